@@ -1,0 +1,118 @@
+"""Network definitions for the page denoiser (network code only: no I/O, devices or saving).
+
+The default network, :class:`DocUNet`, is a small U-Net that works at a reduced resolution:
+
+* the page is pixel-unshuffled by ``unshuffle`` (a lossless space-to-depth), so every convolution
+  runs on ``1/unshuffle**2`` of the positions; this is what makes a 300-dpi page affordable on a CPU;
+* an encoder of strided convolutions widens the receptive field to a few hundred pixels, enough to
+  see a stain or a shadow around a letter that is 40 pixels tall at 300 dpi;
+* the decoder adds skip connections back and predicts a residual that is pixel-shuffled to full
+  resolution and added to the input (a global residual: the identity is easy to learn).
+
+Any page size works: the input is padded by reflection to a multiple of :meth:`DocUNet.multiple`
+and the output is cropped back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass
+class DocUNetConfig:
+    """Everything needed to rebuild a :class:`DocUNet` (stored in every checkpoint)."""
+
+    unshuffle: int = 2
+    widths: list[int] = field(default_factory=lambda: [32, 64, 96, 128])
+    blocks: list[int] = field(default_factory=lambda: [1, 2, 2, 2])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ConvAct(nn.Sequential):
+    """3x3 convolution followed by a leaky ReLU (cheap on CPU, no dead units)."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
+        super().__init__(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.LeakyReLU(0.1, inplace=True))
+
+
+class ResBlock(nn.Module):
+    """Two 3x3 convolutions with an identity shortcut."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(width, width, 3, padding=1)
+        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
+        self.act = nn.LeakyReLU(0.1, inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(self.act(self.conv1(x)))
+
+
+class DocUNet(nn.Module):
+    """U-Net on a pixel-unshuffled page that predicts a residual; input and output are (N, 1, H, W)
+    in 0..1 (output not clamped, so training gradients stay alive; the engine clamps)."""
+
+    def __init__(self, config: DocUNetConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or DocUNetConfig()
+        r, widths, blocks = self.config.unshuffle, self.config.widths, self.config.blocks
+        if len(widths) != len(blocks) or not widths:
+            raise ValueError("widths and blocks must be non-empty lists of the same length")
+        self.stem = ConvAct(r * r, widths[0])
+        self.enc = nn.ModuleList()
+        self.down = nn.ModuleList()
+        for i, (w, b) in enumerate(zip(widths, blocks)):
+            if i > 0:
+                self.down.append(ConvAct(widths[i - 1], w, stride=2))
+            self.enc.append(nn.Sequential(*[ResBlock(w) for _ in range(b)]))
+        self.up = nn.ModuleList()
+        self.dec = nn.ModuleList()
+        for i in range(len(widths) - 1, 0, -1):
+            # 1x1 projection then nearest upsampling: far cheaper than a transposed 3x3 conv.
+            self.up.append(nn.Conv2d(widths[i], widths[i - 1], 1))
+            self.dec.append(ConvAct(widths[i - 1], widths[i - 1]))
+        self.head = nn.Conv2d(widths[0], r * r, 3, padding=1)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def multiple(self) -> int:
+        """Height and width are padded to a multiple of this."""
+        return self.config.unshuffle * 2 ** (len(self.config.widths) - 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        m = self.multiple()
+        ph, pw = (-h) % m, (-w) % m
+        xp = F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
+        r = self.config.unshuffle
+        f = self.stem(F.pixel_unshuffle(xp, r))
+        skips = []
+        for i, block in enumerate(self.enc):
+            if i > 0:
+                f = self.down[i - 1](f)
+            f = block(f)
+            skips.append(f)
+        skips.pop()
+        for up, dec in zip(self.up, self.dec):
+            f = F.interpolate(up(f), scale_factor=2.0, mode="nearest") + skips.pop()
+            f = dec(f)
+        out = xp + F.pixel_shuffle(self.head(f), r)
+        return out[..., :h, :w]
+
+
+ARCHITECTURES: dict[str, tuple[type[nn.Module], type]] = {"docunet": (DocUNet, DocUNetConfig)}
+
+
+def build_model(arch: str, config: dict[str, Any] | None = None) -> nn.Module:
+    """Build a network by architecture name from a plain config dict (as stored in checkpoints)."""
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(ARCHITECTURES)}")
+    model_cls, config_cls = ARCHITECTURES[arch]
+    return model_cls(config_cls(**(config or {})))
