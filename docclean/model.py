@@ -50,6 +50,9 @@ class ResBlock(nn.Module):
         self.conv1 = nn.Conv2d(width, width, 3, padding=1)
         self.conv2 = nn.Conv2d(width, width, 3, padding=1)
         self.act = nn.LeakyReLU(0.1, inplace=True)
+        # A small residual branch at start keeps deep stacks stable without normalisation layers.
+        with torch.no_grad():
+            self.conv2.weight.mul_(0.1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv2(self.act(self.conv1(x)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,7 +167,8 @@ def page_rmse_evaluator(pairs: list[tuple[Path, Path]], bf16: bool, prefix: str 
 
 
 def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNetConfig | None = None,
-          callbacks: list[Callback] | None = None, init_from: Path | None = None) -> FitResult:
+          callbacks: list[Callback] | None = None, init_from: Path | None = None,
+          command: str | None = None) -> FitResult:
     """Train (or, with ``init_from``, fine-tune) a DocUNet on paired scans; returns the FitResult.
     The best checkpoint (by held-out-text RMSE) is ``fit_config.out_dir / 'best.safetensors'``."""
     model_config = model_config or DocUNetConfig()
@@ -187,6 +189,8 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
         "train_pages": [n.name for n, _ in train_pairs],
         "val_pages": [n.name for n, _ in val_pairs],
     }
+    if command:
+        info["command"] = command
     return fit(model, mse_loss, CropBatches(train_pairs, task), fit_config, arch="docunet",
                model_config=model_config.to_dict(), evaluate=page_rmse_evaluator(val_pairs, fit_config.bf16),
                info=info, callbacks=callbacks)
@@ -205,8 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Train the docclean page denoiser on noisy/clean scan pairs.")
     p.add_argument("--data", type=Path, default=DenoiserTaskConfig.data)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--epochs", type=int, default=120)
+    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--patience", type=int, default=40)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
@@ -222,7 +226,8 @@ def main(argv: list[str] | None = None) -> None:
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,
                            patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0)
     model_config = DocUNetConfig(unshuffle=a.unshuffle, widths=a.widths, blocks=a.blocks)
-    result = train(task, fit_config, model_config, callbacks=[PrintProgress()])
+    command = "python -m training.denoiser " + " ".join(sys.argv[1:] if argv is None else argv)
+    result = train(task, fit_config, model_config, callbacks=[PrintProgress()], command=command)
     print(f"best val_rmse {result.best_metric:.5f} at epoch {result.best_epoch}; checkpoint {result.best_path}")
 
 

@@ -1,0 +1,149 @@
+"""`docclean fashion`: train, evaluate, compare and probe autoencoders on Fashion-MNIST.
+
+Declarations only: options are parsed here and handed to ``training.fashion`` and
+``training.fashion_eval``; a DocCleanError prints one line and exits 1, a bad option value exits 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.progress import RichProgressCallback
+from docclean.errors import DocCleanError
+
+app = typer.Typer(help="Autoencoders on Fashion-MNIST: dense, sparse, deep, convolutional and denoising.",
+                  no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class Arch(str, Enum):
+    dense = "dense"
+    sparse = "sparse"
+    deep = "deep"
+    conv = "conv"
+
+
+class Noise(str, Enum):
+    gaussian = "gaussian"
+    salt_pepper = "salt-pepper"
+
+
+class Loss(str, Enum):
+    bce = "bce"
+    mse = "mse"
+
+
+DataDir = Annotated[Optional[Path], typer.Option(help="Folder with the four IDX gz files (default: $DOCCLEAN_DATA/"
+                                                       "fashion-mnist, else ~/.cache/docclean/fashion-mnist).")]
+Device = Annotated[str, typer.Option(help="Torch device, e.g. cpu or cuda.")]
+RunDir = Annotated[Path, typer.Argument(help="A run folder written by `docclean fashion train`.")]
+
+
+@contextmanager
+def _reported_errors() -> Iterator[None]:
+    """Map our errors to one printed line and an exit code: 1 for data/model trouble, 2 for bad values."""
+    try:
+        yield
+    except DocCleanError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        err_console.print(f"[red]usage error:[/red] {exc}", soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
+    arch: Annotated[Arch, typer.Option(help="Network: dense 784-32-784, sparse (L1 on the code), deep, conv.")] = Arch.dense,
+    noise: Annotated[Optional[Noise], typer.Option(help="Train a denoiser: corrupt inputs, score on clean targets.")] = None,
+    noise_level: Annotated[Optional[float], typer.Option(help="Gaussian factor (default 0.5) or salt-and-pepper fraction (default 0.1).")] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 20,
+    loss: Annotated[Loss, typer.Option(help="bce (per-pixel binary cross-entropy) or mse.")] = Loss.bce,
+    optimizer: Annotated[str, typer.Option(help="adam, adamw, sgd, rmsprop or adadelta.")] = "adam",
+    lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate (cosine schedule).")] = 2e-3,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 256,
+    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better val loss.")] = 5,
+    limit: Annotated[Optional[int], typer.Option(min=2, help="Train on the first N training images only (quick tries).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for weights, shuffling and noise.")] = 0,
+    device: Device = "cpu",
+    data_dir: DataDir = None,
+    download: Annotated[bool, typer.Option("--download", help="Fetch missing data files from the official site.")] = False,
+    verify: Annotated[bool, typer.Option(help="Check the files' MD5 against the official release.")] = True,
+    resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out.")] = True,
+) -> None:
+    """Train one autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out."""
+    from training.fashion import FashionTaskConfig, train_fashion
+    from training.loop import FitConfig
+
+    task = FashionTaskConfig(arch=arch.value, loss=loss.value, noise=noise.value if noise else None,
+                             noise_level=noise_level, batch_size=batch_size, limit=limit,
+                             data_dir=str(data_dir) if data_dir else None, verify=verify)
+    fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience,
+                           seed=seed, device=device, resume=resume)
+    with _reported_errors(), RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
+        train_fashion(task, fit_config, download=download, callbacks=[bar])
+
+
+@app.command("eval")
+def evaluate(run_dir: RunDir, data_dir: DataDir = None, device: Device = "cpu",
+             download: Annotated[bool, typer.Option("--download", help="Fetch missing data files.")] = False) -> None:
+    """Score a run's best checkpoint on the 10,000 test images (per-pixel BCE and MSE); writes eval.json."""
+    from training.fashion_eval import evaluate_run
+
+    with _reported_errors():
+        result = evaluate_run(run_dir, data_dir, download, device)
+    noise = f" (noisy inputs: {result['noise']} {result['noise_level']:g})" if result["noise"] else ""
+    console.print(f"{run_dir}: {result['arch']}{noise}: test BCE {result['test_bce']:.4f}, "
+                  f"MSE {result['test_mse']:.5f} on {result['test_images']} images", highlight=False)
+
+
+@app.command()
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
+    plot: Annotated[Optional[Path], typer.Option(help="Where to draw the validation curves (default: "
+                                                      "fashion-compare.png beside the first run).")] = None,
+    table: Annotated[Optional[Path], typer.Option(help="Also write the table as markdown here.")] = None,
+    data_dir: DataDir = None,
+    device: Device = "cpu",
+) -> None:
+    """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot."""
+    from training.fashion_eval import compare_runs, markdown_table
+
+    plot = plot or run_dirs[0].parent / "fashion-compare.png"
+    with _reported_errors():
+        rows = compare_runs(run_dirs, plot, data_dir, device)
+    view = Table("run", "arch", "noise", "epochs", "best epoch", "best val BCE", "test BCE", "s/epoch")
+    for r in rows:
+        view.add_row(r.name, r.arch, r.noise, str(r.epochs), str(r.best_epoch), f"{r.best_val_bce:.4f}",
+                     f"{r.test_bce:.4f}", f"{r.seconds_per_epoch:.1f}")
+    console.print(view)
+    if table:
+        table.write_text(markdown_table(rows))
+    console.print(f"plot: {plot}", highlight=False)
+
+
+@app.command()
+def anomalies(
+    run_dir: RunDir,
+    count: Annotated[int, typer.Option(min=1, help="Images to show in each row.")] = 10,
+    data_dir: DataDir = None,
+    device: Device = "cpu",
+) -> None:
+    """Rank test images by reconstruction error; draws the most and least typical to anomalies.png."""
+    from training.fashion_eval import rank_anomalies
+
+    with _reported_errors():
+        report = rank_anomalies(run_dir, count, data_dir, device)
+    worst = ", ".join(f"#{i} (MSE {report.errors[i]:.4f})" for i in report.atypical[:5])
+    console.print(f"least typical test images: {worst}", highlight=False)
+    console.print(f"grid: {report.plot}; full ranking: {report.table}", highlight=False)

@@ -1,0 +1,23 @@
+"""The ``docclean`` command: a thin Typer app whose sub-commands call docclean and training."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import clean, fashion, train, vae
+
+app = typer.Typer(
+    name="docclean",
+    help="Clean scanned documents: crisp dark text on white paper, offline, with a model that ships inside.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("clean")(clean.clean)
+app.add_typer(train.app, name="train")
+app.add_typer(fashion.app, name="fashion")
+app.add_typer(vae.app, name="vae")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,89 @@
+"""Rich progress for any ``training.loop.fit`` run: a bar over epochs and a bar over the current
+epoch's batches showing the running loss, plus one printed line of metrics per finished epoch.
+
+Generic on purpose (the Fashion-MNIST and VAE commands share it): it knows nothing about a task
+beyond the metric names it is told to print. Use it as a context manager so the live display is
+closed even when training raises::
+
+    with RichProgressCallback(show=("train_loss", "val_loss")) as progress:
+        fit(..., callbacks=[progress])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, \
+    TimeRemainingColumn
+
+from training.loop import Callback, FitResult
+
+
+class RichProgressCallback(Callback):
+    """Draws epoch and batch bars; prints ``show`` metrics (all ``*loss*`` metrics if empty) per epoch."""
+
+    def __init__(self, console: Console | None = None, show: Sequence[str] = (), description: str = "training") -> None:
+        self.console = console or Console(stderr=True)
+        self.show = tuple(show)
+        self.description = description
+        self._progress: Progress | None = None
+        self._epochs: TaskID | None = None
+        self._batches: TaskID | None = None
+        self._loss_sum = 0.0
+        self._loss_count = 0
+        self._total = 0
+
+    def __enter__(self) -> RichProgressCallback:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the live display (safe to call twice)."""
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+    def on_train_start(self, start_epoch: int, epochs: int, batches_per_epoch: int | None) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[loss]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=self.console, transient=False,
+        )
+        self._progress.start()
+        self._total = epochs
+        if start_epoch:
+            self.console.print(f"resuming at epoch {start_epoch + 1} of {epochs}")
+        self._epochs = self._progress.add_task(self.description, total=epochs, completed=start_epoch, loss="")
+        self._batches = self._progress.add_task(f"epoch {start_epoch + 1}", total=batches_per_epoch, loss="")
+
+    def on_batch_end(self, epoch: int, batch: int, loss: float) -> None:
+        if self._progress is None or self._batches is None:
+            return
+        self._loss_sum += loss
+        self._loss_count += 1
+        self._progress.update(self._batches, advance=1, description=f"epoch {epoch + 1}",
+                              loss=f"loss {self._loss_sum / self._loss_count:.4f}")
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        names = self.show or tuple(k for k in metrics if "loss" in k)
+        parts = [f"{k} {metrics[k]:.4f}" for k in names if k in metrics]
+        if "epoch_seconds" in metrics:
+            parts.append(f"{metrics['epoch_seconds']:.1f}s")
+        self.console.print(f"epoch {epoch + 1}: " + ", ".join(parts))
+        self._loss_sum, self._loss_count = 0.0, 0
+        if self._progress is not None and self._epochs is not None and self._batches is not None:
+            self._progress.update(self._epochs, advance=1, loss=parts[0] if parts else "")
+            if epoch + 1 < self._total:
+                self._progress.reset(self._batches, description=f"epoch {epoch + 2}", loss="")
+            else:
+                self._progress.update(self._batches, visible=False)
+
+    def on_train_end(self, result: FitResult) -> None:
+        self.close()
+        why = "stopped early" if result.stopped_early else "finished"
+        self.console.print(f"{why} after {result.epochs_run} epochs; best epoch {result.best_epoch + 1} "
+                           f"({result.best_metric:.4f}); checkpoint {result.best_path}")

@@ -1,0 +1,154 @@
+"""`docclean vae`: train a variational autoencoder on Fashion-MNIST, evaluate it, and draw pictures
+of a trained run (latent space, decoded manifold, prior samples, interpolations).
+
+Declarations only: the work is in ``training.vae`` and ``training.vae_plots``. Errors print one line
+and exit 1; usage errors (bad options, a test index out of range) exit 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from docclean.errors import DocCleanError
+
+app = typer.Typer(help="Variational autoencoders on Fashion-MNIST: train, evaluate, draw.", no_args_is_help=True)
+
+RunArg = Annotated[Path, typer.Argument(help="Run folder written by `docclean vae train` (or a checkpoint file).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="PNG to write (default: inside the run folder).")]
+DataDirOpt = Annotated[Optional[Path], typer.Option(
+    help="Fashion-MNIST folder (default: the one the run was trained on, else $DOCCLEAN_DATA/fashion-mnist "
+         "or ~/.cache/docclean/fashion-mnist).")]
+
+
+class Arch(str, Enum):
+    """Network families."""
+
+    mlp = "mlp"
+    conv = "conv"
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn expected failures into one line on stderr and exit code 1 (2 for a bad index)."""
+    try:
+        yield
+    except IndexError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    except (DocCleanError, FloatingPointError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder for config, metrics.csv, loss.png, checkpoints.")],
+    arch: Annotated[Arch, typer.Option(help="mlp (784-256-latent) or conv (strided convolutions 32-64-128).")] = Arch.conv,
+    latent_dim: Annotated[int, typer.Option(min=1, help="Size of the latent code.")] = 2,
+    beta: Annotated[float, typer.Option(min=0.0, help="Weight of the KL term: 1 plain VAE, >1 beta-VAE.")] = 1.0,
+    epochs: Annotated[int, typer.Option(min=1, help="Epochs to train (in all, counting resumed ones).")] = 15,
+    lr: Annotated[float, typer.Option(min=0.0, help="Adam learning rate (cosine schedule).")] = 1e-3,
+    batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 128,
+    seed: Annotated[int, typer.Option(help="Random seed (weights, shuffling, latent samples).")] = 0,
+    device: Annotated[str, typer.Option(help="Torch device, e.g. cpu or cuda.")] = "cpu",
+    data_dir: Annotated[Optional[Path], typer.Option(
+        help="Fashion-MNIST folder (default: $DOCCLEAN_DATA/fashion-mnist or ~/.cache/docclean/fashion-mnist).")] = None,
+    download: Annotated[bool, typer.Option(help="Download missing Fashion-MNIST files.")] = False,
+    verify: Annotated[bool, typer.Option(help="Check the data files' official MD5 (--no-verify for own copies).")] = True,
+    patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better "
+                                                      "validation loss (0: never stop early).")] = 10,
+    limit: Annotated[Optional[int], typer.Option(min=2, help="Train on only the first N training images.")] = None,
+    threads: Annotated[int, typer.Option(min=0, help="Torch CPU threads (0: torch's default).")] = 0,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out if it was interrupted.")] = True,
+) -> None:
+    """Train a VAE on Fashion-MNIST, with progress bars, early stopping and resume."""
+    import torch
+
+    from cli.progress import RichProgressCallback
+    from training.loop import FitConfig
+    from training.vae import VAETaskConfig, train_vae
+
+    if threads:
+        torch.set_num_threads(threads)
+    task = VAETaskConfig(arch=arch.value, latent_dim=latent_dim, beta=beta, batch_size=batch_size,
+                         data_dir=data_dir, verify=verify, download=download, limit=limit)
+    fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, patience=patience or None, seed=seed, device=device,
+                           resume=resume)
+    with _errors(), RichProgressCallback(show=("train_loss", "val_loss", "val_recon", "val_kl")) as progress:
+        train_vae(task, fit_config, callbacks=[progress])
+    typer.echo(out / "loss.png")
+
+
+@app.command("eval")
+def evaluate(
+    run: RunArg,
+    data_dir: DataDirOpt = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N test images.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the one latent sample per image.")] = 0,
+) -> None:
+    """Print the test negative ELBO (beta = 1), reconstruction and KL, in nats per image."""
+    from training.vae import load_test_set, load_vae, negative_elbo
+
+    with _errors():
+        model, meta = load_vae(run)
+        images, _ = load_test_set(meta, data_dir, limit)
+        result = negative_elbo(model, images, seed=seed)
+    typer.echo(f"test negative ELBO {result['nelbo']:.2f} nats per image "
+               f"(reconstruction {result['recon']:.2f}, KL {result['kl']:.2f}) on {len(images)} test images")
+
+
+@app.command()
+def latent(
+    run: RunArg, out: OutOpt = None, data_dir: DataDirOpt = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Plot only the first N test images.")] = None,
+) -> None:
+    """Scatter the test images' latent means by class (a PCA projection when the latent has D > 2)."""
+    from training.vae_plots import latent_picture
+
+    with _errors():
+        typer.echo(latent_picture(run, out, data_dir, limit))
+
+
+@app.command()
+def manifold(
+    run: RunArg, out: OutOpt = None,
+    n: Annotated[int, typer.Option("-n", min=2, help="Images per side of the grid.")] = 15,
+) -> None:
+    """Decode an n x n grid over a 2-D latent plane, spaced by prior quantiles (needs D = 2)."""
+    from training.vae_plots import manifold_picture
+
+    with _errors():
+        typer.echo(manifold_picture(run, out, n))
+
+
+@app.command()
+def sample(
+    run: RunArg, out: OutOpt = None,
+    n: Annotated[int, typer.Option("-n", min=1, help="Number of samples.")] = 64,
+    seed: Annotated[int, typer.Option(help="Seed of the prior draws.")] = 0,
+) -> None:
+    """Decode N codes drawn from the prior N(0, I)."""
+    from training.vae_plots import samples_picture
+
+    with _errors():
+        typer.echo(samples_picture(run, out, n, seed))
+
+
+@app.command()
+def interpolate(
+    run: RunArg,
+    first: Annotated[int, typer.Argument(min=0, help="Test-set index of the first image.")],
+    second: Annotated[int, typer.Argument(min=0, help="Test-set index of the second image.")],
+    out: OutOpt = None, data_dir: DataDirOpt = None,
+    steps: Annotated[int, typer.Option(min=2, help="Decoded points along the line.")] = 10,
+) -> None:
+    """Decode points on the line between the latent means of test images FIRST and SECOND."""
+    from training.vae_plots import interpolation_picture
+
+    with _errors():
+        typer.echo(interpolation_picture(run, first, second, out, steps, data_dir))

@@ -1,0 +1,168 @@
+"""Find the files a batch job cleans and decide where each result goes.
+
+``discover(inputs, output, fmt)`` turns the INPUT items of ``docclean clean`` into :class:`Job` s:
+
+* a **file** goes to ``OUTPUT/<name>``;
+* a **folder** is walked recursively (sorted, hidden files and folders skipped, only
+  ``io.SUPPORTED_SUFFIXES``) and its tree is mirrored under OUTPUT (``scans/a/b.png`` ->
+  ``OUTPUT/a/b.png`` for the input ``scans``);
+* a **glob pattern** (``*``, ``?``, ``[...]``, ``**``) goes to OUTPUT relative to the pattern's
+  non-magic base folder (``scans/**/*.tif`` -> ``OUTPUT/<path below scans>``).
+
+The target keeps the name and takes its suffix from ``io.output_suffix`` (the input's own format
+unless ``fmt`` names another). Problems found here never raise: they become jobs with ``error``
+set, so the batch reports them as failed files beside the ones that worked:
+
+* an input that does not exist, a pattern that matches nothing, a folder with no supported files;
+* a target that is one of the input files (``-o`` equal to the input folder, same format);
+* a second source that maps to a target already claimed by an earlier one.
+
+When OUTPUT lies strictly inside an input folder, the files under OUTPUT are not inputs (otherwise a
+rerun would clean its own outputs).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from docclean import io as pageio
+
+_MAGIC = re.compile(r"[*?[]")
+
+
+@dataclass
+class Job:
+    """One input file and the output it is planned to become.
+
+    ``target`` is the planned path; a multi-page source written in a single-page format becomes
+    ``<stem>-p001<suffix>``, ``<stem>-p002<suffix>``, ... next to it (decided by ``pipeline.run``
+    once the page count is known). ``error`` is set when the job is known to fail before any pixel
+    is read; such a job is reported as failed and never runs."""
+
+    source: Path
+    target: Path
+    error: str | None = None
+
+
+def path_key(path: Path) -> Path:
+    """A path's identity for comparisons: absolute with symlinks resolved, without raising."""
+    return Path(os.path.realpath(path))
+
+
+def _is_strictly_inside(path: Path, folder: Path) -> bool:
+    return path != folder and path.is_relative_to(folder)
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def _supported(path: Path) -> bool:
+    return path.suffix.lower() in pageio.SUPPORTED_SUFFIXES
+
+
+def _walk(folder: Path, skip_under: Path | None) -> Iterator[Path]:
+    """Supported, non-hidden files below ``folder`` in sorted order, not descending into
+    ``skip_under`` (the output folder when it lies inside this input folder)."""
+    for root, dirs, files in os.walk(folder):
+        root_path = Path(root)
+        # Sorting and pruning ``dirs`` in place makes os.walk visit folders in a stable order and
+        # never enter hidden folders or the output folder.
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (skip_under is not None and path_key(root_path / d) == skip_under))
+        for name in sorted(files):
+            path = root_path / name
+            if not name.startswith(".") and _supported(path) and path.is_file():
+                yield path
+
+
+def _glob_base(pattern: str) -> Path:
+    """The leading folders of ``pattern`` that contain no glob magic (``.`` if none)."""
+    parts = Path(pattern).parts
+    base: list[str] = []
+    for part in parts[:-1]:
+        if _MAGIC.search(part):
+            break
+        base.append(part)
+    return Path(*base) if base else Path(".")
+
+
+def _expand(item: str, output: Path, fmt: str | None) -> tuple[list[tuple[Path, Path]], str | None]:
+    """(source, target) pairs for one INPUT item, or an error message if it yields nothing."""
+    path = Path(item).expanduser()
+    out_key = path_key(output)
+    suffixes = ", ".join(sorted(pageio.SUPPORTED_SUFFIXES))
+
+    def target(source: Path, relative: Path) -> Path:
+        return (output / relative).with_suffix(pageio.output_suffix(source, fmt))
+
+    if path.is_dir():
+        root = path_key(path)
+        skip = out_key if _is_strictly_inside(out_key, root) else None
+        pairs = [(p, target(p, p.relative_to(path))) for p in _walk(path, skip)]
+        return pairs, None if pairs else f"no supported files in this folder (looked for {suffixes})"
+    if path.is_file():
+        if not _supported(path):
+            return [], f"unsupported file type {path.suffix or '(no suffix)'!r} (supported: {suffixes})"
+        return [(path, target(path, Path(path.name)))], None
+    if not _MAGIC.search(item):
+        return [], "no such file or folder"
+    base = _glob_base(item)
+    base_key = path_key(base)
+    skip = out_key if _is_strictly_inside(out_key, base_key) else None
+    pairs = []
+    for match in sorted(glob.glob(item, recursive=True)):
+        source = Path(match)
+        if not (source.is_file() and _supported(source)):
+            continue
+        if skip is not None and path_key(source).is_relative_to(skip):
+            continue
+        pairs.append((source, target(source, source.relative_to(base))))
+    return pairs, None if pairs else f"pattern matched no supported files (looked for {suffixes})"
+
+
+def discover(inputs: list[str], output: Path, fmt: str | None = None) -> list[Job]:
+    """Expand INPUT items (files, folders, glob patterns) into jobs writing under ``output``.
+
+    ``fmt`` is the output format name (``io.OUTPUT_FORMATS``) or None to keep each input's format.
+    Never raises for bad inputs: a missing input, an empty pattern, a target that would overwrite
+    an input, or two sources claiming one target become jobs with ``error`` set (see the module
+    docstring). The same (source, target) pair named twice is kept once."""
+    output = Path(output).expanduser()
+    jobs: list[Job] = []
+    for item in inputs:
+        pairs, error = _expand(item, output, fmt)
+        if error is not None:
+            jobs.append(Job(Path(item), output, error))
+        jobs.extend(Job(source, target) for source, target in pairs)
+
+    sources = {path_key(job.source) for job in jobs if job.error is None}
+    claimed: dict[Path, Path] = {}
+    seen: set[tuple[Path, Path]] = set()
+    unique: list[Job] = []
+    for job in jobs:
+        if job.error is None:
+            pair = (path_key(job.source), path_key(job.target))
+            if pair in seen:
+                continue
+            seen.add(pair)
+            if pair[1] in sources:
+                job.error = (f"refusing to write over an input file ({job.target}); "
+                             "choose another output folder or --format")
+            elif pair[1] in claimed:
+                job.error = f"output {job.target} is already the output of {claimed[pair[1]]}"
+            else:
+                claimed[pair[1]] = job.source
+        unique.append(job)
+    return unique
+
+
+def input_keys(jobs: list[Job]) -> set[Path]:
+    """Resolved paths of all sources, so the pipeline can refuse page targets that are inputs."""
+    return {path_key(job.source) for job in jobs}
+

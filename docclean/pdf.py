@@ -1,0 +1,200 @@
+"""PDF pages in and out.
+
+Reading renders each page with pypdfium2 at the page's native resolution: for a scanned page (one
+image covering most of the page) that is the embedded image's resolution, otherwise 300 dpi, or
+the caller's ``dpi``. Writing streams one image per page straight into the output file (Flate for
+grey and colour, CCITT group 4 for bi-level pages) and only keeps object offsets in memory, so a
+thousand-page document costs no more RAM than one page."""
+
+from __future__ import annotations
+
+import io
+import math
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image, TiffTags
+
+from docclean.errors import InputError
+from docclean.pixels import MAX_PIXELS, Page, split_rgb
+
+DEFAULT_DPI = 300.0
+# Native resolutions outside this range come from thumbnails or odd producers, not from scans.
+_NATIVE_DPI_RANGE = (72.0, 1200.0)
+# An image must cover this share of the page to count as "the scan" of a scanned page.
+_SCAN_COVERAGE = 0.5
+
+
+def _open(path: Path) -> pdfium.PdfDocument:
+    """Open a PDF, turning pdfium's failures into a short InputError."""
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        text = str(exc).lower()
+        if "password" in text:
+            raise InputError("encrypted PDF (password required)", path) from None
+        if "format" in text:
+            raise InputError("broken PDF (not a valid PDF file)", path) from None
+        raise InputError(f"cannot open PDF ({exc})", path) from None
+
+
+def count_pdf_pages(path: Path) -> int:
+    """Number of pages in a PDF (reads the page tree only)."""
+    doc = _open(path)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def native_dpi(page: pdfium.PdfPage) -> float | None:
+    """Resolution of the image that covers most of a scanned page, or None if there is none."""
+    page_w, page_h = page.get_size()
+    best, best_area = None, 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        left, bottom, right, top = obj.get_bounds()
+        area = (right - left) * (top - bottom)
+        if area > best_area:
+            best, best_area = obj, area
+    if best is None or best_area < _SCAN_COVERAGE * page_w * page_h:
+        return None
+    px_w, px_h = best.get_px_size()
+    # Pixels per point from areas, so an image placed with a 90 degree turn is measured right.
+    dpi = math.sqrt(px_w * px_h / best_area) * 72.0
+    low, high = _NATIVE_DPI_RANGE
+    return float(min(max(round(dpi), low), high))
+
+
+def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS
+             ) -> Iterator[Page]:
+    """Render every page of a PDF to a :class:`Page` (RGB rendering; grey pages give color None)."""
+    if dpi is not None and not (dpi > 0 and math.isfinite(dpi)):
+        raise ValueError(f"dpi must be a positive number, not {dpi!r}")
+    doc = _open(path)
+    try:
+        for index in range(len(doc)):
+            page = doc[index]
+            try:
+                page_dpi = dpi or native_dpi(page) or DEFAULT_DPI
+                scale, width, height = _render_scale(*page.get_size(), page_dpi)
+                if width * height > max_pixels:
+                    raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x "
+                                     f"{height} pixels, limit {max_pixels:,})", path)
+                bitmap = page.render(scale=scale, rev_byteorder=True)
+                try:
+                    # np.array copies out of pdfium's buffer before it is freed.
+                    rgb = np.array(bitmap.to_numpy()[..., :3])
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+            gray, color = split_rgb(rgb)
+            del rgb
+            yield Page(gray=gray, color=color, dpi=(page_dpi, page_dpi), index=index)
+    finally:
+        doc.close()
+
+
+def _render_scale(width_pt: float, height_pt: float, dpi: float) -> tuple[float, int, int]:
+    """Render scale and resulting bitmap size for a page at ``dpi``.
+
+    pdfium stretches the page over ceil(size * scale) pixels. A page that is a whole number of
+    pixels at this dpi (every page we wrote, every scan at its native dpi) comes out a hair over
+    that number through float rounding, so ceil would add a pixel and resample the whole page
+    by 1/N; nudging the scale down a thousandth of a pixel lands ceil on the intended size."""
+    scale = dpi / 72.0
+    for size_pt in (width_pt, height_pt):
+        exact = size_pt * dpi / 72.0
+        target = max(1, round(exact))
+        if abs(exact - target) < 0.01:
+            scale = min(scale, (target - 1e-3) / size_pt)
+    return scale, math.ceil(width_pt * scale), math.ceil(height_pt * scale)
+
+
+class PdfStreamWriter:
+    """Write a PDF page by page: each page is one full-page image, sized from its dpi.
+
+    Objects 1 (catalog) and 2 (page tree) are written last, once all pages are known; every page
+    points at object 2 as its parent, so nothing written earlier has to change."""
+
+    def __init__(self, fp: BinaryIO) -> None:
+        self._fp = fp
+        self._offsets: dict[int, int] = {}
+        self._pages: list[int] = []
+        self._next = 3
+        # The binary comment line tells transfer tools that the file is binary.
+        fp.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def _object(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        self._offsets[number] = self._fp.tell()
+        self._fp.write(b"%d 0 obj\n" % number + body)
+        if stream is not None:
+            self._fp.write(b"\nstream\n" + stream + b"\nendstream")
+        self._fp.write(b"\nendobj\n")
+
+    def add_page(self, im: Image.Image, dpi: tuple[float, float] | None) -> None:
+        """Append one page: ``im`` in mode "1", "L" or "RGB"; ``dpi`` None means 300 dpi."""
+        x_dpi, y_dpi = dpi if dpi is not None else (DEFAULT_DPI, DEFAULT_DPI)
+        width, height = im.size
+        width_pt, height_pt = width * 72.0 / x_dpi, height * 72.0 / y_dpi
+        image_dict, data = _encode_image(im)
+        img_no, content_no, page_no = self._next, self._next + 1, self._next + 2
+        self._next += 3
+        self._object(img_no, image_dict + b" /Length %d >>" % len(data), data)
+        content = b"q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q" % (width_pt, height_pt)
+        self._object(content_no, b"<< /Length %d >>" % len(content), content)
+        self._object(page_no, (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] "
+            b"/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>"
+            % (width_pt, height_pt, img_no, content_no)))
+        self._pages.append(page_no)
+
+    def close(self) -> None:
+        """Write the page tree, catalog, cross-reference table and trailer."""
+        kids = b" ".join(b"%d 0 R" % n for n in self._pages)
+        self._object(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self._pages)))
+        self._object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+        xref_at = self._fp.tell()
+        self._fp.write(b"xref\n0 %d\n0000000000 65535 f \n" % self._next)
+        for number in range(1, self._next):
+            self._fp.write(b"%010d 00000 n \n" % self._offsets[number])
+        self._fp.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+                       % (self._next, xref_at))
+
+
+def _encode_image(im: Image.Image) -> tuple[bytes, bytes]:
+    """Image XObject dictionary (open, without /Length) and stream data for one page."""
+    width, height = im.size
+    head = b"<< /Type /XObject /Subtype /Image /Width %d /Height %d " % (width, height)
+    if im.mode == "1":
+        return head + (b"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /CCITTFaxDecode "
+                       b"/DecodeParms << /K -1 /Columns %d /Rows %d /BlackIs1 true >>"
+                       % (width, height)), _group4(im)
+    if im.mode not in ("L", "RGB"):
+        raise ValueError(f"cannot write mode {im.mode} to PDF")
+    space = b"/DeviceGray" if im.mode == "L" else b"/DeviceRGB"
+    return (head + b"/ColorSpace %s /BitsPerComponent 8 /Filter /FlateDecode" % space,
+            zlib.compress(im.tobytes(), 6))
+
+
+def _group4(im: Image.Image) -> bytes:
+    """CCITT group 4 data of a mode "1" image, taken from a one-strip TIFF made by libtiff.
+
+    Pillow's TIFF writes mode "1" as min-is-black, so the fax coder's "black" bit is white paper:
+    hence /BlackIs1 true in the dictionary (the same pairing Pillow's own PDF writer uses)."""
+    width, height = im.size
+    buf = io.BytesIO()
+    im.save(buf, "TIFF", compression="group4", strip_size=math.ceil(width / 8) * height)
+    with Image.open(buf) as tif:
+        offsets = tif.tag_v2[TiffTags.lookup(273).value]  # StripOffsets
+        counts = tif.tag_v2[TiffTags.lookup(279).value]  # StripByteCounts
+    offsets = offsets if isinstance(offsets, tuple) else (offsets,)
+    counts = counts if isinstance(counts, tuple) else (counts,)
+    if len(offsets) != 1:
+        raise ValueError("group 4 encoder produced several strips")
+    return buf.getvalue()[offsets[0]: offsets[0] + counts[0]]

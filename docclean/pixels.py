@@ -1,0 +1,87 @@
+"""Page pixels in memory: the :class:`Page` record the readers yield and the conversions between
+the array kinds io accepts (float grey, uint8 RGB, bool bi-level) and 8-bit PIL images.
+
+Kept apart from ``io.py`` so that the raster and PDF modules can share it without importing each
+other or the public facade."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+#: Largest page, in pixels, that io will decode (a decompression-bomb guard; 300 Mpx is an A0
+#: sheet at 600 dpi). Larger pages raise InputError before any pixel data is decoded.
+MAX_PIXELS: int = 300_000_000
+
+# ITU-R BT.601 luma weights: what "grey" means everywhere in docclean.
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+@dataclass
+class Page:
+    """One decoded page of an input file."""
+
+    gray: np.ndarray
+    """float32 (H, W) luminance in 0..1 (0 black, 1 white): what the model cleans."""
+    color: np.ndarray | None
+    """uint8 (H, W, 3) RGB when the source page had colour, else None."""
+    dpi: tuple[float, float] | None
+    """Resolution of the source page (x, y) in dots per inch, if known."""
+    index: int
+    """0-based page number within the file."""
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 luma of a uint8 (H, W, 3) RGB array as float32 (H, W) in 0..1."""
+    # Row by row keeps the float temporaries small for large colour pages.
+    out = np.empty(rgb.shape[:2], dtype=np.float32)
+    step = max(1, 4_000_000 // max(1, rgb.shape[1]))
+    for y in range(0, rgb.shape[0], step):
+        out[y : y + step] = rgb[y : y + step].astype(np.float32) @ (LUMA / 255.0)
+    np.clip(out, 0.0, 1.0, out=out)
+    return out
+
+
+def is_gray_rgb(rgb: np.ndarray) -> bool:
+    """True when all three channels of ``rgb`` are equal everywhere (a colour-mode grey page)."""
+    # A coarse subsample rejects real colour pages almost for free; only pages that pass it pay
+    # for the full comparison.
+    sample = rgb[::17, ::13]
+    if not (np.array_equal(sample[..., 0], sample[..., 1])
+            and np.array_equal(sample[..., 1], sample[..., 2])):
+        return False
+    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2]))
+
+
+def split_rgb(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(gray, color) of a uint8 RGB page; ``color`` is None when the page is actually grey."""
+    rgb = np.ascontiguousarray(rgb)
+    if is_gray_rgb(rgb):
+        return rgb[..., 0].astype(np.float32) / np.float32(255.0), None
+    return luma(rgb), rgb
+
+
+def to_pil(pixels: np.ndarray) -> Image.Image:
+    """PIL image for one page to write: float (H, W) 0..1 -> "L", uint8 (H, W) -> "L",
+    uint8 (H, W, 3) -> "RGB", bool (H, W) -> "1" (True = white, like grey >= 0.5).
+
+    Raises ValueError for any other array: that is a programming error, not a file problem."""
+    if not isinstance(pixels, np.ndarray):
+        raise ValueError(f"page pixels must be a numpy array, not {type(pixels).__name__}")
+    if pixels.ndim == 2 and pixels.dtype == np.bool_:
+        return Image.fromarray(np.ascontiguousarray(pixels)).convert("1")
+    if pixels.ndim == 2 and np.issubdtype(pixels.dtype, np.floating):
+        # NaN would become an arbitrary byte; treat it as paper.
+        clean = np.nan_to_num(pixels, nan=1.0, posinf=1.0, neginf=0.0)
+        grey = np.rint(np.clip(clean, 0.0, 1.0) * 255.0).astype(np.uint8)
+        return Image.fromarray(grey)
+    if pixels.ndim == 2 and pixels.dtype == np.uint8:
+        return Image.fromarray(np.ascontiguousarray(pixels))
+    if pixels.ndim == 3 and pixels.shape[2] == 3 and pixels.dtype == np.uint8:
+        return Image.fromarray(np.ascontiguousarray(pixels))
+    raise ValueError(
+        f"unsupported page array {pixels.dtype} {pixels.shape}: expected float (H,W) 0..1, "
+        "uint8 (H,W,3) RGB or bool (H,W)"
+    )

@@ -1,0 +1,192 @@
+"""Atomic, streaming page output: :class:`PageWriter`.
+
+Pages are encoded into a temporary file beside the target as they arrive (TIFF frames appended
+one by one, PDF objects streamed), so memory stays flat however long the document is. Only a
+complete file is moved onto the target, with ``os.replace`` after an fsync; on any failure,
+Ctrl-C included, the temporary file is removed and the target is left as it was."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+import numpy as np
+from PIL import TiffImagePlugin
+
+from docclean.errors import OutputError
+from docclean.pdf import PdfStreamWriter
+from docclean.pixels import to_pil
+
+#: Format name (and common alias) -> canonical format name.
+FORMAT_NAMES = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "tiff": "tiff", "tif": "tiff",
+                "bmp": "bmp", "webp": "webp", "pdf": "pdf"}
+#: File suffix -> canonical format name.
+SUFFIX_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff",
+                  ".bmp": "bmp", ".webp": "webp", ".pdf": "pdf"}
+MULTI_PAGE_FORMATS = frozenset({"tiff", "pdf"})
+
+
+def resolve_format(path: Path, fmt: str | None) -> str:
+    """Canonical format name for ``fmt``, or from the suffix of ``path`` when ``fmt`` is None."""
+    if fmt is None:
+        try:
+            return SUFFIX_FORMATS[path.suffix.lower()]
+        except KeyError:
+            raise OutputError(f"cannot tell the output format from suffix '{path.suffix}'",
+                              path) from None
+    try:
+        return FORMAT_NAMES[fmt.lower().lstrip(".")]
+    except KeyError:
+        raise ValueError(f"unknown output format {fmt!r}; choose from "
+                         f"{', '.join(sorted(set(FORMAT_NAMES.values())))}") from None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+class PageWriter:
+    """Write one output file page by page; use as a context manager.
+
+    ``fmt`` is a format name (png, jpeg, tiff, bmp, webp, pdf; None: from the suffix). ``add``
+    takes float32 (H, W) grey 0..1, uint8 (H, W, 3) RGB, or bool (H, W) bi-level (True = white),
+    written as 1-bit where the format has it (PNG mode "1", TIFF group 4, PDF CCITT G4). Only
+    tiff and pdf hold several pages. Missing parent folders are created."""
+
+    def __init__(self, path: str | Path, fmt: str | None = None, *, jpeg_quality: int = 92
+                 ) -> None:
+        self.path = Path(path)
+        self.fmt = resolve_format(self.path, fmt)
+        if not 1 <= int(jpeg_quality) <= 100:
+            raise ValueError(f"jpeg_quality must be 1..100, not {jpeg_quality}")
+        self.jpeg_quality = int(jpeg_quality)
+        self.pages = 0
+        self._tmp: Path | None = None
+        self._fp: BinaryIO | None = None
+        self._tiff: TiffImagePlugin.AppendingTiffWriter | None = None
+        self._pdf: PdfStreamWriter | None = None
+
+    def __enter__(self) -> PageWriter:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # A random hidden name beside the target: same file system, so os.replace is atomic;
+            # O_EXCL never reuses someone else's file; 0o666 lets the umask decide permissions.
+            tmp = self.path.parent / f".{self.path.name}.{secrets.token_hex(4)}.part"
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as exc:
+            raise OutputError(f"cannot create output file ({_reason(exc)})", self.path) from None
+        self._tmp = tmp
+        self._fp = os.fdopen(fd, "w+b")
+        if self.fmt == "pdf":
+            self._pdf = PdfStreamWriter(self._fp)
+        elif self.fmt == "tiff":
+            self._tiff = TiffImagePlugin.AppendingTiffWriter(self._fp)
+        return self
+
+    def add(self, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
+        """Encode one page into the output (``dpi`` stored where the format keeps it)."""
+        if self._fp is None:
+            raise RuntimeError("PageWriter.add() called outside its 'with' block")
+        if self.pages and self.fmt not in MULTI_PAGE_FORMATS:
+            raise OutputError(f"{self.fmt} holds a single page; use tiff or pdf for "
+                              f"multi-page output", self.path)
+        im = to_pil(pixels)
+        dpi_arg = {"dpi": (float(dpi[0]), float(dpi[1]))} if dpi is not None else {}
+        try:
+            if self.fmt == "pdf":
+                assert self._pdf is not None
+                self._pdf.add_page(im, dpi)
+            elif self.fmt == "tiff":
+                assert self._tiff is not None
+                compression = "group4" if im.mode == "1" else "tiff_adobe_deflate"
+                # Exactly what Pillow's own save_all does per frame, without holding all frames.
+                im.save(self._tiff, "TIFF", compression=compression, **dpi_arg)
+                self._tiff.newFrame()
+            elif self.fmt == "png":
+                im.save(self._fp, "PNG", **dpi_arg)
+            elif self.fmt == "jpeg":
+                # JPEG has no 1-bit mode; grey stays single-channel "L".
+                im = im.convert("L") if im.mode == "1" else im
+                im.save(self._fp, "JPEG", quality=self.jpeg_quality, **dpi_arg)
+            elif self.fmt == "bmp":
+                im.save(self._fp, "BMP", **dpi_arg)
+            elif self.fmt == "webp":
+                # Lossless: lossy WebP smears text edges, and WebP keeps no resolution.
+                im = im.convert("L") if im.mode == "1" else im
+                im.save(self._fp, "WEBP", lossless=True)
+        except OSError as exc:
+            raise OutputError(f"cannot write page {self.pages + 1} ({_reason(exc)})",
+                              self.path) from None
+        try:
+            # Hand each finished page to the OS: a disk-full error surfaces at this page.
+            self._fp.flush()
+        except OSError as exc:
+            raise OutputError(f"cannot write page {self.pages + 1} ({_reason(exc)})",
+                              self.path) from None
+        self.pages += 1
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is not None:
+            self._discard()
+            return
+        try:
+            self._finish()
+        except BaseException:
+            self._discard()
+            raise
+
+    def _finish(self) -> None:
+        assert self._fp is not None and self._tmp is not None
+        if not self.pages:
+            raise OutputError("no pages to write", self.path)
+        try:
+            if self._pdf is not None:
+                self._pdf.close()
+            self._fp.flush()
+            os.fsync(self._fp.fileno())
+            self._fp.close()
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            raise OutputError(f"cannot write output file ({_reason(exc)})", self.path) from None
+        self._tmp = None
+        _fsync_dir(self.path.parent)
+
+    def _discard(self) -> None:
+        """Close and delete the temporary file; never raises (we may be unwinding already)."""
+        if self._fp is not None:
+            try:
+                self._fp.close()
+            except OSError:
+                pass
+        if self._tmp is not None:
+            try:
+                self._tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            self._tmp = None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable; best effort (not every platform can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_page(path: str | Path, pixels: np.ndarray, dpi: tuple[float, float] | None = None,
+               fmt: str | None = None) -> None:
+    """Write a single page atomically (format from ``fmt``, or from the suffix of ``path``)."""
+    with PageWriter(path, fmt) as writer:
+        writer.add(pixels, dpi)
+

@@ -1,0 +1,151 @@
+"""`docclean vae`: train tiny VAEs on a tiny self-written Fashion-MNIST, then every picture command
+and eval on the trained runs, plus the error paths (one line, exit 1; usage errors exit 2)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+
+
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    """Write ``array`` as an IDX gz file in the official layout (magic, sizes, raw bytes)."""
+    magic = 2051 if array.ndim == 3 else 2049
+    header = struct.pack(">II", magic, len(array)) + b"".join(struct.pack(">I", s) for s in array.shape[1:])
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def _fake_split(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Images whose bright rectangle sits where the class says, so classes differ visibly."""
+    labels = np.arange(n) % 10
+    images = rng.integers(0, 30, size=(n, 28, 28))
+    for i, k in enumerate(labels):
+        y, x = 2 + 2 * (k // 2), 2 + 3 * (k % 5)
+        images[i, y:y + 12, x:x + 10] = 220
+    return images, labels
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("fashion-mnist")
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 80), ("t10k", 30)):
+        images, labels = _fake_split(n, rng)
+        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
+        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return folder
+
+
+def _train(out: Path, data_dir: Path, *extra: str):
+    return runner.invoke(app, ["vae", "train", "--out", str(out), "--data-dir", str(data_dir), "--no-verify",
+                               "--batch-size", "16", "--threads", "1", *extra])
+
+
+@pytest.fixture(scope="module")
+def mlp_run(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "mlp"
+    result = _train(out, data_dir, "--arch", "mlp", "--epochs", "2")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _png_from_output(stdout: str) -> Path:
+    path = Path(stdout.strip().splitlines()[-1])
+    assert path.exists() and path.suffix == ".png"
+    with Image.open(path) as img:
+        assert img.format == "PNG" and img.width > 50 and img.height > 50
+    return path
+
+
+def test_train_writes_the_run_folder(mlp_run: Path) -> None:
+    for name in ("config.json", "metrics.csv", "loss.png", "best.safetensors", "last.safetensors"):
+        assert (mlp_run / name).exists(), name
+    with (mlp_run / "metrics.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2
+    assert {"train_loss", "train_recon", "train_kl", "val_loss", "val_recon", "val_kl"} <= set(rows[0])
+    config = json.loads((mlp_run / "config.json").read_text())
+    assert config["arch"] == "vae-mlp" and config["model_config"]["latent_dim"] == 2
+    assert config["task_config"]["beta"] == 1.0 and config["task_config"]["verify"] is False
+
+
+def test_eval_prints_negative_elbo(mlp_run: Path) -> None:
+    result = runner.invoke(app, ["vae", "eval", str(mlp_run)])
+    assert result.exit_code == 0, result.output
+    assert "test negative ELBO" in result.stdout and "on 30 test images" in result.stdout
+    match = re.search(r"ELBO ([\d.]+) nats per image \(reconstruction ([\d.]+), KL ([\d.]+)\)", result.stdout)
+    assert match, result.stdout
+    nelbo, recon, kl = (float(g) for g in match.groups())
+    assert nelbo == pytest.approx(recon + kl, abs=0.02) and kl > 0
+
+
+@pytest.mark.parametrize("args,name", [
+    (["latent"], "latent.png"),
+    (["manifold", "-n", "5"], "manifold.png"),
+    (["sample", "-n", "9"], "samples.png"),
+    (["interpolate", "{run}", "0", "7", "--steps", "4"], "interpolate-0-7.png"),
+])
+def test_picture_commands_write_pngs_into_the_run(mlp_run: Path, args: list[str], name: str) -> None:
+    argv = [a.replace("{run}", str(mlp_run)) for a in args] if "{run}" in args else [args[0], str(mlp_run), *args[1:]]
+    result = runner.invoke(app, ["vae", *argv])
+    assert result.exit_code == 0, result.output
+    assert _png_from_output(result.stdout) == mlp_run / name
+
+
+def test_out_option_chooses_the_file(mlp_run: Path, tmp_path: Path) -> None:
+    target = tmp_path / "pics" / "s.png"
+    result = runner.invoke(app, ["vae", "sample", str(mlp_run), "-n", "4", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert _png_from_output(result.stdout) == target
+
+
+def test_conv_run_with_wider_latent(tmp_path: Path, data_dir: Path) -> None:
+    out = tmp_path / "conv"
+    result = _train(out, data_dir, "--arch", "conv", "--latent-dim", "3", "--beta", "2", "--epochs", "1")
+    assert result.exit_code == 0, result.output
+    latent = runner.invoke(app, ["vae", "latent", str(out)])
+    assert latent.exit_code == 0, latent.output
+    _png_from_output(latent.stdout)
+    manifold = runner.invoke(app, ["vae", "manifold", str(out)])
+    assert manifold.exit_code == 1
+    assert manifold.output.count("\n") == 1 and "2-D latent space" in manifold.output
+
+
+def test_resume_continues_an_interrupted_run(tmp_path: Path, data_dir: Path) -> None:
+    out = tmp_path / "resumed"
+    assert _train(out, data_dir, "--arch", "mlp", "--epochs", "1").exit_code == 0
+    result = _train(out, data_dir, "--arch", "mlp", "--epochs", "2")
+    assert result.exit_code == 0, result.output
+    assert "resuming at epoch 2" in result.output
+    assert len((out / "metrics.csv").read_text().strip().splitlines()) == 1 + 2
+    other = _train(out, data_dir, "--arch", "conv", "--epochs", "3")
+    assert other.exit_code == 1 and "different model" in other.output
+
+
+def test_errors_exit_1_with_one_line(tmp_path: Path, data_dir: Path) -> None:
+    missing = runner.invoke(app, ["vae", "manifold", str(tmp_path / "no-run")])
+    assert missing.exit_code == 1 and missing.output.count("\n") == 1 and "not found" in missing.output
+    no_data = runner.invoke(app, ["vae", "train", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path / "empty")])
+    assert no_data.exit_code == 1 and "missing" in no_data.output and "train-images" in no_data.output
+    checked = _train(tmp_path / "md5", data_dir, "--verify", "--epochs", "1")
+    assert checked.exit_code == 1 and "MD5" in checked.output
+
+
+def test_usage_errors_exit_2(mlp_run: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["vae", "train", "--out", str(tmp_path / "x"), "--arch", "rnn"]).exit_code == 2
+    assert runner.invoke(app, ["vae", "sample", str(mlp_run), "-n", "0"]).exit_code == 2
+    out_of_range = runner.invoke(app, ["vae", "interpolate", str(mlp_run), "0", "30"])
+    assert out_of_range.exit_code == 2 and "out of range 0..29" in out_of_range.output

@@ -1,0 +1,39 @@
+"""Shared fixtures: tiny models and tiny pages, so every test runs on CPU in seconds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MPLBACKEND", "Agg")
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture
+def tiny_model_path(tmp_path: Path) -> Path:
+    """A tiny, randomly initialised DocUNet saved as a checkpoint (not the shipped model)."""
+    from docclean.checkpoint import save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    torch.manual_seed(0)
+    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    return save_model(model, tmp_path / "tiny.safetensors", "docunet", model.config.to_dict(), {"note": "test"})
+
+
+@pytest.fixture
+def text_page() -> np.ndarray:
+    """A small synthetic page: dark strokes on light grey paper with a gradient (float32 0..1)."""
+    rng = np.random.default_rng(0)
+    page = np.full((72, 100), 0.85, dtype=np.float32) - np.linspace(0, 0.2, 100, dtype=np.float32)[None]
+    for _ in range(12):
+        y, x = rng.integers(4, 64), rng.integers(4, 90)
+        page[y:y + 6, x:x + 2] = 0.1
+    return page

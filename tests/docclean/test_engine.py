@@ -1,0 +1,78 @@
+"""Tests for docclean.engine: tiled cleaning, device/precision/model resolution, the shipped model."""
+
+import numpy as np
+import pytest
+import torch
+
+from docclean import Denoiser
+from docclean.engine import builtin_models, resolve_device, resolve_model_path, resolve_precision
+from docclean.errors import ModelError
+from docclean.model import DocUNet, DocUNetConfig
+
+
+def identity_denoiser(**options) -> Denoiser:
+    return Denoiser(DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1])), precision="fp32", **options)
+
+
+@pytest.mark.parametrize("shape", [(20, 30), (150, 97), (64, 64)])
+def test_identity_model_returns_page_through_tiles(shape):
+    page = np.random.default_rng(0).random(shape, dtype=np.float32)
+    den = identity_denoiser(tile_size=48, overlap=8, batch_size=3)
+    out = den.clean(page)
+    assert out.shape == page.shape and out.dtype == np.float32
+    np.testing.assert_allclose(out, page, atol=1e-6)
+
+
+def test_uint8_input_and_progress():
+    page = (np.arange(60 * 70) % 256).astype(np.uint8).reshape(60, 70)
+    calls = []
+    out = identity_denoiser(tile_size=32, overlap=4).clean(page, progress=lambda d, t: calls.append((d, t)))
+    np.testing.assert_allclose(out, page / 255.0, atol=1e-6)
+    assert calls and calls[-1][0] == calls[-1][1]
+
+
+def test_tiled_equals_whole_page_for_a_trained_like_model(tiny_model_path):
+    # With random weights the output depends on context; tiles with generous overlap must still
+    # agree closely with one pass over the whole page.
+    page = np.random.default_rng(1).random((90, 120), dtype=np.float32)
+    whole = Denoiser.load(tiny_model_path, precision="fp32", tile_size=512).clean(page)
+    tiled = Denoiser.load(tiny_model_path, precision="fp32", tile_size=64, overlap=24).clean(page)
+    assert np.abs(whole - tiled).mean() < 0.01
+
+
+def test_rejects_colour_arrays():
+    with pytest.raises(ValueError, match="2-D grey page"):
+        identity_denoiser().clean(np.zeros((8, 8, 3), np.float32))
+
+
+def test_model_resolution_errors(tmp_path):
+    with pytest.raises(ModelError, match="no such model"):
+        resolve_model_path(tmp_path / "missing.safetensors")
+    with pytest.raises(ModelError, match="no such model"):
+        resolve_model_path("not-a-builtin")
+
+
+def test_device_and_precision():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in ("cpu", "cuda", "mps")
+    with pytest.raises(ModelError, match="unknown device"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelError, match="no CUDA GPU"):
+            resolve_device("cuda")
+    assert resolve_precision("fp32", torch.device("cpu")) is None
+    assert resolve_precision("bf16", torch.device("cpu")) is torch.bfloat16
+    with pytest.raises(ModelError):
+        resolve_precision("int4", torch.device("cpu"))
+
+
+def test_shipped_default_model_loads_and_cleans(text_page):
+    assert "default" in builtin_models()
+    den = Denoiser.load()
+    meta = den.metadata
+    assert meta["arch"] == "docunet" and 0 < meta["metrics"]["val_rmse"] < 0.1
+    out = den.clean(text_page)
+    assert out.shape == text_page.shape
+    # Paper gets whiter, ink stays dark.
+    ink = text_page < 0.3
+    assert out[~ink].mean() > text_page[~ink].mean() and out[ink].mean() < 0.5

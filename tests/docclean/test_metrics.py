@@ -1,0 +1,30 @@
+"""Tests for docclean.metrics against hand-computed values."""
+
+import numpy as np
+import pytest
+
+from docclean.metrics import pooled_rmse, psnr, rmse, ssim
+
+
+def test_rmse_psnr_values():
+    a, b = np.zeros((4, 4)), np.full((4, 4), 0.1)
+    assert rmse(a, b) == pytest.approx(0.1)
+    assert psnr(a, b) == pytest.approx(20.0)
+    assert psnr(a, a) == float("inf")
+
+
+def test_pooled_rmse_weights_pixels():
+    pairs = [(np.zeros((1, 1)), np.ones((1, 1))), (np.zeros((1, 3)), np.zeros((1, 3)))]
+    assert pooled_rmse(pairs) == pytest.approx(0.5)
+
+
+def test_ssim_identity_and_drop():
+    rng = np.random.default_rng(0)
+    img = rng.random((32, 32))
+    assert ssim(img, img) == pytest.approx(1.0)
+    assert ssim(img, np.clip(img + rng.normal(0, 0.3, img.shape), 0, 1)) < 0.7
+
+
+def test_shape_mismatch():
+    with pytest.raises(ValueError, match="shapes differ"):
+        rmse(np.zeros((2, 2)), np.zeros((2, 3)))

@@ -1,0 +1,156 @@
+"""Tests for PDF input and output through docclean.io: native resolution, exact round trips,
+1-bit pages, streaming, and broken or encrypted files. All PDFs are tiny and made in tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from docclean.errors import InputError
+from docclean.io import PageWriter, count_pages, read_pages, write_page
+
+H, W = 24, 16
+RNG = np.random.default_rng(11)
+GRAY = RNG.random((H, W)).astype(np.float32)
+RGB = RNG.integers(0, 256, (H, W, 3), dtype=np.uint8)
+BITS = RNG.random((H, W)) > 0.5
+
+
+def build_pdf(path: Path, objects: list[bytes], trailer_extra: bytes = b"") -> Path:
+    """Write a PDF from object bodies (numbered from 1) with a correct cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, trailer_extra, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+PAGE_OBJECTS = [b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 144] >>"]
+
+
+def test_two_page_roundtrip_keeps_count_size_dpi_and_pixels(tmp_path: Path) -> None:
+    path = tmp_path / "doc.pdf"
+    with PageWriter(path, "pdf") as writer:
+        writer.add(GRAY, (150, 150))
+        writer.add(RGB, (300, 300))
+    assert count_pages(path) == 2
+    first, second = read_pages(path)
+    assert (first.index, second.index) == (0, 1)
+    assert first.gray.shape == second.gray.shape == (H, W)
+    assert first.dpi == (150.0, 150.0) and second.dpi == (300.0, 300.0)
+    assert first.color is None
+    np.testing.assert_allclose(first.gray, np.rint(GRAY * 255) / 255, atol=1e-6)
+    np.testing.assert_array_equal(second.color, RGB)
+    # The page size in points carries the resolution: 16 px at 150 dpi is 7.68 pt.
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        assert doc[0].get_size() == pytest.approx((W * 72 / 150, H * 72 / 150), abs=1e-3)
+    finally:
+        doc.close()
+
+
+def test_bilevel_page_is_written_as_ccitt_group4_and_reads_back_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "bits.pdf"
+    write_page(path, BITS, (300, 300))
+    data = path.read_bytes()
+    assert b"/CCITTFaxDecode" in data and b"/BitsPerComponent 1" in data
+    page = next(read_pages(path))
+    np.testing.assert_array_equal(page.gray, BITS.astype(np.float32))  # True is white
+    assert page.color is None
+
+
+def test_missing_dpi_is_written_as_300(tmp_path: Path) -> None:
+    path = tmp_path / "nodpi.pdf"
+    write_page(path, GRAY)
+    page = next(read_pages(path))
+    assert page.dpi == (300.0, 300.0) and page.gray.shape == (H, W)
+
+
+def test_pdf_pages_are_streamed_to_disk_as_they_arrive(tmp_path: Path) -> None:
+    path = tmp_path / "long.pdf"
+    with PageWriter(path, "pdf") as writer:
+        sizes = []
+        for _ in range(3):
+            writer.add(RGB, None)
+            (temp,) = [p for p in tmp_path.iterdir() if p.name != path.name]
+            sizes.append(temp.stat().st_size)
+        assert not path.exists()
+    assert sizes[0] < sizes[1] < sizes[2]
+    assert count_pages(path) == 3
+
+
+def test_scanned_pdf_from_pillow_is_read_at_the_image_resolution(tmp_path: Path) -> None:
+    path = tmp_path / "scan.pdf"
+    first = Image.fromarray(RGB)
+    second = Image.fromarray(np.rint(GRAY * 255).astype(np.uint8))
+    first.save(path, "PDF", resolution=150, save_all=True, append_images=[second])
+    pages = list(read_pages(path))
+    assert len(pages) == 2 == count_pages(path)
+    assert [p.dpi for p in pages] == [(150.0, 150.0)] * 2
+    assert pages[0].gray.shape == (H, W) and pages[0].color is not None
+    assert pages[1].color is None
+
+
+def test_dpi_argument_overrides_native_resolution(tmp_path: Path) -> None:
+    path = tmp_path / "doc.pdf"
+    write_page(path, GRAY, (300, 300))
+    page = next(read_pages(path, dpi=150))
+    assert page.dpi == (150.0, 150.0) and page.gray.shape == (H // 2, W // 2)
+
+
+def test_page_without_images_renders_at_300_dpi(tmp_path: Path) -> None:
+    path = build_pdf(tmp_path / "vector.pdf", PAGE_OBJECTS)  # a blank 1 x 2 inch page
+    page = next(read_pages(path))
+    assert page.dpi == (300.0, 300.0) and page.gray.shape == (600, 300)
+    assert page.color is None and page.gray.min() == 1.0
+
+
+def test_pdf_page_over_the_pixel_limit(tmp_path: Path) -> None:
+    path = build_pdf(tmp_path / "vector.pdf", PAGE_OBJECTS)
+    with pytest.raises(InputError, match="too large") as info:
+        list(read_pages(path, max_pixels=1000))
+    assert "vector.pdf" in str(info.value)
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    # Standard security handler, revision 2, with O and U entries that no empty password fits.
+    encrypt = (b"<< /Filter /Standard /V 1 /R 2 /P -4 /O <" + b"11" * 32 + b"> /U <"
+               + b"22" * 32 + b"> >>")
+    path = build_pdf(tmp_path / "secret.pdf", [*PAGE_OBJECTS, encrypt],
+                     b"/Encrypt 4 0 R /ID [<" + b"33" * 16 + b"> <" + b"33" * 16 + b">] ")
+    for call in (lambda: list(read_pages(path)), lambda: count_pages(path)):
+        with pytest.raises(InputError) as info:
+            call()
+        assert info.value.reason == "encrypted PDF (password required)"
+        assert "secret.pdf" in str(info.value)
+
+
+@pytest.mark.parametrize("content", [b"%PDF-1.4\nthis is not really a pdf\n", b"hello world"])
+def test_broken_pdf(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(content)
+    for call in (lambda: list(read_pages(path)), lambda: count_pages(path)):
+        with pytest.raises(InputError) as info:
+            call()
+        assert "broken.pdf" in str(info.value) and "PDF" in info.value.reason
+
+
+def test_empty_pdf_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.pdf"
+    path.touch()
+    with pytest.raises(InputError, match="empty file") as info:
+        list(read_pages(path))
+    assert "empty.pdf" in str(info.value)

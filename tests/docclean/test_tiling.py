@@ -1,0 +1,43 @@
+"""Tests for docclean.tiling: coverage, border shift, exact identity blend."""
+
+import numpy as np
+import pytest
+
+from docclean.tiling import Blender, blend_weights, plan_tiles
+
+
+@pytest.mark.parametrize("h,w,tile,overlap", [(100, 130, 32, 8), (32, 32, 32, 8), (10, 300, 64, 16), (257, 255, 64, 0)])
+def test_tiles_cover_page_and_stay_inside(h, w, tile, overlap):
+    tiles = plan_tiles(h, w, tile, overlap)
+    covered = np.zeros((h, w), dtype=int)
+    for t in tiles:
+        assert t.y >= 0 and t.x >= 0 and t.y + t.h <= h and t.x + t.w <= w
+        assert (t.h, t.w) == (min(tile, h), min(tile, w))  # one shape: tiles batch together
+        covered[t.slices] += 1
+    assert covered.min() >= 1
+
+
+def test_small_page_is_one_tile():
+    assert len(plan_tiles(20, 30, 64, 8)) == 1
+
+
+def test_identity_blend_returns_input():
+    rng = np.random.default_rng(1)
+    page = rng.random((97, 143), dtype=np.float32)
+    tiles = plan_tiles(*page.shape, 32, 8)
+    blender = Blender(*page.shape, 8)
+    for t in tiles:
+        blender.add(t, page[t.slices])
+    out = blender.result()
+    np.testing.assert_allclose(out, page, atol=1e-6)
+    assert np.array_equal(np.round(out * 255), np.round(page * 255))
+
+
+def test_weights_positive_and_peak_inside():
+    wgt = blend_weights(32, 40, 8)
+    assert wgt.min() > 0 and wgt[16, 20] == 1.0 and wgt[0, 0] < wgt[4, 4]
+
+
+def test_bad_overlap_rejected():
+    with pytest.raises(ValueError):
+        plan_tiles(10, 10, 8, 8)

@@ -1,0 +1,198 @@
+"""VAE task: the KL formula, the reparameterization, model shapes, learning, reproducibility and
+checkpoint round trips. Everything runs on tiny tensors on the CPU in a few seconds."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from docclean.errors import ModelError
+from training.loop import FitConfig, fit
+from training.vae import (ImageBatches, VAELoss, kl_to_standard_normal, load_vae, negative_elbo,
+                          reconstruction_nll, vae_loss)
+from training.vae_models import ConvVAE, MLPVAE, build_vae
+from training.vae_plots import manifold_codes, plot_manifold, project_2d
+
+ARCHS = ["mlp", "conv"]
+
+
+def blob_images(n: int, seed: int = 0) -> torch.Tensor:
+    """(n, 1, 28, 28) images of a bright rectangle at a random place: structure a VAE can learn."""
+    g = torch.Generator().manual_seed(seed)
+    images = torch.zeros(n, 1, 28, 28)
+    for i in range(n):
+        y, x = torch.randint(0, 16, (2,), generator=g).tolist()
+        images[i, 0, y:y + 12, x:x + 10] = 0.9
+    return images
+
+
+def test_kl_matches_torch_closed_form() -> None:
+    torch.manual_seed(0)
+    mean, logvar = torch.randn(5, 3), torch.randn(5, 3)
+    q = torch.distributions.Normal(mean, torch.exp(0.5 * logvar))
+    p = torch.distributions.Normal(torch.zeros(3), torch.ones(3))
+    expected = torch.distributions.kl_divergence(q, p).sum(dim=1)
+    torch.testing.assert_close(kl_to_standard_normal(mean, logvar), expected)
+
+
+@pytest.mark.parametrize("mu,logvar", [(0.0, 0.0), (1.5, -1.0), (-0.7, 0.8)])
+def test_kl_matches_numerical_integration(mu: float, logvar: float) -> None:
+    """KL = integral of q(z) (log q(z) - log p(z)) dz, done with the trapezoid rule on a fine grid."""
+    sigma = math.exp(0.5 * logvar)
+    z = np.linspace(mu - 12 * sigma, mu + 12 * sigma, 200_001)
+    log_q = -0.5 * ((z - mu) / sigma) ** 2 - math.log(sigma) - 0.5 * math.log(2 * math.pi)
+    log_p = -0.5 * z**2 - 0.5 * math.log(2 * math.pi)
+    numeric = np.trapezoid(np.exp(log_q) * (log_q - log_p), z)
+    closed = kl_to_standard_normal(torch.tensor([[mu]]), torch.tensor([[logvar]])).item()
+    assert closed == pytest.approx(numeric, rel=1e-5, abs=1e-7)
+    if mu == 0.0 and logvar == 0.0:
+        assert closed == 0.0  # q equal to the prior: no divergence at all
+
+
+def test_kl_matches_monte_carlo_in_several_dimensions() -> None:
+    mean, logvar = torch.tensor([[0.5, -1.0, 2.0]]), torch.tensor([[-0.5, 0.3, -2.0]])
+    q = torch.distributions.Normal(mean, torch.exp(0.5 * logvar))
+    torch.manual_seed(0)
+    z = q.sample(torch.Size([400_000]))  # (400000, 1, 3)
+    log_ratio = q.log_prob(z).sum(-1) - torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
+    assert kl_to_standard_normal(mean, logvar).item() == pytest.approx(log_ratio.mean().item(), rel=0.01)
+
+
+def test_reparameterization_is_differentiable_and_random() -> None:
+    mean = torch.tensor([[0.3, -0.2]], requires_grad=True)
+    logvar = torch.tensor([[0.1, -0.4]], requires_grad=True)
+    torch.manual_seed(1)
+    z = MLPVAE.reparameterize(mean, logvar)
+    z.sum().backward()
+    torch.manual_seed(1)
+    eps = torch.randn(1, 2)
+    # z = mean + exp(logvar / 2) * eps, so dz/dmean = 1 and dz/dlogvar = exp(logvar / 2) * eps / 2.
+    torch.testing.assert_close(mean.grad, torch.ones(1, 2))
+    torch.testing.assert_close(logvar.grad, 0.5 * torch.exp(0.5 * logvar.detach()) * eps)
+    assert not torch.equal(MLPVAE.reparameterize(mean, logvar), MLPVAE.reparameterize(mean, logvar))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_gradients_reach_the_encoder(arch: str) -> None:
+    torch.manual_seed(0)
+    model = build_vae(arch, {"latent_dim": 3})
+    loss, parts = vae_loss(model, blob_images(4))
+    loss.backward()
+    encoder_grads = [p.grad for p in model.encoder.parameters()] + [p.grad for p in model.to_stats.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in encoder_grads)
+    assert any(g.abs().sum() > 0 for g in encoder_grads)
+    assert set(parts) == {"recon", "kl"} and loss.item() == pytest.approx(parts["recon"] + parts["kl"], rel=1e-5)
+
+
+@pytest.mark.parametrize("arch,cls", [("mlp", MLPVAE), ("conv", ConvVAE)])
+@pytest.mark.parametrize("latent_dim", [2, 5])
+def test_shapes(arch: str, cls: type, latent_dim: int) -> None:
+    model = build_vae(arch, {"latent_dim": latent_dim})
+    assert isinstance(model, cls) and model.latent_dim == latent_dim
+    logits, mean, logvar = model(torch.rand(3, 1, 28, 28))
+    assert logits.shape == (3, 1, 28, 28)
+    assert mean.shape == logvar.shape == (3, latent_dim)
+    assert model.decode(torch.zeros(7, latent_dim)).shape == (7, 1, 28, 28)
+
+
+def test_build_vae_rejects_unknown_names() -> None:
+    with pytest.raises(ValueError, match="unknown VAE"):
+        build_vae("transformer")
+    with pytest.raises(TypeError):
+        build_vae("mlp", {"latent_dims": 2})
+
+
+def test_reconstruction_is_binary_cross_entropy_summed_over_pixels() -> None:
+    images = torch.full((2, 1, 28, 28), 0.25)
+    logits = torch.zeros(2, 1, 28, 28)  # p = 0.5 everywhere: BCE is log 2 per pixel
+    torch.testing.assert_close(reconstruction_nll(logits, images), torch.full((2,), 784 * math.log(2)))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_loss_falls_on_a_fixed_batch(arch: str) -> None:
+    torch.manual_seed(0)
+    model = build_vae(arch, {"latent_dim": 2})
+    batch = blob_images(16)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    losses = []
+    for _ in range(40):
+        loss, _ = vae_loss(model, batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def _train_tiny(out: Path, seed: int, beta: float = 1.0) -> tuple[list[dict[str, float]], dict[str, torch.Tensor]]:
+    torch.manual_seed(seed)  # initial weights
+    model = build_vae("mlp", {"latent_dim": 2, "hidden": 16})
+    config = FitConfig(out_dir=out, epochs=2, seed=seed, patience=None, resume=False)
+    result = fit(model, VAELoss(beta), ImageBatches(blob_images(40), 8, shuffle=True), config, arch="vae-mlp",
+                 model_config=model.config.to_dict(), val_data=ImageBatches(blob_images(10, seed=1), 10))
+    return result.history, model.state_dict()
+
+
+def test_same_seed_reproduces_a_run(tmp_path: Path) -> None:
+    history_a, weights_a = _train_tiny(tmp_path / "a", seed=3)
+    history_b, weights_b = _train_tiny(tmp_path / "b", seed=3)
+    history_c, _ = _train_tiny(tmp_path / "c", seed=4)
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "epoch_seconds"} for r in rows]  # noqa: E731
+    assert drop(history_a) == drop(history_b)
+    assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)
+    assert drop(history_a) != drop(history_c)
+    assert {"train_loss", "train_recon", "train_kl", "val_loss", "val_recon", "val_kl"} <= set(history_a[0])
+
+
+def test_beta_weights_the_kl_term(tmp_path: Path) -> None:
+    history, _ = _train_tiny(tmp_path / "beta", seed=0, beta=4.0)
+    last = history[-1]
+    assert last["val_loss"] == pytest.approx(last["val_recon"] + 4.0 * last["val_kl"], rel=1e-5)
+
+
+def test_checkpoint_round_trip_and_negative_elbo(tmp_path: Path) -> None:
+    _train_tiny(tmp_path / "run", seed=0)
+    model, meta = load_vae(tmp_path / "run")
+    assert meta["arch"] == "vae-mlp" and model.config.hidden == 16
+    images = blob_images(12, seed=2)
+    first, again = negative_elbo(model, images, batch_size=5), negative_elbo(model, images, batch_size=5)
+    assert first == again  # the latent sample is seeded
+    assert first["nelbo"] == pytest.approx(first["recon"] + first["kl"], rel=1e-6)
+    assert first["kl"] > 0
+
+
+def test_load_vae_refuses_missing_and_foreign_files(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="not found"):
+        load_vae(tmp_path / "nothing.safetensors")
+    from docclean.checkpoint import save_model
+
+    save_model(torch.nn.Linear(2, 2), tmp_path / "other.safetensors", "docunet", {})
+    with pytest.raises(ModelError, match="not a VAE"):
+        load_vae(tmp_path / "other.safetensors")
+
+
+def test_manifold_codes_follow_the_prior_quantiles() -> None:
+    codes = manifold_codes(15)
+    assert codes.shape == (225, 2)
+    z1 = codes[:15, 0]
+    assert torch.all(z1[1:] > z1[:-1]) and z1[7].abs() < 1e-6  # symmetric, the middle at the mean
+    assert z1[-1].item() == pytest.approx(1.6449, abs=1e-3)  # the 95 % quantile of N(0, 1)
+    gaps = z1[1:] - z1[:-1]
+    assert gaps[0] > gaps[7]  # wider steps in the tails, where the prior has less mass
+
+
+def test_manifold_needs_a_two_dimensional_latent(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="2-D latent"):
+        plot_manifold(build_vae("mlp", {"latent_dim": 3}), tmp_path / "m.png")
+
+
+def test_project_2d_uses_principal_components() -> None:
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(500, 5)) * np.array([5.0, 0.1, 0.1, 2.0, 0.1])
+    xy, labels = project_2d(points)
+    assert xy.shape == (500, 2) and labels[0].startswith("PC1")
+    assert xy[:, 0].var() > xy[:, 1].var() > 1.0  # the two widest directions, widest first

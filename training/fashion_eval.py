@@ -1,0 +1,179 @@
+"""Evaluate, compare and probe trained Fashion-MNIST autoencoder runs.
+
+* :func:`evaluate_run` scores a run's best checkpoint on the 10,000 test images (per-pixel BCE and
+  MSE; a denoising run is scored on inputs corrupted with a fixed seed against clean targets) and
+  writes ``eval.json`` into the run folder.
+* :func:`compare_runs` gathers runs into one table and one plot of their validation curves.
+* :func:`rank_anomalies` ranks test images by reconstruction error (MSE) and draws the most and least
+  typical ones (``anomalies.png``, with the full ranking in ``anomalies.csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+from torch import nn
+
+from docclean.checkpoint import read_metadata
+from docclean.errors import ModelError
+from training.fashion import Batches, FashionTaskConfig, to_model_input, load_task_data, prepare_model
+from training.fashion_data import CLASS_NAMES
+from training.fashion_models import build_fashion_model
+from training.fashion_plots import plot_anomalies, plot_compare
+from training.loop import read_history
+
+
+def load_fashion_checkpoint(path: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the autoencoder a checkpoint describes (arch + config in its metadata) in eval mode."""
+    path = Path(path)
+    meta = read_metadata(path)
+    try:
+        model = build_fashion_model(meta["arch"], meta.get("config"))
+    except (ValueError, TypeError) as exc:
+        raise ModelError(f"cannot build the model it describes ({exc})", path) from None
+    try:
+        model.load_state_dict(load_file(str(path)))
+    except (RuntimeError, SafetensorError) as exc:
+        raise ModelError(f"weights do not fit the architecture ({str(exc).splitlines()[0]})", path) from None
+    return prepare_model(model, device).eval(), meta
+
+
+def run_task(meta: dict[str, Any]) -> FashionTaskConfig:
+    """The task config stored in a checkpoint's metadata (unknown keys from newer versions ignored)."""
+    known = {f.name for f in fields(FashionTaskConfig)}
+    return FashionTaskConfig(**{k: v for k, v in meta.get("task", {}).items() if k in known})
+
+
+def _best_checkpoint(run_dir: Path) -> Path:
+    path = Path(run_dir) / "best.safetensors"
+    if not path.exists():
+        raise ModelError("run folder has no best checkpoint (train it first)", path)
+    return path
+
+
+@torch.inference_mode()
+def per_image_errors(model: nn.Module, images: torch.Tensor, task: FashionTaskConfig,
+                     batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """Per-image mean BCE and MSE of the model's reconstructions (noisy inputs for a denoising run)."""
+    bce, mse = [], []
+    for inputs, targets in Batches(images, batch_size, task.noise, task.noise_level, fixed=True):
+        logits = model.decode_logits(model.encode(to_model_input(model, inputs))).float().cpu()
+        targets = targets.reshape(logits.shape)
+        bce.append(F.binary_cross_entropy_with_logits(logits, targets, reduction="none").flatten(1).mean(1))
+        mse.append((torch.sigmoid(logits) - targets).square().flatten(1).mean(1))
+    return torch.cat(bce).numpy(), torch.cat(mse).numpy()
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def evaluate_run(run_dir: Path, data_dir: Path | None = None, download: bool = False,
+                 device: str = "cpu") -> dict[str, Any]:
+    """Score a run's best checkpoint on the test set; writes and returns ``eval.json``'s contents."""
+    model, meta = load_fashion_checkpoint(_best_checkpoint(run_dir), device)
+    task = run_task(meta)
+    _, _, test, _ = load_task_data(task, data_dir, download)
+    bce, mse = per_image_errors(model, test, task)
+    result = {"arch": task.arch, "noise": task.noise, "noise_level": task.noise_level, "loss": task.loss,
+              "best_epoch": int(meta.get("epoch", -1)), "test_images": len(bce),
+              "test_bce": float(bce.mean()), "test_mse": float(mse.mean())}
+    _write_text(Path(run_dir) / "eval.json", json.dumps(result, indent=2))
+    return result
+
+
+@dataclass
+class RunSummary:
+    """One row of a comparison table."""
+
+    name: str
+    arch: str
+    noise: str
+    epochs: int
+    best_epoch: int
+    best_val_bce: float
+    test_bce: float
+    seconds_per_epoch: float
+
+
+def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cpu") -> RunSummary:
+    """A run's table row; evaluates it first when it has no ``eval.json`` yet."""
+    run_dir = Path(run_dir)
+    eval_path = run_dir / "eval.json"
+    result = json.loads(eval_path.read_text()) if eval_path.exists() else evaluate_run(run_dir, data_dir, device=device)
+    history = read_history(run_dir)
+    best = min(history, key=lambda r: r.get("val_loss", np.inf)) if history else {}
+    noise = f"{result['noise']} {result['noise_level']:g}" if result.get("noise") else "-"
+    seconds = float(np.mean([r["epoch_seconds"] for r in history])) if history else float("nan")
+    return RunSummary(run_dir.name, result["arch"], noise, len(history), result["best_epoch"] + 1,
+                      best.get("val_bce", float("nan")), result["test_bce"], seconds)
+
+
+def compare_runs(run_dirs: list[Path], plot_path: Path, data_dir: Path | None = None,
+                 device: str = "cpu") -> list[RunSummary]:
+    """Summarize several runs and draw their validation BCE curves in one plot."""
+    rows = [summarize_run(d, data_dir, device) for d in run_dirs]
+    names = [r.name if [x.name for x in rows].count(r.name) == 1 else str(d) for r, d in zip(rows, run_dirs)]
+    plot_compare({n: read_history(d) for n, d in zip(names, run_dirs)}, plot_path)
+    return rows
+
+
+def markdown_table(rows: list[RunSummary]) -> str:
+    """The comparison as a markdown table."""
+    lines = ["| run | arch | noise | epochs | best epoch | best val BCE | test BCE | s/epoch |",
+             "|---|---|---|---:|---:|---:|---:|---:|"]
+    lines += [f"| {r.name} | {r.arch} | {r.noise} | {r.epochs} | {r.best_epoch} | {r.best_val_bce:.4f} | "
+              f"{r.test_bce:.4f} | {r.seconds_per_epoch:.1f} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class AnomalyReport:
+    """Where the anomaly files went and the extremes of the ranking (test-set indices)."""
+
+    plot: Path
+    table: Path
+    typical: list[int]
+    atypical: list[int]
+    errors: np.ndarray
+
+
+def rank_anomalies(run_dir: Path, count: int = 10, data_dir: Path | None = None,
+                   device: str = "cpu") -> AnomalyReport:
+    """Rank test images by per-image reconstruction MSE; write ``anomalies.png`` and ``anomalies.csv``
+    (least typical first). ``errors`` in the report is the per-image MSE, indexed like the test set."""
+    run_dir = Path(run_dir)
+    model, meta = load_fashion_checkpoint(_best_checkpoint(run_dir), device)
+    task = run_task(meta)
+    _, _, test, labels = load_task_data(task, data_dir)
+    # Rank by MSE, not BCE: BCE has a floor that grows with a target's grey levels (its own entropy),
+    # so ranking by BCE mostly sorts bright garments last, however well they are reconstructed.
+    bce, errors = per_image_errors(model, test, task)
+    order = np.argsort(errors, kind="stable")
+    count = min(count, len(order))
+    typical, atypical = order[:count], order[::-1][:count]
+    images = (test[:, 0].numpy() * 255).round().astype(np.uint8)
+    plot = plot_anomalies(images, labels, errors, typical, atypical, run_dir / "anomalies.png",
+                          title=f"{task.arch}: test images by reconstruction MSE")
+    table = run_dir / "anomalies.csv"
+    tmp = table.with_name(".anomalies.csv.tmp")
+    with tmp.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["rank", "test_index", "label", "class", "mse", "bce"])
+        for rank, i in enumerate(order[::-1]):
+            writer.writerow([rank + 1, int(i), int(labels[i]), CLASS_NAMES[int(labels[i])], f"{errors[i]:.6f}",
+                             f"{bce[i]:.6f}"])
+    os.replace(tmp, table)
+    return AnomalyReport(plot, table, [int(i) for i in typical], [int(i) for i in atypical], errors)

@@ -1,0 +1,153 @@
+"""Autoencoders for 28x28 Fashion-MNIST images, after the classic Keras tutorials (network code only).
+
+* ``dense``  784 -> 32 -> 784, ReLU code, sigmoid output.
+* ``sparse`` the same network; the L1 activity penalty on the code lives in the task's loss
+  (``training.fashion``), which reads the code through :meth:`MLPAutoencoder.encode`.
+* ``deep``   784-128-64-32-64-128-784.
+* ``conv``   conv + batch norm + max-pool encoder down to a 16x4x4 code, conv + nearest upsampling
+  decoder back to 28x28 (a valid 3x3 conv takes 16 -> 14 so no padding to 32 is needed), sigmoid
+  output. The denoising autoencoder is this network trained on corrupted inputs.
+
+Every model maps (N, 1, 28, 28) in 0..1 to (N, 1, 28, 28) in 0..1 and exposes ``encode`` and
+``decode_logits``; losses use the logits (``binary_cross_entropy_with_logits`` is the stable form of
+BCE on a sigmoid). Each architecture has a config dataclass; a checkpoint stores the architecture
+name and ``asdict(config)``, and :func:`build_fashion_model` rebuilds the network from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+ARCH_PREFIX = "fashion-"
+"""Checkpoints name architectures ``fashion-<name>`` so they never collide with docclean.model's."""
+
+
+@dataclass
+class MLPAEConfig:
+    """A fully connected autoencoder: ``hidden`` widths on the way down (mirrored up), then ``code``."""
+
+    image_size: int = 28
+    hidden: list[int] = field(default_factory=list)
+    code: int = 32
+
+
+@dataclass
+class ConvAEConfig:
+    """The convolutional autoencoder: encoder widths per stage (the last is the code's channels)."""
+
+    channels: list[int] = field(default_factory=lambda: [32, 32, 16])
+    batch_norm: bool = True
+
+
+class MLPAutoencoder(nn.Module):
+    """Dense autoencoder with ReLU layers and a ReLU code (as in the Keras tutorials)."""
+
+    def __init__(self, config: MLPAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        pixels = config.image_size * config.image_size
+        widths = [pixels, *config.hidden, config.code]
+        down: list[nn.Module] = [nn.Flatten()]
+        for a, b in zip(widths[:-1], widths[1:]):
+            down += [nn.Linear(a, b), nn.ReLU()]
+        up: list[nn.Module] = []
+        rev = widths[::-1]
+        for i, (a, b) in enumerate(zip(rev[:-1], rev[1:])):
+            up.append(nn.Linear(a, b))
+            if i < len(rev) - 2:  # no activation on the last layer: it yields logits
+                up.append(nn.ReLU())
+        self.encoder = nn.Sequential(*down)
+        self.decoder = nn.Sequential(*up)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, H, W) -> code (N, code)."""
+        return self.encoder(x)
+
+    def decode_logits(self, code: torch.Tensor) -> torch.Tensor:
+        """Code -> pre-sigmoid image (N, 1, H, W)."""
+        size = self.config.image_size
+        return self.decoder(code).view(-1, 1, size, size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(self.encode(x)))
+
+
+def _conv_block(c_in: int, c_out: int, batch_norm: bool, padding: int = 1) -> list[nn.Module]:
+    # The conv bias is redundant in front of batch norm, which has its own shift.
+    layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, 3, padding=padding, bias=not batch_norm)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(c_out))
+    layers.append(nn.ReLU())
+    return layers
+
+
+class ConvAutoencoder(nn.Module):
+    """28 -> 14 -> 7 -> 4 by conv + BN + max-pool; 4 -> 8 -> 16 -(valid conv)-> 14 -> 28 back up."""
+
+    def __init__(self, config: ConvAEConfig) -> None:
+        super().__init__()
+        if len(config.channels) != 3:
+            raise ValueError(f"ConvAEConfig.channels needs 3 widths, got {config.channels}")
+        self.config = config
+        c1, c2, c3 = config.channels
+        bn = config.batch_norm
+        self.encoder = nn.Sequential(
+            *_conv_block(1, c1, bn), nn.MaxPool2d(2),                    # 28 -> 14
+            *_conv_block(c1, c2, bn), nn.MaxPool2d(2),                   # 14 -> 7
+            *_conv_block(c2, c3, bn), nn.MaxPool2d(2, ceil_mode=True),   # 7 -> 4 (Keras padding="same")
+        )
+        self.decoder = nn.Sequential(
+            *_conv_block(c3, c3, bn), nn.Upsample(scale_factor=2),               # 4 -> 8
+            *_conv_block(c3, c2, bn), nn.Upsample(scale_factor=2),               # 8 -> 16
+            *_conv_block(c2, c1, bn, padding=0), nn.Upsample(scale_factor=2),    # 16 -> 14 -> 28
+            nn.Conv2d(c1, 1, 3, padding=1),
+        )
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, 28, 28) -> code (N, channels[-1], 4, 4)."""
+        return self.encoder(x)
+
+    def decode_logits(self, code: torch.Tensor) -> torch.Tensor:
+        """Code -> pre-sigmoid image (N, 1, 28, 28)."""
+        return self.decoder(code)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(self.encode(x)))
+
+
+FASHION_ARCHS: dict[str, tuple[type[nn.Module], type, dict[str, Any]]] = {
+    "dense": (MLPAutoencoder, MLPAEConfig, {"hidden": [], "code": 32}),
+    "sparse": (MLPAutoencoder, MLPAEConfig, {"hidden": [], "code": 32}),
+    "deep": (MLPAutoencoder, MLPAEConfig, {"hidden": [128, 64], "code": 32}),
+    "conv": (ConvAutoencoder, ConvAEConfig, {}),
+}
+"""Short name -> (module class, config class, default config fields)."""
+
+
+def short_arch(arch: str) -> str:
+    """``fashion-conv`` or ``conv`` -> ``conv``; raise ValueError for an unknown name."""
+    name = arch[len(ARCH_PREFIX):] if arch.startswith(ARCH_PREFIX) else arch
+    if name not in FASHION_ARCHS:
+        raise ValueError(f"unknown Fashion-MNIST architecture {arch!r}; choose {', '.join(FASHION_ARCHS)}")
+    return name
+
+
+def default_config(arch: str) -> dict[str, Any]:
+    """The full config dict of an architecture's default network (what a checkpoint stores)."""
+    _, config_cls, defaults = FASHION_ARCHS[short_arch(arch)]
+    return asdict(config_cls(**defaults))
+
+
+def build_fashion_model(arch: str, config: dict[str, Any] | None = None) -> nn.Module:
+    """Build an architecture by name (``conv`` or ``fashion-conv``) from a config dict.
+
+    Missing fields take the architecture's defaults; unknown fields raise TypeError, so a checkpoint
+    from another version fails loudly instead of silently building a different network.
+    """
+    name = short_arch(arch)
+    module_cls, config_cls, defaults = FASHION_ARCHS[name]
+    return module_cls(config_cls(**{**defaults, **(config or {})}))

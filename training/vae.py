@@ -1,0 +1,226 @@
+"""The VAE task on Fashion-MNIST: loss, data, training, loading and the test negative ELBO.
+
+The loss of one image is the negative evidence lower bound with a weight on its second term:
+``recon + beta * kl``, where ``recon`` is the binary cross-entropy summed over the 784 pixels (a
+Bernoulli decoder; nats) and ``kl`` is the closed-form KL divergence from q(z|x) = N(mean, diag
+exp(logvar)) to the prior N(0, I). ``beta = 1`` is the plain VAE; larger values trade
+reconstruction for a latent code closer to the prior (beta-VAE). Batches average over images, so
+every logged figure is per image. The test negative ELBO always uses ``beta = 1``, whatever the
+training beta, so runs with different betas are compared on the same bound.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from docclean.checkpoint import read_metadata
+from docclean.errors import DataError, ModelError
+from training import fashion_data
+from training.loop import Callback, FitConfig, FitResult, fit, read_history
+from training.vae_models import ARCH_NAMES, VAE_REGISTRY, VAEBase, build_vae
+
+
+@dataclass
+class VAETaskConfig:
+    """Model and data options of a VAE run (stored in the run's config and checkpoints)."""
+
+    arch: str = "conv"
+    latent_dim: int = 2
+    beta: float = 1.0
+    batch_size: int = 128
+    data_dir: Path | None = None
+    verify: bool = True
+    download: bool = False
+    limit: int | None = None
+    val_fraction: float = 1 / 12
+    split_seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        # Absolute, so the pictures and eval commands find the data from any working folder.
+        d["data_dir"] = str(Path(self.data_dir).expanduser().resolve()) if self.data_dir is not None else None
+        return d
+
+
+def kl_to_standard_normal(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, diag exp(logvar)) || N(0, I)) per row, in nats:
+    ``0.5 * sum(exp(logvar) + mean**2 - 1 - logvar)``."""
+    return 0.5 * (logvar.exp() + mean.pow(2) - 1.0 - logvar).sum(dim=1)
+
+
+def reconstruction_nll(logits: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """Bernoulli negative log-likelihood (binary cross-entropy) summed over pixels, per image."""
+    bce = F.binary_cross_entropy_with_logits(logits.float(), images, reduction="none")
+    return bce.flatten(1).sum(dim=1)
+
+
+def vae_loss(model: VAEBase, images: torch.Tensor, beta: float = 1.0) -> tuple[torch.Tensor, dict[str, float]]:
+    """``(mean over images of recon + beta * kl, {"recon": ..., "kl": ...})`` for one batch."""
+    logits, mean, logvar = model(images)
+    recon = reconstruction_nll(logits, images).mean()
+    kl = kl_to_standard_normal(mean.float(), logvar.float()).mean()
+    return recon + beta * kl, {"recon": float(recon.detach()), "kl": float(kl.detach())}
+
+
+class VAELoss:
+    """A ``loss_fn`` for :func:`training.loop.fit` with a fixed ``beta`` (a class, not a lambda,
+    so that it has a readable repr and can be tested on its own)."""
+
+    def __init__(self, beta: float = 1.0) -> None:
+        self.beta = beta
+
+    def __call__(self, model: VAEBase, batch: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        # fit moves the model to its device but leaves batches where the data iterable put them.
+        return vae_loss(model, batch.to(next(model.parameters()).device), self.beta)
+
+    def __repr__(self) -> str:
+        return f"VAELoss(beta={self.beta})"
+
+
+class ImageBatches:
+    """An in-memory tensor of images served in batches; with ``shuffle``, each pass draws a new order
+    from torch's global generator, which :func:`fit` seeds per epoch (so runs and resumes repeat).
+    Far cheaper than a DataLoader for 47 MB of tensors that already sit in memory."""
+
+    def __init__(self, images: torch.Tensor, batch_size: int, shuffle: bool = False) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        self.images, self.batch_size, self.shuffle = images, batch_size, shuffle
+
+    def __len__(self) -> int:
+        return (len(self.images) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        order = torch.randperm(len(self.images)) if self.shuffle else torch.arange(len(self.images))
+        for start in range(0, len(order), self.batch_size):
+            yield self.images[order[start:start + self.batch_size]]
+
+
+def load_split_images(task: VAETaskConfig) -> tuple[torch.Tensor, torch.Tensor, fashion_data.FashionMNIST]:
+    """Load Fashion-MNIST and return (train images, validation images, the whole data set);
+    ``task.limit`` keeps only the first ``limit`` training images (for quick tries)."""
+    data = fashion_data.load_fashion_mnist(task.data_dir, verify=task.verify, download=task.download)
+    images = data.train_images[: task.limit] if task.limit else data.train_images
+    if len(images) < 2:
+        raise DataError(f"need at least 2 training images, got {len(images)}",
+                        fashion_data.resolve_data_dir(task.data_dir))
+    train_idx, val_idx = fashion_data.train_val_split(len(images), task.val_fraction, task.split_seed)
+    return fashion_data.to_tensor(images[train_idx]), fashion_data.to_tensor(images[val_idx]), data
+
+
+def _check_resumable(out_dir: Path, arch: str, model_config: dict[str, Any], resume: bool) -> None:
+    """Refuse to resume a run folder that holds a different model (loading it would fail deep
+    inside ``load_state_dict``)."""
+    config_path = out_dir / "config.json"
+    if not (resume and (out_dir / "state.safetensors").exists() and config_path.exists()):
+        return
+    saved = json.loads(config_path.read_text())
+    if saved.get("arch") != arch or saved.get("model_config") != model_config:
+        raise ModelError(f"run folder holds a different model ({saved.get('arch')} {saved.get('model_config')}); "
+                         "choose another --out or start over with --no-resume", out_dir)
+
+
+def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callback] | None = None) -> FitResult:
+    """Train a VAE on Fashion-MNIST; writes the run folder (config.json, metrics.csv, best/last
+    checkpoints, loss.png) under ``fit_config.out_dir`` and returns the FitResult."""
+    from training.vae_plots import plot_losses  # matplotlib is only needed once training is done
+
+    train_images, val_images, _ = load_split_images(task)
+    arch = ARCH_NAMES.get(task.arch, task.arch)
+    model = build_vae(arch, {"latent_dim": task.latent_dim})
+    model_config = model.config.to_dict()
+    _check_resumable(Path(fit_config.out_dir), arch, model_config, fit_config.resume)
+    fit_config.monitor = "val_loss"
+    info = {"task": "vae", "task_config": task.to_json(),
+            "train_images": len(train_images), "val_images": len(val_images)}
+    result = fit(model, VAELoss(task.beta), ImageBatches(train_images, task.batch_size, shuffle=True), fit_config,
+                 arch=arch, model_config=model_config, val_data=ImageBatches(val_images, 512),
+                 info=info, callbacks=callbacks)
+    plot_losses(read_history(result.out_dir), result.out_dir / "loss.png")
+    return result
+
+
+def checkpoint_path(run: Path) -> Path:
+    """The checkpoint a run folder stands for (``best.safetensors``), or ``run`` itself if a file."""
+    run = Path(run)
+    return run / "best.safetensors" if run.is_dir() else run
+
+
+def load_vae(run: Path) -> tuple[VAEBase, dict[str, Any]]:
+    """Rebuild a trained VAE from a run folder or checkpoint file; returns (model in eval mode,
+    metadata). Raises ModelError naming the file when it is missing or not a VAE."""
+    path = checkpoint_path(run)
+    meta = read_metadata(path)
+    if meta["arch"] not in VAE_REGISTRY:
+        raise ModelError(f"not a VAE checkpoint (architecture {meta['arch']!r})", path)
+    try:
+        model = build_vae(meta["arch"], meta.get("config"))
+        model.load_state_dict(load_file(str(path)))
+    except (ValueError, TypeError) as exc:
+        raise ModelError(f"cannot build the model it describes ({exc})", path) from None
+    except (RuntimeError, SafetensorError) as exc:
+        raise ModelError(f"weights do not fit the architecture ({str(exc).splitlines()[0]})", path) from None
+    return model.eval(), meta
+
+
+def run_data_dir(meta: dict[str, Any], data_dir: Path | None) -> tuple[Path | None, bool]:
+    """The data folder and MD5 setting to evaluate a run with: ``data_dir`` when given, else those
+    the run was trained with (so a run trained on a private copy is evaluated on that copy)."""
+    task = meta.get("task_config", {})
+    verify = bool(task.get("verify", True))
+    if data_dir is not None:
+        return data_dir, verify
+    saved = task.get("data_dir")
+    return (Path(saved) if saved else None), verify
+
+
+def load_test_set(meta: dict[str, Any], data_dir: Path | None = None,
+                  limit: int | None = None) -> tuple[torch.Tensor, np.ndarray]:
+    """Test images (N, 1, 28, 28) and labels (N,) for a run's metadata (see :func:`run_data_dir`)."""
+    folder, verify = run_data_dir(meta, data_dir)
+    data = fashion_data.load_fashion_mnist(folder, verify=verify)
+    images, labels = data.test_images[:limit], data.test_labels[:limit]
+    return fashion_data.to_tensor(images), labels
+
+
+@torch.inference_mode()
+def negative_elbo(model: VAEBase, images: torch.Tensor, batch_size: int = 500, seed: int = 0) -> dict[str, float]:
+    """Per-image negative ELBO (beta = 1), reconstruction and KL in nats, averaged over ``images``.
+    One latent sample per image, drawn from a generator forked off ``seed`` so the figure repeats
+    and the caller's random state is left alone."""
+    model.eval()
+    totals = {"nelbo": 0.0, "recon": 0.0, "kl": 0.0}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for batch in ImageBatches(images, batch_size):
+            logits, mean, logvar = model(batch)
+            recon = reconstruction_nll(logits, batch)
+            kl = kl_to_standard_normal(mean, logvar)
+            totals["recon"] += float(recon.sum())
+            totals["kl"] += float(kl.sum())
+            totals["nelbo"] += float((recon + kl).sum())
+    return {k: v / max(len(images), 1) for k, v in totals.items()}
+
+
+@torch.inference_mode()
+def latent_means(model: VAEBase, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
+    """Encoder means of ``images`` as an (N, latent_dim) float array."""
+    model.eval()
+    return torch.cat([model.encode(b)[0] for b in ImageBatches(images, batch_size)]).numpy()
+
+
+@torch.inference_mode()
+def decode_images(model: VAEBase, z: torch.Tensor) -> np.ndarray:
+    """Decode latent codes (N, latent_dim) to images (N, 28, 28) in 0..1."""
+    model.eval()
+    return torch.sigmoid(model.decode(z.float()))[:, 0].numpy()
