@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cli.progress_clean import clean_files
+from cli.progress_clean import CleanRequest, clean_files
 
 
 class DeviceChoice(str, Enum):
@@ -43,7 +43,8 @@ def clean(
         help="Output format. Multi-page inputs written as png/jpeg become NAME-p001.png, NAME-p002.png, ...")]
     = None,
     dpi: Annotated[float | None, typer.Option(
-        min=10, max=2400, show_default="io default", help="Resolution at which PDF pages are rendered.")] = None,
+        min=10, max=2400, show_default="native",
+        help="Resolution at which PDF pages are rendered (native: that of the scanned images inside).")] = None,
     keep_color: Annotated[bool, typer.Option(
         "--keep-color", help="Put the original colours back on the cleaned page (default: clean greyscale).")]
     = False,
@@ -74,7 +75,7 @@ def clean(
 
       docclean clean 'archive/**/*.tif' -o out/ --binarize --device cpu
     """
-    raise typer.Exit(clean_files(
+    raise typer.Exit(clean_files(CleanRequest(
         inputs, output, fmt=fmt.value if fmt else None, dpi=dpi, keep_color=keep_color, binarize=binarize,
         threshold=threshold, overwrite=overwrite, dry_run=dry_run, model=model, device=device.value,
-        tile_size=tile_size, batch_size=batch_size, report_path=report, quiet=quiet, verbose=verbose))
+        tile_size=tile_size, batch_size=batch_size, report_path=report, quiet=quiet, verbose=verbose)))

@@ -8,6 +8,7 @@ All human output goes to stderr except the dry-run listing, which is the command
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,12 @@ from docclean.pipeline import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN
     FileResult, Report, run
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def say(console: Console, text: str) -> None:
+    """Print one message as one line: soft_wrap keeps it whole whatever the terminal width, and
+    markup is off because file names may contain [brackets]."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 class PagesPerSecondColumn(ProgressColumn):
@@ -56,9 +63,7 @@ class RichCleanProgress(CleanProgress):
             self._progress = None
 
     def _line(self, text: str, console: Console | None = None) -> None:
-        # soft_wrap keeps one message on one line whatever the terminal width; markup off because
-        # file names may contain [brackets].
-        (console or self.console).print(text, markup=False, highlight=False, soft_wrap=True)
+        say(console or self.console, text)
 
     def on_start(self, files: int, pages: int) -> None:
         # No bar when stderr is not a terminal (logs, pipes): it could not redraw, only clutter.
@@ -107,7 +112,8 @@ def summary(report: Report) -> str:
         parts = [f"{counts[WOULD_CLEAN]} would be cleaned", f"{counts[SKIPPED]} skipped", f"{counts[FAILED]} failed"]
         return "dry run: " + ", ".join(parts) + " (nothing written)"
     parts = [f"{counts[CLEANED]} cleaned", f"{counts[SKIPPED]} skipped", f"{counts[FAILED]} failed"]
-    return (", ".join(parts) + f"; {report.pages_cleaned} pages in {report.seconds:.1f}s"
+    pages = report.pages_cleaned
+    return (", ".join(parts) + f"; {pages} page{'s' * (pages != 1)} in {report.seconds:.1f}s"
             f" ({report.pages_per_second:.2f} pages/s)")
 
 
@@ -117,52 +123,77 @@ def _write_report(report: Report, path: Path | None, console: Console) -> bool:
     try:
         report.write_json(path)
     except DocCleanError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        say(console, f"error: {exc}")
         return False
     return True
 
 
-def clean_files(inputs: list[str], output: Path, *, fmt: str | None, dpi: float | None, keep_color: bool,
-                binarize: bool, threshold: float, overwrite: bool, dry_run: bool, model: str, device: str,
-                tile_size: int, batch_size: int, report_path: Path | None, quiet: bool, verbose: bool) -> int:
+@dataclass
+class CleanRequest:
+    """Everything ``docclean clean`` was asked to do, as parsed from the command line."""
+
+    inputs: list[str]
+    output: Path
+    fmt: str | None = None
+    dpi: float | None = None
+    keep_color: bool = False
+    binarize: bool = False
+    threshold: float = 0.5
+    overwrite: bool = False
+    dry_run: bool = False
+    model: str = "default"
+    device: str = "auto"
+    tile_size: int = 1024
+    batch_size: int = 2
+    report_path: Path | None = None
+    quiet: bool = False
+    verbose: bool = False
+
+
+def clean_files(request: CleanRequest) -> int:
     """Do a whole ``docclean clean`` run and return its exit code (see the module docstring)."""
     console, out = Console(stderr=True), Console()
-
-    def fail(message: str, code: int) -> int:
-        console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-        return code
-
     try:
-        options = CleanOptions(output=output, fmt=fmt, dpi=dpi, keep_color=keep_color, binarize=binarize,
-                               threshold=threshold, overwrite=overwrite, dry_run=dry_run)
+        return _clean_files(request, console, out)
+    except KeyboardInterrupt:  # Ctrl-C before the batch started (finding inputs, loading the model)
+        say(console, "interrupted; nothing was written")
+        return EXIT_INTERRUPTED
+
+
+def _clean_files(r: CleanRequest, console: Console, out: Console) -> int:
+    try:
+        options = CleanOptions(output=r.output, fmt=r.fmt, dpi=r.dpi, keep_color=r.keep_color,
+                               binarize=r.binarize, threshold=r.threshold, overwrite=r.overwrite,
+                               dry_run=r.dry_run)
     except ValueError as exc:
-        return fail(str(exc).replace("keep_color", "--keep-color").replace("binarize", "--binarize"), EXIT_USAGE)
-    jobs = discover(inputs, options.output, options.fmt)
+        say(console, "error: " + str(exc).replace("keep_color", "--keep-color").replace("binarize", "--binarize"))
+        return EXIT_USAGE
+    jobs = discover(r.inputs, options.output, options.fmt)
     if not any(job.source.is_file() for job in jobs):
         for job in jobs:
-            console.print(f"error: {job.source}: {job.error}", markup=False, highlight=False, soft_wrap=True)
-        return fail("nothing to clean: no supported input files found", EXIT_USAGE)
+            say(console, f"error: {job.source}: {job.error}")
+        say(console, "error: nothing to clean: no supported input files found")
+        return EXIT_USAGE
     try:
-        model_path = resolve_model_path(model)
-        denoiser = Denoiser.load(model_path, device=device, tile_size=tile_size, batch_size=batch_size)
+        model_path = resolve_model_path(r.model)
+        denoiser = Denoiser.load(model_path, device=r.device, tile_size=r.tile_size, batch_size=r.batch_size)
     except (DocCleanError, ValueError) as exc:
-        return fail(f"cannot load the model: {exc}", EXIT_USAGE)
-    if verbose:
-        console.print(f"model {model} ({model_path}) on {denoiser.device} in {denoiser.precision}; "
-                      f"{len(jobs)} files", markup=False, highlight=False, soft_wrap=True)
-    report = Report(model_name=model, model_path=str(model_path))
-    with RichCleanProgress(console, out, quiet=quiet, verbose=verbose) as progress:
+        say(console, f"error: cannot load the model: {exc}")
+        return EXIT_USAGE
+    if r.verbose:
+        say(console, f"model {r.model} ({model_path}) on {denoiser.device} in {denoiser.precision}; {len(jobs)} files")
+    report = Report(model_name=r.model, model_path=str(model_path))
+    with RichCleanProgress(console, out, quiet=r.quiet, verbose=r.verbose) as progress:
         try:
             run(jobs, denoiser, options, progress, report)
         except KeyboardInterrupt:
             progress.close()
             done = report.counts()[CLEANED]
-            console.print(f"interrupted after {done} cleaned file{'s' * (done != 1)}; finished outputs are kept "
-                          "and a rerun of the same command resumes (it skips them)", markup=False, highlight=False,
-                          soft_wrap=True)
-            _write_report(report, report_path, console)
+            say(console, f"interrupted after {done} cleaned file{'s' * (done != 1)}; finished outputs are kept "
+                         "and a rerun of the same command resumes (it skips them)")
+            _write_report(report, r.report_path, console)
             return EXIT_INTERRUPTED
-    report_ok = _write_report(report, report_path, console)
-    if not quiet:
-        console.print(summary(report), markup=False, highlight=False, soft_wrap=True)
+    report_ok = _write_report(report, r.report_path, console)
+    if not r.quiet:
+        say(console, summary(report))
     return EXIT_FAILED if report.failed or not report_ok else EXIT_OK

@@ -21,26 +21,24 @@ keeps its plain name.
 
 from __future__ import annotations
 
-import json
-import os
-from contextlib import nullcontext
-import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from docclean import io as pageio
 from docclean.discover import Job, discover, input_keys, path_key
 from docclean.errors import DocCleanError, InputError, OutputError
+from docclean.report import (CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, CleanProgress, FileResult,
+                              PageResult, Report)
 
-__all__ = ["CleanOptions", "CleanProgress", "Cancelled", "FileResult", "Job", "PageResult", "Report",
+__all__ = ["CLEANED", "FAILED", "INTERRUPTED", "SKIPPED", "WOULD_CLEAN", "CleanOptions", "CleanProgress", "Cancelled",
+           "FileResult", "Job", "PageResult", "Report",
            "discover", "run"]
 
-CLEANED, SKIPPED, FAILED, WOULD_CLEAN, INTERRUPTED = "cleaned", "skipped", "failed", "would clean", "interrupted"
 #: Output suffixes that hold many pages; every other format gets one file per page.
 MULTI_PAGE_SUFFIXES = frozenset({".tif", ".tiff", ".pdf"})
 _FORMAT_ALIASES = {".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".png": "png",
@@ -92,132 +90,6 @@ class CleanOptions:
 
 
 @dataclass
-class PageResult:
-    """One page of a file: 0-based ``index``, ``status`` and the seconds it took."""
-
-    index: int
-    status: str
-    seconds: float = 0.0
-
-
-@dataclass
-class FileResult:
-    """What happened to one input file. ``error`` is a one-line reason that names the file."""
-
-    source: Path
-    targets: list[Path] = field(default_factory=list)
-    status: str = FAILED
-    pages: list[PageResult] = field(default_factory=list)
-    error: str | None = None
-    seconds: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"source": str(self.source), "targets": [str(t) for t in self.targets], "status": self.status,
-                "error": self.error, "seconds": round(self.seconds, 4),
-                "pages": [{**asdict(p), "seconds": round(p.seconds, 4)} for p in self.pages]}
-
-
-@dataclass
-class Report:
-    """The record of a batch, filled by :func:`run` as it goes (so an interrupted run keeps it)."""
-
-    model_name: str | None = None
-    model_path: str | None = None
-    model_metadata: dict[str, Any] = field(default_factory=dict)
-    device: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    files: list[FileResult] = field(default_factory=list)
-    started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    seconds: float = 0.0
-    interrupted: bool = False
-
-    def counts(self) -> dict[str, int]:
-        """Number of files per status (all statuses present, zero included)."""
-        counts = dict.fromkeys((CLEANED, SKIPPED, FAILED, WOULD_CLEAN, INTERRUPTED), 0)
-        for result in self.files:
-            counts[result.status] += 1
-        return counts
-
-    @property
-    def pages_cleaned(self) -> int:
-        return sum(p.status == CLEANED for f in self.files for p in f.pages)
-
-    @property
-    def pages_per_second(self) -> float:
-        busy = sum(p.seconds for f in self.files for p in f.pages if p.status == CLEANED)
-        return self.pages_cleaned / busy if busy > 0 else 0.0
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == FAILED]
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: model (name, path, architecture, validation metrics), options,
-        summary counts and every file with its pages."""
-        meta = self.model_metadata
-        metrics = meta.get("metrics") or {}
-        counts = self.counts()
-        return {
-            "started": self.started, "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
-            "model": {"name": self.model_name, "path": self.model_path, "arch": meta.get("arch"),
-                      "config": meta.get("config"), "epoch": meta.get("epoch"),
-                      "val_metrics": {k: v for k, v in metrics.items() if k.startswith("val_")},
-                      "device": self.device},
-            "options": self.options,
-            "summary": {"files": len(self.files), **{k.replace(" ", "_"): v for k, v in counts.items()},
-                        "pages_cleaned": self.pages_cleaned,
-                        "pages_per_second": round(self.pages_per_second, 3)},
-            "files": [f.to_json() for f in self.files],
-        }
-
-    def write_json(self, path: str | Path) -> None:
-        """Write :meth:`to_json` to ``path`` atomically (temporary file beside it, then rename)."""
-        path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        except OSError as exc:
-            raise OutputError(f"cannot write the report ({exc.strerror or exc})", path) from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.to_json(), f, indent=2)
-                f.write("\n")
-            os.replace(tmp, path)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise OutputError(f"cannot write the report ({exc.strerror or exc})", path) from None
-            raise
-
-
-class CleanProgress:
-    """Progress callbacks of :func:`run`; every method is a no-op, override what you need.
-
-    Order: ``on_start`` once, then per file ``on_file_start`` (only for files that get cleaned),
-    ``on_page_done`` per cleaned page, ``on_file_done`` (every file, whatever its status), and
-    ``on_finish`` once unless the run is interrupted. ``cancelled`` is polled between pages."""
-
-    def on_start(self, files: int, pages: int) -> None:
-        """``files`` jobs in all; ``pages`` pages will actually be cleaned (skips excluded)."""
-
-    def on_file_start(self, job: Job, pages: int) -> None:
-        """``job`` starts; ``pages`` of its pages will be cleaned."""
-
-    def on_page_done(self, job: Job, index: int, seconds: float) -> None:
-        """Page ``index`` (0-based) of ``job`` was cleaned and written in ``seconds``."""
-
-    def on_file_done(self, result: FileResult) -> None:
-        """A file finished as cleaned, skipped, failed or would clean."""
-
-    def on_finish(self, report: Report) -> None:
-        """The batch is over."""
-
-    def cancelled(self) -> bool:
-        """Return True to stop the batch at the next page (raises :class:`Cancelled`)."""
-        return False
-
-
-@dataclass
 class _Plan:
     """What run() decided for a job before cleaning: its page targets and which pages to do."""
 
@@ -231,7 +103,8 @@ class _Plan:
 def _describe(source: Path, exc: BaseException) -> str:
     """A one-line reason that starts with the source file."""
     if isinstance(exc, DocCleanError):
-        text = f"{source}: {exc.reason}" if exc.path is None or path_key(exc.path) == path_key(source) else f"{source}: {exc}"
+        about_source = exc.path is None or path_key(exc.path) == path_key(source)
+        text = f"{source}: {exc.reason}" if about_source else f"{source}: {exc}"
     else:
         text = f"{source}: unexpected error: {type(exc).__name__}: {exc}"
     return " ".join(text.split())
@@ -301,11 +174,6 @@ def _clean_file(job: Job, plan: _Plan, cleaner: PageCleaner, options: CleanOptio
     """Read, clean and write one file's pending pages; every output appears whole or not at all."""
     fmt = _format_name(job.target)
     pending = set(plan.pending)
-    try:
-        plan.targets[0].parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create the output folder ({exc.strerror or exc})",
-                          plan.targets[0].parent) from None
     # One writer for a multi-page output; one per page file when pages are split.
     writer = None if plan.per_page else pageio.PageWriter(plan.targets[0], fmt)
     with writer if writer is not None else nullcontext():
@@ -323,7 +191,8 @@ def _clean_file(job: Job, plan: _Plan, cleaner: PageCleaner, options: CleanOptio
             if writer is not None:
                 writer.add(pixels, page.dpi)
             else:
-                target = plan.targets[page.index] if page.index < len(plan.targets) else _page_target(job.target, page.index)
+                # Same name as plan.targets[index]; computed so pages past the header's count work too.
+                target = _page_target(job.target, page.index)
                 with pageio.PageWriter(target, fmt) as page_writer:
                     page_writer.add(pixels, page.dpi)
                 result.targets.append(target)
@@ -352,15 +221,16 @@ def run(jobs: list[Job], cleaner: PageCleaner, options: CleanOptions, progress: 
     report.device = str(getattr(cleaner, "device", None) or "") or None
     start = time.perf_counter()
     inputs = input_keys(jobs)
-    claimed: set[Path] = set()
+    # Page files (doc-p001.png) must not collide with any other job's planned output either.
+    claimed = {path_key(job.target) for job in jobs if job.error is None}
     plans: list[_Plan] = []
-    for job in jobs:
-        try:
-            plans.append(_plan(job, options, inputs, claimed))
-        except Exception as exc:  # counting a broken file fails that file only
-            plans.append(_Plan(error=_describe(job.source, exc)))
-    progress.on_start(len(jobs), sum(len(p.pending) for p in plans))
     try:
+        for job in jobs:
+            try:
+                plans.append(_plan(job, options, inputs, claimed))
+            except Exception as exc:  # counting a broken file fails that file only
+                plans.append(_Plan(error=_describe(job.source, exc)))
+        progress.on_start(len(jobs), sum(len(p.pending) for p in plans))
         for job, plan in zip(jobs, plans):
             if progress.cancelled():
                 raise Cancelled("cancelled")

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from docclean.errors import ModelError  # noqa: E402
 from training.fashion_data import CLASS_NAMES  # noqa: E402
@@ -24,14 +25,19 @@ from training.vae import checkpoint_path, decode_images, latent_means, load_test
 from training.vae_models import VAEBase  # noqa: E402
 
 
-def save_figure(fig: plt.Figure, path: Path, dpi: int = 100) -> Path:
-    """Save ``fig`` as a PNG at ``path`` through a temporary file beside it, then close it."""
+def save_figure(fig: plt.Figure, path: Path, dpi: int = 100, grayscale: bool = False) -> Path:
+    """Save ``fig`` as a PNG at ``path`` through a temporary file beside it, then close it.
+    ``grayscale`` stores one channel instead of RGBA (a third of the size for image grids)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
+        if grayscale:
+            with Image.open(tmp) as img:
+                gray = img.convert("L")
+            gray.save(tmp, format="PNG", optimize=True)
         os.chmod(tmp, 0o644)  # mkstemp makes the file private; a picture is meant to be shared
         os.replace(tmp, path)
     finally:
@@ -51,7 +57,7 @@ def image_grid(images: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
     return grid
 
 
-def _grid_figure(grid: np.ndarray, title: str, inches_per_pixel: float = 1 / 70) -> tuple[plt.Figure, plt.Axes]:
+def _grid_figure(grid: np.ndarray, title: str, inches_per_pixel: float = 1 / 45) -> tuple[plt.Figure, plt.Axes]:
     fig, ax = plt.subplots(figsize=(max(3.0, grid.shape[1] * inches_per_pixel),
                                     max(1.5, grid.shape[0] * inches_per_pixel + 0.4)))
     # 1 - image: dark garments on white paper read better in print than white on black.
@@ -139,7 +145,7 @@ def plot_manifold(model: VAEBase, path: Path, n: int = 15) -> Path:
     ax.set_yticks(ticks[::2], [f"{v:.1f}" for v in values[::-1][::2]], fontsize=7)
     ax.set_xlabel("z1")
     ax.set_ylabel("z2")
-    return save_figure(fig, path)
+    return save_figure(fig, path, grayscale=True)
 
 
 def plot_samples(model: VAEBase, path: Path, n: int = 64, seed: int = 0) -> Path:
@@ -150,7 +156,7 @@ def plot_samples(model: VAEBase, path: Path, n: int = 64, seed: int = 0) -> Path
     z = torch.randn(n, model.latent_dim, generator=generator)
     cols = int(np.ceil(np.sqrt(n)))
     fig, _ = _grid_figure(image_grid(decode_images(model, z), cols), f"{n} samples from the prior (seed {seed})")
-    return save_figure(fig, path)
+    return save_figure(fig, path, grayscale=True)
 
 
 def plot_interpolation(model: VAEBase, first: torch.Tensor, second: torch.Tensor, path: Path,
@@ -164,7 +170,7 @@ def plot_interpolation(model: VAEBase, first: torch.Tensor, second: torch.Tensor
     decoded = decode_images(model, (1 - t) * means[0] + t * means[1])
     row = np.concatenate([first.numpy()[None, 0], decoded, second.numpy()[None, 0]])
     fig, _ = _grid_figure(image_grid(row, len(row), gap=3), title or "Interpolation between latent means")
-    return save_figure(fig, path)
+    return save_figure(fig, path, grayscale=True)
 
 
 # Whole pictures of a trained run, as the `docclean vae` commands make them: load the run, draw,

@@ -311,3 +311,13 @@ def test_report_json(tmp_path: Path, denoiser: Denoiser) -> None:
     assert [p["status"] for p in first["pages"]] == ["cleaned", "cleaned"]
     assert second["status"] == "failed" and second["error"].startswith(str(tmp_path / "in" / "b.png"))
     assert data["options"]["output"] == str(tmp_path / "out")
+
+
+def test_page_files_may_not_collide_with_another_output(tmp_path: Path, denoiser: Denoiser) -> None:
+    grey(tmp_path / "in" / "doc.tif", pages=2)
+    grey(tmp_path / "in" / "doc-p001.png")
+    out = tmp_path / "out"
+    report = run(discover([str(tmp_path / "in")], out, "png"), denoiser, CleanOptions(output=out, fmt="png"))
+    assert [(f.source.name, f.status) for f in report.files] == [("doc-p001.png", "cleaned"), ("doc.tif", "failed")]
+    assert "already the output of another input" in report.files[1].error
+    assert files_under(out) == ["doc-p001.png"]

@@ -1,0 +1,304 @@
+"""End-to-end tests of ``docclean clean`` through Typer's CliRunner: formats, resume, dry runs,
+bad inputs (each one line, batch goes on, exit 1), usage errors (exit 2), Ctrl-C (exit 130) and the
+JSON report. A tiny random DocUNet and 56x40 pages keep it to seconds on CPU."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from cli.main import app
+from docclean.checkpoint import save_model
+from docclean.engine import Denoiser
+from docclean.model import DocUNet, DocUNetConfig
+
+H, W = 56, 40
+RNG = np.random.default_rng(5)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import torch
+
+    torch.manual_seed(0)
+    net = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    return save_model(net, tmp_path_factory.mktemp("model") / "tiny.safetensors", "docunet",
+                      net.config.to_dict(), {"metrics": {"val_rmse": 0.05, "val_psnr": 26.0, "train_loss": 0.1}})
+
+
+def clean(model: Path, *args: str | Path):  # type: ignore[no-untyped-def]
+    """Run ``docclean clean`` with the tiny model on the CPU."""
+    return CliRunner().invoke(app, ["clean", *map(str, args), "--model", str(model), "--device", "cpu"])
+
+
+def grey(path: Path, pages: int = 1, mode: str = "L") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images = [Image.fromarray(RNG.integers(0, 256, (H, W), dtype=np.uint8)).convert(mode) for _ in range(pages)]
+    images[0].save(path, save_all=pages > 1, append_images=images[1:])
+    return path
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file below ``folder``, hidden and temporary ones included."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in files_under(folder)}
+
+
+def error_lines(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+
+
+def png_header(path: Path, width: int, height: int) -> Path:
+    """A PNG of only a signature, an IHDR claiming width x height, and IEND (no pixel data)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+    return path
+
+
+def encrypted_pdf(path: Path) -> Path:
+    """A one-page PDF with a standard security handler whose keys fit no empty password."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 144] >>",
+               b"<< /Filter /Standard /V 1 /R 2 /P -4 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += (b"trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<" + b"33" * 16 + b"> <" + b"33" * 16
+            + b">] >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_help_shows_examples_and_options() -> None:
+    result = CliRunner().invoke(app, ["clean", "--help"])
+    assert result.exit_code == 0
+    for text in ["docclean clean scans/ -o clean/", "--format", "--keep-color", "--binarize", "--report",
+                 "--dry-run", "--overwrite", "--tile-size"]:
+        assert text in result.output
+
+
+def test_folder_tree_is_mirrored_with_same_names_and_formats(tmp_path: Path, model: Path) -> None:
+    for name in ["a.png", "sub/b.jpg", "sub/deep/c.tif", "sub/.hidden.png"]:
+        grey(tmp_path / "in" / name)
+    before = digest(tmp_path / "in")
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert files_under(tmp_path / "out") == ["a.png", "sub/b.jpg", "sub/deep/c.tif"]
+    for name, fmt in [("a.png", "PNG"), ("sub/b.jpg", "JPEG"), ("sub/deep/c.tif", "TIFF")]:
+        with Image.open(tmp_path / "out" / name) as im:
+            assert (im.format, im.size) == (fmt, (W, H))
+    assert "3 cleaned, 0 skipped, 0 failed; 3 pages" in result.stderr
+    assert digest(tmp_path / "in") == before  # inputs never modified
+
+
+def test_glob_and_format(tmp_path: Path, model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    grey(tmp_path / "scans" / "x" / "a.png")
+    grey(tmp_path / "scans" / "b.png")
+    grey(tmp_path / "scans" / "c.jpg")
+    monkeypatch.chdir(tmp_path)
+    result = clean(model, "scans/**/*.png", "-o", "out", "--format", "tiff")
+    assert result.exit_code == 0, result.output
+    assert files_under(tmp_path / "out") == ["b.tif", "x/a.tif"]
+
+
+def test_multi_page_tiff_in_and_out_and_split_into_pngs(tmp_path: Path, model: Path) -> None:
+    source = grey(tmp_path / "doc.tiff", pages=3)
+    assert clean(model, source, "-o", tmp_path / "tif").exit_code == 0
+    with Image.open(tmp_path / "tif" / "doc.tiff") as im:
+        assert im.n_frames == 3
+    result = clean(model, source, "-o", tmp_path / "png", "--format", "png")
+    assert result.exit_code == 0, result.output
+    assert files_under(tmp_path / "png") == ["doc-p001.png", "doc-p002.png", "doc-p003.png"]
+
+
+def test_pdf_in_and_out(tmp_path: Path, model: Path) -> None:
+    pages = [Image.fromarray(RNG.integers(0, 256, (H, W), dtype=np.uint8)) for _ in range(2)]
+    pages[0].save(tmp_path / "scan.pdf", save_all=True, append_images=pages[1:], resolution=72)
+    result = clean(model, tmp_path / "scan.pdf", "-o", tmp_path / "out", "--binarize")
+    assert result.exit_code == 0, result.output
+    assert len(pdfium.PdfDocument(str(tmp_path / "out" / "scan.pdf"))) == 2
+    grey(tmp_path / "one.png")
+    assert clean(model, tmp_path / "one.png", "-o", tmp_path / "out", "--format", "pdf").exit_code == 0
+    assert len(pdfium.PdfDocument(str(tmp_path / "out" / "one.pdf"))) == 1
+
+
+def test_resume_overwrite_and_dry_run(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "in" / "a.png")
+    grey(tmp_path / "in" / "b.png")
+    dry = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--dry-run")
+    assert dry.exit_code == 0 and not (tmp_path / "out").exists()
+    assert f"would clean {tmp_path / 'in' / 'a.png'} -> {tmp_path / 'out' / 'a.png'} (1 page)" in dry.stdout
+    assert clean(model, tmp_path / "in" / "a.png", "-o", tmp_path / "out").exit_code == 0
+    again = clean(model, tmp_path / "in", "-o", tmp_path / "out")
+    assert again.exit_code == 0 and "1 cleaned, 1 skipped, 0 failed" in again.stderr
+    redo = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--overwrite")
+    assert redo.exit_code == 0 and "2 cleaned, 0 skipped, 0 failed" in redo.stderr
+
+
+def test_output_equal_to_input_folder_is_refused(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "in" / "a.png")
+    grey(tmp_path / "in" / "b.jpg")
+    before = digest(tmp_path / "in")
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "in")
+    assert result.exit_code == 1
+    assert error_lines(result) == [
+        f"error: {tmp_path / 'in' / name}: refusing to write over an input file ({tmp_path / 'in' / name}); "
+        "choose another output folder or --format" for name in ["a.png", "b.jpg"]]
+    assert digest(tmp_path / "in") == before
+
+
+def test_every_bad_input_is_one_line_and_the_batch_goes_on(tmp_path: Path, model: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "in"
+    grey(src / "a_good.png")
+    (src / "b_empty.png").write_bytes(b"")
+    (src / "c_truncated.png").write_bytes(grey(tmp_path / "whole.png").read_bytes()[:200])
+    (src / "d_text.png").write_text("this is not a picture\n")
+    png_header(src / "e_huge.png", 100_000, 100_000)
+    encrypted_pdf(src / "f_encrypted.pdf")
+    (src / "g_broken.pdf").write_bytes(b"%PDF-1.4\nthis is not really a pdf\n")
+    locked = grey(src / "h_locked.png")
+    grey(src / "z_good.png")
+    real_open = builtins.open
+
+    def refusing_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Tests run as root, where chmod cannot deny a read: refuse the open itself.
+        if Path(str(file)) == locked:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    result = clean(model, src, "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    errors = error_lines(result)
+    bad = ["b_empty.png", "c_truncated.png", "d_text.png", "e_huge.png", "f_encrypted.pdf", "g_broken.pdf",
+           "h_locked.png"]
+    assert len(errors) == len(bad)
+    for line, name in zip(errors, bad):
+        assert line.startswith(f"error: {src / name}: "), line
+    assert "encrypted" in errors[4] and "permission denied" in errors[6]
+    assert files_under(tmp_path / "out") == ["a_good.png", "z_good.png"]
+    assert "2 cleaned, 0 skipped, 7 failed" in result.stderr
+
+
+@pytest.mark.parametrize("mode, suffix", [("P", ".png"), ("CMYK", ".jpg"), ("CMYK", ".tif"), ("I;16", ".png"),
+                                          ("RGBA", ".png"), ("LA", ".png"), ("1", ".bmp"), ("RGB", ".webp")])
+def test_unusual_image_modes_are_cleaned(tmp_path: Path, model: Path, mode: str, suffix: str) -> None:
+    path = tmp_path / "in" / f"page{suffix}"
+    path.parent.mkdir()
+    rgb = Image.fromarray(RNG.integers(0, 256, (H, W, 3), dtype=np.uint8))
+    image = Image.fromarray(RNG.integers(0, 65536, (H, W), dtype=np.uint16)) if mode == "I;16" else rgb.convert(mode)
+    image.save(path)
+    result = clean(model, path, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "out" / path.name) as im:
+        assert im.size == (W, H)
+
+
+def test_output_path_that_is_a_file(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "in" / "a.png")
+    grey(tmp_path / "in" / "b.png")
+    (tmp_path / "out").write_text("not a folder")
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert len(error_lines(result)) == 2 and all("not a folder" in line for line in error_lines(result))
+    assert (tmp_path / "out").read_text() == "not a folder"
+
+
+def test_report_json(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "in" / "a.tif", pages=2)
+    (tmp_path / "in" / "b.png").write_bytes(b"")
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--report", tmp_path / "r" / "report.json")
+    assert result.exit_code == 1
+    data = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert data["model"]["path"] == str(model) and data["model"]["arch"] == "docunet"
+    assert data["model"]["val_metrics"] == {"val_rmse": 0.05, "val_psnr": 26.0}
+    assert data["model"]["device"] == "cpu"
+    assert {k: data["summary"][k] for k in ("files", "cleaned", "skipped", "failed", "pages_cleaned")} == \
+        {"files": 2, "cleaned": 1, "skipped": 0, "failed": 1, "pages_cleaned": 2}
+    assert [f["status"] for f in data["files"]] == ["cleaned", "failed"]
+    assert data["files"][1]["error"].startswith(f"{tmp_path / 'in' / 'b.png'}: ")
+    assert [p["index"] for p in data["files"][0]["pages"]] == [0, 1]
+
+
+def test_ctrl_c_exits_130_leaves_no_partial_file_and_a_rerun_resumes(tmp_path: Path, model: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    grey(tmp_path / "in" / "a.png")
+    grey(tmp_path / "in" / "b.tif", pages=3)
+    grey(tmp_path / "in" / "c.png")
+    real, calls = Denoiser.clean, []
+
+    def interrupted(self, page, progress=None):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 3:  # Ctrl-C in the middle of b.tif, the second file
+            raise KeyboardInterrupt
+        return real(self, page, progress)
+
+    monkeypatch.setattr(Denoiser, "clean", interrupted)
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--report", tmp_path / "report.json")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr and "rerun" in result.stderr
+    assert files_under(tmp_path / "out") == ["a.png"]
+    partial = json.loads((tmp_path / "report.json").read_text())
+    assert partial["interrupted"] is True
+    assert [f["status"] for f in partial["files"]] == ["cleaned", "interrupted"]
+    monkeypatch.setattr(Denoiser, "clean", real)
+    rerun = clean(model, tmp_path / "in", "-o", tmp_path / "out")
+    assert rerun.exit_code == 0 and "2 cleaned, 1 skipped, 0 failed" in rerun.stderr
+    assert files_under(tmp_path / "out") == ["a.png", "b.tif", "c.png"]
+
+
+def test_usage_errors_exit_2(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "a.png")
+    no_model = CliRunner().invoke(app, ["clean", str(tmp_path / "a.png"), "-o", str(tmp_path / "out"),
+                                        "--model", str(tmp_path / "nope.safetensors")])
+    assert no_model.exit_code == 2
+    assert error_lines(no_model) == [f"error: cannot load the model: {tmp_path / 'nope.safetensors'}: no such "
+                                     "model file or built-in model name (built-in: "
+                                     + error_lines(no_model)[0].split("(built-in: ")[1]]
+    nothing = clean(model, tmp_path / "missing", str(tmp_path / "*.tif"), "-o", tmp_path / "out")
+    assert nothing.exit_code == 2
+    assert error_lines(nothing)[0] == f"error: {tmp_path / 'missing'}: no such file or folder"
+    assert error_lines(nothing)[-1] == "error: nothing to clean: no supported input files found"
+    assert clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--format", "gif").exit_code == 2
+    both = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--keep-color", "--binarize")
+    assert both.exit_code == 2 and "cannot be combined" in both.stderr
+    assert clean(model, tmp_path / "a.png").exit_code == 2  # -o is required
+    assert not (tmp_path / "out").exists()
+
+
+def test_quiet_prints_only_errors_and_verbose_names_every_file(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "in" / "a.png")
+    (tmp_path / "in" / "b.png").write_bytes(b"")
+    quiet = clean(model, tmp_path / "in", "-o", tmp_path / "q", "--quiet")
+    assert quiet.exit_code == 1 and quiet.stderr.splitlines() == error_lines(quiet) and len(error_lines(quiet)) == 1
+    verbose = clean(model, tmp_path / "in", "-o", tmp_path / "v", "--verbose")
+    assert f"cleaned {tmp_path / 'in' / 'a.png'} -> {tmp_path / 'v' / 'a.png'}" in verbose.stderr
+
+
+def test_a_missing_input_beside_good_ones_fails_alone(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "a.png")
+    result = clean(model, tmp_path / "a.png", tmp_path / "gone.png", "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert error_lines(result) == [f"error: {tmp_path / 'gone.png'}: no such file or folder"]
+    assert files_under(tmp_path / "out") == ["a.png"]
