@@ -36,9 +36,9 @@ from training.loop import Callback, FitConfig, read_history  # noqa: E402
 # so they take more, smaller steps; the conv ones use 256-image batches, which run faster per image
 # on a CPU (oneDNN) and still converge within 20 epochs.
 SUITE: dict[str, tuple[dict, dict, float | None]] = {
-    "dense": ({"arch": "dense", "batch_size": 128}, {"lr": 2e-3}, 0.282),
-    "sparse": ({"arch": "sparse", "batch_size": 128}, {"lr": 2e-3}, None),
-    "deep": ({"arch": "deep", "batch_size": 128}, {"lr": 2e-3}, 0.277),
+    "dense": ({"arch": "dense", "batch_size": 128}, {"lr": 1e-3}, 0.282),
+    "sparse": ({"arch": "sparse", "batch_size": 128}, {"lr": 1e-3}, None),
+    "deep": ({"arch": "deep", "batch_size": 128}, {"lr": 1e-3}, 0.277),
     "conv": ({"arch": "conv", "batch_size": 256}, {"lr": 2e-3}, 0.265),
     "denoise-gaussian": ({"arch": "conv", "noise": "gaussian", "noise_level": 0.5, "batch_size": 256},
                          {"lr": 2e-3}, 0.287),

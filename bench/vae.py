@@ -24,14 +24,14 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch loads: the CPU is shared
 
-import torch  # noqa: E402
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from training.loop import Callback, FitConfig  # noqa: E402
-from training.vae import VAETaskConfig, load_test_set, load_vae, negative_elbo, train_vae  # noqa: E402
-from training.vae_plots import plot_manifold  # noqa: E402
+from training.loop import Callback, FitConfig
+from training.vae import VAETaskConfig, load_test_set, load_vae, negative_elbo, train_vae
+from training.vae_plots import plot_manifold
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "fashion-mnist"
 CONFIGS = [("mlp", 2), ("conv", 2), ("mlp", 16), ("conv", 16)]
@@ -71,13 +71,13 @@ def markdown(rows: list[tuple[str, int, dict]], args: argparse.Namespace, total:
     lines = [
         "# Fashion-MNIST VAEs",
         "",
-        f"`python bench/vae.py --epochs {args.epochs}`: Adam lr 1e-3 (cosine), batch 128, seed {args.seed}, "
+        (f"`python bench/vae.py --epochs {args.epochs}`: Adam lr 1e-3 (cosine), batch 128, seed {args.seed}, "
         f"{'first ' + str(args.limit) + ' training images' if args.limit else '55,000 train / 5,000 val images'}; "
         "best checkpoint by validation loss, scored on the 10,000 test images with one latent sample each. "
-        "Nats per image, beta = 1; lower is better.",
-        f"CPU: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), "
+        "Nats per image, beta = 1; lower is better."),
+        (f"CPU: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread(s), "
         f"torch {torch.__version__}; total {total / 60:.1f} min. Seconds per epoch are training only, "
-        "measured under `nice` on a machine shared with another training job, so treat them as relative.",
+        "measured under `nice` on a machine shared with another training job, so treat them as relative."),
         "",
         "| model | latent D | epochs (best) | test -ELBO | reconstruction | KL | s/epoch |",
         "|---|---:|---:|---:|---:|---:|---:|",

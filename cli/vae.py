@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,8 +20,8 @@ from docclean.errors import DocCleanError
 app = typer.Typer(help="Variational autoencoders on Fashion-MNIST: train, evaluate, draw.", no_args_is_help=True)
 
 RunArg = Annotated[Path, typer.Argument(help="Run folder written by `docclean vae train` (or a checkpoint file).")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="PNG to write (default: inside the run folder).")]
-DataDirOpt = Annotated[Optional[Path], typer.Option(
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="PNG to write (default: inside the run folder).")]
+DataDirOpt = Annotated[Path | None, typer.Option(
     help="Fashion-MNIST folder (default: the one the run was trained on, else $DOCCLEAN_DATA/fashion-mnist "
          "or ~/.cache/docclean/fashion-mnist).")]
 
@@ -56,13 +56,13 @@ def train(
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 128,
     seed: Annotated[int, typer.Option(help="Random seed (weights, shuffling, latent samples).")] = 0,
     device: Annotated[str, typer.Option(help="Torch device, e.g. cpu or cuda.")] = "cpu",
-    data_dir: Annotated[Optional[Path], typer.Option(
+    data_dir: Annotated[Path | None, typer.Option(
         help="Fashion-MNIST folder (default: $DOCCLEAN_DATA/fashion-mnist or ~/.cache/docclean/fashion-mnist).")] = None,
     download: Annotated[bool, typer.Option(help="Download missing Fashion-MNIST files.")] = False,
     verify: Annotated[bool, typer.Option(help="Check the data files' official MD5 (--no-verify for own copies).")] = True,
     patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better "
                                                       "validation loss (0: never stop early).")] = 10,
-    limit: Annotated[Optional[int], typer.Option(min=2, help="Train on only the first N training images.")] = None,
+    limit: Annotated[int | None, typer.Option(min=2, help="Train on only the first N training images.")] = None,
     threads: Annotated[int, typer.Option(min=0, help="Torch CPU threads (0: torch's default).")] = 0,
     resume: Annotated[bool, typer.Option(help="Continue the run in --out if it was interrupted.")] = True,
 ) -> None:
@@ -88,7 +88,7 @@ def train(
 def evaluate(
     run: RunArg,
     data_dir: DataDirOpt = None,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Use only the first N test images.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Use only the first N test images.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the one latent sample per image.")] = 0,
 ) -> None:
     """Print the test negative ELBO (beta = 1), reconstruction and KL, in nats per image."""
@@ -105,7 +105,7 @@ def evaluate(
 @app.command()
 def latent(
     run: RunArg, out: OutOpt = None, data_dir: DataDirOpt = None,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Plot only the first N test images.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Plot only the first N test images.")] = None,
 ) -> None:
     """Scatter the test images' latent means by class (a PCA projection when the latent has D > 2)."""
     from training.vae_plots import latent_picture

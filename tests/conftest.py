@@ -37,3 +37,23 @@ def text_page() -> np.ndarray:
         y, x = rng.integers(4, 64), rng.integers(4, 90)
         page[y:y + 6, x:x + 2] = 0.1
     return page
+
+
+@pytest.fixture(scope="session")
+def tiny_fashion_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Fashion-MNIST-shaped folder of the four IDX gz files holding 64 train and 32 test images
+    (bright rectangles of a few sizes on black, label = size class). Not the official files, so load
+    it with ``verify=False`` / ``--no-verify``. Session-scoped: treat it as read-only."""
+    from training.fashion_data import FILES, write_idx_images, write_idx_labels
+
+    folder = tmp_path_factory.mktemp("fashion")
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 64), ("test", 32)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = np.zeros((n, 28, 28), np.uint8)
+        for img, label in zip(images, labels):
+            half = 3 + int(label)  # rectangle half-height grows with the label
+            img[14 - half:14 + half, 8:20] = rng.integers(120, 255)
+        write_idx_images(folder / FILES[f"{split}_images"][0], images)
+        write_idx_labels(folder / FILES[f"{split}_labels"][0], labels)
+    return folder

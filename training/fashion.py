@@ -17,10 +17,15 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors import SafetensorError
+from safetensors.torch import load_file
 from torch import nn
 
+from docclean.checkpoint import read_metadata
+from docclean.errors import ModelError
 from training.fashion_data import load_fashion_mnist, to_tensor, train_val_split
 from training.fashion_models import ARCH_PREFIX, build_fashion_model, default_config, short_arch
+from training.fashion_plots import plot_loss_curves, plot_reconstructions
 from training.loop import Callback, FitConfig, FitResult, fit
 
 NOISES = ("gaussian", "salt-pepper")
@@ -55,6 +60,8 @@ class FashionTaskConfig:
             raise ValueError(f"unknown loss {self.loss!r}; choose bce or mse")
         if self.noise is not None and self.noise not in NOISES:
             raise ValueError(f"unknown noise {self.noise!r}; choose {' or '.join(NOISES)}")
+        if self.noise_level is not None and not 0.0 <= self.noise_level <= (1.0 if self.noise == "salt-pepper" else 10.0):
+            raise ValueError(f"noise level {self.noise_level} is out of range (salt-pepper: 0..1, gaussian: 0..10)")
         level = self.noise_level if self.noise_level is not None or self.noise is None else DEFAULT_NOISE_LEVEL[self.noise]
         l1 = self.activity_l1 if self.activity_l1 is not None else (SPARSE_L1 if arch == "sparse" else 0.0)
         return FashionTaskConfig(**{**asdict(self), "arch": arch, "noise_level": level, "activity_l1": l1,
@@ -120,6 +127,21 @@ def prepare_model(model: nn.Module, device: str = "cpu") -> nn.Module:
     return model.to(device=device, memory_format=torch.channels_last)
 
 
+def load_fashion_checkpoint(path: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the autoencoder a checkpoint describes (arch + config in its metadata) in eval mode."""
+    path = Path(path)
+    meta = read_metadata(path)
+    try:
+        model = build_fashion_model(meta["arch"], meta.get("config"))
+    except (ValueError, TypeError) as exc:
+        raise ModelError(f"cannot build the model it describes ({exc})", path) from None
+    try:
+        model.load_state_dict(load_file(str(path)))
+    except (RuntimeError, SafetensorError) as exc:
+        raise ModelError(f"weights do not fit the architecture ({str(exc).splitlines()[0]})", path) from None
+    return prepare_model(model, device).eval(), meta
+
+
 def make_loss_fn(task: FashionTaskConfig):
     """``loss_fn(model, (inputs, targets)) -> (loss, {"bce", "mse"[, "l1"]})`` for training.loop.fit.
 
@@ -158,8 +180,6 @@ def train_fashion(task: FashionTaskConfig, fit_config: FitConfig, *, download: b
 
     Raises DataError when the data is missing or corrupt and ValueError for bad options.
     """
-    from training.fashion_plots import plot_loss_curves, plot_reconstructions
-
     task = task.resolved()
     train, val, test, _ = load_task_data(task, download=download)
     torch.manual_seed(fit_config.seed)  # the initial weights depend on the seed alone
@@ -169,8 +189,6 @@ def train_fashion(task: FashionTaskConfig, fit_config: FitConfig, *, download: b
                  val_data=Batches(val, task.batch_size, task.noise, task.noise_level, fixed=True),
                  info={"task": asdict(task), "data": {"train": len(train), "val": len(val)}},
                  callbacks=callbacks)
-    from training.fashion_eval import load_fashion_checkpoint  # late import: eval imports this module
-
     best, _ = load_fashion_checkpoint(result.best_path)
     plot_loss_curves(result.history, result.out_dir / "loss.png", title=f"{task.arch} ({task.loss})")
     sample = Batches(test[:10], 10, task.noise, task.noise_level, fixed=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import struct
 import tempfile
@@ -97,7 +98,7 @@ def download_file(name: str, folder: Path, base_url: str = OFFICIAL_URL, md5: st
         if md5 is not None and file_md5(tmp) != md5:
             raise DataError(f"downloaded file from {url} has the wrong MD5 (expected {md5})", target)
         os.replace(tmp, target)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         raise DataError(f"download from {url} failed ({exc})", target) from None
     finally:
         tmp.unlink(missing_ok=True)
@@ -139,6 +140,23 @@ def read_idx_labels(path: Path) -> np.ndarray:
     if labels.size and labels.max() >= len(CLASS_NAMES):
         raise DataError(f"label {int(labels.max())} is out of range 0..{len(CLASS_NAMES) - 1}", path)
     return labels
+
+
+def write_idx_images(path: Path, images: np.ndarray) -> Path:
+    """Write (N, rows, cols) uint8 images as an IDX3 gz file (e.g. a subset, or test data)."""
+    images = np.ascontiguousarray(images, dtype=np.uint8)
+    header = struct.pack(">IIII", IMAGES_MAGIC, *images.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + images.tobytes())
+    return Path(path)
+
+
+def write_idx_labels(path: Path, labels: np.ndarray) -> Path:
+    """Write (N,) uint8 labels as an IDX1 gz file."""
+    labels = np.ascontiguousarray(labels, dtype=np.uint8)
+    with gzip.open(path, "wb") as f:
+        f.write(struct.pack(">II", LABELS_MAGIC, len(labels)) + labels.tobytes())
+    return Path(path)
 
 
 def _ensure_file(folder: Path, name: str, md5: str, *, verify: bool, download: bool, base_url: str) -> Path:

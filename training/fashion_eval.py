@@ -20,32 +20,13 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 from torch import nn
 
-from docclean.checkpoint import read_metadata
 from docclean.errors import ModelError
-from training.fashion import Batches, FashionTaskConfig, to_model_input, load_task_data, prepare_model
+from training.fashion import Batches, FashionTaskConfig, load_fashion_checkpoint, load_task_data, to_model_input
 from training.fashion_data import CLASS_NAMES
-from training.fashion_models import build_fashion_model
 from training.fashion_plots import plot_anomalies, plot_compare
 from training.loop import read_history
-
-
-def load_fashion_checkpoint(path: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild the autoencoder a checkpoint describes (arch + config in its metadata) in eval mode."""
-    path = Path(path)
-    meta = read_metadata(path)
-    try:
-        model = build_fashion_model(meta["arch"], meta.get("config"))
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"cannot build the model it describes ({exc})", path) from None
-    try:
-        model.load_state_dict(load_file(str(path)))
-    except (RuntimeError, SafetensorError) as exc:
-        raise ModelError(f"weights do not fit the architecture ({str(exc).splitlines()[0]})", path) from None
-    return prepare_model(model, device).eval(), meta
 
 
 def run_task(meta: dict[str, Any]) -> FashionTaskConfig:

@@ -1,6 +1,7 @@
 """Pictures of a trained VAE: loss curves, the latent space, the decoded manifold, samples from the
-prior and interpolations. Every function writes one PNG whole (temporary file, then rename) and
-returns its path. Matplotlib runs with the Agg backend, so no display is needed.
+prior and interpolations. Each ``plot_*`` function draws from a model in memory, each ``*_picture``
+function from a run folder; both write one PNG whole (temporary file, then rename) and return its
+path. Matplotlib runs with the Agg backend, so no display is needed.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from pathlib import Path
 import matplotlib
 import matplotlib.ticker
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image  # noqa: E402
+matplotlib.use("Agg")  # before pyplot loads: pictures are files, no display is needed
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from PIL import Image
 
-from docclean.errors import ModelError  # noqa: E402
-from training.fashion_data import CLASS_NAMES  # noqa: E402
-from training.vae import checkpoint_path, decode_images, latent_means, load_test_set, load_vae  # noqa: E402
-from training.vae_models import VAEBase  # noqa: E402
+from docclean.errors import ModelError
+from training.fashion_data import CLASS_NAMES
+from training.vae import checkpoint_path, decode_images, latent_means, load_test_set, load_vae
+from training.vae_models import VAEBase
 
 
 def save_figure(fig: plt.Figure, path: Path, dpi: int = 100, grayscale: bool = False) -> Path:

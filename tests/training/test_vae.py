@@ -12,9 +12,16 @@ import torch
 
 from docclean.errors import ModelError
 from training.loop import FitConfig, fit
-from training.vae import (ImageBatches, VAELoss, kl_to_standard_normal, load_vae, negative_elbo,
-                          reconstruction_nll, vae_loss)
-from training.vae_models import ConvVAE, MLPVAE, build_vae
+from training.vae import (
+    ImageBatches,
+    VAELoss,
+    kl_to_standard_normal,
+    load_vae,
+    negative_elbo,
+    reconstruction_nll,
+    vae_loss,
+)
+from training.vae_models import MLPVAE, ConvVAE, build_vae
 from training.vae_plots import manifold_codes, plot_manifold, project_2d
 
 ARCHS = ["mlp", "conv"]
@@ -141,7 +148,7 @@ def test_same_seed_reproduces_a_run(tmp_path: Path) -> None:
     history_a, weights_a = _train_tiny(tmp_path / "a", seed=3)
     history_b, weights_b = _train_tiny(tmp_path / "b", seed=3)
     history_c, _ = _train_tiny(tmp_path / "c", seed=4)
-    drop = lambda rows: [{k: v for k, v in r.items() if k != "epoch_seconds"} for r in rows]  # noqa: E731
+    drop = lambda rows: [{k: v for k, v in r.items() if k != "epoch_seconds"} for r in rows]
     assert drop(history_a) == drop(history_b)
     assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)
     assert drop(history_a) != drop(history_c)
@@ -196,3 +203,22 @@ def test_project_2d_uses_principal_components() -> None:
     xy, labels = project_2d(points)
     assert xy.shape == (500, 2) and labels[0].startswith("PC1")
     assert xy[:, 0].var() > xy[:, 1].var() > 1.0  # the two widest directions, widest first
+
+
+REAL_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fashion-mnist"
+
+
+@pytest.mark.skipif(not (REAL_DATA / "t10k-images-idx3-ubyte.gz").exists(), reason="Fashion-MNIST not present")
+def test_train_vae_on_real_fashion_mnist_beats_a_coin_flip(tmp_path: Path) -> None:
+    """One short epoch on 600 real images already beats the 784 * ln 2 nats of a p = 0.5 decoder."""
+    from training.vae import VAETaskConfig, load_test_set, train_vae
+
+    task = VAETaskConfig(arch="mlp", latent_dim=2, batch_size=32, data_dir=REAL_DATA, limit=600)
+    result = train_vae(task, FitConfig(out_dir=tmp_path / "real", epochs=1, patience=None))
+    assert (tmp_path / "real" / "loss.png").exists()
+    model, meta = load_vae(tmp_path / "real")
+    images, labels = load_test_set(meta, limit=200)
+    assert images.shape == (200, 1, 28, 28) and labels.shape == (200,)
+    scores = negative_elbo(model, images)
+    assert result.history[0]["val_loss"] < 784 * math.log(2)
+    assert scores["nelbo"] < 784 * math.log(2) and scores["kl"] > 0.1

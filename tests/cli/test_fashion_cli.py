@@ -1,0 +1,119 @@
+"""`docclean fashion`: train every architecture on tiny data, then eval, compare and anomalies."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+RUNS = {  # run name -> extra train options
+    "dense": ["--arch", "dense"],
+    "sparse": ["--arch", "sparse", "--loss", "mse"],
+    "deep": ["--arch", "deep", "--optimizer", "adamw"],
+    "conv": ["--arch", "conv"],
+    "denoise": ["--arch", "conv", "--noise", "salt-pepper", "--noise-level", "0.2"],
+}
+
+
+def _train(out: Path, data: Path, *extra: str):
+    return runner.invoke(app, ["fashion", "train", "--out", str(out), "--data-dir", str(data), "--no-verify",
+                               "--epochs", "2", "--batch-size", "16", "--lr", "3e-3", *extra])
+
+
+@pytest.fixture(scope="module")
+def trained_runs(tiny_fashion_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every architecture trained for 2 epochs on the tiny set (once per module)."""
+    root = tmp_path_factory.mktemp("fashion-runs")
+    runs = {}
+    for name, options in RUNS.items():
+        result = _train(root / name, tiny_fashion_dir, *options)
+        assert result.exit_code == 0, result.output
+        runs[name] = root / name
+    return runs
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_train_writes_the_run_folder(trained_runs: dict[str, Path], name: str) -> None:
+    run = trained_runs[name]
+    for file in ("config.json", "metrics.csv", "best.safetensors", "last.safetensors", "loss.png", "reconstructions.png"):
+        assert (run / file).stat().st_size > 0, file
+    config = json.loads((run / "config.json").read_text())
+    assert config["arch"] == f"fashion-{RUNS[name][1]}" and config["fit"]["epochs"] == 2
+    assert len((run / "metrics.csv").read_text().splitlines()) == 3  # header + 2 epochs
+
+
+def test_options_reach_the_task(trained_runs: dict[str, Path]) -> None:
+    sparse = json.loads((trained_runs["sparse"] / "config.json").read_text())
+    assert sparse["task"]["loss"] == "mse" and sparse["task"]["activity_l1"] > 0
+    denoise = json.loads((trained_runs["denoise"] / "config.json").read_text())
+    assert denoise["task"]["noise"] == "salt-pepper" and denoise["task"]["noise_level"] == 0.2
+    assert json.loads((trained_runs["deep"] / "config.json").read_text())["fit"]["optimizer"] == "adamw"
+
+
+def test_eval_writes_test_bce(trained_runs: dict[str, Path], tiny_fashion_dir: Path) -> None:
+    result = runner.invoke(app, ["fashion", "eval", str(trained_runs["denoise"]), "--data-dir", str(tiny_fashion_dir)])
+    assert result.exit_code == 0, result.output
+    assert "test BCE" in result.output and "salt-pepper" in result.output
+    scores = json.loads((trained_runs["denoise"] / "eval.json").read_text())
+    assert scores["test_images"] == 32 and 0.0 < scores["test_bce"] < 1.0
+
+
+def test_compare_draws_one_plot_and_one_table(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
+                                              tmp_path: Path) -> None:
+    plot, table = tmp_path / "compare.png", tmp_path / "compare.md"
+    result = runner.invoke(app, ["fashion", "compare", *map(str, trained_runs.values()), "--plot", str(plot),
+                                 "--table", str(table), "--data-dir", str(tiny_fashion_dir)])
+    assert result.exit_code == 0, result.output
+    assert plot.stat().st_size > 0
+    rows = table.read_text().splitlines()[2:]
+    assert [row.split("|")[1].strip() for row in rows] == list(RUNS)
+
+
+def test_anomalies_ranks_every_test_image(trained_runs: dict[str, Path], tiny_fashion_dir: Path) -> None:
+    run = trained_runs["conv"]
+    result = runner.invoke(app, ["fashion", "anomalies", str(run), "--count", "5", "--data-dir", str(tiny_fashion_dir)])
+    assert result.exit_code == 0, result.output
+    assert (run / "anomalies.png").stat().st_size > 0
+    with (run / "anomalies.csv").open() as f:
+        ranking = list(csv.DictReader(f))
+    errors = [float(r["mse"]) for r in ranking]
+    assert len(ranking) == 32 and errors == sorted(errors, reverse=True)
+
+
+def test_training_resumes_a_finished_run_without_redoing_epochs(trained_runs: dict[str, Path],
+                                                               tiny_fashion_dir: Path, tmp_path: Path) -> None:
+    first = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "1")
+    assert first.exit_code == 0, first.output
+    second = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "2")
+    assert second.exit_code == 0 and "resuming at epoch 2" in second.output
+    assert len((tmp_path / "run" / "metrics.csv").read_text().splitlines()) == 3
+
+
+def test_missing_data_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = _train(tmp_path / "run", tmp_path / "no-data")
+    assert result.exit_code == 1
+    assert "train-images-idx3-ubyte.gz" in result.output and "--download" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_official_md5_is_checked_by_default(tiny_fashion_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["fashion", "train", "--out", str(tmp_path / "run"), "--data-dir", str(tiny_fashion_dir)])
+    assert result.exit_code == 1 and "MD5" in result.output
+
+
+def test_eval_of_an_empty_folder_exits_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["fashion", "eval", str(tmp_path)])
+    assert result.exit_code == 1 and "best.safetensors" in result.output
+
+
+@pytest.mark.parametrize("options", [["--arch", "resnet"], ["--noise", "salt-pepper", "--noise-level", "2"],
+                                     ["--epochs", "0"]])
+def test_bad_values_are_usage_errors(tiny_fashion_dir: Path, tmp_path: Path, options: list[str]) -> None:
+    result = _train(tmp_path / "run", tiny_fashion_dir, *options)
+    assert result.exit_code == 2, result.output
