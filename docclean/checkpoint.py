@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,15 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def load_model(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild the network a checkpoint describes and load its weights; returns (model, metadata)."""
+def load_model(path: str | Path, build: Callable[[str, dict[str, Any] | None], nn.Module] = build_model
+               ) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the network a checkpoint describes and load its weights; returns (model in eval
+    mode, metadata). ``build(arch, config)`` makes the network: docclean's own architectures by
+    default; the training tasks pass their registries (Fashion-MNIST autoencoders, VAEs)."""
     path = Path(path)
     meta = read_metadata(path)
     try:
-        model = build_model(meta["arch"], meta.get("config"))
+        model = build(meta["arch"], meta.get("config"))
     except (ValueError, TypeError) as exc:
         raise ModelError(f"cannot build the model it describes ({exc})", path) from None
     try:

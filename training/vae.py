@@ -20,10 +20,8 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 
-from docclean.checkpoint import read_metadata
+from docclean.checkpoint import load_model, read_metadata
 from docclean.errors import DataError, ModelError
 from training import fashion_data
 from training.loop import Callback, FitConfig, FitResult, fit, read_history
@@ -163,14 +161,8 @@ def load_vae(run: Path) -> tuple[VAEBase, dict[str, Any]]:
     meta = read_metadata(path)
     if meta["arch"] not in VAE_REGISTRY:
         raise ModelError(f"not a VAE checkpoint (architecture {meta['arch']!r})", path)
-    try:
-        model = build_vae(meta["arch"], meta.get("config"))
-        model.load_state_dict(load_file(str(path)))
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"cannot build the model it describes ({exc})", path) from None
-    except (RuntimeError, SafetensorError) as exc:
-        raise ModelError(f"weights do not fit the architecture ({str(exc).splitlines()[0]})", path) from None
-    return model.eval(), meta
+    model, meta = load_model(path, build=build_vae)
+    return model, meta
 
 
 def run_data_dir(meta: dict[str, Any], data_dir: Path | None) -> tuple[Path | None, bool]:

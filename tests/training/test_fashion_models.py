@@ -59,7 +59,7 @@ def test_sparse_loss_adds_the_code_penalty() -> None:
     model = build_fashion_model("sparse")
     x = _batch(8)
     loss, parts = make_loss_fn(FashionTaskConfig(arch="sparse", activity_l1=0.01).resolved())(model, (x, x))
-    assert parts["l1"] > 0 and float(loss) == pytest.approx(parts["bce"] + 0.01 * parts["l1"], rel=1e-5)
+    assert parts["l1"] > 0 and float(loss.detach()) == pytest.approx(parts["bce"] + 0.01 * parts["l1"], rel=1e-5)
 
 
 def test_same_seed_same_weights_other_seed_differs() -> None:
