@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.baselines import median_background_division  # noqa: E402
@@ -21,10 +22,20 @@ from docclean.io import read_gray  # noqa: E402
 from docclean.metrics import pooled_rmse  # noqa: E402
 
 
+def save_before_after(den: Denoiser, noisy_path: Path, out: Path) -> None:
+    """Noisy page above its cleaned version, for people to look at."""
+    noisy = read_gray(noisy_path)
+    gap = np.ones((8, noisy.shape[1]), np.float32)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    both = np.concatenate([noisy, gap, den.clean(noisy)])
+    Image.fromarray((both * 255).round().astype(np.uint8)).save(out)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="default")
     p.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/dirty-documents")
+    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     a = p.parse_args()
     results: dict[str, dict[str, float]] = {}
     for precision in ("bf16", "fp32"):
@@ -45,6 +56,7 @@ def main() -> None:
                 rows[f"docclean ({precision})"].append((den.clean(noisy), clean))
             for method, pairs in rows.items():
                 results.setdefault(method, {})[f"x{scale}"] = pooled_rmse(pairs)
+    save_before_after(den, a.data / "train" / val_pages[0], a.out / "dirty_before_after.png")
     print(f"held-out pages: {len(val_pages)} ({len(val_pages) // 4} texts x 4 noise types)")
     print("| method | RMSE (native) | PSNR dB | RMSE (2x upscaled) |")
     print("|---|---|---|---|")

@@ -91,7 +91,7 @@ def test_training_resumes_a_finished_run_without_redoing_epochs(trained_runs: di
     first = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "1")
     assert first.exit_code == 0, first.output
     second = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "2")
-    assert second.exit_code == 0 and "resuming at epoch 2" in second.output
+    assert second.exit_code == 0 and "resuming at epoch 2" in second.output and "epoch 2: train_loss" in second.output
     assert len((tmp_path / "run" / "metrics.csv").read_text().splitlines()) == 3
 
 
