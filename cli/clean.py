@@ -75,7 +75,8 @@ def clean(
 
       docclean clean 'archive/**/*.tif' -o out/ --binarize --device cpu
     """
+    options = dict(output=output, fmt=fmt.value if fmt else None, dpi=dpi, keep_color=keep_color, binarize=binarize,
+                   threshold=threshold, overwrite=overwrite, dry_run=dry_run)
     raise typer.Exit(clean_files(CleanRequest(
-        inputs, output, fmt=fmt.value if fmt else None, dpi=dpi, keep_color=keep_color, binarize=binarize,
-        threshold=threshold, overwrite=overwrite, dry_run=dry_run, model=model, device=device.value,
-        tile_size=tile_size, batch_size=batch_size, report_path=report, quiet=quiet, verbose=verbose)))
+        inputs, options, model=model, device=device.value, tile_size=tile_size, batch_size=batch_size,
+        report_path=report, quiet=quiet, verbose=verbose)))

@@ -130,17 +130,12 @@ def _write_report(report: Report, path: Path | None, console: Console) -> bool:
 
 @dataclass
 class CleanRequest:
-    """Everything ``docclean clean`` was asked to do, as parsed from the command line."""
+    """Everything ``docclean clean`` was asked to do, as parsed from the command line: the inputs,
+    how outputs are written (``CleanOptions`` keyword arguments, validated when the run starts),
+    the model and how it runs, and what is printed."""
 
     inputs: list[str]
-    output: Path
-    fmt: str | None = None
-    dpi: float | None = None
-    keep_color: bool = False
-    binarize: bool = False
-    threshold: float = 0.5
-    overwrite: bool = False
-    dry_run: bool = False
+    options: dict[str, Any]
     model: str = "default"
     device: str = "auto"
     tile_size: int = 1024
@@ -162,9 +157,7 @@ def clean_files(request: CleanRequest) -> int:
 
 def _clean_files(r: CleanRequest, console: Console, out: Console) -> int:
     try:
-        options = CleanOptions(output=r.output, fmt=r.fmt, dpi=r.dpi, keep_color=r.keep_color,
-                               binarize=r.binarize, threshold=r.threshold, overwrite=r.overwrite,
-                               dry_run=r.dry_run)
+        options = CleanOptions(**r.options)
     except ValueError as exc:
         say(console, "error: " + str(exc).replace("keep_color", "--keep-color").replace("binarize", "--binarize"))
         return EXIT_USAGE
