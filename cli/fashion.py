@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -42,7 +42,7 @@ class Loss(str, Enum):
     mse = "mse"
 
 
-DataDir = Annotated[Optional[Path], typer.Option(help="Folder with the four IDX gz files (default: $DOCCLEAN_DATA/"
+DataDir = Annotated[Path | None, typer.Option(help="Folder with the four IDX gz files (default: $DOCCLEAN_DATA/"
                                                        "fashion-mnist, else ~/.cache/docclean/fashion-mnist).")]
 Device = Annotated[str, typer.Option(help="Torch device, e.g. cpu or cuda.")]
 RunDir = Annotated[Path, typer.Argument(help="A run folder written by `docclean fashion train`.")]
@@ -65,15 +65,15 @@ def _reported_errors() -> Iterator[None]:
 def train(
     out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
     arch: Annotated[Arch, typer.Option(help="Network: dense 784-32-784, sparse (L1 on the code), deep, conv.")] = Arch.dense,
-    noise: Annotated[Optional[Noise], typer.Option(help="Train a denoiser: corrupt inputs, score on clean targets.")] = None,
-    noise_level: Annotated[Optional[float], typer.Option(help="Gaussian factor (default 0.5) or salt-and-pepper fraction (default 0.1).")] = None,
+    noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: corrupt inputs, score on clean targets.")] = None,
+    noise_level: Annotated[float | None, typer.Option(help="Gaussian factor (default 0.5) or salt-and-pepper fraction (default 0.1).")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 20,
     loss: Annotated[Loss, typer.Option(help="bce (per-pixel binary cross-entropy) or mse.")] = Loss.bce,
     optimizer: Annotated[str, typer.Option(help="adam, adamw, sgd, rmsprop or adadelta.")] = "adam",
     lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate (cosine schedule).")] = 2e-3,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 256,
     patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better val loss.")] = 5,
-    limit: Annotated[Optional[int], typer.Option(min=2, help="Train on the first N training images only (quick tries).")] = None,
+    limit: Annotated[int | None, typer.Option(min=2, help="Train on the first N training images only (quick tries).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for weights, shuffling and noise.")] = 0,
     device: Device = "cpu",
     data_dir: DataDir = None,
@@ -110,9 +110,9 @@ def evaluate(run_dir: RunDir, data_dir: DataDir = None, device: Device = "cpu",
 @app.command()
 def compare(
     run_dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
-    plot: Annotated[Optional[Path], typer.Option(help="Where to draw the validation curves (default: "
+    plot: Annotated[Path | None, typer.Option(help="Where to draw the validation curves (default: "
                                                       "fashion-compare.png beside the first run).")] = None,
-    table: Annotated[Optional[Path], typer.Option(help="Also write the table as markdown here.")] = None,
+    table: Annotated[Path | None, typer.Option(help="Also write the table as markdown here.")] = None,
     data_dir: DataDir = None,
     device: Device = "cpu",
 ) -> None:

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from docclean.checkpoint import load_model
 from docclean.errors import DataError
 from docclean.io import read_gray
 from docclean.metrics import pooled_rmse
@@ -176,8 +177,6 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
     train_pairs, val_pairs = split_by_text(pairs, task.val_texts, task.split_seed)
     model = DocUNet(model_config)
     if init_from is not None:
-        from docclean.checkpoint import load_model
-
         model, meta = load_model(init_from)
         model_config = DocUNetConfig(**meta["config"])
     model = model.to(memory_format=torch.channels_last)
@@ -191,6 +190,8 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
     }
     if command:
         info["command"] = command
+    if init_from is not None:
+        info["init_from"] = {"path": str(init_from), "command": meta.get("command"), "epoch": meta.get("epoch")}
     return fit(model, mse_loss, CropBatches(train_pairs, task), fit_config, arch="docunet",
                model_config=model_config.to_dict(), evaluate=page_rmse_evaluator(val_pairs, fit_config.bf16),
                info=info, callbacks=callbacks)
@@ -219,15 +220,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--blocks", type=int, nargs="+", default=[1, 2, 2, 2])
     p.add_argument("--unshuffle", type=int, default=2)
     p.add_argument("--batches-per-epoch", type=int, default=100)
+    p.add_argument("--scales", type=float, nargs="+", default=DenoiserTaskConfig().scales,
+                   help="crop scales, drawn uniformly (repeat a scale to draw it more often)")
+    p.add_argument("--init-from", type=Path, help="fine-tune from this checkpoint (its architecture wins)")
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    task = DenoiserTaskConfig(data=a.data, batches_per_epoch=a.batches_per_epoch)
+    task = DenoiserTaskConfig(data=a.data, batches_per_epoch=a.batches_per_epoch, scales=a.scales)
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,
                            patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0)
     model_config = DocUNetConfig(unshuffle=a.unshuffle, widths=a.widths, blocks=a.blocks)
     command = "python -m training.denoiser " + " ".join(sys.argv[1:] if argv is None else argv)
-    result = train(task, fit_config, model_config, callbacks=[PrintProgress()], command=command)
+    result = train(task, fit_config, model_config, callbacks=[PrintProgress()], init_from=a.init_from,
+                   command=command)
     print(f"best val_rmse {result.best_metric:.5f} at epoch {result.best_epoch}; checkpoint {result.best_path}")
 
 

@@ -24,7 +24,12 @@ from torch import nn
 from docclean.checkpoint import read_metadata
 from docclean.errors import ModelError
 from training.fashion_data import load_fashion_mnist, to_tensor, train_val_split
-from training.fashion_models import ARCH_PREFIX, build_fashion_model, default_config, short_arch
+from training.fashion_models import (
+    ARCH_PREFIX,
+    build_fashion_model,
+    default_config,
+    short_arch,
+)
 from training.fashion_plots import plot_loss_curves, plot_reconstructions
 from training.loop import Callback, FitConfig, FitResult, fit
 

@@ -215,7 +215,7 @@ def train_val_split(n: int, val_fraction: float = 1 / 12, seed: int = 0) -> tupl
     if not 0.0 <= val_fraction < 1.0:
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
     order = np.random.default_rng(seed).permutation(n)
-    n_val = int(round(n * val_fraction))
+    n_val = round(n * val_fraction)
     if n >= 2 and val_fraction > 0:
         n_val = min(max(n_val, 1), n - 1)
     return np.sort(order[n_val:]), np.sort(order[:n_val])

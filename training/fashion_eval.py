@@ -23,7 +23,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from docclean.errors import ModelError
-from training.fashion import Batches, FashionTaskConfig, load_fashion_checkpoint, load_task_data, to_model_input
+from training.fashion import (
+    Batches,
+    FashionTaskConfig,
+    load_fashion_checkpoint,
+    load_task_data,
+    to_model_input,
+)
 from training.fashion_data import CLASS_NAMES
 from training.fashion_plots import plot_anomalies, plot_compare
 from training.loop import read_history

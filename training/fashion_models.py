@@ -17,6 +17,7 @@ name and ``asdict(config)``, and :func:`build_fashion_model` rebuilds the networ
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import torch
@@ -52,11 +53,11 @@ class MLPAutoencoder(nn.Module):
         pixels = config.image_size * config.image_size
         widths = [pixels, *config.hidden, config.code]
         down: list[nn.Module] = [nn.Flatten()]
-        for a, b in zip(widths[:-1], widths[1:]):
+        for a, b in pairwise(widths):
             down += [nn.Linear(a, b), nn.ReLU()]
         up: list[nn.Module] = []
         rev = widths[::-1]
-        for i, (a, b) in enumerate(zip(rev[:-1], rev[1:])):
+        for i, (a, b) in enumerate(pairwise(rev)):
             up.append(nn.Linear(a, b))
             if i < len(rev) - 2:  # no activation on the last layer: it yields logits
                 up.append(nn.ReLU())
@@ -136,7 +137,7 @@ FASHION_ARCHS: dict[str, tuple[type[nn.Module], type, dict[str, Any]]] = {
 
 def short_arch(arch: str) -> str:
     """``fashion-conv`` or ``conv`` -> ``conv``; raise ValueError for an unknown name."""
-    name = arch[len(ARCH_PREFIX):] if arch.startswith(ARCH_PREFIX) else arch
+    name = arch.removeprefix(ARCH_PREFIX)
     if name not in FASHION_ARCHS:
         raise ValueError(f"unknown Fashion-MNIST architecture {arch!r}; choose {', '.join(FASHION_ARCHS)}")
     return name

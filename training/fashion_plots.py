@@ -10,12 +10,13 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+matplotlib.use("Agg")  # chosen before pyplot is imported: figures render without a display
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.ticker import MaxNLocator
 
-from training.fashion_data import CLASS_NAMES  # noqa: E402
+from training.fashion_data import CLASS_NAMES
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
@@ -50,6 +51,7 @@ def plot_loss_curves(history: Sequence[dict[str, float]], path: Path, title: str
         best = int(np.argmin(vals))
         ax.axvline(epochs[best], color="grey", linewidth=0.8, linestyle=":", label=f"best (epoch {epochs[best]})")
     ax.set(xlabel="epoch", ylabel="loss", title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend()
     return _save(fig, path)
@@ -82,6 +84,7 @@ def plot_compare(histories: dict[str, Sequence[dict[str, float]]], path: Path, m
         ax.plot([int(r["epoch"]) + 1 for r in history], [r.get(key, np.nan) for r in history],
                 marker="o", markersize=3, label=name)
     ax.set(xlabel="epoch", ylabel=metric.replace("_", " "), title="Fashion-MNIST autoencoders: validation")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _save(fig, path)

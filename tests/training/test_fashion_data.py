@@ -11,8 +11,16 @@ import numpy as np
 import pytest
 
 from docclean.errors import DataError
-from training.fashion_data import (CLASS_NAMES, FILES, OFFICIAL_URL, load_fashion_mnist, resolve_data_dir, to_tensor,
-                                   train_val_split, write_idx_images)
+from training.fashion_data import (
+    CLASS_NAMES,
+    FILES,
+    OFFICIAL_URL,
+    load_fashion_mnist,
+    resolve_data_dir,
+    to_tensor,
+    train_val_split,
+    write_idx_images,
+)
 
 REAL_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "fashion-mnist"
 TRAIN_IMAGES = FILES["train_images"][0]

@@ -9,8 +9,15 @@ import torch
 
 from docclean.checkpoint import save_model
 from docclean.errors import ModelError
-from training.fashion import (Batches, FashionTaskConfig, add_noise, load_fashion_checkpoint, make_loss_fn,
-                              prepare_model, train_fashion)
+from training.fashion import (
+    Batches,
+    FashionTaskConfig,
+    add_noise,
+    load_fashion_checkpoint,
+    make_loss_fn,
+    prepare_model,
+    train_fashion,
+)
 from training.fashion_models import FASHION_ARCHS, build_fashion_model, default_config
 from training.loop import FitConfig
 
@@ -74,7 +81,7 @@ def test_training_run_reproduces_and_checkpoint_rebuilds(tiny_fashion_dir: Path,
     task = FashionTaskConfig(arch="deep", noise="gaussian", batch_size=16, data_dir=str(tiny_fashion_dir), verify=False)
     runs = [train_fashion(task, FitConfig(out_dir=tmp_path / name, epochs=2, seed=5)) for name in ("a", "b")]
     assert [r["train_loss"] for r in runs[0].history] == [r["train_loss"] for r in runs[1].history]
-    model, meta = load_fashion_checkpoint(runs[0].best_path)
+    _, meta = load_fashion_checkpoint(runs[0].best_path)
     assert meta["arch"] == "fashion-deep" and meta["config"] == default_config("deep")
     assert meta["task"]["noise_level"] == 0.5  # the resolved default is what gets stored
     assert (tmp_path / "a" / "loss.png").stat().st_size > 0 and (tmp_path / "a" / "reconstructions.png").exists()
