@@ -91,3 +91,13 @@ def test_train_then_clean(pairs_dir, tmp_path):
     assert den.metadata["task"] == "denoiser" and len(den.metadata["val_pages"]) == 2
     page = np.random.default_rng(0).random((40, 50), dtype=np.float32)
     assert den.clean(page).shape == (40, 50)
+
+
+def test_fine_tune_from_checkpoint_keeps_architecture_and_provenance(pairs_dir, tmp_path):
+    first = train(task(pairs_dir), FitConfig(out_dir=tmp_path / "a", epochs=1, lr=3e-3),
+                  DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    tuned = train(task(pairs_dir), FitConfig(out_dir=tmp_path / "b", epochs=1, lr=1e-3),
+                  init_from=first.best_path)
+    den = Denoiser.load(tuned.best_path, precision="fp32")
+    assert den.metadata["config"]["widths"] == [4, 8]
+    assert den.metadata["init_from"]["path"] == str(first.best_path)
