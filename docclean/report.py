@@ -5,13 +5,12 @@ GUI would implement with Qt signals."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from docclean.atomic import atomic_path
 from docclean.discover import Job
 from docclean.errors import OutputError
 
@@ -99,22 +98,11 @@ class Report:
 
     def write_json(self, path: str | Path) -> None:
         """Write :meth:`to_json` to ``path`` atomically (temporary file beside it, then rename)."""
-        path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with atomic_path(path) as tmp:
+                tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"cannot write the report ({exc.strerror or exc})", path) from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.to_json(), f, indent=2)
-                f.write("\n")
-            os.replace(tmp, path)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise OutputError(f"cannot write the report ({exc.strerror or exc})", path) from None
-            raise
 
 
 class CleanProgress:

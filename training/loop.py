@@ -26,6 +26,7 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
+from docclean.atomic import atomic_path
 from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
 
 LossFn = Callable[[nn.Module, Any], "tuple[torch.Tensor, dict[str, float]]"]
@@ -141,12 +142,10 @@ def _write_csv(path: Path, history: list[dict[str, float]]) -> None:
     keys: list[str] = []
     for row in history:
         keys += [k for k in row if k not in keys]
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="") as f:
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=keys)
         writer.writeheader()
         writer.writerows(history)
-    tmp.replace(path)
 
 
 def read_history(out_dir: Path) -> list[dict[str, float]]:

@@ -6,8 +6,6 @@ path. Matplotlib runs with the Agg backend, so no display is needed.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from docclean.atomic import atomic_path
 from docclean.errors import ModelError
 from training.fashion_data import CLASS_NAMES
 from training.vae import checkpoint_path, decode_images, latent_means, load_test_set, load_vae
@@ -30,20 +29,15 @@ def save_figure(fig: plt.Figure, path: Path, dpi: int = 100, grayscale: bool = F
     """Save ``fig`` as a PNG at ``path`` through a temporary file beside it, then close it.
     ``grayscale`` stores one channel instead of RGBA (a third of the size for image grids)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
-        if grayscale:
-            with Image.open(tmp) as img:
-                gray = img.convert("L")
-            gray.save(tmp, format="PNG", optimize=True)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a picture is meant to be shared
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".png") as tmp:
+            fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
+            if grayscale:
+                with Image.open(tmp) as img:
+                    gray = img.convert("L")
+                gray.save(tmp, format="PNG", optimize=True)
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
     return path
 
 
