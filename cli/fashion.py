@@ -6,8 +6,6 @@ Declarations only: options are parsed here and handed to ``training.fashion`` an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.progress import RichProgressCallback
-from docclean.errors import DocCleanError
+from cli.errors import reported_errors
 
 app = typer.Typer(help="Autoencoders on Fashion-MNIST: dense, sparse, deep, convolutional and denoising.",
                   no_args_is_help=True)
@@ -46,19 +44,6 @@ DataDir = Annotated[Path | None, typer.Option(help="Folder with the four IDX gz 
                                                        "fashion-mnist, else ~/.cache/docclean/fashion-mnist).")]
 Device = Annotated[str, typer.Option(help="Torch device, e.g. cpu or cuda.")]
 RunDir = Annotated[Path, typer.Argument(help="A run folder written by `docclean fashion train`.")]
-
-
-@contextmanager
-def _reported_errors() -> Iterator[None]:
-    """Map our errors to one printed line and an exit code: 1 for data/model trouble, 2 for bad values."""
-    try:
-        yield
-    except DocCleanError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
-    except ValueError as exc:
-        err_console.print(f"[red]usage error:[/red] {exc}", soft_wrap=True, highlight=False)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -90,7 +75,7 @@ def train(
                              data_dir=str(data_dir) if data_dir else None, verify=verify)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience,
                            seed=seed, device=device, resume=resume)
-    with _reported_errors(), RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
+    with reported_errors(), RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
         train_fashion(task, fit_config, download=download, callbacks=[bar])
 
 
@@ -100,7 +85,7 @@ def evaluate(run_dir: RunDir, data_dir: DataDir = None, device: Device = "cpu",
     """Score a run's best checkpoint on the 10,000 test images (per-pixel BCE and MSE); writes eval.json."""
     from training.fashion_eval import evaluate_run
 
-    with _reported_errors():
+    with reported_errors():
         result = evaluate_run(run_dir, data_dir, download, device)
     noise = f" (noisy inputs: {result['noise']} {result['noise_level']:g})" if result["noise"] else ""
     console.print(f"{run_dir}: {result['arch']}{noise}: test BCE {result['test_bce']:.4f}, "
@@ -120,7 +105,7 @@ def compare(
     from training.fashion_eval import compare_runs, markdown_table
 
     plot = plot or run_dirs[0].parent / "fashion-compare.png"
-    with _reported_errors():
+    with reported_errors():
         rows = compare_runs(run_dirs, plot, data_dir, device)
     view = Table("run", "arch", "noise", "epochs", "best epoch", "best val BCE", "test BCE", "s/epoch")
     for r in rows:
@@ -142,7 +127,7 @@ def anomalies(
     """Rank test images by reconstruction error; draws the most and least typical to anomalies.png."""
     from training.fashion_eval import rank_anomalies
 
-    with _reported_errors():
+    with reported_errors():
         report = rank_anomalies(run_dir, count, data_dir, device)
     worst = ", ".join(f"#{i} (MSE {report.errors[i]:.4f})" for i in report.atypical[:5])
     console.print(f"least typical test images: {worst}", highlight=False)

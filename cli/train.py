@@ -10,16 +10,14 @@ from typing import Annotated, Optional
 
 import torch
 import typer
-from rich.console import Console
 
+from cli.errors import reported_errors
 from cli.progress import RichProgressCallback
-from docclean.errors import DocCleanError
 from docclean.model import DocUNetConfig
 from training.denoiser import DenoiserTaskConfig, train
 from training.loop import FitConfig
 
 app = typer.Typer(help="Train the page denoiser on noisy/clean scan pairs.", no_args_is_help=True)
-err_console = Console(stderr=True)
 
 
 @app.command("denoiser")
@@ -50,9 +48,6 @@ def denoiser(
                               batches_per_epoch=batches_per_epoch)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer="adamw", weight_decay=1e-4,
                            patience=patience, seed=seed, bf16=not fp32, grad_clip=1.0)
-    try:
-        with RichProgressCallback(show=("train_loss", "val_rmse", "val_rmse_x2"), description="denoiser") as progress:
-            train(task, fit_config, DocUNetConfig(), callbacks=[progress], init_from=init_from)
-    except DocCleanError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
-        raise typer.Exit(1) from None
+    with reported_errors(), RichProgressCallback(show=("train_loss", "val_rmse", "val_rmse_x2"),
+                                                 description="denoiser") as progress:
+        train(task, fit_config, DocUNetConfig(), callbacks=[progress], init_from=init_from)

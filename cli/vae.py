@@ -7,15 +7,13 @@ and exit 1; usage errors (bad options, a test index out of range) exit 2.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from docclean.errors import DocCleanError
+from cli.errors import reported_errors
 
 app = typer.Typer(help="Variational autoencoders on Fashion-MNIST: train, evaluate, draw.", no_args_is_help=True)
 
@@ -31,18 +29,6 @@ class Arch(str, Enum):
 
     mlp = "mlp"
     conv = "conv"
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn expected failures into one line on stderr and exit code 1 (2 for a bad index)."""
-    try:
-        yield
-    except IndexError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    except (DocCleanError, FloatingPointError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -79,7 +65,7 @@ def train(
                          data_dir=data_dir, verify=verify, download=download, limit=limit)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, patience=patience or None, seed=seed, device=device,
                            resume=resume)
-    with _errors(), RichProgressCallback(show=("train_loss", "val_loss", "val_recon", "val_kl")) as progress:
+    with reported_errors(), RichProgressCallback(show=("train_loss", "val_loss", "val_recon", "val_kl")) as progress:
         train_vae(task, fit_config, callbacks=[progress])
     typer.echo(out / "loss.png")
 
@@ -94,7 +80,7 @@ def evaluate(
     """Print the test negative ELBO (beta = 1), reconstruction and KL, in nats per image."""
     from training.vae import load_test_set, load_vae, negative_elbo
 
-    with _errors():
+    with reported_errors():
         model, meta = load_vae(run)
         images, _ = load_test_set(meta, data_dir, limit)
         result = negative_elbo(model, images, seed=seed)
@@ -110,7 +96,7 @@ def latent(
     """Scatter the test images' latent means by class (a PCA projection when the latent has D > 2)."""
     from training.vae_plots import latent_picture
 
-    with _errors():
+    with reported_errors():
         typer.echo(latent_picture(run, out, data_dir, limit))
 
 
@@ -122,7 +108,7 @@ def manifold(
     """Decode an n x n grid over a 2-D latent plane, spaced by prior quantiles (needs D = 2)."""
     from training.vae_plots import manifold_picture
 
-    with _errors():
+    with reported_errors():
         typer.echo(manifold_picture(run, out, n))
 
 
@@ -135,7 +121,7 @@ def sample(
     """Decode N codes drawn from the prior N(0, I)."""
     from training.vae_plots import samples_picture
 
-    with _errors():
+    with reported_errors():
         typer.echo(samples_picture(run, out, n, seed))
 
 
@@ -150,5 +136,5 @@ def interpolate(
     """Decode points on the line between the latent means of test images FIRST and SECOND."""
     from training.vae_plots import interpolation_picture
 
-    with _errors():
+    with reported_errors():
         typer.echo(interpolation_picture(run, first, second, out, steps, data_dir))
