@@ -17,12 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 from torch import nn
 
-from docclean.checkpoint import read_metadata
-from docclean.errors import ModelError
+from docclean.checkpoint import load_model
 from training.fashion_data import load_fashion_mnist, to_tensor, train_val_split
 from training.fashion_models import (
     ARCH_PREFIX,
@@ -134,16 +131,7 @@ def prepare_model(model: nn.Module, device: str = "cpu") -> nn.Module:
 
 def load_fashion_checkpoint(path: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the autoencoder a checkpoint describes (arch + config in its metadata) in eval mode."""
-    path = Path(path)
-    meta = read_metadata(path)
-    try:
-        model = build_fashion_model(meta["arch"], meta.get("config"))
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"cannot build the model it describes ({exc})", path) from None
-    try:
-        model.load_state_dict(load_file(str(path)))
-    except (RuntimeError, SafetensorError) as exc:
-        raise ModelError(f"weights do not fit the architecture ({str(exc).splitlines()[0]})", path) from None
+    model, meta = load_model(path, build=build_fashion_model)
     return prepare_model(model, device).eval(), meta
 
 
