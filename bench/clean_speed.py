@@ -82,16 +82,22 @@ def main() -> None:
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--dst", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--make", type=int, help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
         worker(a.worker, a.model, a.src, a.dst)
+        return
+    if a.make:
+        make_page(a.make, a.dst)
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for dpi in a.dpis:
             src = Path(tmp) / f"src-{dpi}"
             src.mkdir()
-            make_page(dpi, src / "page-1.png")
+            # In a child process: Linux carries a parent's peak RSS over into the children it
+            # starts, so the parent must stay small for the workers' peaks to be their own.
+            subprocess.run([sys.executable, __file__, "--make", str(dpi), "--dst", str(src / "page-1.png")], check=True)
             for i in range(2, a.pages + 1):
                 (src / f"page-{i}.png").write_bytes((src / "page-1.png").read_bytes())
             mp = round(A4_INCHES[0] * dpi) * round(A4_INCHES[1] * dpi) / 1e6

@@ -99,6 +99,7 @@ class Denoiser:
         if tile_size < 2 * overlap + multiple:
             raise ValueError(f"tile size {tile_size} is too small for an overlap of {overlap}")
         self.tile_size, self.overlap, self.batch_size = tile_size, overlap, max(1, batch_size)
+        self.multiple = multiple
 
     @classmethod
     def load(cls, model: str | Path | None = None, **options: Any) -> Denoiser:
@@ -130,7 +131,7 @@ class Denoiser:
             page = page.astype(np.float32) / 255.0
         page = np.ascontiguousarray(page, dtype=np.float32)
         h, w = page.shape
-        tiles = plan_tiles(h, w, self.tile_size, self.overlap)
+        tiles = plan_tiles(h, w, self.tile_size, self.overlap, self.multiple)
         if len(tiles) == 1:
             return self._run(page[None])[0]
         blender = Blender(h, w, self.overlap)

@@ -73,10 +73,12 @@ def to_pil(pixels: np.ndarray) -> Image.Image:
     if pixels.ndim == 2 and pixels.dtype == np.bool_:
         return Image.fromarray(np.ascontiguousarray(pixels)).convert("1")
     if pixels.ndim == 2 and np.issubdtype(pixels.dtype, np.floating):
-        # NaN would become an arbitrary byte; treat it as paper.
-        clean = np.nan_to_num(pixels, nan=1.0, posinf=1.0, neginf=0.0)
-        grey = np.rint(np.clip(clean, 0.0, 1.0) * 255.0).astype(np.uint8)
-        return Image.fromarray(grey)
+        # One float temporary, worked on in place: a 600-dpi page is 140 MB per float copy.
+        scaled = np.multiply(pixels, 255.0, dtype=np.float32)
+        np.nan_to_num(scaled, copy=False, nan=255.0, posinf=255.0, neginf=0.0)  # NaN is paper
+        np.clip(scaled, 0.0, 255.0, out=scaled)
+        np.rint(scaled, out=scaled)
+        return Image.fromarray(scaled.astype(np.uint8))
     if pixels.ndim == 2 and pixels.dtype == np.uint8:
         return Image.fromarray(np.ascontiguousarray(pixels))
     if pixels.ndim == 3 and pixels.shape[2] == 3 and pixels.dtype == np.uint8:

@@ -1,7 +1,8 @@
 """Pure functions that cut a page into overlapping tiles and blend processed tiles back.
 
-Tiles have a fixed size (the last row and column are shifted back inside the page rather than
-padded, so every tile holds real pixels), neighbours overlap, and the overlap is blended with
+All tiles of a page share one size, chosen per page so that the fewest tiles of at most the
+requested size cover it with little wasted overlap (the last row and column end on the border,
+so every tile holds real pixels); neighbours overlap, and the overlap is blended with
 weights that fall linearly towards a tile's inner edges. Weights never reach zero and are
 normalised per pixel, so an identity model gives back the input exactly.
 """
@@ -28,22 +29,28 @@ class Tile:
         return slice(self.y, self.y + self.h), slice(self.x, self.x + self.w)
 
 
-def _starts(length: int, tile: int, overlap: int) -> list[int]:
+def _axis(length: int, tile: int, overlap: int, multiple: int) -> tuple[int, list[int]]:
+    """Tile length and start offsets along one axis: as few tiles as ``tile`` allows, each made
+    just long enough (rounded up to ``multiple``) to cover the axis with ``overlap`` between
+    neighbours, so little work is wasted on overlap; the last tile ends on the border."""
     if length <= tile:
-        return [0]
-    step = tile - overlap
-    starts = list(range(0, length - tile, step))
-    starts.append(length - tile)  # last tile shifted back onto the border
-    return starts
+        return length, [0]
+    count = -(-(length - overlap) // (tile - overlap))
+    size = -(-(length + (count - 1) * overlap) // count)
+    size = min(tile, -(-size // multiple) * multiple)
+    step = (length - size) / (count - 1)
+    return size, [round(i * step) for i in range(count)]
 
 
-def plan_tiles(height: int, width: int, tile_size: int, overlap: int) -> list[Tile]:
-    """Tiles of at most ``tile_size`` covering a ``height`` x ``width`` page, overlapping by at
-    least ``overlap`` pixels. A page smaller than a tile is one tile of the page's size."""
+def plan_tiles(height: int, width: int, tile_size: int, overlap: int, multiple: int = 1) -> list[Tile]:
+    """Tiles of at most ``tile_size`` covering a ``height`` x ``width`` page, neighbours
+    overlapping by at least ``overlap`` pixels; all tiles share one shape (so they batch), a
+    multiple of ``multiple`` where the page allows. A page smaller than a tile is one tile."""
     if tile_size <= 0 or overlap < 0 or overlap >= tile_size:
         raise ValueError(f"need 0 <= overlap < tile_size, got overlap={overlap}, tile_size={tile_size}")
-    th, tw = min(tile_size, height), min(tile_size, width)
-    return [Tile(y, x, th, tw) for y in _starts(height, tile_size, overlap) for x in _starts(width, tile_size, overlap)]
+    th, ys = _axis(height, tile_size, overlap, multiple)
+    tw, xs = _axis(width, tile_size, overlap, multiple)
+    return [Tile(y, x, th, tw) for y in ys for x in xs]
 
 
 def blend_weights(h: int, w: int, overlap: int) -> np.ndarray:
@@ -86,6 +93,9 @@ class Blender:
         self.norm[ys, xs] += wgt
 
     def result(self) -> np.ndarray:
+        """The blended page; normalises in place, so call it once, after the last tile."""
         if not np.all(self.norm > 0):
             raise RuntimeError("some pixels were covered by no tile")
-        return self.acc / self.norm
+        np.divide(self.acc, self.norm, out=self.acc)
+        self.norm = np.empty(0, np.float32)  # release it before the caller allocates more
+        return self.acc

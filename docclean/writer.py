@@ -106,7 +106,8 @@ class PageWriter:
                 im.save(self._tiff, "TIFF", compression=compression, **dpi_arg)
                 self._tiff.newFrame()
             elif self.fmt == "png":
-                im.save(self._fp, "PNG", **dpi_arg)
+                # zlib level 3: half the time of the default 6 for about 7% larger pages.
+                im.save(self._fp, "PNG", compress_level=3, **dpi_arg)
             elif self.fmt == "jpeg":
                 # JPEG has no 1-bit mode; grey stays single-channel "L".
                 im = im.convert("L") if im.mode == "1" else im

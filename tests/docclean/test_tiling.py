@@ -8,17 +8,26 @@ from docclean.tiling import Blender, blend_weights, plan_tiles
 
 @pytest.mark.parametrize("h,w,tile,overlap", [(100, 130, 32, 8), (32, 32, 32, 8), (10, 300, 64, 16), (257, 255, 64, 0)])
 def test_tiles_cover_page_and_stay_inside(h, w, tile, overlap):
-    tiles = plan_tiles(h, w, tile, overlap)
+    tiles = plan_tiles(h, w, tile, overlap, multiple=4)
     covered = np.zeros((h, w), dtype=int)
+    assert len({(t.h, t.w) for t in tiles}) == 1  # one shape: tiles batch together
     for t in tiles:
         assert t.y >= 0 and t.x >= 0 and t.y + t.h <= h and t.x + t.w <= w
-        assert (t.h, t.w) == (min(tile, h), min(tile, w))  # one shape: tiles batch together
+        assert t.h <= tile and t.w <= tile
         covered[t.slices] += 1
     assert covered.min() >= 1
+    for starts, size in ((sorted({t.y for t in tiles}), tiles[0].h), (sorted({t.x for t in tiles}), tiles[0].w)):
+        assert all(b - a <= size - overlap for a, b in zip(starts, starts[1:]))  # neighbours overlap enough
 
 
 def test_small_page_is_one_tile():
     assert len(plan_tiles(20, 30, 64, 8)) == 1
+
+
+def test_tiles_shrink_to_waste_little_overlap():
+    tiles = plan_tiles(3508, 2480, 1024, 64, multiple=16)  # an A4 page at 300 dpi
+    assert len(tiles) == 12 and tiles[0].h % 16 == 0 and tiles[0].w % 16 == 0
+    assert len(tiles) * tiles[0].h * tiles[0].w < 1.15 * 3508 * 2480
 
 
 def test_identity_blend_returns_input():
