@@ -18,7 +18,6 @@ import hashlib
 import http.client
 import os
 import struct
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from docclean.atomic import atomic_path
 from docclean.errors import DataError
 
 OFFICIAL_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
@@ -89,19 +89,15 @@ def download_file(name: str, folder: Path, base_url: str = OFFICIAL_URL, md5: st
     target = folder / name
     url = base_url if base_url.endswith("/") else base_url + "/"
     url += name
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            for chunk in iter(lambda: response.read(1 << 20), b""):
-                out.write(chunk)
-        if md5 is not None and file_md5(tmp) != md5:
-            raise DataError(f"downloaded file from {url} has the wrong MD5 (expected {md5})", target)
-        os.replace(tmp, target)
+        with atomic_path(target, suffix=".part") as tmp:
+            with tmp.open("wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+                for chunk in iter(lambda: response.read(1 << 20), b""):
+                    out.write(chunk)
+            if md5 is not None and file_md5(tmp) != md5:
+                raise DataError(f"downloaded file from {url} has the wrong MD5 (expected {md5})", target)
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         raise DataError(f"download from {url} failed ({exc})", target) from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return target
 
 
