@@ -8,11 +8,14 @@ Ctrl-C included, the temporary file is removed and the target is left as it was.
 from __future__ import annotations
 
 import os
+import struct
+import zlib
 import secrets
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+import cv2
 import numpy as np
 from PIL import TiffImagePlugin
 
@@ -46,6 +49,24 @@ def resolve_format(path: Path, fmt: str | None) -> str:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
+
+
+def encode_png(pixels: np.ndarray, dpi: tuple[float, float] | None) -> bytes:
+    """PNG bytes of a uint8 grey or RGB page, encoded by libpng through OpenCV at zlib level 1
+    (about 40% faster than Pillow's writer, for pages about 2% larger), with a pHYs chunk for
+    the resolution, which OpenCV does not write."""
+    if pixels.ndim == 3:
+        pixels = pixels[..., ::-1]  # OpenCV takes BGR
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(pixels), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise OSError("PNG encoder failed")
+    data = buf.tobytes()
+    if dpi is None:
+        return data
+    body = struct.pack(">IIB", round(dpi[0] / 0.0254), round(dpi[1] / 0.0254), 1)  # pixels per metre
+    chunk = struct.pack(">I", len(body)) + b"pHYs" + body + struct.pack(">I", zlib.crc32(b"pHYs" + body))
+    ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR length+type, IHDR data, CRC
+    return data[:ihdr_end] + chunk + data[ihdr_end:]
 
 
 class PageWriter:
@@ -105,9 +126,10 @@ class PageWriter:
                 # Exactly what Pillow's own save_all does per frame, without holding all frames.
                 im.save(self._tiff, "TIFF", compression=compression, **dpi_arg)
                 self._tiff.newFrame()
+            elif self.fmt == "png" and im.mode in ("L", "RGB"):
+                self._fp.write(encode_png(np.asarray(im), dpi))
             elif self.fmt == "png":
-                # zlib level 3: half the time of the default 6 for about 7% larger pages.
-                im.save(self._fp, "PNG", compress_level=3, **dpi_arg)
+                im.save(self._fp, "PNG", **dpi_arg)
             elif self.fmt == "jpeg":
                 # JPEG has no 1-bit mode; grey stays single-channel "L".
                 im = im.convert("L") if im.mode == "1" else im
