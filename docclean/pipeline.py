@@ -32,17 +32,23 @@ import numpy as np
 from docclean import io as pageio
 from docclean.discover import Job, discover, input_keys, path_key
 from docclean.errors import DocCleanError, InputError, OutputError
-from docclean.report import (CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, CleanProgress, FileResult,
-                              PageResult, Report)
+from docclean.report import (
+    CLEANED,
+    FAILED,
+    INTERRUPTED,
+    SKIPPED,
+    WOULD_CLEAN,
+    CleanProgress,
+    FileResult,
+    PageResult,
+    Report,
+)
+from docclean.writer import MULTI_PAGE_FORMATS, SUFFIX_FORMATS
 
 __all__ = ["CLEANED", "FAILED", "INTERRUPTED", "SKIPPED", "WOULD_CLEAN", "CleanOptions", "CleanProgress", "Cancelled",
            "FileResult", "Job", "PageResult", "Report",
            "discover", "run"]
 
-#: Output suffixes that hold many pages; every other format gets one file per page.
-MULTI_PAGE_SUFFIXES = frozenset({".tif", ".tiff", ".pdf"})
-_FORMAT_ALIASES = {".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".png": "png",
-                   ".pdf": "pdf", ".bmp": "bmp", ".webp": "webp"}
 
 
 class Cancelled(Exception):
@@ -114,14 +120,6 @@ def _page_target(target: Path, index: int) -> Path:
     return target.with_name(f"{target.stem}-p{index + 1:03d}{target.suffix}")
 
 
-def _format_name(target: Path) -> str:
-    suffix = target.suffix.lower()
-    for name, fmt_suffix in pageio.OUTPUT_FORMATS.items():
-        if fmt_suffix == suffix:
-            return name
-    return _FORMAT_ALIASES.get(suffix, suffix.lstrip("."))
-
-
 def _check_output_folder(target: Path) -> None:
     """OutputError if a path on the way to ``target``'s folder exists but is not a folder."""
     for folder in (target.parent, *target.parent.parents):
@@ -145,7 +143,8 @@ def _plan(job: Job, options: CleanOptions, inputs: set[Path], claimed: set[Path]
     plan.pages = pageio.count_pages(job.source)
     if plan.pages < 1:
         raise InputError("contains no pages", job.source)
-    plan.per_page = plan.pages > 1 and job.target.suffix.lower() not in MULTI_PAGE_SUFFIXES
+    # Formats that hold one page get one file per page.
+    plan.per_page = plan.pages > 1 and SUFFIX_FORMATS.get(job.target.suffix.lower()) not in MULTI_PAGE_FORMATS
     plan.targets = [_page_target(job.target, i) for i in range(plan.pages)] if plan.per_page else [job.target]
     for target in plan.targets if plan.per_page else ():
         if path_key(target) in inputs:
@@ -172,10 +171,9 @@ def _pixels(cleaned: np.ndarray, page: pageio.Page, options: CleanOptions) -> np
 def _clean_file(job: Job, plan: _Plan, cleaner: PageCleaner, options: CleanOptions,
                 progress: CleanProgress, result: FileResult) -> None:
     """Read, clean and write one file's pending pages; every output appears whole or not at all."""
-    fmt = _format_name(job.target)
     pending = set(plan.pending)
     # One writer for a multi-page output; one per page file when pages are split.
-    writer = None if plan.per_page else pageio.PageWriter(plan.targets[0], fmt)
+    writer = None if plan.per_page else pageio.PageWriter(plan.targets[0])
     with writer if writer is not None else nullcontext():
         tick = time.perf_counter()
         count = 0
@@ -193,7 +191,7 @@ def _clean_file(job: Job, plan: _Plan, cleaner: PageCleaner, options: CleanOptio
             else:
                 # Same name as plan.targets[index]; computed so pages past the header's count work too.
                 target = _page_target(job.target, page.index)
-                with pageio.PageWriter(target, fmt) as page_writer:
+                with pageio.PageWriter(target) as page_writer:
                     page_writer.add(pixels, page.dpi)
                 result.targets.append(target)
             now = time.perf_counter()
