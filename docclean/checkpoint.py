@@ -25,6 +25,35 @@ from docclean.model import build_model
 METADATA_KEY = "docclean"
 FORMAT_VERSION = 1
 
+Builder = Callable[[dict[str, Any] | None], nn.Module]
+_REGISTRY: dict[str, Builder] = {}
+
+
+def register_architecture(name: str, build: Builder) -> None:
+    """Make ``load_model`` able to rebuild checkpoints whose metadata names ``name``.
+
+    docclean's own networks (``docclean.model.ARCHITECTURES``) are always known; the training
+    suites register theirs when they are imported (``training.suite``)."""
+    _REGISTRY[name] = build
+
+
+def architectures() -> list[str]:
+    """Every architecture name ``load_model`` can rebuild right now."""
+    from docclean import model as own
+
+    return sorted({*own.ARCHITECTURES, *_REGISTRY})
+
+
+def build_architecture(arch: str, config: dict[str, Any] | None = None) -> nn.Module:
+    """Build the network ``arch`` from a plain config dict (ValueError for an unknown name)."""
+    if arch in _REGISTRY:
+        return _REGISTRY[arch](config)
+    from docclean import model as own
+
+    if arch in own.ARCHITECTURES:
+        return build_model(arch, config)
+    raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(architectures())}")
+
 
 def atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
     """Write a safetensors file atomically (see ``docclean.atomic``)."""
@@ -64,15 +93,13 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def load_model(path: str | Path, build: Callable[[str, dict[str, Any] | None], nn.Module] = build_model
-               ) -> tuple[nn.Module, dict[str, Any]]:
+def load_model(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the network a checkpoint describes and load its weights; returns (model in eval
-    mode, metadata). ``build(arch, config)`` makes the network: docclean's own architectures by
-    default; the training tasks pass their registries (Fashion-MNIST autoencoders, VAEs)."""
+    mode, metadata). Any registered architecture works (see :func:`register_architecture`)."""
     path = Path(path)
     meta = read_metadata(path)
     try:
-        model = build(meta["arch"], meta.get("config"))
+        model = build_architecture(meta["arch"], meta.get("config"))
     except (ValueError, TypeError) as exc:
         raise ModelError(f"cannot build the model it describes ({exc})", path) from None
     try:
