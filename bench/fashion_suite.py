@@ -27,9 +27,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from training.fashion import FashionTaskConfig, train_fashion
-from training.fashion_eval import evaluate_run
-from training.fashion_plots import plot_compare
+from training.suite.fashion import FashionTaskConfig, train_fashion
+from training.suite.fashion_eval import evaluate_run
+from training.suite.plots import plot_compare
 from training.loop import Callback, FitConfig, read_history
 
 # name -> (task options, fit options, the tutorials' test BCE or None). Chosen by short sweeps

@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from training.loop import Callback, FitConfig
-from training.vae import VAETaskConfig, load_test_set, load_vae, negative_elbo, train_vae
-from training.vae_plots import plot_manifold
+from training.suite.vae import VAETaskConfig, load_test_set, load_vae, negative_elbo, train_vae
+from training.suite.vae_pictures import plot_manifold
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "fashion-mnist"
 CONFIGS = [("mlp", 2), ("conv", 2), ("mlp", 16), ("conv", 16)]

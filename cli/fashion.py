@@ -1,7 +1,7 @@
 """`docclean fashion`: train, evaluate, compare and probe autoencoders on Fashion-MNIST.
 
-Declarations only: options are parsed here and handed to ``training.fashion`` and
-``training.fashion_eval``; a DocCleanError prints one line and exits 1, a bad option value exits 2.
+Declarations only: options are parsed here and handed to ``training.suite.fashion`` and
+``training.suite.fashion_eval``; a DocCleanError prints one line and exits 1, a bad option value exits 2.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Loss(str, Enum):
 
 DataDir = Annotated[Path | None, typer.Option(help="Folder with the four IDX gz files (default: $DOCCLEAN_DATA/"
                                                        "fashion-mnist, else ~/.cache/docclean/fashion-mnist).")]
-Device = Annotated[str, typer.Option(help="Torch device, e.g. cpu or cuda.")]
+Device = Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")]
 RunDir = Annotated[Path, typer.Argument(help="A run folder written by `docclean fashion train`.")]
 
 
@@ -60,30 +60,34 @@ def train(
     patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better val loss.")] = 5,
     limit: Annotated[int | None, typer.Option(min=2, help="Train on the first N training images only (quick tries).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for weights, shuffling and noise.")] = 0,
-    device: Device = "cpu",
+    device: Device = "auto",
     data_dir: DataDir = None,
     download: Annotated[bool, typer.Option("--download", help="Fetch missing data files from the official site.")] = False,
     verify: Annotated[bool, typer.Option(help="Check the files' MD5 against the official release.")] = True,
     resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out.")] = True,
 ) -> None:
     """Train one autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out."""
-    from training.fashion import FashionTaskConfig, train_fashion
-    from training.loop import FitConfig
+    from training.suite.fashion import FashionTaskConfig, train_fashion
+    from training.loop import FitConfig, StopFlag, stop_on_signals
 
     task = FashionTaskConfig(arch=arch.value, loss=loss.value, noise=noise.value if noise else None,
                              noise_level=noise_level, batch_size=batch_size, limit=limit,
                              data_dir=str(data_dir) if data_dir else None, verify=verify)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience,
                            seed=seed, device=device, resume=resume)
-    with reported_errors(), RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
-        train_fashion(task, fit_config, download=download, callbacks=[bar])
+    with reported_errors(), stop_on_signals(StopFlag()) as stop, \
+            RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
+        result = train_fashion(task, fit_config, download=download, callbacks=[bar], should_stop=stop)
+    if result.stopped:  # SIGTERM: the state is saved; the same command continues the run
+        typer.echo(f"stopped; rerun the same command to continue the run in {out}", err=True)
+        raise typer.Exit(130)
 
 
 @app.command("eval")
 def evaluate(run_dir: RunDir, data_dir: DataDir = None, device: Device = "cpu",
              download: Annotated[bool, typer.Option("--download", help="Fetch missing data files.")] = False) -> None:
     """Score a run's best checkpoint on the 10,000 test images (per-pixel BCE and MSE); writes eval.json."""
-    from training.fashion_eval import evaluate_run
+    from training.suite.fashion_eval import evaluate_run
 
     with reported_errors():
         result = evaluate_run(run_dir, data_dir, download, device)
@@ -102,7 +106,7 @@ def compare(
     device: Device = "cpu",
 ) -> None:
     """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot."""
-    from training.fashion_eval import compare_runs, markdown_table
+    from training.suite.fashion_eval import compare_runs, markdown_table
 
     plot = plot or run_dirs[0].parent / "fashion-compare.png"
     with reported_errors():
@@ -125,7 +129,7 @@ def anomalies(
     device: Device = "cpu",
 ) -> None:
     """Rank test images by reconstruction error; draws the most and least typical to anomalies.png."""
-    from training.fashion_eval import rank_anomalies
+    from training.suite.fashion_eval import rank_anomalies
 
     with reported_errors():
         report = rank_anomalies(run_dir, count, data_dir, device)

@@ -1,7 +1,7 @@
 """`docclean vae`: train a variational autoencoder on Fashion-MNIST, evaluate it, and draw pictures
 of a trained run (latent space, decoded manifold, prior samples, interpolations).
 
-Declarations only: the work is in ``training.vae`` and ``training.vae_plots``. Errors print one line
+Declarations only: the work is in ``training.suite.vae`` and ``training.suite.vae_pictures``. Errors print one line
 and exit 1; usage errors (bad options, a test index out of range) exit 2.
 """
 
@@ -41,7 +41,7 @@ def train(
     lr: Annotated[float, typer.Option(min=0.0, help="Adam learning rate (cosine schedule).")] = 1e-3,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 128,
     seed: Annotated[int, typer.Option(help="Random seed (weights, shuffling, latent samples).")] = 0,
-    device: Annotated[str, typer.Option(help="Torch device, e.g. cpu or cuda.")] = "cpu",
+    device: Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")] = "auto",
     data_dir: Annotated[Path | None, typer.Option(
         help="Fashion-MNIST folder (default: $DOCCLEAN_DATA/fashion-mnist or ~/.cache/docclean/fashion-mnist).")] = None,
     download: Annotated[bool, typer.Option(help="Download missing Fashion-MNIST files.")] = False,
@@ -56,8 +56,8 @@ def train(
     import torch
 
     from cli.progress import RichProgressCallback
-    from training.loop import FitConfig
-    from training.vae import VAETaskConfig, train_vae
+    from training.loop import FitConfig, StopFlag, stop_on_signals
+    from training.suite.vae import VAETaskConfig, train_vae
 
     if threads:
         torch.set_num_threads(threads)
@@ -65,8 +65,12 @@ def train(
                          data_dir=data_dir, verify=verify, download=download, limit=limit)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, patience=patience or None, seed=seed, device=device,
                            resume=resume)
-    with reported_errors(), RichProgressCallback(show=("train_loss", "val_loss", "val_recon", "val_kl")) as progress:
-        train_vae(task, fit_config, callbacks=[progress])
+    with reported_errors(), stop_on_signals(StopFlag()) as stop, \
+            RichProgressCallback(show=("train_loss", "val_loss", "val_recon", "val_kl")) as progress:
+        result = train_vae(task, fit_config, callbacks=[progress], should_stop=stop)
+    if result.stopped:  # SIGTERM: the state is saved; the same command continues the run
+        typer.echo(f"stopped; rerun the same command to continue the run in {out}", err=True)
+        raise typer.Exit(130)
     typer.echo(out / "loss.png")
 
 
@@ -78,7 +82,7 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Seed of the one latent sample per image.")] = 0,
 ) -> None:
     """Print the test negative ELBO (beta = 1), reconstruction and KL, in nats per image."""
-    from training.vae import load_test_set, load_vae, negative_elbo
+    from training.suite.vae import load_test_set, load_vae, negative_elbo
 
     with reported_errors():
         model, meta = load_vae(run)
@@ -94,7 +98,7 @@ def latent(
     limit: Annotated[int | None, typer.Option(min=1, help="Plot only the first N test images.")] = None,
 ) -> None:
     """Scatter the test images' latent means by class (a PCA projection when the latent has D > 2)."""
-    from training.vae_plots import latent_picture
+    from training.suite.vae_pictures import latent_picture
 
     with reported_errors():
         typer.echo(latent_picture(run, out, data_dir, limit))
@@ -106,7 +110,7 @@ def manifold(
     n: Annotated[int, typer.Option("-n", min=2, help="Images per side of the grid.")] = 15,
 ) -> None:
     """Decode an n x n grid over a 2-D latent plane, spaced by prior quantiles (needs D = 2)."""
-    from training.vae_plots import manifold_picture
+    from training.suite.vae_pictures import manifold_picture
 
     with reported_errors():
         typer.echo(manifold_picture(run, out, n))
@@ -119,7 +123,7 @@ def sample(
     seed: Annotated[int, typer.Option(help="Seed of the prior draws.")] = 0,
 ) -> None:
     """Decode N codes drawn from the prior N(0, I)."""
-    from training.vae_plots import samples_picture
+    from training.suite.vae_pictures import samples_picture
 
     with reported_errors():
         typer.echo(samples_picture(run, out, n, seed))
@@ -134,7 +138,7 @@ def interpolate(
     steps: Annotated[int, typer.Option(min=2, help="Decoded points along the line.")] = 10,
 ) -> None:
     """Decode points on the line between the latent means of test images FIRST and SECOND."""
-    from training.vae_plots import interpolation_picture
+    from training.suite.vae_pictures import interpolation_picture
 
     with reported_errors():
         typer.echo(interpolation_picture(run, first, second, out, steps, data_dir))

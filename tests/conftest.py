@@ -44,7 +44,7 @@ def tiny_fashion_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Fashion-MNIST-shaped folder of the four IDX gz files holding 64 train and 32 test images
     (bright rectangles of a few sizes on black, label = size class). Not the official files, so load
     it with ``verify=False`` / ``--no-verify``. Session-scoped: treat it as read-only."""
-    from training.fashion_data import FILES, write_idx_images, write_idx_labels
+    from training.suite.fashion_data import FILES, write_idx_images, write_idx_labels
 
     folder = tmp_path_factory.mktemp("fashion")
     rng = np.random.default_rng(0)

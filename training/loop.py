@@ -1,16 +1,19 @@
-"""The one generic training loop that every task (denoiser, Fashion-MNIST autoencoders, VAEs) uses.
+"""The one generic training loop that every task (the denoiser and the teaching suite) uses.
 
-``fit`` runs epochs of optimisation, validates after each, logs one CSV row per epoch, keeps the
-best checkpoint (by a monitored validation metric) and the last one, stops early when validation
-stops improving, and resumes an interrupted run from the state it saved after its last epoch.
+``fit`` owns the device: it resolves ``FitConfig.device`` (auto, cpu, cuda, mps), moves the model
+and every batch there (tensors, or tuples/lists/dicts of them) and runs the loss under the autocast
+of that device type (``training.device``). It runs epochs of optimisation, validates after each,
+logs one CSV row per epoch, keeps the best checkpoint (by a monitored validation metric) and the
+last one, stops early when validation stops improving, stops between batches when a stop hook
+says so (a GUI's Stop button, SIGTERM), and resumes an interrupted or stopped run from the state
+it saved, after refusing a run folder that holds a different run (``training.run_folder``).
 
 A task supplies only a model, a loss function, data iterables and, optionally, an ``evaluate``
-function; everything about epochs, checkpoints and logging lives here.
+function; everything about devices, epochs, checkpoints and logging lives here.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import random
@@ -26,11 +29,24 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from docclean.atomic import atomic_path
 from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
+from training.device import Precision, batch_size, move_to, resolve_device, resolve_precision
+from training.run_folder import (
+    check_resumable,
+    optimizer_tensors,
+    read_history,
+    restore_optimizer,
+    write_csv,
+    write_json,
+)
+from training.stop import StopFlag, StopHook, stop_on_signals
 
 LossFn = Callable[[nn.Module, Any], "tuple[torch.Tensor, dict[str, float]]"]
-"""``loss_fn(model, batch) -> (loss, parts)``: a scalar to minimise and named floats to log."""
+"""``loss_fn(model, batch) -> (loss, parts)``: a scalar to minimise and named floats to log.
+The batch arrives on the model's device."""
+
+__all__ = ["Callback", "FitConfig", "FitResult", "StopFlag", "evaluate_loss", "fit", "make_optimizer",
+           "read_history", "seed_everything", "stop_on_signals"]
 
 
 @dataclass
@@ -48,7 +64,11 @@ class FitConfig:
     monitor: str = "val_loss"
     seed: int = 0
     device: str = "cpu"
+    """auto (cuda, else mps, else cpu), cpu, cuda, cuda:N or mps."""
     bf16: bool = False
+    """Shorthand kept for older callers: ``precision=None`` with ``bf16=True`` means ``bf16``."""
+    precision: str | None = None
+    """auto, bf16, fp16 or fp32, answered per device type (``training.device``); None: see bf16."""
     grad_clip: float | None = None
     resume: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -57,6 +77,10 @@ class FitConfig:
         d = asdict(self)
         d["out_dir"] = str(self.out_dir)
         return d
+
+    def requested_precision(self) -> str:
+        """The precision asked for, with ``bf16=True`` standing for ``bf16``."""
+        return self.precision or ("bf16" if self.bf16 else "fp32")
 
 
 class Callback:
@@ -78,6 +102,8 @@ class FitResult:
     stopped_early: bool
     out_dir: Path
     history: list[dict[str, float]]
+    stopped: bool = False
+    """True when the stop hook ended the run; rerunning with resume continues it."""
 
     @property
     def best_path(self) -> Path:
@@ -113,138 +139,151 @@ def _lr_at(config: FitConfig, epoch: int) -> float:
     return config.lr
 
 
-def _optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Split an optimizer state dict into tensors (for safetensors) and JSON (the rest)."""
-    sd = opt.state_dict()
-    tensors: dict[str, torch.Tensor] = {}
-    scalars: dict[str, dict[str, Any]] = {}
-    for idx, state in sd["state"].items():
-        for key, value in state.items():
-            if torch.is_tensor(value):
-                tensors[f"opt.{idx}.{key}"] = value
-            else:
-                scalars.setdefault(str(idx), {})[key] = value
-    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+@dataclass
+class _Partial:
+    """An epoch stopped part way: how many batches ran and the sums of their logged values."""
 
-
-def _restore_optimizer(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], info: dict[str, Any]) -> None:
-    state: dict[int, dict[str, Any]] = {}
-    for name, value in tensors.items():
-        if name.startswith("opt."):
-            _, idx, key = name.split(".", 2)
-            state.setdefault(int(idx), {})[key] = value
-    for idx, values in info.get("scalars", {}).items():
-        state.setdefault(int(idx), {}).update(values)
-    opt.load_state_dict({"state": state, "param_groups": info["param_groups"]})
-
-
-def _write_csv(path: Path, history: list[dict[str, float]]) -> None:
-    keys: list[str] = []
-    for row in history:
-        keys += [k for k in row if k not in keys]
-    with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=keys)
-        writer.writeheader()
-        writer.writerows(history)
-
-
-def read_history(out_dir: Path) -> list[dict[str, float]]:
-    """Read a run folder's ``metrics.csv`` back as a list of rows of floats."""
-    path = Path(out_dir) / "metrics.csv"
-    if not path.exists():
-        return []
-    with path.open() as f:
-        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+    epoch: int
+    batches: int = 0
+    sums: dict[str, float] = field(default_factory=dict)
 
 
 def _run_epoch(model: nn.Module, loss_fn: LossFn, data: Iterable, opt: torch.optim.Optimizer,
-               config: FitConfig, epoch: int, callbacks: list[Callback]) -> dict[str, float]:
+               scaler: torch.amp.GradScaler, config: FitConfig, device: torch.device, precision: Precision,
+               progress: _Partial, callbacks: list[Callback], should_stop: StopHook | None) -> bool:
+    """Train one epoch from batch ``progress.batches`` on (earlier ones are drawn, to keep the data's
+    random sequence, but skipped), accumulating into ``progress``. Returns True when stopped early."""
     model.train()
-    sums: dict[str, float] = {}
-    count = 0
     for i, batch in enumerate(data):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16 and config.device == "cpu"):
+        if i < progress.batches:
+            continue
+        batch = move_to(batch, device)
+        with precision.autocast():
             loss, parts = loss_fn(model, batch)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        scaler.scale(loss).backward()
         if config.grad_clip:
+            scaler.unscale_(opt)  # clip the true gradients, not the scaled ones
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        opt.step()
+        scaler.step(opt)
+        scaler.update()
         value = float(loss.detach())
         if not math.isfinite(value):
-            raise FloatingPointError(f"training loss became {value} at epoch {epoch}, batch {i}")
+            raise FloatingPointError(f"training loss became {value} at epoch {progress.epoch}, batch {i}")
         for key, part in {"loss": value, **parts}.items():
-            sums[key] = sums.get(key, 0.0) + float(part)
-        count += 1
+            progress.sums[key] = progress.sums.get(key, 0.0) + float(part)
+        progress.batches = i + 1
         for cb in callbacks:
-            cb.on_batch_end(epoch, i, value)
-    return {f"train_{k}": v / max(count, 1) for k, v in sums.items()}
+            cb.on_batch_end(progress.epoch, i, value)
+        if should_stop is not None and should_stop():
+            return True
+    return False
 
 
 @torch.inference_mode()
 def evaluate_loss(model: nn.Module, loss_fn: LossFn, data: Iterable, prefix: str = "val",
-                  bf16: bool = False) -> dict[str, float]:
-    """Mean loss and loss parts over ``data``, weighted by batch size, as ``{prefix}_{name}``."""
+                  bf16: bool = False, precision: Precision | None = None) -> dict[str, float]:
+    """Mean loss and loss parts over ``data``, weighted by batch size, as ``{prefix}_{name}``.
+    Batches go to the model's device; ``precision`` (default: float32, or bf16 as resolved for the
+    model's device when ``bf16``) sets the autocast."""
     model.eval()
+    device = next(model.parameters()).device
+    precision = precision or resolve_precision(device, "bf16" if bf16 else "fp32")
     sums: dict[str, float] = {}
     total = 0
     for batch in data:
-        n = len(batch[0]) if isinstance(batch, (list, tuple)) else len(batch)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            loss, parts = loss_fn(model, batch)
+        n = batch_size(batch)
+        with precision.autocast():
+            loss, parts = loss_fn(model, move_to(batch, device))
         for key, part in {"loss": float(loss), **parts}.items():
             sums[key] = sums.get(key, 0.0) + float(part) * n
         total += n
     return {f"{prefix}_{k}": v / max(total, 1) for k, v in sums.items()}
 
 
+def _save_state(path: Path, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, state: dict[str, Any]) -> None:
+    opt_tensors, opt_info = optimizer_tensors(opt)
+    state = {**state, "optimizer": opt_info, "scaler": scaler.state_dict() if scaler.is_enabled() else None}
+    atomic_save_tensors(opt_tensors or {"empty": torch.zeros(1)}, path,
+                        {"docclean": json.dumps({"arch": "trainer-state", "trainer": state})})
+
+
 def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConfig, *, arch: str,
         model_config: dict[str, Any], val_data: Iterable | None = None,
         evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
-        info: dict[str, Any] | None = None, callbacks: list[Callback] | None = None) -> FitResult:
+        info: dict[str, Any] | None = None, callbacks: list[Callback] | None = None,
+        should_stop: StopHook | None = None) -> FitResult:
     """Train ``model`` and return a :class:`FitResult`.
 
-    ``train_data`` is iterated once per epoch; validation uses ``evaluate(model)`` when given,
-    else the mean of ``loss_fn`` over ``val_data``. ``config.monitor`` names the metric that
-    picks the best checkpoint and drives early stopping (lower is better). ``info`` is stored in
-    every checkpoint's metadata next to ``arch`` and ``model_config``.
+    ``train_data`` is iterated once per epoch; each batch is moved to the run's device before
+    ``loss_fn`` sees it. Validation uses ``evaluate(model)`` when given (it receives the model on
+    the run's device and must move its own data), else the mean of ``loss_fn`` over ``val_data``.
+    ``config.monitor`` names the metric that picks the best checkpoint and drives early stopping
+    (lower is better). ``info`` is stored in every checkpoint's metadata next to ``arch`` and
+    ``model_config``. ``should_stop`` is asked after every batch; when it answers True the run
+    saves its weights and the position in the epoch, and a later ``fit`` with ``resume`` carries on
+    from there. Resuming a folder that holds a different run raises ModelError or DataError.
     """
     callbacks = callbacks or []
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model.to(config.device)
+    device = resolve_device(config.device)
+    precision = resolve_precision(device, config.requested_precision())
+    model.to(device)
     opt = make_optimizer(config.optimizer, model.parameters(), config.lr, config.weight_decay)
+    scaler = precision.grad_scaler()
     start_epoch, best, best_epoch, bad_epochs = 0, math.inf, -1, 0
     history: list[dict[str, float]] = []
+    partial: _Partial | None = None
     state_path, last_path, best_path = out / "state.safetensors", out / "last.safetensors", out / "best.safetensors"
+    run_info = {"command": " ".join(sys.argv), "fit": config.to_json(), "device": str(device),
+                "precision": precision.name, **(info or {})}
+    run_config = {"arch": arch, "model_config": model_config, **run_info}
     if config.resume and state_path.exists() and last_path.exists():
+        check_resumable(out, run_config)
         state = read_metadata(state_path)["trainer"]
-        model.load_state_dict(load_file(str(last_path)))
-        _restore_optimizer(opt, load_file(str(state_path)), state["optimizer"])
+        model.load_state_dict(load_file(str(last_path), device=str(device)))
+        restore_optimizer(opt, load_file(str(state_path), device=str(device)), state["optimizer"])
+        if state.get("scaler") and scaler.is_enabled():
+            scaler.load_state_dict(state["scaler"])
         start_epoch, best, best_epoch, bad_epochs = state["epoch"] + 1, state["best"], state["best_epoch"], state["bad_epochs"]
+        if state.get("partial"):
+            partial = _Partial(**state["partial"])
         history = read_history(out)[:start_epoch]
-    run_info = {"command": " ".join(sys.argv), "fit": config.to_json(), **(info or {})}
-    (out / "config.json").write_text(json.dumps({"arch": arch, "model_config": model_config, **run_info}, indent=2))
+    write_json(out / "config.json", run_config)
     batches = len(train_data) if isinstance(train_data, Sized) else None
     for cb in callbacks:
         cb.on_train_start(start_epoch, config.epochs, batches)
-    stopped_early = False
+    stopped_early = stopped = False
     for epoch in range(start_epoch, config.epochs):
         if config.patience is not None and bad_epochs >= config.patience:
             stopped_early = True
+            break
+        if should_stop is not None and should_stop():
+            stopped = True
             break
         seed_everything(config.seed * 100_003 + epoch)
         for group in opt.param_groups:
             group["lr"] = _lr_at(config, epoch)
         t0 = time.perf_counter()
+        progress = partial if partial is not None and partial.epoch == epoch else _Partial(epoch)
+        partial = None
+        if _run_epoch(model, loss_fn, train_data, opt, scaler, config, device, precision, progress, callbacks,
+                      should_stop):
+            # Stopped part way: keep the weights and where the epoch stands; resume finishes it.
+            save_model(model, last_path, arch, model_config, {**run_info, "epoch": epoch - 1, "partial_epoch": epoch})
+            _save_state(state_path, opt, scaler, {"epoch": epoch - 1, "best": best, "best_epoch": best_epoch,
+                                                  "bad_epochs": bad_epochs, "partial": asdict(progress)})
+            stopped = True
+            break
         metrics = {"epoch": float(epoch), "lr": opt.param_groups[0]["lr"]}
-        metrics.update(_run_epoch(model, loss_fn, train_data, opt, config, epoch, callbacks))
+        metrics.update({f"train_{k}": v / max(progress.batches, 1) for k, v in progress.sums.items()})
         metrics["epoch_seconds"] = time.perf_counter() - t0
         if evaluate is not None:
             model.eval()
             metrics.update(evaluate(model))
         elif val_data is not None:
-            metrics.update(evaluate_loss(model, loss_fn, val_data, bf16=config.bf16 and config.device == "cpu"))
+            metrics.update(evaluate_loss(model, loss_fn, val_data, precision=precision))
         monitored = metrics.get(config.monitor, metrics["train_loss"])
         improved = monitored < best - config.min_delta
         if improved:
@@ -256,17 +295,14 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         save_model(model, last_path, arch, model_config, meta_info)
         if improved:
             save_model(model, best_path, arch, model_config, meta_info)
-        opt_tensors, opt_info = _optimizer_tensors(opt)
-        trainer_state = {"epoch": epoch, "best": best, "best_epoch": best_epoch, "bad_epochs": bad_epochs,
-                         "optimizer": opt_info}
-        atomic_save_tensors(opt_tensors or {"empty": torch.zeros(1)}, state_path,
-                            {"docclean": json.dumps({"arch": "trainer-state", "trainer": trainer_state})})
-        _write_csv(out / "metrics.csv", history)
+        _save_state(state_path, opt, scaler, {"epoch": epoch, "best": best, "best_epoch": best_epoch,
+                                              "bad_epochs": bad_epochs})
+        write_csv(out / "metrics.csv", history)
         for cb in callbacks:
             cb.on_epoch_end(epoch, metrics)
     else:
         stopped_early = config.patience is not None and bad_epochs >= config.patience and len(history) < config.epochs
-    result = FitResult(best_epoch, best, len(history), stopped_early, out, history)
+    result = FitResult(best_epoch, best, len(history), stopped_early, out, history, stopped)
     for cb in callbacks:
         cb.on_train_end(result)
     return result

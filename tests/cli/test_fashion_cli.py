@@ -10,6 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from docclean.errors import ModelError
+
+MODEL_EXIT = getattr(ModelError, "exit_code", 1)  # the code errors.py documents for a bad model
 
 runner = CliRunner()
 RUNS = {  # run name -> extra train options
@@ -107,9 +110,9 @@ def test_official_md5_is_checked_by_default(tiny_fashion_dir: Path, tmp_path: Pa
     assert result.exit_code == 1 and "MD5" in result.output
 
 
-def test_eval_of_an_empty_folder_exits_1(tmp_path: Path) -> None:
+def test_eval_of_an_empty_folder_is_a_model_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["fashion", "eval", str(tmp_path)])
-    assert result.exit_code == 1 and "best.safetensors" in result.output
+    assert result.exit_code == MODEL_EXIT and "best.safetensors" in result.output
 
 
 @pytest.mark.parametrize("options", [["--arch", "resnet"], ["--noise", "salt-pepper", "--noise-level", "2"],

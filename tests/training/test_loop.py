@@ -88,3 +88,133 @@ def test_callbacks_called(tmp_path):
 def test_unknown_optimizer():
     with pytest.raises(ValueError, match="unknown optimizer"):
         make_optimizer("lbfgs2", Line().parameters(), 0.1, 0.0)
+
+
+# The loop owns the device: placement, autocast per device type, stop hook, resume guard.
+
+def test_tiny_model_trains_one_step_on_cpu(tmp_path):
+    import json
+
+    torch.manual_seed(0)
+    model = Line()
+    before = model.lin.weight.detach().clone()
+    cfg = FitConfig(out_dir=tmp_path / "run", epochs=1, lr=0.1, device="cpu", lr_schedule="none")
+    result = fit(model, mse, data()[:1], cfg, arch="line", model_config={})
+    assert result.epochs_run == 1 and not torch.equal(model.lin.weight.detach(), before)
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["device"] == "cpu" and saved["precision"] in ("fp32", "bf16")
+
+
+def test_loop_has_no_cpu_only_autocast():
+    import inspect
+
+    import training.device as device_module
+    import training.loop as loop_module
+
+    for module in (loop_module, device_module):
+        source = inspect.getsource(module).replace(" ", "")
+        assert 'autocast("cpu"' not in source and "autocast('cpu'" not in source
+    assert "precision.autocast()" in inspect.getsource(loop_module)
+    assert "torch.autocast(self.device_type" in inspect.getsource(device_module)
+
+
+def test_batches_reach_the_loss_on_the_device(tmp_path, monkeypatch):
+    from training import device as device_module
+
+    seen = []
+
+    def spy(model, batch):
+        seen.append(batch)
+        return mse(model, batch)
+
+    moved = []
+    real = device_module.move_to
+    monkeypatch.setattr("training.loop.move_to", lambda b, d: moved.append(d) or real(b, d))
+    cfg = FitConfig(out_dir=tmp_path / "run", epochs=1, device="cpu")
+    fit(Line(), spy, data(), cfg, arch="line", model_config={})
+    assert len(moved) == len(data()) and all(d.type == "cpu" for d in moved)
+    assert all(isinstance(b, tuple) and b[0].device.type == "cpu" for b in seen)
+
+
+def test_move_to_handles_nested_batches():
+    from training.device import move_to
+
+    meta = torch.device("meta")  # a device every build has: proves the tensors really moved
+    batch = {"x": torch.ones(2), "pair": (torch.zeros(1), [torch.ones(3), "label"]), "n": 4}
+    out = move_to(batch, meta)
+    assert out["x"].device == meta and out["pair"][0].device == meta and out["pair"][1][0].device == meta
+    assert out["pair"][1][1] == "label" and out["n"] == 4 and isinstance(out["pair"], tuple)
+
+
+def test_precision_is_chosen_per_device_type(monkeypatch):
+    from training import device as device_module
+
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(device_module, "cpu_has_native_bf16", lambda: True)
+    assert device_module.resolve_precision(cpu, "bf16").dtype == torch.bfloat16
+    monkeypatch.setattr(device_module, "cpu_has_native_bf16", lambda: False)
+    assert device_module.resolve_precision(cpu, "bf16").name == "fp32"  # emulated bf16 is slower
+    assert device_module.resolve_precision(cpu, "fp32").dtype is None
+    with pytest.raises(ValueError, match="fp16"):
+        device_module.resolve_precision(cpu, "fp16")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    fp16 = device_module.resolve_precision(torch.device("cuda"), "bf16")
+    assert fp16.dtype == torch.float16 and fp16.scaled  # old GPUs: fp16 with a gradient scaler
+
+
+def test_unavailable_device_is_refused(monkeypatch):
+    from training.device import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("cpu").type == "cpu"
+    with pytest.raises(ValueError, match="no CUDA"):
+        resolve_device("cuda")
+    with pytest.raises(ValueError, match="unknown device"):
+        resolve_device("tpu")
+
+
+def test_resume_guard_refuses_a_different_model_or_task(tmp_path):
+    from docclean.errors import DataError, ModelError
+
+    def go(model_config, task, epochs=2):
+        cfg = FitConfig(out_dir=tmp_path / "run", epochs=epochs, lr=0.1)
+        return fit(Line(), mse, data(), cfg, arch="line", model_config=model_config, info={"task": task})
+
+    go({"width": 4}, {"limit": 10, "data_dir": "/a"}, epochs=1)
+    with pytest.raises(ModelError, match=r"model_config\.width"):
+        go({"width": 8}, {"limit": 10, "data_dir": "/a"})
+    with pytest.raises(DataError, match=r"task\.limit"):
+        go({"width": 4}, {"limit": 20, "data_dir": "/a"})
+    # Where the data lives may change, and so may the number of epochs: that resumes.
+    assert go({"width": 4}, {"limit": 10, "data_dir": "/b"}).epochs_run == 2
+
+
+def test_stop_hook_stops_mid_epoch_and_resume_continues(tmp_path):
+    full = run(tmp_path / "full", 3)
+    calls = {"n": 0}
+
+    def stop_after_six():  # 4 batches per epoch: stops after the 2nd batch of epoch 1
+        calls["n"] += 1
+        return calls["n"] >= 6
+
+    torch.manual_seed(0)
+    cfg = FitConfig(out_dir=tmp_path / "part" / "run", epochs=3, lr=0.2, lr_schedule="none")
+    stopped = fit(Line(), mse, data(), cfg, arch="line", model_config={}, val_data=data()[:1],
+                  should_stop=stop_after_six)
+    assert stopped.stopped and stopped.epochs_run == 1
+    assert (tmp_path / "part" / "run" / "last.safetensors").exists()
+    resumed = run(tmp_path / "part", 3)
+    assert not resumed.stopped and resumed.epochs_run == 3
+    for a, b in zip(resumed.history, full.history):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
+
+
+def test_sigterm_sets_the_stop_flag():
+    import os
+    import signal
+
+    from training.loop import StopFlag, stop_on_signals
+
+    with stop_on_signals(StopFlag()) as flag:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert flag()

@@ -4,7 +4,7 @@ denoising autoencoder (the conv network fed corrupted inputs, scored against cle
 This module supplies what ``training.loop.fit`` needs (a model, a loss, batches, a config) and
 writes the run folder's pictures; fit itself writes ``config.json``, ``metrics.csv`` and the
 checkpoints, keeps the best one by validation loss, stops early and resumes. Evaluation, comparison
-and anomaly ranking live in ``training.fashion_eval``; plots in ``training.fashion_plots``.
+and anomaly ranking live in ``training.suite.fashion_eval``; plots in ``training.suite.plots``.
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from docclean.checkpoint import load_model
-from training.fashion_data import load_fashion_mnist, to_tensor, train_val_split
-from training.fashion_models import (
+from training.suite.fashion_data import load_fashion_mnist, to_tensor, train_val_split
+from training.suite.fashion_models import (
     ARCH_PREFIX,
     build_fashion_model,
     default_config,
     short_arch,
 )
-from training.fashion_plots import plot_loss_curves, plot_reconstructions
-from training.loop import Callback, FitConfig, FitResult, fit
+from training.suite.plots import plot_loss_curves, plot_reconstructions
+from training.device import resolve_device
+from training.loop import Callback, FitConfig, FitResult, StopHook, fit
 
 NOISES = ("gaussian", "salt-pepper")
 DEFAULT_NOISE_LEVEL = {"gaussian": 0.5, "salt-pepper": 0.1}
@@ -125,14 +126,9 @@ def to_model_input(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 def prepare_model(model: nn.Module, device: str = "cpu") -> nn.Module:
-    """Move a model to ``device`` in channels_last layout (a no-op for the dense networks)."""
-    return model.to(device=device, memory_format=torch.channels_last)
-
-
-def load_fashion_checkpoint(path: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
-    """Rebuild the autoencoder a checkpoint describes (arch + config in its metadata) in eval mode."""
-    model, meta = load_model(path, build=build_fashion_model)
-    return prepare_model(model, device).eval(), meta
+    """Move a model to ``device`` (auto, cpu, cuda, mps) in channels_last layout (a no-op for the
+    dense networks)."""
+    return model.to(device=resolve_device(device), memory_format=torch.channels_last)
 
 
 def make_loss_fn(task: FashionTaskConfig):
@@ -142,7 +138,8 @@ def make_loss_fn(task: FashionTaskConfig):
     L1 penalty on the code, summed over code units and averaged over the batch (as Keras does).
     """
     def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
-        inputs, targets = (to_model_input(model, t) for t in batch)
+        # fit has moved the batch to the model's device; channels_last is the layout the model wants.
+        inputs, targets = (t.contiguous(memory_format=torch.channels_last) for t in batch)
         code = model.encode(inputs)
         logits = model.decode_logits(code).float()
         bce = F.binary_cross_entropy_with_logits(logits, targets)
@@ -168,7 +165,7 @@ def load_task_data(task: FashionTaskConfig, data_dir: Path | None = None, downlo
 
 
 def train_fashion(task: FashionTaskConfig, fit_config: FitConfig, *, download: bool = False,
-                  callbacks: list[Callback] | None = None) -> FitResult:
+                  callbacks: list[Callback] | None = None, should_stop: StopHook | None = None) -> FitResult:
     """Train one autoencoder into ``fit_config.out_dir`` and draw ``loss.png`` and ``reconstructions.png``.
 
     Raises DataError when the data is missing or corrupt and ValueError for bad options.
@@ -176,13 +173,15 @@ def train_fashion(task: FashionTaskConfig, fit_config: FitConfig, *, download: b
     task = task.resolved()
     train, val, test, _ = load_task_data(task, download=download)
     torch.manual_seed(fit_config.seed)  # the initial weights depend on the seed alone
-    model = prepare_model(build_fashion_model(task.arch, task.model_config), fit_config.device)
+    model = prepare_model(build_fashion_model(task.arch, task.model_config))  # fit moves it to the device
     result = fit(model, make_loss_fn(task), Batches(train, task.batch_size, task.noise, task.noise_level),
                  fit_config, arch=ARCH_PREFIX + task.arch, model_config=task.model_config,
                  val_data=Batches(val, task.batch_size, task.noise, task.noise_level, fixed=True),
                  info={"task": asdict(task), "data": {"train": len(train), "val": len(val)}},
-                 callbacks=callbacks)
-    best, _ = load_fashion_checkpoint(result.best_path)
+                 callbacks=callbacks, should_stop=should_stop)
+    if result.stopped:
+        return result  # pictures are drawn when the run finishes
+    best = prepare_model(load_model(result.best_path)[0]).eval()
     plot_loss_curves(result.history, result.out_dir / "loss.png", title=f"{task.arch} ({task.loss})")
     sample = Batches(test[:10], 10, task.noise, task.noise_level, fixed=True)
     noisy, clean = next(iter(sample))

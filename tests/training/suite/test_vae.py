@@ -12,7 +12,7 @@ import torch
 
 from docclean.errors import ModelError
 from training.loop import FitConfig, fit
-from training.vae import (
+from training.suite.vae import (
     ImageBatches,
     VAELoss,
     kl_to_standard_normal,
@@ -21,8 +21,9 @@ from training.vae import (
     reconstruction_nll,
     vae_loss,
 )
-from training.vae_models import MLPVAE, ConvVAE, build_vae
-from training.vae_plots import manifold_codes, plot_manifold, project_2d
+from training.suite.vae_models import MLPVAE, ConvVAE, build_vae
+from training.suite.plots import project_2d
+from training.suite.vae_pictures import manifold_codes, plot_manifold
 
 ARCHS = ["mlp", "conv"]
 
@@ -211,7 +212,7 @@ REAL_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fa
 @pytest.mark.skipif(not (REAL_DATA / "t10k-images-idx3-ubyte.gz").exists(), reason="Fashion-MNIST not present")
 def test_train_vae_on_real_fashion_mnist_beats_a_coin_flip(tmp_path: Path) -> None:
     """One short epoch on 600 real images already beats the 784 * ln 2 nats of a p = 0.5 decoder."""
-    from training.vae import VAETaskConfig, load_test_set, train_vae
+    from training.suite.vae import VAETaskConfig, load_test_set, train_vae
 
     task = VAETaskConfig(arch="mlp", latent_dim=2, batch_size=32, data_dir=REAL_DATA, limit=600)
     result = train_vae(task, FitConfig(out_dir=tmp_path / "real", epochs=1, patience=None))

@@ -1,118 +1,29 @@
-"""Pictures of a trained VAE: loss curves, the latent space, the decoded manifold, samples from the
-prior and interpolations. Each ``plot_*`` function draws from a model in memory, each ``*_picture``
-function from a run folder; both write one PNG whole (temporary file, then rename) and return its
-path. Matplotlib runs with the Agg backend, so no display is needed.
+"""Pictures of a trained VAE: the latent space, the decoded manifold, samples from the prior and
+interpolations. Each ``plot_*`` function draws from a model in memory, each ``*_picture`` function
+from a run folder (as the `docclean vae` commands do); both write one PNG whole and return its path.
+The drawing itself is ``training.suite.plots``; this module adds the model and the run folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-import matplotlib.ticker
-
-matplotlib.use("Agg")  # before pyplot loads: pictures are files, no display is needed
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from PIL import Image
 
-from docclean.atomic import atomic_path
 from docclean.errors import ModelError
-from training.fashion_data import CLASS_NAMES
-from training.vae import checkpoint_path, decode_images, latent_means, load_test_set, load_vae
-from training.vae_models import VAEBase
+from training.suite.fashion_data import CLASS_NAMES
+from training.suite.plots import grid_figure, image_grid, plot_latent_points, save_figure
+from training.suite.vae import checkpoint_path, decode_images, latent_means, load_test_set, load_vae
+from training.suite.vae_models import VAEBase
 
 
-def save_figure(fig: plt.Figure, path: Path, dpi: int = 100, grayscale: bool = False) -> Path:
-    """Save ``fig`` as a PNG at ``path`` through a temporary file beside it, then close it.
-    ``grayscale`` stores one channel instead of RGBA (a third of the size for image grids)."""
-    path = Path(path)
-    try:
-        with atomic_path(path, suffix=".png") as tmp:
-            fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
-            if grayscale:
-                with Image.open(tmp) as img:
-                    gray = img.convert("L")
-                gray.save(tmp, format="PNG", optimize=True)
-    finally:
-        plt.close(fig)
-    return path
-
-
-def image_grid(images: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
-    """Tile (N, H, W) images into one array, ``cols`` per row, ``gap`` background (0) pixels between."""
-    n, h, w = images.shape
-    rows = (n + cols - 1) // cols
-    grid = np.zeros((rows * (h + gap) - gap, cols * (w + gap) - gap), dtype=np.float32)
-    for i, img in enumerate(images):
-        r, c = divmod(i, cols)
-        grid[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = img
-    return grid
-
-
-def _grid_figure(grid: np.ndarray, title: str, inches_per_pixel: float = 1 / 45) -> tuple[plt.Figure, plt.Axes]:
-    fig, ax = plt.subplots(figsize=(max(3.0, grid.shape[1] * inches_per_pixel),
-                                    max(1.5, grid.shape[0] * inches_per_pixel + 0.4)))
-    # 1 - image: dark garments on white paper read better in print than white on black.
-    ax.imshow(1.0 - grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")
-    ax.set_title(title, fontsize=10)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return fig, ax
-
-
-def plot_losses(history: Sequence[dict[str, float]], path: Path) -> Path:
-    """Total loss, reconstruction and KL per epoch, train and validation, side by side."""
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
-    epochs = [int(row["epoch"]) + 1 for row in history]  # 1-based, as the progress lines count
-    for ax, part, title in zip(axes, ("loss", "recon", "kl"), ("total (recon + beta KL)", "reconstruction (BCE)", "KL to N(0, I)")):
-        for split, style in (("train", "-"), ("val", "--")):
-            key = f"{split}_{part}"
-            if any(key in row for row in history):
-                ax.plot(epochs, [row.get(key, np.nan) for row in history], style, marker=".", label=split)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        ax.set_ylabel("nats per image")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    return save_figure(fig, path)
-
-
-def project_2d(points: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Points (N, D) -> (N, 2) and axis labels: the points themselves for D <= 2, else their
-    projection on the first two principal components (SVD of the centred points)."""
-    d = points.shape[1]
-    if d == 1:
-        return np.stack([points[:, 0], np.zeros(len(points))], axis=1), ["z1", ""]
-    if d == 2:
-        return points, ["z1", "z2"]
-    centred = points - points.mean(axis=0)
-    _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    share = s**2 / max(float((s**2).sum()), 1e-12)
-    return centred @ vt[:2].T, [f"PC{i + 1} ({100 * share[i]:.0f}% of variance)" for i in range(2)]
-
-
-def plot_latent(model: VAEBase, images: torch.Tensor, labels: np.ndarray, class_names: Sequence[str],
+def plot_latent(model: VAEBase, images: torch.Tensor, labels: np.ndarray, class_names: list[str],
                 path: Path) -> Path:
-    """Scatter of the encoder means of ``images`` coloured by class, with a legend of class names."""
-    xy, axis_labels = project_2d(latent_means(model, images))
-    fig, ax = plt.subplots(figsize=(7.5, 6))
-    cmap = plt.get_cmap("tab10")
-    for k, name in enumerate(class_names):
-        chosen = labels == k
-        if chosen.any():
-            ax.scatter(xy[chosen, 0], xy[chosen, 1], s=3, alpha=0.6, color=cmap(k % 10), label=name, rasterized=True)
-    ax.set_xlabel(axis_labels[0])
-    ax.set_ylabel(axis_labels[1])
+    """Scatter of the encoder means of ``images`` coloured by class (PCA when the latent has D > 2)."""
     how = "" if model.latent_dim <= 2 else f" (PCA of {model.latent_dim}-D)"
-    ax.set_title(f"Latent means of {len(images)} test images{how}", fontsize=10)
-    ax.legend(markerscale=4, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    ax.grid(alpha=0.3)
-    return save_figure(fig, path)
+    return plot_latent_points(latent_means(model, images), labels, class_names, path,
+                              f"Latent means of {len(images)} test images{how}")
 
 
 def manifold_codes(n: int = 15, edge: float = 0.05) -> torch.Tensor:
@@ -133,7 +44,7 @@ def plot_manifold(model: VAEBase, path: Path, n: int = 15) -> Path:
                          "dimensions (use `vae sample` or `vae latent` instead)")
     codes = manifold_codes(n)
     grid = image_grid(decode_images(model, codes), n)
-    fig, ax = _grid_figure(grid, f"Decoded latent plane, {n}x{n} at prior quantiles", inches_per_pixel=1 / 60)
+    fig, ax = grid_figure(grid, f"Decoded latent plane, {n}x{n} at prior quantiles", inches_per_pixel=1 / 60)
     ticks = np.arange(n) * 29 + 14
     values = codes[:n, 0].numpy()
     ax.set_xticks(ticks[::2], [f"{v:.1f}" for v in values[::2]], fontsize=7)
@@ -150,7 +61,7 @@ def plot_samples(model: VAEBase, path: Path, n: int = 64, seed: int = 0) -> Path
     generator = torch.Generator().manual_seed(seed)
     z = torch.randn(n, model.latent_dim, generator=generator)
     cols = int(np.ceil(np.sqrt(n)))
-    fig, _ = _grid_figure(image_grid(decode_images(model, z), cols), f"{n} samples from the prior (seed {seed})")
+    fig, _ = grid_figure(image_grid(decode_images(model, z), cols), f"{n} samples from the prior (seed {seed})")
     return save_figure(fig, path, grayscale=True)
 
 
@@ -164,7 +75,7 @@ def plot_interpolation(model: VAEBase, first: torch.Tensor, second: torch.Tensor
     t = torch.linspace(0.0, 1.0, steps)[:, None]
     decoded = decode_images(model, (1 - t) * means[0] + t * means[1])
     row = np.concatenate([first.numpy()[None, 0], decoded, second.numpy()[None, 0]])
-    fig, _ = _grid_figure(image_grid(row, len(row), gap=3), title or "Interpolation between latent means")
+    fig, _ = grid_figure(image_grid(row, len(row), gap=3), title or "Interpolation between latent means")
     return save_figure(fig, path, grayscale=True)
 
 

@@ -128,6 +128,9 @@ class ConvVAE(VAEBase):
         return self.decoder(z)
 
 
+VAE_PREFIX = "vae-"
+"""Every VAE architecture name starts with this, so a checkpoint's name says whether it is a VAE."""
+
 VAE_REGISTRY: dict[str, tuple[type[VAEBase], type]] = {
     "vae-mlp": (MLPVAE, MLPVAEConfig),
     "vae-conv": (ConvVAE, ConvVAEConfig),

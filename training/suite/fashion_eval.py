@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from docclean.atomic import atomic_path
+from docclean.checkpoint import load_model
 from docclean.errors import ModelError
-from training.fashion import (
+from training.suite.fashion import (
     Batches,
     FashionTaskConfig,
-    load_fashion_checkpoint,
+    prepare_model,
     load_task_data,
     to_model_input,
 )
-from training.fashion_data import CLASS_NAMES
-from training.fashion_plots import plot_anomalies, plot_compare
+from training.suite.fashion_data import CLASS_NAMES
+from training.suite.fashion_models import ARCH_PREFIX
+from training.suite.plots import plot_anomalies, plot_compare
 from training.loop import read_history
 
 
@@ -41,11 +43,16 @@ def run_task(meta: dict[str, Any]) -> FashionTaskConfig:
     return FashionTaskConfig(**{k: v for k, v in meta.get("task", {}).items() if k in known})
 
 
-def _best_checkpoint(run_dir: Path) -> Path:
+def load_run(run_dir: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+    """The best checkpoint of a run folder, rebuilt by ``docclean.checkpoint.load_model`` and placed
+    on ``device`` in eval mode. ModelError when it is missing or not a Fashion-MNIST autoencoder."""
     path = Path(run_dir) / "best.safetensors"
     if not path.exists():
         raise ModelError("run folder has no best checkpoint (train it first)", path)
-    return path
+    model, meta = load_model(path)
+    if not meta["arch"].startswith(ARCH_PREFIX):
+        raise ModelError(f"not a Fashion-MNIST autoencoder checkpoint (architecture {meta['arch']!r})", path)
+    return prepare_model(model, device).eval(), meta
 
 
 @torch.inference_mode()
@@ -62,15 +69,14 @@ def per_image_errors(model: nn.Module, images: torch.Tensor, task: FashionTaskCo
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
 
 
 def evaluate_run(run_dir: Path, data_dir: Path | None = None, download: bool = False,
                  device: str = "cpu") -> dict[str, Any]:
     """Score a run's best checkpoint on the test set; writes and returns ``eval.json``'s contents."""
-    model, meta = load_fashion_checkpoint(_best_checkpoint(run_dir), device)
+    model, meta = load_run(run_dir, device)
     task = run_task(meta)
     _, _, test, _ = load_task_data(task, data_dir, download)
     bce, mse = per_image_errors(model, test, task)
@@ -142,7 +148,7 @@ def rank_anomalies(run_dir: Path, count: int = 10, data_dir: Path | None = None,
     """Rank test images by per-image reconstruction MSE; write ``anomalies.png`` and ``anomalies.csv``
     (least typical first). ``errors`` in the report is the per-image MSE, indexed like the test set."""
     run_dir = Path(run_dir)
-    model, meta = load_fashion_checkpoint(_best_checkpoint(run_dir), device)
+    model, meta = load_run(run_dir, device)
     task = run_task(meta)
     _, _, test, labels = load_task_data(task, data_dir)
     # Rank by MSE, not BCE: BCE has a floor that grows with a target's grey levels (its own entropy),
@@ -152,15 +158,13 @@ def rank_anomalies(run_dir: Path, count: int = 10, data_dir: Path | None = None,
     count = min(count, len(order))
     typical, atypical = order[:count], order[::-1][:count]
     images = (test[:, 0].numpy() * 255).round().astype(np.uint8)
-    plot = plot_anomalies(images, labels, errors, typical, atypical, run_dir / "anomalies.png",
+    plot = plot_anomalies(images, labels, errors, typical, atypical, run_dir / "anomalies.png", CLASS_NAMES,
                           title=f"{task.arch}: test images by reconstruction MSE")
     table = run_dir / "anomalies.csv"
-    tmp = table.with_name(".anomalies.csv.tmp")
-    with tmp.open("w", newline="") as f:
+    with atomic_path(table) as tmp, tmp.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["rank", "test_index", "label", "class", "mse", "bce"])
         for rank, i in enumerate(order[::-1]):
             writer.writerow([rank + 1, int(i), int(labels[i]), CLASS_NAMES[int(labels[i])], f"{errors[i]:.6f}",
                              f"{bce[i]:.6f}"])
-    os.replace(tmp, table)
     return AnomalyReport(plot, table, [int(i) for i in typical], [int(i) for i in atypical], errors)

@@ -2,7 +2,7 @@
 
 * ``dense``  784 -> 32 -> 784, ReLU code, sigmoid output.
 * ``sparse`` the same network; the L1 activity penalty on the code lives in the task's loss
-  (``training.fashion``), which reads the code through :meth:`MLPAutoencoder.encode`.
+  (``training.suite.fashion``), which reads the code through :meth:`MLPAutoencoder.encode`.
 * ``deep``   784-128-64-32-64-128-784.
 * ``conv``   conv + batch norm + max-pool encoder down to a 16x4x4 code, conv + nearest upsampling
   decoder back to 28x28 (a valid 3x3 conv takes 16 -> 14 so no padding to 32 is needed), sigmoid

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from docclean.errors import DataError
-from training.fashion_data import (
+from training.suite.fashion_data import (
     CLASS_NAMES,
     FILES,
     OFFICIAL_URL,

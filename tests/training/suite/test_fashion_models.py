@@ -7,18 +7,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from docclean.checkpoint import save_model
+from docclean.checkpoint import load_model, save_model
 from docclean.errors import ModelError
-from training.fashion import (
+from training.suite.fashion import (
     Batches,
     FashionTaskConfig,
     add_noise,
-    load_fashion_checkpoint,
     make_loss_fn,
     prepare_model,
     train_fashion,
 )
-from training.fashion_models import FASHION_ARCHS, build_fashion_model, default_config
+from training.suite.fashion_models import FASHION_ARCHS, build_fashion_model, default_config
 from training.loop import FitConfig
 
 CODE_SHAPES = {"dense": (32,), "sparse": (32,), "deep": (32,), "conv": (16, 4, 4)}
@@ -81,7 +80,7 @@ def test_training_run_reproduces_and_checkpoint_rebuilds(tiny_fashion_dir: Path,
     task = FashionTaskConfig(arch="deep", noise="gaussian", batch_size=16, data_dir=str(tiny_fashion_dir), verify=False)
     runs = [train_fashion(task, FitConfig(out_dir=tmp_path / name, epochs=2, seed=5)) for name in ("a", "b")]
     assert [r["train_loss"] for r in runs[0].history] == [r["train_loss"] for r in runs[1].history]
-    _, meta = load_fashion_checkpoint(runs[0].best_path)
+    _, meta = load_model(runs[0].best_path)
     assert meta["arch"] == "fashion-deep" and meta["config"] == default_config("deep")
     assert meta["task"]["noise_level"] == 0.5  # the resolved default is what gets stored
     assert (tmp_path / "a" / "loss.png").stat().st_size > 0 and (tmp_path / "a" / "reconstructions.png").exists()
@@ -91,10 +90,10 @@ def test_checkpoint_of_an_unknown_or_mismatched_network_is_a_model_error(tmp_pat
     model = build_fashion_model("dense")
     save_model(model, tmp_path / "a.safetensors", "fashion-resnet", {})
     with pytest.raises(ModelError, match="cannot build"):
-        load_fashion_checkpoint(tmp_path / "a.safetensors")
+        load_model(tmp_path / "a.safetensors")
     save_model(model, tmp_path / "b.safetensors", "fashion-deep", default_config("deep"))
     with pytest.raises(ModelError, match="do not fit"):
-        load_fashion_checkpoint(tmp_path / "b.safetensors")
+        load_model(tmp_path / "b.safetensors")
 
 
 def test_unknown_arch_and_bad_options_raise() -> None:

@@ -11,7 +11,6 @@ training beta, so runs with different betas are compared on the same bound.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,9 +22,9 @@ import torch.nn.functional as F
 
 from docclean.checkpoint import load_model, read_metadata
 from docclean.errors import DataError, ModelError
-from training import fashion_data
-from training.loop import Callback, FitConfig, FitResult, fit, read_history
-from training.vae_models import ARCH_NAMES, VAE_REGISTRY, VAEBase, build_vae
+from training.suite import fashion_data
+from training.loop import Callback, FitConfig, FitResult, StopHook, fit, read_history
+from training.suite.vae_models import ARCH_NAMES, VAE_PREFIX, VAEBase, build_vae
 
 
 @dataclass
@@ -78,8 +77,7 @@ class VAELoss:
         self.beta = beta
 
     def __call__(self, model: VAEBase, batch: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
-        # fit moves the model to its device but leaves batches where the data iterable put them.
-        return vae_loss(model, batch.to(next(model.parameters()).device), self.beta)
+        return vae_loss(model, batch, self.beta)  # fit has moved the batch to the model's device
 
     def __repr__(self) -> str:
         return f"VAELoss(beta={self.beta})"
@@ -116,35 +114,23 @@ def load_split_images(task: VAETaskConfig) -> tuple[torch.Tensor, torch.Tensor, 
     return fashion_data.to_tensor(images[train_idx]), fashion_data.to_tensor(images[val_idx]), data
 
 
-def _check_resumable(out_dir: Path, arch: str, model_config: dict[str, Any], resume: bool) -> None:
-    """Refuse to resume a run folder that holds a different model (loading it would fail deep
-    inside ``load_state_dict``)."""
-    config_path = out_dir / "config.json"
-    if not (resume and (out_dir / "state.safetensors").exists() and config_path.exists()):
-        return
-    saved = json.loads(config_path.read_text())
-    if saved.get("arch") != arch or saved.get("model_config") != model_config:
-        raise ModelError(f"run folder holds a different model ({saved.get('arch')} {saved.get('model_config')}); "
-                         "choose another --out or start over with --no-resume", out_dir)
-
-
-def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callback] | None = None) -> FitResult:
+def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callback] | None = None,
+              should_stop: StopHook | None = None) -> FitResult:
     """Train a VAE on Fashion-MNIST; writes the run folder (config.json, metrics.csv, best/last
     checkpoints, loss.png) under ``fit_config.out_dir`` and returns the FitResult."""
-    from training.vae_plots import plot_losses  # matplotlib is only needed once training is done
+    from training.suite.plots import plot_vae_losses  # matplotlib is only needed once training is done
 
     train_images, val_images, _ = load_split_images(task)
     arch = ARCH_NAMES.get(task.arch, task.arch)
     model = build_vae(arch, {"latent_dim": task.latent_dim})
     model_config = model.config.to_dict()
-    _check_resumable(Path(fit_config.out_dir), arch, model_config, fit_config.resume)
     fit_config.monitor = "val_loss"
     info = {"task": "vae", "task_config": task.to_json(),
             "train_images": len(train_images), "val_images": len(val_images)}
     result = fit(model, VAELoss(task.beta), ImageBatches(train_images, task.batch_size, shuffle=True), fit_config,
                  arch=arch, model_config=model_config, val_data=ImageBatches(val_images, 512),
-                 info=info, callbacks=callbacks)
-    plot_losses(read_history(result.out_dir), result.out_dir / "loss.png")
+                 info=info, callbacks=callbacks, should_stop=should_stop)
+    plot_vae_losses(read_history(result.out_dir), result.out_dir / "loss.png")
     return result
 
 
@@ -158,11 +144,10 @@ def load_vae(run: Path) -> tuple[VAEBase, dict[str, Any]]:
     """Rebuild a trained VAE from a run folder or checkpoint file; returns (model in eval mode,
     metadata). Raises ModelError naming the file when it is missing or not a VAE."""
     path = checkpoint_path(run)
-    meta = read_metadata(path)
-    if meta["arch"] not in VAE_REGISTRY:
-        raise ModelError(f"not a VAE checkpoint (architecture {meta['arch']!r})", path)
-    model, meta = load_model(path, build=build_vae)
-    return model, meta
+    arch = read_metadata(path)["arch"]
+    if not arch.startswith(VAE_PREFIX):  # before loading: another network's weights would not fit
+        raise ModelError(f"not a VAE checkpoint (architecture {arch!r})", path)
+    return load_model(path)
 
 
 def run_data_dir(meta: dict[str, Any], data_dir: Path | None) -> tuple[Path | None, bool]:

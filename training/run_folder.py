@@ -1,0 +1,134 @@
+"""The files of a training run folder, each written whole (``docclean.atomic``): ``config.json``,
+``metrics.csv``, the trainer state beside the checkpoints, and the guard that refuses to resume a
+folder holding a different run.
+
+A run folder holds one run. Resuming it with another architecture, network config, optimizer or
+task config would either fail deep inside ``load_state_dict`` or, worse, silently continue a
+different experiment; :func:`check_resumable` stops that first, naming the field that differs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from docclean.atomic import atomic_path
+from docclean.errors import DataError, ModelError
+
+RESUME_FREE_KEYS = frozenset({"data_dir", "data", "download", "verify"})
+"""Task-config fields a resumed run may change: where the data lives and how it is fetched or
+checked, which do not change what the run trains on."""
+
+TASK_KEYS = ("task", "task_config")
+"""The keys under which tasks store their own config in ``info`` (and so in config.json)."""
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str))
+
+
+def write_csv(path: Path, history: list[dict[str, float]]) -> None:
+    """Write one row per epoch (the union of all rows' keys as columns), atomically."""
+    keys: list[str] = []
+    for row in history:
+        keys += [k for k in row if k not in keys]
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(history)
+
+
+def read_history(out_dir: Path) -> list[dict[str, float]]:
+    """Read a run folder's ``metrics.csv`` back as a list of rows of floats."""
+    path = Path(out_dir) / "metrics.csv"
+    if not path.exists():
+        return []
+    with path.open() as f:
+        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+
+
+def optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Split an optimizer state dict into tensors (for safetensors) and JSON (the rest)."""
+    sd = opt.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, dict[str, Any]] = {}
+    for idx, state in sd["state"].items():
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                tensors[f"opt.{idx}.{key}"] = value
+            else:
+                scalars.setdefault(str(idx), {})[key] = value
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def restore_optimizer(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], info: dict[str, Any]) -> None:
+    """Load what :func:`optimizer_tensors` split back into ``opt`` (its tensors follow the params' device)."""
+    state: dict[int, dict[str, Any]] = {}
+    for name, value in tensors.items():
+        if name.startswith("opt."):
+            _, idx, key = name.split(".", 2)
+            state.setdefault(int(idx), {})[key] = value
+    for idx, values in info.get("scalars", {}).items():
+        state.setdefault(int(idx), {}).update(values)
+    opt.load_state_dict({"state": state, "param_groups": info["param_groups"]})
+
+
+def _first_difference(saved: Any, now: Any, prefix: str, skip: frozenset[str] = frozenset()) -> str | None:
+    """The dotted name of the first field where two JSON values differ, or None if they agree."""
+    if isinstance(saved, dict) and isinstance(now, dict):
+        for key in sorted(set(saved) | set(now)):
+            if key in skip:
+                continue
+            found = _first_difference(saved.get(key), now.get(key), f"{prefix}.{key}")
+            if found:
+                return found
+        return None
+    # Through JSON, so a tuple now equals the list it was saved as, and paths compare as strings.
+    same = json.loads(json.dumps(saved, default=str)) == json.loads(json.dumps(now, default=str))
+    return None if same else prefix
+
+
+def check_resumable(out_dir: Path, run_config: dict[str, Any]) -> None:
+    """Refuse to resume ``out_dir`` when its ``config.json`` describes a different run.
+
+    Compared: ``arch``, ``model_config`` and the optimizer (ModelError: the weights or optimizer
+    state would not fit) and the task's own config (DataError: the run would continue on other
+    data or another objective), except the fields in :data:`RESUME_FREE_KEYS`. Epochs, learning
+    rate, patience and the like may change: that is what resuming with new options is for.
+    """
+    path = Path(out_dir) / "config.json"
+    if not path.exists():
+        return
+    try:
+        saved = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"run folder's config.json is not valid JSON ({exc}); start over with --no-resume", path) from None
+    hint = "choose another --out or start over with --no-resume"
+    for key in ("arch", "model_config"):
+        field = _first_difference(saved.get(key), run_config.get(key), key)
+        if field:
+            raise ModelError(f"cannot resume: the run folder holds a different model ({field} differs: "
+                             f"{_value(saved, field)!r} there, {_value(run_config, field)!r} now); {hint}", path)
+    saved_opt, now_opt = saved.get("fit", {}).get("optimizer"), run_config.get("fit", {}).get("optimizer")
+    if saved_opt is not None and saved_opt != now_opt:
+        raise ModelError(f"cannot resume: fit.optimizer differs ({saved_opt!r} there, {now_opt!r} now); {hint}", path)
+    for key in TASK_KEYS:
+        if key in saved or key in run_config:
+            field = _first_difference(saved.get(key), run_config.get(key), key, RESUME_FREE_KEYS)
+            if field:
+                raise DataError(f"cannot resume: the run folder was trained with another task config ({field} "
+                                f"differs: {_value(saved, field)!r} there, {_value(run_config, field)!r} now); {hint}",
+                                path)
+
+
+def _value(config: dict[str, Any], dotted: str) -> Any:
+    value: Any = config
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

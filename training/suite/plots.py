@@ -1,0 +1,197 @@
+"""Every picture of the teaching suite: loss curves, reconstructions, run comparisons, anomaly grids,
+VAE loss terms, latent scatters and image grids.
+
+Functions here draw arrays and histories only; they never load a run or call a model, so any task
+module may import this one without a cycle (the VAE's run-folder pictures, which load a model and
+decode with it, live in ``training.suite.vae_pictures``). Matplotlib runs on the Agg backend (no
+display needed) and every figure is written whole: to a temporary file beside its target, then
+renamed (``docclean.atomic``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # chosen before pyplot is imported: figures render without a display
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.ticker import MaxNLocator
+from PIL import Image
+
+from docclean.atomic import atomic_path
+
+
+def save_figure(fig: plt.Figure, path: Path, dpi: int = 100, grayscale: bool = False) -> Path:
+    """Save ``fig`` as a PNG at ``path`` through a temporary file beside it, then close it.
+    ``grayscale`` stores one channel instead of RGBA (a third of the size for image grids)."""
+    path = Path(path)
+    try:
+        with atomic_path(path, suffix=".png") as tmp:
+            fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
+            if grayscale:
+                with Image.open(tmp) as img:
+                    gray = img.convert("L")
+                gray.save(tmp, format="PNG", optimize=True)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _images(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """(N, 1, H, W) or (N, H, W) tensor/array -> (N, H, W) float array."""
+    arr = x.detach().cpu().float().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float32)
+    return arr.reshape(arr.shape[0], arr.shape[-2], arr.shape[-1])
+
+
+def plot_loss_curves(history: Sequence[dict[str, float]], path: Path, title: str = "") -> Path:
+    """Train and validation loss per epoch (1-based), with the best validation epoch marked."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    epochs = [int(row["epoch"]) + 1 for row in history]
+    for key, style in (("train_loss", "--"), ("val_loss", "-")):
+        values = [row.get(key, np.nan) for row in history]
+        if not np.all(np.isnan(values)):
+            ax.plot(epochs, values, style, marker="o", markersize=3, label=key.replace("_", " "))
+    vals = [row.get("val_loss", np.inf) for row in history]
+    if history and np.isfinite(min(vals)):
+        best = int(np.argmin(vals))
+        ax.axvline(epochs[best], color="grey", linewidth=0.8, linestyle=":", label=f"best (epoch {epochs[best]})")
+    ax.set(xlabel="epoch", ylabel="loss", title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return save_figure(fig, path)
+
+
+def plot_reconstructions(clean: torch.Tensor, recon: torch.Tensor, path: Path, noisy: torch.Tensor | None = None,
+                         title: str = "") -> Path:
+    """Rows: originals, the noisy inputs (when given), reconstructions; one column per image."""
+    rows = [("original", _images(clean))] + ([("noisy input", _images(noisy))] if noisy is not None else [])
+    rows.append(("reconstruction", _images(recon)))
+    n = rows[0][1].shape[0]
+    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.2 * len(rows)), squeeze=False)
+    for r, (label, images) in enumerate(rows):
+        for c in range(n):
+            ax = axes[r][c]
+            ax.imshow(images[c], cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(label, fontsize=8)
+    fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def plot_compare(histories: dict[str, Sequence[dict[str, float]]], path: Path, metric: str = "val_bce") -> Path:
+    """One validation curve per run (``metric`` per epoch, falling back to val_loss)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, history in histories.items():
+        key = metric if history and metric in history[0] else "val_loss"
+        ax.plot([int(r["epoch"]) + 1 for r in history], [r.get(key, np.nan) for r in history],
+                marker="o", markersize=3, label=name)
+    ax.set(xlabel="epoch", ylabel=metric.replace("_", " "), title="Fashion-MNIST autoencoders: validation")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def plot_anomalies(images: np.ndarray, labels: np.ndarray, errors: np.ndarray, typical: np.ndarray,
+                   atypical: np.ndarray, path: Path, class_names: Sequence[str], title: str = "") -> Path:
+    """Two rows of images: the most typical (lowest error) and the least typical (highest error),
+    each captioned with its class and reconstruction error."""
+    n = max(len(typical), len(atypical))
+    fig, axes = plt.subplots(2, n, figsize=(1.3 * n, 3.4), squeeze=False)
+    for r, (label, idx) in enumerate((("most typical", typical), ("least typical", atypical))):
+        for c in range(n):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(idx):
+                ax.axis("off")
+                continue
+            i = int(idx[c])
+            ax.imshow(images[i], cmap="gray", vmin=0, vmax=255 if images.dtype == np.uint8 else 1)
+            ax.set_title(f"{class_names[int(labels[i])]}\n{errors[i]:.4f}", fontsize=6)
+            if c == 0:
+                ax.set_ylabel(label, fontsize=8)
+    fig.suptitle(title)
+    return save_figure(fig, path)
+
+
+def image_grid(images: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
+    """Tile (N, H, W) images into one array, ``cols`` per row, ``gap`` background (0) pixels between."""
+    n, h, w = images.shape
+    rows = (n + cols - 1) // cols
+    grid = np.zeros((rows * (h + gap) - gap, cols * (w + gap) - gap), dtype=np.float32)
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        grid[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = img
+    return grid
+
+
+def grid_figure(grid: np.ndarray, title: str, inches_per_pixel: float = 1 / 45) -> tuple[plt.Figure, plt.Axes]:
+    """A figure showing one image grid (dark on white), titled, without ticks."""
+    fig, ax = plt.subplots(figsize=(max(3.0, grid.shape[1] * inches_per_pixel),
+                                    max(1.5, grid.shape[0] * inches_per_pixel + 0.4)))
+    # 1 - image: dark garments on white paper read better in print than white on black.
+    ax.imshow(1.0 - grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig, ax
+
+
+def plot_vae_losses(history: Sequence[dict[str, float]], path: Path) -> Path:
+    """Total loss, reconstruction and KL per epoch, train and validation, side by side."""
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+    epochs = [int(row["epoch"]) + 1 for row in history]  # 1-based, as the progress lines count
+    for ax, part, title in zip(axes, ("loss", "recon", "kl"), ("total (recon + beta KL)", "reconstruction (BCE)", "KL to N(0, I)")):
+        for split, style in (("train", "-"), ("val", "--")):
+            key = f"{split}_{part}"
+            if any(key in row for row in history):
+                ax.plot(epochs, [row.get(key, np.nan) for row in history], style, marker=".", label=split)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("nats per image")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def project_2d(points: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Points (N, D) -> (N, 2) and axis labels: the points themselves for D <= 2, else their
+    projection on the first two principal components (SVD of the centred points)."""
+    d = points.shape[1]
+    if d == 1:
+        return np.stack([points[:, 0], np.zeros(len(points))], axis=1), ["z1", ""]
+    if d == 2:
+        return points, ["z1", "z2"]
+    centred = points - points.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    share = s**2 / max(float((s**2).sum()), 1e-12)
+    return centred @ vt[:2].T, [f"PC{i + 1} ({100 * share[i]:.0f}% of variance)" for i in range(2)]
+
+
+def plot_latent_points(points: np.ndarray, labels: np.ndarray, class_names: Sequence[str], path: Path,
+                       title: str) -> Path:
+    """Scatter of latent points (N, D) coloured by class, with a legend of class names; D > 2 is
+    projected on its first two principal components (see :func:`project_2d`)."""
+    xy, axis_labels = project_2d(points)
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    cmap = plt.get_cmap("tab10")
+    for k, name in enumerate(class_names):
+        chosen = labels == k
+        if chosen.any():
+            ax.scatter(xy[chosen, 0], xy[chosen, 1], s=3, alpha=0.6, color=cmap(k % 10), label=name, rasterized=True)
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    ax.set_title(title, fontsize=10)
+    ax.legend(markerscale=4, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.grid(alpha=0.3)
+    return save_figure(fig, path)
