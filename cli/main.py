@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import clean, fashion, train, vae
+from cli import clean, fashion, train, vae, watch
 
 app = typer.Typer(
     name="docclean",
@@ -14,6 +14,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("clean")(clean.clean)
+app.command("gui")(__import__("cli.gui", fromlist=["gui"]).gui)
+app.command("watch")(watch.watch)
 app.add_typer(train.app, name="train")
 app.add_typer(fashion.app, name="fashion")
 app.add_typer(vae.app, name="vae")

@@ -1,0 +1,87 @@
+"""``docclean watch`` as a user runs it: a real process polling a folder, a scan written slowly in
+chunks (cleaned once, after it is complete), a bad file sent to failed/, one line per file, and
+SIGTERM ending it cleanly with exit code 143. Plus usage errors through CliRunner."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from typer.testing import CliRunner
+
+from cli.main import app
+from cli.watch import settings_from_options
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def png_bytes() -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 48), dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def wait_for(predicate, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_watch_process_cleans_once_moves_files_and_stops_on_sigterm(tmp_path: Path, tiny_model_path: Path) -> None:
+    inbox, out, done, failed = (tmp_path / n for n in ("in", "out", "done", "failed"))
+    inbox.mkdir()
+    cmd = [sys.executable, "-m", "cli.main", "watch", str(inbox), str(out), "--done", str(done), "--failed",
+           str(failed), "--poll", "0.1", "--settle", "0.6", "--model", str(tiny_model_path), "--device", "cpu",
+           "--threads", "1"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert wait_for(lambda: (out / ".docclean-watch.json").exists() or out.is_dir(), 60), "watcher did not start"
+        data = png_bytes()
+        with (inbox / "scan.png").open("wb") as fh:  # a slow scanner: a chunk every 0.2 s
+            for i in range(0, len(data), max(1, len(data) // 6)):
+                fh.write(data[i:i + max(1, len(data) // 6)])
+                fh.flush()
+                time.sleep(0.2)
+                assert not (done / "scan.png").exists(), "taken while still being written"
+        (inbox / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+        assert wait_for(lambda: (done / "scan.png").exists() and (failed / "bad.png").exists(), 60)
+        time.sleep(0.5)  # a few more polls: nothing may be taken twice
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, stderr
+    assert stdout.count("cleaned ") == 1 and "scan.png" in stdout
+    assert stderr.count("failed ") == 1 and "bad.png" in stderr and "terminated" in stderr
+    assert "Traceback" not in stderr
+    assert Image.open(out / "scan.png").size == (48, 64)
+    assert "bad.png" in (failed / "bad.png.error.txt").read_text()
+    assert not list(inbox.iterdir())
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") and p.name != ".docclean-watch.json"]
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["watch", str(tmp_path / "missing"), str(tmp_path / "out"), "--device", "cpu"])
+    assert result.exit_code == 2 and "input folder does not exist" in result.output
+    (tmp_path / "in").mkdir()
+    result = runner.invoke(app, ["watch", str(tmp_path / "in"), str(tmp_path / "out"), "--binarize", "--keep-color"])
+    assert result.exit_code == 2 and "--keep-color" in result.output
+
+
+def test_watch_shares_clean_options() -> None:
+    settings = settings_from_options({"model": "m.safetensors", "binarize": True, "threshold": 0.4, "fmt": None})
+    assert (settings.model, settings.binarize, settings.threshold, settings.color) == ("m.safetensors", True, 0.4,
+                                                                                        "gray")

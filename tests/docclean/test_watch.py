@@ -1,0 +1,185 @@
+"""The hot-folder watcher, driven step by step with a fake clock: a file written in chunks is taken
+once and only when complete; a restart does not redo files; bad files go to failed/ with their
+reason; files in done/ inside the inbox are not taken again; network mounts are polled."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from docclean.settings import CleanSettings
+from docclean.watch import LEDGER_NAME, Watcher, filesystem_type, polling_reason
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def png_bytes(seed: int = 0, size: tuple[int, int] = (48, 40)) -> bytes:
+    rng = np.random.default_rng(seed)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, size, dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    return inbox, out
+
+
+def make(inbox: Path, out: Path, model: Path, clock: Clock, **kw) -> Watcher:  # type: ignore[no-untyped-def]
+    settings = CleanSettings(model=str(model), device="cpu", threads=1)
+    return Watcher(inbox, out, settings, settle=2.0, clock=clock, **kw)
+
+
+def test_file_written_in_chunks_is_taken_once_when_complete(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock)
+    data = png_bytes()
+    chunks = [data[i:i + 200] for i in range(0, len(data), 200)]
+    assert len(chunks) >= 4
+    with (inbox / "scan.png").open("wb") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
+            fh.flush()
+            assert watcher.poll_once() == []  # still growing: never taken
+            clock.now += 1.5  # less than the settle time between chunks
+    assert watcher.poll_once() == []  # complete, but not yet stable for 2 s since first seen so
+    clock.now += 2.5
+    outcomes = watcher.poll_once()
+    assert [o.status for o in outcomes] == ["cleaned"]
+    assert outcomes[0].targets == [out / "scan.png"]
+    assert Image.open(out / "scan.png").size == (40, 48)
+    clock.now += 10
+    assert watcher.poll_once() == []  # once only
+    assert "scan.png" in json.loads((out / LEDGER_NAME).read_text())["files"]
+
+
+def test_restart_does_not_redo_files_but_redoes_a_replaced_one(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    (inbox / "sub").mkdir()
+    (inbox / "sub" / "a.png").write_bytes(png_bytes(1))
+    clock = Clock()
+    first = make(inbox, out, tiny_model_path, clock)
+    first.poll_once()
+    clock.now += 3
+    assert [o.source.name for o in first.poll_once()] == ["a.png"]
+    assert (out / "sub" / "a.png").exists()
+    mtime = (out / "sub" / "a.png").stat().st_mtime_ns
+
+    second = make(inbox, out, tiny_model_path, clock)  # a restart: a fresh watcher, same folders
+    for _ in range(3):
+        assert second.poll_once() == []
+        clock.now += 3
+    assert (out / "sub" / "a.png").stat().st_mtime_ns == mtime
+
+    (inbox / "sub" / "a.png").write_bytes(png_bytes(2, (40, 40)))  # a new scan under the same name
+    second.poll_once()
+    clock.now += 3
+    assert [o.status for o in second.poll_once()] == ["cleaned"]
+    assert Image.open(out / "sub" / "a.png").size == (40, 40)
+
+
+def test_done_and_failed_folders(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    done, failed = inbox / "done", inbox / "failed"  # inside the inbox: must not be taken again
+    (inbox / "good.png").write_bytes(png_bytes(3))
+    (inbox / "bad.png").write_bytes(b"this is not an image at all")
+    (inbox / ".hidden.png").write_bytes(png_bytes(4))
+    (inbox / "notes.txt").write_text("not a scan")
+    clock = Clock()
+    lines: list[str] = []
+    watcher = make(inbox, out, tiny_model_path, clock, done=done, failed=failed,
+                   on_outcome=lambda o: lines.append(o.summary()))
+    watcher.poll_once()
+    clock.now += 3
+    outcomes = {o.source.name: o for o in watcher.poll_once()}
+    assert set(outcomes) == {"good.png", "bad.png"}
+    assert outcomes["good.png"].status == "cleaned" and (done / "good.png").exists()
+    assert outcomes["bad.png"].status == "failed" and (failed / "bad.png").exists()
+    reason = (failed / "bad.png.error.txt").read_text()
+    assert "bad.png" in reason and reason.count("\n") == 1
+    assert not (inbox / "good.png").exists() and not (inbox / "bad.png").exists()
+    assert (out / "good.png").exists() and not (out / "bad.png").exists()
+    assert len(lines) == 2 and any(line.startswith("failed ") for line in lines)
+    for _ in range(3):
+        clock.now += 3
+        assert watcher.poll_once() == []
+    # The same name arriving again does not overwrite what is in done/.
+    (inbox / "good.png").write_bytes(png_bytes(5))
+    watcher.poll_once()
+    clock.now += 3
+    [again] = watcher.poll_once()
+    assert again.moved_to == done / "good-1.png"
+
+
+def test_bad_file_without_failed_folder_is_recorded_not_retried(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    (inbox / "bad.tif").write_bytes(b"II*\x00garbage")
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock)
+    watcher.poll_once()
+    clock.now += 3
+    [outcome] = watcher.poll_once()
+    assert outcome.status == "failed" and "bad.tif" in (outcome.error or "")
+    entry = json.loads((out / LEDGER_NAME).read_text())["files"]["bad.tif"]
+    assert entry["status"] == "failed" and entry["error"]
+    restarted = make(inbox, out, tiny_model_path, clock)
+    restarted.poll_once()
+    clock.now += 3
+    assert restarted.poll_once() == []
+
+
+def test_run_with_events_and_stop(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1)
+    got: list[str] = []
+    watcher = Watcher(inbox, out, settings, settle=0.3, on_outcome=lambda o: got.append(o.status))
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,))
+    thread.start()
+    try:
+        time.sleep(0.3)
+        (inbox / "late.png").write_bytes(png_bytes(6))
+        deadline = time.monotonic() + 20
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert got == ["cleaned"] and (out / "late.png").exists()
+
+
+def test_filesystem_type_and_polling(tmp_path: Path) -> None:
+    mounts = tmp_path / "mounts"
+    mounts.write_text("rootfs / ext4 rw 0 0\n"
+                      "server:/scans /mnt/scan\\040share nfs4 rw 0 0\n"
+                      "//nas/x /mnt/nas cifs rw 0 0\n")
+    assert filesystem_type("/mnt/scan share/in", mounts) == "nfs4"
+    assert filesystem_type("/mnt/nas", mounts) == "cifs"
+    assert filesystem_type("/mnt/nasty", mounts) == "ext4"
+    assert polling_reason(tmp_path, 2.0) == "asked for"
+    assert filesystem_type(tmp_path) is not None
+
+
+def test_output_folder_cannot_be_the_inbox(folders) -> None:  # type: ignore[no-untyped-def]
+    from docclean.errors import DocCleanError
+
+    inbox, _ = folders
+    with pytest.raises(DocCleanError, match="input folder"):
+        Watcher(inbox, inbox)
