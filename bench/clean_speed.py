@@ -41,7 +41,8 @@ def worker(method: str, model: str, src_dir: Path, out_dir: Path) -> None:
 
     from bench.baselines import median_background_division
     from docclean import Denoiser
-    from docclean.pipeline import CleanOptions, Report, discover, run
+    from docclean.batch import clean_batch
+    from docclean.settings import CleanSettings
 
     t0 = time.perf_counter()
     if method == "docclean":
@@ -51,16 +52,20 @@ def worker(method: str, model: str, src_dir: Path, out_dir: Path) -> None:
         dpi = int(src_dir.name.split("-")[1])
 
         class Baseline:
-            def clean(self, page: np.ndarray) -> np.ndarray:
+            metadata: dict = {}
+            model_path = None
+            device = precision = "cpu"
+            backend = type("B", (), {"name": "numpy"})
+
+            def clean(self, page: np.ndarray, progress: object = None) -> np.ndarray:
                 return median_background_division(page, 21 * dpi // 100)
 
         cleaner, info = Baseline(), f"median {21 * dpi // 100}px"
     load_s = time.perf_counter() - t0
-    jobs = discover([str(src_dir)], out_dir)
-    report = Report(model_name=method)
     t1 = time.perf_counter()
-    run(jobs, cleaner, CleanOptions(output=out_dir, overwrite=True), None, report)
+    report = clean_batch([str(src_dir)], out_dir, CleanSettings(model=model, overwrite=True), cleaner=cleaner)
     total = time.perf_counter() - t1
+    jobs = report.files
     failed = [r.error for r in report.files if r.error]
     if failed:
         raise SystemExit(f"cleaning failed: {failed[0]}")

@@ -1,5 +1,7 @@
-"""``docclean clean``: the declaration of the batch-cleaning command (the work is in
-``cli/progress_clean.py`` and ``docclean/pipeline.py``)."""
+"""``docclean clean``: parse the flags, build the settings, call the batch runner, render.
+
+No pixel, model or file-system decision is made here: that is ``docclean.batch.clean_batch``.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +11,16 @@ from typing import Annotated
 
 import typer
 
-from cli.progress_clean import CleanRequest, clean_files
+from cli.errors import error_line
+from docclean import formats
+from docclean.errors import EXIT_USAGE, Cancelled, DocCleanError, Terminated, exit_code
+from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
 
-
-class DeviceChoice(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-    mps = "mps"
-
-
-class FormatChoice(str, Enum):
-    png = "png"
-    tiff = "tiff"
-    jpeg = "jpeg"
-    pdf = "pdf"
+DeviceChoice = Enum("DeviceChoice", {d: d for d in DEVICES}, type=str)
+BackendChoice = Enum("BackendChoice", {b: b for b in BACKENDS}, type=str)
+PrecisionChoice = Enum("PrecisionChoice", {p: p for p in PRECISIONS}, type=str)
+FormatChoice = Enum("FormatChoice", {f: f for f in formats.OUTPUT_CHOICES}, type=str)
+_DEFAULT = CleanSettings()
 
 
 def clean(
@@ -32,40 +29,62 @@ def clean(
         help="Files, folders (searched recursively) or glob patterns such as 'scans/**/*.tif'.")],
     output: Annotated[Path, typer.Option(
         "--output", "-o", show_default=False,
-        help="Output folder; input folders' trees are mirrored inside it and file names kept.")],
-    model: Annotated[str, typer.Option(help="Model: a built-in name or a .safetensors file.")] = "default",
+        help="Output folder (input folders' trees are mirrored inside it, names kept); with one input "
+             "file, a file name such as clean.png works too.")],
+    model: Annotated[str, typer.Option(help="Model: a built-in name or a .safetensors file.")] = _DEFAULT.model,
+    backend: Annotated[BackendChoice, typer.Option(help="Inference backend (auto: the fastest installed).")]
+    = _DEFAULT.backend,
     device: Annotated[DeviceChoice, typer.Option(help="Where the network runs (auto: CUDA, MPS, then CPU).")]
-    = DeviceChoice.auto,
-    tile_size: Annotated[int, typer.Option(min=64, help="Tile edge in pixels; smaller uses less memory.")] = 1024,
-    batch_size: Annotated[int, typer.Option(min=1, help="Tiles run through the network at once.")] = 2,
+    = _DEFAULT.device,
+    precision: Annotated[PrecisionChoice, typer.Option(
+        help="Arithmetic (auto: bf16 on CPUs with AVX-512 BF16/AMX and on GPUs, else fp32).")] = _DEFAULT.precision,
+    threads: Annotated[int | None, typer.Option(
+        min=1, show_default="the cores this process may use",
+        help="CPU threads for the network; give each of several parallel runs its share.")] = None,
+    tile_size: Annotated[int, typer.Option(min=64, help="Tile edge in pixels; smaller uses less memory.")]
+    = _DEFAULT.tile_size,
+    batch_size: Annotated[int, typer.Option(min=1, help="Tiles run through the network at once.")]
+    = _DEFAULT.batch_size,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
-        help="Output format. Multi-page inputs written as png/jpeg become NAME-p001.png, NAME-p002.png, ...")]
+        help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]
     = None,
     dpi: Annotated[float | None, typer.Option(
         min=10, max=2400, show_default="native",
         help="Resolution at which PDF pages are rendered (native: that of the scanned images inside).")] = None,
     keep_color: Annotated[bool, typer.Option(
-        "--keep-color", help="Put the original colours back on the cleaned page (default: clean greyscale).")]
-    = False,
+        "--keep-color", help="Put the original colours back (stamps, highlighter, coloured ink) on the cleaned "
+                             "page; stains and yellowed paper still go (default: clean greyscale).")] = False,
     binarize: Annotated[bool, typer.Option(
-        "--binarize", help="Write 1-bit black and white pages (for OCR and archives).")] = False,
-    threshold: Annotated[float, typer.Option(
-        min=0.01, max=0.99, help="Grey level under which --binarize makes a pixel black.")] = 0.5,
+        "--binarize", help="Write 1-bit black and white pages (for OCR and archives); keeps faint strokes.")]
+    = False,
+    threshold: Annotated[float | None, typer.Option(
+        min=0.01, max=0.99, show_default="adaptive",
+        help="With --binarize: a fixed grey level under which a pixel turns black, instead of the adaptive "
+             "method.")] = None,
+    ink_warning: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Warn about pages where cleaning removed more than this share of the dark "
+                               "strokes.")] = _DEFAULT.ink_warning,
+    max_pixels: Annotated[int, typer.Option(
+        min=1, help="Refuse pages larger than this many pixels (memory guard).")] = _DEFAULT.max_pixels,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Redo outputs that already exist (default: skip them, so a rerun resumes).")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="List what would be cleaned and where it would go; write nothing.")] = False,
     report: Annotated[Path | None, typer.Option(
-        show_default=False, help="Write a JSON report of every file, page, timing and the model used.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print a line for every file.")] = False,
+        show_default=False, help="Write a JSON report of every file, page, timing, ink loss and the model used.")]
+    = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors and ink warnings.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Print a line for every file, and decoders' warnings.")] = False,
 ) -> None:
     """Clean scanned pages: dark text on white paper, written under OUTPUT.
 
     Bad files are reported one line each and the rest of the batch goes on. Outputs appear whole or
-    not at all, existing outputs are skipped (a rerun resumes) and inputs are never overwritten.
-    Exit codes: 0 done, 1 some input failed, 2 usage error, 130 interrupted.
+    not at all, existing outputs are skipped (a rerun resumes, also inside multi-page files) and
+    inputs are never overwritten. Pages where cleaning removed dark strokes get a warning.
+    Exit codes: 0 done, 1 some input failed or the disk is full, 2 usage error, 130 interrupted
+    (Ctrl-C), 143 terminated (SIGTERM).
 
     Examples:
 
@@ -73,10 +92,54 @@ def clean(
 
       docclean clean scans/ -o clean/ --format pdf --report clean/report.json
 
-      docclean clean 'archive/**/*.tif' -o out/ --binarize --device cpu
+      docclean clean 'archive/**/*.tif' -o out/ --binarize --threads 1
     """
-    options = dict(output=output, fmt=fmt.value if fmt else None, dpi=dpi, keep_color=keep_color, binarize=binarize,
-                   threshold=threshold, overwrite=overwrite, dry_run=dry_run)
-    raise typer.Exit(clean_files(CleanRequest(
-        inputs, options, model=model, device=device.value, tile_size=tile_size, batch_size=batch_size,
-        report_path=report, quiet=quiet, verbose=verbose)))
+    try:
+        settings = CleanSettings(
+            model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
+            tile_size=tile_size, batch_size=batch_size, fmt=fmt.value if fmt else None, dpi=dpi,
+            color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
+            ink_warning=ink_warning, max_pixels=max_pixels, overwrite=overwrite, dry_run=dry_run)
+    except DocCleanError as exc:
+        typer.echo(error_line(exc), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    raise typer.Exit(run_clean(inputs, output, settings, report, quiet=quiet, verbose=verbose))
+
+
+def run_clean(inputs: list[str], output: Path, settings: CleanSettings, report_path: Path | None, *,
+              quiet: bool = False, verbose: bool = False) -> int:
+    """Run the batch under a rich progress display; returns the exit code."""
+    from rich.console import Console
+
+    from cli.clean_view import RichCleanProgress, say, stopped_line, summary
+    from docclean.batch import NothingToClean, clean_batch
+    from docclean.report import Report
+    from docclean.signals import terminate_as_interrupt
+
+    console, out = Console(stderr=True), Console()
+    report = Report()
+    with terminate_as_interrupt(), RichCleanProgress(console, out, quiet=quiet, verbose=verbose) as progress:
+        try:
+            clean_batch(inputs, output, settings, progress, report_path=report_path, report=report)
+        except NothingToClean as exc:
+            for line in exc.problems:
+                say(console, f"error: {line}")
+            say(console, error_line(exc))
+            return exit_code(exc)
+        except DocCleanError as exc:  # before any work (output path, model), or the report could not be written
+            progress.close()
+            say(console, error_line(exc))
+            return exit_code(exc)
+        except (KeyboardInterrupt, Cancelled) as exc:
+            progress.close()
+            say(console, stopped_line(report) if report.files else f"{_how(exc)}; nothing was written")
+            return exit_code(exc)
+    if report.stopped:
+        say(console, stopped_line(report))
+    if not quiet:
+        say(console, summary(report))
+    return report.exit_code
+
+
+def _how(exc: BaseException) -> str:
+    return "terminated" if isinstance(exc, Terminated) else "interrupted"

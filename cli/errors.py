@@ -1,7 +1,8 @@
-"""How every ``docclean`` command reports failure: one line on stderr and an exit code.
+"""How every ``docclean`` command reports failure: one line on stderr and the documented exit code.
 
-1 for trouble with data, models or files (``DocCleanError``, an unreadable file, a diverging
-loss), 2 for a value the user gave that cannot work (Typer's own usage errors exit 2 as well).
+The exit code comes from ``docclean.errors.exit_code`` (the one mapping); this module only turns
+setting names into the flags that set them, so the engine can speak of settings and the user
+reads flags.
 """
 
 from __future__ import annotations
@@ -11,9 +12,23 @@ from contextlib import contextmanager
 
 import typer
 
-from docclean.errors import DocCleanError
+from docclean.errors import DocCleanError, UsageError, exit_code
 
-EXIT_FAILED, EXIT_USAGE = 1, 2
+#: Settings whose flag is not simply ``--`` plus the name with dashes.
+FLAG_NAMES = {"fmt": "--format", "color": "--keep-color", "output": "--output"}
+
+
+def flag(setting: str) -> str:
+    """The command-line flag that sets ``setting``."""
+    return FLAG_NAMES.get(setting, "--" + setting.replace("_", "-"))
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line printed for ``exc`` (``error: ...``), naming flags instead of settings."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, UsageError) and exc.settings:
+        text = f"{', '.join(flag(s) for s in exc.settings)}: {text}"
+    return f"error: {text}"
 
 
 @contextmanager
@@ -21,9 +36,6 @@ def reported_errors() -> Iterator[None]:
     """Run a command body, turning expected exceptions into one printed line and an exit code."""
     try:
         yield
-    except (DocCleanError, FloatingPointError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from None
-    except (ValueError, IndexError) as exc:
-        typer.echo(f"usage error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    except (DocCleanError, FloatingPointError, OSError, ValueError, IndexError) as exc:
+        typer.echo(error_line(exc), err=True)
+        raise typer.Exit(exit_code(exc)) from None

@@ -12,7 +12,7 @@ closed even when training raises::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from rich.console import Console
 from rich.progress import (
@@ -25,11 +25,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from training.loop import Callback, FitResult
+if TYPE_CHECKING:
+    from training.loop import FitResult
 
 
-class RichProgressCallback(Callback):
-    """Draws epoch and batch bars; prints ``show`` metrics (all ``*loss*`` metrics if empty) per epoch."""
+class RichProgressCallback:
+    """Draws epoch and batch bars; prints ``show`` metrics (all ``*loss*`` metrics if empty) per epoch.
+    A ``training.loop.Callback`` by its methods (not by inheritance, so that importing the CLI loads
+    no torch)."""
 
     def __init__(self, console: Console | None = None, show: Sequence[str] = (), description: str = "training") -> None:
         self.console = console or Console(stderr=True)

@@ -8,14 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import torch
 import typer
 
 from cli.errors import reported_errors
 from cli.progress import RichProgressCallback
-from docclean.model import DocUNetConfig
-from training.denoiser import DenoiserTaskConfig, train
-from training.loop import FitConfig
 
 app = typer.Typer(help="Train the page denoiser on noisy/clean scan pairs.", no_args_is_help=True)
 
@@ -42,6 +38,12 @@ def denoiser(
 
     Example: docclean train denoiser --data ../shared/data/dirty-documents --out runs/mine
     """
+    import torch
+
+    from docclean.model import DocUNetConfig
+    from training.denoiser import DenoiserTaskConfig, train
+    from training.loop import FitConfig
+
     if threads:
         torch.set_num_threads(threads)
     task = DenoiserTaskConfig(data=data, noisy_dir=noisy_dir, clean_dir=clean_dir, val_texts=val_texts,

@@ -4,12 +4,12 @@
 
 * a **file** goes to ``OUTPUT/<name>``;
 * a **folder** is walked recursively (sorted, hidden files and folders skipped, only
-  ``io.SUPPORTED_SUFFIXES``) and its tree is mirrored under OUTPUT (``scans/a/b.png`` ->
+  ``formats.SUPPORTED_SUFFIXES``) and its tree is mirrored under OUTPUT (``scans/a/b.png`` ->
   ``OUTPUT/a/b.png`` for the input ``scans``);
 * a **glob pattern** (``*``, ``?``, ``[...]``, ``**``) goes to OUTPUT relative to the pattern's
   non-magic base folder (``scans/**/*.tif`` -> ``OUTPUT/<path below scans>``).
 
-The target keeps the name and takes its suffix from ``io.output_suffix`` (the input's own format
+The target keeps the name and takes its suffix from ``formats.output_suffix`` (the input's own format
 unless ``fmt`` names another). Problems found here never raise: they become jobs with ``error``
 set, so the batch reports them as failed files beside the ones that worked:
 
@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from docclean import io as pageio
+from docclean import formats
 
 _MAGIC = re.compile(r"[*?[]")
 
@@ -40,7 +40,7 @@ class Job:
     """One input file and the output it is planned to become.
 
     ``target`` is the planned path; a multi-page source written in a single-page format becomes
-    ``<stem>-p001<suffix>``, ``<stem>-p002<suffix>``, ... next to it (decided by ``pipeline.run``
+    ``<stem>-p001<suffix>``, ``<stem>-p002<suffix>``, ... next to it (decided by ``plan.plan_job``
     once the page count is known). ``error`` is set when the job is known to fail before any pixel
     is read; such a job is reported as failed and never runs."""
 
@@ -63,7 +63,7 @@ def _is_hidden(relative: Path) -> bool:
 
 
 def _supported(path: Path) -> bool:
-    return path.suffix.lower() in pageio.SUPPORTED_SUFFIXES
+    return formats.is_supported(path)
 
 
 def _walk(folder: Path, skip_under: Path | None) -> Iterator[Path]:
@@ -92,14 +92,17 @@ def _glob_base(pattern: str) -> Path:
     return Path(*base) if base else Path(".")
 
 
-def _expand(item: str, output: Path, fmt: str | None) -> tuple[list[tuple[Path, Path]], str | None]:
+def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False
+            ) -> tuple[list[tuple[Path, Path]], str | None]:
     """(source, target) pairs for one INPUT item, or an error message if it yields nothing."""
     path = Path(item).expanduser()
     out_key = path_key(output)
-    suffixes = ", ".join(sorted(pageio.SUPPORTED_SUFFIXES))
+    suffixes = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
 
     def target(source: Path, relative: Path) -> Path:
-        return (output / relative).with_suffix(pageio.output_suffix(source, fmt))
+        if single_file:
+            return output
+        return (output / relative).with_suffix(formats.output_suffix(source, fmt))
 
     if path.is_dir():
         root = path_key(path)
@@ -126,17 +129,18 @@ def _expand(item: str, output: Path, fmt: str | None) -> tuple[list[tuple[Path, 
     return pairs, None if pairs else f"pattern matched no supported files (looked for {suffixes})"
 
 
-def discover(inputs: list[str], output: Path, fmt: str | None = None) -> list[Job]:
+def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_file: bool = False) -> list[Job]:
     """Expand INPUT items (files, folders, glob patterns) into jobs writing under ``output``.
 
-    ``fmt`` is the output format name (``io.OUTPUT_FORMATS``) or None to keep each input's format.
+    ``fmt`` is the output format name (``formats.OUTPUT_CHOICES``) or None to keep each input's format.
     Never raises for bad inputs: a missing input, an empty pattern, a target that would overwrite
     an input, or two sources claiming one target become jobs with ``error`` set (see the module
-    docstring). The same (source, target) pair named twice is kept once."""
+    docstring). The same (source, target) pair named twice is kept once. With ``single_file`` the
+    one input file is written to ``output`` itself (``-o clean.png``)."""
     output = Path(output).expanduser()
     jobs: list[Job] = []
     for item in inputs:
-        pairs, error = _expand(item, output, fmt)
+        pairs, error = _expand(item, output, fmt, single_file)
         if error is not None:
             jobs.append(Job(Path(item), output, error))
         jobs.extend(Job(source, target) for source, target in pairs)
@@ -152,8 +156,7 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None) -> list[Jo
                 continue
             seen.add(pair)
             if pair[1] in sources:
-                job.error = (f"refusing to write over an input file ({job.target}); "
-                             "choose another output folder or --format")
+                job.error = f"refusing to write over an input file ({job.target}); choose another output folder"
             elif pair[1] in claimed:
                 job.error = f"output {job.target} is already the output of {claimed[pair[1]]}"
             else:
@@ -163,6 +166,6 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None) -> list[Jo
 
 
 def input_keys(jobs: list[Job]) -> set[Path]:
-    """Resolved paths of all sources, so the pipeline can refuse page targets that are inputs."""
+    """Resolved paths of all sources, so the runner can refuse page targets that are inputs."""
     return {path_key(job.source) for job in jobs}
 

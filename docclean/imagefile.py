@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from docclean import formats
 from docclean.errors import InputError
 from docclean.pixels import MAX_PIXELS, Page, split_rgb
 
@@ -27,7 +28,6 @@ if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
 
 # Only TIFF is a page container; the extra frames of APNG, animated WebP or MPO JPEG (a camera's
 # second, depth or preview image) are not further pages of a document.
-_MULTI_PAGE_FORMATS = {"TIFF"}
 # EXIF orientations that swap width and height (and so the x and y resolution).
 _TRANSPOSING_ORIENTATIONS = {5, 6, 7, 8}
 _CONVERT_TO_RGB = {"CMYK", "YCbCr", "LAB", "HSV", "RGBX"}
@@ -62,8 +62,16 @@ def _open(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
             raise InputError("not an image (content not recognised)", path) from None
 
 
+def _multi_page(pil_format: str | None) -> bool:
+    """True for formats that hold several pages in docclean's format table (TIFF)."""
+    try:
+        return formats.by_name(pil_format or "").multi_page
+    except ValueError:
+        return False
+
+
 def _page_count(im: Image.Image) -> int:
-    return int(getattr(im, "n_frames", 1)) if im.format in _MULTI_PAGE_FORMATS else 1
+    return int(getattr(im, "n_frames", 1)) if _multi_page(im.format) else 1
 
 
 def count_frames(path: Path) -> int:

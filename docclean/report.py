@@ -1,6 +1,4 @@
-"""The record of a batch (Report, FileResult, PageResult) and the progress protocol of
-``docclean.pipeline.run`` (CleanProgress), which the CLI implements with a rich progress bar and a
-GUI would implement with Qt signals."""
+"""The record of a batch: Report, FileResult, PageResult, written as JSON with ``--report``."""
 
 from __future__ import annotations
 
@@ -11,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from docclean.atomic import atomic_path
-from docclean.discover import Job
-from docclean.errors import OutputError
+from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, OutputError
 
 CLEANED, SKIPPED, FAILED, WOULD_CLEAN, INTERRUPTED = "cleaned", "skipped", "failed", "would clean", "interrupted"
 
@@ -24,6 +21,8 @@ class PageResult:
     index: int
     status: str
     seconds: float = 0.0
+    ink_loss: float | None = None
+    """Share of the input's dark strokes that cleaning turned into paper (0..1)."""
 
 
 @dataclass
@@ -36,26 +35,31 @@ class FileResult:
     pages: list[PageResult] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"source": str(self.source), "targets": [str(t) for t in self.targets], "status": self.status,
-                "error": self.error, "seconds": round(self.seconds, 4),
+                "error": self.error, "seconds": round(self.seconds, 4), "warnings": self.warnings,
                 "pages": [{**asdict(p), "seconds": round(p.seconds, 4)} for p in self.pages]}
 
 
 @dataclass
 class Report:
-    """The record of a batch, filled by :func:`run` as it goes (so an interrupted run keeps it)."""
+    """The record of a batch, filled by ``batch.clean_batch`` as it goes (so an interrupted run
+    keeps it). ``stopped`` says why a batch ended early (a full disk, interrupted, terminated)."""
 
     model_name: str | None = None
     model_path: str | None = None
     model_metadata: dict[str, Any] = field(default_factory=dict)
     device: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+    output: str | None = None
     files: list[FileResult] = field(default_factory=list)
     started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     seconds: float = 0.0
     interrupted: bool = False
+    stopped: str | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of files per status (all statuses present, zero included)."""
@@ -77,8 +81,18 @@ class Report:
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.status == FAILED]
 
+    @property
+    def exit_code(self) -> int:
+        """0 all cleaned or skipped; 1 some file failed or the batch stopped early (a full disk);
+        130 interrupted; 143 terminated (see ``docclean.errors``)."""
+        if self.stopped == "terminated":
+            return EXIT_TERMINATED
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED if self.failed or self.stopped else EXIT_OK
+
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: model (name, path, architecture, validation metrics), options,
+        """A JSON-ready dict: model (name, path, architecture, validation metrics), settings,
         summary counts and every file with its pages."""
         meta = self.model_metadata
         metrics = meta.get("metrics") or {}
@@ -89,7 +103,7 @@ class Report:
                       "config": meta.get("config"), "epoch": meta.get("epoch"),
                       "val_metrics": {k: v for k, v in metrics.items() if k.startswith("val_")},
                       "device": self.device},
-            "options": self.options,
+            "inputs": self.inputs, "output": self.output, "settings": self.settings, "stopped": self.stopped,
             "summary": {"files": len(self.files), **{k.replace(" ", "_"): v for k, v in counts.items()},
                         "pages_cleaned": self.pages_cleaned,
                         "pages_per_second": round(self.pages_per_second, 3)},
@@ -103,30 +117,3 @@ class Report:
                 tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"cannot write the report ({exc.strerror or exc})", path) from None
-
-
-class CleanProgress:
-    """Progress callbacks of :func:`run`; every method is a no-op, override what you need.
-
-    Order: ``on_start`` once, then per file ``on_file_start`` (only for files that get cleaned),
-    ``on_page_done`` per cleaned page, ``on_file_done`` (every file, whatever its status), and
-    ``on_finish`` once unless the run is interrupted. ``cancelled`` is polled between pages."""
-
-    def on_start(self, files: int, pages: int) -> None:
-        """``files`` jobs in all; ``pages`` pages will actually be cleaned (skips excluded)."""
-
-    def on_file_start(self, job: Job, pages: int) -> None:
-        """``job`` starts; ``pages`` of its pages will be cleaned."""
-
-    def on_page_done(self, job: Job, index: int, seconds: float) -> None:
-        """Page ``index`` (0-based) of ``job`` was cleaned and written in ``seconds``."""
-
-    def on_file_done(self, result: FileResult) -> None:
-        """A file finished as cleaned, skipped, failed or would clean."""
-
-    def on_finish(self, report: Report) -> None:
-        """The batch is over."""
-
-    def cancelled(self) -> bool:
-        """Return True to stop the batch at the next page (raises :class:`Cancelled`)."""
-        return False

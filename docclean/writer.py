@@ -7,7 +7,9 @@ Ctrl-C included, the temporary file is removed and the target is left as it was.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import struct
 import zlib
 import secrets
@@ -19,32 +21,35 @@ import cv2
 import numpy as np
 from PIL import TiffImagePlugin
 
-from docclean.errors import OutputError
+from docclean import formats
+from docclean.errors import DiskFullError, OutputError
 from docclean.pdf import PdfStreamWriter
 from docclean.pixels import to_pil
 
-#: Format name (and common alias) -> canonical format name.
-FORMAT_NAMES = {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "tiff": "tiff", "tif": "tiff",
-                "bmp": "bmp", "webp": "webp", "pdf": "pdf"}
-#: File suffix -> canonical format name.
-SUFFIX_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff",
-                  ".bmp": "bmp", ".webp": "webp", ".pdf": "pdf"}
-MULTI_PAGE_FORMATS = frozenset({"tiff", "pdf"})
+#: The naming pattern of temporary outputs: ``.NAME.docclean-PID-HEX.part`` beside the target.
+#: The PID lets a later run prove a leftover is stale (its writer is gone) before removing it.
+TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.docclean-(?P<pid>\d+)-[0-9a-f]{8}\.part$")
+
+
+def temp_name(target: Path) -> Path:
+    """A fresh temporary path beside ``target`` in :data:`TEMP_PATTERN`."""
+    return target.parent / f".{target.name}.docclean-{os.getpid()}-{secrets.token_hex(4)}.part"
 
 
 def resolve_format(path: Path, fmt: str | None) -> str:
     """Canonical format name for ``fmt``, or from the suffix of ``path`` when ``fmt`` is None."""
     if fmt is None:
-        try:
-            return SUFFIX_FORMATS[path.suffix.lower()]
-        except KeyError:
-            raise OutputError(f"cannot tell the output format from suffix '{path.suffix}'",
-                              path) from None
-    try:
-        return FORMAT_NAMES[fmt.lower().lstrip(".")]
-    except KeyError:
-        raise ValueError(f"unknown output format {fmt!r}; choose from "
-                         f"{', '.join(sorted(set(FORMAT_NAMES.values())))}") from None
+        found = formats.by_suffix(path)
+        if found is None:
+            raise OutputError(f"cannot tell the output format from suffix '{path.suffix}'", path)
+        return found.name
+    return formats.by_name(fmt).name
+
+
+def _output_error(message: str, exc: OSError, path: Path) -> OutputError:
+    """OutputError for a failed write; DiskFullError when the disk or quota is full."""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return (DiskFullError if full else OutputError)(f"{message} ({_reason(exc)})", path)
 
 
 def _reason(exc: OSError) -> str:
@@ -95,10 +100,10 @@ class PageWriter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # A random hidden name beside the target: same file system, so os.replace is atomic;
             # O_EXCL never reuses someone else's file; 0o666 lets the umask decide permissions.
-            tmp = self.path.parent / f".{self.path.name}.{secrets.token_hex(4)}.part"
+            tmp = temp_name(self.path)
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
-            raise OutputError(f"cannot create output file ({_reason(exc)})", self.path) from None
+            raise _output_error("cannot create output file", exc, self.path) from None
         self._tmp = tmp
         self._fp = os.fdopen(fd, "w+b")
         if self.fmt == "pdf":
@@ -111,7 +116,7 @@ class PageWriter:
         """Encode one page into the output (``dpi`` stored where the format keeps it)."""
         if self._fp is None:
             raise RuntimeError("PageWriter.add() called outside its 'with' block")
-        if self.pages and self.fmt not in MULTI_PAGE_FORMATS:
+        if self.pages and not formats.by_name(self.fmt).multi_page:
             raise OutputError(f"{self.fmt} holds a single page; use tiff or pdf for "
                               f"multi-page output", self.path)
         im = to_pil(pixels)
@@ -141,14 +146,12 @@ class PageWriter:
                 im = im.convert("L") if im.mode == "1" else im
                 im.save(self._fp, "WEBP", lossless=True)
         except OSError as exc:
-            raise OutputError(f"cannot write page {self.pages + 1} ({_reason(exc)})",
-                              self.path) from None
+            raise _output_error(f"cannot write page {self.pages + 1}", exc, self.path) from None
         try:
             # Hand each finished page to the OS: a disk-full error surfaces at this page.
             self._fp.flush()
         except OSError as exc:
-            raise OutputError(f"cannot write page {self.pages + 1} ({_reason(exc)})",
-                              self.path) from None
+            raise _output_error(f"cannot write page {self.pages + 1}", exc, self.path) from None
         self.pages += 1
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -174,7 +177,7 @@ class PageWriter:
             self._fp.close()
             os.replace(self._tmp, self.path)
         except OSError as exc:
-            raise OutputError(f"cannot write output file ({_reason(exc)})", self.path) from None
+            raise _output_error("cannot write output file", exc, self.path) from None
         self._tmp = None
         _fsync_dir(self.path.parent)
 

@@ -1,5 +1,5 @@
-"""Tests for docclean.discover and docclean.pipeline: which files a batch finds and where they go,
-and how run() cleans, skips, fails, reports and stops. A tiny random DocUNet and 56x40 pages keep
+"""Tests for docclean.discover and docclean.batch: which files a batch finds and where they go,
+and how clean_batch() cleans, skips, fails, reports and stops. A tiny random DocUNet and 56x40 pages keep
 the whole module to a few seconds on CPU."""
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ from docclean.checkpoint import save_model
 from docclean.discover import Job, discover
 from docclean.engine import Denoiser
 from docclean.model import DocUNet, DocUNetConfig
-from docclean.pipeline import Cancelled, CleanOptions, CleanProgress, FileResult, Report, run
+from docclean.batch import clean_batch
+from docclean.errors import Cancelled, UsageError
+from docclean.progress import CleanProgress
+from docclean.report import FileResult, PageResult, Report
+from docclean.settings import CleanSettings
 
 H, W = 56, 40
 RNG = np.random.default_rng(3)
@@ -30,6 +34,13 @@ def denoiser(tmp_path_factory: pytest.TempPathFactory) -> Denoiser:
     path = save_model(model, tmp_path_factory.mktemp("model") / "tiny.safetensors", "docunet",
                       model.config.to_dict(), {"metrics": {"val_rmse": 0.042, "train_loss": 0.1}, "epoch": 7})
     return Denoiser.load(path, device="cpu", precision="fp32")
+
+
+def run(inputs: list, out: Path, denoiser: Denoiser, progress: CleanProgress | None = None,
+        report: Report | None = None, **settings) -> Report:
+    """The batch with the test's tiny model."""
+    return clean_batch([str(i) for i in inputs], out, CleanSettings(**settings), progress, cleaner=denoiser,
+                       report=report)
 
 
 def grey(path: Path, pages: int = 1) -> Path:
@@ -63,9 +74,9 @@ class Recorder(CleanProgress):
     def on_file_start(self, job: Job, pages: int) -> None:
         self.events.append(("file", job.source.name, pages))
 
-    def on_page_done(self, job: Job, index: int, seconds: float) -> None:
-        assert seconds >= 0
-        self.events.append(("page", job.source.name, index))
+    def on_page_done(self, job: Job, page: PageResult) -> None:
+        assert page.seconds >= 0 and 0 <= page.ink_loss <= 1
+        self.events.append(("page", job.source.name, page.index))
 
     def on_file_done(self, result: FileResult) -> None:
         self.events.append(("done", result.source.name, result.status))
@@ -138,15 +149,14 @@ def test_a_target_that_is_an_input_is_refused(tmp_path: Path) -> None:
     assert [j.error for j in other_format] == [None, None]
 
 
-# --- run --------------------------------------------------------------------------------------
+# --- clean_batch ------------------------------------------------------------------------------
 
 def test_run_cleans_mirrors_and_reports_progress(tmp_path: Path, denoiser: Denoiser) -> None:
     grey(tmp_path / "in" / "a.png")
     grey(tmp_path / "in" / "sub" / "b.tif", pages=3)
     colour(tmp_path / "in" / "c.jpg")
     progress = Recorder()
-    report = run(discover([str(tmp_path / "in")], tmp_path / "out"), denoiser,
-                 CleanOptions(output=tmp_path / "out"), progress)
+    report = run([tmp_path / "in"], tmp_path / "out", denoiser, progress)
     assert files_under(tmp_path / "out") == ["a.png", "c.jpg", "sub/b.tif"]
     assert progress.events == [
         ("start", 3, 5),
@@ -158,7 +168,7 @@ def test_run_cleans_mirrors_and_reports_progress(tmp_path: Path, denoiser: Denoi
         assert (im.n_frames, im.size) == (3, (W, H))
     with Image.open(tmp_path / "out" / "c.jpg") as im:
         assert im.mode == "L"  # default: the cleaned page is grey even for a colour scan
-    assert report.counts()["cleaned"] == 3 and report.pages_cleaned == 5
+    assert report.counts()["cleaned"] == 3 and report.pages_cleaned == 5 and report.exit_code == 0
     # The written page is what the denoiser produced (8-bit rounding aside).
     with Image.open(tmp_path / "out" / "a.png") as im, Image.open(tmp_path / "in" / "a.png") as src:
         expected = denoiser.clean(np.asarray(src, dtype=np.float32) / 255)
@@ -166,38 +176,37 @@ def test_run_cleans_mirrors_and_reports_progress(tmp_path: Path, denoiser: Denoi
 
 
 def test_keep_color_and_binarize(tmp_path: Path, denoiser: Denoiser) -> None:
-    jobs = discover([str(colour(tmp_path / "in" / "c.png"))], tmp_path / "col")
-    run(jobs, denoiser, CleanOptions(output=tmp_path / "col", keep_color=True))
+    run([colour(tmp_path / "in" / "c.png")], tmp_path / "col", denoiser, color="keep")
     with Image.open(tmp_path / "col" / "c.png") as im:
         assert im.mode == "RGB"
-    jobs = discover([str(tmp_path / "in" / "c.png")], tmp_path / "bin", "tiff")
-    run(jobs, denoiser, CleanOptions(output=tmp_path / "bin", fmt="tiff", binarize=True, threshold=0.4))
-    with Image.open(jobs[0].target) as im:
+    run([tmp_path / "in" / "c.png"], tmp_path / "bin", denoiser, fmt="tiff", binarize=True, threshold=0.4)
+    with Image.open(tmp_path / "bin" / "c.tif") as im:
         assert im.mode == "1"
         page = np.asarray(im.convert("L"))
     assert set(np.unique(page)) <= {0, 255}
-    with pytest.raises(ValueError, match="cannot be combined"):
-        CleanOptions(output=tmp_path, keep_color=True, binarize=True)
-    with pytest.raises(ValueError, match="unknown output format"):
-        CleanOptions(output=tmp_path, fmt="gif")
-    with pytest.raises(ValueError, match="threshold"):
-        CleanOptions(output=tmp_path, threshold=1.5)
+    with pytest.raises(UsageError, match="cannot be combined") as info:
+        CleanSettings(color="keep", binarize=True)
+    assert info.value.settings == ("color", "binarize")
+    with pytest.raises(UsageError, match="unknown format"):
+        CleanSettings(fmt="gif")
+    with pytest.raises(UsageError, match="threshold"):
+        CleanSettings(threshold=1.5)
+    assert CleanSettings(fmt="jpg").fmt == "jpeg" and CleanSettings(fmt="TIF").fmt == "tiff"
 
 
 def test_multi_page_into_a_single_page_format_splits_and_resumes_per_page(tmp_path: Path,
                                                                           denoiser: Denoiser) -> None:
     source = grey(tmp_path / "doc.tif", pages=3)
     out = tmp_path / "out"
-    options = CleanOptions(output=out, fmt="png")
-    report = run(discover([str(source)], out, "png"), denoiser, options)
+    report = run([source], out, denoiser, fmt="png")
     assert files_under(out) == ["doc-p001.png", "doc-p002.png", "doc-p003.png"]
     assert report.files[0].targets == [out / "doc-p001.png", out / "doc-p002.png", out / "doc-p003.png"]
     (out / "doc-p002.png").unlink()
     progress = Recorder()
-    report = run(discover([str(source)], out, "png"), denoiser, options, progress)
+    report = run([source], out, denoiser, progress, fmt="png")
     assert [p.status for p in report.files[0].pages] == ["skipped", "cleaned", "skipped"]
     assert ("start", 1, 1) in progress.events and files_under(out)[1] == "doc-p002.png"
-    report = run(discover([str(source)], out, "png"), denoiser, options)
+    report = run([source], out, denoiser, fmt="png")
     assert report.files[0].status == "skipped"
 
 
@@ -206,15 +215,14 @@ def test_resume_skips_existing_overwrite_redoes_and_dry_run_writes_nothing(tmp_p
     grey(tmp_path / "in" / "a.png")
     grey(tmp_path / "in" / "b.png")
     out = tmp_path / "out"
-    jobs = discover([str(tmp_path / "in")], out)
-    dry = run(jobs, denoiser, CleanOptions(output=out, dry_run=True))
+    dry = run([tmp_path / "in"], out, denoiser, dry_run=True)
     assert [f.status for f in dry.files] == ["would clean"] * 2 and not out.exists()
-    run(jobs[:1], denoiser, CleanOptions(output=out))
+    run([tmp_path / "in" / "a.png"], out, denoiser)
     stamp = (out / "a.png").stat().st_mtime_ns
-    report = run(jobs, denoiser, CleanOptions(output=out))
+    report = run([tmp_path / "in"], out, denoiser)
     assert [f.status for f in report.files] == ["skipped", "cleaned"]
     assert (out / "a.png").stat().st_mtime_ns == stamp
-    report = run(jobs, denoiser, CleanOptions(output=out, overwrite=True))
+    report = run([tmp_path / "in"], out, denoiser, overwrite=True)
     assert [f.status for f in report.files] == ["cleaned", "cleaned"]
     assert (out / "a.png").stat().st_mtime_ns != stamp
 
@@ -224,11 +232,12 @@ def test_bad_files_fail_alone_with_a_reason_naming_them(tmp_path: Path, denoiser
     (tmp_path / "in" / "b.png").write_bytes(b"")
     (tmp_path / "in" / "c.png").write_text("not an image")
     grey(tmp_path / "in" / "d.png")
-    report = run(discover([str(tmp_path / "in")], tmp_path / "out"), denoiser, CleanOptions(output=tmp_path / "out"))
+    report = run([tmp_path / "in"], tmp_path / "out", denoiser)
     assert [f.status for f in report.files] == ["cleaned", "failed", "failed", "cleaned"]
     for result in report.failed:
         assert result.error.startswith(f"{result.source}: ") and "\n" not in result.error
     assert files_under(tmp_path / "out") == ["a.png", "d.png"]
+    assert report.exit_code == 1
 
 
 def test_unexpected_exceptions_fail_the_file_only(tmp_path: Path, denoiser: Denoiser,
@@ -238,28 +247,35 @@ def test_unexpected_exceptions_fail_the_file_only(tmp_path: Path, denoiser: Deno
     real = denoiser.clean
     calls = iter([RuntimeError("boom"), None])
 
-    def flaky(page: np.ndarray) -> np.ndarray:
+    def flaky(page: np.ndarray, progress=None) -> np.ndarray:
         exc = next(calls)
         if exc is not None:
             raise exc
-        return real(page)
+        return real(page, progress)
 
     monkeypatch.setattr(denoiser, "clean", flaky)
-    report = run(discover([str(tmp_path / "a.png"), str(tmp_path / "b.png")], tmp_path / "out"), denoiser,
-                 CleanOptions(output=tmp_path / "out"))
+    report = run([tmp_path / "a.png", tmp_path / "b.png"], tmp_path / "out", denoiser)
     assert report.files[0].error == f"{tmp_path / 'a.png'}: unexpected error: RuntimeError: boom"
     assert report.files[1].status == "cleaned"
     assert files_under(tmp_path / "out") == ["b.png"]
 
 
-def test_output_folder_that_is_a_file_fails_each_job(tmp_path: Path, denoiser: Denoiser) -> None:
+def test_output_folder_that_is_a_file_is_a_usage_error_before_any_work(tmp_path: Path, denoiser: Denoiser) -> None:
     grey(tmp_path / "in" / "a.png")
-    grey(tmp_path / "in" / "sub" / "b.png")
     (tmp_path / "out").write_text("I am a file")
-    report = run(discover([str(tmp_path / "in")], tmp_path / "out"), denoiser, CleanOptions(output=tmp_path / "out"))
+    with pytest.raises(UsageError, match="not a folder") as info:
+        run([tmp_path / "in"], tmp_path / "out", denoiser)
+    assert info.value.exit_code == 2 and (tmp_path / "out").read_text() == "I am a file"
+
+
+def test_a_folder_on_the_way_that_is_a_file_fails_each_job(tmp_path: Path, denoiser: Denoiser) -> None:
+    grey(tmp_path / "in" / "sub" / "a.png")
+    grey(tmp_path / "in" / "sub" / "b.png")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "sub").write_text("I am a file")
+    report = run([tmp_path / "in"], tmp_path / "out", denoiser)
     assert [f.status for f in report.files] == ["failed", "failed"]
-    assert all("output folder is not a folder" in f.error and str(tmp_path / "out") in f.error
-               for f in report.files)
+    assert all("output folder is not a folder" in f.error for f in report.files)
 
 
 @pytest.mark.parametrize("stop", ["interrupt", "cancel"])
@@ -275,31 +291,31 @@ def test_interrupt_keeps_the_report_and_leaves_no_partial_output(tmp_path: Path,
         def cancelled(self) -> bool:
             return stop == "cancel" and len(pages) == 2
 
-    def counting(page: np.ndarray) -> np.ndarray:
+    def counting(page: np.ndarray, progress=None) -> np.ndarray:
         pages.append(1)
         if stop == "interrupt" and len(pages) == 3:  # the second page of b.tif
             raise KeyboardInterrupt
-        return real(page)
+        return real(page, progress)
 
     monkeypatch.setattr(denoiser, "clean", counting)
     report = Report()
     with pytest.raises(KeyboardInterrupt if stop == "interrupt" else Cancelled):
-        run(discover([str(tmp_path / "in")], out), denoiser, CleanOptions(output=out), StopAtThirdPage(), report)
-    assert report.interrupted
+        clean_batch([str(tmp_path / "in")], out, CleanSettings(), StopAtThirdPage(), cleaner=denoiser,
+                    report=report, report_path=tmp_path / "r.json")
+    assert report.interrupted and report.exit_code == 130
+    assert json.loads((tmp_path / "r.json").read_text())["interrupted"] is True
     assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("b.tif", "interrupted")]
     assert files_under(out) == ["a.png"]  # no half-written b.tif, no temporary file
     monkeypatch.setattr(denoiser, "clean", real)
-    again = run(discover([str(tmp_path / "in")], out), denoiser, CleanOptions(output=out))
+    again = run([tmp_path / "in"], out, denoiser)
     assert [f.status for f in again.files] == ["skipped", "cleaned", "cleaned"]
 
 
 def test_report_json(tmp_path: Path, denoiser: Denoiser) -> None:
     grey(tmp_path / "in" / "a.tif", pages=2)
     (tmp_path / "in" / "b.png").write_bytes(b"")
-    report = Report(model_name="tiny", model_path="/models/tiny.safetensors")
-    run(discover([str(tmp_path / "in")], tmp_path / "out"), denoiser, CleanOptions(output=tmp_path / "out"),
-        report=report)
-    report.write_json(tmp_path / "reports" / "r.json")
+    clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(model="tiny"), cleaner=denoiser,
+                report_path=tmp_path / "reports" / "r.json")
     data = json.loads((tmp_path / "reports" / "r.json").read_text())
     assert [p.name for p in (tmp_path / "reports").iterdir()] == ["r.json"]
     assert data["model"]["name"] == "tiny" and data["model"]["arch"] == "docunet"
@@ -309,15 +325,56 @@ def test_report_json(tmp_path: Path, denoiser: Denoiser) -> None:
     first, second = data["files"]
     assert first["targets"] == [str(tmp_path / "out" / "a.tif")]
     assert [p["status"] for p in first["pages"]] == ["cleaned", "cleaned"]
+    assert all(0 <= p["ink_loss"] <= 1 for p in first["pages"])
     assert second["status"] == "failed" and second["error"].startswith(str(tmp_path / "in" / "b.png"))
-    assert data["options"]["output"] == str(tmp_path / "out")
+    assert data["output"] == str(tmp_path / "out") and CleanSettings.from_dict(data["settings"]).model == "tiny"
 
 
 def test_page_files_may_not_collide_with_another_output(tmp_path: Path, denoiser: Denoiser) -> None:
     grey(tmp_path / "in" / "doc.tif", pages=2)
     grey(tmp_path / "in" / "doc-p001.png")
     out = tmp_path / "out"
-    report = run(discover([str(tmp_path / "in")], out, "png"), denoiser, CleanOptions(output=out, fmt="png"))
+    report = run([tmp_path / "in"], out, denoiser, fmt="png")
     assert [(f.source.name, f.status) for f in report.files] == [("doc-p001.png", "cleaned"), ("doc.tif", "failed")]
     assert "already the output of another input" in report.files[1].error
     assert files_under(out) == ["doc-p001.png"]
+
+
+@pytest.mark.parametrize("settings", [{}, {"binarize": True}, {"binarize": True, "threshold": 0.4},
+                                      {"color": "keep"}], ids=["grey", "adaptive", "fixed", "colour"])
+def test_clean_page_is_exactly_what_the_batch_writes(tmp_path: Path, denoiser: Denoiser, settings: dict) -> None:
+    from docclean import io as pageio
+    from docclean.batch import clean_page
+
+    source = colour(tmp_path / "in" / "c.png")
+    run([source], tmp_path / "out", denoiser, **settings)
+    page = next(pageio.read_pages(source))
+    preview = clean_page(page, CleanSettings(**settings), denoiser)
+    with Image.open(tmp_path / "out" / "c.png") as im:
+        written = np.asarray(im.convert("RGB" if preview.pixels.ndim == 3 else "L"))
+    if preview.pixels.dtype == bool:
+        expected = np.where(preview.pixels, 255, 0)
+    elif preview.pixels.dtype == np.uint8:
+        expected = preview.pixels
+    else:
+        expected = np.rint(np.clip(preview.pixels, 0, 1) * 255)
+    np.testing.assert_array_equal(written, expected.astype(np.uint8))
+
+
+def test_tile_progress_and_cancel_reach_the_runner(tmp_path: Path, denoiser: Denoiser) -> None:
+    Image.fromarray(RNG.integers(0, 256, (300, 200), dtype=np.uint8)).save(tmp_path / "big.png")
+    big = Denoiser(denoiser.backend, tile_size=96, overlap=8, batch_size=1)
+
+    class CancelAfterThreeTiles(Recorder):
+        def on_tile_done(self, job: Job, page: int, done: int, total: int) -> None:
+            self.events.append(("tile", done, total))
+
+        def cancelled(self) -> bool:
+            return sum(e[0] == "tile" for e in self.events) >= 3
+
+    progress = CancelAfterThreeTiles()
+    with pytest.raises(Cancelled):
+        clean_batch([str(tmp_path / "big.png")], tmp_path / "out", CleanSettings(), progress, cleaner=big)
+    tiles = [e for e in progress.events if e[0] == "tile"]
+    assert tiles == [("tile", 1, tiles[0][2]), ("tile", 2, tiles[0][2]), ("tile", 3, tiles[0][2])]
+    assert tiles[0][2] > 3 and not (tmp_path / "out").exists() or files_under(tmp_path / "out") == []

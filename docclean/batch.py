@@ -1,0 +1,247 @@
+"""The batch runner: clean many files, skip what is done, write atomically, go on past bad files.
+
+Every face (CLI, GUI, a cluster runner) calls the same two functions::
+
+    report = clean_batch(["scans/"], Path("clean"), CleanSettings(), MyProgress())
+    out = clean_page(page, settings, cleaner)      # a GUI preview: the exact pixels the batch writes
+
+``clean_batch`` finds the inputs (``docclean.discover``), checks the output path, loads the model
+once, plans every file (``docclean.plan``), cleans each pending page through :func:`clean_page`,
+writes it through ``io.PageWriter`` (temporary file, fsync, rename), records everything in a
+:class:`~docclean.report.Report` and reports progress down to tiles (``docclean.progress``). A bad
+file fails alone with a one-line reason naming it; a full disk stops the batch; Ctrl-C, SIGTERM
+and ``progress.cancelled()`` stop it after removing the half-written output, and the report (also
+written to ``report_path``) keeps what was done.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from docclean import io as pageio
+from docclean import postprocess
+from docclean.color import recolor
+from docclean.discover import Job, discover, input_keys, path_key
+from docclean.errors import Cancelled, DiskFullError, UsageError
+from docclean.plan import Plan, check_output, describe, page_target, plan_job
+from docclean.progress import CleanProgress, TileProgress
+from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
+from docclean.settings import CleanSettings
+
+if TYPE_CHECKING:
+    from docclean.engine import Denoiser
+
+__all__ = ["NothingToClean", "PageOutput", "clean_batch", "clean_page", "load_cleaner"]
+
+_MAX_WARNINGS = 20
+
+
+class NothingToClean(UsageError):
+    """No input named a supported file; ``problems`` holds one line per input that failed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("nothing to clean: no supported input files found")
+        self.problems = problems
+
+
+@dataclass
+class PageOutput:
+    """One cleaned page: ``pixels`` as written (float grey, bool 1-bit or uint8 RGB), the cleaned
+    grey page, and the share of the input's dark strokes that cleaning turned into paper."""
+
+    pixels: np.ndarray
+    cleaned: np.ndarray
+    ink_loss: float
+
+
+def load_cleaner(settings: CleanSettings) -> Denoiser:
+    """Load the model, backend and tiling that ``settings`` name (once per batch or GUI session)."""
+    from docclean.engine import Denoiser
+
+    return Denoiser.from_settings(settings)
+
+
+def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | None = None,
+               progress: TileProgress | None = None) -> PageOutput:
+    """Clean one page and apply the batch's post-processing: the adaptive or fixed binarization,
+    or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
+    cleaner = cleaner or load_cleaner(settings)
+    cleaned = cleaner.clean(page.gray, progress)
+    if settings.binarize:
+        pixels: np.ndarray = postprocess.binarize(cleaned, settings.threshold)  # True = white paper
+    elif settings.keep_color and page.color is not None:
+        pixels = recolor(cleaned, page.color)
+    else:
+        pixels = cleaned
+    return PageOutput(pixels, cleaned, postprocess.ink_loss(page.gray, cleaned))
+
+
+class _PageTiles(TileProgress):
+    """Adapts the batch's progress to the engine for the page in hand."""
+
+    def __init__(self, progress: CleanProgress, job: Job, index: int) -> None:
+        self.progress, self.job, self.index = progress, job, index
+
+    def tile_done(self, done: int, total: int) -> None:
+        self.progress.on_tile_done(self.job, self.index, done, total)
+
+    def cancelled(self) -> bool:
+        return self.progress.cancelled()
+
+
+def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings,
+                progress: CleanProgress, result: FileResult) -> None:
+    """Read, clean and write one file's pending pages; every output appears whole or not at all."""
+    pending = set(plan.pending)
+    writer = None if plan.per_page else pageio.PageWriter(plan.targets[0])
+    with writer if writer is not None else nullcontext():
+        tick = time.perf_counter()
+        count = 0
+        for page in pageio.read_pages(job.source, dpi=settings.dpi, max_pixels=settings.max_pixels):
+            count += 1
+            if page.index not in pending:
+                result.pages.append(PageResult(page.index, SKIPPED))
+                tick = time.perf_counter()
+                continue
+            if progress.cancelled():
+                raise Cancelled("cancelled")
+            out = clean_page(page, settings, cleaner, _PageTiles(progress, job, page.index))
+            if writer is not None:
+                writer.add(out.pixels, page.dpi)
+            else:
+                target = page_target(job.target, page.index)
+                with pageio.PageWriter(target) as page_writer:
+                    page_writer.add(out.pixels, page.dpi)
+                result.targets.append(target)
+            now = time.perf_counter()
+            done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4))
+            result.pages.append(done)
+            if out.ink_loss > settings.ink_warning:
+                _warn(progress, result, f"page {page.index + 1}: cleaning removed {out.ink_loss:.0%} of the dark "
+                                        "strokes; check this page")
+            progress.on_page_done(job, done)
+            tick = now
+        if count == 0:
+            raise pageio.InputError("contains no pages", job.source)
+    if writer is not None:
+        result.targets.append(plan.targets[0])
+
+
+def _warn(progress: CleanProgress, result: FileResult, message: str) -> None:
+    result.warnings.append(message)
+    progress.on_warning(str(result.source), message)
+
+
+def _record_warnings(progress: CleanProgress, result: FileResult, caught: list[warnings.WarningMessage]) -> None:
+    """Library warnings (Pillow, libtiff) become part of the file's record instead of output."""
+    seen: set[str] = set()
+    for w in caught:
+        text = " ".join(f"{w.category.__name__}: {w.message}".split())
+        if text not in seen and len(result.warnings) < _MAX_WARNINGS:
+            seen.add(text)
+            _warn(progress, result, text)
+
+
+def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSettings | None = None,
+                progress: CleanProgress | None = None, *, report_path: str | Path | None = None,
+                cleaner: Denoiser | None = None, report: Report | None = None) -> Report:
+    """Clean every file that ``inputs`` (files, folders, glob patterns) name into ``output``.
+
+    Raises UsageError before any work for an output that cannot work and :class:`NothingToClean`
+    when no input names a supported file; ModelError when the model cannot be loaded. Per file:
+    skipped if its output exists and is whole (unless ``settings.overwrite``), "would clean" in a
+    dry run, else cleaned or failed. A full disk stops the batch (``report.stopped``). Ctrl-C,
+    SIGTERM (see ``docclean.signals``) and cancel propagate after the report is completed and
+    written. ``report.exit_code`` is the documented exit code of the run."""
+    settings = settings or CleanSettings()
+    progress = progress or CleanProgress()
+    report = report if report is not None else Report()
+    output = Path(output).expanduser()
+    inputs = [str(i) for i in inputs]
+    single_file = check_output(inputs, output)
+    jobs = discover(inputs, output, settings.fmt, single_file=single_file)
+    if not any(job.error is None for job in jobs):
+        raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
+    if cleaner is None and not settings.dry_run:
+        cleaner = load_cleaner(settings)
+    report.settings, report.inputs, report.output = settings.to_dict(), inputs, str(output)
+    report.model_name = settings.model
+    if cleaner is not None:
+        report.model_path = str(cleaner.model_path) if cleaner.model_path else None
+        report.model_metadata = dict(cleaner.metadata)
+        report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
+    try:
+        _run(jobs, cleaner, settings, progress, report)
+    except (KeyboardInterrupt, Cancelled) as exc:
+        report.interrupted = True
+        report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
+        raise
+    finally:
+        if report_path is not None:
+            report.write_json(report_path)
+    return report
+
+
+def _run(jobs: list[Job], cleaner: Denoiser | None, settings: CleanSettings, progress: CleanProgress,
+         report: Report) -> None:
+    start = time.perf_counter()
+    inputs = input_keys(jobs)
+    claimed = {path_key(job.target) for job in jobs if job.error is None}
+    plans: list[Plan] = []
+    try:
+        for job in jobs:
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("ignore")
+                try:
+                    plans.append(plan_job(job, settings, inputs, claimed))
+                except Exception as exc:  # counting a broken file fails that file only
+                    plans.append(Plan(error=describe(job.source, exc)))
+        progress.on_start(len(jobs), sum(len(p.pending) for p in plans))
+        for job, plan in zip(jobs, plans):
+            if progress.cancelled():
+                raise Cancelled("cancelled")
+            result = FileResult(job.source)
+            report.files.append(result)
+            t0 = time.perf_counter()
+            if plan.error is not None:
+                result.error = plan.error
+            elif not plan.pending:
+                result.status, result.targets = SKIPPED, list(plan.targets)
+            elif settings.dry_run or cleaner is None:
+                result.status, result.targets = WOULD_CLEAN, list(plan.targets)
+                result.pages = [PageResult(i, WOULD_CLEAN) for i in plan.pending]
+            else:
+                progress.on_file_start(job, len(plan.pending))
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    try:
+                        _clean_file(job, plan, cleaner, settings, progress, result)
+                        result.status = CLEANED
+                    except (KeyboardInterrupt, Cancelled):
+                        result.status, result.error = INTERRUPTED, f"{job.source}: interrupted"
+                        raise
+                    except DiskFullError as exc:
+                        result.error = describe(job.source, exc)
+                        report.stopped = f"the disk is full ({exc}); stopped, outputs written so far are kept"
+                    except Exception as exc:  # one bad file must not stop the batch
+                        result.error = describe(job.source, exc)
+                    finally:
+                        _record_warnings(progress, result, caught)
+            result.seconds = time.perf_counter() - t0
+            progress.on_file_done(result)
+            if report.stopped:
+                break
+    finally:
+        report.seconds = time.perf_counter() - start
+    progress.on_finish(report)
+
+
+# Re-exported for callers that only import the runner.
+STATUSES = (CLEANED, SKIPPED, FAILED, WOULD_CLEAN, INTERRUPTED)

@@ -1,0 +1,79 @@
+"""The one table of file formats docclean reads and writes.
+
+Reading, writing, discovery, training-data pairing and the CLI's choices all ask this module, so a
+format is added or changed in one place. Names are canonical (``jpeg``, ``tiff``); ``jpg`` and
+``tif`` are aliases. Pure Python: importing it loads no imaging or ML library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Format:
+    """One file format: its canonical ``name``, the suffixes it is recognised by (the first is the
+    one written), whether one file holds several pages, and whether docclean can write it."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    multi_page: bool = False
+    writable: bool = True
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def suffix(self) -> str:
+        """The suffix docclean gives files it writes in this format."""
+        return self.suffixes[0]
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("png", (".png",)),
+    Format("jpeg", (".jpg", ".jpeg"), aliases=("jpg",)),
+    Format("tiff", (".tif", ".tiff"), multi_page=True, aliases=("tif",)),
+    Format("bmp", (".bmp",)),
+    Format("webp", (".webp",)),
+    Format("pdf", (".pdf",), multi_page=True),
+)
+
+_BY_NAME = {f.name: f for f in FORMATS} | {a: f for f in FORMATS for a in f.aliases}
+_BY_SUFFIX = {s: f for f in FORMATS for s in f.suffixes}
+
+#: Every suffix docclean reads, lower case with the dot.
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_BY_SUFFIX)
+#: Canonical names of the formats docclean writes.
+OUTPUT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS if f.writable)
+#: Names a user may give for an output format (canonical names and aliases).
+OUTPUT_CHOICES: tuple[str, ...] = tuple(sorted({*OUTPUT_NAMES, *(a for f in FORMATS for a in f.aliases)}))
+
+
+def by_name(name: str) -> Format:
+    """The format called ``name`` (case-insensitive, leading dot allowed, aliases accepted);
+    ValueError naming the choices when there is none."""
+    try:
+        return _BY_NAME[name.lower().lstrip(".")]
+    except KeyError:
+        raise ValueError(f"unknown format {name!r}; choose from {', '.join(OUTPUT_CHOICES)}") from None
+
+
+def by_suffix(path: str | Path) -> Format | None:
+    """The format of a file, from its suffix (case-insensitive); None when unsupported."""
+    return _BY_SUFFIX.get(Path(path).suffix.lower())
+
+
+def is_supported(path: str | Path) -> bool:
+    """True when docclean can read a file with this suffix."""
+    return by_suffix(path) is not None
+
+
+def output_suffix(source: str | Path, fmt: str | None) -> str:
+    """The suffix of the output for ``source``: with ``fmt`` None (or "same") the input's own
+    suffix with its case kept (``SCAN.PNG`` stays ``.PNG``), else the format's own suffix.
+    ValueError for an unsupported input suffix or an unknown format name."""
+    if fmt is None or fmt.lower() == "same":
+        suffix = Path(source).suffix
+        if suffix.lower() not in _BY_SUFFIX:
+            raise ValueError(f"unsupported file type '{suffix or '(no suffix)'}'")
+        return suffix
+    return by_name(fmt).suffix

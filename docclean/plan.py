@@ -1,0 +1,143 @@
+"""Deciding before cleaning: is the output path usable, which outputs exist whole, which pages to do.
+
+``check_output`` refuses, before any work, an output that cannot be right (an existing file where
+a folder is needed, an input folder, a file name with several inputs). ``plan_job`` counts a
+file's pages, chooses its page targets and the pages still to do; an existing output counts as
+done only when it is whole (``output_complete``), so a zero-byte or truncated file left by another
+tool or a crash is redone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docclean import formats
+from docclean import io as pageio
+from docclean.discover import Job, path_key
+from docclean.errors import DocCleanError, InputError, OutputError, UsageError
+from docclean.settings import CleanSettings
+
+
+@dataclass
+class Plan:
+    """What the runner decided for a job before cleaning: its page targets and the pages to do."""
+
+    targets: list[Path] = field(default_factory=list)
+    pages: int = 0
+    pending: list[int] = field(default_factory=list)
+    per_page: bool = False
+    error: str | None = None
+
+
+def describe(source: Path, exc: BaseException) -> str:
+    """A one-line reason that starts with the source file."""
+    if isinstance(exc, DocCleanError):
+        about_source = exc.path is None or path_key(exc.path) == path_key(source)
+        text = f"{source}: {exc.reason}" if about_source else f"{source}: {exc}"
+    else:
+        text = f"{source}: unexpected error: {type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
+def page_target(target: Path, index: int) -> Path:
+    """Where page ``index`` of a multi-page source goes when its format holds one page."""
+    return target.with_name(f"{target.stem}-p{index + 1:03d}{target.suffix}")
+
+
+def check_output(inputs: list[str], output: Path) -> bool:
+    """UsageError for an output path that cannot work; True when ``output`` names the one output
+    file of a single input file (``-o clean.png``), False when it is a folder."""
+    for item in inputs:
+        path = Path(item).expanduser()
+        if path.is_dir() and path_key(path) == path_key(output):
+            raise UsageError("the output folder is an input folder; choose another output folder "
+                             "(a rerun would otherwise clean its own outputs)", output, settings=("output",))
+    if output.is_dir():
+        return False
+    single = len(inputs) == 1 and Path(inputs[0]).expanduser().is_file()
+    looks_like_file = formats.by_suffix(output) is not None
+    if output.exists() or output.is_symlink():
+        if single and looks_like_file:
+            return True
+        raise UsageError("the output exists and is not a folder", output, settings=("output",))
+    if looks_like_file:
+        if not single:
+            raise UsageError("the output looks like a file name, but there are several inputs (or a folder); "
+                             "give an output folder", output, settings=("output",))
+        return True
+    return False
+
+
+def _check_output_folder(target: Path) -> None:
+    """OutputError if a path on the way to ``target``'s folder exists but is not a folder."""
+    for folder in (target.parent, *target.parent.parents):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise OutputError("the output folder is not a folder (a file of that name exists)", folder)
+            return
+
+
+def output_complete(path: Path) -> bool:
+    """True when ``path`` is a whole output file: not empty, and its format's ending is there (PNG
+    IEND, JPEG EOI, PDF %%EOF, BMP and WebP declared sizes, TIFF's last page decodes)."""
+    try:
+        size = path.stat().st_size
+        if size == 0 or not path.is_file():
+            return False
+        fmt = formats.by_suffix(path)
+        name = fmt.name if fmt else ""
+        with path.open("rb") as fh:
+            head = fh.read(16)
+            fh.seek(max(0, size - 1024))
+            tail = fh.read()
+        if name == "png":
+            return head.startswith(b"\x89PNG") and b"IEND" in tail[-12:]
+        if name == "jpeg":
+            return head.startswith(b"\xff\xd8") and tail.rstrip(b"\x00").endswith(b"\xff\xd9")
+        if name == "pdf":
+            return head.startswith(b"%PDF") and b"%%EOF" in tail
+        if name == "bmp":
+            return head.startswith(b"BM") and int.from_bytes(head[2:6], "little") <= size
+        if name == "webp":
+            return head.startswith(b"RIFF") and int.from_bytes(head[4:8], "little") + 8 <= size
+        if name == "tiff":
+            from PIL import Image
+
+            with Image.open(path) as im:
+                im.seek(getattr(im, "n_frames", 1) - 1)
+                im.load()
+            return True
+    except Exception:  # any failure to read it means it is not a whole output
+        return False
+    return True
+
+
+def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[Path]) -> Plan:
+    """Count pages, choose page targets and the pages still to do; raises DocCleanError."""
+    plan = Plan()
+    if job.error is not None:
+        plan.error = f"{job.source}: {job.error}"
+        return plan
+    _check_output_folder(job.target)
+    if not settings.overwrite and output_complete(job.target):
+        # Done by an earlier run: no need to open the source at all (fast resume of big batches).
+        plan.targets = [job.target]
+        return plan
+    plan.pages = pageio.count_pages(job.source)
+    if plan.pages < 1:
+        raise InputError("contains no pages", job.source)
+    fmt = formats.by_suffix(job.target)
+    plan.per_page = plan.pages > 1 and not (fmt is not None and fmt.multi_page)
+    plan.targets = [page_target(job.target, i) for i in range(plan.pages)] if plan.per_page else [job.target]
+    for target in plan.targets if plan.per_page else ():
+        if path_key(target) in inputs:
+            raise OutputError("refusing to write over an input file; choose another output folder", target)
+        if path_key(target) in claimed:
+            raise OutputError("this page output is already the output of another input", target)
+        claimed.add(path_key(target))
+    if plan.per_page:
+        plan.pending = [i for i, t in enumerate(plan.targets) if settings.overwrite or not output_complete(t)]
+    else:
+        plan.pending = list(range(plan.pages))
+    return plan

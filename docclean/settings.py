@@ -1,0 +1,140 @@
+"""One typed request for a clean: every setting, with its default written once.
+
+The CLI builds a :class:`CleanSettings` from its flags, the GUI from its controls, and a cluster
+runner ships it to workers as a plain dict (:meth:`CleanSettings.to_dict` /
+:meth:`CleanSettings.from_dict`). Each setting is read where it is used: the backend reads
+``model``, ``backend``, ``device``, ``precision`` and ``threads``; the engine ``tile_size``,
+``overlap`` and ``batch_size``; the page post-processing ``color``, ``binarize``, ``threshold``;
+the batch runner ``fmt``, ``dpi``, ``overwrite``, ``dry_run`` and the limits.
+
+Pure Python: importing this module loads no torch, so ``docclean --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from typing import Any
+
+from docclean import formats
+from docclean.errors import UsageError
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+BACKENDS = ("auto", "torch", "openvino", "onnx")
+COLOR_POLICIES = ("gray", "keep")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), which may be fewer than the machine's."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    """How to clean pages and write them. Immutable; use :meth:`replace` for a changed copy.
+
+    - ``model``: a built-in model name or a ``.safetensors`` file.
+    - ``backend``/``device``/``precision``/``threads``: how the network runs (``threads`` None:
+      the cores this process may use).
+    - ``tile_size``/``overlap``/``batch_size``: tiling (memory grows with the tile, not the page).
+    - ``fmt``: output format name (None: each input's own); ``dpi``: PDF render resolution (None:
+      that of the scan inside).
+    - ``color``: ``gray`` writes the cleaned grey page; ``keep`` puts the original colour back
+      (stamps, highlighter, coloured ink) on the cleaned page.
+    - ``binarize``/``threshold``: 1-bit output; ``threshold`` None is the adaptive method that keeps
+      faint strokes, a number is a fixed cut on the cleaned page.
+    - ``ink_warning``: warn when cleaning removed more than this share of a page's dark strokes.
+    - ``overwrite``: redo existing outputs; ``dry_run``: plan only.
+    - ``max_pixels``: refuse pages larger than this (memory guard).
+    """
+
+    model: str = "default"
+    backend: str = "auto"
+    device: str = "auto"
+    precision: str = "auto"
+    threads: int | None = None
+    tile_size: int = 1024
+    overlap: int = 64
+    batch_size: int = 2
+    fmt: str | None = None
+    dpi: float | None = None
+    color: str = "gray"
+    binarize: bool = False
+    threshold: float | None = None
+    ink_warning: float = 0.10
+    overwrite: bool = False
+    dry_run: bool = False
+    max_pixels: int = 120_000_000
+
+    def __post_init__(self) -> None:
+        self._check_choice("backend", BACKENDS)
+        self._check_choice("device", DEVICES)
+        self._check_choice("precision", PRECISIONS)
+        self._check_choice("color", COLOR_POLICIES)
+        if self.fmt is not None:
+            try:
+                object.__setattr__(self, "fmt", formats.by_name(self.fmt).name)
+            except ValueError as exc:
+                raise UsageError(str(exc), settings=("fmt",)) from None
+        if self.threads is not None and not 1 <= self.threads <= 1024:
+            raise UsageError(f"threads must be between 1 and 1024, not {self.threads}", settings=("threads",))
+        if not 64 <= self.tile_size <= 16384:
+            raise UsageError(f"tile_size must be between 64 and 16384, not {self.tile_size}", settings=("tile_size",))
+        if not 0 <= self.overlap <= self.tile_size // 4:
+            raise UsageError(f"overlap must be between 0 and a quarter of tile_size ({self.tile_size // 4}), "
+                             f"not {self.overlap}", settings=("overlap",))
+        if not 1 <= self.batch_size <= 256:
+            raise UsageError(f"batch_size must be between 1 and 256, not {self.batch_size}", settings=("batch_size",))
+        if self.threshold is not None and not 0.0 < self.threshold < 1.0:
+            raise UsageError(f"threshold must lie between 0 and 1, not {self.threshold}", settings=("threshold",))
+        if not 0.0 <= self.ink_warning <= 1.0:
+            raise UsageError(f"ink_warning must lie between 0 and 1, not {self.ink_warning}", settings=("ink_warning",))
+        if self.dpi is not None and not 10 <= self.dpi <= 2400:
+            raise UsageError(f"dpi must lie between 10 and 2400, not {self.dpi}", settings=("dpi",))
+        if self.max_pixels < 1:
+            raise UsageError("max_pixels must be positive", settings=("max_pixels",))
+        if self.color == "keep" and self.binarize:
+            raise UsageError("color 'keep' and binarize cannot be combined (a 1-bit page has no colour)",
+                             settings=("color", "binarize"))
+
+    def _check_choice(self, name: str, choices: tuple[str, ...]) -> None:
+        value = getattr(self, name)
+        if value not in choices:
+            raise UsageError(f"{name} must be one of {', '.join(choices)}, not {value!r}", settings=(name,))
+
+    @property
+    def keep_color(self) -> bool:
+        """True when the original colour is put back on the cleaned page."""
+        return self.color == "keep"
+
+    @property
+    def effective_threads(self) -> int:
+        """``threads``, or the cores this process may use."""
+        return self.threads or available_cores()
+
+    def replace(self, **changes: Any) -> CleanSettings:
+        """A copy with ``changes`` applied (validated like a new object)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values, for reports and for shipping to workers."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CleanSettings:
+        """Rebuild settings from :meth:`to_dict` output; unknown keys are a UsageError."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UsageError(f"unknown settings: {', '.join(unknown)}", settings=tuple(unknown))
+        return cls(**data)
+
+    def changed(self) -> dict[str, Any]:
+        """The settings that differ from the defaults (for an equivalent command line)."""
+        default = CleanSettings()
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(default, f.name)}
