@@ -1,0 +1,185 @@
+"""The settings panel: one control per ``docclean clean`` option that changes the page or how it runs.
+
+The panel reads and writes :class:`~docclean.settings.CleanSettings` and nothing else, so the
+preview, the export and the equivalent command line all see one value. Its defaults are the
+dataclass's defaults (written once, in ``docclean.settings``), which is what "Reset to defaults"
+restores. ``settingsChanged`` fires on every edit; the window debounces it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QPushButton, QSpinBox,
+    QVBoxLayout, QWidget,
+)
+
+from docclean import formats
+from docclean.models import builtin_models
+from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
+
+_CHOOSE = "Model file…"
+_SAME = "same as input"
+
+
+class SettingsPanel(QWidget):
+    """Controls for a :class:`CleanSettings`; :meth:`settings` reads them, :meth:`set_settings`
+    shows one, ``settingsChanged`` says the user changed something."""
+
+    settingsChanged = Signal()
+    modelChosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._updating = False
+        d = CleanSettings()
+        self.model = QComboBox()
+        self.model.setToolTip("A built-in model, or a .safetensors file from 'docclean train'")
+        for name in builtin_models():
+            self.model.addItem(name, name)
+        self.model.addItem(_CHOOSE, None)
+        self.backend, self.device, self.precision = (self._combo(BACKENDS), self._combo(DEVICES),
+                                                     self._combo(PRECISIONS))
+        self.threads = self._spin(0, 1024, 0, "auto")
+        self.tile_size = self._spin(64, 16384, d.tile_size, step=64)
+        self.batch_size = self._spin(1, 256, d.batch_size)
+        self.dpi = self._spin(0, 2400, 0, "native")
+        self.dpi.setToolTip("Resolution at which PDF pages are rendered")
+        self.keep_color = QCheckBox("Keep colour")
+        self.keep_color.setToolTip("Put the original colours (stamps, highlighter, coloured ink) back on the page")
+        self.binarize = QCheckBox("Black and white (1-bit)")
+        self.fixed_threshold = QCheckBox("Fixed threshold")
+        self.fixed_threshold.setToolTip("Off: adaptive, which keeps faint strokes")
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.01, 0.99)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setValue(0.5)
+        self.ink_warning = QDoubleSpinBox()
+        self.ink_warning.setRange(0.0, 100.0)
+        self.ink_warning.setSuffix(" %")
+        self.ink_warning.setToolTip("Warn when cleaning removed more than this share of a page's dark strokes")
+        self.fmt = QComboBox()
+        self.fmt.addItem(_SAME, None)
+        for name in formats.OUTPUT_NAMES:
+            self.fmt.addItem(name, name)
+        self.reset = QPushButton("Reset to defaults")
+
+        look = QGroupBox("Page")
+        form = QFormLayout(look)
+        form.addRow(self.keep_color)
+        form.addRow(self.binarize)
+        form.addRow(self.fixed_threshold, self.threshold)
+        form.addRow("PDF dpi", self.dpi)
+        form.addRow("Ink warning", self.ink_warning)
+        engine = QGroupBox("Model and engine")
+        form = QFormLayout(engine)
+        form.addRow("Model", self.model)
+        form.addRow("Backend", self.backend)
+        form.addRow("Device", self.device)
+        form.addRow("Precision", self.precision)
+        form.addRow("Threads", self.threads)
+        form.addRow("Tile size", self.tile_size)
+        form.addRow("Batch size", self.batch_size)
+        out = QGroupBox("Export")
+        QFormLayout(out).addRow("Format", self.fmt)
+        layout = QVBoxLayout(self)
+        for widget in (look, engine, out, self.reset):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+
+        for box in (self.backend, self.device, self.precision, self.fmt):
+            box.currentIndexChanged.connect(self._changed)
+        self.model.activated.connect(self._model_activated)
+        for spin in (self.threads, self.tile_size, self.batch_size, self.dpi, self.threshold, self.ink_warning):
+            spin.valueChanged.connect(self._changed)
+        for check in (self.keep_color, self.binarize, self.fixed_threshold):
+            check.toggled.connect(self._changed)
+        self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
+        self.set_settings(d)
+
+    @staticmethod
+    def _combo(choices: tuple[str, ...]) -> QComboBox:
+        box = QComboBox()
+        for choice in choices:
+            box.addItem(choice, choice)
+        return box
+
+    @staticmethod
+    def _spin(low: int, high: int, value: int, special: str = "", step: int = 1) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setSingleStep(step)
+        if special:
+            spin.setSpecialValueText(special)  # shown at the minimum, which stands for None
+        spin.setValue(value)
+        return spin
+
+    def _model_activated(self, index: int) -> None:
+        if self.model.itemData(index) is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Choose a model", "", "docclean models (*.safetensors)")
+            if not path:
+                self._select_model(self._last_model)
+                return
+            self._select_model(path)
+            self.modelChosen.emit(path)
+        self._changed()
+
+    def _select_model(self, model: str) -> None:
+        index = self.model.findData(model)
+        if index < 0:
+            index = self.model.count() - 1  # files go just above "Model file…"
+            self.model.insertItem(index, Path(model).name, model)
+            self.model.setItemData(index, model, role=3)  # tooltip: the full path
+        self.model.setCurrentIndex(index)
+        self._last_model = model
+
+    def _changed(self) -> None:
+        self._sync_enabled()
+        if not self._updating:
+            self.settingsChanged.emit()
+
+    def _sync_enabled(self) -> None:
+        # 1-bit pages have no colour (the engine refuses the pair), so the controls say so.
+        self.keep_color.setEnabled(not self.binarize.isChecked())
+        self.binarize.setEnabled(not self.keep_color.isChecked())
+        self.fixed_threshold.setEnabled(self.binarize.isChecked())
+        self.threshold.setEnabled(self.binarize.isChecked() and self.fixed_threshold.isChecked())
+
+    def settings(self) -> CleanSettings:
+        """The settings the controls show (validated by CleanSettings)."""
+        binarize = self.binarize.isChecked()
+        return CleanSettings(
+            model=self.model.currentData() or self._last_model,
+            backend=self.backend.currentData(), device=self.device.currentData(),
+            precision=self.precision.currentData(), threads=self.threads.value() or None,
+            tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
+            fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
+            color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
+            threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
+            ink_warning=round(self.ink_warning.value() / 100.0, 4))
+
+    def set_settings(self, settings: CleanSettings, notify: bool = False) -> None:
+        """Show ``settings`` in the controls; ``notify`` emits ``settingsChanged`` once after."""
+        self._updating = True
+        try:
+            self._select_model(settings.model)
+            for box, value in ((self.backend, settings.backend), (self.device, settings.device),
+                               (self.precision, settings.precision), (self.fmt, settings.fmt)):
+                box.setCurrentIndex(max(0, box.findData(value)))
+            self.threads.setValue(settings.threads or 0)
+            self.tile_size.setValue(settings.tile_size)
+            self.batch_size.setValue(settings.batch_size)
+            self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
+            self.keep_color.setChecked(settings.keep_color)
+            self.binarize.setChecked(settings.binarize)
+            self.fixed_threshold.setChecked(settings.threshold is not None)
+            if settings.threshold is not None:
+                self.threshold.setValue(settings.threshold)
+            self.ink_warning.setValue(settings.ink_warning * 100.0)
+        finally:
+            self._updating = False
+        self._sync_enabled()
+        if notify:
+            self.settingsChanged.emit()

@@ -1,0 +1,172 @@
+"""Export through the batch runner: ``clean_batch`` in a thread, its progress as Qt signals.
+
+The export is exactly ``docclean clean INPUTS -o OUTPUT`` with the window's settings (same runner,
+same settings object, same skip-existing and atomic writes), so what the window previewed is what
+lands on disk, and the equivalent command line shown beside it does the same job.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QProgressBar, QVBoxLayout, QWidget
+
+from docclean.batch import NothingToClean, clean_batch
+from docclean.errors import Cancelled, DocCleanError
+from docclean.progress import CleanProgress
+from docclean.report import FAILED, FileResult, PageResult, Report
+from docclean.settings import CleanSettings
+
+
+class _SignalProgress(CleanProgress):
+    """Forwards the batch's callbacks to the thread's signals; cancel is a flag the GUI sets."""
+
+    def __init__(self, thread: ExportThread) -> None:
+        self.thread = thread
+
+    def on_start(self, files: int, pages: int) -> None:
+        self.thread.started_batch.emit(files, pages)
+
+    def on_file_start(self, job: Any, pages: int) -> None:
+        self.thread.file_started.emit(str(job.source), pages)
+
+    def on_tile_done(self, job: Any, page: int, done: int, total: int) -> None:
+        self.thread.tile_done.emit(done, total)
+
+    def on_page_done(self, job: Any, page: PageResult) -> None:
+        self.thread.page_done.emit(str(job.source), page.index)
+
+    def on_file_done(self, result: FileResult) -> None:
+        self.thread.file_done.emit(result)
+
+    def on_warning(self, source: str, message: str) -> None:
+        self.thread.warning.emit(source, message)
+
+    def cancelled(self) -> bool:
+        return self.thread.stop_requested.is_set()
+
+
+class ExportThread(QThread):
+    """Runs ``clean_batch(inputs, output, settings)``. Ends with exactly one of ``done(Report)``,
+    ``stopped(Report)`` (cancelled; the report keeps what was written) or ``failed(message)``."""
+
+    started_batch = Signal(int, int)
+    file_started = Signal(str, int)
+    tile_done = Signal(int, int)
+    page_done = Signal(str, int)
+    file_done = Signal(object)
+    warning = Signal(str, str)
+    done = Signal(object)
+    stopped = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, inputs: list[str | Path], output: str | Path, settings: CleanSettings,
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self.inputs, self.output, self.settings = [str(i) for i in inputs], Path(output), settings
+        self.stop_requested = threading.Event()
+        self.report = Report()
+
+    def cancel(self) -> None:
+        """Stop after the current batch of tiles; the half-written output is removed by the runner."""
+        self.stop_requested.set()
+
+    def run(self) -> None:  # noqa: D102 - QThread entry point
+        try:
+            clean_batch(self.inputs, self.output, self.settings, _SignalProgress(self), report=self.report)
+        except Cancelled:
+            self.stopped.emit(self.report)
+        except NothingToClean as exc:
+            self.failed.emit("\n".join([str(exc), *exc.problems]))
+        except DocCleanError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
+            self.failed.emit(f"export failed: {type(exc).__name__}: {exc}")
+        else:
+            self.done.emit(self.report)
+
+
+def summary(report: Report) -> str:
+    """A few lines about a finished export: counts, then every failure with its reason."""
+    counts = report.counts()
+    lines = [f"{counts['cleaned']} cleaned, {counts['skipped']} skipped (already there), "
+             f"{counts[FAILED]} failed — {report.pages_cleaned} pages in {report.seconds:.1f} s"]
+    if report.stopped:
+        lines.append(f"stopped: {report.stopped}")
+    lines += [f"error: {f.error}" for f in report.failed]
+    lines += [f"warning: {f.source.name}: {w}" for f in report.files for w in f.warnings]
+    return "\n".join(lines)
+
+
+class ExportDialog(QDialog):
+    """Progress of an export (files, pages, tiles of the current page), Cancel, then a summary."""
+
+    def __init__(self, thread: ExportThread, command: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.setMinimumWidth(560)
+        self.thread = thread
+        self.pages_total, self.pages_done = 0, 0
+        self.label = QLabel(f"Cleaning into {thread.output}")
+        self.label.setWordWrap(True)
+        self.bar, self.tiles = QProgressBar(), QProgressBar()
+        self.tiles.setFormat("tiles of this page: %v/%m")
+        self.log = QPlainTextEdit(f"$ {command}\n")
+        self.log.setReadOnly(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self._cancel)
+        layout = QVBoxLayout(self)
+        for widget in (self.label, self.bar, self.tiles, self.log, self.buttons):
+            layout.addWidget(widget)
+        thread.started_batch.connect(self._started)
+        thread.file_started.connect(lambda src, n: self.label.setText(f"Cleaning {src}"))
+        thread.tile_done.connect(self._tile)
+        thread.page_done.connect(self._page)
+        thread.file_done.connect(self._file)
+        thread.done.connect(lambda r: self._finished(r, "Export finished"))
+        thread.stopped.connect(lambda r: self._finished(r, "Export cancelled"))
+        thread.failed.connect(self._failed)
+        self.result_text = ""
+
+    def _started(self, files: int, pages: int) -> None:
+        self.pages_total = pages
+        self.bar.setRange(0, max(1, pages))
+        self.bar.setFormat(f"%v of {pages} pages ({files} files)")
+
+    def _tile(self, done: int, total: int) -> None:
+        self.tiles.setRange(0, total)
+        self.tiles.setValue(done)
+
+    def _page(self, source: str, index: int) -> None:
+        self.pages_done += 1
+        self.bar.setValue(self.pages_done)
+
+    def _file(self, result: FileResult) -> None:
+        if result.status == FAILED:
+            self.log.appendPlainText(f"error: {result.error}")
+
+    def _cancel(self) -> None:
+        if self.thread.isRunning():
+            self.thread.cancel()
+            self.label.setText("Cancelling after the current tiles…")
+        else:
+            self.reject()
+
+    def _finished(self, report: Report, title: str) -> None:
+        self.result_text = summary(report)
+        self.label.setText(title)
+        self.log.appendPlainText(self.result_text)
+        self._closeable()
+
+    def _failed(self, message: str) -> None:
+        self.result_text = message
+        self.label.setText("Export failed")
+        self.log.appendPlainText(message)
+        self._closeable()
+
+    def _closeable(self) -> None:
+        # The same rejected signal now closes: _cancel rejects once the thread is no longer running.
+        self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)

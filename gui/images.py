@@ -1,0 +1,119 @@
+"""Page arrays as images to show: 8-bit display pixels, the "removed" overlay, zoom levels, QImages.
+
+Everything here is numpy or QImage, so it runs in worker threads; QPixmaps are only made on the
+GUI thread (see ``canvas``). The cleaned page is converted with ``docclean.pixels.to_pil``, the
+very function the writer uses, so the 8-bit pixels shown are the 8-bit pixels written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PySide6.QtGui import QImage
+
+from docclean.pixels import to_pil
+
+#: Zoom levels are halved until the longest side is at most this many pixels; the canvas draws
+#: from the smallest level that is still at least as large as the zoom, so a 600-dpi page at
+#: "fit" is drawn from a small image instead of being scaled down from 35 megapixels each paint.
+LEVEL_MIN_SIDE = 1024
+#: A pixel counts as removed when the output is this much lighter than the input (0..1).
+REMOVED_MIN = 0.08
+
+
+def display_pixels(pixels: np.ndarray) -> np.ndarray:
+    """8-bit pixels of a page as written: float grey, bool 1-bit or uint8 RGB -> uint8 (H, W) or
+    (H, W, 3), through the writer's own conversion."""
+    image = to_pil(pixels)
+    if image.mode == "1":
+        image = image.convert("L")
+    return np.asarray(image)
+
+
+def gray_of(display: np.ndarray) -> np.ndarray:
+    """float32 grey 0..1 of 8-bit display pixels (RGB through BT.601 luma, like docclean.io)."""
+    if display.ndim == 3:
+        return cv2.cvtColor(display, cv2.COLOR_RGB2GRAY).astype(np.float32) / np.float32(255.0)
+    return display.astype(np.float32) / np.float32(255.0)
+
+
+def removed_overlay(original: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """The "difference" view: the original page faded to light grey, with every pixel the output
+    made lighter drawn in red, stronger the more was removed. ``original`` and ``output`` are float
+    grey 0..1 of the same shape. Returns uint8 RGB."""
+    removed = np.clip(output - original, 0.0, 1.0)
+    # Fading the original keeps the page readable as context without competing with the red.
+    base = (0.55 + 0.45 * original) * 255.0
+    strength = np.where(removed >= REMOVED_MIN, np.minimum(1.0, removed * 1.6), 0.0)
+    rgb = np.empty(original.shape + (3,), np.uint8)
+    rgb[..., 0] = np.clip(base * (1.0 - strength) + 220.0 * strength, 0, 255)
+    rgb[..., 1] = np.clip(base * (1.0 - strength) + 20.0 * strength, 0, 255)
+    rgb[..., 2] = np.clip(base * (1.0 - strength) + 20.0 * strength, 0, 255)
+    return rgb
+
+
+def to_qimage(pixels: np.ndarray) -> QImage:
+    """A QImage that owns a copy of uint8 grey (H, W) or RGB (H, W, 3) pixels."""
+    pixels = np.ascontiguousarray(pixels)
+    h, w = pixels.shape[:2]
+    if pixels.ndim == 2:
+        image = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format.Format_Grayscale8)
+    else:
+        image = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format.Format_RGB888)
+    # QImage only borrows the numpy buffer; the copy makes it independent of the array's lifetime.
+    return image.copy()
+
+
+def qimage_array(image: QImage) -> np.ndarray:
+    """uint8 pixels of a Grayscale8 (H, W) or RGB888 (H, W, 3) QImage (a copy); for tests and saving."""
+    channels = 1 if image.format() == QImage.Format.Format_Grayscale8 else 3
+    if channels == 3 and image.format() != QImage.Format.Format_RGB888:
+        image = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w = image.height(), image.width()
+    raw = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * h).reshape(h, -1)
+    rows = raw[:, :w * channels]
+    return rows.reshape(h, w, 3).copy() if channels == 3 else rows.copy()
+
+
+@dataclass
+class LevelImage:
+    """One page picture at several sizes: ``levels[0]`` is full size, each next one half of it."""
+
+    levels: list[QImage] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return self.levels[0].width()
+
+    @property
+    def height(self) -> int:
+        return self.levels[0].height()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(level.sizeInBytes() for level in self.levels)
+
+    @property
+    def full(self) -> QImage:
+        return self.levels[0]
+
+
+def level_image(pixels: np.ndarray) -> LevelImage:
+    """A :class:`LevelImage` of uint8 display pixels (area-averaged halvings)."""
+    levels = [to_qimage(pixels)]
+    current = pixels
+    while max(current.shape[:2]) > LEVEL_MIN_SIDE:
+        h, w = current.shape[:2]
+        current = cv2.resize(current, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+        levels.append(to_qimage(current))
+    return LevelImage(levels)
+
+
+def thumbnail(gray: np.ndarray, height: int = 96) -> QImage:
+    """A small grey QImage of a float page for the page list."""
+    h, w = gray.shape
+    scale = height / max(1, h)
+    small = cv2.resize(gray, (max(1, round(w * scale)), height), interpolation=cv2.INTER_AREA)
+    return to_qimage(np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8))

@@ -1,0 +1,142 @@
+"""Menus, keyboard shortcuts and the About box of the main window.
+
+Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+S save the cleaned page, Ctrl+E
+export; Page Down / N next page, Page Up / P previous page; + and - (or Ctrl++ / Ctrl+-) zoom,
+F or Ctrl+0 fit to window, 1 or Ctrl+1 100%; V cycles the views, F2/F3/F4 pick one; Esc cancels.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from docclean import formats
+from gui.views import VIEWS
+
+if TYPE_CHECKING:
+    from gui.window import MainWindow
+
+
+def _action(window: MainWindow, menu: Any, text: str, slot: Any, *keys: str | QKeySequence.StandardKey) -> QAction:
+    action = QAction(text, window)
+    action.setShortcuts([QKeySequence(k) for k in keys])
+    action.triggered.connect(slot)
+    menu.addAction(action)
+    return action
+
+
+def build(window: MainWindow) -> dict[str, QAction]:
+    """Create the menus; returns the actions by name (tests and the window enable them)."""
+    bar = window.menuBar()
+    acts: dict[str, QAction] = {}
+    file = bar.addMenu("&File")
+    acts["open"] = _action(window, file, "&Open files…", lambda: open_files(window), "Ctrl+O")
+    acts["open_folder"] = _action(window, file, "Open &folder…", lambda: open_folder(window), "Ctrl+Shift+O")
+    file.addSeparator()
+    acts["save"] = _action(window, file, "&Save cleaned page…", lambda: window.save_cleaned(), "Ctrl+S")
+    acts["export"] = _action(window, file, "&Export open pages…", lambda: window.export(), "Ctrl+E")
+    acts["export_folder"] = _action(window, file, "Export whole f&older…",
+                                    lambda: window.export(whole_folder=True), "Ctrl+Shift+E")
+    acts["export_folder"].setEnabled(False)
+    file.addSeparator()
+    acts["quit"] = _action(window, file, "&Quit", window.close, "Ctrl+Q")
+
+    view = bar.addMenu("&View")
+    group = QActionGroup(window)
+    for name, key in zip(VIEWS, ("F2", "F3", "F4")):
+        act = _action(window, view, name.capitalize(), lambda _=False, n=name: set_view(window, n), key)
+        act.setCheckable(True)
+        group.addAction(act)
+        acts[f"view:{name}"] = act
+    acts["cycle"] = _action(window, view, "Next view", lambda: set_view(window, _next(window)), "V")
+    view.addSeparator()
+    canvas = window.preview.current_canvas
+    acts["zoom_in"] = _action(window, view, "Zoom &in", lambda: canvas().zoom_by(1.25), "+", "=", "Ctrl++")
+    acts["zoom_out"] = _action(window, view, "Zoom &out", lambda: canvas().zoom_by(0.8), "-", "Ctrl+-")
+    acts["fit"] = _action(window, view, "&Fit to window", lambda: window.preview.state.set_zoom(None), "F", "Ctrl+0")
+    acts["actual"] = _action(window, view, "&100%", lambda: window.preview.state.set_zoom(1.0, window.preview.state.center),
+                             "1", "Ctrl+1")
+
+    go = bar.addMenu("&Go")
+    acts["next"] = _action(window, go, "&Next page", lambda: window.go(1), "PgDown", "N")
+    acts["previous"] = _action(window, go, "&Previous page", lambda: window.go(-1), "PgUp", "P")
+    acts["cancel"] = _action(window, go, "&Cancel cleaning", window.cancel, "Esc")
+
+    help_ = bar.addMenu("&Help")
+    acts["about"] = _action(window, help_, "&About docclean", lambda: about(window))
+    return acts
+
+
+def _next(window: MainWindow) -> str:
+    return VIEWS[(VIEWS.index(window.preview.view) + 1) % len(VIEWS)]
+
+
+def set_view(window: MainWindow, view: str) -> None:
+    """Show ``view`` and tick its menu entry."""
+    window.preview.set_view(view)
+    action = window.actions_.get(f"view:{view}") if hasattr(window, "actions_") else None
+    if action is not None:
+        action.setChecked(True)
+
+
+def _filter() -> str:
+    patterns = " ".join(f"*{s}" for s in sorted(formats.SUPPORTED_SUFFIXES))
+    return f"Scans ({patterns} {patterns.upper()});;All files (*)"
+
+
+def open_files(window: MainWindow) -> None:
+    """Ask for files and open them."""
+    paths, _ = QFileDialog.getOpenFileNames(window, "Open scans", str(window.store.value("lastFolder", "") or ""),
+                                            _filter())
+    if paths:
+        window.open_paths(paths)
+
+
+def open_folder(window: MainWindow) -> None:
+    """Ask for a folder and open every supported file in it (recursively, like the batch)."""
+    path = QFileDialog.getExistingDirectory(window, "Open a folder of scans",
+                                            str(window.store.value("lastFolder", "") or ""))
+    if path:
+        window.open_paths([path])
+
+
+def model_description(model: str) -> str:
+    """A few lines about a model from its checkpoint metadata (or why it cannot be read)."""
+    from docclean.checkpoint import read_metadata
+    from docclean.errors import DocCleanError
+    from docclean.models import resolve_model_path
+
+    try:
+        path = resolve_model_path(model)
+        meta = read_metadata(path)
+    except DocCleanError as exc:
+        return f"Model {model}: {exc}"
+    lines = [f"Model: {model} ({path}, {Path(path).stat().st_size / 1e6:.1f} MB)"]
+    metrics = meta.get("metrics") or {}
+    for key, value in meta.items():
+        if key == "metrics":
+            continue
+        text = value if isinstance(value, str) else json.dumps(value)
+        lines.append(f"{key}: {text if len(text) <= 160 else text[:157] + '…'}")
+    if metrics:
+        lines.append("metrics: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                             for k, v in metrics.items()))
+    return "\n".join(lines)
+
+
+def about(window: MainWindow) -> None:
+    """The About box: what docclean is, and the metadata of the model in use."""
+    settings = window.settings()
+    text = model_description(settings.model if settings else "default")
+    box = QMessageBox(window)
+    box.setWindowTitle("About docclean")
+    box.setText("docclean: scanned pages cleaned by a convolutional denoising autoencoder, offline, on your "
+                "computer. The preview is exactly what 'docclean clean' writes.")
+    box.setInformativeText(text[:1200])
+    box.setDetailedText(text)
+    box.show()
+    window.about_box = box

@@ -1,0 +1,153 @@
+"""What is open: files found the way the batch finds them, their pages, and the page list.
+
+Folders are expanded with ``docclean.discover`` (the batch's own rules: recursive, sorted, hidden
+files skipped, supported suffixes only), so "export the whole folder" cleans exactly the files the
+list shows. Page counts come from headers (``docclean.io.count_pages``); thumbnails are rendered
+by a background pool, so a folder of PDFs opens at once and fills in.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+
+from docclean import io as pageio
+from docclean.discover import discover
+from docclean.errors import DocCleanError
+from gui.images import thumbnail
+
+THUMB_HEIGHT = 96
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """Page ``index`` (0-based) of ``path``, which has ``count`` pages."""
+
+    path: Path
+    index: int
+    count: int
+
+    @property
+    def title(self) -> str:
+        return self.path.name if self.count == 1 else f"{self.path.name} — page {self.index + 1}/{self.count}"
+
+
+def find_files(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
+    """Supported files named by ``inputs`` (files, folders, patterns) and one line per problem."""
+    # discover() plans outputs too; a target folder that cannot exist keeps those plans harmless.
+    nowhere = Path(tempfile.gettempdir()) / "docclean-gui-no-output"
+    files: list[Path] = []
+    problems: list[str] = []
+    for job in discover([str(i) for i in inputs], nowhere):
+        if job.error is not None:
+            problems.append(f"{job.source}: {job.error}")
+        elif job.source not in files:
+            files.append(job.source)
+    return files, problems
+
+
+def page_refs(files: list[Path]) -> tuple[list[PageRef], list[str]]:
+    """Every page of ``files`` (pages counted from headers) and one line per unreadable file."""
+    refs: list[PageRef] = []
+    problems: list[str] = []
+    for path in files:
+        try:
+            count = pageio.count_pages(path)
+        except DocCleanError as exc:
+            problems.append(str(exc))
+            continue
+        refs.extend(PageRef(path, i, count) for i in range(count))
+    return refs, problems
+
+
+class _ThumbSignals(QObject):
+    ready = Signal(str, int, QImage)
+
+
+class _ThumbJob(QRunnable):
+    """Renders the thumbnails of one file's pages (one decode pass for a multi-page file)."""
+
+    def __init__(self, path: Path, signals: _ThumbSignals, stop: threading.Event) -> None:
+        super().__init__()
+        self.path, self.signals, self.stop = path, signals, stop
+
+    def run(self) -> None:
+        try:
+            for page in pageio.read_pages(self.path):
+                if self.stop.is_set():
+                    return
+                self.signals.ready.emit(str(self.path), page.index, thumbnail(page.gray, THUMB_HEIGHT))
+        except Exception:  # noqa: BLE001 - a file that fails shows its error when opened, not here
+            return
+
+
+class PageList(QListWidget):
+    """The list of open pages with thumbnails; each item holds its :class:`PageRef`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Thumbnails above their names, one column: the list reads like a strip of pages.
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setFlow(QListWidget.Flow.TopToBottom)
+        self.setWrapping(False)
+        self.setMovement(QListWidget.Movement.Static)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setIconSize(QSize(THUMB_HEIGHT * 3 // 2, THUMB_HEIGHT))
+        self.setGridSize(QSize(THUMB_HEIGHT * 7 // 4, THUMB_HEIGHT + 44))
+        self.setUniformItemSizes(True)
+        self.setWordWrap(True)
+        self._pool = QThreadPool(self)
+        # One thread: thumbnails must not compete with the preview for the CPU.
+        self._pool.setMaxThreadCount(1)
+        self._stop = threading.Event()
+        self._signals = _ThumbSignals(self)
+        self._signals.ready.connect(self._thumb_ready)
+        self._items: dict[tuple[str, int], QListWidgetItem] = {}
+
+    def set_pages(self, refs: list[PageRef]) -> None:
+        """Replace the list with ``refs`` and start rendering their thumbnails."""
+        self.stop_thumbnails()
+        self._stop = threading.Event()
+        self.clear()
+        self._items.clear()
+        blank = QPixmap(THUMB_HEIGHT * 3 // 4, THUMB_HEIGHT)
+        blank.fill(Qt.GlobalColor.lightGray)
+        for ref in refs:
+            item = QListWidgetItem(QIcon(blank), ref.title)
+            item.setData(Qt.ItemDataRole.UserRole, ref)
+            item.setToolTip(str(ref.path))
+            self.addItem(item)
+            self._items[(str(ref.path), ref.index)] = item
+        for path in dict.fromkeys(ref.path for ref in refs):
+            self._pool.start(_ThumbJob(path, self._signals, self._stop))
+
+    def refs(self) -> list[PageRef]:
+        """The pages in list order."""
+        return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())]
+
+    def current_ref(self) -> PageRef | None:
+        """The selected page, if any."""
+        item = self.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def item_for(self, ref: PageRef) -> QListWidgetItem | None:
+        """The list item of ``ref``."""
+        return self._items.get((str(ref.path), ref.index))
+
+    def _thumb_ready(self, path: str, index: int, image: QImage) -> None:
+        item = self._items.get((path, index))
+        if item is not None:
+            item.setIcon(QIcon(QPixmap.fromImage(image)))  # pixmap made here, on the GUI thread
+
+    def stop_thumbnails(self, wait_ms: int = 0) -> None:
+        """Ask thumbnail jobs to stop; with ``wait_ms``, wait for them (on close)."""
+        self._stop.set()
+        self._pool.clear()
+        if wait_ms:
+            self._pool.waitForDone(wait_ms)

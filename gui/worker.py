@@ -1,0 +1,287 @@
+"""The preview worker: one background thread that reads and cleans the page the user looks at.
+
+Pattern of Qt for Python's ``mandelbrot`` example: the GUI thread posts a request and returns at
+once; the thread works on the newest request only. A newer request cancels the one in progress
+(the engine polls ``TileProgress.cancelled`` between tiles, so even a 600-dpi page stops within
+one batch of tiles) and replaces one still waiting. Results travel as signals carrying numpy
+arrays and QImages; the window makes the pixmaps on the GUI thread.
+
+Caches: decoded pages, loaded models (per model/backend/device/precision/threads/tiling), and
+finished previews per (page, settings), so going back to a page or a setting is instant.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+
+from docclean import io as pageio
+from docclean.batch import PageOutput, clean_page, load_cleaner
+from docclean.errors import Cancelled, DocCleanError
+from docclean.progress import TileProgress
+from docclean.settings import CleanSettings
+from gui.images import LevelImage, display_pixels, gray_of, level_image, removed_overlay
+
+#: Byte budget of the preview cache (display images and outputs of finished previews).
+CACHE_BYTES = 768 * 2**20
+#: Decoded pages kept, so changing a setting does not decode the page again.
+PAGES_KEPT = 3
+#: Loaded models kept (switching back and forth between two models stays instant).
+CLEANERS_KEPT = 2
+# Settings that never change the pixels of a preview; left out of cache keys so that, e.g.,
+# choosing an export format does not throw the previews away. Threads and batch size stay in:
+# reduced-precision kernels may round differently with them, and a preview must equal the batch.
+_NOT_LOOK = ("fmt", "overwrite", "dry_run", "ink_warning")
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """Clean page ``index`` (0-based) of ``path`` with ``settings``; ``id`` grows per request."""
+
+    id: int
+    path: Path
+    index: int
+    settings: CleanSettings
+
+
+@dataclass
+class PageImage:
+    """A decoded page ready to show: its display picture and what the window says about it."""
+
+    page: pageio.Page
+    original: LevelImage
+
+
+@dataclass
+class PreviewResult:
+    """A finished preview: the engine's output and the pictures the views show."""
+
+    request: PreviewRequest
+    page: PageImage
+    output: PageOutput
+    cleaned: LevelImage
+    difference: LevelImage
+    seconds: float
+    cached: bool = False
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.output.pixels, self.output.cleaned)
+        return (self.cleaned.nbytes + self.difference.nbytes + self.page.original.nbytes
+                + sum(a.nbytes for a in arrays))
+
+
+def look_key(settings: CleanSettings) -> CleanSettings:
+    """``settings`` with everything that cannot change a preview's pixels set to its default."""
+    default = CleanSettings()
+    return settings.replace(**{name: getattr(default, name) for name in _NOT_LOOK})
+
+
+def cleaner_key(settings: CleanSettings) -> tuple[Any, ...]:
+    """What a loaded model depends on: one load per distinct key."""
+    s = settings
+    return (s.model, s.backend, s.device, s.precision, s.threads, s.tile_size, s.overlap, s.batch_size)
+
+
+class _Token(TileProgress):
+    """The cancel flag and tile callback of one request."""
+
+    def __init__(self, worker: PreviewWorker, request_id: int) -> None:
+        self.worker, self.request_id = worker, request_id
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def tile_done(self, done: int, total: int) -> None:
+        self.worker.progress.emit(self.request_id, done, total)
+
+
+class PreviewWorker(QThread):
+    """Reads and cleans pages in the background. Call :meth:`request`; listen to the signals.
+
+    Signals (all carry the request id, so the window ignores stale ones): ``pageLoaded(id,
+    PageImage)`` when the original can be shown, ``progress(id, done, total)`` after each batch of
+    tiles, ``finished(id, PreviewResult)``, ``failed(id, message)``, ``cancelled(id)``,
+    ``status(id, text)`` for what it is doing (reading, loading the model, cleaning)."""
+
+    pageLoaded = Signal(int, object)
+    progress = Signal(int, int, int)
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+    cancelled = Signal(int)
+    status = Signal(int, str)
+
+    def __init__(self, parent: Any = None, cache_bytes: int = CACHE_BYTES) -> None:
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._pending: PreviewRequest | None = None
+        self._token: _Token | None = None
+        self._quit = False
+        self._next_id = 0
+        self.cache_bytes = cache_bytes
+        self._cache: OrderedDict[tuple[Any, ...], PreviewResult] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, int, Any], PageImage] = OrderedDict()
+        self._cleaners: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.cleans = 0  # pages actually run through the engine (the cache test counts them)
+
+    # --- GUI-thread API -------------------------------------------------------------------
+
+    def request(self, path: str | Path, index: int, settings: CleanSettings) -> int:
+        """Ask for a preview of page ``index`` of ``path``; returns the request id. Cancels the
+        request in progress. A cached preview is emitted as ``finished`` before this returns."""
+        with self._cond:
+            self._next_id += 1
+            req = PreviewRequest(self._next_id, Path(path), index, settings)
+            if self._token is not None:
+                self._token.cancel()
+            self._pending = None
+            hit = self._cache.get(self._key(req))
+            if hit is None:
+                self._pending = req
+                self._cond.notify()
+            else:
+                self._cache.move_to_end(self._key(req))
+        if hit is not None:
+            result = PreviewResult(req, hit.page, hit.output, hit.cleaned, hit.difference, hit.seconds, cached=True)
+            self.pageLoaded.emit(req.id, hit.page)
+            self.finished.emit(req.id, result)
+        elif not self.isRunning():
+            self.start()
+        return req.id
+
+    def cancel(self) -> None:
+        """Stop the request in progress and drop the waiting one."""
+        with self._cond:
+            self._pending = None
+            if self._token is not None:
+                self._token.cancel()
+
+    def stop(self, timeout_ms: int = 30_000) -> None:
+        """End the thread (on window close): cancel, wake it, wait for it."""
+        with self._cond:
+            self._quit = True
+            self._pending = None
+            if self._token is not None:
+                self._token.cancel()
+            self._cond.notify()
+        self.wait(timeout_ms)
+
+    def cached(self, path: str | Path, index: int, settings: CleanSettings) -> PreviewResult | None:
+        """The cached preview for this page and settings, or None."""
+        with self._cond:
+            return self._cache.get((str(Path(path)), index, look_key(settings)))
+
+    def clear_cache(self) -> None:
+        """Forget every cached preview and decoded page (files changed on disk)."""
+        with self._cond:
+            self._cache.clear()
+            self._pages.clear()
+
+    # --- worker thread --------------------------------------------------------------------
+
+    @staticmethod
+    def _key(req: PreviewRequest) -> tuple[Any, ...]:
+        return (str(req.path), req.index, look_key(req.settings))
+
+    def run(self) -> None:  # noqa: D102 - QThread entry point
+        while True:
+            with self._cond:
+                while self._pending is None and not self._quit:
+                    self._cond.wait()
+                if self._quit:
+                    self._token = None
+                    return
+                req, self._pending = self._pending, None
+                token = self._token = _Token(self, req.id)
+            try:
+                self._process(req, token)
+            except Cancelled:
+                self.cancelled.emit(req.id)
+            except DocCleanError as exc:
+                self.failed.emit(req.id, str(exc))
+            except MemoryError:
+                self.failed.emit(req.id, f"{req.path}: out of memory while cleaning this page")
+            except Exception as exc:  # noqa: BLE001 - a worker must report, never take the app down
+                self.failed.emit(req.id, f"{req.path}: {type(exc).__name__}: {exc}")
+            finally:
+                with self._cond:
+                    self._token = None
+
+    def _process(self, req: PreviewRequest, token: _Token) -> None:
+        start = time.perf_counter()
+        self.status.emit(req.id, "reading page")
+        page = self._page(req)
+        if token.cancelled():
+            raise Cancelled("cancelled")
+        self.pageLoaded.emit(req.id, page)
+        self.status.emit(req.id, "loading model")
+        cleaner = self._cleaner(req.settings)
+        self.status.emit(req.id, "cleaning")
+        output = clean_page(page.page, req.settings, cleaner, token)
+        self.cleans += 1
+        shown = display_pixels(output.pixels)
+        diff = removed_overlay(page.page.gray, gray_of(shown))
+        result = PreviewResult(req, page, output, level_image(shown), level_image(diff),
+                               time.perf_counter() - start)
+        if token.cancelled():
+            raise Cancelled("cancelled")
+        self._store(req, result)
+        self.finished.emit(req.id, result)
+
+    def _page(self, req: PreviewRequest) -> PageImage:
+        key = (str(req.path), req.index, req.settings.dpi)
+        with self._cond:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                return self._pages[key]
+        found = None
+        pages = pageio.read_pages(req.path, dpi=req.settings.dpi, max_pixels=req.settings.max_pixels)
+        try:
+            for page in pages:
+                if page.index == req.index:
+                    found = page
+                    break
+        finally:
+            pages.close()
+        if found is None:
+            raise pageio.InputError(f"has no page {req.index + 1}", req.path)
+        shown = display_pixels(found.color if found.color is not None else found.gray)
+        image = PageImage(found, level_image(shown))
+        with self._cond:
+            self._pages[key] = image
+            while len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
+        return image
+
+    def _cleaner(self, settings: CleanSettings) -> Any:
+        key = cleaner_key(settings)
+        if key not in self._cleaners:
+            self._cleaners[key] = load_cleaner(settings)
+            while len(self._cleaners) > CLEANERS_KEPT:
+                self._cleaners.popitem(last=False)
+        self._cleaners.move_to_end(key)
+        return self._cleaners[key]
+
+    def cleaner_metadata(self, settings: CleanSettings) -> dict[str, Any] | None:
+        """Metadata of the model loaded for ``settings``, if it has been loaded."""
+        cleaner = self._cleaners.get(cleaner_key(settings))
+        return dict(cleaner.metadata) if cleaner is not None else None
+
+    def _store(self, req: PreviewRequest, result: PreviewResult) -> None:
+        with self._cond:
+            self._cache[self._key(req)] = result
+            total = sum(r.nbytes for r in self._cache.values())
+            # Keep at least the newest preview even when one page alone is over budget.
+            while total > self.cache_bytes and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                total -= dropped.nbytes

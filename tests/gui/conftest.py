@@ -1,0 +1,145 @@
+"""Fixtures for the desktop app's tests: small scans on disk, a tiny model, a window and a worker.
+
+Everything runs offscreen (``QT_QPA_PLATFORM=offscreen``, set in tests/conftest.py) with a tiny
+random model, so the whole module takes seconds on two cores.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from docclean.io import PageWriter, write_page  # noqa: E402
+from docclean.settings import CleanSettings  # noqa: E402
+
+
+def make_page(height: int, width: int, seed: int) -> np.ndarray:
+    """A float grey page: dark strokes on stained, shaded paper."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    page = 0.85 - 0.15 * xx / width - 0.1 * np.exp(-((yy - height / 2) ** 2 + (xx - width / 3) ** 2) / (width * 8))
+    for _ in range(max(4, height * width // 600)):
+        y, x = rng.integers(2, height - 10), rng.integers(2, width - 6)
+        page[y:y + 7, x:x + 2] = 0.12
+    return np.clip(page + rng.normal(0, 0.02, page.shape), 0, 1).astype(np.float32)
+
+
+@pytest.fixture
+def scans(tmp_path: Path) -> Path:
+    """A folder with a grey PNG, a colour PNG, a 2-page TIFF and a 2-page PDF."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    write_page(folder / "a.png", make_page(60, 80, 1), (150.0, 150.0))
+    colour = (np.stack([make_page(60, 80, 2)] * 3, axis=-1) * 255).astype(np.uint8)
+    colour[10:20, 10:40] = (30, 60, 200)  # blue ink
+    write_page(folder / "b.png", colour, (150.0, 150.0))
+    with PageWriter(folder / "c.tif") as writer:
+        writer.add(make_page(64, 72, 3), (150.0, 150.0))
+        writer.add(make_page(64, 72, 4), (150.0, 150.0))
+    with PageWriter(folder / "d.pdf") as writer:
+        writer.add(make_page(50, 70, 5), (72.0, 72.0))
+        writer.add(make_page(50, 70, 6), (72.0, 72.0))
+    return folder
+
+
+@pytest.fixture
+def big_page(tmp_path: Path) -> Path:
+    """A page of many tiles at ``tile_size=256`` (for progress, cancel and stale requests)."""
+    path = tmp_path / "big.png"
+    write_page(path, make_page(900, 700, 7))
+    return path
+
+
+@pytest.fixture
+def tiny_settings(tiny_model_path: Path) -> CleanSettings:
+    """Settings that clean with the tiny random model on one thread."""
+    return CleanSettings(model=str(tiny_model_path), threads=1, device="cpu")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> QSettings:
+    """A QSettings file of this test's own, never the user's."""
+    return QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, store: QSettings, tiny_settings: CleanSettings):  # noqa: ANN001 - pytest-qt fixture
+    """The main window, shown, set to the tiny model; its workers are stopped afterwards."""
+    from gui.window import MainWindow
+
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    win.panel.set_settings(tiny_settings)
+    win.show()
+    yield win
+    win.shutdown()
+
+
+@pytest.fixture
+def worker(qtbot):  # noqa: ANN001 - pytest-qt fixture
+    """A preview worker on its own; stopped afterwards."""
+    from gui.worker import PreviewWorker
+
+    w = PreviewWorker()
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def tile_gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Holds the preview worker after each batch of tiles until the test sets the event, so
+    cancel and replace happen mid-page deterministically instead of racing the tiny model."""
+    from gui import worker as worker_module
+
+    gate = threading.Event()
+    original = worker_module._Token.tile_done
+
+    def tile_done(self, done: int, total: int) -> None:  # noqa: ANN001
+        original(self, done, total)
+        if done < total:
+            gate.wait(10)
+
+    monkeypatch.setattr(worker_module._Token, "tile_done", tile_done)
+    yield gate
+    gate.set()
+
+
+def wait_result(qtbot, win, timeout: int = 20_000) -> None:  # noqa: ANN001
+    """Wait until the window shows a finished preview of its current page (or an error)."""
+    qtbot.waitUntil(lambda: (win.result is not None and win.current is not None
+                             and win.result.request.path == win.current.path
+                             and win.result.request.index == win.current.index) or bool(win.errors),
+                    timeout=timeout)
+
+
+class Recorder:
+    """Every signal of a worker, in the order received: ``events`` holds (name, args) pairs."""
+
+    NAMES = ("pageLoaded", "progress", "finished", "failed", "cancelled")
+
+    def __init__(self, obj: object) -> None:
+        self.events: list[tuple[str, tuple]] = []
+        for name in self.NAMES:
+            getattr(obj, name).connect(lambda *args, n=name: self.events.append((n, args)))
+
+    def of(self, name: str) -> list[tuple]:
+        """The argument tuples of every ``name`` signal received."""
+        return [args for n, args in self.events if n == name]
+
+    def names(self) -> list[str]:
+        """Signal names in order, progress left out."""
+        return [n for n, _ in self.events if n != "progress"]
+
+
+@pytest.fixture
+def recorder(worker) -> Recorder:  # noqa: ANN001
+    """Records the worker fixture's signals."""
+    return Recorder(worker)

@@ -1,0 +1,88 @@
+"""The preview worker: its signals, tile progress, cancel, stale requests, the cache."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gui.worker import look_key
+
+
+def test_signals_in_order_with_tile_progress(qtbot, worker, recorder, big_page, tiny_settings) -> None:
+    with qtbot.waitSignals([worker.pageLoaded, worker.finished], order="strict", timeout=20_000):
+        rid = worker.request(big_page, 0, tiny_settings.replace(tile_size=256))
+    assert recorder.names() == ["pageLoaded", "finished"]
+    finished_id, result = recorder.of("finished")[0]
+    assert finished_id == rid and recorder.of("pageLoaded")[0][0] == rid
+    assert result.output.pixels.shape == (900, 700)
+    assert (result.cleaned.width, result.cleaned.height) == (700, 900)
+    progress = [(done, total) for _, done, total in recorder.of("progress")]
+    total = progress[-1][1]
+    assert total > 4 and progress[-1] == (total, total)
+    assert [d for d, _ in progress] == sorted(d for d, _ in progress)
+    assert 0.0 <= result.output.ink_loss <= 1.0
+
+
+def test_cancel_mid_page(qtbot, worker, recorder, big_page, tiny_settings, tile_gate) -> None:
+    with qtbot.waitSignal(worker.progress, timeout=20_000):
+        rid = worker.request(big_page, 0, tiny_settings.replace(tile_size=256))
+    with qtbot.waitSignal(worker.cancelled, timeout=20_000):
+        worker.cancel()
+        tile_gate.set()
+    assert recorder.of("cancelled") == [(rid,)]
+    assert recorder.of("finished") == []
+    assert worker.cleans == 0
+
+
+def test_newer_request_replaces_stale_one(qtbot, worker, recorder, big_page, scans, tiny_settings,
+                                          tile_gate) -> None:
+    with qtbot.waitSignal(worker.progress, timeout=20_000):
+        stale = worker.request(big_page, 0, tiny_settings.replace(tile_size=256))
+    # A request still waiting behind the stale one is replaced too: only the newest runs.
+    skipped = worker.request(scans / "a.png", 0, tiny_settings)
+    with qtbot.waitSignals([worker.cancelled, worker.finished], timeout=20_000):
+        newest = worker.request(scans / "c.tif", 1, tiny_settings)
+        tile_gate.set()
+    assert recorder.of("cancelled") == [(stale,)]
+    assert [rid for rid, _ in recorder.of("finished")] == [newest]
+    assert skipped != newest and worker.cleans == 1
+    assert recorder.of("finished")[0][1].page.page.index == 1
+
+
+def test_cache_hit_is_instant_and_skips_the_engine(qtbot, worker, recorder, scans, tiny_settings) -> None:
+    with qtbot.waitSignal(worker.finished, timeout=20_000):
+        worker.request(scans / "a.png", 0, tiny_settings)
+    first = recorder.of("finished")[-1][1]
+    assert worker.cleans == 1 and not first.cached
+    # A cached preview is emitted before request() returns: no thread round trip, no clean.
+    worker.request(scans / "a.png", 0, tiny_settings.replace(fmt="pdf", ink_warning=0.5))
+    again = recorder.of("finished")[-1][1]
+    assert again.cached and worker.cleans == 1
+    assert np.array_equal(again.output.pixels, first.output.pixels)
+    # Settings that change the page are a new entry.
+    with qtbot.waitSignal(worker.finished, timeout=20_000):
+        worker.request(scans / "a.png", 0, tiny_settings.replace(binarize=True))
+    binary = recorder.of("finished")[-1][1]
+    assert not binary.cached and worker.cleans == 2
+    assert binary.output.pixels.dtype == np.bool_
+
+
+def test_look_key_ignores_only_output_options(tiny_settings) -> None:
+    assert look_key(tiny_settings.replace(fmt="tiff", overwrite=True)) == look_key(tiny_settings)
+    assert look_key(tiny_settings.replace(threshold=0.4, binarize=True)) != look_key(tiny_settings)
+    assert look_key(tiny_settings.replace(batch_size=4)) != look_key(tiny_settings)
+
+
+def test_bad_model_fails_with_a_message(qtbot, worker, recorder, scans, tmp_path, tiny_settings) -> None:
+    bad = tmp_path / "broken.safetensors"
+    bad.write_bytes(b"not a model at all")
+    with qtbot.waitSignal(worker.failed, timeout=20_000):
+        worker.request(scans / "a.png", 0, tiny_settings.replace(model=str(bad)))
+    assert "broken.safetensors" in recorder.of("failed")[0][1]
+
+
+def test_stop_ends_the_thread(qtbot, worker, big_page, tiny_settings, tile_gate) -> None:
+    with qtbot.waitSignal(worker.progress, timeout=20_000):
+        worker.request(big_page, 0, tiny_settings.replace(tile_size=256))
+    tile_gate.set()
+    worker.stop()
+    assert not worker.isRunning()
