@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import clean, fashion, train, vae, watch
+from cli import clean, faces, fashion, train, vae, watch
 
 app = typer.Typer(
     name="docclean",
@@ -19,6 +19,7 @@ app.command("watch")(watch.watch)
 app.add_typer(train.app, name="train")
 app.add_typer(fashion.app, name="fashion")
 app.add_typer(vae.app, name="vae")
+app.add_typer(faces.app, name="faces")
 
 
 if __name__ == "__main__":

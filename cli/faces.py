@@ -1,0 +1,115 @@
+"""`docclean faces`: deep convolutional (denoising) autoencoders on the Olivetti faces.
+
+Declarations only: the work is in ``training.suite.faces`` and ``training.suite.faces_eval``. Errors
+print one line and exit with the code ``cli.errors`` documents.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.errors import reported_errors
+
+app = typer.Typer(help="Autoencoders on the Olivetti faces: train, evaluate on unseen people, draw.",
+                  no_args_is_help=True)
+
+DataDir = Annotated[Path | None, typer.Option(help="Folder with olivettifaces.mat (default: the run's, else "
+                                                       "$DOCCLEAN_DATA/olivetti or ~/.cache/docclean/olivetti).")]
+RunArg = Annotated[Path, typer.Argument(help="A run folder written by `docclean faces train` (or its checkpoint).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="PNG to write (default: inside the run folder).")]
+CountOpt = Annotated[int, typer.Option("-n", min=1, help="Test faces to show.")]
+
+
+class Noise(str, Enum):
+    gaussian = "gaussian"
+    mask = "mask"
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
+    noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: gaussian noise or masked 8x8 patches.")] = None,
+    noise_level: Annotated[float | None, typer.Option(help="Gaussian factor (default 0.2) or masked fraction (0.25).")] = None,
+    code: Annotated[int, typer.Option(min=1, help="Length of the code a face is squeezed into.")] = 64,
+    epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 60,
+    lr: Annotated[float, typer.Option(min=0.0, help="Peak Adam learning rate (cosine schedule).")] = 2e-3,
+    batch_size: Annotated[int, typer.Option(min=1, help="Faces per batch.")] = 32,
+    patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better "
+                                                      "validation MSE (0: never stop early).")] = 0,
+    test_people: Annotated[int, typer.Option(min=1, help="People held out for the test set.")] = 8,
+    val_people: Annotated[int, typer.Option(min=1, help="People held out for validation.")] = 4,
+    people: Annotated[int | None, typer.Option(min=3, help="Use only the first N people (quick tries).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for weights, shuffling and noise (the split uses seed 0).")] = 0,
+    device: Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")] = "auto",
+    threads: Annotated[int, typer.Option(min=0, help="Torch CPU threads (0: torch's default).")] = 0,
+    data_dir: DataDir = None,
+    verify: Annotated[bool, typer.Option(help="Check the file's SHA-256 against the published one.")] = True,
+    resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out.")] = True,
+) -> None:
+    """Train one faces autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out."""
+    import torch
+
+    from cli.progress import RichProgressCallback
+    from training.loop import FitConfig, StopFlag, stop_on_signals
+    from training.suite.faces import FacesTaskConfig, train_faces
+
+    if threads:
+        torch.set_num_threads(threads)
+    task = FacesTaskConfig(noise=noise.value if noise else None, noise_level=noise_level, code=code,
+                           batch_size=batch_size, test_people=test_people, val_people=val_people, people=people,
+                           data_dir=str(data_dir.expanduser().resolve()) if data_dir else None, verify=verify)
+    fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, patience=patience or None, seed=seed, device=device,
+                           resume=resume)
+    with reported_errors(), stop_on_signals(StopFlag()) as stop, \
+            RichProgressCallback(show=("train_loss", "val_loss")) as progress:
+        result = train_faces(task, fit_config, callbacks=[progress], should_stop=stop)
+    if result.stopped:  # SIGTERM: the state is saved; the same command continues the run
+        typer.echo(f"stopped; rerun the same command to continue the run in {out}", err=True)
+        raise typer.Exit(130)
+    typer.echo(out / "reconstructions.png")
+
+
+@app.command("eval")
+def evaluate(run: RunArg, data_dir: DataDir = None,
+             device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "cpu") -> None:
+    """Score a run on its test people (MSE, PSNR; a denoiser also against its noisy input); writes eval.json."""
+    from training.suite.faces_eval import evaluate_faces_run
+
+    with reported_errors():
+        r = evaluate_faces_run(run, data_dir, device)
+    line = f"{run}: test MSE {r['test_mse']:.5f}, PSNR {r['test_psnr']:.2f} dB on {r['test_faces']} faces of unseen people"
+    if r["noise"]:
+        line += f" ({r['noise']} {r['noise_level']:g}; noisy input: MSE {r['input_mse']:.5f}, PSNR {r['input_psnr']:.2f} dB)"
+    typer.echo(line)
+
+
+@app.command()
+def reconstruct(run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: DataDir = None) -> None:
+    """Draw test faces fed in clean, and what the network makes of them (reconstructions-clean.png)."""
+    from training.suite.faces_eval import reconstruction_picture
+
+    with reported_errors():
+        typer.echo(reconstruction_picture(run, out, n, noise=None, data_dir=data_dir))
+
+
+@app.command()
+def denoise(
+    run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: DataDir = None,
+    noise: Annotated[Noise | None, typer.Option(help="Corruption to apply (default: the one the run was trained on).")] = None,
+    noise_level: Annotated[float | None, typer.Option(help="Its level (default: the run's, or the kind's default).")] = None,
+) -> None:
+    """Draw test faces corrupted, then denoised by the network, then the originals."""
+    from training.suite.faces_eval import load_faces_run, reconstruction_picture
+
+    with reported_errors():
+        if noise is None:
+            if load_faces_run(run)[2].noise is None:
+                raise ValueError("this run was trained on clean faces; choose a corruption with --noise gaussian|mask")
+            path = reconstruction_picture(run, out, n, noise="run", data_dir=data_dir)
+        else:
+            path = reconstruction_picture(run, out, n, noise=noise.value, noise_level=noise_level, data_dir=data_dir)
+        typer.echo(path)

@@ -1,0 +1,105 @@
+"""Evaluate and draw trained faces runs, always on the test people (nobody the network saw).
+
+* :func:`evaluate_faces_run` scores a run's best checkpoint: MSE and PSNR of its output against
+  the clean test faces, and for a denoiser the same figures of the corrupted input itself (the
+  baseline a denoiser must beat). Writes ``eval.json``.
+* :func:`reconstruction_picture` draws test faces: the (corrupted) input, the network's output and
+  the original, one column per face.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from docclean.atomic import atomic_path
+from docclean.checkpoint import load_model
+from docclean.errors import ModelError
+from training.device import resolve_device
+from training.suite.faces import ARCH, FaceBatches, FacesTaskConfig, load_splits
+
+
+def run_checkpoint(run: Path) -> Path:
+    """``best.safetensors`` of a run folder, or ``run`` itself when it is a checkpoint file."""
+    run = Path(run)
+    path = run / "best.safetensors" if run.is_dir() else run
+    if not path.exists():
+        raise ModelError("no trained faces model here (train it first)", path)
+    return path
+
+
+def load_faces_run(run: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any], FacesTaskConfig]:
+    """The best model of a faces run (eval mode, on ``device``), its metadata and its task config."""
+    path = run_checkpoint(run)
+    model, meta = load_model(path)
+    if meta["arch"] != ARCH:
+        raise ModelError(f"not a faces autoencoder checkpoint (architecture {meta['arch']!r})", path)
+    known = {f.name for f in fields(FacesTaskConfig)}
+    task = FacesTaskConfig(**{k: v for k, v in meta.get("task", {}).items() if k in known})
+    return model.to(resolve_device(device)).eval(), meta, task
+
+
+def psnr(mse: float) -> float:
+    """Peak signal-to-noise ratio in dB of images in 0..1 with mean squared error ``mse``."""
+    return 10.0 * math.log10(1.0 / mse) if mse > 0 else math.inf
+
+
+@torch.inference_mode()
+def outputs(model: nn.Module, inputs: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+    """The model's faces (on the CPU, float32) for ``inputs`` (N, 1, 64, 64)."""
+    device = next(model.parameters()).device
+    return torch.cat([model(inputs[i:i + batch_size].to(device)).float().cpu()
+                      for i in range(0, len(inputs), batch_size)])
+
+
+def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu") -> dict[str, Any]:
+    """Score a run on its test people; writes and returns ``eval.json``'s contents."""
+    model, meta, task = load_faces_run(run, device)
+    splits = load_splits(task, data_dir)
+    noisy, clean = next(iter(FaceBatches(splits.test, len(splits.test), task.noise, task.noise_level, fixed=True)))
+    mse = float((outputs(model, noisy) - clean).square().mean())
+    result: dict[str, Any] = {"arch": meta["arch"], "noise": task.noise, "noise_level": task.noise_level,
+                              "code": task.code, "best_epoch": int(meta.get("epoch", -1)),
+                              "test_faces": len(clean), "test_people": splits.people["test"],
+                              "test_mse": mse, "test_psnr": psnr(mse)}
+    if task.noise:
+        baseline = float((noisy - clean).square().mean())
+        result.update({"input_mse": baseline, "input_psnr": psnr(baseline)})
+    run = Path(run)
+    with atomic_path((run if run.is_dir() else run.parent) / "eval.json") as tmp:
+        tmp.write_text(json.dumps(result, indent=2))
+    return result
+
+
+def reconstruction_picture(run: Path, out: Path | None = None, count: int = 10, noise: str | None = "run",
+                           noise_level: float | None = None, data_dir: Path | None = None,
+                           device: str = "cpu") -> Path:
+    """Draw ``count`` test faces: the corrupted input (when there is a corruption), the output and
+    the original. ``noise="run"`` corrupts as the run was trained; ``None`` feeds clean faces; a
+    kind (``gaussian``/``mask``) with ``noise_level`` tries another corruption. Returns the PNG
+    (default: ``reconstructions.png`` in the run folder, ``denoised.png`` for another corruption)."""
+    from training.suite.plots import plot_image_rows
+
+    model, _, task = load_faces_run(run, device)
+    if noise == "run":
+        noise, noise_level, name = task.noise, task.noise_level, "reconstructions.png"
+    else:
+        noise_level = FacesTaskConfig(noise=noise, noise_level=noise_level).resolved().noise_level
+        name = "denoised.png" if noise else "reconstructions-clean.png"
+    splits = load_splits(task, data_dir)
+    # Spread the faces over the test people rather than showing one person ten times.
+    step = max(1, len(splits.test) // max(count, 1))
+    chosen = splits.test[::step][:count]
+    noisy, clean = next(iter(FaceBatches(chosen, len(chosen), noise, noise_level, fixed=True)))
+    rows = [("noisy input", noisy)] if noise else []
+    rows += [("reconstruction", outputs(model, noisy)), ("original", clean)]
+    run = Path(run)
+    target = Path(out) if out is not None else (run if run.is_dir() else run.parent) / name
+    what = f"{noise} {noise_level:g}" if noise else "clean input"
+    return plot_image_rows(rows, target, f"faces of unseen people ({what})", inches=0.9)
