@@ -112,8 +112,18 @@ def tile_gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     gate.set()
 
 
-def wait_result(qtbot, win, timeout: int = 20_000) -> None:  # noqa: ANN001
-    """Wait until the window shows a finished preview of its current page (or an error)."""
+@pytest.fixture
+def wait_result(qtbot):  # noqa: ANN001 - pytest-qt fixture
+    """``wait_result(window)`` waits until the window shows a finished preview of its current page
+    (or an error)."""
+
+    def wait(win, timeout: int = 20_000) -> None:  # noqa: ANN001
+        _wait_result(qtbot, win, timeout)
+
+    return wait
+
+
+def _wait_result(qtbot, win, timeout: int) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: (win.result is not None and win.current is not None
                              and win.result.request.path == win.current.path
                              and win.result.request.index == win.current.index) or bool(win.errors),

@@ -1,0 +1,176 @@
+"""The main window: opening pages, previews equal to the batch, export, errors, settings kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPointF, QSettings
+
+from docclean.batch import clean_batch
+from docclean.settings import CleanSettings
+from gui.images import qimage_array
+from gui.views import SPLIT
+
+
+def test_open_folder_lists_every_page_of_multi_page_files(qtbot, window, wait_result, scans) -> None:
+    window.open_paths([scans])
+    titles = [ref.title for ref in window.pages.refs()]
+    assert titles == ["a.png", "b.png", "c.tif — page 1/2", "c.tif — page 2/2", "d.pdf — page 1/2",
+                      "d.pdf — page 2/2"]
+    wait_result(window)
+    assert window.current.path.name == "a.png" and not window.errors
+    assert window.actions_["export_folder"].isEnabled()
+    # Thumbnails arrive from the background pool (tif page 2 needs a full pass over the file).
+    qtbot.waitUntil(lambda: window.pages.item(3).icon().pixmap(64, 64).toImage().pixelColor(30, 30).name()
+                    != "#d3d3d3", timeout=10_000)
+
+
+def test_navigate_pages_of_a_tiff_and_a_pdf(qtbot, window, wait_result, scans) -> None:
+    window.open_paths([scans / "c.tif", scans / "d.pdf"])
+    wait_result(window)
+    first = window.result.output.pixels
+    window.go(1)
+    wait_result(window)
+    assert (window.current.path.name, window.current.index) == ("c.tif", 1)
+    assert window.result.output.pixels.shape == (64, 72) and not np.array_equal(window.result.output.pixels, first)
+    window.go(2)
+    wait_result(window)
+    assert (window.current.path.name, window.current.index) == ("d.pdf", 1)
+    window.go(5)  # past the end: stays
+    assert window.current.index == 1
+    window.actions_["previous"].trigger()
+    wait_result(window)
+    assert (window.current.path.name, window.current.index) == ("d.pdf", 0)
+
+
+@pytest.mark.parametrize("change", [{}, {"binarize": True}, {"binarize": True, "threshold": 0.6},
+                                    {"color": "keep"}])
+def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans, tmp_path, tiny_settings, change) -> None:
+    settings = tiny_settings.replace(**change)
+    window.panel.set_settings(settings)
+    window.open_paths([scans / "b.png"])  # the colour page: keep-colour has something to keep
+    wait_result(window)
+    assert window.result.request.settings == settings and not window.errors
+    saved = window.save_cleaned(tmp_path / "preview.png")
+    report = clean_batch([scans / "b.png"], tmp_path / "batch", settings)
+    assert report.exit_code == 0
+    batch = np.asarray(Image.open(tmp_path / "batch" / "b.png"))
+    assert np.array_equal(np.asarray(Image.open(saved)), batch)
+    # What the window shows is those same 8-bit pixels.
+    shown = qimage_array(window.result.cleaned.full)
+    assert np.array_equal(shown, batch.astype(np.uint8) * (255 if batch.dtype == bool else 1))
+
+
+def test_export_open_pages_with_a_failure_summary(qtbot, window, wait_result, scans, tmp_path) -> None:
+    (scans / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    window.open_paths([scans])
+    assert any("broken.png" in e for e in window.errors)  # shown in the banner when opened
+    out = tmp_path / "out"
+    thread = window.export(out, whole_folder=True)
+    with qtbot.waitSignal(thread.done, timeout=30_000) as blocker:
+        pass
+    report = blocker.args[0]
+    assert report.counts()["cleaned"] == 4 and report.counts()["failed"] == 1
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png", "c.tif", "d.pdf"]
+    dialog = window.exports[-1][1]
+    assert "4 cleaned" in dialog.result_text and "broken.png" in dialog.result_text
+    assert "docclean clean" in dialog.log.toPlainText()
+
+
+def test_export_can_be_cancelled(qtbot, window, wait_result, big_page, tmp_path, tiny_settings, monkeypatch) -> None:
+    window.panel.set_settings(tiny_settings.replace(tile_size=256))
+    window.open_paths([big_page])
+    wait_result(window)
+    from gui import export
+
+    # Cancel as soon as the first tiles are done, from inside the batch: deterministic.
+    original = export._SignalProgress.on_tile_done
+    monkeypatch.setattr(export._SignalProgress, "on_tile_done",
+                        lambda self, *a: (original(self, *a), self.thread.cancel()))
+    thread = window.export(tmp_path / "out")
+    with qtbot.waitSignal(thread.stopped, timeout=30_000) as blocker:
+        pass
+    assert blocker.args[0].interrupted
+    assert not (tmp_path / "out" / "big.png").exists()
+    assert "cancelled" in window.exports[-1][1].label.text()
+
+
+def test_unreadable_file_and_bad_model_are_messages(qtbot, window, wait_result, scans, tmp_path, tiny_settings) -> None:
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"this is not a jpeg")
+    window.open_paths([junk])
+    assert window.banner.isVisible() and "junk.jpg" in window.banner.text()
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x00" * 64)
+    window.panel.set_settings(tiny_settings.replace(model=str(bad)))
+    window.open_paths([scans / "a.png"])
+    qtbot.waitUntil(lambda: "bad.safetensors" in window.banner.text(), timeout=20_000)
+    assert window.banner.isVisible() and window.result is None
+
+
+def test_settings_view_and_geometry_are_restored(qtbot, store, tiny_settings, tmp_path) -> None:
+    from gui.window import MainWindow
+
+    chosen = tiny_settings.replace(binarize=True, threshold=0.35, tile_size=512, dpi=200.0, ink_warning=0.2)
+    first = MainWindow(store)
+    qtbot.addWidget(first)
+    first.panel.set_settings(chosen)
+    first.actions_[f"view:{SPLIT}"].trigger()
+    first.show()
+    first.resize(700, 520)  # not the default size; within the offscreen screen (800x600)
+    qtbot.waitUntil(lambda: first.size().width() == 700)
+    first.open_paths([tmp_path])
+    first.close()
+    second = MainWindow(QSettings(store.fileName(), QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    second.show()
+    assert second.panel.settings() == chosen
+    assert second.preview.view == SPLIT and second.actions_[f"view:{SPLIT}"].isChecked()
+    assert (second.width(), second.height()) == (700, 520)
+    assert Path(second.store.value("lastFolder")) == tmp_path.resolve()
+    second.panel.reset.click()
+    assert second.panel.settings() == CleanSettings()
+    second.shutdown()
+
+
+def test_zoom_and_position_kept_across_pages_and_views(qtbot, window, wait_result, scans) -> None:
+    window.open_paths([scans])
+    wait_result(window)
+    state = window.preview.state
+    window.actions_["actual"].trigger()
+    assert state.zoom == 1.0
+    window.preview.cleaned.zoom_by(2.0, QPointF(10, 10))
+    zoom, center = state.zoom, QPointF(state.center)
+    assert zoom == 2.0 and center != QPointF(0.5, 0.5)
+    window.go(1)
+    wait_result(window)
+    window.actions_["cycle"].trigger()
+    assert window.preview.view == SPLIT
+    assert state.zoom == zoom and state.center == center
+    # Both side-by-side canvases draw the page at the same place: synchronized by construction.
+    assert window.preview.original.origin() == window.preview.cleaned.origin()
+    window.actions_["fit"].trigger()
+    assert state.zoom is None
+
+
+def test_split_divider_drags(qtbot, window, wait_result, scans) -> None:
+    window.open_paths([scans / "a.png"])
+    wait_result(window)
+    window.actions_[f"view:{SPLIT}"].trigger()
+    canvas = window.preview.split
+    canvas.resize(400, 300)
+    from PySide6.QtCore import QPoint, Qt
+
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(200, 150))
+    qtbot.mouseMove(canvas, QPoint(100, 150))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 150))
+    assert window.preview.state.split == pytest.approx(0.25, abs=0.01)
+
+
+def test_window_stops_its_workers_on_close(qtbot, window, wait_result, scans) -> None:
+    window.open_paths([scans])
+    window.close()
+    assert not window.worker.isRunning()
