@@ -1,0 +1,184 @@
+"""An OCRmyPDF plugin: OCR reads the page as docclean cleaned it.
+
+    ocrmypdf --plugin docclean.ocrmypdf scan.pdf out.pdf
+    ocrmypdf --plugin docclean.ocrmypdf --docclean-binarize --docclean-model mine.safetensors in.pdf out.pdf
+    ocrmypdf --plugin docclean.ocrmypdf --force-ocr --docclean-visible in.pdf out.pdf
+
+By default only the image that Tesseract sees is cleaned (``filter_ocr_image``): the text layer
+improves while the visible page stays exactly as scanned. ``--docclean-visible`` cleans the
+visible page image too (``filter_page_image``); OCRmyPDF only rasterizes the visible page when
+it has to (``--force-ocr``, ``--deskew``, ``--clean-final``), so the option asks for one of those.
+
+Each OCRmyPDF worker (``--jobs``, processes or threads) loads its own model lazily, on its first
+page, with ``--docclean-threads`` torch threads (default: this process's cores divided by the
+jobs). Torch is never imported in OCRmyPDF's main process, so its forked workers start clean.
+Both hooks are pluggy wrappers: OCRmyPDF's own filters (Tesseract's downsampling of huge pages)
+run first and docclean cleans their result.
+
+This module is named like the package it plugs into; it uses only absolute imports, so the
+``import ocrmypdf`` below is OCRmyPDF itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from argparse import ArgumentParser
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ocrmypdf
+from ocrmypdf.exceptions import BadArgsError
+
+from docclean.errors import DocCleanError
+from docclean.settings import CleanSettings, available_cores
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from docclean.engine import Denoiser
+
+log = logging.getLogger(__name__)
+
+#: Plugin option (the attribute OCRmyPDF stores it under) -> CleanSettings field.
+OPTION_SETTINGS = {"docclean_model": "model", "docclean_device": "device", "docclean_precision": "precision",
+                   "docclean_threads": "threads", "docclean_tile_size": "tile_size",
+                   "docclean_binarize": "binarize", "docclean_threshold": "threshold"}
+_workers = threading.local()
+
+
+@ocrmypdf.hookimpl
+def add_options(parser: ArgumentParser) -> None:
+    """The ``--docclean-*`` options."""
+    group = parser.add_argument_group("docclean", "Clean the page with docclean's model before OCR")
+    group.add_argument("--docclean-model", metavar="MODEL", default="default",
+                       help="Built-in model name or .safetensors file (default: the shipped model).")
+    group.add_argument("--docclean-device", choices=("auto", "cpu", "cuda", "mps"), default="cpu",
+                       help="Where the network runs (default: cpu).")
+    group.add_argument("--docclean-precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                       help="Arithmetic (auto: bf16 where the CPU has AVX-512 BF16/AMX).")
+    group.add_argument("--docclean-threads", metavar="N", type=int, default=None,
+                       help="Torch threads per OCRmyPDF worker (default: cores / --jobs).")
+    group.add_argument("--docclean-tile-size", metavar="PX", type=int, default=1024,
+                       help="Tile edge in pixels; smaller uses less memory per worker.")
+    group.add_argument("--docclean-binarize", action="store_true",
+                       help="Give OCR a 1-bit page (docclean's adaptive binarization) instead of clean grey.")
+    group.add_argument("--docclean-threshold", metavar="T", type=float, default=None,
+                       help="With --docclean-binarize: a fixed grey level (0..1) instead of the adaptive method.")
+    group.add_argument("--docclean-visible", action="store_true",
+                       help="Also clean the visible page image (needs --force-ocr, --deskew or --clean-final).")
+    group.add_argument("--docclean-keep-color", action="store_true",
+                       help="With --docclean-visible: put the original colours back on the cleaned visible page.")
+
+
+def _get(options: Any, name: str, default: Any = None) -> Any:
+    try:
+        return getattr(options, name)
+    except AttributeError:  # options built by the API without our arguments
+        return default
+
+
+def settings_from_options(options: Any) -> CleanSettings:
+    """CleanSettings for the OCR image from OCRmyPDF's options (UsageError if they cannot work)."""
+    values = {field: _get(options, name) for name, field in OPTION_SETTINGS.items()}
+    values = {k: v for k, v in values.items() if v is not None}
+    values["binarize"] = bool(values.get("binarize", False))
+    return CleanSettings(**values)
+
+
+@ocrmypdf.hookimpl
+def check_options(options: Any) -> None:
+    """Validate the ``--docclean-*`` options in the main process, before any worker starts."""
+    from docclean.models import resolve_model_path
+
+    try:
+        settings = settings_from_options(options)
+        model = resolve_model_path(settings.model)
+    except DocCleanError as exc:
+        raise BadArgsError(f"docclean: {exc}") from None
+    if _get(options, "docclean_visible") and options.lossless_reconstruction:
+        raise BadArgsError("--docclean-visible needs --force-ocr, --deskew or --clean-final: otherwise "
+                           "OCRmyPDF keeps the visible page as it is and has no image to clean")
+    if _get(options, "docclean_keep_color") and settings.binarize:
+        raise BadArgsError("--docclean-keep-color and --docclean-binarize cannot be combined")
+    if hasattr(options, "extra_attrs"):
+        options.extra_attrs["docclean_model"] = str(model.absolute())  # workers need not share our cwd
+
+
+def _worker_settings(options: Any) -> CleanSettings:
+    """This worker's settings: its share of the cores unless ``--docclean-threads`` was given."""
+    settings = settings_from_options(options)
+    if settings.threads is None:
+        jobs = _get(options, "jobs") or available_cores()
+        settings = settings.replace(threads=max(1, available_cores() // max(1, jobs)))
+    return settings
+
+
+def cleaner_for(settings: CleanSettings) -> Denoiser:
+    """The model of this worker (process and thread), loaded on first use and kept."""
+    from docclean.batch import load_cleaner
+
+    key = (os.getpid(), settings.model, settings.device, settings.precision, settings.threads, settings.tile_size)
+    if getattr(_workers, "key", None) != key:
+        _workers.cleaner, _workers.key = load_cleaner(settings), key
+        log.debug("docclean: loaded %s with %s threads", settings.model, settings.threads)
+    return _workers.cleaner
+
+
+def _cleaned_pixels(image: Image.Image, settings: CleanSettings, index: int) -> tuple[Any, Any]:
+    """(pixels as the batch writes them, dpi) of a cleaned PIL page image."""
+    from docclean.batch import clean_page
+    from docclean.imagefile import to_gray_color
+    from docclean.pixels import Page
+
+    dpi = image.info.get("dpi")
+    gray, color = to_gray_color(image)
+    return clean_page(Page(gray, color, dpi, index), settings, cleaner_for(settings)).pixels, dpi
+
+
+def clean_image(image: Image.Image, settings: CleanSettings, index: int = 0) -> Image.Image:
+    """Clean one PIL page image with ``settings``; same size, DPI kept in ``info['dpi']``."""
+    from docclean.pixels import to_pil
+
+    pixels, dpi = _cleaned_pixels(image, settings, index)
+    cleaned = to_pil(pixels)
+    if dpi is not None:
+        cleaned.info["dpi"] = dpi
+    return cleaned
+
+
+@ocrmypdf.hookimpl(wrapper=True)
+def filter_ocr_image(page: Any, image: Image.Image) -> Generator[None, Image.Image | None, Image.Image]:
+    """Clean the image OCR will read (after OCRmyPDF's own filters)."""
+    filtered = yield
+    source = filtered if filtered is not None else image
+    start = time.perf_counter()
+    settings = _worker_settings(page.options).replace(color="gray")
+    cleaned = clean_image(source, settings, page.pageno)
+    log.debug("docclean: page %d cleaned for OCR in %.2f s", page.pageno + 1, time.perf_counter() - start)
+    return cleaned
+
+
+@ocrmypdf.hookimpl(wrapper=True)
+def filter_page_image(page: Any, image_filename: Path) -> Generator[None, Path | None, Path | None]:
+    """With ``--docclean-visible``, clean the visible page image too (written beside it as PNG)."""
+    filtered = yield
+    if not _get(page.options, "docclean_visible"):
+        return filtered
+    from PIL import Image
+
+    from docclean.writer import write_page
+
+    source = Path(filtered) if filtered is not None else Path(image_filename)
+    settings = _worker_settings(page.options)
+    if _get(page.options, "docclean_keep_color"):
+        settings = settings.replace(color="keep")
+    with Image.open(source) as im:
+        im.load()
+        pixels, dpi = _cleaned_pixels(im, settings, page.pageno)
+    target = source.with_name(f"{source.stem}_docclean.png")
+    write_page(target, pixels, dpi)
+    return target

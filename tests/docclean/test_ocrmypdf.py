@@ -1,0 +1,129 @@
+"""The OCRmyPDF plugin: options become CleanSettings, bad options are refused before any worker
+starts, the OCR image is cleaned (same size and DPI), and end to end a sample PDF gets a text layer
+while its visible page stays as scanned (or is cleaned with ``--docclean-visible``).
+
+Skipped where OCRmyPDF is not installed; the end-to-end tests also need Tesseract and Ghostscript
+(``apt-get install tesseract-ocr ghostscript``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("ocrmypdf")
+
+from ocrmypdf.exceptions import BadArgsError  # noqa: E402
+
+from docclean import ocrmypdf as plugin  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+needs_tools = pytest.mark.skipif(not (shutil.which("tesseract") and shutil.which("gs")),
+                                 reason="OCRmyPDF needs tesseract and ghostscript (apt-get install tesseract-ocr "
+                                        "ghostscript)")
+
+
+def options(**kw):  # type: ignore[no-untyped-def]
+    base = {"docclean_model": "default", "docclean_device": "cpu", "docclean_precision": "auto",
+            "docclean_threads": None, "docclean_tile_size": 1024, "docclean_binarize": False,
+            "docclean_threshold": None, "docclean_visible": False, "docclean_keep_color": False, "jobs": 2,
+            "lossless_reconstruction": True, "extra_attrs": {}}
+    return SimpleNamespace(**{**base, **kw})
+
+
+def test_options_become_settings(tiny_model_path: Path) -> None:
+    opts = options(docclean_model=str(tiny_model_path), docclean_binarize=True, docclean_threshold=0.4)
+    settings = plugin.settings_from_options(opts)
+    assert (settings.model, settings.binarize, settings.threshold, settings.device) == (
+        str(tiny_model_path), True, 0.4, "cpu")
+    plugin.check_options(opts)
+    assert opts.extra_attrs["docclean_model"] == str(tiny_model_path.absolute())
+    worker = plugin._worker_settings(options(jobs=64))
+    assert worker.threads == 1  # a share of the cores, at least one
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"docclean_model": "no-such-model"}, "no such model"),
+    ({"docclean_threshold": 1.5}, "threshold"),
+    ({"docclean_visible": True}, "--force-ocr"),
+    ({"docclean_keep_color": True, "docclean_binarize": True}, "cannot be combined"),
+])
+def test_bad_options_are_refused(bad: dict, message: str) -> None:
+    with pytest.raises(BadArgsError, match=message):
+        plugin.check_options(options(**bad))
+
+
+def test_ocr_image_is_cleaned_same_size_and_dpi(tiny_model_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    image = Image.fromarray(rng.integers(100, 220, (60, 44), dtype=np.uint8), "L")
+    image.info["dpi"] = (150, 150)
+    page = SimpleNamespace(options=options(docclean_model=str(tiny_model_path), docclean_binarize=True),
+                           pageno=0)
+    hook = plugin.filter_ocr_image(page, image)  # a pluggy wrapper: run it by hand
+    next(hook)
+    with pytest.raises(StopIteration) as done:
+        hook.send(None)  # no other filter changed the image
+    cleaned = done.value.value
+    assert cleaned.size == image.size and cleaned.info["dpi"] == (150, 150)
+    assert set(np.unique(np.asarray(cleaned.convert("L")))) <= {0, 255}  # binarized for OCR
+
+
+def sample_pdf(path: Path) -> Path:
+    """A small real scan (a strip of samples/scans/101.png) as a one-page PDF at 150 dpi."""
+    with Image.open(REPO / "samples" / "scans" / "101.png") as im:
+        im.convert("L").crop((0, 0, 540, 200)).save(path, resolution=150)
+    return path
+
+
+def ocrmypdf(*args: str | Path) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "ocrmypdf", "--plugin", "docclean.ocrmypdf", "--jobs", "1", "--output-type",
+           "pdf", "--optimize", "0", "-v1", *map(str, args)]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def page_text(pdf: Path) -> str:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        return doc[0].get_textpage().get_text_range()
+    finally:
+        doc.close()
+
+
+def page_image_bits(pdf: Path) -> set[int]:
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        page = doc.pages[0]
+        images = page.get_images() if hasattr(page, "get_images") else page.images
+        return {int(img.get("/BitsPerComponent", 0)) for img in images.values()}
+
+
+@needs_tools
+def test_end_to_end_text_layer_and_visible_page_kept(tmp_path: Path, tiny_model_path: Path) -> None:
+    source, out = sample_pdf(tmp_path / "in.pdf"), tmp_path / "out.pdf"
+    result = ocrmypdf("--docclean-model", tiny_model_path, "--docclean-binarize", source, out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "docclean: page 1 cleaned for OCR" in result.stderr  # the hook ran in the worker
+    words = page_text(out).lower().split()
+    assert {"methods", "design", "fields"} <= set(words), words
+    assert page_image_bits(out) == {8}  # the visible page is the scanned grey image, not the 1-bit OCR image
+
+
+@needs_tools
+def test_end_to_end_visible_page_cleaned(tmp_path: Path, tiny_model_path: Path) -> None:
+    source, out = sample_pdf(tmp_path / "in.pdf"), tmp_path / "out.pdf"
+    result = ocrmypdf("--force-ocr", "--docclean-visible", "--docclean-binarize", "--docclean-model",
+                      tiny_model_path, source, out)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert page_image_bits(out) == {1}  # the visible page is docclean's 1-bit page
+    assert "design" in page_text(out).lower()
