@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QThread, QTimer, Signal
 
 from docclean import io as pageio
 from docclean.batch import PageOutput, clean_page, load_cleaner
@@ -138,7 +138,8 @@ class PreviewWorker(QThread):
 
     def request(self, path: str | Path, index: int, settings: CleanSettings) -> int:
         """Ask for a preview of page ``index`` of ``path``; returns the request id. Cancels the
-        request in progress. A cached preview is emitted as ``finished`` before this returns."""
+        request in progress. A cached preview comes as ``finished`` at the next turn of the event loop,
+        without the thread."""
         with self._cond:
             self._next_id += 1
             req = PreviewRequest(self._next_id, Path(path), index, settings)
@@ -153,11 +154,15 @@ class PreviewWorker(QThread):
                 self._cache.move_to_end(self._key(req))
         if hit is not None:
             result = PreviewResult(req, hit.page, hit.output, hit.cleaned, hit.difference, hit.seconds, cached=True)
-            self.pageLoaded.emit(req.id, hit.page)
-            self.finished.emit(req.id, result)
+            # Posted, not emitted here: the caller learns the request id before the result arrives.
+            QTimer.singleShot(0, lambda: self._emit_cached(result))
         elif not self.isRunning():
             self.start()
         return req.id
+
+    def _emit_cached(self, result: PreviewResult) -> None:
+        self.pageLoaded.emit(result.request.id, result.page)
+        self.finished.emit(result.request.id, result)
 
     def cancel(self) -> None:
         """Stop the request in progress and drop the waiting one."""
@@ -233,9 +238,9 @@ class PreviewWorker(QThread):
         diff = removed_overlay(page.page.gray, gray_of(shown))
         result = PreviewResult(req, page, output, level_image(shown), level_image(diff),
                                time.perf_counter() - start)
+        self._store(req, result)  # finished work is worth keeping even if no longer wanted
         if token.cancelled():
             raise Cancelled("cancelled")
-        self._store(req, result)
         self.finished.emit(req.id, result)
 
     def _page(self, req: PreviewRequest) -> PageImage:

@@ -44,6 +44,12 @@ def test_navigate_pages_of_a_tiff_and_a_pdf(qtbot, window, wait_result, scans) -
     window.actions_["previous"].trigger()
     wait_result(window)
     assert (window.current.path.name, window.current.index) == ("d.pdf", 0)
+    # Back to a page already seen: the cached preview is shown, the engine is not called again.
+    cleans = window.worker.cleans
+    window.pages.setCurrentRow(0)
+    wait_result(window)
+    assert window.result.cached and window.worker.cleans == cleans
+    assert window.preview.cleaned.images[0] is window.result.cleaned
 
 
 @pytest.mark.parametrize("change", [{}, {"binarize": True}, {"binarize": True, "threshold": 0.6},
@@ -174,3 +180,24 @@ def test_window_stops_its_workers_on_close(qtbot, window, wait_result, scans) ->
     window.open_paths([scans])
     window.close()
     assert not window.worker.isRunning()
+
+
+def test_drop_files_opens_them(qtbot, window, wait_result, scans) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(scans / "c.tif")), QUrl.fromLocalFile(str(scans / "a.png"))])
+    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert [r.title for r in window.pages.refs()] == ["c.tif — page 1/2", "c.tif — page 2/2", "a.png"]
+    wait_result(window)
+    assert window.current.path.name == "c.tif"
+
+
+def test_about_box_shows_the_model_metadata(qtbot, window, tiny_settings) -> None:
+    window.actions_["about"].trigger()
+    text = window.about_box.detailedText()
+    assert "tiny.safetensors" in text and "arch: docunet" in text and "note: test" in text
+    window.about_box.close()

@@ -53,8 +53,10 @@ def test_cache_hit_is_instant_and_skips_the_engine(qtbot, worker, recorder, scan
         worker.request(scans / "a.png", 0, tiny_settings)
     first = recorder.of("finished")[-1][1]
     assert worker.cleans == 1 and not first.cached
-    # A cached preview is emitted before request() returns: no thread round trip, no clean.
-    worker.request(scans / "a.png", 0, tiny_settings.replace(fmt="pdf", ink_warning=0.5))
+    # A cached preview comes at once, without the engine.
+    with qtbot.waitSignal(worker.finished, timeout=500):
+        rid = worker.request(scans / "a.png", 0, tiny_settings.replace(fmt="pdf", ink_warning=0.5))
+    assert recorder.of("finished")[-1][0] == rid
     again = recorder.of("finished")[-1][1]
     assert again.cached and worker.cleans == 1
     assert np.array_equal(again.output.pixels, first.output.pixels)
