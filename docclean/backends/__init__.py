@@ -4,6 +4,11 @@ Tiling, padding and blending live in ``docclean.tiling`` and ``docclean.engine``
 backend only implements :class:`Backend`: ``run(tiles) -> tiles`` on a float32 ``(N, H, W)``
 array in 0..1, and says the size multiple its network needs. :func:`open_backend` picks one from
 the settings (``auto``: the fastest installed for the device; torch is always there).
+
+Backends: ``torch`` (cpu, cuda, mps), ``openvino`` and ``onnx`` (ONNX Runtime), both CPU-only and
+both running a cached ONNX export of the checkpoint (``docclean.backends.convert``). The order of
+:data:`CPU_ORDER` is measured (``bench/clean_speed.py``, docs/backends.md). Nothing here imports a
+framework until a backend is opened; a cached conversion opens without torch.
 """
 
 from __future__ import annotations
@@ -11,10 +16,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+import importlib.util
+import os
+import sys
+import warnings
+
 import numpy as np
 
-from docclean.errors import UsageError
+from docclean.errors import DocCleanError, UsageError
 from docclean.settings import CleanSettings
+
+#: CPU backends, fastest first on the machines we measured (docs/backends.md); torch is always last.
+CPU_ORDER = ("openvino", "onnx", "torch")
+#: The Python module each backend needs.
+RUNTIME_MODULES = {"openvino": "openvino", "onnx": "onnxruntime", "torch": "torch"}
 
 
 class Backend(Protocol):
@@ -31,20 +46,85 @@ class Backend(Protocol):
         ...
 
 
-def installed_backends() -> list[str]:
-    """Names of the backends that can run here, fastest first."""
-    return ["torch"]
+def _importable(module: str) -> bool:
+    """True when ``module`` can be imported (found without importing it; a module set to None in
+    ``sys.modules`` counts as missing, as ``import`` itself treats it)."""
+    if module in sys.modules:
+        return sys.modules[module] is not None
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
-def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
-    """Load ``model_path`` into the backend ``settings.backend`` asks for (``auto``: the fastest
-    installed one for ``settings.device``). UsageError for a backend that is not installed."""
-    name = settings.backend
-    if name == "auto":
-        name = installed_backends()[0]
+def installed_backends(device: str = "cpu") -> list[str]:
+    """Names of the backends that can run on ``device`` here, fastest first (torch is always
+    there; only torch runs on cuda and mps)."""
+    if device in ("cuda", "mps"):
+        return ["torch"]
+    return [name for name in CPU_ORDER if name == "torch" or _importable(RUNTIME_MODULES[name])]
+
+
+def gpu_may_exist() -> bool:
+    """Cheap, torch-free guess whether torch could find a GPU: an NVIDIA or ROCm driver, or an
+    Apple-silicon Mac. False means ``device`` auto is surely the CPU."""
+    if sys.platform == "darwin":
+        return os.uname().machine == "arm64"
+    return any(os.path.exists(p) for p in ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd", "/dev/dxg"))
+
+
+def resolve_auto_device(device: str) -> str:
+    """``auto`` -> cuda, mps or cpu (importing torch only where a GPU may exist); others unchanged."""
+    if device != "auto":
+        return device
+    if not gpu_may_exist():
+        return "cpu"
+    from docclean.backends.torch_backend import resolve_device
+
+    return resolve_device("auto").type
+
+
+def _open_named(name: str, model_path: Path, settings: CleanSettings) -> Backend:
     if name == "torch":
         from docclean.backends.torch_backend import TorchBackend
 
         return TorchBackend.open(model_path, settings)
-    raise UsageError(f"backend {name!r} is not installed here (installed: {', '.join(installed_backends())})",
-                     settings=("backend",))
+    if name == "onnx":
+        from docclean.backends.onnx_backend import OnnxBackend
+
+        return OnnxBackend.open(model_path, settings)
+    from docclean.backends.openvino_backend import OpenVinoBackend
+
+    return OpenVinoBackend.open(model_path, settings)
+
+
+def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
+    """Load ``model_path`` into the backend ``settings.backend`` asks for (``auto``: the fastest
+    installed one for ``settings.device``). UsageError for a backend that is not installed.
+
+    With ``auto``, a runtime that fails to import or to convert this model is skipped with a
+    warning and the next one is tried; torch, last, always runs."""
+    name = settings.backend
+    if name != "auto":
+        if name not in RUNTIME_MODULES:
+            raise UsageError(f"unknown backend {name!r}", settings=("backend",))
+        if name not in installed_backends("cpu"):
+            raise UsageError(f"backend {name!r} is not installed here (installed: "
+                             f"{', '.join(installed_backends())}; pip install 'docclean[fast]')",
+                             settings=("backend",))
+        return _open_named(name, model_path, settings)
+    device = resolve_auto_device(settings.device)
+    if device == "cpu":
+        from docclean.backends.convert import read_checkpoint_metadata
+
+        read_checkpoint_metadata(model_path)  # a missing or broken file is the user's error, not a runtime's
+    resolved = settings.replace(device=device)
+    for candidate in installed_backends(device):
+        if candidate == "torch":
+            break
+        try:
+            return _open_named(candidate, model_path, resolved)
+        except (ImportError, OSError, RuntimeError, DocCleanError) as exc:
+            warnings.warn(f"backend {candidate!r} could not load {model_path.name} ({exc}); trying the next one",
+                          RuntimeWarning, stacklevel=2)
+    return _open_named("torch", model_path, settings)
