@@ -1,0 +1,103 @@
+"""Does every backend clean like torch fp32? Max absolute difference and held-out RMSE, per backend.
+
+Each installed backend (and torch in its default precision, when that is not fp32) cleans, through
+the same engine (tiling and blending included), the held-out Dirty Documents pages (the 6 texts of
+``training.denoiser.split_by_text(pairs, 6, 0)``: 24 pages) and a few real scans of
+``shared/data/real-scans`` (validation only). Against torch fp32 it reports the largest absolute
+difference of any pixel (pass: at most 2/255) and the change of held-out RMSE (pass: at most
+0.0005). Exit status 1 when any backend fails.
+
+    python bench/backend_agreement.py [--model default] [--real 3] [--backends onnx openvino]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from docclean.backends import installed_backends, open_backend  # noqa: E402
+from docclean.engine import Denoiser  # noqa: E402
+from docclean.io import read_gray  # noqa: E402
+from docclean.metrics import pooled_rmse  # noqa: E402
+from docclean.models import resolve_model_path  # noqa: E402
+from docclean.settings import CleanSettings  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+MAX_ABS = 2 / 255
+MAX_RMSE_SHIFT = 0.0005
+
+
+def held_out_pages(data: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    from training.denoiser import find_pairs, split_by_text
+
+    _, val = split_by_text(find_pairs(data), 6, 0)
+    return [(n.name, read_gray(n), read_gray(c)) for n, c in val]
+
+
+def real_scans(root: Path, per_set: int) -> list[tuple[str, np.ndarray]]:
+    """The first ``per_set`` scans (by name) of each real-scan set."""
+    pages = []
+    for folder in sorted(p for p in root.glob("*/*") if p.name in ("noisy", "images")):
+        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in (".png", ".jpg", ".jpeg", ".tif"))
+        pages += [(f"{folder.parent.name}/{f.name}", read_gray(f)) for f in files[:per_set]]
+    return pages
+
+
+def cleaner(model: Path, backend: str, precision: str) -> Denoiser:
+    settings = CleanSettings(backend=backend, precision=precision)
+    return Denoiser(open_backend(model, settings), tile_size=settings.tile_size, overlap=settings.overlap,
+                    batch_size=settings.batch_size, model_path=model)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="default")
+    p.add_argument("--data", type=Path, default=SHARED / "dirty-documents")
+    p.add_argument("--scans", type=Path, default=SHARED / "real-scans")
+    p.add_argument("--real", type=int, default=3, help="real scans per set")
+    p.add_argument("--backends", nargs="+", default=None, help="default: every installed one but torch")
+    a = p.parse_args()
+    model = resolve_model_path(a.model)
+    dirty = held_out_pages(a.data)
+    real = real_scans(a.scans, a.real) if a.real > 0 else []
+    mp = (sum(n.size for _, n, _ in dirty) + sum(r.size for _, r in real)) / 1e6
+    print(f"model {model.name}; {len(dirty)} held-out Dirty Documents pages, {len(real)} real scans, {mp:.1f} MP")
+
+    def outputs(den: Denoiser) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+        t = time.perf_counter()
+        d = [den.clean(noisy) for _, noisy, _ in dirty]
+        r = [den.clean(scan) for _, scan in real]
+        return d, r, time.perf_counter() - t
+
+    ref_d, ref_r, ref_s = outputs(cleaner(model, "torch", "fp32"))
+    ref_rmse = pooled_rmse([(o, c) for o, (_, _, c) in zip(ref_d, dirty)])
+    print(f"torch fp32: held-out RMSE {ref_rmse:.5f} ({ref_s:.1f} s)")
+    candidates = [(b, "auto") for b in (a.backends or [b for b in installed_backends() if b != "torch"])]
+    torch_auto = cleaner(model, "torch", "auto")
+    if torch_auto.precision != "fp32":
+        candidates.append(("torch", "auto"))
+    print("| backend | precision | max abs diff, held-out (x255) | max abs diff, real scans (x255) | "
+          "held-out RMSE | RMSE shift | seconds | pass |")
+    print("|---|---|---|---|---|---|---|---|")
+    failed = False
+    for backend, precision in candidates:
+        den = cleaner(model, backend, precision)
+        got_d, got_r, secs = outputs(den)
+        diff_d = max(float(np.abs(g - r).max()) for g, r in zip(got_d, ref_d))
+        diff_r = max((float(np.abs(g - r).max()) for g, r in zip(got_r, ref_r)), default=0.0)
+        rmse = pooled_rmse([(o, c) for o, (_, _, c) in zip(got_d, dirty)])
+        ok = max(diff_d, diff_r) <= MAX_ABS and abs(rmse - ref_rmse) <= MAX_RMSE_SHIFT
+        failed |= not ok
+        print(f"| {den.backend.name} | {den.precision} | {diff_d * 255:.2g} | {diff_r * 255:.2g} | {rmse:.5f} | "
+              f"{rmse - ref_rmse:+.6f} | {secs:.1f} | {'yes' if ok else 'NO'} |")
+    print(f"pass: max abs diff <= {MAX_ABS * 255:.0f}/255 and |RMSE shift| <= {MAX_RMSE_SHIFT}")
+    raise SystemExit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
