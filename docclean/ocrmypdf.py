@@ -84,7 +84,7 @@ def _get(options: Any, name: str, default: Any = None) -> Any:
 def settings_from_options(options: Any) -> CleanSettings:
     """CleanSettings for the OCR image from OCRmyPDF's options (UsageError if they cannot work)."""
     values = {field: _get(options, name) for name, field in OPTION_SETTINGS.items()}
-    values = {k: v for k, v in values.items() if v is not None}
+    values = {"device": "cpu", **{k: v for k, v in values.items() if v is not None}}  # the API skips our defaults
     values["binarize"] = bool(values.get("binarize", False))
     return CleanSettings(**values)
 

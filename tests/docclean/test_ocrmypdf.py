@@ -45,6 +45,8 @@ def test_options_become_settings(tiny_model_path: Path) -> None:
         str(tiny_model_path), True, 0.4, "cpu")
     plugin.check_options(opts)
     assert opts.extra_attrs["docclean_model"] == str(tiny_model_path.absolute())
+    api = plugin.settings_from_options(SimpleNamespace(jobs=1))  # ocrmypdf.ocr() without our options
+    assert (api.model, api.device, api.binarize) == ("default", "cpu", False)
     worker = plugin._worker_settings(options(jobs=64))
     assert worker.threads == 1  # a share of the cores, at least one
 
