@@ -59,8 +59,8 @@ def _importable(module: str) -> bool:
 
 def installed_backends(device: str = "cpu") -> list[str]:
     """Names of the backends that can run on ``device`` here, fastest first (torch is always
-    there; only torch runs on cuda and mps)."""
-    if device in ("cuda", "mps"):
+    there; only torch runs on cuda and mps, so anything but ``cpu`` gets ``["torch"]``)."""
+    if device != "cpu":
         return ["torch"]
     return [name for name in CPU_ORDER if name == "torch" or _importable(RUNTIME_MODULES[name])]
 
@@ -114,16 +114,17 @@ def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
                              settings=("backend",))
         return _open_named(name, model_path, settings)
     device = resolve_auto_device(settings.device)
-    if device == "cpu":
+    # An explicit half precision is torch's to honour (or refuse); the CPU runtimes run fp32.
+    candidates = installed_backends(device) if settings.precision in ("auto", "fp32") else ["torch"]
+    if candidates[0] != "torch":
         from docclean.backends.convert import read_checkpoint_metadata
 
         read_checkpoint_metadata(model_path)  # a missing or broken file is the user's error, not a runtime's
-    resolved = settings.replace(device=device)
-    for candidate in installed_backends(device):
+    for candidate in candidates:
         if candidate == "torch":
             break
         try:
-            return _open_named(candidate, model_path, resolved)
+            return _open_named(candidate, model_path, settings.replace(device=device))
         except (ImportError, OSError, RuntimeError, DocCleanError) as exc:
             warnings.warn(f"backend {candidate!r} could not load {model_path.name} ({exc}); trying the next one",
                           RuntimeWarning, stacklevel=2)

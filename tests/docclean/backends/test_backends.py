@@ -1,0 +1,176 @@
+"""The CPU runtimes behind the backend seam: each matches torch on a tiny model, the converted
+model is cached and reused, rebuilt when the weights change, and ``auto`` falls back to torch."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from docclean.backends import convert, installed_backends, open_backend
+from docclean.backends.torch_backend import TorchBackend
+from docclean.checkpoint import load_model, save_model
+from docclean.engine import Denoiser
+from docclean.errors import ModelError, UsageError
+from docclean.model import DocUNet, DocUNetConfig
+from docclean.settings import CleanSettings
+
+RUNTIMES = [pytest.param(name, marks=pytest.mark.skipif(name not in installed_backends(), reason=f"{name} not installed"))
+            for name in ("onnx", "openvino")]
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("DOCCLEAN_CACHE", str(folder))
+    return folder
+
+
+def _random_model(path: Path, seed: int) -> Path:
+    """A tiny DocUNet with every weight random (the real head starts at zero, an identity)."""
+    torch.manual_seed(seed)
+    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn_like(p) * 0.3)
+    return save_model(model, path, "docunet", model.config.to_dict(), {"note": "test"})
+
+
+@pytest.fixture
+def model_path(tmp_path: Path) -> Path:
+    return _random_model(tmp_path / "tiny.safetensors", 0)
+
+
+def _torch_out(path: Path, tiles: np.ndarray) -> np.ndarray:
+    net, meta = load_model(path)
+    return TorchBackend(net, meta, device="cpu", precision="fp32").run(tiles)
+
+
+@pytest.mark.parametrize("name", RUNTIMES)
+def test_runtime_matches_torch_on_odd_tile_shapes(model_path: Path, name: str) -> None:
+    backend = open_backend(model_path, CleanSettings(backend=name, threads=1))
+    assert backend.name == name and backend.device == "cpu" and backend.multiple == 4
+    assert backend.metadata["note"] == "test"
+    rng = np.random.default_rng(0)
+    for shape in [(2, 37, 29), (1, 16, 24), (3, 9, 50)]:  # not multiples of 4, and multiples
+        tiles = rng.random(shape, dtype=np.float32)
+        got, ref = backend.run(tiles), _torch_out(model_path, tiles)
+        assert got.shape == shape and got.dtype == np.float32
+        assert 0 <= got.min() and got.max() <= 1
+        assert np.abs(ref - tiles).max() > 0.05  # the model really does something
+        np.testing.assert_allclose(got, ref, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", RUNTIMES)
+def test_runtime_through_the_engine_equals_torch(model_path: Path, name: str, text_page: np.ndarray) -> None:
+    ours = Denoiser.load(model_path, backend=name, tile_size=64, overlap=8).clean(text_page)
+    ref = Denoiser.load(model_path, backend="torch", precision="fp32", tile_size=64, overlap=8).clean(text_page)
+    assert np.abs(ours - ref).max() < 1e-5
+
+
+def _only_onnx_export_count(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    calls: list[Path] = []
+    real = convert.export_onnx
+
+    def counting(model: Path, target: Path) -> dict:
+        calls.append(model)
+        return real(model, target)
+
+    monkeypatch.setattr(convert, "export_onnx", counting)
+    return calls
+
+
+@pytest.mark.skipif(len(installed_backends()) < 2, reason="no ONNX runtime installed")
+def test_conversion_is_cached_reused_and_rebuilt_when_weights_change(
+        model_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = installed_backends()[0]
+    calls = _only_onnx_export_count(monkeypatch)
+    tiles = np.random.default_rng(1).random((1, 20, 20), dtype=np.float32)
+    first = open_backend(model_path, CleanSettings(backend=name)).run(tiles)
+    files = sorted(private_cache.glob("*.onnx"))
+    assert len(calls) == 1 and len(files) == 1
+    assert not list(private_cache.glob(".*"))  # no temporary file left behind
+    stamp = files[0].stat().st_mtime_ns
+    again = open_backend(model_path, CleanSettings(backend=name)).run(tiles)
+    assert len(calls) == 1 and files[0].stat().st_mtime_ns == stamp  # reused, not converted again
+    np.testing.assert_array_equal(first, again)
+    _random_model(model_path, 1)  # new weights, same file name
+    changed = open_backend(model_path, CleanSettings(backend=name)).run(tiles)
+    assert len(calls) == 2 and len(list(private_cache.glob("*.onnx"))) == 2
+    np.testing.assert_allclose(changed, _torch_out(model_path, tiles), atol=1e-5, rtol=0)
+    assert np.abs(changed - first).max() > 1e-3
+
+
+@pytest.mark.skipif(len(installed_backends()) < 2, reason="no ONNX runtime installed")
+def test_a_cache_hit_loads_no_torch(model_path: Path, private_cache: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    name = installed_backends()[0]
+    open_backend(model_path, CleanSettings(backend=name))  # convert (this process has torch)
+    code = ("import sys\nfrom docclean.backends import open_backend\nfrom docclean.settings import CleanSettings\n"
+            f"b = open_backend(__import__('pathlib').Path({str(model_path)!r}), CleanSettings())\n"
+            "print(b.name, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "DOCCLEAN_CACHE": str(private_cache)})
+    assert out.stdout.split() == [name, "False"]
+
+
+def test_auto_falls_back_to_torch_when_no_runtime_is_installed(model_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)  # import openvino now raises ImportError
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert installed_backends() == ["torch"]
+    assert open_backend(model_path, CleanSettings()).name == "torch"
+    with pytest.raises(UsageError, match="not installed") as info:
+        open_backend(model_path, CleanSettings(backend="onnx"))
+    assert info.value.settings == ("backend",)
+
+
+def test_auto_order_and_devices() -> None:
+    names = installed_backends()
+    assert names[-1] == "torch" and len(set(names)) == len(names)
+    assert installed_backends("cuda") == installed_backends("mps") == ["torch"]
+
+
+def test_auto_uses_torch_for_half_precision(model_path: Path) -> None:
+    assert open_backend(model_path, CleanSettings(precision="bf16")).name == "torch"
+
+
+@pytest.mark.skipif(len(installed_backends()) < 2, reason="no ONNX runtime installed")
+def test_auto_skips_a_runtime_that_cannot_convert(model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(model: Path, target: Path) -> dict:
+        raise ModelError("cannot convert the model to ONNX (test)", model)
+
+    monkeypatch.setattr(convert, "export_onnx", broken)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert open_backend(model_path, CleanSettings()).name == "torch"
+    assert any("could not load" in str(w.message) for w in caught)
+
+
+def test_broken_checkpoint_is_a_model_error_before_any_runtime(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError):
+        open_backend(bad, CleanSettings())
+
+
+@pytest.mark.parametrize("name", RUNTIMES)
+def test_runtime_refuses_gpu_and_half_precision(model_path: Path, name: str) -> None:
+    with pytest.raises(UsageError):
+        open_backend(model_path, CleanSettings(backend=name, device="cuda"))
+    with pytest.raises(UsageError):
+        open_backend(model_path, CleanSettings(backend=name, precision="fp16"))
+
+
+def test_pad_to_multiple_replicates_the_edge() -> None:
+    tiles = np.arange(2 * 3 * 5, dtype=np.float32).reshape(2, 3, 5)
+    padded = convert.pad_to_multiple(tiles, 4)
+    assert padded.shape == (2, 4, 8)
+    np.testing.assert_array_equal(padded[:, :3, :5], tiles)
+    np.testing.assert_array_equal(padded[:, 3, :5], tiles[:, 2])
+    np.testing.assert_array_equal(padded[:, :3, 7], tiles[:, :, 4])
