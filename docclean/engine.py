@@ -48,7 +48,10 @@ class Denoiser:
         """Load ``settings.model`` into ``settings.backend`` with its tiling."""
         path = resolve_model_path(settings.model)
         backend = open_backend(path, settings)
-        return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=settings.batch_size,
+        batch = settings.batch_size
+        if batch == CleanSettings.batch_size:  # the default: a GPU backend asks for more tiles per call
+            batch = getattr(backend, "default_batch_size", None) or batch
+        return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
                    model_name=settings.model, model_path=path)
 
     @classmethod

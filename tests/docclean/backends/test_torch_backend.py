@@ -1,0 +1,71 @@
+"""The torch backend's device paths: CPU here; the CUDA path where a GPU exists (skipped otherwise)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from docclean import engine
+from docclean.backends.torch_backend import CUDA_BATCH, TorchBackend
+from docclean.engine import Denoiser
+from docclean.model import DocUNet, DocUNetConfig
+from docclean.settings import CleanSettings
+
+
+def _net() -> DocUNet:
+    torch.manual_seed(0)
+    net = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn_like(p) * 0.3)
+    return net
+
+
+def test_cpu_backend_keeps_the_default_batch() -> None:
+    backend = TorchBackend(_net(), device="cpu", precision="fp32")
+    assert backend.default_batch_size is None and backend.stream is None
+
+
+class _GpuLike:
+    """Stands in for a GPU backend: asks for a bigger batch, records the batches it gets."""
+
+    name, device, precision, multiple, metadata = "torch", "cuda", "bf16", 4, {}
+    default_batch_size = CUDA_BATCH
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        self.batches.append(len(tiles))
+        return tiles
+
+
+@pytest.mark.parametrize("asked, expected", [(None, CUDA_BATCH), (4, 4)])
+def test_gpu_backend_gets_a_larger_default_batch_unless_the_user_chose(
+        monkeypatch: pytest.MonkeyPatch, tiny_model_path: Path, asked: int | None, expected: int) -> None:
+    fake = _GpuLike()
+    monkeypatch.setattr(engine, "open_backend", lambda path, settings: fake)
+    settings = CleanSettings(model=str(tiny_model_path), **({} if asked is None else {"batch_size": asked}))
+    den = Denoiser.from_settings(settings)
+    assert den.batch_size == expected
+    page = np.random.default_rng(0).random((400, 400), dtype=np.float32)
+    den.tile_size, den.overlap = 128, 16
+    assert np.allclose(den.clean(page), page, atol=1e-6)
+    assert max(fake.batches) == min(expected, len(engine.plan_tiles(400, 400, 128, 16, 4)))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.parametrize("precision, atol", [("fp32", 1e-3), ("auto", 2 / 255)])
+def test_cuda_matches_cpu(precision: str, atol: float) -> None:
+    net = _net()
+    tiles = np.random.default_rng(0).random((5, 64, 80), dtype=np.float32)
+    ref = TorchBackend(_net(), device="cpu", precision="fp32").run(tiles)
+    gpu = TorchBackend(net, device="cuda", precision=precision)
+    assert gpu.default_batch_size == CUDA_BATCH
+    for _ in range(2):  # the second call reuses the pinned buffers
+        out = gpu.run(tiles)
+        assert out.shape == tiles.shape and np.abs(out - ref).max() <= atol
+    assert gpu.run(tiles[:2]).shape == (2, 64, 80)
