@@ -19,6 +19,7 @@ from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
 DeviceChoice = Enum("DeviceChoice", {d: d for d in DEVICES}, type=str)
 BackendChoice = Enum("BackendChoice", {b: b for b in BACKENDS}, type=str)
 PrecisionChoice = Enum("PrecisionChoice", {p: p for p in PRECISIONS}, type=str)
+EngineChoice = Enum("EngineChoice", {e: e for e in ("local", "ray")}, type=str)
 FormatChoice = Enum("FormatChoice", {f: f for f in formats.OUTPUT_CHOICES}, type=str)
 _DEFAULT = CleanSettings()
 
@@ -27,10 +28,11 @@ def clean(
     inputs: Annotated[list[str], typer.Argument(
         metavar="INPUT", show_default=False,
         help="Files, folders (searched recursively) or glob patterns such as 'scans/**/*.tif'.")],
-    output: Annotated[Path, typer.Option(
+    output: Annotated[str, typer.Option(
         "--output", "-o", show_default=False,
         help="Output folder (input folders' trees are mirrored inside it, names kept); with one input "
-             "file, a file name such as clean.png works too.")],
+             "file, a file name such as clean.png works too. Inputs and output may be URLs such as "
+             "s3://bucket/prefix (docs/cluster.md).")],
     model: Annotated[str, typer.Option(help="Model: a built-in name or a .safetensors file.")] = _DEFAULT.model,
     backend: Annotated[BackendChoice, typer.Option(help="Inference backend (auto: the fastest installed).")]
     = _DEFAULT.backend,
@@ -77,6 +79,15 @@ def clean(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors and ink warnings.")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Print a line for every file, and decoders' warnings.")] = False,
+    engine: Annotated[EngineChoice, typer.Option(
+        help="local: this process; ray: a Ray cluster, one actor per --workers (docs/cluster.md).")]
+    = EngineChoice.local,
+    address: Annotated[str | None, typer.Option(
+        show_default="a Ray started on this machine",
+        help="With --engine ray: 'auto' (the cluster this machine is in) or ray://HOST:10001.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, show_default="cluster CPUs / --threads, or one per GPU",
+        help="With --engine ray: the number of actors; each loads the model once.")] = None,
 ) -> None:
     """Clean scanned pages: dark text on white paper, written under OUTPUT.
 
@@ -103,16 +114,19 @@ def clean(
     except DocCleanError as exc:
         typer.echo(error_line(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    raise typer.Exit(run_clean(inputs, output, settings, report, quiet=quiet, verbose=verbose))
+    raise typer.Exit(run_clean(inputs, output, settings, report, quiet=quiet, verbose=verbose,
+                               engine=engine.value, address=address, workers=workers))
 
 
-def run_clean(inputs: list[str], output: Path, settings: CleanSettings, report_path: Path | None, *,
-              quiet: bool = False, verbose: bool = False) -> int:
+def run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, report_path: Path | None, *,
+              quiet: bool = False, verbose: bool = False, engine: str = "local", address: str | None = None,
+              workers: int | None = None) -> int:
     """Run the batch under a rich progress display; returns the exit code."""
     from rich.console import Console
 
     from cli.clean_view import RichCleanProgress, say, stopped_line, summary
     from docclean.batch import NothingToClean, clean_batch
+    from docclean.cluster import uses_storage
     from docclean.report import Report
     from docclean.signals import terminate_as_interrupt
 
@@ -120,7 +134,13 @@ def run_clean(inputs: list[str], output: Path, settings: CleanSettings, report_p
     report = Report()
     with terminate_as_interrupt(), RichCleanProgress(console, out, quiet=quiet, verbose=verbose) as progress:
         try:
-            clean_batch(inputs, output, settings, progress, report_path=report_path, report=report)
+            if engine != "local" or uses_storage(inputs, output):  # docclean.cluster: Ray, s3:// URLs
+                from docclean.cluster import clean_with_engine
+
+                clean_with_engine(engine, inputs, output, settings, progress, report_path=report_path, report=report,
+                                  address=address, workers=workers)
+            else:
+                clean_batch(inputs, Path(output), settings, progress, report_path=report_path, report=report)
         except NothingToClean as exc:
             for line in exc.problems:
                 say(console, f"error: {line}")

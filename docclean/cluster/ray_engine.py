@@ -1,0 +1,480 @@
+"""The Ray engine: ``clean_batch_ray`` cleans a batch on a Ray cluster, file by file.
+
+The driver (this process) plans the job exactly like the local runner (``driver.plan_files``),
+then hands one file at a time to a pool of actors. Each actor loads the model once, with
+``threads`` CPU threads and ``num_cpus=threads`` (or one GPU), and runs the engine's own batch
+runner on the file (``unit.clean_file``), so outputs, atomic writes, resume and error reasons are
+the local engine's. Each actor has at most two files queued, so no file waits behind a slow one for
+long and a dead actor takes little work with it.
+
+- **Progress**: actors send their ``on_file_start``/``on_page_done``/``on_warning`` events to a
+  small hub actor; the driver drains it five times a second and replays the events on the caller's
+  ``CleanProgress`` (so ``cli/clean_view.py`` shows pages/s across the cluster).
+- **Failures**: a bad file fails alone, as locally. When an actor dies (killed, out of memory, node
+  lost) the file it was cleaning is retried once on another actor (its result then carries a
+  warning) and fails with the reason if that dies too; files queued behind it are resubmitted
+  freely. A replacement actor is started, up to ``workers`` replacements in all.
+- **Cancel**: Ctrl-C, SIGTERM (``Terminated``) or ``progress.cancelled()`` sets a flag in the hub;
+  actors see it between tiles, drop the page in hand (the writer removes its temporary file) and
+  return the file as interrupted. After a grace period any actor still busy is killed. The report
+  keeps what was done, and a rerun skips it.
+
+We use plain actors rather than Ray Data's ``map_batches``: files are few and big (one multi-page
+PDF can be minutes of work), each needs its own result record, retry policy and page-level
+progress, and nothing flows back but a small record, so a dataset pipeline would add start-up
+cost and hide the per-file control this job needs (see docs/cluster.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docclean.cluster import driver
+from docclean.cluster.unit import FileTask
+from docclean.errors import Cancelled, ModelError, UsageError
+from docclean.progress import CleanProgress
+from docclean.report import FAILED, FileResult, Report
+from docclean.settings import CleanSettings, available_cores
+
+PREFETCH = 2
+"""Files in flight per actor: one running, one queued, so an actor never waits for the driver."""
+GRACE_SECONDS = 30.0
+"""After a cancel, how long busy actors get to stop between tiles before they are killed."""
+_POLL = 0.2
+_CANCEL_POLL = 0.25
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise UsageError("the Ray engine needs Ray: pip install 'docclean[ray]'", settings=("engine",)) from None
+    return ray
+
+
+class _HubProgress(CleanProgress):
+    """Inside an actor: sends the batch runner's events to the hub and reads its cancel flag."""
+
+    def __init__(self, hub: Any, task_id: int) -> None:
+        self.hub, self.task_id = hub, task_id
+        self._checked, self._cancel = 0.0, False
+
+    def on_file_start(self, job: Any, pages: int) -> None:
+        self.hub.push.remote([("start", self.task_id, pages)])
+
+    def on_page_done(self, job: Any, page: Any) -> None:
+        self.hub.push.remote([("page", self.task_id, page)])
+
+    def on_warning(self, source: str, message: str) -> None:
+        self.hub.push.remote([("warning", self.task_id, source, message)])
+
+    def cancelled(self) -> bool:
+        now = time.monotonic()
+        if not self._cancel and now - self._checked > _CANCEL_POLL:
+            import ray
+
+            self._checked = now
+            self._cancel = bool(ray.get(self.hub.is_cancelled.remote()))
+        return self._cancel
+
+
+class ProgressHub:
+    """A tiny actor (no CPU reserved) that gathers progress events and holds the cancel flag."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+        self.cancel = False
+
+    def push(self, events: list[tuple]) -> None:
+        self.events.extend(events)
+
+    def drain(self) -> list[tuple]:
+        events, self.events = self.events, []
+        return events
+
+    def set_cancelled(self) -> None:
+        self.cancel = True
+
+    def is_cancelled(self) -> bool:
+        return self.cancel
+
+
+class CleanWorker:
+    """An actor that loads the model once and cleans the files it is given."""
+
+    def __init__(self, settings: dict[str, Any], model_bytes: bytes | None, hub: Any,
+                 storage_options: dict[str, Any] | None, staging: str | None) -> None:
+        from docclean.batch import load_cleaner
+
+        self.hub, self.storage_options, self.error = hub, storage_options, None
+        self.staging = Path(staging) if staging else None
+        self.cleaner = None
+        try:
+            self.settings = CleanSettings.from_dict(settings)
+            if model_bytes is not None:  # a model file of the driver's, shipped through the object store
+                import tempfile
+
+                fd, path = tempfile.mkstemp(prefix="docclean-model-", suffix=".safetensors")
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(model_bytes)
+                self.settings = self.settings.replace(model=path)
+            self.cleaner = load_cleaner(self.settings)
+        except Exception as exc:  # reported to the driver by describe(), which raises it there
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def describe(self) -> dict[str, Any]:
+        cleaner = self.cleaner
+        return {"pid": os.getpid(), "host": socket.gethostname(), "error": self.error,
+                "device": None if cleaner is None else f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}",
+                "metadata": {} if cleaner is None else dict(cleaner.metadata)}
+
+    def clean_file(self, task: FileTask) -> FileResult | None:
+        """The file's result; None when the job was cancelled before this file began."""
+        from docclean.cluster.unit import clean_file
+
+        import ray
+
+        if ray.get(self.hub.is_cancelled.remote()):
+            return None
+        t0 = time.perf_counter()
+        result = clean_file(task, self.settings, self.cleaner, _HubProgress(self.hub, task.id), self.storage_options,
+                            self.staging)
+        result.seconds = time.perf_counter() - t0
+        return result
+
+
+@functools.lru_cache(maxsize=1)
+def _actor_classes() -> tuple[Any, Any]:
+    ray = _ray()
+    return ray.remote(num_cpus=0)(ProgressHub), ray.remote(CleanWorker)
+
+
+@dataclass
+class _Actor:
+    handle: Any
+    ready: Any  # the describe() ref until the actor has answered
+    pid: int | None = None
+    inflight: deque = field(default_factory=deque)  # (ref, task), oldest first: the first one runs
+
+
+def connect(address: str | None) -> bool:
+    """Join the cluster at ``address`` (``auto``, ``ray://HOST:PORT``, ``HOST:PORT``), or start a
+    Ray on this machine when ``address`` is None or ``local`` (``RAY_ADDRESS`` is honoured).
+    Returns True when this call started or joined Ray (so the caller shuts it down)."""
+    import logging
+
+    ray = _ray()
+    if ray.is_initialized():
+        return False
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                              "logging_level": logging.WARNING}
+    if address in (None, "local") and not os.environ.get("RAY_ADDRESS"):
+        ray.init(num_cpus=available_cores(), **kwargs)
+    else:
+        try:
+            ray.init(address=None if address in (None, "local") else address, **kwargs)
+        except ConnectionError as exc:
+            raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}", settings=("address",)) from None
+    return True
+
+
+def pool_shape(settings: CleanSettings, workers: int | None, resources: dict[str, float]) -> tuple[int, int, int]:
+    """(actors, threads per actor, GPUs per actor) for the cluster's ``resources``.
+
+    On GPUs: one actor per GPU (``workers`` overrides). On CPUs: ``threads`` per actor is the
+    setting, else the CPUs divided by ``workers``, else 1; actors default to CPUs // threads."""
+    cpus, gpus = int(resources.get("CPU", 1)), int(resources.get("GPU", 0))
+    if gpus >= 1 and settings.device in ("auto", "cuda"):
+        return workers or gpus, settings.threads or 1, 1
+    if settings.threads:
+        threads = settings.threads
+    elif workers:
+        threads = max(1, cpus // workers)
+    else:
+        threads = 1
+    return workers or max(1, cpus // threads), threads, 0
+
+
+class RayBatch:
+    """One Ray run of a planned batch; ``clean_batch_ray`` is the usual way in. ``actors`` holds
+    the live actors (with their ``pid`` once they answered), for tests and diagnostics."""
+
+    def __init__(self, plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report,
+                 *, workers: int | None, storage_options: dict[str, Any] | None,
+                 staging: Path | None = None) -> None:
+        ray = _ray()
+        self.ray, self.plan, self.progress, self.report = ray, plan, progress, report
+        self.storage_options = storage_options
+        self.size, threads, gpus = pool_shape(settings, workers, ray.cluster_resources())
+        self.settings = settings.replace(threads=threads)
+        self.spares = self.size
+        Hub, self._Worker = _actor_classes()
+        self.hub = Hub.remote()
+        model = Path(settings.model).expanduser()
+        model_bytes = model.read_bytes() if model.suffix == ".safetensors" and model.is_file() else None
+        self._args = (self.settings.to_dict(), None if model_bytes is None else ray.put(model_bytes), self.hub,
+                      storage_options, None if staging is None else str(staging))
+        self._options = {"num_cpus": threads, "num_gpus": gpus, "max_restarts": 0}
+        self.actors: list[_Actor] = [self._start_actor() for _ in range(self.size)]
+        self.rank = {id(s): i for i, s in enumerate(plan.slots) if isinstance(s, FileResult)}
+        self.started = time.perf_counter()
+        self.queue: deque[FileTask] = deque(plan.tasks)
+        self.refs: dict[Any, tuple[_Actor, FileTask]] = {}
+        self.failed_once: dict[int, str] = {}
+        self.pages_by_task: dict[int, int] = {}
+        self.tasks = {t.id: t for t in plan.tasks}
+
+    def _start_actor(self) -> _Actor:
+        handle = self._Worker.options(**self._options).remote(*self._args)
+        return _Actor(handle, handle.describe.remote())
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        while self.queue or self.refs:
+            if self.progress.cancelled():
+                raise Cancelled("cancelled")
+            self._check_starting()
+            if not self.actors:
+                self._fail_rest("no worker left: every Ray actor died")
+                break
+            self._dispatch()
+            waiting = list(self.refs) + [a.ready for a in self.actors if a.ready not in (None, False)]
+            done, _ = self.ray.wait(waiting, num_returns=1, timeout=_POLL) if waiting else ([], [])
+            self._drain()
+            for ref in done:
+                if ref in self.refs:
+                    self._collect(ref)
+
+    def _wait_for_first_actor(self) -> None:
+        """Block until one actor has loaded the model; a model that fails to load is a ModelError."""
+        pending = {a.ready: a for a in self.actors}
+        while pending:
+            if self.progress.cancelled():
+                raise Cancelled("cancelled")
+            done, _ = self.ray.wait(list(pending), num_returns=1, timeout=_POLL)
+            for ref in done:
+                actor = pending.pop(ref)
+                self._answered(actor)
+                if actor.ready is None:
+                    return
+
+    def _answered(self, actor: _Actor) -> None:
+        try:
+            info = self.ray.get(actor.ready)
+        except self.ray.exceptions.RayError as exc:
+            actor.ready = False
+            self._replace(actor, exc)
+            return
+        if info["error"]:
+            raise ModelError(f"the Ray workers cannot load the model: {info['error']}", self.settings.model)
+        actor.ready, actor.pid = None, info["pid"]
+        if self.report.device is None:
+            self.report.device = (f"ray: {self.size} worker{'s' * (self.size != 1)} x "
+                                  f"{self.settings.threads} thread{'s' * (self.settings.threads != 1)}, "
+                                  f"{info['device']}")
+            self.report.model_metadata = info["metadata"]
+
+    def _check_starting(self) -> None:
+        starting = [a.ready for a in self.actors if a.ready not in (None, False)]
+        if starting:
+            done, _ = self.ray.wait(starting, num_returns=len(starting), timeout=0)
+            for actor in [a for a in self.actors if a.ready in done]:
+                self._answered(actor)
+
+    def _dispatch(self) -> None:
+        for actor in sorted((a for a in self.actors if a.ready is None), key=lambda a: len(a.inflight)):
+            while self.queue and len(actor.inflight) < PREFETCH:
+                task = self.queue.popleft()
+                ref = actor.handle.clean_file.remote(task)
+                actor.inflight.append((ref, task))
+                self.refs[ref] = (actor, task)
+
+    def _drain(self) -> None:
+        for event in self.ray.get(self.hub.drain.remote()):
+            kind, task_id = event[0], event[1]
+            job = driver.job_of(self.tasks[task_id])
+            if kind == "start":
+                self.progress.on_file_start(job, event[2])
+            elif kind == "page":
+                self.pages_by_task[task_id] = self.pages_by_task.get(task_id, 0) + 1
+                self.progress.on_page_done(job, event[2])
+            elif kind == "warning":
+                self.progress.on_warning(str(job.source), event[3])
+
+    def _collect(self, ref: Any) -> None:
+        actor, task = self.refs[ref]
+        try:
+            result = self.ray.get(ref)
+        except self.ray.exceptions.RayError as exc:
+            self._actor_died(actor, exc)
+            return
+        self._forget(ref)
+        if result is not None:
+            self._record(result, task)
+
+    def _forget(self, ref: Any) -> None:
+        actor, _ = self.refs.pop(ref)
+        actor.inflight = deque(item for item in actor.inflight if item[0] != ref)
+
+    def _record(self, result: FileResult, task: FileTask) -> None:
+        if task.id in self.failed_once:
+            result.warnings.append(f"retried after its Ray worker died: {self.failed_once[task.id]}")
+        self.rank[id(result)] = task.id
+        self.report.files.append(result)
+        self.progress.on_file_done(result)
+
+    def _actor_died(self, actor: _Actor, exc: BaseException) -> None:
+        """The file the actor was running gets one more try; those queued behind it go back freely."""
+        cause = " ".join(str(exc).split())[:300]
+        for n, (ref, task) in enumerate(actor.inflight):
+            self.refs.pop(ref, None)
+            if n > 0:
+                self.queue.appendleft(task)
+            elif task.id in self.failed_once:
+                self._record(FileResult(task.source, error=f"{task.source}: its Ray worker died twice while "  # type: ignore[arg-type]
+                                        f"cleaning it; not retried again ({cause})"), task)
+            else:
+                self.failed_once[task.id] = cause
+                self.queue.appendleft(task)
+        actor.inflight.clear()
+        actor.ready = False
+        self._replace(actor, exc)
+
+    def _replace(self, actor: _Actor, exc: BaseException) -> None:
+        try:
+            self.ray.kill(actor.handle)
+        except Exception:  # already gone
+            pass
+        self.actors.remove(actor)
+        if self.spares > 0:
+            self.spares -= 1
+            self.actors.append(self._start_actor())
+
+    def _fail_rest(self, reason: str) -> None:
+        while self.queue:
+            task = self.queue.popleft()
+            self._record(FileResult(task.source, error=f"{task.source}: {reason}"), task)  # type: ignore[arg-type]
+
+    # -- stopping ---------------------------------------------------------------------------------
+
+    def cancel(self, grace: float = GRACE_SECONDS) -> None:
+        """Ask every actor to stop between tiles, collect what they return within ``grace``
+        seconds (interrupted files included), then kill whatever is still busy."""
+        self.queue.clear()
+        self.hub.set_cancelled.remote()
+        deadline = time.monotonic() + grace
+        try:
+            while self.refs and time.monotonic() < deadline:
+                done, _ = self.ray.wait(list(self.refs), num_returns=1, timeout=_POLL)
+                self._drain()
+                for ref in done:
+                    _, task = self.refs[ref]
+                    self._forget(ref)
+                    try:
+                        result = self.ray.get(ref)
+                    except self.ray.exceptions.RayError:
+                        continue
+                    if result is not None:
+                        self._record(result, task)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+            pass
+
+    def close(self) -> None:
+        """Kill the actors and the hub (outputs are atomic, so a killed actor leaves none half-written)."""
+        for actor in self.actors:
+            try:
+                self.ray.kill(actor.handle)
+            except Exception:
+                pass
+        try:
+            self.ray.kill(self.hub)
+        except Exception:
+            pass
+        self.actors = []
+
+
+def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: CleanSettings | None = None,
+                    progress: CleanProgress | None = None, *, address: str | None = None,
+                    workers: int | None = None, report_path: str | Path | None = None,
+                    report: Report | None = None, storage_options: dict[str, Any] | None = None,
+                    on_batch: Any = None) -> Report:
+    """``clean_batch`` on a Ray cluster: the same inputs (local paths the workers can see, or
+    URLs), outputs, settings, skipping, atomic writes, report and exit codes.
+
+    ``address``: None or ``local`` starts Ray on this machine (unless ``RAY_ADDRESS`` is set),
+    ``auto`` joins the cluster this machine belongs to, ``ray://HOST:10001`` connects as a client.
+    ``workers``: the number of actors (default: one per ``threads`` CPUs, or one per GPU).
+    ``on_batch(batch)`` is called with the :class:`RayBatch` once its actors are starting.
+    Raises like ``clean_batch``; Ctrl-C, SIGTERM and cancel propagate after the report is written."""
+    settings = settings or CleanSettings()
+    progress = progress or CleanProgress()
+    report = report if report is not None else Report()
+    if storage_options is None:
+        from docclean.cluster.storage import storage_options_from_env
+
+        storage_options = storage_options_from_env()
+    inputs = [str(i) for i in inputs]
+    _ray()
+    plan = driver.plan_files(inputs, str(output), settings, storage_options)
+    driver.start_report(report, inputs, str(output), settings)
+    staging = driver.staging_folder(str(output), plan)
+    with driver.output_guard(str(output), plan):
+        try:
+            return _run(plan, settings, progress, report, address=address, workers=workers,
+                        storage_options=storage_options, staging=staging, report_path=report_path,
+                        on_batch=on_batch)
+        finally:
+            if staging is not None and plan.tasks:
+                import shutil
+
+                shutil.rmtree(staging, ignore_errors=True)  # every actor is gone: leftovers of killed ones
+
+
+def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report, *,
+         address: str | None, workers: int | None, storage_options: dict[str, Any] | None,
+         staging: Path | None, report_path: str | Path | None, on_batch: Any) -> Report:
+    start = time.perf_counter()
+    batch: RayBatch | None = None
+    joined = False
+    try:
+        if plan.tasks:
+            joined = connect(address)
+            batch = RayBatch(plan, settings, progress, report, workers=workers, storage_options=storage_options,
+                             staging=staging)
+            report.settings = batch.settings.to_dict() | {"model": settings.model}
+            if on_batch is not None:
+                on_batch(batch)
+            batch._wait_for_first_actor()
+        progress.on_start(len(plan.slots), plan.pages)
+        driver.emit_done(plan, progress, report)
+        if batch is not None:
+            batch.run()
+        driver.order_results(report, batch.rank if batch else {id(f): i for i, f in enumerate(report.files)})
+        report.seconds = time.perf_counter() - start
+        progress.on_finish(report)
+    except (KeyboardInterrupt, Cancelled) as exc:
+        if batch is not None:
+            batch.cancel()
+            driver.order_results(report, batch.rank)
+        report.interrupted = True
+        report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
+        raise
+    finally:
+        report.seconds = time.perf_counter() - start
+        try:
+            if batch is not None:
+                batch.close()
+            if joined:
+                _ray().shutdown()
+        finally:
+            if report_path is not None:
+                report.write_json(report_path)
+    return report

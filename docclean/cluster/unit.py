@@ -1,0 +1,189 @@
+"""One file, the unit of work of a distributed clean: ``clean_file(task, ...) -> FileResult``.
+
+A worker runs the engine's own batch runner on one file, in its single-file mode
+(``clean_batch([source], staged_target)``), so page targets of multi-page sources, skipping
+finished pages, the writer and error reasons are exactly those of a local run. It writes into a
+private staging folder, not the output folder itself: ``clean_batch`` locks the folder it writes
+to (one run per output folder), and several workers share one output folder. Each finished output
+is then published:
+
+* to a local (or shared) folder with ``os.replace`` from a staging folder on the same file system
+  (``OUTPUT/.docclean-staging/``), which is atomic; across file systems, by a copy to a temporary
+  file beside the target and a rename;
+* to a URL with ``storage.upload_atomic`` (temporary key, then move).
+
+Sources given as URLs are downloaded into the staging folder first. Per-page outputs a previous run
+finished (``NAME-p001.png``...) are copied into the staging folder so the runner skips those pages.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from docclean.cluster import storage
+from docclean.errors import Cancelled, OutputError
+from docclean.progress import CleanProgress
+from docclean.report import FAILED, INTERRUPTED, SKIPPED, FileResult, Report
+
+if TYPE_CHECKING:
+    from docclean.discover import Job
+    from docclean.engine import Denoiser
+    from docclean.report import PageResult
+    from docclean.settings import CleanSettings
+
+STAGING_NAME = ".docclean-staging"
+
+
+@dataclass
+class FileTask:
+    """One input file and its planned output (local paths or URLs); ``pages`` is the number of
+    pages the driver expects to clean (an estimate of 1 when the source is remote)."""
+
+    id: int
+    source: str
+    target: str
+    pages: int = 1
+
+
+class _Renamed(CleanProgress):
+    """Passes the batch runner's events on, naming the task's own source and target instead of
+    the staged copies, and asks ``outer`` whether to stop."""
+
+    def __init__(self, outer: CleanProgress, job: Job) -> None:
+        self.outer, self.job = outer, job
+
+    def on_file_start(self, job: Job, pages: int) -> None:
+        self.outer.on_file_start(self.job, pages)
+
+    def on_tile_done(self, job: Job, page: int, done: int, total: int) -> None:
+        self.outer.on_tile_done(self.job, page, done, total)
+
+    def on_page_done(self, job: Job, page: PageResult) -> None:
+        self.outer.on_page_done(self.job, page)
+
+    def on_warning(self, source: str, message: str) -> None:
+        self.outer.on_warning(str(self.job.source), message)
+
+    def cancelled(self) -> bool:
+        return self.outer.cancelled()
+
+
+def _name(location: str) -> str:
+    return PurePosixPath(location.split("://", 1)[1]).name if storage.is_remote(location) else Path(location).name
+
+
+def _sibling(location: str, name: str) -> str:
+    if storage.is_remote(location):
+        return location.rsplit("/", 1)[0] + "/" + name
+    return str(Path(location).with_name(name))
+
+
+def _failed(source: str, exc: BaseException) -> FileResult:
+    from docclean.plan import describe
+
+    return FileResult(Path(source), error=describe(Path(source), exc))
+
+
+def clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | None, progress: CleanProgress,
+               storage_options: dict[str, Any] | None = None, staging: Path | None = None) -> FileResult:
+    """Clean one file into ``staging`` (a folder on the output's file system; None: the system's
+    temporary folder) and publish its outputs atomically. Never raises for a bad file (the result
+    says failed, with the reason). When ``progress.cancelled()`` turns True the result is
+    ``interrupted`` and nothing of the page in hand is published; KeyboardInterrupt propagates."""
+    from docclean.discover import Job
+
+    relay = _Renamed(progress, Job(Path(task.source), Path(task.target)))
+    if staging is not None:
+        staging.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="file-", dir=staging) as tmp:
+        staged = Path(tmp, "out", _name(task.target))
+        try:
+            staged.parent.mkdir(parents=True)
+            if storage.is_remote(task.source):
+                source = storage.download(task.source, Path(tmp, "in", _name(task.source)), storage_options)
+            else:
+                source = Path(task.source)
+            if not settings.overwrite:
+                _fetch_done_pages(task.target, staged.parent, storage_options)
+        except Exception as exc:  # a source that cannot be fetched fails this file only
+            return _failed(task.source, exc)
+        result = _clean_local(source, staged, settings, cleaner, relay)
+        finals = [_sibling(task.target, local.name) for local in result.targets]
+        if result.status != SKIPPED:  # pages finished before a failure or a cancel are kept too
+            try:
+                for local, final in zip(result.targets, finals):
+                    _publish(local, final, storage_options)
+            except Exception as exc:
+                if result.status != INTERRUPTED:
+                    result.status, result.error = FAILED, _failed(task.source, exc).error
+        result.targets = finals  # type: ignore[assignment]
+        result.source = Path(task.source) if not storage.is_remote(task.source) else task.source  # type: ignore[assignment]
+        if result.error:
+            result.error = result.error.replace(str(staged), task.target).replace(str(source), task.source)
+        return result
+
+
+def _fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] | None) -> None:
+    """Copy per-page outputs of ``target`` that exist already into the staging ``folder``."""
+    if storage.is_remote(target):
+        for url in storage.page_outputs(target, storage_options):
+            storage.download(url, folder / PurePosixPath(url).name, storage_options)
+        return
+    path = Path(target)
+    for page in path.parent.glob(f"{_glob_escape(path.stem)}-p[0-9][0-9][0-9]*{_glob_escape(path.suffix)}"):
+        try:
+            os.link(page, folder / page.name)
+        except OSError:
+            shutil.copyfile(page, folder / page.name)
+
+
+def _glob_escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
+
+
+def _publish(local: Path, final: str, storage_options: dict[str, Any] | None) -> None:
+    """Move a finished output onto its final place, whole or not at all."""
+    if storage.is_remote(final):
+        storage.upload_atomic(local, final, storage_options)
+        return
+    target = Path(final)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(local, target)  # same file system: atomic
+        except OSError as exc:
+            if exc.errno != 18:  # EXDEV: staging on another file system
+                raise
+            from docclean.atomic import atomic_path
+
+            with atomic_path(target) as tmp:
+                shutil.copyfile(local, tmp)
+    except OSError as exc:
+        raise OutputError(f"cannot write the output ({exc.strerror or exc})", target) from None
+
+
+def _clean_local(source: Path, target: Path, settings: CleanSettings, cleaner: Denoiser | None,
+                 progress: CleanProgress) -> FileResult:
+    """The batch runner on one local file, in its single-file mode (``-o`` names the output)."""
+    from docclean.batch import clean_batch
+
+    report = Report()
+    try:
+        clean_batch([str(source)], target, settings, progress, cleaner=cleaner, report=report)
+    except Cancelled:
+        # Stopped between tiles or before the file began: the half-written output is already gone.
+        result = report.files[0] if report.files else FileResult(source)
+        result.status, result.error = INTERRUPTED, f"{source}: interrupted"
+        return result
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # NothingToClean, an output that cannot work: this file fails alone
+        return _failed(str(source), exc)
+    return report.files[0]
