@@ -30,6 +30,7 @@ from docclean import postprocess
 from docclean.color import recolor
 from docclean.discover import Job, discover, input_keys, path_key
 from docclean.errors import Cancelled, DiskFullError, UsageError
+from docclean.outputs import output_lock, remove_stale_temps
 from docclean.plan import Plan, check_output, describe, page_target, plan_job
 from docclean.progress import CleanProgress, TileProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
@@ -98,9 +99,12 @@ class _PageTiles(TileProgress):
 
 def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings,
                 progress: CleanProgress, result: FileResult) -> None:
-    """Read, clean and write one file's pending pages; every output appears whole or not at all."""
+    """Read, clean and write one file's pending pages; every output appears whole or not at all.
+    A multi-page output collects its pages in a work folder first (``docclean.resume``), so an
+    interruption keeps the pages done."""
     pending = set(plan.pending)
-    writer = None if plan.per_page else pageio.PageWriter(plan.targets[0])
+    store = plan.store
+    writer = None if plan.per_page or store is not None else pageio.PageWriter(plan.targets[0])
     with writer if writer is not None else nullcontext():
         tick = time.perf_counter()
         count = 0
@@ -115,6 +119,8 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             out = clean_page(page, settings, cleaner, _PageTiles(progress, job, page.index))
             if writer is not None:
                 writer.add(out.pixels, page.dpi)
+            elif store is not None:
+                store.put(page.index, out.pixels, page.dpi)
             else:
                 target = page_target(job.target, page.index)
                 with pageio.PageWriter(target) as page_writer:
@@ -130,7 +136,9 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             tick = now
         if count == 0:
             raise pageio.InputError("contains no pages", job.source)
-    if writer is not None:
+    if store is not None:
+        store.assemble(count)
+    if not plan.per_page:
         result.targets.append(plan.targets[0])
 
 
@@ -177,8 +185,12 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
         report.model_path = str(cleaner.model_path) if cleaner.model_path else None
         report.model_metadata = dict(cleaner.metadata)
         report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
+    lock = nullcontext() if settings.dry_run else output_lock(output.parent if single_file else output)
     try:
-        _run(jobs, cleaner, settings, progress, report)
+        with lock:
+            if not settings.dry_run:
+                remove_stale_temps({job.target.parent for job in jobs if job.error is None})
+            _run(jobs, cleaner, settings, progress, report)
     except (KeyboardInterrupt, Cancelled) as exc:
         report.interrupted = True
         report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"

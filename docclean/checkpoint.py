@@ -18,12 +18,15 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from docclean import safefile
 from docclean.atomic import atomic_path
 from docclean.errors import ModelError
 from docclean.model import build_model
 
-METADATA_KEY = "docclean"
+METADATA_KEY = safefile.METADATA_KEY
 FORMAT_VERSION = 1
+#: The largest network a checkpoint may describe (the shipped one has about 1.4 million).
+MAX_PARAMETERS = 50_000_000
 
 Builder = Callable[[dict[str, Any] | None], nn.Module]
 _REGISTRY: dict[str, Builder] = {}
@@ -71,39 +74,58 @@ def save_model(model: nn.Module, path: str | Path, arch: str, config: dict[str, 
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
-    """Return the JSON metadata of a checkpoint without loading its tensors."""
-    path = Path(path)
-    try:
-        from safetensors import safe_open
+    """Return the JSON metadata of a checkpoint without loading its tensors (header checked by
+    ``docclean.safefile``)."""
+    return safefile.read_metadata(path)
 
-        with safe_open(str(path), framework="pt") as f:
-            raw = (f.metadata() or {}).get(METADATA_KEY)
-    except FileNotFoundError:
-        raise ModelError("model file not found", path) from None
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise ModelError(f"not a readable safetensors model ({exc})", path) from None
-    if raw is None:
-        raise ModelError("safetensors file has no docclean metadata", path)
+
+def _build_checked(path: Path, meta: dict[str, Any], header: safefile.Header) -> nn.Module:
+    """Build the described network only after a dry build on the meta device (which allocates
+    nothing) shows that its parameters fit the file's tensors and a sane size."""
+    arch, config = meta["arch"], meta.get("config")
     try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"metadata is not valid JSON ({exc})", path) from None
-    if "arch" not in meta:
-        raise ModelError("metadata names no architecture", path)
-    return meta
+        with torch.device("meta"):
+            dry = build_architecture(arch, config)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelError(f"cannot build the model it describes ({exc})", path) from None
+    expected = dry.state_dict()
+    count = sum(t.numel() for t in expected.values())
+    if count > MAX_PARAMETERS:
+        raise ModelError(f"field 'config' declares {count:,} parameters (more than {MAX_PARAMETERS:,}); refusing "
+                         "to build it", path)
+    for name, tensor in expected.items():
+        info = header.tensors.get(name)
+        if info is None:
+            raise ModelError(f"weights do not fit the architecture (tensor {name!r} is missing)", path)
+        if tuple(tensor.shape) != info.shape:
+            raise ModelError(f"weights do not fit the architecture (tensor {name!r} has shape {list(info.shape)}, "
+                             f"the architecture needs {list(tensor.shape)})", path)
+    extra = sorted(set(header.tensors) - set(expected))
+    if extra:
+        raise ModelError(f"weights do not fit the architecture (unexpected tensor {extra[0]!r})", path)
+    return build_architecture(arch, config)
 
 
 def load_model(path: str | Path) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the network a checkpoint describes and load its weights; returns (model in eval
-    mode, metadata). Any registered architecture works (see :func:`register_architecture`)."""
+    mode, metadata). Any registered architecture works (see :func:`register_architecture`).
+
+    Safe on files from strangers: the header is checked by hand before anything is mapped, the
+    network is dry-built first so a config cannot make it allocate gigabytes, and weights that are
+    NaN or infinite are refused. Every failure is a ModelError naming the field or tensor."""
     path = Path(path)
-    meta = read_metadata(path)
+    header = safefile.read_header(path)
+    meta = safefile.read_metadata(path)
+    model = _build_checked(path, meta, header)
     try:
-        model = build_architecture(meta["arch"], meta.get("config"))
-    except (ValueError, TypeError) as exc:
-        raise ModelError(f"cannot build the model it describes ({exc})", path) from None
+        tensors = load_file(str(path))
+    except (RuntimeError, SafetensorError, OSError) as exc:
+        raise ModelError(f"cannot read the weights ({str(exc).splitlines()[0]})", path) from None
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ModelError(f"tensor {name!r} holds NaN or infinite values; the model is broken", path)
     try:
-        model.load_state_dict(load_file(str(path)))
-    except (RuntimeError, SafetensorError) as exc:
+        model.load_state_dict(tensors)
+    except RuntimeError as exc:
         raise ModelError(f"weights do not fit the architecture ({str(exc).splitlines()[0]})", path) from None
     return model.eval(), meta

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docclean import formats
 from docclean import io as pageio
 from docclean.discover import Job, path_key
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.settings import CleanSettings
+
+if TYPE_CHECKING:
+    from docclean.resume import PageStore
 
 
 @dataclass
@@ -28,6 +32,8 @@ class Plan:
     pending: list[int] = field(default_factory=list)
     per_page: bool = False
     error: str | None = None
+    store: PageStore | None = None
+    """For a multi-page output: the work folder that keeps finished pages across interruptions."""
 
 
 def describe(source: Path, exc: BaseException) -> str:
@@ -138,6 +144,12 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
         claimed.add(path_key(target))
     if plan.per_page:
         plan.pending = [i for i, t in enumerate(plan.targets) if settings.overwrite or not output_complete(t)]
+    elif plan.pages > 1:
+        from docclean.resume import PageStore
+
+        plan.store = PageStore(job.target, job.source, settings)
+        done = plan.store.done(plan.pages, settings.overwrite, clear=not settings.dry_run)
+        plan.pending = [i for i in range(plan.pages) if i not in done]
     else:
         plan.pending = list(range(plan.pages))
     return plan

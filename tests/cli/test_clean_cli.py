@@ -245,7 +245,7 @@ def test_report_json(tmp_path: Path, model: Path) -> None:
     data = json.loads((tmp_path / "r" / "report.json").read_text())
     assert data["model"]["path"] == str(model) and data["model"]["arch"] == "docunet"
     assert data["model"]["val_metrics"] == {"val_rmse": 0.05, "val_psnr": 26.0}
-    assert data["model"]["device"].startswith("torch cpu")
+    assert " cpu " in data["model"]["device"]  # backend, device and precision
     assert {k: data["summary"][k] for k in ("files", "cleaned", "skipped", "failed", "pages_cleaned")} == \
         {"files": 2, "cleaned": 1, "skipped": 0, "failed": 1, "pages_cleaned": 2}
     assert [f["status"] for f in data["files"]] == ["cleaned", "failed"]
@@ -270,7 +270,9 @@ def test_ctrl_c_exits_130_leaves_no_partial_file_and_a_rerun_resumes(tmp_path: P
     result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--report", tmp_path / "report.json")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr and "rerun" in result.stderr
-    assert files_under(tmp_path / "out") == ["a.png"]
+    # b.tif is not there half-written; its first page waits in a hidden work folder for the rerun.
+    assert files_under(tmp_path / "out") == [".b.tif.docclean-pages/p0001.png", ".b.tif.docclean-pages/stamp.json",
+                                             "a.png"]
     partial = json.loads((tmp_path / "report.json").read_text())
     assert partial["interrupted"] is True
     assert [f["status"] for f in partial["files"]] == ["cleaned", "interrupted"]

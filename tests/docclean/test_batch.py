@@ -305,10 +305,17 @@ def test_interrupt_keeps_the_report_and_leaves_no_partial_output(tmp_path: Path,
     assert report.interrupted and report.exit_code == 130
     assert json.loads((tmp_path / "r.json").read_text())["interrupted"] is True
     assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("b.tif", "interrupted")]
-    assert files_under(out) == ["a.png"]  # no half-written b.tif, no temporary file
+    # No half-written b.tif and no temporary file; its finished first page waits in the work folder.
+    kept = [".b.tif.docclean-pages/p0001.png", ".b.tif.docclean-pages/stamp.json"] if stop == "interrupt" else []
+    assert files_under(out) == [*kept, "a.png"]
     monkeypatch.setattr(denoiser, "clean", real)
     again = run([tmp_path / "in"], out, denoiser)
     assert [f.status for f in again.files] == ["skipped", "cleaned", "cleaned"]
+    resumed = ["skipped", "cleaned", "cleaned"] if stop == "interrupt" else ["cleaned"] * 3
+    assert [p.status for p in again.files[1].pages] == resumed  # an interrupted file resumes at page 2
+    assert files_under(out) == ["a.png", "b.tif", "c.png"]
+    with Image.open(out / "b.tif") as im:
+        assert im.n_frames == 3
 
 
 def test_report_json(tmp_path: Path, denoiser: Denoiser) -> None:

@@ -46,3 +46,72 @@ def test_no_metadata_and_wrong_shapes(tmp_path):
     save_file({"w": torch.zeros(2)}, str(wrong), metadata={"docclean": json.dumps(meta)})
     with pytest.raises(ModelError, match="weights do not fit"):
         load_model(wrong)
+
+
+# --- hostile or broken model files: no traceback, no allocation before checking -----------------
+
+def _tiny(tmp_path, name="tiny.safetensors", **config):
+    from docclean.model import DocUNet, DocUNetConfig
+
+    cfg = DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1])
+    return save_model(DocUNet(cfg), tmp_path / name, "docunet", {**cfg.to_dict(), **config})
+
+
+def test_a_pickle_is_named_as_one(tmp_path):
+    import pickle
+
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+    with pytest.raises(ModelError, match=r"this is not a safetensors file \(it looks like a pickle\); "
+                                         "docclean never loads pickles"):
+        load_model(path)
+    zipped = tmp_path / "torch.pt"
+    torch.save({"w": torch.zeros(2)}, zipped)
+    with pytest.raises(ModelError, match="looks like a pickle"):
+        load_model(zipped)
+
+
+def test_a_huge_sparse_file_is_refused_before_it_is_mapped(tmp_path):
+    path = _tiny(tmp_path)
+    with open(path, "r+b") as fh:
+        fh.truncate(100 * 2**30)  # 100 GiB, sparse
+    with pytest.raises(ModelError, match="100.0 GiB"):
+        read_metadata(path)
+
+
+@pytest.mark.parametrize("widths", [[100000] * 4, [1500] * 4])
+def test_huge_declared_widths_are_refused_without_allocating(tmp_path, widths):
+    import resource
+
+    path = tmp_path / "wide.safetensors"
+    meta = {"arch": "docunet", "config": {"unshuffle": 2, "widths": widths, "blocks": [1, 2, 2, 2]}}
+    save_file({"stem.0.weight": torch.zeros(2)}, str(path), metadata={"docclean": json.dumps(meta)})
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ModelError, match="field 'config' declares .* parameters"):
+        load_model(path)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KiB: far below 1.9 GB
+
+
+def test_tensor_outside_the_file_and_wrong_sizes_are_named(tmp_path):
+    path = _tiny(tmp_path)
+    data = bytearray(path.read_bytes())
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + length])
+    name = next(k for k in header if k != "__metadata__")
+    header[name]["data_offsets"][1] += 10**9
+    raw = json.dumps(header).encode()
+    path.write_bytes(len(raw).to_bytes(8, "little") + raw + bytes(data[8 + length:]))
+    with pytest.raises(ModelError, match=f"tensor '{name}': data offsets"):
+        load_model(path)
+
+
+def test_nan_weights_are_refused_naming_the_tensor(tmp_path):
+    from docclean.model import DocUNet, DocUNetConfig
+
+    cfg = DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1])
+    model = DocUNet(cfg)
+    with torch.no_grad():
+        model.head.bias.fill_(float("nan"))
+    path = save_model(model, tmp_path / "nan.safetensors", "docunet", cfg.to_dict())
+    with pytest.raises(ModelError, match="tensor 'head.bias' holds NaN or infinite values"):
+        load_model(path)

@@ -1,0 +1,93 @@
+"""Looking after the output folder: one run at a time, and no leftovers from killed runs.
+
+:func:`output_lock` takes an exclusive ``flock`` on ``OUTPUT/.docclean.lock`` for the whole batch,
+so a second run on the same output waits or stops with a clear message instead of cleaning every
+page a second time beside the first. Holding it, :func:`remove_stale_temps` may delete temporary
+outputs (``.NAME.docclean-PID-HEX.part``, see ``docclean.writer``) whose writing process is gone:
+kill -9 cannot be caught, so those files are cleared by the next run instead.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from docclean.errors import OutputError
+from docclean.writer import TEMP_PATTERN
+
+LOCK_NAME = ".docclean.lock"
+
+
+class OutputBusy(OutputError):
+    """Another docclean run holds the output folder."""
+
+
+@contextmanager
+def output_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the output folder's lock (creating the folder); OutputBusy when another run holds it
+    for longer than ``wait`` seconds."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder or its lock ({exc.strerror or exc})", folder) from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                    raise OutputBusy(f"another docclean run (pid {holder}) is writing to this output folder; "
+                                     "wait for it to finish or choose another output folder", folder) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            try:
+                os.unlink(folder / LOCK_NAME)  # still ours: removed before the lock is released
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_temps(folders: Iterable[Path]) -> list[Path]:
+    """Delete docclean temporary outputs in ``folders`` whose writer process no longer exists;
+    returns what was removed. Call only while holding :func:`output_lock`."""
+    removed: list[Path] = []
+    for folder in sorted(set(folders)):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            match = TEMP_PATTERN.match(entry.name)
+            if match is None or not entry.is_file(follow_symlinks=False) or _alive(int(match["pid"])):
+                continue
+            try:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed

@@ -1,0 +1,92 @@
+"""Resume inside multi-page outputs: finished pages survive a Ctrl-C, SIGTERM or kill -9.
+
+A multi-page output (TIFF, PDF) appears whole or not at all, so on its own an interrupted
+150-page PDF would lose every page done. Instead each finished page is first written, atomically,
+to a hidden work folder beside the target (``.NAME.docclean-pages/p0001.png``: lossless, with its
+resolution), and the final file is assembled from those pages, atomically, at the end; then the
+work folder goes. A rerun finds the pages already done and continues from the next one. A stamp
+(source size and mtime, and the settings that change pixels) guards against mixing pages of a
+different source or different settings: then the folder is cleared and the file starts over.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from docclean import io as pageio
+from docclean.plan import output_complete
+from docclean.settings import CleanSettings
+
+_PIXEL_SETTINGS = ("model", "backend", "precision", "tile_size", "overlap", "color", "binarize", "threshold", "dpi")
+
+
+class PageStore:
+    """The work folder of one multi-page target."""
+
+    def __init__(self, target: Path, source: Path, settings: CleanSettings) -> None:
+        self.target = target
+        self.folder = target.parent / f".{target.name}.docclean-pages"
+        info = source.stat()
+        self.stamp = {"source": str(source), "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+                      **{k: getattr(settings, k) for k in _PIXEL_SETTINGS}}
+
+    def _page(self, index: int) -> Path:
+        return self.folder / f"p{index + 1:04d}.png"
+
+    def done(self, pages: int, overwrite: bool = False, clear: bool = True) -> set[int]:
+        """Pages already finished by an earlier run (empty, and with ``clear`` the folder removed,
+        when its stamp differs or ``overwrite`` is set)."""
+        stamp_file = self.folder / "stamp.json"
+        try:
+            same = json.loads(stamp_file.read_text()) == self.stamp
+        except (OSError, ValueError):
+            same = False
+        if overwrite or not same:
+            if clear:
+                self.clear()
+            return set()
+        return {i for i in range(pages) if output_complete(self._page(i))}
+
+    def _start(self) -> None:
+        """Create the folder and its stamp (before the first page is stored)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp_file = self.folder / "stamp.json"
+        if not stamp_file.is_file():
+            tmp = stamp_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.stamp))
+            tmp.replace(stamp_file)
+
+    def put(self, index: int, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
+        """Store one finished page (atomically)."""
+        self._start()
+        pageio.write_page(self._page(index), pixels, dpi, fmt="png")
+
+    def assemble(self, pages: int) -> None:
+        """Write the target from the stored pages, in order, atomically; then clear the folder."""
+        with pageio.PageWriter(self.target) as writer:
+            for i in range(pages):
+                page = next(pageio.read_pages(self._page(i)))
+                if page.color is not None:
+                    pixels: np.ndarray = page.color
+                elif _is_bilevel(self._page(i)):
+                    pixels = page.gray >= 0.5
+                else:
+                    pixels = page.gray
+                writer.add(pixels, page.dpi)
+        self.clear()
+
+    def clear(self) -> None:
+        """Remove the work folder (no error if it is absent)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _is_bilevel(path: Path) -> bool:
+    """True when a stored page was written as a 1-bit PNG (so it is put back as 1-bit)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.mode == "1"

@@ -1,0 +1,191 @@
+"""The batch under abuse: a full disk, noisy decoders, broken earlier outputs, odd names, huge pages,
+and a seeded fuzz of hundreds of mutated PNG/TIFF/JPEG/PDF files (no traceback, no hang)."""
+
+from __future__ import annotations
+
+import errno
+import io
+import signal
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from docclean import io as pageio
+from docclean.batch import clean_batch
+from docclean.engine import Denoiser
+from docclean.outputs import remove_stale_temps
+from docclean.progress import CleanProgress
+from docclean.settings import CleanSettings
+
+RNG = np.random.default_rng(11)
+
+
+@pytest.fixture(scope="module")
+def denoiser(tmp_path_factory: pytest.TempPathFactory) -> Denoiser:
+    import torch
+
+    from docclean.checkpoint import save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    torch.manual_seed(0)
+    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    path = save_model(model, tmp_path_factory.mktemp("m") / "tiny.safetensors", "docunet", model.config.to_dict())
+    return Denoiser.load(path, device="cpu", precision="fp32", backend="torch")
+
+
+def page(path: Path, size: tuple[int, int] = (40, 32)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(RNG.integers(0, 256, size[::-1], dtype=np.uint8)).save(path)
+    return path
+
+
+def test_a_full_disk_stops_the_batch_at_the_first_error(tmp_path: Path, denoiser: Denoiser,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in "abcd":
+        page(tmp_path / "in" / f"{name}.png")
+    cleaned: list[int] = []
+    real_clean = denoiser.clean
+    monkeypatch.setattr(denoiser, "clean", lambda p, progress=None: cleaned.append(1) or real_clean(p, progress))
+    real_encode = pageio.PageWriter.add
+
+    def add(self, pixels, dpi):  # type: ignore[no-untyped-def]
+        if self.path.name == "b.png":
+            raise_full = OSError(errno.ENOSPC, "No space left on device")
+            from docclean.writer import _output_error
+            raise _output_error("cannot write page 1", raise_full, self.path)
+        return real_encode(self, pixels, dpi)
+
+    monkeypatch.setattr(pageio.PageWriter, "add", add)
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser,
+                         report_path=tmp_path / "r.json")
+    assert [f.status for f in report.files] == ["cleaned", "failed"] and len(cleaned) == 2
+    assert "No space left on device" in report.stopped and report.exit_code == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png"]
+    assert (tmp_path / "r.json").is_file()
+
+
+def test_decoder_warnings_are_kept_per_file_not_printed(tmp_path: Path, denoiser: Denoiser,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    page(tmp_path / "in" / "a.png")
+    real = pageio.read_pages
+
+    def noisy(path, **kw):  # type: ignore[no-untyped-def]
+        warnings.warn("Corrupt EXIF data", UserWarning)
+        yield from real(path, **kw)
+
+    monkeypatch.setattr(pageio, "read_pages", noisy)
+    seen: list[str] = []
+
+    class Listen(CleanProgress):
+        def on_warning(self, source: str, message: str) -> None:
+            seen.append(message)
+
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(ink_warning=1.0), Listen(),
+                         cleaner=denoiser)
+    assert report.files[0].warnings == ["UserWarning: Corrupt EXIF data"] and seen == report.files[0].warnings
+    assert "Corrupt EXIF" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated"])
+def test_a_broken_existing_output_is_redone_not_skipped(tmp_path: Path, denoiser: Denoiser, damage: str) -> None:
+    page(tmp_path / "in" / "a.png")
+    page(tmp_path / "in" / "b.tif")
+    first = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
+    assert first.exit_code == 0
+    for name in ("a.png", "b.tif"):
+        target = tmp_path / "out" / name
+        data = target.read_bytes()
+        target.write_bytes(b"" if damage == "empty" else data[: len(data) // 2])
+    again = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
+    assert [f.status for f in again.files] == ["cleaned", "cleaned"]
+    with Image.open(tmp_path / "out" / "b.tif") as im:
+        im.load()
+
+
+def test_names_keep_their_case_and_formats_have_aliases(tmp_path: Path, denoiser: Denoiser) -> None:
+    page(tmp_path / "in" / "UPPER.PNG")
+    clean_batch([str(tmp_path / "in")], tmp_path / "same", CleanSettings(), cleaner=denoiser)
+    assert [p.name for p in (tmp_path / "same").iterdir()] == ["UPPER.PNG"]
+    for fmt, suffix in (("jpg", ".jpg"), ("tif", ".tif"), ("webp", ".webp")):
+        clean_batch([str(tmp_path / "in")], tmp_path / fmt, CleanSettings(fmt=fmt), cleaner=denoiser)
+        written = tmp_path / fmt / f"UPPER{suffix}"
+        with Image.open(written) as im:
+            assert im.size == (40, 32)
+
+
+def test_pages_over_the_pixel_limit_are_refused_with_a_reason(tmp_path: Path, denoiser: Denoiser) -> None:
+    page(tmp_path / "in" / "big.png", size=(400, 300))
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(max_pixels=100_000),
+                         cleaner=denoiser)
+    assert report.files[0].status == "failed" and "big.png" in report.files[0].error
+    assert "pixels" in report.files[0].error
+
+
+def test_only_stale_temps_of_our_pattern_are_removed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    stale = tmp_path / f".a.png.docclean-{dead}-0123abcd.part"
+    live = tmp_path / f".b.png.docclean-{os.getpid()}-0123abcd.part"
+    other = tmp_path / ".c.png.1234.part"
+    for f in (stale, live, other):
+        f.write_bytes(b"x")
+    assert remove_stale_temps([tmp_path]) == [stale]
+    assert live.exists() and other.exists() and not stale.exists()
+
+
+def _seeds() -> list[tuple[str, bytes]]:
+    base = Image.fromarray(RNG.integers(0, 256, (24, 20), dtype=np.uint8))
+    out = []
+    for fmt, suffix in (("PNG", ".png"), ("TIFF", ".tif"), ("JPEG", ".jpg"), ("PDF", ".pdf")):
+        buf = io.BytesIO()
+        base.save(buf, fmt)
+        out.append((suffix, buf.getvalue()))
+    return out
+
+
+def test_fuzzed_files_give_one_line_errors_and_never_a_traceback_or_hang(tmp_path: Path, denoiser: Denoiser) -> None:
+    rng = np.random.default_rng(2024)
+    folder = tmp_path / "fuzz"
+    folder.mkdir()
+    count = 0
+    for suffix, data in _seeds():
+        for i in range(75):
+            blob = bytearray(data)
+            for _ in range(int(rng.integers(1, 12))):
+                kind = rng.integers(0, 3)
+                pos = int(rng.integers(0, len(blob)))
+                if kind == 0:
+                    blob[pos] = int(rng.integers(0, 256))
+                elif kind == 1:
+                    del blob[pos:pos + int(rng.integers(1, 64))]
+                else:
+                    blob[pos:pos] = bytes(rng.integers(0, 256, int(rng.integers(1, 64)), dtype=np.uint8))
+            (folder / f"f{i:03d}{suffix}").write_bytes(bytes(blob))
+            count += 1
+
+    def hang(signum, frame):  # type: ignore[no-untyped-def]
+        raise TimeoutError("the batch hung on a fuzzed file")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(120)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a warning escaping the batch would be output
+            report = clean_batch([str(folder)], tmp_path / "out", CleanSettings(ink_warning=1.0), cleaner=denoiser)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(report.files) == count
+    for result in report.files:
+        assert result.status in ("cleaned", "failed")
+        if result.status == "failed":
+            assert result.error.startswith(str(result.source)) and "\n" not in result.error
+            assert "unexpected error" not in result.error, result.error
