@@ -1,19 +1,30 @@
-"""End-to-end cleaning speed and peak memory on A4 pages, against a baseline timed in the same run.
+"""End-to-end cleaning speed, peak memory and compute efficiency per backend, against a baseline
+timed in the same run.
 
 Each measurement runs in a fresh subprocess (so its peak resident memory is its own): it cleans
 ``--pages`` copies of a synthetic degraded A4 page through the same pipeline as ``docclean clean``
-(read PNG -> clean -> atomic PNG write) and reports seconds per page after the model is loaded,
-plus the subprocess's peak RSS. The baseline is median-filter background division, read and
-written through the same io.
+(``clean_batch``: read PNG -> clean -> atomic PNG write) and reports seconds per page after the
+model is loaded, the part of it spent in the network (``backend.run``), and the subprocess's peak
+RSS. The baseline is median-filter background division through the same reading and writing.
 
-    python bench/clean_speed.py [--model default] [--pages 3] [--dpis 150 300 600]
+Per backend it also prints the model's convolution FLOPs per pixel, the convolution throughput this
+machine reaches with that backend (a microbenchmark of the model's most common convolution, 64 to
+64 channels 3x3 on a quarter-resolution 1024-pixel tile) and the efficiency: the compute floor
+(FLOPs of the tiles actually run / that throughput) over the measured network time. ``--startup``
+(on by default) times ``docclean --help``, ``docclean clean --help`` and a first 300-dpi page from
+process start against ``python -c "import numpy, PIL.Image"`` and the steady state.
+
+    python bench/clean_speed.py [--backends torch onnx openvino] [--pages 2] [--dpis 150 300 600]
+    python bench/clean_speed.py --device cuda --dpis 300 --pages 20     # pages/s on a GPU
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,8 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 A4_INCHES = (8.27, 11.69)
+#: The microbenchmark's convolution: the model's most common layer shape (level 1 of DocUNet,
+#: 64 -> 64 channels, 3x3) on a 1024 x 1024 tile (unshuffled by 2, downsampled by 2), 2 tiles.
+CONV_SHAPE = dict(batch=2, channels=64, height=256, width=256, kernel=3)
 
 
 def make_page(dpi: int, path: Path) -> None:
@@ -35,20 +50,44 @@ def make_page(dpi: int, path: Path) -> None:
     write_page(path, page, dpi=(dpi, dpi))
 
 
-def worker(method: str, model: str, src_dir: Path, out_dir: Path) -> None:
-    """Runs in the subprocess: clean every page in ``src_dir`` and print timings as JSON."""
-    import torch
+class _Timed:
+    """Wraps a backend: sums the time and the padded pixels of its ``run`` calls."""
 
-    from bench.baselines import median_background_division
-    from docclean import Denoiser
+    def __init__(self, backend: object) -> None:
+        self.inner, self.seconds, self.pixels = backend, 0.0, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        m = self.inner.multiple  # type: ignore[attr-defined]
+        n, h, w = tiles.shape
+        self.pixels += n * (-(-h // m) * m) * (-(-w // m) * m)
+        t = time.perf_counter()
+        out = self.inner.run(tiles)  # type: ignore[attr-defined]
+        self.seconds += time.perf_counter() - t
+        return out
+
+
+def worker(method: str, model: str, device: str, src_dir: Path, out_dir: Path) -> None:
+    """Runs in the subprocess: clean every page in ``src_dir`` and print timings as JSON."""
     from docclean.batch import clean_batch
     from docclean.settings import CleanSettings
 
+    settings = CleanSettings(model=model, overwrite=True, device=device,
+                             backend="torch" if method == "torch" else method if method != "baseline" else "auto")
     t0 = time.perf_counter()
-    if method == "docclean":
-        cleaner = Denoiser.load(model)
-        info = f"{cleaner.precision}, {torch.get_num_threads()} threads"
+    timed = None
+    if method != "baseline":
+        from docclean.engine import Denoiser
+
+        cleaner = Denoiser.from_settings(settings)
+        timed = _Timed(cleaner.backend)
+        cleaner.backend = timed  # type: ignore[assignment]
+        info = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}, batch {cleaner.batch_size}"
     else:
+        from bench.baselines import median_background_division
+
         dpi = int(src_dir.name.split("-")[1])
 
         class Baseline:
@@ -63,38 +102,153 @@ def worker(method: str, model: str, src_dir: Path, out_dir: Path) -> None:
         cleaner, info = Baseline(), f"median {21 * dpi // 100}px"
     load_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    report = clean_batch([str(src_dir)], out_dir, CleanSettings(model=model, overwrite=True), cleaner=cleaner)
+    report = clean_batch([str(src_dir)], out_dir, settings, cleaner=cleaner)  # type: ignore[arg-type]
     total = time.perf_counter() - t1
-    jobs = report.files
     failed = [r.error for r in report.files if r.error]
     if failed:
         raise SystemExit(f"cleaning failed: {failed[0]}")
+    n = len(report.files)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"load_s": load_s, "per_page_s": total / len(jobs), "peak_mb": peak_mb, "info": info}))
+    print(json.dumps({"load_s": load_s, "per_page_s": total / n, "peak_mb": peak_mb, "info": info,
+                      "net_s": timed.seconds / n if timed else 0.0, "net_px": timed.pixels / n if timed else 0}))
 
 
-def measure(method: str, model: str, src_dir: Path, out_dir: Path) -> dict:
-    cmd = [sys.executable, __file__, "--worker", method, "--model", model, "--src", str(src_dir), "--dst", str(out_dir)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    return json.loads(out)
+def measure(args: list[str]) -> dict:
+    cmd = [sys.executable, __file__, *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(args[:2])} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def flops_per_pixel(model: str) -> float:
+    """Convolution FLOPs (2 x multiply-adds) per input pixel of the checkpoint's network."""
+    import torch
+
+    from docclean.checkpoint import load_model
+    from docclean.models import resolve_model_path
+
+    net, _ = load_model(resolve_model_path(model))
+    total = 0
+
+    def hook(mod: torch.nn.Conv2d, inp: tuple, out: torch.Tensor) -> None:
+        nonlocal total
+        k = mod.kernel_size[0] * mod.kernel_size[1] * mod.in_channels // mod.groups
+        total += 2 * out.numel() * k
+
+    hooks = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    with torch.inference_mode():
+        net(torch.rand(1, 1, 512, 512))
+    for h in hooks:
+        h.remove()
+    return total / (512 * 512)
+
+
+def conv_throughput(method: str, device: str, threads: int) -> float:
+    """GFLOP/s of the benchmark convolution on ``method`` (best of 5 after a warm-up)."""
+    import torch
+
+    b, c, h, w, k = (CONV_SHAPE[key] for key in ("batch", "channels", "height", "width", "kernel"))
+    flops = 2 * b * c * c * k * k * h * w
+    conv = torch.nn.Conv2d(c, c, k, padding=k // 2).eval()
+    x = torch.rand(b, c, h, w)
+    if method == "torch":
+        from docclean.backends.torch_backend import resolve_device, resolve_precision
+
+        dev = resolve_device(device)
+        dtype = resolve_precision("auto", dev)
+        conv, xd = conv.to(dev), x.to(dev)
+        if dev.type == "cpu":
+            conv, xd = conv.to(memory_format=torch.channels_last), xd.contiguous(memory_format=torch.channels_last)
+
+        def run() -> None:
+            with torch.inference_mode(), torch.autocast(dev.type, dtype=dtype or torch.float32,
+                                                        enabled=dtype is not None):
+                conv(xd)
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+    else:
+        path = Path(tempfile.mkdtemp()) / "conv.onnx"
+        with torch.inference_mode():
+            torch.onnx.export(conv, (x,), str(path), input_names=["x"], opset_version=17, dynamo=False)
+        xn = x.numpy()
+        if method == "onnx":
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+            def run() -> None:
+                sess.run(None, {"x": xn})
+        else:
+            import openvino as ov
+
+            from docclean.backends.openvino_backend import cpu_has_native_bf16
+
+            core = ov.Core()
+            bf16 = cpu_has_native_bf16(core)
+            req = core.compile_model(str(path), "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY",
+                                                       "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
+                                     ).create_infer_request()
+
+            def run() -> None:
+                req.infer({0: xn})
+    run()
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    return flops / min(times) / 1e9
+
+
+def startup(exe: Path, page: Path, out: Path, repeats: int = 3) -> dict[str, float]:
+    """Median wall seconds of the commands a user runs first, each in a fresh process."""
+    def wall(cmd: list[str]) -> float:
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, cwd=REPO)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    return {"python -c 'import numpy, PIL.Image'": wall([sys.executable, "-c", "import numpy, PIL.Image"]),
+            "docclean --help": wall([str(exe), "--help"]),
+            "docclean clean --help": wall([str(exe), "clean", "--help"]),
+            "docclean clean (one 300-dpi page)": wall([str(exe), "clean", str(page), "-o", str(out), "--overwrite",
+                                                       "--quiet"], repeats=2)}
 
 
 def main() -> None:
+    from docclean.backends import installed_backends
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="default")
-    p.add_argument("--pages", type=int, default=3)
+    p.add_argument("--pages", type=int, default=2)
     p.add_argument("--dpis", type=int, nargs="+", default=[150, 300, 600])
+    p.add_argument("--backends", nargs="+", default=None, help="default: every installed one (torch on a GPU)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
+    p.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--dst", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--make", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--probe", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
-        worker(a.worker, a.model, a.src, a.dst)
+        worker(a.worker, a.model, a.device, a.src, a.dst)
         return
     if a.make:
         make_page(a.make, a.dst)
         return
+    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if a.probe:
+        print(json.dumps({"gflops": conv_throughput(a.probe, a.device, threads),
+                          "flops_px": flops_per_pixel(a.model)}))
+        return
+    backends = a.backends or (installed_backends() if a.device == "cpu" else ["torch"])
+    probes = {b: measure(["--probe", b, "--device", a.device, "--model", a.model]) for b in backends}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for dpi in a.dpis:
@@ -106,20 +260,49 @@ def main() -> None:
             for i in range(2, a.pages + 1):
                 (src / f"page-{i}.png").write_bytes((src / "page-1.png").read_bytes())
             mp = round(A4_INCHES[0] * dpi) * round(A4_INCHES[1] * dpi) / 1e6
-            base = measure("baseline", a.model, src, Path(tmp) / f"base-{dpi}")
-            ours = measure("docclean", a.model, src, Path(tmp) / f"ours-{dpi}")
-            rows.append((dpi, mp, base, ours))
-    print(f"A4 pages, {a.pages} per size, end to end (PNG read, clean, PNG write); model load excluded "
-          f"(docclean load {rows[0][3]['load_s']:.2f} s, {rows[0][3]['info']})")
-    print("| dpi | megapixels | baseline s/page | docclean s/page | ratio | docclean s/MP | docclean peak MB | baseline peak MB |")
-    print("|---|---|---|---|---|---|---|---|")
-    for dpi, mp, base, ours in rows:
-        print(f"| {dpi} | {mp:.1f} | {base['per_page_s']:.2f} | {ours['per_page_s']:.2f} | "
-              f"{ours['per_page_s'] / base['per_page_s']:.1f}x | {ours['per_page_s'] / mp:.3f} | "
-              f"{ours['peak_mb']:.0f} | {base['peak_mb']:.0f} |")
-    if len(rows) > 1:
-        per_mp = [ours["per_page_s"] / mp for _, mp, _, ours in rows]
-        print(f"time per megapixel, largest vs smallest page: {per_mp[-1] / per_mp[0]:.2f}x (1.00 = linear)")
+            common = ["--model", a.model, "--device", a.device, "--src", str(src)]
+            base = measure(["--worker", "baseline", *common, "--dst", str(Path(tmp) / f"base-{dpi}")])
+            for b in backends:
+                ours = measure(["--worker", b, *common, "--dst", str(Path(tmp) / f"{b}-{dpi}")])
+                rows.append((dpi, mp, b, base, ours))
+        first = None
+        if not a.no_startup and 300 in a.dpis:
+            exe = Path(sys.executable).with_name("docclean")
+            first = startup(exe, Path(tmp) / "src-300" / "page-1.png", Path(tmp) / "first")
+    print(f"A4 pages, {a.pages} per size, end to end (PNG read, clean, PNG write), default settings; "
+          f"model load excluded; {threads} threads; {os.uname().machine}")
+    print("| dpi | MP | backend | baseline s/page | docclean s/page | ratio | network s/page | s/MP | "
+          "peak MB | baseline peak MB | efficiency |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for dpi, mp, b, base, ours in rows:
+        floor = ours["net_px"] * probes[b]["flops_px"] / (probes[b]["gflops"] * 1e9)
+        eff = floor / ours["net_s"] if ours["net_s"] else float("nan")
+        print(f"| {dpi} | {mp:.1f} | {ours['info']} | {base['per_page_s']:.2f} | {ours['per_page_s']:.2f} | "
+              f"{ours['per_page_s'] / base['per_page_s']:.1f}x | {ours['net_s']:.2f} | {ours['per_page_s'] / mp:.3f} | "
+              f"{ours['peak_mb']:.0f} | {base['peak_mb']:.0f} | {eff:.0%} |")
+    flops = next(iter(probes.values()))["flops_px"]
+    print(f"model: {flops / 1e3:.1f} kFLOP per pixel (convolutions); load s: " +
+          ", ".join(f"{b} {ours['load_s']:.2f}" for dpi, _, b, _, ours in rows if dpi == rows[0][0]))
+    print("conv throughput (64->64 3x3, 2x64x256x256): " +
+          ", ".join(f"{b} {v['gflops']:.0f} GFLOP/s" for b, v in probes.items()))
+    for b in backends:
+        mine = [(mp, ours) for _, mp, bb, _, ours in rows if bb == b]
+        if len(mine) > 1:
+            per_mp = [ours["per_page_s"] / mp for mp, ours in mine]
+            print(f"{b}: time per MP, largest vs smallest page {per_mp[-1] / per_mp[0]:.2f}x (1.00 = linear)")
+        if a.device != "cpu":
+            for mp, ours in mine:
+                print(f"{b} {a.device}: {1 / ours['per_page_s']:.1f} pages/s end to end at {mp:.1f} MP "
+                      f"(network alone {1 / ours['net_s']:.1f} pages/s)")
+    if first:
+        base_s = first["python -c 'import numpy, PIL.Image'"]
+        print("start-up (median wall s, fresh processes):")
+        for name, secs in first.items():
+            print(f"  {name}: {secs:.2f} s ({secs / base_s:.1f}x the numpy+Pillow import)")
+        steady = [ours["per_page_s"] for dpi, _, b, _, ours in rows if dpi == 300 and b == backends[0]]
+        if steady:
+            ratio = first["docclean clean (one 300-dpi page)"] / steady[0]
+            print(f"  first 300-dpi page from process start / steady-state s per page ({backends[0]}): {ratio:.2f}x")
 
 
 if __name__ == "__main__":
