@@ -105,6 +105,7 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
         if outcome.status == "failed" or not quiet:
             typer.echo(outcome.summary(), err=outcome.status == "failed")
 
+    watcher = None
     with terminate_as_interrupt():
         try:
             watcher = Watcher(inbox, output, settings, done=done, failed=failed, settle=settle, on_outcome=show)
@@ -120,7 +121,9 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
             return exit_code(exc)
         except (KeyboardInterrupt, Cancelled) as exc:
             code = exit_code(exc)
-            typer.echo(f"{'terminated' if code == 143 else 'interrupted'}; stopped watching "
-                       "(a file in hand was dropped and will be taken again at the next start)", err=True)
+            dropped = watcher.in_hand if watcher is not None else None
+            typer.echo(f"{'terminated' if code == 143 else 'interrupted'}; stopped watching"
+                       + (f" ({dropped} was dropped and will be taken again at the next start)" if dropped else ""),
+                       err=True)
             return code
     return 0

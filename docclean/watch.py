@@ -105,7 +105,8 @@ class WatchOutcome:
             said = error if error.startswith(str(self.source)) else f"{self.source}: {error}"
             return f"failed {said}{where}"
         outs = ", ".join(str(t) for t in self.targets[:3]) + (" ..." if len(self.targets) > 3 else "")
-        return f"{self.status} {self.source} -> {outs} ({self.pages} pages, {self.seconds:.1f} s){where}"
+        note = f"; {self.error}" if self.error else ""
+        return f"{self.status} {self.source} -> {outs} ({self.pages} page{'' if self.pages == 1 else 's'}, {self.seconds:.1f} s){where}{note}"
 
 
 class Ledger:
@@ -175,6 +176,8 @@ class Watcher:
         self.output.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(self.output / LEDGER_NAME)
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
+        self.in_hand: Path | None = None
+        """The file being cleaned right now (None between files)."""
         self._skip = [os.path.realpath(f) for f in (self.output, self.done, self.failed) if f is not None]
 
     # -- finding files -------------------------------------------------------------------------
@@ -239,6 +242,7 @@ class Watcher:
 
         if self.cleaner is None:
             self.cleaner = load_cleaner(self.settings)
+        self.in_hand = path
         relative = Path(key)
         target_dir = self.output / relative.parent
         start = time.perf_counter()
@@ -247,12 +251,13 @@ class Watcher:
             report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
             result = report.files[0]
             outcome = WatchOutcome(path, "failed" if result.error else result.status, list(result.targets),
-                                   result.error, sum(p.status == "cleaned" for p in result.pages))
+                                   result.error, pages=sum(p.status == "cleaned" for p in result.pages))
         except NothingToClean as exc:
             outcome = WatchOutcome(path, "failed", error="; ".join(exc.problems) or str(exc))
         except (DocCleanError, OSError) as exc:
             outcome = WatchOutcome(path, "failed", error=f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
         outcome.seconds = time.perf_counter() - start
+        self.in_hand = None
         try:
             now_signature = (path.stat().st_size, path.stat().st_mtime_ns)
         except OSError:
@@ -265,7 +270,12 @@ class Watcher:
         if destination is None:
             self.ledger.record(key, signature, outcome)
             return outcome
-        outcome.moved_to = _move(path, destination / relative)
+        try:
+            outcome.moved_to = _move(path, destination / relative)
+        except OSError as exc:  # cannot move it (permissions, a vanished share): record it instead
+            outcome.error = f"{outcome.error + '; ' if outcome.error else ''}could not move it to {destination}: {exc}"
+            self.ledger.record(key, signature, outcome)
+            return outcome
         if outcome.status == "failed":
             with atomic_path(outcome.moved_to.with_name(outcome.moved_to.name + ".error.txt")) as tmp:
                 tmp.write_text((outcome.error or "failed") + "\n")

@@ -62,7 +62,8 @@ def test_file_written_in_chunks_is_taken_once_when_complete(folders, tiny_model_
     clock.now += 2.5
     outcomes = watcher.poll_once()
     assert [o.status for o in outcomes] == ["cleaned"]
-    assert outcomes[0].targets == [out / "scan.png"]
+    assert outcomes[0].targets == [out / "scan.png"] and outcomes[0].pages == 1
+    assert "(1 page," in outcomes[0].summary()
     assert Image.open(out / "scan.png").size == (40, 48)
     clock.now += 10
     assert watcher.poll_once() == []  # once only
@@ -142,6 +143,22 @@ def test_bad_file_without_failed_folder_is_recorded_not_retried(folders, tiny_mo
     restarted.poll_once()
     clock.now += 3
     assert restarted.poll_once() == []
+
+
+def test_input_that_cannot_be_moved_is_recorded(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    blocked = tmp_path / "done"
+    blocked.write_text("a file where the done folder should be")
+    (inbox / "a.png").write_bytes(png_bytes(7))
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, done=blocked)
+    watcher.poll_once()
+    clock.now += 3
+    [outcome] = watcher.poll_once()
+    assert outcome.status == "cleaned" and "could not move" in outcome.summary()
+    assert (inbox / "a.png").exists() and (out / "a.png").exists()
+    clock.now += 3
+    assert watcher.poll_once() == []  # recorded: not cleaned again
 
 
 def test_run_with_events_and_stop(folders, tiny_model_path):  # type: ignore[no-untyped-def]
