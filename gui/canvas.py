@@ -14,12 +14,14 @@ sharp at the current zoom (``images.LevelImage``), so painting a 600-dpi page st
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.images import LevelImage
 
 ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 0.02, 16.0, 1.25
+#: Zoom levels larger than this are drawn from their QImage instead of a pixmap (see Canvas._source).
+PIXMAP_MAX_PIXELS = 4_000_000
 _DIVIDER_GRAB = 8  # pixels either side of the divider that grab it instead of panning
 
 
@@ -105,18 +107,24 @@ class Canvas(QWidget):
         c = self.state.center
         return QPointF(self.width() / 2 - c.x() * w * s, self.height() / 2 - c.y() * h * s)
 
-    def _pixmap(self, slot: int, scale: float) -> tuple[QPixmap, float]:
-        """The pixmap of the smallest level still at least ``scale`` sharp, and its size factor;
-        pixmaps are made here, on the GUI thread, and kept until the pictures change."""
+    def _source(self, slot: int, scale: float) -> tuple[QPixmap | QImage, float]:
+        """What to draw from: the smallest level still at least ``scale`` sharp, and its size
+        factor. Levels up to :data:`PIXMAP_MAX_PIXELS` become pixmaps (made here, on the GUI thread,
+        and kept); larger ones are drawn straight from the QImage, one visible rectangle at a time,
+        because converting a whole 600-dpi page to a pixmap blocks the window for most of a second."""
         image = self.images[slot]
         assert image is not None
         level = 0
         while level + 1 < len(image.levels) and image.levels[level + 1].width() >= image.width * scale:
             level += 1
+        picture = image.levels[level]
+        factor = picture.width() / image.width
+        if picture.width() * picture.height() > PIXMAP_MAX_PIXELS:
+            return picture, factor
         key = (slot, level)
         if key not in self._pixmaps:
-            self._pixmaps[key] = QPixmap.fromImage(image.levels[level])
-        return self._pixmaps[key], image.levels[level].width() / image.width
+            self._pixmaps[key] = QPixmap.fromImage(picture)
+        return self._pixmaps[key], factor
 
     def _draw(self, painter: QPainter, slot: int, clip: QRectF) -> None:
         if self.images[slot] is None:
@@ -126,10 +134,13 @@ class Canvas(QWidget):
         visible = QRectF(o.x(), o.y(), w * s, h * s).intersected(clip)
         if visible.isEmpty():
             return
-        pixmap, factor = self._pixmap(slot, s)
+        picture, factor = self._source(slot, s)
         source = QRectF((visible.x() - o.x()) / s * factor, (visible.y() - o.y()) / s * factor,
                         visible.width() / s * factor, visible.height() / s * factor)
-        painter.drawPixmap(visible, pixmap, source)
+        if isinstance(picture, QPixmap):
+            painter.drawPixmap(visible, picture, source)
+        else:
+            painter.drawImage(visible, picture, source)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)

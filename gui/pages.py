@@ -98,8 +98,9 @@ class PageList(QListWidget):
         self.setWrapping(False)
         self.setMovement(QListWidget.Movement.Static)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.setIconSize(QSize(THUMB_HEIGHT * 3 // 2, THUMB_HEIGHT))
-        self.setGridSize(QSize(THUMB_HEIGHT * 7 // 4, THUMB_HEIGHT + 44))
+        self.setIconSize(QSize(THUMB_HEIGHT * 5 // 4, THUMB_HEIGHT))
+        self.setGridSize(QSize(THUMB_HEIGHT * 3 // 2, THUMB_HEIGHT + 40))
+        self.setMinimumWidth(THUMB_HEIGHT * 3 // 2 + 24)  # one grid cell and a scroll bar
         self.setUniformItemSizes(True)
         self.setWordWrap(True)
         self._pool = QThreadPool(self)

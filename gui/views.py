@@ -26,7 +26,7 @@ class PreviewArea(QStackedWidget):
         pair = QWidget()
         row = QHBoxLayout(pair)
         row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(4)
+        row.setSpacing(6)
         row.addWidget(self.original)
         row.addWidget(self.cleaned)
         self.split = Canvas(self.state, split=True, label="Original|Cleaned")
