@@ -14,12 +14,13 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from docclean.pixels import to_pil
+from docclean.postprocess import local_paper
 
 #: Zoom levels are halved until the longest side is at most this many pixels; the canvas draws
 #: from the smallest level that is still at least as large as the zoom, so a 600-dpi page at
 #: "fit" is drawn from a small image instead of being scaled down from 35 megapixels each paint.
 LEVEL_MIN_SIDE = 1024
-#: A pixel counts as removed when the output is this much lighter than the input (0..1).
+#: A pixel counts as removed when this much of its contrast with the paper is gone (0..1).
 REMOVED_MIN = 0.08
 
 
@@ -40,13 +41,19 @@ def gray_of(display: np.ndarray) -> np.ndarray:
 
 
 def removed_overlay(original: np.ndarray, output: np.ndarray) -> np.ndarray:
-    """The "difference" view: the original page faded to light grey, with every pixel the output
-    made lighter drawn in red, stronger the more was removed. ``original`` and ``output`` are float
-    grey 0..1 of the same shape. Returns uint8 RGB."""
-    removed = np.clip(output - original, 0.0, 1.0)
+    """The "difference" view: the original page faded to light grey, with every mark the output
+    removed drawn in red, stronger the more of it went. ``original`` and ``output`` are float grey
+    0..1 of the same shape. Returns uint8 RGB.
+
+    A mark's strength is how much darker than its local paper it was (``postprocess.local_paper``,
+    the engine's own estimate), less how dark the output still is there. Paper turning from
+    stained grey to white is the point of cleaning and stays uncoloured; text, lines and specks
+    that turned into paper light up, which is what a user checking for lost ink needs to see."""
+    paper = local_paper(original)
+    removed = np.clip((paper - original) - (1.0 - output), 0.0, 1.0)
     # Fading the original keeps the page readable as context without competing with the red.
     base = (0.55 + 0.45 * original) * 255.0
-    strength = np.where(removed >= REMOVED_MIN, np.minimum(1.0, removed * 1.6), 0.0)
+    strength = np.where(removed >= REMOVED_MIN, np.minimum(1.0, removed * 2.5), 0.0)
     rgb = np.empty(original.shape + (3,), np.uint8)
     rgb[..., 0] = np.clip(base * (1.0 - strength) + 220.0 * strength, 0, 255)
     rgb[..., 1] = np.clip(base * (1.0 - strength) + 20.0 * strength, 0, 255)

@@ -30,7 +30,7 @@ class PreviewArea(QStackedWidget):
         row.addWidget(self.original)
         row.addWidget(self.cleaned)
         self.split = Canvas(self.state, split=True, label="Original|Cleaned")
-        self.difference = Canvas(self.state, label="Removed by cleaning (red)")
+        self.difference = Canvas(self.state, label="Marks removed by cleaning in red")
         self.addWidget(pair)
         self.addWidget(self.split)
         self.addWidget(self.difference)
