@@ -10,11 +10,11 @@ import typer
 
 def gui(
     paths: Annotated[list[str] | None, typer.Argument(
-        metavar="[FILES or FOLDER]", show_default=False, help="Scans or folders to open.")] = None,
+        metavar="FILES_OR_FOLDER", show_default=False, help="Scans or folders to open.")] = None,
 ) -> None:
     """Open the desktop app: original and cleaned pages side by side, settings, export.
 
-    Needs the gui extra: pip install -e ".[gui]"
+    Needs PySide6, which the gui extra of the package installs.
     """
     try:
         from gui.app import run
