@@ -7,7 +7,6 @@ red banner above the preview, never as a crash. Menus and shortcuts live in ``gu
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -19,12 +18,12 @@ from PySide6.QtWidgets import (
 
 from docclean.errors import DocCleanError
 from docclean.settings import CleanSettings
-from gui import menus
+from gui import menus, persist
 from gui.command import command_line
 from gui.controls import SettingsPanel
 from gui.export import ExportDialog, ExportThread
 from gui.pages import PageList, PageRef, find_files, page_refs
-from gui.views import VIEWS, PreviewArea
+from gui.views import PreviewArea
 from gui.worker import PageImage, PreviewResult, PreviewWorker
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
@@ -80,7 +79,7 @@ class MainWindow(QMainWindow):
         self.panel.settingsChanged.connect(self._debounce.start)
         self.panel.settingsChanged.connect(self._update_command)
         self.actions_ = menus.build(self)
-        self._restore()
+        persist.restore(self)
         self._update_command()
 
     def _layout(self, copy: QPushButton) -> None:
@@ -204,7 +203,8 @@ class MainWindow(QMainWindow):
 
     def _show_ink(self, result: PreviewResult) -> None:
         loss = result.output.ink_loss
-        limit = self.panel.settings().ink_warning
+        # The current threshold, not the request's: it is not part of the preview cache key.
+        limit = self.panel.ink_warning.value() / 100.0
         item = self.pages.item_for(self.current) if self.current else None
         if loss > limit:
             self.ink.setText(f"⚠ Cleaning removed {loss:.1%} of this page's dark strokes (warning above "
@@ -298,28 +298,9 @@ class MainWindow(QMainWindow):
 
     # --- persistence and shutdown -----------------------------------------------------------------
 
-    def _restore(self) -> None:
-        geometry = self.store.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        raw = self.store.value("settings")
-        if raw:
-            try:
-                self.panel.set_settings(CleanSettings.from_dict(json.loads(str(raw))))
-            except (DocCleanError, ValueError, TypeError):
-                pass  # settings from another version: keep the defaults
-        view = str(self.store.value("view", VIEWS[0]))
-        menus.set_view(self, view if view in VIEWS else VIEWS[0])
-
     def save_state(self) -> None:
         """Write geometry, view and settings to the store."""
-        self.store.setValue("geometry", self.saveGeometry())
-        self.store.setValue("view", self.preview.view)
-        try:
-            self.store.setValue("settings", json.dumps(self.panel.settings().to_dict()))
-        except DocCleanError:
-            pass
-        self.store.sync()
+        persist.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.save_state()

@@ -277,11 +277,6 @@ class PreviewWorker(QThread):
         self._cleaners.move_to_end(key)
         return self._cleaners[key]
 
-    def cleaner_metadata(self, settings: CleanSettings) -> dict[str, Any] | None:
-        """Metadata of the model loaded for ``settings``, if it has been loaded."""
-        cleaner = self._cleaners.get(cleaner_key(settings))
-        return dict(cleaner.metadata) if cleaner is not None else None
-
     def _store(self, req: PreviewRequest, result: PreviewResult) -> None:
         with self._cond:
             self._cache[self._key(req)] = result
