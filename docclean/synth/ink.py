@@ -1,0 +1,83 @@
+"""Inks, from black to faint: how rendered coverage becomes dark pixels on the noisy page, and how
+dark the same strokes are on the clean target.
+
+An ink is a luminance contrast (the share of the paper's brightness a full stroke absorbs, from
+0.95 for black toner down to 0.10 for faded thermal print) plus a character: even (toner, ink),
+grainy (pencil), fading across the page (thermal paper, old ink), or broken (worn ribbons, dry
+pens). Coloured inks (brown, blue-black, a red stamp) matter here only through their luminance, so
+each named ink is a contrast range. The clean target always shows the strokes that are on the
+noisy page as dark ink: the model learns to keep and restore faint text, never to erase it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Ink:
+    """A kind of ink: the range of its contrast against the paper and its character."""
+
+    name: str
+    contrast: tuple[float, float]
+    character: str = "even"  # even | grainy | fading | broken
+
+
+INKS: tuple[Ink, ...] = (
+    Ink("black", (0.75, 0.97)),
+    Ink("grey", (0.35, 0.7)),
+    Ink("brown", (0.3, 0.65), "fading"),
+    Ink("blue-black", (0.45, 0.85)),
+    Ink("pencil", (0.12, 0.45), "grainy"),
+    Ink("thermal", (0.10, 0.4), "fading"),
+    Ink("faint", (0.10, 0.25)),
+    Ink("worn ribbon", (0.3, 0.8), "broken"),
+)
+INK_WEIGHTS = np.array([0.22, 0.12, 0.1, 0.1, 0.1, 0.12, 0.12, 0.12])
+PEN_INKS = ("blue-black", "black", "brown", "pencil", "grey")
+
+
+def pick_ink(rng: np.random.Generator, pen: bool = False) -> Ink:
+    """A random ink; ``pen`` restricts the choice to what people write and stamp with."""
+    if pen:
+        name = PEN_INKS[int(rng.integers(len(PEN_INKS)))]
+        return next(i for i in INKS if i.name == name)
+    return INKS[int(rng.choice(len(INKS), p=INK_WEIGHTS / INK_WEIGHTS.sum()))]
+
+
+def _smooth_noise(h: int, w: int, rng: np.random.Generator, cell: int) -> np.ndarray:
+    small = rng.random((max(2, h // cell + 2), max(2, w // cell + 2))).astype(np.float32)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def thin_strokes(coverage: np.ndarray, rng: np.random.Generator, dpi: int) -> np.ndarray:
+    """Sometimes erode strokes (light type, hairlines at high dpi) by a pixel."""
+    if dpi >= 200 and rng.random() < 0.3:
+        return cv2.erode(coverage, np.ones((2, 2), np.uint8))
+    return coverage
+
+
+def ink_strength(coverage: np.ndarray, ink: Ink, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Turn coverage (0..1) into ``(absorb, target_cov)``: the share of paper brightness absorbed
+    per pixel on the noisy page, and the coverage the clean target shows (broken strokes stay
+    broken: the target never asks the model to invent ink that is not on the page)."""
+    h, w = coverage.shape
+    contrast = float(rng.uniform(*ink.contrast))
+    cov = coverage
+    if ink.character == "broken" or rng.random() < 0.1:
+        gaps = _smooth_noise(h, w, rng, int(rng.integers(2, 6))) > rng.uniform(0.15, 0.35)
+        cov = cov * gaps
+    strength = np.full((h, w), contrast, np.float32)
+    if ink.character == "fading":
+        fade = _smooth_noise(h, w, rng, max(8, min(h, w) // 3))
+        strength *= (0.4 + 0.6 * fade)
+    elif ink.character == "grainy":
+        grain = rng.random((h, w)).astype(np.float32)
+        strength *= (0.5 + 0.8 * grain)
+    else:  # ink density varies a little along strokes
+        strength *= (0.85 + 0.3 * _smooth_noise(h, w, rng, 16))
+    absorb = np.clip(cov * strength, 0, 0.98)
+    return absorb.astype(np.float32), cov.astype(np.float32)

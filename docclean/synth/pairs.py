@@ -1,0 +1,115 @@
+"""Noisy/clean training pairs: render a page window, ink it, damage it; write pairs to disk once.
+
+:func:`make_pair` is deterministic for its ``rng``; :func:`write_pairs` gives page ``i`` of a set
+the generator ``default_rng([seed, i])``, so a set is the same whatever ``n`` or the number of
+worker processes, and an interrupted or extended set only renders the pages that are missing
+(files are written atomically; existing pairs are the cache).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from docclean.atomic import atomic_path
+from docclean.synth import damage
+from docclean.synth.fields import crease_field, lowres_field, paper_texture, shadow_field, stain_field
+from docclean.synth.ink import ink_strength, pick_ink, thin_strokes
+from docclean.synth.layout import render_layout
+
+DEFAULT_DPIS = (100, 150, 200, 300, 300, 400, 600)
+
+
+@dataclass(frozen=True)
+class PairSpec:
+    """One page of a synthetic set: its generator seed, resolution and size in pixels."""
+
+    seed: int
+    index: int
+    dpi: int
+    height: int
+    width: int
+
+    @property
+    def name(self) -> str:
+        return f"s{self.seed}-{self.index:05d}-{self.dpi}dpi.png"
+
+
+def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width: int = 768
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """One ``(noisy, clean)`` pair of float32 pages in 0..1: a window of a page at ``dpi``, its
+    content in random inks (black to faint) on aged paper with random damage, and the same content
+    as dark ink on white paper."""
+    h, w = height, width
+    main, extra = render_layout(h, w, dpi, rng)
+    main = thin_strokes(main, rng, dpi)
+    absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng)
+    absorb_x, cov_x = ink_strength(extra, pick_ink(rng, pen=True), rng)
+    cov = np.maximum(cov_m, cov_x)
+    paper = float(rng.uniform(0.55, 1.0)) if rng.random() < 0.5 else float(rng.uniform(0.8, 1.0))
+    page = paper * paper_texture(h, w, rng, float(rng.uniform(0.0, 0.08)))
+    page = page * (1 - absorb_m) * (1 - absorb_x)
+    if rng.random() < 0.3:  # show-through of the other side (its text upside down and mirrored)
+        back = np.roll(main[::-1], int(rng.integers(0, h)), axis=0)
+        page = damage.bleed_through(page, back, rng)
+    if rng.random() < 0.5:
+        page = page * lowres_field(shadow_field, h, w, rng)
+    for _ in range(int(rng.integers(0, 4)) if rng.random() < 0.45 else 0):
+        page = page * lowres_field(stain_field, h, w, rng, factor=4)
+    if rng.random() < 0.25:
+        page = page * crease_field(h, w, rng)
+    page = page.astype(np.float32)
+    style = rng.random()
+    if style < 0.04:
+        page = damage.fax(page, rng)
+        cov = cov * (page < 0.5)  # the target is what the fax kept
+    elif style < 0.14:
+        page = damage.photocopy(page, rng)
+    border = np.zeros((h, w), np.float32)
+    if rng.random() < 0.1:
+        page, border = damage.scanner_border(page, rng)
+    page = damage.blur(page, rng, dpi)
+    if rng.random() < 0.3:
+        page = damage.speckle(page, rng, dpi)
+    if rng.random() < 0.2:
+        page = damage.salt_and_pepper(page, rng)
+    page = damage.sensor_noise(page, rng)
+    if rng.random() < 0.6:
+        page = damage.jpeg(page, rng)
+    ink_level = float(rng.uniform(0.0, 0.15))
+    clean = 1.0 - cov * (1.0 - ink_level) * (border < 0.5)
+    return np.clip(page, 0, 1).astype(np.float32), clean.astype(np.float32)
+
+
+def pair_specs(n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768) -> list[PairSpec]:
+    """The pages of a set: page ``i`` takes resolution ``dpis[i % len(dpis)]``."""
+    return [PairSpec(seed, i, int(dpis[i % len(dpis)]), size, size) for i in range(n)]
+
+
+def _write(spec: PairSpec, out: Path) -> str:
+    noisy_path, clean_path = out / "noisy" / spec.name, out / "clean" / spec.name
+    if noisy_path.exists() and clean_path.exists():
+        return spec.name
+    noisy, clean = make_pair(np.random.default_rng([spec.seed, spec.index]), spec.dpi, spec.height, spec.width)
+    for path, img in ((clean_path, clean), (noisy_path, noisy)):
+        with atomic_path(path, suffix=".png") as tmp:
+            cv2.imwrite(str(tmp), (img * 255).round().astype(np.uint8))
+    return spec.name
+
+
+def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
+                workers: int = 1) -> list[str]:
+    """Write ``n`` pairs as ``out/noisy/NAME.png`` and ``out/clean/NAME.png`` (8-bit grey), skipping
+    pairs already there; returns the file names in order."""
+    out = Path(out)
+    (out / "noisy").mkdir(parents=True, exist_ok=True)
+    (out / "clean").mkdir(parents=True, exist_ok=True)
+    specs = pair_specs(n, seed, dpis, size)
+    if workers <= 1:
+        return [_write(s, out) for s in specs]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(_write, specs, [out] * len(specs), chunksize=4))
