@@ -40,7 +40,9 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.store = store or QSettings("docclean", "docclean")
         self.inputs: list[Path] = []  # what was opened (files and folders), for export and the command
-        self.errors: list[str] = []
+        self.errors: list[str] = []  # every message shown, in order
+        self._open_problems: list[str] = []
+        self._messages: list[str] = []
         self.current: PageRef | None = None
         self.result: PreviewResult | None = None
         self.request_id = 0
@@ -120,7 +122,7 @@ class MainWindow(QMainWindow):
         if anchor is not None:
             self.store.setValue("lastFolder", str(anchor.resolve()))
         self.pages.set_pages(refs)
-        self.show_errors(problems + unreadable)
+        self.show_errors(problems + unreadable, opening=True)
         if refs:
             self.pages.setCurrentRow(0)
         else:
@@ -232,11 +234,18 @@ class MainWindow(QMainWindow):
         """Stop cleaning the current page."""
         self.worker.cancel()
 
-    def show_errors(self, messages: list[str]) -> None:
-        """Show messages in the banner (an empty list hides it)."""
+    def show_errors(self, messages: list[str], *, opening: bool = False) -> None:
+        """Show messages in the banner. Problems found when opening (``opening``) stay until the
+        next open; other messages last until the next preview. An empty list clears them."""
+        if opening:
+            self._open_problems = list(messages)
+        else:
+            self._messages = list(messages)
         self.errors.extend(messages)
-        self.banner.setText("\n".join(messages[:8]) + (f"\n… and {len(messages) - 8} more" if len(messages) > 8 else ""))
-        self.banner.setVisible(bool(messages))
+        shown = self._open_problems + self._messages
+        more = f"\n… and {len(shown) - 8} more" if len(shown) > 8 else ""
+        self.banner.setText("\n".join(shown[:8]) + more)
+        self.banner.setVisible(bool(shown))
 
     # --- saving and export ------------------------------------------------------------------------
 
