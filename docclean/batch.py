@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Iterator
 from contextlib import nullcontext
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +33,8 @@ from docclean.color import recolor
 from docclean.discover import Job, discover, input_keys, path_key
 from docclean.errors import Cancelled, DiskFullError, UsageError
 from docclean.outputs import output_lock, remove_stale_temps
-from docclean.plan import Plan, check_output, describe, page_target, plan_job
+from docclean.overlap import PagePipeline
+from docclean.plan import Plan, check_output, describe, page_target, pixel_limit, plan_job
 from docclean.progress import CleanProgress, TileProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
@@ -98,17 +101,32 @@ class _PageTiles(TileProgress):
 
 
 def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings,
-                progress: CleanProgress, result: FileResult) -> None:
+                progress: CleanProgress, result: FileResult, pipe: PagePipeline) -> None:
     """Read, clean and write one file's pending pages; every output appears whole or not at all.
     A multi-page output collects its pages in a work folder first (``docclean.resume``), so an
-    interruption keeps the pages done."""
+    interruption keeps the pages done. Pages come from ``pipe`` (read ahead in a reader thread)
+    and their writes go to its writer thread, in order; this returns once they are all written,
+    so a write error is this file's error."""
     pending = set(plan.pending)
     store = plan.store
     writer = None if plan.per_page or store is not None else pageio.PageWriter(plan.targets[0])
-    with writer if writer is not None else nullcontext():
+    writes = pipe.writes(job)
+
+    def close_writer(error: BaseException | None) -> None:
+        if writer is not None:
+            writer.__exit__(type(error) if error is not None else None, error, None)
+
+    def write_page(target: Path, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
+        with pageio.PageWriter(target) as page_writer:
+            page_writer.add(pixels, dpi)
+        result.targets.append(target)
+
+    try:
+        if writer is not None:
+            writes.submit(writer.__enter__)
         tick = time.perf_counter()
         count = 0
-        for page in pageio.read_pages(job.source, dpi=settings.dpi, max_pixels=settings.max_pixels):
+        for page in pipe.pages(job):
             count += 1
             if page.index not in pending:
                 result.pages.append(PageResult(page.index, SKIPPED))
@@ -117,15 +135,13 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             if progress.cancelled():
                 raise Cancelled("cancelled")
             out = clean_page(page, settings, cleaner, _PageTiles(progress, job, page.index))
+            writes.check()
             if writer is not None:
-                writer.add(out.pixels, page.dpi)
+                writes.submit(writer.add, out.pixels, page.dpi)
             elif store is not None:
-                store.put(page.index, out.pixels, page.dpi)
+                writes.submit(store.put, page.index, out.pixels, page.dpi)
             else:
-                target = page_target(job.target, page.index)
-                with pageio.PageWriter(target) as page_writer:
-                    page_writer.add(out.pixels, page.dpi)
-                result.targets.append(target)
+                writes.submit(write_page, page_target(job.target, page.index), out.pixels, page.dpi)
             now = time.perf_counter()
             done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4))
             result.pages.append(done)
@@ -133,11 +149,21 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
                 _warn(progress, result, f"page {page.index + 1}: cleaning removed {out.ink_loss:.0%} of the dark "
                                         "strokes; check this page")
             progress.on_page_done(job, done)
+            del out  # the writer holds the pixels now; do not keep a second page alive
             tick = now
         if count == 0:
             raise pageio.InputError("contains no pages", job.source)
+    except BaseException as exc:
+        writes.abandon(exc, close_writer)  # queued pages are still written; a multi-page file is discarded
+        try:
+            writes.wait()
+        except BaseException:
+            pass  # the error that stopped this file is the one to report
+        raise
     if store is not None:
-        store.assemble(count)
+        writes.submit(store.assemble, count)
+    writes.finish(close_writer)
+    writes.wait()
     if not plan.per_page:
         result.targets.append(plan.targets[0])
 
@@ -159,7 +185,7 @@ def _record_warnings(progress: CleanProgress, result: FileResult, caught: list[w
 
 def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSettings | None = None,
                 progress: CleanProgress | None = None, *, report_path: str | Path | None = None,
-                cleaner: Denoiser | None = None, report: Report | None = None) -> Report:
+                cleaner: Denoiser | None = None, report: Report | None = None, pipeline: bool = True) -> Report:
     """Clean every file that ``inputs`` (files, folders, glob patterns) name into ``output``.
 
     Raises UsageError before any work for an output that cannot work and :class:`NothingToClean`
@@ -167,7 +193,11 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     skipped if its output exists and is whole (unless ``settings.overwrite``), "would clean" in a
     dry run, else cleaned or failed. A full disk stops the batch (``report.stopped``). Ctrl-C,
     SIGTERM (see ``docclean.signals``) and cancel propagate after the report is completed and
-    written. ``report.exit_code`` is the documented exit code of the run."""
+    written. ``report.exit_code`` is the documented exit code of the run.
+
+    ``pipeline`` (default): read the next page and write the previous one in background threads
+    while the network runs (``docclean.overlap``); False does it all in this thread, one step
+    after the other. Both write the same files and report the same results."""
     settings = settings or CleanSettings()
     progress = progress or CleanProgress()
     report = report if report is not None else Report()
@@ -190,7 +220,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
         with lock:
             if not settings.dry_run:
                 remove_stale_temps({job.target.parent for job in jobs if job.error is None})
-            _run(jobs, cleaner, settings, progress, report)
+            _run(jobs, cleaner, settings, progress, report, pipeline)
     except (KeyboardInterrupt, Cancelled) as exc:
         report.interrupted = True
         report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
@@ -202,7 +232,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
 
 
 def _run(jobs: list[Job], cleaner: Denoiser | None, settings: CleanSettings, progress: CleanProgress,
-         report: Report) -> None:
+         report: Report, pipeline: bool = True) -> None:
     start = time.perf_counter()
     inputs = input_keys(jobs)
     claimed = {path_key(job.target) for job in jobs if job.error is None}
@@ -216,43 +246,55 @@ def _run(jobs: list[Job], cleaner: Denoiser | None, settings: CleanSettings, pro
                 except Exception as exc:  # counting a broken file fails that file only
                     plans.append(Plan(error=describe(job.source, exc)))
         progress.on_start(len(jobs), sum(len(p.pending) for p in plans))
-        for job, plan in zip(jobs, plans):
-            if progress.cancelled():
-                raise Cancelled("cancelled")
-            result = FileResult(job.source)
-            report.files.append(result)
-            t0 = time.perf_counter()
-            if plan.error is not None:
-                result.error = plan.error
-            elif not plan.pending:
-                result.status, result.targets = SKIPPED, list(plan.targets)
-            elif settings.dry_run or cleaner is None:
-                result.status, result.targets = WOULD_CLEAN, list(plan.targets)
-                result.pages = [PageResult(i, WOULD_CLEAN) for i in plan.pending]
-            else:
-                progress.on_file_start(job, len(plan.pending))
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    try:
-                        _clean_file(job, plan, cleaner, settings, progress, result)
-                        result.status = CLEANED
-                    except (KeyboardInterrupt, Cancelled):
-                        result.status, result.error = INTERRUPTED, f"{job.source}: interrupted"
-                        raise
-                    except DiskFullError as exc:
-                        result.error = describe(job.source, exc)
-                        report.stopped = f"the disk is full ({exc}); stopped, outputs written so far are kept"
-                    except Exception as exc:  # one bad file must not stop the batch
-                        result.error = describe(job.source, exc)
-                    finally:
-                        _record_warnings(progress, result, caught)
-            result.seconds = time.perf_counter() - t0
-            progress.on_file_done(result)
-            if report.stopped:
-                break
+        to_clean = [job for job, plan in zip(jobs, plans) if plan.error is None and plan.pending
+                    and not settings.dry_run and cleaner is not None]
+        with PagePipeline(to_clean, partial(_read, settings=settings), enabled=pipeline) as pipe:
+            _clean_jobs(jobs, plans, cleaner, settings, progress, report, pipe)
     finally:
         report.seconds = time.perf_counter() - start
     progress.on_finish(report)
+
+
+def _read(job: Job, settings: CleanSettings) -> Iterator[pageio.Page]:
+    return pageio.read_pages(job.source, dpi=settings.dpi, max_pixels=settings.max_pixels)
+
+
+def _clean_jobs(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, settings: CleanSettings,
+                progress: CleanProgress, report: Report, pipe: PagePipeline) -> None:
+    """Clean, skip or fail each planned job in order, recording it in ``report``."""
+    for job, plan in zip(jobs, plans):
+        if progress.cancelled():
+            raise Cancelled("cancelled")
+        result = FileResult(job.source)
+        report.files.append(result)
+        t0 = time.perf_counter()
+        if plan.error is not None:
+            result.error = plan.error
+        elif not plan.pending:
+            result.status, result.targets = SKIPPED, list(plan.targets)
+        elif settings.dry_run or cleaner is None:
+            result.status, result.targets = WOULD_CLEAN, list(plan.targets)
+            result.pages = [PageResult(i, WOULD_CLEAN) for i in plan.pending]
+        else:
+            progress.on_file_start(job, len(plan.pending))
+            with pipe.warnings_for(job) as caught:
+                try:
+                    _clean_file(job, plan, cleaner, settings, progress, result, pipe)
+                    result.status = CLEANED
+                except (KeyboardInterrupt, Cancelled):
+                    result.status, result.error = INTERRUPTED, f"{job.source}: interrupted"
+                    raise
+                except DiskFullError as exc:
+                    result.error = describe(job.source, exc)
+                    report.stopped = f"the disk is full ({exc}); stopped, outputs written so far are kept"
+                except Exception as exc:  # one bad file must not stop the batch
+                    result.error = describe(job.source, exc)
+                finally:
+                    _record_warnings(progress, result, caught)
+        result.seconds = time.perf_counter() - t0
+        progress.on_file_done(result)
+        if report.stopped:
+            break
 
 
 # Re-exported for callers that only import the runner.

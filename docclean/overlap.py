@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import queue
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import CancelledError, Future
 from typing import Any, Generic, TypeVar
 
@@ -49,30 +51,33 @@ class Prefetch(Generic[T], Iterator[T]):
     def __init__(self, source: Iterable[T], depth: int = 1, name: str = "docclean-prefetch") -> None:
         if depth < 1:
             raise ValueError("depth must be at least 1")
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        # A slot is taken before an item is produced and given back when the consumer takes it, so
+        # at most ``depth`` items exist beyond the one the consumer holds (memory stays bounded).
+        self._slots = threading.Semaphore(depth)
         self._stop = threading.Event()
         self._done = False
         self._thread = threading.Thread(target=self._produce, args=(source,), name=name, daemon=True)
         self._thread.start()
 
-    def _put(self, item: Any) -> bool:
+    def _slot(self) -> bool:
         while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.05)
+            if self._slots.acquire(timeout=0.05):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def _produce(self, source: Iterable[T]) -> None:
         iterator = iter(source)
         try:
-            for item in iterator:
-                if not self._put(item):
+            while self._slot():
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    self._queue.put(_END)
                     return
-            self._put(_END)
+                self._queue.put(item)
         except BaseException as exc:  # handed to the consumer, raised there in order
-            self._put(_Raised(exc))
+            self._queue.put(_Raised(exc))
         finally:
             close = getattr(iterator, "close", None)
             if close is not None:
@@ -88,6 +93,7 @@ class Prefetch(Generic[T], Iterator[T]):
         if self._done:
             raise StopIteration
         item = self._queue.get()
+        self._slots.release()
         if item is _END:
             self._done = True
             self._thread.join()
@@ -102,11 +108,9 @@ class Prefetch(Generic[T], Iterator[T]):
         """Stop the producer and wait for it (it finishes the item it is decoding first)."""
         self._done = True
         self._stop.set()
-        while self._thread.is_alive():
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                self._thread.join(timeout=0.05)
+        self._thread.join()
+        while not self._queue.empty():  # drop what was prefetched
+            self._queue.get_nowait()
 
     def __enter__(self) -> Prefetch[T]:
         return self
@@ -176,33 +180,51 @@ class OrderedWriter:
 
 
 class FileWrites:
-    """The write tasks of one output file on an :class:`OrderedWriter`.
+    """The write tasks of one output file on an :class:`OrderedWriter` (``writer`` None: each
+    task runs at once in the caller's thread, and raises there, exactly the sequential path).
 
     Tasks run in order; once one fails (or is cancelled) the file's later tasks are skipped.
     ``cleanup`` (given at :meth:`finish` or :meth:`abandon`) runs after the file's last task
-    whatever happened, with the first error or None, on the writer thread."""
+    whatever happened, with the first error or None, on the writer thread. ``sink``: a list that
+    collects the warnings raised by this file's tasks (see :class:`WarningRouter`)."""
 
-    def __init__(self, writer: OrderedWriter) -> None:
+    def __init__(self, writer: OrderedWriter | None, sink: list | None = None,
+                 router: WarningRouter | None = None) -> None:
         self.writer = writer
         self.error: BaseException | None = None
         self._futures: list[Future] = []
+        self._sink, self._router = sink, router
 
     def _guarded(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any) -> Any:
             if self.error is not None:
                 return None
+            previous = self._router.attribute(self._sink) if self._router is not None else None
             try:
                 return fn(*args)
             except BaseException as exc:
                 self.error = exc
                 raise
+            finally:
+                if self._router is not None:
+                    self._router.attribute(previous)
         return run
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         """Queue one task of this file (skipped if an earlier one failed)."""
+        if self.writer is None:
+            future: Future = Future()
+            future.set_result(fn(*args))  # raises here, as the sequential path does
+            return future
         future = self.writer.submit(self._guarded(fn), *args)
         self._futures.append(future)
         return future
+
+    def check(self) -> None:
+        """Re-raise a write error of this file now, if there already is one (so the caller stops
+        cleaning pages that can no longer be written)."""
+        if self.error is not None:
+            self.wait()
 
     def finish(self, cleanup: Callable[[BaseException | None], Any] | None = None) -> Future:
         """Queue the file's last task: ``cleanup(first_error_or_None)``; it always runs."""
@@ -212,15 +234,32 @@ class FileWrites:
             if cleanup is not None:
                 return cleanup(self.error)
             return None
-        future = self.writer.submit(last, always=True)
+        if self.writer is None:
+            future: Future = Future()
+            future.set_result(last())
+            return future
+        future = self.writer.submit(self._guarded_cleanup(last), always=True)
         self._futures.append(future)
         return future
 
+    def _guarded_cleanup(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            previous = self._router.attribute(self._sink) if self._router is not None else None
+            try:
+                return fn()
+            except BaseException as exc:
+                if self.error is None:
+                    self.error = exc
+                raise
+            finally:
+                if self._router is not None:
+                    self._router.attribute(previous)
+        return run
+
     def abandon(self, exc: BaseException, cleanup: Callable[[BaseException | None], Any] | None = None) -> None:
-        """The caller failed for this file: skip its queued tasks and run ``cleanup(exc)``."""
-        if self.error is None:
-            self.error = exc
-        self.finish(cleanup)
+        """The caller failed for this file: its queued tasks still run (as they would have, one by
+        one, without the writer thread), then ``cleanup`` gets the first write error or ``exc``."""
+        self.finish(lambda err: cleanup(err or exc) if cleanup is not None else None)
 
     def wait(self) -> None:
         """Block until the file's tasks are done; re-raise the first error of this file."""
@@ -234,3 +273,139 @@ class FileWrites:
         """True when every task of the file has finished (without blocking)."""
         return all(f.done() for f in self._futures)
 
+
+
+class WarningRouter:
+    """Collects library warnings (Pillow, libtiff) per file while several threads work on
+    different files: each thread names the list its warnings go to (:meth:`attribute`); a warning
+    raised by a thread that named none is shown as usual.
+
+    Python's warning state is global, so one router is installed for the whole batch (a context
+    manager: ``catch_warnings`` with every warning shown, and a ``showwarning`` that routes)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._context: Any = None
+        self._show: Any = None
+
+    def attribute(self, sink: list | None) -> list | None:
+        """Send this thread's warnings to ``sink`` (None: show them); returns the previous sink."""
+        previous = getattr(self._local, "sink", None)
+        self._local.sink = sink
+        return previous
+
+    def _route(self, message: Warning | str, category: type[Warning], filename: str, lineno: int,
+               file: Any = None, line: str | None = None) -> None:
+        sink = getattr(self._local, "sink", None)
+        if sink is None:
+            self._show(message, category, filename, lineno, file, line)
+        else:
+            sink.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+
+    def __enter__(self) -> WarningRouter:
+        self._context = warnings.catch_warnings()
+        self._context.__enter__()
+        warnings.simplefilter("always")
+        self._show = warnings.showwarning
+        warnings.showwarning = self._route
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._context.__exit__(*exc)
+
+
+class _Failed:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_FILE_END = object()
+
+
+class PagePipeline:
+    """The overlapped I/O of one batch: the pages of ``jobs`` (the files to clean, in the order
+    they will be cleaned) are read by ``read(job)`` in one reader thread, ``read_ahead`` pages
+    ahead across file boundaries; writes go to one writer thread, at most ``write_behind`` tasks
+    behind; warnings are kept per file. ``enabled=False`` runs everything in the caller's thread,
+    exactly the sequential path (same calls, same order), for comparison and debugging.
+
+    A context manager; leaving it stops the reader and waits for the queued writes (and their
+    cleanups), so no temporary file outlives the batch."""
+
+    def __init__(self, jobs: list[Any], read: Callable[[Any], Iterable[Any]], *, enabled: bool = True,
+                 read_ahead: int = 1, write_behind: int = 1) -> None:
+        self.jobs, self.read, self.enabled = list(jobs), read, enabled
+        self._ids = {id(job) for job in self.jobs}
+        self._read_ahead, self._write_behind = read_ahead, write_behind
+        self._buckets: dict[int, list] = {}
+        self.router: WarningRouter | None = None
+        self.writer: OrderedWriter | None = None
+        self._reader: Prefetch | None = None
+
+    def __enter__(self) -> PagePipeline:
+        if self.enabled:
+            self.router = WarningRouter().__enter__()
+            self.writer = OrderedWriter(self._write_behind, name="docclean-writer")
+            if self.jobs:
+                self._reader = Prefetch(self._chain(), self._read_ahead, name="docclean-reader")
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        try:
+            if self._reader is not None:
+                self._reader.close()
+            if self.writer is not None:
+                self.writer.close()
+        finally:
+            if self.router is not None:
+                self.router.__exit__(exc_type, *rest)
+
+    def _bucket(self, job: Any) -> list:
+        return self._buckets.setdefault(id(job), [])
+
+    def _chain(self) -> Iterator[tuple[Any, Any]]:
+        """Runs in the reader thread: every page of every job, then an end marker per job; a read
+        error ends its job's pages and is handed over in its place."""
+        assert self.router is not None
+        for job in self.jobs:
+            self.router.attribute(self._bucket(job))
+            try:
+                for page in self.read(job):
+                    yield job, page
+            except Exception as exc:  # this file's error, raised for this file by pages()
+                yield job, _Failed(exc)
+            yield job, _FILE_END
+        self.router.attribute(None)
+
+    def pages(self, job: Any) -> Iterator[Any]:
+        """The pages of ``job``, in order; its read error is raised here, at its place."""
+        if self._reader is None or id(job) not in self._ids:
+            yield from self.read(job)
+            return
+        for item_job, item in self._reader:
+            if item_job is not job:
+                continue  # the rest of a file whose cleaning stopped early
+            if item is _FILE_END:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+
+    def writes(self, job: Any) -> FileWrites:
+        """A new group of write tasks for ``job``'s output."""
+        return FileWrites(self.writer, self._bucket(job), self.router)
+
+    @contextmanager
+    def warnings_for(self, job: Any) -> Iterator[list]:
+        """Collect the warnings raised for ``job`` by any stage; yields their list."""
+        if self.router is None:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                yield caught
+            return
+        bucket = self._bucket(job)
+        previous = self.router.attribute(bucket)
+        try:
+            yield bucket
+        finally:
+            self.router.attribute(previous)

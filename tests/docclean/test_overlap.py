@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from docclean import io as pageio
-from docclean.overlap import FileWrites, OrderedWriter, Prefetch
+from docclean.overlap import FileWrites, OrderedWriter, PagePipeline, Prefetch
 
 
 def test_prefetch_yields_the_same_items_in_order() -> None:
@@ -95,7 +95,7 @@ def test_a_failed_write_stays_with_its_file_and_skips_the_rest_of_it() -> None:
     assert isinstance(cleanups["a"], OSError) and cleanups["b"] is None and cleanups["c"] is None
 
 
-def test_abandon_skips_queued_pages_and_runs_the_cleanup() -> None:
+def test_abandon_still_writes_queued_pages_then_cleans_up_with_the_error() -> None:
     gate = threading.Event()
     log: list[str] = []
     seen: list[BaseException | None] = []
@@ -105,9 +105,18 @@ def test_abandon_skips_queued_pages_and_runs_the_cleanup() -> None:
         fw.submit(log.append, "page 1")
         fw.abandon(KeyError("reading page 2 failed"), seen.append)
         gate.set()
-    assert log == [] and isinstance(seen[0], KeyError)
-    with pytest.raises(KeyError):
-        fw.wait()
+    # as without the writer thread: page 1 was done before the error, so it is written
+    assert log == ["page 1"] and isinstance(seen[0], KeyError)
+    fw.wait()  # the caller's own error is the caller's to raise
+
+
+def test_inline_file_writes_run_at_once_and_raise_in_the_caller() -> None:
+    log: list[str] = []
+    fw = FileWrites(None)
+    fw.submit(log.append, "now")
+    assert log == ["now"]
+    with pytest.raises(ZeroDivisionError):
+        fw.submit(lambda: 1 / 0)
 
 
 def test_cancel_skips_queued_work_but_still_cleans_up() -> None:
@@ -163,6 +172,128 @@ def test_failed_multi_page_write_leaves_no_file(tmp_path: Path) -> None:
         fw.submit(out.add, _pages(1)[0], None)
         fw.abandon(RuntimeError("page 2 could not be read"),
                    lambda err: out.__exit__(type(err) if err else None, err, None))
-    with pytest.raises(RuntimeError):
-        fw.wait()
+    fw.wait()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_page_pipeline_reads_ahead_across_files_and_keeps_errors_and_warnings_in_place() -> None:
+    import warnings
+
+    jobs = ["a", "b", "c"]
+    reader_threads: set[str] = set()
+
+    def read(job: str):
+        reader_threads.add(threading.current_thread().name)
+        if job == "b":
+            warnings.warn("b has an odd header", UserWarning)
+            yield "b0"
+            raise OSError("b is truncated")
+        yield from (f"{job}{i}" for i in range(2))
+
+    got: dict[str, list] = {}
+    caught: dict[str, list[str]] = {}
+    with PagePipeline(jobs, read) as pipe:
+        for job in jobs:
+            with pipe.warnings_for(job) as ws:
+                try:
+                    got[job] = list(pipe.pages(job))
+                except OSError as exc:
+                    got[job] = [str(exc)]
+                time.sleep(0.05)
+                caught[job] = [str(w.message) for w in ws]
+    assert got == {"a": ["a0", "a1"], "b": ["b is truncated"], "c": ["c0", "c1"]}
+    assert caught == {"a": [], "b": ["b has an odd header"], "c": []}
+    assert reader_threads == {"docclean-reader"}
+
+
+def test_page_pipeline_skips_the_rest_of_a_file_left_early() -> None:
+    with PagePipeline(["a", "b"], lambda job: (f"{job}{i}" for i in range(3))) as pipe:
+        first = pipe.pages("a")
+        assert next(first) == "a0"  # the caller stops cleaning "a" here (say, a write failed)
+        assert list(pipe.pages("b")) == ["b0", "b1", "b2"]
+
+
+def test_disabled_page_pipeline_is_the_sequential_path() -> None:
+    threads = []
+
+    def read(job: str):
+        threads.append(threading.current_thread())
+        yield job
+
+    with PagePipeline(["a"], read, enabled=False) as pipe:
+        assert list(pipe.pages("a")) == ["a"]
+        assert pipe.writes("a").writer is None
+    assert threads == [threading.main_thread()]
+
+
+def _batch_inputs(folder: Path) -> None:
+    rng = np.random.default_rng(3)
+    folder.mkdir()
+    for i, shape in enumerate([(90, 70), (64, 128), (100, 100)]):
+        page = np.clip(0.8 + 0.1 * rng.standard_normal(shape), 0, 1).astype(np.float32)
+        page[10:20, 10:40] = 0.1
+        pageio.write_page(folder / f"page{i}.png", page, (150.0, 150.0))
+    for name in ("book.tif", "book.pdf"):
+        with pageio.PageWriter(folder / name) as w:
+            for p in _pages(3):
+                w.add(p, (200.0, 200.0))
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "truncated.png").write_bytes((folder / "page0.png").read_bytes()[:200])
+
+
+def _run_batch(src: Path, out: Path, model: Path, pipeline: bool, **settings):
+    from docclean.batch import clean_batch
+    from docclean.settings import CleanSettings
+
+    s = CleanSettings(model=str(model), backend="torch", precision="fp32", **settings)
+    return clean_batch([str(src)], out, s, pipeline=pipeline)
+
+
+def _summary(report, out: Path) -> list[tuple]:
+    return sorted((str(r.source.name), r.status, (r.error or "").replace(str(out), "OUT"),
+                   sorted(str(Path(t).relative_to(out)) for t in r.targets),
+                   [(p.index, p.status, p.ink_loss) for p in r.pages]) for r in report.files)
+
+
+@pytest.mark.parametrize("fmt", [None, "png", "pdf"])
+def test_overlapped_batch_writes_the_same_files_as_sequential(tmp_path: Path, tiny_model_path: Path,
+                                                              fmt: str | None) -> None:
+    src = tmp_path / "in"
+    _batch_inputs(src)
+    reports = {}
+    for pipeline in (False, True):
+        out = tmp_path / f"out-{pipeline}"
+        reports[pipeline] = (_run_batch(src, out, tiny_model_path, pipeline, fmt=fmt), out)
+    (seq, seq_out), (ovl, ovl_out) = reports[False], reports[True]
+    files = sorted(p.relative_to(seq_out) for p in seq_out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(ovl_out) for p in ovl_out.rglob("*") if p.is_file())
+    assert len(files) >= 4
+    for rel in files:
+        assert (seq_out / rel).read_bytes() == (ovl_out / rel).read_bytes(), rel
+    assert _summary(seq, seq_out) == _summary(ovl, ovl_out)
+    assert seq.exit_code == ovl.exit_code == 1  # the two broken inputs failed, alone
+
+
+def test_a_write_error_fails_its_own_file_only(tmp_path: Path, tiny_model_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from docclean import writer as writer_module
+    from docclean.report import CLEANED, FAILED
+
+    src = tmp_path / "in"
+    _batch_inputs(src)
+    real_add = writer_module.PageWriter.add
+
+    def failing_add(self, pixels, dpi):
+        if self.path.name in ("page1.png", "book.pdf"):
+            raise writer_module.OutputError("cannot write page (test)", self.path)
+        return real_add(self, pixels, dpi)
+
+    monkeypatch.setattr(writer_module.PageWriter, "add", failing_add)
+    out = tmp_path / "out"
+    report = _run_batch(src, out, tiny_model_path, True)
+    status = {r.source.name: (r.status, r.error or "") for r in report.files}
+    assert status["page1.png"][0] == FAILED and "test" in status["page1.png"][1]
+    assert status["book.pdf"][0] == FAILED and "book.pdf" in status["book.pdf"][1]
+    assert status["page0.png"][0] == status["page2.png"][0] == status["book.tif"][0] == CLEANED
+    assert not (out / "page1.png").exists() and not (out / "book.pdf").exists()
+    assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left
