@@ -36,6 +36,30 @@ class Plan:
     """For a multi-page output: the work folder that keeps finished pages across interruptions."""
 
 
+#: Peak memory of cleaning one page, measured with ``docclean clean`` on 9, 36 and 72 MP pages
+#: (docs/promises.md): about 0.45 GB plus 16 bytes per page pixel; 20 leaves room for colour.
+BASE_BYTES, BYTES_PER_PIXEL = 450_000_000, 20
+
+
+def memory_pixel_limit() -> int | None:
+    """The largest page (in pixels) that fits in the memory available now, or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    return max(1_000_000, (available - BASE_BYTES) // BYTES_PER_PIXEL)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def pixel_limit(max_pixels: int) -> int:
+    """``max_pixels``, lowered to what fits in the memory available now."""
+    fits = memory_pixel_limit()
+    return max_pixels if fits is None else min(max_pixels, fits)
+
+
 def describe(source: Path, exc: BaseException) -> str:
     """A one-line reason that starts with the source file."""
     if isinstance(exc, DocCleanError):

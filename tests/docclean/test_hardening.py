@@ -189,3 +189,12 @@ def test_fuzzed_files_give_one_line_errors_and_never_a_traceback_or_hang(tmp_pat
         if result.status == "failed":
             assert result.error.startswith(str(result.source)) and "\n" not in result.error
             assert "unexpected error" not in result.error, result.error
+
+
+def test_the_pixel_limit_follows_available_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docclean import plan
+
+    monkeypatch.setattr(plan, "memory_pixel_limit", lambda: 5_000_000)
+    assert plan.pixel_limit(120_000_000) == 5_000_000 and plan.pixel_limit(1_000_000) == 1_000_000
+    monkeypatch.setattr(plan, "memory_pixel_limit", lambda: None)
+    assert plan.pixel_limit(120_000_000) == 120_000_000
