@@ -43,7 +43,8 @@ class SettingsPanel(QWidget):
         self.backend, self.device, self.precision = (self._combo(BACKENDS), self._combo(DEVICES),
                                                      self._combo(PRECISIONS))
         self.threads = self._spin(0, 1024, 0, "auto")
-        self.tile_size = self._spin(64, 16384, d.tile_size, step=64)
+        # From 256: smaller tiles cannot hold the default overlap of 64 (the CLI refuses them too).
+        self.tile_size = self._spin(4 * d.overlap, 16384, d.tile_size, step=64)
         self.batch_size = self._spin(1, 256, d.batch_size)
         self.dpi = self._spin(0, 2400, 0, "native")
         self.dpi.setToolTip("Resolution at which PDF pages are rendered")
