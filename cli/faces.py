@@ -35,6 +35,8 @@ def train(
     noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: gaussian noise or masked 8x8 patches.")] = None,
     noise_level: Annotated[float | None, typer.Option(help="Gaussian factor (default 0.2) or masked fraction (0.25).")] = None,
     code: Annotated[int, typer.Option(min=1, help="Length of the code a face is squeezed into.")] = 64,
+    widths: Annotated[list[int] | None, typer.Option("--width", help="Encoder width of each stride-2 stage, "
+                                                     "repeated (default 32 64 128 128: 64 -> 4 pixels).")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 60,
     lr: Annotated[float, typer.Option(min=0.0, help="Peak Adam learning rate (cosine schedule).")] = 2e-3,
     batch_size: Annotated[int, typer.Option(min=1, help="Faces per batch.")] = 32,
@@ -60,6 +62,7 @@ def train(
     if threads:
         torch.set_num_threads(threads)
     task = FacesTaskConfig(noise=noise.value if noise else None, noise_level=noise_level, code=code,
+                           **({"widths": widths} if widths else {}),
                            batch_size=batch_size, test_people=test_people, val_people=val_people, people=people,
                            data_dir=str(data_dir.expanduser().resolve()) if data_dir else None, verify=verify)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, patience=patience or None, seed=seed, device=device,

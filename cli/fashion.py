@@ -17,7 +17,7 @@ from rich.table import Table
 from cli.progress import RichProgressCallback
 from cli.errors import reported_errors
 
-app = typer.Typer(help="Autoencoders on Fashion-MNIST: dense, sparse, deep, convolutional and denoising.",
+app = typer.Typer(help="Autoencoders on Fashion-MNIST: dense, sparse, deep, contractive, convolutional and denoising.",
                   no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)
@@ -27,6 +27,7 @@ class Arch(str, Enum):
     dense = "dense"
     sparse = "sparse"
     deep = "deep"
+    contractive = "contractive"
     conv = "conv"
 
 
@@ -49,9 +50,12 @@ RunDir = Annotated[Path, typer.Argument(help="A run folder written by `docclean 
 @app.command()
 def train(
     out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
-    arch: Annotated[Arch, typer.Option(help="Network: dense 784-32-784, sparse (L1 on the code), deep, conv.")] = Arch.dense,
+    arch: Annotated[Arch, typer.Option(help="Network: dense 784-32-784, sparse (L1 on the code), deep, contractive "
+                                            "(sigmoid code, Jacobian penalty), conv.")] = Arch.dense,
     noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: corrupt inputs, score on clean targets.")] = None,
     noise_level: Annotated[float | None, typer.Option(help="Gaussian factor (default 0.5) or salt-and-pepper fraction (default 0.1).")] = None,
+    contractive_weight: Annotated[float | None, typer.Option(min=0.0, help="Weight of the squared Frobenius norm of the "
+                                                             "encoder's Jacobian (--arch contractive; default 0.1).")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 20,
     loss: Annotated[Loss, typer.Option(help="bce (per-pixel binary cross-entropy) or mse.")] = Loss.bce,
     optimizer: Annotated[str, typer.Option(help="adam, adamw, sgd, rmsprop or adadelta.")] = "adam",
@@ -71,7 +75,8 @@ def train(
     from training.loop import FitConfig, StopFlag, stop_on_signals
 
     task = FashionTaskConfig(arch=arch.value, loss=loss.value, noise=noise.value if noise else None,
-                             noise_level=noise_level, batch_size=batch_size, limit=limit,
+                             noise_level=noise_level, contractive_weight=contractive_weight,
+                             batch_size=batch_size, limit=limit,
                              data_dir=str(data_dir) if data_dir else None, verify=verify)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience,
                            seed=seed, device=device, resume=resume)

@@ -79,11 +79,14 @@ def restore_optimizer(opt: torch.optim.Optimizer, tensors: dict[str, torch.Tenso
     opt.load_state_dict({"state": state, "param_groups": info["param_groups"]})
 
 
-def _first_difference(saved: Any, now: Any, prefix: str, skip: frozenset[str] = frozenset()) -> str | None:
-    """The dotted name of the first field where two JSON values differ, or None if they agree."""
+def _first_difference(saved: Any, now: Any, prefix: str, skip: frozenset[str] = frozenset(),
+                      new_keys_free: bool = False) -> str | None:
+    """The dotted name of the first field where two JSON values differ, or None if they agree.
+    ``new_keys_free``: top-level keys absent from ``saved`` are not compared (an option added to
+    a task since the run was made, whose default keeps the old behaviour)."""
     if isinstance(saved, dict) and isinstance(now, dict):
         for key in sorted(set(saved) | set(now)):
-            if key in skip:
+            if key in skip or (new_keys_free and key not in saved):
                 continue
             found = _first_difference(saved.get(key), now.get(key), f"{prefix}.{key}")
             if found:
@@ -99,7 +102,8 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any]) -> None:
 
     Compared: ``arch``, ``model_config`` and the optimizer (ModelError: the weights or optimizer
     state would not fit) and the task's own config (DataError: the run would continue on other
-    data or another objective), except the fields in :data:`RESUME_FREE_KEYS`. Epochs, learning
+    data or another objective), except the fields in :data:`RESUME_FREE_KEYS` and fields the saved
+    config does not have (options added since; their defaults keep the old behaviour). Epochs, learning
     rate, patience and the like may change: that is what resuming with new options is for.
     """
     path = Path(out_dir) / "config.json"
@@ -120,7 +124,7 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any]) -> None:
         raise ModelError(f"cannot resume: fit.optimizer differs ({saved_opt!r} there, {now_opt!r} now); {hint}", path)
     for key in TASK_KEYS:
         if key in saved or key in run_config:
-            field = _first_difference(saved.get(key), run_config.get(key), key, RESUME_FREE_KEYS)
+            field = _first_difference(saved.get(key), run_config.get(key), key, RESUME_FREE_KEYS, new_keys_free=True)
             if field:
                 raise DataError(f"cannot resume: the run folder was trained with another task config ({field} "
                                 f"differs: {_value(saved, field)!r} there, {_value(run_config, field)!r} now); {hint}",

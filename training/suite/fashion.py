@@ -1,5 +1,5 @@
-"""The Fashion-MNIST autoencoder task: dense, sparse, deep and convolutional autoencoders, and the
-denoising autoencoder (the conv network fed corrupted inputs, scored against clean targets).
+"""The Fashion-MNIST autoencoder task: dense, sparse, deep, contractive and convolutional autoencoders,
+and the denoising autoencoder (the conv network fed corrupted inputs, scored against clean targets).
 
 This module supplies what ``training.loop.fit`` needs (a model, a loss, batches, a config) and
 writes the run folder's pictures; fit itself writes ``config.json``, ``metrics.csv`` and the
@@ -35,6 +35,9 @@ NOISES = ("gaussian", "salt-pepper")
 DEFAULT_NOISE_LEVEL = {"gaussian": 0.5, "salt-pepper": 0.1}
 SPARSE_L1 = 1e-4
 """The Keras tutorial's ``activity_regularizer=l1(10e-5)``, added per image (summed over code units)."""
+CONTRACTIVE_WEIGHT = 0.1
+"""Default weight of the contractive penalty (the squared Frobenius norm of the encoder's Jacobian,
+per image) against the per-pixel mean BCE; ``bench/contractive.py`` measures what it does."""
 EVAL_NOISE_SEED = 1234
 """Validation and test inputs are corrupted once with this seed, so their losses compare across epochs and runs."""
 
@@ -48,6 +51,7 @@ class FashionTaskConfig:
     noise: str | None = None
     noise_level: float | None = None
     activity_l1: float | None = None
+    contractive_weight: float | None = None
     batch_size: int = 256
     limit: int | None = None
     val_fraction: float = 1 / 12
@@ -67,7 +71,14 @@ class FashionTaskConfig:
             raise ValueError(f"noise level {self.noise_level} is out of range (salt-pepper: 0..1, gaussian: 0..10)")
         level = self.noise_level if self.noise_level is not None or self.noise is None else DEFAULT_NOISE_LEVEL[self.noise]
         l1 = self.activity_l1 if self.activity_l1 is not None else (SPARSE_L1 if arch == "sparse" else 0.0)
+        contractive = self.contractive_weight
+        if contractive is None:
+            contractive = CONTRACTIVE_WEIGHT if arch == "contractive" else 0.0
+        if contractive < 0 or (contractive and arch != "contractive"):
+            raise ValueError(f"contractive weight {contractive} needs --arch contractive and a value >= 0 "
+                             "(the exact Jacobian penalty is for its one-layer sigmoid encoder)")
         return FashionTaskConfig(**{**asdict(self), "arch": arch, "noise_level": level, "activity_l1": l1,
+                                    "contractive_weight": contractive,
                                     "model_config": {**default_config(arch), **self.model_config}})
 
 
@@ -135,7 +146,9 @@ def make_loss_fn(task: FashionTaskConfig):
     """``loss_fn(model, (inputs, targets)) -> (loss, {"bce", "mse"[, "l1"]})`` for training.loop.fit.
 
     The loss is per-pixel mean BCE (the tutorials' figure) or MSE, plus for the sparse network the
-    L1 penalty on the code, summed over code units and averaged over the batch (as Keras does).
+    L1 penalty on the code, summed over code units and averaged over the batch (as Keras does), and
+    for the contractive network ``contractive_weight`` x the squared Frobenius norm of the encoder's
+    Jacobian, averaged over the batch (logged as ``jacobian``).
     """
     def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
         # fit has moved the batch to the model's device; channels_last is the layout the model wants.
@@ -150,6 +163,10 @@ def make_loss_fn(task: FashionTaskConfig):
             l1 = code.float().abs().flatten(1).sum(1).mean()
             loss = loss + task.activity_l1 * l1
             parts["l1"] = float(l1.detach())
+        if task.contractive_weight:
+            jacobian = model.jacobian_penalty(code).mean()
+            loss = loss + task.contractive_weight * jacobian
+            parts["jacobian"] = float(jacobian.detach())
         return loss, parts
     return loss_fn
 

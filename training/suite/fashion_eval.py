@@ -168,3 +168,25 @@ def rank_anomalies(run_dir: Path, count: int = 10, data_dir: Path | None = None,
             writer.writerow([rank + 1, int(i), int(labels[i]), CLASS_NAMES[int(labels[i])], f"{errors[i]:.6f}",
                              f"{bce[i]:.6f}"])
     return AnomalyReport(plot, table, [int(i) for i in typical], [int(i) for i in atypical], errors)
+
+
+@torch.inference_mode()
+def code_sensitivity(model: nn.Module, images: torch.Tensor, eps: float = 0.01, seed: int = 0,
+                     batch_size: int = 500) -> dict[str, float]:
+    """How far the code moves when the input moves a little: for ``delta = eps * N(0, I)`` (not
+    clipped, so its size is exact), the mean over images of ``||h(x + delta) - h(x)|| / ||delta||``
+    (``code_change_per_input_change``), and the same divided by the codes' spread over the images
+    (the root of the summed per-unit variances), so that a network cannot look stable merely by
+    using a smaller code scale (``relative_change``)."""
+    generator = torch.Generator().manual_seed(seed)
+    ratios, codes = [], []
+    for start in range(0, len(images), batch_size):
+        x = images[start:start + batch_size]
+        delta = eps * torch.randn(x.shape, generator=generator)
+        h = model.encode(to_model_input(model, x)).float().flatten(1).cpu()
+        moved = model.encode(to_model_input(model, x + delta)).float().flatten(1).cpu()
+        ratios.append((moved - h).norm(dim=1) / delta.flatten(1).norm(dim=1))
+        codes.append(h)
+    ratio = float(torch.cat(ratios).mean())
+    spread = float(torch.cat(codes).var(dim=0).sum().sqrt())
+    return {"code_change_per_input_change": ratio, "code_spread": spread, "relative_change": ratio / spread}

@@ -4,6 +4,9 @@
 * ``sparse`` the same network; the L1 activity penalty on the code lives in the task's loss
   (``training.suite.fashion``), which reads the code through :meth:`MLPAutoencoder.encode`.
 * ``deep``   784-128-64-32-64-128-784.
+* ``contractive`` 784 -> 32 -> 784 with a sigmoid code: one dense sigmoid layer, so the Frobenius norm
+  of the encoder's Jacobian has a closed form (:meth:`ContractiveAutoencoder.jacobian_penalty`) that
+  the task's loss adds (the contractive autoencoder of Rifai et al., 2011).
 * ``conv``   conv + batch norm + max-pool encoder down to a 16x4x4 code, conv + nearest upsampling
   decoder back to 28x28 (a valid 3x3 conv takes 16 -> 14 so no padding to 32 is needed), sigmoid
   output. The denoising autoencoder is this network trained on corrupted inputs.
@@ -83,6 +86,49 @@ class MLPAutoencoder(nn.Module):
         return torch.sigmoid(self.decode_logits(self.encode(x)))
 
 
+@dataclass
+class ContractiveAEConfig:
+    """The contractive autoencoder: one dense sigmoid encoder layer to ``code`` units, one dense decoder layer."""
+
+    image_size: int = 28
+    code: int = 32
+
+
+class ContractiveAutoencoder(nn.Module):
+    """``h = sigmoid(W x + b)``, logits ``= W' h + b'``; the encoder is one layer so that its
+    Jacobian ``dh/dx = diag(h (1 - h)) W`` is known exactly."""
+
+    def __init__(self, config: ContractiveAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        pixels = config.image_size * config.image_size
+        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(pixels, config.code), nn.Sigmoid())
+        self.decoder = nn.Linear(config.code, pixels)
+        for layer in (self.encoder[1], self.decoder):  # Keras initialisation, as for the dense networks
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1, H, W) -> code (N, code) in 0..1."""
+        return self.encoder(x)
+
+    def decode_logits(self, code: torch.Tensor) -> torch.Tensor:
+        """Code -> pre-sigmoid image (N, 1, H, W)."""
+        size = self.config.image_size
+        return self.decoder(code).view(-1, 1, size, size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.decode_logits(self.encode(x)))
+
+    def jacobian_penalty(self, code: torch.Tensor) -> torch.Tensor:
+        """Squared Frobenius norm of the encoder's Jacobian at each input, from its code (N,):
+        ``sum_j (h_j (1 - h_j))**2 * sum_i W_ji**2``, exact for the one sigmoid layer (no autograd
+        through a Jacobian, so it costs one extra pass over the code)."""
+        weight = self.encoder[1].weight  # (code, pixels)
+        slope = (code * (1.0 - code)).float()
+        return slope.square() @ weight.float().square().sum(dim=1)
+
+
 def _conv_block(c_in: int, c_out: int, batch_norm: bool, padding: int = 1) -> list[nn.Module]:
     # The conv bias is redundant in front of batch norm, which has its own shift.
     layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, 3, padding=padding, bias=not batch_norm)]
@@ -130,6 +176,7 @@ FASHION_ARCHS: dict[str, tuple[type[nn.Module], type, dict[str, Any]]] = {
     "dense": (MLPAutoencoder, MLPAEConfig, {"hidden": [], "code": 32}),
     "sparse": (MLPAutoencoder, MLPAEConfig, {"hidden": [], "code": 32}),
     "deep": (MLPAutoencoder, MLPAEConfig, {"hidden": [128, 64], "code": 32}),
+    "contractive": (ContractiveAutoencoder, ContractiveAEConfig, {"code": 32}),
     "conv": (ConvAutoencoder, ConvAEConfig, {}),
 }
 """Short name -> (module class, config class, default config fields)."""

@@ -69,11 +69,17 @@ def plot_loss_curves(history: Sequence[dict[str, float]], path: Path, title: str
 def plot_reconstructions(clean: torch.Tensor, recon: torch.Tensor, path: Path, noisy: torch.Tensor | None = None,
                          title: str = "") -> Path:
     """Rows: originals, the noisy inputs (when given), reconstructions; one column per image."""
-    rows = [("original", _images(clean))] + ([("noisy input", _images(noisy))] if noisy is not None else [])
-    rows.append(("reconstruction", _images(recon)))
-    n = rows[0][1].shape[0]
-    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.2 * len(rows)), squeeze=False)
-    for r, (label, images) in enumerate(rows):
+    rows = [("original", clean)] + ([("noisy input", noisy)] if noisy is not None else [])
+    return plot_image_rows([*rows, ("reconstruction", recon)], path, title)
+
+
+def plot_image_rows(rows: Sequence[tuple[str, torch.Tensor | np.ndarray]], path: Path, title: str = "",
+                    inches: float = 1.1) -> Path:
+    """One labelled row per ``(label, images)`` (N, 1, H, W) or (N, H, W) in 0..1; one column per image."""
+    arrays = [(label, _images(images)) for label, images in rows]
+    n = arrays[0][1].shape[0]
+    fig, axes = plt.subplots(len(arrays), n, figsize=(inches * n, (inches + 0.1) * len(arrays)), squeeze=False)
+    for r, (label, images) in enumerate(arrays):
         for c in range(n):
             ax = axes[r][c]
             ax.imshow(images[c], cmap="gray", vmin=0, vmax=1)

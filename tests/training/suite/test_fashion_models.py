@@ -20,7 +20,7 @@ from training.suite.fashion import (
 from training.suite.fashion_models import FASHION_ARCHS, build_fashion_model, default_config
 from training.loop import FitConfig
 
-CODE_SHAPES = {"dense": (32,), "sparse": (32,), "deep": (32,), "conv": (16, 4, 4)}
+CODE_SHAPES = {"dense": (32,), "sparse": (32,), "deep": (32,), "contractive": (32,), "conv": (16, 4, 4)}
 
 
 def _batch(n: int = 16) -> torch.Tensor:

@@ -1,0 +1,79 @@
+"""`docclean faces` on a tiny, self-written slice of faces: train, eval, reconstruct, denoise, errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from cli.main import app
+from training.suite.faces_data import FILE_NAME, write_faces_mat
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny networks: a second thread only adds waiting on a busy machine
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def faces_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """5 people x 10 faces of noise around a per-person brightness: a slice shaped like the real file."""
+    rng = np.random.default_rng(0)
+    faces = np.concatenate([np.clip(rng.normal(60 + 30 * p, 20, (10, 64, 64)), 0, 255) for p in range(5)])
+    folder = tmp_path_factory.mktemp("olivetti")
+    write_faces_mat(folder / FILE_NAME, faces.astype(np.uint8))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def mask_run(faces_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "mask"
+    result = runner.invoke(app, ["faces", "train", "--out", str(out), "--noise", "mask", "--epochs", "1", "--code", "8",
+                                 "--width", "4", "--width", "8", "--width", "8",
+                                 "--test-people", "2", "--val-people", "1", "--data-dir", str(faces_dir),
+                                 "--no-verify", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_writes_the_run_folder(mask_run: Path) -> None:
+    for name in ("config.json", "metrics.csv", "best.safetensors", "last.safetensors", "loss.png",
+                 "reconstructions.png"):
+        assert (mask_run / name).stat().st_size > 0, name
+    config = json.loads((mask_run / "config.json").read_text())
+    assert config["arch"] == "faces-conv" and config["task"]["noise"] == "mask"
+    assert len(config["people"]["test"]) == 2 and not set(config["people"]["test"]) & set(config["people"]["train"])
+
+
+def test_eval_scores_unseen_people_against_the_noisy_input(mask_run: Path) -> None:
+    result = runner.invoke(app, ["faces", "eval", str(mask_run)])
+    assert result.exit_code == 0, result.output
+    assert "unseen people" in result.output and "noisy input" in result.output
+    scores = json.loads((mask_run / "eval.json").read_text())
+    assert scores["test_faces"] == 20 and scores["input_mse"] > 0 and scores["test_psnr"] > 0
+
+
+def test_pictures(mask_run: Path, tmp_path: Path) -> None:
+    clean = runner.invoke(app, ["faces", "reconstruct", str(mask_run), "-n", "3"])
+    assert clean.exit_code == 0 and Path(clean.stdout.strip()) == mask_run / "reconstructions-clean.png"
+    other = runner.invoke(app, ["faces", "denoise", str(mask_run), "--noise", "gaussian", "-o", str(tmp_path / "d.png")])
+    assert other.exit_code == 0 and (tmp_path / "d.png").stat().st_size > 0
+
+
+def test_errors(faces_dir: Path, tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path)])
+    assert missing.exit_code == 1 and FILE_NAME in missing.output and missing.output.count("\n") == 1
+    checked = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "r"), "--data-dir", str(faces_dir)])
+    assert checked.exit_code == 1 and "SHA-256" in checked.output
+    no_run = runner.invoke(app, ["faces", "eval", str(tmp_path / "nothing")])
+    assert no_run.exit_code != 0 and "train it first" in no_run.output
