@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import clean, faces, fashion, train, vae, watch
+from cli import clean, evaluate, faces, fashion, models, train, vae, watch
 
 app = typer.Typer(
     name="docclean",
@@ -16,6 +16,8 @@ app = typer.Typer(
 app.command("clean")(clean.clean)
 app.command("gui")(__import__("cli.gui", fromlist=["gui"]).gui)
 app.command("watch")(watch.watch)
+app.command("eval")(evaluate.evaluate)
+app.command("models")(models.models)
 app.add_typer(train.app, name="train")
 app.add_typer(fashion.app, name="fashion")
 app.add_typer(vae.app, name="vae")

@@ -1,0 +1,53 @@
+"""``docclean eval``: score a model on your own noisy/clean pairs, beside the raw pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.errors import reported_errors
+
+
+def evaluate(
+    noisy: Annotated[Path, typer.Option(help="Folder of noisy scans.", show_default=False)],
+    clean: Annotated[Path, typer.Option(help="Folder of clean pages, paired with the scans by relative path and "
+                                             "name (any format).", show_default=False)],
+    model: Annotated[str, typer.Option(help="Model: a built-in name or a .safetensors file.")] = "default",
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the per-page and overall figures as JSON.")] = False,
+) -> None:
+    """Per-page and overall RMSE, PSNR and SSIM of the cleaned pages against the clean ones, and
+    of the raw noisy pages for comparison (lower RMSE, higher PSNR and SSIM are better).
+
+    Example: docclean eval --model runs/mine/best.safetensors --noisy held-out/noisy --clean held-out/clean
+    """
+    from docclean.batch import load_cleaner
+    from docclean.evaluate import evaluate as run_eval
+    from docclean.pairs import check_pairs, find_pairs
+    from docclean.settings import CleanSettings
+
+    with reported_errors():
+        scan = find_pairs(noisy, clean)
+        for path, reason in scan.unmatched:
+            typer.echo(f"warning: {path}: {reason}", err=True)
+        problems = check_pairs(scan.pairs)
+        for line in problems:
+            typer.echo(f"error: {line}", err=True)
+        if problems:
+            raise typer.Exit(1)
+        cleaner = load_cleaner(CleanSettings(model=model, device=device))
+        result = run_eval(cleaner, scan.pairs, model)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+        return
+    typer.echo(f"{'page':40s} {'RMSE':>7s} {'raw':>7s} {'PSNR':>6s} {'raw':>6s} {'SSIM':>6s} {'raw':>6s}")
+    for p in result.pages:
+        name = Path(p.noisy).name + (f"[{p.page + 1}]" if p.page else "")
+        typer.echo(f"{name[:40]:40s} {p.rmse:7.4f} {p.raw_rmse:7.4f} {p.psnr:6.2f} {p.raw_psnr:6.2f} "
+                   f"{p.ssim:6.3f} {p.raw_ssim:6.3f}")
+    o = result.overall
+    typer.echo(f"{'overall (' + str(o['pages']) + ' pages)':40s} {o['rmse']:7.4f} {o['raw_rmse']:7.4f} "
+               f"{o['psnr']:6.2f} {o['raw_psnr']:6.2f} {o['ssim']:6.3f} {o['raw_ssim']:6.3f}")

@@ -1,0 +1,179 @@
+"""Noisy/clean page pairs from two folders: found, checked and split before any training or scoring.
+
+Retraining starts from two folders a user made (scans, and clean versions of them). Files pair by
+relative path and stem, whatever their formats (``noisy/a/p1.jpg`` with ``clean/a/p1.png``), and
+every page of a multi-page file pairs with the same page of its partner. What cannot be paired is
+listed with the reason, and each pair is checked up front (sizes within a few pixels, a clean
+page that is not blank), so a bad pair is named before training, not after an hour.
+
+Pages that share a clean page (several noisy scans of one original) must stay on one side of a
+validation split: :func:`group_pairs` groups them by the clean page's pixels, or by a pattern.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from docclean import formats
+from docclean import io as pageio
+from docclean.errors import DataError, DocCleanError
+
+#: Noisy and clean pages may differ in size by this many pixels (scanner cropping); both are then
+#: cropped to the common size.
+SIZE_TOLERANCE = 4
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One noisy page and its clean target: files and 0-based page index."""
+
+    noisy: Path
+    clean: Path
+    page: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.noisy.name}" + (f"[page {self.page + 1}]" if self.page else "")
+
+
+@dataclass
+class PairScan:
+    """The pairs found, and what could not be paired (path and reason)."""
+
+    pairs: list[Pair] = field(default_factory=list)
+    unmatched: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def _index(root: Path) -> dict[tuple[str, ...], list[Path]]:
+    found: dict[tuple[str, ...], list[Path]] = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and formats.is_supported(path) and not any(p.startswith(".") for p in relative.parts):
+            key = (*relative.parent.parts, relative.stem)
+            found.setdefault(key, []).append(path)
+    return found
+
+
+def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
+    """Pair the pages of two folders by relative path and stem (any supported format, every page of
+    multi-page files). DataError when a folder is missing or nothing pairs at all."""
+    noisy_root, clean_root = Path(noisy_dir), Path(clean_dir)
+    for root in (noisy_root, clean_root):
+        if not root.is_dir():
+            raise DataError("folder not found (expected a folder of noisy and a folder of clean pages)", root)
+    noisy, clean = _index(noisy_root), _index(clean_root)
+    scan = PairScan()
+    for key, paths in noisy.items():
+        partners = clean.get(key, [])
+        if len(paths) > 1 or len(partners) > 1:
+            for path in paths:
+                scan.unmatched.append((path, "several files share this name with different suffixes"))
+            continue
+        if not partners:
+            scan.unmatched.append((paths[0], f"no clean page named {Path(*key)}.* in {clean_root}"))
+            continue
+        try:
+            n_pages, c_pages = pageio.count_pages(paths[0]), pageio.count_pages(partners[0])
+        except DocCleanError as exc:
+            scan.unmatched.append((paths[0], f"unreadable pair ({exc})"))
+            continue
+        if n_pages != c_pages:
+            scan.unmatched.append((paths[0], f"{n_pages} pages but its clean file has {c_pages}"))
+            continue
+        scan.pairs.extend(Pair(paths[0], partners[0], i) for i in range(n_pages))
+    for key, paths in clean.items():
+        if key not in noisy:
+            scan.unmatched.extend((p, "clean page without a noisy page") for p in paths)
+    if not scan.pairs:
+        raise DataError(f"no noisy/clean pairs found ({len(scan.unmatched)} files could not be paired)", noisy_root)
+    return scan
+
+
+def _size(path: Path, page: int) -> tuple[int, int] | None:
+    """(width, height) of a raster page from its header; None for PDFs (checked when read)."""
+    if formats.by_suffix(path) is formats.by_name("pdf"):
+        return None
+    with Image.open(path) as im:
+        im.seek(page)
+        return im.size
+
+
+def check_pairs(pairs: list[Pair], tolerance: int = SIZE_TOLERANCE) -> list[str]:
+    """One line per pair that cannot be trained on: sizes that differ by more than ``tolerance``
+    pixels, unreadable files. Reads headers only."""
+    problems = []
+    for pair in pairs:
+        try:
+            a, b = _size(pair.noisy, pair.page), _size(pair.clean, pair.page)
+        except Exception as exc:  # any decoder failure names the pair
+            problems.append(f"{pair.noisy}: cannot read the pair ({type(exc).__name__}: {exc})")
+            continue
+        if a and b and (abs(a[0] - b[0]) > tolerance or abs(a[1] - b[1]) > tolerance):
+            problems.append(f"{pair.noisy}: page {pair.page + 1} is {a[0]}x{a[1]} but {pair.clean} is "
+                            f"{b[0]}x{b[1]} (more than {tolerance} pixels apart)")
+    return problems
+
+
+def read_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
+    """The noisy and clean grey pages (float32 0..1), cropped to their common size. DataError
+    for a blank clean page (nothing to learn from, usually a wrong file)."""
+    noisy = _page(pair.noisy, pair.page)
+    clean = _page(pair.clean, pair.page)
+    h, w = min(noisy.shape[0], clean.shape[0]), min(noisy.shape[1], clean.shape[1])
+    noisy, clean = noisy[:h, :w], clean[:h, :w]
+    if float(clean.max()) - float(clean.min()) < 0.05:
+        raise DataError(f"the clean page {pair.page + 1} is blank (one grey level)", pair.clean)
+    return noisy, clean
+
+
+def _page(path: Path, index: int) -> np.ndarray:
+    for page in pageio.read_pages(path):
+        if page.index == index:
+            return page.gray
+    raise DataError(f"has no page {index + 1}", path)
+
+
+def group_pairs(pairs: list[Pair], pattern: str | None = None) -> dict[str, list[Pair]]:
+    """Groups that must stay together in a split: by the regex ``pattern``'s first group (or whole
+    match) on the noisy file's path, else by the clean page's pixels (identical originals)."""
+    groups: dict[str, list[Pair]] = {}
+    regex = re.compile(pattern) if pattern else None
+    for pair in pairs:
+        if regex is not None:
+            match = regex.search(str(pair.noisy))
+            key = (match.group(1) if match and match.groups() else match.group(0)) if match else str(pair.noisy)
+        else:
+            key = hashlib.md5(_page(pair.clean, pair.page).tobytes()).hexdigest()
+        groups.setdefault(key, []).append(pair)
+    return groups
+
+
+def split_pairs(pairs: list[Pair], val_fraction: float, seed: int = 0, pattern: str | None = None
+                ) -> tuple[list[Pair], list[Pair]]:
+    """(train, validation): whole groups (see :func:`group_pairs`) go to validation until about
+    ``val_fraction`` of the pairs are there, at least one group; seeded."""
+    if not 0 < val_fraction < 1:
+        raise DataError(f"the validation fraction must lie between 0 and 1, not {val_fraction}")
+    groups = group_pairs(pairs, pattern)
+    if len(groups) < 2:
+        raise DataError("all pairs share one clean page (or group); cannot hold any out for validation",
+                        pairs[0].noisy.parent if pairs else None)
+    keys = sorted(groups, key=lambda k: min(str(p.noisy) for p in groups[k]))
+    random.Random(seed).shuffle(keys)
+    val_keys: list[str] = []
+    target = val_fraction * len(pairs)
+    for key in keys[:-1]:
+        if val_keys and sum(len(groups[k]) for k in val_keys) + len(groups[key]) > target + 0.5:
+            break
+        val_keys.append(key)
+    chosen = set(val_keys)
+    train = [p for k in keys if k not in chosen for p in groups[k]]
+    val = [p for k in keys if k in chosen for p in groups[k]]
+    return train, val
