@@ -50,27 +50,33 @@ def removed_overlay(original: np.ndarray, output: np.ndarray) -> np.ndarray:
     stained grey to white is the point of cleaning and stays uncoloured; text, lines and specks
     that turned into paper light up, which is what a user checking for lost ink needs to see."""
     paper = local_paper(original)
-    removed = np.clip((paper - original) - (1.0 - output), 0.0, 1.0)
+    # float32 and in place throughout: a 600-dpi page is 35 million pixels, and float64
+    # temporaries made this take seconds.
+    removed = paper - original
+    removed += output
+    removed -= 1.0
+    strength = removed * np.float32(2.5)
+    np.clip(strength, 0.0, 1.0, out=strength)
+    strength[removed < REMOVED_MIN] = 0.0
     # Fading the original keeps the page readable as context without competing with the red.
-    base = (0.55 + 0.45 * original) * 255.0
-    strength = np.where(removed >= REMOVED_MIN, np.minimum(1.0, removed * 2.5), 0.0)
-    rgb = np.empty(original.shape + (3,), np.uint8)
-    rgb[..., 0] = np.clip(base * (1.0 - strength) + 220.0 * strength, 0, 255)
-    rgb[..., 1] = np.clip(base * (1.0 - strength) + 20.0 * strength, 0, 255)
-    rgb[..., 2] = np.clip(base * (1.0 - strength) + 20.0 * strength, 0, 255)
-    return rgb
+    faded = original * np.float32(115.0)
+    faded += 140.0
+    faded *= 1.0 - strength
+    red = (faded + strength * np.float32(220.0)).astype(np.uint8)
+    other = (faded + strength * np.float32(20.0)).astype(np.uint8)
+    return cv2.merge((red, other, other))
 
 
-def to_qimage(pixels: np.ndarray) -> QImage:
-    """A QImage that owns a copy of uint8 grey (H, W) or RGB (H, W, 3) pixels."""
+def to_qimage(pixels: np.ndarray, copy: bool = True) -> QImage:
+    """A QImage of uint8 grey (H, W) or RGB (H, W, 3) pixels. With ``copy`` it owns its pixels;
+    without, it borrows the array's memory and the caller must keep the array alive."""
     pixels = np.ascontiguousarray(pixels)
     h, w = pixels.shape[:2]
     if pixels.ndim == 2:
         image = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format.Format_Grayscale8)
     else:
         image = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format.Format_RGB888)
-    # QImage only borrows the numpy buffer; the copy makes it independent of the array's lifetime.
-    return image.copy()
+    return image.copy() if copy else image
 
 
 def qimage_array(image: QImage) -> np.ndarray:
@@ -89,6 +95,9 @@ class LevelImage:
     """One page picture at several sizes: ``levels[0]`` is full size, each next one half of it."""
 
     levels: list[QImage] = field(default_factory=list)
+    arrays: list[np.ndarray] = field(default_factory=list, repr=False)
+    """The pixels the levels borrow (kept alive here; copying a 600-dpi page into a QImage held
+    the GIL, and so the window, for a quarter of a second)."""
 
     @property
     def width(self) -> int:
@@ -100,7 +109,7 @@ class LevelImage:
 
     @property
     def nbytes(self) -> int:
-        return sum(level.sizeInBytes() for level in self.levels)
+        return sum(a.nbytes for a in self.arrays) or sum(level.sizeInBytes() for level in self.levels)
 
     @property
     def full(self) -> QImage:
@@ -109,13 +118,11 @@ class LevelImage:
 
 def level_image(pixels: np.ndarray) -> LevelImage:
     """A :class:`LevelImage` of uint8 display pixels (area-averaged halvings)."""
-    levels = [to_qimage(pixels)]
-    current = pixels
-    while max(current.shape[:2]) > LEVEL_MIN_SIDE:
-        h, w = current.shape[:2]
-        current = cv2.resize(current, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-        levels.append(to_qimage(current))
-    return LevelImage(levels)
+    arrays = [np.ascontiguousarray(pixels)]
+    while max(arrays[-1].shape[:2]) > LEVEL_MIN_SIDE:
+        h, w = arrays[-1].shape[:2]
+        arrays.append(cv2.resize(arrays[-1], (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA))
+    return LevelImage([to_qimage(a, copy=False) for a in arrays], arrays)
 
 
 def thumbnail(gray: np.ndarray, height: int = 96) -> QImage:
