@@ -70,6 +70,8 @@ def removed_overlay(original: np.ndarray, output: np.ndarray) -> np.ndarray:
 def to_qimage(pixels: np.ndarray, copy: bool = True) -> QImage:
     """A QImage of uint8 grey (H, W) or RGB (H, W, 3) pixels. With ``copy`` it owns its pixels;
     without, it borrows the array's memory and the caller must keep the array alive."""
+    if not copy and not pixels.flags.c_contiguous:
+        raise ValueError("a borrowing QImage needs C-contiguous pixels")  # a temporary copy would dangle
     pixels = np.ascontiguousarray(pixels)
     h, w = pixels.shape[:2]
     if pixels.ndim == 2:
