@@ -47,7 +47,7 @@ def build(window: MainWindow) -> dict[str, QAction]:
 
     view = bar.addMenu("&View")
     group = QActionGroup(window)
-    for name, key in zip(VIEWS, ("F2", "F3", "F4")):
+    for name, key in zip(VIEWS, ("F2", "F3", "F4"), strict=True):
         act = _action(window, view, name.capitalize(), lambda _=False, n=name: set_view(window, n), key)
         act.setCheckable(True)
         group.addAction(act)
@@ -58,8 +58,8 @@ def build(window: MainWindow) -> dict[str, QAction]:
     acts["zoom_in"] = _action(window, view, "Zoom &in", lambda: canvas().zoom_by(1.25), "+", "=", "Ctrl++")
     acts["zoom_out"] = _action(window, view, "Zoom &out", lambda: canvas().zoom_by(0.8), "-", "Ctrl+-")
     acts["fit"] = _action(window, view, "&Fit to window", lambda: window.preview.state.set_zoom(None), "F", "Ctrl+0")
-    acts["actual"] = _action(window, view, "&100%", lambda: window.preview.state.set_zoom(1.0, window.preview.state.center),
-                             "1", "Ctrl+1")
+    state = window.preview.state
+    acts["actual"] = _action(window, view, "&100%", lambda: state.set_zoom(1.0, state.center), "1", "Ctrl+1")
 
     go = bar.addMenu("&Go")
     acts["next"] = _action(window, go, "&Next page", lambda: window.go(1), "PgDown", "N")

@@ -54,7 +54,8 @@ def test_navigate_pages_of_a_tiff_and_a_pdf(qtbot, window, wait_result, scans) -
 
 @pytest.mark.parametrize("change", [{}, {"binarize": True}, {"binarize": True, "threshold": 0.6},
                                     {"color": "keep"}])
-def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans, tmp_path, tiny_settings, change) -> None:
+def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans, tmp_path, tiny_settings,
+                                                change) -> None:
     settings = tiny_settings.replace(**change)
     window.panel.set_settings(settings)
     window.open_paths([scans / "b.png"])  # the colour page: keep-colour has something to keep
