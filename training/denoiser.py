@@ -1,143 +1,43 @@
-"""The paired-scans task: train the page denoiser on noisy/clean scan pairs.
+"""The paired-scans task: train the page denoiser on noisy/clean scan pairs, optionally mixed with
+cached synthetic pages (``docclean.synth``).
 
 Data is two folders with the same file names (``train/`` noisy, ``train_cleaned/`` clean, as in
-the "Denoising Dirty Documents" set). Pages whose clean images are identical are versions of one
-text, so the validation split holds out whole texts. Training draws random crops at several scales
-(letters at 300 dpi are several times larger than on the 540-pixel training pages), random flips,
-and sometimes lays a synthetic shadow or stain over the noisy input.
+the "Denoising Dirty Documents" set). Three disjoint sets of whole texts: ``val_texts`` texts are
+held out and only *reported* (``val_rmse``); ``select_texts`` further texts plus synthetic
+validation pages pick the best checkpoint (``select``); the rest train. Training draws random
+crops at several scales (letters at 300 dpi are several times larger than on the 540-pixel
+training pages) and, with ``--synth-n``, a share of crops from synthetic pages rendered once into
+``--synth-dir`` (100-600 dpi, inks from black to faint, many kinds of damage).
 
-Run it as ``python -m training.denoiser --data DIR --out RUN_DIR`` (``--help`` lists options).
+The shipped model's recipe is ``training/recipes/default.sh`` (see the README).
+Run ``python -m training.denoiser --help`` for the options.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import random
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file
 from torch import nn
 
 from docclean.checkpoint import load_model
-from docclean.errors import DataError
 from docclean.io import read_gray
 from docclean.metrics import pooled_rmse
 from docclean.model import DocUNet, DocUNetConfig
-from docclean.synth import shadow_field, stain_field
+from docclean.synth import write_pairs
+from training.denoiser_data import (CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize,
+                                    split_by_text)
 from training.loop import Callback, FitConfig, FitResult, fit
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
-
-
-@dataclass
-class DenoiserTaskConfig:
-    """Data and augmentation options of the paired-scans task."""
-
-    data: Path = Path("../shared/data/dirty-documents")
-    noisy_dir: str = "train"
-    clean_dir: str = "train_cleaned"
-    val_texts: int = 6
-    split_seed: int = 0
-    crop: int = 160
-    batch_size: int = 24
-    batches_per_epoch: int = 100
-    scales: list[float] = field(default_factory=lambda: [1.0, 1.5, 2.0, 3.0])
-    augment_prob: float = 0.3
-
-
-def find_pairs(data: Path, noisy_dir: str = "train", clean_dir: str = "train_cleaned") -> list[tuple[Path, Path]]:
-    """Pair every noisy page with the clean page of the same name; raise DataError on gaps."""
-    noisy_root, clean_root = Path(data) / noisy_dir, Path(data) / clean_dir
-    for root in (noisy_root, clean_root):
-        if not root.is_dir():
-            raise DataError("folder not found (expected noisy and clean folders with the same file names)", root)
-    noisy = sorted(p for p in noisy_root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    if not noisy:
-        raise DataError("no images found", noisy_root)
-    missing = [p.name for p in noisy if not (clean_root / p.name).exists()]
-    if missing:
-        raise DataError(f"no clean page for {len(missing)} noisy page(s), e.g. {missing[0]}", clean_root)
-    return [(p, clean_root / p.name) for p in noisy]
-
-
-def split_by_text(pairs: list[tuple[Path, Path]], val_texts: int, seed: int = 0
-                  ) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
-    """Split pairs into (train, val), holding out ``val_texts`` whole texts (pages that share
-    an identical clean image), so no validation text is ever seen in training."""
-    groups: dict[str, list[tuple[Path, Path]]] = {}
-    for noisy, clean in pairs:
-        digest = hashlib.md5(read_gray(clean).tobytes()).hexdigest()
-        groups.setdefault(digest, []).append((noisy, clean))
-    keys = sorted(groups, key=lambda k: min(p.name for p, _ in groups[k]))
-    if val_texts >= len(keys):
-        raise DataError(f"only {len(keys)} distinct texts; cannot hold out {val_texts}", pairs[0][0].parent)
-    random.Random(seed).shuffle(keys)
-    val_keys = set(keys[:val_texts])
-    train = [p for k in keys if k not in val_keys for p in groups[k]]
-    val = [p for k in keys if k in val_keys for p in groups[k]]
-    return train, val
-
-
-def _resize(img: np.ndarray, scale: float) -> np.ndarray:
-    if scale == 1.0:
-        return img
-    h, w = img.shape
-    return cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-
-
-class CropBatches:
-    """An epoch of random (noisy, clean) crop batches, each of shape (B, 1, crop, crop).
-
-    Pages are resized once per scale up front; every epoch draws fresh crops from the RNG state
-    that the training loop seeds per epoch, so runs and resumed runs are reproducible."""
-
-    def __init__(self, pairs: list[tuple[Path, Path]], cfg: DenoiserTaskConfig) -> None:
-        self.cfg = cfg
-        images = [(read_gray(n), read_gray(c)) for n, c in pairs]
-        self.pages = {s: [(_resize(n, s), _resize(c, s)) for n, c in images] for s in cfg.scales}
-        for s, pages in self.pages.items():
-            too_small = [i for i, (n, _) in enumerate(pages) if min(n.shape) < cfg.crop]
-            if too_small:
-                raise DataError(f"page smaller than the {cfg.crop}-pixel crop at scale {s}", pairs[too_small[0]][0])
-
-    def __len__(self) -> int:
-        return self.cfg.batches_per_epoch
-
-    def _crop(self) -> tuple[np.ndarray, np.ndarray]:
-        cfg = self.cfg
-        scale = cfg.scales[np.random.randint(len(cfg.scales))]
-        pages = self.pages[scale]
-        noisy, clean = pages[np.random.randint(len(pages))]
-        y = np.random.randint(noisy.shape[0] - cfg.crop + 1)
-        x = np.random.randint(noisy.shape[1] - cfg.crop + 1)
-        n = noisy[y:y + cfg.crop, x:x + cfg.crop]
-        c = clean[y:y + cfg.crop, x:x + cfg.crop]
-        if np.random.rand() < 0.5:
-            n, c = n[:, ::-1], c[:, ::-1]
-        if np.random.rand() < 0.5:
-            n, c = n[::-1], c[::-1]
-        if np.random.rand() < cfg.augment_prob:
-            rng = np.random.default_rng(np.random.randint(2**31))
-            # A crop is a small part of a page: lay the field over a page-sized area and cut it.
-            big = cfg.crop * 4
-            fy, fx = rng.integers(0, big - cfg.crop, size=2)
-            fieldfn = shadow_field if rng.random() < 0.6 else stain_field
-            n = n * fieldfn(big, big, rng)[fy:fy + cfg.crop, fx:fx + cfg.crop]
-        return np.ascontiguousarray(n), np.ascontiguousarray(c)
-
-    def __iter__(self):
-        for _ in range(len(self)):
-            crops = [self._crop() for _ in range(self.cfg.batch_size)]
-            noisy = torch.from_numpy(np.stack([n for n, _ in crops]))[:, None]
-            clean = torch.from_numpy(np.stack([c for _, c in crops]))[:, None]
-            yield noisy, clean
+__all__ = ["CropBatches", "DenoiserTaskConfig", "find_pairs", "split_by_text", "mse_loss", "ink_weighted_loss",
+           "train", "main"]
 
 
 def mse_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
@@ -146,69 +46,153 @@ def mse_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tupl
     return F.mse_loss(model(noisy).float(), clean), {}
 
 
-def page_rmse_evaluator(pairs: list[tuple[Path, Path]], bf16: bool, prefix: str = "val"):
-    """An ``evaluate`` for :func:`training.loop.fit`: pooled RMSE of whole held-out pages at
-    scale 1 (the Kaggle metric) and at scale 2 (letters the size of a 300-dpi scan's)."""
-    pages = [(read_gray(n), read_gray(c)) for n, c in pairs]
-    pages2 = [(_resize(n, 2.0), _resize(c, 2.0)) for n, c in pages]
+def ink_weighted_loss(ink_weight: float):
+    """A loss where ink pixels (target darker than 0.6, 5-10% of a page) weigh ``1 + ink_weight``
+    times as much as paper, so erasing a faint stroke costs more than a grey speck on paper: the
+    weighted mean of squared error plus a quarter of the weighted absolute error (sharper edges)."""
+    if ink_weight <= 0:
+        return mse_loss
+
+    def loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+        noisy, clean = batch
+        diff = model(noisy).float() - clean
+        w = 1.0 + ink_weight * (clean < 0.6).float()
+        mse = (w * diff * diff).sum() / w.sum()
+        l1 = (w * diff.abs()).sum() / w.sum()
+        return mse + 0.25 * l1, {"mse": float(F.mse_loss(diff, torch.zeros_like(diff)))}
+
+    return loss
+
+
+def _predict(model: nn.Module, page: np.ndarray, bf16: bool) -> np.ndarray:
+    device = next(model.parameters()).device
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16 and device.type == "cpu"):
+        out = model(torch.from_numpy(page)[None, None].to(device))
+    return out.float().clamp(0, 1)[0, 0].cpu().numpy()
+
+
+def page_evaluator(val_pairs: list[tuple[Path, Path]], bf16: bool, select_pairs: list[tuple[Path, Path]] = (),
+                   synth_val: list[tuple[Path, Path]] = ()):
+    """An ``evaluate`` for :func:`training.loop.fit`. Reports ``val_rmse`` and ``val_rmse_x2``
+    (pooled RMSE of the held-out texts at scale 1, the Kaggle metric, and at scale 2); with
+    selection pages, ``sel_rmse`` (selection texts), ``syn_rmse`` and ``syn_ink_kept`` (share of
+    the synthetic pages' ink that stays darker than 0.5), and ``select``, their mean RMSE, which
+    picks the checkpoint so that the reported texts never do."""
+    pages = [(read_gray(n), read_gray(c)) for n, c in val_pairs]
+    pages2 = [(resize(n, 2.0), resize(c, 2.0)) for n, c in pages]
+    sel = [(read_gray(n), read_gray(c)) for n, c in select_pairs]
+    syn = [(read_u8(n).astype(np.float32) / 255, read_u8(c).astype(np.float32) / 255) for n, c in synth_val]
 
     @torch.inference_mode()
     def evaluate(model: nn.Module) -> dict[str, float]:
         out: dict[str, float] = {}
-        for name, data in ((f"{prefix}_rmse", pages), (f"{prefix}_rmse_x2", pages2)):
-            preds = []
-            for noisy, clean in data:
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                    pred = model(torch.from_numpy(noisy)[None, None]).float().clamp(0, 1)[0, 0].numpy()
-                preds.append((pred, clean))
-            out[name] = pooled_rmse(preds)
+        for name, data in (("val_rmse", pages), ("val_rmse_x2", pages2), ("sel_rmse", sel), ("syn_rmse", syn)):
+            if data:
+                preds = [(_predict(model, n, bf16), c) for n, c in data]
+                out[name] = pooled_rmse(preds)
+                if name == "syn_rmse":
+                    ink = np.concatenate([(c < 0.5).ravel() for _, c in preds])
+                    kept = np.concatenate([(p < 0.5).ravel() for p, _ in preds])
+                    out["syn_ink_kept"] = float((ink & kept).sum() / max(int(ink.sum()), 1))
+        chosen = [out[k] for k in ("sel_rmse", "syn_rmse") if k in out]
+        if chosen:
+            out["select"] = float(np.mean(chosen))
         return out
 
     return evaluate
 
 
+def warm_start(model: DocUNet, path: Path) -> list[str]:
+    """Copy every tensor of checkpoint ``path`` whose name and shape match into ``model``. A
+    plain model's stem fed into a background-normalising one goes onto the normalised channels
+    (the new network starts as the old one run on the background-divided page). Returns the names
+    of tensors left at their fresh initialisation."""
+    old = load_file(str(path))
+    state = model.state_dict()
+    fresh = []
+    for name, tensor in state.items():
+        src = old.get(name)
+        if src is not None and src.shape == tensor.shape:
+            state[name] = src
+        elif name == "stem.0.weight" and src is not None and tensor.shape[1] == 2 * src.shape[1]:
+            new = torch.zeros_like(tensor)
+            new[:, src.shape[1]:] = src
+            state[name] = new
+        else:
+            fresh.append(name)
+    model.load_state_dict(state)
+    return fresh
+
+
 def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNetConfig | None = None,
           callbacks: list[Callback] | None = None, init_from: Path | None = None,
-          command: str | None = None) -> FitResult:
-    """Train (or, with ``init_from``, fine-tune) a DocUNet on paired scans; returns the FitResult.
-    The best checkpoint (by held-out-text RMSE) is ``fit_config.out_dir / 'best.safetensors'``."""
+          command: str | None = None, warm_from: Path | None = None, workers: int = 1) -> FitResult:
+    """Train (or, with ``init_from``, fine-tune; with ``warm_from``, start from matching tensors of
+    another checkpoint) a DocUNet; returns the FitResult. The best checkpoint (by ``select`` when
+    selection pages exist, else by ``val_rmse``) is ``fit_config.out_dir / 'best.safetensors'``."""
     model_config = model_config or DocUNetConfig()
     pairs = find_pairs(task.data, task.noisy_dir, task.clean_dir)
     train_pairs, val_pairs = split_by_text(pairs, task.val_texts, task.split_seed)
+    select_pairs: list[tuple[Path, Path]] = []
+    if task.select_texts:
+        train_pairs, select_pairs = split_by_text(train_pairs, task.select_texts, task.split_seed + 1)
+    synth_train, synth_val = [], []
+    if task.synth_dir is not None and (task.synth_n or task.synth_val_n):
+        for sub, n, seed, into in (("train", task.synth_n, task.synth_seed, synth_train),
+                                   ("val", task.synth_val_n, task.synth_seed + 1000, synth_val)):
+            names = write_pairs(Path(task.synth_dir) / sub, n, seed=seed, size=task.synth_size, workers=workers)
+            into.extend((Path(task.synth_dir) / sub / "noisy" / m, Path(task.synth_dir) / sub / "clean" / m)
+                        for m in names)
     model = DocUNet(model_config)
+    fresh = None
     if init_from is not None:
         model, meta = load_model(init_from)
         model_config = DocUNetConfig(**meta["config"])
+    elif warm_from is not None:
+        fresh = warm_start(model, warm_from)
     model = model.to(memory_format=torch.channels_last)
-    fit_config.monitor = "val_rmse"
+    fit_config.monitor = "select" if (select_pairs or synth_val) else "val_rmse"
     info: dict[str, Any] = {
         "task": "denoiser",
         "data": str(task.data),
-        "task_config": {**asdict(task), "data": str(task.data)},
+        "task_config": {**asdict(task), "data": str(task.data),
+                        "synth_dir": None if task.synth_dir is None else str(task.synth_dir)},
         "train_pages": [n.name for n, _ in train_pairs],
         "val_pages": [n.name for n, _ in val_pairs],
+        "select_pages": [n.name for n, _ in select_pairs],
+        "synthetic": {"train": len(synth_train), "val": len(synth_val), "seed": task.synth_seed,
+                      "size": task.synth_size},
+        "selection": fit_config.monitor,
     }
     if command:
         info["command"] = command
     if init_from is not None:
         info["init_from"] = {"path": str(init_from), "command": meta.get("command"), "epoch": meta.get("epoch")}
-    return fit(model, mse_loss, CropBatches(train_pairs, task), fit_config, arch="docunet",
-               model_config=model_config.to_dict(), evaluate=page_rmse_evaluator(val_pairs, fit_config.bf16),
-               info=info, callbacks=callbacks)
+    if warm_from is not None:
+        info["warm_from"] = {"path": str(warm_from), "fresh_tensors": fresh}
+    evaluate = page_evaluator(val_pairs, fit_config.bf16, select_pairs, synth_val)
+    return fit(model, ink_weighted_loss(task.ink_weight), CropBatches(train_pairs, task, synth_train), fit_config,
+               arch="docunet", model_config=model_config.to_dict(), evaluate=evaluate, info=info,
+               callbacks=callbacks)
+
+
+SHOWN = ("train_loss", "val_rmse", "val_rmse_x2", "sel_rmse", "syn_rmse", "syn_ink_kept", "select", "lr",
+         "epoch_seconds")
 
 
 class PrintProgress(Callback):
     """Plain one-line-per-epoch progress for the module's own command line."""
 
     def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
-        shown = {k: round(v, 5) for k, v in metrics.items() if k in ("train_loss", "val_rmse", "val_rmse_x2", "lr", "epoch_seconds")}
+        shown = {k: round(v, 5) for k, v in metrics.items() if k in SHOWN}
         print(f"epoch {epoch}: {shown}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: train the default denoiser (see the module docstring)."""
+    d = DenoiserTaskConfig()
     p = argparse.ArgumentParser(description="Train the docclean page denoiser on noisy/clean scan pairs.")
-    p.add_argument("--data", type=Path, default=DenoiserTaskConfig.data)
+    p.add_argument("--data", type=Path, default=d.data)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--epochs", type=int, default=120)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -219,21 +203,35 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--widths", type=int, nargs="+", default=[32, 64, 96, 128])
     p.add_argument("--blocks", type=int, nargs="+", default=[1, 2, 2, 2])
     p.add_argument("--unshuffle", type=int, default=2)
+    p.add_argument("--background", action="store_true", help="divide the input by an estimated background")
     p.add_argument("--batches-per-epoch", type=int, default=100)
-    p.add_argument("--scales", type=float, nargs="+", default=DenoiserTaskConfig().scales,
+    p.add_argument("--scales", type=float, nargs="+", default=d.scales,
                    help="crop scales, drawn uniformly (repeat a scale to draw it more often)")
+    p.add_argument("--select-texts", type=int, default=0, help="texts held out to pick the checkpoint")
+    p.add_argument("--synth-dir", type=Path, help="cache folder of synthetic pairs (rendered once)")
+    p.add_argument("--synth-n", type=int, default=0, help="synthetic training pages")
+    p.add_argument("--synth-val-n", type=int, default=0, help="synthetic validation pages (selection)")
+    p.add_argument("--synth-size", type=int, default=d.synth_size)
+    p.add_argument("--synth-share", type=float, default=d.synth_share, help="share of crops from synthetic pages")
+    p.add_argument("--ink-weight", type=float, default=0.0, help="extra loss weight of ink pixels (0: plain MSE)")
+    p.add_argument("--workers", type=int, default=1, help="processes that render synthetic pages")
     p.add_argument("--init-from", type=Path, help="fine-tune from this checkpoint (its architecture wins)")
+    p.add_argument("--warm-from", type=Path, help="start from the matching tensors of this checkpoint")
     a = p.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
-    task = DenoiserTaskConfig(data=a.data, batches_per_epoch=a.batches_per_epoch, scales=a.scales)
+    task = DenoiserTaskConfig(data=a.data, batches_per_epoch=a.batches_per_epoch, scales=a.scales,
+                              select_texts=a.select_texts, synth_dir=a.synth_dir, synth_n=a.synth_n,
+                              synth_val_n=a.synth_val_n, synth_size=a.synth_size, synth_share=a.synth_share,
+                              ink_weight=a.ink_weight)
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,
                            patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0)
-    model_config = DocUNetConfig(unshuffle=a.unshuffle, widths=a.widths, blocks=a.blocks)
+    model_config = DocUNetConfig(unshuffle=a.unshuffle, widths=a.widths, blocks=a.blocks, background=a.background)
     command = "python -m training.denoiser " + " ".join(sys.argv[1:] if argv is None else argv)
     result = train(task, fit_config, model_config, callbacks=[PrintProgress()], init_from=a.init_from,
-                   command=command)
-    print(f"best val_rmse {result.best_metric:.5f} at epoch {result.best_epoch}; checkpoint {result.best_path}")
+                   command=command, warm_from=a.warm_from, workers=a.workers)
+    print(f"best {fit_config.monitor} {result.best_metric:.5f} at epoch {result.best_epoch}; "
+          f"checkpoint {result.best_path}")
 
 
 if __name__ == "__main__":

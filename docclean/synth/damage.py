@@ -37,7 +37,7 @@ def salt_and_pepper(page: np.ndarray, rng: np.random.Generator, amount: float | 
 def speckle(page: np.ndarray, rng: np.random.Generator, dpi: int) -> np.ndarray:
     """Dark specks a few pixels wide (dirt, toner dust), scaled with the resolution."""
     h, w = page.shape
-    n = int(rng.uniform(5, 60) * h * w / 1e6)
+    n = max(1, int(rng.uniform(20, 200) * h * w / 1e6))
     mask = np.zeros((h, w), np.float32)
     for y, x, r, v in zip(rng.integers(0, h, n), rng.integers(0, w, n),
                           rng.uniform(0.5, 1.5, n) * dpi / 150, rng.uniform(0.3, 0.9, n)):

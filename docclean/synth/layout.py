@@ -134,7 +134,7 @@ def render_layout(h: int, w: int, dpi: int, rng: np.random.Generator) -> tuple[n
     size = max(6, int(round(pt * dpi / 72)))
     font = pick_font(family, size, rng)
     line_h = int(size * rng.uniform(1.15, 1.6))
-    margin = int(rng.uniform(0.0, 0.6) * dpi)
+    margin = int(rng.uniform(0.0, 0.1) * min(h, w, 5 * dpi))
     columns = 2 if rng.random() < 0.3 and w > 3 * dpi else 1
     gap = int(0.3 * dpi)
     col_w = (w - 2 * margin - (columns - 1) * gap) // columns

@@ -1,15 +1,26 @@
-"""Tests for docclean.synth: fields are smooth darkenings, degrade keeps shape and range."""
+"""Tests for docclean.synth: fields darken, effects do the damage they name, pairs are seeded and
+their ink ranges from black to faint, the on-disk set is a cache."""
 
 import numpy as np
 
-from docclean.synth import crease_field, degrade, render_page, shadow_field, stain_field
+from docclean.synth import (crease_field, degrade, make_pair, paper_texture, render_layout, render_page,
+                            shadow_field, stain_field, write_pairs)
+from docclean.synth import damage
+from docclean.synth.fonts import FAMILIES, pick_font
+from docclean.synth.ink import INKS, Ink, ink_strength
 
 
 def test_fields_darken_within_range():
     rng = np.random.default_rng(0)
-    for field in (shadow_field(40, 50, rng), stain_field(40, 50, rng), crease_field(40, 50, rng)):
+    for field in (shadow_field(40, 50, rng), stain_field(40, 50, rng), crease_field(40, 50, rng),
+                  paper_texture(40, 50, rng)):
         assert field.shape == (40, 50) and field.dtype == np.float32
         assert 0 < field.min() <= field.max() <= 1
+
+
+def test_stain_darkens_paper():
+    field = stain_field(120, 120, np.random.default_rng(3))
+    assert field.min() < 0.9 and np.median(field) > 0.75
 
 
 def test_degrade_is_seeded_and_darkens():
@@ -24,3 +35,68 @@ def test_render_page_has_text():
     page = render_page(400, 300, dpi=100, font_pt=10)
     assert page.shape == (300, 400)
     assert (page < 0.5).mean() > 0.01 and page[:20].min() == 1.0  # ink inside, blank margin
+
+
+def test_salt_and_pepper_adds_isolated_pixels():
+    page = np.full((100, 100), 0.8, np.float32)
+    out = damage.salt_and_pepper(page, np.random.default_rng(1), amount=0.01)
+    dark = out < 0.5
+    assert 50 < dark.sum() < 200 and (out == 1.0).sum() > 20
+    # isolated: almost no dark pixel has a dark 4-neighbour
+    neighbours = dark[1:, :] & dark[:-1, :]
+    assert neighbours.sum() < 0.1 * dark.sum()
+
+
+def test_bleed_through_and_border_and_speckle_darken():
+    rng = np.random.default_rng(2)
+    page = np.ones((80, 80), np.float32)
+    back = np.zeros((80, 80), np.float32)
+    back[20:30, 10:70] = 1
+    shown = damage.bleed_through(page, back, rng, strength=0.2)
+    assert 0.75 < shown.min() < 0.95 and shown[:5].min() == 1.0
+    bordered, mask = damage.scanner_border(page, rng)
+    assert mask.max() > 0.9 and bordered[mask > 0.9].max() < 0.5
+    assert damage.speckle(np.ones((300, 300), np.float32), rng, dpi=300).min() < 0.7
+    assert damage.jpeg(page * 0.5, rng, quality=50).shape == page.shape
+
+
+def test_faint_ink_contrast_in_range():
+    coverage = np.zeros((64, 64), np.float32)
+    coverage[10:50, 30:33] = 1.0
+    faint = next(i for i in INKS if i.name == "faint")
+    for seed in range(5):
+        absorb, target = ink_strength(coverage, Ink("faint", faint.contrast), np.random.default_rng(seed))
+        stroke = absorb[coverage == 1]
+        assert 0.07 <= np.median(stroke) <= 0.3  # 10-25% of the paper's brightness
+        assert target[coverage == 1].mean() > 0.5  # the target keeps the stroke
+
+
+def test_pairs_are_seeded_and_hold_ink():
+    a = make_pair(np.random.default_rng(7), dpi=150, height=160, width=160)
+    b = make_pair(np.random.default_rng(7), dpi=150, height=160, width=160)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    noisy, clean = a
+    assert noisy.shape == clean.shape == (160, 160) and noisy.dtype == np.float32
+    assert 0 <= noisy.min() and noisy.max() <= 1 and clean.max() == 1.0
+    assert 0.005 < (clean < 0.5).mean() < 0.6
+
+
+def test_layout_renders_every_family_at_any_dpi():
+    rng = np.random.default_rng(0)
+    for family in FAMILIES:
+        assert pick_font(family, 20, rng) is not None
+    for dpi in (100, 600):
+        main, extra = render_layout(200, 200, dpi, rng)
+        assert main.shape == extra.shape == (200, 200) and main.max() > 0.5
+
+
+def test_write_pairs_caches(tmp_path):
+    names = write_pairs(tmp_path, 3, seed=1, dpis=(100, 300), size=96)
+    assert len(names) == 3 and len(list((tmp_path / "clean").iterdir())) == 3
+    first = (tmp_path / "noisy" / names[0]).read_bytes()
+    stamp = (tmp_path / "noisy" / names[0]).stat().st_mtime_ns
+    assert write_pairs(tmp_path, 3, seed=1, dpis=(100, 300), size=96) == names
+    assert (tmp_path / "noisy" / names[0]).stat().st_mtime_ns == stamp  # not rendered again
+    other = tmp_path / "again"
+    write_pairs(other, 1, seed=1, dpis=(100, 300), size=96)
+    assert (other / "noisy" / names[0]).read_bytes() == first  # deterministic for a seed
