@@ -1,0 +1,36 @@
+"""`docclean synth`: render synthetic noisy/clean page pairs for training or testing a denoiser.
+
+Declarations only: options are parsed here and handed to ``docclean.synth.write_pairs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.errors import reported_errors
+
+
+def synth(
+    out: Annotated[Path, typer.Argument(help="Output folder: OUT/noisy/NAME.png and OUT/clean/NAME.png.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of page pairs.")] = 100,
+    dpi: Annotated[Optional[list[int]], typer.Option(
+        "--dpi", min=50, max=1200, help="Resolutions, used in turn (repeat the option); default 100 to 600.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same pages.")] = 0,
+    size: Annotated[int, typer.Option(min=64, max=8192, help="Page window edge in pixels.")] = 768,
+    workers: Annotated[int, typer.Option(min=1, help="Processes that render pages.")] = 1,
+) -> None:
+    """Render N synthetic page windows (several typefaces, 6-16 pt, inks from black to faint) and
+    degrade them (stains, creases, shadows, bleed-through, speckle, blur, JPEG, photocopy/fax,
+    borders). Pairs already in OUT are kept, so rerunning extends or completes a set.
+
+    Example: docclean synth data/synth --n 500 --dpi 150 --dpi 300 --seed 1
+    """
+    from docclean.synth import write_pairs
+    from docclean.synth.pairs import DEFAULT_DPIS
+
+    with reported_errors():
+        names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size, workers=workers)
+    typer.echo(f"{len(names)} pairs in {out}")
