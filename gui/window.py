@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
             if not output:
                 return None
         self.store.setValue("lastExport", str(output))
+        self._update_command()
         thread = ExportThread(inputs, output, settings, self)
         dialog = ExportDialog(thread, command_line(inputs, output, settings), self)
         thread.failed.connect(lambda message: self.show_errors([message]))
