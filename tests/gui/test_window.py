@@ -204,3 +204,16 @@ def test_about_box_shows_the_model_metadata(qtbot, window, tiny_settings) -> Non
     text = window.about_box.detailedText()
     assert "tiny.safetensors" in text and "arch: docunet" in text and "note: test" in text
     window.about_box.close()
+
+
+@pytest.mark.slow
+def test_shipped_model_preview_equals_the_batch(qtbot, window, wait_result, tmp_path) -> None:
+    """The same check with the shipped default model on a real stained sample (a few seconds)."""
+    sample = Path(__file__).resolve().parents[2] / "samples" / "scans" / "101.png"
+    window.panel.set_settings(CleanSettings())
+    window.open_paths([sample])
+    wait_result(window, timeout=120_000)
+    assert not window.errors
+    clean_batch([sample], tmp_path / "batch", CleanSettings())
+    written = np.asarray(Image.open(tmp_path / "batch" / "101.png"))
+    assert np.array_equal(qimage_array(window.result.cleaned.full), written)
