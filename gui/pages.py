@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThread, QThreadPool, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
@@ -78,6 +78,8 @@ class _ThumbJob(QRunnable):
         self.path, self.signals, self.stop = path, signals, stop
 
     def run(self) -> None:
+        # Idle priority (SCHED_IDLE on Linux): thumbnails only use CPU the preview leaves free.
+        QThread.currentThread().setPriority(QThread.Priority.IdlePriority)
         try:
             for page in pageio.read_pages(self.path):
                 if self.stop.is_set():

@@ -225,7 +225,7 @@ class PreviewWorker(QThread):
     def _process(self, req: PreviewRequest, token: _Token) -> None:
         start = time.perf_counter()
         self.status.emit(req.id, "reading page")
-        page = self._page(req)
+        page = self._page(req, token)
         if token.cancelled():
             raise Cancelled("cancelled")
         self.pageLoaded.emit(req.id, page)
@@ -243,7 +243,7 @@ class PreviewWorker(QThread):
             raise Cancelled("cancelled")
         self.finished.emit(req.id, result)
 
-    def _page(self, req: PreviewRequest) -> PageImage:
+    def _page(self, req: PreviewRequest, token: _Token) -> PageImage:
         key = (str(req.path), req.index, req.settings.dpi)
         with self._cond:
             if key in self._pages:
@@ -252,10 +252,14 @@ class PreviewWorker(QThread):
         found = None
         pages = pageio.read_pages(req.path, dpi=req.settings.dpi, max_pixels=req.settings.max_pixels)
         try:
+            # The readers decode pages in order, so page N costs N decodes; a newer request stops
+            # the walk between pages.
             for page in pages:
                 if page.index == req.index:
                     found = page
                     break
+                if token.cancelled():
+                    raise Cancelled("cancelled")
         finally:
             pages.close()
         if found is None:
