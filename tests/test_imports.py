@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print('MODULES:', ' '.join(sys.modules))"],
-                         capture_output=True, text=True, cwd=REPO, check=True)
+                         capture_output=True, text=True, encoding="utf-8", errors="replace", cwd=REPO, check=True)
     return set(out.stdout.rsplit("MODULES:", 1)[1].split())
 
 
