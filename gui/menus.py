@@ -1,7 +1,8 @@
 """Menus, keyboard shortcuts and the About box of the main window.
 
-Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+S save the cleaned page, Ctrl+E
-export; Page Down / N next page, Page Up / P previous page; + and - (or Ctrl++ / Ctrl+-) zoom,
+Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+R reload, Ctrl+S save the cleaned
+page, Ctrl+E export; Page Down / N next page, Page Up / P previous page; + and - (or Ctrl++ /
+Ctrl+-) zoom,
 F or Ctrl+0 fit to window, 1 or Ctrl+1 100%; V cycles the views, F2/F3/F4 pick one; Esc cancels.
 """
 
@@ -36,6 +37,7 @@ def build(window: MainWindow) -> dict[str, QAction]:
     file = bar.addMenu("&File")
     acts["open"] = _action(window, file, "&Open files…", lambda: open_files(window), "Ctrl+O")
     acts["open_folder"] = _action(window, file, "Open &folder…", lambda: open_folder(window), "Ctrl+Shift+O")
+    acts["reload"] = _action(window, file, "&Reload from disk", lambda: reload(window), "Ctrl+R")
     file.addSeparator()
     acts["save"] = _action(window, file, "&Save cleaned page…", lambda: window.save_cleaned(), "Ctrl+S")
     acts["export"] = _action(window, file, "&Export open pages…", lambda: window.export(), "Ctrl+E")
@@ -81,6 +83,13 @@ def set_view(window: MainWindow, view: str) -> None:
     action = window.actions_.get(f"view:{view}") if hasattr(window, "actions_") else None
     if action is not None:
         action.setChecked(True)
+
+
+def reload(window: MainWindow) -> None:
+    """Forget cached pages and previews and open the same inputs again (files changed on disk)."""
+    window.worker.clear_cache()
+    if window.inputs:
+        window.open_paths(list(window.inputs))
 
 
 def _filter() -> str:

@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         anchor = folders[0] if folders else (self.inputs[0].parent if self.inputs else None)
         if anchor is not None:
             self.store.setValue("lastFolder", str(anchor.resolve()))
+        self.current = None  # so that the first page is shown afresh, even if it was shown before
         self.pages.set_pages(refs)
         self.show_errors(problems + unreadable, opening=True)
         if refs:

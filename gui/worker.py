@@ -72,9 +72,14 @@ class PreviewResult:
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.output.pixels, self.output.cleaned)
+        page = self.page.page
+        arrays = [self.output.pixels, self.output.cleaned, page.gray]
+        if page.color is not None:
+            arrays.append(page.color)
+        # An array shared by two fields (a grey page written as cleaned) counts once.
+        unique = {id(a): a for a in arrays}.values()
         return (self.cleaned.nbytes + self.difference.nbytes + self.page.original.nbytes
-                + sum(a.nbytes for a in arrays))
+                + sum(a.nbytes for a in unique))
 
 
 def look_key(settings: CleanSettings) -> CleanSettings:

@@ -217,3 +217,16 @@ def test_shipped_model_preview_equals_the_batch(qtbot, window, wait_result, tmp_
     clean_batch([sample], tmp_path / "batch", CleanSettings())
     written = np.asarray(Image.open(tmp_path / "batch" / "101.png"))
     assert np.array_equal(qimage_array(window.result.cleaned.full), written)
+
+
+def test_reload_cleans_again_after_the_file_changed(qtbot, window, wait_result, scans) -> None:
+    from docclean.io import write_page
+
+    window.open_paths([scans / "a.png"])
+    wait_result(window)
+    before = window.result.output.pixels.copy()
+    write_page(scans / "a.png", np.full((60, 80), 0.2, np.float32))
+    window.result = None
+    window.actions_["reload"].trigger()
+    wait_result(window)
+    assert not window.result.cached and not np.array_equal(window.result.output.pixels, before)
