@@ -1,9 +1,9 @@
 """Menus, keyboard shortcuts and the About box of the main window.
 
 Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+R reload, Ctrl+S save the cleaned
-page, Ctrl+E export; Page Down / N next page, Page Up / P previous page; + and - (or Ctrl++ /
-Ctrl+-) zoom,
-F or Ctrl+0 fit to window, 1 or Ctrl+1 100%; V cycles the views, F2/F3/F4 pick one; Esc cancels.
+page, Ctrl+E export; Page Down / N next page, Page Up / P previous page; + and - (or Ctrl++ and
+Ctrl+-) zoom, F or Ctrl+0 fit to window, 1 or Ctrl+1 100%; V cycles the views, F2/F3/F4 pick one;
+Esc cancels the page being cleaned.
 """
 
 from __future__ import annotations
