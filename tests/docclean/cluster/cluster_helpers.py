@@ -1,0 +1,48 @@
+"""Test inputs for the cluster tests: synthetic pages, multi-page TIFF and PDF, tree comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def page(seed: int, h: int = 96, w: int = 128) -> np.ndarray:
+    """A grey uint8 page: light paper with a gradient and dark strokes."""
+    rng = np.random.default_rng(seed)
+    img = np.clip(200 - np.linspace(0, 40, w)[None] + rng.normal(0, 12, (h, w)), 0, 255).astype(np.uint8)
+    for _ in range(h * w // 800):
+        y, x = rng.integers(2, h - 10), rng.integers(2, w - 4)
+        img[y:y + 8, x:x + 2] = 30
+    return img
+
+
+def write_image(path: Path, seed: int, pages: int = 1, h: int = 96, w: int = 128) -> Path:
+    """A PNG/JPEG/TIFF (``pages`` > 1: a multi-page TIFF) of synthetic pages."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images = [Image.fromarray(page(seed + i, h, w)) for i in range(pages)]
+    images[0].save(path, save_all=pages > 1, append_images=images[1:], dpi=(150, 150))
+    return path
+
+
+def write_pdf(path: Path, seed: int, pages: int) -> Path:
+    """A multi-page PDF of scanned-looking pages, written by docclean's own PDF writer."""
+    from docclean.writer import PageWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with PageWriter(path) as writer:
+        for i in range(pages):
+            writer.add(page(seed + i).astype(np.float32) / 255, (150.0, 150.0))
+    return path
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every visible file under ``folder`` by relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+def hidden(folder: Path) -> list[str]:
+    """Hidden files or folders left under ``folder`` (temporary outputs, staging, locks)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob(".*"))

@@ -1,0 +1,186 @@
+"""The Ray engine against the local engine on a local two-CPU Ray: same bytes, same report, and
+the failures a cluster adds (a worker killed mid-file, twice; a cancel and a resume)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from cluster_helpers import hidden, tree, write_image, write_pdf
+
+from docclean.batch import clean_batch
+from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Cancelled
+from docclean.progress import CleanProgress
+from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, Report
+
+pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[ray]' to run the Ray engine tests")
+
+from docclean.cluster.ray_engine import clean_batch_ray, pool_shape  # noqa: E402
+
+
+class Recorder(CleanProgress):
+    """Keeps the events the driver replays, as the CLI's progress display would see them."""
+
+    def __init__(self) -> None:
+        self.started: tuple[int, int] | None = None
+        self.pages: list[tuple[str, int]] = []
+        self.done: list[tuple[str, str]] = []
+        self.finished = False
+
+    def on_start(self, files: int, pages: int) -> None:
+        self.started = (files, pages)
+
+    def on_page_done(self, job, page) -> None:  # noqa: ANN001
+        self.pages.append((job.source.name, page.index))
+
+    def on_file_done(self, result) -> None:  # noqa: ANN001
+        self.done.append((Path(str(result.source)).name, result.status))
+
+    def on_finish(self, report: Report) -> None:
+        self.finished = True
+
+
+def scans(folder: Path) -> Path:
+    """A small tree: two PNGs, a JPEG in a subfolder, a 3-page PDF, and a 3-page TIFF."""
+    write_image(folder / "a.png", 1)
+    write_image(folder / "b.png", 2)
+    write_image(folder / "sub" / "c.jpg", 3)
+    write_pdf(folder / "sub" / "book.pdf", 4, pages=3)
+    write_image(folder / "stack.tif", 7, pages=3)
+    return folder
+
+
+def test_folder_and_multi_page_files_equal_the_local_engine_byte_for_byte(tmp_path, settings, ray_session) -> None:
+    src = scans(tmp_path / "scans")
+    local = clean_batch([str(src)], tmp_path / "local", settings)
+    progress = Recorder()
+    report = clean_batch_ray([src], tmp_path / "ray", settings, progress, workers=2,
+                             report_path=tmp_path / "report.json")
+    assert local.exit_code == report.exit_code == EXIT_OK
+    assert tree(tmp_path / "ray") == tree(tmp_path / "local")
+    assert len(tree(tmp_path / "ray")) == 5
+    assert hidden(tmp_path / "ray") == []  # no staging, lock or temporary file left
+    # The report lists files in input order like the local one, whatever order workers finished in.
+    assert [str(f.source) for f in report.files] == [str(f.source) for f in local.files]
+    assert [f.status for f in report.files] == [CLEANED] * 5
+    assert report.pages_cleaned == local.pages_cleaned == 9
+    assert progress.started == (5, 9) and len(progress.pages) == 9 and progress.finished
+    assert "ray: 2 workers x 1 thread" in report.device
+    assert (tmp_path / "report.json").is_file()
+    # A rerun skips everything without starting an actor.
+    again = clean_batch_ray([src], tmp_path / "ray", settings, workers=2)
+    assert [f.status for f in again.files] == [SKIPPED] * 5 and again.exit_code == EXIT_OK
+
+
+class Killer(Recorder):
+    """Kills, with SIGKILL, the actor process cleaning a file when its first page comes in,
+    ``times[name]`` times per file name."""
+
+    def __init__(self, times: dict[str, int]) -> None:
+        super().__init__()
+        self.times, self.batch, self.killed = dict(times), None, []
+
+    def on_page_done(self, job, page) -> None:  # noqa: ANN001
+        super().on_page_done(job, page)
+        name = job.source.name
+        if page.index != 0 or self.times.get(name, 0) < 1:
+            return
+        for actor in self.batch.actors:
+            if actor.pid and actor.inflight and actor.inflight[0][1].source == str(job.source):
+                self.times[name] -= 1
+                self.killed.append((name, actor.pid))
+                os.kill(actor.pid, signal.SIGKILL)
+                return
+
+
+def test_a_killed_worker_s_file_finishes_elsewhere_and_a_second_death_fails_it(tmp_path, settings,
+                                                                               ray_session) -> None:
+    src = tmp_path / "scans"
+    for n in range(4):  # multi-page files, so a kill at the first page lands mid-file
+        write_image(src / f"doc{n}.tif", 10 * n, pages=6, h=384, w=384)
+    local = clean_batch([str(src)], tmp_path / "local", settings)
+    progress = Killer({"doc0.tif": 1, "doc2.tif": 2})
+    report = clean_batch_ray([src], tmp_path / "ray", settings, progress, workers=2,
+                             on_batch=lambda batch: setattr(progress, "batch", batch))
+    assert sorted(name for name, _ in progress.killed) == ["doc0.tif", "doc2.tif", "doc2.tif"]
+    status = {Path(str(f.source)).name: f for f in report.files}
+    assert status["doc0.tif"].status == CLEANED
+    assert any("retried after its Ray worker died" in w for w in status["doc0.tif"].warnings)
+    assert status["doc1.tif"].status == status["doc3.tif"].status == CLEANED
+    assert status["doc2.tif"].status == FAILED and "died twice" in status["doc2.tif"].error
+    assert report.exit_code == EXIT_FAILED
+    expected = {k: v for k, v in tree(tmp_path / "local").items() if k != "doc2.tif"}
+    assert tree(tmp_path / "ray") == expected  # the failed file left no partial output
+    assert hidden(tmp_path / "ray") == []
+
+
+class CancelAfter(Recorder):
+    """Asks to stop once ``files`` files are finished (as a Stop button or Ctrl-C would)."""
+
+    def __init__(self, files: int) -> None:
+        super().__init__()
+        self.limit = files
+
+    def cancelled(self) -> bool:
+        return len(self.done) >= self.limit
+
+
+def test_cancel_stops_cleanly_and_a_rerun_resumes(tmp_path, settings, ray_session) -> None:
+    src = tmp_path / "scans"
+    for n in range(6):
+        write_image(src / f"p{n}.png", n, h=256, w=256)
+    write_image(src / "long.tif", 50, pages=8, h=256, w=256)
+    local = clean_batch([str(src)], tmp_path / "local", settings)
+    report = Report()
+    with pytest.raises(Cancelled):
+        clean_batch_ray([src], tmp_path / "ray", settings, CancelAfter(2), workers=2, report=report,
+                        report_path=tmp_path / "report.json")
+    assert report.interrupted and report.exit_code == EXIT_INTERRUPTED
+    done = tree(tmp_path / "ray")
+    assert 2 <= len(done) < 7
+    assert all(done[k] == v for k, v in tree(tmp_path / "local").items() if k in done)  # whole outputs only
+    assert hidden(tmp_path / "ray") == []
+    assert {f.status for f in report.files} <= {CLEANED, INTERRUPTED}
+    resumed = clean_batch_ray([src], tmp_path / "ray", settings, workers=1)
+    assert resumed.exit_code == EXIT_OK
+    assert sum(f.status == SKIPPED for f in resumed.files) == len(done)
+    assert tree(tmp_path / "ray") == tree(tmp_path / "local")
+
+
+def test_the_cli_runs_the_ray_engine_and_reports_a_corrupt_file(tmp_path, settings, ray_session) -> None:
+    """``docclean clean --engine ray``: a broken file gets its error line and exit code 1, the
+    others are cleaned exactly as the local engine cleans them."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    src = tmp_path / "scans"
+    write_image(src / "good.png", 1)
+    write_pdf(src / "book.pdf", 4, pages=2)
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10)
+    (src / "empty.pdf").write_bytes(b"")
+    local = clean_batch([str(src)], tmp_path / "local", settings)
+    args = ["clean", str(src), "-o", str(tmp_path / "ray"), "--engine", "ray", "--workers", "1",
+            "--model", settings.model, "--backend", "torch", "--device", "cpu", "--precision", "fp32",
+            "--threads", "1", "--report", str(tmp_path / "report.json")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == local.exit_code == EXIT_FAILED, result.output
+    for failed in local.failed:
+        assert f"error: {failed.error}" in result.output
+    assert "2 cleaned, 0 skipped, 2 failed" in result.output
+    assert tree(tmp_path / "ray") == tree(tmp_path / "local")
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert [f["status"] for f in saved["files"]] == [f.status for f in local.files]
+    assert [f["error"] for f in saved["files"]] == [f.error for f in local.files]
+
+
+def test_pool_shape_matches_actors_to_cpus_threads_and_gpus(settings) -> None:
+    cpu8 = {"CPU": 8.0}
+    assert pool_shape(settings.replace(threads=None), None, cpu8) == (8, 1, 0)
+    assert pool_shape(settings.replace(threads=2), None, cpu8) == (4, 2, 0)
+    assert pool_shape(settings.replace(threads=None), 2, cpu8) == (2, 4, 0)
+    assert pool_shape(settings.replace(threads=None, device="auto"), None, {"CPU": 32.0, "GPU": 4.0}) == (4, 1, 1)
+    assert pool_shape(settings.replace(threads=None, device="cpu"), None, {"CPU": 32.0, "GPU": 4.0}) == (32, 1, 0)
