@@ -59,3 +59,12 @@ def test_docclean_gui_entry_point_help(capsys) -> None:
 
     assert main(["--help"]) == 0
     assert "docclean-gui" in capsys.readouterr().out
+
+
+def test_docclean_gui_without_pyside6_says_how_to_install(monkeypatch) -> None:
+    from cli.main import app
+
+    monkeypatch.setitem(sys.modules, "PySide6", None)  # import PySide6 now raises ImportError
+    result = CliRunner().invoke(app, ["gui"])
+    assert result.exit_code == 2
+    assert "PySide6" in result.output
