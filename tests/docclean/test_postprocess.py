@@ -1,0 +1,51 @@
+"""Tests for docclean.postprocess: the ink-loss guard and the adaptive binarization."""
+
+import numpy as np
+
+from docclean.postprocess import binarize, ink_loss
+from docclean.synth import render_page
+
+
+def scan() -> np.ndarray:
+    """A small page of text on uneven grey paper."""
+    page = render_page(300, 200, dpi=100, font_pt=12)
+    light = np.linspace(0.7, 0.95, 300, dtype=np.float32)[None, :]
+    return page * light
+
+
+def test_ink_loss_is_zero_for_identity_and_high_when_strokes_are_erased():
+    page = scan()
+    assert ink_loss(page, page) < 0.02
+    white = np.ones_like(page)
+    assert ink_loss(page, white) > 0.9
+    half = page.copy()
+    half[:, 150:] = 1.0  # the right half of the text erased
+    assert 0.25 < ink_loss(page, half) < 0.75
+
+
+def test_ink_loss_counts_a_faded_stroke_as_lost_and_a_whitened_paper_as_fine():
+    page = scan()
+    clean = np.where(page < 0.5, 0.0, 1.0).astype(np.float32)  # paper to white, ink to black: nothing lost
+    assert ink_loss(page, clean) < 0.05
+    faded = np.where(page < 0.5, 0.97, 1.0).astype(np.float32)  # the ink turned into paper
+    assert ink_loss(page, faded) > 0.9
+
+
+def test_ink_loss_of_blank_page_is_zero():
+    blank = np.full((64, 64), 0.8, np.float32)
+    assert ink_loss(blank, np.ones_like(blank)) == 0.0
+
+
+def test_binarize_keeps_a_one_pixel_faint_stroke_that_a_fixed_cut_loses():
+    page = np.ones((60, 60), np.float32)
+    page[10:50, 30] = 0.62  # faint, one pixel wide
+    assert binarize(page, 0.5)[10:50, 30].all()  # the fixed cut calls it paper
+    adaptive = binarize(page)
+    assert adaptive.dtype == bool and not adaptive[10:50, 30].any()  # kept as ink
+    assert adaptive[:, :25].all() and adaptive[:, 35:].all()  # paper stays paper
+
+
+def test_binarize_fixed_threshold_and_uint8():
+    page = np.array([[0.2, 0.6], [0.4, 0.9]], np.float32)
+    assert binarize(page, 0.5).tolist() == [[False, True], [False, True]]
+    assert binarize((page * 255).astype(np.uint8), 0.5).tolist() == [[False, True], [False, True]]
