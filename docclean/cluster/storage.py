@@ -92,6 +92,7 @@ def _target(output: str, relative: str, source: str, fmt: str | None) -> str:
 
 def _expand_remote(item: str, output: str, fmt: str | None, options: dict[str, Any] | None) -> list[RemoteJob]:
     fs, path = filesystem(item, options)
+    fs.invalidate_cache()
     suffixes = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
     try:
         if _MAGIC.search(path):
@@ -153,6 +154,7 @@ def discover_remote(inputs: list[str], output: str, fmt: str | None,
 def existing_outputs(output: str, storage_options: dict[str, Any] | None = None) -> set[str]:
     """URLs of the non-empty files under an output prefix (temporary ``.part`` keys excluded)."""
     fs, path = filesystem(output, storage_options)
+    fs.invalidate_cache()  # fsspec caches listings per file-system object; another process may have written
     try:
         listing = fs.find(path, detail=True)
     except FileNotFoundError:
@@ -168,6 +170,7 @@ def page_outputs(target: str, storage_options: dict[str, Any] | None = None) -> 
     fs, path = filesystem(target, storage_options)
     pure = PurePosixPath(path)
     pattern = re.compile(re.escape(pure.stem) + r"-p\d{3,}" + re.escape(pure.suffix) + "$")
+    fs.invalidate_cache()
     try:
         names = fs.ls(str(pure.parent), detail=False)
     except FileNotFoundError:

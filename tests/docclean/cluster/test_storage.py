@@ -1,0 +1,142 @@
+"""Inputs and outputs in object storage: ``file://`` URLs, and S3 through a moto server on
+127.0.0.1 (never a real cloud), with the local engine and the Ray engine."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from cluster_helpers import hidden, tree, write_image, write_pdf
+
+from docclean.batch import clean_batch
+from docclean.cluster import clean_with_engine, storage
+from docclean.errors import EXIT_OK, OutputError
+from docclean.progress import CleanProgress
+from docclean.report import CLEANED, SKIPPED
+
+
+def scans(folder: Path) -> Path:
+    write_image(folder / "a.png", 1)
+    write_image(folder / "sub" / "b.jpg", 2)
+    write_pdf(folder / "sub" / "book.pdf", 3, pages=2)
+    write_image(folder / "stack.tif", 5, pages=3)
+    write_image(folder / ".hidden" / "skip.png", 9)
+    (folder / "notes.txt").write_text("not a scan")
+    return folder
+
+
+def run(inputs: list[str], output: str, settings, engine: str = "local", **kw):  # noqa: ANN001, ANN003
+    return clean_with_engine(engine, inputs, output, settings, CleanProgress(), **kw)
+
+
+def test_file_urls_work_like_local_paths_and_resume(tmp_path, settings) -> None:
+    src = scans(tmp_path / "scans")
+    clean_batch([str(src)], tmp_path / "local", settings.replace(fmt="png"))
+    out = (tmp_path / "out").as_uri()
+    report = run([src.as_uri()], out, settings.replace(fmt="png"))
+    assert report.exit_code == EXIT_OK
+    assert tree(tmp_path / "out") == tree(tmp_path / "local")
+    assert sorted(tree(tmp_path / "out")) == ["a.png", "stack-p001.png", "stack-p002.png", "stack-p003.png",
+                                              "sub/b.png", "sub/book-p001.png", "sub/book-p002.png"]
+    assert hidden(tmp_path / "out") == []
+    assert all(str(t).startswith("file://") for f in report.files for t in f.targets)
+    # Resume: whole outputs are skipped without download; a missing page of a split file is redone alone.
+    (tmp_path / "out" / "stack-p002.png").unlink()
+    again = run([src.as_uri()], out, settings.replace(fmt="png"))
+    status = {Path(str(f.source)).name: f for f in again.files}
+    assert status["a.png"].status == SKIPPED
+    assert status["stack.tif"].status == CLEANED
+    assert [p.status for p in status["stack.tif"].pages] == [SKIPPED, CLEANED, SKIPPED]
+    assert tree(tmp_path / "out") == tree(tmp_path / "local")
+
+
+def test_a_failed_upload_leaves_neither_the_target_nor_a_temporary_key(tmp_path, monkeypatch) -> None:
+    import fsspec.implementations.local as local_fs
+
+    def broken_mv(self, path1, path2, **kw):  # noqa: ANN001, ANN003
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(local_fs.LocalFileSystem, "mv", broken_mv)
+    (tmp_path / "page.png").write_bytes(b"whole file")
+    (tmp_path / "bucket").mkdir()
+    with pytest.raises(OutputError, match="connection reset"):
+        storage.upload_atomic(tmp_path / "page.png", (tmp_path / "bucket" / "page.png").as_uri())
+    assert list((tmp_path / "bucket").iterdir()) == []
+
+
+def test_remote_discovery_mirrors_the_tree_and_skips_hidden_and_unsupported(tmp_path) -> None:
+    src = scans(tmp_path / "scans")
+    jobs = storage.discover_remote([src.as_uri(), (src / "nothing-here").as_uri()], "s3://b/out", "pdf")
+    ok = {j.source.rsplit("/scans/", 1)[1]: j.target for j in jobs if j.error is None}
+    assert ok == {"a.png": "s3://b/out/a.pdf", "stack.tif": "s3://b/out/stack.pdf",
+                  "sub/b.jpg": "s3://b/out/sub/b.pdf", "sub/book.pdf": "s3://b/out/sub/book.pdf"}
+    assert [j.error for j in jobs if j.error] == ["no such file or folder"]
+    globbed = storage.discover_remote([src.as_uri() + "/sub/*.jpg"], "s3://b/out", None)
+    assert [(j.source.rsplit("/", 1)[1], j.target) for j in globbed] == [("b.jpg", "s3://b/out/b.jpg")]
+
+
+# -- S3, through moto's server on loopback -------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """A moto S3 server on 127.0.0.1 and the fsspec options that reach it."""
+    pytest.importorskip("s3fs", reason="s3fs is not installed: pip install -e '.[s3]'")
+    server_mod = pytest.importorskip("moto.server", reason="moto is not installed: pip install 'moto[server]'")
+    port = _free_port()
+    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    options = {"endpoint_url": f"http://127.0.0.1:{port}", "key": "testing", "secret": "testing",
+               "client_kwargs": {"region_name": "us-east-1"}}
+    import boto3
+
+    boto3.client("s3", endpoint_url=options["endpoint_url"], aws_access_key_id="testing",
+                 aws_secret_access_key="testing", region_name="us-east-1").create_bucket(Bucket="scans")
+    yield options
+    server.stop()
+
+
+def _upload_tree(folder: Path, url: str, options: dict) -> None:
+    fs, root = storage.filesystem(url, options)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            fs.put_file(str(path), f"{root}/{path.relative_to(folder).as_posix()}")
+
+
+def _download_tree(url: str, folder: Path, options: dict) -> dict[str, bytes]:
+    fs, root = storage.filesystem(url, options)
+    fs.invalidate_cache()
+    return {key[len(root) + 1:]: fs.cat_file(key) for key in sorted(fs.find(root))}
+
+
+def test_s3_in_and_out_with_the_local_engine(tmp_path, settings, s3) -> None:
+    src = scans(tmp_path / "scans")
+    _upload_tree(src, "s3://scans/batch1", s3)
+    clean_batch([str(src)], tmp_path / "local", settings)
+    report = run(["s3://scans/batch1"], "s3://scans/clean1", settings, storage_options=s3)
+    assert report.exit_code == EXIT_OK
+    assert {str(f.source) for f in report.files} == {"s3://scans/batch1/a.png", "s3://scans/batch1/stack.tif",
+                                                      "s3://scans/batch1/sub/b.jpg", "s3://scans/batch1/sub/book.pdf"}
+    assert _download_tree("s3://scans/clean1", tmp_path, s3) == tree(tmp_path / "local")  # no .part keys either
+    again = run(["s3://scans/batch1"], "s3://scans/clean1", settings, storage_options=s3)
+    assert [f.status for f in again.files] == [SKIPPED] * 4
+
+
+def test_s3_with_the_ray_engine_equals_the_local_engine(tmp_path, settings, s3, ray_session) -> None:
+    src = scans(tmp_path / "scans")
+    _upload_tree(src, "s3://scans/batch2", s3)
+    clean_batch([str(src)], tmp_path / "local", settings)
+    report = run(["s3://scans/batch2"], "s3://scans/clean2", settings, "ray", workers=2, storage_options=s3)
+    assert report.exit_code == EXIT_OK and [f.status for f in report.files] == [CLEANED] * 4
+    assert _download_tree("s3://scans/clean2", tmp_path, s3) == tree(tmp_path / "local")
+    # A local folder in, S3 out, also through Ray.
+    local_in = run([str(src)], "s3://scans/clean3", settings, "ray", workers=1, storage_options=s3)
+    assert local_in.exit_code == EXIT_OK
+    assert _download_tree("s3://scans/clean3", tmp_path, s3) == tree(tmp_path / "local")
