@@ -16,8 +16,10 @@ written to ``report_path``) keeps what was done.
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import nullcontext
 from functools import partial
@@ -65,11 +67,34 @@ class PageOutput:
     ink_loss: float
 
 
-def load_cleaner(settings: CleanSettings) -> Denoiser:
-    """Load the model, backend and tiling that ``settings`` name (once per batch or GUI session)."""
-    from docclean.engine import Denoiser
+_CLEANERS: OrderedDict[tuple, Denoiser] = OrderedDict()
+_CLEANERS_LOCK = threading.Lock()
+_CLEANERS_KEPT = 2
 
-    return Denoiser.from_settings(settings)
+
+def load_cleaner(settings: CleanSettings, *, cache: bool = True) -> Denoiser:
+    """Load the model, backend and tiling that ``settings`` name. The last two loaded are kept, so
+    a GUI or hot folder switching back and forth does not reload; a changed model file (size or
+    modification time) is loaded afresh. ``cache=False`` always loads."""
+    from docclean.engine import Denoiser
+    from docclean.models import resolve_model_path
+
+    if not cache:
+        return Denoiser.from_settings(settings)
+    path = resolve_model_path(settings.model)
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, settings.backend, settings.device, settings.precision,
+           settings.effective_threads, settings.tile_size, settings.overlap, settings.batch_size)
+    with _CLEANERS_LOCK:
+        if key in _CLEANERS:
+            _CLEANERS.move_to_end(key)
+            return _CLEANERS[key]
+    cleaner = Denoiser.from_settings(settings)
+    with _CLEANERS_LOCK:
+        _CLEANERS[key] = cleaner
+        while len(_CLEANERS) > _CLEANERS_KEPT:
+            _CLEANERS.popitem(last=False)
+    return cleaner
 
 
 def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | None = None,

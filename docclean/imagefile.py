@@ -80,10 +80,12 @@ def count_frames(path: Path) -> int:
         return _page_count(im)
 
 
-def read_image(path: Path, *, max_pixels: int = MAX_PIXELS) -> Iterator[Page]:
-    """Yield every page of a raster file, fully decoded, in file order."""
+def read_image(path: Path, *, max_pixels: int = MAX_PIXELS, only: int | None = None) -> Iterator[Page]:
+    """Yield every page of a raster file, fully decoded, in file order; with ``only``, just that
+    page (0-based), decoding no other."""
     with _open(path, max_pixels) as im:
-        for index in range(_page_count(im)):
+        count = _page_count(im)
+        for index in range(count) if only is None else [only] if only < count else []:
             if index:
                 im.seek(index)
             with _bomb_guard(path, max_pixels):

@@ -26,7 +26,8 @@ from docclean.pixels import MAX_PIXELS, Page
 from docclean.writer import PageWriter, write_page
 
 __all__ = [
-    "MAX_PIXELS", "InputError", "Page", "PageWriter", "count_pages", "read_gray", "read_pages", "write_page",
+    "MAX_PIXELS", "InputError", "Page", "PageWriter", "count_pages", "read_gray", "read_page", "read_pages",
+    "write_page",
 ]
 
 
@@ -101,6 +102,27 @@ def read_pages(path: str | Path, *, dpi: float | None = None, max_pixels: int = 
         raise
     except Exception as exc:  # the boundary: no decoder exception leaves io
         raise InputError(_reason(exc), path) from exc
+
+
+def read_page(path: str | Path, index: int, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS) -> Page:
+    """Decode only page ``index`` (0-based) of a file (a preview of page 90 of a PDF renders one
+    page, not 90). InputError if the file has no such page or cannot be read."""
+    path = Path(path)
+    if index < 0:
+        raise InputError(f"has no page {index + 1}", path)
+    try:
+        _preflight(path)
+        if formats.by_suffix(path) is formats.by_name("pdf"):
+            pages = read_pdf(path, dpi=dpi, max_pixels=max_pixels, only=index)
+        else:
+            pages = read_image(path, max_pixels=max_pixels, only=index)
+        for page in pages:
+            return page
+    except InputError:
+        raise
+    except Exception as exc:  # the boundary: no decoder exception leaves io
+        raise InputError(_reason(exc), path) from exc
+    raise InputError(f"has no page {index + 1}", path)
 
 
 def read_gray(path: str | Path) -> np.ndarray:

@@ -70,14 +70,15 @@ def native_dpi(page: pdfium.PdfPage) -> float | None:
     return float(min(max(round(dpi), low), high))
 
 
-def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS
+def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS, only: int | None = None
              ) -> Iterator[Page]:
-    """Render every page of a PDF to a :class:`Page` (RGB rendering; grey pages give color None)."""
+    """Render every page of a PDF to a :class:`Page` (RGB rendering; grey pages give color None);
+    with ``only``, just that page (0-based), rendering no other."""
     if dpi is not None and not (dpi > 0 and math.isfinite(dpi)):
         raise ValueError(f"dpi must be a positive number, not {dpi!r}")
     doc = _open(path)
     try:
-        for index in range(len(doc)):
+        for index in range(len(doc)) if only is None else [only] if only < len(doc) else []:
             page = doc[index]
             try:
                 page_dpi = dpi or native_dpi(page) or DEFAULT_DPI

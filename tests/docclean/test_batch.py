@@ -385,3 +385,31 @@ def test_tile_progress_and_cancel_reach_the_runner(tmp_path: Path, denoiser: Den
     tiles = [e for e in progress.events if e[0] == "tile"]
     assert tiles == [("tile", 1, tiles[0][2]), ("tile", 2, tiles[0][2]), ("tile", 3, tiles[0][2])]
     assert tiles[0][2] > 3 and not (tmp_path / "out").exists() or files_under(tmp_path / "out") == []
+
+
+def test_load_cleaner_keeps_the_last_two_and_reloads_a_changed_file(tmp_path: Path, tiny_model_path: Path) -> None:
+    import os
+
+    from docclean.batch import load_cleaner
+
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", backend="torch")
+    first = load_cleaner(settings)
+    assert load_cleaner(settings) is first
+    assert load_cleaner(settings.replace(tile_size=512)) is not first
+    assert load_cleaner(settings) is first  # still one of the last two
+    os.utime(tiny_model_path, ns=(1, 1))
+    assert load_cleaner(settings) is not first
+    assert load_cleaner(settings, cache=False) is not load_cleaner(settings, cache=False)
+
+
+def test_read_page_decodes_only_the_page_asked_for(tmp_path: Path) -> None:
+    from docclean import io as pageio
+    from docclean.errors import InputError
+
+    source = grey(tmp_path / "doc.tif", pages=3)
+    page = pageio.read_page(source, 2)
+    assert page.index == 2 and page.gray.shape == (H, W)
+    expected = list(pageio.read_pages(source))[2].gray
+    np.testing.assert_array_equal(page.gray, expected)
+    with pytest.raises(InputError, match="has no page 4"):
+        pageio.read_page(source, 3)
