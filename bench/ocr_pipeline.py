@@ -36,10 +36,12 @@ METHODS = {
     "unpaper": ["--clean"],
     "docclean": ["--plugin", "docclean.ocrmypdf"],
     "docclean-binarize": ["--plugin", "docclean.ocrmypdf", "--docclean-binarize"],
+    "docclean-x2": ["--plugin", "docclean.ocrmypdf", "--docclean-scale", "2"],
 }
 LABELS = {"plain": "ocrmypdf", "unpaper": "ocrmypdf --clean (unpaper)",
           "docclean": "ocrmypdf --plugin docclean.ocrmypdf",
-          "docclean-binarize": "ocrmypdf --plugin docclean.ocrmypdf --docclean-binarize"}
+          "docclean-binarize": "ocrmypdf --plugin docclean.ocrmypdf --docclean-binarize",
+          "docclean-x2": "ocrmypdf --plugin docclean.ocrmypdf --docclean-scale 2"}
 _STRIP = string.punctuation + "\u2018\u2019\u201c\u201d\u2013\u2014\u2022\u00b7\u00ab\u00bb|"
 
 

@@ -68,6 +68,9 @@ def add_options(parser: ArgumentParser) -> None:
                        help="Give OCR a 1-bit page (docclean's adaptive binarization) instead of clean grey.")
     group.add_argument("--docclean-threshold", metavar="T", type=float, default=None,
                        help="With --docclean-binarize: a fixed grey level (0..1) instead of the adaptive method.")
+    group.add_argument("--docclean-scale", metavar="F", type=float, default=1.0,
+                       help="Clean the OCR image enlarged F times, then shrink it back (for low-resolution "
+                            "scans whose letters are smaller than the model was trained on; F*F times slower).")
     group.add_argument("--docclean-visible", action="store_true",
                        help="Also clean the visible page image (needs --force-ocr, --deskew or --clean-final).")
     group.add_argument("--docclean-keep-color", action="store_true",
@@ -102,6 +105,8 @@ def check_options(options: Any) -> None:
     if _get(options, "docclean_visible") and options.lossless_reconstruction:
         raise BadArgsError("--docclean-visible needs --force-ocr, --deskew or --clean-final: otherwise "
                            "OCRmyPDF keeps the visible page as it is and has no image to clean")
+    if not 1.0 <= (_get(options, "docclean_scale") or 1.0) <= 4.0:
+        raise BadArgsError("--docclean-scale must lie between 1 and 4")
     if _get(options, "docclean_keep_color") and settings.binarize:
         raise BadArgsError("--docclean-keep-color and --docclean-binarize cannot be combined")
     if hasattr(options, "extra_attrs"):
@@ -130,20 +135,49 @@ def cleaner_for(settings: CleanSettings) -> Denoiser:
 
 def _cleaned_pixels(image: Image.Image, settings: CleanSettings, index: int) -> tuple[Any, Any]:
     """(pixels as the batch writes them, dpi) of a cleaned PIL page image."""
-    from docclean.batch import clean_page
     from docclean.imagefile import to_gray_color
     from docclean.pixels import Page
 
     dpi = image.info.get("dpi")
     gray, color = to_gray_color(image)
-    return clean_page(Page(gray, color, dpi, index), settings, cleaner_for(settings)).pixels, dpi
+    return clean_page_pixels(Page(gray, color, dpi, index), settings), dpi
 
 
-def clean_image(image: Image.Image, settings: CleanSettings, index: int = 0) -> Image.Image:
-    """Clean one PIL page image with ``settings``; same size, DPI kept in ``info['dpi']``."""
+def _scaled_pixels(image: Image.Image, settings: CleanSettings, index: int, scale: float) -> tuple[Any, Any]:
+    """Like :func:`_cleaned_pixels` (grey or 1-bit), but cleaned ``scale`` times larger and shrunk back."""
+    import cv2
+    import numpy as np
+
+    from docclean import postprocess
+    from docclean.imagefile import to_gray_color
+    from docclean.pixels import Page
+
+    dpi = image.info.get("dpi")
+    gray, _ = to_gray_color(image)
+    h, w = gray.shape
+    big = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+    page = Page(np.clip(big, 0.0, 1.0), None, None, index)
+    plain = settings.replace(binarize=False, threshold=None, color="gray")
+    cleaned = cv2.resize(clean_page_pixels(page, plain), (w, h), interpolation=cv2.INTER_AREA)
+    return (postprocess.binarize(cleaned, settings.threshold) if settings.binarize else cleaned), dpi
+
+
+def clean_page_pixels(page: Any, settings: CleanSettings) -> Any:
+    """The pixels ``docclean.batch.clean_page`` gives for ``page`` with this worker's model."""
+    from docclean.batch import clean_page
+
+    return clean_page(page, settings, cleaner_for(settings)).pixels
+
+
+def clean_image(image: Image.Image, settings: CleanSettings, index: int = 0, scale: float = 1.0) -> Image.Image:
+    """Clean one PIL page image with ``settings`` (enlarged ``scale`` times for the model); same size,
+    DPI kept in ``info['dpi']``."""
     from docclean.pixels import to_pil
 
-    pixels, dpi = _cleaned_pixels(image, settings, index)
+    if scale != 1.0:
+        pixels, dpi = _scaled_pixels(image, settings, index, scale)
+    else:
+        pixels, dpi = _cleaned_pixels(image, settings, index)
     cleaned = to_pil(pixels)
     if dpi is not None:
         cleaned.info["dpi"] = dpi
@@ -157,7 +191,7 @@ def filter_ocr_image(page: Any, image: Image.Image) -> Generator[None, Image.Ima
     source = filtered if filtered is not None else image
     start = time.perf_counter()
     settings = _worker_settings(page.options).replace(color="gray")
-    cleaned = clean_image(source, settings, page.pageno)
+    cleaned = clean_image(source, settings, page.pageno, _get(page.options, "docclean_scale") or 1.0)
     log.debug("docclean: page %d cleaned for OCR in %.2f s", page.pageno + 1, time.perf_counter() - start)
     return cleaned
 

@@ -33,7 +33,7 @@ needs_tools = pytest.mark.skipif(not (shutil.which("tesseract") and shutil.which
 def options(**kw):  # type: ignore[no-untyped-def]
     base = {"docclean_model": "default", "docclean_device": "cpu", "docclean_precision": "auto",
             "docclean_threads": None, "docclean_tile_size": 1024, "docclean_binarize": False,
-            "docclean_threshold": None, "docclean_visible": False, "docclean_keep_color": False, "jobs": 2,
+            "docclean_threshold": None, "docclean_scale": 1.0, "docclean_visible": False, "docclean_keep_color": False, "jobs": 2,
             "lossless_reconstruction": True, "extra_attrs": {}}
     return SimpleNamespace(**{**base, **kw})
 
@@ -55,6 +55,7 @@ def test_options_become_settings(tiny_model_path: Path) -> None:
     ({"docclean_model": "no-such-model"}, "no such model"),
     ({"docclean_threshold": 1.5}, "threshold"),
     ({"docclean_visible": True}, "--force-ocr"),
+    ({"docclean_scale": 8.0}, "--docclean-scale"),
     ({"docclean_keep_color": True, "docclean_binarize": True}, "cannot be combined"),
 ])
 def test_bad_options_are_refused(bad: dict, message: str) -> None:
@@ -75,6 +76,15 @@ def test_ocr_image_is_cleaned_same_size_and_dpi(tiny_model_path: Path) -> None:
     cleaned = done.value.value
     assert cleaned.size == image.size and cleaned.info["dpi"] == (150, 150)
     assert set(np.unique(np.asarray(cleaned.convert("L")))) <= {0, 255}  # binarized for OCR
+
+
+def test_ocr_image_cleaned_at_a_larger_scale_keeps_its_size(tiny_model_path: Path) -> None:
+    image = Image.fromarray(np.random.default_rng(1).integers(100, 220, (50, 38), dtype=np.uint8), "L")
+    settings = plugin.settings_from_options(options(docclean_model=str(tiny_model_path)))
+    cleaned = plugin.clean_image(image, settings, scale=2.0)
+    assert cleaned.size == image.size and cleaned.mode == "L"
+    binary = plugin.clean_image(image, settings.replace(binarize=True), scale=1.5)
+    assert binary.size == image.size and binary.mode == "1"
 
 
 def sample_pdf(path: Path) -> Path:
