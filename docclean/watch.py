@@ -3,8 +3,8 @@
 A :class:`Watcher` looks at an input folder (recursively; hidden files and its own done/failed/output
 folders inside it are ignored) and cleans every supported file into the output folder with the
 batch runner (``docclean.batch.clean_batch``, the model loaded once). A file is taken only after
-its size and modification time have stayed the same for ``settle`` seconds, so a scanner (or an
-SMB copy) still writing it is left alone, and it is taken once: create and modify events only wake
+its size and modification time have stayed the same for ``settle`` seconds (and it is not empty),
+so a scanner (or an SMB copy) still writing it is left alone, and it is taken once: create and modify events only wake
 the watcher, the folder listing decides. Afterwards the input is moved to ``done``/``failed`` (a
 failed file gets ``NAME.error.txt`` beside it with the reason) or, without those folders, left in
 place and recorded in ``OUTPUT/.docclean-watch.json`` with its size and mtime, so a restart does not
@@ -223,7 +223,7 @@ class Watcher:
             seen = self._seen.get(key)
             if seen is None or seen[0] != signature:
                 self._seen[key] = (signature, now)
-            elif now - seen[1] >= self.settle:
+            elif now - seen[1] >= self.settle and signature[0] > 0:  # an empty file: writing has not begun
                 ready.append((key, path, signature))
         for key in set(self._seen) - set(found):
             del self._seen[key]

@@ -49,6 +49,10 @@ def test_file_written_in_chunks_is_taken_once_when_complete(folders, tiny_model_
     inbox, out = folders
     clock = Clock()
     watcher = make(inbox, out, tiny_model_path, clock)
+    (inbox / "scan.png").touch()  # created empty: the scanner has not begun writing
+    watcher.poll_once()
+    clock.now += 10
+    assert watcher.poll_once() == []  # an empty file is never taken, however long it stays so
     data = png_bytes()
     chunks = [data[i:i + 200] for i in range(0, len(data), 200)]
     assert len(chunks) >= 4
