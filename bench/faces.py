@@ -1,7 +1,8 @@
 """Train the faces autoencoders on the Olivetti faces and score them on people they never saw.
 
 Three runs of the same deep convolutional autoencoder (64x64 -> 64 numbers -> 64x64): plain
-reconstruction, denoising of gaussian noise and denoising of masked 8x8 patches. Faces are split
+reconstruction, denoising of gaussian noise and denoising of masked 8x8 patches, beside two
+references that need no training (PCA with 64 components, and the mean face). Faces are split
 by person (seed 0): 28 people train, 4 validate (best epoch by validation MSE), 8 test. Reported:
 test MSE and PSNR of the output against the clean faces and, for the denoisers, of the corrupted
 input itself (the baseline). Pictures of test faces go to ``bench/results/faces_*.png``.
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from training.loop import Callback, FitConfig, read_history  # noqa: E402
 from training.suite.faces import FacesTaskConfig, train_faces  # noqa: E402
-from training.suite.faces_eval import evaluate_faces_run, reconstruction_picture  # noqa: E402
+from training.suite.faces_eval import evaluate_faces_run, pca_baseline, reconstruction_picture  # noqa: E402
 
 RUNS = {"plain": (None, None), "gaussian": ("gaussian", 0.2), "mask": ("mask", 0.25)}
 """Run name -> (corruption, level)."""
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--baselines-only", action="store_true",
+                   help="only the untrained references (PCA, mean face): seconds; writes faces_baselines.md")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     lines = [f"Olivetti faces, deep conv autoencoder (code 64), {args.epochs} epochs, Adam lr {args.lr:g} (cosine), "
@@ -63,6 +66,16 @@ def main(argv: list[str] | None = None) -> int:
              f"torch {torch.__version__}, {args.threads} thread(s).", "",
              "| model | corruption | best epoch | test MSE | test PSNR dB | input MSE | input PSNR dB | s/epoch |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
+    # References that need no training: a linear code of the same length, and no code at all.
+    ref = pca_baseline(FacesTaskConfig(data_dir=str(args.data_dir)), 64)
+    lines.append(f"| PCA, 64 components (fitted on the training people) | - | - | {ref['pca_mse']:.5f} | "
+                 f"{ref['pca_psnr']:.2f} | - | - | - |")
+    lines.append(f"| mean training face | - | - | {ref['mean_mse']:.5f} | {ref['mean_psnr']:.2f} | - | - | - |")
+    if args.baselines_only:
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / "faces_baselines.md").write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return 0
     for name in args.only:
         noise, level = RUNS[name]
         out = args.runs_dir / name

@@ -103,3 +103,20 @@ def reconstruction_picture(run: Path, out: Path | None = None, count: int = 10, 
     target = Path(out) if out is not None else (run if run.is_dir() else run.parent) / name
     what = f"{noise} {noise_level:g}" if noise else "clean input"
     return plot_image_rows(rows, target, f"faces of unseen people ({what})", inches=0.9)
+
+
+def pca_baseline(task: FacesTaskConfig, components: int, data_dir: Path | None = None) -> dict[str, float]:
+    """What a linear code of the same length keeps: PCA fitted on the training people's faces,
+    test faces projected on its first ``components`` axes and back. Also the mean training face
+    as the output for every test face (a code of length 0). Test MSE and PSNR of both."""
+    splits = load_splits(task, data_dir)
+    train = splits.train.flatten(1).double()
+    test = splits.test.flatten(1).double()
+    mean = train.mean(dim=0)
+    _, _, vt = torch.linalg.svd(train - mean, full_matrices=False)
+    axes = vt[:components]
+    projected = (test - mean) @ axes.T @ axes + mean
+    pca_mse = float((projected.clamp(0, 1) - test).square().mean())
+    mean_mse = float((mean - test).square().mean())
+    return {"pca_mse": pca_mse, "pca_psnr": psnr(pca_mse), "mean_mse": mean_mse, "mean_psnr": psnr(mean_mse),
+            "components": min(components, len(train))}

@@ -146,3 +146,11 @@ def test_train_writes_the_run_folder(faces_dir: Path, tmp_path: Path) -> None:
     assert result.epochs_run == 1
     for name in ("config.json", "metrics.csv", "best.safetensors", "loss.png", "reconstructions.png"):
         assert (tmp_path / "run" / name).stat().st_size > 0
+
+
+def test_pca_reference_beats_the_mean_face(faces_dir: Path) -> None:
+    from training.suite.faces_eval import pca_baseline
+
+    task = FacesTaskConfig(test_people=2, val_people=1, data_dir=str(faces_dir), verify=False)
+    ref = pca_baseline(task, 8)
+    assert 0 < ref["pca_mse"] < ref["mean_mse"] and ref["pca_psnr"] > ref["mean_psnr"]
