@@ -4,7 +4,7 @@ The driver (this process) plans the job exactly like the local runner (``driver.
 then hands one file at a time to a pool of actors. Each actor loads the model once, with
 ``threads`` CPU threads and ``num_cpus=threads`` (or one GPU), and runs the engine's own batch
 runner on the file (``unit.clean_file``), so outputs, atomic writes, resume and error reasons are
-the local engine's. Each actor has at most two files queued, so no file waits behind a slow one for
+the local engine's. Each actor has at most three files in flight, so no file waits behind a slow one for
 long and a dead actor takes little work with it.
 
 - **Progress**: actors send their ``on_file_start``/``on_page_done``/``on_warning`` events to a
@@ -43,8 +43,8 @@ from docclean.progress import CleanProgress
 from docclean.report import FAILED, FileResult, Report
 from docclean.settings import CleanSettings, available_cores
 
-PREFETCH = 2
-"""Files in flight per actor: one running, one queued, so an actor never waits for the driver."""
+PREFETCH = 3
+"""Files in flight per actor: one running, two queued, so an actor never waits for the driver."""
 GRACE_SECONDS = 30.0
 """After a cancel, how long busy actors get to stop between tiles before they are killed."""
 _POLL = 0.2
@@ -59,12 +59,27 @@ def _ray() -> Any:
     return ray
 
 
+class _CancelFlag:
+    """The hub's cancel flag as an actor sees it: asked at most every ``_CANCEL_POLL`` seconds."""
+
+    def __init__(self, hub: Any) -> None:
+        self.hub, self._checked, self._cancel = hub, 0.0, False
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if not self._cancel and now - self._checked > _CANCEL_POLL:
+            import ray
+
+            self._checked = now
+            self._cancel = bool(ray.get(self.hub.is_cancelled.remote()))
+        return self._cancel
+
+
 class _HubProgress(CleanProgress):
     """Inside an actor: sends the batch runner's events to the hub and reads its cancel flag."""
 
-    def __init__(self, hub: Any, task_id: int) -> None:
-        self.hub, self.task_id = hub, task_id
-        self._checked, self._cancel = 0.0, False
+    def __init__(self, hub: Any, task_id: int, flag: _CancelFlag) -> None:
+        self.hub, self.task_id, self.flag = hub, task_id, flag
 
     def on_file_start(self, job: Any, pages: int) -> None:
         self.hub.push.remote([("start", self.task_id, pages)])
@@ -76,13 +91,7 @@ class _HubProgress(CleanProgress):
         self.hub.push.remote([("warning", self.task_id, source, message)])
 
     def cancelled(self) -> bool:
-        now = time.monotonic()
-        if not self._cancel and now - self._checked > _CANCEL_POLL:
-            import ray
-
-            self._checked = now
-            self._cancel = bool(ray.get(self.hub.is_cancelled.remote()))
-        return self._cancel
+        return self.flag()
 
 
 class ProgressHub:
@@ -114,6 +123,7 @@ class CleanWorker:
         from docclean.batch import load_cleaner
 
         self.hub, self.storage_options, self.error = hub, storage_options, None
+        self.cancelled = _CancelFlag(hub)
         self.staging = Path(staging) if staging else None
         self.cleaner = None
         try:
@@ -139,13 +149,11 @@ class CleanWorker:
         """The file's result; None when the job was cancelled before this file began."""
         from docclean.cluster.unit import clean_file
 
-        import ray
-
-        if ray.get(self.hub.is_cancelled.remote()):
+        if self.cancelled():
             return None
         t0 = time.perf_counter()
-        result = clean_file(task, self.settings, self.cleaner, _HubProgress(self.hub, task.id), self.storage_options,
-                            self.staging)
+        result = clean_file(task, self.settings, self.cleaner, _HubProgress(self.hub, task.id, self.cancelled),
+                            self.storage_options, self.staging)
         result.seconds = time.perf_counter() - t0
         return result
 
@@ -248,6 +256,8 @@ class RayBatch:
             self._dispatch()
             waiting = list(self.refs) + [a.ready for a in self.actors if a.ready not in (None, False)]
             done, _ = self.ray.wait(waiting, num_returns=1, timeout=_POLL) if waiting else ([], [])
+            if done:  # collect every result that is in, not one per round trip
+                done, _ = self.ray.wait(waiting, num_returns=len(waiting), timeout=0)
             self._drain()
             for ref in done:
                 if ref in self.refs:

@@ -129,6 +129,7 @@ def test_s3_in_and_out_with_the_local_engine(tmp_path, settings, s3) -> None:
     assert [f.status for f in again.files] == [SKIPPED] * 4
 
 
+@pytest.mark.slow
 def test_s3_with_the_ray_engine_equals_the_local_engine(tmp_path, settings, s3, ray_session) -> None:
     src = scans(tmp_path / "scans")
     _upload_tree(src, "s3://scans/batch2", s3)
