@@ -137,7 +137,7 @@ def main() -> None:
         small_identical = same_bytes(root / "small-local", root / "small-ray")
         ray.shutdown()
 
-    lines = [f"# Ray engine against the local engine on this machine",
+    lines = ["# Ray engine against the local engine on this machine",
              "",
              f"Measured with `python bench/scale.py --pages {args.pages} --dpi {args.dpi} --small {args.small}` on "
              f"{available_cores()} cores ({platform.processor() or platform.machine()}), "

@@ -22,14 +22,14 @@ long and a dead actor takes little work with it.
 We use plain actors rather than Ray Data's ``map_batches``: files are few and big (one multi-page
 PDF can be minutes of work), each needs its own result record, retry policy and page-level
 progress, and nothing flows back but a small record, so a dataset pipeline would add start-up
-cost and hide the per-file control this job needs (see docs/cluster.md).
+cost and hide the per-file control this job needs (see docs/cluster.md). The actors themselves are
+in ``docclean.cluster.actors``.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -40,7 +40,7 @@ from docclean.cluster import driver
 from docclean.cluster.unit import FileTask
 from docclean.errors import Cancelled, ModelError, UsageError
 from docclean.progress import CleanProgress
-from docclean.report import FAILED, FileResult, Report
+from docclean.report import FileResult, Report
 from docclean.settings import CleanSettings, available_cores
 
 PREFETCH = 3
@@ -48,7 +48,6 @@ PREFETCH = 3
 GRACE_SECONDS = 30.0
 """After a cancel, how long busy actors get to stop between tiles before they are killed."""
 _POLL = 0.2
-_CANCEL_POLL = 0.25
 
 
 def _ray() -> Any:
@@ -59,107 +58,10 @@ def _ray() -> Any:
     return ray
 
 
-class _CancelFlag:
-    """The hub's cancel flag as an actor sees it: asked at most every ``_CANCEL_POLL`` seconds."""
-
-    def __init__(self, hub: Any) -> None:
-        self.hub, self._checked, self._cancel = hub, 0.0, False
-
-    def __call__(self) -> bool:
-        now = time.monotonic()
-        if not self._cancel and now - self._checked > _CANCEL_POLL:
-            import ray
-
-            self._checked = now
-            self._cancel = bool(ray.get(self.hub.is_cancelled.remote()))
-        return self._cancel
-
-
-class _HubProgress(CleanProgress):
-    """Inside an actor: sends the batch runner's events to the hub and reads its cancel flag."""
-
-    def __init__(self, hub: Any, task_id: int, flag: _CancelFlag) -> None:
-        self.hub, self.task_id, self.flag = hub, task_id, flag
-
-    def on_file_start(self, job: Any, pages: int) -> None:
-        self.hub.push.remote([("start", self.task_id, pages)])
-
-    def on_page_done(self, job: Any, page: Any) -> None:
-        self.hub.push.remote([("page", self.task_id, page)])
-
-    def on_warning(self, source: str, message: str) -> None:
-        self.hub.push.remote([("warning", self.task_id, source, message)])
-
-    def cancelled(self) -> bool:
-        return self.flag()
-
-
-class ProgressHub:
-    """A tiny actor (no CPU reserved) that gathers progress events and holds the cancel flag."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple] = []
-        self.cancel = False
-
-    def push(self, events: list[tuple]) -> None:
-        self.events.extend(events)
-
-    def drain(self) -> list[tuple]:
-        events, self.events = self.events, []
-        return events
-
-    def set_cancelled(self) -> None:
-        self.cancel = True
-
-    def is_cancelled(self) -> bool:
-        return self.cancel
-
-
-class CleanWorker:
-    """An actor that loads the model once and cleans the files it is given."""
-
-    def __init__(self, settings: dict[str, Any], model_bytes: bytes | None, hub: Any,
-                 storage_options: dict[str, Any] | None, staging: str | None) -> None:
-        from docclean.batch import load_cleaner
-
-        self.hub, self.storage_options, self.error = hub, storage_options, None
-        self.cancelled = _CancelFlag(hub)
-        self.staging = Path(staging) if staging else None
-        self.cleaner = None
-        try:
-            self.settings = CleanSettings.from_dict(settings)
-            if model_bytes is not None:  # a model file of the driver's, shipped through the object store
-                import tempfile
-
-                fd, path = tempfile.mkstemp(prefix="docclean-model-", suffix=".safetensors")
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(model_bytes)
-                self.settings = self.settings.replace(model=path)
-            self.cleaner = load_cleaner(self.settings)
-        except Exception as exc:  # reported to the driver by describe(), which raises it there
-            self.error = f"{type(exc).__name__}: {exc}"
-
-    def describe(self) -> dict[str, Any]:
-        cleaner = self.cleaner
-        return {"pid": os.getpid(), "host": socket.gethostname(), "error": self.error,
-                "device": None if cleaner is None else f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}",
-                "metadata": {} if cleaner is None else dict(cleaner.metadata)}
-
-    def clean_file(self, task: FileTask) -> FileResult | None:
-        """The file's result; None when the job was cancelled before this file began."""
-        from docclean.cluster.unit import clean_file
-
-        if self.cancelled():
-            return None
-        t0 = time.perf_counter()
-        result = clean_file(task, self.settings, self.cleaner, _HubProgress(self.hub, task.id, self.cancelled),
-                            self.storage_options, self.staging)
-        result.seconds = time.perf_counter() - t0
-        return result
-
-
 @functools.lru_cache(maxsize=1)
 def _actor_classes() -> tuple[Any, Any]:
+    from docclean.cluster.actors import CleanWorker, ProgressHub
+
     ray = _ray()
     return ray.remote(num_cpus=0)(ProgressHub), ray.remote(CleanWorker)
 

@@ -101,7 +101,7 @@ def test_a_killed_worker_s_file_finishes_elsewhere_and_a_second_death_fails_it(t
     src = tmp_path / "scans"
     for n in range(4):  # multi-page files, so a kill at the first page lands mid-file
         write_image(src / f"doc{n}.tif", 10 * n, pages=6, h=384, w=384)
-    local = clean_batch([str(src)], tmp_path / "local", settings)
+    clean_batch([str(src)], tmp_path / "local", settings)
     progress = Killer({"doc0.tif": 1, "doc2.tif": 2})
     report = clean_batch_ray([src], tmp_path / "ray", settings, progress, workers=2,
                              on_batch=lambda batch: setattr(progress, "batch", batch))
@@ -133,7 +133,7 @@ def test_cancel_stops_cleanly_and_a_rerun_resumes(tmp_path, settings, ray_sessio
     for n in range(12):  # more files than the actors hold in flight, so some never start
         write_image(src / f"p{n:02d}.png", n, h=192, w=192)
     write_image(src / "long.tif", 50, pages=8, h=192, w=192)
-    local = clean_batch([str(src)], tmp_path / "local", settings)
+    clean_batch([str(src)], tmp_path / "local", settings)
     report = Report()
     with pytest.raises(Cancelled):
         clean_batch_ray([src], tmp_path / "ray", settings, CancelAfter(2), workers=2, report=report,

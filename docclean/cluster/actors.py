@@ -1,0 +1,121 @@
+"""What runs inside the Ray cluster: the actor that cleans files, and the progress hub.
+
+``CleanWorker`` loads the model once and cleans the files it is given through
+``docclean.cluster.unit.clean_file``; ``ProgressHub`` is a tiny actor that gathers the workers'
+progress events for the driver and holds the cancel flag they check between tiles.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from docclean.cluster.unit import FileTask
+from docclean.progress import CleanProgress
+from docclean.report import FileResult
+from docclean.settings import CleanSettings
+
+CANCEL_POLL = 0.25
+"""Seconds between an actor's looks at the cancel flag."""
+
+
+class _CancelFlag:
+    """The hub's cancel flag as an actor sees it: asked at most every ``CANCEL_POLL`` seconds."""
+
+    def __init__(self, hub: Any) -> None:
+        self.hub, self._checked, self._cancel = hub, 0.0, False
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if not self._cancel and now - self._checked > CANCEL_POLL:
+            import ray
+
+            self._checked = now
+            self._cancel = bool(ray.get(self.hub.is_cancelled.remote()))
+        return self._cancel
+
+
+class _HubProgress(CleanProgress):
+    """Inside an actor: sends the batch runner's events to the hub and reads its cancel flag."""
+
+    def __init__(self, hub: Any, task_id: int, flag: _CancelFlag) -> None:
+        self.hub, self.task_id, self.flag = hub, task_id, flag
+
+    def on_file_start(self, job: Any, pages: int) -> None:
+        self.hub.push.remote([("start", self.task_id, pages)])
+
+    def on_page_done(self, job: Any, page: Any) -> None:
+        self.hub.push.remote([("page", self.task_id, page)])
+
+    def on_warning(self, source: str, message: str) -> None:
+        self.hub.push.remote([("warning", self.task_id, source, message)])
+
+    def cancelled(self) -> bool:
+        return self.flag()
+
+
+class ProgressHub:
+    """A tiny actor (no CPU reserved) that gathers progress events and holds the cancel flag."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+        self.cancel = False
+
+    def push(self, events: list[tuple]) -> None:
+        self.events.extend(events)
+
+    def drain(self) -> list[tuple]:
+        events, self.events = self.events, []
+        return events
+
+    def set_cancelled(self) -> None:
+        self.cancel = True
+
+    def is_cancelled(self) -> bool:
+        return self.cancel
+
+
+class CleanWorker:
+    """An actor that loads the model once and cleans the files it is given."""
+
+    def __init__(self, settings: dict[str, Any], model_bytes: bytes | None, hub: Any,
+                 storage_options: dict[str, Any] | None, staging: str | None) -> None:
+        from docclean.batch import load_cleaner
+
+        self.hub, self.storage_options, self.error = hub, storage_options, None
+        self.cancelled = _CancelFlag(hub)
+        self.staging = Path(staging) if staging else None
+        self.cleaner = None
+        try:
+            self.settings = CleanSettings.from_dict(settings)
+            if model_bytes is not None:  # a model file of the driver's, shipped through the object store
+                import tempfile
+
+                fd, path = tempfile.mkstemp(prefix="docclean-model-", suffix=".safetensors")
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(model_bytes)
+                self.settings = self.settings.replace(model=path)
+            self.cleaner = load_cleaner(self.settings)
+        except Exception as exc:  # reported to the driver by describe(), which raises it there
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def describe(self) -> dict[str, Any]:
+        cleaner = self.cleaner
+        return {"pid": os.getpid(), "host": socket.gethostname(), "error": self.error,
+                "device": None if cleaner is None else f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}",
+                "metadata": {} if cleaner is None else dict(cleaner.metadata)}
+
+    def clean_file(self, task: FileTask) -> FileResult | None:
+        """The file's result; None when the job was cancelled before this file began."""
+        from docclean.cluster.unit import clean_file
+
+        if self.cancelled():
+            return None
+        t0 = time.perf_counter()
+        result = clean_file(task, self.settings, self.cleaner, _HubProgress(self.hub, task.id, self.cancelled),
+                            self.storage_options, self.staging)
+        result.seconds = time.perf_counter() - t0
+        return result
