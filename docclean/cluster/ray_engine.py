@@ -40,7 +40,7 @@ from docclean.cluster import driver
 from docclean.cluster.unit import FileTask
 from docclean.errors import Cancelled, ModelError, UsageError
 from docclean.progress import CleanProgress
-from docclean.report import FileResult, Report
+from docclean.report import INTERRUPTED, FileResult, Report
 from docclean.settings import CleanSettings, available_cores
 
 PREFETCH = 3
@@ -72,6 +72,11 @@ class _Actor:
     ready: Any  # the describe() ref until the actor has answered
     pid: int | None = None
     inflight: deque = field(default_factory=deque)  # (ref, task), oldest first: the first one runs
+
+
+def _interrupted(task: FileTask) -> FileResult:
+    source = task.source if "://" in task.source else Path(task.source)
+    return FileResult(source, status=INTERRUPTED, error=f"{task.source}: interrupted")  # type: ignore[arg-type]
 
 
 def connect(address: str | None) -> bool:
@@ -279,25 +284,36 @@ class RayBatch:
 
     def cancel(self, grace: float = GRACE_SECONDS) -> None:
         """Ask every actor to stop between tiles, collect what they return within ``grace``
-        seconds (interrupted files included), then kill whatever is still busy."""
+        seconds, then give up on the rest (``close`` kills them). A file that was being cleaned
+        and returns no result (its actor died on the same Ctrl-C, or is still busy) is recorded as
+        interrupted, as the local engine records the file in hand."""
         self.queue.clear()
-        self.hub.set_cancelled.remote()
-        deadline = time.monotonic() + grace
+        running = {actor.inflight[0][0] for actor in self.actors if actor.inflight}
+        lost = self.ray.exceptions.RayError
         try:
+            self.hub.set_cancelled.remote()
+            deadline = time.monotonic() + grace
             while self.refs and time.monotonic() < deadline:
                 done, _ = self.ray.wait(list(self.refs), num_returns=1, timeout=_POLL)
-                self._drain()
+                try:
+                    self._drain()
+                except lost:  # the hub went down with the cluster's processes
+                    pass
                 for ref in done:
                     _, task = self.refs[ref]
                     self._forget(ref)
                     try:
                         result = self.ray.get(ref)
-                    except self.ray.exceptions.RayError:
-                        continue
+                    except lost:
+                        result = _interrupted(task) if ref in running else None
                     if result is not None:
                         self._record(result, task)
         except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
             pass
+        for ref in [r for r in self.refs if r in running]:
+            _, task = self.refs[ref]
+            self._forget(ref)
+            self._record(_interrupted(task), task)
 
     def close(self) -> None:
         """Kill the actors and the hub (outputs are atomic, so a killed actor leaves none half-written)."""
