@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
+import pytest
 from PIL import Image
+
+
+def import_or_skip(name: str, reason: str) -> ModuleType:
+    """Import ``name``, or skip (the whole module when called at its top) when it cannot be
+    imported at all: missing, or installed but broken."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        pytest.skip(f"{reason} ({type(exc).__name__}: {exc})", allow_module_level=True)
 
 
 def page(seed: int, h: int = 96, w: int = 128) -> np.ndarray:

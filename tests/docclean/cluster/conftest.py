@@ -16,7 +16,9 @@ from docclean.settings import CleanSettings
 
 @pytest.fixture(scope="session")
 def ray_session():
-    ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[ray]'")
+    from cluster_helpers import import_or_skip
+
+    ray = import_or_skip("ray", "Ray is not installed: pip install -e '.[ray]'")
     if not ray.is_initialized():
         ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
                  configure_logging=False)

@@ -9,14 +9,14 @@ import signal
 from pathlib import Path
 
 import pytest
-from cluster_helpers import hidden, tree, write_image, write_pdf
+from cluster_helpers import hidden, import_or_skip, tree, write_image, write_pdf
 
 from docclean.batch import clean_batch
 from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Cancelled
 from docclean.progress import CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, Report
 
-pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[ray]' to run the Ray engine tests")
+import_or_skip("ray", "Ray is not installed: pip install -e '.[ray]' to run the Ray engine tests")
 
 from docclean.cluster.ray_engine import PREFETCH, clean_batch_ray, pool_shape  # noqa: E402
 

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from cluster_helpers import hidden, tree, write_image, write_pdf
+from cluster_helpers import hidden, import_or_skip, tree, write_image, write_pdf
 
 from docclean.batch import clean_batch
 from docclean.cluster import clean_with_engine, storage
@@ -88,8 +88,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def s3():
     """A moto S3 server on 127.0.0.1 and the fsspec options that reach it."""
-    pytest.importorskip("s3fs", reason="s3fs is not installed: pip install -e '.[s3]'")
-    server_mod = pytest.importorskip("moto.server", reason="moto is not installed: pip install 'moto[server]'")
+    import_or_skip("s3fs", "s3fs is not installed: pip install -e '.[s3]'")
+    server_mod = import_or_skip("moto.server", "moto's server is not installed: pip install -e '.[cluster-test]'")
     port = _free_port()
     server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
