@@ -59,7 +59,7 @@ def ink_weighted_loss(ink_weight: float):
         w = 1.0 + ink_weight * (clean < 0.6).float()
         mse = (w * diff * diff).sum() / w.sum()
         l1 = (w * diff.abs()).sum() / w.sum()
-        return mse + 0.25 * l1, {"mse": float(F.mse_loss(diff, torch.zeros_like(diff)))}
+        return mse + 0.25 * l1, {"mse": float((diff.detach() ** 2).mean())}
 
     return loss
 
@@ -72,14 +72,14 @@ def _predict(model: nn.Module, page: np.ndarray, bf16: bool) -> np.ndarray:
 
 
 def page_evaluator(val_pairs: list[tuple[Path, Path]], bf16: bool, select_pairs: list[tuple[Path, Path]] = (),
-                   synth_val: list[tuple[Path, Path]] = ()):
+                   synth_val: list[tuple[Path, Path]] = (), x2: bool = True):
     """An ``evaluate`` for :func:`training.loop.fit`. Reports ``val_rmse`` and ``val_rmse_x2``
-    (pooled RMSE of the held-out texts at scale 1, the Kaggle metric, and at scale 2); with
+    (pooled RMSE of the held-out texts at scale 1, the Kaggle metric, and, with ``x2``, at scale 2); with
     selection pages, ``sel_rmse`` (selection texts), ``syn_rmse`` and ``syn_ink_kept`` (share of
     the synthetic pages' ink that stays darker than 0.5), and ``select``, their mean RMSE, which
     picks the checkpoint so that the reported texts never do."""
     pages = [(read_gray(n), read_gray(c)) for n, c in val_pairs]
-    pages2 = [(resize(n, 2.0), resize(c, 2.0)) for n, c in pages]
+    pages2 = [(resize(n, 2.0), resize(c, 2.0)) for n, c in pages] if x2 else []
     sel = [(read_gray(n), read_gray(c)) for n, c in select_pairs]
     syn = [(read_u8(n).astype(np.float32) / 255, read_u8(c).astype(np.float32) / 255) for n, c in synth_val]
 
@@ -170,7 +170,7 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
         info["init_from"] = {"path": str(init_from), "command": meta.get("command"), "epoch": meta.get("epoch")}
     if warm_from is not None:
         info["warm_from"] = {"path": str(warm_from), "fresh_tensors": fresh}
-    evaluate = page_evaluator(val_pairs, fit_config.bf16, select_pairs, synth_val)
+    evaluate = page_evaluator(val_pairs, fit_config.bf16, select_pairs, synth_val, task.eval_x2)
     return fit(model, ink_weighted_loss(task.ink_weight), CropBatches(train_pairs, task, synth_train), fit_config,
                arch="docunet", model_config=model_config.to_dict(), evaluate=evaluate, info=info,
                callbacks=callbacks)
@@ -214,6 +214,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--synth-size", type=int, default=d.synth_size)
     p.add_argument("--synth-share", type=float, default=d.synth_share, help="share of crops from synthetic pages")
     p.add_argument("--ink-weight", type=float, default=0.0, help="extra loss weight of ink pixels (0: plain MSE)")
+    p.add_argument("--no-eval-x2", action="store_true", help="skip the (costly) 2x-scale validation RMSE")
+    p.add_argument("--crop", type=int, default=d.crop)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--workers", type=int, default=1, help="processes that render synthetic pages")
     p.add_argument("--init-from", type=Path, help="fine-tune from this checkpoint (its architecture wins)")
     p.add_argument("--warm-from", type=Path, help="start from the matching tensors of this checkpoint")
@@ -223,7 +226,8 @@ def main(argv: list[str] | None = None) -> None:
     task = DenoiserTaskConfig(data=a.data, batches_per_epoch=a.batches_per_epoch, scales=a.scales,
                               select_texts=a.select_texts, synth_dir=a.synth_dir, synth_n=a.synth_n,
                               synth_val_n=a.synth_val_n, synth_size=a.synth_size, synth_share=a.synth_share,
-                              ink_weight=a.ink_weight)
+                              ink_weight=a.ink_weight, eval_x2=not a.no_eval_x2, crop=a.crop,
+                              batch_size=a.batch_size)
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,
                            patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0)
     model_config = DocUNetConfig(unshuffle=a.unshuffle, widths=a.widths, blocks=a.blocks, background=a.background)

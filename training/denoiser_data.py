@@ -48,6 +48,7 @@ class DenoiserTaskConfig:
     synth_seed: int = 0
     synth_share: float = 0.5
     ink_weight: float = 0.0
+    eval_x2: bool = True
 
 
 def find_pairs(data: Path, noisy_dir: str = "train", clean_dir: str = "train_cleaned") -> list[tuple[Path, Path]]:

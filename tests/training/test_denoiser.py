@@ -101,3 +101,56 @@ def test_fine_tune_from_checkpoint_keeps_architecture_and_provenance(pairs_dir, 
     den = Denoiser.load(tuned.best_path, precision="fp32")
     assert den.metadata["config"]["widths"] == [4, 8]
     assert den.metadata["init_from"]["path"] == str(first.best_path)
+
+
+def test_trains_on_tiny_synthetic_pages_with_selection_split(pairs_dir, tmp_path):
+    """Real pairs + a cached synthetic set: the checkpoint is picked on the selection pages
+    (a text of its own plus synthetic pages), never on the reported held-out text."""
+    cfg = task(pairs_dir, select_texts=1, synth_dir=tmp_path / "synth", synth_n=2, synth_val_n=1,
+               synth_size=64, ink_weight=4.0)
+    cfg.val_texts = 1
+    result = train(cfg, FitConfig(out_dir=tmp_path / "run", epochs=1, lr=3e-3),
+                   DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1], background=True))
+    metrics = result.history[-1]
+    assert {"val_rmse", "sel_rmse", "syn_rmse", "syn_ink_kept", "select"} <= set(metrics)
+    meta = Denoiser.load(result.best_path, precision="fp32").metadata
+    assert meta["selection"] == "select" and meta["config"]["background"] is True
+    assert not set(meta["select_pages"]) & set(meta["val_pages"])
+    assert not set(meta["train_pages"]) & (set(meta["select_pages"]) | set(meta["val_pages"]))
+    assert len(list((tmp_path / "synth" / "train" / "noisy").iterdir())) == 2
+
+
+def test_ink_weighted_loss_punishes_erased_ink_more():
+    from training.denoiser import ink_weighted_loss
+
+    clean = torch.ones(1, 1, 16, 16)
+    clean[..., 8, :] = 0.0  # one line of ink
+    erase = lambda x: torch.ones_like(x)  # noqa: E731  # a "model" that whitens everything
+    speck = lambda x: x * 0 + clean - 0.0625 * (clean == 1)  # noqa: E731  # grey paper, ink kept
+    plain, weighted = mse_loss, ink_weighted_loss(4.0)
+    ratio_plain = float(plain(erase, (clean, clean))[0]) / float(plain(speck, (clean, clean))[0])
+    ratio_weighted = float(weighted(erase, (clean, clean))[0]) / float(weighted(speck, (clean, clean))[0])
+    assert ratio_weighted > ratio_plain
+
+
+def test_warm_start_copies_matching_tensors(tmp_path):
+    from docclean.checkpoint import save_model
+    from training.denoiser import warm_start
+
+    old_cfg = DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1])
+    old = DocUNet(old_cfg)
+    torch.nn.init.normal_(old.head.weight)
+    save_model(old, tmp_path / "old.safetensors", "docunet", old_cfg.to_dict(), {})
+    new = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 2], background=True))
+    fresh = warm_start(new, tmp_path / "old.safetensors")
+    assert torch.equal(new.head.weight, old.head.weight)
+    assert torch.equal(new.stem[0].weight[:, 4:], old.stem[0].weight)  # onto the normalised channels
+    assert not new.stem[0].weight[:, :4].any()
+    assert any(name.startswith("enc.1.1") for name in fresh)
+
+
+def test_background_model_is_identity_on_flat_paper_and_loads_old_configs():
+    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1], background=True))
+    page = torch.full((1, 1, 40, 48), 0.7)
+    assert torch.allclose(model(page), torch.ones_like(page), atol=1e-5)  # grey paper divided to white
+    assert DocUNetConfig(**{"unshuffle": 2, "widths": [4], "blocks": [1]}).background is False
