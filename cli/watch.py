@@ -16,7 +16,7 @@ import typer
 
 from cli import clean as clean_command
 from cli.errors import error_line
-from docclean.errors import EXIT_USAGE, Cancelled, DocCleanError, exit_code
+from docclean.errors import EXIT_TERMINATED, EXIT_USAGE, Cancelled, DocCleanError, exit_code
 from docclean.settings import CleanSettings
 
 _CLEAN = inspect.signature(clean_command.clean, eval_str=True).parameters
@@ -99,7 +99,7 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
     """Load the model, watch until Ctrl-C or SIGTERM, print a line per file; returns the exit code."""
     from docclean.batch import load_cleaner
     from docclean.signals import terminate_as_interrupt
-    from docclean.watch import Watcher, WatchOutcome, polling_reason
+    from docclean.watch import DEFAULT_POLL, Watcher, WatchOutcome, polling_reason
 
     def show(outcome: WatchOutcome) -> None:
         if outcome.status == "failed" or not quiet:
@@ -111,18 +111,18 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
             watcher = Watcher(inbox, output, settings, done=done, failed=failed, settle=settle, on_outcome=show)
             watcher.cleaner = cleaner = load_cleaner(settings)  # once, before the first file arrives
             reason = polling_reason(watcher.inbox, poll)
-            how = f"polling every {poll or 2.0:g} s ({reason})" if reason else "file-system events"
+            how = f"polling every {poll or DEFAULT_POLL:g} s ({reason})" if reason else "file-system events"
             if not quiet:
                 typer.echo(f"watching {watcher.inbox} -> {watcher.output} ({how}, settle {settle:g} s, "
                            f"model {cleaner.model_path or settings.model}); Ctrl-C to stop", err=True)
             watcher.run(threading.Event(), poll=poll)
-        except DocCleanError as exc:
+        except (DocCleanError, OSError) as exc:  # a bad folder or model; the output disk failing
             typer.echo(error_line(exc), err=True)
             return exit_code(exc)
         except (KeyboardInterrupt, Cancelled) as exc:
             code = exit_code(exc)
             dropped = watcher.in_hand if watcher is not None else None
-            typer.echo(f"{'terminated' if code == 143 else 'interrupted'}; stopped watching"
+            typer.echo(f"{'terminated' if code == EXIT_TERMINATED else 'interrupted'}; stopped watching"
                        + (f" ({dropped} was dropped and will be taken again at the next start)" if dropped else ""),
                        err=True)
             return code

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from docclean.engine import Denoiser
     from docclean.progress import CleanProgress
 
-__all__ = ["LEDGER_NAME", "NETWORK_FILESYSTEMS", "Ledger", "WatchOutcome", "Watcher", "filesystem_type",
+__all__ = ["DEFAULT_POLL", "LEDGER_NAME", "NETWORK_FILESYSTEMS", "Ledger", "WatchOutcome", "Watcher", "filesystem_type",
            "polling_reason"]
 
 LEDGER_NAME = ".docclean-watch.json"
@@ -48,6 +48,8 @@ LEDGER_NAME = ".docclean-watch.json"
 NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph",
                                  "glusterfs", "lustre", "davfs", "fuse.sshfs", "fuse.rclone", "fuse.glusterfs",
                                  "fuse.cephfs", "fuse.s3fs", "fuse.davfs"})
+DEFAULT_POLL = 2.0
+"""Seconds between listings when polling and no interval was given (network file systems)."""
 HEARTBEAT = 30.0
 """With watchdog events, the folder is still listed at least this often (a missed event is not fatal)."""
 
@@ -288,7 +290,7 @@ class Watcher:
         settled, or ``HEARTBEAT`` seconds passed. Exceptions (Ctrl-C, SIGTERM) propagate."""
         wake = threading.Event()
         observer = None if polling_reason(self.inbox, poll) else _start_observer(self.inbox, wake)
-        interval = poll if poll is not None else 2.0
+        interval = poll if poll is not None else DEFAULT_POLL
         try:
             while not stop.is_set():
                 wake.clear()
