@@ -91,7 +91,10 @@ class CleanWorker:
         self.cleaner = None
         try:
             self.settings = CleanSettings.from_dict(settings)
-            if model_bytes is not None:  # a model file of the driver's, shipped through the object store
+            if model_bytes is not None and not _same_file(self.settings.model, model_bytes):
+                # The driver's model file is not here (another node): use the copy shipped through
+                # the object store. Where it is here, its own path stays in the settings, so the
+                # stamps of resumable multi-page outputs match those of the driver and local runs.
                 import tempfile
 
                 fd, path = tempfile.mkstemp(prefix="docclean-model-", suffix=".safetensors")
@@ -119,3 +122,11 @@ class CleanWorker:
                             self.storage_options, self.staging)
         result.seconds = time.perf_counter() - t0
         return result
+
+
+def _same_file(path: str, data: bytes) -> bool:
+    try:
+        file = Path(path).expanduser()
+        return file.stat().st_size == len(data) and file.read_bytes() == data
+    except OSError:
+        return False

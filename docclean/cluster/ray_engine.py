@@ -127,7 +127,11 @@ class RayBatch:
         ray = _ray()
         self.ray, self.plan, self.progress, self.report = ray, plan, progress, report
         self.storage_options = storage_options
-        self.size, threads, gpus = pool_shape(settings, workers, ray.cluster_resources())
+        resources = ray.cluster_resources()
+        self.size, threads, gpus = pool_shape(settings, workers, resources)
+        if not gpus and threads > resources.get("CPU", 0):
+            raise UsageError(f"the Ray cluster has {resources.get('CPU', 0):g} CPUs: an actor of {threads} threads "
+                             "cannot be placed; lower --threads", settings=("threads",))
         self.settings = settings.replace(threads=threads)
         self.spares = self.size
         Hub, self._Worker = _actor_classes()
@@ -251,16 +255,18 @@ class RayBatch:
     def _actor_died(self, actor: _Actor, exc: BaseException) -> None:
         """The file the actor was running gets one more try; those queued behind it go back freely."""
         cause = " ".join(str(exc).split())[:300]
+        again = []
         for n, (ref, task) in enumerate(actor.inflight):
             self.refs.pop(ref, None)
             if n > 0:
-                self.queue.appendleft(task)
+                again.append(task)
             elif task.id in self.failed_once:
                 self._record(FileResult(task.source, error=f"{task.source}: its Ray worker died twice while "  # type: ignore[arg-type]
                                         f"cleaning it; not retried again ({cause})"), task)
             else:
                 self.failed_once[task.id] = cause
-                self.queue.appendleft(task)
+                again.append(task)
+        self.queue.extendleft(reversed(again))  # first in line again, in their order
         actor.inflight.clear()
         actor.ready = False
         self._replace(actor, exc)

@@ -112,7 +112,12 @@ def clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | None
                 _fetch_done_pages(task.target, staged.parent, storage_options)
         except Exception as exc:  # a source that cannot be fetched fails this file only
             return _failed(task.source, exc)
-        result = _clean_local(source, staged, settings, cleaner, relay)
+        moved = _borrow_work_folder(task, source, staged, settings)
+        try:
+            result = _clean_local(source, staged, settings, cleaner, relay)
+        finally:
+            if moved is not None:  # an unfinished multi-page file keeps its finished pages for the next run
+                _move_folder(*moved)
         finals = [_sibling(task.target, local.name) for local in result.targets]
         if result.status != SKIPPED:  # pages finished before a failure or a cancel are kept too
             try:
@@ -140,6 +145,43 @@ def _fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any]
             os.link(page, folder / page.name)
         except OSError:
             shutil.copyfile(page, folder / page.name)
+
+
+def _work_folder(target: Path, source: Path, settings: CleanSettings) -> Path | None:
+    """The engine's work folder of a multi-page output (``docclean.resume``), or None."""
+    try:
+        from docclean.resume import PageStore
+
+        return PageStore(target, source, settings).folder
+    except (ImportError, OSError):
+        return None
+
+
+def _borrow_work_folder(task: FileTask, source: Path, staged: Path, settings: CleanSettings
+                        ) -> tuple[Path, Path] | None:
+    """Move the finished pages of an interrupted multi-page output (kept beside its target by the
+    engine's resume) into the staging folder, so the runner carries on from them; returns the
+    (staged, final) work folders, to move back whatever is left after the run."""
+    if storage.is_remote(task.target) or settings.overwrite:
+        return None
+    final, staged_work = _work_folder(Path(task.target), source, settings), _work_folder(staged, source, settings)
+    if final is None or staged_work is None:
+        return None
+    if final.is_dir():
+        _move_folder(final, staged_work)
+    return staged_work, final
+
+
+def _move_folder(src: Path, dst: Path) -> None:
+    if not src.is_dir():
+        return
+    try:
+        if dst.exists():
+            shutil.rmtree(dst)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)  # staging is on the output's file system: a rename
+    except OSError:
+        shutil.move(str(src), str(dst))
 
 
 def _glob_escape(text: str) -> str:

@@ -142,12 +142,14 @@ def test_cancel_stops_cleanly_and_a_rerun_resumes(tmp_path, settings, ray_sessio
     done = tree(tmp_path / "ray")
     assert 2 <= len(done) <= 2 + 2 * PREFETCH < 13
     assert all(done[k] == v for k, v in tree(tmp_path / "local").items() if k in done)  # whole outputs only
-    assert hidden(tmp_path / "ray") == []
+    # No staging folder, lock or temporary file; only the finished pages of an interrupted long.tif.
+    assert {h.split("/")[0] for h in hidden(tmp_path / "ray")} <= {".long.tif.docclean-pages"}
     assert {f.status for f in report.files} <= {CLEANED, INTERRUPTED}
     resumed = clean_batch_ray([src], tmp_path / "ray", settings, workers=1)
     assert resumed.exit_code == EXIT_OK
     assert sum(f.status == SKIPPED for f in resumed.files) == len(done)
     assert tree(tmp_path / "ray") == tree(tmp_path / "local")
+    assert hidden(tmp_path / "ray") == []
 
 
 def test_the_cli_runs_the_ray_engine_and_reports_a_corrupt_file(tmp_path, settings, ray_session) -> None:
@@ -184,3 +186,36 @@ def test_pool_shape_matches_actors_to_cpus_threads_and_gpus(settings) -> None:
     assert pool_shape(settings.replace(threads=None), 2, cpu8) == (2, 4, 0)
     assert pool_shape(settings.replace(threads=None, device="auto"), None, {"CPU": 32.0, "GPU": 4.0}) == (4, 1, 1)
     assert pool_shape(settings.replace(threads=None, device="cpu"), None, {"CPU": 32.0, "GPU": 4.0}) == (32, 1, 0)
+
+
+def test_an_interrupted_multi_page_output_keeps_its_finished_pages_for_the_rerun(tmp_path, settings,
+                                                                                 ray_session) -> None:
+    """The engine's resume inside multi-page outputs (finished pages kept beside the target)
+    holds on the Ray engine too, although its actors write in a staging folder."""
+    src = tmp_path / "scans"
+    write_image(src / "book.tif", 60, pages=60, h=256, w=256)
+    clean_batch([str(src)], tmp_path / "local", settings)
+
+    class CancelAfterPages(Recorder):
+        def cancelled(self) -> bool:
+            return len(self.pages) >= 3
+
+    with pytest.raises(Cancelled):
+        clean_batch_ray([src], tmp_path / "ray", settings, CancelAfterPages(), workers=1)
+    assert not (tmp_path / "ray" / "book.tif").exists()
+    kept = sorted((tmp_path / "ray" / ".book.tif.docclean-pages").glob("p*.png"))
+    assert 3 <= len(kept) < 60
+    resumed = clean_batch_ray([src], tmp_path / "ray", settings, workers=1)
+    assert resumed.exit_code == EXIT_OK
+    assert sum(p.status == SKIPPED for p in resumed.files[0].pages) == len(kept)
+    assert tree(tmp_path / "ray") == tree(tmp_path / "local")
+    assert hidden(tmp_path / "ray") == []
+
+
+def test_actors_larger_than_the_cluster_are_a_usage_error_not_a_hang(tmp_path, settings, ray_session) -> None:
+    from docclean.errors import UsageError
+
+    write_image(tmp_path / "scans" / "a.png", 1)
+    with pytest.raises(UsageError, match="cannot be placed"):
+        clean_batch_ray([tmp_path / "scans"], tmp_path / "ray", settings.replace(threads=64), workers=1)
+    assert not (tmp_path / "ray" / ".docclean-staging").exists()
