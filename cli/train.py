@@ -1,55 +1,110 @@
-"""`docclean train`: train or fine-tune the page denoiser on your own noisy/clean scan pairs.
+"""``docclean train``: fine-tune (or train from scratch) the page denoiser on your own scan pairs.
 
-Declarations only: options are parsed here and handed to ``training.denoiser``.
+Declarations only: the flags become a ``training.retrain.RetrainConfig`` and the work is
+``training.retrain.retrain``. Heavy imports happen inside the command, so ``docclean --help``
+stays fast.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
+import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from cli.errors import reported_errors
-from cli.progress import RichProgressCallback
-
-app = typer.Typer(help="Train the page denoiser on noisy/clean scan pairs.", no_args_is_help=True)
 
 
-@app.command("denoiser")
-def denoiser(
-    data: Annotated[Path, typer.Option(help="Folder holding NOISY_DIR and CLEAN_DIR with the same file names.")],
-    out: Annotated[Path, typer.Option(help="Run folder: config.json, metrics.csv, best/last checkpoints. "
-                                           "Rerunning with the same folder resumes.")],
-    noisy_dir: Annotated[str, typer.Option(help="Sub-folder of noisy scans.")] = "train",
-    clean_dir: Annotated[str, typer.Option(help="Sub-folder of clean targets.")] = "train_cleaned",
-    epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs.")] = 120,
-    batches_per_epoch: Annotated[int, typer.Option(min=1, help="Random-crop batches per epoch.")] = 100,
-    lr: Annotated[float, typer.Option(help="Peak learning rate (cosine schedule).")] = 1e-3,
-    patience: Annotated[int, typer.Option(help="Stop after this many epochs without a better validation RMSE.")] = 40,
-    val_texts: Annotated[int, typer.Option(help="Distinct texts (pages with identical clean images) held out.")] = 6,
-    init_from: Annotated[Optional[Path], typer.Option(help="Fine-tune from this checkpoint instead of from scratch.")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed (reruns reproduce).")] = 0,
-    threads: Annotated[int, typer.Option(help="CPU threads for torch (0: all cores).")] = 0,
-    fp32: Annotated[bool, typer.Option("--fp32", help="Train in float32 instead of bfloat16 autocast.")] = False,
+def _seconds(text: str | None) -> float | None:
+    """'90', '90s', '10m', '2h' -> seconds."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match:
+        raise typer.BadParameter(f"{text!r} is not a duration such as 90s, 10m or 2h")
+    return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
+
+
+def train(
+    noisy: Annotated[Path | None, typer.Option(help="Folder of noisy scans.", show_default=False)] = None,
+    clean: Annotated[Path | None, typer.Option(
+        help="Folder of clean pages, paired with the scans by relative path and name (any format; every page of "
+             "multi-page files).", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Run folder: config, command, metrics.csv, loss.png, samples.png, best.safetensors.",
+        show_default=False)] = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="Continue an interrupted run in this folder exactly as it was started.", show_default=False)] = None,
+    from_model: Annotated[str, typer.Option(
+        "--from", help="Fine-tune this model: 'default' (the shipped one) or a .safetensors file.")] = "default",
+    scratch: Annotated[bool, typer.Option("--scratch", help="Train a new model from scratch instead.")] = False,
+    val_fraction: Annotated[float, typer.Option(
+        min=0.01, max=0.9, help="Share of pairs held out for validation (scans of one original stay together).")]
+    = 0.2,
+    val_noisy: Annotated[Path | None, typer.Option(help="A separate validation folder of noisy scans.",
+                                                   show_default=False)] = None,
+    val_clean: Annotated[Path | None, typer.Option(help="... and its clean pages.", show_default=False)] = None,
+    group: Annotated[str | None, typer.Option(
+        help="Regular expression on the noisy file's path whose first group names pages that must stay together "
+             "(default: pages with identical clean pages).", show_default=False)] = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs.")] = 40,
+    max_time: Annotated[str | None, typer.Option(
+        help="Stop after this much training time (90s, 10m, 2h); the best checkpoint is kept.",
+        show_default=False)] = None,
+    patch_size: Annotated[int, typer.Option(min=32, help="Edge of the random training crops, in pixels.")] = 192,
+    batch_size: Annotated[int, typer.Option(min=1, help="Crops per optimisation step.")] = 12,
+    batches_per_epoch: Annotated[int, typer.Option(min=1, help="Optimisation steps per epoch.")] = 40,
+    lr: Annotated[float | None, typer.Option(
+        help="Peak learning rate (cosine schedule).", show_default="3e-4 fine-tuning, 1e-3 from scratch")] = None,
+    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better "
+                                                      "validation RMSE.")] = 12,
+    synthetic: Annotated[int, typer.Option(
+        min=0, help="Mix in this many extra pairs made by laying synthetic damage over your clean pages.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed: a CPU run with the same seed is reproduced.")] = 0,
+    device: Annotated[str, typer.Option(help="auto (CUDA with mixed precision, else MPS, else CPU), cpu, cuda "
+                                             "or mps.")] = "auto",
 ) -> None:
-    """Train the DocUNet denoiser; the best checkpoint by held-out-text RMSE is OUT/best.safetensors,
-    usable at once with `docclean clean --model OUT/best.safetensors`.
+    """Fine-tune the denoiser on your own noisy/clean scan pairs; the result is RUN/best.safetensors,
+    ready for `docclean clean --model RUN/best.safetensors`.
 
-    Example: docclean train denoiser --data ../shared/data/dirty-documents --out runs/mine
+    Bad pairs (missing partners, pages of different sizes) are named before training starts.
+    Ctrl-C or SIGTERM saves and stops; `--resume RUN` carries on where it stopped.
+
+    Examples:
+
+      docclean train --noisy scans/noisy --clean scans/clean --out runs/mine --max-time 10m
+
+      docclean train --resume runs/mine
     """
-    import torch
+    import signal
 
-    from docclean.model import DocUNetConfig
-    from training.denoiser import DenoiserTaskConfig, train
-    from training.loop import FitConfig
+    from cli.progress import RichProgressCallback
+    from training.retrain import RetrainConfig, load_split, retrain
+    from training.stop import StopFlag, stop_on_signals
 
-    if threads:
-        torch.set_num_threads(threads)
-    task = DenoiserTaskConfig(data=data, noisy_dir=noisy_dir, clean_dir=clean_dir, val_texts=val_texts,
-                              batches_per_epoch=batches_per_epoch)
-    fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer="adamw", weight_decay=1e-4,
-                           patience=patience, seed=seed, bf16=not fp32, grad_clip=1.0)
-    with reported_errors(), RichProgressCallback(show=("train_loss", "val_rmse", "val_rmse_x2"),
-                                                 description="denoiser") as progress:
-        train(task, fit_config, DocUNetConfig(), callbacks=[progress], init_from=init_from)
+    command = shlex.join(["docclean", "train", *sys.argv[2:]]) if sys.argv[1:2] == ["train"] else None
+    with reported_errors():
+        if resume is not None:
+            cfg = RetrainConfig.load(resume)
+        else:
+            if noisy is None or clean is None or out is None:
+                raise typer.BadParameter("give --noisy, --clean and --out (or --resume RUN)")
+            cfg = RetrainConfig(
+                noisy=str(noisy), clean=str(clean), out=str(out), val_noisy=str(val_noisy) if val_noisy else None,
+                val_clean=str(val_clean) if val_clean else None, val_fraction=val_fraction, group=group,
+                init="scratch" if scratch else from_model, epochs=epochs, max_time=_seconds(max_time),
+                patch_size=patch_size, batch_size=batch_size, batches_per_epoch=batches_per_epoch, lr=lr,
+                patience=patience, synthetic=synthetic, seed=seed, device=device)
+        train_pairs, val_pairs, unmatched = load_split(cfg)
+        for path, reason in unmatched:
+            typer.echo(f"warning: {path}: {reason} (left out)", err=True)
+        typer.echo(f"{len(train_pairs)} training and {len(val_pairs)} validation pages", err=True)
+        with stop_on_signals(StopFlag(), (signal.SIGINT, signal.SIGTERM)) as flag, \
+                RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
+            result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command)
+    if result.stopped:
+        typer.echo(f"stopped; continue with: docclean train --resume {cfg.out}", err=True)
+    typer.echo(result.best_path)

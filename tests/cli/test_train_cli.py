@@ -1,7 +1,12 @@
-"""Tests for `docclean train denoiser`: a one-batch run on tiny pairs, and clear data errors."""
+"""``docclean train`` on tiny pairs: a run folder with everything promised, bad pairs named before
+training, and an interrupted run that resumes to exactly where an uninterrupted one ends."""
+
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
+from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -10,29 +15,83 @@ from docclean.checkpoint import read_metadata
 runner = CliRunner()
 
 
-def make_pairs(root, texts=3, size=176):
+def make_pairs(root: Path, texts: int = 3, scans: int = 2, size: int = 72) -> None:
     rng = np.random.default_rng(0)
     for t in range(texts):
         clean = np.full((size, size), 255, np.uint8)
-        clean[rng.integers(0, size, 40), rng.integers(0, size, 40)] = 0
-        for v in range(2):
-            noisy = (clean * 0.8 + rng.integers(0, 40, clean.shape)).astype(np.uint8)
-            for folder, img in (("train", noisy), ("train_cleaned", clean)):
+        for _ in range(6):
+            y, x = rng.integers(4, size - 10, 2)
+            clean[y:y + 6, x:x + 2] = 20
+        for v in range(scans):
+            noisy = (clean * 0.75 + rng.integers(0, 50, clean.shape)).astype(np.uint8)
+            for folder, img in (("noisy", noisy), ("clean", clean)):
                 (root / folder).mkdir(parents=True, exist_ok=True)
-                Image.fromarray(img).save(root / folder / f"{t}-{v}.png")
+                Image.fromarray(img).save(root / folder / f"t{t}-{v}.png")
 
 
-def test_train_denoiser_one_batch(tmp_path):
+def args(tmp_path: Path, model: Path, *extra: str) -> list[str]:
+    return ["train", "--noisy", str(tmp_path / "data" / "noisy"), "--clean", str(tmp_path / "data" / "clean"),
+            "--from", str(model), "--device", "cpu", "--patch-size", "48", "--batch-size", "2",
+            "--batches-per-epoch", "2", *extra]
+
+
+def test_train_writes_the_run_folder_and_a_usable_model(tmp_path: Path, tiny_model_path: Path) -> None:
     make_pairs(tmp_path / "data")
     out = tmp_path / "run"
-    result = runner.invoke(app, ["train", "denoiser", "--data", str(tmp_path / "data"), "--out", str(out),
-                                 "--epochs", "1", "--batches-per-epoch", "1", "--val-texts", "1", "--threads", "1"])
+    result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "2"))
     assert result.exit_code == 0, result.output
+    for name in ("retrain.json", "config.json", "metrics.csv", "loss.png", "samples.png", "best.safetensors",
+                 "last.safetensors", "state.safetensors"):
+        assert (out / name).is_file(), name
     meta = read_metadata(out / "best.safetensors")
-    assert meta["task"] == "denoiser" and "val_rmse" in meta["metrics"] and len(meta["val_pages"]) == 2
+    assert meta["task"] == "retrain" and "val_rmse" in meta["metrics"] and meta["init_from"]["path"]
+    # Two scans of each text: validation holds whole texts only.
+    texts = lambda pages: {Path(p.split("#")[0]).name.split("-")[0] for p in pages}  # noqa: E731
+    assert meta["val_pages"] and not texts(meta["val_pages"]) & texts(meta["train_pages"])
+    cleaned = runner.invoke(app, ["clean", str(tmp_path / "data" / "noisy"), "-o", str(tmp_path / "out"),
+                                  "--model", str(out / "best.safetensors"), "--device", "cpu"])
+    assert cleaned.exit_code == 0, cleaned.output
 
 
-def test_train_denoiser_missing_data_names_folder(tmp_path):
-    result = runner.invoke(app, ["train", "denoiser", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "r")])
+def test_bad_pairs_are_named_before_training(tmp_path: Path, tiny_model_path: Path) -> None:
+    make_pairs(tmp_path / "data")
+    Image.fromarray(np.zeros((200, 300), np.uint8)).save(tmp_path / "data" / "clean" / "t0-1.png")
+    (tmp_path / "data" / "noisy" / "stray.png").write_bytes((tmp_path / "data" / "noisy" / "t0-0.png").read_bytes())
+    result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(tmp_path / "run")))
     assert result.exit_code == 1
-    assert "nowhere" in result.output and "folder not found" in result.output
+    assert "t0-1.png" in result.output and "300x200" in result.output
+    assert not (tmp_path / "run" / "best.safetensors").exists()
+    missing = runner.invoke(app, ["train", "--noisy", str(tmp_path / "nowhere"), "--clean", str(tmp_path),
+                                  "--out", str(tmp_path / "r")])
+    assert missing.exit_code == 1 and "nowhere" in missing.output and "folder not found" in missing.output
+
+
+def test_interrupted_run_resumes_to_the_same_weights(tmp_path: Path, tiny_model_path: Path) -> None:
+    from training.retrain import RetrainConfig, retrain
+
+    make_pairs(tmp_path / "data")
+    common = dict(noisy=str(tmp_path / "data" / "noisy"), clean=str(tmp_path / "data" / "clean"),
+                  init=str(tiny_model_path), epochs=3, patch_size=48, batch_size=2, batches_per_epoch=3,
+                  device="cpu", patience=99)
+    whole = retrain(RetrainConfig(out=str(tmp_path / "whole"), **common))
+    calls = []
+
+    def stop_in_epoch_two() -> bool:
+        calls.append(1)
+        return len(calls) == 5  # the second batch of the second epoch
+
+    first = retrain(RetrainConfig(out=str(tmp_path / "cut"), **common), should_stop=stop_in_epoch_two)
+    assert first.stopped
+    resumed = retrain(RetrainConfig.load(tmp_path / "cut"))
+    assert not resumed.stopped and resumed.epochs_run == whole.epochs_run == 3
+    a, b = load_file(str(tmp_path / "whole" / "last.safetensors")), load_file(str(tmp_path / "cut" / "last.safetensors"))
+    for name in a:
+        np.testing.assert_allclose(a[name].numpy(), b[name].numpy(), atol=1e-6, err_msg=name)
+
+
+def test_max_time_parsing() -> None:
+    from cli.train import _seconds
+
+    assert _seconds("90") == 90 and _seconds("10m") == 600 and _seconds("2h") == 7200 and _seconds(None) is None
+    with pytest.raises(Exception):
+        _seconds("ten minutes")

@@ -1,0 +1,201 @@
+"""Retrain or fine-tune the page denoiser on a user's own noisy/clean pairs (``docclean train``).
+
+Two folders of pairs in (``docclean.pairs``: any format, every page, paired by relative path and
+stem, bad pairs named before any training), a run folder out: the resolved config and the exact
+command, ``metrics.csv``, ``loss.png`` and ``samples.png`` (updated every epoch),
+``best.safetensors`` (ready for ``docclean clean --model``) and the last checkpoint with the
+optimizer state. By default it fine-tunes the shipped model; ``init="scratch"`` trains a new one.
+Scans of one original stay on one side of the validation split. The training loop
+(``training.loop``) owns the device, mixed precision, early stopping and resume; this module only
+supplies data, loss and scoring.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from docclean.checkpoint import load_model
+from docclean.errors import DataError
+from docclean.metrics import pooled_rmse
+from docclean.model import DocUNet, DocUNetConfig
+from docclean.models import resolve_model_path
+from docclean.pairs import Pair, check_pairs, find_pairs, read_pair, split_pairs
+from training.denoiser import ink_weighted_loss
+from training.loop import Callback, FitConfig, FitResult, fit
+from training.retrain_pictures import SamplePictures
+
+CONFIG_NAME = "retrain.json"
+
+
+@dataclass
+class RetrainConfig:
+    """Everything one ``docclean train`` run was asked for (written to ``RUN/retrain.json``, so
+    ``--resume RUN`` continues exactly the same run)."""
+
+    noisy: str
+    clean: str
+    out: str
+    val_noisy: str | None = None
+    val_clean: str | None = None
+    val_fraction: float = 0.2
+    group: str | None = None
+    init: str = "default"
+    """``default`` (the shipped model), a .safetensors path, or ``scratch``."""
+    epochs: int = 40
+    max_time: float | None = None
+    """Seconds of training after which the run stops (its best checkpoint is ready)."""
+    patch_size: int = 192
+    batch_size: int = 12
+    batches_per_epoch: int = 40
+    lr: float | None = None
+    """None: 3e-4 when fine-tuning, 1e-3 from scratch."""
+    patience: int = 12
+    ink_weight: float = 2.0
+    synthetic: int = 0
+    """Extra pairs made by laying synthetic damage over the user's clean pages."""
+    seed: int = 0
+    device: str = "auto"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else (1e-3 if self.init == "scratch" else 3e-4)
+
+    @classmethod
+    def load(cls, run: Path) -> RetrainConfig:
+        """The config of an earlier run, for ``--resume``."""
+        try:
+            data = json.loads((Path(run) / CONFIG_NAME).read_text())
+        except (OSError, ValueError) as exc:
+            raise DataError(f"not a docclean train run folder ({exc})", run) from None
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def load_split(cfg: RetrainConfig) -> tuple[list[Pair], list[Pair], list[tuple[Path, str]]]:
+    """(train, validation, unmatched files): pairs found, checked and split. DataError naming
+    every bad pair before any training."""
+    scan = find_pairs(cfg.noisy, cfg.clean)
+    unmatched = list(scan.unmatched)
+    if cfg.val_noisy or cfg.val_clean:
+        if not (cfg.val_noisy and cfg.val_clean):
+            raise DataError("give both --val-noisy and --val-clean, or neither")
+        val_scan = find_pairs(cfg.val_noisy, cfg.val_clean)
+        unmatched += val_scan.unmatched
+        train, val = scan.pairs, val_scan.pairs
+    else:
+        train, val = split_pairs(scan.pairs, cfg.val_fraction, cfg.seed, cfg.group)
+    problems = check_pairs(train + val)
+    if problems:
+        raise DataError(f"{len(problems)} pair(s) cannot be used: " + "; ".join(problems[:5]))
+    return train, val, unmatched
+
+
+class PairCrops:
+    """An epoch of random (noisy, clean) crop batches, (B, 1, P, P), from pages held in memory;
+    the loop seeds numpy's RNG per epoch, so a resumed run draws the same crops."""
+
+    def __init__(self, pages: list[tuple[np.ndarray, np.ndarray]], cfg: RetrainConfig) -> None:
+        self.cfg = cfg
+        self.pages = [(_pad(n, cfg.patch_size), _pad(c, cfg.patch_size)) for n, c in pages]
+
+    def __len__(self) -> int:
+        return self.cfg.batches_per_epoch
+
+    def __iter__(self):
+        p = self.cfg.patch_size
+        for _ in range(len(self)):
+            noisy, clean = [], []
+            for _ in range(self.cfg.batch_size):
+                n, c = self.pages[np.random.randint(len(self.pages))]
+                y, x = np.random.randint(n.shape[0] - p + 1), np.random.randint(n.shape[1] - p + 1)
+                cn, cc = n[y:y + p, x:x + p], c[y:y + p, x:x + p]
+                if np.random.rand() < 0.5:
+                    cn, cc = cn[:, ::-1], cc[:, ::-1]
+                noisy.append(np.ascontiguousarray(cn))
+                clean.append(np.ascontiguousarray(cc))
+            yield torch.from_numpy(np.stack(noisy))[:, None], torch.from_numpy(np.stack(clean))[:, None]
+
+
+def _pad(page: np.ndarray, size: int) -> np.ndarray:
+    """Pages smaller than a patch are padded with white paper."""
+    h, w = page.shape
+    if h >= size and w >= size:
+        return page
+    return np.pad(page, ((0, max(0, size - h)), (0, max(0, size - w))), constant_values=1.0)
+
+
+def synthetic_pairs(clean_pages: list[np.ndarray], n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``n`` extra pairs: synthetic damage (``docclean.synth.degrade``) over the user's clean pages."""
+    from docclean.synth import degrade
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        clean = clean_pages[i % len(clean_pages)]
+        out.append((degrade(clean, rng).astype(np.float32), clean))
+    return out
+
+
+def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]]):
+    """Validation: pooled RMSE of whole validation pages, cleaned through the engine's tiling
+    (so pages of any size fit in memory) with the model being trained."""
+    from docclean.backends.torch_backend import TorchBackend
+    from docclean.engine import Denoiser
+
+    def evaluate(model: torch.nn.Module) -> dict[str, float]:
+        device = next(model.parameters()).device.type
+        cleaner = Denoiser(TorchBackend(model, device=device, precision="fp32"), tile_size=512, overlap=32)
+        preds = [(cleaner.clean(noisy), clean) for noisy, clean in val_pages]
+        return {"val_rmse": pooled_rmse(preds), "val_raw_rmse": pooled_rmse(val_pages)}
+
+    return evaluate
+
+
+def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[str, Any] | None]:
+    if cfg.init == "scratch":
+        model = DocUNet(DocUNetConfig())
+        return model, model.config.to_dict(), None
+    path = resolve_model_path(cfg.init)
+    model, meta = load_model(path)
+    return model, meta["config"], {"path": str(path), "command": meta.get("command"), "epoch": meta.get("epoch")}
+
+
+def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_stop=None,
+            command: str | None = None) -> FitResult:
+    """Run (or, when the run folder holds one, resume) a retraining; returns the FitResult."""
+    out = Path(cfg.out)
+    train_pairs, val_pairs, _ = load_split(cfg)
+    train_pages = [read_pair(p) for p in train_pairs]
+    val_pages = [read_pair(p) for p in val_pairs]
+    if cfg.synthetic:
+        train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
+    model, model_config, init_from = _initial_model(cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / CONFIG_NAME).write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+    fit_config = FitConfig(out_dir=out, epochs=cfg.epochs, lr=cfg.learning_rate, optimizer="adamw",
+                           weight_decay=1e-4, patience=cfg.patience, seed=cfg.seed, device=cfg.device,
+                           precision="auto" if cfg.device != "cpu" else "fp32", grad_clip=1.0, monitor="val_rmse")
+    info = {"task": "retrain", "command": command or " ".join(sys.argv), "retrain": asdict(cfg),
+            "data": {"noisy": cfg.noisy, "clean": cfg.clean},
+            "train_pages": [f"{p.noisy}#{p.page}" for p in train_pairs],
+            "val_pages": [f"{p.noisy}#{p.page}" for p in val_pairs]}
+    if init_from is not None:
+        info["init_from"] = init_from
+    deadline = None if cfg.max_time is None else time.monotonic() + cfg.max_time
+
+    def stop() -> bool:
+        return bool((should_stop is not None and should_stop()) or (deadline is not None and time.monotonic() > deadline))
+
+    pictures = SamplePictures(out, val_pages[:3])
+    return fit(model, ink_weighted_loss(cfg.ink_weight), PairCrops(train_pages, cfg), fit_config, arch="docunet",
+               model_config=model_config, evaluate=page_rmse_evaluator(val_pages), info=info,
+               callbacks=[*(callbacks or []), pictures], should_stop=stop)
