@@ -69,7 +69,8 @@ class _Timed:
         return out
 
 
-def worker(method: str, model: str, device: str, src_dir: Path, out_dir: Path) -> None:
+def worker(method: str, model: str, device: str, src_dir: Path, out_dir: Path, pipeline: bool = True,
+           conv_onnx: Path | None = None) -> None:
     """Runs in the subprocess: clean every page in ``src_dir`` and print timings as JSON."""
     from docclean.batch import clean_batch
     from docclean.settings import CleanSettings
@@ -84,7 +85,8 @@ def worker(method: str, model: str, device: str, src_dir: Path, out_dir: Path) -
         cleaner = Denoiser.from_settings(settings)
         timed = _Timed(cleaner.backend)
         cleaner.backend = timed  # type: ignore[assignment]
-        info = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}, batch {cleaner.batch_size}"
+        info = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}, batch {cleaner.batch_size}" + \
+            ("" if pipeline else ", sequential I/O")
     else:
         from bench.baselines import median_background_division
 
@@ -102,15 +104,19 @@ def worker(method: str, model: str, device: str, src_dir: Path, out_dir: Path) -
         cleaner, info = Baseline(), f"median {21 * dpi // 100}px"
     load_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    report = clean_batch([str(src_dir)], out_dir, settings, cleaner=cleaner)  # type: ignore[arg-type]
+    report = clean_batch([str(src_dir)], out_dir, settings, cleaner=cleaner, pipeline=pipeline)  # type: ignore[arg-type]
     total = time.perf_counter() - t1
     failed = [r.error for r in report.files if r.error]
     if failed:
         raise SystemExit(f"cleaning failed: {failed[0]}")
     n = len(report.files)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The machine's speed drifts (shared cores): measure the convolution throughput in this same
+    # process, right after the pages, so the efficiency compares like with like.
+    gflops = conv_throughput(method, device, settings.effective_threads, conv_onnx) if timed and conv_onnx else 0.0
     print(json.dumps({"load_s": load_s, "per_page_s": total / n, "peak_mb": peak_mb, "info": info,
-                      "net_s": timed.seconds / n if timed else 0.0, "net_px": timed.pixels / n if timed else 0}))
+                      "net_s": timed.seconds / n if timed else 0.0, "net_px": timed.pixels / n if timed else 0,
+                      "gflops": gflops}))
 
 
 def measure(args: list[str]) -> dict:
@@ -144,20 +150,32 @@ def flops_per_pixel(model: str) -> float:
     return total / (512 * 512)
 
 
-def conv_throughput(method: str, device: str, threads: int) -> float:
-    """GFLOP/s of the benchmark convolution on ``method`` (best of 5 after a warm-up)."""
+def export_conv(path: Path) -> Path:
+    """The benchmark convolution as an ONNX file (made once, so the ONNX workers need no torch)."""
     import torch
 
+    c, k = CONV_SHAPE["channels"], CONV_SHAPE["kernel"]
+    conv = torch.nn.Conv2d(c, c, k, padding=k // 2).eval()
+    x = torch.rand(CONV_SHAPE["batch"], c, CONV_SHAPE["height"], CONV_SHAPE["width"])
+    with torch.inference_mode():
+        torch.onnx.export(conv, (x,), str(path), input_names=["x"], opset_version=17, dynamo=False)
+    return path
+
+
+def conv_throughput(method: str, device: str, threads: int, conv_onnx: Path) -> float:
+    """GFLOP/s of the benchmark convolution on ``method`` (best of 5 after a warm-up)."""
     b, c, h, w, k = (CONV_SHAPE[key] for key in ("batch", "channels", "height", "width", "kernel"))
     flops = 2 * b * c * c * k * k * h * w
-    conv = torch.nn.Conv2d(c, c, k, padding=k // 2).eval()
-    x = torch.rand(b, c, h, w)
+    xn = np.random.default_rng(0).random((b, c, h, w), dtype=np.float32)
     if method == "torch":
+        import torch
+
         from docclean.backends.torch_backend import resolve_device, resolve_precision
 
         dev = resolve_device(device)
         dtype = resolve_precision("auto", dev)
-        conv, xd = conv.to(dev), x.to(dev)
+        conv = torch.nn.Conv2d(c, c, k, padding=k // 2).eval().to(dev)
+        xd = torch.from_numpy(xn).to(dev)
         if dev.type == "cpu":
             conv, xd = conv.to(memory_format=torch.channels_last), xd.contiguous(memory_format=torch.channels_last)
 
@@ -167,33 +185,28 @@ def conv_throughput(method: str, device: str, threads: int) -> float:
                 conv(xd)
             if dev.type == "cuda":
                 torch.cuda.synchronize()
+    elif method == "onnx":
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        sess = ort.InferenceSession(str(conv_onnx), opts, providers=["CPUExecutionProvider"])
+
+        def run() -> None:
+            sess.run(None, {"x": xn})
     else:
-        path = Path(tempfile.mkdtemp()) / "conv.onnx"
-        with torch.inference_mode():
-            torch.onnx.export(conv, (x,), str(path), input_names=["x"], opset_version=17, dynamo=False)
-        xn = x.numpy()
-        if method == "onnx":
-            import onnxruntime as ort
+        import openvino as ov
 
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = threads
-            sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        from docclean.backends.openvino_backend import cpu_has_native_bf16
 
-            def run() -> None:
-                sess.run(None, {"x": xn})
-        else:
-            import openvino as ov
+        core = ov.Core()
+        bf16 = cpu_has_native_bf16(core)
+        req = core.compile_model(str(conv_onnx), "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY",
+                                                         "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
+                                 ).create_infer_request()
 
-            from docclean.backends.openvino_backend import cpu_has_native_bf16
-
-            core = ov.Core()
-            bf16 = cpu_has_native_bf16(core)
-            req = core.compile_model(str(path), "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY",
-                                                       "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
-                                     ).create_infer_request()
-
-            def run() -> None:
-                req.infer({0: xn})
+        def run() -> None:
+            req.infer({0: xn})
     run()
     times = []
     for _ in range(5):
@@ -205,7 +218,7 @@ def conv_throughput(method: str, device: str, threads: int) -> float:
 
 def startup(exe: Path, page: Path, out: Path, repeats: int = 3) -> dict[str, float]:
     """Median wall seconds of the commands a user runs first, each in a fresh process."""
-    def wall(cmd: list[str]) -> float:
+    def wall(cmd: list[str], repeats: int = repeats) -> float:
         times = []
         for _ in range(repeats):
             t = time.perf_counter()
@@ -230,6 +243,10 @@ def main() -> None:
     p.add_argument("--backends", nargs="+", default=None, help="default: every installed one (torch on a GPU)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
     p.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
+    p.add_argument("--sequential", action="store_true",
+                   help="also time the first backend with sequential I/O (clean_batch(pipeline=False))")
+    p.add_argument("--pipeline", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--conv", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--dst", type=Path, help=argparse.SUPPRESS)
@@ -237,20 +254,21 @@ def main() -> None:
     p.add_argument("--probe", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
-        worker(a.worker, a.model, a.device, a.src, a.dst)
+        worker(a.worker, a.model, a.device, a.src, a.dst, bool(a.pipeline), a.conv)
         return
     if a.make:
         make_page(a.make, a.dst)
         return
     threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     if a.probe:
-        print(json.dumps({"gflops": conv_throughput(a.probe, a.device, threads),
-                          "flops_px": flops_per_pixel(a.model)}))
+        export_conv(a.dst)
+        print(json.dumps({"flops_px": flops_per_pixel(a.model)}))
         return
     backends = a.backends or (installed_backends() if a.device == "cpu" else ["torch"])
-    probes = {b: measure(["--probe", b, "--device", a.device, "--model", a.model]) for b in backends}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        conv_onnx = Path(tmp) / "conv.onnx"
+        flops_px = measure(["--probe", "conv", "--model", a.model, "--dst", str(conv_onnx)])["flops_px"]
         for dpi in a.dpis:
             src = Path(tmp) / f"src-{dpi}"
             src.mkdir()
@@ -260,11 +278,17 @@ def main() -> None:
             for i in range(2, a.pages + 1):
                 (src / f"page-{i}.png").write_bytes((src / "page-1.png").read_bytes())
             mp = round(A4_INCHES[0] * dpi) * round(A4_INCHES[1] * dpi) / 1e6
-            common = ["--model", a.model, "--device", a.device, "--src", str(src)]
+            common = ["--model", a.model, "--device", a.device, "--src", str(src), "--conv", str(conv_onnx)]
             base = measure(["--worker", "baseline", *common, "--dst", str(Path(tmp) / f"base-{dpi}")])
             for b in backends:
                 ours = measure(["--worker", b, *common, "--dst", str(Path(tmp) / f"{b}-{dpi}")])
                 rows.append((dpi, mp, b, base, ours))
+                print(f"measured: {dpi} dpi {b}: {json.dumps(ours)}; baseline {base['per_page_s']:.2f} s",
+                      file=sys.stderr, flush=True)
+            if a.sequential:
+                b = backends[0]
+                ours = measure(["--worker", b, *common, "--dst", str(Path(tmp) / f"{b}-seq-{dpi}"), "--pipeline", "0"])
+                rows.append((dpi, mp, b + " sequential", base, ours))
         first = None
         if not a.no_startup and 300 in a.dpis:
             exe = Path(sys.executable).with_name("docclean")
@@ -272,19 +296,19 @@ def main() -> None:
     print(f"A4 pages, {a.pages} per size, end to end (PNG read, clean, PNG write), default settings; "
           f"model load excluded; {threads} threads; {os.uname().machine}")
     print("| dpi | MP | backend | baseline s/page | docclean s/page | ratio | network s/page | s/MP | "
-          "peak MB | baseline peak MB | efficiency |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "peak MB | baseline peak MB | conv GFLOP/s | efficiency |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for dpi, mp, b, base, ours in rows:
-        floor = ours["net_px"] * probes[b]["flops_px"] / (probes[b]["gflops"] * 1e9)
+        floor = ours["net_px"] * flops_px / (ours["gflops"] * 1e9) if ours["gflops"] else float("nan")
         eff = floor / ours["net_s"] if ours["net_s"] else float("nan")
         print(f"| {dpi} | {mp:.1f} | {ours['info']} | {base['per_page_s']:.2f} | {ours['per_page_s']:.2f} | "
               f"{ours['per_page_s'] / base['per_page_s']:.1f}x | {ours['net_s']:.2f} | {ours['per_page_s'] / mp:.3f} | "
-              f"{ours['peak_mb']:.0f} | {base['peak_mb']:.0f} | {eff:.0%} |")
-    flops = next(iter(probes.values()))["flops_px"]
-    print(f"model: {flops / 1e3:.1f} kFLOP per pixel (convolutions); load s: " +
+              f"{ours['peak_mb']:.0f} | {base['peak_mb']:.0f} | {ours['gflops']:.0f} | {eff:.0%} |")
+    print(f"model: {flops_px / 1e3:.1f} kFLOP per pixel (convolutions); load s: " +
           ", ".join(f"{b} {ours['load_s']:.2f}" for dpi, _, b, _, ours in rows if dpi == rows[0][0]))
-    print("conv throughput (64->64 3x3, 2x64x256x256): " +
-          ", ".join(f"{b} {v['gflops']:.0f} GFLOP/s" for b, v in probes.items()))
+    print("conv throughput (64->64 3x3 on 2x64x256x256, measured in each worker right after its pages), "
+          "GFLOP/s: " + "; ".join(f"{b} " + ", ".join(f"{ours['gflops']:.0f}" for _, _, bb, _, ours in rows if bb == b)
+                                  for b in backends))
     for b in backends:
         mine = [(mp, ours) for _, mp, bb, _, ours in rows if bb == b]
         if len(mine) > 1:
