@@ -30,10 +30,10 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _random_model(path: Path, seed: int) -> Path:
+def _random_model(path: Path, seed: int, **config: object) -> Path:
     """A tiny DocUNet with every weight random (the real head starts at zero, an identity)."""
     torch.manual_seed(seed)
-    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1], **config))
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(torch.randn_like(p) * 0.3)
@@ -63,6 +63,16 @@ def test_runtime_matches_torch_on_odd_tile_shapes(model_path: Path, name: str) -
         assert 0 <= got.min() and got.max() <= 1
         assert np.abs(ref - tiles).max() > 0.05  # the model really does something
         np.testing.assert_allclose(got, ref, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", RUNTIMES)
+def test_runtime_exports_a_model_with_background_normalisation(tmp_path: Path, name: str) -> None:
+    path = _random_model(tmp_path / "bg.safetensors", 2, background=True, background_cell=8)
+    backend = open_backend(path, CleanSettings(backend=name, threads=1))
+    assert backend.multiple == 8
+    tiles = np.random.default_rng(2).random((2, 45, 70), dtype=np.float32)
+    # dividing by the estimated background amplifies float rounding a little: 1e-4 is 0.03/255
+    np.testing.assert_allclose(backend.run(tiles), _torch_out(path, tiles), atol=1e-4, rtol=0)
 
 
 @pytest.mark.parametrize("name", RUNTIMES)
