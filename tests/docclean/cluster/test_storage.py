@@ -141,3 +141,20 @@ def test_s3_with_the_ray_engine_equals_the_local_engine(tmp_path, settings, s3, 
     local_in = run([str(src)], "s3://scans/clean3", settings, "ray", workers=1, storage_options=s3)
     assert local_in.exit_code == EXIT_OK
     assert _download_tree("s3://scans/clean3", tmp_path, s3) == tree(tmp_path / "local")
+
+
+def test_the_cli_takes_urls_with_the_local_engine(tmp_path, settings) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    src = scans(tmp_path / "scans")
+    clean_batch([str(src)], tmp_path / "local", settings)
+    args = ["clean", src.as_uri(), "-o", (tmp_path / "out").as_uri(), "--model", settings.model,
+            "--backend", "torch", "--device", "cpu", "--precision", "fp32", "--threads", "1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "4 cleaned, 0 skipped, 0 failed" in result.output
+    assert tree(tmp_path / "out") == tree(tmp_path / "local")
+    dry = CliRunner().invoke(app, args + ["--dry-run"])
+    assert dry.exit_code == 0 and "0 would be cleaned, 4 skipped" in dry.output
