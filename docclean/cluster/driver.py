@@ -25,6 +25,13 @@ from docclean.report import INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageR
 from docclean.settings import CleanSettings
 
 
+LAZY_FILES = 10_000
+"""Above this many files the driver does not open each one to count its pages (about 1 ms a file
+here, some 25 minutes for a million files before the first one starts): it only skips files whose
+output is whole, gives every other file an estimate of one page, and leaves the rest of the planning
+(page count, per-page targets, finished pages) to the worker, which plans each file anyway."""
+
+
 @dataclass
 class FilePlan:
     """The whole job in input order: ``slots[i]`` is a finished result or the task that makes it."""
@@ -54,7 +61,7 @@ def plan_files(inputs: list[str], output: str, settings: CleanSettings,
 def _plan_local(inputs: list[str], output: Path, settings: CleanSettings) -> FilePlan:
     from docclean.batch import NothingToClean
     from docclean.discover import discover, input_keys, path_key
-    from docclean.plan import Plan, check_output, describe, plan_job
+    from docclean.plan import Plan, check_output, describe, output_complete, plan_job
 
     # The same steps as clean_batch's planning (docclean.batch._run), kept in step with it.
     single_file = check_output(inputs, output)
@@ -64,7 +71,15 @@ def _plan_local(inputs: list[str], output: Path, settings: CleanSettings) -> Fil
     keys = input_keys(jobs)
     claimed = {path_key(job.target) for job in jobs if job.error is None}
     result = FilePlan()
+    lazy = len(jobs) > LAZY_FILES and not settings.dry_run
     for n, job in enumerate(jobs):
+        if lazy and job.error is None:
+            if not settings.overwrite and output_complete(job.target):
+                result.slots.append(FileResult(job.source, [job.target], SKIPPED))
+            else:
+                result.slots.append(FileTask(n, str(job.source), str(job.target), 1))
+                result.pages += 1
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:

@@ -1,0 +1,47 @@
+"""The driver's planning, without Ray: the same decisions as the local engine, and for big jobs
+a plan that leaves page counting to the workers."""
+
+from __future__ import annotations
+
+import shutil
+
+from cluster_helpers import hidden, tree, write_image, write_pdf
+
+from docclean.batch import clean_batch, load_cleaner
+from docclean.cluster import driver
+from docclean.cluster.unit import FileTask, clean_file
+from docclean.progress import CleanProgress
+from docclean.report import CLEANED, SKIPPED, FileResult
+
+
+def scans(folder):  # noqa: ANN001, ANN201
+    write_image(folder / "a.png", 1)
+    write_image(folder / "stack.tif", 5, pages=3)
+    write_pdf(folder / "sub" / "book.pdf", 3, pages=2)
+    return folder
+
+
+def test_big_jobs_leave_page_counting_to_the_workers(tmp_path, settings, monkeypatch) -> None:
+    src = scans(tmp_path / "scans")
+    png = settings.replace(fmt="png")
+    clean_batch([str(src)], tmp_path / "local", png)
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(tmp_path / "local" / "a.png", out / "a.png")  # an earlier run finished a.png
+    shutil.copy(tmp_path / "local" / "stack-p001.png", out / "stack-p001.png")  # and one page of stack.tif
+
+    eager = driver.plan_files([str(src)], str(out), png)
+    assert eager.pages == 4  # stack.tif's two pages left and book.pdf's two
+    monkeypatch.setattr(driver, "LAZY_FILES", 0)
+    lazy = driver.plan_files([str(src)], str(out), png)
+    assert [type(s) for s in lazy.slots] == [FileResult, FileTask, FileTask]
+    assert lazy.slots[0].status == SKIPPED and [t.pages for t in lazy.tasks] == [1, 1]  # estimates
+
+    cleaner = load_cleaner(png)
+    results = {t.target.rsplit("/", 1)[1]: clean_file(t, png, cleaner, CleanProgress(), staging=out / ".docclean-staging")
+               for t in lazy.tasks}
+    assert [p.status for p in results["stack.png"].pages] == [SKIPPED, CLEANED, CLEANED]
+    assert results["book.png"].status == CLEANED and len(results["book.png"].pages) == 2
+    shutil.rmtree(out / ".docclean-staging")
+    assert tree(out) == tree(tmp_path / "local")
+    assert hidden(out) == []
