@@ -119,7 +119,7 @@ def main() -> None:
         small = write_pages(root / "small", args.small, 64, 64, 150)
 
         t0 = time.perf_counter()
-        ray.init(num_cpus=available_cores(), include_dashboard=False, _node_ip_address="127.0.0.1",
+        ray.init(address="local", num_cpus=available_cores(), include_dashboard=False, _node_ip_address="127.0.0.1",
                  log_to_driver=False, configure_logging=False)
         ray_init = time.perf_counter() - t0
         rows = []

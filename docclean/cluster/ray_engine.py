@@ -90,11 +90,11 @@ def connect(address: str | None) -> bool:
         return False
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                               "logging_level": logging.WARNING}
-    if address in (None, "local") and not os.environ.get("RAY_ADDRESS"):
-        ray.init(num_cpus=available_cores(), **kwargs)
+    if address == "local" or (address is None and not os.environ.get("RAY_ADDRESS")):
+        ray.init(address="local", num_cpus=available_cores(), **kwargs)  # never a stale cluster file
     else:
         try:
-            ray.init(address=None if address in (None, "local") else address, **kwargs)
+            ray.init(address=address, **kwargs)  # None: RAY_ADDRESS
         except ConnectionError as exc:
             raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}", settings=("address",)) from None
     return True
