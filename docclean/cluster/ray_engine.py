@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ from typing import Any
 
 from docclean.cluster import driver
 from docclean.cluster.unit import FileTask
-from docclean.errors import Cancelled, ModelError, UsageError
+from docclean.errors import Cancelled, ModelError, Terminated, UsageError
 from docclean.progress import CleanProgress
 from docclean.report import INTERRUPTED, FileResult, Report
 from docclean.settings import CleanSettings, available_cores
@@ -90,6 +92,10 @@ def connect(address: str | None) -> bool:
         return False
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                               "logging_level": logging.WARNING}
+    # ray.init installs its own SIGTERM handler (exit at once, no report); the caller's one (the
+    # CLI's, which stops the batch cleanly with exit code 143) is put back afterwards.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main else None
     if address == "local" or (address is None and not os.environ.get("RAY_ADDRESS")):
         ray.init(address="local", num_cpus=available_cores(), **kwargs)  # never a stale cluster file
     else:
@@ -97,6 +103,8 @@ def connect(address: str | None) -> bool:
             ray.init(address=address, **kwargs)  # None: RAY_ADDRESS
         except ConnectionError as exc:
             raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}", settings=("address",)) from None
+    if callable(previous):
+        signal.signal(signal.SIGTERM, previous)
     return True
 
 
@@ -149,6 +157,7 @@ class RayBatch:
         self.failed_once: dict[int, str] = {}
         self.pages_by_task: dict[int, int] = {}
         self.tasks = {t.id: t for t in plan.tasks}
+        self.signalled: BaseException | None = None
 
     def _start_actor(self) -> _Actor:
         handle = self._Worker.options(**self._options).remote(*self._args)
@@ -158,8 +167,7 @@ class RayBatch:
 
     def run(self) -> None:
         while self.queue or self.refs:
-            if self.progress.cancelled():
-                raise Cancelled("cancelled")
+            self._check_stop()
             self._check_starting()
             if not self.actors:
                 self._fail_rest("no worker left: every Ray actor died")
@@ -174,12 +182,22 @@ class RayBatch:
                 if ref in self.refs:
                     self._collect(ref)
 
+    def _check_stop(self) -> None:
+        if self.signalled is not None:
+            raise self.signalled
+        if self.progress.cancelled():
+            raise Cancelled("cancelled")
+
+    def on_sigterm(self, signum: int, frame: Any) -> None:
+        """A SIGTERM handler that stops the batch at the driver's next look (a fifth of a second);
+        raising from the handler itself would land inside Ray's C code and be lost there."""
+        self.signalled = Terminated("terminated (SIGTERM)")
+
     def _wait_for_first_actor(self) -> None:
         """Block until one actor has loaded the model; a model that fails to load is a ModelError."""
         pending = {a.ready: a for a in self.actors}
         while pending:
-            if self.progress.cancelled():
-                raise Cancelled("cancelled")
+            self._check_stop()
             done, _ = self.ray.wait(list(pending), num_returns=1, timeout=_POLL)
             for ref in done:
                 actor = pending.pop(ref)
@@ -378,11 +396,15 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
     start = time.perf_counter()
     batch: RayBatch | None = None
     joined = False
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main else None
     try:
         if plan.tasks:
             joined = connect(address)
             batch = RayBatch(plan, settings, progress, report, workers=workers, storage_options=storage_options,
                              staging=staging)
+            if callable(previous):  # the caller handles SIGTERM (the CLI: like Ctrl-C, exit code 143)
+                signal.signal(signal.SIGTERM, batch.on_sigterm)
             report.settings = batch.settings.to_dict() | {"model": settings.model}
             if on_batch is not None:
                 on_batch(batch)
@@ -403,6 +425,8 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
         raise
     finally:
         report.seconds = time.perf_counter() - start
+        if callable(previous):
+            signal.signal(signal.SIGTERM, previous)
         try:
             if batch is not None:
                 batch.close()
