@@ -94,6 +94,7 @@ class RichProgressCallback:
 
     def on_train_end(self, result: FitResult) -> None:
         self.close()
-        why = "stopped early" if result.stopped_early else "finished"
+        why = ("stopped (rerun to resume)" if getattr(result, "stopped", False)
+               else "stopped early" if result.stopped_early else "finished")
         self.console.print(f"{why} after {result.epochs_run} epochs; best epoch {result.best_epoch + 1} "
                            f"({result.best_metric:.4f}); checkpoint {result.best_path}")
