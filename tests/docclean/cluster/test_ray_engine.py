@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,28 @@ def test_actors_larger_than_the_cluster_are_a_usage_error_not_a_hang(tmp_path, s
     with pytest.raises(UsageError, match="cannot be placed"):
         clean_batch_ray([tmp_path / "scans"], tmp_path / "ray", settings.replace(threads=64), workers=1)
     assert not (tmp_path / "ray" / ".docclean-staging").exists()
+
+
+def test_sigterm_stops_the_batch_like_ctrl_c_with_its_own_exit_code(tmp_path, settings, ray_session) -> None:
+    from docclean.errors import EXIT_TERMINATED, Terminated
+    from docclean.signals import terminate_as_interrupt
+
+    src = tmp_path / "scans"
+    for n in range(30):
+        write_image(src / f"p{n:02d}.png", n, h=384, w=384)
+
+    class TermAfterOneFile(Recorder):
+        """Sends SIGTERM a little after the first file, from another thread, as ``timeout`` would:
+        it lands while the driver waits inside Ray, not in this callback."""
+
+        def on_file_done(self, result) -> None:  # noqa: ANN001
+            super().on_file_done(result)
+            if len(self.done) == 1:
+                threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGTERM)).start()
+
+    report = Report()
+    with terminate_as_interrupt(), pytest.raises(Terminated):
+        clean_batch_ray([src], tmp_path / "ray", settings, TermAfterOneFile(), workers=1, report=report)
+    assert report.stopped == "terminated" and report.exit_code == EXIT_TERMINATED
+    assert 1 <= len(tree(tmp_path / "ray")) < 30
+    assert hidden(tmp_path / "ray") == []
