@@ -49,3 +49,11 @@ def test_binarize_fixed_threshold_and_uint8():
     page = np.array([[0.2, 0.6], [0.4, 0.9]], np.float32)
     assert binarize(page, 0.5).tolist() == [[False, True], [False, True]]
     assert binarize((page * 255).astype(np.uint8), 0.5).tolist() == [[False, True], [False, True]]
+
+
+def test_binarize_leaves_pale_residue_as_paper():
+    page = np.ones((80, 80), np.float32)
+    page[20:40, 10:40] = 0.85  # pale show-through left on a cleaned page
+    page[50:70, 50:53] = 0.05  # a real stroke
+    out = binarize(page)
+    assert out[20:40, 10:40].all() and not out[50:70, 50:53].any()
