@@ -8,6 +8,7 @@ difference of any pixel (pass: at most 2/255) and the change of held-out RMSE (p
 0.0005). Exit status 1 when any backend fails.
 
     python bench/backend_agreement.py [--model default] [--real 3] [--backends onnx openvino]
+    python bench/backend_agreement.py --int8     # also an int8 ONNX Runtime model (not shipped)
 """
 
 from __future__ import annotations
@@ -54,6 +55,42 @@ def cleaner(model: Path, backend: str, precision: str) -> Denoiser:
                     batch_size=settings.batch_size, model_path=model)
 
 
+class Int8Onnx:
+    """ONNX Runtime on a statically quantised copy of the export (QDQ, per-channel int8 weights,
+    uint8 activations, calibrated on 8 training pages that are not held out): the int8 candidate."""
+
+    name, device, precision = "onnx", "cpu", "int8"
+
+    def __init__(self, model: Path, data: Path, held_out: set[str]) -> None:
+        import tempfile
+
+        import onnxruntime as ort
+        from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+        from docclean.backends.convert import onnx_model, pad_to_multiple
+
+        src, info = onnx_model(model)
+        self.multiple, self.metadata, self._pad = int(info["multiple"]), {}, pad_to_multiple
+        files = [f for f in sorted((data / "train").glob("*.png")) if f.name not in held_out][:8]
+
+        class Reader(CalibrationDataReader):
+            def __init__(self) -> None:
+                self.items = iter([{"tiles": pad_to_multiple(read_gray(f)[None], 16)[:, None]} for f in files])
+
+            def get_next(self) -> dict | None:
+                return next(self.items, None)
+
+        out = Path(tempfile.mkdtemp()) / "int8.onnx"
+        quantize_static(str(src), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+        self.session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        n, h, w = tiles.shape
+        y = self.session.run(None, {"tiles": self._pad(np.asarray(tiles, np.float32), self.multiple)[:, None]})[0]
+        return np.clip(y[:, 0, :h, :w], 0.0, 1.0)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="default")
@@ -61,6 +98,7 @@ def main() -> None:
     p.add_argument("--scans", type=Path, default=SHARED / "real-scans")
     p.add_argument("--real", type=int, default=3, help="real scans per set")
     p.add_argument("--backends", nargs="+", default=None, help="default: every installed one but torch")
+    p.add_argument("--int8", action="store_true", help="also try int8 ONNX Runtime (static quantisation)")
     a = p.parse_args()
     model = resolve_model_path(a.model)
     dirty = held_out_pages(a.data)
@@ -85,8 +123,13 @@ def main() -> None:
           "held-out RMSE | RMSE shift | seconds | pass |")
     print("|---|---|---|---|---|---|---|---|")
     failed = False
+    if a.int8:
+        candidates.append(("onnx", "int8"))
     for backend, precision in candidates:
-        den = cleaner(model, backend, precision)
+        if precision == "int8":
+            den = Denoiser(Int8Onnx(model, a.data, {n for n, _, _ in dirty}), model_path=model)
+        else:
+            den = cleaner(model, backend, precision)
         got_d, got_r, secs = outputs(den)
         diff_d = max(float(np.abs(g - r).max()) for g, r in zip(got_d, ref_d))
         diff_r = max((float(np.abs(g - r).max()) for g, r in zip(got_r, ref_r)), default=0.0)
