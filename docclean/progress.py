@@ -6,8 +6,9 @@ signals, a cluster runner counts pages across workers. ``cancelled`` is polled b
 Stop button takes effect within one batch of tiles even on a 600-dpi page.
 
 Order: ``on_start`` once; per file that gets cleaned ``on_file_start``, then per page
-``on_tile_done`` after each batch of tiles and ``on_page_done``; ``on_file_done`` for every file,
-whatever its status; ``on_warning`` whenever something is worth a line; ``on_finish`` once unless
+``on_tile_done`` after each batch of tiles and ``on_page_done`` (when the cleaned page is handed to
+the writer thread; its file is written, or failed, by the time ``on_file_done`` comes);
+``on_file_done`` for every file, whatever its status; ``on_warning`` whenever something is worth a line; ``on_finish`` once unless
 the run was interrupted.
 """
 
