@@ -137,13 +137,14 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=None, help="first N pages of each set (quick runs)")
     p.add_argument("--procs", type=int, default=2, help="Tesseract processes")
     p.add_argument("--no-ocr", action="store_true")
+    p.add_argument("--no-dibco", action="store_true")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/quality_real.md")
     a = p.parse_args()
     t0 = time.perf_counter()
     den = Denoiser.load(a.model)
     lines = [f"model: {a.model or 'default (shipped)'}" + (f"; first {a.limit} pages per set" if a.limit else ""), ""]
-    rows, names = dibco(den, a.limit)
-    lines += [f"dibco-extra, {len(names)} pages (ink kept: share of ground-truth ink darker than 0.5 / black)", "",
+    rows, names = dibco(den, a.limit) if not a.no_dibco else ({}, [])
+    lines += [] if a.no_dibco else [f"dibco-extra, {len(names)} pages (ink kept: share of ground-truth ink darker than 0.5 / black)", "",
               "| method | F-measure | PSNR dB | ink kept median | ink kept min | pages < 50% | pages < 80% |",
               "|---|---|---|---|---|---|---|"]
     for method, vals in rows.items():
