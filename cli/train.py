@@ -58,14 +58,11 @@ def train(
     batch_size: Annotated[int, typer.Option(min=1, help="Crops per optimisation step.")] = 12,
     batches_per_epoch: Annotated[int, typer.Option(min=1, help="Optimisation steps per epoch.")] = 40,
     lr: Annotated[float | None, typer.Option(
-        help="Peak learning rate (cosine schedule).", show_default="1e-4 fine-tuning, 1e-3 from scratch")] = None,
+        help="Peak learning rate (cosine schedule).", show_default="3e-4 fine-tuning, 1e-3 from scratch")] = None,
     patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better "
                                                       "validation RMSE.")] = 12,
     synthetic: Annotated[int, typer.Option(
         min=0, help="Mix in this many extra pairs made by laying synthetic damage over your clean pages.")] = 0,
-    replay: Annotated[int, typer.Option(
-        min=0, help="When fine-tuning, mix in this many generic synthetic pages of the kind the shipped model "
-                    "learned from, so it does not forget them (0: none).")] = 24,
     seed: Annotated[int, typer.Option(help="Random seed: a CPU run with the same seed is reproduced.")] = 0,
     device: Annotated[str, typer.Option(help="auto (CUDA with mixed precision, else MPS, else CPU), cpu, cuda "
                                              "or mps.")] = "auto",
@@ -100,7 +97,7 @@ def train(
                 val_clean=str(val_clean) if val_clean else None, val_fraction=val_fraction, group=group,
                 init="scratch" if scratch else from_model, epochs=epochs, max_time=_seconds(max_time),
                 patch_size=patch_size, batch_size=batch_size, batches_per_epoch=batches_per_epoch, lr=lr,
-                patience=patience, synthetic=synthetic, replay=replay, seed=seed, device=device)
+                patience=patience, synthetic=synthetic, seed=seed, device=device)
         train_pairs, val_pairs, unmatched = load_split(cfg)
         for path, reason in unmatched:
             typer.echo(f"warning: {path}: {reason} (left out)", err=True)

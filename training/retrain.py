@@ -56,21 +56,18 @@ class RetrainConfig:
     batch_size: int = 12
     batches_per_epoch: int = 40
     lr: float | None = None
-    """None: 1e-4 when fine-tuning, 1e-3 from scratch."""
+    """None: 3e-4 when fine-tuning, 1e-3 from scratch."""
     patience: int = 12
     ink_weight: float = 2.0
     synthetic: int = 0
     """Extra pairs made by laying synthetic damage over the user's clean pages."""
-    replay: int = 24
-    """Generic synthetic pages (``docclean.synth``, the kind the shipped model learned from) mixed in
-    when fine-tuning, so the model learns the new paper without forgetting the old; 0: none."""
     seed: int = 0
     device: str = "auto"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else (1e-3 if self.init == "scratch" else 1e-4)
+        return self.lr if self.lr is not None else (1e-3 if self.init == "scratch" else 3e-4)
 
     @classmethod
     def load(cls, run: Path) -> RetrainConfig:
@@ -148,14 +145,6 @@ def synthetic_pairs(clean_pages: list[np.ndarray], n: int, seed: int) -> list[tu
     return out
 
 
-def replay_pairs(n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``n`` generic synthetic pairs (``docclean.synth.make_pair``) at 150-300 dpi."""
-    from docclean.synth import make_pair
-
-    rng = np.random.default_rng(seed + 1_000_003)
-    return [make_pair(rng, dpi=int(rng.choice([150, 200, 300])), height=384, width=384) for _ in range(n)]
-
-
 def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]]):
     """Validation: pooled RMSE of whole validation pages, cleaned through the engine's tiling
     (so pages of any size fit in memory) with the model being trained."""
@@ -189,8 +178,6 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
     val_pages = [read_pair(p) for p in val_pairs]
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
-    if cfg.replay and cfg.init != "scratch":
-        train_pages += replay_pairs(cfg.replay, cfg.seed)
     model, model_config, init_from = _initial_model(cfg)
     out.mkdir(parents=True, exist_ok=True)
     (out / CONFIG_NAME).write_text(json.dumps(asdict(cfg), indent=2) + "\n")

@@ -32,7 +32,7 @@ def make_pairs(root: Path, texts: int = 3, scans: int = 2, size: int = 72) -> No
 def args(tmp_path: Path, model: Path, *extra: str) -> list[str]:
     return ["train", "--noisy", str(tmp_path / "data" / "noisy"), "--clean", str(tmp_path / "data" / "clean"),
             "--from", str(model), "--device", "cpu", "--patch-size", "48", "--batch-size", "2",
-            "--batches-per-epoch", "2", "--replay", "1", *extra]
+            "--batches-per-epoch", "2", *extra]
 
 
 def test_train_writes_the_run_folder_and_a_usable_model(tmp_path: Path, tiny_model_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path: Path, tiny_model_
     make_pairs(tmp_path / "data")
     common = dict(noisy=str(tmp_path / "data" / "noisy"), clean=str(tmp_path / "data" / "clean"),
                   init=str(tiny_model_path), epochs=3, patch_size=48, batch_size=2, batches_per_epoch=3,
-                  device="cpu", patience=99, replay=1)
+                  device="cpu", patience=99)
     whole = retrain(RetrainConfig(out=str(tmp_path / "whole"), **common))
     calls = []
 
