@@ -17,7 +17,6 @@ ONNX graph is checked against torch on two tile shapes; a graph that disagrees i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import struct
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from docclean.atomic import atomic_path
+from docclean.digest import file_digest
 from docclean.errors import ModelError
 
 #: Bump when the export itself changes (names, opset, checks), so old cache entries are not used.
@@ -45,11 +45,7 @@ def cache_dir() -> Path:
 
 def weights_sha256(path: Path) -> str:
     """sha256 of the checkpoint file (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "sha256")
 
 
 def read_checkpoint_metadata(path: Path) -> dict[str, Any]:

@@ -16,8 +16,6 @@ of the 40 people gives the test people, then the validation people, then the tra
 
 from __future__ import annotations
 
-import hashlib
-import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -27,7 +25,9 @@ import numpy as np
 import torch
 
 from docclean.atomic import atomic_path
+from docclean.digest import file_digest
 from docclean.errors import DataError
+from training.suite import fashion_data
 
 FILE_NAME = "olivettifaces.mat"
 SHA256 = "b1988d02c72fe5b8ee82b5ef3bb7982eafc74f1e1ff0ae0ade35061ad0af534d"
@@ -51,22 +51,12 @@ class Faces:
 
 def resolve_data_dir(data_dir: Path | None) -> Path:
     """The folder that holds ``olivettifaces.mat``; see the module docstring for the order."""
-    if data_dir is not None:
-        return Path(data_dir).expanduser()
-    root = os.environ.get(DATA_ENV)
-    if root:
-        return Path(root).expanduser() / SUBDIR
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "docclean" / SUBDIR
+    return fashion_data.resolve_data_dir(data_dir, SUBDIR)
 
 
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(path, "sha256")
 
 
 def _elements(raw: bytes, path: Path):

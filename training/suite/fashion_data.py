@@ -14,7 +14,6 @@ instead of a reshape error deep inside numpy.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import http.client
 import os
 import struct
@@ -28,6 +27,7 @@ import numpy as np
 import torch
 
 from docclean.atomic import atomic_path
+from docclean.digest import file_digest
 from docclean.errors import DataError
 
 OFFICIAL_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
@@ -59,24 +59,21 @@ class FashionMNIST:
     test_labels: np.ndarray
 
 
-def resolve_data_dir(data_dir: Path | None) -> Path:
-    """The folder that holds (or will hold) the four files; see the module docstring for the order."""
+def resolve_data_dir(data_dir: Path | None, subdir: str = SUBDIR) -> Path:
+    """The folder that holds (or will hold) a data set's files: ``data_dir``, else
+    ``$DOCCLEAN_DATA/<subdir>``, else ``~/.cache/docclean/<subdir>`` (see the module docstring)."""
     if data_dir is not None:
         return Path(data_dir).expanduser()
     root = os.environ.get(DATA_ENV)
     if root:
-        return Path(root).expanduser() / SUBDIR
+        return Path(root).expanduser() / subdir
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "docclean" / SUBDIR
+    return Path(cache).expanduser() / "docclean" / subdir
 
 
 def file_md5(path: Path) -> str:
     """Hex MD5 of a file, read in chunks so large files need little memory."""
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(path, "md5")
 
 
 def download_file(name: str, folder: Path, base_url: str = OFFICIAL_URL, md5: str | None = None) -> Path:
