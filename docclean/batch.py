@@ -281,7 +281,7 @@ def _run(jobs: list[Job], cleaner: Denoiser | None, settings: CleanSettings, pro
 
 
 def _read(job: Job, settings: CleanSettings) -> Iterator[pageio.Page]:
-    return pageio.read_pages(job.source, dpi=settings.dpi, max_pixels=settings.max_pixels)
+    return pageio.read_pages(job.source, dpi=settings.dpi, max_pixels=pixel_limit(settings.max_pixels))
 
 
 def _clean_jobs(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, settings: CleanSettings,
