@@ -104,7 +104,8 @@ def train(
         typer.echo(f"{len(train_pairs)} training and {len(val_pairs)} validation pages", err=True)
         with stop_on_signals(StopFlag(), (signal.SIGINT, signal.SIGTERM)) as flag, \
                 RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
-            result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command)
+            result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command,
+                             split=(train_pairs, val_pairs))
     if result.stopped:
         typer.echo(f"stopped; continue with: docclean train --resume {cfg.out}", err=True)
     typer.echo(result.best_path)

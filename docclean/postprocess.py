@@ -100,8 +100,9 @@ def stroke_mask(original: np.ndarray) -> np.ndarray:
 def ink_loss(original: np.ndarray, cleaned: np.ndarray) -> float:
     """Share (0..1) of the input's dark stroke pixels that cleaning turned into paper: the darkest
     cleaned pixel within :data:`NEAR` pixels moved at least :data:`LOST_SHARE` of the way from the
-    stroke's grey towards white. 0 when there are no strokes. About 0.01 for a perfect clean of
-    the Dirty Documents pages against their ground truth, 0.5 when half the text is erased."""
+    stroke's grey towards white. 0 when there are no strokes. 0.003 on average for a perfect
+    clean of the Dirty Documents pages (their ground truth), 0.5 when half the text is erased
+    (``bench/ink_loss_calibration.py``)."""
     if original.shape != cleaned.shape:
         raise ValueError(f"shapes differ: original {original.shape}, cleaned {cleaned.shape}")
     orig = _as_float(original)
@@ -118,3 +119,21 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray) -> float:
     darkest_near = cv2.erode(clean, np.ones((NEAR, NEAR), np.uint8))
     lost = darkest_near[mask] >= orig[mask] + LOST_SHARE * (1.0 - orig[mask])
     return float(lost.sum()) / total
+
+
+#: A pixel counts as removed when this much of its contrast with the local paper is gone (0..1).
+REMOVED_MIN = 0.08
+
+
+def removed_marks(original: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """Per pixel, 0..1, how much of a mark's contrast with its local paper the output took away
+    (float32, same shape): what the GUI's difference view paints. Paper turning from stained grey
+    to white is not a removed mark; text, lines and specks that turned into paper are."""
+    # float32 and in place: a 600-dpi page is 35 million pixels.
+    removed = local_paper(original) - _as_float(original)
+    removed += _as_float(output)
+    removed -= 1.0
+    strength = removed * np.float32(2.5)
+    np.clip(strength, 0.0, 1.0, out=strength)
+    strength[removed < REMOVED_MIN] = 0.0
+    return strength

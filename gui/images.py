@@ -14,15 +14,12 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from docclean.pixels import to_pil
-from docclean.postprocess import local_paper
+from docclean.postprocess import removed_marks
 
 #: Zoom levels are halved until the longest side is at most this many pixels; the canvas draws
 #: from the smallest level that is still at least as large as the zoom, so a 600-dpi page at
 #: "fit" is drawn from a small image instead of being scaled down from 35 megapixels each paint.
 LEVEL_MIN_SIDE = 1024
-#: A pixel counts as removed when this much of its contrast with the paper is gone (0..1).
-REMOVED_MIN = 0.08
-
 
 def display_pixels(pixels: np.ndarray) -> np.ndarray:
     """8-bit pixels of a page as written: float grey, bool 1-bit or uint8 RGB -> uint8 (H, W) or
@@ -49,15 +46,7 @@ def removed_overlay(original: np.ndarray, output: np.ndarray) -> np.ndarray:
     the engine's own estimate), less how dark the output still is there. Paper turning from
     stained grey to white is the point of cleaning and stays uncoloured; text, lines and specks
     that turned into paper light up, which is what a user checking for lost ink needs to see."""
-    paper = local_paper(original)
-    # float32 and in place throughout: a 600-dpi page is 35 million pixels, and float64
-    # temporaries made this take seconds.
-    removed = paper - original
-    removed += output
-    removed -= 1.0
-    strength = removed * np.float32(2.5)
-    np.clip(strength, 0.0, 1.0, out=strength)
-    strength[removed < REMOVED_MIN] = 0.0
+    strength = removed_marks(original, output)
     # Fading the original keeps the page readable as context without competing with the red.
     faded = original * np.float32(115.0)
     faded += 140.0

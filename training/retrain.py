@@ -170,10 +170,11 @@ def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[st
 
 
 def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_stop=None,
-            command: str | None = None) -> FitResult:
-    """Run (or, when the run folder holds one, resume) a retraining; returns the FitResult."""
+            command: str | None = None, split: tuple[list[Pair], list[Pair]] | None = None) -> FitResult:
+    """Run (or, when the run folder holds one, resume) a retraining; returns the FitResult.
+    ``split`` is ``load_split(cfg)``'s (train, validation) when the caller already has it."""
     out = Path(cfg.out)
-    train_pairs, val_pairs, _ = load_split(cfg)
+    train_pairs, val_pairs = split if split is not None else load_split(cfg)[:2]
     train_pages = [read_pair(p) for p in train_pairs]
     val_pages = [read_pair(p) for p in val_pairs]
     if cfg.synthetic:
