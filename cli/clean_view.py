@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from docclean.discover import Job
-from docclean.progress import CleanProgress
+from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 
 
@@ -89,8 +89,8 @@ class RichCleanProgress(CleanProgress):
             self._progress.advance(self._task, 1.0 - self._page_part)
         self._page_part = 0.0
 
-    def on_warning(self, source: str, message: str) -> None:
-        if "dark strokes" in message or self.verbose:
+    def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
+        if kind == WARN_INK or self.verbose:
             self._line(f"warning: {source}: {message}")
 
     def on_file_done(self, result: FileResult) -> None:

@@ -37,7 +37,7 @@ from docclean.errors import Cancelled, DiskFullError, UsageError
 from docclean.outputs import output_lock, remove_stale_temps
 from docclean.overlap import PagePipeline
 from docclean.plan import Plan, check_output, describe, page_target, pixel_limit, plan_job
-from docclean.progress import CleanProgress, TileProgress
+from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress, TileProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
 
@@ -172,7 +172,7 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             result.pages.append(done)
             if out.ink_loss > settings.ink_warning:
                 _warn(progress, result, f"page {page.index + 1}: cleaning removed {out.ink_loss:.0%} of the dark "
-                                        "strokes; check this page")
+                                        "strokes; check this page", WARN_INK)
             progress.on_page_done(job, done)
             del out  # the writer holds the pixels now; do not keep a second page alive
             tick = now
@@ -193,9 +193,9 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
         result.targets.append(plan.targets[0])
 
 
-def _warn(progress: CleanProgress, result: FileResult, message: str) -> None:
+def _warn(progress: CleanProgress, result: FileResult, message: str, kind: str = WARN_DECODER) -> None:
     result.warnings.append(message)
-    progress.on_warning(str(result.source), message)
+    progress.on_warning(str(result.source), message, kind)
 
 
 def _record_warnings(progress: CleanProgress, result: FileResult, caught: list[warnings.WarningMessage]) -> None:

@@ -12,8 +12,8 @@ The default network, :class:`DocUNet`, is a small U-Net that works at a reduced 
 Any page size works: the input is padded by reflection to a multiple of :meth:`DocUNet.multiple`
 and the output is cropped back.
 
-With ``background=True`` (the current default model) the network first estimates the paper's
-brightness with a cheap low-resolution max/avg pool (:func:`estimate_background`), sees both the
+With ``background=True`` the network first estimates the paper's brightness with a cheap
+low-resolution max/avg pool on the unshuffled page (:func:`estimate_background`), sees both the
 page and the page divided by that estimate, and predicts a residual on the divided page. Dividing
 by the background turns shadows, yellowed paper and stains into flat white paper and keeps faint
 ink as a fixed share of the paper's brightness, so the network sees faint strokes on dark paper the
@@ -69,14 +69,18 @@ class ResBlock(nn.Module):
         return x + self.conv2(self.act(self.conv1(x)))
 
 
-def estimate_background(x: torch.Tensor, cell: int = 8) -> torch.Tensor:
-    """Paper brightness under every pixel of ``x`` (N, 1, H, W with H, W multiples of ``cell``):
-    the brightest pixel of each ``cell`` block, then a 5x5 max (so strokes up to about 4 cells
-    wide vanish) and a 5x5 mean (smooth), upsampled bilinearly. Costs well under 1% of the U-Net."""
-    b = F.max_pool2d(x, cell)
+def estimate_background(u: torch.Tensor, cells: int = 2) -> torch.Tensor:
+    """Paper brightness from a pixel-unshuffled page ``u`` (N, r*r, h, w; h and w multiples of
+    ``cells``), at the unshuffled resolution (N, 1, h, w): the brightest pixel of each block of
+    ``cells`` x ``cells`` positions, then a 5x5 max (so strokes up to about 4 blocks wide vanish) and
+    a 5x5 mean (smooth), upsampled bilinearly. Nothing here runs at full resolution, so it costs a
+    few percent of even a small network."""
+    b = F.max_pool2d(u.amax(dim=1, keepdim=True), cells)
     b = F.max_pool2d(F.pad(b, (2, 2, 2, 2), mode="replicate"), 5, stride=1)
     b = F.avg_pool2d(F.pad(b, (2, 2, 2, 2), mode="replicate"), 5, stride=1)
-    return F.interpolate(b, scale_factor=float(cell), mode="bilinear", align_corners=False)
+    if cells == 1:
+        return b
+    return F.interpolate(b, scale_factor=float(cells), mode="bilinear", align_corners=False)
 
 
 class DocUNet(nn.Module):
@@ -89,6 +93,8 @@ class DocUNet(nn.Module):
         r, widths, blocks = self.config.unshuffle, self.config.widths, self.config.blocks
         if len(widths) != len(blocks) or not widths:
             raise ValueError("widths and blocks must be non-empty lists of the same length")
+        if self.config.background and self.config.background_cell % r:
+            raise ValueError("background_cell must be a multiple of unshuffle")
         self.stem = ConvAct(r * r * (2 if self.config.background else 1), widths[0])
         self.enc = nn.ModuleList()
         self.down = nn.ModuleList()
@@ -119,13 +125,16 @@ class DocUNet(nn.Module):
         ph, pw = (-h) % m, (-w) % m
         xp = F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
         r = self.config.unshuffle
+        u = F.pixel_unshuffle(xp, r)
         if self.config.background:
-            bg = estimate_background(xp.float(), self.config.background_cell).clamp(min=0.05)
-            base = (xp / bg).clamp(max=1.5).to(xp.dtype)
-            f = self.stem(torch.cat([F.pixel_unshuffle(xp, r), F.pixel_unshuffle(base, r)], 1))
+            # Everything after the unshuffle runs at 1/r of the resolution: a full-resolution
+            # upsample and division would cost more than a small network.
+            bg = estimate_background(u.float(), self.config.background_cell // r).clamp(min=0.05)
+            base = (u / bg).clamp(max=1.5).to(u.dtype)
+            f = self.stem(torch.cat([u, base], 1))
         else:
-            base = xp
-            f = self.stem(F.pixel_unshuffle(xp, r))
+            base = u
+            f = self.stem(u)
         skips = []
         for i, block in enumerate(self.enc):
             if i > 0:
@@ -136,7 +145,7 @@ class DocUNet(nn.Module):
         for up, dec in zip(self.up, self.dec):
             f = F.interpolate(up(f), scale_factor=2.0, mode="nearest") + skips.pop()
             f = dec(f)
-        out = base + F.pixel_shuffle(self.head(f), r)
+        out = F.pixel_shuffle(base + self.head(f), r)
         return out[..., :h, :w]
 
 

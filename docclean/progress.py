@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from docclean.report import FileResult, PageResult, Report
 
 
+#: ``on_warning`` kinds: a page where cleaning removed more dark strokes than ``ink_warning`` allows,
+#: and a warning a decoder (Pillow, libtiff) raised while reading the file.
+WARN_INK, WARN_DECODER = "ink", "decoder"
+
 class CleanProgress:
     """Progress callbacks of a batch; override what you need."""
 
@@ -39,8 +43,9 @@ class CleanProgress:
     def on_file_done(self, result: FileResult) -> None:
         """A file finished as cleaned, skipped, failed, interrupted or would clean."""
 
-    def on_warning(self, source: str, message: str) -> None:
-        """Something about ``source`` worth telling (a decoder's warning, a page that lost ink)."""
+    def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
+        """Something about ``source`` worth telling: ``kind`` :data:`WARN_INK` for a page that lost
+        ink (always shown), :data:`WARN_DECODER` for a library's warning while reading it."""
 
     def on_finish(self, report: Report) -> None:
         """The batch is over."""

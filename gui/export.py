@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
 
 from docclean.batch import NothingToClean, clean_batch
 from docclean.errors import Cancelled, DocCleanError
-from docclean.progress import CleanProgress
+from docclean.progress import WARN_DECODER, CleanProgress
 from docclean.report import FAILED, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
 
@@ -42,7 +42,7 @@ class _SignalProgress(CleanProgress):
     def on_file_done(self, result: FileResult) -> None:
         self.thread.file_done.emit(result)
 
-    def on_warning(self, source: str, message: str) -> None:
+    def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
         self.thread.warning.emit(source, message)
 
     def cancelled(self) -> bool:

@@ -48,6 +48,7 @@ class DenoiserTaskConfig:
     synth_seed: int = 0
     synth_share: float = 0.5
     ink_weight: float = 0.0
+    ink_halo: int = 0
     eval_x2: bool = True
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from docclean.cluster.unit import FileTask
-from docclean.progress import CleanProgress
+from docclean.progress import WARN_DECODER, CleanProgress
 from docclean.report import FileResult
 from docclean.settings import CleanSettings
 
@@ -50,8 +50,8 @@ class _HubProgress(CleanProgress):
     def on_page_done(self, job: Any, page: Any) -> None:
         self.hub.push.remote([("page", self.task_id, page)])
 
-    def on_warning(self, source: str, message: str) -> None:
-        self.hub.push.remote([("warning", self.task_id, source, message)])
+    def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
+        self.hub.push.remote([("warning", self.task_id, source, message, kind)])
 
     def cancelled(self) -> bool:
         return self.flag()

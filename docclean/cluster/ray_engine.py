@@ -246,7 +246,7 @@ class RayBatch:
                 self.pages_by_task[task_id] = self.pages_by_task.get(task_id, 0) + 1
                 self.progress.on_page_done(job, event[2])
             elif kind == "warning":
-                self.progress.on_warning(str(job.source), event[3])
+                self.progress.on_warning(str(job.source), event[3], event[4])
 
     def _collect(self, ref: Any) -> None:
         actor, task = self.refs[ref]

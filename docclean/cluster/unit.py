@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from docclean.cluster import storage
 from docclean.errors import Cancelled, OutputError
-from docclean.progress import CleanProgress
+from docclean.progress import WARN_DECODER, CleanProgress
 from docclean.report import FAILED, INTERRUPTED, SKIPPED, FileResult, Report
 
 if TYPE_CHECKING:
@@ -66,8 +66,8 @@ class _Renamed(CleanProgress):
     def on_page_done(self, job: Job, page: PageResult) -> None:
         self.outer.on_page_done(self.job, page)
 
-    def on_warning(self, source: str, message: str) -> None:
-        self.outer.on_warning(str(self.job.source), message)
+    def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
+        self.outer.on_warning(str(self.job.source), message, kind)
 
     def cancelled(self) -> bool:
         return self.outer.cancelled()

@@ -315,3 +315,20 @@ def test_a_missing_input_beside_good_ones_fails_alone(tmp_path: Path, model: Pat
     assert result.exit_code == 1
     assert error_lines(result) == [f"error: {tmp_path / 'gone.png'}: no such file or folder"]
     assert files_under(tmp_path / "out") == ["a.png"]
+
+
+def test_a_page_that_lost_its_ink_is_warned_about_without_verbose(tmp_path: Path) -> None:
+    import torch
+
+    net = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    with torch.no_grad():
+        net.head.bias.fill_(1.0)  # paints every pixel white: the strokes are gone
+    eraser = save_model(net, tmp_path / "eraser.safetensors", "docunet", net.config.to_dict(), {})
+    page = np.full((H, W), 220, np.uint8)
+    page[10:40:6, 5:35] = 30  # lines of dark "text"
+    (tmp_path / "in").mkdir()
+    Image.fromarray(page).save(tmp_path / "in" / "letter.png")
+    result = clean(eraser, tmp_path / "in", "-o", tmp_path / "out")
+    assert result.exit_code == 0
+    assert (f"warning: {tmp_path / 'in' / 'letter.png'}: page 1: cleaning removed 100% of the dark strokes; "
+            "check this page") in result.stderr

@@ -79,14 +79,17 @@ def test_decoder_warnings_are_kept_per_file_not_printed(tmp_path: Path, denoiser
 
     monkeypatch.setattr(pageio, "read_pages", noisy)
     seen: list[str] = []
+    kinds: list[str] = []
 
     class Listen(CleanProgress):
-        def on_warning(self, source: str, message: str) -> None:
+        def on_warning(self, source: str, message: str, kind: str = "decoder") -> None:
             seen.append(message)
+            kinds.append(kind)
 
     report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(ink_warning=1.0), Listen(),
                          cleaner=denoiser)
     assert report.files[0].warnings == ["UserWarning: Corrupt EXIF data"] and seen == report.files[0].warnings
+    assert kinds == ["decoder"]
     assert "Corrupt EXIF" not in capsys.readouterr().err
 
 

@@ -133,6 +133,25 @@ def test_ink_weighted_loss_punishes_erased_ink_more():
     assert ratio_weighted > ratio_plain
 
 
+def test_ink_halo_removes_the_bias_towards_thick_strokes():
+    from training.denoiser import ink_weighted_loss
+
+    clean = torch.ones(1, 1, 16, 16)
+    clean[..., 6:9] = 0.0  # a stroke three pixels wide
+
+    def stroke(lo: int, hi: int):
+        pred = torch.ones_like(clean)
+        pred[..., lo:hi] = 0.0
+        return lambda x: pred
+
+    thick, thin = stroke(5, 10), stroke(7, 8)  # one pixel too many / too few on each side
+    ink_only, halo = ink_weighted_loss(4.0), ink_weighted_loss(4.0, halo=2)
+    # Ink-only weighting makes thickening far cheaper than thinning: the model learns to bolden.
+    assert float(ink_only(thin, (clean, clean))[0]) > 3 * float(ink_only(thick, (clean, clean))[0])
+    # With the halo both mistakes cost the same.
+    assert float(halo(thin, (clean, clean))[0]) == pytest.approx(float(halo(thick, (clean, clean))[0]))
+
+
 def test_warm_start_copies_matching_tensors(tmp_path):
     from docclean.checkpoint import save_model
     from training.denoiser import warm_start
