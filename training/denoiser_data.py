@@ -46,6 +46,7 @@ class DenoiserTaskConfig:
     synth_val_n: int = 0
     synth_size: int = 512
     synth_seed: int = 0
+    synth_graded: bool = True
     synth_share: float = 0.5
     ink_weight: float = 0.0
     ink_halo: int = 0

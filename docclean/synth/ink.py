@@ -6,7 +6,11 @@ An ink is a luminance contrast (the share of the paper's brightness a full strok
 grainy (pencil), fading across the page (thermal paper, old ink), or broken (worn ribbons, dry
 pens). Coloured inks (brown, blue-black, a red stamp) matter here only through their luminance, so
 each named ink is a contrast range. The clean target always shows the strokes that are on the
-noisy page as dark ink: the model learns to keep and restore faint text, never to erase it.
+noisy page, darker than it is there (:func:`target_darkness`): the model learns to keep faint text
+and strengthen it, never to erase it, while a faint stroke stays lighter than a black one. That
+order matters: it lets the binarizer tell faint text on its own (the darkest thing on its page:
+kept) from faint show-through, ruling or paper texture beside black text, and it keeps the model
+from turning every faint mark on a real page into black ink.
 """
 
 from __future__ import annotations
@@ -60,10 +64,20 @@ def thin_strokes(coverage: np.ndarray, rng: np.random.Generator, dpi: int) -> np
     return coverage
 
 
-def ink_strength(coverage: np.ndarray, ink: Ink, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def target_darkness(contrast: float) -> float:
+    """How dark (0..1) the clean target draws a stroke whose ink absorbs ``contrast`` of the paper's
+    brightness: black and blue-black ink (contrast >= 0.5) become full black; a faint 10% stroke
+    becomes 44% dark, about four times its contrast on the noisy page."""
+    return float(min(1.0, 0.3 + 1.4 * contrast))
+
+
+def ink_strength(coverage: np.ndarray, ink: Ink, rng: np.random.Generator, graded: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Turn coverage (0..1) into ``(absorb, target_cov)``: the share of paper brightness absorbed
-    per pixel on the noisy page, and the coverage the clean target shows (broken strokes stay
-    broken: the target never asks the model to invent ink that is not on the page)."""
+    per pixel on the noisy page, and the darkness the clean target shows (coverage times
+    :func:`target_darkness`; broken strokes stay broken: the target never asks the model to invent
+    ink that is not on the page). ``graded=False`` draws every stroke full black, as sets rendered
+    before the graded target did (kept so those sets and the models trained on them reproduce)."""
     h, w = coverage.shape
     contrast = float(rng.uniform(*ink.contrast))
     cov = coverage
@@ -80,4 +94,4 @@ def ink_strength(coverage: np.ndarray, ink: Ink, rng: np.random.Generator) -> tu
     else:  # ink density varies a little along strokes
         strength *= (0.85 + 0.3 * _smooth_noise(h, w, rng, 16))
     absorb = np.clip(cov * strength, 0, 0.98)
-    return absorb.astype(np.float32), cov.astype(np.float32)
+    return absorb.astype(np.float32), (cov * (target_darkness(contrast) if graded else 1.0)).astype(np.float32)

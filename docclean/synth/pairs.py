@@ -33,22 +33,23 @@ class PairSpec:
     dpi: int
     height: int
     width: int
+    graded: bool = True
 
     @property
     def name(self) -> str:
         return f"s{self.seed}-{self.index:05d}-{self.dpi}dpi.png"
 
 
-def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width: int = 768
-              ) -> tuple[np.ndarray, np.ndarray]:
+def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width: int = 768,
+              graded: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """One ``(noisy, clean)`` pair of float32 pages in 0..1: a window of a page at ``dpi``, its
     content in random inks (black to faint) on aged paper with random damage, and the same content
-    as dark ink on white paper."""
+    as dark ink on white paper (``graded``: see :func:`docclean.synth.ink.target_darkness`)."""
     h, w = height, width
     main, extra = render_layout(h, w, dpi, rng)
     main = thin_strokes(main, rng, dpi)
-    absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng)
-    absorb_x, cov_x = ink_strength(extra, pick_ink(rng, pen=True), rng)
+    absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng, graded)
+    absorb_x, cov_x = ink_strength(extra, pick_ink(rng, pen=True), rng, graded)
     cov = np.maximum(cov_m, cov_x)
     paper = float(rng.uniform(0.55, 1.0)) if rng.random() < 0.5 else float(rng.uniform(0.8, 1.0))
     page = paper * paper_texture(h, w, rng, float(rng.uniform(0.0, 0.08)))
@@ -85,16 +86,18 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
     return np.clip(page, 0, 1).astype(np.float32), clean.astype(np.float32)
 
 
-def pair_specs(n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768) -> list[PairSpec]:
+def pair_specs(n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
+               graded: bool = True) -> list[PairSpec]:
     """The pages of a set: page ``i`` takes resolution ``dpis[i % len(dpis)]``."""
-    return [PairSpec(seed, i, int(dpis[i % len(dpis)]), size, size) for i in range(n)]
+    return [PairSpec(seed, i, int(dpis[i % len(dpis)]), size, size, graded) for i in range(n)]
 
 
 def _write(spec: PairSpec, out: Path) -> str:
     noisy_path, clean_path = out / "noisy" / spec.name, out / "clean" / spec.name
     if noisy_path.exists() and clean_path.exists():
         return spec.name
-    noisy, clean = make_pair(np.random.default_rng([spec.seed, spec.index]), spec.dpi, spec.height, spec.width)
+    noisy, clean = make_pair(np.random.default_rng([spec.seed, spec.index]), spec.dpi, spec.height, spec.width,
+                              spec.graded)
     for path, img in ((clean_path, clean), (noisy_path, noisy)):
         with atomic_path(path, suffix=".png") as tmp:
             cv2.imwrite(str(tmp), (img * 255).round().astype(np.uint8))
@@ -102,13 +105,14 @@ def _write(spec: PairSpec, out: Path) -> str:
 
 
 def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
-                workers: int = 1) -> list[str]:
+                workers: int = 1, graded: bool = True) -> list[str]:
     """Write ``n`` pairs as ``out/noisy/NAME.png`` and ``out/clean/NAME.png`` (8-bit grey), skipping
-    pairs already there; returns the file names in order."""
+    pairs already there; returns the file names in order. A set folder holds one kind of target:
+    keep sets rendered with ``graded=False`` in a folder of their own."""
     out = Path(out)
     (out / "noisy").mkdir(parents=True, exist_ok=True)
     (out / "clean").mkdir(parents=True, exist_ok=True)
-    specs = pair_specs(n, seed, dpis, size)
+    specs = pair_specs(n, seed, dpis, size, graded)
     if workers <= 1:
         return [_write(s, out) for s in specs]
     with ProcessPoolExecutor(workers) as pool:

@@ -68,7 +68,15 @@ def test_faint_ink_contrast_in_range():
         absorb, target = ink_strength(coverage, Ink("faint", faint.contrast), np.random.default_rng(seed))
         stroke = absorb[coverage == 1]
         assert 0.07 <= np.median(stroke) <= 0.3  # 10-25% of the paper's brightness
-        assert target[coverage == 1].mean() > 0.5  # the target keeps the stroke
+        # The target keeps the stroke, darker than on the noisy page but lighter than black ink.
+        assert np.median(stroke) * 2 < target[coverage == 1].mean() < 0.7
+
+
+def test_black_ink_targets_black_and_faint_stays_lighter():
+    coverage = np.ones((8, 8), np.float32)
+    black = ink_strength(coverage, Ink("black", (0.9, 0.9)), np.random.default_rng(0))[1]
+    faint = ink_strength(coverage, Ink("faint", (0.15, 0.15)), np.random.default_rng(0))[1]
+    assert black.min() == 1.0 and 0.4 < faint.max() < black.min()
 
 
 def test_pairs_are_seeded_and_hold_ink():
