@@ -113,8 +113,9 @@ def page_evaluator(val_pairs: list[tuple[Path, Path]], bf16: bool, select_pairs:
 def warm_start(model: DocUNet, path: Path) -> list[str]:
     """Copy every tensor of checkpoint ``path`` whose name and shape match into ``model``. A
     plain model's stem fed into a background-normalising one goes onto the normalised channels
-    (the new network starts as the old one run on the background-divided page). Returns the names
-    of tensors left at their fresh initialisation."""
+    (the new network starts as the old one run on the background-divided page). A narrower network
+    gets the first channels of each wider tensor (a pruned copy to fine-tune). Returns the names of
+    tensors left at their fresh initialisation."""
     old = load_file(str(path))
     state = model.state_dict()
     fresh = []
@@ -126,6 +127,11 @@ def warm_start(model: DocUNet, path: Path) -> list[str]:
             new = torch.zeros_like(tensor)
             new[:, src.shape[1]:] = src
             state[name] = new
+        elif src is not None and src.ndim == tensor.ndim and all(a >= b for a, b in zip(src.shape, tensor.shape)):
+            # A narrower network keeps the first channels of every level: a level's channels mean
+            # the same thing in all of its layers (residual blocks and skips share them), so the
+            # slice is a consistent, pruned copy of the wider network to fine-tune from.
+            state[name] = src[tuple(slice(0, n) for n in tensor.shape)].clone()
         else:
             fresh.append(name)
     model.load_state_dict(state)

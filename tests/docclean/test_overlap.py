@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from docclean import io as pageio
-from docclean.overlap import FileWrites, OrderedWriter, PagePipeline, Prefetch
+from docclean.overlap import FileWrites, PagePipeline
+from docclean.threads import OrderedWriter, Prefetch
 
 
 def test_prefetch_yields_the_same_items_in_order() -> None:

@@ -173,3 +173,16 @@ def test_background_model_is_identity_on_flat_paper_and_loads_old_configs():
     page = torch.full((1, 1, 40, 48), 0.7)
     assert torch.allclose(model(page), torch.ones_like(page), atol=1e-5)  # grey paper divided to white
     assert DocUNetConfig(**{"unshuffle": 2, "widths": [4], "blocks": [1]}).background is False
+
+
+def test_warm_start_prunes_a_wider_network_into_a_narrower_one(tmp_path):
+    from docclean.checkpoint import save_model
+    from training.denoiser import warm_start
+
+    wide_cfg = DocUNetConfig(unshuffle=2, widths=[8, 16], blocks=[1, 1])
+    wide = DocUNet(wide_cfg)
+    save_model(wide, tmp_path / "wide.safetensors", "docunet", wide_cfg.to_dict(), {})
+    narrow = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    assert warm_start(narrow, tmp_path / "wide.safetensors") == []
+    assert torch.equal(narrow.stem[0].weight, wide.stem[0].weight[:4])
+    assert torch.equal(narrow.enc[1][0].conv1.weight, wide.enc[1][0].conv1.weight[:8, :8])
