@@ -1,21 +1,23 @@
 """Overlapped I/O for the batch runner: decode the next page and encode the previous one while the
 network runs on this one.
 
-Two small pieces from :mod:`docclean.threads`, each one background thread:
+Two small pieces from :mod:`docclean.threads`:
 
 * :class:`Prefetch` runs a page iterator (``io.read_pages`` of one file, or a chain of files) a
-  bounded number of items ahead. Items come out in order; an exception the source raises comes
-  out at its place in the sequence, so it is reported for the same file and page as without
-  prefetching.
+  bounded number of items ahead, in one reader thread. Items come out in order; an exception the
+  source raises comes out at its place in the sequence, so it is reported for the same file and
+  page as without prefetching.
 * :class:`OrderedWriter` runs write tasks (encode + write a page, finish a file) one at a time,
-  in submission order, at most ``depth`` tasks behind the caller, so memory stays bounded.
+  in submission order, at most ``depth`` tasks behind the caller, so memory stays bounded. A
+  pipeline has one writer thread on the CPU and several on a GPU, where encoding is most of a
+  page's time; all tasks of one output file go to the same writer thread.
   :class:`FileWrites` groups the tasks of one output file: after a task fails the rest of that
   file's tasks are skipped, its ``cleanup`` still runs (discarding the temporary file), and
   :meth:`FileWrites.wait` re-raises the first error for that file and no other.
 
 Outputs keep their guarantees because the writer runs the same code as the sequential path:
 ``PageWriter`` writes to a temporary file and renames it into place only when the file is whole,
-and one thread runs the tasks in order, so pages of a PDF or multi-page TIFF keep their order.
+and one thread runs a file's tasks in order, so pages of a PDF or multi-page TIFF keep their order.
 
 Numpy, OpenCV, Pillow, libpng and zlib release the GIL in their heavy loops, and so do the
 network runtimes, so on two cores the three stages really run at once. pdfium is not thread-safe:
@@ -92,7 +94,7 @@ class FileWrites:
             future: Future = Future()
             future.set_result(last())
             return future
-        future = self.writer.submit(self._guarded_cleanup(last), always=True)
+        future = self.writer.submit(self._guarded_cleanup(last), always=True, light=True)
         self._futures.append(future)
         return future
 
@@ -179,16 +181,20 @@ _FILE_END = object()
 class PagePipeline:
     """The overlapped I/O of one batch: the pages of ``jobs`` (the files to clean, in the order
     they will be cleaned) are read by ``read(job)`` in one reader thread, ``read_ahead`` pages
-    ahead across file boundaries; writes go to one writer thread, at most ``write_behind`` tasks
-    behind; warnings are kept per file. ``enabled=False`` runs everything in the caller's thread,
+    ahead across file boundaries; writes go to ``writers`` writer threads (a file's tasks all to
+    one of them, in order; files in turn), each at most ``write_behind`` tasks behind; warnings
+    are kept per file. ``lanes`` is how many files' writes may run at once. ``enabled=False`` runs everything in the caller's thread,
     exactly the sequential path (same calls, same order), for comparison and debugging.
 
     A context manager; leaving it stops the reader and waits for the queued writes (and their
     cleanups), so no temporary file outlives the batch."""
 
     def __init__(self, jobs: list[Any], read: Callable[[Any], Iterable[Any]], *, enabled: bool = True,
-                 read_ahead: int = 1, write_behind: int = 1) -> None:
+                 read_ahead: int = 1, write_behind: int = 1, writers: int = 1) -> None:
         self.jobs, self.read, self.enabled = list(jobs), read, enabled
+        self.lanes = max(1, writers) if enabled else 1
+        self._writers: list[OrderedWriter] = []
+        self._turn = 0
         self._ids = {id(job) for job in self.jobs}
         self._read_ahead, self._write_behind = read_ahead, write_behind
         self._buckets: dict[int, list] = {}
@@ -199,7 +205,8 @@ class PagePipeline:
     def __enter__(self) -> PagePipeline:
         if self.enabled:
             self.router = WarningRouter().__enter__()
-            self.writer = OrderedWriter(self._write_behind, name="docclean-writer")
+            self._writers = [OrderedWriter(self._write_behind, name=f"docclean-writer-{i}") for i in range(self.lanes)]
+            self.writer = self._writers[0]
             if self.jobs:
                 self._reader = Prefetch(self._chain(), self._read_ahead, name="docclean-reader")
         return self
@@ -208,8 +215,8 @@ class PagePipeline:
         try:
             if self._reader is not None:
                 self._reader.close()
-            if self.writer is not None:
-                self.writer.close()
+            for writer in self._writers:
+                writer.close()
         finally:
             if self.router is not None:
                 self.router.__exit__(exc_type, *rest)
@@ -246,8 +253,10 @@ class PagePipeline:
             yield item
 
     def writes(self, job: Any) -> FileWrites:
-        """A new group of write tasks for ``job``'s output."""
-        return FileWrites(self.writer, self._bucket(job), self.router)
+        """A new group of write tasks for ``job``'s output, on the next writer thread in turn."""
+        writer = self._writers[self._turn % len(self._writers)] if self._writers else None
+        self._turn += 1
+        return FileWrites(writer, self._bucket(job), self.router)
 
     @contextmanager
     def warnings_for(self, job: Any) -> Iterator[list]:

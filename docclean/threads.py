@@ -120,7 +120,7 @@ class OrderedWriter:
             task = self._tasks.get()
             if task is None:
                 return
-            future, fn, args, always = task
+            future, fn, args, always, counted = task
             try:
                 if self._cancel.is_set() and not always:
                     future.cancel()
@@ -132,16 +132,19 @@ class OrderedWriter:
                 except BaseException as exc:  # the caller sees it through the future
                     future.set_exception(exc)
             finally:
-                self._slots.release()
+                if counted:
+                    self._slots.release()
 
-    def submit(self, fn: Callable[..., Any], *args: Any, always: bool = False) -> Future:
+    def submit(self, fn: Callable[..., Any], *args: Any, always: bool = False, light: bool = False) -> Future:
         """Queue ``fn(*args)``; returns its Future. ``always``: run it even after a cancel (for
-        cleanups that must happen, like discarding a temporary file)."""
+        cleanups that must happen, like discarding a temporary file). ``light``: a task that holds
+        no page (closing a file) does not count towards ``depth``, so queueing it never waits."""
         if self._closed:
             raise RuntimeError("the writer is closed")
-        self._slots.acquire()
+        if not light:
+            self._slots.acquire()
         future: Future = Future()
-        self._tasks.put((future, fn, args, always))
+        self._tasks.put((future, fn, args, always, not light))
         return future
 
     def close(self, cancel: bool = False) -> None:

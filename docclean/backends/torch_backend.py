@@ -6,11 +6,13 @@ than float32 at the same quality (``bench/clean_speed.py``); elsewhere on the CP
 On CUDA: bf16 autocast (fp16 where bf16 is missing), channels-last weights, cuDNN autotuning for
 the page's tile shape, a batch of :data:`CUDA_BATCH` tiles per call by default, tiles in and out
 through pinned host buffers on the backend's own stream (copies are asynchronous; the one sync is
-the end of the batch). Written and tested on CPU-only machines; GPU timings: README.
+the end of the batch); fp32, when asked for, without TF32. Tested on an H200 (README: GPU).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,21 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     return None
 
 
+@contextmanager
+def _true_fp32(on: bool) -> Iterator[None]:
+    """fp32 on CUDA means fp32: cuDNN would otherwise run convolutions in TF32 (10-bit mantissa)
+    on Ampere and newer GPUs. The flag is global, so it is put back afterwards."""
+    if not on:
+        yield
+        return
+    before = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32 = before
+
+
 class TorchBackend:
     """Runs a loaded ``nn.Module`` on batches of tiles."""
 
@@ -88,6 +105,9 @@ class TorchBackend:
             self.model = self.model.to(memory_format=torch.channels_last)
             torch.backends.cudnn.benchmark = True  # one tile shape per page: autotune once
             self.stream = torch.cuda.Stream(self.torch_device)
+            # The weights were copied on the current stream; ours must not run the network before
+            # they have arrived (PyTorch's streams do not wait for the default one by themselves).
+            self.stream.wait_stream(torch.cuda.current_stream(self.torch_device))
 
     @classmethod
     def open(cls, model_path: Path, settings: CleanSettings) -> TorchBackend:
@@ -127,7 +147,8 @@ class TorchBackend:
         host_in = self._pinned("in", x.shape)
         host_in.copy_(x)
         host_out = self._pinned("out", (x.shape[0], x.shape[2], x.shape[3]))
-        with torch.cuda.stream(self.stream):
+        self.stream.wait_stream(torch.cuda.current_stream(self.torch_device))
+        with torch.cuda.stream(self.stream), _true_fp32(self.autocast_dtype is None):
             dev = host_in.to(self.torch_device, non_blocking=True).contiguous(memory_format=torch.channels_last)
             with self._autocast():
                 y = self.model(dev)

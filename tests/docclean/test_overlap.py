@@ -256,9 +256,13 @@ def _summary(report, out: Path) -> list[tuple]:
                    [(p.index, p.status, p.ink_loss) for p in r.pages]) for r in report.files)
 
 
-@pytest.mark.parametrize("fmt", [None, "png", "pdf"])
+@pytest.mark.parametrize("fmt, writers", [(None, 1), ("png", 1), ("pdf", 1), (None, 3)])
 def test_overlapped_batch_writes_the_same_files_as_sequential(tmp_path: Path, tiny_model_path: Path,
-                                                              fmt: str | None) -> None:
+                                                              fmt: str | None, writers: int,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from docclean import batch
+
+    monkeypatch.setattr(batch, "_writer_threads", lambda cleaner: writers)  # as on a GPU
     src = tmp_path / "in"
     _batch_inputs(src)
     reports = {}
@@ -275,11 +279,14 @@ def test_overlapped_batch_writes_the_same_files_as_sequential(tmp_path: Path, ti
     assert seq.exit_code == ovl.exit_code == 1  # the two broken inputs failed, alone
 
 
+@pytest.mark.parametrize("writers", [1, 3])
 def test_a_write_error_fails_its_own_file_only(tmp_path: Path, tiny_model_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+                                               monkeypatch: pytest.MonkeyPatch, writers: int) -> None:
+    from docclean import batch
     from docclean import writer as writer_module
     from docclean.report import CLEANED, FAILED
 
+    monkeypatch.setattr(batch, "_writer_threads", lambda cleaner: writers)
     src = tmp_path / "in"
     _batch_inputs(src)
     real_add = writer_module.PageWriter.add
@@ -298,3 +305,23 @@ def test_a_write_error_fails_its_own_file_only(tmp_path: Path, tiny_model_path: 
     assert status["page0.png"][0] == status["page2.png"][0] == status["book.tif"][0] == CLEANED
     assert not (out / "page1.png").exists() and not (out / "book.pdf").exists()
     assert not [p for p in out.rglob(".*") if p.is_file()]  # no temporary file left
+
+
+def test_several_writers_take_files_in_turn_and_keep_each_files_order() -> None:
+    with PagePipeline([], lambda job: iter(()), writers=2) as pipe:
+        assert pipe.lanes == 2
+        first, second, third = pipe.writes("a"), pipe.writes("b"), pipe.writes("c")
+        assert first.writer is not second.writer and third.writer is first.writer
+        release = threading.Event()
+        order: list[str] = []
+        held = first.submit(release.wait, 5)  # holds the first writer ...
+        second.submit(order.append, "b1")  # ... while the second one goes on
+        assert second._futures[-1].result(timeout=5) is None and order == ["b1"]
+        assert not held.done()
+        release.set()
+        first.submit(order.append, "a1")
+        first.submit(order.append, "a2")
+        first.wait()
+        assert held.result() is True and order == ["b1", "a1", "a2"]
+    with PagePipeline([], lambda job: iter(()), writers=4, enabled=False) as pipe:
+        assert pipe.lanes == 1 and pipe.writes("a").writer is None

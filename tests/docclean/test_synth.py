@@ -94,8 +94,9 @@ def test_layout_renders_every_family_at_any_dpi():
     for family in FAMILIES:
         assert pick_font(family, 20, rng) is not None
     for dpi in (100, 600):
-        main, extra = render_layout(200, 200, dpi, rng)
-        assert main.shape == extra.shape == (200, 200) and main.max() > 0.5
+        side = 2 * dpi  # two inches: at 600 dpi a 200-pixel page can lie inside the margin
+        main, extra = render_layout(side, side, dpi, rng)
+        assert main.shape == extra.shape == (side, side) and main.max() > 0.5
 
 
 def test_write_pairs_caches(tmp_path):

@@ -1,0 +1,213 @@
+"""The files of a batch, one after the other: clean a file's pages (:func:`clean_files` calls
+``_clean_file``), hand their writes to the pipeline's writer threads, and settle each file's
+result (cleaned, failed, interrupted) once its writes are done, in input order. Used by
+:func:`docclean.batch.clean_batch`, which finds, plans and reports."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from docclean import io as pageio
+from docclean.discover import Job
+from docclean.errors import Cancelled, DiskFullError
+from docclean.onepage import clean_page
+from docclean.overlap import FileWrites, PagePipeline
+from docclean.plan import Plan, describe, page_target
+from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress, TileProgress
+from docclean.report import CLEANED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
+from docclean.settings import CleanSettings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from docclean.engine import Denoiser
+
+_MAX_WARNINGS = 20
+
+
+class _PageTiles(TileProgress):
+    """Adapts the batch's progress to the engine for the page in hand."""
+
+    def __init__(self, progress: CleanProgress, job: Job, index: int) -> None:
+        self.progress, self.job, self.index = progress, job, index
+
+    def tile_done(self, done: int, total: int) -> None:
+        self.progress.on_tile_done(self.job, self.index, done, total)
+
+    def cancelled(self) -> bool:
+        return self.progress.cancelled()
+
+
+def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings, progress: CleanProgress,
+                result: FileResult, pipe: PagePipeline) -> tuple[FileWrites, Callable[[], None]]:
+    """Read, clean and write one file's pending pages; every output appears whole or not at all.
+    A multi-page output collects its pages in a work folder first (``docclean.resume``), so an
+    interruption keeps the pages done. Pages come from ``pipe`` (read ahead in a reader thread)
+    and their writes go to one of its writer threads, in order. Returns once the pages are
+    cleaned, with the file's writes (perhaps still running) and ``complete``, which waits for
+    them and raises a write error as this file's error."""
+    pending = set(plan.pending)
+    store = plan.store
+    writer = None if plan.per_page or store is not None else pageio.PageWriter(plan.targets[0])
+    writes = pipe.writes(job)
+
+    def close_writer(error: BaseException | None) -> None:
+        if writer is not None:
+            writer.__exit__(type(error) if error is not None else None, error, None)
+
+    def write_page(target: Path, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
+        with pageio.PageWriter(target) as page_writer:
+            page_writer.add(pixels, dpi)
+        result.targets.append(target)
+
+    try:
+        if writer is not None:
+            writes.submit(writer.__enter__)
+        tick = time.perf_counter()
+        count = 0
+        for page in pipe.pages(job):
+            count += 1
+            if page.index not in pending:
+                result.pages.append(PageResult(page.index, SKIPPED))
+                tick = time.perf_counter()
+                continue
+            if progress.cancelled():
+                raise Cancelled("cancelled")
+            out = clean_page(page, settings, cleaner, _PageTiles(progress, job, page.index))
+            writes.check()
+            if writer is not None:
+                writes.submit(writer.add, out.pixels, page.dpi)
+            elif store is not None:
+                writes.submit(store.put, page.index, out.pixels, page.dpi)
+            else:
+                writes.submit(write_page, page_target(job.target, page.index), out.pixels, page.dpi)
+            now = time.perf_counter()
+            done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4))
+            result.pages.append(done)
+            if out.ink_loss > settings.ink_warning:
+                _warn(progress, result, f"page {page.index + 1}: cleaning removed {out.ink_loss:.0%} of the dark "
+                                        "strokes; check this page", WARN_INK)
+            progress.on_page_done(job, done)
+            del out  # the writer holds the pixels now; do not keep a second page alive
+            tick = now
+        if count == 0:
+            raise pageio.InputError("contains no pages", job.source)
+    except BaseException as exc:
+        writes.abandon(exc, close_writer)  # queued pages are still written; a multi-page file is discarded
+        try:
+            writes.wait()
+        except BaseException:
+            pass  # the error that stopped this file is the one to report
+        raise
+    if store is not None:
+        writes.submit(store.assemble, count)
+    writes.finish(close_writer)
+
+    def complete() -> None:
+        writes.wait()
+        if not plan.per_page:
+            result.targets.append(plan.targets[0])
+    return writes, complete
+
+
+def _warn(progress: CleanProgress, result: FileResult, message: str, kind: str = WARN_DECODER) -> None:
+    result.warnings.append(message)
+    progress.on_warning(str(result.source), message, kind)
+
+
+def _record_warnings(progress: CleanProgress, result: FileResult, caught: list[warnings.WarningMessage]) -> None:
+    """Library warnings (Pillow, libtiff) become part of the file's record instead of output."""
+    seen: set[str] = set()
+    for w in caught:
+        text = " ".join(f"{w.category.__name__}: {w.message}".split())
+        if text not in seen and len(result.warnings) < _MAX_WARNINGS:
+            seen.add(text)
+            _warn(progress, result, text)
+
+
+@dataclass
+class _Open:
+    """A file whose result is not final yet: its writes may still run on a writer thread."""
+
+    result: FileResult
+    started: float
+    writes: FileWrites | None = None
+    complete: Callable[[], None] | None = None
+    caught: list | None = None
+
+
+def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, settings: CleanSettings,
+                progress: CleanProgress, report: Report, pipe: PagePipeline) -> None:
+    """Clean, skip or fail each planned job in order, recording it in ``report``. A cleaned file's
+    result is settled once its writes are done, while the next files are cleaned: up to
+    ``pipe.lanes`` files stay open, and results are settled (``on_file_done``) in input order."""
+    open_files: deque[_Open] = deque()
+    try:
+        for job, plan in zip(jobs, plans):
+            if progress.cancelled():
+                raise Cancelled("cancelled")
+            if report.stopped:
+                break
+            entry = _Open(FileResult(job.source), time.perf_counter())
+            result = entry.result
+            report.files.append(result)
+            if plan.error is not None:
+                result.error = plan.error
+            elif not plan.pending:
+                result.status, result.targets = SKIPPED, list(plan.targets)
+            elif settings.dry_run or cleaner is None:
+                result.status, result.targets = WOULD_CLEAN, list(plan.targets)
+                result.pages = [PageResult(i, WOULD_CLEAN) for i in plan.pending]
+            else:
+                progress.on_file_start(job, len(plan.pending))
+                with pipe.warnings_for(job) as entry.caught:
+                    try:
+                        entry.writes, entry.complete = _clean_file(job, plan, cleaner, settings, progress, result, pipe)
+                    except (KeyboardInterrupt, Cancelled):
+                        result.status, result.error = INTERRUPTED, f"{job.source}: interrupted"
+                        _record_warnings(progress, result, entry.caught)
+                        raise
+                    except Exception as exc:  # settled below, in order, as this file's error
+                        entry.complete = partial(_reraise, exc)
+            open_files.append(entry)
+            # By count, not by which writes happen to be done, so the order of events is the same
+            # on every run. A file with nothing left to write (failed, skipped) settles at once,
+            # after the ones before it: a full disk then stops the batch before the next file.
+            limit = 0 if not pipe.enabled or entry.writes is None else pipe.lanes
+            while len(open_files) > limit:
+                _settle(open_files.popleft(), progress, report)
+    finally:
+        while open_files:  # also on Ctrl-C: the files already cleaned are written and recorded
+            _settle(open_files.popleft(), progress, report)
+
+
+def _reraise(exc: BaseException) -> None:
+    raise exc
+
+
+def _settle(entry: _Open, progress: CleanProgress, report: Report) -> None:
+    """Wait for a file's writes and make its result final (one bad file must not stop the batch)."""
+    result = entry.result
+    if entry.complete is not None:
+        try:
+            entry.complete()
+            result.status = CLEANED
+        except (KeyboardInterrupt, Cancelled):
+            result.status, result.error = INTERRUPTED, f"{result.source}: interrupted"
+            raise
+        except DiskFullError as exc:
+            result.error = describe(result.source, exc)
+            report.stopped = f"the disk is full ({exc}); stopped, outputs written so far are kept"
+        except Exception as exc:
+            result.error = describe(result.source, exc)
+        finally:
+            _record_warnings(progress, result, entry.caught or [])
+    result.seconds = time.perf_counter() - entry.started
+    progress.on_file_done(result)

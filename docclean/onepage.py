@@ -1,0 +1,78 @@
+"""Clean one page: the model loaded once and kept (:func:`load_cleaner`), and :func:`clean_page`,
+the network plus the batch's post-processing. The batch writes exactly what ``clean_page``
+returns, and the GUI's preview shows it, so what you see is what gets written."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from docclean import io as pageio
+from docclean import postprocess
+from docclean.color import recolor
+from docclean.progress import TileProgress
+from docclean.settings import CleanSettings
+
+if TYPE_CHECKING:
+    from docclean.engine import Denoiser
+
+__all__ = ["PageOutput", "clean_page", "load_cleaner"]
+
+
+@dataclass
+class PageOutput:
+    """One cleaned page: ``pixels`` as written (float grey, bool 1-bit or uint8 RGB), the cleaned
+    grey page, and the share of the input's dark strokes that cleaning turned into paper."""
+
+    pixels: np.ndarray
+    cleaned: np.ndarray
+    ink_loss: float
+
+
+_CLEANERS: OrderedDict[tuple, Denoiser] = OrderedDict()
+_CLEANERS_LOCK = threading.Lock()
+_CLEANERS_KEPT = 2
+
+
+def load_cleaner(settings: CleanSettings, *, cache: bool = True) -> Denoiser:
+    """Load the model, backend and tiling that ``settings`` name. The last two loaded are kept, so
+    a GUI or hot folder switching back and forth does not reload; a changed model file (size or
+    modification time) is loaded afresh. ``cache=False`` always loads."""
+    from docclean.engine import Denoiser
+    from docclean.models import resolve_model_path
+
+    if not cache:
+        return Denoiser.from_settings(settings)
+    path = resolve_model_path(settings.model)
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, settings.backend, settings.device, settings.precision,
+           settings.effective_threads, settings.tile_size, settings.overlap, settings.batch_size)
+    with _CLEANERS_LOCK:
+        if key in _CLEANERS:
+            _CLEANERS.move_to_end(key)
+            return _CLEANERS[key]
+    cleaner = Denoiser.from_settings(settings)
+    with _CLEANERS_LOCK:
+        _CLEANERS[key] = cleaner
+        while len(_CLEANERS) > _CLEANERS_KEPT:
+            _CLEANERS.popitem(last=False)
+    return cleaner
+
+
+def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | None = None,
+               progress: TileProgress | None = None) -> PageOutput:
+    """Clean one page and apply the batch's post-processing: the adaptive or fixed binarization,
+    or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
+    cleaner = cleaner or load_cleaner(settings)
+    cleaned = cleaner.clean(page.gray, progress)
+    if settings.binarize:
+        pixels: np.ndarray = postprocess.binarize(cleaned, settings.threshold)  # True = white paper
+    elif settings.keep_color and page.color is not None:
+        pixels = recolor(cleaned, page.color)
+    else:
+        pixels = cleaned
+    return PageOutput(pixels, cleaned, postprocess.ink_loss(page.gray, cleaned))
