@@ -94,13 +94,15 @@ def otsu_ink(page: np.ndarray) -> np.ndarray:
 def dibco(den: Denoiser, limit: int | None) -> tuple[dict[str, list], list[str]]:
     """Per-page (F-measure, PSNR, ink kept) per method on dibco-extra."""
     names = sorted(p.name for p in (REAL / "dibco-extra/noisy").iterdir())[:limit]
-    rows: dict[str, list] = {"raw Sauvola": [], "raw Otsu": [], "docclean cleaned": [], "docclean --binarize": []}
+    rows: dict[str, list] = {"raw Sauvola": [], "raw Otsu": [], "docclean cleaned": [], "docclean --binarize": [],
+                             "docclean --binarize --keep-faint": []}
     for name in names:
         noisy = read_gray(REAL / "dibco-extra/noisy" / name)
         gt = read_gray(REAL / "dibco-extra/clean" / name) < 0.5
         cleaned = den.clean(noisy)
         preds = {"raw Sauvola": noisy < sauvola_threshold(noisy), "raw Otsu": otsu_ink(noisy),
-                 "docclean cleaned": cleaned < 0.5, "docclean --binarize": ~binarize(cleaned)}
+                 "docclean cleaned": cleaned < 0.5, "docclean --binarize": ~binarize(cleaned),
+                 "docclean --binarize --keep-faint": ~binarize(cleaned, keep_faint=True)}
         for method, ink in preds.items():
             f, psnr = fmeasure_psnr(ink, gt)
             rows[method].append((f, psnr, float((ink & gt).sum() / max(int(gt.sum()), 1))))

@@ -64,6 +64,9 @@ def clean(
         min=0.01, max=0.99, show_default="adaptive",
         help="With --binarize: a fixed grey level under which a pixel turns black, instead of the adaptive "
              "method.")] = None,
+    keep_faint: Annotated[bool, typer.Option(
+        "--keep-faint", help="With --binarize (adaptive): also keep black every grey mark that touches a stroke, "
+                             "so the faded part of a letter stays; more ink kept, and more specks.")] = False,
     ink_warning: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="Warn about pages where cleaning removed more than this share of the dark "
                                "strokes.")] = _DEFAULT.ink_warning,
@@ -110,7 +113,7 @@ def clean(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
             tile_size=tile_size, batch_size=batch_size, fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
-            ink_warning=ink_warning, max_pixels=max_pixels, overwrite=overwrite, dry_run=dry_run)
+            keep_faint=keep_faint, ink_warning=ink_warning, max_pixels=max_pixels, overwrite=overwrite, dry_run=dry_run)
     except DocCleanError as exc:
         typer.echo(error_line(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None

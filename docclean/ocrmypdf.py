@@ -157,9 +157,9 @@ def _scaled_pixels(image: Image.Image, settings: CleanSettings, index: int, scal
     h, w = gray.shape
     big = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
     page = Page(np.clip(big, 0.0, 1.0), None, None, index)
-    plain = settings.replace(binarize=False, threshold=None, color="gray")
+    plain = settings.replace(binarize=False, threshold=None, keep_faint=False, color="gray")
     cleaned = cv2.resize(clean_page_pixels(page, plain), (w, h), interpolation=cv2.INTER_AREA)
-    return (postprocess.binarize(cleaned, settings.threshold) if settings.binarize else cleaned), dpi
+    return (postprocess.binarize(cleaned, settings.threshold, settings.keep_faint) if settings.binarize else cleaned), dpi
 
 
 def clean_page_pixels(page: Any, settings: CleanSettings) -> Any:

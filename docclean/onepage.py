@@ -70,7 +70,7 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     cleaner = cleaner or load_cleaner(settings)
     cleaned = cleaner.clean(page.gray, progress)
     if settings.binarize:
-        pixels: np.ndarray = postprocess.binarize(cleaned, settings.threshold)  # True = white paper
+        pixels: np.ndarray = postprocess.binarize(cleaned, settings.threshold, settings.keep_faint)  # True = white paper
     elif settings.keep_color and page.color is not None:
         pixels = recolor(cleaned, page.color)
     else:

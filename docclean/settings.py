@@ -47,7 +47,8 @@ class CleanSettings:
     - ``color``: ``gray`` writes the cleaned grey page; ``keep`` puts the original colour back
       (stamps, highlighter, coloured ink) on the cleaned page.
     - ``binarize``/``threshold``: 1-bit output; ``threshold`` None is the adaptive method that keeps
-      faint strokes, a number is a fixed cut on the cleaned page.
+      faint strokes, a number is a fixed cut on the cleaned page. ``keep_faint`` (adaptive only):
+      also every grey mark that touches a stroke stays black (more ink kept, more specks too).
     - ``ink_warning``: warn when cleaning removed more than this share of a page's dark strokes.
     - ``overwrite``: redo existing outputs; ``dry_run``: plan only.
     - ``max_pixels``: refuse pages larger than this (memory guard).
@@ -66,6 +67,7 @@ class CleanSettings:
     color: str = "gray"
     binarize: bool = False
     threshold: float | None = None
+    keep_faint: bool = False
     ink_warning: float = 0.10
     overwrite: bool = False
     dry_run: bool = False
@@ -98,6 +100,9 @@ class CleanSettings:
             raise UsageError(f"dpi must lie between 10 and 2400, not {self.dpi}", settings=("dpi",))
         if self.max_pixels < 1:
             raise UsageError("max_pixels must be positive", settings=("max_pixels",))
+        if self.keep_faint and (not self.binarize or self.threshold is not None):
+            raise UsageError("keep_faint works with the adaptive binarization only (binarize on, no fixed threshold)",
+                             settings=("keep_faint", "binarize", "threshold"))
         if self.color == "keep" and self.binarize:
             raise UsageError("color 'keep' and binarize cannot be combined (a 1-bit page has no colour)",
                              settings=("color", "binarize"))

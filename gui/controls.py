@@ -53,6 +53,8 @@ class SettingsPanel(QWidget):
         self.binarize = QCheckBox("Black and white (1-bit)")
         self.fixed_threshold = QCheckBox("Fixed threshold")
         self.fixed_threshold.setToolTip("Off: adaptive, which keeps faint strokes")
+        self.keep_faint = QCheckBox("Keep faint marks touching strokes")
+        self.keep_faint.setToolTip("Adaptive only: the faded part of a stroke stays black (more ink kept, more specks)")
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.01, 0.99)
         self.threshold.setSingleStep(0.05)
@@ -72,6 +74,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.keep_color)
         form.addRow(self.binarize)
         form.addRow(self.fixed_threshold, self.threshold)
+        form.addRow(self.keep_faint)
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
@@ -95,7 +98,7 @@ class SettingsPanel(QWidget):
         self.model.activated.connect(self._model_activated)
         for spin in (self.threads, self.tile_size, self.batch_size, self.dpi, self.threshold, self.ink_warning):
             spin.valueChanged.connect(self._changed)
-        for check in (self.keep_color, self.binarize, self.fixed_threshold):
+        for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -147,10 +150,12 @@ class SettingsPanel(QWidget):
         self.binarize.setEnabled(not self.keep_color.isChecked())
         self.fixed_threshold.setEnabled(self.binarize.isChecked())
         self.threshold.setEnabled(self.binarize.isChecked() and self.fixed_threshold.isChecked())
+        self.keep_faint.setEnabled(self.binarize.isChecked() and not self.fixed_threshold.isChecked())
 
     def settings(self) -> CleanSettings:
         """The settings the controls show (validated by CleanSettings)."""
         binarize = self.binarize.isChecked()
+        adaptive = binarize and not self.fixed_threshold.isChecked()
         return CleanSettings(
             model=self.model.currentData() or self._last_model,
             backend=self.backend.currentData(), device=self.device.currentData(),
@@ -159,7 +164,7 @@ class SettingsPanel(QWidget):
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
-            ink_warning=round(self.ink_warning.value() / 100.0, 4))
+            keep_faint=adaptive and self.keep_faint.isChecked(), ink_warning=round(self.ink_warning.value() / 100.0, 4))
 
     def set_settings(self, settings: CleanSettings, notify: bool = False) -> None:
         """Show ``settings`` in the controls; ``notify`` emits ``settingsChanged`` once after."""
@@ -176,6 +181,7 @@ class SettingsPanel(QWidget):
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)
             self.fixed_threshold.setChecked(settings.threshold is not None)
+            self.keep_faint.setChecked(settings.keep_faint)
             if settings.threshold is not None:
                 self.threshold.setValue(settings.threshold)
             self.ink_warning.setValue(settings.ink_warning * 100.0)

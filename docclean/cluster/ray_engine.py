@@ -274,7 +274,7 @@ class RayBatch:
         """The file the actor was running gets one more try; those queued behind it go back freely."""
         cause = " ".join(str(exc).split())[:300]
         again = []
-        for n, (ref, task) in enumerate(actor.inflight):
+        for n, (ref, task) in enumerate(self._finished_first(actor)):
             self.refs.pop(ref, None)
             if n > 0:
                 again.append(task)
@@ -288,6 +288,25 @@ class RayBatch:
         actor.inflight.clear()
         actor.ready = False
         self._replace(actor, exc)
+
+    def _finished_first(self, actor: _Actor) -> list:
+        """Record the files the dead actor had finished but whose results were not collected yet
+        (a fast file can finish and the next one start before the driver looks); returns the
+        rest of its queue, so the first entry is the file it was really cleaning."""
+        rest = []
+        for ref, task in actor.inflight:
+            if not rest and self.ray.wait([ref], timeout=0)[0]:
+                try:
+                    result = self.ray.get(ref)
+                except self.ray.exceptions.RayError:
+                    rest.append((ref, task))  # this is the one that died
+                    continue
+                self.refs.pop(ref, None)
+                if result is not None:
+                    self._record(result, task)
+                continue
+            rest.append((ref, task))
+        return rest
 
     def _replace(self, actor: _Actor, exc: BaseException) -> None:
         try:

@@ -2,7 +2,11 @@
 
 import numpy as np
 
+import pytest
+
+from docclean.errors import UsageError
 from docclean.postprocess import binarize, ink_loss
+from docclean.settings import CleanSettings
 from docclean.synth import render_page
 
 
@@ -57,3 +61,22 @@ def test_binarize_leaves_pale_residue_as_paper():
     page[50:70, 50:53] = 0.05  # a real stroke
     out = binarize(page)
     assert out[20:40, 10:40].all() and not out[50:70, 50:53].any()
+
+
+def test_keep_faint_keeps_the_faded_end_of_a_stroke_but_not_a_grey_mark_on_its_own():
+    page = np.ones((80, 80), np.float32)
+    page[10:70, 20:23] = 0.05  # a dark stroke ...
+    page[40:60, 23:40] = 0.88  # ... whose faded tail touches it: paper to the adaptive cut
+    page[10:30, 55:75] = 0.88  # the same grey, touching nothing: a stain rim, show-through
+    plain, faint = binarize(page), binarize(page, keep_faint=True)
+    assert not plain[10:70, 20:23].any() and not faint[10:70, 20:23].any()
+    assert plain[40:60, 24:40].all() and not faint[40:60, 23:40].any()
+    assert plain[10:30, 55:75].all() and faint[10:30, 55:75].all()
+    assert faint[:, 45:52].all()  # paper between them stays paper
+
+
+def test_keep_faint_needs_the_adaptive_binarization():
+    assert CleanSettings(binarize=True, keep_faint=True).keep_faint
+    for bad in ({"keep_faint": True}, {"binarize": True, "threshold": 0.5, "keep_faint": True}):
+        with pytest.raises(UsageError, match="keep_faint"):
+            CleanSettings(**bad)

@@ -53,7 +53,7 @@ def test_navigate_pages_of_a_tiff_and_a_pdf(qtbot, window, wait_result, scans) -
 
 
 @pytest.mark.parametrize("change", [{}, {"binarize": True}, {"binarize": True, "threshold": 0.6},
-                                    {"color": "keep"}])
+                                    {"binarize": True, "keep_faint": True}, {"color": "keep"}])
 def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans, tmp_path, tiny_settings,
                                                 change) -> None:
     settings = tiny_settings.replace(**change)
@@ -230,3 +230,15 @@ def test_reload_cleans_again_after_the_file_changed(qtbot, window, wait_result, 
     window.actions_["reload"].trigger()
     wait_result(window)
     assert not window.result.cached and not np.array_equal(window.result.output.pixels, before)
+
+
+def test_keep_faint_is_offered_only_with_the_adaptive_binarization(qtbot, window, tiny_settings) -> None:
+    panel = window.panel
+    panel.set_settings(tiny_settings)
+    assert not panel.keep_faint.isEnabled()
+    panel.binarize.setChecked(True)
+    assert panel.keep_faint.isEnabled()
+    panel.keep_faint.setChecked(True)
+    assert panel.settings().keep_faint
+    panel.fixed_threshold.setChecked(True)  # a fixed cut: the option no longer applies
+    assert not panel.keep_faint.isEnabled() and not panel.settings().keep_faint

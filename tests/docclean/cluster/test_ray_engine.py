@@ -89,8 +89,8 @@ class Killer(Recorder):
         name = job.source.name
         if page.index != 0 or self.times.get(name, 0) < 1:
             return
-        for actor in self.batch.actors:
-            if actor.pid and actor.inflight and actor.inflight[0][1].source == str(job.source):
+        for actor in self.batch.actors:  # the file may stand behind one whose result is not collected yet
+            if actor.pid and any(task.source == str(job.source) for _, task in actor.inflight):
                 self.times[name] -= 1
                 self.killed.append((name, actor.pid))
                 os.kill(actor.pid, signal.SIGKILL)
@@ -100,8 +100,10 @@ class Killer(Recorder):
 def test_a_killed_worker_s_file_finishes_elsewhere_and_a_second_death_fails_it(tmp_path, settings,
                                                                                ray_session) -> None:
     src = tmp_path / "scans"
-    for n in range(4):  # multi-page files, so a kill at the first page lands mid-file
-        write_image(src / f"doc{n}.tif", 10 * n, pages=6, h=384, w=384)
+    # Multi-page files, long enough (about a second each here) that a kill at the first page, which
+    # the driver sees within its 0.2 s poll, lands mid-file even on a fast machine.
+    for n in range(4):
+        write_image(src / f"doc{n}.tif", 10 * n, pages=16, h=768, w=768)
     clean_batch([str(src)], tmp_path / "local", settings)
     progress = Killer({"doc0.tif": 1, "doc2.tif": 2})
     report = clean_batch_ray([src], tmp_path / "ray", settings, progress, workers=2,
