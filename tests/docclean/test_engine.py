@@ -117,9 +117,10 @@ def test_device_and_precision():
     assert resolve_precision("bf16", torch.device("cpu")) is torch.bfloat16
 
 
-def test_shipped_default_model_loads_and_cleans(text_page):
-    assert "default" in builtin_models()
-    den = Denoiser.load()
+@pytest.mark.parametrize("name", ["default", "fast"])
+def test_shipped_models_load_and_clean(text_page, name):
+    assert name in builtin_models()
+    den = Denoiser.load(name, backend="torch")
     meta = den.metadata
     assert meta["arch"] == "docunet" and 0 < meta["metrics"]["val_rmse"] < 0.1
     out = den.clean(text_page)
