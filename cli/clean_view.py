@@ -41,7 +41,9 @@ class RichCleanProgress(CleanProgress):
         self.console, self.out, self.quiet, self.verbose = console, out, quiet, verbose
         self._progress: Progress | None = None
         self._task: TaskID | None = None
-        self._expected = self._done = 0
+        # Pages still to come per file: a file's result may be settled after the next file started
+        # (its writes run behind), and the Ray engine interleaves files.
+        self._left: dict[str, int] = {}
         self._page_part = 0.0
 
     def __enter__(self) -> RichCleanProgress:
@@ -72,7 +74,7 @@ class RichCleanProgress(CleanProgress):
         self._task = self._progress.add_task("cleaning", total=pages)
 
     def on_file_start(self, job: Job, pages: int) -> None:
-        self._expected, self._done = pages, 0
+        self._left[str(job.source)] = pages
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=job.source.name)
 
@@ -84,7 +86,9 @@ class RichCleanProgress(CleanProgress):
             self._page_part = part
 
     def on_page_done(self, job: Job, page: PageResult) -> None:
-        self._done += 1
+        key = str(job.source)
+        if key in self._left:
+            self._left[key] -= 1
         if self._progress is not None and self._task is not None:
             self._progress.advance(self._task, 1.0 - self._page_part)
         self._page_part = 0.0
@@ -94,11 +98,14 @@ class RichCleanProgress(CleanProgress):
             self._line(f"warning: {source}: {message}")
 
     def on_file_done(self, result: FileResult) -> None:
+        left = self._left.pop(str(result.source), 0)
         if result.status in (FAILED, INTERRUPTED):
-            if self._progress is not None and self._task is not None and self._expected > self._done:
-                # The pages this file will never clean leave the total, so the ETA stays honest.
+            if self._progress is not None and self._task is not None and left > 0:
+                # The pages this file will never clean leave the total, so the ETA stays honest (a
+                # file stopped mid-page is settled at once, so the page part is its own).
                 total = self._progress.tasks[0].total or 0
-                self._progress.update(self._task, total=total - (self._expected - self._done) - self._page_part)
+                self._progress.update(self._task, total=total - left - self._page_part)
+                self._page_part = 0.0
             if result.status == FAILED:
                 self._line(f"error: {result.error}")
         elif result.status == WOULD_CLEAN and not self.quiet:
@@ -108,8 +115,6 @@ class RichCleanProgress(CleanProgress):
         elif self.verbose:
             self._line(f"{result.status} {result.source} -> {', '.join(map(str, result.targets))}"
                        f" ({result.seconds:.2f}s)")
-        self._expected = self._done = 0
-        self._page_part = 0.0
 
 
 def summary(report: Report) -> str:
