@@ -23,13 +23,11 @@ We use plain actors rather than Ray Data's ``map_batches``: files are few and bi
 PDF can be minutes of work), each needs its own result record, retry policy and page-level
 progress, and nothing flows back but a small record, so a dataset pipeline would add start-up
 cost and hide the per-file control this job needs (see docs/cluster.md). The actors themselves are
-in ``docclean.cluster.actors``.
+in ``docclean.cluster.actors``; joining Ray and sizing the pool in ``docclean.cluster.raypool``.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 import signal
 import threading
 import time
@@ -39,33 +37,18 @@ from pathlib import Path
 from typing import Any
 
 from docclean.cluster import driver
+from docclean.cluster.raypool import actor_classes, connect, pool_shape, ray_module
 from docclean.cluster.unit import FileTask
 from docclean.errors import Cancelled, ModelError, Terminated, UsageError
 from docclean.progress import CleanProgress
 from docclean.report import INTERRUPTED, FileResult, Report
-from docclean.settings import CleanSettings, available_cores
+from docclean.settings import CleanSettings
 
 PREFETCH = 3
 """Files in flight per actor: one running, two queued, so an actor never waits for the driver."""
 GRACE_SECONDS = 30.0
 """After a cancel, how long busy actors get to stop between tiles before they are killed."""
 _POLL = 0.2
-
-
-def _ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise UsageError("the Ray engine needs Ray: pip install 'docclean[ray]'", settings=("engine",)) from None
-    return ray
-
-
-@functools.lru_cache(maxsize=1)
-def _actor_classes() -> tuple[Any, Any]:
-    from docclean.cluster.actors import CleanWorker, ProgressHub
-
-    ray = _ray()
-    return ray.remote(num_cpus=0)(ProgressHub), ray.remote(CleanWorker)
 
 
 @dataclass
@@ -81,50 +64,6 @@ def _interrupted(task: FileTask) -> FileResult:
     return FileResult(source, status=INTERRUPTED, error=f"{task.source}: interrupted")  # type: ignore[arg-type]
 
 
-def connect(address: str | None) -> bool:
-    """Join the cluster at ``address`` (``auto``, ``ray://HOST:PORT``, ``HOST:PORT``), or start a
-    Ray on this machine when ``address`` is None or ``local`` (``RAY_ADDRESS`` is honoured).
-    Returns True when this call started or joined Ray (so the caller shuts it down)."""
-    import logging
-
-    ray = _ray()
-    if ray.is_initialized():
-        return False
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                              "logging_level": logging.WARNING}
-    # ray.init installs its own SIGTERM handler (exit at once, no report); the caller's one (the
-    # CLI's, which stops the batch cleanly with exit code 143) is put back afterwards.
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGTERM) if main else None
-    if address == "local" or (address is None and not os.environ.get("RAY_ADDRESS")):
-        ray.init(address="local", num_cpus=available_cores(), **kwargs)  # never a stale cluster file
-    else:
-        try:
-            ray.init(address=address, **kwargs)  # None: RAY_ADDRESS
-        except ConnectionError as exc:
-            raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}", settings=("address",)) from None
-    if callable(previous):
-        signal.signal(signal.SIGTERM, previous)
-    return True
-
-
-def pool_shape(settings: CleanSettings, workers: int | None, resources: dict[str, float]) -> tuple[int, int, int]:
-    """(actors, threads per actor, GPUs per actor) for the cluster's ``resources``.
-
-    On GPUs: one actor per GPU (``workers`` overrides). On CPUs: ``threads`` per actor is the
-    setting, else the CPUs divided by ``workers``, else 1; actors default to CPUs // threads."""
-    cpus, gpus = int(resources.get("CPU", 1)), int(resources.get("GPU", 0))
-    if gpus >= 1 and settings.device in ("auto", "cuda"):
-        return workers or gpus, settings.threads or 1, 1
-    if settings.threads:
-        threads = settings.threads
-    elif workers:
-        threads = max(1, cpus // workers)
-    else:
-        threads = 1
-    return workers or max(1, cpus // threads), threads, 0
-
-
 class RayBatch:
     """One Ray run of a planned batch; ``clean_batch_ray`` is the usual way in. ``actors`` holds
     the live actors (with their ``pid`` once they answered), for tests and diagnostics."""
@@ -132,7 +71,7 @@ class RayBatch:
     def __init__(self, plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report,
                  *, workers: int | None, storage_options: dict[str, Any] | None,
                  staging: Path | None = None) -> None:
-        ray = _ray()
+        ray = ray_module()
         self.ray, self.plan, self.progress, self.report = ray, plan, progress, report
         self.storage_options = storage_options
         resources = ray.cluster_resources()
@@ -142,7 +81,7 @@ class RayBatch:
                              "cannot be placed; lower --threads", settings=("threads",))
         self.settings = settings.replace(threads=threads)
         self.spares = self.size
-        Hub, self._Worker = _actor_classes()
+        Hub, self._Worker = actor_classes()
         self.hub = Hub.remote()
         model = Path(settings.model).expanduser()
         model_bytes = model.read_bytes() if model.suffix == ".safetensors" and model.is_file() else None
@@ -393,7 +332,7 @@ def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: Clea
 
         storage_options = storage_options_from_env()
     inputs = [str(i) for i in inputs]
-    _ray()
+    ray_module()
     plan = driver.plan_files(inputs, str(output), settings, storage_options)
     driver.start_report(report, inputs, str(output), settings)
     staging = driver.staging_folder(str(output), plan)
@@ -450,7 +389,7 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
             if batch is not None:
                 batch.close()
             if joined:
-                _ray().shutdown()
+                ray_module().shutdown()
         finally:
             if report_path is not None:
                 report.write_json(report_path)
