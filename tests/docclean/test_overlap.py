@@ -73,6 +73,20 @@ def test_writer_runs_tasks_in_order_and_bounded() -> None:
     assert order == list(range(20))
 
 
+def test_a_light_task_is_queued_without_waiting_for_a_slot() -> None:
+    release = threading.Event()
+    order: list[str] = []
+    with OrderedWriter(depth=1) as writer:
+        writer.submit(release.wait, 5)  # the one slot is taken
+        start = time.perf_counter()
+        closed = writer.submit(order.append, "close", light=True)  # a file's close: no page held
+        assert time.perf_counter() - start < 1 and not closed.done()
+        release.set()
+        closed.result(timeout=5)
+        writer.submit(order.append, "next")  # the slot came back once, not twice
+    assert order == ["close", "next"]
+
+
 def test_a_failed_write_stays_with_its_file_and_skips_the_rest_of_it() -> None:
     log: list[str] = []
     cleanups: dict[str, object] = {}
