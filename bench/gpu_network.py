@@ -8,7 +8,9 @@ separates what the GPU can do from what the CPU around it does, so a pages/s fig
   autocast, channels-last, timed with CUDA events after a warm-up; pages/s assume the tiles of one
   300-dpi A4 page (2480 x 3508 px, the engine's tiling with its overlap);
 * engine: ``Denoiser.clean`` of one 300-dpi page (tiling, host<->GPU copies, network, blending),
-  then the rest of ``clean_page`` (ink-loss check), then PNG decode and encode of the page.
+  then the rest of ``clean_page`` (ink-loss check), then PNG decode and encode of the page. The
+  page is random grey noise: the same work for the network, the worst case for PNG (a cleaned
+  page, mostly white, encodes faster).
 
     python bench/gpu_network.py [--model default] [--batches 4 8 16 32]
 """
@@ -96,7 +98,7 @@ def main() -> None:
     data = buf.getvalue()
     t_dec = _best(lambda: np.asarray(Image.open(io.BytesIO(data)).convert("L")))
     t_enc = _best(lambda: Image.fromarray(u8).save(io.BytesIO(), "PNG"))
-    print(f"one 300-dpi page, best of 5 (s): Denoiser.clean {t_clean:.3f}; clean_page (with the ink check) "
+    print(f"one 300-dpi page of noise, best of 5 (s): Denoiser.clean {t_clean:.3f}; clean_page (with the ink check) "
           f"{t_page:.3f}; PNG decode {t_dec:.3f}; PNG encode {t_enc:.3f}")
 
 

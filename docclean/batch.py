@@ -17,7 +17,6 @@ written to ``report_path``) keeps what was done.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from collections.abc import Iterator
@@ -36,7 +35,7 @@ from docclean.overlap import PagePipeline
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
 from docclean.progress import CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report
-from docclean.settings import CleanSettings
+from docclean.settings import CleanSettings, available_cores
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -130,12 +129,13 @@ def _run(jobs: list[Job], cleaner: Denoiser | None, settings: CleanSettings, pro
 
 def _writer_threads(cleaner: Denoiser | None) -> int:
     """One writer thread on the CPU, where the network already keeps the cores busy. On a GPU the
-    network takes a small part of a page's time and encoding the output (PNG: zlib) the largest,
-    so several files are encoded at once, on up to half the cores (measured on an H200 machine:
-    README, GPU)."""
+    network takes a small part of a page's time and encoding the output (PNG: zlib) the largest
+    (README, GPU), so several files are encoded at once, on up to half the cores. On the H200
+    machine this has not raised the end-to-end rate yet: something else in the one process limits
+    it there (README, GPU)."""
     if cleaner is None or cleaner.device == "cpu":
         return 1
-    return max(1, min(GPU_WRITERS, (os.cpu_count() or 2) // 2))
+    return max(1, min(GPU_WRITERS, available_cores() // 2))
 
 
 def _read(job: Job, settings: CleanSettings) -> Iterator[pageio.Page]:

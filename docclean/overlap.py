@@ -183,8 +183,9 @@ class PagePipeline:
     they will be cleaned) are read by ``read(job)`` in one reader thread, ``read_ahead`` pages
     ahead across file boundaries; writes go to ``writers`` writer threads (a file's tasks all to
     one of them, in order; files in turn), each at most ``write_behind`` tasks behind; warnings
-    are kept per file. ``lanes`` is how many files' writes may run at once. ``enabled=False`` runs everything in the caller's thread,
-    exactly the sequential path (same calls, same order), for comparison and debugging.
+    are kept per file. ``lanes`` is how many files' writes may run at once. ``enabled=False``
+    runs everything in the caller's thread, exactly the sequential path (same calls, same order),
+    for comparison and debugging.
 
     A context manager; leaving it stops the reader and waits for the queued writes (and their
     cleanups), so no temporary file outlives the batch."""
@@ -199,14 +200,12 @@ class PagePipeline:
         self._read_ahead, self._write_behind = read_ahead, write_behind
         self._buckets: dict[int, list] = {}
         self.router: WarningRouter | None = None
-        self.writer: OrderedWriter | None = None
         self._reader: Prefetch | None = None
 
     def __enter__(self) -> PagePipeline:
         if self.enabled:
             self.router = WarningRouter().__enter__()
             self._writers = [OrderedWriter(self._write_behind, name=f"docclean-writer-{i}") for i in range(self.lanes)]
-            self.writer = self._writers[0]
             if self.jobs:
                 self._reader = Prefetch(self._chain(), self._read_ahead, name="docclean-reader")
         return self

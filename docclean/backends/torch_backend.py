@@ -105,9 +105,6 @@ class TorchBackend:
             self.model = self.model.to(memory_format=torch.channels_last)
             torch.backends.cudnn.benchmark = True  # one tile shape per page: autotune once
             self.stream = torch.cuda.Stream(self.torch_device)
-            # The weights were copied on the current stream; ours must not run the network before
-            # they have arrived (PyTorch's streams do not wait for the default one by themselves).
-            self.stream.wait_stream(torch.cuda.current_stream(self.torch_device))
 
     @classmethod
     def open(cls, model_path: Path, settings: CleanSettings) -> TorchBackend:
@@ -147,6 +144,8 @@ class TorchBackend:
         host_in = self._pinned("in", x.shape)
         host_in.copy_(x)
         host_out = self._pinned("out", (x.shape[0], x.shape[2], x.shape[3]))
+        # Work queued on the current stream (the weights' copy, above all) comes first: PyTorch's
+        # streams do not wait for the default one by themselves.
         self.stream.wait_stream(torch.cuda.current_stream(self.torch_device))
         with torch.cuda.stream(self.stream), _true_fp32(self.autocast_dtype is None):
             dev = host_in.to(self.torch_device, non_blocking=True).contiguous(memory_format=torch.channels_last)

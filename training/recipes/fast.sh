@@ -7,7 +7,7 @@
 # Same data, split and selection as the default's last step (training/recipes/default.sh, step 3):
 # 6 Dirty Documents texts held out and only reported, 4 more texts plus 16 synthetic validation pages
 # pick the checkpoint, 26 texts and 800 graded synthetic pages (runs/synth2) train. bf16 on CPUs that
-# compute it natively (about 17 s an epoch on 2 AMX cores), float32 elsewhere.
+# compute it natively (about 10 minutes in all on 2 AMX cores shared with other jobs), float32 elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
