@@ -1,6 +1,7 @@
 """Binarization rules judged on synthetic pages, never on real scans: the adaptive ``--binarize``
-against ink grown into connected grey marks (``--keep-faint`` grows up to the paper level 0.92;
-lower levels are shown for comparison), scored against every stroke of the page.
+against ink grown into connected grey marks (up to the paper level 0.92, lower levels shown for
+comparison) and ``--keep-faint`` (grown up to 0.92, then trimmed to the body of each mark),
+scored against every stroke of the page.
 
 The pages are ``docclean.synth`` pairs with black targets (every stroke, faint or not, is ink in the
 truth), seed 3000, rendered once into ``--pages-dir`` (default: a temporary folder); the model cleans
@@ -22,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.postprocess import PAPER_LEVEL, binarize, grow_ink  # noqa: E402
+from docclean.postprocess import FAINT_SHARE, PAPER_LEVEL, binarize, grow_ink  # noqa: E402
 from docclean.synth.pairs import write_pairs  # noqa: E402
 
 GROW_LEVELS = (0.75, 0.85, PAPER_LEVEL)
@@ -32,8 +33,9 @@ def rules() -> dict[str, object]:
     """Name -> function(cleaned) -> ink mask."""
     out: dict[str, object] = {"--binarize (adaptive)": lambda c: ~binarize(c)}
     for level in GROW_LEVELS:
-        name = f"grown into marks < {level}" + (" (--keep-faint)" if level == PAPER_LEVEL else "")
+        name = f"grown into marks < {level}" + (" (--keep-faint before trimming)" if level == PAPER_LEVEL else "")
         out[name] = lambda c, level=level: grow_ink(~binarize(c), c < level)
+    out[f"--keep-faint (grown < {PAPER_LEVEL}, trimmed at {FAINT_SHARE})"] = lambda c: ~binarize(c, keep_faint=True)
     return out
 
 

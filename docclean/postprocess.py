@@ -29,6 +29,14 @@ GLOBAL_CUT = (0.6, 0.85)
 #: Above this grey level a pixel is paper whatever its neighbourhood: the global cut is always lower,
 #: and ``binarize(keep_faint=True)`` grows ink only into pixels darker than this.
 PAPER_LEVEL = 0.92
+#: ``keep_faint`` trims what it grew to the body of each mark: a grown pixel stays ink only when it
+#: is darker than this share of the way from the darkest pixel within :data:`FAINT_WINDOW` to white.
+#: So a faint stroke keeps its own width while the grey halo around a black stroke (darker than
+#: the paper level, far lighter than its core) stays paper. Chosen on the 56 synthetic pages of
+#: ``bench/binarize_synthetic.py`` as the setting that keeps the untrimmed rule's recall (median
+#: 0.997 against 0.998, pages under 80% 2 against 2) at the best F-measure (76.7 against 71.1).
+FAINT_SHARE = 0.8
+FAINT_WINDOW = 5
 #: A pixel belongs to a stroke when it is darker than this share of its local paper level ...
 STROKE_RATIO = 0.8
 #: ... and at least this much darker in absolute terms.
@@ -66,17 +74,26 @@ def binarize(cleaned: np.ndarray, threshold: float | None = None, keep_faint: bo
     cleaned page *and* below a global cut (Otsu's threshold of the cleaned page within
     :data:`GLOBAL_CUT`). The local test keeps thin and faint strokes that are darker than their
     neighbourhood; the global one keeps pale residue (show-through, stain rims) on paper.
-    ``keep_faint``: then also every pixel darker than :data:`PAPER_LEVEL` that is connected to that
-    ink (hysteresis, as in edge detection): the faded rest of a stroke whose darker part was found
-    stays, an isolated grey mark does not. More ink kept, lower precision (README: quality).
+    ``keep_faint``: then also the pixels darker than :data:`PAPER_LEVEL` that are connected to that
+    ink (hysteresis, as in edge detection) and lie in the body of their mark (:data:`FAINT_SHARE`):
+    the faded rest of a stroke whose darker part was found stays, an isolated grey mark and the
+    halo around a dark stroke do not. More ink kept, lower precision (README: quality).
     A number: a fixed cut, pixels below it turn black."""
     page = _as_float(cleaned)
     if threshold is not None:
         return page >= threshold
     ink = page < np.minimum(sauvola_threshold(page), np.float32(global_cut(page)))
     if keep_faint:
-        ink = grow_ink(ink, page < PAPER_LEVEL)
+        ink |= grow_ink(ink, page < PAPER_LEVEL) & mark_body(page)
     return ~ink
+
+
+def mark_body(page: np.ndarray, share: float = FAINT_SHARE, window: int = FAINT_WINDOW) -> np.ndarray:
+    """Pixels darker than ``share`` of the way from the darkest pixel within ``window`` to white:
+    the body of a mark at any strength, without the soft edge around it."""
+    page = _as_float(page)
+    darkest = cv2.erode(page, np.ones((window, window), np.uint8))
+    return page < darkest + np.float32(share) * (1.0 - darkest)
 
 
 def grow_ink(ink: np.ndarray, candidates: np.ndarray) -> np.ndarray:
