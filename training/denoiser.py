@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--no-bf16", action="store_true", help="train in float32 (slower)")
+    p.add_argument("--device", default="cpu", help="auto, cpu, cuda, cuda:N or mps (default cpu)")
     p.add_argument("--widths", type=int, nargs="+", default=[32, 64, 96, 128])
     p.add_argument("--blocks", type=int, nargs="+", default=[1, 2, 2, 2])
     p.add_argument("--unshuffle", type=int, default=2)
@@ -248,7 +249,8 @@ def main(argv: list[str] | None = None) -> None:
                               ink_weight=a.ink_weight, ink_halo=a.ink_halo, eval_x2=not a.no_eval_x2, crop=a.crop,
                               batch_size=a.batch_size)
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,
-                           patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0)
+                           patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0,
+                           device=a.device)
     model_config = DocUNetConfig(unshuffle=a.unshuffle, widths=a.widths, blocks=a.blocks, background=a.background)
     command = "python -m training.denoiser " + " ".join(sys.argv[1:] if argv is None else argv)
     result = train(task, fit_config, model_config, callbacks=[PrintProgress()], init_from=a.init_from,
