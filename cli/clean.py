@@ -90,7 +90,8 @@ def clean(
         help="With --engine ray: 'auto' (the cluster this machine is in) or ray://HOST:10001.")] = None,
     workers: Annotated[int | None, typer.Option(
         min=1, show_default="cluster CPUs / --threads, or one per GPU",
-        help="With --engine ray: the number of actors; each loads the model once.")] = None,
+        help="With --engine ray: the number of actors; each loads the model once. More workers than "
+             "GPUs share them (several processes feed one GPU).")] = None,
 ) -> None:
     """Clean scanned pages: dark text on white paper, written under OUTPUT.
 

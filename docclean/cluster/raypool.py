@@ -60,14 +60,20 @@ def connect(address: str | None) -> bool:
     return True
 
 
-def pool_shape(settings: CleanSettings, workers: int | None, resources: dict[str, float]) -> tuple[int, int, int]:
+def pool_shape(settings: CleanSettings, workers: int | None, resources: dict[str, float]
+               ) -> tuple[int, int, float]:
     """(actors, threads per actor, GPUs per actor) for the cluster's ``resources``.
 
-    On GPUs: one actor per GPU (``workers`` overrides). On CPUs: ``threads`` per actor is the
-    setting, else the CPUs divided by ``workers``, else 1; actors default to CPUs // threads."""
+    On GPUs: one actor per GPU; ``workers`` overrides, and more workers than GPUs share them
+    (each actor asks Ray for its fraction of a GPU): on one GPU the network is a small part of a
+    page's time and decoding, tiling and encoding the rest, so several processes feeding one GPU
+    keep it busier than one (README, GPU). On CPUs: ``threads`` per actor is the setting, else the
+    CPUs divided by ``workers``, else 1; actors default to CPUs // threads."""
     cpus, gpus = int(resources.get("CPU", 1)), int(resources.get("GPU", 0))
     if gpus >= 1 and settings.device in ("auto", "cuda"):
-        return workers or gpus, settings.threads or 1, 1
+        actors = workers or gpus
+        # Rounded down to 1/100 (Ray's GPU granularity), so that the actors always fit.
+        return actors, settings.threads or 1, 1 if actors <= gpus else int(100 * gpus / actors) / 100
     if settings.threads:
         threads = settings.threads
     elif workers:

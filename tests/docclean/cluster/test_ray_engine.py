@@ -189,6 +189,9 @@ def test_pool_shape_matches_actors_to_cpus_threads_and_gpus(settings) -> None:
     assert pool_shape(settings.replace(threads=None), 2, cpu8) == (2, 4, 0)
     assert pool_shape(settings.replace(threads=None, device="auto"), None, {"CPU": 32.0, "GPU": 4.0}) == (4, 1, 1)
     assert pool_shape(settings.replace(threads=None, device="cpu"), None, {"CPU": 32.0, "GPU": 4.0}) == (32, 1, 0)
+    # More workers than GPUs share them: each asks for its fraction, and all of them fit.
+    assert pool_shape(settings.replace(threads=None, device="cuda"), 8, {"CPU": 16.0, "GPU": 1.0}) == (8, 1, 0.12)
+    assert pool_shape(settings.replace(threads=None, device="cuda"), 3, {"CPU": 16.0, "GPU": 2.0}) == (3, 1, 0.66)
 
 
 def test_an_interrupted_multi_page_output_keeps_its_finished_pages_for_the_rerun(tmp_path, settings,
