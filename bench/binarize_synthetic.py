@@ -1,7 +1,8 @@
-"""Binarization rules judged on synthetic pages, never on real scans: the adaptive ``--binarize``
-against ink grown into connected grey marks (up to the paper level 0.92, lower levels shown for
-comparison) and ``--keep-faint`` (grown up to 0.92, then trimmed to the body of each mark),
-scored against every stroke of the page.
+"""Binarization rules judged on synthetic pages, never on real scans: the adaptive seeds (Sauvola
+and a global cut on the cleaned page), ``--binarize`` (the seeds grown into the core of connected
+grey marks), plain growth into connected marks (up to the paper level 0.92, lower levels shown for
+comparison) and ``--keep-faint`` (grown up to 0.92, trimmed to the body of each mark), scored
+against every stroke of the page: pixels, and whole strokes lost (``quality_real.strokes_lost``).
 
 The pages are ``docclean.synth`` pairs with black targets (every stroke, faint or not, is ink in the
 truth), seed 3000, rendered once into ``--pages-dir`` (default: a temporary folder); the model cleans
@@ -23,7 +24,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.postprocess import FAINT_SHARE, PAPER_LEVEL, binarize, grow_ink  # noqa: E402
+from docclean.postprocess import CORE_SHARE, FAINT_SHARE, PAPER_LEVEL, adaptive_ink, binarize, grow_ink  # noqa: E402
+from bench.quality_real import strokes_lost  # noqa: E402
 from docclean.synth.pairs import write_pairs  # noqa: E402
 
 GROW_LEVELS = (0.75, 0.85, PAPER_LEVEL)
@@ -31,10 +33,11 @@ GROW_LEVELS = (0.75, 0.85, PAPER_LEVEL)
 
 def rules() -> dict[str, object]:
     """Name -> function(cleaned) -> ink mask."""
-    out: dict[str, object] = {"--binarize (adaptive)": lambda c: ~binarize(c)}
+    out: dict[str, object] = {"adaptive seeds alone (--binarize before growth)": adaptive_ink,
+                              f"--binarize (seeds grown < {PAPER_LEVEL}, cores at {CORE_SHARE})": lambda c: ~binarize(c)}
     for level in GROW_LEVELS:
-        name = f"grown into marks < {level}" + (" (--keep-faint before trimming)" if level == PAPER_LEVEL else "")
-        out[name] = lambda c, level=level: grow_ink(~binarize(c), c < level)
+        name = f"seeds grown into marks < {level}" + (", untrimmed" if level == PAPER_LEVEL else "")
+        out[name] = lambda c, level=level: grow_ink(adaptive_ink(c), c < level)
     out[f"--keep-faint (grown < {PAPER_LEVEL}, trimmed at {FAINT_SHARE})"] = lambda c: ~binarize(c, keep_faint=True)
     return out
 
@@ -64,14 +67,17 @@ def main() -> None:
             cleaned = den.clean(read_gray(folder / "noisy" / name))
             truth = read_gray(folder / "clean" / name) < 0.5
             for rule, fn in rules().items():
-                found[rule].append(score(fn(cleaned), truth))
+                ink = fn(cleaned)
+                found[rule].append((*score(ink, truth), *strokes_lost(ink, truth)))
     print(f"{len(names)} synthetic pages (seed {a.seed}, black targets), model {a.model}")
-    print("| rule | F-measure | PSNR dB | precision | recall median | recall min | pages < 80% |")
-    print("|---|---|---|---|---|---|---|")
+    print("| rule | F-measure | PSNR dB | precision | recall median | recall min | pages < 80% | strokes lost "
+          "| strokes lost, worst page |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for rule, rows in found.items():
         r = np.array(rows)
         print(f"| {rule} | {r[:, 0].mean():.2f} | {r[:, 1].mean():.2f} | {r[:, 2].mean():.3f} | "
-              f"{np.median(r[:, 3]):.3f} | {r[:, 3].min():.3f} | {int((r[:, 3] < 0.8).sum())} |")
+              f"{np.median(r[:, 3]):.3f} | {r[:, 3].min():.3f} | {int((r[:, 3] < 0.8).sum())} | "
+              f"{r[:, 4].sum() / max(r[:, 5].sum(), 1):.2%} | {(r[:, 4] / np.maximum(r[:, 5], 1)).max():.1%} |")
 
 
 if __name__ == "__main__":

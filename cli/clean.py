@@ -65,7 +65,7 @@ def clean(
         help="With --binarize: a fixed grey level under which a pixel turns black, instead of the adaptive "
              "method.")] = None,
     keep_faint: Annotated[bool, typer.Option(
-        "--keep-faint", help="With --binarize (adaptive): also keep black every grey mark that touches a stroke, "
+        "--keep-faint", help="With --binarize (adaptive): keep black, at full width, every grey mark that touches a stroke, "
                              "so the faded part of a letter stays; more ink kept, and more specks.")] = False,
     ink_warning: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="Warn about pages where cleaning removed more than this share of the dark "
