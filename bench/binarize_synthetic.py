@@ -1,8 +1,9 @@
-"""Binarization rules judged on synthetic pages, never on real scans: the adaptive seeds (Sauvola
-and a global cut on the cleaned page), ``--binarize`` (the seeds grown into the core of connected
-grey marks), plain growth into connected marks (up to the paper level 0.92, lower levels shown for
-comparison) and ``--keep-faint`` (grown up to 0.92, trimmed to the body of each mark), scored
-against every stroke of the page: pixels, and whole strokes lost (``quality_real.strokes_lost``).
+"""Binarization rules judged on synthetic pages, never on real scans: the adaptive ``--binarize``
+(Sauvola and a global cut on the cleaned page), that ink grown into the cores of connected marks
+(tried as a default, see the README), plain growth into connected grey pixels (up to the paper
+level 0.92, lower levels for comparison) and ``--keep-faint`` (grown into connected marks up to
+0.92, trimmed to the body of each mark), scored against every stroke of the page: pixels, and
+whole strokes lost (``quality_real.strokes_lost``).
 
 The pages are ``docclean.synth`` pairs with black targets (every stroke, faint or not, is ink in the
 truth), seed 3000, rendered once into ``--pages-dir`` (default: a temporary folder); the model cleans
@@ -24,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.postprocess import CORE_SHARE, FAINT_SHARE, PAPER_LEVEL, adaptive_ink, binarize, grow_ink  # noqa: E402
+from docclean.postprocess import FAINT_SHARE, PAPER_LEVEL, adaptive_ink, binarize, grow_ink, mark_body, marks  # noqa: E402
 from bench.quality_real import strokes_lost  # noqa: E402
 from docclean.synth.pairs import write_pairs  # noqa: E402
 
@@ -33,12 +34,14 @@ GROW_LEVELS = (0.75, 0.85, PAPER_LEVEL)
 
 def rules() -> dict[str, object]:
     """Name -> function(cleaned) -> ink mask."""
-    out: dict[str, object] = {"adaptive seeds alone (--binarize before growth)": adaptive_ink,
-                              f"--binarize (seeds grown < {PAPER_LEVEL}, cores at {CORE_SHARE})": lambda c: ~binarize(c)}
+    out: dict[str, object] = {"--binarize (adaptive)": lambda c: ~binarize(c),
+                              "adaptive grown into the cores of marks (40%, 1 px; tried as a default)":
+                              lambda c: adaptive_ink(c) | (grow_ink(adaptive_ink(c), marks(c)) & mark_body(c, 0.4, 3))}
     for level in GROW_LEVELS:
-        name = f"seeds grown into marks < {level}" + (", untrimmed" if level == PAPER_LEVEL else "")
+        name = f"adaptive grown into pixels < {level}" + (", untrimmed" if level == PAPER_LEVEL else "")
         out[name] = lambda c, level=level: grow_ink(adaptive_ink(c), c < level)
-    out[f"--keep-faint (grown < {PAPER_LEVEL}, trimmed at {FAINT_SHARE})"] = lambda c: ~binarize(c, keep_faint=True)
+    out[f"--keep-faint (grown into marks < {PAPER_LEVEL}, trimmed at {FAINT_SHARE})"] = \
+        lambda c: ~binarize(c, keep_faint=True)
     return out
 
 
