@@ -35,7 +35,7 @@ PAPER_LEVEL = 0.92
 #: black stroke (darker than the paper level, far lighter than its core) stays paper. Chosen on the
 #: 56 synthetic pages of ``bench/binarize_synthetic.py`` as the setting that keeps the untrimmed
 #: growth's recall (median 0.997 against 0.998, pages under 80% 2 against 2) at the best
-#: F-measure (76.7 against 71.1), never on real scans.
+#: F-measure (76.8 against 71.1, with the mark limit below), never on real scans.
 FAINT_SHARE = 0.8
 FAINT_WINDOW = 5
 #: Ink grows only into *marks*: pixels at least this much darker than the closing of the page over
@@ -45,12 +45,6 @@ FAINT_WINDOW = 5
 #: turned black without this test. On the synthetic pages it changes almost nothing.
 MARK_CONTRAST = 0.05
 MARK_WINDOW = 15
-#: ``keep_faint`` grows into the whole *body* of each mark instead (this share, this window): a faint
-#: stroke keeps its full width, the halo around a black stroke still stays paper. Chosen on the
-#: same pages as the setting that keeps the untrimmed growth's recall (median 0.997 against 0.998,
-#: pages under 80% 2 against 2) at the best F-measure (76.6 against 71.1, with the cores above).
-FAINT_SHARE = 0.8
-FAINT_WINDOW = 5
 #: A pixel belongs to a stroke when it is darker than this share of its local paper level ...
 STROKE_RATIO = 0.8
 #: ... and at least this much darker in absolute terms.

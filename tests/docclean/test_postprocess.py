@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from docclean.errors import UsageError
-from docclean.postprocess import adaptive_ink, binarize, ink_loss
+from docclean.postprocess import binarize, ink_loss
 from docclean.settings import CleanSettings
 from docclean.synth import render_page
 
