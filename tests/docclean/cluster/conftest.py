@@ -20,7 +20,9 @@ def ray_session():
 
     ray = import_or_skip("ray", "Ray is not installed: pip install -e '.[ray]'")
     if not ray.is_initialized():
-        ray.init(address="local", num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
+        # One GPU declared (none is there: actors asking for it fall back to the CPU), so that
+        # GPU-sharing pools are scheduled as on a GPU node.
+        ray.init(address="local", num_cpus=2, num_gpus=1, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
                  configure_logging=False)
     yield ray
     ray.shutdown()

@@ -194,6 +194,19 @@ def test_pool_shape_matches_actors_to_cpus_threads_and_gpus(settings) -> None:
     assert pool_shape(settings.replace(threads=None, device="cuda"), 3, {"CPU": 16.0, "GPU": 2.0}) == (3, 1, 0.66)
 
 
+def test_more_workers_than_gpus_share_the_gpu_and_all_run(tmp_path, settings, ray_session) -> None:
+    src = tmp_path / "scans"
+    for n in range(4):
+        write_image(src / f"p{n}.png", n, h=128, w=128)
+    auto = settings.replace(device="auto")  # a GPU in the cluster: the GPU pool shape
+    clean_batch([str(src)], tmp_path / "local", settings)
+    batches = []
+    report = clean_batch_ray([src], tmp_path / "ray", auto, workers=2, on_batch=batches.append)
+    assert batches[0]._options["num_gpus"] == 0.5 and batches[0].size == 2
+    assert report.exit_code == EXIT_OK and {f.status for f in report.files} == {CLEANED}
+    assert tree(tmp_path / "ray") == tree(tmp_path / "local")
+
+
 def test_an_interrupted_multi_page_output_keeps_its_finished_pages_for_the_rerun(tmp_path, settings,
                                                                                  ray_session) -> None:
     """The engine's resume inside multi-page outputs (finished pages kept beside the target)
