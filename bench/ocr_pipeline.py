@@ -194,12 +194,13 @@ def write_report(a: argparse.Namespace, rows: list[tuple], per_page: dict, descr
         "",
         f"Tools: OCRmyPDF {versions['ocrmypdf']}, {versions['tesseract']}, unpaper {versions['unpaper']}, "
         f"Ghostscript {versions['ghostscript']}. All methods: `--jobs {a.jobs} --output-type pdf --optimize 0`, "
-        "language eng. Machine: 2 cores shared with a model training run (load average "
+        f"language eng. Machine: {os.cpu_count()} cores, shared (load average "
         f"{load_before[0]:.1f} before, {load_after[0]:.1f} after), so times are indicative only.",
         "",
         "F1 over the multiset of words (lower-cased, punctuation stripped at both ends), pooled over the "
         "pages of a set; 'mean page F1' averages the pages. Time: wall seconds of the whole `ocrmypdf` run "
-        "(start-up included: Python, and for docclean importing torch and loading the model in each worker).",
+        "(start-up included: Python, and for docclean importing the inference runtime and loading the model in "
+        "each worker).",
         "",
         "| set | method | pages | precision | recall | word F1 | mean page F1 | seconds | s/page |",
         "|---|---|---|---|---|---|---|---|---|",
