@@ -3,7 +3,7 @@
 (tried as a default, see the README), plain growth into connected grey pixels (up to the paper
 level 0.92, lower levels for comparison) and ``--keep-faint`` (grown into connected marks up to
 0.92, trimmed to the body of each mark), scored against every stroke of the page: pixels, and
-whole strokes lost (``quality_real.strokes_lost``).
+whole strokes lost (``docclean.metrics.strokes_lost``).
 
 The pages are ``docclean.synth`` pairs with black targets (every stroke, faint or not, is ink in the
 truth), seed 3000, rendered once into ``--pages-dir`` (default: a temporary folder); the model cleans
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import FAINT_SHARE, PAPER_LEVEL, adaptive_ink, binarize, grow_ink, mark_body, marks  # noqa: E402
-from bench.quality_real import strokes_lost  # noqa: E402
+from docclean.metrics import strokes_lost  # noqa: E402
 from docclean.synth.pairs import write_pairs  # noqa: E402
 
 GROW_LEVELS = (0.75, 0.85, PAPER_LEVEL)

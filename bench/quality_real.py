@@ -7,8 +7,8 @@ beside raw-page baselines measured in the same run.
   ground-truth ink pixels that stay dark (< 0.5) on the cleaned grey page and on the binarized page:
   median, minimum, pages under 50% and under 80%. Strokes lost: of the ground truth's strokes
   (8-connected ink regions of at least 10 pixels), the share of which less than half lies within
-  one pixel of the output's ink: a whole letter or line gone, not one drawn thinner. Over all
-  pages, and on the worst page.
+  one pixel of the output's ink (``docclean.metrics.strokes_lost``): a whole letter or line gone,
+  not one drawn thinner. Over all pages, and on the worst page.
 * OCR (Tesseract 5, ``--psm 3 -l eng``): word F1 over the multiset of words (lower-cased,
   punctuation stripped at both ends) against the ground-truth text, for the raw page, the cleaned
   page and the binarized cleaned page; funsd-train (about 100 dpi: every variant is upscaled 2x
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.metrics import pooled_rmse  # noqa: E402
+from docclean.metrics import pooled_rmse, strokes_lost  # noqa: E402
 from docclean.postprocess import binarize, sauvola_threshold  # noqa: E402
 
 REAL = ROOT.parent / "shared/data/real-scans"
@@ -91,23 +91,6 @@ def fmeasure_psnr(pred_ink: np.ndarray, gt_ink: np.ndarray) -> tuple[float, floa
 def otsu_ink(page: np.ndarray) -> np.ndarray:
     _, th = cv2.threshold(to_u8(page), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return th == 0
-
-
-#: Ground-truth ink regions smaller than this (pixels) are specks, not strokes.
-MIN_STROKE = 10
-
-
-def strokes_lost(pred_ink: np.ndarray, gt_ink: np.ndarray) -> tuple[int, int]:
-    """(strokes lost, strokes) of a page: ground-truth regions of at least :data:`MIN_STROKE`
-    pixels of which less than half is within one pixel of the predicted ink."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(gt_ink.astype(np.uint8), connectivity=8)
-    near = cv2.dilate(pred_ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    hit = np.bincount(labels[gt_ink], weights=near[gt_ink], minlength=count)
-    sizes = stats[:, cv2.CC_STAT_AREA]
-    strokes = np.arange(count) > 0
-    strokes &= sizes >= MIN_STROKE
-    lost = strokes & (hit < 0.5 * sizes)
-    return int(lost.sum()), int(strokes.sum())
 
 
 def dibco(den: Denoiser, limit: int | None) -> tuple[dict[str, list], list[str]]:

@@ -29,7 +29,7 @@ from torch import nn
 
 from docclean.checkpoint import load_model
 from docclean.io import read_gray
-from docclean.metrics import pooled_rmse
+from docclean.metrics import pooled_rmse, strokes_lost
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.synth import write_pairs
 from training.denoiser_data import (CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize,
@@ -83,8 +83,10 @@ def page_evaluator(val_pairs: list[tuple[Path, Path]], bf16: bool, select_pairs:
                    synth_val: list[tuple[Path, Path]] = (), x2: bool = True):
     """An ``evaluate`` for :func:`training.loop.fit`. Reports ``val_rmse`` and ``val_rmse_x2``
     (pooled RMSE of the held-out texts at scale 1, the Kaggle metric, and, with ``x2``, at scale 2); with
-    selection pages, ``sel_rmse`` (selection texts), ``syn_rmse`` and ``syn_ink_kept`` (share of
-    the synthetic pages' ink that stays darker than 0.5), and ``select``, their mean RMSE, which
+    selection pages, ``sel_rmse`` (selection texts), ``syn_rmse``, ``syn_ink_kept`` (share of
+    the synthetic pages' ink that stays darker than 0.5) and ``syn_strokes_lost`` (share of their
+    strokes the model erased, :func:`docclean.metrics.strokes_lost`; reported only: a checkpoint
+    that keeps RMSE low by erasing faint strokes shows here), and ``select``, the mean RMSE, which
     picks the checkpoint so that the reported texts never do."""
     pages = [(read_gray(n), read_gray(c)) for n, c in val_pairs]
     pages2 = [(resize(n, 2.0), resize(c, 2.0)) for n, c in pages] if x2 else []
@@ -102,6 +104,8 @@ def page_evaluator(val_pairs: list[tuple[Path, Path]], bf16: bool, select_pairs:
                     ink = np.concatenate([(c < 0.5).ravel() for _, c in preds])
                     kept = np.concatenate([(p < 0.5).ravel() for p, _ in preds])
                     out["syn_ink_kept"] = float((ink & kept).sum() / max(int(ink.sum()), 1))
+                    lost = np.array([strokes_lost(p < 0.5, c < 0.5) for p, c in preds])
+                    out["syn_strokes_lost"] = float(lost[:, 0].sum() / max(int(lost[:, 1].sum()), 1))
         chosen = [out[k] for k in ("sel_rmse", "syn_rmse") if k in out]
         if chosen:
             out["select"] = float(np.mean(chosen))
@@ -191,8 +195,8 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
                callbacks=callbacks)
 
 
-SHOWN = ("train_loss", "val_rmse", "val_rmse_x2", "sel_rmse", "syn_rmse", "syn_ink_kept", "select", "lr",
-         "epoch_seconds")
+SHOWN = ("train_loss", "val_rmse", "val_rmse_x2", "sel_rmse", "syn_rmse", "syn_ink_kept", "syn_strokes_lost",
+         "select", "lr", "epoch_seconds")
 
 
 class PrintProgress(Callback):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from docclean.metrics import pooled_rmse, psnr, rmse, ssim
+from docclean.metrics import pooled_rmse, psnr, rmse, ssim, strokes_lost
 
 
 def test_rmse_psnr_values():
@@ -28,3 +28,16 @@ def test_ssim_identity_and_drop():
 def test_shape_mismatch():
     with pytest.raises(ValueError, match="shapes differ"):
         rmse(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+def test_strokes_lost_counts_an_erased_stroke_not_a_thinner_one_nor_a_speck():
+    truth = np.zeros((40, 60), bool)
+    truth[5:35, 5:10] = True  # a stroke drawn thinner below
+    truth[5:35, 30:35] = True  # a stroke erased below
+    truth[20, 50:53] = True  # a speck (3 pixels): not a stroke
+    pred = np.zeros_like(truth)
+    pred[5:35, 7] = True  # one pixel of the first stroke's five: within a pixel of most of it
+    assert strokes_lost(pred, truth) == (1, 2)
+    assert strokes_lost(truth, truth) == (0, 2)
+    with pytest.raises(ValueError):
+        strokes_lost(pred[:10], truth)

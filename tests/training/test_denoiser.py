@@ -112,7 +112,8 @@ def test_trains_on_tiny_synthetic_pages_with_selection_split(pairs_dir, tmp_path
     result = train(cfg, FitConfig(out_dir=tmp_path / "run", epochs=1, lr=3e-3),
                    DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1], background=True))
     metrics = result.history[-1]
-    assert {"val_rmse", "sel_rmse", "syn_rmse", "syn_ink_kept", "select"} <= set(metrics)
+    assert {"val_rmse", "sel_rmse", "syn_rmse", "syn_ink_kept", "syn_strokes_lost", "select"} <= set(metrics)
+    assert 0.0 <= metrics["syn_strokes_lost"] <= 1.0
     meta = Denoiser.load(result.best_path, precision="fp32").metadata
     assert meta["selection"] == "select" and meta["config"]["background"] is True
     assert not set(meta["select_pages"]) & set(meta["val_pages"])
