@@ -155,10 +155,10 @@ def main() -> None:
     for method, vals in rows.items():
         v = np.array(vals)
         kept = v[:, 2]
-        lost, strokes = v[:, 3], np.maximum(v[:, 4], 1)
+        lost, strokes = v[:, 3], v[:, 4]
         lines.append(f"| {method} | {v[:, 0].mean():.2f} | {v[:, 1].mean():.2f} | {np.median(kept):.3f} | "
                      f"{kept.min():.3f} | {(kept < 0.5).sum()} | {(kept < 0.8).sum()} | "
-                     f"{lost.sum() / strokes.sum():.2%} | {(lost / strokes).max():.1%} |")
+                     f"{lost.sum() / max(strokes.sum(), 1):.2%} | {(lost / np.maximum(strokes, 1)).max():.1%} |")
     if not a.no_ocr:
         jobs = ocr_jobs(den, "funsd-train", a.limit, 2.0) + ocr_jobs(den, "sroie-train", a.limit, 1.0)
         with Pool(a.procs) as pool:

@@ -120,7 +120,7 @@ def _run(jobs: list[Job], cleaner: Denoiser | None, settings: CleanSettings, pro
         to_clean = [job for job, plan in zip(jobs, plans) if plan.error is None and plan.pending
                     and not settings.dry_run and cleaner is not None]
         with PagePipeline(to_clean, partial(_read, settings=settings), enabled=pipeline,
-                          writers=_writer_threads(cleaner)) as pipe:
+                          writers=min(_writer_threads(cleaner), max(1, len(to_clean)))) as pipe:
             clean_files(jobs, plans, cleaner, settings, progress, report, pipe)
     finally:
         report.seconds = time.perf_counter() - start

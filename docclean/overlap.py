@@ -8,7 +8,8 @@ Two small pieces from :mod:`docclean.threads`:
   source raises comes out at its place in the sequence, so it is reported for the same file and
   page as without prefetching.
 * :class:`OrderedWriter` runs write tasks (encode + write a page, finish a file) one at a time,
-  in submission order, at most ``depth`` tasks behind the caller, so memory stays bounded. A
+  in submission order, at most ``depth`` page-holding tasks behind the caller (a file's close
+  does not count), so memory stays bounded. A
   pipeline has one writer thread on the CPU and several on a GPU, where encoding is most of a
   page's time; all tasks of one output file go to the same writer thread.
   :class:`FileWrites` groups the tasks of one output file: after a task fails the rest of that

@@ -103,7 +103,7 @@ class Prefetch(Generic[T], Iterator[T]):
 
 class OrderedWriter:
     """One background thread that runs submitted tasks in order, at most ``depth`` unfinished
-    tasks behind the caller (:meth:`submit` blocks beyond that). A context manager: leaving
+    tasks behind the caller (:meth:`submit` blocks beyond that; ``light`` tasks do not count). A context manager: leaving
     normally waits for every task; leaving on an exception cancels the tasks not yet started and
     waits for the one running (cleanups of :class:`FileWrites` still run)."""
 

@@ -2,7 +2,8 @@
 
 The driver (this process) plans the job exactly like the local runner (``driver.plan_files``),
 then hands one file at a time to a pool of actors. Each actor loads the model once, with
-``threads`` CPU threads and ``num_cpus=threads`` (or one GPU), and runs the engine's own batch
+``threads`` CPU threads and ``num_cpus=threads`` (or a GPU, or its share of one:
+``raypool.pool_shape``), and runs the engine's own batch
 runner on the file (``unit.clean_file``), so outputs, atomic writes, resume and error reasons are
 the local engine's. Each actor has at most three files in flight, so no file waits behind a slow one for
 long and a dead actor takes little work with it.

@@ -48,7 +48,6 @@ class RayBatch:
                  staging: Path | None = None) -> None:
         ray = ray_module()
         self.ray, self.plan, self.progress, self.report = ray, plan, progress, report
-        self.storage_options = storage_options
         resources = ray.cluster_resources()
         self.size, threads, gpus = pool_shape(settings, workers, resources)
         if not gpus and threads > resources.get("CPU", 0):
@@ -65,11 +64,9 @@ class RayBatch:
         self._options = {"num_cpus": threads, "num_gpus": gpus, "max_restarts": 0}
         self.actors: list[_Actor] = [self._start_actor() for _ in range(self.size)]
         self.rank = {id(s): i for i, s in enumerate(plan.slots) if isinstance(s, FileResult)}
-        self.started = time.perf_counter()
         self.queue: deque[FileTask] = deque(plan.tasks)
         self.refs: dict[Any, tuple[_Actor, FileTask]] = {}
         self.failed_once: dict[int, str] = {}
-        self.pages_by_task: dict[int, int] = {}
         self.tasks = {t.id: t for t in plan.tasks}
         self.signalled: BaseException | None = None
 
@@ -157,7 +154,6 @@ class RayBatch:
             if kind == "start":
                 self.progress.on_file_start(job, event[2])
             elif kind == "page":
-                self.pages_by_task[task_id] = self.pages_by_task.get(task_id, 0) + 1
                 self.progress.on_page_done(job, event[2])
             elif kind == "warning":
                 self.progress.on_warning(str(job.source), event[3], event[4])

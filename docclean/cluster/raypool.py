@@ -72,8 +72,9 @@ def pool_shape(settings: CleanSettings, workers: int | None, resources: dict[str
     cpus, gpus = int(resources.get("CPU", 1)), int(resources.get("GPU", 0))
     if gpus >= 1 and settings.device in ("auto", "cuda"):
         actors = workers or gpus
-        # Rounded down to 1/100 (Ray's GPU granularity), so that the actors always fit.
-        return actors, settings.threads or 1, 1 if actors <= gpus else int(100 * gpus / actors) / 100
+        # Rounded down to 1/100 (Ray's GPU granularity), so that the actors fit, but never to 0,
+        # which would put the actor on no GPU at all.
+        return actors, settings.threads or 1, 1.0 if actors <= gpus else max(0.01, int(100 * gpus / actors) / 100)
     if settings.threads:
         threads = settings.threads
     elif workers:

@@ -192,6 +192,7 @@ def test_pool_shape_matches_actors_to_cpus_threads_and_gpus(settings) -> None:
     # More workers than GPUs share them: each asks for its fraction, and all of them fit.
     assert pool_shape(settings.replace(threads=None, device="cuda"), 8, {"CPU": 16.0, "GPU": 1.0}) == (8, 1, 0.12)
     assert pool_shape(settings.replace(threads=None, device="cuda"), 3, {"CPU": 16.0, "GPU": 2.0}) == (3, 1, 0.66)
+    assert pool_shape(settings.replace(threads=None, device="cuda"), 300, {"CPU": 400.0, "GPU": 1.0})[2] == 0.01
 
 
 def test_more_workers_than_gpus_share_the_gpu_and_all_run(tmp_path, settings, ray_session) -> None:
