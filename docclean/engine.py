@@ -105,7 +105,7 @@ class Denoiser:
             out = self._run(page[None])[0]
             tracker.tile_done(1, 1)
             return out
-        blender = Blender(h, w, self.overlap)
+        blender = Blender(h, w, self.overlap, tiles)
         for start in range(0, len(tiles), self.batch_size):
             group = tiles[start:start + self.batch_size]
             out = self._run(np.stack([page[t.slices] for t in group]))

@@ -75,8 +75,10 @@ def to_pil(pixels: np.ndarray) -> Image.Image:
     if pixels.ndim == 2 and np.issubdtype(pixels.dtype, np.floating):
         # One float temporary, worked on in place: a 600-dpi page is 140 MB per float copy.
         scaled = np.multiply(pixels, 255.0, dtype=np.float32)
-        np.nan_to_num(scaled, copy=False, nan=255.0, posinf=255.0, neginf=0.0)  # NaN is paper
-        np.clip(scaled, 0.0, 255.0, out=scaled)
+        # fmin/fmax pass NaN's other operand through: NaN and +inf become paper, -inf ink, in
+        # two passes (nan_to_num then clip took six).
+        np.fmin(scaled, np.float32(255.0), out=scaled)
+        np.fmax(scaled, np.float32(0.0), out=scaled)
         np.rint(scaled, out=scaled)
         return Image.fromarray(scaled.astype(np.uint8))
     if pixels.ndim == 2 and pixels.dtype == np.uint8:

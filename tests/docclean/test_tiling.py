@@ -34,12 +34,29 @@ def test_identity_blend_returns_input():
     rng = np.random.default_rng(1)
     page = rng.random((97, 143), dtype=np.float32)
     tiles = plan_tiles(*page.shape, 32, 8)
-    blender = Blender(*page.shape, 8)
+    blender = Blender(*page.shape, 8, tiles)
     for t in tiles:
         blender.add(t, page[t.slices])
     out = blender.result()
     np.testing.assert_allclose(out, page, atol=1e-6)
     assert np.array_equal(np.round(out * 255), np.round(page * 255))
+
+
+def test_blender_rejects_tiles_that_are_not_one_grid():
+    tiles = plan_tiles(97, 143, 32, 8)
+    with pytest.raises(ValueError, match="grid"):
+        Blender(97, 143, 8, tiles[:-1])
+
+
+def test_blend_is_a_weighted_mean_of_overlapping_tiles():
+    tiles = plan_tiles(50, 90, 32, 8)
+    blender = Blender(50, 90, 8, tiles)
+    for i, t in enumerate(tiles):
+        blender.add(t, np.full((t.h, t.w), float(i % 2), np.float32))
+    out = blender.result()
+    # a pixel inside one tile only keeps that tile's value; where tiles overlap, a value between
+    assert out[0, 0] == 0.0 and out[0, -1] == 1.0
+    assert 0.0 < out[5, 45] < 1.0
 
 
 def test_weights_positive_and_peak_inside():
