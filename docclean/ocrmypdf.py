@@ -148,8 +148,8 @@ def _scaled_pixels(image: Image.Image, settings: CleanSettings, index: int, scal
     import cv2
     import numpy as np
 
-    from docclean import postprocess
     from docclean.imagefile import to_gray_color
+    from docclean.onepage import finish_page
     from docclean.pixels import Page
 
     dpi = image.info.get("dpi")
@@ -159,7 +159,7 @@ def _scaled_pixels(image: Image.Image, settings: CleanSettings, index: int, scal
     page = Page(np.clip(big, 0.0, 1.0), None, None, index)
     plain = settings.replace(binarize=False, threshold=None, keep_faint=False, color="gray")
     cleaned = cv2.resize(clean_page_pixels(page, plain), (w, h), interpolation=cv2.INTER_AREA)
-    return (postprocess.binarize(cleaned, settings.threshold, settings.keep_faint) if settings.binarize else cleaned), dpi
+    return finish_page(cleaned, settings), dpi
 
 
 def clean_page_pixels(page: Any, settings: CleanSettings) -> Any:

@@ -69,10 +69,15 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
     cleaner = cleaner or load_cleaner(settings)
     cleaned = cleaner.clean(page.gray, progress)
+    return PageOutput(finish_page(cleaned, settings, page.color), cleaned, postprocess.ink_loss(page.gray, cleaned))
+
+
+def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None) -> np.ndarray:
+    """The pixels to write for a cleaned grey page: bool (True = white paper) when binarizing
+    (adaptive, fixed ``threshold``, ``keep_faint``), the original ``color`` put back under
+    ``keep_color``, else the grey page itself."""
     if settings.binarize:
-        pixels: np.ndarray = postprocess.binarize(cleaned, settings.threshold, settings.keep_faint)  # True = white paper
-    elif settings.keep_color and page.color is not None:
-        pixels = recolor(cleaned, page.color)
-    else:
-        pixels = cleaned
-    return PageOutput(pixels, cleaned, postprocess.ink_loss(page.gray, cleaned))
+        return postprocess.binarize(cleaned, settings.threshold, settings.keep_faint)
+    if settings.keep_color and color is not None:
+        return recolor(cleaned, color)
+    return cleaned
