@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import FAINT_SHARE, PAPER_LEVEL, adaptive_ink, binarize, grow_ink, mark_body, marks  # noqa: E402
-from docclean.metrics import strokes_lost  # noqa: E402
+from docclean.metrics import binary_scores, strokes_lost  # noqa: E402
 from docclean.synth.pairs import write_pairs  # noqa: E402
 
 GROW_LEVELS = (0.75, 0.85, PAPER_LEVEL)
@@ -43,15 +43,6 @@ def rules() -> dict[str, object]:
     out[f"--keep-faint (grown into marks < {PAPER_LEVEL}, trimmed at {FAINT_SHARE})"] = \
         lambda c: ~binarize(c, keep_faint=True)
     return out
-
-
-def score(ink: np.ndarray, truth: np.ndarray) -> tuple[float, float, float, float]:
-    """(F-measure %, PSNR dB, precision, recall) of an ink mask."""
-    tp = float((ink & truth).sum())
-    precision, recall = tp / max(float(ink.sum()), 1.0), tp / max(float(truth.sum()), 1.0)
-    f = 0.0 if tp == 0 else 2 * precision * recall / (precision + recall)
-    mse = max(float((ink != truth).mean()), 1e-10)
-    return 100 * f, 10 * np.log10(1 / mse), precision, recall
 
 
 def main() -> None:
@@ -71,7 +62,7 @@ def main() -> None:
             truth = read_gray(folder / "clean" / name) < 0.5
             for rule, fn in rules().items():
                 ink = fn(cleaned)
-                found[rule].append((*score(ink, truth), *strokes_lost(ink, truth)))
+                found[rule].append((*binary_scores(ink, truth), *strokes_lost(ink, truth)))
     print(f"{len(names)} synthetic pages (seed {a.seed}, black targets), model {a.model}")
     print("| rule | F-measure | PSNR dB | precision | recall median | recall min | pages < 80% | strokes lost "
           "| strokes lost, worst page |")

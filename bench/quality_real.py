@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.metrics import pooled_rmse, strokes_lost  # noqa: E402
+from docclean.metrics import binary_scores, pooled_rmse, strokes_lost  # noqa: E402
 from docclean.postprocess import binarize, sauvola_threshold  # noqa: E402
 
 REAL = ROOT.parent / "shared/data/real-scans"
@@ -79,15 +79,6 @@ def to_u8(page: np.ndarray) -> np.ndarray:
     return (np.clip(page, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def fmeasure_psnr(pred_ink: np.ndarray, gt_ink: np.ndarray) -> tuple[float, float]:
-    tp = float((pred_ink & gt_ink).sum())
-    prec = tp / max(float(pred_ink.sum()), 1.0)
-    rec = tp / max(float(gt_ink.sum()), 1.0)
-    f = 0.0 if tp == 0 else 2 * prec * rec / (prec + rec)
-    mse = float((pred_ink != gt_ink).mean())
-    return 100 * f, 10 * np.log10(1.0 / max(mse, 1e-10))
-
-
 def otsu_ink(page: np.ndarray) -> np.ndarray:
     _, th = cv2.threshold(to_u8(page), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return th == 0
@@ -106,7 +97,7 @@ def dibco(den: Denoiser, limit: int | None) -> tuple[dict[str, list], list[str]]
                  "docclean cleaned": cleaned < 0.5, "docclean --binarize": ~binarize(cleaned),
                  "docclean --binarize --keep-faint": ~binarize(cleaned, keep_faint=True)}
         for method, ink in preds.items():
-            f, psnr = fmeasure_psnr(ink, gt)
+            f, psnr = binary_scores(ink, gt)[:2]
             rows[method].append((f, psnr, float((ink & gt).sum() / max(int(gt.sum()), 1)), *strokes_lost(ink, gt)))
     return rows, names
 

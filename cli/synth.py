@@ -21,6 +21,9 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same pages.")] = 0,
     size: Annotated[int, typer.Option(min=64, max=8192, help="Page window edge in pixels.")] = 768,
     workers: Annotated[int, typer.Option(min=1, help="Processes that render pages.")] = 1,
+    uneven: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Chance that a page's ink fades from stroke to stroke, as a dip pen or faded "
+        "manuscript ink does; the target keeps those strokes whole. Keep each value in its own OUT.")] = 0.0,
 ) -> None:
     """Render N synthetic page windows (several typefaces, 6-16 pt, inks from black to faint) and
     degrade them (stains, creases, shadows, bleed-through, speckle, blur, JPEG, photocopy/fax,
@@ -32,5 +35,6 @@ def synth(
     from docclean.synth.pairs import DEFAULT_DPIS
 
     with reported_errors():
-        names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size, workers=workers)
+        names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size, workers=workers,
+                            uneven=uneven)
     typer.echo(f"{len(names)} pairs in {out}")

@@ -100,7 +100,8 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
     """Load the model, watch until Ctrl-C or SIGTERM, print a line per file; returns the exit code."""
     from docclean.batch import load_cleaner
     from docclean.signals import terminate_as_interrupt
-    from docclean.watch import DEFAULT_POLL, Watcher, WatchOutcome, polling_reason
+    from docclean.watch import DEFAULT_POLL, Watcher, WatchOutcome
+    from docclean.watchfs import polling_reason
 
     def show(outcome: WatchOutcome) -> None:
         if outcome.status == "failed" or not quiet:

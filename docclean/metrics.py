@@ -1,5 +1,6 @@
 """Image quality metrics on pages with intensities in 0..1: RMSE (the Kaggle "Denoising Dirty
-Documents" metric), PSNR and SSIM; and, on ink masks, whole strokes lost."""
+Documents" metric), PSNR and SSIM; and, on ink masks, the binarization scores (F-measure, PSNR,
+precision, recall, as DIBCO reports them) and whole strokes lost."""
 
 from __future__ import annotations
 
@@ -48,6 +49,20 @@ def ssim(pred: np.ndarray, target: np.ndarray) -> float:
     num = (2 * mu_a * mu_b + c1) * (2 * cov + c2)
     den = (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
     return float(np.mean(num / den))
+
+
+def binary_scores(pred_ink: np.ndarray, gt_ink: np.ndarray) -> tuple[float, float, float, float]:
+    """(F-measure in %, PSNR in dB, precision, recall) of a predicted ink mask against the ground
+    truth's, both boolean (True = ink); PSNR counts every pixel that differs as an error of 1."""
+    pred_ink, gt_ink = np.asarray(pred_ink, bool), np.asarray(gt_ink, bool)
+    if pred_ink.shape != gt_ink.shape:
+        raise ValueError(f"shapes differ: {pred_ink.shape} vs {gt_ink.shape}")
+    tp = float(np.count_nonzero(pred_ink & gt_ink))
+    precision = tp / max(float(np.count_nonzero(pred_ink)), 1.0)
+    recall = tp / max(float(np.count_nonzero(gt_ink)), 1.0)
+    f = 0.0 if tp == 0 else 2 * precision * recall / (precision + recall)
+    mse = max(float(np.count_nonzero(pred_ink != gt_ink)) / gt_ink.size, 1e-10)
+    return 100 * f, 10 * float(np.log10(1.0 / mse)), precision, recall
 
 
 #: Ground-truth ink regions smaller than this (pixels) are specks, not strokes.

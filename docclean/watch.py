@@ -13,7 +13,7 @@ redo it (a file replaced by a new scan of the same name is cleaned again).
 :meth:`Watcher.poll_once` is one deterministic step (tests drive it with a fake clock);
 :meth:`Watcher.run` loops until a stop event, woken by ``watchdog`` events where they work and
 polling where they do not (``poll`` given, watchdog missing, or a network file system: inotify
-does not see changes made by other NFS/SMB clients; see :func:`filesystem_type`). Ctrl-C and SIGTERM
+does not see changes made by other NFS/SMB clients; see :func:`docclean.watchfs.filesystem_type`). Ctrl-C and SIGTERM
 (``docclean.signals``) propagate out of ``run``; the file in hand stays in the input folder,
 unrecorded, and its half-written output is removed by the batch runner, so a restart redoes it.
 """
@@ -35,56 +35,19 @@ from docclean import formats
 from docclean.atomic import atomic_path
 from docclean.errors import DocCleanError, UsageError
 from docclean.settings import CleanSettings
+from docclean.watchfs import polling_reason, start_observer
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
     from docclean.progress import CleanProgress
 
-__all__ = ["DEFAULT_POLL", "LEDGER_NAME", "NETWORK_FILESYSTEMS", "Ledger", "WatchOutcome", "Watcher", "filesystem_type",
-           "polling_reason"]
+__all__ = ["DEFAULT_POLL", "LEDGER_NAME", "Ledger", "WatchOutcome", "Watcher"]
 
 LEDGER_NAME = ".docclean-watch.json"
-#: File systems where inotify misses changes made by other machines: these are polled.
-NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph",
-                                 "glusterfs", "lustre", "davfs", "fuse.sshfs", "fuse.rclone", "fuse.glusterfs",
-                                 "fuse.cephfs", "fuse.s3fs", "fuse.davfs"})
 DEFAULT_POLL = 2.0
 """Seconds between listings when polling and no interval was given (network file systems)."""
 HEARTBEAT = 30.0
 """With watchdog events, the folder is still listed at least this often (a missed event is not fatal)."""
-
-
-def filesystem_type(path: str | Path, mounts: str | Path = "/proc/mounts") -> str | None:
-    """The file system type of the mount holding ``path`` (from ``/proc/mounts``), or None if unknown."""
-    try:
-        lines = Path(mounts).read_text().splitlines()
-    except OSError:
-        return None
-    target = os.path.realpath(path)
-    best, best_type = "", None
-    for line in lines:
-        parts = line.split()
-        if len(parts) < 3:
-            continue
-        point = parts[1].encode().decode("unicode_escape")  # /proc/mounts writes a space as \040
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, best_type = point, parts[2]
-    return best_type
-
-
-def polling_reason(path: str | Path, poll: float | None) -> str | None:
-    """Why ``path`` must be polled instead of watched through events (None: events work)."""
-    if poll is not None:
-        return "asked for"
-    fs = filesystem_type(path)
-    if fs is not None and fs in NETWORK_FILESYSTEMS:
-        return f"{fs} is a network file system"
-    try:
-        import watchdog.observers  # noqa: F401
-    except ImportError:
-        return "watchdog is not installed"
-    return None
 
 
 @dataclass
@@ -289,7 +252,7 @@ class Watcher:
         :func:`polling_reason`), else whenever watchdog reports a change, a waiting file may have
         settled, or ``HEARTBEAT`` seconds passed. Exceptions (Ctrl-C, SIGTERM) propagate."""
         wake = threading.Event()
-        observer = None if polling_reason(self.inbox, poll) else _start_observer(self.inbox, wake)
+        observer = None if polling_reason(self.inbox, poll) else start_observer(self.inbox, wake)
         interval = poll if poll is not None else DEFAULT_POLL
         try:
             while not stop.is_set():
@@ -307,22 +270,6 @@ class Watcher:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
-
-
-def _start_observer(folder: Path, wake: threading.Event) -> Any:
-    """A running watchdog observer that sets ``wake`` on any change under ``folder``."""
-    from watchdog.events import FileSystemEventHandler
-    from watchdog.observers import Observer
-
-    class _Wake(FileSystemEventHandler):
-        def on_any_event(self, event: Any) -> None:
-            wake.set()
-
-    observer = Observer()
-    observer.schedule(_Wake(), str(folder), recursive=True)
-    observer.daemon = True
-    observer.start()
-    return observer
 
 
 def _move(source: Path, target: Path) -> Path:

@@ -159,7 +159,8 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
         for sub, n, seed, into in (("train", task.synth_n, task.synth_seed, synth_train),
                                    ("val", task.synth_val_n, task.synth_seed + 1000, synth_val)):
             names = write_pairs(Path(task.synth_dir) / sub, n, seed=seed, size=task.synth_size, workers=workers,
-                                graded=task.synth_graded)
+                                graded=task.synth_graded, uneven=task.synth_uneven,
+                                show_through=task.synth_show_through)
             into.extend((Path(task.synth_dir) / sub / "noisy" / m, Path(task.synth_dir) / sub / "clean" / m)
                         for m in names)
     model = DocUNet(model_config)
@@ -234,6 +235,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--synth-size", type=int, default=d.synth_size)
     p.add_argument("--synth-black-targets", action="store_true",
                    help="render synthetic targets with every stroke full black (sets made before graded targets)")
+    p.add_argument("--synth-uneven", type=float, default=0.0,
+                   help="chance that a synthetic page's ink fades from stroke to stroke (dip pen, faded manuscript)")
+    p.add_argument("--synth-show-through", type=float, default=0.3,
+                   help="chance that the other side's text shows through a synthetic page")
     p.add_argument("--synth-share", type=float, default=d.synth_share, help="share of crops from synthetic pages")
     p.add_argument("--ink-weight", type=float, default=0.0, help="extra loss weight of ink pixels (0: plain MSE)")
     p.add_argument("--ink-halo", type=int, default=0,
@@ -249,7 +254,9 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(a.threads)
     task = DenoiserTaskConfig(data=a.data, batches_per_epoch=a.batches_per_epoch, scales=a.scales,
                               select_texts=a.select_texts, synth_dir=a.synth_dir, synth_n=a.synth_n,
-                              synth_val_n=a.synth_val_n, synth_size=a.synth_size, synth_graded=not a.synth_black_targets, synth_share=a.synth_share,
+                              synth_val_n=a.synth_val_n, synth_size=a.synth_size, synth_graded=not a.synth_black_targets,
+                              synth_uneven=a.synth_uneven, synth_show_through=a.synth_show_through,
+                              synth_share=a.synth_share,
                               ink_weight=a.ink_weight, ink_halo=a.ink_halo, eval_x2=not a.no_eval_x2, crop=a.crop,
                               batch_size=a.batch_size)
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,

@@ -47,6 +47,8 @@ class DenoiserTaskConfig:
     synth_size: int = 512
     synth_seed: int = 0
     synth_graded: bool = True
+    synth_uneven: float = 0.0
+    synth_show_through: float = 0.3
     synth_share: float = 0.5
     ink_weight: float = 0.0
     ink_halo: int = 0

@@ -36,14 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from docclean.cluster import driver
-from docclean.cluster.raybatch import PREFETCH, RayBatch
-from docclean.cluster.raypool import connect, pool_shape, ray_module
+from docclean.cluster.raybatch import RayBatch
+from docclean.cluster.raypool import connect, ray_module
 from docclean.errors import Cancelled
 from docclean.progress import CleanProgress
 from docclean.report import Report
 from docclean.settings import CleanSettings
 
-__all__ = ["PREFETCH", "RayBatch", "clean_batch_ray", "pool_shape"]
+__all__ = ["RayBatch", "clean_batch_ray"]
 
 
 def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: CleanSettings | None = None,

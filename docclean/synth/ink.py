@@ -95,3 +95,30 @@ def ink_strength(coverage: np.ndarray, ink: Ink, rng: np.random.Generator, grade
         strength *= (0.85 + 0.3 * _smooth_noise(h, w, rng, 16))
     absorb = np.clip(cov * strength, 0, 0.98)
     return absorb.astype(np.float32), (cov * (target_darkness(contrast) if graded else 1.0)).astype(np.float32)
+
+
+#: The faintest a faded stretch of uneven ink gets: 5% of the paper's brightness absorbed, about
+#: what a pen running dry leaves in a historical letter. Fainter would ask the model to restore
+#: strokes that sensor noise hides.
+UNEVEN_FLOOR = 0.05
+
+
+def uneven_ink(absorb: np.ndarray, rng: np.random.Generator, dpi: int) -> np.ndarray:
+    """Dip-pen and faded manuscript ink: the density changes from stroke to stroke, at the scale
+    of a letter (the pen runs dry, the ink faded unevenly), so part of a word may keep a tenth of
+    the contrast of the rest, down to :data:`UNEVEN_FLOOR`, and the ink has spread into the paper
+    (soft edges). Applied to the noisy page's ``absorb`` only: the target keeps the whole stroke
+    at the ink's darkness, so the model learns to restore a faded stretch of a word, not drop it."""
+    h, w = absorb.shape
+    strokes = absorb[absorb > 0.02]
+    if strokes.size == 0:
+        return absorb
+    contrast = float(np.percentile(strokes, 75))
+    cell = max(4, round(float(rng.uniform(8, 24)) * dpi / 300))
+    field = _smooth_noise(h, w, rng, cell)
+    low = float(rng.uniform(0.08, 0.35))
+    gain = low + (1 - low) * np.clip((field - 0.25) / 0.5, 0, 1)
+    gain = np.maximum(gain, min(1.0, UNEVEN_FLOOR / max(contrast, 1e-3)))
+    out = absorb * gain.astype(np.float32)
+    sigma = float(rng.uniform(0.4, 1.2)) * dpi / 300
+    return cv2.GaussianBlur(out, (0, 0), sigma).astype(np.float32)

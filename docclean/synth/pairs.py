@@ -18,7 +18,7 @@ import numpy as np
 from docclean.atomic import atomic_path
 from docclean.synth import damage
 from docclean.synth.fields import crease_field, lowres_field, paper_texture, shadow_field, stain_field
-from docclean.synth.ink import ink_strength, pick_ink, thin_strokes
+from docclean.synth.ink import ink_strength, pick_ink, thin_strokes, uneven_ink
 from docclean.synth.layout import render_layout
 
 DEFAULT_DPIS = (100, 150, 200, 300, 300, 400, 600)
@@ -34,6 +34,8 @@ class PairSpec:
     height: int
     width: int
     graded: bool = True
+    uneven: float = 0.0
+    show_through: float = 0.3
 
     @property
     def name(self) -> str:
@@ -41,20 +43,31 @@ class PairSpec:
 
 
 def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width: int = 768,
-              graded: bool = True) -> tuple[np.ndarray, np.ndarray]:
+              graded: bool = True, uneven: float = 0.0, show_through: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
     """One ``(noisy, clean)`` pair of float32 pages in 0..1: a window of a page at ``dpi``, its
     content in random inks (black to faint) on aged paper with random damage, and the same content
-    as dark ink on white paper (``graded``: see :func:`docclean.synth.ink.target_darkness`)."""
+    as dark ink on white paper (``graded``: see :func:`docclean.synth.ink.target_darkness`).
+    ``uneven``: the chance that each ink layer fades from stroke to stroke
+    (:func:`docclean.synth.ink.uneven_ink`), drawn from a stream spawned off ``rng``: the rest of
+    the pair is the same for any ``uneven``, and with 0 sets rendered before it existed reproduce.
+    ``show_through``: the chance that the other side's text shows through (faint, mirrored, blurred:
+    the mark a model must learn to drop while it keeps faint text)."""
     h, w = height, width
     main, extra = render_layout(h, w, dpi, rng)
     main = thin_strokes(main, rng, dpi)
     absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng, graded)
     absorb_x, cov_x = ink_strength(extra, pick_ink(rng, pen=True), rng, graded)
+    if uneven > 0:  # its own stream: the rest of the page is the same as without it
+        urng = rng.spawn(1)[0]
+        if urng.random() < uneven:
+            absorb_m = uneven_ink(absorb_m, urng, dpi)
+        if urng.random() < uneven:
+            absorb_x = uneven_ink(absorb_x, urng, dpi)
     cov = np.maximum(cov_m, cov_x)
     paper = float(rng.uniform(0.55, 1.0)) if rng.random() < 0.5 else float(rng.uniform(0.8, 1.0))
     page = paper * paper_texture(h, w, rng, float(rng.uniform(0.0, 0.08)))
     page = page * (1 - absorb_m) * (1 - absorb_x)
-    if rng.random() < 0.3:  # show-through of the other side (its text upside down and mirrored)
+    if rng.random() < show_through:  # show-through of the other side (its text upside down and mirrored)
         back = np.roll(main[::-1], int(rng.integers(0, h)), axis=0)
         page = damage.bleed_through(page, back, rng)
     if rng.random() < 0.5:
@@ -87,9 +100,9 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
 
 
 def pair_specs(n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
-               graded: bool = True) -> list[PairSpec]:
+               graded: bool = True, uneven: float = 0.0, show_through: float = 0.3) -> list[PairSpec]:
     """The pages of a set: page ``i`` takes resolution ``dpis[i % len(dpis)]``."""
-    return [PairSpec(seed, i, int(dpis[i % len(dpis)]), size, size, graded) for i in range(n)]
+    return [PairSpec(seed, i, int(dpis[i % len(dpis)]), size, size, graded, uneven, show_through) for i in range(n)]
 
 
 def _write(spec: PairSpec, out: Path) -> str:
@@ -97,7 +110,7 @@ def _write(spec: PairSpec, out: Path) -> str:
     if noisy_path.exists() and clean_path.exists():
         return spec.name
     noisy, clean = make_pair(np.random.default_rng([spec.seed, spec.index]), spec.dpi, spec.height, spec.width,
-                              spec.graded)
+                             spec.graded, spec.uneven, spec.show_through)
     for path, img in ((clean_path, clean), (noisy_path, noisy)):
         with atomic_path(path, suffix=".png") as tmp:
             cv2.imwrite(str(tmp), (img * 255).round().astype(np.uint8))
@@ -105,14 +118,16 @@ def _write(spec: PairSpec, out: Path) -> str:
 
 
 def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
-                workers: int = 1, graded: bool = True) -> list[str]:
+                workers: int = 1, graded: bool = True, uneven: float = 0.0, show_through: float = 0.3
+                ) -> list[str]:
     """Write ``n`` pairs as ``out/noisy/NAME.png`` and ``out/clean/NAME.png`` (8-bit grey), skipping
-    pairs already there; returns the file names in order. A set folder holds one kind of target:
-    keep sets rendered with ``graded=False`` in a folder of their own."""
+    pairs already there; returns the file names in order. A set folder holds one kind of pair:
+    keep sets rendered with ``graded=False`` or other ``uneven`` or ``show_through`` in a folder of
+    their own."""
     out = Path(out)
     (out / "noisy").mkdir(parents=True, exist_ok=True)
     (out / "clean").mkdir(parents=True, exist_ok=True)
-    specs = pair_specs(n, seed, dpis, size, graded)
+    specs = pair_specs(n, seed, dpis, size, graded, uneven, show_through)
     if workers <= 1:
         return [_write(s, out) for s in specs]
     with ProcessPoolExecutor(workers) as pool:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from docclean.metrics import pooled_rmse, psnr, rmse, ssim, strokes_lost
+from docclean.metrics import binary_scores, pooled_rmse, psnr, rmse, ssim, strokes_lost
 
 
 def test_rmse_psnr_values():
@@ -41,3 +41,15 @@ def test_strokes_lost_counts_an_erased_stroke_not_a_thinner_one_nor_a_speck():
     assert strokes_lost(truth, truth) == (0, 2)
     with pytest.raises(ValueError):
         strokes_lost(pred[:10], truth)
+
+
+def test_binary_scores_of_a_half_found_stroke():
+    truth = np.zeros((10, 10), bool)
+    truth[2:8, 4:6] = True  # 12 ink pixels
+    pred = np.zeros_like(truth)
+    pred[2:5, 4:6] = True  # half of them, no false ink
+    f, db, precision, recall = binary_scores(pred, truth)
+    assert precision == 1.0 and recall == 0.5 and abs(f - 100 * 2 / 3) < 1e-9
+    assert abs(db - 10 * np.log10(100 / 6)) < 1e-9
+    assert binary_scores(truth, truth)[:2] == (100.0, 100.0)  # perfect: PSNR capped, not infinite
+    assert binary_scores(np.zeros_like(truth), truth)[0] == 0.0

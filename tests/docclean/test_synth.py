@@ -7,7 +7,7 @@ from docclean.synth import (crease_field, degrade, make_pair, paper_texture, ren
                             shadow_field, stain_field, write_pairs)
 from docclean.synth import damage
 from docclean.synth.fonts import FAMILIES, pick_font
-from docclean.synth.ink import INKS, Ink, ink_strength
+from docclean.synth.ink import INKS, UNEVEN_FLOOR, Ink, ink_strength, uneven_ink
 
 
 def test_fields_darken_within_range():
@@ -77,6 +77,25 @@ def test_black_ink_targets_black_and_faint_stays_lighter():
     black = ink_strength(coverage, Ink("black", (0.9, 0.9)), np.random.default_rng(0))[1]
     faint = ink_strength(coverage, Ink("faint", (0.15, 0.15)), np.random.default_rng(0))[1]
     assert black.min() == 1.0 and 0.4 < faint.max() < black.min()
+
+
+def test_uneven_ink_fades_part_of_a_stroke_but_keeps_it_visible():
+    coverage = np.zeros((200, 200), np.float32)
+    coverage[20:180, 98:103] = 1.0  # a long vertical stroke, 5 px wide
+    absorb = coverage * np.float32(0.6)
+    faded = uneven_ink(absorb, np.random.default_rng(3), dpi=300)
+    along = faded[20:180, 100]
+    assert along.min() < 0.5 * along.max()  # some stretch of it faded...
+    assert along.min() >= 0.8 * UNEVEN_FLOOR  # ...but it is never erased
+    assert faded[100, 97] > 0 and faded[100, 90] == 0  # the ink spread into the paper, a little
+
+
+def test_uneven_zero_reproduces_older_sets_and_uneven_fades_the_noisy_page_only():
+    old = make_pair(np.random.default_rng(9), dpi=150, height=160, width=160)
+    same = make_pair(np.random.default_rng(9), dpi=150, height=160, width=160, uneven=0.0)
+    faded = make_pair(np.random.default_rng(9), dpi=150, height=160, width=160, uneven=1.0)
+    assert all(np.array_equal(x, y) for x, y in zip(old, same))
+    assert np.array_equal(old[1], faded[1]) and not np.array_equal(old[0], faded[0])
 
 
 def test_pairs_are_seeded_and_hold_ink():

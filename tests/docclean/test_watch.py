@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 
 from docclean.settings import CleanSettings
-from docclean.watch import LEDGER_NAME, Watcher, filesystem_type, polling_reason
+from docclean.watch import LEDGER_NAME, Watcher
+from docclean.watchfs import filesystem_type, polling_reason
 
 
 class Clock:

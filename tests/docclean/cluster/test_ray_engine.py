@@ -19,7 +19,9 @@ from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, Report
 
 import_or_skip("ray", "Ray is not installed: pip install -e '.[ray]' to run the Ray engine tests")
 
-from docclean.cluster.ray_engine import PREFETCH, clean_batch_ray, pool_shape  # noqa: E402
+from docclean.cluster.ray_engine import clean_batch_ray  # noqa: E402
+from docclean.cluster.raybatch import PREFETCH  # noqa: E402
+from docclean.cluster.raypool import pool_shape  # noqa: E402
 
 
 class Recorder(CleanProgress):
