@@ -195,11 +195,9 @@ def conv_throughput(method: str, device: str, threads: int, conv_onnx: Path) -> 
         def run() -> None:
             sess.run(None, {"x": xn})
     else:
-        import openvino as ov
+        from docclean.backends.openvino_backend import cpu_has_native_bf16, import_openvino
 
-        from docclean.backends.openvino_backend import cpu_has_native_bf16
-
-        core = ov.Core()
+        core = import_openvino().Core()
         bf16 = cpu_has_native_bf16(core)
         req = core.compile_model(str(conv_onnx), "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY",
                                                          "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}

@@ -152,9 +152,9 @@ def _reference_runner(onnx_file: Path) -> Any:
         session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
         return lambda x: session.run(None, {"tiles": x})[0]
     except ImportError:
-        import openvino as ov
+        from docclean.backends.openvino_backend import import_openvino
 
-        compiled = ov.Core().compile_model(str(onnx_file), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        compiled = import_openvino().Core().compile_model(str(onnx_file), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
         return lambda x: np.asarray(compiled(x)[0])
 
 

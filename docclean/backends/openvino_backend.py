@@ -4,10 +4,13 @@
 AMX: OpenVINO's own default there); ``bf16`` asks for it anyway, ``fp32`` forbids it. The
 compiled network is cached by OpenVINO itself (``CACHE_DIR``, in a folder per OpenVINO version
 inside ``docclean.backends.convert.cache_dir``), so later starts skip compilation.
+
+OpenVINO is imported without its usage telemetry (:func:`import_openvino`).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,25 @@ import numpy as np
 from docclean.backends.convert import cache_dir, onnx_model, pad_to_multiple
 from docclean.errors import UsageError
 from docclean.settings import CleanSettings
+
+
+def import_openvino() -> Any:
+    """The ``openvino`` module, imported without its usage telemetry.
+
+    ``import openvino`` imports OpenVINO's model converter, which reports the import to Google
+    Analytics unless the user has opted out, from a process it forks. A tool for private archives
+    must not report home, and offline that process waits on the network: a ``docclean clean`` run
+    hung at exit waiting for it. docclean never uses the converter, so the telemetry package is
+    hidden while OpenVINO is first imported; the converter then binds its own no-op stub."""
+    if "openvino" not in sys.modules and "openvino_telemetry" not in sys.modules:
+        sys.modules["openvino_telemetry"] = None  # type: ignore[assignment]  # import raises ImportError
+        try:
+            import openvino  # noqa: F401
+        finally:
+            del sys.modules["openvino_telemetry"]
+    import openvino
+
+    return openvino
 
 
 def cpu_has_native_bf16(core: Any) -> bool:
@@ -34,8 +56,7 @@ class OpenVinoBackend:
 
     def __init__(self, onnx_path: Path, info: dict[str, Any], *, precision: str = "auto",
                  threads: int | None = None, use_cache: bool = True) -> None:
-        import openvino as ov
-
+        ov = import_openvino()
         core = ov.Core()
         if use_cache:
             folder = cache_dir() / f"openvino-{ov.__version__.split('-')[0]}"

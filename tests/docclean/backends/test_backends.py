@@ -185,3 +185,19 @@ def test_pad_to_multiple_replicates_the_edge() -> None:
     np.testing.assert_array_equal(padded[:, :3, :5], tiles)
     np.testing.assert_array_equal(padded[:, 3, :5], tiles[:, 2])
     np.testing.assert_array_equal(padded[:, :3, 7], tiles[:, :, 4])
+
+
+@pytest.mark.skipif("openvino" not in installed_backends(), reason="openvino not installed")
+def test_openvino_is_imported_without_its_telemetry():
+    # A fresh process: this one may have imported OpenVINO already. OpenVINO's converter must
+    # bind its no-op stub, and no telemetry module or forked sender may be left behind.
+    import subprocess
+
+    code = ("import sys, multiprocessing\n"
+            "from docclean.backends.openvino_backend import import_openvino\n"
+            "import_openvino().Core()\n"
+            "import openvino.tools.ovc.telemetry_utils as t\n"
+            "print(t.tm.__name__, 'openvino_telemetry' in sys.modules, len(multiprocessing.active_children()))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["openvino.tools.ovc.telemetry_stub", "False", "0"]
