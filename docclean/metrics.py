@@ -84,3 +84,12 @@ def strokes_lost(pred_ink: np.ndarray, gt_ink: np.ndarray) -> tuple[int, int]:
     strokes = (np.arange(count) > 0) & (sizes >= MIN_STROKE)
     lost = strokes & (hit < 0.5 * sizes)
     return int(lost.sum()), int(strokes.sum())
+
+
+def strokes_lost_share(counts: list[tuple[int, int]] | np.ndarray) -> tuple[float, float]:
+    """From per-page ``(strokes lost, strokes)`` counts (:func:`strokes_lost`): the share of all
+    strokes lost, over every page together, and the share lost on the worst page (0..1 each)."""
+    c = np.asarray(counts, dtype=np.float64).reshape(-1, 2)
+    if c.size == 0:
+        return 0.0, 0.0
+    return float(c[:, 0].sum() / max(c[:, 1].sum(), 1.0)), float((c[:, 0] / np.maximum(c[:, 1], 1.0)).max())

@@ -29,7 +29,7 @@ from torch import nn
 
 from docclean.checkpoint import load_model
 from docclean.io import read_gray
-from docclean.metrics import pooled_rmse, strokes_lost
+from docclean.metrics import pooled_rmse, strokes_lost, strokes_lost_share
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.synth import write_pairs
 from training.denoiser_data import (CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize,
@@ -104,8 +104,7 @@ def page_evaluator(val_pairs: list[tuple[Path, Path]], bf16: bool, select_pairs:
                     ink = np.concatenate([(c < 0.5).ravel() for _, c in preds])
                     kept = np.concatenate([(p < 0.5).ravel() for p, _ in preds])
                     out["syn_ink_kept"] = float((ink & kept).sum() / max(int(ink.sum()), 1))
-                    lost = np.array([strokes_lost(p < 0.5, c < 0.5) for p, c in preds])
-                    out["syn_strokes_lost"] = float(lost[:, 0].sum() / max(int(lost[:, 1].sum()), 1))
+                    out["syn_strokes_lost"] = strokes_lost_share([strokes_lost(p < 0.5, c < 0.5) for p, c in preds])[0]
         chosen = [out[k] for k in ("sel_rmse", "syn_rmse") if k in out]
         if chosen:
             out["select"] = float(np.mean(chosen))
@@ -237,7 +236,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="render synthetic targets with every stroke full black (sets made before graded targets)")
     p.add_argument("--synth-uneven", type=float, default=0.0,
                    help="chance that a synthetic page's ink fades from stroke to stroke (dip pen, faded manuscript)")
-    p.add_argument("--synth-show-through", type=float, default=0.3,
+    p.add_argument("--synth-show-through", type=float, default=d.synth_show_through,
                    help="chance that the other side's text shows through a synthetic page")
     p.add_argument("--synth-share", type=float, default=d.synth_share, help="share of crops from synthetic pages")
     p.add_argument("--ink-weight", type=float, default=0.0, help="extra loss weight of ink pixels (0: plain MSE)")

@@ -20,6 +20,7 @@ import torch
 from docclean.errors import DataError
 from docclean.io import read_gray
 from docclean.synth import shadow_field, stain_field
+from docclean.synth.pairs import SHOW_THROUGH
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 
@@ -48,7 +49,7 @@ class DenoiserTaskConfig:
     synth_seed: int = 0
     synth_graded: bool = True
     synth_uneven: float = 0.0
-    synth_show_through: float = 0.3
+    synth_show_through: float = SHOW_THROUGH
     synth_share: float = 0.5
     ink_weight: float = 0.0
     ink_halo: int = 0

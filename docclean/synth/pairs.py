@@ -22,6 +22,8 @@ from docclean.synth.ink import ink_strength, pick_ink, thin_strokes, uneven_ink
 from docclean.synth.layout import render_layout
 
 DEFAULT_DPIS = (100, 150, 200, 300, 300, 400, 600)
+#: The chance that a page shows the other side's text through it (every set before the knob).
+SHOW_THROUGH = 0.3
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,15 @@ class PairSpec:
     width: int
     graded: bool = True
     uneven: float = 0.0
-    show_through: float = 0.3
+    show_through: float = SHOW_THROUGH
 
     @property
     def name(self) -> str:
         return f"s{self.seed}-{self.index:05d}-{self.dpi}dpi.png"
 
 
-def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width: int = 768,
-              graded: bool = True, uneven: float = 0.0, show_through: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width: int = 768, graded: bool = True,
+              uneven: float = 0.0, show_through: float = SHOW_THROUGH) -> tuple[np.ndarray, np.ndarray]:
     """One ``(noisy, clean)`` pair of float32 pages in 0..1: a window of a page at ``dpi``, its
     content in random inks (black to faint) on aged paper with random damage, and the same content
     as dark ink on white paper (``graded``: see :func:`docclean.synth.ink.target_darkness`).
@@ -100,7 +102,7 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
 
 
 def pair_specs(n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
-               graded: bool = True, uneven: float = 0.0, show_through: float = 0.3) -> list[PairSpec]:
+               graded: bool = True, uneven: float = 0.0, show_through: float = SHOW_THROUGH) -> list[PairSpec]:
     """The pages of a set: page ``i`` takes resolution ``dpis[i % len(dpis)]``."""
     return [PairSpec(seed, i, int(dpis[i % len(dpis)]), size, size, graded, uneven, show_through) for i in range(n)]
 
@@ -118,7 +120,7 @@ def _write(spec: PairSpec, out: Path) -> str:
 
 
 def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
-                workers: int = 1, graded: bool = True, uneven: float = 0.0, show_through: float = 0.3
+                workers: int = 1, graded: bool = True, uneven: float = 0.0, show_through: float = SHOW_THROUGH
                 ) -> list[str]:
     """Write ``n`` pairs as ``out/noisy/NAME.png`` and ``out/clean/NAME.png`` (8-bit grey), skipping
     pairs already there; returns the file names in order. A set folder holds one kind of pair:

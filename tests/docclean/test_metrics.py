@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from docclean.metrics import binary_scores, pooled_rmse, psnr, rmse, ssim, strokes_lost
+from docclean.metrics import binary_scores, pooled_rmse, psnr, rmse, ssim, strokes_lost, strokes_lost_share
 
 
 def test_rmse_psnr_values():
@@ -53,3 +53,10 @@ def test_binary_scores_of_a_half_found_stroke():
     assert abs(db - 10 * np.log10(100 / 6)) < 1e-9
     assert binary_scores(truth, truth)[:2] == (100.0, 100.0)  # perfect: PSNR capped, not infinite
     assert binary_scores(np.zeros_like(truth), truth)[0] == 0.0
+
+
+def test_strokes_lost_share_pools_pages_and_finds_the_worst():
+    total, worst = strokes_lost_share([(1, 10), (0, 30), (2, 4)])
+    assert abs(total - 3 / 44) < 1e-12 and worst == 0.5
+    assert strokes_lost_share([]) == (0.0, 0.0)
+    assert strokes_lost_share([(0, 0)]) == (0.0, 0.0)  # a page without strokes loses none
