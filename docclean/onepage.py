@@ -26,7 +26,8 @@ __all__ = ["PageOutput", "clean_page", "load_cleaner"]
 @dataclass
 class PageOutput:
     """One cleaned page: ``pixels`` as written (float grey, bool 1-bit or uint8 RGB), the cleaned
-    grey page, and the share of the input's dark strokes that cleaning turned into paper."""
+    grey page, and the share of the input's dark strokes that the written page turned into paper
+    (with ``binarize``, the 1-bit page is judged; with ``keep_color``, the grey page)."""
 
     pixels: np.ndarray
     cleaned: np.ndarray
@@ -69,7 +70,10 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
     cleaner = cleaner or load_cleaner(settings)
     cleaned = cleaner.clean(page.gray, progress)
-    return PageOutput(finish_page(cleaned, settings, page.color), cleaned, postprocess.ink_loss(page.gray, cleaned))
+    pixels = finish_page(cleaned, settings, page.color)
+    # The guard judges what is written: a binarization can drop a stroke the grey page kept.
+    written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
+    return PageOutput(pixels, cleaned, postprocess.ink_loss(page.gray, written))
 
 
 def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None) -> np.ndarray:

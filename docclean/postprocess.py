@@ -153,20 +153,23 @@ def local_paper(page: np.ndarray) -> np.ndarray:
     return cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def stroke_mask(original: np.ndarray) -> np.ndarray:
-    """Pixels of the input that are dark relative to their local paper (text, lines, ink);
-    lightly smoothed first so isolated specks of noise do not count."""
+def stroke_mask(original: np.ndarray, ratio: float = STROKE_RATIO, contrast: float = STROKE_CONTRAST) -> np.ndarray:
+    """Pixels of the input that are dark relative to their local paper (text, lines, ink): darker
+    than ``ratio`` times the paper and by at least ``contrast``; lightly smoothed first so isolated
+    specks of noise do not count."""
     page = cv2.blur(_as_float(original), (3, 3))
     paper = local_paper(page)
-    return (page < paper * STROKE_RATIO) & (paper - page > STROKE_CONTRAST)
+    return (page < paper * np.float32(ratio)) & (paper - page > np.float32(contrast))
 
 
-def ink_loss(original: np.ndarray, cleaned: np.ndarray) -> float:
+def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RATIO,
+             contrast: float = STROKE_CONTRAST) -> float:
     """Share (0..1) of the input's dark stroke pixels that cleaning turned into paper: the darkest
     cleaned pixel within :data:`NEAR` pixels moved at least :data:`LOST_SHARE` of the way from the
     stroke's grey towards white. 0 when there are no strokes. 0.003 on average for a perfect
     clean of the Dirty Documents pages (their ground truth), 0.5 when half the text is erased
-    (``bench/ink_loss_calibration.py``)."""
+    (``bench/ink_loss_calibration.py``). ``ratio``/``contrast``: what counts as a stroke
+    (:func:`stroke_mask`); ``bench/ink_guard.py`` compares looser tests."""
     if original.shape != cleaned.shape:
         raise ValueError(f"shapes differ: original {original.shape}, cleaned {cleaned.shape}")
     orig = _as_float(original)
@@ -176,7 +179,7 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray) -> float:
         pool = np.ones((2, 2), np.uint8)
         orig = np.ascontiguousarray(cv2.erode(orig, pool, anchor=(0, 0))[::2, ::2])
         clean = np.ascontiguousarray(cv2.erode(clean, pool, anchor=(0, 0))[::2, ::2])
-    mask = stroke_mask(orig)
+    mask = stroke_mask(orig, ratio, contrast)
     total = int(mask.sum())
     if total == 0:
         return 0.0

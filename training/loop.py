@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Sized
@@ -24,13 +23,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from safetensors.torch import load_file
 from torch import nn
 
 from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
 from training.device import Precision, batch_size, move_to, resolve_device, resolve_precision
+from training.fit_types import Callback, FitConfig, FitResult, lr_at, make_optimizer, seed_everything
 from training.run_folder import (
     check_resumable,
     optimizer_tensors,
@@ -47,96 +46,6 @@ The batch arrives on the model's device."""
 
 __all__ = ["Callback", "FitConfig", "FitResult", "StopFlag", "evaluate_loss", "fit", "make_optimizer",
            "read_history", "seed_everything", "stop_on_signals"]
-
-
-@dataclass
-class FitConfig:
-    """Options of one training run (written, resolved, to the run folder's ``config.json``)."""
-
-    out_dir: Path
-    epochs: int = 10
-    lr: float = 1e-3
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
-    lr_schedule: str = "cosine"
-    patience: int | None = 10
-    min_delta: float = 0.0
-    monitor: str = "val_loss"
-    seed: int = 0
-    device: str = "cpu"
-    """auto (cuda, else mps, else cpu), cpu, cuda, cuda:N or mps."""
-    bf16: bool = False
-    """Shorthand kept for older callers: ``precision=None`` with ``bf16=True`` means ``bf16``."""
-    precision: str | None = None
-    """auto, bf16, fp16 or fp32, answered per device type (``training.device``); None: see bf16."""
-    grad_clip: float | None = None
-    resume: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["out_dir"] = str(self.out_dir)
-        return d
-
-    def requested_precision(self) -> str:
-        """The precision asked for, with ``bf16=True`` standing for ``bf16``."""
-        return self.precision or ("bf16" if self.bf16 else "fp32")
-
-
-class Callback:
-    """Progress hooks; subclasses override what they need (the CLI draws progress bars here)."""
-
-    def on_train_start(self, start_epoch: int, epochs: int, batches_per_epoch: int | None) -> None: ...
-    def on_batch_end(self, epoch: int, batch: int, loss: float) -> None: ...
-    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None: ...
-    def on_train_end(self, result: FitResult) -> None: ...
-
-
-@dataclass
-class FitResult:
-    """What a run ended with: the best epoch and metric, why it stopped, and where files are."""
-
-    best_epoch: int
-    best_metric: float
-    epochs_run: int
-    stopped_early: bool
-    out_dir: Path
-    history: list[dict[str, float]]
-    stopped: bool = False
-    """True when the stop hook ended the run; rerunning with resume continues it."""
-
-    @property
-    def best_path(self) -> Path:
-        return self.out_dir / "best.safetensors"
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch so that a run (and a resumed run) is reproducible."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float, weight_decay: float) -> torch.optim.Optimizer:
-    """Build an optimizer by name: adam, adamw, sgd (momentum 0.9), rmsprop or adadelta."""
-    name = name.lower()
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, weight_decay=weight_decay)
-    if name == "adadelta":
-        return torch.optim.Adadelta(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {name!r}; choose adam, adamw, sgd, rmsprop or adadelta")
-
-
-def _lr_at(config: FitConfig, epoch: int) -> float:
-    if config.lr_schedule == "cosine" and config.epochs > 1:
-        return config.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * epoch / config.epochs)))
-    return config.lr
 
 
 @dataclass
@@ -264,7 +173,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             break
         seed_everything(config.seed * 100_003 + epoch)
         for group in opt.param_groups:
-            group["lr"] = _lr_at(config, epoch)
+            group["lr"] = lr_at(config, epoch)
         t0 = time.perf_counter()
         progress = partial if partial is not None and partial.epoch == epoch else _Partial(epoch)
         partial = None
