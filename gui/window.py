@@ -11,10 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QProgressBar, QPushButton, QScrollArea, QSplitter,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from docclean.errors import DocCleanError
 from docclean.settings import CleanSettings
@@ -22,6 +19,7 @@ from gui import menus, persist
 from gui.command import command_line
 from gui.controls import SettingsPanel
 from gui.export import ExportDialog, ExportThread
+from gui.notices import Banner, CommandRow, InkLine, TileBar
 from gui.pages import PageList, PageRef, find_files, page_refs
 from gui.views import PreviewArea
 from gui.worker import PageImage, PreviewResult, PreviewWorker
@@ -40,9 +38,6 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.store = store or QSettings("docclean", "docclean")
         self.inputs: list[Path] = []  # what was opened (files and folders), for export and the command
-        self.errors: list[str] = []  # every message shown, in order
-        self._open_problems: list[str] = []
-        self._messages: list[str] = []
         self.current: PageRef | None = None
         self.result: PreviewResult | None = None
         self.request_id = 0
@@ -60,21 +55,11 @@ class MainWindow(QMainWindow):
         self.pages.currentItemChanged.connect(lambda item, _: self._select(item))
         self.preview = PreviewArea()
         self.panel = SettingsPanel()
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background:#b3261e; color:white; padding:6px;")
-        self.banner.hide()
-        self.ink = QLabel()
-        self.ink.setStyleSheet("padding:4px;")
-        self.command = QLineEdit()
-        self.command.setReadOnly(True)
-        copy = QPushButton("Copy")
-        copy.clicked.connect(lambda: (self.command.selectAll(), self.command.copy()))
-        self.tiles = QProgressBar()
-        self.tiles.setMaximumWidth(220)
-        self.tiles.setFormat("tiles %v/%m")
-        self.tiles.hide()
-        self._layout(copy)
+        self.banner = Banner()
+        self.ink = InkLine()
+        self.command = CommandRow()
+        self.tiles = TileBar()
+        self._layout()
 
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.refresh)
@@ -84,18 +69,14 @@ class MainWindow(QMainWindow):
         persist.restore(self)
         self._update_command()
 
-    def _layout(self, copy: QPushButton) -> None:
+    def _layout(self) -> None:
         center = QWidget()
         column = QVBoxLayout(center)
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.banner)
         column.addWidget(self.preview, 1)
         column.addWidget(self.ink)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Command:"))
-        row.addWidget(self.command, 1)
-        row.addWidget(copy)
-        column.addLayout(row)
+        column.addWidget(self.command)
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
@@ -183,9 +164,7 @@ class MainWindow(QMainWindow):
 
     def _progress(self, request_id: int, done: int, total: int) -> None:
         if request_id == self.request_id:
-            self.tiles.setRange(0, total)
-            self.tiles.setValue(done)
-            self.tiles.setVisible(done < total)
+            self.tiles.set_tiles(done, total)
             self.preview.set_placeholder(f"cleaning… {done}/{total} tiles")
 
     def _status(self, request_id: int, text: str) -> None:
@@ -205,20 +184,12 @@ class MainWindow(QMainWindow):
         self._show_ink(result)
 
     def _show_ink(self, result: PreviewResult) -> None:
-        loss = result.output.ink_loss
         # The current threshold, not the request's: it is not part of the preview cache key.
-        limit = self.panel.ink_warning.value() / 100.0
+        warn = self.ink.set_loss(result.output.ink_loss, self.panel.ink_warning.value() / 100.0)
         item = self.pages.item_for(self.current) if self.current else None
-        if loss > limit:
-            self.ink.setText(f"⚠ Cleaning removed {loss:.1%} of this page's dark strokes (warning above "
-                             f"{limit:.0%}): check the difference view.")
-            self.ink.setStyleSheet("padding:4px; background:#f9a825; color:black; font-weight:bold;")
-        else:
-            self.ink.setText(f"Ink loss {loss:.1%} of the dark strokes (warning above {limit:.0%}).")
-            self.ink.setStyleSheet("padding:4px;")
         if item is not None:
             title = self.current.title if self.current else item.text()
-            item.setText(f"⚠ {title}" if loss > limit else title)
+            item.setText(f"⚠ {title}" if warn else title)
 
     def _failed(self, request_id: int, message: str) -> None:
         if request_id == self.request_id:
@@ -238,15 +209,12 @@ class MainWindow(QMainWindow):
     def show_errors(self, messages: list[str], *, opening: bool = False) -> None:
         """Show messages in the banner. Problems found when opening (``opening``) stay until the
         next open; other messages last until the next preview. An empty list clears them."""
-        if opening:
-            self._open_problems = list(messages)
-        else:
-            self._messages = list(messages)
-        self.errors.extend(messages)
-        shown = self._open_problems + self._messages
-        more = f"\n… and {len(shown) - 8} more" if len(shown) > 8 else ""
-        self.banner.setText("\n".join(shown[:8]) + more)
-        self.banner.setVisible(bool(shown))
+        self.banner.show_messages(messages, opening=opening)
+
+    @property
+    def errors(self) -> list[str]:
+        """Every message shown, in order."""
+        return self.banner.history
 
     # --- saving and export ------------------------------------------------------------------------
 
@@ -302,10 +270,10 @@ class MainWindow(QMainWindow):
         try:
             settings = self.panel.settings()
         except DocCleanError as exc:
-            self.command.setText(f"(settings cannot work together: {exc})")
+            self.command.set_command(f"(settings cannot work together: {exc})")
             return
         inputs = self.inputs or [Path("SCANS")]
-        self.command.setText(command_line(inputs, self.store.value("lastExport", "") or "OUTPUT", settings))
+        self.command.set_command(command_line(inputs, self.store.value("lastExport", "") or "OUTPUT", settings))
 
     # --- persistence and shutdown -----------------------------------------------------------------
 
