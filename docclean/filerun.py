@@ -10,7 +10,6 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -140,6 +139,8 @@ class _Open:
     started: float
     writes: FileWrites | None = None
     complete: Callable[[], None] | None = None
+    error: Exception | None = None
+    """What cleaning raised, made this file's result when it is settled (in input order)."""
     caught: list | None = None
 
 
@@ -175,7 +176,7 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
                         _record_warnings(progress, result, entry.caught)
                         raise
                     except Exception as exc:  # settled below, in order, as this file's error
-                        entry.complete = partial(_reraise, exc)
+                        entry.error = exc
             open_files.append(entry)
             # By count, not by which writes happen to be done, so the order of events is the same
             # on every run. A file with nothing left to write (failed, skipped) settles at once,
@@ -188,15 +189,13 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
             _settle(open_files.popleft(), progress, report)
 
 
-def _reraise(exc: BaseException) -> None:
-    raise exc
-
-
 def _settle(entry: _Open, progress: CleanProgress, report: Report) -> None:
     """Wait for a file's writes and make its result final (one bad file must not stop the batch)."""
     result = entry.result
-    if entry.complete is not None:
+    if entry.complete is not None or entry.error is not None:
         try:
+            if entry.error is not None:
+                raise entry.error  # handled below like a failed write: a full disk stops the batch
             entry.complete()
             result.status = CLEANED
         except (KeyboardInterrupt, Cancelled):
