@@ -11,7 +11,8 @@ beside raw-page baselines measured in the same run.
   not one drawn thinner. Over all pages, and on the worst page.
 * OCR (Tesseract 5, ``--psm 3 -l eng``): word F1 over the multiset of words (lower-cased,
   punctuation stripped at both ends) against the ground-truth text, for the raw page, the cleaned
-  page and the binarized cleaned page; funsd-train (about 100 dpi: every variant is upscaled 2x
+  page, the binarized cleaned page and, as the 1-bit baselines, the raw page binarized by Otsu and
+  by Sauvola; funsd-train (about 100 dpi: every variant is upscaled 2x
   before OCR, the binarized one is binarized after the upscale) and sroie-train (receipts).
 * Dirty Documents: pooled RMSE on the model's recorded held-out texts (``val_pages``).
 
@@ -114,7 +115,10 @@ def ocr_jobs(den: Denoiser, dataset: str, limit: int | None, upscale: float) -> 
             raw = cv2.resize(raw, size, interpolation=cv2.INTER_CUBIC).clip(0, 1)
             cleaned = cv2.resize(cleaned, size, interpolation=cv2.INTER_CUBIC).clip(0, 1)
         jobs += [(dataset, "raw page", to_u8(raw), truth), (dataset, "docclean cleaned", to_u8(cleaned), truth),
-                 (dataset, "docclean --binarize", binarize(cleaned).astype(np.uint8) * 255, truth)]
+                 (dataset, "docclean --binarize", binarize(cleaned).astype(np.uint8) * 255, truth),
+                 (dataset, "raw page, Otsu 1-bit", np.where(otsu_ink(raw), 0, 255).astype(np.uint8), truth),
+                 (dataset, "raw page, Sauvola 1-bit", np.where(raw < sauvola_threshold(raw), 0, 255).astype(np.uint8),
+                  truth)]
     return jobs
 
 
@@ -159,7 +163,8 @@ def main() -> None:
             scores.setdefault((dataset, method), []).append(f1)
         lines += ["", "OCR word F1 (Tesseract 5, --psm 3 -l eng; funsd upscaled 2x)", "",
                   "| method | funsd-train | sroie-train |", "|---|---|---|"]
-        for method in ("raw page", "docclean cleaned", "docclean --binarize"):
+        for method in ("raw page", "docclean cleaned", "docclean --binarize", "raw page, Otsu 1-bit",
+                       "raw page, Sauvola 1-bit"):
             f = [100 * np.mean(scores.get((d, method), [np.nan])) for d in ("funsd-train", "sroie-train")]
             n = [len(scores.get((d, method), [])) for d in ("funsd-train", "sroie-train")]
             lines.append(f"| {method} | {f[0]:.2f} ({n[0]} pages) | {f[1]:.2f} ({n[1]} pages) |")
