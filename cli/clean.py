@@ -58,7 +58,8 @@ def clean(
         "--keep-color", help="Put the original colours back (stamps, highlighter, coloured ink) on the cleaned "
                              "page; stains and yellowed paper still go (default: clean greyscale).")] = False,
     binarize: Annotated[bool, typer.Option(
-        "--binarize", help="Write 1-bit black and white pages (for OCR and archives); keeps faint strokes.")]
+        "--binarize", help="Write 1-bit black and white pages (for archives; Tesseract reads the grey page "
+                            "better); keeps faint strokes.")]
     = False,
     threshold: Annotated[float | None, typer.Option(
         min=0.01, max=0.99, show_default="adaptive",
