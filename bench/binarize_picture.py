@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
-from docclean.synth.pairs import pair_specs, write_pairs  # noqa: E402
+from docclean.synth.pairs import PairKind, pair_specs, write_pairs  # noqa: E402
 
 SIDE = 256
 #: Pages below this resolution are skipped: their letters are too small to see in the picture.
@@ -46,8 +46,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = a.pages_dir or Path(tmp)
         best = None
-        write_pairs(folder, a.n, seed=a.seed, graded=False, workers=2)
-        for spec in pair_specs(a.n, seed=a.seed, graded=False):
+        write_pairs(folder, a.n, seed=a.seed, kind=PairKind(graded=False), workers=2)
+        for spec in pair_specs(a.n, seed=a.seed, kind=PairKind(graded=False)):
             if spec.dpi < MIN_DPI:
                 continue
             name = spec.name

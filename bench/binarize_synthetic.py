@@ -27,7 +27,7 @@ from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import FAINT_SHARE, PAPER_LEVEL, adaptive_ink, binarize, grow_ink, mark_body, marks  # noqa: E402
 from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
-from docclean.synth.pairs import write_pairs  # noqa: E402
+from docclean.synth.pairs import PairKind, write_pairs  # noqa: E402
 
 GROW_LEVELS = (0.75, 0.85, PAPER_LEVEL)
 
@@ -55,7 +55,7 @@ def main() -> None:
     a = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = a.pages_dir or Path(tmp)
-        names = write_pairs(folder, a.n, seed=a.seed, graded=False, workers=2)
+        names = write_pairs(folder, a.n, seed=a.seed, kind=PairKind(graded=False), workers=2)
         den = Denoiser.load(a.model)
         rule_fns = rules()
         found = {name: [] for name in rule_fns}

@@ -27,7 +27,7 @@ from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.metrics import strokes_lost  # noqa: E402
 from docclean.postprocess import STROKE_CONTRAST, STROKE_RATIO, binarize, ink_loss  # noqa: E402
-from docclean.synth.pairs import write_pairs  # noqa: E402
+from docclean.synth.pairs import PairKind, write_pairs  # noqa: E402
 
 DIBCO = ROOT.parent / "shared/data/real-scans/dibco-extra"
 #: (ratio, contrast) stroke tests: the shipped one first, then looser ones.
@@ -76,7 +76,7 @@ def main() -> None:
     den = Denoiser.load(a.model)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        names = write_pairs(folder, a.n, seed=a.seed, graded=False, workers=2)
+        names = write_pairs(folder, a.n, seed=a.seed, kind=PairKind(graded=False), workers=2)
         rows = [page_row(den, read_gray(folder / "noisy" / n), read_gray(folder / "clean" / n) < 0.5) for n in names]
     print(f"model {a.model}; the written page is the --binarize page")
     report(f"synthetic pages (seed {a.seed}, black targets)", names, rows)

@@ -31,10 +31,10 @@ def synth(
 
     Example: docclean synth data/synth --n 500 --dpi 150 --dpi 300 --seed 1
     """
-    from docclean.synth import write_pairs
+    from docclean.synth import PairKind, write_pairs
     from docclean.synth.pairs import DEFAULT_DPIS
 
     with reported_errors():
         names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size, workers=workers,
-                            uneven=uneven)
+                            kind=PairKind(uneven=uneven))
     typer.echo(f"{len(names)} pairs in {out}")

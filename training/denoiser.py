@@ -31,7 +31,7 @@ from docclean.checkpoint import load_model
 from docclean.io import read_gray
 from docclean.metrics import pooled_rmse, strokes_lost, strokes_lost_share
 from docclean.model import DocUNet, DocUNetConfig
-from docclean.synth import write_pairs
+from docclean.synth import PairKind, write_pairs
 from training.denoiser_data import (CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize,
                                     split_by_text)
 from training.loop import Callback, FitConfig, FitResult, fit
@@ -158,8 +158,7 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
         for sub, n, seed, into in (("train", task.synth_n, task.synth_seed, synth_train),
                                    ("val", task.synth_val_n, task.synth_seed + 1000, synth_val)):
             names = write_pairs(Path(task.synth_dir) / sub, n, seed=seed, size=task.synth_size, workers=workers,
-                                graded=task.synth_graded, uneven=task.synth_uneven,
-                                show_through=task.synth_show_through)
+                                kind=PairKind(task.synth_graded, task.synth_uneven, task.synth_show_through))
             into.extend((Path(task.synth_dir) / sub / "noisy" / m, Path(task.synth_dir) / sub / "clean" / m)
                         for m in names)
     model = DocUNet(model_config)

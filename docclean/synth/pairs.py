@@ -27,34 +27,45 @@ SHOW_THROUGH = 0.3
 
 
 @dataclass(frozen=True)
+class PairKind:
+    """What kind of pairs a set holds (one kind per set folder).
+
+    ``graded``: the target draws a faint stroke strengthened, not black
+    (:func:`docclean.synth.ink.target_darkness`); False draws every stroke black.
+    ``uneven``: the chance that each ink layer fades from stroke to stroke
+    (:func:`docclean.synth.ink.uneven_ink`), drawn from a stream spawned off the page's generator:
+    the rest of the pair is the same for any ``uneven``, and with 0 sets rendered before it existed
+    reproduce. ``show_through``: the chance that the other side's text shows through (faint,
+    mirrored, blurred: the mark a model must learn to drop while it keeps faint text)."""
+
+    graded: bool = True
+    uneven: float = 0.0
+    show_through: float = SHOW_THROUGH
+
+
+@dataclass(frozen=True)
 class PairSpec:
-    """One page of a synthetic set: its generator seed, resolution and size in pixels."""
+    """One page of a synthetic set: its generator seed, resolution, size in pixels and kind."""
 
     seed: int
     index: int
     dpi: int
     height: int
     width: int
-    graded: bool = True
-    uneven: float = 0.0
-    show_through: float = SHOW_THROUGH
+    kind: PairKind = PairKind()
 
     @property
     def name(self) -> str:
         return f"s{self.seed}-{self.index:05d}-{self.dpi}dpi.png"
 
 
-def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width: int = 768, graded: bool = True,
-              uneven: float = 0.0, show_through: float = SHOW_THROUGH) -> tuple[np.ndarray, np.ndarray]:
+def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width: int = 768,
+              kind: PairKind = PairKind()) -> tuple[np.ndarray, np.ndarray]:
     """One ``(noisy, clean)`` pair of float32 pages in 0..1: a window of a page at ``dpi``, its
     content in random inks (black to faint) on aged paper with random damage, and the same content
-    as dark ink on white paper (``graded``: see :func:`docclean.synth.ink.target_darkness`).
-    ``uneven``: the chance that each ink layer fades from stroke to stroke
-    (:func:`docclean.synth.ink.uneven_ink`), drawn from a stream spawned off ``rng``: the rest of
-    the pair is the same for any ``uneven``, and with 0 sets rendered before it existed reproduce.
-    ``show_through``: the chance that the other side's text shows through (faint, mirrored, blurred:
-    the mark a model must learn to drop while it keeps faint text)."""
+    as dark ink on white paper, of the given :class:`PairKind`."""
     h, w = height, width
+    graded, uneven, show_through = kind.graded, kind.uneven, kind.show_through
     main, extra = render_layout(h, w, dpi, rng)
     main = thin_strokes(main, rng, dpi)
     absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng, graded)
@@ -102,9 +113,9 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
 
 
 def pair_specs(n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
-               graded: bool = True, uneven: float = 0.0, show_through: float = SHOW_THROUGH) -> list[PairSpec]:
+               kind: PairKind = PairKind()) -> list[PairSpec]:
     """The pages of a set: page ``i`` takes resolution ``dpis[i % len(dpis)]``."""
-    return [PairSpec(seed, i, int(dpis[i % len(dpis)]), size, size, graded, uneven, show_through) for i in range(n)]
+    return [PairSpec(seed, i, int(dpis[i % len(dpis)]), size, size, kind) for i in range(n)]
 
 
 def _write(spec: PairSpec, out: Path) -> str:
@@ -112,7 +123,7 @@ def _write(spec: PairSpec, out: Path) -> str:
     if noisy_path.exists() and clean_path.exists():
         return spec.name
     noisy, clean = make_pair(np.random.default_rng([spec.seed, spec.index]), spec.dpi, spec.height, spec.width,
-                             spec.graded, spec.uneven, spec.show_through)
+                             spec.kind)
     for path, img in ((clean_path, clean), (noisy_path, noisy)):
         with atomic_path(path, suffix=".png") as tmp:
             cv2.imwrite(str(tmp), (img * 255).round().astype(np.uint8))
@@ -120,16 +131,14 @@ def _write(spec: PairSpec, out: Path) -> str:
 
 
 def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,
-                workers: int = 1, graded: bool = True, uneven: float = 0.0, show_through: float = SHOW_THROUGH
-                ) -> list[str]:
+                workers: int = 1, kind: PairKind = PairKind()) -> list[str]:
     """Write ``n`` pairs as ``out/noisy/NAME.png`` and ``out/clean/NAME.png`` (8-bit grey), skipping
-    pairs already there; returns the file names in order. A set folder holds one kind of pair:
-    keep sets rendered with ``graded=False`` or other ``uneven`` or ``show_through`` in a folder of
-    their own."""
+    pairs already there; returns the file names in order. A set folder holds one :class:`PairKind`:
+    keep sets of other kinds in folders of their own."""
     out = Path(out)
     (out / "noisy").mkdir(parents=True, exist_ok=True)
     (out / "clean").mkdir(parents=True, exist_ok=True)
-    specs = pair_specs(n, seed, dpis, size, graded, uneven, show_through)
+    specs = pair_specs(n, seed, dpis, size, kind)
     if workers <= 1:
         return [_write(s, out) for s in specs]
     with ProcessPoolExecutor(workers) as pool:

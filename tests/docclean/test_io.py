@@ -15,7 +15,7 @@ from PIL import Image
 
 from docclean.errors import InputError, OutputError
 from docclean import formats
-from docclean.io import MAX_PIXELS, Page, PageWriter, count_pages, read_gray, read_pages, write_page
+from docclean.io import Page, PageWriter, count_pages, read_gray, read_pages, write_page
 
 H, W = 24, 16
 RNG = np.random.default_rng(7)

@@ -3,7 +3,7 @@ their ink ranges from black to faint, the on-disk set is a cache."""
 
 import numpy as np
 
-from docclean.synth import (crease_field, degrade, make_pair, paper_texture, render_layout, render_page,
+from docclean.synth import (PairKind, crease_field, degrade, make_pair, paper_texture, render_layout, render_page,
                             shadow_field, stain_field, write_pairs)
 from docclean.synth import damage
 from docclean.synth.fonts import FAMILIES, pick_font
@@ -92,8 +92,8 @@ def test_uneven_ink_fades_part_of_a_stroke_but_keeps_it_visible():
 
 def test_uneven_zero_reproduces_older_sets_and_uneven_fades_the_noisy_page_only():
     old = make_pair(np.random.default_rng(9), dpi=150, height=160, width=160)
-    same = make_pair(np.random.default_rng(9), dpi=150, height=160, width=160, uneven=0.0)
-    faded = make_pair(np.random.default_rng(9), dpi=150, height=160, width=160, uneven=1.0)
+    same = make_pair(np.random.default_rng(9), dpi=150, height=160, width=160, kind=PairKind(uneven=0.0))
+    faded = make_pair(np.random.default_rng(9), dpi=150, height=160, width=160, kind=PairKind(uneven=1.0))
     assert all(np.array_equal(x, y) for x, y in zip(old, same))
     assert np.array_equal(old[1], faded[1]) and not np.array_equal(old[0], faded[0])
 
