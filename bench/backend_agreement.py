@@ -49,6 +49,15 @@ def real_scans(root: Path, per_set: int) -> list[tuple[str, np.ndarray]]:
     return pages
 
 
+def calibration_pages(data: Path, held_out: set[str], multiple: int) -> list[np.ndarray]:
+    """The int8 candidates' calibration inputs: 8 Dirty Documents training pages that are not held
+    out, padded for the network, as (1, 1, H, W) float32."""
+    from docclean.backends.convert import pad_to_multiple
+
+    files = [f for f in sorted((data / "train").glob("*.png")) if f.name not in held_out][:8]
+    return [pad_to_multiple(read_gray(f)[None], multiple)[:, None] for f in files]
+
+
 def cleaner(model: Path, backend: str, precision: str) -> Denoiser:
     settings = CleanSettings(backend=backend, precision=precision)
     return Denoiser(open_backend(model, settings), tile_size=settings.tile_size, overlap=settings.overlap,
@@ -71,11 +80,11 @@ class Int8Onnx:
 
         src, info = onnx_model(model)
         self.multiple, self.metadata, self._pad = int(info["multiple"]), {}, pad_to_multiple
-        files = [f for f in sorted((data / "train").glob("*.png")) if f.name not in held_out][:8]
+        pages = calibration_pages(data, held_out, self.multiple)
 
         class Reader(CalibrationDataReader):
             def __init__(self) -> None:
-                self.items = iter([{"tiles": pad_to_multiple(read_gray(f)[None], 16)[:, None]} for f in files])
+                self.items = iter([{"tiles": x} for x in pages])
 
             def get_next(self) -> dict | None:
                 return next(self.items, None)
@@ -107,8 +116,7 @@ class Int8OpenVino:
         ov = import_openvino()
         src, info = onnx_model(model)
         self.multiple, self.metadata, self._pad = int(info["multiple"]), {}, pad_to_multiple
-        files = [f for f in sorted((data / "train").glob("*.png")) if f.name not in held_out][:8]
-        calib = [pad_to_multiple(read_gray(f)[None], self.multiple)[:, None] for f in files]
+        calib = calibration_pages(data, held_out, self.multiple)
         core = ov.Core()
         quantized = nncf.quantize(core.read_model(str(src)), nncf.Dataset(calib), subset_size=len(calib),
                                   preset=nncf.QuantizationPreset.PERFORMANCE)

@@ -98,8 +98,8 @@ def dibco(den: Denoiser, limit: int | None) -> tuple[dict[str, list], list[str]]
                  "docclean cleaned": cleaned < 0.5, "docclean --binarize": ~binarize(cleaned),
                  "docclean --binarize --keep-faint": ~binarize(cleaned, keep_faint=True)}
         for method, ink in preds.items():
-            f, psnr = binary_scores(ink, gt)[:2]
-            rows[method].append((f, psnr, float((ink & gt).sum() / max(int(gt.sum()), 1)), *strokes_lost(ink, gt)))
+            f, psnr, _, recall = binary_scores(ink, gt)  # recall: the share of ground-truth ink kept
+            rows[method].append((f, psnr, recall, *strokes_lost(ink, gt)))
     return rows, names
 
 

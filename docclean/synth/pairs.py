@@ -65,22 +65,21 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
     content in random inks (black to faint) on aged paper with random damage, and the same content
     as dark ink on white paper, of the given :class:`PairKind`."""
     h, w = height, width
-    graded, uneven, show_through = kind.graded, kind.uneven, kind.show_through
     main, extra = render_layout(h, w, dpi, rng)
     main = thin_strokes(main, rng, dpi)
-    absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng, graded)
-    absorb_x, cov_x = ink_strength(extra, pick_ink(rng, pen=True), rng, graded)
-    if uneven > 0:  # its own stream: the rest of the page is the same as without it
+    absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng, kind.graded)
+    absorb_x, cov_x = ink_strength(extra, pick_ink(rng, pen=True), rng, kind.graded)
+    if kind.uneven > 0:  # its own stream: the rest of the page is the same as without it
         urng = rng.spawn(1)[0]
-        if urng.random() < uneven:
+        if urng.random() < kind.uneven:
             absorb_m = uneven_ink(absorb_m, urng, dpi)
-        if urng.random() < uneven:
+        if urng.random() < kind.uneven:
             absorb_x = uneven_ink(absorb_x, urng, dpi)
     cov = np.maximum(cov_m, cov_x)
     paper = float(rng.uniform(0.55, 1.0)) if rng.random() < 0.5 else float(rng.uniform(0.8, 1.0))
     page = paper * paper_texture(h, w, rng, float(rng.uniform(0.0, 0.08)))
     page = page * (1 - absorb_m) * (1 - absorb_x)
-    if rng.random() < show_through:  # show-through of the other side (its text upside down and mirrored)
+    if rng.random() < kind.show_through:  # show-through of the other side (its text upside down and mirrored)
         back = np.roll(main[::-1], int(rng.integers(0, h)), axis=0)
         page = damage.bleed_through(page, back, rng)
     if rng.random() < 0.5:
