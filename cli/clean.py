@@ -68,6 +68,11 @@ def clean(
     keep_faint: Annotated[bool, typer.Option(
         "--keep-faint", help="With --binarize (adaptive): keep black, at full width, every grey mark that touches a stroke, "
                              "so the faded part of a letter stays; more ink kept, and more specks.")] = False,
+    remove_show_through: Annotated[bool, typer.Option(
+        "--remove-show-through", help="With --binarize (adaptive): where a page holds two clearly separated layers "
+                                      "of ink, turn the lighter one to paper (the other side of the sheet showing "
+                                      "through). Genuine faint writing on such a page goes too: check the pages.")]
+    = False,
     ink_warning: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="Warn about pages where cleaning removed more than this share of the dark "
                                "strokes.")] = _DEFAULT.ink_warning,
@@ -115,7 +120,8 @@ def clean(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
             tile_size=tile_size, batch_size=batch_size, fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
-            keep_faint=keep_faint, ink_warning=ink_warning, max_pixels=max_pixels, overwrite=overwrite, dry_run=dry_run)
+            keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,
+            max_pixels=max_pixels, overwrite=overwrite, dry_run=dry_run)
     except DocCleanError as exc:
         typer.echo(error_line(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None

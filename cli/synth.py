@@ -32,7 +32,12 @@ def synth(
     Example: docclean synth data/synth --n 500 --dpi 150 --dpi 300 --seed 1
     """
     from docclean.synth import PairKind, write_pairs
+    from docclean.synth.fonts import missing_fonts_note
     from docclean.synth.pairs import DEFAULT_DPIS
+
+    note = missing_fonts_note()
+    if note:
+        typer.echo(f"warning: {note}", err=True)
 
     with reported_errors():
         names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size, workers=workers,

@@ -24,7 +24,7 @@ _DEFAULT = CleanSettings()
 
 #: The ``clean`` options that shape the output, reused by ``watch``.
 SHARED = ("model", "backend", "device", "precision", "threads", "tile_size", "batch_size", "fmt", "dpi",
-          "keep_color", "binarize", "threshold", "keep_faint", "max_pixels")
+          "keep_color", "binarize", "threshold", "keep_faint", "remove_show_through", "max_pixels")
 
 
 def _same_as_clean(name: str) -> Any:
@@ -69,6 +69,7 @@ def watch(
     binarize: _same_as_clean("binarize") = False,
     threshold: _same_as_clean("threshold") = None,
     keep_faint: _same_as_clean("keep_faint") = False,
+    remove_show_through: _same_as_clean("remove_show_through") = False,
     max_pixels: _same_as_clean("max_pixels") = _DEFAULT.max_pixels,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print failed files.")] = False,
 ) -> None:

@@ -157,7 +157,8 @@ def _scaled_pixels(image: Image.Image, settings: CleanSettings, index: int, scal
     h, w = gray.shape
     big = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
     page = Page(np.clip(big, 0.0, 1.0), None, None, index)
-    plain = settings.replace(binarize=False, threshold=None, keep_faint=False, color="gray")
+    plain = settings.replace(binarize=False, threshold=None, keep_faint=False, remove_show_through=False,
+                             color="gray")
     cleaned = cv2.resize(clean_page_pixels(page, plain), (w, h), interpolation=cv2.INTER_AREA)
     return finish_page(cleaned, settings), dpi
 

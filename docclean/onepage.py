@@ -81,7 +81,7 @@ def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray 
     (adaptive, fixed ``threshold``, ``keep_faint``), the original ``color`` put back under
     ``keep_color``, else the grey page itself."""
     if settings.binarize:
-        return postprocess.binarize(cleaned, settings.threshold, settings.keep_faint)
+        return postprocess.binarize(cleaned, settings.threshold, settings.keep_faint, settings.remove_show_through)
     if settings.keep_color and color is not None:
         return recolor(cleaned, color)
     return cleaned

@@ -49,6 +49,8 @@ class CleanSettings:
     - ``binarize``/``threshold``: 1-bit output; ``threshold`` None is the adaptive method that keeps
       faint strokes, a number is a fixed cut on the cleaned page. ``keep_faint`` (adaptive only):
       also every grey mark that touches a stroke stays black (more ink kept, more specks too).
+      ``remove_show_through`` (adaptive only): the lighter of two clearly separated ink layers turns
+      to paper (the other side showing through; genuine faint writing on such a page goes too).
     - ``ink_warning``: warn when cleaning removed more than this share of a page's dark strokes.
     - ``overwrite``: redo existing outputs; ``dry_run``: plan only.
     - ``max_pixels``: refuse pages larger than this (memory guard).
@@ -68,6 +70,7 @@ class CleanSettings:
     binarize: bool = False
     threshold: float | None = None
     keep_faint: bool = False
+    remove_show_through: bool = False
     ink_warning: float = 0.10
     overwrite: bool = False
     dry_run: bool = False
@@ -103,6 +106,12 @@ class CleanSettings:
         if self.keep_faint and (not self.binarize or self.threshold is not None):
             raise UsageError("keep_faint works with the adaptive binarization only (binarize on, no fixed threshold)",
                              settings=("keep_faint", "binarize", "threshold"))
+        if self.remove_show_through and (not self.binarize or self.threshold is not None):
+            raise UsageError("remove_show_through works with the adaptive binarization only (binarize on, no fixed "
+                             "threshold)", settings=("remove_show_through", "binarize", "threshold"))
+        if self.remove_show_through and self.keep_faint:
+            raise UsageError("keep_faint and remove_show_through pull opposite ways; choose one",
+                             settings=("keep_faint", "remove_show_through"))
         if self.color == "keep" and self.binarize:
             raise UsageError("color 'keep' and binarize cannot be combined (a 1-bit page has no colour)",
                              settings=("color", "binarize"))

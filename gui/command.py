@@ -20,7 +20,8 @@ _VALUED = {
     "dpi": "--dpi", "threshold": "--threshold", "ink_warning": "--ink-warning", "max_pixels": "--max-pixels",
 }
 # Boolean settings that are a bare flag when True.
-_SWITCHES = {"binarize": "--binarize", "keep_faint": "--keep-faint", "overwrite": "--overwrite",
+_SWITCHES = {"binarize": "--binarize", "keep_faint": "--keep-faint",
+             "remove_show_through": "--remove-show-through", "overwrite": "--overwrite",
              "dry_run": "--dry-run"}
 # Settings the CLI has no flag for; the GUI never changes them, so they are left out.
 _NO_FLAG = {"overlap"}

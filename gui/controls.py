@@ -55,6 +55,10 @@ class SettingsPanel(QWidget):
         self.fixed_threshold.setToolTip("Off: adaptive, which keeps faint strokes")
         self.keep_faint = QCheckBox("Keep faint marks touching strokes")
         self.keep_faint.setToolTip("Adaptive only: the faded part of a stroke stays black (more ink kept, more specks)")
+        self.remove_show_through = QCheckBox("Remove show-through")
+        self.remove_show_through.setToolTip("Adaptive only: where a page holds two clearly separated layers of ink, the "
+                                            "lighter one turns to paper (the other side showing through; genuine "
+                                            "faint writing on that page goes too)")
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.01, 0.99)
         self.threshold.setSingleStep(0.05)
@@ -75,6 +79,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.binarize)
         form.addRow(self.fixed_threshold, self.threshold)
         form.addRow(self.keep_faint)
+        form.addRow(self.remove_show_through)
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
@@ -98,7 +103,8 @@ class SettingsPanel(QWidget):
         self.model.activated.connect(self._model_activated)
         for spin in (self.threads, self.tile_size, self.batch_size, self.dpi, self.threshold, self.ink_warning):
             spin.valueChanged.connect(self._changed)
-        for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint):
+        for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
+                      self.remove_show_through):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -150,7 +156,10 @@ class SettingsPanel(QWidget):
         self.binarize.setEnabled(not self.keep_color.isChecked())
         self.fixed_threshold.setEnabled(self.binarize.isChecked())
         self.threshold.setEnabled(self.binarize.isChecked() and self.fixed_threshold.isChecked())
-        self.keep_faint.setEnabled(self.binarize.isChecked() and not self.fixed_threshold.isChecked())
+        adaptive = self.binarize.isChecked() and not self.fixed_threshold.isChecked()
+        # The two pull opposite ways (the engine refuses the pair): one greys out the other.
+        self.keep_faint.setEnabled(adaptive and not self.remove_show_through.isChecked())
+        self.remove_show_through.setEnabled(adaptive and not self.keep_faint.isChecked())
 
     def settings(self) -> CleanSettings:
         """The settings the controls show (validated by CleanSettings)."""
@@ -164,7 +173,9 @@ class SettingsPanel(QWidget):
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
-            keep_faint=adaptive and self.keep_faint.isChecked(), ink_warning=round(self.ink_warning.value() / 100.0, 4))
+            keep_faint=adaptive and self.keep_faint.isChecked(),
+            remove_show_through=adaptive and self.remove_show_through.isChecked() and not self.keep_faint.isChecked(),
+            ink_warning=round(self.ink_warning.value() / 100.0, 4))
 
     def set_settings(self, settings: CleanSettings, notify: bool = False) -> None:
         """Show ``settings`` in the controls; ``notify`` emits ``settingsChanged`` once after."""
@@ -182,6 +193,7 @@ class SettingsPanel(QWidget):
             self.binarize.setChecked(settings.binarize)
             self.fixed_threshold.setChecked(settings.threshold is not None)
             self.keep_faint.setChecked(settings.keep_faint)
+            self.remove_show_through.setChecked(settings.remove_show_through)
             if settings.threshold is not None:
                 self.threshold.setValue(settings.threshold)
             self.ink_warning.setValue(settings.ink_warning * 100.0)

@@ -32,6 +32,7 @@ from docclean.io import read_gray
 from docclean.metrics import pooled_rmse, strokes_lost, strokes_lost_share
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.synth import PairKind, write_pairs
+from docclean.synth.fonts import missing_fonts_note
 from training.denoiser_data import (CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize,
                                     split_by_text)
 from training.loop import Callback, FitConfig, FitResult, fit
@@ -155,6 +156,9 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
         train_pairs, select_pairs = split_by_text(train_pairs, task.select_texts, task.split_seed + 1)
     synth_train, synth_val = [], []
     if task.synth_dir is not None and (task.synth_n or task.synth_val_n):
+        note = missing_fonts_note()
+        if note:
+            print(f"warning: {note}", file=sys.stderr, flush=True)
         for sub, n, seed, into in (("train", task.synth_n, task.synth_seed, synth_train),
                                    ("val", task.synth_val_n, task.synth_seed + 1000, synth_val)):
             names = write_pairs(Path(task.synth_dir) / sub, n, seed=seed, size=task.synth_size, workers=workers,

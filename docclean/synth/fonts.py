@@ -37,6 +37,24 @@ FAMILIES: dict[str, tuple[str, ...]] = {
              "fifthhorseman/dkg.ttf", "fifthhorseman/dkgIt.ttf", "humor-sans/Humor-Sans.ttf"),
 }
 
+#: The Debian package that installs each folder of :data:`FAMILIES` (docs/synthetic.md).
+PACKAGES = {"dejavu": "fonts-dejavu-core", "liberation": "fonts-liberation", "freefont": "fonts-freefont-ttf",
+            "dancingscript": "fonts-dancingscript", "fifthhorseman": "fonts-dkg-handwriting",
+            "humor-sans": "fonts-humor-sans"}
+
+
+def missing_fonts_note() -> str | None:
+    """None when every typeface file is installed, else one line that says how many are missing
+    and which Debian packages bring them: synthetic pages then use fewer typefaces, and a seed
+    renders different pages than on a machine that has them all."""
+    wanted = [rel for files in FAMILIES.values() for rel in files]
+    missing = [rel for rel in wanted if not any((root / rel).is_file() for root in FONT_DIRS)]
+    if not missing:
+        return None
+    packages = sorted({PACKAGES[rel.split("/")[0]] for rel in missing})
+    return (f"{len(missing)} of {len(wanted)} typeface files for synthetic pages are not installed, so pages have "
+            f"fewer typefaces and a seed renders other pages than where they are: apt-get install {' '.join(packages)}")
+
 
 @lru_cache(maxsize=None)
 def available_fonts(family: str) -> tuple[Path, ...]:

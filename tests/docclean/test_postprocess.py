@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from docclean.errors import UsageError
-from docclean.postprocess import binarize, ink_loss
+from docclean.postprocess import binarize, drop_light_layer, ink_loss
 from docclean.settings import CleanSettings
 from docclean.synth import render_page
 
@@ -102,3 +102,41 @@ def test_keep_faint_needs_the_adaptive_binarization():
     for bad in ({"keep_faint": True}, {"binarize": True, "threshold": 0.5, "keep_faint": True}):
         with pytest.raises(UsageError, match="keep_faint"):
             CleanSettings(**bad)
+
+
+def two_layer_page(light: float) -> np.ndarray:
+    """Paper with dark strokes (0.05) and, apart from them, marks of grey ``light``, one of them
+    touching a dark stroke."""
+    page = np.ones((80, 120), np.float32)
+    page[10:70, 10:13] = page[10:70, 30:33] = 0.05  # the page's own writing
+    page[20:40, 60:63] = page[50:60, 80:100] = light  # the other side's, showing through
+    page[40, 33:45] = light  # a light tail joined to a dark stroke
+    return page
+
+
+def test_remove_show_through_drops_the_lighter_of_two_separated_layers() -> None:
+    page = two_layer_page(0.55)
+    plain, dropped = binarize(page), binarize(page, remove_show_through=True)
+    assert not plain[20:40, 60:63].any() and not plain[50:60, 80:100].any()  # the adaptive cut keeps them
+    assert dropped[20:40, 60:63].all() and dropped[50:60, 80:100].all()
+    assert not dropped[10:70, 10:13].any() and not dropped[10:70, 30:33].any()  # the writing stays
+    assert not dropped[40, 34:44].any()  # a light mark touching a stroke is that stroke's
+
+
+@pytest.mark.parametrize("page", [
+    two_layer_page(0.2),  # two layers, but too close in darkness to call one show-through
+    np.where(two_layer_page(0.55) < 0.5, np.float32(1.0), two_layer_page(0.55)),  # one faint layer alone
+])
+def test_remove_show_through_keeps_a_page_with_one_layer_of_ink(page: np.ndarray) -> None:
+    ink = ~binarize(page)
+    assert ink.any()
+    assert np.array_equal(drop_light_layer(page, ink), ink)
+
+
+def test_remove_show_through_needs_the_adaptive_binarization_and_not_keep_faint():
+    assert CleanSettings(binarize=True, remove_show_through=True).remove_show_through
+    for bad in ({"remove_show_through": True}, {"binarize": True, "threshold": 0.5, "remove_show_through": True}):
+        with pytest.raises(UsageError, match="remove_show_through"):
+            CleanSettings(**bad)
+    with pytest.raises(UsageError, match="opposite"):
+        CleanSettings(binarize=True, keep_faint=True, remove_show_through=True)

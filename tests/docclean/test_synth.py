@@ -6,7 +6,8 @@ import numpy as np
 from docclean.synth import (PairKind, crease_field, degrade, make_pair, paper_texture, render_layout, render_page,
                             shadow_field, stain_field, write_pairs)
 from docclean.synth import damage
-from docclean.synth.fonts import FAMILIES, pick_font
+from docclean.synth import fonts
+from docclean.synth.fonts import FAMILIES, missing_fonts_note, pick_font
 from docclean.synth.ink import INKS, UNEVEN_FLOOR, Ink, ink_strength, uneven_ink
 
 
@@ -128,3 +129,16 @@ def test_write_pairs_caches(tmp_path):
     other = tmp_path / "again"
     write_pairs(other, 1, seed=1, dpis=(100, 300), size=96)
     assert (other / "noisy" / names[0]).read_bytes() == first  # deterministic for a seed
+
+
+def test_missing_fonts_note_names_the_packages_of_the_missing_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(fonts, "FONT_DIRS", (tmp_path,))
+    for rel in [rel for files in FAMILIES.values() for rel in files if not rel.startswith("liberation/")]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"")
+    note = missing_fonts_note()
+    assert note is not None and "apt-get install fonts-liberation" in note and note.endswith("fonts-liberation")
+    for rel in [rel for files in FAMILIES.values() for rel in files if rel.startswith("liberation/")]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"")
+    assert missing_fonts_note() is None

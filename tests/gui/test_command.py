@@ -17,6 +17,7 @@ from gui.command import command_args, command_line
     CleanSettings(),
     CleanSettings(binarize=True),
     CleanSettings(binarize=True, keep_faint=True),
+    CleanSettings(binarize=True, remove_show_through=True),
     CleanSettings(binarize=True, threshold=0.35, fmt="tiff", dpi=300.0),
     CleanSettings(color="keep", model="runs/mine/best.safetensors", backend="torch", device="cpu",
                   precision="fp32", threads=1, tile_size=512, batch_size=4, ink_warning=0.25),

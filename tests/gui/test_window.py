@@ -242,3 +242,17 @@ def test_keep_faint_is_offered_only_with_the_adaptive_binarization(qtbot, window
     assert panel.settings().keep_faint
     panel.fixed_threshold.setChecked(True)  # a fixed cut: the option no longer applies
     assert not panel.keep_faint.isEnabled() and not panel.settings().keep_faint
+
+
+def test_remove_show_through_and_keep_faint_grey_each_other_out(qtbot, window, tiny_settings) -> None:
+    panel = window.panel
+    panel.set_settings(tiny_settings)
+    assert not panel.remove_show_through.isEnabled()
+    panel.binarize.setChecked(True)
+    panel.remove_show_through.setChecked(True)
+    assert panel.settings().remove_show_through and not panel.keep_faint.isEnabled()
+    panel.remove_show_through.setChecked(False)
+    panel.keep_faint.setChecked(True)
+    assert not panel.remove_show_through.isEnabled() and not panel.settings().remove_show_through
+    panel.set_settings(CleanSettings(binarize=True, remove_show_through=True))
+    assert panel.remove_show_through.isChecked() and panel.settings().remove_show_through

@@ -1,0 +1,89 @@
+"""Experiment (recorded in bench/results/binarize_synthetic.md): twelve classic binarization
+methods (DoxaPy, default parameters) applied to the cleaned page, in place of ``--binarize``'s
+adaptive rule, and to the raw page, as stronger baselines than plain Sauvola. Scored on the
+historical pages of real-scans/dibco-extra (validation only) and on the synthetic pages of
+bench/binarize_synthetic.py (seed 3000, black targets): F-measure, PSNR, median ink kept, pages
+under 80% ink kept, strokes lost (``docclean.metrics.strokes_lost``).
+
+    pip install doxapy   # not a docclean dependency
+    python bench/experiments/classic_binarizers.py [--model default] [--n 56]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from docclean.engine import Denoiser  # noqa: E402
+from docclean.io import read_gray  # noqa: E402
+from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
+from docclean.postprocess import binarize  # noqa: E402
+from docclean.synth.pairs import PairKind, write_pairs  # noqa: E402
+
+DIBCO = Path(__file__).resolve().parents[3] / "shared/data/real-scans/dibco-extra"
+METHODS = ("OTSU", "SAUVOLA", "WOLF", "NICK", "SU", "ISAUVOLA", "WAN", "GATOS", "BATAINEH", "TRSINGH", "NIBLACK",
+           "BERNSEN")
+
+
+def doxa_ink(method: str, u8: np.ndarray) -> np.ndarray:
+    """Ink mask (True = ink) of a uint8 grey page by one DoxaPy algorithm, default parameters."""
+    import doxapy
+
+    algo = doxapy.Binarization(getattr(doxapy.Binarization.Algorithms, method))
+    algo.initialize(np.ascontiguousarray(u8))
+    out = np.empty_like(u8)
+    algo.to_binary(out, {})
+    return out == 0
+
+
+def to_u8(page: np.ndarray) -> np.ndarray:
+    return np.clip(page * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def score(pairs: list[tuple[Path, Path]], den: Denoiser) -> dict[tuple[str, str], list[tuple]]:
+    """Per (page source, method): per-page (F, PSNR, ink kept, strokes lost, strokes)."""
+    rows: dict[tuple[str, str], list[tuple]] = {}
+    for noisy_path, clean_path in pairs:
+        gt = read_gray(clean_path) < 0.5
+        noisy = read_gray(noisy_path)
+        cleaned = to_u8(den.clean(noisy))
+        preds = {("cleaned", "docclean --binarize"): ~binarize(cleaned)}
+        for method in METHODS:
+            preds[("cleaned", method)] = doxa_ink(method, cleaned)
+            preds[("raw", method)] = doxa_ink(method, to_u8(noisy))
+        for key, ink in preds.items():
+            f, psnr, _, recall = binary_scores(ink, gt)
+            rows.setdefault(key, []).append((f, psnr, recall, *strokes_lost(ink, gt)))
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="default")
+    p.add_argument("--n", type=int, default=56)
+    a = p.parse_args()
+    den = Denoiser.load(a.model)
+    names = sorted(q.name for q in (DIBCO / "noisy").iterdir())
+    sets = {f"dibco-extra ({len(names)} pages)": [(DIBCO / "noisy" / n, DIBCO / "clean" / n) for n in names]}
+    with tempfile.TemporaryDirectory() as tmp:
+        synth = write_pairs(Path(tmp), a.n, seed=3000, kind=PairKind(graded=False), workers=2)
+        sets[f"synthetic ({len(synth)} pages, seed 3000)"] = [(Path(tmp) / "noisy" / n, Path(tmp) / "clean" / n)
+                                                             for n in synth]
+        for title, pairs in sets.items():
+            print(f"\n{title}, model {a.model}\n")
+            print("| page | method | F-measure | PSNR dB | ink kept median | pages < 80% | strokes lost | worst page |")
+            print("|---|---|---|---|---|---|---|---|")
+            for (source, method), rows in sorted(score(pairs, den).items(), key=lambda kv: kv[0][0]):
+                r = np.array(rows)
+                lost, worst = strokes_lost_share(r[:, 3:5])
+                print(f"| {source} | {method} | {r[:, 0].mean():.2f} | {r[:, 1].mean():.2f} | {np.median(r[:, 2]):.3f} | "
+                      f"{int((r[:, 2] < 0.8).sum())} | {lost:.2%} | {worst:.1%} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
