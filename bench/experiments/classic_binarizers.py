@@ -1,4 +1,4 @@
-"""Experiment (recorded in bench/results/binarize_synthetic.md): twelve classic binarization
+"""Experiment (recorded in bench/results/classic_binarizers.md): twelve classic binarization
 methods (DoxaPy, default parameters) applied to the cleaned page, in place of ``--binarize``'s
 adaptive rule, and to the raw page, as stronger baselines than plain Sauvola. Scored on the
 historical pages of real-scans/dibco-extra (validation only) and on the synthetic pages of

@@ -28,3 +28,19 @@ def test_ink_loss_judges_the_written_page():
     assert cut.ink_loss > 0.9
     adaptive = clean_page(page(), CleanSettings(binarize=True), Lighten())
     assert adaptive.ink_loss < 0.05
+
+
+class Identity:
+    def clean(self, gray: np.ndarray, progress: object = None) -> np.ndarray:
+        return gray.astype(np.float32)
+
+
+def test_remove_show_through_reaches_the_written_page_and_the_guard_sees_it():
+    gray = np.ones((80, 120), np.float32)
+    gray[10:70, 10:13] = gray[10:70, 30:33] = 0.05  # the page's own writing
+    gray[20:40, 60:63] = gray[50:60, 80:100] = 0.55  # the other side's, showing through
+    kept = clean_page(Page(gray, None, None, 0), CleanSettings(binarize=True), Identity())
+    dropped = clean_page(Page(gray, None, None, 0), CleanSettings(binarize=True, remove_show_through=True), Identity())
+    assert not kept.pixels[20:40, 60:63].any() and dropped.pixels[20:40, 60:63].all()
+    assert not dropped.pixels[10:70, 10:13].any()
+    assert dropped.ink_loss > kept.ink_loss + 0.2  # what was dropped is reported, not hidden
