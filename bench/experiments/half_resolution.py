@@ -1,0 +1,90 @@
+"""Experiment (recorded in bench/results/arch_speed.md, not shipped): run the network on the page at
+half resolution (a quarter of the pixels, so about a quarter of the network time) and bring the
+result back to full resolution with guided-filter upsampling (He and Sun, "Fast guided filter",
+2015): per low-resolution pixel a local linear map from the input's grey to the cleaned grey is
+fitted over a (2r+1)-square window, and the maps, upsampled, are applied to the full-resolution
+input, so edges come from the full-resolution page. Scored with ``--binarize`` on the historical
+pages of real-scans/dibco-extra (validation only) and on the synthetic pages of
+bench/binarize_synthetic.py (seed 3000, black targets) scanned at 300 dpi or more, beside the
+network at full resolution.
+
+    python bench/experiments/half_resolution.py [--model default] [--n 56]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from docclean.engine import Denoiser  # noqa: E402
+from docclean.io import read_gray  # noqa: E402
+from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
+from docclean.postprocess import binarize  # noqa: E402
+from docclean.synth.pairs import PairKind, pair_specs, write_pairs  # noqa: E402
+
+DIBCO = Path(__file__).resolve().parents[3] / "shared/data/real-scans/dibco-extra"
+#: (window radius r in low-resolution pixels, regularisation eps) of the guided filter.
+SETTINGS = ((1, 1e-4), (2, 1e-4), (2, 1e-3))
+
+
+def _box(x: np.ndarray, r: int) -> np.ndarray:
+    return cv2.boxFilter(x, cv2.CV_32F, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
+
+
+def half_resolution_clean(den: Denoiser, page: np.ndarray, r: int, eps: float) -> np.ndarray:
+    """Clean ``page`` with the network at half resolution, guided-filter upsampled."""
+    h, w = page.shape
+    low = cv2.resize(page, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    out = den.clean(low)
+    mean_i, mean_o = _box(low, r), _box(out, r)
+    a = (_box(low * out, r) - mean_i * mean_o) / (_box(low * low, r) - mean_i * mean_i + np.float32(eps))
+    b = mean_o - a * mean_i
+    big_a = cv2.resize(_box(a, r), (w, h), interpolation=cv2.INTER_LINEAR)
+    big_b = cv2.resize(_box(b, r), (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(big_a * page + big_b, 0.0, 1.0)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="default")
+    p.add_argument("--n", type=int, default=56)
+    a = p.parse_args()
+    den = Denoiser.load(a.model)
+    names = sorted(q.name for q in (DIBCO / "noisy").iterdir())
+    with tempfile.TemporaryDirectory() as tmp:
+        kind = PairKind(graded=False)
+        write_pairs(Path(tmp), a.n, seed=3000, kind=kind, workers=2)
+        high = [s.name for s in pair_specs(a.n, seed=3000, kind=kind) if s.dpi >= 300]
+        sets = {f"dibco-extra ({len(names)} pages)": [(DIBCO / "noisy" / n, DIBCO / "clean" / n) for n in names],
+                f"synthetic, >= 300 dpi ({len(high)} pages)": [(Path(tmp) / "noisy" / n, Path(tmp) / "clean" / n)
+                                                                for n in high]}
+        print(f"model {a.model}, `--binarize` of each cleaned page\n")
+        print("| pages | network at | F-measure | PSNR dB | pages < 80% ink kept | strokes lost | worst page |")
+        print("|---|---|---|---|---|---|---|")
+        for title, pairs in sets.items():
+            rows: dict[str, list[tuple]] = {}
+            for noisy, clean in pairs:
+                gt = read_gray(clean) < 0.5
+                page = read_gray(noisy)
+                outs = {"full resolution": den.clean(page)}
+                outs.update({f"half resolution, guided r = {r}, eps = {eps:g}": half_resolution_clean(den, page, r, eps)
+                             for r, eps in SETTINGS})
+                for rule, out in outs.items():
+                    ink = ~binarize(out)
+                    f, psnr, _, recall = binary_scores(ink, gt)
+                    rows.setdefault(rule, []).append((f, psnr, recall, *strokes_lost(ink, gt)))
+            for rule, vals in rows.items():
+                v = np.array(vals)
+                lost, worst = strokes_lost_share(v[:, 3:5])
+                print(f"| {title} | {rule} | {v[:, 0].mean():.2f} | {v[:, 1].mean():.2f} | {int((v[:, 2] < 0.8).sum())} | "
+                      f"{lost:.2%} | {worst:.1%} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
