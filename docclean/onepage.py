@@ -78,8 +78,8 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
 
 def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None) -> np.ndarray:
     """The pixels to write for a cleaned grey page: bool (True = white paper) when binarizing
-    (adaptive, fixed ``threshold``, ``keep_faint``), the original ``color`` put back under
-    ``keep_color``, else the grey page itself."""
+    (adaptive, fixed ``threshold``, ``keep_faint``, ``remove_show_through``), the original
+    ``color`` put back under ``keep_color``, else the grey page itself."""
     if settings.binarize:
         return postprocess.binarize(cleaned, settings.threshold, settings.keep_faint, settings.remove_show_through)
     if settings.keep_color and color is not None:

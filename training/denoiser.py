@@ -47,22 +47,24 @@ def mse_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tupl
     return F.mse_loss(model(noisy).float(), clean), {}
 
 
-def ink_weighted_loss(ink_weight: float, halo: int = 0):
-    """A loss where ink pixels (target darker than 0.6, 5-10% of a page) weigh ``1 + ink_weight``
+def ink_weighted_loss(ink_weight: float, halo: int = 0, level: float = 0.6):
+    """A loss where ink pixels (target darker than ``level``, 5-10% of a page) weigh ``1 + ink_weight``
     times as much as paper, so erasing a faint stroke costs more than a grey speck on paper: the
     weighted mean of squared error plus a quarter of the weighted absolute error (sharper edges).
 
     ``halo`` > 0 also gives the paper within ``halo`` pixels of ink the ink's weight. Weighting only
     the ink side of a stroke's edge makes the cheapest answer for an unsure edge pixel "ink", so the
     model learns to thicken strokes (more ink kept, but poorer precision); weighting both sides
-    alike keeps the emphasis on text without that bias."""
+    alike keeps the emphasis on text without that bias. A higher ``level`` also weighs the light
+    strokes of a target: a distillation target (a model's own output) draws faint ink grey, not
+    black, and at 0.6 a student could lighten it at the price of paper."""
     if ink_weight <= 0:
         return mse_loss
 
     def loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
         noisy, clean = batch
         diff = model(noisy).float() - clean
-        ink = (clean < 0.6).float()
+        ink = (clean < level).float()
         if halo > 0:
             ink = F.max_pool2d(ink, 2 * halo + 1, stride=1, padding=halo)
         w = 1.0 + ink_weight * ink
@@ -193,7 +195,7 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
     if warm_from is not None:
         info["warm_from"] = {"path": str(warm_from), "fresh_tensors": fresh}
     evaluate = page_evaluator(val_pairs, fit_config.bf16, select_pairs, synth_val, task.eval_x2)
-    return fit(model, ink_weighted_loss(task.ink_weight, task.ink_halo), CropBatches(train_pairs, task, synth_train), fit_config,
+    return fit(model, ink_weighted_loss(task.ink_weight, task.ink_halo, task.ink_level), CropBatches(train_pairs, task, synth_train), fit_config,
                arch="docunet", model_config=model_config.to_dict(), evaluate=evaluate, info=info,
                callbacks=callbacks)
 
@@ -245,6 +247,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ink-weight", type=float, default=0.0, help="extra loss weight of ink pixels (0: plain MSE)")
     p.add_argument("--ink-halo", type=int, default=0,
                    help="paper within this many pixels of ink weighs like ink (0: only ink pixels)")
+    p.add_argument("--ink-level", type=float, default=d.ink_level,
+                   help="target pixels darker than this are ink for --ink-weight (higher: faint strokes too)")
     p.add_argument("--no-eval-x2", action="store_true", help="skip the (costly) 2x-scale validation RMSE")
     p.add_argument("--crop", type=int, default=d.crop)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -259,7 +263,7 @@ def main(argv: list[str] | None = None) -> None:
                               synth_val_n=a.synth_val_n, synth_size=a.synth_size, synth_graded=not a.synth_black_targets,
                               synth_uneven=a.synth_uneven, synth_show_through=a.synth_show_through,
                               synth_share=a.synth_share,
-                              ink_weight=a.ink_weight, ink_halo=a.ink_halo, eval_x2=not a.no_eval_x2, crop=a.crop,
+                              ink_weight=a.ink_weight, ink_halo=a.ink_halo, ink_level=a.ink_level, eval_x2=not a.no_eval_x2, crop=a.crop,
                               batch_size=a.batch_size)
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,
                            patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0,

@@ -53,6 +53,7 @@ class DenoiserTaskConfig:
     synth_share: float = 0.5
     ink_weight: float = 0.0
     ink_halo: int = 0
+    ink_level: float = 0.6
     eval_x2: bool = True
 
 

@@ -134,6 +134,17 @@ def test_ink_weighted_loss_punishes_erased_ink_more():
     assert ratio_weighted > ratio_plain
 
 
+def test_ink_level_weighs_a_faint_target_stroke_like_ink():
+    from training.denoiser import ink_weighted_loss
+
+    clean = torch.ones(1, 1, 16, 16)
+    clean[..., 8, :] = 0.7  # a faint stroke, as a distillation target draws it
+    erase = lambda x: torch.ones_like(x)  # noqa: E731
+    default, faint = ink_weighted_loss(4.0), ink_weighted_loss(4.0, level=0.9)
+    # At the default level the faint stroke is paper: erasing it costs what plain MSE says.
+    assert float(default(erase, (clean, clean))[0]) < float(faint(erase, (clean, clean))[0]) / 3
+
+
 def test_ink_halo_removes_the_bias_towards_thick_strokes():
     from training.denoiser import ink_weighted_loss
 
