@@ -214,6 +214,14 @@ def test_an_interrupted_multi_page_output_keeps_its_finished_pages_for_the_rerun
                                                                                  ray_session) -> None:
     """The engine's resume inside multi-page outputs (finished pages kept beside the target)
     holds on the Ray engine too, although its actors write in a staging folder."""
+    from docclean.checkpoint import save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    # A model slow enough (about 35 ms a page) that the cancel, which reaches an actor within about
+    # half a second, lands mid-file: with the tiny model the whole book was done before it arrived.
+    slow = DocUNet(DocUNetConfig(unshuffle=2, widths=[48, 96], blocks=[2, 2]))
+    settings = settings.replace(model=str(save_model(slow, tmp_path / "slow.safetensors", "docunet",
+                                                     slow.config.to_dict(), {"note": "test"})))
     src = tmp_path / "scans"
     write_image(src / "book.tif", 60, pages=60, h=256, w=256)
     clean_batch([str(src)], tmp_path / "local", settings)
