@@ -19,13 +19,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
-from docclean.synth.pairs import PairKind, write_pairs  # noqa: E402
 
-DIBCO = Path(__file__).resolve().parents[3] / "shared/data/real-scans/dibco-extra"
 METHODS = ("OTSU", "SAUVOLA", "WOLF", "NICK", "SU", "ISAUVOLA", "WAN", "GATOS", "BATAINEH", "TRSINGH", "NIBLACK",
            "BERNSEN")
 
@@ -57,8 +55,7 @@ def score(pairs: list[tuple[Path, Path]], den: Denoiser) -> dict[tuple[str, str]
             preds[("cleaned", method)] = doxa_ink(method, cleaned)
             preds[("raw", method)] = doxa_ink(method, to_u8(noisy))
         for key, ink in preds.items():
-            f, psnr, _, recall = binary_scores(ink, gt)
-            rows.setdefault(key, []).append((f, psnr, recall, *strokes_lost(ink, gt)))
+            rows.setdefault(key, []).append(page_scores(ink, gt))
     return rows
 
 
@@ -68,21 +65,13 @@ def main() -> None:
     p.add_argument("--n", type=int, default=56)
     a = p.parse_args()
     den = Denoiser.load(a.model)
-    names = sorted(q.name for q in (DIBCO / "noisy").iterdir())
-    sets = {f"dibco-extra ({len(names)} pages)": [(DIBCO / "noisy" / n, DIBCO / "clean" / n) for n in names]}
     with tempfile.TemporaryDirectory() as tmp:
-        synth = write_pairs(Path(tmp), a.n, seed=3000, kind=PairKind(graded=False), workers=2)
-        sets[f"synthetic ({len(synth)} pages, seed 3000)"] = [(Path(tmp) / "noisy" / n, Path(tmp) / "clean" / n)
-                                                             for n in synth]
-        for title, pairs in sets.items():
+        for title, pairs in page_sets(Path(tmp), a.n).items():
             print(f"\n{title}, model {a.model}\n")
-            print("| page | method | F-measure | PSNR dB | ink kept median | pages < 80% | strokes lost | worst page |")
-            print("|---|---|---|---|---|---|---|---|")
+            print("| page | method " + HEADER[0])
+            print("|---|---" + HEADER[1])
             for (source, method), rows in sorted(score(pairs, den).items(), key=lambda kv: kv[0][0]):
-                r = np.array(rows)
-                lost, worst = strokes_lost_share(r[:, 3:5])
-                print(f"| {source} | {method} | {r[:, 0].mean():.2f} | {r[:, 1].mean():.2f} | {np.median(r[:, 2]):.3f} | "
-                      f"{int((r[:, 2] < 0.8).sum())} | {lost:.2%} | {worst:.1%} |", flush=True)
+                print(f"| {source} | {method} | {row(rows)}", flush=True)
 
 
 if __name__ == "__main__":

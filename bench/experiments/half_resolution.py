@@ -22,13 +22,11 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
-from docclean.synth.pairs import PairKind, pair_specs, write_pairs  # noqa: E402
 
-DIBCO = Path(__file__).resolve().parents[3] / "shared/data/real-scans/dibco-extra"
 #: (window radius r in low-resolution pixels, regularisation eps) of the guided filter.
 SETTINGS = ((1, 1e-4), (2, 1e-4), (2, 1e-3))
 
@@ -56,17 +54,11 @@ def main() -> None:
     p.add_argument("--n", type=int, default=56)
     a = p.parse_args()
     den = Denoiser.load(a.model)
-    names = sorted(q.name for q in (DIBCO / "noisy").iterdir())
     with tempfile.TemporaryDirectory() as tmp:
-        kind = PairKind(graded=False)
-        write_pairs(Path(tmp), a.n, seed=3000, kind=kind, workers=2)
-        high = [s.name for s in pair_specs(a.n, seed=3000, kind=kind) if s.dpi >= 300]
-        sets = {f"dibco-extra ({len(names)} pages)": [(DIBCO / "noisy" / n, DIBCO / "clean" / n) for n in names],
-                f"synthetic, >= 300 dpi ({len(high)} pages)": [(Path(tmp) / "noisy" / n, Path(tmp) / "clean" / n)
-                                                                for n in high]}
+        sets = page_sets(Path(tmp), a.n, min_dpi=300)
         print(f"model {a.model}, `--binarize` of each cleaned page\n")
-        print("| pages | network at | F-measure | PSNR dB | pages < 80% ink kept | strokes lost | worst page |")
-        print("|---|---|---|---|---|---|---|")
+        print("| pages | network at " + HEADER[0])
+        print("|---|---" + HEADER[1])
         for title, pairs in sets.items():
             rows: dict[str, list[tuple]] = {}
             for noisy, clean in pairs:
@@ -76,14 +68,9 @@ def main() -> None:
                 outs.update({f"half resolution, guided r = {r}, eps = {eps:g}": half_resolution_clean(den, page, r, eps)
                              for r, eps in SETTINGS})
                 for rule, out in outs.items():
-                    ink = ~binarize(out)
-                    f, psnr, _, recall = binary_scores(ink, gt)
-                    rows.setdefault(rule, []).append((f, psnr, recall, *strokes_lost(ink, gt)))
+                    rows.setdefault(rule, []).append(page_scores(~binarize(out), gt))
             for rule, vals in rows.items():
-                v = np.array(vals)
-                lost, worst = strokes_lost_share(v[:, 3:5])
-                print(f"| {title} | {rule} | {v[:, 0].mean():.2f} | {v[:, 1].mean():.2f} | {int((v[:, 2] < 0.8).sum())} | "
-                      f"{lost:.2%} | {worst:.1%} |", flush=True)
+                print(f"| {title} | {rule} | {row(vals)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,11 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
 from docclean.postprocess import adaptive_ink, drop_light_layer  # noqa: E402
-from docclean.synth.pairs import PairKind, write_pairs  # noqa: E402
 
-DIBCO = Path(__file__).resolve().parents[3] / "shared/data/real-scans/dibco-extra"
 DISTANCES = (None, 0, 2, 4, 8, 12, 20)
 
 
@@ -51,15 +49,11 @@ def main() -> None:
     p.add_argument("--n", type=int, default=56)
     a = p.parse_args()
     den = Denoiser.load(a.model)
-    names = sorted(q.name for q in (DIBCO / "noisy").iterdir())
     with tempfile.TemporaryDirectory() as tmp:
-        synth = write_pairs(Path(tmp), a.n, seed=3000, kind=PairKind(graded=False), workers=2)
-        sets = {f"dibco-extra ({len(names)} pages)": [(DIBCO / "noisy" / n, DIBCO / "clean" / n) for n in names],
-                f"synthetic ({len(synth)} pages, seed 3000)": [(Path(tmp) / "noisy" / n, Path(tmp) / "clean" / n)
-                                                               for n in synth]}
+        sets = page_sets(Path(tmp), a.n)
         print(f"model {a.model}; d: the lighter layer's marks within d pixels of the darker layer's ink stay\n")
-        print("| pages | rule | F-measure | PSNR dB | pages < 80% ink kept | strokes lost | worst page |")
-        print("|---|---|---|---|---|---|---|")
+        print("| pages | rule " + HEADER[0])
+        print("|---|---" + HEADER[1])
         for title, pairs in sets.items():
             rows: dict[int | None, list[tuple]] = {d: [] for d in DISTANCES}
             for noisy, clean in pairs:
@@ -68,14 +62,10 @@ def main() -> None:
                 seeds = adaptive_ink(cleaned)
                 for d in DISTANCES:
                     ink = seeds if d is None else guarded_drop(cleaned, seeds, d)
-                    f, psnr, _, recall = binary_scores(ink, gt)
-                    rows[d].append((f, psnr, recall, *strokes_lost(ink, gt)))
+                    rows[d].append(page_scores(ink, gt))
             for d, vals in rows.items():
-                r = np.array(vals)
-                lost, worst = strokes_lost_share(r[:, 3:5])
                 rule = "--binarize" if d is None else f"--remove-show-through, d = {d}"
-                print(f"| {title} | {rule} | {r[:, 0].mean():.2f} | {r[:, 1].mean():.2f} | {int((r[:, 2] < 0.8).sum())} | "
-                      f"{lost:.2%} | {worst:.1%} |", flush=True)
+                print(f"| {title} | {rule} | {row(vals)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+"""What the binarization experiments share: the page sets they are scored on and one table row.
+
+The sets are the historical pages of real-scans/dibco-extra (validation only) and the synthetic
+pages of bench/binarize_synthetic.py (seed 3000, black targets: every stroke is ink in the truth).
+A row gives, over a set, the mean F-measure and PSNR, the median share of ground-truth ink kept,
+the pages keeping less than 80% of it, and the strokes lost (``docclean.metrics.strokes_lost``), all
+pages together and on the worst page.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
+from docclean.synth.pairs import PairKind, pair_specs, write_pairs  # noqa: E402
+
+DIBCO = Path(__file__).resolve().parents[3] / "shared/data/real-scans/dibco-extra"
+HEADER = ("| F-measure | PSNR dB | ink kept median | pages < 80% | strokes lost | worst page |",
+          "|---|---|---|---|---|---|")
+
+
+def page_sets(folder: Path, n: int, min_dpi: int = 0) -> dict[str, list[tuple[Path, Path]]]:
+    """Title -> (noisy, clean) pairs: the dibco pages, and ``n`` synthetic pages rendered into
+    ``folder`` (only those scanned at ``min_dpi`` or more are scored)."""
+    dibco = sorted(q.name for q in (DIBCO / "noisy").iterdir())
+    kind = PairKind(graded=False)
+    write_pairs(folder, n, seed=3000, kind=kind, workers=2)
+    synth = [s.name for s in pair_specs(n, seed=3000, kind=kind) if s.dpi >= min_dpi]
+    above = f", >= {min_dpi} dpi" if min_dpi else ""
+    return {f"dibco-extra ({len(dibco)} pages)": [(DIBCO / "noisy" / m, DIBCO / "clean" / m) for m in dibco],
+            f"synthetic ({len(synth)} pages, seed 3000{above})": [(folder / "noisy" / m, folder / "clean" / m)
+                                                                   for m in synth]}
+
+
+def page_scores(ink: np.ndarray, truth: np.ndarray) -> tuple[float, ...]:
+    """One page: (F-measure, PSNR, ink kept, strokes lost, strokes) of an ink mask."""
+    f, psnr, _, recall = binary_scores(ink, truth)
+    return (f, psnr, recall, *strokes_lost(ink, truth))
+
+
+def row(pages: list[tuple[float, ...]]) -> str:
+    """The :data:`HEADER` columns over the :func:`page_scores` of a set's pages."""
+    r = np.array(pages)
+    lost, worst = strokes_lost_share(r[:, 3:5])
+    return (f"{r[:, 0].mean():.2f} | {r[:, 1].mean():.2f} | {np.median(r[:, 2]):.3f} | {int((r[:, 2] < 0.8).sum())} | "
+            f"{lost:.2%} | {worst:.1%} |")
