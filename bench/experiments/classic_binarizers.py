@@ -11,7 +11,6 @@ under 80% ink kept, strokes lost (``docclean.metrics.strokes_lost``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
+from bench.experiments.scoring import HEADER, model_and_size, page_scores, page_sets, row  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
@@ -60,14 +59,10 @@ def score(pairs: list[tuple[Path, Path]], den: Denoiser) -> dict[tuple[str, str]
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="default")
-    p.add_argument("--n", type=int, default=56)
-    a = p.parse_args()
-    den = Denoiser.load(a.model)
+    model, n, den = model_and_size(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
-        for title, pairs in page_sets(Path(tmp), a.n).items():
-            print(f"\n{title}, model {a.model}\n")
+        for title, pairs in page_sets(Path(tmp), n).items():
+            print(f"\n{title}, model {model}\n")
             print("| page | method " + HEADER[0])
             print("|---|---" + HEADER[1])
             for (source, method), rows in sorted(score(pairs, den).items(), key=lambda kv: kv[0][0]):

@@ -13,7 +13,6 @@ network at full resolution.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
+from bench.experiments.scoring import HEADER, model_and_size, page_scores, page_sets, row  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
@@ -49,14 +48,10 @@ def half_resolution_clean(den: Denoiser, page: np.ndarray, r: int, eps: float) -
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="default")
-    p.add_argument("--n", type=int, default=56)
-    a = p.parse_args()
-    den = Denoiser.load(a.model)
+    model, n, den = model_and_size(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
-        sets = page_sets(Path(tmp), a.n, min_dpi=300)
-        print(f"model {a.model}, `--binarize` of each cleaned page\n")
+        sets = page_sets(Path(tmp), n, min_dpi=300)
+        print(f"model {model}, `--binarize` of each cleaned page\n")
         print("| pages | network at " + HEADER[0])
         print("|---|---" + HEADER[1])
         for title, pairs in sets.items():

@@ -9,12 +9,14 @@ pages together and on the worst page.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from docclean.engine import Denoiser  # noqa: E402
 from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
 from docclean.synth.pairs import PairKind, pair_specs, write_pairs  # noqa: E402
 
@@ -48,3 +50,13 @@ def row(pages: list[tuple[float, ...]]) -> str:
     lost, worst = strokes_lost_share(r[:, 3:5])
     return (f"{r[:, 0].mean():.2f} | {r[:, 1].mean():.2f} | {np.median(r[:, 2]):.3f} | {int((r[:, 2] < 0.8).sum())} | "
             f"{lost:.2%} | {worst:.1%} |")
+
+
+def model_and_size(doc: str) -> tuple[str, int, Denoiser]:
+    """The command line every experiment takes (``--model``, ``--n`` synthetic pages): the model's
+    name, ``n`` and the loaded model."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--model", default="default")
+    p.add_argument("--n", type=int, default=56)
+    a = p.parse_args()
+    return a.model, a.n, Denoiser.load(a.model)

@@ -10,7 +10,6 @@ real-scans/dibco-extra (validation only) and the synthetic pages of bench/binari
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -19,8 +18,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
-from docclean.engine import Denoiser  # noqa: E402
+from bench.experiments.scoring import HEADER, model_and_size, page_scores, page_sets, row  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import adaptive_ink, drop_light_layer  # noqa: E402
 
@@ -44,14 +42,10 @@ def guarded_drop(cleaned: np.ndarray, seeds: np.ndarray, distance: int) -> np.nd
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="default")
-    p.add_argument("--n", type=int, default=56)
-    a = p.parse_args()
-    den = Denoiser.load(a.model)
+    model, n, den = model_and_size(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
-        sets = page_sets(Path(tmp), a.n)
-        print(f"model {a.model}; d: the lighter layer's marks within d pixels of the darker layer's ink stay\n")
+        sets = page_sets(Path(tmp), n)
+        print(f"model {model}; d: the lighter layer's marks within d pixels of the darker layer's ink stay\n")
         print("| pages | rule " + HEADER[0])
         print("|---|---" + HEADER[1])
         for title, pairs in sets.items():
