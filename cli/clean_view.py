@@ -131,6 +131,9 @@ def summary(report: Report) -> str:
             f" ({report.pages_per_second:.2f} pages/s)")
     if warned:
         text += f"; {warned} page{'s' * (warned != 1)} lost ink (see the warnings)"
+    layered = sum(1 for f in report.files for p in f.pages if p.show_through)
+    if layered:
+        text += f"; a lighter ink layer removed on {layered} page{'s' * (layered != 1)} (see the warnings)"
     return text
 
 

@@ -88,11 +88,16 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             else:
                 writes.submit(write_page, page_target(job.target, page.index), out.pixels, page.dpi)
             now = time.perf_counter()
-            done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4))
+            dropped = None if out.show_through is None else round(out.show_through, 4)
+            done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4), dropped)
             result.pages.append(done)
             if out.ink_loss > settings.ink_warning:
                 _warn(progress, result, f"page {page.index + 1}: cleaning removed {out.ink_loss:.0%} of the dark "
                                         "strokes; check this page", WARN_INK)
+            if dropped:
+                _warn(progress, result, f"page {page.index + 1}: --remove-show-through turned a lighter layer of "
+                                        f"ink ({out.show_through:.1%} of it) to paper; check that it showed through "
+                                        "from the other side", WARN_INK)
             progress.on_page_done(job, done)
             del out  # the writer holds the pixels now; do not keep a second page alive
             tick = now

@@ -27,11 +27,14 @@ __all__ = ["PageOutput", "clean_page", "load_cleaner"]
 class PageOutput:
     """One cleaned page: ``pixels`` as written (float grey, bool 1-bit or uint8 RGB), the cleaned
     grey page, and the share of the input's dark strokes that the written page turned into paper
-    (with ``binarize``, the 1-bit page is judged; with ``keep_color``, the grey page)."""
+    (with ``binarize``, the 1-bit page is judged; with ``keep_color``, the grey page). With
+    ``remove_show_through``, ``show_through`` is the share of the page's ink it turned to paper
+    (0 when the page had one layer); None without the option."""
 
     pixels: np.ndarray
     cleaned: np.ndarray
     ink_loss: float
+    show_through: float | None = None
 
 
 _CLEANERS: OrderedDict[tuple, Denoiser] = OrderedDict()
@@ -70,10 +73,14 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
     cleaner = cleaner or load_cleaner(settings)
     cleaned = cleaner.clean(page.gray, progress)
-    pixels = finish_page(cleaned, settings, page.color)
+    dropped = None
+    if settings.binarize and settings.remove_show_through:
+        pixels, dropped = postprocess.binarize_without_show_through(cleaned)
+    else:
+        pixels = finish_page(cleaned, settings, page.color)
     # The guard judges what is written: a binarization can drop a stroke the grey page kept.
     written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
-    return PageOutput(pixels, cleaned, postprocess.ink_loss(page.gray, written))
+    return PageOutput(pixels, cleaned, postprocess.ink_loss(page.gray, written), dropped)
 
 
 def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None) -> np.ndarray:

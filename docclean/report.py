@@ -23,6 +23,8 @@ class PageResult:
     seconds: float = 0.0
     ink_loss: float | None = None
     """Share of the input's dark strokes that cleaning turned into paper (0..1)."""
+    show_through: float | None = None
+    """With ``remove_show_through``: share of the page's ink that it turned to paper (0..1)."""
 
 
 @dataclass

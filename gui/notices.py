@@ -44,11 +44,16 @@ class InkLine(QLabel):
         super().__init__()
         self.setStyleSheet("padding:4px;")
 
-    def set_loss(self, loss: float, limit: float) -> bool:
-        """Show ``loss`` (0..1) against ``limit``; returns True when it is a warning."""
-        if loss > limit:
-            self.setText(f"⚠ Cleaning removed {loss:.1%} of this page's dark strokes (warning above "
-                         f"{limit:.0%}): check the difference view.")
+    def set_loss(self, loss: float, limit: float, show_through: float | None = None) -> bool:
+        """Show ``loss`` (0..1) against ``limit`` and, when "Remove show-through" turned a lighter
+        ink layer to paper, its share of the ink; returns True when either is a warning."""
+        layer = (f" Remove show-through turned a lighter ink layer ({show_through:.1%} of the ink) to paper: "
+                 "check that it showed through from the other side.") if show_through else ""
+        if loss > limit or layer:
+            text = (f"⚠ Cleaning removed {loss:.1%} of this page's dark strokes (warning above {limit:.0%}): "
+                    "check the difference view." if loss > limit else
+                    f"⚠ Ink loss {loss:.1%} of the dark strokes (warning above {limit:.0%}).")
+            self.setText(text + layer)
             self.setStyleSheet("padding:4px; background:#f9a825; color:black; font-weight:bold;")
             return True
         self.setText(f"Ink loss {loss:.1%} of the dark strokes (warning above {limit:.0%}).")

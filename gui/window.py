@@ -185,7 +185,8 @@ class MainWindow(QMainWindow):
 
     def _show_ink(self, result: PreviewResult) -> None:
         # The current threshold, not the request's: it is not part of the preview cache key.
-        warn = self.ink.set_loss(result.output.ink_loss, self.panel.ink_warning.value() / 100.0)
+        warn = self.ink.set_loss(result.output.ink_loss, self.panel.ink_warning.value() / 100.0,
+                                 result.output.show_through)
         item = self.pages.item_for(self.current) if self.current else None
         if item is not None:
             title = self.current.title if self.current else item.text()

@@ -332,3 +332,24 @@ def test_a_page_that_lost_its_ink_is_warned_about_without_verbose(tmp_path: Path
     assert result.exit_code == 0
     assert (f"warning: {tmp_path / 'in' / 'letter.png'}: page 1: cleaning removed 100% of the dark strokes; "
             "check this page") in result.stderr
+
+
+def test_remove_show_through_warns_about_each_page_where_it_dropped_a_layer(tmp_path: Path) -> None:
+    identity = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))  # a zero head: out = in
+    model = save_model(identity, tmp_path / "identity.safetensors", "docunet", identity.config.to_dict(), {})
+    two = np.full((H, W), 255, np.uint8)
+    two[5:50, 4:6] = two[5:50, 14:16] = 10  # the page's own writing
+    two[10:30, 28:30] = two[40:44, 24:36] = 140  # the other side's, showing through
+    one = np.where(two == 140, np.uint8(255), two)  # the same writing, nothing showing through
+    (tmp_path / "in").mkdir()
+    Image.fromarray(two).save(tmp_path / "in" / "bleeds.png")
+    Image.fromarray(one).save(tmp_path / "in" / "clear.png")
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--binarize", "--remove-show-through",
+                   "--report", tmp_path / "report.json")
+    assert result.exit_code == 0
+    assert (f"warning: {tmp_path / 'in' / 'bleeds.png'}: page 1: --remove-show-through turned a lighter layer of "
+            "ink") in result.stderr and "clear.png" not in result.stderr
+    assert "a lighter ink layer removed on 1 page" in result.stdout + result.stderr
+    pages = {Path(f["source"]).name: f["pages"][0] for f in json.loads((tmp_path / "report.json").read_text())["files"]}
+    assert pages["bleeds.png"]["show_through"] > 0.1 and pages["clear.png"]["show_through"] == 0.0
+    assert np.array(Image.open(tmp_path / "out" / "bleeds.png"))[10:30, 28:30].all()  # written as paper

@@ -44,3 +44,7 @@ def test_remove_show_through_reaches_the_written_page_and_the_guard_sees_it():
     assert not kept.pixels[20:40, 60:63].any() and dropped.pixels[20:40, 60:63].all()
     assert not dropped.pixels[10:70, 10:13].any()
     assert dropped.ink_loss > kept.ink_loss + 0.2  # what was dropped is reported, not hidden
+    assert kept.show_through is None and dropped.show_through > 0.2
+    alone = np.where(gray > 0.5, np.float32(1.0), gray)  # the writing alone: one layer, nothing dropped
+    assert clean_page(Page(alone, None, None, 0), CleanSettings(binarize=True, remove_show_through=True),
+                      Identity()).show_through == 0.0
