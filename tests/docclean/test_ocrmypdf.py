@@ -97,8 +97,9 @@ def sample_pdf(path: Path) -> Path:
 def ocrmypdf(*args: str | Path) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "ocrmypdf", "--plugin", "docclean.ocrmypdf", "--jobs", "1", "--output-type",
            "pdf", "--optimize", "0", "-v1", *map(str, args)]
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    # OCRmyPDF logs non-ASCII characters; decode them as UTF-8 whatever locale an earlier test left.
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
 def page_text(pdf: Path) -> str:
