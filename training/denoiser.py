@@ -152,10 +152,11 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
     selection pages exist, else by ``val_rmse``) is ``fit_config.out_dir / 'best.safetensors'``."""
     model_config = model_config or DocUNetConfig()
     pairs = find_pairs(task.data, task.noisy_dir, task.clean_dir)
-    train_pairs, val_pairs = split_by_text(pairs, task.val_texts, task.split_seed)
+    train_pairs, val_pairs = split_by_text(pairs, task.val_texts, task.split_seed, task.texts_from)
     select_pairs: list[tuple[Path, Path]] = []
     if task.select_texts:
-        train_pairs, select_pairs = split_by_text(train_pairs, task.select_texts, task.split_seed + 1)
+        train_pairs, select_pairs = split_by_text(train_pairs, task.select_texts, task.split_seed + 1,
+                                                  task.texts_from)
     synth_train, synth_val = [], []
     if task.synth_dir is not None and (task.synth_n or task.synth_val_n):
         note = missing_fonts_note()
@@ -180,7 +181,8 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
         "task": "denoiser",
         "data": str(task.data),
         "task_config": {**asdict(task), "data": str(task.data),
-                        "synth_dir": None if task.synth_dir is None else str(task.synth_dir)},
+                        "synth_dir": None if task.synth_dir is None else str(task.synth_dir),
+                        "texts_from": None if task.texts_from is None else str(task.texts_from)},
         "train_pages": [n.name for n, _ in train_pairs],
         "val_pages": [n.name for n, _ in val_pairs],
         "select_pages": [n.name for n, _ in select_pairs],
@@ -217,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     d = DenoiserTaskConfig()
     p = argparse.ArgumentParser(description="Train the docclean page denoiser on noisy/clean scan pairs.")
     p.add_argument("--data", type=Path, default=d.data)
+    p.add_argument("--texts-from", type=Path, default=None,
+                   help="folder of clean pages (same names) that says which pages share a text, for the split, "
+                        "when --data's targets differ page by page (distillation)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--epochs", type=int, default=120)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -263,7 +268,8 @@ def main(argv: list[str] | None = None) -> None:
                               synth_val_n=a.synth_val_n, synth_size=a.synth_size, synth_graded=not a.synth_black_targets,
                               synth_uneven=a.synth_uneven, synth_show_through=a.synth_show_through,
                               synth_share=a.synth_share,
-                              ink_weight=a.ink_weight, ink_halo=a.ink_halo, ink_level=a.ink_level, eval_x2=not a.no_eval_x2, crop=a.crop,
+                              ink_weight=a.ink_weight, ink_halo=a.ink_halo, ink_level=a.ink_level,
+                              texts_from=a.texts_from, eval_x2=not a.no_eval_x2, crop=a.crop,
                               batch_size=a.batch_size)
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,
                            patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0,

@@ -8,6 +8,7 @@ from PIL import Image
 
 from docclean import Denoiser
 from docclean.errors import DataError
+from docclean.io import read_gray
 from docclean.model import DocUNet, DocUNetConfig
 from training.denoiser import CropBatches, DenoiserTaskConfig, find_pairs, mse_loss, split_by_text, train
 from training.loop import FitConfig
@@ -47,6 +48,20 @@ def test_split_holds_out_whole_texts(pairs_dir):
     text_of = lambda name: int(name.split(".")[0]) // 2  # noqa: E731
     assert len({text_of(n) for n in val_names}) == 1
     assert not {text_of(n.name) for n, _ in train_pairs} & {text_of(n) for n in val_names}
+
+
+def test_split_takes_the_texts_from_another_folder_when_targets_differ_page_by_page(pairs_dir, tmp_path):
+    # Distillation: every target is a model's own output, so no two pages share a clean image.
+    distilled = tmp_path / "distilled"
+    for noisy, _ in find_pairs(pairs_dir):
+        save(distilled / "train" / noisy.name, read_gray(noisy))
+        save(distilled / "train_cleaned" / noisy.name, read_gray(noisy) * 0.9)
+    pairs = find_pairs(distilled)
+    assert len(split_by_text(pairs, val_texts=1)[1]) == 1  # each page looks like a text of its own
+    train_pairs, val_pairs = split_by_text(pairs, val_texts=1, texts_from=pairs_dir / "train_cleaned")
+    text_of = lambda name: int(name.split(".")[0]) // 2  # noqa: E731
+    assert len(val_pairs) == 2 and len({text_of(n.name) for n, _ in val_pairs}) == 1
+    assert not {text_of(n.name) for n, _ in train_pairs} & {text_of(n.name) for n, _ in val_pairs}
 
 
 def test_missing_clean_page_is_named(pairs_dir):
