@@ -197,7 +197,8 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
     if warm_from is not None:
         info["warm_from"] = {"path": str(warm_from), "fresh_tensors": fresh}
     evaluate = page_evaluator(val_pairs, fit_config.bf16, select_pairs, synth_val, task.eval_x2)
-    return fit(model, ink_weighted_loss(task.ink_weight, task.ink_halo, task.ink_level), CropBatches(train_pairs, task, synth_train), fit_config,
+    loss = ink_weighted_loss(task.ink_weight, task.ink_halo, task.ink_level)
+    return fit(model, loss, CropBatches(train_pairs, task, synth_train), fit_config,
                arch="docunet", model_config=model_config.to_dict(), evaluate=evaluate, info=info,
                callbacks=callbacks)
 

@@ -73,15 +73,16 @@ def find_pairs(data: Path, noisy_dir: str = "train", clean_dir: str = "train_cle
     return [(p, clean_root / p.name) for p in noisy]
 
 
-def split_by_text(pairs: list[tuple[Path, Path]], val_texts: int, seed: int = 0, texts_from: Path | None = None
-                  ) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
+def split_by_text(pairs: list[tuple[Path, Path]], val_texts: int, seed: int = 0,
+                  texts_from: Path | None = None) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
     """Split pairs into (train, val), holding out ``val_texts`` whole texts (pages that share
     an identical clean image), so no validation text is ever seen in training. ``texts_from``: a
     folder of clean pages of the same names that says which pages share a text, for targets that
     differ page by page (a model's own output, for distillation)."""
     groups: dict[str, list[tuple[Path, Path]]] = {}
     for noisy, clean in pairs:
-        digest = hashlib.md5(read_gray(clean if texts_from is None else Path(texts_from) / clean.name).tobytes()).hexdigest()
+        text = clean if texts_from is None else Path(texts_from) / clean.name
+        digest = hashlib.md5(read_gray(text).tobytes()).hexdigest()
         groups.setdefault(digest, []).append((noisy, clean))
     keys = sorted(groups, key=lambda k: min(p.name for p, _ in groups[k]))
     if val_texts >= len(keys):
