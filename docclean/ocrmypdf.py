@@ -160,7 +160,7 @@ def _scaled_pixels(image: Image.Image, settings: CleanSettings, index: int, scal
     plain = settings.replace(binarize=False, threshold=None, keep_faint=False, remove_show_through=False,
                              color="gray")
     cleaned = cv2.resize(clean_page_pixels(page, plain), (w, h), interpolation=cv2.INTER_AREA)
-    return finish_page(cleaned, settings), dpi
+    return finish_page(cleaned, settings)[0], dpi
 
 
 def clean_page_pixels(page: Any, settings: CleanSettings) -> Any:

@@ -73,22 +73,22 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
     cleaner = cleaner or load_cleaner(settings)
     cleaned = cleaner.clean(page.gray, progress)
-    dropped = None
-    if settings.binarize and settings.remove_show_through:
-        pixels, dropped = postprocess.binarize_without_show_through(cleaned)
-    else:
-        pixels = finish_page(cleaned, settings, page.color)
+    pixels, dropped = finish_page(cleaned, settings, page.color)
     # The guard judges what is written: a binarization can drop a stroke the grey page kept.
     written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
     return PageOutput(pixels, cleaned, postprocess.ink_loss(page.gray, written), dropped)
 
 
-def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None) -> np.ndarray:
+def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None
+                ) -> tuple[np.ndarray, float | None]:
     """The pixels to write for a cleaned grey page: bool (True = white paper) when binarizing
     (adaptive, fixed ``threshold``, ``keep_faint``, ``remove_show_through``), the original
-    ``color`` put back under ``keep_color``, else the grey page itself."""
+    ``color`` put back under ``keep_color``, else the grey page itself; and, with
+    ``remove_show_through``, the share of the page's ink it turned to paper (else None)."""
+    if settings.binarize and settings.remove_show_through:
+        return postprocess.binarize_without_show_through(cleaned)
     if settings.binarize:
-        return postprocess.binarize(cleaned, settings.threshold, settings.keep_faint, settings.remove_show_through)
+        return postprocess.binarize(cleaned, settings.threshold, settings.keep_faint), None
     if settings.keep_color and color is not None:
-        return recolor(cleaned, color)
-    return cleaned
+        return recolor(cleaned, color), None
+    return cleaned, None

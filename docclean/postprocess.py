@@ -9,8 +9,9 @@ Pure numpy/OpenCV, cheap enough to run on every page.
 * :func:`ink_loss` measures how much of the input's dark stroke structure (dark relative to the
   local paper) the cleaned page turned into paper. The batch records it per page and warns above
   ``CleanSettings.ink_warning``; no other tool reports this.
-* :func:`drop_light_layer` (``--remove-show-through``, opt in) turns the lighter of two clearly
-  separated ink layers into paper: the other side of the sheet showing through, and with it any
+* :func:`binarize_without_show_through` (``--remove-show-through``, opt in) is the adaptive
+  binarization with the lighter of two clearly separated ink layers turned to paper
+  (:func:`drop_light_layer`): the other side of the sheet showing through, and with it any
   genuine faint writing on that page.
 """
 
@@ -87,8 +88,7 @@ def sauvola_threshold(page: np.ndarray, window: int = SAUVOLA_WINDOW, k: float =
     return mean * (1.0 + k * (std / r - 1.0))
 
 
-def binarize(cleaned: np.ndarray, threshold: float | None = None, keep_faint: bool = False,
-             remove_show_through: bool = False) -> np.ndarray:
+def binarize(cleaned: np.ndarray, threshold: float | None = None, keep_faint: bool = False) -> np.ndarray:
     """1-bit page from a cleaned grey page (float 0..1 or uint8); True = white paper.
 
     ``threshold`` None: adaptive (:func:`adaptive_ink`): a pixel is ink when it is below Sauvola's
@@ -102,7 +102,6 @@ def binarize(cleaned: np.ndarray, threshold: float | None = None, keep_faint: bo
     black stroke and grey paper do not. More ink kept, lower precision (README: quality). It
     relies on the model having whitened the paper: where it left the paper's texture, the
     texture that touches the letters grows into them, which is why it is not the default.
-    ``remove_show_through`` (adaptive only): :func:`drop_light_layer` afterwards.
     A number: a fixed cut, pixels below it turn black."""
     page = _as_float(cleaned)
     if threshold is not None:
@@ -110,8 +109,6 @@ def binarize(cleaned: np.ndarray, threshold: float | None = None, keep_faint: bo
     ink = adaptive_ink(page)
     if keep_faint:
         ink |= grow_ink(ink, marks(page)) & mark_body(page)
-    if remove_show_through:
-        ink = drop_light_layer(page, ink)
     return ~ink
 
 
@@ -138,9 +135,10 @@ def drop_light_layer(page: np.ndarray, ink: np.ndarray, gap: float = LAYER_GAP) 
 
 
 def binarize_without_show_through(cleaned: np.ndarray) -> tuple[np.ndarray, float]:
-    """``binarize(cleaned, remove_show_through=True)`` (True = paper), and the share (0..1) of the
-    adaptive ink that :func:`drop_light_layer` turned to paper: 0 when the page had one layer. The
-    batch records the share per page and warns when it is not 0, so no layer goes unmentioned."""
+    """``--remove-show-through``: the adaptive 1-bit page (True = paper) without its lighter ink
+    layer (:func:`drop_light_layer`), and the share (0..1) of the adaptive ink that went: 0 when the
+    page had one layer. The batch records the share per page and warns when it is not 0, so no
+    layer goes unmentioned."""
     page = _as_float(cleaned)
     ink = adaptive_ink(page)
     kept = drop_light_layer(page, ink)
