@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from docclean.discover import Job
+from docclean.postprocess import layer_warning
 from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 
@@ -131,7 +132,7 @@ def summary(report: Report) -> str:
             f" ({report.pages_per_second:.2f} pages/s)")
     if warned:
         text += f"; {warned} page{'s' * (warned != 1)} lost ink (see the warnings)"
-    layered = sum(1 for f in report.files for p in f.pages if p.show_through)
+    layered = sum(1 for f in report.files for p in f.pages if layer_warning(p.show_through))
     if layered:
         text += f"; a lighter ink layer removed on {layered} page{'s' * (layered != 1)} (see the warnings)"
     return text

@@ -19,6 +19,7 @@ from docclean.errors import Cancelled, DiskFullError
 from docclean.onepage import clean_page
 from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target
+from docclean.postprocess import layer_warning
 from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress, TileProgress
 from docclean.report import CLEANED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
@@ -94,7 +95,7 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             if out.ink_loss > settings.ink_warning:
                 _warn(progress, result, f"page {page.index + 1}: cleaning removed {out.ink_loss:.0%} of the dark "
                                         "strokes; check this page", WARN_INK)
-            if dropped:
+            if layer_warning(out.show_through):
                 _warn(progress, result, f"page {page.index + 1}: --remove-show-through turned a lighter layer of "
                                         f"ink ({out.show_through:.1%} of it) to paper; check that it showed through "
                                         "from the other side", WARN_INK)

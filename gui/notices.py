@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
 
+from docclean.postprocess import layer_warning
+
 #: Messages the banner lists before it says how many more there are.
 SHOWN = 8
 
@@ -48,7 +50,7 @@ class InkLine(QLabel):
         """Show ``loss`` (0..1) against ``limit`` and, when "Remove show-through" turned a lighter
         ink layer to paper, its share of the ink; returns True when either is a warning."""
         layer = (f" Remove show-through turned a lighter ink layer ({show_through:.1%} of the ink) to paper: "
-                 "check that it showed through from the other side.") if show_through else ""
+                 "check that it showed through from the other side.") if layer_warning(show_through) else ""
         if loss > limit or layer:
             text = (f"⚠ Cleaning removed {loss:.1%} of this page's dark strokes (warning above {limit:.0%}): "
                     "check the difference view." if loss > limit else

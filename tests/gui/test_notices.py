@@ -31,6 +31,7 @@ def test_ink_line_warns_above_the_limit_only(qtbot) -> None:
     assert line.set_loss(0.23, 0.10) is True and "removed 23.0%" in line.text()
     assert line.set_loss(0.02, 0.10) is False and line.text().startswith("Ink loss 2.0%")
     assert line.set_loss(0.02, 0.10, 0.0) is False  # the option was on and found one layer
+    assert line.set_loss(0.02, 0.10, 0.004) is False  # a few specks dropped: no warning
     assert line.set_loss(0.02, 0.10, 0.31) is True and "lighter ink layer (31.0% of the ink)" in line.text()
 
 
