@@ -9,7 +9,8 @@ RSS. The baseline is median-filter background division through the same reading 
 
 Per backend it also prints the model's convolution FLOPs per pixel, the convolution throughput this
 machine reaches with that backend (a microbenchmark of the model's most common convolution, 64 to
-64 channels 3x3 on a quarter-resolution 1024-pixel tile) and the efficiency: the compute floor
+64 channels 3x3 on a quarter-resolution 1024-pixel tile, timed as its marginal rate inside a chain
+of such layers: ``bench/compute_floor.py``) and the efficiency: the compute floor
 (FLOPs of the tiles actually run / that throughput) over the measured network time. ``--startup``
 (on by default) times ``docclean --help``, ``docclean clean --help`` and a first 300-dpi page from
 process start against ``python -c "import numpy, PIL.Image"`` and the steady state.
@@ -216,7 +217,8 @@ def main() -> None:
               f"{ours['peak_mb']:.0f} | {base['peak_mb']:.0f} | {ours['gflops']:.0f} | {eff:.0%} |")
     print(f"model: {flops_px / 1e3:.1f} kFLOP per pixel (convolutions); load s: " +
           ", ".join(f"{b} {ours['load_s']:.2f}" for dpi, _, b, _, ours in rows if dpi == rows[0][0]))
-    print("conv throughput (64->64 3x3 on 2x64x256x256, measured in each worker right after its pages), "
+    print("conv throughput (64->64 3x3 on 2x64x256x256, marginal rate in a chain of 8 -> 16 layers, "
+          "measured in each worker right after its pages), "
           "GFLOP/s: " + "; ".join(f"{b} " + ", ".join(f"{ours['gflops']:.0f}" for _, _, bb, _, ours in rows if bb == b)
                                   for b in backends))
     for b in backends:
