@@ -47,6 +47,12 @@ def clean(
     = _DEFAULT.tile_size,
     batch_size: Annotated[int, typer.Option(min=1, help="Tiles run through the network at once.")]
     = _DEFAULT.batch_size,
+    max_stroke: Annotated[int, typer.Option(
+        min=0, metavar="PIXELS",
+        help="A page whose strokes are wider than this (a broad pen, large writing scanned at 600 dpi) is also "
+             "cleaned shrunk until they are this wide, keeping the darker result at every pixel: the model fades "
+             "strokes far wider than those it learned. Costs up to one more pass on such pages; 0: never.")]
+    = _DEFAULT.max_stroke,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]
@@ -118,7 +124,8 @@ def clean(
     try:
         settings = CleanSettings(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
-            tile_size=tile_size, batch_size=batch_size, fmt=fmt.value if fmt else None, dpi=dpi,
+            tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke,
+            fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,
             max_pixels=max_pixels, overwrite=overwrite, dry_run=dry_run)

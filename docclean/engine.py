@@ -5,6 +5,13 @@ backend (``docclean.backends``: torch today; a backend only runs tiles), and the
 blended back, so memory for the network depends on the tile size, not on the page size. Tiling and
 blending are numpy, so every backend gets exactly the same seams. Progress and cancel are checked
 after every batch of tiles.
+
+A page whose strokes are wider than ``max_stroke`` pixels (``docclean.strokes``: a broad pen, a
+600-dpi scan of large writing) is cleaned twice: as it is, and shrunk until its strokes are
+``max_stroke`` wide (then enlarged back); the result keeps the darker of the two at every pixel.
+The network fades strokes much wider than those it learned, and cleaning a shrunk page alone fades
+the thin faint strokes beside them; the darker of the two keeps what either keeps
+(bench/results/stroke_scale.md).
 """
 
 from __future__ import annotations
@@ -15,12 +22,15 @@ from typing import Any
 
 import numpy as np
 
+import cv2
+
 from docclean.backends import Backend, open_backend
 from docclean.errors import Cancelled, ModelError, UsageError
 from docclean.models import resolve_model_path
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
-from docclean.tiling import Blender, plan_tiles
+from docclean.strokes import stroke_width
+from docclean.tiling import Blender, Tile, plan_tiles
 
 
 class _CallbackProgress(TileProgress):
@@ -35,12 +45,13 @@ class Denoiser:
     """Cleans page arrays with a loaded model. ``Denoiser.load()`` gives the shipped default."""
 
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 2,
-                 model_name: str | None = None, model_path: Path | None = None) -> None:
+                 max_stroke: int = 0, model_name: str | None = None, model_path: Path | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
                              settings=("tile_size", "overlap"))
         self.backend = backend
         self.tile_size, self.overlap, self.batch_size = tile_size, overlap, max(1, batch_size)
+        self.max_stroke = max_stroke
         self.model_name, self.model_path = model_name, model_path
 
     @classmethod
@@ -52,7 +63,7 @@ class Denoiser:
         if batch == CleanSettings.batch_size:  # the default: a GPU backend asks for more tiles per call
             batch = getattr(backend, "default_batch_size", None) or batch
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
-                   model_name=settings.model, model_path=path)
+                   max_stroke=settings.max_stroke, model_name=settings.model, model_path=path)
 
     @classmethod
     def load(cls, model: str | Path | None = None, **settings: Any) -> Denoiser:
@@ -97,13 +108,33 @@ class Denoiser:
         if page.dtype == np.uint8:
             page = page.astype(np.float32) / 255.0
         page = np.ascontiguousarray(page, dtype=np.float32)
-        h, w = page.shape
-        tiles = plan_tiles(h, w, self.tile_size, self.overlap, self.backend.multiple)
         if tracker.cancelled():
             raise Cancelled("cancelled")
+        pages = [page]
+        width = stroke_width(page) if self.max_stroke > 0 else 0.0
+        if width > self.max_stroke:
+            pages.append(shrink(page, self.max_stroke / width))
+        plans = [plan_tiles(*p.shape, self.tile_size, self.overlap, self.backend.multiple) for p in pages]
+        total, done = sum(len(t) for t in plans), 0
+        outs = []
+        for p, tiles in zip(pages, plans):
+            outs.append(self._clean_tiles(p, tiles, tracker, done, total))
+            done += len(tiles)
+        if len(outs) == 1:
+            return outs[0]
+        h, w = page.shape
+        return np.minimum(outs[0], cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1), out=outs[0])
+
+    def _clean_tiles(self, page: np.ndarray, tiles: list[Tile], tracker: TileProgress, done: int,
+                     total: int) -> np.ndarray:
+        """One float32 page through the network, tile batch by tile batch; progress counts from
+        ``done`` of ``total`` tiles (a page may be cleaned in more than one pass)."""
+        h, w = page.shape
         if len(tiles) == 1:
             out = self._run(page[None])[0]
-            tracker.tile_done(1, 1)
+            tracker.tile_done(done + 1, total)
+            if done + 1 < total and tracker.cancelled():
+                raise Cancelled("cancelled")
             return out
         blender = Blender(h, w, self.overlap, tiles)
         for start in range(0, len(tiles), self.batch_size):
@@ -111,7 +142,15 @@ class Denoiser:
             out = self._run(np.stack([page[t.slices] for t in group]))
             for tile, values in zip(group, out):
                 blender.add(tile, values)
-            tracker.tile_done(min(start + self.batch_size, len(tiles)), len(tiles))
-            if start + self.batch_size < len(tiles) and tracker.cancelled():
+            finished = done + min(start + self.batch_size, len(tiles))
+            tracker.tile_done(finished, total)
+            if finished < total and tracker.cancelled():
                 raise Cancelled("cancelled")
         return blender.result()
+
+
+def shrink(page: np.ndarray, factor: float) -> np.ndarray:
+    """``page`` scaled by ``factor`` (< 1) with area averaging, at least 16 pixels a side."""
+    h, w = page.shape
+    size = (max(16, round(w * factor)), max(16, round(h * factor)))
+    return cv2.resize(page, size, interpolation=cv2.INTER_AREA)

@@ -24,6 +24,9 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 BACKENDS = ("auto", "torch", "openvino", "onnx")
 COLOR_POLICIES = ("gray", "keep")
+#: ``max_stroke``'s default, in pixels: the network keeps strokes up to about this wide (the
+#: synthetic pages, not the real scans, chose it: bench/results/stroke_scale.md).
+MAX_STROKE = 11
 
 
 def available_cores() -> int:
@@ -42,6 +45,9 @@ class CleanSettings:
     - ``backend``/``device``/``precision``/``threads``: how the network runs (``threads`` None:
       the cores this process may use).
     - ``tile_size``/``overlap``/``batch_size``: tiling (memory grows with the tile, not the page).
+    - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
+      until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
+      0 turns that off.
     - ``fmt``: output format name (None: each input's own); ``dpi``: PDF render resolution (None:
       that of the scan inside).
     - ``color``: ``gray`` writes the cleaned grey page; ``keep`` puts the original colour back
@@ -64,6 +70,7 @@ class CleanSettings:
     tile_size: int = 1024
     overlap: int = 64
     batch_size: int = 2
+    max_stroke: int = MAX_STROKE
     fmt: str | None = None
     dpi: float | None = None
     color: str = "gray"
@@ -95,6 +102,9 @@ class CleanSettings:
                              f"not {self.overlap}", settings=("overlap",))
         if not 1 <= self.batch_size <= 256:
             raise UsageError(f"batch_size must be between 1 and 256, not {self.batch_size}", settings=("batch_size",))
+        if self.max_stroke != 0 and not 2 <= self.max_stroke <= 1000:
+            raise UsageError(f"max_stroke must be 0 (off) or between 2 and 1000 pixels, not {self.max_stroke}",
+                             settings=("max_stroke",))
         if self.threshold is not None and not 0.0 < self.threshold < 1.0:
             raise UsageError(f"threshold must lie between 0 and 1, not {self.threshold}", settings=("threshold",))
         if not 0.0 <= self.ink_warning <= 1.0:

@@ -17,6 +17,7 @@ from docclean.settings import CleanSettings
 _VALUED = {
     "model": "--model", "backend": "--backend", "device": "--device", "precision": "--precision",
     "threads": "--threads", "tile_size": "--tile-size", "batch_size": "--batch-size", "fmt": "--format",
+    "max_stroke": "--max-stroke",
     "dpi": "--dpi", "threshold": "--threshold", "ink_warning": "--ink-warning", "max_pixels": "--max-pixels",
 }
 # Boolean settings that are a bare flag when True.

@@ -46,6 +46,10 @@ class SettingsPanel(QWidget):
         # From 256: smaller tiles cannot hold the default overlap of 64 (the CLI refuses them too).
         self.tile_size = self._spin(4 * d.overlap, 16384, d.tile_size, step=64)
         self.batch_size = self._spin(1, 256, d.batch_size)
+        self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
+        self.max_stroke.setSuffix(" px")
+        self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
+                                   "darker result: the model fades strokes far wider than those it learned")
         self.dpi = self._spin(0, 2400, 0, "native")
         self.dpi.setToolTip("Resolution at which PDF pages are rendered")
         self.keep_color = QCheckBox("Keep colour")
@@ -91,6 +95,7 @@ class SettingsPanel(QWidget):
         form.addRow("Threads", self.threads)
         form.addRow("Tile size", self.tile_size)
         form.addRow("Batch size", self.batch_size)
+        form.addRow("Widest stroke", self.max_stroke)
         out = QGroupBox("Export")
         QFormLayout(out).addRow("Format", self.fmt)
         layout = QVBoxLayout(self)
@@ -101,7 +106,8 @@ class SettingsPanel(QWidget):
         for box in (self.backend, self.device, self.precision, self.fmt):
             box.currentIndexChanged.connect(self._changed)
         self.model.activated.connect(self._model_activated)
-        for spin in (self.threads, self.tile_size, self.batch_size, self.dpi, self.threshold, self.ink_warning):
+        for spin in (self.threads, self.tile_size, self.batch_size, self.max_stroke, self.dpi, self.threshold,
+                     self.ink_warning):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
                       self.remove_show_through):
@@ -170,6 +176,7 @@ class SettingsPanel(QWidget):
             backend=self.backend.currentData(), device=self.device.currentData(),
             precision=self.precision.currentData(), threads=self.threads.value() or None,
             tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
+            max_stroke=self.max_stroke.value(),
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
@@ -188,6 +195,7 @@ class SettingsPanel(QWidget):
             self.threads.setValue(settings.threads or 0)
             self.tile_size.setValue(settings.tile_size)
             self.batch_size.setValue(settings.batch_size)
+            self.max_stroke.setValue(settings.max_stroke)
             self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)

@@ -297,6 +297,9 @@ def test_usage_errors_exit_2(tmp_path: Path, model: Path) -> None:
     both = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--keep-color", "--binarize")
     assert both.exit_code == 2 and "cannot be combined" in both.stderr and "--keep-color, --binarize:" in both.stderr
     assert clean(model, tmp_path / "a.png").exit_code == 2  # -o is required
+    narrow = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--max-stroke", "1")
+    assert narrow.exit_code == 2 and error_lines(narrow) == [
+        "error: --max-stroke: max_stroke must be 0 (off) or between 2 and 1000 pixels, not 1"]
     assert not (tmp_path / "out").exists()
 
 

@@ -128,3 +128,60 @@ def test_shipped_models_load_and_clean(text_page, name):
     # Paper gets whiter, ink stays dark.
     ink = text_page < 0.3
     assert out[~ink].mean() > text_page[~ink].mean() and out[ink].mean() < 0.5
+
+
+class WideStrokeEraser(NumpyBackend):
+    """A model that fades strokes wider than it learned: dark regions that hold a 13 x 13 square
+    turn to paper, thinner ones stay as they are."""
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        import cv2
+
+        self.batches.append(tiles.shape)
+        out = tiles.copy()
+        for tile in out:
+            wide = cv2.morphologyEx((tile < 0.5).astype(np.uint8), cv2.MORPH_OPEN, np.ones((13, 13), np.uint8))
+            tile[wide.astype(bool)] = 1.0
+        return out
+
+
+def bars(width: int) -> np.ndarray:
+    page = np.full((240, 320), 0.9, np.float32)
+    for x in range(30, 300, 3 * width):
+        page[20:220, x:x + width] = 0.1
+    return page
+
+
+def test_a_page_of_wide_strokes_is_also_cleaned_shrunk_and_keeps_them():
+    page = bars(30)
+    erased = Denoiser(WideStrokeEraser(), tile_size=512, max_stroke=0).clean(page)
+    assert (erased[page < 0.5] > 0.5).all()  # at full resolution the model erases every bar
+    backend = WideStrokeEraser()
+    out = Denoiser(backend, tile_size=512, max_stroke=8).clean(page)
+    assert out.shape == page.shape
+    (full, small) = [b[1:] for b in backend.batches]
+    assert full == (240, 320) and small == pytest.approx((64, 85), abs=4)  # the page, then shrunk 30 -> 8 px
+    assert np.mean(out[page < 0.5] < 0.5) > 0.95  # the bars stay
+    np.testing.assert_array_less(out[page > 0.5].min(), 0.95)  # the darker of the two: nothing made lighter
+    assert (out <= erased + 1e-6).all()
+
+
+def test_thin_strokes_take_one_pass_and_progress_counts_both_passes():
+    backend = WideStrokeEraser()
+    out = Denoiser(backend, tile_size=512, max_stroke=8).clean(bars(5))
+    assert len(backend.batches) == 1 and np.mean(out[bars(5) < 0.5] < 0.5) == 1.0
+    calls: list[tuple[int, int]] = []
+    numpy_backend = NumpyBackend()
+    den = Denoiser(numpy_backend, tile_size=128, overlap=8, batch_size=1, max_stroke=8)
+    den.clean(bars(30), lambda d, t: calls.append((d, t)))
+    tiles = len(numpy_backend.batches)
+    assert tiles > 6 and calls == [(d, tiles) for d in range(1, tiles + 1)]  # 6 tiles of the page, then more
+
+
+def test_the_shipped_settings_turn_it_on_and_zero_turns_it_off():
+    from docclean.settings import MAX_STROKE, CleanSettings
+
+    assert CleanSettings().max_stroke == MAX_STROKE > 0
+    assert CleanSettings(max_stroke=0).max_stroke == 0
+    with pytest.raises(UsageError, match="max_stroke"):
+        CleanSettings(max_stroke=1)

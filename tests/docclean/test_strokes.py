@@ -1,0 +1,49 @@
+"""Tests for docclean.strokes: the stroke-width estimate the engine uses to clean wide strokes
+at a lower resolution."""
+
+import cv2
+import numpy as np
+import pytest
+
+from docclean.strokes import HALF_ABOVE, stroke_width
+
+
+def ruled_page(width: int, shape: tuple[int, int] = (600, 800), lines: int = 5) -> np.ndarray:
+    """Grey paper with dark slanted lines and a ring, all ``width`` pixels wide."""
+    page = np.full(shape, 0.85, np.float32)
+    h, w = shape
+    for i in range(lines):
+        y = (i + 1) * h // (lines + 1)
+        cv2.line(page, (w // 16, y), (w - w // 16, y + h // 30), 0.2, width - 1)  # OpenCV draws thickness + 1
+    cv2.circle(page, (w // 2, h // 2), min(h, w) // 5, 0.3, width - 1)
+    return page
+
+
+@pytest.mark.parametrize("width", [3, 9, 21])
+def test_the_width_of_ruled_strokes_is_found(width):
+    assert stroke_width(ruled_page(width)) == pytest.approx(width, abs=1)
+
+
+def test_uint8_pages_give_the_same_figure():
+    page = ruled_page(7)
+    assert stroke_width((page * 255).round().astype(np.uint8)) == pytest.approx(stroke_width(page), abs=0.5)
+
+
+def test_speckle_inside_a_stroke_does_not_split_it():
+    page = ruled_page(15)
+    rng = np.random.default_rng(0)
+    noisy = np.clip(page + rng.normal(0, 0.06, page.shape).astype(np.float32), 0, 1)
+    assert stroke_width(noisy) == pytest.approx(15, abs=2)
+
+
+def test_blank_paper_has_no_strokes():
+    rng = np.random.default_rng(1)
+    grain = np.clip(0.8 + rng.normal(0, 0.01, (300, 400)), 0, 1).astype(np.float32)
+    assert stroke_width(np.full((300, 400), 0.8, np.float32)) == 0.0
+    assert stroke_width(grain) == 0.0
+
+
+def test_a_large_page_is_measured_at_half_resolution_to_within_two_pixels():
+    page = ruled_page(15, shape=(2000, 2400), lines=8)
+    assert page.size > HALF_ABOVE
+    assert stroke_width(page) == pytest.approx(15, abs=2)
