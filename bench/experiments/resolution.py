@@ -5,7 +5,10 @@ down and bicubic going up, as a scanner at that resolution would roughly see it;
 by the same filter, then cut at 0.5) and scored: ``--binarize`` beside raw-page Sauvola (whose
 window scales with the page, as a user would set it) in the same run.
 
-    python bench/experiments/resolution.py [--model default] [--n 56] [--factors 0.5 1 2]
+    python bench/experiments/resolution.py [--model default] [--n 56] [--factors 0.5 1 2] [--max-stroke PX]
+
+``--max-stroke 0`` scores the engine without its wide-stroke pass (docclean.engine); the default is
+the shipped setting.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noq
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import SAUVOLA_WINDOW, binarize, sauvola_threshold  # noqa: E402
+from docclean.settings import MAX_STROKE  # noqa: E402
 
 
 def rescale(page: np.ndarray, factor: float) -> np.ndarray:
@@ -40,11 +44,12 @@ def main() -> None:
     p.add_argument("--model", default="default")
     p.add_argument("--n", type=int, default=56)
     p.add_argument("--factors", type=float, nargs="+", default=[0.5, 1.0, 2.0])
+    p.add_argument("--max-stroke", type=int, default=MAX_STROKE)
     a = p.parse_args()
-    den = Denoiser.load(a.model)
+    den = Denoiser.load(a.model, max_stroke=a.max_stroke)
     with tempfile.TemporaryDirectory() as tmp:
         sets = page_sets(Path(tmp), a.n)
-        print(f"model {a.model}\n")
+        print(f"model {a.model}, max_stroke {a.max_stroke}\n")
         print("| pages | scale | method " + HEADER[0])
         print("|---|---|---" + HEADER[1])
         for title, pairs in sets.items():

@@ -5,7 +5,7 @@ adaptive binarization; "both" keeps, pixel by pixel, the darker of that and the 
 full resolution (a stroke either one keeps stays). Scored for several ``W`` on the pages of bench/experiments/resolution.py
 (dibco-extra, validation only, and the synthetic pages, seed 3000), each at 1x and 2x.
 
-    python bench/experiments/stroke_scale.py [--model default] [--n 56] [--widths 8 12 16] [--factors 1 2]
+    python bench/experiments/stroke_scale.py [--model default] [--n 56] [--widths 7 11 15] [--factors 1 2]
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default="default")
     p.add_argument("--n", type=int, default=56)
-    p.add_argument("--widths", type=float, nargs="+", default=[8.0, 12.0, 16.0])
+    p.add_argument("--widths", type=float, nargs="+", default=[7.0, 11.0, 15.0])
     p.add_argument("--factors", type=float, nargs="+", default=[1.0, 2.0])
     a = p.parse_args()
-    den = Denoiser.load(a.model)
+    den = Denoiser.load(a.model, max_stroke=0)  # the rule is applied here, by hand
     with tempfile.TemporaryDirectory() as tmp:
         sets = page_sets(Path(tmp), a.n)
         print(f"model {a.model}; W: pages whose strokes are wider than W pixels are cleaned shrunk to W\n")
