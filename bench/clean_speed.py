@@ -70,12 +70,13 @@ class _Timed:
 
 
 def worker(method: str, model: str, device: str, src_dir: Path, out_dir: Path, pipeline: bool = True,
-           conv_onnx: Path | None = None) -> None:
+           conv_onnx: Path | None = None, max_stroke: int | None = None) -> None:
     """Runs in the subprocess: clean every page in ``src_dir`` and print timings as JSON."""
     from docclean.batch import clean_batch
     from docclean.settings import CleanSettings
 
-    settings = CleanSettings(model=model, overwrite=True, device=device,
+    extra = {} if max_stroke is None else {"max_stroke": max_stroke}
+    settings = CleanSettings(model=model, overwrite=True, device=device, **extra,
                              backend="torch" if method == "torch" else method if method != "baseline" else "auto")
     t0 = time.perf_counter()
     timed = None
@@ -154,6 +155,8 @@ def main() -> None:
     p.add_argument("--backends", nargs="+", default=None, help="default: every installed one (torch on a GPU)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "mps"])
     p.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
+    p.add_argument("--max-stroke", type=int, default=None,
+                   help="the engine's max_stroke (default: the shipped setting; 0: no second pass for wide strokes)")
     p.add_argument("--sequential", action="store_true",
                    help="also time the first backend with sequential I/O (clean_batch(pipeline=False))")
     p.add_argument("--pipeline", type=int, default=1, help=argparse.SUPPRESS)
@@ -165,7 +168,7 @@ def main() -> None:
     p.add_argument("--probe", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
-        worker(a.worker, a.model, a.device, a.src, a.dst, bool(a.pipeline), a.conv)
+        worker(a.worker, a.model, a.device, a.src, a.dst, bool(a.pipeline), a.conv, a.max_stroke)
         return
     if a.make:
         make_page(a.make, a.dst)
@@ -189,7 +192,8 @@ def main() -> None:
             for i in range(2, a.pages + 1):
                 (src / f"page-{i}.png").write_bytes((src / "page-1.png").read_bytes())
             mp = round(A4_INCHES[0] * dpi) * round(A4_INCHES[1] * dpi) / 1e6
-            common = ["--model", a.model, "--device", a.device, "--src", str(src), "--conv", str(conv_onnx)]
+            common = ["--model", a.model, "--device", a.device, "--src", str(src), "--conv", str(conv_onnx),
+                      *(["--max-stroke", str(a.max_stroke)] if a.max_stroke is not None else [])]
             base = measure(["--worker", "baseline", *common, "--dst", str(Path(tmp) / f"base-{dpi}")])
             for b in backends:
                 ours = measure(["--worker", b, *common, "--dst", str(Path(tmp) / f"{b}-{dpi}")])
@@ -204,7 +208,8 @@ def main() -> None:
         if not a.no_startup and 300 in a.dpis:
             exe = Path(sys.executable).with_name("docclean")
             first = startup(exe, Path(tmp) / "src-300" / "page-1.png", Path(tmp) / "first")
-    print(f"A4 pages, {a.pages} per size, end to end (PNG read, clean, PNG write), default settings; "
+    shown = "default settings" if a.max_stroke is None else f"default settings but max_stroke {a.max_stroke}"
+    print(f"A4 pages, {a.pages} per size, end to end (PNG read, clean, PNG write), {shown}; "
           f"model load excluded; {threads} threads; {os.uname().machine}")
     print("| dpi | MP | backend | baseline s/page | docclean s/page | ratio | network s/page | s/MP | "
           "peak MB | baseline peak MB | conv GFLOP/s | efficiency |")
