@@ -7,12 +7,16 @@ beside raw-page Sauvola:
 - ``pale``: contrast halved towards white, ``1 - (1 - x) / 2`` (a washed-out scan);
 - ``as is``.
 
+Two test-time corrections of the input are scored beside the engine as shipped: ``gain`` brightens a
+page whose paper (its median grey) is darker than 0.85 until it is 0.85; ``levels`` does that and
+then stretches a page whose contrast (paper minus its darkest 1%) is under 0.4 away from white
+until it is 0.4.
+
     python bench/experiments/exposure.py [--model default] [--n 56]
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from collections.abc import Callable
@@ -21,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
+from bench.experiments.scoring import experiment_parser, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import binarize, sauvola_threshold  # noqa: E402
@@ -33,25 +37,39 @@ EXPOSURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+def gain(x: np.ndarray) -> np.ndarray:
+    """Paper (the median grey) brought up to 0.85 where it is darker."""
+    paper = float(np.median(x))
+    return np.clip(x * (0.85 / paper), 0, 1).astype(np.float32) if 0 < paper < 0.85 else x
+
+
+def levels(x: np.ndarray) -> np.ndarray:
+    """:func:`gain`, then contrast (paper minus the darkest 1%) stretched from white up to 0.4."""
+    x = gain(x)
+    contrast = float(np.median(x) - np.percentile(x, 1))
+    return np.clip(1 - (1 - x) * (0.4 / contrast), 0, 1).astype(np.float32) if 0 < contrast < 0.4 else x
+
+
+CORRECTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"": lambda x: x, ", gain": gain, ", levels": levels}
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="default")
-    p.add_argument("--n", type=int, default=56)
+    p = experiment_parser(__doc__)
     a = p.parse_args()
     den = Denoiser.load(a.model)
     with tempfile.TemporaryDirectory() as tmp:
         sets = page_sets(Path(tmp), a.n)
         print(f"model {a.model}\n")
-        print("| pages | exposure | method " + HEADER[0])
-        print("|---|---|---" + HEADER[1])
+        print(table_head("exposure", "method"))
         for title, pairs in sets.items():
             for name, expose in EXPOSURES.items():
-                rows: dict[str, list[tuple]] = {"raw Sauvola": [], "docclean --binarize": []}
+                rows: dict[str, list[tuple]] = {"raw Sauvola": [], **{f"docclean --binarize{c}": [] for c in CORRECTIONS}}
                 for noisy_path, clean_path in pairs:
                     noisy = expose(read_gray(noisy_path)).astype(np.float32)
                     gt = read_gray(clean_path) < 0.5
                     rows["raw Sauvola"].append(page_scores(noisy < sauvola_threshold(noisy), gt))
-                    rows["docclean --binarize"].append(page_scores(~binarize(den.clean(noisy)), gt))
+                    for c, correct in CORRECTIONS.items():
+                        rows[f"docclean --binarize{c}"].append(page_scores(~binarize(den.clean(correct(noisy))), gt))
                 for method, vals in rows.items():
                     print(f"| {title} | {name} | {method} | {row(vals)}", flush=True)
 

@@ -13,7 +13,6 @@ the shipped setting.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
+from bench.experiments.scoring import experiment_parser, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import SAUVOLA_WINDOW, binarize, sauvola_threshold  # noqa: E402
@@ -40,9 +39,7 @@ def rescale(page: np.ndarray, factor: float) -> np.ndarray:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="default")
-    p.add_argument("--n", type=int, default=56)
+    p = experiment_parser(__doc__)
     p.add_argument("--factors", type=float, nargs="+", default=[0.5, 1.0, 2.0])
     p.add_argument("--max-stroke", type=int, default=MAX_STROKE)
     a = p.parse_args()
@@ -50,8 +47,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sets = page_sets(Path(tmp), a.n)
         print(f"model {a.model}, max_stroke {a.max_stroke}\n")
-        print("| pages | scale | method " + HEADER[0])
-        print("|---|---|---" + HEADER[1])
+        print(table_head("scale", "method"))
         for title, pairs in sets.items():
             for factor in a.factors:
                 rows: dict[str, list[tuple]] = {"raw Sauvola": [], "docclean --binarize": []}

@@ -52,11 +52,21 @@ def row(pages: list[tuple[float, ...]]) -> str:
             f"{lost:.2%} | {worst:.1%} |")
 
 
-def model_and_size(doc: str) -> tuple[str, int, Denoiser]:
-    """The command line every experiment takes (``--model``, ``--n`` synthetic pages): the model's
-    name, ``n`` and the loaded model."""
+def experiment_parser(doc: str) -> argparse.ArgumentParser:
+    """The command line every experiment takes: ``--model`` and ``--n`` synthetic pages."""
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--model", default="default")
     p.add_argument("--n", type=int, default=56)
-    a = p.parse_args()
+    return p
+
+
+def model_and_size(doc: str) -> tuple[str, int, Denoiser]:
+    """:func:`experiment_parser`'s arguments: the model's name, ``n`` and the loaded model."""
+    a = experiment_parser(doc).parse_args()
     return a.model, a.n, Denoiser.load(a.model)
+
+
+def table_head(*columns: str) -> str:
+    """The two header lines of a table: the pages, ``columns``, then :data:`HEADER`'s."""
+    names = "".join(f" {c} |" for c in columns)
+    return f"| pages |{names}" + HEADER[0][1:] + "\n|---|" + "---|" * len(columns) + HEADER[1][1:]

@@ -10,7 +10,6 @@ full resolution (a stroke either one keeps stays). Scored for several ``W`` on t
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.experiments.resolution import rescale  # noqa: E402
-from bench.experiments.scoring import HEADER, page_scores, page_sets, row  # noqa: E402
+from bench.experiments.scoring import experiment_parser, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
@@ -35,9 +34,7 @@ def clean_at(den: Denoiser, page: np.ndarray, factor: float) -> np.ndarray:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="default")
-    p.add_argument("--n", type=int, default=56)
+    p = experiment_parser(__doc__)
     p.add_argument("--widths", type=float, nargs="+", default=[7.0, 11.0, 15.0])
     p.add_argument("--factors", type=float, nargs="+", default=[1.0, 2.0])
     a = p.parse_args()
@@ -45,8 +42,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sets = page_sets(Path(tmp), a.n)
         print(f"model {a.model}; W: pages whose strokes are wider than W pixels are cleaned shrunk to W\n")
-        print("| pages | scale | rule | shrunk pages " + HEADER[0])
-        print("|---|---|---|---" + HEADER[1])
+        print(table_head("scale", "rule", "shrunk pages"))
         for title, pairs in sets.items():
             for factor in a.factors:
                 rules = [(None, False)] + [(w, both) for w in a.widths for both in (False, True)]
