@@ -53,6 +53,10 @@ def clean(
              "cleaned shrunk until they are this wide, keeping the darker result at every pixel: the model fades "
              "strokes far wider than those it learned. Costs up to one more pass on such pages; 0: never.")]
     = _DEFAULT.max_stroke,
+    auto_levels: Annotated[bool, typer.Option(
+        "--auto-levels/--no-auto-levels",
+        help="Bring a dark or washed-out scan to ordinary paper and contrast before cleaning (pages already in "
+             "range are untouched): the model erases more faint ink on such scans.")] = _DEFAULT.auto_levels,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]
@@ -124,7 +128,7 @@ def clean(
     try:
         settings = CleanSettings(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
-            tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke,
+            tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke, auto_levels=auto_levels,
             fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,

@@ -23,7 +23,8 @@ _CLEAN = inspect.signature(clean_command.clean, eval_str=True).parameters
 _DEFAULT = CleanSettings()
 
 #: The ``clean`` options that shape the output, reused by ``watch``.
-SHARED = ("model", "backend", "device", "precision", "threads", "tile_size", "batch_size", "max_stroke", "fmt", "dpi",
+SHARED = ("model", "backend", "device", "precision", "threads", "tile_size", "batch_size", "max_stroke", "auto_levels",
+          "fmt", "dpi",
           "keep_color", "binarize", "threshold", "keep_faint", "remove_show_through", "max_pixels")
 
 
@@ -64,6 +65,7 @@ def watch(
     tile_size: _same_as_clean("tile_size") = _DEFAULT.tile_size,
     batch_size: _same_as_clean("batch_size") = _DEFAULT.batch_size,
     max_stroke: _same_as_clean("max_stroke") = _DEFAULT.max_stroke,
+    auto_levels: _same_as_clean("auto_levels") = _DEFAULT.auto_levels,
     fmt: _same_as_clean("fmt") = None,
     dpi: _same_as_clean("dpi") = None,
     keep_color: _same_as_clean("keep_color") = False,

@@ -6,7 +6,8 @@ blended back, so memory for the network depends on the tile size, not on the pag
 blending are numpy, so every backend gets exactly the same seams. Progress and cancel are checked
 after every batch of tiles.
 
-A page whose strokes are wider than ``max_stroke`` pixels (``docclean.strokes``: a broad pen, a
+With ``auto_levels`` a dark or washed-out page is first brought to ordinary paper and contrast
+(``docclean.levels``). A page whose strokes are wider than ``max_stroke`` pixels (``docclean.strokes``: a broad pen, a
 600-dpi scan of large writing) is cleaned twice: as it is, and shrunk until its strokes are
 ``max_stroke`` wide (then enlarged back); the result keeps the darker of the two at every pixel.
 The network fades strokes much wider than those it learned, and cleaning a shrunk page alone fades
@@ -20,12 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import cv2
+import numpy as np
 
 from docclean.backends import Backend, open_backend
 from docclean.errors import Cancelled, ModelError, UsageError
+from docclean.levels import auto_levels
 from docclean.models import resolve_model_path
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
@@ -45,13 +46,13 @@ class Denoiser:
     """Cleans page arrays with a loaded model. ``Denoiser.load()`` gives the shipped default."""
 
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 2,
-                 max_stroke: int = 0, model_name: str | None = None, model_path: Path | None = None) -> None:
+                 max_stroke: int = 0, auto_levels: bool = False, model_name: str | None = None, model_path: Path | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
                              settings=("tile_size", "overlap"))
         self.backend = backend
         self.tile_size, self.overlap, self.batch_size = tile_size, overlap, max(1, batch_size)
-        self.max_stroke = max_stroke
+        self.max_stroke, self.auto_levels = max_stroke, auto_levels
         self.model_name, self.model_path = model_name, model_path
 
     @classmethod
@@ -63,7 +64,7 @@ class Denoiser:
         if batch == CleanSettings.batch_size:  # the default: a GPU backend asks for more tiles per call
             batch = getattr(backend, "default_batch_size", None) or batch
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
-                   max_stroke=settings.max_stroke, model_name=settings.model, model_path=path)
+                   max_stroke=settings.max_stroke, auto_levels=settings.auto_levels, model_name=settings.model, model_path=path)
 
     @classmethod
     def load(cls, model: str | Path | None = None, **settings: Any) -> Denoiser:
@@ -110,6 +111,8 @@ class Denoiser:
         page = np.ascontiguousarray(page, dtype=np.float32)
         if tracker.cancelled():
             raise Cancelled("cancelled")
+        if self.auto_levels:
+            page = auto_levels(page)
         pages = [page]
         width = stroke_width(page) if self.max_stroke > 0 else 0.0
         if width > self.max_stroke:

@@ -127,7 +127,7 @@ def cleaner_for(settings: CleanSettings) -> Denoiser:
     from docclean.batch import load_cleaner
 
     key = (os.getpid(), settings.model, settings.device, settings.precision, settings.threads, settings.tile_size,
-           settings.max_stroke)
+           settings.max_stroke, settings.auto_levels)
     if getattr(_workers, "key", None) != key:
         _workers.cleaner, _workers.key = load_cleaner(settings), key
         log.debug("docclean: loaded %s with %s threads", settings.model, settings.threads)

@@ -45,6 +45,8 @@ class CleanSettings:
     - ``backend``/``device``/``precision``/``threads``: how the network runs (``threads`` None:
       the cores this process may use).
     - ``tile_size``/``overlap``/``batch_size``: tiling (memory grows with the tile, not the page).
+    - ``auto_levels``: a dark or washed-out page is brought to ordinary paper and contrast before
+      cleaning (``docclean.levels``); pages already in range are untouched.
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
       0 turns that off.
@@ -71,6 +73,7 @@ class CleanSettings:
     overlap: int = 64
     batch_size: int = 2
     max_stroke: int = MAX_STROKE
+    auto_levels: bool = True
     fmt: str | None = None
     dpi: float | None = None
     color: str = "gray"

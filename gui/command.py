@@ -24,6 +24,8 @@ _VALUED = {
 _SWITCHES = {"binarize": "--binarize", "keep_faint": "--keep-faint",
              "remove_show_through": "--remove-show-through", "overwrite": "--overwrite",
              "dry_run": "--dry-run"}
+# Boolean settings on by default: their flag turns them off.
+_OFF_SWITCHES = {"auto_levels": "--no-auto-levels"}
 # Settings the CLI has no flag for; the GUI never changes them, so they are left out.
 _NO_FLAG = {"overlap"}
 
@@ -41,6 +43,9 @@ def command_args(settings: CleanSettings) -> list[str]:
         if name == "color":
             if value == "keep":
                 args.append("--keep-color")
+        elif name in _OFF_SWITCHES:
+            if not value:
+                args.append(_OFF_SWITCHES[name])
         elif name in _SWITCHES:
             if value:
                 args.append(_SWITCHES[name])

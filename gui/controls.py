@@ -46,6 +46,9 @@ class SettingsPanel(QWidget):
         # From 256: smaller tiles cannot hold the default overlap of 64 (the CLI refuses them too).
         self.tile_size = self._spin(4 * d.overlap, 16384, d.tile_size, step=64)
         self.batch_size = self._spin(1, 256, d.batch_size)
+        self.auto_levels = QCheckBox("Auto levels")
+        self.auto_levels.setToolTip("Bring a dark or washed-out scan to ordinary paper and contrast before cleaning "
+                                    "(the model erases more faint ink on such scans)")
         self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
@@ -84,6 +87,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.fixed_threshold, self.threshold)
         form.addRow(self.keep_faint)
         form.addRow(self.remove_show_through)
+        form.addRow(self.auto_levels)
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
@@ -110,7 +114,7 @@ class SettingsPanel(QWidget):
                      self.ink_warning):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
-                      self.remove_show_through):
+                      self.remove_show_through, self.auto_levels):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -176,7 +180,7 @@ class SettingsPanel(QWidget):
             backend=self.backend.currentData(), device=self.device.currentData(),
             precision=self.precision.currentData(), threads=self.threads.value() or None,
             tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
-            max_stroke=self.max_stroke.value(),
+            max_stroke=self.max_stroke.value(), auto_levels=self.auto_levels.isChecked(),
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
@@ -196,6 +200,7 @@ class SettingsPanel(QWidget):
             self.tile_size.setValue(settings.tile_size)
             self.batch_size.setValue(settings.batch_size)
             self.max_stroke.setValue(settings.max_stroke)
+            self.auto_levels.setChecked(settings.auto_levels)
             self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)

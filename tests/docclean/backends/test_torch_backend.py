@@ -52,7 +52,8 @@ def test_gpu_backend_gets_a_larger_default_batch_unless_the_user_chose(
         monkeypatch: pytest.MonkeyPatch, tiny_model_path: Path, asked: int | None, expected: int) -> None:
     fake = _GpuLike()
     monkeypatch.setattr(engine, "open_backend", lambda path, settings: fake)
-    settings = CleanSettings(model=str(tiny_model_path), **({} if asked is None else {"batch_size": asked}))
+    settings = CleanSettings(model=str(tiny_model_path), auto_levels=False,  # a random page is "dark"
+                             **({} if asked is None else {"batch_size": asked}))
     den = Denoiser.from_settings(settings)
     assert den.batch_size == expected
     page = np.random.default_rng(0).random((400, 400), dtype=np.float32)

@@ -1,0 +1,66 @@
+"""Tests for docclean.levels: dark and washed-out scans brought to ordinary paper and contrast."""
+
+import numpy as np
+import pytest
+
+from docclean.levels import CONTRAST, PAPER, auto_levels, page_levels
+
+
+def page(paper: float = 0.9, ink: float = 0.1) -> np.ndarray:
+    """Paper with a few dark bars (a tenth of the page) and a little grain."""
+    rng = np.random.default_rng(0)
+    p = np.full((200, 300), paper, np.float32) + rng.normal(0, 0.005, (200, 300)).astype(np.float32)
+    for x in range(20, 280, 40):
+        p[30:170, x:x + 4] = ink
+    return np.clip(p, 0, 1)
+
+
+def test_a_page_in_range_is_left_exactly_as_it_is():
+    p = page()
+    assert auto_levels(p) is p
+
+
+def test_a_dark_scan_gets_its_paper_back_and_keeps_its_ink_ratio():
+    original = page()
+    dark = original * 0.7
+    fixed = auto_levels(dark)
+    paper, contrast, _ = page_levels(fixed)
+    assert paper == pytest.approx(PAPER, abs=0.01) and contrast >= CONTRAST
+    ink = original < 0.5
+    assert fixed[ink].mean() / paper == pytest.approx(dark[ink].mean() / np.median(dark), rel=0.02)
+
+
+def test_a_washed_out_scan_is_stretched_to_the_least_contrast():
+    pale = 1 - (1 - page()) / 4  # paper 0.975, ink 0.775: contrast 0.2
+    fixed = auto_levels(pale)
+    paper, contrast, _ = page_levels(fixed)
+    assert contrast == pytest.approx(CONTRAST, abs=0.01)
+    assert fixed[page() < 0.5].mean() < pale[page() < 0.5].mean() - 0.15  # the ink got darker
+    assert paper > 0.9  # and the paper stayed paper
+
+
+def test_the_grain_of_a_blank_sheet_is_not_stretched_into_specks():
+    rng = np.random.default_rng(3)
+    blank = np.clip(0.92 + rng.normal(0, 0.02, (300, 300)), 0, 1).astype(np.float32)
+    assert auto_levels(blank) is blank
+    faint = page(paper=0.92, ink=0.85)  # ink 0.07 below the paper: stretched, but 4x at most
+    fixed = auto_levels(faint)
+    assert page_levels(fixed)[1] == pytest.approx(4 * page_levels(faint)[1], rel=0.05)
+
+
+def test_blank_paper_and_black_pages_do_not_blow_up():
+    blank = np.full((50, 50), 0.8, np.float32)
+    assert np.isfinite(auto_levels(blank)).all() and auto_levels(blank).max() <= 1
+    black = np.zeros((50, 50), np.float32)
+    assert (auto_levels(black) == 0).all()
+
+
+def test_the_engine_applies_it_only_when_asked():
+    from docclean import Denoiser
+    from tests.docclean.test_engine import NumpyBackend
+
+    dark = page() * 0.7
+    plain = Denoiser(NumpyBackend(), tile_size=512).clean(dark)
+    levelled = Denoiser(NumpyBackend(), tile_size=512, auto_levels=True).clean(dark)
+    np.testing.assert_allclose(plain, dark * 0.5, atol=1e-6)
+    np.testing.assert_allclose(levelled, auto_levels(dark) * 0.5, atol=1e-6)
