@@ -10,8 +10,7 @@ beside raw-page Sauvola:
 The engine runs without its auto levels, then with two corrections of the input: ``gain`` brightens
 a page whose paper (its median grey) is darker than 0.85 until it is 0.85; ``auto levels`` is
 ``docclean.levels.auto_levels`` (the shipped default): that gain, then a page whose contrast (paper
-minus its darkest 1%) is under 0.4 stretched away from white until it is 0.4 (at most 4x, and only
-where the ink stands out from the paper's grain).
+minus its darkest 1%) is under 0.4 stretched away from white until it is 0.4 (at most 3x).
 
     python bench/experiments/exposure.py [--model default] [--n 56]
 """

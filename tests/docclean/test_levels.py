@@ -24,7 +24,7 @@ def test_a_dark_scan_gets_its_paper_back_and_keeps_its_ink_ratio():
     original = page()
     dark = original * 0.7
     fixed = auto_levels(dark)
-    paper, contrast, _ = page_levels(fixed)
+    paper, contrast = page_levels(fixed)
     assert paper == pytest.approx(PAPER, abs=0.01) and contrast >= CONTRAST
     ink = original < 0.5
     assert fixed[ink].mean() / paper == pytest.approx(dark[ink].mean() / np.median(dark), rel=0.02)
@@ -33,19 +33,16 @@ def test_a_dark_scan_gets_its_paper_back_and_keeps_its_ink_ratio():
 def test_a_washed_out_scan_is_stretched_to_the_least_contrast():
     pale = 1 - (1 - page()) / 4  # paper 0.975, ink 0.775: contrast 0.2
     fixed = auto_levels(pale)
-    paper, contrast, _ = page_levels(fixed)
+    paper, contrast = page_levels(fixed)
     assert contrast == pytest.approx(CONTRAST, abs=0.01)
     assert fixed[page() < 0.5].mean() < pale[page() < 0.5].mean() - 0.15  # the ink got darker
     assert paper > 0.9  # and the paper stayed paper
 
 
-def test_the_grain_of_a_blank_sheet_is_not_stretched_into_specks():
-    rng = np.random.default_rng(3)
-    blank = np.clip(0.92 + rng.normal(0, 0.02, (300, 300)), 0, 1).astype(np.float32)
-    assert auto_levels(blank) is blank
-    faint = page(paper=0.92, ink=0.85)  # ink 0.07 below the paper: stretched, but 4x at most
+def test_the_stretch_is_capped():
+    faint = page(paper=0.92, ink=0.85)  # ink 0.07 below the paper: stretched, but 3x at most
     fixed = auto_levels(faint)
-    assert page_levels(fixed)[1] == pytest.approx(4 * page_levels(faint)[1], rel=0.05)
+    assert page_levels(fixed)[1] == pytest.approx(3 * page_levels(faint)[1], rel=0.05)
 
 
 def test_blank_paper_and_black_pages_do_not_blow_up():
