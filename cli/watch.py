@@ -23,9 +23,9 @@ _CLEAN = inspect.signature(clean_command.clean, eval_str=True).parameters
 _DEFAULT = CleanSettings()
 
 #: The ``clean`` options that shape the output, reused by ``watch``.
-SHARED = ("model", "backend", "device", "precision", "threads", "tile_size", "batch_size", "max_stroke", "auto_levels",
-          "fmt", "dpi",
-          "keep_color", "binarize", "threshold", "keep_faint", "remove_show_through", "max_pixels")
+SHARED = ("model", "backend", "device", "precision", "threads", "tile_size", "batch_size", "max_stroke",
+          "auto_levels", "fmt", "dpi", "keep_color", "binarize", "threshold", "keep_faint", "remove_show_through",
+          "max_pixels")
 
 
 def _same_as_clean(name: str) -> Any:

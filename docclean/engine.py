@@ -7,12 +7,12 @@ blending are numpy, so every backend gets exactly the same seams. Progress and c
 after every batch of tiles.
 
 With ``auto_levels`` a dark or washed-out page is first brought to ordinary paper and contrast
-(``docclean.levels``). A page whose strokes are wider than ``max_stroke`` pixels (``docclean.strokes``: a broad pen, a
-600-dpi scan of large writing) is cleaned twice: as it is, and shrunk until its strokes are
-``max_stroke`` wide (then enlarged back); the result keeps the darker of the two at every pixel.
-The network fades strokes much wider than those it learned, and cleaning a shrunk page alone fades
-the thin faint strokes beside them; the darker of the two keeps what either keeps
-(bench/results/stroke_scale.md).
+(``docclean.levels``). A page whose strokes are wider than ``max_stroke`` pixels
+(``docclean.strokes``: a broad pen, a 600-dpi scan of large writing) is cleaned twice: as it is,
+and shrunk until its strokes are ``max_stroke`` wide (then enlarged back); the result keeps the
+darker of the two at every pixel. The network fades strokes much wider than those it learned, and
+cleaning a shrunk page alone fades the thin faint strokes beside them; the darker of the two keeps
+what either keeps (bench/results/stroke_scale.md).
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ class Denoiser:
     """Cleans page arrays with a loaded model. ``Denoiser.load()`` gives the shipped default."""
 
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 2,
-                 max_stroke: int = 0, auto_levels: bool = False, model_name: str | None = None, model_path: Path | None = None) -> None:
+                 max_stroke: int = 0, auto_levels: bool = False, model_name: str | None = None,
+                 model_path: Path | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
                              settings=("tile_size", "overlap"))
@@ -64,7 +65,8 @@ class Denoiser:
         if batch == CleanSettings.batch_size:  # the default: a GPU backend asks for more tiles per call
             batch = getattr(backend, "default_batch_size", None) or batch
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
-                   max_stroke=settings.max_stroke, auto_levels=settings.auto_levels, model_name=settings.model, model_path=path)
+                   max_stroke=settings.max_stroke, auto_levels=settings.auto_levels, model_name=settings.model,
+                   model_path=path)
 
     @classmethod
     def load(cls, model: str | Path | None = None, **settings: Any) -> Denoiser:
@@ -126,7 +128,8 @@ class Denoiser:
         if len(outs) == 1:
             return outs[0]
         h, w = page.shape
-        return np.minimum(outs[0], cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1), out=outs[0])
+        enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+        return np.minimum(outs[0], enlarged, out=outs[0])
 
     def _clean_tiles(self, page: np.ndarray, tiles: list[Tile], tracker: TileProgress, done: int,
                      total: int) -> np.ndarray:

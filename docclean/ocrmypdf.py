@@ -126,8 +126,7 @@ def cleaner_for(settings: CleanSettings) -> Denoiser:
     """The model of this worker (process and thread), loaded on first use and kept."""
     from docclean.batch import load_cleaner
 
-    key = (os.getpid(), settings.model, settings.device, settings.precision, settings.threads, settings.tile_size,
-           settings.max_stroke, settings.auto_levels)
+    key = (os.getpid(), *settings.engine_key())
     if getattr(_workers, "key", None) != key:
         _workers.cleaner, _workers.key = load_cleaner(settings), key
         log.debug("docclean: loaded %s with %s threads", settings.model, settings.threads)

@@ -53,9 +53,7 @@ def load_cleaner(settings: CleanSettings, *, cache: bool = True) -> Denoiser:
         return Denoiser.from_settings(settings)
     path = resolve_model_path(settings.model)
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns, settings.backend, settings.device, settings.precision,
-           settings.effective_threads, settings.tile_size, settings.overlap, settings.batch_size, settings.max_stroke,
-           settings.auto_levels)
+    key = (str(path), stat.st_size, stat.st_mtime_ns, *settings.engine_key())
     with _CLEANERS_LOCK:
         if key in _CLEANERS:
             _CLEANERS.move_to_end(key)

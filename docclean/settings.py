@@ -144,6 +144,12 @@ class CleanSettings:
         """``threads``, or the cores this process may use."""
         return self.threads or available_cores()
 
+    def engine_key(self) -> tuple[Any, ...]:
+        """What a loaded :class:`~docclean.engine.Denoiser` depends on: settings with equal keys can
+        share one (the caches of the batch, the desktop app and the OCRmyPDF plugin use it)."""
+        return (self.model, self.backend, self.device, self.precision, self.effective_threads, self.tile_size,
+                self.overlap, self.batch_size, self.max_stroke, self.auto_levels)
+
     def replace(self, **changes: Any) -> CleanSettings:
         """A copy with ``changes`` applied (validated like a new object)."""
         return dataclasses.replace(self, **changes)

@@ -90,9 +90,7 @@ def look_key(settings: CleanSettings) -> CleanSettings:
 
 def cleaner_key(settings: CleanSettings) -> tuple[Any, ...]:
     """What a loaded model depends on: one load per distinct key."""
-    s = settings
-    return (s.model, s.backend, s.device, s.precision, s.threads, s.tile_size, s.overlap, s.batch_size, s.max_stroke,
-            s.auto_levels)
+    return settings.engine_key()
 
 
 class _Token(TileProgress):
