@@ -38,11 +38,17 @@ def page_levels(page: np.ndarray) -> tuple[float, float]:
 def auto_levels(page: np.ndarray) -> np.ndarray:
     """``page`` (float32 0..1) with its paper brought up to :data:`PAPER` and its contrast up to
     :data:`CONTRAST` where they fall short; the page itself (not a copy) where neither does."""
-    paper, _ = page_levels(page)
-    if 0 < paper < PAPER:
-        page = np.minimum(page * np.float32(PAPER / paper), np.float32(1))
-    _, contrast = page_levels(page)
-    if 0 < contrast < CONTRAST:
-        stretch = min(CONTRAST / contrast, MAX_STRETCH)
-        page = np.clip(1 - (1 - page) * np.float32(stretch), 0, 1).astype(np.float32)
-    return page
+    paper, contrast = page_levels(page)
+    gain = PAPER / paper if 0 < paper < PAPER else 1.0
+    contrast *= gain  # a gain scales both levels (percentiles commute with it): no second look
+    stretch = min(CONTRAST / contrast, MAX_STRETCH) if 0 < contrast < CONTRAST else 1.0
+    if gain == 1.0 and stretch == 1.0:
+        return page
+    out = np.multiply(page, np.float32(gain), dtype=np.float32)
+    np.minimum(out, 1, out=out)
+    if stretch != 1.0:  # 1 - (1 - out) * stretch, in place
+        out -= 1
+        out *= np.float32(stretch)
+        out += 1
+        np.clip(out, 0, 1, out=out)
+    return out
