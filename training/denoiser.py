@@ -255,6 +255,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="paper within this many pixels of ink weighs like ink (0: only ink pixels)")
     p.add_argument("--ink-level", type=float, default=d.ink_level,
                    help="target pixels darker than this are ink for --ink-weight (higher: faint strokes too)")
+    p.add_argument("--exposure", type=float, default=0.0,
+                   help="chance that a training crop is re-exposed, darker or paler (the target unchanged)")
     p.add_argument("--no-eval-x2", action="store_true", help="skip the (costly) 2x-scale validation RMSE")
     p.add_argument("--crop", type=int, default=d.crop)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -268,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
                               select_texts=a.select_texts, synth_dir=a.synth_dir, synth_n=a.synth_n,
                               synth_val_n=a.synth_val_n, synth_size=a.synth_size, synth_graded=not a.synth_black_targets,
                               synth_uneven=a.synth_uneven, synth_show_through=a.synth_show_through,
-                              synth_share=a.synth_share,
+                              synth_share=a.synth_share, exposure=a.exposure,
                               ink_weight=a.ink_weight, ink_halo=a.ink_halo, ink_level=a.ink_level,
                               texts_from=a.texts_from, eval_x2=not a.no_eval_x2, crop=a.crop,
                               batch_size=a.batch_size)

@@ -54,6 +54,7 @@ class DenoiserTaskConfig:
     ink_weight: float = 0.0
     ink_halo: int = 0
     ink_level: float = 0.6
+    exposure: float = 0.0
     texts_from: Path | None = None
     eval_x2: bool = True
 
@@ -100,6 +101,19 @@ def resize(img: np.ndarray, scale: float) -> np.ndarray:
         return img
     h, w = img.shape
     return cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+#: ``exposure`` draws a darker crop's gain and a paler crop's contrast factor from these ranges.
+DARKER, PALER = (0.6, 1.0), (0.5, 1.0)
+
+
+def reexpose(noisy: np.ndarray, darker: bool, amount: float) -> np.ndarray:
+    """``noisy`` as if scanned darker (every grey level times a gain from :data:`DARKER`) or paler
+    (contrast towards white times a factor from :data:`PALER`); ``amount`` in 0..1 picks where in
+    the range. The target stays as it was: the same page, exposed differently, has the same text."""
+    lo, hi = DARKER if darker else PALER
+    f = np.float32(lo + (hi - lo) * amount)
+    return noisy * f if darker else 1 - (1 - noisy) * f
 
 
 def read_u8(path: Path) -> np.ndarray:
@@ -160,6 +174,10 @@ class CropBatches:
             n, c = self._synth_crop()
         else:
             n, c = self._real_crop()
+        if self.cfg.exposure:  # three draws whatever the chance: the same crops, exposed or not
+            expose, darker, amount = np.random.rand(3)
+            if expose < self.cfg.exposure:
+                n = reexpose(n, darker < 0.5, amount)
         if np.random.rand() < 0.5:
             n, c = n[:, ::-1], c[:, ::-1]
         if np.random.rand() < 0.5:

@@ -12,7 +12,7 @@ a page whose paper (its median grey) is darker than 0.85 until it is 0.85; ``aut
 ``docclean.levels.auto_levels`` (the shipped default): that gain, then a page whose contrast (paper
 minus its darkest 1%) is under 0.4 stretched away from white until it is 0.4 (at most 3x).
 
-    python bench/experiments/exposure.py [--model default] [--n 56]
+    python bench/experiments/exposure.py [--model default] [--n 56] [--synthetic-only]
 """
 
 from __future__ import annotations
@@ -50,10 +50,13 @@ CORRECTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 def main() -> None:
     p = experiment_parser(__doc__)
+    p.add_argument("--synthetic-only", action="store_true", help="skip the historical pages (choosing a model)")
     a = p.parse_args()
     den = Denoiser.load(a.model, auto_levels=False)  # the corrections are applied here, by hand
     with tempfile.TemporaryDirectory() as tmp:
         sets = page_sets(Path(tmp), a.n)
+        if a.synthetic_only:
+            sets = {k: v for k, v in sets.items() if k.startswith("synthetic")}
         print(f"model {a.model}\n")
         print(table_head("exposure", "method"))
         for title, pairs in sets.items():

@@ -11,6 +11,7 @@ from docclean.errors import DataError
 from docclean.io import read_gray
 from docclean.model import DocUNet, DocUNetConfig
 from training.denoiser import CropBatches, DenoiserTaskConfig, find_pairs, mse_loss, split_by_text, train
+from training.denoiser_data import reexpose
 from training.loop import FitConfig
 
 
@@ -80,6 +81,25 @@ def test_crops_shape_and_seed(pairs_dir):
     again = [b[0].clone() for b in batches]
     assert len(first) == 3 and first[0].shape == (4, 1, 32, 32)
     assert all(torch.equal(a, b) for a, b in zip(first, again))
+
+
+def test_reexpose_darkens_or_pales_the_page_and_keeps_white_or_black():
+    page = np.array([[0.0, 0.5, 1.0]], np.float32)
+    dark, pale = reexpose(page, True, 0.0), reexpose(page, False, 0.0)
+    np.testing.assert_allclose(dark, [[0.0, 0.3, 0.6]], atol=1e-6)  # gain 0.6: black stays black
+    np.testing.assert_allclose(pale, [[0.5, 0.75, 1.0]], atol=1e-6)  # contrast halved: white stays white
+    np.testing.assert_allclose(reexpose(page, True, 1.0), page)
+
+
+def test_exposure_changes_noisy_crops_only(pairs_dir):
+    def first_batch(exposure):
+        np.random.seed(3)
+        return next(iter(CropBatches(find_pairs(pairs_dir), task(pairs_dir, augment_prob=0.0, exposure=exposure))))
+
+    (n0, c0), (n1, c1) = first_batch(1e-9), first_batch(1.0)
+    assert torch.equal(c0, c1)
+    assert not torch.equal(n0, n1)
+    assert n1.mean() != n0.mean()
 
 
 def test_loss_falls_on_fixed_batch(pairs_dir):
