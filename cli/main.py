@@ -12,6 +12,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # paragraphs reflow to the terminal ("rich" keeps each source line break)
 )
 app.command("clean")(clean.clean)
 app.command("gui")(__import__("cli.gui", fromlist=["gui"]).gui)
