@@ -8,6 +8,7 @@ import torch
 from docclean import Denoiser
 from docclean.backends.torch_backend import TorchBackend, resolve_device, resolve_precision
 from docclean.errors import Cancelled, ModelError, UsageError
+from docclean.levels import soften_bilevel
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import builtin_models, resolve_model_path
 from docclean.progress import TileProgress
@@ -55,6 +56,14 @@ def test_uint8_input_and_progress():
     out = identity_denoiser(tile_size=32, overlap=4).clean(page, progress=lambda d, t: calls.append((d, t)))
     np.testing.assert_allclose(out, page / 255.0, atol=1e-6)
     assert calls and calls[-1][0] == calls[-1][1]
+
+
+def test_a_one_bit_page_reaches_the_network_softened():
+    page = np.zeros((64, 80), np.float32)
+    page[::2, ::2] = 1.0  # dither: a quarter of the dots white
+    out = Denoiser(NumpyBackend(), tile_size=48, overlap=8).clean(page)
+    np.testing.assert_allclose(out, soften_bilevel(page) * 0.5, atol=1e-6)
+    assert 0.1 < out[20:40, 20:60].mean() / 0.5 < 0.4 and out[20:40, 20:60].std() < 0.05
 
 
 def test_cancel_between_tiles():
@@ -146,10 +155,11 @@ class WideStrokeEraser(NumpyBackend):
 
 
 def bars(width: int) -> np.ndarray:
+    """Dark bars on paper, with a little grain (a grey scan: a two-level page would be softened)."""
     page = np.full((240, 320), 0.9, np.float32)
     for x in range(30, 300, 3 * width):
         page[20:220, x:x + width] = 0.1
-    return page
+    return page + np.random.default_rng(width).normal(0, 0.005, page.shape).astype(np.float32)
 
 
 def test_a_page_of_wide_strokes_is_also_cleaned_shrunk_and_keeps_them():

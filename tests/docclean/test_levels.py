@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from docclean.levels import CONTRAST, PAPER, auto_levels, page_levels
+from docclean.levels import CONTRAST, PAPER, auto_levels, is_bilevel, page_levels, soften_bilevel
 
 
 def page(paper: float = 0.9, ink: float = 0.1) -> np.ndarray:
@@ -61,3 +61,34 @@ def test_the_engine_applies_it_only_when_asked():
     levelled = Denoiser(NumpyBackend(), tile_size=512, auto_levels=True).clean(dark)
     np.testing.assert_allclose(plain, dark * 0.5, atol=1e-6)
     np.testing.assert_allclose(levelled, auto_levels(dark) * 0.5, atol=1e-6)
+
+
+def dithered(level: float, shape: tuple[int, int] = (120, 160)) -> np.ndarray:
+    """A flat grey ``level`` as 1-bit dither (ordered: the share of white dots is the level)."""
+    bayer = np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]], np.float32) / 16 + 1 / 32
+    tiles = np.tile(bayer, (shape[0] // 4, shape[1] // 4))
+    return (tiles < level).astype(np.float32)
+
+
+def test_a_dithered_page_is_softened_back_to_its_grey():
+    page = dithered(0.9)
+    page[40:80, 60:100] = dithered(0.2)[40:80, 60:100]  # a dark patch of dither on light paper
+    assert is_bilevel(page)
+    soft = soften_bilevel(page)
+    assert np.unique(page).size == 2 and np.unique(soft).size > 10
+    assert soft[10:30, 10:50].mean() == pytest.approx(0.9, abs=0.03)  # dots read as the paper's grey
+    assert soft[50:70, 70:90].mean() == pytest.approx(0.2, abs=0.03)
+    assert soft[10:30, 10:50].std() < page[10:30, 10:50].std() / 2
+
+
+def test_two_grey_levels_count_as_bilevel_and_a_grey_scan_is_left_alone():
+    two = np.where(page() < 0.5, np.float32(0.1), np.float32(0.85))
+    assert is_bilevel(two) and not is_bilevel(page())
+    grey = page()
+    assert soften_bilevel(grey) is grey
+
+
+def test_a_few_grey_pixels_make_a_page_grey():
+    two = np.where(page() < 0.5, np.float32(0.0), np.float32(1.0))
+    two[2, 3] = 0.5  # off the sampled grid
+    assert not is_bilevel(two)
