@@ -3,7 +3,8 @@
 The network decides what is ink partly by how dark it is, so the same page scanned darker or paler
 loses more strokes: with every grey level times 0.7, 8.5% of the synthetic pages' strokes went
 instead of 2.0%; with the contrast halved, 29% (bench/results/exposure.md). Before cleaning, a page
-whose paper (its median grey) is darker than :data:`PAPER` is brightened until it is, and a page
+whose paper (:func:`page_levels`: the median of its brighter grey levels) is darker than
+:data:`PAPER` is brightened until it is, and a page
 whose contrast (paper minus its darkest 1%) is under :data:`CONTRAST` is then stretched away from
 white until it is that, by at most :data:`MAX_STRETCH`. Pages already in range are left exactly as
 they are. The two levels were set by reasoning (Dirty Documents' paper sits near 0.86; 0.4 is half
@@ -11,7 +12,9 @@ an ordinary print's contrast); the cap of 3 was chosen on the synthetic pages am
 none, and a gate that stretched only pages whose ink stands out from the paper's grain was tried
 and dropped (it left the faint pages that need the stretch most: bench/results/exposure.md).
 The price: a blank stained sheet comes out with a little more residue (its binarized page 2.4%
-black instead of 1.4%, on synthetic blank pages).
+black instead of 1.4%, on synthetic blank pages). Until 2026-12-05 the paper was the median of every
+pixel, which on a page lying on a dark scanner lid is the lid: the page was multiplied by up to
+5.7 and synthetic pages on a dark platen lost 82% of their strokes (bench/results/paper_level.md).
 
 A 1-bit page (fax, a bilevel TIFF archive, a scanner's black-and-white mode) holds no grey the
 network could read, and a dithered one is all dots: the network, which learned on grey scans, took
@@ -60,10 +63,15 @@ def soften_bilevel(page: np.ndarray) -> np.ndarray:
 
 
 def page_levels(page: np.ndarray) -> tuple[float, float]:
-    """(paper, contrast) of a grey float page: its median grey, and that minus its darkest 1%."""
+    """(paper, contrast) of a grey float page: the median of its brighter grey levels (those above
+    Otsu's cut), and that minus its darkest 1%. Not the median of every pixel: on a receipt lying
+    on a dark scanner lid that is the lid (bench/results/paper_level.md)."""
     sample = page[::STEP, ::STEP]
-    paper, dark = np.percentile(sample, [50, 1])
-    return float(paper), float(paper - dark)
+    u8 = np.clip(sample * 255 + 0.5, 0, 255).astype(np.uint8).reshape(-1, 1)
+    cut = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
+    bright = sample.reshape(-1, 1)[u8 > cut]
+    paper = float(np.median(bright if bright.size else sample))
+    return paper, paper - float(np.percentile(sample, 1))
 
 
 def auto_levels(page: np.ndarray) -> np.ndarray:

@@ -92,3 +92,14 @@ def test_a_few_grey_pixels_make_a_page_grey():
     two = np.where(page() < 0.5, np.float32(0.0), np.float32(1.0))
     two[2, 3] = 0.5  # off the sampled grid
     assert not is_bilevel(two)
+
+
+def test_a_receipt_on_a_dark_scanner_lid_keeps_its_faint_print():
+    receipt = page(paper=0.87, ink=0.4)  # faded print on ordinary paper
+    frame = np.full((200, 900), 0.15, np.float32)  # the lid: two thirds of the scan
+    frame[:, 300:600] = receipt
+    paper, _ = page_levels(frame)
+    assert paper == pytest.approx(0.87, abs=0.02)  # the receipt's paper, not the lid
+    fixed = auto_levels(frame)[:, 300:600]
+    ink = receipt < 0.5
+    assert fixed[ink].mean() < 0.5  # the old median rule multiplied by 5.7: print turned white
