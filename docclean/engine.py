@@ -6,7 +6,9 @@ blended back, so memory for the network depends on the tile size, not on the pag
 blending are numpy, so every backend gets exactly the same seams. Progress and cancel are checked
 after every batch of tiles.
 
-A two-level (1-bit) page is first blurred a little, so dither reads as grey (``docclean.levels``).
+A negative (light writing on dark paper) is cleaned inverted, so it comes out as dark writing on
+white paper; a two-level (1-bit) page is first blurred a little, so dither reads as grey
+(``docclean.levels``).
 With ``auto_levels`` a dark or washed-out page is first brought to ordinary paper and contrast
 (``docclean.levels``). A page whose strokes are wider than ``max_stroke`` pixels
 (``docclean.strokes``: a broad pen, a 600-dpi scan of large writing) is cleaned twice: as it is,
@@ -27,7 +29,7 @@ import numpy as np
 
 from docclean.backends import Backend, open_backend
 from docclean.errors import Cancelled, ModelError, UsageError
-from docclean.levels import auto_levels, soften_bilevel
+from docclean.levels import auto_levels, is_negative, soften_bilevel
 from docclean.models import resolve_model_path
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
@@ -114,6 +116,8 @@ class Denoiser:
         page = np.ascontiguousarray(page, dtype=np.float32)
         if tracker.cancelled():
             raise Cancelled("cancelled")
+        if is_negative(page):
+            page = 1.0 - page
         page = soften_bilevel(page)
         if self.auto_levels:
             page = auto_levels(page)

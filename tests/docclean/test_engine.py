@@ -66,6 +66,15 @@ def test_a_one_bit_page_reaches_the_network_softened():
     assert 0.1 < out[20:40, 20:60].mean() / 0.5 < 0.4 and out[20:40, 20:60].std() < 0.05
 
 
+def test_a_negative_is_cleaned_as_dark_writing_on_white_paper():
+    rng = np.random.default_rng(3)
+    page = np.full((120, 160), 0.1, np.float32) + rng.normal(0, 0.01, (120, 160)).astype(np.float32)
+    for y in range(10, 100, 20):
+        page[y:y + 8, 10:150:6] = 0.9  # light strokes on dark paper
+    out = Denoiser(NumpyBackend(), tile_size=64, overlap=8).clean(page)
+    np.testing.assert_allclose(out, (1 - page) * 0.5, atol=1e-6)  # the network got the positive
+
+
 def test_cancel_between_tiles():
     class StopAfterTwo(TileProgress):
         def __init__(self) -> None:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from docclean.levels import CONTRAST, PAPER, auto_levels, is_bilevel, page_levels, soften_bilevel
+from docclean.levels import CONTRAST, PAPER, auto_levels, is_bilevel, is_negative, page_levels, soften_bilevel
 
 
 def page(paper: float = 0.9, ink: float = 0.1) -> np.ndarray:
@@ -103,3 +103,28 @@ def test_a_receipt_on_a_dark_scanner_lid_keeps_its_faint_print():
     fixed = auto_levels(frame)[:, 300:600]
     ink = receipt < 0.5
     assert fixed[ink].mean() < 0.5  # the old median rule multiplied by 5.7: print turned white
+
+
+def text_page(shape: tuple[int, int] = (400, 600)) -> np.ndarray:
+    """Rows of short dark strokes (letters of 2-4 px) on grainy paper 0.9."""
+    rng = np.random.default_rng(1)
+    p = np.full(shape, 0.9, np.float32) + rng.normal(0, 0.01, shape).astype(np.float32)
+    for y in range(20, shape[0] - 30, 24):
+        for x in range(20, shape[1] - 20, 9):
+            w = 2 + x % 3
+            p[y:y + 14, x:x + w] = 0.15
+    return np.clip(p, 0, 1)
+
+
+def test_a_negative_is_found_and_a_positive_is_not():
+    assert is_negative(1 - text_page()) and not is_negative(text_page())
+
+
+def test_a_page_on_a_dark_lid_or_half_in_shadow_with_specks_is_not_a_negative():
+    frame = np.full((400, 1800), 0.15, np.float32)
+    frame[:, 600:1200] = text_page()
+    assert not is_negative(frame)
+    shadowed = text_page() * np.linspace(1.0, 0.45, 600, dtype=np.float32)[None, :]  # the right half dark
+    rng = np.random.default_rng(2)
+    shadowed[rng.random(shadowed.shape) < 0.02] = 0.05  # pepper specks all over
+    assert not is_negative(shadowed)

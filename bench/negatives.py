@@ -1,0 +1,66 @@
+"""Negatives (light writing on dark paper: microfilm, photostats): does ``docclean.levels.is_negative``
+find them, and never call a positive page one? Every page of the shared real scans (validation
+only), of the Dirty Documents training pages, of 56 synthetic pages (seed 3000) and the sample
+scans is tested as it is, laid on a dark platen (bench/experiments/paper_level.py: a receipt on a
+scanner lid) and inverted. Then the inverted dibco pages are cleaned with ``--binarize`` and scored
+against their ground truth beside the positive pages (F-measure, strokes lost).
+
+    python bench/negatives.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.experiments.paper_level import on_platen  # noqa: E402
+from bench.experiments.scoring import DIBCO, page_scores, page_sets, row, table_head  # noqa: E402
+from docclean.engine import Denoiser  # noqa: E402
+from docclean.io import read_gray  # noqa: E402
+from docclean.levels import is_negative  # noqa: E402
+from docclean.postprocess import binarize  # noqa: E402
+
+SHARED = ROOT.parent / "shared/data"
+SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic = [n for n, _ in [v for k, v in page_sets(Path(tmp), 56).items() if k.startswith("synthetic")][0]]
+        sets = {"dibco-extra": sorted((DIBCO / "noisy").iterdir()),
+                "funsd-train": sorted((SHARED / "real-scans/funsd-train").rglob("*")),
+                "sroie-train": sorted((SHARED / "real-scans/sroie-train").rglob("*")),
+                "dirty-documents train": sorted((SHARED / "dirty-documents/train").iterdir()),
+                "synthetic (seed 3000)": synthetic,
+                "samples/scans": sorted((ROOT / "samples/scans").rglob("*"))}
+        print("| pages | count | as they are: called negative | on a dark platen: called negative "
+              "| inverted: found negative |")
+        print("|---|---|---|---|---|")
+        for title, files in sets.items():
+            pages = [read_gray(f) for f in files if f.suffix.lower() in SUFFIXES]
+            as_is = sum(is_negative(p) for p in pages)
+            platen = sum(is_negative(on_platen(p, np.random.default_rng(i))[0]) for i, p in enumerate(pages))
+            inverted = sum(is_negative(1 - p) for p in pages)
+            print(f"| {title} | {len(pages)} | {as_is} | {platen} | {inverted} |", flush=True)
+    den = Denoiser.load("default")
+    rows: dict[str, list[tuple]] = {"as they are": [], "inverted": [], "inverted, found negative": []}
+    for noisy_path in sorted((DIBCO / "noisy").iterdir()):
+        noisy, truth = read_gray(noisy_path), read_gray(DIBCO / "clean" / noisy_path.name) < 0.5
+        rows["as they are"].append(page_scores(~binarize(den.clean(noisy)), truth))
+        scores = page_scores(~binarize(den.clean(1 - noisy)), truth)
+        rows["inverted"].append(scores)
+        if is_negative(1 - noisy):
+            rows["inverted, found negative"].append(scores)
+    print("\ndibco-extra, docclean --binarize\n")
+    print(table_head("pages given"))
+    for name, vals in rows.items():
+        print(f"| dibco-extra ({len(vals)} pages) | {name} | {row(vals)}")
+
+
+if __name__ == "__main__":
+    main()
