@@ -29,7 +29,7 @@ import numpy as np
 
 from docclean.backends import Backend, open_backend
 from docclean.errors import Cancelled, ModelError, UsageError
-from docclean.levels import auto_levels, is_negative, soften_bilevel
+from docclean.levels import as_positive, auto_levels, soften_bilevel
 from docclean.models import resolve_model_path
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
@@ -116,9 +116,7 @@ class Denoiser:
         page = np.ascontiguousarray(page, dtype=np.float32)
         if tracker.cancelled():
             raise Cancelled("cancelled")
-        if is_negative(page):
-            page = 1.0 - page
-        page = soften_bilevel(page)
+        page = soften_bilevel(as_positive(page))
         if self.auto_levels:
             page = auto_levels(page)
         pages = [page]

@@ -70,6 +70,13 @@ def is_negative(page: np.ndarray) -> bool:
     return int(stats[1:, cv2.CC_STAT_AREA].max()) < NEGATIVE_LARGEST * total
 
 
+def as_positive(page: np.ndarray) -> np.ndarray:
+    """``page`` as float32 0..1, inverted when it is a negative (:func:`is_negative`): what the
+    network cleans, and what the ink-loss guard compares the cleaned page with."""
+    page = page.astype(np.float32) / np.float32(255) if page.dtype == np.uint8 else page
+    return np.subtract(1, page, dtype=np.float32) if is_negative(page) else page
+
+
 def is_bilevel(page: np.ndarray) -> bool:
     """Whether a grey page has at most two grey levels (a 1-bit scan, whatever the file's type).
     Every :data:`STEP`-th pixel first, which rejects a grey scan cheaply; then every pixel."""

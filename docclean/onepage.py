@@ -14,6 +14,7 @@ import numpy as np
 from docclean import io as pageio
 from docclean import postprocess
 from docclean.color import recolor
+from docclean.levels import as_positive
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 
@@ -73,9 +74,10 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     cleaner = cleaner or load_cleaner(settings)
     cleaned = cleaner.clean(page.gray, progress)
     pixels, dropped = finish_page(cleaned, settings, page.color)
-    # The guard judges what is written: a binarization can drop a stroke the grey page kept.
+    # The guard judges what is written (a binarization can drop a stroke the grey page kept) against
+    # the page the network cleaned: a negative's light writing, as dark writing.
     written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
-    return PageOutput(pixels, cleaned, postprocess.ink_loss(page.gray, written), dropped)
+    return PageOutput(pixels, cleaned, postprocess.ink_loss(as_positive(page.gray), written), dropped)
 
 
 def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None

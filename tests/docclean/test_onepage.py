@@ -48,3 +48,24 @@ def test_remove_show_through_reaches_the_written_page_and_the_guard_sees_it():
     alone = np.where(gray > 0.5, np.float32(1.0), gray)  # the writing alone: one layer, nothing dropped
     assert clean_page(Page(alone, None, None, 0), CleanSettings(binarize=True, remove_show_through=True),
                       Identity()).show_through == 0.0
+
+
+class Positive:
+    """A stand-in cleaner that cleans as the engine does: a negative is cleaned inverted."""
+
+    def __init__(self, erase: bool = False) -> None:
+        self.erase = erase
+
+    def clean(self, gray: np.ndarray, progress: object = None) -> np.ndarray:
+        from docclean.levels import as_positive
+
+        positive = as_positive(gray)
+        return np.ones_like(positive) if self.erase else np.where(positive < 0.5, 0.0, 1.0).astype(np.float32)
+
+
+def test_the_guard_judges_a_negative_by_its_positive():
+    text = render_page(600, 400, dpi=150, font_pt=12)
+    negative = Page((1 - text * 0.8 - 0.1).astype(np.float32), None, None, 0)
+    kept = clean_page(negative, CleanSettings(), Positive())
+    assert kept.ink_loss < 0.05 and kept.pixels[text < 0.5].mean() < 0.1  # dark writing on white
+    assert clean_page(negative, CleanSettings(), Positive(erase=True)).ink_loss > 0.9
