@@ -44,8 +44,14 @@ MAX_STRETCH = 3.0
 STEP = 4
 #: A page is a negative when its light part is under this share of it (writing, not a sheet) ...
 NEGATIVE_LIGHT = 0.35
-#: ... and its largest connected light region under this share of the light part (many marks).
+#: ... and its largest connected light region under this share of the light part (many marks) ...
 NEGATIVE_LARGEST = 0.2
+#: ... and under this share of the light part survives an erosion by this many sampled pixels (5:
+#: 20 page pixels; thin strokes, not the patches of paper a table's rules cut apart). Both limits
+#: were set on the pages of bench/negatives.py: the closest positive page (a shadowed table on a
+#: dark platen) had its largest region 0.203 of its light part and 0.178 surviving.
+NEGATIVE_THICK = 0.1
+NEGATIVE_EROSION = 5
 #: Gaussian sigma (pixels) of the blur a two-level page gets; chosen on synthetic pages among 0.7, 1
 #: and 1.5 (bench/results/bilevel.md): 1 lost 0.84% of a thresholded scan's strokes against 1.17%
 #: for 0.7, and scored the best F-measure on dithered pages; 1.5 lost fewer (0.57%) but cost
@@ -55,11 +61,13 @@ BILEVEL_SIGMA = 1.0
 
 def is_negative(page: np.ndarray) -> bool:
     """Whether a grey page is a negative (light writing on dark paper: microfilm, a photostat):
-    its light part (above Otsu's cut) is under :data:`NEGATIVE_LIGHT` of it, and is many separate
-    marks rather than one sheet: its largest 8-connected region holds under
-    :data:`NEGATIVE_LARGEST` of it. A receipt on a dark scanner lid, or a page half in shadow, has a
-    light part too, but one connected sheet around its letters, and is not a negative. Judged on
-    every :data:`STEP`-th pixel."""
+    its light part (above Otsu's cut) is under :data:`NEGATIVE_LIGHT` of it, is many separate
+    marks rather than one sheet (its largest 8-connected region holds under
+    :data:`NEGATIVE_LARGEST` of it), and is thin strokes rather than patches (under
+    :data:`NEGATIVE_THICK` of it survives an erosion by :data:`NEGATIVE_EROSION` sampled pixels).
+    A receipt on a dark scanner lid, a page half in shadow or a table whose cells its rules cut
+    apart has a light part too, but one sheet or a few wide patches, and is not a negative. Judged
+    on every :data:`STEP`-th pixel."""
     sample = page[::STEP, ::STEP]
     u8 = np.clip(sample * 255 + 0.5, 0, 255).astype(np.uint8)
     light = cv2.threshold(u8, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
@@ -67,7 +75,10 @@ def is_negative(page: np.ndarray) -> bool:
     if total == 0 or total >= NEGATIVE_LIGHT * light.size or int(u8.max()) - int(u8.min()) < 64:
         return False
     count, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
-    return int(stats[1:, cv2.CC_STAT_AREA].max()) < NEGATIVE_LARGEST * total
+    if int(stats[1:, cv2.CC_STAT_AREA].max()) >= NEGATIVE_LARGEST * total:
+        return False
+    thick = cv2.erode(light, np.ones((NEGATIVE_EROSION, NEGATIVE_EROSION), np.uint8))
+    return int(thick.sum()) < NEGATIVE_THICK * total
 
 
 def as_positive(page: np.ndarray) -> np.ndarray:

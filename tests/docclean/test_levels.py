@@ -128,3 +128,12 @@ def test_a_page_on_a_dark_lid_or_half_in_shadow_with_specks_is_not_a_negative():
     rng = np.random.default_rng(2)
     shadowed[rng.random(shadowed.shape) < 0.02] = 0.05  # pepper specks all over
     assert not is_negative(shadowed)
+
+
+def test_a_dark_table_whose_rules_cut_its_paper_apart_is_not_a_negative():
+    table = np.full((400, 600), 0.3, np.float32)  # a dark, shadowed page; its cells' light corners
+    for y in range(0, 400, 80):                    # are many separate patches, but wide ones
+        for x in range(0, 600, 75):
+            table[y + 8:y + 48, x + 8:x + 52] = 0.9
+    assert not is_negative(table)
+    assert is_negative(np.where(text_page() < 0.5, np.float32(0.9), np.float32(0.3)))  # thin marks are
