@@ -6,11 +6,10 @@ blended back, so memory for the network depends on the tile size, not on the pag
 blending are numpy, so every backend gets exactly the same seams. Progress and cancel are checked
 after every batch of tiles.
 
-A negative (light writing on dark paper) is cleaned inverted, so it comes out as dark writing on
-white paper; a two-level (1-bit) page is first blurred a little, so dither reads as grey
-(``docclean.levels``).
-With ``auto_levels`` a dark or washed-out page is first brought to ordinary paper and contrast
-(``docclean.levels``). A page whose strokes are wider than ``max_stroke`` pixels
+Before the network (``docclean.levels``): a negative (light writing on dark paper) is inverted, so
+it comes out as dark writing on white paper; a two-level (1-bit) page is blurred a little, so
+dither reads as grey; with ``auto_levels`` a dark or washed-out page is brought to ordinary paper
+and contrast. A page whose strokes are wider than ``max_stroke`` pixels
 (``docclean.strokes``: a broad pen, a 600-dpi scan of large writing) is cleaned twice: as it is,
 and shrunk until its strokes are ``max_stroke`` wide (then enlarged back); the result keeps the
 darker of the two at every pixel. The network fades strokes much wider than those it learned, and

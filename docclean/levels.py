@@ -14,7 +14,7 @@ and dropped (it left the faint pages that need the stretch most: bench/results/e
 The price: a blank stained sheet comes out with a little more residue (its binarized page 2.4%
 black instead of 1.4%, on synthetic blank pages). Until 2026-12-05 the paper was the median of every
 pixel, which on a page lying on a dark scanner lid is the lid: the page was multiplied by up to
-5.7 and synthetic pages on a dark platen lost 82% of their strokes (bench/results/paper_level.md).
+8.5 and synthetic pages on a dark platen lost 82% of their strokes (bench/results/paper_level.md).
 
 A 1-bit page (fax, a bilevel TIFF archive, a scanner's black-and-white mode) holds no grey the
 network could read, and a dithered one is all dots: the network, which learned on grey scans, took
