@@ -115,15 +115,15 @@ def binarize(cleaned: np.ndarray, threshold: float | None = None, keep_faint: bo
     return ~ink
 
 
-def drop_light_layer(page: np.ndarray, ink: np.ndarray, gap: float = LAYER_GAP) -> np.ndarray:
-    """``ink`` (True = ink) without its lighter layer, when the page has two: each 8-connected mark
-    is as dark as its darkest pixel of ``page`` (the cleaned grey page); Otsu splits the ink pixels
-    by the darkness of their mark, and when the lighter class's mean is at least ``gap`` lighter
-    than the darker class's, every mark of the lighter class turns to paper. A mark touching a dark
-    stroke is part of it and stays. One layer of ink (any darkness) is left as it is."""
+def ink_layers(page: np.ndarray, ink: np.ndarray, gap: float = LAYER_GAP) -> tuple[np.ndarray, np.ndarray] | None:
+    """The two ink layers of a page, or None when it has one: each 8-connected mark of ``ink``
+    (True = ink) is as dark as its darkest pixel of ``page`` (the cleaned grey page); Otsu splits
+    the ink pixels by the darkness of their mark, and there are two layers when the lighter class's
+    mean is at least ``gap`` lighter than the darker class's. Returns (labels of the marks, and per
+    label whether that mark is in the lighter layer; label 0, the paper, is not)."""
     page = _as_float(page)
     if int(ink.sum()) < LAYER_MIN_PIXELS:
-        return ink
+        return None
     count, labels = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
     darkest = np.ones(count, dtype=np.float32)
     np.minimum.at(darkest, labels[ink], page[ink])
@@ -131,10 +131,21 @@ def drop_light_layer(page: np.ndarray, ink: np.ndarray, gap: float = LAYER_GAP) 
     cut = cv2.threshold(levels.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
     dark, light = levels[levels <= cut], levels[levels > cut]
     if light.size == 0 or dark.size == 0 or (light.mean() - dark.mean()) / 255.0 < gap:
+        return None
+    lighter = darkest > np.float32((cut + 0.5) / 255.0)
+    lighter[0] = False  # the paper label
+    return labels, lighter
+
+
+def drop_light_layer(page: np.ndarray, ink: np.ndarray, gap: float = LAYER_GAP) -> np.ndarray:
+    """``ink`` (True = ink) without its lighter layer (:func:`ink_layers`), when the page has two:
+    every mark of the lighter layer turns to paper. A mark touching a dark stroke is part of it and
+    stays. One layer of ink (any darkness) is left as it is."""
+    layers = ink_layers(page, ink, gap)
+    if layers is None:
         return ink
-    keep = darkest <= np.float32((cut + 0.5) / 255.0)
-    keep[0] = False  # the paper label
-    return keep[labels]
+    labels, lighter = layers
+    return ink & ~lighter[labels]
 
 
 def binarize_without_show_through(cleaned: np.ndarray) -> tuple[np.ndarray, float]:

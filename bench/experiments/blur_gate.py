@@ -1,8 +1,9 @@
 """Experiment (recorded in bench/results/show_through.md, not shipped): ``--remove-show-through``
 with a blur gate. Ink that shows through from the other side has crossed the paper, so its edges
-are softer than the front's writing. Of the lighter layer (``docclean.postprocess.drop_light_layer``'s
-split), a mark turns to paper only when its edge sharpness on the input page (the median gradient
-magnitude on its rim, lightly smoothed, over its contrast with the local paper) is under ``r``
+are softer than the front's writing. Of the lighter layer (``docclean.postprocess.ink_layers``, the
+split ``--remove-show-through`` uses), a mark turns to paper only when its edge sharpness on the
+input page (the median gradient magnitude on its rim, lightly smoothed, over its contrast with the
+local paper) is under ``r``
 times the dark layer's median; the rest of the light layer stays. Scored for several ``r`` on the
 historical pages of real-scans/dibco-extra (validation only) and the synthetic pages of
 bench/binarize_synthetic.py (seed 3000, black targets).
@@ -23,22 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.experiments.scoring import model_and_size, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.postprocess import LAYER_GAP, LAYER_MIN_PIXELS, adaptive_ink, local_paper  # noqa: E402
+from docclean.postprocess import adaptive_ink, ink_layers, local_paper  # noqa: E402
 
 
 RATIOS = (0.4, 0.55, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0)
-
-
-def layers(page: np.ndarray, ink: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, float, bool]:
-    """``drop_light_layer``'s split: (marks, labels, each mark's darkest grey, the cut, two layers?)."""
-    count, labels = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
-    darkest = np.ones(count, np.float32)
-    np.minimum.at(darkest, labels[ink], page[ink])
-    levels = np.clip(darkest[labels[ink]] * 255 + 0.5, 0, 255).astype(np.uint8)
-    cut = cv2.threshold(levels.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
-    dark, light = levels[levels <= cut], levels[levels > cut]
-    two = bool(light.size and dark.size and (light.mean() - dark.mean()) / 255 >= LAYER_GAP)
-    return count, labels, darkest, (cut + 0.5) / 255, two
 
 
 def sharpness(noisy: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
@@ -86,12 +75,11 @@ def score(den: Denoiser, sets: dict[str, list[tuple[Path, Path]]]) -> None:
             cleaned = den.clean(noisy)
             ink = adaptive_ink(cleaned)
             outputs = dict.fromkeys(rules, ink)
-            count, labels, darkest, cut, two = layers(cleaned, ink) if ink.sum() >= LAYER_MIN_PIXELS else (0,) * 5
-            if two:
-                light = darkest > cut
-                light[0] = False
+            layers = ink_layers(cleaned, ink)
+            if layers is not None:
+                labels, light = layers
                 outputs["--remove-show-through"] = ink & ~light[labels]
-                s = sharpness(noisy, labels, count)
+                s = sharpness(noisy, labels, light.size)
                 dark = ~light
                 dark[0] = False
                 ref = np.median(s[dark])
