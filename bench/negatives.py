@@ -2,8 +2,10 @@
 find them, and never call a positive page one? Every page of the shared real scans (validation
 only), of the Dirty Documents training pages, of 56 synthetic pages (seed 3000) and the sample
 scans is tested as it is, laid on a dark platen (bench/experiments/paper_level.py: a receipt on a
-scanner lid) and inverted. Then the inverted dibco pages are cleaned with ``--binarize`` and scored
-against their ground truth beside the positive pages (F-measure, strokes lost).
+scanner lid) and inverted; for the positive pages it prints how close they come to each of the
+three limits (``docclean.levels.light_marks``) while inside the other two. Then the inverted dibco
+pages are cleaned with ``--binarize`` and scored against their ground truth beside the positive
+pages (F-measure, strokes lost).
 
     python bench/negatives.py
 """
@@ -22,7 +24,7 @@ from bench.experiments.paper_level import on_platen  # noqa: E402
 from bench.experiments.scoring import DIBCO, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.levels import is_negative  # noqa: E402
+from docclean.levels import NEGATIVE_LARGEST, NEGATIVE_LIGHT, NEGATIVE_THICK, is_negative, light_marks  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
 
 SHARED = ROOT.parent / "shared/data"
@@ -41,12 +43,23 @@ def main() -> None:
         print("| pages | count | as they are: called negative | on a dark platen: called negative "
               "| inverted: found negative |")
         print("|---|---|---|---|---|")
+        positives = []  # light_marks of every positive page, as it is and on a platen
         for title, files in sets.items():
             pages = [read_gray(f) for f in files if f.suffix.lower() in SUFFIXES]
             as_is = sum(is_negative(p) for p in pages)
             platen = sum(is_negative(on_platen(p, np.random.default_rng(i))[0]) for i, p in enumerate(pages))
             inverted = sum(is_negative(1 - p) for p in pages)
+            positives += [light_marks(p) for p in pages]
+            positives += [light_marks(on_platen(p, np.random.default_rng(i))[0]) for i, p in enumerate(pages)]
             print(f"| {title} | {len(pages)} | {as_is} | {platen} | {inverted} |", flush=True)
+    limits = np.array([NEGATIVE_LIGHT, NEGATIVE_LARGEST, NEGATIVE_THICK])
+    marks = np.array([m for m in positives if m is not None])
+    print(f"\npositive pages, as they are and on a platen ({len(positives)}; limits {limits.tolist()}):")
+    for k, name in enumerate(("light share", "largest light region", "light part surviving the erosion")):
+        others = np.delete(np.arange(3), k)
+        inside = (marks[:, others] < limits[others]).all(axis=1)
+        closest = marks[inside, k].min() if inside.any() else None
+        print(f"  {name}: {inside.sum()} pages inside the other two limits; least {closest}")
     den = Denoiser.load("default")
     rows: dict[str, list[tuple]] = {"as they are": [], "inverted": [], "inverted, found negative": []}
     for noisy_path in sorted((DIBCO / "noisy").iterdir()):

@@ -49,8 +49,7 @@ NEGATIVE_LIGHT = 0.35
 NEGATIVE_LARGEST = 0.5
 #: ... and under this share of the light part survives an erosion by this many sampled pixels (5:
 #: 20 page pixels; thin strokes, not the patches of paper a table's rules cut apart). Set on the
-#: pages of bench/negatives.py: of the positive pages whose largest light region is under half
-#: their light part, the thinnest (a shadowed table on a dark platen) had 0.178 surviving.
+#: pages of bench/negatives.py, which prints how close the positive pages come to each limit.
 NEGATIVE_THICK = 0.1
 NEGATIVE_EROSION = 5
 #: Gaussian sigma (pixels) of the blur a two-level page gets; chosen on synthetic pages among 0.7, 1
@@ -60,26 +59,33 @@ NEGATIVE_EROSION = 5
 BILEVEL_SIGMA = 1.0
 
 
-def is_negative(page: np.ndarray) -> bool:
-    """Whether a grey page is a negative (light writing on dark paper: microfilm, a photostat):
-    its light part (above Otsu's cut) is under :data:`NEGATIVE_LIGHT` of it, is many separate
-    marks rather than one sheet (its largest 8-connected region holds under
-    :data:`NEGATIVE_LARGEST` of it), and is thin strokes rather than patches (under
-    :data:`NEGATIVE_THICK` of it survives an erosion by :data:`NEGATIVE_EROSION` sampled pixels).
-    A receipt on a dark scanner lid, a page half in shadow or a table whose cells its rules cut
-    apart has a light part too, but one sheet or a few wide patches, and is not a negative. Judged
-    on every :data:`STEP`-th pixel."""
+def light_marks(page: np.ndarray) -> tuple[float, float, float] | None:
+    """What :func:`is_negative` judges a page by, from every :data:`STEP`-th pixel: its light part
+    (above Otsu's cut) as a share of the page, its largest 8-connected region as a share of the
+    light part, and the share of the light part that survives an erosion by
+    :data:`NEGATIVE_EROSION` sampled pixels. None for a page with no light part or too little
+    contrast to have one."""
     sample = page[::STEP, ::STEP]
     u8 = np.clip(sample * 255 + 0.5, 0, 255).astype(np.uint8)
     light = cv2.threshold(u8, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
     total = int(light.sum())
-    if total == 0 or total >= NEGATIVE_LIGHT * light.size or int(u8.max()) - int(u8.min()) < 64:
-        return False
-    count, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
-    if int(stats[1:, cv2.CC_STAT_AREA].max()) >= NEGATIVE_LARGEST * total:
-        return False
+    if total == 0 or int(u8.max()) - int(u8.min()) < 64:
+        return None
+    _, _, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
     thick = cv2.erode(light, np.ones((NEGATIVE_EROSION, NEGATIVE_EROSION), np.uint8))
-    return int(thick.sum()) < NEGATIVE_THICK * total
+    return total / light.size, int(stats[1:, cv2.CC_STAT_AREA].max()) / total, int(thick.sum()) / total
+
+
+def is_negative(page: np.ndarray) -> bool:
+    """Whether a grey page is a negative (light writing on dark paper: microfilm, a photostat)
+    (:func:`light_marks`): its light part is under :data:`NEGATIVE_LIGHT` of it, is many separate
+    marks rather than one sheet (its largest region under :data:`NEGATIVE_LARGEST` of it), and is
+    thin strokes rather than patches (under :data:`NEGATIVE_THICK` of it survives the erosion). A
+    receipt on a dark scanner lid, a page half in shadow or a table whose cells its rules cut apart
+    has a light part too, but one sheet or a few wide patches, and is not a negative."""
+    marks = light_marks(page)
+    return marks is not None and marks[0] < NEGATIVE_LIGHT and marks[1] < NEGATIVE_LARGEST \
+        and marks[2] < NEGATIVE_THICK
 
 
 def as_positive(page: np.ndarray) -> np.ndarray:

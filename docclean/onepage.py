@@ -72,12 +72,14 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     """Clean one page and apply the batch's post-processing: the adaptive or fixed binarization,
     or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
     cleaner = cleaner or load_cleaner(settings)
-    cleaned = cleaner.clean(page.gray, progress)
+    # A negative is turned once, here: the engine finds the positive page is not one, and the guard
+    # judges the written page against what the network cleaned (light writing, as dark writing).
+    positive = as_positive(page.gray)
+    cleaned = cleaner.clean(positive, progress)
     pixels, dropped = finish_page(cleaned, settings, page.color)
-    # The guard judges what is written (a binarization can drop a stroke the grey page kept) against
-    # the page the network cleaned: a negative's light writing, as dark writing.
+    # The guard judges what is written: a binarization can drop a stroke the grey page kept.
     written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
-    return PageOutput(pixels, cleaned, postprocess.ink_loss(as_positive(page.gray), written), dropped)
+    return PageOutput(pixels, cleaned, postprocess.ink_loss(positive, written), dropped)
 
 
 def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None

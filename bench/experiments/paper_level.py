@@ -5,7 +5,8 @@ faint print to white. Each candidate percentile is scored on the synthetic pages
 bench/binarize_synthetic.py (seed 3000, black targets), as they are, darker (grey levels times 0.7)
 and paler (contrast halved), and on the same pages laid on a dark platen (the page a third of the
 frame's width, centred, on grey 0.1-0.35; scored on the page), always with ``--binarize``. Besides
-percentiles, the shipped rule: the median of the grey levels above Otsu's cut.
+percentiles, the shipped rule: the median of the grey levels above Otsu's cut. Two more rows on the
+platen: no auto levels at all, and the shipped rule with only the page's own area binarized.
 
     python bench/experiments/paper_level.py [--model default] [--n 56]
 """
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import docclean.levels as levels  # noqa: E402
 from bench.experiments.exposure import EXPOSURES  # noqa: E402
 from bench.experiments.scoring import model_and_size, page_scores, page_sets, row, table_head  # noqa: E402
+from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
 
@@ -60,17 +62,31 @@ def main() -> None:
         for name in (*EXPOSURES, "on a dark platen"):
             for label, page_levels in CANDIDATES.items():
                 levels.page_levels = page_levels
-                rows = []
-                for i, (noisy_path, clean_path) in enumerate(pairs):
-                    noisy, truth = read_gray(noisy_path), read_gray(clean_path) < 0.5
-                    if name in EXPOSURES:
-                        ink = ~binarize(den.clean(EXPOSURES[name](noisy).astype(np.float32)))
-                    else:
-                        frame, where = on_platen(noisy, np.random.default_rng(i))
-                        ink = ~binarize(den.clean(frame))[where]
-                    rows.append(page_scores(ink, truth))
-                print(f"| synthetic ({len(pairs)} pages, seed 3000) | {name} | {label} | {row(rows)}", flush=True)
+                print(f"| synthetic ({len(pairs)} pages, seed 3000) | {name} | {label} | "
+                      f"{row(scores(den, pairs, name))}", flush=True)
+        levels.page_levels = CANDIDATES["median of the brighter class (shipped)"]
+        den.auto_levels = False
+        print(f"| synthetic ({len(pairs)} pages, seed 3000) | on a dark platen | no auto levels | "
+              f"{row(scores(den, pairs, 'on a dark platen'))}")
+        den.auto_levels = True
+        print(f"| synthetic ({len(pairs)} pages, seed 3000) | on a dark platen | shipped, the page's own area "
+              f"binarized | {row(scores(den, pairs, 'on a dark platen', page_only=True))}")
 
+
+def scores(den: Denoiser, pairs: list[tuple[Path, Path]], name: str, page_only: bool = False) -> list[tuple]:
+    """``--binarize`` page scores of the synthetic pages under exposure ``name``; ``page_only``: on
+    a platen, binarize the cleaned page's own area instead of the whole frame."""
+    rows = []
+    for i, (noisy_path, clean_path) in enumerate(pairs):
+        noisy, truth = read_gray(noisy_path), read_gray(clean_path) < 0.5
+        if name in EXPOSURES:
+            ink = ~binarize(den.clean(EXPOSURES[name](noisy).astype(np.float32)))
+        else:
+            frame, where = on_platen(noisy, np.random.default_rng(i))
+            cleaned = den.clean(frame)
+            ink = ~binarize(cleaned[where]) if page_only else ~binarize(cleaned)[where]
+        rows.append(page_scores(ink, truth))
+    return rows
 
 if __name__ == "__main__":
     main()
