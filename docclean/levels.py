@@ -18,7 +18,7 @@ pixel, which on a page lying on a dark scanner lid is the lid: the page was mult
 
 A 1-bit page (fax, a bilevel TIFF archive, a scanner's black-and-white mode) holds no grey the
 network could read, and a dithered one is all dots: the network, which learned on grey scans, took
-a dithered page's text for noise (F-measure 14 on synthetic pages) and dropped 7% of the strokes
+a dithered page's text for noise (F-measure 14 on synthetic pages) and dropped 5% of the strokes
 of a thresholded noisy scan. :func:`soften_bilevel` gives such a page a light blur first, which
 turns dither back into grey and gives edges the softness of a scan
 (bench/results/bilevel.md).
