@@ -59,14 +59,19 @@ NEGATIVE_EROSION = 5
 BILEVEL_SIGMA = 1.0
 
 
+def _sample(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every :data:`STEP`-th pixel of a float page, and the same as grey levels 0..255 (for Otsu)."""
+    sample = page[::STEP, ::STEP]
+    return sample, np.clip(sample * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
 def light_marks(page: np.ndarray) -> tuple[float, float, float] | None:
     """What :func:`is_negative` judges a page by, from every :data:`STEP`-th pixel: its light part
     (above Otsu's cut) as a share of the page, its largest 8-connected region as a share of the
     light part, and the share of the light part that survives an erosion by
     :data:`NEGATIVE_EROSION` sampled pixels. None for a page with no light part or too little
     contrast to have one."""
-    sample = page[::STEP, ::STEP]
-    u8 = np.clip(sample * 255 + 0.5, 0, 255).astype(np.uint8)
+    _, u8 = _sample(page)
     light = cv2.threshold(u8, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
     total = int(light.sum())
     if total == 0 or int(u8.max()) - int(u8.min()) < 64:
@@ -117,10 +122,9 @@ def page_levels(page: np.ndarray) -> tuple[float, float]:
     """(paper, contrast) of a grey float page: the median of its brighter grey levels (those above
     Otsu's cut), and that minus its darkest 1%. Not the median of every pixel: on a receipt lying
     on a dark scanner lid that is the lid (bench/results/paper_level.md)."""
-    sample = page[::STEP, ::STEP]
-    u8 = np.clip(sample * 255 + 0.5, 0, 255).astype(np.uint8).reshape(-1, 1)
+    sample, u8 = _sample(page)
     cut = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
-    bright = sample.reshape(-1, 1)[u8 > cut]
+    bright = sample[u8 > cut]
     paper = float(np.median(bright if bright.size else sample))
     return paper, paper - float(np.percentile(sample, 1))
 
