@@ -57,6 +57,11 @@ def clean(
         "--auto-levels/--no-auto-levels",
         help="Bring a dark or washed-out scan to ordinary paper and contrast before cleaning (pages already in "
              "range are untouched): the model erases more faint ink on such scans.")] = _DEFAULT.auto_levels,
+    keep_solids: Annotated[bool, typer.Option(
+        "--keep-solids/--no-keep-solids",
+        help="Keep solid dark rectangles (black bars and boxes, a band with white writing in it) as the scan has "
+             "them: the model hollows dark areas wider than about 50 pixels as if they were stains. Dark areas "
+             "that touch the page's edge, and round or shapeless ones, are still cleaned.")] = _DEFAULT.keep_solids,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]
@@ -130,6 +135,7 @@ def clean(
         settings = CleanSettings(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
             tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke, auto_levels=auto_levels,
+            keep_solids=keep_solids,
             fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,

@@ -15,6 +15,10 @@ and shrunk until its strokes are ``max_stroke`` wide (then enlarged back); the r
 darker of the two at every pixel. The network fades strokes much wider than those it learned, and
 cleaning a shrunk page alone fades the thin faint strokes beside them; the darker of the two keeps
 what either keeps (bench/results/stroke_scale.md).
+
+After the network, with ``keep_solids``, solid dark rectangles (black bars and boxes, a band with
+white writing in it), which the network hollows as if they were stains, are put back from the page
+(``docclean.solids``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from docclean.levels import as_positive, auto_levels, soften_bilevel
 from docclean.models import resolve_model_path
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
+from docclean.solids import restore_solids
 from docclean.strokes import stroke_width
 from docclean.tiling import Blender, Tile, plan_tiles
 
@@ -48,14 +53,14 @@ class Denoiser:
     """Cleans page arrays with a loaded model. ``Denoiser.load()`` gives the shipped default."""
 
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 2,
-                 max_stroke: int = 0, auto_levels: bool = False, model_name: str | None = None,
-                 model_path: Path | None = None) -> None:
+                 max_stroke: int = 0, auto_levels: bool = False, keep_solids: bool = False,
+                 model_name: str | None = None, model_path: Path | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
                              settings=("tile_size", "overlap"))
         self.backend = backend
         self.tile_size, self.overlap, self.batch_size = tile_size, overlap, max(1, batch_size)
-        self.max_stroke, self.auto_levels = max_stroke, auto_levels
+        self.max_stroke, self.auto_levels, self.keep_solids = max_stroke, auto_levels, keep_solids
         self.model_name, self.model_path = model_name, model_path
 
     @classmethod
@@ -67,8 +72,8 @@ class Denoiser:
         if batch == CleanSettings.batch_size:  # the default: a GPU backend asks for more tiles per call
             batch = getattr(backend, "default_batch_size", None) or batch
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
-                   max_stroke=settings.max_stroke, auto_levels=settings.auto_levels, model_name=settings.model,
-                   model_path=path)
+                   max_stroke=settings.max_stroke, auto_levels=settings.auto_levels,
+                   keep_solids=settings.keep_solids, model_name=settings.model, model_path=path)
 
     @classmethod
     def load(cls, model: str | Path | None = None, **settings: Any) -> Denoiser:
@@ -128,11 +133,12 @@ class Denoiser:
         for p, tiles in zip(pages, plans):
             outs.append(self._clean_tiles(p, tiles, tracker, done, total))
             done += len(tiles)
-        if len(outs) == 1:
-            return outs[0]
-        h, w = page.shape
-        enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-        return np.minimum(outs[0], enlarged, out=outs[0])
+        out = outs[0]
+        if len(outs) > 1:
+            h, w = page.shape
+            enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+            np.minimum(out, enlarged, out=out)
+        return restore_solids(page, out) if self.keep_solids else out
 
     def _clean_tiles(self, page: np.ndarray, tiles: list[Tile], tracker: TileProgress, done: int,
                      total: int) -> np.ndarray:

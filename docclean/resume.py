@@ -21,8 +21,8 @@ from docclean import io as pageio
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
 
-_PIXEL_SETTINGS = ("model", "backend", "precision", "tile_size", "overlap", "max_stroke", "auto_levels", "color",
-                   "binarize", "threshold", "dpi")
+_PIXEL_SETTINGS = ("model", "backend", "precision", "tile_size", "overlap", "max_stroke", "auto_levels",
+                   "keep_solids", "color", "binarize", "threshold", "dpi")
 
 
 class PageStore:

@@ -47,6 +47,9 @@ class CleanSettings:
     - ``tile_size``/``overlap``/``batch_size``: tiling (memory grows with the tile, not the page).
     - ``auto_levels``: a dark or washed-out page is brought to ordinary paper and contrast before
       cleaning (``docclean.levels``); pages already in range are untouched.
+    - ``keep_solids``: solid dark rectangles (black bars and boxes, a band with white writing in
+      it), which the network hollows as if they were stains, are kept as the scan has them
+      (``docclean.solids``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
       0 turns that off.
@@ -74,6 +77,7 @@ class CleanSettings:
     batch_size: int = 2
     max_stroke: int = MAX_STROKE
     auto_levels: bool = True
+    keep_solids: bool = True
     fmt: str | None = None
     dpi: float | None = None
     color: str = "gray"
@@ -148,7 +152,7 @@ class CleanSettings:
         """What a loaded :class:`~docclean.engine.Denoiser` depends on: settings with equal keys can
         share one (the caches of the batch, the desktop app and the OCRmyPDF plugin use it)."""
         return (self.model, self.backend, self.device, self.precision, self.effective_threads, self.tile_size,
-                self.overlap, self.batch_size, self.max_stroke, self.auto_levels)
+                self.overlap, self.batch_size, self.max_stroke, self.auto_levels, self.keep_solids)
 
     def replace(self, **changes: Any) -> CleanSettings:
         """A copy with ``changes`` applied (validated like a new object)."""

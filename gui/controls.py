@@ -49,6 +49,9 @@ class SettingsPanel(QWidget):
         self.auto_levels = QCheckBox("Auto levels")
         self.auto_levels.setToolTip("Bring a dark or washed-out scan to ordinary paper and contrast before cleaning "
                                     "(the model erases more faint ink on such scans)")
+        self.keep_solids = QCheckBox("Keep solid black areas")
+        self.keep_solids.setToolTip("Keep black bars, boxes and bands with white writing as the scan has them "
+                                    "(the model hollows wide dark areas as if they were stains)")
         self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
@@ -88,6 +91,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.keep_faint)
         form.addRow(self.remove_show_through)
         form.addRow(self.auto_levels)
+        form.addRow(self.keep_solids)
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
@@ -114,7 +118,7 @@ class SettingsPanel(QWidget):
                      self.ink_warning):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
-                      self.remove_show_through, self.auto_levels):
+                      self.remove_show_through, self.auto_levels, self.keep_solids):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -181,6 +185,7 @@ class SettingsPanel(QWidget):
             precision=self.precision.currentData(), threads=self.threads.value() or None,
             tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
             max_stroke=self.max_stroke.value(), auto_levels=self.auto_levels.isChecked(),
+            keep_solids=self.keep_solids.isChecked(),
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
@@ -201,6 +206,7 @@ class SettingsPanel(QWidget):
             self.batch_size.setValue(settings.batch_size)
             self.max_stroke.setValue(settings.max_stroke)
             self.auto_levels.setChecked(settings.auto_levels)
+            self.keep_solids.setChecked(settings.keep_solids)
             self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)

@@ -55,6 +55,16 @@ def test_binarize_fixed_threshold_and_uint8():
     assert binarize((page * 255).astype(np.uint8), 0.5).tolist() == [[False, True], [False, True]]
 
 
+def test_binarize_keeps_the_inside_of_a_wide_black_area_black():
+    # Sauvola alone sinks below an even dark area's own grey and whitened a box's inside.
+    page = np.ones((200, 300), np.float32)
+    page[40:160, 60:240] = 0.1
+    page[50:60, 80:90] = 0.0  # a little texture inside does not matter
+    bw = binarize(page)
+    assert not bw[40:160, 60:240].any()
+    assert bw[:30].all() and bw[170:].all()
+
+
 def test_binarize_leaves_pale_residue_as_paper():
     page = np.ones((80, 80), np.float32)
     page[20:40, 10:40] = 0.85  # pale show-through left on a cleaned page

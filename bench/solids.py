@@ -1,0 +1,117 @@
+"""Solid dark areas (black boxes, bars, a band with white writing): what the network does to them,
+and what ``--keep-solids`` (on by default, ``docclean.solids``) puts back.
+
+1. Black boxes of 8 to 200 pixels on a synthetic 300-dpi text page, and a black band with white
+   writing: the mean grey of each box's inside, and the band's fill and letters, cleaned with
+   ``--no-keep-solids`` and with the default; the band also binarized.
+2. How many pages of each set have any solid area at all, and on the synthetic pages, where the
+   clean target is known, how much of it is paper in the target (an area put back that should
+   have been cleaned away). The real scans are counted, never tuned on.
+3. A picture: bench/results/solids.png (the page as given, ``--no-keep-solids``, the default).
+
+    python bench/solids.py [--synthetic 400] [--out bench/results/solids.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from docclean.engine import Denoiser  # noqa: E402
+from docclean.io import read_gray  # noqa: E402
+from docclean.levels import as_positive, auto_levels, soften_bilevel  # noqa: E402
+from docclean.postprocess import binarize  # noqa: E402
+from docclean.solids import solid_areas  # noqa: E402
+from docclean.synth import degrade, render_page  # noqa: E402
+from docclean.synth.pairs import PairKind, make_pair  # noqa: E402
+
+SHARED = ROOT.parent / "shared/data"
+SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+SIZES = (8, 16, 32, 48, 64, 96, 128, 200)
+
+
+def test_page() -> tuple[np.ndarray, list[tuple[int, slice, slice]], slice, np.ndarray]:
+    """A degraded 300-dpi text page with a row of black boxes and a black band with white writing
+    below the text: the page, the boxes (size, rows, columns), the band's rows and its letters."""
+    text = render_page(1300, 1000, dpi=300, font_pt=10)
+    text[560:] = 1.0  # room below the text for the boxes and the band
+    page = degrade(text, np.random.default_rng(4), jpeg=False)
+    boxes, x = [], 60
+    for s in SIZES:
+        rows, cols = slice(600, 600 + s), slice(x, x + s)
+        page[rows, cols] = 0.1
+        boxes.append((s, rows, cols))
+        x += s + 40
+    band = np.full((90, 1000), 0.1, np.float32)
+    letters = np.zeros(band.shape, np.uint8)
+    cv2.putText(letters, "TOTAL AMOUNT DUE  4711.00", (20, 62), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 1, 3, cv2.LINE_AA)
+    band[letters > 0] = 0.9
+    page[850:940, 100:1100] = band
+    mask = np.zeros(page.shape, bool)
+    mask[850:940, 100:1100] = letters > 0
+    return page, boxes, slice(850, 940), mask
+
+
+def synthetic_check(n: int) -> None:
+    """Part 2 on ``n`` synthetic pairs (seed 1000, 30% showing their other side through)."""
+    dpis = (100, 150, 200, 300, 400, 600)
+    hits, wrong = 0, []
+    for i in range(n):
+        noisy, clean = make_pair(np.random.default_rng(1000 + i), dpi=dpis[i % 6], kind=PairKind(show_through=0.3))
+        areas = solid_areas(auto_levels(soften_bilevel(as_positive(noisy))))
+        if areas is not None:
+            hits += 1
+            wrong.append(float((clean[areas] > 0.5).mean()))
+    share = f"; of their areas, paper in the target: {', '.join(f'{w:.1%}' for w in wrong)}" if wrong else ""
+    print(f"| synthetic pairs (seed 1000) | {n} | {hits}{share} |")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--synthetic", type=int, default=400)
+    p.add_argument("--out", type=Path, default=ROOT / "bench/results/solids.png")
+    a = p.parse_args()
+    page, boxes, band_rows, letters = test_page()
+    outs = {keep: Denoiser.load("default", keep_solids=keep).clean(page) for keep in (False, True)}
+    fill = np.zeros(page.shape, bool)
+    fill[band_rows, 100:1100] = True
+    fill &= ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    print("| area | as given | --no-keep-solids | default (--keep-solids) |")
+    print("|---|---|---|---|")
+    for s, rows, cols in boxes:
+        print(f"| {s}-px black box, mean grey inside | {page[rows, cols].mean():.2f} | "
+              f"{outs[False][rows, cols].mean():.2f} | {outs[True][rows, cols].mean():.2f} |")
+    for name, where in (("band's fill", fill), ("band's white letters", letters)):
+        print(f"| {name}, mean grey | {page[where].mean():.2f} | {outs[False][where].mean():.2f} | "
+              f"{outs[True][where].mean():.2f} |")
+    for name, where in (("band's fill", fill), ("band's white letters", letters)):
+        print(f"| {name}, share black with --binarize | {(binarize(page)[where] == 0).mean():.1%} | "
+              f"{(binarize(outs[False])[where] == 0).mean():.1%} | {(binarize(outs[True])[where] == 0).mean():.1%} |")
+
+    print("\n| pages | count | pages with a solid area |")
+    print("|---|---|---|")
+    sets = {"dibco-extra": SHARED / "real-scans/dibco-extra/noisy", "funsd-train": SHARED / "real-scans/funsd-train",
+            "sroie-train": SHARED / "real-scans/sroie-train", "dirty-documents train": SHARED / "dirty-documents/train",
+            "samples/scans": ROOT / "samples/scans"}
+    for title, folder in sets.items():
+        files = sorted(f for f in folder.rglob("*") if f.suffix.lower() in SUFFIXES)
+        found = [f.name for f in files if solid_areas(auto_levels(soften_bilevel(as_positive(read_gray(f))))) is not None]
+        print(f"| {title} | {len(files)} | {len(found)}{': ' + ', '.join(found) if found else ''} |")
+    synthetic_check(a.synthetic)
+
+    crop = (slice(540, 960), slice(40, 1240))
+    gap = np.ones((10, crop[1].stop - crop[1].start), np.float32)
+    picture = np.concatenate([page[crop], gap, outs[False][crop], gap, outs[True][crop]], axis=0)
+    Image.fromarray((np.clip(picture, 0, 1) * 255).round().astype(np.uint8)).save(a.out)
+    print(f"\nwrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()

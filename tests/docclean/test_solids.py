@@ -1,0 +1,109 @@
+"""Tests for docclean.solids: which dark areas count as solid rectangles, and what putting them
+back does, alone and in the engine."""
+
+import cv2
+import numpy as np
+
+from docclean import Denoiser
+from docclean.settings import CleanSettings
+from docclean.solids import restore_solids, solid_areas
+
+
+def text_page(h: int = 400, w: int = 600) -> np.ndarray:
+    """Grey paper with lines of 3-pixel 'letters' (short dark bars), none of them solid."""
+    page = np.full((h, w), 0.85, np.float32)
+    for y in range(20, h - 20, 30):
+        for x in range(20, w - 20, 14):
+            page[y:y + 12, x:x + 3] = 0.15
+    return page
+
+
+def band_page() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A text page with a black band holding white writing; the band's area and its letters."""
+    page = text_page()
+    band = np.zeros(page.shape, bool)
+    band[150:230, 100:500] = True
+    page[band] = 0.1
+    letters = np.zeros(page.shape, np.uint8)
+    cv2.putText(letters, "TOTAL DUE 47.11", (110, 205), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 1, 3)
+    letters = letters.astype(bool) & band
+    page[letters] = 0.9
+    return page, band, letters
+
+
+def test_a_text_page_has_no_solid_areas():
+    assert solid_areas(text_page()) is None
+
+
+def test_a_black_box_is_solid_and_a_small_one_is_not():
+    page = text_page()
+    page[100:200, 200:320] = 0.1
+    page[300:320, 50:70] = 0.1  # 20 px: the network keeps boxes this small
+    areas = solid_areas(page)
+    assert areas is not None
+    assert areas[105:195, 205:315].all()
+    assert not areas[300:320, 50:70].any()
+    assert areas.sum() < 1.1 * 100 * 120
+
+
+def test_a_band_is_solid_with_its_white_writing_inside():
+    page, band, letters = band_page()
+    areas = solid_areas(page)
+    assert areas is not None and areas[letters].all()
+    assert areas[band].mean() > 0.95
+
+
+def test_a_box_joined_to_table_rules_is_still_solid():
+    page = text_page()
+    page[90:92, :] = 0.1  # rules of a table run into a black header cell
+    page[90:300, 300:302] = 0.1
+    page[92:140, 100:300] = 0.1
+    areas = solid_areas(page)
+    assert areas is not None and areas[95:135, 105:295].all()
+    assert not areas[200:300, 300:302].any()
+
+
+def test_round_blurred_and_edge_areas_are_left_to_the_network():
+    page = text_page()
+    cv2.circle(page, (150, 150), 45, 0.1, -1)  # a punch hole
+    page[:, :50] = 0.05  # the scanner's dark surround, touching the edge
+    stain = np.zeros_like(page)
+    stain[250:350, 350:500] = 1
+    stain = cv2.GaussianBlur(stain, (0, 0), 25)
+    page = page * (1 - 0.9 * stain / stain.max())  # a shapeless dark stain
+    assert solid_areas(page) is None
+
+
+def test_restore_puts_the_band_back_black_with_white_writing():
+    page, band, letters = band_page()
+    hollowed = np.where(band & ~letters, 1.0, np.where(letters, 1.0, page)).astype(np.float32)
+    out = restore_solids(page, hollowed.copy())
+    fill = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert out[fill].mean() < 0.05
+    assert out[letters].mean() > 0.9
+    outside = ~cv2.dilate(band.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    np.testing.assert_array_equal(out[outside], hollowed[outside])
+
+
+def test_restore_leaves_a_page_without_solid_areas_alone():
+    page = text_page()
+    cleaned = np.ones_like(page)
+    assert restore_solids(page, cleaned) is cleaned and (cleaned == 1).all()
+
+
+class Hollower:
+    """A backend that turns every dark area to paper, as the network does to wide ones."""
+
+    name, device, precision, multiple, metadata = "hollower", "cpu", "fp32", 4, {}
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        return np.where(tiles < 0.5, 1.0, tiles).astype(np.float32)
+
+
+def test_the_engine_keeps_solid_areas_when_asked():
+    page, band, letters = band_page()
+    fill = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    kept = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=True).clean(page)
+    lost = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=False).clean(page)
+    assert kept[fill].mean() < 0.05 and lost[fill].mean() == 1.0
+    assert CleanSettings().keep_solids and CleanSettings().engine_key() != CleanSettings(keep_solids=False).engine_key()
