@@ -65,6 +65,18 @@ def test_binarize_keeps_the_inside_of_a_wide_black_area_black():
     assert bw[:30].all() and bw[170:].all()
 
 
+def test_a_wide_black_rim_does_not_drag_the_global_cut_down():
+    # A page cleaned on a dark scanner lid comes out with a black rim; its faint strokes stay.
+    page = np.ones((400, 400), np.float32)
+    for x in range(100, 300, 8):
+        page[100:300, x:x + 2] = 0.68  # faint strokes the model left grey
+    rimmed = page.copy()
+    rimmed[:60], rimmed[-60:], rimmed[:, :60], rimmed[:, -60:] = 0.0, 0.0, 0.0, 0.0
+    assert not binarize(page)[100:300, 100:102].any()
+    assert not binarize(rimmed)[100:300, 100:102].any()
+    assert not binarize(rimmed)[:60].any()
+
+
 def test_binarize_leaves_pale_residue_as_paper():
     page = np.ones((80, 80), np.float32)
     page[20:40, 10:40] = 0.85  # pale show-through left on a cleaned page
