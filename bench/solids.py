@@ -4,10 +4,12 @@ and what ``--keep-solids`` (on by default, ``docclean.solids``) puts back.
 1. Black boxes of 8 to 200 pixels on a synthetic 300-dpi text page, and a black band with white
    writing: the mean grey of each box's inside, and the band's fill and letters, cleaned with
    ``--no-keep-solids`` and with the default; the band also binarized.
-2. How many pages of each set have any solid area at all, and on the synthetic pages, where the
+2. Grey shading (0.7 to 0.2) with black writing on it: the writing must stay darker than the
+   shading, and black when binarized.
+3. How many pages of each set have any solid area at all, and on the synthetic pages, where the
    clean target is known, how much of it is paper in the target (an area put back that should
    have been cleaned away). The real scans are counted, never tuned on.
-3. A picture: bench/results/solids.png (the page as given, ``--no-keep-solids``, the default).
+4. A picture: bench/results/solids.png (the page as given, ``--no-keep-solids``, the default).
 
     python bench/solids.py [--synthetic 400] [--out bench/results/solids.png]
 """
@@ -59,6 +61,30 @@ def test_page() -> tuple[np.ndarray, list[tuple[int, slice, slice]], slice, np.n
     return page, boxes, slice(850, 940), mask
 
 
+def shading_rows(cleaners: dict[bool, Denoiser]) -> None:
+    """Grey shading with black writing on it (a form's shaded cells): how far the writing stays
+    darker than the shading, and how much of each the binarized page keeps as the scan has it."""
+    print("\n| shading with black writing | --no-keep-solids: shading - writing | default: shading - writing "
+          "| default --binarize: writing black / shading white |")
+    print("|---|---|---|---|")
+    for shade in (0.7, 0.5, 0.35, 0.2):
+        page = np.full((800, 1100), 0.92, np.float32)
+        page[330:430, 50:1050] = shade
+        writing = np.zeros(page.shape, np.uint8)
+        cv2.putText(writing, f"Amount due {shade}  4711.00 EUR", (70, 395), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 1, 2,
+                    cv2.LINE_AA)
+        writing = writing > 0
+        page[writing] = 0.05
+        page = np.clip(page + np.random.default_rng(0).normal(0, 0.02, page.shape), 0, 1).astype(np.float32)
+        shading = np.zeros(page.shape, bool)
+        shading[330:430, 50:1050] = True
+        shading &= ~cv2.dilate(writing.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        outs = {keep: den.clean(page) for keep, den in cleaners.items()}
+        bw = binarize(outs[True])
+        gaps = [outs[keep][shading].mean() - outs[keep][writing].mean() for keep in (False, True)]
+        print(f"| grey {shade} | {gaps[0]:.2f} | {gaps[1]:.2f} | {(~bw[writing]).mean():.1%} / {bw[shading].mean():.1%} |")
+
+
 def synthetic_check(n: int) -> None:
     """Part 2 on ``n`` synthetic pairs (seed 1000, 30% showing their other side through)."""
     dpis = (100, 150, 200, 300, 400, 600)
@@ -79,7 +105,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/solids.png")
     a = p.parse_args()
     page, boxes, band_rows, letters = test_page()
-    outs = {keep: Denoiser.load("default", keep_solids=keep).clean(page) for keep in (False, True)}
+    cleaners = {keep: Denoiser.load("default", keep_solids=keep) for keep in (False, True)}
+    outs = {keep: den.clean(page) for keep, den in cleaners.items()}
     fill = np.zeros(page.shape, bool)
     fill[band_rows, 100:1100] = True
     fill &= ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
@@ -95,6 +122,8 @@ def main() -> None:
         print(f"| {name}, share black with --binarize | {(binarize(page)[where] == 0).mean():.1%} | "
               f"{(binarize(outs[False])[where] == 0).mean():.1%} | {(binarize(outs[True])[where] == 0).mean():.1%} |")
 
+    shading_rows(cleaners)
+
     print("\n| pages | count | pages with a solid area |")
     print("|---|---|---|")
     sets = {"dibco-extra": SHARED / "real-scans/dibco-extra/noisy", "funsd-train": SHARED / "real-scans/funsd-train",
@@ -102,7 +131,8 @@ def main() -> None:
             "samples/scans": ROOT / "samples/scans"}
     for title, folder in sets.items():
         files = sorted(f for f in folder.rglob("*") if f.suffix.lower() in SUFFIXES)
-        found = [f.name for f in files if solid_areas(auto_levels(soften_bilevel(as_positive(read_gray(f))))) is not None]
+        found = [f.name for f in files
+                 if solid_areas(auto_levels(soften_bilevel(as_positive(read_gray(f))))) is not None]
         print(f"| {title} | {len(files)} | {len(found)}{': ' + ', '.join(found) if found else ''} |")
     synthetic_check(a.synthetic)
 

@@ -38,12 +38,15 @@ GLOBAL_CUT = (0.6, 0.85)
 #: (F 83.69 to 83.47). Widths 9 and 25 scored alike (1.55% and 1.74%); 15 follows from the stroke
 #: width. Synthetic pages only (bench/experiments/global_cut.py, bench/results/global_cut.md).
 THICK = 15
-#: Below this grey level a cleaned pixel is ink whatever its neighbourhood. Sauvola's threshold
-#: inside a wide, even dark area is its mean times 1 - k (the deviation there is nil), below the
-#: area's own grey, so without this the inside of a black box or bar, or of a stroke wider than
-#: the window, turned white (bench/solids.py). A cleaned page's paper is near 1 and its ink near 0:
-#: a quarter of the way to white is ink by any reading. Set by reasoning, not tuned.
+#: Below this grey level a cleaned pixel is ink whatever its neighbourhood, unless something
+#: within Sauvola's window is darker than it by :data:`DARKER_NEARBY` (then it is dark shading
+#: with writing on it, and Sauvola's test decides). Sauvola's threshold inside a wide, even dark
+#: area is its mean times 1 - k (the deviation there is nil), below the area's own grey, so
+#: without this the inside of a black box or bar, or of a stroke wider than the window, turned
+#: white (bench/solids.py). A cleaned page's paper is near 1 and its ink near 0: a quarter of the
+#: way to white is ink by any reading. Both set by reasoning, not tuned.
 INK_LEVEL = 0.25
+DARKER_NEARBY = 0.1
 #: Above this grey level a pixel is paper whatever its neighbourhood: the global cut is always lower,
 #: and ink grows (hysteresis) only into pixels darker than this.
 PAPER_LEVEL = 0.92
@@ -194,9 +197,15 @@ def adaptive_ink(page: np.ndarray) -> np.ndarray:
     """The seeds of the adaptive binarization (True = ink): below Sauvola's local threshold on
     the cleaned page, which keeps thin and faint strokes darker than their neighbourhood, *and*
     below the global cut (:func:`global_cut`), which leaves pale residue on paper; or darker than
-    :data:`INK_LEVEL` (the inside of a wide dark area, where Sauvola's threshold sinks)."""
+    :data:`INK_LEVEL` with nothing much darker nearby (the inside of a wide dark area, where
+    Sauvola's threshold sinks)."""
     page = _as_float(page)
-    return (page < np.minimum(sauvola_threshold(page), np.float32(global_cut(page)))) | (page < np.float32(INK_LEVEL))
+    ink = page < np.minimum(sauvola_threshold(page), np.float32(global_cut(page)))
+    dark = page < np.float32(INK_LEVEL)
+    if dark.any():
+        darkest = cv2.erode(page, np.ones((SAUVOLA_WINDOW, SAUVOLA_WINDOW), np.uint8), borderType=cv2.BORDER_REPLICATE)
+        ink |= dark & (page <= darkest + np.float32(DARKER_NEARBY))
+    return ink
 
 
 def mark_body(page: np.ndarray, share: float = FAINT_SHARE, window: int = FAINT_WINDOW) -> np.ndarray:

@@ -4,17 +4,18 @@ The network learned that a dark area much wider than a stroke is a stain, so it 
 of a black box and turns its inside to paper: from about 48 pixels across, a box came out grey or
 white inside, and a black band with white writing in it (an invoice's "TOTAL DUE" bar, a form's
 header) came out blotchy, its fill turned to paper where no letters were, so white writing there
-would have been lost (bench/experiments/solids.py). A redaction bar came out as an empty frame.
+would have been lost (bench/solids.py). A redaction bar came out as an empty frame.
 
-:func:`solid_areas` finds such areas on the page the network cleaned: dark regions (below the
-middle of paper and the darkest 1%) that contain a :data:`SEED` x :data:`SEED` square of dark
-pixels, with the holes inside them (the white writing) filled, kept only when they are rectangles
-(their area at least :data:`RECTANGLE` of the smallest rotated rectangle around them) with sharp
-edges (:data:`SHARP`) that do not touch the page's edge. Stains, coffee rings, punch holes (round), shadows and the scanner's dark
-surround (which touch the edge) are not rectangles inside the page, so the network still cleans
-them. :func:`restore_solids` puts the page itself, stretched from its darkest 1% to its paper,
-back into those areas where it is darker than the network's output (the engine's rule, as for
-the wide-stroke pass: keep the darker).
+:func:`solid_areas` finds such areas on the page the network cleaned: near-black regions (under
+:data:`DARK` of the paper's grey) that contain a :data:`SEED` x :data:`SEED` square, with the
+holes inside them (the white writing) filled, kept only when they are rectangles (their convex hull at
+least :data:`RECTANGLE` of the smallest rotated rectangle around them, and they at least
+:data:`SOLID` of their hull) with sharp edges
+(:data:`FADE`) that do not touch the page's edge. Stains, coffee rings, punch holes (round),
+shadows, the scanner's dark surround (which touches the edge) and grey shading are not, so the
+network still cleans them. :func:`restore_solids` puts the page itself (divided by its paper's
+grey) back into those areas, so white writing in a black bar, or black writing on dark shading
+(which the network drowned: bench/solids.py), keeps the contrast the scan gave it.
 """
 
 from __future__ import annotations
@@ -27,40 +28,42 @@ from docclean.levels import page_levels
 #: A dark area is solid when it holds a square this many pixels wide (the network still fills a
 #: 32-pixel box and starts to hollow a 48-pixel one).
 SEED = 33
-#: ... and when it fills at least this share of the smallest rotated rectangle around it (a disc,
-#: such as a punch hole, fills 0.785).
+#: ... and when its convex hull fills at least this share of the smallest rotated rectangle around
+#: it (a disc, such as a punch hole, fills 0.785; the hull forgives a ragged, speckled edge) ...
 RECTANGLE = 0.9
-#: ... and when it has sharp edges: around it (within a seed's width), the pixels darker than a
-#: quarter of the way from black to paper are at least this share of those darker than three
-#: quarters of the way (a printed box's edge is a pixel or two of grey; a stain fades over dozens).
-SHARP = 0.8
+#: ... and it fills at least this share of its hull (not an L, a ring or a comb).
+SOLID = 0.75
+#: ... and when it has sharp edges: of the ring of pixels around it (a seed's width wide), at most
+#: this share is darker than halfway from :data:`DARK` to the paper (a printed box's edge is a
+#: pixel or two of grey, and what lies around it is paper and writing; a stain fades across the
+#: whole ring).
+FADE = 0.5
 #: Strokes and rules up to this many pixels wide that touch a solid area (a table's rules around a
 #: black header cell, letters running into a bar) are cut off it before it is judged.
 DETACH = 11
-#: A page whose paper is less than this much lighter than its darkest 1% has no black to speak of.
-MIN_SPAN = 0.25
+#: A solid area is darker than this share of the paper's grey: near black, as the boxes and bars
+#: the network hollows are. A shaded band (grey 0.35 of white and lighter), whose dark writing the
+#: network keeps on it, is not one: taking its darkest 1% for black once stretched a grey band
+#: with black text in it to black (bench/solids.py).
+DARK = 0.3
 #: The search runs on the page shrunk by this factor (the seed square scaled alike): the same
 #: areas to a pixel or two, 4x cheaper.
 SCALE = 2
 
 
-def _levels(page: np.ndarray) -> tuple[float, float]:
-    """(paper, black): :func:`~docclean.levels.page_levels`' paper and darkest 1%, from every
-    8th pixel (the figures need no more, and they cost a hundredth of a second at every 4th)."""
-    paper, contrast = page_levels(page[::2, ::2])
-    return paper, paper - contrast
+def _paper(page: np.ndarray) -> float:
+    """:func:`~docclean.levels.page_levels`' paper, from every 8th pixel (the figure needs no
+    more, and it costs a hundredth of a second at every 4th)."""
+    return page_levels(page[::2, ::2])[0]
 
 
 def solid_areas(page: np.ndarray) -> np.ndarray | None:
     """A boolean mask of the solid dark rectangles of a grey float page (0..1), holes filled; None
     when it has none (most pages: one erosion of a half-size page decides)."""
-    paper, black = _levels(page)
-    span = paper - black
-    if span < MIN_SPAN:
-        return None
+    paper = _paper(page)
     h, w = page.shape
     small = cv2.resize(page, (max(1, w // SCALE), max(1, h // SCALE)), interpolation=cv2.INTER_AREA)
-    dark = (small < black + span / 2).astype(np.uint8)
+    dark = (small < DARK * paper).astype(np.uint8)
     side = SEED // SCALE
     seeds = cv2.erode(dark, np.ones((side, side), np.uint8))
     if not seeds.any():
@@ -81,36 +84,37 @@ def solid_areas(page: np.ndarray) -> np.ndarray | None:
         filled = np.zeros_like(region)
         cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
         (_, _), (rw, rh), _ = cv2.minAreaRect(outline)
-        if rw * rh > 0 and filled.sum() >= RECTANGLE * rw * rh and _sharp(small, filled, (x, y), side, black, span):
+        hull = cv2.contourArea(cv2.convexHull(outline))
+        rectangle = hull >= RECTANGLE * rw * rh > 0 and filled.sum() >= SOLID * hull
+        if rectangle and _sharp(small, filled, (x, y), side, paper):
             keep[y:y + bh, x:x + bw] |= filled
     if not keep.any():
         return None
     return cv2.resize(keep, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
 
 
-def _sharp(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: int, black: float, span: float
-           ) -> bool:
-    """Whether the area ``filled`` (its bounding box at ``at`` in ``small``) has sharp edges
-    (:data:`SHARP`), judged within ``reach`` pixels of it."""
+def _sharp(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: int, paper: float) -> bool:
+    """Whether the area ``filled`` (its bounding box at ``at`` in ``small``) has sharp edges: at
+    most :data:`FADE` of the ring ``reach`` pixels wide around it is darker than halfway from
+    :data:`DARK` to the paper."""
     x, y = at
     h, w = filled.shape
     y0, x0 = max(0, y - reach), max(0, x - reach)
     y1, x1 = min(small.shape[0], y + h + reach), min(small.shape[1], x + w + reach)
-    near = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    near[y - y0:y - y0 + h, x - x0:x - x0 + w] = filled
-    near = cv2.dilate(near, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(bool)
-    around = small[y0:y1, x0:x1][near]
-    return int((around < black + span / 4).sum()) >= SHARP * int((around < black + 3 * span / 4).sum())
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    inside[y - y0:y - y0 + h, x - x0:x - x0 + w] = filled
+    ring = cv2.dilate(inside, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(bool) & (inside == 0)
+    return float((small[y0:y1, x0:x1][ring] < (1 + DARK) / 2 * paper).mean()) <= FADE
 
 
 def restore_solids(page: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
     """``cleaned`` with the solid dark areas of ``page`` (the grey page the network cleaned) put
-    back from the page, stretched so its darkest 1% is black and its paper white, wherever that is
-    darker (so nothing the network kept gets lighter); ``cleaned`` itself (changed in place) is
+    back from the page, divided by its paper's grey (what the scan holds there: the network's
+    output is wrong there, too light in a hollowed box, too dark where it drowned writing in dark
+    shading); ``cleaned`` itself (changed in place) is
     returned."""
     areas = solid_areas(page)
     if areas is None:
         return cleaned
-    paper, black = _levels(page)
-    cleaned[areas] = np.minimum(cleaned[areas], np.clip((page[areas] - black) / (paper - black), 0, 1))
+    cleaned[areas] = np.clip(page[areas] / np.float32(_paper(page)), 0, 1)
     return cleaned

@@ -65,7 +65,8 @@ def below(level: float):
 
 
 RULES = {"every pixel (until 2026-12-05)": every_pixel, "without wide dark areas, k 9": without_thick(9),
-         "without wide dark areas, k 15 (shipped)": without_thick(15), "without wide dark areas, k 25": without_thick(25),
+         "without wide dark areas, k 15 (shipped)": without_thick(15),
+         "without wide dark areas, k 25": without_thick(25),
          "near marks, r 5": near_marks(5), "near marks, r 15": near_marks(15), "below 0.98": below(0.98),
          "below 0.995": below(0.995)}
 

@@ -65,6 +65,15 @@ def test_binarize_keeps_the_inside_of_a_wide_black_area_black():
     assert bw[:30].all() and bw[170:].all()
 
 
+def test_binarize_keeps_writing_on_dark_shading_apart_from_it():
+    page = np.ones((200, 400), np.float32)
+    page[40:160, 40:360] = 0.2  # dark shading ...
+    page[60:140:12, 60:340] = 0.02  # ... with black rules of writing on it
+    bw = binarize(page)
+    assert not bw[60:140:12, 60:340].any()
+    assert bw[66:136:12, 60:340].mean() > 0.9  # the shading between them is paper
+
+
 def test_a_wide_black_rim_does_not_drag_the_global_cut_down():
     # A page cleaned on a dark scanner lid comes out with a black rim; its faint strokes stay.
     page = np.ones((400, 400), np.float32)

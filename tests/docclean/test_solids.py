@@ -79,10 +79,25 @@ def test_restore_puts_the_band_back_black_with_white_writing():
     hollowed = np.where(band & ~letters, 1.0, np.where(letters, 1.0, page)).astype(np.float32)
     out = restore_solids(page, hollowed.copy())
     fill = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    assert out[fill].mean() < 0.05
+    assert abs(out[fill].mean() - 0.1 / 0.85) < 0.02  # the scan's grey, its paper made white
     assert out[letters].mean() > 0.9
     outside = ~cv2.dilate(band.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
     np.testing.assert_array_equal(out[outside], hollowed[outside])
+
+
+def test_grey_shading_is_not_solid_and_dark_shading_keeps_its_writing_darker():
+    for shade, solid in ((0.5, False), (0.2, True)):
+        page = text_page()
+        page[100:250, 100:500] = shade
+        writing = np.zeros(page.shape, bool)
+        writing[140:200:12, 120:480] = True  # black rules of writing on the shading
+        page[writing] = 0.03
+        areas = solid_areas(page)
+        assert (areas is not None and areas[110:240, 110:490].all()) == solid
+        out = restore_solids(page, np.ones_like(page))
+        fill = np.zeros(page.shape, bool)
+        fill[215:245, 110:490] = True
+        assert out[writing].mean() < out[fill].mean() - 0.1 if solid else (out == 1).all()
 
 
 def test_restore_leaves_a_page_without_solid_areas_alone():
@@ -105,5 +120,5 @@ def test_the_engine_keeps_solid_areas_when_asked():
     fill = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     kept = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=True).clean(page)
     lost = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=False).clean(page)
-    assert kept[fill].mean() < 0.05 and lost[fill].mean() == 1.0
+    assert kept[fill].mean() < 0.15 and lost[fill].mean() == 1.0
     assert CleanSettings().keep_solids and CleanSettings().engine_key() != CleanSettings(keep_solids=False).engine_key()
