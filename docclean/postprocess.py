@@ -35,7 +35,7 @@ GLOBAL_CUT = (0.6, 0.85)
 #: comes out of the model with a black rim around it, and those dark pixels dragged the cut to its
 #: floor, so the faint strokes the model leaves grey (0.6-0.8) went white: synthetic pages on a
 #: dark platen lost 7.75% of their strokes, 1.67% with this, and pages as they are 0.62% either way
-#: (F 83.69 to 83.47). Widths 9 and 25 scored alike (1.55% and 1.74%); 15 follows from the stroke
+#: (F 83.69 to 83.48). Widths 9 and 25 scored alike (1.55% and 1.74%); 15 follows from the stroke
 #: width. Synthetic pages only (bench/experiments/global_cut.py, bench/results/global_cut.md).
 THICK = 15
 #: Below this grey level a cleaned pixel is ink whatever its neighbourhood, unless something
