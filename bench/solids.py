@@ -1,8 +1,8 @@
 """Solid dark areas (black boxes, bars, a band with white writing): what the network does to them,
 and what ``--keep-solids`` (on by default, ``docclean.solids``) puts back.
 
-1. Black boxes of 8 to 200 pixels on a synthetic 300-dpi text page, and a black band with white
-   writing: the mean grey of each box's inside, and the band's fill and letters, cleaned with
+1. Black boxes of 8 to 200 pixels and a black disc on a synthetic 300-dpi text page, and a black
+   band with white writing: the mean grey of each box's inside, and the band's fill and letters, cleaned with
    ``--no-keep-solids`` and with the default; the band also binarized.
 2. Grey shading (0.7 to 0.2) with black writing on it: the writing must stay darker than the
    shading, and black when binarized.
@@ -56,6 +56,7 @@ def test_page() -> tuple[np.ndarray, list[tuple[int, slice, slice]], slice, np.n
     cv2.putText(letters, "TOTAL AMOUNT DUE  4711.00", (20, 62), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 1, 3, cv2.LINE_AA)
     band[letters > 0] = 0.9
     page[850:940, 100:1100] = band
+    cv2.circle(page, (1180, 700), 60, 0.1, -1)  # a round black seal or logo
     mask = np.zeros(page.shape, bool)
     mask[850:940, 100:1100] = letters > 0
     return page, boxes, slice(850, 940), mask
@@ -115,6 +116,11 @@ def main() -> None:
     for s, rows, cols in boxes:
         print(f"| {s}-px black box, mean grey inside | {page[rows, cols].mean():.2f} | "
               f"{outs[False][rows, cols].mean():.2f} | {outs[True][rows, cols].mean():.2f} |")
+    disc = np.zeros(page.shape, np.uint8)
+    cv2.circle(disc, (1180, 700), 50, 1, -1)
+    disc = disc.astype(bool)
+    print(f"| 120-px black disc (a seal, a logo), mean grey inside | {page[disc].mean():.2f} | "
+          f"{outs[False][disc].mean():.2f} | {outs[True][disc].mean():.2f} |")
     for name, where in (("band's fill", fill), ("band's white letters", letters)):
         print(f"| {name}, mean grey | {page[where].mean():.2f} | {outs[False][where].mean():.2f} | "
               f"{outs[True][where].mean():.2f} |")
@@ -136,7 +142,7 @@ def main() -> None:
         print(f"| {title} | {len(files)} | {len(found)}{': ' + ', '.join(found) if found else ''} |")
     synthetic_check(a.synthetic)
 
-    crop = (slice(540, 960), slice(40, 1240))
+    crop = (slice(540, 960), slice(40, 1260))
     gap = np.ones((10, crop[1].stop - crop[1].start), np.float32)
     picture = np.concatenate([page[crop], gap, outs[False][crop], gap, outs[True][crop]], axis=0)
     Image.fromarray((np.clip(picture, 0, 1) * 255).round().astype(np.uint8)).save(a.out)

@@ -59,9 +59,9 @@ def clean(
              "range are untouched): the model erases more faint ink on such scans.")] = _DEFAULT.auto_levels,
     keep_solids: Annotated[bool, typer.Option(
         "--keep-solids/--no-keep-solids",
-        help="Keep solid dark rectangles (black bars and boxes, a band with white writing in it) as the scan has "
-             "them: the model hollows dark areas wider than about 50 pixels as if they were stains. Dark areas "
-             "that touch the page's edge, and round or shapeless ones, are still cleaned.")] = _DEFAULT.keep_solids,
+        help="Keep solid black areas (bars, boxes, logos, a band with white writing in it) as the scan has them: "
+             "the model hollows dark areas wider than about 50 pixels as if they were stains. Dark areas that "
+             "fade (stains, shadows), touch the page's edge or are grey shading are still cleaned.")] = _DEFAULT.keep_solids,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]

@@ -16,8 +16,8 @@ darker of the two at every pixel. The network fades strokes much wider than thos
 cleaning a shrunk page alone fades the thin faint strokes beside them; the darker of the two keeps
 what either keeps (bench/results/stroke_scale.md).
 
-After the network, with ``keep_solids``, solid dark rectangles (black bars and boxes, a band with
-white writing in it), which the network hollows as if they were stains, are put back from the page
+After the network, with ``keep_solids``, solid black areas (bars, boxes, logos, a band with white
+writing in it), which the network hollows as if they were stains, are put back from the page
 (``docclean.solids``).
 """
 

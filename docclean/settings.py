@@ -47,8 +47,8 @@ class CleanSettings:
     - ``tile_size``/``overlap``/``batch_size``: tiling (memory grows with the tile, not the page).
     - ``auto_levels``: a dark or washed-out page is brought to ordinary paper and contrast before
       cleaning (``docclean.levels``); pages already in range are untouched.
-    - ``keep_solids``: solid dark rectangles (black bars and boxes, a band with white writing in
-      it), which the network hollows as if they were stains, are kept as the scan has them
+    - ``keep_solids``: solid black areas (bars, boxes, logos, a band with white writing in it),
+      which the network hollows as if they were stains, are kept as the scan has them
       (``docclean.solids``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``);

@@ -1,21 +1,24 @@
-"""Solid dark areas: black boxes, bars and bands that the network would hollow out.
+"""Solid dark areas: black boxes, bars, bands and shapes that the network would hollow out.
 
 The network learned that a dark area much wider than a stroke is a stain, so it keeps the outline
 of a black box and turns its inside to paper: from about 48 pixels across, a box came out grey or
 white inside, and a black band with white writing in it (an invoice's "TOTAL DUE" bar, a form's
 header) came out blotchy, its fill turned to paper where no letters were, so white writing there
-would have been lost (bench/solids.py). A redaction bar came out as an empty frame.
+would have been lost (bench/solids.py). A redaction bar came out as an empty frame, a black logo
+as its outline.
 
 :func:`solid_areas` finds such areas on the page the network cleaned: near-black regions (under
 :data:`DARK` of the paper's grey) that contain a :data:`SEED` x :data:`SEED` square, with the
-holes inside them (the white writing) filled, kept only when they are rectangles (their convex hull at
-least :data:`RECTANGLE` of the smallest rotated rectangle around them, and they at least
-:data:`SOLID` of their hull) with sharp edges
-(:data:`FADE`) that do not touch the page's edge. Stains, coffee rings, punch holes (round),
-shadows, the scanner's dark surround (which touches the edge) and grey shading are not, so the
-network still cleans them. :func:`restore_solids` puts the page itself (divided by its paper's
-grey) back into those areas, so white writing in a black bar, or black writing on dark shading
-(which the network drowned: bench/solids.py), keeps the contrast the scan gave it.
+holes inside them (the white writing) filled, kept only when their edges are sharp (:data:`FADE`)
+and they do not touch the page's edge. Stains and shadows (which fade, and are rarely near black),
+coffee rings (no solid square), the scanner's dark surround (which touches the edge) and grey
+shading are not, so the network still cleans them. A first version also asked for a rectangle;
+on the shared scans that only left out a form's black header banner and a round sticker, which
+come back as the scan has them now (bench/results/solids.md).
+
+:func:`restore_solids` puts the page itself (divided by its paper's grey) back into those areas,
+so white writing in a black bar, or black writing on dark shading (which the network drowned:
+bench/solids.py), keeps the contrast the scan gave it.
 """
 
 from __future__ import annotations
@@ -28,11 +31,6 @@ from docclean.levels import page_levels
 #: A dark area is solid when it holds a square this many pixels wide (the network still fills a
 #: 32-pixel box and starts to hollow a 48-pixel one).
 SEED = 33
-#: ... and when its convex hull fills at least this share of the smallest rotated rectangle around
-#: it (a disc, such as a punch hole, fills 0.785; the hull forgives a ragged, speckled edge) ...
-RECTANGLE = 0.9
-#: ... and it fills at least this share of its hull (not an L, a ring or a comb).
-SOLID = 0.75
 #: ... and when it has sharp edges: of the ring of pixels around it (a seed's width wide), at most
 #: this share is darker than halfway from :data:`DARK` to the paper (a printed box's edge is a
 #: pixel or two of grey, and what lies around it is paper and writing; a stain fades across the
@@ -58,7 +56,7 @@ def _paper(page: np.ndarray) -> float:
 
 
 def solid_areas(page: np.ndarray) -> np.ndarray | None:
-    """A boolean mask of the solid dark rectangles of a grey float page (0..1), holes filled; None
+    """A boolean mask of the solid black areas of a grey float page (0..1), holes filled; None
     when it has none (most pages: one erosion of a half-size page decides)."""
     paper = _paper(page)
     h, w = page.shape
@@ -83,10 +81,7 @@ def solid_areas(page: np.ndarray) -> np.ndarray | None:
         outline = max(contours, key=cv2.contourArea)
         filled = np.zeros_like(region)
         cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
-        (_, _), (rw, rh), _ = cv2.minAreaRect(outline)
-        hull = cv2.contourArea(cv2.convexHull(outline))
-        rectangle = hull >= RECTANGLE * rw * rh > 0 and filled.sum() >= SOLID * hull
-        if rectangle and _sharp(small, filled, (x, y), side, paper):
+        if _sharp(small, filled, (x, y), side, paper):
             keep[y:y + bh, x:x + bw] |= filled
     if not keep.any():
         return None

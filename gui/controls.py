@@ -50,7 +50,7 @@ class SettingsPanel(QWidget):
         self.auto_levels.setToolTip("Bring a dark or washed-out scan to ordinary paper and contrast before cleaning "
                                     "(the model erases more faint ink on such scans)")
         self.keep_solids = QCheckBox("Keep solid black areas")
-        self.keep_solids.setToolTip("Keep black bars, boxes and bands with white writing as the scan has them "
+        self.keep_solids.setToolTip("Keep black bars, boxes, logos and bands with white writing as the scan has them "
                                     "(the model hollows wide dark areas as if they were stains)")
         self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")

@@ -63,9 +63,15 @@ def test_a_box_joined_to_table_rules_is_still_solid():
     assert not areas[200:300, 300:302].any()
 
 
-def test_round_blurred_and_edge_areas_are_left_to_the_network():
+def test_a_round_black_mark_is_solid_too():
     page = text_page()
-    cv2.circle(page, (150, 150), 45, 0.1, -1)  # a punch hole
+    cv2.circle(page, (150, 150), 45, 0.1, -1)  # a black seal, a logo, a punch hole on black backing
+    areas = solid_areas(page)
+    assert areas is not None and areas[120:180, 120:180].all() and areas.sum() < 1.1 * np.pi * 45 ** 2
+
+
+def test_fading_and_edge_areas_are_left_to_the_network():
+    page = text_page()
     page[:, :50] = 0.05  # the scanner's dark surround, touching the edge
     stain = np.zeros_like(page)
     stain[250:350, 350:500] = 1
