@@ -8,9 +8,10 @@ would have been lost (bench/solids.py). A redaction bar came out as an empty fra
 as its outline.
 
 :func:`solid_areas` finds such areas on the page the network cleaned: near-black regions (under
-:data:`DARK` of the paper's grey) that contain a :data:`SEED` x :data:`SEED` square, with the
-holes inside them (the white writing) filled, kept only when their edges are sharp (:data:`FADE`)
-and they do not touch the page's edge. Stains and shadows (which fade, and are rarely near black),
+:data:`DARK` of the paper's grey) that contain a :data:`SEED` x :data:`SEED` square, kept only when
+their edges are sharp (:data:`FADE`: judged around the region with its holes filled) and they do
+not touch the page's edge; their holes (white writing, a letter's counter, a black frame's inside)
+stay the network's. Stains and shadows (which fade, and are rarely near black),
 coffee rings (no solid square), the scanner's dark surround (which touches the edge) and grey
 shading are not, so the network still cleans them. A first version also asked for a rectangle;
 on the shared scans that only left out a form's black header banner and a round sticker, which
@@ -56,7 +57,8 @@ def _paper(page: np.ndarray) -> float:
 
 
 def solid_areas(page: np.ndarray) -> np.ndarray | None:
-    """A boolean mask of the solid black areas of a grey float page (0..1), holes filled; None
+    """A boolean mask of the solid black areas of a grey float page (0..1), without their holes
+    (white writing in a bar is the network's to draw, a black frame's inside its to clean); None
     when it has none (most pages: one erosion of a half-size page decides)."""
     paper = _paper(page)
     h, w = page.shape
@@ -66,9 +68,9 @@ def solid_areas(page: np.ndarray) -> np.ndarray | None:
     seeds = cv2.erode(dark, np.ones((side, side), np.uint8))
     if not seeds.any():
         return None
-    cut = DETACH // SCALE | 1  # the seeds are the same after this opening: it only cuts what is thinner
-    dark = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((cut, cut), np.uint8))
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    near = np.ones((DETACH // SCALE | 1,) * 2, np.uint8)
+    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, near)  # the same seeds: it only cuts what is thinner
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
     seeded = np.unique(labels[seeds.astype(bool)])
     sh, sw = dark.shape
     keep = np.zeros(dark.shape, np.uint8)
@@ -82,10 +84,14 @@ def solid_areas(page: np.ndarray) -> np.ndarray | None:
         filled = np.zeros_like(region)
         cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
         if _sharp(small, filled, (x, y), side, paper):
-            keep[y:y + bh, x:x + bw] |= filled
+            keep[y:y + bh, x:x + bw] |= region
     if not keep.any():
         return None
-    return cv2.resize(keep, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+    # The dark pixels at and next to the wide part: the thin dark between white letters too, but not
+    # the holes (a black frame's inside is a page to clean, a letter's counter paper to clean).
+    keep = cv2.dilate(keep, near) & dark
+    keep = cv2.resize(keep, (w, h), interpolation=cv2.INTER_NEAREST)
+    return cv2.dilate(keep, np.ones((3, 3), np.uint8)).astype(bool)  # and the grey of its edge
 
 
 def _sharp(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: int, paper: float) -> bool:

@@ -46,11 +46,23 @@ def test_a_black_box_is_solid_and_a_small_one_is_not():
     assert areas.sum() < 1.1 * 100 * 120
 
 
-def test_a_band_is_solid_with_its_white_writing_inside():
+def test_a_band_is_solid_and_its_white_writing_is_left_to_the_network():
     page, band, letters = band_page()
     areas = solid_areas(page)
-    assert areas is not None and areas[letters].all()
-    assert areas[band].mean() > 0.95
+    fill = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert areas is not None and areas[fill].mean() > 0.95  # (dark pockets inside an O may be left)
+    assert not areas[cv2.erode(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)].any()
+
+
+def test_the_inside_of_a_thick_black_frame_is_left_to_the_network():
+    page = text_page(500, 600)
+    frame = np.zeros(page.shape, bool)
+    frame[40:460, 40:560] = True
+    frame[80:420, 80:520] = False
+    page[frame] = 0.05  # a photocopy's black border around the page it copied
+    areas = solid_areas(page)
+    assert areas is not None and areas[frame].mean() > 0.95
+    assert not areas[100:400, 100:500].any()
 
 
 def test_a_box_joined_to_table_rules_is_still_solid():
@@ -87,7 +99,8 @@ def test_restore_puts_the_band_back_black_with_white_writing():
     fill = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     assert abs(out[fill].mean() - 0.1 / 0.85) < 0.02  # the scan's grey, its paper made white
     assert out[letters].mean() > 0.9
-    outside = ~cv2.dilate(band.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    # (dark strokes within a few pixels of the band come back as scanned too)
+    outside = ~cv2.dilate(band.astype(np.uint8), np.ones((31, 31), np.uint8)).astype(bool)
     np.testing.assert_array_equal(out[outside], hollowed[outside])
 
 
