@@ -203,7 +203,8 @@ def adaptive_ink(page: np.ndarray) -> np.ndarray:
     ink = page < np.minimum(sauvola_threshold(page), np.float32(global_cut(page)))
     dark = page < np.float32(INK_LEVEL)
     if dark.any():
-        darkest = cv2.erode(page, np.ones((SAUVOLA_WINDOW, SAUVOLA_WINDOW), np.uint8), borderType=cv2.BORDER_REPLICATE)
+        window = np.ones((SAUVOLA_WINDOW, SAUVOLA_WINDOW), np.uint8)
+        darkest = cv2.erode(page, window, borderType=cv2.BORDER_REPLICATE)
         ink |= dark & (page <= darkest + np.float32(DARKER_NEARBY))
     return ink
 

@@ -109,11 +109,10 @@ def _sharp(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: in
 
 
 def restore_solids(page: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
-    """``cleaned`` with the solid dark areas of ``page`` (the grey page the network cleaned) put
-    back from the page, divided by its paper's grey (what the scan holds there: the network's
-    output is wrong there, too light in a hollowed box, too dark where it drowned writing in dark
-    shading); ``cleaned`` itself (changed in place) is
-    returned."""
+    """``cleaned`` (changed in place, and returned) with the solid dark areas of ``page`` (the
+    grey page the network cleaned) put back from the page, divided by its paper's grey: what the
+    scan holds there, where the network's output is wrong (too light in a hollowed box, too dark
+    where it drowned writing in dark shading)."""
     areas = solid_areas(page)
     if areas is None:
         return cleaned

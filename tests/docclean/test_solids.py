@@ -1,4 +1,4 @@
-"""Tests for docclean.solids: which dark areas count as solid rectangles, and what putting them
+"""Tests for docclean.solids: which dark areas count as solid black areas, and what putting them
 back does, alone and in the engine."""
 
 import cv2
