@@ -8,9 +8,11 @@ beside raw-page Sauvola:
 - ``as is``.
 
 The engine runs without its auto levels, then with two corrections of the input: ``gain`` brightens
-a page whose paper (its median grey) is darker than 0.85 until it is 0.85; ``auto levels`` is
-``docclean.levels.auto_levels`` (the shipped default): that gain, then a page whose contrast (paper
-minus its darkest 1%) is under 0.4 stretched away from white until it is 0.4 (at most 3x).
+a page whose paper (``docclean.levels.page_levels``: the median of its brighter grey levels) is
+darker than 0.85 until it is 0.85; ``auto levels`` is ``docclean.levels.auto_levels`` (the shipped
+default): that gain, then a page whose contrast (paper minus its darkest 1%) is under 0.4
+stretched away from white until it is 0.4 (at most 3x). (Until the end of 2026-12-05 ``gain`` read
+the paper as every pixel's median, the shipped rule of before that day.)
 
     python bench/experiments/exposure.py [--model default] [--n 56] [--synthetic-only]
 """
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.experiments.scoring import experiment_parser, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.levels import auto_levels  # noqa: E402
+from docclean.levels import PAPER, auto_levels, page_levels  # noqa: E402
 from docclean.postprocess import binarize, sauvola_threshold  # noqa: E402
 
 EXPOSURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -39,9 +41,9 @@ EXPOSURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def gain(x: np.ndarray) -> np.ndarray:
-    """Paper (the median grey) brought up to 0.85 where it is darker."""
-    paper = float(np.median(x))
-    return np.clip(x * (0.85 / paper), 0, 1).astype(np.float32) if 0 < paper < 0.85 else x
+    """Auto levels' paper brought up to :data:`~docclean.levels.PAPER` where it is darker; no stretch."""
+    paper = page_levels(x)[0]
+    return np.clip(x * (PAPER / paper), 0, 1).astype(np.float32) if 0 < paper < PAPER else x
 
 
 CORRECTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
