@@ -6,6 +6,7 @@ and what ``--keep-solids`` (on by default, ``docclean.solids``) puts back.
    ``--no-keep-solids`` and with the default; the band also binarized.
 2. Grey shading (0.7 to 0.2) with black writing on it: the writing must stay darker than the
    shading, and black when binarized.
+   And white writing on grey bands (0.15 to 0.6), which is not handled yet.
 3. How many pages of each set have any solid area at all, and on the synthetic pages, where the
    clean target is known, how much of it is paper in the target (an area put back that should
    have been cleaned away). The real scans are counted, never tuned on.
@@ -86,6 +87,28 @@ def shading_rows(cleaners: dict[bool, Denoiser]) -> None:
         print(f"| grey {shade} | {gaps[0]:.2f} | {gaps[1]:.2f} | {(~bw[writing]).mean():.1%} / {bw[shading].mean():.1%} |")
 
 
+def white_on_grey_rows(den: Denoiser) -> None:
+    """White writing on grey bands (not handled yet): how far the letters stay lighter than the
+    band around them, and how much of the band's empty end comes out white, by default."""
+    print("\n| band with white writing | default: letters - band around them | band's empty end white |")
+    print("|---|---|---|")
+    for shade in (0.15, 0.3, 0.45, 0.6):
+        page = np.full((800, 1100), 0.92, np.float32)
+        page[330:430, 50:1050] = shade
+        writing = np.zeros(page.shape, np.uint8)
+        cv2.putText(writing, f"Amount due {shade}  4711.00", (70, 395), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 1, 2,
+                    cv2.LINE_AA)
+        writing = writing > 0
+        page[writing] = 0.95
+        page = np.clip(page + np.random.default_rng(0).normal(0, 0.02, page.shape), 0, 1).astype(np.float32)
+        around = np.zeros(page.shape, bool)
+        around[330:430, 50:620] = True
+        around &= ~cv2.dilate(writing.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        out = den.clean(page)
+        gap = out[writing].mean() - out[around].mean()
+        print(f"| grey {shade} | {gap:.2f} | {(out[350:410, 750:1030] > 0.5).mean():.1%} |")
+
+
 def synthetic_check(n: int) -> None:
     """Part 2 on ``n`` synthetic pairs (seed 1000, 30% showing their other side through)."""
     dpis = (100, 150, 200, 300, 400, 600)
@@ -129,6 +152,7 @@ def main() -> None:
               f"{(binarize(outs[False])[where] == 0).mean():.1%} | {(binarize(outs[True])[where] == 0).mean():.1%} |")
 
     shading_rows(cleaners)
+    white_on_grey_rows(cleaners[True])
 
     print("\n| pages | count | pages with a solid area |")
     print("|---|---|---|")
