@@ -233,9 +233,14 @@ def global_cut(page: np.ndarray) -> float:
     dark = cv2.threshold(u8, 127, 1, cv2.THRESH_BINARY_INV)[1]
     thick = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((THICK, THICK), np.uint8))
     if thick.any() and not thick.all():
-        u8 = u8[thick == 0].reshape(-1, 1)
+        u8 = u8[thick == 0]
+    return otsu_cut(u8)
+
+
+def otsu_cut(levels: np.ndarray) -> float:
+    """Otsu's threshold (0..1) of grey levels (uint8, any shape), clipped to :data:`GLOBAL_CUT`."""
     # Otsu puts grey levels <= t on the dark side: the cut between classes is half a level above t.
-    otsu = (cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0] + 0.5) / 255.0
+    otsu = (cv2.threshold(levels.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0] + 0.5) / 255.0
     return float(np.clip(otsu, *GLOBAL_CUT))
 
 

@@ -56,11 +56,12 @@ def _paper(page: np.ndarray) -> float:
     return page_levels(page[::2, ::2])[0]
 
 
-def solid_areas(page: np.ndarray) -> np.ndarray | None:
+def solid_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | None:
     """A boolean mask of the solid black areas of a grey float page (0..1), without their holes
     (white writing in a bar is the network's to draw, a black frame's inside its to clean); None
-    when it has none (most pages: one erosion of a half-size page decides)."""
-    paper = _paper(page)
+    when it has none (most pages: one erosion of a half-size page decides). ``paper``: the page's
+    paper grey, when the caller has it."""
+    paper = _paper(page) if paper is None else paper
     h, w = page.shape
     small = cv2.resize(page, (max(1, w // SCALE), max(1, h // SCALE)), interpolation=cv2.INTER_AREA)
     dark = (small < DARK * paper).astype(np.uint8)
@@ -113,8 +114,9 @@ def restore_solids(page: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
     grey page the network cleaned) put back from the page, divided by its paper's grey: what the
     scan holds there, where the network's output is wrong (too light in a hollowed box, too dark
     where it drowned writing in dark shading)."""
-    areas = solid_areas(page)
+    paper = _paper(page)
+    areas = solid_areas(page, paper)
     if areas is None:
         return cleaned
-    cleaned[areas] = np.clip(page[areas] / np.float32(_paper(page)), 0, 1)
+    cleaned[areas] = np.clip(page[areas] / np.float32(paper), 0, 1)
     return cleaned

@@ -31,9 +31,7 @@ from docclean.io import read_gray  # noqa: E402
 def _otsu(values: np.ndarray) -> float:
     if values.size < 100:
         return pp.GLOBAL_CUT[0]
-    u8 = np.clip(values * 255.0 + 0.5, 0, 255).astype(np.uint8).reshape(-1, 1)
-    otsu = (cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0] + 0.5) / 255.0
-    return float(np.clip(otsu, *pp.GLOBAL_CUT))
+    return pp.otsu_cut(np.clip(values * 255.0 + 0.5, 0, 255).astype(np.uint8))
 
 
 def every_pixel(page: np.ndarray) -> float:
