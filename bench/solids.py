@@ -63,6 +63,22 @@ def test_page() -> tuple[np.ndarray, list[tuple[int, slice, slice]], slice, np.n
     return page, boxes, slice(850, 940), mask
 
 
+def banded_page(shade: float, ink: float, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A band of grey ``shade`` across paper with ``text`` written on it in grey ``ink``, a little
+    noise: the page, the writing, and the band without the writing (and a 2-px margin round it)."""
+    page = np.full((800, 1100), 0.92, np.float32)
+    page[330:430, 50:1050] = shade
+    writing = np.zeros(page.shape, np.uint8)
+    cv2.putText(writing, text, (70, 395), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 1, 2, cv2.LINE_AA)
+    writing = writing > 0
+    page[writing] = ink
+    page = np.clip(page + np.random.default_rng(0).normal(0, 0.02, page.shape), 0, 1).astype(np.float32)
+    band = np.zeros(page.shape, bool)
+    band[330:430, 50:1050] = True
+    band &= ~cv2.dilate(writing.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    return page, writing, band
+
+
 def shading_rows(cleaners: dict[bool, Denoiser]) -> None:
     """Grey shading with black writing on it (a form's shaded cells): how far the writing stays
     darker than the shading, and how much of each the binarized page keeps as the scan has it."""
@@ -70,17 +86,7 @@ def shading_rows(cleaners: dict[bool, Denoiser]) -> None:
           "| default --binarize: writing black / shading white |")
     print("|---|---|---|---|")
     for shade in (0.7, 0.5, 0.35, 0.2):
-        page = np.full((800, 1100), 0.92, np.float32)
-        page[330:430, 50:1050] = shade
-        writing = np.zeros(page.shape, np.uint8)
-        cv2.putText(writing, f"Amount due {shade}  4711.00 EUR", (70, 395), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 1, 2,
-                    cv2.LINE_AA)
-        writing = writing > 0
-        page[writing] = 0.05
-        page = np.clip(page + np.random.default_rng(0).normal(0, 0.02, page.shape), 0, 1).astype(np.float32)
-        shading = np.zeros(page.shape, bool)
-        shading[330:430, 50:1050] = True
-        shading &= ~cv2.dilate(writing.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        page, writing, shading = banded_page(shade, 0.05, f"Amount due {shade}  4711.00 EUR")
         outs = {keep: den.clean(page) for keep, den in cleaners.items()}
         bw = binarize(outs[True])
         gaps = [outs[keep][shading].mean() - outs[keep][writing].mean() for keep in (False, True)]
@@ -93,17 +99,9 @@ def white_on_grey_rows(den: Denoiser) -> None:
     print("\n| band with white writing | default: letters - band around them | band's empty end white |")
     print("|---|---|---|")
     for shade in (0.15, 0.3, 0.45, 0.6):
-        page = np.full((800, 1100), 0.92, np.float32)
-        page[330:430, 50:1050] = shade
-        writing = np.zeros(page.shape, np.uint8)
-        cv2.putText(writing, f"Amount due {shade}  4711.00", (70, 395), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 1, 2,
-                    cv2.LINE_AA)
-        writing = writing > 0
-        page[writing] = 0.95
-        page = np.clip(page + np.random.default_rng(0).normal(0, 0.02, page.shape), 0, 1).astype(np.float32)
-        around = np.zeros(page.shape, bool)
-        around[330:430, 50:620] = True
-        around &= ~cv2.dilate(writing.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        page, writing, band = banded_page(shade, 0.95, f"Amount due {shade}  4711.00")
+        around = band.copy()
+        around[:, 620:] = False
         out = den.clean(page)
         gap = out[writing].mean() - out[around].mean()
         print(f"| grey {shade} | {gap:.2f} | {(out[350:410, 750:1030] > 0.5).mean():.1%} |")
