@@ -62,6 +62,12 @@ def clean(
         help="Keep solid black areas (bars, boxes, logos, a band with white writing in it) as the scan has them: "
              "the model hollows dark areas wider than about 50 pixels as if they were stains. Dark areas that "
              "fade (stains, shadows), touch the page's edge or are grey shading are still cleaned.")] = _DEFAULT.keep_solids,
+    clear_surround: Annotated[bool, typer.Option(
+        "--clear-surround/--keep-surround",
+        help="Paint the scanner's dark surround white (a page scanned on a black lid or photographed on a dark "
+             "table): the model leaves a dark rim around the page. A dark area at the edge with writing in it "
+             "(a black band with white letters, a book's dark gutter) is left to the model.")
+    ] = _DEFAULT.clear_surround,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]
@@ -135,7 +141,7 @@ def clean(
         settings = CleanSettings(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
             tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke, auto_levels=auto_levels,
-            keep_solids=keep_solids,
+            keep_solids=keep_solids, clear_surround=clear_surround,
             fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,

@@ -18,7 +18,8 @@ what either keeps (bench/results/stroke_scale.md).
 
 After the network, with ``keep_solids``, solid black areas (bars, boxes, logos, a band with white
 writing in it), which the network hollows as if they were stains, are put back from the page
-(``docclean.solids``).
+(``docclean.solids``); with ``clear_surround``, the scanner's dark surround, around which the
+network leaves a dark rim, is painted white (``docclean.surround``).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from docclean.levels import as_positive, auto_levels, soften_bilevel
 from docclean.models import resolve_model_path
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
-from docclean.solids import restore_solids
+from docclean.solids import page_paper, restore_solids
 from docclean.strokes import stroke_width
+from docclean.surround import clear_surround
 from docclean.tiling import Blender, Tile, plan_tiles
 
 
@@ -54,6 +56,7 @@ class Denoiser:
 
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 2,
                  max_stroke: int = 0, auto_levels: bool = False, keep_solids: bool = False,
+                 clear_surround: bool = False,
                  model_name: str | None = None, model_path: Path | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
@@ -61,6 +64,7 @@ class Denoiser:
         self.backend = backend
         self.tile_size, self.overlap, self.batch_size = tile_size, overlap, max(1, batch_size)
         self.max_stroke, self.auto_levels, self.keep_solids = max_stroke, auto_levels, keep_solids
+        self.clear_surround = clear_surround
         self.model_name, self.model_path = model_name, model_path
 
     @classmethod
@@ -73,7 +77,8 @@ class Denoiser:
             batch = getattr(backend, "default_batch_size", None) or batch
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
                    max_stroke=settings.max_stroke, auto_levels=settings.auto_levels,
-                   keep_solids=settings.keep_solids, model_name=settings.model, model_path=path)
+                   keep_solids=settings.keep_solids, clear_surround=settings.clear_surround,
+                   model_name=settings.model, model_path=path)
 
     @classmethod
     def load(cls, model: str | Path | None = None, **settings: Any) -> Denoiser:
@@ -138,7 +143,12 @@ class Denoiser:
             h, w = page.shape
             enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
             np.minimum(out, enlarged, out=out)
-        return restore_solids(page, out) if self.keep_solids else out
+        paper = page_paper(page) if self.keep_solids or self.clear_surround else 1.0
+        if self.keep_solids:
+            restore_solids(page, out, paper)
+        if self.clear_surround:
+            clear_surround(page, out, paper)
+        return out
 
     def _clean_tiles(self, page: np.ndarray, tiles: list[Tile], tracker: TileProgress, done: int,
                      total: int) -> np.ndarray:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from docclean.surround import surround_areas
+
 #: Sauvola's parameters: window edge in pixels, sensitivity k and dynamic range R of the std-dev.
 SAUVOLA_WINDOW, SAUVOLA_K, SAUVOLA_R = 31, 0.2, 0.5
 #: The global cut: Otsu's threshold of the cleaned page, kept within these bounds. A cleaned page is
@@ -268,7 +270,8 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RA
              contrast: float = STROKE_CONTRAST) -> float:
     """Share (0..1) of the input's dark stroke pixels that cleaning turned into paper: the darkest
     cleaned pixel within :data:`NEAR` pixels moved at least :data:`LOST_SHARE` of the way from the
-    stroke's grey towards white. 0 when there are no strokes. 0.003 on average for a perfect
+    stroke's grey towards white; the scanner's dark surround (:mod:`docclean.surround`) is not the
+    page and holds none. 0 when there are no strokes. 0.003 on average for a perfect
     clean of the Dirty Documents pages (their ground truth), 0.5 when half the text is erased
     (``bench/ink_loss_calibration.py``). ``ratio``/``contrast``: what counts as a stroke
     (:func:`stroke_mask`); ``bench/ink_guard.py`` compares looser tests."""
@@ -282,6 +285,9 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RA
         orig = np.ascontiguousarray(cv2.erode(orig, pool, anchor=(0, 0))[::2, ::2])
         clean = np.ascontiguousarray(cv2.erode(clean, pool, anchor=(0, 0))[::2, ::2])
     mask = stroke_mask(orig, ratio, contrast)
+    surround = surround_areas(orig)
+    if surround is not None:  # the lid beside the page's edge is darker than the paper, but not ink
+        mask &= ~surround
     total = int(mask.sum())
     if total == 0:
         return 0.0

@@ -50,6 +50,9 @@ class CleanSettings:
     - ``keep_solids``: solid black areas (bars, boxes, logos, a band with white writing in it),
       which the network hollows as if they were stains, are kept as the scan has them
       (``docclean.solids``).
+    - ``clear_surround``: the scanner's dark surround (a page on a black lid or a dark table) comes
+      out white, where the network leaves a dark rim around the page; a dark area with writing in
+      it is left to the network (``docclean.surround``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
       0 turns that off.
@@ -78,6 +81,7 @@ class CleanSettings:
     max_stroke: int = MAX_STROKE
     auto_levels: bool = True
     keep_solids: bool = True
+    clear_surround: bool = True
     fmt: str | None = None
     dpi: float | None = None
     color: str = "gray"
@@ -152,7 +156,8 @@ class CleanSettings:
         """What a loaded :class:`~docclean.engine.Denoiser` depends on: settings with equal keys can
         share one (the caches of the batch, the desktop app and the OCRmyPDF plugin use it)."""
         return (self.model, self.backend, self.device, self.precision, self.effective_threads, self.tile_size,
-                self.overlap, self.batch_size, self.max_stroke, self.auto_levels, self.keep_solids)
+                self.overlap, self.batch_size, self.max_stroke, self.auto_levels, self.keep_solids,
+                self.clear_surround)
 
     def replace(self, **changes: Any) -> CleanSettings:
         """A copy with ``changes`` applied (validated like a new object)."""

@@ -24,6 +24,8 @@ bench/solids.py), keeps the contrast the scan gave it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -50,49 +52,91 @@ DARK = 0.3
 SCALE = 2
 
 
-def _paper(page: np.ndarray) -> float:
+def page_paper(page: np.ndarray) -> float:
     """:func:`~docclean.levels.page_levels`' paper, from every 8th pixel (the figure needs no
     more, and it costs a hundredth of a second at every 4th)."""
     return page_levels(page[::2, ::2])[0]
 
 
-def solid_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | None:
-    """A boolean mask of the solid black areas of a grey float page (0..1), without their holes
-    (white writing in a bar is the network's to draw, a black frame's inside its to clean); None
+@dataclass
+class DarkAreas:
+    """The wide dark areas of a page, for :func:`solid_areas` and
+    :func:`docclean.surround.surround_areas`: on the page shrunk by :data:`SCALE`, the dark pixels
+    (under a share of the paper's grey: :data:`DARK` for solid areas), their 8-connected regions
+    once strokes up to :data:`DETACH` are cut off, and which of those hold a :data:`SEED` square."""
+
+    shape: tuple[int, int]  #: the full page's (height, width)
+    paper: float
+    small: np.ndarray  #: the shrunk page
+    dark: np.ndarray  #: uint8, 1 where the shrunk page is near black
+    labels: np.ndarray  #: the regions' labels on the shrunk page (0: none)
+    stats: np.ndarray  #: OpenCV's per-label (x, y, width, height, area)
+    seeded: list[int]  #: the labels of the regions that hold a seed square
+
+    def touches_edge(self, label: int) -> bool:
+        """Whether region ``label`` reaches the page's edge."""
+        x, y, bw, bh, _ = self.stats[label]
+        sh, sw = self.dark.shape
+        return x == 0 or y == 0 or x + bw >= sw or y + bh >= sh
+
+    def region(self, label: int) -> tuple[np.ndarray, tuple[int, int]]:
+        """Region ``label`` as a uint8 mask over its bounding box, and the box's (x, y)."""
+        x, y, bw, bh, _ = self.stats[label]
+        return (self.labels[y:y + bh, x:x + bw] == label).astype(np.uint8), (int(x), int(y))
+
+    def full_mask(self, keep: np.ndarray, reach: bool = True) -> np.ndarray:
+        """``keep`` (uint8 on the shrunk page: the wide parts of some regions) as a full-size boolean
+        mask, and a pixel of its grey edge. ``reach``: also the dark pixels up to :data:`DETACH`
+        from it (the thin dark between white letters), but not its holes (a black frame's inside, a
+        letter's counter)."""
+        if reach:
+            keep = cv2.dilate(keep, _near()) & self.dark
+        keep = cv2.resize(keep, self.shape[::-1], interpolation=cv2.INTER_NEAREST)
+        return cv2.dilate(keep, np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _near() -> np.ndarray:
+    return np.ones((DETACH // SCALE | 1,) * 2, np.uint8)
+
+
+def dark_areas(page: np.ndarray, paper: float | None = None, level: float = DARK) -> DarkAreas | None:
+    """The wide areas of a grey float page (0..1) darker than ``level`` of its paper's grey, or None
     when it has none (most pages: one erosion of a half-size page decides). ``paper``: the page's
     paper grey, when the caller has it."""
-    paper = _paper(page) if paper is None else paper
+    paper = page_paper(page) if paper is None else paper
     h, w = page.shape
     small = cv2.resize(page, (max(1, w // SCALE), max(1, h // SCALE)), interpolation=cv2.INTER_AREA)
-    dark = (small < DARK * paper).astype(np.uint8)
+    dark = (small < level * paper).astype(np.uint8)
     side = SEED // SCALE
     seeds = cv2.erode(dark, np.ones((side, side), np.uint8))
     if not seeds.any():
         return None
-    near = np.ones((DETACH // SCALE | 1,) * 2, np.uint8)
-    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, near)  # the same seeds: it only cuts what is thinner
+    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, _near())  # the same seeds: it only cuts what is thinner
     _, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
-    seeded = np.unique(labels[seeds.astype(bool)])
-    sh, sw = dark.shape
-    keep = np.zeros(dark.shape, np.uint8)
-    for label in seeded[seeded > 0]:
-        x, y, bw, bh, _ = stats[label]
-        if x == 0 or y == 0 or x + bw >= sw or y + bh >= sh:
-            continue  # the scanner's surround, a shadow or a border: the network should clean it
-        region = (labels[y:y + bh, x:x + bw] == label).astype(np.uint8)
+    seeded = [int(label) for label in np.unique(labels[seeds.astype(bool)]) if label > 0]
+    return DarkAreas((h, w), paper, small, dark, labels, stats, seeded)
+
+
+def solid_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | None:
+    """A boolean mask of the solid black areas of a grey float page (0..1), without their holes
+    (white writing in a bar is the network's to draw, a black frame's inside its to clean); None
+    when it has none. ``paper``: the page's paper grey, when the caller has it."""
+    areas = dark_areas(page, paper)
+    if areas is None:
+        return None
+    keep = np.zeros(areas.dark.shape, np.uint8)
+    for label in areas.seeded:
+        if areas.touches_edge(label):
+            continue  # the scanner's surround, a shadow or a border: docclean.surround's, or the network's
+        region, (x, y) = areas.region(label)
         contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         outline = max(contours, key=cv2.contourArea)
         filled = np.zeros_like(region)
         cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
-        if _sharp(small, filled, (x, y), side, paper):
+        if _sharp(areas.small, filled, (x, y), SEED // SCALE, areas.paper):
+            bh, bw = region.shape
             keep[y:y + bh, x:x + bw] |= region
-    if not keep.any():
-        return None
-    # The dark pixels at and next to the wide part: the thin dark between white letters too, but not
-    # the holes (a black frame's inside is a page to clean, a letter's counter paper to clean).
-    keep = cv2.dilate(keep, near) & dark
-    keep = cv2.resize(keep, (w, h), interpolation=cv2.INTER_NEAREST)
-    return cv2.dilate(keep, np.ones((3, 3), np.uint8)).astype(bool)  # and the grey of its edge
+    return areas.full_mask(keep) if keep.any() else None
 
 
 def _sharp(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: int, paper: float) -> bool:
@@ -109,14 +153,15 @@ def _sharp(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: in
     return float((small[y0:y1, x0:x1][ring] < (1 + DARK) / 2 * paper).mean()) <= FADE
 
 
-def restore_solids(page: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
+def restore_solids(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None) -> np.ndarray:
     """``cleaned`` (changed in place, and returned) with the solid dark areas of ``page`` (the
     grey page the network cleaned) put back from the page, divided by its paper's grey: what the
     scan holds there, where the network's output is wrong (too light in a hollowed box, too dark
-    where it drowned writing in dark shading)."""
-    paper = _paper(page)
-    areas = solid_areas(page, paper)
-    if areas is None:
+    where it drowned writing in dark shading). ``paper``: the page's paper grey, when the caller
+    has it."""
+    paper = page_paper(page) if paper is None else paper
+    solids = solid_areas(page, paper)
+    if solids is None:
         return cleaned
-    cleaned[areas] = np.clip(page[areas] / np.float32(paper), 0, 1)
+    cleaned[solids] = np.clip(page[solids] / np.float32(paper), 0, 1)
     return cleaned

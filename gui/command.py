@@ -25,7 +25,8 @@ _SWITCHES = {"binarize": "--binarize", "keep_faint": "--keep-faint",
              "remove_show_through": "--remove-show-through", "overwrite": "--overwrite",
              "dry_run": "--dry-run"}
 # Boolean settings on by default: their flag turns them off.
-_OFF_SWITCHES = {"auto_levels": "--no-auto-levels", "keep_solids": "--no-keep-solids"}
+_OFF_SWITCHES = {"auto_levels": "--no-auto-levels", "keep_solids": "--no-keep-solids",
+                 "clear_surround": "--keep-surround"}
 # Settings the CLI has no flag for; the GUI never changes them, so they are left out.
 _NO_FLAG = {"overlap"}
 

@@ -52,6 +52,9 @@ class SettingsPanel(QWidget):
         self.keep_solids = QCheckBox("Keep solid black areas")
         self.keep_solids.setToolTip("Keep black bars, boxes, logos and bands with white writing as the scan has them "
                                     "(the model hollows wide dark areas as if they were stains)")
+        self.clear_surround = QCheckBox("Clear the dark surround")
+        self.clear_surround.setToolTip("Paint the scanner's dark surround white (a page on a black lid or a dark "
+                                       "table), where the model leaves a dark rim around the page")
         self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
@@ -92,6 +95,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.remove_show_through)
         form.addRow(self.auto_levels)
         form.addRow(self.keep_solids)
+        form.addRow(self.clear_surround)
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
@@ -118,7 +122,8 @@ class SettingsPanel(QWidget):
                      self.ink_warning):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
-                      self.remove_show_through, self.auto_levels, self.keep_solids):
+                      self.remove_show_through, self.auto_levels, self.keep_solids,
+                      self.clear_surround):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -185,7 +190,7 @@ class SettingsPanel(QWidget):
             precision=self.precision.currentData(), threads=self.threads.value() or None,
             tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
             max_stroke=self.max_stroke.value(), auto_levels=self.auto_levels.isChecked(),
-            keep_solids=self.keep_solids.isChecked(),
+            keep_solids=self.keep_solids.isChecked(), clear_surround=self.clear_surround.isChecked(),
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
@@ -207,6 +212,7 @@ class SettingsPanel(QWidget):
             self.max_stroke.setValue(settings.max_stroke)
             self.auto_levels.setChecked(settings.auto_levels)
             self.keep_solids.setChecked(settings.keep_solids)
+            self.clear_surround.setChecked(settings.clear_surround)
             self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)

@@ -1,0 +1,138 @@
+"""The scanner's dark surround: what the network leaves of it, and what ``--clear-surround`` (on by
+default, ``docclean.surround``) does, on pages laid on a dark lid.
+
+1. Pages on a dark lid (grey 0.05-0.3, a little grain): centred with a margin of a quarter of the
+   page on every side, and pushed into a corner (lid on two sides). The synthetic pages of
+   ``bench/binarize_synthetic.py`` (seed 3000, every stroke ink in the truth) and the first
+   historical pages of real-scans/dibco-extra (validation only: counted, never tuned on). For
+   ``--keep-surround`` and the default: the share of the lid left darker than 0.9 (grey) and
+   than 0.5 (black) in the cleaned page, and the page's own part binarized and scored against its
+   truth (``bench/experiments/scoring.py``), beside the page cleaned on its own.
+2. How many pages as they are (no lid added) have any surround at all: the real scans, Dirty
+   Documents and synthetic pages; on the synthetic ones, how much of the target's ink lies in it.
+3. A picture: bench/results/surround.png (a form on a dark lid, a corner at 100%: the scan,
+   ``--keep-surround``, the default).
+
+    python bench/surround.py [--n 24] [--dibco 20] [--out bench/results/surround.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.experiments.scoring import page_scores, page_sets, row, table_head  # noqa: E402
+from docclean.engine import Denoiser  # noqa: E402
+from docclean.io import read_gray  # noqa: E402
+from docclean.levels import as_positive, auto_levels, soften_bilevel  # noqa: E402
+from docclean.postprocess import binarize  # noqa: E402
+from docclean.surround import surround_areas  # noqa: E402
+
+SHARED = ROOT.parent / "shared/data"
+SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+PLACES = ("centred", "in a corner")
+
+
+def on_lid(page: np.ndarray, place: str, rng: np.random.Generator) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """``page`` on a dark lid a quarter of its size wider on each side (``centred``) or with the
+    page in the top-left corner (lid to its right and below), and where the page lies."""
+    h, w = page.shape
+    my, mx = h // 4, w // 4
+    frame = rng.uniform(0.05, 0.3) + rng.normal(0, 0.01, (h + 2 * my, w + 2 * mx))
+    at = (my, mx) if place == "centred" else (0, 0)
+    where = (slice(at[0], at[0] + h), slice(at[1], at[1] + w))
+    frame[where] = page
+    return np.clip(frame, 0, 1).astype(np.float32), where
+
+
+def surround_of(page: np.ndarray) -> np.ndarray | None:
+    """The surround the engine finds on ``page`` (levelled as the engine levels it)."""
+    return surround_areas(auto_levels(soften_bilevel(as_positive(page))))
+
+
+def on_lids(cleaners: dict[str, Denoiser], sets: dict[str, list[tuple[Path, Path]]]) -> None:
+    print(table_head("placed", "setting", "lid left grey (< 0.9)", "lid left black (< 0.5)"))
+    for title, pairs in sets.items():
+        alone = []
+        rows: dict[tuple[str, str], list] = {}
+        for i, (noisy_path, clean_path) in enumerate(pairs):
+            noisy, truth = read_gray(noisy_path), read_gray(clean_path) < 0.5
+            alone.append(page_scores(~binarize(cleaners["default"].clean(noisy)), truth))
+            for place in PLACES:
+                frame, where = on_lid(noisy, place, np.random.default_rng(i))
+                lid = np.ones(frame.shape, bool)
+                lid[where] = False
+                for name, den in cleaners.items():
+                    out = den.clean(frame)
+                    scores = page_scores(~binarize(out)[where], truth)
+                    left = ((out[lid] < 0.9).mean(), (out[lid] < 0.5).mean())
+                    rows.setdefault((place, name), []).append((*scores, *left))
+        print(f"| {title} | alone (no lid) | default | - | - | {row(alone)}")
+        for (place, name), vals in rows.items():
+            v = np.array(vals)
+            print(f"| {title} | {place} | {name} | {v[:, 5].mean():.1%} | {v[:, 6].mean():.1%} | {row(list(v[:, :5]))}",
+                  flush=True)
+
+
+def counts(folder: Path, n: int) -> None:
+    from docclean.synth.pairs import pair_specs
+    print("\n| pages (as they are) | pages with a surround | of its pixels, target ink |\n|---|---|---|")
+    for name, sub in (("real-scans/dibco-extra", "dibco-extra/noisy"), ("real-scans/funsd-train", "funsd-train/images"),
+                      ("real-scans/sroie-train", "sroie-train/images")):
+        files = sorted(p for p in (SHARED / "real-scans" / sub).iterdir() if p.suffix.lower() in SUFFIXES)
+        found = sum(surround_of(read_gray(p)) is not None for p in files)
+        print(f"| {name} ({len(files)} pages) | {found} | - |")
+    files = sorted((SHARED / "dirty-documents/train").iterdir())
+    print(f"| dirty-documents ({len(files)} pages) | {sum(surround_of(read_gray(p)) is not None for p in files)} | - |")
+    found, ink, total = 0, 0, 0
+    for spec in pair_specs(n, seed=3000):
+        mask = surround_of(read_gray(folder / "noisy" / spec.name))
+        if mask is not None:
+            truth = read_gray(folder / "clean" / spec.name) < 0.5
+            found, ink, total = found + 1, ink + int((truth & mask).sum()), total + int(mask.sum())
+    print(f"| synthetic ({n} pages, seed 3000) | {found} | {ink / max(total, 1):.2%} |")
+
+
+def picture(cleaners: dict[str, Denoiser], out_path: Path) -> None:
+    """A form on a dark lid, its top-left corner at 100%: the scan, --keep-surround, the default."""
+    form = sorted((SHARED / "real-scans/funsd-train/images").iterdir())[3]
+    frame, where = on_lid(read_gray(form), "centred", np.random.default_rng(1))
+    y, x = where[0].start, where[1].start
+    crop = (slice(y - 60, y + 200), slice(x - 60, x + 340))
+    tiles = [frame[crop]] + [cleaners[name].clean(frame)[crop] for name in ("--keep-surround", "default")]
+    gap = np.full((tiles[0].shape[0], 8), 0.5, np.float32)
+    strip = np.hstack([tiles[0], gap, tiles[1], gap, tiles[2]])
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out_path), (np.clip(strip, 0, 1) * 255 + 0.5).astype(np.uint8))
+    print(f"\npicture: {out_path.relative_to(ROOT)} (the scan, --keep-surround, the default)")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=24, help="synthetic pages on a lid")
+    p.add_argument("--dibco", type=int, default=20, help="historical pages on a lid")
+    p.add_argument("--out", type=Path, default=ROOT / "bench/results/surround.png")
+    a = p.parse_args()
+    t0 = time.perf_counter()
+    cleaners = {"--keep-surround": Denoiser.load("default", clear_surround=False), "default": Denoiser.load("default")}
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = page_sets(Path(tmp), a.n)
+        dibco, synth = sets.values()
+        titles = list(sets)
+        print("Pages on a dark lid (0.05-0.3), margin a quarter of the page; page part binarized and scored\n")
+        on_lids(cleaners, {titles[1]: synth, f"dibco-extra (first {a.dibco} pages)": dibco[:a.dibco]})
+        counts(Path(tmp), a.n)
+    picture(cleaners, a.out)
+    print(f"\n({time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Tests for docclean.surround: which dark areas are the scanner's surround, what clearing it does
+alone, in the engine and in the ink-loss guard."""
+
+import cv2
+import numpy as np
+
+from docclean import Denoiser
+from docclean.postprocess import ink_loss
+from docclean.settings import CleanSettings
+from docclean.surround import clear_surround, surround_areas
+
+
+def text_page(h: int = 300, w: int = 400) -> np.ndarray:
+    """Paper with lines of 3-pixel 'letters' (short dark bars) right up to 12 px from its edge."""
+    page = np.full((h, w), 0.9, np.float32)
+    for y in range(12, h - 24, 24):
+        for x in range(12, w - 12, 10):
+            page[y:y + 12, x:x + 3] = 0.15
+    return page
+
+
+def on_lid(page: np.ndarray, lid: float = 0.12, margin: int = 60) -> tuple[np.ndarray, tuple[slice, slice]]:
+    """``page`` lying on a dark scanner lid (a little grain on it), and where it lies."""
+    h, w = page.shape
+    rng = np.random.default_rng(0)
+    frame = (lid + rng.normal(0, 0.01, (h + 2 * margin, w + 2 * margin))).astype(np.float32)
+    where = (slice(margin, margin + h), slice(margin, margin + w))
+    frame[where] = page
+    return frame, where
+
+
+surround = surround_areas
+
+
+def test_a_dark_lid_around_the_page_is_surround_and_the_page_is_not():
+    frame, where = on_lid(text_page())
+    mask = surround(frame)
+    assert mask is not None
+    lid = np.ones(frame.shape, bool)
+    lid[where] = False
+    assert mask[lid].all()
+    inner = (slice(where[0].start + 2, where[0].stop - 2), slice(where[1].start + 2, where[1].stop - 2))
+    assert not mask[inner].any()  # not even the letters 12 px from the page's edge
+
+
+def test_a_page_without_a_surround_has_none():
+    assert surround(text_page()) is None
+    page = text_page()
+    page[100:200, 150:250] = 0.05  # a black box inside the page is a solid area, not surround
+    assert surround(page) is None
+
+
+def test_a_black_band_with_white_writing_running_off_the_page_is_left_alone():
+    page = text_page()
+    page[:80, :] = 0.08  # a letterhead's black band, printed to the sheet's edge
+    letters = np.zeros(page.shape, np.uint8)
+    cv2.putText(letters, "ACME LTD", (20, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 1, 4)
+    page[letters.astype(bool)] = 0.9
+    assert surround(page) is None
+
+
+def test_writing_in_a_dark_shadow_at_the_edge_is_left_alone():
+    page = text_page()
+    page[:, :90] = 0.2  # the dark gutter of a book, along the edge
+    page[40:260:20, 15:75] = 0.04  # lines of writing darker than the shadow
+    assert surround(page) is None
+
+
+def test_clear_surround_paints_the_rim_white_and_keeps_the_page():
+    frame, where = on_lid(text_page())
+    rim = frame.copy()  # what the network gives: the lid whitened but a dark rim beside the page
+    lid = np.ones(frame.shape, bool)
+    lid[where] = False
+    near = cv2.dilate((~lid).astype(np.uint8), np.ones((31, 31), np.uint8)).astype(bool)
+    rim[lid & ~near] = 1.0
+    out = clear_surround(frame, rim.copy())
+    assert (out[lid] == 1.0).all()
+    np.testing.assert_array_equal(out[where][2:-2, 2:-2], rim[where][2:-2, 2:-2])
+
+
+def test_clear_surround_leaves_a_page_without_one_alone():
+    page = text_page()
+    cleaned = page.copy()
+    assert clear_surround(page, cleaned) is cleaned
+    np.testing.assert_array_equal(cleaned, page)
+
+
+def test_the_ink_guard_does_not_count_the_surround_as_strokes():
+    frame, where = on_lid(text_page())
+    whitened = frame.copy()
+    whitened[where[0].start - 60:where[0].start, :] = 1.0  # the lid above the page turned white
+    assert ink_loss(frame, whitened) < 0.01
+    erased = whitened.copy()
+    erased[where] = 0.9  # and the page's text erased too: still caught (but the letters next to
+    assert ink_loss(frame, erased) > 0.5  # the lid left dark count as kept: it is within reach)
+
+
+class Keeper:
+    """A backend that keeps every dark pixel, as the network keeps the lid beside the page."""
+
+    name, device, precision, multiple, metadata = "keeper", "cpu", "fp32", 4, {}
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        return np.where(tiles > 0.5, 1.0, tiles).astype(np.float32)
+
+
+def test_the_engine_clears_the_surround_when_asked_and_the_setting_is_on_by_default():
+    frame, where = on_lid(text_page())
+    lid = np.ones(frame.shape, bool)
+    lid[where] = False
+    cleared = Denoiser(Keeper(), tile_size=256, overlap=16, clear_surround=True).clean(frame)
+    kept = Denoiser(Keeper(), tile_size=256, overlap=16, clear_surround=False).clean(frame)
+    assert (cleared[lid] == 1.0).all() and kept[lid].mean() < 0.2
+    np.testing.assert_array_equal(cleared[where][2:-2, 2:-2], kept[where][2:-2, 2:-2])
+    assert CleanSettings().clear_surround
+    assert CleanSettings().engine_key() != CleanSettings(clear_surround=False).engine_key()
+
+
+def test_a_dark_blot_reaching_the_edge_in_one_place_is_not_surround():
+    page = text_page()
+    page[100:170, 330:] = 0.1  # a plain dark blot (a stain, a sticker) that only touches one edge, briefly
+    assert surround(page) is None
+    page[:, 330:] = 0.1  # the lid along the whole side
+    assert surround(page) is not None
+
+
+def test_an_uneven_dark_area_is_not_surround():
+    page = text_page()
+    page[:, :100] = np.linspace(0.05, 0.45, 100, dtype=np.float32)[None, :]  # a shadow fading into the page
+    assert surround(page) is None
