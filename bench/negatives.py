@@ -3,7 +3,8 @@ find them, and never call a positive page one? Every page of the shared real sca
 only), of the Dirty Documents training pages, of 56 synthetic pages (seed 3000) and the sample
 scans is tested as it is, laid on a dark platen (bench/experiments/paper_level.py: a receipt on a
 scanner lid) and inverted; for the positive pages it prints how close they come to each of the
-three limits (``docclean.levels.light_marks``) while inside the other two. Then the inverted dibco
+three limits (``docclean.levels.light_marks``) while inside the other two, and, for those mostly
+dark, how close they come to the thin-marks test (``docclean.levels.thin_marks``). Then the inverted dibco
 pages are cleaned with ``--binarize`` and scored against their ground truth beside the positive
 pages (F-measure, strokes lost).
 
@@ -24,7 +25,8 @@ from bench.experiments.paper_level import on_platen  # noqa: E402
 from bench.experiments.scoring import DIBCO, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.levels import NEGATIVE_LARGEST, NEGATIVE_LIGHT, NEGATIVE_THICK, is_negative, light_marks  # noqa: E402
+from docclean.levels import (NEGATIVE_LARGEST, NEGATIVE_LIGHT, NEGATIVE_MARKS, NEGATIVE_RATIO,  # noqa: E402
+                             NEGATIVE_THICK, is_negative, light_marks, thin_marks)
 from docclean.postprocess import binarize  # noqa: E402
 
 SHARED = ROOT.parent / "shared/data"
@@ -44,13 +46,16 @@ def main() -> None:
               "| inverted: found negative |")
         print("|---|---|---|---|---|")
         positives = []  # light_marks of every positive page, as it is and on a platen
+        thin = []  # thin_marks of the mostly dark ones
         for title, files in sets.items():
             pages = [read_gray(f) for f in files if f.suffix.lower() in SUFFIXES]
             as_is = sum(is_negative(p) for p in pages)
-            platen = sum(is_negative(on_platen(p, np.random.default_rng(i))[0]) for i, p in enumerate(pages))
             inverted = sum(is_negative(1 - p) for p in pages)
-            positives += [light_marks(p) for p in pages]
-            positives += [light_marks(on_platen(p, np.random.default_rng(i))[0]) for i, p in enumerate(pages)]
+            on_platens = [on_platen(p, np.random.default_rng(i))[0] for i, p in enumerate(pages)]
+            platen = sum(is_negative(p) for p in on_platens)
+            positives += [light_marks(p) for p in pages + on_platens]
+            thin += [thin_marks(p) for p in pages + on_platens
+                     if (m := light_marks(p)) is not None and m[0] < NEGATIVE_LIGHT]
             print(f"| {title} | {len(pages)} | {as_is} | {platen} | {inverted} |", flush=True)
     limits = np.array([NEGATIVE_LIGHT, NEGATIVE_LARGEST, NEGATIVE_THICK])
     marks = np.array([m for m in positives if m is not None])
@@ -60,6 +65,12 @@ def main() -> None:
         inside = (marks[:, others] < limits[others]).all(axis=1)
         closest = marks[inside, k].min() if inside.any() else None
         print(f"  {name}: {inside.sum()} pages inside the other two limits; least {closest}")
+    counts = np.array(thin).reshape(-1, 2)
+    many = counts[counts[:, 1] >= NEGATIVE_MARKS]
+    ratio = ((many[:, 1] + 1) / (many[:, 0] + 1)).max() if len(many) else None
+    print(f"  thin marks, of the {len(counts)} mostly dark ones: most thin light marks "
+          f"{counts[:, 1].max() if len(counts) else None} (limit {NEGATIVE_MARKS}); {len(many)} pages at or above "
+          f"it, their highest light-to-dark ratio {ratio} (limit {NEGATIVE_RATIO})")
     den = Denoiser.load("default")
     rows: dict[str, list[tuple]] = {"as they are": [], "inverted": [], "inverted, found negative": []}
     for noisy_path in sorted((DIBCO / "noisy").iterdir()):

@@ -25,8 +25,8 @@ turns dither back into grey and gives edges the softness of a scan
 
 A negative (light writing on dark paper: microfilm, photostats) came out as blank grey: the
 network keeps what is darker than its surroundings. :func:`is_negative` finds one (mostly dark,
-and its light part thin strokes rather than a sheet of paper) and the engine cleans the page
-inverted, so the result is dark writing on white paper like every other.
+and its light part thin strokes rather than a sheet of paper, or far more thin light marks than
+thin dark ones) and the engine cleans the page inverted, so the result is dark writing on white paper like every other.
 """
 
 from __future__ import annotations
@@ -52,6 +52,19 @@ NEGATIVE_LARGEST = 0.5
 #: pages of bench/negatives.py, which prints how close the positive pages come to each limit.
 NEGATIVE_THICK = 0.1
 NEGATIVE_EROSION = 5
+#: A mostly dark page that fails those two tests is still a negative when, on the page at half size,
+#: its thin light marks (8-connected regions of the light part that no :data:`NEGATIVE_STROKE`-pixel
+#: square fits in: letters, not stains or table cells) number at least :data:`NEGATIVE_MARKS` and
+#: at least :data:`NEGATIVE_RATIO` times its thin dark marks (plus one each). In a negative the
+#: letters are light and the counters inside them dark; in a positive it is the other way round,
+#: and the wide light blotches a stain leaves in a negative (which joined its letters into one
+#: region and failed the tests above) are not counted. Set by reasoning and checked on the
+#: synthetic and Dirty Documents pages (inverted, as they are and on a dark platen): no positive
+#: there has 200 thin light marks while mostly dark; 3 is a margin over the 2 letters per counter
+#: of ordinary text. bench/negatives.py prints how close the positive pages come.
+NEGATIVE_MARKS = 200
+NEGATIVE_RATIO = 3
+NEGATIVE_STROKE = 7
 #: Gaussian sigma (pixels) of the blur a two-level page gets; chosen on synthetic pages among 0.7, 1
 #: and 1.5 (bench/results/bilevel.md): 1 lost 0.84% of a thresholded scan's strokes against 1.17%
 #: for 0.7, and scored the best F-measure on dithered pages; 1.5 lost fewer (0.57%) but cost
@@ -81,16 +94,40 @@ def light_marks(page: np.ndarray) -> tuple[float, float, float] | None:
     return total / light.size, int(stats[1:, cv2.CC_STAT_AREA].max()) / total, int(thick.sum()) / total
 
 
+def thin_marks(page: np.ndarray) -> tuple[int, int]:
+    """(dark, light): how many thin marks of each kind a grey float page has at half size: the
+    8-connected regions of its dark and of its light part (split at Otsu's cut) of at least 4
+    pixels that no :data:`NEGATIVE_STROKE`-pixel square fits in."""
+    h, w = page.shape
+    small = cv2.resize(page, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    u8 = np.clip(small * 255 + 0.5, 0, 255).astype(np.uint8)
+    light = cv2.threshold(u8, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    square = np.ones((NEGATIVE_STROKE, NEGATIVE_STROKE), np.uint8)
+    counts = []
+    for part in (1 - light, light):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
+        thick = np.zeros(count, bool)
+        thick[labels[cv2.erode(part, square).astype(bool)]] = True
+        counts.append(int(((stats[:, cv2.CC_STAT_AREA] >= 4) & ~thick)[1:].sum()))
+    return counts[0], counts[1]
+
+
 def is_negative(page: np.ndarray) -> bool:
     """Whether a grey page is a negative (light writing on dark paper: microfilm, a photostat)
     (:func:`light_marks`): its light part is under :data:`NEGATIVE_LIGHT` of it, is many separate
     marks rather than one sheet (its largest region under :data:`NEGATIVE_LARGEST` of it), and is
     thin strokes rather than patches (under :data:`NEGATIVE_THICK` of it survives the erosion). A
     receipt on a dark scanner lid, a page half in shadow or a table whose cells its rules cut apart
-    has a light part too, but one sheet or a few wide patches, and is not a negative."""
+    has a light part too, but one sheet or a few wide patches, and is not a negative. A mostly dark
+    page whose stains turned into light blotches joining its letters fails those tests, and is
+    found by its thin marks instead (:func:`thin_marks`, :data:`NEGATIVE_MARKS`)."""
     marks = light_marks(page)
-    return marks is not None and marks[0] < NEGATIVE_LIGHT and marks[1] < NEGATIVE_LARGEST \
-        and marks[2] < NEGATIVE_THICK
+    if marks is None or marks[0] >= NEGATIVE_LIGHT:
+        return False
+    if marks[1] < NEGATIVE_LARGEST and marks[2] < NEGATIVE_THICK:
+        return True
+    dark, light = thin_marks(page)
+    return light >= NEGATIVE_MARKS and light + 1 >= NEGATIVE_RATIO * (dark + 1)
 
 
 def as_positive(page: np.ndarray) -> np.ndarray:

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from docclean.levels import CONTRAST, PAPER, auto_levels, is_bilevel, is_negative, page_levels, soften_bilevel
+from docclean.levels import (CONTRAST, NEGATIVE_LARGEST, NEGATIVE_LIGHT, NEGATIVE_MARKS, NEGATIVE_THICK, PAPER,
+                             auto_levels, is_bilevel, is_negative, light_marks, page_levels, soften_bilevel,
+                             thin_marks)
 
 
 def page(paper: float = 0.9, ink: float = 0.1) -> np.ndarray:
@@ -137,3 +139,16 @@ def test_a_dark_table_whose_rules_cut_its_paper_apart_is_not_a_negative():
             table[y + 8:y + 48, x + 8:x + 52] = 0.9
     assert not is_negative(table)
     assert is_negative(np.where(text_page() < 0.5, np.float32(0.9), np.float32(0.3)))  # thin marks are
+
+
+def test_a_negative_whose_stain_became_a_light_blotch_is_found_by_its_thin_marks():
+    positive = text_page()
+    yy, xx = np.mgrid[:400, :600]
+    stain = ((yy - 200) ** 2 + (xx - 300) ** 2 < 80 ** 2).astype(np.float32)
+    negative = 1 - positive * (1 - 0.6 * stain)  # the stain darkened the paper; inverted, a light blotch
+    light, largest, thick = light_marks(negative)
+    assert light < NEGATIVE_LIGHT and not (largest < NEGATIVE_LARGEST and thick < NEGATIVE_THICK)  # missed before
+    dark, light_marks_ = thin_marks(negative)
+    assert light_marks_ >= NEGATIVE_MARKS and dark < light_marks_ / 10
+    assert is_negative(negative)
+    assert not is_negative(positive * (1 - 0.6 * stain))
