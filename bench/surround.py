@@ -8,12 +8,15 @@ default, ``docclean.surround``) does, on pages laid on a dark lid.
    ``--keep-surround`` and the default: the share of the lid left darker than 0.9 (grey) and
    than 0.5 (black) in the cleaned page, and the page's own part binarized and scored against its
    truth (``bench/experiments/scoring.py``), beside the page cleaned on its own.
-2. How many pages as they are (no lid added) have any surround at all: the real scans, Dirty
+2. A form on lids as they come: tilted, lit unevenly (0.1 and 0.25 brighter across), with the
+   page's shadow along its edge, with 5 and 30 flecks of dust, and all at once: the share of the
+   lid left grey, ``--keep-surround`` against the default.
+3. How many pages as they are (no lid added) have any surround at all: the real scans, Dirty
    Documents and synthetic pages; on the synthetic ones, how much of the target's ink lies in it.
-3. A picture: bench/results/surround.png (a form on a dark lid, a corner at 100%: the scan,
+4. A picture: bench/results/surround.png (a form on a dark lid, a corner at 100%: the scan,
    ``--keep-surround``, the default).
 
-    python bench/surround.py [--n 24] [--dibco 20] [--out bench/results/surround.png]
+    python bench/surround.py [--n 56] [--dibco 86] [--out bench/results/surround.png]
 """
 
 from __future__ import annotations
@@ -82,6 +85,49 @@ def on_lids(cleaners: dict[str, Denoiser], sets: dict[str, list[tuple[Path, Path
                   flush=True)
 
 
+def lid_scene(page: np.ndarray, angle: float = 0.0, falloff: float = 0.0, shadow: int = 0, dust: int = 0,
+              lid: float = 0.12) -> tuple[np.ndarray, np.ndarray]:
+    """``page`` on a lid (margin a quarter of it) that is tilted by ``angle`` degrees, brighter by
+    ``falloff`` from left to right, darkened by the page's shadow ``shadow`` pixels wide along its
+    edge and flecked with ``dust`` specks; and where the lid is (not the page)."""
+    rng = np.random.default_rng(0)
+    h, w = page.shape
+    H, W = h + h // 2, w + w // 2
+    frame = lid + np.linspace(0, falloff, W, dtype=np.float32)[None, :] + rng.normal(0, 0.01, (H, W)).astype(np.float32)
+    canvas, inside = np.zeros((H, W), np.float32), np.zeros((H, W), np.float32)
+    canvas[h // 4:h // 4 + h, w // 4:w // 4 + w] = page
+    inside[h // 4:h // 4 + h, w // 4:w // 4 + w] = 1
+    if shadow:
+        ring = cv2.dilate(inside, np.ones((shadow, shadow), np.uint8))
+        frame *= 1 - 0.5 * np.clip(cv2.GaussianBlur(ring, (0, 0), shadow / 2) - inside, 0, 1)
+    if angle:
+        turn = cv2.getRotationMatrix2D((W / 2, H / 2), angle, 1.0)
+        canvas, inside = cv2.warpAffine(canvas, turn, (W, H)), cv2.warpAffine(inside, turn, (W, H))
+    scene = frame * (1 - inside) + canvas * inside
+    for _ in range(dust):
+        y, x = int(rng.integers(0, H)), int(rng.integers(0, W))
+        if inside[y, x] == 0:
+            cv2.circle(scene, (x, y), int(rng.integers(2, 6)), float(rng.uniform(0.5, 0.9)), -1)
+    lid_px = ~cv2.dilate((inside > 0.5).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return np.clip(scene, 0, 1).astype(np.float32), lid_px
+
+
+def lids_as_they_come(cleaners: dict[str, Denoiser]) -> None:
+    form = read_gray(sorted((SHARED / "real-scans/funsd-train/images").iterdir())[3])
+    scenes = {"plain": {}, "tilted 1.5 degrees": {"angle": 1.5}, "light falling off by 0.1": {"falloff": 0.1},
+              "light falling off by 0.25": {"falloff": 0.25}, "the page's shadow, 12 px": {"shadow": 12},
+              "5 flecks of dust": {"dust": 5}, "30 flecks of dust": {"dust": 30},
+              "all (tilt 1, falloff 0.1, shadow 12, 5 flecks)": {"angle": 1.0, "falloff": 0.1, "shadow": 12, "dust": 5}}
+    print("\n| a form on a lid (grey 0.12) | surround found | lid left grey, --keep-surround "
+          "| lid left grey, default |")
+    print("|---|---|---|---|")
+    for name, kw in scenes.items():
+        scene, lid = lid_scene(form, **kw)
+        kept, cleared = (cleaners[k].clean(scene) for k in ("--keep-surround", "default"))
+        print(f"| {name} | {'yes' if surround_of(scene) is not None else 'no'} | {(kept[lid] < 0.9).mean():.1%} | "
+              f"{(cleared[lid] < 0.9).mean():.1%} |", flush=True)
+
+
 def counts(folder: Path, n: int) -> None:
     from docclean.synth.pairs import pair_specs
     print("\n| pages (as they are) | pages with a surround | of its pixels, target ink |\n|---|---|---|")
@@ -117,8 +163,8 @@ def picture(cleaners: dict[str, Denoiser], out_path: Path) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=24, help="synthetic pages on a lid")
-    p.add_argument("--dibco", type=int, default=20, help="historical pages on a lid")
+    p.add_argument("--n", type=int, default=56, help="synthetic pages on a lid")
+    p.add_argument("--dibco", type=int, default=86, help="historical pages on a lid (the first N)")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/surround.png")
     a = p.parse_args()
     t0 = time.perf_counter()
@@ -129,6 +175,7 @@ def main() -> None:
         titles = list(sets)
         print("Pages on a dark lid (0.05-0.3), margin a quarter of the page; page part binarized and scored\n")
         on_lids(cleaners, {titles[1]: synth, f"dibco-extra (first {a.dibco} pages)": dibco[:a.dibco]})
+        lids_as_they_come(cleaners)
         counts(Path(tmp), a.n)
     picture(cleaners, a.out)
     print(f"\n({time.perf_counter() - t0:.0f} s)")

@@ -8,13 +8,16 @@ out framed by a dark rim 10-20 pixels wide, with grey blotches in the rest of th
 
 :func:`surround_areas` finds the surround among the page's wide dark areas (darker than :data:`LID`
 of the paper's grey: :func:`docclean.solids.dark_areas`, the search that finds solid black areas,
-at a looser level): the ones that run along the page's edge (:data:`EDGE`), are even (a lid is one grey; a shadow
-fades, a table's grain varies: :data:`EVEN`) and hold no writing (nothing inside them lighter or
-darker than the area around it by :data:`WRITING` of the paper's grey). :func:`clear_surround`
-paints them white. A dark area with writing in it (white letters on a black band running off the
-page, text in the dark shadow of a book's gutter), or an uneven one, is left to the network, as it
-was before. The ink-loss guard does not count the surround as strokes
-(:func:`docclean.postprocess.ink_loss`).
+at a looser level): the ones that run along the page's edge (:data:`EDGE`) and are even (a lid is
+one grey; a shadow fades, a table's grain varies: :data:`EVEN`). :func:`clear_surround` paints
+white the parts of them a seed square fits in (a thick stroke running off the page onto the lid is
+as dark as the lid, but narrower), except within a seed's width of writing in them (groups of
+letter-sized marks lighter or darker than the area around them by :data:`WRITING` of the paper's
+grey: white letters on a black band running off the page, text on a grey band printed to the
+edge) and of patches lighter than the area (:data:`LIGHTER`: a stain at the page's edge that joins
+the lid, with the text in it). There the network cleans as it did before; a lone fleck of dust or
+a hair on the lid, or the shadow along the page's edge, is not writing. The ink-loss guard does
+not count the surround as strokes (:func:`docclean.postprocess.ink_loss`).
 """
 
 from __future__ import annotations
@@ -35,14 +38,25 @@ EDGE = 1 / 3
 #: ... and even: its 2nd and 98th percentiles of grey are at most this share of the paper's grey
 #: apart. A lid's grain is a few hundredths; a shadow's fade or a table's wood grain spans more.
 EVEN = 0.15
-#: A dark area holds writing when some of its pixels differ from the area's own level around them
-#: (its closing, for dark marks, or opening, for light ones, over a seed's width) by this share of
-#: the paper's grey: a pen stroke in a dark shadow, white letters on a black band running off the
-#: page. A scanner lid's grain and a JPEG's noise stay well under it.
+#: Writing in a dark area: marks that differ from the area's own level around them (its closing,
+#: for dark marks, or opening, for light ones, over a seed's width) by this share of the paper's
+#: grey: a pen stroke in a dark shadow, white letters on a black band running off the page. A
+#: scanner lid's grain and a JPEG's noise stay well under it.
 WRITING = 0.05
-#: ... and when at least this many pixels of the shrunk page do: a few pixels of a letter, more than
-#: a fleck of dust on the lid.
-WRITING_PIXELS = 12
+#: A mark is letter-sized: at least :data:`MARK_MIN` pixels of the shrunk page and at most
+#: :data:`MARK_MAX` across (longer, it is the shadow along the page's edge, or a rule) ...
+MARK_MIN = 3
+MARK_MAX = 4 * (SEED // SCALE)
+#: ... and writing when at least :data:`GROUP` marks lie within :data:`GAP` pixels of the shrunk
+#: page of each other (letters come in words; a fleck of dust or a hair on the lid comes alone).
+GROUP = 3
+GAP = SEED // SCALE // 2
+#: Within a dark area, a patch lighter than the area's own grey (its median) by this share of the
+#: paper's grey and of at least :data:`PATCH` pixels of the shrunk page is the page reaching into it
+#: (a stain at the page's edge that joins the lid); it and what lies near it stay the network's.
+#: A lid's grain, and light falling off across it, stay under it.
+LIGHTER = 0.08
+PATCH = (SEED // SCALE) ** 2 // 4
 #: Holes in a dark area up to this many pixels of the shrunk page are part of it (white writing, a
 #: blot of paper); the page itself, which a surround may enclose, is far larger.
 HOLE_MAX = (4 * SEED // SCALE) ** 2
@@ -62,8 +76,15 @@ def surround_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray |
         bh, bw = region.shape
         small = areas.small[y:y + bh, x:x + bw]
         low, high = np.percentile(small[region.astype(bool)], (2, 98))
-        if high - low <= EVEN * areas.paper and not _has_writing(small, region, areas.paper):
-            keep[y:y + bh, x:x + bw] |= region
+        if high - low <= EVEN * areas.paper:
+            sh, sw = areas.dark.shape
+            edges = (y == 0, y + bh == sh, x == 0, x + bw == sw)
+            near = _near_writing(small, region, areas.paper, edges) | _near_page(small, region, areas.paper)
+            # Only where a seed square fits: a thick stroke at the page's edge touching the lid is as
+            # dark as the lid, but narrower.
+            wide = cv2.morphologyEx(region, cv2.MORPH_OPEN, np.ones(((SEED // SCALE) | 1,) * 2, np.uint8),
+                                    borderType=cv2.BORDER_REPLICATE)
+            keep[y:y + bh, x:x + bw] |= wide * (near == 0)
     # Not the dark pixels near it: the page's own edge, a rule or a letter close to it, are the page.
     return areas.full_mask(keep, reach=False) if keep.any() else None
 
@@ -85,22 +106,69 @@ def _edge_run(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -
     return run
 
 
-def _has_writing(small: np.ndarray, region: np.ndarray, paper: float) -> bool:
-    """Whether a dark area (``region`` over the shrunk page ``small``, both its bounding box) holds
-    writing, dark or light (:data:`WRITING`), inside it: within the area and its holes up to
-    :data:`HOLE_MAX`, away from its edge (where the page's own edge is)."""
+def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, edges: tuple[bool, ...]) -> np.ndarray:
+    """The part of a dark area (``region`` over the shrunk page ``small``, both its bounding box)
+    within a seed's width of writing in it (uint8): groups of letter-sized marks, dark or light
+    (:data:`WRITING`, :data:`MARK_MAX`, :data:`GROUP`), inside the area and its holes up to
+    :data:`HOLE_MAX`, away from its edge where it meets the page (``edges``: whether the box's top,
+    bottom, left and right lie on the page's edge). That part stays the network's to clean."""
     # The area with its small holes: the pixels outside it that the box's border cannot reach.
     padded = cv2.copyMakeBorder(1 - region, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(padded, connectivity=4)
     small_hole = stats[:, cv2.CC_STAT_AREA] <= HOLE_MAX
     small_hole[labels[0, 0]] = False
     inside = (region.astype(bool) | small_hole[labels[1:-1, 1:-1]]).astype(np.uint8)
-    inside = cv2.erode(inside, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=1)
-    window = np.ones(((SEED // SCALE) | 1,) * 2, np.uint8)  # odd: an even one shifts the closing by a pixel
+    # Away from where it meets the page, not from the page's edge (beyond which the area goes on).
+    inside = cv2.copyMakeBorder(inside, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
+    top, bottom, left, right = edges
+    for on, strip in ((top, inside[:2]), (bottom, inside[-2:]), (left, inside[:, :2]), (right, inside[:, -2:])):
+        strip[...] = 1 if on else 0
+    inside = cv2.erode(inside, np.ones((5, 5), np.uint8))[2:-2, 2:-2].astype(bool)
+    side = SEED // SCALE
+    window = np.ones((side | 1,) * 2, np.uint8)  # odd: an even one shifts the closing by a pixel
     level = np.float32(WRITING * paper)
-    dark = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, window, borderType=cv2.BORDER_REPLICATE) > level
-    light = cv2.morphologyEx(small, cv2.MORPH_TOPHAT, window, borderType=cv2.BORDER_REPLICATE) > level
-    return int(((dark | light) & inside.astype(bool)).sum()) >= WRITING_PIXELS
+    writing = np.zeros(region.shape, bool)
+    for kind in (cv2.MORPH_BLACKHAT, cv2.MORPH_TOPHAT):  # each apart: light letters touch the dark between them
+        marks = (cv2.morphologyEx(small, kind, window, borderType=cv2.BORDER_REPLICATE) > level) & inside
+        writing |= _grouped_letters(marks.astype(np.uint8))
+    if not writing.any():
+        return np.zeros(region.shape, np.uint8)
+    return cv2.dilate(writing.astype(np.uint8), np.ones((2 * side + 1,) * 2, np.uint8))
+
+
+def _near_page(small: np.ndarray, region: np.ndarray, paper: float) -> np.ndarray:
+    """The part of a dark area (``region`` over the shrunk page ``small``, both its bounding box)
+    within a seed's width of a patch of it lighter than its own level (its median) by
+    :data:`LIGHTER` of the paper's grey and at least :data:`PATCH` pixels large (uint8): a stain
+    on the page that joins the lid, and the writing in it, stay the network's. Lone flecks of
+    dust are smaller."""
+    level = np.median(small[region.astype(bool)])
+    lighter = ((small > level + LIGHTER * paper) & region.astype(bool)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(lighter, connectivity=8)
+    big = stats[:, cv2.CC_STAT_AREA] >= PATCH
+    big[0] = False
+    if not big.any():
+        return np.zeros(region.shape, np.uint8)
+    side = SEED // SCALE
+    return cv2.dilate(big[labels].astype(np.uint8), np.ones((2 * side + 1,) * 2, np.uint8))
+
+
+def _grouped_letters(marks: np.ndarray) -> np.ndarray:
+    """The letter-sized marks (:data:`MARK_MIN`, :data:`MARK_MAX`) of a uint8 mask that lie in
+    groups of at least :data:`GROUP` within :data:`GAP` pixels of each other (a boolean mask)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    across = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    letter = (stats[:, cv2.CC_STAT_AREA] >= MARK_MIN) & (across <= MARK_MAX)
+    letter[0] = False
+    if not letter.any():
+        return np.zeros(marks.shape, bool)
+    on = letter[labels]
+    group_count, groups = cv2.connectedComponents(cv2.dilate(on.astype(np.uint8), np.ones((GAP | 1,) * 2, np.uint8)),
+                                                  connectivity=8)
+    group_of = np.zeros(count, np.int64)  # each mark's group (a mark lies in one)
+    group_of[labels[on]] = groups[on]
+    members = np.bincount(group_of[np.flatnonzero(letter)], minlength=group_count)
+    return (members >= GROUP)[groups] & on
 
 
 def clear_surround(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None) -> np.ndarray:
