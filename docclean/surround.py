@@ -57,6 +57,10 @@ GAP = SEED // SCALE // 2
 #: A lid's grain, and light falling off across it, stay under it.
 LIGHTER = 0.08
 PATCH = (SEED // SCALE) ** 2 // 4
+#: A dark area that is more than this share near writing or lighter patches is the page itself in a
+#: shadow (a faint page's dark foot, its lines of text all through it), not a lid with a few
+#: flecks on it: all of it is left to the network.
+MOSTLY_PAGE = 0.25
 #: Holes in a dark area up to this many pixels of the shrunk page are part of it (white writing, a
 #: blot of paper); the page itself, which a surround may enclose, is far larger.
 HOLE_MAX = (4 * SEED // SCALE) ** 2
@@ -80,13 +84,28 @@ def surround_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray |
             sh, sw = areas.dark.shape
             edges = (y == 0, y + bh == sh, x == 0, x + bw == sw)
             near = _near_writing(small, region, areas.paper, edges) | _near_page(small, region, areas.paper)
-            # Only where a seed square fits: a thick stroke at the page's edge touching the lid is as
-            # dark as the lid, but narrower.
-            wide = cv2.morphologyEx(region, cv2.MORPH_OPEN, np.ones(((SEED // SCALE) | 1,) * 2, np.uint8),
-                                    borderType=cv2.BORDER_REPLICATE)
-            keep[y:y + bh, x:x + bw] |= wide * (near == 0)
+            if (near.astype(bool) & region.astype(bool)).sum() > MOSTLY_PAGE * region.sum():
+                continue  # writing all over it: the page in shadow, not a lid
+            keep[y:y + bh, x:x + bw] |= _lid_part(region, (x, y), areas.dark.shape) * (near == 0)
     # Not the dark pixels near it: the page's own edge, a rule or a letter close to it, are the page.
     return areas.full_mask(keep, reach=False) if keep.any() else None
+
+
+def _lid_part(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """The part of a dark area (``region`` over its bounding box at ``at`` on a shrunk page of
+    ``shape``) that a seed square fits in and that still runs along the page's edge (:data:`EDGE`)
+    once the rest is cut away (uint8). Writing that runs off the page onto the lid is as dark as the
+    lid but narrower: the square does not fit in it, and what it joined to the lid (a stain, the
+    letters' thick parts) is cut off with it."""
+    wide = cv2.morphologyEx(region, cv2.MORPH_OPEN, np.ones(((SEED // SCALE) | 1,) * 2, np.uint8),
+                            borderType=cv2.BORDER_REPLICATE)
+    count, labels = cv2.connectedComponents(wide, connectivity=8)
+    lid = np.zeros(region.shape, np.uint8)
+    for label in range(1, count):
+        part = (labels == label).astype(np.uint8)
+        if _edge_run(part, at, shape) >= EDGE * min(shape):
+            lid |= part
+    return lid
 
 
 def _edge_run(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -> int:

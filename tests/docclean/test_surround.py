@@ -169,3 +169,13 @@ def test_a_thick_stroke_touching_the_lid_is_not_surround():
     stroke = np.zeros(frame.shape, bool)
     stroke[where[0].start + 150:where[0].start + 162, where[1].start + 2:where[1].start + 80] = True
     assert mask is not None and not mask[stroke].any()
+
+
+def test_a_shadowed_foot_with_words_across_it_is_left_whole_to_the_network():
+    page = text_page(400, 900)
+    page[250:, :] = 0.3  # the page's own foot in an even shadow, reaching its edge
+    for y in (270, 330, 380):
+        for x0 in range(20, 880, 220):
+            for x in range(x0, x0 + 27, 9):
+                page[y:y + 10, x:x + 3] = 0.18  # words far apart: fainter writing may lie between them
+    assert surround(page) is None
