@@ -6,7 +6,8 @@ default, ``docclean.surround``) does, on pages laid on a dark lid.
    ``bench/binarize_synthetic.py`` (seed 3000, every stroke ink in the truth) and the first
    historical pages of real-scans/dibco-extra (validation only: counted, never tuned on). For
    ``--keep-surround`` and the default: the share of the lid left darker than 0.9 (grey) and
-   than 0.5 (black) in the cleaned page, and the page's own part binarized and scored against its
+   than 0.5 (black) in the cleaned page, the share of the page's ink (its truth) that lies under
+   the surround the default paints white, and the page's own part binarized and scored against its
    truth (``bench/experiments/scoring.py``), beside the page cleaned on its own.
 2. A form on lids as they come: tilted, lit unevenly (0.1 and 0.25 brighter across), with the
    page's shadow along its edge, with 5 and 30 flecks of dust, and all at once: the share of the
@@ -62,10 +63,12 @@ def surround_of(page: np.ndarray) -> np.ndarray | None:
 
 
 def on_lids(cleaners: dict[str, Denoiser], sets: dict[str, list[tuple[Path, Path]]]) -> None:
-    print(table_head("placed", "setting", "lid left grey (< 0.9)", "lid left black (< 0.5)"))
+    print(table_head("placed", "setting", "lid left grey (< 0.9)", "lid left black (< 0.5)",
+                     "page ink under the cleared surround"))
     for title, pairs in sets.items():
         alone = []
         rows: dict[tuple[str, str], list] = {}
+        under = {place: [0, 0] for place in PLACES}  # target ink pixels the surround covers, of all
         for i, (noisy_path, clean_path) in enumerate(pairs):
             noisy, truth = read_gray(noisy_path), read_gray(clean_path) < 0.5
             alone.append(page_scores(~binarize(cleaners["default"].clean(noisy)), truth))
@@ -73,16 +76,20 @@ def on_lids(cleaners: dict[str, Denoiser], sets: dict[str, list[tuple[Path, Path
                 frame, where = on_lid(noisy, place, np.random.default_rng(i))
                 lid = np.ones(frame.shape, bool)
                 lid[where] = False
+                mask = surround_of(frame)
+                under[place][0] += int((mask[where] & truth).sum()) if mask is not None else 0
+                under[place][1] += int(truth.sum())
                 for name, den in cleaners.items():
                     out = den.clean(frame)
                     scores = page_scores(~binarize(out)[where], truth)
                     left = ((out[lid] < 0.9).mean(), (out[lid] < 0.5).mean())
                     rows.setdefault((place, name), []).append((*scores, *left))
-        print(f"| {title} | alone (no lid) | default | - | - | {row(alone)}")
+        print(f"| {title} | alone (no lid) | default | - | - | - | {row(alone)}")
         for (place, name), vals in rows.items():
             v = np.array(vals)
-            print(f"| {title} | {place} | {name} | {v[:, 5].mean():.1%} | {v[:, 6].mean():.1%} | {row(list(v[:, :5]))}",
-                  flush=True)
+            ink = f"{under[place][0] / under[place][1]:.3%}" if name == "default" else "-"
+            print(f"| {title} | {place} | {name} | {v[:, 5].mean():.1%} | {v[:, 6].mean():.1%} | {ink} | "
+                  f"{row(list(v[:, :5]))}", flush=True)
 
 
 def lid_scene(page: np.ndarray, angle: float = 0.0, falloff: float = 0.0, shadow: int = 0, dust: int = 0,
