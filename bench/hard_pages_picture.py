@@ -1,8 +1,8 @@
 """A picture of three kinds of page the engine prepares before the network (``docclean.levels``):
 a dithered 1-bit scan, a negative, and a receipt of faded print on a dark scanner lid. Each row:
 the page as given (left), docclean's output (right); crops at 100%. Synthetic pages (one degraded page, seed 1).
-The negative detector misses about a fifth of negatives (bench/results/negatives.md): with seed 0 this
-page, inverted, is one of them (its stains turn into light blotches that join up).
+The negative detector misses about one negative in twelve (bench/results/negatives.md): with seed 0 this
+page, inverted, is still one of them (its stains turn into light blotches that join up).
 
     python bench/hard_pages_picture.py [--out bench/results/hard_pages.png]
 """
