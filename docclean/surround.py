@@ -36,7 +36,9 @@ LID = 0.6
 #: edge.
 EDGE = 1 / 3
 #: ... and even: its 2nd and 98th percentiles of grey are at most this share of the paper's grey
-#: apart. A lid's grain is a few hundredths; a shadow's fade or a table's wood grain spans more.
+#: apart, leaving out what is lighter than the area by :data:`LIGHTER` (the page reaching into it,
+#: kept apart by :func:`_near_page`). A lid's grain is a few hundredths; a shadow's fade or a
+#: table's wood grain spans more.
 EVEN = 0.15
 #: Writing in a dark area: marks that differ from the area's own level around them (its closing,
 #: for dark marks, or opening, for light ones, over a seed's width) by this share of the paper's
@@ -79,8 +81,7 @@ def surround_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray |
             continue
         bh, bw = region.shape
         small = areas.small[y:y + bh, x:x + bw]
-        low, high = np.percentile(small[region.astype(bool)], (2, 98))
-        if high - low <= EVEN * areas.paper:
+        if _even(small[region.astype(bool)], areas.paper):
             sh, sw = areas.dark.shape
             edges = (y == 0, y + bh == sh, x == 0, x + bw == sw)
             near = _near_writing(small, region, areas.paper, edges) | _near_page(small, region, areas.paper)
@@ -89,6 +90,16 @@ def surround_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray |
             keep[y:y + bh, x:x + bw] |= _lid_part(region, (x, y), areas.dark.shape) * (near == 0)
     # Not the dark pixels near it: the page's own edge, a rule or a letter close to it, are the page.
     return areas.full_mask(keep, reach=False) if keep.any() else None
+
+
+def _even(levels: np.ndarray, paper: float) -> bool:
+    """Whether a dark area's grey ``levels`` are even (:data:`EVEN`): its 2nd percentile and the
+    98th of those no lighter than :data:`LIGHTER` above its median lie that close. The lighter
+    ones are the page reaching into it (a stain, a coffee ring touching the page's edge), which
+    :func:`_near_page` keeps out; a shadow fading into the page spreads its darker side too."""
+    median = np.median(levels)
+    lid_like = levels[levels <= median + LIGHTER * paper]
+    return float(np.percentile(lid_like, 98) - np.percentile(levels, 2)) <= EVEN * paper
 
 
 def _lid_part(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
