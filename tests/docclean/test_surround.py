@@ -179,3 +179,15 @@ def test_a_shadowed_foot_with_words_across_it_is_left_whole_to_the_network():
             for x in range(x0, x0 + 27, 9):
                 page[y:y + 10, x:x + 3] = 0.18  # words far apart: fainter writing may lie between them
     assert surround(page) is None
+
+
+def test_a_coffee_ring_across_the_page_edge_does_not_stop_it():
+    frame, where = on_lid(text_page(), margin=120)
+    ring = np.zeros(frame.shape, np.uint8)
+    cv2.circle(ring, (where[1].start, where[0].start), 100, 1, 24)  # a ring over the page's corner and the lid
+    frame[ring.astype(bool)] = np.maximum(frame[ring.astype(bool)] * 0.5, 0.45)
+    lid = np.ones(frame.shape, bool)
+    lid[where] = False
+    mask = surround(frame)
+    assert mask is not None and mask[lid].mean() > 0.8
+    assert not mask[where][ring[where].astype(bool)].any()  # the ring on the page stays the network's
