@@ -77,7 +77,7 @@ def surround_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray |
     keep = np.zeros(areas.dark.shape, np.uint8)
     for label in areas.seeded:
         region, (x, y) = areas.region(label)
-        if _edge_run(region, (x, y), areas.dark.shape) < EDGE * min(areas.dark.shape):
+        if _edge_runs(region.astype(np.int32), 2, (x, y), areas.dark.shape)[1] < EDGE * min(areas.dark.shape):
             continue
         bh, bw = region.shape
         small = areas.small[y:y + bh, x:x + bw]
@@ -111,29 +111,22 @@ def _lid_part(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -
     wide = cv2.morphologyEx(region, cv2.MORPH_OPEN, np.ones(((SEED // SCALE) | 1,) * 2, np.uint8),
                             borderType=cv2.BORDER_REPLICATE)
     count, labels = cv2.connectedComponents(wide, connectivity=8)
-    lid = np.zeros(region.shape, np.uint8)
-    for label in range(1, count):
-        part = (labels == label).astype(np.uint8)
-        if _edge_run(part, at, shape) >= EDGE * min(shape):
-            lid |= part
-    return lid
+    along = _edge_runs(labels, count, at, shape) >= EDGE * min(shape)
+    along[0] = False
+    return along[labels].astype(np.uint8)
 
 
-def _edge_run(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -> int:
-    """How many pixels of the page's edge a region (``region`` over its bounding box at ``at`` on a
-    page of ``shape``) lies on."""
+def _edge_runs(labels: np.ndarray, count: int, at: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """Per label of ``labels`` (a bounding box at ``at`` on a shrunk page of ``shape``), how many
+    pixels of the page's edge it lies on."""
     x, y = at
-    bh, bw = region.shape
-    run = 0
-    if y == 0:
-        run += int(region[0].sum())
-    if y + bh == shape[0]:
-        run += int(region[-1].sum())
-    if x == 0:
-        run += int(region[:, 0].sum())
-    if x + bw == shape[1]:
-        run += int(region[:, -1].sum())
-    return run
+    bh, bw = labels.shape
+    runs = np.zeros(count, np.int64)
+    for on, line in ((y == 0, labels[0]), (y + bh == shape[0], labels[-1]), (x == 0, labels[:, 0]),
+                     (x + bw == shape[1], labels[:, -1])):
+        if on:
+            runs += np.bincount(line, minlength=count)
+    return runs
 
 
 def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, edges: tuple[bool, ...]) -> np.ndarray:
