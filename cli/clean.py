@@ -65,8 +65,9 @@ def clean(
     clear_surround: Annotated[bool, typer.Option(
         "--clear-surround/--keep-surround",
         help="Paint the scanner's dark surround white (a page scanned on a black lid or photographed on a dark "
-             "table): the model leaves a dark rim around the page. A dark area at the edge with writing in it "
-             "(a black band with white letters, a book's dark gutter) is left to the model.")
+             "table): the model leaves a dark rim around the page. Writing in a dark area at the edge (white "
+             "letters on a black band printed to the sheet's edge), a stain reaching into it and a shadow that "
+             "fades are left to the model.")
     ] = _DEFAULT.clear_surround,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
