@@ -51,8 +51,8 @@ class CleanSettings:
       which the network hollows as if they were stains, are kept as the scan has them
       (``docclean.solids``).
     - ``clear_surround``: the scanner's dark surround (a page on a black lid or a dark table) comes
-      out white, where the network leaves a dark rim around the page; a dark area with writing in
-      it is left to the network (``docclean.surround``).
+      out white, where the network leaves a dark rim around the page; near writing in it, it is
+      left to the network (``docclean.surround``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
       0 turns that off.
