@@ -68,7 +68,7 @@ class DarkAreas:
     shape: tuple[int, int]  #: the full page's (height, width)
     paper: float
     small: np.ndarray  #: the shrunk page
-    dark: np.ndarray  #: uint8, 1 where the shrunk page is near black
+    dark: np.ndarray  #: uint8, 1 where the shrunk page is darker than the level asked for
     labels: np.ndarray  #: the regions' labels on the shrunk page (0: none)
     stats: np.ndarray  #: OpenCV's per-label (x, y, width, height, area)
     seeded: list[int]  #: the labels of the regions that hold a seed square
