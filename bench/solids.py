@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.levels import as_positive, auto_levels, soften_bilevel  # noqa: E402
+from docclean.levels import network_page  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
 from docclean.solids import solid_areas  # noqa: E402
 from docclean.synth import degrade, render_page  # noqa: E402
@@ -90,7 +90,8 @@ def shading_rows(cleaners: dict[bool, Denoiser]) -> None:
         outs = {keep: den.clean(page) for keep, den in cleaners.items()}
         bw = binarize(outs[True])
         gaps = [outs[keep][shading].mean() - outs[keep][writing].mean() for keep in (False, True)]
-        print(f"| grey {shade} | {gaps[0]:.2f} | {gaps[1]:.2f} | {(~bw[writing]).mean():.1%} / {bw[shading].mean():.1%} |")
+        print(f"| grey {shade} | {gaps[0]:.2f} | {gaps[1]:.2f} | "
+              f"{(~bw[writing]).mean():.1%} / {bw[shading].mean():.1%} |")
 
 
 def white_on_grey_rows(den: Denoiser) -> None:
@@ -113,7 +114,7 @@ def synthetic_check(n: int) -> None:
     hits, wrong = 0, []
     for i in range(n):
         noisy, clean = make_pair(np.random.default_rng(1000 + i), dpi=dpis[i % 6], kind=PairKind(show_through=0.3))
-        areas = solid_areas(auto_levels(soften_bilevel(as_positive(noisy))))
+        areas = solid_areas(network_page(noisy))
         if areas is not None:
             hits += 1
             wrong.append(float((clean[areas] > 0.5).mean()))
@@ -160,7 +161,7 @@ def main() -> None:
     for title, folder in sets.items():
         files = sorted(f for f in folder.rglob("*") if f.suffix.lower() in SUFFIXES)
         found = [f.name for f in files
-                 if solid_areas(auto_levels(soften_bilevel(as_positive(read_gray(f))))) is not None]
+                 if solid_areas(network_page(read_gray(f))) is not None]
         print(f"| {title} | {len(files)} | {len(found)}{': ' + ', '.join(found) if found else ''} |")
     synthetic_check(a.synthetic)
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from docclean.backends import Backend, open_backend
 from docclean.errors import Cancelled, ModelError, UsageError
-from docclean.levels import as_positive, auto_levels, soften_bilevel
+from docclean.levels import network_page
 from docclean.models import resolve_model_path
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
@@ -125,9 +125,7 @@ class Denoiser:
         page = np.ascontiguousarray(page, dtype=np.float32)
         if tracker.cancelled():
             raise Cancelled("cancelled")
-        page = soften_bilevel(as_positive(page))
-        if self.auto_levels:
-            page = auto_levels(page)
+        page = network_page(page, self.auto_levels)
         pages = [page]
         width = stroke_width(page) if self.max_stroke > 0 else 0.0
         if width > self.max_stroke:

@@ -26,7 +26,8 @@ turns dither back into grey and gives edges the softness of a scan
 A negative (light writing on dark paper: microfilm, photostats) came out as blank grey: the
 network keeps what is darker than its surroundings. :func:`is_negative` finds one (mostly dark,
 and its light part thin strokes rather than a sheet of paper, or far more thin light marks than
-thin dark ones) and the engine cleans the page inverted, so the result is dark writing on white paper like every other.
+thin dark ones) and the engine cleans the page inverted, so the result is dark writing on white
+paper like every other.
 """
 
 from __future__ import annotations
@@ -183,3 +184,12 @@ def auto_levels(page: np.ndarray) -> np.ndarray:
         out += 1
         np.clip(out, 0, 1, out=out)
     return out
+
+
+def network_page(page: np.ndarray, levels: bool = True) -> np.ndarray:
+    """The page as the network is given it (float32 0..1 in): a negative inverted
+    (:func:`as_positive`), a two-level page softened (:func:`soften_bilevel`) and, with ``levels``,
+    auto levels (:func:`auto_levels`). The engine cleans this page, and what it finds on the
+    page after the network (solid areas, the surround) it finds on this one."""
+    page = soften_bilevel(as_positive(page))
+    return auto_levels(page) if levels else page

@@ -81,10 +81,11 @@ def surround_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray |
             continue
         bh, bw = region.shape
         small = areas.small[y:y + bh, x:x + bw]
-        if _even(small[region.astype(bool)], areas.paper):
-            sh, sw = areas.dark.shape
-            edges = (y == 0, y + bh == sh, x == 0, x + bw == sw)
-            near = _near_writing(small, region, areas.paper, edges) | _near_page(small, region, areas.paper)
+        levels = small[region.astype(bool)]
+        level = float(np.median(levels))  # the area's own grey
+        if _even(levels, level, areas.paper):
+            near = _near_writing(small, region, areas.paper, (x, y), areas.dark.shape) \
+                | _near_page(small, region, level, areas.paper)
             if (near.astype(bool) & region.astype(bool)).sum() > MOSTLY_PAGE * region.sum():
                 continue  # writing all over it: the page in shadow, not a lid
             keep[y:y + bh, x:x + bw] |= _lid_part(region, (x, y), areas.dark.shape) * (near == 0)
@@ -92,13 +93,12 @@ def surround_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray |
     return areas.full_mask(keep, reach=False) if keep.any() else None
 
 
-def _even(levels: np.ndarray, paper: float) -> bool:
+def _even(levels: np.ndarray, level: float, paper: float) -> bool:
     """Whether a dark area's grey ``levels`` are even (:data:`EVEN`): its 2nd percentile and the
-    98th of those no lighter than :data:`LIGHTER` above its median lie that close. The lighter
+    98th of those no lighter than :data:`LIGHTER` above its ``level`` (median) lie that close. The lighter
     ones are the page reaching into it (a stain, a coffee ring touching the page's edge), which
     :func:`_near_page` keeps out; a shadow fading into the page spreads its darker side too."""
-    median = np.median(levels)
-    lid_like = levels[levels <= median + LIGHTER * paper]
+    lid_like = levels[levels <= level + LIGHTER * paper]
     return float(np.percentile(lid_like, 98) - np.percentile(levels, 2)) <= EVEN * paper
 
 
@@ -129,12 +129,14 @@ def _edge_runs(labels: np.ndarray, count: int, at: tuple[int, int], shape: tuple
     return runs
 
 
-def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, edges: tuple[bool, ...]) -> np.ndarray:
+def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, at: tuple[int, int],
+                  shape: tuple[int, int]) -> np.ndarray:
     """The part of a dark area (``region`` over the shrunk page ``small``, both its bounding box)
     within a seed's width of writing in it (uint8): groups of letter-sized marks, dark or light
     (:data:`WRITING`, :data:`MARK_MAX`, :data:`GROUP`), inside the area and its holes up to
-    :data:`HOLE_MAX`, away from its edge where it meets the page (``edges``: whether the box's top,
-    bottom, left and right lie on the page's edge). That part stays the network's to clean."""
+    :data:`HOLE_MAX`, away from its edge where it meets the page (the box lies at ``at`` on a shrunk
+    page of ``shape``; where it reaches that page's edge, the area goes on beyond it). That part
+    stays the network's to clean."""
     # The area with its small holes: the pixels outside it that the box's border cannot reach.
     padded = cv2.copyMakeBorder(1 - region, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(padded, connectivity=4)
@@ -143,8 +145,9 @@ def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, edges: tu
     inside = (region.astype(bool) | small_hole[labels[1:-1, 1:-1]]).astype(np.uint8)
     # Away from where it meets the page, not from the page's edge (beyond which the area goes on).
     inside = cv2.copyMakeBorder(inside, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
-    top, bottom, left, right = edges
-    for on, strip in ((top, inside[:2]), (bottom, inside[-2:]), (left, inside[:, :2]), (right, inside[:, -2:])):
+    (x, y), (bh, bw) = at, region.shape
+    for on, strip in ((y == 0, inside[:2]), (y + bh == shape[0], inside[-2:]), (x == 0, inside[:, :2]),
+                      (x + bw == shape[1], inside[:, -2:])):
         strip[...] = 1 if on else 0
     inside = cv2.erode(inside, np.ones((5, 5), np.uint8))[2:-2, 2:-2].astype(bool)
     side = SEED // SCALE
@@ -159,13 +162,12 @@ def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, edges: tu
     return cv2.dilate(writing.astype(np.uint8), np.ones((2 * side + 1,) * 2, np.uint8))
 
 
-def _near_page(small: np.ndarray, region: np.ndarray, paper: float) -> np.ndarray:
+def _near_page(small: np.ndarray, region: np.ndarray, level: float, paper: float) -> np.ndarray:
     """The part of a dark area (``region`` over the shrunk page ``small``, both its bounding box)
-    within a seed's width of a patch of it lighter than its own level (its median) by
+    within a seed's width of a patch of it lighter than its own ``level`` (its median) by
     :data:`LIGHTER` of the paper's grey and at least :data:`PATCH` pixels large (uint8): a stain
     on the page that joins the lid, and the writing in it, stay the network's. Lone flecks of
     dust are smaller."""
-    level = np.median(small[region.astype(bool)])
     lighter = ((small > level + LIGHTER * paper) & region.astype(bool)).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(lighter, connectivity=8)
     big = stats[:, cv2.CC_STAT_AREA] >= PATCH

@@ -7,15 +7,12 @@ import numpy as np
 from docclean import Denoiser
 from docclean.settings import CleanSettings
 from docclean.solids import restore_solids, solid_areas
+from tests.docclean.pages import letter_rows
 
 
 def text_page(h: int = 400, w: int = 600) -> np.ndarray:
     """Grey paper with lines of 3-pixel 'letters' (short dark bars), none of them solid."""
-    page = np.full((h, w), 0.85, np.float32)
-    for y in range(20, h - 20, 30):
-        for x in range(20, w - 20, 14):
-            page[y:y + 12, x:x + 3] = 0.15
-    return page
+    return letter_rows((h, w), 0.85, range(20, h - 20, 30), range(20, w - 20, 14))
 
 
 def band_page() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -8,15 +8,12 @@ from docclean import Denoiser
 from docclean.postprocess import ink_loss
 from docclean.settings import CleanSettings
 from docclean.surround import clear_surround, surround_areas
+from tests.docclean.pages import letter_rows
 
 
 def text_page(h: int = 300, w: int = 400) -> np.ndarray:
     """Paper with lines of 3-pixel 'letters' (short dark bars) right up to 12 px from its edge."""
-    page = np.full((h, w), 0.9, np.float32)
-    for y in range(12, h - 24, 24):
-        for x in range(12, w - 12, 10):
-            page[y:y + 12, x:x + 3] = 0.15
-    return page
+    return letter_rows((h, w), 0.9, range(12, h - 24, 24), range(12, w - 12, 10))
 
 
 def on_lid(page: np.ndarray, lid: float = 0.12, margin: int = 60) -> tuple[np.ndarray, tuple[slice, slice]]:

@@ -1,0 +1,16 @@
+"""Tiny synthetic pages the engine-step tests share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def letter_rows(shape: tuple[int, int], paper: float, rows: range, cols: range, ink: float = 0.15,
+                size: tuple[int, int] = (12, 3)) -> np.ndarray:
+    """Paper of grey ``paper`` with a short dark bar (a 'letter' ``size`` high and wide, grey
+    ``ink``) at every ``rows`` x ``cols`` position: text with no solid area in it."""
+    page = np.full(shape, paper, np.float32)
+    for y in rows:
+        for x in cols:
+            page[y:y + size[0], x:x + size[1]] = ink
+    return page
