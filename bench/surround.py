@@ -14,7 +14,11 @@ default, ``docclean.surround``) does, on pages laid on a dark lid.
    lid left grey, ``--keep-surround`` against the default.
 3. How many pages as they are (no lid added) have any surround at all: the real scans, Dirty
    Documents and synthetic pages; on the synthetic ones, how much of the target's ink lies in it.
-4. A picture: bench/results/surround.png (a form on a dark lid, a corner at 100%: the scan,
+   For the real scans that have one, OCR word F1 (Tesseract, as ``bench/quality_real.py`` runs it)
+   of the cleaned and binarized page, ``--keep-surround`` against the default.
+4. A synthetic page with a thick printed black border run to the scan's edge: the border's mean
+   grey, as given, ``--keep-surround`` and the default (it is taken for the surround).
+5. A picture: bench/results/surround.png (a form on a dark lid, a corner at 100%: the scan,
    ``--keep-surround``, the default).
 
     python bench/surround.py [--n 56] [--dibco 86] [--out bench/results/surround.png]
@@ -36,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from bench.experiments.scoring import page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.levels import as_positive, auto_levels, soften_bilevel  # noqa: E402
+from docclean.levels import network_page  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
 from docclean.surround import surround_areas  # noqa: E402
 
@@ -59,7 +63,7 @@ def on_lid(page: np.ndarray, place: str, rng: np.random.Generator) -> tuple[np.n
 
 def surround_of(page: np.ndarray) -> np.ndarray | None:
     """The surround the engine finds on ``page`` (levelled as the engine levels it)."""
-    return surround_areas(auto_levels(soften_bilevel(as_positive(page))))
+    return surround_areas(network_page(page))
 
 
 def on_lids(cleaners: dict[str, Denoiser], sets: dict[str, list[tuple[Path, Path]]]) -> None:
@@ -135,14 +139,17 @@ def lids_as_they_come(cleaners: dict[str, Denoiser]) -> None:
               f"{(cleared[lid] < 0.9).mean():.1%} |", flush=True)
 
 
-def counts(folder: Path, n: int) -> None:
+def counts(folder: Path, n: int) -> list[Path]:
+    """Prints how many pages of each set have a surround; returns the real scans that do."""
     from docclean.synth.pairs import pair_specs
+    real: list[Path] = []
     print("\n| pages (as they are) | pages with a surround | of its pixels, target ink |\n|---|---|---|")
     for name, sub in (("real-scans/dibco-extra", "dibco-extra/noisy"), ("real-scans/funsd-train", "funsd-train/images"),
                       ("real-scans/sroie-train", "sroie-train/images")):
         files = sorted(p for p in (SHARED / "real-scans" / sub).iterdir() if p.suffix.lower() in SUFFIXES)
-        found = sum(surround_of(read_gray(p)) is not None for p in files)
-        print(f"| {name} ({len(files)} pages) | {found} | - |")
+        with_one = [p for p in files if surround_of(read_gray(p)) is not None]
+        real += with_one
+        print(f"| {name} ({len(files)} pages) | {len(with_one)} | - |")
     files = sorted((SHARED / "dirty-documents/train").iterdir())
     print(f"| dirty-documents ({len(files)} pages) | {sum(surround_of(read_gray(p)) is not None for p in files)} | - |")
     found, ink, total = 0, 0, 0
@@ -152,6 +159,41 @@ def counts(folder: Path, n: int) -> None:
             truth = read_gray(folder / "clean" / spec.name) < 0.5
             found, ink, total = found + 1, ink + int((truth & mask).sum()), total + int(mask.sum())
     print(f"| synthetic ({n} pages, seed 3000) | {found} | {ink / max(total, 1):.2%} |")
+    return real
+
+
+def ocr_with_surround(cleaners: dict[str, Denoiser], pages: list[Path]) -> None:
+    """OCR word F1 of the real scans that have a surround, cleaned and binarized, per setting."""
+    from bench.quality_real import ocr, to_u8, word_f1
+    print("\n| real scan with a surround | cleaned, --keep-surround | cleaned, default "
+          "| --binarize, --keep-surround | --binarize, default |\n|---|---|---|---|---|")
+    for path in pages:
+        truth = (path.parent.parent / "text" / (path.stem + ".txt")).read_text(errors="replace")
+        raw = read_gray(path)
+        scale = 2.0 if "funsd" in str(path) else 1.0  # as bench/quality_real.py reads the forms
+        cells = {}
+        for name in ("--keep-surround", "default"):
+            cleaned = cleaners[name].clean(raw)
+            if scale != 1:
+                cleaned = cv2.resize(cleaned, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC).clip(0, 1)
+            one_bit = binarize(cleaned).astype(np.uint8) * 255
+            cells[name] = (word_f1(ocr(to_u8(cleaned)), truth), word_f1(ocr(one_bit), truth))
+        k, d = cells["--keep-surround"], cells["default"]
+        print(f"| {path.parent.parent.name}/{path.name} | {100 * k[0]:.1f} | {100 * d[0]:.1f} | {100 * k[1]:.1f} | "
+              f"{100 * d[1]:.1f} |", flush=True)
+
+
+def printed_border(cleaners: dict[str, Denoiser]) -> None:
+    """A text page framed by a 60-px black border printed to the scan's edge."""
+    from docclean.synth import render_page
+    page = render_page(900, 700, dpi=200, font_pt=10).astype(np.float32)
+    border = np.zeros(page.shape, bool)
+    border[:60] = border[-60:] = True
+    border[:, :60] = border[:, -60:] = True
+    page[border] = 0.05
+    means = [page[border].mean()] + [cleaners[k].clean(page)[border].mean() for k in ("--keep-surround", "default")]
+    print("\n| a 60-px black border printed to the edge | as given | --keep-surround | default |\n|---|---|---|---|")
+    print(f"| the border's mean grey | {means[0]:.2f} | {means[1]:.2f} | {means[2]:.2f} |")
 
 
 def picture(cleaners: dict[str, Denoiser], out_path: Path) -> None:
@@ -183,7 +225,9 @@ def main() -> None:
         print("Pages on a dark lid (0.05-0.3), margin a quarter of the page; page part binarized and scored\n")
         on_lids(cleaners, {titles[1]: synth, f"dibco-extra (first {a.dibco} pages)": dibco[:a.dibco]})
         lids_as_they_come(cleaners)
-        counts(Path(tmp), a.n)
+        real = counts(Path(tmp), a.n)
+    ocr_with_surround(cleaners, real)
+    printed_border(cleaners)
     picture(cleaners, a.out)
     print(f"\n({time.perf_counter() - t0:.0f} s)")
 
