@@ -6,6 +6,7 @@ same :class:`~gui.canvas.ViewState`, so the zoom and the place on the page stay 
 
 from __future__ import annotations
 
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 
 from gui.canvas import Canvas, ViewState
@@ -13,6 +14,23 @@ from gui.images import LevelImage
 
 SIDE_BY_SIDE, SPLIT, DIFFERENCE = "side by side", "split", "difference"
 VIEWS = (SIDE_BY_SIDE, SPLIT, DIFFERENCE)
+
+
+class _Pair(QWidget):
+    """Two canvases side by side, always equally wide: the gap between them takes the odd pixel,
+    so the same point of the page lies at the same place in both (half a pixel apart otherwise)."""
+
+    GAP = 6
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(self.GAP)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        self.row.setSpacing(self.GAP + (event.size().width() - self.GAP) % 2)
+        super().resizeEvent(event)
 
 
 class PreviewArea(QStackedWidget):
@@ -23,12 +41,9 @@ class PreviewArea(QStackedWidget):
         self.state = ViewState(self)
         self.original = Canvas(self.state, label="Original")
         self.cleaned = Canvas(self.state, label="Cleaned")
-        pair = QWidget()
-        row = QHBoxLayout(pair)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        row.addWidget(self.original)
-        row.addWidget(self.cleaned)
+        pair = _Pair()
+        pair.row.addWidget(self.original)
+        pair.row.addWidget(self.cleaned)
         self.split = Canvas(self.state, split=True, label="Original|Cleaned")
         self.difference = Canvas(self.state, label="Marks removed by cleaning in red")
         self.addWidget(pair)

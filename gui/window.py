@@ -80,13 +80,17 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(250)
+        # Wide enough for the panel and its scroll bar, so no control is cut off (the widest
+        # label and field decide, and they vary with the platform's font).
+        panel_width = self.panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() \
+            + 2 * scroll.frameWidth()
+        scroll.setMinimumWidth(panel_width)
         splitter = QSplitter()
         splitter.addWidget(self.pages)
         splitter.addWidget(center)
         splitter.addWidget(scroll)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([190, 900, 260])
+        splitter.setSizes([190, 900, panel_width])
         self.setCentralWidget(splitter)
         self.statusBar().addPermanentWidget(self.tiles)
         self.resize(1360, 820)

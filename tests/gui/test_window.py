@@ -129,8 +129,8 @@ def test_settings_view_and_geometry_are_restored(qtbot, store, tiny_settings, tm
     first.panel.set_settings(chosen)
     first.actions_[f"view:{SPLIT}"].trigger()
     first.show()
-    first.resize(700, 520)  # not the default size; within the offscreen screen (800x600)
-    qtbot.waitUntil(lambda: first.size().width() == 700)
+    first.resize(740, 520)  # not the default size; within the offscreen screen (800x600)
+    qtbot.waitUntil(lambda: first.size().width() == 740)
     first.open_paths([tmp_path])
     first.close()
     second = MainWindow(QSettings(store.fileName(), QSettings.Format.IniFormat))
@@ -138,7 +138,7 @@ def test_settings_view_and_geometry_are_restored(qtbot, store, tiny_settings, tm
     second.show()
     assert second.panel.settings() == chosen
     assert second.preview.view == SPLIT and second.actions_[f"view:{SPLIT}"].isChecked()
-    assert (second.width(), second.height()) == (700, 520)
+    assert (second.width(), second.height()) == (740, 520)
     assert Path(second.store.value("lastFolder")) == tmp_path.resolve()
     second.panel.reset.click()
     assert second.panel.settings() == CleanSettings()
@@ -256,3 +256,21 @@ def test_remove_show_through_and_keep_faint_grey_each_other_out(qtbot, window, t
     assert not panel.remove_show_through.isEnabled() and not panel.settings().remove_show_through
     panel.set_settings(CleanSettings(binarize=True, remove_show_through=True))
     assert panel.remove_show_through.isChecked() and panel.settings().remove_show_through
+
+
+def test_the_settings_panel_is_never_cut_off(qtbot, window) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    scroll = window.panel.parentWidget().parentWidget()
+    assert isinstance(scroll, QScrollArea)
+    window.resize(760, 560)  # narrower than the default: the splitter gives the preview less
+    qtbot.wait(50)
+    assert scroll.width() >= window.panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+    assert not scroll.horizontalScrollBar().isVisible()
+
+
+def test_side_by_side_canvases_are_equally_wide_at_any_width(qtbot, window) -> None:
+    for width in (761, 762, 763, 764):
+        window.resize(width, 560)
+        qtbot.wait(20)
+        assert window.preview.original.width() == window.preview.cleaned.width()
