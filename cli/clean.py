@@ -69,6 +69,12 @@ def clean(
              "letters on a black band printed to the sheet's edge), a stain reaching into it and a shadow that "
              "fades are left to the model.")
     ] = _DEFAULT.clear_surround,
+    clear_shading: Annotated[bool, typer.Option(
+        "--clear-shading/--keep-shading",
+        help="Clean flat grey boxes and bands printed behind text (a form's shaded cells) to paper with their "
+             "writing on it: the model whitens them but draws a dark frame around each. A grey band with white "
+             "writing comes out as the scan has it. Stains and shadows, which fade, are left to the model.")
+    ] = _DEFAULT.clear_shading,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]
@@ -142,7 +148,7 @@ def clean(
         settings = CleanSettings(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
             tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke, auto_levels=auto_levels,
-            keep_solids=keep_solids, clear_surround=clear_surround,
+            keep_solids=keep_solids, clear_surround=clear_surround, clear_shading=clear_shading,
             fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,

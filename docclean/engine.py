@@ -19,7 +19,10 @@ what either keeps (bench/results/stroke_scale.md).
 After the network, with ``keep_solids``, solid black areas (bars, boxes, logos, a band with white
 writing in it), which the network hollows as if they were stains, are put back from the page
 (``docclean.solids``); with ``clear_surround``, the scanner's dark surround, around which the
-network leaves a dark rim, is painted white (``docclean.surround``).
+network leaves a dark rim, is painted white (``docclean.surround``). With ``clear_shading``, flat
+grey boxes and bands printed behind text are brought to the paper's grey before the network, which
+would otherwise draw a frame around them, and a grey band with white writing is put back from the
+page after it (``docclean.shading``).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from docclean.levels import network_page
 from docclean.models import resolve_model_path
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
+from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
 from docclean.solids import page_paper, restore_solids
 from docclean.strokes import stroke_width
 from docclean.surround import clear_surround
@@ -56,7 +60,7 @@ class Denoiser:
 
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 2,
                  max_stroke: int = 0, auto_levels: bool = False, keep_solids: bool = False,
-                 clear_surround: bool = False,
+                 clear_surround: bool = False, clear_shading: bool = False,
                  model_name: str | None = None, model_path: Path | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
@@ -64,7 +68,7 @@ class Denoiser:
         self.backend = backend
         self.tile_size, self.overlap, self.batch_size = tile_size, overlap, max(1, batch_size)
         self.max_stroke, self.auto_levels, self.keep_solids = max_stroke, auto_levels, keep_solids
-        self.clear_surround = clear_surround
+        self.clear_surround, self.clear_shading = clear_surround, clear_shading
         self.model_name, self.model_path = model_name, model_path
 
     @classmethod
@@ -78,6 +82,7 @@ class Denoiser:
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
                    max_stroke=settings.max_stroke, auto_levels=settings.auto_levels,
                    keep_solids=settings.keep_solids, clear_surround=settings.clear_surround,
+                   clear_shading=settings.clear_shading,
                    model_name=settings.model, model_path=path)
 
     @classmethod
@@ -126,10 +131,13 @@ class Denoiser:
         if tracker.cancelled():
             raise Cancelled("cancelled")
         page = network_page(page, self.auto_levels)
-        pages = [page]
-        width = stroke_width(page) if self.max_stroke > 0 else 0.0
+        paper = page_paper(page) if self.keep_solids or self.clear_surround or self.clear_shading else 1.0
+        shading = shaded_areas(page, paper) if self.clear_shading else None
+        flat = flatten_shading(page, shading)
+        pages = [flat]
+        width = stroke_width(flat) if self.max_stroke > 0 else 0.0
         if width > self.max_stroke:
-            pages.append(shrink(page, self.max_stroke / width))
+            pages.append(shrink(flat, self.max_stroke / width))
         plans = [plan_tiles(*p.shape, self.tile_size, self.overlap, self.backend.multiple) for p in pages]
         total, done = sum(len(t) for t in plans), 0
         outs = []
@@ -141,11 +149,11 @@ class Denoiser:
             h, w = page.shape
             enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
             np.minimum(out, enlarged, out=out)
-        paper = page_paper(page) if self.keep_solids or self.clear_surround else 1.0
         if self.keep_solids:
             restore_solids(page, out, paper)
         if self.clear_surround:
             clear_surround(page, out, paper)
+        restore_light_writing(page, out, shading, paper)
         return out
 
     def _clean_tiles(self, page: np.ndarray, tiles: list[Tile], tracker: TileProgress, done: int,

@@ -53,6 +53,9 @@ class CleanSettings:
     - ``clear_surround``: the scanner's dark surround (a page on a black lid or a dark table) comes
       out white, where the network leaves a dark rim around the page; near writing in it, it is
       left to the network (``docclean.surround``).
+    - ``clear_shading``: flat grey boxes and bands printed behind text (a form's shaded cells) come
+      out as paper with their writing on it, where the network draws a dark frame around them; a
+      band with white writing comes out as the scan has it (``docclean.shading``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
       0 turns that off.
@@ -82,6 +85,7 @@ class CleanSettings:
     auto_levels: bool = True
     keep_solids: bool = True
     clear_surround: bool = True
+    clear_shading: bool = True
     fmt: str | None = None
     dpi: float | None = None
     color: str = "gray"
@@ -157,7 +161,7 @@ class CleanSettings:
         share one (the caches of the batch, the desktop app and the OCRmyPDF plugin use it)."""
         return (self.model, self.backend, self.device, self.precision, self.effective_threads, self.tile_size,
                 self.overlap, self.batch_size, self.max_stroke, self.auto_levels, self.keep_solids,
-                self.clear_surround)
+                self.clear_surround, self.clear_shading)
 
     def replace(self, **changes: Any) -> CleanSettings:
         """A copy with ``changes`` applied (validated like a new object)."""

@@ -99,14 +99,22 @@ def _near() -> np.ndarray:
     return np.ones((DETACH // SCALE | 1,) * 2, np.uint8)
 
 
-def dark_areas(page: np.ndarray, paper: float | None = None, level: float = DARK) -> DarkAreas | None:
+def dark_areas(page: np.ndarray, paper: float | None = None, level: float = DARK,
+               edges: float | None = None) -> DarkAreas | None:
     """The wide areas of a grey float page (0..1) darker than ``level`` of its paper's grey, or None
     when it has none (most pages: one erosion of a half-size page decides). ``paper``: the page's
-    paper grey, when the caller has it."""
+    paper grey, when the caller has it. ``edges``: pixels where the grey, without strokes (dark or
+    light) up to :data:`DETACH` wide, steps by more than this share of the paper's grey within a
+    pixel are left out, so that areas meeting at a sharp edge (a shaded box and the shadow it
+    touches) are apart."""
     paper = page_paper(page) if paper is None else paper
     h, w = page.shape
     small = cv2.resize(page, (max(1, w // SCALE), max(1, h // SCALE)), interpolation=cv2.INTER_AREA)
     dark = (small < level * paper).astype(np.uint8)
+    if edges is not None:  # on the page without its strokes, so writing on an area does not cut it up
+        levels = np.clip(small * 255 + 0.5, 0, 255).astype(np.uint8)  # 8-bit: the same edges, 4x faster
+        tones = cv2.morphologyEx(cv2.morphologyEx(levels, cv2.MORPH_CLOSE, _near()), cv2.MORPH_OPEN, _near())
+        dark[cv2.morphologyEx(tones, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > edges * paper * 255] = 0
     side = SEED // SCALE
     seeds = cv2.erode(dark, np.ones((side, side), np.uint8))
     if not seeds.any():

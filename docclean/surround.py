@@ -156,7 +156,7 @@ def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, at: tuple
     writing = np.zeros(region.shape, bool)
     for kind in (cv2.MORPH_BLACKHAT, cv2.MORPH_TOPHAT):  # each apart: light letters touch the dark between them
         marks = (cv2.morphologyEx(small, kind, window, borderType=cv2.BORDER_REPLICATE) > level) & inside
-        writing |= _grouped_letters(marks.astype(np.uint8))
+        writing |= grouped_letters(marks.astype(np.uint8))
     if not writing.any():
         return np.zeros(region.shape, np.uint8)
     return cv2.dilate(writing.astype(np.uint8), np.ones((2 * side + 1,) * 2, np.uint8))
@@ -178,7 +178,7 @@ def _near_page(small: np.ndarray, region: np.ndarray, level: float, paper: float
     return cv2.dilate(big[labels].astype(np.uint8), np.ones((2 * side + 1,) * 2, np.uint8))
 
 
-def _grouped_letters(marks: np.ndarray) -> np.ndarray:
+def grouped_letters(marks: np.ndarray) -> np.ndarray:
     """The letter-sized marks (:data:`MARK_MIN`, :data:`MARK_MAX`) of a uint8 mask that lie in
     groups of at least :data:`GROUP` within :data:`GAP` pixels of each other (a boolean mask)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)

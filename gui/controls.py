@@ -55,6 +55,9 @@ class SettingsPanel(QWidget):
         self.clear_surround = QCheckBox("Clear the dark surround")
         self.clear_surround.setToolTip("Paint the scanner's dark surround white (a page on a black lid or a dark "
                                        "table), where the model leaves a dark rim around the page")
+        self.clear_shading = QCheckBox("Clear shaded boxes")
+        self.clear_shading.setToolTip("Clean flat grey boxes and bands behind text (a form's shaded cells) to paper "
+                                      "with their writing on it, where the model draws a dark frame around them")
         self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
@@ -69,8 +72,8 @@ class SettingsPanel(QWidget):
         self.keep_faint = QCheckBox("Keep faint marks touching strokes")
         self.keep_faint.setToolTip("Adaptive only: the faded part of a stroke stays black (more ink kept, more specks)")
         self.remove_show_through = QCheckBox("Remove show-through")
-        self.remove_show_through.setToolTip("Adaptive only: where a page holds two clearly separated layers of ink, the "
-                                            "lighter one turns to paper (the other side showing through; genuine "
+        self.remove_show_through.setToolTip("Adaptive only: where a page holds two clearly separated layers of ink, "
+                                            "the lighter one turns to paper (the other side showing through; genuine "
                                             "faint writing on that page goes too)")
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.01, 0.99)
@@ -96,6 +99,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.auto_levels)
         form.addRow(self.keep_solids)
         form.addRow(self.clear_surround)
+        form.addRow(self.clear_shading)
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
@@ -123,7 +127,7 @@ class SettingsPanel(QWidget):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
                       self.remove_show_through, self.auto_levels, self.keep_solids,
-                      self.clear_surround):
+                      self.clear_surround, self.clear_shading):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -191,6 +195,7 @@ class SettingsPanel(QWidget):
             tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
             max_stroke=self.max_stroke.value(), auto_levels=self.auto_levels.isChecked(),
             keep_solids=self.keep_solids.isChecked(), clear_surround=self.clear_surround.isChecked(),
+            clear_shading=self.clear_shading.isChecked(),
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
@@ -213,6 +218,7 @@ class SettingsPanel(QWidget):
             self.auto_levels.setChecked(settings.auto_levels)
             self.keep_solids.setChecked(settings.keep_solids)
             self.clear_surround.setChecked(settings.clear_surround)
+            self.clear_shading.setChecked(settings.clear_shading)
             self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)

@@ -1,0 +1,154 @@
+"""Shaded boxes and bands (``docclean.shading``): does the engine clean a form's grey cells without
+drawing a frame around them, keep the writing on them, and leave stains and shadows to the network?
+
+1. A synthetic 300-dpi form (``shaded_form``): boxes shaded 0.45 to 0.85 of the paper's grey
+   with black writing, a grey band with white writing, a soft stain and a shadow along the edge,
+   on lightly degraded paper (texture, blur, noise; seeds 0..N-1). Cleaned with
+   ``--keep-shading`` and by default; per box: the frame (mean darkness of the cleaned page within
+   10 px of the box's edge, inside or outside, away from writing: a clean page is white there),
+   the share of it black with ``--binarize``, the writing kept (share of its pixels darker than 0.5)
+   and, for the band, how much lighter its letters are than the band around them.
+2. The pages of each set on which ``shaded_areas`` finds anything (real scans counted for
+   validation, never tuned on).
+3. A picture: bench/results/shading.png (a box and the band: the page, ``--keep-shading``, the
+   default).
+
+    python bench/shading.py [--pages 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.experiments.scoring import DIBCO, page_sets  # noqa: E402
+from docclean.engine import Denoiser  # noqa: E402
+from docclean.io import read_gray  # noqa: E402
+from docclean.levels import network_page  # noqa: E402
+from docclean.postprocess import binarize  # noqa: E402
+from docclean.shading import shaded_areas  # noqa: E402
+from docclean.solids import page_paper  # noqa: E402
+from docclean.synth import render_page  # noqa: E402
+from docclean.synth.fields import paper_texture, shadow_field, stain_field  # noqa: E402
+
+SHARED = ROOT.parent / "shared/data"
+#: (top, left, height, width, grey) of the shaded boxes with black writing, on a 1800 x 1400 page.
+BOXES = ((200, 120, 160, 880, 0.85), (560, 120, 160, 880, 0.7), (920, 120, 160, 880, 0.55),
+         (1280, 120, 160, 540, 0.45))
+#: (top, left, height, width, grey) of the band with white writing.
+BAND = (1280, 700, 160, 460, 0.5)
+
+
+def shaded_form(seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """A lightly degraded 300-dpi form with shaded boxes (its noisy page, its clean page with the
+    shading, and masks: each box, the band, its letters, the black writing everywhere)."""
+    rng = np.random.default_rng(seed)
+    h, w = 1800, 1400
+    text = render_page(w, h, dpi=300, font_pt=10)
+    page = text.copy()
+    masks: dict[str, np.ndarray] = {}
+    for top, left, bh, bw, grey in BOXES:
+        box = np.zeros((h, w), bool)
+        box[top:top + bh, left:left + bw] = True
+        page[box] *= grey
+        masks[f"box {grey}"] = box
+    top, left, bh, bw, grey = BAND
+    band = np.zeros((h, w), bool)
+    band[top:top + bh, left:left + bw] = True
+    letters = np.zeros((h, w), np.uint8)
+    cv2.putText(letters, "TOTAL 47.11", (left + 20, top + 110), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 1, 7)
+    letters = letters.astype(bool) & band
+    page[band] = grey
+    page[letters] = 1.0
+    masks["band"], masks["band letters"] = band, letters
+    masks["text"] = text < 0.5
+    clean = page.copy()
+    noisy = page * rng.uniform(0.8, 0.92)
+    noisy *= shadow_field(h, w, rng, strength=0.3)
+    noisy *= stain_field(h, w, rng)
+    noisy *= paper_texture(h, w, rng)
+    noisy = cv2.GaussianBlur(noisy.astype(np.float32), (0, 0), rng.uniform(0.5, 1.0))
+    noisy += rng.normal(0, 0.015, noisy.shape).astype(np.float32)
+    return np.clip(noisy, 0, 1).astype(np.float32), clean, masks
+
+
+def ring(box: np.ndarray, reach: int = 10) -> np.ndarray:
+    """The pixels within ``reach`` of a box mask's edge, inside or outside it."""
+    kernel = np.ones((2 * reach + 1,) * 2, np.uint8)
+    return cv2.dilate(box.astype(np.uint8), kernel).astype(bool) & ~cv2.erode(box.astype(np.uint8), kernel).astype(bool)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=4)
+    args = parser.parse_args()
+    cleaners = {"--keep-shading": Denoiser.load("default", clear_shading=False), "default": Denoiser.load("default")}
+    rows: dict[str, dict[str, list[float]]] = {}
+    picture = []
+    for seed in range(args.pages):
+        noisy, clean, masks = shaded_form(seed)
+        outs = {name: den.clean(noisy) for name, den in cleaners.items()}
+        for name, out in outs.items():
+            black = ~binarize(out)
+            for key, box in masks.items():
+                if key.startswith("box"):
+                    writing = box & (clean < 0.3)
+                    near_text = cv2.dilate(masks["text"].astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+                    around = ring(box) & ~near_text
+                    figures = {"frame": 1 - float(out[around].mean()), "frame black": float(black[around].mean()),
+                               "writing kept": float((out[writing] < 0.5).mean())}
+                elif key == "band":
+                    letters = masks["band letters"].astype(np.uint8)
+                    body = box & ~cv2.dilate(letters, np.ones((9, 9), np.uint8)).astype(bool)
+                    core = cv2.erode(letters, np.ones((3, 3), np.uint8)).astype(bool)
+                    figures = {"letters lighter": float(out[core].mean() - out[body].mean()),
+                               "band white": float((out[body] > 0.9).mean())}
+                else:
+                    continue
+                for figure, value in figures.items():
+                    rows.setdefault(f"{key}: {figure}", {}).setdefault(name, []).append(value)
+        if seed == 0:
+            crop = (slice(480, 1480), slice(40, 1320))
+            picture = [noisy[crop], outs["--keep-shading"][crop], outs["default"][crop]]
+    print(f"model default; {args.pages} synthetic forms (seeds 0..{args.pages - 1}), 300 dpi; mean over the forms\n")
+    print("| figure | ideal | --keep-shading | default |")
+    print("|---|---|---|---|")
+    expected = {"frame": 0.0, "frame black": 0.0, "writing kept": 1.0, "letters lighter": 0.5, "band white": 0.0}
+    for label, values in rows.items():
+        print(f"| {label} | {expected[label.split(': ')[1]]:.2f} | {np.mean(values['--keep-shading']):.3f} "
+              f"| {np.mean(values['default']):.3f} |")
+    out_path = ROOT / "bench/results/shading.png"
+    cv2.imwrite(str(out_path), (np.hstack([np.pad(p, ((0, 0), (0, 8)), constant_values=1) for p in picture])
+                                * 255).round().astype(np.uint8))
+    print(f"\npicture: {out_path.relative_to(ROOT)} (the page, --keep-shading, the default)\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic = [n for n, _ in [v for k, v in page_sets(Path(tmp), 56).items() if k.startswith("synthetic")][0]]
+        sets = {"dibco-extra": sorted((DIBCO / "noisy").iterdir()),
+                "funsd-train": sorted((SHARED / "real-scans/funsd-train").rglob("*.png")),
+                "sroie-train": sorted((SHARED / "real-scans/sroie-train").rglob("*.jpg")),
+                "dirty-documents train": sorted((SHARED / "dirty-documents/train").iterdir()),
+                "synthetic (seed 3000)": synthetic,
+                "samples/scans": sorted(p for p in (ROOT / "samples/scans").iterdir() if p.suffix in (".png", ".jpg"))}
+        print("| pages | count | pages with a shaded area (flattened / light writing, share of the page) |")
+        print("|---|---|---|")
+        for title, files in sets.items():
+            found = []
+            for f in files:
+                page = network_page(read_gray(f))
+                shading = shaded_areas(page, page_paper(page))
+                if shading is not None:
+                    flat = 0.0 if shading.gain is None else float((shading.gain != 1).mean())
+                    light = 0.0 if shading.light_writing is None else float(shading.light_writing.mean())
+                    found.append(f"{f.name} ({flat:.1%} / {light:.1%})")
+            print(f"| {title} | {len(files)} | {len(found)}{': ' + ', '.join(found) if found else ''} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Shaded boxes and bands: flat grey areas printed behind text (a form's shaded cells, an invoice's
+grey total band, a highlighted paragraph), which the network outlines.
+
+The network whitens the inside of a grey area as it whitens a stain, but keeps its edge, where it
+sees grey beside paper as at a stroke: a box shaded 0.55 or 0.7 of the paper's grey came out white
+with a dark frame 10-15 pixels wide that the scan never had, and ``--binarize`` drew the frame
+black (bench/shading.py). White writing on a grey band came out with the band partly white around
+it, so the letters were hard to read.
+
+:func:`shaded_areas` finds such areas on the page the network is given: wide areas (a seed square
+fits in them once strokes are cut off: :func:`docclean.solids.dark_areas`) darker than
+:data:`SHADED` of the paper's grey but lighter than a solid black area (``docclean.solids``), that
+
+* are one grey: its spread without the writing on it is at most :data:`EVEN` of the paper's grey
+  (a stain or a shadow is mottled, and fades into the paper around it: its fading rim is part of
+  the area);
+* are rectangles (:data:`RECTANGLE`, at any tilt): a stain's tinted disc or a blot is not;
+* are cut from what they touch where the grey steps sharply (:data:`EDGE`: a printed edge does,
+  a shadow's or a stain's does not), so a box reaching a shadow is found apart from it;
+* do not touch the page's edge (that is the scanner's surround, ``docclean.surround``, or a
+  shadow).
+
+:func:`flatten_shading` then divides each area (and its soft edge) by its own grey before the
+network sees the page, so the area is paper to the network, with its writing on it: no edge to
+keep, and the writing keeps its contrast. An area with light writing in it (white letters on a
+grey band: groups of letter-sized marks lighter than the area, as ``docclean.surround`` finds
+them) is not flattened, which would turn its letters to paper; the scan is put back there after
+the network instead (:func:`restore_light_writing`), as for a solid black band.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from docclean.solids import DARK, dark_areas, page_paper
+from docclean.surround import grouped_letters
+
+#: An area darker than this share of the paper's grey may be shaded; lighter, it is paper with a
+#: tint the network whitens without a frame (a 0.92 box came out with none worth the name).
+SHADED = 0.9
+#: The spread (2nd to 98th percentile) of a shaded area's grey, without the writing on it, is at
+#: most this share of the paper's grey: a printed tint varies by a few hundredths.
+EVEN = 0.15
+#: A shaded area is cut from what it touches (a shadow, a stain) where the grey steps by more than
+#: this share of the paper's grey within a pixel of the shrunk page: a printed edge does, a
+#: shadow's or a stain's does not.
+EDGE = 0.1
+#: A shaded area fills at least this share of the smallest rectangle around it (at any tilt):
+#: printed shading is a box or a band; a stain's tinted disc fills 0.79 of its square.
+RECTANGLE = 0.85
+#: Writing on a shaded area is this much darker than the area's own grey (share of the paper's).
+WRITING = 0.1
+#: Light writing on a shaded area: marks this much lighter than the area (share of the paper's grey).
+LIGHT_WRITING = 0.1
+
+
+@dataclass
+class Shading:
+    """The shaded areas of a page: a full-size float32 map of the gain that makes each flat area
+    paper (1 elsewhere), and a full-size boolean mask of the areas with light writing, which the
+    scan fills after the network (None when there are none)."""
+
+    gain: np.ndarray | None
+    light_writing: np.ndarray | None
+    paper: float
+
+
+def shaded_areas(page: np.ndarray, paper: float | None = None) -> Shading | None:
+    """The shaded areas of a grey float page (0..1) (see the module's docstring), or None when it
+    has none. ``paper``: the page's paper grey, when the caller has it."""
+    paper = page_paper(page) if paper is None else paper
+    areas = dark_areas(page, paper, SHADED, edges=EDGE)
+    if areas is None:
+        return None
+    gain = np.ones(areas.dark.shape, np.float32)
+    light = np.zeros(areas.dark.shape, np.uint8)
+    for label in areas.seeded:
+        if areas.touches_edge(label):
+            continue
+        region, (x, y) = areas.region(label)
+        contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        outline = max(contours, key=cv2.contourArea)
+        (_, _), (rw, rh), _ = cv2.minAreaRect(outline)
+        if cv2.contourArea(outline) < RECTANGLE * rw * rh:
+            continue  # round or ragged: a stain's tinted disc, a blot
+        filled = np.zeros_like(region)
+        cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
+        bh, bw = region.shape
+        small = areas.small[y:y + bh, x:x + bw]
+        levels = small[region.astype(bool)]
+        level = float(np.median(levels))  # the area's own grey: its writing is a minority
+        if level < DARK * paper:
+            continue  # a solid black area: docclean.solids
+        tint = levels[levels >= level - WRITING * paper]
+        if float(np.percentile(tint, 98) - np.percentile(tint, 2)) > EVEN * paper:
+            continue
+        if _light_writing(small, filled, level, paper):
+            light[y:y + bh, x:x + bw] |= filled
+        else:
+            view = gain[y:y + bh, x:x + bw]
+            view[filled.astype(bool)] = paper / level
+    if (gain == 1).all() and not light.any():
+        return None
+    h, w = areas.shape
+    full_gain = None
+    if (gain != 1).any():
+        # Its soft edge too (the page's blur, and the shrunk page's pixel): a pixel or two beyond.
+        grown = cv2.dilate(gain, np.ones((5, 5), np.uint8))
+        full_gain = cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST)
+        full_gain = cv2.dilate(full_gain, np.ones((5, 5), np.uint8))
+    full_light = areas.full_mask(light, reach=False) if light.any() else None
+    return Shading(full_gain, full_light, paper)
+
+
+def _light_writing(small: np.ndarray, filled: np.ndarray, level: float, paper: float) -> bool:
+    """Whether a shaded area holds light writing: groups of letter-sized marks lighter than its
+    grey ``level`` by :data:`LIGHT_WRITING` of the paper's, away from its edge."""
+    inside = cv2.erode(filled, np.ones((5, 5), np.uint8)).astype(bool)
+    lighter = ((small > level + LIGHT_WRITING * paper) & inside).astype(np.uint8)
+    if not lighter.any():
+        return False
+    return bool(grouped_letters(lighter).any())
+
+
+def flatten_shading(page: np.ndarray, shading: Shading | None) -> np.ndarray:
+    """``page`` with each flat shaded area brought to the paper's grey (a new array; the page
+    itself when there is nothing to flatten). Nothing is brightened past the paper's grey: the
+    paper a pixel or two around an area, which the gain reaches too, and the area's soft edge
+    stay paper, with no light halo for the network to outline in turn."""
+    if shading is None or shading.gain is None:
+        return page
+    return np.minimum(page * shading.gain, np.maximum(page, np.float32(shading.paper)))
+
+
+def restore_light_writing(page: np.ndarray, cleaned: np.ndarray, shading: Shading | None,
+                          paper: float) -> np.ndarray:
+    """``cleaned`` (changed in place, and returned) with the shaded areas that hold light writing
+    put back from ``page``, divided by its paper's grey."""
+    if shading is not None and shading.light_writing is not None:
+        mask = shading.light_writing
+        cleaned[mask] = np.clip(page[mask] / np.float32(paper), 0, 1)
+    return cleaned
