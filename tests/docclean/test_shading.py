@@ -155,7 +155,7 @@ def test_the_engine_draws_no_frame_around_a_shaded_box_when_asked():
 def test_the_engine_puts_back_a_band_with_white_writing():
     page, band, letters = band_page()
     core = cv2.erode(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    body = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    body = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool)
     clear = Denoiser(Outliner(), tile_size=256, overlap=16, clear_shading=True).clean(page)
     keep = Denoiser(Outliner(), tile_size=256, overlap=16, clear_shading=False).clean(page)
     assert clear[core].mean() - clear[body].mean() > 0.4  # white letters on the band, as scanned
