@@ -6,7 +6,8 @@ and what ``--keep-solids`` (on by default, ``docclean.solids``) puts back.
    ``--no-keep-solids`` and with the default; the band also binarized.
 2. Grey shading (0.7 to 0.2) with black writing on it: the writing must stay darker than the
    shading, and black when binarized.
-   And white writing on grey bands (0.15 to 0.6), which is not handled yet.
+   And white writing on grey bands (0.15 to 0.6), which ``docclean.shading`` puts back from
+   the scan (0.3 and lighter; 0.15 is a solid area).
 3. How many pages of each set have any solid area at all, and on the synthetic pages, where the
    clean target is known, how much of it is paper in the target (an area put back that should
    have been cleaned away). The real scans are counted, never tuned on.
@@ -95,17 +96,21 @@ def shading_rows(cleaners: dict[bool, Denoiser]) -> None:
 
 
 def white_on_grey_rows(den: Denoiser) -> None:
-    """White writing on grey bands (not handled yet): how far the letters stay lighter than the
-    band around them, and how much of the band's empty end comes out white, by default."""
-    print("\n| band with white writing | default: letters - band around them | band's empty end white |")
-    print("|---|---|---|")
+    """White writing on grey bands (``docclean.shading`` puts such a band back from the scan): how
+    far the letters stay lighter than the band around them (on the page as given, and cleaned by
+    default), and how much of the band's empty end comes out as paper (lighter than 0.9)."""
+    keep = Denoiser.load("default", clear_shading=False)
+    print("\n| band with white writing | as given: letters - band around them | --keep-shading / default: letters "
+          "- band around them | --keep-shading / default: band's empty end turned to paper |")
+    print("|---|---|---|---|")
     for shade in (0.15, 0.3, 0.45, 0.6):
         page, writing, band = banded_page(shade, 0.95, f"Amount due {shade}  4711.00")
         around = band.copy()
         around[:, 620:] = False
-        out = den.clean(page)
-        gap = out[writing].mean() - out[around].mean()
-        print(f"| grey {shade} | {gap:.2f} | {(out[350:410, 750:1030] > 0.5).mean():.1%} |")
+        outs = [keep.clean(page), den.clean(page)]
+        gaps = " / ".join(f"{out[writing].mean() - out[around].mean():.2f}" for out in outs)
+        paper = " / ".join(f"{(out[350:410, 750:1030] > 0.9).mean():.1%}" for out in outs)
+        print(f"| grey {shade} | {page[writing].mean() - page[around].mean():.2f} | {gaps} | {paper} |")
 
 
 def synthetic_check(n: int) -> None:
