@@ -153,7 +153,7 @@ class Denoiser:
             restore_solids(page, out, paper)
         if self.clear_surround:
             clear_surround(page, out, paper)
-        restore_light_writing(page, out, shading, paper)
+        restore_light_writing(page, out, shading)
         return out
 
     def _clean_tiles(self, page: np.ndarray, tiles: list[Tile], tracker: TileProgress, done: int,

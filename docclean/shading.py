@@ -4,8 +4,8 @@ grey total band, a highlighted paragraph), which the network outlines.
 The network whitens the inside of a grey area as it whitens a stain, but keeps its edge, where it
 sees grey beside paper as at a stroke: a box shaded 0.55 or 0.7 of the paper's grey came out white
 with a dark frame 10-15 pixels wide that the scan never had, and ``--binarize`` drew the frame
-black (bench/shading.py). White writing on a grey band came out with the band partly white around
-it, so the letters were hard to read.
+black (bench/shading.py). A grey band with white writing came out with up to half of it turned to
+paper, its letters left on what remained of it.
 
 :func:`shaded_areas` finds such areas on the page the network is given: wide areas (a seed square
 fits in them once strokes are cut off: :func:`docclean.solids.dark_areas`) darker than
@@ -60,8 +60,8 @@ LIGHT_WRITING = 0.1
 @dataclass
 class Shading:
     """The shaded areas of a page: a full-size float32 map of the gain that makes each flat area
-    paper (1 elsewhere), and a full-size boolean mask of the areas with light writing, which the
-    scan fills after the network (None when there are none)."""
+    paper (1 elsewhere), a full-size boolean mask of the areas with light writing, which the scan
+    fills after the network (each None when there are none), and the page's paper grey."""
 
     gain: np.ndarray | None
     light_writing: np.ndarray | None
@@ -135,11 +135,10 @@ def flatten_shading(page: np.ndarray, shading: Shading | None) -> np.ndarray:
     return np.minimum(page * shading.gain, np.maximum(page, np.float32(shading.paper)))
 
 
-def restore_light_writing(page: np.ndarray, cleaned: np.ndarray, shading: Shading | None,
-                          paper: float) -> np.ndarray:
+def restore_light_writing(page: np.ndarray, cleaned: np.ndarray, shading: Shading | None) -> np.ndarray:
     """``cleaned`` (changed in place, and returned) with the shaded areas that hold light writing
     put back from ``page``, divided by its paper's grey."""
     if shading is not None and shading.light_writing is not None:
         mask = shading.light_writing
-        cleaned[mask] = np.clip(page[mask] / np.float32(paper), 0, 1)
+        cleaned[mask] = np.clip(page[mask] / np.float32(shading.paper), 0, 1)
     return cleaned

@@ -117,7 +117,7 @@ def test_a_band_with_white_writing_is_put_back_not_flattened():
     assert shading is not None and shading.gain is None and shading.light_writing is not None
     assert shading.light_writing[band].mean() > 0.95
     cleaned = np.ones_like(page)
-    restore_light_writing(page, cleaned, shading, PAPER)
+    restore_light_writing(page, cleaned, shading)
     core = cv2.erode(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     assert cleaned[core].mean() - cleaned[band & ~letters].mean() > 0.4  # the letters stay lighter than the band
 
