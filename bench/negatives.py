@@ -22,33 +22,25 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.experiments.paper_level import on_platen  # noqa: E402
-from bench.experiments.scoring import DIBCO, page_scores, page_sets, row, table_head  # noqa: E402
+from bench.experiments.scoring import DIBCO, every_page_set, page_scores, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.levels import (NEGATIVE_LARGEST, NEGATIVE_LIGHT, NEGATIVE_MARKS, NEGATIVE_RATIO,  # noqa: E402
                              NEGATIVE_THICK, is_negative, light_marks, thin_marks)
 from docclean.postprocess import binarize  # noqa: E402
 
-SHARED = ROOT.parent / "shared/data"
-SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        synthetic = [n for n, _ in [v for k, v in page_sets(Path(tmp), 56).items() if k.startswith("synthetic")][0]]
-        sets = {"dibco-extra": sorted((DIBCO / "noisy").iterdir()),
-                "funsd-train": sorted((SHARED / "real-scans/funsd-train").rglob("*")),
-                "sroie-train": sorted((SHARED / "real-scans/sroie-train").rglob("*")),
-                "dirty-documents train": sorted((SHARED / "dirty-documents/train").iterdir()),
-                "synthetic (seed 3000)": synthetic,
-                "samples/scans": sorted((ROOT / "samples/scans").rglob("*"))}
+        sets = every_page_set(Path(tmp))
         print("| pages | count | as they are: called negative | on a dark platen: called negative "
               "| inverted: found negative |")
         print("|---|---|---|---|---|")
         positives = []  # light_marks of every positive page, as it is and on a platen
         thin = []  # thin_marks of the mostly dark ones
         for title, files in sets.items():
-            pages = [read_gray(f) for f in files if f.suffix.lower() in SUFFIXES]
+            pages = [read_gray(f) for f in files]
             as_is = sum(is_negative(p) for p in pages)
             inverted = sum(is_negative(1 - p) for p in pages)
             on_platens = [on_platen(p, np.random.default_rng(i))[0] for i, p in enumerate(pages)]

@@ -28,7 +28,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.experiments.scoring import DIBCO, page_sets  # noqa: E402
+from bench.experiments.scoring import every_page_set  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.levels import network_page  # noqa: E402
@@ -38,7 +38,6 @@ from docclean.solids import page_paper  # noqa: E402
 from docclean.synth import render_page  # noqa: E402
 from docclean.synth.fields import paper_texture, shadow_field, stain_field  # noqa: E402
 
-SHARED = ROOT.parent / "shared/data"
 #: (top, left, height, width, grey) of the shaded boxes with black writing, on a 1800 x 1400 page.
 BOXES = ((200, 120, 160, 880, 0.85), (560, 120, 160, 880, 0.7), (920, 120, 160, 880, 0.55),
          (1280, 120, 160, 540, 0.45))
@@ -131,13 +130,7 @@ def main() -> None:
     cv2.imwrite(str(out_path), levels.round().astype(np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f"\npicture: {out_path.relative_to(ROOT)} (the page, --keep-shading, the default)\n")
     with tempfile.TemporaryDirectory() as tmp:
-        synthetic = [n for n, _ in [v for k, v in page_sets(Path(tmp), 56).items() if k.startswith("synthetic")][0]]
-        sets = {"dibco-extra": sorted((DIBCO / "noisy").iterdir()),
-                "funsd-train": sorted((SHARED / "real-scans/funsd-train").rglob("*.png")),
-                "sroie-train": sorted((SHARED / "real-scans/sroie-train").rglob("*.jpg")),
-                "dirty-documents train": sorted((SHARED / "dirty-documents/train").iterdir()),
-                "synthetic (seed 3000)": synthetic,
-                "samples/scans": sorted(p for p in (ROOT / "samples/scans").iterdir() if p.suffix in (".png", ".jpg"))}
+        sets = every_page_set(Path(tmp))
         print("| pages | count | pages with a shaded area (flattened / light writing, share of the page) |")
         print("|---|---|---|")
         for title, files in sets.items():

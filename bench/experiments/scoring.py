@@ -38,6 +38,26 @@ def page_sets(folder: Path, n: int, min_dpi: int = 0) -> dict[str, list[tuple[Pa
                                                                    for m in synth]}
 
 
+#: Image files the page counts read.
+SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+
+
+def every_page_set(folder: Path) -> dict[str, list[Path]]:
+    """Title -> the page files of every set a rule is counted on (noisy pages only): the shared
+    real scans (validation only), the Dirty Documents training pages, 56 synthetic pages (seed
+    3000, rendered into ``folder``) and the sample scans."""
+    shared = DIBCO.parent.parent
+    root = Path(__file__).resolve().parents[2]
+    synthetic = [noisy for noisy, _ in [v for k, v in page_sets(folder, 56).items() if k.startswith("synthetic")][0]]
+    sets = {"dibco-extra": (DIBCO / "noisy").iterdir(),
+            "funsd-train": (shared / "real-scans/funsd-train").rglob("*"),
+            "sroie-train": (shared / "real-scans/sroie-train").rglob("*"),
+            "dirty-documents train": (shared / "dirty-documents/train").iterdir(),
+            "synthetic (seed 3000)": synthetic,
+            "samples/scans": (root / "samples/scans").rglob("*")}
+    return {title: sorted(f for f in files if f.suffix.lower() in SUFFIXES) for title, files in sets.items()}
+
+
 def page_scores(ink: np.ndarray, truth: np.ndarray) -> tuple[float, ...]:
     """One page: (F-measure, PSNR, ink kept, strokes lost, strokes) of an ink mask."""
     f, psnr, _, recall = binary_scores(ink, truth)
