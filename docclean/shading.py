@@ -20,9 +20,11 @@ fits in them once strokes are cut off: :func:`docclean.solids.dark_areas`) darke
 * do not touch the page's edge (that is the scanner's surround, ``docclean.surround``, or a
   shadow).
 
-:func:`flatten_shading` then divides each area (and its soft edge) by its own grey before the
-network sees the page, so the area is paper to the network, with its writing on it: no edge to
-keep, and the writing keeps its contrast. An area with light writing in it (white letters on a
+:func:`flatten_shading` then divides each area that holds writing (and its soft edge) by its own
+grey before the network sees the page, so the area is paper to the network, with its writing on
+it: no edge to keep, and the writing keeps its contrast. An area with no writing on it (a bar of
+a bar chart, a grey shape in a diagram, an empty field) is left to the network, whose outline is
+then all that shows where it was. An area with light writing in it (white letters on a
 grey band: groups of letter-sized marks lighter than the area, as ``docclean.surround`` finds
 them) is not flattened, which would turn its letters to paper; the scan is put back there after
 the network instead (:func:`restore_light_writing`), as for a solid black band.
@@ -97,9 +99,9 @@ def shaded_areas(page: np.ndarray, paper: float | None = None) -> Shading | None
         tint = levels[levels >= level - WRITING * paper]
         if float(np.percentile(tint, 98) - np.percentile(tint, 2)) > EVEN * paper:
             continue
-        if _light_writing(small, filled, level, paper):
+        if _writing(small, filled, level, paper, lighter=True):
             light[y:y + bh, x:x + bw] |= filled
-        else:
+        elif _writing(small, filled, level, paper, lighter=False):
             view = gain[y:y + bh, x:x + bw]
             view[filled.astype(bool)] = paper / level
     if (gain == 1).all() and not light.any():
@@ -115,14 +117,17 @@ def shaded_areas(page: np.ndarray, paper: float | None = None) -> Shading | None
     return Shading(full_gain, full_light, paper)
 
 
-def _light_writing(small: np.ndarray, filled: np.ndarray, level: float, paper: float) -> bool:
-    """Whether a shaded area holds light writing: groups of letter-sized marks lighter than its
-    grey ``level`` by :data:`LIGHT_WRITING` of the paper's, away from its edge."""
+def _writing(small: np.ndarray, filled: np.ndarray, level: float, paper: float, lighter: bool) -> bool:
+    """Whether a shaded area holds writing: groups of letter-sized marks, away from its edge,
+    lighter than its grey ``level`` by :data:`LIGHT_WRITING` of the paper's (``lighter``), or
+    darker by :data:`WRITING`."""
     inside = cv2.erode(filled, np.ones((5, 5), np.uint8)).astype(bool)
-    lighter = ((small > level + LIGHT_WRITING * paper) & inside).astype(np.uint8)
-    if not lighter.any():
-        return False
-    return bool(grouped_letters(lighter).any())
+    if lighter:
+        marks = small > level + LIGHT_WRITING * paper
+    else:
+        marks = small < level - WRITING * paper
+    marks = (marks & inside).astype(np.uint8)
+    return bool(marks.any()) and bool(grouped_letters(marks).any())
 
 
 def flatten_shading(page: np.ndarray, shading: Shading | None) -> np.ndarray:

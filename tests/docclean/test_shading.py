@@ -89,6 +89,12 @@ def test_a_mottled_grey_area_is_not_shading():
     assert shaded_areas(page) is None
 
 
+def test_a_grey_box_with_no_writing_is_left_to_the_network():
+    page = text_page()
+    page[100:260, 120:480] = PAPER * 0.55  # a bar of a bar chart: flattened, it would vanish
+    assert shaded_areas(page) is None
+
+
 def test_a_black_box_is_not_shading():
     page = text_page()
     page[100:260, 120:480] = 0.1  # docclean.solids's to keep; flattened, it would turn to paper
