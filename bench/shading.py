@@ -8,6 +8,7 @@ drawing a frame around them, keep the writing on them, and leave stains and shad
    10 px of the box's edge, inside or outside, away from writing: a clean page is white there),
    the share of it black with ``--binarize``, the writing kept (share of its pixels darker than 0.5)
    and, for the band, how much lighter its letters are than the band around them.
+   The same forms scaled to 150 and 600 dpi: each box's frame.
 2. The pages of each set on which ``shaded_areas`` finds anything (real scans counted for
    validation, never tuned on).
 3. A picture: bench/results/shading.png (three boxes and the band, at half size: the page,
@@ -84,6 +85,29 @@ def ring(box: np.ndarray, reach: int = 10) -> np.ndarray:
     return cv2.dilate(box.astype(np.uint8), kernel).astype(bool) & ~cv2.erode(box.astype(np.uint8), kernel).astype(bool)
 
 
+def other_resolutions(cleaners: dict[str, Denoiser], pages: int) -> None:
+    """The forms scaled to 150 and 600 dpi: each box's frame (as in part 1, the ring scaled too)."""
+    print("\n| form scanned at | box | --keep-shading: frame | default: frame |")
+    print("|---|---|---|---|")
+    for dpi in (150, 600):
+        scale = dpi / 300
+        frames: dict[str, dict[str, list[float]]] = {}
+        for seed in range(pages):
+            noisy, _, masks = shaded_form(seed)
+            size = (round(noisy.shape[1] * scale), round(noisy.shape[0] * scale))
+            page = cv2.resize(noisy, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC).clip(0, 1)
+            grown = {key: cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+                     for key, m in masks.items()}
+            near_text = cv2.dilate(grown["text"], np.ones((7, 7), np.uint8)).astype(bool)
+            for name, den in cleaners.items():
+                out = den.clean(page)
+                for key in (k for k in masks if k.startswith("box")):
+                    around = ring(grown[key].astype(bool), round(10 * scale)) & ~near_text
+                    frames.setdefault(key, {}).setdefault(name, []).append(1 - float(out[around].mean()))
+        for key, values in frames.items():
+            print(f"| {dpi} dpi | {key} | {np.mean(values['--keep-shading']):.3f} | {np.mean(values['default']):.3f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=4)
@@ -123,6 +147,7 @@ def main() -> None:
     for label, values in rows.items():
         print(f"| {label} | {expected[label.split(': ')[1]]:.2f} | {np.mean(values['--keep-shading']):.3f} "
               f"| {np.mean(values['default']):.3f} |")
+    other_resolutions(cleaners, args.pages)
     out_path = ROOT / "bench/results/shading.png"
     strip = np.hstack([np.pad(p, ((0, 0), (0, 8)), constant_values=1) for p in picture])
     strip = cv2.resize(strip, (strip.shape[1] // 2, strip.shape[0] // 2), interpolation=cv2.INTER_AREA)
