@@ -75,6 +75,12 @@ def clean(
              "writing on it: the model whitens them but draws a dark frame around each. A grey band with white "
              "writing comes out as the scan has it. Stains and shadows, which fade, are left to the model.")
     ] = _DEFAULT.clear_shading,
+    keep_pictures: Annotated[bool, typer.Option(
+        "--keep-pictures/--no-keep-pictures",
+        help="Keep pictures (photographs, logos, halftone panels: rectangles of uneven grey with sharp sides) as "
+             "the scan has them: the model turns a photograph into a line drawing. A picture that touches the "
+             "page's edge, is not a rectangle or that a stain runs into is still cleaned.")
+    ] = _DEFAULT.keep_pictures,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]
@@ -149,6 +155,7 @@ def clean(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
             tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke, auto_levels=auto_levels,
             keep_solids=keep_solids, clear_surround=clear_surround, clear_shading=clear_shading,
+            keep_pictures=keep_pictures,
             fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,

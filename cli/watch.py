@@ -24,8 +24,8 @@ _DEFAULT = CleanSettings()
 
 #: The ``clean`` options that shape the output, reused by ``watch``.
 SHARED = ("model", "backend", "device", "precision", "threads", "tile_size", "batch_size", "max_stroke",
-          "auto_levels", "keep_solids", "clear_surround", "clear_shading", "fmt", "dpi", "keep_color", "binarize",
-          "threshold", "keep_faint", "remove_show_through", "max_pixels")
+          "auto_levels", "keep_solids", "clear_surround", "clear_shading", "keep_pictures", "fmt", "dpi",
+          "keep_color", "binarize", "threshold", "keep_faint", "remove_show_through", "max_pixels")
 
 
 def _same_as_clean(name: str) -> Any:
@@ -69,6 +69,7 @@ def watch(
     keep_solids: _same_as_clean("keep_solids") = _DEFAULT.keep_solids,
     clear_surround: _same_as_clean("clear_surround") = _DEFAULT.clear_surround,
     clear_shading: _same_as_clean("clear_shading") = _DEFAULT.clear_shading,
+    keep_pictures: _same_as_clean("keep_pictures") = _DEFAULT.keep_pictures,
     fmt: _same_as_clean("fmt") = None,
     dpi: _same_as_clean("dpi") = None,
     keep_color: _same_as_clean("keep_color") = False,

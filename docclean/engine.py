@@ -22,7 +22,9 @@ writing in it), which the network hollows as if they were stains, are put back f
 network leaves a dark rim, is painted white (``docclean.surround``). With ``clear_shading``, flat
 grey boxes and bands printed behind text are brought to the paper's grey before the network, which
 would otherwise draw a frame around them, and a grey band with white writing is put back from the
-page after it (``docclean.shading``).
+page after it (``docclean.shading``). With ``keep_pictures``, pictures (photographs, logos,
+halftone panels), which the network turns into line drawings, are put back from the page
+(``docclean.pictures``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from docclean.backends import Backend, open_backend
 from docclean.errors import Cancelled, ModelError, UsageError
 from docclean.levels import network_page
 from docclean.models import resolve_model_path
+from docclean.pictures import keep_pictures
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
@@ -60,7 +63,7 @@ class Denoiser:
 
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 2,
                  max_stroke: int = 0, auto_levels: bool = False, keep_solids: bool = False,
-                 clear_surround: bool = False, clear_shading: bool = False,
+                 clear_surround: bool = False, clear_shading: bool = False, keep_pictures: bool = False,
                  model_name: str | None = None, model_path: Path | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
@@ -68,7 +71,7 @@ class Denoiser:
         self.backend = backend
         self.tile_size, self.overlap, self.batch_size = tile_size, overlap, max(1, batch_size)
         self.max_stroke, self.auto_levels, self.keep_solids = max_stroke, auto_levels, keep_solids
-        self.clear_surround, self.clear_shading = clear_surround, clear_shading
+        self.clear_surround, self.clear_shading, self.keep_pictures = clear_surround, clear_shading, keep_pictures
         self.model_name, self.model_path = model_name, model_path
 
     @classmethod
@@ -82,7 +85,7 @@ class Denoiser:
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
                    max_stroke=settings.max_stroke, auto_levels=settings.auto_levels,
                    keep_solids=settings.keep_solids, clear_surround=settings.clear_surround,
-                   clear_shading=settings.clear_shading,
+                   clear_shading=settings.clear_shading, keep_pictures=settings.keep_pictures,
                    model_name=settings.model, model_path=path)
 
     @classmethod
@@ -131,7 +134,8 @@ class Denoiser:
         if tracker.cancelled():
             raise Cancelled("cancelled")
         page = network_page(page, self.auto_levels)
-        paper = page_paper(page) if self.keep_solids or self.clear_surround or self.clear_shading else 1.0
+        steps = (self.keep_solids, self.clear_surround, self.clear_shading, self.keep_pictures)
+        paper = page_paper(page) if any(steps) else 1.0
         shading = shaded_areas(page, paper) if self.clear_shading else None
         flat = flatten_shading(page, shading)
         pages = [flat]
@@ -151,6 +155,8 @@ class Denoiser:
             np.minimum(out, enlarged, out=out)
         if self.keep_solids:
             restore_solids(page, out, paper)
+        if self.keep_pictures:
+            keep_pictures(page, out, paper)
         if self.clear_surround:
             clear_surround(page, out, paper)
         restore_light_writing(page, out, shading)

@@ -56,6 +56,9 @@ class CleanSettings:
     - ``clear_shading``: flat grey boxes and bands printed behind text (a form's shaded cells) come
       out as paper with their writing on it, where the network draws a dark frame around them; a
       band with white writing comes out as the scan has it (``docclean.shading``).
+    - ``keep_pictures``: pictures (photographs, logos, halftone panels: rectangles of uneven grey
+      with sharp sides), which the network turns into line drawings, are kept as the scan has
+      them (``docclean.pictures``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
       0 turns that off.
@@ -86,6 +89,7 @@ class CleanSettings:
     keep_solids: bool = True
     clear_surround: bool = True
     clear_shading: bool = True
+    keep_pictures: bool = True
     fmt: str | None = None
     dpi: float | None = None
     color: str = "gray"
@@ -161,7 +165,7 @@ class CleanSettings:
         share one (the caches of the batch, the desktop app and the OCRmyPDF plugin use it)."""
         return (self.model, self.backend, self.device, self.precision, self.effective_threads, self.tile_size,
                 self.overlap, self.batch_size, self.max_stroke, self.auto_levels, self.keep_solids,
-                self.clear_surround, self.clear_shading)
+                self.clear_surround, self.clear_shading, self.keep_pictures)
 
     def replace(self, **changes: Any) -> CleanSettings:
         """A copy with ``changes`` applied (validated like a new object)."""

@@ -58,6 +58,9 @@ class SettingsPanel(QWidget):
         self.clear_shading = QCheckBox("Clear shaded boxes")
         self.clear_shading.setToolTip("Clean flat grey boxes and bands behind text (a form's shaded cells) to paper "
                                       "with their writing on it, where the model draws a dark frame around them")
+        self.keep_pictures = QCheckBox("Keep pictures as scanned")
+        self.keep_pictures.setToolTip("Keep photographs, logos and halftone panels (rectangles of uneven grey with "
+                                      "sharp sides) as the scan has them; the model turns them into line drawings")
         self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
@@ -100,6 +103,7 @@ class SettingsPanel(QWidget):
         form.addRow(self.keep_solids)
         form.addRow(self.clear_surround)
         form.addRow(self.clear_shading)
+        form.addRow(self.keep_pictures)
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
@@ -127,7 +131,7 @@ class SettingsPanel(QWidget):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
                       self.remove_show_through, self.auto_levels, self.keep_solids,
-                      self.clear_surround, self.clear_shading):
+                      self.clear_surround, self.clear_shading, self.keep_pictures):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -195,7 +199,7 @@ class SettingsPanel(QWidget):
             tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
             max_stroke=self.max_stroke.value(), auto_levels=self.auto_levels.isChecked(),
             keep_solids=self.keep_solids.isChecked(), clear_surround=self.clear_surround.isChecked(),
-            clear_shading=self.clear_shading.isChecked(),
+            clear_shading=self.clear_shading.isChecked(), keep_pictures=self.keep_pictures.isChecked(),
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
@@ -219,6 +223,7 @@ class SettingsPanel(QWidget):
             self.keep_solids.setChecked(settings.keep_solids)
             self.clear_surround.setChecked(settings.clear_surround)
             self.clear_shading.setChecked(settings.clear_shading)
+            self.keep_pictures.setChecked(settings.keep_pictures)
             self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)

@@ -1,0 +1,109 @@
+"""Pictures on a page (photographs, logos, halftone panels, barcodes): rectangles of uneven grey with
+sharp straight sides, which the network would turn into a line drawing; they are kept as scanned.
+
+The network learned pages of text: in a photograph it keeps what looks like ink and whitens the
+rest, so a face came out as white paper with its eyes and mouth (bench/pictures.py).
+:func:`picture_areas` finds, on the page the network cleaned, wide areas darker than
+:data:`TONED` of the paper's grey (:func:`docclean.solids.dark_areas`) that
+
+* are at least :data:`SIDE` pixels across, and fill :data:`RECTANGLE` of the smallest rectangle
+  around them (at any tilt): a photograph that a stain runs into is not kept, stain and all;
+* have sharp sides: along at least three of the four sides of their bounding box,
+  the grey steps by :data:`EDGE` of the paper's grey within a pixel or two for :data:`ALONG` of
+  the side's length (a printed picture's frame; a stain's or an oval's outline meets its box at
+  four points, and a stain's edge fades);
+* are not one grey (that is shading, ``docclean.shading``): their spread without writing is
+  more than :data:`docclean.shading.EVEN`;
+* do not touch the page's edge.
+
+:func:`keep_pictures` puts the page itself (divided by its paper's grey) back there, as for a
+solid black area: a picture is left as the scan has it, never cleaned and never lost. A picture
+that fails a test (a full-bleed photograph, an oval portrait, one a stain runs into) is cleaned as
+before.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from docclean.shading import EVEN, WRITING
+from docclean.solids import SCALE, dark_areas, page_paper
+
+#: An area darker than this share of the paper's grey may be a picture (most of a photograph is).
+TONED = 0.8
+#: A picture is at least this many pixels of the full page across (a third of an inch at 300 dpi).
+SIDE = 96
+#: ... fills at least this share of the smallest rectangle around it (without this, photographs
+#: that a stain or the page's shading had joined were kept with it: 5% of a page kept uncleaned,
+#: on two of four synthetic pages of bench/pictures.py) ...
+RECTANGLE = 0.85
+#: ... and three of its four sides are sharp: the grey steps by this share of the paper's grey
+#: within a pixel of the shrunk page, within :data:`BAND` pixels of the side ...
+EDGE = 0.1
+BAND = 2
+#: ... along at least this share of the side's length.
+ALONG = 0.7
+
+
+def picture_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | None:
+    """A full-size boolean mask of the pictures on a grey float page (0..1), or None when it has
+    none. ``paper``: the page's paper grey, when the caller has it."""
+    paper = page_paper(page) if paper is None else paper
+    areas = dark_areas(page, paper, TONED)
+    if areas is None:
+        return None
+    step = cv2.morphologyEx(areas.small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > EDGE * paper
+    keep = np.zeros(areas.dark.shape, np.uint8)
+    side = SIDE // SCALE
+    for label in areas.seeded:
+        if areas.touches_edge(label):
+            continue
+        x, y, bw, bh, _ = (int(v) for v in areas.stats[label])
+        if min(bw, bh) < side:
+            continue
+        if _sharp_sides(step, (x, y, bw, bh)) < 3:
+            continue
+        region, _ = areas.region(label)
+        contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        outline = max(contours, key=cv2.contourArea)
+        (_, _), (rw, rh), _ = cv2.minAreaRect(outline)
+        if cv2.contourArea(outline) < RECTANGLE * rw * rh:
+            continue
+        levels = areas.small[y:y + bh, x:x + bw][region.astype(bool)]
+        level = float(np.median(levels))
+        tint = levels[levels >= level - WRITING * paper]
+        if float(np.percentile(tint, 98) - np.percentile(tint, 2)) <= EVEN * paper:
+            continue  # one grey: shading, not a picture
+        filled = np.zeros_like(region)  # with its holes: a photograph's highlights
+        cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
+        keep[y:y + bh, x:x + bw] |= filled
+    return areas.full_mask(keep, reach=False) if keep.any() else None
+
+
+def _sharp_sides(step: np.ndarray, box: tuple[int, int, int, int]) -> int:
+    """How many sides of ``box`` (x, y, width, height on the shrunk page) run along sharp steps of
+    grey (``step``) for :data:`ALONG` of their length, within :data:`BAND` pixels."""
+    x, y, w, h = box
+    sh, sw = step.shape
+
+    def along(strip: np.ndarray, axis: int) -> float:
+        return float(strip.any(axis=axis).mean()) if strip.size else 0.0
+
+    y0, y1 = max(0, y - BAND), min(sh, y + BAND + 1)
+    b0, b1 = max(0, y + h - 1 - BAND), min(sh, y + h + BAND)
+    x0, x1 = max(0, x - BAND), min(sw, x + BAND + 1)
+    r0, r1 = max(0, x + w - 1 - BAND), min(sw, x + w + BAND)
+    sides = (along(step[y0:y1, x:x + w], 0), along(step[b0:b1, x:x + w], 0),
+             along(step[y:y + h, x0:x1], 1), along(step[y:y + h, r0:r1], 1))
+    return sum(s >= ALONG for s in sides)
+
+
+def keep_pictures(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None) -> np.ndarray:
+    """``cleaned`` (changed in place, and returned) with the pictures of ``page`` (the grey page the
+    network cleaned) put back from the page, divided by its paper's grey."""
+    paper = page_paper(page) if paper is None else paper
+    pictures = picture_areas(page, paper)
+    if pictures is not None:
+        cleaned[pictures] = np.clip(page[pictures] / np.float32(paper), 0, 1)
+    return cleaned
