@@ -34,7 +34,7 @@ from docclean.levels import network_page  # noqa: E402
 from docclean.pictures import picture_areas  # noqa: E402
 from docclean.solids import page_paper  # noqa: E402
 from docclean.synth import render_page  # noqa: E402
-from docclean.synth.fields import paper_texture, shadow_field, stain_field  # noqa: E402
+from docclean.synth.damage import light_degrade  # noqa: E402
 from training.suite.faces_data import load_faces  # noqa: E402
 
 SHARED = ROOT.parent / "shared/data"
@@ -56,14 +56,7 @@ def photo_page(seed: int, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
                            interpolation=cv2.INTER_CUBIC)
         page[top:top + side, left:left + side] = np.clip(photo * 0.9 + 0.03 * grain, 0, 1)
         where[top:top + side, left:left + side] = True
-    clean = page.copy()
-    noisy = page * rng.uniform(0.8, 0.92)
-    noisy *= shadow_field(h, w, rng, strength=0.3)
-    noisy *= stain_field(h, w, rng)
-    noisy *= paper_texture(h, w, rng)
-    noisy = cv2.GaussianBlur(noisy.astype(np.float32), (0, 0), rng.uniform(0.5, 1.0))
-    noisy += rng.normal(0, 0.015, noisy.shape).astype(np.float32)
-    return np.clip(noisy, 0, 1).astype(np.float32), clean, where
+    return light_degrade(page, rng), page, where
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ from docclean.postprocess import binarize  # noqa: E402
 from docclean.shading import shaded_areas  # noqa: E402
 from docclean.solids import page_paper  # noqa: E402
 from docclean.synth import render_page  # noqa: E402
-from docclean.synth.fields import paper_texture, shadow_field, stain_field  # noqa: E402
+from docclean.synth.damage import light_degrade  # noqa: E402
 
 #: (top, left, height, width, grey) of the shaded boxes with black writing, on a 1800 x 1400 page.
 BOXES = ((200, 120, 160, 880, 0.85), (560, 120, 160, 880, 0.7), (920, 120, 160, 880, 0.55),
@@ -69,14 +69,7 @@ def shaded_form(seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray
     page[letters] = 1.0
     masks["band"], masks["band letters"] = band, letters
     masks["text"] = text < 0.5
-    clean = page.copy()
-    noisy = page * rng.uniform(0.8, 0.92)
-    noisy *= shadow_field(h, w, rng, strength=0.3)
-    noisy *= stain_field(h, w, rng)
-    noisy *= paper_texture(h, w, rng)
-    noisy = cv2.GaussianBlur(noisy.astype(np.float32), (0, 0), rng.uniform(0.5, 1.0))
-    noisy += rng.normal(0, 0.015, noisy.shape).astype(np.float32)
-    return np.clip(noisy, 0, 1).astype(np.float32), clean, masks
+    return light_degrade(page, rng), page, masks
 
 
 def ring(box: np.ndarray, reach: int = 10) -> np.ndarray:

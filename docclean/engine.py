@@ -156,7 +156,7 @@ class Denoiser:
         if self.keep_solids:
             restore_solids(page, out, paper)
         if self.keep_pictures:
-            keep_pictures(page, out, paper)
+            keep_pictures(flat, out, paper)  # the page the network saw: a flattened box is no picture
         if self.clear_surround:
             clear_surround(page, out, paper)
         restore_light_writing(page, out, shading)

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from docclean.synth.fields import crease_field, shadow_field, stain_field
+from docclean.synth.fields import crease_field, paper_texture, shadow_field, stain_field
 
 
 def bleed_through(page: np.ndarray, back: np.ndarray, rng: np.random.Generator, strength: float | None = None
@@ -107,6 +107,20 @@ def jpeg(page: np.ndarray, rng: np.random.Generator, quality: int | None = None)
     ok, buf = cv2.imencode(".jpg", (np.clip(page, 0, 1) * 255).round().astype(np.uint8),
                            [cv2.IMWRITE_JPEG_QUALITY, quality])
     return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
+
+
+def light_degrade(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A lightly degraded scan of a clean page (float32 0..1, H x W): paper a little grey, a soft
+    shadow, one coffee stain, paper grain, slight blur and sensor noise (the benches of the
+    engine's area steps: shaded boxes, pictures)."""
+    h, w = clean.shape
+    page = clean * rng.uniform(0.8, 0.92)
+    page *= shadow_field(h, w, rng, strength=0.3)
+    page *= stain_field(h, w, rng)
+    page *= paper_texture(h, w, rng)
+    page = cv2.GaussianBlur(page.astype(np.float32), (0, 0), rng.uniform(0.5, 1.0))
+    page += rng.normal(0, 0.015, page.shape).astype(np.float32)
+    return np.clip(page, 0, 1).astype(np.float32)
 
 
 def degrade(clean: np.ndarray, rng: np.random.Generator, jpeg: bool = True) -> np.ndarray:
