@@ -12,8 +12,11 @@ rest, so a face came out as white paper with its eyes and mouth (bench/pictures.
   the grey steps by :data:`EDGE` of the paper's grey within a pixel or two for :data:`ALONG` of
   the side's length (a printed picture's frame; a stain's or an oval's outline meets its box at
   four points, and a stain's edge fades);
-* are not one grey (that is shading, ``docclean.shading``): their spread without writing is
-  more than :data:`docclean.shading.EVEN`;
+* are continuous tone: the 10th to 90th percentile of their grey, without writing and lightly
+  smoothed (:data:`SMOOTH`), spans more than :data:`CONTINUOUS` of the paper's grey. Flat
+  shading (``docclean.shading``) does not, nor does a halftone tint behind text, whose dots the
+  smoothing merges into its grey (kept as scanned, a tint's dots came out 24-40% black with
+  ``--binarize``, against 4-13% from the network);
 * do not touch the page's edge.
 
 :func:`keep_pictures` puts the page itself (divided by its paper's grey) back there, as for a
@@ -27,7 +30,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from docclean.shading import EVEN, WRITING
+from docclean.shading import WRITING
 from docclean.solids import SCALE, dark_areas, page_paper
 
 #: An area darker than this share of the paper's grey may be a picture (most of a photograph is).
@@ -44,6 +47,12 @@ EDGE = 0.1
 BAND = 2
 #: ... along at least this share of the side's length.
 ALONG = 0.7
+#: Continuous tone: the 10th to 90th percentile of the area's grey (without writing, smoothed by a
+#: Gaussian of this many pixels of the shrunk page) span more than this share of the paper's grey.
+#: Photographs of faces span 0.20-0.32, a halftone tint 0.05-0.06 (bench/pictures.py's pages and
+#: its halftone boxes).
+SMOOTH = 1.0
+CONTINUOUS = 0.15
 
 
 def picture_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | None:
@@ -69,11 +78,11 @@ def picture_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | 
         (_, _), (rw, rh), _ = cv2.minAreaRect(outline)
         if cv2.contourArea(outline) < RECTANGLE * rw * rh:
             continue
-        levels = areas.small[y:y + bh, x:x + bw][region.astype(bool)]
-        level = float(np.median(levels))
-        tint = levels[levels >= level - WRITING * paper]
-        if float(np.percentile(tint, 98) - np.percentile(tint, 2)) <= EVEN * paper:
-            continue  # one grey: shading, not a picture
+        smooth = cv2.GaussianBlur(areas.small[y:y + bh, x:x + bw], (0, 0), SMOOTH)
+        levels = smooth[region.astype(bool)]
+        tones = levels[levels >= float(np.median(levels)) - WRITING * paper]
+        if float(np.percentile(tones, 90) - np.percentile(tones, 10)) <= CONTINUOUS * paper:
+            continue  # one grey, or a halftone tint: shading, not a picture
         filled = np.zeros_like(region)  # with its holes: a photograph's highlights
         cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
         keep[y:y + bh, x:x + bw] |= filled

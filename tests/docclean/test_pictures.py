@@ -90,6 +90,18 @@ def test_an_even_shaded_box_is_shading_not_a_picture():
     assert picture_areas(page) is None
 
 
+def test_a_halftone_tint_behind_writing_is_not_a_picture():
+    page = text_page()
+    yy, xx = np.mgrid[0:page.shape[0], 0:page.shape[1]].astype(np.float32)
+    u, v = (xx + yy) / 3 / np.sqrt(2), (yy - xx) / 3 / np.sqrt(2)  # a 45-degree screen, 3 px apart
+    ink = np.clip((np.sqrt(0.45 / np.pi) - np.hypot(u - np.round(u), v - np.round(v))) * 3 + 0.5, 0, 1)
+    box = np.zeros(page.shape, bool)
+    box[120:360, 160:460] = True
+    page[box] = np.minimum(page[box], PAPER * (1 - ink[box]))  # printed dots covering 45% of it
+    page = cv2.GaussianBlur(page, (0, 0), 0.6) + np.random.default_rng(0).normal(0, 0.015, page.shape)
+    assert picture_areas(np.clip(page, 0, 1).astype(np.float32)) is None
+
+
 class Liner:
     """A backend that turns to paper what is lighter than mid-grey, as the network turns a
     photograph into a line drawing."""
