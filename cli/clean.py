@@ -77,9 +77,9 @@ def clean(
     ] = _DEFAULT.clear_shading,
     keep_pictures: Annotated[bool, typer.Option(
         "--keep-pictures/--no-keep-pictures",
-        help="Keep pictures (photographs, logos, halftone panels: rectangles of uneven grey with sharp sides) as "
-             "the scan has them: the model turns a photograph into a line drawing. A picture that touches the "
-             "page's edge, is not a rectangle or that a stain runs into is still cleaned.")
+        help="Keep pictures (photographs, banners: rectangles of continuous tone with sharp sides) as the scan "
+             "has them: the model turns a photograph into a line drawing. A picture that touches the page's edge, "
+             "is not a rectangle or that a stain runs into is still cleaned; a halftone tint behind text is cleaned.")
     ] = _DEFAULT.keep_pictures,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",

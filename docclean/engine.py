@@ -22,9 +22,9 @@ writing in it), which the network hollows as if they were stains, are put back f
 network leaves a dark rim, is painted white (``docclean.surround``). With ``clear_shading``, flat
 grey boxes and bands printed behind text are brought to the paper's grey before the network, which
 would otherwise draw a frame around them, and a grey band with white writing is put back from the
-page after it (``docclean.shading``). With ``keep_pictures``, pictures (photographs, logos,
-halftone panels), which the network turns into line drawings, are put back from the page
-(``docclean.pictures``).
+page after it (``docclean.shading``). With ``keep_pictures``, pictures (photographs, banners:
+rectangles of continuous tone with sharp sides), which the network turns into line drawings, are
+put back from the page (``docclean.pictures``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Pictures on a page (photographs, logos, halftone panels, barcodes): rectangles of uneven grey with
-sharp straight sides, which the network would turn into a line drawing; they are kept as scanned.
+"""Pictures on a page (photographs, continuous-tone logos and banners): rectangles of continuous tone
+with sharp straight sides, which the network would turn into a line drawing; they are kept as
+scanned.
 
 The network learned pages of text: in a photograph it keeps what looks like ink and whitens the
 rest, so a face came out as white paper with its eyes and mouth (bench/pictures.py).

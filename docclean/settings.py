@@ -56,9 +56,9 @@ class CleanSettings:
     - ``clear_shading``: flat grey boxes and bands printed behind text (a form's shaded cells) come
       out as paper with their writing on it, where the network draws a dark frame around them; a
       band with white writing comes out as the scan has it (``docclean.shading``).
-    - ``keep_pictures``: pictures (photographs, logos, halftone panels: rectangles of uneven grey
-      with sharp sides), which the network turns into line drawings, are kept as the scan has
-      them (``docclean.pictures``).
+    - ``keep_pictures``: pictures (photographs, banners: rectangles of continuous tone with sharp
+      sides), which the network turns into line drawings, are kept as the scan has them
+      (``docclean.pictures``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
       0 turns that off.

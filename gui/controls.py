@@ -59,8 +59,8 @@ class SettingsPanel(QWidget):
         self.clear_shading.setToolTip("Clean flat grey boxes and bands behind text (a form's shaded cells) to paper "
                                       "with their writing on it, where the model draws a dark frame around them")
         self.keep_pictures = QCheckBox("Keep pictures as scanned")
-        self.keep_pictures.setToolTip("Keep photographs, logos and halftone panels (rectangles of uneven grey with "
-                                      "sharp sides) as the scan has them; the model turns them into line drawings")
+        self.keep_pictures.setToolTip("Keep photographs and banners (rectangles of continuous tone with sharp sides) "
+                                      "as the scan has them; the model turns them into line drawings")
         self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
