@@ -97,10 +97,10 @@ def _sharp_sides(small: np.ndarray, box: tuple[int, int, int, int], sharp: float
     x, y, w, h = box
     # The steps around the box only (the box and a margin), not the whole page: most pages' wide
     # dark areas are a stain or a shadow that an earlier test already left out.
-    x0, y0 = max(0, x - BAND - 1), max(0, y - BAND - 1)
-    crop = small[y0:y + h + BAND + 1, x0:x + w + BAND + 1]
+    cx, cy = max(0, x - BAND - 1), max(0, y - BAND - 1)
+    crop = small[cy:y + h + BAND + 1, cx:x + w + BAND + 1]
     step = cv2.morphologyEx(crop, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > sharp
-    x, y = x - x0, y - y0
+    x, y = x - cx, y - cy  # the box on the crop
     sh, sw = step.shape
 
     def along(strip: np.ndarray, axis: int) -> float:
