@@ -44,7 +44,7 @@ from docclean.pictures import keep_pictures
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
-from docclean.solids import page_paper, restore_solids
+from docclean.solids import page_paper, restore_solids, shrunk
 from docclean.strokes import stroke_width
 from docclean.surround import clear_surround
 from docclean.tiling import Blender, Tile, plan_tiles
@@ -136,7 +136,8 @@ class Denoiser:
         page = network_page(page, self.auto_levels)
         steps = (self.keep_solids, self.clear_surround, self.clear_shading, self.keep_pictures)
         paper = page_paper(page) if any(steps) else 1.0
-        shading = shaded_areas(page, paper) if self.clear_shading else None
+        small = shrunk(page) if any(steps) else None  # shrunk once for every wide-area search
+        shading = shaded_areas(page, paper, small) if self.clear_shading else None
         flat = flatten_shading(page, shading)
         pages = [flat]
         width = stroke_width(flat) if self.max_stroke > 0 else 0.0
@@ -154,11 +155,11 @@ class Denoiser:
             enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
             np.minimum(out, enlarged, out=out)
         if self.keep_solids:
-            restore_solids(page, out, paper)
-        if self.keep_pictures:
-            keep_pictures(flat, out, paper)  # the page the network saw: a flattened box is no picture
+            restore_solids(page, out, paper, small)
+        if self.keep_pictures:  # on the page the network saw: a flattened box is no picture
+            keep_pictures(flat, out, paper, small if flat is page else None)
         if self.clear_surround:
-            clear_surround(page, out, paper)
+            clear_surround(page, out, paper, small)
         restore_light_writing(page, out, shading)
         return out
 

@@ -56,11 +56,13 @@ SMOOTH = 1.0
 CONTINUOUS = 0.15
 
 
-def picture_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | None:
+def picture_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray | None = None
+                  ) -> np.ndarray | None:
     """A full-size boolean mask of the pictures on a grey float page (0..1), or None when it has
-    none. ``paper``: the page's paper grey, when the caller has it."""
+    none. ``paper``: the page's paper grey, when the caller has it. ``small``: the page shrunk
+    (:func:`docclean.solids.shrunk`), when the caller has it."""
     paper = page_paper(page) if paper is None else paper
-    areas = dark_areas(page, paper, TONED)
+    areas = dark_areas(page, paper, TONED, small=small)
     if areas is None:
         return None
     keep = np.zeros(areas.dark.shape, np.uint8)
@@ -115,11 +117,13 @@ def _sharp_sides(small: np.ndarray, box: tuple[int, int, int, int], sharp: float
     return sum(s >= ALONG for s in sides)
 
 
-def keep_pictures(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None) -> np.ndarray:
+def keep_pictures(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None,
+                  small: np.ndarray | None = None) -> np.ndarray:
     """``cleaned`` (changed in place, and returned) with the pictures of ``page`` (the grey page the
-    network cleaned) put back from the page, divided by its paper's grey."""
+    network cleaned) put back from the page, divided by its paper's grey. ``small``: the page shrunk
+    (:func:`docclean.solids.shrunk`), when the caller has it."""
     paper = page_paper(page) if paper is None else paper
-    pictures = picture_areas(page, paper)
+    pictures = picture_areas(page, paper, small)
     if pictures is not None:
         cleaned[pictures] = np.clip(page[pictures] / np.float32(paper), 0, 1)
     return cleaned

@@ -70,11 +70,13 @@ class Shading:
     paper: float
 
 
-def shaded_areas(page: np.ndarray, paper: float | None = None) -> Shading | None:
+def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray | None = None
+                 ) -> Shading | None:
     """The shaded areas of a grey float page (0..1) (see the module's docstring), or None when it
-    has none. ``paper``: the page's paper grey, when the caller has it."""
+    has none. ``paper``: the page's paper grey, when the caller has it. ``small``: the page shrunk
+    (:func:`docclean.solids.shrunk`), when the caller has it."""
     paper = page_paper(page) if paper is None else paper
-    areas = dark_areas(page, paper, SHADED, edges=EDGE)
+    areas = dark_areas(page, paper, SHADED, edges=EDGE, small=small)
     if areas is None:
         return None
     gain = np.ones(areas.dark.shape, np.float32)

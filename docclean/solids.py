@@ -99,17 +99,24 @@ def _near() -> np.ndarray:
     return np.ones((DETACH // SCALE | 1,) * 2, np.uint8)
 
 
+def shrunk(page: np.ndarray) -> np.ndarray:
+    """``page`` shrunk by :data:`SCALE` (area averaging), as the wide-area searches see it: the
+    engine makes it once for all of them."""
+    h, w = page.shape
+    return cv2.resize(page, (max(1, w // SCALE), max(1, h // SCALE)), interpolation=cv2.INTER_AREA)
+
+
 def dark_areas(page: np.ndarray, paper: float | None = None, level: float = DARK,
-               edges: float | None = None) -> DarkAreas | None:
+               edges: float | None = None, small: np.ndarray | None = None) -> DarkAreas | None:
     """The wide areas of a grey float page (0..1) darker than ``level`` of its paper's grey, or None
     when it has none (most pages: one erosion of a half-size page decides). ``paper``: the page's
     paper grey, when the caller has it. ``edges``: pixels where the grey, without strokes (dark or
     light) up to :data:`DETACH` wide, steps by more than this share of the paper's grey within a
     pixel are left out, so that areas meeting at a sharp edge (a shaded box and the shadow it
-    touches) are apart."""
+    touches) are apart. ``small``: :func:`shrunk` of the page, when the caller has it."""
     paper = page_paper(page) if paper is None else paper
     h, w = page.shape
-    small = cv2.resize(page, (max(1, w // SCALE), max(1, h // SCALE)), interpolation=cv2.INTER_AREA)
+    small = shrunk(page) if small is None else small
     dark = (small < level * paper).astype(np.uint8)
     if edges is not None:  # on the page without its strokes, so writing on an area does not cut it up
         levels = np.clip(small * 255 + 0.5, 0, 255).astype(np.uint8)  # 8-bit morphology is cheaper
@@ -125,11 +132,13 @@ def dark_areas(page: np.ndarray, paper: float | None = None, level: float = DARK
     return DarkAreas((h, w), paper, small, dark, labels, stats, seeded)
 
 
-def solid_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | None:
+def solid_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray | None = None
+                ) -> np.ndarray | None:
     """A boolean mask of the solid black areas of a grey float page (0..1), without their holes
     (white writing in a bar is the network's to draw, a black frame's inside its to clean); None
-    when it has none. ``paper``: the page's paper grey, when the caller has it."""
-    areas = dark_areas(page, paper)
+    when it has none. ``paper``: the page's paper grey, when the caller has it. ``small``: the page
+    shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
+    areas = dark_areas(page, paper, small=small)
     if areas is None:
         return None
     keep = np.zeros(areas.dark.shape, np.uint8)
@@ -161,14 +170,15 @@ def _sharp(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: in
     return float((small[y0:y1, x0:x1][ring] < (1 + DARK) / 2 * paper).mean()) <= FADE
 
 
-def restore_solids(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None) -> np.ndarray:
+def restore_solids(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None,
+                   small: np.ndarray | None = None) -> np.ndarray:
     """``cleaned`` (changed in place, and returned) with the solid dark areas of ``page`` (the
     grey page the network cleaned) put back from the page, divided by its paper's grey: what the
     scan holds there, where the network's output is wrong (too light in a hollowed box, too dark
     where it drowned writing in dark shading). ``paper``: the page's paper grey, when the caller
-    has it."""
+    has it. ``small``: the page shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
     paper = page_paper(page) if paper is None else paper
-    solids = solid_areas(page, paper)
+    solids = solid_areas(page, paper, small)
     if solids is None:
         return cleaned
     cleaned[solids] = np.clip(page[solids] / np.float32(paper), 0, 1)

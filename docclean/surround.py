@@ -68,10 +68,12 @@ MOSTLY_PAGE = 0.25
 HOLE_MAX = (4 * SEED // SCALE) ** 2
 
 
-def surround_areas(page: np.ndarray, paper: float | None = None) -> np.ndarray | None:
+def surround_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray | None = None
+                   ) -> np.ndarray | None:
     """A full-size boolean mask of the dark surround of a grey float page (0..1) (see the module's
-    docstring), or None when it has none. ``paper``: the page's paper grey, when the caller has it."""
-    areas = dark_areas(page, paper, LID)
+    docstring), or None when it has none. ``paper``: the page's paper grey, when the caller has it.
+    ``small``: the page shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
+    areas = dark_areas(page, paper, LID, small=small)
     if areas is None:
         return None
     keep = np.zeros(areas.dark.shape, np.uint8)
@@ -196,10 +198,12 @@ def grouped_letters(marks: np.ndarray) -> np.ndarray:
     return (members >= GROUP)[groups] & on
 
 
-def clear_surround(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None) -> np.ndarray:
+def clear_surround(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None,
+                   small: np.ndarray | None = None) -> np.ndarray:
     """``cleaned`` (changed in place, and returned) with the dark surround of ``page`` (the grey page
-    the network cleaned) painted white. ``paper``: the page's paper grey, when the caller has it."""
-    mask = surround_areas(page, paper)
+    the network cleaned) painted white. ``paper``: the page's paper grey, when the caller has it.
+    ``small``: the page shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
+    mask = surround_areas(page, paper, small)
     if mask is not None:
         cleaned[mask] = 1.0
     return cleaned
