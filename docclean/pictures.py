@@ -31,8 +31,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from docclean.shading import WRITING
-from docclean.solids import SCALE, dark_areas, page_paper
+from docclean.shading import without_writing
+from docclean.solids import SCALE, dark_areas, filled_outline, page_paper, put_back, rectangular
 
 #: An area darker than this share of the paper's grey may be a picture (most of a photograph is).
 TONED = 0.8
@@ -76,18 +76,14 @@ def picture_areas(page: np.ndarray, paper: float | None = None, small: np.ndarra
         if _sharp_sides(areas.small, (x, y, bw, bh), EDGE * paper) < 3:
             continue
         region, _ = areas.region(label)
-        contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        outline = max(contours, key=cv2.contourArea)
-        (_, _), (rw, rh), _ = cv2.minAreaRect(outline)
-        if cv2.contourArea(outline) < RECTANGLE * rw * rh:
+        outline, filled = filled_outline(region)  # filled: with a photograph's highlights
+        if not rectangular(outline, RECTANGLE):
             continue
         smooth = cv2.GaussianBlur(areas.small[y:y + bh, x:x + bw], (0, 0), SMOOTH)
         levels = smooth[region.astype(bool)]
-        tones = levels[levels >= float(np.median(levels)) - WRITING * paper]
+        tones = without_writing(levels, float(np.median(levels)), paper)
         if float(np.percentile(tones, 90) - np.percentile(tones, 10)) <= CONTINUOUS * paper:
             continue  # one grey, or a halftone tint: shading, not a picture
-        filled = np.zeros_like(region)  # with its holes: a photograph's highlights
-        cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
         keep[y:y + bh, x:x + bw] |= filled
     return areas.full_mask(keep, reach=False) if keep.any() else None
 
@@ -123,7 +119,4 @@ def keep_pictures(page: np.ndarray, cleaned: np.ndarray, paper: float | None = N
     network cleaned) put back from the page, divided by its paper's grey. ``small``: the page shrunk
     (:func:`docclean.solids.shrunk`), when the caller has it."""
     paper = page_paper(page) if paper is None else paper
-    pictures = picture_areas(page, paper, small)
-    if pictures is not None:
-        cleaned[pictures] = np.clip(page[pictures] / np.float32(paper), 0, 1)
-    return cleaned
+    return put_back(page, cleaned, picture_areas(page, paper, small), paper)

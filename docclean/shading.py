@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from docclean.solids import DARK, dark_areas, page_paper
+from docclean.solids import DARK, dark_areas, filled_outline, page_paper, put_back, rectangular
 from docclean.surround import grouped_letters
 
 #: An area darker than this share of the paper's grey may be shaded; lighter, it is paper with a
@@ -85,20 +85,16 @@ def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray
         if areas.touches_edge(label):
             continue
         region, (x, y) = areas.region(label)
-        contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        outline = max(contours, key=cv2.contourArea)
-        (_, _), (rw, rh), _ = cv2.minAreaRect(outline)
-        if cv2.contourArea(outline) < RECTANGLE * rw * rh:
+        outline, filled = filled_outline(region)
+        if not rectangular(outline, RECTANGLE):
             continue  # round or ragged: a stain's tinted disc, a blot
-        filled = np.zeros_like(region)
-        cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
         bh, bw = region.shape
         small = areas.small[y:y + bh, x:x + bw]
         levels = small[region.astype(bool)]
         level = float(np.median(levels))  # the area's own grey: its writing is a minority
         if level < DARK * paper:
             continue  # a solid black area: docclean.solids
-        tint = levels[levels >= level - WRITING * paper]
+        tint = without_writing(levels, level, paper)
         if float(np.percentile(tint, 98) - np.percentile(tint, 2)) > EVEN * paper:
             continue
         if _writing(small, filled, level, paper, lighter=True):
@@ -117,6 +113,12 @@ def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray
         full_gain = cv2.dilate(full_gain, np.ones((5, 5), np.uint8))
     full_light = areas.full_mask(light, reach=False) if light.any() else None
     return Shading(full_gain, full_light, paper)
+
+
+def without_writing(levels: np.ndarray, level: float, paper: float) -> np.ndarray:
+    """An area's grey ``levels`` without its writing: those no darker than its own grey ``level``
+    (its median) by :data:`WRITING` of the paper's grey."""
+    return levels[levels >= level - WRITING * paper]
 
 
 def _writing(small: np.ndarray, filled: np.ndarray, level: float, paper: float, lighter: bool) -> bool:
@@ -145,7 +147,6 @@ def flatten_shading(page: np.ndarray, shading: Shading | None) -> np.ndarray:
 def restore_light_writing(page: np.ndarray, cleaned: np.ndarray, shading: Shading | None) -> np.ndarray:
     """``cleaned`` (changed in place, and returned) with the shaded areas that hold light writing
     put back from ``page``, divided by its paper's grey."""
-    if shading is not None and shading.light_writing is not None:
-        mask = shading.light_writing
-        cleaned[mask] = np.clip(page[mask] / np.float32(shading.paper), 0, 1)
-    return cleaned
+    if shading is None:
+        return cleaned
+    return put_back(page, cleaned, shading.light_writing, shading.paper)

@@ -95,6 +95,31 @@ class DarkAreas:
         return cv2.dilate(keep, np.ones((3, 3), np.uint8)).astype(bool)
 
 
+def filled_outline(region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The outer outline of a region (uint8 mask; its largest piece) and the region with its holes
+    filled, as a mask of the same box."""
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    outline = max(contours, key=cv2.contourArea)
+    filled = np.zeros_like(region)
+    cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
+    return outline, filled
+
+
+def rectangular(outline: np.ndarray, share: float) -> bool:
+    """Whether an outline fills at least ``share`` of the smallest rectangle around it, at any tilt
+    (a disc fills 0.79 of its square)."""
+    (_, _), (w, h), _ = cv2.minAreaRect(outline)
+    return cv2.contourArea(outline) >= share * w * h
+
+
+def put_back(page: np.ndarray, cleaned: np.ndarray, mask: np.ndarray | None, paper: float) -> np.ndarray:
+    """``cleaned`` (changed in place, and returned) with ``page``, divided by its paper's grey,
+    where ``mask`` is true: what the scan holds there (nothing when ``mask`` is None)."""
+    if mask is not None:
+        cleaned[mask] = np.clip(page[mask] / np.float32(paper), 0, 1)
+    return cleaned
+
+
 def _near() -> np.ndarray:
     return np.ones((DETACH // SCALE | 1,) * 2, np.uint8)
 
@@ -146,10 +171,7 @@ def solid_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray 
         if areas.touches_edge(label):
             continue  # the scanner's surround, a shadow or a border: docclean.surround's, or the network's
         region, (x, y) = areas.region(label)
-        contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        outline = max(contours, key=cv2.contourArea)
-        filled = np.zeros_like(region)
-        cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
+        _, filled = filled_outline(region)
         if _sharp(areas.small, filled, (x, y), SEED // SCALE, areas.paper):
             bh, bw = region.shape
             keep[y:y + bh, x:x + bw] |= region
@@ -178,8 +200,4 @@ def restore_solids(page: np.ndarray, cleaned: np.ndarray, paper: float | None = 
     where it drowned writing in dark shading). ``paper``: the page's paper grey, when the caller
     has it. ``small``: the page shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
     paper = page_paper(page) if paper is None else paper
-    solids = solid_areas(page, paper, small)
-    if solids is None:
-        return cleaned
-    cleaned[solids] = np.clip(page[solids] / np.float32(paper), 0, 1)
-    return cleaned
+    return put_back(page, cleaned, solid_areas(page, paper, small), paper)
