@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import cv2
@@ -27,12 +28,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import docclean.pictures as pictures_module  # noqa: E402
 from bench.experiments.scoring import every_page_set  # noqa: E402
+from bench.shading import BOXES  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.levels import network_page  # noqa: E402
-from docclean.pictures import picture_areas  # noqa: E402
-from docclean.solids import page_paper  # noqa: E402
+from docclean.pictures import CONTINUOUS, SMOOTH, picture_areas  # noqa: E402
+from docclean.postprocess import binarize  # noqa: E402
+from docclean.shading import without_writing  # noqa: E402
+from docclean.solids import page_paper, shrunk  # noqa: E402
 from docclean.synth import render_page  # noqa: E402
 from docclean.synth.damage import light_degrade  # noqa: E402
 from training.suite.faces_data import load_faces  # noqa: E402
@@ -59,6 +64,65 @@ def photo_page(seed: int, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return light_degrade(page, rng), page, where
 
 
+def halftone_form(seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """bench/shading.py's form with each box printed as a halftone screen (dots 3 px apart at 45
+    degrees, covering 1 - its grey), lightly degraded: the noisy page, the clean one, the masks."""
+    rng = np.random.default_rng(seed)
+    h, w = 1800, 1400
+    text = render_page(w, h, dpi=300, font_pt=10)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    u, v = (xx + yy) / 3 / np.sqrt(2), (yy - xx) / 3 / np.sqrt(2)
+    distance = np.hypot(u - np.round(u), v - np.round(v))
+    page, masks = text.copy(), {"text": text < 0.5}
+    for top, left, bh, bw, grey in BOXES:
+        box = np.zeros((h, w), bool)
+        box[top:top + bh, left:left + bw] = True
+        ink = np.clip((np.sqrt((1 - grey) / np.pi) - distance) * 3 + 0.5, 0, 1)  # printed dots
+        page[box] = np.minimum(page[box], 1 - ink[box])
+        masks[f"box {grey}"] = box
+    return light_degrade(page, rng), page, masks
+
+
+def spread(small: np.ndarray, mask: np.ndarray, paper: float, smooth: float) -> float:
+    """What the continuous-tone test measures over ``mask`` of the shrunk page ``small``."""
+    levels = (cv2.GaussianBlur(small, (0, 0), smooth) if smooth else small)[mask]
+    tones = without_writing(levels, float(np.median(levels)), paper)
+    return float(np.percentile(tones, 90) - np.percentile(tones, 10)) / paper
+
+
+def halftones(cleaners: dict[str, Denoiser], pages: int) -> None:
+    """Part 2: halftone tints behind text are not pictures."""
+    rows: dict[str, dict[str, list[float]]] = {}
+    for seed in range(pages):
+        noisy, clean, masks = halftone_form(seed)
+        page = network_page(noisy)
+        paper = page_paper(page)
+        small = shrunk(page)
+        found = picture_areas(page, paper)
+        scanned = ~binarize(np.clip(page / paper, 0, 1))  # a tint kept as scanned, binarized
+        outs = {name: ~binarize(den.clean(noisy)) for name, den in cleaners.items()}
+        near_text = cv2.dilate(masks["text"].astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+        for key in (k for k in masks if k.startswith("box")):
+            tint = masks[key] & ~near_text
+            inner = cv2.resize(masks[key].astype(np.uint8), small.shape[::-1], interpolation=cv2.INTER_NEAREST)
+            inner = cv2.erode(inner, np.ones((5, 5), np.uint8)).astype(bool)
+            figures = {"found as a picture": 0.0 if found is None else float(found[masks[key]].mean()),
+                       "tint black with --binarize, the scan itself": float(scanned[tint].mean()),
+                       "tint black with --binarize, --no-keep-pictures": float(outs["--no-keep-pictures"][tint].mean()),
+                       "tint black with --binarize, default": float(outs["default"][tint].mean()),
+                       "spread, not smoothed": spread(small, inner, paper, 0),
+                       f"spread, smoothed ({SMOOTH} px)": spread(small, inner, paper, SMOOTH)}
+            for label, value in figures.items():
+                rows.setdefault(label, {}).setdefault(key, []).append(value)
+    keys = list(next(iter(rows.values())))
+    print(f"\nhalftone tints behind text, {pages} forms (bench/shading.py's, dots 3 px apart); mean over the forms; "
+          f"spread: the continuous-tone test's 10th-90th percentile, share of the paper's grey (limit {CONTINUOUS})\n")
+    print("| figure | " + " | ".join(keys) + " |")
+    print("|---|" + "---|" * len(keys))
+    for label, values in rows.items():
+        print(f"| {label} | " + " | ".join(f"{np.mean(values[k]):.3f}" for k in keys) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=4)
@@ -68,17 +132,29 @@ def main() -> None:
                 "default": Denoiser.load("default")}
     rows: dict[str, dict[str, list[float]]] = {}
     picture: list[np.ndarray] = []
+    spreads: list[float] = []
     for seed in range(args.pages):
         noisy, clean, where = photo_page(seed, faces)
         text = (clean < 0.5) & ~cv2.dilate(where.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
         page = network_page(noisy)
-        found = picture_areas(page, page_paper(page))
+        paper = page_paper(page)
+        found = picture_areas(page, paper)
         found = np.zeros(page.shape, bool) if found is None else found
+        any_shape = _without_rectangle_test(page, paper)
+        small = shrunk(page)
+        inner = cv2.erode(cv2.resize(where.astype(np.uint8), small.shape[::-1], interpolation=cv2.INTER_NEAREST),
+                          np.ones((5, 5), np.uint8)).astype(bool)
+        for top, left, side in PHOTOS:  # each photograph's continuous-tone spread
+            one = np.zeros_like(inner)
+            one[top // 2:(top + side) // 2, left // 2:(left + side) // 2] = True
+            spreads.append(spread(small, one & inner, paper, SMOOTH))
         for name, den in cleaners.items():
             out = den.clean(noisy)
             kept = found if name == "default" else np.zeros_like(found)
+            loose = any_shape if name == "default" else np.zeros_like(found)
             figures = {"photographs kept as scanned (found)": float(kept[where].mean()),
                        "rest of the page kept as scanned (a stain kept with them)": float(kept[~where].mean()),
+                       "the same without the rectangle test": float(loose[~where].mean()),
                        "photographs: mean difference from the printed ones": float(np.abs(out - clean)[where].mean()),
                        "text kept": float((out[text] < 0.5).mean())}
             for label, value in figures.items():
@@ -93,22 +169,39 @@ def main() -> None:
     print("|---|---|---|")
     for label, values in rows.items():
         print(f"| {label} | {np.mean(values['--no-keep-pictures']):.3f} | {np.mean(values['default']):.3f} |")
+    print(f"\nthe photographs' continuous-tone spread (smoothed {SMOOTH} px): {min(spreads):.2f}-{max(spreads):.2f} "
+          f"(limit {CONTINUOUS})")
+    halftones(cleaners, args.pages)
     strip = np.hstack([np.pad(p, ((0, 0), (0, 8)), constant_values=1) for p in picture])
     strip = cv2.resize(strip, (strip.shape[1] // 2, strip.shape[0] // 2), interpolation=cv2.INTER_AREA)
     out_path = ROOT / "bench/results/pictures.png"
     cv2.imwrite(str(out_path), (strip * 255).round().astype(np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f"\npicture: {out_path.relative_to(ROOT)} (the page, --no-keep-pictures, the default)\n")
     with tempfile.TemporaryDirectory() as tmp:
-        print("| pages | count | pages with a picture (share of the page) |")
-        print("|---|---|---|")
+        print("| pages | count | search ms/page (mean) | pages with a picture (share of the page) |")
+        print("|---|---|---|---|")
         for title, files in every_page_set(Path(tmp)).items():
-            found = []
+            found, seconds = [], 0.0
             for f in files:
                 page = network_page(read_gray(f))
-                mask = picture_areas(page, page_paper(page))
+                paper = page_paper(page)
+                start = time.perf_counter()
+                mask = picture_areas(page, paper)
+                seconds += time.perf_counter() - start
                 if mask is not None:
                     found.append(f"{f.name} ({mask.mean():.1%})")
-            print(f"| {title} | {len(files)} | {len(found)}{': ' + ', '.join(found) if found else ''} |", flush=True)
+            print(f"| {title} | {len(files)} | {1000 * seconds / len(files):.1f} "
+                  f"| {len(found)}{': ' + ', '.join(found) if found else ''} |", flush=True)
+
+
+def _without_rectangle_test(page: np.ndarray, paper: float) -> np.ndarray:
+    """The pictures found with no rectangle test (what that test keeps out)."""
+    saved, pictures_module.RECTANGLE = pictures_module.RECTANGLE, 0.0
+    try:
+        found = picture_areas(page, paper)
+    finally:
+        pictures_module.RECTANGLE = saved
+    return np.zeros(page.shape, bool) if found is None else found
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import cv2
@@ -149,18 +150,23 @@ def main() -> None:
     print(f"\npicture: {out_path.relative_to(ROOT)} (the page, --keep-shading, the default)\n")
     with tempfile.TemporaryDirectory() as tmp:
         sets = every_page_set(Path(tmp))
-        print("| pages | count | pages with a shaded area (flattened / light writing, share of the page) |")
-        print("|---|---|---|")
+        print("| pages | count | search ms/page (mean) "
+              "| pages with a shaded area (flattened / light writing, share of the page) |")
+        print("|---|---|---|---|")
         for title, files in sets.items():
-            found = []
+            found, seconds = [], 0.0
             for f in files:
                 page = network_page(read_gray(f))
-                shading = shaded_areas(page, page_paper(page))
+                paper = page_paper(page)
+                start = time.perf_counter()
+                shading = shaded_areas(page, paper)
+                seconds += time.perf_counter() - start
                 if shading is not None:
                     flat = 0.0 if shading.gain is None else float((shading.gain != 1).mean())
                     light = 0.0 if shading.light_writing is None else float(shading.light_writing.mean())
                     found.append(f"{f.name} ({flat:.1%} / {light:.1%})")
-            print(f"| {title} | {len(files)} | {len(found)}{': ' + ', '.join(found) if found else ''} |", flush=True)
+            print(f"| {title} | {len(files)} | {1000 * seconds / len(files):.1f} "
+                  f"| {len(found)}{': ' + ', '.join(found) if found else ''} |", flush=True)
 
 
 if __name__ == "__main__":

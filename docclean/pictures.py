@@ -16,8 +16,8 @@ rest, so a face came out as white paper with its eyes and mouth (bench/pictures.
 * are continuous tone: the 10th to 90th percentile of their grey, without writing and lightly
   smoothed (:data:`SMOOTH`), spans more than :data:`CONTINUOUS` of the paper's grey. Flat
   shading (``docclean.shading``) does not, nor does a halftone tint behind text, whose dots the
-  smoothing merges into its grey (kept as scanned, a tint's dots came out 24-40% black with
-  ``--binarize``, against 4-13% from the network);
+  smoothing merges into its grey (the scan itself binarizes 22-37% black in such a tint, the
+  network's output 11-12%: bench/pictures.py);
 * do not touch the page's edge.
 
 :func:`keep_pictures` puts the page itself (divided by its paper's grey) back there, as for a
@@ -39,8 +39,8 @@ TONED = 0.8
 #: A picture is at least this many pixels of the full page across (a third of an inch at 300 dpi).
 SIDE = 96
 #: ... fills at least this share of the smallest rectangle around it (without this, photographs
-#: that a stain or the page's shading had joined were kept with it: 5% of a page kept uncleaned,
-#: on two of four synthetic pages of bench/pictures.py) ...
+#: that a stain or the page's shading had joined were kept with it: 2.6% of the rest of the page
+#: kept uncleaned on bench/pictures.py's pages) ...
 RECTANGLE = 0.85
 #: ... and three of its four sides are sharp: the grey steps by this share of the paper's grey
 #: within a pixel of the shrunk page, within :data:`BAND` pixels of the side ...
@@ -50,8 +50,8 @@ BAND = 2
 ALONG = 0.7
 #: Continuous tone: the 10th to 90th percentile of the area's grey (without writing, smoothed by a
 #: Gaussian of this many pixels of the shrunk page) span more than this share of the paper's grey.
-#: Photographs of faces span 0.20-0.32, a halftone tint 0.05-0.06 (bench/pictures.py's pages and
-#: its halftone boxes).
+#: Photographs of faces span 0.19-0.32, a halftone tint 0.08-0.09 (0.17-0.20 unsmoothed):
+#: bench/pictures.py's pages and its halftone boxes.
 SMOOTH = 1.0
 CONTINUOUS = 0.15
 

@@ -2,10 +2,10 @@
 grey total band, a highlighted paragraph), which the network outlines.
 
 The network whitens the inside of a grey area as it whitens a stain, but keeps its edge, where it
-sees grey beside paper as at a stroke: a box shaded 0.55 or 0.7 of the paper's grey came out white
-with a dark frame 10-15 pixels wide that the scan never had, and ``--binarize`` drew the frame
-black (bench/shading.py). A grey band with white writing came out with up to half of it turned to
-paper, its letters left on what remained of it.
+sees grey beside paper as at a stroke: a box shaded 0.45-0.7 of the paper's grey came out white
+with a dark frame that the scan never had, and ``--binarize`` drew much of it black
+(bench/shading.py). A grey band with white writing came out with most of it turned to paper
+(71%), its letters left on what remained of it.
 
 :func:`shaded_areas` finds such areas on the page the network is given: wide areas (a seed square
 fits in them once strokes are cut off: :func:`docclean.solids.dark_areas`) darker than
@@ -41,7 +41,7 @@ from docclean.solids import DARK, dark_areas, filled_outline, page_paper, put_ba
 from docclean.surround import grouped_letters
 
 #: An area darker than this share of the paper's grey may be shaded; lighter, it is paper with a
-#: tint the network whitens without a frame (a 0.92 box came out with none worth the name).
+#: tint (set by reasoning: the 0.85 boxes of bench/shading.py keep a faint frame of 0.04).
 SHADED = 0.9
 #: The spread (2nd to 98th percentile) of a shaded area's grey, without the writing on it, is at
 #: most this share of the paper's grey: a printed tint varies by a few hundredths.
