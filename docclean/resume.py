@@ -22,7 +22,8 @@ from docclean.plan import output_complete
 from docclean.settings import CleanSettings
 
 _PIXEL_SETTINGS = ("model", "backend", "precision", "tile_size", "overlap", "max_stroke", "auto_levels",
-                   "keep_solids", "clear_surround", "clear_shading", "keep_pictures", "color", "binarize", "threshold", "dpi")
+                   "keep_solids", "clear_surround", "clear_shading", "keep_pictures", "color", "binarize",
+                   "threshold", "dpi")
 
 
 class PageStore:
