@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import cv2
@@ -29,10 +27,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import docclean.pictures as pictures_module  # noqa: E402
-from bench.experiments.scoring import every_page_set  # noqa: E402
+from bench.experiments.scoring import found_on_sets  # noqa: E402
 from bench.shading import BOXES  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
-from docclean.io import read_gray  # noqa: E402
 from docclean.levels import network_page  # noqa: E402
 from docclean.pictures import CONTINUOUS, SMOOTH, picture_areas  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
@@ -177,21 +174,7 @@ def main() -> None:
     out_path = ROOT / "bench/results/pictures.png"
     cv2.imwrite(str(out_path), (strip * 255).round().astype(np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f"\npicture: {out_path.relative_to(ROOT)} (the page, --no-keep-pictures, the default)\n")
-    with tempfile.TemporaryDirectory() as tmp:
-        print("| pages | count | search ms/page (mean) | pages with a picture (share of the page) |")
-        print("|---|---|---|---|")
-        for title, files in every_page_set(Path(tmp)).items():
-            found, seconds = [], 0.0
-            for f in files:
-                page = network_page(read_gray(f))
-                paper = page_paper(page)
-                start = time.perf_counter()
-                mask = picture_areas(page, paper)
-                seconds += time.perf_counter() - start
-                if mask is not None:
-                    found.append(f"{f.name} ({mask.mean():.1%})")
-            print(f"| {title} | {len(files)} | {1000 * seconds / len(files):.1f} "
-                  f"| {len(found)}{': ' + ', '.join(found) if found else ''} |", flush=True)
+    found_on_sets("pages with a picture (share of the page)", picture_areas, lambda mask: f"{mask.mean():.1%}")
 
 
 def _without_rectangle_test(page: np.ndarray, paper: float) -> np.ndarray:

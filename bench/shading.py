@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import cv2
@@ -30,13 +28,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.experiments.scoring import every_page_set  # noqa: E402
+from bench.experiments.scoring import found_on_sets  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
-from docclean.io import read_gray  # noqa: E402
-from docclean.levels import network_page  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
-from docclean.shading import shaded_areas  # noqa: E402
-from docclean.solids import page_paper  # noqa: E402
+from docclean.shading import Shading, shaded_areas  # noqa: E402
 from docclean.synth import render_page  # noqa: E402
 from docclean.synth.damage import light_degrade  # noqa: E402
 
@@ -148,25 +143,14 @@ def main() -> None:
     levels = np.round(strip * 31) * (255 / 31)  # 32 greys and half size: a small file that still shows the frames
     cv2.imwrite(str(out_path), levels.round().astype(np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     print(f"\npicture: {out_path.relative_to(ROOT)} (the page, --keep-shading, the default)\n")
-    with tempfile.TemporaryDirectory() as tmp:
-        sets = every_page_set(Path(tmp))
-        print("| pages | count | search ms/page (mean) "
-              "| pages with a shaded area (flattened / light writing, share of the page) |")
-        print("|---|---|---|---|")
-        for title, files in sets.items():
-            found, seconds = [], 0.0
-            for f in files:
-                page = network_page(read_gray(f))
-                paper = page_paper(page)
-                start = time.perf_counter()
-                shading = shaded_areas(page, paper)
-                seconds += time.perf_counter() - start
-                if shading is not None:
-                    flat = 0.0 if shading.gain is None else float((shading.gain != 1).mean())
-                    light = 0.0 if shading.light_writing is None else float(shading.light_writing.mean())
-                    found.append(f"{f.name} ({flat:.1%} / {light:.1%})")
-            print(f"| {title} | {len(files)} | {1000 * seconds / len(files):.1f} "
-                  f"| {len(found)}{': ' + ', '.join(found) if found else ''} |", flush=True)
+    found_on_sets("pages with a shaded area (flattened / light writing, share of the page)", shaded_areas, _shares)
+
+
+def _shares(shading: Shading) -> str:
+    """The shares of the page a page's shading flattens and puts back."""
+    flat = 0.0 if shading.gain is None else float((shading.gain != 1).mean())
+    light = 0.0 if shading.light_writing is None else float(shading.light_writing.mean())
+    return f"{flat:.1%} / {light:.1%}"
 
 
 if __name__ == "__main__":

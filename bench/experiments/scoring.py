@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from docclean.engine import Denoiser  # noqa: E402
+from docclean.io import read_gray  # noqa: E402
+from docclean.levels import network_page  # noqa: E402
 from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
 from docclean.synth.pairs import PairKind, pair_specs, write_pairs  # noqa: E402
 
@@ -56,6 +62,29 @@ def every_page_set(folder: Path) -> dict[str, list[Path]]:
             "synthetic (seed 3000)": synthetic,
             "samples/scans": (root / "samples/scans").rglob("*")}
     return {title: sorted(f for f in files if f.suffix.lower() in SUFFIXES) for title, files in sets.items()}
+
+
+def found_on_sets(what: str, search: Callable[[np.ndarray, float], Any], describe: Callable[[Any], str]) -> None:
+    """Prints, for every set of :func:`every_page_set`, the mean time a page of ``search(page,
+    paper)`` takes (on the page the network is given) and the pages where it finds something
+    (``describe`` says what, after the file's name); ``what`` heads that column."""
+    from docclean.solids import page_paper
+
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"| pages | count | search ms/page (mean) | {what} |")
+        print("|---|---|---|---|")
+        for title, files in every_page_set(Path(tmp)).items():
+            found, seconds = [], 0.0
+            for f in files:
+                page = network_page(read_gray(f))
+                paper = page_paper(page)
+                start = time.perf_counter()
+                result = search(page, paper)
+                seconds += time.perf_counter() - start
+                if result is not None:
+                    found.append(f"{f.name} ({describe(result)})")
+            print(f"| {title} | {len(files)} | {1000 * seconds / len(files):.1f} "
+                  f"| {len(found)}{': ' + ', '.join(found) if found else ''} |", flush=True)
 
 
 def page_scores(ink: np.ndarray, truth: np.ndarray) -> tuple[float, ...]:
