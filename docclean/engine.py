@@ -18,7 +18,8 @@ what either keeps (bench/results/stroke_scale.md).
 
 After the network, with ``keep_solids``, solid black areas (bars, boxes, logos, a band with white
 writing in it), which the network hollows as if they were stains, are put back from the page
-(``docclean.solids``); with ``clear_surround``, the scanner's dark surround, around which the
+(``docclean.solids``), and so are black label bars with white writing too narrow for those, which
+it draws blotchy grey (``docclean.bars``); with ``clear_surround``, the scanner's dark surround, around which the
 network leaves a dark rim, is painted white (``docclean.surround``). With ``clear_shading``, flat
 grey boxes and bands printed behind text are brought to the paper's grey before the network, which
 would otherwise draw a frame around them, and a grey band with white writing is put back from the
@@ -37,6 +38,7 @@ import cv2
 import numpy as np
 
 from docclean.backends import Backend, open_backend
+from docclean.bars import restore_bars
 from docclean.errors import Cancelled, ModelError, UsageError
 from docclean.levels import network_page
 from docclean.models import resolve_model_path
@@ -156,6 +158,7 @@ class Denoiser:
             np.minimum(out, enlarged, out=out)
         if self.keep_solids:
             restore_solids(page, out, paper, small)
+            restore_bars(page, out, paper, small)
         if self.keep_pictures:  # on the page the network saw: a flattened box is no picture
             keep_pictures(flat, out, paper, small if flat is page else None)
         if self.clear_surround:

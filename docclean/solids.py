@@ -90,7 +90,7 @@ class DarkAreas:
         from it (the thin dark between white letters), but not its holes (a black frame's inside, a
         letter's counter)."""
         if reach:
-            keep = cv2.dilate(keep, _near()) & self.dark
+            keep = cv2.dilate(keep, detach_kernel()) & self.dark
         keep = cv2.resize(keep, self.shape[::-1], interpolation=cv2.INTER_NEAREST)
         return cv2.dilate(keep, np.ones((3, 3), np.uint8)).astype(bool)
 
@@ -120,7 +120,9 @@ def put_back(page: np.ndarray, cleaned: np.ndarray, mask: np.ndarray | None, pap
     return cleaned
 
 
-def _near() -> np.ndarray:
+def detach_kernel() -> np.ndarray:
+    """The square that strokes up to :data:`DETACH` wide fit in, on the shrunk page: an opening by
+    it cuts them off a wide area."""
     return np.ones((DETACH // SCALE | 1,) * 2, np.uint8)
 
 
@@ -145,13 +147,14 @@ def dark_areas(page: np.ndarray, paper: float | None = None, level: float = DARK
     dark = (small < level * paper).astype(np.uint8)
     if edges is not None:  # on the page without its strokes, so writing on an area does not cut it up
         levels = np.clip(small * 255 + 0.5, 0, 255).astype(np.uint8)  # 8-bit morphology is cheaper
-        tones = cv2.morphologyEx(cv2.morphologyEx(levels, cv2.MORPH_CLOSE, _near()), cv2.MORPH_OPEN, _near())
+        near = detach_kernel()
+        tones = cv2.morphologyEx(cv2.morphologyEx(levels, cv2.MORPH_CLOSE, near), cv2.MORPH_OPEN, near)
         dark[cv2.morphologyEx(tones, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > edges * paper * 255] = 0
     side = SEED // SCALE
     seeds = cv2.erode(dark, np.ones((side, side), np.uint8))
     if not seeds.any():
         return None
-    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, _near())  # the same seeds: it only cuts what is thinner
+    wide = cv2.morphologyEx(dark, cv2.MORPH_OPEN, detach_kernel())  # the same seeds: it only cuts what is thinner
     _, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
     seeded = [int(label) for label in np.unique(labels[seeds.astype(bool)]) if label > 0]
     return DarkAreas((h, w), paper, small, dark, labels, stats, seeded)
@@ -172,13 +175,13 @@ def solid_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray 
             continue  # the scanner's surround, a shadow or a border: docclean.surround's, or the network's
         region, (x, y) = areas.region(label)
         _, filled = filled_outline(region)
-        if _sharp(areas.small, filled, (x, y), SEED // SCALE, areas.paper):
+        if sharp_edged(areas.small, filled, (x, y), SEED // SCALE, areas.paper):
             bh, bw = region.shape
             keep[y:y + bh, x:x + bw] |= region
     return areas.full_mask(keep) if keep.any() else None
 
 
-def _sharp(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: int, paper: float) -> bool:
+def sharp_edged(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: int, paper: float) -> bool:
     """Whether the area ``filled`` (its bounding box at ``at`` in ``small``) has sharp edges: at
     most :data:`FADE` of the ring ``reach`` pixels wide around it is darker than halfway from
     :data:`DARK` to the paper."""
