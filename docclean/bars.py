@@ -50,7 +50,7 @@ HALF = 0.5
 BAR_SIDES = 0.9
 BAR_ENDS = 0.5
 #: Each side is judged at its best of these insets (pixels of the shrunk page inside the rectangle).
-INSETS = (1.0, 1.5, 0.5)
+INSETS = (0.25, 1.0, 1.5)
 #: A bar goes back when the network drew its black (the scan's pixels darker than :data:`HALF` of
 #: the paper's grey) this much lighter on average than the scan has it: on a crisp page it draws a
 #: bar with white writing as a grey blur (0.25-0.35 where the scan has 0.02, bench/bars.py); on a
