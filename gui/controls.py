@@ -21,6 +21,19 @@ from docclean.models import builtin_models
 from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
 
 _CHOOSE = "Model file…"
+#: The engine's steps that can be turned off, one checkbox each: (CleanSettings field, label, tooltip).
+_STEPS = (
+    ("auto_levels", "Auto levels", "Bring a dark or washed-out scan to ordinary paper and contrast before cleaning "
+     "(the model erases more faint ink on such scans)"),
+    ("keep_solids", "Keep solid black areas", "Keep black bars, boxes, logos and bands with white writing as the "
+     "scan has them (the model hollows wide dark areas as if they were stains, and blurs narrow label bars)"),
+    ("clear_surround", "Clear the dark surround", "Paint the scanner's dark surround white (a page on a black lid "
+     "or a dark table), where the model leaves a dark rim around the page"),
+    ("clear_shading", "Clear shaded boxes", "Clean flat grey boxes and bands behind text (a form's shaded cells) to "
+     "paper with their writing on it, where the model draws a dark frame around them"),
+    ("keep_pictures", "Keep pictures as scanned", "Keep photographs and banners (rectangles of continuous tone with "
+     "sharp sides) as the scan has them; the model turns them into line drawings"),
+)
 _SAME = "same as input"
 
 
@@ -46,21 +59,10 @@ class SettingsPanel(QWidget):
         # From 256: smaller tiles cannot hold the default overlap of 64 (the CLI refuses them too).
         self.tile_size = self._spin(4 * d.overlap, 16384, d.tile_size, step=64)
         self.batch_size = self._spin(1, 256, d.batch_size)
-        self.auto_levels = QCheckBox("Auto levels")
-        self.auto_levels.setToolTip("Bring a dark or washed-out scan to ordinary paper and contrast before cleaning "
-                                    "(the model erases more faint ink on such scans)")
-        self.keep_solids = QCheckBox("Keep solid black areas")
-        self.keep_solids.setToolTip("Keep black bars, boxes, logos and bands with white writing as the scan has them "
-                                    "(the model hollows wide dark areas as if they were stains)")
-        self.clear_surround = QCheckBox("Clear the dark surround")
-        self.clear_surround.setToolTip("Paint the scanner's dark surround white (a page on a black lid or a dark "
-                                       "table), where the model leaves a dark rim around the page")
-        self.clear_shading = QCheckBox("Clear shaded boxes")
-        self.clear_shading.setToolTip("Clean flat grey boxes and bands behind text (a form's shaded cells) to paper "
-                                      "with their writing on it, where the model draws a dark frame around them")
-        self.keep_pictures = QCheckBox("Keep pictures as scanned")
-        self.keep_pictures.setToolTip("Keep photographs and banners (rectangles of continuous tone with sharp sides) "
-                                      "as the scan has them; the model turns them into line drawings")
+        for name, label, tip in _STEPS:  # each an attribute too: self.keep_solids, ...
+            check = QCheckBox(label)
+            check.setToolTip(tip)
+            setattr(self, name, check)
         self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
@@ -99,11 +101,8 @@ class SettingsPanel(QWidget):
         form.addRow(self.fixed_threshold, self.threshold)
         form.addRow(self.keep_faint)
         form.addRow(self.remove_show_through)
-        form.addRow(self.auto_levels)
-        form.addRow(self.keep_solids)
-        form.addRow(self.clear_surround)
-        form.addRow(self.clear_shading)
-        form.addRow(self.keep_pictures)
+        for name, _, _ in _STEPS:
+            form.addRow(getattr(self, name))
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
@@ -130,8 +129,7 @@ class SettingsPanel(QWidget):
                      self.ink_warning):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
-                      self.remove_show_through, self.auto_levels, self.keep_solids,
-                      self.clear_surround, self.clear_shading, self.keep_pictures):
+                      self.remove_show_through, *(getattr(self, name) for name, _, _ in _STEPS)):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -197,9 +195,7 @@ class SettingsPanel(QWidget):
             backend=self.backend.currentData(), device=self.device.currentData(),
             precision=self.precision.currentData(), threads=self.threads.value() or None,
             tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
-            max_stroke=self.max_stroke.value(), auto_levels=self.auto_levels.isChecked(),
-            keep_solids=self.keep_solids.isChecked(), clear_surround=self.clear_surround.isChecked(),
-            clear_shading=self.clear_shading.isChecked(), keep_pictures=self.keep_pictures.isChecked(),
+            max_stroke=self.max_stroke.value(), **{name: getattr(self, name).isChecked() for name, _, _ in _STEPS},
             fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
@@ -219,11 +215,8 @@ class SettingsPanel(QWidget):
             self.tile_size.setValue(settings.tile_size)
             self.batch_size.setValue(settings.batch_size)
             self.max_stroke.setValue(settings.max_stroke)
-            self.auto_levels.setChecked(settings.auto_levels)
-            self.keep_solids.setChecked(settings.keep_solids)
-            self.clear_surround.setChecked(settings.clear_surround)
-            self.clear_shading.setChecked(settings.clear_shading)
-            self.keep_pictures.setChecked(settings.keep_pictures)
+            for name, _, _ in _STEPS:
+                getattr(self, name).setChecked(getattr(settings, name))
             self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)
