@@ -105,6 +105,14 @@ def test_a_short_box_or_a_round_seal_with_white_writing_is_no_bar():
         assert label_bars(page) is None, shape
 
 
+def test_a_dark_area_that_fades_into_grey_is_no_bar():
+    page = text_page()
+    page[70:190] = 1.0
+    page[85:135, 45:350] = 0.4  # a shadow or a stain ...
+    area, _ = bar(page, 100, 60)  # ... whose darkest core has paler marks in it
+    assert area.any() and label_bars(page) is None
+
+
 def test_a_bar_at_the_page_edge_is_left_alone():
     page = text_page()
     page[:40] = 1.0
