@@ -2,10 +2,11 @@
 
 A form's labels ("Current Budget", "Offer Description") are often white writing on a black bar a
 line of text high. At fax resolution (about 100 dpi) such a bar is 15-25 pixels high, too narrow
-for a solid area's seed square (:data:`docclean.solids.SEED`), and the network draws it as a
-blotchy grey gradient with its letters half lost in it (funsd-train 0060173256 in the shared real
-scans, looked at, never tuned on). The network fills a black box that narrow; it is the white
-writing in it that it cannot draw.
+for a solid area's seed square (:data:`docclean.solids.SEED`). On a crisp page (edges a pixel wide:
+a born-digital form, a clean fax made grey) the network, which learned on scans, draws it as a
+blotchy grey blur with its letters half lost in it (funsd-train 0060173256 in the shared real
+scans, looked at, never tuned on; bench/bars.py); blurred by a pixel first, the same page comes
+out right. On a scan's softer edges it draws such a bar well, blacker than the scan.
 
 :func:`label_bars` finds them on the page the network cleaned, on the shrunk page
 (:func:`docclean.solids.shrunk`): near-black regions (under :data:`docclean.solids.DARK` of the
@@ -21,8 +22,8 @@ paper's grey), with white strokes up to a couple of pixels wide closed over and 
   a black bar without any is the network's to fill, and a letter's stem or a rule has none.
 
 :func:`restore_bars` puts the scan back over each whole bar, its white letters with it (divided by
-its paper's grey), as ``docclean.solids`` does for wider areas; the engine runs it with
-``keep_solids``.
+its paper's grey), where the network drew the bar lighter than the scan (:data:`HOLLOWED`), as
+``docclean.solids`` does for wider areas; the engine runs it with ``keep_solids``.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def label_bars(page: np.ndarray, paper: float | None = None, small: np.ndarray |
 
 
 def _long(outline: np.ndarray) -> bool:
+    """Whether the rectangle around ``outline`` is :data:`BAR_LONG` times as long as it is across."""
     (_, _), (w, h), _ = cv2.minAreaRect(outline)
     return max(w, h) >= BAR_LONG * min(w, h)
 
