@@ -60,8 +60,10 @@ def clean(
     keep_solids: Annotated[bool, typer.Option(
         "--keep-solids/--no-keep-solids",
         help="Keep solid black areas (bars, boxes, logos, a band with white writing in it) as the scan has them: "
-             "the model hollows dark areas wider than about 50 pixels as if they were stains. Dark areas that "
-             "fade (stains, shadows), touch the page's edge or are grey shading are still cleaned.")] = _DEFAULT.keep_solids,
+             "the model hollows dark areas wider than about 50 pixels as if they were stains. Also black label "
+             "bars with white writing, a line of text high, where the model drew them grey (crisp pages). Dark "
+             "areas that fade (stains, shadows), touch the page's edge or are grey shading are still cleaned.")
+    ] = _DEFAULT.keep_solids,
     clear_surround: Annotated[bool, typer.Option(
         "--clear-surround/--keep-surround",
         help="Paint the scanner's dark surround white (a page scanned on a black lid or photographed on a dark "

@@ -19,8 +19,9 @@ what either keeps (bench/results/stroke_scale.md).
 After the network, with ``keep_solids``, solid black areas (bars, boxes, logos, a band with white
 writing in it), which the network hollows as if they were stains, are put back from the page
 (``docclean.solids``), and so are black label bars with white writing too narrow for those, which
-it draws blotchy grey (``docclean.bars``); with ``clear_surround``, the scanner's dark surround, around which the
-network leaves a dark rim, is painted white (``docclean.surround``). With ``clear_shading``, flat
+it draws as a grey blur on crisp pages (``docclean.bars``); with ``clear_surround``, the scanner's
+dark surround, around which the network leaves a dark rim, is painted white
+(``docclean.surround``). With ``clear_shading``, flat
 grey boxes and bands printed behind text are brought to the paper's grey before the network, which
 would otherwise draw a frame around them, and a grey band with white writing is put back from the
 page after it (``docclean.shading``). With ``keep_pictures``, pictures (photographs, banners:
