@@ -68,9 +68,10 @@ def form_page(height: int, seed: int) -> tuple[np.ndarray, list[tuple[np.ndarray
 PAGES = {"crisp": lambda clean, rng: clean, "faxed": fax, "scanned": light_degrade}
 
 
-def measure(out: np.ndarray, page: np.ndarray, bars: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[float, ...]]:
-    """Per bar: (found, fill grey, letters minus fill) of a cleaned page."""
-    found = label_bars(page)
+def measure(out: np.ndarray, found: np.ndarray | None, bars: list[tuple[np.ndarray, np.ndarray]]
+            ) -> list[tuple[float, ...]]:
+    """Per bar: (found on the page, fill grey, letters minus fill) of a cleaned page ``out``;
+    ``found``: the page's label bars."""
     rows = []
     for area, letters in bars:
         fill = area & ~cv2.dilate(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
@@ -94,9 +95,10 @@ def synthetic(seeds: int, picture: Path) -> None:
                 clean, bars = form_page(height, seed)
                 page = make(clean, np.random.default_rng(seed + 100)).astype(np.float32)
                 a, b = off.clean(page), on.clean(page)
-                given += measure(page, page, bars)
-                rows_off += measure(a, page, bars)
-                rows_on += measure(b, page, bars)
+                found = label_bars(page)
+                given += measure(page, found, bars)
+                rows_off += measure(a, found, bars)
+                rows_on += measure(b, found, bars)
                 if kind == "crisp" and height == 20 and seed == 0:
                     crop = (slice(300, 800), slice(0, 420))
                     Image.fromarray((np.hstack([page[crop], a[crop], b[crop]]) * 255).round().astype(np.uint8)

@@ -136,7 +136,7 @@ def _lettered(page: np.ndarray, filled: np.ndarray, at: tuple[int, int], paper: 
     marks = ((box > HALF * paper) & inside).astype(np.uint8)
     # grouped_letters counts in pixels of the shrunk page: a mark under its least size there is a
     # speck here too (the white grain of a thermal receipt's thick strokes), not a letter.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
     big = stats[:, cv2.CC_STAT_AREA] >= MARK_MIN * SCALE * SCALE
     big[0] = False
     marks = big[labels].astype(np.uint8)

@@ -1,4 +1,4 @@
-"""Tiny synthetic pages the engine-step tests share."""
+"""Tiny synthetic pages, and a stand-in network, that the engine-step tests share."""
 
 from __future__ import annotations
 
@@ -14,3 +14,12 @@ def letter_rows(shape: tuple[int, int], paper: float, rows: range, cols: range, 
         for x in cols:
             page[y:y + size[0], x:x + size[1]] = ink
     return page
+
+
+class Hollower:
+    """A backend that turns every dark area to paper, as the network does to wide ones."""
+
+    name, device, precision, multiple, metadata = "hollower", "cpu", "fp32", 4, {}
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        return np.where(tiles < 0.5, 1.0, tiles).astype(np.float32)

@@ -7,8 +7,7 @@ import numpy as np
 from docclean import Denoiser
 from docclean.bars import label_bars, restore_bars
 from docclean.solids import solid_areas
-from tests.docclean.pages import letter_rows
-from tests.docclean.test_solids import Hollower
+from tests.docclean.pages import Hollower, letter_rows
 
 
 def text_page(h: int = 300, w: int = 500) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 from docclean import Denoiser
 from docclean.settings import CleanSettings
 from docclean.solids import restore_solids, solid_areas
-from tests.docclean.pages import letter_rows
+from tests.docclean.pages import Hollower, letter_rows
 
 
 def text_page(h: int = 400, w: int = 600) -> np.ndarray:
@@ -120,15 +120,6 @@ def test_restore_leaves_a_page_without_solid_areas_alone():
     page = text_page()
     cleaned = np.ones_like(page)
     assert restore_solids(page, cleaned) is cleaned and (cleaned == 1).all()
-
-
-class Hollower:
-    """A backend that turns every dark area to paper, as the network does to wide ones."""
-
-    name, device, precision, multiple, metadata = "hollower", "cpu", "fp32", 4, {}
-
-    def run(self, tiles: np.ndarray) -> np.ndarray:
-        return np.where(tiles < 0.5, 1.0, tiles).astype(np.float32)
 
 
 def test_the_engine_keeps_solid_areas_when_asked():
