@@ -1,0 +1,95 @@
+"""Tests for docclean.polarity: a negative the first test misses is caught by the second look,
+and a positive page is never turned."""
+
+import numpy as np
+
+from docclean.levels import is_negative
+from docclean.onepage import clean_page
+from docclean.pixels import Page
+from docclean.polarity import clean_positive, dark_share, mostly_dark
+from docclean.settings import CleanSettings
+from docclean.synth import render_page
+
+
+class Threshold:
+    """A stand-in network: keeps what is darker than mid-grey, as ink; counts its calls."""
+
+    def __init__(self, blank_light_pages: bool = False) -> None:
+        self.calls, self.blank_light_pages = 0, blank_light_pages
+
+    def clean(self, gray: np.ndarray, progress: object = None) -> np.ndarray:
+        self.calls += 1
+        if self.blank_light_pages and gray.mean() > 0.5:
+            return np.ones_like(gray, dtype=np.float32)
+        return np.where(gray < 0.5, 0.0, 1.0).astype(np.float32)
+
+
+def text() -> np.ndarray:
+    return render_page(400, 300, dpi=100, font_pt=12)
+
+
+def missed_negative(writing: np.ndarray) -> np.ndarray:
+    """Light writing on dark paper whose left part a light blotch covers, joining its letters into
+    one light region: too few thin light marks, and one region, so the first test misses it."""
+    page = np.full(writing.shape, 0.2, np.float32)
+    page[writing < 0.5] = 0.85
+    page[:, :90] = np.maximum(page[:, :90], 0.75)
+    return page
+
+
+def test_a_negative_the_first_test_misses_is_cleaned_inverted():
+    writing = text()
+    page = missed_negative(writing)
+    assert not is_negative(page) and mostly_dark(page)
+    net = Threshold()
+    positive, cleaned = clean_positive(page, net)
+    assert net.calls == 2
+    np.testing.assert_allclose(positive, 1 - page)
+    right = writing[:, 90:] < 0.5  # away from the blotch: dark writing on white paper
+    assert cleaned[:, 90:][right].mean() < 0.1 and cleaned[:, 90:][~right].mean() > 0.9
+    assert dark_share(cleaned) < 0.5 * dark_share(np.where(page < 0.5, 0.0, 1.0))
+
+
+def test_the_batch_writes_it_dark_on_white_and_the_guard_judges_the_inverted_page():
+    writing = text()
+    out = clean_page(Page(missed_negative(writing), None, None, 0), CleanSettings(), Threshold())
+    assert out.pixels[:, 90:][writing[:, 90:] < 0.5].mean() < 0.1
+    assert out.ink_loss < 0.05
+
+
+def test_a_positive_page_is_cleaned_once():
+    writing = text()
+    net = Threshold()
+    positive, cleaned = clean_positive(writing, net)
+    assert net.calls == 1 and positive is writing
+    # On a dark scanner lid: mostly dark, but the cleaned page is not (the lid is cleared).
+    lid = np.full((300, 1200), 0.15, np.float32)
+    lid[:, 400:800] = writing
+
+    class ClearsTheLid(Threshold):
+        def clean(self, gray: np.ndarray, progress: object = None) -> np.ndarray:
+            out = super().clean(gray, progress)
+            out[:, :400] = out[:, 800:] = 1.0
+            return out
+
+    net = ClearsTheLid()
+    assert mostly_dark(lid)
+    positive, _ = clean_positive(lid, net)
+    assert net.calls == 1 and positive is lid
+
+
+def test_a_blank_inverted_result_is_not_taken():
+    page = missed_negative(text())
+    net = Threshold(blank_light_pages=True)  # the network erases the turned page
+    positive, cleaned = clean_positive(page, net)
+    assert net.calls == 2 and positive is page and dark_share(cleaned) > 0.1
+
+
+def test_a_found_negative_is_cleaned_inverted_once():
+    writing = render_page(600, 400, dpi=150, font_pt=12)
+    negative = (1 - writing * 0.8 - 0.1).astype(np.float32)
+    assert is_negative(negative)
+    net = Threshold()
+    positive, _ = clean_positive(negative, net)
+    assert net.calls == 1
+    np.testing.assert_allclose(positive, 1 - negative)
