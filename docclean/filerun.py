@@ -90,7 +90,7 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
                 writes.submit(write_page, page_target(job.target, page.index), out.pixels, page.dpi)
             now = time.perf_counter()
             dropped = None if out.show_through is None else round(out.show_through, 4)
-            done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4), dropped)
+            done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4), dropped, out.inverted)
             result.pages.append(done)
             if out.ink_loss > settings.ink_warning:
                 _warn(progress, result, f"page {page.index + 1}: cleaning removed {out.ink_loss:.0%} of the dark "

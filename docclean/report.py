@@ -25,6 +25,8 @@ class PageResult:
     """Share of the input's dark strokes that cleaning turned into paper (0..1)."""
     show_through: float | None = None
     """With ``remove_show_through``: share of the page's ink that it turned to paper (0..1)."""
+    inverted: bool = False
+    """The page was cleaned as a negative: light writing on dark paper, turned (docclean.polarity)."""
 
 
 @dataclass

@@ -183,8 +183,9 @@ class MainWindow(QMainWindow):
         self.preview.set_cleaned(result.cleaned, result.difference)
         how = "from cache" if result.cached else f"in {result.seconds:.2f} s"
         page = result.page.page
+        negative = ", as a negative (light writing on dark paper)" if result.output.inverted else ""
         self.statusBar().showMessage(f"{self.current.title if self.current else ''}: "
-                                     f"{page.gray.shape[1]}×{page.gray.shape[0]} px, cleaned {how}")
+                                     f"{page.gray.shape[1]}×{page.gray.shape[0]} px, cleaned {how}{negative}")
         self._show_ink(result)
 
     def _show_ink(self, result: PreviewResult) -> None:

@@ -54,7 +54,8 @@ def test_the_batch_writes_it_dark_on_white_and_the_guard_judges_the_inverted_pag
     writing = text()
     out = clean_page(Page(missed_negative(writing), None, None, 0), CleanSettings(), Threshold())
     assert out.pixels[:, 90:][writing[:, 90:] < 0.5].mean() < 0.1
-    assert out.ink_loss < 0.05
+    assert out.ink_loss < 0.05 and out.inverted
+    assert not clean_page(Page(writing, None, None, 0), CleanSettings(), Threshold()).inverted
 
 
 def test_a_positive_page_is_cleaned_once():
@@ -93,3 +94,27 @@ def test_a_found_negative_is_cleaned_inverted_once():
     positive, _ = clean_positive(negative, net)
     assert net.calls == 1
     np.testing.assert_allclose(positive, 1 - negative)
+
+
+class ThresholdBackend:
+    """The stand-in network as a backend, so the real engine and batch run around it."""
+
+    name, device, precision, multiple, metadata = "threshold", "cpu", "fp32", 4, {}
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        return np.where(tiles < 0.5, 0.0, 1.0).astype(np.float32)
+
+
+def test_the_report_says_which_pages_were_cleaned_as_negatives(tmp_path):
+    from docclean.batch import clean_batch
+    from docclean.engine import Denoiser
+    from docclean.io import write_page
+
+    writing = text()
+    (tmp_path / "in").mkdir()
+    write_page(tmp_path / "in" / "negative.png", missed_negative(writing))
+    write_page(tmp_path / "in" / "positive.png", writing)
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(),
+                         cleaner=Denoiser(ThresholdBackend(), tile_size=512, overlap=16))
+    pages = {f.source.name: f.to_json()["pages"][0] for f in report.files}
+    assert pages["negative.png"]["inverted"] is True and pages["positive.png"]["inverted"] is False

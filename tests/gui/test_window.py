@@ -274,3 +274,17 @@ def test_side_by_side_canvases_are_equally_wide_at_any_width(qtbot, window) -> N
         window.resize(width, 560)
         qtbot.wait(20)
         assert window.preview.original.width() == window.preview.cleaned.width()
+
+
+def test_the_status_bar_says_a_page_was_cleaned_as_a_negative(qtbot, window, wait_result, scans, tmp_path) -> None:
+    from docclean.io import write_page
+    from docclean.synth import render_page
+
+    negative = tmp_path / "negative.png"
+    write_page(negative, (1 - render_page(600, 400, dpi=150, font_pt=12) * 0.8 - 0.1).astype(np.float32))
+    window.open_paths([negative, scans / "a.png"])
+    wait_result(window)
+    assert window.result.output.inverted and "as a negative" in window.statusBar().currentMessage()
+    window.go(1)
+    wait_result(window)
+    assert not window.result.output.inverted and "negative" not in window.statusBar().currentMessage()
