@@ -135,6 +135,10 @@ def summary(report: Report) -> str:
     layered = sum(1 for f in report.files for p in f.pages if layer_warning(p.show_through))
     if layered:
         text += f"; a lighter ink layer removed on {layered} page{'s' * (layered != 1)} (see the warnings)"
+    negatives = sum(1 for f in report.files for p in f.pages if p.inverted)
+    if negatives:
+        what = "a negative" if negatives == 1 else "negatives"
+        text += f"; {negatives} page{'s' * (negatives != 1)} cleaned as {what} (light writing on dark paper)"
     return text
 
 

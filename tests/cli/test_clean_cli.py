@@ -361,3 +361,19 @@ def test_remove_show_through_warns_about_each_page_where_it_dropped_a_layer(tmp_
     assert pages["bleeds.png"]["show_through"] > 0.1 and pages["clear.png"]["show_through"] == 0.0
     assert 0.0 < pages["specks.png"]["show_through"] < 0.01  # recorded, but specks are not worth a warning
     assert np.array(Image.open(tmp_path / "out" / "bleeds.png"))[10:30, 28:30].all()  # written as paper
+
+
+def test_pages_cleaned_as_negatives_are_counted_and_reported(tmp_path: Path, model: Path) -> None:
+    from docclean.io import write_page
+    from docclean.synth import render_page
+
+    text = render_page(600, 400, dpi=150, font_pt=12)
+    (tmp_path / "in").mkdir()
+    write_page(tmp_path / "in" / "negative.png", (1 - text * 0.8 - 0.1).astype(np.float32))
+    write_page(tmp_path / "in" / "positive.png", text)
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    assert "1 page cleaned as a negative (light writing on dark paper)" in result.output
+    files = json.loads((tmp_path / "r.json").read_text())["files"]
+    pages = {Path(f["source"]).name: f["pages"][0]["inverted"] for f in files}
+    assert pages == {"negative.png": True, "positive.png": False}
