@@ -14,7 +14,7 @@ import numpy as np
 from docclean import io as pageio
 from docclean import postprocess
 from docclean.color import recolor
-from docclean.polarity import as_float, clean_positive
+from docclean.polarity import clean_positive
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 
@@ -76,12 +76,12 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     cleaner = cleaner or load_cleaner(settings)
     # A negative is turned once, here: the engine finds the positive page is not one, and the guard
     # judges the written page against what the network cleaned (light writing, as dark writing).
-    gray = as_float(page.gray)
-    positive, cleaned = clean_positive(gray, cleaner, progress)
+    positive, cleaned = clean_positive(page.gray, cleaner, progress)
     pixels, dropped = finish_page(cleaned, settings, page.color)
     # The guard judges what is written: a binarization can drop a stroke the grey page kept.
     written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
-    return PageOutput(pixels, cleaned, postprocess.ink_loss(positive, written), dropped, positive is not gray)
+    return PageOutput(pixels, cleaned, postprocess.ink_loss(positive, written), dropped,
+                      positive is not page.gray)
 
 
 def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from docclean.levels import NEGATIVE_LIGHT, is_negative, light_marks
+from docclean.levels import NEGATIVE_LIGHT, as_positive, light_marks
 from docclean.postprocess import ink_loss
 from docclean.progress import TileProgress
 
@@ -71,19 +71,13 @@ class _CancelOnly(TileProgress):
         return self.progress is not None and self.progress.cancelled()
 
 
-def as_float(page: np.ndarray) -> np.ndarray:
-    """A grey page as float 0..1: uint8 scaled, anything else as it is (not a copy)."""
-    return page.astype(np.float32) / np.float32(255) if page.dtype == np.uint8 else page
-
-
 def clean_positive(page: np.ndarray, cleaner: Denoiser, progress: TileProgress | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """``(positive, cleaned)``: the grey page as the network cleaned it (inverted when it is a
-    negative, found before cleaning or on the second look) and the network's result. ``positive``
-    is ``as_float(page)`` itself when the page was not turned."""
-    page = as_float(page)
-    if is_negative(page):
-        positive = np.subtract(1, page, dtype=np.float32)
+    """``(positive, cleaned)``: the grey float32 page as the network cleaned it (inverted when it is
+    a negative, found before cleaning by :func:`~docclean.levels.as_positive` or on the second
+    look) and the network's result. ``positive`` is ``page`` itself when the page was not turned."""
+    positive = as_positive(page)
+    if positive is not page:
         return positive, cleaner.clean(positive, progress)
     cleaned = cleaner.clean(page, progress)
     if dark_share(cleaned) > DARK and mostly_dark(page):
