@@ -10,8 +10,8 @@ historical page). So a mostly dark page that is not found a negative gets a seco
 and the inverted result is kept when it holds far less dark (:data:`RATIO`), yet is no blank page
 (:data:`KEPT`), and the guard finds it lost no strokes (:data:`LOST`). A page on a dark scanner lid
 comes out of the network with the lid cleared and little of it dark, so it is cleaned once.
-:data:`DARK` and :data:`RATIO` lie between the synthetic and Dirty Documents pages' cases (measured
-ad hoc with the cleanings bench/negatives.py runs): laid on a dark platen they came out at most
+:data:`DARK` and :data:`RATIO` lie between the synthetic and Dirty Documents pages' cases
+(bench/experiments/second_look_cases.py): laid on a dark platen they came out at most
 0.043 dark; the synthetic negatives the first test missed, at least 0.159 dark where the second
 look turns them, with 2.3 times or more the dark of their inverted cleaning. :data:`KEPT` and
 :data:`LOST` are set by reasoning. The real scans only check them (bench/results/negatives.md).
