@@ -6,7 +6,8 @@ Every face (CLI, GUI, a cluster runner) calls the same two functions::
     out = clean_page(page, settings, cleaner)      # a GUI preview: the exact pixels the batch writes
 
 ``clean_batch`` finds the inputs (``docclean.discover``), checks the output path, loads the model
-once, plans every file (``docclean.plan``), cleans each pending page through :func:`clean_page`
+once (in a background thread, while it plans every file (``docclean.plan``) and the first page is
+read), cleans each pending page through :func:`clean_page`
 (``docclean.onepage``; files in turn: ``docclean.filerun``),
 writes it through ``io.PageWriter`` (temporary file, fsync, rename), records everything in a
 :class:`~docclean.report.Report` and reports progress down to tiles (``docclean.progress``). A bad
@@ -17,9 +18,12 @@ written to ``report_path``) keeps what was done.
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import wait as futures_wait
 from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
@@ -29,6 +33,7 @@ from docclean import io as pageio
 from docclean.discover import Job, discover, input_keys, path_key
 from docclean.errors import Cancelled, UsageError
 from docclean.filerun import clean_files
+from docclean.models import resolve_model_path
 from docclean.onepage import PageOutput, clean_page, load_cleaner
 from docclean.outputs import output_lock, remove_stale_temps
 from docclean.overlap import PagePipeline
@@ -78,33 +83,93 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     jobs = discover(inputs, output, settings.fmt, single_file=single_file)
     if not any(job.error is None for job in jobs):
         raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
-    if cleaner is None and not settings.dry_run:
-        cleaner = load_cleaner(settings)
     report.settings, report.inputs, report.output = settings.to_dict(), inputs, str(output)
     report.model_name = settings.model
-    if cleaner is not None:
-        report.model_path = str(cleaner.model_path) if cleaner.model_path else None
-        report.model_metadata = dict(cleaner.metadata)
-        report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
-    lock = nullcontext() if settings.dry_run else output_lock(output.parent if single_file else output)
+    # Loading the model (imports, reading the weights, compiling) overlaps planning and reading
+    # the first page: the first page is what a user waits for (bench/clean_speed.py, start-up).
+    loading = None
+    if cleaner is None and not settings.dry_run:
+        resolve_model_path(settings.model)  # a missing model fails at once, as a usage error does
+        loading = Loading(settings)
+    folder = output.parent if single_file else output
+    created = not folder.exists()
+    lock = nullcontext() if settings.dry_run else output_lock(folder)
     try:
         with lock:
             if not settings.dry_run:
                 remove_stale_temps({job.target.parent for job in jobs if job.error is None})
-            _run(jobs, cleaner, settings, progress, report, pipeline)
+            _run(jobs, partial(_loaded, cleaner, loading, report), settings, progress, report, pipeline)
     except (KeyboardInterrupt, Cancelled) as exc:
         report.interrupted = True
         report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
         raise
     finally:
+        if loading is not None:
+            loading.wait()  # never leave a half-loaded runtime behind an error
         if report_path is not None:
             report.write_json(report_path)
+        if loading is not None and loading.failed() and created:
+            _remove_empty(folder)  # a model that cannot load leaves nothing behind, as before the lock
     return report
 
 
-def _run(jobs: list[Job], cleaner: Denoiser | None, settings: CleanSettings, progress: CleanProgress,
-         report: Report, pipeline: bool = True) -> None:
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+class Loading:
+    """``load_cleaner(settings)`` in a background thread; :meth:`result` waits and returns it (or
+    raises its error)."""
+
+    def __init__(self, settings: CleanSettings) -> None:
+        self._future: Future = Future()
+        threading.Thread(target=self._load, args=(settings,), name="docclean-load", daemon=True).start()
+
+    def _load(self, settings: CleanSettings) -> None:
+        try:
+            self._future.set_result(load_cleaner(settings))
+        except BaseException as exc:  # raised in the batch's thread by result()
+            self._future.set_exception(exc)
+
+    def result(self) -> Denoiser:
+        """The loaded cleaner; raises what loading raised (ModelError, UsageError)."""
+        return self._future.result()
+
+    def wait(self) -> None:
+        """Wait until loading has ended, however it ended."""
+        futures_wait([self._future])
+
+    def failed(self) -> bool:
+        """True when loading has ended with an error."""
+        return self._future.done() and self._future.exception() is not None
+
+
+def _loaded(cleaner: Denoiser | None, loading: Loading | None, report: Report) -> Denoiser | None:
+    """The batch's cleaner (waiting for the background load), recorded in the report."""
+    if cleaner is None and loading is not None:
+        cleaner = loading.result()
+    if cleaner is not None:
+        report.model_path = str(cleaner.model_path) if cleaner.model_path else None
+        report.model_metadata = dict(cleaner.metadata)
+        report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
+    return cleaner
+
+
+def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: CleanSettings,
+         progress: CleanProgress, report: Report, pipeline: bool = True) -> None:
+    """Plan every file, then clean them; ``get_cleaner`` waits for the model, which is called for
+    once the reader has started on the first page (None in a dry run)."""
     start = time.perf_counter()
+    cleaner: Denoiser | None = None
+
+    def writers() -> int:
+        nonlocal cleaner
+        cleaner = get_cleaner()
+        return min(_writer_threads(cleaner), max(1, len(to_clean)))
+
     inputs = input_keys(jobs)
     claimed = {path_key(job.target) for job in jobs if job.error is None}
     plans: list[Plan] = []
@@ -116,11 +181,10 @@ def _run(jobs: list[Job], cleaner: Denoiser | None, settings: CleanSettings, pro
                     plans.append(plan_job(job, settings, inputs, claimed))
                 except Exception as exc:  # counting a broken file fails that file only
                     plans.append(Plan(error=describe(job.source, exc)))
-        progress.on_start(len(jobs), sum(len(p.pending) for p in plans))
         to_clean = [job for job, plan in zip(jobs, plans) if plan.error is None and plan.pending
-                    and not settings.dry_run and cleaner is not None]
-        with PagePipeline(to_clean, partial(_read, settings=settings), enabled=pipeline,
-                          writers=min(_writer_threads(cleaner), max(1, len(to_clean)))) as pipe:
+                    and not settings.dry_run]
+        with PagePipeline(to_clean, partial(_read, settings=settings), enabled=pipeline, writers=writers) as pipe:
+            progress.on_start(len(jobs), sum(len(p.pending) for p in plans))
             clean_files(jobs, plans, cleaner, settings, progress, report, pipe)
     finally:
         report.seconds = time.perf_counter() - start

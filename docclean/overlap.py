@@ -188,13 +188,18 @@ class PagePipeline:
     runs everything in the caller's thread, exactly the sequential path (same calls, same order),
     for comparison and debugging.
 
+    ``writers`` may be a function that returns the number: it is called on entering, once the
+    reader has started, so the first page is read while it waits (the batch loads the model
+    then). If it raises, the reader is stopped and the error propagates.
+
     A context manager; leaving it stops the reader and waits for the queued writes (and their
     cleanups), so no temporary file outlives the batch."""
 
     def __init__(self, jobs: list[Any], read: Callable[[Any], Iterable[Any]], *, enabled: bool = True,
-                 read_ahead: int = 1, write_behind: int = 1, writers: int = 1) -> None:
+                 read_ahead: int = 1, write_behind: int = 1, writers: int | Callable[[], int] = 1) -> None:
         self.jobs, self.read, self.enabled = list(jobs), read, enabled
-        self.lanes = max(1, writers) if enabled else 1
+        self._lanes = writers
+        self.lanes = 1
         self._writers: list[OrderedWriter] = []
         self._turn = 0
         self._ids = {id(job) for job in self.jobs}
@@ -206,9 +211,16 @@ class PagePipeline:
     def __enter__(self) -> PagePipeline:
         if self.enabled:
             self.router = WarningRouter().__enter__()
-            self._writers = [OrderedWriter(self._write_behind, name=f"docclean-writer-{i}") for i in range(self.lanes)]
             if self.jobs:
                 self._reader = Prefetch(self._chain(), self._read_ahead, name="docclean-reader")
+        try:
+            lanes = self._lanes() if callable(self._lanes) else self._lanes
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        if self.enabled:
+            self.lanes = max(1, lanes)
+            self._writers = [OrderedWriter(self._write_behind, name=f"docclean-writer-{i}") for i in range(self.lanes)]
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:

@@ -414,3 +414,47 @@ def test_read_page_decodes_only_the_page_asked_for(tmp_path: Path) -> None:
     np.testing.assert_array_equal(page.gray, expected)
     with pytest.raises(InputError, match="has no page 4"):
         pageio.read_page(source, 3)
+
+
+@pytest.mark.parametrize("pipeline", [True, False])
+def test_the_model_loads_while_the_first_page_is_read(tmp_path: Path, tiny_model_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch, pipeline: bool) -> None:
+    import threading
+
+    from docclean import batch
+
+    grey(tmp_path / "in" / "a.png")
+    reading = threading.Event()
+    real_read, real_load = batch._read, batch.load_cleaner
+
+    def read(job, settings):  # noqa: ANN001, ANN202
+        reading.set()
+        return real_read(job, settings)
+
+    def load(settings: CleanSettings) -> Denoiser:
+        # With overlapped I/O the reader starts on the first page before the model is needed.
+        assert reading.wait(10 if pipeline else 0.2) == pipeline
+        return real_load(settings)
+
+    monkeypatch.setattr(batch, "_read", read)
+    monkeypatch.setattr(batch, "load_cleaner", load)
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(model=str(tiny_model_path),
+                         backend="torch"), pipeline=pipeline)
+    assert [f.status for f in report.files] == ["cleaned"] and files_under(tmp_path / "out") == ["a.png"]
+    assert report.model_path == str(tiny_model_path) and report.device.startswith("torch cpu")
+
+
+def test_a_model_that_cannot_load_leaves_no_output_folder(tmp_path: Path) -> None:
+    from docclean.errors import ModelError
+
+    grey(tmp_path / "in" / "a.png")
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"not a model")
+    progress = Recorder()
+    with pytest.raises(ModelError):
+        clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(model=str(broken)), progress)
+    assert not (tmp_path / "out").exists() and progress.events == []
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(ModelError):  # a folder that was there stays
+        clean_batch([str(tmp_path / "in")], tmp_path / "kept", CleanSettings(model=str(broken)))
+    assert (tmp_path / "kept").is_dir() and files_under(tmp_path / "kept") == []
