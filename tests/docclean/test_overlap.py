@@ -339,3 +339,35 @@ def test_several_writers_take_files_in_turn_and_keep_each_files_order() -> None:
         assert held.result() is True and order == ["b1", "a1", "a2"]
     with PagePipeline([], lambda job: iter(()), writers=4, enabled=False) as pipe:
         assert pipe.lanes == 1 and pipe.writes("a").writer is None
+
+
+def test_writers_given_as_a_function_are_counted_once_the_reader_runs() -> None:
+    started = threading.Event()
+
+    def read(job: str):  # noqa: ANN202
+        started.set()
+        yield f"{job}-1"
+
+    def writers() -> int:
+        assert started.wait(10)  # the first page is being read while this waits
+        return 2
+
+    with PagePipeline(["a"], read, writers=writers) as pipe:
+        assert pipe.lanes == 2 and list(pipe.pages("a")) == ["a-1"]
+
+    closed = threading.Event()
+
+    def endless(job: str):  # noqa: ANN202
+        try:
+            while True:
+                yield job
+        finally:
+            closed.set()
+
+    def broken() -> int:
+        raise RuntimeError("the model did not load")
+
+    with pytest.raises(RuntimeError, match="did not load"):
+        with PagePipeline(["a"], endless, writers=broken):
+            pass
+    assert closed.wait(10)  # the reader was stopped and its source closed
