@@ -26,7 +26,8 @@ grey boxes and bands printed behind text are brought to the paper's grey before 
 would otherwise draw a frame around them, and a grey band with white writing is put back from the
 page after it (``docclean.shading``). With ``keep_pictures``, pictures (photographs, banners:
 rectangles of continuous tone with sharp sides), which the network turns into line drawings, are
-put back from the page (``docclean.pictures``).
+put back from the page (``docclean.pictures``). Last, near-white grey becomes white paper
+(``docclean.whiten``): darker grey is left as it is.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from docclean.solids import page_paper, restore_solids, shrunk
 from docclean.strokes import stroke_width
 from docclean.surround import clear_surround
 from docclean.tiling import Blender, Tile, plan_tiles
+from docclean.whiten import whiten_paper
 
 
 class _CallbackProgress(TileProgress):
@@ -165,7 +167,7 @@ class Denoiser:
         if self.clear_surround:
             clear_surround(page, out, paper, small)
         restore_light_writing(page, out, shading)
-        return out
+        return whiten_paper(out)
 
     def _clean_tiles(self, page: np.ndarray, tiles: list[Tile], tracker: TileProgress, done: int,
                      total: int) -> np.ndarray:
