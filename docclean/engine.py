@@ -50,7 +50,7 @@ from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
 from docclean.solids import page_paper, restore_solids, shrunk
 from docclean.strokes import stroke_width
-from docclean.surround import clear_surround
+from docclean.surround import surround_areas
 from docclean.tiling import Blender, Tile, plan_tiles
 from docclean.whiten import whiten_paper
 
@@ -145,7 +145,10 @@ class Denoiser:
         shading = shaded_areas(page, paper, small) if self.clear_shading else None
         flat = flatten_shading(page, shading)
         pages = [flat]
-        width = stroke_width(flat) if self.max_stroke > 0 else 0.0
+        # The scanner's dark surround, found once: painted white after the network, and no stroke.
+        surround = surround_areas(page, paper if any(steps) else None, small) \
+            if self.clear_surround or self.max_stroke > 0 else None
+        width = stroke_width(flat, surround) if self.max_stroke > 0 else 0.0
         if width > self.max_stroke:
             pages.append(shrink(flat, self.max_stroke / width))
         plans = [plan_tiles(*p.shape, self.tile_size, self.overlap, self.backend.multiple) for p in pages]
@@ -164,8 +167,8 @@ class Denoiser:
             restore_bars(page, out, paper, small)
         if self.keep_pictures:  # on the page the network saw: a flattened box is no picture
             keep_pictures(flat, out, paper, small if flat is page else None)
-        if self.clear_surround:
-            clear_surround(page, out, paper, small)
+        if self.clear_surround and surround is not None:
+            out[surround] = 1.0  # what surround.clear_surround does, with the mask found above
         restore_light_writing(page, out, shading)
         return whiten_paper(out)
 

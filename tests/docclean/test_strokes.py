@@ -8,14 +8,14 @@ import pytest
 from docclean.strokes import HALF_ABOVE, stroke_width
 
 
-def ruled_page(width: int, shape: tuple[int, int] = (600, 800), lines: int = 5) -> np.ndarray:
-    """Grey paper with dark slanted lines and a ring, all ``width`` pixels wide."""
+def ruled_page(width: int, shape: tuple[int, int] = (600, 800), lines: int = 5, ink: float = 0.2) -> np.ndarray:
+    """Grey paper with dark slanted lines and a ring, all ``width`` pixels wide, of grey ``ink``."""
     page = np.full(shape, 0.85, np.float32)
     h, w = shape
     for i in range(lines):
         y = (i + 1) * h // (lines + 1)
-        cv2.line(page, (w // 16, y), (w - w // 16, y + h // 30), 0.2, width - 1)  # OpenCV draws thickness + 1
-    cv2.circle(page, (w // 2, h // 2), min(h, w) // 5, 0.3, width - 1)
+        cv2.line(page, (w // 16, y), (w - w // 16, y + h // 30), ink, width - 1)  # OpenCV draws thickness + 1
+    cv2.circle(page, (w // 2, h // 2), min(h, w) // 5, ink + 0.1, width - 1)
     return page
 
 
@@ -47,3 +47,43 @@ def test_a_large_page_is_measured_at_half_resolution_to_within_two_pixels():
     page = ruled_page(15, shape=(2000, 2400), lines=8)
     assert page.size > HALF_ABOVE
     assert stroke_width(page) == pytest.approx(15, abs=2)
+
+
+def on_dark_lid(page: np.ndarray, margin: int = 60) -> np.ndarray:
+    """``page`` lying on a dark scanner lid with a little grain, three times as wide as its margin."""
+    h, w = page.shape
+    frame = 0.12 + np.random.default_rng(0).normal(0, 0.01, (h + 2 * margin, w + 6 * margin)).astype(np.float32)
+    frame[margin:margin + h, 3 * margin:3 * margin + w] = page
+    return frame
+
+
+@pytest.mark.parametrize("ink", [0.2, 0.6])
+def test_the_scanner_lid_is_left_out(ink):
+    from docclean.surround import surround_areas
+
+    frame = on_dark_lid(ruled_page(3, ink=ink))
+    lid = surround_areas(frame)
+    assert lid is not None
+    assert stroke_width(frame, lid) == pytest.approx(3, abs=1)
+    if ink > 0.5:  # faint print: the lid's edge, counted, read as a 45-pixel stroke
+        assert stroke_width(frame) > 20
+
+
+def test_a_faint_page_on_a_dark_lid_is_cleaned_once():
+    from docclean.engine import Denoiser
+    from docclean.settings import CleanSettings
+
+    class Counting:
+        name, device, precision, multiple, metadata = "counting", "cpu", "fp32", 4, {}
+
+        def __init__(self) -> None:
+            self.shapes: set[tuple[int, int]] = set()
+
+        def run(self, tiles: np.ndarray) -> np.ndarray:
+            self.shapes.add(tiles.shape[1:])
+            return tiles
+
+    backend = Counting()
+    den = Denoiser(backend, tile_size=256, overlap=16, max_stroke=CleanSettings().max_stroke, clear_surround=False)
+    den.clean(on_dark_lid(ruled_page(3, ink=0.6)))
+    assert len(backend.shapes) == 1  # no second, shrunk pass (its tiles would have another shape)
