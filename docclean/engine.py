@@ -48,7 +48,7 @@ from docclean.pictures import keep_pictures
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
-from docclean.solids import page_paper, restore_solids, shrunk
+from docclean.solids import page_paper, put_back, shrunk, solid_areas
 from docclean.strokes import stroke_width
 from docclean.surround import surround_areas
 from docclean.tiling import Blender, Tile, plan_tiles
@@ -145,10 +145,13 @@ class Denoiser:
         shading = shaded_areas(page, paper, small) if self.clear_shading else None
         flat = flatten_shading(page, shading)
         pages = [flat]
-        # The scanner's dark surround, found once: painted white after the network, and no stroke.
+        # Found once, before the network: the scanner's dark surround (painted white after it) and
+        # solid black areas (put back after it). Neither is a stroke, and either, counted, made a
+        # faint page measure tens of pixels wide (docclean.strokes).
         surround = surround_areas(page, paper if any(steps) else None, small) \
             if self.clear_surround or self.max_stroke > 0 else None
-        width = stroke_width(flat, surround) if self.max_stroke > 0 else 0.0
+        solids = solid_areas(page, paper, small) if self.keep_solids else None
+        width = stroke_width(flat, _either(surround, solids)) if self.max_stroke > 0 else 0.0
         if width > self.max_stroke:
             pages.append(shrink(flat, self.max_stroke / width))
         plans = [plan_tiles(*p.shape, self.tile_size, self.overlap, self.backend.multiple) for p in pages]
@@ -163,7 +166,7 @@ class Denoiser:
             enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
             np.minimum(out, enlarged, out=out)
         if self.keep_solids:
-            restore_solids(page, out, paper, small)
+            put_back(page, out, solids, paper)  # solids.restore_solids, with the mask found above
             restore_bars(page, out, paper, small)
         if self.keep_pictures:  # on the page the network saw: a flattened box is no picture
             keep_pictures(flat, out, paper, small if flat is page else None)
@@ -194,6 +197,11 @@ class Denoiser:
             if finished < total and tracker.cancelled():
                 raise Cancelled("cancelled")
         return blender.result()
+
+
+def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """The union of two optional masks."""
+    return b if a is None else a if b is None else a | b
 
 
 def shrink(page: np.ndarray, factor: float) -> np.ndarray:

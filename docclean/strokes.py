@@ -11,14 +11,14 @@ dropped; the width follows from the median distance to the paper along the marks
 pixels farthest from the paper in their neighbourhood), so long thin strokes and big blobs count
 by their length, not their area. Measured on ruled lines of 3 to 21 pixels: exact.
 
-The scanner's dark surround (``docclean.surround``) is left out (``ignore``): beside the page's
-edge the paper filter sees the page, so the lid there read as a band of "ink" 51 pixels wide, and
-its darkness pulled Otsu's cut below faint text, which then did not count at all. A receipt of
-faded print on a dark lid measured 45 px (its strokes are 2-3) and was cleaned a second time,
-shrunk; the darker of the two drew every letter bold and blurred (bench/hard_pages_picture.py).
-On 56 synthetic pages laid on a dark platen, 25 took that pass and now 2, as when they lie alone;
-their ``--binarize`` F-measure rose from 81.29 to 84.91 and strokes lost fell from 1.68% to 1.42%
-(bench/experiments/surround_strokes.py, bench/results/surround_strokes.md).
+Dark areas that are not strokes are left out (``ignore``): the scanner's dark surround
+(``docclean.surround``) and, when the engine puts them back, solid black areas
+(``docclean.solids``: boxes, logos). Beside such an area's edge the paper filter sees paper, so
+the area read as a band of "ink" tens of pixels wide, and its darkness pulled Otsu's cut below
+faint text, which then did not count at all. A receipt of faded print on a dark lid measured 45 px
+(its strokes are 2-3) and was cleaned a second time, shrunk; the darker of the two drew every
+letter bold and blurred (bench/hard_pages_picture.py). Figures: bench/experiments/surround_strokes.py
+(bench/results/surround_strokes.md).
 """
 
 from __future__ import annotations

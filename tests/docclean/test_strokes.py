@@ -69,7 +69,16 @@ def test_the_scanner_lid_is_left_out(ink):
         assert stroke_width(frame) > 20
 
 
-def test_a_faint_page_on_a_dark_lid_is_cleaned_once():
+def with_black_box(page: np.ndarray) -> np.ndarray:
+    """``page`` with a solid black box (a logo) pasted on it."""
+    page = page.copy()
+    page[40:200, 450:700] = 0.1
+    return page
+
+
+@pytest.mark.parametrize("frame", [on_dark_lid(ruled_page(3, ink=0.6)), with_black_box(ruled_page(3, ink=0.6))],
+                         ids=["on a dark lid", "with a black box"])
+def test_a_faint_page_is_cleaned_once_whatever_dark_area_lies_beside_it(frame):
     from docclean.engine import Denoiser
     from docclean.settings import CleanSettings
 
@@ -84,6 +93,6 @@ def test_a_faint_page_on_a_dark_lid_is_cleaned_once():
             return tiles
 
     backend = Counting()
-    den = Denoiser(backend, tile_size=256, overlap=16, max_stroke=CleanSettings().max_stroke, clear_surround=False)
-    den.clean(on_dark_lid(ruled_page(3, ink=0.6)))
+    den = Denoiser(backend, tile_size=256, overlap=16, max_stroke=CleanSettings().max_stroke, keep_solids=True)
+    den.clean(frame)
     assert len(backend.shapes) == 1  # no second, shrunk pass (its tiles would have another shape)
