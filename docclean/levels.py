@@ -43,6 +43,14 @@ CONTRAST = 0.4
 MAX_STRETCH = 3.0
 #: The statistics come from every STEP-th pixel in each direction: the same figures, 16x cheaper.
 STEP = 4
+#: A page's contrast is read from its writing, not from solid dark areas: those darker than this
+#: share of the paper's grey that a square this many pixels wide fits in (a black logo or bar, a
+#: scanner lid; docclean.solids' DARK and SEED). A faint page with a black logo read as full
+#: contrast and was not stretched: 31% of its strokes lost against 0.5% without the logo
+#: (bench/experiments/surround_strokes.py). Unless they leave under SOLID_REST of the page.
+SOLID_DARK = 0.3
+SOLID_WIDE = 33
+SOLID_REST = 0.05
 #: A page is a negative when its light part is under this share of it (writing, not a sheet) ...
 NEGATIVE_LIGHT = 0.35
 #: ... and its largest connected light region under this share of the light part (many marks, not
@@ -158,13 +166,24 @@ def soften_bilevel(page: np.ndarray) -> np.ndarray:
 
 def page_levels(page: np.ndarray) -> tuple[float, float]:
     """(paper, contrast) of a grey float page: the median of its brighter grey levels (those above
-    Otsu's cut), and that minus its darkest 1%. Not the median of every pixel: on a receipt lying
-    on a dark scanner lid that is the lid (bench/results/paper_level.md)."""
+    Otsu's cut), and that minus its darkest 1% outside solid dark areas (:func:`solid_dark`). Not
+    the median of every pixel: on a receipt lying on a dark scanner lid that is the lid
+    (bench/results/paper_level.md)."""
     sample, u8 = _sample(page)
     cut = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
     bright = sample[u8 > cut]
     paper = float(np.median(bright if bright.size else sample))
-    return paper, paper - float(np.percentile(sample, 1))
+    rest = sample[~solid_dark(sample, paper)]
+    writing = rest if rest.size >= SOLID_REST * sample.size else sample
+    return paper, paper - float(np.percentile(writing, 1))
+
+
+def solid_dark(sample: np.ndarray, paper: float) -> np.ndarray:
+    """The pixels of a sampled page (every :data:`STEP`-th pixel) in solid dark areas: darker than
+    :data:`SOLID_DARK` of the paper's grey, and in a region a :data:`SOLID_WIDE`-pixel square fits."""
+    dark = (sample < np.float32(SOLID_DARK * paper)).astype(np.uint8)
+    side = max(1, SOLID_WIDE // STEP) | 1  # odd: an even square's opening shifts the area by a pixel
+    return cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((side, side), np.uint8)).astype(bool)
 
 
 def auto_levels(page: np.ndarray) -> np.ndarray:

@@ -41,6 +41,16 @@ def test_a_washed_out_scan_is_stretched_to_the_least_contrast():
     assert paper > 0.9  # and the paper stayed paper
 
 
+def test_a_black_logo_or_a_dark_lid_does_not_hide_a_pale_scan():
+    pale = 1 - (1 - page()) / 4  # contrast 0.2: stretched
+    with_logo, on_lid = pale.copy(), np.full((pale.shape[0], pale.shape[1] + 200), 0.1, np.float32)
+    with_logo[10:60, 10:90] = 0.05  # a solid black box, far wider than a stroke
+    on_lid[:, 100:-100] = pale
+    for framed in (with_logo, on_lid):
+        assert page_levels(framed)[1] == pytest.approx(page_levels(pale)[1], abs=0.02)
+    assert auto_levels(with_logo)[page() < 0.5].mean() < pale[page() < 0.5].mean() - 0.15
+
+
 def test_the_stretch_is_capped():
     faint = page(paper=0.92, ink=0.85)  # ink 0.07 below the paper: stretched, but 3x at most
     fixed = auto_levels(faint)
