@@ -7,7 +7,8 @@ whose paper (:func:`page_levels`: the median of its brighter grey levels) is dar
 :data:`PAPER` is brightened until it is, and a page
 whose contrast (paper minus its darkest 1%) is under :data:`CONTRAST` is then stretched away from
 white until it is that, by at most :data:`MAX_STRETCH`. Pages already in range are left exactly as
-they are. The two levels were set by reasoning (Dirty Documents' paper sits near 0.86; 0.4 is half
+they are. The darkest 1% is taken outside solid dark areas (:func:`solid_dark`: a black logo or
+bar, a scanner lid), which are not the page's writing. The two levels were set by reasoning (Dirty Documents' paper sits near 0.86; 0.4 is half
 an ordinary print's contrast); the cap of 3 was chosen on the synthetic pages among 2, 3, 4 and
 none, and a gate that stretched only pages whose ink stands out from the paper's grain was tried
 and dropped (it left the faint pages that need the stretch most: bench/results/exposure.md).
