@@ -59,6 +59,8 @@ GAP = SEED // SCALE // 2
 #: A lid's grain, and light falling off across it, stay under it.
 LIGHTER = 0.08
 PATCH = (SEED // SCALE) ** 2 // 4
+#: ... and wider than this many pixels of the shrunk page (a line along the area's edge is not one).
+THIN = 4
 #: A dark area that is more than this share near writing or lighter patches is the page itself in a
 #: shadow (a faint page's dark foot, its lines of text all through it), not a lid with a few
 #: flecks on it: all of it is left to the network.
@@ -171,6 +173,10 @@ def _near_page(small: np.ndarray, region: np.ndarray, level: float, paper: float
     on the page that joins the lid, and the writing in it, stay the network's. Lone flecks of
     dust are smaller."""
     lighter = ((small > level + LIGHTER * paper) & region.astype(bool)).astype(np.uint8)
+    # Patches, not lines: the grey step from a black lid up to the page's edge (blur, JPEG) is a
+    # thin line of lighter pixels all along the area; counted, it kept a band along the edge
+    # out of the surround, and the network's dark rim stayed there (a receipt on black: strips).
+    lighter = cv2.morphologyEx(lighter, cv2.MORPH_OPEN, np.ones((THIN + 1,) * 2, np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(lighter, connectivity=8)
     big = stats[:, cv2.CC_STAT_AREA] >= PATCH
     big[0] = False

@@ -40,6 +40,15 @@ def test_a_dark_lid_around_the_page_is_surround_and_the_page_is_not():
     assert not mask[inner].any()  # not even the letters 12 px from the page's edge
 
 
+def test_the_grey_step_from_a_black_lid_to_a_blurred_page_edge_is_no_lighter_patch():
+    frame, where = on_lid(text_page(), lid=0.01)
+    frame = cv2.GaussianBlur(frame, (0, 0), 2.5)  # a photographed receipt: its edge blurred into the black
+    mask = surround(frame)
+    lid = np.ones(frame.shape, bool)
+    lid[where[0].start - 6:where[0].stop + 6, where[1].start - 6:where[1].stop + 6] = False
+    assert mask is not None and mask[lid].all()  # right up to the blur: no dark rim left along the page
+
+
 def test_a_page_without_a_surround_has_none():
     assert surround(text_page()) is None
     page = text_page()
