@@ -7,9 +7,10 @@ whose paper (:func:`page_levels`: the median of its brighter grey levels) is dar
 :data:`PAPER` is brightened until it is, and a page
 whose contrast (paper minus its darkest 1%) is under :data:`CONTRAST` is then stretched away from
 white until it is that, by at most :data:`MAX_STRETCH`. Pages already in range are left exactly as
-they are. The darkest 1% is taken outside solid dark areas (:func:`solid_dark`: a black logo or
-bar, a scanner lid), which are not the page's writing. The two levels were set by reasoning (Dirty Documents' paper sits near 0.86; 0.4 is half
-an ordinary print's contrast); the cap of 3 was chosen on the synthetic pages among 2, 3, 4 and
+they are. The darkest 1% is taken outside wide dark areas (:func:`wide_dark`: a black logo or bar,
+a scanner lid, a photograph, a grey box), which are not the page's writing. The two levels
+were set by reasoning (Dirty Documents' paper sits near 0.86; 0.4 is half an ordinary print's
+contrast); the cap of 3 was chosen on the synthetic pages among 2, 3, 4 and
 none, and a gate that stretched only pages whose ink stands out from the paper's grain was tried
 and dropped (it left the faint pages that need the stretch most: bench/results/exposure.md).
 The price: a blank stained sheet comes out with a little more residue (its binarized page 2.4%
@@ -44,13 +45,16 @@ CONTRAST = 0.4
 MAX_STRETCH = 3.0
 #: The statistics come from every STEP-th pixel in each direction: the same figures, 16x cheaper.
 STEP = 4
-#: A page's contrast is read from its writing, not from solid dark areas: those darker than this
-#: share of the paper's grey that a square this many pixels wide fits in (a black logo or bar, a
-#: scanner lid; docclean.solids' DARK and SEED). A faint page with a black logo read as full
-#: contrast and was not stretched: 31% of its strokes lost against 0.5% without the logo
-#: (bench/experiments/surround_strokes.py). Unless they leave under SOLID_REST of the page.
-SOLID_DARK = 0.3
+#: A page's contrast is read from its writing, not from wide areas clearly darker than its paper:
+#: those darker than the paper by this much ...
+WIDE_MARGIN = 0.1
+#: ... that a square this many pixels wide fits in (docclean.solids' SEED): a black logo or bar, a
+#: scanner lid, a photograph, a grey box. Read with them, a faint page with a black logo, a dark
+#: photograph or a grey box over text measured as full contrast and was not stretched: 26-31% of
+#: its strokes lost against under 1% alone (bench/experiments/dark_area_sweep.py and
+#: surround_strokes.py; the margin chosen there among 0.1 and 0.2, on synthetic pages) ...
 SOLID_WIDE = 33
+#: ... unless they leave under this share of the page.
 SOLID_REST = 0.05
 #: A page is a negative when its light part is under this share of it (writing, not a sheet) ...
 NEGATIVE_LIGHT = 0.35
@@ -167,22 +171,22 @@ def soften_bilevel(page: np.ndarray) -> np.ndarray:
 
 def page_levels(page: np.ndarray) -> tuple[float, float]:
     """(paper, contrast) of a grey float page: the median of its brighter grey levels (those above
-    Otsu's cut), and that minus its darkest 1% outside solid dark areas (:func:`solid_dark`). Not
+    Otsu's cut), and that minus its darkest 1% outside wide dark areas (:func:`wide_dark`). Not
     the median of every pixel: on a receipt lying on a dark scanner lid that is the lid
     (bench/results/paper_level.md)."""
     sample, u8 = _sample(page)
     cut = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
     bright = sample[u8 > cut]
     paper = float(np.median(bright if bright.size else sample))
-    rest = sample[~solid_dark(sample, paper)]
+    rest = sample[~wide_dark(sample, paper)]
     writing = rest if rest.size >= SOLID_REST * sample.size else sample
     return paper, paper - float(np.percentile(writing, 1))
 
 
-def solid_dark(sample: np.ndarray, paper: float) -> np.ndarray:
-    """The pixels of a sampled page (every :data:`STEP`-th pixel) in solid dark areas: darker than
-    :data:`SOLID_DARK` of the paper's grey, and in a region a :data:`SOLID_WIDE`-pixel square fits."""
-    dark = (sample < np.float32(SOLID_DARK * paper)).astype(np.uint8)
+def wide_dark(sample: np.ndarray, paper: float) -> np.ndarray:
+    """The pixels of a sampled page (every :data:`STEP`-th pixel) in wide dark areas: darker than
+    the paper's grey by :data:`WIDE_MARGIN`, in a region a :data:`SOLID_WIDE`-pixel square fits."""
+    dark = (sample < np.float32(paper - WIDE_MARGIN)).astype(np.uint8)
     side = max(1, SOLID_WIDE // STEP) | 1  # odd: an even square's opening shifts the area by a pixel
     return cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((side, side), np.uint8)).astype(bool)
 

@@ -41,12 +41,15 @@ def test_a_washed_out_scan_is_stretched_to_the_least_contrast():
     assert paper > 0.9  # and the paper stayed paper
 
 
-def test_a_black_logo_or_a_dark_lid_does_not_hide_a_pale_scan():
+def test_a_black_logo_a_dark_lid_a_photograph_or_a_grey_box_does_not_hide_a_pale_scan():
     pale = 1 - (1 - page()) / 4  # contrast 0.2: stretched
     with_logo, on_lid = pale.copy(), np.full((pale.shape[0], pale.shape[1] + 200), 0.1, np.float32)
     with_logo[10:60, 10:90] = 0.05  # a solid black box, far wider than a stroke
     on_lid[:, 100:-100] = pale
-    for framed in (with_logo, on_lid):
+    photo, grey_box = pale.copy(), pale.copy()
+    photo[100:180, 150:290] = 0.35 + 0.25 * np.random.default_rng(1).random((80, 140)).astype(np.float32)
+    grey_box[40:160, 30:200] = np.minimum(grey_box[40:160, 30:200], 0.6)  # over the bars
+    for framed in (with_logo, on_lid, photo, grey_box):
         assert page_levels(framed)[1] == pytest.approx(page_levels(pale)[1], abs=0.02)
     assert auto_levels(with_logo)[page() < 0.5].mean() < pale[page() < 0.5].mean() - 0.15
 
