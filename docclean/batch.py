@@ -160,8 +160,8 @@ def _loaded(cleaner: Denoiser | None, loading: Loading | None, report: Report) -
 
 def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: CleanSettings,
          progress: CleanProgress, report: Report, pipeline: bool = True) -> None:
-    """Plan every file, then clean them; ``get_cleaner`` waits for the model, which is called for
-    once the reader has started on the first page (None in a dry run)."""
+    """Plan every file, then clean them. ``get_cleaner`` returns the model, waiting for its load
+    (None in a dry run); it is called once the reader has started on the first page."""
     start = time.perf_counter()
     cleaner: Denoiser | None = None
 

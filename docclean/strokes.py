@@ -39,14 +39,14 @@ HALF_ABOVE = 4_000_000
 MIN_CONTRAST = 16
 
 
-#: The surround left out is grown by this many pixels: the blurred step from lid to page is neither.
+#: What is left out is grown by this many pixels: the blurred step from an area to the page is neither.
 IGNORE_MARGIN = 5
 
 
 def stroke_width(page: np.ndarray, ignore: np.ndarray | None = None) -> float:
     """The median stroke width of ``page`` (grey, float 0..1 or uint8) in pixels; 0.0 for a page
-    with no marks. ``ignore``: a boolean mask of pixels that are not the page (the scanner's dark
-    surround), left out of the estimate."""
+    with no marks. ``ignore``: a boolean mask of dark areas that are not strokes (the scanner's
+    dark surround, solid black areas), left out of the estimate."""
     p = page.astype(np.float32) / 255.0 if page.dtype == np.uint8 else np.asarray(page, dtype=np.float32)
     if ignore is not None:
         grow = np.ones((2 * IGNORE_MARGIN + 1,) * 2, np.uint8)
