@@ -50,7 +50,7 @@ from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
 from docclean.solids import page_paper, put_back, shrunk, solid_areas
 from docclean.strokes import stroke_width
-from docclean.surround import surround_areas
+from docclean.surround import paint_white, surround_areas
 from docclean.tiling import Blender, Tile, plan_tiles
 from docclean.whiten import whiten_paper
 
@@ -166,12 +166,12 @@ class Denoiser:
             enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
             np.minimum(out, enlarged, out=out)
         if self.keep_solids:
-            put_back(page, out, solids, paper)  # solids.restore_solids, with the mask found above
+            put_back(page, out, solids, paper)
             restore_bars(page, out, paper, small)
         if self.keep_pictures:  # on the page the network saw: a flattened box is no picture
             keep_pictures(flat, out, paper, small if flat is page else None)
-        if self.clear_surround and surround is not None:
-            out[surround] = 1.0  # what surround.clear_surround does, with the mask found above
+        if self.clear_surround:
+            paint_white(out, surround)
         restore_light_writing(page, out, shading)
         return whiten_paper(out)
 

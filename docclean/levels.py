@@ -175,12 +175,22 @@ def page_levels(page: np.ndarray) -> tuple[float, float]:
     the median of every pixel: on a receipt lying on a dark scanner lid that is the lid
     (bench/results/paper_level.md)."""
     sample, u8 = _sample(page)
-    cut = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
-    bright = sample[u8 > cut]
-    paper = float(np.median(bright if bright.size else sample))
+    paper = _paper(sample, u8)
     rest = sample[~wide_dark(sample, paper)]
     writing = rest if rest.size >= SOLID_REST * sample.size else sample
     return paper, paper - float(np.percentile(writing, 1))
+
+
+def paper_level(page: np.ndarray) -> float:
+    """:func:`page_levels`' paper alone (the median of the brighter grey levels), without the
+    search for wide dark areas that the contrast needs."""
+    return _paper(*_sample(page))
+
+
+def _paper(sample: np.ndarray, u8: np.ndarray) -> float:
+    cut = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
+    bright = sample[u8 > cut]
+    return float(np.median(bright if bright.size else sample))
 
 
 def wide_dark(sample: np.ndarray, paper: float) -> np.ndarray:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from docclean.levels import page_levels
+from docclean.levels import paper_level
 
 #: A dark area is solid when it holds a square this many pixels wide (the network still fills a
 #: 32-pixel box and starts to hollow a 48-pixel one).
@@ -53,9 +53,9 @@ SCALE = 2
 
 
 def page_paper(page: np.ndarray) -> float:
-    """:func:`~docclean.levels.page_levels`' paper, from every 8th pixel (the figure needs no
-    more, and it costs a hundredth of a second at every 4th)."""
-    return page_levels(page[::2, ::2])[0]
+    """:func:`~docclean.levels.paper_level`, from every 8th pixel (the figure needs no more, and
+    it costs a hundredth of a second at every 4th)."""
+    return paper_level(page[::2, ::2])
 
 
 @dataclass

@@ -209,7 +209,11 @@ def clear_surround(page: np.ndarray, cleaned: np.ndarray, paper: float | None = 
     """``cleaned`` (changed in place, and returned) with the dark surround of ``page`` (the grey page
     the network cleaned) painted white. ``paper``: the page's paper grey, when the caller has it.
     ``small``: the page shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
-    mask = surround_areas(page, paper, small)
+    return paint_white(cleaned, surround_areas(page, paper, small))
+
+
+def paint_white(cleaned: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """``cleaned`` (changed in place, and returned) white where ``mask`` (the surround) is true."""
     if mask is not None:
         cleaned[mask] = 1.0
     return cleaned
