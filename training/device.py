@@ -22,16 +22,11 @@ from typing import Any
 
 import torch
 
+# the engine's test: oneDNN's bf16 is native (AVX-512 BF16 or AMX), not emulated
+from docclean.backends.torch_backend import cpu_has_fast_bf16 as cpu_has_native_bf16
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-
-
-def cpu_has_native_bf16() -> bool:
-    """True when oneDNN runs bfloat16 natively on this CPU (AVX-512 BF16 or AMX)."""
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # a torch build without oneDNN
-        return False
 
 
 def _mps_available() -> bool:

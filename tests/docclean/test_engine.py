@@ -136,6 +136,24 @@ def test_device_and_precision():
     assert resolve_precision("bf16", torch.device("cpu")) is torch.bfloat16
 
 
+@pytest.mark.parametrize("arch, avx512_bf16, amx, oneDNN, native", [
+    ("x86_64", False, False, True, False),  # AVX-512 alone: oneDNN says yes, but emulates bf16
+    ("x86_64", True, False, True, True),
+    ("AMD64", False, True, True, True),
+    ("aarch64", False, False, True, True),  # elsewhere oneDNN's answer stands
+    ("aarch64", False, False, False, False),
+])
+def test_auto_precision_takes_bf16_only_where_the_cpu_computes_it(monkeypatch, arch, avx512_bf16, amx, oneDNN,
+                                                                  native):
+    import docclean.backends.torch_backend as tb
+    monkeypatch.setattr(tb.platform, "machine", lambda: arch)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: oneDNN)
+    assert tb.cpu_has_fast_bf16() is native
+    assert resolve_precision("auto", torch.device("cpu")) is (torch.bfloat16 if native else None)
+
+
 @pytest.mark.parametrize("name", ["default", "fast"])
 def test_shipped_models_load_and_clean(text_page, name):
     assert name in builtin_models()
