@@ -20,7 +20,8 @@ After the network, with ``keep_solids``, solid black areas (bars, boxes, logos, 
 writing in it), which the network hollows as if they were stains, are put back from the page
 (``docclean.solids``), and so are black label bars with white writing too narrow for those, which
 it draws as a grey blur on crisp pages (``docclean.bars``); with ``clear_surround``, the scanner's
-dark surround, around which the network leaves a dark rim, is painted white
+dark surround, around which the network leaves a dark rim, is painted white, and light writing on
+it (white numbers on a microfilm frame), which the network blurs, is shown dark on white
 (``docclean.surround``). With ``clear_shading``, flat
 grey boxes and bands printed behind text are brought to the paper's grey before the network, which
 would otherwise draw a frame around them, and a grey band with white writing is put back from the
@@ -50,7 +51,7 @@ from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
 from docclean.solids import page_paper, put_back, shrunk, solid_areas
 from docclean.strokes import stroke_width
-from docclean.surround import paint_white, surround_areas
+from docclean.surround import find_surround
 from docclean.tiling import Blender, Tile, plan_tiles
 from docclean.whiten import whiten_paper
 
@@ -148,10 +149,11 @@ class Denoiser:
         # Found once, before the network: the scanner's dark surround (painted white after it) and
         # solid black areas (put back after it). Neither is a stroke, and either, counted, made a
         # faint page measure tens of pixels wide (docclean.strokes).
-        surround = surround_areas(page, paper if any(steps) else None, small) \
+        surround = find_surround(page, paper if any(steps) else None, small) \
             if self.clear_surround or self.max_stroke > 0 else None
         solids = solid_areas(page, paper, small) if self.keep_solids else None
-        width = stroke_width(flat, _either(surround, solids)) if self.max_stroke > 0 else 0.0
+        lid = surround.mask() if surround is not None else None
+        width = stroke_width(flat, _either(lid, solids)) if self.max_stroke > 0 else 0.0
         if width > self.max_stroke:
             pages.append(shrink(flat, self.max_stroke / width))
         plans = [plan_tiles(*p.shape, self.tile_size, self.overlap, self.backend.multiple) for p in pages]
@@ -170,8 +172,8 @@ class Denoiser:
             restore_bars(page, out, paper, small)
         if self.keep_pictures:  # on the page the network saw: a flattened box is no picture
             keep_pictures(flat, out, paper, small if flat is page else None)
-        if self.clear_surround:
-            paint_white(out, surround)
+        if self.clear_surround and surround is not None:
+            surround.apply(page, out)
         restore_light_writing(page, out, shading)
         return whiten_paper(out)
 

@@ -6,7 +6,7 @@ sees a dark area beside paper, as at a thick black stroke, and keeps it. A page 
 out framed by a dark rim 10-20 pixels wide, with grey blotches in the rest of the surround
 (bench/surround.py).
 
-:func:`surround_areas` finds the surround among the page's wide dark areas (darker than :data:`LID`
+:func:`find_surround` finds the surround among the page's wide dark areas (darker than :data:`LID`
 of the paper's grey: :func:`docclean.solids.dark_areas`, the search that finds solid black areas,
 at a looser level): the ones that run along the page's edge (:data:`EDGE`) and are even (a lid is
 one grey; a shadow fades, a table's grain varies: :data:`EVEN`). :func:`clear_surround` paints
@@ -18,9 +18,20 @@ edge) and of patches lighter than the area (:data:`LIGHTER`: a stain at the page
 the lid, with the text in it). There the network cleans as it did before; a lone fleck of dust or
 a hair on the lid, or the shadow along the page's edge, is not writing. The ink-loss guard does
 not count the surround as strokes (:func:`docclean.postprocess.ink_loss`).
+
+Light writing alone on a lid (a microfilm frame's number, or flecks of dust grouped like letters)
+the network drew as a grey blotch with light marks in it: a box of grey some 60 pixels wide in the
+white surround of a form on a black lid. :class:`Surround` shows it dark on white instead (the
+page turned over between the lid's grey and the paper's: :meth:`Surround.apply`), with the lid
+around it, unless the network's part of the area reaches one of its letters or a light mark that
+is not writing lies next to it (a letter joined to a light box on the lid), where a letter drawn
+light by the network would have vanished on white. Of the 335 shared real scans, that changed one
+(the form); the others with a lid have no such writing, or have it all over (:data:`MOSTLY_PAGE`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -70,31 +81,87 @@ MOSTLY_PAGE = 0.25
 HOLE_MAX = (4 * SEED // SCALE) ** 2
 
 
-def surround_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray | None = None
-                   ) -> np.ndarray | None:
-    """A full-size boolean mask of the dark surround of a grey float page (0..1) (see the module's
-    docstring), or None when it has none. ``paper``: the page's paper grey, when the caller has it.
-    ``small``: the page shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
+@dataclass
+class Surround:
+    """The dark surround of a page (:func:`find_surround`): what the engine paints white, and where
+    light writing on it is shown dark on white."""
+
+    lid: np.ndarray  #: full-size boolean: painted white
+    levels: np.ndarray  #: on the shrunk page: the lid's grey where light writing lies on it, else -1
+    paper: float  #: the page's paper grey
+
+    def writing(self) -> np.ndarray:
+        """A full-size boolean mask of the light writing on the lid and the lid around it."""
+        return cv2.resize((self.levels >= 0).astype(np.uint8), self.lid.shape[::-1],
+                          interpolation=cv2.INTER_NEAREST).astype(bool)
+
+    def _any_writing(self) -> bool:
+        return bool((self.levels >= 0).any())
+
+    def mask(self) -> np.ndarray:
+        """Everything :meth:`apply` changes, as a full-size boolean mask."""
+        return self.lid | self.writing() if self._any_writing() else self.lid
+
+    def apply(self, page: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
+        """``cleaned`` (changed in place, and returned) with the lid white and the light writing on
+        it dark on white: ``page`` (the grey page the network cleaned) turned over between the lid's
+        grey (white) and the paper's (black) there."""
+        if self._any_writing():
+            where = self.writing()
+            full = cv2.resize(self.levels, self.lid.shape[::-1], interpolation=cv2.INTER_NEAREST)
+            level = full[where]
+            cleaned[where] = 1 - np.clip((page[where] - level) / np.maximum(self.paper - level, 1e-3), 0, 1)
+        return paint_white(cleaned, self.lid)
+
+
+def find_surround(page: np.ndarray, paper: float | None = None, small: np.ndarray | None = None
+                  ) -> Surround | None:
+    """The dark surround of a grey float page (0..1) (see the module's docstring), or None when it
+    has none. ``paper``: the page's paper grey, when the caller has it. ``small``: the page shrunk
+    (:func:`docclean.solids.shrunk`), when the caller has it."""
     areas = dark_areas(page, paper, LID, small=small)
     if areas is None:
         return None
     keep = np.zeros(areas.dark.shape, np.uint8)
+    levels = np.full(areas.dark.shape, -1, np.float32)
     for label in areas.seeded:
         region, (x, y) = areas.region(label)
         if _edge_runs(region.astype(np.int32), 2, (x, y), areas.dark.shape)[1] < EDGE * min(areas.dark.shape):
             continue
         bh, bw = region.shape
         small = areas.small[y:y + bh, x:x + bw]
-        levels = small[region.astype(bool)]
-        level = float(np.median(levels))  # the area's own grey
-        if _even(levels, level, areas.paper):
-            near = _near_writing(small, region, areas.paper, (x, y), areas.dark.shape) \
-                | _near_page(small, region, level, areas.paper)
-            if (near.astype(bool) & region.astype(bool)).sum() > MOSTLY_PAGE * region.sum():
-                continue  # writing all over it: the page in shadow, not a lid
-            keep[y:y + bh, x:x + bw] |= _lid_part(region, (x, y), areas.dark.shape) * (near == 0)
+        values = small[region.astype(bool)]
+        level = float(np.median(values))  # the area's own grey
+        if not _even(values, level, areas.paper):
+            continue
+        found = _near_writing(small, region, level, areas.paper, (x, y), areas.dark.shape)
+        network = found.dark | _near_page(small, region, level, areas.paper)  # what stays the network's
+        near = found.marks | found.light | network
+        if (near.astype(bool) & region.astype(bool)).sum() > MOSTLY_PAGE * region.sum():
+            continue  # writing all over it: the page in shadow, not a lid
+        lid = _lid_part(region, (x, y), areas.dark.shape)
+        # Light writing on the lid (white letters on a black band running off the page, numbers on a
+        # microfilm frame, or flecks of dust that look like them): the network blurred it into a grey
+        # blotch, so it is shown dark on white, with the lid around it, except where light marks
+        # that are not part of it (a letter joined to a light box on the lid) lie next to it.
+        shown = _shown(found, network)
+        if shown.any():  # its edge next to the page is painted white with the lid: no page pixel turns over
+            levels[y:y + bh, x:x + bw][shown.astype(bool)] = level
+            keep[y:y + bh, x:x + bw] |= (lid | (found.light & found.filled)) * (network == 0) * (shown == 0)
+        else:  # the network's, with the lid near any marks on it
+            keep[y:y + bh, x:x + bw] |= lid * (near == 0)
+    if not keep.any() and not (levels >= 0).any():
+        return None
     # Not the dark pixels near it: the page's own edge, a rule or a letter close to it, are the page.
-    return areas.full_mask(keep, reach=False) if keep.any() else None
+    return Surround(areas.full_mask(keep, reach=False), levels, areas.paper)
+
+
+def surround_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray | None = None
+                   ) -> np.ndarray | None:
+    """A full-size boolean mask of everything the dark surround of a grey float page (0..1) covers
+    (:meth:`Surround.mask` of :func:`find_surround`), or None when it has none."""
+    surround = find_surround(page, paper, small)
+    return None if surround is None else surround.mask()
 
 
 def _even(levels: np.ndarray, level: float, paper: float) -> bool:
@@ -133,22 +200,34 @@ def _edge_runs(labels: np.ndarray, count: int, at: tuple[int, int], shape: tuple
     return runs
 
 
-def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, at: tuple[int, int],
-                  shape: tuple[int, int]) -> np.ndarray:
+@dataclass
+class _Writing:
+    """Writing in a dark area (:func:`_near_writing`), as uint8 masks of its bounding box."""
+
+    marks: np.ndarray  #: the part within a seed's width of dark or light marks (the area's own grey
+    #: between light letters counted as dark)
+    dark: np.ndarray  #: the part within a seed's width of dark writing
+    light: np.ndarray  #: the part within a seed's width of light writing
+    letters: np.ndarray  #: the light writing's marks
+    filled: np.ndarray  #: the area with its small holes
+    stray: np.ndarray  #: light marks not part of the writing (a light box on the lid, a letter joined to it)
+
+
+def _near_writing(small: np.ndarray, region: np.ndarray, lid: float, paper: float, at: tuple[int, int],
+                  shape: tuple[int, int]) -> _Writing:
     """The part of a dark area (``region`` over the shrunk page ``small``, both its bounding box)
-    within a seed's width of writing in it (uint8): groups of letter-sized marks, dark or light
+    within a seed's width of writing in it: groups of letter-sized marks, dark or light
     (:data:`WRITING`, :data:`MARK_MAX`, :data:`GROUP`), inside the area and its holes up to
     :data:`HOLE_MAX`, away from its edge where it meets the page (the box lies at ``at`` on a shrunk
-    page of ``shape``; where it reaches that page's edge, the area goes on beyond it). That part
-    stays the network's to clean."""
+    page of ``shape``; where it reaches that page's edge, the area goes on beyond it)."""
     # The area with its small holes: the pixels outside it that the box's border cannot reach.
     padded = cv2.copyMakeBorder(1 - region, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(padded, connectivity=4)
     small_hole = stats[:, cv2.CC_STAT_AREA] <= HOLE_MAX
     small_hole[labels[0, 0]] = False
-    inside = (region.astype(bool) | small_hole[labels[1:-1, 1:-1]]).astype(np.uint8)
+    filled = (region.astype(bool) | small_hole[labels[1:-1, 1:-1]]).astype(np.uint8)
     # Away from where it meets the page, not from the page's edge (beyond which the area goes on).
-    inside = cv2.copyMakeBorder(inside, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
+    inside = cv2.copyMakeBorder(filled, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
     (x, y), (bh, bw) = at, region.shape
     for on, strip in ((y == 0, inside[:2]), (y + bh == shape[0], inside[-2:]), (x == 0, inside[:, :2]),
                       (x + bw == shape[1], inside[:, -2:])):
@@ -157,13 +236,66 @@ def _near_writing(small: np.ndarray, region: np.ndarray, paper: float, at: tuple
     side = SEED // SCALE
     window = np.ones((side | 1,) * 2, np.uint8)  # odd: an even one shifts the closing by a pixel
     level = np.float32(WRITING * paper)
-    writing = np.zeros(region.shape, bool)
-    for kind in (cv2.MORPH_BLACKHAT, cv2.MORPH_TOPHAT):  # each apart: light letters touch the dark between them
-        marks = (cv2.morphologyEx(small, kind, window, borderType=cv2.BORDER_REPLICATE) > level) & inside
-        writing |= grouped_letters(marks.astype(np.uint8))
-    if not writing.any():
-        return np.zeros(region.shape, np.uint8)
-    return cv2.dilate(writing.astype(np.uint8), np.ones((2 * side + 1,) * 2, np.uint8))
+    # Each apart: light letters touch the dark between them.
+    dark, light = (cv2.morphologyEx(small, kind, window, borderType=cv2.BORDER_REPLICATE) > level
+                   for kind in (cv2.MORPH_BLACKHAT, cv2.MORPH_TOPHAT))
+    dark, light = dark & inside, light & inside
+    # The lid between light letters and in their counters is darker than what closes over it, but
+    # no darker than the lid: it is not dark writing.
+    between = cv2.dilate(light.astype(np.uint8), window).astype(bool) & (small >= lid - level)
+    near, found = [], []
+    for marks in (dark, dark & ~between, light):
+        writing = grouped_letters(marks.astype(np.uint8)).astype(np.uint8)
+        found.append(writing)
+        near.append(cv2.dilate(writing, np.ones((2 * side + 1,) * 2, np.uint8)) if writing.any() else writing)
+    # Light (nearer the paper's grey than the lid's), and not the writing or its rim: a light box on
+    # the lid, a letter joined to it. (A faint scratch on the lid is no box.)
+    other = ((small > (lid + paper) / 2) & (cv2.dilate(found[2], np.ones((3, 3), np.uint8)) == 0)).astype(np.uint8)
+    other = (other & filled) | _enclosed(other * (filled == 0), region)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(other, connectivity=8)
+    sized = stats[:, cv2.CC_STAT_AREA] >= MARK_MIN  # not a fleck of dust
+    sized[0] = False
+    return _Writing(near[0], near[1], near[2], found[2], filled, sized[labels].astype(np.uint8))
+
+
+def _shown(found: _Writing, network: np.ndarray) -> np.ndarray:
+    """Where a dark area's light writing (``found``) is shown dark on white, given the part of it
+    left to the network (``network``), as a uint8 mask of its box: all of it, or none where a letter
+    reaches into the network's part, or a light mark not part of it (:attr:`_Writing.stray`) lies
+    next to it. The network draws a light letter light on grey, and the lid around it would be
+    white, so a letter cut by that edge would vanish on its white side."""
+    shown = found.light & (network == 0) & (cv2.erode(found.filled, np.ones((3, 3), np.uint8))
+                                            | cv2.dilate(found.letters, np.ones((3, 3), np.uint8)))
+    if not shown.any():
+        return shown
+    beside = cv2.dilate(shown, np.ones((5, 5), np.uint8)).astype(bool)
+    count, labels = cv2.connectedComponents(found.letters, connectivity=8)
+    reached = np.zeros(count, bool)  # the letters the network's part reaches
+    reached[labels[network.astype(bool)]] = True
+    reached[0] = False
+    if (reached[labels] & beside).any() or (found.stray.astype(bool) & beside).any():
+        return np.zeros_like(shown)
+    return shown
+
+
+def _enclosed(marks: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The marks (uint8) up to :data:`HOLE_MAX` pixels that the dark area ``region`` (uint8, the
+    same box) surrounds for more than half of the pixels around them: a light letter on the lid
+    joined to a light box on it, not the paper between the page's letters next to the lid, nor the
+    page that the lid surrounds."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    if count <= 1:
+        return marks
+    ring = cv2.dilate(marks, np.ones((3, 3), np.uint8))
+    # a mark's rim is the ring around it; marks that a pixel apart share theirs
+    _, owner = cv2.connectedComponents(ring, connectivity=8)
+    rim = (ring > 0) & (marks == 0)
+    around = np.bincount(owner[rim], minlength=owner.max() + 1)
+    dark = np.bincount(owner[rim & (region > 0)], minlength=owner.max() + 1)
+    size = np.bincount(owner[marks > 0], minlength=owner.max() + 1)
+    inside = (dark > around / 2) & (size <= HOLE_MAX)
+    inside[0] = False
+    return (inside[owner] & (marks > 0)).astype(np.uint8)
 
 
 def _near_page(small: np.ndarray, region: np.ndarray, level: float, paper: float) -> np.ndarray:
@@ -209,7 +341,8 @@ def clear_surround(page: np.ndarray, cleaned: np.ndarray, paper: float | None = 
     """``cleaned`` (changed in place, and returned) with the dark surround of ``page`` (the grey page
     the network cleaned) painted white. ``paper``: the page's paper grey, when the caller has it.
     ``small``: the page shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
-    return paint_white(cleaned, surround_areas(page, paper, small))
+    surround = find_surround(page, paper, small)
+    return cleaned if surround is None else surround.apply(page, cleaned)
 
 
 def paint_white(cleaned: np.ndarray, mask: np.ndarray | None) -> np.ndarray:

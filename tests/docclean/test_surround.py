@@ -197,3 +197,45 @@ def test_a_coffee_ring_across_the_page_edge_does_not_stop_it():
     mask = surround(frame)
     assert mask is not None and mask[lid].mean() > 0.8
     assert not mask[where][ring[where].astype(bool)].any()  # the ring on the page stays the network's
+
+
+def test_light_writing_on_the_lid_comes_out_dark_on_white():
+    # A microfilm frame's numbers on the lid (or flecks that look like them): the network blurred
+    # them, and the lid near them, into a grey blotch that the surround left alone.
+    frame, where = on_lid(text_page(), margin=90)
+    numbers = np.zeros(frame.shape, np.uint8)
+    cv2.putText(numbers, "7790", (120, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 3)
+    frame[numbers.astype(bool)] = 0.9
+    cleaned = clear_surround(frame, frame.copy())  # the network as a no-op: the lid as scanned
+    strokes = cv2.erode(numbers, np.ones((3, 3), np.uint8)).astype(bool)
+    assert cleaned[strokes].max() < 0.2  # the numbers dark ...
+    lid = np.ones(frame.shape, bool)
+    lid[where] = False
+    around = lid & ~cv2.dilate(numbers, np.ones((5, 5), np.uint8)).astype(bool)
+    assert cleaned[around].mean() > 0.99  # ... on white, the lid around them too
+    inner = (slice(where[0].start + 2, where[0].stop - 2), slice(where[1].start + 2, where[1].stop - 2))
+    np.testing.assert_array_equal(cleaned[inner], frame[inner])  # and the page as the network left it
+    assert surround(frame)[numbers.astype(bool)].all()  # the ink guard does not count them either
+
+
+def test_dark_writing_on_the_lid_stays_the_networks():
+    frame, where = on_lid(text_page(), lid=0.35, margin=90)
+    words = np.zeros(frame.shape, np.uint8)
+    cv2.putText(words, "7790", (120, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 3)
+    frame[words.astype(bool)] = 0.02  # written on a grey lid in black: the network keeps it as it is
+    cleaned = clear_surround(frame, frame.copy())
+    np.testing.assert_array_equal(cleaned[words.astype(bool)], frame[words.astype(bool)])
+
+
+def test_a_light_letter_joined_to_a_light_box_on_the_lid_keeps_the_writing_the_networks():
+    # A microfilm frame's notice box with the frame's number beside it, its first digit touching the
+    # box: turned over, the other digits would be dark on white, and that digit, left to the
+    # network (light on grey), white on white.
+    frame, where = on_lid(text_page(), margin=90)
+    numbers = np.zeros(frame.shape, np.uint8)
+    cv2.putText(numbers, "7790", (120, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1, 3)
+    frame[numbers.astype(bool)] = 0.9
+    frame[30:70, 40:124] = 0.9  # the box, touching the first 7
+    mask = surround(frame)
+    assert mask is not None
+    assert not mask[cv2.dilate(numbers, np.ones((9, 9), np.uint8)).astype(bool)].any()
