@@ -144,10 +144,11 @@ def find_surround(page: np.ndarray, paper: float | None = None, small: np.ndarra
         # microfilm frame, or flecks of dust that look like them): the network blurred it into a grey
         # blotch, so it is shown dark on white, with the lid around it, except where light marks
         # that are not part of it (a letter joined to a light box on the lid) lie next to it.
-        shown = _shown(found, network)
+        body = _with_holes(lid)  # the lid with the letters in it, not a stroke running off the page
+        shown, network = _shown(found, network, body, small, level, areas.paper)
         if shown.any():  # its edge next to the page is painted white with the lid: no page pixel turns over
             levels[y:y + bh, x:x + bw][shown.astype(bool)] = level
-            keep[y:y + bh, x:x + bw] |= (lid | (found.light & found.filled)) * (network == 0) * (shown == 0)
+            keep[y:y + bh, x:x + bw] |= (lid | (found.light & body)) * (network == 0) * (shown == 0)
         else:  # the network's, with the lid near any marks on it
             keep[y:y + bh, x:x + bw] |= lid * (near == 0)
     if not keep.any() and not (levels >= 0).any():
@@ -209,7 +210,6 @@ class _Writing:
     dark: np.ndarray  #: the part within a seed's width of dark writing
     light: np.ndarray  #: the part within a seed's width of light writing
     letters: np.ndarray  #: the light writing's marks
-    filled: np.ndarray  #: the area with its small holes
     stray: np.ndarray  #: light marks not part of the writing (a light box on the lid, a letter joined to it)
 
 
@@ -220,12 +220,7 @@ def _near_writing(small: np.ndarray, region: np.ndarray, lid: float, paper: floa
     (:data:`WRITING`, :data:`MARK_MAX`, :data:`GROUP`), inside the area and its holes up to
     :data:`HOLE_MAX`, away from its edge where it meets the page (the box lies at ``at`` on a shrunk
     page of ``shape``; where it reaches that page's edge, the area goes on beyond it)."""
-    # The area with its small holes: the pixels outside it that the box's border cannot reach.
-    padded = cv2.copyMakeBorder(1 - region, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(padded, connectivity=4)
-    small_hole = stats[:, cv2.CC_STAT_AREA] <= HOLE_MAX
-    small_hole[labels[0, 0]] = False
-    filled = (region.astype(bool) | small_hole[labels[1:-1, 1:-1]]).astype(np.uint8)
+    filled = _with_holes(region)
     # Away from where it meets the page, not from the page's edge (beyond which the area goes on).
     inside = cv2.copyMakeBorder(filled, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
     (x, y), (bh, bw) = at, region.shape
@@ -243,39 +238,74 @@ def _near_writing(small: np.ndarray, region: np.ndarray, lid: float, paper: floa
     # The lid between light letters and in their counters is darker than what closes over it, but
     # no darker than the lid: it is not dark writing.
     between = cv2.dilate(light.astype(np.uint8), window).astype(bool) & (small >= lid - level)
-    near, found = [], []
-    for marks in (dark, dark & ~between, light):
-        writing = grouped_letters(marks.astype(np.uint8)).astype(np.uint8)
-        found.append(writing)
-        near.append(cv2.dilate(writing, np.ones((2 * side + 1,) * 2, np.uint8)) if writing.any() else writing)
+    letters = [grouped_letters(marks.astype(np.uint8)).astype(np.uint8) for marks in (dark, light)]
+    letters.insert(1, _mostly_outside(letters[0], between))  # the dark writing proper
+    reach = np.ones((2 * side + 1,) * 2, np.uint8)
+    near = [cv2.dilate(marks, reach) if marks.any() else marks for marks in letters]
     # Light (nearer the paper's grey than the lid's), and not the writing or its rim: a light box on
     # the lid, a letter joined to it. (A faint scratch on the lid is no box.)
-    other = ((small > (lid + paper) / 2) & (cv2.dilate(found[2], np.ones((3, 3), np.uint8)) == 0)).astype(np.uint8)
+    other = ((small > (lid + paper) / 2) & (cv2.dilate(letters[2], np.ones((3, 3), np.uint8)) == 0)).astype(np.uint8)
     other = (other & filled) | _enclosed(other * (filled == 0), region)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(other, connectivity=8)
     sized = stats[:, cv2.CC_STAT_AREA] >= MARK_MIN  # not a fleck of dust
     sized[0] = False
-    return _Writing(near[0], near[1], near[2], found[2], filled, sized[labels].astype(np.uint8))
+    return _Writing(near[0], near[1], near[2], letters[2], sized[labels].astype(np.uint8))
 
 
-def _shown(found: _Writing, network: np.ndarray) -> np.ndarray:
-    """Where a dark area's light writing (``found``) is shown dark on white, given the part of it
-    left to the network (``network``), as a uint8 mask of its box: all of it, or none where a letter
-    reaches into the network's part, or a light mark not part of it (:attr:`_Writing.stray`) lies
-    next to it. The network draws a light letter light on grey, and the lid around it would be
-    white, so a letter cut by that edge would vanish on its white side."""
-    shown = found.light & (network == 0) & (cv2.erode(found.filled, np.ones((3, 3), np.uint8))
-                                            | cv2.dilate(found.letters, np.ones((3, 3), np.uint8)))
-    if not shown.any():
-        return shown
+def _with_holes(mask: np.ndarray) -> np.ndarray:
+    """A uint8 mask with its holes up to :data:`HOLE_MAX` pixels filled: the pixels outside it that
+    the box's border cannot reach."""
+    padded = cv2.copyMakeBorder(1 - mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(padded, connectivity=4)
+    small_hole = stats[:, cv2.CC_STAT_AREA] <= HOLE_MAX
+    small_hole[labels[0, 0]] = False
+    return (mask.astype(bool) | small_hole[labels[1:-1, 1:-1]]).astype(np.uint8)
+
+
+def _mostly_outside(marks: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The marks (uint8, 8-connected) of which at most half lies in ``mask``."""
+    count, labels = cv2.connectedComponents(marks, connectivity=8)
+    inside = np.bincount(labels[mask & (marks > 0)], minlength=count)
+    size = np.bincount(labels.ravel(), minlength=count)
+    keep = inside * 2 <= size
+    keep[0] = False
+    return keep[labels].astype(np.uint8)
+
+
+def _shown(found: _Writing, network: np.ndarray, body: np.ndarray, small: np.ndarray, lid: float, paper: float
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Where a dark area's light writing (``found``) is shown dark on white, and the part of the area
+    left to the network (``network`` and what lies near light marks off the lid), as uint8 masks of
+    its box, given the lid part with its holes (``body``), the shrunk page over the box (``small``),
+    the lid's grey and the paper's.
+
+    Only letters on the lid itself (mostly in ``body``) are shown, with the lid around them, away
+    from its edge: the paper between the page's thick strokes where they run into the lid is light
+    on the dark area too. All of it, or none where a letter reaches into the network's part, a
+    light mark that is not writing (:attr:`_Writing.stray`) lies next to it, or the lid around the
+    letters is not flat: the network draws a light letter light on grey, and the lid around it
+    would be white, so a letter cut by that edge would vanish on its white side; a shadow turned
+    over is a grey ramp in a box."""
+    reach = np.ones((2 * (SEED // SCALE) + 1,) * 2, np.uint8)
+    on_lid = found.letters & (_mostly_outside(found.letters, body == 0) > 0)
+    off_lid = found.letters & (on_lid == 0)
+    if off_lid.any():
+        network = network | cv2.dilate(off_lid, reach)
+    none = np.zeros_like(network)
+    if not on_lid.any():
+        return none, network
+    shown = cv2.dilate(on_lid, reach) & (network == 0) & cv2.erode(body, np.ones((3, 3), np.uint8))
     beside = cv2.dilate(shown, np.ones((5, 5), np.uint8)).astype(bool)
     count, labels = cv2.connectedComponents(found.letters, connectivity=8)
     reached = np.zeros(count, bool)  # the letters the network's part reaches
     reached[labels[network.astype(bool)]] = True
     reached[0] = False
     if (reached[labels] & beside).any() or (found.stray.astype(bool) & beside).any():
-        return np.zeros_like(shown)
-    return shown
+        return none, network
+    plain = shown.astype(bool) & (cv2.dilate(on_lid, np.ones((5, 5), np.uint8)) == 0)
+    if plain.any() and float(np.percentile(small[plain], 98)) > lid + WRITING * paper:
+        return none, network
+    return shown, network
 
 
 def _enclosed(marks: np.ndarray, region: np.ndarray) -> np.ndarray:
