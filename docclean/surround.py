@@ -12,9 +12,9 @@ at a looser level): the ones that run along the page's edge (:data:`EDGE`) and a
 one grey; a shadow fades, a table's grain varies: :data:`EVEN`). :func:`clear_surround` paints
 white the parts of them a seed square fits in (a thick stroke running off the page onto the lid is
 as dark as the lid, but narrower), except within a seed's width of writing in them (groups of
-letter-sized marks lighter or darker than the area around them by :data:`WRITING` of the paper's
-grey: white letters on a black band running off the page, text on a grey band printed to the
-edge) and of patches lighter than the area (:data:`LIGHTER`: a stain at the page's edge that joins
+letter-sized marks lighter or darker than the area around them: :mod:`docclean.areawriting`;
+white letters on a black band running off the page, text on a grey band printed to the edge)
+and of patches lighter than the area (:data:`LIGHTER`: a stain at the page's edge that joins
 the lid, with the text in it). There the network cleans as it did before; a lone fleck of dust or
 a hair on the lid, or the shadow along the page's edge, is not writing. The ink-loss guard does
 not count the surround as strokes (:func:`docclean.postprocess.ink_loss`).
@@ -38,6 +38,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from docclean.areawriting import (
+    WRITING,
+    AreaWriting,
+    mostly_outside,
+    near_writing,
+    with_holes,
+)
 from docclean.solids import SCALE, SEED, dark_areas
 
 #: The surround is darker than this share of the paper's grey. The network leaves its rim around the
@@ -53,19 +60,6 @@ EDGE = 1 / 3
 #: kept apart by :func:`_near_page`). A lid's grain is a few hundredths; a shadow's fade or a
 #: table's wood grain spans more.
 EVEN = 0.15
-#: Writing in a dark area: marks that differ from the area's own level around them (its closing,
-#: for dark marks, or opening, for light ones, over a seed's width) by this share of the paper's
-#: grey: a pen stroke in a dark shadow, white letters on a black band running off the page. A
-#: scanner lid's grain and a JPEG's noise stay well under it.
-WRITING = 0.05
-#: A mark is letter-sized: at least :data:`MARK_MIN` pixels of the shrunk page and at most
-#: :data:`MARK_MAX` across (longer, it is the shadow along the page's edge, or a rule) ...
-MARK_MIN = 3
-MARK_MAX = 4 * (SEED // SCALE)
-#: ... and writing when at least :data:`GROUP` marks lie within :data:`GAP` pixels of the shrunk
-#: page of each other (letters come in words; a fleck of dust or a hair on the lid comes alone).
-GROUP = 3
-GAP = SEED // SCALE // 2
 #: Within a dark area, a patch lighter than the area's own grey (its median) by this share of the
 #: paper's grey and of at least :data:`PATCH` pixels of the shrunk page is the page reaching into it
 #: (a stain at the page's edge that joins the lid); it and what lies near it stay the network's.
@@ -78,9 +72,6 @@ THIN = 4
 #: shadow (a faint page's dark foot, its lines of text all through it), not a lid with a few
 #: flecks on it: all of it is left to the network.
 MOSTLY_PAGE = 0.25
-#: Holes in a dark area up to this many pixels of the shrunk page are part of it (white writing, a
-#: blot of paper); the page itself, which a surround may enclose, is far larger.
-HOLE_MAX = (4 * SEED // SCALE) ** 2
 
 
 @dataclass
@@ -136,7 +127,7 @@ def find_surround(page: np.ndarray, paper: float | None = None, small: np.ndarra
         level = float(np.median(values))  # the area's own grey
         if not _even(values, level, areas.paper):
             continue
-        found = _near_writing(small, region, level, areas.paper, (x, y), areas.dark.shape)
+        found = near_writing(small, region, level, areas.paper, (x, y), areas.dark.shape)
         network = found.dark | _near_page(small, region, level, areas.paper)  # what stays the network's
         near = found.marks | found.light | network
         if (near.astype(bool) & region.astype(bool)).sum() > MOSTLY_PAGE * region.sum():
@@ -146,7 +137,7 @@ def find_surround(page: np.ndarray, paper: float | None = None, small: np.ndarra
         # microfilm frame, or flecks of dust that look like them): the network blurred it into a grey
         # blotch, so it is shown dark on white, with the lid around it, except where light marks
         # that are not part of it (a letter joined to a light box on the lid) lie next to it.
-        body = _with_holes(lid)  # the lid with the letters in it, not a stroke running off the page
+        body = with_holes(lid)  # the lid with the letters in it, not a stroke running off the page
         shown, network = _shown(found, network, body, small, level, areas.paper)
         if shown.any():  # its edge next to the page is painted white with the lid: no page pixel turns over
             levels[y:y + bh, x:x + bw][shown.astype(bool)] = level
@@ -203,78 +194,7 @@ def _edge_runs(labels: np.ndarray, count: int, at: tuple[int, int], shape: tuple
     return runs
 
 
-@dataclass
-class _Writing:
-    """Writing in a dark area (:func:`_near_writing`), as uint8 masks of its bounding box."""
-
-    marks: np.ndarray  #: the part within a seed's width of dark or light marks (the area's own grey
-    #: between light letters counted as dark)
-    dark: np.ndarray  #: the part within a seed's width of dark writing
-    light: np.ndarray  #: the part within a seed's width of light writing
-    letters: np.ndarray  #: the light writing's marks
-    stray: np.ndarray  #: light marks not part of the writing (a light box on the lid, a letter joined to it)
-
-
-def _near_writing(small: np.ndarray, region: np.ndarray, lid: float, paper: float, at: tuple[int, int],
-                  shape: tuple[int, int]) -> _Writing:
-    """The part of a dark area (``region`` over the shrunk page ``small``, both its bounding box)
-    within a seed's width of writing in it: groups of letter-sized marks, dark or light
-    (:data:`WRITING`, :data:`MARK_MAX`, :data:`GROUP`), inside the area and its holes up to
-    :data:`HOLE_MAX`, away from its edge where it meets the page (the box lies at ``at`` on a shrunk
-    page of ``shape``; where it reaches that page's edge, the area goes on beyond it)."""
-    filled = _with_holes(region)
-    # Away from where it meets the page, not from the page's edge (beyond which the area goes on).
-    inside = cv2.copyMakeBorder(filled, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
-    (x, y), (bh, bw) = at, region.shape
-    for on, strip in ((y == 0, inside[:2]), (y + bh == shape[0], inside[-2:]), (x == 0, inside[:, :2]),
-                      (x + bw == shape[1], inside[:, -2:])):
-        strip[...] = 1 if on else 0
-    inside = cv2.erode(inside, np.ones((5, 5), np.uint8))[2:-2, 2:-2].astype(bool)
-    side = SEED // SCALE
-    window = np.ones((side | 1,) * 2, np.uint8)  # odd: an even one shifts the closing by a pixel
-    level = np.float32(WRITING * paper)
-    # Each apart: light letters touch the dark between them.
-    dark, light = (cv2.morphologyEx(small, kind, window, borderType=cv2.BORDER_REPLICATE) > level
-                   for kind in (cv2.MORPH_BLACKHAT, cv2.MORPH_TOPHAT))
-    dark, light = dark & inside, light & inside
-    # The lid between light letters and in their counters is darker than what closes over it, but
-    # no darker than the lid: it is not dark writing.
-    between = cv2.dilate(light.astype(np.uint8), window).astype(bool) & (small >= lid - level)
-    letters = [grouped_letters(marks.astype(np.uint8)).astype(np.uint8) for marks in (dark, light)]
-    letters.insert(1, _mostly_outside(letters[0], between))  # the dark writing proper
-    reach = np.ones((2 * side + 1,) * 2, np.uint8)
-    near = [cv2.dilate(marks, reach) if marks.any() else marks for marks in letters]
-    # Light (nearer the paper's grey than the lid's), and not the writing or its rim: a light box on
-    # the lid, a letter joined to it. (A faint scratch on the lid is no box.)
-    other = ((small > (lid + paper) / 2) & (cv2.dilate(letters[2], np.ones((3, 3), np.uint8)) == 0)).astype(np.uint8)
-    other = (other & filled) | _enclosed(other * (filled == 0), region)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(other, connectivity=8)
-    sized = stats[:, cv2.CC_STAT_AREA] >= MARK_MIN  # not a fleck of dust
-    sized[0] = False
-    return _Writing(near[0], near[1], near[2], letters[2], sized[labels].astype(np.uint8))
-
-
-def _with_holes(mask: np.ndarray) -> np.ndarray:
-    """A uint8 mask with its holes up to :data:`HOLE_MAX` pixels filled: the pixels outside it that
-    the box's border cannot reach."""
-    padded = cv2.copyMakeBorder(1 - mask, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(padded, connectivity=4)
-    small_hole = stats[:, cv2.CC_STAT_AREA] <= HOLE_MAX
-    small_hole[labels[0, 0]] = False
-    return (mask.astype(bool) | small_hole[labels[1:-1, 1:-1]]).astype(np.uint8)
-
-
-def _mostly_outside(marks: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The marks (uint8, 8-connected) of which at most half lies in ``mask``."""
-    count, labels = cv2.connectedComponents(marks, connectivity=8)
-    inside = np.bincount(labels[mask & (marks > 0)], minlength=count)
-    size = np.bincount(labels.ravel(), minlength=count)
-    keep = inside * 2 <= size
-    keep[0] = False
-    return keep[labels].astype(np.uint8)
-
-
-def _shown(found: _Writing, network: np.ndarray, body: np.ndarray, small: np.ndarray, lid: float, paper: float
+def _shown(found: AreaWriting, network: np.ndarray, body: np.ndarray, small: np.ndarray, lid: float, paper: float
            ) -> tuple[np.ndarray, np.ndarray]:
     """Where a dark area's light writing (``found``) is shown dark on white, and the part of the area
     left to the network (``network`` and what lies near light marks off the lid), as uint8 masks of
@@ -284,12 +204,12 @@ def _shown(found: _Writing, network: np.ndarray, body: np.ndarray, small: np.nda
     Only letters on the lid itself (mostly in ``body``) are shown, with the lid around them, away
     from its edge: the paper between the page's thick strokes where they run into the lid is light
     on the dark area too. All of it, or none where a letter reaches into the network's part, a
-    light mark that is not writing (:attr:`_Writing.stray`) lies next to it, or the lid around the
-    letters is not flat: the network draws a light letter light on grey, and the lid around it
-    would be white, so a letter cut by that edge would vanish on its white side; a shadow turned
-    over is a grey ramp in a box."""
+    light mark that is not writing (:attr:`~docclean.areawriting.AreaWriting.stray`) lies next to
+    it, or the lid around the letters is not flat: the network draws a light letter light on grey,
+    and the lid around it would be white, so a letter cut by that edge would vanish on its white
+    side; a shadow turned over is a grey ramp in a box."""
     reach = np.ones((2 * (SEED // SCALE) + 1,) * 2, np.uint8)
-    on_lid = found.letters & (_mostly_outside(found.letters, body == 0) > 0)
+    on_lid = found.letters & (mostly_outside(found.letters, body == 0) > 0)
     off_lid = found.letters & (on_lid == 0)
     if off_lid.any():
         network = network | cv2.dilate(off_lid, reach)
@@ -310,26 +230,6 @@ def _shown(found: _Writing, network: np.ndarray, body: np.ndarray, small: np.nda
     return shown, network
 
 
-def _enclosed(marks: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """The marks (uint8) up to :data:`HOLE_MAX` pixels that the dark area ``region`` (uint8, the
-    same box) surrounds for more than half of the pixels around them: a light letter on the lid
-    joined to a light box on it, not the paper between the page's letters next to the lid, nor the
-    page that the lid surrounds."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
-    if count <= 1:
-        return marks
-    ring = cv2.dilate(marks, np.ones((3, 3), np.uint8))
-    # a mark's rim is the ring around it; marks that a pixel apart share theirs
-    _, owner = cv2.connectedComponents(ring, connectivity=8)
-    rim = (ring > 0) & (marks == 0)
-    around = np.bincount(owner[rim], minlength=owner.max() + 1)
-    dark = np.bincount(owner[rim & (region > 0)], minlength=owner.max() + 1)
-    size = np.bincount(owner[marks > 0], minlength=owner.max() + 1)
-    inside = (dark > around / 2) & (size <= HOLE_MAX)
-    inside[0] = False
-    return (inside[owner] & (marks > 0)).astype(np.uint8)
-
-
 def _near_page(small: np.ndarray, region: np.ndarray, level: float, paper: float) -> np.ndarray:
     """The part of a dark area (``region`` over the shrunk page ``small``, both its bounding box)
     within a seed's width of a patch of it lighter than its own ``level`` (its median) by
@@ -348,24 +248,6 @@ def _near_page(small: np.ndarray, region: np.ndarray, level: float, paper: float
         return np.zeros(region.shape, np.uint8)
     side = SEED // SCALE
     return cv2.dilate(big[labels].astype(np.uint8), np.ones((2 * side + 1,) * 2, np.uint8))
-
-
-def grouped_letters(marks: np.ndarray) -> np.ndarray:
-    """The letter-sized marks (:data:`MARK_MIN`, :data:`MARK_MAX`) of a uint8 mask that lie in
-    groups of at least :data:`GROUP` within :data:`GAP` pixels of each other (a boolean mask)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
-    across = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    letter = (stats[:, cv2.CC_STAT_AREA] >= MARK_MIN) & (across <= MARK_MAX)
-    letter[0] = False
-    if not letter.any():
-        return np.zeros(marks.shape, bool)
-    on = letter[labels]
-    group_count, groups = cv2.connectedComponents(cv2.dilate(on.astype(np.uint8), np.ones((GAP | 1,) * 2, np.uint8)),
-                                                  connectivity=8)
-    group_of = np.zeros(count, np.int64)  # each mark's group (a mark lies in one)
-    group_of[labels[on]] = groups[on]
-    members = np.bincount(group_of[np.flatnonzero(letter)], minlength=group_count)
-    return (members >= GROUP)[groups] & on
 
 
 def clear_surround(page: np.ndarray, cleaned: np.ndarray, paper: float | None = None,
