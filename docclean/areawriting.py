@@ -110,10 +110,11 @@ def enclosed(marks: np.ndarray, region: np.ndarray) -> np.ndarray:
     """The marks (uint8) up to :data:`HOLE_MAX` pixels that the dark area ``region`` (uint8, the
     same box) surrounds for more than half of the pixels around them: a light letter on the lid
     joined to a light box on it, not the paper between the page's letters next to the lid, nor the
-    page that the lid surrounds."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
-    if count <= 1:
+    page that the lid surrounds. Beyond the box is not the area (it is the area's bounding box)."""
+    if not marks.any():
         return marks
+    # One pixel around the box, outside the area, so a mark on the box's edge has its rim there too.
+    marks, region = (cv2.copyMakeBorder(m, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0) for m in (marks, region))
     ring = cv2.dilate(marks, np.ones((3, 3), np.uint8))
     # a mark's rim is the ring around it; marks that a pixel apart share theirs
     _, owner = cv2.connectedComponents(ring, connectivity=8)
@@ -123,7 +124,7 @@ def enclosed(marks: np.ndarray, region: np.ndarray) -> np.ndarray:
     size = np.bincount(owner[marks > 0], minlength=owner.max() + 1)
     inside = (dark > around / 2) & (size <= HOLE_MAX)
     inside[0] = False
-    return (inside[owner] & (marks > 0)).astype(np.uint8)
+    return (inside[owner] & (marks > 0)).astype(np.uint8)[1:-1, 1:-1]
 
 
 def grouped_letters(marks: np.ndarray) -> np.ndarray:
