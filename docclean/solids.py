@@ -13,9 +13,14 @@ their edges are sharp (:data:`FADE`: judged around the region with its holes fil
 not touch the page's edge; their holes (white writing, a letter's counter, a black frame's inside)
 stay the network's. Stains and shadows (which fade, and are rarely near black),
 coffee rings (no solid square), the scanner's dark surround (which touches the edge) and grey
-shading are not, so the network still cleans them. A first version also asked for a rectangle;
-on the shared scans that only left out a form's black header banner and a round sticker, which
-come back as the scan has them now (bench/results/solids.md).
+shading are not, so the network still cleans them. A wide part of an edge-touching area that does
+not touch the edge itself once lines narrower than the seed are cut (:func:`inner_parts`: a
+microfilm frame's black band joined to the surround by a dark line) is judged as an area of its
+own, and put back with its letters (:func:`small_holes`): there the network made the band a grey
+blotch, and, with the band put back, drew its white number outlined and joined by a grey line.
+A first version also asked for a rectangle; on the shared scans that only left out a form's black
+header banner and a round sticker, which come back as the scan has them now
+(bench/results/solids.md).
 
 :func:`restore_solids` puts the page itself (divided by its paper's grey) back into those areas,
 so white writing in a black bar, or black writing on dark shading (which the network drowned:
@@ -163,22 +168,63 @@ def dark_areas(page: np.ndarray, paper: float | None = None, level: float = DARK
 def solid_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray | None = None
                 ) -> np.ndarray | None:
     """A boolean mask of the solid black areas of a grey float page (0..1), without their holes
-    (white writing in a bar is the network's to draw, a black frame's inside its to clean); None
-    when it has none. ``paper``: the page's paper grey, when the caller has it. ``small``: the page
-    shrunk (:func:`docclean.solids.shrunk`), when the caller has it."""
+    (white writing in a bar is the network's to draw, a black frame's inside its to clean) except
+    the letters of a band hanging off the surround (:func:`inner_parts`); None when it has none.
+    ``paper``: the page's paper grey, when the caller has it. ``small``: the page shrunk
+    (:func:`docclean.solids.shrunk`), when the caller has it."""
     areas = dark_areas(page, paper, small=small)
     if areas is None:
         return None
     keep = np.zeros(areas.dark.shape, np.uint8)
+    letters = np.zeros(areas.dark.shape, np.uint8)
     for label in areas.seeded:
-        if areas.touches_edge(label):
-            continue  # the scanner's surround, a shadow or a border: docclean.surround's, or the network's
         region, (x, y) = areas.region(label)
+        bh, bw = region.shape
+        if areas.touches_edge(label):  # the scanner's surround, a shadow or a border is not one ...
+            holes = small_holes(region)
+            for part in inner_parts(region, (x, y), areas.dark.shape):  # ... a band hanging off it may be
+                _, filled = filled_outline(part)
+                if sharp_edged(areas.small, filled, (x, y), SEED // SCALE, areas.paper):
+                    keep[y:y + bh, x:x + bw] |= region & part
+                    letters[y:y + bh, x:x + bw] |= holes & part
+            continue
         _, filled = filled_outline(region)
         if sharp_edged(areas.small, filled, (x, y), SEED // SCALE, areas.paper):
-            bh, bw = region.shape
             keep[y:y + bh, x:x + bw] |= region
-    return areas.full_mask(keep) if keep.any() else None
+    if not keep.any():
+        return None
+    mask = areas.full_mask(keep)
+    if letters.any():
+        mask |= cv2.resize(letters, areas.shape[::-1], interpolation=cv2.INTER_NEAREST).astype(bool)
+    return mask
+
+
+def inner_parts(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -> list[np.ndarray]:
+    """The wide parts (a :data:`SEED` square fits in) of a dark area touching the page's edge
+    (``region``, uint8 over its bounding box at ``at`` on a shrunk page of ``shape``) that do not
+    touch it themselves: a black band with a microfilm frame's number in it, joined to the
+    scanner's surround by a thin dark line."""
+    square = np.ones(((SEED // SCALE) | 1,) * 2, np.uint8)
+    # Closed first, so the writing in a band does not cut it into strips too thin for the square.
+    closed = cv2.morphologyEx(region, cv2.MORPH_CLOSE, square, borderType=cv2.BORDER_REPLICATE)
+    wide = cv2.morphologyEx(closed, cv2.MORPH_OPEN, square, borderType=cv2.BORDER_REPLICATE)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
+    x, y = at
+    parts = []
+    for label in range(1, count):
+        bx, by, bw, bh, _ = stats[label]
+        if bx + x > 0 and by + y > 0 and bx + x + bw < shape[1] and by + y + bh < shape[0]:
+            parts.append((labels == label).astype(np.uint8))
+    return parts
+
+
+def small_holes(part: np.ndarray) -> np.ndarray:
+    """The holes of a uint8 mask that a :data:`SEED` square does not fit in (its letters)."""
+    padded = cv2.copyMakeBorder(1 - part, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(padded, connectivity=4)
+    small = (stats[:, cv2.CC_STAT_WIDTH] < SEED // SCALE) | (stats[:, cv2.CC_STAT_HEIGHT] < SEED // SCALE)
+    small[labels[0, 0]] = False
+    return small[labels[1:-1, 1:-1]].astype(np.uint8)
 
 
 def sharp_edged(small: np.ndarray, filled: np.ndarray, at: tuple[int, int], reach: int, paper: float) -> bool:

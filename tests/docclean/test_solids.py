@@ -129,3 +129,19 @@ def test_the_engine_keeps_solid_areas_when_asked():
     lost = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=False).clean(page)
     assert kept[fill].mean() < 0.15 and lost[fill].mean() == 1.0
     assert CleanSettings().keep_solids and CleanSettings().engine_key() != CleanSettings(keep_solids=False).engine_key()
+
+
+def test_a_band_joined_to_the_surround_by_a_thin_line_is_solid_with_its_writing():
+    # A microfilm frame: the scanner's dark surround down the left edge, a black band with the
+    # frame's number in white on the page, joined to the surround by a thin dark line.
+    page, band, letters = band_page()
+    page[:, :40] = 0.05  # the surround
+    page[184:198, 40:100] = 0.05  # a dark line joining the band to it (wider than a stroke, narrower than a band)
+    mask = solid_areas(page)
+    assert mask is not None
+    assert mask[band & ~letters].mean() > 0.9  # the band (as much of it as of a band inside the page) ...
+    strokes = cv2.erode(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    assert mask[strokes].mean() > 0.97  # ... with its letters, put back as scanned
+    assert not mask[:, :30].any()  # the surround is not solid
+    restored = restore_solids(page, np.full_like(page, 0.5))
+    assert restored[strokes].min() > 0.9 and restored[band & ~letters].mean() < 0.2
