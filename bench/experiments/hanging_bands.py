@@ -19,7 +19,6 @@ them.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 import cv2
@@ -27,9 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.experiments.lid_writing import files  # noqa: E402
-from bench.experiments.scoring import page_sets  # noqa: E402
-from bench.surround import PLACES, SHARED, on_lid  # noqa: E402
+from bench.experiments.lid_writing import page_groups  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.levels import network_page  # noqa: E402
@@ -85,19 +82,9 @@ def picture(path: Path, out: Path) -> None:
 def main() -> None:
     print("| pages | with a band hanging off the surround | pages (share of the page) |\n|---|---|---|")
     real = []
-    for sub in ("dibco-extra/noisy", "funsd-train/images", "sroie-train/images"):
-        paths = files(SHARED / "real-scans" / sub)
-        names = report(f"real-scans/{sub.split('/')[0]}", [(p.name, read_gray(p)) for p in paths])
+    for title, paths, pages in page_groups():
+        names = report(title, pages)
         real += [p for p in paths if p.name in names]
-    report("dirty-documents", [(p.name, read_gray(p)) for p in files(SHARED / "dirty-documents/train")])
-    with tempfile.TemporaryDirectory() as tmp:
-        dibco, synth = page_sets(Path(tmp), 56).values()
-        report("synthetic, seed 3000", [(n.name, read_gray(n)) for n, _ in synth])
-        for title, pairs in (("synthetic, seed 3000", synth), ("dibco-extra", dibco)):
-            for place in PLACES:
-                report(f"{title}, on a lid, {place}",
-                       [(n.name, on_lid(read_gray(n), place, np.random.default_rng(i))[0])
-                        for i, (n, _) in enumerate(pairs)])
     if real:
         picture(real[0], ROOT / "bench/results/hanging_bands.png")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -80,22 +81,30 @@ def picture(path: Path, out: Path) -> None:
     print(f"\npicture: {out.relative_to(ROOT)} ({path.name}, 300 x 200 px at 100% from ({x0}, {y0}))")
 
 
+def page_groups() -> Iterator[tuple[str, list[Path], list[tuple[str, np.ndarray]]]]:
+    """The page sets of this bench and of bench/experiments/hanging_bands.py, one at a time:
+    (title, the real scans' paths or [], [(name, grey page)]): the real scans, Dirty Documents and
+    the synthetic pages as they are, then the synthetic and historical pages laid on a dark lid."""
+    for sub in ("dibco-extra/noisy", "funsd-train/images", "sroie-train/images"):
+        paths = files(SHARED / "real-scans" / sub)
+        yield f"real-scans/{sub.split('/')[0]}", paths, [(p.name, read_gray(p)) for p in paths]
+    yield "dirty-documents", [], [(p.name, read_gray(p)) for p in files(SHARED / "dirty-documents/train")]
+    with tempfile.TemporaryDirectory() as tmp:
+        dibco, synth = page_sets(Path(tmp), 56).values()
+        yield "synthetic, seed 3000", [], [(n.name, read_gray(n)) for n, _ in synth]
+        for title, pairs in (("synthetic, seed 3000", synth), ("dibco-extra", dibco)):
+            for place in PLACES:
+                yield (f"{title}, on a lid, {place}", [],
+                       [(n.name, on_lid(read_gray(n), place, np.random.default_rng(i))[0])
+                        for i, (n, _) in enumerate(pairs)])
+
+
 def main() -> None:
     print("| pages | with a surround | light writing shown | pages (share of the page shown) |\n|---|---|---|---|")
     real = []
-    for sub in ("dibco-extra/noisy", "funsd-train/images", "sroie-train/images"):
-        paths = files(SHARED / "real-scans" / sub)
-        names = report(f"real-scans/{sub.split('/')[0]}", [(p.name, read_gray(p)) for p in paths])
+    for title, paths, pages in page_groups():
+        names = report(title, pages)
         real += [p for p in paths if p.name in names]
-    report("dirty-documents", [(p.name, read_gray(p)) for p in files(SHARED / "dirty-documents/train")])
-    with tempfile.TemporaryDirectory() as tmp:
-        dibco, synth = page_sets(Path(tmp), 56).values()
-        report("synthetic, seed 3000", [(n.name, read_gray(n)) for n, _ in synth])
-        for title, pairs in (("synthetic, seed 3000", synth), ("dibco-extra", dibco)):
-            for place in PLACES:
-                report(f"{title}, on a lid, {place}",
-                       [(n.name, on_lid(read_gray(n), place, np.random.default_rng(i))[0])
-                        for i, (n, _) in enumerate(pairs)])
     if real:
         picture(real[0], ROOT / "bench/results/lid_writing.png")
 
