@@ -152,8 +152,9 @@ class Denoiser:
         surround = find_surround(page, paper if any(steps) else None, small) \
             if self.clear_surround or self.max_stroke > 0 else None
         solids = solid_areas(page, paper, small) if self.keep_solids else None
-        lid = surround.mask() if surround is not None else None
-        width = stroke_width(flat, _either(lid, solids)) if self.max_stroke > 0 else 0.0
+        width = 0.0
+        if self.max_stroke > 0:
+            width = stroke_width(flat, _either(None if surround is None else surround.mask(), solids))
         if width > self.max_stroke:
             pages.append(shrink(flat, self.max_stroke / width))
         plans = [plan_tiles(*p.shape, self.tile_size, self.overlap, self.backend.multiple) for p in pages]

@@ -34,6 +34,7 @@ on white. Of 819 pages as they are and laid on lids, that changed three, one a r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -83,24 +84,25 @@ class Surround:
     levels: np.ndarray  #: on the shrunk page: the lid's grey where light writing lies on it, else -1
     paper: float  #: the page's paper grey
 
-    def writing(self) -> np.ndarray:
-        """A full-size boolean mask of the light writing on the lid and the lid around it."""
-        return cv2.resize((self.levels >= 0).astype(np.uint8), self.lid.shape[::-1],
-                          interpolation=cv2.INTER_NEAREST).astype(bool)
-
-    def _any_writing(self) -> bool:
-        return bool((self.levels >= 0).any())
+    @cached_property
+    def writing(self) -> np.ndarray | None:
+        """A full-size boolean mask of the light writing on the lid and the lid around it, or None
+        when it has none (worked out once)."""
+        shown = (self.levels >= 0).astype(np.uint8)
+        if not shown.any():
+            return None
+        return cv2.resize(shown, self.lid.shape[::-1], interpolation=cv2.INTER_NEAREST).astype(bool)
 
     def mask(self) -> np.ndarray:
         """Everything :meth:`apply` changes, as a full-size boolean mask."""
-        return self.lid | self.writing() if self._any_writing() else self.lid
+        return self.lid if self.writing is None else self.lid | self.writing
 
     def apply(self, page: np.ndarray, cleaned: np.ndarray) -> np.ndarray:
         """``cleaned`` (changed in place, and returned) with the lid white and the light writing on
         it dark on white: ``page`` (the grey page the network cleaned) turned over between the lid's
         grey (white) and the paper's (black) there."""
-        if self._any_writing():
-            where = self.writing()
+        where = self.writing
+        if where is not None:
             full = cv2.resize(self.levels, self.lid.shape[::-1], interpolation=cv2.INTER_NEAREST)
             level = full[where]
             cleaned[where] = 1 - np.clip((page[where] - level) / np.maximum(self.paper - level, 1e-3), 0, 1)

@@ -40,9 +40,9 @@ SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 def shown(page: np.ndarray) -> tuple[Surround | None, float]:
     """The surround the engine finds on ``page`` and the share of the page shown turned over."""
     surround = find_surround(network_page(page))
-    if surround is None or not (surround.levels >= 0).any():
+    if surround is None or surround.writing is None:
         return surround, 0.0
-    return surround, float(surround.writing().mean())
+    return surround, float(surround.writing.mean())
 
 
 def report(title: str, pages: list[tuple[str, np.ndarray]]) -> list[str]:
@@ -71,7 +71,7 @@ def picture(path: Path, out: Path) -> None:
     surround = find_surround(network_page(page))
     paint = surround.lid.copy()
     before[paint] = 1.0  # the lid cleared as before, the writing's part left to the network
-    ys, xs = np.nonzero(surround.writing())
+    ys, xs = np.nonzero(surround.writing)
     cy, cx = int(ys.mean()), int(xs.mean())
     h, w = page.shape
     y0, x0 = max(0, min(h - 200, cy - 100)), max(0, min(w - 300, cx - 150))
