@@ -70,12 +70,14 @@ class _Timed:
 
 
 def worker(method: str, model: str, device: str, src_dir: Path, out_dir: Path, pipeline: bool = True,
-           conv_onnx: Path | None = None, max_stroke: int | None = None) -> None:
+           conv_onnx: Path | None = None, max_stroke: int | None = None, batch_size: int | None = None) -> None:
     """Runs in the subprocess: clean every page in ``src_dir`` and print timings as JSON."""
     from docclean.batch import clean_batch
     from docclean.settings import CleanSettings
 
     extra = {} if max_stroke is None else {"max_stroke": max_stroke}
+    if batch_size is not None:
+        extra["batch_size"] = batch_size
     settings = CleanSettings(model=model, overwrite=True, device=device, **extra,
                              backend="torch" if method == "torch" else method if method != "baseline" else "auto")
     t0 = time.perf_counter()
@@ -157,6 +159,9 @@ def main() -> None:
     p.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     p.add_argument("--max-stroke", type=int, default=None,
                    help="the engine's max_stroke (default: the shipped setting; 0: no second pass for wide strokes)")
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=None,
+                   help="tiles per network call to compare, a row each (default: the engine's default)")
+    p.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--sequential", action="store_true",
                    help="also time the first backend with sequential I/O (clean_batch(pipeline=False))")
     p.add_argument("--pipeline", type=int, default=1, help=argparse.SUPPRESS)
@@ -168,7 +173,7 @@ def main() -> None:
     p.add_argument("--probe", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
-        worker(a.worker, a.model, a.device, a.src, a.dst, bool(a.pipeline), a.conv, a.max_stroke)
+        worker(a.worker, a.model, a.device, a.src, a.dst, bool(a.pipeline), a.conv, a.max_stroke, a.batch_size)
         return
     if a.make:
         make_page(a.make, a.dst)
@@ -179,6 +184,9 @@ def main() -> None:
         print(json.dumps({"flops_px": flops_per_pixel(a.model)}))
         return
     backends = a.backends or (installed_backends() if a.device == "cpu" else ["torch"])
+    # One row per backend and batch size; ``runs`` names each (the backend, or "backend bN").
+    runs = [(b, None, b) for b in backends] if not a.batch_sizes else \
+        [(b, n, f"{b} b{n}") for b in backends for n in a.batch_sizes]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         conv_onnx = Path(tmp) / "conv.onnx"
@@ -195,10 +203,11 @@ def main() -> None:
             common = ["--model", a.model, "--device", a.device, "--src", str(src), "--conv", str(conv_onnx),
                       *(["--max-stroke", str(a.max_stroke)] if a.max_stroke is not None else [])]
             base = measure(["--worker", "baseline", *common, "--dst", str(Path(tmp) / f"base-{dpi}")])
-            for b in backends:
-                ours = measure(["--worker", b, *common, "--dst", str(Path(tmp) / f"{b}-{dpi}")])
-                rows.append((dpi, mp, b, base, ours))
-                print(f"measured: {dpi} dpi {b}: {json.dumps(ours)}; baseline {base['per_page_s']:.2f} s",
+            for b, n, key in runs:
+                batch = [] if n is None else ["--batch-size", str(n)]
+                ours = measure(["--worker", b, *common, *batch, "--dst", str(Path(tmp) / f"{key}-{dpi}")])
+                rows.append((dpi, mp, key, base, ours))
+                print(f"measured: {dpi} dpi {key}: {json.dumps(ours)}; baseline {base['per_page_s']:.2f} s",
                       file=sys.stderr, flush=True)
             if a.sequential:
                 b = backends[0]
@@ -225,8 +234,8 @@ def main() -> None:
     print("conv throughput (64->64 3x3 on 2x64x256x256, marginal rate in a chain of 8 -> 16 layers, "
           "measured in each worker right after its pages), "
           "GFLOP/s: " + "; ".join(f"{b} " + ", ".join(f"{ours['gflops']:.0f}" for _, _, bb, _, ours in rows if bb == b)
-                                  for b in backends))
-    for b in backends:
+                                  for _, _, b in runs))
+    for _, _, b in runs:
         mine = [(mp, ours) for _, mp, bb, _, ours in rows if bb == b]
         if len(mine) > 1:
             per_mp = [ours["per_page_s"] / mp for mp, ours in mine]
@@ -240,10 +249,10 @@ def main() -> None:
         print("start-up (median wall s, fresh processes):")
         for name, secs in first.items():
             print(f"  {name}: {secs:.2f} s ({secs / base_s:.1f}x the numpy+Pillow import)")
-        steady = [ours["per_page_s"] for dpi, _, b, _, ours in rows if dpi == 300 and b == backends[0]]
+        steady = [ours["per_page_s"] for dpi, _, b, _, ours in rows if dpi == 300 and b == runs[0][2]]
         if steady:
             ratio = first["docclean clean (one 300-dpi page)"] / steady[0]
-            print(f"  first 300-dpi page from process start / steady-state s per page ({backends[0]}): {ratio:.2f}x")
+            print(f"  first 300-dpi page from process start / steady-state s per page ({runs[0][2]}): {ratio:.2f}x")
 
 
 if __name__ == "__main__":

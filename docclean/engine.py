@@ -67,7 +67,7 @@ class _CallbackProgress(TileProgress):
 class Denoiser:
     """Cleans page arrays with a loaded model. ``Denoiser.load()`` gives the shipped default."""
 
-    def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 2,
+    def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 1,
                  max_stroke: int = 0, auto_levels: bool = False, keep_solids: bool = False,
                  clear_surround: bool = False, clear_shading: bool = False, keep_pictures: bool = False,
                  model_name: str | None = None, model_path: Path | None = None) -> None:

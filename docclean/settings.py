@@ -45,6 +45,8 @@ class CleanSettings:
     - ``backend``/``device``/``precision``/``threads``: how the network runs (``threads`` None:
       the cores this process may use).
     - ``tile_size``/``overlap``/``batch_size``: tiling (memory grows with the tile, not the page).
+      One tile per call on a CPU: two cost about 110-150 MB more at 600 dpi and were no faster
+      (bench/results/clean_speed.md); a GPU backend asks for more (``default_batch_size``).
     - ``auto_levels``: a dark or washed-out page is brought to ordinary paper and contrast before
       cleaning (``docclean.levels``); pages already in range are untouched.
     - ``keep_solids``: solid black areas (bars, boxes, logos, a band with white writing in it),
@@ -83,7 +85,7 @@ class CleanSettings:
     threads: int | None = None
     tile_size: int = 1024
     overlap: int = 64
-    batch_size: int = 2
+    batch_size: int = 1
     max_stroke: int = MAX_STROKE
     auto_levels: bool = True
     keep_solids: bool = True

@@ -204,18 +204,37 @@ def inner_parts(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int])
     (``region``, uint8 over its bounding box at ``at`` on a shrunk page of ``shape``) that do not
     touch it themselves: a black band with a microfilm frame's number in it, joined to the
     scanner's surround by a thin dark line."""
-    square = np.ones(((SEED // SCALE) | 1,) * 2, np.uint8)
     # Closed first, so the writing in a band does not cut it into strips too thin for the square.
-    closed = cv2.morphologyEx(region, cv2.MORPH_CLOSE, square, borderType=cv2.BORDER_REPLICATE)
-    wide = cv2.morphologyEx(closed, cv2.MORPH_OPEN, square, borderType=cv2.BORDER_REPLICATE)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
+    labels, runs = wide_parts(region, at, shape, close=True)
+    return [(labels == label).astype(np.uint8) for label in range(1, len(runs)) if runs[label] == 0]
+
+
+def wide_parts(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int], close: bool = False
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The parts of a dark area (``region``, uint8 over its bounding box at ``at`` on a shrunk page
+    of ``shape``) that a :data:`SEED` square fits in, once lines narrower than it are cut (closed
+    first with ``close``): their labels over the box (0: none) and, per label, how many pixels of
+    the page's edge it lies on (:func:`edge_runs`). :func:`inner_parts` and the surround's lid
+    (:mod:`docclean.surround`) are both such parts."""
+    square = np.ones(((SEED // SCALE) | 1,) * 2, np.uint8)
+    if close:
+        region = cv2.morphologyEx(region, cv2.MORPH_CLOSE, square, borderType=cv2.BORDER_REPLICATE)
+    wide = cv2.morphologyEx(region, cv2.MORPH_OPEN, square, borderType=cv2.BORDER_REPLICATE)
+    count, labels = cv2.connectedComponents(wide, connectivity=8)
+    return labels, edge_runs(labels, count, at, shape)
+
+
+def edge_runs(labels: np.ndarray, count: int, at: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """Per label of ``labels`` (non-negative integers over a bounding box at ``at`` on a shrunk page
+    of ``shape``; ``count`` labels), how many pixels of the page's edge it lies on."""
     x, y = at
-    parts = []
-    for label in range(1, count):
-        bx, by, bw, bh, _ = stats[label]
-        if bx + x > 0 and by + y > 0 and bx + x + bw < shape[1] and by + y + bh < shape[0]:
-            parts.append((labels == label).astype(np.uint8))
-    return parts
+    bh, bw = labels.shape
+    runs = np.zeros(count, np.int64)
+    for on, line in ((y == 0, labels[0]), (y + bh == shape[0], labels[-1]), (x == 0, labels[:, 0]),
+                     (x + bw == shape[1], labels[:, -1])):
+        if on:
+            runs += np.bincount(line, minlength=count)
+    return runs
 
 
 def small_holes(part: np.ndarray) -> np.ndarray:

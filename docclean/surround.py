@@ -46,7 +46,7 @@ from docclean.areawriting import (
     near_writing,
     with_holes,
 )
-from docclean.solids import SCALE, SEED, dark_areas
+from docclean.solids import SCALE, SEED, dark_areas, edge_runs, wide_parts
 
 #: The surround is darker than this share of the paper's grey. The network leaves its rim around the
 #: page at every grey a lid has (0.1 to 0.6 of the paper's: bench/surround.py); lighter than this,
@@ -121,7 +121,7 @@ def find_surround(page: np.ndarray, paper: float | None = None, small: np.ndarra
     levels = np.full(areas.dark.shape, -1, np.float32)
     for label in areas.seeded:
         region, (x, y) = areas.region(label)
-        if _edge_runs(region.astype(np.int32), 2, (x, y), areas.dark.shape)[1] < EDGE * min(areas.dark.shape):
+        if edge_runs(region.astype(np.int32), 2, (x, y), areas.dark.shape)[1] < EDGE * min(areas.dark.shape):
             continue
         bh, bw = region.shape
         small = areas.small[y:y + bh, x:x + bw]
@@ -175,25 +175,10 @@ def _lid_part(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -
     once the rest is cut away (uint8). Writing that runs off the page onto the lid is as dark as the
     lid but narrower: the square does not fit in it, and what it joined to the lid (a stain, the
     letters' thick parts) is cut off with it."""
-    wide = cv2.morphologyEx(region, cv2.MORPH_OPEN, np.ones(((SEED // SCALE) | 1,) * 2, np.uint8),
-                            borderType=cv2.BORDER_REPLICATE)
-    count, labels = cv2.connectedComponents(wide, connectivity=8)
-    along = _edge_runs(labels, count, at, shape) >= EDGE * min(shape)
+    labels, runs = wide_parts(region, at, shape)
+    along = runs >= EDGE * min(shape)
     along[0] = False
     return along[labels].astype(np.uint8)
-
-
-def _edge_runs(labels: np.ndarray, count: int, at: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
-    """Per label of ``labels`` (a bounding box at ``at`` on a shrunk page of ``shape``), how many
-    pixels of the page's edge it lies on."""
-    x, y = at
-    bh, bw = labels.shape
-    runs = np.zeros(count, np.int64)
-    for on, line in ((y == 0, labels[0]), (y + bh == shape[0], labels[-1]), (x == 0, labels[:, 0]),
-                     (x + bw == shape[1], labels[:, -1])):
-        if on:
-            runs += np.bincount(line, minlength=count)
-    return runs
 
 
 def _shown(found: AreaWriting, network: np.ndarray, body: np.ndarray, small: np.ndarray, lid: float, paper: float
