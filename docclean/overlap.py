@@ -198,7 +198,7 @@ class PagePipeline:
     def __init__(self, jobs: list[Any], read: Callable[[Any], Iterable[Any]], *, enabled: bool = True,
                  read_ahead: int = 1, write_behind: int = 1, writers: int | Callable[[], int] = 1) -> None:
         self.jobs, self.read, self.enabled = list(jobs), read, enabled
-        self._lanes = writers
+        self._asked = writers  # a number, or a function called on entering
         self.lanes = 1
         self._writers: list[OrderedWriter] = []
         self._turn = 0
@@ -214,7 +214,7 @@ class PagePipeline:
             if self.jobs:
                 self._reader = Prefetch(self._chain(), self._read_ahead, name="docclean-reader")
         try:
-            lanes = self._lanes() if callable(self._lanes) else self._lanes
+            lanes = self._asked() if callable(self._asked) else self._asked
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
