@@ -11,6 +11,7 @@ different source or different settings: then the folder is cleared and the file 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -21,9 +22,12 @@ from docclean import io as pageio
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
 
-_PIXEL_SETTINGS = ("model", "backend", "precision", "tile_size", "overlap", "max_stroke", "auto_levels",
-                   "keep_solids", "clear_surround", "clear_shading", "keep_pictures", "color", "binarize",
-                   "threshold", "dpi")
+#: Settings that leave the pixels of a page as they are; every other one is in the stamp, so a
+#: setting added later can only restart a file, never mix its pages (keep_faint and
+#: remove_show_through were once left out of a hand-kept list of the others).
+_SAME_PIXELS = frozenset({"device", "threads", "batch_size", "fmt", "ink_warning", "overwrite", "dry_run",
+                          "max_pixels"})
+_PIXEL_SETTINGS = tuple(f.name for f in dataclasses.fields(CleanSettings) if f.name not in _SAME_PIXELS)
 
 
 class PageStore:
