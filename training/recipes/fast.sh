@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduce docclean/weights/fast.safetensors: the default model pruned to a quarter of its width and
+# Reproduce docclean/weights/fast.safetensors: the default model at half its width (a quarter of the operations per convolution) and
 # one block per level (about 5x fewer operations per pixel), then trained on the default's data.
 # Warm start: every tensor of the default is sliced to its first channels (training.denoiser
 # --warm-from), so training starts from a network that already cleans pages, not from noise.
