@@ -85,7 +85,7 @@ def clean(
     ] = _DEFAULT.keep_pictures,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
-        help="Output format. Multi-page inputs written as png/jpeg/webp become NAME-p001.png, NAME-p002.png, ...")]
+        help="Output format. Multi-page inputs written as png/jpeg/webp/bmp become NAME-p001.png, NAME-p002.png, ...")]
     = None,
     dpi: Annotated[float | None, typer.Option(
         min=10, max=2400, show_default="native",
