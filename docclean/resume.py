@@ -12,6 +12,7 @@ different source or different settings: then the folder is cleared and the file 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -19,15 +20,36 @@ from pathlib import Path
 import numpy as np
 
 from docclean import io as pageio
+from docclean.digest import file_digest
+from docclean.errors import DocCleanError
+from docclean.models import resolve_model_path
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
 
 #: Settings that leave the pixels of a page as they are; every other one is in the stamp, so a
 #: setting added later can only restart a file, never mix its pages (keep_faint and
-#: remove_show_through were once left out of a hand-kept list of the others).
-_SAME_PIXELS = frozenset({"device", "threads", "batch_size", "fmt", "ink_warning", "overwrite", "dry_run",
-                          "max_pixels"})
+#: remove_show_through were once left out of a hand-kept list of the others). The device stays in:
+#: with ``precision`` auto a GPU runs bf16 and a CPU often fp32.
+_SAME_PIXELS = frozenset({"threads", "batch_size", "fmt", "ink_warning", "overwrite", "dry_run", "max_pixels"})
 _PIXEL_SETTINGS = tuple(f.name for f in dataclasses.fields(CleanSettings) if f.name not in _SAME_PIXELS)
+
+
+def model_identity(model: str) -> str:
+    """What the model's weights are: the digest of its file, so a file retrained in place or a
+    built-in model changed by an upgrade starts a file over, while the same weights under another
+    path (a cluster worker's copy) resume; the name itself where the file cannot be read."""
+    try:
+        path = resolve_model_path(model)
+        info = path.stat()
+    except (DocCleanError, OSError):
+        return model
+    return _digest(str(path), info.st_size, info.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    """A file's sha256, once per size and modification time (a batch has many multi-page files)."""
+    return "sha256:" + file_digest(path)
 
 
 class PageStore:
@@ -38,7 +60,7 @@ class PageStore:
         self.folder = target.parent / f".{target.name}.docclean-pages"
         info = source.stat()
         self.stamp = {"source": str(source), "size": info.st_size, "mtime_ns": info.st_mtime_ns,
-                      **{k: getattr(settings, k) for k in _PIXEL_SETTINGS}}
+                      **{k: getattr(settings, k) for k in _PIXEL_SETTINGS}, "model": model_identity(settings.model)}
 
     def _page(self, index: int) -> Path:
         return self.folder / f"p{index + 1:04d}.png"

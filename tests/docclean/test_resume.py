@@ -34,3 +34,28 @@ def test_settings_that_leave_pixels_alone_keep_the_pages(tmp_path: Path) -> None
     source = stored(tmp_path, base)
     same = base.replace(batch_size=4, threads=1, fmt="tiff", ink_warning=0.5, overwrite=False, max_pixels=10**6)
     assert PageStore(tmp_path / "out.tif", source, same).done(2) == {0}
+
+
+def test_a_model_file_retrained_in_place_starts_the_file_over(tmp_path: Path) -> None:
+    model = tmp_path / "mine.safetensors"
+    model.write_bytes(b"weights of the first run")
+    settings = CleanSettings(model=str(model))
+    source = stored(tmp_path, settings)
+    assert PageStore(tmp_path / "out.tif", source, settings).done(2, clear=False) == {0}
+    model.write_bytes(b"weights of the second run")
+    assert PageStore(tmp_path / "out.tif", source, settings).done(2) == set()
+
+
+def test_the_same_weights_under_another_path_resume(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        (tmp_path / folder / "m.safetensors").write_bytes(b"the same weights")
+    source = stored(tmp_path, CleanSettings(model=str(tmp_path / "a" / "m.safetensors")))
+    copy = CleanSettings(model=str(tmp_path / "b" / "m.safetensors"))
+    assert PageStore(tmp_path / "out.tif", source, copy).done(2) == {0}
+
+
+def test_another_device_starts_the_file_over(tmp_path: Path) -> None:
+    source = stored(tmp_path, CleanSettings(device="cuda"))
+    assert PageStore(tmp_path / "out.tif", source, CleanSettings(device="cpu")).done(2) == set()
