@@ -43,7 +43,8 @@ def clean(
     threads: Annotated[int | None, typer.Option(
         min=1, show_default="the cores this process may use",
         help="CPU threads for the network; give each of several parallel runs its share.")] = None,
-    tile_size: Annotated[int, typer.Option(min=64, help="Tile edge in pixels; smaller uses less memory.")]
+    tile_size: Annotated[int, typer.Option(
+        min=4 * _DEFAULT.overlap, help="Tile edge in pixels; smaller uses less memory.")]
     = _DEFAULT.tile_size,
     batch_size: Annotated[int, typer.Option(min=1, help="Tiles run through the network at once.")]
     = _DEFAULT.batch_size,

@@ -15,7 +15,8 @@ import typer
 from docclean.errors import DocCleanError, UsageError, exit_code
 
 #: Settings whose flag is not simply ``--`` plus the name with dashes.
-FLAG_NAMES = {"fmt": "--format", "color": "--keep-color", "output": "--output"}
+FLAG_NAMES = {"fmt": "--format", "color": "--keep-color", "output": "--output",
+              "overlap": "--tile-size"}  # no flag sets the overlap; the tile size bounds it
 
 
 def flag(setting: str) -> str:

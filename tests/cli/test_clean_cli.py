@@ -300,6 +300,8 @@ def test_usage_errors_exit_2(tmp_path: Path, model: Path) -> None:
     narrow = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--max-stroke", "1")
     assert narrow.exit_code == 2 and error_lines(narrow) == [
         "error: --max-stroke: max_stroke must be 0 (off) or between 2 and 1000 pixels, not 1"]
+    small = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--tile-size", "128")
+    assert small.exit_code == 2 and "--tile-size" in small.stderr and "--overlap" not in small.stderr  # no such flag
     assert not (tmp_path / "out").exists()
 
 
