@@ -7,13 +7,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from docclean import io as pageio
 from docclean import postprocess
 from docclean.color import recolor
+from docclean.errors import DocCleanError
 from docclean.polarity import clean_positive
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
@@ -21,7 +22,7 @@ from docclean.settings import CleanSettings
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
 
-__all__ = ["PageOutput", "clean_page", "load_cleaner"]
+__all__ = ["PageOutput", "clean_page", "cleaner_key", "load_cleaner", "model_stamp"]
 
 
 @dataclass
@@ -50,13 +51,10 @@ def load_cleaner(settings: CleanSettings, *, cache: bool = True) -> Denoiser:
     a GUI or hot folder switching back and forth does not reload; a changed model file (size or
     modification time) is loaded afresh. ``cache=False`` always loads."""
     from docclean.engine import Denoiser
-    from docclean.models import resolve_model_path
 
     if not cache:
         return Denoiser.from_settings(settings)
-    path = resolve_model_path(settings.model)
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns, *settings.engine_key())
+    key = cleaner_key(settings)
     with _CLEANERS_LOCK:
         if key in _CLEANERS:
             _CLEANERS.move_to_end(key)
@@ -67,6 +65,25 @@ def load_cleaner(settings: CleanSettings, *, cache: bool = True) -> Denoiser:
         while len(_CLEANERS) > _CLEANERS_KEPT:
             _CLEANERS.popitem(last=False)
     return cleaner
+
+
+def model_stamp(model: str) -> tuple[Any, ...]:
+    """The model file's path, size and modification time, so a file retrained in place counts as
+    another model; the name alone where no file is found (loading it will say why)."""
+    from docclean.models import resolve_model_path
+
+    try:
+        path = resolve_model_path(model)
+        stat = path.stat()
+    except (DocCleanError, OSError):
+        return (model,)
+    return (str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def cleaner_key(settings: CleanSettings) -> tuple[Any, ...]:
+    """What a loaded model depends on: its file (:func:`model_stamp`) and the engine's settings.
+    Caches of loaded models (here, the desktop app's) key on it."""
+    return (*model_stamp(settings.model), *settings.engine_key())
 
 
 def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | None = None,

@@ -24,6 +24,7 @@ from PySide6.QtCore import QThread, QTimer, Signal
 from docclean import io as pageio
 from docclean.batch import PageOutput, clean_page, load_cleaner
 from docclean.errors import Cancelled, DocCleanError
+from docclean.onepage import cleaner_key, model_stamp
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from gui.images import LevelImage, display_pixels, gray_of, level_image, removed_overlay
@@ -86,11 +87,6 @@ def look_key(settings: CleanSettings) -> CleanSettings:
     """``settings`` with everything that cannot change a preview's pixels set to its default."""
     default = CleanSettings()
     return settings.replace(**{name: getattr(default, name) for name in _NOT_LOOK})
-
-
-def cleaner_key(settings: CleanSettings) -> tuple[Any, ...]:
-    """What a loaded model depends on: one load per distinct key."""
-    return settings.engine_key()
 
 
 class _Token(TileProgress):
@@ -188,7 +184,7 @@ class PreviewWorker(QThread):
     def cached(self, path: str | Path, index: int, settings: CleanSettings) -> PreviewResult | None:
         """The cached preview for this page and settings, or None."""
         with self._cond:
-            return self._cache.get((str(Path(path)), index, look_key(settings)))
+            return self._cache.get(self._key(PreviewRequest(0, Path(path), index, settings)))
 
     def clear_cache(self) -> None:
         """Forget every cached preview and decoded page (files changed on disk)."""
@@ -200,7 +196,8 @@ class PreviewWorker(QThread):
 
     @staticmethod
     def _key(req: PreviewRequest) -> tuple[Any, ...]:
-        return (str(req.path), req.index, look_key(req.settings))
+        # The model file's size and time too: a model retrained in place must not show old previews.
+        return (str(req.path), req.index, look_key(req.settings), model_stamp(req.settings.model))
 
     def run(self) -> None:  # noqa: D102 - QThread entry point
         while True:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from gui.worker import look_key
@@ -66,6 +68,33 @@ def test_cache_hit_is_instant_and_skips_the_engine(qtbot, worker, recorder, scan
     binary = recorder.of("finished")[-1][1]
     assert not binary.cached and worker.cleans == 2
     assert binary.output.pixels.dtype == np.bool_
+
+
+def test_a_model_retrained_in_place_is_previewed_afresh(qtbot, worker, recorder, scans, tiny_settings) -> None:
+    import os
+
+    import torch
+
+    from docclean.checkpoint import save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    with qtbot.waitSignal(worker.finished, timeout=20_000):
+        worker.request(scans / "a.png", 0, tiny_settings)
+    first = recorder.of("finished")[-1][1]
+    torch.manual_seed(1)  # other weights in the same file, as a training run writes its best.safetensors
+    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    with torch.no_grad():  # a fresh network is the identity, like the tiny model: make it another one
+        for weights in model.parameters():
+            weights.normal_(0.0, 0.2)
+    path = Path(tiny_settings.model)
+    stat = path.stat()
+    save_model(model, path, "docunet", model.config.to_dict(), {"note": "retrained"})
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a coarse file clock still tells them apart
+    with qtbot.waitSignal(worker.finished, timeout=20_000):
+        worker.request(scans / "a.png", 0, tiny_settings)
+    again = recorder.of("finished")[-1][1]
+    assert not again.cached and worker.cleans == 2
+    assert not np.array_equal(again.output.cleaned, first.output.cleaned)
 
 
 def test_look_key_ignores_only_output_options(tiny_settings) -> None:
