@@ -78,7 +78,7 @@ def watch(
     keep_faint: _same_as_clean("keep_faint") = False,
     remove_show_through: _same_as_clean("remove_show_through") = False,
     max_pixels: _same_as_clean("max_pixels") = _DEFAULT.max_pixels,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print failed files.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print failed files and ink warnings.")] = False,
 ) -> None:
     """Clean scans as they arrive in IN, each file once, into OUT; runs until stopped.
 
@@ -114,6 +114,8 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
     def show(outcome: WatchOutcome) -> None:
         if outcome.status == "failed" or not quiet:
             typer.echo(outcome.summary(), err=outcome.status == "failed")
+        for warning in outcome.warnings:  # as docclean clean prints them, --quiet or not
+            typer.echo(f"warning: {outcome.source}: {warning}", err=True)
 
     watcher = None
     with terminate_as_interrupt():

@@ -92,13 +92,8 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             dropped = None if out.show_through is None else round(out.show_through, 4)
             done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4), dropped, out.inverted)
             result.pages.append(done)
-            if out.ink_loss > settings.ink_warning:
-                _warn(progress, result, f"page {page.index + 1}: cleaning removed {out.ink_loss:.0%} of the dark "
-                                        "strokes; check this page", WARN_INK)
-            if layer_warning(out.show_through):
-                _warn(progress, result, f"page {page.index + 1}: --remove-show-through turned a lighter layer of "
-                                        f"ink ({out.show_through:.1%} of it) to paper; check that it showed through "
-                                        "from the other side", WARN_INK)
+            for message in page_warnings(done, settings):
+                _warn(progress, result, message, WARN_INK)
             progress.on_page_done(job, done)
             del out  # the writer holds the pixels now; do not keep a second page alive
             tick = now
@@ -120,6 +115,18 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
         if not plan.per_page:
             result.targets.append(plan.targets[0])
     return writes, complete
+
+
+def page_warnings(page: PageResult, settings: CleanSettings) -> list[str]:
+    """What to tell the user about a cleaned page, before anything else: cleaning removed more of
+    its dark strokes than ``settings.ink_warning``, or ``--remove-show-through`` dropped a layer."""
+    said = []
+    if page.ink_loss is not None and page.ink_loss > settings.ink_warning:
+        said.append(f"page {page.index + 1}: cleaning removed {page.ink_loss:.0%} of the dark strokes; check this page")
+    if layer_warning(page.show_through):
+        said.append(f"page {page.index + 1}: --remove-show-through turned a lighter layer of ink "
+                    f"({page.show_through:.1%} of it) to paper; check that it showed through from the other side")
+    return said
 
 
 def _warn(progress: CleanProgress, result: FileResult, message: str, kind: str = WARN_DECODER) -> None:

@@ -61,6 +61,8 @@ class WatchOutcome:
     seconds: float = 0.0
     pages: int = 0
     moved_to: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    """The ink warnings of its pages, as ``docclean clean`` prints them (``page N: ...``)."""
 
     def summary(self) -> str:
         """One line for a log: what came in, what went out, where the input went."""
@@ -204,6 +206,7 @@ class Watcher:
     # -- handling one file ---------------------------------------------------------------------
     def _handle(self, key: str, path: Path, signature: tuple[int, int]) -> WatchOutcome | None:
         from docclean.batch import NothingToClean, clean_batch, load_cleaner
+        from docclean.filerun import page_warnings
 
         if self.cleaner is None:
             self.cleaner = load_cleaner(self.settings)
@@ -216,7 +219,8 @@ class Watcher:
             report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
             result = report.files[0]
             outcome = WatchOutcome(path, "failed" if result.error else result.status, list(result.targets),
-                                   result.error, pages=sum(p.status == "cleaned" for p in result.pages))
+                                   result.error, pages=sum(p.status == "cleaned" for p in result.pages),
+                                   warnings=[w for p in result.pages for w in page_warnings(p, self.settings)])
         except NothingToClean as exc:
             outcome = WatchOutcome(path, "failed", error="; ".join(exc.problems) or str(exc))
         except (DocCleanError, OSError) as exc:

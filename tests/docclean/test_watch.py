@@ -205,3 +205,26 @@ def test_output_folder_cannot_be_the_inbox(folders) -> None:  # type: ignore[no-
     inbox, _ = folders
     with pytest.raises(DocCleanError, match="input folder"):
         Watcher(inbox, inbox)
+
+
+def test_a_page_that_lost_its_ink_carries_the_warning(folders, tmp_path):  # type: ignore[no-untyped-def]
+    import torch
+
+    from docclean.checkpoint import save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    net = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    with torch.no_grad():
+        net.head.bias.fill_(1.0)  # paints every pixel white: the strokes are gone
+    eraser = save_model(net, tmp_path / "eraser.safetensors", "docunet", net.config.to_dict(), {})
+    inbox, out = folders
+    page = np.full((48, 40), 220, np.uint8)
+    page[10:40:6, 5:35] = 30  # lines of dark "text"
+    Image.fromarray(page).save(inbox / "letter.png")
+    clock = Clock()
+    watcher = make(inbox, out, eraser, clock)
+    watcher.poll_once()
+    clock.now += 3
+    outcome, = watcher.poll_once()
+    assert outcome.status == "cleaned"
+    assert outcome.warnings == ["page 1: cleaning removed 100% of the dark strokes; check this page"]
