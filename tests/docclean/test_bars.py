@@ -149,3 +149,23 @@ def test_the_engine_keeps_label_bars_with_solid_areas():
     kept = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=True).clean(page)
     lost = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=False).clean(page)
     assert kept[fill].mean() < 0.1 and lost[fill].mean() == 1.0
+
+
+class Greyer:
+    """A backend that draws every pixel mid-grey: it loses white writing and black fill alike."""
+
+    name, device, precision, multiple, metadata = "greyer", "cpu", "fp32", 4, {}
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        return np.full_like(tiles, 0.5, dtype=np.float32)
+
+
+def test_the_engine_keeps_a_label_bars_white_letters_when_the_model_greys_them():
+    page = text_page()
+    page[90:170] = 1.0
+    area, letters = bar(page, 100, 60)
+    fill = area & ~cv2.dilate(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    kept = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=True).clean(page)
+    lost = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=False).clean(page)
+    assert kept[fill].mean() < 0.1 and kept[letters].mean() > 0.9
+    assert abs(lost[letters].mean() - 0.5) < 0.01 and abs(lost[fill].mean() - 0.5) < 0.01

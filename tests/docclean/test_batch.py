@@ -458,3 +458,109 @@ def test_a_model_that_cannot_load_leaves_no_output_folder(tmp_path: Path) -> Non
     with pytest.raises(ModelError):  # a folder that was there stays
         clean_batch([str(tmp_path / "in")], tmp_path / "kept", CleanSettings(model=str(broken)))
     assert (tmp_path / "kept").is_dir() and files_under(tmp_path / "kept") == []
+
+
+def _temps(folder: Path) -> list[Path]:
+    """The temporary outputs (``.NAME.docclean-PID-HEX.part``) below ``folder``."""
+    from docclean.writer import TEMP_PATTERN
+
+    return [p for p in folder.rglob("*") if TEMP_PATTERN.match(p.name)] if folder.exists() else []
+
+
+@pytest.mark.parametrize(("where", "pipeline"), [("cleaning", True), ("cleaning", False), ("writing", True),
+                                                 ("writing", False)])
+def test_an_interrupt_while_a_single_page_output_is_open_leaves_no_temporary_file(
+        tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch, where: str, pipeline: bool) -> None:
+    """Unlike a multi-page file (whose pages go to a work folder), a single-page output is written
+    straight into its temporary file: Ctrl-C while its page is cleaned (the file is open) or while
+    the page is being written into it must remove that file."""
+    import time
+
+    from docclean.writer import PageWriter
+
+    source = grey(tmp_path / "in" / "a.png")
+    out = tmp_path / "out"
+    open_at_interrupt: list[Path] = []
+    if where == "cleaning":
+        def stop(page: np.ndarray, progress=None) -> np.ndarray:  # noqa: ANN001
+            deadline = time.monotonic() + 10  # the writer thread opens a.png's temporary file first
+            while not _temps(out) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            open_at_interrupt.extend(_temps(out))
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(denoiser, "clean", stop)
+    else:
+        real_add = PageWriter.add
+
+        def add(self: PageWriter, pixels: np.ndarray, dpi) -> None:  # noqa: ANN001
+            real_add(self, pixels, dpi)  # the page's bytes are in the temporary file now
+            open_at_interrupt.extend(_temps(out))
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(PageWriter, "add", add)
+    report = Report()
+    with pytest.raises(KeyboardInterrupt):
+        clean_batch([str(source)], out, CleanSettings(), cleaner=denoiser, report=report, pipeline=pipeline)
+    # The interrupt really came while a.png's temporary file existed ...
+    assert [p.name.startswith(".a.png.docclean-") for p in open_at_interrupt] == [True]
+    assert report.interrupted and [(f.source.name, f.status) for f in report.files] == [("a.png", "interrupted")]
+    # ... and it is gone, with no a.png either: outputs are whole or absent.
+    assert files_under(out) == []
+
+
+@pytest.mark.parametrize("source_name", ["b.tif", "b.pdf"])
+def test_an_interrupted_multi_page_pdf_resumes_at_its_next_page(tmp_path: Path, denoiser: Denoiser,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                source_name: str) -> None:
+    import pypdfium2 as pdfium
+
+    source = tmp_path / "in" / source_name
+    source.parent.mkdir(parents=True)
+    images = [Image.fromarray(RNG.integers(0, 256, (H, W), dtype=np.uint8)) for _ in range(3)]
+    images[0].save(source, save_all=True, append_images=images[1:])  # a 3-page TIFF or PDF
+    out = tmp_path / "out"
+    real, cleaned = denoiser.clean, []
+
+    def interrupt_at_second_page(page: np.ndarray, progress=None) -> np.ndarray:  # noqa: ANN001
+        cleaned.append(page)
+        if len(cleaned) == 2:
+            raise KeyboardInterrupt
+        return real(page, progress)
+
+    monkeypatch.setattr(denoiser, "clean", interrupt_at_second_page)
+    with pytest.raises(KeyboardInterrupt):
+        run([source], out, denoiser, fmt="pdf")
+    # No b.pdf and no temporary file; the finished first page waits in the work folder.
+    assert files_under(out) == [".b.pdf.docclean-pages/p0001.png", ".b.pdf.docclean-pages/stamp.json"]
+
+    cleaned.clear()
+    monkeypatch.setattr(denoiser, "clean", lambda page, progress=None: cleaned.append(page) or real(page, progress))
+    again = run([source], out, denoiser, fmt="pdf")
+    assert [p.status for p in again.files[0].pages] == ["skipped", "cleaned", "cleaned"]
+    assert len(cleaned) == 2  # the first page is not cleaned again
+    assert again.files[0].status == "cleaned" and files_under(out) == ["b.pdf"]
+    doc = pdfium.PdfDocument(str(out / "b.pdf"))
+    try:
+        assert len(doc) == 3
+    finally:
+        doc.close()
+
+
+@pytest.mark.parametrize("pipeline", [True, False])
+def test_the_batch_reader_refuses_pages_over_the_memory_pixel_limit(tmp_path: Path, denoiser: Denoiser,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   pipeline: bool) -> None:
+    """--max-pixels stays at its default (120 million); the memory available lowers the limit."""
+    from docclean import plan
+
+    grey(tmp_path / "in" / "a.png")  # 40 x 56 = 2,240 pixels
+    big = tmp_path / "in" / "big.png"
+    Image.fromarray(RNG.integers(0, 256, (100, 120), dtype=np.uint8)).save(big)  # 12,000 pixels
+    monkeypatch.setattr(plan, "memory_pixel_limit", lambda: 5_000)
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser,
+                         pipeline=pipeline)
+    assert CleanSettings().max_pixels > 12_000
+    assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("big.png", "failed")]
+    assert report.files[1].error == f"{big}: image dimensions too large (120 x 100 pixels, limit 5,000)"
+    assert files_under(tmp_path / "out") == ["a.png"] and report.exit_code == 1

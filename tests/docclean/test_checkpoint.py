@@ -115,3 +115,22 @@ def test_nan_weights_are_refused_naming_the_tensor(tmp_path):
     path = save_model(model, tmp_path / "nan.safetensors", "docunet", cfg.to_dict())
     with pytest.raises(ModelError, match="tensor 'head.bias' holds NaN or infinite values"):
         load_model(path)
+
+
+def test_a_tensor_whose_shape_does_not_fit_its_bytes_is_named(tmp_path):
+    # Offsets stay inside the file; only the declared shape no longer matches the byte count.
+    path = _tiny(tmp_path)
+    data = bytearray(path.read_bytes())
+    length = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + length])
+    name = next(k for k in header if k != "__metadata__")
+    entry = header[name]
+    start, end = entry["data_offsets"]
+    given = end - start
+    entry["shape"] = entry["shape"] + [2]  # twice the bytes the file gives it
+    needs = 2 * given
+    raw = json.dumps(header).encode()
+    path.write_bytes(len(raw).to_bytes(8, "little") + raw + bytes(data[8 + length:]))
+    assert 0 <= start <= end <= len(data) - 8 - length  # the range itself lies inside the file
+    with pytest.raises(ModelError, match=rf"tensor '{name}': shape .* needs {needs} bytes but the file gives it {given}"):
+        load_model(path)

@@ -114,6 +114,35 @@ def test_a_broken_existing_output_is_redone_not_skipped(tmp_path: Path, denoiser
         im.load()
 
 
+@pytest.mark.parametrize("damage", ["none", "empty", "truncated", "no_ending"])
+@pytest.mark.parametrize("fmt, suffix", [("jpeg", ".jpg"), ("pdf", ".pdf")])
+def test_a_broken_jpeg_or_pdf_output_is_redone_and_a_whole_one_skipped(tmp_path: Path, denoiser: Denoiser,
+                                                                       fmt: str, suffix: str, damage: str) -> None:
+    from docclean.plan import output_complete
+
+    page(tmp_path / "in" / "a.png")
+    settings = CleanSettings(fmt=fmt)
+    first = clean_batch([str(tmp_path / "in")], tmp_path / "out", settings, cleaner=denoiser)
+    assert first.exit_code == 0
+    target = tmp_path / "out" / f"a{suffix}"
+    data = target.read_bytes()
+    assert output_complete(target)
+    ending = b"\xff\xd9" if fmt == "jpeg" else b"%%EOF"
+    assert ending in data[-16:]
+    if damage == "empty":
+        target.write_bytes(b"")
+    elif damage == "truncated":
+        target.write_bytes(data[: len(data) // 2])
+    elif damage == "no_ending":  # only the format's ending (JPEG EOI, PDF %%EOF) is missing
+        target.write_bytes(data[: data.rindex(ending)])
+    again = clean_batch([str(tmp_path / "in")], tmp_path / "out", settings, cleaner=denoiser)
+    assert [f.status for f in again.files] == (["skipped"] if damage == "none" else ["cleaned"])
+    assert target.read_bytes() == data if damage == "none" else output_complete(target)
+    if fmt == "jpeg":
+        with Image.open(target) as im:
+            im.load()
+
+
 def test_names_keep_their_case_and_formats_have_aliases(tmp_path: Path, denoiser: Denoiser) -> None:
     page(tmp_path / "in" / "UPPER.PNG")
     clean_batch([str(tmp_path / "in")], tmp_path / "same", CleanSettings(), cleaner=denoiser)

@@ -118,3 +118,32 @@ def test_the_report_says_which_pages_were_cleaned_as_negatives(tmp_path):
                          cleaner=Denoiser(ThresholdBackend(), tile_size=512, overlap=16))
     pages = {f.source.name: f.to_json()["pages"][0] for f in report.files}
     assert pages["negative.png"]["inverted"] is True and pages["positive.png"]["inverted"] is False
+
+
+def test_an_inverted_result_that_lost_strokes_is_not_taken():
+    from docclean.polarity import LOST, inverted_wins
+    from docclean.postprocess import ink_loss
+
+    page = missed_negative(text())
+
+    class DropsStrokesWhenTurned(Threshold):
+        """Erases the writing in the right part of a light (turned) page: dark enough, not blank,
+        far less dark than the page cleaned as it is; only the stroke guard can tell."""
+
+        def clean(self, gray: np.ndarray, progress: object = None) -> np.ndarray:
+            out = super().clean(gray, progress)
+            if gray.mean() > 0.5:
+                out[:, 250:] = 1.0
+            return out
+
+    net = DropsStrokesWhenTurned()
+    positive, cleaned = clean_positive(page, net)
+    assert net.calls == 2 and positive is page
+    np.testing.assert_array_equal(cleaned, np.where(page < 0.5, 0.0, 1.0))
+    # Every other test of the second look passes: the stroke guard alone refuses it.
+    inverted = np.subtract(1, page, dtype=np.float32)
+    turned = net.clean(inverted)
+    assert dark_share(cleaned) >= 2 * dark_share(turned) >= 2 * 0.02
+    assert ink_loss(inverted, turned) > LOST and not inverted_wins(cleaned, inverted, turned)
+    out = clean_page(Page(page, None, None, 0), CleanSettings(), DropsStrokesWhenTurned())
+    assert not out.inverted

@@ -145,3 +145,30 @@ def test_a_band_joined_to_the_surround_by_a_thin_line_is_solid_with_its_writing(
     assert not mask[:, :30].any()  # the surround is not solid
     restored = restore_solids(page, np.full_like(page, 0.5))
     assert restored[strokes].min() > 0.9 and restored[band & ~letters].mean() < 0.2
+
+
+class Greyer:
+    """A backend that draws every pixel mid-grey: it loses white writing and black fill alike."""
+
+    name, device, precision, multiple, metadata = "greyer", "cpu", "fp32", 4, {}
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        return np.full_like(tiles, 0.5, dtype=np.float32)
+
+
+def test_the_engine_keeps_a_solid_band_and_the_white_writing_it_promises_whatever_the_model_draws():
+    # Whatever the model draws, a solid band's fill comes back black. Its white writing comes back
+    # as scanned where solid_areas takes the letters with it (a band hanging off the surround:
+    # small_holes); in a band inside the page the letters are the network's by design.
+    page, band, letters = band_page()
+    fill = band & ~cv2.dilate(letters.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    kept = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=True).clean(page)
+    lost = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=False).clean(page)
+    assert kept[fill].mean() < 0.15 and abs(lost[fill].mean() - 0.5) < 0.01
+    page[:, :40] = 0.05  # the scanner's surround, and a dark line joining the band to it
+    page[184:198, 40:100] = 0.05
+    strokes = cv2.erode(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    kept = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=True).clean(page)
+    lost = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=False).clean(page)
+    assert kept[fill].mean() < 0.15 and kept[strokes].mean() > 0.9 and kept[strokes].min() > 0.8
+    assert abs(lost[strokes].mean() - 0.5) < 0.01  # the model alone greys the letters
