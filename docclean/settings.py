@@ -134,6 +134,9 @@ class CleanSettings:
             raise UsageError(f"dpi must lie between 10 and 2400, not {self.dpi}", settings=("dpi",))
         if self.max_pixels < 1:
             raise UsageError("max_pixels must be positive", settings=("max_pixels",))
+        if self.threshold is not None and not self.binarize:  # else silently ignored, yet in the report
+            raise UsageError("threshold is the cut of the 1-bit page: it needs binarize",
+                             settings=("threshold", "binarize"))
         if self.keep_faint and (not self.binarize or self.threshold is not None):
             raise UsageError("keep_faint works with the adaptive binarization only (binarize on, no fixed threshold)",
                              settings=("keep_faint", "binarize", "threshold"))
