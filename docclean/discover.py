@@ -81,6 +81,17 @@ def _walk(folder: Path, skip_under: Path | None) -> Iterator[Path]:
                 yield path
 
 
+def input_folder(item: str) -> Path | None:
+    """The folder an INPUT item reads from: a folder itself, or a glob pattern's leading folders
+    (``scans/*.png`` reads ``scans``); None for a file or a path that does not exist."""
+    path = Path(item).expanduser()
+    if path.is_dir():
+        return path
+    if path.exists() or not _MAGIC.search(item):
+        return None
+    return _glob_base(str(path))
+
+
 def _glob_base(pattern: str) -> Path:
     """The leading folders of ``pattern`` that contain no glob magic (``.`` if none)."""
     parts = Path(pattern).parts

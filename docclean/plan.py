@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from docclean import formats
 from docclean import io as pageio
-from docclean.discover import Job, path_key
+from docclean.discover import Job, input_folder, path_key
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.settings import CleanSettings
 
@@ -79,8 +79,8 @@ def check_output(inputs: list[str], output: Path) -> bool:
     """UsageError for an output path that cannot work; True when ``output`` names the one output
     file of a single input file (``-o clean.png``), False when it is a folder."""
     for item in inputs:
-        path = Path(item).expanduser()
-        if path.is_dir() and path_key(path) == path_key(output):
+        folder = input_folder(item)  # a glob's folder too: `'scans/*.png' -o scans --format pdf`
+        if folder is not None and path_key(folder) == path_key(output):
             raise UsageError("the output folder is an input folder; choose another output folder "
                              "(a rerun would otherwise clean its own outputs)", output, settings=("output",))
     if output.is_dir():

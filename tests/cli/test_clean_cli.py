@@ -164,6 +164,9 @@ def test_output_equal_to_input_folder_is_a_usage_error(tmp_path: Path, model: Pa
     assert error_lines(result) == [f"error: --output: {tmp_path / 'in'}: the output folder is an input folder; "
                                    "choose another output folder (a rerun would otherwise clean its own outputs)"]
     assert digest(tmp_path / "in") == before
+    pattern = clean(model, str(tmp_path / "in" / "*.png"), "-o", tmp_path / "in", "--format", "pdf")
+    assert pattern.exit_code == 2 and "the output folder is an input folder" in pattern.stderr  # a glob's folder
+    assert digest(tmp_path / "in") == before
 
 
 def test_one_input_file_and_a_file_name_as_output(tmp_path: Path, model: Path) -> None:
