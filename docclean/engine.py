@@ -85,6 +85,8 @@ class Denoiser:
         """Load ``settings.model`` into ``settings.backend`` with its tiling."""
         path = resolve_model_path(settings.model)
         backend = open_backend(path, settings)
+        if settings.threads is not None:  # the steps around the network too: parallel runs share the cores
+            cv2.setNumThreads(settings.threads)
         batch = settings.batch_size
         if batch == CleanSettings.batch_size:  # the default: a GPU backend asks for more tiles per call
             batch = getattr(backend, "default_batch_size", None) or batch

@@ -223,3 +223,15 @@ def test_the_shipped_settings_turn_it_on_and_zero_turns_it_off():
     assert CleanSettings(max_stroke=0).max_stroke == 0
     with pytest.raises(UsageError, match="max_stroke"):
         CleanSettings(max_stroke=1)
+
+
+def test_threads_also_bound_the_steps_around_the_network(tiny_model_path) -> None:
+    import cv2
+
+    before = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(2)
+        Denoiser.load(tiny_model_path, threads=1, device="cpu", backend="torch")
+        assert cv2.getNumThreads() == 1
+    finally:
+        cv2.setNumThreads(before)
