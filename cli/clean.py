@@ -142,7 +142,7 @@ def clean(
     not at all, existing outputs are skipped (a rerun resumes, also inside multi-page files) and
     inputs are never overwritten. Pages where cleaning removed dark strokes get a warning.
 
-    Exit codes: 0 done, 1 some input failed or the disk is full, 2 usage error, 130 interrupted
+    Exit codes: 0 done, 1 some input failed, the disk is full or the output is busy, 2 usage error, 130 interrupted
     (Ctrl-C), 143 terminated (SIGTERM).
 
     Examples:
