@@ -46,7 +46,11 @@ log = logging.getLogger(__name__)
 #: Plugin option (the attribute OCRmyPDF stores it under) -> CleanSettings field.
 OPTION_SETTINGS = {"docclean_model": "model", "docclean_device": "device", "docclean_precision": "precision",
                    "docclean_threads": "threads", "docclean_tile_size": "tile_size",
-                   "docclean_binarize": "binarize", "docclean_threshold": "threshold"}
+                   "docclean_binarize": "binarize", "docclean_threshold": "threshold",
+                   "docclean_keep_faint": "keep_faint", "docclean_remove_show_through": "remove_show_through",
+                   "docclean_max_stroke": "max_stroke", "docclean_auto_levels": "auto_levels",
+                   "docclean_keep_solids": "keep_solids", "docclean_clear_surround": "clear_surround",
+                   "docclean_clear_shading": "clear_shading", "docclean_keep_pictures": "keep_pictures"}
 _workers = threading.local()
 
 
@@ -68,6 +72,22 @@ def add_options(parser: ArgumentParser) -> None:
                        help="Give OCR a 1-bit page (docclean's adaptive binarization) instead of clean grey.")
     group.add_argument("--docclean-threshold", metavar="T", type=float, default=None,
                        help="With --docclean-binarize: a fixed grey level (0..1) instead of the adaptive method.")
+    group.add_argument("--docclean-keep-faint", action="store_true",
+                       help="With --docclean-binarize: keep every grey mark that touches a stroke (docclean clean "
+                            "--keep-faint).")
+    group.add_argument("--docclean-remove-show-through", action="store_true",
+                       help="With --docclean-binarize: turn a lighter layer of ink to paper (docclean clean "
+                            "--remove-show-through).")
+    group.add_argument("--docclean-max-stroke", metavar="PX", type=int, default=None,
+                       help="Also clean pages of wider strokes shrunk (0: off; docclean clean --max-stroke).")
+    # The engine's steps, on by default as in `docclean clean`; each can be turned off when it misfires.
+    for name, flag, what in (("auto_levels", "--docclean-no-auto-levels", "bring dark or washed-out pages to range"),
+                             ("keep_solids", "--docclean-no-keep-solids", "keep solid black areas as scanned"),
+                             ("clear_surround", "--docclean-keep-surround", "paint the scanner's dark surround white"),
+                             ("clear_shading", "--docclean-keep-shading", "clean flat grey boxes as paper"),
+                             ("keep_pictures", "--docclean-no-keep-pictures", "keep pictures as scanned")):
+        group.add_argument(flag, dest=f"docclean_{name}", action="store_false", default=None,
+                           help=f"Do not {what} (docclean clean {flag.replace('docclean-', '')}).")
     group.add_argument("--docclean-scale", metavar="F", type=float, default=1.0,
                        help="Clean the OCR image enlarged F times, then shrink it back (for low-resolution "
                             "scans whose letters are smaller than the model was trained on; F*F times slower).")

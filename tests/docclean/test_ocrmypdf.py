@@ -22,7 +22,8 @@ pytest.importorskip("ocrmypdf")
 
 from ocrmypdf.exceptions import BadArgsError  # noqa: E402
 
-from docclean import ocrmypdf as plugin  # noqa: E402
+from docclean import ocrmypdf as plugin
+from docclean.settings import CleanSettings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 needs_tools = pytest.mark.skipif(not (shutil.which("tesseract") and shutil.which("gs")),
@@ -49,6 +50,24 @@ def test_options_become_settings(tiny_model_path: Path) -> None:
     assert (api.model, api.device, api.binarize) == ("default", "cpu", False)
     worker = plugin._worker_settings(options(jobs=64))
     assert worker.threads == 1  # a share of the cores, at least one
+
+
+def test_the_cleaning_options_of_docclean_clean_reach_the_settings() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    plugin.add_options(parser)
+    plain = plugin.settings_from_options(parser.parse_args([]))
+    assert plain == CleanSettings(device="cpu")  # the engine's steps on, as in docclean clean
+    asked = plugin.settings_from_options(parser.parse_args([
+        "--docclean-binarize", "--docclean-keep-faint", "--docclean-max-stroke", "0", "--docclean-no-auto-levels",
+        "--docclean-no-keep-solids", "--docclean-keep-surround", "--docclean-keep-shading",
+        "--docclean-no-keep-pictures"]))
+    assert (asked.binarize, asked.keep_faint, asked.max_stroke) == (True, True, 0)
+    assert not any((asked.auto_levels, asked.keep_solids, asked.clear_surround, asked.clear_shading,
+                    asked.keep_pictures))
+    layered = plugin.settings_from_options(parser.parse_args(["--docclean-binarize", "--docclean-remove-show-through"]))
+    assert layered.remove_show_through and not layered.keep_faint
 
 
 @pytest.mark.parametrize("bad, message", [
