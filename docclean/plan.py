@@ -37,7 +37,8 @@ class Plan:
 
 
 #: Peak memory of cleaning one page, measured with ``docclean clean`` on 9, 36 and 72 MP pages
-#: (docs/promises.md): about 0.45 GB plus 16 bytes per page pixel; 20 leaves room for colour.
+#: (docs/promises.md): about 0.45 GB plus 16 bytes per page pixel in an earlier measurement (0.26 GB
+#: plus 14 since one tile per call), kept as the larger; 20 leaves room for colour.
 BASE_BYTES, BYTES_PER_PIXEL = 450_000_000, 20
 
 

@@ -76,6 +76,11 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path, tiny_model_path: Path) -
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["interrupted"] is True and report["stopped"] == "terminated"
     assert not [p for p in visible(tmp_path / "out") if p.endswith(".part") or "docclean.lock" in p]
+    # The page in hand (b.png's) is dropped: the report marks b.png interrupted and it has no
+    # output, while a.png, finished before the signal, is kept; c.png never started.
+    statuses = {Path(f["source"]).name: f["status"] for f in report["files"]}
+    assert statuses == {"a.png": "cleaned", "b.png": "interrupted"}, statuses
+    assert visible(tmp_path / "out") == ["a.png"]
 
 
 def test_kill_9_then_rerun_leaves_one_valid_output_per_input(tmp_path: Path, tiny_model_path: Path) -> None:

@@ -1,13 +1,23 @@
 """The CLI's progress view: the bar's total drops by the pages a failed file will never clean,
-counted per file (a file can be settled after the next one started, and Ray interleaves files)."""
+counted per file (a file can be settled after the next one started, and Ray interleaves files);
+decoders' warnings are shown only with --verbose."""
 
 from __future__ import annotations
 
 import io
+import json
+import struct
+import sys
+import warnings
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+import pytest
+from PIL import Image
 from rich.console import Console
+from typer.testing import CliRunner
 
 from cli.clean_view import RichCleanProgress
 from docclean.report import CLEANED, FAILED, FileResult, PageResult
@@ -36,3 +46,40 @@ def test_a_failed_file_takes_only_its_own_missing_pages_off_the_total() -> None:
     view.on_file_done(FileResult(Path("b.tif"), status=FAILED, error="b.tif: broken page 2"))
     assert view._progress.tasks[0].total == 6  # b's 3 pages that never came
     view._progress.stop()
+
+
+def _png_with_corrupt_exif(path: Path) -> Path:
+    """A good 56x40 grey PNG whose eXIf chunk announces five EXIF tags but holds a third of one:
+    Pillow decodes the page and warns "Corrupt EXIF data"."""
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(2).integers(0, 256, (56, 40), dtype=np.uint8)).save(buf, "PNG")
+    data = buf.getvalue()
+    exif = b"MM\x00\x2a\x00\x00\x00\x08" + b"\x00\x05" + b"\x01\x12\x00\x03"
+    chunk = struct.pack(">I", len(exif)) + b"eXIf" + exif + struct.pack(">I", zlib.crc32(b"eXIf" + exif))
+    ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR length+type, IHDR data, CRC
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data[:ihdr_end] + chunk + data[ihdr_end:])
+    return path
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """What Python does with a warning outside pytest (which records them instead): print it."""
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+def test_decoder_warnings_are_shown_only_with_verbose(tmp_path: Path, tiny_model_path: Path, verbose: bool) -> None:
+    from cli.main import app
+
+    source = _png_with_corrupt_exif(tmp_path / "in" / "a.png")
+    args = ["clean", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", str(tiny_model_path),
+            "--device", "cpu", "--ink-warning", "1", "--report", str(tmp_path / "r.json"), *(["-v"] if verbose else [])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = _print_warning  # a warning that escapes the batch would be output
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    kept = json.loads((tmp_path / "r.json").read_text())["files"][0]["warnings"]
+    assert [w for w in kept if "Corrupt EXIF data" in w] == [kept[0]]  # kept per file in the report either way
+    shown = [line for line in result.output.splitlines() if "Corrupt EXIF" in line]
+    assert shown == ([f"warning: {source}: {kept[0]}"] if verbose else [])

@@ -473,7 +473,8 @@ def test_an_interrupt_while_a_single_page_output_is_open_leaves_no_temporary_fil
         tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch, where: str, pipeline: bool) -> None:
     """Unlike a multi-page file (whose pages go to a work folder), a single-page output is written
     straight into its temporary file: Ctrl-C while its page is cleaned (the file is open) or while
-    the page is being written into it must remove that file."""
+    the page is being written into it must remove that file. (With the pipeline the write runs on a
+    writer thread, where the raise stands for any failure of the write.)"""
     import time
 
     from docclean.writer import PageWriter
@@ -482,7 +483,7 @@ def test_an_interrupt_while_a_single_page_output_is_open_leaves_no_temporary_fil
     out = tmp_path / "out"
     open_at_interrupt: list[Path] = []
     if where == "cleaning":
-        def stop(page: np.ndarray, progress=None) -> np.ndarray:  # noqa: ANN001
+        def stop(page: np.ndarray, progress=None) -> np.ndarray:
             deadline = time.monotonic() + 10  # the writer thread opens a.png's temporary file first
             while not _temps(out) and time.monotonic() < deadline:
                 time.sleep(0.01)
@@ -493,7 +494,7 @@ def test_an_interrupt_while_a_single_page_output_is_open_leaves_no_temporary_fil
     else:
         real_add = PageWriter.add
 
-        def add(self: PageWriter, pixels: np.ndarray, dpi) -> None:  # noqa: ANN001
+        def add(self: PageWriter, pixels: np.ndarray, dpi) -> None:
             real_add(self, pixels, dpi)  # the page's bytes are in the temporary file now
             open_at_interrupt.extend(_temps(out))
             raise KeyboardInterrupt
@@ -522,7 +523,7 @@ def test_an_interrupted_multi_page_pdf_resumes_at_its_next_page(tmp_path: Path, 
     out = tmp_path / "out"
     real, cleaned = denoiser.clean, []
 
-    def interrupt_at_second_page(page: np.ndarray, progress=None) -> np.ndarray:  # noqa: ANN001
+    def interrupt_at_second_page(page: np.ndarray, progress=None) -> np.ndarray:
         cleaned.append(page)
         if len(cleaned) == 2:
             raise KeyboardInterrupt

@@ -137,7 +137,7 @@ def test_a_broken_jpeg_or_pdf_output_is_redone_and_a_whole_one_skipped(tmp_path:
         target.write_bytes(data[: data.rindex(ending)])
     again = clean_batch([str(tmp_path / "in")], tmp_path / "out", settings, cleaner=denoiser)
     assert [f.status for f in again.files] == (["skipped"] if damage == "none" else ["cleaned"])
-    assert target.read_bytes() == data if damage == "none" else output_complete(target)
+    assert (target.read_bytes() == data) if damage == "none" else output_complete(target)
     if fmt == "jpeg":
         with Image.open(target) as im:
             im.load()
