@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +79,20 @@ def cache_key(model_path: Path) -> str:
     return f"{weights_sha256(model_path)[:24]}-torch{torch_v}-opset{OPSET}-v{EXPORT_VERSION}"
 
 
+_EXPORT_LOCK = threading.Lock()
+
+
 def onnx_model(model_path: Path) -> tuple[Path, dict[str, Any]]:
     """The cached ONNX file of ``model_path`` (exported now if missing) and its info
     (``multiple``, ``sha256``, the checkpoint metadata). Raises ModelError if it cannot export."""
     model_path = Path(model_path)
+    # One conversion at a time in a process: torch.onnx.export keeps process-wide state, and two
+    # threads converting at once (the desktop app's preview and its export) both failed.
+    with _EXPORT_LOCK:
+        return _cached_or_exported(model_path)
+
+
+def _cached_or_exported(model_path: Path) -> tuple[Path, dict[str, Any]]:
     folder = cache_dir()
     key = cache_key(model_path)
     onnx_path, info_path = folder / f"{key}.onnx", folder / f"{key}.json"

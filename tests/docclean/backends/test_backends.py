@@ -201,3 +201,24 @@ def test_openvino_is_imported_without_its_telemetry():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["openvino.tools.ovc.telemetry_stub", "False", "0"]
+
+
+def test_two_threads_converting_one_model_at_once_both_get_it(model_path: Path, private_cache: Path) -> None:
+    import threading
+
+    results: list[object] = []
+    start = threading.Barrier(2)
+
+    def convert_it() -> None:
+        start.wait()
+        try:
+            results.append(convert.onnx_model(model_path)[0])
+        except Exception as exc:  # noqa: BLE001 - the failure is what this test looks for
+            results.append(exc)
+
+    threads = [threading.Thread(target=convert_it) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results[0] == results[1] and isinstance(results[0], Path) and results[0].is_file()
