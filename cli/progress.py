@@ -96,5 +96,8 @@ class RichProgressCallback:
         self.close()
         why = ("stopped (rerun to resume)" if getattr(result, "stopped", False)
                else "stopped early" if result.stopped_early else "finished")
+        if result.best_epoch < 0:  # stopped inside the first epoch: there is no best epoch yet
+            self.console.print(f"{why} before the first epoch ended; no checkpoint yet")
+            return
         self.console.print(f"{why} after {result.epochs_run} epochs; best epoch {result.best_epoch + 1} "
                            f"({result.best_metric:.4f}); checkpoint {result.best_path}")

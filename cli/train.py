@@ -28,7 +28,21 @@ def _seconds(text: str | None) -> float | None:
     return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
 
 
+#: Options that ``--resume RUN`` may change: how long and how fast the run goes on. The others
+#: define the run and come from RUN/retrain.json.
+RESUME_OPTIONS = ("epochs", "max_time", "patience", "lr", "device")
+#: Options that define a run: given with ``--resume``, they would be ignored, so they are refused.
+RUN_OPTIONS = ("noisy", "clean", "out", "from_model", "scratch", "val_fraction", "val_noisy", "val_clean", "group",
+               "patch_size", "batch_size", "batches_per_epoch", "synthetic", "seed")
+
+
+def _absolute(path: Path | None) -> str | None:
+    """A folder as an absolute path, so ``--resume`` works from any working folder."""
+    return None if path is None else str(path.expanduser().absolute())
+
+
 def train(
+    ctx: typer.Context,
     noisy: Annotated[Path | None, typer.Option(help="Folder of noisy scans.", show_default=False)] = None,
     clean: Annotated[Path | None, typer.Option(
         help="Folder of clean pages, paired with the scans by relative path and name (any format; every page of "
@@ -37,7 +51,8 @@ def train(
         help="Run folder: config, command, metrics.csv, loss.png, samples.png, best.safetensors.",
         show_default=False)] = None,
     resume: Annotated[Path | None, typer.Option(
-        help="Continue an interrupted run in this folder exactly as it was started.", show_default=False)] = None,
+        help="Continue the run in this folder with its own data and options; only --epochs, --max-time, --patience, "
+             "--lr and --device may be given anew.", show_default=False)] = None,
     from_model: Annotated[str, typer.Option(
         "--from", help="Fine-tune this model: 'default' (the shipped one) or a .safetensors file.")] = "default",
     scratch: Annotated[bool, typer.Option("--scratch", help="Train a new model from scratch instead.")] = False,
@@ -71,7 +86,8 @@ def train(
     ready for `docclean clean --model RUN/best.safetensors`.
 
     Bad pairs (missing partners, pages of different sizes) are named before training starts.
-    Ctrl-C or SIGTERM saves and stops; `--resume RUN` carries on where it stopped.
+    Ctrl-C or SIGTERM saves and stops (exit 130 or 143); `--resume RUN` carries on where it stopped.
+    A fine-tuning run scores the model it starts from first, and warns when no epoch beats it.
 
     Examples:
 
@@ -79,22 +95,44 @@ def train(
 
       docclean train --resume runs/mine
     """
+    import dataclasses
     import signal
 
     from cli.progress import RichProgressCallback
-    from training.retrain import RetrainConfig, load_split, retrain
+    from docclean.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
+    from training.retrain import RetrainConfig, load_split, retrain, start_score
     from training.stop import StopFlag, stop_on_signals
 
+    def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
+        return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
+
+    if lr is not None and not 0 < lr < 1:  # checked before any folder is made
+        raise typer.BadParameter(f"the learning rate must lie between 0 and 1, not {lr}", param_hint="--lr")
+    if group is not None:
+        try:
+            re.compile(group)
+        except re.error as exc:
+            raise typer.BadParameter(f"not a regular expression ({exc})", param_hint="--group") from None
     command = shlex.join(["docclean", "train", *sys.argv[2:]]) if sys.argv[1:2] == ["train"] else None
     with reported_errors():
         if resume is not None:
+            ignored = [f"--{n.replace('_', '-')}" if n != "from_model" else "--from" for n in RUN_OPTIONS if given(n)]
+            if ignored:
+                free = ", ".join("--" + n.replace("_", "-") for n in RESUME_OPTIONS)
+                raise typer.BadParameter(f"{', '.join(ignored)}: a resumed run keeps its own data and options "
+                                         f"(RUN/retrain.json); only {free} may change", param_hint="--resume")
             cfg = RetrainConfig.load(resume)
+            changes = {"epochs": epochs, "max_time": _seconds(max_time), "patience": patience, "lr": lr,
+                       "device": device}
+            # The folder given, wherever the run was started from (it may have been moved).
+            cfg = dataclasses.replace(cfg, out=_absolute(resume),
+                                      **{k: v for k, v in changes.items() if given(k)})
         else:
             if noisy is None or clean is None or out is None:
                 raise typer.BadParameter("give --noisy, --clean and --out (or --resume RUN)")
             cfg = RetrainConfig(
-                noisy=str(noisy), clean=str(clean), out=str(out), val_noisy=str(val_noisy) if val_noisy else None,
-                val_clean=str(val_clean) if val_clean else None, val_fraction=val_fraction, group=group,
+                noisy=_absolute(noisy), clean=_absolute(clean), out=_absolute(out), val_noisy=_absolute(val_noisy),
+                val_clean=_absolute(val_clean), val_fraction=val_fraction, group=group,
                 init="scratch" if scratch else from_model, epochs=epochs, max_time=_seconds(max_time),
                 patch_size=patch_size, batch_size=batch_size, batches_per_epoch=batches_per_epoch, lr=lr,
                 patience=patience, synthetic=synthetic, seed=seed, device=device)
@@ -106,6 +144,16 @@ def train(
                 RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
             result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command,
                              split=(train_pairs, val_pairs))
+    start = start_score(Path(cfg.out))
+    if start is not None and result.epochs_run and result.best_metric >= start.get("val_rmse", float("inf")):
+        typer.echo(f"warning: no epoch beat the model it started from (validation RMSE {result.best_metric:.4f} "
+                   f"against {start['val_rmse']:.4f} for {start.get('model')}); keep using that model, or "
+                   "train longer or with more pairs", err=True)
     if result.stopped:
         typer.echo(f"stopped; continue with: docclean train --resume {cfg.out}", err=True)
-    typer.echo(result.best_path)
+    if result.best_path.is_file():
+        typer.echo(result.best_path)
+    else:
+        typer.echo("no epoch finished: no model was written", err=True)
+    if flag.requested:  # Ctrl-C or SIGTERM: the documented codes, as docclean clean gives
+        raise typer.Exit(EXIT_TERMINATED if flag.signum == signal.SIGTERM else EXIT_INTERRUPTED)

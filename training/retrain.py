@@ -33,6 +33,13 @@ from training.loop import Callback, FitConfig, FitResult, fit
 from training.retrain_pictures import SamplePictures
 
 CONFIG_NAME = "retrain.json"
+START_NAME = "start.json"
+"""The starting model's validation score, taken before the first epoch (fine-tuning only)."""
+#: Options a rerun into the same folder may change: how long and how fast it trains, and where.
+#: Every other one (the data, the split, the starting model, crops, loss, seed) defines the run.
+FREE_OPTIONS = frozenset({"out", "epochs", "max_time", "patience", "lr", "device", "extra"})
+#: Options naming folders: compared as absolute paths, so a rerun from another folder still matches.
+PATH_OPTIONS = ("noisy", "clean", "val_noisy", "val_clean")
 
 
 @dataclass
@@ -78,6 +85,27 @@ class RetrainConfig:
             raise DataError(f"not a docclean train run folder ({exc})", run) from None
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def check_same_run(cfg: RetrainConfig) -> None:
+    """DataError when ``cfg.out`` holds a run started with other options (the first one that differs
+    named); nothing when it holds none. Checked before anything is written, so a refused rerun
+    leaves the folder as it was and ``--resume`` still works."""
+    try:
+        saved = RetrainConfig.load(Path(cfg.out))
+    except DataError:
+        return  # no run there yet
+    if not (Path(cfg.out) / "state.safetensors").exists():
+        return  # nothing trained yet: the new options simply replace the old
+    for f in fields(RetrainConfig):
+        if f.name in FREE_OPTIONS:
+            continue
+        was, now = getattr(saved, f.name), getattr(cfg, f.name)
+        if f.name in PATH_OPTIONS:
+            was, now = (None if v is None else str(Path(v).absolute()) for v in (was, now))
+        if was != now:
+            raise DataError(f"the run folder holds a run started with other options ({f.name}: {was!r} there, "
+                            f"{now!r} now); choose another --out, or continue that run with --resume", cfg.out)
 
 
 def load_split(cfg: RetrainConfig) -> tuple[list[Pair], list[Pair], list[tuple[Path, str]]]:
@@ -160,6 +188,14 @@ def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]]):
     return evaluate
 
 
+def start_score(run: Path) -> dict[str, Any] | None:
+    """The starting model's validation score of a fine-tuning run (``val_rmse``, ``model``), or None."""
+    try:
+        return json.loads((Path(run) / START_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[str, Any] | None]:
     if cfg.init == "scratch":
         model = DocUNet(DocUNetConfig())
@@ -180,8 +216,14 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
     model, model_config, init_from = _initial_model(cfg)
+    check_same_run(cfg)
     out.mkdir(parents=True, exist_ok=True)
     (out / CONFIG_NAME).write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+    evaluate = page_rmse_evaluator(val_pages)
+    if init_from is not None and not (out / START_NAME).exists():
+        # Scored before any training: fine-tuning may end worse than where it started, and the user
+        # must hear of it instead of trusting best.safetensors (the loop keeps the best epoch only).
+        (out / START_NAME).write_text(json.dumps({"model": init_from["path"], **evaluate(model)}) + "\n")
     fit_config = FitConfig(out_dir=out, epochs=cfg.epochs, lr=cfg.learning_rate, optimizer="adamw",
                            weight_decay=1e-4, patience=cfg.patience, seed=cfg.seed, device=cfg.device,
                            precision="auto" if cfg.device != "cpu" else "fp32", grad_clip=1.0, monitor="val_rmse")
@@ -198,5 +240,5 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
 
     pictures = SamplePictures(out, val_pages[:3])
     return fit(model, ink_weighted_loss(cfg.ink_weight), PairCrops(train_pages, cfg), fit_config, arch="docunet",
-               model_config=model_config, evaluate=page_rmse_evaluator(val_pages), info=info,
+               model_config=model_config, evaluate=evaluate, info=info,
                callbacks=[*(callbacks or []), pictures], should_stop=stop)

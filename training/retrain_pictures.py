@@ -48,9 +48,11 @@ def draw_loss(out: Path, history: list[dict[str, float]]) -> None:
         return
     epochs = [int(h["epoch"]) + 1 for h in history]
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
-    a.plot(epochs, [h.get("train_loss", np.nan) for h in history], label="training loss")
+    losses = [h.get("train_loss", np.nan) for h in history]
+    a.plot(epochs, losses, label="training loss")
     a.set_xlabel("epoch")
-    a.set_yscale("log")
+    if any(np.isfinite(v) and v > 0 for v in losses):  # a run that diverged at once has nothing to log-scale
+        a.set_yscale("log")
     a.legend()
     b.plot(epochs, [h.get("val_rmse", np.nan) for h in history], label="validation RMSE (cleaned)")
     b.plot(epochs, [h.get("val_raw_rmse", np.nan) for h in history], "--", label="raw pages")

@@ -20,10 +20,13 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.requested = False
+        self.signum: int | None = None
+        """The signal that asked for the stop, if one did (the exit code tells which)."""
 
-    def set(self) -> None:
+    def set(self, signum: int | None = None) -> None:
         """Ask the run to stop after the batch it is on."""
         self.requested = True
+        self.signum = signum if self.signum is None else self.signum
 
     def __call__(self) -> bool:
         return self.requested
@@ -37,7 +40,7 @@ def stop_on_signals(flag: StopFlag, signals: tuple[int, ...] = (signal.SIGTERM,)
     previous = {}
     try:
         for sig in signals:
-            previous[sig] = signal.signal(sig, lambda *_: flag.set())
+            previous[sig] = signal.signal(sig, lambda signum, _frame: flag.set(signum))
     except ValueError:  # not the main thread: signal handlers cannot be installed here
         pass
     try:

@@ -95,3 +95,82 @@ def test_max_time_parsing() -> None:
     assert _seconds("90") == 90 and _seconds("10m") == 600 and _seconds("2h") == 7200 and _seconds(None) is None
     with pytest.raises(Exception):
         _seconds("ten minutes")
+
+
+def test_a_rerun_with_other_options_is_refused_and_leaves_the_run_resumable(tmp_path: Path,
+                                                                              tiny_model_path: Path) -> None:
+    make_pairs(tmp_path / "data")
+    out = tmp_path / "run"
+    first = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "1"))
+    assert first.exit_code == 0, first.output
+    saved = (out / "retrain.json").read_text()
+    other = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "2", "--seed", "7"))
+    assert other.exit_code == 1 and "seed: 0 there, 7 now" in other.output
+    assert (out / "retrain.json").read_text() == saved  # refused before anything was written
+    again = runner.invoke(app, ["train", "--resume", str(out), "--epochs", "2"])  # may train longer
+    assert again.exit_code == 0, again.output
+    assert "resum" in again.output.lower() or (out / "metrics.csv").read_text().count("\n") == 3
+    ignored = runner.invoke(app, ["train", "--resume", str(out), "--seed", "3"])
+    assert ignored.exit_code == 2 and "--seed" in ignored.output
+
+
+def test_resume_works_from_another_folder_and_in_a_moved_run(tmp_path: Path, tiny_model_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    make_pairs(tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    relative = ["train", "--noisy", "data/noisy", "--clean", "data/clean", "--from", str(tiny_model_path),
+                "--device", "cpu", "--patch-size", "48", "--batch-size", "2", "--batches-per-epoch", "2"]
+    assert runner.invoke(app, [*relative, "--out", "run", "--epochs", "1"]).exit_code == 0
+    assert Path(json.loads((tmp_path / "run" / "retrain.json").read_text())["noisy"]).is_absolute()
+    (tmp_path / "run").rename(tmp_path / "moved")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    moved = runner.invoke(app, ["train", "--resume", str(tmp_path / "moved"), "--epochs", "2"])
+    assert moved.exit_code == 0, moved.output
+    assert not (tmp_path / "run").exists()  # carried on in the folder it was given, not the old one
+    assert len((tmp_path / "moved" / "metrics.csv").read_text().strip().splitlines()) == 3  # header and 2 epochs
+
+
+def test_bad_values_fail_before_a_run_folder_is_made(tmp_path: Path, tiny_model_path: Path) -> None:
+    make_pairs(tmp_path / "data")
+    for extra, text in ((["--group", "("], "not a regular expression"), (["--lr", "-1"], "learning rate")):
+        result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(tmp_path / "run"), *extra))
+        assert result.exit_code == 2 and text in result.output and "Traceback" not in result.output
+        assert not (tmp_path / "run").exists()
+
+
+def test_fine_tuning_that_never_beats_its_start_says_so(tmp_path: Path, tiny_model_path: Path) -> None:
+    from training.retrain import start_score
+
+    make_pairs(tmp_path / "data")
+    for scan in (tmp_path / "data" / "noisy").iterdir():  # already clean: the untrained model is near perfect
+        scan.write_bytes((tmp_path / "data" / "clean" / scan.name).read_bytes())
+    out = tmp_path / "run"
+    # A learning rate this high wrecks the model at once; every epoch ends worse than the start.
+    result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "1", "--lr", "0.5"))
+    assert result.exit_code == 0, result.output
+    start = start_score(out)
+    assert start is not None and start["val_rmse"] > 0 and start["model"] == str(tiny_model_path)
+    assert "no epoch beat the model it started from" in result.output
+
+
+def test_a_stop_signal_exits_with_its_code_and_says_no_model_was_written(tmp_path: Path, tiny_model_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    import training.stop
+
+    make_pairs(tmp_path / "data")
+
+    class Stopped(training.stop.StopFlag):  # as if SIGTERM came during the first batch
+        def __call__(self) -> bool:
+            self.set(signal.SIGTERM)
+            return True
+
+    monkeypatch.setattr(training.stop, "StopFlag", Stopped)
+    result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(tmp_path / "run"), "--epochs", "2"))
+    assert result.exit_code == 143
+    assert "no epoch finished" in result.output and "best.safetensors" not in result.output
+    assert "continue with: docclean train --resume" in result.output
