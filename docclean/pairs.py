@@ -144,7 +144,10 @@ def group_pairs(pairs: list[Pair], pattern: str | None = None) -> dict[str, list
     """Groups that must stay together in a split: by the regex ``pattern``'s first group (or whole
     match) on the noisy file's path, else by the clean page's pixels (identical originals)."""
     groups: dict[str, list[Pair]] = {}
-    regex = re.compile(pattern) if pattern else None
+    try:
+        regex = re.compile(pattern) if pattern else None
+    except re.error as exc:
+        raise DataError(f"the group pattern {pattern!r} is not a regular expression ({exc})") from None
     for pair in pairs:
         if regex is not None:
             match = regex.search(str(pair.noisy))
@@ -168,11 +171,15 @@ def split_pairs(pairs: list[Pair], val_fraction: float, seed: int = 0, pattern: 
     keys = sorted(groups, key=lambda k: min(str(p.noisy) for p in groups[k]))
     random.Random(seed).shuffle(keys)
     val_keys: list[str] = []
-    target = val_fraction * len(pairs)
-    for key in keys[:-1]:
-        if val_keys and sum(len(groups[k]) for k in val_keys) + len(groups[key]) > target + 0.5:
-            break
-        val_keys.append(key)
+    target, held = val_fraction * len(pairs), 0
+    for key in keys:
+        # A group that would overshoot is passed over, not taken first: one large group must not
+        # put most of the pairs in validation (groups of one size split as before).
+        if held + len(groups[key]) <= target + 0.5 and len(val_keys) < len(keys) - 1:
+            val_keys.append(key)
+            held += len(groups[key])
+    if not val_keys:  # every group is larger than the share: the smallest one
+        val_keys = [min(keys, key=lambda k: len(groups[k]))]
     chosen = set(val_keys)
     train = [p for k in keys if k not in chosen for p in groups[k]]
     val = [p for k in keys if k in chosen for p in groups[k]]

@@ -77,3 +77,22 @@ def test_split_keeps_scans_of_one_original_together(tmp_path: Path) -> None:
     assert split_pairs(pairs, 0.4, seed=3) == (train, val)  # seeded
     by_pattern = group_pairs(pairs, r"(t\d)_")
     assert sorted(by_pattern) == ["t0", "t1", "t2", "t3", "t4"]
+
+
+def test_one_large_group_does_not_fill_the_validation_split(tmp_path: Path) -> None:
+    for name in ["big_0", "big_1", "big_2", "big_3", "big_4", "a_0", "b_0", "c_0", "d_0", "e_0"]:
+        img(tmp_path / "noisy" / f"{name}.png")
+        img(tmp_path / "clean" / f"{name}.png")
+    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
+    for seed in range(8):  # whatever the shuffle puts first
+        train, val = split_pairs(pairs, 0.2, seed=seed, pattern=r"noisy/([a-z]+)_")
+        assert len(val) == 2 and len(train) == 8, seed  # two of the one-page groups, never the five-page one
+    groups_of_two = [p for p in pairs if p.noisy.stem.startswith(("big", "a_"))]  # sizes 5 and 1, share 0.2
+    assert [len(part) for part in split_pairs(groups_of_two, 0.2, pattern=r"noisy/([a-z]+)_")] == [5, 1]
+
+def test_a_bad_group_pattern_is_named(tmp_path: Path) -> None:
+    img(tmp_path / "noisy" / "a.png")
+    img(tmp_path / "clean" / "a.png")
+    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
+    with pytest.raises(DataError, match="not a regular expression"):
+        group_pairs(pairs, "(")
