@@ -133,6 +133,21 @@ def read_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
     return noisy, clean
 
 
+def read_pairs(pairs: list[Pair]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`read_pair` of every pair; one DataError naming every pair that cannot be read (a blank
+    clean page, a file that does not decode), so a user fixes them all at once."""
+    pages, problems = [], []
+    for pair in pairs:
+        try:
+            pages.append(read_pair(pair))
+        except (DataError, pageio.InputError) as exc:
+            problems.append(str(exc))
+    if problems:
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        raise DataError(f"{len(problems)} pair(s) cannot be used: {shown}")
+    return pages
+
+
 def _page(path: Path, index: int) -> np.ndarray:
     for page in pageio.read_pages(path):
         if page.index == index:

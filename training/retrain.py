@@ -27,7 +27,7 @@ from docclean.errors import DataError
 from docclean.metrics import pooled_rmse
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import resolve_model_path
-from docclean.pairs import Pair, check_pairs, find_pairs, read_pair, split_pairs
+from docclean.pairs import Pair, check_pairs, find_pairs, read_pairs, split_pairs
 from training.denoiser import ink_weighted_loss
 from training.loop import Callback, FitConfig, FitResult, fit
 from training.retrain_pictures import SamplePictures
@@ -211,8 +211,8 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
     ``split`` is ``load_split(cfg)``'s (train, validation) when the caller already has it."""
     out = Path(cfg.out)
     train_pairs, val_pairs = split if split is not None else load_split(cfg)[:2]
-    train_pages = [read_pair(p) for p in train_pairs]
-    val_pages = [read_pair(p) for p in val_pairs]
+    pages = read_pairs(train_pairs + val_pairs)  # every unreadable pair named at once
+    train_pages, val_pages = pages[:len(train_pairs)], pages[len(train_pairs):]
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
     model, model_config, init_from = _initial_model(cfg)

@@ -96,3 +96,18 @@ def test_a_bad_group_pattern_is_named(tmp_path: Path) -> None:
     pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
     with pytest.raises(DataError, match="not a regular expression"):
         group_pairs(pairs, "(")
+
+
+def test_every_unreadable_pair_is_named_at_once(tmp_path: Path) -> None:
+    from docclean.pairs import read_pairs
+
+    for name in ("a", "b", "c"):
+        img(tmp_path / "noisy" / f"{name}.png")
+    img(tmp_path / "clean" / "a.png")
+    img(tmp_path / "clean" / "b.png", value=255)  # blank
+    img(tmp_path / "clean" / "c.png", value=255)  # blank
+    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
+    with pytest.raises(DataError, match="2 pair") as info:
+        read_pairs(pairs)
+    assert "b.png" in str(info.value) and "c.png" in str(info.value)
+    assert len(read_pairs(pairs[:1])) == 1
