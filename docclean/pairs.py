@@ -92,7 +92,10 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
         if key not in noisy:
             scan.unmatched.extend((p, "clean page without a noisy page") for p in paths)
     if not scan.pairs:
-        raise DataError(f"no noisy/clean pairs found ({len(scan.unmatched)} files could not be paired)", noisy_root)
+        why = "; ".join(f"{path}: {reason}" for path, reason in scan.unmatched[:5])
+        more = f"; and {len(scan.unmatched) - 5} more" if len(scan.unmatched) > 5 else ""
+        raise DataError(f"no noisy/clean pairs found ({len(scan.unmatched)} files could not be paired"
+                        + (f": {why}{more})" if why else ")"), noisy_root)
     return scan
 
 

@@ -111,3 +111,11 @@ def test_every_unreadable_pair_is_named_at_once(tmp_path: Path) -> None:
         read_pairs(pairs)
     assert "b.png" in str(info.value) and "c.png" in str(info.value)
     assert len(read_pairs(pairs[:1])) == 1
+
+
+def test_when_nothing_pairs_the_reasons_are_given(tmp_path: Path) -> None:
+    img(tmp_path / "noisy" / "a.png")
+    img(tmp_path / "clean" / "b.png")
+    with pytest.raises(DataError, match="could not be paired") as info:
+        find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    assert "a.png" in str(info.value) and "b.png: clean page without a noisy page" in str(info.value)
