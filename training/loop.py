@@ -27,6 +27,7 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
+from docclean.backends.convert import TRAINER_STATE
 from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
 from training.device import Precision, batch_size, move_to, resolve_device, resolve_precision
 from training.fit_types import Callback, FitConfig, FitResult, lr_at, make_optimizer, seed_everything
@@ -114,7 +115,7 @@ def _save_state(path: Path, opt: torch.optim.Optimizer, scaler: torch.amp.GradSc
     opt_tensors, opt_info = optimizer_tensors(opt)
     state = {**state, "optimizer": opt_info, "scaler": scaler.state_dict() if scaler.is_enabled() else None}
     atomic_save_tensors(opt_tensors or {"empty": torch.zeros(1)}, path,
-                        {"docclean": json.dumps({"arch": "trainer-state", "trainer": state})})
+                        {"docclean": json.dumps({"arch": TRAINER_STATE, "trainer": state})})
 
 
 def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConfig, *, arch: str,

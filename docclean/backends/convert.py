@@ -49,6 +49,10 @@ def weights_sha256(path: Path) -> str:
     return file_digest(path, "sha256")
 
 
+#: The ``arch`` of a training run's ``state.safetensors`` (training/loop.py): no network in it.
+TRAINER_STATE = "trainer-state"
+
+
 def read_checkpoint_metadata(path: Path) -> dict[str, Any]:
     """The docclean JSON metadata of a safetensors checkpoint, read from its header (no torch)."""
     try:
@@ -57,11 +61,15 @@ def read_checkpoint_metadata(path: Path) -> dict[str, Any]:
             if size > 100_000_000:
                 raise ValueError("header too large")
             header = json.loads(fh.read(size))
-        return json.loads(header["__metadata__"][_METADATA_KEY])
+        meta = json.loads(header["__metadata__"][_METADATA_KEY])
     except FileNotFoundError:
         raise ModelError("model file not found", path) from None
     except (OSError, ValueError, KeyError, TypeError, struct.error) as exc:
         raise ModelError(f"not a readable docclean safetensors model ({type(exc).__name__}: {exc})", path) from None
+    if isinstance(meta, dict) and meta.get("arch") == TRAINER_STATE:
+        raise ModelError("this is a training run's saved optimizer state, not a model: use best.safetensors "
+                         "(or last.safetensors) beside it", path)
+    return meta
 
 
 def _torch_version() -> str:

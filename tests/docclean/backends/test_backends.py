@@ -222,3 +222,13 @@ def test_two_threads_converting_one_model_at_once_both_get_it(model_path: Path, 
     for t in threads:
         t.join()
     assert results[0] == results[1] and isinstance(results[0], Path) and results[0].is_file()
+
+
+def test_a_training_runs_state_file_is_named_as_such(tmp_path: Path) -> None:
+    from docclean.checkpoint import atomic_save_tensors
+
+    state = tmp_path / "state.safetensors"
+    atomic_save_tensors({"empty": torch.zeros(1)}, state,
+                        {"docclean": __import__("json").dumps({"arch": convert.TRAINER_STATE, "trainer": {}})})
+    with pytest.raises(ModelError, match="optimizer state, not a model: use best.safetensors"):
+        convert.read_checkpoint_metadata(state)
