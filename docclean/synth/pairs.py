@@ -8,14 +8,16 @@ worker processes, and an interrupted or extended set only renders the pages that
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from docclean.atomic import atomic_path
+from docclean.errors import DataError
 from docclean.synth import damage
 from docclean.synth.fields import crease_field, lowres_field, paper_texture, shadow_field, stain_field
 from docclean.synth.ink import ink_strength, pick_ink, thin_strokes, uneven_ink
@@ -135,6 +137,7 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
     pairs already there; returns the file names in order. A set folder holds one :class:`PairKind`:
     keep sets of other kinds in folders of their own."""
     out = Path(out)
+    _check_set(out, {"size": size, "dpis": [int(d) for d in dpis], "kind": asdict(kind)})
     (out / "noisy").mkdir(parents=True, exist_ok=True)
     (out / "clean").mkdir(parents=True, exist_ok=True)
     specs = pair_specs(n, seed, dpis, size, kind)
@@ -142,3 +145,27 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
         return [_write(s, out) for s in specs]
     with ProcessPoolExecutor(workers) as pool:
         return list(pool.map(_write, specs, [out] * len(specs), chunksize=4))
+
+
+SET_NAME = "set.json"
+"""What a set folder's pairs were made with (page size, resolutions, kind), beside noisy/ and clean/."""
+
+
+def _check_set(out: Path, options: dict) -> None:
+    """DataError when ``out`` holds pairs made with other options (extending it would mix page
+    sizes or kinds in one set); records the options when it holds none yet (also for a set made
+    before the record existed)."""
+    stamp = out / SET_NAME
+    try:
+        saved = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        saved = None
+    if saved is None:
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_path(stamp, suffix=".json") as tmp:
+            tmp.write_text(json.dumps(options, indent=1) + "\n")
+        return
+    for key in options:
+        if saved.get(key) != options[key]:
+            raise DataError(f"this set folder holds pairs made with another {key} ({saved.get(key)} there, "
+                            f"{options[key]} now); extending it would mix them: choose another folder", out)

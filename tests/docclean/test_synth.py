@@ -142,3 +142,17 @@ def test_missing_fonts_note_names_the_packages_of_the_missing_files(tmp_path, mo
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(b"")
     assert missing_fonts_note() is None
+
+
+def test_a_set_folder_refuses_pairs_of_another_size_or_kind(tmp_path):
+    import pytest
+
+    from docclean.errors import DataError
+    from docclean.synth.pairs import PairKind
+
+    write_pairs(tmp_path, 1, seed=1, dpis=(100,), size=64)
+    with pytest.raises(DataError, match="another size"):
+        write_pairs(tmp_path, 2, seed=1, dpis=(100,), size=96)
+    with pytest.raises(DataError, match="another kind"):
+        write_pairs(tmp_path, 2, seed=1, dpis=(100,), size=64, kind=PairKind(uneven=0.5))
+    assert len(write_pairs(tmp_path, 2, seed=2, dpis=(100,), size=64)) == 2  # another seed, same options: fine
