@@ -71,6 +71,7 @@ class Canvas(QWidget):
         self._drag: QPointF | None = None
         self._drag_divider = False
         self.placeholder = ""
+        self.note = ""  # drawn over the page, e.g. that the preview shown is out of date
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(120, 120)
         self.setMouseTracking(True)
@@ -163,6 +164,19 @@ class Canvas(QWidget):
             painter.setBrush(QColor(255, 170, 0))
             painter.drawEllipse(QPointF(x, self.height() / 2), 7, 7)
         self._draw_labels(painter)
+        if self.note:
+            self._draw_note(painter)
+
+    def _draw_note(self, painter: QPainter) -> None:
+        # Amber like the ink warning, along the bottom, over a dimmed page: hard to take for current.
+        painter.fillRect(self.rect(), QColor(0, 0, 0, 90))
+        rect = painter.boundingRect(QRectF(8, 0, self.width() - 16, self.height()),
+                                    Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter
+                                    | Qt.TextFlag.TextWordWrap, self.note)
+        rect.moveBottom(self.height() - 8)
+        painter.fillRect(rect.adjusted(-6, -3, 6, 3), QColor(249, 168, 37))
+        painter.setPen(QColor(0, 0, 0))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.note)
 
     def _draw_labels(self, painter: QPainter) -> None:
         labels = self.label.split("|") if self.label else []

@@ -35,6 +35,8 @@ _STEPS = (
      "sharp sides) as the scan has them; the model turns them into line drawings"),
 )
 _SAME = "same as input"
+#: The fixed threshold box's value while no fixed threshold is set (the middle of 0..1).
+_THRESHOLD = 0.5
 
 
 class SettingsPanel(QWidget):
@@ -55,7 +57,7 @@ class SettingsPanel(QWidget):
         self.model.addItem(_CHOOSE, None)
         self.backend, self.device, self.precision = (self._combo(BACKENDS), self._combo(DEVICES),
                                                      self._combo(PRECISIONS))
-        self.threads = self._spin(0, 1024, 0, "auto")
+        self.threads = self._spin(1, 1024, None, "auto")
         # From 256: smaller tiles cannot hold the default overlap of 64 (the CLI refuses them too).
         self.tile_size = self._spin(4 * d.overlap, 16384, d.tile_size, step=64)
         self.batch_size = self._spin(1, 256, d.batch_size)
@@ -63,11 +65,12 @@ class SettingsPanel(QWidget):
             check = QCheckBox(label)
             check.setToolTip(tip)
             setattr(self, name, check)
-        self.max_stroke = self._spin(0, 1000, d.max_stroke, "never")
+        # 0 (off) or 2..1000: "never" sits just below 2, so one step down from 2 is "never".
+        self.max_stroke = self._spin(2, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
                                    "darker result: the model fades strokes far wider than those it learned")
-        self.dpi = self._spin(0, 2400, 0, "native")
+        self.dpi = self._spin(10, 2400, None, "native")  # one step up from "native" is 10 dpi
         self.dpi.setToolTip("Resolution at which PDF pages are rendered")
         self.keep_color = QCheckBox("Keep colour")
         self.keep_color.setToolTip("Put the original colours (stamps, highlighter, coloured ink) back on the page")
@@ -83,7 +86,7 @@ class SettingsPanel(QWidget):
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.01, 0.99)
         self.threshold.setSingleStep(0.05)
-        self.threshold.setValue(0.5)
+        self.threshold.setValue(_THRESHOLD)
         self.ink_warning = QDoubleSpinBox()
         self.ink_warning.setRange(0.0, 100.0)
         self.ink_warning.setSuffix(" %")
@@ -92,6 +95,9 @@ class SettingsPanel(QWidget):
         self.fmt.addItem(_SAME, None)
         for name in formats.OUTPUT_NAMES:
             self.fmt.addItem(name, name)
+        self.overwrite = QCheckBox("Overwrite existing files")
+        self.overwrite.setToolTip("Off: an export skips every file already in the output folder (so a "
+                                  "cancelled export can go on); on: writes them again with these settings")
         self.reset = QPushButton("Reset to defaults")
 
         look = QGroupBox("Page")
@@ -116,7 +122,9 @@ class SettingsPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Widest stroke", self.max_stroke)
         out = QGroupBox("Export")
-        QFormLayout(out).addRow("Format", self.fmt)
+        form = QFormLayout(out)
+        form.addRow("Format", self.fmt)
+        form.addRow(self.overwrite)
         layout = QVBoxLayout(self)
         for widget in (look, engine, out, self.reset):
             layout.addWidget(widget)
@@ -129,7 +137,7 @@ class SettingsPanel(QWidget):
                      self.ink_warning):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
-                      self.remove_show_through, *(getattr(self, name) for name, _, _ in _STEPS)):
+                      self.remove_show_through, self.overwrite, *(getattr(self, name) for name, _, _ in _STEPS)):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -142,14 +150,28 @@ class SettingsPanel(QWidget):
         return box
 
     @staticmethod
-    def _spin(low: int, high: int, value: int, special: str = "", step: int = 1) -> QSpinBox:
+    def _spin(low: int, high: int, value: int | None, special: str = "", step: int = 1) -> QSpinBox:
+        """A spin box over ``low..high``; with ``special``, one more value just below ``low`` shows
+        that text and stands for "none" (read with :meth:`_read`). Every value the arrows or the
+        keyboard reach is then one the settings accept: a special value at 0 would let one step
+        reach 1, which "PDF dpi" (10..2400) and "Widest stroke" (0 or 2..1000) refuse."""
         spin = QSpinBox()
-        spin.setRange(low, high)
+        spin.setRange(low - 1 if special else low, high)
         spin.setSingleStep(step)
         if special:
-            spin.setSpecialValueText(special)  # shown at the minimum, which stands for None
-        spin.setValue(value)
+            spin.setSpecialValueText(special)  # shown at the minimum
+        spin.setValue(spin.minimum() if value is None else value)
         return spin
+
+    @staticmethod
+    def _read(spin: QSpinBox, none: int | None = None) -> int | None:
+        """A spin box's value, or ``none`` at its special value (its minimum)."""
+        return none if spin.specialValueText() and spin.value() == spin.minimum() else spin.value()
+
+    @staticmethod
+    def _show(spin: QSpinBox, value: float | None) -> None:
+        """Show ``value`` in a spin box; None or 0 is the special value."""
+        spin.setValue(round(value) if value else spin.minimum())
 
     def _model_activated(self, index: int) -> None:
         if self.model.itemData(index) is None:
@@ -190,18 +212,20 @@ class SettingsPanel(QWidget):
         """The settings the controls show (validated by CleanSettings)."""
         binarize = self.binarize.isChecked()
         adaptive = binarize and not self.fixed_threshold.isChecked()
+        dpi = self._read(self.dpi)
         return CleanSettings(
             model=self.model.currentData() or self._last_model,
             backend=self.backend.currentData(), device=self.device.currentData(),
-            precision=self.precision.currentData(), threads=self.threads.value() or None,
+            precision=self.precision.currentData(), threads=self._read(self.threads),
             tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
-            max_stroke=self.max_stroke.value(), **{name: getattr(self, name).isChecked() for name, _, _ in _STEPS},
-            fmt=self.fmt.currentData(), dpi=float(self.dpi.value()) if self.dpi.value() else None,
+            max_stroke=self._read(self.max_stroke, 0),
+            **{name: getattr(self, name).isChecked() for name, _, _ in _STEPS},
+            fmt=self.fmt.currentData(), dpi=None if dpi is None else float(dpi),
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
             keep_faint=adaptive and self.keep_faint.isChecked(),
             remove_show_through=adaptive and self.remove_show_through.isChecked() and not self.keep_faint.isChecked(),
-            ink_warning=round(self.ink_warning.value() / 100.0, 4))
+            ink_warning=round(self.ink_warning.value() / 100.0, 4), overwrite=self.overwrite.isChecked())
 
     def set_settings(self, settings: CleanSettings, notify: bool = False) -> None:
         """Show ``settings`` in the controls; ``notify`` emits ``settingsChanged`` once after."""
@@ -211,20 +235,21 @@ class SettingsPanel(QWidget):
             for box, value in ((self.backend, settings.backend), (self.device, settings.device),
                                (self.precision, settings.precision), (self.fmt, settings.fmt)):
                 box.setCurrentIndex(max(0, box.findData(value)))
-            self.threads.setValue(settings.threads or 0)
+            self._show(self.threads, settings.threads)
             self.tile_size.setValue(settings.tile_size)
             self.batch_size.setValue(settings.batch_size)
-            self.max_stroke.setValue(settings.max_stroke)
+            self._show(self.max_stroke, settings.max_stroke)
             for name, _, _ in _STEPS:
                 getattr(self, name).setChecked(getattr(settings, name))
-            self.dpi.setValue(round(settings.dpi) if settings.dpi else 0)
+            self._show(self.dpi, settings.dpi)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)
             self.fixed_threshold.setChecked(settings.threshold is not None)
             self.keep_faint.setChecked(settings.keep_faint)
             self.remove_show_through.setChecked(settings.remove_show_through)
-            if settings.threshold is not None:
-                self.threshold.setValue(settings.threshold)
+            # No fixed threshold: the box goes back to its own default (Reset to defaults too).
+            self.threshold.setValue(_THRESHOLD if settings.threshold is None else settings.threshold)
+            self.overwrite.setChecked(settings.overwrite)
             self.ink_warning.setValue(settings.ink_warning * 100.0)
         finally:
             self._updating = False

@@ -2,7 +2,12 @@
 
 The export is exactly ``docclean clean INPUTS -o OUTPUT`` with the window's settings (same runner,
 same settings object, same skip-existing and atomic writes), so what the window previewed is what
-lands on disk, and the equivalent command line shown beside it does the same job.
+lands on disk, and the equivalent command line shown beside it does the same job. Files already in
+the output folder are skipped unless "Overwrite existing files" (``settings.overwrite``) is ticked;
+the summary says so, since a re-export with new settings otherwise writes nothing.
+
+Closing the dialog (Esc, the title bar) while the export runs cancels it, like its Cancel button,
+and the dialog stays open until the partial summary is shown: an export never runs on unseen.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
 from docclean.batch import NothingToClean, clean_batch
 from docclean.errors import Cancelled, DocCleanError
 from docclean.progress import WARN_DECODER, CleanProgress
-from docclean.report import FAILED, FileResult, PageResult, Report
+from docclean.report import CLEANED, FAILED, SKIPPED, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
 
 
@@ -90,15 +95,30 @@ class ExportThread(QThread):
 
 
 def summary(report: Report) -> str:
-    """A few lines about a finished export: counts, then every failure with its reason."""
+    """A few lines about a finished export: counts, files skipped because they were already
+    there, then every failure with its reason."""
     counts = report.counts()
     lines = [f"{counts['cleaned']} cleaned, {counts['skipped']} skipped (already there), "
              f"{counts[FAILED]} failed — {report.pages_cleaned} pages in {report.seconds:.1f} s"]
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")
+    if counts[SKIPPED]:
+        files = "1 file was" if counts[SKIPPED] == 1 else f"{counts[SKIPPED]} files were"
+        lines.append(f"not written: {files} already in {report.output} and left as they were; tick "
+                     "'Overwrite existing files' (Export, in the settings) to write them again with these settings")
     lines += [f"error: {f.error}" for f in report.failed]
     lines += [f"warning: {f.source.name}: {w}" for f in report.files for w in f.warnings]
     return "\n".join(lines)
+
+
+def headline(report: Report, title: str) -> str:
+    """``title`` ("Export finished"), plus what a reader must not miss: files skipped as already there."""
+    counts = report.counts()
+    if counts[SKIPPED] and not counts[CLEANED]:
+        return f"{title}: nothing written, every file was already there"
+    if counts[SKIPPED]:
+        return f"{title}: {counts[SKIPPED]} of the files were already there and were not written"
+    return title
 
 
 class ExportDialog(QDialog):
@@ -117,12 +137,13 @@ class ExportDialog(QDialog):
         self.log = QPlainTextEdit(f"$ {command}\n")
         self.log.setReadOnly(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.rejected.connect(self._cancel)
+        # Cancel, Esc and the title bar's close all come to reject(), which cancels a running export.
+        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         for widget in (self.label, self.bar, self.tiles, self.log, self.buttons):
             layout.addWidget(widget)
         thread.started_batch.connect(self._started)
-        thread.file_started.connect(lambda src, n: self.label.setText(f"Cleaning {src}"))
+        thread.file_started.connect(self._file_started)
         thread.tile_done.connect(self._tile)
         thread.page_done.connect(self._page)
         thread.file_done.connect(self._file)
@@ -130,11 +151,17 @@ class ExportDialog(QDialog):
         thread.stopped.connect(lambda r: self._finished(r, "Export cancelled"))
         thread.failed.connect(self._failed)
         self.result_text = ""
+        self.ended = False  # the export has ended and its summary is shown
+        self._logged: set[str] = set()  # failures logged as they happened, not repeated in the summary
 
     def _started(self, files: int, pages: int) -> None:
         self.pages_total = pages
         self.bar.setRange(0, max(1, pages))
         self.bar.setFormat(f"%v of {pages} pages ({files} files)")
+
+    def _file_started(self, source: str, pages: int) -> None:
+        if not self.thread.stop_requested.is_set():  # keep saying "Cancelling…" once asked
+            self.label.setText(f"Cleaning {source}")
 
     def _tile(self, done: int, total: int) -> None:
         self.tiles.setRange(0, total)
@@ -146,19 +173,23 @@ class ExportDialog(QDialog):
 
     def _file(self, result: FileResult) -> None:
         if result.status == FAILED:
-            self.log.appendPlainText(f"error: {result.error}")
+            line = f"error: {result.error}"
+            self._logged.add(line)
+            self.log.appendPlainText(line)
 
-    def _cancel(self) -> None:
-        if self.thread.isRunning():
+    def reject(self) -> None:
+        """Cancel, Esc or closing the window: while the export runs, cancel it and stay open to
+        show what was written; once it has ended, close."""
+        if not self.ended:  # running, or about to start: the dialog is its only view
             self.thread.cancel()
             self.label.setText("Cancelling after the current tiles…")
-        else:
-            self.reject()
+            return
+        super().reject()
 
     def _finished(self, report: Report, title: str) -> None:
         self.result_text = summary(report)
-        self.label.setText(title)
-        self.log.appendPlainText(self.result_text)
+        self.label.setText(headline(report, title))
+        self.log.appendPlainText("\n".join(line for line in self.result_text.splitlines() if line not in self._logged))
         self._closeable()
 
     def _failed(self, message: str) -> None:
@@ -168,5 +199,6 @@ class ExportDialog(QDialog):
         self._closeable()
 
     def _closeable(self) -> None:
-        # The same rejected signal now closes: _cancel rejects once the thread is no longer running.
+        self.ended = True
+        # The same rejected signal now closes: reject() closes once the export has ended.
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)

@@ -3,14 +3,18 @@
 Folders are expanded with ``docclean.discover`` (the batch's own rules: recursive, sorted, hidden
 files skipped, supported suffixes only), so "export the whole folder" cleans exactly the files the
 list shows. Page counts come from headers (``docclean.io.count_pages``); thumbnails are rendered
-by a background pool, so a folder of PDFs opens at once and fills in.
+by a background pool, so a folder of PDFs opens at once and fills in. Files are listed by name,
+or by their path below the folder they share where two names are the same (``a/page.png`` and
+``b/page.png``).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThread, QThreadPool, Signal
@@ -27,15 +31,18 @@ THUMB_HEIGHT = 96
 
 @dataclass(frozen=True)
 class PageRef:
-    """Page ``index`` (0-based) of ``path``, which has ``count`` pages."""
+    """Page ``index`` (0-based) of ``path``, which has ``count`` pages; ``name`` is what the list
+    calls the file (its name unless another open file has the same one; see :func:`listed_names`)."""
 
     path: Path
     index: int
     count: int
+    name: str = field(default="", compare=False)
 
     @property
     def title(self) -> str:
-        return self.path.name if self.count == 1 else f"{self.path.name} — page {self.index + 1}/{self.count}"
+        name = self.name or self.path.name
+        return name if self.count == 1 else f"{name} — page {self.index + 1}/{self.count}"
 
 
 def find_files(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
@@ -52,8 +59,27 @@ def find_files(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
+def listed_names(files: list[Path]) -> dict[Path, str]:
+    """The name each file is listed under: its own name, or, where several files share a name,
+    its path below the deepest folder holding all of them (two pages titled "page.png" cannot
+    be told apart)."""
+    by_name: defaultdict[str, list[Path]] = defaultdict(list)
+    for path in dict.fromkeys(files):
+        by_name[path.name].append(path)
+    names: dict[Path, str] = {}
+    for name, paths in by_name.items():
+        if len(paths) == 1:
+            names[paths[0]] = name
+            continue
+        common = os.path.commonpath([os.path.abspath(p) for p in paths])
+        for path in paths:
+            names[path] = Path(os.path.relpath(os.path.abspath(path), common)).as_posix()
+    return names
+
+
 def page_refs(files: list[Path]) -> tuple[list[PageRef], list[str]]:
     """Every page of ``files`` (pages counted from headers) and one line per unreadable file."""
+    names = listed_names(files)
     refs: list[PageRef] = []
     problems: list[str] = []
     for path in files:
@@ -62,7 +88,7 @@ def page_refs(files: list[Path]) -> tuple[list[PageRef], list[str]]:
         except DocCleanError as exc:
             problems.append(str(exc))
             continue
-        refs.extend(PageRef(path, i, count) for i in range(count))
+        refs.extend(PageRef(path, i, count, names[path]) for i in range(count))
     return refs, problems
 
 
@@ -148,8 +174,12 @@ class PageList(QListWidget):
         if item is not None:
             item.setIcon(QIcon(QPixmap.fromImage(image)))  # pixmap made here, on the GUI thread
 
+    def thumbnails_running(self) -> bool:
+        """Whether a thumbnail job is still running (one page's decode cannot be stopped)."""
+        return self._pool.activeThreadCount() > 0
+
     def stop_thumbnails(self, wait_ms: int = 0) -> None:
-        """Ask thumbnail jobs to stop; with ``wait_ms``, wait for them (on close)."""
+        """Ask thumbnail jobs to stop; with ``wait_ms``, wait for them (on close; -1: until done)."""
         self._stop.set()
         self._pool.clear()
         if wait_ms:

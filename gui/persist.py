@@ -2,10 +2,13 @@
 
 Settings are stored as the JSON of :meth:`CleanSettings.to_dict`; a stored value that no longer
 fits (an older version, a hand edit) is dropped in favour of the defaults, never an error.
+"Overwrite existing files" is not kept: like the CLI's ``--overwrite``, replacing files already
+exported is asked for each session, never inherited from an earlier one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING
 
@@ -19,18 +22,26 @@ if TYPE_CHECKING:
 
 
 def restore(window: MainWindow) -> None:
-    """Apply the stored geometry, settings and view to ``window``."""
+    """Apply the stored geometry, settings and view to ``window``. Each value is restored on its
+    own: one that fails in any way (wrong type, an older version, a hand edit) is dropped and its
+    default kept, so a bad value never stops the app from starting."""
     store = window.store
-    geometry = store.value("geometry")
-    if geometry is not None:
-        window.restoreGeometry(geometry)
+    # Any exception, e.g. the TypeError of a string where Qt wants bytes: the default geometry stays.
+    with contextlib.suppress(Exception):
+        geometry = store.value("geometry")
+        if geometry is not None:
+            window.restoreGeometry(geometry)
     raw = store.value("settings")
     if raw:
         try:
             window.panel.set_settings(CleanSettings.from_dict(json.loads(str(raw))))
-        except (DocCleanError, ValueError, TypeError):
-            pass  # settings from another version: keep the defaults
-    view = str(store.value("view", VIEWS[0]))
+        except Exception:  # noqa: BLE001 - DocCleanError, ValueError, and {"fmt": 5}'s AttributeError
+            # set_settings may have shown part of the value before failing: back to the defaults.
+            window.panel.set_settings(CleanSettings())
+    try:
+        view = str(store.value("view", VIEWS[0]))
+    except Exception:  # noqa: BLE001 - a value QSettings cannot even read back as text
+        view = VIEWS[0]
     menus.set_view(window, view if view in VIEWS else VIEWS[0])
 
 
@@ -40,7 +51,7 @@ def save(window: MainWindow) -> None:
     store.setValue("geometry", window.saveGeometry())
     store.setValue("view", window.preview.view)
     try:
-        store.setValue("settings", json.dumps(window.panel.settings().to_dict()))
+        store.setValue("settings", json.dumps(window.panel.settings().replace(overwrite=False).to_dict()))
     except DocCleanError:
         pass  # settings that cannot work together are not worth keeping
     store.sync()

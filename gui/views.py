@@ -84,6 +84,12 @@ class PreviewArea(QStackedWidget):
             canvas.placeholder = text
             canvas.update()
 
+    def set_note(self, text: str) -> None:
+        """A line drawn over the cleaned pictures ("out of date…"); empty hides it."""
+        for canvas in (self.cleaned, self.split, self.difference):
+            canvas.note = text
+            canvas.update()
+
     def current_canvas(self) -> Canvas:
         """The canvas zoom keys act on (any: they share the state)."""
         return {SIDE_BY_SIDE: self.cleaned, SPLIT: self.split, DIFFERENCE: self.difference}[self.view]

@@ -3,15 +3,21 @@
 It owns the preview worker and wires the pieces together; it never touches pixels itself. Every
 error the engine raises (``DocCleanError``: a one-line message naming the file) is shown in the
 red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``.
+
+While a new preview is computed, the previous one stays on screen marked "out of date", and Save
+refuses it. Closing waits for the background threads to end (a QThread destroyed while it runs
+aborts the process), with the window disabled and saying what it waits for.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QDeadlineTimer, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog, QListWidgetItem, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+)
 
 from docclean.errors import DocCleanError
 from docclean.settings import CleanSettings
@@ -22,10 +28,14 @@ from gui.export import ExportDialog, ExportThread
 from gui.notices import Banner, CommandRow, InkLine, TileBar
 from gui.pages import PageList, PageRef, find_files, page_refs
 from gui.views import PreviewArea
-from gui.worker import PageImage, PreviewResult, PreviewWorker
+from gui.worker import PageImage, PreviewResult, PreviewWorker, look_key
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250
+#: Milliseconds closing waits for cancelled threads before it shows that it is waiting.
+CLOSE_WAIT_MS = 1_000
+#: What the canvases say over a preview made with other settings than the panel's.
+OUT_OF_DATE = "out of date: cleaning with the new settings…"
 
 
 class MainWindow(QMainWindow):
@@ -41,7 +51,9 @@ class MainWindow(QMainWindow):
         self.current: PageRef | None = None
         self.result: PreviewResult | None = None
         self.request_id = 0
+        self.busy = False  # the newest request is still being read or cleaned
         self.exports: list[tuple[ExportThread, ExportDialog]] = []
+        self._closing = False
 
         self.worker = PreviewWorker(self)
         self.worker.pageLoaded.connect(self._page_loaded)
@@ -53,6 +65,7 @@ class MainWindow(QMainWindow):
 
         self.pages = PageList()
         self.pages.currentItemChanged.connect(lambda item, _: self._select(item))
+        self.pages.itemClicked.connect(self._clicked)
         self.preview = PreviewArea()
         self.panel = SettingsPanel()
         self.banner = Banner()
@@ -63,6 +76,8 @@ class MainWindow(QMainWindow):
 
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._debounce.timeout.connect(self.refresh)
+        self._close_poll = QTimer(self, interval=100)
+        self._close_poll.timeout.connect(self._close_when_stopped)
         self.panel.settingsChanged.connect(self._debounce.start)
         self.panel.settingsChanged.connect(self._update_command)
         self.actions_ = menus.build(self)
@@ -112,9 +127,10 @@ class MainWindow(QMainWindow):
         if refs:
             self.pages.setCurrentRow(0)
         else:
-            self.current, self.result = None, None
+            self.current, self.result, self.busy = None, None, False
             self.preview.set_original(None)
             self.preview.set_cleaned(None, None)
+            self.preview.set_note("")
         self._update_command()
         self.actions_["export_folder"].setEnabled(bool(folders))
 
@@ -145,6 +161,14 @@ class MainWindow(QMainWindow):
             self.result = None
             self.preview.set_original(None)
             self.preview.set_cleaned(None, None)
+            self.preview.set_note("")
+            self.refresh()
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        # Clicking the page already selected does not change the current item: after a cancel or
+        # an error, this is how the user asks for its preview again.
+        ref = item.data(Qt.ItemDataRole.UserRole)
+        if ref == self.current and not self.busy and not self.result_is_current():
             self.refresh()
 
     def go(self, step: int) -> None:
@@ -160,27 +184,51 @@ class MainWindow(QMainWindow):
             return
         self.show_errors([])
         self.preview.set_placeholder("cleaning…")
+        self.busy = True
         self.request_id = self.worker.request(self.current.path, self.current.index, settings)
+        if self.result is not None:
+            # The preview shown was made with other settings (or before a reload): say so until
+            # the new one arrives; a cached one comes at the next turn of the event loop.
+            self.preview.set_note(OUT_OF_DATE)
+            self.statusBar().showMessage(f"{self.current.title}: cleaning… (the preview shown is out of date)")
+
+    def result_is_current(self) -> bool:
+        """Whether the preview shown is that of the current page with the panel's settings (the
+        newest request, which finished), so that Save writes what the settings would export."""
+        if self.result is None or self.current is None:
+            return False
+        request = self.result.request
+        if request.id != self.request_id or (request.path, request.index) != (self.current.path, self.current.index):
+            return False
+        try:
+            settings = self.panel.settings()
+        except DocCleanError:
+            return False
+        return look_key(request.settings) == look_key(settings)
 
     def _page_loaded(self, request_id: int, page: PageImage) -> None:
         if request_id == self.request_id:
             self.preview.set_original(page.original)
 
     def _progress(self, request_id: int, done: int, total: int) -> None:
-        if request_id == self.request_id:
+        # Not busy: cancelled from the window while the worker was still between two tiles.
+        if request_id == self.request_id and self.busy:
             self.tiles.set_tiles(done, total)
             self.preview.set_placeholder(f"cleaning… {done}/{total} tiles")
 
     def _status(self, request_id: int, text: str) -> None:
         if request_id == self.request_id and self.current is not None:
-            self.statusBar().showMessage(f"{self.current.title}: {text}…")
+            # self.result is the previous preview until this request finishes.
+            stale = " (the preview shown is out of date)" if self.result is not None else ""
+            self.statusBar().showMessage(f"{self.current.title}: {text}…{stale}")
 
     def _finished(self, request_id: int, result: PreviewResult) -> None:
         if request_id != self.request_id:
             return  # a stale preview: the user has moved on
-        self.result = result
+        self.result, self.busy = result, False
         self.tiles.hide()
         self.preview.set_cleaned(result.cleaned, result.difference)
+        self.preview.set_note("")
         how = "from cache" if result.cached else f"in {result.seconds:.2f} s"
         page = result.page.page
         negative = ", as a negative (light writing on dark paper)" if result.output.inverted else ""
@@ -199,18 +247,34 @@ class MainWindow(QMainWindow):
 
     def _failed(self, request_id: int, message: str) -> None:
         if request_id == self.request_id:
+            self.busy = False
             self.tiles.hide()
             self.preview.set_placeholder("")
+            self._stale_note("failed")
             self.show_errors([message])
+            # Else the status bar would go on saying "loading model…" (or "cleaning…").
+            title = self.current.title if self.current else ""
+            self.statusBar().showMessage(f"{title}: failed (see the message above the preview)")
 
     def _cancelled(self, request_id: int) -> None:
-        if request_id == self.request_id:
+        if request_id == self.request_id and self.busy:
+            self.busy = False
             self.tiles.hide()
+            self.preview.set_placeholder("cancelled: click the page to clean it")
+            self._stale_note("cancelled")
             self.statusBar().showMessage("cancelled")
 
+    def _stale_note(self, why: str) -> None:
+        # A preview with other settings stays on screen: it must not pass for the current one.
+        if self.result is not None:
+            self.preview.set_note(f"out of date ({why}): click the page to clean it with the new settings")
+
     def cancel(self) -> None:
-        """Stop cleaning the current page."""
+        """Stop cleaning the current page (Esc)."""
         self.worker.cancel()
+        # At once, not when the worker's signal comes: a request still waiting to start is dropped
+        # without one, and the canvas would go on saying "cleaning…".
+        self._cancelled(self.request_id)
 
     def show_errors(self, messages: list[str], *, opening: bool = False) -> None:
         """Show messages in the banner. Problems found when opening (``opening``) stay until the
@@ -225,10 +289,12 @@ class MainWindow(QMainWindow):
     # --- saving and export ------------------------------------------------------------------------
 
     def save_cleaned(self, path: str | Path | None = None) -> Path | None:
-        """Write the cleaned page shown (the batch's exact pixels) to ``path`` (asked if None)."""
-        if self.result is None:
+        """Write the cleaned page shown (the batch's exact pixels) to ``path`` (asked if None).
+        Refused while the preview shown is not that of the current page and settings."""
+        if not self.result_is_current():
             self.show_errors(["nothing to save yet: the page is still being cleaned"])
             return None
+        assert self.result is not None
         if path is None:
             start = str(Path(self.store.value("lastFolder", "") or ".") / f"{self.result.request.path.stem}-clean.png")
             path, _ = QFileDialog.getSaveFileName(self, "Save cleaned page", start,
@@ -248,9 +314,13 @@ class MainWindow(QMainWindow):
     def export(self, output: str | Path | None = None, whole_folder: bool = False) -> ExportThread | None:
         """Clean the open files (or the opened folder) into ``output`` (asked if None) through the
         batch runner, with a progress dialog; returns the running thread."""
-        settings = self.settings()
         inputs = self._export_inputs(whole_folder)
-        if settings is None or not inputs:
+        if not inputs:
+            self.show_errors(["nothing to export: open a folder first" if whole_folder else
+                              "nothing to export: open files or a folder first"])
+            return None
+        settings = self.settings()
+        if settings is None:
             return None
         if output is None:
             output = QFileDialog.getExistingDirectory(self, "Export cleaned pages to",
@@ -270,7 +340,12 @@ class MainWindow(QMainWindow):
     def _export_inputs(self, whole_folder: bool) -> list[Path]:
         if whole_folder:
             return [p for p in self.inputs if p.is_dir()]
-        return list(dict.fromkeys(ref.path for ref in self.pages.refs()))
+        if not self.pages.count():
+            return []
+        # What was opened, not the files one by one: the page list came from expanding these
+        # items, and the batch mirrors an opened folder's tree only when given the folder itself
+        # (a/page.png and b/page.png would both go to OUTPUT/page.png).
+        return list(dict.fromkeys(self.inputs))
 
     def _update_command(self) -> None:
         try:
@@ -288,14 +363,57 @@ class MainWindow(QMainWindow):
         persist.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        self.save_state()
-        self.shutdown()
+        if not self._closing:
+            self._closing = True
+            self.save_state()
+            self._stop_all()
+            # A cancelled page or export usually ends within a batch of tiles: no message for those.
+            deadline = QDeadlineTimer(CLOSE_WAIT_MS)
+            for thread in (self.worker, *(thread for thread, _ in self.exports)):
+                thread.wait(deadline)
+        if self._running():
+            # A step that cannot be cancelled (loading a model, decoding one huge page) goes on:
+            # destroying its thread now would abort the app, so the window waits, disabled.
+            event.ignore()
+            self.setEnabled(False)
+            self.statusBar().showMessage(f"Closing: waiting for {self._running()} to finish…")
+            self._close_poll.start()
+            return
+        self._close_poll.stop()
         super().closeEvent(event)
 
-    def shutdown(self) -> None:
-        """Stop every worker: the preview thread, thumbnails and running exports."""
-        self.worker.stop()
-        self.pages.stop_thumbnails(wait_ms=10_000)
+    def _close_when_stopped(self) -> None:
+        running = self._running()
+        if running:
+            self.statusBar().showMessage(f"Closing: waiting for {running} to finish…")
+        else:
+            self.close()
+
+    def _stop_all(self) -> None:
+        """Ask every worker to stop, without waiting."""
+        self._debounce.stop()  # else a settings edit just made would start the preview thread again
+        self.worker.stop(timeout_ms=0)
+        self.pages.stop_thumbnails()
         for thread, _ in self.exports:
             thread.cancel()
-            thread.wait(30_000)
+
+    def _running(self) -> str:
+        """What still runs in the background, in words ("" when nothing)."""
+        running = []
+        if self.worker.isRunning():
+            running.append("the page being read or the model being loaded")
+        if any(thread.isRunning() for thread, _ in self.exports):
+            running.append("the export")
+        if self.pages.thumbnails_running():
+            running.append("a thumbnail")
+        return " and ".join(running)
+
+    def shutdown(self) -> None:
+        """Stop every worker (the preview thread, thumbnails, running exports) and wait until each
+        has ended, however long a step that cannot be cancelled takes: a QThread destroyed while
+        it runs aborts the process."""
+        self._stop_all()
+        self.worker.wait()
+        self.pages.stop_thumbnails(wait_ms=-1)
+        for thread, _ in self.exports:
+            thread.wait()

@@ -8,6 +8,8 @@ arrays and QImages; the window makes the pixmaps on the GUI thread.
 
 Caches: decoded pages, loaded models (per model/backend/device/precision/threads/tiling), and
 finished previews per (page, settings), so going back to a page or a setting is instant.
+:meth:`PreviewWorker.clear_cache` (Reload) bumps a generation number; a page or preview from a
+request that began before it is not stored, since the file may have changed on disk meanwhile.
 """
 
 from __future__ import annotations
@@ -132,6 +134,9 @@ class PreviewWorker(QThread):
         self._cache: OrderedDict[tuple[Any, ...], PreviewResult] = OrderedDict()
         self._pages: OrderedDict[tuple[str, int, Any], PageImage] = OrderedDict()
         self._cleaners: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        # Grows with every clear_cache: a page or preview read before a clear (the file may have
+        # changed on disk since) must not go into the caches after it.
+        self._generation = 0
         self.cleans = 0  # pages actually run through the engine (the cache test counts them)
 
     # --- GUI-thread API -------------------------------------------------------------------
@@ -171,15 +176,20 @@ class PreviewWorker(QThread):
             if self._token is not None:
                 self._token.cancel()
 
-    def stop(self, timeout_ms: int = 30_000) -> None:
-        """End the thread (on window close): cancel, wake it, wait for it."""
+    def stop(self, timeout_ms: int | None = None) -> bool:
+        """End the thread (on window close): cancel, wake it, and wait up to ``timeout_ms`` (None:
+        until it ends); returns whether it has ended. A step that cannot be cancelled (loading a
+        model, decoding one page) runs to its end first, so the caller must not destroy a thread
+        this returned False for: the window waits for it instead (``MainWindow.closeEvent``)."""
         with self._cond:
             self._quit = True
             self._pending = None
             if self._token is not None:
                 self._token.cancel()
             self._cond.notify()
-        self.wait(timeout_ms)
+        if timeout_ms is None:
+            return self.wait()
+        return self.wait(timeout_ms)
 
     def cached(self, path: str | Path, index: int, settings: CleanSettings) -> PreviewResult | None:
         """The cached preview for this page and settings, or None."""
@@ -189,6 +199,7 @@ class PreviewWorker(QThread):
     def clear_cache(self) -> None:
         """Forget every cached preview and decoded page (files changed on disk)."""
         with self._cond:
+            self._generation += 1
             self._cache.clear()
             self._pages.clear()
 
@@ -209,8 +220,9 @@ class PreviewWorker(QThread):
                     return
                 req, self._pending = self._pending, None
                 token = self._token = _Token(self, req.id)
+                generation = self._generation
             try:
-                self._process(req, token)
+                self._process(req, token, generation)
             except Cancelled:
                 self.cancelled.emit(req.id)
             except DocCleanError as exc:
@@ -223,10 +235,10 @@ class PreviewWorker(QThread):
                 with self._cond:
                     self._token = None
 
-    def _process(self, req: PreviewRequest, token: _Token) -> None:
+    def _process(self, req: PreviewRequest, token: _Token, generation: int) -> None:
         start = time.perf_counter()
         self.status.emit(req.id, "reading page")
-        page = self._page(req, token)
+        page = self._page(req, token, generation)
         if token.cancelled():
             raise Cancelled("cancelled")
         self.pageLoaded.emit(req.id, page)
@@ -239,12 +251,12 @@ class PreviewWorker(QThread):
         diff = removed_overlay(page.page.gray, gray_of(shown))
         result = PreviewResult(req, page, output, level_image(shown), level_image(diff),
                                time.perf_counter() - start)
-        self._store(req, result)  # finished work is worth keeping even if no longer wanted
+        self._store(req, result, generation)  # finished work is worth keeping even if no longer wanted
         if token.cancelled():
             raise Cancelled("cancelled")
         self.finished.emit(req.id, result)
 
-    def _page(self, req: PreviewRequest, token: _Token) -> PageImage:
+    def _page(self, req: PreviewRequest, token: _Token, generation: int) -> PageImage:
         key = (str(req.path), req.index, req.settings.dpi)
         with self._cond:
             if key in self._pages:
@@ -268,6 +280,8 @@ class PreviewWorker(QThread):
         shown = display_pixels(found.color if found.color is not None else found.gray)
         image = PageImage(found, level_image(shown))
         with self._cond:
+            if generation != self._generation:
+                return image  # read before a reload: the file may have changed since; not kept
             self._pages[key] = image
             while len(self._pages) > PAGES_KEPT:
                 self._pages.popitem(last=False)
@@ -282,8 +296,10 @@ class PreviewWorker(QThread):
         self._cleaners.move_to_end(key)
         return self._cleaners[key]
 
-    def _store(self, req: PreviewRequest, result: PreviewResult) -> None:
+    def _store(self, req: PreviewRequest, result: PreviewResult, generation: int) -> None:
         with self._cond:
+            if generation != self._generation:
+                return  # cleaned from a page read before a reload: not kept
             self._cache[self._key(req)] = result
             total = sum(r.nbytes for r in self._cache.values())
             # Keep at least the newest preview even when one page alone is over budget.

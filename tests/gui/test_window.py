@@ -288,3 +288,87 @@ def test_the_status_bar_says_a_page_was_cleaned_as_a_negative(qtbot, window, wai
     window.go(1)
     wait_result(window)
     assert not window.result.output.inverted and "negative" not in window.statusBar().currentMessage()
+
+
+def test_save_refuses_an_out_of_date_preview_and_the_canvas_says_so(qtbot, window, wait_result, big_page,
+                                                                     tiny_settings, tile_gate, tmp_path) -> None:
+    tile_gate.set()
+    window.panel.set_settings(tiny_settings.replace(tile_size=256))
+    window.open_paths([big_page])
+    wait_result(window)
+    first = window.request_id
+    tile_gate.clear()  # the next preview stops after its first tiles
+    window.panel.binarize.setChecked(True)
+    # Before the debounce asks for the new preview, the settings already differ from the one shown.
+    assert window.save_cleaned(tmp_path / "early.png") is None
+    with qtbot.waitSignal(window.worker.progress, timeout=20_000):
+        qtbot.waitUntil(lambda: window.request_id != first)
+    assert window.save_cleaned(tmp_path / "stale.png") is None and not (tmp_path / "stale.png").exists()
+    assert "still being cleaned" in window.errors[-1]
+    assert "out of date" in window.statusBar().currentMessage()
+    assert "out of date" in getattr(window.preview.cleaned, "note", "")
+    tile_gate.set()
+    qtbot.waitUntil(lambda: window.result.request.settings.binarize, timeout=20_000)
+    assert not window.preview.cleaned.note
+    saved = window.save_cleaned(tmp_path / "new.png")
+    assert saved is not None and Image.open(saved).mode == "1"
+
+
+def test_closing_while_a_model_loads_neither_freezes_nor_crashes(qtbot, window, scans, monkeypatch) -> None:
+    import threading
+    import time
+
+    from gui import window as window_module
+    from gui import worker as worker_module
+
+    monkeypatch.setattr(window_module, "CLOSE_WAIT_MS", 50, raising=False)
+    loading, gate = threading.Event(), threading.Event()
+    original = worker_module.load_cleaner
+
+    def load_cleaner(settings):  # noqa: ANN001, ANN202 - a load that cannot be cancelled
+        loading.set()
+        gate.wait(6)
+        return original(settings)
+
+    monkeypatch.setattr(worker_module, "load_cleaner", load_cleaner)
+    window.open_paths([scans / "a.png"])
+    assert loading.wait(10)
+    start = time.monotonic()
+    window.close()
+    assert time.monotonic() - start < 3  # the window does not freeze
+    assert window.isVisible() and window.worker.isRunning() and not window.isEnabled()
+    assert "Closing: waiting" in window.statusBar().currentMessage()
+    gate.set()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert not window.worker.isRunning()
+
+
+def test_escape_before_the_first_result_then_clicking_the_page_cleans_it(qtbot, window, wait_result, big_page,
+                                                                         tiny_settings, tile_gate) -> None:
+    from PySide6.QtCore import Qt
+
+    window.panel.set_settings(tiny_settings.replace(tile_size=256))
+    with qtbot.waitSignal(window.worker.progress, timeout=20_000):
+        window.open_paths([big_page])
+    with qtbot.waitSignal(window.worker.cancelled, timeout=20_000):
+        window.actions_["cancel"].trigger()
+        tile_gate.set()
+    placeholder = window.preview.cleaned.placeholder
+    assert "tiles" not in placeholder and "cancelled" in placeholder
+    assert window.statusBar().currentMessage() == "cancelled" and not window.tiles.isVisible()
+    item = window.pages.item(0)
+    qtbot.mouseClick(window.pages.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.pages.visualItemRect(item).center())
+    wait_result(window, timeout=10_000)
+    assert not window.errors and window.result.output.pixels.shape == (900, 700)
+
+
+def test_a_failed_preview_does_not_leave_the_status_bar_loading(qtbot, window, scans, tmp_path,
+                                                                 tiny_settings) -> None:
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\x00" * 64)
+    window.panel.set_settings(tiny_settings.replace(model=str(bad)))
+    window.open_paths([scans / "a.png"])
+    qtbot.waitUntil(lambda: "bad.safetensors" in window.banner.text(), timeout=20_000)
+    message = window.statusBar().currentMessage()
+    assert "loading model" not in message and "failed" in message

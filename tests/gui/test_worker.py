@@ -117,3 +117,39 @@ def test_stop_ends_the_thread(qtbot, worker, big_page, tiny_settings, tile_gate)
     tile_gate.set()
     worker.stop()
     assert not worker.isRunning()
+
+
+def test_a_page_read_before_clear_cache_is_not_kept(qtbot, worker, recorder, scans, tiny_settings,
+                                                     monkeypatch) -> None:
+    """Reload while the page is being read: the old read must not come back from the cache."""
+    import threading
+
+    from docclean.io import write_page
+    from gui import worker as worker_module
+
+    original = worker_module.pageio.read_pages
+    reading, gate = threading.Event(), threading.Event()
+    calls: list[Path] = []
+
+    def read_pages(path, **kwargs):  # noqa: ANN001, ANN202 - decodes now, hands the pages over later
+        pages = original(path, **kwargs)
+        decoded = list(pages)
+        pages.close()
+        calls.append(path)
+        if len(calls) == 1:
+            reading.set()
+            gate.wait(10)
+        return (page for page in decoded)
+
+    monkeypatch.setattr(worker_module.pageio, "read_pages", read_pages)
+    old = worker.request(scans / "a.png", 0, tiny_settings)
+    assert reading.wait(10)
+    write_page(scans / "a.png", np.full((60, 80), 0.2, np.float32))  # the file changes on disk
+    worker.clear_cache()  # what Reload does
+    with qtbot.waitSignal(worker.finished, timeout=20_000):
+        new = worker.request(scans / "a.png", 0, tiny_settings)
+        gate.set()
+    assert recorder.of("cancelled") == [(old,)]
+    rid, result = recorder.of("finished")[-1]
+    assert rid == new and len(calls) == 2
+    assert np.allclose(result.page.page.gray, 0.2, atol=0.01)
