@@ -182,6 +182,9 @@ def split_pairs(pairs: list[Pair], val_fraction: float, seed: int = 0, pattern: 
     ``val_fraction`` of the pairs are there, at least one group; seeded."""
     if not 0 < val_fraction < 1:
         raise DataError(f"the validation fraction must lie between 0 and 1, not {val_fraction}")
+    if len(pairs) == 1:
+        raise DataError("only one pair: none can be held out for validation; give more pairs, or a "
+                        "validation set of their own (--val-noisy, --val-clean)", pairs[0].noisy)
     groups = group_pairs(pairs, pattern)
     if len(groups) < 2:
         raise DataError("all pairs share one clean page (or group); cannot hold any out for validation",

@@ -119,3 +119,11 @@ def test_when_nothing_pairs_the_reasons_are_given(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="could not be paired") as info:
         find_pairs(tmp_path / "noisy", tmp_path / "clean")
     assert "a.png" in str(info.value) and "b.png: clean page without a noisy page" in str(info.value)
+
+
+def test_a_single_pair_is_told_to_bring_a_validation_set(tmp_path: Path) -> None:
+    img(tmp_path / "noisy" / "a.png")
+    img(tmp_path / "clean" / "a.png")
+    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
+    with pytest.raises(DataError, match="only one pair.*--val-noisy"):
+        split_pairs(pairs, 0.2)
