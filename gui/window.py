@@ -2,7 +2,8 @@
 
 It owns the preview worker and wires the pieces together; it never touches pixels itself. Every
 error the engine raises (``DocCleanError``: a one-line message naming the file) is shown in the
-red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``.
+red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``; Save
+and Export in ``gui.saving``; closing and shutting the threads down in ``gui.closing``.
 
 While a new preview is computed, the previous one stays on screen marked "out of date", and Save
 refuses it. Closing waits for the background threads to end (a QThread destroyed while it runs
@@ -13,32 +14,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QDeadlineTimer, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFileDialog, QListWidgetItem, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QListWidgetItem, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from docclean.errors import DocCleanError
 from docclean.settings import CleanSettings
 from gui import menus, persist
+from gui.closing import ClosingMixin
 from gui.command import command_line
 from gui.controls import SettingsPanel
 from gui.export import ExportDialog, ExportThread
 from gui.notices import Banner, CommandRow, InkLine, TileBar
 from gui.pages import PageList, PageRef, find_files, page_refs
+from gui.saving import SavingMixin
 from gui.views import PreviewArea
 from gui.worker import PageImage, PreviewResult, PreviewWorker, look_key
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250
-#: Milliseconds closing waits for cancelled threads before it shows that it is waiting.
-CLOSE_WAIT_MS = 1_000
 #: What the canvases say over a preview made with other settings than the panel's.
 OUT_OF_DATE = "out of date: cleaning with the new settings…"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SavingMixin, ClosingMixin, QMainWindow):
     """docclean's window. ``store`` is where geometry, last folder and settings persist (default:
     the user's QSettings for docclean)."""
 
@@ -286,66 +287,7 @@ class MainWindow(QMainWindow):
         """Every message shown, in order."""
         return self.banner.history
 
-    # --- saving and export ------------------------------------------------------------------------
-
-    def save_cleaned(self, path: str | Path | None = None) -> Path | None:
-        """Write the cleaned page shown (the batch's exact pixels) to ``path`` (asked if None).
-        Refused while the preview shown is not that of the current page and settings."""
-        if not self.result_is_current():
-            self.show_errors(["nothing to save yet: the page is still being cleaned"])
-            return None
-        assert self.result is not None
-        if path is None:
-            start = str(Path(self.store.value("lastFolder", "") or ".") / f"{self.result.request.path.stem}-clean.png")
-            path, _ = QFileDialog.getSaveFileName(self, "Save cleaned page", start,
-                                                  "Images (*.png *.tif *.tiff *.jpg *.webp *.bmp *.pdf)")
-            if not path:
-                return None
-        from docclean.io import write_page
-
-        try:
-            write_page(path, self.result.output.pixels, self.result.page.page.dpi)
-        except (DocCleanError, ValueError) as exc:
-            self.show_errors([str(exc)])
-            return None
-        self.statusBar().showMessage(f"saved {path}")
-        return Path(path)
-
-    def export(self, output: str | Path | None = None, whole_folder: bool = False) -> ExportThread | None:
-        """Clean the open files (or the opened folder) into ``output`` (asked if None) through the
-        batch runner, with a progress dialog; returns the running thread."""
-        inputs = self._export_inputs(whole_folder)
-        if not inputs:
-            self.show_errors(["nothing to export: open a folder first" if whole_folder else
-                              "nothing to export: open files or a folder first"])
-            return None
-        settings = self.settings()
-        if settings is None:
-            return None
-        if output is None:
-            output = QFileDialog.getExistingDirectory(self, "Export cleaned pages to",
-                                                      str(self.store.value("lastExport", "") or ""))
-            if not output:
-                return None
-        self.store.setValue("lastExport", str(output))
-        self._update_command()
-        thread = ExportThread(inputs, output, settings, self)
-        dialog = ExportDialog(thread, command_line(inputs, output, settings), self)
-        thread.failed.connect(lambda message: self.show_errors([message]))
-        self.exports.append((thread, dialog))
-        dialog.show()
-        thread.start()
-        return thread
-
-    def _export_inputs(self, whole_folder: bool) -> list[Path]:
-        if whole_folder:
-            return [p for p in self.inputs if p.is_dir()]
-        if not self.pages.count():
-            return []
-        # What was opened, not the files one by one: the page list came from expanding these
-        # items, and the batch mirrors an opened folder's tree only when given the folder itself
-        # (a/page.png and b/page.png would both go to OUTPUT/page.png).
-        return list(dict.fromkeys(self.inputs))
+    # --- the equivalent command line ---------------------------------------------------------
 
     def _update_command(self) -> None:
         try:
@@ -355,65 +297,3 @@ class MainWindow(QMainWindow):
             return
         inputs = self.inputs or [Path("SCANS")]
         self.command.set_command(command_line(inputs, self.store.value("lastExport", "") or "OUTPUT", settings))
-
-    # --- persistence and shutdown -----------------------------------------------------------------
-
-    def save_state(self) -> None:
-        """Write geometry, view and settings to the store."""
-        persist.save(self)
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self._closing:
-            self._closing = True
-            self.save_state()
-            self._stop_all()
-            # A cancelled page or export usually ends within a batch of tiles: no message for those.
-            deadline = QDeadlineTimer(CLOSE_WAIT_MS)
-            for thread in (self.worker, *(thread for thread, _ in self.exports)):
-                thread.wait(deadline)
-        if self._running():
-            # A step that cannot be cancelled (loading a model, decoding one huge page) goes on:
-            # destroying its thread now would abort the app, so the window waits, disabled.
-            event.ignore()
-            self.setEnabled(False)
-            self.statusBar().showMessage(f"Closing: waiting for {self._running()} to finish…")
-            self._close_poll.start()
-            return
-        self._close_poll.stop()
-        super().closeEvent(event)
-
-    def _close_when_stopped(self) -> None:
-        running = self._running()
-        if running:
-            self.statusBar().showMessage(f"Closing: waiting for {running} to finish…")
-        else:
-            self.close()
-
-    def _stop_all(self) -> None:
-        """Ask every worker to stop, without waiting."""
-        self._debounce.stop()  # else a settings edit just made would start the preview thread again
-        self.worker.stop(timeout_ms=0)
-        self.pages.stop_thumbnails()
-        for thread, _ in self.exports:
-            thread.cancel()
-
-    def _running(self) -> str:
-        """What still runs in the background, in words ("" when nothing)."""
-        running = []
-        if self.worker.isRunning():
-            running.append("the page being read or the model being loaded")
-        if any(thread.isRunning() for thread, _ in self.exports):
-            running.append("the export")
-        if self.pages.thumbnails_running():
-            running.append("a thumbnail")
-        return " and ".join(running)
-
-    def shutdown(self) -> None:
-        """Stop every worker (the preview thread, thumbnails, running exports) and wait until each
-        has ended, however long a step that cannot be cancelled takes: a QThread destroyed while
-        it runs aborts the process."""
-        self._stop_all()
-        self.worker.wait()
-        self.pages.stop_thumbnails(wait_ms=-1)
-        for thread, _ in self.exports:
-            thread.wait()

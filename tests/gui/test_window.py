@@ -318,10 +318,10 @@ def test_closing_while_a_model_loads_neither_freezes_nor_crashes(qtbot, window, 
     import threading
     import time
 
-    from gui import window as window_module
+    from gui import closing as closing_module
     from gui import worker as worker_module
 
-    monkeypatch.setattr(window_module, "CLOSE_WAIT_MS", 50, raising=False)
+    monkeypatch.setattr(closing_module, "CLOSE_WAIT_MS", 50)
     loading, gate = threading.Event(), threading.Event()
     original = worker_module.load_cleaner
 

@@ -1,0 +1,85 @@
+"""Closing the main window and shutting its threads down.
+
+``ClosingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its threads: the preview
+``worker``, the page list's thumbnails and the running ``exports``. Closing saves the window's
+state, cancels every thread and waits for them (a QThread destroyed while it runs aborts the
+process). A cancelled page or export usually ends within ``CLOSE_WAIT_MS``; a step that cannot be
+cancelled (loading a model, decoding one huge page) runs to its end, with the window disabled and
+saying what it waits for, and the window closes once it has ended. ``shutdown`` (tests, scripts)
+stops and waits for everything without closing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDeadlineTimer
+from PySide6.QtGui import QCloseEvent
+
+from gui import persist
+
+#: Milliseconds closing waits for cancelled threads before it shows that it is waiting.
+CLOSE_WAIT_MS = 1_000
+
+
+class ClosingMixin:
+    """Persistence on close and shutdown of ``MainWindow`` (a ``QMainWindow``); it polls with the
+    window's ``_close_poll`` timer and sets ``_closing`` once closing has begun."""
+
+    def save_state(self) -> None:
+        """Write geometry, view and settings to the store."""
+        persist.save(self)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self._closing:
+            self._closing = True
+            self.save_state()
+            self._stop_all()
+            # A cancelled page or export usually ends within a batch of tiles: no message for those.
+            deadline = QDeadlineTimer(CLOSE_WAIT_MS)
+            for thread in (self.worker, *(thread for thread, _ in self.exports)):
+                thread.wait(deadline)
+        if self._running():
+            # A step that cannot be cancelled (loading a model, decoding one huge page) goes on:
+            # destroying its thread now would abort the app, so the window waits, disabled.
+            event.ignore()
+            self.setEnabled(False)
+            self.statusBar().showMessage(f"Closing: waiting for {self._running()} to finish…")
+            self._close_poll.start()
+            return
+        self._close_poll.stop()
+        super().closeEvent(event)
+
+    def _close_when_stopped(self) -> None:
+        running = self._running()
+        if running:
+            self.statusBar().showMessage(f"Closing: waiting for {running} to finish…")
+        else:
+            self.close()
+
+    def _stop_all(self) -> None:
+        """Ask every worker to stop, without waiting."""
+        self._debounce.stop()  # else a settings edit just made would start the preview thread again
+        self.worker.stop(timeout_ms=0)
+        self.pages.stop_thumbnails()
+        for thread, _ in self.exports:
+            thread.cancel()
+
+    def _running(self) -> str:
+        """What still runs in the background, in words ("" when nothing)."""
+        running = []
+        if self.worker.isRunning():
+            running.append("the page being read or the model being loaded")
+        if any(thread.isRunning() for thread, _ in self.exports):
+            running.append("the export")
+        if self.pages.thumbnails_running():
+            running.append("a thumbnail")
+        return " and ".join(running)
+
+    def shutdown(self) -> None:
+        """Stop every worker (the preview thread, thumbnails, running exports) and wait until each
+        has ended, however long a step that cannot be cancelled takes: a QThread destroyed while
+        it runs aborts the process."""
+        self._stop_all()
+        self.worker.wait()
+        self.pages.stop_thumbnails(wait_ms=-1)
+        for thread, _ in self.exports:
+            thread.wait()
