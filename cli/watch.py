@@ -120,7 +120,8 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
     watcher = None
     with terminate_as_interrupt():
         try:
-            watcher = Watcher(inbox, output, settings, done=done, failed=failed, settle=settle, on_outcome=show)
+            watcher = Watcher(inbox, output, settings, done=done, failed=failed, settle=settle, on_outcome=show,
+                              on_notice=lambda text: typer.echo(f"warning: {text}", err=True))
             watcher.cleaner = cleaner = load_cleaner(settings)  # once, before the first file arrives
             reason = polling_reason(watcher.inbox, poll)
             how = f"polling every {poll or DEFAULT_POLL:g} s ({reason})" if reason else "file-system events"

@@ -20,22 +20,21 @@ unrecorded, and its half-written output is removed by the batch runner, so a res
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from docclean import formats
 from docclean.atomic import atomic_path
-from docclean.errors import DocCleanError, UsageError
+from docclean.errors import DocCleanError, OutputError, UsageError
 from docclean.settings import CleanSettings
 from docclean.watchfs import polling_reason, start_observer
+from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -43,75 +42,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_POLL", "LEDGER_NAME", "Ledger", "WatchOutcome", "Watcher"]
 
-LEDGER_NAME = ".docclean-watch.json"
 DEFAULT_POLL = 2.0
 """Seconds between listings when polling and no interval was given (network file systems)."""
 HEARTBEAT = 30.0
 """With watchdog events, the folder is still listed at least this often (a missed event is not fatal)."""
-
-
-@dataclass
-class WatchOutcome:
-    """What happened to one arrived file: ``status`` is ``cleaned``, ``skipped`` or ``failed``."""
-
-    source: Path
-    status: str
-    targets: list[Path] = field(default_factory=list)
-    error: str | None = None
-    seconds: float = 0.0
-    pages: int = 0
-    moved_to: Path | None = None
-    warnings: list[str] = field(default_factory=list)
-    """The ink warnings of its pages, as ``docclean clean`` prints them (``page N: ...``)."""
-
-    def summary(self) -> str:
-        """One line for a log: what came in, what went out, where the input went."""
-        where = f"; moved to {self.moved_to}" if self.moved_to else ""
-        if self.status == "failed":
-            error = self.error or "failed"
-            said = error if error.startswith(str(self.source)) else f"{self.source}: {error}"
-            return f"failed {said}{where}"
-        outs = ", ".join(str(t) for t in self.targets[:3]) + (" ..." if len(self.targets) > 3 else "")
-        note = f"; {self.error}" if self.error else ""
-        return f"{self.status} {self.source} -> {outs} ({self.pages} page{'' if self.pages == 1 else 's'}, {self.seconds:.1f} s){where}{note}"
-
-
-class Ledger:
-    """Files left in the input folder that were handled: ``{relative path: size, mtime, status...}``,
-    kept as JSON in the output folder and rewritten atomically after every file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.entries: dict[str, dict[str, Any]] = {}
-        if path.exists():
-            try:
-                self.entries = dict(json.loads(path.read_text()).get("files", {}))
-            except (OSError, ValueError, AttributeError):
-                self.entries = {}  # a damaged record only costs redoing files
-
-    def handled(self, key: str, signature: tuple[int, int]) -> bool:
-        """True when ``key`` was handled with this (size, mtime_ns)."""
-        entry = self.entries.get(key)
-        return entry is not None and (entry.get("size"), entry.get("mtime_ns")) == signature
-
-    def record(self, key: str, signature: tuple[int, int], outcome: WatchOutcome) -> None:
-        """Remember ``outcome`` for the file ``key`` as it is now, and save."""
-        self.entries[key] = {"size": signature[0], "mtime_ns": signature[1], "status": outcome.status,
-                             "targets": [str(t) for t in outcome.targets], "error": outcome.error,
-                             "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        self.save()
-
-    def prune(self, present: set[str]) -> None:
-        """Forget files that are no longer in the input folder."""
-        gone = set(self.entries) - present
-        if gone:
-            for key in gone:
-                del self.entries[key]
-            self.save()
-
-    def save(self) -> None:
-        with atomic_path(self.path) as tmp:
-            tmp.write_text(json.dumps({"files": self.entries}, indent=1, sort_keys=True))
 
 
 class Watcher:
@@ -127,6 +61,7 @@ class Watcher:
                  done: str | Path | None = None, failed: str | Path | None = None, settle: float = 5.0,
                  cleaner: Denoiser | None = None, progress: CleanProgress | None = None,
                  on_outcome: Callable[[WatchOutcome], None] | None = None,
+                 on_notice: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.inbox = Path(inbox).expanduser().absolute()
         self.output = Path(output).expanduser().absolute()
@@ -140,8 +75,10 @@ class Watcher:
         self.settings = (settings or CleanSettings()).replace(overwrite=True, dry_run=False)
         self.settle = max(0.0, settle)
         self.cleaner, self.progress, self.on_outcome, self.clock = cleaner, progress, on_outcome, clock
-        self.output.mkdir(parents=True, exist_ok=True)
+        self.on_notice = on_notice
+        _writable_folder(self.output)  # at once: else every scan that arrives would fail as if it were bad
         self.ledger = Ledger(self.output / LEDGER_NAME)
+        self._inbox_gone = False
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
         self.in_hand: Path | None = None
         """The file being cleaned right now (None between files)."""
@@ -151,7 +88,7 @@ class Watcher:
     def _candidates(self) -> dict[str, tuple[Path, tuple[int, int]]]:
         """Supported, visible files under the inbox with their (size, mtime_ns)."""
         found: dict[str, tuple[Path, tuple[int, int]]] = {}
-        for folder, dirs, files in os.walk(self.inbox):
+        for folder, dirs, files in os.walk(self.inbox, onerror=_raise):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                              and os.path.realpath(os.path.join(folder, d)) not in self._skip)
             for name in sorted(files):
@@ -178,8 +115,19 @@ class Watcher:
 
     def poll_once(self) -> list[WatchOutcome]:
         """List the inbox once and clean every file that has been stable for ``settle`` seconds;
-        returns what happened to each file handled in this step."""
-        found = self._candidates()
+        returns what happened to each file handled in this step. While the inbox cannot be listed
+        (a share unmounted, the folder renamed) nothing is taken and nothing forgotten: a partial
+        listing would make the record forget files, which would then be cleaned again."""
+        try:
+            found = self._candidates()
+        except OSError as exc:
+            if not self._inbox_gone and self.on_notice is not None:
+                self.on_notice(f"{self.inbox}: cannot list the input folder ({exc.strerror or exc}); waiting for it")
+            self._inbox_gone = True
+            return []
+        if self._inbox_gone and self.on_notice is not None:
+            self.on_notice(f"{self.inbox}: the input folder is back")
+        self._inbox_gone = False
         self.ledger.prune(set(found))
         now = self.clock()
         ready: list[tuple[str, Path, tuple[int, int]]] = []
@@ -223,6 +171,11 @@ class Watcher:
                                    warnings=[w for p in result.pages for w in page_warnings(p, self.settings)])
         except NothingToClean as exc:
             outcome = WatchOutcome(path, "failed", error="; ".join(exc.problems) or str(exc))
+        except OutputError:
+            # The output's fault (a full disk, a folder that cannot be made or locked), not the
+            # scan's: it stays where it is, unrecorded, and the watcher stops saying why.
+            self.in_hand = None
+            raise
         except (DocCleanError, OSError) as exc:
             outcome = WatchOutcome(path, "failed", error=f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
         outcome.seconds = time.perf_counter() - start
@@ -274,6 +227,23 @@ class Watcher:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
+
+
+def _raise(error: OSError) -> None:
+    """``os.walk``'s error hook: a folder that cannot be listed is an error, not an empty folder."""
+    raise error
+
+
+def _writable_folder(folder: Path) -> None:
+    """Make ``folder`` if needed and check that files can be written in it (OutputError if not)."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError("the output is not a folder", folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".docclean-probe-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write in the output folder ({exc.strerror or exc})", folder) from None
 
 
 def _move(source: Path, target: Path) -> Path:

@@ -5,6 +5,7 @@ system, where inotify misses changes other machines make). Used by :mod:`docclea
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ def filesystem_type(path: str | Path, mounts: str | Path = "/proc/mounts") -> st
         parts = line.split()
         if len(parts) < 3:
             continue
-        point = parts[1].encode().decode("unicode_escape")  # /proc/mounts writes a space as \040
+        # /proc/mounts writes a space as \040 (octal escapes for space, tab, newline, backslash) and
+        # every other character, UTF-8 included, as it is: decode only the escapes.
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), parts[1])
         inside = target == point or target.startswith(point.rstrip("/") + "/")
         if inside and len(point) >= len(best):
             best, best_type = point, parts[2]

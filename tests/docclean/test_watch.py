@@ -228,3 +228,68 @@ def test_a_page_that_lost_its_ink_carries_the_warning(folders, tmp_path):  # typ
     outcome, = watcher.poll_once()
     assert outcome.status == "cleaned"
     assert outcome.warnings == ["page 1: cleaning removed 100% of the dark strokes; check this page"]
+
+
+def test_an_input_folder_that_goes_away_forgets_nothing(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    (inbox / "a.png").write_bytes(png_bytes(1))
+    clock = Clock()
+    notices: list[str] = []
+    watcher = make(inbox, out, tiny_model_path, clock, on_notice=notices.append)
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    inbox.rename(inbox.with_name("away"))  # a share unmounted, a folder renamed for a moment
+    assert watcher.poll_once() == [] and "cannot list the input folder" in notices[0]
+    assert "a.png" in json.loads((out / LEDGER_NAME).read_text())["files"]  # not forgotten
+    inbox.with_name("away").rename(inbox)
+    for _ in range(3):
+        clock.now += 3
+        assert watcher.poll_once() == []  # not cleaned again
+    assert notices[-1].endswith("the input folder is back")
+
+
+def test_an_output_the_watcher_cannot_write_is_refused_at_start(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    import os
+
+    from docclean.errors import OutputError, UsageError
+
+    inbox, out = folders
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(UsageError, match="not a folder"):
+        make(inbox, tmp_path / "a-file", tiny_model_path, Clock())
+    out.mkdir()
+    os.chmod(out, 0o555)
+    try:
+        if os.access(out, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(OutputError, match="cannot write in the output folder"):
+            make(inbox, out, tiny_model_path, Clock())
+    finally:
+        os.chmod(out, 0o755)
+
+
+def test_an_output_error_leaves_the_scan_in_place_and_stops(folders, tiny_model_path, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    import docclean.batch
+    from docclean.errors import DiskFullError
+
+    inbox, out = folders
+    (inbox / "a.png").write_bytes(png_bytes(1))
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, done=tmp_path / "done", failed=tmp_path / "failed")
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise DiskFullError("No space left on device", out)
+
+    monkeypatch.setattr(docclean.batch, "clean_batch", full)
+    watcher.poll_once()
+    clock.now += 3
+    with pytest.raises(DiskFullError):
+        watcher.poll_once()
+    assert (inbox / "a.png").exists() and not (tmp_path / "failed").exists()  # not blamed on the scan
+
+
+def test_a_network_mount_with_a_non_ascii_name_is_found(tmp_path):  # type: ignore[no-untyped-def]
+    mounts = tmp_path / "mounts"
+    mounts.write_text("/dev/sda1 / ext4 rw 0 0\nsrv:/x /mnt/scans\\040\u00e9t\u00e9 nfs4 rw 0 0\n", encoding="utf-8")
+    assert filesystem_type("/mnt/scans \u00e9t\u00e9/in", mounts) == "nfs4"
