@@ -51,7 +51,22 @@ OPTION_SETTINGS = {"docclean_model": "model", "docclean_device": "device", "docc
                    "docclean_max_stroke": "max_stroke", "docclean_auto_levels": "auto_levels",
                    "docclean_keep_solids": "keep_solids", "docclean_clear_surround": "clear_surround",
                    "docclean_clear_shading": "clear_shading", "docclean_keep_pictures": "keep_pictures"}
+#: CleanSettings field -> the plugin option that sets it, for error messages.
+OPTION_FLAGS = {field: "--" + option.replace("_", "-") for option, field in OPTION_SETTINGS.items()}
 _workers = threading.local()
+
+
+def _check_device(device: str) -> None:
+    """UsageError for a GPU that is not there (else each worker fails with a traceback)."""
+    if device not in ("cuda", "mps"):
+        return
+    import torch
+
+    from docclean.errors import UsageError
+
+    present = torch.cuda.is_available() if device == "cuda" else torch.backends.mps.is_available()
+    if not present:
+        raise UsageError(f"no {device} device on this machine", settings=("device",))
 
 
 @ocrmypdf.hookimpl
@@ -117,11 +132,18 @@ def check_options(options: Any) -> None:
     """Validate the ``--docclean-*`` options in the main process, before any worker starts."""
     from docclean.models import resolve_model_path
 
+    from docclean.backends.convert import read_checkpoint_metadata
+    from docclean.errors import UsageError
+
     try:
         settings = settings_from_options(options)
         model = resolve_model_path(settings.model)
+        read_checkpoint_metadata(model)  # a broken file fails here, in one line, not in every worker
+        _check_device(settings.device)
     except DocCleanError as exc:
-        raise BadArgsError(f"docclean: {exc}") from None
+        named = getattr(exc, "settings", ()) if isinstance(exc, UsageError) else ()
+        flags = ", ".join(OPTION_FLAGS.get(name, name) for name in named)
+        raise BadArgsError(f"docclean: {flags + ': ' if flags else ''}{exc}") from None
     if _get(options, "docclean_visible") and options.lossless_reconstruction:
         raise BadArgsError("--docclean-visible needs --force-ocr, --deskew or --clean-final: otherwise "
                            "OCRmyPDF keeps the visible page as it is and has no image to clean")

@@ -159,3 +159,17 @@ def test_end_to_end_visible_page_cleaned(tmp_path: Path, tiny_model_path: Path) 
     assert result.returncode == 0, result.stderr[-2000:]
     assert page_image_bits(out) == {1}  # the visible page is docclean's 1-bit page
     assert "design" in page_text(out).lower()
+
+
+def test_a_broken_model_a_missing_gpu_and_bad_values_are_one_line_usage_errors(tmp_path: Path) -> None:
+    import torch
+
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all")
+    with pytest.raises(BadArgsError, match="not a readable docclean safetensors model"):
+        plugin.check_options(options(docclean_model=str(broken)))
+    if not torch.cuda.is_available():
+        with pytest.raises(BadArgsError, match="--docclean-device: no cuda device"):
+            plugin.check_options(options(docclean_device="cuda"))
+    with pytest.raises(BadArgsError, match="--docclean-threshold, --docclean-binarize: threshold"):
+        plugin.check_options(options(docclean_threshold=0.4))
