@@ -185,9 +185,15 @@ class Watcher:
         except OSError:
             now_signature = None
         self._seen.pop(key, None)
+        if now_signature is None:  # deleted while we cleaned it: what we wrote has no input any more
+            self._remove_outputs(outcome.targets)
+            return None
         if now_signature != signature:
             # It changed while we cleaned it: not finished after all. Take it again once it settles.
             return None
+        earlier = self.ledger.entries.get(key, {}).get("targets", [])
+        # A re-arrived scan with fewer pages: the pages it no longer has must not stay in OUT.
+        self._remove_outputs([Path(t) for t in earlier if Path(t) not in outcome.targets])
         destination = self.failed if outcome.status == "failed" else self.done
         if destination is None:
             self.ledger.record(key, signature, outcome)
@@ -202,6 +208,12 @@ class Watcher:
             with atomic_path(outcome.moved_to.with_name(outcome.moved_to.name + ".error.txt")) as tmp:
                 tmp.write_text((outcome.error or "failed") + "\n")
         return outcome
+
+    def _remove_outputs(self, targets: list[Path]) -> None:
+        """Delete outputs this watcher wrote (only inside OUT) that no input stands for any more."""
+        for target in targets:
+            if Path(target).is_relative_to(self.output):
+                Path(target).unlink(missing_ok=True)
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, stop: threading.Event, *, poll: float | None = None) -> None:

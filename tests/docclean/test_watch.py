@@ -293,3 +293,27 @@ def test_a_network_mount_with_a_non_ascii_name_is_found(tmp_path):  # type: igno
     mounts = tmp_path / "mounts"
     mounts.write_text("/dev/sda1 / ext4 rw 0 0\nsrv:/x /mnt/scans\\040\u00e9t\u00e9 nfs4 rw 0 0\n", encoding="utf-8")
     assert filesystem_type("/mnt/scans \u00e9t\u00e9/in", mounts) == "nfs4"
+
+
+def test_a_rearrived_scan_with_fewer_pages_leaves_no_stale_page(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+
+    def tiff(pages: int) -> None:
+        frames = [Image.fromarray(np.random.default_rng(i).integers(0, 256, (40, 32), dtype=np.uint8))
+                  for i in range(pages)]
+        frames[0].save(inbox / "scan.tif", save_all=True, append_images=frames[1:])
+
+    clock = Clock()
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="png")
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
+    tiff(3)
+    watcher.poll_once()
+    clock.now += 3
+    watcher.poll_once()
+    assert sorted(p.name for p in out.glob("scan-p*.png")) == ["scan-p001.png", "scan-p002.png", "scan-p003.png"]
+    time.sleep(0.01)
+    tiff(2)  # a new scan of the same name, one page shorter
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert sorted(p.name for p in out.glob("scan-p*.png")) == ["scan-p001.png", "scan-p002.png"]
