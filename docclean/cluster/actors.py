@@ -26,15 +26,20 @@ class _CancelFlag:
     """The hub's cancel flag as an actor sees it: asked at most every ``CANCEL_POLL`` seconds."""
 
     def __init__(self, hub: Any) -> None:
-        self.hub, self._checked, self._cancel = hub, 0.0, False
+        self.hub, self._checked, self._cancel, self._lost = hub, 0.0, False, False
 
     def __call__(self) -> bool:
         now = time.monotonic()
-        if not self._cancel and now - self._checked > CANCEL_POLL:
+        if not self._cancel and not self._lost and now - self._checked > CANCEL_POLL:
             import ray
 
             self._checked = now
-            self._cancel = bool(ray.get(self.hub.is_cancelled.remote()))
+            try:
+                self._cancel = bool(ray.get(self.hub.is_cancelled.remote()))
+            except ray.exceptions.RayError:
+                # The hub died: no cancel can come through it any more (the driver then kills the
+                # actors when it stops), and failing every file for it would be worse.
+                self._lost = True
         return self._cancel
 
 
@@ -89,9 +94,11 @@ class CleanWorker:
         self.cancelled = _CancelFlag(hub)
         self.staging = Path(staging) if staging else None
         self.cleaner = None
+        self.model_path: str | None = None
         try:
             self.settings = CleanSettings.from_dict(settings)
-            if model_bytes is not None and not _same_file(self.settings.model, model_bytes):
+            copied = model_bytes is not None and not _same_file(self.settings.model, model_bytes)
+            if copied:
                 # The driver's model file is not here (another node): use the copy shipped through
                 # the object store. Where it is here, its own path stays in the settings, so the
                 # stamps of resumable multi-page outputs match those of the driver and local runs.
@@ -102,6 +109,11 @@ class CleanWorker:
                     fh.write(model_bytes)
                 self.settings = self.settings.replace(model=path)
             self.cleaner = load_cleaner(self.settings)
+            # The report's model.path: the file the user named, not this actor's temporary copy.
+            if copied:
+                self.model_path = str(Path(CleanSettings.from_dict(settings).model).expanduser())
+            elif self.cleaner.model_path:
+                self.model_path = str(self.cleaner.model_path)
         except Exception as exc:  # reported to the driver by describe(), which raises it there
             self.error = f"{type(exc).__name__}: {exc}"
 
@@ -109,7 +121,7 @@ class CleanWorker:
         cleaner = self.cleaner
         return {"pid": os.getpid(), "host": socket.gethostname(), "error": self.error,
                 "device": None if cleaner is None else f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}",
-                "metadata": {} if cleaner is None else dict(cleaner.metadata)}
+                "metadata": {} if cleaner is None else dict(cleaner.metadata), "model_path": self.model_path}
 
     def clean_file(self, task: FileTask) -> FileResult | None:
         """The file's result; None when the job was cancelled before this file began."""

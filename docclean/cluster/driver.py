@@ -77,7 +77,7 @@ def _plan_local(inputs: list[str], output: Path, settings: CleanSettings) -> Fil
             if not settings.overwrite and output_complete(job.target):
                 result.slots.append(FileResult(job.source, [job.target], SKIPPED))
             else:
-                result.slots.append(FileTask(n, str(job.source), str(job.target), 1))
+                result.slots.append(task_for(n, str(job.source), str(job.target)))
                 result.pages += 1
             continue
         with warnings.catch_warnings():
@@ -94,9 +94,19 @@ def _plan_local(inputs: list[str], output: Path, settings: CleanSettings) -> Fil
             result.slots.append(FileResult(job.source, list(plan.targets), WOULD_CLEAN,
                                            [PageResult(i, WOULD_CLEAN) for i in plan.pending]))
         else:
-            result.slots.append(FileTask(n, str(job.source), str(job.target), len(plan.pending)))
+            result.slots.append(task_for(n, str(job.source), str(job.target), len(plan.pending)))
             result.pages += len(plan.pending)
     return result
+
+
+def task_for(n: int, source: str, target: str, pages: int = 1) -> FileTask:
+    """The task of one file: named as the user named it (for the report, errors and progress), and
+    to be opened at absolute paths, since a Ray actor would resolve a relative path against its
+    own working folder (where the cluster was started), not this process's."""
+    def absolute(location: str) -> str:
+        return location if storage.is_remote(location) else str(Path(location).absolute())
+
+    return FileTask(n, source, target, pages, absolute(source), absolute(target))
 
 
 def _plan_remote(inputs: list[str], output: str, settings: CleanSettings,
@@ -114,35 +124,39 @@ def _plan_remote(inputs: list[str], output: str, settings: CleanSettings,
         raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
     done: set[str] = set()
     if not settings.overwrite:
+        targets = [j.target for j in jobs if j.error is None]
         if storage.is_remote(output):
-            done = storage.existing_outputs(output, storage_options)
+            done = storage.finished_targets(output, targets, storage_options)
         else:
             from docclean.plan import output_complete
 
-            done = {j.target for j in jobs if j.error is None and output_complete(Path(j.target))}
+            done = {t for t in targets if output_complete(Path(t))}
     result = FilePlan()
     for n, job in enumerate(jobs):
+        # Sources and targets as Path or Url (a URL through Path() would lose a slash).
+        source, target = storage.location(job.source), storage.location(job.target)
         if job.error is not None:
-            result.slots.append(FileResult(Path(job.source), error=f"{job.source}: {job.error}"))
+            result.slots.append(FileResult(source, error=f"{job.source}: {job.error}"))  # type: ignore[arg-type]
         elif job.target in done:
-            result.slots.append(FileResult(job.source, [job.target], SKIPPED))  # type: ignore[arg-type]
+            result.slots.append(FileResult(source, [target], SKIPPED))  # type: ignore[arg-type]
         elif settings.dry_run:
             # Pages are not counted: that would mean downloading every source.
-            result.slots.append(FileResult(job.source, [job.target], WOULD_CLEAN))  # type: ignore[arg-type]
+            result.slots.append(FileResult(source, [target], WOULD_CLEAN))  # type: ignore[arg-type]
         else:
-            result.slots.append(FileTask(n, job.source, job.target, 1))
+            result.slots.append(task_for(n, job.source, job.target))
             result.pages += 1
     return result
 
 
 def staging_folder(output: str, plan: FilePlan) -> Path | None:
     """Where workers stage outputs before moving them into place: a hidden folder in the output
-    folder (the same file system, so the move is an atomic rename); None for a URL output."""
+    folder (the same file system, so the move is an atomic rename); None for a URL output.
+    Absolute, as the tasks' paths are (``task_for``)."""
     if storage.is_remote(output):
         return None
     out = Path(output).expanduser()
     single = len(plan.slots) == 1 and isinstance(plan.slots[0], FileTask) and plan.slots[0].target == str(out)
-    return (out.parent if single else out) / STAGING_NAME
+    return (out.parent if single else out).absolute() / STAGING_NAME
 
 
 def output_guard(output: str, plan: FilePlan) -> Any:
@@ -160,10 +174,11 @@ def output_guard(output: str, plan: FilePlan) -> Any:
 
 
 def job_of(task: FileTask) -> Any:
-    """A ``discover.Job`` naming the task's source and target, for progress events."""
+    """A ``discover.Job`` naming the task's source and target, for progress events (a URL as a
+    ``storage.Url``, so that it matches the result's source, which progress displays key on)."""
     from docclean.discover import Job
 
-    return Job(Path(task.source), Path(task.target))
+    return Job(storage.location(task.source), storage.location(task.target))
 
 
 def start_report(report: Report, inputs: list[str], output: str, settings: CleanSettings) -> None:
@@ -233,7 +248,7 @@ def _run_here(plan: FilePlan, settings: CleanSettings, cleaner: Any, progress: C
             try:
                 result = clean_file(slot, settings, cleaner, progress, storage_options, staging)
             except KeyboardInterrupt:
-                report.files.append(FileResult(slot.source, status=INTERRUPTED,  # type: ignore[arg-type]
+                report.files.append(FileResult(storage.location(slot.source), status=INTERRUPTED,  # type: ignore[arg-type]
                                                error=f"{slot.source}: interrupted"))
                 raise
             result.seconds = time.perf_counter() - t0

@@ -14,7 +14,9 @@ long and a dead actor takes little work with it.
 - **Failures**: a bad file fails alone, as locally. When an actor dies (killed, out of memory, node
   lost) the file it was cleaning is retried once on another actor (its result then carries a
   warning) and fails with the reason if that dies too; files queued behind it are resubmitted
-  freely. A replacement actor is started, up to ``workers`` replacements in all.
+  freely. A replacement actor is started, up to ``workers`` replacements in all. An error an actor
+  raises and survives (``RayTaskError``) fails that file only; a later actor that cannot load the
+  model is dropped like a dead one; a dead progress hub stops the progress, not the batch.
 - **Cancel**: Ctrl-C, SIGTERM (``Terminated``) or ``progress.cancelled()`` sets a flag in the hub;
   actors see it between tiles, drop the page in hand (the writer removes its temporary file) and
   return the file as interrupted. After a grace period any actor still busy is killed. The report

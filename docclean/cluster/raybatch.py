@@ -13,6 +13,7 @@ from typing import Any
 
 from docclean.cluster import driver
 from docclean.cluster.raypool import actor_classes, pool_shape, ray_module
+from docclean.cluster.storage import location
 from docclean.cluster.unit import FileTask
 from docclean.errors import Cancelled, ModelError, Terminated, UsageError
 from docclean.progress import CleanProgress
@@ -35,8 +36,14 @@ class _Actor:
 
 
 def _interrupted(task: FileTask) -> FileResult:
-    source = task.source if "://" in task.source else Path(task.source)
-    return FileResult(source, status=INTERRUPTED, error=f"{task.source}: interrupted")  # type: ignore[arg-type]
+    return FileResult(location(task.source), status=INTERRUPTED, error=f"{task.source}: interrupted")  # type: ignore[arg-type]
+
+
+def _task_failed(task: FileTask, exc: BaseException) -> FileResult:
+    """The result of a file whose worker raised instead of returning one (the worker lives on)."""
+    cause = getattr(exc, "cause", None) or exc
+    text = f"{task.source}: unexpected error in its Ray worker: {type(cause).__name__}: {cause}"
+    return FileResult(location(task.source), error=" ".join(text.split())[:1000])  # type: ignore[arg-type]
 
 
 class RayBatch:
@@ -69,6 +76,8 @@ class RayBatch:
         self.failed_once: dict[int, str] = {}
         self.tasks = {t.id: t for t in plan.tasks}
         self.signalled: BaseException | None = None
+        self.up = False  # an actor has loaded the model: a later load error is that actor's, not the model's
+        self.hub_lost = False  # the progress hub died: progress stops, the batch goes on
 
     def _start_actor(self) -> _Actor:
         handle = self._Worker.options(**self._options).remote(*self._args)
@@ -124,8 +133,16 @@ class RayBatch:
             self._replace(actor, exc)
             return
         if info["error"]:
-            raise ModelError(f"the Ray workers cannot load the model: {info['error']}", self.settings.model)
-        actor.ready, actor.pid = None, info["pid"]
+            if not self.up:  # no actor could load it: the model (or its setting) is at fault
+                raise ModelError(f"the Ray workers cannot load the model: {info['error']}", self.settings.model)
+            # Another actor has loaded it: this one's node is at fault (memory, a missing file);
+            # drop it like a dead one, and the others carry on.
+            actor.ready = False
+            self._replace(actor, RuntimeError(info["error"]))
+            return
+        actor.ready, actor.pid, self.up = None, info["pid"], True
+        if self.report.model_path is None:
+            self.report.model_path = info.get("model_path")
         if self.report.device is None:
             self.report.device = (f"ray: {self.size} worker{'s' * (self.size != 1)} x "
                                   f"{self.settings.threads} thread{'s' * (self.settings.threads != 1)}, "
@@ -148,7 +165,16 @@ class RayBatch:
                 self.refs[ref] = (actor, task)
 
     def _drain(self) -> None:
-        for event in self.ray.get(self.hub.drain.remote()):
+        if self.hub_lost:
+            return
+        try:
+            events = self.ray.get(self.hub.drain.remote())
+        except self.ray.exceptions.RayError:
+            # The hub died (killed, its node lost): the progress display stops moving, but every
+            # file's result still comes back from its actor, so the batch goes on without it.
+            self.hub_lost = True
+            return
+        for event in events:
             kind, task_id = event[0], event[1]
             job = driver.job_of(self.tasks[task_id])
             if kind == "start":
@@ -162,7 +188,16 @@ class RayBatch:
         actor, task = self.refs[ref]
         try:
             result = self.ray.get(ref)
+        except self.ray.exceptions.RayTaskError as exc:
+            # The actor raised and is alive (clean_file returns failures, so this is a bug or an
+            # environment problem): the file fails, the actor keeps working. Checked before death,
+            # since a task error that wraps a RayActorError (the hub's) is both.
+            self._forget(ref)
+            self._record(_task_failed(task, exc), task)
+            return
         except self.ray.exceptions.RayError as exc:
+            # RayActorError, WorkerCrashedError: the actor died; anything else Ray says about a
+            # lost result (ObjectLostError, out of memory) means its process or node is gone too.
             self._actor_died(actor, exc)
             return
         self._forget(ref)
@@ -189,7 +224,7 @@ class RayBatch:
             if n > 0:
                 again.append(task)
             elif task.id in self.failed_once:
-                self._record(FileResult(task.source, error=f"{task.source}: its Ray worker died twice while "  # type: ignore[arg-type]
+                self._record(FileResult(location(task.source), error=f"{task.source}: its Ray worker died twice while "  # type: ignore[arg-type]
                                         f"cleaning it; not retried again ({cause})"), task)
             else:
                 self.failed_once[task.id] = cause
@@ -208,6 +243,8 @@ class RayBatch:
             if not rest and self.ray.wait([ref], timeout=0)[0]:
                 try:
                     result = self.ray.get(ref)
+                except self.ray.exceptions.RayTaskError as exc:  # failed before the death, alone
+                    result = _task_failed(task, exc)
                 except self.ray.exceptions.RayError:
                     rest.append((ref, task))  # this is the one that died
                     continue
@@ -231,7 +268,7 @@ class RayBatch:
     def _fail_rest(self, reason: str) -> None:
         while self.queue:
             task = self.queue.popleft()
-            self._record(FileResult(task.source, error=f"{task.source}: {reason}"), task)  # type: ignore[arg-type]
+            self._record(FileResult(location(task.source), error=f"{task.source}: {reason}"), task)  # type: ignore[arg-type]
 
     # -- stopping ---------------------------------------------------------------------------------
 
@@ -243,6 +280,8 @@ class RayBatch:
         self.queue.clear()
         running = {actor.inflight[0][0] for actor in self.actors if actor.inflight}
         lost = self.ray.exceptions.RayError
+        if self.hub_lost:
+            grace = 0.0  # the cancel flag lives in the hub: no actor would hear it, waiting is in vain
         try:
             self.hub.set_cancelled.remote()
             deadline = time.monotonic() + grace
@@ -257,6 +296,8 @@ class RayBatch:
                     self._forget(ref)
                     try:
                         result = self.ray.get(ref)
+                    except self.ray.exceptions.RayTaskError as exc:
+                        result = _task_failed(task, exc)
                     except lost:
                         result = _interrupted(task) if ref in running else None
                     if result is not None:

@@ -41,13 +41,22 @@ STAGING_NAME = ".docclean-staging"
 
 @dataclass
 class FileTask:
-    """One input file and its planned output (local paths or URLs); ``pages`` is the number of
-    pages the driver expects to clean (an estimate of 1 when the source is remote)."""
+    """One input file and its planned output (local paths or URLs) as the user named them, which
+    the result, its errors and progress events use; ``pages`` is the number of pages the driver
+    expects to clean (an estimate of 1 when the source is remote). ``source_path`` and
+    ``target_path`` are where the worker opens them ("": ``source``, ``target``): absolute, since
+    a Ray actor's working folder is not the driver's (``driver.task_for``)."""
 
     id: int
     source: str
     target: str
     pages: int = 1
+    source_path: str = ""
+    target_path: str = ""
+
+    def paths(self) -> tuple[str, str]:
+        """(source, target) as the worker opens them."""
+        return self.source_path or self.source, self.target_path or self.target
 
 
 class _Renamed(CleanProgress):
@@ -86,50 +95,72 @@ def _sibling(location: str, name: str) -> str:
 def _failed(source: str, exc: BaseException) -> FileResult:
     from docclean.plan import describe
 
-    return FileResult(Path(source), error=describe(Path(source), exc))
+    # A URL stays a string (storage.location): through Path() it would lose a slash.
+    return FileResult(storage.location(source), error=describe(storage.location(source), exc))  # type: ignore[arg-type]
+
+
+def _folder(location: str) -> str:
+    """The folder part of a path or URL, with its trailing slash ("" for a bare name)."""
+    return location.rsplit("/", 1)[0] + "/" if "/" in location else ""
 
 
 def clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | None, progress: CleanProgress,
                storage_options: dict[str, Any] | None = None, staging: Path | None = None) -> FileResult:
     """Clean one file into ``staging`` (a folder on the output's file system; None: the system's
-    temporary folder) and publish its outputs atomically. Never raises for a bad file (the result
-    says failed, with the reason). When ``progress.cancelled()`` turns True the result is
-    ``interrupted`` and nothing of the page in hand is published; KeyboardInterrupt propagates."""
+    temporary folder) and publish its outputs atomically. Never raises for a bad file, nor for a
+    staging folder that cannot be made (the result says failed, with the reason): in a Ray actor an
+    exception would cost the file its worker. When ``progress.cancelled()`` turns True the result
+    is ``interrupted`` and nothing of the page in hand is published; KeyboardInterrupt propagates,
+    after the outputs finished before it (pages of a multi-page source) are published."""
+    try:
+        return _clean_file(task, settings, cleaner, progress, storage_options, staging)
+    except Exception as exc:  # anything else (staging, a temporary folder) fails this file only
+        return _failed(task.source, exc)
+
+
+def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | None, progress: CleanProgress,
+                storage_options: dict[str, Any] | None, staging: Path | None) -> FileResult:
     from docclean.discover import Job
 
-    relay = _Renamed(progress, Job(Path(task.source), Path(task.target)))
+    source_at, target_at = task.paths()
+    relay = _Renamed(progress, Job(storage.location(task.source), storage.location(task.target)))  # type: ignore[arg-type]
     if staging is not None:
         staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="file-", dir=staging) as tmp:
-        staged = Path(tmp, "out", _name(task.target))
+        staged = Path(tmp, "out", _name(target_at))
         try:
             staged.parent.mkdir(parents=True)
-            if storage.is_remote(task.source):
-                source = storage.download(task.source, Path(tmp, "in", _name(task.source)), storage_options)
+            if storage.is_remote(source_at):
+                source = storage.download(source_at, Path(tmp, "in", _name(source_at)), storage_options)
             else:
-                source = Path(task.source)
+                source = Path(source_at)
             if not settings.overwrite:
-                _fetch_done_pages(task.target, staged.parent, storage_options)
+                _fetch_done_pages(target_at, staged.parent, storage_options)
         except Exception as exc:  # a source that cannot be fetched fails this file only
             return _failed(task.source, exc)
-        moved = _borrow_work_folder(task, source, staged, settings)
+        moved = _borrow_work_folder(target_at, source, staged, settings)
         try:
-            result = _clean_local(source, staged, settings, cleaner, relay)
+            result, stop = _clean_local(source, staged, settings, cleaner, relay)
         finally:
             if moved is not None:  # an unfinished multi-page file keeps its finished pages for the next run
                 _move_folder(*moved)
-        finals = [_sibling(task.target, local.name) for local in result.targets]
-        if result.status != SKIPPED:  # pages finished before a failure or a cancel are kept too
+        finals = [_sibling(target_at, local.name) for local in result.targets]
+        if result.status != SKIPPED:  # pages finished before a failure, a cancel or Ctrl-C are kept too
             try:
                 for local, final in zip(result.targets, finals):
                     _publish(local, final, storage_options)
             except Exception as exc:
                 if result.status != INTERRUPTED:
                     result.status, result.error = FAILED, _failed(task.source, exc).error
-        result.targets = finals  # type: ignore[assignment]
-        result.source = Path(task.source) if not storage.is_remote(task.source) else task.source  # type: ignore[assignment]
-        if result.error:
-            result.error = result.error.replace(str(staged), task.target).replace(str(source), task.source)
+        if stop is not None:
+            raise stop
+        result.targets = [storage.location(_sibling(task.target, local.name))  # type: ignore[misc]
+                          for local in result.targets]
+        result.source = storage.location(task.source)  # type: ignore[assignment]
+        if result.error:  # name the files as the user did, not the staged or absolute copies
+            result.error = (result.error.replace(_folder(str(staged)), _folder(task.target))
+                            .replace(str(source), task.source)
+                            .replace(_folder(target_at), _folder(task.target)))
         return result
 
 
@@ -157,14 +188,14 @@ def _work_folder(target: Path, source: Path, settings: CleanSettings) -> Path | 
         return None
 
 
-def _borrow_work_folder(task: FileTask, source: Path, staged: Path, settings: CleanSettings
+def _borrow_work_folder(target: str, source: Path, staged: Path, settings: CleanSettings
                         ) -> tuple[Path, Path] | None:
-    """Move the finished pages of an interrupted multi-page output (kept beside its target by the
-    engine's resume) into the staging folder, so the runner carries on from them; returns the
+    """Move the finished pages of an interrupted multi-page output (kept beside its ``target`` by
+    the engine's resume) into the staging folder, so the runner carries on from them; returns the
     (staged, final) work folders, to move back whatever is left after the run."""
-    if storage.is_remote(task.target) or settings.overwrite:
+    if storage.is_remote(target) or settings.overwrite:
         return None
-    final, staged_work = _work_folder(Path(task.target), source, settings), _work_folder(staged, source, settings)
+    final, staged_work = _work_folder(Path(target), source, settings), _work_folder(staged, source, settings)
     if final is None or staged_work is None:
         return None
     if final.is_dir():
@@ -212,20 +243,20 @@ def _publish(local: Path, final: str, storage_options: dict[str, Any] | None) ->
 
 
 def _clean_local(source: Path, target: Path, settings: CleanSettings, cleaner: Denoiser | None,
-                 progress: CleanProgress) -> FileResult:
-    """The batch runner on one local file, in its single-file mode (``-o`` names the output)."""
+                 progress: CleanProgress) -> tuple[FileResult, KeyboardInterrupt | None]:
+    """The batch runner on one local file, in its single-file mode (``-o`` names the output).
+    Returns the result, and the KeyboardInterrupt that stopped it, for the caller to raise once it
+    has published what was finished (the staging folder is removed on the way out)."""
     from docclean.batch import clean_batch
 
     report = Report()
     try:
         clean_batch([str(source)], target, settings, progress, cleaner=cleaner, report=report)
-    except Cancelled:
+    except (Cancelled, KeyboardInterrupt) as exc:
         # Stopped between tiles or before the file began: the half-written output is already gone.
         result = report.files[0] if report.files else FileResult(source)
         result.status, result.error = INTERRUPTED, f"{source}: interrupted"
-        return result
-    except KeyboardInterrupt:
-        raise
+        return result, exc if isinstance(exc, KeyboardInterrupt) else None
     except Exception as exc:  # NothingToClean, an output that cannot work: this file fails alone
-        return _failed(str(source), exc)
-    return report.files[0]
+        return _failed(str(source), exc), None
+    return report.files[0], None

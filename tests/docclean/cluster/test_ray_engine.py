@@ -72,6 +72,7 @@ def test_folder_and_multi_page_files_equal_the_local_engine_byte_for_byte(tmp_pa
     assert report.pages_cleaned == local.pages_cleaned == 9
     assert progress.started == (5, 9) and len(progress.pages) == 9 and progress.finished
     assert "ray: 2 workers x 1 thread" in report.device
+    assert report.model_path == local.model_path is not None
     assert (tmp_path / "report.json").is_file()
     # A rerun skips everything without starting an actor.
     again = clean_batch_ray([src], tmp_path / "ray", settings, workers=2)
@@ -274,3 +275,108 @@ def test_sigterm_stops_the_batch_like_ctrl_c_with_its_own_exit_code(tmp_path, se
     assert report.stopped == "terminated" and report.exit_code == EXIT_TERMINATED
     assert 1 <= len(tree(tmp_path / "ray")) < 30
     assert hidden(tmp_path / "ray") == []
+
+
+# -- the review's cases: relative paths, errors that are not deaths, later load failures, the hub --
+
+
+def test_relative_paths_reach_the_actors_whole_and_the_report_keeps_them_as_given(tmp_path, settings, ray_session,
+                                                                                   monkeypatch) -> None:
+    write_image(tmp_path / "scans" / "a.png", 1)
+    write_image(tmp_path / "scans" / "sub" / "b.png", 2)
+    (tmp_path / "scans" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10)
+    # Not the folder Ray was started in, against which the actors would resolve relative paths.
+    monkeypatch.chdir(tmp_path)
+    local = clean_batch(["scans"], Path("local"), settings)
+    report = clean_batch_ray(["scans"], "ray", settings, workers=1)
+    assert [f.status for f in report.files] == [CLEANED, FAILED, CLEANED], [f.error for f in report.files]
+    assert tree(tmp_path / "ray") == tree(tmp_path / "local")
+    assert [str(f.source) for f in report.files] == [str(f.source) for f in local.files] == [
+        "scans/a.png", "scans/broken.png", "scans/sub/b.png"]
+    assert [[str(t) for t in f.targets] for f in report.files] == [["ray/a.png"], [], ["ray/sub/b.png"]]
+    assert report.files[1].error == local.files[1].error.replace("local/", "ray/")
+    assert hidden(tmp_path / "ray") == []
+
+
+def test_an_error_outside_the_page_work_fails_the_file_and_keeps_the_worker(tmp_path, settings, ray_session) -> None:
+    src = tmp_path / "scans"
+    for n in range(3):
+        write_image(src / f"p{n}.png", n)
+    out = tmp_path / "ray"
+    out.mkdir()
+    (out / ".docclean-staging").write_text("a file where the staging folder goes")
+    batches: list = []
+    report = clean_batch_ray([src], out, settings, workers=1, on_batch=batches.append)
+    assert [f.status for f in report.files] == [FAILED] * 3
+    assert all("FileExistsError" in f.error or "NotADirectoryError" in f.error for f in report.files), \
+        [f.error for f in report.files]
+    assert batches[0].spares == 1  # the worker was not taken for dead and replaced
+
+
+def test_a_task_error_from_a_worker_fails_that_file_without_a_retry(ray_session) -> None:
+    """RayTaskError (the worker raised and is alive) is not RayActorError (the worker died)."""
+    from collections import deque
+
+    from docclean.cluster.raybatch import RayBatch, _Actor
+    from docclean.cluster.unit import FileTask
+
+    @ray_session.remote(num_cpus=0)
+    def broken() -> None:
+        raise RuntimeError("disk on fire")
+
+    ref, task = broken.remote(), FileTask(0, "a.png", "out/a.png")
+    batch = RayBatch.__new__(RayBatch)
+    actor = _Actor(handle=None, ready=None, inflight=deque([(ref, task)]))
+    batch.ray, batch.report, batch.progress, batch.spares = ray_session, Report(), CleanProgress(), 0
+    batch.actors, batch.refs, batch.queue, batch.rank, batch.failed_once = [actor], {ref: (actor, task)}, deque(), {}, {}
+    ray_session.wait([ref])
+    batch._collect(ref)
+    assert batch.actors == [actor] and not batch.queue and not actor.inflight
+    [result] = batch.report.files
+    assert result.status == FAILED and "RuntimeError: disk on fire" in result.error
+
+
+class OnStart(Recorder):
+    """Runs ``action(batch)`` once the first actor is up, before the files are handed out."""
+
+    def __init__(self, action) -> None:  # noqa: ANN001
+        super().__init__()
+        self.action, self.batch = action, None
+
+    def on_start(self, files: int, pages: int) -> None:
+        super().on_start(files, pages)
+        self.action(self.batch)
+
+
+def test_a_later_worker_that_cannot_load_the_model_is_dropped_and_the_batch_goes_on(tmp_path, settings,
+                                                                                    ray_session) -> None:
+    src = tmp_path / "scans"
+    for n in range(3):
+        write_image(src / f"p{n}.png", n)
+
+    def break_the_others(batch) -> None:  # noqa: ANN001
+        # Actors started from now on cannot load the model (a node without it, say).
+        missing = batch.settings.replace(model=str(tmp_path / "missing.safetensors")).to_dict()
+        batch._args = (missing, None, *batch._args[2:])
+        up = next(a for a in batch.actors if a.ready is None)
+        for actor in [a for a in batch.actors if a is not up]:
+            batch._replace(actor, RuntimeError("replaced by the test"))
+        # Let the replacement fail to load before any file is handed out, so the run sees it.
+        ray_session.wait([a.ready for a in batch.actors if a is not up], timeout=60)
+
+    progress = OnStart(break_the_others)
+    report = clean_batch_ray([src], tmp_path / "ray", settings, progress, workers=2,
+                             on_batch=lambda batch: setattr(progress, "batch", batch))
+    assert report.exit_code == EXIT_OK and [f.status for f in report.files] == [CLEANED] * 3
+    assert progress.batch.spares == 0  # the replacement that failed to load was dropped and replaced in turn
+
+
+def test_the_progress_hub_s_death_stops_the_progress_not_the_batch(tmp_path, settings, ray_session) -> None:
+    src = tmp_path / "scans"
+    for n in range(3):
+        write_image(src / f"p{n}.png", n)
+    progress = OnStart(lambda batch: ray_session.kill(batch.hub))
+    report = clean_batch_ray([src], tmp_path / "ray", settings, progress, workers=1,
+                             on_batch=lambda batch: setattr(progress, "batch", batch))
+    assert report.exit_code == EXIT_OK and [f.status for f in report.files] == [CLEANED] * 3
+    assert progress.finished

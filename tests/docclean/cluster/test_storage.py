@@ -26,8 +26,8 @@ def scans(folder: Path) -> Path:
     return folder
 
 
-def run(inputs: list[str], output: str, settings, engine: str = "local", **kw):  # noqa: ANN001, ANN003
-    return clean_with_engine(engine, inputs, output, settings, CleanProgress(), **kw)
+def run(inputs: list[str], output: str, settings, engine: str = "local", progress=None, **kw):  # noqa: ANN001, ANN003
+    return clean_with_engine(engine, inputs, output, settings, progress or CleanProgress(), **kw)
 
 
 def test_file_urls_work_like_local_paths_and_resume(tmp_path, settings) -> None:
@@ -158,3 +158,105 @@ def test_the_cli_takes_urls_with_the_local_engine(tmp_path, settings) -> None:
     assert tree(tmp_path / "out") == tree(tmp_path / "local")
     dry = CliRunner().invoke(app, args + ["--dry-run"])
     assert dry.exit_code == 0 and "0 would be cleaned, 4 skipped" in dry.output
+
+
+# -- the review's cases: outputs inside inputs, URLs kept whole, Ctrl-C, another name of the store --
+
+
+def test_a_url_output_that_is_an_input_folder_is_refused_and_one_inside_it_is_not_read(tmp_path, settings) -> None:
+    from docclean.cluster import driver
+    from docclean.errors import UsageError
+
+    src = tmp_path / "in"
+    write_image(src / "101.png", 1)
+    write_image(src / "clean" / "101.png", 2)  # an earlier run's output, inside the input folder
+    write_image(tmp_path / "other" / "b.png", 3)
+    overwrite = settings.replace(overwrite=True)
+    for inputs, output in [([src.as_uri()], src.as_uri()), ([src.as_uri() + "/"], src.as_uri() + "/"),
+                           ([src.as_uri() + "/*.png"], src.as_uri()), ([str(src)], src.as_uri()),
+                           ([src.as_uri()], str(src))]:
+        with pytest.raises(UsageError, match="the output folder is an input folder"):
+            driver.plan_files(inputs, output, overwrite)
+    # An output inside the input folder is not an input (a rerun would clean its own outputs).
+    for inputs in ([src.as_uri()], [str(src)]):
+        plan = driver.plan_files(inputs, (src / "clean").as_uri(), overwrite)
+        assert [(t.source.rsplit("/in/", 1)[1], t.target.rsplit("/in/", 1)[1]) for t in plan.tasks] == \
+            [("101.png", "clean/101.png")]
+    # A file whose output would be itself fails alone, as with the local engine.
+    plan = driver.plan_files([(src / "101.png").as_uri(), (tmp_path / "other" / "b.png").as_uri()], src.as_uri(),
+                             overwrite)
+    assert "refusing to write over an input file" in plan.slots[0].error
+    assert [t.target.rsplit("/", 1)[1] for t in plan.tasks] == ["b.png"]
+
+
+def test_urls_keep_their_double_slash_in_errors_reports_and_progress(tmp_path, settings, monkeypatch) -> None:
+    import re
+
+    import fsspec.implementations.local as local_fs
+
+    src = tmp_path / "scans"
+    write_image(src / "a.png", 1)
+    write_image(src / "b.png", 2)
+    real_get, real_mv = local_fs.LocalFileSystem.get_file, local_fs.LocalFileSystem.mv
+
+    def get_file(self, path, local, **kw):  # noqa: ANN001, ANN003
+        if path.endswith("b.png"):
+            raise FileNotFoundError(path)  # removed after listing
+        return real_get(self, path, local, **kw)
+
+    def mv(self, path1, path2, **kw):  # noqa: ANN001, ANN003
+        if path2.endswith("a.png"):
+            raise OSError("connection reset")
+        return real_mv(self, path1, path2, **kw)
+
+    monkeypatch.setattr(local_fs.LocalFileSystem, "get_file", get_file)
+    monkeypatch.setattr(local_fs.LocalFileSystem, "mv", mv)
+
+    class Keys(CleanProgress):
+        def __init__(self) -> None:
+            self.keys: list[tuple[str, str]] = []
+
+        def on_file_start(self, job, pages) -> None:  # noqa: ANN001
+            self.keys.append((str(job.source), job.source.name))
+
+    progress = Keys()
+    missing = (tmp_path / "missing").as_uri()
+    report = clean_with_engine("local", [src.as_uri(), missing], (tmp_path / "out").as_uri(), settings, progress)
+    files = {str(f.source): f for f in report.files}
+    assert sorted(files) == sorted([(src / "a.png").as_uri(), (src / "b.png").as_uri(), missing])
+    assert (tmp_path / "out" / "a.png").as_uri() + ": cannot upload it" in files[(src / "a.png").as_uri()].error
+    assert files[(src / "b.png").as_uri()].error.startswith((src / "b.png").as_uri() + ": no such file")
+    assert files[missing].error.startswith(missing + ": ")
+    assert progress.keys == [((src / "a.png").as_uri(), "a.png")]
+    assert not re.search(r"file:/(?!//)", str(report.to_json()))
+
+
+def test_ctrl_c_keeps_the_finished_page_outputs_of_the_file_in_hand(tmp_path, settings) -> None:
+    src = tmp_path / "scans"
+    write_image(src / "stack.tif", 5, pages=3)
+    png = settings.replace(fmt="png")
+    clean_batch([str(src)], tmp_path / "local", png)
+
+    class CtrlC(CleanProgress):
+        def on_page_done(self, job, page) -> None:  # noqa: ANN001
+            if page.index == 1:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run([src.as_uri()], (tmp_path / "out").as_uri(), png, progress=CtrlC())
+    kept = tree(tmp_path / "out")
+    assert "stack-p001.png" in kept and "stack-p003.png" not in kept
+    assert all(kept[k] == v for k, v in tree(tmp_path / "local").items() if k in kept)
+    assert hidden(tmp_path / "out") == []
+    again = run([src.as_uri()], (tmp_path / "out").as_uri(), png)
+    assert [p.status for p in again.files[0].pages][:1] == [SKIPPED]
+    assert tree(tmp_path / "out") == tree(tmp_path / "local")
+
+
+def test_resume_skips_finished_outputs_under_another_name_of_the_store(tmp_path, settings, s3) -> None:
+    write_image(tmp_path / "scans" / "a.png", 1)
+    _upload_tree(tmp_path / "scans", "s3://scans/batch4", s3)
+    first = run(["s3a://scans/batch4"], "s3a://scans/clean4", settings, storage_options=s3)
+    assert [f.status for f in first.files] == [CLEANED]
+    again = run(["s3a://scans/batch4"], "s3a://scans/clean4", settings, storage_options=s3)
+    assert [f.status for f in again.files] == [SKIPPED]
