@@ -23,3 +23,12 @@ class Hollower:
 
     def run(self, tiles: np.ndarray) -> np.ndarray:
         return np.where(tiles < 0.5, 1.0, tiles).astype(np.float32)
+
+
+class Greyer:
+    """A backend that draws every pixel mid-grey: it loses white writing and black fill alike."""
+
+    name, device, precision, multiple, metadata = "greyer", "cpu", "fp32", 4, {}
+
+    def run(self, tiles: np.ndarray) -> np.ndarray:
+        return np.full_like(tiles, 0.5, dtype=np.float32)

@@ -7,7 +7,7 @@ import numpy as np
 from docclean import Denoiser
 from docclean.bars import label_bars, restore_bars
 from docclean.solids import solid_areas
-from tests.docclean.pages import Hollower, letter_rows
+from tests.docclean.pages import Greyer, Hollower, letter_rows
 
 
 def text_page(h: int = 300, w: int = 500) -> np.ndarray:
@@ -141,30 +141,25 @@ def test_a_bar_the_network_drew_black_stays_as_it_drew_it():
     np.testing.assert_array_equal(out, drawn)
 
 
-def test_the_engine_keeps_label_bars_with_solid_areas():
+def bar_page() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A page of text with one label bar: the page, the bar's black fill (away from its letters)
+    and its white letters."""
     page = text_page()
     page[90:170] = 1.0
     area, letters = bar(page, 100, 60)
     fill = area & ~cv2.dilate(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return page, fill, letters
+
+
+def test_the_engine_keeps_label_bars_with_solid_areas():
+    page, fill, _ = bar_page()
     kept = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=True).clean(page)
     lost = Denoiser(Hollower(), tile_size=256, overlap=16, keep_solids=False).clean(page)
     assert kept[fill].mean() < 0.1 and lost[fill].mean() == 1.0
 
 
-class Greyer:
-    """A backend that draws every pixel mid-grey: it loses white writing and black fill alike."""
-
-    name, device, precision, multiple, metadata = "greyer", "cpu", "fp32", 4, {}
-
-    def run(self, tiles: np.ndarray) -> np.ndarray:
-        return np.full_like(tiles, 0.5, dtype=np.float32)
-
-
 def test_the_engine_keeps_a_label_bars_white_letters_when_the_model_greys_them():
-    page = text_page()
-    page[90:170] = 1.0
-    area, letters = bar(page, 100, 60)
-    fill = area & ~cv2.dilate(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    page, fill, letters = bar_page()
     kept = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=True).clean(page)
     lost = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=False).clean(page)
     assert kept[fill].mean() < 0.1 and kept[letters].mean() > 0.9

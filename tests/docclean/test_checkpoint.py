@@ -92,15 +92,23 @@ def test_huge_declared_widths_are_refused_without_allocating(tmp_path, widths):
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KiB: far below 1.9 GB
 
 
-def test_tensor_outside_the_file_and_wrong_sizes_are_named(tmp_path):
-    path = _tiny(tmp_path)
+def _edit_first_tensor(path, change):  # type: ignore[no-untyped-def]
+    """Rewrite a safetensors file's header with ``change(entry)`` applied to its first tensor's entry;
+    returns the tensor's name and the size of the data section."""
     data = bytearray(path.read_bytes())
     length = int.from_bytes(data[:8], "little")
     header = json.loads(data[8:8 + length])
     name = next(k for k in header if k != "__metadata__")
-    header[name]["data_offsets"][1] += 10**9
+    change(header[name])
     raw = json.dumps(header).encode()
     path.write_bytes(len(raw).to_bytes(8, "little") + raw + bytes(data[8 + length:]))
+    return name, len(data) - 8 - length
+
+
+def test_tensor_outside_the_file_and_wrong_sizes_are_named(tmp_path):
+    path = _tiny(tmp_path)
+    name, _ = _edit_first_tensor(path, lambda entry: entry["data_offsets"].__setitem__(
+        1, entry["data_offsets"][1] + 10**9))
     with pytest.raises(ModelError, match=f"tensor '{name}': data offsets"):
         load_model(path)
 
@@ -120,17 +128,15 @@ def test_nan_weights_are_refused_naming_the_tensor(tmp_path):
 def test_a_tensor_whose_shape_does_not_fit_its_bytes_is_named(tmp_path):
     # Offsets stay inside the file; only the declared shape no longer matches the byte count.
     path = _tiny(tmp_path)
-    data = bytearray(path.read_bytes())
-    length = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + length])
-    name = next(k for k in header if k != "__metadata__")
-    entry = header[name]
-    start, end = entry["data_offsets"]
-    given = end - start
-    entry["shape"] = entry["shape"] + [2]  # twice the bytes the file gives it
-    needs = 2 * given
-    raw = json.dumps(header).encode()
-    path.write_bytes(len(raw).to_bytes(8, "little") + raw + bytes(data[8 + length:]))
-    assert 0 <= start <= end <= len(data) - 8 - length  # the range itself lies inside the file
-    with pytest.raises(ModelError, match=rf"tensor '{name}': shape .* needs {needs} bytes but the file gives it {given}"):
+    seen = {}
+
+    def doubled(entry):  # type: ignore[no-untyped-def]
+        seen["range"] = entry["data_offsets"]
+        entry["shape"] = entry["shape"] + [2]  # twice the bytes the file gives it
+
+    name, data_size = _edit_first_tensor(path, doubled)
+    start, end = seen["range"]
+    assert 0 <= start <= end <= data_size  # the range itself lies inside the file
+    with pytest.raises(ModelError, match=rf"tensor '{name}': shape .* needs {2 * (end - start)} bytes but the file "
+                                         rf"gives it {end - start}"):
         load_model(path)

@@ -7,7 +7,7 @@ import numpy as np
 from docclean import Denoiser
 from docclean.settings import CleanSettings
 from docclean.solids import restore_solids, solid_areas
-from tests.docclean.pages import Hollower, letter_rows
+from tests.docclean.pages import Greyer, Hollower, letter_rows
 
 
 def text_page(h: int = 400, w: int = 600) -> np.ndarray:
@@ -145,15 +145,6 @@ def test_a_band_joined_to_the_surround_by_a_thin_line_is_solid_with_its_writing(
     assert not mask[:, :30].any()  # the surround is not solid
     restored = restore_solids(page, np.full_like(page, 0.5))
     assert restored[strokes].min() > 0.9 and restored[band & ~letters].mean() < 0.2
-
-
-class Greyer:
-    """A backend that draws every pixel mid-grey: it loses white writing and black fill alike."""
-
-    name, device, precision, multiple, metadata = "greyer", "cpu", "fp32", 4, {}
-
-    def run(self, tiles: np.ndarray) -> np.ndarray:
-        return np.full_like(tiles, 0.5, dtype=np.float32)
 
 
 def test_the_engine_keeps_a_solid_band_and_the_white_writing_it_promises_whatever_the_model_draws():
