@@ -36,7 +36,10 @@ def models(
         typer.echo(f"  parameters    {info['parameters']:,}; file {info['bytes'] / 1e6:.1f} MB")
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in dict(info["val_metrics"]).items()) or "none recorded"
         typer.echo(f"  validation    {metrics}" + (f" (epoch {info['epoch'] + 1})" if info["epoch"] is not None else ""))
-        typer.echo(f"  data          {info['data'] or 'not recorded'}")
+        data = info["data"]
+        if isinstance(data, dict):  # a retrained model's folders: {"noisy": ..., "clean": ...}
+            data = ", ".join(f"{k} {v}" for k, v in data.items())
+        typer.echo(f"  data          {data or 'not recorded'}")
         typer.echo(f"  command       {info['command'] or 'not recorded'}")
         if info["init_from"]:
             typer.echo(f"  fine-tuned from {info['init_from']}")

@@ -51,6 +51,8 @@ def test_train_writes_the_run_folder_and_a_usable_model(tmp_path: Path, tiny_mod
     cleaned = runner.invoke(app, ["clean", str(tmp_path / "data" / "noisy"), "-o", str(tmp_path / "out"),
                                   "--model", str(out / "best.safetensors"), "--device", "cpu"])
     assert cleaned.exit_code == 0, cleaned.output
+    described = runner.invoke(app, ["models", str(out / "best.safetensors")])
+    assert f"data          noisy {tmp_path / 'data' / 'noisy'}, clean" in described.output  # not a Python dict
 
 
 def test_bad_pairs_are_named_before_training(tmp_path: Path, tiny_model_path: Path) -> None:
