@@ -119,6 +119,11 @@ def load_split(cfg: RetrainConfig) -> tuple[list[Pair], list[Pair], list[tuple[P
         val_scan = find_pairs(cfg.val_noisy, cfg.val_clean)
         unmatched += val_scan.unmatched
         train, val = scan.pairs, val_scan.pairs
+        shared = {(p.noisy.resolve(), p.page) for p in train} & {(p.noisy.resolve(), p.page) for p in val}
+        if shared:  # scored on pages it trains on, validation would pick nothing
+            example = min(shared)[0]
+            raise DataError(f"{len(shared)} validation page(s) are also training pages (e.g. {example}); give "
+                            "--val-noisy/--val-clean folders of their own")
     else:
         train, val = split_pairs(scan.pairs, cfg.val_fraction, cfg.seed, cfg.group)
     problems = check_pairs(train + val)

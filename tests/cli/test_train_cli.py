@@ -176,3 +176,12 @@ def test_a_stop_signal_exits_with_its_code_and_says_no_model_was_written(tmp_pat
     assert result.exit_code == 143
     assert "no epoch finished" in result.output and "best.safetensors" not in result.output
     assert "continue with: docclean train --resume" in result.output
+
+
+def test_a_validation_set_that_is_the_training_set_is_refused(tmp_path: Path, tiny_model_path: Path) -> None:
+    make_pairs(tmp_path / "data")
+    result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(tmp_path / "run"),
+                                     "--val-noisy", str(tmp_path / "data" / "noisy"),
+                                     "--val-clean", str(tmp_path / "data" / "clean")))
+    assert result.exit_code == 1 and "also training pages" in result.output
+    assert not (tmp_path / "run").exists()
