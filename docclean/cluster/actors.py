@@ -83,6 +83,22 @@ class ProgressHub:
         return self.cancel
 
 
+def _local_copy(model_bytes: bytes) -> Path:
+    """The shipped model as a file on this node, named by its digest: every actor and every run on
+    the node shares one copy (a copy per actor filled /tmp), written whole or not at all."""
+    import hashlib
+    import tempfile
+
+    from docclean.atomic import atomic_path
+
+    digest = hashlib.sha256(model_bytes).hexdigest()[:24]
+    path = Path(tempfile.gettempdir()) / f"docclean-model-{digest}.safetensors"
+    if not (path.is_file() and path.stat().st_size == len(model_bytes)):
+        with atomic_path(path, suffix=".safetensors") as tmp:
+            tmp.write_bytes(model_bytes)
+    return path
+
+
 class CleanWorker:
     """An actor that loads the model once and cleans the files it is given."""
 
@@ -102,12 +118,7 @@ class CleanWorker:
                 # The driver's model file is not here (another node): use the copy shipped through
                 # the object store. Where it is here, its own path stays in the settings, so the
                 # stamps of resumable multi-page outputs match those of the driver and local runs.
-                import tempfile
-
-                fd, path = tempfile.mkstemp(prefix="docclean-model-", suffix=".safetensors")
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(model_bytes)
-                self.settings = self.settings.replace(model=path)
+                self.settings = self.settings.replace(model=str(_local_copy(model_bytes)))
             self.cleaner = load_cleaner(self.settings)
             # The report's model.path: the file the user named, not this actor's temporary copy.
             if copied:

@@ -45,3 +45,15 @@ def test_big_jobs_leave_page_counting_to_the_workers(tmp_path, settings, monkeyp
     shutil.rmtree(out / ".docclean-staging")
     assert tree(out) == tree(tmp_path / "local")
     assert hidden(out) == []
+
+
+def test_a_shipped_model_is_one_file_per_node_whatever_the_actors(tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    from docclean.cluster.actors import _local_copy
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    first, again = _local_copy(b"the weights"), _local_copy(b"the weights")
+    assert first == again and first.read_bytes() == b"the weights"
+    assert _local_copy(b"other weights") != first
+    assert sorted(p.name.startswith("docclean-model-") for p in tmp_path.iterdir()) == [True, True]
