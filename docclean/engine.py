@@ -56,6 +56,10 @@ from docclean.tiling import Blender, Tile, plan_tiles
 from docclean.whiten import whiten_paper
 
 
+#: OpenCV's own thread count, before any ``threads`` setting changed it.
+_CV2_THREADS = cv2.getNumThreads()
+
+
 class _CallbackProgress(TileProgress):
     def __init__(self, callback: Callable[[int, int], None]) -> None:
         self.callback = callback
@@ -70,7 +74,7 @@ class Denoiser:
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 1,
                  max_stroke: int = 0, auto_levels: bool = False, keep_solids: bool = False,
                  clear_surround: bool = False, clear_shading: bool = False, keep_pictures: bool = False,
-                 model_name: str | None = None, model_path: Path | None = None) -> None:
+                 model_name: str | None = None, model_path: Path | None = None, threads: int | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
                              settings=("tile_size", "overlap"))
@@ -79,14 +83,13 @@ class Denoiser:
         self.max_stroke, self.auto_levels, self.keep_solids = max_stroke, auto_levels, keep_solids
         self.clear_surround, self.clear_shading, self.keep_pictures = clear_surround, clear_shading, keep_pictures
         self.model_name, self.model_path = model_name, model_path
+        self.threads = threads
 
     @classmethod
     def from_settings(cls, settings: CleanSettings) -> Denoiser:
         """Load ``settings.model`` into ``settings.backend`` with its tiling."""
         path = resolve_model_path(settings.model)
         backend = open_backend(path, settings)
-        if settings.threads is not None:  # the steps around the network too: parallel runs share the cores
-            cv2.setNumThreads(settings.threads)
         batch = settings.batch_size
         if batch == CleanSettings.batch_size:  # the default: a GPU backend asks for more tiles per call
             batch = getattr(backend, "default_batch_size", None) or batch
@@ -94,7 +97,7 @@ class Denoiser:
                    max_stroke=settings.max_stroke, auto_levels=settings.auto_levels,
                    keep_solids=settings.keep_solids, clear_surround=settings.clear_surround,
                    clear_shading=settings.clear_shading, keep_pictures=settings.keep_pictures,
-                   model_name=settings.model, model_path=path)
+                   model_name=settings.model, model_path=path, threads=settings.threads)
 
     @classmethod
     def load(cls, model: str | Path | None = None, **settings: Any) -> Denoiser:
@@ -141,6 +144,9 @@ class Denoiser:
         page = np.ascontiguousarray(page, dtype=np.float32)
         if tracker.cancelled():
             raise Cancelled("cancelled")
+        # --threads bounds the steps around the network too, so parallel runs share the cores; per
+        # page, since one process (the desktop app) may clean with several settings in turn.
+        cv2.setNumThreads(self.threads if self.threads is not None else _CV2_THREADS)
         page = network_page(page, self.auto_levels)
         steps = (self.keep_solids, self.clear_surround, self.clear_shading, self.keep_pictures)
         paper = page_paper(page) if any(steps) else 1.0

@@ -228,10 +228,15 @@ def test_the_shipped_settings_turn_it_on_and_zero_turns_it_off():
 def test_threads_also_bound_the_steps_around_the_network(tiny_model_path) -> None:
     import cv2
 
+    from docclean import engine
+
     before = cv2.getNumThreads()
+    page = np.full((40, 40), 0.9, np.float32)
     try:
         cv2.setNumThreads(2)
-        Denoiser.load(tiny_model_path, threads=1, device="cpu", backend="torch")
+        Denoiser.load(tiny_model_path, threads=1, device="cpu", backend="torch").clean(page)
         assert cv2.getNumThreads() == 1
+        Denoiser.load(tiny_model_path, device="cpu", backend="torch").clean(page)  # threads back to auto
+        assert cv2.getNumThreads() == engine._CV2_THREADS
     finally:
         cv2.setNumThreads(before)
