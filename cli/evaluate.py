@@ -44,8 +44,9 @@ def evaluate(
         typer.echo(json.dumps(result.to_json(), indent=2))
         return
     typer.echo(f"{'page':40s} {'RMSE':>7s} {'raw':>7s} {'PSNR':>6s} {'raw':>6s} {'SSIM':>6s} {'raw':>6s}")
+    multi_page = {p.noisy for p in result.pages if p.page > 0}  # every page of these files is numbered
     for p in result.pages:
-        name = Path(p.noisy).name + (f"[{p.page + 1}]" if p.page else "")
+        name = Path(p.noisy).name + (f"[{p.page + 1}]" if p.noisy in multi_page else "")
         typer.echo(f"{name[:40]:40s} {p.rmse:7.4f} {p.raw_rmse:7.4f} {p.psnr:6.2f} {p.raw_psnr:6.2f} "
                    f"{p.ssim:6.3f} {p.raw_ssim:6.3f}")
     o = result.overall

@@ -39,3 +39,18 @@ def test_eval_scores_pages_beside_the_raw_ones(tmp_path: Path, tiny_model_path: 
     data = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)
     assert data["overall"]["pages"] == 2 and len(data["pages"]) == 2
     assert 0 < data["overall"]["raw_rmse"] < 1 and {"rmse", "psnr", "ssim"} <= set(data["pages"][0])
+
+
+def test_eval_numbers_every_page_of_a_multi_page_file(tmp_path: Path, tiny_model_path: Path) -> None:
+    clean = np.full((40, 48), 255, np.uint8)
+    clean[10:14, 5:40] = 0
+    for kind in ("noisy", "clean"):
+        (tmp_path / kind).mkdir()
+        pages = [Image.fromarray(clean), Image.fromarray(clean)]
+        pages[0].save(tmp_path / kind / "doc.tif", save_all=True, append_images=pages[1:])
+        Image.fromarray(clean).save(tmp_path / kind / "one.png")
+    text = CliRunner().invoke(app, ["eval", "--noisy", str(tmp_path / "noisy"), "--clean", str(tmp_path / "clean"),
+                                    "--model", str(tiny_model_path), "--device", "cpu"])
+    assert text.exit_code == 0, text.output
+    names = [line.split()[0] for line in text.stdout.splitlines()[1:-1]]
+    assert sorted(names) == ["doc.tif[1]", "doc.tif[2]", "one.png"]
