@@ -56,9 +56,12 @@ def train(
     import torch
 
     from cli.progress import RichProgressCallback
-    from training.loop import FitConfig, StopFlag, stop_on_signals
+    from cli.stopping import continue_hint, exit_stopped, stoppable
+    from training.loop import FitConfig
     from training.suite.faces import FacesTaskConfig, train_faces
 
+    if widths and min(widths) < 1:
+        raise typer.BadParameter(f"every width must be at least 1, not {min(widths)}", param_hint="--width")
     if threads:
         torch.set_num_threads(threads)
     task = FacesTaskConfig(noise=noise.value if noise else None, noise_level=noise_level, code=code,
@@ -67,12 +70,10 @@ def train(
                            data_dir=str(data_dir.expanduser().resolve()) if data_dir else None, verify=verify)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, patience=patience or None, seed=seed, device=device,
                            resume=resume)
-    with reported_errors(), stop_on_signals(StopFlag()) as stop, \
+    with reported_errors(), stoppable() as stop, \
             RichProgressCallback(show=("train_loss", "val_loss")) as progress:
-        result = train_faces(task, fit_config, callbacks=[progress], should_stop=stop)
-    if result.stopped:  # SIGTERM: the state is saved; the same command continues the run
-        typer.echo(f"stopped; rerun the same command to continue the run in {out}", err=True)
-        raise typer.Exit(130)
+        train_faces(task, fit_config, callbacks=[progress], should_stop=stop)
+    exit_stopped(stop, continue_hint(out, resume))  # Ctrl-C or SIGTERM: the state is saved
     typer.echo(out / "reconstructions.png")
 
 

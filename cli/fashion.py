@@ -72,20 +72,19 @@ def train(
 ) -> None:
     """Train one autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out."""
     from training.suite.fashion import FashionTaskConfig, train_fashion
-    from training.loop import FitConfig, StopFlag, stop_on_signals
+    from cli.stopping import continue_hint, exit_stopped, stoppable
+    from training.loop import FitConfig
 
     task = FashionTaskConfig(arch=arch.value, loss=loss.value, noise=noise.value if noise else None,
                              noise_level=noise_level, contractive_weight=contractive_weight,
                              batch_size=batch_size, limit=limit,
-                             data_dir=str(data_dir) if data_dir else None, verify=verify)
+                             data_dir=str(data_dir.expanduser().absolute()) if data_dir else None, verify=verify)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience,
                            seed=seed, device=device, resume=resume)
-    with reported_errors(), stop_on_signals(StopFlag()) as stop, \
+    with reported_errors(), stoppable() as stop, \
             RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
-        result = train_fashion(task, fit_config, download=download, callbacks=[bar], should_stop=stop)
-    if result.stopped:  # SIGTERM: the state is saved; the same command continues the run
-        typer.echo(f"stopped; rerun the same command to continue the run in {out}", err=True)
-        raise typer.Exit(130)
+        train_fashion(task, fit_config, download=download, callbacks=[bar], should_stop=stop)
+    exit_stopped(stop, continue_hint(out, resume))  # Ctrl-C or SIGTERM: the state is saved
 
 
 @app.command("eval")
@@ -114,6 +113,7 @@ def compare(
     from training.suite.fashion_eval import compare_runs, markdown_table
 
     plot = plot or run_dirs[0].parent / "fashion-compare.png"
+    run_dirs = [d for d in run_dirs if d.is_dir() or d.suffix != ".png"]  # `compare runs/*` meets its own plot
     with reported_errors():
         rows = compare_runs(run_dirs, plot, data_dir, device)
     view = Table("run", "arch", "noise", "epochs", "best epoch", "best val BCE", "test BCE", "s/epoch")
@@ -122,7 +122,8 @@ def compare(
                      f"{r.test_bce:.4f}", f"{r.seconds_per_epoch:.1f}")
     console.print(view)
     if table:
-        table.write_text(markdown_table(rows))
+        with reported_errors():
+            table.write_text(markdown_table(rows))
     console.print(f"plot: {plot}", highlight=False)
 
 

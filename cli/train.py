@@ -96,12 +96,10 @@ def train(
       docclean train --resume runs/mine
     """
     import dataclasses
-    import signal
 
     from cli.progress import RichProgressCallback
-    from docclean.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
+    from cli.stopping import exit_stopped, stoppable
     from training.retrain import RetrainConfig, load_split, retrain, start_score
-    from training.stop import StopFlag, stop_on_signals
 
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
@@ -140,7 +138,7 @@ def train(
         for path, reason in unmatched:
             typer.echo(f"warning: {path}: {reason} (left out)", err=True)
         typer.echo(f"{len(train_pairs)} training and {len(val_pairs)} validation pages", err=True)
-        with stop_on_signals(StopFlag(), (signal.SIGINT, signal.SIGTERM)) as flag, \
+        with stoppable() as flag, \
                 RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
             result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command,
                              split=(train_pairs, val_pairs))
@@ -149,11 +147,11 @@ def train(
         typer.echo(f"warning: no epoch beat the model it started from (validation RMSE {result.best_metric:.4f} "
                    f"against {start['val_rmse']:.4f} for {start.get('model')}); keep using that model, or "
                    "train longer or with more pairs", err=True)
-    if result.stopped:
-        typer.echo(f"stopped; continue with: docclean train --resume {cfg.out}", err=True)
     if result.best_path.is_file():
         typer.echo(result.best_path)
     else:
         typer.echo("no epoch finished: no model was written", err=True)
-    if flag.requested:  # Ctrl-C or SIGTERM: the documented codes, as docclean clean gives
-        raise typer.Exit(EXIT_TERMINATED if flag.signum == signal.SIGTERM else EXIT_INTERRUPTED)
+    hint = f"continue with: docclean train --resume {cfg.out}"
+    exit_stopped(flag, hint)  # Ctrl-C or SIGTERM: 130 or 143, as docclean clean gives
+    if result.stopped:  # --max-time: the run is saved and may go on
+        typer.echo(f"stopped; {hint}", err=True)

@@ -56,7 +56,8 @@ def train(
     import torch
 
     from cli.progress import RichProgressCallback
-    from training.loop import FitConfig, StopFlag, stop_on_signals
+    from cli.stopping import continue_hint, exit_stopped, stoppable
+    from training.loop import FitConfig
     from training.suite.vae import VAETaskConfig, train_vae
 
     if threads:
@@ -65,12 +66,10 @@ def train(
                          data_dir=data_dir, verify=verify, download=download, limit=limit)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, patience=patience or None, seed=seed, device=device,
                            resume=resume)
-    with reported_errors(), stop_on_signals(StopFlag()) as stop, \
+    with reported_errors(), stoppable() as stop, \
             RichProgressCallback(show=("train_loss", "val_loss", "val_recon", "val_kl")) as progress:
-        result = train_vae(task, fit_config, callbacks=[progress], should_stop=stop)
-    if result.stopped:  # SIGTERM: the state is saved; the same command continues the run
-        typer.echo(f"stopped; rerun the same command to continue the run in {out}", err=True)
-        raise typer.Exit(130)
+        train_vae(task, fit_config, callbacks=[progress], should_stop=stop)
+    exit_stopped(stop, continue_hint(out, resume))  # Ctrl-C or SIGTERM: the state is saved
     typer.echo(out / "loss.png")
 
 

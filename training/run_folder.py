@@ -122,6 +122,11 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any]) -> None:
     saved_opt, now_opt = saved.get("fit", {}).get("optimizer"), run_config.get("fit", {}).get("optimizer")
     if saved_opt is not None and saved_opt != now_opt:
         raise ModelError(f"cannot resume: fit.optimizer differs ({saved_opt!r} there, {now_opt!r} now); {hint}", path)
+    # The seed draws the shuffling and the noise of every epoch still to come: another one makes
+    # another run, however alike its config.json would then read.
+    saved_seed, now_seed = saved.get("fit", {}).get("seed"), run_config.get("fit", {}).get("seed")
+    if saved_seed is not None and saved_seed != now_seed:
+        raise DataError(f"cannot resume: fit.seed differs ({saved_seed!r} there, {now_seed!r} now); {hint}", path)
     for key in TASK_KEYS:
         if key in saved or key in run_config:
             field = _first_difference(saved.get(key), run_config.get(key), key, RESUME_FREE_KEYS, new_keys_free=True)

@@ -77,3 +77,28 @@ def test_errors(faces_dir: Path, tmp_path: Path) -> None:
     assert checked.exit_code == 1 and "SHA-256" in checked.output
     no_run = runner.invoke(app, ["faces", "eval", str(tmp_path / "nothing")])
     assert no_run.exit_code != 0 and "train it first" in no_run.output
+
+
+def test_a_width_below_one_is_a_usage_error(faces_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "r"), "--width", "-4",
+                                 "--data-dir", str(faces_dir), "--no-verify", "--device", "cpu"])
+    assert result.exit_code == 2 and "--width" in result.output and "Traceback" not in result.output
+
+
+def test_a_signal_stops_the_run_with_its_exit_code(faces_dir: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    import training.stop
+
+    class Stopped(training.stop.StopFlag):  # as if Ctrl-C came during the first batch
+        def __call__(self) -> bool:
+            self.set(signal.SIGINT)
+            return True
+
+    monkeypatch.setattr(training.stop, "StopFlag", Stopped)
+    out = tmp_path / "r"
+    args = ["faces", "train", "--out", str(out), "--epochs", "1", "--code", "8", "--width", "4", "--test-people",
+            "2", "--val-people", "1", "--data-dir", str(faces_dir), "--no-verify", "--device", "cpu"]
+    stopped = runner.invoke(app, [*args, "--no-resume"])
+    assert stopped.exit_code == 130 and "rerun it without --no-resume to continue" in stopped.output

@@ -120,3 +120,15 @@ def test_eval_of_an_empty_folder_is_a_model_error(tmp_path: Path) -> None:
 def test_bad_values_are_usage_errors(tiny_fashion_dir: Path, tmp_path: Path, options: list[str]) -> None:
     result = _train(tmp_path / "run", tiny_fashion_dir, *options)
     assert result.exit_code == 2, result.output
+
+
+def test_compare_of_a_glob_that_meets_its_own_plot_and_a_bad_table_path(trained_runs: dict[str, Path],
+                                                                          tiny_fashion_dir: Path, tmp_path: Path) -> None:
+    runs = list(map(str, trained_runs.values()))[:2]
+    plot = Path(runs[0]).parent / "fashion-compare.png"
+    plot.write_bytes(b"")  # what a first `compare runs/*` leaves among the runs
+    again = runner.invoke(app, ["fashion", "compare", *runs, str(plot), "--data-dir", str(tiny_fashion_dir)])
+    assert again.exit_code == 0, again.output
+    bad = runner.invoke(app, ["fashion", "compare", *runs, "--table", str(tmp_path / "no" / "t.md"),
+                              "--data-dir", str(tiny_fashion_dir)])
+    assert bad.exit_code != 0 and "error:" in bad.output and "Traceback" not in bad.output

@@ -177,13 +177,15 @@ def test_unavailable_device_is_refused(monkeypatch):
 def test_resume_guard_refuses_a_different_model_or_task(tmp_path):
     from docclean.errors import DataError, ModelError
 
-    def go(model_config, task, epochs=2):
-        cfg = FitConfig(out_dir=tmp_path / "run", epochs=epochs, lr=0.1)
+    def go(model_config, task, epochs=2, seed=0):
+        cfg = FitConfig(out_dir=tmp_path / "run", epochs=epochs, lr=0.1, seed=seed)
         return fit(Line(), mse, data(), cfg, arch="line", model_config=model_config, info={"task": task})
 
     go({"width": 4}, {"limit": 10, "data_dir": "/a"}, epochs=1)
     with pytest.raises(ModelError, match=r"model_config\.width"):
         go({"width": 8}, {"limit": 10, "data_dir": "/a"})
+    with pytest.raises(DataError, match=r"fit\.seed differs \(0 there, 5 now\)"):
+        go({"width": 4}, {"limit": 10, "data_dir": "/a"}, seed=5)
     with pytest.raises(DataError, match=r"task\.limit"):
         go({"width": 4}, {"limit": 20, "data_dir": "/a"})
     # Where the data lives may change, and so may the number of epochs: that resumes.
