@@ -132,3 +132,21 @@ def test_compare_of_a_glob_that_meets_its_own_plot_and_a_bad_table_path(trained_
     bad = runner.invoke(app, ["fashion", "compare", *runs, "--table", str(tmp_path / "no" / "t.md"),
                               "--data-dir", str(tiny_fashion_dir)])
     assert bad.exit_code != 0 and "error:" in bad.output and "Traceback" not in bad.output
+
+
+def test_compare_scores_a_checkpoint_newer_than_its_eval_json(trained_runs: dict[str, Path],
+                                                              tiny_fashion_dir: Path) -> None:
+    import json
+    import os
+
+    run = list(trained_runs.values())[0]
+    stale = {**json.loads((run / "eval.json").read_text()), "test_bce": 9.99} if (run / "eval.json").exists() else None
+    if stale is None:
+        assert runner.invoke(app, ["fashion", "eval", str(run), "--data-dir", str(tiny_fashion_dir)]).exit_code == 0
+        stale = {**json.loads((run / "eval.json").read_text()), "test_bce": 9.99}
+    (run / "eval.json").write_text(json.dumps(stale))
+    best = run / "best.safetensors"
+    os.utime(best, ns=(best.stat().st_atime_ns, (run / "eval.json").stat().st_mtime_ns + 10**9))  # retrained since
+    result = runner.invoke(app, ["fashion", "compare", str(run), "--data-dir", str(tiny_fashion_dir)])
+    assert result.exit_code == 0, result.output
+    assert "9.99" not in result.output and json.loads((run / "eval.json").read_text())["test_bce"] != 9.99

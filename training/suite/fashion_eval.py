@@ -102,10 +102,13 @@ class RunSummary:
 
 
 def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cpu") -> RunSummary:
-    """A run's table row; evaluates it first when it has no ``eval.json`` yet."""
+    """A run's table row; evaluates it first when its ``eval.json`` is missing or older than its
+    best checkpoint (a resumed run, or a new run in the same folder, would show stale figures)."""
     run_dir = Path(run_dir)
-    eval_path = run_dir / "eval.json"
-    result = json.loads(eval_path.read_text()) if eval_path.exists() else evaluate_run(run_dir, data_dir, device=device)
+    eval_path, best_path = run_dir / "eval.json", run_dir / "best.safetensors"
+    fresh = eval_path.exists() and (not best_path.exists()
+                                    or eval_path.stat().st_mtime_ns >= best_path.stat().st_mtime_ns)
+    result = json.loads(eval_path.read_text()) if fresh else evaluate_run(run_dir, data_dir, device=device)
     history = read_history(run_dir)
     best = min(history, key=lambda r: r.get("val_loss", np.inf)) if history else {}
     noise = f"{result['noise']} {result['noise_level']:g}" if result.get("noise") else "-"
