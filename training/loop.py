@@ -136,11 +136,11 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     """
     callbacks = callbacks or []
     out = Path(config.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     device = resolve_device(config.device)
     precision = resolve_precision(device, config.requested_precision())
     model.to(device)
     opt = make_optimizer(config.optimizer, model.parameters(), config.lr, config.weight_decay)
+    out.mkdir(parents=True, exist_ok=True)  # after the options are checked: a bad one leaves no folder
     scaler = precision.grad_scaler()
     start_epoch, best, best_epoch, bad_epochs = 0, math.inf, -1, 0
     history: list[dict[str, float]] = []

@@ -150,3 +150,10 @@ def test_compare_scores_a_checkpoint_newer_than_its_eval_json(trained_runs: dict
     result = runner.invoke(app, ["fashion", "compare", str(run), "--data-dir", str(tiny_fashion_dir)])
     assert result.exit_code == 0, result.output
     assert "9.99" not in result.output and json.loads((run / "eval.json").read_text())["test_bce"] != 9.99
+
+
+def test_a_bad_optimizer_or_device_leaves_no_run_folder(tiny_fashion_dir: Path, tmp_path: Path) -> None:
+    for option in (["--optimizer", "foo"], ["--device", "foo"]):
+        result = _train(tmp_path / "run", tiny_fashion_dir, *option)
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        assert not (tmp_path / "run").exists(), option
