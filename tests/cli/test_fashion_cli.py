@@ -116,7 +116,7 @@ def test_eval_of_an_empty_folder_is_a_model_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("options", [["--arch", "resnet"], ["--noise", "salt-pepper", "--noise-level", "2"],
-                                     ["--epochs", "0"]])
+                                     ["--epochs", "0"], ["--noise-level", "0.3"]])
 def test_bad_values_are_usage_errors(tiny_fashion_dir: Path, tmp_path: Path, options: list[str]) -> None:
     result = _train(tmp_path / "run", tiny_fashion_dir, *options)
     assert result.exit_code == 2, result.output

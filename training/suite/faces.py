@@ -59,6 +59,8 @@ class FacesTaskConfig:
         """Check the options and fill the noise level's default."""
         if self.noise is not None and self.noise not in NOISES:
             raise ValueError(f"unknown noise {self.noise!r}; choose {' or '.join(NOISES)}")
+        if self.noise is None and self.noise_level is not None:  # else saved in config.json, never used
+            raise ValueError(f"a noise level ({self.noise_level:g}) needs a kind of noise: give --noise too")
         level = self.noise_level
         if self.noise is not None and level is None:
             level = DEFAULT_NOISE_LEVEL[self.noise]

@@ -67,6 +67,8 @@ class FashionTaskConfig:
             raise ValueError(f"unknown loss {self.loss!r}; choose bce or mse")
         if self.noise is not None and self.noise not in NOISES:
             raise ValueError(f"unknown noise {self.noise!r}; choose {' or '.join(NOISES)}")
+        if self.noise is None and self.noise_level is not None:  # else saved in config.json, never used
+            raise ValueError(f"a noise level ({self.noise_level:g}) needs a kind of noise: give --noise too")
         if self.noise_level is not None and not 0.0 <= self.noise_level <= (1.0 if self.noise == "salt-pepper" else 10.0):
             raise ValueError(f"noise level {self.noise_level} is out of range (salt-pepper: 0..1, gaussian: 0..10)")
         level = self.noise_level if self.noise_level is not None or self.noise is None else DEFAULT_NOISE_LEVEL[self.noise]
