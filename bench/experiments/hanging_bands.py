@@ -26,7 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.experiments.lid_writing import page_groups  # noqa: E402
+from bench.experiments.lid_writing import run  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.levels import network_page  # noqa: E402
@@ -80,13 +80,8 @@ def picture(path: Path, out: Path) -> None:
 
 
 def main() -> None:
-    print("| pages | with a band hanging off the surround | pages (share of the page) |\n|---|---|---|")
-    real = []
-    for title, paths, pages in page_groups():
-        names = report(title, pages)
-        real += [p for p in paths if p.name in names]
-    if real:
-        picture(real[0], ROOT / "bench/results/hanging_bands.png")
+    run("| pages | with a band hanging off the surround | pages (share of the page) |\n|---|---|---|",
+        report, picture, ROOT / "bench/results/hanging_bands.png")
 
 
 if __name__ == "__main__":

@@ -99,14 +99,22 @@ def page_groups() -> Iterator[tuple[str, list[Path], list[tuple[str, np.ndarray]
                         for i, (n, _) in enumerate(pairs)])
 
 
-def main() -> None:
-    print("| pages | with a surround | light writing shown | pages (share of the page shown) |\n|---|---|---|---|")
+def run(header: str, report, picture, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """The loop of this bench and bench/experiments/hanging_bands.py: print ``header``, then
+    ``report(title, pages)`` per group (it returns the names of the pages it found), and draw the
+    first real scan found with ``picture(path, out)``."""
+    print(header)
     real = []
     for title, paths, pages in page_groups():
         names = report(title, pages)
         real += [p for p in paths if p.name in names]
     if real:
-        picture(real[0], ROOT / "bench/results/lid_writing.png")
+        picture(real[0], out)
+
+
+def main() -> None:
+    run("| pages | with a surround | light writing shown | pages (share of the page shown) |\n|---|---|---|---|",
+        report, picture, ROOT / "bench/results/lid_writing.png")
 
 
 if __name__ == "__main__":
