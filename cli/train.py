@@ -28,13 +28,6 @@ def _seconds(text: str | None) -> float | None:
     return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
 
 
-#: Options that ``--resume RUN`` may change: how long and how fast the run goes on. The others
-#: define the run and come from RUN/retrain.json.
-RESUME_OPTIONS = ("epochs", "max_time", "patience", "lr", "device")
-#: Options that define a run: given with ``--resume``, they would be ignored, so they are refused.
-RUN_OPTIONS = ("noisy", "clean", "out", "from_model", "scratch", "val_fraction", "val_noisy", "val_clean", "group",
-               "patch_size", "batch_size", "batches_per_epoch", "synthetic", "seed")
-
 
 def _absolute(path: Path | None) -> str | None:
     """A folder as an absolute path, so ``--resume`` works from any working folder."""
@@ -99,7 +92,7 @@ def train(
 
     from cli.progress import RichProgressCallback
     from cli.stopping import exit_stopped, stoppable
-    from training.retrain import RetrainConfig, load_split, retrain, start_score
+    from training.retrain import FREE_OPTIONS, RetrainConfig, load_split, retrain, start_score
 
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
@@ -114,14 +107,19 @@ def train(
     command = shlex.join(["docclean", "train", *sys.argv[2:]]) if sys.argv[1:2] == ["train"] else None
     with reported_errors():
         if resume is not None:
-            ignored = [f"--{n.replace('_', '-')}" if n != "from_model" else "--from" for n in RUN_OPTIONS if given(n)]
+            # What a rerun may change (training.retrain.FREE_OPTIONS) may be given anew; the folder is
+            # --resume itself. Any other option would be ignored, so it is refused.
+            flags = {p.name: p.opts[0] for p in ctx.command.params}
+            free = [name for name in flags if name in FREE_OPTIONS and name != "out"]
+            ignored = [flags[name] for name in flags if name not in free and name != "resume" and given(name)]
             if ignored:
-                free = ", ".join("--" + n.replace("_", "-") for n in RESUME_OPTIONS)
                 raise typer.BadParameter(f"{', '.join(ignored)}: a resumed run keeps its own data and options "
-                                         f"(RUN/retrain.json); only {free} may change", param_hint="--resume")
+                                         f"(RUN/retrain.json); only {', '.join(flags[n] for n in free)} may change",
+                                         param_hint="--resume")
             cfg = RetrainConfig.load(resume)
-            changes = {"epochs": epochs, "max_time": _seconds(max_time), "patience": patience, "lr": lr,
-                       "device": device}
+            values = {"epochs": epochs, "max_time": _seconds(max_time), "patience": patience, "lr": lr,
+                      "device": device}
+            changes = {name: values[name] for name in free}
             # The folder given, wherever the run was started from (it may have been moved).
             cfg = dataclasses.replace(cfg, out=_absolute(resume),
                                       **{k: v for k, v in changes.items() if given(k)})
