@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from docclean import formats
+from docclean.discover import path_key
 from docclean.errors import InputError, OutputError, UsageError
 
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+)://")
@@ -101,7 +102,7 @@ def _identity(fs: Any, path: str) -> tuple[str, str]:
     from fsspec.implementations.local import LocalFileSystem
 
     if isinstance(fs, LocalFileSystem):
-        return "file", os.path.realpath(path)
+        return "file", str(path_key(Path(path)))
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     return protocol, path.rstrip("/")
 
@@ -109,7 +110,7 @@ def _identity(fs: Any, path: str) -> tuple[str, str]:
 def _identity_of(location: str, storage_options: dict[str, Any] | None) -> tuple[str, str]:
     if is_remote(location):
         return _identity(*filesystem(location, storage_options))
-    return "file", os.path.realpath(Path(location).expanduser())
+    return "file", str(path_key(Path(location).expanduser()))
 
 
 def _inside(identity: tuple[str, str], folder: tuple[str, str]) -> str | None:
@@ -188,7 +189,7 @@ def _expand_remote(item: str, output: str, out_id: tuple[str, str], fmt: str | N
         if skip is not None and (relative == skip or relative.startswith(skip + "/")):
             continue
         out_rel = _relative_target(relative, fmt)
-        source_id = ("file", os.path.realpath(key)) if local else (base_id[0], key)
+        source_id = ("file", str(path_key(Path(key)))) if local else (base_id[0], key)
         jobs.append(RemoteJob(_url(fs, key), output.rstrip("/") + "/" + out_rel, keys=(
             source_id, (out_id[0], out_id[1].rstrip("/") + "/" + out_rel))))
     return jobs or [RemoteJob(item, output, error)]
@@ -201,7 +202,7 @@ def discover_remote(inputs: list[str], output: str, fmt: str | None,
     UsageError when the output is an input folder (``-o`` equal to an input prefix), as
     ``plan.check_output`` does. An output inside an input folder is left out of that input, and a
     file whose output would be itself fails, as ``discover.discover`` does."""
-    from docclean.discover import discover, input_folder, path_key
+    from docclean.discover import discover, input_folder
 
     out_id = _identity_of(output, storage_options)
     # A local input is walked by the local rules; when the output is on this machine too (a path
