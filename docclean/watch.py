@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 
 from docclean import formats
 from docclean.atomic import atomic_path
-from docclean.errors import DocCleanError, OutputError, UsageError
+from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.settings import CleanSettings
 from docclean.watchfs import polling_reason, start_observer
-from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome
+from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -163,6 +163,12 @@ class Watcher:
         target_dir = self.output / relative.parent
         start = time.perf_counter()
         try:
+            owner = output_owner(key, target_dir / relative.with_suffix(
+                formats.output_suffix(path, self.settings.fmt)).name, self.ledger, self.inbox, self.done,
+                self.settings.fmt)
+            if owner is not None:
+                raise InputError(f"its output would replace the cleaned {owner} (same name, another type); "
+                                 "rename one of them", path)
             target_dir.mkdir(parents=True, exist_ok=True)
             report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
             result = report.files[0]

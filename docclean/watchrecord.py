@@ -1,15 +1,18 @@
 """What the hot folder (:mod:`docclean.watch`) keeps about each file: the outcome of handling it
-(:class:`WatchOutcome`, one log line) and the record of files left in the input folder
-(:class:`Ledger`, ``OUTPUT/.docclean-watch.json``), so a restart does not redo them."""
+(:class:`WatchOutcome`, one log line), the record of files left in the input folder
+(:class:`Ledger`, ``OUTPUT/.docclean-watch.json``), so a restart does not redo them, and which
+earlier input an output stands for (:func:`output_owner`), so two scans never share one output."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from docclean import formats
 from docclean.atomic import atomic_path
 
 LEDGER_NAME = ".docclean-watch.json"
@@ -77,3 +80,48 @@ class Ledger:
     def save(self) -> None:
         with atomic_path(self.path) as tmp:
             tmp.write_text(json.dumps({"files": self.entries}, indent=1, sort_keys=True))
+
+
+def _writes(target: Path, output: str | Path) -> bool:
+    """True when ``output`` is ``target`` or one of its page files (``STEM-pNNN.SUFFIX``)."""
+    output = Path(output)
+    if output == target:
+        return True
+    rest = output.name[len(target.stem):] if output.name.startswith(target.stem + "-p") else ""
+    return rest.endswith(target.suffix) and rest[2:len(rest) - len(target.suffix)].isdigit()
+
+
+def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path | None,
+                 fmt: str | None) -> Path | None:
+    """The other input whose cleaned pages are on disk at ``target`` (or its page files), or None.
+
+    Two inputs map to one output when they differ only in type and the output format is shared
+    (``scan.png`` and ``scan.tif`` with ``--format pdf``). An input of another name whose output
+    exists is found in the ledger (inputs left in place) or, beside the new one's place, in the
+    done folder (inputs moved away once cleaned). A re-arrival of ``key`` itself owns nothing
+    else: it replaces its own output."""
+    folder = target.parent
+    try:
+        on_disk = [folder / n for n in os.listdir(folder) if _writes(target, folder / n)]
+    except OSError:
+        return None
+    if not on_disk:
+        return None
+    for other, entry in ledger.entries.items():
+        if other != key and entry.get("status") != "failed" and any(
+                _writes(target, t) and Path(t) in on_disk for t in entry.get("targets", [])):
+            return inbox / other
+    if done is None:
+        return None
+    relative = Path(key)
+    place = done / relative.parent
+    try:
+        names = sorted(os.listdir(place))
+    except OSError:
+        return None
+    for name in names:
+        sibling = place / name
+        if (name != relative.name and sibling.stem == relative.stem and formats.is_supported(name)
+                and formats.output_suffix(sibling, fmt) == target.suffix):
+            return sibling
+    return None

@@ -317,3 +317,33 @@ def test_a_rearrived_scan_with_fewer_pages_leaves_no_stale_page(folders, tiny_mo
     clock.now += 3
     assert [o.status for o in watcher.poll_once()] == ["cleaned"]
     assert sorted(p.name for p in out.glob("scan-p*.png")) == ["scan-p001.png", "scan-p002.png"]
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_two_scans_that_map_to_one_output_never_overwrite_each_other(folders, tiny_model_path, moved):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    done, failed = (inbox.parent / "done", inbox.parent / "failed") if moved else (None, None)
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="pdf")
+    clock = Clock()
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock, done=done, failed=failed)
+    (inbox / "scan.png").write_bytes(png_bytes(1))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    first = (out / "scan.pdf").read_bytes()
+    Image.fromarray(np.zeros((40, 32), np.uint8)).save(inbox / "scan.tif")  # same name, another type
+    watcher.poll_once()
+    clock.now += 3
+    [second] = watcher.poll_once()
+    assert second.status == "failed" and "scan.png" in second.error and "rename" in second.error
+    assert (out / "scan.pdf").read_bytes() == first  # the first scan's cleaned pages are kept
+    if moved:
+        assert (failed / "scan.tif").exists() and "scan.png" in (failed / "scan.tif.error.txt").read_text()
+    else:
+        clock.now += 3
+        assert watcher.poll_once() == []  # recorded: not retried until it changes
+    (inbox / "scan.png").write_bytes(png_bytes(2, (40, 40)))  # a new scan of the first name still replaces its own
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert (out / "scan.pdf").read_bytes() != first
