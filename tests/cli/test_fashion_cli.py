@@ -65,6 +65,10 @@ def test_eval_writes_test_bce(trained_runs: dict[str, Path], tiny_fashion_dir: P
     assert "test BCE" in result.output and "salt-pepper" in result.output
     scores = json.loads((trained_runs["denoise"] / "eval.json").read_text())
     assert scores["test_images"] == 32 and 0.0 < scores["test_bce"] < 1.0
+    with (trained_runs["denoise"] / "metrics.csv").open() as fh:
+        history = list(csv.DictReader(fh))
+    best = min(history, key=lambda row: float(row["val_loss"]))
+    assert scores["best_epoch"] == int(float(best["epoch"])) + 1  # counted from 1, as the progress lines count
 
 
 def test_compare_draws_one_plot_and_one_table(trained_runs: dict[str, Path], tiny_fashion_dir: Path,

@@ -65,7 +65,7 @@ def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "c
     noisy, clean = next(iter(FaceBatches(splits.test, len(splits.test), task.noise, task.noise_level, fixed=True)))
     mse = float((outputs(model, noisy) - clean).square().mean())
     result: dict[str, Any] = {"arch": meta["arch"], "noise": task.noise, "noise_level": task.noise_level,
-                              "code": task.code, "best_epoch": int(meta.get("epoch", -1)),
+                              "code": task.code, "best_epoch": int(meta.get("epoch", -1)) + 1, "epochs_from": 1,
                               "test_faces": len(clean), "test_people": splits.people["test"],
                               "test_mse": mse, "test_psnr": psnr(mse)}
     if task.noise:

@@ -81,7 +81,7 @@ def evaluate_run(run_dir: Path, data_dir: Path | None = None, download: bool = F
     _, _, test, _ = load_task_data(task, data_dir, download)
     bce, mse = per_image_errors(model, test, task)
     result = {"arch": task.arch, "noise": task.noise, "noise_level": task.noise_level, "loss": task.loss,
-              "best_epoch": int(meta.get("epoch", -1)), "test_images": len(bce),
+              "best_epoch": int(meta.get("epoch", -1)) + 1, "epochs_from": 1, "test_images": len(bce),
               "test_bce": float(bce.mean()), "test_mse": float(mse.mean())}
     _write_text(Path(run_dir) / "eval.json", json.dumps(result, indent=2))
     return result
@@ -108,12 +108,14 @@ def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cp
     eval_path, best_path = run_dir / "eval.json", run_dir / "best.safetensors"
     fresh = eval_path.exists() and (not best_path.exists()
                                     or eval_path.stat().st_mtime_ns >= best_path.stat().st_mtime_ns)
-    result = json.loads(eval_path.read_text()) if fresh else evaluate_run(run_dir, data_dir, device=device)
+    result = json.loads(eval_path.read_text()) if fresh else {}
+    if result.get("epochs_from") != 1:  # missing, stale, or written when epochs counted from 0
+        result = evaluate_run(run_dir, data_dir, device=device)
     history = read_history(run_dir)
     best = min(history, key=lambda r: r.get("val_loss", np.inf)) if history else {}
     noise = f"{result['noise']} {result['noise_level']:g}" if result.get("noise") else "-"
     seconds = float(np.mean([r["epoch_seconds"] for r in history])) if history else float("nan")
-    return RunSummary(run_dir.name, result["arch"], noise, len(history), result["best_epoch"] + 1,
+    return RunSummary(run_dir.name, result["arch"], noise, len(history), result["best_epoch"],
                       best.get("val_bce", float("nan")), result["test_bce"], seconds)
 
 

@@ -117,10 +117,11 @@ def load_split_images(task: VAETaskConfig) -> tuple[torch.Tensor, torch.Tensor, 
 def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callback] | None = None,
               should_stop: StopHook | None = None) -> FitResult:
     """Train a VAE on Fashion-MNIST; writes the run folder (config.json, metrics.csv, best/last
-    checkpoints, loss.png) under ``fit_config.out_dir`` and returns the FitResult."""
-    from training.suite.plots import plot_vae_losses  # matplotlib is only needed once training is done
+    checkpoints, loss.png, and reconstructions.png once the run finishes) under
+    ``fit_config.out_dir`` and returns the FitResult."""
+    from training.suite.plots import plot_reconstructions, plot_vae_losses  # matplotlib: only once trained
 
-    train_images, val_images, _ = load_split_images(task)
+    train_images, val_images, data = load_split_images(task)
     arch = ARCH_NAMES.get(task.arch, task.arch)
     model = build_vae(arch, {"latent_dim": task.latent_dim})
     model_config = model.config.to_dict()
@@ -130,7 +131,15 @@ def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callba
     result = fit(model, VAELoss(task.beta), ImageBatches(train_images, task.batch_size, shuffle=True), fit_config,
                  arch=arch, model_config=model_config, val_data=ImageBatches(val_images, 512),
                  info=info, callbacks=callbacks, should_stop=should_stop)
+    if result.stopped:
+        return result  # pictures are drawn when the run finishes, as in the other tasks
     plot_vae_losses(read_history(result.out_dir), result.out_dir / "loss.png")
+    best, _ = load_vae(result.out_dir)
+    test = fashion_data.to_tensor(data.test_images[:10])
+    with torch.inference_mode():  # the decoded encoder mean: the reconstruction, without sampling noise
+        recon = torch.sigmoid(best.decode(best.encode(test)[0]))
+    plot_reconstructions(test, recon, result.out_dir / "reconstructions.png",
+                         title=f"{arch}, latent {task.latent_dim}: test reconstructions")
     return result
 
 

@@ -22,7 +22,7 @@ from training.suite.fashion_data import (
     write_idx_images,
 )
 
-REAL_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "fashion-mnist"
+REAL_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "fashion-mnist"
 TRAIN_IMAGES = FILES["train_images"][0]
 
 

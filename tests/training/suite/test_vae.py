@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from docclean.errors import ModelError
 from training.loop import FitConfig, fit
@@ -206,7 +207,7 @@ def test_project_2d_uses_principal_components() -> None:
     assert xy[:, 0].var() > xy[:, 1].var() > 1.0  # the two widest directions, widest first
 
 
-REAL_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fashion-mnist"
+REAL_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "fashion-mnist"
 
 
 @pytest.mark.skipif(not (REAL_DATA / "t10k-images-idx3-ubyte.gz").exists(), reason="Fashion-MNIST not present")
@@ -217,6 +218,8 @@ def test_train_vae_on_real_fashion_mnist_beats_a_coin_flip(tmp_path: Path) -> No
     task = VAETaskConfig(arch="mlp", latent_dim=2, batch_size=32, data_dir=REAL_DATA, limit=600)
     result = train_vae(task, FitConfig(out_dir=tmp_path / "real", epochs=1, patience=None))
     assert (tmp_path / "real" / "loss.png").exists()
+    with Image.open(tmp_path / "real" / "reconstructions.png") as picture:  # originals over reconstructions
+        assert picture.height > 100 and picture.width > 5 * picture.height // 2
     model, meta = load_vae(tmp_path / "real")
     images, labels = load_test_set(meta, limit=200)
     assert images.shape == (200, 1, 28, 28) and labels.shape == (200,)
