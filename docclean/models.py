@@ -5,9 +5,11 @@ Pure Python (no torch): the CLI and GUI list and resolve models without loading 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
-from docclean.errors import ModelError
+from docclean.errors import DocCleanError, ModelError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
@@ -29,6 +31,41 @@ def resolve_model_path(model: str | Path | None) -> Path:
         return path
     known = ", ".join(builtins) or "none installed"
     raise ModelError(f"no such model file or built-in model name (built-in: {known})", path)
+
+
+def model_stamp(model: str) -> tuple[Any, ...]:
+    """Which file a model is: its path, size and modification time, so a file retrained in place
+    counts as another model (caches of loaded models key on it); the name alone where no file is
+    found (loading it will say why)."""
+    try:
+        path = resolve_model_path(model)
+        stat = path.stat()
+    except (DocCleanError, OSError):
+        return (model,)
+    return (str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def model_identity(model: str) -> str:
+    """What weights a model holds: the digest of its file, so a file retrained in place or a
+    built-in model changed by an upgrade is another model, while the same weights under another
+    path (a cluster worker's copy) are the same; the name itself where the file cannot be read.
+    Resumed work keys on it."""
+    stamp = model_stamp(model)
+    return "sha256:" + _digest(*stamp) if len(stamp) == 3 else model
+
+
+def weights_digest(path: Path) -> str:
+    """sha256 (hex) of a model file, read once per path, size and modification time (a batch asks
+    for it once per multi-page file; converted-model caches key on it too)."""
+    stat = Path(path).stat()
+    return _digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    from docclean.digest import file_digest
+
+    return file_digest(path, "sha256")
 
 
 def describe_model(model: str | Path) -> dict[str, object]:

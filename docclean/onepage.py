@@ -14,7 +14,7 @@ import numpy as np
 from docclean import io as pageio
 from docclean import postprocess
 from docclean.color import recolor
-from docclean.errors import DocCleanError
+from docclean.models import model_stamp
 from docclean.polarity import clean_positive
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
@@ -22,7 +22,7 @@ from docclean.settings import CleanSettings
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
 
-__all__ = ["PageOutput", "clean_page", "cleaner_key", "load_cleaner", "model_stamp"]
+__all__ = ["PageOutput", "clean_page", "cleaner_key", "load_cleaner"]
 
 
 @dataclass
@@ -65,19 +65,6 @@ def load_cleaner(settings: CleanSettings, *, cache: bool = True) -> Denoiser:
         while len(_CLEANERS) > _CLEANERS_KEPT:
             _CLEANERS.popitem(last=False)
     return cleaner
-
-
-def model_stamp(model: str) -> tuple[Any, ...]:
-    """The model file's path, size and modification time, so a file retrained in place counts as
-    another model; the name alone where no file is found (loading it will say why)."""
-    from docclean.models import resolve_model_path
-
-    try:
-        path = resolve_model_path(model)
-        stat = path.stat()
-    except (DocCleanError, OSError):
-        return (model,)
-    return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
 def cleaner_key(settings: CleanSettings) -> tuple[Any, ...]:

@@ -12,7 +12,6 @@ different source or different settings: then the folder is cleared and the file 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import shutil
 from pathlib import Path
@@ -20,9 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from docclean import io as pageio
-from docclean.digest import file_digest
-from docclean.errors import DocCleanError
-from docclean.models import resolve_model_path
+from docclean.models import model_identity
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
 
@@ -32,24 +29,6 @@ from docclean.settings import CleanSettings
 #: with ``precision`` auto a GPU runs bf16 and a CPU often fp32.
 _SAME_PIXELS = frozenset({"threads", "batch_size", "fmt", "ink_warning", "overwrite", "dry_run", "max_pixels"})
 _PIXEL_SETTINGS = tuple(f.name for f in dataclasses.fields(CleanSettings) if f.name not in _SAME_PIXELS)
-
-
-def model_identity(model: str) -> str:
-    """What the model's weights are: the digest of its file, so a file retrained in place or a
-    built-in model changed by an upgrade starts a file over, while the same weights under another
-    path (a cluster worker's copy) resume; the name itself where the file cannot be read."""
-    try:
-        path = resolve_model_path(model)
-        info = path.stat()
-    except (DocCleanError, OSError):
-        return model
-    return _digest(str(path), info.st_size, info.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=8)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
-    """A file's sha256, once per size and modification time (a batch has many multi-page files)."""
-    return "sha256:" + file_digest(path)
 
 
 class PageStore:

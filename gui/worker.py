@@ -26,7 +26,8 @@ from PySide6.QtCore import QThread, QTimer, Signal
 from docclean import io as pageio
 from docclean.batch import PageOutput, clean_page, load_cleaner
 from docclean.errors import Cancelled, DocCleanError
-from docclean.onepage import cleaner_key, model_stamp
+from docclean.models import model_stamp
+from docclean.onepage import cleaner_key
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from gui.images import LevelImage, display_pixels, gray_of, level_image, removed_overlay

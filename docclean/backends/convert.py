@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from docclean.atomic import atomic_path
-from docclean.digest import file_digest
 from docclean.errors import ModelError
+from docclean.models import weights_digest
 
 #: Bump when the export itself changes (names, opset, checks), so old cache entries are not used.
 EXPORT_VERSION = 1
@@ -42,11 +42,6 @@ def cache_dir() -> Path:
     """Where converted models live: ``$DOCCLEAN_CACHE`` or ``~/.cache/docclean/backends``."""
     env = os.environ.get("DOCCLEAN_CACHE")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "docclean" / "backends"
-
-
-def weights_sha256(path: Path) -> str:
-    """sha256 of the checkpoint file (hex)."""
-    return file_digest(path, "sha256")
 
 
 #: The ``arch`` of a training run's ``state.safetensors`` (training/loop.py): no network in it.
@@ -84,7 +79,7 @@ def _torch_version() -> str:
 def cache_key(model_path: Path) -> str:
     """File stem of a checkpoint's converted model: weights hash + exporter + export version."""
     torch_v = _torch_version().split("+")[0]
-    return f"{weights_sha256(model_path)[:24]}-torch{torch_v}-opset{OPSET}-v{EXPORT_VERSION}"
+    return f"{weights_digest(model_path)[:24]}-torch{torch_v}-opset{OPSET}-v{EXPORT_VERSION}"
 
 
 _EXPORT_LOCK = threading.Lock()
@@ -143,7 +138,7 @@ def export_onnx(model_path: Path, onnx_path: Path) -> dict[str, Any]:
                 raise ModelError(f"cannot convert the model to ONNX ({type(exc).__name__}: {exc})",
                                  model_path) from None
         _check_export(net, tmp, multiple, model_path)
-    return {"multiple": multiple, "sha256": weights_sha256(model_path), "torch": _torch_version(),
+    return {"multiple": multiple, "sha256": weights_digest(model_path), "torch": _torch_version(),
             "opset": OPSET, "export_version": EXPORT_VERSION, "metadata": meta}
 
 
