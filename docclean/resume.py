@@ -11,7 +11,6 @@ different source or different settings: then the folder is cleared and the file 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -23,13 +22,6 @@ from docclean.models import model_identity
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
 
-#: Settings that leave the pixels of a page as they are; every other one is in the stamp, so a
-#: setting added later can only restart a file, never mix its pages (keep_faint and
-#: remove_show_through were once left out of a hand-kept list of the others). The device stays in:
-#: with ``precision`` auto a GPU runs bf16 and a CPU often fp32.
-_SAME_PIXELS = frozenset({"threads", "batch_size", "fmt", "ink_warning", "overwrite", "dry_run", "max_pixels"})
-_PIXEL_SETTINGS = tuple(f.name for f in dataclasses.fields(CleanSettings) if f.name not in _SAME_PIXELS)
-
 
 class PageStore:
     """The work folder of one multi-page target."""
@@ -39,7 +31,7 @@ class PageStore:
         self.folder = target.parent / f".{target.name}.docclean-pages"
         info = source.stat()
         self.stamp = {"source": str(source), "size": info.st_size, "mtime_ns": info.st_mtime_ns,
-                      **{k: getattr(settings, k) for k in _PIXEL_SETTINGS}, "model": model_identity(settings.model)}
+                      **dict(settings.pixel_key()), "model": model_identity(settings.model)}
 
     def _page(self, index: int) -> Path:
         return self.folder / f"p{index + 1:04d}.png"

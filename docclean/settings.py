@@ -27,6 +27,10 @@ COLOR_POLICIES = ("gray", "keep")
 #: ``max_stroke``'s default, in pixels: the network keeps strokes up to about this wide (the
 #: synthetic pages, not the real scans, chose it: bench/results/stroke_scale.md).
 MAX_STROKE = 11
+#: Settings that leave a cleaned page's pixels as they are: how the work is split (threads, tiles
+#: a call), what is written (format, overwriting, a dry run), warnings and the memory guard. Every
+#: other setting can change them, so one added later counts until it is listed here.
+SAME_PIXELS = frozenset({"threads", "batch_size", "fmt", "ink_warning", "overwrite", "dry_run", "max_pixels"})
 
 
 def available_cores() -> int:
@@ -171,6 +175,12 @@ class CleanSettings:
         return (self.model, self.backend, self.device, self.precision, self.effective_threads, self.tile_size,
                 self.overlap, self.batch_size, self.max_stroke, self.auto_levels, self.keep_solids,
                 self.clear_surround, self.clear_shading, self.keep_pictures)
+
+    def pixel_key(self) -> tuple[tuple[str, Any], ...]:
+        """``(name, value)`` of every setting not in :data:`SAME_PIXELS`: equal keys give equal pages
+        (resumed multi-page files and the desktop app's previews key on it). The device is in it:
+        with ``precision`` auto a GPU runs bf16 and a CPU often fp32."""
+        return tuple((f.name, getattr(self, f.name)) for f in fields(self) if f.name not in SAME_PIXELS)
 
     def replace(self, **changes: Any) -> CleanSettings:
         """A copy with ``changes`` applied (validated like a new object)."""

@@ -41,9 +41,6 @@ CLEANERS_KEPT = 2
 # Settings that never change the pixels of a preview; left out of cache keys so that, e.g.,
 # choosing an export format does not throw the previews away. Threads and batch size stay in:
 # reduced-precision kernels may round differently with them, and a preview must equal the batch.
-_NOT_LOOK = ("fmt", "overwrite", "dry_run", "ink_warning")
-
-
 @dataclass(frozen=True)
 class PreviewRequest:
     """Clean page ``index`` (0-based) of ``path`` with ``settings``; ``id`` grows per request."""
@@ -86,10 +83,9 @@ class PreviewResult:
                 + sum(a.nbytes for a in unique))
 
 
-def look_key(settings: CleanSettings) -> CleanSettings:
-    """``settings`` with everything that cannot change a preview's pixels set to its default."""
-    default = CleanSettings()
-    return settings.replace(**{name: getattr(default, name) for name in _NOT_LOOK})
+def look_key(settings: CleanSettings) -> tuple[tuple[str, Any], ...]:
+    """What a preview's pixels depend on among ``settings`` (:meth:`CleanSettings.pixel_key`)."""
+    return settings.pixel_key()
 
 
 class _Token(TileProgress):

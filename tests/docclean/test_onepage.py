@@ -69,3 +69,17 @@ def test_the_guard_judges_a_negative_by_its_positive():
     kept = clean_page(negative, CleanSettings(), Positive())
     assert kept.ink_loss < 0.05 and kept.pixels[text < 0.5].mean() < 0.1  # dark writing on white
     assert clean_page(negative, CleanSettings(), Positive(erase=True)).ink_loss > 0.9
+
+
+def test_settings_said_to_leave_the_pixels_alone_do(tiny_model_path):  # type: ignore[no-untyped-def]
+    """Resumed files and previews take :data:`SAME_PIXELS` on trust: changing all of them at once
+    (a different split of the work over threads and tiles a call) writes the same page."""
+    from docclean.settings import SAME_PIXELS
+
+    big = Page(render_page(700, 560, dpi=100, font_pt=12) * np.float32(0.9), None, None, 0)
+    base = CleanSettings(model=str(tiny_model_path), device="cpu", backend="torch", tile_size=256, threads=2)
+    other = base.replace(threads=1, batch_size=3, fmt="tiff", ink_warning=0.5, overwrite=True, dry_run=True,
+                         max_pixels=10**7)
+    assert {name for name, _ in base.pixel_key()} | SAME_PIXELS == set(base.to_dict())
+    assert other.pixel_key() == base.pixel_key() and base.replace(overlap=32).pixel_key() != base.pixel_key()
+    np.testing.assert_array_equal(clean_page(big, base).pixels, clean_page(big, other).pixels)
