@@ -31,7 +31,7 @@ from gui.notices import Banner, CommandRow, InkLine, TileBar
 from gui.pages import PageList, PageRef, find_files, page_refs
 from gui.saving import SavingMixin
 from gui.views import PreviewArea
-from gui.worker import PageImage, PreviewResult, PreviewWorker, look_key
+from gui.worker import PageImage, PreviewResult, PreviewWorker
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250
@@ -205,7 +205,7 @@ class MainWindow(SavingMixin, ClosingMixin, QMainWindow):
             settings = self.panel.settings()
         except DocCleanError:
             return False
-        return look_key(request.settings) == look_key(settings)
+        return request.settings.pixel_key() == settings.pixel_key()
 
     def _page_loaded(self, request_id: int, page: PageImage) -> None:
         if request_id == self.request_id:

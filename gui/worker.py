@@ -83,11 +83,6 @@ class PreviewResult:
                 + sum(a.nbytes for a in unique))
 
 
-def look_key(settings: CleanSettings) -> tuple[tuple[str, Any], ...]:
-    """What a preview's pixels depend on among ``settings`` (:meth:`CleanSettings.pixel_key`)."""
-    return settings.pixel_key()
-
-
 class _Token(TileProgress):
     """The cancel flag and tile callback of one request."""
 
@@ -205,7 +200,7 @@ class PreviewWorker(QThread):
     @staticmethod
     def _key(req: PreviewRequest) -> tuple[Any, ...]:
         # The model file's size and time too: a model retrained in place must not show old previews.
-        return (str(req.path), req.index, look_key(req.settings), model_stamp(req.settings.model))
+        return (str(req.path), req.index, req.settings.pixel_key(), model_stamp(req.settings.model))
 
     def run(self) -> None:  # noqa: D102 - QThread entry point
         while True:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-from gui.worker import look_key
 
 
 def test_signals_in_order_with_tile_progress(qtbot, worker, recorder, big_page, tiny_settings) -> None:
@@ -95,13 +94,6 @@ def test_a_model_retrained_in_place_is_previewed_afresh(qtbot, worker, recorder,
     again = recorder.of("finished")[-1][1]
     assert not again.cached and worker.cleans == 2
     assert not np.array_equal(again.output.cleaned, first.output.cleaned)
-
-
-def test_look_key_ignores_only_what_leaves_the_pixels_alone(tiny_settings) -> None:
-    assert look_key(tiny_settings.replace(fmt="tiff", overwrite=True)) == look_key(tiny_settings)
-    assert look_key(tiny_settings.replace(batch_size=4, threads=1)) == look_key(tiny_settings)
-    assert look_key(tiny_settings.replace(threshold=0.4, binarize=True)) != look_key(tiny_settings)
-    assert look_key(tiny_settings.replace(tile_size=512)) != look_key(tiny_settings)
 
 
 def test_bad_model_fails_with_a_message(qtbot, worker, recorder, scans, tmp_path, tiny_settings) -> None:
