@@ -122,13 +122,14 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
         try:
             watcher = Watcher(inbox, output, settings, done=done, failed=failed, settle=settle, on_outcome=show,
                               on_notice=lambda text: typer.echo(f"warning: {text}", err=True))
-            watcher.cleaner = cleaner = load_cleaner(settings)  # once, before the first file arrives
-            reason = polling_reason(watcher.inbox, poll)
-            how = f"polling every {poll or DEFAULT_POLL:g} s ({reason})" if reason else "file-system events"
-            if not quiet:
-                typer.echo(f"watching {watcher.inbox} -> {watcher.output} ({how}, settle {settle:g} s, "
-                           f"model {cleaner.model_path or settings.model}); Ctrl-C to stop", err=True)
-            watcher.run(threading.Event(), poll=poll)
+            with watcher.holding():  # a second watcher on this output stops before loading a model
+                watcher.cleaner = cleaner = load_cleaner(settings)  # once, before the first file arrives
+                reason = polling_reason(watcher.inbox, poll)
+                how = f"polling every {poll or DEFAULT_POLL:g} s ({reason})" if reason else "file-system events"
+                if not quiet:
+                    typer.echo(f"watching {watcher.inbox} -> {watcher.output} ({how}, settle {settle:g} s, "
+                               f"model {cleaner.model_path or settings.model}); Ctrl-C to stop", err=True)
+                watcher.run(threading.Event(), poll=poll)
         except (DocCleanError, OSError) as exc:  # a bad folder or model; the output disk failing
             typer.echo(error_line(exc), err=True)
             return exit_code(exc)

@@ -27,12 +27,15 @@ class OutputBusy(OutputError):
 
 
 @contextmanager
-def output_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
+def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holder: str = "docclean run",
+                advice: str = "wait for it to finish") -> Iterator[None]:
     """Hold the output folder's lock (creating the folder); OutputBusy when another run holds it
-    for longer than ``wait`` seconds."""
+    for longer than ``wait`` seconds. ``name``, ``holder`` and ``advice``: another lock of the
+    same folder (the hot folder's: one watcher per output, while each of its files takes the
+    batch's lock) and how its refusal reads."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
         raise OutputError(f"cannot create the output folder or its lock ({exc.strerror or exc})", folder) from None
     try:
@@ -43,9 +46,9 @@ def output_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-                    raise OutputBusy(f"another docclean run (pid {holder}) is writing to this output folder; "
-                                     "wait for it to finish or choose another output folder", folder) from None
+                    pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                    raise OutputBusy(f"another {holder} (pid {pid}) is writing to this output folder; "
+                                     f"{advice} or choose another output folder", folder) from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
@@ -53,7 +56,7 @@ def output_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
             yield
         finally:
             try:
-                os.unlink(folder / LOCK_NAME)  # still ours: removed before the lock is released
+                os.unlink(folder / name)  # still ours: removed before the lock is released
             except OSError:
                 pass
     finally:

@@ -25,13 +25,15 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docclean import formats
 from docclean.atomic import atomic_path
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
+from docclean.outputs import output_lock
 from docclean.settings import CleanSettings
 from docclean.watchfs import polling_reason, start_observer
 from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner
@@ -44,6 +46,7 @@ __all__ = ["DEFAULT_POLL", "LEDGER_NAME", "Ledger", "WatchOutcome", "Watcher"]
 
 DEFAULT_POLL = 2.0
 """Seconds between listings when polling and no interval was given (network file systems)."""
+WATCH_LOCK_NAME = ".docclean-watch.lock"
 HEARTBEAT = 30.0
 """With watchdog events, the folder is still listed at least this often (a missed event is not fatal)."""
 
@@ -82,6 +85,7 @@ class Watcher:
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
         self.in_hand: Path | None = None
         """The file being cleaned right now (None between files)."""
+        self._holding = False
         self._skip = [os.path.realpath(f) for f in (self.output, self.done, self.failed) if f is not None]
 
     # -- finding files -------------------------------------------------------------------------
@@ -222,10 +226,30 @@ class Watcher:
                 Path(target).unlink(missing_ok=True)
 
     # -- the loop ------------------------------------------------------------------------------
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Hold the output folder's watch lock (``OUT/.docclean-watch.lock``): one watcher per output
+        folder, so two never clean one scan twice or race on its record; OutputBusy names the
+        other's pid. Re-entrant; :meth:`run` holds it."""
+        if self._holding:
+            yield
+            return
+        with output_lock(self.output, name=WATCH_LOCK_NAME, holder="docclean watch", advice="stop it"):
+            self._holding = True
+            try:
+                yield
+            finally:
+                self._holding = False
+
     def run(self, stop: threading.Event, *, poll: float | None = None) -> None:
         """Poll until ``stop`` is set: every ``poll`` seconds when polling (see
         :func:`polling_reason`), else whenever watchdog reports a change, a waiting file may have
-        settled, or ``HEARTBEAT`` seconds passed. Exceptions (Ctrl-C, SIGTERM) propagate."""
+        settled, or ``HEARTBEAT`` seconds passed, holding :meth:`holding`'s lock. Exceptions
+        (Ctrl-C, SIGTERM) propagate."""
+        with self.holding():
+            self._run(stop, poll)
+
+    def _run(self, stop: threading.Event, poll: float | None) -> None:
         wake = threading.Event()
         observer = None if polling_reason(self.inbox, poll) else start_observer(self.inbox, wake)
         interval = poll if poll is not None else DEFAULT_POLL

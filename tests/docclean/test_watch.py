@@ -347,3 +347,22 @@ def test_two_scans_that_map_to_one_output_never_overwrite_each_other(folders, ti
     clock.now += 3
     assert [o.status for o in watcher.poll_once()] == ["cleaned"]
     assert (out / "scan.pdf").read_bytes() != first
+
+
+def test_one_watcher_per_output_folder(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    from docclean.outputs import OutputBusy
+
+    inbox, out = folders
+    other_inbox = tmp_path / "in2"
+    other_inbox.mkdir()
+    clock = Clock()
+    first, second = make(inbox, out, tiny_model_path, clock), make(other_inbox, out, tiny_model_path, clock)
+    stop = threading.Event()
+    stop.set()  # run() returns at once: only its lock is under test
+    with first.holding():
+        with first.holding():  # re-entrant for its owner
+            pass
+        with pytest.raises(OutputBusy, match="another docclean watch .* stop it"):
+            second.run(stop)
+    second.run(stop)  # free again once the first has stopped
+    make(inbox, tmp_path / "elsewhere", tiny_model_path, clock).run(stop)  # other outputs never wait
