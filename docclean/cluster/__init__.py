@@ -2,8 +2,10 @@
 
 - :func:`clean_with_engine` is what ``docclean clean --engine local|ray`` calls when it is not a
   plain local run: the Ray engine (``ray_engine.clean_batch_ray``), or the local engine on URLs
-  (``driver.clean_batch_remote``).
-- ``storage``: ``s3://`` and other fsspec URLs (list, download, upload atomically).
+  (``storage_engine.clean_batch_remote``).
+- ``driver``: planning (discovery, the output's lock, what is pending) and results, for both engines.
+- ``storage``: ``s3://`` and other fsspec URLs (list, download, upload atomically);
+  ``remote_discover``: which files a run on URLs has, and where their outputs go.
 - ``unit``: one file, the unit of work a worker runs (the engine's own ``clean_batch``).
 
 Importing this package loads neither Ray nor torch; ``pip install 'docclean[ray]'`` adds Ray.
@@ -41,7 +43,7 @@ def clean_with_engine(engine: str, inputs: list[str], output: str | Path, settin
 
         raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}", settings=("engine",))
     if uses_storage(inputs, output):
-        from docclean.cluster.driver import clean_batch_remote
+        from docclean.cluster.storage_engine import clean_batch_remote
 
         return clean_batch_remote(inputs, str(output), settings, progress, report_path=report_path,
                                   report=report, storage_options=storage_options)

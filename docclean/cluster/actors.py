@@ -43,8 +43,21 @@ class _CancelFlag:
         return self._cancel
 
 
+def _task_cancelled() -> bool:
+    """True when this actor task was cancelled through Ray (``ray.cancel``): Ray does not interrupt
+    a running task of a regular actor, it sets a flag the task can read (Ray 2.x, recent)."""
+    import ray
+
+    try:
+        return bool(ray.get_runtime_context().is_canceled())
+    except Exception:  # an older Ray without the flag, or outside a task
+        return False
+
+
 class _HubProgress(CleanProgress):
-    """Inside an actor: sends the batch runner's events to the hub and reads its cancel flag."""
+    """Inside an actor: sends the batch runner's events to the hub and reads its cancel flag, and
+    whether this very task was cancelled through Ray (then the file stops between tiles as on a
+    cancel; the driver stops the batch)."""
 
     def __init__(self, hub: Any, task_id: int, flag: _CancelFlag) -> None:
         self.hub, self.task_id, self.flag = hub, task_id, flag
@@ -59,7 +72,7 @@ class _HubProgress(CleanProgress):
         self.hub.push.remote([("warning", self.task_id, source, message, kind)])
 
     def cancelled(self) -> bool:
-        return self.flag()
+        return self.flag() or _task_cancelled()
 
 
 class ProgressHub:

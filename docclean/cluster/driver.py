@@ -1,27 +1,27 @@
 """The driver side of a distributed or object-storage clean: plan the files, collect the results.
 
-:func:`plan_files` makes the same decisions as ``clean_batch`` before it cleans (the output path
-check, discovery, cross-file target checks, skip whole outputs, count pending pages), but returns
-them as a list of :class:`~docclean.cluster.unit.FileTask` for workers plus the results that
-need no work (failed before reading, skipped, would clean). :func:`clean_batch_remote` is the
-local engine for inputs or outputs in object storage: it runs the tasks one after another in this
-process with one model.
+Planning makes the same decisions as ``clean_batch`` before it cleans, in the same two steps
+around the output's lock: :func:`find_files` (the output path check, discovery, which open no
+file), then, holding :func:`output_guard`, :func:`plan_found` (cross-file target checks, skip
+whole outputs, count pending pages), so two runs on one output cannot both plan the same work.
+It returns the plan as a list of :class:`~docclean.cluster.unit.FileTask` for workers plus the
+results that need no work (failed before reading, skipped, would clean). The engines that run the
+tasks are ``ray_engine`` (a Ray cluster) and ``storage_engine`` (this process, on URLs).
 """
 
 from __future__ import annotations
 
-import shutil
-import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docclean.cluster import storage
-from docclean.cluster.unit import STAGING_NAME, FileTask, clean_file
-from docclean.errors import Cancelled
+from docclean.cluster.unit import STAGING_NAME, FileTask
 from docclean.progress import CleanProgress
-from docclean.report import INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
+from docclean.report import SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
 
 
@@ -49,25 +49,71 @@ def uses_storage(inputs: list[str], output: str | Path) -> bool:
     return storage.is_remote(str(output)) or any(storage.is_remote(str(i)) for i in inputs)
 
 
+@dataclass
+class Found:
+    """What discovery found, before any file is opened: the jobs in input order (``discover.Job``
+    for a local run, ``remote_discover.RemoteJob`` when an input or the output is a URL), the output
+    as the jobs name it, and whether it names one file (``-o out.pdf`` for one input)."""
+
+    jobs: list[Any]
+    output: str
+    remote: bool = False
+    single_file: bool = False
+
+    @property
+    def folder(self) -> Path | None:
+        """The local output folder (absolute), which the lock and the staging folder go in; None
+        for an output in object storage."""
+        if storage.is_remote(self.output):
+            return None
+        out = Path(self.output).expanduser()
+        return (out.parent if self.single_file else out).absolute()
+
+
 def plan_files(inputs: list[str], output: str, settings: CleanSettings,
                storage_options: dict[str, Any] | None = None) -> FilePlan:
     """Discover and plan every input like the local runner; raises UsageError for an output that
-    cannot work and ``NothingToClean`` when no input names a supported file."""
-    if uses_storage(inputs, output):
-        return _plan_remote(inputs, output, settings, storage_options)
-    return _plan_local(inputs, Path(output).expanduser(), settings)
+    cannot work and ``NothingToClean`` when no input names a supported file. An engine takes the
+    output's lock between the two steps (:func:`find_files`, :func:`output_guard`, :func:`plan_found`)."""
+    return plan_found(find_files(inputs, output, settings, storage_options), settings, storage_options)
 
 
-def _plan_local(inputs: list[str], output: Path, settings: CleanSettings) -> FilePlan:
+def find_files(inputs: list[str], output: str, settings: CleanSettings,
+               storage_options: dict[str, Any] | None = None) -> Found:
+    """The first step of planning, which opens no file and decides nothing about what is done:
+    check the output path and discover the inputs, as ``clean_batch`` does before it takes the
+    output's lock. Raises UsageError for an output that cannot work and ``NothingToClean`` when
+    no input names a supported file."""
     from docclean.batch import NothingToClean
-    from docclean.discover import discover, input_keys, path_key
-    from docclean.plan import Plan, check_output, describe, output_complete, plan_job
+
+    if uses_storage(inputs, output):
+        found = _find_remote(inputs, output, settings, storage_options)
+    else:
+        from docclean.discover import discover
+        from docclean.plan import check_output
+
+        out = Path(output).expanduser()
+        single_file = check_output(inputs, out)
+        jobs = discover(inputs, out, settings.fmt, single_file=single_file)
+        found = Found(jobs, str(out), single_file=single_file)
+    if not any(job.error is None for job in found.jobs):
+        raise NothingToClean([f"{job.source}: {job.error}" for job in found.jobs])
+    return found
+
+
+def plan_found(found: Found, settings: CleanSettings, storage_options: dict[str, Any] | None = None) -> FilePlan:
+    """The second step, to take while holding the output's lock (:func:`output_guard`), so that two
+    runs cannot both decide to clean the same files: skip whole outputs, count pending pages."""
+    if found.remote:
+        return _plan_remote(found, settings, storage_options)
+    return _plan_local(found.jobs, settings)
+
+
+def _plan_local(jobs: list[Any], settings: CleanSettings) -> FilePlan:
+    from docclean.discover import input_keys, path_key
+    from docclean.plan import Plan, describe, output_complete, plan_job
 
     # The same steps as clean_batch's planning (docclean.batch._run), kept in step with it.
-    single_file = check_output(inputs, output)
-    jobs = discover(inputs, output, settings.fmt, single_file=single_file)
-    if not any(job.error is None for job in jobs):
-        raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
     keys = input_keys(jobs)
     claimed = {path_key(job.target) for job in jobs if job.error is None}
     result = FilePlan()
@@ -109,9 +155,9 @@ def task_for(n: int, source: str, target: str, pages: int = 1) -> FileTask:
     return FileTask(n, source, target, pages, absolute(source), absolute(target))
 
 
-def _plan_remote(inputs: list[str], output: str, settings: CleanSettings,
-                 storage_options: dict[str, Any] | None) -> FilePlan:
-    from docclean.batch import NothingToClean
+def _find_remote(inputs: list[str], output: str, settings: CleanSettings,
+                 storage_options: dict[str, Any] | None) -> Found:
+    from docclean.cluster.remote_discover import discover_remote
     from docclean.errors import UsageError
 
     if not storage.is_remote(output):
@@ -119,9 +165,11 @@ def _plan_remote(inputs: list[str], output: str, settings: CleanSettings,
         if out.exists() and not out.is_dir():
             raise UsageError("the output exists and is not a folder", out, settings=("output",))
         output = str(out)
-    jobs = storage.discover_remote(inputs, output, settings.fmt, storage_options)
-    if not any(job.error is None for job in jobs):
-        raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
+    return Found(discover_remote(inputs, output, settings.fmt, storage_options), output, remote=True)
+
+
+def _plan_remote(found: Found, settings: CleanSettings, storage_options: dict[str, Any] | None) -> FilePlan:
+    jobs, output = found.jobs, found.output
     done: set[str] = set()
     if not settings.overwrite:
         targets = [j.target for j in jobs if j.error is None]
@@ -148,29 +196,38 @@ def _plan_remote(inputs: list[str], output: str, settings: CleanSettings,
     return result
 
 
-def staging_folder(output: str, plan: FilePlan) -> Path | None:
+def staging_folder(found: Found) -> Path | None:
     """Where workers stage outputs before moving them into place: a hidden folder in the output
     folder (the same file system, so the move is an atomic rename); None for a URL output.
     Absolute, as the tasks' paths are (``task_for``)."""
-    if storage.is_remote(output):
-        return None
-    out = Path(output).expanduser()
-    single = len(plan.slots) == 1 and isinstance(plan.slots[0], FileTask) and plan.slots[0].target == str(out)
-    return (out.parent if single else out).absolute() / STAGING_NAME
+    folder = found.folder
+    return None if folder is None else folder / STAGING_NAME
 
 
-def output_guard(output: str, plan: FilePlan) -> Any:
-    """The engine's lock on a local output folder (one run per output folder), if it has one."""
-    from contextlib import nullcontext
+@contextmanager
+def output_guard(found: Found, settings: CleanSettings) -> Iterator[None]:
+    """The engine's lock on a local output folder (one run per output folder), held from before
+    planning (:func:`plan_found`) to the end, as ``clean_batch`` holds it; none in a dry run or
+    for an output in object storage, which has no lock. A model that cannot be loaded leaves no
+    output folder that the lock made, as with ``clean_batch``."""
+    from docclean.errors import ModelError
+    from docclean.outputs import output_lock
 
-    if storage.is_remote(output) or not plan.tasks:
-        return nullcontext()
+    folder = found.folder
+    if folder is None or settings.dry_run:
+        yield
+        return
+    created = not folder.exists()
     try:
-        from docclean.outputs import output_lock
-    except ImportError:  # an engine without output locks
-        return nullcontext()
-    folder = staging_folder(output, plan)
-    return output_lock(folder.parent) if folder is not None else nullcontext()
+        with output_lock(folder):
+            yield
+    except ModelError:
+        if created:
+            try:
+                folder.rmdir()
+            except OSError:  # something was written after all
+                pass
+        raise
 
 
 def job_of(task: FileTask) -> Any:
@@ -198,69 +255,3 @@ def order_results(report: Report, rank: dict[int, int]) -> None:
     """Put ``report.files`` back in input order (workers finish in any order); ``rank`` maps
     ``id(result)`` to its input position."""
     report.files.sort(key=lambda f: rank.get(id(f), len(rank)))
-
-
-def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings | None = None,
-                       progress: CleanProgress | None = None, *, report_path: str | Path | None = None,
-                       report: Report | None = None, storage_options: dict[str, Any] | None = None) -> Report:
-    """The local engine for inputs or outputs in object storage: like ``clean_batch`` (same
-    settings, outputs, report, exit codes), one file at a time through ``unit.clean_file``."""
-    from docclean.batch import load_cleaner
-
-    settings = settings or CleanSettings()
-    progress = progress or CleanProgress()
-    report = report if report is not None else Report()
-    if storage_options is None:
-        storage_options = storage.storage_options_from_env()
-    inputs = [str(i) for i in inputs]
-    plan = plan_files(inputs, str(output), settings, storage_options)
-    start_report(report, inputs, str(output), settings)
-    cleaner = load_cleaner(settings) if plan.tasks else None
-    if cleaner is not None:
-        report.model_path = str(cleaner.model_path) if cleaner.model_path else None
-        report.model_metadata = dict(cleaner.metadata)
-        report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
-    staging = staging_folder(str(output), plan)
-    with output_guard(str(output), plan):
-        try:
-            _run_here(plan, settings, cleaner, progress, report, storage_options, staging)
-        finally:
-            if report_path is not None:
-                report.write_json(report_path)
-            if staging is not None and plan.tasks:
-                shutil.rmtree(staging, ignore_errors=True)
-    return report
-
-
-def _run_here(plan: FilePlan, settings: CleanSettings, cleaner: Any, progress: CleanProgress, report: Report,
-              storage_options: dict[str, Any] | None, staging: Path | None) -> None:
-    start = time.perf_counter()
-    try:
-        progress.on_start(len(plan.slots), plan.pages)
-        for slot in plan.slots:
-            if isinstance(slot, FileResult):
-                report.files.append(slot)
-                progress.on_file_done(slot)
-                continue
-            if progress.cancelled():
-                raise Cancelled("cancelled")
-            t0 = time.perf_counter()
-            try:
-                result = clean_file(slot, settings, cleaner, progress, storage_options, staging)
-            except KeyboardInterrupt:
-                report.files.append(FileResult(storage.location(slot.source), status=INTERRUPTED,  # type: ignore[arg-type]
-                                               error=f"{slot.source}: interrupted"))
-                raise
-            result.seconds = time.perf_counter() - t0
-            report.files.append(result)
-            progress.on_file_done(result)
-            if result.status == INTERRUPTED:
-                raise Cancelled("cancelled")
-        report.seconds = time.perf_counter() - start
-        progress.on_finish(report)
-    except (KeyboardInterrupt, Cancelled) as exc:
-        report.interrupted = True
-        report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
-        raise
-    finally:
-        report.seconds = time.perf_counter() - start

@@ -1,12 +1,12 @@
 """The Ray engine: ``clean_batch_ray`` cleans a batch on a Ray cluster, file by file.
 
-The driver (this process) plans the job exactly like the local runner (``driver.plan_files``),
-then hands one file at a time to a pool of actors. Each actor loads the model once, with
-``threads`` CPU threads and ``num_cpus=threads`` (or a GPU, or its share of one:
-``raypool.pool_shape``), and runs the engine's own batch
-runner on the file (``unit.clean_file``), so outputs, atomic writes, resume and error reasons are
-the local engine's. Each actor has at most three files in flight, so no file waits behind a slow one for
-long and a dead actor takes little work with it.
+The driver (this process) plans the job exactly like the local runner (discovery, the output's
+lock, then what is pending: ``driver``), then hands one file at a time to a pool of actors. Each
+actor loads the model once, with ``threads`` CPU threads and ``num_cpus=threads`` (or a GPU, or its
+share of one: ``raypool.pool_shape``), and runs the engine's own batch runner on the file
+(``unit.clean_file``), so outputs, atomic writes, resume and error reasons are the local engine's.
+Each actor has at most three files in flight, so no file waits behind a slow one for long and a
+dead actor takes little work with it.
 
 - **Progress**: actors send their ``on_file_start``/``on_page_done``/``on_warning`` events to a
   small hub actor; the driver drains it five times a second and replays the events on the caller's
@@ -20,7 +20,9 @@ long and a dead actor takes little work with it.
 - **Cancel**: Ctrl-C, SIGTERM (``Terminated``) or ``progress.cancelled()`` sets a flag in the hub;
   actors see it between tiles, drop the page in hand (the writer removes its temporary file) and
   return the file as interrupted. After a grace period any actor still busy is killed. The report
-  keeps what was done, and a rerun skips it.
+  keeps what was done and every file an actor had in hand (interrupted when no result came back),
+  and a rerun skips what was done. A task cancelled through Ray (``ray.cancel``) stops the run the
+  same way, its file interrupted.
 
 We use plain actors rather than Ray Data's ``map_batches``: files are few and big (one multi-page
 PDF can be minutes of work), each needs its own result record, retry policy and page-level
@@ -70,10 +72,11 @@ def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: Clea
         storage_options = storage_options_from_env()
     inputs = [str(i) for i in inputs]
     ray_module()
-    plan = driver.plan_files(inputs, str(output), settings, storage_options)
+    found = driver.find_files(inputs, str(output), settings, storage_options)
     driver.start_report(report, inputs, str(output), settings)
-    staging = driver.staging_folder(str(output), plan)
-    with driver.output_guard(str(output), plan):
+    staging = driver.staging_folder(found)
+    with driver.output_guard(found, settings):  # before planning, as clean_batch: one run plans the work
+        plan = driver.plan_found(found, settings, storage_options)
         try:
             return _run(plan, settings, progress, report, address=address, workers=workers,
                         storage_options=storage_options, staging=staging, report_path=report_path,

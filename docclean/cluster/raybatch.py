@@ -1,21 +1,22 @@
-"""One Ray run of a planned batch (:class:`RayBatch`), for :mod:`docclean.cluster.ray_engine`: the
-actor pool, handing out files (at most :data:`PREFETCH` in flight per actor), replaying the hub's
-progress events, retrying the file of an actor that died, and the cancel with its grace period.
-The engine module's docstring describes the behaviour; this is its scheduler."""
+"""One Ray run of a planned batch (:class:`RayBatch`), for :mod:`docclean.cluster.ray_engine`: which
+file goes to which actor (at most :data:`PREFETCH` in flight per actor), replaying the hub's
+progress events, what each file's task came to (a result, a failure of its own, its actor's death
+and the retry), and the cancel with its grace period, after which every file an actor had in hand
+is in the report. The engine module's docstring describes the behaviour; this is its scheduler.
+The actors themselves (start, model loaded, replaced, killed) are ``raypool.ActorPool``'s."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from docclean.cluster import driver
-from docclean.cluster.raypool import actor_classes, pool_shape, ray_module
+from docclean.cluster.raypool import ActorPool, PoolActor, ray_module
 from docclean.cluster.storage import location
 from docclean.cluster.unit import FileTask
-from docclean.errors import Cancelled, ModelError, Terminated, UsageError
+from docclean.errors import Cancelled, Terminated
 from docclean.progress import CleanProgress
 from docclean.report import INTERRUPTED, FileResult, Report
 from docclean.settings import CleanSettings
@@ -25,14 +26,6 @@ PREFETCH = 3
 GRACE_SECONDS = 30.0
 """After a cancel, how long busy actors get to stop between tiles before they are killed."""
 _POLL = 0.2
-
-
-@dataclass
-class _Actor:
-    handle: Any
-    ready: Any  # the describe() ref until the actor has answered
-    pid: int | None = None
-    inflight: deque = field(default_factory=deque)  # (ref, task), oldest first: the first one runs
 
 
 def _interrupted(task: FileTask) -> FileResult:
@@ -47,53 +40,40 @@ def _task_failed(task: FileTask, exc: BaseException) -> FileResult:
 
 
 class RayBatch:
-    """One Ray run of a planned batch; ``clean_batch_ray`` is the usual way in. ``actors`` holds
-    the live actors (with their ``pid`` once they answered), for tests and diagnostics."""
+    """One Ray run of a planned batch; ``clean_batch_ray`` is the usual way in. ``pool`` holds the
+    actors (``actors``: the live ones, with their ``pid`` once they answered), for tests and
+    diagnostics."""
 
     def __init__(self, plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report,
                  *, workers: int | None, storage_options: dict[str, Any] | None,
                  staging: Path | None = None) -> None:
-        ray = ray_module()
-        self.ray, self.plan, self.progress, self.report = ray, plan, progress, report
-        resources = ray.cluster_resources()
-        self.size, threads, gpus = pool_shape(settings, workers, resources)
-        if not gpus and threads > resources.get("CPU", 0):
-            raise UsageError(f"the Ray cluster has {resources.get('CPU', 0):g} CPUs: an actor of {threads} threads "
-                             "cannot be placed; lower --threads", settings=("threads",))
-        self.settings = settings.replace(threads=threads)
-        self.spares = self.size
-        Hub, self._Worker = actor_classes()
-        self.hub = Hub.remote()
-        model = Path(settings.model).expanduser()
-        model_bytes = model.read_bytes() if model.suffix == ".safetensors" and model.is_file() else None
-        self._args = (self.settings.to_dict(), None if model_bytes is None else ray.put(model_bytes), self.hub,
-                      storage_options, None if staging is None else str(staging))
-        self._options = {"num_cpus": threads, "num_gpus": gpus, "max_restarts": 0}
-        self.actors: list[_Actor] = [self._start_actor() for _ in range(self.size)]
+        self.ray, self.plan, self.progress, self.report = ray_module(), plan, progress, report
+        self.pool = ActorPool(settings, report, workers=workers, storage_options=storage_options, staging=staging)
+        self.settings, self.hub = self.pool.settings, self.pool.hub
         self.rank = {id(s): i for i, s in enumerate(plan.slots) if isinstance(s, FileResult)}
         self.queue: deque[FileTask] = deque(plan.tasks)
-        self.refs: dict[Any, tuple[_Actor, FileTask]] = {}
+        self.refs: dict[Any, tuple[PoolActor, FileTask]] = {}
         self.failed_once: dict[int, str] = {}
+        self.recorded: set[int] = set()  # task ids in the report: each file once, whatever interrupts
         self.tasks = {t.id: t for t in plan.tasks}
         self.signalled: BaseException | None = None
-        self.up = False  # an actor has loaded the model: a later load error is that actor's, not the model's
         self.hub_lost = False  # the progress hub died: progress stops, the batch goes on
 
-    def _start_actor(self) -> _Actor:
-        handle = self._Worker.options(**self._options).remote(*self._args)
-        return _Actor(handle, handle.describe.remote())
+    @property
+    def actors(self) -> list[PoolActor]:
+        return self.pool.actors
 
     # -- the loop ---------------------------------------------------------------------------------
 
     def run(self) -> None:
         while self.queue or self.refs:
             self._check_stop()
-            self._check_starting()
+            self.pool.check_starting()
             if not self.actors:
                 self._fail_rest("no worker left: every Ray actor died")
                 break
             self._dispatch()
-            waiting = list(self.refs) + [a.ready for a in self.actors if a.ready not in (None, False)]
+            waiting = list(self.refs) + self.pool.starting()
             done, _ = self.ray.wait(waiting, num_returns=1, timeout=_POLL) if waiting else ([], [])
             if done:  # collect every result that is in, not one per round trip
                 done, _ = self.ray.wait(waiting, num_returns=len(waiting), timeout=0)
@@ -115,49 +95,10 @@ class RayBatch:
 
     def _wait_for_first_actor(self) -> None:
         """Block until one actor has loaded the model; a model that fails to load is a ModelError."""
-        pending = {a.ready: a for a in self.actors}
-        while pending:
-            self._check_stop()
-            done, _ = self.ray.wait(list(pending), num_returns=1, timeout=_POLL)
-            for ref in done:
-                actor = pending.pop(ref)
-                self._answered(actor)
-                if actor.ready is None:
-                    return
-
-    def _answered(self, actor: _Actor) -> None:
-        try:
-            info = self.ray.get(actor.ready)
-        except self.ray.exceptions.RayError as exc:
-            actor.ready = False
-            self._replace(actor, exc)
-            return
-        if info["error"]:
-            if not self.up:  # no actor could load it: the model (or its setting) is at fault
-                raise ModelError(f"the Ray workers cannot load the model: {info['error']}", self.settings.model)
-            # Another actor has loaded it: this one's node is at fault (memory, a missing file);
-            # drop it like a dead one, and the others carry on.
-            actor.ready = False
-            self._replace(actor, RuntimeError(info["error"]))
-            return
-        actor.ready, actor.pid, self.up = None, info["pid"], True
-        if self.report.model_path is None:
-            self.report.model_path = info.get("model_path")
-        if self.report.device is None:
-            self.report.device = (f"ray: {self.size} worker{'s' * (self.size != 1)} x "
-                                  f"{self.settings.threads} thread{'s' * (self.settings.threads != 1)}, "
-                                  f"{info['device']}")
-            self.report.model_metadata = info["metadata"]
-
-    def _check_starting(self) -> None:
-        starting = [a.ready for a in self.actors if a.ready not in (None, False)]
-        if starting:
-            done, _ = self.ray.wait(starting, num_returns=len(starting), timeout=0)
-            for actor in [a for a in self.actors if a.ready in done]:
-                self._answered(actor)
+        self.pool.wait_for_first(self._check_stop, _POLL)
 
     def _dispatch(self) -> None:
-        for actor in sorted((a for a in self.actors if a.ready is None), key=lambda a: len(a.inflight)):
+        for actor in sorted(self.pool.ready(), key=lambda a: len(a.inflight)):
             while self.queue and len(actor.inflight) < PREFETCH:
                 task = self.queue.popleft()
                 ref = actor.handle.clean_file.remote(task)
@@ -186,36 +127,45 @@ class RayBatch:
 
     def _collect(self, ref: Any) -> None:
         actor, task = self.refs[ref]
+        errors = self.ray.exceptions
         try:
             result = self.ray.get(ref)
-        except self.ray.exceptions.RayTaskError as exc:
+        except errors.TaskCancelledError:
+            # The task was cancelled through Ray (ray.cancel, a KeyboardInterrupt in its actor): a
+            # stop asked for, not a failure of the file nor a death of the actor, which lives on.
+            # The batch stops as on Ctrl-C; cancel() reports this file as interrupted.
+            raise Cancelled("cancelled (a Ray task was cancelled)") from None
+        except errors.RayTaskError as exc:
             # The actor raised and is alive (clean_file returns failures, so this is a bug or an
             # environment problem): the file fails, the actor keeps working. Checked before death,
             # since a task error that wraps a RayActorError (the hub's) is both.
-            self._forget(ref)
             self._record(_task_failed(task, exc), task)
+            self._forget(ref)
             return
-        except self.ray.exceptions.RayError as exc:
+        except errors.RayError as exc:
             # RayActorError, WorkerCrashedError: the actor died; anything else Ray says about a
             # lost result (ObjectLostError, out of memory) means its process or node is gone too.
             self._actor_died(actor, exc)
             return
-        self._forget(ref)
         if result is not None:
-            self._record(result, task)
+            self._record(result, task)  # before forgetting it: a Ctrl-C in between loses no file
+        self._forget(ref)
 
     def _forget(self, ref: Any) -> None:
         actor, _ = self.refs.pop(ref)
         actor.inflight = deque(item for item in actor.inflight if item[0] != ref)
 
     def _record(self, result: FileResult, task: FileTask) -> None:
+        if task.id in self.recorded:
+            return
         if task.id in self.failed_once:
             result.warnings.append(f"retried after its Ray worker died: {self.failed_once[task.id]}")
         self.rank[id(result)] = task.id
         self.report.files.append(result)
+        self.recorded.add(task.id)
         self.progress.on_file_done(result)
 
-    def _actor_died(self, actor: _Actor, exc: BaseException) -> None:
+    def _actor_died(self, actor: PoolActor, exc: BaseException) -> None:
         """The file the actor was running gets one more try; those queued behind it go back freely."""
         cause = " ".join(str(exc).split())[:300]
         again = []
@@ -232,9 +182,9 @@ class RayBatch:
         self.queue.extendleft(reversed(again))  # first in line again, in their order
         actor.inflight.clear()
         actor.ready = False
-        self._replace(actor, exc)
+        self.pool.replace(actor, exc)
 
-    def _finished_first(self, actor: _Actor) -> list:
+    def _finished_first(self, actor: PoolActor) -> list:
         """Record the files the dead actor had finished but whose results were not collected yet
         (a fast file can finish and the next one start before the driver looks); returns the
         rest of its queue, so the first entry is the file it was really cleaning."""
@@ -255,16 +205,6 @@ class RayBatch:
             rest.append((ref, task))
         return rest
 
-    def _replace(self, actor: _Actor, exc: BaseException) -> None:
-        try:
-            self.ray.kill(actor.handle)
-        except Exception:  # already gone
-            pass
-        self.actors.remove(actor)
-        if self.spares > 0:
-            self.spares -= 1
-            self.actors.append(self._start_actor())
-
     def _fail_rest(self, reason: str) -> None:
         while self.queue:
             task = self.queue.popleft()
@@ -274,12 +214,13 @@ class RayBatch:
 
     def cancel(self, grace: float = GRACE_SECONDS) -> None:
         """Ask every actor to stop between tiles, collect what they return within ``grace``
-        seconds, then give up on the rest (``close`` kills them). A file that was being cleaned
-        and returns no result (its actor died on the same Ctrl-C, or is still busy) is recorded as
-        interrupted, as the local engine records the file in hand."""
+        seconds, then give up on the rest (``close`` kills them). Every file an actor had in hand
+        is in the report: with its result when one came back, else as interrupted (its actor
+        died on the same Ctrl-C, its task was cancelled, or it is still busy), as the local engine
+        records the file in hand. An actor runs its files in turn, so the file in hand is the
+        first of its files without a result; the ones behind it never started and stay out of the
+        report, as the files after the one in hand do with the local engine."""
         self.queue.clear()
-        running = {actor.inflight[0][0] for actor in self.actors if actor.inflight}
-        lost = self.ray.exceptions.RayError
         if self.hub_lost:
             grace = 0.0  # the cancel flag lives in the hub: no actor would hear it, waiting is in vain
         try:
@@ -289,35 +230,37 @@ class RayBatch:
                 done, _ = self.ray.wait(list(self.refs), num_returns=1, timeout=_POLL)
                 try:
                     self._drain()
-                except lost:  # the hub went down with the cluster's processes
+                except self.ray.exceptions.RayError:  # the hub went down with the cluster's processes
                     pass
-                for ref in done:
-                    _, task = self.refs[ref]
-                    self._forget(ref)
-                    try:
-                        result = self.ray.get(ref)
-                    except self.ray.exceptions.RayTaskError as exc:
-                        result = _task_failed(task, exc)
-                    except lost:
-                        result = _interrupted(task) if ref in running else None
-                    if result is not None:
-                        self._record(result, task)
+                self._settle(done)
+            if self.refs:  # whatever came in at the last moment, or all of it when there was no grace
+                self._settle(self.ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)[0])
         except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
             pass
-        for ref in [r for r in self.refs if r in running]:
-            _, task = self.refs[ref]
+        in_hand = {id(actor): actor.inflight[0][0] for actor, _ in self.refs.values() if actor.inflight}
+        for ref, (actor, task) in list(self.refs.items()):
+            if in_hand.get(id(actor)) == ref:
+                self._record(_interrupted(task), task)
             self._forget(ref)
-            self._record(_interrupted(task), task)
+
+    def _settle(self, done: list) -> None:
+        """Record the stopped batch's files whose tasks have ended, each actor's in the order it ran them."""
+        errors, ended = self.ray.exceptions, set(done)
+        for ref in [r for r in self.refs if r in ended]:
+            actor, task = self.refs[ref]
+            in_hand = bool(actor.inflight) and actor.inflight[0][0] == ref
+            try:
+                result = self.ray.get(ref)  # None: the actor saw the cancel before the file began
+            except errors.TaskCancelledError:  # also a RayTaskError when the task raised KeyboardInterrupt
+                result = _interrupted(task) if in_hand else None
+            except errors.RayTaskError as exc:
+                result = _task_failed(task, exc)
+            except errors.RayError:  # the actor died: its file in hand did not finish
+                result = _interrupted(task) if in_hand else None
+            if result is not None:
+                self._record(result, task)
+            self._forget(ref)
 
     def close(self) -> None:
         """Kill the actors and the hub (outputs are atomic, so a killed actor leaves none half-written)."""
-        for actor in self.actors:
-            try:
-                self.ray.kill(actor.handle)
-            except Exception:
-                pass
-        try:
-            self.ray.kill(self.hub)
-        except Exception:
-            pass
-        self.actors = []
+        self.pool.close()

@@ -1,7 +1,9 @@
-"""Joining Ray and shaping the actor pool, for :mod:`docclean.cluster.ray_engine`: import Ray (a
-usage error naming the extra when it is missing), the remote actor classes, ``connect`` (join a
-cluster or start a local Ray, keeping the caller's SIGTERM handler) and ``pool_shape`` (actors,
-threads and GPUs per actor for the cluster's resources)."""
+"""Joining Ray and the actor pool, for :mod:`docclean.cluster.ray_engine`: import Ray (a usage
+error naming the extra when it is missing), the remote actor classes, ``connect`` (join a cluster
+or start a local Ray, keeping the caller's SIGTERM handler), ``pool_shape`` (actors, threads and
+GPUs per actor for the cluster's resources) and :class:`ActorPool`, the actors of one run: started,
+asked whether they loaded the model, replaced when one dies, killed at the end. Which files go to
+which actor is the scheduler's (``docclean.cluster.raybatch``)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,13 @@ import functools
 import os
 import signal
 import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from docclean.errors import UsageError
+from docclean.errors import ModelError, UsageError
+from docclean.report import Report
 from docclean.settings import CleanSettings, available_cores
 
 
@@ -82,3 +88,122 @@ def pool_shape(settings: CleanSettings, workers: int | None, resources: dict[str
     else:
         threads = 1
     return workers or max(1, cpus // threads), threads, 0
+
+
+@dataclass
+class PoolActor:
+    """One actor of the pool; ``inflight`` is the scheduler's: its files, oldest (running) first."""
+
+    handle: Any
+    ready: Any  # the describe() ref until the actor has answered; None: up; False: given up
+    pid: int | None = None
+    inflight: deque = field(default_factory=deque)  # (ref, task), oldest first: the first one runs
+
+
+class ActorPool:
+    """The actors of one run (``actors``, with their ``pid`` once they answered) and the progress
+    hub they report to (``hub``). ``settings`` are the actors' (their thread count); ``spares``
+    counts the replacements left (as many as there are actors)."""
+
+    def __init__(self, settings: CleanSettings, report: Report, *, workers: int | None,
+                 storage_options: dict[str, Any] | None, staging: Path | None = None) -> None:
+        ray = ray_module()
+        self.ray, self.report = ray, report
+        resources = ray.cluster_resources()
+        self.size, threads, gpus = pool_shape(settings, workers, resources)
+        if not gpus and threads > resources.get("CPU", 0):
+            raise UsageError(f"the Ray cluster has {resources.get('CPU', 0):g} CPUs: an actor of {threads} threads "
+                             "cannot be placed; lower --threads", settings=("threads",))
+        self.settings = settings.replace(threads=threads)
+        self.spares = self.size
+        Hub, self._Worker = actor_classes()
+        self.hub = Hub.remote()
+        model = Path(settings.model).expanduser()
+        model_bytes = model.read_bytes() if model.suffix == ".safetensors" and model.is_file() else None
+        self.args = (self.settings.to_dict(), None if model_bytes is None else ray.put(model_bytes), self.hub,
+                     storage_options, None if staging is None else str(staging))
+        self.options = {"num_cpus": threads, "num_gpus": gpus, "max_restarts": 0}
+        self.up = False  # an actor has loaded the model: a later load error is that actor's, not the model's
+        self.actors: list[PoolActor] = [self._start() for _ in range(self.size)]
+
+    def _start(self) -> PoolActor:
+        handle = self._Worker.options(**self.options).remote(*self.args)
+        return PoolActor(handle, handle.describe.remote())
+
+    def ready(self) -> list[PoolActor]:
+        """The actors that have loaded the model."""
+        return [a for a in self.actors if a.ready is None]
+
+    def starting(self) -> list[Any]:
+        """The describe() refs of the actors that have not answered yet."""
+        return [a.ready for a in self.actors if a.ready not in (None, False)]
+
+    def wait_for_first(self, check_stop: Any, poll: float) -> None:
+        """Block until one actor has loaded the model (``check_stop()`` between looks); a model
+        that no actor can load is a ModelError."""
+        pending = {a.ready: a for a in self.actors}
+        while pending:
+            check_stop()
+            done, _ = self.ray.wait(list(pending), num_returns=1, timeout=poll)
+            for ref in done:
+                actor = pending.pop(ref)
+                self._answered(actor)
+                if actor.ready is None:
+                    return
+
+    def check_starting(self) -> None:
+        """Take in the answers of actors that have finished starting, without waiting."""
+        starting = self.starting()
+        if starting:
+            done, _ = self.ray.wait(starting, num_returns=len(starting), timeout=0)
+            for actor in [a for a in self.actors if a.ready in done]:
+                self._answered(actor)
+
+    def _answered(self, actor: PoolActor) -> None:
+        try:
+            info = self.ray.get(actor.ready)
+        except self.ray.exceptions.RayError as exc:
+            actor.ready = False
+            self.replace(actor, exc)
+            return
+        if info["error"]:
+            if not self.up:  # no actor could load it: the model (or its setting) is at fault
+                raise ModelError(f"the Ray workers cannot load the model: {info['error']}", self.settings.model)
+            # Another actor has loaded it: this one's node is at fault (memory, a missing file);
+            # drop it like a dead one, and the others carry on.
+            actor.ready = False
+            self.replace(actor, RuntimeError(info["error"]))
+            return
+        actor.ready, actor.pid, self.up = None, info["pid"], True
+        report = self.report
+        if report.model_path is None:
+            report.model_path = info.get("model_path")
+        if report.device is None:
+            report.device = (f"ray: {self.size} worker{'s' * (self.size != 1)} x "
+                             f"{self.settings.threads} thread{'s' * (self.settings.threads != 1)}, "
+                             f"{info['device']}")
+            report.model_metadata = info["metadata"]
+
+    def replace(self, actor: PoolActor, exc: BaseException) -> None:
+        """Kill ``actor`` (dead or given up for ``exc``) and start a new one while spares last."""
+        try:
+            self.ray.kill(actor.handle)
+        except Exception:  # already gone
+            pass
+        self.actors.remove(actor)
+        if self.spares > 0:
+            self.spares -= 1
+            self.actors.append(self._start())
+
+    def close(self) -> None:
+        """Kill the actors and the hub (outputs are atomic, so a killed actor leaves none half-written)."""
+        for actor in self.actors:
+            try:
+                self.ray.kill(actor.handle)
+            except Exception:
+                pass
+        try:
+            self.ray.kill(self.hub)
+        except Exception:
+            pass
+        self.actors = []

@@ -12,8 +12,9 @@ is then published:
   file beside the target and a rename;
 * to a URL with ``storage.upload_atomic`` (temporary key, then move).
 
-Sources given as URLs are downloaded into the staging folder first. Per-page outputs a previous run
-finished (``NAME-p001.png``...) are copied into the staging folder so the runner skips those pages.
+Sources given as URLs are downloaded into the staging folder first. What an interrupted earlier
+run left (finished per-page outputs, the finished pages of a multi-page output) is brought into
+the staging folder so the runner skips it (``docclean.cluster.carryover``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from docclean.cluster import storage
+from docclean.cluster import carryover, storage
 from docclean.errors import Cancelled, OutputError
 from docclean.progress import WARN_DECODER, CleanProgress
 from docclean.report import FAILED, INTERRUPTED, SKIPPED, FileResult, Report
@@ -110,115 +111,82 @@ def clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | None
     temporary folder) and publish its outputs atomically. Never raises for a bad file, nor for a
     staging folder that cannot be made (the result says failed, with the reason): in a Ray actor an
     exception would cost the file its worker. When ``progress.cancelled()`` turns True the result
-    is ``interrupted`` and nothing of the page in hand is published; KeyboardInterrupt propagates,
-    after the outputs finished before it (pages of a multi-page source) are published."""
+    is ``interrupted`` and nothing of the page in hand is published; KeyboardInterrupt and
+    SIGTERM's ``Terminated`` propagate, wherever they land, after the outputs finished before them
+    (pages of a multi-page source) are published: they stop the run, as in ``clean_batch``."""
     try:
         return _clean_file(task, settings, cleaner, progress, storage_options, staging)
+    except Cancelled:  # Terminated: not this file's failure
+        raise
     except Exception as exc:  # anything else (staging, a temporary folder) fails this file only
         return _failed(task.source, exc)
 
 
 def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | None, progress: CleanProgress,
                 storage_options: dict[str, Any] | None, staging: Path | None) -> FileResult:
-    from docclean.discover import Job
-
     source_at, target_at = task.paths()
-    relay = _Renamed(progress, Job(storage.location(task.source), storage.location(task.target)))  # type: ignore[arg-type]
     if staging is not None:
         staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="file-", dir=staging) as tmp:
         staged = Path(tmp, "out", _name(target_at))
+        kept: Path | None = None  # a source's copy in its own folder of the staging folder (carryover.source_copy)
         try:
-            staged.parent.mkdir(parents=True)
-            if storage.is_remote(source_at):
-                source = storage.download(source_at, Path(tmp, "in", _name(source_at)), storage_options)
-            else:
-                source = Path(source_at)
-            if not settings.overwrite:
-                _fetch_done_pages(target_at, staged.parent, storage_options)
-        except Exception as exc:  # a source that cannot be fetched fails this file only
-            return _failed(task.source, exc)
-        moved = _borrow_work_folder(target_at, source, staged, settings)
-        try:
-            result, stop = _clean_local(source, staged, settings, cleaner, relay)
-        finally:
-            if moved is not None:  # an unfinished multi-page file keeps its finished pages for the next run
-                _move_folder(*moved)
-        finals = [_sibling(target_at, local.name) for local in result.targets]
-        if result.status != SKIPPED:  # pages finished before a failure, a cancel or Ctrl-C are kept too
             try:
-                for local, final in zip(result.targets, finals):
-                    _publish(local, final, storage_options)
-            except Exception as exc:
-                if result.status != INTERRUPTED:
-                    result.status, result.error = FAILED, _failed(task.source, exc).error
-        if stop is not None:
-            raise stop
-        result.targets = [storage.location(_sibling(task.target, local.name))  # type: ignore[misc]
-                          for local in result.targets]
-        result.source = storage.location(task.source)  # type: ignore[assignment]
-        if result.error:  # name the files as the user did, not the staged or absolute copies
-            result.error = (result.error.replace(_folder(str(staged)), _folder(task.target))
-                            .replace(str(source), task.source)
-                            .replace(_folder(target_at), _folder(task.target)))
-        return result
+                staged.parent.mkdir(parents=True)
+                if storage.is_remote(source_at):
+                    copy = carryover.source_copy(source_at, Path(tmp), staging, storage_options)
+                    kept = None if copy.is_relative_to(tmp) else copy.parent
+                    source = storage.download(source_at, copy, storage_options)
+                    if kept is not None:  # one mtime for every download of this version (source_copy)
+                        os.utime(source, ns=(0, 0))
+                else:
+                    source = Path(source_at)
+                if not settings.overwrite:
+                    carryover.fetch_done_pages(target_at, staged.parent, storage_options)
+            except Cancelled:
+                raise
+            except Exception as exc:  # a source that cannot be fetched fails this file only
+                return _failed(task.source, exc)
+            return _clean_and_publish(task, source, staged, settings, cleaner, progress, storage_options)
+        finally:
+            if kept is not None:
+                shutil.rmtree(kept, ignore_errors=True)
 
 
-def _fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] | None) -> None:
-    """Copy per-page outputs of ``target`` that exist already into the staging ``folder``."""
-    if storage.is_remote(target):
-        for url in storage.page_outputs(target, storage_options):
-            storage.download(url, folder / PurePosixPath(url).name, storage_options)
-        return
-    path = Path(target)
-    for page in path.parent.glob(f"{_glob_escape(path.stem)}-p[0-9][0-9][0-9]*{_glob_escape(path.suffix)}"):
+def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: CleanSettings,
+                       cleaner: Denoiser | None, progress: CleanProgress,
+                       storage_options: dict[str, Any] | None) -> FileResult:
+    from docclean.discover import Job
+
+    target_at = task.paths()[1]
+    relay = _Renamed(progress, Job(storage.location(task.source), storage.location(task.target)))  # type: ignore[arg-type]
+    moved = carryover.borrow_work_folder(target_at, source, staged, settings)
+    try:
+        result, stop = _clean_local(source, staged, settings, cleaner, relay)
+    finally:
+        if moved is not None:  # an unfinished multi-page file keeps its finished pages for the next run
+            carryover.move_folder(*moved)
+    finals = [_sibling(target_at, local.name) for local in result.targets]
+    if result.status != SKIPPED:  # pages finished before a failure, a cancel or Ctrl-C are kept too
         try:
-            os.link(page, folder / page.name)
-        except OSError:
-            shutil.copyfile(page, folder / page.name)
-
-
-def _work_folder(target: Path, source: Path, settings: CleanSettings) -> Path | None:
-    """The engine's work folder of a multi-page output (``docclean.resume``), or None."""
-    try:
-        from docclean.resume import PageStore
-
-        return PageStore(target, source, settings).folder
-    except (ImportError, OSError):
-        return None
-
-
-def _borrow_work_folder(target: str, source: Path, staged: Path, settings: CleanSettings
-                        ) -> tuple[Path, Path] | None:
-    """Move the finished pages of an interrupted multi-page output (kept beside its ``target`` by
-    the engine's resume) into the staging folder, so the runner carries on from them; returns the
-    (staged, final) work folders, to move back whatever is left after the run."""
-    if storage.is_remote(target) or settings.overwrite:
-        return None
-    final, staged_work = _work_folder(Path(target), source, settings), _work_folder(staged, source, settings)
-    if final is None or staged_work is None:
-        return None
-    if final.is_dir():
-        _move_folder(final, staged_work)
-    return staged_work, final
-
-
-def _move_folder(src: Path, dst: Path) -> None:
-    if not src.is_dir():
-        return
-    try:
-        if dst.exists():
-            shutil.rmtree(dst)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(src, dst)  # staging is on the output's file system: a rename
-    except OSError:
-        shutil.move(str(src), str(dst))
-
-
-def _glob_escape(text: str) -> str:
-    import glob
-
-    return glob.escape(text)
+            for local, final in zip(result.targets, finals):
+                _publish(local, final, storage_options)
+        except (KeyboardInterrupt, Cancelled) as exc:  # a signal while publishing: the file is in hand
+            result.status, result.error = INTERRUPTED, f"{source}: interrupted"
+            stop = stop or exc
+        except Exception as exc:
+            if result.status != INTERRUPTED:
+                result.status, result.error = FAILED, _failed(task.source, exc).error
+    if stop is not None:
+        raise stop
+    result.targets = [storage.location(_sibling(task.target, local.name))  # type: ignore[misc]
+                      for local in result.targets]
+    result.source = storage.location(task.source)  # type: ignore[assignment]
+    if result.error:  # name the files as the user did, not the staged or absolute copies
+        result.error = (result.error.replace(_folder(str(staged)), _folder(task.target))
+                        .replace(str(source), task.source)
+                        .replace(_folder(target_at), _folder(task.target)))
+    return result
 
 
 def _publish(local: Path, final: str, storage_options: dict[str, Any] | None) -> None:
@@ -243,10 +211,11 @@ def _publish(local: Path, final: str, storage_options: dict[str, Any] | None) ->
 
 
 def _clean_local(source: Path, target: Path, settings: CleanSettings, cleaner: Denoiser | None,
-                 progress: CleanProgress) -> tuple[FileResult, KeyboardInterrupt | None]:
+                 progress: CleanProgress) -> tuple[FileResult, BaseException | None]:
     """The batch runner on one local file, in its single-file mode (``-o`` names the output).
-    Returns the result, and the KeyboardInterrupt that stopped it, for the caller to raise once it
-    has published what was finished (the staging folder is removed on the way out)."""
+    Returns the result, and what stopped it if that must stop the run (KeyboardInterrupt, or
+    SIGTERM's ``Terminated``; not a cancel through ``progress``, which the result says), for the
+    caller to raise once it has published what was finished."""
     from docclean.batch import clean_batch
 
     report = Report()
@@ -256,7 +225,7 @@ def _clean_local(source: Path, target: Path, settings: CleanSettings, cleaner: D
         # Stopped between tiles or before the file began: the half-written output is already gone.
         result = report.files[0] if report.files else FileResult(source)
         result.status, result.error = INTERRUPTED, f"{source}: interrupted"
-        return result, exc if isinstance(exc, KeyboardInterrupt) else None
+        return result, None if type(exc) is Cancelled else exc
     except Exception as exc:  # NothingToClean, an output that cannot work: this file fails alone
         return _failed(str(source), exc), None
     return report.files[0], None

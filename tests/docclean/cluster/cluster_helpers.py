@@ -1,10 +1,13 @@
-"""Test inputs for the cluster tests: synthetic pages, multi-page TIFF and PDF, tree comparison."""
+"""Test inputs for the cluster tests: synthetic pages, multi-page TIFF and PDF, tree comparison, and a
+second run started while a first one plans."""
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -58,3 +61,24 @@ def tree(folder: Path) -> dict[str, bytes]:
 def hidden(folder: Path) -> list[str]:
     """Hidden files or folders left under ``folder`` (temporary outputs, staging, locks)."""
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob(".*"))
+
+
+def second_run_during(real: Callable[..., Any], source: Path, out: Path, settings: Any
+                      ) -> tuple[Callable[..., Any], list[Any]]:
+    """A stand-in for ``real`` that, on its first call, runs a local ``clean_batch`` of ``source``
+    into ``out``; the list gets "started" and then that run's Report or its OutputBusy."""
+    from docclean.batch import clean_batch
+    from docclean.outputs import OutputBusy
+
+    other: list[Any] = []
+
+    def wrapped(*args: Any, **kw: Any) -> Any:
+        if not other:  # another run starts while this one is deciding what is left to do
+            other.append("started")
+            try:
+                other.append(clean_batch([str(source)], out, settings))
+            except OutputBusy as exc:
+                other.append(exc)
+        return real(*args, **kw)
+
+    return wrapped, other

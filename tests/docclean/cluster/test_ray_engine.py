@@ -206,7 +206,7 @@ def test_more_workers_than_gpus_share_the_gpu_and_all_run(tmp_path, settings, ra
     clean_batch([str(src)], tmp_path / "local", settings)
     batches = []
     report = clean_batch_ray([src], tmp_path / "ray", auto, workers=2, on_batch=batches.append)
-    assert batches[0]._options["num_gpus"] == 0.5 and batches[0].size == 2
+    assert batches[0].pool.options["num_gpus"] == 0.5 and batches[0].pool.size == 2
     assert report.exit_code == EXIT_OK and {f.status for f in report.files} == {CLEANED}
     assert tree(tmp_path / "ray") == tree(tmp_path / "local")
 
@@ -310,14 +310,15 @@ def test_an_error_outside_the_page_work_fails_the_file_and_keeps_the_worker(tmp_
     assert [f.status for f in report.files] == [FAILED] * 3
     assert all("FileExistsError" in f.error or "NotADirectoryError" in f.error for f in report.files), \
         [f.error for f in report.files]
-    assert batches[0].spares == 1  # the worker was not taken for dead and replaced
+    assert batches[0].pool.spares == 1  # the worker was not taken for dead and replaced
 
 
 def test_a_task_error_from_a_worker_fails_that_file_without_a_retry(ray_session) -> None:
     """RayTaskError (the worker raised and is alive) is not RayActorError (the worker died)."""
     from collections import deque
 
-    from docclean.cluster.raybatch import RayBatch, _Actor
+    from docclean.cluster.raybatch import RayBatch
+    from docclean.cluster.raypool import ActorPool, PoolActor
     from docclean.cluster.unit import FileTask
 
     @ray_session.remote(num_cpus=0)
@@ -326,9 +327,12 @@ def test_a_task_error_from_a_worker_fails_that_file_without_a_retry(ray_session)
 
     ref, task = broken.remote(), FileTask(0, "a.png", "out/a.png")
     batch = RayBatch.__new__(RayBatch)
-    actor = _Actor(handle=None, ready=None, inflight=deque([(ref, task)]))
-    batch.ray, batch.report, batch.progress, batch.spares = ray_session, Report(), CleanProgress(), 0
-    batch.actors, batch.refs, batch.queue, batch.rank, batch.failed_once = [actor], {ref: (actor, task)}, deque(), {}, {}
+    actor = PoolActor(handle=None, ready=None, inflight=deque([(ref, task)]))
+    batch.ray, batch.report, batch.progress = ray_session, Report(), CleanProgress()
+    batch.pool = ActorPool.__new__(ActorPool)
+    batch.pool.actors, batch.pool.spares = [actor], 0
+    batch.refs, batch.queue, batch.rank, batch.failed_once = {ref: (actor, task)}, deque(), {}, {}
+    batch.recorded = set()
     ray_session.wait([ref])
     batch._collect(ref)
     assert batch.actors == [actor] and not batch.queue and not actor.inflight
@@ -357,10 +361,10 @@ def test_a_later_worker_that_cannot_load_the_model_is_dropped_and_the_batch_goes
     def break_the_others(batch) -> None:  # noqa: ANN001
         # Actors started from now on cannot load the model (a node without it, say).
         missing = batch.settings.replace(model=str(tmp_path / "missing.safetensors")).to_dict()
-        batch._args = (missing, None, *batch._args[2:])
+        batch.pool.args = (missing, None, *batch.pool.args[2:])
         up = next(a for a in batch.actors if a.ready is None)
         for actor in [a for a in batch.actors if a is not up]:
-            batch._replace(actor, RuntimeError("replaced by the test"))
+            batch.pool.replace(actor, RuntimeError("replaced by the test"))
         # Let the replacement fail to load before any file is handed out, so the run sees it.
         ray_session.wait([a.ready for a in batch.actors if a is not up], timeout=60)
 
@@ -368,7 +372,7 @@ def test_a_later_worker_that_cannot_load_the_model_is_dropped_and_the_batch_goes
     report = clean_batch_ray([src], tmp_path / "ray", settings, progress, workers=2,
                              on_batch=lambda batch: setattr(progress, "batch", batch))
     assert report.exit_code == EXIT_OK and [f.status for f in report.files] == [CLEANED] * 3
-    assert progress.batch.spares == 0  # the replacement that failed to load was dropped and replaced in turn
+    assert progress.batch.pool.spares == 0  # the replacement that failed to load was dropped and replaced in turn
 
 
 def test_the_progress_hub_s_death_stops_the_progress_not_the_batch(tmp_path, settings, ray_session) -> None:

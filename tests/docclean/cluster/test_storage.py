@@ -11,6 +11,7 @@ from cluster_helpers import hidden, import_or_skip, tree, write_image, write_pdf
 
 from docclean.batch import clean_batch
 from docclean.cluster import clean_with_engine, storage
+from docclean.cluster.remote_discover import discover_remote
 from docclean.errors import EXIT_OK, OutputError
 from docclean.progress import CleanProgress
 from docclean.report import CLEANED, SKIPPED
@@ -67,12 +68,12 @@ def test_a_failed_upload_leaves_neither_the_target_nor_a_temporary_key(tmp_path,
 
 def test_remote_discovery_mirrors_the_tree_and_skips_hidden_and_unsupported(tmp_path) -> None:
     src = scans(tmp_path / "scans")
-    jobs = storage.discover_remote([src.as_uri(), (src / "nothing-here").as_uri()], "s3://b/out", "pdf")
+    jobs = discover_remote([src.as_uri(), (src / "nothing-here").as_uri()], "s3://b/out", "pdf")
     ok = {j.source.rsplit("/scans/", 1)[1]: j.target for j in jobs if j.error is None}
     assert ok == {"a.png": "s3://b/out/a.pdf", "stack.tif": "s3://b/out/stack.pdf",
                   "sub/b.jpg": "s3://b/out/sub/b.pdf", "sub/book.pdf": "s3://b/out/sub/book.pdf"}
     assert [j.error for j in jobs if j.error] == ["no such file or folder"]
-    globbed = storage.discover_remote([src.as_uri() + "/sub/*.jpg"], "s3://b/out", None)
+    globbed = discover_remote([src.as_uri() + "/sub/*.jpg"], "s3://b/out", None)
     assert [(j.source.rsplit("/", 1)[1], j.target) for j in globbed] == [("b.jpg", "s3://b/out/b.jpg")]
 
 

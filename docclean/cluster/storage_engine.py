@@ -1,0 +1,90 @@
+"""The local engine for inputs or outputs in object storage (``docclean clean s3://... -o ...``).
+
+:func:`clean_batch_remote` is ``clean_batch`` for a run that the local runner cannot do alone: it
+plans like it (``driver``: discovery, then the output's lock, then planning) and cleans the files
+one after another in this process with one model, each through ``unit.clean_file`` (download,
+the engine's own batch runner on the local copy, atomic publish). Ctrl-C and SIGTERM stop it as
+they stop ``clean_batch``: the file in hand is reported interrupted, the report says
+``interrupted`` or ``terminated`` (exit code 130 or 143), and the exception propagates.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from docclean.cluster import driver, storage
+from docclean.cluster.unit import clean_file
+from docclean.errors import Cancelled
+from docclean.progress import CleanProgress
+from docclean.report import INTERRUPTED, FileResult, Report
+from docclean.settings import CleanSettings
+
+
+def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings | None = None,
+                       progress: CleanProgress | None = None, *, report_path: str | Path | None = None,
+                       report: Report | None = None, storage_options: dict[str, Any] | None = None) -> Report:
+    """The local engine for inputs or outputs in object storage: like ``clean_batch`` (same
+    settings, outputs, report, exit codes), one file at a time through ``unit.clean_file``."""
+    from docclean.batch import load_cleaner
+
+    settings = settings or CleanSettings()
+    progress = progress or CleanProgress()
+    report = report if report is not None else Report()
+    if storage_options is None:
+        storage_options = storage.storage_options_from_env()
+    inputs = [str(i) for i in inputs]
+    found = driver.find_files(inputs, str(output), settings, storage_options)
+    driver.start_report(report, inputs, str(output), settings)
+    staging = driver.staging_folder(found)
+    with driver.output_guard(found, settings):
+        plan = driver.plan_found(found, settings, storage_options)
+        cleaner = load_cleaner(settings) if plan.tasks else None
+        if cleaner is not None:
+            report.model_path = str(cleaner.model_path) if cleaner.model_path else None
+            report.model_metadata = dict(cleaner.metadata)
+            report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
+        try:
+            _run_here(plan, settings, cleaner, progress, report, storage_options, staging)
+        finally:
+            if report_path is not None:
+                report.write_json(report_path)
+            if staging is not None and plan.tasks:
+                shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, progress: CleanProgress, report: Report,
+              storage_options: dict[str, Any] | None, staging: Path | None) -> None:
+    start = time.perf_counter()
+    try:
+        progress.on_start(len(plan.slots), plan.pages)
+        for slot in plan.slots:
+            if isinstance(slot, FileResult):
+                report.files.append(slot)
+                progress.on_file_done(slot)
+                continue
+            if progress.cancelled():
+                raise Cancelled("cancelled")
+            t0 = time.perf_counter()
+            try:
+                result = clean_file(slot, settings, cleaner, progress, storage_options, staging)
+            except (KeyboardInterrupt, Cancelled):  # Ctrl-C or SIGTERM (Terminated): the file in hand
+                report.files.append(FileResult(storage.location(slot.source), status=INTERRUPTED,  # type: ignore[arg-type]
+                                               error=f"{slot.source}: interrupted"))
+                raise
+            result.seconds = time.perf_counter() - t0
+            report.files.append(result)
+            progress.on_file_done(result)
+            if result.status == INTERRUPTED:
+                raise Cancelled("cancelled")
+        report.seconds = time.perf_counter() - start
+        progress.on_finish(report)
+    except (KeyboardInterrupt, Cancelled) as exc:
+        report.interrupted = True
+        report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
+        raise
+    finally:
+        report.seconds = time.perf_counter() - start
