@@ -26,7 +26,7 @@ _DEFAULT = CleanSettings()
 
 def clean(
     inputs: Annotated[list[str], typer.Argument(
-        metavar="INPUT", show_default=False,
+        metavar="INPUT...", show_default=False,
         help="Files, folders (searched recursively) or glob patterns such as 'scans/**/*.tif'.")],
     output: Annotated[str, typer.Option(
         "--output", "-o", show_default=False,
@@ -46,7 +46,8 @@ def clean(
     tile_size: Annotated[int, typer.Option(
         min=4 * _DEFAULT.overlap, help="Tile edge in pixels; smaller uses less memory.")]
     = _DEFAULT.tile_size,
-    batch_size: Annotated[int, typer.Option(min=1, help="Tiles run through the network at once.")]
+    batch_size: Annotated[int, typer.Option(min=0, max=256, help="Tiles run through the network at once; 0: the "
+                                            "backend's choice (1 on a CPU, 16 on a GPU).")]
     = _DEFAULT.batch_size,
     max_stroke: Annotated[int, typer.Option(
         min=0, metavar="PIXELS",
@@ -166,6 +167,10 @@ def clean(
     except DocCleanError as exc:
         typer.echo(error_line(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if engine.value != "ray" and (address is not None or workers is not None):  # else silently ignored
+        flag = "--address" if address is not None else "--workers"
+        typer.echo(f"error: {flag}: only with --engine ray (this run would clean in this process)", err=True)
+        raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(run_clean(inputs, output, settings, report, quiet=quiet, verbose=verbose,
                                engine=engine.value, address=address, workers=workers))
 

@@ -128,8 +128,9 @@ def summary(report: Report) -> str:
     pages = report.pages_cleaned
     warned = sum(1 for f in report.files for p in f.pages
                  if p.ink_loss is not None and p.ink_loss > report.settings.get("ink_warning", 1.0))
+    rate = pages / report.seconds if report.seconds > 0 else 0.0  # of the time printed beside it
     text = (", ".join(parts) + f"; {pages} page{'s' * (pages != 1)} in {report.seconds:.1f}s"
-            f" ({report.pages_per_second:.2f} pages/s)")
+            f" ({rate:.2f} pages/s)")
     if warned:
         text += f"; {warned} page{'s' * (warned != 1)} lost ink (see the warnings)"
     layered = sum(1 for f in report.files for p in f.pages if layer_warning(p.show_through))

@@ -65,7 +65,9 @@ class RichProgressCallback:
         )
         self._progress.start()
         self._total = epochs
-        if start_epoch:
+        if start_epoch >= epochs:  # a finished run asked again: nothing is trained
+            self.console.print(f"all {epochs} epochs already done; give more --epochs to train on")
+        elif start_epoch:
             self.console.print(f"resuming at epoch {start_epoch + 1} of {epochs}")
         self._epochs = self._progress.add_task(self.description, total=epochs, completed=start_epoch, loss="")
         self._batches = self._progress.add_task(f"epoch {start_epoch + 1}", total=batches_per_epoch, loss="")

@@ -14,7 +14,8 @@ from cli.errors import reported_errors
 
 
 def synth(
-    out: Annotated[Path, typer.Argument(help="Output folder: OUT/noisy/NAME.png and OUT/clean/NAME.png.")],
+    out: Annotated[Path, typer.Argument(
+        metavar="OUT", help="Output folder: OUT/noisy/NAME.png and OUT/clean/NAME.png.")],
     n: Annotated[int, typer.Option("--n", min=1, help="Number of page pairs.")] = 100,
     dpi: Annotated[Optional[list[int]], typer.Option(
         "--dpi", min=50, max=1200, help="Resolutions, used in turn (repeat the option); default 100 to 600.")] = None,

@@ -52,10 +52,10 @@ GPU_WRITERS = 6
 
 
 class NothingToClean(UsageError):
-    """No input named a supported file; ``problems`` holds one line per input that failed."""
+    """No input named a supported file that can be cleaned; ``problems`` holds one line per input."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("nothing to clean: no supported input files found")
+        super().__init__("nothing to clean: every input was refused or names no supported file")
         self.problems = problems
 
 

@@ -90,9 +90,8 @@ class Denoiser:
         """Load ``settings.model`` into ``settings.backend`` with its tiling."""
         path = resolve_model_path(settings.model)
         backend = open_backend(path, settings)
-        batch = settings.batch_size
-        if batch == CleanSettings.batch_size:  # the default: a GPU backend asks for more tiles per call
-            batch = getattr(backend, "default_batch_size", None) or batch
+        # 0, the default: the backend's choice (a GPU backend asks for more tiles per call), else one.
+        batch = settings.batch_size or getattr(backend, "default_batch_size", None) or 1
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
                    max_stroke=settings.max_stroke, auto_levels=settings.auto_levels,
                    keep_solids=settings.keep_solids, clear_surround=settings.clear_surround,

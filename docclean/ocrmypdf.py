@@ -34,7 +34,7 @@ import ocrmypdf
 from ocrmypdf.exceptions import BadArgsError
 
 from docclean.errors import DocCleanError
-from docclean.settings import CleanSettings, available_cores
+from docclean.settings import BACKENDS, CleanSettings, available_cores
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Plugin option (the attribute OCRmyPDF stores it under) -> CleanSettings field.
-OPTION_SETTINGS = {"docclean_model": "model", "docclean_device": "device", "docclean_precision": "precision",
+OPTION_SETTINGS = {"docclean_model": "model", "docclean_backend": "backend", "docclean_device": "device",
+                   "docclean_precision": "precision",
                    "docclean_threads": "threads", "docclean_tile_size": "tile_size",
                    "docclean_binarize": "binarize", "docclean_threshold": "threshold",
                    "docclean_keep_faint": "keep_faint", "docclean_remove_show_through": "remove_show_through",
@@ -75,8 +76,13 @@ def add_options(parser: ArgumentParser) -> None:
     group = parser.add_argument_group("docclean", "Clean the page with docclean's model before OCR")
     group.add_argument("--docclean-model", metavar="MODEL", default="default",
                        help="Built-in model name or .safetensors file (default: the shipped model).")
+    group.add_argument("--docclean-backend", choices=BACKENDS, default="auto",
+                       help="What runs the network (docclean clean --backend; auto: the fastest installed).")
+    # cpu, not docclean clean's auto: OCRmyPDF runs one worker process per --jobs, and each would
+    # load its own copy of the model onto one GPU.
     group.add_argument("--docclean-device", choices=("auto", "cpu", "cuda", "mps"), default="cpu",
-                       help="Where the network runs (default: cpu).")
+                       help="Where the network runs (default: cpu; each OCRmyPDF worker process loads the "
+                            "model once, so a GPU is shared by --jobs copies).")
     group.add_argument("--docclean-precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                        help="Arithmetic (auto: bf16 where the CPU has AVX-512 BF16/AMX).")
     group.add_argument("--docclean-threads", metavar="N", type=int, default=None,

@@ -78,6 +78,8 @@ class Report:
 
     @property
     def pages_per_second(self) -> float:
+        """Pages per second of cleaning time (each page's own seconds, summed): a worker's speed,
+        which leaves out start-up and, on a cluster, counts every worker's time."""
         busy = sum(p.seconds for f in self.files for p in f.pages if p.status == CLEANED)
         return self.pages_cleaned / busy if busy > 0 else 0.0
 

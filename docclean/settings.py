@@ -49,8 +49,9 @@ class CleanSettings:
     - ``backend``/``device``/``precision``/``threads``: how the network runs (``threads`` None:
       the cores this process may use).
     - ``tile_size``/``overlap``/``batch_size``: tiling (memory grows with the tile, not the page).
-      One tile per call on a CPU: two cost about 110-150 MB more at 600 dpi and were no faster
-      (bench/results/clean_speed.md); a GPU backend asks for more (``default_batch_size``).
+      ``batch_size`` 0 (the default) is the backend's choice: one tile per call on a CPU (two cost
+      about 110-150 MB more at 600 dpi and were no faster, bench/results/clean_speed.md), 16 on a
+      GPU (``default_batch_size``); any other value is used as given.
     - ``auto_levels``: a dark or washed-out page is brought to ordinary paper and contrast before
       cleaning (``docclean.levels``); pages already in range are untouched.
     - ``keep_solids``: solid black areas (bars, boxes, logos, a band with white writing in it),
@@ -89,7 +90,7 @@ class CleanSettings:
     threads: int | None = None
     tile_size: int = 1024
     overlap: int = 64
-    batch_size: int = 1
+    batch_size: int = 0
     max_stroke: int = MAX_STROKE
     auto_levels: bool = True
     keep_solids: bool = True
@@ -125,8 +126,9 @@ class CleanSettings:
         if not 0 <= self.overlap <= self.tile_size // 4:
             raise UsageError(f"overlap must be between 0 and a quarter of tile_size ({self.tile_size // 4}), "
                              f"not {self.overlap}", settings=("overlap",))
-        if not 1 <= self.batch_size <= 256:
-            raise UsageError(f"batch_size must be between 1 and 256, not {self.batch_size}", settings=("batch_size",))
+        if not 0 <= self.batch_size <= 256:
+            raise UsageError(f"batch_size must be between 1 and 256 (or 0: the backend's choice), not {self.batch_size}",
+                             settings=("batch_size",))
         if self.max_stroke != 0 and not 2 <= self.max_stroke <= 1000:
             raise UsageError(f"max_stroke must be 0 (off) or between 2 and 1000 pixels, not {self.max_stroke}",
                              settings=("max_stroke",))

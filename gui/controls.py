@@ -60,7 +60,7 @@ class SettingsPanel(QWidget):
         self.threads = self._spin(1, 1024, None, "auto")
         # From 256: smaller tiles cannot hold the default overlap of 64 (the CLI refuses them too).
         self.tile_size = self._spin(4 * d.overlap, 16384, d.tile_size, step=64)
-        self.batch_size = self._spin(1, 256, d.batch_size)
+        self.batch_size = self._spin(1, 256, d.batch_size or None, "auto")  # auto: the backend's choice
         for name, label, tip in _STEPS:  # each an attribute too: self.keep_solids, ...
             check = QCheckBox(label)
             check.setToolTip(tip)
@@ -217,7 +217,7 @@ class SettingsPanel(QWidget):
             model=self.model.currentData() or self._last_model,
             backend=self.backend.currentData(), device=self.device.currentData(),
             precision=self.precision.currentData(), threads=self._read(self.threads),
-            tile_size=self.tile_size.value(), batch_size=self.batch_size.value(),
+            tile_size=self.tile_size.value(), batch_size=self._read(self.batch_size, 0),
             max_stroke=self._read(self.max_stroke, 0),
             **{name: getattr(self, name).isChecked() for name, _, _ in _STEPS},
             fmt=self.fmt.currentData(), dpi=None if dpi is None else float(dpi),
@@ -237,7 +237,7 @@ class SettingsPanel(QWidget):
                 box.setCurrentIndex(max(0, box.findData(value)))
             self._show(self.threads, settings.threads)
             self.tile_size.setValue(settings.tile_size)
-            self.batch_size.setValue(settings.batch_size)
+            self._show(self.batch_size, settings.batch_size)
             self._show(self.max_stroke, settings.max_stroke)
             for name, _, _ in _STEPS:
                 getattr(self, name).setChecked(getattr(settings, name))

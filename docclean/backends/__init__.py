@@ -30,6 +30,8 @@ from docclean.settings import CleanSettings
 CPU_ORDER = ("openvino", "onnx", "torch")
 #: The Python module each backend needs.
 RUNTIME_MODULES = {"openvino": "openvino", "onnx": "onnxruntime", "torch": "torch"}
+#: How to install a runtime that is missing: what a refusal to use it says.
+INSTALL_HINTS = {"openvino": "pip install 'docclean[fast]'", "onnx": "pip install onnxruntime onnx"}
 
 
 class Backend(Protocol):
@@ -110,7 +112,7 @@ def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
             raise UsageError(f"unknown backend {name!r}", settings=("backend",))
         if name not in installed_backends("cpu"):
             raise UsageError(f"backend {name!r} is not installed here (installed: "
-                             f"{', '.join(installed_backends())}; pip install 'docclean[fast]')",
+                             f"{', '.join(installed_backends())}; {INSTALL_HINTS.get(name, 'pip install torch')})",
                              settings=("backend",))
         return _open_named(name, model_path, settings)
     device = resolve_auto_device(settings.device)

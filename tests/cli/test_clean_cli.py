@@ -295,7 +295,7 @@ def test_usage_errors_exit_2(tmp_path: Path, model: Path) -> None:
     nothing = clean(model, tmp_path / "missing", str(tmp_path / "*.tif"), "-o", tmp_path / "out")
     assert nothing.exit_code == 2
     assert error_lines(nothing)[0] == f"error: {tmp_path / 'missing'}: no such file or folder"
-    assert error_lines(nothing)[-1] == "error: nothing to clean: no supported input files found"
+    assert error_lines(nothing)[-1] == "error: nothing to clean: every input was refused or names no supported file"
     assert clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--format", "gif").exit_code == 2
     both = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--keep-color", "--binarize")
     assert both.exit_code == 2 and "cannot be combined" in both.stderr and "--keep-color, --binarize:" in both.stderr
@@ -303,6 +303,9 @@ def test_usage_errors_exit_2(tmp_path: Path, model: Path) -> None:
     narrow = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--max-stroke", "1")
     assert narrow.exit_code == 2 and error_lines(narrow) == [
         "error: --max-stroke: max_stroke must be 0 (off) or between 2 and 1000 pixels, not 1"]
+    ray_only = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--workers", "2")
+    assert ray_only.exit_code == 2 and error_lines(ray_only) == [
+        "error: --workers: only with --engine ray (this run would clean in this process)"]
     small = clean(model, tmp_path / "a.png", "-o", tmp_path / "out", "--tile-size", "128")
     assert small.exit_code == 2 and "--tile-size" in small.stderr and "--overlap" not in small.stderr  # no such flag
     assert not (tmp_path / "out").exists()

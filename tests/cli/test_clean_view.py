@@ -83,3 +83,12 @@ def test_decoder_warnings_are_shown_only_with_verbose(tmp_path: Path, tiny_model
     assert [w for w in kept if "Corrupt EXIF data" in w] == [kept[0]]  # kept per file in the report either way
     shown = [line for line in result.output.splitlines() if "Corrupt EXIF" in line]
     assert shown == ([f"warning: {source}: {kept[0]}"] if verbose else [])
+
+
+def test_the_summary_rate_is_of_the_time_printed_beside_it() -> None:
+    from cli.clean_view import summary
+    from docclean.report import Report
+
+    pages = [PageResult(i, CLEANED, seconds=0.1) for i in range(4)]  # 0.4 s of cleaning: 10 pages/s of work
+    report = Report(files=[FileResult(Path("a.tif"), Path("o/a.tif"), CLEANED, pages=pages)], seconds=8.0)
+    assert "4 pages in 8.0s (0.50 pages/s)" in summary(report)

@@ -100,6 +100,9 @@ def test_training_resumes_a_finished_run_without_redoing_epochs(trained_runs: di
     second = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "2")
     assert second.exit_code == 0 and "resuming at epoch 2" in second.output and "epoch 2: train_loss" in second.output
     assert len((tmp_path / "run" / "metrics.csv").read_text().splitlines()) == 3
+    third = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "2")
+    assert third.exit_code == 0 and "all 2 epochs already done" in third.output and "resuming" not in third.output
+    assert len((tmp_path / "run" / "metrics.csv").read_text().splitlines()) == 3
 
 
 def test_missing_data_is_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ def test_options_become_settings(tiny_model_path: Path) -> None:
     assert opts.extra_attrs["docclean_model"] == str(tiny_model_path.absolute())
     api = plugin.settings_from_options(SimpleNamespace(jobs=1))  # ocrmypdf.ocr() without our options
     assert (api.model, api.device, api.binarize) == ("default", "cpu", False)
+    assert plugin.settings_from_options(options(docclean_backend="torch")).backend == "torch"
     worker = plugin._worker_settings(options(jobs=64))
     assert worker.threads == 1  # a share of the cores, at least one
 

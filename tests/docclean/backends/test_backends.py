@@ -136,9 +136,11 @@ def test_auto_falls_back_to_torch_when_no_runtime_is_installed(model_path: Path,
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     assert installed_backends() == ["torch"]
     assert open_backend(model_path, CleanSettings()).name == "torch"
-    with pytest.raises(UsageError, match="not installed") as info:
-        open_backend(model_path, CleanSettings(backend="onnx"))
+    with pytest.raises(UsageError, match="not installed.*pip install onnxruntime") as info:
+        open_backend(model_path, CleanSettings(backend="onnx"))  # the hint installs what is missing
     assert info.value.settings == ("backend",)
+    with pytest.raises(UsageError, match=r"pip install 'docclean\[fast\]'"):
+        open_backend(model_path, CleanSettings(backend="openvino"))
 
 
 def test_auto_order_and_devices() -> None:

@@ -48,7 +48,7 @@ class _GpuLike:
         return tiles
 
 
-@pytest.mark.parametrize("asked, expected", [(None, CUDA_BATCH), (4, 4)])
+@pytest.mark.parametrize("asked, expected", [(None, CUDA_BATCH), (0, CUDA_BATCH), (4, 4), (1, 1)])
 def test_gpu_backend_gets_a_larger_default_batch_unless_the_user_chose(
         monkeypatch: pytest.MonkeyPatch, tiny_model_path: Path, asked: int | None, expected: int) -> None:
     fake = _GpuLike()
