@@ -1,7 +1,9 @@
 """What the window remembers between sessions, in QSettings: geometry, view, last folder, settings.
 
-Settings are stored as the JSON of :meth:`CleanSettings.to_dict`; a stored value that no longer
-fits (an older version, a hand edit) is dropped in favour of the defaults, never an error.
+Settings are stored as the JSON of those that differ from the defaults
+(:meth:`CleanSettings.changed`), so a control the user never touched follows a later version's
+default; a stored value that no longer fits (an older version, a hand edit) is dropped in favour
+of the defaults, never an error.
 "Overwrite existing files" is not kept: like the CLI's ``--overwrite``, replacing files already
 exported is asked for each session, never inherited from an earlier one.
 """
@@ -34,7 +36,7 @@ def restore(window: MainWindow) -> None:
     raw = store.value("settings")
     if raw:
         try:
-            window.panel.set_settings(CleanSettings.from_dict(json.loads(str(raw))))
+            window.panel.set_settings(CleanSettings.from_dict(_upgraded(json.loads(str(raw)))))
         except Exception:  # noqa: BLE001 - DocCleanError, ValueError, and {"fmt": 5}'s AttributeError
             # set_settings may have shown part of the value before failing: back to the defaults.
             window.panel.set_settings(CleanSettings())
@@ -51,7 +53,15 @@ def save(window: MainWindow) -> None:
     store.setValue("geometry", window.saveGeometry())
     store.setValue("view", window.preview.view)
     try:
-        store.setValue("settings", json.dumps(window.panel.settings().replace(overwrite=False).to_dict()))
+        store.setValue("settings", json.dumps(window.panel.settings().replace(overwrite=False).changed()))
     except DocCleanError:
         pass  # settings that cannot work together are not worth keeping
     store.sync()
+
+
+def _upgraded(stored: dict) -> dict:
+    """Settings stored by an older version, which kept every field: its batch size of 1 was the
+    default then, and "the backend's choice" (0) is now, so a GPU is not held to one tile a call."""
+    if isinstance(stored, dict) and len(stored) >= len(CleanSettings().to_dict()) - 1 and stored.get("batch_size") == 1:
+        return {k: v for k, v in stored.items() if k != "batch_size"}
+    return stored

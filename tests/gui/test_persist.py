@@ -43,3 +43,20 @@ def test_overwrite_is_not_kept_between_sessions(qtbot, store) -> None:  # noqa: 
     qtbot.addWidget(second)
     assert second.panel.settings() == CleanSettings(binarize=True)
     second.shutdown()
+
+
+def test_only_changed_settings_are_kept_and_an_old_default_batch_size_is_not_a_choice(qtbot, store) -> None:  # noqa: ANN001
+    from gui.window import MainWindow
+
+    first = MainWindow(store)
+    qtbot.addWidget(first)
+    first.panel.set_settings(CleanSettings(binarize=True, batch_size=1))  # chosen: one tile a call
+    first.close()
+    assert json.loads(str(store.value("settings"))) == {"binarize": True, "batch_size": 1}
+    older = {**CleanSettings(binarize=True).to_dict(), "batch_size": 1}  # an older version kept every field
+    store.setValue("settings", json.dumps(older))
+    store.sync()
+    second = MainWindow(QSettings(store.fileName(), QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    assert second.panel.settings() == CleanSettings(binarize=True)  # batch size: the backend's choice again
+    second.shutdown()
