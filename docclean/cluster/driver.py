@@ -208,9 +208,9 @@ def staging_folder(found: Found) -> Path | None:
 def output_guard(found: Found, settings: CleanSettings) -> Iterator[None]:
     """The engine's lock on a local output folder (one run per output folder), held from before
     planning (:func:`plan_found`) to the end, as ``clean_batch`` holds it; none in a dry run or
-    for an output in object storage, which has no lock. A model that cannot be loaded leaves no
-    output folder that the lock made, as with ``clean_batch``."""
-    from docclean.errors import ModelError
+    for an output in object storage, which has no lock. A run that fails before writing anything
+    (a model or backend that cannot be loaded) leaves no output folder that the lock made, as with
+    ``clean_batch``."""
     from docclean.outputs import output_lock
 
     folder = found.folder
@@ -221,10 +221,10 @@ def output_guard(found: Found, settings: CleanSettings) -> Iterator[None]:
     try:
         with output_lock(folder):
             yield
-    except ModelError:
+    except BaseException:
         if created:
             try:
-                folder.rmdir()
+                folder.rmdir()  # only while empty
             except OSError:  # something was written after all
                 pass
         raise

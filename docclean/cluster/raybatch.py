@@ -160,9 +160,9 @@ class RayBatch:
             return
         if task.id in self.failed_once:
             result.warnings.append(f"retried after its Ray worker died: {self.failed_once[task.id]}")
+        self.recorded.add(task.id)  # first: a Ctrl-C between the two lines must not record it twice
         self.rank[id(result)] = task.id
         self.report.files.append(result)
-        self.recorded.add(task.id)
         self.progress.on_file_done(result)
 
     def _actor_died(self, actor: PoolActor, exc: BaseException) -> None:
@@ -223,6 +223,7 @@ class RayBatch:
         self.queue.clear()
         if self.hub_lost:
             grace = 0.0  # the cancel flag lives in the hub: no actor would hear it, waiting is in vain
+        dead: set[int] = set()  # actors found dead and settled
         try:
             self.hub.set_cancelled.remote()
             deadline = time.monotonic() + grace
@@ -232,9 +233,9 @@ class RayBatch:
                     self._drain()
                 except self.ray.exceptions.RayError:  # the hub went down with the cluster's processes
                     pass
-                self._settle(done)
+                self._settle(done, dead)
             if self.refs:  # whatever came in at the last moment, or all of it when there was no grace
-                self._settle(self.ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)[0])
+                self._settle(self.ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)[0], dead)
         except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
             pass
         in_hand = {id(actor): actor.inflight[0][0] for actor, _ in self.refs.values() if actor.inflight}
@@ -243,10 +244,15 @@ class RayBatch:
                 self._record(_interrupted(task), task)
             self._forget(ref)
 
-    def _settle(self, done: list) -> None:
-        """Record the stopped batch's files whose tasks have ended, each actor's in the order it ran them."""
+    def _settle(self, done: list, dead: set[int]) -> None:
+        """Record the stopped batch's files whose tasks have ended, each actor's in the order it ran
+        them. A dead actor's queued files all fail at once, in any order: its finished ones are
+        recorded, the one it was cleaning is interrupted, the rest never began and stay out
+        (``dead`` remembers the actors already settled so)."""
         errors, ended = self.ray.exceptions, set(done)
         for ref in [r for r in self.refs if r in ended]:
+            if ref not in self.refs:  # settled with its dead actor
+                continue
             actor, task = self.refs[ref]
             in_hand = bool(actor.inflight) and actor.inflight[0][0] == ref
             try:
@@ -255,8 +261,16 @@ class RayBatch:
                 result = _interrupted(task) if in_hand else None
             except errors.RayTaskError as exc:
                 result = _task_failed(task, exc)
-            except errors.RayError:  # the actor died: its file in hand did not finish
-                result = _interrupted(task) if in_hand else None
+            except errors.RayError:  # the actor died: its file in hand did not finish, the rest never began
+                if id(actor) not in dead:
+                    dead.add(id(actor))
+                    rest = self._finished_first(actor)
+                    if rest:
+                        self._record(_interrupted(rest[0][1]), rest[0][1])
+                    for lost, _ in rest:
+                        self.refs.pop(lost, None)
+                    actor.inflight.clear()
+                continue
             if result is not None:
                 self._record(result, task)
             self._forget(ref)

@@ -134,11 +134,11 @@ def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | Non
             try:
                 staged.parent.mkdir(parents=True)
                 if storage.is_remote(source_at):
-                    copy = carryover.source_copy(source_at, Path(tmp), staging, storage_options)
-                    kept = None if copy.is_relative_to(tmp) else copy.parent
+                    copy, version = carryover.source_copy(source_at, target_at, Path(tmp), staging, storage_options)
+                    kept = None if version is None else copy.parent
                     source = storage.download(source_at, copy, storage_options)
-                    if kept is not None:  # one mtime for every download of this version (source_copy)
-                        os.utime(source, ns=(0, 0))
+                    if version is not None:
+                        carryover.check_version(source_at, version, source, storage_options)
                 else:
                     source = Path(source_at)
                 if not settings.overwrite:

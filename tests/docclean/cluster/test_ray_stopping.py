@@ -85,6 +85,29 @@ def test_a_cancel_reports_the_file_in_hand_behind_a_finished_one(ray_session) ->
     assert not batch.refs and not batch.actors[0].inflight
 
 
+@pytest.mark.parametrize("grace", [0.0, 2.0])
+def test_a_cancel_with_a_dead_actor_reports_only_its_file_in_hand(ray_session, grace: float) -> None:
+    """The actor died on the same Ctrl-C with three files queued: all three fail at once, in any
+    order; the first, the one it was cleaning, is interrupted, the two behind it never began."""
+
+    @ray_session.remote(num_cpus=0)
+    class Worker:
+        def work(self, task: FileTask) -> None:
+            time.sleep(60)
+
+    worker = Worker.remote()
+    tasks = [FileTask(n, f"{name}.png", f"out/{name}.png") for n, name in enumerate("abc")]
+    refs = [worker.work.remote(task) for task in tasks]
+    ray_session.kill(worker)
+    batch = _bare_batch(ray_session, PoolActor(worker, None, inflight=deque(zip(refs, tasks))))
+    try:
+        batch.cancel(grace=grace)
+    finally:
+        ray_session.kill(batch.hub)
+    assert [(str(f.source), f.status) for f in batch.report.files] == [("a.png", INTERRUPTED)]
+    assert not batch.refs
+
+
 def test_a_ray_task_cancelled_mid_file_stops_the_batch_with_the_file_interrupted(tmp_path, settings,
                                                                                 ray_session) -> None:
     """``ray.cancel`` of the task cleaning a file (a KeyboardInterrupt in its actor) is a stop, not

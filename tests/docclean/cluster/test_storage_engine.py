@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 
 import pytest
+import torch
 from cluster_helpers import hidden, second_run_during, tree, write_image
 
 from docclean.batch import clean_batch
@@ -151,3 +152,42 @@ def test_a_multi_page_output_of_a_url_source_resumes_and_a_changed_source_starts
     clean_batch([str(src)], tmp_path / "local2", settings)
     assert tree(out) == tree(tmp_path / "local2")
     assert hidden(out) == []
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a CUDA GPU")
+def test_a_backend_that_cannot_load_leaves_no_output_folder(tmp_path, settings) -> None:
+    """As with the local engine: the lock made the folder, the run wrote nothing, the folder goes."""
+    from docclean.errors import DocCleanError
+
+    write_image(tmp_path / "scans" / "a.png", 1)
+    for engine, clean in (("url", lambda out, s: run([(tmp_path / "scans").as_uri()], str(out), s)),
+                          ("local", lambda out, s: clean_batch([str(tmp_path / "scans")], out, s))):
+        out = tmp_path / f"out-{engine}"
+        with pytest.raises(DocCleanError, match="no CUDA GPU"):  # a usage error, not a ModelError
+            clean(out, settings.replace(device="cuda"))
+        assert not out.exists(), engine
+
+
+def test_only_a_multi_page_url_source_is_asked_its_version_and_a_change_mid_download_fails_it(
+        tmp_path, settings, monkeypatch) -> None:
+    """Asking a store which version an object is costs a request: only a file that can resume
+    (a multi-page source into a multi-page output) asks. One replaced between that question and
+    the download fails, rather than resuming another version's pages."""
+    from docclean.cluster import storage
+
+    write_image(tmp_path / "scans" / "one.png", 1)
+    write_image(tmp_path / "scans" / "stack.tif", 2, pages=2)
+    real, asked = storage.object_version, []
+
+    def version(url, options=None):  # noqa: ANN001, ANN202
+        asked.append(url.rsplit("/", 1)[-1])
+        answer = real(url, options)
+        return {**answer, "etag": str(len(asked))} if answer else answer  # a new version at every look
+
+    monkeypatch.setattr(storage, "object_version", version)
+    report = run([(tmp_path / "scans").as_uri()], str(tmp_path / "out"), settings)
+    assert set(asked) == {"stack.tif"}
+    status = {Path(str(f.source)).name: f for f in report.files}
+    assert status["one.png"].status == CLEANED
+    assert status["stack.tif"].status == "failed" and "changed in the store" in status["stack.tif"].error
+    assert hidden(tmp_path / "out") == []
