@@ -33,6 +33,7 @@ put back from the page (``docclean.pictures``). Last, near-white grey becomes wh
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,9 @@ class Denoiser:
         self.clear_surround, self.clear_shading, self.keep_pictures = clear_surround, clear_shading, keep_pictures
         self.model_name, self.model_path = model_name, model_path
         self.threads = threads
+        # One network call at a time: a loaded model is shared (load_cleaner's cache: the desktop
+        # app's preview beside its export), and a runtime's request or buffers serve one call.
+        self._network = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: CleanSettings) -> Denoiser:
@@ -120,7 +124,8 @@ class Denoiser:
         return self.backend.precision
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
-        out = self.backend.run(batch)
+        with self._network:
+            out = self.backend.run(batch)
         if not np.isfinite(out).all():
             raise ModelError("the model produced non-finite values (NaN or infinity); its weights are broken",
                              self.model_path)

@@ -240,3 +240,41 @@ def test_threads_also_bound_the_steps_around_the_network(tiny_model_path) -> Non
         assert cv2.getNumThreads() == engine._CV2_THREADS
     finally:
         cv2.setNumThreads(before)
+
+
+def test_one_loaded_model_serves_two_threads_one_call_at_a_time():
+    """The desktop app previews a page with the same loaded model its export is using: a runtime's
+    request (OpenVINO: "Infer Request is busy") takes one call at a time, so the engine queues them."""
+    import threading
+    import time
+
+    class OneAtATime(NumpyBackend):
+        def __init__(self) -> None:
+            super().__init__()
+            self.busy = False
+
+        def run(self, tiles: np.ndarray) -> np.ndarray:
+            if self.busy:
+                raise RuntimeError("Infer Request is busy")
+            self.busy = True
+            time.sleep(0.002)
+            self.busy = False
+            return super().run(tiles)
+
+    den = Denoiser(OneAtATime(), tile_size=48, overlap=8, batch_size=1)
+    page = np.random.default_rng(4).random((150, 150), dtype=np.float32)
+    results, errors = [], []
+
+    def clean() -> None:
+        try:
+            results.append(den.clean(page))
+        except Exception as exc:  # noqa: BLE001 - what a second thread would have met
+            errors.append(exc)
+
+    threads = [threading.Thread(target=clean) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(results) == 3
+    np.testing.assert_allclose(results[0], page * 0.5, atol=1e-6)
