@@ -112,13 +112,17 @@ def summary(report: Report) -> str:
 
 
 def headline(report: Report, title: str) -> str:
-    """``title`` ("Export finished"), plus what a reader must not miss: files skipped as already there."""
+    """``title`` ("Export finished"), plus what a reader must not miss: files that failed, and
+    files skipped as already there."""
     counts = report.counts()
-    if counts[SKIPPED] and not counts[CLEANED]:
-        return f"{title}: nothing written, every file was already there"
-    if counts[SKIPPED]:
-        return f"{title}: {counts[SKIPPED]} of the files were already there and were not written"
-    return title
+    notes = []
+    if counts[FAILED]:
+        notes.append(f"{counts[FAILED]} of {len(report.files)} files failed (see below)")
+    if counts[SKIPPED] and not counts[CLEANED] and not counts[FAILED]:
+        notes.append("nothing written, every file was already there")
+    elif counts[SKIPPED]:
+        notes.append(f"{counts[SKIPPED]} of the files were already there and were not written")
+    return f"{title}: {'; '.join(notes)}" if notes else title
 
 
 class ExportDialog(QDialog):

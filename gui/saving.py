@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
+from docclean.discover import path_key
 from docclean.errors import DocCleanError
 from gui.command import command_line
 from gui.export import ExportDialog, ExportThread
@@ -61,6 +62,11 @@ class SavingMixin:
                                                       str(self.store.value("lastExport", "") or ""))
             if not output:
                 return None
+        if any(thread.isRunning() and path_key(thread.output) == path_key(Path(output)) for thread, _ in self.exports):
+            # The batch's lock would refuse it naming "another docclean run" with this window's pid.
+            self.show_errors([f"{output}: an export to this folder is already running in this window; "
+                              "wait for it to finish or choose another folder"])
+            return None
         self.store.setValue("lastExport", str(output))
         self._update_command()
         thread = ExportThread(inputs, output, settings, self)

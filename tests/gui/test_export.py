@@ -90,6 +90,8 @@ def test_escape_or_closing_the_export_dialog_cancels_and_shows_the_summary(qtbot
     thread = window.export(tmp_path / "out")
     dialog = window.exports[-1][1]
     assert held.wait(10)
+    assert window.export(tmp_path / "out") is None and len(window.exports) == 1  # the same folder, while it runs
+    assert "already running in this window" in window.errors[-1]
     dialog.activateWindow()  # Esc goes to the active window, as when the user presses it
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
@@ -119,6 +121,7 @@ def test_export_failures_are_listed_once(qtbot, window, wait_result, tmp_path) -
     assert report.counts()["failed"] == 1
     assert dialog.log.toPlainText().count("error:") == 1
     assert "broken.png" in dialog.result_text
+    assert dialog.label.text() == "Export finished: 1 of 2 files failed (see below)"  # not a plain "finished"
 
 
 def test_export_with_nothing_open_says_so(qtbot, window) -> None:
