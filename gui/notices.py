@@ -39,6 +39,9 @@ class Banner(QLabel):
         self.setVisible(bool(shown))
 
 
+STALE = "(out of date)"
+
+
 class InkLine(QLabel):
     """The page's ink-loss figure; amber and bold above the warning threshold."""
 
@@ -61,6 +64,12 @@ class InkLine(QLabel):
         self.setText(f"Ink loss {loss:.1%} of the dark strokes (warning above {limit:.0%}).")
         self.setStyleSheet("padding:4px;")
         return False
+
+    def mark_stale(self) -> None:
+        """The figure belongs to a preview that is out of date: say so, in grey, until the next one."""
+        if self.text() and not self.text().startswith(STALE):
+            self.setText(f"{STALE} {self.text()}")
+            self.setStyleSheet("padding:4px; color:grey;")
 
 
 class CommandRow(QWidget):

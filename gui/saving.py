@@ -27,7 +27,12 @@ class SavingMixin:
         """Write the cleaned page shown (the batch's exact pixels) to ``path`` (asked if None).
         Refused while the preview shown is not that of the current page and settings."""
         if not self.result_is_current():
-            self.show_errors(["nothing to save yet: the page is still being cleaned"])
+            if self.busy or self.current is None:
+                why = "the page is still being cleaned" if self.busy else "open a page first"
+                self.show_errors([f"nothing to save yet: {why}"])
+            else:  # failed or cancelled: keep the reason in view
+                self.show_errors([*([self.failure] if self.failure else []), "nothing to save: this page's preview "
+                                  "with these settings did not finish; click the page to clean it again"])
             return None
         assert self.result is not None
         if path is None:

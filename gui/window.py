@@ -2,8 +2,9 @@
 
 It owns the preview worker and wires the pieces together; it never touches pixels itself. Every
 error the engine raises (``DocCleanError``: a one-line message naming the file) is shown in the
-red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``; Save
-and Export in ``gui.saving``; closing and shutting the threads down in ``gui.closing``.
+red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``; what
+the preview worker's signals do in ``gui.previewing``; Save and Export in ``gui.saving``; closing
+and shutting the threads down in ``gui.closing``.
 
 While a new preview is computed, the previous one stays on screen marked "out of date", and Save
 refuses it. Closing waits for the background threads to end (a QThread destroyed while it runs
@@ -29,9 +30,10 @@ from gui.controls import SettingsPanel
 from gui.export import ExportDialog, ExportThread
 from gui.notices import Banner, CommandRow, InkLine, TileBar
 from gui.pages import PageList, PageRef, find_files, page_refs
+from gui.previewing import PreviewingMixin
 from gui.saving import SavingMixin
 from gui.views import PreviewArea
-from gui.worker import PageImage, PreviewResult, PreviewWorker
+from gui.worker import PreviewResult, PreviewWorker
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250
@@ -39,7 +41,7 @@ DEBOUNCE_MS = 250
 OUT_OF_DATE = "out of date: cleaning with the new settings…"
 
 
-class MainWindow(SavingMixin, ClosingMixin, QMainWindow):
+class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
     """docclean's window. ``store`` is where geometry, last folder and settings persist (default:
     the user's QSettings for docclean)."""
 
@@ -53,6 +55,7 @@ class MainWindow(SavingMixin, ClosingMixin, QMainWindow):
         self.result: PreviewResult | None = None
         self.request_id = 0
         self.busy = False  # the newest request is still being read or cleaned
+        self.failure: str | None = None  # why the newest request failed
         self.exports: list[tuple[ExportThread, ExportDialog]] = []
         self._closing = False
 
@@ -127,11 +130,12 @@ class MainWindow(SavingMixin, ClosingMixin, QMainWindow):
         self.show_errors(problems + unreadable, opening=True)
         if refs:
             self.pages.setCurrentRow(0)
-        else:
-            self.current, self.result, self.busy = None, None, False
-            self.preview.set_original(None)
-            self.preview.set_cleaned(None, None)
-            self.preview.set_note("")
+        else:  # nothing to show: no page, and no late preview of the last one either
+            self.worker.cancel()
+            self.current, self.result, self.busy, self.request_id = None, None, False, -1
+            self._blank()
+            self.tiles.hide()
+            self.statusBar().clearMessage()
         self._update_command()
         self.actions_["export_folder"].setEnabled(bool(folders))
 
@@ -160,10 +164,15 @@ class MainWindow(SavingMixin, ClosingMixin, QMainWindow):
         if ref is not None and ref != self.current:
             self.current = ref
             self.result = None
-            self.preview.set_original(None)
-            self.preview.set_cleaned(None, None)
-            self.preview.set_note("")
+            self._blank()
             self.refresh()
+
+    def _blank(self) -> None:
+        self.preview.set_original(None)
+        self.preview.set_cleaned(None, None)
+        self.preview.set_placeholder("")
+        self.preview.set_note("")
+        self.ink.clear()
 
     def _clicked(self, item: QListWidgetItem) -> None:
         # Clicking the page already selected does not change the current item: after a cancel or
@@ -185,12 +194,13 @@ class MainWindow(SavingMixin, ClosingMixin, QMainWindow):
             return
         self.show_errors([])
         self.preview.set_placeholder("cleaning…")
-        self.busy = True
+        self.busy, self.failure = True, None
         self.request_id = self.worker.request(self.current.path, self.current.index, settings)
         if self.result is not None:
             # The preview shown was made with other settings (or before a reload): say so until
             # the new one arrives; a cached one comes at the next turn of the event loop.
             self.preview.set_note(OUT_OF_DATE)
+            self.ink.mark_stale()
             self.statusBar().showMessage(f"{self.current.title}: cleaning… (the preview shown is out of date)")
 
     def result_is_current(self) -> bool:
@@ -206,69 +216,6 @@ class MainWindow(SavingMixin, ClosingMixin, QMainWindow):
         except DocCleanError:
             return False
         return request.settings.pixel_key() == settings.pixel_key()
-
-    def _page_loaded(self, request_id: int, page: PageImage) -> None:
-        if request_id == self.request_id:
-            self.preview.set_original(page.original)
-
-    def _progress(self, request_id: int, done: int, total: int) -> None:
-        # Not busy: cancelled from the window while the worker was still between two tiles.
-        if request_id == self.request_id and self.busy:
-            self.tiles.set_tiles(done, total)
-            self.preview.set_placeholder(f"cleaning… {done}/{total} tiles")
-
-    def _status(self, request_id: int, text: str) -> None:
-        if request_id == self.request_id and self.current is not None:
-            # self.result is the previous preview until this request finishes.
-            stale = " (the preview shown is out of date)" if self.result is not None else ""
-            self.statusBar().showMessage(f"{self.current.title}: {text}…{stale}")
-
-    def _finished(self, request_id: int, result: PreviewResult) -> None:
-        if request_id != self.request_id:
-            return  # a stale preview: the user has moved on
-        self.result, self.busy = result, False
-        self.tiles.hide()
-        self.preview.set_cleaned(result.cleaned, result.difference)
-        self.preview.set_note("")
-        how = "from cache" if result.cached else f"in {result.seconds:.2f} s"
-        page = result.page.page
-        negative = ", as a negative (light writing on dark paper)" if result.output.inverted else ""
-        self.statusBar().showMessage(f"{self.current.title if self.current else ''}: "
-                                     f"{page.gray.shape[1]}×{page.gray.shape[0]} px, cleaned {how}{negative}")
-        self._show_ink(result)
-
-    def _show_ink(self, result: PreviewResult) -> None:
-        # The current threshold, not the request's: it is not part of the preview cache key.
-        warn = self.ink.set_loss(result.output.ink_loss, self.panel.ink_warning.value() / 100.0,
-                                 result.output.show_through)
-        item = self.pages.item_for(self.current) if self.current else None
-        if item is not None:
-            title = self.current.title if self.current else item.text()
-            item.setText(f"⚠ {title}" if warn else title)
-
-    def _failed(self, request_id: int, message: str) -> None:
-        if request_id == self.request_id:
-            self.busy = False
-            self.tiles.hide()
-            self.preview.set_placeholder("")
-            self._stale_note("failed")
-            self.show_errors([message])
-            # Else the status bar would go on saying "loading model…" (or "cleaning…").
-            title = self.current.title if self.current else ""
-            self.statusBar().showMessage(f"{title}: failed (see the message above the preview)")
-
-    def _cancelled(self, request_id: int) -> None:
-        if request_id == self.request_id and self.busy:
-            self.busy = False
-            self.tiles.hide()
-            self.preview.set_placeholder("cancelled: click the page to clean it")
-            self._stale_note("cancelled")
-            self.statusBar().showMessage("cancelled")
-
-    def _stale_note(self, why: str) -> None:
-        # A preview with other settings stays on screen: it must not pass for the current one.
-        if self.result is not None:
-            self.preview.set_note(f"out of date ({why}): click the page to clean it with the new settings")
 
     def cancel(self) -> None:
         """Stop cleaning the current page (Esc)."""

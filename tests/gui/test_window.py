@@ -307,6 +307,7 @@ def test_save_refuses_an_out_of_date_preview_and_the_canvas_says_so(qtbot, windo
     assert "still being cleaned" in window.errors[-1]
     assert "out of date" in window.statusBar().currentMessage()
     assert "out of date" in getattr(window.preview.cleaned, "note", "")
+    assert window.ink.text().startswith("(out of date)")  # the figure is the old preview's too
     tile_gate.set()
     qtbot.waitUntil(lambda: window.result.request.settings.binarize, timeout=20_000)
     assert not window.preview.cleaned.note
@@ -372,3 +373,21 @@ def test_a_failed_preview_does_not_leave_the_status_bar_loading(qtbot, window, s
     qtbot.waitUntil(lambda: "bad.safetensors" in window.banner.text(), timeout=20_000)
     message = window.statusBar().currentMessage()
     assert "loading model" not in message and "failed" in message
+    assert window.save_cleaned(tmp_path / "x.png") is None  # Save keeps the reason in view
+    assert "bad.safetensors" in window.banner.text() and "did not finish" in window.banner.text()
+
+
+def test_opening_only_a_broken_file_leaves_a_blank_idle_window(qtbot, window, wait_result, big_page, tmp_path,
+                                                               tiny_settings, tile_gate) -> None:
+    window.panel.set_settings(tiny_settings.replace(tile_size=256))
+    tile_gate.clear()  # the first page's preview is still being cleaned when the broken file is opened
+    window.open_paths([big_page])
+    qtbot.waitUntil(lambda: window.busy)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not a png at all")
+    window.open_paths([junk])
+    tile_gate.set()
+    qtbot.wait(300)  # a late preview of the first page must not come back
+    assert window.current is None and window.result is None and not window.busy
+    assert window.ink.text() == "" and window.statusBar().currentMessage() == ""
+    assert "junk.png" in window.banner.text()
