@@ -33,7 +33,7 @@ from gui.pages import PageList, PageRef, find_files, page_refs
 from gui.previewing import PreviewingMixin
 from gui.saving import SavingMixin
 from gui.views import PreviewArea
-from gui.worker import PreviewResult, PreviewWorker
+from gui.worker import PreviewResult, PreviewWorker, preview_key
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250
@@ -215,7 +215,7 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
             settings = self.panel.settings()
         except DocCleanError:
             return False
-        return request.settings.pixel_key() == settings.pixel_key()
+        return preview_key(request.settings) == preview_key(settings)
 
     def cancel(self) -> None:
         """Stop cleaning the current page (Esc)."""

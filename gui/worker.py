@@ -27,7 +27,6 @@ from docclean import io as pageio
 from docclean.batch import PageOutput, clean_page, load_cleaner
 from docclean.errors import Cancelled, DocCleanError
 from docclean.models import model_stamp
-from docclean.onepage import cleaner_key
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from gui.images import LevelImage, display_pixels, gray_of, level_image, removed_overlay
@@ -36,11 +35,13 @@ from gui.images import LevelImage, display_pixels, gray_of, level_image, removed
 CACHE_BYTES = 768 * 2**20
 #: Decoded pages kept, so changing a setting does not decode the page again.
 PAGES_KEPT = 3
-#: Loaded models kept (switching back and forth between two models stays instant).
-CLEANERS_KEPT = 2
-# Settings that never change the pixels of a preview; left out of cache keys so that, e.g.,
-# choosing an export format does not throw the previews away. Threads and batch size stay in:
-# reduced-precision kernels may round differently with them, and a preview must equal the batch.
+def preview_key(settings: CleanSettings) -> tuple[Any, ...]:
+    """What a preview's pixels depend on: :meth:`CleanSettings.pixel_key` (another export format
+    keeps the previews) plus threads and batch size, which may change the rounding of
+    reduced-precision kernels: a preview must equal the batch."""
+    return (*settings.pixel_key(), settings.threads, settings.batch_size)
+
+
 @dataclass(frozen=True)
 class PreviewRequest:
     """Clean page ``index`` (0-based) of ``path`` with ``settings``; ``id`` grows per request."""
@@ -125,7 +126,6 @@ class PreviewWorker(QThread):
         self.cache_bytes = cache_bytes
         self._cache: OrderedDict[tuple[Any, ...], PreviewResult] = OrderedDict()
         self._pages: OrderedDict[tuple[str, int, Any], PageImage] = OrderedDict()
-        self._cleaners: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         # Grows with every clear_cache: a page or preview read before a clear (the file may have
         # changed on disk since) must not go into the caches after it.
         self._generation = 0
@@ -200,7 +200,7 @@ class PreviewWorker(QThread):
     @staticmethod
     def _key(req: PreviewRequest) -> tuple[Any, ...]:
         # The model file's size and time too: a model retrained in place must not show old previews.
-        return (str(req.path), req.index, req.settings.pixel_key(), model_stamp(req.settings.model))
+        return (str(req.path), req.index, preview_key(req.settings), model_stamp(req.settings.model))
 
     def run(self) -> None:  # noqa: D102 - QThread entry point
         while True:
@@ -235,7 +235,7 @@ class PreviewWorker(QThread):
             raise Cancelled("cancelled")
         self.pageLoaded.emit(req.id, page)
         self.status.emit(req.id, "loading model")
-        cleaner = self._cleaner(req.settings)
+        cleaner = load_cleaner(req.settings)  # its cache keeps the last two models, shared with exports
         self.status.emit(req.id, "cleaning")
         output = clean_page(page.page, req.settings, cleaner, token)
         self.cleans += 1
@@ -278,15 +278,6 @@ class PreviewWorker(QThread):
             while len(self._pages) > PAGES_KEPT:
                 self._pages.popitem(last=False)
         return image
-
-    def _cleaner(self, settings: CleanSettings) -> Any:
-        key = cleaner_key(settings)
-        if key not in self._cleaners:
-            self._cleaners[key] = load_cleaner(settings)
-            while len(self._cleaners) > CLEANERS_KEPT:
-                self._cleaners.popitem(last=False)
-        self._cleaners.move_to_end(key)
-        return self._cleaners[key]
 
     def _store(self, req: PreviewRequest, result: PreviewResult, generation: int) -> None:
         with self._cond:
