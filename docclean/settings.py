@@ -28,8 +28,10 @@ COLOR_POLICIES = ("gray", "keep")
 #: synthetic pages, not the real scans, chose it: bench/results/stroke_scale.md).
 MAX_STROKE = 11
 #: Settings that leave a cleaned page's pixels as they are: how the work is split (threads, tiles
-#: a call), what is written (format, overwriting, a dry run), warnings and the memory guard. Every
-#: other setting can change them, so one added later counts until it is listed here.
+#: a call; in reduced precision they may change the rounding of a grey level, which a resumed file
+#: tolerates and a preview does not: gui.worker.preview_key), what is written (format,
+#: overwriting, a dry run), warnings and the memory guard. Every other setting can change them, so
+#: one added later counts until it is listed here.
 SAME_PIXELS = frozenset({"threads", "batch_size", "fmt", "ink_warning", "overwrite", "dry_run", "max_pixels"})
 
 
