@@ -95,3 +95,24 @@ def describe_model(model: str | Path) -> dict[str, object]:
         "init_from": (meta.get("init_from") or {}).get("path") if isinstance(meta.get("init_from"), dict)
         else meta.get("init_from"),
     }
+
+
+def describe_lines(info: dict[str, object]) -> list[str]:
+    """:func:`describe_model`'s answer as text: a heading line (the name, or the file), then one
+    indented line per fact. ``docclean models`` prints it; the desktop app's About box shows it."""
+    import json
+
+    lines = [f"{info['name']} (built-in)" if info["builtin"] else str(info["path"]),
+             f"  architecture  {info['arch']} {json.dumps(info['config'])}",
+             f"  parameters    {info['parameters']:,}; file {info['bytes'] / 1e6:.1f} MB"]  # type: ignore[operator]
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in dict(info["val_metrics"]).items()) or "none recorded"  # type: ignore[call-overload]
+    epoch = info["epoch"]
+    lines.append(f"  validation    {metrics}" + (f" (epoch {int(epoch) + 1})" if epoch is not None else ""))  # type: ignore[call-overload]
+    data = info["data"]
+    if isinstance(data, dict):  # a retrained model's folders: {"noisy": ..., "clean": ...}
+        data = ", ".join(f"{k} {v}" for k, v in data.items())
+    lines.append(f"  data          {data or 'not recorded'}")
+    lines.append(f"  command       {info['command'] or 'not recorded'}")
+    if info["init_from"]:
+        lines.append(f"  fine-tuned from {info['init_from']}")
+    return lines

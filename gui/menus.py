@@ -8,8 +8,6 @@ Esc cancels the page being cleaned.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -114,27 +112,14 @@ def open_folder(window: MainWindow) -> None:
 
 
 def model_description(model: str) -> str:
-    """A few lines about a model from its checkpoint metadata (or why it cannot be read)."""
-    from docclean.checkpoint import read_metadata
+    """What ``docclean models`` says about a model (or why its file cannot be read)."""
     from docclean.errors import DocCleanError
-    from docclean.models import resolve_model_path
+    from docclean.models import describe_lines, describe_model
 
     try:
-        path = resolve_model_path(model)
-        meta = read_metadata(path)
-    except DocCleanError as exc:
+        return "\n".join(describe_lines(describe_model(model)))
+    except (DocCleanError, OSError, ValueError) as exc:
         return f"Model {model}: {exc}"
-    lines = [f"Model: {model} ({path}, {Path(path).stat().st_size / 1e6:.1f} MB)"]
-    metrics = meta.get("metrics") or {}
-    for key, value in meta.items():
-        if key == "metrics":
-            continue
-        text = value if isinstance(value, str) else json.dumps(value)
-        lines.append(f"{key}: {text if len(text) <= 160 else text[:157] + '…'}")
-    if metrics:
-        lines.append("metrics: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-                                             for k, v in metrics.items()))
-    return "\n".join(lines)
 
 
 def about(window: MainWindow) -> None:
@@ -143,9 +128,17 @@ def about(window: MainWindow) -> None:
     text = model_description(settings.model if settings else "default")
     box = QMessageBox(window)
     box.setWindowTitle("About docclean")
-    box.setText("docclean: scanned pages cleaned by a convolutional denoising autoencoder, offline, on your "
-                "computer. The preview is exactly what 'docclean clean' writes.")
-    box.setInformativeText(text[:1200])
-    box.setDetailedText(text)
+    box.setText(f"docclean {_version()}: scanned pages cleaned by a convolutional denoising autoencoder, offline, "
+                "on your computer. The preview is exactly what 'docclean clean' writes.")
+    box.setInformativeText("The model in use:\n" + text)
     box.show()
     window.about_box = box
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("docclean")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"

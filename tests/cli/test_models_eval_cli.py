@@ -20,6 +20,8 @@ def test_models_lists_builtin_and_given_files(tiny_model_path: Path) -> None:
     assert as_json[0]["name"] == "default" and as_json[0]["val_metrics"]
     bad = CliRunner().invoke(app, ["models", str(tiny_model_path.parent / "missing.safetensors")])
     assert bad.exit_code == 2 and "no such model" in bad.stderr
+    named = CliRunner().invoke(app, ["models", "default"])  # a built-in named again is listed once
+    assert named.exit_code == 0 and named.stdout.count("default (built-in)") == 1
 
 
 def test_eval_scores_pages_beside_the_raw_ones(tmp_path: Path, tiny_model_path: Path) -> None:

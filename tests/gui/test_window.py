@@ -201,8 +201,9 @@ def test_drop_files_opens_them(qtbot, window, wait_result, scans) -> None:
 
 def test_about_box_shows_the_model_metadata(qtbot, window, tiny_settings) -> None:
     window.actions_["about"].trigger()
-    text = window.about_box.detailedText()
-    assert "tiny.safetensors" in text and "arch: docunet" in text and "note: test" in text
+    text = window.about_box.informativeText()
+    assert "tiny.safetensors" in text and "architecture  docunet" in text and "parameters" in text
+    assert window.about_box.text().startswith("docclean ")
     window.about_box.close()
 
 
