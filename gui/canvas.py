@@ -148,7 +148,9 @@ class Canvas(QWidget):
         painter.fillRect(self.rect(), QColor(72, 72, 76))
         if self.page_size() is None:
             painter.setPen(QColor(220, 220, 220))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+            # Wrapped within a margin: a long message (an error, the hint to open scans) fits a narrow canvas.
+            painter.drawText(self.rect().adjusted(12, 0, -12, 0),
+                             int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.placeholder)
             return
         # Smoothing only matters when shrinking; at 100% and above, crisp pixels are the point.
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale() < 1.0)

@@ -161,6 +161,7 @@ class ExportDialog(QDialog):
     def _started(self, files: int, pages: int) -> None:
         self.pages_total = pages
         self.bar.setRange(0, max(1, pages))
+        self.bar.setValue(0)  # a bar with no value yet shows no text: "0 of N pages" from the start
         self.bar.setFormat(f"%v of {pages} pages ({files} files)")
 
     def _file_started(self, source: str, pages: int) -> None:

@@ -37,6 +37,8 @@ from gui.worker import PreviewResult, PreviewWorker, preview_key
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250
+#: What the canvases say while no page is open.
+OPEN_HINT = "Open scans (Ctrl+O) or a folder (Ctrl+Shift+O), or drop them here"
 #: What the canvases say over a preview made with other settings than the panel's.
 OUT_OF_DATE = "out of date: cleaning with the new settings…"
 
@@ -86,6 +88,7 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
         self.panel.settingsChanged.connect(self._update_command)
         self.actions_ = menus.build(self)
         persist.restore(self)
+        self.preview.set_placeholder(OPEN_HINT)
         self._update_command()
 
     def _layout(self) -> None:
@@ -134,6 +137,7 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
             self.worker.cancel()
             self.current, self.result, self.busy, self.request_id = None, None, False, -1
             self._blank()
+            self.preview.set_placeholder(OPEN_HINT)
             self.tiles.hide()
             self.statusBar().clearMessage()
         self._update_command()

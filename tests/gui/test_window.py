@@ -392,3 +392,4 @@ def test_opening_only_a_broken_file_leaves_a_blank_idle_window(qtbot, window, wa
     assert window.current is None and window.result is None and not window.busy
     assert window.ink.text() == "" and window.statusBar().currentMessage() == ""
     assert "junk.png" in window.banner.text()
+    assert window.preview.canvases[0].placeholder.startswith("Open scans")  # what to do next
