@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QListWidgetItem, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QLabel, QListWidgetItem, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget,
 )
 
 from docclean.errors import DocCleanError
@@ -115,6 +115,10 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
         splitter.setSizes([190, 900, panel_width])
         self.setCentralWidget(splitter)
         self.statusBar().addPermanentWidget(self.tiles)
+        self.zoom_label = QLabel("zoom: fit")
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.preview.state.changed.connect(lambda: self.zoom_label.setText(
+            "zoom: fit" if self.preview.state.zoom is None else f"zoom: {self.preview.state.zoom:.0%}"))
         self.resize(1360, 820)
 
     # --- opening ------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ def test_zoom_and_position_kept_across_pages_and_views(qtbot, window, wait_resul
     window.preview.cleaned.zoom_by(2.0, QPointF(10, 10))
     zoom, center = state.zoom, QPointF(state.center)
     assert zoom == 2.0 and center != QPointF(0.5, 0.5)
+    assert window.zoom_label.text() == "zoom: 200%"  # the status bar says how far in it is
     window.go(1)
     wait_result(window)
     window.actions_["cycle"].trigger()
@@ -162,7 +163,7 @@ def test_zoom_and_position_kept_across_pages_and_views(qtbot, window, wait_resul
     # Both side-by-side canvases draw the page at the same place: synchronized by construction.
     assert window.preview.original.origin() == window.preview.cleaned.origin()
     window.actions_["fit"].trigger()
-    assert state.zoom is None
+    assert state.zoom is None and window.zoom_label.text() == "zoom: fit"
 
 
 def test_split_divider_drags(qtbot, window, wait_result, scans) -> None:
