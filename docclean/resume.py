@@ -5,19 +5,25 @@ A multi-page output (TIFF, PDF) appears whole or not at all, so on its own an in
 to a hidden work folder beside the target (``.NAME.docclean-pages/p0001.png``: lossless, with its
 resolution), and the final file is assembled from those pages, atomically, at the end; then the
 work folder goes. A rerun finds the pages already done and continues from the next one. A stamp
-(source size and mtime, and the settings that change pixels) guards against mixing pages of a
-different source or different settings: then the folder is cleared and the file starts over.
+(the source's content digest and size, the settings that change pixels and the model's weights)
+guards against mixing pages of a different source or different settings: then the folder is
+cleared and the file starts over. The source's content, not its path or modification time, so a
+copy anywhere resumes: a cluster worker's download of a URL into a new temporary folder, a file
+moved or touched. Hashing reads the file once a run (about a second a GB), against seconds a page.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from docclean import io as pageio
+from docclean.digest import file_digest
 from docclean.models import model_identity
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
@@ -27,11 +33,14 @@ class PageStore:
     """The work folder of one multi-page target."""
 
     def __init__(self, target: Path, source: Path, settings: CleanSettings) -> None:
-        self.target = target
+        self.target, self.source, self.settings = target, source, settings
         self.folder = target.parent / f".{target.name}.docclean-pages"
-        info = source.stat()
-        self.stamp = {"source": str(source), "size": info.st_size, "mtime_ns": info.st_mtime_ns,
-                      **dict(settings.pixel_key()), "model": model_identity(settings.model)}
+
+    @functools.cached_property
+    def stamp(self) -> dict[str, Any]:
+        """What the finished pages were made from (read when first asked: the folder's name is not)."""
+        return {"source_sha256": file_digest(self.source), "size": self.source.stat().st_size,
+                **dict(self.settings.pixel_key()), "model": model_identity(self.settings.model)}
 
     def _page(self, index: int) -> Path:
         return self.folder / f"p{index + 1:04d}.png"

@@ -2,26 +2,21 @@
 
 ``clean_batch`` resumes from what it finds beside its target: finished per-page outputs
 (``NAME-p001.png``...) and the work folder of a multi-page output (``docclean.resume``:
-``.NAME.docclean-pages/``, stamped with the source's path, size and mtime and the settings). A
-worker's target is in its staging folder, so before the run these are brought into it
-(:func:`fetch_done_pages`, :func:`borrow_work_folder`) and the work folder is moved back after
-(:func:`move_folder`), and a source in object storage is downloaded where resume's stamp knows it
-again (:func:`source_copy`).
+``.NAME.docclean-pages/``, stamped with the source's content digest and the settings, so a
+downloaded copy of a URL resumes wherever it lies). A worker's target is in its staging folder, so
+before the run these are brought into it (:func:`fetch_done_pages`, :func:`borrow_work_folder`)
+and the work folder is moved back after (:func:`move_folder`).
 """
 
 from __future__ import annotations
 
 import glob
-import hashlib
-import json
 import os
 import shutil
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from docclean import formats
 from docclean.cluster import storage
-from docclean.errors import InputError
 
 if TYPE_CHECKING:
     from docclean.settings import CleanSettings
@@ -29,39 +24,6 @@ if TYPE_CHECKING:
 
 def _name(location: str) -> str:
     return PurePosixPath(location.split("://", 1)[1]).name if storage.is_remote(location) else Path(location).name
-
-
-#: The modification time given to every kept source copy (2000-01-01; some file systems refuse
-#: times before 1980): the resume stamp compares it, so it must be one time for every download.
-COPY_MTIME_NS = 946_684_800 * 10**9
-
-
-def source_copy(url: str, target: str, tmp: Path, staging: Path | None,
-                storage_options: dict[str, Any] | None) -> tuple[Path, dict[str, str] | None]:
-    """Where to download the source ``url``, and the version of it that place stands for.
-
-    Resume inside a multi-page output (``docclean.resume``) stamps the work folder with the
-    source's path, size and mtime, so a copy in a new temporary folder on every run never resumed.
-    When the output folder is local (``staging`` given), source and target can both hold several
-    pages, and the store says which version the object is (``storage.object_version``; one more
-    request, so only then), the copy goes to a folder of the staging folder named by the URL and
-    that version, and gets :data:`COPY_MTIME_NS` (the caller, once downloaded, with
-    :func:`check_version`): the same version of the same object is then the same file to the stamp
-    on every run, and another version another file. Otherwise in ``tmp`` (no resume)."""
-    multi = all((fmt := formats.by_suffix(_name(name))) is not None and fmt.multi_page for name in (url, target))
-    version = storage.object_version(url, storage_options) if staging is not None and multi else None
-    if version is None:
-        return tmp / "in" / _name(url), None
-    key = hashlib.sha256(json.dumps([url, version], sort_keys=True).encode()).hexdigest()[:20]
-    return staging / f"source-{key}" / _name(url), version  # type: ignore[operator]
-
-
-def check_version(url: str, version: dict[str, str], copy: Path, storage_options: dict[str, Any] | None) -> None:
-    """After the download into :func:`source_copy`'s place: InputError when the object was replaced
-    in between (its pages must not resume another version's), else give the copy its fixed mtime."""
-    if storage.object_version(url, storage_options) != version:
-        raise InputError("it changed in the store while it was downloaded; run again", url)
-    os.utime(copy, ns=(COPY_MTIME_NS, COPY_MTIME_NS))
 
 
 def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] | None) -> None:

@@ -6,7 +6,6 @@ engine itself reads and writes local files, so this layer moves bytes around it:
 
 * **inputs**: each file is downloaded to a local temporary folder just before it is cleaned
   (which files a run has, and where their outputs go, is ``docclean.cluster.remote_discover``);
-  :func:`object_version` says which version of an object a download is, for resume;
 * **outputs** are uploaded to a hidden temporary key beside their final key
   (``.NAME.docclean-HEX.part``), then moved onto the final key (a rename where the store has one,
   copy-then-delete on S3), so a key under the output prefix only ever holds a whole file;
@@ -138,26 +137,6 @@ def download(url: str, local: Path, storage_options: dict[str, Any] | None = Non
     except OSError as exc:
         raise InputError(f"cannot download it ({exc})") from None
     return local
-
-
-_VERSION_KEYS = ("VersionId", "version_id", "generation", "ETag", "etag", "md5Hash",
-                 "LastModified", "last_modified", "updated", "mtime")
-"""What stores say about an object's version (S3, GCS, Azure, a local file), in ``fs.info``."""
-
-
-def object_version(url: str, storage_options: dict[str, Any] | None = None) -> dict[str, str] | None:
-    """Which version of the object ``url`` is, as far as its store says: its size and whichever
-    of version id, generation, ETag and modification time the store reports (as strings); None
-    when it reports none of them (a later object of the same size could not be told apart) or
-    cannot be asked. Asked afresh, not from a cached listing."""
-    fs, path = filesystem(url, storage_options)
-    try:
-        fs.invalidate_cache(path)
-        info = fs.info(path)
-    except Exception:  # the download that follows says what is wrong, in its words
-        return None
-    version = {key: str(info[key]) for key in _VERSION_KEYS if info.get(key) not in (None, "")}
-    return {"size": str(info.get("size")), **version} if version else None
 
 
 def upload_atomic(local: Path, url: str, storage_options: dict[str, Any] | None = None) -> None:

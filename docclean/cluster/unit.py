@@ -129,28 +129,19 @@ def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | Non
         staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="file-", dir=staging) as tmp:
         staged = Path(tmp, "out", _name(target_at))
-        kept: Path | None = None  # a source's copy in its own folder of the staging folder (carryover.source_copy)
         try:
-            try:
-                staged.parent.mkdir(parents=True)
-                if storage.is_remote(source_at):
-                    copy, version = carryover.source_copy(source_at, target_at, Path(tmp), staging, storage_options)
-                    kept = None if version is None else copy.parent
-                    source = storage.download(source_at, copy, storage_options)
-                    if version is not None:
-                        carryover.check_version(source_at, version, source, storage_options)
-                else:
-                    source = Path(source_at)
-                if not settings.overwrite:
-                    carryover.fetch_done_pages(target_at, staged.parent, storage_options)
-            except Cancelled:
-                raise
-            except Exception as exc:  # a source that cannot be fetched fails this file only
-                return _failed(task.source, exc)
-            return _clean_and_publish(task, source, staged, settings, cleaner, progress, storage_options)
-        finally:
-            if kept is not None:
-                shutil.rmtree(kept, ignore_errors=True)
+            staged.parent.mkdir(parents=True)
+            if storage.is_remote(source_at):  # resume knows the copy again by its content (docclean.resume)
+                source = storage.download(source_at, Path(tmp, "in", _name(source_at)), storage_options)
+            else:
+                source = Path(source_at)
+            if not settings.overwrite:
+                carryover.fetch_done_pages(target_at, staged.parent, storage_options)
+        except Cancelled:
+            raise
+        except Exception as exc:  # a source that cannot be fetched fails this file only
+            return _failed(task.source, exc)
+        return _clean_and_publish(task, source, staged, settings, cleaner, progress, storage_options)
 
 
 def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: CleanSettings,

@@ -59,3 +59,20 @@ def test_the_same_weights_under_another_path_resume(tmp_path: Path) -> None:
 def test_another_device_starts_the_file_over(tmp_path: Path) -> None:
     source = stored(tmp_path, CleanSettings(device="cuda"))
     assert PageStore(tmp_path / "out.tif", source, CleanSettings(device="cpu")).done(2) == set()
+
+
+def test_the_stamp_is_the_source_content_not_its_path_or_time(tmp_path: Path) -> None:
+    """A copy of the source anywhere (a cluster worker's download of a URL, a moved or touched
+    file) resumes; another source of the same size does not."""
+    import os
+    import shutil
+
+    settings = CleanSettings()
+    source = stored(tmp_path, settings)
+    elsewhere = tmp_path / "download-1234" / "scan.tif"
+    elsewhere.parent.mkdir()
+    shutil.copyfile(source, elsewhere)
+    os.utime(elsewhere, ns=(10**18, 10**18))
+    assert PageStore(tmp_path / "out.tif", elsewhere, settings).done(2, clear=False) == {0}
+    elsewhere.write_bytes(b"PAGES")  # the same size, other bytes
+    assert PageStore(tmp_path / "out.tif", elsewhere, settings).done(2) == set()

@@ -120,9 +120,9 @@ class CancelAfterPages(CleanProgress):
 
 
 def test_a_multi_page_output_of_a_url_source_resumes_and_a_changed_source_starts_over(tmp_path, settings) -> None:
-    """Resume's stamp names the source: a URL's download must be the same file to it on every run
-    (it was a new temporary path each time, so the finished pages were thrown away), and a new
-    version of the object another file (a same-size replacement must not mix its pages in)."""
+    """Resume's stamp is the source's content: a URL's download, in a new temporary folder on every
+    run, is the same source to it (a stamp of its path threw the finished pages away), and a new
+    version of the object another one (a same-size replacement must not mix its pages in)."""
     src, out = tmp_path / "scans", tmp_path / "out"
     write_image(src / "stack.tif", 5, pages=6)
     clean_batch([str(src)], tmp_path / "local", settings)
@@ -166,28 +166,3 @@ def test_a_backend_that_cannot_load_leaves_no_output_folder(tmp_path, settings) 
         with pytest.raises(DocCleanError, match="no CUDA GPU"):  # a usage error, not a ModelError
             clean(out, settings.replace(device="cuda"))
         assert not out.exists(), engine
-
-
-def test_only_a_multi_page_url_source_is_asked_its_version_and_a_change_mid_download_fails_it(
-        tmp_path, settings, monkeypatch) -> None:
-    """Asking a store which version an object is costs a request: only a file that can resume
-    (a multi-page source into a multi-page output) asks. One replaced between that question and
-    the download fails, rather than resuming another version's pages."""
-    from docclean.cluster import storage
-
-    write_image(tmp_path / "scans" / "one.png", 1)
-    write_image(tmp_path / "scans" / "stack.tif", 2, pages=2)
-    real, asked = storage.object_version, []
-
-    def version(url, options=None):  # noqa: ANN001, ANN202
-        asked.append(url.rsplit("/", 1)[-1])
-        answer = real(url, options)
-        return {**answer, "etag": str(len(asked))} if answer else answer  # a new version at every look
-
-    monkeypatch.setattr(storage, "object_version", version)
-    report = run([(tmp_path / "scans").as_uri()], str(tmp_path / "out"), settings)
-    assert set(asked) == {"stack.tif"}
-    status = {Path(str(f.source)).name: f for f in report.files}
-    assert status["one.png"].status == CLEANED
-    assert status["stack.tif"].status == "failed" and "changed in the store" in status["stack.tif"].error
-    assert hidden(tmp_path / "out") == []
