@@ -70,8 +70,11 @@ class Ledger:
         self.save()
 
     def prune(self, present: set[str]) -> None:
-        """Forget files that are no longer in the input folder."""
-        gone = set(self.entries) - present
+        """Forget files that are no longer in the input folder and whose outputs are gone too: an
+        output whose input was deleted stays owned by it, so that a later scan of the same name
+        and another type does not replace it (:func:`output_owner`)."""
+        gone = {key for key in set(self.entries) - present
+                if not any(Path(t).exists() for t in self.entries[key].get("targets", []))}
         if gone:
             for key in gone:
                 del self.entries[key]

@@ -366,3 +366,25 @@ def test_one_watcher_per_output_folder(folders, tiny_model_path, tmp_path):  # t
             second.run(stop)
     second.run(stop)  # free again once the first has stopped
     make(inbox, tmp_path / "elsewhere", tiny_model_path, clock).run(stop)  # other outputs never wait
+
+
+def test_an_output_whose_input_was_deleted_is_not_replaced_by_a_namesake(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="pdf")
+    clock = Clock()
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
+    (inbox / "scan.png").write_bytes(png_bytes(1))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    first = (out / "scan.pdf").read_bytes()
+    (inbox / "scan.png").unlink()  # the scan is gone; its cleaned pages may be the only copy now
+    watcher.poll_once()
+    Image.fromarray(np.zeros((40, 32), np.uint8)).save(inbox / "scan.tif")
+    watcher.poll_once()
+    clock.now += 3
+    [later] = watcher.poll_once()
+    assert later.status == "failed" and (out / "scan.pdf").read_bytes() == first
+    (out / "scan.pdf").unlink()  # once its output is gone too, the record forgets the old scan
+    watcher.poll_once()
+    assert "scan.png" not in json.loads((out / LEDGER_NAME).read_text())["files"]
