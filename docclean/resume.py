@@ -29,12 +29,17 @@ from docclean.plan import output_complete
 from docclean.settings import CleanSettings
 
 
+def work_folder(target: Path) -> Path:
+    """Where the finished pages of the multi-page output ``target`` are kept until it is whole."""
+    return target.parent / f".{target.name}.docclean-pages"
+
+
 class PageStore:
     """The work folder of one multi-page target."""
 
     def __init__(self, target: Path, source: Path, settings: CleanSettings) -> None:
         self.target, self.source, self.settings = target, source, settings
-        self.folder = target.parent / f".{target.name}.docclean-pages"
+        self.folder = work_folder(target)
 
     @functools.cached_property
     def stamp(self) -> dict[str, Any]:

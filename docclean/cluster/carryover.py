@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     from docclean.settings import CleanSettings
 
 
-def _name(location: str) -> str:
-    return PurePosixPath(location.split("://", 1)[1]).name if storage.is_remote(location) else Path(location).name
-
-
 def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] | None) -> None:
     """Copy per-page outputs of ``target`` that exist already into the staging ``folder``."""
     if storage.is_remote(target):
@@ -40,26 +36,15 @@ def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] 
             shutil.copyfile(page, folder / page.name)
 
 
-def _work_folder(target: Path, source: Path, settings: CleanSettings) -> Path | None:
-    """The engine's work folder of a multi-page output (``docclean.resume``), or None."""
-    try:
-        from docclean.resume import PageStore
-
-        return PageStore(target, source, settings).folder
-    except (ImportError, OSError):
-        return None
-
-
-def borrow_work_folder(target: str, source: Path, staged: Path, settings: CleanSettings
-                       ) -> tuple[Path, Path] | None:
+def borrow_work_folder(target: str, staged: Path, settings: CleanSettings) -> tuple[Path, Path] | None:
     """Move the finished pages of an interrupted multi-page output (kept beside its ``target`` by
     the engine's resume) into the staging folder, so the runner carries on from them; returns the
     (staged, final) work folders, to move back whatever is left after the run."""
+    from docclean.resume import work_folder
+
     if storage.is_remote(target) or settings.overwrite:
         return None
-    final, staged_work = _work_folder(Path(target), source, settings), _work_folder(staged, source, settings)
-    if final is None or staged_work is None:
-        return None
+    final, staged_work = work_folder(Path(target)), work_folder(staged)
     if final.is_dir():
         move_folder(final, staged_work)
     return staged_work, final

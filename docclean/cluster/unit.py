@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docclean.cluster import carryover, storage
@@ -83,10 +83,6 @@ class _Renamed(CleanProgress):
         return self.outer.cancelled()
 
 
-def _name(location: str) -> str:
-    return PurePosixPath(location.split("://", 1)[1]).name if storage.is_remote(location) else Path(location).name
-
-
 def _sibling(location: str, name: str) -> str:
     if storage.is_remote(location):
         return location.rsplit("/", 1)[0] + "/" + name
@@ -128,11 +124,12 @@ def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | Non
     if staging is not None:
         staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="file-", dir=staging) as tmp:
-        staged = Path(tmp, "out", _name(target_at))
+        staged = Path(tmp, "out", storage.location(target_at).name)
         try:
             staged.parent.mkdir(parents=True)
             if storage.is_remote(source_at):  # resume knows the copy again by its content (docclean.resume)
-                source = storage.download(source_at, Path(tmp, "in", _name(source_at)), storage_options)
+                local = Path(tmp, "in", storage.location(source_at).name)
+                source = storage.download(source_at, local, storage_options)
             else:
                 source = Path(source_at)
             if not settings.overwrite:
@@ -151,7 +148,7 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
 
     target_at = task.paths()[1]
     relay = _Renamed(progress, Job(storage.location(task.source), storage.location(task.target)))  # type: ignore[arg-type]
-    moved = carryover.borrow_work_folder(target_at, source, staged, settings)
+    moved = carryover.borrow_work_folder(target_at, staged, settings)
     try:
         result, stop = _clean_local(source, staged, settings, cleaner, relay)
     finally:
