@@ -59,15 +59,10 @@ _workers = threading.local()
 
 def _check_device(device: str) -> None:
     """UsageError for a GPU that is not there (else each worker fails with a traceback)."""
-    if device not in ("cuda", "mps"):
-        return
-    import torch
+    if device in ("cuda", "mps"):
+        from docclean.backends.torch_backend import resolve_device
 
-    from docclean.errors import UsageError
-
-    present = torch.cuda.is_available() if device == "cuda" else torch.backends.mps.is_available()
-    if not present:
-        raise UsageError(f"no {device} device on this machine", settings=("device",))
+        resolve_device(device)
 
 
 @ocrmypdf.hookimpl
@@ -136,10 +131,9 @@ def settings_from_options(options: Any) -> CleanSettings:
 @ocrmypdf.hookimpl
 def check_options(options: Any) -> None:
     """Validate the ``--docclean-*`` options in the main process, before any worker starts."""
-    from docclean.models import resolve_model_path
-
     from docclean.backends.convert import read_checkpoint_metadata
     from docclean.errors import UsageError
+    from docclean.models import resolve_model_path
 
     try:
         settings = settings_from_options(options)

@@ -170,7 +170,7 @@ def test_a_broken_model_a_missing_gpu_and_bad_values_are_one_line_usage_errors(t
     with pytest.raises(BadArgsError, match="not a readable docclean safetensors model"):
         plugin.check_options(options(docclean_model=str(broken)))
     if not torch.cuda.is_available():
-        with pytest.raises(BadArgsError, match="--docclean-device: no cuda device"):
+        with pytest.raises(BadArgsError, match="--docclean-device: device 'cuda' requested but no CUDA GPU"):
             plugin.check_options(options(docclean_device="cuda"))
     with pytest.raises(BadArgsError, match="--docclean-threshold, --docclean-binarize: threshold"):
         plugin.check_options(options(docclean_threshold=0.4))
