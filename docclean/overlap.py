@@ -30,11 +30,12 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import CancelledError, Future
+from contextlib import contextmanager
 from typing import Any
 
 from docclean.threads import OrderedWriter, Prefetch
+
 
 class FileWrites:
     """The write tasks of one output file on an :class:`OrderedWriter` (``writer`` None: each
@@ -52,15 +53,18 @@ class FileWrites:
         self._futures: list[Future] = []
         self._sink, self._router = sink, router
 
-    def _guarded(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def _guarded(self, fn: Callable[..., Any], always: bool = False) -> Callable[..., Any]:
+        """``fn`` run as this file's task: skipped after an earlier failure (unless ``always``), its
+        own failure kept as the file's error if it is the first, its log lines routed to the file."""
         def run(*args: Any) -> Any:
-            if self.error is not None:
+            if self.error is not None and not always:
                 return None
             previous = self._router.attribute(self._sink) if self._router is not None else None
             try:
                 return fn(*args)
             except BaseException as exc:
-                self.error = exc
+                if self.error is None:
+                    self.error = exc
                 raise
             finally:
                 if self._router is not None:
@@ -95,23 +99,9 @@ class FileWrites:
             future: Future = Future()
             future.set_result(last())
             return future
-        future = self.writer.submit(self._guarded_cleanup(last), always=True, light=True)
+        future = self.writer.submit(self._guarded(last, always=True), always=True, light=True)
         self._futures.append(future)
         return future
-
-    def _guarded_cleanup(self, fn: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            previous = self._router.attribute(self._sink) if self._router is not None else None
-            try:
-                return fn()
-            except BaseException as exc:
-                if self.error is None:
-                    self.error = exc
-                raise
-            finally:
-                if self._router is not None:
-                    self._router.attribute(previous)
-        return run
 
     def abandon(self, exc: BaseException, cleanup: Callable[[BaseException | None], Any] | None = None) -> None:
         """The caller failed for this file: its queued tasks still run (as they would have, one by
