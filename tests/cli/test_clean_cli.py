@@ -21,6 +21,7 @@ from cli.main import app
 from docclean.checkpoint import save_model
 from docclean.engine import Denoiser
 from docclean.model import DocUNet, DocUNetConfig
+from tests.docclean.pdfs import encrypted_pdf
 
 H, W = 56, 40
 RNG = np.random.default_rng(5)
@@ -68,24 +69,6 @@ def png_header(path: Path, width: int, height: int) -> Path:
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
-    return path
-
-
-def encrypted_pdf(path: Path) -> Path:
-    """A one-page PDF with a standard security handler whose keys fit no empty password."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 144] >>",
-               b"<< /Filter /Standard /V 1 /R 2 /P -4 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += (b"trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<" + b"33" * 16 + b"> <" + b"33" * 16
-            + b">] >>\nstartxref\n%d\n%%%%EOF\n" % xref)
-    path.write_bytes(bytes(out))
     return path
 
 

@@ -12,33 +12,13 @@ from PIL import Image
 
 from docclean.errors import InputError
 from docclean.io import PageWriter, count_pages, read_pages, write_page
+from tests.docclean.pdfs import PAGE_OBJECTS, build_pdf, encrypted_pdf
 
 H, W = 24, 16
 RNG = np.random.default_rng(11)
 GRAY = RNG.random((H, W)).astype(np.float32)
 RGB = RNG.integers(0, 256, (H, W, 3), dtype=np.uint8)
 BITS = RNG.random((H, W)) > 0.5
-
-
-def build_pdf(path: Path, objects: list[bytes], trailer_extra: bytes = b"") -> Path:
-    """Write a PDF from object bodies (numbered from 1) with a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, trailer_extra, xref)
-    path.write_bytes(bytes(out))
-    return path
-
-
-PAGE_OBJECTS = [b"<< /Type /Catalog /Pages 2 0 R >>",
-                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 144] >>"]
 
 
 def test_two_page_roundtrip_keeps_count_size_dpi_and_pixels(tmp_path: Path) -> None:
@@ -126,11 +106,7 @@ def test_pdf_page_over_the_pixel_limit(tmp_path: Path) -> None:
 
 
 def test_encrypted_pdf(tmp_path: Path) -> None:
-    # Standard security handler, revision 2, with O and U entries that no empty password fits.
-    encrypt = (b"<< /Filter /Standard /V 1 /R 2 /P -4 /O <" + b"11" * 32 + b"> /U <"
-               + b"22" * 32 + b"> >>")
-    path = build_pdf(tmp_path / "secret.pdf", [*PAGE_OBJECTS, encrypt],
-                     b"/Encrypt 4 0 R /ID [<" + b"33" * 16 + b"> <" + b"33" * 16 + b">] ")
+    path = encrypted_pdf(tmp_path / "secret.pdf")
     for call in (lambda: list(read_pages(path)), lambda: count_pages(path)):
         with pytest.raises(InputError) as info:
             call()
