@@ -28,7 +28,6 @@ def _seconds(text: str | None) -> float | None:
     return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
 
 
-
 def _absolute(path: Path | None) -> str | None:
     """A folder as an absolute path, so ``--resume`` works from any working folder."""
     return None if path is None else str(path.expanduser().absolute())
@@ -117,12 +116,12 @@ def train(
                                          f"(RUN/retrain.json); only {', '.join(flags[n] for n in free)} may change",
                                          param_hint="--resume")
             cfg = RetrainConfig.load(resume)
-            values = {"epochs": epochs, "max_time": _seconds(max_time), "patience": patience, "lr": lr,
-                      "device": device}
-            changes = {name: values[name] for name in free}
+            # Read from ctx.params, the same parameters ``free`` was drawn from, so every free option has
+            # a value here; only --max-time needs turning into the config's seconds.
+            values = {**ctx.params, "max_time": _seconds(max_time)}
             # The folder given, wherever the run was started from (it may have been moved).
             cfg = dataclasses.replace(cfg, out=_absolute(resume),
-                                      **{k: v for k, v in changes.items() if given(k)})
+                                      **{name: values[name] for name in free if given(name)})
         else:
             if noisy is None or clean is None or out is None:
                 raise typer.BadParameter("give --noisy, --clean and --out (or --resume RUN)")

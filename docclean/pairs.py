@@ -92,11 +92,17 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
         if key not in noisy:
             scan.unmatched.extend((p, "clean page without a noisy page") for p in paths)
     if not scan.pairs:
-        why = "; ".join(f"{path}: {reason}" for path, reason in scan.unmatched[:5])
-        more = f"; and {len(scan.unmatched) - 5} more" if len(scan.unmatched) > 5 else ""
+        why = _listing([f"{path}: {reason}" for path, reason in scan.unmatched], 5)
         raise DataError(f"no noisy/clean pairs found ({len(scan.unmatched)} files could not be paired"
-                        + (f": {why}{more})" if why else ")"), noisy_root)
+                        + (f": {why})" if why else ")"), noisy_root)
     return scan
+
+
+def _listing(items: list[str], limit: int) -> str:
+    """The first ``limit`` items joined by "; ", then "; and N more" for the rest: a user sees what
+    kind of problem it is without a message of hundreds of lines."""
+    more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(items[:limit]) + more
 
 
 def _size(path: Path, page: int) -> tuple[int, int] | None:
@@ -146,7 +152,7 @@ def read_pairs(pairs: list[Pair]) -> list[tuple[np.ndarray, np.ndarray]]:
         except (DataError, pageio.InputError) as exc:
             problems.append(str(exc))
     if problems:
-        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        shown = _listing(problems, 10)
         raise DataError(f"{len(problems)} pair(s) cannot be used: {shown}")
     return pages
 

@@ -112,21 +112,18 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any]) -> None:
     try:
         saved = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise DataError(f"run folder's config.json is not valid JSON ({exc}); start over with --no-resume", path) from None
+        raise DataError(f"run folder's config.json is not valid JSON ({exc}); start over with --no-resume",
+                        path) from None
     hint = "choose another --out or start over with --no-resume"
     for key in ("arch", "model_config"):
         field = _first_difference(saved.get(key), run_config.get(key), key)
         if field:
             raise ModelError(f"cannot resume: the run folder holds a different model ({field} differs: "
                              f"{_value(saved, field)!r} there, {_value(run_config, field)!r} now); {hint}", path)
-    saved_opt, now_opt = saved.get("fit", {}).get("optimizer"), run_config.get("fit", {}).get("optimizer")
-    if saved_opt is not None and saved_opt != now_opt:
-        raise ModelError(f"cannot resume: fit.optimizer differs ({saved_opt!r} there, {now_opt!r} now); {hint}", path)
+    _check_fit_field(saved, run_config, "optimizer", ModelError, hint, path)
     # The seed draws the shuffling and the noise of every epoch still to come: another one makes
     # another run, however alike its config.json would then read.
-    saved_seed, now_seed = saved.get("fit", {}).get("seed"), run_config.get("fit", {}).get("seed")
-    if saved_seed is not None and saved_seed != now_seed:
-        raise DataError(f"cannot resume: fit.seed differs ({saved_seed!r} there, {now_seed!r} now); {hint}", path)
+    _check_fit_field(saved, run_config, "seed", DataError, hint, path)
     for key in TASK_KEYS:
         if key in saved or key in run_config:
             field = _first_difference(saved.get(key), run_config.get(key), key, RESUME_FREE_KEYS, new_keys_free=True)
@@ -134,6 +131,15 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any]) -> None:
                 raise DataError(f"cannot resume: the run folder was trained with another task config ({field} "
                                 f"differs: {_value(saved, field)!r} there, {_value(run_config, field)!r} now); {hint}",
                                 path)
+
+
+def _check_fit_field(saved: dict[str, Any], run_config: dict[str, Any], key: str,
+                     error: type[DataError] | type[ModelError], hint: str, path: Path) -> None:
+    """Raise ``error`` when ``fit.<key>`` differs between the saved and the new config. A saved
+    config without the field (written before it was recorded) resumes with any value."""
+    was, now = saved.get("fit", {}).get(key), run_config.get("fit", {}).get(key)
+    if was is not None and was != now:
+        raise error(f"cannot resume: fit.{key} differs ({was!r} there, {now!r} now); {hint}", path)
 
 
 def _value(config: dict[str, Any], dotted: str) -> Any:

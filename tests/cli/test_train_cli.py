@@ -86,7 +86,7 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path: Path, tiny_model_
     assert first.stopped
     resumed = retrain(RetrainConfig.load(tmp_path / "cut"))
     assert not resumed.stopped and resumed.epochs_run == whole.epochs_run == 3
-    a, b = load_file(str(tmp_path / "whole" / "last.safetensors")), load_file(str(tmp_path / "cut" / "last.safetensors"))
+    a, b = (load_file(str(tmp_path / name / "last.safetensors")) for name in ("whole", "cut"))
     for name in a:
         np.testing.assert_allclose(a[name].numpy(), b[name].numpy(), atol=1e-6, err_msg=name)
 
@@ -185,3 +185,29 @@ def test_a_validation_set_that_is_the_training_set_is_refused(tmp_path: Path, ti
                                      "--val-clean", str(tmp_path / "data" / "clean")))
     assert result.exit_code == 1 and "also training pages" in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_a_resumed_run_takes_the_free_options_given_anew_and_keeps_the_rest(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import training.retrain
+    from docclean.errors import DataError
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "retrain.json").write_text(json.dumps({"noisy": "n", "clean": "c", "out": "elsewhere", "epochs": 5,
+                                                  "patience": 4, "lr": 0.01, "device": "cpu", "seed": 9}))
+    seen = []
+
+    def stop_at_the_split(cfg):  # the config as the command resolved it; nothing is trained
+        seen.append(cfg)
+        raise DataError("stopped by the test")
+
+    monkeypatch.setattr(training.retrain, "load_split", stop_at_the_split)
+    result = runner.invoke(app, ["train", "--resume", str(run), "--epochs", "7", "--max-time", "2m", "--lr", "0.002"])
+    assert "stopped by the test" in result.output
+    cfg = seen[0]
+    assert (cfg.epochs, cfg.max_time, cfg.lr) == (7, 120.0, 0.002)  # given anew
+    assert (cfg.patience, cfg.device, cfg.seed) == (4, "cpu", 9)  # not given: the run's own
+    assert cfg.out == str(run.absolute())

@@ -127,3 +127,15 @@ def test_a_single_pair_is_told_to_bring_a_validation_set(tmp_path: Path) -> None
     pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
     with pytest.raises(DataError, match="only one pair.*--val-noisy"):
         split_pairs(pairs, 0.2)
+
+
+def test_long_lists_of_problems_show_the_first_few_and_a_count(tmp_path: Path) -> None:
+    from docclean.pairs import _listing
+
+    assert _listing(["a", "b"], 5) == "a; b" and _listing([], 5) == ""
+    assert _listing([str(i) for i in range(7)], 5) == "0; 1; 2; 3; 4; and 2 more"
+    for i in range(7):
+        img(tmp_path / "noisy" / f"n{i}.png")
+    (tmp_path / "clean").mkdir()
+    with pytest.raises(DataError, match=r"\(7 files could not be paired: .*n\d\.png: no clean page .*; and 2 more\)"):
+        find_pairs(tmp_path / "noisy", tmp_path / "clean")

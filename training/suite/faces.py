@@ -26,6 +26,7 @@ from torch import nn
 from training.loop import Callback, FitConfig, FitResult, StopHook, fit
 from training.suite.faces_data import load_faces, split_people, to_tensor
 from training.suite.faces_models import FacesAEConfig, build_faces_model
+from training.suite.noise import resolve_noise_level
 
 ARCH = "faces-conv"
 NOISES = ("gaussian", "mask")
@@ -57,15 +58,7 @@ class FacesTaskConfig:
 
     def resolved(self) -> FacesTaskConfig:
         """Check the options and fill the noise level's default."""
-        if self.noise is not None and self.noise not in NOISES:
-            raise ValueError(f"unknown noise {self.noise!r}; choose {' or '.join(NOISES)}")
-        if self.noise is None and self.noise_level is not None:  # else saved in config.json, never used
-            raise ValueError(f"a noise level ({self.noise_level:g}) needs a kind of noise: give --noise too")
-        level = self.noise_level
-        if self.noise is not None and level is None:
-            level = DEFAULT_NOISE_LEVEL[self.noise]
-        if level is not None and not 0.0 <= level <= (1.0 if self.noise == "mask" else 10.0):
-            raise ValueError(f"noise level {level} is out of range (mask: 0..1, gaussian: 0..10)")
+        level = resolve_noise_level(self.noise, self.noise_level, DEFAULT_NOISE_LEVEL, bounded="mask")
         return FacesTaskConfig(**{**asdict(self), "noise_level": level})
 
     def model_config(self) -> dict[str, Any]:
@@ -146,7 +139,8 @@ def load_splits(task: FacesTaskConfig, data_dir: Path | None = None) -> FaceSpli
         chosen = people < task.people
         images, people = images[chosen], people[chosen]
     train, val, test = split_people(people, task.test_people, task.val_people, task.split_seed)
-    who = {name: sorted({int(p) for p in people[idx]}) for name, idx in (("train", train), ("val", val), ("test", test))}
+    who = {name: sorted({int(p) for p in people[idx]})
+           for name, idx in (("train", train), ("val", val), ("test", test))}
     return FaceSplits(to_tensor(images[train]), to_tensor(images[val]), to_tensor(images[test]), who)
 
 
@@ -164,7 +158,8 @@ def train_faces(task: FacesTaskConfig, fit_config: FitConfig, *, callbacks: list
     model = build_faces_model(ARCH, task.model_config())
     info = {"task": asdict(task), "people": splits.people,
             "data": {"train": len(splits.train), "val": len(splits.val), "test": len(splits.test)}}
-    result = fit(model, mse_loss, FaceBatches(splits.train, task.batch_size, task.noise, task.noise_level, flip=task.flip),
+    result = fit(model, mse_loss,
+                 FaceBatches(splits.train, task.batch_size, task.noise, task.noise_level, flip=task.flip),
                  fit_config, arch=ARCH, model_config=task.model_config(),
                  val_data=FaceBatches(splits.val, 64, task.noise, task.noise_level, fixed=True),
                  info=info, callbacks=callbacks, should_stop=should_stop)

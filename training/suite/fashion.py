@@ -20,6 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from docclean.checkpoint import load_model
+from training.device import resolve_device
+from training.loop import Callback, FitConfig, FitResult, StopHook, fit
 from training.suite.fashion_data import load_fashion_mnist, to_tensor, train_val_split
 from training.suite.fashion_models import (
     ARCH_PREFIX,
@@ -27,9 +29,8 @@ from training.suite.fashion_models import (
     default_config,
     short_arch,
 )
+from training.suite.noise import resolve_noise_level
 from training.suite.plots import plot_loss_curves, plot_reconstructions
-from training.device import resolve_device
-from training.loop import Callback, FitConfig, FitResult, StopHook, fit
 
 NOISES = ("gaussian", "salt-pepper")
 DEFAULT_NOISE_LEVEL = {"gaussian": 0.5, "salt-pepper": 0.1}
@@ -65,13 +66,7 @@ class FashionTaskConfig:
         arch = short_arch(self.arch)
         if self.loss not in ("bce", "mse"):
             raise ValueError(f"unknown loss {self.loss!r}; choose bce or mse")
-        if self.noise is not None and self.noise not in NOISES:
-            raise ValueError(f"unknown noise {self.noise!r}; choose {' or '.join(NOISES)}")
-        if self.noise is None and self.noise_level is not None:  # else saved in config.json, never used
-            raise ValueError(f"a noise level ({self.noise_level:g}) needs a kind of noise: give --noise too")
-        if self.noise_level is not None and not 0.0 <= self.noise_level <= (1.0 if self.noise == "salt-pepper" else 10.0):
-            raise ValueError(f"noise level {self.noise_level} is out of range (salt-pepper: 0..1, gaussian: 0..10)")
-        level = self.noise_level if self.noise_level is not None or self.noise is None else DEFAULT_NOISE_LEVEL[self.noise]
+        level = resolve_noise_level(self.noise, self.noise_level, DEFAULT_NOISE_LEVEL, bounded="salt-pepper")
         l1 = self.activity_l1 if self.activity_l1 is not None else (SPARSE_L1 if arch == "sparse" else 0.0)
         contractive = self.contractive_weight
         if contractive is None:
@@ -114,7 +109,8 @@ class Batches:
                  noise_level: float | None = None, fixed: bool = False) -> None:
         self.images, self.batch_size, self.fixed = images, batch_size, fixed
         self.noise, self.noise_level = noise, noise_level
-        self.noisy = add_noise(images, noise, noise_level, torch.Generator().manual_seed(EVAL_NOISE_SEED)) if fixed else None
+        self.noisy = (add_noise(images, noise, noise_level, torch.Generator().manual_seed(EVAL_NOISE_SEED))
+                      if fixed else None)
 
     def __len__(self) -> int:
         return (len(self.images) + self.batch_size - 1) // self.batch_size
