@@ -37,23 +37,27 @@ class ClosingMixin:
             deadline = QDeadlineTimer(CLOSE_WAIT_MS)
             for thread in (self.worker, *(thread for thread, _ in self.exports)):
                 thread.wait(deadline)
-        if self._running():
+        if self._waiting():
             # A step that cannot be cancelled (loading a model, decoding one huge page) goes on:
             # destroying its thread now would abort the app, so the window waits, disabled.
             event.ignore()
             self.setEnabled(False)
-            self.statusBar().showMessage(f"Closing: waiting for {self._running()} to finish…")
             self._close_poll.start()
             return
         self._close_poll.stop()
         super().closeEvent(event)
 
     def _close_when_stopped(self) -> None:
+        if not self._waiting():
+            self.close()
+
+    def _waiting(self) -> bool:
+        """Whether closing must still wait for a thread; if so the status bar says for what. One
+        look at the threads per check: looked at twice, one could end in between."""
         running = self._running()
         if running:
             self.statusBar().showMessage(f"Closing: waiting for {running} to finish…")
-        else:
-            self.close()
+        return bool(running)
 
     def _stop_all(self) -> None:
         """Ask every worker to stop, without waiting."""

@@ -12,13 +12,22 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QPushButton, QSpinBox,
-    QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from docclean import formats
 from docclean.models import builtin_models
 from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
+from gui.inapplicable import TickKeeper, UnusedTextSpinBox
 
 _CHOOSE = "Model file…"
 #: The engine's steps that can be turned off, one checkbox each: (CleanSettings field, label, tooltip).
@@ -83,10 +92,11 @@ class SettingsPanel(QWidget):
         self.remove_show_through.setToolTip("Adaptive only: where a page holds two clearly separated layers of ink, "
                                             "the lighter one turns to paper (the other side showing through; genuine "
                                             "faint writing on that page goes too)")
-        self.threshold = QDoubleSpinBox()
+        self.threshold = UnusedTextSpinBox()
         self.threshold.setRange(0.01, 0.99)
         self.threshold.setSingleStep(0.05)
         self.threshold.setValue(_THRESHOLD)
+        self._ticks = TickKeeper()  # the ticks of the options that do not apply now
         self.ink_warning = QDoubleSpinBox()
         self.ink_warning.setRange(0.0, 100.0)
         self.ink_warning.setSuffix(" %")
@@ -198,12 +208,20 @@ class SettingsPanel(QWidget):
             self.settingsChanged.emit()
 
     def _sync_enabled(self) -> None:
-        # 1-bit pages have no colour (the engine refuses the pair), so the controls say so.
-        self.keep_color.setEnabled(not self.binarize.isChecked())
+        # An option that does not apply is greyed out and shows what is used: unticked, or the
+        # threshold method; its tick comes back when it applies again (gui.inapplicable).
+        binarize = self.binarize.isChecked()
+        # 1-bit pages have no colour (the engine refuses the pair), so each greys the other out;
+        # the one greyed out is unticked already, as it could not be ticked beside the other.
+        self.keep_color.setEnabled(not binarize)
         self.binarize.setEnabled(not self.keep_color.isChecked())
-        self.fixed_threshold.setEnabled(self.binarize.isChecked())
-        self.threshold.setEnabled(self.binarize.isChecked() and self.fixed_threshold.isChecked())
-        adaptive = self.binarize.isChecked() and not self.fixed_threshold.isChecked()
+        self._ticks.show_applies(self.fixed_threshold, binarize)
+        self.fixed_threshold.setEnabled(binarize)
+        fixed = self.fixed_threshold.isChecked()
+        self.threshold.set_unused(None if fixed else "adaptive" if binarize else "—")
+        adaptive = binarize and not fixed
+        for check in (self.keep_faint, self.remove_show_through):
+            self._ticks.show_applies(check, adaptive)
         # The two pull opposite ways (the engine refuses the pair): one greys out the other.
         self.keep_faint.setEnabled(adaptive and not self.remove_show_through.isChecked())
         self.remove_show_through.setEnabled(adaptive and not self.keep_faint.isChecked())
@@ -230,6 +248,7 @@ class SettingsPanel(QWidget):
     def set_settings(self, settings: CleanSettings, notify: bool = False) -> None:
         """Show ``settings`` in the controls; ``notify`` emits ``settingsChanged`` once after."""
         self._updating = True
+        self._ticks.forget()  # what is kept for an option that does not apply is now its value here
         try:
             self._select_model(settings.model)
             for box, value in ((self.backend, settings.backend), (self.device, settings.device),

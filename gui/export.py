@@ -98,15 +98,14 @@ def summary(report: Report) -> str:
     """A few lines about a finished export: counts, files skipped because they were already
     there, then every failure with its reason."""
     counts = report.counts()
-    lines = [f"{counts['cleaned']} cleaned, {counts['skipped']} skipped (already there), "
+    lines = [f"{counts[CLEANED]} cleaned, {counts[SKIPPED]} skipped (already there), "
              f"{counts[FAILED]} failed — {report.pages_cleaned} pages in {report.seconds:.1f} s"]
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")
-    if counts[SKIPPED]:
-        files = "1 file was" if counts[SKIPPED] == 1 else f"{counts[SKIPPED]} files were"
-        lines.append(f"not written: {files} already in {report.output} and left as they were; tick "
-                     "'Overwrite existing files' (Export, in the settings) to write them again with these settings")
-    lines += [f"error: {f.error}" for f in report.failed]
+    skipped = _already_there(report)
+    if skipped:
+        lines.append(skipped[1])
+    lines += [_error_line(f) for f in report.failed]
     lines += [f"warning: {f.source.name}: {w}" for f in report.files for w in f.warnings]
     return "\n".join(lines)
 
@@ -118,11 +117,34 @@ def headline(report: Report, title: str) -> str:
     notes = []
     if counts[FAILED]:
         notes.append(f"{counts[FAILED]} of {len(report.files)} files failed (see below)")
-    if counts[SKIPPED] and not counts[CLEANED] and not counts[FAILED]:
-        notes.append("nothing written, every file was already there")
-    elif counts[SKIPPED]:
-        notes.append(f"{counts[SKIPPED]} of the files were already there and were not written")
+    skipped = _already_there(report)
+    if skipped:
+        notes.append(skipped[0])
     return f"{title}: {'; '.join(notes)}" if notes else title
+
+
+def _already_there(report: Report) -> tuple[str, str] | None:
+    """What the headline and the summary say about files skipped because the output already held
+    them (None when there were none): the one place that counts and words them."""
+    counts = report.counts()
+    skipped = counts[SKIPPED]
+    if not skipped:
+        return None
+    if counts[CLEANED] or counts[FAILED]:
+        note = f"{skipped} of the files were already there and were not written"
+    else:
+        note = "nothing written, every file was already there"
+    files = "1 file was" if skipped == 1 else f"{skipped} files were"
+    # A re-export with new settings otherwise looks like it worked: say how to write them again.
+    line = (f"not written: {files} already in {report.output} and left as they were; tick "
+            "'Overwrite existing files' (Export, in the settings) to write them again with these settings")
+    return note, line
+
+
+def _error_line(result: FileResult) -> str:
+    """A failed file's line in the log, the same whether logged as it happened or in the summary
+    (the dialog leaves out of the summary the lines already logged)."""
+    return f"error: {result.error}"
 
 
 class ExportDialog(QDialog):
@@ -156,7 +178,7 @@ class ExportDialog(QDialog):
         thread.failed.connect(self._failed)
         self.result_text = ""
         self.ended = False  # the export has ended and its summary is shown
-        self._logged: set[str] = set()  # failures logged as they happened, not repeated in the summary
+        self._logged: set[str] = set()  # what _append added, so that the summary does not repeat it
 
     def _started(self, files: int, pages: int) -> None:
         self.pages_total = pages
@@ -178,9 +200,15 @@ class ExportDialog(QDialog):
 
     def _file(self, result: FileResult) -> None:
         if result.status == FAILED:
-            line = f"error: {result.error}"
-            self._logged.add(line)
-            self.log.appendPlainText(line)
+            self._append([_error_line(result)])
+
+    def _append(self, lines: list[str]) -> None:
+        """Add ``lines`` to the log, leaving out any an earlier call added: a failure is logged as
+        it happens, and the summary that lists every failure then does not repeat it."""
+        new = [line for line in lines if line not in self._logged]
+        self._logged.update(new)
+        if new:
+            self.log.appendPlainText("\n".join(new))
 
     def reject(self) -> None:
         """Cancel, Esc or closing the window: while the export runs, cancel it and stay open to
@@ -194,7 +222,7 @@ class ExportDialog(QDialog):
     def _finished(self, report: Report, title: str) -> None:
         self.result_text = summary(report)
         self.label.setText(headline(report, title))
-        self.log.appendPlainText("\n".join(line for line in self.result_text.splitlines() if line not in self._logged))
+        self._append(self.result_text.splitlines())
         self._closeable()
 
     def _failed(self, message: str) -> None:

@@ -127,8 +127,11 @@ class PageList(QListWidget):
         self.setMovement(QListWidget.Movement.Static)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setIconSize(QSize(THUMB_HEIGHT * 5 // 4, THUMB_HEIGHT))
-        self.setGridSize(QSize(THUMB_HEIGHT * 3 // 2, THUMB_HEIGHT + 40))
-        self.setMinimumWidth(THUMB_HEIGHT * 3 // 2 + 24)  # one grid cell and a scroll bar
+        # Every item is one size, the thumbnail's box and two lines of title: sized from its title
+        # and the grey placeholder, an item was as narrow as "a.png" and cropped the thumbnail.
+        self.item_size = QSize(THUMB_HEIGHT * 3 // 2, THUMB_HEIGHT + 2 * self.fontMetrics().lineSpacing() + 8)
+        self.setGridSize(self.item_size + QSize(0, 8))  # a gap between a title and the next page
+        self.setMinimumWidth(self.gridSize().width() + 24)  # one grid cell and a scroll bar
         self.setUniformItemSizes(True)
         self.setWordWrap(True)
         self._pool = QThreadPool(self)
@@ -151,6 +154,7 @@ class PageList(QListWidget):
             item = QListWidgetItem(QIcon(blank), ref.title)
             item.setData(Qt.ItemDataRole.UserRole, ref)
             item.setToolTip(str(ref.path))
+            item.setSizeHint(self.item_size)
             self.addItem(item)
             self._items[(str(ref.path), ref.index)] = item
         for path in dict.fromkeys(ref.path for ref in refs):

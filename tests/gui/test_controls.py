@@ -51,3 +51,32 @@ def test_reset_to_defaults_resets_the_threshold_box(panel) -> None:
     panel.reset.click()
     assert panel.settings() == CleanSettings()
     assert panel.threshold.value() == pytest.approx(0.5) and not panel.threshold.isEnabled()
+
+
+def test_options_that_do_not_apply_show_what_is_used_and_come_back(panel) -> None:
+    """A greyed-out option shows what the engine does (unticked; the threshold method, not a stale
+    number) and gets the user's choice back once it applies again."""
+    emitted = []
+    panel.settingsChanged.connect(lambda: emitted.append(1))
+    panel.threshold.setValue(0.3)
+    panel.binarize.setChecked(False)  # grey pages: no threshold, no adaptive options
+    assert not panel.fixed_threshold.isChecked() and not panel.fixed_threshold.isEnabled()
+    assert panel.threshold.text() == "—" and not panel.threshold.isEnabled()
+    assert panel.settings() == CleanSettings()
+    panel.binarize.setChecked(True)  # back: the fixed threshold the user set, with its number
+    assert panel.fixed_threshold.isChecked() and panel.threshold.text() == "0.30"
+    assert panel.settings().threshold == pytest.approx(0.3)
+    panel.fixed_threshold.setChecked(False)
+    assert panel.threshold.text() == "adaptive" and not panel.threshold.isEnabled()
+    panel.keep_faint.setChecked(True)
+    panel.fixed_threshold.setChecked(True)  # a fixed cut: "keep faint marks" does not apply
+    assert not panel.keep_faint.isChecked() and not panel.keep_faint.isEnabled()
+    assert not panel.settings().keep_faint
+    panel.fixed_threshold.setChecked(False)
+    assert panel.keep_faint.isChecked() and panel.settings().keep_faint
+    assert len(emitted) == 7  # one per edit above: showing or hiding a tick is no edit of its own
+    panel.binarize.setChecked(False)
+    panel.reset.click()  # nothing kept from before the reset comes back
+    panel.binarize.setChecked(True)
+    assert not panel.keep_faint.isChecked() and not panel.fixed_threshold.isChecked()
+    assert panel.threshold.text() == "adaptive"
