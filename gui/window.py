@@ -18,7 +18,13 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QLabel, QListWidgetItem, QMainWindow, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QLabel,
+    QListWidgetItem,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from docclean.errors import DocCleanError
