@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any
 
-import torch
 from torch import nn
+
+from training.suite.autoencoder import LogitAutoencoder
 
 FACE_SIDE = 64
 
@@ -45,12 +46,13 @@ def _up(c_in: int, c_out: int) -> list[nn.Module]:
     return [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
 
 
-class FacesAutoencoder(nn.Module):
+class FacesAutoencoder(LogitAutoencoder):
     """64x64 face -> ``config.code`` numbers -> 64x64 face (see the module docstring)."""
 
     def __init__(self, config: FacesAEConfig | None = None) -> None:
         super().__init__()
         self.config = c = config or FacesAEConfig()
+        self.side = FACE_SIDE
         if not c.widths or FACE_SIDE % 2 ** len(c.widths):
             raise ValueError(f"widths {c.widths}: need 1..6 stride-2 stages for a {FACE_SIDE}-pixel face")
         if c.code < 1:
@@ -68,17 +70,6 @@ class FacesAutoencoder(nn.Module):
             up += _up(a, b)
         up.append(nn.Conv2d(rev[-1], 1, 3, padding=1))
         self.decoder = nn.Sequential(*up)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, 64, 64) in 0..1 -> code (N, config.code)."""
-        return self.encoder(x)
-
-    def decode_logits(self, code: torch.Tensor) -> torch.Tensor:
-        """Code (N, config.code) -> pre-sigmoid face (N, 1, 64, 64)."""
-        return self.decoder(code)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decode_logits(self.encode(x)))
 
 
 FACES_ARCHS: dict[str, type[nn.Module]] = {"faces-conv": FacesAutoencoder}

@@ -26,6 +26,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from training.suite.autoencoder import LogitAutoencoder
+
 ARCH_PREFIX = "fashion-"
 """Checkpoints name architectures ``fashion-<name>`` so they never collide with docclean.model's."""
 
@@ -47,12 +49,13 @@ class ConvAEConfig:
     batch_norm: bool = True
 
 
-class MLPAutoencoder(nn.Module):
+class MLPAutoencoder(LogitAutoencoder):
     """Dense autoencoder with ReLU layers and a ReLU code (as in the Keras tutorials)."""
 
     def __init__(self, config: MLPAEConfig) -> None:
         super().__init__()
         self.config = config
+        self.side = config.image_size
         pixels = config.image_size * config.image_size
         widths = [pixels, *config.hidden, config.code]
         down: list[nn.Module] = [nn.Flatten()]
@@ -73,18 +76,6 @@ class MLPAutoencoder(nn.Module):
                 nn.init.xavier_uniform_(layer.weight)
                 nn.init.zeros_(layer.bias)
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, H, W) -> code (N, code)."""
-        return self.encoder(x)
-
-    def decode_logits(self, code: torch.Tensor) -> torch.Tensor:
-        """Code -> pre-sigmoid image (N, 1, H, W)."""
-        size = self.config.image_size
-        return self.decoder(code).view(-1, 1, size, size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decode_logits(self.encode(x)))
-
 
 @dataclass
 class ContractiveAEConfig:
@@ -94,31 +85,20 @@ class ContractiveAEConfig:
     code: int = 32
 
 
-class ContractiveAutoencoder(nn.Module):
+class ContractiveAutoencoder(LogitAutoencoder):
     """``h = sigmoid(W x + b)``, logits ``= W' h + b'``; the encoder is one layer so that its
     Jacobian ``dh/dx = diag(h (1 - h)) W`` is known exactly."""
 
     def __init__(self, config: ContractiveAEConfig) -> None:
         super().__init__()
         self.config = config
+        self.side = config.image_size
         pixels = config.image_size * config.image_size
         self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(pixels, config.code), nn.Sigmoid())
         self.decoder = nn.Linear(config.code, pixels)
         for layer in (self.encoder[1], self.decoder):  # Keras initialisation, as for the dense networks
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, H, W) -> code (N, code) in 0..1."""
-        return self.encoder(x)
-
-    def decode_logits(self, code: torch.Tensor) -> torch.Tensor:
-        """Code -> pre-sigmoid image (N, 1, H, W)."""
-        size = self.config.image_size
-        return self.decoder(code).view(-1, 1, size, size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decode_logits(self.encode(x)))
 
     def jacobian_penalty(self, code: torch.Tensor) -> torch.Tensor:
         """Squared Frobenius norm of the encoder's Jacobian at each input, from its code (N,):
@@ -138,7 +118,7 @@ def _conv_block(c_in: int, c_out: int, batch_norm: bool, padding: int = 1) -> li
     return layers
 
 
-class ConvAutoencoder(nn.Module):
+class ConvAutoencoder(LogitAutoencoder):
     """28 -> 14 -> 7 -> 4 by conv + BN + max-pool; 4 -> 8 -> 16 -(valid conv)-> 14 -> 28 back up."""
 
     def __init__(self, config: ConvAEConfig) -> None:
@@ -146,6 +126,7 @@ class ConvAutoencoder(nn.Module):
         if len(config.channels) != 3:
             raise ValueError(f"ConvAEConfig.channels needs 3 widths, got {config.channels}")
         self.config = config
+        self.side = 28
         c1, c2, c3 = config.channels
         bn = config.batch_norm
         self.encoder = nn.Sequential(
@@ -159,17 +140,6 @@ class ConvAutoencoder(nn.Module):
             *_conv_block(c2, c1, bn, padding=0), nn.Upsample(scale_factor=2),    # 16 -> 14 -> 28
             nn.Conv2d(c1, 1, 3, padding=1),
         )
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, 28, 28) -> code (N, channels[-1], 4, 4)."""
-        return self.encoder(x)
-
-    def decode_logits(self, code: torch.Tensor) -> torch.Tensor:
-        """Code -> pre-sigmoid image (N, 1, 28, 28)."""
-        return self.decoder(code)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(self.decode_logits(self.encode(x)))
 
 
 FASHION_ARCHS: dict[str, tuple[type[nn.Module], type, dict[str, Any]]] = {
