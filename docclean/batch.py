@@ -35,7 +35,7 @@ from docclean.errors import Cancelled, UsageError
 from docclean.filerun import clean_files
 from docclean.models import resolve_model_path
 from docclean.onepage import PageOutput, clean_page, load_cleaner
-from docclean.outputs import output_lock, remove_stale_temps
+from docclean.outputs import MadeFolder, output_lock, remove_stale_temps
 from docclean.overlap import PagePipeline
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
 from docclean.progress import CleanProgress
@@ -92,7 +92,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
         resolve_model_path(settings.model)  # a missing model fails at once, as a usage error does
         loading = Loading(settings)
     folder = output.parent if single_file else output
-    created = not folder.exists()
+    made = MadeFolder(folder)
     lock = nullcontext() if settings.dry_run else output_lock(folder)
     try:
         with lock:
@@ -108,16 +108,9 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
             loading.wait()  # never leave a half-loaded runtime behind an error
         if report_path is not None:
             report.write_json(report_path)
-        if loading is not None and loading.failed() and created:
-            _remove_empty(folder)  # a model that cannot load leaves nothing behind, as before the lock
+        if loading is not None and loading.failed():
+            made.remove_if_empty()  # a model that cannot load leaves nothing behind, as before the lock
     return report
-
-
-def _remove_empty(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
 
 
 class Loading:

@@ -5,6 +5,8 @@ so a second run on the same output waits or stops with a clear message instead o
 page a second time beside the first. Holding it, :func:`remove_stale_temps` may delete temporary
 outputs (``.NAME.docclean-PID-HEX.part``, see ``docclean.writer``) whose writing process is gone:
 kill -9 cannot be caught, so those files are cleared by the next run instead.
+:class:`MadeFolder` takes away an output folder that the lock made for a run that then wrote
+nothing (a model that cannot load), so such a run leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -61,6 +63,26 @@ def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holde
                 pass
     finally:
         os.close(fd)
+
+
+class MadeFolder:
+    """Whether :func:`output_lock` is about to make ``folder``: note it before taking the lock, and
+    a run that fails before writing anything can take the folder away again
+    (:meth:`remove_if_empty`), leaving nothing behind, as it did before output folders had a lock."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.made = not folder.exists()
+
+    def remove_if_empty(self) -> None:
+        """Remove the folder if the lock made it and it is still empty; call after the lock is
+        released (the lock file is gone by then). A folder that was there before stays."""
+        if not self.made:
+            return
+        try:
+            self.folder.rmdir()  # only while empty: whatever was written in it meanwhile stays
+        except OSError:
+            pass
 
 
 def _alive(pid: int) -> bool:

@@ -126,7 +126,8 @@ class CleanWorker:
         self.model_path: str | None = None
         try:
             self.settings = CleanSettings.from_dict(settings)
-            copied = model_bytes is not None and not _same_file(self.settings.model, model_bytes)
+            named = self.settings.model  # the file the user named, before it may give way to a copy
+            copied = model_bytes is not None and not _same_file(named, model_bytes)
             if copied:
                 # The driver's model file is not here (another node): use the copy shipped through
                 # the object store. Where it is here, its own path stays in the settings, so the
@@ -135,7 +136,7 @@ class CleanWorker:
             self.cleaner = load_cleaner(self.settings)
             # The report's model.path: the file the user named, not this actor's temporary copy.
             if copied:
-                self.model_path = str(Path(CleanSettings.from_dict(settings).model).expanduser())
+                self.model_path = str(Path(named).expanduser())
             elif self.cleaner.model_path:
                 self.model_path = str(self.cleaner.model_path)
         except Exception as exc:  # reported to the driver by describe(), which raises it there

@@ -24,7 +24,6 @@ from docclean.progress import CleanProgress
 from docclean.report import SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
 
-
 LAZY_FILES = 10_000
 """Above this many files the driver does not open each one to count its pages (about 1 ms a file
 here, some 25 minutes for a million files before the first one starts): it only skips files whose
@@ -211,22 +210,18 @@ def output_guard(found: Found, settings: CleanSettings) -> Iterator[None]:
     for an output in object storage, which has no lock. A run that fails before writing anything
     (a model or backend that cannot be loaded) leaves no output folder that the lock made, as with
     ``clean_batch``."""
-    from docclean.outputs import output_lock
+    from docclean.outputs import MadeFolder, output_lock
 
     folder = found.folder
     if folder is None or settings.dry_run:
         yield
         return
-    created = not folder.exists()
+    made = MadeFolder(folder)
     try:
         with output_lock(folder):
             yield
     except BaseException:
-        if created:
-            try:
-                folder.rmdir()  # only while empty
-            except OSError:  # something was written after all
-                pass
+        made.remove_if_empty()
         raise
 
 

@@ -29,7 +29,8 @@ _POLL = 0.2
 
 
 def _interrupted(task: FileTask) -> FileResult:
-    return FileResult(location(task.source), status=INTERRUPTED, error=f"{task.source}: interrupted")  # type: ignore[arg-type]
+    return FileResult(location(task.source),  # type: ignore[arg-type]
+                      status=INTERRUPTED, error=f"{task.source}: interrupted")
 
 
 def _task_failed(task: FileTask, exc: BaseException) -> FileResult:
@@ -174,8 +175,9 @@ class RayBatch:
             if n > 0:
                 again.append(task)
             elif task.id in self.failed_once:
-                self._record(FileResult(location(task.source), error=f"{task.source}: its Ray worker died twice while "  # type: ignore[arg-type]
-                                        f"cleaning it; not retried again ({cause})"), task)
+                self._record(FileResult(location(task.source),  # type: ignore[arg-type]
+                                        error=f"{task.source}: its Ray worker died twice while "
+                                              f"cleaning it; not retried again ({cause})"), task)
             else:
                 self.failed_once[task.id] = cause
                 again.append(task)
@@ -208,7 +210,8 @@ class RayBatch:
     def _fail_rest(self, reason: str) -> None:
         while self.queue:
             task = self.queue.popleft()
-            self._record(FileResult(location(task.source), error=f"{task.source}: {reason}"), task)  # type: ignore[arg-type]
+            self._record(FileResult(location(task.source),  # type: ignore[arg-type]
+                                    error=f"{task.source}: {reason}"), task)
 
     # -- stopping ---------------------------------------------------------------------------------
 

@@ -72,8 +72,8 @@ def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, prog
             try:
                 result = clean_file(slot, settings, cleaner, progress, storage_options, staging)
             except (KeyboardInterrupt, Cancelled):  # Ctrl-C or SIGTERM (Terminated): the file in hand
-                report.files.append(FileResult(storage.location(slot.source), status=INTERRUPTED,  # type: ignore[arg-type]
-                                               error=f"{slot.source}: interrupted"))
+                report.files.append(FileResult(storage.location(slot.source),  # type: ignore[arg-type]
+                                               status=INTERRUPTED, error=f"{slot.source}: interrupted"))
                 raise
             result.seconds = time.perf_counter() - t0
             report.files.append(result)

@@ -147,7 +147,8 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
     from docclean.discover import Job
 
     target_at = task.paths()[1]
-    relay = _Renamed(progress, Job(storage.location(task.source), storage.location(task.target)))  # type: ignore[arg-type]
+    job = Job(storage.location(task.source), storage.location(task.target))  # type: ignore[arg-type]
+    relay = _Renamed(progress, job)
     moved = carryover.borrow_work_folder(target_at, staged, settings)
     try:
         result, stop = _clean_local(source, staged, settings, cleaner, relay)
