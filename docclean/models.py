@@ -38,11 +38,9 @@ def model_stamp(model: str) -> tuple[Any, ...]:
     counts as another model (caches of loaded models key on it); the name alone where no file is
     found (loading it will say why)."""
     try:
-        path = resolve_model_path(model)
-        stat = path.stat()
+        return _file_stamp(resolve_model_path(model))
     except (DocCleanError, OSError):
         return (model,)
-    return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
 def model_identity(model: str) -> str:
@@ -57,8 +55,12 @@ def model_identity(model: str) -> str:
 def weights_digest(path: Path) -> str:
     """sha256 (hex) of a model file, read once per path, size and modification time (a batch asks
     for it once per multi-page file; converted-model caches key on it too)."""
-    stat = Path(path).stat()
-    return _digest(str(path), stat.st_size, stat.st_mtime_ns)
+    return _digest(*_file_stamp(Path(path)))
+
+
+def _file_stamp(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=8)

@@ -99,11 +99,9 @@ class Watcher:
                 if name.startswith(".") or not formats.is_supported(name):
                     continue
                 path = Path(folder, name)
-                try:
-                    st = path.stat()
-                except OSError:  # vanished between listing and stat
-                    continue
-                found[path.relative_to(self.inbox).as_posix()] = (path, (st.st_size, st.st_mtime_ns))
+                signature = _signature(path)
+                if signature is not None:  # else it vanished between listing and stat
+                    found[path.relative_to(self.inbox).as_posix()] = (path, signature)
         return found
 
     def pending(self) -> list[str]:
@@ -190,10 +188,7 @@ class Watcher:
             outcome = WatchOutcome(path, "failed", error=f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
         outcome.seconds = time.perf_counter() - start
         self.in_hand = None
-        try:
-            now_signature = (path.stat().st_size, path.stat().st_mtime_ns)
-        except OSError:
-            now_signature = None
+        now_signature = _signature(path)
         self._seen.pop(key, None)
         if now_signature is None:  # deleted while we cleaned it: what we wrote has no input any more
             self._remove_outputs(outcome.targets)
@@ -297,3 +292,13 @@ def _move(source: Path, target: Path) -> Path:
         candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
     shutil.move(str(source), str(candidate))  # a rename on one file system, copy and delete across
     return candidate
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time from one stat (two could straddle a write), or None
+    when it is gone: a scan is stable when this stays the same from one poll to the next."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
