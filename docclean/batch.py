@@ -39,7 +39,7 @@ from docclean.outputs import MadeFolder, output_lock, remove_stale_temps
 from docclean.overlap import PagePipeline
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
 from docclean.progress import CleanProgress
-from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report
+from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report, check_report_path
 from docclean.settings import CleanSettings, available_cores
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     report = report if report is not None else Report()
     output = Path(output).expanduser()
     inputs = [str(i) for i in inputs]
-    single_file = check_output(inputs, output)
+    check_report_path(report_path)
+    single_file = check_output(inputs, output, settings.fmt)
     jobs = discover(inputs, output, settings.fmt, single_file=single_file)
     if not any(job.error is None for job in jobs):
         raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])

@@ -4,7 +4,8 @@
 a folder is needed, an input folder, a file name with several inputs). ``plan_job`` counts a
 file's pages, chooses its page targets and the pages still to do; an existing output counts as
 done only when it is whole (``output_complete``), so a zero-byte or truncated file left by another
-tool or a crash is redone.
+tool or a crash is redone; a file with an output's name that is no file of its format at all (not
+an output of ours) is never replaced.
 """
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def page_target(target: Path, index: int) -> Path:
     return target.with_name(f"{target.stem}-p{index + 1:03d}{target.suffix}")
 
 
-def check_output(inputs: list[str], output: Path) -> bool:
+def check_output(inputs: list[str], output: Path, fmt: str | None = None) -> bool:
     """UsageError for an output path that cannot work; True when ``output`` names the one output
-    file of a single input file (``-o clean.png``), False when it is a folder."""
+    file of a single input file (``-o clean.png``), False when it is a folder. ``fmt``, the
+    ``--format`` asked for, must then agree with that file's name."""
     for item in inputs:
         folder = input_folder(item)  # a glob's folder too: `'scans/*.png' -o scans --format pdf`
         if folder is not None and path_key(folder) == path_key(output):
@@ -89,15 +91,20 @@ def check_output(inputs: list[str], output: Path) -> bool:
     single = len(inputs) == 1 and Path(inputs[0]).expanduser().is_file()
     looks_like_file = formats.by_suffix(output) is not None
     if output.exists() or output.is_symlink():
-        if single and looks_like_file:
-            return True
-        raise UsageError("the output exists and is not a folder", output, settings=("output",))
-    if looks_like_file:
-        if not single:
-            raise UsageError("the output looks like a file name, but there are several inputs (or a folder); "
-                             "give an output folder", output, settings=("output",))
-        return True
-    return False
+        if not (single and looks_like_file):
+            raise UsageError("the output exists and is not a folder", output, settings=("output",))
+        if not _starts_like_its_format(output):
+            # Not an output of ours, whole or cut short, but some other file with that name.
+            raise UsageError(f"the output exists and is no {formats.by_suffix(output).name} file; remove it "
+                             "or choose another name", output, settings=("output",))
+    elif looks_like_file and not single:
+        raise UsageError("the output looks like a file name, but there are several inputs (or a folder); "
+                         "give an output folder", output, settings=("output",))
+    if looks_like_file and fmt is not None and fmt.lower() != "same" \
+            and formats.by_name(fmt) is not formats.by_suffix(output):
+        raise UsageError(f"the output file name ends {output.suffix}, but the format asked for is {fmt}; "
+                         "make them agree", output, settings=("fmt",))
+    return looks_like_file
 
 
 def _check_output_folder(target: Path) -> None:
@@ -107,6 +114,34 @@ def _check_output_folder(target: Path) -> None:
             if not folder.is_dir():
                 raise OutputError("the output folder is not a folder (a file of that name exists)", folder)
             return
+
+
+#: How each output format's files begin.
+_MAGIC = {"png": lambda head: head.startswith(b"\x89PNG"), "jpeg": lambda head: head.startswith(b"\xff\xd8"),
+          "pdf": lambda head: head.startswith(b"%PDF"), "bmp": lambda head: head.startswith(b"BM"),
+          "webp": lambda head: head.startswith(b"RIFF") and head[8:12] == b"WEBP",
+          "tiff": lambda head: head[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")}
+
+
+def _starts_like_its_format(path: Path) -> bool:
+    """Whether ``path`` begins as a file of the format its name says (an output, whole or cut
+    short), not some other file that happens to have that name."""
+    fmt = formats.by_suffix(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    # An empty file holds nothing to lose: a crash's leftover, redone like a truncated output.
+    return fmt is not None and (not head or _MAGIC.get(fmt.name, lambda head: True)(head))
+
+
+def _check_not_foreign(target: Path) -> None:
+    """OutputError when something other than an output of ours (whole or cut short) has the
+    target's name: redoing it as a broken output would replace someone's file."""
+    if (target.exists() or target.is_symlink()) and not _starts_like_its_format(target):
+        raise OutputError(f"something that is no {formats.by_suffix(target).name} file has this output's name "
+                          "(not an earlier output); move it or choose another output folder", target)
 
 
 def output_complete(path: Path) -> bool:
@@ -122,16 +157,18 @@ def output_complete(path: Path) -> bool:
             head = fh.read(16)
             fh.seek(max(0, size - 1024))
             tail = fh.read()
+        if not _MAGIC.get(name, lambda head: True)(head):
+            return False
         if name == "png":
-            return head.startswith(b"\x89PNG") and b"IEND" in tail[-12:]
+            return b"IEND" in tail[-12:]
         if name == "jpeg":
-            return head.startswith(b"\xff\xd8") and tail.rstrip(b"\x00").endswith(b"\xff\xd9")
+            return tail.rstrip(b"\x00").endswith(b"\xff\xd9")
         if name == "pdf":
-            return head.startswith(b"%PDF") and b"%%EOF" in tail
+            return b"%%EOF" in tail
         if name == "bmp":
-            return head.startswith(b"BM") and int.from_bytes(head[2:6], "little") <= size
+            return int.from_bytes(head[2:6], "little") <= size
         if name == "webp":
-            return head.startswith(b"RIFF") and int.from_bytes(head[4:8], "little") + 8 <= size
+            return int.from_bytes(head[4:8], "little") + 8 <= size
         if name == "tiff":
             from PIL import Image
 
@@ -151,6 +188,7 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
         plan.error = f"{job.source}: {job.error}"
         return plan
     _check_output_folder(job.target)
+    _check_not_foreign(job.target)
     if not settings.overwrite and output_complete(job.target):
         # Done by an earlier run: no need to open the source at all (fast resume of big batches).
         plan.targets = [job.target]
@@ -162,6 +200,7 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
     plan.per_page = plan.pages > 1 and not (fmt is not None and fmt.multi_page)
     plan.targets = [page_target(job.target, i) for i in range(plan.pages)] if plan.per_page else [job.target]
     for target in plan.targets if plan.per_page else ():
+        _check_not_foreign(target)
         if path_key(target) in inputs:
             raise OutputError("refusing to write over an input file; choose another output folder", target)
         if path_key(target) in claimed:

@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from docclean import formats
 from docclean.atomic import atomic_path
-from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, OutputError
+from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, OutputError, UsageError
 
 CLEANED, SKIPPED, FAILED, WOULD_CLEAN, INTERRUPTED = "cleaned", "skipped", "failed", "would clean", "interrupted"
 
@@ -123,3 +124,19 @@ class Report:
                 tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"cannot write the report ({exc.strerror or exc})", path) from None
+
+
+def check_report_path(path: str | Path | None) -> None:
+    """UsageError, before any work, for a report path that cannot be right: a folder (found only
+    after the whole batch otherwise), or a name with an image or PDF ending, which is where a scan
+    or a cleaned page is (``--report scans/a.png`` would replace the scan with JSON)."""
+    if path is None:
+        return
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise UsageError("the report path is a folder; give a file name such as report.json", path,
+                         settings=("report",))
+    if formats.by_suffix(path) is not None:
+        raise UsageError(f"the report is JSON, but its name ends {path.suffix} like a scan or a cleaned page "
+                         "(it would replace that file); give a name such as report.json", path,
+                         settings=("report",))

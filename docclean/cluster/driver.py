@@ -92,7 +92,7 @@ def find_files(inputs: list[str], output: str, settings: CleanSettings,
         from docclean.plan import check_output
 
         out = Path(output).expanduser()
-        single_file = check_output(inputs, out)
+        single_file = check_output(inputs, out, settings.fmt)
         jobs = discover(inputs, out, settings.fmt, single_file=single_file)
         found = Found(jobs, str(out), single_file=single_file)
     if not any(job.error is None for job in found.jobs):

@@ -165,6 +165,36 @@ def test_one_input_file_and_a_file_name_as_output(tmp_path: Path, model: Path) -
     assert several.exit_code == 2 and "several inputs" in several.stderr and not (tmp_path / "both.png").exists()
 
 
+def test_a_file_name_as_output_never_replaces_another_file_or_ignores_the_format(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "a.png")
+    (tmp_path / "notes.png").write_text("my notes")  # a file with an image's name that is no image
+    result = clean(model, tmp_path / "a.png", "-o", tmp_path / "notes.png")
+    assert result.exit_code == 2
+    assert error_lines(result) == [f"error: --output: {tmp_path / 'notes.png'}: the output exists and is no png "
+                                   "file; remove it or choose another name"]
+    assert (tmp_path / "notes.png").read_text() == "my notes"
+    (tmp_path / "empty.png").write_bytes(b"")  # nothing to lose: cleaned into, as a crash's leftover
+    assert clean(model, tmp_path / "a.png", "-o", tmp_path / "empty.png").exit_code == 0
+    with Image.open(tmp_path / "empty.png") as im:
+        assert im.size == (W, H)
+    clash = clean(model, tmp_path / "a.png", "-o", tmp_path / "clean.png", "--format", "pdf")
+    assert clash.exit_code == 2 and not (tmp_path / "clean.png").exists()
+    assert error_lines(clash) == [f"error: --format: {tmp_path / 'clean.png'}: the output file name ends .png, but "
+                                  "the format asked for is pdf; make them agree"]
+    assert clean(model, tmp_path / "a.png", "-o", tmp_path / "clean.pdf", "--format", "pdf").exit_code == 0
+
+
+def test_a_report_path_that_would_replace_a_scan_or_is_a_folder_is_refused(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "in" / "a.png")
+    scan = (tmp_path / "in" / "a.png").read_bytes()
+    for report in (tmp_path / "in" / "a.png", tmp_path / "out" / "a.png", tmp_path / "in"):
+        result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--report", report)
+        assert result.exit_code == 2, result.stderr
+        assert len(error_lines(result)) == 1 and error_lines(result)[0].startswith(f"error: --report: {report}: ")
+        assert not (tmp_path / "out").exists()  # refused before any work
+    assert (tmp_path / "in" / "a.png").read_bytes() == scan
+
+
 def test_every_bad_input_is_one_line_and_the_batch_goes_on(tmp_path: Path, model: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "in"

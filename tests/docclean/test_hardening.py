@@ -114,6 +114,24 @@ def test_a_broken_existing_output_is_redone_not_skipped(tmp_path: Path, denoiser
         im.load()
 
 
+def test_a_file_that_is_no_output_is_never_replaced_by_one(tmp_path: Path, denoiser: Denoiser) -> None:
+    page(tmp_path / "in" / "a.png")
+    frames = [Image.fromarray(RNG.integers(0, 256, (32, 40), dtype=np.uint8)) for _ in range(2)]
+    frames[0].save(tmp_path / "in" / "b.tif", save_all=True, append_images=frames[1:])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.png").write_text("someone's notes")  # no PNG: not an output of ours
+    (tmp_path / "out" / "b-p002.png").write_text("more notes")  # in the way of a page output
+    for overwrite in (False, True):
+        report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(fmt="png", overwrite=overwrite),
+                             cleaner=denoiser)
+        assert [f.status for f in report.files] == ["failed", "failed"] and report.exit_code == 1
+        assert "something that is no png file has this output's name" in report.files[0].error
+        assert "b-p002.png" in report.files[1].error
+    assert (tmp_path / "out" / "a.png").read_text() == "someone's notes"
+    assert (tmp_path / "out" / "b-p002.png").read_text() == "more notes"
+    assert not (tmp_path / "out" / "b-p001.png").exists()
+
+
 @pytest.mark.parametrize("damage", ["none", "empty", "truncated", "no_ending"])
 @pytest.mark.parametrize("fmt, suffix", [("jpeg", ".jpg"), ("pdf", ".pdf")])
 def test_a_broken_jpeg_or_pdf_output_is_redone_and_a_whole_one_skipped(tmp_path: Path, denoiser: Denoiser,
