@@ -77,8 +77,14 @@ def _walk(folder: Path, skip_under: Path | None) -> Iterator[Path]:
                          and not (skip_under is not None and path_key(root_path / d) == skip_under))
         for name in sorted(files):
             path = root_path / name
-            if not name.startswith(".") and _supported(path) and path.is_file():
+            # A broken link is yielded, to fail with its reason: skipped, a scan would go missing
+            # without a word. Other non-files (a FIFO would block the reader) are left out.
+            if not name.startswith(".") and _supported(path) and (path.is_file() or _broken_link(path)):
                 yield path
+
+
+def _broken_link(path: Path) -> bool:
+    return path.is_symlink() and not path.exists()
 
 
 def input_folder(item: str) -> Path | None:
@@ -132,7 +138,7 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False
     pairs = []
     for match in sorted(glob.glob(item, recursive=True)):
         source = Path(match)
-        if not (source.is_file() and _supported(source)):
+        if not ((source.is_file() or _broken_link(source)) and _supported(source)):
             continue
         if skip is not None and path_key(source).is_relative_to(skip):
             continue

@@ -12,6 +12,7 @@ public face and re-exports what callers need."""
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,8 @@ def _preflight(path: Path) -> None:
     try:
         info = path.stat()
     except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(f"broken link: {os.readlink(path)} does not exist", path) from None
         raise InputError("file not found", path) from None
     except PermissionError:
         raise InputError("permission denied", path) from None

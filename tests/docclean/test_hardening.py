@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import signal
 import warnings
 from pathlib import Path
@@ -253,3 +254,13 @@ def test_the_pixel_limit_follows_available_memory(monkeypatch: pytest.MonkeyPatc
     assert plan.pixel_limit(120_000_000) == 5_000_000 and plan.pixel_limit(1_000_000) == 1_000_000
     monkeypatch.setattr(plan, "memory_pixel_limit", lambda: None)
     assert plan.pixel_limit(120_000_000) == 120_000_000
+
+
+def test_a_broken_link_in_an_input_folder_fails_with_its_reason(tmp_path: Path, denoiser: Denoiser) -> None:
+    page(tmp_path / "in" / "a.png")
+    (tmp_path / "in" / "b.png").symlink_to(tmp_path / "gone.png")  # a scan moved away: say so, never skip it
+    os.mkfifo(tmp_path / "in" / "c.png")  # not a file: left out (reading it would block)
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
+    assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("b.png", "failed")]
+    assert report.files[1].error == f"{tmp_path / 'in' / 'b.png'}: broken link: {tmp_path / 'gone.png'} does not exist"
+    assert report.exit_code == 1
