@@ -66,12 +66,17 @@ class PageStore:
 
     def _start(self) -> None:
         """Create the folder and its stamp (before the first page is stored)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        from docclean.writer import _output_error
+
         stamp_file = self.folder / "stamp.json"
-        if not stamp_file.is_file():
-            tmp = stamp_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.stamp))
-            tmp.replace(stamp_file)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if not stamp_file.is_file():
+                tmp = stamp_file.with_suffix(".tmp")
+                tmp.write_text(json.dumps(self.stamp))
+                tmp.replace(stamp_file)
+        except OSError as exc:  # an output folder that cannot be written: said as for any output
+            raise _output_error("cannot create the work folder for the finished pages", exc, self.folder) from None
 
     def put(self, index: int, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
         """Store one finished page (atomically)."""

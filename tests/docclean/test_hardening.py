@@ -264,3 +264,16 @@ def test_a_broken_link_in_an_input_folder_fails_with_its_reason(tmp_path: Path, 
     assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("b.png", "failed")]
     assert report.files[1].error == f"{tmp_path / 'in' / 'b.png'}: broken link: {tmp_path / 'gone.png'} does not exist"
     assert report.exit_code == 1
+
+
+def test_a_work_folder_that_cannot_be_made_fails_that_file_in_one_line(tmp_path: Path, denoiser: Denoiser) -> None:
+    frames = [Image.fromarray(RNG.integers(0, 256, (32, 40), dtype=np.uint8)) for _ in range(2)]
+    page(tmp_path / "in" / "s.png")
+    frames[0].save(tmp_path / "in" / "m.tif", save_all=True, append_images=frames[1:])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / ".m.tif.docclean-pages").write_text("in the way")  # as an unwritable folder would be
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
+    assert [f.status for f in report.files] == ["failed", "cleaned"]
+    assert report.files[0].error.startswith(f"{tmp_path / 'in' / 'm.tif'}: ")
+    assert "cannot create the work folder for the finished pages" in report.files[0].error
+    assert "unexpected" not in report.files[0].error
