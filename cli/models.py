@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from cli.errors import reported_errors
+from cli.errors import error_line, reported_errors
+from docclean.errors import DocCleanError, exit_code
 
 
 def models(
@@ -26,10 +27,18 @@ def models(
 
     with reported_errors():
         builtins = builtin_models()  # a built-in named again is not listed twice
-        described = [describe_model(name) for name in builtins] + [describe_model(p) for p in paths or []
-                                                                    if str(p) not in builtins]
+    described, failed = [], []
+    for name in [*builtins, *(p for p in paths or [] if str(p) not in builtins)]:
+        try:  # each file on its own: one bad file does not hide what the others say
+            described.append(describe_model(name))
+        except (DocCleanError, OSError, ValueError) as exc:
+            failed.append(exc)
     if as_json:
         typer.echo(json.dumps(described, indent=2))
-        return
-    for info in described:
-        typer.echo("\n".join(describe_lines(info)))
+    else:
+        for info in described:
+            typer.echo("\n".join(describe_lines(info)))
+    for exc in failed:
+        typer.echo(error_line(exc), err=True)
+    if failed:
+        raise typer.Exit(max(exit_code(exc) for exc in failed))

@@ -18,8 +18,12 @@ def test_models_lists_builtin_and_given_files(tiny_model_path: Path) -> None:
     tiny = as_json[-1]
     assert tiny["arch"] == "docunet" and tiny["parameters"] > 0 and tiny["builtin"] is False
     assert as_json[0]["name"] == "default" and as_json[0]["val_metrics"]
-    bad = CliRunner().invoke(app, ["models", str(tiny_model_path.parent / "missing.safetensors")])
-    assert bad.exit_code == 2 and "no such model" in bad.stderr
+    missing, broken = tiny_model_path.parent / "missing.safetensors", tiny_model_path.parent / "broken.safetensors"
+    broken.write_bytes(b"not a model")
+    bad = CliRunner().invoke(app, ["models", str(missing), str(tiny_model_path), str(broken)])
+    assert bad.exit_code == 2 and str(tiny_model_path) in bad.stdout  # the good file is still described
+    errors = bad.stderr.splitlines()
+    assert len(errors) == 2 and "no such model" in errors[0] and str(broken) in errors[1]
     named = CliRunner().invoke(app, ["models", "default"])  # a built-in named again is listed once
     assert named.exit_code == 0 and named.stdout.count("default (built-in)") == 1
 
