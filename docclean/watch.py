@@ -21,8 +21,6 @@ unrecorded, and its half-written output is removed by the batch runner, so a res
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +33,7 @@ from docclean.atomic import atomic_path
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.outputs import output_lock
 from docclean.settings import CleanSettings
+from docclean.watchfolders import check_folders, move_aside, writable_folder
 from docclean.watchfs import polling_reason, start_observer
 from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner
 
@@ -56,8 +55,9 @@ class Watcher:
 
     ``settings`` are the clean settings (outputs of a re-arrived name are overwritten: the watcher,
     not the output's existence, decides what is new). ``done``/``failed``: where inputs go
-    afterwards (None: left in place and recorded). ``settle``: seconds a file's size and mtime
-    must stay unchanged. ``cleaner``: a loaded model (loaded on first use otherwise).
+    afterwards (None: left in place and recorded); folders that could put one file over another
+    are a UsageError (:func:`docclean.watchfolders.check_folders`). ``settle``: seconds a file's
+    size and mtime must stay unchanged. ``cleaner``: a loaded model (loaded on first use otherwise).
     ``on_outcome`` is called with each :class:`WatchOutcome`; ``clock`` is for tests."""
 
     def __init__(self, inbox: str | Path, output: str | Path, settings: CleanSettings | None = None, *,
@@ -72,14 +72,12 @@ class Watcher:
         self.failed = Path(failed).expanduser().absolute() if failed else None
         if not self.inbox.is_dir():
             raise UsageError("the input folder does not exist or is not a folder", self.inbox)
-        for name, folder in (("output", self.output), ("done", self.done), ("failed", self.failed)):
-            if folder is not None and os.path.realpath(folder) == os.path.realpath(self.inbox):
-                raise UsageError(f"the {name} folder cannot be the input folder", folder)
+        check_folders(self.inbox, self.output, self.done, self.failed)
         self.settings = (settings or CleanSettings()).replace(overwrite=True, dry_run=False)
         self.settle = max(0.0, settle)
         self.cleaner, self.progress, self.on_outcome, self.clock = cleaner, progress, on_outcome, clock
         self.on_notice = on_notice
-        _writable_folder(self.output)  # at once: else every scan that arrives would fail as if it were bad
+        writable_folder(self.output)  # at once: else every scan that arrives would fail as if it were bad
         self.ledger = Ledger(self.output / LEDGER_NAME)
         self._inbox_gone = False
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
@@ -204,7 +202,7 @@ class Watcher:
             self.ledger.record(key, signature, outcome)
             return outcome
         try:
-            outcome.moved_to = _move(path, destination / relative)
+            outcome.moved_to = move_aside(path, destination / relative)
         except OSError as exc:  # cannot move it (permissions, a vanished share): record it instead
             outcome.error = f"{outcome.error + '; ' if outcome.error else ''}could not move it to {destination}: {exc}"
             self.ledger.record(key, signature, outcome)
@@ -269,29 +267,6 @@ class Watcher:
 def _raise(error: OSError) -> None:
     """``os.walk``'s error hook: a folder that cannot be listed is an error, not an empty folder."""
     raise error
-
-
-def _writable_folder(folder: Path) -> None:
-    """Make ``folder`` if needed and check that files can be written in it (OutputError if not)."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError("the output is not a folder", folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".docclean-probe-"):
-            pass
-    except OSError as exc:
-        raise OutputError(f"cannot write in the output folder ({exc.strerror or exc})", folder) from None
-
-
-def _move(source: Path, target: Path) -> Path:
-    """Move ``source`` to ``target`` (or ``target-1``, ``target-2``... if taken); returns where it went."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    candidate, n = target, 0
-    while candidate.exists() or candidate.is_symlink():
-        n += 1
-        candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
-    shutil.move(str(source), str(candidate))  # a rename on one file system, copy and delete across
-    return candidate
 
 
 def _signature(path: Path) -> tuple[int, int] | None:

@@ -81,6 +81,28 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--keep-color" in result.output
 
 
+def test_done_or_failed_in_the_output_folder_exit_2(tmp_path: Path) -> None:
+    """--failed OUT: a failed x.jpg moved to OUT/x.jpg was overwritten by a later x.jpg's output."""
+    runner = CliRunner()
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    for extra, message in ((["--failed", str(out)], f"error: {out}: the failed folder cannot be the output folder"),
+                           (["--done", str(out / "done")],
+                            f"error: {out / 'done'}: the done folder cannot lie inside the output folder"),
+                           (["--done", str(tmp_path)], f"error: {tmp_path}: the done folder cannot contain the "
+                                                        "output folder")):
+        # A missing model: were the folders accepted, it would stop there instead of watching forever.
+        result = runner.invoke(app, ["watch", str(inbox), str(out), *extra, "--device", "cpu", "--model",
+                                     str(tmp_path / "missing.safetensors")])
+        assert result.exit_code == 2, result.output
+        assert result.output.strip() == message
+    result = runner.invoke(app, ["watch", str(inbox), str(tmp_path), "--device", "cpu", "--model",
+                                 str(tmp_path / "missing.safetensors")])
+    assert result.exit_code == 2 and result.output.strip() == (f"error: {tmp_path}: the output folder cannot "
+                                                               "contain the input folder")
+    assert not out.exists()
+
+
 def test_watch_shares_clean_options() -> None:
     settings = settings_from_options({"model": "m.safetensors", "binarize": True, "threshold": 0.4, "fmt": None})
     assert (settings.model, settings.binarize, settings.threshold, settings.color) == ("m.safetensors", True, 0.4,

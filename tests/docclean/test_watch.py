@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -205,6 +206,64 @@ def test_output_folder_cannot_be_the_inbox(folders) -> None:  # type: ignore[no-
     inbox, _ = folders
     with pytest.raises(DocCleanError, match="input folder"):
         Watcher(inbox, inbox)
+
+
+@pytest.mark.parametrize(("output", "done", "failed", "message"), [
+    ("out", "out", None, "the done folder cannot be the output folder"),
+    ("out", None, "out", "the failed folder cannot be the output folder"),
+    ("out", "out/done", None, "the done folder cannot lie inside the output folder"),
+    ("out", None, "out/sub/failed", "the failed folder cannot lie inside the output folder"),
+    ("keep/out", "keep", None, "the done folder cannot contain the output folder"),
+    ("keep/out", None, "keep", "the failed folder cannot contain the output folder"),
+    ("box/in/out", "box/in/out", None, "the done folder cannot be the output folder"),
+    ("box", None, None, "the output folder cannot contain the input folder"),
+    ("out", "box", None, "the done folder cannot contain the input folder"),
+    ("out", None, "box", "the failed folder cannot contain the input folder"),
+    ("out", "link-to-out", None, "the done folder cannot be the output folder"),  # through a symlink
+])
+def test_folders_that_could_put_one_file_over_another_are_refused(tmp_path, output, done, failed, message):  # type: ignore[no-untyped-def]
+    """The failed original moved to OUT/x.jpg was overwritten by a later x.jpg's output: refused at
+    construction, before anything is created or moved."""
+    from docclean.errors import UsageError
+
+    (tmp_path / "box" / "in").mkdir(parents=True)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "link-to-out").symlink_to(tmp_path / "out")
+    with pytest.raises(UsageError, match=f"^{re.escape(str(tmp_path))}/.*: {message}$"):
+        Watcher(tmp_path / "box" / "in", tmp_path / output, done=done and tmp_path / done,
+                failed=failed and tmp_path / failed)
+    assert not (tmp_path / "keep").exists() and not list((tmp_path / "out").iterdir())
+    assert [p.name for p in (tmp_path / "box").iterdir()] == ["in"]
+
+
+@pytest.mark.parametrize(("output", "done", "failed"), [
+    ("out", "moved", "moved"),  # one folder for both: moves never replace, error notes are never inputs
+    ("out", "moved", "moved/failed"),
+    ("out", "moved/done", "moved"),
+    ("box/in/out", "box/in/done", "box/in/failed"),  # inside the inbox: skipped by the walk
+    ("box/out", "box/done", "box/failed"),  # beside the inbox
+    ("out", None, None),
+])
+def test_folders_that_cannot_collide_are_accepted(tmp_path, output, done, failed) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "box" / "in").mkdir(parents=True)
+    watcher = Watcher(tmp_path / "box" / "in", tmp_path / output, done=done and tmp_path / done,
+                      failed=failed and tmp_path / failed)
+    assert watcher.output == tmp_path / output
+
+
+def test_done_and_failed_in_one_folder_keep_every_original(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    moved = tmp_path / "moved"
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, done=moved, failed=moved)
+    for data in (b"not an image", png_bytes(1), b"still not an image"):
+        (inbox / "x.png").write_bytes(data)
+        watcher.poll_once()
+        clock.now += 3
+        [outcome] = watcher.poll_once()
+        assert outcome.moved_to is not None and outcome.moved_to.read_bytes() == data
+    assert sorted(p.name for p in moved.iterdir()) == ["x-1.png", "x-2.png", "x-2.png.error.txt", "x.png",
+                                                      "x.png.error.txt"]
 
 
 def test_a_page_that_lost_its_ink_carries_the_warning(folders, tmp_path):  # type: ignore[no-untyped-def]
