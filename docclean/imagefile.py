@@ -1,8 +1,9 @@
 """Raster image files (PNG, JPEG, TIFF, BMP, WebP) read through Pillow into :class:`Page` records.
 
 Every page is fully decoded at read time (so a truncated file fails here, not halfway through the
-engine), its size is checked against a pixel limit before decoding, EXIF orientation is applied,
-and every Pillow mode is brought to grey 0..1 plus optional RGB colour."""
+engine), its size is checked against a pixel limit before decoding, EXIF orientation is applied
+exactly once (whether or not Pillow applied it already), and every Pillow mode is brought to grey
+0..1 plus optional RGB colour."""
 
 from __future__ import annotations
 
@@ -30,16 +31,22 @@ if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
 # second, depth or preview image) are not further pages of a document.
 # EXIF orientations that swap width and height (and so the x and y resolution).
 _TRANSPOSING_ORIENTATIONS = {5, 6, 7, 8}
+_TIFF_IMAGE_WIDTH, _TIFF_IMAGE_LENGTH = 256, 257
+# Float pages hold 0..1, or an integer range stored as float: the smallest of these whose double
+# holds the page's largest value is its range (the slack keeps a 0..1 page that overshoots a little
+# from being read as a black 0..255 one); beyond the last one the page is refused.
+_FLOAT_RANGES = (1.0, 255.0, 65535.0)
 _CONVERT_TO_RGB = {"CMYK", "YCbCr", "LAB", "HSV", "RGBX"}
 
 
 @contextmanager
-def _bomb_guard(path: Path, max_pixels: int = MAX_PIXELS) -> Iterator[None]:
+def _bomb_guard(path: Path, max_pixels: int = MAX_PIXELS, where: str = "") -> Iterator[None]:
     """Turn Pillow's decompression-bomb warning and error into InputError (and keep Pillow quiet).
 
     Pillow warns above MAX_IMAGE_PIXELS: that becomes our error unless the caller allowed more,
     in which case our own size check decides. (catch_warnings swaps process-wide filters; racing
-    threads can at worst see the warning as an error or silenced, both of which we handle.)"""
+    threads can at worst see the warning as an error or silenced, both of which we handle.)
+    ``where`` ("page 3 ") prefixes the reason for a page of a multi-page file."""
     limit = Image.MAX_IMAGE_PIXELS
     action = "ignore" if limit is not None and max_pixels > limit else "error"
     with warnings.catch_warnings():
@@ -49,17 +56,26 @@ def _bomb_guard(path: Path, max_pixels: int = MAX_PIXELS) -> Iterator[None]:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             found = re.search(r"\((\d+) pixels\)", str(exc))
             size = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
-            raise InputError(f"image dimensions too large ({size}; decompression bomb guard)",
+            raise InputError(f"{where}image dimensions too large ({size}; decompression bomb guard)",
                              path) from None
 
 
-def _open(path: Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Open (header only) with the bomb guard; an unrecognised file becomes InputError."""
-    with _bomb_guard(path, max_pixels):
-        try:
-            return Image.open(path)
-        except UnidentifiedImageError:
-            raise InputError("not an image (content not recognised)", path) from None
+@contextmanager
+def _open(path: Path, max_pixels: int = MAX_PIXELS) -> Iterator[Image.Image]:
+    """Open (header only) with the bomb guard; an unrecognised file becomes InputError.
+
+    Pillow gets an open file, never the path: given a path, Pillow memory-maps a single-strip
+    uncompressed image, and Pillow 11 to 13 map a TIFF whose orientation is 5-8 with its turned
+    (width and height swapped) size, which shreds the page. Read through a file object, every
+    Pillow decodes it with the stored size, like any other TIFF."""
+    with open(path, "rb") as fh:
+        with _bomb_guard(path, max_pixels):
+            try:
+                im = Image.open(fh)
+            except UnidentifiedImageError:
+                raise InputError("not an image (content not recognised)", path) from None
+        with im:
+            yield im
 
 
 def _multi_page(pil_format: str | None) -> bool:
@@ -86,33 +102,97 @@ def read_image(path: Path, *, max_pixels: int = MAX_PIXELS, only: int | None = N
     with _open(path, max_pixels) as im:
         count = _page_count(im)
         for index in range(count) if only is None else [only] if only < count else []:
-            if index:
-                im.seek(index)
-            with _bomb_guard(path, max_pixels):
-                gray, color, dpi = _decode_frame(im, path, max_pixels, index)
+            # A page of a multi-page file is named in every message about it (page 1 included).
+            where = f"page {index + 1} " if count > 1 else ""
+            with _bomb_guard(path, max_pixels, where):
+                if index:
+                    im.seek(index)
+                gray, color, dpi = _decode_frame(im, path, max_pixels, where)
             yield Page(gray=gray, color=color, dpi=dpi, index=index)
 
 
-def _decode_frame(im: Image.Image, path: Path, max_pixels: int, index: int
+def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
                   ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float] | None]:
     width, height = im.size
     # The header is known before any pixel is decoded: refuse absurd sizes up front.
     if width * height > max_pixels:
-        where = f"page {index + 1} " if index else ""
         raise InputError(f"{where}image dimensions too large ({width} x {height} pixels, "
                          f"limit {max_pixels:,})", path)
     dpi = _dpi(im.info)
-    orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
+    orientation = _orientation(im)
+    stored = _stored_size(im)
     im.load()  # full decode now: truncation raises here rather than yielding half a page
-    upright = ImageOps.exif_transpose(im)
-    if orientation in _TRANSPOSING_ORIENTATIONS and dpi is not None:
-        dpi = (dpi[1], dpi[0])
+    # Pillow 11 and later turn a TIFF upright while loading it and then drop its orientation
+    # tag; older ones (and other formats) leave both to us. A tag that survived the load is
+    # still to be applied, a tag that vanished was applied: either way it is applied once.
+    upright = ImageOps.exif_transpose(im) if _orientation(im) != 1 else im
     try:
-        gray, color = to_gray_color(upright)
+        if stored is not None:
+            expected = stored[::-1] if orientation in _TRANSPOSING_ORIENTATIONS else stored
+            if upright.size != expected:
+                raise InputError(f"{where}orientation {orientation} could not be applied (decoded "
+                                 f"{upright.size[0]} x {upright.size[1]} pixels, expected "
+                                 f"{expected[0]} x {expected[1]})", path)
+        if orientation in _TRANSPOSING_ORIENTATIONS and dpi is not None:
+            dpi = (dpi[1], dpi[0])
+        try:
+            gray, color = to_gray_color(upright)
+        except FloatRangeError as exc:
+            raise InputError(f"{where}{exc}", path) from None
     finally:
         if upright is not im:
             upright.close()
     return gray, color, dpi
+
+
+def _orientation(im: Image.Image) -> int:
+    """The image's EXIF/TIFF orientation (1 = upright, also for a missing or invalid tag)."""
+    value = im.getexif().get(ExifTags.Base.Orientation, 1)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _stored_size(im: Image.Image) -> tuple[int, int] | None:
+    """Width and height of a TIFF frame's raster as stored (before orientation), from its tags;
+    None for other formats, whose header size is the stored one."""
+    tags = getattr(im, "tag_v2", None)
+    if im.format != "TIFF" or tags is None:
+        return None
+    width, height = tags.get(_TIFF_IMAGE_WIDTH), tags.get(_TIFF_IMAGE_LENGTH)
+    if not isinstance(width, int) or not isinstance(height, int):
+        return None
+    return width, height
+
+
+class FloatRangeError(ValueError):
+    """A float page whose values fit none of the ranges docclean understands."""
+
+
+def float_gray(values: np.ndarray) -> np.ndarray:
+    """Grey float32 0..1 of a float page (Pillow mode F).
+
+    The page's range is the smallest of 0..1, 0..255 and 0..65535 whose double holds its
+    largest finite value (so a 0..255 page is not clipped to white); values outside the range
+    are clipped, NaN and +inf are paper, -inf ink. A page beyond 2 x 65535 raises
+    FloatRangeError rather than guessing."""
+    gray = np.array(values, dtype=np.float32)  # a writable copy, worked on in place
+    with np.errstate(invalid="ignore"):
+        top = float(np.nanmax(gray)) if gray.size else 0.0
+    if top == np.inf:  # rare: the largest finite value needs its own pass
+        finite = np.where(np.isfinite(gray), gray, np.float32(np.nan))
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN slice
+            top = float(np.nanmax(finite))
+        del finite
+    top = 0.0 if np.isnan(top) else top
+    scale = next((ceiling for ceiling in _FLOAT_RANGES if top <= 2 * ceiling), None)
+    if scale is None:
+        raise FloatRangeError(f"float pixel values out of range (largest {top:g}; expected "
+                              f"0..1, 0..255 or 0..65535)")
+    np.nan_to_num(gray, copy=False, nan=scale, posinf=scale, neginf=0.0)
+    if scale != 1.0:
+        gray /= np.float32(scale)
+    np.clip(gray, 0.0, 1.0, out=gray)
+    return gray
 
 
 def _dpi(info: dict) -> tuple[float, float] | None:
@@ -132,8 +212,9 @@ def to_gray_color(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """(gray float32 0..1, color uint8 RGB or None) of a decoded image in any Pillow mode.
 
     Alpha is composited onto white (a transparent scan background is paper), 16-bit data is
-    scaled by 65535, palette and CMYK images go through RGB, and an RGB image whose channels are
-    all equal counts as grey (``color`` None)."""
+    scaled by 65535, float data by its range (see :func:`float_gray`), palette and CMYK images
+    go through RGB, and an RGB image whose channels are all equal counts as grey (``color``
+    None)."""
     mode = im.mode
     if mode == "1":
         return np.asarray(im).astype(np.float32), None
@@ -145,7 +226,7 @@ def to_gray_color(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         # 32-bit integer mode is how Pillow hands over 16-bit grey from some formats.
         return np.clip(np.asarray(im).astype(np.float32) / np.float32(65535.0), 0.0, 1.0), None
     if mode == "F":
-        return np.clip(np.nan_to_num(np.asarray(im, dtype=np.float32), nan=1.0), 0.0, 1.0), None
+        return float_gray(np.asarray(im)), None
     if mode in ("LA", "La"):
         la = np.asarray(im.convert("LA") if mode == "La" else im).astype(np.float32)
         alpha = la[..., 1] / np.float32(255.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,16 +32,52 @@ _SCAN_COVERAGE = 0.5
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
-    """Open a PDF, turning pdfium's failures into a short InputError."""
+    """Open a PDF, turning pdfium's failures into a short InputError.
+
+    pdfium refuses a document whose page tree is empty, missing or unusable without giving a
+    reason: it leaves its last-error code, a process-wide value that only failed loads set, as
+    it was. So the code is first set to "file not found" by loading a path that cannot exist
+    (below a regular file); a failure that leaves it there (the file being readable) is a PDF
+    without pages, and no failure reports the reason of an earlier file."""
+    _reset_last_error(path)
     try:
-        return pdfium.PdfDocument(str(path))
+        doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         text = str(exc).lower()
+        code = getattr(exc, "err_code", None)  # older pypdfium2: the text only
+        no_reason = (code in (pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_FILE) if code is not None
+                     else "pdfium: success" in text or "file access" in text)
+        if no_reason and _readable(path):
+            raise InputError("PDF has no pages (empty or missing page tree)", path) from None
         if "password" in text:
             raise InputError("encrypted PDF (password required)", path) from None
         if "format" in text:
             raise InputError("broken PDF (not a valid PDF file)", path) from None
         raise InputError(f"cannot open PDF ({exc})", path) from None
+    if len(doc) == 0:
+        doc.close()
+        raise InputError("PDF has no pages", path)
+    return doc
+
+
+def _reset_last_error(path: Path) -> None:
+    """Set pdfium's last-error code to FPDF_ERR_FILE: ``path`` is a regular file, so nothing lies
+    below it. (pdfium runs on one thread at a time in docclean: see docclean.overlap.)"""
+    try:
+        doc = pdfium_c.FPDF_LoadDocument(os.fsencode(path / "no-such-file.pdf"), None)
+        if doc:  # cannot happen; never leak it if it does
+            pdfium_c.FPDF_CloseDocument(doc)
+    except Exception:  # a best effort: opening the real file must not depend on it
+        pass
+
+
+def _readable(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError:
+        return False
+    return True
 
 
 def count_pdf_pages(path: Path) -> int:

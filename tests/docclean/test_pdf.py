@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from docclean.errors import InputError
-from docclean.io import PageWriter, count_pages, read_pages, write_page
+from docclean.io import PageWriter, count_pages, read_page, read_pages, write_page
 from tests.docclean.pdfs import PAGE_OBJECTS, build_pdf, encrypted_pdf
 
 H, W = 24, 16
@@ -130,3 +130,25 @@ def test_empty_pdf_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="empty file") as info:
         list(read_pages(path))
     assert "empty.pdf" in str(info.value)
+
+
+@pytest.mark.parametrize("objects", [
+    [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"],  # an empty page tree
+    [b"<< /Type /Catalog >>"],  # no page tree at all
+], ids=["empty-page-tree", "no-page-tree"])
+def test_pdf_without_pages(tmp_path: Path, objects: list[bytes]) -> None:
+    path = build_pdf(tmp_path / "nothing.pdf", objects)
+    # pdfium gives no reason for these; the reason of an earlier failure must not show through.
+    secret, broken = encrypted_pdf(tmp_path / "secret.pdf"), tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\nthis is not really a pdf\n")
+    for earlier in (secret, broken):
+        with pytest.raises(InputError):
+            count_pages(earlier)
+        with pytest.raises(InputError) as info:
+            count_pages(path)
+        assert info.value.reason.startswith("PDF has no pages")
+    for call in (lambda: list(read_pages(path)), lambda: count_pages(path), lambda: read_page(path, 0)):
+        with pytest.raises(InputError) as info:
+            call()
+        assert info.value.reason.startswith("PDF has no pages")
+        assert "nothing.pdf" in str(info.value)

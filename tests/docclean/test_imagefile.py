@@ -1,0 +1,174 @@
+"""Tests for docclean.imagefile: TIFF orientation in every compression and Pillow mode, float pages,
+page naming in multi-page files.
+
+Every image is small and made in tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, TiffImagePlugin
+
+from docclean.errors import InputError
+from docclean.io import read_page, read_pages
+
+H, W = 40, 30  # not square, so a transposition that goes wrong also goes wrong in shape
+# Every value different along a row and a column: any flip, turn or shredding changes the array.
+STORED = ((np.arange(H)[:, None] * 7 + np.arange(W)[None, :] * 3) % 251).astype(np.uint8)
+
+# What a viewer shows for a raster stored as ``a`` with each EXIF/TIFF orientation (TIFF 6.0,
+# tag 274): 6 means "turn 90 degrees clockwise to display", 8 counter-clockwise.
+UPRIGHT = {
+    1: lambda a: a,
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
+    8: lambda a: np.rot90(a, 1),
+}
+COMPRESSIONS = ["raw", "tiff_lzw", "tiff_adobe_deflate", "packbits"]
+
+
+def tiff(path: Path, pages: list[tuple[Image.Image, int]], compression: str) -> Path:
+    """A TIFF of (image, orientation) pages, one strip each as Pillow writes small pages.
+
+    Page by page through Pillow's appending writer, so each page keeps its own orientation tag
+    in every Pillow version (save_all gives all pages the first one's tags in some)."""
+    with TiffImagePlugin.AppendingTiffWriter(path, new=True) as out:
+        for im, orientation in pages:
+            im.save(out, "TIFF", tiffinfo={274: orientation}, compression=compression)
+            out.newFrame()
+    return path
+
+
+def orientations_in(path: Path) -> list[int]:
+    """The orientation tag of each page as written (guards the test's own file making)."""
+    found = []
+    with Image.open(path) as im:
+        for index in range(getattr(im, "n_frames", 1)):
+            im.seek(index)
+            found.append(int(im.tag_v2.get(274, 1)))
+    return found
+
+
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_tiff_orientation_grey(tmp_path: Path, orientation: int, compression: str) -> None:
+    path = tiff(tmp_path / "page.tif", [(Image.fromarray(STORED), orientation)], compression)
+    assert orientations_in(path) == [orientation]
+    (page,) = read_pages(path)
+    expected = UPRIGHT[orientation](STORED)
+    np.testing.assert_array_equal(page.gray, expected.astype(np.float32) / np.float32(255.0))
+    assert page.color is None
+
+
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P", "I;16", "1"])
+@pytest.mark.parametrize("orientation", [2, 5, 6, 7, 8])
+def test_tiff_orientation_other_modes(tmp_path: Path, orientation: int, mode: str, compression: str) -> None:
+    """Every mode Pillow can memory-map (RGBA, P, I;16) and the ones it cannot (RGB, 1)."""
+    rgb = np.stack([STORED, STORED[::-1], 255 - STORED], axis=-1)
+    if mode == "RGB":
+        im, want = Image.fromarray(rgb), rgb
+    elif mode == "RGBA":
+        im, want = Image.fromarray(np.dstack([rgb, np.full((H, W), 255, np.uint8)])), rgb
+    elif mode == "P":
+        im = Image.fromarray(STORED).convert("P")  # the grey palette keeps the values
+        want = np.stack([STORED] * 3, axis=-1)
+    elif mode == "I;16":
+        im, want = Image.fromarray(STORED.astype(np.uint16) * 257), None
+    else:
+        bits = STORED > 120
+        im, want = Image.fromarray(bits), None
+    path = tiff(tmp_path / "page.tif", [(im, orientation)], compression)
+    (page,) = read_pages(path)
+    if mode == "I;16":
+        np.testing.assert_allclose(page.gray, UPRIGHT[orientation](STORED) / 255.0, atol=1e-6)
+    elif mode == "1":
+        np.testing.assert_array_equal(page.gray, UPRIGHT[orientation](bits).astype(np.float32))
+    else:
+        got = page.color if page.color is not None else np.stack([np.rint(page.gray * 255)] * 3, -1)
+        np.testing.assert_array_equal(got, UPRIGHT[orientation](want))
+
+
+@pytest.mark.parametrize("compression", COMPRESSIONS)
+def test_multi_page_tiff_orients_each_page(tmp_path: Path, compression: str) -> None:
+    orientations = [6, 1, 8, 3, 5, 7, 2, 4, 6]
+    pages = [(Image.fromarray(np.roll(STORED, index, axis=1)), o) for index, o in enumerate(orientations)]
+    path = tiff(tmp_path / "book.tif", pages, compression)
+    assert orientations_in(path) == orientations
+    got = list(read_pages(path))
+    assert [page.index for page in got] == list(range(len(orientations)))
+    for index, (page, orientation) in enumerate(zip(got, orientations)):
+        expected = UPRIGHT[orientation](np.roll(STORED, index, axis=1))
+        np.testing.assert_array_equal(page.gray, expected.astype(np.float32) / np.float32(255.0))
+    # A single page read on its own comes out the same.
+    np.testing.assert_array_equal(read_page(path, 2).gray, got[2].gray)
+
+
+def test_large_raw_tiff_turned_page_is_not_shredded(tmp_path: Path) -> None:
+    """The tester's case: a 300 x 400 raw page, several strips read as one tile, orientation 6."""
+    stored = np.random.default_rng(3).integers(0, 256, (400, 300), dtype=np.uint8)
+    path = tmp_path / "o6.tif"
+    Image.fromarray(stored).save(path, tiffinfo={274: 6}, dpi=(100, 200))
+    (page,) = read_pages(path)
+    np.testing.assert_array_equal(page.gray, np.rot90(stored, -1).astype(np.float32) / np.float32(255.0))
+    assert page.dpi == (200.0, 100.0)
+
+
+# ---- float pages ------------------------------------------------------------------------------
+
+def float_tiff(path: Path, values: np.ndarray) -> Path:
+    Image.fromarray(values.astype(np.float32)).save(path)  # mode F
+    return path
+
+
+@pytest.mark.parametrize("scale", [1.0, 255.0, 65535.0])
+def test_float_page_in_each_range(tmp_path: Path, scale: float) -> None:
+    gray = STORED.astype(np.float32) / np.float32(255.0)
+    (page,) = read_pages(float_tiff(tmp_path / "f.tif", gray * np.float32(scale)))
+    np.testing.assert_allclose(page.gray, gray, atol=1e-6)
+
+
+def test_float_page_overshoot_nan_and_inf(tmp_path: Path) -> None:
+    values = np.full((H, W), 0.5, np.float32)
+    values[0, :4] = (1.05, np.nan, np.inf, -np.inf)  # a 0..1 page overshooting a little
+    values[1, 0] = -0.2
+    (page,) = read_pages(float_tiff(tmp_path / "f.tif", values))
+    assert page.gray[5, 5] == 0.5
+    assert list(page.gray[0, :4]) == [1.0, 1.0, 1.0, 0.0]
+    assert page.gray[1, 0] == 0.0
+
+
+def test_float_page_out_of_every_range_is_refused(tmp_path: Path) -> None:
+    values = np.full((H, W), 3e6, np.float32)
+    path = float_tiff(tmp_path / "huge.tif", values)
+    with pytest.raises(InputError, match="float pixel values out of range") as info:
+        list(read_pages(path))
+    assert "huge.tif" in str(info.value) and "\n" not in str(info.value)
+
+
+# ---- page naming ------------------------------------------------------------------------------
+
+def test_multi_page_files_name_every_page_in_size_errors(tmp_path: Path) -> None:
+    big, small = Image.fromarray(STORED), Image.fromarray(STORED[:10, :10])
+    first_big = tmp_path / "first.tif"
+    big.save(first_big, save_all=True, append_images=[small])
+    second_big = tmp_path / "second.tif"
+    small.save(second_big, save_all=True, append_images=[big])
+    single = tmp_path / "single.tif"
+    big.save(single)
+    for path, page in ((first_big, 1), (second_big, 2)):
+        with pytest.raises(InputError) as info:
+            list(read_pages(path, max_pixels=H * W - 1))
+        assert info.value.reason.startswith(f"page {page} image dimensions too large")
+    with pytest.raises(InputError) as info:
+        read_page(first_big, 0, max_pixels=H * W - 1)
+    assert info.value.reason.startswith("page 1 image dimensions too large")
+    with pytest.raises(InputError) as info:
+        list(read_pages(single, max_pixels=H * W - 1))
+    assert info.value.reason.startswith("image dimensions too large")
