@@ -13,13 +13,12 @@ framework until a backend is opened; a cached conversion opens without torch.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Protocol
-
 import importlib.util
 import os
 import sys
 import warnings
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -120,8 +119,12 @@ def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
     candidates = installed_backends(device) if settings.precision in ("auto", "fp32") else ["torch"]
     if candidates[0] != "torch":
         from docclean.backends.convert import read_checkpoint_metadata
+        from docclean.safefile import read_header
 
-        read_checkpoint_metadata(model_path)  # a missing or broken file is the user's error, not a runtime's
+        # A missing or broken file (a truncated download included) is the user's error, not a
+        # runtime's: said once, not as each runtime's failure in turn.
+        read_header(model_path)
+        read_checkpoint_metadata(model_path)
     for candidate in candidates:
         if candidate == "torch":
             break

@@ -19,7 +19,8 @@ from docclean.errors import ModelError, UsageError
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.settings import CleanSettings
 
-RUNTIMES = [pytest.param(name, marks=pytest.mark.skipif(name not in installed_backends(), reason=f"{name} not installed"))
+RUNTIMES = [pytest.param(name, marks=pytest.mark.skipif(name not in installed_backends(),
+                                                        reason=f"{name} not installed"))
             for name in ("onnx", "openvino")]
 
 
@@ -170,6 +171,15 @@ def test_broken_checkpoint_is_a_model_error_before_any_runtime(tmp_path: Path) -
     bad.write_bytes(b"not a model")
     with pytest.raises(ModelError):
         open_backend(bad, CleanSettings())
+
+
+def test_a_truncated_checkpoint_is_one_model_error_not_a_runtime_fallback(model_path: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(model_path.read_bytes()[:-100])  # a download that stopped short: the header is whole
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "could not load ...; trying the next one"
+        with pytest.raises(ModelError, match="lie outside the file"):
+            open_backend(cut, CleanSettings())
 
 
 @pytest.mark.parametrize("name", RUNTIMES)
