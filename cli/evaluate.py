@@ -20,13 +20,14 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-page and overall figures as JSON.")] = False,
 ) -> None:
     """Per-page and overall RMSE, PSNR and SSIM of the cleaned pages against the clean ones, and
-    of the raw noisy pages for comparison (lower RMSE, higher PSNR and SSIM are better).
+    of the raw noisy pages for comparison (lower RMSE, higher PSNR and SSIM are better). Pages are
+    named by their path in the noisy folder; PSNR is capped at 100 dB (identical pages).
 
     Example: docclean eval --model runs/mine/best.safetensors --noisy held-out/noisy --clean held-out/clean
     """
     from docclean.batch import load_cleaner
     from docclean.evaluate import evaluate as run_eval
-    from docclean.pairs import check_pairs, find_pairs
+    from docclean.pairs import check_pairs, find_pairs, unusable
     from docclean.settings import CleanSettings
 
     with reported_errors():
@@ -34,21 +35,23 @@ def evaluate(
         for path, reason in scan.unmatched:
             typer.echo(f"warning: {path}: {reason}", err=True)
         problems = check_pairs(scan.pairs)
-        for line in problems:
-            typer.echo(f"error: {line}", err=True)
         if problems:
-            raise typer.Exit(1)
+            raise unusable(problems)
         cleaner = load_cleaner(CleanSettings(model=model, device=device))
         result = run_eval(cleaner, scan.pairs, model)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        typer.echo(json.dumps(result.to_json(), indent=2, allow_nan=False))  # strict JSON for any parser
         return
-    typer.echo(f"{'page':40s} {'RMSE':>7s} {'raw':>7s} {'PSNR':>6s} {'raw':>6s} {'SSIM':>6s} {'raw':>6s}")
     multi_page = {p.noisy for p in result.pages if p.page > 0}  # every page of these files is numbered
-    for p in result.pages:
-        name = Path(p.noisy).name + (f"[{p.page + 1}]" if p.noisy in multi_page else "")
-        typer.echo(f"{name[:40]:40s} {p.rmse:7.4f} {p.raw_rmse:7.4f} {p.psnr:6.2f} {p.raw_psnr:6.2f} "
-                   f"{p.ssim:6.3f} {p.raw_ssim:6.3f}")
+    # Relative paths, never cut: a/p.png and b/c/p.png must stay told apart.
+    names = [(p.name or Path(p.noisy).name) + (f"[{p.page + 1}]" if p.noisy in multi_page else "")
+             for p in result.pages]
     o = result.overall
-    typer.echo(f"{'overall (' + str(o['pages']) + ' pages)':40s} {o['rmse']:7.4f} {o['raw_rmse']:7.4f} "
+    total = f"overall ({o['pages']} pages)"
+    width = max(40, len(total), *(len(n) for n in names))
+    typer.echo(f"{'page':{width}s} {'RMSE':>7s} {'raw':>7s} {'PSNR':>6s} {'raw':>6s} {'SSIM':>6s} {'raw':>6s}")
+    for name, p in zip(names, result.pages):
+        typer.echo(f"{name:{width}s} {p.rmse:7.4f} {p.raw_rmse:7.4f} {p.psnr:6.2f} {p.raw_psnr:6.2f} "
+                   f"{p.ssim:6.3f} {p.raw_ssim:6.3f}")
+    typer.echo(f"{total:{width}s} {o['rmse']:7.4f} {o['raw_rmse']:7.4f} "
                f"{o['psnr']:6.2f} {o['raw_psnr']:6.2f} {o['ssim']:6.3f} {o['raw_ssim']:6.3f}")

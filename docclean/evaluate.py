@@ -1,9 +1,13 @@
 """Scoring a model on noisy/clean pairs: per page and overall RMSE, PSNR and SSIM, beside the raw
 page's own figures, so the gain is plain. ``docclean eval`` prints it; training reports the same.
+
+PSNR is capped at :data:`docclean.metrics.MAX_PSNR` (100 dB, identical pages), so the overall mean
+stays finite; the JSON form holds only finite numbers (null where a figure is undefined).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,22 +33,31 @@ class PageScore:
     raw_rmse: float
     raw_psnr: float
     raw_ssim: float
+    name: str = ""  # the noisy file's path relative to the noisy folder (a/p1.png)
 
 
 @dataclass
 class Evaluation:
-    """Every page's scores and the overall figures (pooled RMSE as Kaggle scored; mean PSNR, SSIM)."""
+    """Every page's scores and the overall figures (pooled RMSE as Kaggle scored; mean PSNR, each
+    page's capped at 100 dB; mean SSIM)."""
 
     model: str
     pages: list[PageScore] = field(default_factory=list)
     overall: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"model": self.model, "overall": self.overall, "pages": [asdict(p) for p in self.pages]}
+        """A dict for ``json.dumps`` that holds no NaN or infinity (null instead): strict JSON."""
+        pages = [_finite(asdict(p)) for p in self.pages]
+        return {"model": self.model, "overall": _finite(self.overall), "pages": pages}
+
+
+def _finite(figures: dict[str, Any]) -> dict[str, Any]:
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in figures.items()}
 
 
 def evaluate(cleaner: Denoiser, pairs: list[Pair], model: str = "") -> Evaluation:
-    """Clean every pair's noisy page with ``cleaner`` and score it and the raw page."""
+    """Clean every pair's noisy page with ``cleaner`` and score it and the raw page. DataError for a
+    pair that cannot be scored (see :func:`docclean.pairs.read_pair`)."""
     result = Evaluation(model)
     cleaned_pairs, raw_pairs = [], []
     for pair in pairs:
@@ -53,7 +66,8 @@ def evaluate(cleaner: Denoiser, pairs: list[Pair], model: str = "") -> Evaluatio
         cleaned_pairs.append((out, clean))
         raw_pairs.append((noisy, clean))
         result.pages.append(PageScore(str(pair.noisy), str(pair.clean), pair.page, rmse(out, clean), psnr(out, clean),
-                                      ssim(out, clean), rmse(noisy, clean), psnr(noisy, clean), ssim(noisy, clean)))
+                                      ssim(out, clean), rmse(noisy, clean), psnr(noisy, clean), ssim(noisy, clean),
+                                      pair.relative))
     result.overall = {
         "pages": len(result.pages),
         "rmse": pooled_rmse(cleaned_pairs), "psnr": float(np.mean([p.psnr for p in result.pages])),

@@ -96,6 +96,16 @@ def count_frames(path: Path) -> int:
         return _page_count(im)
 
 
+def frame_size(path: Path, index: int = 0) -> tuple[int, int]:
+    """(width, height) of page ``index`` as :func:`read_image` yields it (upright: orientation
+    applied), from headers only."""
+    with _open(path) as im:
+        if index:
+            im.seek(index)
+        stored = _stored_size(im) or im.size  # Pillow 11+ reports a turned TIFF's size turned
+        return stored[::-1] if _orientation(im) in _TRANSPOSING_ORIENTATIONS else stored
+
+
 def read_image(path: Path, *, max_pixels: int = MAX_PIXELS, only: int | None = None) -> Iterator[Page]:
     """Yield every page of a raster file, fully decoded, in file order; with ``only``, just that
     page (0-based), decoding no other."""

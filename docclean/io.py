@@ -21,14 +21,14 @@ import numpy as np
 
 from docclean import formats
 from docclean.errors import InputError
-from docclean.imagefile import count_frames, read_image
-from docclean.pdf import count_pdf_pages, read_pdf
+from docclean.imagefile import count_frames, frame_size, read_image
+from docclean.pdf import count_pdf_pages, pdf_page_size, read_pdf
 from docclean.pixels import MAX_PIXELS, Page
 from docclean.writer import PageWriter, write_page
 
 __all__ = [
-    "MAX_PIXELS", "InputError", "Page", "PageWriter", "count_pages", "read_gray", "read_page", "read_pages",
-    "write_page",
+    "MAX_PIXELS", "InputError", "Page", "PageWriter", "count_pages", "page_size", "read_gray", "read_page",
+    "read_pages", "write_page",
 ]
 
 
@@ -81,6 +81,21 @@ def count_pages(path: str | Path) -> int:
         if formats.by_suffix(path) is formats.by_name("pdf"):
             return count_pdf_pages(path)
         return count_frames(path)
+    except InputError:
+        raise
+    except Exception as exc:  # the boundary: no decoder exception leaves io
+        raise InputError(_reason(exc), path) from exc
+
+
+def page_size(path: str | Path, index: int = 0) -> tuple[int, int]:
+    """(width, height) of page ``index`` (0-based) as :func:`read_pages` yields it: upright, a PDF
+    page at its native resolution. From headers only. InputError if unreadable."""
+    path = Path(path)
+    try:
+        _preflight(path)
+        if formats.by_suffix(path) is formats.by_name("pdf"):
+            return pdf_page_size(path, index)
+        return frame_size(path, index)
     except InputError:
         raise
     except Exception as exc:  # the boundary: no decoder exception leaves io

@@ -28,10 +28,18 @@ def pooled_rmse(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
     return float(np.sqrt(se / max(n, 1)))
 
 
+#: PSNR of identical pages, in dB: the ceiling of :func:`psnr` (a mean squared error of 1e-10), as
+#: :func:`binary_scores` caps its own.
+MAX_PSNR = 100.0
+
+
 def psnr(pred: np.ndarray, target: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB for a peak of 1.0 (inf for identical pages)."""
-    e = rmse(pred, target)
-    return float("inf") if e == 0 else float(20 * np.log10(1.0 / e))
+    """Peak signal-to-noise ratio in dB for a peak of 1.0, at most :data:`MAX_PSNR` (identical
+    pages, or an MSE below 1e-10): an infinite score would make every mean over pages infinite and
+    is no number in strict JSON."""
+    a, b = _pair(pred, target)
+    mse = max(float(np.mean((a - b) ** 2)), 10 ** (-MAX_PSNR / 10))
+    return float(10 * np.log10(1.0 / mse))
 
 
 def ssim(pred: np.ndarray, target: np.ndarray) -> float:

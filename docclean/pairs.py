@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from docclean import formats
 from docclean import io as pageio
@@ -32,15 +31,25 @@ SIZE_TOLERANCE = 4
 
 @dataclass(frozen=True)
 class Pair:
-    """One noisy page and its clean target: files and 0-based page index."""
+    """One noisy page and its clean target: files, 0-based page index and the noisy folder the
+    pair was found in (``root``; not part of a pair's identity)."""
 
     noisy: Path
     clean: Path
     page: int = 0
+    root: Path | None = field(default=None, compare=False)
+
+    @property
+    def relative(self) -> str:
+        """The noisy file's path relative to its folder, with "/" between folders (``a/p1.png``);
+        the file name when the folder is unknown."""
+        if self.root is None:
+            return self.noisy.name
+        return self.noisy.relative_to(self.root).as_posix()
 
     @property
     def name(self) -> str:
-        return f"{self.noisy.name}" + (f"[page {self.page + 1}]" if self.page else "")
+        return self.relative + (f"[page {self.page + 1}]" if self.page else "")
 
 
 @dataclass
@@ -55,7 +64,10 @@ def _index(root: Path) -> dict[tuple[str, ...], list[Path]]:
     found: dict[tuple[str, ...], list[Path]] = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if path.is_file() and formats.is_supported(path) and not any(p.startswith(".") for p in relative.parts):
+        # A broken link (is_file() is False for it) is kept, so that it is reported with its reason
+        # when read, like ``docclean clean`` does, instead of its pair vanishing without a word.
+        usable = path.is_file() or (path.is_symlink() and not path.exists())
+        if usable and formats.is_supported(path) and not any(p.startswith(".") for p in relative.parts):
             key = (*relative.parent.parts, relative.stem)
             found.setdefault(key, []).append(path)
     return found
@@ -72,9 +84,13 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
     scan = PairScan()
     for key, paths in noisy.items():
         partners = clean.get(key, [])
-        if len(paths) > 1 or len(partners) > 1:
-            for path in paths:
-                scan.unmatched.append((path, "several files share this name with different suffixes"))
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            scan.unmatched.extend((p, f"several noisy files share this name with different suffixes ({names})")
+                                  for p in paths)
+            continue
+        if len(partners) > 1:
+            scan.unmatched.append((paths[0], f"several clean pages match it: {', '.join(map(str, partners))}"))
             continue
         if not partners:
             scan.unmatched.append((paths[0], f"no clean page named {Path(*key)}.* in {clean_root}"))
@@ -82,12 +98,14 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
         try:
             n_pages, c_pages = pageio.count_pages(paths[0]), pageio.count_pages(partners[0])
         except DocCleanError as exc:
-            scan.unmatched.append((paths[0], f"unreadable pair ({exc})"))
+            scan.unmatched.append((paths[0], exc.reason if exc.path == paths[0] else
+                                   f"unreadable clean page ({exc})" if exc.path == partners[0] else
+                                   f"unreadable pair ({exc})"))
             continue
         if n_pages != c_pages:
             scan.unmatched.append((paths[0], f"{n_pages} pages but its clean file has {c_pages}"))
             continue
-        scan.pairs.extend(Pair(paths[0], partners[0], i) for i in range(n_pages))
+        scan.pairs.extend(Pair(paths[0], partners[0], i, noisy_root) for i in range(n_pages))
     for key, paths in clean.items():
         if key not in noisy:
             scan.unmatched.extend((p, "clean page without a noisy page") for p in paths)
@@ -105,36 +123,52 @@ def _listing(items: list[str], limit: int) -> str:
     return "; ".join(items[:limit]) + more
 
 
-def _size(path: Path, page: int) -> tuple[int, int] | None:
-    """(width, height) of a raster page from its header; None for PDFs (checked when read)."""
-    if formats.by_suffix(path) is formats.by_name("pdf"):
+def _size_problem(a: tuple[int, int], b: tuple[int, int], tolerance: int) -> str | None:
+    """Why pages of (width, height) ``a`` and ``b`` cannot pair, or None when they can."""
+    if abs(a[0] - b[0]) <= tolerance and abs(a[1] - b[1]) <= tolerance:
         return None
-    with Image.open(path) as im:
-        im.seek(page)
-        return im.size
+    # A page read turned a quarter against its partner is the classic stray or missing EXIF tag.
+    turned = abs(a[1] - b[0]) <= tolerance and abs(a[0] - b[1]) <= tolerance and a[0] != a[1]
+    return f"more than {tolerance} pixels apart" + ("; a quarter turn apart: check the EXIF orientation of both"
+                                                    if turned else "")
 
 
 def check_pairs(pairs: list[Pair], tolerance: int = SIZE_TOLERANCE) -> list[str]:
-    """One line per pair that cannot be trained on: sizes that differ by more than ``tolerance``
-    pixels, unreadable files. Reads headers only."""
+    """One line per pair that cannot be trained on: sizes (as read, see :func:`docclean.io.page_size`)
+    that differ by more than ``tolerance`` pixels, unreadable files. Reads headers only."""
     problems = []
     for pair in pairs:
         try:
-            a, b = _size(pair.noisy, pair.page), _size(pair.clean, pair.page)
+            a, b = pageio.page_size(pair.noisy, pair.page), pageio.page_size(pair.clean, pair.page)
         except Exception as exc:  # any decoder failure names the pair
             problems.append(f"{pair.noisy}: cannot read the pair ({type(exc).__name__}: {exc})")
             continue
-        if a and b and (abs(a[0] - b[0]) > tolerance or abs(a[1] - b[1]) > tolerance):
-            problems.append(f"{pair.noisy}: page {pair.page + 1} is {a[0]}x{a[1]} but {pair.clean} is "
-                            f"{b[0]}x{b[1]} (more than {tolerance} pixels apart)")
+        why = _size_problem(a, b, tolerance)
+        if why:
+            problems.append(f"{pair.noisy}: {_size_text(pair, a, b, why)}")
     return problems
 
 
-def read_pair(pair: Pair) -> tuple[np.ndarray, np.ndarray]:
-    """The noisy and clean grey pages (float32 0..1), cropped to their common size. DataError
-    for a blank clean page (nothing to learn from, usually a wrong file)."""
+def _size_text(pair: Pair, a: tuple[int, int], b: tuple[int, int], why: str) -> str:
+    return f"page {pair.page + 1} is {a[0]}x{a[1]} but {pair.clean} is {b[0]}x{b[1]} ({why})"
+
+
+def unusable(problems: list[str]) -> DataError:
+    """The one error for pairs that cannot be used: their count and the first ten reasons."""
+    return DataError(f"{len(problems)} pair(s) cannot be used: {_listing(problems, 10)}")
+
+
+def read_pair(pair: Pair, tolerance: int = SIZE_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
+    """The noisy and clean grey pages (float32 0..1), cropped to their common size. DataError for
+    pages more than ``tolerance`` pixels apart in size (checked on the decoded pages too, so no
+    pair is ever cropped into a misaligned one, whatever a header said) and for a blank clean page
+    (nothing to learn from, usually a wrong file)."""
     noisy = _page(pair.noisy, pair.page)
     clean = _page(pair.clean, pair.page)
+    a, b = (noisy.shape[1], noisy.shape[0]), (clean.shape[1], clean.shape[0])
+    why = _size_problem(a, b, tolerance)
+    if why:
+        raise DataError(_size_text(pair, a, b, why), pair.noisy)
     h, w = min(noisy.shape[0], clean.shape[0]), min(noisy.shape[1], clean.shape[1])
     noisy, clean = noisy[:h, :w], clean[:h, :w]
     if float(clean.max()) - float(clean.min()) < 0.05:
@@ -152,8 +186,7 @@ def read_pairs(pairs: list[Pair]) -> list[tuple[np.ndarray, np.ndarray]]:
         except (DataError, pageio.InputError) as exc:
             problems.append(str(exc))
     if problems:
-        shown = _listing(problems, 10)
-        raise DataError(f"{len(problems)} pair(s) cannot be used: {shown}")
+        raise unusable(problems)
     return pages
 
 
@@ -166,16 +199,24 @@ def _page(path: Path, index: int) -> np.ndarray:
 
 def group_pairs(pairs: list[Pair], pattern: str | None = None) -> dict[str, list[Pair]]:
     """Groups that must stay together in a split: by the regex ``pattern``'s first group (or whole
-    match) on the noisy file's path, else by the clean page's pixels (identical originals)."""
+    match), searched in the noisy file's path relative to its folder with "/" between folders
+    (:attr:`Pair.relative`, ``a/p1_2.png``), else by the clean page's pixels (identical originals).
+    A file the pattern does not match is a group of its own; DataError when it matches no file."""
     groups: dict[str, list[Pair]] = {}
     try:
         regex = re.compile(pattern) if pattern else None
     except re.error as exc:
         raise DataError(f"the group pattern {pattern!r} is not a regular expression ({exc})") from None
+    if regex is not None and pairs and not any(regex.search(p.relative) for p in pairs):
+        # A silent miss would split scans of one original across training and validation.
+        raise DataError(f"the group pattern {pattern!r} matches no noisy file (it is searched in each file's path "
+                        f"relative to the noisy folder, such as {pairs[0].relative!r})")
     for pair in pairs:
         if regex is not None:
-            match = regex.search(str(pair.noisy))
-            key = (match.group(1) if match and match.groups() else match.group(0)) if match else str(pair.noisy)
+            match = regex.search(pair.relative)
+            key = "\0" + pair.relative  # a file of its own; "\0" keeps it apart from any matched text
+            if match:
+                key = match.group(1) if match.groups() and match.group(1) is not None else match.group(0)
         else:
             key = hashlib.md5(_page(pair.clean, pair.page).tobytes()).hexdigest()
         groups.setdefault(key, []).append(pair)

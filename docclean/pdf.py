@@ -89,6 +89,21 @@ def count_pdf_pages(path: Path) -> int:
         doc.close()
 
 
+def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
+    """(width, height) in pixels of page ``index`` as :func:`read_pdf` renders it by default (its
+    native resolution), from the page tree: nothing is rendered."""
+    doc = _open(path)
+    try:
+        page = doc[index]
+        try:
+            _, width, height = _render_scale(*page.get_size(), native_dpi(page) or DEFAULT_DPI)
+            return width, height
+        finally:
+            page.close()
+    finally:
+        doc.close()
+
+
 def native_dpi(page: pdfium.PdfPage) -> float | None:
     """Resolution of the image that covers most of a scanned page, or None if there is none."""
     page_w, page_h = page.get_size()

@@ -60,3 +60,43 @@ def test_eval_numbers_every_page_of_a_multi_page_file(tmp_path: Path, tiny_model
     assert text.exit_code == 0, text.output
     names = [line.split()[0] for line in text.stdout.splitlines()[1:-1]]
     assert sorted(names) == ["doc.tif[1]", "doc.tif[2]", "one.png"]
+
+
+def _strict(text: str) -> object:
+    def refuse(name: str) -> None:
+        raise ValueError(f"not strict JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_eval_names_pages_by_relative_path_and_stays_finite(tmp_path: Path, tiny_model_path: Path) -> None:
+    clean = np.full((40, 48), 255, np.uint8)
+    clean[10:14, 5:40] = 0
+    for kind in ("noisy", "clean"):
+        for name in ("a/p.png", "b/c/p.png"):  # one name in two folders; noisy == clean: raw PSNR was inf
+            (tmp_path / kind / name).parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(clean).save(tmp_path / kind / name)
+    args = ["eval", "--noisy", str(tmp_path / "noisy"), "--clean", str(tmp_path / "clean"),
+            "--model", str(tiny_model_path), "--device", "cpu"]
+    text = CliRunner().invoke(app, args)
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    assert sorted(line.split()[0] for line in lines[1:-1]) == ["a/p.png", "b/c/p.png"]
+    assert "inf" not in text.stdout and lines[-1].split()[-3] == "100.00"  # the overall raw PSNR
+    data = _strict(CliRunner().invoke(app, [*args, "--json"]).stdout)
+    assert data["overall"]["raw_psnr"] == 100.0 and {p["name"] for p in data["pages"]} == {"a/p.png", "b/c/p.png"}
+
+
+def test_eval_refuses_a_mis_sized_pdf_pair(tmp_path: Path, tiny_model_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    for kind in ("noisy", "clean"):
+        (tmp_path / kind).mkdir()
+    Image.fromarray(rng.integers(0, 256, (200, 256), dtype=np.uint8)).save(tmp_path / "noisy" / "a.pdf",
+                                                                           resolution=100)
+    Image.fromarray(rng.integers(0, 256, (100, 120), dtype=np.uint8)).save(tmp_path / "clean" / "a.png")
+    result = CliRunner().invoke(app, ["eval", "--noisy", str(tmp_path / "noisy"), "--clean", str(tmp_path / "clean"),
+                                      "--model", str(tiny_model_path), "--device", "cpu"])
+    assert result.exit_code == 1 and result.stdout == ""
+    noisy, clean = tmp_path / "noisy" / "a.pdf", tmp_path / "clean" / "a.png"
+    assert result.stderr.strip() == (f"error: 1 pair(s) cannot be used: {noisy}: page 1 is 256x200 but {clean} is "
+                                     "120x100 (more than 4 pixels apart)")

@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 
-from docclean.metrics import binary_scores, pooled_rmse, psnr, rmse, ssim, strokes_lost, strokes_lost_share
+from docclean.metrics import MAX_PSNR, binary_scores, pooled_rmse, psnr, rmse, ssim, strokes_lost, strokes_lost_share
 
 
 def test_rmse_psnr_values():
     a, b = np.zeros((4, 4)), np.full((4, 4), 0.1)
     assert rmse(a, b) == pytest.approx(0.1)
     assert psnr(a, b) == pytest.approx(20.0)
-    assert psnr(a, a) == float("inf")
+    assert psnr(a, a) == MAX_PSNR == 100.0  # identical pages: capped, never inf (a mean stays finite)
+    assert psnr(a, a + 1e-7) == MAX_PSNR and psnr(a, a + 1e-4) == pytest.approx(80.0)
 
 
 def test_pooled_rmse_weights_pixels():

@@ -85,10 +85,10 @@ def test_one_large_group_does_not_fill_the_validation_split(tmp_path: Path) -> N
         img(tmp_path / "clean" / f"{name}.png")
     pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
     for seed in range(8):  # whatever the shuffle puts first
-        train, val = split_pairs(pairs, 0.2, seed=seed, pattern=r"noisy/([a-z]+)_")
+        train, val = split_pairs(pairs, 0.2, seed=seed, pattern=r"^([a-z]+)_")
         assert len(val) == 2 and len(train) == 8, seed  # two of the one-page groups, never the five-page one
     groups_of_two = [p for p in pairs if p.noisy.stem.startswith(("big", "a_"))]  # sizes 5 and 1, share 0.2
-    assert [len(part) for part in split_pairs(groups_of_two, 0.2, pattern=r"noisy/([a-z]+)_")] == [5, 1]
+    assert [len(part) for part in split_pairs(groups_of_two, 0.2, pattern=r"^([a-z]+)_")] == [5, 1]
 
 def test_a_bad_group_pattern_is_named(tmp_path: Path) -> None:
     img(tmp_path / "noisy" / "a.png")
@@ -139,3 +139,102 @@ def test_long_lists_of_problems_show_the_first_few_and_a_count(tmp_path: Path) -
     (tmp_path / "clean").mkdir()
     with pytest.raises(DataError, match=r"\(7 files could not be paired: .*n\d\.png: no clean page .*; and 2 more\)"):
         find_pairs(tmp_path / "noisy", tmp_path / "clean")
+
+
+def upright_jpeg(path: Path, stored: tuple[int, int], orientation: int) -> Path:
+    """A JPEG whose stored raster is ``stored`` (width, height), tagged with ``orientation``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(RNG.integers(0, 256, stored[::-1], dtype=np.uint8)).save(path, exif=exif)
+    return path
+
+
+def test_a_pdf_page_is_size_checked_like_an_image(tmp_path: Path) -> None:
+    from docclean.io import page_size
+
+    noisy = tmp_path / "noisy" / "a.pdf"
+    noisy.parent.mkdir()
+    Image.fromarray(RNG.integers(0, 256, (200, 256), dtype=np.uint8)).save(noisy, resolution=100)
+    img(tmp_path / "clean" / "a.png", (120, 100))
+    pair = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs[0]
+    assert page_size(noisy, 0) == (256, 200)  # from the page tree, rendering nothing
+    assert check_pairs([pair]) == [f"{noisy}: page 1 is 256x200 but {pair.clean} is 120x100 "
+                                   "(more than 4 pixels apart)"]
+    with pytest.raises(DataError, match="more than 4 pixels apart"):  # and never cropped when read
+        read_pair(pair)
+
+
+def test_sizes_are_compared_as_the_pages_are_read_upright(tmp_path: Path) -> None:
+    from docclean.io import page_size
+
+    upright_jpeg(tmp_path / "noisy" / "turned.jpg", (200, 256), 6)  # read upright as 256x200
+    img(tmp_path / "clean" / "turned.png", (256, 200))
+    upright_jpeg(tmp_path / "noisy" / "stray.jpg", (256, 200), 6)  # upright pixels, stray tag: read 200x256
+    img(tmp_path / "clean" / "stray.png", (256, 200))
+    pairs = {p.noisy.stem: p for p in find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs}
+    problems = check_pairs(list(pairs.values()))
+    assert len(problems) == 1 and "stray.jpg: page 1 is 200x256" in problems[0]
+    assert "a quarter turn apart: check the EXIF orientation" in problems[0]
+    noisy, clean = read_pair(pairs["turned"])
+    assert noisy.shape == clean.shape == (200, 256)
+    with pytest.raises(DataError, match=r"stray.jpg: page 1 is 200x256 .*\(more than 4 pixels apart"):
+        read_pair(pairs["stray"])
+    tiff = tmp_path / "t.tif"  # Pillow reports a turned TIFF's header size turned already
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(RNG.integers(0, 256, (200, 256), dtype=np.uint8)).save(tiff, exif=exif)
+    from docclean.io import read_gray
+
+    for path in (tiff, tmp_path / "noisy" / "turned.jpg", tmp_path / "noisy" / "stray.jpg"):
+        assert page_size(path, 0) == read_gray(path).shape[::-1], path
+
+
+def test_the_group_pattern_sees_paths_relative_to_the_noisy_folder(tmp_path: Path) -> None:
+    root = tmp_path / "hunt2"  # digits and letters above the folder must not count
+    for name in ("a_1.png", "a_2.png", "b_3.png", "sub/c_4.png"):
+        img(root / "noisy" / name)
+        img(root / "clean" / name)
+    pairs = find_pairs(root / "noisy", root / "clean").pairs
+    assert sorted(p.name for p in pairs) == ["a_1.png", "a_2.png", "b_3.png", "sub/c_4.png"]
+    by_name = group_pairs(pairs, r"^([a-z]+)_")  # a file it does not match is a group of its own
+    assert {key: len(group) for key, group in by_name.items()} == {"a": 2, "b": 1, "\0sub/c_4.png": 1}
+    assert sorted(group_pairs(pairs, r"^([a-z]+)[_/]")) == ["a", "b", "sub"]  # "/" between folders
+    assert sorted(group_pairs(pairs, r"(\d+)")) == ["1", "2", "3", "4"]
+    with pytest.raises(DataError, match=r"'\^x' matches no noisy file .*relative to the noisy folder"):
+        group_pairs(pairs, "^x")
+    with pytest.raises(DataError, match="matches no noisy file"):
+        split_pairs(pairs, 0.5, pattern="hunt")
+
+
+def test_ambiguous_names_name_every_file_involved(tmp_path: Path) -> None:
+    img(tmp_path / "noisy" / "102.png")
+    img(tmp_path / "clean" / "102.png")
+    img(tmp_path / "clean" / "102.jpg")
+    img(tmp_path / "noisy" / "7.png")
+    img(tmp_path / "noisy" / "7.tif")
+    img(tmp_path / "clean" / "7.png")
+    img(tmp_path / "noisy" / "ok.png")
+    img(tmp_path / "clean" / "ok.png")
+    scan = find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    assert [p.noisy.name for p in scan.pairs] == ["ok.png"]
+    reasons = {path.name: reason for path, reason in scan.unmatched}
+    clean = tmp_path / "clean"
+    assert reasons["102.png"] == f"several clean pages match it: {clean / '102.jpg'}, {clean / '102.png'}"
+    assert reasons["7.tif"] == "several noisy files share this name with different suffixes (7.png, 7.tif)"
+
+
+def test_a_broken_link_is_reported_not_skipped(tmp_path: Path) -> None:
+    (tmp_path / "noisy").mkdir()
+    (tmp_path / "noisy" / "gone.png").symlink_to(tmp_path / "nowhere.png")
+    img(tmp_path / "clean" / "gone.png")
+    img(tmp_path / "noisy" / "lost.png")
+    (tmp_path / "clean" / "lost.png").symlink_to(tmp_path / "nowhere.png")
+    img(tmp_path / "noisy" / "ok.png")
+    img(tmp_path / "clean" / "ok.png")
+    scan = find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    assert [p.noisy.name for p in scan.pairs] == ["ok.png"]
+    reasons = {path.name: reason for path, reason in scan.unmatched}
+    assert reasons["gone.png"] == f"broken link: {tmp_path / 'nowhere.png'} does not exist"
+    assert reasons["lost.png"] == (f"unreadable clean page ({tmp_path / 'clean' / 'lost.png'}: broken link: "
+                                   f"{tmp_path / 'nowhere.png'} does not exist)")
