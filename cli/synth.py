@@ -19,7 +19,7 @@ def synth(
     n: Annotated[int, typer.Option("--n", min=1, help="Number of page pairs.")] = 100,
     dpi: Annotated[Optional[list[int]], typer.Option(
         "--dpi", min=50, max=1200, help="Resolutions, used in turn (repeat the option); default 100 to 600.")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same pages.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed (0 or more): the same seed gives the same pages.")] = 0,
     size: Annotated[int, typer.Option(min=64, max=8192, help="Page window edge in pixels.")] = 768,
     workers: Annotated[int, typer.Option(min=1, help="Processes that render pages.")] = 1,
     uneven: Annotated[float, typer.Option(
@@ -30,8 +30,13 @@ def synth(
     degrade them (stains, creases, shadows, bleed-through, speckle, blur, JPEG, photocopy/fax,
     borders). Pairs already in OUT are kept, so rerunning extends or completes a set.
 
+    Ctrl-C or SIGTERM stops every worker; the pairs written are whole and a rerun completes the set
+    (exit 130 interrupted, 143 terminated; 1 a set.json that is not this set's record, 2 usage error).
+
     Example: docclean synth data/synth --n 500 --dpi 150 --dpi 300 --seed 1
     """
+    from docclean.errors import Cancelled, Terminated, exit_code
+    from docclean.signals import terminate_as_interrupt
     from docclean.synth import PairKind, write_pairs
     from docclean.synth.fonts import missing_fonts_note
     from docclean.synth.pairs import DEFAULT_DPIS
@@ -40,7 +45,14 @@ def synth(
     if note:
         typer.echo(f"warning: {note}", err=True)
 
-    with reported_errors():
-        names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size, workers=workers,
-                            kind=PairKind(uneven=uneven))
+    # SIGTERM raises Terminated like Ctrl-C's KeyboardInterrupt, so write_pairs stops its workers either way.
+    with terminate_as_interrupt(), reported_errors():
+        try:
+            names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size,
+                                workers=workers, kind=PairKind(uneven=uneven))
+        except (KeyboardInterrupt, Cancelled) as exc:  # click would say "Aborted!" and exit 1
+            how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            typer.echo(f"{how}; the pairs written in {out} are whole and a rerun of the same command completes "
+                       "the set", err=True)
+            raise typer.Exit(exit_code(exc)) from None
     typer.echo(f"{len(names)} pairs in {out}")

@@ -6,7 +6,8 @@
 * :mod:`~docclean.synth.fields`: smooth damage fields (shadows, stains, creases, paper texture);
 * :mod:`~docclean.synth.damage`: bleed-through, speckle, salt-and-pepper, blur, noise, photocopy,
   fax, scanner borders, JPEG, and the 300-dpi bench's fixed :func:`degrade`;
-* :mod:`~docclean.synth.pairs`: :func:`make_pair` and the on-disk cache :func:`write_pairs`.
+* :mod:`~docclean.synth.pairs`: :func:`make_pair` and the on-disk cache :func:`write_pairs`;
+* :mod:`~docclean.synth.workers`: worker processes that stop with their parent (SIGTERM, Ctrl-C).
 """
 
 from docclean.synth.damage import degrade

@@ -3,13 +3,13 @@
 :func:`make_pair` is deterministic for its ``rng``; :func:`write_pairs` gives page ``i`` of a set
 the generator ``default_rng([seed, i])``, so a set is the same whatever ``n`` or the number of
 worker processes, and an interrupted or extended set only renders the pages that are missing
-(files are written atomically; existing pairs are the cache).
+(files are written atomically; existing pairs are the cache). Worker processes stop with the
+caller (:mod:`docclean.synth.workers`), so a stopped set holds whole pairs and a rerun completes it.
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from docclean.synth import damage
 from docclean.synth.fields import crease_field, lowres_field, paper_texture, shadow_field, stain_field
 from docclean.synth.ink import ink_strength, pick_ink, thin_strokes, uneven_ink
 from docclean.synth.layout import render_layout
+from docclean.synth.workers import run_in_workers, stop_signals_deferred
 
 DEFAULT_DPIS = (100, 150, 200, 300, 300, 400, 600)
 #: The chance that a page shows the other side's text through it (every set before the knob).
@@ -125,9 +126,12 @@ def _write(spec: PairSpec, out: Path) -> str:
         return spec.name
     noisy, clean = make_pair(np.random.default_rng([spec.seed, spec.index]), spec.dpi, spec.height, spec.width,
                              spec.kind)
-    for path, img in ((clean_path, clean), (noisy_path, noisy)):
-        with atomic_path(path, suffix=".png") as tmp:
-            cv2.imwrite(str(tmp), (img * 255).round().astype(np.uint8))
+    # A signal raised inside atomic_path before it guards its temporary file would leave that file
+    # behind: the pair is written whole first (a fraction of its rendering time), then the signal acts.
+    with stop_signals_deferred():
+        for path, img in ((clean_path, clean), (noisy_path, noisy)):
+            with atomic_path(path, suffix=".png") as tmp:
+                cv2.imwrite(str(tmp), (img * 255).round().astype(np.uint8))
     return spec.name
 
 
@@ -135,7 +139,10 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
                 workers: int = 1, kind: PairKind = PairKind()) -> list[str]:
     """Write ``n`` pairs as ``out/noisy/NAME.png`` and ``out/clean/NAME.png`` (8-bit grey), skipping
     pairs already there; returns the file names in order. A set folder holds one :class:`PairKind`:
-    keep sets of other kinds in folders of their own."""
+    keep sets of other kinds in folders of their own. ValueError for options that cannot make a set
+    (checked before anything is written); :class:`DataError` for a folder whose ``set.json`` is not
+    this set's record."""
+    _check_options(n, seed, dpis, size)
     out = Path(out)
     _check_set(out, {"size": size, "dpis": [int(d) for d in dpis], "kind": asdict(kind)})
     (out / "noisy").mkdir(parents=True, exist_ok=True)
@@ -143,8 +150,19 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
     specs = pair_specs(n, seed, dpis, size, kind)
     if workers <= 1:
         return [_write(s, out) for s in specs]
-    with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(_write, specs, [out] * len(specs), chunksize=4))
+    return run_in_workers(_write, [(s, out) for s in specs], workers)
+
+
+def _check_options(n: int, seed: int, dpis: tuple[int, ...], size: int) -> None:
+    # numpy's own message for a negative seed ("expected non-negative integer") names no option.
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, not {seed}")
+    if n < 0:
+        raise ValueError(f"n must be a non-negative number of pairs, not {n}")
+    if size < 1:
+        raise ValueError(f"size must be a positive number of pixels, not {size}")
+    if not dpis or min(dpis) < 1:
+        raise ValueError(f"dpis must be one or more positive resolutions, not {tuple(dpis)}")
 
 
 SET_NAME = "set.json"
@@ -153,18 +171,22 @@ SET_NAME = "set.json"
 
 def _check_set(out: Path, options: dict) -> None:
     """DataError when ``out`` holds pairs made with other options (extending it would mix page
-    sizes or kinds in one set); records the options when it holds none yet (also for a set made
-    before the record existed)."""
+    sizes or kinds in one set) or a ``set.json`` that is not a record; records the options when it
+    has none yet (also for a set made before the record existed)."""
     stamp = out / SET_NAME
     try:
         saved = json.loads(stamp.read_text())
-    except (OSError, ValueError):
-        saved = None
-    if saved is None:
+    except FileNotFoundError:
         out.mkdir(parents=True, exist_ok=True)
         with atomic_path(stamp, suffix=".json") as tmp:
             tmp.write_text(json.dumps(options, indent=1) + "\n")
         return
+    except (OSError, ValueError) as exc:  # rewriting it would drop the guard against mixing sets
+        raise DataError(f"cannot be read as a set record ({exc}); move it away or choose another folder",
+                        stamp) from None
+    if not isinstance(saved, dict):
+        raise DataError(f"is not a set record: a JSON object was expected, not {type(saved).__name__}; "
+                        "move it away or choose another folder", stamp)
     for key in options:
         if saved.get(key) != options[key]:
             raise DataError(f"this set folder holds pairs made with another {key} ({saved.get(key)} there, "

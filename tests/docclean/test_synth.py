@@ -3,10 +3,20 @@ their ink ranges from black to faint, the on-disk set is a cache."""
 
 import numpy as np
 
-from docclean.synth import (PairKind, crease_field, degrade, make_pair, paper_texture, render_layout, render_page,
-                            shadow_field, stain_field, write_pairs)
-from docclean.synth import damage
-from docclean.synth import fonts
+from docclean.synth import (
+    PairKind,
+    crease_field,
+    damage,
+    degrade,
+    fonts,
+    make_pair,
+    paper_texture,
+    render_layout,
+    render_page,
+    shadow_field,
+    stain_field,
+    write_pairs,
+)
 from docclean.synth.fonts import FAMILIES, missing_fonts_note, pick_font
 from docclean.synth.ink import INKS, UNEVEN_FLOOR, Ink, ink_strength, uneven_ink
 
@@ -156,3 +166,17 @@ def test_a_set_folder_refuses_pairs_of_another_size_or_kind(tmp_path):
     with pytest.raises(DataError, match="another kind"):
         write_pairs(tmp_path, 2, seed=1, dpis=(100,), size=64, kind=PairKind(uneven=0.5))
     assert len(write_pairs(tmp_path, 2, seed=2, dpis=(100,), size=64)) == 2  # another seed, same options: fine
+
+
+def test_write_pairs_refuses_a_negative_seed_and_a_record_that_is_not_an_object(tmp_path):
+    import pytest
+
+    from docclean.errors import DataError
+
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        write_pairs(tmp_path / "a", 1, seed=-1, dpis=(100,), size=64)
+    assert not (tmp_path / "a").exists()
+    (tmp_path / "set.json").write_text('"64"')
+    with pytest.raises(DataError, match="JSON object.*str"):
+        write_pairs(tmp_path, 1, dpis=(100,), size=64)
+    assert not (tmp_path / "noisy").exists()
