@@ -29,8 +29,9 @@ def _seconds(text: str | None) -> float | None:
 
 
 def _absolute(path: Path | None) -> str | None:
-    """A folder as an absolute path, so ``--resume`` works from any working folder."""
-    return None if path is None else str(path.expanduser().absolute())
+    """A folder as a resolved absolute path, so ``--resume`` works from any working folder and the
+    same command rerun through ``..`` or a symlink names the same folder."""
+    return None if path is None else str(path.expanduser().resolve())
 
 
 def train(
@@ -40,7 +41,8 @@ def train(
         help="Folder of clean pages, paired with the scans by relative path and name (any format; every page of "
              "multi-page files).", show_default=False)] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Run folder: config, command, metrics.csv, loss.png, samples.png, best.safetensors.",
+        help="Run folder (new, empty or an earlier run's; apart from the data folders): config, command, "
+             "metrics.csv, loss.png, samples.png, best.safetensors.",
         show_default=False)] = None,
     resume: Annotated[Path | None, typer.Option(
         help="Continue the run in this folder with its own data and options; only --epochs, --max-time, --patience, "
@@ -55,8 +57,9 @@ def train(
                                                    show_default=False)] = None,
     val_clean: Annotated[Path | None, typer.Option(help="... and its clean pages.", show_default=False)] = None,
     group: Annotated[str | None, typer.Option(
-        help="Regular expression on the noisy file's path whose first group names pages that must stay together "
-             "(default: pages with identical clean pages).", show_default=False)] = None,
+        help="Regular expression searched in each noisy file's path relative to --noisy (a/p1_2.png); its first "
+             "group (or whole match) names pages that must stay together, and a file it does not match is a group "
+             "of its own (default: pages with identical clean pages).", show_default=False)] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs.")] = 40,
     max_time: Annotated[str | None, typer.Option(
         help="Stop after this much training time (90s, 10m, 2h); the best checkpoint is kept.",
@@ -91,7 +94,16 @@ def train(
 
     from cli.progress import RichProgressCallback
     from cli.stopping import exit_stopped, stoppable
-    from training.retrain import FREE_OPTIONS, RetrainConfig, load_split, retrain, start_score
+    from docclean.errors import UsageError
+    from training.retrain import (
+        FREE_OPTIONS,
+        RetrainConfig,
+        check_config,
+        load_split,
+        model_option,
+        retrain,
+        start_score,
+    )
 
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
@@ -125,12 +137,23 @@ def train(
         else:
             if noisy is None or clean is None or out is None:
                 raise typer.BadParameter("give --noisy, --clean and --out (or --resume RUN)")
+            # Options that would be silently ignored are refused, so the run is the one asked for.
+            if scratch and given("from_model"):
+                raise UsageError("a run from scratch starts from no model; give --scratch or --from, not both",
+                                 settings=("scratch",))
+            if (val_noisy is None) != (val_clean is None):
+                raise UsageError("give both --val-noisy and --val-clean, or neither",
+                                 settings=("val_clean" if val_clean is None else "val_noisy",))
+            if val_noisy is not None and given("val_fraction"):
+                raise UsageError("the validation folders are the validation set; give --val-fraction or "
+                                 "--val-noisy/--val-clean, not both", settings=("val_fraction",))
             cfg = RetrainConfig(
                 noisy=_absolute(noisy), clean=_absolute(clean), out=_absolute(out), val_noisy=_absolute(val_noisy),
                 val_clean=_absolute(val_clean), val_fraction=val_fraction, group=group,
-                init="scratch" if scratch else from_model, epochs=epochs, max_time=_seconds(max_time),
+                init="scratch" if scratch else model_option(from_model), epochs=epochs, max_time=_seconds(max_time),
                 patch_size=patch_size, batch_size=batch_size, batches_per_epoch=batches_per_epoch, lr=lr,
                 patience=patience, synthetic=synthetic, seed=seed, device=device)
+        check_config(cfg)  # the device and the run folder, before any page is read
         train_pairs, val_pairs, unmatched = load_split(cfg)
         for path, reason in unmatched:
             typer.echo(f"warning: {path}: {reason} (left out)", err=True)
@@ -149,6 +172,6 @@ def train(
     else:
         typer.echo("no epoch finished: no model was written", err=True)
     hint = f"continue with: docclean train --resume {cfg.out}"
-    exit_stopped(flag, hint)  # Ctrl-C or SIGTERM: 130 or 143, as docclean clean gives
-    if result.stopped:  # --max-time: the run is saved and may go on
-        typer.echo(f"stopped; {hint}", err=True)
+    if result.stopped:  # a signal that came after the last epoch stopped nothing: the run finished, exit 0
+        exit_stopped(flag, hint)  # Ctrl-C or SIGTERM: 130 or 143, as docclean clean gives
+        typer.echo(f"stopped; {hint}", err=True)  # --max-time: the run is saved and may go on

@@ -156,7 +156,8 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         restore_optimizer(opt, load_file(str(state_path), device=str(device)), state["optimizer"])
         if state.get("scaler") and scaler.is_enabled():
             scaler.load_state_dict(state["scaler"])
-        start_epoch, best, best_epoch, bad_epochs = state["epoch"] + 1, state["best"], state["best_epoch"], state["bad_epochs"]
+        start_epoch, best = state["epoch"] + 1, state["best"]
+        best_epoch, bad_epochs = state["best_epoch"], state["bad_epochs"]
         if state.get("partial"):
             partial = _Partial(**state["partial"])
         history = read_history(out)[:start_epoch]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,85 +27,25 @@ from docclean.errors import DataError
 from docclean.metrics import pooled_rmse
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import resolve_model_path
-from docclean.pairs import Pair, check_pairs, find_pairs, read_pairs, split_pairs
+from docclean.outputs import MadeFolder, output_lock
+from docclean.pairs import Pair, check_pairs, find_pairs, read_pairs, split_pairs, unusable
 from training.denoiser import ink_weighted_loss
 from training.loop import Callback, FitConfig, FitResult, fit
+from training.retrain_config import (  # noqa: F401 - the run's options, re-exported for callers
+    CONFIG_NAME,
+    FREE_OPTIONS,
+    LOCK_NAME,
+    PATH_OPTIONS,
+    START_NAME,
+    RetrainConfig,
+    check_config,
+    check_same_run,
+    has_state,
+    model_option,
+    resolved,
+)
 from training.retrain_pictures import SamplePictures
-
-CONFIG_NAME = "retrain.json"
-START_NAME = "start.json"
-"""The starting model's validation score, taken before the first epoch (fine-tuning only)."""
-#: Options a rerun into the same folder may change: how long and how fast it trains, and where.
-#: Every other one (the data, the split, the starting model, crops, loss, seed) defines the run.
-FREE_OPTIONS = frozenset({"out", "epochs", "max_time", "patience", "lr", "device", "extra"})
-#: Options naming folders: compared as absolute paths, so a rerun from another folder still matches.
-PATH_OPTIONS = ("noisy", "clean", "val_noisy", "val_clean")
-
-
-@dataclass
-class RetrainConfig:
-    """Everything one ``docclean train`` run was asked for (written to ``RUN/retrain.json``, so
-    ``--resume RUN`` continues exactly the same run)."""
-
-    noisy: str
-    clean: str
-    out: str
-    val_noisy: str | None = None
-    val_clean: str | None = None
-    val_fraction: float = 0.2
-    group: str | None = None
-    init: str = "default"
-    """``default`` (the shipped model), a .safetensors path, or ``scratch``."""
-    epochs: int = 40
-    max_time: float | None = None
-    """Seconds of training after which the run stops (its best checkpoint is ready)."""
-    patch_size: int = 192
-    batch_size: int = 12
-    batches_per_epoch: int = 40
-    lr: float | None = None
-    """None: 3e-4 when fine-tuning, 1e-3 from scratch."""
-    patience: int = 12
-    ink_weight: float = 2.0
-    synthetic: int = 0
-    """Extra pairs made by laying synthetic damage over the user's clean pages."""
-    seed: int = 0
-    device: str = "auto"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else (1e-3 if self.init == "scratch" else 3e-4)
-
-    @classmethod
-    def load(cls, run: Path) -> RetrainConfig:
-        """The config of an earlier run, for ``--resume``."""
-        try:
-            data = json.loads((Path(run) / CONFIG_NAME).read_text())
-        except (OSError, ValueError) as exc:
-            raise DataError(f"not a docclean train run folder ({exc})", run) from None
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-
-def check_same_run(cfg: RetrainConfig) -> None:
-    """DataError when ``cfg.out`` holds a run started with other options (the first one that differs
-    named); nothing when it holds none. Checked before anything is written, so a refused rerun
-    leaves the folder as it was and ``--resume`` still works."""
-    try:
-        saved = RetrainConfig.load(Path(cfg.out))
-    except DataError:
-        return  # no run there yet
-    if not (Path(cfg.out) / "state.safetensors").exists():
-        return  # nothing trained yet: the new options simply replace the old
-    for f in fields(RetrainConfig):
-        if f.name in FREE_OPTIONS:
-            continue
-        was, now = getattr(saved, f.name), getattr(cfg, f.name)
-        if f.name in PATH_OPTIONS:
-            was, now = (None if v is None else str(Path(v).absolute()) for v in (was, now))
-        if was != now:
-            raise DataError(f"the run folder holds a run started with other options ({f.name}: {was!r} there, "
-                            f"{now!r} now); choose another --out, or continue that run with --resume", cfg.out)
+from training.run_folder import check_same_pages
 
 
 def load_split(cfg: RetrainConfig) -> tuple[list[Pair], list[Pair], list[tuple[Path, str]]]:
@@ -128,7 +68,7 @@ def load_split(cfg: RetrainConfig) -> tuple[list[Pair], list[Pair], list[tuple[P
         train, val = split_pairs(scan.pairs, cfg.val_fraction, cfg.seed, cfg.group)
     problems = check_pairs(train + val)
     if problems:
-        raise DataError(f"{len(problems)} pair(s) cannot be used: " + "; ".join(problems[:5]))
+        raise unusable(problems)
     return train, val, unmatched
 
 
@@ -213,18 +153,39 @@ def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[st
 def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_stop=None,
             command: str | None = None, split: tuple[list[Pair], list[Pair]] | None = None) -> FitResult:
     """Run (or, when the run folder holds one, resume) a retraining; returns the FitResult.
-    ``split`` is ``load_split(cfg)``'s (train, validation) when the caller already has it."""
+    ``split`` is ``load_split(cfg)``'s (train, validation) when the caller already has it.
+    UsageError for a missing device or an unusable run folder, OutputBusy while another run
+    holds the folder, DataError when the folder holds another run or its pairs changed."""
+    cfg = resolved(cfg)
+    check_config(cfg)  # before the lock makes the folder: it may lie inside an input folder
     out = Path(cfg.out)
+    made = MadeFolder(out)
+    try:
+        with output_lock(out, name=LOCK_NAME, holder="docclean train run", advice="wait for it to finish"):
+            return _retrain(cfg, callbacks, should_stop, command, split)
+    finally:
+        made.remove_if_empty()  # a run refused or failed before writing anything leaves no folder
+
+
+def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, command: str | None,
+             split: tuple[list[Pair], list[Pair]] | None) -> FitResult:
+    """:func:`retrain`, holding the run folder's lock."""
+    out = Path(cfg.out)
+    check_same_run(cfg)
     train_pairs, val_pairs = split if split is not None else load_split(cfg)[:2]
+    page_names = [f"{p.noisy}#{p.page}" for p in train_pairs], [f"{p.noisy}#{p.page}" for p in val_pairs]
+    resuming = has_state(out)
+    if resuming:  # the same options over other files would re-split them and go on as if nothing changed
+        check_same_pages(out, *page_names)
     pages = read_pairs(train_pairs + val_pairs)  # every unreadable pair named at once
     train_pages, val_pages = pages[:len(train_pairs)], pages[len(train_pairs):]
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
     model, model_config, init_from = _initial_model(cfg)
-    check_same_run(cfg)
-    out.mkdir(parents=True, exist_ok=True)
     (out / CONFIG_NAME).write_text(json.dumps(asdict(cfg), indent=2) + "\n")
     evaluate = page_rmse_evaluator(val_pages)
+    if not resuming:  # a start.json without training state belongs to an attempt whose options were replaced
+        (out / START_NAME).unlink(missing_ok=True)
     if init_from is not None and not (out / START_NAME).exists():
         # Scored before any training: fine-tuning may end worse than where it started, and the user
         # must hear of it instead of trusting best.safetensors (the loop keeps the best epoch only).
@@ -234,14 +195,14 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
                            precision="auto" if cfg.device != "cpu" else "fp32", grad_clip=1.0, monitor="val_rmse")
     info = {"task": "retrain", "command": command or " ".join(sys.argv), "retrain": asdict(cfg),
             "data": {"noisy": cfg.noisy, "clean": cfg.clean},
-            "train_pages": [f"{p.noisy}#{p.page}" for p in train_pairs],
-            "val_pages": [f"{p.noisy}#{p.page}" for p in val_pairs]}
+            "train_pages": page_names[0], "val_pages": page_names[1]}
     if init_from is not None:
         info["init_from"] = init_from
     deadline = None if cfg.max_time is None else time.monotonic() + cfg.max_time
 
     def stop() -> bool:
-        return bool((should_stop is not None and should_stop()) or (deadline is not None and time.monotonic() > deadline))
+        asked = should_stop is not None and should_stop()
+        return bool(asked or (deadline is not None and time.monotonic() > deadline))
 
     pictures = SamplePictures(out, val_pages[:3])
     return fit(model, ink_weighted_loss(cfg.ink_weight), PairCrops(train_pages, cfg), fit_config, arch="docunet",

@@ -5,6 +5,7 @@ a few validation pages). Written atomically, so a viewer never sees half a pictu
 from __future__ import annotations
 
 from pathlib import Path
+
 import numpy as np
 import torch
 

@@ -1,6 +1,7 @@
 """The files of a training run folder, each written whole (``docclean.atomic``): ``config.json``,
-``metrics.csv``, the trainer state beside the checkpoints, and the guard that refuses to resume a
-folder holding a different run.
+``metrics.csv``, the trainer state beside the checkpoints, the guard that refuses to resume a
+folder holding a different run (or the same run on other pages), and the one that refuses a run
+folder that would write over the user's own files.
 
 A run folder holds one run. Resuming it with another architecture, network config, optimizer or
 task config would either fail deep inside ``load_state_dict`` or, worse, silently continue a
@@ -17,7 +18,7 @@ from typing import Any
 import torch
 
 from docclean.atomic import atomic_path
-from docclean.errors import DataError, ModelError
+from docclean.errors import DataError, ModelError, UsageError
 
 RESUME_FREE_KEYS = frozenset({"data_dir", "data", "download", "verify"})
 """Task-config fields a resumed run may change: where the data lives and how it is fetched or
@@ -147,3 +148,61 @@ def _value(config: dict[str, Any], dotted: str) -> Any:
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
+
+
+def check_out_folder(out: Path, inputs: dict[str, str | None], marker: str,
+                     ignore: frozenset[str] = frozenset()) -> None:
+    """UsageError (flag ``--out``) when ``out`` may not become a run folder: it is, lies inside or
+    holds one of the ``inputs`` (flag -> folder; the run's files would land among the pages, and
+    samples.png over a page of the same name), it is a file, or it is a folder with files in it
+    (other than ``ignore``) but no ``marker`` file, i.e. not an earlier run's folder. Folders are
+    compared resolved, so ``..`` and symlinks cannot hide an overlap."""
+    out = Path(out).expanduser().resolve()
+    for flag, folder in inputs.items():
+        if folder is None:
+            continue
+        where = Path(folder).expanduser().resolve()
+        how = ("is" if out == where else "lies inside" if where in out.parents
+               else "holds" if out in where.parents else None)
+        if how is not None:
+            named = f"the {flag} folder" if out == where else f"the {flag} folder {where}"
+            raise UsageError(f"the run folder {how} {named}; give a run folder of its own", out, settings=("out",))
+    if out.exists() and not out.is_dir():
+        raise UsageError("not a folder; give a new or empty folder for the run", out, settings=("out",))
+    if out.is_dir() and not (out / marker).is_file():
+        others = sorted(entry.name for entry in out.iterdir() if entry.name not in ignore)
+        if others:  # the run would replace config.json, metrics.csv, ... of whatever is there
+            raise UsageError(f"the folder already holds other files (e.g. {others[0]}) but no earlier run "
+                             f"({marker}); give a new or empty folder", out, settings=("out",))
+
+
+def check_same_pages(out: Path, train_pages: list[str], val_pages: list[str]) -> None:
+    """DataError when the run saved in ``out/config.json`` trained on other pages (``train_pages``
+    and ``val_pages`` as ``PATH#PAGE``) or split them otherwise: resuming would silently carry on
+    with another training and validation set. Nothing when no pages were recorded."""
+    try:
+        saved = json.loads((Path(out) / "config.json").read_text())
+    except (OSError, ValueError):
+        return
+    if not isinstance(saved.get("train_pages"), list) or not isinstance(saved.get("val_pages"), list):
+        return
+    was = {**dict.fromkeys(_pages(saved["train_pages"]), "train"), **dict.fromkeys(_pages(saved["val_pages"]), "val")}
+    now = {**dict.fromkeys(_pages(train_pages), "train"), **dict.fromkeys(_pages(val_pages), "val")}
+    added, gone = sorted(now.keys() - was.keys()), sorted(was.keys() - now.keys())
+    hint = "start a new run with another --out"
+    if added or gone:
+        raise DataError(f"cannot resume: the pairs changed since the run started ({len(added)} added, {len(gone)} "
+                        f"gone, e.g. {(added or gone)[0]}); {hint}", out)
+    moved = sorted(page for page in now if now[page] != was[page])
+    if moved:
+        raise DataError(f"cannot resume: the training/validation split changed since the run started ({len(moved)} "
+                        f"page(s) changed side, e.g. {moved[0]}); {hint}", out)
+
+
+def _pages(pages: list[str]) -> list[str]:
+    """``PATH#PAGE`` with PATH resolved, so a run started through ``..`` or a symlink compares equal."""
+    resolved = []
+    for page in pages:
+        path, _, index = str(page).rpartition("#")
+        resolved.append(f"{Path(path).resolve()}#{index}")
+    return resolved

@@ -63,8 +63,8 @@ def test_bad_pairs_are_named_before_training(tmp_path: Path, tiny_model_path: Pa
     assert result.exit_code == 1
     assert "t0-1.png" in result.output and "300x200" in result.output
     assert not (tmp_path / "run" / "best.safetensors").exists()
-    missing = runner.invoke(app, ["train", "--noisy", str(tmp_path / "nowhere"), "--clean", str(tmp_path),
-                                  "--out", str(tmp_path / "r")])
+    missing = runner.invoke(app, ["train", "--noisy", str(tmp_path / "nowhere"), "--clean",
+                                  str(tmp_path / "data" / "clean"), "--out", str(tmp_path / "r")])
     assert missing.exit_code == 1 and "nowhere" in missing.output and "folder not found" in missing.output
 
 

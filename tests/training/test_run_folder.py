@@ -1,5 +1,6 @@
 """check_resumable: a run folder holding another optimizer or seed is refused, each with its own
-error class and a message naming the field."""
+error class and a message naming the field; check_out_folder and check_same_pages: a run folder
+that would write over the user's files, and a resume over changed pages, are refused."""
 
 import json
 from pathlib import Path
@@ -28,3 +29,45 @@ def test_another_optimizer_or_seed_is_refused_with_its_own_error(tmp_path: Path)
 def test_a_config_saved_without_optimizer_or_seed_resumes_with_any(tmp_path: Path) -> None:
     run = saved_run(tmp_path, {})
     check_resumable(run, {"arch": "a", "model_config": {}, "fit": {"optimizer": "sgd", "seed": 5}})
+
+
+def test_an_out_folder_overlapping_an_input_or_holding_other_files_is_refused(tmp_path: Path) -> None:
+    from docclean.errors import UsageError
+    from training.run_folder import check_out_folder
+
+    (tmp_path / "clean").mkdir()
+    inputs = {"--noisy": str(tmp_path / "noisy"), "--clean": str(tmp_path / "clean"), "--val-noisy": None}
+    for out, how in ((tmp_path / "clean", "is the --clean"), (tmp_path / "clean" / "a" / "run", "lies inside the"),
+                     (tmp_path, "holds the --noisy"), (tmp_path / "noisy" / ".." / "clean", "is the --clean")):
+        with pytest.raises(UsageError, match=how) as info:
+            check_out_folder(out, inputs, "retrain.json")
+        assert info.value.settings == ("out",)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    check_out_folder(mine, inputs, "retrain.json")  # empty: fine
+    (mine / ".lock").write_text("")
+    check_out_folder(mine, inputs, "retrain.json", ignore=frozenset({".lock"}))  # only a lock left: fine
+    (mine / "config.json").write_text("{}")
+    with pytest.raises(UsageError, match=r"already holds other files \(e\.g\. config\.json\) but no earlier run"):
+        check_out_folder(mine, inputs, "retrain.json", ignore=frozenset({".lock"}))
+    (mine / "retrain.json").write_text("{}")
+    check_out_folder(mine, inputs, "retrain.json")  # an earlier run's folder
+    with pytest.raises(UsageError, match="not a folder"):
+        check_out_folder(mine / "config.json", inputs, "retrain.json")
+
+
+def test_pages_added_removed_or_moved_across_the_split_are_named(tmp_path: Path) -> None:
+    from training.run_folder import check_same_pages
+
+    (tmp_path / "data").mkdir()
+    a, b, c = (str(tmp_path / "data" / f"{n}.png#0") for n in "abc")
+    (tmp_path / "config.json").write_text(json.dumps({"train_pages": [a, b], "val_pages": [c]}))
+    check_same_pages(tmp_path, [str(tmp_path / "x" / ".." / "data" / "a.png#0"), b], [c])  # another spelling
+    with pytest.raises(DataError, match=r"pairs changed since the run started \(1 added, 0 gone, e\.g\. .*d\.png#0\)"):
+        check_same_pages(tmp_path, [a, b, str(tmp_path / "data" / "d.png#0")], [c])
+    with pytest.raises(DataError, match=r"\(0 added, 1 gone, e\.g\. .*b\.png#0\); start a new run with another --out"):
+        check_same_pages(tmp_path, [a], [c])
+    with pytest.raises(DataError, match=r"split changed .*\(2 page\(s\) changed side"):
+        check_same_pages(tmp_path, [a, c], [b])
+    (tmp_path / "config.json").write_text(json.dumps({"arch": "a"}))  # recorded no pages: nothing to compare
+    check_same_pages(tmp_path, [a], [])

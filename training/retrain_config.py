@@ -1,0 +1,129 @@
+"""What one ``docclean train`` run is: its options (:class:`RetrainConfig`, ``RUN/retrain.json``),
+stored with resolved paths so that ``--resume`` works from any folder, and the checks made before
+any page is read: the device and starting model are there, the run folder is this run's own, and
+a rerun into it asks for the same run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from docclean.errors import DataError, UsageError
+from docclean.models import builtin_models, resolve_model_path
+from training.device import resolve_device
+from training.run_folder import check_out_folder
+
+CONFIG_NAME = "retrain.json"
+START_NAME = "start.json"
+"""The starting model's validation score, taken before the first epoch (fine-tuning only)."""
+#: Options a rerun into the same folder may change: how long and how fast it trains, and where.
+#: Every other one (the data, the split, the starting model, crops, loss, seed) defines the run.
+FREE_OPTIONS = frozenset({"out", "epochs", "max_time", "patience", "lr", "device", "extra"})
+#: Options naming folders: stored and compared resolved, so a rerun from another folder still matches.
+PATH_OPTIONS = ("noisy", "clean", "val_noisy", "val_clean")
+LOCK_NAME = ".docclean-train.lock"
+"""Held for a run's length: a second run on the same folder would interleave their checkpoints.
+Not the batch lock (``.docclean.lock``), so cleaning into a run folder is not mistaken for training."""
+
+
+@dataclass
+class RetrainConfig:
+    """Everything one ``docclean train`` run was asked for (written to ``RUN/retrain.json``, so
+    ``--resume RUN`` continues exactly the same run)."""
+
+    noisy: str
+    clean: str
+    out: str
+    val_noisy: str | None = None
+    val_clean: str | None = None
+    val_fraction: float = 0.2
+    group: str | None = None
+    init: str = "default"
+    """``default`` (the shipped model), a .safetensors path, or ``scratch``."""
+    epochs: int = 40
+    max_time: float | None = None
+    """Seconds of training after which the run stops (its best checkpoint is ready)."""
+    patch_size: int = 192
+    batch_size: int = 12
+    batches_per_epoch: int = 40
+    lr: float | None = None
+    """None: 3e-4 when fine-tuning, 1e-3 from scratch."""
+    patience: int = 12
+    ink_weight: float = 2.0
+    synthetic: int = 0
+    """Extra pairs made by laying synthetic damage over the user's clean pages."""
+    seed: int = 0
+    device: str = "auto"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else (1e-3 if self.init == "scratch" else 3e-4)
+
+    @classmethod
+    def load(cls, run: Path) -> RetrainConfig:
+        """The config of an earlier run, for ``--resume``."""
+        try:
+            data = json.loads((Path(run) / CONFIG_NAME).read_text())
+        except (OSError, ValueError) as exc:
+            raise DataError(f"not a docclean train run folder ({exc})", run) from None
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def model_option(init: str) -> str:
+    """``--from`` as stored: ``scratch`` and built-in model names stay names, a file becomes its
+    resolved path, so ``--resume`` from another working folder loads the same file."""
+    if init == "scratch" or init in builtin_models():
+        return init
+    return str(Path(init).expanduser().resolve())
+
+
+def resolved(cfg: RetrainConfig) -> RetrainConfig:
+    """``cfg`` with its folders and model file as resolved absolute paths (``..`` and symlinks gone):
+    the run reads the same files from any working folder, and the same command rerun through
+    another spelling of a path is the same run."""
+    paths = {name: None if getattr(cfg, name) is None else str(Path(getattr(cfg, name)).expanduser().resolve())
+             for name in (*PATH_OPTIONS, "out")}
+    return replace(cfg, init=model_option(cfg.init), **paths)
+
+
+def check_config(cfg: RetrainConfig) -> None:
+    """UsageError (ModelError for a missing model file), before any page is read or file written,
+    when the device or starting model is not there or ``cfg.out`` cannot be this run's folder
+    (``training.run_folder.check_out_folder``)."""
+    try:
+        resolve_device(cfg.device)
+    except ValueError as exc:
+        raise UsageError(str(exc), settings=("device",)) from None
+    if cfg.init != "scratch":
+        resolve_model_path(cfg.init)
+    inputs = {"--noisy": cfg.noisy, "--clean": cfg.clean, "--val-noisy": cfg.val_noisy, "--val-clean": cfg.val_clean}
+    check_out_folder(Path(cfg.out), inputs, CONFIG_NAME, ignore=frozenset({LOCK_NAME}))
+
+
+def has_state(out: Path) -> bool:
+    """Whether the run folder holds training state, i.e. the run it describes has begun training."""
+    return (Path(out) / "state.safetensors").exists()
+
+
+def check_same_run(cfg: RetrainConfig) -> None:
+    """DataError when ``cfg.out`` holds a run started with other options (the first one that differs
+    named); nothing when it holds none. Checked before anything is written, so a refused rerun
+    leaves the folder as it was and ``--resume`` still works."""
+    try:
+        saved = RetrainConfig.load(Path(cfg.out))
+    except DataError:
+        return  # no run there yet
+    if not has_state(Path(cfg.out)):
+        return  # nothing trained yet: the new options simply replace the old
+    saved, cfg = resolved(saved), resolved(cfg)  # runs stored before paths were resolved compare too
+    for f in fields(RetrainConfig):
+        if f.name in FREE_OPTIONS:
+            continue
+        was, now = getattr(saved, f.name), getattr(cfg, f.name)
+        if was != now:
+            raise DataError(f"the run folder holds a run started with other options ({f.name}: {was!r} there, "
+                            f"{now!r} now); choose another --out, or continue that run with --resume", cfg.out)
