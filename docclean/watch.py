@@ -31,9 +31,17 @@ from typing import TYPE_CHECKING
 from docclean import formats
 from docclean.atomic import atomic_path
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
+from docclean.models import resolve_model_path
 from docclean.outputs import output_lock
 from docclean.settings import CleanSettings
-from docclean.watchfolders import check_folders, move_aside, writable_folder
+from docclean.watchfolders import (
+    check_folders,
+    file_signature,
+    list_inbox,
+    move_aside,
+    unlisted_notices,
+    writable_folder,
+)
 from docclean.watchfs import polling_reason, start_observer
 from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner
 
@@ -77,9 +85,13 @@ class Watcher:
         self.settle = max(0.0, settle)
         self.cleaner, self.progress, self.on_outcome, self.clock = cleaner, progress, on_outcome, clock
         self.on_notice = on_notice
+        if cleaner is None:
+            resolve_model_path(self.settings.model)  # a missing model is a usage error, before OUT is made
         writable_folder(self.output)  # at once: else every scan that arrives would fail as if it were bad
         self.ledger = Ledger(self.output / LEDGER_NAME)
         self._inbox_gone = False
+        self._unlisted: dict[str, OSError] = {}
+        """Subfolders of the inbox that could not be listed at the last poll (relative paths)."""
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
         self.in_hand: Path | None = None
         """The file being cleaned right now (None between files)."""
@@ -88,19 +100,17 @@ class Watcher:
 
     # -- finding files -------------------------------------------------------------------------
     def _candidates(self) -> dict[str, tuple[Path, tuple[int, int]]]:
-        """Supported, visible files under the inbox with their (size, mtime_ns)."""
-        found: dict[str, tuple[Path, tuple[int, int]]] = {}
-        for folder, dirs, files in os.walk(self.inbox, onerror=_raise):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                             and os.path.realpath(os.path.join(folder, d)) not in self._skip)
-            for name in sorted(files):
-                if name.startswith(".") or not formats.is_supported(name):
-                    continue
-                path = Path(folder, name)
-                signature = _signature(path)
-                if signature is not None:  # else it vanished between listing and stat
-                    found[path.relative_to(self.inbox).as_posix()] = (path, signature)
+        """Supported, visible files under the inbox with their (size, mtime_ns); a subfolder that
+        cannot be listed is skipped (warned about once), the inbox itself raises OSError."""
+        found, unlisted = list_inbox(self.inbox, self._skip)
+        for text in unlisted_notices(self.inbox, self._unlisted, unlisted):
+            self._notice(text)
+        self._unlisted = unlisted
         return found
+
+    def _notice(self, text: str) -> None:
+        if self.on_notice is not None:
+            self.on_notice(text)
 
     def pending(self) -> list[str]:
         """Files seen but not yet stable (relative paths), as of the last poll."""
@@ -117,18 +127,19 @@ class Watcher:
         """List the inbox once and clean every file that has been stable for ``settle`` seconds;
         returns what happened to each file handled in this step. While the inbox cannot be listed
         (a share unmounted, the folder renamed) nothing is taken and nothing forgotten: a partial
-        listing would make the record forget files, which would then be cleaned again."""
+        listing would make the record forget files, which would then be cleaned again. A subfolder
+        that cannot be listed is skipped, and the record keeps the files under it."""
         try:
             found = self._candidates()
         except OSError as exc:
-            if not self._inbox_gone and self.on_notice is not None:
-                self.on_notice(f"{self.inbox}: cannot list the input folder ({exc.strerror or exc}); waiting for it")
+            if not self._inbox_gone:
+                self._notice(f"{self.inbox}: cannot list the input folder ({exc.strerror or exc}); waiting for it")
             self._inbox_gone = True
             return []
-        if self._inbox_gone and self.on_notice is not None:
-            self.on_notice(f"{self.inbox}: the input folder is back")
+        if self._inbox_gone:
+            self._notice(f"{self.inbox}: the input folder is back")
         self._inbox_gone = False
-        self.ledger.prune(set(found))
+        self.ledger.prune(set(found), self._unlisted)
         now = self.clock()
         ready: list[tuple[str, Path, tuple[int, int]]] = []
         for key, (path, signature) in found.items():
@@ -186,17 +197,16 @@ class Watcher:
             outcome = WatchOutcome(path, "failed", error=f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
         outcome.seconds = time.perf_counter() - start
         self.in_hand = None
-        now_signature = _signature(path)
         self._seen.pop(key, None)
-        if now_signature is None:  # deleted while we cleaned it: what we wrote has no input any more
-            self._remove_outputs(outcome.targets)
-            return None
-        if now_signature != signature:
-            # It changed while we cleaned it: not finished after all. Take it again once it settles.
+        if file_signature(path) != signature:
+            # Deleted while we cleaned it (what we wrote has no input any more), or changed: not
+            # finished after all, taken again once it settles. Either way this attempt's pages go:
+            # a shorter retake would leave the pages it no longer has in OUT, unrecorded.
+            self._remove_outputs(outcome.targets, key)
             return None
         earlier = self.ledger.entries.get(key, {}).get("targets", [])
         # A re-arrived scan with fewer pages: the pages it no longer has must not stay in OUT.
-        self._remove_outputs([Path(t) for t in earlier if Path(t) not in outcome.targets])
+        self._remove_outputs([Path(t) for t in earlier if Path(t) not in outcome.targets], key)
         destination = self.failed if outcome.status == "failed" else self.done
         if destination is None:
             self.ledger.record(key, signature, outcome)
@@ -212,11 +222,12 @@ class Watcher:
                 tmp.write_text((outcome.error or "failed") + "\n")
         return outcome
 
-    def _remove_outputs(self, targets: list[Path]) -> None:
-        """Delete outputs this watcher wrote (only inside OUT) that no input stands for any more."""
-        for target in targets:
-            if Path(target).is_relative_to(self.output):
-                Path(target).unlink(missing_ok=True)
+    def _remove_outputs(self, targets: list[Path], key: str) -> None:
+        """Delete outputs this watcher wrote for ``key`` that no input stands for any more: only
+        inside OUT, and never one that the record gives to another input."""
+        for target in map(Path, targets):
+            if target.is_relative_to(self.output) and self.ledger.owner(target, key) is None:
+                target.unlink(missing_ok=True)
 
     # -- the loop ------------------------------------------------------------------------------
     @contextmanager
@@ -262,18 +273,3 @@ class Watcher:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
-
-
-def _raise(error: OSError) -> None:
-    """``os.walk``'s error hook: a folder that cannot be listed is an error, not an empty folder."""
-    raise error
-
-
-def _signature(path: Path) -> tuple[int, int] | None:
-    """A file's size and modification time from one stat (two could straddle a write), or None
-    when it is gone: a scan is stable when this stays the same from one poll to the next."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns)

@@ -1,6 +1,7 @@
-"""Where the hot folder's files go: folder layouts that could put one file over another are
-refused before anything runs (:func:`check_folders`), output folders are checked writable, and an
-input moved to done/ or failed/ never replaces a file there (:func:`move_aside`)."""
+"""Where the hot folder's files come from and go: the input folder is listed with the subfolders
+that cannot be listed skipped (:func:`list_inbox`), folder layouts that could put one file over
+another are refused before anything runs (:func:`check_folders`), output folders are checked
+writable, and an input moved to done/ or failed/ never replaces a file there (:func:`move_aside`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,59 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from docclean import formats
 from docclean.errors import OutputError, UsageError
+
+Listing = dict[str, tuple[Path, tuple[int, int]]]
+"""Files by path relative to the input folder (posix), each with its path and (size, mtime_ns)."""
+
+
+def list_inbox(inbox: Path, skip: list[str]) -> tuple[Listing, dict[str, OSError]]:
+    """Supported, visible files under ``inbox`` (hidden folders and the real paths in ``skip`` left
+    out), and the subfolders that cannot be listed (relative path -> the error): those are skipped
+    and the rest is listed. OSError when ``inbox`` itself cannot be listed: then nothing is known."""
+    found: Listing = {}
+    unlisted: dict[str, OSError] = {}
+
+    def cannot_list(error: OSError) -> None:
+        where = Path(os.fsdecode(error.filename)) if error.filename else inbox
+        if where == inbox or not where.is_relative_to(inbox):
+            raise error
+        unlisted[where.relative_to(inbox).as_posix()] = error
+
+    for folder, dirs, files in os.walk(inbox, onerror=cannot_list):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and os.path.realpath(os.path.join(folder, d)) not in skip)
+        for name in sorted(files):
+            if name.startswith(".") or not formats.is_supported(name):
+                continue
+            path = Path(folder, name)
+            signature = file_signature(path)
+            if signature is not None:  # else it vanished between listing and stat
+                found[path.relative_to(inbox).as_posix()] = (path, signature)
+    return found, unlisted
+
+
+def unlisted_notices(inbox: Path, before: dict[str, OSError], now: dict[str, OSError]) -> list[str]:
+    """Warnings for subfolders that cannot be listed now and could before, and for those that can
+    be listed again (not for one that is gone, or merely hidden behind an unlistable parent)."""
+    said = [f"{inbox / folder}: cannot list this folder ({now[folder].strerror or now[folder]}); "
+            "skipping it till it can be" for folder in sorted(set(now) - set(before))]
+    for folder in sorted(set(before) - set(now)):
+        behind = any(folder.startswith(f"{parent}/") for parent in now)
+        if not behind and (inbox / folder).is_dir():
+            said.append(f"{inbox / folder}: the folder can be listed again")
+    return said
+
+
+def file_signature(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time from one stat (two could straddle a write), or None
+    when it is gone: a scan is stable when this stays the same from one poll to the next."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
 
 
 def check_folders(inbox: Path, output: Path, done: Path | None, failed: Path | None) -> None:

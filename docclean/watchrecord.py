@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,7 +42,8 @@ class WatchOutcome:
             return f"failed {said}{where}"
         outs = ", ".join(str(t) for t in self.targets[:3]) + (" ..." if len(self.targets) > 3 else "")
         note = f"; {self.error}" if self.error else ""
-        return f"{self.status} {self.source} -> {outs} ({self.pages} page{'' if self.pages == 1 else 's'}, {self.seconds:.1f} s){where}{note}"
+        pages = f"{self.pages} page{'' if self.pages == 1 else 's'}"
+        return f"{self.status} {self.source} -> {outs} ({pages}, {self.seconds:.1f} s){where}{note}"
 
 
 class Ledger:
@@ -69,16 +71,27 @@ class Ledger:
                              "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         self.save()
 
-    def prune(self, present: set[str]) -> None:
+    def prune(self, present: set[str], unlisted: Iterable[str] = ()) -> None:
         """Forget files that are no longer in the input folder and whose outputs are gone too: an
         output whose input was deleted stays owned by it, so that a later scan of the same name
-        and another type does not replace it (:func:`output_owner`)."""
-        gone = {key for key in set(self.entries) - present
-                if not any(Path(t).exists() for t in self.entries[key].get("targets", []))}
+        and another type does not replace it (:func:`output_owner`). Files under a folder that
+        cannot be listed right now (``unlisted``, relative paths) are kept: they may well be there."""
+        hidden = tuple(f"{folder}/" for folder in unlisted)
+        gone = {key for key in set(self.entries) - present if not key.startswith(hidden)
+                and not any(Path(t).exists() for t in self.entries[key].get("targets", []))}
         if gone:
             for key in gone:
                 del self.entries[key]
             self.save()
+
+    def owner(self, output: Path, other_than: str) -> str | None:
+        """The file other than ``other_than`` whose recorded outputs include ``output`` (a failed
+        file owns none, as for :func:`output_owner`), or None."""
+        for key, entry in self.entries.items():
+            if key != other_than and entry.get("status") != "failed" and any(
+                    Path(t) == Path(output) for t in entry.get("targets", [])):
+                return key
+        return None
 
     def save(self) -> None:
         with atomic_path(self.path) as tmp:
@@ -101,8 +114,10 @@ def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path
     Two inputs map to one output when they differ only in type and the output format is shared
     (``scan.png`` and ``scan.tif`` with ``--format pdf``). An input of another name whose output
     exists is found in the ledger (inputs left in place) or, beside the new one's place, in the
-    done folder (inputs moved away once cleaned). A re-arrival of ``key`` itself owns nothing
-    else: it replaces its own output."""
+    done folder (inputs moved away once cleaned). Page files count both ways: ``scan-p002.png``'s
+    output is page 2 of a multi-page ``scan.tif``'s, and a ``memo.tif`` of several pages would
+    write ``memo-p001.png``, an earlier ``memo-p001.png``'s output. A re-arrival of ``key`` itself
+    owns nothing else: it replaces its own output."""
     folder = target.parent
     try:
         on_disk = [folder / n for n in os.listdir(folder) if _writes(target, folder / n)]
@@ -123,8 +138,10 @@ def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path
     except OSError:
         return None
     for name in names:
-        sibling = place / name
-        if (name != relative.name and sibling.stem == relative.stem and formats.is_supported(name)
-                and formats.output_suffix(sibling, fmt) == target.suffix):
-            return sibling
+        if name == relative.name or not formats.is_supported(name):
+            continue
+        suffix = formats.output_suffix(name, fmt)
+        theirs = folder / (Path(name).stem + suffix)  # the moved input's output: its pages are STEM-pNNN
+        if suffix == target.suffix and any(_writes(theirs, f) for f in on_disk):
+            return place / name
     return None

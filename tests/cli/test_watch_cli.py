@@ -79,6 +79,10 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     result = runner.invoke(app, ["watch", str(tmp_path / "in"), str(tmp_path / "out"), "--binarize", "--keep-color"])
     assert result.exit_code == 2 and "--keep-color" in result.output
+    result = runner.invoke(app, ["watch", str(tmp_path / "in"), str(tmp_path / "out"), "--model", "nosuch",
+                                 "--device", "cpu"])
+    assert result.exit_code == 2 and "no such model" in result.output
+    assert not (tmp_path / "out").exists()  # checked before the output folder is made
 
 
 def test_done_or_failed_in_the_output_folder_exit_2(tmp_path: Path) -> None:

@@ -447,3 +447,149 @@ def test_an_output_whose_input_was_deleted_is_not_replaced_by_a_namesake(folders
     (out / "scan.pdf").unlink()  # once its output is gone too, the record forgets the old scan
     watcher.poll_once()
     assert "scan.png" not in json.loads((out / LEDGER_NAME).read_text())["files"]
+
+
+def tiff_bytes(pages: int, seed: int = 0) -> bytes:
+    frames = [Image.fromarray(np.random.default_rng(seed + i).integers(0, 256, (40, 32), dtype=np.uint8))
+              for i in range(pages)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+def test_a_scan_replaced_while_it_is_cleaned_leaves_no_page_of_the_dropped_attempt(folders, tiny_model_path,
+                                                                                   monkeypatch):  # type: ignore[no-untyped-def]
+    import docclean.batch
+
+    inbox, out = folders
+    real = docclean.batch.clean_batch
+    calls: list[int] = []
+
+    def replaced_midway(*args, **kwargs):  # type: ignore[no-untyped-def]
+        report = real(*args, **kwargs)
+        if not calls:  # the scanner writes a new, shorter scan over it while it is being cleaned
+            (inbox / "rep.tif").write_bytes(tiff_bytes(3, seed=50))
+        calls.append(1)
+        return report
+
+    monkeypatch.setattr(docclean.batch, "clean_batch", replaced_midway)
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="png")
+    clock = Clock()
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
+    (inbox / "other.png").write_bytes(png_bytes(1))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    calls.append(1)  # other.png's clean did not replace anything
+    calls.clear()
+    (inbox / "rep.tif").write_bytes(tiff_bytes(7))
+    watcher.poll_once()
+    clock.now += 3
+    assert watcher.poll_once() == []  # it changed while being cleaned: dropped
+    assert sorted(p.name for p in out.glob("rep*")) == []  # and what the dropped attempt wrote is gone
+    assert (out / "other.png").exists()
+    assert watcher.poll_once() == []  # seen afresh: taken again once it has settled
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    pages = ["rep-p001.png", "rep-p002.png", "rep-p003.png"]
+    assert sorted(p.name for p in out.glob("rep*")) == pages
+    entry = json.loads((out / LEDGER_NAME).read_text())["files"]["rep.tif"]
+    assert sorted(Path(t).name for t in entry["targets"]) == pages
+
+
+def test_outputs_of_a_scan_are_removed_only_where_no_other_input_owns_them(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="png")
+    clock = Clock()
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
+    (inbox / "scan.tif").write_bytes(tiff_bytes(3))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    (inbox / "scan.tif").unlink()  # its pages stay its own while they are there
+    (out / "scan-p003.png").unlink()  # but page 3 was taken away: the name is free
+    (inbox / "scan-p003.png").write_bytes(png_bytes(3))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    mine = (out / "scan-p003.png").read_bytes()
+    (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=20))  # scan.tif again: its old pages go, not scan-p003.png's
+    watcher.poll_once()
+    clock.now += 3
+    [again] = watcher.poll_once()
+    assert again.status == "failed" and "scan-p003.png" in again.error
+    assert (out / "scan-p003.png").read_bytes() == mine
+
+
+def test_an_unreadable_subfolder_is_skipped_and_the_rest_goes_on(folders, tiny_model_path, monkeypatch):  # type: ignore[no-untyped-def]
+    import os
+
+    inbox, out = folders
+    (inbox / "locked").mkdir()
+    (inbox / "locked" / "old.png").write_bytes(png_bytes(1))
+    clock = Clock()
+    notices: list[str] = []
+    watcher = make(inbox, out, tiny_model_path, clock, on_notice=notices.append)
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.source.name for o in watcher.poll_once()] == ["old.png"]
+    (out / "locked" / "old.png").unlink()  # its cleaned page taken away: only the record remembers it
+    real_scandir = os.scandir
+    locked = {str(inbox / "locked")}
+
+    def scandir(path="."):  # type: ignore[no-untyped-def]
+        if os.fspath(path) in locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    (inbox / "new.png").write_bytes(png_bytes(2))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.source.name for o in watcher.poll_once()] == ["new.png"]  # the rest of IN goes on
+    for _ in range(3):
+        clock.now += 3
+        assert watcher.poll_once() == []
+    assert notices == [f"{inbox / 'locked'}: cannot list this folder (Permission denied); skipping it till it can be"]
+    assert "locked/old.png" in json.loads((out / LEDGER_NAME).read_text())["files"]  # not forgotten
+    locked.clear()
+    for _ in range(3):
+        clock.now += 3
+        assert watcher.poll_once() == []  # not cleaned again
+    assert notices[1:] == [f"{inbox / 'locked'}: the folder can be listed again"]
+    locked.add(str(inbox / "locked"))
+    watcher.poll_once()
+    watcher.poll_once()
+    assert len(notices) == 3 and "cannot list this folder" in notices[2]
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_a_scan_named_like_a_page_output_never_replaces_that_page(folders, tiny_model_path, moved):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    done, failed = (inbox.parent / "done", inbox.parent / "failed") if moved else (None, None)
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="png")
+    clock = Clock()
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock, done=done, failed=failed)
+    (inbox / "scan.tif").write_bytes(tiff_bytes(3))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    page2 = (out / "scan-p002.png").read_bytes()
+    (inbox / "scan-p002.png").write_bytes(png_bytes(9))  # its output would be page 2 of scan.tif
+    watcher.poll_once()
+    clock.now += 3
+    [later] = watcher.poll_once()
+    assert later.status == "failed" and "scan.tif" in later.error and "rename" in later.error
+    assert (out / "scan-p002.png").read_bytes() == page2
+    # The other way round: a single page first, then a multi-page scan whose pages would replace it.
+    (inbox / "memo-p001.png").write_bytes(png_bytes(10))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    page = (out / "memo-p001.png").read_bytes()
+    (inbox / "memo.tif").write_bytes(tiff_bytes(2))
+    watcher.poll_once()
+    clock.now += 3
+    [later] = watcher.poll_once()
+    assert later.status == "failed" and "memo-p001.png" in later.error
+    assert (out / "memo-p001.png").read_bytes() == page
