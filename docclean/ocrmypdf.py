@@ -9,9 +9,13 @@ improves while the visible page stays exactly as scanned. ``--docclean-visible``
 visible page image too (``filter_page_image``); OCRmyPDF only rasterizes the visible page when
 it has to (``--force-ocr``, ``--deskew``, ``--clean-final``), so the option asks for one of those.
 
-Each OCRmyPDF worker (``--jobs``, processes or threads) loads its own model lazily, on its first
-page, with ``--docclean-threads`` torch threads (default: this process's cores divided by the
-jobs). Torch is never imported in OCRmyPDF's main process, so its forked workers start clean.
+OCRmyPDF 17 cleans ``--jobs`` pages at once in threads of its own process (``--no-use-threads``:
+in worker processes). Each process loads the model once, lazily, on its first page, and all its
+page threads share it (:func:`cleaner_for`, ``docclean.onepage.load_cleaner``): the engine lets one
+network call through at a time (``Denoiser._run``), so two OpenVINO runtimes never infer side by
+side in one process (that hung ``--jobs 2`` now and then). The network runs with ``--docclean-threads`` threads
+(default: this process's cores divided by the jobs). No model is loaded in OCRmyPDF's main process
+before its workers start, so forked workers start clean and load their own.
 Both hooks are pluggy wrappers: OCRmyPDF's own filters (Tesseract's downsampling of huge pages)
 run first and docclean cleans their result.
 
@@ -22,8 +26,6 @@ This module is named like the package it plugs into; it uses only absolute impor
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from argparse import ArgumentParser
 from collections.abc import Generator
@@ -54,8 +56,8 @@ OPTION_SETTINGS = {"docclean_model": "model", "docclean_backend": "backend", "do
                    "docclean_clear_shading": "clear_shading", "docclean_keep_pictures": "keep_pictures"}
 #: CleanSettings field -> the plugin option that sets it, for error messages.
 OPTION_FLAGS = {field: "--" + option.replace("_", "-") for option, field in OPTION_SETTINGS.items()}
-_workers = threading.local()
-
+#: Scales ``--docclean-scale`` accepts.
+SCALE_RANGE = (1.0, 4.0)
 
 def _check_device(device: str) -> None:
     """UsageError for a GPU that is not there (else each worker fails with a traceback)."""
@@ -63,6 +65,23 @@ def _check_device(device: str) -> None:
         from docclean.backends.torch_backend import resolve_device
 
         resolve_device(device)
+
+
+def _check_backend(backend: str) -> None:
+    """UsageError for a backend whose runtime is not installed (else every page fails with a
+    traceback). Only looks the runtime up; nothing is imported or loaded."""
+    from docclean.backends import INSTALL_HINTS, installed_backends
+    from docclean.errors import UsageError
+
+    if backend != "auto" and backend not in installed_backends("cpu"):
+        raise UsageError(f"backend {backend!r} is not installed here (installed: {', '.join(installed_backends())}; "
+                         f"{INSTALL_HINTS.get(backend, 'pip install torch')})", settings=("backend",))
+
+
+def _scale(options: Any) -> float:
+    """``--docclean-scale`` (1 where the API left it out; 0 stays 0, for check_options to refuse)."""
+    scale = _get(options, "docclean_scale")
+    return 1.0 if scale is None else float(scale)
 
 
 @ocrmypdf.hookimpl
@@ -73,15 +92,15 @@ def add_options(parser: ArgumentParser) -> None:
                        help="Built-in model name or .safetensors file (default: the shipped model).")
     group.add_argument("--docclean-backend", choices=BACKENDS, default="auto",
                        help="What runs the network (docclean clean --backend; auto: the fastest installed).")
-    # cpu, not docclean clean's auto: OCRmyPDF runs one worker process per --jobs, and each would
-    # load its own copy of the model onto one GPU.
+    # cpu, not docclean clean's auto: the model goes to a GPU only when asked. With OCRmyPDF's threads
+    # (its default) one copy serves all --jobs; with --no-use-threads each worker process loads its own.
     group.add_argument("--docclean-device", choices=("auto", "cpu", "cuda", "mps"), default="cpu",
-                       help="Where the network runs (default: cpu; each OCRmyPDF worker process loads the "
-                            "model once, so a GPU is shared by --jobs copies).")
+                       help="Where the network runs (default: cpu; auto or a GPU: one copy of the model per "
+                            "OCRmyPDF process, shared by its --jobs page threads).")
     group.add_argument("--docclean-precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                        help="Arithmetic (auto: bf16 where the CPU has AVX-512 BF16/AMX).")
     group.add_argument("--docclean-threads", metavar="N", type=int, default=None,
-                       help="Torch threads per OCRmyPDF worker (default: cores / --jobs).")
+                       help="Threads the network runs on (default: cores / --jobs).")
     group.add_argument("--docclean-tile-size", metavar="PX", type=int, default=1024,
                        help="Tile edge in pixels; smaller uses less memory per worker.")
     group.add_argument("--docclean-binarize", action="store_true",
@@ -139,24 +158,29 @@ def check_options(options: Any) -> None:
         settings = settings_from_options(options)
         model = resolve_model_path(settings.model)
         read_checkpoint_metadata(model)  # a broken file fails here, in one line, not in every worker
+        _check_backend(settings.backend)
         _check_device(settings.device)
     except DocCleanError as exc:
         named = getattr(exc, "settings", ()) if isinstance(exc, UsageError) else ()
         flags = ", ".join(OPTION_FLAGS.get(name, name) for name in named)
         raise BadArgsError(f"docclean: {flags + ': ' if flags else ''}{exc}") from None
     if _get(options, "docclean_visible") and options.lossless_reconstruction:
-        raise BadArgsError("--docclean-visible needs --force-ocr, --deskew or --clean-final: otherwise "
+        raise BadArgsError("docclean: --docclean-visible needs --force-ocr, --deskew or --clean-final: otherwise "
                            "OCRmyPDF keeps the visible page as it is and has no image to clean")
-    if not 1.0 <= (_get(options, "docclean_scale") or 1.0) <= 4.0:
-        raise BadArgsError("--docclean-scale must lie between 1 and 4")
+    if not SCALE_RANGE[0] <= _scale(options) <= SCALE_RANGE[1]:  # NaN is refused too
+        raise BadArgsError(f"docclean: --docclean-scale must lie between 1 and 4, not {_scale(options):g}")
+    if _get(options, "docclean_keep_color") and not _get(options, "docclean_visible"):
+        raise BadArgsError("docclean: --docclean-keep-color needs --docclean-visible: it puts the colours back on "
+                           "the cleaned visible page, and without --docclean-visible the visible page is kept as "
+                           "scanned (OCR reads a grey page)")
     if _get(options, "docclean_keep_color") and settings.binarize:
-        raise BadArgsError("--docclean-keep-color and --docclean-binarize cannot be combined")
+        raise BadArgsError("docclean: --docclean-keep-color and --docclean-binarize cannot be combined")
     if hasattr(options, "extra_attrs"):
         options.extra_attrs["docclean_model"] = str(model.absolute())  # workers need not share our cwd
 
 
 def _worker_settings(options: Any) -> CleanSettings:
-    """This worker's settings: its share of the cores unless ``--docclean-threads`` was given."""
+    """The page's settings: the network on this job's share of the cores unless ``--docclean-threads`` was given."""
     settings = settings_from_options(options)
     if settings.threads is None:
         jobs = _get(options, "jobs") or available_cores()
@@ -165,14 +189,14 @@ def _worker_settings(options: Any) -> CleanSettings:
 
 
 def cleaner_for(settings: CleanSettings) -> Denoiser:
-    """The model of this worker (process and thread), loaded on first use and kept."""
-    from docclean.batch import load_cleaner
+    """This process's model for ``settings``, loaded once on first use and shared by all its page
+    threads (``docclean.onepage.load_cleaner``: threads that start together wait for one load, and
+    the engine lets one network call through at a time; each thread running its own OpenVINO
+    runtime beside the others deadlocked now and then). A worker process forked by
+    ``--no-use-threads`` loads its own."""
+    from docclean.onepage import load_cleaner
 
-    key = (os.getpid(), *settings.engine_key())
-    if getattr(_workers, "key", None) != key:
-        _workers.cleaner, _workers.key = load_cleaner(settings), key
-        log.debug("docclean: loaded %s with %s threads", settings.model, settings.threads)
-    return _workers.cleaner
+    return load_cleaner(settings)
 
 
 def _cleaned_pixels(image: Image.Image, settings: CleanSettings, index: int) -> tuple[Any, Any]:
@@ -234,7 +258,7 @@ def filter_ocr_image(page: Any, image: Image.Image) -> Generator[None, Image.Ima
     source = filtered if filtered is not None else image
     start = time.perf_counter()
     settings = _worker_settings(page.options).replace(color="gray")
-    cleaned = clean_image(source, settings, page.pageno, _get(page.options, "docclean_scale") or 1.0)
+    cleaned = clean_image(source, settings, page.pageno, _scale(page.options))
     log.debug("docclean: page %d cleaned for OCR in %.2f s", page.pageno + 1, time.perf_counter() - start)
     return cleaned
 

@@ -4,6 +4,7 @@ returns, and the GUI's preview shows it, so what you see is what gets written.""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -43,13 +44,29 @@ class PageOutput:
 
 _CLEANERS: OrderedDict[tuple, Denoiser] = OrderedDict()
 _CLEANERS_LOCK = threading.Lock()
+_LOAD_LOCK = threading.Lock()
 _CLEANERS_KEPT = 2
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: drop the parent's models (a runtime's threads do not survive a fork) and
+    its locks (another thread may have held one at the fork)."""
+    global _CLEANERS_LOCK, _LOAD_LOCK
+    _CLEANERS.clear()
+    _CLEANERS_LOCK, _LOAD_LOCK = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def load_cleaner(settings: CleanSettings, *, cache: bool = True) -> Denoiser:
     """Load the model, backend and tiling that ``settings`` name. The last two loaded are kept, so
     a GUI or hot folder switching back and forth does not reload; a changed model file (size or
-    modification time) is loaded afresh. ``cache=False`` always loads."""
+    modification time) is loaded afresh. Threads asking at once share one load and one model (the
+    engine lets one network call through at a time: two runtimes inferring side by side in one
+    process, OCRmyPDF's page threads, deadlocked OpenVINO now and then); a forked child loads its
+    own. ``cache=False`` always loads."""
     from docclean.engine import Denoiser
 
     if not cache:
@@ -59,11 +76,15 @@ def load_cleaner(settings: CleanSettings, *, cache: bool = True) -> Denoiser:
         if key in _CLEANERS:
             _CLEANERS.move_to_end(key)
             return _CLEANERS[key]
-    cleaner = Denoiser.from_settings(settings)
-    with _CLEANERS_LOCK:
-        _CLEANERS[key] = cleaner
-        while len(_CLEANERS) > _CLEANERS_KEPT:
-            _CLEANERS.popitem(last=False)
+    with _LOAD_LOCK:  # not the cache's lock: a model already loaded is handed out meanwhile
+        with _CLEANERS_LOCK:
+            if key in _CLEANERS:  # loaded by the thread this one waited for
+                return _CLEANERS[key]
+        cleaner = Denoiser.from_settings(settings)
+        with _CLEANERS_LOCK:
+            _CLEANERS[key] = cleaner
+            while len(_CLEANERS) > _CLEANERS_KEPT:
+                _CLEANERS.popitem(last=False)
     return cleaner
 
 

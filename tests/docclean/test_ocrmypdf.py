@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,8 +36,8 @@ needs_tools = pytest.mark.skipif(not (shutil.which("tesseract") and shutil.which
 def options(**kw):  # type: ignore[no-untyped-def]
     base = {"docclean_model": "default", "docclean_device": "cpu", "docclean_precision": "auto",
             "docclean_threads": None, "docclean_tile_size": 1024, "docclean_binarize": False,
-            "docclean_threshold": None, "docclean_scale": 1.0, "docclean_visible": False, "docclean_keep_color": False, "jobs": 2,
-            "lossless_reconstruction": True, "extra_attrs": {}}
+            "docclean_threshold": None, "docclean_scale": 1.0, "docclean_visible": False, "docclean_keep_color": False,
+            "jobs": 2, "lossless_reconstruction": True, "extra_attrs": {}}
     return SimpleNamespace(**{**base, **kw})
 
 
@@ -76,11 +78,78 @@ def test_the_cleaning_options_of_docclean_clean_reach_the_settings() -> None:
     ({"docclean_threshold": 1.5}, "threshold"),
     ({"docclean_visible": True}, "--force-ocr"),
     ({"docclean_scale": 8.0}, "--docclean-scale"),
-    ({"docclean_keep_color": True, "docclean_binarize": True}, "cannot be combined"),
+    ({"docclean_scale": 0.0}, "--docclean-scale must lie between 1 and 4, not 0"),  # 0 is not "unset"
+    ({"docclean_scale": 0.5}, "--docclean-scale"),
+    ({"docclean_scale": float("nan")}, "--docclean-scale"),
+    ({"docclean_keep_color": True}, "--docclean-keep-color needs --docclean-visible"),
+    ({"docclean_keep_color": True, "docclean_binarize": True, "docclean_visible": True,
+      "lossless_reconstruction": False}, "cannot be combined"),
 ])
 def test_bad_options_are_refused(bad: dict, message: str) -> None:
     with pytest.raises(BadArgsError, match=message):
         plugin.check_options(options(**bad))
+
+
+def test_good_scales_and_keep_color_with_visible_pass(tiny_model_path: Path) -> None:
+    for scale in (1.0, 2.5, 4.0, None):  # None: the API left the option out
+        plugin.check_options(options(docclean_model=str(tiny_model_path), docclean_scale=scale))
+    plugin.check_options(options(docclean_model=str(tiny_model_path), docclean_keep_color=True,
+                                 docclean_visible=True, lossless_reconstruction=False))
+
+
+def test_a_backend_that_is_not_installed_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                                 tiny_model_path: Path) -> None:
+    import docclean.backends
+
+    monkeypatch.setattr(docclean.backends, "installed_backends", lambda device="cpu": ["torch"])
+    for backend in ("onnx", "openvino"):
+        with pytest.raises(BadArgsError, match=f"^docclean: --docclean-backend: backend '{backend}' is not "
+                                               r"installed here \(installed: torch; pip install"):
+            plugin.check_options(options(docclean_model=str(tiny_model_path), docclean_backend=backend))
+    for backend in ("torch", "auto"):  # always there
+        plugin.check_options(options(docclean_model=str(tiny_model_path), docclean_backend=backend))
+
+
+@pytest.fixture
+def fresh_cleaners():  # type: ignore[no-untyped-def]
+    """The engine's loaded models (docclean.onepage), empty before and after the test."""
+    import docclean.onepage
+
+    docclean.onepage._CLEANERS.clear()
+    yield docclean.onepage._CLEANERS
+    docclean.onepage._CLEANERS.clear()
+
+
+def test_two_threads_clean_pages_at_once_with_one_model(tiny_model_path: Path, fresh_cleaners) -> None:
+    """The OCR hook called from two threads at once (OCRmyPDF --jobs 2) finishes, on one shared model;
+    a hang fails the test instead of blocking the run."""
+    rng = np.random.default_rng(2)
+    pages = [Image.fromarray(rng.integers(90, 230, (120, 96), dtype=np.uint8), "L") for _ in range(6)]
+    opts = options(docclean_model=str(tiny_model_path), jobs=2)
+    done: list[tuple[int, tuple[int, int]]] = []
+    errors: list[BaseException] = []
+
+    def worker(first: int) -> None:
+        try:
+            for index in range(first, len(pages), 2):
+                hook = plugin.filter_ocr_image(SimpleNamespace(options=opts, pageno=index), pages[index])
+                next(hook)
+                with pytest.raises(StopIteration) as stop:
+                    hook.send(None)
+                done.append((index, stop.value.value.size))
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(2)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 120
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "the OCR hook hung with two threads"
+    assert not errors, errors
+    assert sorted(done) == [(i, pages[i].size) for i in range(len(pages))]
+    assert len(fresh_cleaners) == 1  # one model served both threads
 
 
 def test_ocr_image_is_cleaned_same_size_and_dpi(tiny_model_path: Path) -> None:
@@ -174,3 +243,18 @@ def test_a_broken_model_a_missing_gpu_and_bad_values_are_one_line_usage_errors(t
             plugin.check_options(options(docclean_device="cuda"))
     with pytest.raises(BadArgsError, match="--docclean-threshold, --docclean-binarize: threshold"):
         plugin.check_options(options(docclean_threshold=0.4))
+
+
+@needs_tools
+def test_a_missing_backend_ends_ocrmypdf_with_its_bad_args_code(tmp_path: Path) -> None:
+    from ocrmypdf.exceptions import ExitCode
+
+    from docclean.backends import installed_backends
+
+    missing = next((b for b in ("onnx", "openvino") if b not in installed_backends()), None)
+    if missing is None:
+        pytest.skip("every backend is installed here")
+    result = ocrmypdf("--docclean-backend", missing, sample_pdf(tmp_path / "in.pdf"), tmp_path / "out.pdf")
+    assert result.returncode == ExitCode.bad_args, result.stderr[-2000:]
+    assert f"docclean: --docclean-backend: backend '{missing}' is not installed here" in result.stderr
+    assert "Traceback" not in result.stderr and "exception occurred" not in result.stderr

@@ -83,3 +83,78 @@ def test_settings_said_to_leave_the_pixels_alone_do(tiny_model_path):  # type: i
     assert {name for name, _ in base.pixel_key()} | SAME_PIXELS == set(base.to_dict())
     assert other.pixel_key() == base.pixel_key() and base.replace(overlap=32).pixel_key() != base.pixel_key()
     np.testing.assert_array_equal(clean_page(big, base).pixels, clean_page(big, other).pixels)
+
+
+def _counted_loads(monkeypatch):  # type: ignore[no-untyped-def]
+    """Denoiser.from_settings replaced by a slow stand-in that counts its loads; the cache emptied."""
+    import time
+
+    import docclean.engine
+    import docclean.onepage
+
+    monkeypatch.setattr(docclean.onepage, "_CLEANERS", docclean.onepage.OrderedDict())
+    loads: list[object] = []
+
+    def slow_load(settings: CleanSettings) -> object:
+        time.sleep(0.2)  # every thread arrives while the first one loads
+        loads.append(object())
+        return loads[-1]
+
+    monkeypatch.setattr(docclean.engine.Denoiser, "from_settings", staticmethod(slow_load))
+    return loads
+
+
+def test_threads_asking_at_once_share_one_load_and_one_model(monkeypatch):  # type: ignore[no-untyped-def]
+    """OCRmyPDF 17 runs --jobs pages in threads: they must share one model, loaded once even when
+    they all start at once (separate OpenVINO runtimes inferring side by side deadlocked)."""
+    import threading
+
+    from docclean.onepage import load_cleaner
+
+    loads = _counted_loads(monkeypatch)
+    start, got = threading.Barrier(4), []
+
+    def worker() -> None:
+        start.wait()
+        got.append(load_cleaner(CleanSettings()))
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(got) == 4 and all(c is got[0] for c in got) and len(loads) == 1
+    assert load_cleaner(CleanSettings(tile_size=512)) is not got[0] and len(loads) == 2  # another engine setting
+
+
+def test_a_forked_child_loads_its_own_model(monkeypatch):  # type: ignore[no-untyped-def]
+    """A forked worker (OCRmyPDF --no-use-threads) never takes its parent's model, whose runtime
+    threads did not survive the fork."""
+    import multiprocessing
+    import os
+
+    import pytest
+
+    if not hasattr(os, "fork"):
+        pytest.skip("fork only")
+    from docclean.onepage import load_cleaner
+
+    loads = _counted_loads(monkeypatch)
+    parents = load_cleaner(CleanSettings())
+
+    def child(queue) -> None:  # type: ignore[no-untyped-def]
+        import docclean.onepage
+
+        inherited = len(docclean.onepage._CLEANERS)
+        mine = load_cleaner(CleanSettings())
+        queue.put((inherited, mine is parents, load_cleaner(CleanSettings()) is mine))
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=child, args=(queue,))
+    proc.start()
+    try:
+        assert queue.get(timeout=60) == (0, False, True)  # none inherited; its own, loaded once
+    finally:
+        proc.join(timeout=30)
+    assert load_cleaner(CleanSettings()) is parents and len(loads) == 1
