@@ -143,7 +143,7 @@ class Watcher:
         now = self.clock()
         ready: list[tuple[str, Path, tuple[int, int]]] = []
         for key, (path, signature) in found.items():
-            if self.ledger.handled(key, signature):
+            if self.ledger.handled(key, signature, path):
                 self._seen.pop(key, None)
                 continue
             seen = self._seen.get(key)
@@ -209,13 +209,13 @@ class Watcher:
         self._remove_outputs([Path(t) for t in earlier if Path(t) not in outcome.targets], key)
         destination = self.failed if outcome.status == "failed" else self.done
         if destination is None:
-            self.ledger.record(key, signature, outcome)
+            self.ledger.record(key, signature, outcome, path)
             return outcome
         try:
             outcome.moved_to = move_aside(path, destination / relative)
         except OSError as exc:  # cannot move it (permissions, a vanished share): record it instead
             outcome.error = f"{outcome.error + '; ' if outcome.error else ''}could not move it to {destination}: {exc}"
-            self.ledger.record(key, signature, outcome)
+            self.ledger.record(key, signature, outcome, path)
             return outcome
         if outcome.status == "failed":
             with atomic_path(outcome.moved_to.with_name(outcome.moved_to.name + ".error.txt")) as tmp:

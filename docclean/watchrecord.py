@@ -59,16 +59,25 @@ class Ledger:
             except (OSError, ValueError, AttributeError):
                 self.entries = {}  # a damaged record only costs redoing files
 
-    def handled(self, key: str, signature: tuple[int, int]) -> bool:
-        """True when ``key`` was handled with this (size, mtime_ns)."""
+    def handled(self, key: str, signature: tuple[int, int], path: Path | None = None) -> bool:
+        """True when ``key`` was handled with this (size, mtime_ns). A file that failed counts as
+        handled only while its inode change time (``path``'s) stays as it was too: permissions
+        fixed with chmod change no size or mtime, and the file must then be tried again."""
         entry = self.entries.get(key)
-        return entry is not None and (entry.get("size"), entry.get("mtime_ns")) == signature
+        if entry is None or (entry.get("size"), entry.get("mtime_ns")) != signature:
+            return False
+        if entry.get("status") != "failed" or entry.get("ctime_ns") is None or path is None:
+            return True
+        return _ctime(path) == entry["ctime_ns"]
 
-    def record(self, key: str, signature: tuple[int, int], outcome: WatchOutcome) -> None:
-        """Remember ``outcome`` for the file ``key`` as it is now, and save."""
+    def record(self, key: str, signature: tuple[int, int], outcome: WatchOutcome, path: Path | None = None) -> None:
+        """Remember ``outcome`` for the file ``key`` as it is now (``path``: the file, whose change
+        time a failure keeps), and save."""
         self.entries[key] = {"size": signature[0], "mtime_ns": signature[1], "status": outcome.status,
                              "targets": [str(t) for t in outcome.targets], "error": outcome.error,
                              "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if outcome.status == "failed" and path is not None:
+            self.entries[key]["ctime_ns"] = _ctime(path)
         self.save()
 
     def prune(self, present: set[str], unlisted: Iterable[str] = ()) -> None:
@@ -96,6 +105,13 @@ class Ledger:
     def save(self) -> None:
         with atomic_path(self.path) as tmp:
             tmp.write_text(json.dumps({"files": self.entries}, indent=1, sort_keys=True))
+
+
+def _ctime(path: Path) -> int | None:
+    try:
+        return path.stat().st_ctime_ns
+    except OSError:
+        return None
 
 
 def _writes(target: Path, output: str | Path) -> bool:

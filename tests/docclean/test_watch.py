@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import threading
 import time
@@ -149,6 +150,35 @@ def test_bad_file_without_failed_folder_is_recorded_not_retried(folders, tiny_mo
     restarted.poll_once()
     clock.now += 3
     assert restarted.poll_once() == []
+
+
+def test_a_failed_file_is_tried_again_once_its_permissions_change(folders, tiny_model_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """chmod changes no size or mtime, only the inode's change time: a file that failed because it
+    could not be read must be taken again once it can, without touching it (and after a restart)."""
+    import docclean.io
+
+    inbox, out = folders
+    (inbox / "locked.png").write_bytes(png_bytes(3))
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock)
+    real_preflight = docclean.io._preflight
+
+    def unreadable(path):  # type: ignore[no-untyped-def]  # as root, chmod 000 does not stop a read
+        raise docclean.io.InputError("permission denied", path)
+
+    monkeypatch.setattr(docclean.io, "_preflight", unreadable)
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["failed"]
+    clock.now += 3
+    assert watcher.poll_once() == []  # not retried while nothing changed
+    monkeypatch.setattr(docclean.io, "_preflight", real_preflight)
+    os.chmod(inbox / "locked.png", 0o644)  # the fix a user makes: the change time moves
+    restarted = make(inbox, out, tiny_model_path, clock)
+    restarted.poll_once()
+    clock.now += 3
+    assert [o.status for o in restarted.poll_once()] == ["cleaned"]
+    assert (out / "locked.png").exists()
 
 
 def test_input_that_cannot_be_moved_is_recorded(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
