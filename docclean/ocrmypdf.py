@@ -14,7 +14,8 @@ in worker processes). Each process loads the model once, lazily, on its first pa
 page threads share it (:func:`cleaner_for`, ``docclean.onepage.load_cleaner``): the engine lets one
 network call through at a time (``Denoiser._run``), so two OpenVINO runtimes never infer side by
 side in one process (that hung ``--jobs 2`` now and then). The network runs with ``--docclean-threads`` threads
-(default: this process's cores divided by the jobs). No model is loaded in OCRmyPDF's main process
+(default: every core of the process with OCRmyPDF's threads, which share the one model; the cores
+divided by the jobs with ``--no-use-threads``). No model is loaded in OCRmyPDF's main process
 before its workers start, so forked workers start clean and load their own.
 Both hooks are pluggy wrappers: OCRmyPDF's own filters (Tesseract's downsampling of huge pages)
 run first and docclean cleans their result.
@@ -100,7 +101,7 @@ def add_options(parser: ArgumentParser) -> None:
     group.add_argument("--docclean-precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                        help="Arithmetic (auto: bf16 where the CPU has AVX-512 BF16/AMX).")
     group.add_argument("--docclean-threads", metavar="N", type=int, default=None,
-                       help="Threads the network runs on (default: cores / --jobs).")
+                       help="Threads the network runs on (default: all cores; cores / --jobs with --no-use-threads).")
     group.add_argument("--docclean-tile-size", metavar="PX", type=int, default=1024,
                        help="Tile edge in pixels; smaller uses less memory per worker.")
     group.add_argument("--docclean-binarize", action="store_true",
@@ -180,10 +181,13 @@ def check_options(options: Any) -> None:
 
 
 def _worker_settings(options: Any) -> CleanSettings:
-    """The page's settings: the network on this job's share of the cores unless ``--docclean-threads`` was given."""
+    """The page's settings. Unless ``--docclean-threads`` was given, the network gets every core
+    where OCRmyPDF's page threads share one model (its default: one call at a time, so a share of
+    the cores would leave the rest idle), and each process its share with ``--no-use-threads``."""
     settings = settings_from_options(options)
     if settings.threads is None:
-        jobs = _get(options, "jobs") or available_cores()
+        shared = _get(options, "use_threads")
+        jobs = 1 if shared is None or shared else (_get(options, "jobs") or available_cores())
         settings = settings.replace(threads=max(1, available_cores() // max(1, jobs)))
     return settings
 

@@ -48,11 +48,17 @@ _LOAD_LOCK = threading.Lock()
 _CLEANERS_KEPT = 2
 
 
+_INHERITED: list[OrderedDict[tuple, Denoiser]] = []
+
+
 def _forget_after_fork() -> None:
-    """In a forked child: drop the parent's models (a runtime's threads do not survive a fork) and
-    its locks (another thread may have held one at the fork)."""
-    global _CLEANERS_LOCK, _LOAD_LOCK
-    _CLEANERS.clear()
+    """In a forked child: start a cache of its own (a runtime's threads do not survive a fork) and
+    locks of its own (another thread may have held one at the fork). The parent's models are set
+    aside, never freed here: freeing one runs its runtime's destructor, which waits for threads
+    the fork did not copy (it hung Ray's start-up, whose subprocesses run these hooks)."""
+    global _CLEANERS, _CLEANERS_LOCK, _LOAD_LOCK
+    _INHERITED.append(_CLEANERS)
+    _CLEANERS = OrderedDict()
     _CLEANERS_LOCK, _LOAD_LOCK = threading.Lock(), threading.Lock()
 
 

@@ -127,6 +127,8 @@ def _starts_like_its_format(path: Path) -> bool:
     """Whether ``path`` begins as a file of the format its name says (an output, whole or cut
     short), not some other file that happens to have that name."""
     fmt = formats.by_suffix(path)
+    if not path.is_file():  # a folder, a FIFO (opening it would wait forever), a device, a broken link
+        return False
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -188,11 +190,11 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
         plan.error = f"{job.source}: {job.error}"
         return plan
     _check_output_folder(job.target)
-    _check_not_foreign(job.target)
     if not settings.overwrite and output_complete(job.target):
         # Done by an earlier run: no need to open the source at all (fast resume of big batches).
         plan.targets = [job.target]
         return plan
+    _check_not_foreign(job.target)  # only here: a whole output begins like its format
     plan.pages = pageio.count_pages(job.source)
     if plan.pages < 1:
         raise InputError("contains no pages", job.source)
@@ -200,7 +202,8 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
     plan.per_page = plan.pages > 1 and not (fmt is not None and fmt.multi_page)
     plan.targets = [page_target(job.target, i) for i in range(plan.pages)] if plan.per_page else [job.target]
     for target in plan.targets if plan.per_page else ():
-        _check_not_foreign(target)
+        if settings.overwrite or not output_complete(target):
+            _check_not_foreign(target)
         if path_key(target) in inputs:
             raise OutputError("refusing to write over an input file; choose another output folder", target)
         if path_key(target) in claimed:

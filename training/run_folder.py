@@ -150,6 +150,9 @@ def _value(config: dict[str, Any], dotted: str) -> Any:
     return value
 
 
+_DESKTOP_FILES = frozenset({"Thumbs.db", "desktop.ini", "Icon\r"})
+
+
 def check_out_folder(out: Path, inputs: dict[str, str | None], marker: str,
                      ignore: frozenset[str] = frozenset()) -> None:
     """UsageError (flag ``--out``) when ``out`` may not become a run folder: it is, lies inside or
@@ -170,7 +173,10 @@ def check_out_folder(out: Path, inputs: dict[str, str | None], marker: str,
     if out.exists() and not out.is_dir():
         raise UsageError("not a folder; give a new or empty folder for the run", out, settings=("out",))
     if out.is_dir() and not (out / marker).is_file():
-        others = sorted(entry.name for entry in out.iterdir() if entry.name not in ignore)
+        # Hidden files and the desktop's own (Finder's .DS_Store, Explorer's Thumbs.db) come with
+        # merely looking at a new folder, and the run writes none of those names.
+        others = sorted(entry.name for entry in out.iterdir() if entry.name not in ignore
+                        and not entry.name.startswith(".") and entry.name not in _DESKTOP_FILES)
         if others:  # the run would replace config.json, metrics.csv, ... of whatever is there
             raise UsageError(f"the folder already holds other files (e.g. {others[0]}) but no earlier run "
                              f"({marker}); give a new or empty folder", out, settings=("out",))

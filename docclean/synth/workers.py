@@ -52,12 +52,13 @@ def _init_worker() -> None:
 def _call(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
     global _busy
     try:
-        _busy = True
-        return fn(*args)
-    except _Stop:
-        os._exit(EXIT_TERMINATED)  # the call's context managers have cleaned up; the pool must not go on
-    finally:
-        _busy = False
+        try:
+            _busy = True
+            return fn(*args)
+        finally:
+            _busy = False
+    except _Stop:  # also one that lands in the finally: the pool must not go on to the next call
+        os._exit(EXIT_TERMINATED)  # the call's context managers have cleaned up
 
 
 @contextmanager
@@ -80,12 +81,14 @@ def stop_signals_deferred() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        if caught:
-            handler = previous[caught[0]]
+        # Every signal that came, SIGTERM first: in a worker Ctrl-C's SIGINT is ignored and the
+        # parent's SIGTERM that follows it must still stop the worker.
+        for signum in sorted(set(caught), key=lambda got: got != signal.SIGTERM):
+            handler = previous[signum]
             if callable(handler):
-                handler(caught[0], None)  # raises KeyboardInterrupt, Terminated or (in a worker) _Stop
+                handler(signum, None)  # raises KeyboardInterrupt, Terminated or (in a worker) _Stop
             elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), caught[0])
+                os.kill(os.getpid(), signum)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -277,3 +277,12 @@ def test_a_work_folder_that_cannot_be_made_fails_that_file_in_one_line(tmp_path:
     assert report.files[0].error.startswith(f"{tmp_path / 'in' / 'm.tif'}: ")
     assert "cannot create the work folder for the finished pages" in report.files[0].error
     assert "unexpected" not in report.files[0].error
+
+
+def test_a_fifo_with_an_output_s_name_is_refused_not_waited_on(tmp_path: Path, denoiser: Denoiser) -> None:
+    page(tmp_path / "in" / "a.png")
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "out" / "a.png")  # opening it to read its first bytes would wait forever
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
+    assert [f.status for f in report.files] == ["failed"]
+    assert "something that is no png file has this output's name" in report.files[0].error

@@ -51,8 +51,13 @@ def test_options_become_settings(tiny_model_path: Path) -> None:
     api = plugin.settings_from_options(SimpleNamespace(jobs=1))  # ocrmypdf.ocr() without our options
     assert (api.model, api.device, api.binarize) == ("default", "cpu", False)
     assert plugin.settings_from_options(options(docclean_backend="torch")).backend == "torch"
-    worker = plugin._worker_settings(options(jobs=64))
-    assert worker.threads == 1  # a share of the cores, at least one
+    from docclean.settings import available_cores
+
+    # OCRmyPDF's page threads share one model that runs one call at a time: it gets every core.
+    assert plugin._worker_settings(options(jobs=64, use_threads=True)).threads == available_cores()
+    assert plugin._worker_settings(options(jobs=64)).threads == available_cores()  # an OCRmyPDF without the option
+    # --no-use-threads: worker processes, each with its own model and its share of the cores.
+    assert plugin._worker_settings(options(jobs=64, use_threads=False)).threads == 1
 
 
 def test_the_cleaning_options_of_docclean_clean_reach_the_settings() -> None:

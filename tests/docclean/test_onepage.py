@@ -158,3 +158,30 @@ def test_a_forked_child_loads_its_own_model(monkeypatch):  # type: ignore[no-unt
     finally:
         proc.join(timeout=30)
     assert load_cleaner(CleanSettings()) is parents and len(loads) == 1
+
+
+def test_a_forked_child_never_frees_its_parents_models(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    """Freeing a loaded runtime in a forked child runs its destructor, which waits for threads the
+    fork did not copy: a child Ray started (its subprocesses run the fork hooks) hung for good."""
+    import multiprocessing
+    import os
+
+    import pytest
+
+    import docclean.onepage
+
+    if not hasattr(os, "fork"):
+        pytest.skip("fork only")
+    parent, freed = os.getpid(), tmp_path / "freed-in-a-child"
+
+    class Runtime:
+        def __del__(self) -> None:
+            if os.getpid() != parent:
+                freed.write_text("a child ran the destructor")
+
+    monkeypatch.setattr(docclean.onepage, "_CLEANERS", docclean.onepage.OrderedDict({("key",): Runtime()}))
+    ctx = multiprocessing.get_context("fork")
+    proc = ctx.Process(target=lambda: None)
+    proc.start()
+    proc.join(timeout=30)
+    assert proc.exitcode == 0 and not freed.exists()

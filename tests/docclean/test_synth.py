@@ -180,3 +180,24 @@ def test_write_pairs_refuses_a_negative_seed_and_a_record_that_is_not_an_object(
     with pytest.raises(DataError, match="JSON object.*str"):
         write_pairs(tmp_path, 1, dpis=(100,), size=64)
     assert not (tmp_path / "noisy").exists()
+
+
+def test_signals_held_back_by_a_write_are_all_delivered_sigterm_first() -> None:
+    """A worker ignores SIGINT (Ctrl-C reaches the whole group); the parent's SIGTERM that follows
+    it, held back while the worker finished a pair, must still stop it."""
+    import os
+    import signal
+
+    from docclean.synth.workers import stop_signals_deferred
+
+    got: list[int] = []
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN), signal.signal(signal.SIGTERM, lambda n, f: got.append(n))
+    try:
+        with stop_signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert got == []  # held back while the block runs
+        assert got == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGINT, before[0])
+        signal.signal(signal.SIGTERM, before[1])

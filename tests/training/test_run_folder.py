@@ -45,11 +45,14 @@ def test_an_out_folder_overlapping_an_input_or_holding_other_files_is_refused(tm
     mine = tmp_path / "mine"
     mine.mkdir()
     check_out_folder(mine, inputs, "retrain.json")  # empty: fine
-    (mine / ".lock").write_text("")
-    check_out_folder(mine, inputs, "retrain.json", ignore=frozenset({".lock"}))  # only a lock left: fine
+    for name in (".DS_Store", "Thumbs.db", "desktop.ini"):  # a desktop's own files, made by looking
+        (mine / name).write_text("")
+    check_out_folder(mine, inputs, "retrain.json")  # still a new folder
+    (mine / "lock").write_text("")
+    check_out_folder(mine, inputs, "retrain.json", ignore=frozenset({"lock"}))  # only a lock left: fine
     (mine / "config.json").write_text("{}")
     with pytest.raises(UsageError, match=r"already holds other files \(e\.g\. config\.json\) but no earlier run"):
-        check_out_folder(mine, inputs, "retrain.json", ignore=frozenset({".lock"}))
+        check_out_folder(mine, inputs, "retrain.json", ignore=frozenset({"lock"}))
     (mine / "retrain.json").write_text("{}")
     check_out_folder(mine, inputs, "retrain.json")  # an earlier run's folder
     with pytest.raises(UsageError, match="not a folder"):
