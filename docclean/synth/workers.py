@@ -76,11 +76,13 @@ def stop_signals_deferred() -> Iterator[None]:
     previous: dict[int, Any] = {}
     try:  # a signal between the two swaps must still find its handler restored
         for signum in _STOP_SIGNALS:
+            if signal.getsignal(signum) is None:  # a handler set outside Python could not be put back
+                continue
             previous[signum] = signal.signal(signum, lambda got, frame: caught.append(got))
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+            signal.signal(signum, handler)
         # Every signal that came, SIGTERM first: in a worker Ctrl-C's SIGINT is ignored and the
         # parent's SIGTERM that follows it must still stop the worker.
         for signum in sorted(set(caught), key=lambda got: got != signal.SIGTERM):

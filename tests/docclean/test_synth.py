@@ -184,20 +184,25 @@ def test_write_pairs_refuses_a_negative_seed_and_a_record_that_is_not_an_object(
 
 def test_signals_held_back_by_a_write_are_all_delivered_sigterm_first() -> None:
     """A worker ignores SIGINT (Ctrl-C reaches the whole group); the parent's SIGTERM that follows
-    it, held back while the worker finished a pair, must still stop it."""
-    import os
-    import signal
+    it, held back while the worker finished a pair, must still stop it. Run in a process of its
+    own: real signals sent to pytest's process reach the libraries living there (Ray's threads)."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    from docclean.synth.workers import stop_signals_deferred
-
-    got: list[int] = []
-    before = signal.signal(signal.SIGINT, signal.SIG_IGN), signal.signal(signal.SIGTERM, lambda n, f: got.append(n))
-    try:
-        with stop_signals_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            os.kill(os.getpid(), signal.SIGTERM)
-            assert got == []  # held back while the block runs
-        assert got == [signal.SIGTERM]
-    finally:
-        signal.signal(signal.SIGINT, before[0])
-        signal.signal(signal.SIGTERM, before[1])
+    script = """
+import os, signal
+from docclean.synth.workers import stop_signals_deferred
+got = []
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGTERM, lambda n, f: got.append(n))
+with stop_signals_deferred():
+    os.kill(os.getpid(), signal.SIGINT)
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert got == [], got  # held back while the block runs
+assert got == [signal.SIGTERM], got
+print("ok")
+"""
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
