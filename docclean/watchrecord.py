@@ -135,8 +135,12 @@ def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path
     write ``memo-p001.png``, an earlier ``memo-p001.png``'s output. A re-arrival of ``key`` itself
     owns nothing else: it replaces its own output."""
     folder = target.parent
+    # Only an input that can hold several pages (TIFF, PDF) may write page files: a one-page scan
+    # named a.png never writes a-p001.png, so another input's a-p001.png is none of its business.
+    splits = bool(getattr(formats.by_suffix(key), "multi_page", False))
     try:
-        on_disk = [folder / n for n in os.listdir(folder) if _writes(target, folder / n)]
+        on_disk = [folder / n for n in os.listdir(folder)
+                   if n == target.name or (splits and _writes(target, folder / n))]
     except OSError:
         return None
     if not on_disk:

@@ -623,3 +623,14 @@ def test_a_scan_named_like_a_page_output_never_replaces_that_page(folders, tiny_
     [later] = watcher.poll_once()
     assert later.status == "failed" and "memo-p001.png" in later.error
     assert (out / "memo-p001.png").read_bytes() == page
+    # A one-page scan never writes page files: another input's note-p001.png is no reason to refuse note.png.
+    (inbox / "note-p001.png").write_bytes(png_bytes(11))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    kept = (out / "note-p001.png").read_bytes()
+    (inbox / "note.png").write_bytes(png_bytes(12))
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert (out / "note.png").exists() and (out / "note-p001.png").read_bytes() == kept
