@@ -79,11 +79,13 @@ def _walk(folder: Path, skip_under: Path | None) -> Iterator[Path]:
             path = root_path / name
             # A broken link is yielded, to fail with its reason: skipped, a scan would go missing
             # without a word. Other non-files (a FIFO would block the reader) are left out.
-            if not name.startswith(".") and _supported(path) and (path.is_file() or _broken_link(path)):
+            if not name.startswith(".") and _supported(path) and (path.is_file() or is_broken_link(path)):
                 yield path
 
 
-def _broken_link(path: Path) -> bool:
+def is_broken_link(path: Path) -> bool:
+    """A symbolic link whose target is gone: listed, so that it fails with its reason instead of
+    a scan going missing without a word (``is_file()`` is False for it)."""
     return path.is_symlink() and not path.exists()
 
 
@@ -138,7 +140,7 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False
     pairs = []
     for match in sorted(glob.glob(item, recursive=True)):
         source = Path(match)
-        if not ((source.is_file() or _broken_link(source)) and _supported(source)):
+        if not ((source.is_file() or is_broken_link(source)) and _supported(source)):
             continue
         if skip is not None and path_key(source).is_relative_to(skip):
             continue

@@ -68,17 +68,6 @@ def _check_device(device: str) -> None:
         resolve_device(device)
 
 
-def _check_backend(backend: str) -> None:
-    """UsageError for a backend whose runtime is not installed (else every page fails with a
-    traceback). Only looks the runtime up; nothing is imported or loaded."""
-    from docclean.backends import INSTALL_HINTS, installed_backends
-    from docclean.errors import UsageError
-
-    if backend != "auto" and backend not in installed_backends("cpu"):
-        raise UsageError(f"backend {backend!r} is not installed here (installed: {', '.join(installed_backends())}; "
-                         f"{INSTALL_HINTS.get(backend, 'pip install torch')})", settings=("backend",))
-
-
 def _scale(options: Any) -> float:
     """``--docclean-scale`` (1 where the API left it out; 0 stays 0, for check_options to refuse)."""
     scale = _get(options, "docclean_scale")
@@ -151,6 +140,7 @@ def settings_from_options(options: Any) -> CleanSettings:
 @ocrmypdf.hookimpl
 def check_options(options: Any) -> None:
     """Validate the ``--docclean-*`` options in the main process, before any worker starts."""
+    from docclean.backends import check_installed
     from docclean.backends.convert import read_checkpoint_metadata
     from docclean.errors import UsageError
     from docclean.models import resolve_model_path
@@ -159,7 +149,7 @@ def check_options(options: Any) -> None:
         settings = settings_from_options(options)
         model = resolve_model_path(settings.model)
         read_checkpoint_metadata(model)  # a broken file fails here, in one line, not in every worker
-        _check_backend(settings.backend)
+        check_installed(settings.backend)
         _check_device(settings.device)
     except DocCleanError as exc:
         named = getattr(exc, "settings", ()) if isinstance(exc, UsageError) else ()

@@ -22,6 +22,7 @@ import numpy as np
 
 from docclean import formats
 from docclean import io as pageio
+from docclean.discover import is_broken_link
 from docclean.errors import DataError, DocCleanError
 
 #: Noisy and clean pages may differ in size by this many pixels (scanner cropping); both are then
@@ -64,9 +65,7 @@ def _index(root: Path) -> dict[tuple[str, ...], list[Path]]:
     found: dict[tuple[str, ...], list[Path]] = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        # A broken link (is_file() is False for it) is kept, so that it is reported with its reason
-        # when read, like ``docclean clean`` does, instead of its pair vanishing without a word.
-        usable = path.is_file() or (path.is_symlink() and not path.exists())
+        usable = path.is_file() or is_broken_link(path)  # reported with its reason when read
         if usable and formats.is_supported(path) and not any(p.startswith(".") for p in relative.parts):
             key = (*relative.parent.parts, relative.stem)
             found.setdefault(key, []).append(path)

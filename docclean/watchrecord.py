@@ -145,9 +145,9 @@ def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path
         return None
     if not on_disk:
         return None
-    for other, entry in ledger.entries.items():
-        if other != key and entry.get("status") != "failed" and any(
-                _writes(target, t) and Path(t) in on_disk for t in entry.get("targets", [])):
+    for output in on_disk:
+        other = ledger.owner(output, key)
+        if other is not None:
             return inbox / other
     if done is None:
         return None

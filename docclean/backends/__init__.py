@@ -99,6 +99,19 @@ def _open_named(name: str, model_path: Path, settings: CleanSettings) -> Backend
     return OpenVinoBackend.open(model_path, settings)
 
 
+def check_installed(name: str) -> None:
+    """UsageError for a backend that is unknown or whose runtime is not installed here (``auto`` is
+    always there). Only looks the runtime up: nothing is imported or loaded."""
+    if name == "auto":
+        return
+    if name not in RUNTIME_MODULES:
+        raise UsageError(f"unknown backend {name!r}", settings=("backend",))
+    if name not in installed_backends("cpu"):
+        raise UsageError(f"backend {name!r} is not installed here (installed: "
+                         f"{', '.join(installed_backends())}; {INSTALL_HINTS.get(name, 'pip install torch')})",
+                         settings=("backend",))
+
+
 def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
     """Load ``model_path`` into the backend ``settings.backend`` asks for (``auto``: the fastest
     installed one for ``settings.device``). UsageError for a backend that is not installed.
@@ -107,12 +120,7 @@ def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
     warning and the next one is tried; torch, last, always runs."""
     name = settings.backend
     if name != "auto":
-        if name not in RUNTIME_MODULES:
-            raise UsageError(f"unknown backend {name!r}", settings=("backend",))
-        if name not in installed_backends("cpu"):
-            raise UsageError(f"backend {name!r} is not installed here (installed: "
-                             f"{', '.join(installed_backends())}; {INSTALL_HINTS.get(name, 'pip install torch')})",
-                             settings=("backend",))
+        check_installed(name)
         return _open_named(name, model_path, settings)
     device = resolve_auto_device(settings.device)
     # An explicit half precision is torch's to honour (or refuse); the CPU runtimes run fp32.
