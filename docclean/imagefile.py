@@ -128,7 +128,7 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
     if width * height > max_pixels:
         raise InputError(f"{where}image dimensions too large ({width} x {height} pixels, "
                          f"limit {max_pixels:,})", path)
-    dpi = _dpi(im.info)
+    dpi = _dpi(im.info) or (_exif_dpi(im) if im.format == "WEBP" else None)
     orientation = _orientation(im)
     stored = _stored_size(im)
     im.load()  # full decode now: truncation raises here rather than yielding half a page
@@ -216,6 +216,20 @@ def _dpi(info: dict) -> tuple[float, float] | None:
         return None
     # PNG stores dots per metre, so 300 dpi comes back as 299.9994: round to what was meant.
     return (round(x, 2), round(y, 2))
+
+
+def _exif_dpi(im: Image.Image) -> tuple[float, float] | None:
+    """Resolution from the EXIF block (WebP keeps it nowhere else), or None."""
+    try:
+        exif = im.getexif()
+        x, y = exif.get(ExifTags.Base.XResolution), exif.get(ExifTags.Base.YResolution)
+        unit = exif.get(ExifTags.Base.ResolutionUnit, 2)
+    except Exception:  # noqa: BLE001 - a damaged EXIF block only costs the resolution
+        return None
+    if x is None or y is None or unit not in (2, 3):
+        return None
+    per_inch = 2.54 if unit == 3 else 1.0  # unit 3: per centimetre
+    return _dpi({"dpi": (float(x) * per_inch, float(y) * per_inch)})
 
 
 def to_gray_color(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:

@@ -10,16 +10,16 @@ from __future__ import annotations
 import errno
 import os
 import re
+import secrets
 import struct
 import zlib
-import secrets
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
 import cv2
 import numpy as np
-from PIL import TiffImagePlugin
+from PIL import ExifTags, Image, TiffImagePlugin
 
 from docclean import formats
 from docclean.errors import DiskFullError, OutputError
@@ -29,6 +29,15 @@ from docclean.pixels import to_pil
 #: The naming pattern of temporary outputs: ``.NAME.docclean-PID-HEX.part`` beside the target.
 #: The PID lets a later run prove a leftover is stale (its writer is gone) before removing it.
 TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.docclean-(?P<pid>\d+)-[0-9a-f]{8}\.part$")
+
+
+def resolution_exif(dpi: tuple[float, float]) -> Image.Exif:
+    """An EXIF block holding only a resolution in dots per inch (for formats without a field)."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.XResolution] = float(dpi[0])
+    exif[ExifTags.Base.YResolution] = float(dpi[1])
+    exif[ExifTags.Base.ResolutionUnit] = 2  # inches
+    return exif
 
 
 def temp_name(target: Path) -> Path:
@@ -149,9 +158,11 @@ class PageWriter:
             elif self.fmt == "bmp":
                 im.save(self._fp, "BMP", **dpi_arg)
             elif self.fmt == "webp":
-                # Lossless: lossy WebP smears text edges, and WebP keeps no resolution.
+                # Lossless: lossy WebP smears text edges. WebP has no resolution field of its
+                # own; the resolution goes into its EXIF block, where the reader looks for it.
                 im = im.convert("L") if im.mode == "1" else im
-                im.save(self._fp, "WEBP", lossless=True)
+                exif = {"exif": resolution_exif(dpi).tobytes()} if dpi is not None else {}
+                im.save(self._fp, "WEBP", lossless=True, **exif)
         except OSError as exc:
             raise _output_error(f"cannot write page {self.pages + 1}", exc, self.path) from None
         try:

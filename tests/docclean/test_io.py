@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docclean.errors import InputError, OutputError
 from docclean import formats
+from docclean.errors import InputError, OutputError
 from docclean.io import Page, PageWriter, count_pages, read_gray, read_pages, write_page
 
 H, W = 24, 16
@@ -62,14 +62,13 @@ def assert_input_error(path: Path, match: str, **kwargs) -> None:
 
 @pytest.mark.parametrize("fmt", ["png", "tiff", "bmp", "webp"])
 def test_lossless_roundtrip_gray_and_rgb(tmp_path: Path, fmt: str) -> None:
-    keeps_dpi = fmt != "webp"  # WebP stores no resolution
     gray_path = tmp_path / f"g{formats.by_name(fmt).suffix}"
     write_page(gray_path, GRAY, (300, 200), fmt)
     page = only_page(gray_path)
     assert page.gray.dtype == np.float32 and page.gray.shape == (H, W)
     np.testing.assert_allclose(page.gray, quantised(GRAY), atol=1e-6)
     assert page.color is None and page.index == 0
-    assert page.dpi == ((300.0, 200.0) if keeps_dpi else None)
+    assert page.dpi == (300.0, 200.0)  # WebP keeps it in an EXIF block
 
     rgb_path = tmp_path / f"c{formats.by_name(fmt).suffix}"
     write_page(rgb_path, RGB, (150, 150), fmt)
