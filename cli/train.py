@@ -20,11 +20,13 @@ from cli.errors import reported_errors
 
 def _seconds(text: str | None) -> float | None:
     """'90', '90s', '10m', '2h' -> seconds."""
+    from docclean.errors import UsageError
+
     if text is None:
         return None
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
     if not match:
-        raise typer.BadParameter(f"{text!r} is not a duration such as 90s, 10m or 2h")
+        raise UsageError(f"{text!r} is not a duration such as 90s, 10m or 2h", settings=("max_time",))
     return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
 
 
@@ -108,13 +110,6 @@ def train(
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
 
-    if lr is not None and not 0 < lr < 1:  # checked before any folder is made
-        raise typer.BadParameter(f"the learning rate must lie between 0 and 1, not {lr}", param_hint="--lr")
-    if group is not None:
-        try:
-            re.compile(group)
-        except re.error as exc:
-            raise typer.BadParameter(f"not a regular expression ({exc})", param_hint="--group") from None
     command = shlex.join(["docclean", "train", *sys.argv[2:]]) if sys.argv[1:2] == ["train"] else None
     with reported_errors():
         if resume is not None:
@@ -124,9 +119,8 @@ def train(
             free = [name for name in flags if name in FREE_OPTIONS and name != "out"]
             ignored = [flags[name] for name in flags if name not in free and name != "resume" and given(name)]
             if ignored:
-                raise typer.BadParameter(f"{', '.join(ignored)}: a resumed run keeps its own data and options "
-                                         f"(RUN/retrain.json); only {', '.join(flags[n] for n in free)} may change",
-                                         param_hint="--resume")
+                raise UsageError(f"{', '.join(ignored)}: a resumed run keeps its own data and options "
+                                 f"(RUN/retrain.json); only {', '.join(flags[n] for n in free)} may change")
             cfg = RetrainConfig.load(resume)
             # Read from ctx.params, the same parameters ``free`` was drawn from, so every free option has
             # a value here; only --max-time needs turning into the config's seconds.
@@ -136,14 +130,11 @@ def train(
                                       **{name: values[name] for name in free if given(name)})
         else:
             if noisy is None or clean is None or out is None:
-                raise typer.BadParameter("give --noisy, --clean and --out (or --resume RUN)")
+                raise UsageError("give --noisy, --clean and --out (or --resume RUN)")
             # Options that would be silently ignored are refused, so the run is the one asked for.
             if scratch and given("from_model"):
                 raise UsageError("a run from scratch starts from no model; give --scratch or --from, not both",
                                  settings=("scratch",))
-            if (val_noisy is None) != (val_clean is None):
-                raise UsageError("give both --val-noisy and --val-clean, or neither",
-                                 settings=("val_clean" if val_clean is None else "val_noisy",))
             if val_noisy is not None and given("val_fraction"):
                 raise UsageError("the validation folders are the validation set; give --val-fraction or "
                                  "--val-noisy/--val-clean, not both", settings=("val_fraction",))

@@ -6,6 +6,7 @@ a rerun into it asks for the same run."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,19 @@ def resolved(cfg: RetrainConfig) -> RetrainConfig:
 
 def check_config(cfg: RetrainConfig) -> None:
     """UsageError (ModelError for a missing model file), before any page is read or file written,
-    when the device or starting model is not there or ``cfg.out`` cannot be this run's folder
+    when a value cannot work (the learning rate, the group pattern, half a validation pair), the
+    device or starting model is not there, or ``cfg.out`` cannot be this run's folder
     (``training.run_folder.check_out_folder``)."""
+    if cfg.lr is not None and not 0 < cfg.lr < 1:
+        raise UsageError(f"the learning rate must lie between 0 and 1, not {cfg.lr}", settings=("lr",))
+    if cfg.group is not None:
+        try:
+            re.compile(cfg.group)
+        except re.error as exc:
+            raise UsageError(f"not a regular expression ({exc})", settings=("group",)) from None
+    if (cfg.val_noisy is None) != (cfg.val_clean is None):
+        raise UsageError("give both validation folders (noisy and clean), or neither",
+                         settings=("val_clean" if cfg.val_clean is None else "val_noisy",))
     try:
         resolve_device(cfg.device)
     except ValueError as exc:

@@ -182,7 +182,7 @@ def test_options_that_would_be_ignored_are_refused(tmp_path: Path, tiny_model_pa
     val = make_pairs(tmp_path / "val", first=7)
     out = tmp_path / "run"
     for extra, text in ((["--scratch"], "--scratch: a run from scratch starts from no model"),
-                        (["--val-noisy", str(val / "noisy")], "--val-clean: give both --val-noisy and --val-clean"),
+                        (["--val-noisy", str(val / "noisy")], "--val-clean: give both validation folders"),
                         (["--val-clean", str(val / "clean")], "--val-noisy: give both"),
                         (["--val-noisy", str(val / "noisy"), "--val-clean", str(val / "clean"),
                           "--val-fraction", "0.3"], "--val-fraction: the validation folders are the validation set")):
