@@ -48,6 +48,13 @@ def make(inbox: Path, out: Path, model: Path, clock: Clock, **kw) -> Watcher:  #
     return Watcher(inbox, out, settings, settle=2.0, clock=clock, **kw)
 
 
+def settle(watcher: Watcher, clock: Clock) -> list[str]:
+    """The statuses of what the watcher handles once the files it sees have settled (2 s)."""
+    watcher.poll_once()
+    clock.now += 3
+    return [o.status for o in watcher.poll_once()]
+
+
 def test_file_written_in_chunks_is_taken_once_when_complete(folders, tiny_model_path):  # type: ignore[no-untyped-def]
     inbox, out = folders
     clock = Clock()
@@ -96,9 +103,7 @@ def test_restart_does_not_redo_files_but_redoes_a_replaced_one(folders, tiny_mod
     assert (out / "sub" / "a.png").stat().st_mtime_ns == mtime
 
     (inbox / "sub" / "a.png").write_bytes(png_bytes(2, (40, 40)))  # a new scan under the same name
-    second.poll_once()
-    clock.now += 3
-    assert [o.status for o in second.poll_once()] == ["cleaned"]
+    assert settle(second, clock) == ["cleaned"]
     assert Image.open(out / "sub" / "a.png").size == (40, 40)
 
 
@@ -167,17 +172,13 @@ def test_a_failed_file_is_tried_again_once_its_permissions_change(folders, tiny_
         raise docclean.io.InputError("permission denied", path)
 
     monkeypatch.setattr(docclean.io, "_preflight", unreadable)
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["failed"]
+    assert settle(watcher, clock) == ["failed"]
     clock.now += 3
     assert watcher.poll_once() == []  # not retried while nothing changed
     monkeypatch.setattr(docclean.io, "_preflight", real_preflight)
     os.chmod(inbox / "locked.png", 0o644)  # the fix a user makes: the change time moves
     restarted = make(inbox, out, tiny_model_path, clock)
-    restarted.poll_once()
-    clock.now += 3
-    assert [o.status for o in restarted.poll_once()] == ["cleaned"]
+    assert settle(restarted, clock) == ["cleaned"]
     assert (out / "locked.png").exists()
 
 
@@ -325,9 +326,7 @@ def test_an_input_folder_that_goes_away_forgets_nothing(folders, tiny_model_path
     clock = Clock()
     notices: list[str] = []
     watcher = make(inbox, out, tiny_model_path, clock, on_notice=notices.append)
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     inbox.rename(inbox.with_name("away"))  # a share unmounted, a folder renamed for a moment
     assert watcher.poll_once() == [] and "cannot list the input folder" in notices[0]
     assert "a.png" in json.loads((out / LEDGER_NAME).read_text())["files"]  # not forgotten
@@ -402,9 +401,7 @@ def test_a_rearrived_scan_with_fewer_pages_leaves_no_stale_page(folders, tiny_mo
     assert sorted(p.name for p in out.glob("scan-p*.png")) == ["scan-p001.png", "scan-p002.png", "scan-p003.png"]
     time.sleep(0.01)
     tiff(2)  # a new scan of the same name, one page shorter
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     assert sorted(p.name for p in out.glob("scan-p*.png")) == ["scan-p001.png", "scan-p002.png"]
 
 
@@ -416,9 +413,7 @@ def test_two_scans_that_map_to_one_output_never_overwrite_each_other(folders, ti
     clock = Clock()
     watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock, done=done, failed=failed)
     (inbox / "scan.png").write_bytes(png_bytes(1))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     first = (out / "scan.pdf").read_bytes()
     Image.fromarray(np.zeros((40, 32), np.uint8)).save(inbox / "scan.tif")  # same name, another type
     watcher.poll_once()
@@ -432,9 +427,7 @@ def test_two_scans_that_map_to_one_output_never_overwrite_each_other(folders, ti
         clock.now += 3
         assert watcher.poll_once() == []  # recorded: not retried until it changes
     (inbox / "scan.png").write_bytes(png_bytes(2, (40, 40)))  # a new scan of the first name still replaces its own
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     assert (out / "scan.pdf").read_bytes() != first
 
 
@@ -463,9 +456,7 @@ def test_an_output_whose_input_was_deleted_is_not_replaced_by_a_namesake(folders
     clock = Clock()
     watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
     (inbox / "scan.png").write_bytes(png_bytes(1))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     first = (out / "scan.pdf").read_bytes()
     (inbox / "scan.png").unlink()  # the scan is gone; its cleaned pages may be the only copy now
     watcher.poll_once()
@@ -507,9 +498,7 @@ def test_a_scan_replaced_while_it_is_cleaned_leaves_no_page_of_the_dropped_attem
     clock = Clock()
     watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
     (inbox / "other.png").write_bytes(png_bytes(1))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     calls.append(1)  # other.png's clean did not replace anything
     calls.clear()
     (inbox / "rep.tif").write_bytes(tiff_bytes(7))
@@ -533,15 +522,11 @@ def test_outputs_of_a_scan_are_removed_only_where_no_other_input_owns_them(folde
     clock = Clock()
     watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
     (inbox / "scan.tif").write_bytes(tiff_bytes(3))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     (inbox / "scan.tif").unlink()  # its pages stay its own while they are there
     (out / "scan-p003.png").unlink()  # but page 3 was taken away: the name is free
     (inbox / "scan-p003.png").write_bytes(png_bytes(3))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     mine = (out / "scan-p003.png").read_bytes()
     (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=20))  # scan.tif again: its old pages go, not scan-p003.png's
     watcher.poll_once()
@@ -601,9 +586,7 @@ def test_a_scan_named_like_a_page_output_never_replaces_that_page(folders, tiny_
     clock = Clock()
     watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock, done=done, failed=failed)
     (inbox / "scan.tif").write_bytes(tiff_bytes(3))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     page2 = (out / "scan-p002.png").read_bytes()
     (inbox / "scan-p002.png").write_bytes(png_bytes(9))  # its output would be page 2 of scan.tif
     watcher.poll_once()
@@ -613,9 +596,7 @@ def test_a_scan_named_like_a_page_output_never_replaces_that_page(folders, tiny_
     assert (out / "scan-p002.png").read_bytes() == page2
     # The other way round: a single page first, then a multi-page scan whose pages would replace it.
     (inbox / "memo-p001.png").write_bytes(png_bytes(10))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     page = (out / "memo-p001.png").read_bytes()
     (inbox / "memo.tif").write_bytes(tiff_bytes(2))
     watcher.poll_once()
@@ -625,12 +606,8 @@ def test_a_scan_named_like_a_page_output_never_replaces_that_page(folders, tiny_
     assert (out / "memo-p001.png").read_bytes() == page
     # A one-page scan never writes page files: another input's note-p001.png is no reason to refuse note.png.
     (inbox / "note-p001.png").write_bytes(png_bytes(11))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     kept = (out / "note-p001.png").read_bytes()
     (inbox / "note.png").write_bytes(png_bytes(12))
-    watcher.poll_once()
-    clock.now += 3
-    assert [o.status for o in watcher.poll_once()] == ["cleaned"]
+    assert settle(watcher, clock) == ["cleaned"]
     assert (out / "note.png").exists() and (out / "note-p001.png").read_bytes() == kept
