@@ -184,6 +184,26 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
     return unique
 
 
+def list_sources(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
+    """The supported files INPUT items name (each once, in order) and one line per item that names
+    none, planning no output: files of one name from two folders are both listed (what a viewer
+    opens, not a batch that would write both to one place)."""
+    # No output is planned, so none may be inside an input folder: a path that cannot exist.
+    nowhere = Path(os.devnull) / "docclean-no-output"
+    files: list[Path] = []
+    problems: list[str] = []
+    seen: set[Path] = set()
+    for item in map(str, inputs):
+        pairs, error = _expand(item, nowhere, None)
+        if error is not None:
+            problems.append(f"{item}: {error}")
+        for source, _ in pairs:
+            if path_key(source) not in seen:
+                seen.add(path_key(source))
+                files.append(source)
+    return files, problems
+
+
 def input_keys(jobs: list[Job]) -> set[Path]:
     """Resolved paths of all sources, so the runner can refuse page targets that are inputs."""
     return {path_key(job.source) for job in jobs}

@@ -203,8 +203,10 @@ class SettingsPanel(QWidget):
         self._last_model = model
 
     def _changed(self) -> None:
-        self._sync_enabled()
+        # While set_settings fills the controls, the greying waits for the whole new set: done
+        # control by control, it would keep the old ticks of options that no longer apply.
         if not self._updating:
+            self._sync_enabled()
             self.settingsChanged.emit()
 
     def _sync_enabled(self) -> None:

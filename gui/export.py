@@ -99,7 +99,8 @@ def summary(report: Report) -> str:
     there, then every failure with its reason."""
     counts = report.counts()
     lines = [f"{counts[CLEANED]} cleaned, {counts[SKIPPED]} skipped (already there), "
-             f"{counts[FAILED]} failed — {report.pages_cleaned} pages in {report.seconds:.1f} s"]
+             f"{counts[FAILED]} failed — {report.pages_cleaned} page{'s' * (report.pages_cleaned != 1)} in "
+             f"{report.seconds:.1f} s"]
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")
     skipped = _already_there(report)
@@ -131,13 +132,15 @@ def _already_there(report: Report) -> tuple[str, str] | None:
     if not skipped:
         return None
     if counts[CLEANED] or counts[FAILED]:
-        note = f"{skipped} of the files were already there and were not written"
+        note = ("1 of the files was already there and was not written" if skipped == 1 else
+                f"{skipped} of the files were already there and were not written")
     else:
         note = "nothing written, every file was already there"
-    files = "1 file was" if skipped == 1 else f"{skipped} files were"
+    files, was, them = (("1 file was", "it was", "it") if skipped == 1 else
+                        (f"{skipped} files were", "they were", "them"))
     # A re-export with new settings otherwise looks like it worked: say how to write them again.
-    line = (f"not written: {files} already in {report.output} and left as they were; tick "
-            "'Overwrite existing files' (Export, in the settings) to write them again with these settings")
+    line = (f"not written: {files} already in {report.output} and left as {was}; tick 'Overwrite existing "
+            f"files' (Export, in the settings) to write {them} again with these settings")
     return note, line
 
 

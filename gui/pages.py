@@ -11,7 +11,6 @@ or by their path below the folder they share where two names are the same (``a/p
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from docclean import io as pageio
-from docclean.discover import discover
 from docclean.errors import DocCleanError
 from gui.images import thumbnail
 
@@ -43,20 +41,6 @@ class PageRef:
     def title(self) -> str:
         name = self.name or self.path.name
         return name if self.count == 1 else f"{name} — page {self.index + 1}/{self.count}"
-
-
-def find_files(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
-    """Supported files named by ``inputs`` (files, folders, patterns) and one line per problem."""
-    # discover() plans outputs too; a target folder that cannot exist keeps those plans harmless.
-    nowhere = Path(tempfile.gettempdir()) / "docclean-gui-no-output"
-    files: list[Path] = []
-    problems: list[str] = []
-    for job in discover([str(i) for i in inputs], nowhere):
-        if job.error is not None:
-            problems.append(f"{job.source}: {job.error}")
-        elif job.source not in files:
-            files.append(job.source)
-    return files, problems
 
 
 def listed_names(files: list[Path]) -> dict[Path, str]:

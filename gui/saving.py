@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from docclean.discover import path_key
-from docclean.errors import DocCleanError
+from docclean.errors import DocCleanError, UsageError
 from gui.command import command_line
 from gui.export import ExportDialog, ExportThread
 
@@ -36,18 +36,27 @@ class SavingMixin:
             return None
         assert self.result is not None
         if path is None:
-            start = str(Path(self.store.value("lastFolder", "") or ".") / f"{self.result.request.path.stem}-clean.png")
+            folder = self.store.value("lastSave", "") or self.store.value("lastFolder", "") or "."
+            start = str(Path(folder) / f"{self.result.request.path.stem}-clean.png")
             path, _ = QFileDialog.getSaveFileName(self, "Save cleaned page", start,
                                                   "Images (*.png *.tif *.tiff *.jpg *.webp *.bmp *.pdf)")
             if not path:
                 return None
         from docclean.io import write_page
 
+        # The dialog's "replace?" does not say the file is a scan that is open (of a multi-page
+        # file, Save would keep one page): refused, as `docclean clean` refuses its inputs.
+        scans = {path_key(p) for p in self.inputs if not p.is_dir()} | {path_key(r.path) for r in self.pages.refs()}
         try:
+            if path_key(Path(path)) in scans:
+                raise UsageError("refusing to write over a scan that is open; choose another name", path)
             write_page(path, self.result.output.pixels, self.result.page.page.dpi)
         except (DocCleanError, ValueError) as exc:
             self.show_errors([str(exc)])
+            self.statusBar().showMessage("not saved")
             return None
+        self.show_errors([])  # an earlier Save's failure no longer stands
+        self.store.setValue("lastSave", str(Path(path).resolve().parent))
         self.statusBar().showMessage(f"saved {path}")
         return Path(path)
 

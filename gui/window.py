@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from docclean.discover import list_sources
 from docclean.errors import DocCleanError
 from docclean.settings import CleanSettings
 from gui import menus, persist
@@ -35,7 +36,7 @@ from gui.command import command_line
 from gui.controls import SettingsPanel
 from gui.export import ExportDialog, ExportThread
 from gui.notices import Banner, CommandRow, InkLine, TileBar
-from gui.pages import PageList, PageRef, find_files, page_refs
+from gui.pages import PageList, PageRef, page_refs
 from gui.previewing import PreviewingMixin
 from gui.saving import SavingMixin
 from gui.views import PreviewArea
@@ -131,7 +132,7 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
 
     def open_paths(self, paths: list[str | Path]) -> None:
         """Open files and folders (replacing what was open); problems appear in the banner."""
-        files, problems = find_files(paths)
+        files, problems = list_sources(paths)
         refs, unreadable = page_refs(files)
         self.inputs = [Path(p) for p in paths]
         folders = [p for p in self.inputs if p.is_dir()]

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docclean.checkpoint import save_model
-from docclean.discover import Job, discover
-from docclean.engine import Denoiser
-from docclean.model import DocUNet, DocUNetConfig
 from docclean.batch import clean_batch
+from docclean.checkpoint import save_model
+from docclean.discover import Job, discover, list_sources
+from docclean.engine import Denoiser
 from docclean.errors import Cancelled, UsageError
+from docclean.model import DocUNet, DocUNetConfig
 from docclean.progress import CleanProgress
 from docclean.report import FileResult, PageResult, Report
 from docclean.settings import CleanSettings
@@ -138,6 +138,15 @@ def test_problems_become_failed_jobs_not_exceptions(tmp_path: Path) -> None:
     assert errors[3].startswith("unsupported file type '.txt'")
     assert errors[4] is None
     assert errors[5] == f"output {tmp_path / 'out' / 'x.png'} is already the output of {tmp_path / 'a' / 'x.png'}"
+
+
+def test_list_sources_names_each_file_once_and_plans_no_output(tmp_path: Path) -> None:
+    grey(tmp_path / "a" / "x.png")
+    grey(tmp_path / "b" / "x.png")
+    files, problems = list_sources([tmp_path / "a", tmp_path / "b" / "x.png", str(tmp_path / "a" / "*.png"),
+                                    tmp_path / "missing.png"])
+    assert files == [tmp_path / "a" / "x.png", tmp_path / "b" / "x.png"]  # one name, two files: both
+    assert problems == [f"{tmp_path / 'missing.png'}: no such file or folder"]
 
 
 def test_a_target_that_is_an_input_is_refused(tmp_path: Path) -> None:

@@ -80,3 +80,13 @@ def test_options_that_do_not_apply_show_what_is_used_and_come_back(panel) -> Non
     panel.binarize.setChecked(True)
     assert not panel.keep_faint.isChecked() and not panel.fixed_threshold.isChecked()
     assert panel.threshold.text() == "adaptive"
+
+
+@pytest.mark.parametrize("ticked", ["fixed_threshold", "keep_faint"])
+def test_reset_while_an_option_applies_does_not_bring_it_back_later(panel, ticked) -> None:  # noqa: ANN001
+    panel.binarize.setChecked(True)
+    getattr(panel, ticked).setChecked(True)
+    panel.reset.click()  # 1-bit off: while the panel filled in, the old tick was kept as if greyed out
+    panel.binarize.setChecked(True)
+    assert not getattr(panel, ticked).isChecked()
+    assert panel.settings() == CleanSettings(binarize=True)

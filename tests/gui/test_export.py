@@ -61,10 +61,12 @@ def test_re_export_says_files_were_skipped_and_overwrite_writes_them(qtbot, wind
     assert report.counts()["skipped"] == 1 and (out / "a.png").read_bytes() == first
     assert "nothing written" in dialog.label.text()
     assert "already in" in dialog.result_text and "Overwrite existing files" in dialog.result_text
+    assert "1 file was already in" in dialog.result_text and "left as it was" in dialog.result_text
     window.panel.overwrite.setChecked(True)
     assert "--overwrite" in window.command.line.text().split()
     report, dialog = _export(qtbot, window, out)
     assert report.counts()["cleaned"] == 1 and dialog.label.text() == "Export finished"
+    assert "— 1 page in" in dialog.result_text
     assert Image.open(out / "a.png").mode == "1"
     assert "--overwrite" in dialog.log.toPlainText()
 

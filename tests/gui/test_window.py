@@ -394,3 +394,31 @@ def test_opening_only_a_broken_file_leaves_a_blank_idle_window(qtbot, window, wa
     assert window.ink.text() == "" and window.statusBar().currentMessage() == ""
     assert "junk.png" in window.banner.text()
     assert window.preview.canvases[0].placeholder.startswith("Open scans")  # what to do next
+
+
+def test_files_of_one_name_from_two_folders_are_both_opened(qtbot, window, wait_result, scans, tmp_path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.png").write_bytes((scans / "b.png").read_bytes())
+    window.open_paths([scans / "a.png", other / "a.png"])
+    assert [r.title for r in window.pages.refs()] == ["scans/a.png", "other/a.png"]
+    assert not window.errors  # opening plans no output, so no "already the output of" either
+    window.go(1)
+    wait_result(window)
+    assert window.current.path == window.result.request.path == other / "a.png"  # the second one cleans
+
+
+def test_save_never_writes_over_an_open_scan_and_says_what_happened(qtbot, window, wait_result, scans,
+                                                                   tmp_path) -> None:
+    window.open_paths([scans / "c.tif"])
+    window.go(1)
+    wait_result(window)
+    before = (scans / "c.tif").read_bytes()
+    assert window.save_cleaned(scans / "c.tif") is None  # page 2 alone would have replaced both pages
+    assert (scans / "c.tif").read_bytes() == before
+    assert "refusing to write over a scan that is open" in window.errors[-1]
+    assert window.statusBar().currentMessage() == "not saved"
+    assert window.save_cleaned(tmp_path / "page2.png") == tmp_path / "page2.png"
+    assert window.statusBar().currentMessage() == f"saved {tmp_path / 'page2.png'}"
+    assert not window.banner.isVisible()  # the refusal no longer stands
+    assert window.store.value("lastSave") == str(tmp_path.resolve())
