@@ -1,6 +1,6 @@
 """What is open: files found the way the batch finds them, their pages, and the page list.
 
-Folders are expanded with ``docclean.discover`` (the batch's own rules: recursive, sorted, hidden
+The window finds the files with ``docclean.discover.list_sources`` (the batch's own rules: recursive, sorted, hidden
 files skipped, supported suffixes only), so "export the whole folder" cleans exactly the files the
 list shows. Page counts come from headers (``docclean.io.count_pages``); thumbnails are rendered
 by a background pool, so a folder of PDFs opens at once and fills in. Files are listed by name,
