@@ -123,10 +123,17 @@ _MAGIC = {"png": lambda head: head.startswith(b"\x89PNG"), "jpeg": lambda head: 
           "tiff": lambda head: head[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")}
 
 
+def begins_like_its_format(name: str | Path, head: bytes) -> bool:
+    """Whether a file called ``name`` whose first bytes are ``head`` (16 are enough) begins as a
+    file of the format its name says: an output, whole or cut short, not some other file that
+    happens to have that name. An empty file holds nothing to lose: a crash's leftover, redone
+    like a truncated output."""
+    fmt = formats.by_suffix(Path(str(name)))
+    return fmt is not None and (not head or _MAGIC.get(fmt.name, lambda head: True)(head))
+
+
 def _starts_like_its_format(path: Path) -> bool:
-    """Whether ``path`` begins as a file of the format its name says (an output, whole or cut
-    short), not some other file that happens to have that name."""
-    fmt = formats.by_suffix(path)
+    """:func:`begins_like_its_format` for a local file; False for what is no regular file."""
     if not path.is_file():  # a folder, a FIFO (opening it would wait forever), a device, a broken link
         return False
     try:
@@ -134,16 +141,21 @@ def _starts_like_its_format(path: Path) -> bool:
             head = fh.read(16)
     except OSError:
         return False
-    # An empty file holds nothing to lose: a crash's leftover, redone like a truncated output.
-    return fmt is not None and (not head or _MAGIC.get(fmt.name, lambda head: True)(head))
+    return begins_like_its_format(path, head)
 
 
-def _check_not_foreign(target: Path) -> None:
-    """OutputError when something other than an output of ours (whole or cut short) has the
-    target's name: redoing it as a broken output would replace someone's file."""
+def foreign_reason(target: str | Path) -> str:
+    """Why a file with an output's name that is no output of ours (see :func:`begins_like_its_format`)
+    is not replaced: redoing it as a broken output would replace someone's file."""
+    return (f"something that is no {formats.by_suffix(Path(str(target))).name} file has this output's name "
+            "(not an earlier output); move it or choose another output folder")
+
+
+def check_not_foreign(target: Path) -> None:
+    """OutputError (:func:`foreign_reason`) when something other than an output of ours (whole or
+    cut short) has the target's name."""
     if (target.exists() or target.is_symlink()) and not _starts_like_its_format(target):
-        raise OutputError(f"something that is no {formats.by_suffix(target).name} file has this output's name "
-                          "(not an earlier output); move it or choose another output folder", target)
+        raise OutputError(foreign_reason(target), target)
 
 
 def output_complete(path: Path) -> bool:
@@ -194,7 +206,7 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
         # Done by an earlier run: no need to open the source at all (fast resume of big batches).
         plan.targets = [job.target]
         return plan
-    _check_not_foreign(job.target)  # only here: a whole output begins like its format
+    check_not_foreign(job.target)  # only here: a whole output begins like its format
     plan.pages = pageio.count_pages(job.source)
     if plan.pages < 1:
         raise InputError("contains no pages", job.source)
@@ -203,7 +215,7 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
     plan.targets = [page_target(job.target, i) for i in range(plan.pages)] if plan.per_page else [job.target]
     for target in plan.targets if plan.per_page else ():
         if settings.overwrite or not output_complete(target):
-            _check_not_foreign(target)
+            check_not_foreign(target)
         if path_key(target) in inputs:
             raise OutputError("refusing to write over an input file; choose another output folder", target)
         if path_key(target) in claimed:

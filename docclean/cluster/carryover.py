@@ -22,14 +22,19 @@ if TYPE_CHECKING:
     from docclean.settings import CleanSettings
 
 
-def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] | None) -> None:
-    """Copy per-page outputs of ``target`` that exist already into the staging ``folder``."""
+def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] | None,
+                     skip: tuple[str, ...] = ()) -> None:
+    """Copy per-page outputs of ``target`` that exist already into the staging ``folder``, but
+    none named in ``skip`` (other inputs' outputs that only look like this file's pages)."""
     if storage.is_remote(target):
         for url in storage.page_outputs(target, storage_options):
-            storage.download(url, folder / PurePosixPath(url).name, storage_options)
+            if PurePosixPath(url).name not in skip:
+                storage.download(url, folder / PurePosixPath(url).name, storage_options)
         return
     path = Path(target)
     for page in path.parent.glob(f"{glob.escape(path.stem)}-p[0-9][0-9][0-9]*{glob.escape(path.suffix)}"):
+        if page.name in skip:
+            continue
         try:
             os.link(page, folder / page.name)
         except OSError:

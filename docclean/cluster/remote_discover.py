@@ -26,7 +26,7 @@ from typing import Any
 from docclean import formats
 from docclean.cluster import storage
 from docclean.discover import path_key
-from docclean.errors import UsageError
+from docclean.errors import Cancelled, UsageError
 
 _MAGIC = re.compile(r"[*?[]")
 
@@ -109,8 +109,10 @@ def _expand_remote(item: str, output: str, out_id: tuple[str, str], fmt: str | N
             found, error, folder = [path], "", False
         else:
             return [RemoteJob(item, output, "no such file or folder")]
-    except OSError as exc:
-        return [RemoteJob(item, output, f"cannot list it ({exc})")]
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any store's failure (storage.store_failure)
+        return [RemoteJob(item, output, f"cannot list it ({storage.store_failure(exc)})")]
     base_id = _identity(fs, base)
     if folder and base_id == out_id:
         raise _output_is_input(output)

@@ -31,7 +31,7 @@ import secrets
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from docclean.errors import InputError, OutputError, UsageError
+from docclean.errors import Cancelled, InputError, OutputError, UsageError
 
 _SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]+)://")
 ENV_OPTIONS = "DOCCLEAN_STORAGE_OPTIONS"
@@ -83,6 +83,13 @@ def filesystem(url: str, storage_options: dict[str, Any] | None = None) -> tuple
         raise UsageError(f"cannot open {url}: {exc}") from None
 
 
+def store_failure(exc: Exception) -> str:
+    """Why a call to a store failed, in a few words. Stores raise their own exceptions beside
+    OSError (botocore's ``NoCredentialsError``, ``EndpointConnectionError``), so callers catch any
+    Exception but Cancelled and say it in one line; the type names what an OSError's text does not."""
+    return str(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+
+
 def _url(fs: Any, path: str) -> str:
     return fs.unstrip_protocol(path)
 
@@ -97,8 +104,10 @@ def existing_outputs(output: str, storage_options: dict[str, Any] | None = None)
         listing = fs.find(path, detail=True)
     except FileNotFoundError:
         return set()
-    except OSError as exc:
-        raise OutputError(f"{output}: cannot list the output ({exc})") from None
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any store's failure: see store_failure
+        raise OutputError(f"{output}: cannot list the output ({store_failure(exc)})") from None
     return {key for key, info in listing.items()
             if info.get("size", 0) and not PurePosixPath(key).name.startswith(".")}
 
@@ -124,6 +133,21 @@ def page_outputs(target: str, storage_options: dict[str, Any] | None = None) -> 
     except FileNotFoundError:
         return []
     return sorted(_url(fs, n) for n in names if pattern.match(PurePosixPath(n).name))
+
+
+def read_head(url: str, size: int, storage_options: dict[str, Any] | None = None) -> bytes | None:
+    """The first ``size`` bytes of the file at ``url``, or None when there is none; OutputError
+    naming the URL when the store cannot say."""
+    fs, path = filesystem(url, storage_options)
+    try:
+        with fs.open(path, "rb") as fh:
+            return fh.read(size)
+    except FileNotFoundError:
+        return None
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any store's failure: see store_failure
+        raise OutputError(f"{url}: cannot read what is there ({store_failure(exc)})") from None
 
 
 def download(url: str, local: Path, storage_options: dict[str, Any] | None = None) -> Path:

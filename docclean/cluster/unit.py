@@ -54,6 +54,9 @@ class FileTask:
     pages: int = 1
     source_path: str = ""
     target_path: str = ""
+    taken: tuple[str, ...] = ()
+    """Names beside the target that this file's page outputs would have, but that are other
+    inputs' outputs (``driver``): never carried over as done, never written over."""
 
     def paths(self) -> tuple[str, str]:
         """(source, target) as the worker opens them."""
@@ -127,13 +130,15 @@ def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | Non
         staged = Path(tmp, "out", storage.location(target_at).name)
         try:
             staged.parent.mkdir(parents=True)
+            _check_not_foreign(target_at, storage_options)  # before a download that would be wasted
             if storage.is_remote(source_at):  # resume knows the copy again by its content (docclean.resume)
                 local = Path(tmp, "in", storage.location(source_at).name)
                 source = storage.download(source_at, local, storage_options)
             else:
                 source = Path(source_at)
+            _check_taken_pages(task, target_at, source)
             if not settings.overwrite:
-                carryover.fetch_done_pages(target_at, staged.parent, storage_options)
+                carryover.fetch_done_pages(target_at, staged.parent, storage_options, skip=task.taken)
         except Cancelled:
             raise
         except Exception as exc:  # a source that cannot be fetched fails this file only
@@ -178,8 +183,42 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
     return result
 
 
+def _check_taken_pages(task: FileTask, target_at: str, source: Path) -> None:
+    """OutputError when a page output this file would write is another input's output
+    (``task.taken``): the local planner refuses that (``plan.plan_job``), but a remote or lazy plan
+    counts no pages, so the worker checks once it has the source."""
+    from docclean import formats
+    from docclean import io as pageio
+    from docclean.plan import page_target
+
+    if not task.taken or getattr(formats.by_suffix(Path(storage.location(target_at).name)), "multi_page", True):
+        return
+    try:
+        pages = pageio.count_pages(source)
+    except Exception:  # noqa: BLE001 - a broken source: cleaning it says why, in the engine's words
+        return
+    name = storage.location(target_at).name
+    hits = sorted({page_target(Path(name), i).name for i in range(pages)} & set(task.taken)) if pages > 1 else []
+    if hits:
+        raise OutputError("this page output is already the output of another input", _sibling(task.target, hits[0]))
+
+
+def _check_not_foreign(final: str, storage_options: dict[str, Any] | None) -> None:
+    """``plan.check_not_foreign`` for a path or a URL."""
+    from docclean.plan import begins_like_its_format, check_not_foreign, foreign_reason
+
+    if not storage.is_remote(final):
+        check_not_foreign(Path(final))
+        return
+    head = storage.read_head(final, 16, storage_options)
+    if head is not None and not begins_like_its_format(storage.location(final).name, head):
+        raise OutputError(f"{final}: {foreign_reason(final)}")  # the URL in the message: as a path it loses a slash
+
+
 def _publish(local: Path, final: str, storage_options: dict[str, Any] | None) -> None:
-    """Move a finished output onto its final place, whole or not at all."""
+    """Move a finished output onto its final place, whole or not at all; never onto a file that is
+    no output of ours (a page output's name, or a file put there while this one was cleaned)."""
+    _check_not_foreign(final, storage_options)
     if storage.is_remote(final):
         storage.upload_atomic(local, final, storage_options)
         return

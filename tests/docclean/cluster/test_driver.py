@@ -57,3 +57,28 @@ def test_a_shipped_model_is_one_file_per_node_whatever_the_actors(tmp_path, monk
     assert first == again and first.read_bytes() == b"the weights"
     assert _local_copy(b"other weights") != first
     assert sorted(p.name.startswith("docclean-model-") for p in tmp_path.iterdir()) == [True, True]
+
+
+def test_a_big_job_s_workers_make_the_checks_its_plan_leaves_out(tmp_path, settings, monkeypatch) -> None:
+    """Without page counting the plan cannot see a file that is no output at a target, nor a page
+    output that is another input's: the worker refuses both, as the local planner does."""
+    src = tmp_path / "scans"
+    write_image(src / "notes.png", 1)
+    write_image(src / "a.tif", 2, pages=2)
+    write_image(src / "a-p002.png", 3)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.png").write_text("my notes")
+    png = settings.replace(fmt="png", overwrite=True)
+    monkeypatch.setattr(driver, "LAZY_FILES", 0)
+    lazy = driver.plan_files([str(src)], str(out), png)
+    assert {t.target.rsplit("/", 1)[1]: t.taken for t in lazy.tasks} == {
+        "a-p002.png": (), "a.png": ("a-p002.png",), "notes.png": ()}
+    cleaner = load_cleaner(png)
+    results = {t.target.rsplit("/", 1)[1]: clean_file(t, png, cleaner, CleanProgress(), staging=out / ".staging")
+               for t in lazy.tasks}
+    assert "something that is no png file" in results["notes.png"].error
+    assert "already the output of another input" in results["a.png"].error
+    assert results["a-p002.png"].status == CLEANED
+    assert (out / "notes.png").read_text() == "my notes"
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a-p002.png", "notes.png"]

@@ -261,3 +261,57 @@ def test_resume_skips_finished_outputs_under_another_name_of_the_store(tmp_path,
     assert [f.status for f in first.files] == [CLEANED]
     again = run(["s3a://scans/batch4"], "s3a://scans/clean4", settings, storage_options=s3)
     assert [f.status for f in again.files] == [SKIPPED]
+
+
+def test_a_file_that_is_no_output_is_never_replaced_from_or_to_a_url(tmp_path, settings) -> None:
+    """The local engine's rule (docclean.plan.check_not_foreign) holds when an input or the output is
+    a URL: the worker checks what lies at the target, since a URL plan opens no target."""
+    src = tmp_path / "scans"
+    write_image(src / "a.png", 1)
+    write_image(src / "b.png", 2)
+    for output, overwrite in ((tmp_path / "local", False), (tmp_path / "local", True), (tmp_path / "url", True)):
+        output.mkdir(exist_ok=True)
+        (output / "a.png").write_text("my notes")
+        inputs, out = ([src.as_uri()], str(output)) if output.name == "local" else ([str(src)], output.as_uri())
+        report = run(inputs, out, settings.replace(overwrite=overwrite))
+        failed = {Path(str(f.source)).name: f.error for f in report.files if f.error}
+        assert list(failed) == ["a.png"] and "something that is no png file has this output's name" in failed["a.png"]
+        assert (output / "a.png").read_text() == "my notes"  # kept
+        assert (output / "b.png").read_bytes().startswith(b"\x89PNG")
+    assert "file:///" in failed["a.png"]  # a URL named whole
+
+
+def test_a_page_output_that_is_another_input_s_output_is_neither_taken_nor_replaced(tmp_path, settings) -> None:
+    src = tmp_path / "scans"
+    write_image(src / "a.tif", 1, pages=2)
+    write_image(src / "a-p002.png", 9)  # its output has the name of a.tif's page 2
+    png = settings.replace(fmt="png")
+    local = clean_batch([str(src)], tmp_path / "local", png)
+    url = run([src.as_uri()], str(tmp_path / "out"), png)
+    for report in (local, url):
+        status = {Path(str(f.source)).name: (f.status, f.error) for f in report.files}
+        assert status["a-p002.png"][0] == CLEANED and status["a.tif"][0] == "failed"
+        assert "this page output is already the output of another input" in status["a.tif"][1]
+    assert tree(tmp_path / "out") == tree(tmp_path / "local") == {"a-p002.png": tree(tmp_path / "out")["a-p002.png"]}
+    # A second URL run: the page output is there, whole, and still no page of a.tif.
+    again = run([src.as_uri()], str(tmp_path / "out"), png)
+    assert {Path(str(f.source)).name: f.status for f in again.files} == {"a-p002.png": SKIPPED, "a.tif": "failed"}
+
+
+def test_a_store_s_own_exceptions_are_one_line_errors(tmp_path, settings, monkeypatch) -> None:
+    import fsspec.implementations.local as local_fs
+
+    class NoCredentialsError(Exception):  # botocore's are no OSError
+        pass
+
+    def no_credentials(self, *args, **kw):  # noqa: ANN001, ANN002, ANN003
+        raise NoCredentialsError("Unable to locate credentials")
+
+    write_image(tmp_path / "scans" / "a.png", 1)
+    monkeypatch.setattr(local_fs.LocalFileSystem, "isdir", no_credentials)
+    jobs = discover_remote([(tmp_path / "scans").as_uri()], str(tmp_path / "out"), None)
+    assert [j.error for j in jobs] == ["cannot list it (NoCredentialsError: Unable to locate credentials)"]
+    monkeypatch.undo()
+    monkeypatch.setattr(local_fs.LocalFileSystem, "find", no_credentials)
+    with pytest.raises(OutputError, match="cannot list the output .NoCredentialsError: Unable to locate"):
+        storage.existing_outputs((tmp_path / "out").as_uri())
