@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.progress import RichProgressCallback
 from cli.errors import reported_errors
+from cli.progress import RichProgressCallback
 
 app = typer.Typer(help="Autoencoders on Fashion-MNIST: dense, sparse, deep, contractive, convolutional and denoising.",
                   no_args_is_help=True)
@@ -71,9 +71,9 @@ def train(
     resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out.")] = True,
 ) -> None:
     """Train one autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out."""
-    from training.suite.fashion import FashionTaskConfig, train_fashion
     from cli.stopping import continue_hint, exit_stopped, stoppable
     from training.loop import FitConfig
+    from training.suite.fashion import FashionTaskConfig, train_fashion
 
     task = FashionTaskConfig(arch=arch.value, loss=loss.value, noise=noise.value if noise else None,
                              noise_level=noise_level, contractive_weight=contractive_weight,
@@ -110,11 +110,29 @@ def compare(
     device: Device = "cpu",
 ) -> None:
     """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot."""
-    from training.suite.fashion_eval import compare_runs, markdown_table
+    from docclean.errors import UsageError
+    from training.suite.fashion_eval import (
+        compare_runs,
+        markdown_table,
+        not_a_fashion_run,
+    )
 
     plot = plot or run_dirs[0].parent / "fashion-compare.png"
     run_dirs = [d for d in run_dirs if d.is_dir() or d.suffix != ".png"]  # `compare runs/*` meets its own plot
     with reported_errors():
+        # `compare runs/*` meets other kinds of runs too (the denoiser's, the VAE's): left out, named.
+        kept = []
+        for run in run_dirs:
+            reason = not_a_fashion_run(run)
+            if reason is None:
+                kept.append(run)
+            elif len(run_dirs) > 1:
+                typer.echo(f"warning: {run}: {reason} (left out)", err=True)
+            else:
+                raise UsageError(reason, run)
+        if not kept:
+            raise UsageError("none of these folders is a Fashion-MNIST run")
+        run_dirs = kept
         rows = compare_runs(run_dirs, plot, data_dir, device)
     view = Table("run", "arch", "noise", "epochs", "best epoch", "best val BCE", "test BCE", "s/epoch")
     for r in rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -129,13 +130,26 @@ def test_bad_values_are_usage_errors(tiny_fashion_dir: Path, tmp_path: Path, opt
     assert result.exit_code == 2, result.output
 
 
-def test_compare_of_a_glob_that_meets_its_own_plot_and_a_bad_table_path(trained_runs: dict[str, Path],
-                                                                          tiny_fashion_dir: Path, tmp_path: Path) -> None:
+def test_compare_of_a_glob_that_meets_its_own_plot_other_runs_and_a_bad_table_path(
+        trained_runs: dict[str, Path], tiny_fashion_dir: Path, tmp_path: Path, tiny_model_path: Path) -> None:
     runs = list(map(str, trained_runs.values()))[:2]
     plot = Path(runs[0]).parent / "fashion-compare.png"
     plot.write_bytes(b"")  # what a first `compare runs/*` leaves among the runs
     again = runner.invoke(app, ["fashion", "compare", *runs, str(plot), "--data-dir", str(tiny_fashion_dir)])
     assert again.exit_code == 0, again.output
+    # Other kinds of runs beside them (the denoiser's, an untrained folder) are named and left out.
+    denoiser, empty = tmp_path / "mine", tmp_path / "empty"
+    denoiser.mkdir()
+    empty.mkdir()
+    shutil.copy(tiny_model_path, denoiser / "best.safetensors")
+    mixed = runner.invoke(app, ["fashion", "compare", *runs, str(denoiser), str(empty), "--table",
+                                str(tmp_path / "t.md"), "--data-dir", str(tiny_fashion_dir)])
+    assert mixed.exit_code == 0, mixed.output
+    assert f"warning: {denoiser}: not a Fashion-MNIST autoencoder run (architecture 'docunet')" in mixed.output
+    assert f"warning: {empty}: no best checkpoint" in mixed.output
+    assert len((tmp_path / "t.md").read_text().splitlines()) == 2 + len(runs)
+    alone = runner.invoke(app, ["fashion", "compare", str(denoiser), "--data-dir", str(tiny_fashion_dir)])
+    assert alone.exit_code == 2 and alone.output.startswith("error: ") and "not a Fashion-MNIST" in alone.output
     bad = runner.invoke(app, ["fashion", "compare", *runs, "--table", str(tmp_path / "no" / "t.md"),
                               "--data-dir", str(tiny_fashion_dir)])
     assert bad.exit_code != 0 and "error:" in bad.output and "Traceback" not in bad.output

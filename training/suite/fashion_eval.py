@@ -22,19 +22,19 @@ import torch.nn.functional as F
 from torch import nn
 
 from docclean.atomic import atomic_path
-from docclean.checkpoint import load_model
-from docclean.errors import ModelError
+from docclean.checkpoint import load_model, read_metadata
+from docclean.errors import DocCleanError, ModelError
+from training.loop import read_history
 from training.suite.fashion import (
     Batches,
     FashionTaskConfig,
-    prepare_model,
     load_task_data,
+    prepare_model,
     to_model_input,
 )
 from training.suite.fashion_data import CLASS_NAMES
 from training.suite.fashion_models import ARCH_PREFIX
 from training.suite.plots import plot_anomalies, plot_compare
-from training.loop import read_history
 
 
 def run_task(meta: dict[str, Any]) -> FashionTaskConfig:
@@ -117,6 +117,19 @@ def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cp
     seconds = float(np.mean([r["epoch_seconds"] for r in history])) if history else float("nan")
     return RunSummary(run_dir.name, result["arch"], noise, len(history), result["best_epoch"],
                       best.get("val_bce", float("nan")), result["test_bce"], seconds)
+
+
+def not_a_fashion_run(run_dir: Path) -> str | None:
+    """Why ``run_dir`` is no Fashion-MNIST run (it has no best checkpoint, or one of another kind:
+    ``compare runs/*`` meets the denoiser's and the VAE's runs too), or None; reads no tensor."""
+    path = Path(run_dir) / "best.safetensors"
+    if not path.is_file():
+        return "no best checkpoint (not a trained run)"
+    try:
+        arch = str(read_metadata(path).get("arch", ""))
+    except (DocCleanError, OSError) as exc:
+        return str(exc)
+    return None if arch.startswith(ARCH_PREFIX) else f"not a Fashion-MNIST autoencoder run (architecture {arch!r})"
 
 
 def compare_runs(run_dirs: list[Path], plot_path: Path, data_dir: Path | None = None,
