@@ -87,7 +87,8 @@ def watch(
     (or left and recorded). One line per file. File-system events are used where they work;
     network shares (NFS, SMB/CIFS) and --poll are polled. Ctrl-C or SIGTERM stop it: the file in
     hand is dropped (no partial output) and taken again at the next start.
-    Exit codes: 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+    Exit codes: 1 the output folder cannot be used (another watcher writes to it, it cannot be
+    written, a disk fills), 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
     Example:
 
