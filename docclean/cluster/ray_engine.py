@@ -5,8 +5,10 @@ lock, then what is pending: ``driver``), then hands one file at a time to a pool
 actor loads the model once, with ``threads`` CPU threads and ``num_cpus=threads`` (or a GPU, or its
 share of one: ``raypool.pool_shape``), and runs the engine's own batch runner on the file
 (``unit.clean_file``), so outputs, atomic writes, resume and error reasons are the local engine's.
-Each actor has at most three files in flight, so no file waits behind a slow one for long and a
-dead actor takes little work with it.
+Each actor has at most three files in flight while the queue holds enough for every actor (so it
+never waits for the driver), and one at a time once fewer are left, so the last files, or a small
+batch, spread over all the actors, one that comes up late included: no file waits behind a slow
+one for long and a dead actor takes little work with it.
 
 - **Progress**: actors send their ``on_file_start``/``on_page_done``/``on_warning`` events to a
   small hub actor; the driver drains it five times a second and replays the events on the caller's

@@ -1,9 +1,10 @@
 """One Ray run of a planned batch (:class:`RayBatch`), for :mod:`docclean.cluster.ray_engine`: which
-file goes to which actor (at most :data:`PREFETCH` in flight per actor), replaying the hub's
-progress events, what each file's task came to (a result, a failure of its own, its actor's death
-and the retry), and the cancel with its grace period, after which every file an actor had in hand
-is in the report. The engine module's docstring describes the behaviour; this is its scheduler.
-The actors themselves (start, model loaded, replaced, killed) are ``raypool.ActorPool``'s."""
+file goes to which actor (at most :data:`PREFETCH` in flight per actor, one each when few files
+are left: ``in_flight``), replaying the hub's progress events, what each file's task came to (a
+result, a failure of its own, its actor's death and the retry), and the cancel with its grace
+period, after which every file an actor had in hand is in the report. The engine module's
+docstring describes the behaviour; this is its scheduler. The actors themselves (start, model
+loaded, replaced, killed) are ``raypool.ActorPool``'s."""
 
 from __future__ import annotations
 
@@ -22,10 +23,21 @@ from docclean.report import INTERRUPTED, FileResult, Report
 from docclean.settings import CleanSettings
 
 PREFETCH = 3
-"""Files in flight per actor: one running, two queued, so an actor never waits for the driver."""
+"""Files in flight per actor while the queue is long: one running, two queued, so an actor never
+waits for the driver (``in_flight``)."""
 GRACE_SECONDS = 30.0
 """After a cancel, how long busy actors get to stop between tiles before they are killed."""
 _POLL = 0.2
+
+
+def in_flight(queued: int, actors: int) -> int:
+    """How many files an actor may hold (running and queued on it) while ``queued`` files wait in
+    the driver for ``actors`` live actors (ready or still starting): :data:`PREFETCH` while the
+    queue holds enough for every actor to fill up, else one. A file queued on an actor stays
+    there, whoever frees up first, so with few files left each actor takes one when it is free:
+    the last files spread over every actor, one that comes up late included, and none waits
+    behind a slow one (4 files on 2 actors: 2 each, not 3 on the first actor up and 1 later)."""
+    return PREFETCH if queued >= actors * PREFETCH else 1
 
 
 def _interrupted(task: FileTask) -> FileResult:
@@ -100,7 +112,7 @@ class RayBatch:
 
     def _dispatch(self) -> None:
         for actor in sorted(self.pool.ready(), key=lambda a: len(a.inflight)):
-            while self.queue and len(actor.inflight) < PREFETCH:
+            while self.queue and len(actor.inflight) < in_flight(len(self.queue), len(self.actors)):
                 task = self.queue.popleft()
                 ref = actor.handle.clean_file.remote(task)
                 actor.inflight.append((ref, task))
