@@ -10,6 +10,7 @@ an output of ours) is never replaced.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,6 +76,16 @@ def describe(source: Path, exc: BaseException) -> str:
 def page_target(target: Path, index: int) -> Path:
     """Where page ``index`` of a multi-page source goes when its format holds one page."""
     return target.with_name(f"{target.stem}-p{index + 1:03d}{target.suffix}")
+
+
+_PAGE_NAME = re.compile(r"^(?P<stem>.+)-p\d{3,}(?P<suffix>\.[^.]+)$")
+
+
+def page_owner(name: str) -> str | None:
+    """The output name whose page file ``name`` would be (``a-p002.png``: ``a.png``; see
+    :func:`page_target`), or None for a name that is no page file's."""
+    match = _PAGE_NAME.match(name)
+    return match["stem"] + match["suffix"] if match else None
 
 
 def check_output(inputs: list[str], output: Path, fmt: str | None = None) -> bool:
@@ -151,10 +162,14 @@ def foreign_reason(target: str | Path) -> str:
             "(not an earlier output); move it or choose another output folder")
 
 
+def is_foreign(target: Path) -> bool:
+    """Whether something other than an output of ours (whole or cut short) has the target's name."""
+    return (target.exists() or target.is_symlink()) and not _starts_like_its_format(target)
+
+
 def check_not_foreign(target: Path) -> None:
-    """OutputError (:func:`foreign_reason`) when something other than an output of ours (whole or
-    cut short) has the target's name."""
-    if (target.exists() or target.is_symlink()) and not _starts_like_its_format(target):
+    """OutputError (:func:`foreign_reason`) when :func:`is_foreign`."""
+    if is_foreign(target):
         raise OutputError(foreign_reason(target), target)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from docclean.cluster import storage
+from docclean.plan import page_owner
 
 if TYPE_CHECKING:
     from docclean.settings import CleanSettings
@@ -33,7 +34,7 @@ def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] 
         return
     path = Path(target)
     for page in path.parent.glob(f"{glob.escape(path.stem)}-p[0-9][0-9][0-9]*{glob.escape(path.suffix)}"):
-        if page.name in skip:
+        if page.name in skip or page_owner(page.name) != path.name:  # a-p002-p001.png is a-p002.png's
             continue
         try:
             os.link(page, folder / page.name)

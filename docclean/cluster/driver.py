@@ -11,7 +11,6 @@ tasks are ``ray_engine`` (a Ray cluster) and ``storage_engine`` (this process, o
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,38 +103,11 @@ def find_files(inputs: list[str], output: str, settings: CleanSettings,
 def plan_found(found: Found, settings: CleanSettings, storage_options: dict[str, Any] | None = None) -> FilePlan:
     """The second step, to take while holding the output's lock (:func:`output_guard`), so that two
     runs cannot both decide to clean the same files: skip whole outputs, count pending pages."""
+    from docclean.cluster.taken import mark_taken_pages
+
     plan = _plan_remote(found, settings, storage_options) if found.remote else _plan_local(found.jobs, settings)
-    _mark_taken_pages(plan)
+    mark_taken_pages(plan.slots)
     return plan
-
-
-_PAGE_NAME = re.compile(r"^(?P<stem>.+)-p\d{3,}(?P<suffix>\.[^.]+)$")
-
-
-def _split(location: str | Path) -> tuple[str, str]:
-    """(folder, name) of a path or URL."""
-    text = str(location)
-    if storage.is_remote(text):
-        folder, _, name = text.rpartition("/")
-        return folder, name
-    return str(Path(text).parent), Path(text).name
-
-
-def _mark_taken_pages(plan: FilePlan) -> None:
-    """Give each task the names of its possible page outputs (``NAME-p002.png`` beside its target)
-    that are other inputs' outputs, so its worker never takes one for a finished page of its own
-    nor writes over it. The local planner refuses these itself (``plan.plan_job``), but a remote or
-    lazy plan counts no pages: the worker does, and checks these names then (``unit``)."""
-    by_owner: dict[tuple[str, str], list[str]] = {}
-    for slot in plan.slots:
-        for target in [slot.target] if isinstance(slot, FileTask) else slot.targets:
-            folder, name = _split(target)
-            match = _PAGE_NAME.match(name)
-            if match:
-                by_owner.setdefault((folder, match["stem"] + match["suffix"]), []).append(name)
-    if by_owner:
-        for task in plan.tasks:
-            task.taken = tuple(by_owner.get(_split(task.target), ()))
 
 
 def _plan_local(jobs: list[Any], settings: CleanSettings) -> FilePlan:

@@ -111,8 +111,11 @@ class RayBatch:
         self.pool.wait_for_first(self._check_stop, _POLL)
 
     def _dispatch(self) -> None:
+        # One limit for the round: taken after each file, the first actor would fill up and leave
+        # the others one each.
+        limit = in_flight(len(self.queue), len(self.actors))
         for actor in sorted(self.pool.ready(), key=lambda a: len(a.inflight)):
-            while self.queue and len(actor.inflight) < in_flight(len(self.queue), len(self.actors)):
+            while self.queue and len(actor.inflight) < limit:
                 task = self.queue.popleft()
                 ref = actor.handle.clean_file.remote(task)
                 actor.inflight.append((ref, task))

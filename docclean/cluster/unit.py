@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,9 +54,10 @@ class FileTask:
     pages: int = 1
     source_path: str = ""
     target_path: str = ""
-    taken: tuple[str, ...] = ()
-    """Names beside the target that this file's page outputs would have, but that are other
-    inputs' outputs (``driver``): never carried over as done, never written over."""
+    taken: dict[str, str] = field(default_factory=dict)
+    """Names beside the target that this file's page outputs would have, but that are input files
+    or other inputs' outputs, each with the reason (``taken.mark_taken_pages``): never carried
+    over as done, never written over."""
 
     def paths(self) -> tuple[str, str]:
         """(source, target) as the worker opens them."""
@@ -130,7 +131,7 @@ def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | Non
         staged = Path(tmp, "out", storage.location(target_at).name)
         try:
             staged.parent.mkdir(parents=True)
-            _check_not_foreign(target_at, storage_options)  # before a download that would be wasted
+            _check_final(target_at, storage_options, shown=task.target)  # before a download that would be wasted
             if storage.is_remote(source_at):  # resume knows the copy again by its content (docclean.resume)
                 local = Path(tmp, "in", storage.location(source_at).name)
                 source = storage.download(source_at, local, storage_options)
@@ -163,6 +164,8 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
     finals = [_sibling(target_at, local.name) for local in result.targets]
     if result.status != SKIPPED:  # pages finished before a failure, a cancel or Ctrl-C are kept too
         try:
+            for final in finals:  # all before any is published: a file is refused whole, as the planner does
+                _check_final(final, storage_options)
             for local, final in zip(result.targets, finals):
                 _publish(local, final, storage_options)
         except (KeyboardInterrupt, Cancelled) as exc:  # a signal while publishing: the file is in hand
@@ -171,6 +174,7 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
         except Exception as exc:
             if result.status != INTERRUPTED:
                 result.status, result.error = FAILED, _failed(task.source, exc).error
+            result.targets = [local for local, final in zip(result.targets, finals) if not local.exists()]
     if stop is not None:
         raise stop
     result.targets = [storage.location(_sibling(task.target, local.name))  # type: ignore[misc]
@@ -184,41 +188,41 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
 
 
 def _check_taken_pages(task: FileTask, target_at: str, source: Path) -> None:
-    """OutputError when a page output this file would write is another input's output
-    (``task.taken``): the local planner refuses that (``plan.plan_job``), but a remote or lazy plan
-    counts no pages, so the worker checks once it has the source."""
+    """OutputError when a page output this file would write is an input file or another input's
+    output (``task.taken``, with the reason): the local planner refuses that (``plan.plan_job``),
+    but a remote or lazy plan counts no pages, so the worker checks once it has the source."""
     from docclean import formats
     from docclean import io as pageio
     from docclean.plan import page_target
 
-    if not task.taken or getattr(formats.by_suffix(Path(storage.location(target_at).name)), "multi_page", True):
+    name = storage.location(target_at).name
+    if not task.taken or getattr(formats.by_suffix(Path(name)), "multi_page", True):
         return
     try:
         pages = pageio.count_pages(source)
     except Exception:  # noqa: BLE001 - a broken source: cleaning it says why, in the engine's words
         return
-    name = storage.location(target_at).name
     hits = sorted({page_target(Path(name), i).name for i in range(pages)} & set(task.taken)) if pages > 1 else []
     if hits:
-        raise OutputError("this page output is already the output of another input", _sibling(task.target, hits[0]))
+        raise OutputError(task.taken[hits[0]], storage.location(_sibling(task.target, hits[0])))
 
 
-def _check_not_foreign(final: str, storage_options: dict[str, Any] | None) -> None:
-    """``plan.check_not_foreign`` for a path or a URL."""
-    from docclean.plan import begins_like_its_format, check_not_foreign, foreign_reason
+def _check_final(final: str, storage_options: dict[str, Any] | None, shown: str | None = None) -> None:
+    """``plan.check_not_foreign`` for a path or a URL: OutputError when something that is no output
+    of ours has ``final``'s name, naming it as ``shown`` (the target as the user named it)."""
+    from docclean.plan import begins_like_its_format, foreign_reason, is_foreign
 
-    if not storage.is_remote(final):
-        check_not_foreign(Path(final))
-        return
-    head = storage.read_head(final, 16, storage_options)
-    if head is not None and not begins_like_its_format(storage.location(final).name, head):
-        raise OutputError(f"{final}: {foreign_reason(final)}")  # the URL in the message: as a path it loses a slash
+    if storage.is_remote(final):
+        head = storage.read_head(final, 16, storage_options)
+        if head is not None and not begins_like_its_format(storage.location(final).name, head):
+            raise OutputError(f"{shown or final}: {foreign_reason(final)}")  # a URL as a path loses a slash
+    elif is_foreign(Path(final)):
+        raise OutputError(foreign_reason(final), shown or final)
 
 
 def _publish(local: Path, final: str, storage_options: dict[str, Any] | None) -> None:
-    """Move a finished output onto its final place, whole or not at all; never onto a file that is
-    no output of ours (a page output's name, or a file put there while this one was cleaned)."""
-    _check_not_foreign(final, storage_options)
+    """Move a finished output onto its final place, whole or not at all (checked first with
+    :func:`_check_final`)."""
     if storage.is_remote(final):
         storage.upload_atomic(local, final, storage_options)
         return

@@ -145,8 +145,9 @@ def test_compare_of_a_glob_that_meets_its_own_plot_other_runs_and_a_bad_table_pa
     mixed = runner.invoke(app, ["fashion", "compare", *runs, str(denoiser), str(empty), "--table",
                                 str(tmp_path / "t.md"), "--data-dir", str(tiny_fashion_dir)])
     assert mixed.exit_code == 0, mixed.output
-    assert f"warning: {denoiser}: not a Fashion-MNIST autoencoder run (architecture 'docunet')" in mixed.output
-    assert f"warning: {empty}: no best checkpoint" in mixed.output
+    assert f"warning: {denoiser}: not a Fashion-MNIST autoencoder checkpoint (architecture 'docunet')" \
+        in mixed.output
+    assert f"warning: {empty}: run folder has no best checkpoint" in mixed.output
     assert len((tmp_path / "t.md").read_text().splitlines()) == 2 + len(runs)
     alone = runner.invoke(app, ["fashion", "compare", str(denoiser), "--data-dir", str(tiny_fashion_dir)])
     assert alone.exit_code == 2 and alone.output.startswith("error: ") and "not a Fashion-MNIST" in alone.output

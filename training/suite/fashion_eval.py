@@ -43,15 +43,31 @@ def run_task(meta: dict[str, Any]) -> FashionTaskConfig:
     return FashionTaskConfig(**{k: v for k, v in meta.get("task", {}).items() if k in known})
 
 
+def not_a_fashion_run(run_dir: Path) -> str | None:
+    """Why ``run_dir`` is no Fashion-MNIST run (it has no best checkpoint, or one of another kind:
+    ``compare runs/*`` meets the denoiser's and the VAE's runs too), or None; reads no tensor."""
+    path = Path(run_dir) / "best.safetensors"
+    if not path.is_file():
+        return "run folder has no best checkpoint (train it first)"
+    try:
+        arch = str(read_metadata(path).get("arch", ""))
+    except DocCleanError as exc:
+        return exc.reason
+    except OSError as exc:
+        return str(exc)
+    if arch.startswith(ARCH_PREFIX):
+        return None
+    return f"not a Fashion-MNIST autoencoder checkpoint (architecture {arch!r})"
+
+
 def load_run(run_dir: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any]]:
     """The best checkpoint of a run folder, rebuilt by ``docclean.checkpoint.load_model`` and placed
     on ``device`` in eval mode. ModelError when it is missing or not a Fashion-MNIST autoencoder."""
     path = Path(run_dir) / "best.safetensors"
-    if not path.exists():
-        raise ModelError("run folder has no best checkpoint (train it first)", path)
+    reason = not_a_fashion_run(run_dir)
+    if reason is not None:
+        raise ModelError(reason, path)
     model, meta = load_model(path)
-    if not meta["arch"].startswith(ARCH_PREFIX):
-        raise ModelError(f"not a Fashion-MNIST autoencoder checkpoint (architecture {meta['arch']!r})", path)
     return prepare_model(model, device).eval(), meta
 
 
@@ -117,19 +133,6 @@ def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cp
     seconds = float(np.mean([r["epoch_seconds"] for r in history])) if history else float("nan")
     return RunSummary(run_dir.name, result["arch"], noise, len(history), result["best_epoch"],
                       best.get("val_bce", float("nan")), result["test_bce"], seconds)
-
-
-def not_a_fashion_run(run_dir: Path) -> str | None:
-    """Why ``run_dir`` is no Fashion-MNIST run (it has no best checkpoint, or one of another kind:
-    ``compare runs/*`` meets the denoiser's and the VAE's runs too), or None; reads no tensor."""
-    path = Path(run_dir) / "best.safetensors"
-    if not path.is_file():
-        return "no best checkpoint (not a trained run)"
-    try:
-        arch = str(read_metadata(path).get("arch", ""))
-    except (DocCleanError, OSError) as exc:
-        return str(exc)
-    return None if arch.startswith(ARCH_PREFIX) else f"not a Fashion-MNIST autoencoder run (architecture {arch!r})"
 
 
 def compare_runs(run_dirs: list[Path], plot_path: Path, data_dir: Path | None = None,

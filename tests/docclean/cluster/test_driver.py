@@ -66,19 +66,30 @@ def test_a_big_job_s_workers_make_the_checks_its_plan_leaves_out(tmp_path, setti
     write_image(src / "notes.png", 1)
     write_image(src / "a.tif", 2, pages=2)
     write_image(src / "a-p002.png", 3)
+    write_image(src / "sub" / "b.tif", 4, pages=2)
+    write_image(src / "sub" / "c.tif", 5, pages=3)
     out = tmp_path / "out"
-    out.mkdir()
+    scan = write_image(out / "sub" / "b-p002.png", 6)  # a scan of its own, in the output tree
     (out / "notes.png").write_text("my notes")
+    (out / "sub" / "c-p002.png").write_text("more notes")  # where c.tif's page 2 would go
+    before = scan.read_bytes()
     png = settings.replace(fmt="png", overwrite=True)
     monkeypatch.setattr(driver, "LAZY_FILES", 0)
-    lazy = driver.plan_files([str(src)], str(out), png)
-    assert {t.target.rsplit("/", 1)[1]: t.taken for t in lazy.tasks} == {
-        "a-p002.png": (), "a.png": ("a-p002.png",), "notes.png": ()}
+    lazy = driver.plan_files([str(src), str(scan)], str(out), png)
+    assert {t.target.split(str(out))[1]: t.taken for t in lazy.tasks} == {
+        "/a-p002.png": {}, "/a.png": {"a-p002.png": "this page output is already the output of another input"},
+        "/notes.png": {}, "/sub/b.png": {"b-p002.png": "refusing to write over an input file; choose another "
+                                                       "output folder"}, "/sub/c.png": {}, "/b-p002.png": {}}
     cleaner = load_cleaner(png)
-    results = {t.target.rsplit("/", 1)[1]: clean_file(t, png, cleaner, CleanProgress(), staging=out / ".staging")
+    results = {t.target.split(str(out))[1]: clean_file(t, png, cleaner, CleanProgress(), staging=out / ".staging")
                for t in lazy.tasks}
-    assert "something that is no png file" in results["notes.png"].error
-    assert "already the output of another input" in results["a.png"].error
-    assert results["a-p002.png"].status == CLEANED
-    assert (out / "notes.png").read_text() == "my notes"
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a-p002.png", "notes.png"]
+    assert "something that is no png file" in results["/notes.png"].error
+    assert "already the output of another input" in results["/a.png"].error
+    assert "refusing to write over an input file" in results["/sub/b.png"].error
+    # Found only once its pages are cleaned: then none of them is published (the planner refuses it whole).
+    assert "something that is no png file" in results["/sub/c.png"].error and results["/sub/c.png"].targets == []
+    assert results["/a-p002.png"].status == results["/b-p002.png"].status == CLEANED
+    assert (out / "notes.png").read_text() == "my notes" and (out / "sub" / "c-p002.png").read_text() == "more notes"
+    assert scan.read_bytes() == before
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and ".staging" not in p.parts
+                  ) == ["a-p002.png", "b-p002.png", "notes.png", "sub/b-p002.png", "sub/c-p002.png"]

@@ -90,3 +90,15 @@ def test_a_big_batch_keeps_prefetch_files_in_flight_per_actor() -> None:
 def test_in_flight_is_prefetch_while_every_actor_can_fill_up_else_one() -> None:
     assert [in_flight(q, 2) for q in (0, 1, 4, 5, 6, 7, 100)] == [1, 1, 1, 1, PREFETCH, PREFETCH, PREFETCH]
     assert in_flight(PREFETCH, 1) == PREFETCH and in_flight(PREFETCH - 1, 1) == 1
+
+
+def test_one_limit_per_round_fills_every_ready_actor_alike() -> None:
+    """8 files on 2 ready actors: 3 each (the limit taken once per round), not 3 on the first and
+    1 on the second (the limit taken again after each file, as the queue fell below 6)."""
+    batch = RayBatch.__new__(RayBatch)
+    batch.pool = ActorPool.__new__(ActorPool)
+    actors = [PoolActor(FakeHandle(), None) for _ in range(2)]
+    batch.pool.actors, batch.refs = list(actors), {}
+    batch.queue = deque(FileTask(i, f"f{i}.png", f"out/f{i}.png") for i in range(8))
+    batch._dispatch()
+    assert [len(a.inflight) for a in actors] == [PREFETCH, PREFETCH] and len(batch.queue) == 2

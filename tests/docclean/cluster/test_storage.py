@@ -315,3 +315,10 @@ def test_a_store_s_own_exceptions_are_one_line_errors(tmp_path, settings, monkey
     monkeypatch.setattr(local_fs.LocalFileSystem, "find", no_credentials)
     with pytest.raises(OutputError, match="cannot list the output .NoCredentialsError: Unable to locate"):
         storage.existing_outputs((tmp_path / "out").as_uri())
+
+
+def test_read_head_reads_the_first_bytes_or_says_there_is_none(tmp_path) -> None:
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.7\n" + b"x" * 100_000)
+    assert storage.read_head((tmp_path / "a.pdf").as_uri(), 16) == b"%PDF-1.7\n" + b"x" * 7
+    assert storage.read_head((tmp_path / "none.pdf").as_uri(), 16) is None
+    assert storage.store_failure(OSError()) == "OSError" and storage.store_failure(OSError("gone")) == "gone"
