@@ -12,7 +12,7 @@ closed even when training raises::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -45,7 +45,7 @@ class RichProgressCallback:
         self._loss_count = 0
         self._total = 0
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> RichProgressCallback:  # not typing.Self: Python 3.10 has none
         return self
 
     def __exit__(self, *exc: object) -> None:
