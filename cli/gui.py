@@ -16,10 +16,9 @@ def gui(
 
     Needs PySide6, which the gui extra of the package installs.
     """
-    try:
-        from gui.app import run
-        import PySide6  # noqa: F401 - checked here for a clear message instead of a traceback
-    except ImportError:
-        typer.echo('error: the desktop app needs PySide6: pip install -e ".[gui]"', err=True)
-        raise typer.Exit(2) from None
+    from gui.app import NEEDS_QT, qt_missing, run
+
+    if qt_missing():  # a clear message instead of a traceback
+        typer.echo(f"error: {NEEDS_QT}", err=True)
+        raise typer.Exit(2)
     raise typer.Exit(run(paths or []))

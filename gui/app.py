@@ -6,6 +6,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+NEEDS_QT = "the desktop app needs PySide6: pip install 'docclean[gui]'"
+
+
+def qt_missing() -> bool:
+    """Whether PySide6 cannot be imported (the gui extra is not installed)."""
+    try:
+        import PySide6.QtWidgets  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
 
 def run(paths: Sequence[str | Path] = ()) -> int:
     """Start the app, open ``paths`` (files and folders) and run until the window closes;
@@ -31,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: docclean-gui [FILES or FOLDER ...]\n\nOpen scans in docclean's desktop app: compare "
               "the original and cleaned pages, tune the settings, then export.")
         return 0
+    if qt_missing():
+        print(f"error: {NEEDS_QT}", file=sys.stderr)
+        return 2
     return run(args)
 
 
