@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import typer
 
 from cli import clean, evaluate, faces, fashion, models, train, vae, watch
+
+
+def _one_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+              line: str | None = None) -> str:
+    # Python's own format adds the file, line and source of the call that warned: noise to a user.
+    return f"warning: {' '.join(str(message).split())}\n"
+
+
+warnings.formatwarning = _one_line
 
 app = typer.Typer(
     name="docclean",

@@ -127,6 +127,11 @@ def export_onnx(model_path: Path, onnx_path: Path) -> dict[str, Any]:
     side = multiple * -(-32 // multiple)  # at least 32 pixels, a multiple of ``multiple``
     example = torch.rand(1, 1, 2 * side, 3 * side, generator=torch.Generator().manual_seed(0))
     dynamic = {0: "n", 2: "h", 3: "w"}
+    try:
+        import onnx  # noqa: F401 - torch.onnx.export needs it; said here with the extra to install
+    except ImportError:
+        raise ModelError("cannot convert the model to ONNX: the onnx package is not installed "
+                         "(pip install 'docclean[fast]')", model_path) from None
     with atomic_path(onnx_path, suffix=".onnx") as tmp:
         with warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")  # tracer and deprecation chatter, not the user's concern

@@ -80,7 +80,8 @@ def filesystem(url: str, storage_options: dict[str, Any] | None = None) -> tuple
     try:
         return fsspec.core.url_to_fs(url, **(storage_options or {}))
     except (ImportError, ValueError) as exc:
-        raise UsageError(f"cannot open {url}: {exc}") from None
+        hint = " (pip install 'docclean[s3]')" if isinstance(exc, ImportError) and "s3fs" in str(exc) else ""
+        raise UsageError(f"cannot open {url}: {exc}{hint}") from None
 
 
 def store_failure(exc: Exception) -> str:

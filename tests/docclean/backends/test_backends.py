@@ -244,3 +244,12 @@ def test_a_training_runs_state_file_is_named_as_such(tmp_path: Path) -> None:
                         {"docclean": __import__("json").dumps({"arch": convert.TRAINER_STATE, "trainer": {}})})
     with pytest.raises(ModelError, match="optimizer state, not a model: use best.safetensors"):
         convert.read_checkpoint_metadata(state)
+
+
+def test_converting_without_the_onnx_package_names_the_extra(model_path: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx -> ImportError
+    with pytest.raises(ModelError, match=r"the onnx package is not installed \(pip install 'docclean\[fast\]'\)"):
+        convert.export_onnx(model_path, tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
