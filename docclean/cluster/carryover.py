@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from docclean import formats
 from docclean.cluster import storage
 from docclean.plan import page_owner
 
@@ -26,7 +27,10 @@ if TYPE_CHECKING:
 def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] | None,
                      skip: tuple[str, ...] = ()) -> None:
     """Copy per-page outputs of ``target`` that exist already into the staging ``folder``, but
-    none named in ``skip`` (other inputs' outputs that only look like this file's pages)."""
+    none named in ``skip`` (other inputs' outputs that only look like this file's pages). A
+    format that holds many pages (TIFF, PDF) has no page files: nothing is looked for."""
+    if getattr(formats.by_suffix(Path(storage.location(target).name)), "multi_page", False):
+        return
     if storage.is_remote(target):
         for url in storage.page_outputs(target, storage_options):
             if PurePosixPath(url).name not in skip:

@@ -101,8 +101,11 @@ def _failed(source: str, exc: BaseException) -> FileResult:
 
 
 def _folder(location: str) -> str:
-    """The folder part of a path or URL, with its trailing slash ("" for a bare name)."""
-    return location.rsplit("/", 1)[0] + "/" if "/" in location else ""
+    """The folder part of a path or URL, with its trailing separator ("" for a bare name)."""
+    if storage.is_remote(location):
+        return location.rsplit("/", 1)[0] + "/"
+    parent = os.path.dirname(location)  # on Windows a path's separator is a backslash
+    return parent.rstrip("/" + os.sep) + os.sep if parent else ""
 
 
 def clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | None, progress: CleanProgress,
@@ -181,9 +184,10 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
                       for local in result.targets]
     result.source = storage.location(task.source)  # type: ignore[assignment]
     if result.error:  # name the files as the user did, not the staged or absolute copies
-        result.error = (result.error.replace(_folder(str(staged)), _folder(task.target))
-                        .replace(str(source), task.source)
-                        .replace(_folder(target_at), _folder(task.target)))
+        for was, now in ((_folder(str(staged)), _folder(task.target)), (str(source), task.source),
+                         (_folder(target_at), _folder(task.target))):
+            if was:  # "" would be "replaced" between every two characters
+                result.error = result.error.replace(was, now)
     return result
 
 
