@@ -13,6 +13,7 @@ from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import builtin_models, resolve_model_path
 from docclean.progress import TileProgress
 from docclean.whiten import whiten_paper
+from tests.concurrency import run_together
 
 
 def identity_denoiser(**options) -> Denoiser:
@@ -245,7 +246,6 @@ def test_threads_also_bound_the_steps_around_the_network(tiny_model_path) -> Non
 def test_one_loaded_model_serves_two_threads_one_call_at_a_time():
     """The desktop app previews a page with the same loaded model its export is using: a runtime's
     request (OpenVINO: "Infer Request is busy") takes one call at a time, so the engine queues them."""
-    import threading
     import time
 
     class OneAtATime(NumpyBackend):
@@ -263,18 +263,6 @@ def test_one_loaded_model_serves_two_threads_one_call_at_a_time():
 
     den = Denoiser(OneAtATime(), tile_size=48, overlap=8, batch_size=1)
     page = np.random.default_rng(4).random((150, 150), dtype=np.float32)
-    results, errors = [], []
-
-    def clean() -> None:
-        try:
-            results.append(den.clean(page))
-        except Exception as exc:  # noqa: BLE001 - what a second thread would have met
-            errors.append(exc)
-
-    threads = [threading.Thread(target=clean) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_together(lambda n: den.clean(page), 3)
     assert errors == [] and len(results) == 3
     np.testing.assert_allclose(results[0], page * 0.5, atol=1e-6)

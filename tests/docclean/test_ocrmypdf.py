@@ -11,8 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,6 +24,7 @@ from ocrmypdf.exceptions import BadArgsError  # noqa: E402
 
 from docclean import ocrmypdf as plugin
 from docclean.settings import CleanSettings  # noqa: E402
+from tests.concurrency import run_together
 
 REPO = Path(__file__).resolve().parents[2]
 needs_tools = pytest.mark.skipif(not (shutil.which("tesseract") and shutil.which("gs")),
@@ -131,28 +130,20 @@ def test_two_threads_clean_pages_at_once_with_one_model(tiny_model_path: Path, f
     rng = np.random.default_rng(2)
     pages = [Image.fromarray(rng.integers(90, 230, (120, 96), dtype=np.uint8), "L") for _ in range(6)]
     opts = options(docclean_model=str(tiny_model_path), jobs=2)
-    done: list[tuple[int, tuple[int, int]]] = []
-    errors: list[BaseException] = []
 
-    def worker(first: int) -> None:
-        try:
-            for index in range(first, len(pages), 2):
-                hook = plugin.filter_ocr_image(SimpleNamespace(options=opts, pageno=index), pages[index])
-                next(hook)
-                with pytest.raises(StopIteration) as stop:
-                    hook.send(None)
-                done.append((index, stop.value.value.size))
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
+    def worker(first: int) -> list[tuple[int, tuple[int, int]]]:
+        done = []
+        for index in range(first, len(pages), 2):
+            hook = plugin.filter_ocr_image(SimpleNamespace(options=opts, pageno=index), pages[index])
+            next(hook)
+            with pytest.raises(StopIteration) as stop:
+                hook.send(None)
+            done.append((index, stop.value.value.size))
+        return done
 
-    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(2)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 120
-    for t in threads:
-        t.join(timeout=max(0.0, deadline - time.monotonic()))
-    assert not any(t.is_alive() for t in threads), "the OCR hook hung with two threads"
+    results, errors = run_together(worker, 2)  # a hang fails here
     assert not errors, errors
+    done = [item for result in results for item in result]
     assert sorted(done) == [(i, pages[i].size) for i in range(len(pages))]
     assert len(fresh_cleaners) == 1  # one model served both threads
 

@@ -6,6 +6,7 @@ from docclean.onepage import clean_page
 from docclean.pixels import Page
 from docclean.settings import CleanSettings
 from docclean.synth import render_page
+from tests.concurrency import run_together
 
 
 class Lighten:
@@ -107,23 +108,12 @@ def _counted_loads(monkeypatch):  # type: ignore[no-untyped-def]
 def test_threads_asking_at_once_share_one_load_and_one_model(monkeypatch):  # type: ignore[no-untyped-def]
     """OCRmyPDF 17 runs --jobs pages in threads: they must share one model, loaded once even when
     they all start at once (separate OpenVINO runtimes inferring side by side deadlocked)."""
-    import threading
 
     from docclean.onepage import load_cleaner
 
     loads = _counted_loads(monkeypatch)
-    start, got = threading.Barrier(4), []
-
-    def worker() -> None:
-        start.wait()
-        got.append(load_cleaner(CleanSettings()))
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert len(got) == 4 and all(c is got[0] for c in got) and len(loads) == 1
+    got, errors = run_together(lambda n: load_cleaner(CleanSettings()), 4, timeout=30)
+    assert not errors and len(got) == 4 and all(c is got[0] for c in got) and len(loads) == 1
     assert load_cleaner(CleanSettings(tile_size=512)) is not got[0] and len(loads) == 2  # another engine setting
 
 

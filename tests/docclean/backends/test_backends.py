@@ -18,6 +18,7 @@ from docclean.engine import Denoiser
 from docclean.errors import ModelError, UsageError
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.settings import CleanSettings
+from tests.concurrency import run_together
 
 RUNTIMES = [pytest.param(name, marks=pytest.mark.skipif(name not in installed_backends(),
                                                         reason=f"{name} not installed"))
@@ -216,23 +217,8 @@ def test_openvino_is_imported_without_its_telemetry():
 
 
 def test_two_threads_converting_one_model_at_once_both_get_it(model_path: Path, private_cache: Path) -> None:
-    import threading
-
-    results: list[object] = []
-    start = threading.Barrier(2)
-
-    def convert_it() -> None:
-        start.wait()
-        try:
-            results.append(convert.onnx_model(model_path)[0])
-        except Exception as exc:  # noqa: BLE001 - the failure is what this test looks for
-            results.append(exc)
-
-    threads = [threading.Thread(target=convert_it) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_together(lambda n: convert.onnx_model(model_path)[0], 2)
+    assert not errors, errors
     assert results[0] == results[1] and isinstance(results[0], Path) and results[0].is_file()
 
 
