@@ -10,6 +10,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,15 @@ from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target
 from docclean.postprocess import layer_warning
 from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress, TileProgress
-from docclean.report import CLEANED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
+from docclean.report import (
+    CLEANED,
+    INTERRUPTED,
+    SKIPPED,
+    WOULD_CLEAN,
+    FileResult,
+    PageResult,
+    Report,
+)
 from docclean.settings import CleanSettings
 
 if TYPE_CHECKING:
@@ -174,6 +183,13 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
             report.files.append(result)
             if plan.error is not None:
                 result.error = plan.error
+            elif not plan.pending and plan.store is not None:
+                # Every page is in the work folder but the output was never put together (the disk
+                # filled or the run was killed while it was): now, or every rerun would skip it.
+                if settings.dry_run or cleaner is None:
+                    result.status, result.targets = WOULD_CLEAN, list(plan.targets)
+                else:
+                    entry.complete = partial(_assemble, plan, result)
             elif not plan.pending:
                 result.status, result.targets = SKIPPED, list(plan.targets)
             elif settings.dry_run or cleaner is None:
@@ -200,6 +216,14 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
     finally:
         while open_files:  # also on Ctrl-C: the files already cleaned are written and recorded
             _settle(open_files.popleft(), progress, report)
+
+
+def _assemble(plan: Plan, result: FileResult) -> None:
+    """Put a multi-page output together from the pages its work folder holds, all of them."""
+    assert plan.store is not None
+    plan.store.assemble(plan.pages)
+    result.targets.append(plan.targets[0])
+    result.pages = [PageResult(i, SKIPPED) for i in range(plan.pages)]
 
 
 def _settle(entry: _Open, progress: CleanProgress, report: Report) -> None:

@@ -574,3 +574,35 @@ def test_the_batch_reader_refuses_pages_over_the_memory_pixel_limit(tmp_path: Pa
     assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("big.png", "failed")]
     assert report.files[1].error == f"{big}: image dimensions too large (120 x 100 pixels, limit 5,000)"
     assert files_under(tmp_path / "out") == ["a.png"] and report.exit_code == 1
+
+
+@pytest.mark.parametrize("fmt", ["tif", "pdf"])
+def test_an_output_whose_pages_are_all_stored_but_never_put_together_is_put_together(
+        tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """The disk filled (or the run was killed) while the output was being put together from its
+    work folder: every page is there, the output is not. A rerun puts it together; it used to
+    count the file as done ("skipped", exit 0) on every rerun, with no output."""
+    import docclean.resume
+    from docclean.errors import DiskFullError
+
+    source = tmp_path / "in" / "b.tif"
+    source.parent.mkdir(parents=True)
+    images = [Image.fromarray(RNG.integers(0, 256, (H, W), dtype=np.uint8)) for _ in range(3)]
+    images[0].save(source, save_all=True, append_images=images[1:])
+    out = tmp_path / "out"
+
+    def disk_full(self, pages: int) -> None:  # noqa: ANN001
+        raise DiskFullError("cannot write page 3 (No space left on device)", self.target)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(docclean.resume.PageStore, "assemble", disk_full)
+        first = run([source], out, denoiser, fmt=fmt)
+    assert first.files[0].status == "failed" and not (out / f"b.{fmt}").exists()
+    assert len([f for f in files_under(out) if f.endswith(".png")]) == 3  # every page stored
+
+    dry = run([source], out, None, fmt=fmt, dry_run=True)
+    assert dry.files[0].status == "would clean"
+    again = run([source], out, denoiser, fmt=fmt)
+    assert again.files[0].status == "cleaned" and [p.status for p in again.files[0].pages] == ["skipped"] * 3
+    assert files_under(out) == [f"b.{fmt}"]  # put together, and the work folder gone
+    assert run([source], out, denoiser, fmt=fmt).files[0].status == "skipped"
