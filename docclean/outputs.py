@@ -52,8 +52,11 @@ def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holde
                     raise OutputBusy(f"another {holder} (pid {pid}) is writing to this output folder; "
                                      f"{advice} or choose another output folder", folder) from None
                 time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:
+            pass  # the pid only names this run to another one; a full disk shows at the first output
         try:
             yield
         finally:
