@@ -7,11 +7,28 @@ temporary file behind.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+#: The longest file name most file systems take, in bytes.
+NAME_MAX = 255
+
+
+def fitting_name(name: str, extra: int) -> str:
+    """``name`` as the stem of a hidden helper file or folder beside it (``.NAME<suffix>``) whose
+    suffix takes ``extra`` bytes: ``name`` itself when the whole fits in :data:`NAME_MAX` bytes,
+    else its start and a digest of all of it (the same name always gets the same one, two names
+    with one start get two). A scan whose name is near the limit is cleaned like any other."""
+    room = NAME_MAX - 1 - extra
+    raw = os.fsencode(name)
+    if len(raw) <= room:
+        return name
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    return raw[:room - len(digest) - 1].decode("utf-8", "ignore") + "~" + digest
 
 
 @contextmanager
@@ -21,7 +38,8 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     ``suffix`` lets writers that infer a format from the name (matplotlib) see the right one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    prefix = f".{fitting_name(path.name, 1 + 8 + len(os.fsencode(suffix)))}."  # mkstemp adds 8 characters
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import ExifTags, Image, TiffImagePlugin
 
 from docclean import formats
+from docclean.atomic import fitting_name
 from docclean.errors import DiskFullError, OutputError
 from docclean.pdf import PdfStreamWriter
 from docclean.pixels import to_pil
@@ -42,7 +43,8 @@ def resolution_exif(dpi: tuple[float, float]) -> Image.Exif:
 
 def temp_name(target: Path) -> Path:
     """A fresh temporary path beside ``target`` in :data:`TEMP_PATTERN`."""
-    return target.parent / f".{target.name}.docclean-{os.getpid()}-{secrets.token_hex(4)}.part"
+    suffix = f".docclean-{os.getpid()}-{secrets.token_hex(4)}.part"
+    return target.parent / f".{fitting_name(target.name, len(suffix))}{suffix}"
 
 
 def resolve_format(path: Path, fmt: str | None) -> str:

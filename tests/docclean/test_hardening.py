@@ -286,3 +286,35 @@ def test_a_fifo_with_an_output_s_name_is_refused_not_waited_on(tmp_path: Path, d
     report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
     assert [f.status for f in report.files] == ["failed"]
     assert "something that is no png file has this output's name" in report.files[0].error
+
+
+def test_a_name_near_the_file_system_s_limit_is_cleaned_and_resumed(tmp_path: Path, denoiser: Denoiser,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary file (.NAME.docclean-PID-HEX.part) and a multi-page output's work folder
+    (.NAME.docclean-pages) are longer than NAME: a 250-byte name failed ("File name too long")."""
+    from docclean.atomic import NAME_MAX
+    from docclean.resume import work_folder
+
+    long = "é" * 60 + "b" * (250 - 120 - 4)  # 250 bytes in UTF-8, with its suffix
+    page(tmp_path / "in" / f"{long}.png")
+    frames = [Image.fromarray(RNG.integers(0, 256, (32, 40), dtype=np.uint8)) for _ in range(3)]
+    frames[0].save(tmp_path / "in" / f"{long[:-1]}.tif", save_all=True, append_images=frames[1:])
+    real, calls = denoiser.clean, []
+
+    def stop_at_the_tiff_s_third_page(pixels: np.ndarray, progress=None) -> np.ndarray:  # noqa: ANN001
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(pixels, progress)
+
+    monkeypatch.setattr(denoiser, "clean", stop_at_the_tiff_s_third_page)  # the tiff comes first
+    with pytest.raises(KeyboardInterrupt):
+        clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
+    folder = work_folder(tmp_path / "out" / f"{long[:-1]}.tif")
+    assert folder.is_dir() and len(os.fsencode(folder.name)) <= NAME_MAX  # the tiff's two pages kept
+    monkeypatch.setattr(denoiser, "clean", real)
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
+    assert [f.status for f in report.files] == ["cleaned", "cleaned"], [f.error for f in report.files]
+    tiff = next(f for f in report.files if f.source.suffix == ".tif")
+    assert [p.status for p in tiff.pages] == ["skipped", "skipped", "cleaned"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([f"{long}.png", f"{long[:-1]}.tif"])
