@@ -3,9 +3,9 @@
 ``discover(inputs, output, fmt)`` turns the INPUT items of ``docclean clean`` into :class:`Job` s:
 
 * a **file** goes to ``OUTPUT/<name>``;
-* a **folder** is walked recursively (sorted, hidden files and folders skipped, only
-  ``formats.SUPPORTED_SUFFIXES``) and its tree is mirrored under OUTPUT (``scans/a/b.png`` ->
-  ``OUTPUT/a/b.png`` for the input ``scans``);
+* a **folder** is walked recursively (sorted, hidden files and folders skipped, links to folders
+  followed, each folder once, only ``formats.SUPPORTED_SUFFIXES``) and its tree is mirrored under
+  OUTPUT (``scans/a/b.png`` -> ``OUTPUT/a/b.png`` for the input ``scans``);
 * a **glob pattern** (``*``, ``?``, ``[...]``, ``**``) goes to OUTPUT relative to the pattern's
   non-magic base folder (``scans/**/*.tif`` -> ``OUTPUT/<path below scans>``).
 
@@ -68,13 +68,21 @@ def _supported(path: Path) -> bool:
 
 def _walk(folder: Path, skip_under: Path | None) -> Iterator[Path]:
     """Supported, non-hidden files below ``folder`` in sorted order, not descending into
-    ``skip_under`` (the output folder when it lies inside this input folder)."""
-    for root, dirs, files in os.walk(folder):
+    ``skip_under`` (the output folder when it lies inside this input folder). A link to a folder
+    is followed (skipped, its scans would go missing without a word), each folder once, so a
+    link back up the tree is no loop."""
+    seen = {path_key(folder)}
+    for root, dirs, files in os.walk(folder, followlinks=True):
         root_path = Path(root)
         # Sorting and pruning ``dirs`` in place makes os.walk visit folders in a stable order and
-        # never enter hidden folders or the output folder.
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not (skip_under is not None and path_key(root_path / d) == skip_under))
+        # never enter hidden folders, the output folder or a folder already walked.
+        keep = []
+        for name in sorted(dirs):
+            key = path_key(root_path / name)
+            if not name.startswith(".") and key != skip_under and key not in seen:
+                seen.add(key)
+                keep.append(name)
+        dirs[:] = keep
         for name in sorted(files):
             path = root_path / name
             # A broken link is yielded, to fail with its reason: skipped, a scan would go missing

@@ -606,3 +606,13 @@ def test_an_output_whose_pages_are_all_stored_but_never_put_together_is_put_toge
     assert again.files[0].status == "cleaned" and [p.status for p in again.files[0].pages] == ["skipped"] * 3
     assert files_under(out) == [f"b.{fmt}"]  # put together, and the work folder gone
     assert run([source], out, denoiser, fmt=fmt).files[0].status == "skipped"
+
+
+def test_a_link_to_a_folder_is_followed_once_and_a_loop_is_no_loop(tmp_path: Path) -> None:
+    grey(tmp_path / "scans" / "a.png")
+    grey(tmp_path / "elsewhere" / "b.png")
+    (tmp_path / "scans" / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "scans" / "again").symlink_to(tmp_path / "scans", target_is_directory=True)  # back up the tree
+    jobs = discover([str(tmp_path / "scans")], tmp_path / "out")
+    assert [(j.source.relative_to(tmp_path).as_posix(), j.target.relative_to(tmp_path).as_posix(), j.error)
+            for j in jobs] == [("scans/a.png", "out/a.png", None), ("scans/linked/b.png", "out/linked/b.png", None)]
