@@ -165,19 +165,21 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
         if moved is not None:  # an unfinished multi-page file keeps its finished pages for the next run
             carryover.move_folder(*moved)
     finals = [_sibling(target_at, local.name) for local in result.targets]
+    published: list[Path] = []
     if result.status != SKIPPED:  # pages finished before a failure, a cancel or Ctrl-C are kept too
         try:
             for final in finals:  # all before any is published: a file is refused whole, as the planner does
                 _check_final(final, storage_options)
             for local, final in zip(result.targets, finals):
                 _publish(local, final, storage_options)
+                published.append(local)
         except (KeyboardInterrupt, Cancelled) as exc:  # a signal while publishing: the file is in hand
             result.status, result.error = INTERRUPTED, f"{source}: interrupted"
             stop = stop or exc
         except Exception as exc:
             if result.status != INTERRUPTED:
                 result.status, result.error = FAILED, _failed(task.source, exc).error
-            result.targets = [local for local, final in zip(result.targets, finals) if not local.exists()]
+            result.targets = published  # what is in its place; the rest never was
     if stop is not None:
         raise stop
     result.targets = [storage.location(_sibling(task.target, local.name))  # type: ignore[misc]
