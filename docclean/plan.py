@@ -78,6 +78,10 @@ def page_target(target: Path, index: int) -> Path:
     return target.with_name(f"{target.stem}-p{index + 1:03d}{target.suffix}")
 
 
+#: Why a page output may not be written: it is an input file, or another input's output.
+AN_INPUT = "refusing to write over an input file; choose another output folder"
+ANOTHERS_OUTPUT = "this page output is already the output of another input"
+
 _PAGE_NAME = re.compile(r"^(?P<stem>.+)-p\d{3,}(?P<suffix>\.[^.]+)$")
 
 
@@ -232,9 +236,9 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
         if settings.overwrite or not output_complete(target):
             check_not_foreign(target)
         if path_key(target) in inputs:
-            raise OutputError("refusing to write over an input file; choose another output folder", target)
+            raise OutputError(AN_INPUT, target)
         if path_key(target) in claimed:
-            raise OutputError("this page output is already the output of another input", target)
+            raise OutputError(ANOTHERS_OUTPUT, target)
         claimed.add(path_key(target))
     if plan.per_page:
         plan.pending = [i for i, t in enumerate(plan.targets) if settings.overwrite or not output_complete(t)]

@@ -17,15 +17,11 @@ from urllib.request import url2pathname
 
 from docclean.cluster import storage
 from docclean.discover import path_key
-from docclean.plan import page_owner
+from docclean.plan import AN_INPUT, ANOTHERS_OUTPUT, page_owner
 
 if TYPE_CHECKING:
     from docclean.cluster.unit import FileTask
     from docclean.report import FileResult
-
-AN_INPUT = "refusing to write over an input file; choose another output folder"
-ANOTHERS_OUTPUT = "this page output is already the output of another input"
-
 
 class _Places:
     """(folder, name) of paths and URLs, a local folder by its resolved path (sources and targets
