@@ -206,6 +206,11 @@ def run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, re
         except DocCleanError as exc:  # before any work (output path, model), or the report could not be written
             progress.close()
             say(console, error_line(exc))
+            if report.files:  # the batch ran and only its report failed (a full disk): say how it went
+                if report.stopped:
+                    say(console, stopped_line(report))
+                if not quiet:
+                    say(console, summary(report))
             return exit_code(exc)
         except (KeyboardInterrupt, Cancelled) as exc:
             progress.close()

@@ -269,6 +269,23 @@ def test_report_json(tmp_path: Path, model: Path) -> None:
     assert [p["index"] for p in data["files"][0]["pages"]] == [0, 1]
 
 
+def test_a_report_that_cannot_be_written_still_says_how_the_batch_went(tmp_path: Path, model: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from docclean.errors import OutputError
+    from docclean.report import Report
+
+    def disk_full(self, path) -> None:  # noqa: ANN001
+        raise OutputError("cannot write the report (No space left on device)", path)
+
+    monkeypatch.setattr(Report, "write_json", disk_full)
+    grey(tmp_path / "in" / "a.png")
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--report", tmp_path / "report.json")
+    assert result.exit_code == 1 and (tmp_path / "out" / "a.png").exists()
+    lines = result.output.strip().splitlines()
+    assert lines[0] == f"error: {tmp_path / 'report.json'}: cannot write the report (No space left on device)"
+    assert lines[-1].startswith("1 cleaned, 0 skipped, 0 failed; 1 page in")
+
+
 def test_ctrl_c_exits_130_leaves_no_partial_file_and_a_rerun_resumes(tmp_path: Path, model: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     grey(tmp_path / "in" / "a.png")
