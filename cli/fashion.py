@@ -111,11 +111,7 @@ def compare(
 ) -> None:
     """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot."""
     from docclean.errors import UsageError
-    from training.suite.fashion_eval import (
-        compare_runs,
-        markdown_table,
-        not_a_fashion_run,
-    )
+    from training.suite.fashion_eval import compare_runs, markdown_table, not_a_fashion_run
 
     plot = plot or run_dirs[0].parent / "fashion-compare.png"
     run_dirs = [d for d in run_dirs if d.is_dir() or d.suffix != ".png"]  # `compare runs/*` meets its own plot

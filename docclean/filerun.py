@@ -22,15 +22,7 @@ from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target
 from docclean.postprocess import layer_warning
 from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress, TileProgress
-from docclean.report import (
-    CLEANED,
-    INTERRUPTED,
-    SKIPPED,
-    WOULD_CLEAN,
-    FileResult,
-    PageResult,
-    Report,
-)
+from docclean.report import CLEANED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
 
 if TYPE_CHECKING:
