@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] | None,
-                     skip: tuple[str, ...] = ()) -> None:
+                     skip: Collection[str] = ()) -> None:
     """Copy per-page outputs of ``target`` that exist already into the staging ``folder``, but
     none named in ``skip`` (other inputs' outputs that only look like this file's pages). A
     format that holds many pages (TIFF, PDF) has no page files: nothing is looked for."""
