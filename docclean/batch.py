@@ -94,7 +94,8 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
         loading = Loading(settings)
     folder = output.parent if single_file else output
     made = MadeFolder(folder)
-    lock = nullcontext() if settings.dry_run else output_lock(folder)
+    within = {job.target.parent for job in jobs if job.error is None}
+    lock = nullcontext() if settings.dry_run else output_lock(folder, within=within)
     try:
         with lock:
             if not settings.dry_run:

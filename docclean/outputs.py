@@ -22,19 +22,62 @@ from docclean.errors import OutputError
 from docclean.writer import TEMP_PATTERN
 
 LOCK_NAME = ".docclean.lock"
+STAGING_NAME = ".docclean-staging"
+"""Where a Ray or URL run's workers write inside the output folder its driver holds (``docclean.cluster``)."""
 
 
 class OutputBusy(OutputError):
     """Another docclean run holds the output folder."""
 
 
+def _holder(lock: Path) -> str | None:
+    """The pid (or "unknown") of the run that holds the lock file ``lock``, or None when none does."""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return None  # no lock file: no run
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+    except OSError:
+        return None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def check_nested_runs(folder: Path, subfolders: Iterable[Path] = ()) -> None:
+    """OutputBusy when another run writes to a folder that holds ``folder`` (``-o out`` beside a
+    run with ``-o out/pdf``) or to one of ``subfolders`` (where this run's outputs go): the lock
+    is per folder, and two such runs would share work folders. A worker's staging folder inside
+    its own run's output (:data:`STAGING_NAME`) is that run's."""
+    shown, folder = folder, Path(os.path.abspath(folder))
+    for above in folder.parents:
+        if above.name == STAGING_NAME:
+            break
+        pid = _holder(above / LOCK_NAME)
+        if pid is not None:
+            raise OutputBusy(f"another docclean run (pid {pid}) is writing to {above}, which holds this output "
+                             "folder; wait for it to finish or choose another output folder", shown)
+    for below in sorted({Path(os.path.abspath(p)) for p in subfolders}):
+        if below != folder and below.is_relative_to(folder):
+            pid = _holder(below / LOCK_NAME)
+            if pid is not None:
+                raise OutputBusy(f"another docclean run (pid {pid}) is writing to {below}, inside this output "
+                                 "folder; wait for it to finish or choose another output folder", shown)
+
+
 @contextmanager
 def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holder: str = "docclean run",
-                advice: str = "wait for it to finish") -> Iterator[None]:
+                advice: str = "wait for it to finish", within: Iterable[Path] | None = None) -> Iterator[None]:
     """Hold the output folder's lock (creating the folder); OutputBusy when another run holds it
     for longer than ``wait`` seconds. ``name``, ``holder`` and ``advice``: another lock of the
     same folder (the hot folder's: one watcher per output, while each of its files takes the
-    batch's lock) and how its refusal reads."""
+    batch's lock) and how its refusal reads. With ``within`` (the folders this run writes to),
+    a run in a folder above or below this one is refused too (:func:`check_nested_runs`)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o666)
@@ -58,6 +101,8 @@ def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holde
         except OSError:
             pass  # the pid only names this run to another one; a full disk shows at the first output
         try:
+            if within is not None:
+                check_nested_runs(folder, within)
             yield
         finally:
             try:

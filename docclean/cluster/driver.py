@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from docclean.cluster import storage
-from docclean.cluster.unit import STAGING_NAME, FileTask
+from docclean.cluster.unit import FileTask
+from docclean.outputs import STAGING_NAME
 from docclean.progress import CleanProgress
 from docclean.report import SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
@@ -220,7 +221,8 @@ def output_guard(found: Found, settings: CleanSettings) -> Iterator[None]:
         return
     made = MadeFolder(folder)
     try:
-        with output_lock(folder):
+        within = {Path(str(job.target)).parent for job in found.jobs if job.error is None}
+        with output_lock(folder, within=within):
             yield
     except BaseException:
         made.remove_if_empty()

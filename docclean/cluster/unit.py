@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from docclean.report import PageResult
     from docclean.settings import CleanSettings
 
-STAGING_NAME = ".docclean-staging"
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,25 @@ def test_a_full_disk_does_not_break_taking_the_lock(tmp_path: Path, monkeypatch:
     with output_lock(tmp_path / "out"):
         assert (tmp_path / "out" / ".docclean.lock").exists()
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_run_in_a_folder_above_or_below_another_run_is_refused(tmp_path: Path) -> None:
+    """The lock is per folder: `-o out` beside a run with `-o out/pdf` shared its work folders."""
+    from docclean.outputs import STAGING_NAME, OutputBusy
+
+    out, inner = tmp_path / "out", tmp_path / "out" / "pdf"
+    with output_lock(inner, within=[inner]):
+        with pytest.raises(OutputBusy, match=f"pid {os.getpid()}. is writing to {inner}, inside this output folder"):
+            with output_lock(out, within=[out, inner]):
+                pass
+    with output_lock(out, within=[out, inner]):
+        with pytest.raises(OutputBusy, match=f"is writing to {out}, which holds this output folder"):
+            with output_lock(inner, within=[inner]):
+                pass
+        # A worker's staging folder inside the output its own run holds is that run's.
+        staged = out / STAGING_NAME / "file-1" / "out"
+        with output_lock(staged, within=[staged]):
+            pass
+    with output_lock(out, within=[out, inner]):  # nothing held any more: no refusal, no lock left
+        pass
+    assert sorted(p.name for p in out.rglob(".docclean.lock")) == []
