@@ -32,7 +32,7 @@ from docclean import formats
 from docclean.atomic import atomic_path
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.models import resolve_model_path
-from docclean.outputs import output_lock
+from docclean.outputs import OutputBusy, output_lock
 from docclean.settings import CleanSettings
 from docclean.watchfolders import (
     check_folders,
@@ -92,6 +92,7 @@ class Watcher:
         self._inbox_gone = False
         self._unlisted: dict[str, OSError] = {}
         """Subfolders of the inbox that could not be listed at the last poll (relative paths)."""
+        self._busy = False  # another run holds the output: said once, until a file goes through
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
         self.in_hand: Path | None = None
         """The file being cleaned right now (None between files)."""
@@ -188,6 +189,16 @@ class Watcher:
                                    warnings=[w for p in result.pages for w in page_warnings(p, self.settings)])
         except NothingToClean as exc:
             outcome = WatchOutcome(path, "failed", error="; ".join(exc.problems) or str(exc))
+        except OutputBusy as exc:
+            # Another run writes to a folder that holds or lies in this one (docclean clean -o OUT):
+            # not this scan's fault nor the output's for good. The scan waits in IN and is taken
+            # again once it has settled anew; said once while the other run lasts.
+            self.in_hand = None
+            self._seen.pop(key, None)
+            if not self._busy:
+                self._notice(f"{exc}; {path} waits until it is done")
+            self._busy = True
+            return None
         except OutputError:
             # The output's fault (a full disk, a folder that cannot be made or locked), not the
             # scan's: it stays where it is, unrecorded, and the watcher stops saying why.
@@ -196,7 +207,7 @@ class Watcher:
         except (DocCleanError, OSError) as exc:
             outcome = WatchOutcome(path, "failed", error=f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
         outcome.seconds = time.perf_counter() - start
-        self.in_hand = None
+        self.in_hand, self._busy = None, False
         self._seen.pop(key, None)
         if file_signature(path) != signature:
             # Deleted while we cleaned it (what we wrote has no input any more), or changed: not

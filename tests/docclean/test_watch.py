@@ -611,3 +611,22 @@ def test_a_scan_named_like_a_page_output_never_replaces_that_page(folders, tiny_
     (inbox / "note.png").write_bytes(png_bytes(12))
     assert settle(watcher, clock) == ["cleaned"]
     assert (out / "note.png").exists() and (out / "note-p001.png").read_bytes() == kept
+
+
+def test_a_scan_waits_while_another_run_writes_to_the_output(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    """`docclean clean ... -o OUT` while the hot folder writes into OUT/sub: the scan waits in IN
+    (said once) and goes through once that run is done; the watcher goes on."""
+    from docclean.outputs import output_lock
+
+    inbox, out = folders
+    notices: list[str] = []
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, on_notice=notices.append)
+    (inbox / "sub").mkdir()
+    (inbox / "sub" / "a.png").write_bytes(png_bytes(1))
+    with output_lock(out, within=[out]):
+        assert settle(watcher, clock) == [] and settle(watcher, clock) == []
+    assert len(notices) == 1 and "which holds this output folder" in notices[0]
+    assert notices[0].endswith(f"{inbox / 'sub' / 'a.png'} waits until it is done")
+    assert (inbox / "sub" / "a.png").exists() and not (out / "sub" / "a.png").exists()
+    assert settle(watcher, clock) == ["cleaned"] and (out / "sub" / "a.png").exists()
