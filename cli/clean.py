@@ -13,7 +13,7 @@ import typer
 
 from cli.errors import error_line
 from docclean import formats
-from docclean.errors import EXIT_USAGE, Cancelled, DocCleanError, Terminated, exit_code
+from docclean.errors import EXIT_USAGE, Cancelled, DocCleanError, exit_code, stop_word
 from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
 
 DeviceChoice = Enum("DeviceChoice", {d: d for d in DEVICES}, type=str)
@@ -214,14 +214,10 @@ def run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, re
             return exit_code(exc)
         except (KeyboardInterrupt, Cancelled) as exc:
             progress.close()
-            say(console, stopped_line(report) if report.files else f"{_how(exc)}; nothing was written")
+            say(console, stopped_line(report) if report.files else f"{stop_word(exc)}; nothing was written")
             return exit_code(exc)
     if report.stopped:
         say(console, stopped_line(report))
     if not quiet:
         say(console, summary(report))
     return report.exit_code
-
-
-def _how(exc: BaseException) -> str:
-    return "terminated" if isinstance(exc, Terminated) else "interrupted"

@@ -110,25 +110,14 @@ def compare(
     device: Device = "cpu",
 ) -> None:
     """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot."""
-    from docclean.errors import UsageError
-    from training.suite.fashion_eval import compare_runs, markdown_table, not_a_fashion_run
+    from training.suite.fashion_eval import compare_runs, fashion_runs, markdown_table
 
     plot = plot or run_dirs[0].parent / "fashion-compare.png"
     run_dirs = [d for d in run_dirs if d.is_dir() or d.suffix != ".png"]  # `compare runs/*` meets its own plot
     with reported_errors():
-        # `compare runs/*` meets other kinds of runs too (the denoiser's, the VAE's): left out, named.
-        kept = []
-        for run in run_dirs:
-            reason = not_a_fashion_run(run)
-            if reason is None:
-                kept.append(run)
-            elif len(run_dirs) > 1:
-                typer.echo(f"warning: {run}: {reason} (left out)", err=True)
-            else:
-                raise UsageError(reason, run)
-        if not kept:
-            raise UsageError("none of these folders is a Fashion-MNIST run")
-        run_dirs = kept
+        run_dirs, others = fashion_runs(run_dirs)
+        for run, reason in others:
+            typer.echo(f"warning: {run}: {reason} (left out)", err=True)
         rows = compare_runs(run_dirs, plot, data_dir, device)
     view = Table("run", "arch", "noise", "epochs", "best epoch", "best val BCE", "test BCE", "s/epoch")
     for r in rows:

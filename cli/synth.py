@@ -35,7 +35,7 @@ def synth(
 
     Example: docclean synth data/synth --n 500 --dpi 150 --dpi 300 --seed 1
     """
-    from docclean.errors import Cancelled, Terminated, exit_code
+    from docclean.errors import Cancelled, exit_code, stop_word
     from docclean.signals import terminate_as_interrupt
     from docclean.synth import PairKind, write_pairs
     from docclean.synth.fonts import missing_fonts_note
@@ -51,8 +51,7 @@ def synth(
             names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size,
                                 workers=workers, kind=PairKind(uneven=uneven))
         except (KeyboardInterrupt, Cancelled) as exc:  # click would say "Aborted!" and exit 1
-            how = "terminated" if isinstance(exc, Terminated) else "interrupted"
-            typer.echo(f"{how}; the pairs written in {out} are whole and a rerun of the same command completes "
+            typer.echo(f"{stop_word(exc)}; the pairs written in {out} are whole and a rerun of the same command completes "
                        "the set", err=True)
             raise typer.Exit(exit_code(exc)) from None
     typer.echo(f"{len(names)} pairs in {out}")

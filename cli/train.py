@@ -1,6 +1,6 @@
 """``docclean train``: fine-tune (or train from scratch) the page denoiser on your own scan pairs.
 
-Declarations only: the flags become a ``training.retrain.RetrainConfig`` and the work is
+Declarations only: the flags become a ``training.retrain_config.RetrainConfig`` and the work is
 ``training.retrain.retrain``. Heavy imports happen inside the command, so ``docclean --help``
 stays fast.
 """
@@ -97,15 +97,8 @@ def train(
     from cli.progress import RichProgressCallback
     from cli.stopping import exit_stopped, stoppable
     from docclean.errors import UsageError
-    from training.retrain import (
-        FREE_OPTIONS,
-        RetrainConfig,
-        check_config,
-        load_split,
-        model_option,
-        retrain,
-        start_score,
-    )
+    from training.retrain import load_split, retrain, start_score
+    from training.retrain_config import FREE_OPTIONS, RetrainConfig, check_config, model_option
 
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
@@ -113,7 +106,7 @@ def train(
     command = shlex.join(["docclean", "train", *sys.argv[2:]]) if sys.argv[1:2] == ["train"] else None
     with reported_errors():
         if resume is not None:
-            # What a rerun may change (training.retrain.FREE_OPTIONS) may be given anew; the folder is
+            # What a rerun may change (training.retrain_config.FREE_OPTIONS) may be given anew; the folder is
             # --resume itself. Any other option would be ignored, so it is refused.
             flags = {p.name: p.opts[0] for p in ctx.command.params}
             free = [name for name in flags if name in FREE_OPTIONS and name != "out"]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from docclean import io as pageio
 from docclean.discover import Job, discover, input_keys, path_key
-from docclean.errors import Cancelled, UsageError
+from docclean.errors import Cancelled, UsageError, stop_word
 from docclean.filerun import clean_files
 from docclean.models import resolve_model_path
 from docclean.onepage import PageOutput, clean_page, load_cleaner
@@ -103,7 +103,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
             _run(jobs, partial(_loaded, cleaner, loading, report), settings, progress, report, pipeline)
     except (KeyboardInterrupt, Cancelled) as exc:
         report.interrupted = True
-        report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
+        report.stopped = stop_word(exc)
         raise
     finally:
         if loading is not None:

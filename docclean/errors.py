@@ -74,6 +74,11 @@ class Terminated(Cancelled):
     exit_code = EXIT_TERMINATED
 
 
+def stop_word(exc: BaseException) -> str:
+    """How a stop reads in messages and reports: "terminated" for SIGTERM, else "interrupted"."""
+    return "terminated" if isinstance(exc, Terminated) else "interrupted"
+
+
 def exit_code(exc: BaseException) -> int:
     """The documented exit code for an exception that ended a command."""
     if isinstance(exc, KeyboardInterrupt):

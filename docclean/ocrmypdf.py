@@ -11,11 +11,11 @@ it has to (``--force-ocr``, ``--deskew``, ``--clean-final``), so the option asks
 
 OCRmyPDF 17 cleans ``--jobs`` pages at once in threads of its own process (``--no-use-threads``:
 in worker processes). Each process loads the model once, lazily, on its first page, and all its
-page threads share it (:func:`cleaner_for`, ``docclean.onepage.load_cleaner``): the engine lets one
-network call through at a time (``Denoiser._run``), so two OpenVINO runtimes never infer side by
-side in one process (that hung ``--jobs 2`` now and then). The network runs with ``--docclean-threads`` threads
-(default: every core of the process with OCRmyPDF's threads, which share the one model; the cores
-divided by the jobs with ``--no-use-threads``). No model is loaded in OCRmyPDF's main process
+page threads share it (``docclean.onepage.load_cleaner``): the engine lets one network call
+through at a time (``Denoiser._run``), so two OpenVINO runtimes never infer side by side in one
+process (that hung ``--jobs 2`` now and then). The network runs with ``--docclean-threads``
+threads (default: every core of the process with OCRmyPDF's threads, which share the one model;
+the cores divided by the jobs with ``--no-use-threads``). No model is loaded in OCRmyPDF's main process
 before its workers start, so forked workers start clean and load their own.
 Both hooks are pluggy wrappers: OCRmyPDF's own filters (Tesseract's downsampling of huge pages)
 run first and docclean cleans their result.
@@ -42,7 +42,6 @@ from docclean.settings import BACKENDS, CleanSettings, available_cores
 if TYPE_CHECKING:
     from PIL import Image
 
-    from docclean.engine import Denoiser
 
 log = logging.getLogger(__name__)
 
@@ -182,17 +181,6 @@ def _worker_settings(options: Any) -> CleanSettings:
     return settings
 
 
-def cleaner_for(settings: CleanSettings) -> Denoiser:
-    """This process's model for ``settings``, loaded once on first use and shared by all its page
-    threads (``docclean.onepage.load_cleaner``: threads that start together wait for one load, and
-    the engine lets one network call through at a time; each thread running its own OpenVINO
-    runtime beside the others deadlocked now and then). A worker process forked by
-    ``--no-use-threads`` loads its own."""
-    from docclean.onepage import load_cleaner
-
-    return load_cleaner(settings)
-
-
 def _cleaned_pixels(image: Image.Image, settings: CleanSettings, index: int) -> tuple[Any, Any]:
     """(pixels as the batch writes them, dpi) of a cleaned PIL page image."""
     from docclean.imagefile import to_gray_color
@@ -224,10 +212,12 @@ def _scaled_pixels(image: Image.Image, settings: CleanSettings, index: int, scal
 
 
 def clean_page_pixels(page: Any, settings: CleanSettings) -> Any:
-    """The pixels ``docclean.batch.clean_page`` gives for ``page`` with this worker's model."""
-    from docclean.batch import clean_page
+    """The pixels ``docclean.batch.clean_page`` gives for ``page`` with this process's model, which
+    all its page threads share (``load_cleaner``; a process forked by ``--no-use-threads`` loads
+    its own)."""
+    from docclean.batch import clean_page, load_cleaner
 
-    return clean_page(page, settings, cleaner_for(settings)).pixels
+    return clean_page(page, settings, load_cleaner(settings)).pixels
 
 
 def clean_image(image: Image.Image, settings: CleanSettings, index: int = 0, scale: float = 1.0) -> Image.Image:

@@ -196,16 +196,21 @@ def _page(path: Path, index: int) -> np.ndarray:
     raise DataError(f"has no page {index + 1}", path)
 
 
+def group_pattern(pattern: str | None) -> re.Pattern[str] | None:
+    """The compiled ``--group`` pattern (None for none); DataError when it is no regular expression."""
+    try:
+        return re.compile(pattern) if pattern else None
+    except re.error as exc:
+        raise DataError(f"not a regular expression ({exc}): the group pattern {pattern!r}") from None
+
+
 def group_pairs(pairs: list[Pair], pattern: str | None = None) -> dict[str, list[Pair]]:
     """Groups that must stay together in a split: by the regex ``pattern``'s first group (or whole
     match), searched in the noisy file's path relative to its folder with "/" between folders
     (:attr:`Pair.relative`, ``a/p1_2.png``), else by the clean page's pixels (identical originals).
     A file the pattern does not match is a group of its own; DataError when it matches no file."""
     groups: dict[str, list[Pair]] = {}
-    try:
-        regex = re.compile(pattern) if pattern else None
-    except re.error as exc:
-        raise DataError(f"the group pattern {pattern!r} is not a regular expression ({exc})") from None
+    regex = group_pattern(pattern)
     if regex is not None and pairs and not any(regex.search(p.relative) for p in pairs):
         # A silent miss would split scans of one original across training and validation.
         raise DataError(f"the group pattern {pattern!r} matches no noisy file (it is searched in each file's path "

@@ -15,6 +15,7 @@ from typing import Any
 
 from docclean import formats
 from docclean.atomic import atomic_path
+from docclean.plan import page_owner
 
 LEDGER_NAME = ".docclean-watch.json"
 
@@ -115,12 +116,9 @@ def _ctime(path: Path) -> int | None:
 
 
 def _writes(target: Path, output: str | Path) -> bool:
-    """True when ``output`` is ``target`` or one of its page files (``STEM-pNNN.SUFFIX``)."""
+    """True when ``output`` is ``target`` or one of its page files (``docclean.plan.page_owner``)."""
     output = Path(output)
-    if output == target:
-        return True
-    rest = output.name[len(target.stem):] if output.name.startswith(target.stem + "-p") else ""
-    return rest.endswith(target.suffix) and rest[2:len(rest) - len(target.suffix)].isdigit()
+    return output == target or (output.parent == target.parent and page_owner(output.name) == target.name)
 
 
 def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path | None,

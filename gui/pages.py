@@ -1,12 +1,12 @@
 """What is open: files found the way the batch finds them, their pages, and the page list.
 
-The window finds the files with ``docclean.discover.list_sources`` (the batch's own rules: recursive, sorted, hidden
-files skipped, supported suffixes only), so "export the whole folder" cleans exactly the files the
-list shows (files of one name opened from two folders are both listed; an export writing both to
-one folder fails the second, as `docclean clean` does). Page counts come from headers (``docclean.io.count_pages``); thumbnails are rendered
-by a background pool, so a folder of PDFs opens at once and fills in. Files are listed by name,
-or by their path below the folder they share where two names are the same (``a/page.png`` and
-``b/page.png``).
+The window finds the files with ``docclean.discover.list_sources`` (the batch's own rules:
+recursive, sorted, hidden files skipped, supported suffixes only), so "export the whole folder"
+cleans exactly the files the list shows (files of one name opened from two folders are both
+listed; an export writing both to one folder fails the second, as `docclean clean` does). Page
+counts come from headers (``docclean.io.count_pages``); thumbnails are rendered by a background
+pool, so a folder of PDFs opens at once and fills in. Files are listed by name, or by their path
+below the folder they share where two names are the same (``a/page.png`` and ``b/page.png``).
 """
 
 from __future__ import annotations

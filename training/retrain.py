@@ -31,17 +31,14 @@ from docclean.outputs import MadeFolder, output_lock
 from docclean.pairs import Pair, check_pairs, find_pairs, read_pairs, split_pairs, unusable
 from training.denoiser import ink_weighted_loss
 from training.loop import Callback, FitConfig, FitResult, fit
-from training.retrain_config import (  # noqa: F401 - the run's options, re-exported for callers
+from training.retrain_config import (
     CONFIG_NAME,
-    FREE_OPTIONS,
     LOCK_NAME,
-    PATH_OPTIONS,
     START_NAME,
     RetrainConfig,
     check_config,
     check_same_run,
     has_state,
-    model_option,
     resolved,
 )
 from training.retrain_pictures import SamplePictures

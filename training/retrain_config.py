@@ -6,13 +6,13 @@ a rerun into it asks for the same run."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from docclean.errors import DataError, UsageError
 from docclean.models import builtin_models, resolve_model_path
+from docclean.pairs import group_pattern
 from training.device import resolve_device
 from training.run_folder import check_out_folder
 
@@ -98,11 +98,10 @@ def check_config(cfg: RetrainConfig) -> None:
     (``training.run_folder.check_out_folder``)."""
     if cfg.lr is not None and not 0 < cfg.lr < 1:
         raise UsageError(f"the learning rate must lie between 0 and 1, not {cfg.lr}", settings=("lr",))
-    if cfg.group is not None:
-        try:
-            re.compile(cfg.group)
-        except re.error as exc:
-            raise UsageError(f"not a regular expression ({exc})", settings=("group",)) from None
+    try:
+        group_pattern(cfg.group)
+    except DataError as exc:
+        raise UsageError(exc.reason, settings=("group",)) from None
     if (cfg.val_noisy is None) != (cfg.val_clean is None):
         raise UsageError("give both validation folders (noisy and clean), or neither",
                          settings=("val_clean" if cfg.val_clean is None else "val_noisy",))

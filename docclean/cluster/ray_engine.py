@@ -44,7 +44,7 @@ from typing import Any
 from docclean.cluster import driver
 from docclean.cluster.raybatch import RayBatch
 from docclean.cluster.raypool import connect, ray_module
-from docclean.errors import Cancelled
+from docclean.errors import Cancelled, stop_word
 from docclean.progress import CleanProgress
 from docclean.report import Report
 from docclean.settings import CleanSettings
@@ -121,7 +121,7 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
             batch.cancel()
             driver.order_results(report, batch.rank)
         report.interrupted = True
-        report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
+        report.stopped = stop_word(exc)
         raise
     finally:
         report.seconds = time.perf_counter() - start

@@ -17,7 +17,7 @@ from typing import Any
 
 from docclean.cluster import driver, storage
 from docclean.cluster.unit import clean_file
-from docclean.errors import Cancelled
+from docclean.errors import Cancelled, stop_word
 from docclean.progress import CleanProgress
 from docclean.report import INTERRUPTED, FileResult, Report
 from docclean.settings import CleanSettings
@@ -84,7 +84,7 @@ def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, prog
         progress.on_finish(report)
     except (KeyboardInterrupt, Cancelled) as exc:
         report.interrupted = True
-        report.stopped = "terminated" if type(exc).__name__ == "Terminated" else "interrupted"
+        report.stopped = stop_word(exc)
         raise
     finally:
         report.seconds = time.perf_counter() - start

@@ -19,6 +19,7 @@ from PIL import Image
 from docclean.settings import CleanSettings
 from docclean.watch import LEDGER_NAME, Watcher
 from docclean.watchfs import filesystem_type, polling_reason
+from docclean.watchrecord import WatchOutcome
 
 
 class Clock:
@@ -43,16 +44,27 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
     return inbox, out
 
 
-def make(inbox: Path, out: Path, model: Path, clock: Clock, **kw) -> Watcher:  # type: ignore[no-untyped-def]
-    settings = CleanSettings(model=str(model), device="cpu", threads=1)
+def make(inbox: Path, out: Path, model: Path, clock: Clock, fmt: str | None = None,  # type: ignore[no-untyped-def]
+         **kw) -> Watcher:
+    settings = CleanSettings(model=str(model), device="cpu", threads=1, fmt=fmt)
     return Watcher(inbox, out, settings, settle=2.0, clock=clock, **kw)
 
 
-def settle(watcher: Watcher, clock: Clock) -> list[str]:
-    """The statuses of what the watcher handles once the files it sees have settled (2 s)."""
+def moved_aside(inbox: Path, moved: bool) -> dict[str, Path | None]:
+    """``done`` and ``failed`` folders beside the inbox when ``moved``, else none (inputs stay)."""
+    return {"done": inbox.parent / "done" if moved else None, "failed": inbox.parent / "failed" if moved else None}
+
+
+def settled(watcher: Watcher, clock: Clock) -> list[WatchOutcome]:
+    """What the watcher handles once the files it sees have settled (2 s)."""
     watcher.poll_once()
     clock.now += 3
-    return [o.status for o in watcher.poll_once()]
+    return watcher.poll_once()
+
+
+def settle(watcher: Watcher, clock: Clock) -> list[str]:
+    """The statuses of :func:`settled`'s outcomes."""
+    return [o.status for o in settled(watcher, clock)]
 
 
 def test_file_written_in_chunks_is_taken_once_when_complete(folders, tiny_model_path):  # type: ignore[no-untyped-def]
@@ -134,9 +146,7 @@ def test_done_and_failed_folders(folders, tiny_model_path, tmp_path):  # type: i
         assert watcher.poll_once() == []
     # The same name arriving again does not overwrite what is in done/.
     (inbox / "good.png").write_bytes(png_bytes(5))
-    watcher.poll_once()
-    clock.now += 3
-    [again] = watcher.poll_once()
+    [again] = settled(watcher, clock)
     assert again.moved_to == done / "good-1.png"
 
 
@@ -145,9 +155,7 @@ def test_bad_file_without_failed_folder_is_recorded_not_retried(folders, tiny_mo
     (inbox / "bad.tif").write_bytes(b"II*\x00garbage")
     clock = Clock()
     watcher = make(inbox, out, tiny_model_path, clock)
-    watcher.poll_once()
-    clock.now += 3
-    [outcome] = watcher.poll_once()
+    [outcome] = settled(watcher, clock)
     assert outcome.status == "failed" and "bad.tif" in (outcome.error or "")
     entry = json.loads((out / LEDGER_NAME).read_text())["files"]["bad.tif"]
     assert entry["status"] == "failed" and entry["error"]
@@ -189,9 +197,7 @@ def test_input_that_cannot_be_moved_is_recorded(folders, tiny_model_path, tmp_pa
     (inbox / "a.png").write_bytes(png_bytes(7))
     clock = Clock()
     watcher = make(inbox, out, tiny_model_path, clock, done=blocked)
-    watcher.poll_once()
-    clock.now += 3
-    [outcome] = watcher.poll_once()
+    [outcome] = settled(watcher, clock)
     assert outcome.status == "cleaned" and "could not move" in outcome.summary()
     assert (inbox / "a.png").exists() and (out / "a.png").exists()
     clock.now += 3
@@ -289,9 +295,7 @@ def test_done_and_failed_in_one_folder_keep_every_original(folders, tiny_model_p
     watcher = make(inbox, out, tiny_model_path, clock, done=moved, failed=moved)
     for data in (b"not an image", png_bytes(1), b"still not an image"):
         (inbox / "x.png").write_bytes(data)
-        watcher.poll_once()
-        clock.now += 3
-        [outcome] = watcher.poll_once()
+        [outcome] = settled(watcher, clock)
         assert outcome.moved_to is not None and outcome.moved_to.read_bytes() == data
     assert sorted(p.name for p in moved.iterdir()) == ["x-1.png", "x-2.png", "x-2.png.error.txt", "x.png",
                                                       "x.png.error.txt"]
@@ -408,20 +412,17 @@ def test_a_rearrived_scan_with_fewer_pages_leaves_no_stale_page(folders, tiny_mo
 @pytest.mark.parametrize("moved", [False, True])
 def test_two_scans_that_map_to_one_output_never_overwrite_each_other(folders, tiny_model_path, moved):  # type: ignore[no-untyped-def]
     inbox, out = folders
-    done, failed = (inbox.parent / "done", inbox.parent / "failed") if moved else (None, None)
-    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="pdf")
     clock = Clock()
-    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock, done=done, failed=failed)
+    watcher = make(inbox, out, tiny_model_path, clock, fmt="pdf", **moved_aside(inbox, moved))
     (inbox / "scan.png").write_bytes(png_bytes(1))
     assert settle(watcher, clock) == ["cleaned"]
     first = (out / "scan.pdf").read_bytes()
     Image.fromarray(np.zeros((40, 32), np.uint8)).save(inbox / "scan.tif")  # same name, another type
-    watcher.poll_once()
-    clock.now += 3
-    [second] = watcher.poll_once()
+    [second] = settled(watcher, clock)
     assert second.status == "failed" and "scan.png" in second.error and "rename" in second.error
     assert (out / "scan.pdf").read_bytes() == first  # the first scan's cleaned pages are kept
     if moved:
+        failed = inbox.parent / "failed"
         assert (failed / "scan.tif").exists() and "scan.png" in (failed / "scan.tif.error.txt").read_text()
     else:
         clock.now += 3
@@ -461,9 +462,7 @@ def test_an_output_whose_input_was_deleted_is_not_replaced_by_a_namesake(folders
     (inbox / "scan.png").unlink()  # the scan is gone; its cleaned pages may be the only copy now
     watcher.poll_once()
     Image.fromarray(np.zeros((40, 32), np.uint8)).save(inbox / "scan.tif")
-    watcher.poll_once()
-    clock.now += 3
-    [later] = watcher.poll_once()
+    [later] = settled(watcher, clock)
     assert later.status == "failed" and (out / "scan.pdf").read_bytes() == first
     (out / "scan.pdf").unlink()  # once its output is gone too, the record forgets the old scan
     watcher.poll_once()
@@ -529,9 +528,7 @@ def test_outputs_of_a_scan_are_removed_only_where_no_other_input_owns_them(folde
     assert settle(watcher, clock) == ["cleaned"]
     mine = (out / "scan-p003.png").read_bytes()
     (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=20))  # scan.tif again: its old pages go, not scan-p003.png's
-    watcher.poll_once()
-    clock.now += 3
-    [again] = watcher.poll_once()
+    [again] = settled(watcher, clock)
     assert again.status == "failed" and "scan-p003.png" in again.error
     assert (out / "scan-p003.png").read_bytes() == mine
 
@@ -581,17 +578,13 @@ def test_an_unreadable_subfolder_is_skipped_and_the_rest_goes_on(folders, tiny_m
 @pytest.mark.parametrize("moved", [False, True])
 def test_a_scan_named_like_a_page_output_never_replaces_that_page(folders, tiny_model_path, moved):  # type: ignore[no-untyped-def]
     inbox, out = folders
-    done, failed = (inbox.parent / "done", inbox.parent / "failed") if moved else (None, None)
-    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="png")
     clock = Clock()
-    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock, done=done, failed=failed)
+    watcher = make(inbox, out, tiny_model_path, clock, fmt="png", **moved_aside(inbox, moved))
     (inbox / "scan.tif").write_bytes(tiff_bytes(3))
     assert settle(watcher, clock) == ["cleaned"]
     page2 = (out / "scan-p002.png").read_bytes()
     (inbox / "scan-p002.png").write_bytes(png_bytes(9))  # its output would be page 2 of scan.tif
-    watcher.poll_once()
-    clock.now += 3
-    [later] = watcher.poll_once()
+    [later] = settled(watcher, clock)
     assert later.status == "failed" and "scan.tif" in later.error and "rename" in later.error
     assert (out / "scan-p002.png").read_bytes() == page2
     # The other way round: a single page first, then a multi-page scan whose pages would replace it.
@@ -599,9 +592,7 @@ def test_a_scan_named_like_a_page_output_never_replaces_that_page(folders, tiny_
     assert settle(watcher, clock) == ["cleaned"]
     page = (out / "memo-p001.png").read_bytes()
     (inbox / "memo.tif").write_bytes(tiff_bytes(2))
-    watcher.poll_once()
-    clock.now += 3
-    [later] = watcher.poll_once()
+    [later] = settled(watcher, clock)
     assert later.status == "failed" and "memo-p001.png" in later.error
     assert (out / "memo-p001.png").read_bytes() == page
     # A one-page scan never writes page files: another input's note-p001.png is no reason to refuse note.png.

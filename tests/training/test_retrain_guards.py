@@ -93,7 +93,7 @@ def test_a_relative_from_model_resumes_from_another_working_folder(tmp_path: Pat
     monkeypatch.chdir(tmp_path / "elsewhere")
     resumed = runner.invoke(app, ["train", "--resume", str(tmp_path / "run"), "--epochs", "2"])
     assert resumed.exit_code == 0, resumed.output
-    from training.retrain import model_option
+    from training.retrain_config import model_option
 
     assert model_option("default") == "default" and model_option("fast") == "fast"  # built-in names stay names
 

@@ -23,7 +23,7 @@ from torch import nn
 
 from docclean.atomic import atomic_path
 from docclean.checkpoint import load_model, read_metadata
-from docclean.errors import DocCleanError, ModelError
+from docclean.errors import DocCleanError, ModelError, UsageError
 from training.loop import read_history
 from training.suite.fashion import (
     Batches,
@@ -133,6 +133,24 @@ def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cp
     seconds = float(np.mean([r["epoch_seconds"] for r in history])) if history else float("nan")
     return RunSummary(run_dir.name, result["arch"], noise, len(history), result["best_epoch"],
                       best.get("val_bce", float("nan")), result["test_bce"], seconds)
+
+
+def fashion_runs(run_dirs: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The Fashion-MNIST runs among ``run_dirs`` and the others with the reason each is left out
+    (``compare runs/*`` meets the denoiser's and the VAE's runs too). UsageError when a single
+    folder named is no such run, or none is."""
+    runs, others = [], []
+    for run in run_dirs:
+        reason = not_a_fashion_run(run)
+        if reason is None:
+            runs.append(run)
+        elif len(run_dirs) == 1:
+            raise UsageError(reason, run)
+        else:
+            others.append((run, reason))
+    if not runs:
+        raise UsageError("none of these folders is a Fashion-MNIST run")
+    return runs, others
 
 
 def compare_runs(run_dirs: list[Path], plot_path: Path, data_dir: Path | None = None,
