@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,9 @@ PrecisionChoice = Enum("PrecisionChoice", {p: p for p in PRECISIONS}, type=str)
 EngineChoice = Enum("EngineChoice", {e: e for e in ("local", "ray")}, type=str)
 FormatChoice = Enum("FormatChoice", {f: f for f in formats.OUTPUT_CHOICES}, type=str)
 _DEFAULT = CleanSettings()
+
+if TYPE_CHECKING:
+    from docclean.report import Report
 
 
 def clean(
@@ -179,16 +182,28 @@ def run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, re
               quiet: bool = False, verbose: bool = False, engine: str = "local", address: str | None = None,
               workers: int | None = None) -> int:
     """Run the batch under a rich progress display; returns the exit code."""
+    from docclean.report import Report
+
+    report = Report()
+    try:
+        return _run_clean(inputs, output, settings, report_path, report, quiet=quiet, verbose=verbose,
+                          engine=engine, address=address, workers=workers)
+    except KeyboardInterrupt as exc:  # before the progress display was up (imports), or in its closing
+        typer.echo(f"{report.stopped or stop_word(exc)}{'' if report.files else '; nothing was written'}", err=True)
+        return report.exit_code if report.stopped else exit_code(exc)
+
+
+def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, report_path: Path | None,
+               report: Report, *, quiet: bool, verbose: bool, engine: str, address: str | None,
+               workers: int | None) -> int:
     from rich.console import Console
 
     from cli.clean_view import RichCleanProgress, say, stopped_line, summary
     from docclean.batch import NothingToClean, clean_batch
     from docclean.cluster import uses_storage
-    from docclean.report import Report
     from docclean.signals import terminate_as_interrupt
 
     console, out = Console(stderr=True), Console()
-    report = Report()
     with terminate_as_interrupt(), RichCleanProgress(console, out, quiet=quiet, verbose=verbose) as progress:
         try:
             if engine != "local" or uses_storage(inputs, output):  # docclean.cluster: Ray, s3:// URLs
@@ -214,8 +229,10 @@ def run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, re
             return exit_code(exc)
         except (KeyboardInterrupt, Cancelled) as exc:
             progress.close()
-            say(console, stopped_line(report) if report.files else f"{stop_word(exc)}; nothing was written")
-            return exit_code(exc)
+            say(console, stopped_line(report) if report.files else f"{report.stopped or stop_word(exc)}; nothing was "
+                "written")
+            # The first stop names the run: a Ctrl-C in the cleanup after a SIGTERM is still "terminated".
+            return report.exit_code if report.stopped else exit_code(exc)
     if report.stopped:
         say(console, stopped_line(report))
     if not quiet:

@@ -80,37 +80,41 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     output = Path(output).expanduser()
     inputs = [str(i) for i in inputs]
     check_report_path(report_path)
-    single_file = check_output(inputs, output, settings.fmt)
-    jobs = discover(inputs, output, settings.fmt, single_file=single_file)
-    if not any(job.error is None for job in jobs):
-        raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
-    report.settings, report.inputs, report.output = settings.to_dict(), inputs, str(output)
-    report.model_name = settings.model
-    # Loading the model (imports, reading the weights, compiling) overlaps planning and reading
-    # the first page: the first page is what a user waits for (bench/clean_speed.py, start-up).
-    loading = None
-    if cleaner is None and not settings.dry_run:
-        resolve_model_path(settings.model)  # a missing model fails at once, as a usage error does
-        loading = Loading(settings)
-    folder = output.parent if single_file else output
-    made = MadeFolder(folder)
-    within = {job.target.parent for job in jobs if job.error is None}
-    lock = nullcontext() if settings.dry_run else output_lock(folder, within=within)
+    loading: Loading | None = None
+    made: MadeFolder | None = None
+    began = False  # whether the report is written: once the lock is asked for, or at an interrupt
     try:
+        single_file = check_output(inputs, output, settings.fmt)
+        jobs = discover(inputs, output, settings.fmt, single_file=single_file)
+        if not any(job.error is None for job in jobs):
+            raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
+        report.settings, report.inputs, report.output = settings.to_dict(), inputs, str(output)
+        report.model_name = settings.model
+        # Loading the model (imports, reading the weights, compiling) overlaps planning and reading
+        # the first page: the first page is what a user waits for (bench/clean_speed.py, start-up).
+        if cleaner is None and not settings.dry_run:
+            resolve_model_path(settings.model)  # a missing model fails at once, as a usage error does
+            loading = Loading(settings)
+        folder = output.parent if single_file else output
+        made = MadeFolder(folder)
+        within = {job.target.parent for job in jobs if job.error is None}
+        lock = nullcontext() if settings.dry_run else output_lock(folder, within=within)
+        began = True
         with lock:
             if not settings.dry_run:
                 remove_stale_temps({job.target.parent for job in jobs if job.error is None})
             _run(jobs, partial(_loaded, cleaner, loading, report), settings, progress, report, pipeline)
     except (KeyboardInterrupt, Cancelled) as exc:
+        began = True  # even while the files were being found: the report says the run was stopped
         report.interrupted = True
         report.stopped = stop_word(exc)
         raise
     finally:
         if loading is not None:
             loading.wait()  # never leave a half-loaded runtime behind an error
-        if report_path is not None:
+        if report_path is not None and began:
             report.write_json(report_path)
-        if loading is not None and loading.failed():
+        if made is not None and loading is not None and loading.failed():
             made.remove_if_empty()  # a model that cannot load leaves nothing behind, as before the lock
     return report
 

@@ -4,6 +4,11 @@ Inside :func:`terminate_as_interrupt` a SIGTERM raises :class:`~docclean.errors.
 the main thread, wherever it is; the batch runner then drops the page in hand (its temporary file
 is removed), completes and writes the report, and the CLI exits 143. Outside the main thread (a
 GUI worker) nothing is installed: the GUI stops work through the progress object's ``cancelled``.
+
+The first stop wins: once a SIGTERM or a Ctrl-C is being handled, a SIGTERM that follows is
+ignored, and so is a Ctrl-C after a SIGTERM (a supervisor that sends both), so the cleanup that
+removes temporary files and writes the report is not cut short. A second Ctrl-C after a first
+one still stops at once: a person pressing it again means it.
 """
 
 from __future__ import annotations
@@ -18,19 +23,31 @@ from docclean.errors import Terminated
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    # Once is enough: a second SIGTERM while we unwind must not interrupt the cleanup.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise Terminated("terminated (SIGTERM)")
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    raise KeyboardInterrupt
 
 
 @contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises ``Terminated``; the previous handler comes back after."""
+    """Within the block, SIGTERM raises ``Terminated``; the previous handlers come back after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    # A Ctrl-C that Python would ignore (a background job of a non-interactive shell) stays ignored.
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        if previous_int is not None:  # None: a handler not set from Python, which we did not replace
+            signal.signal(signal.SIGINT, previous_int)

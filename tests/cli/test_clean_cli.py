@@ -315,6 +315,30 @@ def test_ctrl_c_exits_130_leaves_no_partial_file_and_a_rerun_resumes(tmp_path: P
     assert files_under(tmp_path / "out") == ["a.png", "b.tif", "c.png"]
 
 
+def test_the_first_stop_names_the_run_when_a_second_comes_during_the_cleanup(tmp_path: Path, model: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from docclean.errors import Terminated
+    from docclean.report import Report
+
+    grey(tmp_path / "in" / "a.png")
+    grey(tmp_path / "in" / "b.png")
+    real, calls = Denoiser.clean, []
+
+    def terminated(self, page, progress=None):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:  # SIGTERM on b.png
+            raise Terminated("terminated (SIGTERM)")
+        return real(self, page, progress)
+
+    def ctrl_c_while_writing(self, path) -> None:  # noqa: ANN001 - a supervisor's Ctrl-C right after
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Denoiser, "clean", terminated)
+    monkeypatch.setattr(Report, "write_json", ctrl_c_while_writing)
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--report", tmp_path / "report.json")
+    assert result.exit_code == 143 and result.stderr.startswith("terminated after 1 cleaned file")
+
+
 def test_usage_errors_exit_2(tmp_path: Path, model: Path) -> None:
     grey(tmp_path / "a.png")
     no_model = CliRunner().invoke(app, ["clean", str(tmp_path / "a.png"), "-o", str(tmp_path / "out"),

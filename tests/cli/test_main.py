@@ -11,3 +11,41 @@ def test_a_warning_is_one_line_without_python_s_file_and_source() -> None:
     text = warnings.formatwarning(RuntimeWarning("backend 'openvino' could not load\n x"), RuntimeWarning,
                                   "/a/b.py", 3, "backend = open_backend(path, settings)")
     assert text == "warning: backend 'openvino' could not load x\n"
+
+
+def test_a_ctrl_c_before_a_command_began_is_one_line_and_exit_130(monkeypatch, capsys) -> None:
+    import pytest
+    import typer
+
+    import cli.main
+    from cli.entry import main
+
+    def interrupted_while_building() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.main, "app", interrupted_while_building)
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130 and capsys.readouterr().err == "interrupted; nothing was written\n"
+
+    # Typer turns a Ctrl-C no command handled into a silent exit 130; the entry point says it.
+    app = typer.Typer()
+
+    @app.command()
+    def parse() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.main, "app", lambda: app([], prog_name="docclean"))
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130 and capsys.readouterr().err == "interrupted\n"
+
+    # A command that says how it stopped and exits 130 itself is not said twice.
+    @app.command()
+    def own() -> None:
+        raise typer.Exit(130)
+
+    monkeypatch.setattr(cli.main, "app", lambda: app(["own"], prog_name="docclean"))
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 130 and capsys.readouterr().err == ""

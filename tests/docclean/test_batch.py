@@ -288,6 +288,23 @@ def test_a_folder_on_the_way_that_is_a_file_fails_each_job(tmp_path: Path, denoi
     assert all("output folder is not a folder" in f.error for f in report.files)
 
 
+def test_an_interrupt_while_the_files_are_being_found_still_writes_the_report(tmp_path: Path, denoiser: Denoiser,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import docclean.batch
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def] - a Ctrl-C while a big tree is walked
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(docclean.batch, "discover", interrupted)
+    grey(tmp_path / "in" / "a.png")
+    with pytest.raises(KeyboardInterrupt):
+        clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser,
+                    report_path=tmp_path / "r.json")
+    written = json.loads((tmp_path / "r.json").read_text())
+    assert written["interrupted"] is True and written["stopped"] == "interrupted" and written["files"] == []
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("stop", ["interrupt", "cancel"])
 def test_interrupt_keeps_the_report_and_leaves_no_partial_output(tmp_path: Path, denoiser: Denoiser,
                                                                  monkeypatch: pytest.MonkeyPatch, stop: str) -> None:
