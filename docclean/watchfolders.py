@@ -19,7 +19,7 @@ Listing = dict[str, tuple[Path, tuple[int, int]]]
 
 def list_inbox(inbox: Path, skip: list[str]) -> tuple[Listing, dict[str, OSError]]:
     """Supported, visible files under ``inbox`` (hidden folders and the real paths in ``skip`` left
-    out), and the subfolders that cannot be listed (relative path -> the error): those are skipped
+    out; links to folders followed), and the subfolders that cannot be listed (relative path -> the error): those are skipped
     and the rest is listed. OSError when ``inbox`` itself cannot be listed: then nothing is known."""
     found: Listing = {}
     unlisted: dict[str, OSError] = {}
@@ -30,9 +30,17 @@ def list_inbox(inbox: Path, skip: list[str]) -> tuple[Listing, dict[str, OSError
             raise error
         unlisted[where.relative_to(inbox).as_posix()] = error
 
-    for folder, dirs, files in os.walk(inbox, onerror=cannot_list):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and os.path.realpath(os.path.join(folder, d)) not in skip)
+    seen = {os.path.realpath(inbox)}
+    # Links to folders are followed, as ``docclean clean`` follows them, each folder once: a link
+    # back up the tree is no loop.
+    for folder, dirs, files in os.walk(inbox, onerror=cannot_list, followlinks=True):
+        keep = []
+        for d in sorted(dirs):
+            real = os.path.realpath(os.path.join(folder, d))
+            if not d.startswith(".") and real not in skip and real not in seen:
+                seen.add(real)
+                keep.append(d)
+        dirs[:] = keep
         for name in sorted(files):
             if name.startswith(".") or not formats.is_supported(name):
                 continue
