@@ -19,8 +19,9 @@ Listing = dict[str, tuple[Path, tuple[int, int]]]
 
 def list_inbox(inbox: Path, skip: list[str]) -> tuple[Listing, dict[str, OSError]]:
     """Supported, visible files under ``inbox`` (hidden folders and the real paths in ``skip`` left
-    out; links to folders followed), and the subfolders that cannot be listed (relative path -> the error): those are skipped
-    and the rest is listed. OSError when ``inbox`` itself cannot be listed: then nothing is known."""
+    out; links to folders followed), and the subfolders that cannot be listed (relative path ->
+    the error): those are skipped and the rest is listed. OSError when ``inbox`` itself cannot be
+    listed: then nothing is known."""
     found: Listing = {}
     unlisted: dict[str, OSError] = {}
 

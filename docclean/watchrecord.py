@@ -49,16 +49,66 @@ class WatchOutcome:
 
 class Ledger:
     """Files left in the input folder that were handled: ``{relative path: size, mtime, status...}``,
-    kept as JSON in the output folder and rewritten atomically after every file."""
+    kept in the output folder and written after every file.
+
+    The file is a journal: its first line holds every entry (``{"files": {...}}``), each later
+    line one change (``{"set": KEY, "entry": {...}}`` or ``{"forget": [KEY, ...]}``), appended and
+    fsynced. An inbox that keeps its scans in place records every one it ever cleaned, and
+    rewriting the whole record after each file cost seconds per file at 100,000 files; the journal
+    is rewritten whole, atomically, only once it holds more changes than entries. A line cut short
+    by a crash is ignored: a damaged record only costs redoing files."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, dict[str, Any]] = {}
-        if path.exists():
+        self._changes = 0  # lines after the first in the file
+        self._rewrite = False  # the file must be written whole at the next change
+        self._by_output: dict[str, set[str]] = {}
+        try:
+            self._load(path.read_text())
+        except (OSError, UnicodeDecodeError):
+            pass  # none yet, or unreadable: start afresh
+        for key, entry in self.entries.items():
+            self._index(key, entry)
+
+    def _load(self, text: str) -> None:
+        lines = text.splitlines()
+        for number, line in enumerate(lines):
             try:
-                self.entries = dict(json.loads(path.read_text()).get("files", {}))
-            except (OSError, ValueError, AttributeError):
-                self.entries = {}  # a damaged record only costs redoing files
+                item = json.loads(line)
+            except ValueError:
+                if number == 0:  # a record of an earlier version: one JSON document over many lines
+                    try:
+                        self.entries = dict(json.loads(text).get("files", {}))
+                    except (ValueError, AttributeError):
+                        pass
+                    self._rewrite = True  # in the journal's form at the next change
+                    return
+                continue
+            if not isinstance(item, dict):
+                continue
+            if number == 0:
+                files = item.get("files")
+                self.entries = dict(files) if isinstance(files, dict) else {}
+            elif isinstance(item.get("set"), str) and isinstance(item.get("entry"), dict):
+                self.entries[item["set"]] = item["entry"]
+            elif isinstance(item.get("forget"), list):
+                for key in item["forget"]:
+                    self.entries.pop(key, None)
+        self._changes = max(0, len(lines) - 1)
+        self._rewrite = not text.endswith("\n")  # a line cut short: the next one must not join it
+
+    def _index(self, key: str, entry: dict[str, Any]) -> None:
+        for target in entry.get("targets", []):
+            self._by_output.setdefault(str(Path(target)), set()).add(key)
+
+    def _unindex(self, key: str) -> None:
+        for target in self.entries.get(key, {}).get("targets", []):
+            keys = self._by_output.get(str(Path(target)))
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_output[str(Path(target))]
 
     def handled(self, key: str, signature: tuple[int, int], path: Path | None = None) -> bool:
         """True when ``key`` was handled with this (size, mtime_ns). A file that failed counts as
@@ -74,12 +124,15 @@ class Ledger:
     def record(self, key: str, signature: tuple[int, int], outcome: WatchOutcome, path: Path | None = None) -> None:
         """Remember ``outcome`` for the file ``key`` as it is now (``path``: the file, whose change
         time a failure keeps), and save."""
-        self.entries[key] = {"size": signature[0], "mtime_ns": signature[1], "status": outcome.status,
-                             "targets": [str(t) for t in outcome.targets], "error": outcome.error,
-                             "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        entry = {"size": signature[0], "mtime_ns": signature[1], "status": outcome.status,
+                 "targets": [str(t) for t in outcome.targets], "error": outcome.error,
+                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if outcome.status == "failed" and path is not None:
-            self.entries[key]["ctime_ns"] = _ctime(path)
-        self.save()
+            entry["ctime_ns"] = _ctime(path)
+        self._unindex(key)
+        self.entries[key] = entry
+        self._index(key, entry)
+        self._save({"set": key, "entry": entry})
 
     def prune(self, present: set[str], unlisted: Iterable[str] = ()) -> None:
         """Forget files that are no longer in the input folder and whose outputs are gone too: an
@@ -87,25 +140,33 @@ class Ledger:
         and another type does not replace it (:func:`output_owner`). Files under a folder that
         cannot be listed right now (``unlisted``, relative paths) are kept: they may well be there."""
         hidden = tuple(f"{folder}/" for folder in unlisted)
-        gone = {key for key in set(self.entries) - present if not key.startswith(hidden)
-                and not any(Path(t).exists() for t in self.entries[key].get("targets", []))}
+        gone = sorted(key for key in set(self.entries) - present if not key.startswith(hidden)
+                      and not any(Path(t).exists() for t in self.entries[key].get("targets", [])))
         if gone:
             for key in gone:
+                self._unindex(key)
                 del self.entries[key]
-            self.save()
+            self._save({"forget": gone})
 
     def owner(self, output: Path, other_than: str) -> str | None:
         """The file other than ``other_than`` whose recorded outputs include ``output`` (a failed
         file owns none, as for :func:`output_owner`), or None."""
-        for key, entry in self.entries.items():
-            if key != other_than and entry.get("status") != "failed" and any(
-                    Path(t) == Path(output) for t in entry.get("targets", [])):
+        for key in sorted(self._by_output.get(str(Path(output)), ())):
+            if key != other_than and self.entries[key].get("status") != "failed":
                 return key
         return None
 
-    def save(self) -> None:
-        with atomic_path(self.path) as tmp:
-            tmp.write_text(json.dumps({"files": self.entries}, indent=1, sort_keys=True))
+    def _save(self, change: dict[str, Any]) -> None:
+        if self._rewrite or self._changes >= max(100, len(self.entries)) or not self.path.exists():
+            with atomic_path(self.path) as tmp:
+                tmp.write_text(json.dumps({"files": self.entries}, sort_keys=True) + "\n")
+            self._changes, self._rewrite = 0, False
+            return
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(change, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._changes += 1
 
 
 def _ctime(path: Path) -> int | None:

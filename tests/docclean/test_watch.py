@@ -5,7 +5,6 @@ reason; files in done/ inside the inbox are not taken again; network mounts are 
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import threading
@@ -17,7 +16,7 @@ import pytest
 from PIL import Image
 
 from docclean.settings import CleanSettings
-from docclean.watch import LEDGER_NAME, Watcher
+from docclean.watch import LEDGER_NAME, Ledger, Watcher
 from docclean.watchfs import filesystem_type, polling_reason
 from docclean.watchrecord import WatchOutcome
 
@@ -93,7 +92,7 @@ def test_file_written_in_chunks_is_taken_once_when_complete(folders, tiny_model_
     assert Image.open(out / "scan.png").size == (40, 48)
     clock.now += 10
     assert watcher.poll_once() == []  # once only
-    assert "scan.png" in json.loads((out / LEDGER_NAME).read_text())["files"]
+    assert "scan.png" in Ledger(out / LEDGER_NAME).entries
 
 
 def test_restart_does_not_redo_files_but_redoes_a_replaced_one(folders, tiny_model_path):  # type: ignore[no-untyped-def]
@@ -157,7 +156,7 @@ def test_bad_file_without_failed_folder_is_recorded_not_retried(folders, tiny_mo
     watcher = make(inbox, out, tiny_model_path, clock)
     [outcome] = settled(watcher, clock)
     assert outcome.status == "failed" and "bad.tif" in (outcome.error or "")
-    entry = json.loads((out / LEDGER_NAME).read_text())["files"]["bad.tif"]
+    entry = Ledger(out / LEDGER_NAME).entries["bad.tif"]
     assert entry["status"] == "failed" and entry["error"]
     restarted = make(inbox, out, tiny_model_path, clock)
     restarted.poll_once()
@@ -333,7 +332,7 @@ def test_an_input_folder_that_goes_away_forgets_nothing(folders, tiny_model_path
     assert settle(watcher, clock) == ["cleaned"]
     inbox.rename(inbox.with_name("away"))  # a share unmounted, a folder renamed for a moment
     assert watcher.poll_once() == [] and "cannot list the input folder" in notices[0]
-    assert "a.png" in json.loads((out / LEDGER_NAME).read_text())["files"]  # not forgotten
+    assert "a.png" in Ledger(out / LEDGER_NAME).entries  # not forgotten
     inbox.with_name("away").rename(inbox)
     for _ in range(3):
         clock.now += 3
@@ -466,7 +465,7 @@ def test_an_output_whose_input_was_deleted_is_not_replaced_by_a_namesake(folders
     assert later.status == "failed" and (out / "scan.pdf").read_bytes() == first
     (out / "scan.pdf").unlink()  # once its output is gone too, the record forgets the old scan
     watcher.poll_once()
-    assert "scan.png" not in json.loads((out / LEDGER_NAME).read_text())["files"]
+    assert "scan.png" not in Ledger(out / LEDGER_NAME).entries
 
 
 def tiff_bytes(pages: int, seed: int = 0) -> bytes:
@@ -511,7 +510,7 @@ def test_a_scan_replaced_while_it_is_cleaned_leaves_no_page_of_the_dropped_attem
     assert [o.status for o in watcher.poll_once()] == ["cleaned"]
     pages = ["rep-p001.png", "rep-p002.png", "rep-p003.png"]
     assert sorted(p.name for p in out.glob("rep*")) == pages
-    entry = json.loads((out / LEDGER_NAME).read_text())["files"]["rep.tif"]
+    entry = Ledger(out / LEDGER_NAME).entries["rep.tif"]
     assert sorted(Path(t).name for t in entry["targets"]) == pages
 
 
@@ -563,7 +562,7 @@ def test_an_unreadable_subfolder_is_skipped_and_the_rest_goes_on(folders, tiny_m
         clock.now += 3
         assert watcher.poll_once() == []
     assert notices == [f"{inbox / 'locked'}: cannot list this folder (Permission denied); skipping it till it can be"]
-    assert "locked/old.png" in json.loads((out / LEDGER_NAME).read_text())["files"]  # not forgotten
+    assert "locked/old.png" in Ledger(out / LEDGER_NAME).entries  # not forgotten
     locked.clear()
     for _ in range(3):
         clock.now += 3

@@ -1,0 +1,87 @@
+"""The hot folder's record of handled files (``docclean.watchrecord.Ledger``): a journal that a
+restart reads back whole, that grows by a line per file instead of being rewritten, survives a line
+cut short by a crash, reads the record of earlier versions, and finds an output's owner at once."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from docclean.watchrecord import Ledger, WatchOutcome
+
+
+def cleaned(out: Path, *names: str) -> WatchOutcome:
+    return WatchOutcome(Path("in") / names[0], "cleaned", [out / n for n in names])
+
+
+def kept(out: Path, i: int) -> dict:
+    return {"size": 1, "mtime_ns": 1, "status": "cleaned", "targets": [str(out / f"k{i}.png")]}
+
+
+def test_a_restart_reads_back_what_was_recorded_and_forgotten(tmp_path: Path) -> None:
+    path, out = tmp_path / "ledger", tmp_path / "out"
+    ledger = Ledger(path)
+    ledger.record("a.png", (10, 1), cleaned(out, "a.png"))
+    ledger.record("b.tif", (20, 2), cleaned(out, "b-p001.png", "b-p002.png"))
+    ledger.record("a.png", (11, 3), cleaned(out, "a.png"))  # replaced by a new scan of that name
+    ledger.record("c.png", (5, 4), WatchOutcome(Path("in/c.png"), "failed", error="not an image"))
+    ledger.prune({"a.png", "c.png"})  # b.tif gone from the inbox, and its outputs are not on disk
+    again = Ledger(path)
+    assert again.entries == ledger.entries and set(again.entries) == {"a.png", "c.png"}
+    assert again.handled("a.png", (11, 3)) and not again.handled("a.png", (10, 1))
+    assert again.owner(out / "a.png", "x.tif") == "a.png" and again.owner(out / "a.png", "a.png") is None
+    assert again.owner(out / "b-p001.png", "x.tif") is None  # forgotten with b.tif
+    assert again.owner(out / "c.png", "x.png") is None  # a failed file owns no output
+
+
+def test_each_file_adds_a_line_instead_of_rewriting_the_record(tmp_path: Path) -> None:
+    path, out = tmp_path / "ledger", tmp_path / "out"
+    ledger = Ledger(path)
+    for i in range(300):
+        ledger.entries[f"k{i}.png"] = kept(out, i)
+    ledger.record("first.png", (1, 1), cleaned(out, "first.png"))  # the file's first write: whole
+    first = path.read_text()
+    ledger.record("second.png", (1, 1), cleaned(out, "second.png"))
+    text = path.read_text()
+    assert text.startswith(first) and len(text.splitlines()) == 2
+    assert json.loads(text.splitlines()[1])["set"] == "second.png"
+    for i in range(400):  # more changes than entries: written whole again, one line
+        ledger.record("second.png", (1, i), cleaned(out, "second.png"))
+    assert len(path.read_text().splitlines()) < 400 and Ledger(path).entries == ledger.entries
+
+
+def test_a_line_cut_short_by_a_crash_is_ignored_and_never_joins_the_next(tmp_path: Path) -> None:
+    path, out = tmp_path / "ledger", tmp_path / "out"
+    ledger = Ledger(path)
+    ledger.record("a.png", (1, 1), cleaned(out, "a.png"))
+    ledger.record("b.png", (1, 1), cleaned(out, "b.png"))
+    path.write_text(path.read_text()[:-9])  # the power went while b.png's line was written
+    after = Ledger(path)
+    assert set(after.entries) == {"a.png"}  # b.png is redone: that is all a damaged record costs
+    after.record("c.png", (1, 1), cleaned(out, "c.png"))
+    assert set(Ledger(path).entries) == {"a.png", "c.png"}
+
+
+def test_the_record_of_an_earlier_version_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "ledger"
+    entry = {"size": 3, "mtime_ns": 4, "status": "cleaned", "targets": [str(tmp_path / "a.png")], "error": None}
+    path.write_text(json.dumps({"files": {"a.png": entry}}, indent=1, sort_keys=True))  # one document
+    ledger = Ledger(path)
+    assert ledger.handled("a.png", (3, 4)) and ledger.owner(tmp_path / "a.png", "b.tif") == "a.png"
+    ledger.record("b.png", (1, 1), cleaned(tmp_path, "b.png"))
+    assert set(Ledger(path).entries) == {"a.png", "b.png"}
+
+
+def test_an_inbox_of_many_kept_scans_costs_little_per_file(tmp_path: Path) -> None:
+    path, out = tmp_path / "ledger", tmp_path / "out"
+    ledger = Ledger(path)
+    for i in range(20000):  # an inbox that keeps its scans: every one stays recorded
+        ledger.entries[f"k{i}.png"] = kept(out, i)
+    ledger.record("seed.png", (1, 1), cleaned(out, "seed.png"))
+    start = time.perf_counter()
+    for i in range(50):
+        ledger.owner(out / f"new{i}.png", f"new{i}.png")
+        ledger.record(f"new{i}.png", (1, 1), cleaned(out, f"new{i}.png"))
+    # Rewriting and scanning 20,000 entries per file took about 0.3 s each; a line and a lookup, far less.
+    assert time.perf_counter() - start < 2.0
