@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docclean import io as pageio
-from docclean.discover import Job, discover, input_keys, path_key
+from docclean.discover import Job, as_inputs, discover, input_keys, path_key
 from docclean.errors import Cancelled, UsageError, stop_word
 from docclean.filerun import clean_files
 from docclean.models import resolve_model_path
@@ -78,7 +78,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     progress = progress or CleanProgress()
     report = report if report is not None else Report()
     output = Path(output).expanduser()
-    inputs = [str(i) for i in inputs]
+    inputs = as_inputs(inputs)
     check_report_path(report_path)
     loading: Loading | None = None
     made: MadeFolder | None = None

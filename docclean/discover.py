@@ -26,7 +26,7 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,14 @@ class Job:
     source: Path
     target: Path
     error: str | None = None
+
+
+def as_inputs(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[str]:
+    """INPUT items as strings; one path or pattern given alone is one item (a string is iterable:
+    taken a character at a time, ``"/scan.png"`` named the root folder ``/``)."""
+    if isinstance(inputs, (str, bytes, os.PathLike)):
+        inputs = [inputs]
+    return [os.fsdecode(i) for i in inputs]
 
 
 def path_key(path: Path) -> Path:

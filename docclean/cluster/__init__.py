@@ -33,9 +33,11 @@ def clean_with_engine(engine: str, inputs: list[str], output: str | Path, settin
                       report: Report | None = None, address: str | None = None, workers: int | None = None,
                       storage_options: dict[str, Any] | None = None) -> Report:
     """Run ``engine`` (``local`` or ``ray``) on inputs and an output that may be URLs."""
+    from docclean.discover import as_inputs
     from docclean.report import check_report_path
 
     check_report_path(report_path)
+    inputs = as_inputs(inputs)
     if engine == "ray":
         from docclean.cluster.ray_engine import clean_batch_ray
 

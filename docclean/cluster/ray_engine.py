@@ -44,6 +44,7 @@ from typing import Any
 from docclean.cluster import driver
 from docclean.cluster.raybatch import RayBatch
 from docclean.cluster.raypool import connect, ray_module
+from docclean.discover import as_inputs
 from docclean.errors import Cancelled, stop_word
 from docclean.progress import CleanProgress
 from docclean.report import Report
@@ -72,7 +73,7 @@ def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: Clea
         from docclean.cluster.storage import storage_options_from_env
 
         storage_options = storage_options_from_env()
-    inputs = [str(i) for i in inputs]
+    inputs = as_inputs(inputs)
     ray_module()
     found = driver.find_files(inputs, str(output), settings, storage_options)
     driver.start_report(report, inputs, str(output), settings)

@@ -17,6 +17,7 @@ from typing import Any
 
 from docclean.cluster import driver, storage
 from docclean.cluster.unit import clean_file
+from docclean.discover import as_inputs
 from docclean.errors import Cancelled, stop_word
 from docclean.progress import CleanProgress
 from docclean.report import INTERRUPTED, FileResult, Report
@@ -35,7 +36,7 @@ def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings |
     report = report if report is not None else Report()
     if storage_options is None:
         storage_options = storage.storage_options_from_env()
-    inputs = [str(i) for i in inputs]
+    inputs = as_inputs(inputs)
     found = driver.find_files(inputs, str(output), settings, storage_options)
     driver.start_report(report, inputs, str(output), settings)
     staging = driver.staging_folder(found)

@@ -149,6 +149,17 @@ def test_list_sources_names_each_file_once_and_plans_no_output(tmp_path: Path) -
     assert problems == [f"{tmp_path / 'missing.png'}: no such file or folder"]
 
 
+def test_one_path_given_alone_is_one_input_not_its_characters(tmp_path: Path, denoiser: Denoiser,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    grey(tmp_path / "in" / "scan.png")
+    grey(tmp_path / "in" / "other.png")  # read a character at a time, "scan.png" held ".", which took it
+    monkeypatch.chdir(tmp_path / "in")
+    for given in ("scan.png", tmp_path / "in" / "scan.png"):  # (a "/" would have named the root folder)
+        report = clean_batch(given, tmp_path / "out", CleanSettings(overwrite=True), cleaner=denoiser)
+        assert [(f.source.name, f.status) for f in report.files] == [("scan.png", "cleaned")], given
+    assert files_under(tmp_path / "out") == ["scan.png"]
+
+
 def test_a_target_that_is_an_input_is_refused(tmp_path: Path) -> None:
     grey(tmp_path / "scans" / "a.png")
     grey(tmp_path / "scans" / "b.tif")
