@@ -21,8 +21,8 @@ Outputs keep their guarantees because the writer runs the same code as the seque
 and one thread runs a file's tasks in order, so pages of a PDF or multi-page TIFF keep their order.
 
 Numpy, OpenCV, Pillow, libpng and zlib release the GIL in their heavy loops, and so do the
-network runtimes, so on two cores the three stages really run at once. pdfium is not thread-safe:
-only the reader thread may use it while a pipeline runs (writing a PDF does not use pdfium).
+network runtimes, so on two cores the three stages really run at once. pdfium is not thread-safe;
+docclean.pdf holds one lock around every call into it (writing a PDF does not use pdfium).
 """
 
 from __future__ import annotations

@@ -4,17 +4,23 @@ Reading renders each page with pypdfium2 at the page's native resolution: for a 
 image covering most of the page) that is the embedded image's resolution, otherwise 300 dpi, or
 the caller's ``dpi``. Writing streams one image per page straight into the output file (Flate for
 grey and colour, CCITT group 4 for bi-level pages) and only keeps object offsets in memory, so a
-thousand-page document costs no more RAM than one page."""
+thousand-page document costs no more RAM than one page.
+
+pdfium is not thread-safe, not even for two documents, and its last-error code is one value for
+the process: every call into it here holds one lock (``_PDFIUM``), taken per call and never across
+a ``yield``, so the desktop app's thumbnail and preview threads and a batch's reader thread may
+read PDFs at the same time (they crashed the process, or gave one file's error for another)."""
 
 from __future__ import annotations
 
 import io
 import math
 import os
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -27,6 +33,8 @@ from docclean.pixels import MAX_PIXELS, Page, split_rgb
 DEFAULT_DPI = 300.0
 # Native resolutions outside this range come from thumbnails or odd producers, not from scans.
 _NATIVE_DPI_RANGE = (72.0, 1200.0)
+# Reentrant: _open holds it around _reset_last_error, and callers hold it around _open.
+_PDFIUM = threading.RLock()
 # An image must cover this share of the page to count as "the scan" of a scanned page.
 _SCAN_COVERAGE = 0.5
 
@@ -39,30 +47,38 @@ def _open(path: Path) -> pdfium.PdfDocument:
     it was. So the code is first set to "file not found" by loading a path that cannot exist
     (below a regular file); a failure that leaves it there (the file being readable) is a PDF
     without pages, and no failure reports the reason of an earlier file."""
-    _reset_last_error(path)
-    try:
-        doc = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        text = str(exc).lower()
-        code = getattr(exc, "err_code", None)  # older pypdfium2: the text only
-        no_reason = (code in (pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_FILE) if code is not None
-                     else "pdfium: success" in text or "file access" in text)
-        if no_reason and _readable(path):
-            raise InputError("PDF has no pages (empty or missing page tree)", path) from None
-        if "password" in text:
-            raise InputError("encrypted PDF (password required)", path) from None
-        if "format" in text:
-            raise InputError("broken PDF (not a valid PDF file)", path) from None
-        raise InputError(f"cannot open PDF ({exc})", path) from None
-    if len(doc) == 0:
-        doc.close()
-        raise InputError("PDF has no pages", path)
-    return doc
+    with _PDFIUM:  # no other thread's call may set the error code between the reset and the load
+        _reset_last_error(path)
+        try:
+            doc = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            error = exc
+        else:
+            if len(doc) > 0:
+                return doc
+            doc.close()
+            raise InputError("PDF has no pages", path)
+    _explain(error, path)
+
+
+def _explain(exc: pdfium.PdfiumError, path: Path) -> NoReturn:
+    """Raise the InputError that says why pdfium could not open ``path``."""
+    text = str(exc).lower()
+    code = getattr(exc, "err_code", None)  # older pypdfium2: the text only
+    no_reason = (code in (pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_FILE) if code is not None
+                 else "pdfium: success" in text or "file access" in text)
+    if no_reason and _readable(path):
+        raise InputError("PDF has no pages (empty or missing page tree)", path) from None
+    if "password" in text:
+        raise InputError("encrypted PDF (password required)", path) from None
+    if "format" in text:
+        raise InputError("broken PDF (not a valid PDF file)", path) from None
+    raise InputError(f"cannot open PDF ({exc})", path) from None
 
 
 def _reset_last_error(path: Path) -> None:
     """Set pdfium's last-error code to FPDF_ERR_FILE: ``path`` is a regular file, so nothing lies
-    below it. (pdfium runs on one thread at a time in docclean: see docclean.overlap.)"""
+    below it. Call with ``_PDFIUM`` held."""
     try:
         doc = pdfium_c.FPDF_LoadDocument(os.fsencode(path / "no-such-file.pdf"), None)
         if doc:  # cannot happen; never leak it if it does
@@ -82,30 +98,33 @@ def _readable(path: Path) -> bool:
 
 def count_pdf_pages(path: Path) -> int:
     """Number of pages in a PDF (reads the page tree only)."""
-    doc = _open(path)
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+    with _PDFIUM:
+        doc = _open(path)
+        try:
+            return len(doc)
+        finally:
+            doc.close()
 
 
 def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
     """(width, height) in pixels of page ``index`` as :func:`read_pdf` renders it by default (its
     native resolution), from the page tree: nothing is rendered."""
-    doc = _open(path)
-    try:
-        page = doc[index]
+    with _PDFIUM:
+        doc = _open(path)
         try:
-            _, width, height = _render_scale(*page.get_size(), native_dpi(page) or DEFAULT_DPI)
-            return width, height
+            page = doc[index]
+            try:
+                _, width, height = _render_scale(*page.get_size(), native_dpi(page) or DEFAULT_DPI)
+                return width, height
+            finally:
+                page.close()
         finally:
-            page.close()
-    finally:
-        doc.close()
+            doc.close()
 
 
 def native_dpi(page: pdfium.PdfPage) -> float | None:
-    """Resolution of the image that covers most of a scanned page, or None if there is none."""
+    """Resolution of the image that covers most of a scanned page, or None if there is none (call
+    with ``_PDFIUM`` held)."""
     page_w, page_h = page.get_size()
     best, best_area = None, 0.0
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
@@ -128,29 +147,39 @@ def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXE
     with ``only``, just that page (0-based), rendering no other."""
     if dpi is not None and not (dpi > 0 and math.isfinite(dpi)):
         raise ValueError(f"dpi must be a positive number, not {dpi!r}")
-    doc = _open(path)
+    with _PDFIUM:
+        doc = _open(path)
+        count = len(doc)
     try:
-        for index in range(len(doc)) if only is None else [only] if only < len(doc) else []:
-            page = doc[index]
-            try:
-                page_dpi = dpi or native_dpi(page) or DEFAULT_DPI
-                scale, width, height = _render_scale(*page.get_size(), page_dpi)
-                if width * height > max_pixels:
-                    raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x "
-                                     f"{height} pixels, limit {max_pixels:,})", path)
-                bitmap = page.render(scale=scale, rev_byteorder=True)
-                try:
-                    # np.array copies out of pdfium's buffer before it is freed.
-                    rgb = np.array(bitmap.to_numpy()[..., :3])
-                finally:
-                    bitmap.close()
-            finally:
-                page.close()
+        for index in range(count) if only is None else [only] if only < count else []:
+            with _PDFIUM:
+                page_dpi, rgb = _render(doc, index, dpi, max_pixels, path)
             gray, color = split_rgb(rgb)
             del rgb
             yield Page(gray=gray, color=color, dpi=(page_dpi, page_dpi), index=index)
     finally:
-        doc.close()
+        with _PDFIUM:
+            doc.close()
+
+
+def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: int,
+            path: Path) -> tuple[float, np.ndarray]:
+    """Page ``index`` rendered in RGB at ``dpi`` (else its native resolution), with that dpi."""
+    page = doc[index]
+    try:
+        page_dpi = dpi or native_dpi(page) or DEFAULT_DPI
+        scale, width, height = _render_scale(*page.get_size(), page_dpi)
+        if width * height > max_pixels:
+            raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x "
+                             f"{height} pixels, limit {max_pixels:,})", path)
+        bitmap = page.render(scale=scale, rev_byteorder=True)
+        try:
+            # np.array copies out of pdfium's buffer before it is freed.
+            return page_dpi, np.array(bitmap.to_numpy()[..., :3])
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
 
 
 def _render_scale(width_pt: float, height_pt: float, dpi: float) -> tuple[float, int, int]:

@@ -152,3 +152,50 @@ def test_pdf_without_pages(tmp_path: Path, objects: list[bytes]) -> None:
             call()
         assert info.value.reason.startswith("PDF has no pages")
         assert "nothing.pdf" in str(info.value)
+
+
+THREADED = """
+import sys, threading
+from collections import Counter
+from pathlib import Path
+import numpy as np
+from docclean.errors import InputError
+from docclean.io import read_pages
+from tests.docclean.pdfs import PAGE_OBJECTS, build_pdf, encrypted_pdf
+
+folder = Path(sys.argv[1])
+good, secret = folder / "good.pdf", encrypted_pdf(folder / "secret.pdf")
+nothing = build_pdf(folder / "nothing.pdf", [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"])
+expected = {good: None, secret: "encrypted PDF (password required)", nothing: "PDF has no pages (empty or missing page tree)"}
+reference = [p.gray for p in read_pages(good, dpi=150)]
+seen = Counter()
+
+def reader(start):
+    for k in range(24):
+        path = list(expected)[(start + k) % 3]
+        try:
+            pages = [p.gray for p in read_pages(path, dpi=150)]
+            seen["same" if all(np.array_equal(a, b) for a, b in zip(pages, reference)) else "different"] += 1
+        except InputError as exc:
+            seen["right reason" if exc.reason == expected[path] else f"wrong: {path.name} {exc.reason}"] += 1
+
+threads = [threading.Thread(target=reader, args=(t,)) for t in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(dict(seen))
+"""
+
+
+def test_pdfs_read_from_several_threads_at_once_read_as_from_one(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # The desktop app reads thumbnails and the preview in threads. pdfium is not thread-safe: this
+    # crashed the interpreter (a subprocess, so a crash fails this test and not the suite).
+    pages = [Image.fromarray((RNG.random((300, 200)) * 255).astype(np.uint8)) for _ in range(3)]
+    pages[0].save(tmp_path / "good.pdf", save_all=True, append_images=pages[1:], resolution=150)
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", THREADED, str(tmp_path)], cwd=repo, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "{'same': 32, 'right reason': 64}"
