@@ -161,12 +161,14 @@ from pathlib import Path
 import numpy as np
 from docclean.errors import InputError
 from docclean.io import read_pages
-from tests.docclean.pdfs import PAGE_OBJECTS, build_pdf, encrypted_pdf
+from tests.docclean.pdfs import build_pdf, encrypted_pdf
 
 folder = Path(sys.argv[1])
 good, secret = folder / "good.pdf", encrypted_pdf(folder / "secret.pdf")
-nothing = build_pdf(folder / "nothing.pdf", [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"])
-expected = {good: None, secret: "encrypted PDF (password required)", nothing: "PDF has no pages (empty or missing page tree)"}
+nothing = build_pdf(folder / "nothing.pdf", [b"<< /Type /Catalog /Pages 2 0 R >>",
+                                             b"<< /Type /Pages /Kids [] /Count 0 >>"])
+expected = {good: None, secret: "encrypted PDF (password required)",
+            nothing: "PDF has no pages (empty or missing page tree)"}
 reference = [p.gray for p in read_pages(good, dpi=150)]
 seen = Counter()
 
