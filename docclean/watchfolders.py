@@ -19,7 +19,7 @@ Listing = dict[str, tuple[Path, tuple[int, int]]]
 
 def list_inbox(inbox: Path, skip: list[str]) -> tuple[Listing, dict[str, OSError]]:
     """Supported, visible files under ``inbox`` (hidden folders and the real paths in ``skip`` left
-    out; links to folders followed), and the subfolders that cannot be listed (relative path ->
+    out; links to folders outside it followed), and the subfolders that cannot be listed (relative path ->
     the error): those are skipped and the rest is listed. OSError when ``inbox`` itself cannot be
     listed: then nothing is known."""
     found: Listing = {}
@@ -31,14 +31,18 @@ def list_inbox(inbox: Path, skip: list[str]) -> tuple[Listing, dict[str, OSError
             raise error
         unlisted[where.relative_to(inbox).as_posix()] = error
 
-    seen = {os.path.realpath(inbox)}
-    # Links to folders are followed, as ``docclean clean`` follows them, each folder once: a link
-    # back up the tree is no loop.
+    root = os.path.realpath(inbox)
+    seen = {root}
+    # Links to folders outside IN are followed, as ``docclean clean`` follows them, each folder
+    # once. A link to a folder inside IN is not: that folder is listed under its own name, and
+    # a scan listed under two names would be cleaned twice, whichever sorted first.
     for folder, dirs, files in os.walk(inbox, onerror=cannot_list, followlinks=True):
         keep = []
         for d in sorted(dirs):
-            real = os.path.realpath(os.path.join(folder, d))
-            if not d.startswith(".") and real not in skip and real not in seen:
+            path = os.path.join(folder, d)
+            real = os.path.realpath(path)
+            inside = os.path.islink(path) and (real == root or real.startswith(root + os.sep))
+            if not d.startswith(".") and real not in skip and real not in seen and not inside:
                 seen.add(real)
                 keep.append(d)
         dirs[:] = keep
