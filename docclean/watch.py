@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from docclean import formats
 from docclean.atomic import atomic_path
-from docclean.errors import DocCleanError, InputError, OutputError, UsageError
+from docclean.errors import DiskFullError, DocCleanError, InputError, OutputError, UsageError
 from docclean.models import resolve_model_path
 from docclean.outputs import OutputBusy, output_lock
 from docclean.settings import CleanSettings
@@ -184,6 +184,8 @@ class Watcher:
             target_dir.mkdir(parents=True, exist_ok=True)
             report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
             result = report.files[0]
+            if report.stopped:  # a full disk while writing: the output's fault, handled below
+                raise DiskFullError(result.error or report.stopped)
             outcome = WatchOutcome(path, "failed" if result.error else result.status, list(result.targets),
                                    result.error, pages=sum(p.status == "cleaned" for p in result.pages),
                                    warnings=[w for p in result.pages for w in page_warnings(p, self.settings)])

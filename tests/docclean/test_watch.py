@@ -360,24 +360,37 @@ def test_an_output_the_watcher_cannot_write_is_refused_at_start(folders, tiny_mo
         os.chmod(out, 0o755)
 
 
-def test_an_output_error_leaves_the_scan_in_place_and_stops(folders, tiny_model_path, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("where", ["lock", "page"])
+def test_an_output_error_leaves_the_scan_in_place_and_stops(folders, tiny_model_path, tmp_path, monkeypatch,  # type: ignore[no-untyped-def]
+                                                           where):
+    import errno
+
     import docclean.batch
+    from docclean import io as pageio
     from docclean.errors import DiskFullError
+    from docclean.writer import _output_error
 
     inbox, out = folders
     (inbox / "a.png").write_bytes(png_bytes(1))
     clock = Clock()
     watcher = make(inbox, out, tiny_model_path, clock, done=tmp_path / "done", failed=tmp_path / "failed")
 
-    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def] - before any work (taking the output's lock)
         raise DiskFullError("No space left on device", out)
 
-    monkeypatch.setattr(docclean.batch, "clean_batch", full)
+    def page_full(self, pixels, dpi):  # type: ignore[no-untyped-def] - while its page is written
+        raise _output_error("cannot write page 1", OSError(errno.ENOSPC, "No space left on device"), self.path)
+
+    if where == "lock":
+        monkeypatch.setattr(docclean.batch, "clean_batch", full)
+    else:
+        monkeypatch.setattr(pageio.PageWriter, "add", page_full)
     watcher.poll_once()
     clock.now += 3
-    with pytest.raises(DiskFullError):
+    with pytest.raises(DiskFullError, match="No space left on device"):
         watcher.poll_once()
     assert (inbox / "a.png").exists() and not (tmp_path / "failed").exists()  # not blamed on the scan
+    assert "a.png" not in Ledger(out / LEDGER_NAME).entries
 
 
 def test_a_network_mount_with_a_non_ascii_name_is_found(tmp_path):  # type: ignore[no-untyped-def]
