@@ -5,12 +5,14 @@ writable, and an input moved to done/ or failed/ never replaces a file there (:f
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from docclean import formats
+from docclean.atomic import atomic_path
 from docclean.errors import OutputError, UsageError
 
 Listing = dict[str, tuple[Path, tuple[int, int]]]
@@ -120,11 +122,31 @@ def writable_folder(folder: Path) -> None:
 
 
 def move_aside(source: Path, target: Path) -> Path:
-    """Move ``source`` to ``target`` (or ``target-1``, ``target-2``... if taken); returns where it went."""
+    """Move ``source`` to ``target`` (or ``target-1``, ``target-2``... if taken); returns where it went.
+
+    On one file system a rename. Across file systems the scan is copied to a temporary name, made
+    durable and renamed into place, and only then deleted from IN; when the copy fails (a full
+    done/) nothing is left at the target, and when the scan cannot be deleted (a read-only inbox)
+    the copy is removed again: either the move happened or the scan is only where it was, never a
+    cut-short copy under its name or a second copy that someone may tidy away as "done"."""
     target.parent.mkdir(parents=True, exist_ok=True)
     candidate, n = target, 0
     while candidate.exists() or candidate.is_symlink():
         n += 1
         candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
-    shutil.move(str(source), str(candidate))  # a rename on one file system, copy and delete across
+    try:
+        os.rename(source, candidate)
+        return candidate
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    with atomic_path(candidate) as tmp:
+        shutil.copy2(source, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+    try:
+        source.unlink()
+    except OSError:
+        candidate.unlink(missing_ok=True)
+        raise
     return candidate
