@@ -118,11 +118,13 @@ class Watcher:
         return sorted(self._seen)
 
     def next_due(self) -> float | None:
-        """Seconds until the earliest unsettled file could be taken; None when none is waiting."""
-        if not self._seen:
+        """Seconds until the earliest unsettled file could be taken; None when none is waiting. An
+        empty file is not waiting: it is taken only once writing begins, which an event announces
+        (counted, it was due at once on every step, and the watcher listed the inbox in a loop)."""
+        waiting = [since for (size, _), since in self._seen.values() if size > 0]
+        if not waiting:
             return None
-        now = self.clock()
-        return max(0.0, min(since + self.settle - now for _, since in self._seen.values()))
+        return max(0.0, min(since + self.settle - self.clock() for since in waiting))
 
     def poll_once(self) -> list[WatchOutcome]:
         """List the inbox once and clean every file that has been stable for ``settle`` seconds;

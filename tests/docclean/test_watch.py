@@ -652,3 +652,17 @@ def test_a_link_to_a_folder_outside_the_inbox_is_followed_and_one_inside_is_not(
     (inbox / "alias").symlink_to(inbox / "real", target_is_directory=True)
     assert settle(watcher, clock) == []
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == ["linked/b.png", "real/a.png"]
+
+
+def test_an_empty_file_does_not_keep_the_watcher_busy(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    (inbox / "aborted.png").touch()  # a scan that never began to be written
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock)
+    assert settle(watcher, clock) == []
+    clock.now += 60
+    # Nothing is due: a due time of 0 made the watcher list the inbox again at once, in a loop.
+    assert watcher.next_due() is None
+    (inbox / "a.png").write_bytes(png_bytes(1))
+    watcher.poll_once()
+    assert watcher.next_due() == 2.0  # a file being written is waited for as before
