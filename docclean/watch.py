@@ -43,7 +43,7 @@ from docclean.watchfolders import (
     writable_folder,
 )
 from docclean.watchfs import polling_reason, start_observer
-from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner
+from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner, outputs_on_disk
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -175,14 +175,18 @@ class Watcher:
         self.in_hand = path
         relative = Path(key)
         target_dir = self.output / relative.parent
+        target = target_dir / relative.with_suffix(formats.output_suffix(path, self.settings.fmt)).name
         start = time.perf_counter()
+        left_before: list[Path] = []  # outputs of an earlier scan of this name that was moved away
         try:
-            owner = output_owner(key, target_dir / relative.with_suffix(
-                formats.output_suffix(path, self.settings.fmt)).name, self.ledger, self.inbox, self.done,
-                self.settings.fmt)
+            owner = output_owner(key, target, self.ledger, self.inbox, self.done, self.settings.fmt)
             if owner is not None:
                 raise InputError(f"its output would replace the cleaned {owner} (same name, another type); "
                                  "rename one of them", path)
+            if self.done is not None or self.failed is not None:
+                # Moved away, that scan left no record: its outputs are what lies in OUT under this
+                # scan's names, now that no other input owns them.
+                left_before = outputs_on_disk(key, target)
             target_dir.mkdir(parents=True, exist_ok=True)
             report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
             result = report.files[0]
@@ -219,9 +223,9 @@ class Watcher:
             # a shorter retake would leave the pages it no longer has in OUT, unrecorded.
             self._remove_outputs(outcome.targets, key)
             return None
-        earlier = self.ledger.entries.get(key, {}).get("targets", [])
+        earlier = [Path(t) for t in self.ledger.entries.get(key, {}).get("targets", [])] + left_before
         # A re-arrived scan with fewer pages: the pages it no longer has must not stay in OUT.
-        self._remove_outputs([Path(t) for t in earlier if Path(t) not in outcome.targets], key)
+        self._remove_outputs([t for t in earlier if t not in outcome.targets], key)
         destination = self.failed if outcome.status == "failed" else self.done
         if destination is None:
             self.ledger.record(key, signature, outcome, path)

@@ -182,6 +182,19 @@ def _writes(target: Path, output: str | Path) -> bool:
     return output == target or (output.parent == target.parent and page_owner(output.name) == target.name)
 
 
+def outputs_on_disk(key: str, target: Path) -> list[Path]:
+    """The files in ``target``'s folder that the input ``key`` writes there: ``target`` itself and,
+    for an input that can hold several pages (TIFF, PDF), its page files. A one-page scan named
+    a.png never writes a-p001.png, so another input's a-p001.png is none of its business."""
+    splits = bool(getattr(formats.by_suffix(key), "multi_page", False))
+    folder = target.parent
+    try:
+        return [folder / n for n in sorted(os.listdir(folder))
+                if n == target.name or (splits and _writes(target, folder / n))]
+    except OSError:
+        return []
+
+
 def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path | None,
                  fmt: str | None) -> Path | None:
     """The other input whose cleaned pages are on disk at ``target`` (or its page files), or None.
@@ -193,15 +206,7 @@ def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path
     output is page 2 of a multi-page ``scan.tif``'s, and a ``memo.tif`` of several pages would
     write ``memo-p001.png``, an earlier ``memo-p001.png``'s output. A re-arrival of ``key`` itself
     owns nothing else: it replaces its own output."""
-    folder = target.parent
-    # Only an input that can hold several pages (TIFF, PDF) may write page files: a one-page scan
-    # named a.png never writes a-p001.png, so another input's a-p001.png is none of its business.
-    splits = bool(getattr(formats.by_suffix(key), "multi_page", False))
-    try:
-        on_disk = [folder / n for n in os.listdir(folder)
-                   if n == target.name or (splits and _writes(target, folder / n))]
-    except OSError:
-        return None
+    on_disk = outputs_on_disk(key, target)
     if not on_disk:
         return None
     for output in on_disk:
@@ -220,7 +225,7 @@ def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path
         if name == relative.name or not formats.is_supported(name):
             continue
         suffix = formats.output_suffix(name, fmt)
-        theirs = folder / (Path(name).stem + suffix)  # the moved input's output: its pages are STEM-pNNN
+        theirs = target.parent / (Path(name).stem + suffix)  # the moved input's output: its pages are STEM-pNNN
         if suffix == target.suffix and any(_writes(theirs, f) for f in on_disk):
             return place / name
     return None

@@ -399,7 +399,8 @@ def test_a_network_mount_with_a_non_ascii_name_is_found(tmp_path):  # type: igno
     assert filesystem_type("/mnt/scans \u00e9t\u00e9/in", mounts) == "nfs4"
 
 
-def test_a_rearrived_scan_with_fewer_pages_leaves_no_stale_page(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("moved", [False, True])
+def test_a_rearrived_scan_with_fewer_pages_leaves_no_stale_page(folders, tiny_model_path, moved):  # type: ignore[no-untyped-def]
     inbox, out = folders
 
     def tiff(pages: int) -> None:
@@ -409,16 +410,19 @@ def test_a_rearrived_scan_with_fewer_pages_leaves_no_stale_page(folders, tiny_mo
 
     clock = Clock()
     settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="png")
-    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
+    # Moved to done/, the earlier scan leaves no record: its pages in OUT stayed beside the new ones.
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock, **moved_aside(inbox, moved))
     tiff(3)
-    watcher.poll_once()
-    clock.now += 3
-    watcher.poll_once()
-    assert sorted(p.name for p in out.glob("scan-p*.png")) == ["scan-p001.png", "scan-p002.png", "scan-p003.png"]
+    assert settle(watcher, clock) == ["cleaned"]
+    assert sorted(p.name for p in out.glob("scan*.png")) == ["scan-p001.png", "scan-p002.png", "scan-p003.png"]
     time.sleep(0.01)
     tiff(2)  # a new scan of the same name, one page shorter
     assert settle(watcher, clock) == ["cleaned"]
-    assert sorted(p.name for p in out.glob("scan-p*.png")) == ["scan-p001.png", "scan-p002.png"]
+    assert sorted(p.name for p in out.glob("scan*.png")) == ["scan-p001.png", "scan-p002.png"]
+    time.sleep(0.01)
+    tiff(1)  # one page: written as scan.png, not as page files
+    assert settle(watcher, clock) == ["cleaned"]
+    assert sorted(p.name for p in out.glob("scan*.png")) == ["scan.png"]
 
 
 @pytest.mark.parametrize("moved", [False, True])
