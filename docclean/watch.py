@@ -42,7 +42,7 @@ from docclean.watchfolders import (
     unlisted_notices,
     writable_folder,
 )
-from docclean.watchfs import polling_reason, start_observer
+from docclean.watchfs import FolderEvents, polling_reason
 from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner, outputs_on_disk
 
 if TYPE_CHECKING:
@@ -97,13 +97,16 @@ class Watcher:
         self.in_hand: Path | None = None
         """The file being cleaned right now (None between files)."""
         self._holding = False
+        self.linked: list[Path] = []
+        """The folders outside the inbox that links in it led to, at the last listing."""
         self._skip = [os.path.realpath(f) for f in (self.output, self.done, self.failed) if f is not None]
 
     # -- finding files -------------------------------------------------------------------------
     def _candidates(self) -> dict[str, tuple[Path, tuple[int, int]]]:
         """Supported, visible files under the inbox with their (size, mtime_ns); a subfolder that
         cannot be listed is skipped (warned about once), the inbox itself raises OSError."""
-        found, unlisted = list_inbox(self.inbox, self._skip)
+        self.linked = []
+        found, unlisted = list_inbox(self.inbox, self._skip, self.linked)
         for text in unlisted_notices(self.inbox, self._unlisted, unlisted):
             self._notice(text)
         self._unlisted = unlisted
@@ -274,7 +277,9 @@ class Watcher:
 
     def _run(self, stop: threading.Event, poll: float | None) -> None:
         wake = threading.Event()
-        observer = None if polling_reason(self.inbox, poll) else start_observer(self.inbox, wake)
+        observer = None if polling_reason(self.inbox, poll) else FolderEvents(wake)
+        if observer is not None:
+            observer.follow([self.inbox])  # before the first listing: nothing arrives unseen
         interval = poll if poll is not None else DEFAULT_POLL
         try:
             while not stop.is_set():
@@ -282,13 +287,16 @@ class Watcher:
                 self.poll_once()
                 if observer is None:
                     timeout = interval
+                elif observer.follow([self.inbox, *self.linked]):
+                    continue  # a folder newly watched: list again what came before its watch
                 else:
                     due = self.next_due()
                     timeout = HEARTBEAT if due is None else min(HEARTBEAT, due + 0.05)
                 deadline = time.monotonic() + timeout
                 while not stop.is_set() and not wake.is_set() and time.monotonic() < deadline:
                     wake.wait(min(0.2, max(0.0, deadline - time.monotonic())))
+                    if observer is not None and observer.moved():
+                        break  # the inbox replaced under its name, a linked folder gone: list anew
         finally:
             if observer is not None:
                 observer.stop()
-                observer.join(timeout=5)

@@ -19,11 +19,12 @@ Listing = dict[str, tuple[Path, tuple[int, int]]]
 """Files by path relative to the input folder (posix), each with its path and (size, mtime_ns)."""
 
 
-def list_inbox(inbox: Path, skip: list[str]) -> tuple[Listing, dict[str, OSError]]:
+def list_inbox(inbox: Path, skip: list[str], linked: list[Path] | None = None
+               ) -> tuple[Listing, dict[str, OSError]]:
     """Supported, visible files under ``inbox`` (hidden folders and the real paths in ``skip`` left
     out; links to folders outside it followed), and the subfolders that cannot be listed (relative path ->
     the error): those are skipped and the rest is listed. OSError when ``inbox`` itself cannot be
-    listed: then nothing is known."""
+    listed: then nothing is known. ``linked`` collects the folders that links led to."""
     found: Listing = {}
     unlisted: dict[str, OSError] = {}
 
@@ -47,6 +48,8 @@ def list_inbox(inbox: Path, skip: list[str]) -> tuple[Listing, dict[str, OSError
             if not d.startswith(".") and real not in skip and real not in seen and not inside:
                 seen.add(real)
                 keep.append(d)
+                if linked is not None and os.path.islink(path):
+                    linked.append(Path(real))
         dirs[:] = keep
         for name in sorted(files):
             if name.startswith(".") or not formats.is_supported(name):

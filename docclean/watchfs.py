@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NETWORK_FILESYSTEMS", "filesystem_type", "polling_reason", "start_observer"]
+__all__ = ["NETWORK_FILESYSTEMS", "FolderEvents", "filesystem_type", "polling_reason"]
 
 #: File systems where inotify misses changes made by other machines: these are polled.
 NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph",
@@ -53,17 +53,75 @@ def polling_reason(path: str | Path, poll: float | None) -> str | None:
     return None
 
 
-def start_observer(folder: Path, wake: threading.Event) -> Any:
-    """A running watchdog observer that sets ``wake`` on any change under ``folder``."""
-    from watchdog.events import FileSystemEventHandler
-    from watchdog.observers import Observer
+class FolderEvents:
+    """A running watchdog observer that sets ``wake`` on any change under the folders it follows.
 
-    class _Wake(FileSystemEventHandler):
-        def on_any_event(self, event: Any) -> None:
-            wake.set()
+    inotify watches a folder, not a path: a folder reached through a link in the inbox needs a
+    watch of its own, and an inbox replaced under its name (``mv in in.old; mkdir in``) a new one.
+    :meth:`follow` keeps one watch per folder, renewed when the path names another folder; without
+    it such files waited for the watcher's 30-second check."""
 
-    observer = Observer()
-    observer.schedule(_Wake(), str(folder), recursive=True)
-    observer.daemon = True
-    observer.start()
-    return observer
+    def __init__(self, wake: threading.Event) -> None:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        class _Wake(FileSystemEventHandler):
+            def on_any_event(self, event: Any) -> None:
+                wake.set()
+
+        self._handler = _Wake()
+        self._watches: dict[str, tuple[tuple[int, int], Any]] = {}
+        self._missing: list[Path] = []  # followed paths that named no folder at the last follow
+        self._observer = Observer()
+        self._observer.daemon = True
+        self._observer.start()
+
+    def follow(self, folders: list[Path]) -> bool:
+        """Watch exactly ``folders`` (recursively); True when a watch began, so the caller lists
+        again what may have arrived before it. A folder that cannot be watched is left to the
+        listing, which finds its files anyway."""
+        wanted: dict[str, tuple[int, int]] = {}
+        self._missing = []
+        for folder in folders:
+            try:
+                st = os.stat(folder)
+            except OSError:
+                self._missing.append(folder)
+                continue
+            wanted[str(folder)] = (st.st_dev, st.st_ino)
+        for path, (ident, watch) in list(self._watches.items()):
+            if wanted.get(path) != ident:
+                del self._watches[path]
+                try:
+                    self._observer.unschedule(watch)
+                except Exception:  # noqa: BLE001 - a watch whose folder is gone is gone already
+                    pass
+        began = False
+        for path, ident in wanted.items():
+            if path not in self._watches:
+                try:
+                    self._watches[path] = (ident, self._observer.schedule(self._handler, path, recursive=True))
+                    began = True
+                except Exception:  # noqa: BLE001 - e.g. out of inotify watches: the listing still finds files
+                    pass
+        return began
+
+    def moved(self) -> bool:
+        """Whether a followed path names another folder now, or none, or one now that named none
+        (an unmounted inbox back): moving a watched folder away sends no event to its own watch,
+        so the watcher asks between its waits."""
+        if any(os.path.isdir(folder) for folder in self._missing):
+            return True
+        for path, (ident, _) in self._watches.items():
+            try:
+                st = os.stat(path)
+            except OSError:
+                return True
+            if (st.st_dev, st.st_ino) != ident:
+                return True
+        return False
+
+    def stop(self) -> None:
+        """Stop the observer's thread."""
+        self._observer.stop()
+        self._observer.join(timeout=5)

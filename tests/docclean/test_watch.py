@@ -670,3 +670,41 @@ def test_an_empty_file_does_not_keep_the_watcher_busy(folders, tiny_model_path):
     (inbox / "a.png").write_bytes(png_bytes(1))
     watcher.poll_once()
     assert watcher.next_due() == 2.0  # a file being written is waited for as before
+
+
+def test_a_scan_in_a_linked_folder_or_a_replaced_inbox_wakes_the_watcher(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    elsewhere = inbox.parent / "elsewhere"
+    elsewhere.mkdir()
+    (inbox / "linked").symlink_to(elsewhere, target_is_directory=True)
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1)
+    got: list[str] = []
+    watcher = Watcher(inbox, out, settings, settle=0.3, on_outcome=lambda o: got.append(o.source.name))
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,))
+    thread.start()
+
+    def arrives(path: Path, seed: int) -> bool:
+        # Woken by an event, not by the check every 30 seconds (which found these files before).
+        path.write_bytes(png_bytes(seed))
+        deadline = time.monotonic() + 10
+        while path.name not in got and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return path.name in got
+
+    try:
+        time.sleep(0.5)
+        assert arrives(elsewhere / "far.png", 7)
+        inbox.rename(inbox.with_name("in.old"))  # the inbox replaced under its name
+        inbox.mkdir()
+        time.sleep(1.0)
+        assert arrives(inbox / "new.png", 8)
+        inbox.rename(inbox.with_name("away"))  # unmounted for a while, then back
+        time.sleep(1.0)
+        inbox.with_name("away").rename(inbox)
+        time.sleep(1.0)
+        assert arrives(inbox / "back.png", 9)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
