@@ -14,7 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,12 +72,16 @@ def check_nested_runs(folder: Path, subfolders: Iterable[Path] = ()) -> None:
 
 @contextmanager
 def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holder: str = "docclean run",
-                advice: str = "wait for it to finish", within: Iterable[Path] | None = None) -> Iterator[None]:
+                advice: str = "wait for it to finish", within: Iterable[Path] | None = None
+                ) -> Iterator[Callable[[], bool]]:
     """Hold the output folder's lock (creating the folder); OutputBusy when another run holds it
     for longer than ``wait`` seconds. ``name``, ``holder`` and ``advice``: another lock of the
     same folder (the hot folder's: one watcher per output, while each of its files takes the
     batch's lock) and how its refusal reads. With ``within`` (the folders this run writes to),
-    a run in a folder above or below this one is refused too (:func:`check_nested_runs`)."""
+    a run in a folder above or below this one is refused too (:func:`check_nested_runs`).
+
+    Yields a function that says whether the lock still guards the folder: False once the folder
+    (or its lock file) was deleted or replaced, when another run could take the folder's lock anew."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o666)
@@ -100,15 +104,23 @@ def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holde
             os.pwrite(fd, str(os.getpid()).encode(), 0)
         except OSError:
             pass  # the pid only names this run to another one; a full disk shows at the first output
+        def held() -> bool:
+            try:
+                now, ours = os.stat(folder / name), os.fstat(fd)
+            except OSError:
+                return False
+            return (now.st_dev, now.st_ino) == (ours.st_dev, ours.st_ino)
+
         try:
             if within is not None:
                 check_nested_runs(folder, within)
-            yield
+            yield held
         finally:
-            try:
-                os.unlink(folder / name)  # still ours: removed before the lock is released
-            except OSError:
-                pass
+            if held():  # removed before the lock is released; another run's lock file is not ours
+                try:
+                    os.unlink(folder / name)
+                except OSError:
+                    pass
     finally:
         os.close(fd)
 

@@ -97,6 +97,7 @@ class Watcher:
         self.in_hand: Path | None = None
         """The file being cleaned right now (None between files)."""
         self._holding = False
+        self._held: Callable[[], bool] | None = None  # whether the watch lock still guards OUT
         self.linked: list[Path] = []
         """The folders outside the inbox that links in it led to, at the last listing."""
         self._skip = [os.path.realpath(f) for f in (self.output, self.done, self.failed) if f is not None]
@@ -134,7 +135,11 @@ class Watcher:
         returns what happened to each file handled in this step. While the inbox cannot be listed
         (a share unmounted, the folder renamed) nothing is taken and nothing forgotten: a partial
         listing would make the record forget files, which would then be cleaned again. A subfolder
-        that cannot be listed is skipped, and the record keeps the files under it."""
+        that cannot be listed is skipped, and the record keeps the files under it. OutputError
+        when OUT was deleted or replaced while the lock was held: another watcher could start on it."""
+        if self._held is not None and not self._held():
+            raise OutputError("the output folder was deleted or replaced while the watcher ran; stopping "
+                              "(start it again to go on)", self.output)
         try:
             found = self._candidates()
         except OSError as exc:
@@ -260,12 +265,12 @@ class Watcher:
         if self._holding:
             yield
             return
-        with output_lock(self.output, name=WATCH_LOCK_NAME, holder="docclean watch", advice="stop it"):
-            self._holding = True
+        with output_lock(self.output, name=WATCH_LOCK_NAME, holder="docclean watch", advice="stop it") as held:
+            self._holding, self._held = True, held
             try:
                 yield
             finally:
-                self._holding = False
+                self._holding, self._held = False, None
 
     def run(self, stop: threading.Event, *, poll: float | None = None) -> None:
         """Poll until ``stop`` is set: every ``poll`` seconds when polling (see

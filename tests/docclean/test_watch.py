@@ -708,3 +708,25 @@ def test_a_scan_in_a_linked_folder_or_a_replaced_inbox_wakes_the_watcher(folders
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_an_output_folder_deleted_under_a_running_watcher_stops_it(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    import shutil
+    from contextlib import ExitStack
+
+    from docclean.errors import OutputError
+
+    inbox, out = folders
+    clock = Clock()
+    watcher, second = make(inbox, out, tiny_model_path, clock), make(inbox, out, tiny_model_path, clock)
+    with ExitStack() as first_holds, ExitStack() as second_holds:
+        first_holds.enter_context(watcher.holding())
+        watcher.poll_once()
+        shutil.rmtree(out)  # its lock went with it: a second watcher could start on OUT
+        second_holds.enter_context(second.holding())
+        with pytest.raises(OutputError, match="deleted or replaced"):
+            watcher.poll_once()
+        first_holds.close()
+        assert (out / ".docclean-watch.lock").exists()  # the first one's exit leaves the second's lock
+        assert second.poll_once() == []
+    assert not (out / ".docclean-watch.lock").exists()
