@@ -15,6 +15,7 @@ from typing import Any
 
 from docclean import formats
 from docclean.atomic import atomic_path
+from docclean.errors import OutputError
 from docclean.plan import page_owner
 
 LEDGER_NAME = ".docclean-watch.json"
@@ -157,6 +158,12 @@ class Ledger:
         return None
 
     def _save(self, change: dict[str, Any]) -> None:
+        try:
+            self._write(change)
+        except OSError as exc:
+            raise OutputError(f"cannot write the hot folder's record ({exc.strerror or exc})", self.path) from None
+
+    def _write(self, change: dict[str, Any]) -> None:
         if self._rewrite or self._changes >= max(100, len(self.entries)) or not self.path.exists():
             with atomic_path(self.path) as tmp:
                 tmp.write_text(json.dumps({"files": self.entries}, sort_keys=True) + "\n")

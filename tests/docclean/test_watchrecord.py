@@ -85,3 +85,15 @@ def test_an_inbox_of_many_kept_scans_costs_little_per_file(tmp_path: Path) -> No
         ledger.record(f"new{i}.png", (1, 1), cleaned(out, f"new{i}.png"))
     # Rewriting and scanning 20,000 entries per file took about 0.3 s each; a line and a lookup, far less.
     assert time.perf_counter() - start < 2.0
+
+
+def test_a_record_that_cannot_be_written_is_an_output_error_naming_it(tmp_path: Path) -> None:
+    import pytest
+
+    from docclean.errors import OutputError
+
+    path = tmp_path / "ledger"
+    path.mkdir()  # something else in its place
+    with pytest.raises(OutputError, match="cannot write the hot folder's record") as info:
+        Ledger(path).record("a.png", (1, 1), cleaned(tmp_path, "a.png"))
+    assert info.value.path == path
