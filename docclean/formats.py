@@ -48,6 +48,13 @@ OUTPUT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS if f.writable)
 OUTPUT_CHOICES: tuple[str, ...] = tuple(sorted({*OUTPUT_NAMES, *(a for f in FORMATS for a in f.aliases)}))
 
 
+#: Endings of image and page files that docclean cannot write: ``-o page.gif`` is a file name
+#: asked for, not a folder to make under that name.
+OTHER_IMAGE_SUFFIXES: frozenset[str] = frozenset({
+    ".gif", ".jp2", ".j2k", ".jpx", ".jxl", ".heic", ".heif", ".avif", ".svg", ".ico", ".psd", ".eps",
+    ".ps", ".djvu", ".djv", ".xps", ".pnm", ".pgm", ".ppm", ".pbm", ".pcx", ".tga", ".xcf"})
+
+
 def by_name(name: str) -> Format:
     """The format called ``name`` (case-insensitive, leading dot allowed, aliases accepted);
     ValueError naming the choices when there is none."""

@@ -103,6 +103,10 @@ def check_output(inputs: list[str], output: Path, fmt: str | None = None) -> boo
                              "(a rerun would otherwise clean its own outputs)", output, settings=("output",))
     if output.is_dir():
         return False
+    if output.suffix.lower() in formats.OTHER_IMAGE_SUFFIXES and not output.exists():
+        endings = ", ".join(f.suffixes[0] for f in formats.FORMATS if f.writable)
+        raise UsageError(f"docclean cannot write {output.suffix} files; end the output's name with one of "
+                         f"{endings}, or give a folder", output, settings=("output",))
     single = len(inputs) == 1 and Path(inputs[0]).expanduser().is_file()
     looks_like_file = formats.by_suffix(output) is not None
     if output.exists() or output.is_symlink():

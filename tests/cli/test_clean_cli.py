@@ -253,6 +253,19 @@ def test_output_path_that_is_a_file(tmp_path: Path, model: Path) -> None:
     assert (tmp_path / "out").read_text() == "not a folder"
 
 
+def test_an_output_file_name_in_a_format_docclean_cannot_write_is_refused(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "a.png")
+    result = clean(model, tmp_path / "a.png", "-o", tmp_path / "clean.gif")
+    assert result.exit_code == 2  # it made a folder named clean.gif and wrote clean.gif/a.png
+    assert error_lines(result) == [f"error: --output: {tmp_path / 'clean.gif'}: docclean cannot write .gif files; "
+                                   "end the output's name with one of .png, .jpg, .tif, .bmp, .webp, .pdf, or give "
+                                   "a folder"]
+    assert not (tmp_path / "clean.gif").exists()
+    (tmp_path / "scans.gif").mkdir()  # a folder of that name is a folder
+    assert clean(model, tmp_path / "a.png", "-o", tmp_path / "scans.gif").exit_code == 0
+    assert (tmp_path / "scans.gif" / "a.png").exists()
+
+
 def test_report_json(tmp_path: Path, model: Path) -> None:
     grey(tmp_path / "in" / "a.tif", pages=2)
     (tmp_path / "in" / "b.png").write_bytes(b"")
