@@ -54,4 +54,5 @@ def synth(
             typer.echo(f"{stop_word(exc)}; the pairs written in {out} are whole and a rerun of the same command completes "
                        "the set", err=True)
             raise typer.Exit(exit_code(exc)) from None
-    typer.echo(f"{len(names)} pairs in {out}")
+    held = sum(1 for p in (out / "noisy").iterdir() if p.suffix == ".png")
+    typer.echo(f"{len(names)} pairs in {out}" + (f" ({held} in the folder)" if held != len(names) else ""))

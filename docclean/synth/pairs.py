@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from docclean.atomic import atomic_path
-from docclean.errors import DataError
+from docclean.errors import DataError, OutputError, UsageError
 from docclean.synth import damage
 from docclean.synth.fields import crease_field, lowres_field, paper_texture, shadow_field, stain_field
 from docclean.synth.ink import ink_strength, pick_ink, thin_strokes, uneven_ink
@@ -144,9 +144,15 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
     this set's record."""
     _check_options(n, seed, dpis, size)
     out = Path(out)
-    _check_set(out, {"size": size, "dpis": [int(d) for d in dpis], "kind": asdict(kind)})
-    (out / "noisy").mkdir(parents=True, exist_ok=True)
-    (out / "clean").mkdir(parents=True, exist_ok=True)
+    for folder in (out, out / "noisy", out / "clean"):
+        if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+            raise UsageError("is not a folder (a file of that name is in the way); choose another OUT", folder)
+    try:
+        _check_set(out, {"size": size, "dpis": [int(d) for d in dpis], "kind": asdict(kind)})
+        (out / "noisy").mkdir(parents=True, exist_ok=True)
+        (out / "clean").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write the set here ({exc.strerror or exc})", out) from None
     specs = pair_specs(n, seed, dpis, size, kind)
     if workers <= 1:
         return [_write(s, out) for s in specs]

@@ -31,6 +31,38 @@ def test_synth_writes_seeded_pairs(tmp_path):
         assert (tmp_path / "a" / "noisy" / name).read_bytes() == (tmp_path / "b" / "noisy" / name).read_bytes()
 
 
+def test_a_file_in_the_way_or_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch):
+    import os
+
+    args = ["--n", "1", "--dpi", "150", "--size", "96"]
+    (tmp_path / "afile").write_text("x")
+    result = runner.invoke(app, ["synth", str(tmp_path / "afile"), *args])
+    assert result.exit_code == 2, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last == f"error: {tmp_path / 'afile'}: is not a folder (a file of that name is in the way); choose another OUT"
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "noisy").write_text("x")
+    result = runner.invoke(app, ["synth", str(tmp_path / "set"), *args])
+    assert result.exit_code == 2 and "set/noisy: is not a folder" in result.output
+    assert sorted(os.listdir(tmp_path / "set")) == ["noisy"]  # no set.json left behind
+
+    def read_only(self, *a, **k):  # type: ignore[no-untyped-def]
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    result = runner.invoke(app, ["synth", str(tmp_path / "ro"), *args])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == f"error: {tmp_path / 'ro'}: cannot write the set here " \
+                                                     "(Read-only file system)"
+
+
+def test_extending_a_set_with_another_seed_counts_both(tmp_path):
+    args = ["--n", "1", "--dpi", "150", "--size", "96"]
+    assert runner.invoke(app, ["synth", str(tmp_path), *args, "--seed", "1"]).exit_code == 0
+    result = runner.invoke(app, ["synth", str(tmp_path), *args, "--seed", "2"])
+    assert result.output.strip().endswith(f"1 pairs in {tmp_path} (2 in the folder)")
+
+
 def test_synth_rejects_bad_count(tmp_path):
     assert runner.invoke(app, ["synth", str(tmp_path), "--n", "0"]).exit_code == 2
 
