@@ -39,7 +39,8 @@ def test_a_file_in_the_way_or_a_folder_that_cannot_be_written_is_one_line(tmp_pa
     result = runner.invoke(app, ["synth", str(tmp_path / "afile"), *args])
     assert result.exit_code == 2, result.output
     last = result.output.strip().splitlines()[-1]
-    assert last == f"error: {tmp_path / 'afile'}: is not a folder (a file of that name is in the way); choose another OUT"
+    assert last == f"error: {tmp_path / 'afile'}: is not a folder (a file of that name is in the way); " \
+                   "choose another OUT"
     (tmp_path / "set").mkdir()
     (tmp_path / "set" / "noisy").write_text("x")
     result = runner.invoke(app, ["synth", str(tmp_path / "set"), *args])
