@@ -44,7 +44,7 @@ import numpy as np
 from docclean.backends import Backend, open_backend
 from docclean.bars import restore_bars
 from docclean.errors import Cancelled, ModelError, UsageError
-from docclean.levels import network_page
+from docclean.levels import PAPER, STEP, network_page, paper_level
 from docclean.models import resolve_model_path
 from docclean.pictures import keep_pictures
 from docclean.progress import TileProgress
@@ -55,7 +55,6 @@ from docclean.strokes import stroke_width
 from docclean.surround import find_surround
 from docclean.tiling import Blender, Tile, plan_tiles
 from docclean.whiten import whiten_paper
-
 
 #: OpenCV's own thread count, before any ``threads`` setting changed it.
 _CV2_THREADS = cv2.getNumThreads()
@@ -133,7 +132,13 @@ class Denoiser:
 
     def clean(self, page: np.ndarray, progress: TileProgress | Callable[[int, int], None] | None = None
               ) -> np.ndarray:
-        """Clean one grey page: (H, W) float in 0..1 or uint8 -> float32 (H, W) in 0..1.
+        """Clean one grey page (H, W) -> float32 (H, W) in 0..1 (0 black, 1 white).
+
+        The page's values are read by its type (:func:`page_values`): float 0..1; unsigned
+        integers over their type's range (uint8 0..255, uint16 0..65535, as the file reader reads
+        16-bit scans); bool as 0 and 1. A float page far outside 0..1 (a 0..255 page stored as
+        float), a signed integer page or an empty page is a
+        :class:`~docclean.errors.UsageError`; NaN and +inf pixels are paper, -inf ink.
 
         ``progress`` is a :class:`~docclean.progress.TileProgress` (or a ``callback(done, total)``)
         told after each batch of tiles; when it reports ``cancelled()`` the page stops with
@@ -143,15 +148,15 @@ class Denoiser:
         if callable(progress) and not isinstance(progress, TileProgress):
             progress = _CallbackProgress(progress)
         tracker = progress or TileProgress()
-        if page.dtype == np.uint8:
-            page = page.astype(np.float32) / 255.0
-        page = np.ascontiguousarray(page, dtype=np.float32)
+        page = page_values(page)
         if tracker.cancelled():
             raise Cancelled("cancelled")
         # --threads bounds the steps around the network too, so parallel runs share the cores; per
         # page, since one process (the desktop app) may clean with several settings in turn.
         cv2.setNumThreads(self.threads if self.threads is not None else _CV2_THREADS)
         page = network_page(page, self.auto_levels)
+        if self.auto_levels:
+            page = _lift_black_paper(page)
         steps = (self.keep_solids, self.clear_surround, self.clear_shading, self.keep_pictures)
         paper = page_paper(page) if any(steps) else 1.0
         small = shrunk(page) if any(steps) else None  # shrunk once for every wide-area search
@@ -212,6 +217,69 @@ class Denoiser:
             if finished < total and tracker.cancelled():
                 raise Cancelled("cancelled")
         return blender.result()
+
+
+#: How far a float page may stray outside 0..1 and still be read as 0..1 (as it is, unclipped):
+#: rounding and resampling overshoot a little. The file reader reads a float page up to 2 as 0..1
+#: too (``docclean.imagefile.float_gray``); further out the page was meant in another range.
+_FLOAT_SLACK = (-1.0, 2.0)
+
+
+def page_values(page: np.ndarray) -> np.ndarray:
+    """A grey (H, W) page of any numeric type as the contiguous float32 page the engine cleans.
+
+    - float: 0..1, passed on as it is (values between -1 and 2 too: overshoot of a 0..1 page);
+      NaN and +inf become paper (1), -inf ink (0), as the file reader reads them. A page further
+      outside is refused rather than guessed: 0..255 and 0..65535 pages stored as float look
+      alike when dark, and a wrong guess cleans to a blank page.
+    - unsigned integers: over their type's whole range (uint8 / 255, uint16 / 65535, ...).
+    - bool: False black, True white.
+    - signed integers: refused. They hold no one range (Pillow's 32-bit mode holds 16-bit grey,
+      numpy's default integer whatever it was given); convert to uint8, uint16 or float 0..1.
+
+    UsageError for an empty page and for the refusals above."""
+    if page.size == 0:
+        raise UsageError(f"the page is empty ({page.shape[0]} x {page.shape[1]} pixels)")
+    kind = page.dtype.kind
+    if kind == "b":
+        return page.astype(np.float32)
+    if kind == "u":
+        if page.dtype == np.uint8:  # the exact arithmetic pages were always given
+            return page.astype(np.float32) / 255.0
+        # As the file reader scales 16-bit scans (docclean.imagefile.to_gray_color).
+        return page.astype(np.float32) / np.float32(np.iinfo(page.dtype).max)
+    if kind == "i":
+        raise UsageError(f"pixel type {page.dtype} has no one range of grey levels: give uint8 (0..255), "
+                         f"uint16 (0..65535) or float (0..1) pages")
+    if kind != "f":
+        raise UsageError(f"pixel type {page.dtype} is not a grey level: give uint8, uint16 or float (0..1) pages")
+    page = np.ascontiguousarray(page, dtype=np.float32)
+    low, high = float(page.min()), float(page.max())  # NaN or infinity shows in one of them
+    if not (np.isfinite(low) and np.isfinite(high)):
+        # A copy: the caller's page is left as it is.
+        page = np.nan_to_num(page, nan=1.0, posinf=1.0, neginf=0.0)
+        low, high = float(page.min()), float(page.max())
+    if low < _FLOAT_SLACK[0] or high > _FLOAT_SLACK[1]:
+        raise UsageError(f"float pixel values must lie in 0..1, found {low:g}..{high:g} (divide a 0..255 page "
+                         f"by 255, a 0..65535 page by 65535)")
+    return page
+
+
+def _lift_black_paper(page: np.ndarray) -> np.ndarray:
+    """``page`` (after auto levels) with its paper lifted to ``levels.PAPER`` when that paper is
+    black (level 0 or below), which auto levels' gain cannot lift; the page itself otherwise.
+
+    A flat page of grey 3 is brought to paper by the gain and comes out white; one of grey 0 was
+    left black, and the network, which divides by the page's estimated background, drew a grey
+    page with a dark frame and a band across it. An offset, not a gain, puts a black page where a
+    gain puts a nearly black one. Only a page whose sampled pixels are all under half a grey level
+    (0.5/255) can have a paper of 0 (``levels.paper_level``: the median of the levels above
+    Otsu's cut, or of all when none is above it), so every other page is passed by after one
+    look at its largest sampled value."""
+    sample = page[::STEP, ::STEP]
+    if float(sample.max()) >= 0.5 / 255 or paper_level(page) > 0:
+        return page
+    return np.minimum(page + np.float32(PAPER), np.float32(1))
 
 
 def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

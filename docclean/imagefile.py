@@ -37,6 +37,12 @@ _TIFF_IMAGE_WIDTH, _TIFF_IMAGE_LENGTH = 256, 257
 # from being read as a black 0..255 one); beyond the last one the page is refused.
 _FLOAT_RANGES = (1.0, 255.0, 65535.0)
 _CONVERT_TO_RGB = {"CMYK", "YCbCr", "LAB", "HSV", "RGBX"}
+#: Resolutions (dots per inch) a page can plausibly have, both ends included. Below 10 is no scan
+#: (the lowest PDF render resolution docclean offers is 10, and files say 1 or 2 when they mean
+#: "unset"); above 10000 none either (film scanners stop near 9600 dpi). A file's resolution
+#: outside it is unknown; the writer stores none outside it (``docclean.writer``): such a value,
+#: written, broke the encoders or made a PDF page of zero size.
+PLAUSIBLE_DPI = (10.0, 10000.0)
 
 
 @contextmanager
@@ -205,15 +211,26 @@ def float_gray(values: np.ndarray) -> np.ndarray:
     return gray
 
 
-def _dpi(info: dict) -> tuple[float, float] | None:
-    """Resolution from Pillow's info dict, or None when absent or meaningless (0 or 1 = unset)."""
-    raw = info.get("dpi")
+def plausible_dpi(dpi: object) -> bool:
+    """True when ``dpi`` is an (x, y) pair of resolutions within :data:`PLAUSIBLE_DPI`, each
+    rounded to a whole dpi (PNG's dots per metre bring 10000 dpi back as 10000.005)."""
     try:
-        x, y = float(raw[0]), float(raw[1])  # type: ignore[index]
-    except (TypeError, ValueError, IndexError):
+        x, y = float(dpi[0]), float(dpi[1])  # type: ignore[index]
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return False
+    low, high = PLAUSIBLE_DPI
+    return low <= round(x) <= high and low <= round(y) <= high
+
+
+def _dpi(info: dict) -> tuple[float, float] | None:
+    """Resolution from Pillow's info dict, or None when absent or implausible (0 or 1 = unset;
+    outside :data:`PLAUSIBLE_DPI`)."""
+    raw = info.get("dpi")
+    if not plausible_dpi(raw):
         return None
-    if not (np.isfinite(x) and np.isfinite(y)) or x <= 1 or y <= 1:
-        return None
+    x, y = float(raw[0]), float(raw[1])  # type: ignore[index]
     # PNG stores dots per metre, so 300 dpi comes back as 299.9994: round to what was meant.
     return (round(x, 2), round(y, 2))
 

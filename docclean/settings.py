@@ -13,6 +13,7 @@ Pure Python: importing this module loads no torch, so ``docclean --help`` stays 
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import os
 from dataclasses import dataclass, fields
 from typing import Any
@@ -112,6 +113,7 @@ class CleanSettings:
     max_pixels: int = 120_000_000
 
     def __post_init__(self) -> None:
+        self._check_types()
         self._check_choice("backend", BACKENDS)
         self._check_choice("device", DEVICES)
         self._check_choice("precision", PRECISIONS)
@@ -129,8 +131,8 @@ class CleanSettings:
             raise UsageError(f"overlap must be between 0 and a quarter of tile_size ({self.tile_size // 4}), "
                              f"not {self.overlap}", settings=("overlap",))
         if not 0 <= self.batch_size <= 256:
-            raise UsageError(f"batch_size must be between 1 and 256 (or 0: the backend's choice), not {self.batch_size}",
-                             settings=("batch_size",))
+            raise UsageError(f"batch_size must be between 1 and 256 (or 0: the backend's choice), "
+                             f"not {self.batch_size}", settings=("batch_size",))
         if self.max_stroke != 0 and not 2 <= self.max_stroke <= 1000:
             raise UsageError(f"max_stroke must be 0 (off) or between 2 and 1000 pixels, not {self.max_stroke}",
                              settings=("max_stroke",))
@@ -157,6 +159,37 @@ class CleanSettings:
         if self.color == "keep" and self.binarize:
             raise UsageError("color 'keep' and binarize cannot be combined (a 1-bit page has no colour)",
                              settings=("color", "binarize"))
+
+    def _check_types(self) -> None:
+        """UsageError naming the first setting whose value is of the wrong type, checked before the
+        ranges (which took "false" for true, or let 1.5 threads through to a TypeError mid-clean).
+        Each field's annotation says its type: bools are bool; ints are whole numbers, not bool;
+        floats are any real number, not bool; None only where the annotation allows it. numpy
+        numbers count as numbers and are stored as plain ones (to_dict stays JSON-able)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kinds = [k.strip() for k in str(f.type).split("|")]
+            if value is None and "None" in kinds:
+                continue
+            kind = next(k for k in kinds if k != "None")
+            if f.name == "model" and isinstance(value, os.PathLike):  # a checkpoint file, as Denoiser.load takes
+                value = os.fspath(value)
+                object.__setattr__(self, f.name, value)
+            if kind == "bool":
+                ok, wanted = isinstance(value, bool), "true or false"
+            elif kind == "int":
+                ok, wanted = isinstance(value, numbers.Integral) and not isinstance(value, bool), "a whole number"
+            elif kind == "float":
+                ok, wanted = isinstance(value, numbers.Real) and not isinstance(value, bool), "a number"
+            else:
+                ok, wanted = isinstance(value, str), "a string"
+            if not ok:
+                wanted += " or None" if "None" in kinds else ""
+                raise UsageError(f"{f.name} must be {wanted}, not {value!r}", settings=(f.name,))
+            if kind == "int" and type(value) is not int:
+                object.__setattr__(self, f.name, int(value))
+            elif kind == "float" and type(value) not in (int, float):
+                object.__setattr__(self, f.name, float(value))
 
     def _check_choice(self, name: str, choices: tuple[str, ...]) -> None:
         value = getattr(self, name)
@@ -206,4 +239,5 @@ class CleanSettings:
     def changed(self) -> dict[str, Any]:
         """The settings that differ from the defaults (for an equivalent command line)."""
         default = CleanSettings()
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(default, f.name)}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if getattr(self, f.name) != getattr(default, f.name)}

@@ -24,6 +24,7 @@ from PIL import ExifTags, Image, TiffImagePlugin
 from docclean import formats
 from docclean.atomic import fitting_name
 from docclean.errors import DiskFullError, OutputError
+from docclean.imagefile import PLAUSIBLE_DPI, plausible_dpi
 from docclean.pdf import PdfStreamWriter
 from docclean.pixels import to_pil
 
@@ -131,12 +132,20 @@ class PageWriter:
         return self
 
     def add(self, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
-        """Encode one page into the output (``dpi`` stored where the format keeps it)."""
+        """Encode one page into the output (``dpi`` stored where the format keeps it; a resolution
+        outside :data:`~docclean.imagefile.PLAUSIBLE_DPI` is an OutputError, as the reader counts
+        it unknown)."""
         if self._fp is None:
             raise RuntimeError("PageWriter.add() called outside its 'with' block")
         if self.pages and not formats.by_name(self.fmt).multi_page:
             raise OutputError(f"{self.fmt} holds a single page; use tiff or pdf for "
                               f"multi-page output", self.path)
+        if dpi is not None and not plausible_dpi(dpi):
+            # Refused before any encoder sees it: each fails in its own way on such a value
+            # (struct.error, OverflowError, a JPEG density wrapped modulo 65536, a PDF page of size 0).
+            low, high = PLAUSIBLE_DPI
+            raise OutputError(f"cannot write page {self.pages + 1} with a resolution of {dpi!r} dpi (expected "
+                              f"{low:g} to {high:g} dpi, or None for unknown)", self.path)
         im = to_pil(pixels)
         dpi_arg = {"dpi": (float(dpi[0]), float(dpi[1]))} if dpi is not None else {}
         try:

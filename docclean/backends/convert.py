@@ -6,7 +6,9 @@ height and width, on the first use of a checkpoint, and cached in :func:`cache_d
 (``$DOCCLEAN_CACHE`` or ``~/.cache/docclean/backends``) under a key made of the weights' sha256,
 the exporter (torch version, opset) and :data:`EXPORT_VERSION`; a changed checkpoint gets a new
 key, so a stale file is never used. Files appear whole or not at all (``docclean.atomic``), so
-two processes converting at once both end up with a valid file. A cache hit needs no torch: the
+two processes converting at once both end up with a valid file; a cached file damaged later (a
+disk error, a copy cut short), which the runtime cannot load, is converted again
+(:func:`open_converted`). A cache hit needs no torch: the
 checkpoint's metadata is read straight from the safetensors header.
 
 The exported graph is only ever fed tiles whose height and width are multiples of the network's
@@ -21,13 +23,14 @@ import json
 import os
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from docclean.atomic import atomic_path
-from docclean.errors import ModelError
+from docclean.errors import DocCleanError, ModelError
 from docclean.models import weights_digest
 
 #: Bump when the export itself changes (names, opset, checks), so old cache entries are not used.
@@ -83,6 +86,7 @@ def cache_key(model_path: Path) -> str:
 
 
 _EXPORT_LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def onnx_model(model_path: Path) -> tuple[Path, dict[str, Any]]:
@@ -92,24 +96,71 @@ def onnx_model(model_path: Path) -> tuple[Path, dict[str, Any]]:
     # One conversion at a time in a process: torch.onnx.export keeps process-wide state, and two
     # threads converting at once (the desktop app's preview and its export) both failed.
     with _EXPORT_LOCK:
-        return _cached_or_exported(model_path)
+        onnx_path, info, _ = _cached_or_exported(model_path)
+    return onnx_path, info
 
 
-def _cached_or_exported(model_path: Path) -> tuple[Path, dict[str, Any]]:
+def open_converted(model_path: Path, start: Callable[[Path, dict[str, Any]], T]) -> T:
+    """``start(onnx_path, info)``: a runtime started on the cached ONNX file of ``model_path``
+    (:func:`onnx_model`). A cached file the runtime cannot load (cut short or garbled on disk:
+    the JSON beside it only says the export finished) is converted again, once, and the runtime
+    started on the new one; had it been used as it was, every run would fail to load it and fall
+    back to torch, for good. ModelError naming the ONNX file when the runtime cannot load a fresh
+    conversion either. ImportError (the runtime is not installed) passes through."""
+    model_path = Path(model_path)
+    with _EXPORT_LOCK:
+        onnx_path, info, exported = _cached_or_exported(model_path)
+    try:
+        return start(onnx_path, info)
+    except (ImportError, DocCleanError):
+        raise
+    except Exception as exc:  # runtimes report a file they cannot parse in types of their own
+        if exported:
+            raise _unloadable(onnx_path, exc, model_path) from None
+        tried = _identity(onnx_path)
+    with _EXPORT_LOCK:
+        # Another thread may have converted it again meanwhile: that file is used as it is.
+        onnx_path, info, _ = _cached_or_exported(model_path, rebuild=_identity(onnx_path) == tried)
+    try:
+        return start(onnx_path, info)
+    except (ImportError, DocCleanError):
+        raise
+    except Exception as exc:
+        raise _unloadable(onnx_path, exc, model_path) from None
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of a file, or None: a file replaced since it was last seen differs."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _unloadable(onnx_path: Path, exc: Exception, model_path: Path) -> ModelError:
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return ModelError(f"the runtime cannot load its conversion {onnx_path} ({type(exc).__name__}: {text})",
+                      model_path)
+
+
+def _cached_or_exported(model_path: Path, rebuild: bool = False) -> tuple[Path, dict[str, Any], bool]:
+    """(ONNX file, info, whether it was exported now); ``rebuild`` exports it even when cached."""
     folder = cache_dir()
     key = cache_key(model_path)
     onnx_path, info_path = folder / f"{key}.onnx", folder / f"{key}.json"
-    if onnx_path.is_file() and info_path.is_file():
+    if not rebuild and onnx_path.is_file() and info_path.is_file():
         try:
             info = json.loads(info_path.read_text())
             if isinstance(info, dict) and "multiple" in info:
-                return onnx_path, info
+                return onnx_path, info, False
         except (OSError, ValueError):
             pass  # a damaged entry is rebuilt below
     info = export_onnx(model_path, onnx_path)
     with atomic_path(info_path) as tmp:
         tmp.write_text(json.dumps(info))
-    return onnx_path, info
+    return onnx_path, info, True
 
 
 def export_onnx(model_path: Path, onnx_path: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from docclean.backends.convert import onnx_model, pad_to_multiple
+from docclean.backends.convert import open_converted, pad_to_multiple
 from docclean.errors import UsageError
 from docclean.settings import CleanSettings
 
@@ -46,8 +46,8 @@ class OnnxBackend:
         if settings.precision not in ("auto", "fp32"):
             raise UsageError(f"backend 'onnx' runs in fp32 only, not {settings.precision}",
                              settings=("backend", "precision"))
-        onnx_path, info = onnx_model(model_path)
-        return cls(onnx_path, info, threads=settings.effective_threads)
+        return open_converted(model_path, lambda onnx_path, info: cls(onnx_path, info,
+                                                                      threads=settings.effective_threads))
 
     def run(self, tiles: np.ndarray) -> np.ndarray:
         """Clean a float32 ``(N, H, W)`` batch; returns float32 ``(N, H, W)`` in 0..1."""

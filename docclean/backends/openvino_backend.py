@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from docclean.backends.convert import cache_dir, onnx_model, pad_to_multiple
+from docclean.backends.convert import cache_dir, open_converted, pad_to_multiple
 from docclean.errors import UsageError
 from docclean.settings import CleanSettings
 
@@ -83,8 +83,8 @@ class OpenVinoBackend:
         if settings.precision == "fp16":
             raise UsageError("backend 'openvino' runs fp32 or bf16 on the CPU, not fp16",
                              settings=("backend", "precision"))
-        onnx_path, info = onnx_model(model_path)
-        return cls(onnx_path, info, precision=settings.precision, threads=settings.effective_threads)
+        return open_converted(model_path, lambda onnx_path, info: cls(
+            onnx_path, info, precision=settings.precision, threads=settings.effective_threads))
 
     def run(self, tiles: np.ndarray) -> np.ndarray:
         """Clean a float32 ``(N, H, W)`` batch; returns float32 ``(N, H, W)`` in 0..1."""

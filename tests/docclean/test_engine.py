@@ -103,6 +103,90 @@ def test_non_finite_output_is_a_model_error():
         Denoiser(Broken()).clean(np.ones((16, 16), np.float32))
 
 
+def bar_page() -> np.ndarray:
+    """A dark bar on 0.9 paper, in 0..1."""
+    page = np.full((40, 60), 0.9, np.float32)
+    page[10:20, 5:55] = 0.1
+    return page
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.uint8, 255), (np.uint16, 65535), (np.uint32, 2**32 - 1)])
+def test_unsigned_integer_pages_are_read_over_their_types_range(dtype, scale):
+    page = bar_page()
+    den = Denoiser(NumpyBackend(), tile_size=64, overlap=8)
+    out = den.clean(np.round(page * scale).astype(dtype))  # the backend halves what it is given
+    np.testing.assert_allclose(out, den.clean(page), atol=1e-3)
+    assert out[10:20, 5:55].max() < 0.5  # the bar is kept, not turned to paper
+
+
+def test_a_bool_page_is_black_and_white():
+    page = np.ones((40, 60), bool)
+    page[10:20, 5:55] = False
+    den = Denoiser(NumpyBackend(), tile_size=64, overlap=8)
+    np.testing.assert_array_equal(den.clean(page), den.clean(page.astype(np.float32)))
+
+
+@pytest.mark.parametrize("page", [bar_page() * 255, bar_page() * 65535, bar_page() - 2,
+                                  (bar_page() * 255).astype(np.int32), (bar_page() * 255).astype(np.int64)])
+def test_pages_outside_0_to_1_or_of_signed_integers_are_refused(page):
+    with pytest.raises(UsageError, match="0..1"):
+        Denoiser(NumpyBackend(), tile_size=64, overlap=8).clean(page)
+
+
+def test_a_float_page_overshooting_0_to_1_a_little_is_cleaned_as_it_is():
+    page = bar_page()
+    page[0, 0], page[1, 1] = 1.2, -0.1  # a resampled page's overshoot
+    out = Denoiser(NumpyBackend(), tile_size=64, overlap=8).clean(page)
+    np.testing.assert_allclose(out, page * 0.5, atol=1e-6)
+
+
+def test_nan_and_inf_pixels_are_paper_and_ink_as_in_files_not_a_broken_model():
+    page = bar_page()
+    page[30, 30], page[31, 31], page[32, 32] = np.nan, np.inf, -np.inf
+    expected = page.copy()
+    expected[30, 30], expected[31, 31], expected[32, 32] = 1.0, 1.0, 0.0
+    den = Denoiser(NumpyBackend(), tile_size=64, overlap=8)
+    out = den.clean(page)
+    np.testing.assert_array_equal(out, den.clean(expected))
+    assert np.isnan(page[30, 30])  # the caller's page is left as it is
+
+
+def test_nan_pixels_reach_the_real_network_as_paper(tiny_model_path):
+    page = bar_page()
+    page[30, 30] = np.nan
+    den = Denoiser.load(tiny_model_path, precision="fp32", tile_size=64, overlap=8)
+    out = den.clean(page)
+    assert np.isfinite(out).all()
+
+
+def test_clean_page_with_a_nan_pixel_cleans_the_page(tiny_model_path):
+    from docclean import clean_page
+    from docclean.pixels import Page
+    from docclean.settings import CleanSettings
+
+    page = bar_page()
+    page[30, 30] = np.nan
+    settings = CleanSettings(model=str(tiny_model_path), backend="torch", precision="fp32", tile_size=64, overlap=8)
+    out = clean_page(Page(page, None, None, 0), settings)
+    assert np.isfinite(out.pixels).all()
+
+
+def test_an_empty_page_is_a_usage_error():
+    with pytest.raises(UsageError, match="empty"):
+        identity_denoiser().clean(np.ones((0, 10), np.float32))
+
+
+def test_a_black_page_comes_out_white_as_a_nearly_black_one_does():
+    den = Denoiser.load(backend="torch")  # the shipped model and settings: auto levels on
+    for page in (np.full((120, 160), 3, np.uint8), np.zeros((120, 160), np.uint8), np.zeros((120, 160), np.float32)):
+        assert den.clean(page).min() == 1.0  # not a grey page with a dark frame
+
+
+def test_a_black_page_is_left_black_without_auto_levels():
+    black = Denoiser(NumpyBackend(), tile_size=64, overlap=8).clean(np.zeros((90, 70), np.float32))
+    assert (black == 0).all()
+
+
 def test_tiled_equals_whole_page_for_a_trained_like_model(tiny_model_path):
     # With random weights the output depends on context; tiles with generous overlap must still
     # agree closely with one pass over the whole page.

@@ -172,3 +172,22 @@ def test_multi_page_files_name_every_page_in_size_errors(tmp_path: Path) -> None
     with pytest.raises(InputError) as info:
         list(read_pages(single, max_pixels=H * W - 1))
     assert info.value.reason.startswith("image dimensions too large")
+
+
+# ---- resolution -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("suffix, dpi", [(".tif", 1e9), (".png", 100000), (".tif", 20000), (".png", 5),
+                                         (".tif", 9.4)])
+def test_an_implausible_resolution_is_unknown(tmp_path: Path, suffix: str, dpi: float) -> None:
+    path = tmp_path / f"odd{suffix}"
+    Image.fromarray(STORED).save(path, dpi=(dpi, dpi))
+    (page,) = read_pages(path)
+    assert page.dpi is None
+
+
+@pytest.mark.parametrize("suffix, dpi", [(".tif", 10), (".png", 10), (".png", 10000), (".tif", 9600), (".jpg", 300)])
+def test_plausible_resolutions_are_kept(tmp_path: Path, suffix: str, dpi: float) -> None:
+    path = tmp_path / f"ok{suffix}"
+    Image.fromarray(STORED).save(path, dpi=(dpi, dpi))
+    (page,) = read_pages(path)
+    assert page.dpi is not None and page.dpi == pytest.approx((dpi, dpi), abs=0.02)

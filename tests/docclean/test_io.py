@@ -393,3 +393,28 @@ def test_a_larger_max_pixels_than_pillows_limit_is_honoured(tmp_path: Path,
     assert only_page(path, max_pixels=1000).gray.shape == (H, W)
     assert_input_error(path, "too large", max_pixels=350)
     assert not [w for w in recwarn if issubclass(w.category, Image.DecompressionBombWarning)]
+
+
+# ---- resolution -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "tiff", "bmp", "webp", "pdf"])
+@pytest.mark.parametrize("dpi", [(0, 0), (float("nan"), 300), (-300, -300), (1e9, 1e9), (300, float("inf"))])
+def test_a_resolution_no_format_can_mean_is_an_output_error(tmp_path: Path, fmt: str, dpi) -> None:
+    target = tmp_path / f"page.{fmt}"
+    with pytest.raises(OutputError, match="resolution") as info:
+        write_page(target, GRAY, dpi, fmt=fmt)
+    assert target.name in str(info.value) and "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # nothing written, no temporary file left
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "tiff", "bmp", "pdf"])
+def test_a_file_with_an_absurd_resolution_is_written_as_of_unknown_resolution(tmp_path: Path, fmt: str) -> None:
+    source = tmp_path / "huge.tif"
+    Image.fromarray((GRAY * 255).astype(np.uint8)).save(source, dpi=(1e9, 1e9))
+    page = only_page(source)
+    target = tmp_path / f"out.{fmt}"
+    write_page(target, page.gray, page.dpi, fmt=fmt)
+    if fmt == "pdf":  # a full-size page, not one of size 0
+        assert b"/MediaBox [0 0 3.8400 5.7600]" in target.read_bytes()  # 16 x 24 pixels at 300 dpi
+    else:  # Pillow writes a BMP without a given resolution at 96 dpi
+        assert only_page(target).dpi == ((96.01, 96.01) if fmt == "bmp" else None)

@@ -21,3 +21,33 @@ def test_pixel_key_ignores_only_what_leaves_the_pixels_alone() -> None:
     assert tiny_settings.replace(batch_size=4, threads=1).pixel_key() == tiny_settings.pixel_key()
     assert tiny_settings.replace(threshold=0.4, binarize=True).pixel_key() != tiny_settings.pixel_key()
     assert tiny_settings.replace(tile_size=512).pixel_key() != tiny_settings.pixel_key()
+
+
+@pytest.mark.parametrize("name, value", [
+    ("binarize", "false"), ("binarize", 1), ("keep_solids", None), ("threads", 1.5), ("threads", True),
+    ("tile_size", "512"), ("tile_size", 512.0), ("batch_size", 2.5), ("overlap", None), ("dpi", "300"),
+    ("dpi", True), ("ink_warning", None), ("threshold", "0.5"), ("model", None), ("model", 3), ("fmt", 3),
+    ("color", None), ("max_pixels", 1e9),
+])
+def test_a_value_of_the_wrong_type_is_a_usage_error_naming_the_setting(name: str, value: object) -> None:
+    with pytest.raises(UsageError, match=f"^{name} must be") as info:
+        CleanSettings(**{name: value})
+    assert info.value.settings == (name,)
+    with pytest.raises(UsageError, match=f"^{name} must be"):
+        CleanSettings.from_dict({name: value})
+
+
+def test_values_of_the_right_type_are_accepted_and_stored_plainly() -> None:
+    import json
+    from pathlib import Path
+
+    import numpy as np
+
+    settings = CleanSettings(threads=np.int64(2), dpi=np.float32(300), ink_warning=0, fmt=None, threshold=None,
+                             model=Path("my.safetensors"))
+    assert settings.threads == 2 and type(settings.threads) is int
+    assert settings.dpi == 300.0 and type(settings.dpi) is float
+    assert settings.ink_warning == 0 and settings.model == "my.safetensors"
+    json.dumps(settings.to_dict())  # still plain values for workers and reports
+    assert CleanSettings(dpi=300).dpi == 300  # an int where a float is asked is a number as it is
+    assert CleanSettings.from_dict(CleanSettings().to_dict()) == CleanSettings()

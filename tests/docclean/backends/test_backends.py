@@ -239,3 +239,38 @@ def test_converting_without_the_onnx_package_names_the_extra(model_path: Path, t
         convert.export_onnx(model_path, tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
 
+
+
+@pytest.mark.parametrize("name", RUNTIMES)
+def test_a_damaged_cached_conversion_is_converted_again_once_and_used(
+        model_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    calls = _only_onnx_export_count(monkeypatch)
+    settings = CleanSettings(backend=name, threads=1, precision="fp32")
+    open_backend(model_path, settings)
+    (cached,) = private_cache.glob("*.onnx")
+    cached.write_bytes(cached.read_bytes()[:2000])  # cut short on disk; the JSON beside it is whole
+    for compiled in private_cache.glob("openvino-*"):  # OpenVINO's own cache of the compiled network
+        __import__("shutil").rmtree(compiled)
+    tiles = np.random.default_rng(4).random((1, 20, 24), dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = open_backend(model_path, settings)
+    assert again.name == name and len(calls) == 2
+    np.testing.assert_allclose(again.run(tiles), _torch_out(model_path, tiles), atol=1e-5, rtol=0)
+    open_backend(model_path, settings)
+    assert len(calls) == 2  # the new file is whole: used as cached from now on
+
+
+def test_a_conversion_the_runtime_cannot_load_is_a_model_error_naming_it(
+        model_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _only_onnx_export_count(monkeypatch)
+
+    def unloadable(onnx_path: Path, info: dict) -> None:
+        raise RuntimeError("Model can't be parsed")
+
+    with pytest.raises(ModelError, match=r"cannot load its conversion .*\.onnx .*can't be parsed"):
+        convert.open_converted(model_path, unloadable)  # a fresh conversion: not converted again
+    assert len(calls) == 1
+    with pytest.raises(ModelError, match=r"\.onnx"):
+        convert.open_converted(model_path, unloadable)  # a cached one: converted again, once
+    assert len(calls) == 2
