@@ -104,15 +104,18 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
                progress: TileProgress | None = None) -> PageOutput:
     """Clean one page and apply the batch's post-processing: the adaptive or fixed binarization,
     or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
+    from docclean.engine import page_values
+
     cleaner = cleaner or load_cleaner(settings)
+    gray = page_values(page.gray)  # as the engine reads it (NaN as paper), before polarity looks at it
     # A negative is turned once, here: the engine finds the positive page is not one, and the guard
     # judges the written page against what the network cleaned (light writing, as dark writing).
-    positive, cleaned = clean_positive(page.gray, cleaner, progress)
+    positive, cleaned = clean_positive(gray, cleaner, progress)
     pixels, dropped = finish_page(cleaned, settings, page.color)
     # The guard judges what is written: a binarization can drop a stroke the grey page kept.
     written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
     return PageOutput(pixels, cleaned, postprocess.ink_loss(positive, written), dropped,
-                      positive is not page.gray)
+                      positive is not gray)
 
 
 def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None

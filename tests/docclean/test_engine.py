@@ -159,6 +159,7 @@ def test_nan_pixels_reach_the_real_network_as_paper(tiny_model_path):
     assert np.isfinite(out).all()
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no 'invalid value in cast' on the way either
 def test_clean_page_with_a_nan_pixel_cleans_the_page(tiny_model_path):
     from docclean import clean_page
     from docclean.pixels import Page
