@@ -110,16 +110,21 @@ def read_pages(path: str | Path, *, dpi: float | None = None, max_pixels: int = 
     ``dpi`` sets the rendering resolution of PDF pages (default: each page's native one) and
     is ignored for raster images. Pages above ``max_pixels`` are refused before decoding."""
     path = Path(path)
+    done = 0
     try:
         _preflight(path)
         if formats.by_suffix(path) is formats.by_name("pdf"):
-            yield from read_pdf(path, dpi=dpi, max_pixels=max_pixels)
+            pages = read_pdf(path, dpi=dpi, max_pixels=max_pixels)
         else:
-            yield from read_image(path, max_pixels=max_pixels)
+            pages = read_image(path, max_pixels=max_pixels)
+        for page in pages:
+            yield page
+            done += 1
     except InputError:
         raise
     except Exception as exc:  # the boundary: no decoder exception leaves io
-        raise InputError(_reason(exc), path) from exc
+        # A file whose later page is damaged names that page: its first pages read fine.
+        raise InputError(f"page {done + 1}: {_reason(exc)}" if done else _reason(exc), path) from exc
 
 
 def read_page(path: str | Path, index: int, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS) -> Page:

@@ -261,6 +261,19 @@ def test_truncated_image_fails_at_read_time(tmp_path: Path, suffix: str) -> None
         assert "truncated" in info.value.reason
 
 
+def test_a_multi_page_file_damaged_in_a_later_page_names_that_page(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.tif"
+    frames = [Image.fromarray((np.random.default_rng(i).random((300, 200)) * 255).astype(np.uint8)) for i in range(3)]
+    frames[0].save(whole, save_all=True, append_images=frames[1:])
+    path = tmp_path / "cut.tif"
+    path.write_bytes(whole.read_bytes()[: whole.stat().st_size * 9 // 10])  # into the third page's pixels
+    read = []
+    with pytest.raises(InputError) as info:
+        for page in read_pages(path):
+            read.append(page.index)
+    assert read == [0, 1] and info.value.reason.startswith("page 3: ") and "truncated" in info.value.reason
+
+
 def test_not_an_image_with_an_image_suffix(tmp_path: Path) -> None:
     path = tmp_path / "notes.png"
     path.write_text("just some text, not a picture\n")
