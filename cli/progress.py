@@ -64,12 +64,16 @@ class RichProgressCallback:
             console=self.console, transient=False,
         )
         self._progress.start()
-        self._total = epochs
-        if start_epoch >= epochs:  # a finished run asked again: nothing is trained
+        # A run resumed with fewer --epochs than it has done: the bar must not read "4/2".
+        self._total = max(epochs, start_epoch)
+        if start_epoch == epochs:  # a finished run asked again: nothing is trained
             self.console.print(f"all {epochs} epochs already done; give more --epochs to train on")
+        elif start_epoch > epochs:
+            self.console.print(f"{start_epoch} epochs already done, more than --epochs {epochs}; give --epochs "
+                               f"above {start_epoch} to train on")
         elif start_epoch:
             self.console.print(f"resuming at epoch {start_epoch + 1} of {epochs}")
-        self._epochs = self._progress.add_task(self.description, total=epochs, completed=start_epoch, loss="")
+        self._epochs = self._progress.add_task(self.description, total=self._total, completed=start_epoch, loss="")
         self._batches = self._progress.add_task(f"epoch {start_epoch + 1}", total=batches_per_epoch, loss="")
 
     def on_batch_end(self, epoch: int, batch: int, loss: float) -> None:

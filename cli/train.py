@@ -64,7 +64,8 @@ def train(
              "of its own (default: pages with identical clean pages).", show_default=False)] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs.")] = 40,
     max_time: Annotated[str | None, typer.Option(
-        help="Stop after this much training time (90s, 10m, 2h); the best checkpoint is kept.",
+        help="Stop after this much training time (90s, 10m, 2h); the best checkpoint is kept. Applies to this "
+             "command only: a later --resume runs without it unless given again.",
         show_default=False)] = None,
     patch_size: Annotated[int, typer.Option(min=32, help="Edge of the random training crops, in pixels.")] = 192,
     batch_size: Annotated[int, typer.Option(min=1, help="Crops per optimisation step.")] = 12,

@@ -21,7 +21,8 @@ def builtin_models() -> dict[str, Path]:
 
 
 def resolve_model_path(model: str | Path | None) -> Path:
-    """A built-in model name or a file path -> the checkpoint's path (ModelError if neither)."""
+    """A built-in model name or a file path -> the checkpoint's path (ModelError if neither; for a
+    folder, naming the ``best.safetensors`` a training run keeps there)."""
     name = DEFAULT_MODEL if model is None else str(model)
     builtins = builtin_models()
     if name in builtins:
@@ -29,6 +30,10 @@ def resolve_model_path(model: str | Path | None) -> Path:
     path = Path(name).expanduser()
     if path.is_file():
         return path
+    if path.is_dir():  # most often a training run's folder: its model is the file inside
+        best = path / "best.safetensors"
+        hint = f"use {best}" if best.is_file() else "give a .safetensors file"
+        raise ModelError(f"a folder, not a model file; {hint}", path)
     known = ", ".join(builtins) or "none installed"
     raise ModelError(f"no such model file or built-in model name (built-in: {known})", path)
 

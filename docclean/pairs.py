@@ -3,8 +3,9 @@
 Retraining starts from two folders a user made (scans, and clean versions of them). Files pair by
 relative path and stem, whatever their formats (``noisy/a/p1.jpg`` with ``clean/a/p1.png``), and
 every page of a multi-page file pairs with the same page of its partner. What cannot be paired is
-listed with the reason, and each pair is checked up front (sizes within a few pixels, a clean
-page that is not blank), so a bad pair is named before training, not after an hour.
+listed with the reason (files in a format docclean cannot read are counted, never silently
+dropped), and each pair is checked up front (sizes within a few pixels, a clean page that is not
+blank), so a bad pair is named before training, not after an hour.
 
 Pages that share a clean page (several noisy scans of one original) must stay on one side of a
 validation split: :func:`group_pairs` groups them by the clean page's pixels, or by a pattern.
@@ -23,7 +24,7 @@ import numpy as np
 from docclean import formats
 from docclean import io as pageio
 from docclean.discover import is_broken_link
-from docclean.errors import DataError, DocCleanError
+from docclean.errors import DataError, DocCleanError, UsageError
 
 #: Noisy and clean pages may differ in size by this many pixels (scanner cropping); both are then
 #: cropped to the common size.
@@ -61,28 +62,65 @@ class PairScan:
     unmatched: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def _index(root: Path) -> dict[tuple[str, ...], list[Path]]:
-    found: dict[tuple[str, ...], list[Path]] = {}
+#: Files a desktop puts in any folder it shows (Explorer's, Finder's own is hidden): not the user's pages.
+_DESKTOP_FILES = frozenset({"thumbs.db", "desktop.ini"})
+
+
+@dataclass
+class _Folder:
+    """One side's files: the readable ones by relative folder and stem, and those in a format
+    docclean cannot read (counted and named, never silently dropped)."""
+
+    pages: dict[tuple[str, ...], list[Path]] = field(default_factory=dict)
+    unsupported: dict[tuple[str, ...], list[Path]] = field(default_factory=dict)
+
+    def summary(self) -> str | None:
+        """How many files are in an unsupported format and which suffixes, or None when there are none."""
+        files = [p for paths in self.unsupported.values() for p in paths]
+        if not files:
+            return None
+        suffixes = ", ".join(sorted({p.suffix.lower() or "no suffix" for p in files}))
+        return f"{len(files)} file{'s' if len(files) != 1 else ''} in an unsupported format ({suffixes})"
+
+
+def _index(root: Path) -> _Folder:
+    found = _Folder()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         usable = path.is_file() or is_broken_link(path)  # reported with its reason when read
-        if usable and formats.is_supported(path) and not any(p.startswith(".") for p in relative.parts):
-            key = (*relative.parent.parts, relative.stem)
-            found.setdefault(key, []).append(path)
+        if not usable or any(p.startswith(".") for p in relative.parts) or path.name.lower() in _DESKTOP_FILES:
+            continue
+        key = (*relative.parent.parts, relative.stem)
+        (found.pages if formats.is_supported(path) else found.unsupported).setdefault(key, []).append(path)
     return found
+
+
+def _unsupported_note(folder: _Folder, key: tuple[str, ...]) -> str:
+    """Why a page has no partner when its partner is there in a format docclean cannot read ("" if not)."""
+    paths = folder.unsupported.get(key)
+    if not paths:
+        return ""
+    return f" ({', '.join(map(str, paths))} {'is' if len(paths) == 1 else 'are'} in an unsupported format)"
 
 
 def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
     """Pair the pages of two folders by relative path and stem (any supported format, every page of
-    multi-page files). DataError when a folder is missing or nothing pairs at all."""
+    multi-page files). Files in an unsupported format are left out, with one ``unmatched`` line per
+    folder counting them. DataError when a folder is missing or empty or nothing pairs at all;
+    UsageError when the two folders are one, or every noisy file is its own clean page (a model
+    would learn nothing and score perfectly)."""
     noisy_root, clean_root = Path(noisy_dir), Path(clean_dir)
     for root in (noisy_root, clean_root):
         if not root.is_dir():
             raise DataError("folder not found (expected a folder of noisy and a folder of clean pages)", root)
+    if noisy_root.resolve() == clean_root.resolve():
+        raise UsageError(f"the noisy and the clean folder are one folder ({clean_root}); the clean pages need a "
+                         "folder of their own", noisy_root)
     noisy, clean = _index(noisy_root), _index(clean_root)
     scan = PairScan()
-    for key, paths in noisy.items():
-        partners = clean.get(key, [])
+    self_paired: list[Path] = []
+    for key, paths in noisy.pages.items():
+        partners = clean.pages.get(key, [])
         if len(paths) > 1:
             names = ", ".join(p.name for p in paths)
             scan.unmatched.extend((p, f"several noisy files share this name with different suffixes ({names})")
@@ -92,7 +130,12 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
             scan.unmatched.append((paths[0], f"several clean pages match it: {', '.join(map(str, partners))}"))
             continue
         if not partners:
-            scan.unmatched.append((paths[0], f"no clean page named {Path(*key)}.* in {clean_root}"))
+            scan.unmatched.append((paths[0], f"no clean page named {Path(*key)}.* in {clean_root}"
+                                   + _unsupported_note(clean, key)))
+            continue
+        if paths[0].resolve() == partners[0].resolve():  # a link to the scan is no clean version of it
+            self_paired.append(paths[0])
+            scan.unmatched.append((paths[0], f"the same file as its clean page {partners[0]}"))
             continue
         try:
             n_pages, c_pages = pageio.count_pages(paths[0]), pageio.count_pages(partners[0])
@@ -105,14 +148,29 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
             scan.unmatched.append((paths[0], f"{n_pages} pages but its clean file has {c_pages}"))
             continue
         scan.pairs.extend(Pair(paths[0], partners[0], i, noisy_root) for i in range(n_pages))
-    for key, paths in clean.items():
-        if key not in noisy:
-            scan.unmatched.extend((p, "clean page without a noisy page") for p in paths)
-    if not scan.pairs:
+    for key, paths in clean.pages.items():
+        if key not in noisy.pages:
+            scan.unmatched.extend((p, "clean page without a noisy page" + _unsupported_note(noisy, key))
+                                  for p in paths)
+    if scan.pairs:
+        scan.unmatched.extend((root, why) for root, why in
+                              ((noisy_root, noisy.summary()), (clean_root, clean.summary())) if why)
+        return scan
+    if self_paired:
+        raise UsageError(f"every noisy file that pairs is its own clean page ({len(self_paired)}, e.g. "
+                         f"{self_paired[0]}); the clean folder must hold clean versions of the scans", noisy_root)
+    if not noisy.pages and not noisy.unsupported:  # not "N clean pages without a noisy page": the cause is here
+        raise DataError("no noisy/clean pairs found: the folder holds no files", noisy_root)
+    reasons = []
+    if scan.unmatched:
         why = _listing([f"{path}: {reason}" for path, reason in scan.unmatched], 5)
-        raise DataError(f"no noisy/clean pairs found ({len(scan.unmatched)} files could not be paired"
-                        + (f": {why})" if why else ")"), noisy_root)
-    return scan
+        reasons.append(f"{len(scan.unmatched)} files could not be paired: {why}")
+    reasons += [f"{why} in {root}" for root, why in ((noisy_root, noisy.summary()), (clean_root, clean.summary()))
+                if why]
+    supported = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
+    if noisy.unsupported or clean.unsupported:
+        reasons[-1] += f"; docclean reads {supported}"
+    raise DataError(f"no noisy/clean pairs found ({'; '.join(reasons)})", noisy_root)
 
 
 def _listing(items: list[str], limit: int) -> str:

@@ -33,8 +33,7 @@ from docclean.metrics import pooled_rmse, strokes_lost, strokes_lost_share
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.synth import PairKind, write_pairs
 from docclean.synth.fonts import missing_fonts_note
-from training.denoiser_data import (CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize,
-                                    split_by_text)
+from training.denoiser_data import CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize, split_by_text
 from training.loop import Callback, FitConfig, FitResult, fit
 
 __all__ = ["CropBatches", "DenoiserTaskConfig", "find_pairs", "split_by_text", "mse_loss", "ink_weighted_loss",
@@ -200,7 +199,7 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
     loss = ink_weighted_loss(task.ink_weight, task.ink_halo, task.ink_level)
     return fit(model, loss, CropBatches(train_pairs, task, synth_train), fit_config,
                arch="docunet", model_config=model_config.to_dict(), evaluate=evaluate, info=info,
-               callbacks=callbacks)
+               callbacks=callbacks, start_over=None)  # its command line has no --no-resume
 
 
 SHOWN = ("train_loss", "val_rmse", "val_rmse_x2", "sel_rmse", "syn_rmse", "syn_ink_kept", "syn_strokes_lost",
@@ -268,7 +267,8 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(a.threads)
     task = DenoiserTaskConfig(data=a.data, batches_per_epoch=a.batches_per_epoch, scales=a.scales,
                               select_texts=a.select_texts, synth_dir=a.synth_dir, synth_n=a.synth_n,
-                              synth_val_n=a.synth_val_n, synth_size=a.synth_size, synth_graded=not a.synth_black_targets,
+                              synth_val_n=a.synth_val_n, synth_size=a.synth_size,
+                              synth_graded=not a.synth_black_targets,
                               synth_uneven=a.synth_uneven, synth_show_through=a.synth_show_through,
                               synth_share=a.synth_share, exposure=a.exposure,
                               ink_weight=a.ink_weight, ink_halo=a.ink_halo, ink_level=a.ink_level,

@@ -32,6 +32,7 @@ from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
 from training.device import Precision, batch_size, move_to, resolve_device, resolve_precision
 from training.fit_types import Callback, FitConfig, FitResult, lr_at, make_optimizer, seed_everything
 from training.run_folder import (
+    NO_RESUME,
     check_resumable,
     optimizer_tensors,
     read_history,
@@ -79,7 +80,9 @@ def _run_epoch(model: nn.Module, loss_fn: LossFn, data: Iterable, opt: torch.opt
         scaler.update()
         value = float(loss.detach())
         if not math.isfinite(value):
-            raise FloatingPointError(f"training loss became {value} at epoch {progress.epoch}, batch {i}")
+            # Counted from 1, as the progress display counts; the usual cause is too high a rate.
+            raise FloatingPointError(f"training loss became {value} at epoch {progress.epoch + 1}, batch {i + 1}; "
+                                     f"the training diverged: try a lower --lr than {config.lr:g}")
         for key, part in {"loss": value, **parts}.items():
             progress.sums[key] = progress.sums.get(key, 0.0) + float(part)
         progress.batches = i + 1
@@ -122,7 +125,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         model_config: dict[str, Any], val_data: Iterable | None = None,
         evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
         info: dict[str, Any] | None = None, callbacks: list[Callback] | None = None,
-        should_stop: StopHook | None = None) -> FitResult:
+        should_stop: StopHook | None = None, start_over: str | None = NO_RESUME) -> FitResult:
     """Train ``model`` and return a :class:`FitResult`.
 
     ``train_data`` is iterated once per epoch; each batch is moved to the run's device before
@@ -132,7 +135,9 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     (lower is better). ``info`` is stored in every checkpoint's metadata next to ``arch`` and
     ``model_config``. ``should_stop`` is asked after every batch; when it answers True the run
     saves its weights and the position in the epoch, and a later ``fit`` with ``resume`` carries on
-    from there. Resuming a folder that holds a different run raises ModelError or DataError.
+    from there. Resuming a folder that holds a different run raises ModelError or DataError, whose
+    hint offers ``start_over`` (how the caller's command starts afresh; None: only another folder).
+    A loss that is no longer finite raises FloatingPointError, naming the epoch and batch from 1.
     """
     callbacks = callbacks or []
     out = Path(config.out_dir)
@@ -150,7 +155,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
                 "precision": precision.name, **(info or {})}
     run_config = {"arch": arch, "model_config": model_config, **run_info}
     if config.resume and state_path.exists() and last_path.exists():
-        check_resumable(out, run_config)
+        check_resumable(out, run_config, start_over)
         state = read_metadata(state_path)["trainer"]
         model.load_state_dict(load_file(str(last_path), device=str(device)))
         restore_optimizer(opt, load_file(str(state_path), device=str(device)), state["optimizer"])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from training.retrain_config import (
     RetrainConfig,
     check_config,
     check_same_run,
+    has_checkpoint,
     has_state,
     resolved,
 )
@@ -139,12 +139,22 @@ def start_score(run: Path) -> dict[str, Any] | None:
 
 
 def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[str, Any] | None]:
+    """(model, its config, where it came from or None) for a run that starts from ``cfg.init``."""
     if cfg.init == "scratch":
         model = DocUNet(DocUNetConfig())
         return model, model.config.to_dict(), None
     path = resolve_model_path(cfg.init)
     model, meta = load_model(path)
     return model, meta["config"], {"path": str(path), "command": meta.get("command"), "epoch": meta.get("epoch")}
+
+
+def _checkpointed_model(out: Path) -> tuple[DocUNet, dict[str, Any], dict[str, Any] | None]:
+    """:func:`_initial_model` for a run that goes on from its own last checkpoint: the network as that
+    checkpoint describes it (``fit`` loads the weights again) and the starting model it recorded, so
+    the --from file may since have been moved, deleted or replaced."""
+    model, meta = load_model(out / "last.safetensors")
+    init_from = meta.get("init_from")
+    return model, meta["config"], init_from if isinstance(init_from, dict) else None
 
 
 def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_stop=None,
@@ -178,19 +188,20 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
     train_pages, val_pages = pages[:len(train_pairs)], pages[len(train_pairs):]
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
-    model, model_config, init_from = _initial_model(cfg)
-    (out / CONFIG_NAME).write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+    continuing = has_checkpoint(out)  # as check_config decided: then the --from file is not needed
+    model, model_config, init_from = _checkpointed_model(out) if continuing else _initial_model(cfg)
+    (out / CONFIG_NAME).write_text(json.dumps(cfg.stored(), indent=2) + "\n")
     evaluate = page_rmse_evaluator(val_pages)
     if not resuming:  # a start.json without training state belongs to an attempt whose options were replaced
         (out / START_NAME).unlink(missing_ok=True)
-    if init_from is not None and not (out / START_NAME).exists():
+    if init_from is not None and not continuing and not (out / START_NAME).exists():
         # Scored before any training: fine-tuning may end worse than where it started, and the user
         # must hear of it instead of trusting best.safetensors (the loop keeps the best epoch only).
         (out / START_NAME).write_text(json.dumps({"model": init_from["path"], **evaluate(model)}) + "\n")
     fit_config = FitConfig(out_dir=out, epochs=cfg.epochs, lr=cfg.learning_rate, optimizer="adamw",
                            weight_decay=1e-4, patience=cfg.patience, seed=cfg.seed, device=cfg.device,
                            precision="auto" if cfg.device != "cpu" else "fp32", grad_clip=1.0, monitor="val_rmse")
-    info = {"task": "retrain", "command": command or " ".join(sys.argv), "retrain": asdict(cfg),
+    info = {"task": "retrain", "command": command or " ".join(sys.argv), "retrain": cfg.stored(),
             "data": {"noisy": cfg.noisy, "clean": cfg.clean},
             "train_pages": page_names[0], "val_pages": page_names[1]}
     if init_from is not None:
@@ -204,4 +215,5 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
     pictures = SamplePictures(out, val_pages[:3])
     return fit(model, ink_weighted_loss(cfg.ink_weight), PairCrops(train_pages, cfg), fit_config, arch="docunet",
                model_config=model_config, evaluate=evaluate, info=info,
-               callbacks=[*(callbacks or []), pictures], should_stop=stop)
+               callbacks=[*(callbacks or []), pictures], should_stop=stop,
+               start_over=None)  # docclean train has no --no-resume: a new run needs another --out

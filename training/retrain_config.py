@@ -6,11 +6,12 @@ a rerun into it asks for the same run."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from docclean.errors import DataError, UsageError
+from docclean import safefile
+from docclean.errors import DataError, DocCleanError, ModelError, UsageError
 from docclean.models import builtin_models, resolve_model_path
 from docclean.pairs import group_pattern
 from training.device import resolve_device
@@ -22,8 +23,13 @@ START_NAME = "start.json"
 #: Options a rerun into the same folder may change: how long and how fast it trains, and where.
 #: Every other one (the data, the split, the starting model, crops, loss, seed) defines the run.
 FREE_OPTIONS = frozenset({"out", "epochs", "max_time", "patience", "lr", "device", "extra"})
+#: Options of one invocation only, never stored in ``retrain.json``: a time limit given once must not
+#: stop every later ``--resume`` after the same time (there would be no way to lift it).
+INVOCATION_OPTIONS = frozenset({"max_time"})
 #: Options naming folders: stored and compared resolved, so a rerun from another folder still matches.
 PATH_OPTIONS = ("noisy", "clean", "val_noisy", "val_clean")
+TRAINED_ARCH = "docunet"
+"""The architecture docclean train fine-tunes and writes: the page denoiser."""
 LOCK_NAME = ".docclean-train.lock"
 """Held for a run's length: a second run on the same folder would interleave their checkpoints.
 Not the batch lock (``.docclean.lock``), so cleaning into a run folder is not mistaken for training."""
@@ -45,7 +51,7 @@ class RetrainConfig:
     """``default`` (the shipped model), a .safetensors path, or ``scratch``."""
     epochs: int = 40
     max_time: float | None = None
-    """Seconds of training after which the run stops (its best checkpoint is ready)."""
+    """Seconds of training after which this invocation stops (its best checkpoint is ready); not stored."""
     patch_size: int = 192
     batch_size: int = 12
     batches_per_epoch: int = 40
@@ -70,8 +76,13 @@ class RetrainConfig:
             data = json.loads((Path(run) / CONFIG_NAME).read_text())
         except (OSError, ValueError) as exc:
             raise DataError(f"not a docclean train run folder ({exc})", run) from None
-        known = {f.name for f in fields(cls)}
+        # Runs stored before INVOCATION_OPTIONS existed hold a --max-time too: it applied to their invocation.
+        known = {f.name for f in fields(cls)} - INVOCATION_OPTIONS
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def stored(self) -> dict[str, Any]:
+        """What ``retrain.json`` keeps of the config: every option but this invocation's own."""
+        return {k: v for k, v in asdict(self).items() if k not in INVOCATION_OPTIONS}
 
 
 def model_option(init: str) -> str:
@@ -92,10 +103,12 @@ def resolved(cfg: RetrainConfig) -> RetrainConfig:
 
 
 def check_config(cfg: RetrainConfig) -> None:
-    """UsageError (ModelError for a missing model file), before any page is read or file written,
-    when a value cannot work (the learning rate, the group pattern, half a validation pair), the
-    device or starting model is not there, or ``cfg.out`` cannot be this run's folder
-    (``training.run_folder.check_out_folder``)."""
+    """UsageError (ModelError for a missing or unusable model file), before any page is read or file
+    written, when a value cannot work (the learning rate, the group pattern, half a validation pair,
+    noisy and clean pages in one folder, fewer --epochs than the run has done), the device or
+    starting model is not there, or ``cfg.out`` cannot be this run's folder
+    (``training.run_folder.check_out_folder``). A run that holds a checkpoint continues from it, so
+    its starting model (--from) is not needed any more and not checked."""
     if cfg.lr is not None and not 0 < cfg.lr < 1:
         raise UsageError(f"the learning rate must lie between 0 and 1, not {cfg.lr}", settings=("lr",))
     try:
@@ -105,19 +118,81 @@ def check_config(cfg: RetrainConfig) -> None:
     if (cfg.val_noisy is None) != (cfg.val_clean is None):
         raise UsageError("give both validation folders (noisy and clean), or neither",
                          settings=("val_clean" if cfg.val_clean is None else "val_noisy",))
+    for noisy, clean in (("noisy", "clean"), ("val_noisy", "val_clean")):
+        _check_two_folders(getattr(cfg, noisy), getattr(cfg, clean), noisy, clean)
     try:
         resolve_device(cfg.device)
     except ValueError as exc:
         raise UsageError(str(exc), settings=("device",)) from None
-    if cfg.init != "scratch":
-        resolve_model_path(cfg.init)
+    out = Path(cfg.out)
+    if cfg.init != "scratch" and not has_checkpoint(out):
+        try:
+            check_start_model(cfg.init)
+        except ModelError as exc:
+            if (out / CONFIG_NAME).is_file():  # an earlier attempt that stopped before its first checkpoint
+                raise ModelError(f"{exc.reason}; the run in {out} saved no checkpoint yet, so it starts again from "
+                                 "its --from model", exc.path) from None
+            raise
+    check_epochs(cfg)
     inputs = {"--noisy": cfg.noisy, "--clean": cfg.clean, "--val-noisy": cfg.val_noisy, "--val-clean": cfg.val_clean}
-    check_out_folder(Path(cfg.out), inputs, CONFIG_NAME, ignore=frozenset({LOCK_NAME}))
+    check_out_folder(out, inputs, CONFIG_NAME, ignore=frozenset({LOCK_NAME}))
+
+
+def _check_two_folders(noisy: str | None, clean: str | None, noisy_name: str, clean_name: str) -> None:
+    """UsageError when the noisy and clean folders are one folder: each page would be its own target,
+    and the run would learn nothing while scoring perfectly."""
+    if noisy is None or clean is None:
+        return
+    if Path(noisy).expanduser().resolve() == Path(clean).expanduser().resolve():
+        flags = f"--{noisy_name.replace('_', '-')}", f"--{clean_name.replace('_', '-')}"
+        raise UsageError(f"the same folder as {flags[0]} ({clean}); the clean pages need a folder of their own",
+                         settings=(clean_name,))
+
+
+def check_start_model(init: str) -> None:
+    """ModelError when ``init`` (``--from``: a built-in name or a file) is no page-denoiser model:
+    missing, a folder, a run's optimizer state, another architecture, not a model at all. Reads the
+    file's header only (no torch), so a wrong file is named before any page is read."""
+    from docclean.backends.convert import read_checkpoint_metadata
+
+    path = resolve_model_path(init)
+    meta = read_checkpoint_metadata(path)  # names a run's state.safetensors as docclean clean does
+    if meta.get("arch") != TRAINED_ARCH:
+        raise ModelError(f"a {meta.get('arch')!r} model; docclean train fine-tunes page denoisers "
+                         f"({TRAINED_ARCH!r}) only", path)
+
+
+def epochs_done(out: Path) -> tuple[int, bool]:
+    """(epochs finished, whether one more was stopped part way) of the run in ``out``; (0, False)
+    when it holds no readable trainer state."""
+    try:
+        state = safefile.read_metadata(Path(out) / "state.safetensors")["trainer"]
+        return int(state["epoch"]) + 1, bool(state.get("partial"))
+    except (DocCleanError, OSError, KeyError, TypeError, ValueError):
+        return 0, False
+
+
+def check_epochs(cfg: RetrainConfig) -> None:
+    """UsageError when ``cfg.epochs`` would end the run before the epochs it has already done (or
+    the one it stopped in): nothing would train, and the smaller figure would be stored."""
+    if not has_checkpoint(Path(cfg.out)):
+        return
+    done, partial = epochs_done(Path(cfg.out))
+    if cfg.epochs < done + partial:
+        part = " and part of the next" if partial else ""
+        raise UsageError(f"the run has already trained {done} epoch{'s' if done != 1 else ''}{part}; give more than "
+                         f"{done} to train it further", settings=("epochs",))
 
 
 def has_state(out: Path) -> bool:
     """Whether the run folder holds training state, i.e. the run it describes has begun training."""
     return (Path(out) / "state.safetensors").exists()
+
+
+def has_checkpoint(out: Path) -> bool:
+    """Whether the run folder holds what ``training.loop.fit`` resumes from (the trainer state and the
+    last weights): the run then goes on from its own weights, not from its --from model."""
+    return has_state(out) and (Path(out) / "last.safetensors").exists()
 
 
 def check_same_run(cfg: RetrainConfig) -> None:

@@ -98,7 +98,11 @@ def _first_difference(saved: Any, now: Any, prefix: str, skip: frozenset[str] = 
     return None if same else prefix
 
 
-def check_resumable(out_dir: Path, run_config: dict[str, Any]) -> None:
+#: How the teaching suite's commands (fashion, vae, faces) start a run afresh in its folder.
+NO_RESUME = "start over with --no-resume"
+
+
+def check_resumable(out_dir: Path, run_config: dict[str, Any], start_over: str | None = NO_RESUME) -> None:
     """Refuse to resume ``out_dir`` when its ``config.json`` describes a different run.
 
     Compared: ``arch``, ``model_config`` and the optimizer (ModelError: the weights or optimizer
@@ -106,16 +110,18 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any]) -> None:
     data or another objective), except the fields in :data:`RESUME_FREE_KEYS` and fields the saved
     config does not have (options added since; their defaults keep the old behaviour). Epochs, learning
     rate, patience and the like may change: that is what resuming with new options is for.
+    ``start_over`` is the caller's advice for starting afresh in the same folder (its flag), offered
+    beside choosing another --out; None for a command that cannot (``docclean train`` has no
+    --no-resume).
     """
     path = Path(out_dir) / "config.json"
     if not path.exists():
         return
+    hint = "choose another --out" + (f" or {start_over}" if start_over else "")
     try:
         saved = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise DataError(f"run folder's config.json is not valid JSON ({exc}); start over with --no-resume",
-                        path) from None
-    hint = "choose another --out or start over with --no-resume"
+        raise DataError(f"run folder's config.json is not valid JSON ({exc}); {hint}", path) from None
     for key in ("arch", "model_config"):
         field = _first_difference(saved.get(key), run_config.get(key), key)
         if field:

@@ -223,3 +223,18 @@ def test_a_resumed_run_takes_the_free_options_given_anew_and_keeps_the_rest(tmp_
     assert (cfg.epochs, cfg.max_time, cfg.lr) == (7, 120.0, 0.002)  # given anew
     assert (cfg.patience, cfg.device, cfg.seed) == (4, "cpu", 9)  # not given: the run's own
     assert cfg.out == str(run.absolute())
+
+
+def test_progress_of_a_run_past_its_epochs_counts_what_was_done() -> None:
+    import io
+
+    from rich.console import Console
+
+    from cli.progress import RichProgressCallback
+
+    text = io.StringIO()
+    with RichProgressCallback(console=Console(file=text, width=100)) as bars:
+        bars.on_train_start(4, 2, 3)  # a run of 4 epochs resumed with --epochs 2 (another command than train)
+        assert bars._progress is not None and bars._progress.tasks[0].total == 4  # not a bar at "4/2"
+    assert "4 epochs already done, more than --epochs 2; give --epochs above 4" in text.getvalue()
+    assert "all 2 epochs" not in text.getvalue()

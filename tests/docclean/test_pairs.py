@@ -238,3 +238,54 @@ def test_a_broken_link_is_reported_not_skipped(tmp_path: Path) -> None:
     assert reasons["gone.png"] == f"broken link: {tmp_path / 'nowhere.png'} does not exist"
     assert reasons["lost.png"] == (f"unreadable clean page ({tmp_path / 'clean' / 'lost.png'}: broken link: "
                                    f"{tmp_path / 'nowhere.png'} does not exist)")
+
+
+def test_a_page_paired_with_itself_is_no_pair(tmp_path: Path) -> None:
+    from docclean.errors import UsageError
+
+    for name in ("a", "b"):
+        img(tmp_path / "noisy" / f"{name}.png")
+    (tmp_path / "clean").mkdir()
+    with pytest.raises(UsageError, match="one folder"):
+        find_pairs(tmp_path / "noisy", tmp_path / "clean" / ".." / "noisy")
+    for name in ("a", "b"):  # links to the scans are no clean versions of them
+        (tmp_path / "clean" / f"{name}.png").symlink_to(tmp_path / "noisy" / f"{name}.png")
+    with pytest.raises(UsageError, match=r"every noisy file that pairs is its own clean page \(2, e\.g\."):
+        find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    (tmp_path / "clean" / "b.png").unlink()
+    img(tmp_path / "clean" / "b.png")
+    scan = find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    assert [p.noisy.name for p in scan.pairs] == ["b.png"]
+    a = tmp_path / "noisy" / "a.png"
+    assert scan.unmatched == [(a, f"the same file as its clean page {tmp_path / 'clean' / 'a.png'}")]
+
+
+def test_files_in_an_unsupported_format_are_counted_not_silently_dropped(tmp_path: Path) -> None:
+    for side in ("noisy", "clean"):
+        img(tmp_path / side / "a.gif")
+        img(tmp_path / side / "b.gif")
+    with pytest.raises(DataError, match=r"no noisy/clean pairs found \(2 files in an unsupported format \(\.gif\) "
+                                        r"in .*noisy; 2 files .*clean; docclean reads .*\.png") as info:
+        find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    assert "0 files could not be paired" not in str(info.value)
+    (tmp_path / "noisy" / "b.gif").unlink()
+    img(tmp_path / "noisy" / "c.png")
+    img(tmp_path / "clean" / "a.png")
+    img(tmp_path / "clean" / "c.png")
+    scan = find_pairs(tmp_path / "noisy", tmp_path / "clean")  # c pairs; a.gif is said to be unreadable
+    assert [p.noisy.name for p in scan.pairs] == ["c.png"]
+    assert (tmp_path / "clean" / "a.png", f"clean page without a noisy page ({tmp_path / 'noisy' / 'a.gif'} is in "
+            "an unsupported format)") in scan.unmatched
+    assert (tmp_path / "noisy", "1 file in an unsupported format (.gif)") in scan.unmatched
+
+
+def test_an_empty_folder_is_called_empty(tmp_path: Path) -> None:
+    img(tmp_path / "clean" / "a.png")
+    (tmp_path / "noisy").mkdir()
+    (tmp_path / "noisy" / ".DS_Store").write_bytes(b"")
+    with pytest.raises(DataError, match="no noisy/clean pairs found: the folder holds no files") as info:
+        find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    assert info.value.path == tmp_path / "noisy"
+    (tmp_path / "clean" / "a.png").unlink()
+    with pytest.raises(DataError, match="no noisy/clean pairs found: the folder holds no files"):
+        find_pairs(tmp_path / "noisy", tmp_path / "clean")  # both empty: not "0 files could not be paired"

@@ -230,3 +230,13 @@ def test_sigterm_sets_the_stop_flag():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+def test_a_diverging_loss_names_epoch_and_batch_from_one_and_the_learning_rate(tmp_path):
+    def diverging(model, batch):
+        loss, parts = mse(model, batch)
+        return loss * float("nan"), parts
+
+    cfg = FitConfig(out_dir=tmp_path / "run", epochs=2, lr=0.2)
+    with pytest.raises(FloatingPointError, match=r"at epoch 1, batch 1; .*try a lower --lr than 0\.2$"):
+        fit(Line(), diverging, data(), cfg, arch="line", model_config={}, val_data=data()[:1])

@@ -46,6 +46,15 @@ def train(noisy: Path | str, clean: Path | str, out: Path | str, *extra: str, mo
     return runner.invoke(app, [*argv, *extra])
 
 
+@pytest.fixture
+def no_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip drawing loss.png and samples.png (most of a tiny epoch's time) in tests that do not look at them."""
+    import training.retrain
+    from training.loop import Callback
+
+    monkeypatch.setattr(training.retrain, "SamplePictures", lambda *args: Callback())
+
+
 def one_error_line(output: str) -> str:
     """The one ``error:`` line of a refusal (a count of pages may come before it), with no traceback."""
     errors = [line for line in output.strip().splitlines() if line.startswith("error: ")]
@@ -206,3 +215,108 @@ def test_a_stop_signal_after_the_last_epoch_finishes_the_run(tmp_path: Path, tin
     result = train(data / "noisy", data / "clean", tmp_path / "run", model=tiny_model_path)
     assert result.exit_code == 0, result.output
     assert "finished after 1 epochs" in result.output and "stopped" not in result.output
+
+
+def test_noisy_and_clean_pages_in_one_folder_are_refused(tmp_path: Path, tiny_model_path: Path) -> None:
+    data = make_pairs(tmp_path / "data")
+    val = make_pairs(tmp_path / "val", first=7)
+    out = tmp_path / "run"
+    # Each page its own target: the run would learn nothing and score a perfect 0.0000.
+    result = train(data / "noisy", data / "clean" / ".." / "noisy", out, model=tiny_model_path)
+    assert result.exit_code == 2 and "--clean: the same folder as --noisy" in one_error_line(result.output)
+    result = train(data / "noisy", data / "clean", out, "--val-noisy", str(val / "noisy"), "--val-clean",
+                   str(val / "noisy"), model=tiny_model_path)
+    assert result.exit_code == 2 and "--val-clean: the same folder as --val-noisy" in one_error_line(result.output)
+    assert not out.exists()
+
+
+def test_a_resume_goes_on_from_its_checkpoint_without_its_from_model(tmp_path: Path, tiny_model_path: Path,
+                                                                      no_pictures: None) -> None:
+    from docclean.checkpoint import read_metadata, save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    data = make_pairs(tmp_path / "data")
+    base, out = tmp_path / "base.safetensors", tmp_path / "run"
+    shutil.copy(tiny_model_path, base)
+    assert train(data / "noisy", data / "clean", out, model=base).exit_code == 0
+    other = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 4], blocks=[1, 1]))  # another network, the old name
+    save_model(other, base, "docunet", other.config.to_dict(), {})
+    resumed = runner.invoke(app, ["train", "--resume", str(out), "--epochs", "2"])
+    assert resumed.exit_code == 0, resumed.output
+    base.unlink()  # moved or deleted: the run's own files are all a resume needs
+    resumed = runner.invoke(app, ["train", "--resume", str(out), "--epochs", "3"])
+    assert resumed.exit_code == 0, resumed.output
+    assert len((out / "metrics.csv").read_text().strip().splitlines()) == 4
+    assert read_metadata(out / "last.safetensors")["init_from"]["path"] == str(base)  # still where it began
+    early = tmp_path / "early"  # an attempt stopped before its first checkpoint starts from --from again
+    early.mkdir()
+    (early / "retrain.json").write_text((out / "retrain.json").read_text())
+    result = runner.invoke(app, ["train", "--resume", str(early)])
+    assert result.exit_code == 2
+    assert "saved no checkpoint yet, so it starts again from its --from model" in one_error_line(result.output)
+    assert str(base) in result.output
+
+
+def test_resume_refusals_name_no_flag_that_docclean_train_lacks(tmp_path: Path, tiny_model_path: Path,
+                                                                 no_pictures: None) -> None:
+    data = make_pairs(tmp_path / "data")
+    out = tmp_path / "run"
+    assert train(data / "noisy", data / "clean", out, model=tiny_model_path).exit_code == 0
+    (out / "config.json").write_text("{damaged")
+    result = runner.invoke(app, ["train", "--resume", str(out), "--epochs", "2"])
+    assert result.exit_code == 1 and "not valid JSON" in one_error_line(result.output)
+    assert "--no-resume" not in result.output and result.output.strip().endswith("choose another --out")
+
+
+def test_max_time_limits_one_invocation_not_every_later_resume(tmp_path: Path, tiny_model_path: Path,
+                                                              no_pictures: None) -> None:
+    data = make_pairs(tmp_path / "data")
+    out = tmp_path / "run"
+    assert train(data / "noisy", data / "clean", out, "--max-time", "10m", model=tiny_model_path).exit_code == 0
+    saved = json.loads((out / "retrain.json").read_text())
+    assert "max_time" not in saved  # not part of the run's recipe
+    saved["max_time"] = 0.0  # as an older docclean stored it: every resume would stop at once
+    (out / "retrain.json").write_text(json.dumps(saved))
+    resumed = runner.invoke(app, ["train", "--resume", str(out), "--epochs", "2"])
+    assert resumed.exit_code == 0 and "stopped" not in resumed.output, resumed.output
+    assert len((out / "metrics.csv").read_text().strip().splitlines()) == 3
+
+
+def test_a_from_that_is_no_model_is_named_before_any_page_is_read(tmp_path: Path, tiny_model_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import training.retrain
+    from docclean.checkpoint import atomic_save_tensors
+
+    data = make_pairs(tmp_path / "data")
+    run = tmp_path / "earlier"  # what a training run leaves: its model and the optimizer state beside it
+    run.mkdir()
+    shutil.copy(tiny_model_path, run / "best.safetensors")
+    atomic_save_tensors({"empty": torch.zeros(1)}, run / "state.safetensors",
+                        {"docclean": json.dumps({"arch": "trainer-state", "trainer": {}})})
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("pages were read before the model was checked")
+
+    monkeypatch.setattr(training.retrain, "load_split", no_reading)
+    for model, text in ((run, f"a folder, not a model file; use {run / 'best.safetensors'}"),
+                        (run / "state.safetensors", "a training run's saved optimizer state, not a model: use "
+                                                    "best.safetensors"),
+                        (data / "noisy" / "t0-0.png", "not a readable docclean safetensors model")):
+        result = train(data / "noisy", data / "clean", tmp_path / "run", model=model)
+        assert result.exit_code == 2 and text in one_error_line(result.output), (model, result.output)
+        assert not (tmp_path / "run").exists()
+
+
+def test_fewer_epochs_than_the_run_has_done_are_refused_and_not_stored(tmp_path: Path, tiny_model_path: Path,
+                                                                       no_pictures: None) -> None:
+    data = make_pairs(tmp_path / "data")
+    out = tmp_path / "run"
+    assert train(data / "noisy", data / "clean", out, "--epochs", "2", model=tiny_model_path).exit_code == 0
+    saved = (out / "retrain.json").read_text()
+    result = runner.invoke(app, ["train", "--resume", str(out), "--epochs", "1"])
+    assert result.exit_code == 2
+    assert one_error_line(result.output) == ("error: --epochs: the run has already trained 2 epochs; give more "
+                                             "than 2 to train it further")
+    assert (out / "retrain.json").read_text() == saved
+    again = runner.invoke(app, ["train", "--resume", str(out)])  # as many as done: finished, nothing to do
+    assert again.exit_code == 0 and "all 2 epochs already done" in again.output, again.output

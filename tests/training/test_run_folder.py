@@ -74,3 +74,15 @@ def test_pages_added_removed_or_moved_across_the_split_are_named(tmp_path: Path)
         check_same_pages(tmp_path, [a, c], [b])
     (tmp_path / "config.json").write_text(json.dumps({"arch": "a"}))  # recorded no pages: nothing to compare
     check_same_pages(tmp_path, [a], [])
+
+
+def test_the_start_over_hint_is_the_callers_own(tmp_path: Path) -> None:
+    run = saved_run(tmp_path, {"optimizer": "adamw", "seed": 0})
+    other = {"arch": "b", "model_config": {}, "fit": {"optimizer": "adamw", "seed": 0}}
+    with pytest.raises(ModelError, match=r"choose another --out or start over with --no-resume$"):
+        check_resumable(run, other)  # the teaching suite's commands have --no-resume
+    with pytest.raises(ModelError, match=r"now\); choose another --out$"):
+        check_resumable(run, other, start_over=None)  # docclean train has none
+    (run / "config.json").write_text("{not json")
+    with pytest.raises(DataError, match=r"not valid JSON .*; choose another --out$"):
+        check_resumable(run, other, start_over=None)
