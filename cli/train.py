@@ -27,7 +27,10 @@ def _seconds(text: str | None) -> float | None:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
     if not match:
         raise UsageError(f"{text!r} is not a duration such as 90s, 10m or 2h", settings=("max_time",))
-    return float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
+    seconds = float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
+    if seconds <= 0:  # one batch, then a resume hint that could never finish an epoch
+        raise UsageError(f"{text!r}: the time must be more than 0", settings=("max_time",))
+    return seconds
 
 
 def _absolute(path: Path | None) -> str | None:
@@ -85,7 +88,8 @@ def train(
 
     Bad pairs (missing partners, pages of different sizes) are named before training starts.
     Ctrl-C or SIGTERM saves and stops (exit 130 or 143); `--resume RUN` carries on where it stopped.
-    A fine-tuning run scores the model it starts from first, and warns when no epoch beats it.
+    A fine-tuning run scores the model it starts from first, and warns when no epoch beats it; any run
+    warns when its best epoch leaves the validation pages worse than the uncleaned scans.
 
     Examples:
 
@@ -152,6 +156,12 @@ def train(
         typer.echo(f"warning: no epoch beat the model it started from (validation RMSE {result.best_metric:.4f} "
                    f"against {start['val_rmse']:.4f} for {start.get('model')}); keep using that model, or "
                    "train longer or with more pairs", err=True)
+    raw = next((h["val_raw_rmse"] for h in result.history if "val_raw_rmse" in h), None)
+    if raw is not None and result.epochs_run and result.best_metric >= raw:
+        # A run from scratch (or a bad rate) can end making pages worse than leaving them alone.
+        typer.echo(f"warning: the best epoch makes the validation pages worse than the scans themselves "
+                   f"(RMSE {result.best_metric:.4f} against {raw:.4f} uncleaned); do not use this model: train "
+                   "longer, with a lower --lr or more pairs", err=True)
     if result.best_path.is_file():
         typer.echo(result.best_path)
     else:

@@ -139,7 +139,8 @@ def test_bad_values_fail_in_one_line_before_a_run_folder_is_made(tmp_path: Path,
     make_pairs(tmp_path / "data")
     for extra, text in ((["--group", "("], "error: --group: not a regular expression"),
                         (["--lr", "-1"], "error: --lr: the learning rate must lie between 0 and 1"),
-                        (["--max-time", "soon"], "error: --max-time: 'soon' is not a duration")):
+                        (["--max-time", "soon"], "error: --max-time: 'soon' is not a duration"),
+                        (["--max-time", "0s"], "error: --max-time: '0s': the time must be more than 0")):
         result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(tmp_path / "run"), *extra))
         assert result.exit_code == 2 and result.output.strip() == result.output.strip().splitlines()[0]
         assert result.output.startswith(text), result.output  # one line, not Typer's box
@@ -168,6 +169,18 @@ def test_fine_tuning_that_never_beats_its_start_says_so(tmp_path: Path, tiny_mod
     start = start_score(out)
     assert start is not None and start["val_rmse"] > 0 and start["model"] == str(tiny_model_path)
     assert "no epoch beat the model it started from" in result.output
+
+
+def test_a_run_whose_best_epoch_is_worse_than_the_scans_says_so(tmp_path: Path, tiny_model_path: Path) -> None:
+    make_pairs(tmp_path / "data")
+    for scan in (tmp_path / "data" / "noisy").iterdir():  # scans already clean: leaving them alone is perfect
+        scan.write_bytes((tmp_path / "data" / "clean" / scan.name).read_bytes())
+    scratch = [a for a in args(tmp_path, tiny_model_path) if a not in ("--from", str(tiny_model_path))]
+    # From scratch: no starting model to compare with, only the uncleaned pages.
+    result = runner.invoke(app, [*scratch, "--scratch", "--out", str(tmp_path / "run"), "--epochs", "1",
+                                 "--lr", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert "the best epoch makes the validation pages worse than the scans themselves" in result.output
 
 
 def test_a_stop_signal_exits_with_its_code_and_says_no_model_was_written(tmp_path: Path, tiny_model_path: Path,
