@@ -127,6 +127,17 @@ def test_conv_run_with_wider_latent(tmp_path: Path, data_dir: Path) -> None:
     assert manifold.output.count("\n") == 1 and "2-D latent space" in manifold.output
 
 
+def test_the_same_seed_gives_the_same_run(tmp_path: Path, data_dir: Path) -> None:
+    rows = []
+    for name in ("a", "b"):
+        result = _train(tmp_path / name, data_dir, "--arch", "mlp", "--epochs", "1", "--seed", "5")
+        assert result.exit_code == 0, result.output
+        lines = [line.split(",") for line in (tmp_path / name / "metrics.csv").read_text().splitlines()]
+        timing = lines[0].index("epoch_seconds")  # the only figure that may differ
+        rows.append([row[:timing] + row[timing + 1:] for row in lines])
+    assert rows[0] == rows[1]
+
+
 def test_resume_continues_an_interrupted_run(tmp_path: Path, data_dir: Path) -> None:
     out = tmp_path / "resumed"
     assert _train(out, data_dir, "--arch", "mlp", "--epochs", "1").exit_code == 0

@@ -123,6 +123,7 @@ def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callba
 
     train_images, val_images, data = load_split_images(task)
     arch = ARCH_NAMES.get(task.arch, task.arch)
+    torch.manual_seed(fit_config.seed)  # the initial weights depend on the seed alone (as fashion's do)
     model = build_vae(arch, {"latent_dim": task.latent_dim})
     model_config = model.config.to_dict()
     fit_config.monitor = "val_loss"
