@@ -29,6 +29,7 @@ from torch import nn
 
 from docclean.backends.convert import TRAINER_STATE
 from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
+from docclean.errors import DataError, DocCleanError, ModelError
 from training.device import Precision, batch_size, move_to, resolve_device, resolve_precision
 from training.fit_types import Callback, FitConfig, FitResult, lr_at, make_optimizer, seed_everything
 from training.run_folder import (
@@ -121,6 +122,26 @@ def _save_state(path: Path, opt: torch.optim.Optimizer, scaler: torch.amp.GradSc
                         {"docclean": json.dumps({"arch": TRAINER_STATE, "trainer": state})})
 
 
+def _load_last(model: nn.Module, path: Path, arch: str, device: torch.device, start_over: str | None) -> None:
+    """Load a run's last weights to resume from them: ModelError when they are of another network
+    (a run folder whose config.json is gone), DataError when the file cannot be read (cut short),
+    one line each, not the loader's traceback."""
+    hint = "choose another --out" + (f" or {start_over}" if start_over else "")
+    try:
+        there = read_metadata(path).get("arch")
+    except DocCleanError as exc:  # cut short, garbled: safefile's reason
+        raise DataError(f"cannot resume from this checkpoint ({exc.reason}); {hint}", path) from None
+    if there is not None and there != arch:  # overwriting it would lose a run of another kind
+        raise ModelError(f"cannot resume: the run folder holds a different model ({there!r}, not {arch!r}); "
+                         "choose another --out", path)
+    try:
+        model.load_state_dict(load_file(str(path), device=str(device)))
+    except Exception as exc:  # noqa: BLE001 - safetensors' and torch's own errors, in their words
+        text = " ".join(str(exc).split())
+        raise DataError(f"cannot resume from this checkpoint ({type(exc).__name__}: {text[:160]}); {hint}",
+                        path) from None
+
+
 def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConfig, *, arch: str,
         model_config: dict[str, Any], val_data: Iterable | None = None,
         evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
@@ -157,7 +178,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     if config.resume and state_path.exists() and last_path.exists():
         check_resumable(out, run_config, start_over)
         state = read_metadata(state_path)["trainer"]
-        model.load_state_dict(load_file(str(last_path), device=str(device)))
+        _load_last(model, last_path, arch, device, start_over)
         restore_optimizer(opt, load_file(str(state_path), device=str(device)), state["optimizer"])
         if state.get("scaler") and scaler.is_enabled():
             scaler.load_state_dict(state["scaler"])

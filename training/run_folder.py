@@ -125,8 +125,10 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any], start_over: str |
     for key in ("arch", "model_config"):
         field = _first_difference(saved.get(key), run_config.get(key), key)
         if field:
+            # Another kind of network: starting over would overwrite a run of another kind in place.
+            advice = "choose another --out" if key == "arch" else hint
             raise ModelError(f"cannot resume: the run folder holds a different model ({field} differs: "
-                             f"{_value(saved, field)!r} there, {_value(run_config, field)!r} now); {hint}", path)
+                             f"{_value(saved, field)!r} there, {_value(run_config, field)!r} now); {advice}", path)
     _check_fit_field(saved, run_config, "optimizer", ModelError, hint, path)
     # The seed draws the shuffling and the noise of every epoch still to come: another one makes
     # another run, however alike its config.json would then read.

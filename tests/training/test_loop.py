@@ -240,3 +240,24 @@ def test_a_diverging_loss_names_epoch_and_batch_from_one_and_the_learning_rate(t
     cfg = FitConfig(out_dir=tmp_path / "run", epochs=2, lr=0.2)
     with pytest.raises(FloatingPointError, match=r"at epoch 1, batch 1; .*try a lower --lr than 0\.2$"):
         fit(Line(), diverging, data(), cfg, arch="line", model_config={}, val_data=data()[:1])
+
+
+def test_a_damaged_run_folder_is_refused_in_one_line_and_another_kind_is_never_offered_a_start_over(tmp_path):
+    from docclean.errors import DataError, ModelError
+
+    def go(arch="line"):
+        cfg = FitConfig(out_dir=tmp_path / "run", epochs=3, lr=0.1)
+        return fit(Line(), mse, data(), cfg, arch=arch, model_config={})
+
+    go()
+    with pytest.raises(ModelError) as info:  # config.json says "line": another kind must not be started over
+        go(arch="other")
+    assert str(info.value).endswith("choose another --out") and "--no-resume" not in str(info.value)
+    (tmp_path / "run" / "config.json").unlink()  # gone: the checkpoint itself says what it holds
+    with pytest.raises(ModelError, match="holds a different model .'line', not 'other'.; choose another --out$"):
+        go(arch="other")
+    last = tmp_path / "run" / "last.safetensors"
+    last.write_bytes(last.read_bytes()[:-8])  # cut short: the loader's own error was a traceback
+    with pytest.raises(DataError, match="choose another --out or start over with --no-resume$") as info:
+        go()
+    assert "\n" not in str(info.value)

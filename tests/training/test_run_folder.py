@@ -78,11 +78,14 @@ def test_pages_added_removed_or_moved_across_the_split_are_named(tmp_path: Path)
 
 def test_the_start_over_hint_is_the_callers_own(tmp_path: Path) -> None:
     run = saved_run(tmp_path, {"optimizer": "adamw", "seed": 0})
-    other = {"arch": "b", "model_config": {}, "fit": {"optimizer": "adamw", "seed": 0}}
+    other = {"arch": "a", "model_config": {"width": 2}, "fit": {"optimizer": "adamw", "seed": 0}}
     with pytest.raises(ModelError, match=r"choose another --out or start over with --no-resume$"):
         check_resumable(run, other)  # the teaching suite's commands have --no-resume
     with pytest.raises(ModelError, match=r"now\); choose another --out$"):
         check_resumable(run, other, start_over=None)  # docclean train has none
+    # A network of another kind is never offered a start over: it would overwrite that run in place.
+    with pytest.raises(ModelError, match=r"'a' there, 'b' now\); choose another --out$"):
+        check_resumable(run, {**other, "arch": "b"})
     (run / "config.json").write_text("{not json")
     with pytest.raises(DataError, match=r"not valid JSON .*; choose another --out$"):
         check_resumable(run, other, start_over=None)
