@@ -111,9 +111,13 @@ def denoise(
 
     with reported_errors():
         if noise is None:
-            if load_faces_run(run)[2].noise is None:
+            kind = load_faces_run(run)[2].noise
+            if kind is None:
                 raise ValueError("this run was trained on clean faces; choose a corruption with --noise gaussian|mask")
-            path = reconstruction_picture(run, out, n, noise="run", data_dir=data_dir)
+            if noise_level is None:
+                path = reconstruction_picture(run, out, n, noise="run", data_dir=data_dir)
+            else:  # the run's kind of corruption at the level asked for (it was dropped without a word)
+                path = reconstruction_picture(run, out, n, noise=kind, noise_level=noise_level, data_dir=data_dir)
         else:
             path = reconstruction_picture(run, out, n, noise=noise.value, noise_level=noise_level, data_dir=data_dir)
         typer.echo(path)

@@ -70,6 +70,14 @@ def test_pictures(mask_run: Path, tmp_path: Path) -> None:
     assert other.exit_code == 0 and (tmp_path / "d.png").stat().st_size > 0
 
 
+def test_denoise_at_another_level_of_the_run_s_own_corruption(mask_run: Path, tmp_path: Path) -> None:
+    # Without --noise the run's kind is used, at the level given (the level was dropped without a word).
+    bad = runner.invoke(app, ["faces", "denoise", str(mask_run), "--noise-level", "2", "-o", str(tmp_path / "b.png")])
+    assert bad.exit_code == 2 and not (tmp_path / "b.png").exists()
+    ok = runner.invoke(app, ["faces", "denoise", str(mask_run), "--noise-level", "0.5", "-o", str(tmp_path / "h.png")])
+    assert ok.exit_code == 0 and (tmp_path / "h.png").stat().st_size > 0
+
+
 def test_errors(faces_dir: Path, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path)])
     assert missing.exit_code == 1 and FILE_NAME in missing.output and missing.output.count("\n") == 1
