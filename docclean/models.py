@@ -75,6 +75,17 @@ def _digest(path: str, size: int, mtime_ns: int) -> str:
     return file_digest(path, "sha256")
 
 
+#: The ``arch`` of a training run's optimizer state (``state.safetensors``), which is no model.
+TRAINER_STATE = "trainer-state"
+
+
+def check_not_trainer_state(meta: object, path: Path) -> None:
+    """ModelError, saying which file to use instead, when ``meta`` is a run's optimizer state."""
+    if isinstance(meta, dict) and meta.get("arch") == TRAINER_STATE:
+        raise ModelError("this is a training run's saved optimizer state, not a model: use best.safetensors "
+                         "(or last.safetensors) beside it", path)
+
+
 def describe_model(model: str | Path) -> dict[str, object]:
     """What a model file says about itself, read from its header (no torch): name, path, size,
     architecture and config, parameter count, training data and command, validation metrics, and
@@ -86,6 +97,7 @@ def describe_model(model: str | Path) -> dict[str, object]:
     path = resolve_model_path(model)
     header = safefile.read_header(path)
     meta = safefile.read_metadata(path)
+    check_not_trainer_state(meta, path)
     metrics = meta.get("metrics") or {}
     return {
         "name": str(model) if str(model) in builtin_models() else path.stem,

@@ -27,9 +27,9 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from docclean.backends.convert import TRAINER_STATE
 from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
 from docclean.errors import DataError, DocCleanError, ModelError
+from docclean.models import TRAINER_STATE
 from training.device import Precision, batch_size, move_to, resolve_device, resolve_precision
 from training.fit_types import Callback, FitConfig, FitResult, lr_at, make_optimizer, seed_everything
 from training.run_folder import (

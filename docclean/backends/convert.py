@@ -31,7 +31,7 @@ import numpy as np
 
 from docclean.atomic import atomic_path
 from docclean.errors import DocCleanError, ModelError
-from docclean.models import weights_digest
+from docclean.models import check_not_trainer_state, weights_digest
 
 #: Bump when the export itself changes (names, opset, checks), so old cache entries are not used.
 EXPORT_VERSION = 1
@@ -47,10 +47,6 @@ def cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "docclean" / "backends"
 
 
-#: The ``arch`` of a training run's ``state.safetensors`` (training/loop.py): no network in it.
-TRAINER_STATE = "trainer-state"
-
-
 def read_checkpoint_metadata(path: Path) -> dict[str, Any]:
     """The docclean JSON metadata of a safetensors checkpoint, read from its header (no torch)."""
     try:
@@ -64,9 +60,7 @@ def read_checkpoint_metadata(path: Path) -> dict[str, Any]:
         raise ModelError("model file not found", path) from None
     except (OSError, ValueError, KeyError, TypeError, struct.error) as exc:
         raise ModelError(f"not a readable docclean safetensors model ({type(exc).__name__}: {exc})", path) from None
-    if isinstance(meta, dict) and meta.get("arch") == TRAINER_STATE:
-        raise ModelError("this is a training run's saved optimizer state, not a model: use best.safetensors "
-                         "(or last.safetensors) beside it", path)
+    check_not_trainer_state(meta, path)
     return meta
 
 

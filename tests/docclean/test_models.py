@@ -19,3 +19,17 @@ def test_a_run_folder_given_as_the_model_names_its_best_checkpoint(tmp_path: Pat
     with pytest.raises(ModelError, match=f"a folder, not a model file; use {run / 'best.safetensors'}"):
         resolve_model_path(str(run))
     assert resolve_model_path(run / "best.safetensors") == run / "best.safetensors"
+
+
+def test_a_run_s_optimizer_state_is_described_as_no_model(tmp_path: Path) -> None:
+    import json
+
+    import torch
+
+    from docclean.checkpoint import atomic_save_tensors
+    from docclean.models import describe_model
+
+    state = tmp_path / "state.safetensors"
+    atomic_save_tensors({"exp_avg": torch.zeros(3)}, state, {"docclean": json.dumps({"arch": "trainer-state"})})
+    with pytest.raises(ModelError, match="a training run's saved optimizer state, not a model: use best"):
+        describe_model(state)  # it listed Adam's moments as the model's parameters

@@ -226,8 +226,10 @@ def test_a_training_runs_state_file_is_named_as_such(tmp_path: Path) -> None:
     from docclean.checkpoint import atomic_save_tensors
 
     state = tmp_path / "state.safetensors"
+    from docclean.models import TRAINER_STATE
+
     atomic_save_tensors({"empty": torch.zeros(1)}, state,
-                        {"docclean": __import__("json").dumps({"arch": convert.TRAINER_STATE, "trainer": {}})})
+                        {"docclean": __import__("json").dumps({"arch": TRAINER_STATE, "trainer": {}})})
     with pytest.raises(ModelError, match="optimizer state, not a model: use best.safetensors"):
         convert.read_checkpoint_metadata(state)
 
