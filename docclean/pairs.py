@@ -112,7 +112,8 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
     noisy_root, clean_root = Path(noisy_dir), Path(clean_dir)
     for root in (noisy_root, clean_root):
         if not root.is_dir():
-            raise DataError("folder not found (expected a folder of noisy and a folder of clean pages)", root)
+            found = "a file, not a folder" if root.exists() else "folder not found"
+            raise DataError(f"{found} (expected a folder of noisy and a folder of clean pages)", root)
     if noisy_root.resolve() == clean_root.resolve():
         raise UsageError(f"the noisy and the clean folder are one folder ({clean_root}); the clean pages need a "
                          "folder of their own", noisy_root)

@@ -38,6 +38,8 @@ def test_pairs_by_relative_path_and_stem_with_every_page(tmp_path: Path) -> None
     assert "2 pages but its clean file has 1" in reasons["short.tif"]
     with pytest.raises(DataError, match="folder not found"):
         find_pairs(tmp_path / "nope", tmp_path / "clean")
+    with pytest.raises(DataError, match="a file, not a folder"):  # it said "folder not found" of a file there
+        find_pairs(tmp_path / "noisy" / "lonely.png", tmp_path / "clean")
 
 
 def test_a_mis_sized_pair_is_named_before_training(tmp_path: Path) -> None:
