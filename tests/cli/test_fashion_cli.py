@@ -121,6 +121,12 @@ def test_official_md5_is_checked_by_default(tiny_fashion_dir: Path, tmp_path: Pa
 def test_eval_of_an_empty_folder_is_a_model_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["fashion", "eval", str(tmp_path)])
     assert result.exit_code == MODEL_EXIT and "best.safetensors" in result.output
+    # Not "NAME/best.safetensors: run folder has no best checkpoint (train it first)" for these two:
+    missing = runner.invoke(app, ["fashion", "eval", str(tmp_path / "nothing")])
+    assert missing.exit_code == MODEL_EXIT and f"{tmp_path / 'nothing'}: no such run folder" in missing.output
+    (tmp_path / "best.safetensors").write_bytes(b"x")
+    a_file = runner.invoke(app, ["fashion", "eval", str(tmp_path / "best.safetensors")])
+    assert a_file.exit_code == MODEL_EXIT and "a file: give the run folder that holds it" in a_file.output
 
 
 @pytest.mark.parametrize("options", [["--arch", "resnet"], ["--noise", "salt-pepper", "--noise-level", "2"],

@@ -46,7 +46,12 @@ def run_task(meta: dict[str, Any]) -> FashionTaskConfig:
 def not_a_fashion_run(run_dir: Path) -> str | None:
     """Why ``run_dir`` is no Fashion-MNIST run (it has no best checkpoint, or one of another kind:
     ``compare runs/*`` meets the denoiser's and the VAE's runs too), or None; reads no tensor."""
-    path = Path(run_dir) / "best.safetensors"
+    run_dir = Path(run_dir)
+    if not run_dir.exists():
+        return "no such run folder"
+    if run_dir.is_file():
+        return "a file: give the run folder that holds it"
+    path = run_dir / "best.safetensors"
     if not path.is_file():
         return "run folder has no best checkpoint (train it first)"
     try:
@@ -66,7 +71,7 @@ def load_run(run_dir: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, A
     path = Path(run_dir) / "best.safetensors"
     reason = not_a_fashion_run(run_dir)
     if reason is not None:
-        raise ModelError(reason, path)
+        raise ModelError(reason, path if Path(run_dir).is_dir() else run_dir)
     model, meta = load_model(path)
     return prepare_model(model, device).eval(), meta
 
