@@ -34,7 +34,8 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
     noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: gaussian noise or masked 8x8 patches.")] = None,
     noise_level: Annotated[float | None, typer.Option(help="Gaussian factor (default 0.2) or masked fraction (0.25).")] = None,
-    code: Annotated[int, typer.Option(min=1, help="Length of the code a face is squeezed into.")] = 64,
+    code: Annotated[int, typer.Option(min=1, max=4096, help="Length of the code a face is squeezed into (at most "
+                                      "4096, the pixels of a 64x64 face).")] = 64,
     widths: Annotated[list[int] | None, typer.Option("--width", help="Encoder width of each stride-2 stage, "
                                                      "repeated (default 32 64 128 128: 64 -> 4 pixels).")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 60,

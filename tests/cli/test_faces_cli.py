@@ -79,6 +79,10 @@ def test_denoise_at_another_level_of_the_run_s_own_corruption(mask_run: Path, tm
 
 
 def test_errors(faces_dir: Path, tmp_path: Path) -> None:
+    # A code longer than a face's 4096 pixels wrote gigabytes of checkpoints that were then refused.
+    huge = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "r"), "--data-dir", str(faces_dir),
+                               "--code", "100000"])
+    assert huge.exit_code == 2 and not (tmp_path / "r").exists()
     missing = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path)])
     assert missing.exit_code == 1 and FILE_NAME in missing.output and missing.output.count("\n") == 1
     checked = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "r"), "--data-dir", str(faces_dir)])
