@@ -44,7 +44,7 @@ import numpy as np
 from docclean.backends import Backend, open_backend
 from docclean.bars import restore_bars
 from docclean.errors import Cancelled, ModelError, UsageError
-from docclean.levels import PAPER, STEP, network_page, paper_level
+from docclean.levels import network_page
 from docclean.models import resolve_model_path
 from docclean.pictures import keep_pictures
 from docclean.progress import TileProgress
@@ -155,8 +155,6 @@ class Denoiser:
         # page, since one process (the desktop app) may clean with several settings in turn.
         cv2.setNumThreads(self.threads if self.threads is not None else _CV2_THREADS)
         page = network_page(page, self.auto_levels)
-        if self.auto_levels:
-            page = _lift_black_paper(page)
         steps = (self.keep_solids, self.clear_surround, self.clear_shading, self.keep_pictures)
         paper = page_paper(page) if any(steps) else 1.0
         small = shrunk(page) if any(steps) else None  # shrunk once for every wide-area search
@@ -263,23 +261,6 @@ def page_values(page: np.ndarray) -> np.ndarray:
         raise UsageError(f"float pixel values must lie in 0..1, found {low:g}..{high:g} (divide a 0..255 page "
                          f"by 255, a 0..65535 page by 65535)")
     return page
-
-
-def _lift_black_paper(page: np.ndarray) -> np.ndarray:
-    """``page`` (after auto levels) with its paper lifted to ``levels.PAPER`` when that paper is
-    black (level 0 or below), which auto levels' gain cannot lift; the page itself otherwise.
-
-    A flat page of grey 3 is brought to paper by the gain and comes out white; one of grey 0 was
-    left black, and the network, which divides by the page's estimated background, drew a grey
-    page with a dark frame and a band across it. An offset, not a gain, puts a black page where a
-    gain puts a nearly black one. Only a page whose sampled pixels are all under half a grey level
-    (0.5/255) can have a paper of 0 (``levels.paper_level``: the median of the levels above
-    Otsu's cut, or of all when none is above it), so every other page is passed by after one
-    look at its largest sampled value."""
-    sample = page[::STEP, ::STEP]
-    if float(sample.max()) >= 0.5 / 255 or paper_level(page) > 0:
-        return page
-    return np.minimum(page + np.float32(PAPER), np.float32(1))
 
 
 def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

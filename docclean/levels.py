@@ -223,7 +223,14 @@ def auto_levels(page: np.ndarray) -> np.ndarray:
 def network_page(page: np.ndarray, levels: bool = True) -> np.ndarray:
     """The page as the network is given it (float32 0..1 in): a negative inverted
     (:func:`as_positive`), a two-level page softened (:func:`soften_bilevel`) and, with ``levels``,
-    auto levels (:func:`auto_levels`). The engine cleans this page, and what it finds on the
-    page after the network (solid areas, the surround) it finds on this one."""
+    auto levels (:func:`auto_levels`; a black page lifted to paper). The engine cleans this page,
+    and what it finds on the page after the network (solid areas, the surround) it finds on this one."""
     page = soften_bilevel(as_positive(page))
-    return auto_levels(page) if levels else page
+    if not levels:
+        return page
+    if float(page[::STEP, ::STEP].max()) < 0.5 / 255:
+        # A black page (a separator sheet; every sampled pixel at grey level 0, so its paper is 0):
+        # auto levels' gain cannot lift 0, and left black the network drew it grey with a dark frame
+        # and a band. An offset puts it where the gain puts a nearly black page.
+        return np.minimum(page + np.float32(PAPER), np.float32(1))
+    return auto_levels(page)
