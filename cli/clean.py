@@ -190,7 +190,13 @@ def run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, re
                           engine=engine, address=address, workers=workers)
     except KeyboardInterrupt as exc:  # before the progress display was up (imports), or in its closing
         typer.echo(f"{report.stopped or stop_word(exc)}{'' if report.files else '; nothing was written'}", err=True)
-        return report.exit_code if report.stopped else exit_code(exc)
+        return _stop_code(report, exc)
+
+
+def _stop_code(report: Report, exc: BaseException) -> int:
+    """The exit code of a stopped run: the first stop names it (a Ctrl-C in the cleanup after a
+    SIGTERM is still "terminated", 143), as the report already says."""
+    return report.exit_code if report.stopped else exit_code(exc)
 
 
 def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, report_path: Path | None,
@@ -231,8 +237,7 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
             progress.close()
             say(console, stopped_line(report) if report.files else f"{report.stopped or stop_word(exc)}; nothing was "
                 "written")
-            # The first stop names the run: a Ctrl-C in the cleanup after a SIGTERM is still "terminated".
-            return report.exit_code if report.stopped else exit_code(exc)
+            return _stop_code(report, exc)
     if report.stopped:
         say(console, stopped_line(report))
     if not quiet:

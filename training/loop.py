@@ -38,6 +38,7 @@ from training.run_folder import (
     optimizer_tensors,
     read_history,
     restore_optimizer,
+    resume_hint,
     write_csv,
     write_json,
 )
@@ -126,7 +127,7 @@ def _load_last(model: nn.Module, path: Path, arch: str, device: torch.device, st
     """Load a run's last weights to resume from them: ModelError when they are of another network
     (a run folder whose config.json is gone), DataError when the file cannot be read (cut short),
     one line each, not the loader's traceback."""
-    hint = "choose another --out" + (f" or {start_over}" if start_over else "")
+    hint = resume_hint(start_over)
     try:
         there = read_metadata(path).get("arch")
     except DocCleanError as exc:  # cut short, garbled: safefile's reason

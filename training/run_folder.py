@@ -102,6 +102,11 @@ def _first_difference(saved: Any, now: Any, prefix: str, skip: frozenset[str] = 
 NO_RESUME = "start over with --no-resume"
 
 
+def resume_hint(start_over: str | None) -> str:
+    """What a refused resume advises: another --out, or ``start_over`` where the command has it."""
+    return "choose another --out" + (f" or {start_over}" if start_over else "")
+
+
 def check_resumable(out_dir: Path, run_config: dict[str, Any], start_over: str | None = NO_RESUME) -> None:
     """Refuse to resume ``out_dir`` when its ``config.json`` describes a different run.
 
@@ -117,7 +122,7 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any], start_over: str |
     path = Path(out_dir) / "config.json"
     if not path.exists():
         return
-    hint = "choose another --out" + (f" or {start_over}" if start_over else "")
+    hint = resume_hint(start_over)
     try:
         saved = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
