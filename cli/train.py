@@ -102,7 +102,7 @@ def train(
     from cli.progress import RichProgressCallback
     from cli.stopping import exit_stopped, stoppable
     from docclean.errors import UsageError
-    from training.retrain import load_split, retrain, start_score
+    from training.retrain import load_split, result_warnings, retrain
     from training.retrain_config import FREE_OPTIONS, RetrainConfig, check_config, model_option
 
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
@@ -151,17 +151,8 @@ def train(
                 RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
             result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command,
                              split=(train_pairs, val_pairs))
-    start = start_score(Path(cfg.out))
-    if start is not None and result.epochs_run and result.best_metric >= start.get("val_rmse", float("inf")):
-        typer.echo(f"warning: no epoch beat the model it started from (validation RMSE {result.best_metric:.4f} "
-                   f"against {start['val_rmse']:.4f} for {start.get('model')}); keep using that model, or "
-                   "train longer or with more pairs", err=True)
-    raw = next((h["val_raw_rmse"] for h in result.history if "val_raw_rmse" in h), None)
-    if raw is not None and result.epochs_run and result.best_metric >= raw:
-        # A run from scratch (or a bad rate) can end making pages worse than leaving them alone.
-        typer.echo(f"warning: the best epoch makes the validation pages worse than the scans themselves "
-                   f"(RMSE {result.best_metric:.4f} against {raw:.4f} uncleaned); do not use this model: train "
-                   "longer, with a lower --lr or more pairs", err=True)
+    for text in result_warnings(result, Path(cfg.out)):
+        typer.echo(f"warning: {text}", err=True)
     if result.best_path.is_file():
         typer.echo(result.best_path)
     else:

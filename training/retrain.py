@@ -138,6 +138,26 @@ def start_score(run: Path) -> dict[str, Any] | None:
         return None
 
 
+def result_warnings(result: FitResult, run: Path) -> list[str]:
+    """What a finished run must tell its user about its best model: that no epoch beat the model a
+    fine-tuning started from (``start.json``), and that it leaves the validation pages worse than
+    the uncleaned scans (any run, from scratch too)."""
+    said = []
+    if not result.epochs_run:
+        return said
+    start = start_score(run)
+    if start is not None and result.best_metric >= start.get("val_rmse", float("inf")):
+        said.append(f"no epoch beat the model it started from (validation RMSE {result.best_metric:.4f} against "
+                    f"{start['val_rmse']:.4f} for {start.get('model')}); keep using that model, or train longer or "
+                    "with more pairs")
+    raw = next((h["val_raw_rmse"] for h in result.history if "val_raw_rmse" in h), None)
+    if raw is not None and result.best_metric >= raw:
+        said.append(f"the best epoch makes the validation pages worse than the scans themselves (RMSE "
+                    f"{result.best_metric:.4f} against {raw:.4f} uncleaned); do not use this model: train longer, "
+                    "with a lower --lr or more pairs")
+    return said
+
+
 def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[str, Any] | None]:
     """(model, its config, where it came from or None) for a run that starts from ``cfg.init``."""
     if cfg.init == "scratch":
