@@ -37,7 +37,7 @@ def synth(
     """
     from docclean.errors import Cancelled, exit_code, stop_word
     from docclean.signals import terminate_as_interrupt
-    from docclean.synth import PairKind, write_pairs
+    from docclean.synth import PairKind, pairs_in, write_pairs
     from docclean.synth.fonts import missing_fonts_note
     from docclean.synth.pairs import DEFAULT_DPIS
 
@@ -54,5 +54,5 @@ def synth(
             typer.echo(f"{stop_word(exc)}; the pairs written in {out} are whole and a rerun of the same command completes "
                        "the set", err=True)
             raise typer.Exit(exit_code(exc)) from None
-    held = sum(1 for p in (out / "noisy").iterdir() if p.suffix == ".png")
+    held = pairs_in(out)
     typer.echo(f"{len(names)} pairs in {out}" + (f" ({held} in the folder)" if held != len(names) else ""))

@@ -13,7 +13,7 @@
 from docclean.synth.damage import degrade
 from docclean.synth.fields import crease_field, paper_texture, shadow_field, stain_field
 from docclean.synth.layout import LOREM, render_layout, render_page
-from docclean.synth.pairs import PairKind, make_pair, write_pairs
+from docclean.synth.pairs import PairKind, make_pair, pairs_in, write_pairs
 
-__all__ = ["LOREM", "PairKind", "crease_field", "degrade", "make_pair", "paper_texture", "render_layout", "render_page",
-           "shadow_field", "stain_field", "write_pairs"]
+__all__ = ["LOREM", "PairKind", "crease_field", "degrade", "make_pair", "pairs_in", "paper_texture", "render_layout",
+           "render_page", "shadow_field", "stain_field", "write_pairs"]

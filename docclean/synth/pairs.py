@@ -159,6 +159,12 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
     return run_in_workers(_write, [(s, out) for s in specs], workers)
 
 
+def pairs_in(out: str | Path) -> int:
+    """How many pairs a set folder holds (its noisy pages), whatever seeds and runs wrote them."""
+    noisy = Path(out) / "noisy"
+    return sum(1 for p in noisy.iterdir() if p.suffix == ".png") if noisy.is_dir() else 0
+
+
 def _check_options(n: int, seed: int, dpis: tuple[int, ...], size: int) -> None:
     # numpy's own message for a negative seed ("expected non-negative integer") names no option.
     if seed < 0:
