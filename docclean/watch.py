@@ -187,14 +187,15 @@ class Watcher:
         start = time.perf_counter()
         left_before: list[Path] = []  # outputs of an earlier scan of this name that was moved away
         try:
-            owner = output_owner(key, target, self.ledger, self.inbox, self.done, self.settings.fmt)
+            on_disk = outputs_on_disk(key, target)
+            owner = output_owner(key, target, self.ledger, self.inbox, self.done, self.settings.fmt, on_disk)
             if owner is not None:
                 raise InputError(f"its output would replace the cleaned {owner} (same name, another type); "
                                  "rename one of them", path)
             if self.done is not None or self.failed is not None:
                 # Moved away, that scan left no record: its outputs are what lies in OUT under this
                 # scan's names, now that no other input owns them.
-                left_before = outputs_on_disk(key, target)
+                left_before = on_disk
             target_dir.mkdir(parents=True, exist_ok=True)
             report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
             result = report.files[0]

@@ -203,7 +203,7 @@ def outputs_on_disk(key: str, target: Path) -> list[Path]:
 
 
 def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path | None,
-                 fmt: str | None) -> Path | None:
+                 fmt: str | None, on_disk: list[Path] | None = None) -> Path | None:
     """The other input whose cleaned pages are on disk at ``target`` (or its page files), or None.
 
     Two inputs map to one output when they differ only in type and the output format is shared
@@ -212,8 +212,9 @@ def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path
     done folder (inputs moved away once cleaned). Page files count both ways: ``scan-p002.png``'s
     output is page 2 of a multi-page ``scan.tif``'s, and a ``memo.tif`` of several pages would
     write ``memo-p001.png``, an earlier ``memo-p001.png``'s output. A re-arrival of ``key`` itself
-    owns nothing else: it replaces its own output."""
-    on_disk = outputs_on_disk(key, target)
+    owns nothing else: it replaces its own output. ``on_disk``: :func:`outputs_on_disk`, when the
+    caller has it already."""
+    on_disk = outputs_on_disk(key, target) if on_disk is None else on_disk
     if not on_disk:
         return None
     for output in on_disk:
