@@ -26,6 +26,9 @@ def _export(qtbot, window, out: Path):  # noqa: ANN001, ANN202 - pytest-qt fixtu
     assert thread is not None
     with qtbot.waitSignal(thread.done, timeout=30_000) as blocker:
         pass
+    # ``done`` is emitted from the thread's run(), which returns a moment later: an export right
+    # after would otherwise meet this one still running (the window refuses two into one folder).
+    assert thread.wait(10_000)
     return blocker.args[0], window.exports[-1][1]
 
 
