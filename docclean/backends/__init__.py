@@ -31,6 +31,9 @@ CPU_ORDER = ("openvino", "onnx", "torch")
 RUNTIME_MODULES = {"openvino": "openvino", "onnx": "onnxruntime", "torch": "torch"}
 #: How to install a runtime that is missing: what a refusal to use it says.
 INSTALL_HINTS = {"openvino": "pip install 'docclean[fast]'", "onnx": "pip install onnxruntime onnx"}
+#: The architectures a backend can clean pages with (``docclean.model.ARCHITECTURES``, named here
+#: without importing torch); the teaching suite's networks take other inputs.
+PAGE_ARCHITECTURES = ("docunet",)
 
 
 class Backend(Protocol):
@@ -112,6 +115,21 @@ def check_installed(name: str) -> None:
                          settings=("backend",))
 
 
+def check_page_model(model_path: Path) -> None:
+    """ModelError unless ``model_path`` is a readable checkpoint of a page-cleaning network (read
+    from its header: no torch). A teaching-suite model is named as one."""
+    from docclean.backends.convert import read_checkpoint_metadata
+    from docclean.errors import ModelError
+    from docclean.safefile import read_header
+
+    read_header(model_path)
+    arch = read_checkpoint_metadata(model_path).get("arch")
+    if isinstance(arch, str) and arch not in PAGE_ARCHITECTURES:
+        raise ModelError(f"a {arch!r} network, not a page-cleaning model (pages are cleaned by "
+                         f"{' or '.join(PAGE_ARCHITECTURES)} models such as 'default'; 'docclean models' lists them)",
+                         model_path)
+
+
 def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
     """Load ``model_path`` into the backend ``settings.backend`` asks for (``auto``: the fastest
     installed one for ``settings.device``). UsageError for a backend that is not installed.
@@ -121,18 +139,15 @@ def open_backend(model_path: Path, settings: CleanSettings) -> Backend:
     name = settings.backend
     if name != "auto":
         check_installed(name)
+    # A missing or broken file (a truncated download included) or a model that does not clean
+    # pages (a teaching-suite network) is the user's error, not a runtime's: said once, not as
+    # each runtime's failure in turn.
+    check_page_model(model_path)
+    if name != "auto":
         return _open_named(name, model_path, settings)
     device = resolve_auto_device(settings.device)
     # An explicit half precision is torch's to honour (or refuse); the CPU runtimes run fp32.
     candidates = installed_backends(device) if settings.precision in ("auto", "fp32") else ["torch"]
-    if candidates[0] != "torch":
-        from docclean.backends.convert import read_checkpoint_metadata
-        from docclean.safefile import read_header
-
-        # A missing or broken file (a truncated download included) is the user's error, not a
-        # runtime's: said once, not as each runtime's failure in turn.
-        read_header(model_path)
-        read_checkpoint_metadata(model_path)
     for candidate in candidates:
         if candidate == "torch":
             break

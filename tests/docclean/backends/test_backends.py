@@ -183,6 +183,22 @@ def test_a_truncated_checkpoint_is_one_model_error_not_a_runtime_fallback(model_
             open_backend(cut, CleanSettings())
 
 
+@pytest.mark.parametrize("backend", ["auto", "torch"])
+def test_a_teaching_suite_model_is_named_as_no_page_cleaner_once(tmp_path: Path, backend: str) -> None:
+    vae = save_model(torch.nn.Linear(4, 2), tmp_path / "vae.safetensors", "vae-mlp", {"latent": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "could not load ...; trying the next one" before the error
+        with pytest.raises(ModelError, match="a 'vae-mlp' network, not a page-cleaning model"):
+            open_backend(vae, CleanSettings(backend=backend))
+
+
+def test_the_page_architectures_are_the_engine_s() -> None:
+    from docclean.backends import PAGE_ARCHITECTURES
+    from docclean.model import ARCHITECTURES
+
+    assert set(PAGE_ARCHITECTURES) == set(ARCHITECTURES)
+
+
 @pytest.mark.parametrize("name", RUNTIMES)
 def test_runtime_refuses_gpu_and_half_precision(model_path: Path, name: str) -> None:
     with pytest.raises(UsageError):
