@@ -5,17 +5,12 @@ relative path and stem, whatever their formats (``noisy/a/p1.jpg`` with ``clean/
 every page of a multi-page file pairs with the same page of its partner. What cannot be paired is
 listed with the reason (files in a format docclean cannot read are counted, never silently
 dropped), and each pair is checked up front (sizes within a few pixels, a clean page that is not
-blank), so a bad pair is named before training, not after an hour.
-
-Pages that share a clean page (several noisy scans of one original) must stay on one side of a
-validation split: :func:`group_pairs` groups them by the clean page's pixels, or by a pattern.
+blank), so a bad pair is named before training, not after an hour. Splitting pairs into training
+and validation is ``docclean.pairsplit``'s.
 """
 
 from __future__ import annotations
 
-import hashlib
-import random
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,8 +216,8 @@ def read_pair(pair: Pair, tolerance: int = SIZE_TOLERANCE) -> tuple[np.ndarray, 
     pages more than ``tolerance`` pixels apart in size (checked on the decoded pages too, so no
     pair is ever cropped into a misaligned one, whatever a header said) and for a blank clean page
     (nothing to learn from, usually a wrong file)."""
-    noisy = _page(pair.noisy, pair.page)
-    clean = _page(pair.clean, pair.page)
+    noisy = page_of(pair.noisy, pair.page)
+    clean = page_of(pair.clean, pair.page)
     a, b = (noisy.shape[1], noisy.shape[0]), (clean.shape[1], clean.shape[0])
     why = _size_problem(a, b, tolerance)
     if why:
@@ -248,70 +243,9 @@ def read_pairs(pairs: list[Pair]) -> list[tuple[np.ndarray, np.ndarray]]:
     return pages
 
 
-def _page(path: Path, index: int) -> np.ndarray:
+def page_of(path: Path, index: int) -> np.ndarray:
+    """Page ``index`` (from 0) of the file ``path`` as grey 0..1; DataError when it has no such page."""
     for page in pageio.read_pages(path):
         if page.index == index:
             return page.gray
     raise DataError(f"has no page {index + 1}", path)
-
-
-def group_pattern(pattern: str | None) -> re.Pattern[str] | None:
-    """The compiled ``--group`` pattern (None for none); DataError when it is no regular expression."""
-    try:
-        return re.compile(pattern) if pattern else None
-    except re.error as exc:
-        raise DataError(f"not a regular expression ({exc}): the group pattern {pattern!r}") from None
-
-
-def group_pairs(pairs: list[Pair], pattern: str | None = None) -> dict[str, list[Pair]]:
-    """Groups that must stay together in a split: by the regex ``pattern``'s first group (or whole
-    match), searched in the noisy file's path relative to its folder with "/" between folders
-    (:attr:`Pair.relative`, ``a/p1_2.png``), else by the clean page's pixels (identical originals).
-    A file the pattern does not match is a group of its own; DataError when it matches no file."""
-    groups: dict[str, list[Pair]] = {}
-    regex = group_pattern(pattern)
-    if regex is not None and pairs and not any(regex.search(p.relative) for p in pairs):
-        # A silent miss would split scans of one original across training and validation.
-        raise DataError(f"the group pattern {pattern!r} matches no noisy file (it is searched in each file's path "
-                        f"relative to the noisy folder, such as {pairs[0].relative!r})")
-    for pair in pairs:
-        if regex is not None:
-            match = regex.search(pair.relative)
-            key = "\0" + pair.relative  # a file of its own; "\0" keeps it apart from any matched text
-            if match:
-                key = match.group(1) if match.groups() and match.group(1) is not None else match.group(0)
-        else:
-            key = hashlib.md5(_page(pair.clean, pair.page).tobytes()).hexdigest()
-        groups.setdefault(key, []).append(pair)
-    return groups
-
-
-def split_pairs(pairs: list[Pair], val_fraction: float, seed: int = 0, pattern: str | None = None
-                ) -> tuple[list[Pair], list[Pair]]:
-    """(train, validation): whole groups (see :func:`group_pairs`) go to validation until about
-    ``val_fraction`` of the pairs are there, at least one group; seeded."""
-    if not 0 < val_fraction < 1:
-        raise DataError(f"the validation fraction must lie between 0 and 1, not {val_fraction}")
-    if len(pairs) == 1:
-        raise DataError("only one pair: none can be held out for validation; give more pairs, or a "
-                        "validation set of their own (--val-noisy, --val-clean)", pairs[0].noisy)
-    groups = group_pairs(pairs, pattern)
-    if len(groups) < 2:
-        raise DataError("all pairs share one clean page (or group); cannot hold any out for validation",
-                        pairs[0].noisy.parent if pairs else None)
-    keys = sorted(groups, key=lambda k: min(str(p.noisy) for p in groups[k]))
-    random.Random(seed).shuffle(keys)
-    val_keys: list[str] = []
-    target, held = val_fraction * len(pairs), 0
-    for key in keys:
-        # A group that would overshoot is passed over, not taken first: one large group must not
-        # put most of the pairs in validation (groups of one size split as before).
-        if held + len(groups[key]) <= target + 0.5 and len(val_keys) < len(keys) - 1:
-            val_keys.append(key)
-            held += len(groups[key])
-    if not val_keys:  # every group is larger than the share: the smallest one
-        val_keys = [min(keys, key=lambda k: len(groups[k]))]
-    chosen = set(val_keys)
-    train = [p for k in keys if k not in chosen for p in groups[k]]
-    val = [p for k in keys if k in chosen for p in groups[k]]
-    return train, val

@@ -13,7 +13,7 @@ from typing import Any
 from docclean import safefile
 from docclean.errors import DataError, DocCleanError, ModelError, UsageError
 from docclean.models import builtin_models, resolve_model_path
-from docclean.pairs import group_pattern
+from docclean.pairsplit import group_pattern
 from training.device import resolve_device
 from training.run_folder import check_out_folder
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from docclean.errors import DataError
-from docclean.pairs import check_pairs, find_pairs, group_pairs, read_pair, split_pairs
+from docclean.pairs import check_pairs, find_pairs, read_pair
 
 RNG = np.random.default_rng(4)
 
@@ -63,43 +63,6 @@ def test_blank_clean_pages_are_refused(tmp_path: Path) -> None:
         read_pair(scan.pairs[0])
 
 
-def test_split_keeps_scans_of_one_original_together(tmp_path: Path) -> None:
-    originals = [img(tmp_path / "orig" / f"o{i}.png") for i in range(5)]
-    for i, original in enumerate(originals):
-        for k in range(3):  # three noisy scans of each original
-            img(tmp_path / "noisy" / f"t{i}_{k}.png")
-            (tmp_path / "clean").mkdir(exist_ok=True)
-            (tmp_path / "clean" / f"t{i}_{k}.png").write_bytes(original.read_bytes())
-    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
-    assert len(group_pairs(pairs)) == 5
-    train, val = split_pairs(pairs, 0.4, seed=3)
-    assert len(train) + len(val) == 15 and len(val) % 3 == 0 and 3 <= len(val) <= 9
-    texts = lambda ps: {p.noisy.name.split("_")[0] for p in ps}  # noqa: E731
-    assert not texts(train) & texts(val)
-    assert split_pairs(pairs, 0.4, seed=3) == (train, val)  # seeded
-    by_pattern = group_pairs(pairs, r"(t\d)_")
-    assert sorted(by_pattern) == ["t0", "t1", "t2", "t3", "t4"]
-
-
-def test_one_large_group_does_not_fill_the_validation_split(tmp_path: Path) -> None:
-    for name in ["big_0", "big_1", "big_2", "big_3", "big_4", "a_0", "b_0", "c_0", "d_0", "e_0"]:
-        img(tmp_path / "noisy" / f"{name}.png")
-        img(tmp_path / "clean" / f"{name}.png")
-    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
-    for seed in range(8):  # whatever the shuffle puts first
-        train, val = split_pairs(pairs, 0.2, seed=seed, pattern=r"^([a-z]+)_")
-        assert len(val) == 2 and len(train) == 8, seed  # two of the one-page groups, never the five-page one
-    groups_of_two = [p for p in pairs if p.noisy.stem.startswith(("big", "a_"))]  # sizes 5 and 1, share 0.2
-    assert [len(part) for part in split_pairs(groups_of_two, 0.2, pattern=r"^([a-z]+)_")] == [5, 1]
-
-def test_a_bad_group_pattern_is_named(tmp_path: Path) -> None:
-    img(tmp_path / "noisy" / "a.png")
-    img(tmp_path / "clean" / "a.png")
-    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
-    with pytest.raises(DataError, match="not a regular expression"):
-        group_pairs(pairs, "(")
-
-
 def test_every_unreadable_pair_is_named_at_once(tmp_path: Path) -> None:
     from docclean.pairs import read_pairs
 
@@ -121,14 +84,6 @@ def test_when_nothing_pairs_the_reasons_are_given(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="could not be paired") as info:
         find_pairs(tmp_path / "noisy", tmp_path / "clean")
     assert "a.png" in str(info.value) and "b.png: clean page without a noisy page" in str(info.value)
-
-
-def test_a_single_pair_is_told_to_bring_a_validation_set(tmp_path: Path) -> None:
-    img(tmp_path / "noisy" / "a.png")
-    img(tmp_path / "clean" / "a.png")
-    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
-    with pytest.raises(DataError, match="only one pair.*--val-noisy"):
-        split_pairs(pairs, 0.2)
 
 
 def test_long_lists_of_problems_show_the_first_few_and_a_count(tmp_path: Path) -> None:
@@ -190,23 +145,6 @@ def test_sizes_are_compared_as_the_pages_are_read_upright(tmp_path: Path) -> Non
 
     for path in (tiff, tmp_path / "noisy" / "turned.jpg", tmp_path / "noisy" / "stray.jpg"):
         assert page_size(path, 0) == read_gray(path).shape[::-1], path
-
-
-def test_the_group_pattern_sees_paths_relative_to_the_noisy_folder(tmp_path: Path) -> None:
-    root = tmp_path / "hunt2"  # digits and letters above the folder must not count
-    for name in ("a_1.png", "a_2.png", "b_3.png", "sub/c_4.png"):
-        img(root / "noisy" / name)
-        img(root / "clean" / name)
-    pairs = find_pairs(root / "noisy", root / "clean").pairs
-    assert sorted(p.name for p in pairs) == ["a_1.png", "a_2.png", "b_3.png", "sub/c_4.png"]
-    by_name = group_pairs(pairs, r"^([a-z]+)_")  # a file it does not match is a group of its own
-    assert {key: len(group) for key, group in by_name.items()} == {"a": 2, "b": 1, "\0sub/c_4.png": 1}
-    assert sorted(group_pairs(pairs, r"^([a-z]+)[_/]")) == ["a", "b", "sub"]  # "/" between folders
-    assert sorted(group_pairs(pairs, r"(\d+)")) == ["1", "2", "3", "4"]
-    with pytest.raises(DataError, match=r"'\^x' matches no noisy file .*relative to the noisy folder"):
-        group_pairs(pairs, "^x")
-    with pytest.raises(DataError, match="matches no noisy file"):
-        split_pairs(pairs, 0.5, pattern="hunt")
 
 
 def test_ambiguous_names_name_every_file_involved(tmp_path: Path) -> None:
