@@ -123,7 +123,10 @@ class DocUNet(nn.Module):
         h, w = x.shape[-2:]
         m = self.multiple()
         ph, pw = (-h) % m, (-w) % m
-        xp = F.pad(x, (0, pw, 0, ph), mode="replicate") if ph or pw else x
+        # An export is traced on a padded example (the runtimes' tiles are padded before they run):
+        # asking a traced size for its truth value would only warn.
+        padded = not torch.jit.is_tracing() and bool(ph or pw)
+        xp = F.pad(x, (0, pw, 0, ph), mode="replicate") if padded else x
         r = self.config.unshuffle
         u = F.pixel_unshuffle(xp, r)
         if self.config.background:

@@ -33,3 +33,18 @@ def test_build_model_by_name_and_errors():
         build_model("nope")
     with pytest.raises(ValueError, match="same length"):
         DocUNet(DocUNetConfig(widths=[4, 8], blocks=[1]))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit.trace's own
+def test_tracing_for_an_export_raises_no_tracer_warning():
+    """The export runs in a model-loading thread beside a batch whose warnings are shown: a tracer
+    warning there would reach the user."""
+    import warnings
+
+    net = DocUNet(DocUNetConfig(widths=[4, 8], blocks=[1, 1], background=True)).eval()
+    m = net.multiple()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", torch.jit.TracerWarning)
+        traced = torch.jit.trace(net, torch.rand(1, 1, 2 * m, 3 * m))
+    x = torch.rand(1, 1, 4 * m, 2 * m)
+    assert torch.allclose(traced(x), net(x), atol=1e-6)  # the trace still follows the input's size
