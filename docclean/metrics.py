@@ -4,6 +4,8 @@ precision, recall, as DIBCO reports them) and whole strokes lost."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import cv2
 import numpy as np
 
@@ -21,10 +23,13 @@ def rmse(pred: np.ndarray, target: np.ndarray) -> float:
     return float(np.sqrt(np.mean((a - b) ** 2)))
 
 
-def pooled_rmse(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
-    """RMSE over all pixels of several pages together (larger pages weigh more), as Kaggle scored."""
-    se = sum(float(np.sum((np.asarray(p, np.float64) - np.asarray(t, np.float64)) ** 2)) for p, t in pairs)
-    n = sum(np.asarray(t).size for _, t in pairs)
+def pooled_rmse(pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> float:
+    """RMSE over all pixels of several pages together (larger pages weigh more), as Kaggle scored.
+    ``pairs`` is read once, so a generator scores pages one at a time."""
+    se, n = 0.0, 0
+    for p, t in pairs:
+        se += float(np.sum((np.asarray(p, np.float64) - np.asarray(t, np.float64)) ** 2))
+        n += np.asarray(t).size
     return float(np.sqrt(se / max(n, 1)))
 
 

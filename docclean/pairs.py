@@ -11,6 +11,7 @@ and validation is ``docclean.pairsplit``'s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -229,13 +230,16 @@ def read_pair(pair: Pair, tolerance: int = SIZE_TOLERANCE) -> tuple[np.ndarray, 
     return noisy, clean
 
 
-def read_pairs(pairs: list[Pair]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`read_pair` of every pair; one DataError naming every pair that cannot be read (a blank
-    clean page, a file that does not decode), so a user fixes them all at once."""
+def read_pairs(pairs: list[Pair], keep: Callable[[np.ndarray], np.ndarray] | None = None
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`read_pair` of every pair, each page passed through ``keep`` as it is read (a caller
+    holding many pages keeps them in a smaller type); one DataError naming every pair that cannot
+    be read (a blank clean page, a file that does not decode), so a user fixes them all at once."""
     pages, problems = [], []
     for pair in pairs:
         try:
-            pages.append(read_pair(pair))
+            noisy, clean = read_pair(pair)
+            pages.append((keep(noisy), keep(clean)) if keep is not None else (noisy, clean))
         except (DataError, pageio.InputError) as exc:
             problems.append(str(exc))
     if problems:

@@ -31,6 +31,7 @@ from docclean.pairs import Pair, check_pairs, find_pairs, read_pairs, unusable
 from docclean.pairsplit import check_apart, split_pairs
 from training.denoiser import ink_weighted_loss
 from training.loop import Callback, FitConfig, FitResult, fit
+from training.page_store import as_float, compact, paper
 from training.retrain_config import (
     CONFIG_NAME,
     LOCK_NAME,
@@ -72,7 +73,7 @@ class PairCrops:
     the loop seeds numpy's RNG per epoch, so a resumed run draws the same crops."""
 
     def __init__(self, pages: list[tuple[np.ndarray, np.ndarray]], cfg: RetrainConfig) -> None:
-        self.cfg = cfg
+        self.cfg = cfg  # pages as training.page_store keeps them (or float 0..1)
         self.pages = [(_pad(n, cfg.patch_size), _pad(c, cfg.patch_size)) for n, c in pages]
 
     def __len__(self) -> int:
@@ -85,7 +86,7 @@ class PairCrops:
             for _ in range(self.cfg.batch_size):
                 n, c = self.pages[np.random.randint(len(self.pages))]
                 y, x = np.random.randint(n.shape[0] - p + 1), np.random.randint(n.shape[1] - p + 1)
-                cn, cc = n[y:y + p, x:x + p], c[y:y + p, x:x + p]
+                cn, cc = as_float(n[y:y + p, x:x + p]), as_float(c[y:y + p, x:x + p])
                 if np.random.rand() < 0.5:
                     cn, cc = cn[:, ::-1], cc[:, ::-1]
                 noisy.append(np.ascontiguousarray(cn))
@@ -98,7 +99,7 @@ def _pad(page: np.ndarray, size: int) -> np.ndarray:
     h, w = page.shape
     if h >= size and w >= size:
         return page
-    return np.pad(page, ((0, max(0, size - h)), (0, max(0, size - w))), constant_values=1.0)
+    return np.pad(page, ((0, max(0, size - h)), (0, max(0, size - w))), constant_values=paper(page))
 
 
 def synthetic_pairs(clean_pages: list[np.ndarray], n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -109,7 +110,7 @@ def synthetic_pairs(clean_pages: list[np.ndarray], n: int, seed: int) -> list[tu
     out = []
     for i in range(n):
         clean = clean_pages[i % len(clean_pages)]
-        out.append((degrade(clean, rng).astype(np.float32), clean))
+        out.append((compact(degrade(as_float(clean), rng).astype(np.float32)), clean))
     return out
 
 
@@ -122,8 +123,9 @@ def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]]):
     def evaluate(model: torch.nn.Module) -> dict[str, float]:
         device = next(model.parameters()).device.type
         cleaner = Denoiser(TorchBackend(model, device=device, precision="fp32"), tile_size=512, overlap=32)
-        preds = [(cleaner.clean(noisy), clean) for noisy, clean in val_pages]
-        return {"val_rmse": pooled_rmse(preds), "val_raw_rmse": pooled_rmse(val_pages)}
+        # Generators: one page's floats at a time.
+        return {"val_rmse": pooled_rmse((cleaner.clean(as_float(n)), as_float(c)) for n, c in val_pages),
+                "val_raw_rmse": pooled_rmse((as_float(n), as_float(c)) for n, c in val_pages)}
 
     return evaluate
 
@@ -202,7 +204,7 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
     resuming = has_state(out)
     if resuming:  # the same options over other files would re-split them and go on as if nothing changed
         check_same_pages(out, *page_names)
-    pages = read_pairs(train_pairs + val_pairs)  # every unreadable pair named at once
+    pages = read_pairs(train_pairs + val_pairs, keep=compact)  # every unreadable pair named at once
     train_pages, val_pages = pages[:len(train_pairs)], pages[len(train_pairs):]
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)

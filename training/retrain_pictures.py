@@ -11,6 +11,7 @@ import torch
 
 from docclean.atomic import atomic_path
 from training.loop import Callback, read_history
+from training.page_store import as_float
 
 CROP = 320
 
@@ -21,7 +22,7 @@ class SamplePictures(Callback):
     def __init__(self, out: Path, val_pages: list[tuple[np.ndarray, np.ndarray]]) -> None:
         self.out = Path(out)
         # A fixed central crop of each page keeps the picture small and comparable across epochs.
-        self.crops = [(_centre(n), _centre(c)) for n, c in val_pages]
+        self.crops = [(as_float(_centre(n)), as_float(_centre(c))) for n, c in val_pages]
 
     def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
         from docclean.checkpoint import load_model
