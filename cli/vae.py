@@ -2,7 +2,9 @@
 of a trained run (latent space, decoded manifold, prior samples, interpolations).
 
 Declarations only: the work is in ``training.suite.vae`` and ``training.suite.vae_pictures``. Errors print one line
-and exit 1; usage errors (bad options, a test index out of range) exit 2.
+and exit 1; usage errors (bad options, a test index out of range, a picture name with an ending we
+cannot write) exit 2. Counts that size a picture are bounded, so a typo cannot ask for a picture of
+gigabytes; seeds take 0..4294967295 (32 bits, as every docclean command's).
 """
 
 from __future__ import annotations
@@ -18,10 +20,21 @@ from cli.errors import reported_errors
 app = typer.Typer(help="Variational autoencoders on Fashion-MNIST: train, evaluate, draw.", no_args_is_help=True)
 
 RunArg = Annotated[Path, typer.Argument(help="Run folder written by `docclean vae train` (or a checkpoint file).")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="PNG to write (default: inside the run folder).")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Picture to write, in the format its ending names (.png, .jpg, .jpeg, .svg or .pdf); a "
+                        "folder gets the default name inside it (default: inside the run folder).")]
 DataDirOpt = Annotated[Path | None, typer.Option(
     help="Fashion-MNIST folder (default: the one the run was trained on, else $DOCCLEAN_DATA/fashion-mnist "
          "or ~/.cache/docclean/fashion-mnist).")]
+
+#: The largest seed: 32 bits, the range every docclean command's --seed takes.
+MAX_SEED = 4294967295
+
+
+def seed_option(what: str) -> typer.models.OptionInfo:
+    """A ``--seed`` option taking 0..MAX_SEED (typer refuses others with a usage error, exit 2, instead
+    of torch failing on a number beyond 64 bits), its help saying what it seeds and the range."""
+    return typer.Option(min=0, max=MAX_SEED, help=f"{what} (0 to {MAX_SEED}).")
 
 
 class Arch(str, Enum):
@@ -33,19 +46,23 @@ class Arch(str, Enum):
 
 @app.command()
 def train(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder for config, metrics.csv, loss.png, checkpoints.")],
-    arch: Annotated[Arch, typer.Option(help="mlp (784-256-latent) or conv (strided convolutions 32-64-128).")] = Arch.conv,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Run folder for config, metrics.csv, loss.png, checkpoints.")],
+    arch: Annotated[Arch, typer.Option(
+        help="mlp (784-256-latent) or conv (strided convolutions 32-64-128).")] = Arch.conv,
     latent_dim: Annotated[int, typer.Option(min=1, help="Size of the latent code.")] = 2,
     beta: Annotated[float, typer.Option(min=0.0, help="Weight of the KL term: 1 plain VAE, >1 beta-VAE.")] = 1.0,
     epochs: Annotated[int, typer.Option(min=1, help="Epochs to train (in all, counting resumed ones).")] = 15,
     lr: Annotated[float, typer.Option(min=0.0, help="Adam learning rate (cosine schedule).")] = 1e-3,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 128,
-    seed: Annotated[int, typer.Option(help="Random seed (weights, shuffling, latent samples).")] = 0,
+    seed: Annotated[int, seed_option("Random seed (weights, shuffling, latent samples)")] = 0,
     device: Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")] = "auto",
     data_dir: Annotated[Path | None, typer.Option(
-        help="Fashion-MNIST folder (default: $DOCCLEAN_DATA/fashion-mnist or ~/.cache/docclean/fashion-mnist).")] = None,
+        help="Fashion-MNIST folder (default: $DOCCLEAN_DATA/fashion-mnist or ~/.cache/docclean/fashion-mnist)."
+    )] = None,
     download: Annotated[bool, typer.Option(help="Download missing Fashion-MNIST files.")] = False,
-    verify: Annotated[bool, typer.Option(help="Check the data files' official MD5 (--no-verify for own copies).")] = True,
+    verify: Annotated[bool, typer.Option(
+        help="Check the data files' official MD5 (--no-verify for own copies).")] = True,
     patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better "
                                                       "validation loss (0: never stop early).")] = 10,
     limit: Annotated[int | None, typer.Option(min=2, help="Train on only the first N training images.")] = None,
@@ -78,7 +95,7 @@ def evaluate(
     run: RunArg,
     data_dir: DataDirOpt = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Use only the first N test images.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the one latent sample per image.")] = 0,
+    seed: Annotated[int, seed_option("Seed of the one latent sample per image")] = 0,
 ) -> None:
     """Print the test negative ELBO (beta = 1), reconstruction and KL, in nats per image."""
     from training.suite.vae import load_test_set, load_vae, negative_elbo
@@ -106,7 +123,8 @@ def latent(
 @app.command()
 def manifold(
     run: RunArg, out: OutOpt = None,
-    n: Annotated[int, typer.Option("-n", min=2, help="Images per side of the grid.")] = 15,
+    n: Annotated[int, typer.Option("-n", min=2, max=40, help="Images per side of the grid (2 to 40: the grid "
+                                                              "is one picture).")] = 15,
 ) -> None:
     """Decode an n x n grid over a 2-D latent plane, spaced by prior quantiles (needs D = 2)."""
     from training.suite.vae_pictures import manifold_picture
@@ -118,8 +136,9 @@ def manifold(
 @app.command()
 def sample(
     run: RunArg, out: OutOpt = None,
-    n: Annotated[int, typer.Option("-n", min=1, help="Number of samples.")] = 64,
-    seed: Annotated[int, typer.Option(help="Seed of the prior draws.")] = 0,
+    n: Annotated[int, typer.Option("-n", min=1, max=1024, help="Number of samples (1 to 1024: they are drawn "
+                                                               "as one picture, 32 x 32 at most).")] = 64,
+    seed: Annotated[int, seed_option("Seed of the prior draws")] = 0,
 ) -> None:
     """Decode N codes drawn from the prior N(0, I)."""
     from training.suite.vae_pictures import samples_picture
@@ -134,7 +153,8 @@ def interpolate(
     first: Annotated[int, typer.Argument(min=0, help="Test-set index of the first image.")],
     second: Annotated[int, typer.Argument(min=0, help="Test-set index of the second image.")],
     out: OutOpt = None, data_dir: DataDirOpt = None,
-    steps: Annotated[int, typer.Option(min=2, help="Decoded points along the line.")] = 10,
+    steps: Annotated[int, typer.Option(min=2, max=50, help="Decoded points along the line (2 to 50: they are "
+                                                           "drawn as one row).")] = 10,
 ) -> None:
     """Decode points on the line between the latent means of test images FIRST and SECOND."""
     from training.suite.vae_pictures import interpolation_picture

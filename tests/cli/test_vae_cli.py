@@ -163,3 +163,119 @@ def test_usage_errors_exit_2(mlp_run: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["vae", "sample", str(mlp_run), "-n", "0"]).exit_code == 2
     out_of_range = runner.invoke(app, ["vae", "interpolate", str(mlp_run), "0", "30"])
     assert out_of_range.exit_code == 2 and "out of range 0..29" in out_of_range.output
+
+
+def _copy_split(source: Path, target: Path, prefix: str) -> Path:
+    """``target`` holding only the two files of one split (``train`` or ``t10k``) of ``source``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for kind in ("images-idx3", "labels-idx1"):
+        name = f"{prefix}-{kind}-ubyte.gz"
+        (target / name).write_bytes((source / name).read_bytes())
+    return target
+
+
+def test_eval_needs_only_the_test_files(mlp_run: Path, data_dir: Path, tmp_path: Path) -> None:
+    """Evaluating reads the two test files alone: missing training files do not stop it."""
+    test_only = _copy_split(data_dir, tmp_path / "test-only", "t10k")
+    result = runner.invoke(app, ["vae", "eval", str(mlp_run), "--data-dir", str(test_only)])
+    assert result.exit_code == 0, result.output
+    assert "on 30 test images" in result.stdout
+
+
+def test_missing_test_file_is_named_without_a_download_hint(mlp_run: Path, data_dir: Path, tmp_path: Path) -> None:
+    """The error names the test file that is missing (not a training file) and suggests what the
+    command can do (--data-dir), not a --download it does not have."""
+    train_only = _copy_split(data_dir, tmp_path / "train-only", "train")
+    for command in (["eval", str(mlp_run)], ["latent", str(mlp_run)], ["interpolate", str(mlp_run), "0", "1"]):
+        result = runner.invoke(app, ["vae", *command, "--data-dir", str(train_only)])
+        assert result.exit_code == 1, result.output
+        assert result.output.count("\n") == 1 and result.output.startswith("error: ")
+        assert str(train_only / "t10k-images-idx3-ubyte.gz") in result.output and "missing" in result.output
+        assert "--download" not in result.output and "train-images" not in result.output
+        assert "--data-dir" in result.output
+
+
+@pytest.mark.parametrize("args,name,fmt", [
+    (["sample", "{run}", "-n", "4"], "s.jpg", "JPEG"),
+    (["interpolate", "{run}", "0", "1", "--steps", "3"], "i.JPEG", "JPEG"),
+    (["manifold", "{run}", "-n", "3"], "m.pdf", "PDF"),
+    (["latent", "{run}"], "l.svg", "SVG"),
+])
+def test_pictures_are_written_in_the_format_their_name_says(mlp_run: Path, tmp_path: Path, args: list[str],
+                                                            name: str, fmt: str) -> None:
+    target = tmp_path / name
+    argv = [a.replace("{run}", str(mlp_run)) for a in args]
+    result = runner.invoke(app, ["vae", *argv, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert Path(result.stdout.strip()) == target
+    head = target.read_bytes()[:400]
+    if fmt == "PDF":
+        assert head.startswith(b"%PDF")
+    elif fmt == "SVG":
+        assert b"<svg" in head
+    else:
+        with Image.open(target) as img:
+            assert img.format == fmt and img.width > 50
+
+
+@pytest.mark.parametrize("name", ["s.txt", "s.gif", "samples"])
+def test_a_picture_name_with_another_ending_is_a_usage_error(mlp_run: Path, tmp_path: Path, name: str) -> None:
+    """Refused up front, in one line naming the file and the endings we write; nothing is written."""
+    target = tmp_path / name
+    result = runner.invoke(app, ["vae", "sample", str(mlp_run), "-n", "4", "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and result.output.startswith("error: --out: ")
+    assert str(target) in result.output and ".png, .jpg, .jpeg, .svg, .pdf" in result.output
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_as_out_gets_the_default_name_inside(mlp_run: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-o FOLDER`` (``-o .`` too) writes the command's usual file name inside the folder, and
+    prints that name, never a temporary one."""
+    result = runner.invoke(app, ["vae", "sample", str(mlp_run), "-n", "4", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert _png_from_output(result.stdout) == tmp_path / "samples.png"
+    monkeypatch.chdir(tmp_path)
+    here = runner.invoke(app, ["vae", "manifold", str(mlp_run), "-n", "3", "-o", "."])
+    assert here.exit_code == 0, here.output
+    assert here.stdout.strip() == "manifold.png" and (tmp_path / "manifold.png").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifold.png", "samples.png"]  # no temporary left
+
+
+@pytest.mark.parametrize("args,bound", [
+    (["sample", "{run}", "-n", "1025"], "1<=x<=1024"),
+    (["manifold", "{run}", "-n", "41"], "2<=x<=40"),
+    (["interpolate", "{run}", "0", "1", "--steps", "51"], "2<=x<=50"),
+])
+def test_picture_sizes_are_bounded(mlp_run: Path, tmp_path: Path, args: list[str], bound: str) -> None:
+    """A count beyond the bound is a usage error (exit 2) that says the range, and nothing is drawn;
+    --help says the range too."""
+    argv = [a.replace("{run}", str(mlp_run)) for a in args]
+    result = runner.invoke(app, ["vae", *argv, "-o", str(tmp_path / "p.png")])
+    assert result.exit_code == 2, result.output
+    assert bound in result.output and not (tmp_path / "p.png").exists()
+    helped = runner.invoke(app, ["vae", argv[0], "--help"], env={"COLUMNS": "200"})
+    assert bound in helped.output
+
+
+SEED_RANGE = "0<=x<=4294967295"
+
+
+@pytest.mark.parametrize("command", [["train", "--out", "{tmp}/r"], ["eval", "{run}"], ["sample", "{run}"]])
+@pytest.mark.parametrize("seed", [str(2**64), "99999999999999999999999", "-1", "4294967296"])
+def test_seeds_beyond_32_bits_are_usage_errors(mlp_run: Path, tmp_path: Path, command: list[str], seed: str) -> None:
+    argv = [a.replace("{run}", str(mlp_run)).replace("{tmp}", str(tmp_path)) for a in command]
+    result = runner.invoke(app, ["vae", *argv, "--seed", seed])
+    assert result.exit_code == 2, result.output
+    assert SEED_RANGE in result.output and "Overflow" not in result.output
+    helped = runner.invoke(app, ["vae", argv[0], "--help"], env={"COLUMNS": "200"})
+    assert "0 to 4294967295" in helped.output
+
+
+def test_the_largest_seed_works(mlp_run: Path, tmp_path: Path) -> None:
+    sample = runner.invoke(app, ["vae", "sample", str(mlp_run), "-n", "4", "--seed", "4294967295",
+                                 "-o", str(tmp_path / "s.png")])
+    assert sample.exit_code == 0, sample.output
+    evaluated = runner.invoke(app, ["vae", "eval", str(mlp_run), "--seed", "4294967295"])
+    assert evaluated.exit_code == 0, evaluated.output

@@ -24,18 +24,30 @@ from PIL import Image
 
 from docclean.atomic import atomic_path
 
+#: Raster formats whose files Pillow rereads to store one gray channel (vector formats stay as drawn).
+GRAY_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "webp": "WEBP"}
+
+
+def figure_format(fig: plt.Figure, path: Path) -> str:
+    """The format ``path``'s ending names when matplotlib writes it (``jpg``, ``svg``, ``pdf``, ...),
+    else ``png``: a file is what its name says, and any other name keeps the PNG it always got."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    return fmt if fmt in fig.canvas.get_supported_filetypes() else "png"
+
 
 def save_figure(fig: plt.Figure, path: Path, dpi: int = 100, grayscale: bool = False) -> Path:
-    """Save ``fig`` as a PNG at ``path`` through a temporary file beside it, then close it.
-    ``grayscale`` stores one channel instead of RGBA (a third of the size for image grids)."""
+    """Save ``fig`` at ``path`` in the format its ending names (see :func:`figure_format`) through a
+    temporary file beside it, then close it. ``grayscale`` stores one channel instead of RGBA in a
+    raster format (a third of the size for image grids)."""
     path = Path(path)
     try:
-        with atomic_path(path, suffix=".png") as tmp:
-            fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
-            if grayscale:
+        fmt = figure_format(fig, path)
+        with atomic_path(path, suffix="." + fmt) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=fmt, bbox_inches="tight")
+            if grayscale and fmt in GRAY_FORMATS:
                 with Image.open(tmp) as img:
                     gray = img.convert("L")
-                gray.save(tmp, format="PNG", optimize=True)
+                gray.save(tmp, format=GRAY_FORMATS[fmt], optimize=True)
     finally:
         plt.close(fig)
     return path
@@ -155,7 +167,8 @@ def plot_vae_losses(history: Sequence[dict[str, float]], path: Path) -> Path:
     """Total loss, reconstruction and KL per epoch, train and validation, side by side."""
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
     epochs = [int(row["epoch"]) + 1 for row in history]  # 1-based, as the progress lines count
-    for ax, part, title in zip(axes, ("loss", "recon", "kl"), ("total (recon + beta KL)", "reconstruction (BCE)", "KL to N(0, I)")):
+    titles = ("total (recon + beta KL)", "reconstruction (BCE)", "KL to N(0, I)")
+    for ax, part, title in zip(axes, ("loss", "recon", "kl"), titles):
         for split, style in (("train", "-"), ("val", "--")):
             key = f"{split}_{part}"
             if any(key in row for row in history):

@@ -1,7 +1,8 @@
 """Pictures of a trained VAE: the latent space, the decoded manifold, samples from the prior and
 interpolations. Each ``plot_*`` function draws from a model in memory, each ``*_picture`` function
-from a run folder (as the `docclean vae` commands do); both write one PNG whole and return its path.
-The drawing itself is ``training.suite.plots``; this module adds the model and the run folder.
+from a run folder (as the `docclean vae` commands do); both write one picture whole, in the format its
+name ends with (:data:`PICTURE_SUFFIXES`), and return its path. The drawing itself is
+``training.suite.plots``; this module adds the model and the run folder.
 """
 
 from __future__ import annotations
@@ -11,18 +12,32 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from docclean.errors import ModelError
+from docclean.errors import ModelError, UsageError
 from training.suite.fashion_data import CLASS_NAMES
 from training.suite.plots import grid_figure, image_grid, plot_latent_points, save_figure
 from training.suite.vae import checkpoint_path, decode_images, latent_means, load_test_set, load_vae
 from training.suite.vae_models import VAEBase
+
+#: The endings a picture may have, and so the formats the pictures are written in.
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")
+
+
+def check_picture_path(path: Path) -> Path:
+    """``path`` if its ending names a picture format we write; else UsageError (the ``out`` setting),
+    raised before any work, since a file whose name says JPEG must not hold PNG bytes."""
+    path = Path(path)
+    if path.suffix.lower() not in PICTURE_SUFFIXES:
+        ending = f"the ending {path.suffix!r}" if path.suffix else "no ending"
+        raise UsageError(f"cannot write a picture with {ending}; use one of {', '.join(PICTURE_SUFFIXES)}",
+                         path, settings=("out",))
+    return path
 
 
 def plot_latent(model: VAEBase, images: torch.Tensor, labels: np.ndarray, class_names: list[str],
                 path: Path) -> Path:
     """Scatter of the encoder means of ``images`` coloured by class (PCA when the latent has D > 2)."""
     how = "" if model.latent_dim <= 2 else f" (PCA of {model.latent_dim}-D)"
-    return plot_latent_points(latent_means(model, images), labels, class_names, path,
+    return plot_latent_points(latent_means(model, images), labels, class_names, check_picture_path(path),
                               f"Latent means of {len(images)} test images{how}")
 
 
@@ -39,6 +54,7 @@ def manifold_codes(n: int = 15, edge: float = 0.05) -> torch.Tensor:
 def plot_manifold(model: VAEBase, path: Path, n: int = 15) -> Path:
     """Decode an n x n grid over the 2-D latent plane (see :func:`manifold_codes`); the model must
     have a 2-D latent space, else ModelError."""
+    check_picture_path(path)
     if model.latent_dim != 2:
         raise ModelError(f"the manifold picture needs a 2-D latent space; this model has {model.latent_dim} "
                          "dimensions (use `vae sample` or `vae latent` instead)")
@@ -56,6 +72,7 @@ def plot_manifold(model: VAEBase, path: Path, n: int = 15) -> Path:
 
 def plot_samples(model: VAEBase, path: Path, n: int = 64, seed: int = 0) -> Path:
     """Decode ``n`` codes drawn from the prior N(0, I) (``seed`` fixes them) in a square-ish grid."""
+    check_picture_path(path)
     if n < 1:
         raise ValueError(f"number of samples must be at least 1, got {n}")
     generator = torch.Generator().manual_seed(seed)
@@ -69,6 +86,7 @@ def plot_interpolation(model: VAEBase, first: torch.Tensor, second: torch.Tensor
                        steps: int = 10, title: str = "") -> Path:
     """Originals at both ends and, between them, the decoded points of the straight line between
     the two images' latent means (both ends included)."""
+    check_picture_path(path)
     if steps < 2:
         raise ValueError(f"an interpolation needs at least 2 steps, got {steps}")
     means = torch.from_numpy(latent_means(model, torch.stack([first, second])))
@@ -83,40 +101,48 @@ def plot_interpolation(model: VAEBase, first: torch.Tensor, second: torch.Tensor
 # and write into the run folder unless told otherwise.
 
 def default_output(run: Path, name: str, out: Path | None) -> Path:
-    """``out`` if given, else ``name`` inside the run folder (or beside a checkpoint file)."""
+    """The picture to write: ``out`` if it is a file name, ``name`` inside ``out`` if it is a folder
+    (as ``cp`` does; writing onto the folder itself cannot work), else ``name`` inside the run folder
+    (or beside a checkpoint file). Raises UsageError, before any work, for an ending that is not one
+    of :data:`PICTURE_SUFFIXES`."""
     if out is not None:
-        return Path(out)
+        out = Path(out)
+        return check_picture_path(out / name if out.is_dir() else out)
     run = Path(run)
-    return (run if run.is_dir() else run.parent) / name
+    return check_picture_path((run if run.is_dir() else run.parent) / name)
 
 
 def latent_picture(run: Path, out: Path | None = None, data_dir: Path | None = None,
                    limit: int | None = None) -> Path:
     """``latent.png``: the run's test-set latent means coloured by class."""
+    path = default_output(run, "latent.png", out)  # first: a bad name fails before the model loads
     model, meta = load_vae(run)
     images, labels = load_test_set(meta, data_dir, limit)
-    return plot_latent(model, images, labels, CLASS_NAMES, default_output(run, "latent.png", out))
+    return plot_latent(model, images, labels, CLASS_NAMES, path)
 
 
 def manifold_picture(run: Path, out: Path | None = None, n: int = 15) -> Path:
     """``manifold.png``: the decoded n x n grid over a 2-D latent plane."""
+    path = default_output(run, "manifold.png", out)
     model, _ = load_vae(run)
     try:
-        return plot_manifold(model, default_output(run, "manifold.png", out), n)
+        return plot_manifold(model, path, n)
     except ModelError as exc:  # name the checkpoint, which plot_manifold does not know
         raise ModelError(exc.reason, checkpoint_path(run)) from None
 
 
 def samples_picture(run: Path, out: Path | None = None, n: int = 64, seed: int = 0) -> Path:
     """``samples.png``: n images decoded from prior samples."""
+    path = default_output(run, "samples.png", out)
     model, _ = load_vae(run)
-    return plot_samples(model, default_output(run, "samples.png", out), n, seed)
+    return plot_samples(model, path, n, seed)
 
 
 def interpolation_picture(run: Path, first: int, second: int, out: Path | None = None, steps: int = 10,
                           data_dir: Path | None = None) -> Path:
     """``interpolate-A-B.png``: test images A and B and the decoded line between their latent means.
     Raises IndexError when A or B is not a test-set index."""
+    path = default_output(run, f"interpolate-{first}-{second}.png", out)
     model, meta = load_vae(run)
     images, labels = load_test_set(meta, data_dir)
     for index in (first, second):
@@ -124,5 +150,4 @@ def interpolation_picture(run: Path, first: int, second: int, out: Path | None =
             raise IndexError(f"test index {index} is out of range 0..{len(images) - 1}")
     title = (f"test #{first} ({CLASS_NAMES[labels[first]]}) to test #{second} ({CLASS_NAMES[labels[second]]}), "
              f"{steps} steps")
-    return plot_interpolation(model, images[first], images[second],
-                              default_output(run, f"interpolate-{first}-{second}.png", out), steps, title)
+    return plot_interpolation(model, images[first], images[second], path, steps, title)

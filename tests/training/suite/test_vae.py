@@ -11,20 +11,22 @@ import pytest
 import torch
 from PIL import Image
 
-from docclean.errors import ModelError
+from docclean.errors import DataError, ModelError, UsageError
 from training.loop import FitConfig, fit
+from training.suite.fashion_data import write_idx_images, write_idx_labels
+from training.suite.plots import project_2d
 from training.suite.vae import (
     ImageBatches,
     VAELoss,
     kl_to_standard_normal,
+    load_test_set,
     load_vae,
     negative_elbo,
     reconstruction_nll,
     vae_loss,
 )
 from training.suite.vae_models import MLPVAE, ConvVAE, build_vae
-from training.suite.plots import project_2d
-from training.suite.vae_pictures import manifold_codes, plot_manifold
+from training.suite.vae_pictures import default_output, manifold_codes, plot_manifold, plot_samples
 
 ARCHS = ["mlp", "conv"]
 
@@ -150,7 +152,10 @@ def test_same_seed_reproduces_a_run(tmp_path: Path) -> None:
     history_a, weights_a = _train_tiny(tmp_path / "a", seed=3)
     history_b, weights_b = _train_tiny(tmp_path / "b", seed=3)
     history_c, _ = _train_tiny(tmp_path / "c", seed=4)
-    drop = lambda rows: [{k: v for k, v in r.items() if k != "epoch_seconds"} for r in rows]
+    def drop(rows: list[dict[str, float]]) -> list[dict[str, float]]:
+        """The rows without their timing, the one figure that may differ between equal runs."""
+        return [{k: v for k, v in r.items() if k != "epoch_seconds"} for r in rows]
+
     assert drop(history_a) == drop(history_b)
     assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)
     assert drop(history_a) != drop(history_c)
@@ -205,6 +210,54 @@ def test_project_2d_uses_principal_components() -> None:
     xy, labels = project_2d(points)
     assert xy.shape == (500, 2) and labels[0].startswith("PC1")
     assert xy[:, 0].var() > xy[:, 1].var() > 1.0  # the two widest directions, widest first
+
+
+@pytest.mark.parametrize("name,fmt", [("s.png", "PNG"), ("s.jpg", "JPEG"), ("s.JPEG", "JPEG")])
+def test_pictures_have_the_format_their_name_says(tmp_path: Path, name: str, fmt: str) -> None:
+    torch.manual_seed(0)
+    path = plot_samples(build_vae("mlp", {"latent_dim": 2}), tmp_path / name, n=4)
+    with Image.open(path) as img:
+        assert img.format == fmt and img.mode == "L"  # grayscale kept in every raster format
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_vector_pictures_are_vector_files(tmp_path: Path) -> None:
+    model = build_vae("mlp", {"latent_dim": 2})
+    assert plot_samples(model, tmp_path / "s.svg", n=4).read_bytes().lstrip().startswith(b"<?xml")
+    assert plot_manifold(model, tmp_path / "m.pdf", n=3).read_bytes().startswith(b"%PDF")
+
+
+def test_picture_names_are_checked_before_any_work(tmp_path: Path) -> None:
+    model = build_vae("mlp", {"latent_dim": 2})
+    with pytest.raises(UsageError, match=r"ending '\.bmp'.*\.png, \.jpg") as caught:
+        plot_samples(model, tmp_path / "s.bmp", n=4)
+    assert caught.value.settings == ("out",) and caught.value.path == tmp_path / "s.bmp"
+    assert list(tmp_path.iterdir()) == []
+    assert default_output(tmp_path / "run", "samples.png", tmp_path) == tmp_path / "samples.png"  # a folder
+    assert default_output(tmp_path / "run", "samples.png", None) == tmp_path / "samples.png"  # beside a file
+    with pytest.raises(UsageError, match="no ending"):
+        default_output(tmp_path / "run", "samples.png", tmp_path / "nowhere")
+
+
+def _write_split(folder: Path, prefix: str, n: int) -> None:
+    """``n`` flat images and their labels as the two files of one split (``train`` or ``t10k``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_idx_images(folder / f"{prefix}-images-idx3-ubyte.gz", np.full((n, 28, 28), 7, dtype=np.uint8))
+    write_idx_labels(folder / f"{prefix}-labels-idx1-ubyte.gz", np.arange(n, dtype=np.uint8) % 10)
+
+
+def test_load_test_set_reads_only_the_test_files(tmp_path: Path) -> None:
+    meta = {"task_config": {"data_dir": str(tmp_path / "saved"), "verify": False}}
+    _write_split(tmp_path / "test-only", "t10k", 6)
+    images, labels = load_test_set(meta, tmp_path / "test-only", limit=4)
+    assert images.shape == (4, 1, 28, 28) and labels.tolist() == [0, 1, 2, 3]
+    _write_split(tmp_path / "train-only", "train", 6)
+    with pytest.raises(DataError, match="test file is missing") as caught:
+        load_test_set(meta, tmp_path / "train-only")
+    assert caught.value.path == tmp_path / "train-only" / "t10k-images-idx3-ubyte.gz"
+    assert "--download" not in str(caught.value)
+    with pytest.raises(DataError, match="MD5"):  # a run trained with the MD5 check keeps it
+        load_test_set({"task_config": {"verify": True}}, tmp_path / "test-only")
 
 
 REAL_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "fashion-mnist"
