@@ -33,7 +33,8 @@ class Noise(str, Enum):
 def train(
     out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
     noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: gaussian noise or masked 8x8 patches.")] = None,
-    noise_level: Annotated[float | None, typer.Option(help="Gaussian factor (default 0.2) or masked fraction (0.25).")] = None,
+    noise_level: Annotated[float | None, typer.Option(
+        help="Gaussian factor (default 0.2) or masked fraction (0.25).")] = None,
     code: Annotated[int, typer.Option(min=1, max=4096, help="Length of the code a face is squeezed into (at most "
                                       "4096, the pixels of a 64x64 face).")] = 64,
     widths: Annotated[list[int] | None, typer.Option("--width", help="Encoder width of each stride-2 stage, "
@@ -46,7 +47,8 @@ def train(
     test_people: Annotated[int, typer.Option(min=1, help="People held out for the test set.")] = 8,
     val_people: Annotated[int, typer.Option(min=1, help="People held out for validation.")] = 4,
     people: Annotated[int | None, typer.Option(min=3, help="Use only the first N people (quick tries).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for weights, shuffling and noise (the split uses seed 0).")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=4294967295, help="Seed for weights, shuffling and noise, 0 to "
+                                                                  "4294967295 (the split uses seed 0).")] = 0,
     device: Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")] = "auto",
     threads: Annotated[int, typer.Option(min=0, help="Torch CPU threads (0: torch's default).")] = 0,
     data_dir: DataDir = None,
@@ -81,15 +83,21 @@ def train(
 @app.command("eval")
 def evaluate(run: RunArg, data_dir: DataDir = None,
              device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "cpu") -> None:
-    """Score a run on its test people (MSE, PSNR; a denoiser also against its noisy input); writes eval.json."""
-    from training.suite.faces_eval import evaluate_faces_run
+    """Score a run on its test people (MSE, PSNR; a denoiser also against its noisy input); writes eval.json
+    (eval-NAME.json for a checkpoint other than the run's best, e.g. eval-last.json)."""
+    from training.suite.faces_eval import eval_record, evaluate_faces_run
 
     with reported_errors():
         r = evaluate_faces_run(run, data_dir, device)
-    line = f"{run}: test MSE {r['test_mse']:.5f}, PSNR {r['test_psnr']:.2f} dB on {r['test_faces']} faces of unseen people"
+    line = (f"{run}: test MSE {r['test_mse']:.5f}, PSNR {r['test_psnr']:.2f} dB on {r['test_faces']} faces of "
+            "unseen people")
     if r["noise"]:
-        line += f" ({r['noise']} {r['noise_level']:g}; noisy input: MSE {r['input_mse']:.5f}, PSNR {r['input_psnr']:.2f} dB)"
+        line += (f" ({r['noise']} {r['noise_level']:g}; noisy input: MSE {r['input_mse']:.5f}, "
+                 f"PSNR {r['input_psnr']:.2f} dB)")
     typer.echo(line)
+    record = eval_record(run)
+    if record.name != "eval.json":  # not where the run's own scores are: say where these went
+        typer.echo(f"scores of this checkpoint: {record}")
 
 
 @app.command()
@@ -104,8 +112,10 @@ def reconstruct(run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: Dat
 @app.command()
 def denoise(
     run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: DataDir = None,
-    noise: Annotated[Noise | None, typer.Option(help="Corruption to apply (default: the one the run was trained on).")] = None,
-    noise_level: Annotated[float | None, typer.Option(help="Its level (default: the run's, or the kind's default).")] = None,
+    noise: Annotated[Noise | None, typer.Option(
+        help="Corruption to apply (default: the one the run was trained on).")] = None,
+    noise_level: Annotated[float | None, typer.Option(
+        help="Its level (default: the run's, or the kind's default).")] = None,
 ) -> None:
     """Draw test faces corrupted, then denoised by the network, then the originals."""
     from training.suite.faces_eval import load_faces_run, reconstruction_picture

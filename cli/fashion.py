@@ -52,21 +52,27 @@ def train(
     out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
     arch: Annotated[Arch, typer.Option(help="Network: dense 784-32-784, sparse (L1 on the code), deep, contractive "
                                             "(sigmoid code, Jacobian penalty), conv.")] = Arch.dense,
-    noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: corrupt inputs, score on clean targets.")] = None,
-    noise_level: Annotated[float | None, typer.Option(help="Gaussian factor (default 0.5) or salt-and-pepper fraction (default 0.1).")] = None,
-    contractive_weight: Annotated[float | None, typer.Option(min=0.0, help="Weight of the squared Frobenius norm of the "
-                                                             "encoder's Jacobian (--arch contractive; default 0.1).")] = None,
+    noise: Annotated[Noise | None, typer.Option(
+        help="Train a denoiser: corrupt inputs, score on clean targets.")] = None,
+    noise_level: Annotated[float | None, typer.Option(
+        help="Gaussian factor (default 0.5) or salt-and-pepper fraction (default 0.1).")] = None,
+    contractive_weight: Annotated[float | None, typer.Option(
+        min=0.0, help="Weight of the squared Frobenius norm of the encoder's Jacobian (--arch contractive; "
+                      "default 0.1).")] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 20,
     loss: Annotated[Loss, typer.Option(help="bce (per-pixel binary cross-entropy) or mse.")] = Loss.bce,
     optimizer: Annotated[str, typer.Option(help="adam, adamw, sgd, rmsprop or adadelta.")] = "adam",
     lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate (cosine schedule).")] = 2e-3,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 256,
     patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better val loss.")] = 5,
-    limit: Annotated[int | None, typer.Option(min=2, help="Train on the first N training images only (quick tries).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for weights, shuffling and noise.")] = 0,
+    limit: Annotated[int | None, typer.Option(
+        min=2, help="Train on the first N training images only (quick tries).")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=4294967295, help="Seed for weights, shuffling and noise "
+                                                                  "(0 to 4294967295).")] = 0,
     device: Device = "auto",
     data_dir: DataDir = None,
-    download: Annotated[bool, typer.Option("--download", help="Fetch missing data files from the official site.")] = False,
+    download: Annotated[bool, typer.Option(
+        "--download", help="Fetch missing data files from the official site.")] = False,
     verify: Annotated[bool, typer.Option(help="Check the files' MD5 against the official release.")] = True,
     resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out.")] = True,
 ) -> None:

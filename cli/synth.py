@@ -19,7 +19,8 @@ def synth(
     n: Annotated[int, typer.Option("--n", min=1, help="Number of page pairs.")] = 100,
     dpi: Annotated[Optional[list[int]], typer.Option(
         "--dpi", min=50, max=1200, help="Resolutions, used in turn (repeat the option); default 100 to 600.")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed (0 or more): the same seed gives the same pages.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=4294967295, help="Random seed, 0 to 4294967295: the same seed "
+                                                                  "gives the same pages.")] = 0,
     size: Annotated[int, typer.Option(min=64, max=8192, help="Page window edge in pixels.")] = 768,
     workers: Annotated[int, typer.Option(min=1, help="Processes that render pages.")] = 1,
     uneven: Annotated[float, typer.Option(
@@ -51,8 +52,8 @@ def synth(
             names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size,
                                 workers=workers, kind=PairKind(uneven=uneven))
         except (KeyboardInterrupt, Cancelled) as exc:  # click would say "Aborted!" and exit 1
-            typer.echo(f"{stop_word(exc)}; the pairs written in {out} are whole and a rerun of the same command completes "
-                       "the set", err=True)
+            typer.echo(f"{stop_word(exc)}; the pairs written in {out} are whole and a rerun of the same command "
+                       "completes the set", err=True)
             raise typer.Exit(exit_code(exc)) from None
     held = pairs_in(out)
     typer.echo(f"{len(names)} pairs in {out}" + (f" ({held} in the folder)" if held != len(names) else ""))

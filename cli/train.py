@@ -79,7 +79,8 @@ def train(
                                                       "validation RMSE.")] = 12,
     synthetic: Annotated[int, typer.Option(
         min=0, help="Mix in this many extra pairs made by laying synthetic damage over your clean pages.")] = 0,
-    seed: Annotated[int, typer.Option(help="Random seed: a CPU run with the same seed is reproduced.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=4294967295, help="Random seed, 0 to 4294967295: a CPU run with "
+                                                                  "the same seed is reproduced.")] = 0,
     device: Annotated[str, typer.Option(help="auto (CUDA with mixed precision, else MPS, else CPU), cpu, cuda "
                                              "or mps.")] = "auto",
 ) -> None:

@@ -86,10 +86,42 @@ def check_not_trainer_state(meta: object, path: Path) -> None:
                          "(or last.safetensors) beside it", path)
 
 
+#: The data set each teaching-suite network is trained on, by the prefix of its ``arch``. The suite's
+#: checkpoints record their image counts and data folder, not the set's name: the network implies it.
+SUITE_DATA = {"fashion-": "Fashion-MNIST", "vae-": "Fashion-MNIST", "faces-": "Olivetti faces"}
+
+
+def training_data(meta: dict[str, Any]) -> object:
+    """What a checkpoint records of its training data: its ``data`` as stored (a retrained model's
+    folders, the denoiser's set), or for a teaching-suite model a dict of the data set (``set``),
+    the image counts of each split and the data folder (``folder``; None: the default one). A VAE
+    records its counts and folder outside ``data``, which read "not recorded" before."""
+    arch = str(meta.get("arch") or "")
+    name = next((name for prefix, name in SUITE_DATA.items() if arch.startswith(prefix)), None)
+    if name is None:
+        return meta.get("data")
+    data = meta.get("data")
+    counts = data if isinstance(data, dict) else {"train": meta.get("train_images"), "val": meta.get("val_images")}
+    task = meta.get("task") if isinstance(meta.get("task"), dict) else meta.get("task_config")
+    folder = task.get("data_dir") if isinstance(task, dict) else None
+    return {"set": f"{name} (teaching suite)", **{k: v for k, v in counts.items() if v is not None}, "folder": folder}
+
+
+def _data_line(data: object) -> str:
+    """The text of :func:`training_data`'s answer for ``describe_lines``."""
+    if isinstance(data, dict) and "set" in data:  # a teaching-suite model
+        counts = ", ".join(f"{k} {v}" for k, v in data.items() if k not in ("set", "folder"))
+        where = f" from {data['folder']}" if data.get("folder") else ""
+        return f"{data['set']}: {counts or 'counts not recorded'} images{where}"
+    if isinstance(data, dict):  # a retrained model's folders: {"noisy": ..., "clean": ...}
+        return ", ".join(f"{k} {v}" for k, v in data.items()) or "not recorded"
+    return str(data) if data else "not recorded"
+
+
 def describe_model(model: str | Path) -> dict[str, object]:
     """What a model file says about itself, read from its header (no torch): name, path, size,
-    architecture and config, parameter count, training data and command, validation metrics, and
-    the model it was fine-tuned from."""
+    architecture and config, parameter count, training data (:func:`training_data`) and command,
+    validation metrics, and the model it was fine-tuned from."""
     import math
 
     from docclean import safefile
@@ -108,7 +140,7 @@ def describe_model(model: str | Path) -> dict[str, object]:
         "config": meta.get("config"),
         "parameters": sum(math.prod(t.shape) for t in header.tensors.values()),
         "epoch": meta.get("epoch"),
-        "data": meta.get("data"),
+        "data": training_data(meta),
         "command": meta.get("command"),
         "val_metrics": {k: v for k, v in metrics.items() if k.startswith(("val", "test"))},
         "init_from": (meta.get("init_from") or {}).get("path") if isinstance(meta.get("init_from"), dict)
@@ -127,10 +159,7 @@ def describe_lines(info: dict[str, object]) -> list[str]:
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in dict(info["val_metrics"]).items()) or "none recorded"  # type: ignore[call-overload]
     epoch = info["epoch"]
     lines.append(f"  validation    {metrics}" + (f" (epoch {int(epoch) + 1})" if epoch is not None else ""))  # type: ignore[call-overload]
-    data = info["data"]
-    if isinstance(data, dict):  # a retrained model's folders: {"noisy": ..., "clean": ...}
-        data = ", ".join(f"{k} {v}" for k, v in data.items())
-    lines.append(f"  data          {data or 'not recorded'}")
+    lines.append(f"  data          {_data_line(info['data'])}")
     lines.append(f"  command       {info['command'] or 'not recorded'}")
     if info["init_from"]:
         lines.append(f"  fine-tuned from {info['init_from']}")

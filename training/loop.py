@@ -19,7 +19,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Sized
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +28,13 @@ from safetensors.torch import load_file
 from torch import nn
 
 from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
-from docclean.errors import DataError, DocCleanError, ModelError
+from docclean.errors import DataError, DocCleanError, UsageError
 from docclean.models import TRAINER_STATE
 from training.device import Precision, batch_size, move_to, resolve_device, resolve_precision
 from training.fit_types import Callback, FitConfig, FitResult, lr_at, make_optimizer, seed_everything
 from training.run_folder import (
     NO_RESUME,
+    check_epochs_left,
     check_resumable,
     optimizer_tensors,
     read_history,
@@ -59,6 +60,16 @@ class _Partial:
     epoch: int
     batches: int = 0
     sums: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    """Training time the epoch had taken before it stopped (absent from older checkpoints' state: 0),
+    so a resumed epoch's ``epoch_seconds`` counts all of it, not only the part after the restart."""
+
+
+def _partial_from(saved: dict[str, Any]) -> _Partial:
+    """The stopped epoch saved in a trainer state; fields it does not know (a newer version's) are
+    left out, and those it lacks (an older version's) take their defaults."""
+    known = {f.name for f in fields(_Partial)}
+    return _Partial(**{k: v for k, v in saved.items() if k in known})
 
 
 def _run_epoch(model: nn.Module, loss_fn: LossFn, data: Iterable, opt: torch.optim.Optimizer,
@@ -124,16 +135,17 @@ def _save_state(path: Path, opt: torch.optim.Optimizer, scaler: torch.amp.GradSc
 
 
 def _load_last(model: nn.Module, path: Path, arch: str, device: torch.device, start_over: str | None) -> None:
-    """Load a run's last weights to resume from them: ModelError when they are of another network
-    (a run folder whose config.json is gone), DataError when the file cannot be read (cut short),
-    one line each, not the loader's traceback."""
+    """Load a run's last weights to resume from them: UsageError when they are of another network
+    (a run folder whose config.json is gone: the options ask for another run, exit 2 as every refused
+    resume), DataError when the file cannot be read (cut short), one line each, not the loader's
+    traceback."""
     hint = resume_hint(start_over)
     try:
         there = read_metadata(path).get("arch")
     except DocCleanError as exc:  # cut short, garbled: safefile's reason
         raise DataError(f"cannot resume from this checkpoint ({exc.reason}); {hint}", path) from None
     if there is not None and there != arch:  # overwriting it would lose a run of another kind
-        raise ModelError(f"cannot resume: the run folder holds a different model ({there!r}, not {arch!r}); "
+        raise UsageError(f"cannot resume: the run folder holds a different model ({there!r}, not {arch!r}); "
                          "choose another --out", path)
     try:
         model.load_state_dict(load_file(str(path), device=str(device)))
@@ -157,8 +169,10 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     (lower is better). ``info`` is stored in every checkpoint's metadata next to ``arch`` and
     ``model_config``. ``should_stop`` is asked after every batch; when it answers True the run
     saves its weights and the position in the epoch, and a later ``fit`` with ``resume`` carries on
-    from there. Resuming a folder that holds a different run raises ModelError or DataError, whose
-    hint offers ``start_over`` (how the caller's command starts afresh; None: only another folder).
+    from there. Resuming a folder that holds a different run raises UsageError (DataError when its
+    files cannot be read), whose hint offers ``start_over`` (how the caller's command starts afresh;
+    None: only another folder); resuming it with fewer ``config.epochs`` than it has trained raises
+    UsageError too (``training.run_folder.check_epochs_left``), before anything is written.
     A loss that is no longer finite raises FloatingPointError, naming the epoch and batch from 1.
     """
     callbacks = callbacks or []
@@ -179,6 +193,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     if config.resume and state_path.exists() and last_path.exists():
         check_resumable(out, run_config, start_over)
         state = read_metadata(state_path)["trainer"]
+        check_epochs_left(config.epochs, state["epoch"] + 1, bool(state.get("partial")))
         _load_last(model, last_path, arch, device, start_over)
         restore_optimizer(opt, load_file(str(state_path), device=str(device)), state["optimizer"])
         if state.get("scaler") and scaler.is_enabled():
@@ -186,7 +201,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         start_epoch, best = state["epoch"] + 1, state["best"]
         best_epoch, bad_epochs = state["best_epoch"], state["bad_epochs"]
         if state.get("partial"):
-            partial = _Partial(**state["partial"])
+            partial = _partial_from(state["partial"])
         history = read_history(out)[:start_epoch]
     write_json(out / "config.json", run_config)
     batches = len(train_data) if isinstance(train_data, Sized) else None
@@ -208,7 +223,9 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         partial = None
         if _run_epoch(model, loss_fn, train_data, opt, scaler, config, device, precision, progress, callbacks,
                       should_stop):
-            # Stopped part way: keep the weights and where the epoch stands; resume finishes it.
+            # Stopped part way: keep the weights, where the epoch stands and the time it took so far;
+            # resume finishes it.
+            progress.seconds += time.perf_counter() - t0
             save_model(model, last_path, arch, model_config, {**run_info, "epoch": epoch - 1, "partial_epoch": epoch})
             _save_state(state_path, opt, scaler, {"epoch": epoch - 1, "best": best, "best_epoch": best_epoch,
                                                   "bad_epochs": bad_epochs, "partial": asdict(progress)})
@@ -216,7 +233,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             break
         metrics = {"epoch": float(epoch), "lr": opt.param_groups[0]["lr"]}
         metrics.update({f"train_{k}": v / max(progress.batches, 1) for k, v in progress.sums.items()})
-        metrics["epoch_seconds"] = time.perf_counter() - t0
+        metrics["epoch_seconds"] = progress.seconds + time.perf_counter() - t0
         if evaluate is not None:
             model.eval()
             metrics.update(evaluate(model))

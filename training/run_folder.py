@@ -6,6 +6,8 @@ folder that would write over the user's own files.
 A run folder holds one run. Resuming it with another architecture, network config, optimizer or
 task config would either fail deep inside ``load_state_dict`` or, worse, silently continue a
 different experiment; :func:`check_resumable` stops that first, naming the field that differs.
+Such a refusal is a usage error (exit 2) whichever field it is: the options given ask for another
+run. :func:`check_epochs_left` refuses fewer epochs than the run has already trained.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 import torch
 
 from docclean.atomic import atomic_path
-from docclean.errors import DataError, ModelError, UsageError
+from docclean.errors import DataError, UsageError
 
 RESUME_FREE_KEYS = frozenset({"data_dir", "data", "download", "verify"})
 """Task-config fields a resumed run may change: where the data lives and how it is fetched or
@@ -110,11 +112,13 @@ def resume_hint(start_over: str | None) -> str:
 def check_resumable(out_dir: Path, run_config: dict[str, Any], start_over: str | None = NO_RESUME) -> None:
     """Refuse to resume ``out_dir`` when its ``config.json`` describes a different run.
 
-    Compared: ``arch``, ``model_config`` and the optimizer (ModelError: the weights or optimizer
-    state would not fit) and the task's own config (DataError: the run would continue on other
-    data or another objective), except the fields in :data:`RESUME_FREE_KEYS` and fields the saved
-    config does not have (options added since; their defaults keep the old behaviour). Epochs, learning
-    rate, patience and the like may change: that is what resuming with new options is for.
+    Compared: ``arch``, ``model_config``, the optimizer and the seed (the weights or optimizer state
+    would not fit, or the run would draw other batches) and the task's own config (the run would
+    continue on other data or another objective), except the fields in :data:`RESUME_FREE_KEYS` and
+    fields the saved config does not have (options added since; their defaults keep the old
+    behaviour). Each refusal is a UsageError (exit 2): the options given differ from the run's. A
+    config.json that is not JSON is a DataError (exit 1): a damaged file, not an option. Epochs,
+    learning rate, patience and the like may change: that is what resuming with new options is for.
     ``start_over`` is the caller's advice for starting afresh in the same folder (its flag), offered
     beside choosing another --out; None for a command that cannot (``docclean train`` has no
     --no-resume).
@@ -132,28 +136,39 @@ def check_resumable(out_dir: Path, run_config: dict[str, Any], start_over: str |
         if field:
             # Another kind of network: starting over would overwrite a run of another kind in place.
             advice = "choose another --out" if key == "arch" else hint
-            raise ModelError(f"cannot resume: the run folder holds a different model ({field} differs: "
+            raise UsageError(f"cannot resume: the run folder holds a different model ({field} differs: "
                              f"{_value(saved, field)!r} there, {_value(run_config, field)!r} now); {advice}", path)
-    _check_fit_field(saved, run_config, "optimizer", ModelError, hint, path)
+    _check_fit_field(saved, run_config, "optimizer", hint, path)
     # The seed draws the shuffling and the noise of every epoch still to come: another one makes
     # another run, however alike its config.json would then read.
-    _check_fit_field(saved, run_config, "seed", DataError, hint, path)
+    _check_fit_field(saved, run_config, "seed", hint, path)
     for key in TASK_KEYS:
         if key in saved or key in run_config:
             field = _first_difference(saved.get(key), run_config.get(key), key, RESUME_FREE_KEYS, new_keys_free=True)
             if field:
-                raise DataError(f"cannot resume: the run folder was trained with another task config ({field} "
-                                f"differs: {_value(saved, field)!r} there, {_value(run_config, field)!r} now); {hint}",
-                                path)
+                raise UsageError(f"cannot resume: the run folder was trained with another task config ({field} "
+                                 f"differs: {_value(saved, field)!r} there, {_value(run_config, field)!r} now); "
+                                 f"{hint}", path)
 
 
-def _check_fit_field(saved: dict[str, Any], run_config: dict[str, Any], key: str,
-                     error: type[DataError] | type[ModelError], hint: str, path: Path) -> None:
-    """Raise ``error`` when ``fit.<key>`` differs between the saved and the new config. A saved
-    config without the field (written before it was recorded) resumes with any value."""
+def _check_fit_field(saved: dict[str, Any], run_config: dict[str, Any], key: str, hint: str, path: Path) -> None:
+    """UsageError when ``fit.<key>`` differs between the saved and the new config. A saved config
+    without the field (written before it was recorded) resumes with any value."""
     was, now = saved.get("fit", {}).get(key), run_config.get("fit", {}).get(key)
     if was is not None and was != now:
-        raise error(f"cannot resume: fit.{key} differs ({was!r} there, {now!r} now); {hint}", path)
+        raise UsageError(f"cannot resume: fit.{key} differs ({was!r} there, {now!r} now); {hint}", path)
+
+
+def check_epochs_left(epochs: int, done: int, partial: bool) -> None:
+    """UsageError (flag ``--epochs``) when a run that has trained ``done`` epochs (and, with
+    ``partial``, stopped part way through the next) is resumed with fewer ``epochs`` than that:
+    nothing would train, and config.json would store the smaller figure. As many as it has done,
+    none stopped part way, is a finished run asked again: nothing to do, and no error. The same
+    words as ``docclean train``'s refusal (``training.retrain_config.check_epochs``)."""
+    if epochs < done + partial:
+        part = " and part of the next" if partial else ""
+        raise UsageError(f"the run has already trained {done} epoch{'s' if done != 1 else ''}{part}; give more than "
+                         f"{done} to train it further", settings=("epochs",))
 
 
 def _value(config: dict[str, Any], dotted: str) -> Any:

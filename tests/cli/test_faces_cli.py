@@ -63,10 +63,37 @@ def test_eval_scores_unseen_people_against_the_noisy_input(mask_run: Path) -> No
     assert scores["test_faces"] == 20 and scores["input_mse"] > 0 and scores["test_psnr"] > 0
 
 
+def test_eval_of_another_checkpoint_keeps_the_run_s_eval_json(mask_run: Path, tmp_path: Path) -> None:
+    # eval.json describes the run's chosen model; scoring last.safetensors replaced it with last's figures.
+    import shutil
+
+    from docclean.checkpoint import load_model, save_model
+
+    mask_run = Path(shutil.copytree(mask_run, tmp_path / "run"))
+    model, meta = load_model(mask_run / "last.safetensors")  # a last epoch that is not the best one
+    with torch.no_grad():
+        for weight in model.parameters():
+            weight.add_(0.05)
+    save_model(model, mask_run / "last.safetensors", meta["arch"], meta["config"],
+               {k: v for k, v in meta.items() if k not in ("arch", "config", "format")})
+    assert runner.invoke(app, ["faces", "eval", str(mask_run)]).exit_code == 0
+    record = (mask_run / "eval.json").read_text()
+    last = runner.invoke(app, ["faces", "eval", str(mask_run / "last.safetensors")])
+    assert last.exit_code == 0, last.output
+    assert (mask_run / "eval.json").read_text() == record
+    assert json.loads(record)["checkpoint"] == "best.safetensors"
+    assert f"scores of this checkpoint: {mask_run / 'eval-last.json'}" in last.output
+    assert json.loads((mask_run / "eval-last.json").read_text())["checkpoint"] == "last.safetensors"
+    best = runner.invoke(app, ["faces", "eval", str(mask_run / "best.safetensors")])  # the run's own model, named
+    assert best.exit_code == 0 and "scores of this checkpoint" not in best.output
+    assert json.loads((mask_run / "eval.json").read_text())["checkpoint"] == "best.safetensors"
+
+
 def test_pictures(mask_run: Path, tmp_path: Path) -> None:
     clean = runner.invoke(app, ["faces", "reconstruct", str(mask_run), "-n", "3"])
     assert clean.exit_code == 0 and Path(clean.stdout.strip()) == mask_run / "reconstructions-clean.png"
-    other = runner.invoke(app, ["faces", "denoise", str(mask_run), "--noise", "gaussian", "-o", str(tmp_path / "d.png")])
+    other = runner.invoke(app, ["faces", "denoise", str(mask_run), "--noise", "gaussian", "-o",
+                                str(tmp_path / "d.png")])
     assert other.exit_code == 0 and (tmp_path / "d.png").stat().st_size > 0
 
 
@@ -114,3 +141,12 @@ def test_a_signal_stops_the_run_with_its_exit_code(faces_dir: Path, tmp_path: Pa
             "2", "--val-people", "1", "--data-dir", str(faces_dir), "--no-verify", "--device", "cpu"]
     stopped = runner.invoke(app, [*args, "--no-resume"])
     assert stopped.exit_code == 130 and "rerun it without --no-resume to continue" in stopped.output
+
+
+@pytest.mark.parametrize("seed", [str(2**64), "-1"])
+def test_a_seed_outside_32_bits_is_a_usage_error_naming_the_range(faces_dir: Path, tmp_path: Path, seed: str) -> None:
+    result = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "r"), "--seed", seed, "--epochs", "1",
+                                 "--code", "8", "--width", "4", "--test-people", "2", "--val-people", "1",
+                                 "--data-dir", str(faces_dir), "--no-verify", "--device", "cpu"])
+    assert result.exit_code == 2 and "0<=x<=4294967295" in result.output, result.output
+    assert "Overflow" not in result.output and not (tmp_path / "r").exists()

@@ -45,7 +45,8 @@ def trained_runs(tiny_fashion_dir: Path, tmp_path_factory: pytest.TempPathFactor
 @pytest.mark.parametrize("name", list(RUNS))
 def test_train_writes_the_run_folder(trained_runs: dict[str, Path], name: str) -> None:
     run = trained_runs[name]
-    for file in ("config.json", "metrics.csv", "best.safetensors", "last.safetensors", "loss.png", "reconstructions.png"):
+    for file in ("config.json", "metrics.csv", "best.safetensors", "last.safetensors", "loss.png",
+                 "reconstructions.png"):
         assert (run / file).stat().st_size > 0, file
     config = json.loads((run / "config.json").read_text())
     assert config["arch"] == f"fashion-{RUNS[name][1]}" and config["fit"]["epochs"] == 2
@@ -83,6 +84,23 @@ def test_compare_draws_one_plot_and_one_table(trained_runs: dict[str, Path], tin
     assert [row.split("|")[1].strip() for row in rows] == list(RUNS)
 
 
+def test_compare_tells_apart_runs_in_folders_of_one_name(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
+                                                          tmp_path: Path) -> None:
+    # Both rows read "run": a reader could not tell which figures were whose.
+    first, second = tmp_path / "a" / "run", tmp_path / "b" / "run"
+    shutil.copytree(trained_runs["dense"], first)
+    shutil.copytree(trained_runs["conv"], second)
+    table = tmp_path / "compare.md"
+    result = runner.invoke(app, ["fashion", "compare", str(first), str(second), str(trained_runs["deep"]),
+                                 "--table", str(table), "--plot", str(tmp_path / "c.png"),
+                                 "--data-dir", str(tiny_fashion_dir)])
+    assert result.exit_code == 0, result.output
+    rows = [row.split("|")[1:3] for row in table.read_text().splitlines()[2:]]
+    assert [(name.strip(), arch.strip()) for name, arch in rows] == [("a/run", "dense"), ("b/run", "conv"),
+                                                                    ("deep", "deep")]
+    assert "a/run" in result.output and "b/run" in result.output
+
+
 def test_anomalies_ranks_every_test_image(trained_runs: dict[str, Path], tiny_fashion_dir: Path) -> None:
     run = trained_runs["conv"]
     result = runner.invoke(app, ["fashion", "anomalies", str(run), "--count", "5", "--data-dir", str(tiny_fashion_dir)])
@@ -106,6 +124,34 @@ def test_training_resumes_a_finished_run_without_redoing_epochs(trained_runs: di
     assert len((tmp_path / "run" / "metrics.csv").read_text().splitlines()) == 3
 
 
+def test_a_resume_with_fewer_epochs_or_another_seed_is_a_usage_error_that_stores_nothing(
+        tiny_fashion_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert _train(out, tiny_fashion_dir, "--epochs", "2").exit_code == 0
+    saved = (out / "config.json").read_text()
+    fewer = _train(out, tiny_fashion_dir, "--epochs", "1")  # exited 0 and stored epochs 1
+    assert fewer.exit_code == 2, fewer.output
+    assert fewer.output.strip() == ("error: --epochs: the run has already trained 2 epochs; give more than 2 to "
+                                    "train it further")
+    seed = _train(out, tiny_fashion_dir, "--epochs", "3", "--seed", "5")  # exited 1, as if the data were at fault
+    assert seed.exit_code == 2 and "fit.seed differs (0 there, 5 now)" in seed.output, seed.output
+    assert seed.output.count("\n") == 1
+    assert (out / "config.json").read_text() == saved and json.loads(saved)["fit"]["epochs"] == 2
+
+
+@pytest.mark.parametrize("seed", [str(2**64), "-1"])
+def test_a_seed_outside_32_bits_is_a_usage_error_naming_the_range(tiny_fashion_dir: Path, tmp_path: Path,
+                                                                  seed: str) -> None:
+    result = _train(tmp_path / "run", tiny_fashion_dir, "--seed", seed)  # 2**64: "Overflow when unpacking long long"
+    assert result.exit_code == 2 and "0<=x<=4294967295" in result.output, result.output
+    assert "Overflow" not in result.output and not (tmp_path / "run").exists()
+
+
+def test_the_largest_seed_trains(tiny_fashion_dir: Path, tmp_path: Path) -> None:
+    result = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "1", "--seed", "4294967295")
+    assert result.exit_code == 0, result.output
+
+
 def test_missing_data_is_one_line_and_exit_1(tmp_path: Path) -> None:
     result = _train(tmp_path / "run", tmp_path / "no-data")
     assert result.exit_code == 1
@@ -114,7 +160,8 @@ def test_missing_data_is_one_line_and_exit_1(tmp_path: Path) -> None:
 
 
 def test_official_md5_is_checked_by_default(tiny_fashion_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["fashion", "train", "--out", str(tmp_path / "run"), "--data-dir", str(tiny_fashion_dir)])
+    result = runner.invoke(app, ["fashion", "train", "--out", str(tmp_path / "run"), "--data-dir",
+                                 str(tiny_fashion_dir)])
     assert result.exit_code == 1 and "MD5" in result.output
 
 

@@ -31,6 +31,15 @@ def test_synth_writes_seeded_pairs(tmp_path):
         assert (tmp_path / "a" / "noisy" / name).read_bytes() == (tmp_path / "b" / "noisy" / name).read_bytes()
 
 
+def test_seeds_take_32_bits_and_the_range_is_said(tmp_path):
+    args = ["--n", "1", "--dpi", "150", "--size", "96"]
+    beyond = runner.invoke(app, ["synth", str(tmp_path / "a"), *args, "--seed", str(2**32)])
+    assert beyond.exit_code == 2 and "0<=x<=4294967295" in beyond.output, beyond.output
+    assert not (tmp_path / "a").exists()
+    largest = runner.invoke(app, ["synth", str(tmp_path / "b"), *args, "--seed", "4294967295"])
+    assert largest.exit_code == 0, largest.output
+
+
 def test_a_file_in_the_way_or_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch):
     import os
 

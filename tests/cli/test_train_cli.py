@@ -251,3 +251,13 @@ def test_progress_of_a_run_past_its_epochs_counts_what_was_done() -> None:
         assert bars._progress is not None and bars._progress.tasks[0].total == 4  # not a bar at "4/2"
     assert "4 epochs already done, more than --epochs 2; give --epochs above 4" in text.getvalue()
     assert "all 2 epochs" not in text.getvalue()
+
+
+@pytest.mark.parametrize("seed", [str(2**64), "-1"])
+def test_a_seed_outside_32_bits_is_a_usage_error_naming_the_range(tmp_path: Path, tiny_model_path: Path,
+                                                                  seed: str) -> None:
+    make_pairs(tmp_path / "data")
+    result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(tmp_path / "run"), "--epochs", "1",
+                                     "--seed", seed))
+    assert result.exit_code == 2 and "0<=x<=4294967295" in result.output, result.output
+    assert "Overflow" not in result.output and not (tmp_path / "run").exists()

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from docclean.checkpoint import load_model
+from docclean.checkpoint import load_model, read_metadata
 from training.loop import Callback, FitConfig, fit, make_optimizer
 
 
@@ -175,18 +175,18 @@ def test_unavailable_device_is_refused(monkeypatch):
 
 
 def test_resume_guard_refuses_a_different_model_or_task(tmp_path):
-    from docclean.errors import DataError, ModelError
+    from docclean.errors import UsageError
 
     def go(model_config, task, epochs=2, seed=0):
         cfg = FitConfig(out_dir=tmp_path / "run", epochs=epochs, lr=0.1, seed=seed)
         return fit(Line(), mse, data(), cfg, arch="line", model_config=model_config, info={"task": task})
 
     go({"width": 4}, {"limit": 10, "data_dir": "/a"}, epochs=1)
-    with pytest.raises(ModelError, match=r"model_config\.width"):
+    with pytest.raises(UsageError, match=r"model_config\.width"):
         go({"width": 8}, {"limit": 10, "data_dir": "/a"})
-    with pytest.raises(DataError, match=r"fit\.seed differs \(0 there, 5 now\)"):
+    with pytest.raises(UsageError, match=r"fit\.seed differs \(0 there, 5 now\)"):
         go({"width": 4}, {"limit": 10, "data_dir": "/a"}, seed=5)
-    with pytest.raises(DataError, match=r"task\.limit"):
+    with pytest.raises(UsageError, match=r"task\.limit"):
         go({"width": 4}, {"limit": 20, "data_dir": "/a"})
     # Where the data lives may change, and so may the number of epochs: that resumes.
     assert go({"width": 4}, {"limit": 10, "data_dir": "/b"}).epochs_run == 2
@@ -243,21 +243,95 @@ def test_a_diverging_loss_names_epoch_and_batch_from_one_and_the_learning_rate(t
 
 
 def test_a_damaged_run_folder_is_refused_in_one_line_and_another_kind_is_never_offered_a_start_over(tmp_path):
-    from docclean.errors import DataError, ModelError
+    from docclean.errors import DataError, UsageError
 
     def go(arch="line"):
         cfg = FitConfig(out_dir=tmp_path / "run", epochs=3, lr=0.1)
         return fit(Line(), mse, data(), cfg, arch=arch, model_config={})
 
     go()
-    with pytest.raises(ModelError) as info:  # config.json says "line": another kind must not be started over
+    with pytest.raises(UsageError) as info:  # config.json says "line": another kind must not be started over
         go(arch="other")
     assert str(info.value).endswith("choose another --out") and "--no-resume" not in str(info.value)
     (tmp_path / "run" / "config.json").unlink()  # gone: the checkpoint itself says what it holds
-    with pytest.raises(ModelError, match="holds a different model .'line', not 'other'.; choose another --out$"):
+    with pytest.raises(UsageError, match="holds a different model .'line', not 'other'.; choose another --out$"):
         go(arch="other")
     last = tmp_path / "run" / "last.safetensors"
     last.write_bytes(last.read_bytes()[:-8])  # cut short: the loader's own error was a traceback
     with pytest.raises(DataError, match="choose another --out or start over with --no-resume$") as info:
         go()
     assert "\n" not in str(info.value)
+
+
+def test_a_resumed_epoch_counts_the_time_it_took_before_the_stop(tmp_path, monkeypatch):
+    # A clock that only the batches move, one second each: 4 batches make a 4-second epoch, however
+    # the epoch is cut. Resumed after 2 batches, epoch 2 counted only its last 2 (2 s, half the truth),
+    # so `fashion compare` showed a resumed run's seconds per epoch too low.
+    import types
+
+    import training.loop as loop
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(loop, "time", types.SimpleNamespace(perf_counter=lambda: clock["now"]))
+
+    def timed(model, batch):
+        clock["now"] += 1.0
+        return mse(model, batch)
+
+    calls = {"n": 0}
+
+    def stop_in_epoch_two():  # asked before each epoch and after each of its 4 batches: the 8th is after batch 2
+        calls["n"] += 1
+        return calls["n"] >= 8
+
+    def go(**kw):
+        cfg = FitConfig(out_dir=tmp_path / "run", epochs=2, lr=0.2, lr_schedule="none")
+        return fit(Line(), timed, data(), cfg, arch="line", model_config={}, **kw)
+
+    assert go(should_stop=stop_in_epoch_two).stopped
+    assert read_metadata(tmp_path / "run" / "state.safetensors")["trainer"]["partial"]["batches"] == 2
+    resumed = go()
+    assert not resumed.stopped and [row["epoch_seconds"] for row in resumed.history] == [4.0, 4.0]
+
+
+def test_a_stopped_epoch_saved_before_its_time_was_recorded_still_resumes(tmp_path):
+    import json
+
+    from safetensors import safe_open
+
+    from docclean.checkpoint import atomic_save_tensors
+    from training.loop import _Partial
+
+    calls = {"n": 0}
+
+    def stop_in_epoch_two():  # as above: after the 2nd batch of the 2nd epoch
+        calls["n"] += 1
+        return calls["n"] >= 8
+
+    cfg = FitConfig(out_dir=tmp_path / "run", epochs=2, lr=0.2, lr_schedule="none")
+    assert fit(Line(), mse, data(), cfg, arch="line", model_config={}, should_stop=stop_in_epoch_two).stopped
+    state_path = tmp_path / "run" / "state.safetensors"
+    with safe_open(str(state_path), "pt") as f:  # rewritten as an older version wrote it: no "seconds"
+        tensors, meta = {k: f.get_tensor(k) for k in f.keys()}, json.loads(f.metadata()["docclean"])
+    assert meta["trainer"]["partial"].pop("seconds") > 0
+    atomic_save_tensors(tensors, state_path, {"docclean": json.dumps(meta)})
+    resumed = fit(Line(), mse, data(), cfg, arch="line", model_config={})
+    assert resumed.epochs_run == 2 and resumed.history[1]["epoch_seconds"] >= 0
+    assert _Partial(epoch=1).seconds == 0.0
+
+
+def test_fewer_epochs_than_the_run_has_done_are_refused_and_not_stored(tmp_path):
+    import json
+
+    from docclean.errors import UsageError, exit_code
+
+    run(tmp_path, 3)
+    saved = (tmp_path / "run" / "config.json").read_text()
+    with pytest.raises(UsageError, match=r"^the run has already trained 3 epochs; give more than 3 to train it "
+                                         r"further$") as info:
+        run(tmp_path, 2)
+    assert exit_code(info.value) == 2 and info.value.settings == ("epochs",)
+    assert (tmp_path / "run" / "config.json").read_text() == saved  # the smaller figure is not stored
+    assert json.loads(saved)["fit"]["epochs"] == 3
+    assert run(tmp_path, 3).epochs_run == 3  # as many as done: a finished run, nothing to do
+    assert run(tmp_path, 2, resume=False).epochs_run == 2  # starting over may train fewer

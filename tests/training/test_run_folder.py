@@ -1,13 +1,14 @@
-"""check_resumable: a run folder holding another optimizer or seed is refused, each with its own
-error class and a message naming the field; check_out_folder and check_same_pages: a run folder
-that would write over the user's files, and a resume over changed pages, are refused."""
+"""check_resumable: a run folder holding another model, optimizer, seed or task config is refused
+as a usage error (exit 2, whichever field differs) with a message naming the field; check_epochs_left:
+fewer epochs than done are refused; check_out_folder and check_same_pages: a run folder that would
+write over the user's files, and a resume over changed pages, are refused."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from docclean.errors import DataError, ModelError
+from docclean.errors import DataError, DocCleanError, UsageError, exit_code
 from training.run_folder import check_resumable
 
 
@@ -16,14 +17,44 @@ def saved_run(tmp_path: Path, fit: dict) -> Path:
     return tmp_path
 
 
-def test_another_optimizer_or_seed_is_refused_with_its_own_error(tmp_path: Path) -> None:
-    run = saved_run(tmp_path, {"optimizer": "adamw", "seed": 0})
-    check_resumable(run, {"arch": "a", "model_config": {}, "fit": {"optimizer": "adamw", "seed": 0, "lr": 1.0}})
-    with pytest.raises(ModelError, match=r"fit\.optimizer differs \('adamw' there, 'sgd' now\); choose another --out"):
-        check_resumable(run, {"arch": "a", "model_config": {}, "fit": {"optimizer": "sgd", "seed": 0}})
-    with pytest.raises(DataError, match=r"fit\.seed differs \(0 there, 5 now\); choose another --out") as info:
-        check_resumable(run, {"arch": "a", "model_config": {}, "fit": {"optimizer": "adamw", "seed": 5}})
-    assert not isinstance(info.value, ModelError)
+def test_every_refused_resume_is_a_usage_error_naming_the_field(tmp_path: Path) -> None:
+    # It was exit 2 (ModelError) for the model and the optimizer but exit 1 (DataError) for the seed
+    # and the task config: the same mistake, another option given, read as two kinds of failure.
+    (tmp_path / "config.json").write_text(json.dumps({"arch": "a", "model_config": {"width": 4}, "task": {"limit": 10},
+                                                      "fit": {"optimizer": "adamw", "seed": 0}}))
+    same = {"arch": "a", "model_config": {"width": 4}, "task": {"limit": 10}, "fit": {"optimizer": "adamw", "seed": 0}}
+    check_resumable(tmp_path, {**same, "fit": {**same["fit"], "lr": 1.0}})
+    refused = {r"arch differs: 'a' there, 'b' now\); choose another --out$": {"arch": "b"},
+               r"model_config\.width differs: 4 there, 8 now\)": {"model_config": {"width": 8}},
+               r"fit\.optimizer differs \('adamw' there, 'sgd' now\); choose another --out":
+                   {"fit": {"optimizer": "sgd", "seed": 0}},
+               r"fit\.seed differs \(0 there, 5 now\); choose another --out":
+                   {"fit": {"optimizer": "adamw", "seed": 5}},
+               r"task\.limit differs: 10 there, 20 now\)": {"task": {"limit": 20}}}
+    codes = {}
+    for message, change in refused.items():
+        with pytest.raises(DocCleanError, match=message) as info:
+            check_resumable(tmp_path, {**same, **change})
+        codes[message.split(" ")[0]] = exit_code(info.value), isinstance(info.value, UsageError)
+    assert codes == dict.fromkeys(codes, (2, True))
+    (tmp_path / "config.json").write_text("{not json")  # a damaged file is no option given: exit 1
+    with pytest.raises(DataError) as damaged:
+        check_resumable(tmp_path, same)
+    assert exit_code(damaged.value) == 1
+
+
+def test_fewer_epochs_than_done_are_refused_saying_what_to_give() -> None:
+    from training.run_folder import check_epochs_left
+
+    check_epochs_left(5, 3, False)
+    check_epochs_left(3, 3, False)  # a finished run asked again: nothing to do, no error
+    check_epochs_left(4, 3, True)
+    with pytest.raises(UsageError, match=r"^the run has already trained 3 epochs; give more than 3 to train it "
+                                         r"further$") as info:
+        check_epochs_left(2, 3, False)
+    assert info.value.settings == ("epochs",) and exit_code(info.value) == 2
+    with pytest.raises(UsageError, match=r"trained 1 epoch and part of the next; give more than 1"):
+        check_epochs_left(1, 1, True)  # the epoch it stopped in would never finish
 
 
 def test_a_config_saved_without_optimizer_or_seed_resumes_with_any(tmp_path: Path) -> None:
@@ -79,12 +110,12 @@ def test_pages_added_removed_or_moved_across_the_split_are_named(tmp_path: Path)
 def test_the_start_over_hint_is_the_callers_own(tmp_path: Path) -> None:
     run = saved_run(tmp_path, {"optimizer": "adamw", "seed": 0})
     other = {"arch": "a", "model_config": {"width": 2}, "fit": {"optimizer": "adamw", "seed": 0}}
-    with pytest.raises(ModelError, match=r"choose another --out or start over with --no-resume$"):
+    with pytest.raises(UsageError, match=r"choose another --out or start over with --no-resume$"):
         check_resumable(run, other)  # the teaching suite's commands have --no-resume
-    with pytest.raises(ModelError, match=r"now\); choose another --out$"):
+    with pytest.raises(UsageError, match=r"now\); choose another --out$"):
         check_resumable(run, other, start_over=None)  # docclean train has none
     # A network of another kind is never offered a start over: it would overwrite that run in place.
-    with pytest.raises(ModelError, match=r"'a' there, 'b' now\); choose another --out$"):
+    with pytest.raises(UsageError, match=r"'a' there, 'b' now\); choose another --out$"):
         check_resumable(run, {**other, "arch": "b"})
     (run / "config.json").write_text("{not json")
     with pytest.raises(DataError, match=r"not valid JSON .*; choose another --out$"):

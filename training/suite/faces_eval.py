@@ -1,8 +1,9 @@
 """Evaluate and draw trained faces runs, always on the test people (nobody the network saw).
 
-* :func:`evaluate_faces_run` scores a run's best checkpoint: MSE and PSNR of its output against
-  the clean test faces, and for a denoiser the same figures of the corrupted input itself (the
-  baseline a denoiser must beat). Writes ``eval.json``.
+* :func:`evaluate_faces_run` scores a run's best checkpoint (or another checkpoint given): MSE and
+  PSNR of its output against the clean test faces, and for a denoiser the same figures of the
+  corrupted input itself (the baseline a denoiser must beat). Writes ``eval.json`` for the run's
+  best checkpoint, ``eval-NAME.json`` for another (:func:`eval_record`).
 * :func:`reconstruction_picture` draws test faces: the (corrupted) input, the network's output and
   the original, one column per face.
 """
@@ -24,11 +25,14 @@ from docclean.errors import ModelError
 from training.device import resolve_device
 from training.suite.faces import ARCH, FaceBatches, FacesTaskConfig, load_splits
 
+BEST_NAME = "best.safetensors"
+"""The checkpoint a run folder stands for: the model its ``eval.json`` describes."""
+
 
 def run_checkpoint(run: Path) -> Path:
     """``best.safetensors`` of a run folder, or ``run`` itself when it is a checkpoint file."""
     run = Path(run)
-    path = run / "best.safetensors" if run.is_dir() else run
+    path = run / BEST_NAME if run.is_dir() else run
     if not path.exists():
         raise ModelError("no trained faces model here (train it first)", path)
     return path
@@ -58,21 +62,33 @@ def outputs(model: nn.Module, inputs: torch.Tensor, batch_size: int = 64) -> tor
                       for i in range(0, len(inputs), batch_size)])
 
 
+def eval_record(run: Path) -> Path:
+    """Where the scores of ``run`` are written: the run folder's ``eval.json`` for its chosen model
+    (the folder itself, or its best.safetensors), ``eval-NAME.json`` beside any other checkpoint
+    (``last.safetensors`` -> ``eval-last.json``). Another checkpoint's scores are kept, since they
+    were asked for, but under their own name: in eval.json they would pass for the run's model's."""
+    run = Path(run)
+    if run.is_dir():
+        return run / "eval.json"
+    return run.parent / ("eval.json" if run.name == BEST_NAME else f"eval-{run.stem}.json")
+
+
 def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu") -> dict[str, Any]:
-    """Score a run on its test people; writes and returns ``eval.json``'s contents."""
+    """Score a run (or one of its checkpoints) on its test people; writes the scores to
+    :func:`eval_record` and returns them, with the checkpoint's file name as ``checkpoint``."""
     model, meta, task = load_faces_run(run, device)
     splits = load_splits(task, data_dir)
     noisy, clean = next(iter(FaceBatches(splits.test, len(splits.test), task.noise, task.noise_level, fixed=True)))
     mse = float((outputs(model, noisy) - clean).square().mean())
-    result: dict[str, Any] = {"arch": meta["arch"], "noise": task.noise, "noise_level": task.noise_level,
+    result: dict[str, Any] = {"checkpoint": run_checkpoint(run).name, "arch": meta["arch"], "noise": task.noise,
+                              "noise_level": task.noise_level,
                               "code": task.code, "best_epoch": int(meta.get("epoch", -1)) + 1, "epochs_from": 1,
                               "test_faces": len(clean), "test_people": splits.people["test"],
                               "test_mse": mse, "test_psnr": psnr(mse)}
     if task.noise:
         baseline = float((noisy - clean).square().mean())
         result.update({"input_mse": baseline, "input_psnr": psnr(baseline)})
-    run = Path(run)
-    with atomic_path((run if run.is_dir() else run.parent) / "eval.json") as tmp:
+    with atomic_path(eval_record(run)) as tmp:
         tmp.write_text(json.dumps(result, indent=2))
     return result
 

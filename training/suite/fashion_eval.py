@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -158,12 +159,28 @@ def fashion_runs(run_dirs: list[Path]) -> tuple[list[Path], list[tuple[Path, str
     return runs, others
 
 
+def distinct_names(run_dirs: list[Path]) -> list[str]:
+    """A name for each run folder: its shortest path suffix that no other folder's path ends in
+    (``a/run`` and ``b/run`` for two folders called ``run``; ``dense`` alone where it is the only one).
+    Paths are compared made absolute, so ``run`` and ``../x/run`` are told apart too; one folder given
+    twice is one run, named alike."""
+    parts = [Path(os.path.normpath(Path(d).absolute())).parts for d in run_dirs]
+    names = []
+    for i, mine in enumerate(parts):
+        others = [p for j, p in enumerate(parts) if j != i and p != mine]
+        size = next((k for k in range(1, len(mine) + 1) if all(p[-k:] != mine[-k:] for p in others)), len(mine))
+        names.append(str(Path(*mine[-size:])))
+    return names
+
+
 def compare_runs(run_dirs: list[Path], plot_path: Path, data_dir: Path | None = None,
                  device: str = "cpu") -> list[RunSummary]:
-    """Summarize several runs and draw their validation BCE curves in one plot."""
+    """Summarize several runs and draw their validation BCE curves in one plot; each row and curve
+    is named by :func:`distinct_names`, so two folders of one name are told apart in both."""
     rows = [summarize_run(d, data_dir, device) for d in run_dirs]
-    names = [r.name if [x.name for x in rows].count(r.name) == 1 else str(d) for r, d in zip(rows, run_dirs)]
-    plot_compare({n: read_history(d) for n, d in zip(names, run_dirs)}, plot_path)
+    for row, name in zip(rows, distinct_names(run_dirs)):
+        row.name = name
+    plot_compare({r.name: read_history(d) for r, d in zip(rows, run_dirs)}, plot_path)
     return rows
 
 

@@ -9,6 +9,7 @@ import torch
 
 from docclean.checkpoint import load_model, save_model
 from docclean.errors import ModelError
+from training.loop import FitConfig
 from training.suite.fashion import (
     Batches,
     FashionTaskConfig,
@@ -17,8 +18,11 @@ from training.suite.fashion import (
     prepare_model,
     train_fashion,
 )
-from training.suite.fashion_models import FASHION_ARCHS, build_fashion_model, default_config
-from training.loop import FitConfig
+from training.suite.fashion_models import (
+    FASHION_ARCHS,
+    build_fashion_model,
+    default_config,
+)
 
 CODE_SHAPES = {"dense": (32,), "sparse": (32,), "deep": (32,), "contractive": (32,), "conv": (16, 4, 4)}
 
