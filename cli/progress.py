@@ -64,13 +64,11 @@ class RichProgressCallback:
             console=self.console, transient=False,
         )
         self._progress.start()
-        # A run resumed with fewer --epochs than it has done: the bar must not read "4/2".
+        # Fewer --epochs than a run has done are refused before training (run_folder.check_epochs_left);
+        # the bar still never reads "4/2".
         self._total = max(epochs, start_epoch)
-        if start_epoch == epochs:  # a finished run asked again: nothing is trained
-            self.console.print(f"all {epochs} epochs already done; give more --epochs to train on")
-        elif start_epoch > epochs:
-            self.console.print(f"{start_epoch} epochs already done, more than --epochs {epochs}; give --epochs "
-                               f"above {start_epoch} to train on")
+        if start_epoch >= epochs:  # a finished run asked again: nothing is trained
+            self.console.print(f"all {start_epoch} epochs already done; give more --epochs to train on")
         elif start_epoch:
             self.console.print(f"resuming at epoch {start_epoch + 1} of {epochs}")
         self._epochs = self._progress.add_task(self.description, total=self._total, completed=start_epoch, loss="")

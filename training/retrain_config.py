@@ -15,7 +15,7 @@ from docclean.errors import DataError, DocCleanError, ModelError, UsageError
 from docclean.models import builtin_models, resolve_model_path
 from docclean.pairsplit import group_pattern
 from training.device import resolve_device
-from training.run_folder import check_out_folder
+from training.run_folder import check_epochs_left, check_out_folder
 
 CONFIG_NAME = "retrain.json"
 START_NAME = "start.json"
@@ -174,14 +174,10 @@ def epochs_done(out: Path) -> tuple[int, bool]:
 
 def check_epochs(cfg: RetrainConfig) -> None:
     """UsageError when ``cfg.epochs`` would end the run before the epochs it has already done (or
-    the one it stopped in): nothing would train, and the smaller figure would be stored."""
-    if not has_checkpoint(Path(cfg.out)):
-        return
-    done, partial = epochs_done(Path(cfg.out))
-    if cfg.epochs < done + partial:
-        part = " and part of the next" if partial else ""
-        raise UsageError(f"the run has already trained {done} epoch{'s' if done != 1 else ''}{part}; give more than "
-                         f"{done} to train it further", settings=("epochs",))
+    the one it stopped in): nothing would train, and the smaller figure would be stored. Said
+    before the pages are read; the loop checks it again for every other command."""
+    if has_checkpoint(Path(cfg.out)):
+        check_epochs_left(cfg.epochs, *epochs_done(Path(cfg.out)))
 
 
 def has_state(out: Path) -> bool:
@@ -196,8 +192,8 @@ def has_checkpoint(out: Path) -> bool:
 
 
 def check_same_run(cfg: RetrainConfig) -> None:
-    """DataError when ``cfg.out`` holds a run started with other options (the first one that differs
-    named); nothing when it holds none. Checked before anything is written, so a refused rerun
+    """UsageError (exit 2, as every refused resume) when ``cfg.out`` holds a run started with other
+    options (the first one that differs named); nothing when it holds none. Checked before anything is written, so a refused rerun
     leaves the folder as it was and ``--resume`` still works."""
     try:
         saved = RetrainConfig.load(Path(cfg.out))
@@ -211,5 +207,5 @@ def check_same_run(cfg: RetrainConfig) -> None:
             continue
         was, now = getattr(saved, f.name), getattr(cfg, f.name)
         if was != now:
-            raise DataError(f"the run folder holds a run started with other options ({f.name}: {was!r} there, "
-                            f"{now!r} now); choose another --out, or continue that run with --resume", cfg.out)
+            raise UsageError(f"the run folder holds a run started with other options ({f.name}: {was!r} there, "
+                             f"{now!r} now); choose another --out, or continue that run with --resume", cfg.out)
