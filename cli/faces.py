@@ -20,8 +20,11 @@ app = typer.Typer(help="Autoencoders on the Olivetti faces: train, evaluate on u
 DataDir = Annotated[Path | None, typer.Option(help="Folder with olivettifaces.mat (default: the run's, else "
                                                        "$DOCCLEAN_DATA/olivetti or ~/.cache/docclean/olivetti).")]
 RunArg = Annotated[Path, typer.Argument(help="A run folder written by `docclean faces train` (or its checkpoint).")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="PNG to write (default: inside the run folder).")]
-CountOpt = Annotated[int, typer.Option("-n", min=1, help="Test faces to show.")]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Picture to write, in the format its ending names (.png, .jpg, .jpeg, .svg or .pdf); a "
+                        "folder gets the default name inside it (default: inside the run folder).")]
+CountOpt = Annotated[int, typer.Option("-n", min=1, max=100, help="Test faces to show (1 to 100, one column "
+                                                                  "each).")]
 
 
 class Noise(str, Enum):

@@ -109,17 +109,22 @@ def evaluate(run_dir: RunDir, data_dir: DataDir = None, device: Device = "cpu",
 @app.command()
 def compare(
     run_dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
-    plot: Annotated[Path | None, typer.Option(help="Where to draw the validation curves (default: "
-                                                      "fashion-compare.png beside the first run).")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Where to draw the validation curves, in the format its ending "
+                                                      "names (.png, .jpg, .jpeg, .svg or .pdf; a folder: "
+                                                      "fashion-compare.png in it; default: beside the first "
+                                                      "run).")] = None,
     table: Annotated[Path | None, typer.Option(help="Also write the table as markdown here.")] = None,
     data_dir: DataDir = None,
     device: Device = "cpu",
 ) -> None:
     """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot."""
     from training.suite.fashion_eval import compare_runs, fashion_runs, markdown_table
+    from training.suite.plots import PICTURE_SUFFIXES, picture_target
 
-    plot = plot or run_dirs[0].parent / "fashion-compare.png"
-    run_dirs = [d for d in run_dirs if d.is_dir() or d.suffix != ".png"]  # `compare runs/*` meets its own plot
+    with reported_errors():
+        plot = picture_target(plot, run_dirs[0].parent, "fashion-compare.png")
+    # `compare runs/*` meets its own plot
+    run_dirs = [d for d in run_dirs if d.is_dir() or d.suffix.lower() not in PICTURE_SUFFIXES]
     with reported_errors():
         run_dirs, others = fashion_runs(run_dirs)
         for run, reason in others:
@@ -139,7 +144,7 @@ def compare(
 @app.command()
 def anomalies(
     run_dir: RunDir,
-    count: Annotated[int, typer.Option(min=1, help="Images to show in each row.")] = 10,
+    count: Annotated[int, typer.Option(min=1, max=100, help="Images to show in each row (1 to 100).")] = 10,
     data_dir: DataDir = None,
     device: Device = "cpu",
 ) -> None:

@@ -97,6 +97,18 @@ def test_pictures(mask_run: Path, tmp_path: Path) -> None:
     assert other.exit_code == 0 and (tmp_path / "d.png").stat().st_size > 0
 
 
+def test_pictures_are_in_the_format_their_name_says_and_a_folder_gets_the_default_name(mask_run: Path,
+                                                                                      tmp_path: Path) -> None:
+    jpeg = runner.invoke(app, ["faces", "reconstruct", str(mask_run), "-n", "2", "-o", str(tmp_path / "r.jpg")])
+    assert jpeg.exit_code == 0 and (tmp_path / "r.jpg").read_bytes()[:2] == b"\xff\xd8"
+    folder = runner.invoke(app, ["faces", "reconstruct", str(mask_run), "-n", "2", "-o", str(tmp_path)])
+    assert folder.exit_code == 0 and Path(folder.stdout.strip()) == tmp_path / "reconstructions-clean.png"
+    for bad in (["-o", str(tmp_path / "r.txt")], ["-n", "101"]):
+        refused = runner.invoke(app, ["faces", "reconstruct", str(mask_run), *bad])
+        assert refused.exit_code == 2, refused.output
+    assert not (tmp_path / "r.txt").exists()
+
+
 def test_denoise_at_another_level_of_the_run_s_own_corruption(mask_run: Path, tmp_path: Path) -> None:
     # Without --noise the run's kind is used, at the level given (the level was dropped without a word).
     bad = runner.invoke(app, ["faces", "denoise", str(mask_run), "--noise-level", "2", "-o", str(tmp_path / "b.png")])

@@ -110,6 +110,21 @@ def test_anomalies_ranks_every_test_image(trained_runs: dict[str, Path], tiny_fa
         ranking = list(csv.DictReader(f))
     errors = [float(r["mse"]) for r in ranking]
     assert len(ranking) == 32 and errors == sorted(errors, reverse=True)
+    too_many = runner.invoke(app, ["fashion", "anomalies", str(run), "--count", "101"])
+    assert too_many.exit_code == 2
+
+
+def test_compare_draws_in_the_format_its_plot_name_says(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
+                                                         tmp_path: Path) -> None:
+    runs = [str(trained_runs["dense"]), str(trained_runs["deep"])]
+    svg = runner.invoke(app, ["fashion", "compare", *runs, "--plot", str(tmp_path / "c.svg"),
+                              "--data-dir", str(tiny_fashion_dir)])
+    assert svg.exit_code == 0 and b"<svg" in (tmp_path / "c.svg").read_bytes()[:500]
+    folder = runner.invoke(app, ["fashion", "compare", *runs, "--plot", str(tmp_path), "--data-dir",
+                                 str(tiny_fashion_dir)])
+    assert folder.exit_code == 0 and (tmp_path / "fashion-compare.png").stat().st_size > 0
+    refused = runner.invoke(app, ["fashion", "compare", *runs, "--plot", str(tmp_path / "c.txt")])
+    assert refused.exit_code == 2 and "c.txt" in refused.output and not (tmp_path / "c.txt").exists()
 
 
 def test_training_resumes_a_finished_run_without_redoing_epochs(trained_runs: dict[str, Path],

@@ -98,16 +98,19 @@ def reconstruction_picture(run: Path, out: Path | None = None, count: int = 10, 
                            device: str = "cpu") -> Path:
     """Draw ``count`` test faces: the corrupted input (when there is a corruption), the output and
     the original. ``noise="run"`` corrupts as the run was trained; ``None`` feeds clean faces; a
-    kind (``gaussian``/``mask``) with ``noise_level`` tries another corruption. Returns the PNG
-    (default: ``reconstructions.png`` in the run folder, ``denoised.png`` for another corruption)."""
-    from training.suite.plots import plot_image_rows
+    kind (``gaussian``/``mask``) with ``noise_level`` tries another corruption. Returns the picture
+    (``out``, in the format its ending names; a folder or nothing: ``reconstructions.png`` in it or
+    in the run folder, ``denoised.png`` for another corruption)."""
+    from training.suite.plots import picture_target, plot_image_rows
 
+    run = Path(run)
+    name = "reconstructions.png" if noise == "run" else "denoised.png" if noise else "reconstructions-clean.png"
+    target = picture_target(out, run if run.is_dir() else run.parent, name)  # a bad name fails before the model loads
     model, _, task = load_faces_run(run, device)
     if noise == "run":
-        noise, noise_level, name = task.noise, task.noise_level, "reconstructions.png"
+        noise, noise_level = task.noise, task.noise_level
     else:
         noise_level = FacesTaskConfig(noise=noise, noise_level=noise_level).resolved().noise_level
-        name = "denoised.png" if noise else "reconstructions-clean.png"
     splits = load_splits(task, data_dir)
     # Spread the faces over the test people rather than showing one person ten times.
     step = max(1, len(splits.test) // max(count, 1))
@@ -115,8 +118,6 @@ def reconstruction_picture(run: Path, out: Path | None = None, count: int = 10, 
     noisy, clean = next(iter(FaceBatches(chosen, len(chosen), noise, noise_level, fixed=True)))
     rows = [("noisy input", noisy)] if noise else []
     rows += [("reconstruction", outputs(model, noisy)), ("original", clean)]
-    run = Path(run)
-    target = Path(out) if out is not None else (run if run.is_dir() else run.parent) / name
     what = f"{noise} {noise_level:g}" if noise else "clean input"
     return plot_image_rows(rows, target, f"faces of unseen people ({what})", inches=0.9)
 

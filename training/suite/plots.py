@@ -23,9 +23,34 @@ from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from docclean.atomic import atomic_path
+from docclean.errors import UsageError
+
+#: The endings a picture given by name may have, and so the formats it is written in.
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")
 
 #: Raster formats whose files Pillow rereads to store one gray channel (vector formats stay as drawn).
 GRAY_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "webp": "WEBP"}
+
+
+def check_picture_path(path: Path) -> Path:
+    """``path`` if its ending names a picture format we write; else UsageError (the ``out`` setting),
+    raised before any work, since a file whose name says JPEG must not hold PNG bytes."""
+    path = Path(path)
+    if path.suffix.lower() not in PICTURE_SUFFIXES:
+        ending = f"the ending {path.suffix!r}" if path.suffix else "no ending"
+        raise UsageError(f"cannot write a picture with {ending}; use one of {', '.join(PICTURE_SUFFIXES)}",
+                         path, settings=("out",))
+    return path
+
+
+def picture_target(out: Path | None, folder: Path, name: str) -> Path:
+    """The picture a command writes: ``out`` if it names a file, ``name`` inside ``out`` if it is a
+    folder (as ``cp`` does; writing onto the folder itself cannot work), else ``name`` in ``folder``;
+    checked by :func:`check_picture_path`, so call it before any work."""
+    if out is not None:
+        out = Path(out)
+        return check_picture_path(out / name if out.is_dir() else out)
+    return check_picture_path(Path(folder) / name)
 
 
 def figure_format(fig: plt.Figure, path: Path) -> str:

@@ -1,7 +1,7 @@
 """Pictures of a trained VAE: the latent space, the decoded manifold, samples from the prior and
 interpolations. Each ``plot_*`` function draws from a model in memory, each ``*_picture`` function
 from a run folder (as the `docclean vae` commands do); both write one picture whole, in the format its
-name ends with (:data:`PICTURE_SUFFIXES`), and return its path. The drawing itself is
+name ends with (:data:`training.suite.plots.PICTURE_SUFFIXES`), and return its path. The drawing itself is
 ``training.suite.plots``; this module adds the model and the run folder.
 """
 
@@ -12,25 +12,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from docclean.errors import ModelError, UsageError
+from docclean.errors import ModelError
 from training.suite.fashion_data import CLASS_NAMES
-from training.suite.plots import grid_figure, image_grid, plot_latent_points, save_figure
+from training.suite.plots import (
+    check_picture_path,
+    grid_figure,
+    image_grid,
+    picture_target,
+    plot_latent_points,
+    save_figure,
+)
 from training.suite.vae import checkpoint_path, decode_images, latent_means, load_test_set, load_vae
 from training.suite.vae_models import VAEBase
-
-#: The endings a picture may have, and so the formats the pictures are written in.
-PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")
-
-
-def check_picture_path(path: Path) -> Path:
-    """``path`` if its ending names a picture format we write; else UsageError (the ``out`` setting),
-    raised before any work, since a file whose name says JPEG must not hold PNG bytes."""
-    path = Path(path)
-    if path.suffix.lower() not in PICTURE_SUFFIXES:
-        ending = f"the ending {path.suffix!r}" if path.suffix else "no ending"
-        raise UsageError(f"cannot write a picture with {ending}; use one of {', '.join(PICTURE_SUFFIXES)}",
-                         path, settings=("out",))
-    return path
 
 
 def plot_latent(model: VAEBase, images: torch.Tensor, labels: np.ndarray, class_names: list[str],
@@ -101,15 +94,10 @@ def plot_interpolation(model: VAEBase, first: torch.Tensor, second: torch.Tensor
 # and write into the run folder unless told otherwise.
 
 def default_output(run: Path, name: str, out: Path | None) -> Path:
-    """The picture to write: ``out`` if it is a file name, ``name`` inside ``out`` if it is a folder
-    (as ``cp`` does; writing onto the folder itself cannot work), else ``name`` inside the run folder
-    (or beside a checkpoint file). Raises UsageError, before any work, for an ending that is not one
-    of :data:`PICTURE_SUFFIXES`."""
-    if out is not None:
-        out = Path(out)
-        return check_picture_path(out / name if out.is_dir() else out)
+    """The picture to write (:func:`training.suite.plots.picture_target`): ``out``, ``name`` inside
+    ``out`` when it is a folder, else ``name`` inside the run folder (or beside a checkpoint file)."""
     run = Path(run)
-    return check_picture_path((run if run.is_dir() else run.parent) / name)
+    return picture_target(out, run if run.is_dir() else run.parent, name)
 
 
 def latent_picture(run: Path, out: Path | None = None, data_dir: Path | None = None,
