@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # Converted backend models go to a throwaway cache, never the user's ~/.cache.
 os.environ.setdefault("DOCCLEAN_CACHE", tempfile.mkdtemp(prefix="docclean-test-cache-"))
 torch.set_num_threads(min(2, torch.get_num_threads()))
+# A suite started in the background by a non-interactive shell (`cmd &`, nohup) ignores SIGINT, and
+# the processes it starts inherit that: the tests that press Ctrl-C on one would see nothing happen.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
