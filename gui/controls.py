@@ -43,9 +43,22 @@ _STEPS = (
     ("keep_pictures", "Keep pictures as scanned", "Keep photographs and banners (rectangles of continuous tone with "
      "sharp sides) as the scan has them; the model turns them into line drawings"),
 )
+#: What the panel calls each setting it shows (its label), for messages that name a setting.
+_LABELS = {"model": "Model", "backend": "Backend", "device": "Device", "precision": "Precision",
+           "threads": "Threads", "tile_size": "Tile size", "overlap": "Tile size", "batch_size": "Batch size",
+           "max_stroke": "Widest stroke", "dpi": "PDF dpi", "color": "Keep colour",
+           "binarize": "Black and white (1-bit)", "threshold": "Fixed threshold",
+           "keep_faint": "Keep faint marks touching strokes", "remove_show_through": "Remove show-through",
+           "ink_warning": "Ink warning", "fmt": "Format", "overwrite": "Overwrite existing files",
+           **{name: label for name, label, _ in _STEPS}}
 _SAME = "same as input"
 #: The fixed threshold box's value while no fixed threshold is set (the middle of 0..1).
 _THRESHOLD = 0.5
+
+
+def setting_label(name: str) -> str:
+    """The panel's label of the setting ``name`` (a CleanSettings field), or the name itself."""
+    return _LABELS.get(name, name)
 
 
 class SettingsPanel(QWidget):
@@ -61,6 +74,10 @@ class SettingsPanel(QWidget):
         d = CleanSettings()
         self.model = QComboBox()
         self.model.setToolTip("A built-in model, or a .safetensors file from 'docclean train'")
+        # As wide as about 10 characters whatever the file names chosen (a long one is elided, its
+        # path in the item's tooltip): sized to its items, it widened the panel past its scroll area.
+        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model.setMinimumContentsLength(10)
         for name in builtin_models():
             self.model.addItem(name, name)
         self.model.addItem(_CHOOSE, None)

@@ -24,6 +24,7 @@ from docclean.errors import Cancelled, DocCleanError
 from docclean.progress import WARN_DECODER, CleanProgress
 from docclean.report import CLEANED, FAILED, SKIPPED, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
+from gui.notices import wrapping
 
 
 class _SignalProgress(CleanProgress):
@@ -159,8 +160,9 @@ class ExportDialog(QDialog):
         self.setMinimumWidth(560)
         self.thread = thread
         self.pages_total, self.pages_done = 0, 0
-        self.label = QLabel(f"Cleaning into {thread.output}")
-        self.label.setWordWrap(True)
+        # Wrapped, with its text in the tooltip too: a long path must not widen the dialog.
+        self.label = wrapping(QLabel())
+        self._say(f"Cleaning into {thread.output}")
         self.bar, self.tiles = QProgressBar(), QProgressBar()
         self.tiles.setFormat("tiles of this page: %v/%m")
         self.log = QPlainTextEdit(f"$ {command}\n")
@@ -183,6 +185,10 @@ class ExportDialog(QDialog):
         self.ended = False  # the export has ended and its summary is shown
         self._logged: set[str] = set()  # what _append added, so that the summary does not repeat it
 
+    def _say(self, text: str) -> None:
+        self.label.setText(text)
+        self.label.setToolTip(text)
+
     def _started(self, files: int, pages: int) -> None:
         self.pages_total = pages
         self.bar.setRange(0, max(1, pages))
@@ -191,7 +197,7 @@ class ExportDialog(QDialog):
 
     def _file_started(self, source: str, pages: int) -> None:
         if not self.thread.stop_requested.is_set():  # keep saying "Cancelling…" once asked
-            self.label.setText(f"Cleaning {source}")
+            self._say(f"Cleaning {source}")
 
     def _tile(self, done: int, total: int) -> None:
         self.tiles.setRange(0, total)
@@ -218,19 +224,19 @@ class ExportDialog(QDialog):
         show what was written; once it has ended, close."""
         if not self.ended:  # running, or about to start: the dialog is its only view
             self.thread.cancel()
-            self.label.setText("Cancelling after the current tiles…")
+            self._say("Cancelling after the current tiles…")
             return
         super().reject()
 
     def _finished(self, report: Report, title: str) -> None:
         self.result_text = summary(report)
-        self.label.setText(headline(report, title))
+        self._say(headline(report, title))
         self._append(self.result_text.splitlines())
         self._closeable()
 
     def _failed(self, message: str) -> None:
         self.result_text = message
-        self.label.setText("Export failed")
+        self._say("Export failed")
         self.log.appendPlainText(message)
         self._closeable()
 

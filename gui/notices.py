@@ -1,67 +1,80 @@
-"""The small widgets around the window's preview: the red banner of error messages above it, the
-ink-loss line and the equivalent command line below it, and the tile progress in the status bar.
-Widgets only: the window decides what they say."""
+"""The small widgets around the window's preview: the ink-loss line and the equivalent command line
+below it, and the tile progress in the status bar (the error banner above it is ``gui.banner``).
+Widgets only: the window decides what they say.
+
+No label's text may widen the window (a long warning once raised its minimum width past the
+screen's): a label of variable text wraps (:func:`wrapping`) and its width is the layout's to give.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from docclean.postprocess import layer_warning
-
-#: Messages the banner lists before it says how many more there are.
-SHOWN = 8
-
-
-class Banner(QLabel):
-    """One-line error messages in red. Problems found when opening stay until the next open; other
-    messages last until the next preview. ``history`` keeps every message shown, in order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWordWrap(True)
-        self.setStyleSheet("background:#b3261e; color:white; padding:6px;")
-        self.hide()
-        self.history: list[str] = []
-        self._opening: list[str] = []
-        self._other: list[str] = []
-
-    def show_messages(self, messages: list[str], *, opening: bool = False) -> None:
-        """Replace the opening problems (``opening``) or the other messages; an empty list clears
-        them. The banner hides when nothing is left to show."""
-        if opening:
-            self._opening = list(messages)
-        else:
-            self._other = list(messages)
-        self.history.extend(messages)
-        shown = self._opening + self._other
-        more = f"\n… and {len(shown) - SHOWN} more" if len(shown) > SHOWN else ""
-        self.setText("\n".join(shown[:SHOWN]) + more)
-        self.setVisible(bool(shown))
-
 
 STALE = "(out of date)"
 
 
+def wrapping(label: QLabel) -> QLabel:
+    """``label`` wrapped at word boundaries, its width ignored by the layout: a long text grows it
+    downwards, never the window sideways (a word longer than the line is clipped, so a label
+    that may hold one, a path, also keeps its whole text in its tooltip)."""
+    label.setWordWrap(True)
+    policy = label.sizePolicy()
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
+    label.setSizePolicy(policy)
+    return label
+
+
+def judged_loss(loss: float) -> float:
+    """The ink-loss figure the warning rule compares, as the batch does (``docclean.filerun``
+    rounds it to 4 decimals, the report's figure, before comparing it with ``ink_warning``)."""
+    return round(loss, 4)
+
+
+def ink_warns(loss: float, limit: float, show_through: float | None = None) -> bool:
+    """Whether a page's ink-loss figure (and show-through share) is worth a warning at ``limit``."""
+    return judged_loss(loss) > limit or layer_warning(show_through)
+
+
+def percent(value: float, decimals: int = 2) -> str:
+    """``value`` (0..1) in percent with at most ``decimals`` decimals: 0.025 is "2.5%", 0.1 "10%"."""
+    text = f"{value * 100:.{decimals}f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def loss_text(loss: float, limit: float) -> str:
+    """The figure as the line shows it: one decimal, or two where one would contradict the rule
+    (0.04% against a limit of 0 reads "0.0%", yet warns)."""
+    judged = judged_loss(loss)
+    one = f"{judged * 100:.1f}%"
+    agrees = (round(judged * 100, 1) > round(limit * 100, 2)) == (judged > limit)
+    return one if agrees else f"{judged * 100:.2f}%"
+
+
 class InkLine(QLabel):
-    """The page's ink-loss figure; amber and bold above the warning threshold."""
+    """The page's ink-loss figure; amber and bold above the warning threshold. It wraps: with a
+    show-through warning it runs to two lines."""
 
     def __init__(self) -> None:
         super().__init__()
+        wrapping(self)
         self.setStyleSheet("padding:4px;")
 
     def set_loss(self, loss: float, limit: float, show_through: float | None = None) -> bool:
-        """Show ``loss`` (0..1) against ``limit`` and, when "Remove show-through" turned a lighter
-        ink layer to paper, its share of the ink; returns True when either is a warning."""
+        """Show ``loss`` (0..1) against ``limit`` (shown as set: 2.5%, not 2%) and, when "Remove
+        show-through" turned a lighter ink layer to paper, its share of the ink; returns True when
+        either is a warning. The rule is the batch's (:func:`ink_warns`)."""
         layer = (f" Remove show-through turned a lighter ink layer ({show_through:.1%} of the ink) to paper: "
                  "check that it showed through from the other side.") if layer_warning(show_through) else ""
-        if loss > limit or layer:
-            text = (f"⚠ Cleaning removed {loss:.1%} of this page's dark strokes (warning above {limit:.0%}): "
-                    "check the difference view." if loss > limit else
-                    f"⚠ Ink loss {loss:.1%} of the dark strokes (warning above {limit:.0%}).")
+        figure, above = loss_text(loss, limit), f"(warning above {percent(limit)})"
+        if ink_warns(loss, limit, show_through):
+            text = (f"⚠ Cleaning removed {figure} of this page's dark strokes {above}: check the difference view."
+                    if judged_loss(loss) > limit else f"⚠ Ink loss {figure} of the dark strokes {above}.")
             self.setText(text + layer)
             self.setStyleSheet("padding:4px; background:#f9a825; color:black; font-weight:bold;")
             return True
-        self.setText(f"Ink loss {loss:.1%} of the dark strokes (warning above {limit:.0%}).")
+        self.setText(f"Ink loss {figure} of the dark strokes {above}.")
         self.setStyleSheet("padding:4px;")
         return False
 

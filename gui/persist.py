@@ -2,8 +2,9 @@
 
 Settings are stored as the JSON of those that differ from the defaults
 (:meth:`CleanSettings.changed`), so a control the user never touched follows a later version's
-default; a stored value that no longer fits (an older version, a hand edit) is dropped in favour
-of the defaults, never an error.
+default. Each stored setting is restored on its own: one that no longer fits (an older version, a
+hand edit, a setting this version does not know) is dropped and its default kept, and the others
+stay; never an error.
 "Overwrite existing files" is not kept: like the CLI's ``--overwrite``, replacing files already
 exported is asked for each session, never inherited from an earlier one.
 """
@@ -36,9 +37,14 @@ def restore(window: MainWindow) -> None:
     raw = store.value("settings")
     if raw:
         try:
-            window.panel.set_settings(CleanSettings.from_dict(_upgraded(json.loads(str(raw)))))
-        except Exception:  # noqa: BLE001 - DocCleanError, ValueError, and {"fmt": 5}'s AttributeError
-            # set_settings may have shown part of the value before failing: back to the defaults.
+            stored = _upgraded(json.loads(str(raw)))
+        except Exception:  # noqa: BLE001 - not JSON, or not even text: nothing of it can be kept
+            stored = {}
+        settings = usable_settings(stored if isinstance(stored, dict) else {})
+        try:
+            window.panel.set_settings(settings)
+        except Exception:  # noqa: BLE001 - a value the controls cannot show: back to the defaults
+            # set_settings may have shown part of the value before failing.
             window.panel.set_settings(CleanSettings())
     try:
         view = str(store.value("view", VIEWS[0]))
@@ -57,6 +63,31 @@ def save(window: MainWindow) -> None:
     except DocCleanError:
         pass  # settings that cannot work together are not worth keeping
     store.sync()
+
+
+def usable_settings(stored: dict) -> CleanSettings:
+    """The defaults with every stored setting that fits kept: one that is unknown, of the wrong
+    type or out of range is left out, and one that needs another (a threshold needs 1-bit) is
+    kept once that one is in, whatever their order."""
+    kept: dict = {}
+    waiting = {str(name): value for name, value in stored.items()}
+    while waiting:
+        taken = [name for name, value in waiting.items() if _fits({**kept, name: value})]
+        if not taken:
+            break  # what is left fails on its own or with the others kept: dropped
+        for name in taken:
+            if _fits({**kept, name: waiting[name]}):  # fits beside those taken before it in this pass
+                kept[name] = waiting[name]
+            del waiting[name]
+    return CleanSettings.from_dict(kept)
+
+
+def _fits(values: dict) -> bool:
+    try:
+        CleanSettings.from_dict(values)
+    except Exception:  # noqa: BLE001 - DocCleanError, and a TypeError for an unhashable value
+        return False
+    return True
 
 
 def _upgraded(stored: dict) -> dict:

@@ -2,15 +2,25 @@
 status, the finished preview (with its ink-loss figure), a failure and a cancel.
 
 ``PreviewingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes
-(``request_id``, ``current``, ``result``, ``busy``, ``failure``, ``preview``, ``tiles``, ``ink``,
-``pages``, ``panel``) and ``show_errors``. A signal of any request but the newest is ignored: the
-user has moved on. A preview that did not finish leaves the last one on screen marked out of date,
-its ink-loss figure too.
+(``request_id``, ``current``, ``result``, ``busy``, ``failure``, ``blamed``, ``ink_figures``,
+``preview``, ``tiles``, ``ink``, ``pages``, ``panel``) and ``show_errors``. A signal of any request
+but the newest is ignored: the user has moved on. A preview that did not finish leaves the last one
+on screen marked out of date, its ink-loss figure too, and says what to do: click the page (or
+press F5) to clean it again, or, after a failure the settings caused (a model file that cannot be
+read, a device that is not there), change that setting.
+
+Every page whose ink-loss figure is known (it was previewed) has its ⚠ in the page list judged
+against the current warning threshold, so changing the threshold re-judges them all.
 """
 
 from __future__ import annotations
 
+from gui.controls import setting_label
+from gui.notices import ink_warns
 from gui.worker import PageImage, PreviewResult
+
+#: How the user asks for a page's preview again (the window's "Clean the page again" action).
+AGAIN = "click the page or press F5"
 
 
 class PreviewingMixin:
@@ -46,37 +56,66 @@ class PreviewingMixin:
                                      f"{page.gray.shape[1]}×{page.gray.shape[0]} px, cleaned {how}{negative}")
         self._show_ink(result)
 
+    def ink_limit(self) -> float:
+        """The warning threshold (0..1) as the settings hold it (rounded like ``panel.settings()``)."""
+        return round(self.panel.ink_warning.value() / 100.0, 4)
+
     def _show_ink(self, result: PreviewResult) -> None:
         # The current threshold, not the request's: it is not part of the preview cache key.
-        warn = self.ink.set_loss(result.output.ink_loss, self.panel.ink_warning.value() / 100.0,
-                                 result.output.show_through)
-        item = self.pages.item_for(self.current) if self.current else None
-        if item is not None:
-            title = self.current.title if self.current else item.text()
-            item.setText(f"⚠ {title}" if warn else title)
+        self.ink.set_loss(result.output.ink_loss, self.ink_limit(), result.output.show_through)
+        request = result.request
+        self.ink_figures[(str(request.path), request.index)] = (result.output.ink_loss, result.output.show_through)
+        self.judge_pages()
 
-    def _failed(self, request_id: int, message: str) -> None:
+    def judge_pages(self) -> None:
+        """Mark ⚠ in the page list every page whose known ink-loss figure is a warning at the
+        current threshold, and unmark the others."""
+        limit = self.ink_limit()
+        for ref in self.pages.refs():
+            item = self.pages.item_for(ref)
+            figure = self.ink_figures.get((str(ref.path), ref.index))
+            if item is not None and figure is not None:
+                item.setText(f"⚠ {ref.title}" if ink_warns(figure[0], limit, figure[1]) else ref.title)
+
+    def _ink_limit_changed(self) -> None:
+        # At once, for every page: the preview itself does not change with the threshold.
+        self.judge_pages()
+        if self.result is not None and self.result_is_current():
+            self.ink.set_loss(self.result.output.ink_loss, self.ink_limit(), self.result.output.show_through)
+
+    def _failed(self, request_id: int, message: str, blamed: tuple[str, ...] = ()) -> None:
         if request_id == self.request_id:
             self.busy = False
             self.tiles.hide()
-            self.preview.set_placeholder("")
+            self.failure, self.blamed = message, tuple(blamed)  # Save says why there is nothing to save
+            self.preview.set_placeholder(f"failed: {self.what_now()}")
             self._stale_note("failed")
-            self.failure = message  # Save says why there is nothing to save
             self.show_errors([message])
             # Else the status bar would go on saying "loading model…" (or "cleaning…").
             title = self.current.title if self.current else ""
             self.statusBar().showMessage(f"{title}: failed (see the message above the preview)")
 
+    def what_now(self) -> str:
+        """What gets the current page cleaned after it failed or was cancelled: the settings that
+        caused the failure changed (named as the panel labels them), else asking again."""
+        if self.failure is not None and self.blamed:
+            names = " and ".join(dict.fromkeys(f'"{setting_label(name)}"' for name in self.blamed))
+            return f"change the {names} setting{'s' * (' and ' in names)} to clean this page"
+        return f"{AGAIN} to clean it"
+
     def _cancelled(self, request_id: int) -> None:
         if request_id == self.request_id and self.busy:
             self.busy = False
             self.tiles.hide()
-            self.preview.set_placeholder("cancelled: click the page to clean it")
+            self.failure, self.blamed = None, ()
+            self.preview.set_placeholder(f"cancelled: {self.what_now()}")
             self._stale_note("cancelled")
             self.statusBar().showMessage("cancelled")
 
     def _stale_note(self, why: str) -> None:
         # A preview with other settings stays on screen: it must not pass for the current one.
         if self.result is not None:
-            self.preview.set_note(f"out of date ({why}): click the page to clean it with the new settings")
+            again = self.what_now()
+            self.preview.set_note(f"out of date ({why}): {again}" if self.blamed and self.failure else
+                                  f"out of date ({why}): {again} with the new settings")
             self.ink.mark_stale()

@@ -2,22 +2,50 @@
 
 ``SavingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes (``result``,
 ``inputs``, ``pages``, ``store``, ``exports``) and methods (``result_is_current``, ``settings``,
-``show_errors``, ``_update_command``). Save writes the batch's exact pixels of the preview shown,
-and refuses one made with other settings than the panel's; Export runs the batch runner in a
-thread (``gui.export``) with a progress dialog, and the window keeps each (thread, dialog) pair in
-``exports`` so that closing can cancel and wait for them.
+``show_errors``, ``_update_command``, ``relist``, ``what_now``). Save writes the batch's exact
+pixels of the preview shown, and refuses one made with other settings than the panel's; a name
+without a suffix is saved as PNG. Export runs the batch runner in a thread (``gui.export``) with a
+progress dialog, and the window keeps each (thread, dialog) pair in ``exports`` so that closing can
+cancel and wait for them. An export into the root, the home folder or a folder holding other
+files than an earlier export of these inputs is confirmed first (``gui.destination``); an export's
+failure stays in the banner until the next export.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from docclean.discover import path_key
 from docclean.errors import DocCleanError, UsageError
+from gui.banner import EXPORT
 from gui.command import command_line
+from gui.destination import export_concern
 from gui.export import ExportDialog, ExportThread
+
+#: What the Save dialog offers; a name typed without a suffix gets :data:`DEFAULT_SUFFIX`.
+SAVE_FILTER = "Images (*.png *.tif *.tiff *.jpg *.jpeg *.webp *.bmp *.pdf)"
+DEFAULT_SUFFIX = ".png"
+
+
+def with_default_suffix(path: str | Path) -> Path:
+    """``path``, with :data:`DEFAULT_SUFFIX` added when its name has no suffix (the writer takes the
+    format from it, and "scan-clean" would otherwise fail)."""
+    path = Path(path)
+    return path if path.suffix else path.with_name(path.name + DEFAULT_SUFFIX)
+
+
+def ask_save_path(parent: QWidget, start: str) -> Path | None:
+    """The Save dialog: a file name (PNG when typed without a suffix), or None if cancelled. Not
+    the static dialog: only an instance takes a default suffix, and confirms replacing a file
+    under the name with the suffix added."""
+    dialog = QFileDialog(parent, "Save cleaned page", start, SAVE_FILTER)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setDefaultSuffix(DEFAULT_SUFFIX.lstrip("."))
+    if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        return None
+    return with_default_suffix(dialog.selectedFiles()[0])
 
 
 class SavingMixin:
@@ -32,16 +60,15 @@ class SavingMixin:
                 self.show_errors([f"nothing to save yet: {why}"])
             else:  # failed or cancelled: keep the reason in view
                 self.show_errors([*([self.failure] if self.failure else []), "nothing to save: this page's preview "
-                                  "with these settings did not finish; click the page to clean it again"])
+                                  f"with these settings did not finish; {self.what_now()}"])
             return None
         assert self.result is not None
         if path is None:
             folder = self.store.value("lastSave", "") or self.store.value("lastFolder", "") or "."
-            start = str(Path(folder) / f"{self.result.request.path.stem}-clean.png")
-            path, _ = QFileDialog.getSaveFileName(self, "Save cleaned page", start,
-                                                  "Images (*.png *.tif *.tiff *.jpg *.webp *.bmp *.pdf)")
-            if not path:
+            path = ask_save_path(self, str(Path(folder) / f"{self.result.request.path.stem}-clean.png"))
+            if path is None:
                 return None
+        path = with_default_suffix(path)
         from docclean.io import write_page
 
         # The dialog's "replace?" does not say the file is a scan that is open (of a multi-page
@@ -81,15 +108,30 @@ class SavingMixin:
             self.show_errors([f"{output}: an export to this folder is already running in this window; "
                               "wait for it to finish or choose another folder"])
             return None
+        concern = export_concern(inputs, Path(output), settings.fmt)
+        if concern is not None and not self.confirm_export(concern):
+            return None
+        self.show_errors([], kind=EXPORT)  # an earlier export's failure no longer stands
         self.store.setValue("lastExport", str(output))
         self._update_command()
+        self.relist()  # the list leaves out the export folder, as the batch does
         thread = ExportThread(inputs, output, settings, self)
         dialog = ExportDialog(thread, command_line(inputs, output, settings), self)
-        thread.failed.connect(lambda message: self.show_errors([message]))
+        thread.failed.connect(lambda message: self.show_errors([message], kind=EXPORT))
         self.exports.append((thread, dialog))
         dialog.show()
         thread.start()
         return thread
+
+    def confirm_export(self, concern: str) -> bool:
+        """Ask whether to export anyway into the folder ``concern`` describes (Cancel is the default)."""
+        answer = QMessageBox.question(
+            self, "Export into this folder?",
+            f"{concern}.\n\nExport into it anyway? The cleaned pages go in beside those files; "
+            "a file of the same name as a cleaned page is left as it is, unless 'Overwrite existing "
+            "files' is ticked.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _export_inputs(self, whole_folder: bool) -> list[Path]:
         if whole_folder:

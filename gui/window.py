@@ -2,13 +2,15 @@
 
 It owns the preview worker and wires the pieces together; it never touches pixels itself. Every
 error the engine raises (``DocCleanError``: a one-line message naming the file) is shown in the
-red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``; what
-the preview worker's signals do in ``gui.previewing``; Save and Export in ``gui.saving``; closing
-and shutting the threads down in ``gui.closing``.
+red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``; opening
+files in ``gui.opening``; what the preview worker's signals do in ``gui.previewing``; Save and
+Export in ``gui.saving``; closing and shutting the threads down in ``gui.closing``.
 
 While a new preview is computed, the previous one stays on screen marked "out of date", and Save
-refuses it. Closing waits for the background threads to end (a QThread destroyed while it runs
-aborts the process), with the window disabled and saying what it waits for.
+refuses it. A settings edit that cannot change the page shown (the format, the ink warning, "PDF
+dpi" on a page that is no PDF's) keeps its preview as it is. Closing waits for the background
+threads to end (a QThread destroyed while it runs aborts the process), with the window disabled
+and saying what it waits for.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QLabel,
     QListWidgetItem,
@@ -27,30 +28,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from docclean.discover import list_sources
 from docclean.errors import DocCleanError
 from docclean.settings import CleanSettings
 from gui import menus, persist
+from gui.banner import OTHER, Banner
 from gui.closing import ClosingMixin
 from gui.command import command_line
 from gui.controls import SettingsPanel
 from gui.export import ExportDialog, ExportThread
-from gui.notices import Banner, CommandRow, InkLine, TileBar
-from gui.pages import PageList, PageRef, page_refs
+from gui.keys import preview_key
+from gui.notices import CommandRow, InkLine, TileBar
+from gui.opening import OPEN_HINT, OpeningMixin
+from gui.pages import PageList, PageRef
 from gui.previewing import PreviewingMixin
 from gui.saving import SavingMixin
 from gui.views import PreviewArea
-from gui.worker import PreviewResult, PreviewWorker, preview_key
+from gui.worker import PreviewResult, PreviewWorker
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250
-#: What the canvases say while no page is open.
-OPEN_HINT = "Open scans (Ctrl+O) or a folder (Ctrl+Shift+O), or drop them here"
 #: What the canvases say over a preview made with other settings than the panel's.
 OUT_OF_DATE = "out of date: cleaning with the new settings…"
 
 
-class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
+class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
     """docclean's window. ``store`` is where geometry, last folder and settings persist (default:
     the user's QSettings for docclean)."""
 
@@ -65,6 +66,11 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
         self.request_id = 0
         self.busy = False  # the newest request is still being read or cleaned
         self.failure: str | None = None  # why the newest request failed
+        self.blamed: tuple[str, ...] = ()  # the settings that failure blames (gui.keys.fault_of)
+        self.listed: list[Path] = []  # the files the page list was made from
+        # Each previewed page's last ink-loss figure and show-through share, by (path, page index):
+        # the page list's ⚠ are judged from them whenever the threshold changes.
+        self.ink_figures: dict[tuple[str, int], tuple[float, float | None]] = {}
         self.exports: list[tuple[ExportThread, ExportDialog]] = []
         self._closing = False
 
@@ -79,6 +85,7 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
         self.pages = PageList()
         self.pages.currentItemChanged.connect(lambda item, _: self._select(item))
         self.pages.itemClicked.connect(self._clicked)
+        self.pages.activated.connect(lambda _: self.clean_again())  # Enter on the page list
         self.preview = PreviewArea()
         self.panel = SettingsPanel()
         self.banner = Banner()
@@ -93,6 +100,7 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
         self._close_poll.timeout.connect(self._close_when_stopped)
         self.panel.settingsChanged.connect(self._debounce.start)
         self.panel.settingsChanged.connect(self._update_command)
+        self.panel.ink_warning.valueChanged.connect(self._ink_limit_changed)
         self.actions_ = menus.build(self)
         persist.restore(self)
         self.preview.set_placeholder(OPEN_HINT)
@@ -128,42 +136,6 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
             "zoom: fit" if self.preview.state.zoom is None else f"zoom: {self.preview.state.zoom:.0%}"))
         self.resize(1360, 820)
 
-    # --- opening ------------------------------------------------------------------------------
-
-    def open_paths(self, paths: list[str | Path]) -> None:
-        """Open files and folders (replacing what was open); problems appear in the banner."""
-        files, problems = list_sources(paths)
-        refs, unreadable = page_refs(files)
-        self.inputs = [Path(p) for p in paths]
-        folders = [p for p in self.inputs if p.is_dir()]
-        anchor = folders[0] if folders else (self.inputs[0].parent if self.inputs else None)
-        if anchor is not None:
-            self.store.setValue("lastFolder", str(anchor.resolve()))
-        self.current = None  # so that the first page is shown afresh, even if it was shown before
-        self.pages.set_pages(refs)
-        self.show_errors(problems + unreadable, opening=True)
-        if refs:
-            self.pages.setCurrentRow(0)
-        else:  # nothing to show: no page, and no late preview of the last one either
-            self.worker.cancel()
-            self.current, self.result, self.busy, self.request_id = None, None, False, -1
-            self._blank()
-            self.preview.set_placeholder(OPEN_HINT)
-            self.tiles.hide()
-            self.statusBar().clearMessage()
-        self._update_command()
-        self.actions_["export_folder"].setEnabled(bool(folders))
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            self.open_paths(paths)
-            event.acceptProposedAction()
-
     # --- preview ------------------------------------------------------------------------------
 
     def settings(self) -> CleanSettings | None:
@@ -192,8 +164,13 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
     def _clicked(self, item: QListWidgetItem) -> None:
         # Clicking the page already selected does not change the current item: after a cancel or
         # an error, this is how the user asks for its preview again.
-        ref = item.data(Qt.ItemDataRole.UserRole)
-        if ref == self.current and not self.busy and not self.result_is_current():
+        if item.data(Qt.ItemDataRole.UserRole) == self.current:
+            self.clean_again()
+
+    def clean_again(self) -> None:
+        """Clean the current page again after a cancel or a failure (F5, Enter on the page list,
+        a click on the page); nothing while it is being cleaned or its preview is current."""
+        if self.current is not None and not self.busy and not self.result_is_current():
             self.refresh()
 
     def go(self, step: int) -> None:
@@ -203,10 +180,13 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
             self.pages.setCurrentRow(row)
 
     def refresh(self) -> None:
-        """Ask for the preview of the current page with the current settings."""
+        """Ask for the preview of the current page with the current settings; none when the one
+        shown already is (an edit that cannot change this page's pixels)."""
         settings = self.settings()
         if self.current is None or settings is None:
             return
+        if self.result_is_current():
+            return  # the threshold, if that was the edit, is applied at once (_ink_limit_changed)
         self.show_errors([])
         self.preview.set_placeholder("cleaning…")
         self.busy, self.failure = True, None
@@ -230,7 +210,7 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
             settings = self.panel.settings()
         except DocCleanError:
             return False
-        return preview_key(request.settings) == preview_key(settings)
+        return preview_key(request.settings, request.path) == preview_key(settings, request.path)
 
     def cancel(self) -> None:
         """Stop cleaning the current page (Esc)."""
@@ -239,10 +219,11 @@ class MainWindow(PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
         # without one, and the canvas would go on saying "cleaning…".
         self._cancelled(self.request_id)
 
-    def show_errors(self, messages: list[str], *, opening: bool = False) -> None:
+    def show_errors(self, messages: list[str], *, opening: bool = False, kind: str = OTHER) -> None:
         """Show messages in the banner. Problems found when opening (``opening``) stay until the
-        next open; other messages last until the next preview. An empty list clears them."""
-        self.banner.show_messages(messages, opening=opening)
+        next open, an export's failure (``kind`` EXPORT) until the next export; other messages
+        last until the next preview. An empty list clears those of its kind."""
+        self.banner.show_messages(messages, opening=opening, kind=kind)
 
     @property
     def errors(self) -> list[str]:

@@ -30,16 +30,12 @@ from docclean.models import model_stamp
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from gui.images import LevelImage, display_pixels, gray_of, level_image, removed_overlay
+from gui.keys import fault_of, preview_key, renders_at_dpi
 
 #: Byte budget of the preview cache (display images and outputs of finished previews).
 CACHE_BYTES = 768 * 2**20
 #: Decoded pages kept, so changing a setting does not decode the page again.
 PAGES_KEPT = 3
-def preview_key(settings: CleanSettings) -> tuple[Any, ...]:
-    """What a preview's pixels depend on: :meth:`CleanSettings.pixel_key` (another export format
-    keeps the previews) plus threads and batch size, which may change the rounding of
-    reduced-precision kernels: a preview must equal the batch."""
-    return (*settings.pixel_key(), settings.threads, settings.batch_size)
 
 
 @dataclass(frozen=True)
@@ -106,13 +102,14 @@ class PreviewWorker(QThread):
 
     Signals (all carry the request id, so the window ignores stale ones): ``pageLoaded(id,
     PageImage)`` when the original can be shown, ``progress(id, done, total)`` after each batch of
-    tiles, ``finished(id, PreviewResult)``, ``failed(id, message)``, ``cancelled(id)``,
+    tiles, ``finished(id, PreviewResult)``, ``failed(id, message, settings)`` (``settings``: the
+    tuple of settings to blame, see :func:`fault_of`), ``cancelled(id)``,
     ``status(id, text)`` for what it is doing (reading, loading the model, cleaning)."""
 
     pageLoaded = Signal(int, object)
     progress = Signal(int, int, int)
     finished = Signal(int, object)
-    failed = Signal(int, str)
+    failed = Signal(int, str, object)
     cancelled = Signal(int)
     status = Signal(int, str)
 
@@ -200,7 +197,7 @@ class PreviewWorker(QThread):
     @staticmethod
     def _key(req: PreviewRequest) -> tuple[Any, ...]:
         # The model file's size and time too: a model retrained in place must not show old previews.
-        return (str(req.path), req.index, preview_key(req.settings), model_stamp(req.settings.model))
+        return (str(req.path), req.index, preview_key(req.settings, req.path), model_stamp(req.settings.model))
 
     def run(self) -> None:  # noqa: D102 - QThread entry point
         while True:
@@ -218,11 +215,11 @@ class PreviewWorker(QThread):
             except Cancelled:
                 self.cancelled.emit(req.id)
             except DocCleanError as exc:
-                self.failed.emit(req.id, str(exc))
+                self.failed.emit(req.id, str(exc), fault_of(exc))
             except MemoryError:
-                self.failed.emit(req.id, f"{req.path}: out of memory while cleaning this page")
+                self.failed.emit(req.id, f"{req.path}: out of memory while cleaning this page", ())
             except Exception as exc:  # noqa: BLE001 - a worker must report, never take the app down
-                self.failed.emit(req.id, f"{req.path}: {type(exc).__name__}: {exc}")
+                self.failed.emit(req.id, f"{req.path}: {type(exc).__name__}: {exc}", ())
             finally:
                 with self._cond:
                     self._token = None
@@ -249,7 +246,7 @@ class PreviewWorker(QThread):
         self.finished.emit(req.id, result)
 
     def _page(self, req: PreviewRequest, token: _Token, generation: int) -> PageImage:
-        key = (str(req.path), req.index, req.settings.dpi)
+        key = (str(req.path), req.index, req.settings.dpi if renders_at_dpi(req.path) else None)
         with self._cond:
             if key in self._pages:
                 self._pages.move_to_end(key)

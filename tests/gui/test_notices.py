@@ -1,28 +1,8 @@
-"""Tests for gui.notices: the error banner, the ink-loss line, the command row and the tile bar."""
+"""Tests for gui.notices: the ink-loss line, the command row and the tile bar."""
 
 from __future__ import annotations
 
-from gui.notices import SHOWN, Banner, CommandRow, InkLine, TileBar
-
-
-def test_banner_keeps_opening_problems_until_the_next_open(qtbot) -> None:
-    banner = Banner()
-    qtbot.addWidget(banner)
-    banner.show_messages(["a.png: not an image"], opening=True)
-    banner.show_messages(["model: cannot read it"])
-    assert not banner.isHidden() and banner.text() == "a.png: not an image\nmodel: cannot read it"
-    banner.show_messages([])  # a new preview clears its own messages only
-    assert banner.text() == "a.png: not an image" and not banner.isHidden()
-    banner.show_messages([], opening=True)
-    assert banner.isHidden()
-    assert banner.history == ["a.png: not an image", "model: cannot read it"]
-
-
-def test_banner_says_how_many_more_there_are(qtbot) -> None:
-    banner = Banner()
-    qtbot.addWidget(banner)
-    banner.show_messages([f"f{i}.png: broken" for i in range(SHOWN + 3)], opening=True)
-    assert banner.text().count("broken") == SHOWN and banner.text().endswith("… and 3 more")
+from gui.notices import CommandRow, InkLine, TileBar
 
 
 def test_ink_line_warns_above_the_limit_only(qtbot) -> None:
@@ -45,3 +25,17 @@ def test_command_row_and_tile_bar(qtbot) -> None:
     assert not bar.isHidden() and bar.value() == 2 and bar.maximum() == 6
     bar.set_tiles(6, 6)
     assert bar.isHidden()
+
+
+def test_ink_line_shows_the_limit_as_set_and_a_figure_that_agrees_with_the_rule(qtbot) -> None:
+    line = InkLine()
+    qtbot.addWidget(line)
+    assert line.set_loss(0.023, 0.025) is False
+    assert line.text() == "Ink loss 2.3% of the dark strokes (warning above 2.5%)."
+    assert line.set_loss(0.0004, 0.0) is True and "removed 0.04% " in line.text() and "above 0%)" in line.text()
+    assert line.set_loss(0.00004, 0.0) is False  # 0.0000 as the batch rounds it: nothing lost
+    assert line.set_loss(0.1451, 0.145) is True and "removed 14.51% " in line.text() and "above 14.5%" in line.text()
+    assert line.set_loss(0.149, 0.145) is True and "removed 14.9% " in line.text()
+    assert line.set_loss(0.10004, 0.10) is False  # the batch's rule: 0.1000 is not above 10%
+    assert line.set_loss(0.004, 0.005) is False and "0.4% " in line.text() and "above 0.5%" in line.text()
+    assert line.set_loss(0.2, 0.1) is True and "above 10%" in line.text()

@@ -60,3 +60,19 @@ def test_only_changed_settings_are_kept_and_an_old_default_batch_size_is_not_a_c
     qtbot.addWidget(second)
     assert second.panel.settings() == CleanSettings(binarize=True)  # batch size: the backend's choice again
     second.shutdown()
+
+
+@pytest.mark.parametrize("stored", [
+    {"binarize": True, "threshold": 0.7, "tile_size": 100, "keep_pictures": False},
+    {"threshold": 0.7, "nosuch": 1, "keep_pictures": False, "binarize": True},  # a threshold before its binarize
+    {"fmt": "xyz", "binarize": True, "keep_pictures": False, "threshold": 0.7, "batch_size": "many"},
+])
+def test_one_bad_stored_setting_drops_only_itself(qtbot, store, stored) -> None:  # noqa: ANN001
+    from gui.window import MainWindow
+
+    store.setValue("settings", json.dumps(stored))
+    store.sync()
+    window = MainWindow(QSettings(store.fileName(), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    assert window.panel.settings() == CleanSettings(binarize=True, threshold=0.7, keep_pictures=False)
+    window.shutdown()

@@ -1,0 +1,102 @@
+"""Whether an export folder needs the user's word before the batch writes into it.
+
+A file dialog's slip (``-o /``, the home folder, a folder of someone's documents) must not spray
+cleaned pages among other files. An export into a new or empty folder, or again into the folder an
+earlier export of these same inputs filled, goes ahead at once; one into the root or the home
+folder, or into a folder holding anything else, is asked about first (:func:`export_concern`).
+
+An earlier export is recognised by what ``docclean clean INPUTS -o OUTPUT`` writes there: the
+outputs it plans for these inputs (``docclean.discover``), in any format docclean writes (an
+export as TIFF after one as PNG), the page files of a multi-page source
+in a one-page format (``NAME-p001.png``, ``docclean.plan.page_owner``), and its own bookkeeping:
+the lock (``.docclean.lock``), half-written files (``.NAME.docclean-PID-HEX.part``), the finished
+pages of an interrupted multi-page file (``.NAME.docclean-pages/``) and a cluster run's staging
+folder. The batch writes no report here unless asked, so these are all it leaves.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from docclean import formats
+from docclean.discover import discover, input_folder, path_key
+from docclean.outputs import LOCK_NAME, STAGING_NAME
+from docclean.plan import page_owner
+from docclean.writer import TEMP_PATTERN
+
+#: Files named in the question, at most; the walk stops there (a big folder is not read through).
+EXAMPLES = 3
+
+
+def export_concern(inputs: list[Path], output: Path, fmt: str | None) -> str | None:
+    """Why exporting ``inputs`` into ``output`` (``fmt``: the export format) should be confirmed
+    first, in a sentence; None when it can go ahead: ``output`` does not exist, is empty, or holds
+    only what an earlier export of these inputs wrote. An output the batch refuses anyway (an
+    input folder, a file) is left to it, with its own message."""
+    folder = Path(output).expanduser()
+    key = path_key(folder)
+    if key == Path(key.anchor):
+        return f"{folder} is the root of the file system"
+    if key == path_key(Path.home()):
+        return f"{folder} is your home folder"
+    if not folder.is_dir() or any(_is_input_folder(item, key) for item in inputs):
+        return None
+    jobs = discover([str(i) for i in inputs], folder, fmt)
+    planned = {_stem(job.target) for job in jobs if job.error is None}
+    others = _foreign(folder, planned)
+    if not others:
+        return None
+    names = ", ".join(str(p.relative_to(folder)) for p in others[:EXAMPLES])
+    return (f"{folder} already holds files that are not earlier exports of these pages "
+            f"(such as {names})")
+
+
+def _is_input_folder(item: Path, key: Path) -> bool:
+    folder = input_folder(str(item))
+    return folder is not None and path_key(folder) == key
+
+
+def _foreign(folder: Path, planned: set[Path]) -> list[Path]:
+    """Up to :data:`EXAMPLES` entries below ``folder`` that an export of the planned outputs would
+    not have written (a link or an unreadable folder counts: it is not ours either)."""
+    found: list[Path] = []
+    pending = [folder]
+    while pending and len(found) < EXAMPLES:
+        current = pending.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            found.append(current)
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if _bookkeeping(entry.name):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif not _planned(path, planned):
+                found.append(path)
+            if len(found) >= EXAMPLES:
+                break
+    return found
+
+
+def _bookkeeping(name: str) -> bool:
+    """A name the batch itself uses in an output folder (lock, temporary file, resume folder)."""
+    return (name in (LOCK_NAME, STAGING_NAME) or TEMP_PATTERN.match(name) is not None
+            or (name.startswith(".") and name.endswith(".docclean-pages")))
+
+
+def _stem(path: Path) -> Path:
+    """A planned output's identity whatever the format: its resolved path without the suffix."""
+    return path_key(path).with_suffix("")
+
+
+def _planned(path: Path, planned: set[Path]) -> bool:
+    """Whether ``path`` is a planned output (in a format docclean writes), or one page file of one."""
+    kind = formats.by_suffix(path)
+    if kind is None or not kind.writable:
+        return False
+    owner = page_owner(path.name)
+    return _stem(path) in planned or (owner is not None and _stem(path.with_name(owner)) in planned)

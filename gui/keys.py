@@ -1,0 +1,43 @@
+"""What a preview depends on and what a failed one blames: pure functions of the settings.
+
+``preview_key`` is the preview cache's key and the window's test of whether the preview shown is
+still that of the panel's settings; ``fault_of`` names the settings a failure blames, so the
+window can say which to change instead of "click the page" (which would fail again).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docclean import formats
+from docclean.errors import ModelError
+from docclean.settings import CleanSettings
+
+__all__ = ["fault_of", "preview_key", "renders_at_dpi"]
+
+
+def renders_at_dpi(path: str | Path) -> bool:
+    """Whether "PDF dpi" can change how ``path`` reads: PDF pages only (``docclean.io.read_pages``
+    ignores it for raster images)."""
+    return formats.by_suffix(path) is formats.by_name("pdf")
+
+
+def preview_key(settings: CleanSettings, path: str | Path | None = None) -> tuple[Any, ...]:
+    """What a preview's pixels depend on: :meth:`CleanSettings.pixel_key` (another export format
+    keeps the previews) plus threads and batch size, which may change the rounding of
+    reduced-precision kernels: a preview must equal the batch. With ``path``, a page that is no
+    PDF's leaves out "PDF dpi": changing it must not clean a PNG again."""
+    pixels = settings.pixel_key()
+    if path is not None and not renders_at_dpi(path):
+        pixels = tuple((name, None if name == "dpi" else value) for name, value in pixels)
+    return (*pixels, settings.threads, settings.batch_size)
+
+
+def fault_of(exc: BaseException) -> tuple[str, ...]:
+    """The settings a failure blames (CleanSettings field names): the model for a model that
+    cannot be loaded, those a UsageError names (a device or backend not there); () when another
+    try with the same settings may work (a file changed on disk, out of memory)."""
+    if isinstance(exc, ModelError):
+        return ("model",)
+    return tuple(getattr(exc, "settings", ()) or ())

@@ -1,0 +1,126 @@
+"""Where exports go: the list and the export agree on the files, an export into a folder of other
+files is confirmed first, and an export's failure does not outlive the next export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docclean.io import write_page
+from gui import menus
+
+
+def _page(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    page = np.full((40, 50), 0.8, np.float32)
+    page[rng.integers(2, 30):, rng.integers(2, 40):][:6, :3] = 0.1
+    return page
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Two scans in a folder of their own."""
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    write_page(scans / "101.png", _page(1))
+    write_page(scans / "102.png", _page(2))
+    return scans
+
+
+@pytest.fixture
+def asked(window, monkeypatch) -> list[str]:  # noqa: ANN001
+    """What the window asked before exporting; every question answered "Cancel". (raising=False:
+    a window without the question exports at once, which the tests then catch.)"""
+    questions: list[str] = []
+    monkeypatch.setattr(window, "confirm_export", lambda concern: questions.append(concern) or False, raising=False)
+    return questions
+
+
+def _export(qtbot, window, out: Path, whole_folder: bool = False):  # noqa: ANN001, ANN202 - the Report
+    thread = window.export(out, whole_folder=whole_folder)
+    assert thread is not None
+    with qtbot.waitSignal(thread.finished, timeout=30_000):
+        pass
+    return thread.report
+
+
+def _listed(window) -> list[str]:  # noqa: ANN001
+    return [ref.title for ref in window.pages.refs()]
+
+
+def test_a_failed_export_leaves_the_banner_with_the_next_export(qtbot, window, wait_result, folder,
+                                                                 tmp_path) -> None:
+    window.open_paths([folder])
+    wait_result(window)
+    (tmp_path / "a-file").write_text("not a folder")
+    thread = window.export(tmp_path / "a-file")
+    with qtbot.waitSignal(thread.failed, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: "a-file" in window.banner.text())
+    report = _export(qtbot, window, tmp_path / "out")
+    assert report.counts()["cleaned"] == 2
+    assert "a-file" not in window.banner.text() and not window.banner.isVisible()
+
+
+def test_outputs_exported_into_the_opened_folder_are_not_listed_as_pages(qtbot, window, wait_result, folder,
+                                                                          asked) -> None:
+    window.open_paths([folder])
+    wait_result(window)
+    report = _export(qtbot, window, folder / "clean", whole_folder=True)
+    assert report.counts()["cleaned"] == 2
+    menus.reload(window)
+    assert _listed(window) == ["101.png", "102.png"]  # not clean/101.png, clean/102.png
+    report = _export(qtbot, window, folder / "clean", whole_folder=True)
+    assert [f.source.name for f in report.files] == ["101.png", "102.png"] and not asked
+    # Another export folder inside: the batch cleans the first one's outputs too, and the list says so.
+    report = _export(qtbot, window, folder / "again", whole_folder=True)
+    assert sorted(str(f.source.relative_to(folder)) for f in report.files) == \
+        ["101.png", "102.png", "clean/101.png", "clean/102.png"]
+    assert _listed(window) == ["101.png", "102.png", "clean/101.png", "clean/102.png"]
+    assert window.current.path == folder / "101.png"  # the page shown stays
+
+
+def test_an_export_into_a_folder_of_other_files_is_confirmed_first(qtbot, window, wait_result, folder, tmp_path,
+                                                                    asked) -> None:
+    window.open_paths([folder])
+    wait_result(window)
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "thesis.odt").write_text("years of work")
+    assert window.export(documents) is None  # answered Cancel: nothing written
+    assert sorted(p.name for p in documents.iterdir()) == ["thesis.odt"]
+    assert len(asked) == 1 and "thesis.odt" in asked[0]
+    # A new folder, then the same folder again: at once, no question.
+    _export(qtbot, window, tmp_path / "out")
+    window.panel.overwrite.setChecked(True)
+    report = _export(qtbot, window, tmp_path / "out")
+    assert report.counts()["cleaned"] == 2 and len(asked) == 1
+
+
+def test_the_root_the_home_folder_and_strangers_files_are_concerns(tmp_path, folder, monkeypatch) -> None:
+    from gui.destination import export_concern
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    inputs = [folder]
+    assert "root of the file system" in export_concern(inputs, Path("/"), None)
+    assert "home folder" in export_concern(inputs, tmp_path / "home", None)
+    assert export_concern(inputs, tmp_path / "new", None) is None
+    out = tmp_path / "out"
+    out.mkdir()
+    assert export_concern(inputs, out, None) is None  # empty
+    (out / "101.png").write_bytes(b"x")
+    (out / ".docclean.lock").write_bytes(b"")  # the batch's own bookkeeping
+    (out / ".101.png.docclean-123-0123abcd.part").write_bytes(b"")
+    assert export_concern(inputs, out, None) is None  # an earlier export of these inputs
+    (out / "102.tif").write_bytes(b"x")  # an earlier export as TIFF: ours too
+    (out / "102-p002.tif").write_bytes(b"x")  # ... and a page file of one
+    assert export_concern(inputs, out, None) is None
+    (out / "101.txt").write_text("same name, not an image docclean writes")
+    assert "101.txt" in export_concern(inputs, out, None)
+    (out / "101.txt").unlink()
+    (out / "notes.txt").write_text("mine")
+    assert "notes.txt" in export_concern(inputs, out, None)
+    assert export_concern(inputs, folder, None) is None  # the batch refuses an input folder itself
