@@ -22,7 +22,18 @@ from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target
 from docclean.postprocess import layer_warning
 from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress, TileProgress
-from docclean.report import CLEANED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
+from docclean.report import (
+    CLEANED,
+    INTERRUPTED,
+    SKIPPED,
+    WOULD_CLEAN,
+    FileResult,
+    PageResult,
+    Report,
+    ink_figure,
+    ink_loss_text,
+    ink_warns,
+)
 from docclean.settings import CleanSettings
 
 if TYPE_CHECKING:
@@ -91,7 +102,7 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
                 writes.submit(write_page, page_target(job.target, page.index), out.pixels, page.dpi)
             now = time.perf_counter()
             dropped = None if out.show_through is None else round(out.show_through, 4)
-            done = PageResult(page.index, CLEANED, now - tick, round(out.ink_loss, 4), dropped, out.inverted)
+            done = PageResult(page.index, CLEANED, now - tick, ink_figure(out.ink_loss), dropped, out.inverted)
             result.pages.append(done)
             for message in page_warnings(done, settings):
                 _warn(progress, result, message, WARN_INK)
@@ -122,8 +133,9 @@ def page_warnings(page: PageResult, settings: CleanSettings) -> list[str]:
     """What to tell the user about a cleaned page, before anything else: cleaning removed more of
     its dark strokes than ``settings.ink_warning``, or ``--remove-show-through`` dropped a layer."""
     said = []
-    if page.ink_loss is not None and page.ink_loss > settings.ink_warning:
-        said.append(f"page {page.index + 1}: cleaning removed {page.ink_loss:.0%} of the dark strokes; check this page")
+    if page.ink_loss is not None and ink_warns(page.ink_loss, settings.ink_warning):
+        said.append(f"page {page.index + 1}: cleaning removed {ink_loss_text(page.ink_loss, settings.ink_warning)} of "
+                    "the dark strokes; check this page")
     if layer_warning(page.show_through):
         said.append(f"page {page.index + 1}: --remove-show-through turned a lighter layer of ink "
                     f"({page.show_through:.1%} of it) to paper; check that it showed through from the other side")

@@ -140,3 +140,25 @@ def check_report_path(path: str | Path | None) -> None:
         raise UsageError(f"the report is JSON, but its name ends {path.suffix} like a scan or a cleaned page "
                          "(it would replace that file); give a name such as report.json", path,
                          settings=("report",))
+
+
+def ink_figure(loss: float) -> float:
+    """A page's ink-loss figure as the report holds it and the warning rule compares it (4 decimals)."""
+    return round(loss, 4)
+
+
+def ink_warns(loss: float | None, limit: float) -> bool:
+    """The ink guard's rule, the same for every face (CLI, report, desktop app): the page's figure
+    (:func:`ink_figure`) above ``limit`` (``CleanSettings.ink_warning``)."""
+    return loss is not None and ink_figure(loss) > limit
+
+
+def ink_loss_text(loss: float, limit: float, decimals: int = 0) -> str:
+    """The figure in percent with ``decimals`` decimals, or more (up to 2) where fewer would
+    contradict the rule: 10.04% against a limit of 10% reads "10%", yet warns."""
+    figure = ink_figure(loss)
+    for places in range(decimals, 3):
+        shown = round(figure * 100, places)
+        if (shown > round(limit * 100, 2)) == (figure > limit):
+            break
+    return f"{figure * 100:.{places}f}%"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from docclean.postprocess import layer_warning
+from docclean.report import ink_loss_text
+from docclean.report import ink_warns as report_ink_warns
 
 STALE = "(out of date)"
 
@@ -26,15 +28,10 @@ def wrapping(label: QLabel) -> QLabel:
     return label
 
 
-def judged_loss(loss: float) -> float:
-    """The ink-loss figure the warning rule compares, as the batch does (``docclean.filerun``
-    rounds it to 4 decimals, the report's figure, before comparing it with ``ink_warning``)."""
-    return round(loss, 4)
-
-
 def ink_warns(loss: float, limit: float, show_through: float | None = None) -> bool:
-    """Whether a page's ink-loss figure (and show-through share) is worth a warning at ``limit``."""
-    return judged_loss(loss) > limit or layer_warning(show_through)
+    """Whether a page's ink-loss figure (and show-through share) is worth a warning at ``limit``:
+    the batch's rule (``docclean.report.ink_warns``)."""
+    return report_ink_warns(loss, limit) or layer_warning(show_through)
 
 
 def percent(value: float, decimals: int = 2) -> str:
@@ -46,10 +43,7 @@ def percent(value: float, decimals: int = 2) -> str:
 def loss_text(loss: float, limit: float) -> str:
     """The figure as the line shows it: one decimal, or two where one would contradict the rule
     (0.04% against a limit of 0 reads "0.0%", yet warns)."""
-    judged = judged_loss(loss)
-    one = f"{judged * 100:.1f}%"
-    agrees = (round(judged * 100, 1) > round(limit * 100, 2)) == (judged > limit)
-    return one if agrees else f"{judged * 100:.2f}%"
+    return ink_loss_text(loss, limit, decimals=1)
 
 
 class InkLine(QLabel):
@@ -70,7 +64,7 @@ class InkLine(QLabel):
         figure, above = loss_text(loss, limit), f"(warning above {percent(limit)})"
         if ink_warns(loss, limit, show_through):
             text = (f"⚠ Cleaning removed {figure} of this page's dark strokes {above}: check the difference view."
-                    if judged_loss(loss) > limit else f"⚠ Ink loss {figure} of the dark strokes {above}.")
+                    if report_ink_warns(loss, limit) else f"⚠ Ink loss {figure} of the dark strokes {above}.")
             self.setText(text + layer)
             self.setStyleSheet("padding:4px; background:#f9a825; color:black; font-weight:bold;")
             return True
