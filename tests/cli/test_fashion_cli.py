@@ -114,6 +114,16 @@ def test_anomalies_ranks_every_test_image(trained_runs: dict[str, Path], tiny_fa
     assert too_many.exit_code == 2
 
 
+def test_a_run_named_twice_is_compared_once(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
+                                            tmp_path: Path) -> None:
+    run = trained_runs["dense"]
+    table = tmp_path / "t.md"
+    result = runner.invoke(app, ["fashion", "compare", str(run), str(run / "." / ".." / run.name), "--table",
+                                 str(table), "--plot", str(tmp_path / "p.png"), "--data-dir", str(tiny_fashion_dir)])
+    assert result.exit_code == 0, result.output
+    assert sum(line.startswith("|") for line in table.read_text().splitlines()) == 3  # header, rule, one run
+
+
 def test_compare_draws_in_the_format_its_plot_name_says(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
                                                          tmp_path: Path) -> None:
     runs = [str(trained_runs["dense"]), str(trained_runs["deep"])]

@@ -143,10 +143,14 @@ def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cp
 
 def fashion_runs(run_dirs: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The Fashion-MNIST runs among ``run_dirs`` and the others with the reason each is left out
-    (``compare runs/*`` meets the denoiser's and the VAE's runs too). UsageError when a single
-    folder named is no such run, or none is."""
-    runs, others = [], []
+    (``compare runs/*`` meets the denoiser's and the VAE's runs too); a folder named twice (``a``
+    and ``./a``) is one run. UsageError when a single folder named is no such run, or none is."""
+    runs, others, seen = [], [], set()
     for run in run_dirs:
+        key = Path(run).resolve()
+        if key in seen:
+            continue
+        seen.add(key)
         reason = not_a_fashion_run(run)
         if reason is None:
             runs.append(run)
