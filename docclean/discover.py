@@ -23,6 +23,7 @@ rerun would clean its own outputs).
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import re
@@ -154,14 +155,36 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False
     base_key = path_key(base)
     skip = out_key if _is_strictly_inside(out_key, base_key) else None
     pairs = []
-    for match in sorted(glob.glob(item, recursive=True)):
-        source = Path(match)
+    for source in _matches(item, base, skip):
         if not ((source.is_file() or is_broken_link(source)) and _supported(source)):
             continue
         if skip is not None and path_key(source).is_relative_to(skip):
             continue
         pairs.append((source, target(source, source.relative_to(base))))
     return pairs, None if pairs else f"pattern matched no supported files (looked for {suffixes})"
+
+
+def _matches(pattern: str, base: Path, skip_under: Path | None) -> list[Path]:
+    """The paths ``pattern`` matches, sorted. A ``**`` walks ``base`` as a folder input is walked
+    (:func:`_walk`: links to folders followed, each folder once): ``glob``'s own ``**`` follows a
+    link back up the tree again and again (``loop -> .`` gave 41 copies of one scan, two such links
+    a listing that never ended)."""
+    parts = Path(pattern).parts
+    if "**" not in parts:
+        return [Path(match) for match in sorted(glob.glob(pattern))]
+    rest = parts[len(base.parts):] if base != Path(".") else parts
+    return sorted((p for p in _walk(base, skip_under) if _match_parts(p.relative_to(base).parts, rest)),
+                  key=str)
+
+
+def _match_parts(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """Whether path components ``parts`` match pattern components as ``glob`` matches them (``**``:
+    any number of folders, none included; else ``fnmatch`` within one component)."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_match_parts(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _match_parts(parts[1:], pattern[1:])
 
 
 def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_file: bool = False) -> list[Job]:
