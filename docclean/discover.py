@@ -204,7 +204,7 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
         jobs.extend(Job(source, target) for source, target in pairs)
 
     sources = {path_key(job.source) for job in jobs if job.error is None}
-    claimed: dict[Path, Path] = {}
+    claimed: dict[Path, Job] = {}
     seen: set[tuple[Path, Path]] = set()
     unique: list[Job] = []
     for job in jobs:
@@ -216,11 +216,28 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
             if pair[1] in sources:
                 job.error = f"refusing to write over an input file ({job.target}); choose another output folder"
             elif pair[1] in claimed:
-                job.error = f"output {job.target} is already the output of {claimed[pair[1]]}"
+                first = claimed[pair[1]]
+                # A file that keeps its own name wins over one renamed onto it by --format (a.png
+                # over a.jpg with --format png): the user reads a.png's output as a.png's.
+                if _keeps_name(job) and not _keeps_name(first):
+                    first.error, claimed[pair[1]] = _clash(first, job), job
+                else:
+                    job.error = _clash(job, first)
             else:
-                claimed[pair[1]] = job.source
+                claimed[pair[1]] = job
         unique.append(job)
     return unique
+
+
+def _keeps_name(job: Job) -> bool:
+    return job.source.name == job.target.name
+
+
+def _clash(job: Job, first: Job) -> str:
+    """Why ``job`` cannot be written: ``first`` is written to the same output."""
+    pages = f" (or {job.target.stem}-p001{job.target.suffix}... for a multi-page file)"
+    return (f"output {job.target}{pages} is already the output of {first.source}; give the inputs separate "
+            "output folders (-o), or rename one")
 
 
 def list_sources(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:

@@ -37,3 +37,12 @@ def test_double_star_matches_as_glob_does(tmp_path: Path, monkeypatch: pytest.Mo
         _page(tmp_path / name)
     monkeypatch.chdir(tmp_path)
     assert [str(j.source) for j in discover([pattern], Path("out")) if j.error is None] == expected
+
+
+def test_a_file_keeping_its_own_name_wins_a_clash_with_one_renamed_onto_it(tmp_path: Path) -> None:
+    _page(tmp_path / "a.jpg")
+    _page(tmp_path / "a.png")
+    jobs = {j.source.name: j for j in discover([str(tmp_path)], tmp_path / "out", "png")}
+    assert jobs["a.png"].error is None  # a.png's output is a.png; sorted first, a.jpg took it before
+    assert jobs["a.jpg"].error.startswith(f"output {tmp_path / 'out' / 'a.png'} (or a-p001.png... for a multi-page "
+                                          f"file) is already the output of {tmp_path / 'a.png'}")
