@@ -53,6 +53,11 @@ def _bomb_guard(path: Path, max_pixels: int = MAX_PIXELS, where: str = "") -> It
     in which case our own size check decides. (catch_warnings swaps process-wide filters; racing
     threads can at worst see the warning as an error or silenced, both of which we handle.)
     ``where`` ("page 3 ") prefixes the reason for a page of a multi-page file."""
+    if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < max_pixels:
+        # A caller who allows more than Pillow's limit (--max-pixels 500000000) gets it: Pillow
+        # refuses outright above twice its limit, before our own check could decide. Only ever
+        # raised, so threads sharing it at worst meet a limit higher than theirs, and ours decides.
+        Image.MAX_IMAGE_PIXELS = max_pixels
     limit = Image.MAX_IMAGE_PIXELS
     action = "ignore" if limit is not None and max_pixels > limit else "error"
     with warnings.catch_warnings():
@@ -62,8 +67,7 @@ def _bomb_guard(path: Path, max_pixels: int = MAX_PIXELS, where: str = "") -> It
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             found = re.search(r"\((\d+) pixels\)", str(exc))
             size = f"{int(found.group(1)):,} pixels" if found else "too many pixels"
-            raise InputError(f"{where}image dimensions too large ({size}; decompression bomb guard)",
-                             path) from None
+            raise InputError(f"{where}image dimensions too large ({size}, limit {max_pixels:,})", path) from None
 
 
 @contextmanager
@@ -96,9 +100,10 @@ def _page_count(im: Image.Image) -> int:
     return int(getattr(im, "n_frames", 1)) if _multi_page(im.format) else 1
 
 
-def count_frames(path: Path) -> int:
-    """Number of pages in a raster file: TIFF frames, else 1. Reads headers only."""
-    with _open(path) as im:
+def count_frames(path: Path, max_pixels: int = MAX_PIXELS) -> int:
+    """Number of pages in a raster file: TIFF frames, else 1. Reads headers only; ``max_pixels`` is
+    the caller's page limit, so a page it allows is counted (the size itself is checked on reading)."""
+    with _open(path, max_pixels) as im:
         return _page_count(im)
 
 

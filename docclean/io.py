@@ -73,14 +73,15 @@ def _reason(exc: BaseException) -> str:
     return f"corrupt or unreadable file ({text})"
 
 
-def count_pages(path: str | Path) -> int:
-    """Number of pages in an input file, read from headers only. InputError if unreadable."""
+def count_pages(path: str | Path, max_pixels: int = MAX_PIXELS) -> int:
+    """Number of pages in an input file, read from headers only. InputError if unreadable.
+    ``max_pixels``: the page limit the pages will be read with (a page it allows is counted)."""
     path = Path(path)
     try:
         _preflight(path)
         if formats.by_suffix(path) is formats.by_name("pdf"):
             return count_pdf_pages(path)
-        return count_frames(path)
+        return count_frames(path, max_pixels)
     except InputError:
         raise
     except Exception as exc:  # the boundary: no decoder exception leaves io

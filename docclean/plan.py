@@ -230,7 +230,7 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
         plan.targets = [job.target]
         return plan
     check_not_foreign(job.target)  # only here: a whole output begins like its format
-    plan.pages = pageio.count_pages(job.source)
+    plan.pages = pageio.count_pages(job.source, pixel_limit(settings.max_pixels))
     if plan.pages < 1:
         raise InputError("contains no pages", job.source)
     fmt = formats.by_suffix(job.target)

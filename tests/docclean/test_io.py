@@ -431,3 +431,16 @@ def test_a_file_with_an_absurd_resolution_is_written_as_of_unknown_resolution(tm
         assert b"/MediaBox [0 0 3.8400 5.7600]" in target.read_bytes()  # 16 x 24 pixels at 300 dpi
     else:  # Pillow writes a BMP without a given resolution at 96 dpi
         assert only_page(target).dpi == ((96.01, 96.01) if fmt == "bmp" else None)
+
+
+def test_a_limit_above_pillow_s_own_admits_the_page_it_allows(tmp_path: Path) -> None:
+    """Pillow refuses pages above twice its limit before docclean's own check could decide: a
+    caller's higher --max-pixels must reach the header check (here: refused by it, naming it)."""
+    bomb = png_header(tmp_path / "big.png", 20_000, 20_000)  # 400 Mpx, header only
+    assert count_pages(bomb, max_pixels=500_000_000) == 1  # planning counts it as reading will read it
+    with pytest.raises(InputError) as info:
+        list(read_pages(bomb, max_pixels=500_000_000))
+    # Past Pillow's guard, the header is read and decoding fails on the missing data, not the size.
+    assert "too large" not in info.value.reason
+    with pytest.raises(InputError, match=r"too large \(.*pixels, limit 300,000,000\)"):
+        list(read_pages(bomb, max_pixels=300_000_000))
