@@ -25,6 +25,7 @@ import numpy as np
 from docclean import io as pageio
 from docclean.atomic import fitting_name
 from docclean.digest import file_digest
+from docclean.errors import OutputError
 from docclean.models import model_identity
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
@@ -84,7 +85,10 @@ class PageStore:
     def put(self, index: int, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
         """Store one finished page (atomically)."""
         self._start()
-        pageio.write_page(self._page(index), pixels, dpi, fmt="png")
+        try:
+            pageio.write_page(self._page(index), pixels, dpi, fmt="png")
+        except OutputError as exc:  # the work folder's page file is named by its place, not the page's
+            raise type(exc)(f"page {index + 1}: {exc.reason}", exc.path) from None
 
     def assemble(self, pages: int) -> None:
         """Write the target from the stored pages, in order, atomically; then clear the folder."""

@@ -175,13 +175,17 @@ class PageWriter:
                 exif = {"exif": resolution_exif(dpi).tobytes()} if dpi is not None else {}
                 im.save(self._fp, "WEBP", lossless=True, **exif)
         except OSError as exc:
-            raise _output_error(f"cannot write page {self.pages + 1}", exc, self.path) from None
+            raise _output_error(self._which(), exc, self.path) from None
         try:
             # Hand each finished page to the OS: a disk-full error surfaces at this page.
             self._fp.flush()
         except OSError as exc:
-            raise _output_error(f"cannot write page {self.pages + 1}", exc, self.path) from None
+            raise _output_error(self._which(), exc, self.path) from None
         self.pages += 1
+
+    def _which(self) -> str:
+        """What could not be written: a page by its number where the file holds several."""
+        return f"cannot write page {self.pages + 1}" if self.fmt in ("tiff", "pdf") else "cannot write the page"
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

@@ -76,3 +76,24 @@ def test_the_stamp_is_the_source_content_not_its_path_or_time(tmp_path: Path) ->
     assert PageStore(tmp_path / "out.tif", elsewhere, settings).done(2, clear=False) == {0}
     elsewhere.write_bytes(b"PAGES")  # the same size, other bytes
     assert PageStore(tmp_path / "out.tif", elsewhere, settings).done(2) == set()
+
+
+def test_a_page_that_cannot_be_kept_is_named_by_its_number(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from docclean import io as pageio
+    from docclean.errors import DiskFullError
+
+    source = tmp_path / "big.tif"
+    source.write_bytes(b"scan")
+    store = PageStore(tmp_path / "out" / "big.tif", source, CleanSettings())
+
+    def full(path, *args, **kwargs):
+        with pageio.PageWriter(path, "png") as writer:
+            writer._fp.write = lambda data: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device"))
+            writer.add(np.ones((4, 4), np.float32), None)
+
+    monkeypatch.setattr(pageio, "write_page", full)
+    with pytest.raises(DiskFullError) as info:
+        store.put(4, np.ones((4, 4), np.float32), None)
+    assert info.value.reason == "page 5: cannot write the page (No space left on device)"  # was "cannot write page 1"
