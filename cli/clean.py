@@ -24,6 +24,8 @@ FormatChoice = Enum("FormatChoice", {f: f for f in formats.OUTPUT_CHOICES}, type
 _DEFAULT = CleanSettings()
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from docclean.report import Report
 
 
@@ -97,7 +99,9 @@ def clean(
         help="Resolution at which PDF pages are rendered (native: that of the scanned images inside).")] = None,
     keep_color: Annotated[bool, typer.Option(
         "--keep-color", help="Put the original colours back (stamps, highlighter, coloured ink) on the cleaned "
-                             "page; stains and yellowed paper still go (default: clean greyscale).")] = False,
+                             "page; yellowed paper and weakly coloured stains still go, but a strongly coloured "
+                             "stain (dark coffee, rust) comes back tinted, as highlighter does (default: clean "
+                             "greyscale).")] = False,
     binarize: Annotated[bool, typer.Option(
         "--binarize", help="Write 1-bit black and white pages (for archives; Tesseract reads the grey page "
                             "better); keeps faint strokes.")]
@@ -126,7 +130,8 @@ def clean(
     report: Annotated[Path | None, typer.Option(
         show_default=False, help="Write a JSON report of every file, page, timing, ink loss and the model used.")]
     = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print errors and ink warnings.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Only print errors and warnings (pages that lost ink, --binarize into JPEG).")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Print a line for every file, and decoders' warnings.")] = False,
     engine: Annotated[EngineChoice, typer.Option(
@@ -157,6 +162,9 @@ def clean(
 
       docclean clean 'archive/**/*.tif' -o out/ --binarize --threads 1
     """
+    if quiet and verbose:  # else -v won: a line per file, and no summary
+        typer.echo("error: --quiet and --verbose cannot be combined; choose one", err=True)
+        raise typer.Exit(EXIT_USAGE)
     try:
         settings = CleanSettings(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
@@ -168,7 +176,7 @@ def clean(
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,
             max_pixels=max_pixels, overwrite=overwrite, dry_run=dry_run)
     except DocCleanError as exc:
-        typer.echo(error_line(exc), err=True)
+        typer.echo(error_line(exc, flags_in_text=True), err=True)
         raise typer.Exit(EXIT_USAGE) from None
     if engine.value != "ray" and (address is not None or workers is not None):  # else silently ignored
         flag = "--address" if address is not None else "--workers"
@@ -204,14 +212,21 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
                workers: int | None) -> int:
     from rich.console import Console
 
-    from cli.clean_view import RichCleanProgress, say, stopped_line, summary
+    from cli.clean_checks import BINARIZE_JPEG, check_report_target, jpeg_known_now
+    from cli.clean_view import RichCleanProgress, say, stopped_line
     from docclean.batch import NothingToClean, clean_batch
     from docclean.cluster import uses_storage
     from docclean.signals import terminate_as_interrupt
 
     console, out = Console(stderr=True), Console()
-    with terminate_as_interrupt(), RichCleanProgress(console, out, quiet=quiet, verbose=verbose) as progress:
+    jpeg_now = jpeg_known_now(inputs, output, settings)
+    # With folder inputs which outputs are JPEG shows only as files are found: the view says it then.
+    later = BINARIZE_JPEG if settings.binarize and settings.fmt is None and not jpeg_now else None
+    with terminate_as_interrupt(), RichCleanProgress(console, out, quiet=quiet, verbose=verbose,
+                                                     jpeg_warning=later) as progress:
         try:
+            check_report_target(report_path, output, inputs)
+            _say_before(console, inputs, output, settings, quiet=quiet, jpeg=jpeg_now)
             if engine != "local" or uses_storage(inputs, output):  # docclean.cluster: Ray, s3:// URLs
                 from docclean.cluster import clean_with_engine
 
@@ -226,20 +241,42 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
             return exit_code(exc)
         except DocCleanError as exc:  # before any work (output path, model), or the report could not be written
             progress.close()
-            say(console, error_line(exc))
+            say(console, error_line(exc, flags_in_text=True))
             if report.files:  # the batch ran and only its report failed (a full disk): say how it went
-                if report.stopped:
-                    say(console, stopped_line(report))
-                if not quiet:
-                    say(console, summary(report))
+                _say_after(console, report, progress.multi_page, quiet=quiet)
             return exit_code(exc)
         except (KeyboardInterrupt, Cancelled) as exc:
             progress.close()
-            say(console, stopped_line(report) if report.files else f"{report.stopped or stop_word(exc)}; nothing was "
-                "written")
+            say(console, stopped_line(report, progress.multi_page) if report.files else
+                f"{report.stopped or stop_word(exc)}; nothing was written")
             return _stop_code(report, exc)
-    if report.stopped:
-        say(console, stopped_line(report))
-    if not quiet:
-        say(console, summary(report))
+    _say_after(console, report, progress.multi_page, quiet=quiet)
     return report.exit_code
+
+
+def _say_before(console: Console, inputs: list[str], output: str | Path, settings: CleanSettings, *, quiet: bool,
+                jpeg: bool) -> None:
+    """What the command line alone tells before any work: pages binarized into JPEG (a warning,
+    with --quiet too: the pages are not what was asked) and an -o that looks like a file name but
+    is made a folder (a note)."""
+    from cli.clean_checks import BINARIZE_JPEG, folder_note
+    from cli.clean_view import say
+
+    if jpeg:
+        say(console, BINARIZE_JPEG)
+    note = None if quiet else folder_note(inputs, output, settings.dry_run)
+    if note:
+        say(console, note)
+
+
+def _say_after(console: Console, report: Report, multi_page: set[str], *, quiet: bool) -> None:
+    """The closing lines: why the batch stopped early, then (not with --quiet) the files skipped
+    because their outputs were there, and the summary, which stays the last line."""
+    from cli.clean_view import say, skipped_line, stopped_line, summary
+
+    if report.stopped:
+        say(console, stopped_line(report, multi_page))
+    if not quiet:
+        for line in (skipped_line(report), summary(report)):
+            if line:
+                say(console, line)

@@ -6,13 +6,26 @@ All human output goes to stderr except the dry-run listing, which is the command
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, \
-    TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
+from cli.errors import shown
+from docclean import formats
 from docclean.discover import Job
 from docclean.postprocess import layer_warning
 from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress
@@ -20,9 +33,25 @@ from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, 
 
 
 def say(console: Console, text: str) -> None:
-    """Print one message as one line: soft_wrap keeps it whole whatever the terminal width, and
-    markup is off because file names may contain [brackets]."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    """Print one message as one line: soft_wrap keeps it whole whatever the terminal width, markup
+    is off because file names may contain [brackets], and a newline or escape sequence in a file
+    name is shown escaped (:func:`cli.errors.shown`)."""
+    console.print(shown(text), markup=False, highlight=False, soft_wrap=True)
+
+
+def file_line(source: Path, text: str) -> str:
+    """``text``, a reason that begins with ``source``'s name, with that name shown as it is: the
+    engine's one-line reasons (``docclean.plan.describe``) join a name's line breaks into spaces,
+    which would name another file (``a b.png`` for ``a\\nb.png``)."""
+    name = str(source)
+    for prefix in (name, " ".join(name.split())):
+        if text.startswith(prefix):
+            return shown(source) + shown(text[len(prefix):])
+    return shown(text)
+
+
+def _targets(paths: list[Path]) -> str:
+    return ", ".join(shown(p) for p in paths)
 
 
 class PagesPerSecondColumn(ProgressColumn):
@@ -36,10 +65,17 @@ class RichCleanProgress(CleanProgress):
     """A page bar on stderr that also moves within a page (tiles), so a 600-dpi page shows life;
     one ``error: <file>: <reason>`` line per failed file as it happens; ``warning:`` lines for
     pages that lost ink (always) and decoder warnings (with ``verbose``); with ``verbose`` one line
-    per file. Use as a context manager so the live display is closed even on Ctrl-C."""
+    per file. Use as a context manager so the live display is closed even on Ctrl-C.
 
-    def __init__(self, console: Console, out: Console, *, quiet: bool = False, verbose: bool = False) -> None:
+    ``jpeg_warning``: a line to print once, at the first file written as JPEG (``--binarize`` with
+    folder inputs, where which outputs are JPEG is known only then). ``multi_page`` holds the
+    sources of the files started with more than one page to clean (see :func:`stopped_line`)."""
+
+    def __init__(self, console: Console, out: Console, *, quiet: bool = False, verbose: bool = False,
+                 jpeg_warning: str | None = None) -> None:
         self.console, self.out, self.quiet, self.verbose = console, out, quiet, verbose
+        self.jpeg_warning = jpeg_warning
+        self.multi_page: set[str] = set()
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         # Pages still to come per file: a file's result may be settled after the next file started
@@ -74,8 +110,18 @@ class RichCleanProgress(CleanProgress):
         self._progress.start()
         self._task = self._progress.add_task("cleaning", total=pages)
 
+    def _check_jpeg(self, targets: list[Path]) -> None:
+        """Print :attr:`jpeg_warning` the first time an output is a JPEG."""
+        if self.jpeg_warning and targets and formats.by_suffix(targets[0]) is formats.by_name("jpeg"):
+            self._line(self.jpeg_warning)
+            self.jpeg_warning = None
+
     def on_file_start(self, job: Job, pages: int) -> None:
+        if self.jpeg_warning:  # only then: a job's target is looked at for nothing else
+            self._check_jpeg([job.target])
         self._left[str(job.source)] = pages
+        if pages > 1:
+            self.multi_page.add(str(job.source))
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=job.source.name)
 
@@ -96,7 +142,7 @@ class RichCleanProgress(CleanProgress):
 
     def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
         if kind == WARN_INK or self.verbose:
-            self._line(f"warning: {source}: {message}")
+            self._line(f"warning: {shown(source)}: {shown(message)}")
 
     def on_file_done(self, result: FileResult) -> None:
         left = self._left.pop(str(result.source), 0)
@@ -108,13 +154,15 @@ class RichCleanProgress(CleanProgress):
                 self._progress.update(self._task, total=total - left - self._page_part)
                 self._page_part = 0.0
             if result.status == FAILED:
-                self._line(f"error: {result.error}")
-        elif result.status == WOULD_CLEAN and not self.quiet:
-            pages = len(result.pages)
-            self._line(f"would clean {result.source} -> {', '.join(map(str, result.targets))}"
-                       f" ({pages} page{'s' * (pages != 1)})", self.out)
+                self._line(f"error: {file_line(result.source, result.error or '')}")
+        elif result.status == WOULD_CLEAN:
+            self._check_jpeg(result.targets)
+            if not self.quiet:
+                pages = len(result.pages)
+                self._line(f"would clean {shown(result.source)} -> {_targets(result.targets)}"
+                           f" ({pages} page{'s' * (pages != 1)})", self.out)
         elif self.verbose:
-            self._line(f"{result.status} {result.source} -> {', '.join(map(str, result.targets))}"
+            self._line(f"{result.status} {shown(result.source)} -> {_targets(result.targets)}"
                        f" ({result.seconds:.2f}s)")
 
 
@@ -128,9 +176,8 @@ def summary(report: Report) -> str:
     pages = report.pages_cleaned
     warned = sum(1 for f in report.files for p in f.pages
                  if p.ink_loss is not None and p.ink_loss > report.settings.get("ink_warning", 1.0))
-    rate = pages / report.seconds if report.seconds > 0 else 0.0  # of the time printed beside it
     text = (", ".join(parts) + f"; {pages} page{'s' * (pages != 1)} in {report.seconds:.1f}s"
-            f" ({rate:.2f} pages/s)")
+            f" ({report.pages_per_second:.2f} pages/s)")  # the report's figure, of the seconds beside it
     if warned:
         text += f"; {warned} page{'s' * (warned != 1)} lost ink (see the warnings)"
     layered = sum(1 for f in report.files for p in f.pages if layer_warning(p.show_through))
@@ -143,11 +190,46 @@ def summary(report: Report) -> str:
     return text
 
 
-def stopped_line(report: Report) -> str:
-    """What to say when a batch ended early."""
+def skipped_line(report: Report) -> str | None:
+    """A line for the files skipped because their outputs were already there (None if none): a
+    rerun with other settings (``--binarize`` added) skips them too, and their pages stay as the
+    earlier run made them, which the count alone does not tell."""
+    n = report.counts()[SKIPPED]
+    if not n:
+        return None
+    its, it = ("its output is", "it") if n == 1 else ("their outputs are", "them")
+    return (f"note: {n} skipped: {its} already there (from an earlier run, perhaps with other settings); "
+            f"--overwrite cleans {it} again")
+
+
+def kept_pages(report: Report, multi_page: Collection[str] = ()) -> list[tuple[Path, int]]:
+    """``(source, pages)`` for each stopped multi-page file with finished pages, cleaned now or by
+    the run this one resumed (its record's skipped pages): those are kept (page files, or the work
+    folder a PDF or TIFF is put together from) for the rerun. A file is multi-page when it started
+    with several pages to clean (``multi_page``, the view's :attr:`RichCleanProgress.multi_page`)
+    or its record holds a page after the first; a one-page output is written whole or not at all,
+    so its page is not counted."""
+    kept = []
+    for result in report.files:
+        done = sum(p.status in (CLEANED, SKIPPED) for p in result.pages)
+        multi = str(result.source) in multi_page or any(p.index > 0 for p in result.pages)
+        if result.status == INTERRUPTED and done and multi:
+            kept.append((result.source, done))
+    return kept
+
+
+def stopped_line(report: Report, multi_page: Collection[str] = ()) -> str:
+    """What to say when a batch ended early: the files cleaned and the finished pages kept of the
+    multi-page files in hand (:func:`kept_pages`), all of which a rerun goes on from."""
     done = report.counts()[CLEANED]
-    if report.interrupted:
-        how = "terminated" if report.stopped == "terminated" else "interrupted"
-        return (f"{how} after {done} cleaned file{'s' * (done != 1)}; finished outputs are kept "
-                "and a rerun of the same command resumes (it skips them)")
-    return f"error: {report.stopped}"
+    if not report.interrupted:
+        return f"error: {report.stopped}"
+    how = "terminated" if report.stopped == "terminated" else "interrupted"
+    files = f"{how} after {done} cleaned file{'s' * (done != 1)}"
+    kept = kept_pages(report, multi_page)
+    if not kept:
+        return f"{files}; finished outputs are kept and a rerun of the same command resumes (it skips them)"
+    pages = ", ".join(f"{n} finished page{'s' * (n != 1)} of {shown(source)}" for source, n in kept)
+    what = f"finished outputs and {pages}" if done else pages
+    verb = "is" if not done and len(kept) == 1 and kept[0][1] == 1 else "are"
+    return f"{files}; {what} {verb} kept and a rerun of the same command goes on from them"

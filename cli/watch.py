@@ -98,7 +98,7 @@ def watch(
     try:
         settings = settings_from_options(values)
     except DocCleanError as exc:
-        typer.echo(error_line(exc), err=True)
+        typer.echo(error_line(exc, flags_in_text=True), err=True)
         raise typer.Exit(EXIT_USAGE) from None
     raise typer.Exit(run_watch(inbox, output, settings, done=done, failed=failed, poll=poll, settle=settle,
                                quiet=quiet))
@@ -132,7 +132,7 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
                                f"model {cleaner.model_path or settings.model}); Ctrl-C to stop", err=True)
                 watcher.run(threading.Event(), poll=poll)
         except (DocCleanError, OSError) as exc:  # a bad folder or model; the output disk failing
-            typer.echo(error_line(exc), err=True)
+            typer.echo(error_line(exc, flags_in_text=True), err=True)
             return exit_code(exc)
         except (KeyboardInterrupt, Cancelled) as exc:
             code = exit_code(exc)

@@ -79,10 +79,11 @@ class Report:
 
     @property
     def pages_per_second(self) -> float:
-        """Pages per second of cleaning time (each page's own seconds, summed): a worker's speed,
-        which leaves out start-up and, on a cluster, counts every worker's time."""
-        busy = sum(p.seconds for f in self.files for p in f.pages if p.status == CLEANED)
-        return self.pages_cleaned / busy if busy > 0 else 0.0
+        """Pages cleaned per second of :attr:`seconds`, the run's wall-clock time as its engine
+        measured it (the local engine: from planning the files to the last output written, the
+        wait for the model to load included; on a cluster every worker's pages count): the one
+        figure the summary line prints beside those seconds and the JSON report holds."""
+        return self.pages_cleaned / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def failed(self) -> list[FileResult]:

@@ -148,16 +148,16 @@ class CleanSettings:
             raise UsageError("threshold is the cut of the 1-bit page: it needs binarize",
                              settings=("threshold", "binarize"))
         if self.keep_faint and (not self.binarize or self.threshold is not None):
-            raise UsageError("keep_faint works with the adaptive binarization only (binarize on, no fixed threshold)",
-                             settings=("keep_faint", "binarize", "threshold"))
+            raise UsageError("keep_faint needs binarize, without threshold (it works with the adaptive binarization "
+                             "only)", settings=("keep_faint", "binarize", "threshold"))
         if self.remove_show_through and (not self.binarize or self.threshold is not None):
-            raise UsageError("remove_show_through works with the adaptive binarization only (binarize on, no fixed "
-                             "threshold)", settings=("remove_show_through", "binarize", "threshold"))
+            raise UsageError("remove_show_through needs binarize, without threshold (it works with the adaptive "
+                             "binarization only)", settings=("remove_show_through", "binarize", "threshold"))
         if self.remove_show_through and self.keep_faint:
             raise UsageError("keep_faint and remove_show_through pull opposite ways; choose one",
                              settings=("keep_faint", "remove_show_through"))
         if self.color == "keep" and self.binarize:
-            raise UsageError("color 'keep' and binarize cannot be combined (a 1-bit page has no colour)",
+            raise UsageError("keep_color and binarize cannot be combined (a 1-bit page has no colour)",
                              settings=("color", "binarize"))
 
     def _check_types(self) -> None:

@@ -79,6 +79,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     result = runner.invoke(app, ["watch", str(tmp_path / "in"), str(tmp_path / "out"), "--binarize", "--keep-color"])
     assert result.exit_code == 2 and "--keep-color" in result.output
+    assert "error: --keep-color and --binarize cannot be combined" in result.output  # flags, not setting names
     result = runner.invoke(app, ["watch", str(tmp_path / "in"), str(tmp_path / "out"), "--model", "nosuch",
                                  "--device", "cpu"])
     assert result.exit_code == 2 and "no such model" in result.output

@@ -51,3 +51,22 @@ def test_values_of_the_right_type_are_accepted_and_stored_plainly() -> None:
     json.dumps(settings.to_dict())  # still plain values for workers and reports
     assert CleanSettings(dpi=300).dpi == 300  # an int where a float is asked is a number as it is
     assert CleanSettings.from_dict(CleanSettings().to_dict()) == CleanSettings()
+
+
+@pytest.mark.parametrize("conflict", [
+    {"color": "keep", "binarize": True}, {"keep_faint": True}, {"keep_faint": True, "binarize": True, "threshold": 0.5},
+    {"remove_show_through": True}, {"keep_faint": True, "remove_show_through": True, "binarize": True},
+    {"threshold": 0.5},
+])
+def test_a_conflict_names_its_settings_as_words_a_front_end_can_turn_into_its_own(conflict: dict) -> None:
+    """Each setting at fault is a word of the message (``color`` as the switch ``keep_color``), and no
+    value is quoted: the CLI writes those words as flags (``--keep-color``), which "color 'keep'" defeated."""
+    import re
+
+    with pytest.raises(UsageError) as info:
+        CleanSettings(**conflict)
+    message = str(info.value)
+    for name in info.value.settings:
+        word = "keep_color" if name == "color" else name
+        assert re.search(rf"(?<![\w-]){word}(?![\w-])", message), (word, message)
+    assert "'" not in message
