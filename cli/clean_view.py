@@ -39,17 +39,6 @@ def say(console: Console, text: str) -> None:
     console.print(shown(text), markup=False, highlight=False, soft_wrap=True)
 
 
-def file_line(source: Path, text: str) -> str:
-    """``text``, a reason that begins with ``source``'s name, with that name shown as it is: the
-    engine's one-line reasons (``docclean.plan.describe``) join a name's line breaks into spaces,
-    which would name another file (``a b.png`` for ``a\\nb.png``)."""
-    name = str(source)
-    for prefix in (name, " ".join(name.split())):
-        if text.startswith(prefix):
-            return shown(source) + shown(text[len(prefix):])
-    return shown(text)
-
-
 def _targets(paths: list[Path]) -> str:
     return ", ".join(shown(p) for p in paths)
 
@@ -154,7 +143,8 @@ class RichCleanProgress(CleanProgress):
                 self._progress.update(self._task, total=total - left - self._page_part)
                 self._page_part = 0.0
             if result.status == FAILED:
-                self._line(f"error: {file_line(result.source, result.error or '')}")
+                # The reason begins with the file's real name (docclean.plan.describe), shown escaped.
+                self._line(f"error: {shown(result.error or '')}")
         elif result.status == WOULD_CLEAN:
             self._check_jpeg(result.targets)
             if not self.quiet:

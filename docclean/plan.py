@@ -64,13 +64,15 @@ def pixel_limit(max_pixels: int) -> int:
 
 
 def describe(source: Path, exc: BaseException) -> str:
-    """A one-line reason that starts with the source file."""
+    """A reason that starts with the source file, on one line: a library's line breaks in the
+    reason become spaces; the file's name is kept as it is (the report names the real file; a
+    front end shows what is unprintable in it)."""
     if isinstance(exc, DocCleanError):
         about_source = exc.path is None or path_key(exc.path) == path_key(source)
-        text = f"{source}: {exc.reason}" if about_source else f"{source}: {exc}"
+        reason = exc.reason if about_source else str(exc)
     else:
-        text = f"{source}: unexpected error: {type(exc).__name__}: {exc}"
-    return " ".join(text.split())
+        reason = f"unexpected error: {type(exc).__name__}: {exc}"
+    return f"{source}: {' '.join(reason.split())}"
 
 
 def page_target(target: Path, index: int) -> Path:
