@@ -49,19 +49,18 @@ PLAUSIBLE_DPI = (10.0, 10000.0)
 def _bomb_guard(path: Path, max_pixels: int = MAX_PIXELS, where: str = "") -> Iterator[None]:
     """Turn Pillow's decompression-bomb warning and error into InputError (and keep Pillow quiet).
 
-    Pillow warns above MAX_IMAGE_PIXELS: that becomes our error unless the caller allowed more,
-    in which case our own size check decides. (catch_warnings swaps process-wide filters; racing
-    threads can at worst see the warning as an error or silenced, both of which we handle.)
+    Pillow's limit is raised to at least ``max_pixels`` first, so it warns only above the caller's
+    limit too: its warning is our error, and below it our own size check decides. (catch_warnings
+    swaps process-wide filters; racing threads can at worst see the warning as an error or
+    silenced, both of which we handle.)
     ``where`` ("page 3 ") prefixes the reason for a page of a multi-page file."""
     if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < max_pixels:
         # A caller who allows more than Pillow's limit (--max-pixels 500000000) gets it: Pillow
         # refuses outright above twice its limit, before our own check could decide. Only ever
         # raised, so threads sharing it at worst meet a limit higher than theirs, and ours decides.
         Image.MAX_IMAGE_PIXELS = max_pixels
-    limit = Image.MAX_IMAGE_PIXELS
-    action = "ignore" if limit is not None and max_pixels > limit else "error"
     with warnings.catch_warnings():
-        warnings.simplefilter(action, Image.DecompressionBombWarning)
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             yield
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -23,6 +23,16 @@ from docclean.writer import TEMP_PATTERN
 
 LOCK_NAME = ".docclean.lock"
 STAGING_NAME = ".docclean-staging"
+#: The ending of a multi-page output's hidden work folder (``docclean.resume.work_folder``).
+PAGES_SUFFIX = ".docclean-pages"
+
+
+def is_bookkeeping(name: str) -> bool:
+    """Whether ``name`` in an output folder is the batch's own: the lock, a cluster run's staging
+    folder, a half-written file (``docclean.writer.TEMP_PATTERN``) or a multi-page output's work
+    folder. Another run's files are not outputs of anyone's scans."""
+    return (name in (LOCK_NAME, STAGING_NAME) or TEMP_PATTERN.match(name) is not None
+            or (name.startswith(".") and name.endswith(PAGES_SUFFIX)))
 """Where a Ray or URL run's workers write inside the output folder its driver holds (``docclean.cluster``)."""
 
 

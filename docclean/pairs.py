@@ -248,8 +248,6 @@ def read_pairs(pairs: list[Pair], keep: Callable[[np.ndarray], np.ndarray] | Non
 
 
 def page_of(path: Path, index: int) -> np.ndarray:
-    """Page ``index`` (from 0) of the file ``path`` as grey 0..1; DataError when it has no such page."""
-    for page in pageio.read_pages(path):
-        if page.index == index:
-            return page.gray
-    raise DataError(f"has no page {index + 1}", path)
+    """Page ``index`` (from 0) of the file ``path`` as grey 0..1, that page alone decoded;
+    InputError when it has no such page."""
+    return pageio.read_page(path, index).gray

@@ -27,15 +27,14 @@ from docclean.atomic import fitting_name
 from docclean.digest import file_digest
 from docclean.errors import OutputError
 from docclean.models import model_identity
+from docclean.outputs import PAGES_SUFFIX
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
-
-_PAGES_SUFFIX = ".docclean-pages"
 
 
 def work_folder(target: Path) -> Path:
     """Where the finished pages of the multi-page output ``target`` are kept until it is whole."""
-    return target.parent / f".{fitting_name(target.name, len(_PAGES_SUFFIX))}{_PAGES_SUFFIX}"
+    return target.parent / f".{fitting_name(target.name, len(PAGES_SUFFIX))}{PAGES_SUFFIX}"
 
 
 class PageStore:

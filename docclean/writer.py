@@ -185,7 +185,7 @@ class PageWriter:
 
     def _which(self) -> str:
         """What could not be written: a page by its number where the file holds several."""
-        return f"cannot write page {self.pages + 1}" if self.fmt in ("tiff", "pdf") else "cannot write the page"
+        return f"cannot write page {self.pages + 1}" if formats.by_name(self.fmt).multi_page else "cannot write the page"
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

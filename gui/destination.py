@@ -21,9 +21,8 @@ from pathlib import Path
 
 from docclean import formats
 from docclean.discover import discover, input_folder, path_key
-from docclean.outputs import LOCK_NAME, STAGING_NAME
+from docclean.outputs import is_bookkeeping
 from docclean.plan import page_owner
-from docclean.writer import TEMP_PATTERN
 
 #: Files named in the question, at most; the walk stops there (a big folder is not read through).
 EXAMPLES = 3
@@ -71,7 +70,7 @@ def _foreign(folder: Path, planned: set[Path]) -> list[Path]:
             continue
         for entry in entries:
             path = Path(entry.path)
-            if _bookkeeping(entry.name):
+            if is_bookkeeping(entry.name):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 pending.append(path)
@@ -80,12 +79,6 @@ def _foreign(folder: Path, planned: set[Path]) -> list[Path]:
             if len(found) >= EXAMPLES:
                 break
     return found
-
-
-def _bookkeeping(name: str) -> bool:
-    """A name the batch itself uses in an output folder (lock, temporary file, resume folder)."""
-    return (name in (LOCK_NAME, STAGING_NAME) or TEMP_PATTERN.match(name) is not None
-            or (name.startswith(".") and name.endswith(".docclean-pages")))
 
 
 def _stem(path: Path) -> Path:

@@ -28,10 +28,12 @@ class OpeningMixin:
         value = self.store.value("lastExport", "")
         return Path(str(value)) if value else None
 
-    def open_paths(self, paths: list[str | Path], keep: PageRef | None = None) -> None:
+    def open_paths(self, paths: list[str | Path], keep: PageRef | None = None,
+                   listing: tuple[list[Path], list[str]] | None = None) -> None:
         """Open files and folders (replacing what was open); problems appear in the banner. The
-        page ``keep`` stays selected if it is still listed, else the first page is."""
-        files, problems = listed_files([Path(p) for p in paths], self.export_folder())
+        page ``keep`` stays selected if it is still listed, else the first page is. ``listing``:
+        ``listed_files``'s answer for these paths when the caller has just made it."""
+        files, problems = listing or listed_files([Path(p) for p in paths], self.export_folder())
         refs, unreadable = page_refs(files)
         self.inputs = [Path(p) for p in paths]
         self.listed = files
@@ -60,9 +62,9 @@ class OpeningMixin:
         another folder inside an opened one), keeping the page shown."""
         if not self.inputs:
             return
-        files, _ = listed_files(self.inputs, self.export_folder())
-        if files != self.listed:
-            self.open_paths(list(self.inputs), keep=self.current)
+        listing = listed_files(self.inputs, self.export_folder())
+        if listing[0] != self.listed:  # the folders are walked once, not again to open them
+            self.open_paths(list(self.inputs), keep=self.current, listing=listing)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls():

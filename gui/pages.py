@@ -185,7 +185,11 @@ class PageList(QListWidget):
 
     def item_for(self, ref: PageRef) -> QListWidgetItem | None:
         """The list item of ``ref``."""
-        return self._items.get((str(ref.path), ref.index))
+        return self.item_at(str(ref.path), ref.index)
+
+    def item_at(self, path: str, index: int) -> QListWidgetItem | None:
+        """The list item of page ``index`` of the file ``path`` (as ``str(PageRef.path)``), if listed."""
+        return self._items.get((path, index))
 
     def _thumb_ready(self, path: str, index: int, image: QImage) -> None:
         item = self._items.get((path, index))

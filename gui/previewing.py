@@ -15,6 +15,8 @@ against the current warning threshold, so changing the threshold re-judges them 
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from gui.controls import setting_label
 from gui.notices import ink_warns
 from gui.worker import PageImage, PreviewResult
@@ -71,11 +73,11 @@ class PreviewingMixin:
         """Mark ⚠ in the page list every page whose known ink-loss figure is a warning at the
         current threshold, and unmark the others."""
         limit = self.ink_limit()
-        for ref in self.pages.refs():
-            item = self.pages.item_for(ref)
-            figure = self.ink_figures.get((str(ref.path), ref.index))
-            if item is not None and figure is not None:
-                item.setText(f"⚠ {ref.title}" if ink_warns(figure[0], limit, figure[1]) else ref.title)
+        for key, (loss, show_through) in self.ink_figures.items():  # previewed pages only, not the whole list
+            item = self.pages.item_at(*key)
+            if item is not None:
+                ref = item.data(Qt.ItemDataRole.UserRole)
+                item.setText(f"⚠ {ref.title}" if ink_warns(loss, limit, show_through) else ref.title)
 
     def _ink_limit_changed(self) -> None:
         # At once, for every page: the preview itself does not change with the threshold.

@@ -120,12 +120,14 @@ def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]]):
     from docclean.backends.torch_backend import TorchBackend
     from docclean.engine import Denoiser
 
+    # Generators: one page's floats at a time. The scans' own score never changes: taken once.
+    raw = pooled_rmse((as_float(n), as_float(c)) for n, c in val_pages)
+
     def evaluate(model: torch.nn.Module) -> dict[str, float]:
         device = next(model.parameters()).device.type
         cleaner = Denoiser(TorchBackend(model, device=device, precision="fp32"), tile_size=512, overlap=32)
-        # Generators: one page's floats at a time.
         return {"val_rmse": pooled_rmse((cleaner.clean(as_float(n)), as_float(c)) for n, c in val_pages),
-                "val_raw_rmse": pooled_rmse((as_float(n), as_float(c)) for n, c in val_pages)}
+                "val_raw_rmse": raw}
 
     return evaluate
 

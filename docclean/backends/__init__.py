@@ -118,12 +118,13 @@ def check_installed(name: str) -> None:
 def check_page_model(model_path: Path) -> None:
     """ModelError unless ``model_path`` is a readable checkpoint of a page-cleaning network (read
     from its header: no torch). A teaching-suite model is named as one."""
-    from docclean.backends.convert import read_checkpoint_metadata
     from docclean.errors import ModelError
-    from docclean.safefile import read_header
+    from docclean.models import check_not_trainer_state
+    from docclean.safefile import read_metadata
 
-    read_header(model_path)
-    arch = read_checkpoint_metadata(model_path).get("arch")
+    meta = read_metadata(model_path)  # the header checked and read once
+    check_not_trainer_state(meta, model_path)
+    arch = meta.get("arch")
     if isinstance(arch, str) and arch not in PAGE_ARCHITECTURES:
         raise ModelError(f"a {arch!r} network, not a page-cleaning model (pages are cleaned by "
                          f"{' or '.join(PAGE_ARCHITECTURES)} models such as 'default'; 'docclean models' lists them)",
