@@ -250,7 +250,7 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
             say(console, stopped_line(report, progress.multi_page) if report.files else
                 f"{report.stopped or stop_word(exc)}; nothing was written")
             return _stop_code(report, exc)
-    _say_after(console, report, progress.multi_page, quiet=quiet)
+    _say_after(console, report, progress.multi_page, quiet=quiet, dpi=settings.dpi)
     return report.exit_code
 
 
@@ -269,14 +269,17 @@ def _say_before(console: Console, inputs: list[str], output: str | Path, setting
         say(console, note)
 
 
-def _say_after(console: Console, report: Report, multi_page: set[str], *, quiet: bool) -> None:
+def _say_after(console: Console, report: Report, multi_page: set[str], *, quiet: bool,
+               dpi: float | None = None) -> None:
     """The closing lines: why the batch stopped early, then (not with --quiet) the files skipped
-    because their outputs were there, and the summary, which stays the last line."""
+    because their outputs were there, a --dpi that had no PDF, and the summary, which stays the
+    last line."""
+    from cli.clean_checks import dpi_note
     from cli.clean_view import say, skipped_line, stopped_line, summary
 
     if report.stopped:
         say(console, stopped_line(report, multi_page))
     if not quiet:
-        for line in (skipped_line(report), summary(report)):
+        for line in (skipped_line(report), dpi_note(report, dpi), summary(report)):
             if line:
                 say(console, line)

@@ -2,8 +2,9 @@
 
 The engine (``docclean.batch``) refuses what cannot work for every face; these are the CLI's own
 words about its flags: a ``--report`` path the run would make a folder, ``--binarize`` into JPEG,
-and an ``-o`` name that looks like a file but is made a folder. Paths only: nothing is listed
-beyond the input folders' own names, and nothing is opened.
+an ``-o`` name that looks like a file but is made a folder, and (after the run) a ``--dpi`` that
+had no PDF to apply to. Paths only: nothing is listed beyond the input folders' own names, and
+nothing is opened.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from docclean import formats
 from docclean.cluster import uses_storage
 from docclean.discover import input_folder, path_key
 from docclean.errors import UsageError
-from docclean.report import check_report_path
+from docclean.report import Report, check_report_path
 from docclean.settings import CleanSettings
 
 #: Said once per run when pages are binarized into JPEG, which has no 1-bit pages: Pillow stores
@@ -85,3 +86,15 @@ def folder_note(inputs: list[str], output: str | Path, dry_run: bool = False) ->
     made = "would be made" if dry_run else "is made"
     return (f"note: {shown(out)} {made} as a folder with the output in it (docclean writes no {suffix} files); "
             f"to write one file, end the name with one of {endings}")
+
+
+def dpi_note(report: Report, dpi: float | None) -> str | None:
+    """A note when ``--dpi`` was given but no input of the run was a PDF: the option renders PDF
+    pages and changes nothing else, so a user who meant it to resample scans (or to record a
+    resolution) is told it did nothing. None when there is nothing to say (no ``--dpi``, a PDF among
+    the inputs, or no input at all)."""
+    pdf = formats.by_name("pdf")
+    if dpi is None or not report.files or any(formats.by_suffix(f.source) is pdf for f in report.files):
+        return None
+    return (f"note: --dpi {dpi:g} changed nothing: it is the resolution PDF pages are rendered at, and no input "
+            "was a PDF (images are cleaned at their own resolution)")

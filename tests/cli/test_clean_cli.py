@@ -485,6 +485,21 @@ def test_a_rerun_that_skips_existing_outputs_says_so_and_how_to_redo_them(tmp_pa
     assert clean(model, tmp_path / "in", "-o", tmp_path / "out", "-q").stderr == ""  # --quiet: errors and warnings
 
 
+def test_a_dpi_with_no_pdf_among_the_inputs_is_said_to_change_nothing(tmp_path: Path, model: Path) -> None:
+    grey(tmp_path / "in" / "a.png")
+    images = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--dpi", "300")
+    assert images.exit_code == 0
+    assert images.stderr.splitlines()[-2] == (
+        "note: --dpi 300 changed nothing: it is the resolution PDF pages are rendered at, and no input was a PDF "
+        "(images are cleaned at their own resolution)")
+    assert images.stderr.splitlines()[-1].startswith("1 cleaned")  # the summary stays last
+    Image.fromarray(RNG.integers(0, 256, (H, W), dtype=np.uint8)).save(tmp_path / "in" / "s.pdf", resolution=72)
+    with_pdf = clean(model, tmp_path / "in", "-o", tmp_path / "out2", "--dpi", "100")
+    assert with_pdf.exit_code == 0 and "--dpi" not in with_pdf.stderr  # a PDF took it
+    assert "--dpi" not in clean(model, tmp_path / "in" / "a.png", "-o", tmp_path / "out3").stderr
+    assert clean(model, tmp_path / "in" / "a.png", "-o", tmp_path / "out4", "--dpi", "300", "-q").stderr == ""
+
+
 def test_keep_color_help_says_what_becomes_of_a_strongly_coloured_stain(tmp_path: Path, model: Path) -> None:
     import typer.main
 
