@@ -181,15 +181,33 @@ def summary(report: Report) -> str:
 
 
 def skipped_line(report: Report) -> str | None:
-    """A line for the files skipped because their outputs were already there (None if none): a
-    rerun with other settings (``--binarize`` added) skips them too, and their pages stay as the
-    earlier run made them, which the count alone does not tell."""
+    """A line for the files skipped because their outputs were already there, and for the pages
+    of a multi-page file written as page files (``NAME-p002.png``) kept the same way while its
+    other pages were cleaned (None if neither): a rerun with other settings (``--binarize`` added)
+    skips them too, and they stay as the earlier run made them, which the counts alone do not tell.
+    Pages resumed from a TIFF's or PDF's work folder are not counted: those are kept only when the
+    settings match (docclean.resume)."""
     n = report.counts()[SKIPPED]
-    if not n:
+    pages = sum(p.status == SKIPPED for f in report.files if f.status != SKIPPED and _page_files(f) for p in f.pages)
+    if not n and not pages:
         return None
-    its, it = ("its output is", "it") if n == 1 else ("their outputs are", "them")
-    return (f"note: {n} skipped: {its} already there (from an earlier run, perhaps with other settings); "
+    kept = f"{pages} page{'s' * (pages != 1)} kept"
+    one = n + pages == 1
+    it = "it" if one else "them"
+    if not pages:
+        what, its = f"{n} skipped", "its output is" if one else "their outputs are"
+    elif not n:
+        what, its = kept, "its page file is" if one else "their page files are"
+    else:
+        what, its = f"{n} skipped and {kept}", "their outputs are"
+    return (f"note: {what}: {its} already there (from an earlier run, perhaps with other settings); "
             f"--overwrite cleans {it} again")
+
+
+def _page_files(result: FileResult) -> bool:
+    """Whether ``result``'s pages are written as separate files (a format without pages)."""
+    fmt = formats.by_suffix(result.targets[0]) if result.targets else None
+    return fmt is not None and not fmt.multi_page
 
 
 def kept_pages(report: Report, multi_page: Collection[str] = ()) -> list[tuple[Path, int]]:

@@ -92,3 +92,24 @@ def test_the_summary_rate_is_of_the_time_printed_beside_it() -> None:
     pages = [PageResult(i, CLEANED, seconds=0.1) for i in range(4)]  # 0.4 s of cleaning: 10 pages/s of work
     report = Report(files=[FileResult(Path("a.tif"), Path("o/a.tif"), CLEANED, pages=pages)], seconds=8.0)
     assert "4 pages in 8.0s (0.50 pages/s)" in summary(report)
+
+
+def test_pages_kept_as_page_files_are_counted_in_the_skipped_note() -> None:
+    from cli.clean_view import skipped_line
+    from docclean.report import SKIPPED, Report
+
+    def file(name: str, target: str, statuses: list[str], status: str = CLEANED) -> FileResult:
+        pages = [PageResult(i, s) for i, s in enumerate(statuses)]
+        return FileResult(Path(name), [Path(target)] if status != SKIPPED else [], status, pages)
+
+    split = file("m.tif", "out/m-p002.png", [SKIPPED, CLEANED, SKIPPED])  # two page files were there
+    resumed = file("r.pdf", "out/r.pdf", [SKIPPED, CLEANED])  # kept in its work folder: settings matched
+    whole = file("a.png", "out/a.png", [SKIPPED], SKIPPED)
+    assert skipped_line(Report(files=[split])) == (
+        "note: 2 pages kept: their page files are already there (from an earlier run, perhaps with other "
+        "settings); --overwrite cleans them again")
+    assert skipped_line(Report(files=[split, whole, resumed])) == (
+        "note: 1 skipped and 2 pages kept: their outputs are already there (from an earlier run, perhaps with "
+        "other settings); --overwrite cleans them again")
+    assert skipped_line(Report(files=[resumed])) is None
+    assert skipped_line(Report(files=[whole])).startswith("note: 1 skipped: its output is already there")
