@@ -212,21 +212,17 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
                workers: int | None) -> int:
     from rich.console import Console
 
-    from cli.clean_checks import BINARIZE_JPEG, check_report_target, jpeg_known_now
+    from cli.clean_checks import check_report_target
     from cli.clean_view import RichCleanProgress, say, stopped_line
     from docclean.batch import NothingToClean, clean_batch
     from docclean.cluster import uses_storage
     from docclean.signals import terminate_as_interrupt
 
     console, out = Console(stderr=True), Console()
-    jpeg_now = jpeg_known_now(inputs, output, settings)
-    # With folder inputs which outputs are JPEG shows only as files are found: the view says it then.
-    later = BINARIZE_JPEG if settings.binarize and settings.fmt is None and not jpeg_now else None
-    with terminate_as_interrupt(), RichCleanProgress(console, out, quiet=quiet, verbose=verbose,
-                                                     jpeg_warning=later) as progress:
+    with terminate_as_interrupt(), RichCleanProgress(console, out, quiet=quiet, verbose=verbose) as progress:
         try:
             check_report_target(report_path, output, inputs)
-            _say_before(console, inputs, output, settings, quiet=quiet, jpeg=jpeg_now)
+            _say_before(console, inputs, output, settings, quiet=quiet)
             if engine != "local" or uses_storage(inputs, output):  # docclean.cluster: Ray, s3:// URLs
                 from docclean.cluster import clean_with_engine
 
@@ -254,16 +250,13 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
     return report.exit_code
 
 
-def _say_before(console: Console, inputs: list[str], output: str | Path, settings: CleanSettings, *, quiet: bool,
-                jpeg: bool) -> None:
-    """What the command line alone tells before any work: pages binarized into JPEG (a warning,
-    with --quiet too: the pages are not what was asked) and an -o that looks like a file name but
-    is made a folder (a note)."""
-    from cli.clean_checks import BINARIZE_JPEG, folder_note
+def _say_before(console: Console, inputs: list[str], output: str | Path, settings: CleanSettings, *,
+                quiet: bool) -> None:
+    """What the command line alone tells before any work: an -o that looks like a file name but
+    is made a folder (a note; the engine warns about binarized pages into JPEG, with --quiet too)."""
+    from cli.clean_checks import folder_note
     from cli.clean_view import say
 
-    if jpeg:
-        say(console, BINARIZE_JPEG)
     note = None if quiet else folder_note(inputs, output, settings.dry_run)
     if note:
         say(console, note)

@@ -1,8 +1,8 @@
 """What ``docclean clean`` checks and says about its command line before any work.
 
-The engine (``docclean.batch``) refuses what cannot work for every face; these are the CLI's own
-words about its flags: a ``--report`` path the run would make a folder, ``--binarize`` into JPEG,
-an ``-o`` name that looks like a file but is made a folder, and (after the run) a ``--dpi`` that
+The engine (``docclean.batch``) refuses what cannot work for every face, and warns about
+binarized pages into JPEG; these are the CLI's own words about its flags: a ``--report`` path the
+run would make a folder, an ``-o`` name that looks like a file but is made a folder, and (after the run) a ``--dpi`` that
 had no PDF to apply to. Paths only: nothing is listed beyond the input folders' own names, and
 nothing is opened.
 """
@@ -18,12 +18,7 @@ from docclean.cluster import uses_storage
 from docclean.discover import input_folder, path_key
 from docclean.errors import UsageError
 from docclean.report import Report, check_report_path
-from docclean.settings import CleanSettings
 
-#: Said once per run when pages are binarized into JPEG, which has no 1-bit pages: Pillow stores
-#: the black and white page as 8-bit grey, with compression fringes around every stroke.
-BINARIZE_JPEG = ("warning: --binarize: JPEG cannot hold 1-bit pages, so pages written as JPEG are 8-bit grey "
-                 "with compression fringes; add --format png or --format tiff for 1-bit pages")
 #: What a file ending looks like: a few letters (``.txt``, ``.json``, ``.docx``). ``scans.v2`` and
 #: ``backup.2024`` end in what reads as a version or a date, a folder's name.
 _FILE_ENDING = re.compile(r"\.[A-Za-z]{1,5}")
@@ -51,22 +46,6 @@ def check_report_target(report: Path | None, output: str | Path, inputs: list[st
             if folder is not None and (folder / inside).is_dir():
                 raise UsageError(f"the report path is a folder the output will hold (it mirrors "
                                  f"{folder / inside}); {_GIVE_A_FILE}", report, settings=("report",))
-
-
-def jpeg_known_now(inputs: list[str], output: str | Path, settings: CleanSettings) -> bool:
-    """Whether the command line alone says that some page is binarized into a JPEG: ``--format
-    jpeg``, ``-o NAME.jpg`` for one input, or a JPEG input (a file or a pattern ending ``.jpg``)
-    written in its own format. Folder inputs tell only as their files are found (the view's
-    ``jpeg_warning``)."""
-    jpeg = formats.by_name("jpeg")
-    if not settings.binarize:
-        return False
-    if settings.fmt is not None:
-        return formats.by_name(settings.fmt) is jpeg
-    named = formats.by_suffix(str(output))
-    if len(inputs) == 1 and named is not None and not Path(output).expanduser().is_dir():
-        return named is jpeg  # -o names the one output file, and its format
-    return any(formats.by_suffix(str(i)) is jpeg for i in inputs)
 
 
 def folder_note(inputs: list[str], output: str | Path, dry_run: bool = False) -> str | None:

@@ -28,8 +28,13 @@ from cli.errors import shown
 from docclean import formats
 from docclean.discover import Job
 from docclean.postprocess import layer_warning
-from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress
+from docclean.progress import BINARIZED_JPEG, WARN_DECODER, WARN_INK, WARN_SETTINGS, CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
+
+#: The engine's warning about binarized pages into JPEG (``docclean.progress.BINARIZED_JPEG``) in the
+#: CLI's words, with the flag that asked for 1-bit pages and the ones that give them.
+BINARIZE_JPEG = ("warning: --binarize: JPEG cannot hold 1-bit pages, so pages written as JPEG are 8-bit grey "
+                 "with compression fringes; add --format png or --format tiff for 1-bit pages")
 
 
 def say(console: Console, text: str) -> None:
@@ -53,17 +58,14 @@ class PagesPerSecondColumn(ProgressColumn):
 class RichCleanProgress(CleanProgress):
     """A page bar on stderr that also moves within a page (tiles), so a 600-dpi page shows life;
     one ``error: <file>: <reason>`` line per failed file as it happens; ``warning:`` lines for
-    pages that lost ink (always) and decoder warnings (with ``verbose``); with ``verbose`` one line
-    per file. Use as a context manager so the live display is closed even on Ctrl-C.
+    pages that lost ink and warnings about the run's settings (always; binarized pages into JPEG,
+    in the CLI's words: :data:`BINARIZE_JPEG`) and decoder warnings (with ``verbose``); with
+    ``verbose`` one line per file. Use as a context manager so the live display is closed even on
+    Ctrl-C. ``multi_page`` holds the sources of the files started with more than one page to clean
+    (see :func:`stopped_line`)."""
 
-    ``jpeg_warning``: a line to print once, at the first file written as JPEG (``--binarize`` with
-    folder inputs, where which outputs are JPEG is known only then). ``multi_page`` holds the
-    sources of the files started with more than one page to clean (see :func:`stopped_line`)."""
-
-    def __init__(self, console: Console, out: Console, *, quiet: bool = False, verbose: bool = False,
-                 jpeg_warning: str | None = None) -> None:
+    def __init__(self, console: Console, out: Console, *, quiet: bool = False, verbose: bool = False) -> None:
         self.console, self.out, self.quiet, self.verbose = console, out, quiet, verbose
-        self.jpeg_warning = jpeg_warning
         self.multi_page: set[str] = set()
         self._progress: Progress | None = None
         self._task: TaskID | None = None
@@ -99,15 +101,7 @@ class RichCleanProgress(CleanProgress):
         self._progress.start()
         self._task = self._progress.add_task("cleaning", total=pages)
 
-    def _check_jpeg(self, targets: list[Path]) -> None:
-        """Print :attr:`jpeg_warning` the first time an output is a JPEG."""
-        if self.jpeg_warning and targets and formats.by_suffix(targets[0]) is formats.by_name("jpeg"):
-            self._line(self.jpeg_warning)
-            self.jpeg_warning = None
-
     def on_file_start(self, job: Job, pages: int) -> None:
-        if self.jpeg_warning:  # only then: a job's target is looked at for nothing else
-            self._check_jpeg([job.target])
         self._left[str(job.source)] = pages
         if pages > 1:
             self.multi_page.add(str(job.source))
@@ -130,7 +124,9 @@ class RichCleanProgress(CleanProgress):
         self._page_part = 0.0
 
     def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
-        if kind == WARN_INK or self.verbose:
+        if kind == WARN_SETTINGS:
+            self._line(BINARIZE_JPEG if message == BINARIZED_JPEG else f"warning: {shown(message)}")
+        elif kind == WARN_INK or self.verbose:
             self._line(f"warning: {shown(source)}: {shown(message)}")
 
     def on_file_done(self, result: FileResult) -> None:
@@ -146,7 +142,6 @@ class RichCleanProgress(CleanProgress):
                 # The reason begins with the file's real name (docclean.plan.describe), shown escaped.
                 self._line(f"error: {shown(result.error or '')}")
         elif result.status == WOULD_CLEAN:
-            self._check_jpeg(result.targets)
             if not self.quiet:
                 pages = len(result.pages)
                 self._line(f"would clean {shown(result.source)} -> {_targets(result.targets)}"

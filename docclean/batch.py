@@ -38,7 +38,7 @@ from docclean.onepage import PageOutput, clean_page, load_cleaner
 from docclean.outputs import MadeFolder, output_lock, remove_stale_temps
 from docclean.overlap import PagePipeline
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
-from docclean.progress import CleanProgress
+from docclean.progress import CleanProgress, warn_settings
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report, check_report_path
 from docclean.settings import CleanSettings, available_cores
 
@@ -182,6 +182,8 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
                     plans.append(Plan(error=describe(job.source, exc)))
         to_clean = [job for job, plan in zip(jobs, plans) if plan.error is None and plan.pending
                     and not settings.dry_run]
+        warn_settings(progress, report, settings.binarize,
+                      [job.target for job, plan in zip(jobs, plans) if plan.error is None and plan.pending])
         with PagePipeline(to_clean, partial(_read, settings=settings), enabled=pipeline, writers=writers) as pipe:
             progress.on_start(len(jobs), sum(len(p.pending) for p in plans))
             clean_files(jobs, plans, cleaner, settings, progress, report, pipe)

@@ -14,7 +14,11 @@ the run was interrupted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from docclean import formats
 
 if TYPE_CHECKING:
     from docclean.discover import Job
@@ -24,6 +28,24 @@ if TYPE_CHECKING:
 #: ``on_warning`` kinds: a page where cleaning removed more dark strokes than ``ink_warning`` allows,
 #: and a warning a decoder (Pillow, libtiff) raised while reading the file.
 WARN_INK, WARN_DECODER = "ink", "decoder"
+#: ``on_warning`` kind of a run-wide warning about the settings, said once before any page (its
+#: source is ""): binarized pages going into JPEG (:data:`BINARIZED_JPEG`).
+WARN_SETTINGS = "settings"
+#: The run-wide warning when pages are binarized into JPEG, which has no 1-bit pages: Pillow stores
+#: the black and white page as 8-bit grey, with compression fringes around every stroke.
+BINARIZED_JPEG = ("JPEG cannot hold 1-bit pages, so binarized pages written as JPEG are 8-bit grey with "
+                  "compression fringes; write PNG or TIFF for 1-bit pages")
+
+
+def warn_settings(progress: CleanProgress, report: Report, binarize: bool, targets: Iterable[str | Path]) -> None:
+    """Before any page: when binarized pages will be written as JPEG (``targets``: the outputs of
+    the files that will be cleaned), say :data:`BINARIZED_JPEG` once (``on_warning`` of kind
+    :data:`WARN_SETTINGS`) and keep it in the report's ``warnings``. Every engine calls it, so the
+    command line, the desktop app and a cluster run all say it."""
+    jpeg = formats.by_name("jpeg")
+    if binarize and any(formats.by_suffix(t) is jpeg for t in targets):
+        report.warnings.append(BINARIZED_JPEG)
+        progress.on_warning("", BINARIZED_JPEG, WARN_SETTINGS)
 
 class CleanProgress:
     """Progress callbacks of a batch; override what you need."""
@@ -45,7 +67,8 @@ class CleanProgress:
 
     def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
         """Something about ``source`` worth telling: ``kind`` :data:`WARN_INK` for a page that lost
-        ink (always shown), :data:`WARN_DECODER` for a library's warning while reading it."""
+        ink (always shown), :data:`WARN_DECODER` for a library's warning while reading it,
+        :data:`WARN_SETTINGS` (source "") for one about the whole run's settings (always shown)."""
 
     def on_finish(self, report: Report) -> None:
         """The batch is over."""

@@ -65,6 +65,8 @@ class Report:
     seconds: float = 0.0
     interrupted: bool = False
     stopped: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    """Warnings about the whole run (binarized pages into JPEG); a file's own are in its result."""
 
     def counts(self) -> dict[str, int]:
         """Number of files per status (all statuses present, zero included)."""
@@ -112,6 +114,7 @@ class Report:
                       "val_metrics": {k: v for k, v in metrics.items() if k.startswith("val_")},
                       "device": self.device},
             "inputs": self.inputs, "output": self.output, "settings": self.settings, "stopped": self.stopped,
+            "warnings": self.warnings,
             "summary": {"files": len(self.files), **{k.replace(" ", "_"): v for k, v in counts.items()},
                         "pages_cleaned": self.pages_cleaned,
                         "pages_per_second": round(self.pages_per_second, 3)},

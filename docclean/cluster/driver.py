@@ -43,6 +43,12 @@ class FilePlan:
     def tasks(self) -> list[FileTask]:
         return [s for s in self.slots if isinstance(s, FileTask)]
 
+    @property
+    def pending_targets(self) -> list[str]:
+        """The outputs of the files to clean (or, in a dry run, that would be cleaned)."""
+        return [t for s in self.slots for t in ([s.target] if isinstance(s, FileTask)
+                                                 else map(str, s.targets) if s.status == WOULD_CLEAN else [])]
+
 
 def uses_storage(inputs: list[str], output: str | Path) -> bool:
     """True when an input or the output is a URL (``s3://...``), which the storage layer handles."""

@@ -46,7 +46,7 @@ from docclean.cluster.raybatch import RayBatch
 from docclean.cluster.raypool import connect, ray_module
 from docclean.discover import as_inputs
 from docclean.errors import Cancelled, stop_word
-from docclean.progress import CleanProgress
+from docclean.progress import CleanProgress, warn_settings
 from docclean.report import Report
 from docclean.settings import CleanSettings
 
@@ -110,6 +110,7 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
             if on_batch is not None:
                 on_batch(batch)
             batch._wait_for_first_actor()
+        warn_settings(progress, report, settings.binarize, plan.pending_targets)
         progress.on_start(len(plan.slots), plan.pages)
         driver.emit_done(plan, progress, report)
         if batch is not None:

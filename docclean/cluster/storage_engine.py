@@ -19,7 +19,7 @@ from docclean.cluster import driver, storage
 from docclean.cluster.unit import clean_file
 from docclean.discover import as_inputs
 from docclean.errors import Cancelled, stop_word
-from docclean.progress import CleanProgress
+from docclean.progress import CleanProgress, warn_settings
 from docclean.report import INTERRUPTED, FileResult, Report
 from docclean.settings import CleanSettings
 
@@ -61,6 +61,7 @@ def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, prog
               storage_options: dict[str, Any] | None, staging: Path | None) -> None:
     start = time.perf_counter()
     try:
+        warn_settings(progress, report, settings.binarize, plan.pending_targets)
         progress.on_start(len(plan.slots), plan.pages)
         for slot in plan.slots:
             if isinstance(slot, FileResult):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from docclean.cluster import carryover, storage
 from docclean.errors import Cancelled, OutputError
-from docclean.progress import WARN_DECODER, CleanProgress
+from docclean.progress import WARN_DECODER, WARN_SETTINGS, CleanProgress
 from docclean.report import FAILED, INTERRUPTED, SKIPPED, FileResult, Report
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ class _Renamed(CleanProgress):
         self.outer.on_page_done(self.job, page)
 
     def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
-        self.outer.on_warning(str(self.job.source), message, kind)
+        if kind != WARN_SETTINGS:  # the run's driver says those once, for every file (warn_settings)
+            self.outer.on_warning(str(self.job.source), message, kind)
 
     def cancelled(self) -> bool:
         return self.outer.cancelled()

@@ -216,6 +216,35 @@ def test_keep_color_and_binarize(tmp_path: Path, denoiser: Denoiser) -> None:
     assert CleanSettings(fmt="jpg").fmt == "jpeg" and CleanSettings(fmt="TIF").fmt == "tiff"
 
 
+def test_binarized_pages_into_jpeg_are_warned_once_before_any_page(tmp_path: Path, denoiser: Denoiser) -> None:
+    from docclean.progress import BINARIZED_JPEG, WARN_SETTINGS
+
+    class Events(CleanProgress):
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, ...]] = []
+
+        def on_start(self, files: int, pages: int) -> None:
+            self.seen.append(("start",))
+
+        def on_warning(self, source: str, message: str, kind: str = "decoder") -> None:
+            self.seen.append((kind, source, message))
+
+    inputs = [grey(tmp_path / "in" / "a.jpg"), grey(tmp_path / "in" / "b.jpg"), grey(tmp_path / "in" / "c.png")]
+    events = Events()
+    report = run(inputs, tmp_path / "out", denoiser, events, binarize=True)
+    assert events.seen[:2] == [(WARN_SETTINGS, "", BINARIZED_JPEG), ("start",)]  # once, before any page
+    assert [e for e in events.seen if e[0] == WARN_SETTINGS] == [events.seen[0]]
+    assert report.warnings == [BINARIZED_JPEG] and report.to_json()["warnings"] == [BINARIZED_JPEG]
+    dry = Events()
+    assert run(inputs, tmp_path / "dry", denoiser, dry, binarize=True, dry_run=True).warnings == [BINARIZED_JPEG]
+    for settings in ({"binarize": True, "fmt": "png"}, {}, {"fmt": "jpeg"}):
+        quiet = Events()
+        assert run(inputs, tmp_path / "o", denoiser, quiet, overwrite=True, **settings).warnings == [], settings
+        assert [e for e in quiet.seen if e[0] == WARN_SETTINGS] == [], settings
+    resumed = Events()  # outputs already there: nothing will be written as JPEG, nothing to say
+    assert run(inputs[:2], tmp_path / "out", denoiser, resumed, binarize=True).warnings == []
+
+
 def test_multi_page_into_a_single_page_format_splits_and_resumes_per_page(tmp_path: Path,
                                                                           denoiser: Denoiser) -> None:
     source = grey(tmp_path / "doc.tif", pages=3)

@@ -166,3 +166,27 @@ def test_a_backend_that_cannot_load_leaves_no_output_folder(tmp_path, settings) 
         with pytest.raises(DocCleanError, match="no CUDA GPU"):  # a usage error, not a ModelError
             clean(out, settings.replace(device="cuda"))
         assert not out.exists(), engine
+
+
+def test_binarized_pages_into_jpeg_are_warned_once_on_urls_too(tmp_path, settings) -> None:
+    from dataclasses import replace
+
+    from docclean.progress import BINARIZED_JPEG, WARN_SETTINGS
+
+    class Warnings(CleanProgress):
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, str, str]] = []
+
+        def on_warning(self, source: str, message: str, kind: str = "decoder") -> None:
+            self.seen.append((kind, source, message))
+
+    src = tmp_path / "scans"
+    write_image(src / "a.jpg", 1)
+    write_image(src / "b.jpg", 2)
+    for dry_run in (True, False):
+        seen = Warnings()
+        report = run([src.as_uri()], str(tmp_path / "out"), replace(settings, binarize=True, dry_run=dry_run), seen)
+        assert report.warnings == [BINARIZED_JPEG], dry_run
+        assert [w for w in seen.seen if w[0] == WARN_SETTINGS] == [(WARN_SETTINGS, "", BINARIZED_JPEG)], dry_run
+    png = run([src.as_uri()], str(tmp_path / "png"), replace(settings, binarize=True, fmt="png"), Warnings())
+    assert png.warnings == []
