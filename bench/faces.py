@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         per_epoch = sum(row["epoch_seconds"] for row in history) / max(len(history), 1)
         corruption = f"{noise} {level:g}" if noise else "-"
         base = (f"{r['input_mse']:.5f} | {r['input_psnr']:.2f}" if noise else "- | -")
-        lines.append(f"| {'denoising' if noise else 'autoencoder'} | {corruption} | {r['best_epoch'] + 1} | "
+        lines.append(f"| {'denoising' if noise else 'autoencoder'} | {corruption} | {r['best_epoch']} | "
                      f"{r['test_mse']:.5f} | {r['test_psnr']:.2f} | {base} | {per_epoch:.1f} |")
         print(f"{name}: {r} ({wall:.0f}s)", flush=True)
         picture = reconstruction_picture(out, args.results / f"faces_{name}.png")

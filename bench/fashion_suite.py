@@ -74,7 +74,7 @@ def write_table(rows: list, args: argparse.Namespace) -> str:
     for name, result, epochs, per_epoch, wall, reference, task_opts, fit_opts in rows:
         noise = f"{result['noise']} {result['noise_level']:g}" if result["noise"] else "-"
         ref = f"{reference:.3f}" if reference is not None else "-"
-        lines.append(f"| {name} ({result['arch']}) | {noise} | {epochs} | {result['best_epoch'] + 1} | "
+        lines.append(f"| {name} ({result['arch']}) | {noise} | {epochs} | {result['best_epoch']} | "
                      f"{task_opts['batch_size']} | {fit_opts['lr']:g} | {result['test_bce']:.4f} | {ref} | {per_epoch:.1f} |")
     table = "\n".join(lines) + "\n"
     args.table.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from cli.errors import reported_errors
+from cli.options import OutOpt, seed_option
 
 app = typer.Typer(help="Autoencoders on the Olivetti faces: train, evaluate on unseen people, draw.",
                   no_args_is_help=True)
@@ -20,9 +21,6 @@ app = typer.Typer(help="Autoencoders on the Olivetti faces: train, evaluate on u
 DataDir = Annotated[Path | None, typer.Option(help="Folder with olivettifaces.mat (default: the run's, else "
                                                        "$DOCCLEAN_DATA/olivetti or ~/.cache/docclean/olivetti).")]
 RunArg = Annotated[Path, typer.Argument(help="A run folder written by `docclean faces train` (or its checkpoint).")]
-OutOpt = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="Picture to write, in the format its ending names (.png, .jpg, .jpeg, .svg or .pdf); a "
-                        "folder gets the default name inside it (default: inside the run folder).")]
 CountOpt = Annotated[int, typer.Option("-n", min=1, max=100, help="Test faces to show (1 to 100, one column "
                                                                   "each).")]
 
@@ -50,8 +48,7 @@ def train(
     test_people: Annotated[int, typer.Option(min=1, help="People held out for the test set.")] = 8,
     val_people: Annotated[int, typer.Option(min=1, help="People held out for validation.")] = 4,
     people: Annotated[int | None, typer.Option(min=3, help="Use only the first N people (quick tries).")] = None,
-    seed: Annotated[int, typer.Option(min=0, max=4294967295, help="Seed for weights, shuffling and noise, 0 to "
-                                                                  "4294967295 (the split uses seed 0).")] = 0,
+    seed: Annotated[int, seed_option("Seed for weights, shuffling and noise, {range} (the split uses seed 0).")] = 0,
     device: Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")] = "auto",
     threads: Annotated[int, typer.Option(min=0, help="Torch CPU threads (0: torch's default).")] = 0,
     data_dir: DataDir = None,

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.errors import reported_errors
+from cli.options import seed_option
 from cli.progress import RichProgressCallback
 
 app = typer.Typer(help="Autoencoders on Fashion-MNIST: dense, sparse, deep, contractive, convolutional and denoising.",
@@ -67,8 +68,7 @@ def train(
     patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better val loss.")] = 5,
     limit: Annotated[int | None, typer.Option(
         min=2, help="Train on the first N training images only (quick tries).")] = None,
-    seed: Annotated[int, typer.Option(min=0, max=4294967295, help="Seed for weights, shuffling and noise "
-                                                                  "(0 to 4294967295).")] = 0,
+    seed: Annotated[int, seed_option("Seed for weights, shuffling and noise")] = 0,
     device: Device = "auto",
     data_dir: DataDir = None,
     download: Annotated[bool, typer.Option(

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.errors import reported_errors
+from cli.options import seed_option
 
 
 def synth(
@@ -19,8 +20,7 @@ def synth(
     n: Annotated[int, typer.Option("--n", min=1, help="Number of page pairs.")] = 100,
     dpi: Annotated[Optional[list[int]], typer.Option(
         "--dpi", min=50, max=1200, help="Resolutions, used in turn (repeat the option); default 100 to 600.")] = None,
-    seed: Annotated[int, typer.Option(min=0, max=4294967295, help="Random seed, 0 to 4294967295: the same seed "
-                                                                  "gives the same pages.")] = 0,
+    seed: Annotated[int, seed_option("Random seed, {range}: the same seed gives the same pages.")] = 0,
     size: Annotated[int, typer.Option(min=64, max=8192, help="Page window edge in pixels.")] = 768,
     workers: Annotated[int, typer.Option(min=1, help="Processes that render pages.")] = 1,
     uneven: Annotated[float, typer.Option(

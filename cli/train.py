@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from cli.errors import reported_errors
+from cli.options import seed_option
 
 
 def _seconds(text: str | None) -> float | None:
@@ -79,8 +80,7 @@ def train(
                                                       "validation RMSE.")] = 12,
     synthetic: Annotated[int, typer.Option(
         min=0, help="Mix in this many extra pairs made by laying synthetic damage over your clean pages.")] = 0,
-    seed: Annotated[int, typer.Option(min=0, max=4294967295, help="Random seed, 0 to 4294967295: a CPU run with "
-                                                                  "the same seed is reproduced.")] = 0,
+    seed: Annotated[int, seed_option("Random seed, {range}: a CPU run with the same seed is reproduced.")] = 0,
     device: Annotated[str, typer.Option(help="auto (CUDA with mixed precision, else MPS, else CPU), cpu, cuda "
                                              "or mps.")] = "auto",
 ) -> None:

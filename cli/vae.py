@@ -4,7 +4,7 @@ of a trained run (latent space, decoded manifold, prior samples, interpolations)
 Declarations only: the work is in ``training.suite.vae`` and ``training.suite.vae_pictures``. Errors print one line
 and exit 1; usage errors (bad options, a test index out of range, a picture name with an ending we
 cannot write) exit 2. Counts that size a picture are bounded, so a typo cannot ask for a picture of
-gigabytes; seeds take 0..4294967295 (32 bits, as every docclean command's).
+gigabytes; seeds take 0..4294967295 (32 bits, as every docclean command's: ``cli.options``).
 """
 
 from __future__ import annotations
@@ -16,25 +16,19 @@ from typing import Annotated
 import typer
 
 from cli.errors import reported_errors
+from cli.options import OutOpt, seed_option
 
 app = typer.Typer(help="Variational autoencoders on Fashion-MNIST: train, evaluate, draw.", no_args_is_help=True)
 
 RunArg = Annotated[Path, typer.Argument(help="Run folder written by `docclean vae train` (or a checkpoint file).")]
-OutOpt = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="Picture to write, in the format its ending names (.png, .jpg, .jpeg, .svg or .pdf); a "
-                        "folder gets the default name inside it (default: inside the run folder).")]
 DataDirOpt = Annotated[Path | None, typer.Option(
     help="Fashion-MNIST folder (default: the one the run was trained on, else $DOCCLEAN_DATA/fashion-mnist "
          "or ~/.cache/docclean/fashion-mnist).")]
 
-#: The largest seed: 32 bits, the range every docclean command's --seed takes.
-MAX_SEED = 4294967295
-
-
-def seed_option(what: str) -> typer.models.OptionInfo:
-    """A ``--seed`` option taking 0..MAX_SEED (typer refuses others with a usage error, exit 2, instead
-    of torch failing on a number beyond 64 bits), its help saying what it seeds and the range."""
-    return typer.Option(min=0, max=MAX_SEED, help=f"{what} (0 to {MAX_SEED}).")
+VERIFY_HELP = "Check the data files' official MD5 (--no-verify for own copies)."
+# The commands that read a trained run's test files check them as the run was trained unless told:
+# --no-verify scores a run trained on the official files on a private copy, --verify checks anyway.
+VerifyRunOpt = Annotated[bool | None, typer.Option(help=VERIFY_HELP, show_default="as the run was trained")]
 
 
 class Arch(str, Enum):
@@ -61,8 +55,7 @@ def train(
         help="Fashion-MNIST folder (default: $DOCCLEAN_DATA/fashion-mnist or ~/.cache/docclean/fashion-mnist)."
     )] = None,
     download: Annotated[bool, typer.Option(help="Download missing Fashion-MNIST files.")] = False,
-    verify: Annotated[bool, typer.Option(
-        help="Check the data files' official MD5 (--no-verify for own copies).")] = True,
+    verify: Annotated[bool, typer.Option(help=VERIFY_HELP)] = True,
     patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better "
                                                       "validation loss (0: never stop early).")] = 10,
     limit: Annotated[int | None, typer.Option(min=2, help="Train on only the first N training images.")] = None,
@@ -96,13 +89,14 @@ def evaluate(
     data_dir: DataDirOpt = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Use only the first N test images.")] = None,
     seed: Annotated[int, seed_option("Seed of the one latent sample per image")] = 0,
+    verify: VerifyRunOpt = None,
 ) -> None:
     """Print the test negative ELBO (beta = 1), reconstruction and KL, in nats per image."""
     from training.suite.vae import load_test_set, load_vae, negative_elbo
 
     with reported_errors():
         model, meta = load_vae(run)
-        images, _ = load_test_set(meta, data_dir, limit)
+        images, _ = load_test_set(meta, data_dir, limit, verify)
         result = negative_elbo(model, images, seed=seed)
     typer.echo(f"test negative ELBO {result['nelbo']:.2f} nats per image "
                f"(reconstruction {result['recon']:.2f}, KL {result['kl']:.2f}) on {len(images)} test images")
@@ -112,12 +106,13 @@ def evaluate(
 def latent(
     run: RunArg, out: OutOpt = None, data_dir: DataDirOpt = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Plot only the first N test images.")] = None,
+    verify: VerifyRunOpt = None,
 ) -> None:
     """Scatter the test images' latent means by class (a PCA projection when the latent has D > 2)."""
     from training.suite.vae_pictures import latent_picture
 
     with reported_errors():
-        typer.echo(latent_picture(run, out, data_dir, limit))
+        typer.echo(latent_picture(run, out, data_dir, limit, verify))
 
 
 @app.command()
@@ -155,9 +150,10 @@ def interpolate(
     out: OutOpt = None, data_dir: DataDirOpt = None,
     steps: Annotated[int, typer.Option(min=2, max=50, help="Decoded points along the line (2 to 50: they are "
                                                            "drawn as one row).")] = 10,
+    verify: VerifyRunOpt = None,
 ) -> None:
     """Decode points on the line between the latent means of test images FIRST and SECOND."""
     from training.suite.vae_pictures import interpolation_picture
 
     with reported_errors():
-        typer.echo(interpolation_picture(run, first, second, out, steps, data_dir))
+        typer.echo(interpolation_picture(run, first, second, out, steps, data_dir, verify))

@@ -89,6 +89,25 @@ def test_eval_of_another_checkpoint_keeps_the_run_s_eval_json(mask_run: Path, tm
     assert json.loads((mask_run / "eval.json").read_text())["checkpoint"] == "best.safetensors"
 
 
+def test_eval_of_another_checkpoint_names_its_epoch_not_a_best_epoch(mask_run: Path, tmp_path: Path) -> None:
+    # eval-last.json said "best_epoch" for last.safetensors' epoch, which is not the run's best epoch.
+    import shutil
+
+    from docclean.checkpoint import load_model, save_model
+
+    mask_run = Path(shutil.copytree(mask_run, tmp_path / "run"))
+    model, meta = load_model(mask_run / "last.safetensors")
+    meta["epoch"] = 4  # a later epoch than the best one (epoch 0): counted from 1, epoch 5
+    save_model(model, mask_run / "last.safetensors", meta["arch"], meta["config"],
+               {k: v for k, v in meta.items() if k not in ("arch", "config", "format")})
+    assert runner.invoke(app, ["faces", "eval", str(mask_run / "last.safetensors")]).exit_code == 0
+    last = json.loads((mask_run / "eval-last.json").read_text())
+    assert last["epoch"] == 5 and "best_epoch" not in last, last
+    assert runner.invoke(app, ["faces", "eval", str(mask_run)]).exit_code == 0
+    best = json.loads((mask_run / "eval.json").read_text())
+    assert best["epoch"] == best["best_epoch"] == 1, best
+
+
 def test_pictures(mask_run: Path, tmp_path: Path) -> None:
     clean = runner.invoke(app, ["faces", "reconstruct", str(mask_run), "-n", "3"])
     assert clean.exit_code == 0 and Path(clean.stdout.strip()) == mask_run / "reconstructions-clean.png"

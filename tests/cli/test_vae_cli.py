@@ -279,3 +279,38 @@ def test_the_largest_seed_works(mlp_run: Path, tmp_path: Path) -> None:
     assert sample.exit_code == 0, sample.output
     evaluated = runner.invoke(app, ["vae", "eval", str(mlp_run), "--seed", "4294967295"])
     assert evaluated.exit_code == 0, evaluated.output
+
+
+def _as_trained_on_official_files(run: Path, data_dir: Path, target: Path) -> Path:
+    """A copy of ``run``'s best checkpoint whose metadata says it was trained with the MD5 check on
+    (as a run on the official files is); ``data_dir``'s self-written files then fail that check."""
+    from docclean.checkpoint import load_model, save_model
+
+    model, meta = load_model(run / "best.safetensors")
+    meta["task_config"] = {**meta["task_config"], "verify": True, "data_dir": str(data_dir)}
+    return save_model(model, target, meta["arch"], meta["config"],
+                      {k: v for k, v in meta.items() if k not in ("arch", "config", "format")})
+
+
+@pytest.mark.parametrize("command", [["eval"], ["latent"], ["interpolate", "0", "1", "--steps", "2"]])
+def test_no_verify_scores_a_run_on_a_private_copy_of_the_test_file(mlp_run: Path, data_dir: Path, tmp_path: Path,
+                                                                   command: list[str]) -> None:
+    """A run trained on the official files checks their MD5 when it reads the test file; a copy of
+    one's own (here: self-written files) is refused as not official unless --no-verify is given."""
+    official = _as_trained_on_official_files(mlp_run, data_dir, tmp_path / "official.safetensors")
+    argv = ["vae", command[0], str(official), *command[1:]]
+    refused = runner.invoke(app, argv)
+    assert refused.exit_code == 1 and "MD5" in refused.output and "t10k-images" in refused.output, refused.output
+    accepted = runner.invoke(app, [*argv, "--no-verify"])
+    assert accepted.exit_code == 0, accepted.output
+    helped = runner.invoke(app, ["vae", command[0], "--help"], env={"COLUMNS": "200"})
+    assert "--no-verify" in helped.output and "Check the data files' official MD5 (--no-verify for own copies)." \
+        in helped.output
+
+
+def test_verify_checks_the_test_file_of_a_run_trained_without_the_check(mlp_run: Path) -> None:
+    """Without --verify/--no-verify the run's own setting holds (mlp_run was trained with --no-verify,
+    so its self-written test file passes); --verify checks anyway."""
+    assert runner.invoke(app, ["vae", "eval", str(mlp_run)]).exit_code == 0
+    checked = runner.invoke(app, ["vae", "eval", str(mlp_run), "--verify"])
+    assert checked.exit_code == 1 and "MD5" in checked.output, checked.output

@@ -3,7 +3,8 @@
 * :func:`evaluate_faces_run` scores a run's best checkpoint (or another checkpoint given): MSE and
   PSNR of its output against the clean test faces, and for a denoiser the same figures of the
   corrupted input itself (the baseline a denoiser must beat). Writes ``eval.json`` for the run's
-  best checkpoint, ``eval-NAME.json`` for another (:func:`eval_record`).
+  best checkpoint, ``eval-NAME.json`` for another (:func:`eval_record`); ``epoch`` in either is the
+  evaluated checkpoint's epoch, and only eval.json, whose checkpoint is the best, has ``best_epoch``.
 * :func:`reconstruction_picture` draws test faces: the (corrupted) input, the network's output and
   the original, one column per face.
 """
@@ -75,20 +76,26 @@ def eval_record(run: Path) -> Path:
 
 def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu") -> dict[str, Any]:
     """Score a run (or one of its checkpoints) on its test people; writes the scores to
-    :func:`eval_record` and returns them, with the checkpoint's file name as ``checkpoint``."""
+    :func:`eval_record` and returns them, with the checkpoint's file name as ``checkpoint`` and its
+    epoch (counted from 1) as ``epoch``; ``best_epoch``, the same number, only when the checkpoint is
+    the run's best (eval.json)."""
     model, meta, task = load_faces_run(run, device)
+    record = eval_record(run)
+    epoch = int(meta.get("epoch", -1)) + 1
     splits = load_splits(task, data_dir)
     noisy, clean = next(iter(FaceBatches(splits.test, len(splits.test), task.noise, task.noise_level, fixed=True)))
     mse = float((outputs(model, noisy) - clean).square().mean())
     result: dict[str, Any] = {"checkpoint": run_checkpoint(run).name, "arch": meta["arch"], "noise": task.noise,
                               "noise_level": task.noise_level,
-                              "code": task.code, "best_epoch": int(meta.get("epoch", -1)) + 1, "epochs_from": 1,
+                              "code": task.code, "epoch": epoch,
+                              # another checkpoint's epoch is not the run's best one: no best_epoch for it
+                              **({"best_epoch": epoch} if record.name == "eval.json" else {}), "epochs_from": 1,
                               "test_faces": len(clean), "test_people": splits.people["test"],
                               "test_mse": mse, "test_psnr": psnr(mse)}
     if task.noise:
         baseline = float((noisy - clean).square().mean())
         result.update({"input_mse": baseline, "input_psnr": psnr(baseline)})
-    with atomic_path(eval_record(run)) as tmp:
+    with atomic_path(record) as tmp:
         tmp.write_text(json.dumps(result, indent=2))
     return result
 

@@ -160,11 +160,14 @@ def load_vae(run: Path) -> tuple[VAEBase, dict[str, Any]]:
     return load_model(path)
 
 
-def run_data_dir(meta: dict[str, Any], data_dir: Path | None) -> tuple[Path | None, bool]:
-    """The data folder and MD5 setting to evaluate a run with: ``data_dir`` when given, else those
-    the run was trained with (so a run trained on a private copy is evaluated on that copy)."""
+def run_data_dir(meta: dict[str, Any], data_dir: Path | None,
+                 verify: bool | None = None) -> tuple[Path | None, bool]:
+    """The data folder and MD5 setting to evaluate a run with: ``data_dir`` and ``verify`` when given,
+    else those the run was trained with (so a run trained on a private copy is evaluated on that
+    copy, and a run trained on the official files can still be scored on a copy with ``verify=False``)."""
     task = meta.get("task_config", {})
-    verify = bool(task.get("verify", True))
+    if verify is None:
+        verify = bool(task.get("verify", True))
     if data_dir is not None:
         return data_dir, verify
     saved = task.get("data_dir")
@@ -201,11 +204,11 @@ def read_test_split(folder: Path, verify: bool) -> tuple[np.ndarray, np.ndarray]
     return images, labels
 
 
-def load_test_set(meta: dict[str, Any], data_dir: Path | None = None,
-                  limit: int | None = None) -> tuple[torch.Tensor, np.ndarray]:
+def load_test_set(meta: dict[str, Any], data_dir: Path | None = None, limit: int | None = None,
+                  verify: bool | None = None) -> tuple[torch.Tensor, np.ndarray]:
     """Test images (N, 1, 28, 28) and labels (N,) for a run's metadata (see :func:`run_data_dir`);
     only the two test files are read. Raises DataError naming the test file that is missing or bad."""
-    folder, verify = run_data_dir(meta, data_dir)
+    folder, verify = run_data_dir(meta, data_dir, verify)
     images, labels = read_test_split(fashion_data.resolve_data_dir(folder), verify)
     return fashion_data.to_tensor(images[:limit]), labels[:limit]
 

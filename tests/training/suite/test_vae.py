@@ -260,6 +260,17 @@ def test_load_test_set_reads_only_the_test_files(tmp_path: Path) -> None:
         load_test_set({"task_config": {"verify": True}}, tmp_path / "test-only")
 
 
+def test_load_test_set_verify_overrides_the_run_s_setting(tmp_path: Path) -> None:
+    """``verify`` given wins over the run's own: False reads a copy of one's own for a run trained with
+    the MD5 check, True checks for a run trained without it; None keeps the run's."""
+    _write_split(tmp_path, "t10k", 3)
+    checked, unchecked = {"task_config": {"verify": True}}, {"task_config": {"verify": False}}
+    assert len(load_test_set(checked, tmp_path, verify=False)[0]) == 3
+    assert len(load_test_set(unchecked, tmp_path)[0]) == 3
+    with pytest.raises(DataError, match="MD5"):
+        load_test_set(unchecked, tmp_path, verify=True)
+
+
 REAL_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "fashion-mnist"
 
 
