@@ -15,7 +15,7 @@ redo it (a file replaced by a new scan of the same name is cleaned again).
 polling where they do not (``poll`` given, watchdog missing, or a network file system: inotify
 does not see changes made by other NFS/SMB clients; see :func:`docclean.watchfs.filesystem_type`). Ctrl-C and SIGTERM
 (``docclean.signals``) propagate out of ``run``; the file in hand stays in the input folder,
-unrecorded, and its half-written output is removed by the batch runner, so a restart redoes it.
+unrecorded, and what it wrote (the page in hand, finished pages) is removed, so a restart redoes it.
 """
 
 from __future__ import annotations
@@ -42,8 +42,16 @@ from docclean.watchfolders import (
     unlisted_notices,
     writable_folder,
 )
-from docclean.watchfs import FolderEvents, polling_reason
-from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner, outputs_on_disk
+from docclean.watchfs import FolderEvents, idle_wait, polling_reason
+from docclean.watchrecord import (
+    LEDGER_NAME,
+    Ledger,
+    WatchOutcome,
+    drop_unfinished,
+    output_owner,
+    outputs_on_disk,
+    remove_outputs,
+)
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -197,10 +205,16 @@ class Watcher:
                 # scan's names, now that no other input owns them.
                 left_before = on_disk
             target_dir.mkdir(parents=True, exist_ok=True)
-            report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
+            try:
+                report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
+                if report.stopped:  # a full disk while writing: the output's fault, handled below
+                    raise DiskFullError(report.files[0].error or report.stopped)
+            except OutputBusy:
+                raise  # before any work; what is in OUT is the other run's, work folders included
+            except BaseException:  # Ctrl-C, SIGTERM, a full disk: the scan stays in IN, unrecorded
+                drop_unfinished(key, target, on_disk, self.output, self.ledger)
+                raise
             result = report.files[0]
-            if report.stopped:  # a full disk while writing: the output's fault, handled below
-                raise DiskFullError(result.error or report.stopped)
             outcome = WatchOutcome(path, "failed" if result.error else result.status, list(result.targets),
                                    result.error, pages=sum(p.status == "cleaned" for p in result.pages),
                                    warnings=[w for p in result.pages for w in page_warnings(p, self.settings)])
@@ -230,11 +244,11 @@ class Watcher:
             # Deleted while we cleaned it (what we wrote has no input any more), or changed: not
             # finished after all, taken again once it settles. Either way this attempt's pages go:
             # a shorter retake would leave the pages it no longer has in OUT, unrecorded.
-            self._remove_outputs(outcome.targets, key)
+            remove_outputs(outcome.targets, key, self.output, self.ledger)
             return None
         earlier = [Path(t) for t in self.ledger.entries.get(key, {}).get("targets", [])] + left_before
         # A re-arrived scan with fewer pages: the pages it no longer has must not stay in OUT.
-        self._remove_outputs([t for t in earlier if t not in outcome.targets], key)
+        remove_outputs([t for t in earlier if t not in outcome.targets], key, self.output, self.ledger)
         destination = self.failed if outcome.status == "failed" else self.done
         if destination is None:
             self.ledger.record(key, signature, outcome, path)
@@ -245,17 +259,12 @@ class Watcher:
             outcome.error = f"{outcome.error + '; ' if outcome.error else ''}could not move it to {destination}: {exc}"
             self.ledger.record(key, signature, outcome, path)
             return outcome
+        # Renamed there (the name was taken), it is still judged by its name in IN (output_owner).
+        self.ledger.moved(outcome.moved_to, relative.name)
         if outcome.status == "failed":
             with atomic_path(outcome.moved_to.with_name(outcome.moved_to.name + ".error.txt")) as tmp:
                 tmp.write_text((outcome.error or "failed") + "\n")
         return outcome
-
-    def _remove_outputs(self, targets: list[Path], key: str) -> None:
-        """Delete outputs this watcher wrote for ``key`` that no input stands for any more: only
-        inside OUT, and never one that the record gives to another input."""
-        for target in map(Path, targets):
-            if target.is_relative_to(self.output) and self.ledger.owner(target, key) is None:
-                target.unlink(missing_ok=True)
 
     # -- the loop ------------------------------------------------------------------------------
     @contextmanager
@@ -298,11 +307,7 @@ class Watcher:
                 else:
                     due = self.next_due()
                     timeout = HEARTBEAT if due is None else min(HEARTBEAT, due + 0.05)
-                deadline = time.monotonic() + timeout
-                while not stop.is_set() and not wake.is_set() and time.monotonic() < deadline:
-                    wake.wait(min(0.2, max(0.0, deadline - time.monotonic())))
-                    if observer is not None and observer.moved():
-                        break  # the inbox replaced under its name, a linked folder gone: list anew
+                idle_wait(wake, stop, timeout, observer)
         finally:
             if observer is not None:
                 observer.stop()

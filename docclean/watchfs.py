@@ -7,10 +7,15 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NETWORK_FILESYSTEMS", "FolderEvents", "filesystem_type", "polling_reason"]
+__all__ = ["NETWORK_FILESYSTEMS", "FolderEvents", "filesystem_type", "idle_wait", "polling_reason"]
+
+MOVED_FIRST, MOVED_EVERY = 0.2, 2.0
+"""A waiting watcher first checks its folders 0.2 s into a wait (a replaced inbox is noticed at
+once after activity), then half as often each time, down to once every 2 s while nothing happens."""
 
 #: File systems where inotify misses changes made by other machines: these are polled.
 NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph",
@@ -125,3 +130,21 @@ class FolderEvents:
         """Stop the observer's thread."""
         self._observer.stop()
         self._observer.join(timeout=5)
+
+
+def idle_wait(wake: threading.Event, stop: threading.Event, timeout: float, events: FolderEvents | None) -> None:
+    """Wait until ``wake`` or ``stop`` is set or ``timeout`` seconds have passed; with ``events``,
+    also until a followed folder moved (:meth:`FolderEvents.moved`). ``stop`` is looked at every
+    0.2 s, which costs nothing; the folders are stat'ed 0.2 s into the wait and then ever less often,
+    every :data:`MOVED_EVERY` seconds at most: checked every 0.2 s for ever, an idle watcher on a
+    network share or many linked folders did file-system work 5 times a second."""
+    now = time.monotonic()
+    deadline, check, gap = now + timeout, now + MOVED_FIRST, MOVED_FIRST
+    while not stop.is_set() and not wake.is_set() and now < deadline:
+        wake.wait(min(0.2, deadline - now))
+        now = time.monotonic()
+        if events is not None and now >= check and not wake.is_set():
+            if events.moved():
+                return  # the inbox replaced under its name, a linked folder gone: list anew
+            gap = min(2 * gap, MOVED_EVERY)
+            check = now + gap

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -62,6 +63,9 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, dict[str, Any]] = {}
+        self.renamed: dict[str, str] = {}
+        """Inputs that :func:`~docclean.watchfolders.move_aside` moved under another name (the
+        name was taken in done/): where each lies now -> its name in the input folder."""
         self._changes = 0  # lines after the first in the file
         self._rewrite = False  # the file must be written whole at the next change
         self._by_output: dict[str, set[str]] = {}
@@ -89,8 +93,14 @@ class Ledger:
             if not isinstance(item, dict):
                 continue
             if number == 0:
-                files = item.get("files")
+                files, renamed = item.get("files"), item.get("renamed")
                 self.entries = dict(files) if isinstance(files, dict) else {}
+                self.renamed = dict(renamed) if isinstance(renamed, dict) else {}
+            elif isinstance(item.get("renamed"), str):
+                if isinstance(item.get("name"), str):
+                    self.renamed[item["renamed"]] = item["name"]
+                else:
+                    self.renamed.pop(item["renamed"], None)
             elif isinstance(item.get("set"), str) and isinstance(item.get("entry"), dict):
                 self.entries[item["set"]] = item["entry"]
             elif isinstance(item.get("forget"), list):
@@ -149,6 +159,21 @@ class Ledger:
                 del self.entries[key]
             self._save({"forget": gone})
 
+    def moved(self, where: Path, name: str) -> None:
+        """Remember that the input now at ``where`` (in done/ or failed/) was called ``name`` in the
+        input folder, when that is not ``where``'s name; a file moved to ``where`` under its own name
+        ends an earlier note for that place. Judged by its new name, ``scan.png`` moved to
+        ``done/scan-1.png`` seemed to own ``OUT/scan-1.pdf`` instead of ``OUT/scan.pdf``."""
+        if where.name != name:
+            self.renamed[str(where)] = name
+        elif self.renamed.pop(str(where), None) is None:
+            return
+        self._save({"renamed": str(where), "name": None if where.name == name else name})
+
+    def name_in_inbox(self, where: Path) -> str:
+        """The name the input now at ``where`` had in the input folder (see :meth:`moved`)."""
+        return self.renamed.get(str(where), where.name)
+
     def owner(self, output: Path, other_than: str) -> str | None:
         """The file other than ``other_than`` whose recorded outputs include ``output`` (a failed
         file owns none, as for :func:`output_owner`), or None."""
@@ -165,8 +190,10 @@ class Ledger:
 
     def _write(self, change: dict[str, Any]) -> None:
         if self._rewrite or self._changes >= max(100, len(self.entries)) or not self.path.exists():
+            # Notes of renamed inputs no longer there go now (a stat each, once per rewrite).
+            self.renamed = {where: name for where, name in self.renamed.items() if os.path.lexists(where)}
             with atomic_path(self.path) as tmp:
-                tmp.write_text(json.dumps({"files": self.entries}, sort_keys=True) + "\n")
+                tmp.write_text(json.dumps({"files": self.entries, "renamed": self.renamed}, sort_keys=True) + "\n")
             self._changes, self._rewrite = 0, False
             return
         with open(self.path, "a", encoding="utf-8") as fh:
@@ -229,11 +256,33 @@ def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path
         names = sorted(os.listdir(place))
     except OSError:
         return None
-    for name in names:
+    for found in names:
+        name = ledger.name_in_inbox(place / found)  # its output is named by its name in IN
         if name == relative.name or not formats.is_supported(name):
             continue
         suffix = formats.output_suffix(name, fmt)
         theirs = target.parent / (Path(name).stem + suffix)  # the moved input's output: its pages are STEM-pNNN
         if suffix == target.suffix and any(_writes(theirs, f) for f in on_disk):
-            return place / name
+            return place / found
     return None
+
+
+def remove_outputs(targets: Iterable[Path | str], key: str, output: Path, ledger: Ledger) -> None:
+    """Delete the outputs ``targets`` written for the input ``key`` that no input stands for any
+    more: only inside ``output``, and never one that the record gives to another input."""
+    for target in map(Path, targets):
+        if target.is_relative_to(output) and ledger.owner(target, key) is None:
+            target.unlink(missing_ok=True)
+
+
+def drop_unfinished(key: str, target: Path, before: list[Path], output: Path, ledger: Ledger) -> None:
+    """Remove what an attempt to clean ``key`` into ``target`` wrote before it was cut short
+    (Ctrl-C, SIGTERM, a full disk): its page files and the work folder of a multi-page output
+    (``docclean.resume``). Left there, no record accounted for them until the scan was cleaned
+    again (for ever, were it deleted meanwhile). The watcher does not resume from them: it cleans
+    a scan whole, as a re-arrived scan must replace every page. Files there ``before`` the attempt
+    (:func:`outputs_on_disk`) stay: an earlier scan's, which the user was told about."""
+    from docclean.resume import work_folder
+
+    shutil.rmtree(work_folder(target), ignore_errors=True)
+    remove_outputs([p for p in outputs_on_disk(key, target) if p not in before], key, output, ledger)

@@ -730,3 +730,99 @@ def test_an_output_folder_deleted_under_a_running_watcher_stops_it(folders, tiny
         assert (out / ".docclean-watch.lock").exists()  # the first one's exit leaves the second's lock
         assert second.poll_once() == []
     assert not (out / ".docclean-watch.lock").exists()
+
+
+def test_an_idle_watcher_stats_its_folders_less_and_less_often(folders, tiny_model_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """Moving a watched folder away sends its own watch no event, so a waiting watcher stats the
+    folders it follows; an idle one did so 5 times a second for ever (a network share, many linked
+    folders). It backs off now, and a stop is still seen at once."""
+    from docclean.watchfs import FolderEvents
+
+    inbox, out = folders
+    calls: list[float] = []
+    real = FolderEvents.moved
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        calls.append(time.monotonic())
+        return real(self)
+
+    monkeypatch.setattr(FolderEvents, "moved", counted)
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1)
+    watcher = Watcher(inbox, out, settings, settle=0.3)
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,))
+    thread.start()
+    try:
+        time.sleep(3.0)
+    finally:
+        asked = time.monotonic()
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive() and time.monotonic() - asked < 1.0
+    assert 1 <= len(calls) <= 5  # 0.2, 0.6, 1.4 and 3.0 s into the wait; it was 15 (every 0.2 s)
+
+
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_a_multi_page_scan_stopped_midway_leaves_no_page_no_record_accounts_for(folders, tiny_model_path,
+                                                                                monkeypatch, fmt):  # type: ignore[no-untyped-def]
+    """SIGTERM while page 4 of 4 is cleaned: pages 1-3 written as page files (``--format png``) or
+    kept in the work folder (``--format pdf``) were left in OUT, recorded nowhere (long-p003.png,
+    which the earlier two-page scan did not have), until the scan was cleaned again. They go now;
+    the earlier scan's output, which the user was told about, stays; the next start cleans the
+    scan whole."""
+    import docclean.filerun
+    from docclean.errors import Terminated
+
+    inbox, out = folders
+    clock = Clock()
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt=fmt)
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock)
+    (inbox / "long.tif").write_bytes(tiff_bytes(2, seed=30))
+    assert settle(watcher, clock) == ["cleaned"]
+    told = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    assert sorted(told) == (["long-p001.png", "long-p002.png"] if fmt == "png" else ["long.pdf"])
+
+    real = docclean.filerun.clean_page
+
+    def terminated_at_page_4(page, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if page.index == 3:
+            raise Terminated("terminated (SIGTERM)")
+        return real(page, *args, **kwargs)
+
+    monkeypatch.setattr(docclean.filerun, "clean_page", terminated_at_page_4)
+    time.sleep(0.01)
+    (inbox / "long.tif").write_bytes(tiff_bytes(4, seed=40))  # a new, longer scan of that name
+    watcher.poll_once()
+    clock.now += 3
+    with pytest.raises(Terminated):
+        watcher.poll_once()
+    left = sorted(p.name for p in out.iterdir() if p.name not in (LEDGER_NAME, ".docclean-watch.lock"))
+    assert left == sorted(told)  # no long-p003.png, no .long.pdf.docclean-pages/
+    if fmt == "pdf":
+        assert (out / "long.pdf").read_bytes() == told["long.pdf"]
+    monkeypatch.setattr(docclean.filerun, "clean_page", real)
+    restarted = Watcher(inbox, out, settings, settle=2.0, clock=clock)
+    [again] = settled(restarted, clock)
+    assert again.status == "cleaned" and again.pages == 4
+
+
+def test_a_scan_waiting_for_another_run_leaves_that_runs_pages_alone(folders, tiny_model_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """What a scan cut short wrote goes (above), but a scan that waits for another run holding
+    OUT wrote nothing: the work folder of that name is the other run's."""
+    import docclean.batch
+    from docclean.outputs import OutputBusy
+
+    inbox, out = folders
+    pages = out / ".long.pdf.docclean-pages"
+
+    def another_run_holds_out(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pages.mkdir(parents=True, exist_ok=True)  # `docclean clean -o OUT` is half-way through long.tif
+        (pages / "p0001.png").write_bytes(png_bytes(1))
+        raise OutputBusy("another docclean run is writing to this output folder", out)
+
+    monkeypatch.setattr(docclean.batch, "clean_batch", another_run_holds_out)
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, fmt="pdf")
+    (inbox / "long.tif").write_bytes(tiff_bytes(3))
+    assert settle(watcher, clock) == []
+    assert (pages / "p0001.png").exists()

@@ -97,3 +97,83 @@ def test_a_record_that_cannot_be_written_is_an_output_error_naming_it(tmp_path: 
     with pytest.raises(OutputError, match="cannot write the hot folder's record") as info:
         Ledger(path).record("a.png", (1, 1), cleaned(tmp_path, "a.png"))
     assert info.value.path == path
+
+
+def _watcher(inbox: Path, out: Path, done: Path, model: Path, clock: list[float]):  # type: ignore[no-untyped-def]
+    from docclean.settings import CleanSettings
+    from docclean.watch import Watcher
+
+    settings = CleanSettings(model=str(model), device="cpu", threads=1, fmt="pdf")
+    return Watcher(inbox, out, settings, done=done, settle=2.0, clock=lambda: clock[0])
+
+
+def _settle(watcher, clock: list[float]) -> list[WatchOutcome]:  # type: ignore[no-untyped-def]
+    watcher.poll_once()
+    clock[0] += 3
+    return watcher.poll_once()
+
+
+def _scan(path: Path, seed: int) -> None:
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (40, 32), dtype=np.uint8)).save(path)
+    time.sleep(0.01)
+
+
+def test_an_input_renamed_in_done_is_judged_by_its_name_in_the_inbox(tmp_path: Path, tiny_model_path: Path) -> None:
+    """A scan moved to done/ under another name (done/scan.png taken: done/scan-1.png) wrote
+    OUT/scan.pdf, as its name in IN says; judged by its new name it seemed to own OUT/scan-1.pdf,
+    and the scanner's own scan-1.tif, arriving again, was refused as if it would replace it."""
+    inbox, out, done = tmp_path / "in", tmp_path / "out", tmp_path / "done"
+    inbox.mkdir()
+    clock = [1000.0]
+    watcher = _watcher(inbox, out, done, tiny_model_path, clock)
+    for seed in (1, 2):  # the second scan.png finds done/scan.png taken
+        _scan(inbox / "scan.png", seed)
+        [outcome] = _settle(watcher, clock)
+    assert outcome.moved_to == done / "scan-1.png"
+    _scan(inbox / "scan-1.tif", 3)
+    assert [o.status for o in _settle(watcher, clock)] == ["cleaned"]
+    restarted = _watcher(inbox, out, done, tiny_model_path, clock)  # the record survives a restart
+    _scan(inbox / "scan-1.tif", 4)  # a new scan of that name replaces its own output
+    [again] = _settle(restarted, clock)
+    assert again.status == "cleaned", again.error
+
+
+def test_an_output_of_an_input_renamed_in_done_is_not_replaced(tmp_path: Path, tiny_model_path: Path) -> None:
+    """done/scan-1.png (scan.png in IN) owns OUT/scan.pdf even once done/scan.png is tidied away:
+    a scan.tif arriving later must not replace it."""
+    inbox, out, done = tmp_path / "in", tmp_path / "out", tmp_path / "done"
+    inbox.mkdir()
+    clock = [1000.0]
+    watcher = _watcher(inbox, out, done, tiny_model_path, clock)
+    for seed in (1, 2):
+        _scan(inbox / "scan.png", seed)
+        _settle(watcher, clock)
+    (done / "scan.png").unlink()  # the older one archived
+    cleaned = (out / "scan.pdf").read_bytes()
+    _scan(inbox / "scan.tif", 3)
+    [later] = _settle(watcher, clock)
+    assert later.status == "failed" and str(done / "scan-1.png") in (later.error or "")
+    assert (out / "scan.pdf").read_bytes() == cleaned
+
+
+def test_renamed_inputs_are_noted_across_restarts_till_they_are_gone(tmp_path: Path) -> None:
+    path, done = tmp_path / "ledger", tmp_path / "done"
+    done.mkdir()
+    (done / "scan-1.png").write_bytes(b"x")
+    ledger = Ledger(path)
+    ledger.moved(done / "scan-1.png", "scan.png")
+    ledger.moved(done / "gone-1.png", "gone.png")  # tidied away from done/ since
+    ledger.moved(done / "plain.png", "plain.png")  # moved under its own name: nothing to note
+    again = Ledger(path)
+    assert again.name_in_inbox(done / "scan-1.png") == "scan.png"
+    assert again.name_in_inbox(done / "plain.png") == "plain.png" and len(again.renamed) == 2
+    again.moved(done / "gone-1.png", "gone-1.png")  # that place now holds an input of that name
+    assert Ledger(path).name_in_inbox(done / "gone-1.png") == "gone-1.png"
+    again.moved(done / "gone-1.png", "other.png")
+    (done / "gone-1.png").unlink(missing_ok=True)
+    again._rewrite = True  # the journal written whole: notes of files no longer there go
+    again.record("a.png", (1, 1), cleaned(tmp_path / "out", "a.png"))
+    assert Ledger(path).renamed == {str(done / "scan-1.png"): "scan.png"}
