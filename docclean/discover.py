@@ -18,7 +18,8 @@ set, so the batch reports them as failed files beside the ones that worked:
 * a second source that maps to a target already claimed by an earlier one.
 
 When OUTPUT lies strictly inside an input folder, the files under OUTPUT are not inputs (otherwise a
-rerun would clean its own outputs).
+rerun would clean its own outputs): the walk does not enter it. ``list_sources(inputs,
+output=OUTPUT)`` (the desktop app's page list) follows the same rule.
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ def path_key(path: Path) -> Path:
 
 def _is_strictly_inside(path: Path, folder: Path) -> bool:
     return path != folder and path.is_relative_to(folder)
+
+
+def _skipped(folder: Path, out_key: Path) -> Path | None:
+    """The output folder a walk of ``folder`` leaves out: ``out_key`` when it lies strictly inside
+    (otherwise a rerun would clean its own outputs), else None."""
+    return out_key if _is_strictly_inside(out_key, path_key(folder)) else None
 
 
 def _is_hidden(relative: Path) -> bool:
@@ -141,8 +148,7 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False
         return (output / relative).with_suffix(formats.output_suffix(source, fmt))
 
     if path.is_dir():
-        root = path_key(path)
-        skip = out_key if _is_strictly_inside(out_key, root) else None
+        skip = _skipped(path, out_key)
         pairs = [(p, target(p, p.relative_to(path))) for p in _walk(path, skip)]
         return pairs, None if pairs else f"no supported files in this folder (looked for {suffixes})"
     if path.is_file():
@@ -152,8 +158,7 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False
     if not _MAGIC.search(item):
         return [], "no such file or folder"
     base = _glob_base(item)
-    base_key = path_key(base)
-    skip = out_key if _is_strictly_inside(out_key, base_key) else None
+    skip = _skipped(base, out_key)
     pairs = []
     for source in _matches(item, base, skip):
         if not ((source.is_file() or is_broken_link(source)) and _supported(source)):
@@ -240,24 +245,35 @@ def _clash(job: Job, first: Job) -> str:
             "output folders (-o), or rename one")
 
 
-def list_sources(inputs: list[str | Path]) -> tuple[list[Path], list[str]]:
+def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = None) -> tuple[list[Path], list[str]]:
     """The supported files INPUT items name (each once, in order) and one line per item that names
     none, planning no output: files of one name from two folders are both listed (what a viewer
-    opens, not a batch that would write both to one place)."""
+    opens, not a batch that would write both to one place). With ``output``, the files ``docclean
+    clean INPUTS -o OUTPUT`` cleans: an output folder inside a folder (or a pattern's folder) is
+    not walked, by the rule :func:`discover` follows; a file named itself is listed wherever it lies."""
     # No output is planned, so none may be inside an input folder: a path that cannot exist.
-    nowhere = Path(os.devnull) / "docclean-no-output"
+    out = Path(os.devnull) / "docclean-no-output" if output is None else Path(output).expanduser()
     files: list[Path] = []
     problems: list[str] = []
     seen: set[Path] = set()
     for item in map(str, inputs):
-        pairs, error = _expand(item, nowhere, None)
+        pairs, error = _expand(item, out, None)
         if error is not None:
-            problems.append(f"{item}: {error}")
+            problems.append(f"{item}: {error}{_left_out_note(item, out) if output is not None else ''}")
         for source, _ in pairs:
             if path_key(source) not in seen:
                 seen.add(path_key(source))
                 files.append(source)
     return files, problems
+
+
+def _left_out_note(item: str, output: Path) -> str:
+    """Said after "no supported files" when the walk left ``output`` out: the files there may be
+    all the folder has (earlier outputs), and the reader must not think it empty."""
+    folder = input_folder(item)
+    if folder is None or _skipped(folder, path_key(output)) is None:
+        return ""
+    return f"; the output folder {output} inside it is left out"
 
 
 def input_keys(jobs: list[Job]) -> set[Path]:

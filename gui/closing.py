@@ -1,12 +1,13 @@
 """Closing the main window and shutting its threads down.
 
 ``ClosingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its threads: the preview
-``worker``, the page list's thumbnails and the running ``exports``. Closing saves the window's
-state, cancels every thread and waits for them (a QThread destroyed while it runs aborts the
-process). A cancelled page or export usually ends within ``CLOSE_WAIT_MS``; a step that cannot be
-cancelled (loading a model, decoding one huge page) runs to its end, with the window disabled and
-saying what it waits for, and the window closes once it has ended. ``shutdown`` (tests, scripts)
-stops and waits for everything without closing.
+``worker``, the page list's thumbnails, the export folder's check (``checking``) and the running
+``exports``. Closing saves the window's state, cancels every thread and waits for them (a QThread
+destroyed while it runs aborts the process). A cancelled page or export usually ends within
+``CLOSE_WAIT_MS``; a step that cannot be cancelled (loading a model, decoding one huge page, the
+walk of a check) runs to its end, with the window disabled and saying what it waits for, and the
+window closes once it has ended. ``shutdown`` (tests, scripts) stops and waits for everything
+without closing.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class ClosingMixin:
             self._stop_all()
             # A cancelled page or export usually ends within a batch of tiles: no message for those.
             deadline = QDeadlineTimer(CLOSE_WAIT_MS)
-            for thread in (self.worker, *(thread for thread, _ in self.exports)):
+            for thread in (self.worker, *self._checks(), *(thread for thread, _ in self.exports)):
                 thread.wait(deadline)
         if self._waiting():
             # A step that cannot be cancelled (loading a model, decoding one huge page) goes on:
@@ -66,6 +67,12 @@ class ClosingMixin:
         self.pages.stop_thumbnails()
         for thread, _ in self.exports:
             thread.cancel()
+        for check in self._checks():
+            check.dropped = True  # its walk cannot be stopped; its answer starts no export
+
+    def _checks(self) -> list:
+        """The export folder's check, while one runs (``gui.destination.DestinationCheck``)."""
+        return [self.checking] if self.checking is not None else []
 
     def _running(self) -> str:
         """What still runs in the background, in words ("" when nothing)."""
@@ -74,6 +81,8 @@ class ClosingMixin:
             running.append("the page being read or the model being loaded")
         if any(thread.isRunning() for thread, _ in self.exports):
             running.append("the export")
+        if any(check.isRunning() for check in self._checks()):
+            running.append("the check of the export folder")
         if self.pages.thumbnails_running():
             running.append("a thumbnail")
         return " and ".join(running)
@@ -85,5 +94,5 @@ class ClosingMixin:
         self._stop_all()
         self.worker.wait()
         self.pages.stop_thumbnails(wait_ms=-1)
-        for thread, _ in self.exports:
+        for thread in (*self._checks(), *(thread for thread, _ in self.exports)):
             thread.wait()

@@ -12,17 +12,25 @@ in a one-page format (``NAME-p001.png``, ``docclean.plan.page_owner``), and its 
 the lock (``.docclean.lock``), half-written files (``.NAME.docclean-PID-HEX.part``), the finished
 pages of an interrupted multi-page file (``.NAME.docclean-pages/``) and a cluster run's staging
 folder. The batch writes no report here unless asked, so these are all it leaves.
+
+Finding what an export plans walks the input folders (tens of thousands of scans, a slow network
+share): :class:`DestinationCheck` asks on a thread of its own, with the page list for the new
+export folder, and the window asks the user once it answers (``gui.saving``).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
 
 from docclean import formats
 from docclean.discover import discover, input_folder, path_key
 from docclean.outputs import is_bookkeeping
 from docclean.plan import page_owner
+from gui.pages import listed_files
 
 #: Files named in the question, at most; the walk stops there (a big folder is not read through).
 EXAMPLES = 3
@@ -49,6 +57,32 @@ def export_concern(inputs: list[Path], output: Path, fmt: str | None) -> str | N
     names = ", ".join(str(p.relative_to(folder)) for p in others[:EXAMPLES])
     return (f"{folder} already holds files that are not earlier exports of these pages "
             f"(such as {names})")
+
+
+class DestinationCheck(QThread):
+    """:func:`export_concern` for exporting ``inputs`` into ``output``, and the page list of the
+    ``opened`` items with that export folder (``gui.pages.listed_files``), both off the UI thread.
+    When done it sets ``concern``, ``listing`` or ``error`` (why it could not tell) and emits
+    ``answered``. A walk cannot be stopped: a check the window no longer wants is ``dropped``."""
+
+    answered = Signal()
+
+    def __init__(self, inputs: list[Path], output: Path, fmt: str | None, opened: list[Path],
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self.inputs, self.output, self.fmt, self.opened = list(inputs), Path(output), fmt, list(opened)
+        self.concern: str | None = None
+        self.listing: tuple[list[Path], list[str]] | None = None
+        self.error: str | None = None
+        self.dropped = False
+
+    def run(self) -> None:  # noqa: D102 - QThread entry point
+        try:
+            self.concern = export_concern(self.inputs, self.output, self.fmt)
+            self.listing = listed_files(self.opened, self.output)
+        except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
+            self.error = f"{self.output}: could not check the export folder: {type(exc).__name__}: {exc}"
+        self.answered.emit()
 
 
 def _is_input_folder(item: Path, key: Path) -> bool:

@@ -96,14 +96,15 @@ class ExportThread(QThread):
 
 
 def summary(report: Report) -> str:
-    """A few lines about a finished export: counts, files skipped because they were already
-    there, then every failure with its reason."""
+    """A few lines about a finished export: counts, the run's own warnings (binarized pages into
+    JPEG), files skipped because they were already there, then every failure with its reason."""
     counts = report.counts()
     lines = [f"{counts[CLEANED]} cleaned, {counts[SKIPPED]} skipped (already there), "
              f"{counts[FAILED]} failed — {report.pages_cleaned} page{'s' * (report.pages_cleaned != 1)} in "
              f"{report.seconds:.1f} s"]
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")
+    lines += [f"warning: {w}" for w in report.warnings]
     skipped = _already_there(report)
     if skipped:
         lines.append(skipped[1])

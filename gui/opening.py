@@ -57,12 +57,14 @@ class OpeningMixin:
         self._update_command()
         self.actions_["export_folder"].setEnabled(bool(folders))
 
-    def relist(self) -> None:
+    def relist(self, listing: tuple[list[Path], list[str]] | None = None) -> None:
         """List the open inputs again if the export folder changed what they name (an export into
-        another folder inside an opened one), keeping the page shown."""
+        another folder inside an opened one), keeping the page shown. ``listing``: ``listed_files``'s
+        answer for the open inputs and the export folder, made off the UI thread (``gui.saving``)."""
         if not self.inputs:
             return
-        listing = listed_files(self.inputs, self.export_folder())
+        if listing is None:
+            listing = listed_files(self.inputs, self.export_folder())
         if listing[0] != self.listed:  # the folders are walked once, not again to open them
             self.open_paths(list(self.inputs), keep=self.current, listing=listing)
 

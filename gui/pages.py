@@ -1,14 +1,14 @@
 """What is open: files found the way the batch finds them, their pages, and the page list.
 
 The window finds the files with ``docclean.discover.list_sources`` (the batch's own rules:
-recursive, sorted, hidden files skipped, supported suffixes only), and, as the batch does, leaves
-out the export folder where it lies inside an opened folder (:func:`listed_files`): so "export the
-whole folder" cleans exactly the files the list shows, and earlier outputs exported into a
-subfolder are not listed as pages (files of one name opened from two folders are both listed; an
-export writing both to one folder fails the second, as `docclean clean` does). Page
-counts come from headers (``docclean.io.count_pages``); thumbnails are rendered by a background
-pool, so a folder of PDFs opens at once and fills in. Files are listed by name, or by their path
-below the folder they share where two names are the same (``a/page.png`` and ``b/page.png``).
+recursive, sorted, hidden files skipped, supported suffixes only), and, as the batch does, does not
+walk the export folder where it lies inside an opened folder (:func:`listed_files`): so "export the
+whole folder" cleans exactly the files the list shows, and earlier outputs exported into a subfolder
+are not listed as pages (files of one name opened from two folders are both listed; an export
+writing both to one folder fails the second, as `docclean clean` does). Page counts come from
+headers (``docclean.io.count_pages``); thumbnails are rendered by a background pool, so a folder of
+PDFs opens at once and fills in. Files are listed by name, or by their path below the folder they
+share where two names are the same (``a/page.png`` and ``b/page.png``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from docclean import io as pageio
-from docclean.discover import input_folder, list_sources, path_key
+from docclean.discover import list_sources
 from docclean.errors import DocCleanError
 from gui.images import thumbnail
 
@@ -67,28 +67,10 @@ def listed_names(files: list[Path]) -> dict[Path, str]:
 
 def listed_files(inputs: list[Path], output: Path | None) -> tuple[list[Path], list[str]]:
     """The files ``docclean clean INPUTS -o OUTPUT`` cleans, each once, and one line per input
-    that names none: ``list_sources``, less the files below ``output`` found through an opened
-    folder (or a pattern's folder) that holds it, as the batch leaves out its own output folder
-    (``docclean.discover``). A file opened by name is listed wherever it lies, as it is cleaned."""
-    out_key = path_key(output) if output is not None else None
-    files: list[Path] = []
-    problems: list[str] = []
-    seen: set[Path] = set()
-    for item in inputs:
-        found, errors = list_sources([item])
-        problems += errors
-        folder = input_folder(str(item))
-        root = path_key(folder) if folder is not None else None
-        if out_key is not None and root is not None and out_key != root and out_key.is_relative_to(root):
-            kept = [f for f in found if not path_key(f).is_relative_to(out_key)]
-            if found and not kept:
-                problems.append(f"{item}: no supported files outside the export folder {output}")
-            found = kept
-        for path in found:
-            if path_key(path) not in seen:
-                seen.add(path_key(path))
-                files.append(path)
-    return files, problems
+    that names none: ``list_sources`` told the output, so that the walk never enters an export
+    folder inside an opened folder, by the batch's own rule. A file opened by name is listed
+    wherever it lies, as it is cleaned."""
+    return list_sources(inputs, output=output)
 
 
 def page_refs(files: list[Path]) -> tuple[list[PageRef], list[str]]:

@@ -1,14 +1,15 @@
 """Saving the cleaned page and exporting: the main window's Save and Export commands.
 
 ``SavingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes (``result``,
-``inputs``, ``pages``, ``store``, ``exports``) and methods (``result_is_current``, ``settings``,
-``show_errors``, ``_update_command``, ``relist``, ``what_now``). Save writes the batch's exact
-pixels of the preview shown, and refuses one made with other settings than the panel's; a name
-without a suffix is saved as PNG. Export runs the batch runner in a thread (``gui.export``) with a
-progress dialog, and the window keeps each (thread, dialog) pair in ``exports`` so that closing can
-cancel and wait for them. An export into the root, the home folder or a folder holding other
-files than an earlier export of these inputs is confirmed first (``gui.destination``); an export's
-failure stays in the banner until the next export.
+``inputs``, ``pages``, ``store``, ``exports``, ``checking``, ``_closing``) and methods
+(``result_is_current``, ``settings``, ``show_errors``, ``_update_command``, ``relist``,
+``what_now``). Save writes the batch's exact pixels of the preview shown, and refuses one made with
+other settings than the panel's; a name without a suffix is saved as PNG. Export runs the batch
+runner in a thread (``gui.export``) with a progress dialog, and the window keeps each (thread,
+dialog) pair in ``exports`` so that closing can cancel and wait for them. An export into the root,
+the home folder or a folder holding other files than an earlier export of these inputs is confirmed
+first (``gui.destination``), checked on a thread of its own (``checking``) so that walking a big
+folder never freezes the window; an export's failure stays in the banner until the next export.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from docclean.discover import path_key
 from docclean.errors import DocCleanError, UsageError
+from docclean.settings import CleanSettings
 from gui.banner import EXPORT
 from gui.command import command_line
-from gui.destination import export_concern
+from gui.destination import DestinationCheck
 from gui.export import ExportDialog, ExportThread
 
 #: What the Save dialog offers; a name typed without a suffix gets :data:`DEFAULT_SUFFIX`.
 SAVE_FILTER = "Images (*.png *.tif *.tiff *.jpg *.jpeg *.webp *.bmp *.pdf)"
 DEFAULT_SUFFIX = ".png"
+#: The status bar while the export folder is checked (``format``: the folder).
+CHECKING = "Checking {} before exporting…"
 
 
 def with_default_suffix(path: str | Path) -> Path:
@@ -87,9 +91,11 @@ class SavingMixin:
         self.statusBar().showMessage(f"saved {path}")
         return Path(path)
 
-    def export(self, output: str | Path | None = None, whole_folder: bool = False) -> ExportThread | None:
+    def export(self, output: str | Path | None = None, whole_folder: bool = False) -> DestinationCheck | None:
         """Clean the open files (or the opened folder) into ``output`` (asked if None) through the
-        batch runner, with a progress dialog; returns the running thread."""
+        batch runner, with a progress dialog. Returns at once with the check of the folder running
+        on its own thread (None when refused at once): the export starts when it answers, after
+        the user's word if the folder is a risky place (:meth:`_destination_checked`)."""
         inputs = self._export_inputs(whole_folder)
         if not inputs:
             self.show_errors(["nothing to export: open a folder first" if whole_folder else
@@ -103,25 +109,57 @@ class SavingMixin:
                                                       str(self.store.value("lastExport", "") or ""))
             if not output:
                 return None
-        if any(thread.isRunning() and path_key(thread.output) == path_key(Path(output)) for thread, _ in self.exports):
+        if self.checking is not None:
+            self.show_errors([f"{output}: still checking the export folder {self.checking.output}; "
+                              "export again once its answer has come"])
+            return None
+        if self._exporting_into(Path(output)):
+            return None
+        check = DestinationCheck(inputs, Path(output), settings.fmt, list(self.inputs), self)
+        check.answered.connect(lambda: self._destination_checked(check, settings))
+        self.checking = check
+        self.statusBar().showMessage(CHECKING.format(output))
+        check.start()
+        return check
+
+    def _exporting_into(self, output: Path) -> bool:
+        """Whether an export into ``output`` runs in this window (and the banner says so)."""
+        if any(thread.isRunning() and path_key(thread.output) == path_key(output) for thread, _ in self.exports):
             # The batch's lock would refuse it naming "another docclean run" with this window's pid.
             self.show_errors([f"{output}: an export to this folder is already running in this window; "
                               "wait for it to finish or choose another folder"])
-            return None
-        concern = export_concern(inputs, Path(output), settings.fmt)
-        if concern is not None and not self.confirm_export(concern):
-            return None
+            return True
+        return False
+
+    def _destination_checked(self, check: DestinationCheck, settings: CleanSettings) -> None:
+        """The check of ``check.output`` answered: ask about a risky folder, then export."""
+        check.wait()  # it has emitted its last signal; ended, it may be let go
+        if self.checking is check:
+            self.checking = None
+        if self.statusBar().currentMessage() == CHECKING.format(check.output):
+            self.statusBar().clearMessage()
+        if check.dropped or self._closing:
+            return
+        if check.error is not None:
+            self.show_errors([check.error], kind=EXPORT)
+            return
+        if check.concern is not None and (not self.confirm_export(check.concern) or self._closing):
+            return
+        if self._exporting_into(check.output):
+            return
+        output = check.output
         self.show_errors([], kind=EXPORT)  # an earlier export's failure no longer stands
         self.store.setValue("lastExport", str(output))
         self._update_command()
-        self.relist()  # the list leaves out the export folder, as the batch does
-        thread = ExportThread(inputs, output, settings, self)
-        dialog = ExportDialog(thread, command_line(inputs, output, settings), self)
+        # The list leaves out the export folder, as the batch does: listed by the check, unless
+        # something else was opened meanwhile.
+        self.relist(check.listing if self.inputs == check.opened else None)
+        thread = ExportThread(check.inputs, output, settings, self)
+        dialog = ExportDialog(thread, command_line(check.inputs, output, settings), self)
         thread.failed.connect(lambda message: self.show_errors([message], kind=EXPORT))
         self.exports.append((thread, dialog))
         dialog.show()
         thread.start()
-        return thread
 
     def confirm_export(self, concern: str) -> bool:
         """Ask whether to export anyway into the folder ``concern`` describes (Cancel is the default)."""

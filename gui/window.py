@@ -35,6 +35,7 @@ from gui.banner import OTHER, Banner
 from gui.closing import ClosingMixin
 from gui.command import command_line
 from gui.controls import SettingsPanel
+from gui.destination import DestinationCheck
 from gui.export import ExportDialog, ExportThread
 from gui.keys import preview_key
 from gui.notices import CommandRow, InkLine, TileBar
@@ -72,6 +73,7 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         # the page list's ⚠ are judged from them whenever the threshold changes.
         self.ink_figures: dict[tuple[str, int], tuple[float, float | None]] = {}
         self.exports: list[tuple[ExportThread, ExportDialog]] = []
+        self.checking: DestinationCheck | None = None  # the export folder being checked, off the UI thread
         self._closing = False
 
         self.worker = PreviewWorker(self)

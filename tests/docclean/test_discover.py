@@ -46,3 +46,28 @@ def test_a_file_keeping_its_own_name_wins_a_clash_with_one_renamed_onto_it(tmp_p
     assert jobs["a.png"].error is None  # a.png's output is a.png; sorted first, a.jpg took it before
     assert jobs["a.jpg"].error.startswith(f"output {tmp_path / 'out' / 'a.png'} (or a-p001.png... for a multi-page "
                                           f"file) is already the output of {tmp_path / 'a.png'}")
+
+
+def test_list_sources_with_an_output_never_walks_it_as_discover_does(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from docclean import formats
+    from docclean.discover import list_sources
+
+    for name in ("scans/a.png", "scans/sub/b.png", "scans/clean/a.png", "scans/clean/deep/c.png", "only/clean/d.png"):
+        _page(tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    looked_at: list[Path] = []
+    supported = formats.is_supported
+    monkeypatch.setattr(formats, "is_supported", lambda path: looked_at.append(Path(path)) or supported(path))
+    out = Path("scans/clean")
+    inputs = ["scans", "scans/**/*.png", "scans/clean/a.png"]  # the last named itself: listed wherever it lies
+    files, problems = list_sources(inputs, output=out)
+    assert [str(f) for f in files] == ["scans/a.png", "scans/sub/b.png", "scans/clean/a.png"] and not problems
+    assert [p for p in looked_at if p.is_relative_to(out)] == [Path("scans/clean/a.png")]  # only the file named
+    # The rule is discover's: what `docclean clean scans 'scans/**/*.png' -o scans/clean` cleans.
+    assert [j.source for j in discover(inputs[:2], out) if j.error is None] == files[:2]
+    # A folder holding only earlier outputs says why it names no files; without an output, as before.
+    assert list_sources(["only"], output="only/clean")[1] == [
+        f"only: no supported files in this folder (looked for {', '.join(sorted(formats.SUPPORTED_SUFFIXES))}); "
+        "the output folder only/clean inside it is left out"]
+    assert [str(f) for f in list_sources(["only"])[0]] == ["only/clean/d.png"]

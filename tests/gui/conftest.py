@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 try:
-    from PySide6.QtCore import QSettings
     import pytestqt  # noqa: F401
+    from PySide6.QtCore import QSettings
 except ImportError:  # the test extra installs both; without them these tests are not collected
     collect_ignore_glob = ["test_*.py"]
 
@@ -82,6 +82,30 @@ def window(qtbot, store: QSettings, tiny_settings: CleanSettings):  # noqa: ANN0
     win.show()
     yield win
     win.shutdown()
+
+
+@pytest.fixture
+def start_export(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture; returns a function
+    """``start_export(window, out, whole_folder=False)`` exports as the menu does and waits for the
+    export folder's check (on a thread of its own) to answer, then for the export it started to
+    end (``until_done=False``: only to start); returns that export's thread, or None (refused, or
+    answered Cancel). Its end is read from its dialog, not caught as a signal: the export starts
+    while the test waits for the check, and a small one has signalled before the test could listen."""
+
+    def start(win, out: Path, whole_folder: bool = False, until_done: bool = True):  # noqa: ANN001, ANN202
+        count = len(win.exports)
+        if win.export(out, whole_folder=whole_folder) is not None:
+            # getattr: a window that checks on the UI thread has no ``checking`` (and has exported)
+            qtbot.waitUntil(lambda: getattr(win, "checking", None) is None, timeout=30_000)
+        if len(win.exports) == count:
+            return None
+        thread, dialog = win.exports[-1]
+        if until_done:
+            qtbot.waitUntil(lambda: dialog.ended, timeout=30_000)
+            assert thread.wait(10_000)
+        return thread
+
+    return start
 
 
 @pytest.fixture

@@ -21,18 +21,13 @@ def _page(seed: int) -> np.ndarray:
     return page
 
 
-def _export(qtbot, window, out: Path):  # noqa: ANN001, ANN202 - pytest-qt fixture; returns the Report
-    thread = window.export(out)
+def _export(start_export, window, out: Path):  # noqa: ANN001, ANN202 - returns the Report and the dialog
+    thread = start_export(window, out)  # waits for the thread's end too: the window refuses two into one folder
     assert thread is not None
-    with qtbot.waitSignal(thread.done, timeout=30_000) as blocker:
-        pass
-    # ``done`` is emitted from the thread's run(), which returns a moment later: an export right
-    # after would otherwise meet this one still running (the window refuses two into one folder).
-    assert thread.wait(10_000)
-    return blocker.args[0], window.exports[-1][1]
+    return thread.report, window.exports[-1][1]
 
 
-def test_export_open_pages_keeps_the_folder_tree(qtbot, window, wait_result, tmp_path) -> None:
+def test_export_open_pages_keeps_the_folder_tree(qtbot, start_export, window, wait_result, tmp_path) -> None:
     folder = tmp_path / "tree"
     for sub in ("a", "b"):
         (folder / sub).mkdir(parents=True)
@@ -43,7 +38,7 @@ def test_export_open_pages_keeps_the_folder_tree(qtbot, window, wait_result, tmp
     assert [ref.title for ref in window.pages.refs()] == ["top.png", "a/page.png", "b/page.png"]
     wait_result(window)
     out = tmp_path / "out"
-    report, dialog = _export(qtbot, window, out)
+    report, dialog = _export(start_export, window, out)
     assert report.counts()["cleaned"] == 3 and report.counts()["failed"] == 0
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
     assert written == ["a/page.png", "b/page.png", "top.png"]
@@ -51,31 +46,31 @@ def test_export_open_pages_keeps_the_folder_tree(qtbot, window, wait_result, tmp
     assert f"docclean clean {folder} -o {out}" in dialog.log.toPlainText()
 
 
-def test_re_export_says_files_were_skipped_and_overwrite_writes_them(qtbot, window, wait_result, scans,
+def test_re_export_says_files_were_skipped_and_overwrite_writes_them(qtbot, start_export, window, wait_result, scans,
                                                                        tmp_path) -> None:
     window.open_paths([scans / "a.png"])
     wait_result(window)
     out = tmp_path / "out"
-    report, _ = _export(qtbot, window, out)
+    report, _ = _export(start_export, window, out)
     assert report.counts()["cleaned"] == 1
     first = (out / "a.png").read_bytes()
     window.panel.binarize.setChecked(True)
-    report, dialog = _export(qtbot, window, out)
+    report, dialog = _export(start_export, window, out)
     assert report.counts()["skipped"] == 1 and (out / "a.png").read_bytes() == first
     assert "nothing written" in dialog.label.text()
     assert "already in" in dialog.result_text and "Overwrite existing files" in dialog.result_text
     assert "1 file was already in" in dialog.result_text and "left as it was" in dialog.result_text
     window.panel.overwrite.setChecked(True)
     assert "--overwrite" in window.command.line.text().split()
-    report, dialog = _export(qtbot, window, out)
+    report, dialog = _export(start_export, window, out)
     assert report.counts()["cleaned"] == 1 and dialog.label.text() == "Export finished"
     assert "— 1 page in" in dialog.result_text
     assert Image.open(out / "a.png").mode == "1"
     assert "--overwrite" in dialog.log.toPlainText()
 
 
-def test_escape_or_closing_the_export_dialog_cancels_and_shows_the_summary(qtbot, window, wait_result, big_page,
-                                                                            tmp_path, tiny_settings,
+def test_escape_or_closing_the_export_dialog_cancels_and_shows_the_summary(qtbot, start_export, window, wait_result,
+                                                                            big_page, tmp_path, tiny_settings,
                                                                             monkeypatch) -> None:
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
     window.open_paths([big_page])
@@ -92,7 +87,7 @@ def test_escape_or_closing_the_export_dialog_cancels_and_shows_the_summary(qtbot
         gate.wait(10)
 
     monkeypatch.setattr(export._SignalProgress, "on_tile_done", on_tile_done)
-    thread = window.export(tmp_path / "out")
+    thread = start_export(window, tmp_path / "out", until_done=False)
     dialog = window.exports[-1][1]
     assert held.wait(10)
     assert window.export(tmp_path / "out") is None and len(window.exports) == 1  # the same folder, while it runs
@@ -112,17 +107,15 @@ def test_escape_or_closing_the_export_dialog_cancels_and_shows_the_summary(qtbot
     assert not dialog.isVisible()
 
 
-def test_export_failures_are_listed_once(qtbot, window, wait_result, tmp_path) -> None:
+def test_export_failures_are_listed_once(qtbot, start_export, window, wait_result, tmp_path) -> None:
     folder = tmp_path / "two"
     folder.mkdir()
     write_page(folder / "a.png", _page(1))
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     window.open_paths([folder])
     wait_result(window)
-    thread = window.export(tmp_path / "out", whole_folder=True)
-    with qtbot.waitSignal(thread.done, timeout=30_000) as blocker:
-        pass
-    report, dialog = blocker.args[0], window.exports[-1][1]
+    thread = start_export(window, tmp_path / "out", whole_folder=True)
+    report, dialog = thread.report, window.exports[-1][1]
     assert report.counts()["failed"] == 1
     assert dialog.log.toPlainText().count("error:") == 1
     assert "broken.png" in dialog.result_text
@@ -133,3 +126,15 @@ def test_export_with_nothing_open_says_so(qtbot, window) -> None:
     window.actions_["export"].trigger()
     assert window.banner.isVisible() and "nothing to export" in window.banner.text()
     assert window.exports == []
+
+
+def test_binarized_pages_exported_as_jpeg_are_warned_about(qtbot, start_export, window, wait_result,
+                                                           tmp_path) -> None:
+    Image.fromarray((_page(7) * 255).astype(np.uint8)).save(tmp_path / "scan.jpg")
+    window.open_paths([tmp_path / "scan.jpg"])
+    wait_result(window)
+    window.panel.binarize.setChecked(True)
+    report, dialog = _export(start_export, window, tmp_path / "out")
+    assert report.counts()["cleaned"] == 1
+    assert "warning: JPEG cannot hold 1-bit pages" in dialog.result_text  # the engine's words, said once
+    assert dialog.result_text.count("JPEG cannot hold") == 1

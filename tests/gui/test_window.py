@@ -71,17 +71,14 @@ def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans
     assert np.array_equal(shown, batch.astype(np.uint8) * (255 if batch.dtype == bool else 1))
 
 
-def test_export_open_pages_with_a_failure_summary(qtbot, window, wait_result, scans, tmp_path) -> None:
+def test_export_open_pages_with_a_failure_summary(qtbot, start_export, window, wait_result, scans, tmp_path) -> None:
     (scans / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     window.open_paths([scans])
     wait_result(window)
     # The unreadable file is named in the banner, and stays there once the first page is shown.
     assert window.banner.isVisible() and "broken.png" in window.banner.text()
     out = tmp_path / "out"
-    thread = window.export(out, whole_folder=True)
-    with qtbot.waitSignal(thread.done, timeout=30_000) as blocker:
-        pass
-    report = blocker.args[0]
+    report = start_export(window, out, whole_folder=True).report
     assert report.counts()["cleaned"] == 4 and report.counts()["failed"] == 1
     assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png", "c.tif", "d.pdf"]
     dialog = window.exports[-1][1]
@@ -89,7 +86,8 @@ def test_export_open_pages_with_a_failure_summary(qtbot, window, wait_result, sc
     assert "docclean clean" in dialog.log.toPlainText()
 
 
-def test_export_can_be_cancelled(qtbot, window, wait_result, big_page, tmp_path, tiny_settings, monkeypatch) -> None:
+def test_export_can_be_cancelled(qtbot, start_export, window, wait_result, big_page, tmp_path, tiny_settings,
+                                 monkeypatch) -> None:
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
     window.open_paths([big_page])
     wait_result(window)
@@ -99,10 +97,8 @@ def test_export_can_be_cancelled(qtbot, window, wait_result, big_page, tmp_path,
     original = export._SignalProgress.on_tile_done
     monkeypatch.setattr(export._SignalProgress, "on_tile_done",
                         lambda self, *a: (original(self, *a), self.thread.cancel()))
-    thread = window.export(tmp_path / "out")
-    with qtbot.waitSignal(thread.stopped, timeout=30_000) as blocker:
-        pass
-    assert blocker.args[0].interrupted
+    thread = start_export(window, tmp_path / "out")
+    assert thread.report.interrupted
     assert not (tmp_path / "out" / "big.png").exists()
     assert "cancelled" in window.exports[-1][1].label.text()
 

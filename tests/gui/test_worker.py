@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 
 
-
 def test_signals_in_order_with_tile_progress(qtbot, worker, recorder, big_page, tiny_settings) -> None:
     with qtbot.waitSignals([worker.pageLoaded, worker.finished], order="strict", timeout=20_000):
         rid = worker.request(big_page, 0, tiny_settings.replace(tile_size=256))
