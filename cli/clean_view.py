@@ -37,6 +37,12 @@ BINARIZE_JPEG = ("warning: --binarize: JPEG cannot hold 1-bit pages, so pages wr
                  "with compression fringes; add --format png or --format tiff for 1-bit pages")
 
 
+def settings_line(message: str) -> str:
+    """The line for the engine's warning about the run's settings (``WARN_SETTINGS``): in the
+    CLI's words where it has them (:data:`BINARIZE_JPEG`), else as the engine says it."""
+    return BINARIZE_JPEG if message == BINARIZED_JPEG else f"warning: {message}"
+
+
 def say(console: Console, text: str) -> None:
     """Print one message as one line: soft_wrap keeps it whole whatever the terminal width, markup
     is off because file names may contain [brackets], and a newline or escape sequence in a file
@@ -125,7 +131,7 @@ class RichCleanProgress(CleanProgress):
 
     def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
         if kind == WARN_SETTINGS:
-            self._line(BINARIZE_JPEG if message == BINARIZED_JPEG else f"warning: {shown(message)}")
+            self._line(settings_line(message))
         elif kind == WARN_INK or self.verbose:
             self._line(f"warning: {shown(source)}: {shown(message)}")
 

@@ -107,6 +107,7 @@ def watch(
 def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path | None, failed: Path | None,
               poll: float | None, settle: float, quiet: bool = False) -> int:
     """Load the model, watch until Ctrl-C or SIGTERM, print a line per file; returns the exit code."""
+    from cli.clean_view import settings_line
     from docclean.batch import load_cleaner
     from docclean.signals import terminate_as_interrupt
     from docclean.watch import DEFAULT_POLL, Watcher, WatchOutcome
@@ -122,7 +123,7 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
     with terminate_as_interrupt():
         try:
             watcher = Watcher(inbox, output, settings, done=done, failed=failed, settle=settle, on_outcome=show,
-                              on_notice=lambda text: typer.echo(f"warning: {text}", err=True))
+                              on_notice=lambda text: typer.echo(settings_line(text), err=True))
             with watcher.holding():  # a second watcher on this output stops before loading a model
                 watcher.cleaner = cleaner = load_cleaner(settings)  # once, before the first file arrives
                 reason = polling_reason(watcher.inbox, poll)

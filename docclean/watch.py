@@ -101,6 +101,7 @@ class Watcher:
         self._unlisted: dict[str, OSError] = {}
         """Subfolders of the inbox that could not be listed at the last poll (relative paths)."""
         self._busy = False  # another run holds the output: said once, until a file goes through
+        self._said: set[str] = set()  # the settings' warnings (binarized into JPEG), said once a watch
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
         self.in_hand: Path | None = None
         """The file being cleaned right now (None between files)."""
@@ -214,6 +215,10 @@ class Watcher:
             except BaseException:  # Ctrl-C, SIGTERM, a full disk: the scan stays in IN, unrecorded
                 drop_unfinished(key, target, on_disk, self.output, self.ledger)
                 raise
+            for text in report.warnings:  # about the settings (binarized into JPEG): once a watch
+                if text not in self._said:
+                    self._said.add(text)
+                    self._notice(text)
             result = report.files[0]
             outcome = WatchOutcome(path, "failed" if result.error else result.status, list(result.targets),
                                    result.error, pages=sum(p.status == "cleaned" for p in result.pages),

@@ -826,3 +826,19 @@ def test_a_scan_waiting_for_another_run_leaves_that_runs_pages_alone(folders, ti
     (inbox / "long.tif").write_bytes(tiff_bytes(3))
     assert settle(watcher, clock) == []
     assert (pages / "p0001.png").exists()
+
+
+def test_binarized_pages_into_jpeg_are_said_once_a_watch(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    from docclean.progress import BINARIZED_JPEG
+
+    inbox, out = folders
+    notices: list[str] = []
+    clock = Clock()
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, binarize=True)
+    watcher = Watcher(inbox, out, settings, settle=2.0, clock=clock, on_notice=notices.append)
+    for name in ("a.jpg", "b.png", "c.jpg"):
+        Image.fromarray(np.full((40, 32), 200, np.uint8)).save(inbox / name)
+    watcher.poll_once()
+    clock.now += 3
+    assert [o.status for o in watcher.poll_once()] == ["cleaned"] * 3
+    assert notices == [BINARIZED_JPEG]  # once, though two scans went into JPEG
