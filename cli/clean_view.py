@@ -16,6 +16,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
+    SpinnerColumn,
     Task,
     TaskID,
     TextColumn,
@@ -75,12 +76,17 @@ class RichCleanProgress(CleanProgress):
         self.multi_page: set[str] = set()
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        self._checking: TaskID | None = None  # the files being checked, before the page bar
         # Pages still to come per file: a file's result may be settled after the next file started
         # (its writes run behind), and the Ray engine interleaves files.
         self._left: dict[str, int] = {}
         self._page_part = 0.0
 
     def __enter__(self) -> RichCleanProgress:
+        # Finding the files of a big tree takes a while before anything can be counted: show life.
+        shown = self._display(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        if shown is not None:
+            shown.add_task("finding files", total=None)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -95,17 +101,35 @@ class RichCleanProgress(CleanProgress):
     def _line(self, text: str, console: Console | None = None) -> None:
         say(console or self.console, text)
 
-    def on_start(self, files: int, pages: int) -> None:
-        # No bar when stderr is not a terminal (logs, pipes): it could not redraw, only clutter.
-        if self.quiet or pages == 0 or not self.console.is_terminal:
-            return
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("pages"),
-            PagesPerSecondColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-            console=self.console, transient=True,
-        )
+    def _display(self, *columns: ProgressColumn | str) -> Progress | None:
+        """A live display of ``columns`` in place of the one shown, that leaves nothing behind; None
+        with --quiet or when stderr is not a terminal (logs, pipes: it could not redraw, only clutter)."""
+        self.close()
+        if self.quiet or not self.console.is_terminal:
+            return None
+        self._progress = Progress(*columns, console=self.console, transient=True)
         self._progress.start()
-        self._task = self._progress.add_task("cleaning", total=pages)
+        return self._progress
+
+    def on_plan(self, done: int, total: int) -> None:
+        if self._checking is None:
+            shown = self._display(TextColumn("checking files"), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("files"), TimeElapsedColumn(), TimeRemainingColumn())
+            if shown is None:
+                return
+            self._checking = shown.add_task("checking", total=total)
+        if self._progress is not None:
+            self._progress.update(self._checking, completed=done)
+
+    def on_start(self, files: int, pages: int) -> None:
+        self._checking = None
+        if pages == 0:
+            self.close()
+            return
+        shown = self._display(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("pages"),
+                              PagesPerSecondColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+        if shown is not None:
+            self._task = shown.add_task("cleaning", total=pages)
 
     def on_file_start(self, job: Job, pages: int) -> None:
         self._left[str(job.source)] = pages

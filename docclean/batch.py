@@ -157,6 +157,10 @@ def _loaded(cleaner: Denoiser | None, loading: Loading | None, report: Report) -
     return cleaner
 
 
+#: Seconds between ``on_plan`` calls while the files are checked.
+PLAN_EVERY = 0.25
+
+
 def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: CleanSettings,
          progress: CleanProgress, report: Report, pipeline: bool = True) -> None:
     """Plan every file, then clean them. ``get_cleaner`` returns the model, waiting for its load
@@ -172,8 +176,12 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
     inputs = input_keys(jobs)
     claimed = {path_key(job.target) for job in jobs if job.error is None}
     plans: list[Plan] = []
+    told = time.perf_counter()
     try:
-        for job in jobs:
+        for n, job in enumerate(jobs, 1):
+            if time.perf_counter() - told >= PLAN_EVERY:
+                progress.on_plan(n - 1, len(jobs))
+                told = time.perf_counter()
             with warnings.catch_warnings(record=True):
                 warnings.simplefilter("ignore")
                 try:

@@ -5,10 +5,11 @@ front end overrides only what it shows: the CLI draws a rich progress bar, the G
 signals, a cluster runner counts pages across workers. ``cancelled`` is polled between tiles, so a
 Stop button takes effect within one batch of tiles even on a 600-dpi page.
 
-Order: ``on_start`` once; per file that gets cleaned ``on_file_start``, then per page
-``on_tile_done`` after each batch of tiles and ``on_page_done`` (when the cleaned page is handed to
-the writer thread; its file is written, or failed, by the time ``on_file_done`` comes);
-``on_file_done`` for every file, whatever its status; ``on_warning`` whenever something is worth a line; ``on_finish`` once unless
+Order: ``on_plan`` now and then while the files are checked, ``on_start`` once; per file that
+gets cleaned ``on_file_start``, then per page ``on_tile_done`` after each batch of tiles and
+``on_page_done`` (when the cleaned page is handed to the writer thread; its file is written, or
+failed, by the time ``on_file_done`` comes); ``on_file_done`` for every file, whatever its status;
+``on_warning`` whenever something is worth a line; ``on_finish`` once unless
 the run was interrupted.
 """
 
@@ -49,6 +50,11 @@ def warn_settings(progress: CleanProgress, report: Report, binarize: bool, targe
 
 class CleanProgress:
     """Progress callbacks of a batch; override what you need."""
+
+    def on_plan(self, done: int, total: int) -> None:
+        """Before ``on_start``: ``done`` of the ``total`` files found have been checked (pages
+        counted, outputs already there looked for). Told a few times a second while a big batch is
+        planned (20,000 files take seconds, a million minutes), so a front end can show life."""
 
     def on_start(self, files: int, pages: int) -> None:
         """``files`` jobs in all; ``pages`` pages will actually be cleaned (skips excluded)."""

@@ -113,3 +113,53 @@ def test_pages_kept_as_page_files_are_counted_in_the_skipped_note() -> None:
         "other settings); --overwrite cleans them again")
     assert skipped_line(Report(files=[resumed])) is None
     assert skipped_line(Report(files=[whole])).startswith("note: 1 skipped: its output is already there")
+
+
+def test_a_terminal_shows_the_files_being_found_then_checked_then_the_pages() -> None:
+    view = _view()
+    with view:
+        assert [t.description for t in view._progress.tasks] == ["finding files"]
+        view.on_plan(5, 10)
+        checking = view._progress.tasks
+        assert [(t.completed, t.total) for t in checking] == [(5, 10)]
+        view.on_plan(9, 10)
+        assert view._progress.tasks[0].completed == 9  # the same display moves on
+        view.on_start(10, 12)
+        assert [(t.description, t.total) for t in view._progress.tasks] == [("cleaning", 12)]
+    assert view._progress is None
+    quiet = RichCleanProgress(Console(file=io.StringIO(), force_terminal=True), Console(file=io.StringIO()),
+                              quiet=True)
+    with quiet:
+        quiet.on_plan(1, 2)
+        assert quiet._progress is None  # --quiet: nothing drawn
+    piped = RichCleanProgress(Console(file=io.StringIO()), Console(file=io.StringIO()))
+    with piped:
+        piped.on_plan(1, 2)
+        piped.on_start(2, 2)
+        assert piped._progress is None  # stderr is no terminal: no live display to clutter a log
+
+
+def test_planning_a_batch_tells_how_many_files_are_checked(tmp_path: Path, tiny_model_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import docclean.batch
+    from docclean.batch import clean_batch
+    from docclean.progress import CleanProgress
+    from docclean.settings import CleanSettings
+
+    class Events(CleanProgress):
+        def __init__(self) -> None:
+            self.seen: list[tuple] = []
+
+        def on_plan(self, done: int, total: int) -> None:
+            self.seen.append(("plan", done, total))
+
+        def on_start(self, files: int, pages: int) -> None:
+            self.seen.append(("start", files, pages))
+
+    for i in range(4):
+        Image.fromarray(np.full((24, 20), 200 - i, np.uint8)).save(tmp_path / f"p{i}.png")
+    monkeypatch.setattr(docclean.batch, "PLAN_EVERY", 0.0)  # every file, not a few times a second
+    events = Events()
+    clean_batch([tmp_path], tmp_path / "out", CleanSettings(model=str(tiny_model_path), device="cpu", dry_run=True),
+                events)
+    assert events.seen == [("plan", 0, 4), ("plan", 1, 4), ("plan", 2, 4), ("plan", 3, 4), ("start", 4, 4)]
