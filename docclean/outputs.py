@@ -23,17 +23,21 @@ from docclean.writer import TEMP_PATTERN
 
 LOCK_NAME = ".docclean.lock"
 STAGING_NAME = ".docclean-staging"
+"""Where a Ray or URL run's workers write inside the output folder its driver holds (``docclean.cluster``)."""
 #: The ending of a multi-page output's hidden work folder (``docclean.resume.work_folder``).
 PAGES_SUFFIX = ".docclean-pages"
+#: The ending of the hidden folder where the hot folder keeps a target's earlier outputs while it
+#: cleans a scan of that name again (``docclean.watchattempt.earlier_folder``).
+EARLIER_SUFFIX = ".docclean-earlier"
 
 
 def is_bookkeeping(name: str) -> bool:
     """Whether ``name`` in an output folder is the batch's own: the lock, a cluster run's staging
-    folder, a half-written file (``docclean.writer.TEMP_PATTERN``) or a multi-page output's work
-    folder. Another run's files are not outputs of anyone's scans."""
+    folder, a half-written file (``docclean.writer.TEMP_PATTERN``), a multi-page output's work
+    folder or the hot folder's earlier outputs kept during a try. Another run's files are not
+    outputs of anyone's scans."""
     return (name in (LOCK_NAME, STAGING_NAME) or TEMP_PATTERN.match(name) is not None
-            or (name.startswith(".") and name.endswith(PAGES_SUFFIX)))
-"""Where a Ray or URL run's workers write inside the output folder its driver holds (``docclean.cluster``)."""
+            or (name.startswith(".") and name.endswith((PAGES_SUFFIX, EARLIER_SUFFIX))))
 
 
 class OutputBusy(OutputError):

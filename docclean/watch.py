@@ -15,7 +15,8 @@ redo it (a file replaced by a new scan of the same name is cleaned again).
 polling where they do not (``poll`` given, watchdog missing, or a network file system: inotify
 does not see changes made by other NFS/SMB clients; see :func:`docclean.watchfs.filesystem_type`). Ctrl-C and SIGTERM
 (``docclean.signals``) propagate out of ``run``; the file in hand stays in the input folder,
-unrecorded, and what it wrote (the page in hand, finished pages) is removed, so a restart redoes it.
+unrecorded, and what it wrote (the page in hand, finished pages) is removed, so a restart redoes it;
+so is what a failed scan wrote, and an earlier scan's outputs stay (:mod:`docclean.watchattempt`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from docclean.errors import DiskFullError, DocCleanError, InputError, OutputErro
 from docclean.models import resolve_model_path
 from docclean.outputs import OutputBusy, output_lock
 from docclean.settings import CleanSettings
+from docclean.watchattempt import Attempt
 from docclean.watchfolders import (
     check_folders,
     file_signature,
@@ -43,15 +45,7 @@ from docclean.watchfolders import (
     writable_folder,
 )
 from docclean.watchfs import FolderEvents, idle_wait, polling_reason
-from docclean.watchrecord import (
-    LEDGER_NAME,
-    Ledger,
-    WatchOutcome,
-    drop_unfinished,
-    output_owner,
-    outputs_on_disk,
-    remove_outputs,
-)
+from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner, remove_outputs
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -184,37 +178,41 @@ class Watcher:
 
     # -- handling one file ---------------------------------------------------------------------
     def _handle(self, key: str, path: Path, signature: tuple[int, int]) -> WatchOutcome | None:
+        self.in_hand = path
+        target = self.output / Path(key).with_suffix(formats.output_suffix(path, self.settings.fmt))
+        attempt = Attempt(key, target, self.output, self.ledger)  # undone whole if it does not go through
+        try:
+            outcome = self._clean(key, path, target, attempt)
+            outcome = None if outcome is None else self._settle(key, path, signature, outcome, attempt)
+        except BaseException as exc:  # Ctrl-C, SIGTERM, a full disk: the scan stays in IN, unrecorded
+            attempt.stopped(signature, path)
+            if isinstance(exc, OutputError):
+                self.in_hand = None  # not dropped: the watcher stops saying why (Ctrl-C names it)
+            raise
+        finally:
+            attempt.finish()
+        self.in_hand = None
+        return outcome
+
+    def _clean(self, key: str, path: Path, target: Path, attempt: Attempt) -> WatchOutcome | None:
+        """Clean ``path`` into ``target``'s folder; None when another run holds OUT (it waits)."""
         from docclean.batch import NothingToClean, clean_batch, load_cleaner
         from docclean.filerun import page_warnings
 
         if self.cleaner is None:
             self.cleaner = load_cleaner(self.settings)
-        self.in_hand = path
-        relative = Path(key)
-        target_dir = self.output / relative.parent
-        target = target_dir / relative.with_suffix(formats.output_suffix(path, self.settings.fmt)).name
         start = time.perf_counter()
-        left_before: list[Path] = []  # outputs of an earlier scan of this name that was moved away
         try:
-            on_disk = outputs_on_disk(key, target)
-            owner = output_owner(key, target, self.ledger, self.inbox, self.done, self.settings.fmt, on_disk)
+            owner = output_owner(key, target, self.ledger, self.inbox, self.done, self.settings.fmt, attempt.before)
             if owner is not None:
                 raise InputError(f"its output would replace the cleaned {owner} (same name, another type); "
                                  "rename one of them", path)
-            if self.done is not None or self.failed is not None:
-                # Moved away, that scan left no record: its outputs are what lies in OUT under this
-                # scan's names, now that no other input owns them.
-                left_before = on_disk
-            target_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                report = clean_batch([path], target_dir, self.settings, self.progress, cleaner=self.cleaner)
-                if report.stopped:  # a full disk while writing: the output's fault, handled below
-                    raise DiskFullError(report.files[0].error or report.stopped)
-            except OutputBusy:
-                raise  # before any work; what is in OUT is the other run's, work folders included
-            except BaseException:  # Ctrl-C, SIGTERM, a full disk: the scan stays in IN, unrecorded
-                drop_unfinished(key, target, on_disk, self.output, self.ledger)
-                raise
+            attempt.owned = True
+            target.parent.mkdir(parents=True, exist_ok=True)
+            attempt.keep()  # page files are written over the earlier scan's one by one
+            report = clean_batch([path], target.parent, self.settings, self.progress, cleaner=self.cleaner)
+            if report.stopped:  # a full disk while writing: the output's fault, handled below
+                raise DiskFullError(report.files[0].error or report.stopped)
             for text in report.warnings:  # about the settings (binarized into JPEG): once a watch
                 if text not in self._said:
                     self._said.add(text)
@@ -229,36 +227,41 @@ class Watcher:
             # Another run writes to a folder that holds or lies in this one (docclean clean -o OUT):
             # not this scan's fault nor the output's for good. The scan waits in IN and is taken
             # again once it has settled anew; said once while the other run lasts.
-            self.in_hand = None
             self._seen.pop(key, None)
             if not self._busy:
                 self._notice(f"{exc}; {path} waits until it is done")
             self._busy = True
             return None
-        except OutputError:
-            # The output's fault (a full disk, a folder that cannot be made or locked), not the
-            # scan's: it stays where it is, unrecorded, and the watcher stops saying why.
-            self.in_hand = None
-            raise
         except (DocCleanError, OSError) as exc:
+            if isinstance(exc, OutputError):
+                raise  # the output's fault (a full disk, a folder that cannot be made), not the scan's
             outcome = WatchOutcome(path, "failed", error=f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
         outcome.seconds = time.perf_counter() - start
-        self.in_hand, self._busy = None, False
+        return outcome
+
+    def _settle(self, key: str, path: Path, signature: tuple[int, int], outcome: WatchOutcome,
+                attempt: Attempt) -> WatchOutcome | None:
+        """Record ``outcome`` or move the input aside; a failed scan leaves OUT as it was."""
+        self._busy = False
         self._seen.pop(key, None)
+        earlier = attempt.earlier(moved=self.done is not None or self.failed is not None)
         if file_signature(path) != signature:
             # Deleted while we cleaned it (what we wrote has no input any more), or changed: not
             # finished after all, taken again once it settles. Either way this attempt's pages go:
             # a shorter retake would leave the pages it no longer has in OUT, unrecorded.
-            remove_outputs(outcome.targets, key, self.output, self.ledger)
+            attempt.undo()
             return None
-        earlier = [Path(t) for t in self.ledger.entries.get(key, {}).get("targets", [])] + left_before
-        # A re-arrived scan with fewer pages: the pages it no longer has must not stay in OUT.
-        remove_outputs([t for t in earlier if t not in outcome.targets], key, self.output, self.ledger)
+        if outcome.status == "failed":  # to be fixed and dropped again: its pages go, earlier ones stay
+            outcome.kept, outcome.targets = [p for p in attempt.undo() if p in earlier], []
+        else:  # a re-arrived scan with fewer pages must not leave the others
+            remove_outputs([t for t in earlier if t not in outcome.targets], key, self.output, self.ledger)
+        relative = Path(key)
         destination = self.failed if outcome.status == "failed" else self.done
         if destination is None:
             self.ledger.record(key, signature, outcome, path)
             return outcome
         try:
+            attempt.moving = True
             outcome.moved_to = move_aside(path, destination / relative)
         except OSError as exc:  # cannot move it (permissions, a vanished share): record it instead
             outcome.error = f"{outcome.error + '; ' if outcome.error else ''}could not move it to {destination}: {exc}"

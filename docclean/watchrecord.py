@@ -35,6 +35,8 @@ class WatchOutcome:
     moved_to: Path | None = None
     warnings: list[str] = field(default_factory=list)
     """The ink warnings of its pages, as ``docclean clean`` prints them (``page N: ...``)."""
+    kept: list[Path] = field(default_factory=list)
+    """A failed scan's: the outputs of an earlier scan of its name, left as they were."""
 
     def summary(self) -> str:
         """One line for a log: what came in, what went out, where the input went."""
@@ -42,7 +44,8 @@ class WatchOutcome:
         if self.status == "failed":
             error = self.error or "failed"
             said = error if error.startswith(str(self.source)) else f"{self.source}: {error}"
-            return f"failed {said}{where}"
+            kept = ", ".join(str(t) for t in self.kept[:3]) + (" ..." if len(self.kept) > 3 else "")
+            return f"failed {said}{where}" + (f"; the earlier scan's output stays: {kept}" if kept else "")
         outs = ", ".join(str(t) for t in self.targets[:3]) + (" ..." if len(self.targets) > 3 else "")
         note = f"; {self.error}" if self.error else ""
         pages = f"{self.pages} page{'' if self.pages == 1 else 's'}"
@@ -110,11 +113,11 @@ class Ledger:
         self._rewrite = not text.endswith("\n")  # a line cut short: the next one must not join it
 
     def _index(self, key: str, entry: dict[str, Any]) -> None:
-        for target in entry.get("targets", []):
+        for target in _outputs(entry):
             self._by_output.setdefault(str(Path(target)), set()).add(key)
 
     def _unindex(self, key: str) -> None:
-        for target in self.entries.get(key, {}).get("targets", []):
+        for target in _outputs(self.entries.get(key, {})):
             keys = self._by_output.get(str(Path(target)))
             if keys is not None:
                 keys.discard(key)
@@ -135,9 +138,11 @@ class Ledger:
     def record(self, key: str, signature: tuple[int, int], outcome: WatchOutcome, path: Path | None = None) -> None:
         """Remember ``outcome`` for the file ``key`` as it is now (``path``: the file, whose change
         time a failure keeps), and save."""
-        entry = {"size": signature[0], "mtime_ns": signature[1], "status": outcome.status,
-                 "targets": [str(t) for t in outcome.targets], "error": outcome.error,
-                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        entry: dict[str, Any] = {"size": signature[0], "mtime_ns": signature[1], "status": outcome.status,
+                                 "targets": [str(t) for t in outcome.targets], "error": outcome.error,
+                                 "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if outcome.kept:
+            entry["kept"] = [str(t) for t in outcome.kept]
         if outcome.status == "failed" and path is not None:
             entry["ctime_ns"] = _ctime(path)
         self._unindex(key)
@@ -152,7 +157,7 @@ class Ledger:
         cannot be listed right now (``unlisted``, relative paths) are kept: they may well be there."""
         hidden = tuple(f"{folder}/" for folder in unlisted)
         gone = sorted(key for key in set(self.entries) - present if not key.startswith(hidden)
-                      and not any(Path(t).exists() for t in self.entries[key].get("targets", [])))
+                      and not any(Path(t).exists() for t in _outputs(self.entries[key])))
         if gone:
             for key in gone:
                 self._unindex(key)
@@ -176,11 +181,19 @@ class Ledger:
 
     def owner(self, output: Path, other_than: str) -> str | None:
         """The file other than ``other_than`` whose recorded outputs include ``output`` (a failed
-        file owns none, as for :func:`output_owner`), or None."""
-        for key in sorted(self._by_output.get(str(Path(output)), ())):
-            if key != other_than and self.entries[key].get("status") != "failed":
+        file owns none of its own, as for :func:`output_owner`, only the earlier scan's outputs
+        that it left as they were: ``kept``), or None."""
+        name = str(Path(output))
+        for key in sorted(self._by_output.get(name, ())):
+            entry = self.entries[key]
+            if key != other_than and (entry.get("status") != "failed"
+                                      or name in {str(Path(t)) for t in entry.get("kept", [])}):
                 return key
         return None
+
+    def outputs(self, key: str) -> list[Path]:
+        """The outputs recorded for ``key``: its own, and those of an earlier scan it kept."""
+        return [Path(t) for t in _outputs(self.entries.get(key, {}))]
 
     def _save(self, change: dict[str, Any]) -> None:
         try:
@@ -201,6 +214,11 @@ class Ledger:
             fh.flush()
             os.fsync(fh.fileno())
         self._changes += 1
+
+
+def _outputs(entry: dict[str, Any]) -> list[str]:
+    """An entry's outputs on record: its ``targets`` and, for a failed scan, the ``kept`` ones."""
+    return [*entry.get("targets", []), *entry.get("kept", [])]
 
 
 def _ctime(path: Path) -> int | None:

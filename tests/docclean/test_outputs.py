@@ -61,3 +61,15 @@ def test_a_run_in_a_folder_above_or_below_another_run_is_refused(tmp_path: Path)
     with output_lock(out, within=[out, inner]):  # nothing held any more: no refusal, no lock left
         pass
     assert sorted(p.name for p in out.rglob(".docclean.lock")) == []
+
+
+def test_the_runs_own_files_are_told_from_outputs() -> None:
+    from docclean.outputs import is_bookkeeping
+    from docclean.resume import work_folder
+    from docclean.watchattempt import earlier_folder
+
+    out = Path("/out")
+    own = [".docclean.lock", ".docclean-staging", work_folder(out / "scan.pdf").name,
+           earlier_folder(out / "scan.pdf").name, ".scan.png.docclean-123-0a1b2c3d.part"]
+    assert [name for name in own if not is_bookkeeping(name)] == []
+    assert not any(map(is_bookkeeping, ["scan.pdf", "scan-p001.png", ".hidden.png", "x.docclean-pages"]))

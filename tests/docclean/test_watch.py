@@ -798,8 +798,7 @@ def test_a_multi_page_scan_stopped_midway_leaves_no_page_no_record_accounts_for(
         watcher.poll_once()
     left = sorted(p.name for p in out.iterdir() if p.name not in (LEDGER_NAME, ".docclean-watch.lock"))
     assert left == sorted(told)  # no long-p003.png, no .long.pdf.docclean-pages/
-    if fmt == "pdf":
-        assert (out / "long.pdf").read_bytes() == told["long.pdf"]
+    assert {name: (out / name).read_bytes() for name in left} == told  # pages 1-2 not the new scan's
     monkeypatch.setattr(docclean.filerun, "clean_page", real)
     restarted = Watcher(inbox, out, settings, settle=2.0, clock=clock)
     [again] = settled(restarted, clock)
@@ -842,3 +841,106 @@ def test_binarized_pages_into_jpeg_are_said_once_a_watch(folders, tiny_model_pat
     clock.now += 3
     assert [o.status for o in watcher.poll_once()] == ["cleaned"] * 3
     assert notices == [BINARIZED_JPEG]  # once, though two scans went into JPEG
+
+
+def bad_page_tiff(pages: int, bad: int, seed: int = 0) -> bytes:
+    """A TIFF of ``pages`` pages whose page ``bad`` (0-based) cannot be decoded: its deflated strip
+    overwritten with bytes that are no zlib stream. Pillow reads the pages before it, then raises."""
+    frames = [Image.fromarray(np.random.default_rng(seed + i).integers(0, 256, (40, 32), dtype=np.uint8))
+              for i in range(pages)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    data = bytearray(buf.getvalue())
+    with Image.open(io.BytesIO(bytes(data))) as im:
+        im.seek(bad)
+        offset, length = im.tag_v2[273][0], im.tag_v2[279][0]  # StripOffsets, StripByteCounts
+    data[offset:offset + length] = b"\xff" * length
+    return bytes(data)
+
+
+def out_files(out: Path) -> dict[str, bytes]:
+    """What OUT holds besides the watcher's record and lock, hidden work folders included."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name not in (LEDGER_NAME, ".docclean-watch.lock")}
+
+
+@pytest.mark.parametrize("moved", [False, True])
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_a_multi_page_scan_that_fails_on_a_bad_page_leaves_no_page_of_its_own(folders, tiny_model_path,  # type: ignore[no-untyped-def]
+                                                                               fmt, moved):
+    """A corrupt page 3 of 5: pages 1-2 were left in OUT as page files (``--format png``, those of
+    an earlier scan of that name overwritten) or in the work folder of ``scan.pdf``, recorded
+    nowhere (moved to failed/) or as the failed scan's, while an earlier scan's ``scan.pdf`` was
+    deleted. The failed scan goes to failed/ to be fixed and dropped again: it leaves nothing of
+    its own, and the earlier scan's outputs stay as they were, still that scan's."""
+    inbox, out = folders
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, fmt=fmt, **moved_aside(inbox, moved))
+    (inbox / "fresh.tif").write_bytes(bad_page_tiff(5, 2))
+    [failed] = settled(watcher, clock)
+    assert failed.status == "failed" and "page 3" in failed.error and failed.targets == []
+    assert out_files(out) == {} and "stays" not in failed.summary()
+
+    (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=60))
+    assert settle(watcher, clock) == ["cleaned"]
+    told = out_files(out)
+    assert sorted(told) == (["scan-p001.png", "scan-p002.png"] if fmt == "png" else ["scan.pdf"])
+    time.sleep(0.01)
+    (inbox / "scan.tif").write_bytes(bad_page_tiff(5, 2, seed=70))  # a new scan of that name, page 3 corrupt
+    [failed] = settled(watcher, clock)
+    assert failed.status == "failed" and "page 3" in failed.error
+    assert out_files(out) == told  # no page of the failed scan, the earlier one's untouched
+    assert failed.kept == [out / name for name in told]
+    assert failed.summary().endswith(f"the earlier scan's output stays: {', '.join(str(out / n) for n in told)}")
+    if not moved:
+        entry = Ledger(out / LEDGER_NAME).entries["scan.tif"]
+        assert entry["targets"] == [] and entry["kept"] == [str(out / name) for name in told]
+        if fmt == "pdf":  # still that scan's: a namesake of another type does not replace it
+            (inbox / "scan.png").write_bytes(png_bytes(1))
+            [other] = settled(watcher, clock)
+            assert other.status == "failed" and "scan.tif" in other.error and out_files(out) == told
+            (inbox / "scan.png").unlink()
+    time.sleep(0.01)
+    (inbox / "scan.tif").write_bytes(tiff_bytes(3, seed=80))  # fixed and dropped again
+    [again] = settled(watcher, clock)
+    assert again.status == "cleaned" and again.pages == 3
+    assert sorted(out_files(out)) == (["scan-p001.png", "scan-p002.png", "scan-p003.png"] if fmt == "png"
+                                      else ["scan.pdf"])
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_a_stop_after_the_clean_but_before_the_record_or_the_move_undoes_it(folders, tiny_model_path,  # type: ignore[no-untyped-def]
+                                                                           monkeypatch, moved):
+    """SIGTERM once the scan was cleaned but before it was recorded (inputs left in IN) or moved to
+    done/: its pages stayed in OUT, unrecorded (scan-p003.png, pages 1-2 over the earlier scan's),
+    till the next start cleaned it again. The scan stays in IN and OUT is as the record says."""
+    import docclean.watch
+    from docclean.errors import Terminated
+
+    inbox, out = folders
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, fmt="png", **moved_aside(inbox, moved))
+    (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=90))
+    assert settle(watcher, clock) == ["cleaned"]
+    told = out_files(out)
+
+    def terminated(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise Terminated("terminated (SIGTERM)")
+
+    if moved:
+        monkeypatch.setattr(docclean.watch, "move_aside", terminated)
+    else:
+        monkeypatch.setattr(Ledger, "record", terminated)
+    time.sleep(0.01)
+    (inbox / "scan.tif").write_bytes(tiff_bytes(3, seed=95))
+    watcher.poll_once()
+    clock.now += 3
+    with pytest.raises(Terminated):
+        watcher.poll_once()
+    assert out_files(out) == told and (inbox / "scan.tif").exists()
+    assert watcher.in_hand == inbox / "scan.tif"  # named as dropped by `docclean watch`
+    monkeypatch.undo()
+    restarted = make(inbox, out, tiny_model_path, clock, fmt="png", **moved_aside(inbox, moved))
+    [again] = settled(restarted, clock)
+    assert again.status == "cleaned" and again.pages == 3
+    assert sorted(out_files(out)) == ["scan-p001.png", "scan-p002.png", "scan-p003.png"]

@@ -177,3 +177,23 @@ def test_renamed_inputs_are_noted_across_restarts_till_they_are_gone(tmp_path: P
     again._rewrite = True  # the journal written whole: notes of files no longer there go
     again.record("a.png", (1, 1), cleaned(tmp_path / "out", "a.png"))
     assert Ledger(path).renamed == {str(done / "scan-1.png"): "scan.png"}
+
+
+def test_an_attempt_killed_outright_gets_the_earlier_pages_back_at_the_next_try(tmp_path: Path) -> None:
+    """kill -9 while page 1 of a new scan was written over the earlier scan's: the next try of that
+    target finds the earlier page set aside and puts it back before it looks at OUT."""
+    from docclean.watchattempt import Attempt, earlier_folder
+
+    out = tmp_path / "out"
+    out.mkdir()
+    page = out / "scan-p001.png"
+    page.write_bytes(b"earlier page 1")
+    ledger = Ledger(out / "ledger")
+    first = Attempt("scan.tif", out / "scan.png", out, ledger)
+    first.keep()
+    (out / "tmp").write_bytes(b"new page 1")
+    (out / "tmp").replace(page)  # written atomically, as every output: the kept link is untouched
+    assert earlier_folder(out / "scan.png").is_dir()  # killed here: no undo, no finish
+    second = Attempt("scan.tif", out / "scan.png", out, ledger)
+    assert page.read_bytes() == b"earlier page 1" and second.before == [page]
+    assert not earlier_folder(out / "scan.png").exists()
