@@ -1,13 +1,13 @@
 """Closing the main window and shutting its threads down.
 
 ``ClosingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its threads: the preview
-``worker``, the page list's thumbnails, the export folder's check (``checking``) and the running
-``exports``. Closing saves the window's state, cancels every thread and waits for them (a QThread
-destroyed while it runs aborts the process). A cancelled page or export usually ends within
-``CLOSE_WAIT_MS``; a step that cannot be cancelled (loading a model, decoding one huge page, the
-walk of a check) runs to its end, with the window disabled and saying what it waits for, and the
-window closes once it has ended. ``shutdown`` (tests, scripts) stops and waits for everything
-without closing.
+``worker``, the page list's thumbnails, the listings of what is being opened (``listings``), the
+export folder's check (``checking``) and the running ``exports``. Closing saves the window's state,
+cancels every thread and waits for them (a QThread destroyed while it runs aborts the process). A
+cancelled page or export usually ends within ``CLOSE_WAIT_MS``; a step that cannot be cancelled
+(loading a model, decoding one huge page, the walk of a check or of a folder being opened) runs to
+its end, with the window disabled and saying what it waits for, and the window closes once it has
+ended. ``shutdown`` (tests, scripts) stops and waits for everything without closing.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class ClosingMixin:
             self._stop_all()
             # A cancelled page or export usually ends within a batch of tiles: no message for those.
             deadline = QDeadlineTimer(CLOSE_WAIT_MS)
-            for thread in (self.worker, *self._checks(), *(thread for thread, _ in self.exports)):
+            for thread in (self.worker, *self._checks(), *self.listings, *(t for t, _ in self.exports)):
                 thread.wait(deadline)
         if self._waiting():
             # A step that cannot be cancelled (loading a model, decoding one huge page) goes on:
@@ -69,6 +69,8 @@ class ClosingMixin:
             thread.cancel()
         for check in self._checks():
             check.dropped = True  # its walk cannot be stopped; its answer starts no export
+        for listing in self.listings:
+            listing.stop()  # its walk cannot be stopped; its page counts can, and its answer is dropped
 
     def _checks(self) -> list:
         """The export folder's check, while one runs (``gui.destination.DestinationCheck``)."""
@@ -83,16 +85,18 @@ class ClosingMixin:
             running.append("the export")
         if any(check.isRunning() for check in self._checks()):
             running.append("the check of the export folder")
+        if any(listing.isRunning() for listing in self.listings):
+            running.append("the listing of the folder being opened")
         if self.pages.thumbnails_running():
             running.append("a thumbnail")
         return " and ".join(running)
 
     def shutdown(self) -> None:
-        """Stop every worker (the preview thread, thumbnails, running exports) and wait until each
+        """Stop every worker (the preview thread, thumbnails, listings, running exports) and wait until each
         has ended, however long a step that cannot be cancelled takes: a QThread destroyed while
         it runs aborts the process."""
         self._stop_all()
         self.worker.wait()
         self.pages.stop_thumbnails(wait_ms=-1)
-        for thread in (*self._checks(), *(thread for thread, _ in self.exports)):
+        for thread in (*self._checks(), *self.listings, *(thread for thread, _ in self.exports)):
             thread.wait()

@@ -2,10 +2,17 @@
 
 ``OpeningMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes
 (``inputs``, ``current``, ``result``, ``busy``, ``request_id``, ``ink_figures``, ``pages``,
-``store``, ``worker``, ``actions_``) and methods (``show_errors``, ``_blank``, ``_update_command``).
+``store``, ``worker``, ``actions_``, ``opening``, ``listings``, ``_closing``) and methods
+(``show_errors``, ``_blank``, ``_update_command``).
 The page list holds what ``docclean clean INPUTS -o OUTPUT`` would clean with the export folder
 the command row shows (``gui.pages.listed_files``): an export folder inside an opened folder is
 left out, as the batch leaves it out, so earlier outputs are never listed as pages.
+
+Walking an archive of tens of thousands of scans (or a slow network share) and counting their
+pages takes seconds: it runs on a thread of its own (``gui.listing.FolderListing``, kept in
+``opening``), the status bar says how far it got, and what was open stays open until the new list
+fills in. The newest open wins: an older listing's answer is dropped (a walk cannot be stopped,
+so it is kept in ``listings`` until it ends: closing waits for it, ``gui.closing``).
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-from gui.pages import PageRef, listed_files, page_refs
+from gui.listing import FolderListing, listing_message
+from gui.pages import PageRef, page_refs
 
 #: What the canvases say while no page is open.
 OPEN_HINT = "Open scans (Ctrl+O) or a folder (Ctrl+Shift+O), or drop them here"
@@ -29,13 +37,80 @@ class OpeningMixin:
         return Path(str(value)) if value else None
 
     def open_paths(self, paths: list[str | Path], keep: PageRef | None = None,
-                   listing: tuple[list[Path], list[str]] | None = None) -> None:
+                   listing: tuple[list[Path], list[str]] | None = None) -> FolderListing | None:
         """Open files and folders (replacing what was open); problems appear in the banner. The
         page ``keep`` stays selected if it is still listed, else the first page is. ``listing``:
-        ``listed_files``'s answer for these paths when the caller has just made it."""
-        files, problems = listing or listed_files([Path(p) for p in paths], self.export_folder())
-        refs, unreadable = page_refs(files)
-        self.inputs = [Path(p) for p in paths]
+        ``listed_files``'s answer for these paths when the caller has just made it; the list is
+        then filled at once. Otherwise the paths are listed on a thread of their own, returned:
+        this returns at once and the list fills in when it answers (:meth:`_listing_answered`)."""
+        self._drop_listing()  # the newest open wins
+        inputs = [Path(p) for p in paths]
+        if listing is not None:
+            self._fill(inputs, keep, listing[0], listing[1], *page_refs(listing[0]))
+            return None
+        thread = FolderListing(inputs, self.export_folder(), keep, self)
+        thread.counted.connect(lambda done, total: self._listing_counted(thread, done, total))
+        thread.answered.connect(lambda: self._listing_answered(thread))
+        self.opening = thread
+        self.listings.append(thread)
+        self.statusBar().showMessage(listing_message(inputs))
+        if self.current is None:  # an empty window says what it is doing, not "Open scans…"
+            self.preview.set_placeholder(listing_message(inputs))
+        thread.start()
+        return thread
+
+    def relist(self, listing: tuple[list[Path], list[str]] | None = None) -> None:
+        """List the open inputs again if the export folder changed what they name (an export into
+        another folder inside an opened one), keeping the page shown. ``listing``: ``listed_files``'s
+        answer for the open inputs and the export folder, made off the UI thread (``gui.saving``);
+        without it they are listed on a thread of their own."""
+        if self.opening is not None:
+            # Listed with the export folder as it was, it would list the new one's outputs as pages.
+            self.open_paths(list(self.opening.paths), keep=self.opening.keep)
+            return
+        if not self.inputs:
+            return
+        if listing is None:
+            self.open_paths(list(self.inputs), keep=self.current)
+        elif listing[0] != self.listed:  # the folders are walked once, not again to open them
+            self.open_paths(list(self.inputs), keep=self.current, listing=listing)
+
+    def _drop_listing(self) -> None:
+        """Drop the listing under way, if any: its answer is no longer wanted."""
+        if self.opening is not None:
+            self.opening.stop()
+            self._clear_listing_message(self.opening)
+            self.opening = None
+
+    def _clear_listing_message(self, thread: FolderListing) -> None:
+        if self.statusBar().currentMessage().startswith(listing_message(thread.paths)):
+            self.statusBar().clearMessage()
+        if self.preview.canvases[0].placeholder == listing_message(thread.paths):
+            self.preview.set_placeholder(OPEN_HINT if self.current is None else "")
+
+    def _listing_counted(self, thread: FolderListing, done: int, total: int) -> None:
+        if thread is self.opening and not self._closing:
+            self.statusBar().showMessage(listing_message(thread.paths, done, total))
+
+    def _listing_answered(self, thread: FolderListing) -> None:
+        """``thread`` answered: fill the page list, unless a newer open (or closing) dropped it."""
+        thread.wait()  # it has emitted its last signal; ended, it may be let go
+        thread.deleteLater()  # a child of the window: else every open would keep one until it closes
+        if thread in self.listings:
+            self.listings.remove(thread)
+        if thread is not self.opening or thread.dropped or self._closing:
+            return
+        self.opening = None
+        self._clear_listing_message(thread)
+        if thread.error is not None:  # what was open stays open
+            self.show_errors([thread.error], opening=True)
+            return
+        self._fill(thread.paths, thread.keep, thread.files, thread.problems, thread.refs, thread.unreadable)
+
+    def _fill(self, inputs: list[Path], keep: PageRef | None, files: list[Path], problems: list[str],
+              refs: list[PageRef], unreadable: list[str]) -> None:
+        """Show ``inputs`` as open: their ``files``, pages ``refs`` and problems."""
+        self.inputs = inputs
         self.listed = files
         self.ink_figures.clear()  # the list is made anew: a marker would be of a file as it was
         folders = [p for p in self.inputs if p.is_dir()]
@@ -56,17 +131,6 @@ class OpeningMixin:
             self.statusBar().clearMessage()
         self._update_command()
         self.actions_["export_folder"].setEnabled(bool(folders))
-
-    def relist(self, listing: tuple[list[Path], list[str]] | None = None) -> None:
-        """List the open inputs again if the export folder changed what they name (an export into
-        another folder inside an opened one), keeping the page shown. ``listing``: ``listed_files``'s
-        answer for the open inputs and the export folder, made off the UI thread (``gui.saving``)."""
-        if not self.inputs:
-            return
-        if listing is None:
-            listing = listed_files(self.inputs, self.export_folder())
-        if listing[0] != self.listed:  # the folders are walked once, not again to open them
-            self.open_paths(list(self.inputs), keep=self.current, listing=listing)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls():

@@ -1,7 +1,7 @@
 """Saving the cleaned page and exporting: the main window's Save and Export commands.
 
 ``SavingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes (``result``,
-``inputs``, ``pages``, ``store``, ``exports``, ``checking``, ``_closing``) and methods
+``inputs``, ``pages``, ``store``, ``exports``, ``checking``, ``opening``, ``_closing``) and methods
 (``result_is_current``, ``settings``, ``show_errors``, ``_update_command``, ``relist``,
 ``what_now``). Save writes the batch's exact pixels of the preview shown, and refuses one made with
 other settings than the panel's; a name without a suffix is saved as PNG. Export runs the batch
@@ -25,6 +25,7 @@ from gui.banner import EXPORT
 from gui.command import command_line
 from gui.destination import DestinationCheck
 from gui.export import ExportDialog, ExportThread
+from gui.listing import listing_label
 
 #: What the Save dialog offers; a name typed without a suffix gets :data:`DEFAULT_SUFFIX`.
 SAVE_FILTER = "Images (*.png *.tif *.tiff *.jpg *.jpeg *.webp *.bmp *.pdf)"
@@ -95,7 +96,14 @@ class SavingMixin:
         """Clean the open files (or the opened folder) into ``output`` (asked if None) through the
         batch runner, with a progress dialog. Returns at once with the check of the folder running
         on its own thread (None when refused at once): the export starts when it answers, after
-        the user's word if the folder is a risky place (:meth:`_destination_checked`)."""
+        the user's word if the folder is a risky place (:meth:`_destination_checked`). Refused while
+        what was opened is still being listed (before asking for a folder)."""
+        if self.opening is not None:
+            # The pages to export are those of what is being opened, not yet known; those listed
+            # are of what was open before, and exporting them would not be what was asked.
+            self.show_errors([f"nothing exported: still listing {listing_label(self.opening.paths)}; "
+                              "export again once its pages are listed"])
+            return None
         inputs = self._export_inputs(whole_folder)
         if not inputs:
             self.show_errors(["nothing to export: open a folder first" if whole_folder else

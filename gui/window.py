@@ -3,8 +3,9 @@
 It owns the preview worker and wires the pieces together; it never touches pixels itself. Every
 error the engine raises (``DocCleanError``: a one-line message naming the file) is shown in the
 red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``; opening
-files in ``gui.opening``; what the preview worker's signals do in ``gui.previewing``; Save and
-Export in ``gui.saving``; closing and shutting the threads down in ``gui.closing``.
+files (listed off the UI thread, ``gui.listing``) in ``gui.opening``; what the preview worker's
+signals do in ``gui.previewing``; Save and Export in ``gui.saving``; closing and shutting the
+threads down in ``gui.closing``.
 
 While a new preview is computed, the previous one stays on screen marked "out of date", and Save
 refuses it. A settings edit that cannot change the page shown (the format, the ink warning, "PDF
@@ -38,6 +39,7 @@ from gui.controls import SettingsPanel
 from gui.destination import DestinationCheck
 from gui.export import ExportDialog, ExportThread
 from gui.keys import preview_key
+from gui.listing import FolderListing
 from gui.notices import CommandRow, InkLine, TileBar
 from gui.opening import OPEN_HINT, OpeningMixin
 from gui.pages import PageList, PageRef
@@ -74,6 +76,8 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         self.ink_figures: dict[tuple[str, int], tuple[float, float | None]] = {}
         self.exports: list[tuple[ExportThread, ExportDialog]] = []
         self.checking: DestinationCheck | None = None  # the export folder being checked, off the UI thread
+        self.opening: FolderListing | None = None  # what is being opened, listed off the UI thread
+        self.listings: list[FolderListing] = []  # every listing still running, dropped ones too
         self._closing = False
 
         self.worker = PreviewWorker(self)

@@ -95,8 +95,10 @@ def start_export(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture; returns a 
     def start(win, out: Path, whole_folder: bool = False, until_done: bool = True):  # noqa: ANN001, ANN202
         count = len(win.exports)
         if win.export(out, whole_folder=whole_folder) is not None:
-            # getattr: a window that checks on the UI thread has no ``checking`` (and has exported)
-            qtbot.waitUntil(lambda: getattr(win, "checking", None) is None, timeout=30_000)
+            # getattr: a window that checks on the UI thread has no ``checking`` (and has exported);
+            # one that lists on the UI thread no ``opening`` (the pages listed again for the folder)
+            qtbot.waitUntil(lambda: getattr(win, "checking", None) is None
+                            and getattr(win, "opening", None) is None, timeout=30_000)
         if len(win.exports) == count:
             return None
         thread, dialog = win.exports[-1]
@@ -106,6 +108,30 @@ def start_export(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture; returns a 
         return thread
 
     return start
+
+
+@pytest.fixture
+def listed(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture; returns a function
+    """``listed(window)`` waits until what the window is opening (listed on a thread of its own:
+    ``gui.listing``) has answered and the page list is filled (at once for a window that lists on
+    the UI thread, which has no ``opening``)."""
+
+    def wait(win, timeout: int = 30_000) -> None:  # noqa: ANN001
+        qtbot.waitUntil(lambda: getattr(win, "opening", None) is None, timeout=timeout)
+
+    return wait
+
+
+@pytest.fixture
+def open_listed(listed):  # noqa: ANN001, ANN201 - returns a function
+    """``open_listed(window, paths, **kwargs)`` opens ``paths`` as the menu, a drop or the command
+    line does (``window.open_paths``) and waits for the page list to be filled."""
+
+    def open_(win, paths: list, **kwargs) -> None:  # noqa: ANN001, ANN003
+        win.open_paths(paths, **kwargs)
+        listed(win)
+
+    return open_
 
 
 @pytest.fixture

@@ -27,13 +27,14 @@ def _export(start_export, window, out: Path):  # noqa: ANN001, ANN202 - returns 
     return thread.report, window.exports[-1][1]
 
 
-def test_export_open_pages_keeps_the_folder_tree(qtbot, start_export, window, wait_result, tmp_path) -> None:
+def test_export_open_pages_keeps_the_folder_tree(qtbot, start_export, window, wait_result, tmp_path,
+                                                 open_listed) -> None:
     folder = tmp_path / "tree"
     for sub in ("a", "b"):
         (folder / sub).mkdir(parents=True)
         write_page(folder / sub / "page.png", _page(len(sub) + ord(sub)))
     write_page(folder / "top.png", _page(3))
-    window.open_paths([folder])
+    open_listed(window, [folder])
     # Two files share a name: the list shows their paths below the folder.
     assert [ref.title for ref in window.pages.refs()] == ["top.png", "a/page.png", "b/page.png"]
     wait_result(window)
@@ -47,8 +48,8 @@ def test_export_open_pages_keeps_the_folder_tree(qtbot, start_export, window, wa
 
 
 def test_re_export_says_files_were_skipped_and_overwrite_writes_them(qtbot, start_export, window, wait_result, scans,
-                                                                       tmp_path) -> None:
-    window.open_paths([scans / "a.png"])
+                                                                     tmp_path, open_listed) -> None:
+    open_listed(window, [scans / "a.png"])
     wait_result(window)
     out = tmp_path / "out"
     report, _ = _export(start_export, window, out)
@@ -70,10 +71,10 @@ def test_re_export_says_files_were_skipped_and_overwrite_writes_them(qtbot, star
 
 
 def test_escape_or_closing_the_export_dialog_cancels_and_shows_the_summary(qtbot, start_export, window, wait_result,
-                                                                            big_page, tmp_path, tiny_settings,
-                                                                            monkeypatch) -> None:
+                                                                           big_page, tmp_path, tiny_settings,
+                                                                           monkeypatch, open_listed) -> None:
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
-    window.open_paths([big_page])
+    open_listed(window, [big_page])
     wait_result(window)
     from gui import export
 
@@ -107,12 +108,12 @@ def test_escape_or_closing_the_export_dialog_cancels_and_shows_the_summary(qtbot
     assert not dialog.isVisible()
 
 
-def test_export_failures_are_listed_once(qtbot, start_export, window, wait_result, tmp_path) -> None:
+def test_export_failures_are_listed_once(qtbot, start_export, window, wait_result, tmp_path, open_listed) -> None:
     folder = tmp_path / "two"
     folder.mkdir()
     write_page(folder / "a.png", _page(1))
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
-    window.open_paths([folder])
+    open_listed(window, [folder])
     wait_result(window)
     thread = start_export(window, tmp_path / "out", whole_folder=True)
     report, dialog = thread.report, window.exports[-1][1]
@@ -128,10 +129,10 @@ def test_export_with_nothing_open_says_so(qtbot, window) -> None:
     assert window.exports == []
 
 
-def test_binarized_pages_exported_as_jpeg_are_warned_about(qtbot, start_export, window, wait_result,
-                                                           tmp_path) -> None:
+def test_binarized_pages_exported_as_jpeg_are_warned_about(qtbot, start_export, window, wait_result, tmp_path,
+                                                           open_listed) -> None:
     Image.fromarray((_page(7) * 255).astype(np.uint8)).save(tmp_path / "scan.jpg")
-    window.open_paths([tmp_path / "scan.jpg"])
+    open_listed(window, [tmp_path / "scan.jpg"])
     wait_result(window)
     window.panel.binarize.setChecked(True)
     report, dialog = _export(start_export, window, tmp_path / "out")

@@ -52,8 +52,8 @@ def _listed(window) -> list[str]:  # noqa: ANN001
 
 
 def test_a_failed_export_leaves_the_banner_with_the_next_export(qtbot, start_export, window, wait_result, folder,
-                                                                 tmp_path) -> None:
-    window.open_paths([folder])
+                                                                tmp_path, open_listed) -> None:
+    open_listed(window, [folder])
     wait_result(window)
     (tmp_path / "a-file").write_text("not a folder")
     assert start_export(window, tmp_path / "a-file").report.files == []  # the batch refused it
@@ -64,12 +64,13 @@ def test_a_failed_export_leaves_the_banner_with_the_next_export(qtbot, start_exp
 
 
 def test_outputs_exported_into_the_opened_folder_are_not_listed_as_pages(qtbot, start_export, window, wait_result,
-                                                                          folder, asked) -> None:
-    window.open_paths([folder])
+                                                                         folder, asked, open_listed, listed) -> None:
+    open_listed(window, [folder])
     wait_result(window)
     report = _export(start_export, window, folder / "clean", whole_folder=True)
     assert report.counts()["cleaned"] == 2
     menus.reload(window)
+    listed(window)
     assert _listed(window) == ["101.png", "102.png"]  # not clean/101.png, clean/102.png
     report = _export(start_export, window, folder / "clean", whole_folder=True)
     assert [f.source.name for f in report.files] == ["101.png", "102.png"] and not asked
@@ -82,8 +83,8 @@ def test_outputs_exported_into_the_opened_folder_are_not_listed_as_pages(qtbot, 
 
 
 def test_an_export_into_a_folder_of_other_files_is_confirmed_first(qtbot, start_export, window, wait_result, folder,
-                                                                    tmp_path, asked) -> None:
-    window.open_paths([folder])
+                                                                   tmp_path, asked, open_listed) -> None:
+    open_listed(window, [folder])
     wait_result(window)
     documents = tmp_path / "documents"
     documents.mkdir()
@@ -150,12 +151,12 @@ def walks(monkeypatch) -> tuple[list[threading.Thread], threading.Event]:  # noq
     gate.set()
 
 
-def test_the_check_before_an_export_walks_off_the_ui_thread(qtbot, window, wait_result, folder, tmp_path, asked,
-                                                            walks) -> None:
-    window.open_paths([folder])
+def test_the_check_before_an_export_walks_off_the_ui_thread(qtbot, window, wait_result, folder, tmp_path, asked, walks,
+                                                            open_listed) -> None:
+    open_listed(window, [folder])
     wait_result(window)
     threads, gate = walks
-    threads.clear()  # opening walked on the UI thread, as it did
+    threads.clear()  # opening walked too (on a thread of its own: gui.listing)
     gate.clear()
     documents = tmp_path / "documents"
     documents.mkdir()
@@ -176,20 +177,21 @@ def test_the_check_before_an_export_walks_off_the_ui_thread(qtbot, window, wait_
 
 
 def test_a_one_click_export_inside_the_folder_lists_the_pages_off_the_ui_thread(start_export, window, wait_result,
-                                                                                 folder, asked, walks) -> None:
+                                                                                folder, asked, walks,
+                                                                                open_listed) -> None:
     threads, _ = walks
     (folder / "clean").mkdir()
     write_page(folder / "clean" / "101.png", _page(1))  # an earlier export: no question, but listed until
-    window.open_paths([folder])  # the export folder is chosen
+    open_listed(window, [folder])  # the export folder is chosen
     assert _listed(window) == ["101.png", "102.png", "clean/101.png"]
-    threads.clear()  # opening walked on the UI thread, as it did
+    threads.clear()  # opening walked too (on a thread of its own: gui.listing)
     report = _export(start_export, window, folder / "clean", whole_folder=True)
     assert not asked and [f.source.name for f in report.files] == ["101.png", "102.png"]
     assert _listed(window) == ["101.png", "102.png"]  # listed again for the new export folder ...
     assert threads and threading.main_thread() not in threads  # ... by the check, on its thread
 
 
-def test_the_page_list_never_walks_into_the_export_folder(window, folder, monkeypatch) -> None:
+def test_the_page_list_never_walks_into_the_export_folder(window, folder, monkeypatch, open_listed) -> None:
     from docclean import formats
 
     clean = folder / "clean"
@@ -200,7 +202,7 @@ def test_the_page_list_never_walks_into_the_export_folder(window, folder, monkey
     looked_at: list[Path] = []
     supported = formats.is_supported
     monkeypatch.setattr(formats, "is_supported", lambda path: looked_at.append(Path(path)) or supported(path))
-    window.open_paths([folder])
+    open_listed(window, [folder])
     assert _listed(window) == ["101.png", "102.png"]
     assert looked_at and not [p for p in looked_at if p.is_relative_to(clean)]  # not listed, then dropped
     # Only earlier outputs there: said, as the engine says it (not "no files in this folder" alone).
@@ -208,5 +210,5 @@ def test_the_page_list_never_walks_into_the_export_folder(window, folder, monkey
     (folder / "101.png").unlink()
     (folder / "102.png").unlink()
     (clean / "101.png").unlink()
-    window.open_paths([clean])
+    open_listed(window, [clean])
     assert window.pages.count() == 0 and "output folder" in window.banner.text() and "left out" in window.banner.text()

@@ -36,11 +36,11 @@ def test_a_long_path_does_not_widen_the_export_dialog(qtbot, window, tiny_settin
     assert dialog.label.toolTip() == f"Cleaning {LONG_PATH}"  # the whole path, where it is clipped
 
 
-def test_thirty_broken_files_leave_the_preview_most_of_the_window(qtbot, window, tmp_path) -> None:
+def test_thirty_broken_files_leave_the_preview_most_of_the_window(qtbot, window, tmp_path, open_listed) -> None:
     for i in range(30):
         (tmp_path / f"bad_file_with_a_rather_long_name_number_{i}.png").write_bytes(b"not a png")
     window.resize(1024, 700)
-    window.open_paths([tmp_path])
+    open_listed(window, [tmp_path])
     qtbot.wait(50)
     assert window.banner.text().count("not an image") == 30  # every one, none summed up as "… and 22 more"
     assert window.banner.height() < 160 and window.preview.height() > 400

@@ -17,15 +17,15 @@ def _marked(window) -> list[bool]:  # noqa: ANN001
     return [window.pages.item(i).text().startswith("⚠") for i in range(window.pages.count())]
 
 
-def test_changing_the_ink_threshold_re_judges_every_previewed_page(qtbot, window, wait_result, scans,
-                                                                   monkeypatch) -> None:
+def test_changing_the_ink_threshold_re_judges_every_previewed_page(qtbot, window, wait_result, scans, monkeypatch,
+                                                                   open_listed) -> None:
     from gui import worker as worker_module
 
     # Every page loses 5% of its ink (the tiny random model loses none worth a warning).
     original = worker_module.clean_page
     monkeypatch.setattr(worker_module, "clean_page", lambda *args: replace(original(*args), ink_loss=0.05))
     window.panel.ink_warning.setValue(1.0)
-    window.open_paths([scans / "a.png", scans / "b.png", scans / "c.tif"])
+    open_listed(window, [scans / "a.png", scans / "b.png", scans / "c.tif"])
     wait_result(window)
     window.go(1)
     wait_result(window)
@@ -39,8 +39,9 @@ def test_changing_the_ink_threshold_re_judges_every_previewed_page(qtbot, window
     assert _marked(window) == [True, True, False, False] and "above 2.5%" in window.ink.text()
 
 
-def test_a_setting_that_cannot_change_the_page_does_not_clean_it_again(qtbot, window, wait_result, scans) -> None:
-    window.open_paths([scans / "a.png", scans / "d.pdf"])
+def test_a_setting_that_cannot_change_the_page_does_not_clean_it_again(qtbot, window, wait_result, scans,
+                                                                       open_listed) -> None:
+    open_listed(window, [scans / "a.png", scans / "d.pdf"])
     wait_result(window)
     cleans, request = window.worker.cleans, window.request_id
     window.panel.dpi.setValue(300)  # "PDF dpi" on a PNG page
@@ -58,7 +59,7 @@ def test_a_setting_that_cannot_change_the_page_does_not_clean_it_again(qtbot, wi
 
 def _cancelled_page(qtbot, window, big_page, tiny_settings, tile_gate) -> None:  # noqa: ANN001
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
-    with qtbot.waitSignal(window.worker.progress, timeout=20_000):
+    with qtbot.waitSignal(window.worker.progress, timeout=20_000):  # once listed (on a thread) and cleaning
         window.open_paths([big_page])
     with qtbot.waitSignal(window.worker.cancelled, timeout=20_000):
         window.cancel()
@@ -81,9 +82,9 @@ def test_a_cancelled_page_is_cleaned_again_from_the_keyboard(qtbot, window, wait
     assert not window.errors and window.result.output.pixels.shape == (900, 700)
 
 
-def test_a_failure_the_model_caused_says_to_change_the_model(qtbot, window, wait_result, scans, tmp_path,
-                                                              tiny_settings) -> None:
-    window.open_paths([scans / "a.png"])
+def test_a_failure_the_model_caused_says_to_change_the_model(qtbot, window, wait_result, scans, tmp_path, tiny_settings,
+                                                             open_listed) -> None:
+    open_listed(window, [scans / "a.png"])
     wait_result(window)
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x00" * 64)
@@ -94,7 +95,7 @@ def test_a_failure_the_model_caused_says_to_change_the_model(qtbot, window, wait
     assert "click the page" not in note and "new settings" not in note
     assert window.save_cleaned(tmp_path / "x.png") is None
     assert 'change the "Model" setting' in window.banner.text()  # Save says the same
-    window.open_paths([scans / "b.png"])  # no earlier preview: the canvas itself says it
+    open_listed(window, [scans / "b.png"])  # no earlier preview: the canvas itself says it
     qtbot.waitUntil(lambda: "failed" in window.preview.cleaned.placeholder, timeout=20_000)
     assert 'change the "Model" setting' in window.preview.cleaned.placeholder
 

@@ -6,16 +6,16 @@ from PIL import Image
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 
-def test_a_name_without_a_suffix_is_saved_as_png(qtbot, window, wait_result, scans, tmp_path) -> None:
-    window.open_paths([scans / "a.png"])
+def test_a_name_without_a_suffix_is_saved_as_png(qtbot, window, wait_result, scans, tmp_path, open_listed) -> None:
+    open_listed(window, [scans / "a.png"])
     wait_result(window)
     assert window.save_cleaned(tmp_path / "cleaned") == tmp_path / "cleaned.png"
     assert Image.open(tmp_path / "cleaned.png").format == "PNG" and not window.errors
 
 
-def test_the_save_dialog_defaults_to_png_and_offers_jpeg(qtbot, window, wait_result, scans, tmp_path,
-                                                        monkeypatch) -> None:
-    window.open_paths([scans / "a.png"])
+def test_the_save_dialog_defaults_to_png_and_offers_jpeg(qtbot, window, wait_result, scans, tmp_path, monkeypatch,
+                                                         open_listed) -> None:
+    open_listed(window, [scans / "a.png"])
     wait_result(window)
     seen = {}
     typed = str(tmp_path / "typed")

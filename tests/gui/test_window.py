@@ -15,8 +15,8 @@ from gui.images import qimage_array
 from gui.views import SPLIT
 
 
-def test_open_folder_lists_every_page_of_multi_page_files(qtbot, window, wait_result, scans) -> None:
-    window.open_paths([scans])
+def test_open_folder_lists_every_page_of_multi_page_files(qtbot, window, wait_result, scans, open_listed) -> None:
+    open_listed(window, [scans])
     titles = [ref.title for ref in window.pages.refs()]
     assert titles == ["a.png", "b.png", "c.tif — page 1/2", "c.tif — page 2/2", "d.pdf — page 1/2",
                       "d.pdf — page 2/2"]
@@ -28,8 +28,8 @@ def test_open_folder_lists_every_page_of_multi_page_files(qtbot, window, wait_re
                     != "#d3d3d3", timeout=10_000)
 
 
-def test_navigate_pages_of_a_tiff_and_a_pdf(qtbot, window, wait_result, scans) -> None:
-    window.open_paths([scans / "c.tif", scans / "d.pdf"])
+def test_navigate_pages_of_a_tiff_and_a_pdf(qtbot, window, wait_result, scans, open_listed) -> None:
+    open_listed(window, [scans / "c.tif", scans / "d.pdf"])
     wait_result(window)
     first = window.result.output.pixels
     window.go(1)
@@ -54,11 +54,11 @@ def test_navigate_pages_of_a_tiff_and_a_pdf(qtbot, window, wait_result, scans) -
 
 @pytest.mark.parametrize("change", [{}, {"binarize": True}, {"binarize": True, "threshold": 0.6},
                                     {"binarize": True, "keep_faint": True}, {"color": "keep"}])
-def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans, tmp_path, tiny_settings,
-                                                change) -> None:
+def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans, tmp_path, tiny_settings, change,
+                                               open_listed) -> None:
     settings = tiny_settings.replace(**change)
     window.panel.set_settings(settings)
-    window.open_paths([scans / "b.png"])  # the colour page: keep-colour has something to keep
+    open_listed(window, [scans / "b.png"])  # the colour page: keep-colour has something to keep
     wait_result(window)
     assert window.result.request.settings == settings and not window.errors
     saved = window.save_cleaned(tmp_path / "preview.png")
@@ -71,9 +71,10 @@ def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans
     assert np.array_equal(shown, batch.astype(np.uint8) * (255 if batch.dtype == bool else 1))
 
 
-def test_export_open_pages_with_a_failure_summary(qtbot, start_export, window, wait_result, scans, tmp_path) -> None:
+def test_export_open_pages_with_a_failure_summary(qtbot, start_export, window, wait_result, scans, tmp_path,
+                                                  open_listed) -> None:
     (scans / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
-    window.open_paths([scans])
+    open_listed(window, [scans])
     wait_result(window)
     # The unreadable file is named in the banner, and stays there once the first page is shown.
     assert window.banner.isVisible() and "broken.png" in window.banner.text()
@@ -87,9 +88,9 @@ def test_export_open_pages_with_a_failure_summary(qtbot, start_export, window, w
 
 
 def test_export_can_be_cancelled(qtbot, start_export, window, wait_result, big_page, tmp_path, tiny_settings,
-                                 monkeypatch) -> None:
+                                 monkeypatch, open_listed) -> None:
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
-    window.open_paths([big_page])
+    open_listed(window, [big_page])
     wait_result(window)
     from gui import export
 
@@ -103,20 +104,21 @@ def test_export_can_be_cancelled(qtbot, start_export, window, wait_result, big_p
     assert "cancelled" in window.exports[-1][1].label.text()
 
 
-def test_unreadable_file_and_bad_model_are_messages(qtbot, window, wait_result, scans, tmp_path, tiny_settings) -> None:
+def test_unreadable_file_and_bad_model_are_messages(qtbot, window, wait_result, scans, tmp_path, tiny_settings,
+                                                    open_listed) -> None:
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"this is not a jpeg")
-    window.open_paths([junk])
+    open_listed(window, [junk])
     assert window.banner.isVisible() and "junk.jpg" in window.banner.text()
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x00" * 64)
     window.panel.set_settings(tiny_settings.replace(model=str(bad)))
-    window.open_paths([scans / "a.png"])
+    open_listed(window, [scans / "a.png"])
     qtbot.waitUntil(lambda: "bad.safetensors" in window.banner.text(), timeout=20_000)
     assert window.banner.isVisible() and window.result is None
 
 
-def test_settings_view_and_geometry_are_restored(qtbot, store, tiny_settings, tmp_path) -> None:
+def test_settings_view_and_geometry_are_restored(qtbot, store, tiny_settings, tmp_path, open_listed) -> None:
     from gui.window import MainWindow
 
     chosen = tiny_settings.replace(binarize=True, threshold=0.35, tile_size=512, dpi=200.0, ink_warning=0.2)
@@ -127,7 +129,7 @@ def test_settings_view_and_geometry_are_restored(qtbot, store, tiny_settings, tm
     first.show()
     first.resize(740, 520)  # not the default size; within the offscreen screen (800x600)
     qtbot.waitUntil(lambda: first.size().width() == 740)
-    first.open_paths([tmp_path])
+    open_listed(first, [tmp_path])
     first.close()
     second = MainWindow(QSettings(store.fileName(), QSettings.Format.IniFormat))
     qtbot.addWidget(second)
@@ -141,8 +143,8 @@ def test_settings_view_and_geometry_are_restored(qtbot, store, tiny_settings, tm
     second.shutdown()
 
 
-def test_zoom_and_position_kept_across_pages_and_views(qtbot, window, wait_result, scans) -> None:
-    window.open_paths([scans])
+def test_zoom_and_position_kept_across_pages_and_views(qtbot, window, wait_result, scans, open_listed) -> None:
+    open_listed(window, [scans])
     wait_result(window)
     state = window.preview.state
     window.actions_["actual"].trigger()
@@ -162,8 +164,8 @@ def test_zoom_and_position_kept_across_pages_and_views(qtbot, window, wait_resul
     assert state.zoom is None and window.zoom_label.text() == "zoom: fit"
 
 
-def test_split_divider_drags(qtbot, window, wait_result, scans) -> None:
-    window.open_paths([scans / "a.png"])
+def test_split_divider_drags(qtbot, window, wait_result, scans, open_listed) -> None:
+    open_listed(window, [scans / "a.png"])
     wait_result(window)
     window.actions_[f"view:{SPLIT}"].trigger()
     canvas = window.preview.split
@@ -176,13 +178,13 @@ def test_split_divider_drags(qtbot, window, wait_result, scans) -> None:
     assert window.preview.state.split == pytest.approx(0.25, abs=0.01)
 
 
-def test_window_stops_its_workers_on_close(qtbot, window, wait_result, scans) -> None:
-    window.open_paths([scans])
+def test_window_stops_its_workers_on_close(qtbot, window, wait_result, scans, open_listed) -> None:
+    open_listed(window, [scans])
     window.close()
     assert not window.worker.isRunning()
 
 
-def test_drop_files_opens_them(qtbot, window, wait_result, scans) -> None:
+def test_drop_files_opens_them(qtbot, window, wait_result, scans, listed) -> None:
     from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
     from PySide6.QtGui import QDropEvent
 
@@ -191,6 +193,7 @@ def test_drop_files_opens_them(qtbot, window, wait_result, scans) -> None:
     event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
+    listed(window)
     assert [r.title for r in window.pages.refs()] == ["c.tif — page 1/2", "c.tif — page 2/2", "a.png"]
     wait_result(window)
     assert window.current.path.name == "c.tif"
@@ -205,11 +208,11 @@ def test_about_box_shows_the_model_metadata(qtbot, window, tiny_settings) -> Non
 
 
 @pytest.mark.slow
-def test_shipped_model_preview_equals_the_batch(qtbot, window, wait_result, tmp_path) -> None:
+def test_shipped_model_preview_equals_the_batch(qtbot, window, wait_result, tmp_path, open_listed) -> None:
     """The same check with the shipped default model on a real stained sample (a few seconds)."""
     sample = Path(__file__).resolve().parents[2] / "samples" / "scans" / "101.png"
     window.panel.set_settings(CleanSettings())
-    window.open_paths([sample])
+    open_listed(window, [sample])
     wait_result(window, timeout=120_000)
     assert not window.errors
     clean_batch([sample], tmp_path / "batch", CleanSettings())
@@ -217,10 +220,10 @@ def test_shipped_model_preview_equals_the_batch(qtbot, window, wait_result, tmp_
     assert np.array_equal(qimage_array(window.result.cleaned.full), written)
 
 
-def test_reload_cleans_again_after_the_file_changed(qtbot, window, wait_result, scans) -> None:
+def test_reload_cleans_again_after_the_file_changed(qtbot, window, wait_result, scans, open_listed) -> None:
     from docclean.io import write_page
 
-    window.open_paths([scans / "a.png"])
+    open_listed(window, [scans / "a.png"])
     wait_result(window)
     before = window.result.output.pixels.copy()
     write_page(scans / "a.png", np.full((60, 80), 0.2, np.float32))
@@ -274,13 +277,14 @@ def test_side_by_side_canvases_are_equally_wide_at_any_width(qtbot, window) -> N
         assert window.preview.original.width() == window.preview.cleaned.width()
 
 
-def test_the_status_bar_says_a_page_was_cleaned_as_a_negative(qtbot, window, wait_result, scans, tmp_path) -> None:
+def test_the_status_bar_says_a_page_was_cleaned_as_a_negative(qtbot, window, wait_result, scans, tmp_path,
+                                                              open_listed) -> None:
     from docclean.io import write_page
     from docclean.synth import render_page
 
     negative = tmp_path / "negative.png"
     write_page(negative, (1 - render_page(600, 400, dpi=150, font_pt=12) * 0.8 - 0.1).astype(np.float32))
-    window.open_paths([negative, scans / "a.png"])
+    open_listed(window, [negative, scans / "a.png"])
     wait_result(window)
     assert window.result.output.inverted and "as a negative" in window.statusBar().currentMessage()
     window.go(1)
@@ -288,11 +292,11 @@ def test_the_status_bar_says_a_page_was_cleaned_as_a_negative(qtbot, window, wai
     assert not window.result.output.inverted and "negative" not in window.statusBar().currentMessage()
 
 
-def test_save_refuses_an_out_of_date_preview_and_the_canvas_says_so(qtbot, window, wait_result, big_page,
-                                                                     tiny_settings, tile_gate, tmp_path) -> None:
+def test_save_refuses_an_out_of_date_preview_and_the_canvas_says_so(qtbot, window, wait_result, big_page, tiny_settings,
+                                                                    tile_gate, tmp_path, open_listed) -> None:
     tile_gate.set()
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
-    window.open_paths([big_page])
+    open_listed(window, [big_page])
     wait_result(window)
     first = window.request_id
     tile_gate.clear()  # the next preview stops after its first tiles
@@ -313,7 +317,8 @@ def test_save_refuses_an_out_of_date_preview_and_the_canvas_says_so(qtbot, windo
     assert saved is not None and Image.open(saved).mode == "1"
 
 
-def test_closing_while_a_model_loads_neither_freezes_nor_crashes(qtbot, window, scans, monkeypatch) -> None:
+def test_closing_while_a_model_loads_neither_freezes_nor_crashes(qtbot, window, scans, monkeypatch,
+                                                                 open_listed) -> None:
     import threading
     import time
 
@@ -330,7 +335,7 @@ def test_closing_while_a_model_loads_neither_freezes_nor_crashes(qtbot, window, 
         return original(settings)
 
     monkeypatch.setattr(worker_module, "load_cleaner", load_cleaner)
-    window.open_paths([scans / "a.png"])
+    open_listed(window, [scans / "a.png"])
     assert loading.wait(10)
     start = time.monotonic()
     window.close()
@@ -343,12 +348,12 @@ def test_closing_while_a_model_loads_neither_freezes_nor_crashes(qtbot, window, 
 
 
 def test_escape_before_the_first_result_then_clicking_the_page_cleans_it(qtbot, window, wait_result, big_page,
-                                                                         tiny_settings, tile_gate) -> None:
+                                                                         tiny_settings, tile_gate, open_listed) -> None:
     from PySide6.QtCore import Qt
 
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
     with qtbot.waitSignal(window.worker.progress, timeout=20_000):
-        window.open_paths([big_page])
+        open_listed(window, [big_page])
     with qtbot.waitSignal(window.worker.cancelled, timeout=20_000):
         window.actions_["cancel"].trigger()
         tile_gate.set()
@@ -362,12 +367,12 @@ def test_escape_before_the_first_result_then_clicking_the_page_cleans_it(qtbot, 
     assert not window.errors and window.result.output.pixels.shape == (900, 700)
 
 
-def test_a_failed_preview_does_not_leave_the_status_bar_loading(qtbot, window, scans, tmp_path,
-                                                                 tiny_settings) -> None:
+def test_a_failed_preview_does_not_leave_the_status_bar_loading(qtbot, window, scans, tmp_path, tiny_settings,
+                                                                open_listed) -> None:
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\x00" * 64)
     window.panel.set_settings(tiny_settings.replace(model=str(bad)))
-    window.open_paths([scans / "a.png"])
+    open_listed(window, [scans / "a.png"])
     qtbot.waitUntil(lambda: "bad.safetensors" in window.banner.text(), timeout=20_000)
     message = window.statusBar().currentMessage()
     assert "loading model" not in message and "failed" in message
@@ -376,14 +381,14 @@ def test_a_failed_preview_does_not_leave_the_status_bar_loading(qtbot, window, s
 
 
 def test_opening_only_a_broken_file_leaves_a_blank_idle_window(qtbot, window, wait_result, big_page, tmp_path,
-                                                               tiny_settings, tile_gate) -> None:
+                                                               tiny_settings, tile_gate, open_listed) -> None:
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
     tile_gate.clear()  # the first page's preview is still being cleaned when the broken file is opened
-    window.open_paths([big_page])
+    open_listed(window, [big_page])
     qtbot.waitUntil(lambda: window.busy)
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not a png at all")
-    window.open_paths([junk])
+    open_listed(window, [junk])
     tile_gate.set()
     qtbot.wait(300)  # a late preview of the first page must not come back
     assert window.current is None and window.result is None and not window.busy
@@ -392,11 +397,12 @@ def test_opening_only_a_broken_file_leaves_a_blank_idle_window(qtbot, window, wa
     assert window.preview.canvases[0].placeholder.startswith("Open scans")  # what to do next
 
 
-def test_files_of_one_name_from_two_folders_are_both_opened(qtbot, window, wait_result, scans, tmp_path) -> None:
+def test_files_of_one_name_from_two_folders_are_both_opened(qtbot, window, wait_result, scans, tmp_path,
+                                                            open_listed) -> None:
     other = tmp_path / "other"
     other.mkdir()
     (other / "a.png").write_bytes((scans / "b.png").read_bytes())
-    window.open_paths([scans / "a.png", other / "a.png"])
+    open_listed(window, [scans / "a.png", other / "a.png"])
     assert [r.title for r in window.pages.refs()] == ["scans/a.png", "other/a.png"]
     assert not window.errors  # opening plans no output, so no "already the output of" either
     window.go(1)
@@ -404,9 +410,9 @@ def test_files_of_one_name_from_two_folders_are_both_opened(qtbot, window, wait_
     assert window.current.path == window.result.request.path == other / "a.png"  # the second one cleans
 
 
-def test_save_never_writes_over_an_open_scan_and_says_what_happened(qtbot, window, wait_result, scans,
-                                                                   tmp_path) -> None:
-    window.open_paths([scans / "c.tif"])
+def test_save_never_writes_over_an_open_scan_and_says_what_happened(qtbot, window, wait_result, scans, tmp_path,
+                                                                    open_listed) -> None:
+    open_listed(window, [scans / "c.tif"])
     window.go(1)
     wait_result(window)
     before = (scans / "c.tif").read_bytes()

@@ -1,0 +1,87 @@
+"""Listing what is opened off the UI thread: the walk of the folders and the page counts.
+
+An archive folder of tens of thousands of scans, or a slow network share, takes seconds to walk
+(``gui.pages.listed_files``) and as long again to count pages (``gui.pages.page_refs`` opens each
+file's header): on the UI thread the window froze ("not responding") until both were done.
+:class:`FolderListing` does both on a thread of its own and says how far it got (``counted``);
+the window fills the page list once it ``answered`` (``gui.opening``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+
+from gui.pages import PageRef, listed_files, page_refs
+
+#: Seconds between two ``counted`` signals at most: a signal a file would flood the event loop.
+PROGRESS_EVERY_S = 0.1
+
+
+def listing_label(paths: list[Path]) -> str:
+    """What the status bar calls ``paths`` while they are listed: the folder (or file), and how
+    many more items were opened with it."""
+    if not paths:
+        return "nothing"
+    first = str(paths[0])
+    return first if len(paths) == 1 else f"{first} and {len(paths) - 1} more"
+
+
+def listing_message(paths: list[Path], done: int | None = None, total: int | None = None) -> str:
+    """The status bar while ``paths`` are listed: "Listing FOLDER…" during the walk, then
+    "Listing FOLDER… DONE of TOTAL files" while the pages of the files found are counted."""
+    message = f"Listing {listing_label(paths)}…"
+    return message if total is None else f"{message} {done or 0} of {total} files"
+
+
+class FolderListing(QThread):
+    """The page list of ``paths`` (files and folders) with the export folder ``output``, made off
+    the UI thread. When done it sets ``files`` and ``problems`` (``listed_files``), ``refs`` and
+    ``unreadable`` (``page_refs``), or ``error`` (why it could not list), and emits ``answered``.
+    ``keep``: the page to keep selected, for the window. A walk cannot be stopped: a listing the
+    window no longer wants is ``dropped``, and ``stop`` ends its page counts early."""
+
+    answered = Signal()
+    #: (files whose pages were counted, files found), now and then while pages are counted.
+    counted = Signal(int, int)
+
+    def __init__(self, paths: list[Path], output: Path | None, keep: PageRef | None = None,
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self.paths, self.output, self.keep = [Path(p) for p in paths], output, keep
+        self.files: list[Path] = []
+        self.problems: list[str] = []
+        self.refs: list[PageRef] = []
+        self.unreadable: list[str] = []
+        self.error: str | None = None
+        self.dropped = False
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Drop this listing: its answer is not wanted, and counting pages stops at the next file."""
+        self.dropped = True
+        self._stop.set()
+
+    def run(self) -> None:  # noqa: D102 - QThread entry point
+        try:
+            self.files, self.problems = listed_files(self.paths, self.output)
+            total = len(self.files)
+            self.counted.emit(0, total)
+            last = time.monotonic()
+
+            def step(done: int) -> bool:
+                nonlocal last
+                if time.monotonic() - last >= PROGRESS_EVERY_S:
+                    last = time.monotonic()
+                    self.counted.emit(done, total)
+                return not self._stop.is_set()
+
+            if not self._stop.is_set():
+                self.refs, self.unreadable = page_refs(self.files, step)
+        except Exception as exc:  # noqa: BLE001 - shown in the banner, never a crash
+            self.error = f"{listing_label(self.paths)}: could not list the files: {type(exc).__name__}: {exc}"
+        self.answered.emit()

@@ -1,0 +1,189 @@
+"""Opening and reloading list the folders and count their pages off the UI thread: the window
+says how far it got, the newest open wins, Export waits for the list, closing waits for the walk,
+and an error is shown in the banner."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docclean.io import write_page
+from gui import menus
+
+#: Seconds a held walk waits at most: on a window that walks on the UI thread, it froze that long.
+HOLD_S = 3
+
+
+class Held:
+    """Walks of the ``folders`` wait until ``gate`` is set (a slow network share); ``threads``:
+    the thread each walk ran on."""
+
+    def __init__(self) -> None:
+        self.folders: set[Path] = set()
+        self.gate = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+
+@pytest.fixture
+def held(window, monkeypatch) -> Held:  # noqa: ANN001 - after ``window``: released before it shuts down
+    import gui.pages
+
+    hold = Held()
+    walk = gui.pages.list_sources
+
+    def list_sources(inputs, output=None):  # noqa: ANN001, ANN202
+        hold.threads.append(threading.current_thread())
+        if any(Path(item) in hold.folders for item in inputs):
+            hold.gate.wait(HOLD_S)
+        return walk(inputs, output=output)
+
+    monkeypatch.setattr(gui.pages, "list_sources", list_sources)
+    yield hold
+    hold.gate.set()
+
+
+def _folder(root: Path, name: str, count: int) -> Path:
+    folder = root / name
+    folder.mkdir()
+    for i in range(count):
+        write_page(folder / f"{name}-{i}.png", np.full((20, 30), 0.8, np.float32))
+    return folder
+
+
+def _titles(window) -> list[str]:  # noqa: ANN001
+    return [ref.title for ref in window.pages.refs()]
+
+
+def _open_at_once(window, paths: list[Path]) -> None:  # noqa: ANN001
+    began = time.monotonic()
+    window.open_paths(paths)
+    assert time.monotonic() - began < 1  # back at once while the walk is held: the UI thread is free
+
+
+def test_opening_a_folder_lists_it_off_the_ui_thread_and_says_how_far_it_got(qtbot, window, held, tmp_path, listed,
+                                                                               monkeypatch) -> None:
+    from docclean import io as pageio
+
+    folder = _folder(tmp_path, "archive", 2)
+    held.folders.add(folder)
+    _open_at_once(window, [folder])
+    assert window.statusBar().currentMessage() == f"Listing {folder}…"
+    assert window.preview.canvases[0].placeholder == f"Listing {folder}…"  # not "Open scans…"
+    assert window.pages.count() == 0
+    qtbot.wait(50)  # the window goes on (events, repaints) while the walk is held
+    # Then the pages are counted, one header a file: the status bar says how many are done.
+    from gui import listing
+
+    monkeypatch.setattr(listing, "PROGRESS_EVERY_S", 0)
+    counting, count_pages = threading.Event(), pageio.count_pages
+    monkeypatch.setattr(pageio, "count_pages", lambda path, *a: counting.wait(HOLD_S) and count_pages(path, *a))
+    held.gate.set()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Listing {folder}… 0 of 2 files", timeout=5_000)
+    counting.set()
+    listed(window)
+    assert _titles(window) == ["archive-0.png", "archive-1.png"] and window.current.path.name == "archive-0.png"
+    assert not window.statusBar().currentMessage().startswith("Listing")
+    assert held.threads and threading.main_thread() not in held.threads
+
+
+def test_reload_lists_again_off_the_ui_thread_and_keeps_the_pages_until_then(qtbot, window, held, tmp_path,
+                                                                              open_listed, listed) -> None:
+    folder = _folder(tmp_path, "archive", 1)
+    open_listed(window, [folder])
+    write_page(folder / "archive-new.png", np.full((20, 30), 0.5, np.float32))
+    held.folders.add(folder)
+    began = time.monotonic()
+    menus.reload(window)
+    assert time.monotonic() - began < 1
+    assert _titles(window) == ["archive-0.png"] and "Listing" in window.statusBar().currentMessage()
+    held.gate.set()
+    listed(window)
+    assert _titles(window) == ["archive-0.png", "archive-new.png"]
+
+
+def test_the_newest_open_wins_and_an_older_listing_is_dropped(qtbot, window, held, tmp_path, listed) -> None:
+    slow, quick = _folder(tmp_path, "slow", 2), _folder(tmp_path, "quick", 1)
+    held.folders.add(slow)
+    _open_at_once(window, [slow])
+    window.open_paths([quick])  # opened while the first is still listed
+    listed(window)
+    assert _titles(window) == ["quick-0.png"]
+    held.gate.set()  # the first walk ends: its answer comes, and is dropped
+    qtbot.waitUntil(lambda: not window.listings, timeout=10_000)
+    qtbot.wait(50)
+    assert _titles(window) == ["quick-0.png"] and window.inputs == [quick]
+    assert not window.statusBar().currentMessage().startswith("Listing")
+
+
+def test_closing_while_a_folder_is_listed_waits_for_the_walk(qtbot, window, held, tmp_path, monkeypatch) -> None:
+    from gui import closing
+
+    monkeypatch.setattr(closing, "CLOSE_WAIT_MS", 50)
+    folder = _folder(tmp_path, "archive", 1)
+    held.folders.add(folder)
+    _open_at_once(window, [folder])
+    qtbot.waitUntil(lambda: bool(held.threads), timeout=5_000)
+    began = time.monotonic()
+    window.close()
+    assert time.monotonic() - began < 1  # the window does not freeze ...
+    # ... nor is the running thread destroyed: the window waits for it, disabled, and says so.
+    assert window.isVisible() and not window.isEnabled() and window.listings[0].isRunning()
+    assert "Closing: waiting for the listing" in window.statusBar().currentMessage()
+    held.gate.set()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert window.pages.count() == 0  # the answer came after closing began: dropped
+
+
+def test_export_while_listing_is_refused_with_a_message(qtbot, window, held, tmp_path, open_listed, listed) -> None:
+    first, second = _folder(tmp_path, "first", 1), _folder(tmp_path, "second", 1)
+    open_listed(window, [first])
+    held.folders.add(second)
+    _open_at_once(window, [second])
+    out = tmp_path / "out"
+    assert window.export(out) is None and window.export(out, whole_folder=True) is None
+    assert f"still listing {second}" in window.banner.text() and window.checking is None and not out.exists()
+    held.gate.set()
+    listed(window)
+    assert _titles(window) == ["second-0.png"]
+
+
+def test_an_error_while_listing_is_shown_and_what_was_open_stays(qtbot, window, tmp_path, open_listed,
+                                                                 monkeypatch) -> None:
+    import gui.pages
+
+    first, share = _folder(tmp_path, "first", 1), _folder(tmp_path, "share", 1)
+    open_listed(window, [first])
+
+    def gone(inputs, output=None):  # noqa: ANN001, ANN202
+        raise PermissionError("the network share went away")
+
+    monkeypatch.setattr(gui.pages, "list_sources", gone)
+    open_listed(window, [share])
+    assert "the network share went away" in window.banner.text() and str(share) in window.banner.text()
+    assert _titles(window) == ["first-0.png"] and window.inputs == [first]
+    assert not window.statusBar().currentMessage().startswith("Listing")
+
+
+def test_an_export_check_answered_while_listing_leaves_the_newer_list(qtbot, window, held, tmp_path, open_listed,
+                                                                       listed, monkeypatch) -> None:
+    monkeypatch.setattr(window, "confirm_export", lambda concern: False)  # a question would hang the test
+    first, second = _folder(tmp_path, "first", 1), _folder(tmp_path, "second", 1)
+    (second / "clean").mkdir()  # holding an earlier export of first/: exported into without a question
+    write_page(second / "clean" / "first-0.png", np.full((20, 30), 0.5, np.float32))
+    open_listed(window, [first])
+    check = window.export(second / "clean")  # checked on its thread; answers once the event loop runs
+    assert check is not None
+    held.folders.add(second)
+    _open_at_once(window, [second])  # listed for the export folder as it was: clean/ would be listed
+    qtbot.waitUntil(lambda: window.checking is None, timeout=10_000)  # the export of first/ starts
+    held.gate.set()
+    listed(window)
+    # Listed again for the new export folder, which is left out, as the batch leaves it out.
+    assert _titles(window) == ["second-0.png"] and window.inputs == [second]
+    thread, dialog = window.exports[-1]
+    qtbot.waitUntil(lambda: dialog.ended, timeout=30_000)
+    assert [f.source.name for f in thread.report.files] == ["first-0.png"]
