@@ -33,6 +33,9 @@ class _SignalProgress(CleanProgress):
     def __init__(self, thread: ExportThread) -> None:
         self.thread = thread
 
+    def on_plan(self, done: int, total: int) -> None:
+        self.thread.checking.emit(done, total)
+
     def on_start(self, files: int, pages: int) -> None:
         self.thread.started_batch.emit(files, pages)
 
@@ -59,6 +62,7 @@ class ExportThread(QThread):
     """Runs ``clean_batch(inputs, output, settings)``. Ends with exactly one of ``done(Report)``,
     ``stopped(Report)`` (cancelled; the report keeps what was written) or ``failed(message)``."""
 
+    checking = Signal(int, int)
     started_batch = Signal(int, int)
     file_started = Signal(str, int)
     tile_done = Signal(int, int)
@@ -174,6 +178,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         for widget in (self.label, self.bar, self.tiles, self.log, self.buttons):
             layout.addWidget(widget)
+        thread.checking.connect(self._checking)
         thread.started_batch.connect(self._started)
         thread.file_started.connect(self._file_started)
         thread.tile_done.connect(self._tile)
@@ -189,6 +194,12 @@ class ExportDialog(QDialog):
     def _say(self, text: str) -> None:
         self.label.setText(text)
         self.label.setToolTip(text)
+
+    def _checking(self, done: int, total: int) -> None:
+        """A big folder's files are checked (pages counted) before the first page is cleaned."""
+        self.bar.setRange(0, max(1, total))
+        self.bar.setValue(done)
+        self.bar.setFormat(f"checking files: %v of {total}")
 
     def _started(self, files: int, pages: int) -> None:
         self.pages_total = pages

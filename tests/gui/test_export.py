@@ -139,3 +139,17 @@ def test_binarized_pages_exported_as_jpeg_are_warned_about(qtbot, start_export, 
     assert report.counts()["cleaned"] == 1
     assert "warning: JPEG cannot hold 1-bit pages" in dialog.result_text  # the engine's words, said once
     assert dialog.result_text.count("JPEG cannot hold") == 1
+
+
+def test_the_dialog_shows_the_files_being_checked_before_the_pages(qtbot, tmp_path) -> None:
+    from docclean.settings import CleanSettings
+    from gui.export import ExportDialog, ExportThread, _SignalProgress
+
+    thread = ExportThread([tmp_path], tmp_path / "out", CleanSettings())
+    dialog = ExportDialog(thread, "docclean clean", None)
+    qtbot.addWidget(dialog)
+    progress = _SignalProgress(thread)
+    progress.on_plan(5, 20)  # the batch tells it while it plans a big folder
+    assert dialog.bar.text() == "checking files: 5 of 20"
+    progress.on_start(20, 31)
+    assert dialog.bar.text() == "0 of 31 pages (20 files)"
