@@ -29,6 +29,8 @@ PAGES_SUFFIX = ".docclean-pages"
 #: The ending of the hidden folder where the hot folder keeps a target's earlier outputs while it
 #: cleans a scan of that name again (``docclean.watchattempt.earlier_folder``).
 EARLIER_SUFFIX = ".docclean-earlier"
+#: ... and the name that folder is renamed to once the try went through (its copies are stale then).
+EARLIER_COMMITTED_SUFFIX = EARLIER_SUFFIX + "-committed"
 
 
 def is_bookkeeping(name: str) -> bool:
@@ -37,7 +39,7 @@ def is_bookkeeping(name: str) -> bool:
     folder or the hot folder's earlier outputs kept during a try. Another run's files are not
     outputs of anyone's scans."""
     return (name in (LOCK_NAME, STAGING_NAME) or TEMP_PATTERN.match(name) is not None
-            or (name.startswith(".") and name.endswith((PAGES_SUFFIX, EARLIER_SUFFIX))))
+            or (name.startswith(".") and name.endswith((PAGES_SUFFIX, EARLIER_SUFFIX, EARLIER_COMMITTED_SUFFIX))))
 
 
 class OutputBusy(OutputError):

@@ -185,7 +185,7 @@ class Watcher:
             outcome = self._clean(key, path, target, attempt)
             outcome = None if outcome is None else self._settle(key, path, signature, outcome, attempt)
         except BaseException as exc:  # Ctrl-C, SIGTERM, a full disk: the scan stays in IN, unrecorded
-            attempt.stopped(signature, path)
+            attempt.stopped(path)
             if isinstance(exc, OutputError):
                 self.in_hand = None  # not dropped: the watcher stops saying why (Ctrl-C names it)
             raise
@@ -255,24 +255,32 @@ class Watcher:
             outcome.kept, outcome.targets = [p for p in attempt.undo() if p in earlier], []
         else:  # a re-arrived scan with fewer pages must not leave the others
             remove_outputs([t for t in earlier if t not in outcome.targets], key, self.output, self.ledger)
+            attempt.commit()
         relative = Path(key)
         destination = self.failed if outcome.status == "failed" else self.done
         if destination is None:
-            self.ledger.record(key, signature, outcome, path)
+            self._record(key, signature, outcome, path, attempt)
             return outcome
         try:
             attempt.moving = True
             outcome.moved_to = move_aside(path, destination / relative)
         except OSError as exc:  # cannot move it (permissions, a vanished share): record it instead
             outcome.error = f"{outcome.error + '; ' if outcome.error else ''}could not move it to {destination}: {exc}"
-            self.ledger.record(key, signature, outcome, path)
+            self._record(key, signature, outcome, path, attempt)
             return outcome
+        attempt.settled, self.in_hand = True, None  # gone to done/ or failed/: a stop now drops nothing
         # Renamed there (the name was taken), it is still judged by its name in IN (output_owner).
         self.ledger.moved(outcome.moved_to, relative.name)
         if outcome.status == "failed":
             with atomic_path(outcome.moved_to.with_name(outcome.moved_to.name + ".error.txt")) as tmp:
                 tmp.write_text((outcome.error or "failed") + "\n")
         return outcome
+
+    def _record(self, key: str, signature: tuple[int, int], outcome: WatchOutcome, path: Path,
+                attempt: Attempt) -> None:
+        """Record ``outcome``; from then on a stop undoes nothing and drops no scan."""
+        self.ledger.record(key, signature, outcome, path)
+        attempt.settled, self.in_hand = True, None
 
     # -- the loop ------------------------------------------------------------------------------
     @contextmanager

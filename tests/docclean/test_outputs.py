@@ -70,6 +70,7 @@ def test_the_runs_own_files_are_told_from_outputs() -> None:
 
     out = Path("/out")
     own = [".docclean.lock", ".docclean-staging", work_folder(out / "scan.pdf").name,
-           earlier_folder(out / "scan.pdf").name, ".scan.png.docclean-123-0a1b2c3d.part"]
+           earlier_folder(out / "scan.pdf").name, earlier_folder(out / "scan.pdf", committed=True).name,
+           ".scan.png.docclean-123-0a1b2c3d.part"]
     assert [name for name in own if not is_bookkeeping(name)] == []
     assert not any(map(is_bookkeeping, ["scan.pdf", "scan-p001.png", ".hidden.png", "x.docclean-pages"]))

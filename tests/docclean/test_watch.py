@@ -944,3 +944,78 @@ def test_a_stop_after_the_clean_but_before_the_record_or_the_move_undoes_it(fold
     [again] = settled(restarted, clock)
     assert again.status == "cleaned" and again.pages == 3
     assert sorted(out_files(out)) == ["scan-p001.png", "scan-p002.png", "scan-p003.png"]
+
+
+def test_a_watcher_killed_after_a_re_drop_went_through_never_brings_the_older_pages_back(  # type: ignore[no-untyped-def]
+        folders, tiny_model_path, monkeypatch):
+    """kill -9 after a good re-drop was recorded but before its copies of the scan before it were
+    deleted: the next try of that name put those back over the recorded pages (a tester's B1)."""
+    from docclean.watchattempt import Attempt
+
+    inbox, out = folders
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, fmt="png")
+    (inbox / "scan.tif").write_bytes(tiff_bytes(5, seed=100))
+    assert settle(watcher, clock) == ["cleaned"]
+    monkeypatch.setattr(Attempt, "finish", lambda self: None)  # killed outright right after the record
+    time.sleep(0.01)
+    (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=110))
+    assert settle(watcher, clock) == ["cleaned"]
+    recorded = out_files(out)
+    assert sorted(name for name in recorded if not name.startswith(".")) == ["scan-p001.png", "scan-p002.png"]
+    monkeypatch.undo()
+    restarted = make(inbox, out, tiny_model_path, clock, fmt="png")
+    time.sleep(0.01)
+    (inbox / "scan.tif").write_bytes(bad_page_tiff(4, 2, seed=120))
+    [failed] = settled(restarted, clock)
+    assert failed.status == "failed"
+    assert out_files(out) == {k: v for k, v in recorded.items() if not k.startswith(".")}  # the 2 recorded pages
+
+
+def test_a_stop_while_the_record_is_written_undoes_the_try(folders, tiny_model_path,  # type: ignore[no-untyped-def]
+                                                          monkeypatch):
+    """SIGTERM inside the record's write: the record in memory said the scan was handled, so the
+    try was not undone and OUT held the new pages under the old record (a tester's B2)."""
+    from docclean.errors import Terminated
+
+    inbox, out = folders
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, fmt="png")
+    (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=130))
+    assert settle(watcher, clock) == ["cleaned"]
+    told = out_files(out)
+
+    def terminated(self, change):  # type: ignore[no-untyped-def]
+        raise Terminated("terminated (SIGTERM)")
+
+    monkeypatch.setattr(Ledger, "_save", terminated)
+    time.sleep(0.01)
+    (inbox / "scan.tif").write_bytes(tiff_bytes(3, seed=140))
+    watcher.poll_once()
+    clock.now += 3
+    with pytest.raises(Terminated):
+        watcher.poll_once()
+    assert out_files(out) == told and watcher.in_hand == inbox / "scan.tif"
+
+
+def test_a_stop_after_the_scan_was_moved_does_not_call_it_dropped(folders, tiny_model_path,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch):
+    """SIGTERM just after the move to done/: `docclean watch` said the scan "was dropped and will
+    be taken again", and it stays in done/ with its outputs (a tester's B3)."""
+    from docclean.errors import Terminated
+
+    inbox, out = folders
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, **moved_aside(inbox, True))
+
+    def terminated(self, where, name):  # type: ignore[no-untyped-def]
+        raise Terminated("terminated (SIGTERM)")
+
+    monkeypatch.setattr(Ledger, "moved", terminated)
+    (inbox / "scan.png").write_bytes(png_bytes(1))
+    watcher.poll_once()
+    clock.now += 3
+    with pytest.raises(Terminated):
+        watcher.poll_once()
+    assert watcher.in_hand is None and not (inbox / "scan.png").exists()
+    assert sorted(out_files(out)) == ["scan.png"]
