@@ -908,6 +908,23 @@ def test_a_multi_page_scan_that_fails_on_a_bad_page_leaves_no_page_of_its_own(fo
                                       else ["scan.pdf"])
 
 
+def sigterm(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """Stands in for a step the watcher takes: SIGTERM arrives right there."""
+    from docclean.errors import Terminated
+
+    raise Terminated("terminated (SIGTERM)")
+
+
+def stopped_when_settled(watcher: Watcher, clock: Clock) -> None:
+    """Let the files settle; the watcher must stop with SIGTERM's Terminated on the way."""
+    from docclean.errors import Terminated
+
+    watcher.poll_once()
+    clock.now += 3
+    with pytest.raises(Terminated):
+        watcher.poll_once()
+
+
 @pytest.mark.parametrize("moved", [False, True])
 def test_a_stop_after_the_clean_but_before_the_record_or_the_move_undoes_it(folders, tiny_model_path,  # type: ignore[no-untyped-def]
                                                                            monkeypatch, moved):
@@ -915,7 +932,6 @@ def test_a_stop_after_the_clean_but_before_the_record_or_the_move_undoes_it(fold
     done/: its pages stayed in OUT, unrecorded (scan-p003.png, pages 1-2 over the earlier scan's),
     till the next start cleaned it again. The scan stays in IN and OUT is as the record says."""
     import docclean.watch
-    from docclean.errors import Terminated
 
     inbox, out = folders
     clock = Clock()
@@ -923,20 +939,13 @@ def test_a_stop_after_the_clean_but_before_the_record_or_the_move_undoes_it(fold
     (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=90))
     assert settle(watcher, clock) == ["cleaned"]
     told = out_files(out)
-
-    def terminated(*args, **kwargs):  # type: ignore[no-untyped-def]
-        raise Terminated("terminated (SIGTERM)")
-
     if moved:
-        monkeypatch.setattr(docclean.watch, "move_aside", terminated)
+        monkeypatch.setattr(docclean.watch, "move_aside", sigterm)
     else:
-        monkeypatch.setattr(Ledger, "record", terminated)
+        monkeypatch.setattr(Ledger, "record", sigterm)
     time.sleep(0.01)
     (inbox / "scan.tif").write_bytes(tiff_bytes(3, seed=95))
-    watcher.poll_once()
-    clock.now += 3
-    with pytest.raises(Terminated):
-        watcher.poll_once()
+    stopped_when_settled(watcher, clock)
     assert out_files(out) == told and (inbox / "scan.tif").exists()
     assert watcher.in_hand == inbox / "scan.tif"  # named as dropped by `docclean watch`
     monkeypatch.undo()
@@ -976,7 +985,6 @@ def test_a_stop_while_the_record_is_written_undoes_the_try(folders, tiny_model_p
                                                           monkeypatch):
     """SIGTERM inside the record's write: the record in memory said the scan was handled, so the
     try was not undone and OUT held the new pages under the old record (a tester's B2)."""
-    from docclean.errors import Terminated
 
     inbox, out = folders
     clock = Clock()
@@ -984,17 +992,10 @@ def test_a_stop_while_the_record_is_written_undoes_the_try(folders, tiny_model_p
     (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=130))
     assert settle(watcher, clock) == ["cleaned"]
     told = out_files(out)
-
-    def terminated(self, change):  # type: ignore[no-untyped-def]
-        raise Terminated("terminated (SIGTERM)")
-
-    monkeypatch.setattr(Ledger, "_save", terminated)
+    monkeypatch.setattr(Ledger, "_save", sigterm)
     time.sleep(0.01)
     (inbox / "scan.tif").write_bytes(tiff_bytes(3, seed=140))
-    watcher.poll_once()
-    clock.now += 3
-    with pytest.raises(Terminated):
-        watcher.poll_once()
+    stopped_when_settled(watcher, clock)
     assert out_files(out) == told and watcher.in_hand == inbox / "scan.tif"
 
 
@@ -1002,20 +1003,12 @@ def test_a_stop_after_the_scan_was_moved_does_not_call_it_dropped(folders, tiny_
                                                                   monkeypatch):
     """SIGTERM just after the move to done/: `docclean watch` said the scan "was dropped and will
     be taken again", and it stays in done/ with its outputs (a tester's B3)."""
-    from docclean.errors import Terminated
 
     inbox, out = folders
     clock = Clock()
     watcher = make(inbox, out, tiny_model_path, clock, **moved_aside(inbox, True))
-
-    def terminated(self, where, name):  # type: ignore[no-untyped-def]
-        raise Terminated("terminated (SIGTERM)")
-
-    monkeypatch.setattr(Ledger, "moved", terminated)
+    monkeypatch.setattr(Ledger, "moved", sigterm)
     (inbox / "scan.png").write_bytes(png_bytes(1))
-    watcher.poll_once()
-    clock.now += 3
-    with pytest.raises(Terminated):
-        watcher.poll_once()
+    stopped_when_settled(watcher, clock)
     assert watcher.in_hand is None and not (inbox / "scan.png").exists()
     assert sorted(out_files(out)) == ["scan.png"]
