@@ -24,12 +24,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
-
 from docclean import formats
 from docclean.discover import discover, input_folder, path_key
 from docclean.outputs import is_bookkeeping
 from docclean.plan import page_owner
+from gui.answering import Answering
 from gui.pages import listed_files
 
 #: Files named in the question, at most; the walk stops there (a big folder is not read through).
@@ -59,13 +58,11 @@ def export_concern(inputs: list[Path], output: Path, fmt: str | None) -> str | N
             f"(such as {names})")
 
 
-class DestinationCheck(QThread):
+class DestinationCheck(Answering):
     """:func:`export_concern` for exporting ``inputs`` into ``output``, and the page list of the
     ``opened`` items with that export folder (``gui.pages.listed_files``), both off the UI thread.
     When done it sets ``concern``, ``listing`` or ``error`` (why it could not tell) and emits
     ``answered``. A walk cannot be stopped: a check the window no longer wants is ``dropped``."""
-
-    answered = Signal()
 
     def __init__(self, inputs: list[Path], output: Path, fmt: str | None, opened: list[Path],
                  parent: Any = None) -> None:
@@ -73,16 +70,14 @@ class DestinationCheck(QThread):
         self.inputs, self.output, self.fmt, self.opened = list(inputs), Path(output), fmt, list(opened)
         self.concern: str | None = None
         self.listing: tuple[list[Path], list[str]] | None = None
-        self.error: str | None = None
-        self.dropped = False
 
-    def run(self) -> None:  # noqa: D102 - QThread entry point
-        try:
-            self.concern = export_concern(self.inputs, self.output, self.fmt)
-            self.listing = listed_files(self.opened, self.output)
-        except Exception as exc:  # noqa: BLE001 - reported in the window, never a crash
-            self.error = f"{self.output}: could not check the export folder: {type(exc).__name__}: {exc}"
-        self.answered.emit()
+    def work(self) -> None:
+        """Whether the folder is a risky place, and the page list with it as the export folder."""
+        self.concern = export_concern(self.inputs, self.output, self.fmt)
+        self.listing = listed_files(self.opened, self.output)
+
+    def failure(self, exc: Exception) -> str:
+        return f"{self.output}: could not check the export folder: {type(exc).__name__}: {exc}"
 
 
 def _is_input_folder(item: Path, key: Path) -> bool:

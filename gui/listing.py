@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 
+from gui.answering import Answering
 from gui.pages import PageRef, listed_files, page_refs
 
 #: Seconds between two ``counted`` signals at most: a signal a file would flood the event loop.
@@ -38,14 +39,13 @@ def listing_message(paths: list[Path], done: int | None = None, total: int | Non
     return message if total is None else f"{message} {done or 0} of {total} files"
 
 
-class FolderListing(QThread):
+class FolderListing(Answering):
     """The page list of ``paths`` (files and folders) with the export folder ``output``, made off
     the UI thread. When done it sets ``files`` and ``problems`` (``listed_files``), ``refs`` and
     ``unreadable`` (``page_refs``), or ``error`` (why it could not list), and emits ``answered``.
     ``keep``: the page to keep selected, for the window. A walk cannot be stopped: a listing the
     window no longer wants is ``dropped``, and ``stop`` ends its page counts early."""
 
-    answered = Signal()
     #: (files whose pages were counted, files found), now and then while pages are counted.
     counted = Signal(int, int)
 
@@ -57,8 +57,6 @@ class FolderListing(QThread):
         self.problems: list[str] = []
         self.refs: list[PageRef] = []
         self.unreadable: list[str] = []
-        self.error: str | None = None
-        self.dropped = False
         self._stop = threading.Event()
 
     def stop(self) -> None:
@@ -66,22 +64,22 @@ class FolderListing(QThread):
         self.dropped = True
         self._stop.set()
 
-    def run(self) -> None:  # noqa: D102 - QThread entry point
-        try:
-            self.files, self.problems = listed_files(self.paths, self.output)
-            total = len(self.files)
-            self.counted.emit(0, total)
-            last = time.monotonic()
+    def work(self) -> None:
+        """Walk, then count the pages of what was found, saying how far it got (``counted``)."""
+        self.files, self.problems = listed_files(self.paths, self.output)
+        total = len(self.files)
+        self.counted.emit(0, total)
+        last = time.monotonic()
 
-            def step(done: int) -> bool:
-                nonlocal last
-                if time.monotonic() - last >= PROGRESS_EVERY_S:
-                    last = time.monotonic()
-                    self.counted.emit(done, total)
-                return not self._stop.is_set()
+        def step(done: int) -> bool:
+            nonlocal last
+            if time.monotonic() - last >= PROGRESS_EVERY_S:
+                last = time.monotonic()
+                self.counted.emit(done, total)
+            return not self._stop.is_set()
 
-            if not self._stop.is_set():
-                self.refs, self.unreadable = page_refs(self.files, step)
-        except Exception as exc:  # noqa: BLE001 - shown in the banner, never a crash
-            self.error = f"{listing_label(self.paths)}: could not list the files: {type(exc).__name__}: {exc}"
-        self.answered.emit()
+        if not self._stop.is_set():
+            self.refs, self.unreadable = page_refs(self.files, step)
+
+    def failure(self, exc: Exception) -> str:
+        return f"{listing_label(self.paths)}: could not list the files: {type(exc).__name__}: {exc}"

@@ -138,28 +138,3 @@ def test_a_terminal_shows_the_files_being_found_then_checked_then_the_pages() ->
         piped.on_start(2, 2)
         assert piped._progress is None  # stderr is no terminal: no live display to clutter a log
 
-
-def test_planning_a_batch_tells_how_many_files_are_checked(tmp_path: Path, tiny_model_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import docclean.batch
-    from docclean.batch import clean_batch
-    from docclean.progress import CleanProgress
-    from docclean.settings import CleanSettings
-
-    class Events(CleanProgress):
-        def __init__(self) -> None:
-            self.seen: list[tuple] = []
-
-        def on_plan(self, done: int, total: int) -> None:
-            self.seen.append(("plan", done, total))
-
-        def on_start(self, files: int, pages: int) -> None:
-            self.seen.append(("start", files, pages))
-
-    for i in range(4):
-        Image.fromarray(np.full((24, 20), 200 - i, np.uint8)).save(tmp_path / f"p{i}.png")
-    monkeypatch.setattr(docclean.batch, "PLAN_EVERY", 0.0)  # every file, not a few times a second
-    events = Events()
-    clean_batch([tmp_path], tmp_path / "out", CleanSettings(model=str(tiny_model_path), device="cpu", dry_run=True),
-                events)
-    assert events.seen == [("plan", 0, 4), ("plan", 1, 4), ("plan", 2, 4), ("plan", 3, 4), ("start", 4, 4)]

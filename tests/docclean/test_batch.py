@@ -63,10 +63,19 @@ def files_under(folder: Path) -> list[str]:
 
 
 class Recorder(CleanProgress):
-    """Records every callback as a tuple."""
+    """Records every callback as a tuple; planning steps and warnings apart (``plans``,
+    ``warnings``), each with how many events came before it."""
 
     def __init__(self) -> None:
         self.events: list[tuple] = []
+        self.plans: list[tuple] = []
+        self.warnings: list[tuple] = []
+
+    def on_plan(self, done: int, total: int) -> None:
+        self.plans.append((len(self.events), done, total))
+
+    def on_warning(self, source: str, message: str, kind: str = "decoder") -> None:
+        self.warnings.append((len(self.events), kind, source, message))
 
     def on_start(self, files: int, pages: int) -> None:
         self.events.append(("start", files, pages))
@@ -219,30 +228,35 @@ def test_keep_color_and_binarize(tmp_path: Path, denoiser: Denoiser) -> None:
 def test_binarized_pages_into_jpeg_are_warned_once_before_any_page(tmp_path: Path, denoiser: Denoiser) -> None:
     from docclean.progress import BINARIZED_JPEG, WARN_SETTINGS
 
-    class Events(CleanProgress):
-        def __init__(self) -> None:
-            self.seen: list[tuple[str, ...]] = []
-
-        def on_start(self, files: int, pages: int) -> None:
-            self.seen.append(("start",))
-
-        def on_warning(self, source: str, message: str, kind: str = "decoder") -> None:
-            self.seen.append((kind, source, message))
+    def settings_warnings(recorder: Recorder) -> list[tuple]:
+        return [w for w in recorder.warnings if w[1] == WARN_SETTINGS]
 
     inputs = [grey(tmp_path / "in" / "a.jpg"), grey(tmp_path / "in" / "b.jpg"), grey(tmp_path / "in" / "c.png")]
-    events = Events()
+    events = Recorder()
     report = run(inputs, tmp_path / "out", denoiser, events, binarize=True)
-    assert events.seen[:2] == [(WARN_SETTINGS, "", BINARIZED_JPEG), ("start",)]  # once, before any page
-    assert [e for e in events.seen if e[0] == WARN_SETTINGS] == [events.seen[0]]
+    assert settings_warnings(events) == [(0, WARN_SETTINGS, "", BINARIZED_JPEG)]  # once, before any event
+    assert events.events[0][0] == "start"
     assert report.warnings == [BINARIZED_JPEG] and report.to_json()["warnings"] == [BINARIZED_JPEG]
-    dry = Events()
+    dry = Recorder()
     assert run(inputs, tmp_path / "dry", denoiser, dry, binarize=True, dry_run=True).warnings == [BINARIZED_JPEG]
     for settings in ({"binarize": True, "fmt": "png"}, {}, {"fmt": "jpeg"}):
-        quiet = Events()
+        quiet = Recorder()
         assert run(inputs, tmp_path / "o", denoiser, quiet, overwrite=True, **settings).warnings == [], settings
-        assert [e for e in quiet.seen if e[0] == WARN_SETTINGS] == [], settings
-    resumed = Events()  # outputs already there: nothing will be written as JPEG, nothing to say
+        assert settings_warnings(quiet) == [], settings
+    resumed = Recorder()  # outputs already there: nothing will be written as JPEG, nothing to say
     assert run(inputs[:2], tmp_path / "out", denoiser, resumed, binarize=True).warnings == []
+
+
+def test_planning_a_batch_tells_how_many_files_are_checked(tmp_path: Path, denoiser: Denoiser,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import docclean.batch
+
+    inputs = [grey(tmp_path / "in" / f"p{i}.png") for i in range(4)]
+    monkeypatch.setattr(docclean.batch, "PLAN_EVERY", 0.0)  # every file, not a few times a second
+    events = Recorder()
+    run(inputs, tmp_path / "out", denoiser, events, dry_run=True)
+    assert events.plans == [(0, 0, 4), (0, 1, 4), (0, 2, 4), (0, 3, 4)]  # all before on_start
+    assert events.events[0] == ("start", 4, 4)
 
 
 def test_multi_page_into_a_single_page_format_splits_and_resumes_per_page(tmp_path: Path,
