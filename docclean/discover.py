@@ -28,7 +28,7 @@ import fnmatch
 import glob
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,9 +135,10 @@ def _glob_base(pattern: str) -> Path:
     return Path(*base) if base else Path(".")
 
 
-def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False
-            ) -> tuple[list[tuple[Path, Path]], str | None]:
-    """(source, target) pairs for one INPUT item, or an error message if it yields nothing."""
+def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
+            walked: Callable[[int], object] | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
+    """(source, target) pairs for one INPUT item, or an error message if it yields nothing.
+    ``walked(n)``: a folder's walk has found ``n`` files so far."""
     path = Path(item).expanduser()
     out_key = path_key(output)
     suffixes = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
@@ -149,7 +150,11 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False
 
     if path.is_dir():
         skip = _skipped(path, out_key)
-        pairs = [(p, target(p, p.relative_to(path))) for p in _walk(path, skip)]
+        pairs = []
+        for p in _walk(path, skip):
+            pairs.append((p, target(p, p.relative_to(path))))
+            if walked is not None:
+                walked(len(pairs))
         return pairs, None if pairs else f"no supported files in this folder (looked for {suffixes})"
     if path.is_file():
         if not _supported(path):
@@ -245,25 +250,31 @@ def _clash(job: Job, first: Job) -> str:
             "output folders (-o), or rename one")
 
 
-def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = None) -> tuple[list[Path], list[str]]:
+def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = None,
+                 found: Callable[[int], object] | None = None) -> tuple[list[Path], list[str]]:
     """The supported files INPUT items name (each once, in order) and one line per item that names
     none, planning no output: files of one name from two folders are both listed (what a viewer
     opens, not a batch that would write both to one place). With ``output``, the files ``docclean
     clean INPUTS -o OUTPUT`` cleans: an output folder inside a folder (or a pattern's folder) is
-    not walked, by the rule :func:`discover` follows; a file named itself is listed wherever it lies."""
+    not walked, by the rule :func:`discover` follows; a file named itself is listed wherever it lies.
+    ``found(n)`` is told how many files were found so far, as a folder is walked and after each item
+    (an archive takes seconds to walk)."""
     # No output is planned, so none may be inside an input folder: a path that cannot exist.
     out = Path(os.devnull) / "docclean-no-output" if output is None else Path(output).expanduser()
     files: list[Path] = []
     problems: list[str] = []
     seen: set[Path] = set()
     for item in map(str, inputs):
-        pairs, error = _expand(item, out, None)
+        before = len(files)
+        pairs, error = _expand(item, out, None, walked=None if found is None else lambda n: found(before + n))
         if error is not None:
             problems.append(f"{item}: {error}{_left_out_note(item, out) if output is not None else ''}")
         for source, _ in pairs:
             if path_key(source) not in seen:
                 seen.add(path_key(source))
                 files.append(source)
+        if found is not None:
+            found(len(files))
     return files, problems
 
 

@@ -3,8 +3,9 @@
 An archive folder of tens of thousands of scans, or a slow network share, takes seconds to walk
 (``gui.pages.listed_files``) and as long again to count pages (``gui.pages.page_refs`` opens each
 file's header): on the UI thread the window froze ("not responding") until both were done.
-:class:`FolderListing` does both on a thread of its own and says how far it got (``counted``);
-the window fills the page list once it ``answered`` (``gui.opening``).
+:class:`FolderListing` does both on a thread of its own and says how far it got: how many files
+the walk found so far (``found``), then how many of them were counted (``counted``); the window
+fills the page list once it ``answered`` (``gui.opening``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 from PySide6.QtCore import Signal
 
 from gui.answering import Answering
-from gui.pages import PageRef, listed_files, page_refs
+from gui.pages import PageRef, listed_files, page_refs, row_of
 
-#: Seconds between two ``counted`` signals at most: a signal a file would flood the event loop.
+#: Seconds between two progress signals (``found``, ``counted``) at most: a signal a file would
+#: flood the event loop.
 PROGRESS_EVERY_S = 0.1
 
 
@@ -32,20 +34,27 @@ def listing_label(paths: list[Path]) -> str:
     return first if len(paths) == 1 else f"{first} and {len(paths) - 1} more"
 
 
-def listing_message(paths: list[Path], done: int | None = None, total: int | None = None) -> str:
-    """The status bar while ``paths`` are listed: "Listing FOLDER…" during the walk, then
-    "Listing FOLDER… DONE of TOTAL files" while the pages of the files found are counted."""
+def listing_message(paths: list[Path], done: int | None = None, total: int | None = None,
+                    found: int | None = None) -> str:
+    """The status bar while ``paths`` are listed: "Listing FOLDER…" as the walk starts, "Listing
+    FOLDER… finding files: FOUND so far" during it, then "Listing FOLDER… DONE of TOTAL files"
+    while the pages of the files found are counted."""
     message = f"Listing {listing_label(paths)}…"
-    return message if total is None else f"{message} {done or 0} of {total} files"
+    if total is not None:
+        return f"{message} {done or 0:,} of {total:,} files"
+    return message if found is None else f"{message} finding files: {found:,} so far"
 
 
 class FolderListing(Answering):
     """The page list of ``paths`` (files and folders) with the export folder ``output``, made off
     the UI thread. When done it sets ``files`` and ``problems`` (``listed_files``), ``refs`` and
-    ``unreadable`` (``page_refs``), or ``error`` (why it could not list), and emits ``answered``.
-    ``keep``: the page to keep selected, for the window. A walk cannot be stopped: a listing the
-    window no longer wants is ``dropped``, and ``stop`` ends its page counts early."""
+    ``unreadable`` (``page_refs``) and ``row`` (where ``keep``, the page to keep selected, is in
+    ``refs``), or ``error`` (why it could not list), and emits ``answered``. A walk cannot be
+    stopped: a listing the window no longer wants is ``dropped``, and ``stop`` ends its page
+    counts early."""
 
+    #: Files found so far, now and then during the walk.
+    found = Signal(int)
     #: (files whose pages were counted, files found), now and then while pages are counted.
     counted = Signal(int, int)
 
@@ -57,6 +66,7 @@ class FolderListing(Answering):
         self.problems: list[str] = []
         self.refs: list[PageRef] = []
         self.unreadable: list[str] = []
+        self.row = 0
         self._stop = threading.Event()
 
     def stop(self) -> None:
@@ -65,8 +75,17 @@ class FolderListing(Answering):
         self._stop.set()
 
     def work(self) -> None:
-        """Walk, then count the pages of what was found, saying how far it got (``counted``)."""
-        self.files, self.problems = listed_files(self.paths, self.output)
+        """Walk, then count the pages of what was found, saying how far it got (``found``, then
+        ``counted``)."""
+        last = time.monotonic()
+
+        def walked(found: int) -> None:
+            nonlocal last
+            if time.monotonic() - last >= PROGRESS_EVERY_S:
+                last = time.monotonic()
+                self.found.emit(found)
+
+        self.files, self.problems = listed_files(self.paths, self.output, walked)
         total = len(self.files)
         self.counted.emit(0, total)
         last = time.monotonic()
@@ -80,6 +99,7 @@ class FolderListing(Answering):
 
         if not self._stop.is_set():
             self.refs, self.unreadable = page_refs(self.files, step)
+            self.row = row_of(self.refs, self.keep)
 
     def failure(self, exc: Exception) -> str:
         return f"{listing_label(self.paths)}: could not list the files: {type(exc).__name__}: {exc}"

@@ -22,7 +22,7 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from gui.listing import FolderListing, listing_message
-from gui.pages import PageRef, page_refs
+from gui.pages import PageRef, page_refs, row_of
 
 #: What the canvases say while no page is open.
 OPEN_HINT = "Open scans (Ctrl+O) or a folder (Ctrl+Shift+O), or drop them here"
@@ -46,10 +46,12 @@ class OpeningMixin:
         self._drop_listing()  # the newest open wins
         inputs = [Path(p) for p in paths]
         if listing is not None:
-            self._fill(inputs, keep, listing[0], listing[1], *page_refs(listing[0]))
+            refs, unreadable = page_refs(listing[0])
+            self._fill(inputs, row_of(refs, keep), listing[0], listing[1], refs, unreadable)
             return None
         thread = FolderListing(inputs, self.export_folder(), keep, self)
-        thread.counted.connect(lambda done, total: self._listing_counted(thread, done, total))
+        thread.found.connect(lambda found: self._listing_progress(thread, found=found))
+        thread.counted.connect(lambda done, total: self._listing_progress(thread, done, total))
         thread.answered.connect(lambda: self._listing_answered(thread))
         self.opening = thread
         self.listings.append(thread)
@@ -88,9 +90,10 @@ class OpeningMixin:
         if self.preview.canvases[0].placeholder == listing_message(thread.paths):
             self.preview.set_placeholder(OPEN_HINT if self.current is None else "")
 
-    def _listing_counted(self, thread: FolderListing, done: int, total: int) -> None:
+    def _listing_progress(self, thread: FolderListing, done: int | None = None, total: int | None = None,
+                          found: int | None = None) -> None:
         if thread is self.opening and not self._closing:
-            self.statusBar().showMessage(listing_message(thread.paths, done, total))
+            self.statusBar().showMessage(listing_message(thread.paths, done, total, found))
 
     def _listing_answered(self, thread: FolderListing) -> None:
         """``thread`` answered: fill the page list, unless a newer open (or closing) dropped it."""
@@ -105,11 +108,11 @@ class OpeningMixin:
         if thread.error is not None:  # what was open stays open
             self.show_errors([thread.error], opening=True)
             return
-        self._fill(thread.paths, thread.keep, thread.files, thread.problems, thread.refs, thread.unreadable)
+        self._fill(thread.paths, thread.row, thread.files, thread.problems, thread.refs, thread.unreadable)
 
-    def _fill(self, inputs: list[Path], keep: PageRef | None, files: list[Path], problems: list[str],
+    def _fill(self, inputs: list[Path], row: int, files: list[Path], problems: list[str],
               refs: list[PageRef], unreadable: list[str]) -> None:
-        """Show ``inputs`` as open: their ``files``, pages ``refs`` and problems."""
+        """Show ``inputs`` as open: their ``files``, pages ``refs`` (the page of ``row`` selected) and problems."""
         self.inputs = inputs
         self.listed = files
         self.ink_figures.clear()  # the list is made anew: a marker would be of a file as it was
@@ -121,7 +124,7 @@ class OpeningMixin:
         self.pages.set_pages(refs)
         self.show_errors(problems + unreadable, opening=True)
         if refs:
-            self.pages.setCurrentRow(refs.index(keep) if keep in refs else 0)
+            self.pages.setCurrentRow(row)
         else:  # nothing to show: no page, and no late preview of the last one either
             self.worker.cancel()
             self.current, self.result, self.busy, self.request_id = None, None, False, -1

@@ -7,30 +7,30 @@ whole folder" cleans exactly the files the list shows, and earlier outputs expor
 are not listed as pages (files of one name opened from two folders are both listed; an export
 writing both to one folder fails the second, as `docclean clean` does). Page counts come from
 headers (``docclean.io.count_pages``); the window walks and counts off the UI thread
-(``gui.listing``). Thumbnails are rendered by a background pool, so a folder of PDFs opens at once
-and fills in. Files are listed by name, or by their path below the folder they
-share where two names are the same (``a/page.png`` and ``b/page.png``).
+(``gui.listing``). The list (:class:`PageList`) makes a row only when it paints it
+(``gui.pagemodel``), so 300,000 pages fill it as fast as 30; thumbnails are rendered by a
+background pool as rows come into view, so a folder of PDFs opens at once and fills in. Files are
+listed by name, or by their path below the folder they share where two names are the same
+(``a/page.png`` and ``b/page.png``).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThread, QThreadPool, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QListView, QWidget
 
 from docclean import io as pageio
 from docclean.discover import list_sources
 from docclean.errors import DocCleanError
-from gui.images import thumbnail
-
-THUMB_HEIGHT = 96
+from gui.pagemodel import THUMB_HEIGHT, PageModel
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,13 @@ def listed_names(files: list[Path]) -> dict[Path, str]:
     return names
 
 
-def listed_files(inputs: list[Path], output: Path | None) -> tuple[list[Path], list[str]]:
+def listed_files(inputs: list[Path], output: Path | None,
+                 found: Callable[[int], object] | None = None) -> tuple[list[Path], list[str]]:
     """The files ``docclean clean INPUTS -o OUTPUT`` cleans, each once, and one line per input
     that names none: ``list_sources`` told the output, so that the walk never enters an export
     folder inside an opened folder, by the batch's own rule. A file opened by name is listed
-    wherever it lies, as it is cleaned."""
-    return list_sources(inputs, output=output)
+    wherever it lies, as it is cleaned. ``found(n)``: the walk found ``n`` files so far."""
+    return list_sources(inputs, output=output, found=found)
 
 
 def page_refs(files: list[Path], step: Callable[[int], bool] | None = None) -> tuple[list[PageRef], list[str]]:
@@ -94,104 +95,118 @@ def page_refs(files: list[Path], step: Callable[[int], bool] | None = None) -> t
     return refs, problems
 
 
-class _ThumbSignals(QObject):
-    ready = Signal(str, int, QImage)
+def row_of(refs: list[PageRef], keep: PageRef | None) -> int:
+    """The row of ``keep`` in ``refs``, or 0 (the first page) where it is not listed. It looks
+    through the whole list (0.2 s at 300,000 pages): the window asks off the UI thread (``gui.listing``)."""
+    if keep is None:
+        return 0
+    try:
+        return refs.index(keep)
+    except ValueError:
+        return 0
 
 
-class _ThumbJob(QRunnable):
-    """Renders the thumbnails of one file's pages (one decode pass for a multi-page file)."""
+class PageItem:
+    """One row of the page list, as a ``QListWidgetItem`` answered for it (its text, icon, page):
+    made when asked for, never kept by the list."""
 
-    def __init__(self, path: Path, signals: _ThumbSignals, stop: threading.Event) -> None:
-        super().__init__()
-        self.path, self.signals, self.stop = path, signals, stop
+    def __init__(self, model: PageModel, row: int) -> None:
+        self.model, self.row = model, row
 
-    def run(self) -> None:
-        # Idle priority (SCHED_IDLE on Linux): thumbnails only use CPU the preview leaves free.
-        QThread.currentThread().setPriority(QThread.Priority.IdlePriority)
-        try:
-            for page in pageio.read_pages(self.path):
-                if self.stop.is_set():
-                    return
-                self.signals.ready.emit(str(self.path), page.index, thumbnail(page.gray, THUMB_HEIGHT))
-        except Exception:  # noqa: BLE001 - a file that fails shows its error when opened, not here
-            return
+    def data(self, role: int) -> Any:  # noqa: ANN401 - whatever the role holds
+        """What the model holds for this row in ``role`` (UserRole: its :class:`PageRef`)."""
+        return self.model.data(self.model.index(self.row, 0), role)
+
+    def text(self) -> str:
+        """The title shown (with ⚠ when the page's ink loss is a warning)."""
+        return self.data(Qt.ItemDataRole.DisplayRole)
+
+    def icon(self) -> QIcon:
+        """The thumbnail, or the grey placeholder until it is rendered."""
+        return self.data(Qt.ItemDataRole.DecorationRole)
+
+    def toolTip(self) -> str:  # noqa: N802 - as QListWidgetItem names it
+        """The file's path."""
+        return self.data(Qt.ItemDataRole.ToolTipRole)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - as QListWidgetItem names it
+        """The row's size: one grid cell, whatever its title."""
+        return self.data(Qt.ItemDataRole.SizeHintRole)
 
 
-class PageList(QListWidget):
-    """The list of open pages with thumbnails; each item holds its :class:`PageRef`."""
+class PageList(QListView):
+    """The list of open pages with thumbnails, over a :class:`gui.pagemodel.PageModel`: filling it
+    costs the UI thread nothing per page, and only the rows painted ask for their thumbnails.
+    ``currentPageChanged(PageRef | None)``: another page became current; ``pageClicked(PageRef)``:
+    a page was clicked (the current one too)."""
+
+    currentPageChanged = Signal(object)  # noqa: N815 - Qt's signal naming
+    pageClicked = Signal(object)  # noqa: N815 - Qt's signal naming
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Thumbnails above their names, one column: the list reads like a strip of pages.
-        self.setViewMode(QListWidget.ViewMode.IconMode)
-        self.setFlow(QListWidget.Flow.TopToBottom)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.TopToBottom)
         self.setWrapping(False)
-        self.setMovement(QListWidget.Movement.Static)
-        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setIconSize(QSize(THUMB_HEIGHT * 5 // 4, THUMB_HEIGHT))
         # Every item is one size, the thumbnail's box and two lines of title: sized from its title
         # and the grey placeholder, an item was as narrow as "a.png" and cropped the thumbnail.
         self.item_size = QSize(THUMB_HEIGHT * 3 // 2, THUMB_HEIGHT + 2 * self.fontMetrics().lineSpacing() + 8)
         self.setGridSize(self.item_size + QSize(0, 8))  # a gap between a title and the next page
         self.setMinimumWidth(self.gridSize().width() + 24)  # one grid cell and a scroll bar
+        # One size for all: the view asks the first row for its size, not each of 300,000 rows.
         self.setUniformItemSizes(True)
         self.setWordWrap(True)
-        self._pool = QThreadPool(self)
-        # One thread: thumbnails must not compete with the preview for the CPU.
-        self._pool.setMaxThreadCount(1)
-        self._stop = threading.Event()
-        self._signals = _ThumbSignals(self)
-        self._signals.ready.connect(self._thumb_ready)
-        self._items: dict[tuple[str, int], QListWidgetItem] = {}
+        # Kept here: a model and selection model only Qt holds are deleted under the view by Python.
+        self._model = PageModel(self.item_size, self)
+        self.setModel(self._model)
+        self._selection = self.selectionModel()
+        self._selection.currentChanged.connect(lambda now, _: self.currentPageChanged.emit(self._model.ref(now.row())))
+        self.clicked.connect(lambda index: self.pageClicked.emit(self._model.ref(index.row())))
 
     def set_pages(self, refs: list[PageRef]) -> None:
-        """Replace the list with ``refs`` and start rendering their thumbnails."""
-        self.stop_thumbnails()
-        self._stop = threading.Event()
-        self.clear()
-        self._items.clear()
-        blank = QPixmap(THUMB_HEIGHT * 3 // 4, THUMB_HEIGHT)
-        blank.fill(Qt.GlobalColor.lightGray)
-        placeholder = QIcon(blank)  # one for all: an icon each was a sixth of the time 30,000 pages took
-        for ref in refs:
-            item = QListWidgetItem(placeholder, ref.title)
-            item.setData(Qt.ItemDataRole.UserRole, ref)
-            item.setToolTip(str(ref.path))
-            item.setSizeHint(self.item_size)
-            self.addItem(item)
-            self._items[(str(ref.path), ref.index)] = item
-        for path in dict.fromkeys(ref.path for ref in refs):
-            self._pool.start(_ThumbJob(path, self._signals, self._stop))
+        """Replace the list with ``refs``; their thumbnails are rendered as they come into view."""
+        self._model.set_refs(refs)
 
     def refs(self) -> list[PageRef]:
         """The pages in list order."""
-        return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())]
+        return self._model.refs()
+
+    def count(self) -> int:
+        """How many pages are listed."""
+        return self._model.rowCount()
 
     def current_ref(self) -> PageRef | None:
         """The selected page, if any."""
-        item = self.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return self._model.ref(self.currentIndex().row())
 
-    def item_for(self, ref: PageRef) -> QListWidgetItem | None:
-        """The list item of ``ref``."""
-        return self.item_at(str(ref.path), ref.index)
+    def currentRow(self) -> int:  # noqa: N802 - as QListWidget names it
+        """The row of the current page; -1 when none is."""
+        return self.currentIndex().row()
 
-    def item_at(self, path: str, index: int) -> QListWidgetItem | None:
-        """The list item of page ``index`` of the file ``path`` (as ``str(PageRef.path)``), if listed."""
-        return self._items.get((path, index))
+    def setCurrentRow(self, row: int) -> None:  # noqa: N802 - as QListWidget names it
+        """Make the page of ``row`` current (and selected), as a click on it does."""
+        self.setCurrentIndex(self._model.index(row, 0))
 
-    def _thumb_ready(self, path: str, index: int, image: QImage) -> None:
-        item = self._items.get((path, index))
-        if item is not None:
-            item.setIcon(QIcon(QPixmap.fromImage(image)))  # pixmap made here, on the GUI thread
+    def item(self, row: int) -> PageItem | None:
+        """The row ``row``, as a :class:`PageItem`; None past the end."""
+        return PageItem(self._model, row) if 0 <= row < self.count() else None
+
+    def visualItemRect(self, item: PageItem) -> QRect:  # noqa: N802 - as QListWidget names it
+        """Where ``item`` is drawn, in viewport coordinates."""
+        return self.visualRect(self._model.index(item.row, 0))
+
+    def set_warnings(self, pages: set[tuple[str, int]]) -> None:
+        """Mark ⚠ the pages ``(str(PageRef.path), PageRef.index)`` named, and unmark all others."""
+        self._model.set_warnings(pages)
 
     def thumbnails_running(self) -> bool:
         """Whether a thumbnail job is still running (one page's decode cannot be stopped)."""
-        return self._pool.activeThreadCount() > 0
+        return self._model.thumbnails_running()
 
     def stop_thumbnails(self, wait_ms: int = 0) -> None:
         """Ask thumbnail jobs to stop; with ``wait_ms``, wait for them (on close; -1: until done)."""
-        self._stop.set()
-        self._pool.clear()
-        if wait_ms:
-            self._pool.waitForDone(wait_ms)
+        self._model.stop_thumbnails(wait_ms)

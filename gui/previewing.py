@@ -15,8 +15,6 @@ against the current warning threshold, so changing the threshold re-judges them 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
 from gui.controls import setting_label
 from gui.notices import ink_warns
 from gui.worker import PageImage, PreviewResult
@@ -73,11 +71,9 @@ class PreviewingMixin:
         """Mark ⚠ in the page list every page whose known ink-loss figure is a warning at the
         current threshold, and unmark the others."""
         limit = self.ink_limit()
-        for key, (loss, show_through) in self.ink_figures.items():  # previewed pages only, not the whole list
-            item = self.pages.item_at(*key)
-            if item is not None:
-                ref = item.data(Qt.ItemDataRole.UserRole)
-                item.setText(f"⚠ {ref.title}" if ink_warns(loss, limit, show_through) else ref.title)
+        # Previewed pages only, not the whole list: the list marks them as it paints them.
+        self.pages.set_warnings({key for key, (loss, show_through) in self.ink_figures.items()
+                                 if ink_warns(loss, limit, show_through)})
 
     def _ink_limit_changed(self) -> None:
         # At once, for every page: the preview itself does not change with the threshold.

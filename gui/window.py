@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
     QLabel,
-    QListWidgetItem,
     QMainWindow,
     QScrollArea,
     QSplitter,
@@ -89,8 +88,8 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         self.worker.status.connect(self._status)
 
         self.pages = PageList()
-        self.pages.currentItemChanged.connect(lambda item, _: self._select(item))
-        self.pages.itemClicked.connect(self._clicked)
+        self.pages.currentPageChanged.connect(self._select)
+        self.pages.pageClicked.connect(self._clicked)
         self.pages.activated.connect(lambda _: self.clean_again())  # Enter on the page list
         self.preview = PreviewArea()
         self.panel = SettingsPanel()
@@ -152,8 +151,7 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
             self.show_errors([str(exc)])
             return None
 
-    def _select(self, item: object) -> None:
-        ref = self.pages.current_ref() if item is not None else None
+    def _select(self, ref: PageRef | None) -> None:
         if ref is not None and ref != self.current:
             self.current = ref
             self.result = None
@@ -167,10 +165,10 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         self.preview.set_note("")
         self.ink.clear()
 
-    def _clicked(self, item: QListWidgetItem) -> None:
+    def _clicked(self, ref: PageRef | None) -> None:
         # Clicking the page already selected does not change the current item: after a cancel or
         # an error, this is how the user asks for its preview again.
-        if item.data(Qt.ItemDataRole.UserRole) == self.current:
+        if ref is not None and ref == self.current:
             self.clean_again()
 
     def clean_again(self) -> None:

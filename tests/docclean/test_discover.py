@@ -71,3 +71,31 @@ def test_list_sources_with_an_output_never_walks_it_as_discover_does(tmp_path: P
         f"only: no supported files in this folder (looked for {', '.join(sorted(formats.SUPPORTED_SUFFIXES))}); "
         "the output folder only/clean inside it is left out"]
     assert [str(f) for f in list_sources(["only"])[0]] == ["only/clean/d.png"]
+
+
+def test_list_sources_tells_how_many_files_it_found_as_the_walk_goes(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # The desktop app says how far the walk of an archive got ("finding files: 1,234 so far").
+    from docclean import formats
+    from docclean.discover import list_sources
+
+    for name in ("scans/a.png", "scans/sub/b.png", "scans/sub/c.png", "loose.png"):
+        _page(tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    looked_at = 0
+    supported = formats.is_supported
+
+    def counted(path: Path) -> bool:
+        nonlocal looked_at
+        looked_at += 1
+        return supported(path)
+
+    monkeypatch.setattr(formats, "is_supported", counted)
+    told: list[tuple[int, int]] = []  # (files found so far, files the walk had looked at by then)
+    inputs = ["scans", "loose.png", "scans/a.png"]  # the last is listed once, not twice
+    files, problems = list_sources(inputs, found=lambda n: told.append((n, looked_at)))
+    assert [str(f) for f in files] == ["scans/a.png", "scans/sub/b.png", "scans/sub/c.png", "loose.png"]
+    assert not problems
+    assert told[:3] == [(1, 1), (2, 2), (3, 3)]  # told as each file is found, not once the walk is done
+    assert [n for n, _ in told] == [1, 2, 3, 3, 4, 4] and told[-1][0] == len(files)
+    assert list_sources(inputs) == (files, problems)  # without ``found``, as before

@@ -35,11 +35,11 @@ def held(window, monkeypatch) -> Held:  # noqa: ANN001 - after ``window``: relea
     hold = Held()
     walk = gui.pages.list_sources
 
-    def list_sources(inputs, output=None):  # noqa: ANN001, ANN202
+    def list_sources(inputs, output=None, found=None):  # noqa: ANN001, ANN202
         hold.threads.append(threading.current_thread())
         if any(Path(item) in hold.folders for item in inputs):
             hold.gate.wait(HOLD_S)
-        return walk(inputs, output=output)
+        return walk(inputs, output=output, found=found)
 
     monkeypatch.setattr(gui.pages, "list_sources", list_sources)
     yield hold
@@ -158,7 +158,7 @@ def test_an_error_while_listing_is_shown_and_what_was_open_stays(qtbot, window, 
     first, share = _folder(tmp_path, "first", 1), _folder(tmp_path, "share", 1)
     open_listed(window, [first])
 
-    def gone(inputs, output=None):  # noqa: ANN001, ANN202
+    def gone(inputs, output=None, found=None):  # noqa: ANN001, ANN202
         raise PermissionError("the network share went away")
 
     monkeypatch.setattr(gui.pages, "list_sources", gone)
@@ -187,3 +187,52 @@ def test_an_export_check_answered_while_listing_leaves_the_newer_list(qtbot, win
     thread, dialog = window.exports[-1]
     qtbot.waitUntil(lambda: dialog.ended, timeout=30_000)
     assert [f.source.name for f in thread.report.files] == ["first-0.png"]
+
+
+def test_the_walk_says_how_many_files_it_found_so_far(qtbot, window, tmp_path, monkeypatch) -> None:
+    # An archive of 300,000 scans takes a while to walk: "Listing FOLDER…" alone looked stuck.
+    import gui.pages
+    from gui import listing
+
+    monkeypatch.setattr(listing, "PROGRESS_EVERY_S", 0)
+    folder = _folder(tmp_path, "archive", 2)
+    gate = threading.Event()
+    walk = gui.pages.list_sources
+
+    def list_sources(inputs, output=None, found=None):  # noqa: ANN001, ANN202 - half-way through a big walk
+        if found is not None:
+            found(1234)
+        gate.wait(HOLD_S)
+        return walk(inputs, output=output, found=found)
+
+    monkeypatch.setattr(gui.pages, "list_sources", list_sources)
+    _open_at_once(window, [folder])
+    try:
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Listing {folder}… finding files: 1,234 so far",
+                        timeout=5_000)
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: window.opening is None, timeout=10_000)
+    assert _titles(window) == ["archive-0.png", "archive-1.png"]
+    assert not window.statusBar().currentMessage().startswith("Listing")
+
+
+def test_a_listing_reports_the_files_found_during_the_walk_then_the_files_counted(qtbot, tmp_path,
+                                                                                 monkeypatch) -> None:
+    from gui import listing
+
+    monkeypatch.setattr(listing, "PROGRESS_EVERY_S", 0)
+    folder = _folder(tmp_path, "archive", 3)
+    thread = listing.FolderListing([folder], None)
+    said: list[tuple] = []
+    thread.found.connect(lambda found: said.append(("found", found)))
+    thread.counted.connect(lambda done, total: said.append(("counted", done, total)))
+    with qtbot.waitSignal(thread.answered, timeout=10_000):
+        thread.start()
+    thread.wait()
+    qtbot.waitUntil(lambda: ("counted", 0, 3) in said)
+    walked = [entry[1] for entry in said if entry[0] == "found"]
+    assert walked[:3] == [1, 2, 3] and walked[-1] == 3  # as each file was found
+    assert said.index(("counted", 0, 3)) > max(i for i, entry in enumerate(said) if entry[0] == "found")
+    assert listing.listing_message([folder], found=12_345) == f"Listing {folder}… finding files: 12,345 so far"
+    assert listing.listing_message([folder], 1_000, 300_000) == f"Listing {folder}… 1,000 of 300,000 files"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -47,3 +48,79 @@ def test_thumbnails_are_never_cropped_by_a_short_name(qtbot, tmp_path: Path) -> 
         assert min(edge) < 60, (item.text(), edge)
         # One size for all, whatever the title: the size hint set, not one Qt takes from the text.
         assert item.sizeHint() == rect.size() == listing.item_size
+
+
+def _fake_refs(root: Path, count: int) -> list:
+    """``count`` one-page files that are never read (a list of them is what is tested)."""
+    from gui.pages import PageRef
+
+    return [PageRef(root / f"scan-{i:06d}.png", 0, 1, f"scan-{i:06d}.png") for i in range(count)]
+
+
+#: Seconds filling (and painting) a list of 50,000 pages may take. One QListWidgetItem a page took
+#: 0.7 s here (2 cores); rows made only when painted take about 0.01 s: bound generous for a loaded machine.
+FILL_50000_S = 0.3
+
+
+def test_a_list_of_50000_pages_fills_at_once_and_makes_only_the_rows_on_screen(qtbot, tmp_path: Path,
+                                                                                monkeypatch) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QApplication
+
+    import gui.pages
+
+    refs = _fake_refs(tmp_path, 50_000)
+    titled: list[int] = []  # one entry each time a page's title is made
+    title = gui.pages.PageRef.title
+    monkeypatch.setattr(gui.pages.PageRef, "title", property(lambda ref: titled.append(1) or title.fget(ref)))
+    listing = PageList()
+    qtbot.addWidget(listing)
+    listing.resize(200, 600)
+    listing.show()
+    qtbot.waitExposed(listing)
+    began = time.perf_counter()
+    listing.set_pages(refs)
+    listing.setCurrentRow(0)
+    QApplication.processEvents()  # laid out and painted
+    took = time.perf_counter() - began
+    listing.stop_thumbnails(wait_ms=-1)
+    # The rows on screen were made (a few times each, for painting), not one for each of 50,000 pages.
+    on_screen = listing.viewport().height() // listing.gridSize().height() + 2
+    assert 0 < len(titled) <= 20 * on_screen, len(titled)
+    assert took < FILL_50000_S, f"filling 50,000 pages took {took:.2f} s"
+    assert listing.count() == 50_000 and listing.refs() == refs and listing.current_ref() == refs[0]
+    # Every page is there: the keyboard reaches the last one, which is made when shown.
+    titled.clear()
+    listing.setFocus()
+    qtbot.keyClick(listing, Qt.Key.Key_End)
+    QApplication.processEvents()
+    assert listing.current_ref() == refs[-1] and listing.currentRow() == 49_999
+    assert listing.item(49_999).text() == "scan-049999.png" and listing.item(49_999).toolTip() == str(refs[-1].path)
+    assert len(titled) <= 20 * on_screen, len(titled)
+
+
+def test_only_the_pages_on_screen_have_their_thumbnails_rendered(qtbot, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    # Rendering (and keeping) a thumbnail of every page of a 300,000-page archive as it opened took
+    # hours of a core and gigabytes: the rows painted ask for theirs, the others never.
+    from PySide6.QtWidgets import QApplication
+
+    from docclean import io as pageio
+
+    read: list[str] = []
+    monkeypatch.setattr(pageio, "read_pages", lambda path, *a, **k: read.append(Path(path).name) or iter(()))
+    refs = _fake_refs(tmp_path, 300)
+    listing = PageList()
+    qtbot.addWidget(listing)
+    listing.resize(200, 600)
+    listing.show()
+    qtbot.waitExposed(listing)
+    listing.set_pages(refs)
+    qtbot.waitUntil(lambda: "scan-000000.png" in read, timeout=5_000)
+    qtbot.wait(300)  # time for any other thumbnail to be rendered
+    on_screen = listing.viewport().height() // listing.gridSize().height() + 2
+    assert 0 < len(read) <= on_screen and set(read) <= {f"scan-{i:06d}.png" for i in range(on_screen)}, read
+    listing.scrollToBottom()
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: "scan-000299.png" in read, timeout=5_000)
+    qtbot.wait(300)
+    assert len(read) <= 2 * on_screen and len(set(read)) == len(read), read  # each file asked for once
+    listing.stop_thumbnails(wait_ms=-1)
