@@ -35,7 +35,7 @@ from docclean.errors import DiskFullError, DocCleanError, InputError, OutputErro
 from docclean.models import resolve_model_path
 from docclean.outputs import OutputBusy, output_lock
 from docclean.settings import CleanSettings
-from docclean.watchattempt import Attempt
+from docclean.watchattempt import Attempt, settle_interrupted
 from docclean.watchfolders import (
     check_folders,
     file_signature,
@@ -91,7 +91,7 @@ class Watcher:
             resolve_model_path(self.settings.model)  # a missing model is a usage error, before OUT is made
         writable_folder(self.output)  # at once: else every scan that arrives would fail as if it were bad
         self.ledger = Ledger(self.output / LEDGER_NAME)
-        self._inbox_gone = False
+        self._inbox_gone, self._started = False, False  # started: OUT settled at the first poll (poll_once)
         self._unlisted: dict[str, OSError] = {}
         """Subfolders of the inbox that could not be listed at the last poll (relative paths)."""
         self._busy = False  # another run holds the output: said once, until a file goes through
@@ -143,6 +143,9 @@ class Watcher:
         if self._held is not None and not self._held():
             raise OutputError("the output folder was deleted or replaced while the watcher ran; stopping "
                               "(start it again to go on)", self.output)
+        if not self._started:  # before the listing: the record must see the earlier outputs put back
+            self._started = True
+            settle_interrupted(self.output, self.ledger, self.inbox, self._notice)
         try:
             found = self._candidates()
         except OSError as exc:
@@ -165,8 +168,7 @@ class Watcher:
                 self._seen[key] = (signature, now)
             elif now - seen[1] >= self.settle and signature[0] > 0:  # an empty file: writing has not begun
                 ready.append((key, path, signature))
-        for key in set(self._seen) - set(found):
-            del self._seen[key]
+        self._seen = {key: seen for key, seen in self._seen.items() if key in found}
         outcomes = []
         for key, path, signature in ready:
             outcome = self._handle(key, path, signature)
@@ -185,9 +187,8 @@ class Watcher:
             outcome = self._clean(key, path, target, attempt)
             outcome = None if outcome is None else self._settle(key, path, signature, outcome, attempt)
         except BaseException as exc:  # Ctrl-C, SIGTERM, a full disk: the scan stays in IN, unrecorded
-            attempt.stopped(path)
-            if isinstance(exc, OutputError):
-                self.in_hand = None  # not dropped: the watcher stops saying why (Ctrl-C names it)
+            if not attempt.stopped(path) or isinstance(exc, OutputError):
+                self.in_hand = None  # not dropped (gone to done/), or the watcher stops saying why
             raise
         finally:
             attempt.finish()
@@ -261,16 +262,14 @@ class Watcher:
         if destination is None:
             self._record(key, signature, outcome, path, attempt)
             return outcome
-        try:
+        try:  # a name taken there: the record notes the name it had in IN first (a stop may follow the move)
             attempt.moving = True
-            outcome.moved_to = move_aside(path, destination / relative)
+            outcome.moved_to = move_aside(path, destination / relative, lambda to: self.ledger.moved(to, relative.name))
         except OSError as exc:  # cannot move it (permissions, a vanished share): record it instead
             outcome.error = f"{outcome.error + '; ' if outcome.error else ''}could not move it to {destination}: {exc}"
             self._record(key, signature, outcome, path, attempt)
             return outcome
         attempt.settled, self.in_hand = True, None  # gone to done/ or failed/: a stop now drops nothing
-        # Renamed there (the name was taken), it is still judged by its name in IN (output_owner).
-        self.ledger.moved(outcome.moved_to, relative.name)
         if outcome.status == "failed":
             with atomic_path(outcome.moved_to.with_name(outcome.moved_to.name + ".error.txt")) as tmp:
                 tmp.write_text((outcome.error or "failed") + "\n")

@@ -1,5 +1,5 @@
 """One try of the hot folder (:mod:`docclean.watch`) at cleaning a scan into the output folder,
-undone whole when it does not go through.
+undone whole when it does not go through, even by the next watcher when this one was killed.
 
 A try that fails (a corrupt page 3 of 5), is cut short (Ctrl-C, SIGTERM, a full disk) or is
 dropped (the scan changed while it was cleaned, or the watcher stopped before the scan was recorded
@@ -7,23 +7,35 @@ or moved) must leave OUT as it found it: no page file or work folder that no rec
 and the outputs of an earlier scan of that name, which the user was told about, as they were.
 Page files (``scan-p001.png`` with ``--format png``) are written one by one over that earlier
 scan's, so :class:`Attempt` keeps the earlier outputs aside first, as hard links (no data copied),
-and puts them back when the try is undone.
+in a hidden folder beside them (:func:`earlier_folder`), and puts them back when the try is undone.
+The try does not begin unless all of them were set aside (:meth:`Attempt.keep`).
 
-A try that went through is committed before it is recorded (:meth:`Attempt.commit`: the folder of
-copies renamed, atomically, to a name that says so): a watcher killed outright (kill -9, a power
-cut) after that must not put the earlier scan's pages back over the newer ones at its next try of
-that name, and one killed before it must.
+The folder also holds a note of the try (:data:`TRY_NOTE`: its input, its target and what was set
+aside), written once everything is set aside and before anything is cleaned. A watcher killed
+outright (kill -9, a power cut) leaves the folder behind, and the next one settles it when it
+starts (:func:`settle_interrupted`), whether or not the scan is still in IN: what the killed try
+wrote goes, the earlier outputs come back. A try that went through is committed before it is
+recorded (:meth:`Attempt.commit`: the folder renamed, atomically, to a name that says so): a
+watcher killed after that must not put the earlier scan's pages back over the newer ones, and one
+killed before it must.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from docclean.atomic import fitting_name
-from docclean.outputs import EARLIER_COMMITTED_SUFFIX, EARLIER_SUFFIX
+from docclean.errors import DiskFullError, OutputError
+from docclean.outputs import EARLIER_COMMITTED_SUFFIX, EARLIER_SUFFIX, remove_stale_temps
 from docclean.watchrecord import Ledger, drop_unfinished, outputs_on_disk
+
+TRY_NOTE = ".docclean-try.json"
+"""The note of the try in :func:`earlier_folder` (hidden: an output's name never begins with a dot)."""
 
 
 def earlier_folder(target: Path, committed: bool = False) -> Path:
@@ -33,18 +45,101 @@ def earlier_folder(target: Path, committed: bool = False) -> Path:
     return target.parent / f".{fitting_name(target.name, len(suffix))}{suffix}"
 
 
-def _put_back(folder: Path) -> None:
-    """Move the files kept in ``folder`` back to their names beside it, and remove it."""
+def _put_back(folder: Path) -> list[Path]:
+    """Move the files kept in ``folder`` back to their names beside it, and remove it (the note of
+    the try with it); returns where they went."""
     try:
-        names = os.listdir(folder)
+        names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
     except OSError:
-        return
+        return []
+    back = []
     for name in names:
         try:
             os.replace(folder / name, folder.parent / name)
+            back.append(folder.parent / name)
         except OSError:
             pass  # left as the try made it: no worse than without the copy
     shutil.rmtree(folder, ignore_errors=True)
+    return back
+
+
+def _listed(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
+
+
+def _read_note(folder: Path) -> tuple[str, str, list[str]] | None:
+    """The input, target name and kept names in ``folder``'s note of the try; None when it has no
+    whole note (killed while setting the outputs aside, or a folder of an earlier version)."""
+    try:
+        note = json.loads((folder / TRY_NOTE).read_text())
+        key, name, kept = note["key"], note["target"], note["kept"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not (isinstance(key, str) and isinstance(name, str) and isinstance(kept, list)) or Path(name).name != name \
+            or name.startswith(".") or not name:  # an output's own name, beside the folder
+        return None
+    return key, name, [str(n) for n in kept]
+
+
+def settle_folder(folder: Path, output: Path, ledger: Ledger, inbox: Path | None = None) -> str | None:
+    """Undo the try whose set-aside ``folder`` (:func:`earlier_folder`, not committed) a watcher
+    killed outright left behind: what it wrote goes, as :meth:`Attempt.undo` does (files of its
+    target that were not set aside and that no other input on record owns, its work folder, and
+    the temporary files of writers that are gone), and the earlier outputs come back. Without a
+    whole note (killed while it set them aside, before it cleaned anything) the kept files are
+    only put back. Returns one line saying what was restored and removed (the scan named under
+    ``inbox``), or None when there was nothing to settle."""
+    from docclean.resume import work_folder
+
+    note, removed = _read_note(folder), []
+    if note is not None:
+        key, name, kept = note
+        target, before = folder.parent / name, [folder.parent / n for n in kept]
+        written = [p for p in [*outputs_on_disk(key, target), work_folder(target)] if p not in before and p.exists()]
+        drop_unfinished(key, target, before, output, ledger)
+        # and the page it was writing when killed (a writer process that is gone: no other run's)
+        removed = [p for p in written if not p.exists()] + remove_stale_temps([folder.parent])
+    back = _put_back(folder)
+    if not back and not removed:
+        return None
+    said = ([f"put back the earlier scan's {_listed(back)}"] if back else []) + (
+        [f"removed what it had written ({_listed(removed)})"] if removed else [])
+    what = f"cleaning {inbox / note[0] if inbox else note[0]}" if note is not None else "a try"
+    return f"{what} was cut short when the watcher last ran (killed, or the power went): " + "; ".join(said)
+
+
+def _earlier_folders(output: Path) -> Iterator[Path]:
+    """The set-aside folders (committed or not) anywhere in ``output``, which mirrors the input
+    folder's tree: its hidden folders are the watcher's and the batch's own, so not entered."""
+    stack = [output]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                entries = [e for e in listing if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue  # cannot be listed now: settled at the next try of a name there
+        for entry in entries:
+            if not entry.name.startswith("."):
+                stack.append(Path(entry.path))
+            elif entry.name.endswith((EARLIER_SUFFIX, EARLIER_COMMITTED_SUFFIX)):
+                yield Path(entry.path)
+
+
+def settle_interrupted(output: Path, ledger: Ledger, inbox: Path | None = None,
+                       say: Callable[[str], None] | None = None) -> list[str]:
+    """At start, holding the output folder: settle every set-aside folder a watcher killed outright
+    left in ``output``, whether or not its scan is still in ``inbox``. An uncommitted one is undone
+    (:func:`settle_folder`), a committed one's copies are stale and go. Returns a line for each try
+    undone, each passed to ``say`` too."""
+    said = []
+    for folder in sorted(_earlier_folders(output)):
+        if folder.name.endswith(EARLIER_COMMITTED_SUFFIX):
+            shutil.rmtree(folder, ignore_errors=True)
+        elif (line := settle_folder(folder, output, ledger, inbox)) is not None:
+            said.append(line)
+            if say is not None:
+                say(line)
+    return said
 
 
 class Attempt:
@@ -53,12 +148,12 @@ class Attempt:
     :attr:`before` lists its outputs on disk before the try (:func:`outputs_on_disk`); :meth:`keep`
     sets them aside, :meth:`undo` drops what the try wrote and puts them back, :meth:`finish`
     forgets the copies. A watcher killed outright (kill -9, a power cut) mid-try leaves the copies
-    in :func:`earlier_folder`: the next try of that target puts them back before it looks."""
+    in :func:`earlier_folder`, which the next watcher settles at start (:func:`settle_interrupted`)."""
 
     def __init__(self, key: str, target: Path, output: Path, ledger: Ledger) -> None:
         self.key, self.target, self.output, self.ledger = key, target, output, ledger
         self.folder, self.committed = earlier_folder(target), earlier_folder(target, committed=True)
-        _put_back(self.folder)  # a try killed outright before it went through: undone now
+        settle_folder(self.folder, output, ledger)  # settled at start; one missed then is settled now
         shutil.rmtree(self.committed, ignore_errors=True)  # one killed after: its copies are stale
         self.before = outputs_on_disk(key, target)
         self.owned = False
@@ -70,19 +165,29 @@ class Attempt:
         """Set once the outcome is recorded or the input moved: a stop after that undoes nothing."""
 
     def keep(self) -> None:
-        """Set :attr:`before` aside. Best effort: a file that can be neither linked nor copied (a
-        full disk) is not kept, and a failed try leaves its name as the try wrote it."""
-        self.cleaning = True
-        for path in self.before:
-            spare = self.folder / path.name
-            try:
-                self.folder.mkdir(exist_ok=True)
+        """Set :attr:`before` aside, then write the note of the try. OutputError (DiskFullError for a
+        full disk or quota) naming the file when one can be neither linked nor copied, or the
+        note cannot be written: nothing is left set aside, OUT is as it was and the try does not
+        begin (a file written over without a copy could not be put back)."""
+        where = self.folder
+        try:
+            self.folder.mkdir(exist_ok=True)
+            for path in self.before:
+                where = path
                 try:
-                    os.link(path, spare)
+                    os.link(path, self.folder / path.name)
                 except OSError:
-                    shutil.copy2(path, spare)  # a file system without hard links (some SMB shares)
-            except OSError:
-                Path(spare).unlink(missing_ok=True)
+                    shutil.copy2(path, self.folder / path.name)  # a file system without hard links (some SMB shares)
+            where = self.folder / TRY_NOTE  # last: a whole note says that everything was set aside
+            where.write_text(json.dumps({"key": self.key, "target": self.target.name,
+                                         "kept": [p.name for p in self.before]}) + "\n")
+        except OSError as exc:
+            shutil.rmtree(self.folder, ignore_errors=True)  # links and copies only: the outputs stay
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            what = "write the note of the try" if where.name == TRY_NOTE else "set this output aside"
+            raise (DiskFullError if full else OutputError)(
+                f"cannot {what} before its scan is cleaned again ({exc.strerror or exc})", where) from None
+        self.cleaning = True
 
     def earlier(self, moved: bool) -> list[Path]:
         """The outputs of an earlier scan of this name: those on record and, when inputs are
@@ -97,15 +202,18 @@ class Attempt:
         try:
             os.replace(self.folder, self.committed)
         except OSError:
-            pass  # no copies (nothing was there before), or none could be made
+            pass  # no folder (the try was undone); the next start settles it otherwise
 
-    def stopped(self, path: Path) -> None:
+    def stopped(self, path: Path) -> bool:
         """The try was cut short (Ctrl-C, SIGTERM, a full disk) while the input was at ``path``:
         undone unless its outcome was recorded or it was moved already (gone from IN while being
         moved). Between the clean and the record or the move, what it wrote was left in OUT,
-        unrecorded; and a stop while the record was written is not a record (B2 of a tester's)."""
-        if not self.settled and not (self.moving and not path.exists()):
-            self.undo()
+        unrecorded; and a stop while the record was written is not a record (B2 of a tester's).
+        Returns whether it was undone: the scan was dropped, and is taken again at the next start."""
+        if self.settled or (self.moving and not path.exists()):
+            return False
+        self.undo()
+        return True
 
     def undo(self) -> list[Path]:
         """Put OUT back as it was before the try: what the try wrote goes (page files, the work

@@ -9,6 +9,7 @@ import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from docclean import formats
@@ -124,8 +125,10 @@ def writable_folder(folder: Path) -> None:
         raise OutputError(f"cannot write in the output folder ({exc.strerror or exc})", folder) from None
 
 
-def move_aside(source: Path, target: Path) -> Path:
+def move_aside(source: Path, target: Path, first: Callable[[Path], None] | None = None) -> Path:
     """Move ``source`` to ``target`` (or ``target-1``, ``target-2``... if taken); returns where it went.
+    ``first`` is called with that place before the move (the hot folder notes a renamed input
+    there: noted after it, a stop in between left it judged by its new name).
 
     On one file system a rename. Across file systems the scan is copied to a temporary name, made
     durable and renamed into place, and only then deleted from IN; when the copy fails (a full
@@ -137,6 +140,8 @@ def move_aside(source: Path, target: Path) -> Path:
     while candidate.exists() or candidate.is_symlink():
         n += 1
         candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
+    if first is not None:
+        first(candidate)
     try:
         os.rename(source, candidate)
         return candidate

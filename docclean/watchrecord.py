@@ -165,10 +165,11 @@ class Ledger:
             self._save({"forget": gone})
 
     def moved(self, where: Path, name: str) -> None:
-        """Remember that the input now at ``where`` (in done/ or failed/) was called ``name`` in the
-        input folder, when that is not ``where``'s name; a file moved to ``where`` under its own name
-        ends an earlier note for that place. Judged by its new name, ``scan.png`` moved to
-        ``done/scan-1.png`` seemed to own ``OUT/scan-1.pdf`` instead of ``OUT/scan.pdf``."""
+        """Remember, before the move, that the input moved to ``where`` (in done/ or failed/) was
+        called ``name`` in the input folder, when that is not ``where``'s name; a file moved to
+        ``where`` under its own name ends an earlier note for that place. Judged by its new name,
+        ``scan.png`` moved to ``done/scan-1.png`` seemed to own ``OUT/scan-1.pdf``, not ``OUT/scan.pdf``
+        (so too after a stop between a move and a note made after it)."""
         if where.name != name:
             self.renamed[str(where)] = name
         elif self.renamed.pop(str(where), None) is None:
@@ -203,8 +204,9 @@ class Ledger:
 
     def _write(self, change: dict[str, Any]) -> None:
         if self._rewrite or self._changes >= max(100, len(self.entries)) or not self.path.exists():
-            # Notes of renamed inputs no longer there go now (a stat each, once per rewrite).
-            self.renamed = {where: name for where, name in self.renamed.items() if os.path.lexists(where)}
+            # Notes of moved inputs no longer there go (a stat each, once per rewrite); not this one: its move follows.
+            self.renamed = {where: name for where, name in self.renamed.items()
+                            if os.path.lexists(where) or where == change.get("renamed")}
             with atomic_path(self.path) as tmp:
                 tmp.write_text(json.dumps({"files": self.entries, "renamed": self.renamed}, sort_keys=True) + "\n")
             self._changes, self._rewrite = 0, False
