@@ -46,7 +46,8 @@ from docclean.areawriting import (
     near_writing,
     with_holes,
 )
-from docclean.solids import SCALE, SEED, dark_areas, edge_runs, wide_parts
+from docclean.edgebands import edge_bands
+from docclean.solids import SCALE, SEED, dark_areas, edge_runs, page_paper, shrunk, wide_parts
 
 #: The surround is darker than this share of the paper's grey. The network leaves its rim around the
 #: page at every grey a lid has (0.1 to 0.6 of the paper's: bench/surround.py); lighter than this,
@@ -114,10 +115,18 @@ def find_surround(page: np.ndarray, paper: float | None = None, small: np.ndarra
     """The dark surround of a grey float page (0..1) (see the module's docstring), or None when it
     has none. ``paper``: the page's paper grey, when the caller has it. ``small``: the page shrunk
     (:func:`docclean.solids.shrunk`), when the caller has it."""
+    paper = page_paper(page) if paper is None else paper
+    small = shrunk(page) if small is None else small
+    # Bands too thin for a seed square: the network drew them as a grey strip along the page's edge.
+    bands = edge_bands(small, paper, LID, EDGE, lambda values: _even(values, float(np.median(values)), paper))
     areas = dark_areas(page, paper, LID, small=small)
     if areas is None:
-        return None
-    keep = np.zeros(areas.dark.shape, np.uint8)
+        if bands is None:
+            return None
+        full = cv2.resize(bands, page.shape[::-1], interpolation=cv2.INTER_NEAREST)
+        return Surround(cv2.dilate(full, np.ones((3, 3), np.uint8)).astype(bool),
+                        np.full(small.shape, -1, np.float32), paper)
+    keep = np.zeros(areas.dark.shape, np.uint8) if bands is None else bands.copy()
     levels = np.full(areas.dark.shape, -1, np.float32)
     for label in areas.seeded:
         region, (x, y) = areas.region(label)
