@@ -136,9 +136,9 @@ def _glob_base(pattern: str) -> Path:
 
 
 def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
-            walked: Callable[[int], object] | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
+            walked: Callable[[Path], object] | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
     """(source, target) pairs for one INPUT item, or an error message if it yields nothing.
-    ``walked(n)``: a folder's walk has found ``n`` files so far."""
+    ``walked(path)``: a folder's walk found the file ``path`` (told as it goes)."""
     path = Path(item).expanduser()
     out_key = path_key(output)
     suffixes = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
@@ -154,7 +154,7 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
         for p in _walk(path, skip):
             pairs.append((p, target(p, p.relative_to(path))))
             if walked is not None:
-                walked(len(pairs))
+                walked(p)
         return pairs, None if pairs else f"no supported files in this folder (looked for {suffixes})"
     if path.is_file():
         if not _supported(path):
@@ -257,25 +257,51 @@ def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = No
     opens, not a batch that would write both to one place). With ``output``, the files ``docclean
     clean INPUTS -o OUTPUT`` cleans: an output folder inside a folder (or a pattern's folder) is
     not walked, by the rule :func:`discover` follows; a file named itself is listed wherever it lies.
-    ``found(n)`` is told how many files were found so far, as a folder is walked and after each item
-    (an archive takes seconds to walk)."""
+    ``found(n)`` is told how many files were found so far, as each is found (an archive takes
+    seconds to walk)."""
     # No output is planned, so none may be inside an input folder: a path that cannot exist.
     out = Path(os.devnull) / "docclean-no-output" if output is None else Path(output).expanduser()
     files: list[Path] = []
     problems: list[str] = []
     seen: set[Path] = set()
+    folders: dict[Path, Path] = {}
+
+    def take(source: Path) -> None:
+        # Told as the walk goes, each file once: a count of files seen twice (a folder and its
+        # subfolder both opened) ran past the total, then fell back to it.
+        key = _file_key(source, folders)
+        if key not in seen:
+            seen.add(key)
+            files.append(source)
+            if found is not None:
+                found(len(files))
+
     for item in map(str, inputs):
-        before = len(files)
-        pairs, error = _expand(item, out, None, walked=None if found is None else lambda n: found(before + n))
+        walked = False
+
+        def step(source: Path) -> None:
+            nonlocal walked
+            walked = True
+            take(source)
+
+        pairs, error = _expand(item, out, None, walked=step)
         if error is not None:
             problems.append(f"{item}: {error}{_left_out_note(item, out) if output is not None else ''}")
-        for source, _ in pairs:
-            if path_key(source) not in seen:
-                seen.add(path_key(source))
-                files.append(source)
-        if found is not None:
-            found(len(files))
+        if not walked:  # a file or a pattern: its files were not told as it went
+            for source, _ in pairs:
+                take(source)
     return files, problems
+
+
+def _file_key(path: Path, folders: dict[Path, Path]) -> Path:
+    """:func:`path_key` of a file, its folder's resolved once for all the files in it: resolving
+    each file's whole path took 2.5 times as long as the walk of a 300,000-file archive."""
+    if path.is_symlink():
+        return path_key(path)
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = path_key(path.parent)
+    return folder / path.name
 
 
 def _left_out_note(item: str, output: Path) -> str:

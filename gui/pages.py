@@ -17,6 +17,7 @@ listed by name, or by their path below the folder they share where two names are
 from __future__ import annotations
 
 import os
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QListView, QWidget
+from PySide6.QtWidgets import QApplication, QListView, QWidget
 
 from docclean import io as pageio
 from docclean.discover import list_sources
@@ -166,6 +167,27 @@ class PageList(QListView):
         self._selection = self.selectionModel()
         self._selection.currentChanged.connect(lambda now, _: self.currentPageChanged.emit(self._model.ref(now.row())))
         self.clicked.connect(lambda index: self.pageClicked.emit(self._model.ref(index.row())))
+        self._typed, self._typed_at = "", 0.0  # type-ahead (keyboardSearch)
+
+    def keyboardSearch(self, search: str) -> None:  # noqa: N802 - Qt override
+        """Type-ahead, as Qt's own: keys typed within the keyboard input interval make one prefix,
+        searched from the current page on (a key typed again alone moves to the next match), but
+        through the model's list of titles, fast at any length."""
+        if not search:
+            return
+        now = time.monotonic()
+        if now - self._typed_at > QApplication.keyboardInputInterval() / 1000:
+            self._typed = ""
+        self._typed_at = now
+        self._typed += search
+        current = self.currentRow()
+        repeated = len(set(self._typed)) == 1  # "s", "s": the next page starting with "s"
+        prefix = self._typed[0] if repeated else self._typed
+        # A new search, or a key typed again, starts past the current page, as Qt's does.
+        start = 0 if current < 0 else current + 1 if repeated else current
+        row = self._model.find(prefix, start)
+        if row >= 0:
+            self.setCurrentRow(row)
 
     def set_pages(self, refs: list[PageRef]) -> None:
         """Replace the list with ``refs``; their thumbnails are rendered as they come into view."""

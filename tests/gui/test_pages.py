@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtTest import QTest
 
 from docclean.io import write_page
 from gui.pages import THUMB_HEIGHT, PageList, page_refs
@@ -96,6 +97,47 @@ def test_a_list_of_50000_pages_fills_at_once_and_makes_only_the_rows_on_screen(q
     assert listing.current_ref() == refs[-1] and listing.currentRow() == 49_999
     assert listing.item(49_999).text() == "scan-049999.png" and listing.item(49_999).toolTip() == str(refs[-1].path)
     assert len(titled) <= 20 * on_screen, len(titled)
+
+
+def test_typing_a_name_finds_its_page_in_a_long_list_without_reading_every_row(qtbot, tmp_path: Path,
+                                                                              monkeypatch) -> None:  # noqa: ANN001
+    # Qt's own type-ahead asked the model for every row's title through Python: 4 s a key at
+    # 300,000 pages, longer than the interval that joins keys into one name, so "s29" found a page
+    # of "s2" and started again at "9". The list's titles are searched instead.
+    from PySide6.QtWidgets import QApplication
+
+    import gui.pagemodel
+
+    asked: list[int] = []
+    data = gui.pagemodel.PageModel.data
+    # Patched before the model is made: PySide6 looks a Python override up once.
+    def counted(self, index, role=Qt.ItemDataRole.DisplayRole):  # noqa: ANN001, ANN202
+        asked.append(1)
+        return data(self, index, role)
+
+    monkeypatch.setattr(gui.pagemodel.PageModel, "data", counted)
+    refs = _fake_refs(tmp_path, 50_000)
+    listing = PageList()
+    qtbot.addWidget(listing)
+    listing.resize(200, 600)
+    listing.show()
+    qtbot.waitExposed(listing)
+    listing.set_pages(refs)
+    listing.setCurrentRow(0)
+    QApplication.processEvents()
+    listing.stop_thumbnails(wait_ms=-1)
+    asked.clear()
+    listing.setFocus()
+    listing.keyboardSearch("SCAN-0312")  # one name, case aside
+    assert listing.currentRow() == 31_200
+    assert len(asked) < 1_000, len(asked)  # the rows repainted, not 31,200 rows read
+    QTest.qWait(QApplication.keyboardInputInterval() + 50)  # the interval passed: a new search
+    listing.keyboardSearch("s")
+    listing.keyboardSearch("s")  # the same key again: the next page starting with it
+    assert listing.currentRow() == 31_202
+    QTest.qWait(QApplication.keyboardInputInterval() + 50)
+    listing.keyboardSearch("x")  # no page: the current one stays
+    assert listing.currentRow() == 31_202
 
 
 def test_only_the_pages_on_screen_have_their_thumbnails_rendered(qtbot, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
