@@ -85,10 +85,11 @@ def set_view(window: MainWindow, view: str) -> None:
 
 
 def reload(window: MainWindow) -> None:
-    """Forget cached pages and previews and open the same inputs again (files changed on disk)."""
+    """Forget cached pages and previews and open the same inputs again (files changed on disk),
+    the page shown kept (cleaned afresh) while it is still listed."""
     window.worker.clear_cache()
     if window.inputs:
-        window.open_paths(list(window.inputs))
+        window.open_paths(list(window.inputs), keep=window.current)
 
 
 def _filter() -> str:

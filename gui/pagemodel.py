@@ -7,8 +7,8 @@ archive. :class:`PageModel` holds only the list of :class:`gui.pages.PageRef`; a
 tooltip and thumbnail are made in :meth:`PageModel.data`, which the view calls for the rows it
 paints. A row painted without its thumbnail shows the grey placeholder and asks a background pool
 (one thread, idle priority) to render its file's pages, newest asked first, so the rows on screen
-fill in before those scrolled past. Thumbnails are kept once rendered (as the list always kept
-them), but only for files that were on screen.
+fill in before those scrolled past. The last :data:`KEPT_THUMBNAILS` shown are kept; one
+scrolled away longer is rendered again when it comes back into view.
 
 The rows themselves are ``QStandardItemModel``'s, with no item in them: the view lays out every
 row at each reset, and asks the model for each row's index as it does; a Python ``rowCount`` was
@@ -18,6 +18,7 @@ called twice a row there (0.5 s at 300,000 rows), C++ rows cost 0.03 s.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from gui.pages import PageRef
 
 THUMB_HEIGHT = 96
+#: Thumbnails kept (about 45 KB each): scrolling through 25,000 pages kept every one, 0.7 GB.
+KEPT_THUMBNAILS = 1000
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -83,7 +86,7 @@ class PageModel(QStandardItemModel):
         self.item_size = item_size
         self._refs: list[PageRef] = []
         self._titles: list[str] | None = None
-        self._icons: dict[int, QIcon] = {}  # by row: the thumbnails rendered for this list
+        self._icons: OrderedDict[int, QIcon] = OrderedDict()  # by row, least recently shown first
         self._first_rows: dict[str, int] = {}  # the row of page 1 of each file asked for
         self._warned: set[tuple[str, int]] = set()
         self._generation = 0  # which list a thumbnail was rendered for: a late one of the last is dropped
@@ -165,6 +168,7 @@ class PageModel(QStandardItemModel):
     def _icon(self, row: int, ref: PageRef) -> QIcon:
         icon = self._icons.get(row)
         if icon is not None:
+            self._icons.move_to_end(row)
             return icon
         key = str(ref.path)
         if key not in self._first_rows and not self._stop.is_set():
@@ -183,6 +187,10 @@ class PageModel(QStandardItemModel):
         # otherwise shows the placeholder rather than another page's thumbnail.
         if ref is not None and ref.index == index and str(ref.path) == path:
             self._icons[row] = QIcon(QPixmap.fromImage(image))  # pixmap made here, on the GUI thread
+            while len(self._icons) > KEPT_THUMBNAILS:  # the longest unseen goes; asked again if shown again
+                gone, _ = self._icons.popitem(last=False)
+                gone_ref = self._refs[gone]
+                self._first_rows.pop(str(gone_ref.path), None)
             changed = self.index(row, 0)
             self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
 

@@ -105,6 +105,22 @@ def test_reload_lists_again_off_the_ui_thread_and_keeps_the_pages_until_then(qtb
     assert _titles(window) == ["archive-0.png", "archive-new.png"]
 
 
+def test_reload_keeps_the_page_shown(qtbot, window, tmp_path, open_listed, listed) -> None:
+    # Back to the first page at every Ctrl+R, a user deep in an archive lost their place.
+    folder = _folder(tmp_path, "archive", 3)
+    open_listed(window, [folder])
+    window.pages.setCurrentRow(2)
+    assert window.current.path.name == "archive-2.png"
+    write_page(folder / "archive-1.png", np.full((20, 30), 0.5, np.float32))  # changed on disk
+    menus.reload(window)
+    listed(window)
+    assert window.pages.currentRow() == 2 and window.current.path.name == "archive-2.png"
+    (folder / "archive-2.png").unlink()  # no longer there: the first page
+    menus.reload(window)
+    listed(window)
+    assert window.pages.currentRow() == 0 and window.current.path.name == "archive-0.png"
+
+
 def test_the_newest_open_wins_and_an_older_listing_is_dropped(qtbot, window, held, tmp_path, listed) -> None:
     slow, quick = _folder(tmp_path, "slow", 2), _folder(tmp_path, "quick", 1)
     held.folders.add(slow)

@@ -140,6 +140,43 @@ def test_typing_a_name_finds_its_page_in_a_long_list_without_reading_every_row(q
     assert listing.currentRow() == 31_202
 
 
+def test_thumbnails_long_out_of_view_are_let_go_and_rendered_again_when_shown(qtbot, tmp_path: Path,
+                                                                              monkeypatch) -> None:  # noqa: ANN001
+    # Every thumbnail was kept: scrolling through 25,000 pages took the window from 0.2 to 0.9 GB.
+    from PySide6.QtWidgets import QApplication
+
+    import gui.pagemodel
+    from docclean import io as pageio
+
+    read: list[str] = []
+
+    def pages(path, *a, **k):  # noqa: ANN001, ANN202
+        read.append(Path(path).name)
+        return iter([pageio.Page(np.full((40, 30), 0.5, np.float32), None, None, 0)])
+
+    monkeypatch.setattr(pageio, "read_pages", pages)
+    monkeypatch.setattr(gui.pagemodel, "KEPT_THUMBNAILS", 8)
+    listing = PageList()
+    qtbot.addWidget(listing)
+    listing.resize(200, 600)
+    listing.show()
+    qtbot.waitExposed(listing)
+    listing.set_pages(_fake_refs(tmp_path, 200))
+    qtbot.waitUntil(lambda: "scan-000000.png" in read, timeout=5_000)
+    for row in range(0, 200, 20):  # a screen at a time, down the list
+        listing.scrollTo(listing.model().index(row, 0))
+        QApplication.processEvents()
+        qtbot.waitUntil(lambda r=row: f"scan-{r:06d}.png" in read, timeout=5_000)
+    qtbot.wait(200)
+    assert len(listing.model()._icons) <= 8
+    read.clear()
+    listing.scrollToTop()  # back to the first pages: rendered again, not left grey
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: "scan-000000.png" in read, timeout=5_000)
+    qtbot.waitUntil(lambda: 0 in listing.model()._icons, timeout=5_000)
+    listing.stop_thumbnails(wait_ms=-1)
+
+
 def test_only_the_pages_on_screen_have_their_thumbnails_rendered(qtbot, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     # Rendering (and keeping) a thumbnail of every page of a 300,000-page archive as it opened took
     # hours of a core and gigabytes: the rows painted ask for theirs, the others never.
