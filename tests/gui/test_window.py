@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -424,3 +425,10 @@ def test_save_never_writes_over_an_open_scan_and_says_what_happened(qtbot, windo
     assert window.statusBar().currentMessage() == f"saved {tmp_path / 'page2.png'}"
     assert not window.banner.isVisible()  # the refusal no longer stands
     assert window.store.value("lastSave") == str(tmp_path.resolve())
+    # Another name of an open scan is that scan too: a link to it, and a hard link.
+    os.symlink(scans / "c.tif", tmp_path / "link.tif")
+    os.link(scans / "c.tif", tmp_path / "hard.tif")
+    for name in ("link.tif", "hard.tif"):
+        assert window.save_cleaned(tmp_path / name) is None
+        assert "refusing to write over a scan that is open" in window.errors[-1]
+    assert (scans / "c.tif").read_bytes() == before
