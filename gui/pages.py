@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QMouseEvent
 from PySide6.QtWidgets import QApplication, QListView, QWidget
 
 from docclean import io as pageio
@@ -139,7 +139,7 @@ class PageList(QListView):
     """The list of open pages with thumbnails, over a :class:`gui.pagemodel.PageModel`: filling it
     costs the UI thread nothing per page, and only the rows painted ask for their thumbnails.
     ``currentPageChanged(PageRef | None)``: another page became current; ``pageClicked(PageRef)``:
-    a page was clicked (the current one too)."""
+    the page already current was clicked (a click that selects a page only makes it current)."""
 
     currentPageChanged = Signal(object)  # noqa: N815 - Qt's signal naming
     pageClicked = Signal(object)  # noqa: N815 - Qt's signal naming
@@ -166,8 +166,20 @@ class PageList(QListView):
         self.setModel(self._model)
         self._selection = self.selectionModel()
         self._selection.currentChanged.connect(lambda now, _: self.currentPageChanged.emit(self._model.ref(now.row())))
-        self.clicked.connect(lambda index: self.pageClicked.emit(self._model.ref(index.row())))
+        self.clicked.connect(self._clicked)
+        self._pressed_on_current = False
         self._typed, self._typed_at = "", 0.0  # type-ahead (keyboardSearch)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        # Whether the press lands on the page already current, before the press makes it so: a
+        # click that selects a page is not a click on it (a page whose preview failed at once
+        # while the button was down was cleaned twice by one click).
+        self._pressed_on_current = self.indexAt(event.position().toPoint()) == self.currentIndex()
+        super().mousePressEvent(event)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        if self._pressed_on_current:
+            self.pageClicked.emit(self._model.ref(index.row()))
 
     def keyboardSearch(self, search: str) -> None:  # noqa: N802 - Qt override
         """Type-ahead, as Qt's own: keys typed within the keyboard input interval make one prefix,

@@ -203,3 +203,25 @@ def test_only_the_pages_on_screen_have_their_thumbnails_rendered(qtbot, tmp_path
     qtbot.wait(300)
     assert len(read) <= 2 * on_screen and len(set(read)) == len(read), read  # each file asked for once
     listing.stop_thumbnails(wait_ms=-1)
+
+
+def test_a_click_that_selects_a_page_is_not_a_click_on_the_current_page(qtbot, tmp_path: Path) -> None:
+    # The window cleans the current page again when it is clicked (after a cancel or a failure);
+    # the click that selected a page whose preview failed at once, before the button was let go,
+    # counted as one too: one click, two previews.
+    refs = _fake_refs(tmp_path, 3)
+    listing = PageList()
+    qtbot.addWidget(listing)
+    listing.resize(200, 600)
+    listing.show()
+    qtbot.waitExposed(listing)
+    listing.set_pages(refs)
+    listing.setCurrentRow(0)
+    clicked: list = []
+    listing.pageClicked.connect(clicked.append)
+    centre = listing.visualRect(listing.model().index(1, 0)).center()
+    QTest.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    assert listing.currentRow() == 1 and clicked == []
+    QTest.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
+    assert clicked == [refs[1]]
+    listing.stop_thumbnails(wait_ms=-1)
