@@ -6,8 +6,8 @@ and one thumbnail job a file, queued on opening, rendered (and kept) every thumb
 archive. :class:`PageModel` holds only the list of :class:`gui.pages.PageRef`; a row's title,
 tooltip and thumbnail are made in :meth:`PageModel.data`, which the view calls for the rows it
 paints. A row painted without its thumbnail shows the grey placeholder and asks a background pool
-(one thread, idle priority) to render its file's pages, newest asked first, so the rows on screen
-fill in before those scrolled past. The last :data:`KEPT_THUMBNAILS` shown are kept; one
+(one thread, idle priority) to render its page (a PDF page at :data:`THUMB_DPI`), newest asked
+first, so the rows on screen fill in before those scrolled past. The last :data:`KEPT_THUMBNAILS` shown are kept; one
 scrolled away longer is rendered again when it comes back into view.
 
 The rows themselves are ``QStandardItemModel``'s, with no item in them: the view lays out every
@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 THUMB_HEIGHT = 96
 #: Thumbnails kept (about 45 KB each): scrolling through 25,000 pages kept every one, 0.7 GB.
 KEPT_THUMBNAILS = 1000
+#: PDF pages are rendered at this resolution for a thumbnail (an A4 page 420 pixels high), not at
+#: their own (3,500 at 300 dpi), of which a thumbnail keeps 96.
+THUMB_DPI = 36
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -54,11 +57,13 @@ class _ThumbSignals(QObject):
 
 
 class _ThumbJob(QRunnable):
-    """Renders the thumbnails of one file's pages (one decode pass for a multi-page file)."""
+    """Renders the thumbnail of one page: of a multi-page file, only the pages that come into view
+    (the page at the end of a 60-page PDF waited 29 s for the 59 before it)."""
 
-    def __init__(self, path: Path, generation: int, signals: _ThumbSignals, stop: threading.Event) -> None:
+    def __init__(self, path: Path, index: int, generation: int, signals: _ThumbSignals, stop: threading.Event
+                 ) -> None:
         super().__init__()
-        self.path, self.generation, self.signals, self.stop = path, generation, signals, stop
+        self.path, self.index, self.generation, self.signals, self.stop = path, index, generation, signals, stop
 
     def run(self) -> None:
         # Idle priority (SCHED_IDLE on Linux): thumbnails only use CPU the preview leaves free.
@@ -66,13 +71,11 @@ class _ThumbJob(QRunnable):
         if self.stop.is_set():  # asked for, then the list was replaced (or the window closed)
             return
         try:
-            for page in pageio.read_pages(self.path):
-                if self.stop.is_set():
-                    return
-                self.signals.ready.emit(self.generation, str(self.path), page.index,
-                                        thumbnail(page.gray, THUMB_HEIGHT))
+            page = pageio.read_page(self.path, self.index, dpi=THUMB_DPI)
         except Exception:  # noqa: BLE001 - a file that fails shows its error when opened, not here
             return
+        if not self.stop.is_set():
+            self.signals.ready.emit(self.generation, str(self.path), self.index, thumbnail(page.gray, THUMB_HEIGHT))
 
 
 class PageModel(QStandardItemModel):
@@ -87,7 +90,7 @@ class PageModel(QStandardItemModel):
         self._refs: list[PageRef] = []
         self._titles: list[str] | None = None
         self._icons: OrderedDict[int, QIcon] = OrderedDict()  # by row, least recently shown first
-        self._first_rows: dict[str, int] = {}  # the row of page 1 of each file asked for
+        self._rows: dict[tuple[str, int], int] = {}  # the row of each page whose thumbnail was asked for
         self._warned: set[tuple[str, int]] = set()
         self._generation = 0  # which list a thumbnail was rendered for: a late one of the last is dropped
         self._asked = 0  # a priority that grows: the rows asked last are rendered first
@@ -109,7 +112,7 @@ class PageModel(QStandardItemModel):
         self._refs = list(refs)
         self._titles: list[str] | None = None  # made at the first search of the page list (find)
         self._icons.clear()
-        self._first_rows.clear()
+        self._rows.clear()
         self._warned.clear()
         self._generation += 1
         self.setRowCount(len(self._refs))
@@ -170,27 +173,25 @@ class PageModel(QStandardItemModel):
         if icon is not None:
             self._icons.move_to_end(row)
             return icon
-        key = str(ref.path)
-        if key not in self._first_rows and not self._stop.is_set():
-            # The view asks for the rows it paints: the first such row of a file asks for its thumbnails.
-            self._first_rows[key] = row - ref.index
+        key = (str(ref.path), ref.index)
+        if key not in self._rows and not self._stop.is_set():
+            # The view asks for the rows it paints: each asks for its page's thumbnail, once.
+            self._rows[key] = row
             self._asked += 1
-            self._pool.start(_ThumbJob(ref.path, self._generation, self._signals, self._stop), self._asked)
+            self._pool.start(_ThumbJob(ref.path, ref.index, self._generation, self._signals, self._stop), self._asked)
         return self._placeholder
 
     def _thumb_ready(self, generation: int, path: str, index: int, image: QImage) -> None:
         if generation != self._generation:
             return
-        row = self._first_rows.get(path, -1) + index
+        row = self._rows.get((path, index), -1)
         ref = self.ref(row)
-        # The pages of a file are listed one after another (gui.pages.page_refs); a list made
-        # otherwise shows the placeholder rather than another page's thumbnail.
         if ref is not None and ref.index == index and str(ref.path) == path:
             self._icons[row] = QIcon(QPixmap.fromImage(image))  # pixmap made here, on the GUI thread
             while len(self._icons) > KEPT_THUMBNAILS:  # the longest unseen goes; asked again if shown again
                 gone, _ = self._icons.popitem(last=False)
                 gone_ref = self._refs[gone]
-                self._first_rows.pop(str(gone_ref.path), None)
+                self._rows.pop((str(gone_ref.path), gone_ref.index), None)
             changed = self.index(row, 0)
             self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
 

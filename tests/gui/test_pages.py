@@ -150,11 +150,11 @@ def test_thumbnails_long_out_of_view_are_let_go_and_rendered_again_when_shown(qt
 
     read: list[str] = []
 
-    def pages(path, *a, **k):  # noqa: ANN001, ANN202
+    def page(path, index, **k):  # noqa: ANN001, ANN202
         read.append(Path(path).name)
-        return iter([pageio.Page(np.full((40, 30), 0.5, np.float32), None, None, 0)])
+        return pageio.Page(np.full((40, 30), 0.5, np.float32), None, None, index)
 
-    monkeypatch.setattr(pageio, "read_pages", pages)
+    monkeypatch.setattr(pageio, "read_page", page)
     monkeypatch.setattr(gui.pagemodel, "KEPT_THUMBNAILS", 8)
     listing = PageList()
     qtbot.addWidget(listing)
@@ -185,7 +185,11 @@ def test_only_the_pages_on_screen_have_their_thumbnails_rendered(qtbot, tmp_path
     from docclean import io as pageio
 
     read: list[str] = []
-    monkeypatch.setattr(pageio, "read_pages", lambda path, *a, **k: read.append(Path(path).name) or iter(()))
+    def page(path, index, **k):  # noqa: ANN001, ANN202
+        read.append(Path(path).name)
+        raise pageio.InputError("not read in this test", path)
+
+    monkeypatch.setattr(pageio, "read_page", page)
     refs = _fake_refs(tmp_path, 300)
     listing = PageList()
     qtbot.addWidget(listing)
@@ -225,3 +229,36 @@ def test_a_click_that_selects_a_page_is_not_a_click_on_the_current_page(qtbot, t
     QTest.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre)
     assert clicked == [refs[1]]
     listing.stop_thumbnails(wait_ms=-1)
+
+
+def test_the_pages_of_a_long_file_at_the_end_of_the_list_get_their_own_thumbnails_first(qtbot, tmp_path: Path,
+                                                                                      monkeypatch) -> None:  # noqa: ANN001
+    # A file's pages were rendered in one pass, in page order: the last pages of a 60-page PDF, on
+    # screen after End, waited 29 s for the 59 before them.
+    from PySide6.QtWidgets import QApplication
+
+    from docclean import io as pageio
+    from docclean.io import PageWriter
+
+    greys = np.linspace(0.1, 0.9, 40).astype(np.float32)
+    with PageWriter(tmp_path / "long.tif") as writer:
+        for grey in greys:
+            writer.add(np.full((40, 30), grey, np.float32), None)
+    read: list[int] = []
+    real = pageio.read_page
+    monkeypatch.setattr(pageio, "read_page", lambda path, index, **k: read.append(index) or real(path, index, **k))
+    refs, _ = page_refs([tmp_path / "long.tif"])
+    listing = PageList()
+    qtbot.addWidget(listing)
+    listing.resize(200, 400)
+    listing.show()
+    qtbot.waitExposed(listing)
+    listing.set_pages(refs)
+    listing.setCurrentRow(39)  # the end, at once
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: 39 in listing.model()._icons, timeout=10_000)
+    listing.stop_thumbnails(wait_ms=-1)
+    on_screen = listing.viewport().height() // listing.gridSize().height() + 2
+    assert 39 in read and read.index(39) < 2 * on_screen, read  # not after the pages before it
+    image = listing.item(39).icon().pixmap(listing.item(39).icon().availableSizes()[0]).toImage()
+    assert abs(QColor(image.pixel(image.width() // 2, image.height() // 2)).value() / 255 - greys[39]) < 0.05
