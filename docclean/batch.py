@@ -35,7 +35,7 @@ from docclean.errors import Cancelled, UsageError, stop_word
 from docclean.filerun import clean_files
 from docclean.models import resolve_model_path
 from docclean.onepage import PageOutput, clean_page, load_cleaner
-from docclean.outputs import MadeFolder, output_lock, remove_stale_temps
+from docclean.outputs import MadeFolder, output_lock, release_cut_short_tries, remove_stale_temps
 from docclean.overlap import PagePipeline
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
 from docclean.progress import CleanProgress, warn_settings
@@ -190,6 +190,7 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
                     plans.append(Plan(error=describe(job.source, exc)))
         to_clean = [job for job, plan in zip(jobs, plans) if plan.error is None and plan.pending
                     and not settings.dry_run]
+        release_cut_short_tries(job.target for job in to_clean)  # this run's pages replace theirs
         warn_settings(progress, report, settings.binarize,
                       [job.target for job, plan in zip(jobs, plans) if plan.error is None and plan.pending])
         with PagePipeline(to_clean, partial(_read, settings=settings), enabled=pipeline, writers=writers) as pipe:

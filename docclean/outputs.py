@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from docclean.atomic import fitting_name
 from docclean.errors import OutputError
 from docclean.writer import TEMP_PATTERN
 
@@ -27,10 +28,45 @@ STAGING_NAME = ".docclean-staging"
 #: The ending of a multi-page output's hidden work folder (``docclean.resume.work_folder``).
 PAGES_SUFFIX = ".docclean-pages"
 #: The ending of the hidden folder where the hot folder keeps a target's earlier outputs while it
-#: cleans a scan of that name again (``docclean.watchattempt.earlier_folder``).
+#: cleans a scan of that name again (:func:`earlier_folder`).
 EARLIER_SUFFIX = ".docclean-earlier"
 #: ... and the name that folder is renamed to once the try went through (its copies are stale then).
 EARLIER_COMMITTED_SUFFIX = EARLIER_SUFFIX + "-committed"
+#: The hot folder's lock in its output folder: one watcher per output (``docclean.watch``).
+WATCH_LOCK_NAME = ".docclean-watch.lock"
+
+
+def earlier_folder(target: Path, committed: bool = False) -> Path:
+    """The hidden folder beside ``target`` that holds its earlier outputs during a hot folder's try
+    (once the try is ``committed``, the name it is renamed to)."""
+    suffix = EARLIER_COMMITTED_SUFFIX if committed else EARLIER_SUFFIX
+    return target.parent / f".{fitting_name(target.name, len(suffix))}{suffix}"
+
+
+#: The set-aside folders of the hot folder's tries under way in this process (``docclean.watchattempt``).
+TRYING: set[Path] = set()
+
+
+def release_cut_short_tries(targets: Iterable[Path]) -> None:
+    """A run about to clean ``targets`` replaces what a hot folder's try of one of those names, cut
+    short by a kill, set aside: that try's folder of the earlier outputs is renamed to its committed
+    name, which the next watcher drops at start, instead of putting the earlier scan's pages back
+    over this run's and removing this run's other pages as the killed try's. Left alone when it is
+    a try under way: this process's (:data:`TRYING`), or another's while a watcher runs on a folder
+    that holds it."""
+    watched: dict[Path, bool] = {}
+    for target in targets:
+        folder = earlier_folder(target)
+        if folder in TRYING or folder.is_symlink() or not folder.is_dir():
+            continue
+        parent = target.parent
+        if parent not in watched:
+            watched[parent] = any(_holder(p / WATCH_LOCK_NAME) is not None for p in (parent, *parent.parents))
+        if not watched[parent]:
+            try:
+                os.replace(folder, earlier_folder(target, committed=True))
+            except OSError:
+                pass  # then the next watcher puts it back, as before this run
 
 
 def is_bookkeeping(name: str) -> bool:

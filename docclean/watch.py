@@ -33,7 +33,7 @@ from docclean import formats
 from docclean.atomic import atomic_path
 from docclean.errors import DiskFullError, DocCleanError, InputError, OutputError, UsageError
 from docclean.models import resolve_model_path
-from docclean.outputs import OutputBusy, output_lock
+from docclean.outputs import WATCH_LOCK_NAME, OutputBusy, output_lock
 from docclean.settings import CleanSettings
 from docclean.watchattempt import Attempt, settle_interrupted
 from docclean.watchfolders import (
@@ -55,7 +55,6 @@ __all__ = ["DEFAULT_POLL", "LEDGER_NAME", "Ledger", "WatchOutcome", "Watcher"]
 
 DEFAULT_POLL = 2.0
 """Seconds between listings when polling and no interval was given (network file systems)."""
-WATCH_LOCK_NAME = ".docclean-watch.lock"
 HEARTBEAT = 30.0
 """With watchdog events, the folder is still listed at least this often (a missed event is not fatal)."""
 

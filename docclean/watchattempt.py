@@ -29,38 +29,55 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from docclean.atomic import fitting_name
 from docclean.errors import DiskFullError, OutputError
-from docclean.outputs import EARLIER_COMMITTED_SUFFIX, EARLIER_SUFFIX, remove_stale_temps
+from docclean.outputs import (
+    EARLIER_COMMITTED_SUFFIX,
+    EARLIER_SUFFIX,
+    TRYING,
+    OutputBusy,
+    earlier_folder,
+    output_lock,
+    remove_stale_temps,
+)
 from docclean.watchrecord import Ledger, drop_unfinished, outputs_on_disk
 
 TRY_NOTE = ".docclean-try.json"
 """The note of the try in :func:`earlier_folder` (hidden: an output's name never begins with a dot)."""
 
 
-def earlier_folder(target: Path, committed: bool = False) -> Path:
-    """The hidden folder beside ``target`` that holds its earlier outputs during a try (once the try
-    is ``committed``, the name it is renamed to)."""
-    suffix = EARLIER_COMMITTED_SUFFIX if committed else EARLIER_SUFFIX
-    return target.parent / f".{fitting_name(target.name, len(suffix))}{suffix}"
-
-
-def _put_back(folder: Path) -> list[Path]:
+def _put_back(folder: Path) -> tuple[list[Path], list[str]]:
     """Move the files kept in ``folder`` back to their names beside it, and remove it (the note of
-    the try with it); returns where they went."""
+    the try with it); returns where they went, and a line for each that could not go back (a
+    folder that cannot be written): then the folder stays, holding the only copy of it, and the
+    next start tries again. A link in place of the folder is removed, never followed."""
+    if folder.is_symlink():
+        folder.unlink(missing_ok=True)
+        return [], []
     try:
         names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
     except OSError:
-        return []
-    back = []
+        return [], []
+    back, failed = [], []
     for name in names:
+        kept, place = folder / name, folder.parent / name
         try:
-            os.replace(folder / name, folder.parent / name)
-            back.append(folder.parent / name)
-        except OSError:
-            pass  # left as the try made it: no worse than without the copy
-    shutil.rmtree(folder, ignore_errors=True)
-    return back
+            os.replace(kept, place)
+            if kept.exists():  # two names of one file (a link the try never replaced): rename does nothing
+                kept.unlink()
+            back.append(place)
+        except OSError as exc:
+            failed.append(f"{place} ({exc.strerror or exc})")
+    if not failed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return back, failed
+
+
+def holds_copies(folder: Path) -> bool:
+    """Whether the set-aside ``folder`` holds copies of earlier outputs (not only the note of a try)."""
+    try:
+        return not folder.is_symlink() and any(not n.startswith(".") for n in os.listdir(folder))
+    except OSError:
+        return False
 
 
 def _listed(paths: list[Path]) -> str:
@@ -76,8 +93,8 @@ def _read_note(folder: Path) -> tuple[str, str, list[str]] | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not (isinstance(key, str) and isinstance(name, str) and isinstance(kept, list)) or Path(name).name != name \
-            or name.startswith(".") or not name:  # an output's own name, beside the folder
-        return None
+            or name.startswith(".") or not name or earlier_folder(folder.parent / name) != folder:
+        return None  # not this folder's own output's name: nothing is removed by it
     return key, name, [str(n) for n in kept]
 
 
@@ -99,11 +116,12 @@ def settle_folder(folder: Path, output: Path, ledger: Ledger, inbox: Path | None
         drop_unfinished(key, target, before, output, ledger)
         # and the page it was writing when killed (a writer process that is gone: no other run's)
         removed = [p for p in written if not p.exists()] + remove_stale_temps([folder.parent])
-    back = _put_back(folder)
-    if not back and not removed:
+    back, failed = _put_back(folder)
+    if not back and not removed and not failed:
         return None
     said = ([f"put back the earlier scan's {_listed(back)}"] if back else []) + (
-        [f"removed what it had written ({_listed(removed)})"] if removed else [])
+        [f"removed what it had written ({_listed(removed)})"] if removed else []) + (
+        [f"could not put back {'; '.join(failed)}: kept in {folder} (the only copy)"] if failed else [])
     what = f"cleaning {inbox / note[0] if inbox else note[0]}" if note is not None else "a try"
     return f"{what} was cut short when the watcher last ran (killed, or the power went): " + "; ".join(said)
 
@@ -133,9 +151,19 @@ def settle_interrupted(output: Path, ledger: Ledger, inbox: Path | None = None,
     undone, each passed to ``say`` too."""
     said = []
     for folder in sorted(_earlier_folders(output)):
-        if folder.name.endswith(EARLIER_COMMITTED_SUFFIX):
-            shutil.rmtree(folder, ignore_errors=True)
-        elif (line := settle_folder(folder, output, ledger, inbox)) is not None:
+        try:
+            # Under the batch's lock of the folder: a `docclean clean` writing there now must not
+            # have its pages taken for the killed try's; settled at the next try of that name then.
+            with output_lock(folder.parent, within=[folder.parent]):
+                if folder.name.endswith(EARLIER_COMMITTED_SUFFIX):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    continue
+                line = settle_folder(folder, output, ledger, inbox)
+        except OutputBusy:
+            line = f"{folder}: another docclean run is writing there; settled when that name is cleaned next"
+        except OutputError as exc:
+            line = f"{folder}: cannot be settled now ({exc})"
+        if line is not None:
             said.append(line)
             if say is not None:
                 say(line)
@@ -153,8 +181,17 @@ class Attempt:
     def __init__(self, key: str, target: Path, output: Path, ledger: Ledger) -> None:
         self.key, self.target, self.output, self.ledger = key, target, output, ledger
         self.folder, self.committed = earlier_folder(target), earlier_folder(target, committed=True)
-        settle_folder(self.folder, output, ledger)  # settled at start; one missed then is settled now
-        shutil.rmtree(self.committed, ignore_errors=True)  # one killed after: its copies are stale
+        self.busy: OutputBusy | None = None  # another run held the folder: nothing settled, this try waits
+        try:
+            # Settled at start; one missed then is settled now. Under the batch's lock of the folder:
+            # a `docclean clean` writing there must not have its pages taken for a killed try's.
+            with output_lock(target.parent, within=[target.parent]):
+                settle_folder(self.folder, output, ledger)
+                shutil.rmtree(self.committed, ignore_errors=True)  # one killed after: its copies are stale
+        except OutputBusy as exc:
+            self.busy = exc
+        except OutputError:
+            pass  # the folder cannot be made: the try fails on it, saying why
         self.before = outputs_on_disk(key, target)
         self.owned = False
         """Whether no other input owns :attr:`before` (:func:`~docclean.watchrecord.output_owner`)."""
@@ -169,13 +206,21 @@ class Attempt:
         full disk or quota) naming the file when one can be neither linked nor copied, or the
         note cannot be written: nothing is left set aside, OUT is as it was and the try does not
         begin (a file written over without a copy could not be put back)."""
+        if self.busy is not None:
+            raise self.busy
+        if holds_copies(self.folder):  # never written over: a copy there may be the only one left
+            raise OutputError("holds earlier outputs of this name that a try cut short could not put back; "
+                              "move them back into the folder above it by hand, then start again", self.folder)
         where = self.folder
+        TRYING.add(self.folder)  # this process's clean of the name must not take it for a killed try's
         try:
             self.folder.mkdir(exist_ok=True)
             for path in self.before:
                 where = path
                 try:
                     os.link(path, self.folder / path.name)
+                except FileExistsError:
+                    raise
                 except OSError:
                     shutil.copy2(path, self.folder / path.name)  # a file system without hard links (some SMB shares)
             where = self.folder / TRY_NOTE  # last: a whole note says that everything was set aside
@@ -221,11 +266,14 @@ class Attempt:
         if not self.cleaning:  # it wrote nothing; a work folder there is another run's, for it to resume
             return [p for p in self.before if p.exists()]
         drop_unfinished(self.key, self.target, self.before, self.output, self.ledger)
-        _put_back(self.folder)
+        _put_back(self.folder)  # what cannot go back stays there, for the next start
         _put_back(self.committed)
         return [p for p in self.before if p.exists()]
 
     def finish(self) -> None:
-        """Forget the copies (the try went through, or was undone already)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Forget the copies (the try went through, or was undone already), except copies an undo
+        could not put back: the only ones left, for the next start to put back."""
+        if not holds_copies(self.folder):
+            shutil.rmtree(self.folder, ignore_errors=True)
         shutil.rmtree(self.committed, ignore_errors=True)
+        TRYING.discard(self.folder)

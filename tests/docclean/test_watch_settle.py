@@ -1,0 +1,114 @@
+"""The hot folder's settle of tries cut short (docclean.watchattempt) against what else may be in
+OUT: a copy that cannot go back, another run writing there, a later `docclean clean` of the same
+name, a note or a link that is not what it seems (cases a tester found, 2026-12-06)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from docclean.batch import clean_batch
+from docclean.errors import OutputError
+from docclean.outputs import output_lock
+from docclean.settings import CleanSettings
+from tests.docclean.watchkit import Clock, make, out_files, png_bytes, settle, tiff_bytes
+
+
+def cut_short(out: Path, target: str, key: str, earlier: dict[str, bytes], written: dict[str, bytes]) -> Path:
+    """OUT as a watcher killed mid-try leaves it: the try's set-aside folder for ``target`` holding
+    the ``earlier`` outputs (and its note), and the pages it had ``written`` over them in OUT."""
+    folder = out / f".{target}.docclean-earlier"
+    folder.mkdir(parents=True)
+    for name, data in earlier.items():
+        (folder / name).write_bytes(data)
+        (out / name).write_bytes(data)
+    (folder / ".docclean-try.json").write_text(json.dumps({"key": key, "target": target, "kept": sorted(earlier)}))
+    for name, data in written.items():
+        (out / name).write_bytes(data)
+    return folder
+
+
+def test_a_copy_that_cannot_go_back_is_kept_and_said_and_never_written_over(folders, tiny_model_path,  # type: ignore[no-untyped-def]
+                                                                           monkeypatch):
+    # The settle removed the folder whatever the put-back did: a page that could not go back (a
+    # folder made read-only) was lost; and a later try's copy fallback wrote over the one left.
+    inbox, out = folders
+    folder = cut_short(out, "scan.png", "scan.png", {"scan.png": b"the earlier page"}, {"scan.png": b"the try's"})
+    real = os.replace
+
+    def refused(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(src).parent == folder:
+            raise PermissionError(13, "Permission denied")
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", refused)
+    notices: list[str] = []
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, on_notice=notices.append)
+    watcher.poll_once()
+    assert (folder / "scan.png").read_bytes() == b"the earlier page"
+    assert len(notices) == 1 and "could not put back" in notices[0] and "Permission denied" in notices[0]
+    (inbox / "scan.png").write_bytes(png_bytes(1))
+    with pytest.raises(OutputError, match="could not put back"):
+        settle(watcher, clock)  # the watcher stops, saying why, rather than clean over the only copy
+    assert (folder / "scan.png").read_bytes() == b"the earlier page"
+
+
+def test_the_settle_at_start_leaves_a_folder_another_run_is_writing_to(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    # A `docclean clean` writing to OUT as the watcher started had its pages taken for the killed try's.
+    inbox, out = folders
+    folder = cut_short(out, "scan.png", "scan.png", {"scan.png": b"the earlier page"}, {})
+    (out / "scan-p002.png").write_bytes(b"another run's page")
+    before = out_files(out)
+    notices: list[str] = []
+    watcher = make(inbox, out, tiny_model_path, Clock(), on_notice=notices.append)
+    with output_lock(out, within=[out]):
+        watcher.poll_once()
+    assert out_files(out) == before and folder.is_dir()
+    assert len(notices) == 1 and "another docclean run is writing there" in notices[0]
+
+
+def test_a_docclean_clean_of_the_name_after_a_kill_keeps_its_pages(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    # Killed mid-try, then the scan cleaned by hand into OUT and taken out of IN: the next watcher
+    # took the clean's pages for the killed try's, removed them and put the older pages back.
+    inbox, out = folders
+    older = {"scan-p001.png": png_bytes(10), "scan-p002.png": png_bytes(11)}
+    cut_short(out, "scan.png", "scan.tif", older, {"scan-p001.png": png_bytes(12)})  # the killed try's page 1
+    scan = tmp_path / "by-hand" / "scan.tif"
+    scan.parent.mkdir()
+    scan.write_bytes(tiff_bytes(3, seed=90))
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1, fmt="png", overwrite=True)
+    assert clean_batch([scan], out, settings).exit_code == 0
+    cleaned = {name: data for name, data in out_files(out).items() if not name.startswith(".")}
+    assert sorted(cleaned) == ["scan-p001.png", "scan-p002.png", "scan-p003.png"]
+    notices: list[str] = []
+    make(inbox, out, tiny_model_path, Clock(), fmt="png", on_notice=notices.append).poll_once()
+    assert out_files(out) == cleaned and notices == []
+
+
+def test_a_note_naming_another_output_removes_nothing(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    folder = out / ".a.png.docclean-earlier"
+    folder.mkdir(parents=True)
+    (folder / ".docclean-try.json").write_text(json.dumps({"key": "b.png", "target": "b.png", "kept": []}))
+    (out / "b.png").write_bytes(b"b's output")
+    make(inbox, out, tiny_model_path, Clock()).poll_once()
+    assert out_files(out) == {"b.png": b"b's output"}
+
+
+def test_a_link_in_place_of_a_set_aside_folder_is_never_followed(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "scan.png").write_bytes(b"not OUT's")
+    out.mkdir()
+    (out / ".scan.png.docclean-earlier").symlink_to(elsewhere)
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock)
+    (inbox / "scan.png").write_bytes(png_bytes(2))
+    assert settle(watcher, clock) == ["cleaned"]
+    assert (elsewhere / "scan.png").read_bytes() == b"not OUT's" and sorted(os.listdir(elsewhere)) == ["scan.png"]
+    assert not (out / ".scan.png.docclean-earlier").is_symlink()
