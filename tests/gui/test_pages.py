@@ -51,6 +51,16 @@ def test_thumbnails_are_never_cropped_by_a_short_name(qtbot, tmp_path: Path) -> 
         assert item.sizeHint() == rect.size() == listing.item_size
 
 
+def shown_list(qtbot, height: int = 600) -> PageList:  # noqa: ANN001
+    """An empty page list on screen, 200 pixels wide."""
+    listing = PageList()
+    qtbot.addWidget(listing)
+    listing.resize(200, height)
+    listing.show()
+    qtbot.waitExposed(listing)
+    return listing
+
+
 def _fake_refs(root: Path, count: int) -> list:
     """``count`` one-page files that are never read (a list of them is what is tested)."""
     from gui.pages import PageRef
@@ -73,11 +83,7 @@ def test_a_list_of_50000_pages_fills_at_once_and_makes_only_the_rows_on_screen(q
     titled: list[int] = []  # one entry each time a page's title is made
     title = gui.pages.PageRef.title
     monkeypatch.setattr(gui.pages.PageRef, "title", property(lambda ref: titled.append(1) or title.fget(ref)))
-    listing = PageList()
-    qtbot.addWidget(listing)
-    listing.resize(200, 600)
-    listing.show()
-    qtbot.waitExposed(listing)
+    listing = shown_list(qtbot)
     began = time.perf_counter()
     listing.set_pages(refs)
     listing.setCurrentRow(0)
@@ -117,11 +123,7 @@ def test_typing_a_name_finds_its_page_in_a_long_list_without_reading_every_row(q
 
     monkeypatch.setattr(gui.pagemodel.PageModel, "data", counted)
     refs = _fake_refs(tmp_path, 50_000)
-    listing = PageList()
-    qtbot.addWidget(listing)
-    listing.resize(200, 600)
-    listing.show()
-    qtbot.waitExposed(listing)
+    listing = shown_list(qtbot)
     listing.set_pages(refs)
     listing.setCurrentRow(0)
     QApplication.processEvents()
@@ -156,11 +158,7 @@ def test_thumbnails_long_out_of_view_are_let_go_and_rendered_again_when_shown(qt
 
     monkeypatch.setattr(pageio, "read_page", page)
     monkeypatch.setattr(gui.pagemodel, "KEPT_THUMBNAILS", 8)
-    listing = PageList()
-    qtbot.addWidget(listing)
-    listing.resize(200, 600)
-    listing.show()
-    qtbot.waitExposed(listing)
+    listing = shown_list(qtbot)
     listing.set_pages(_fake_refs(tmp_path, 200))
     qtbot.waitUntil(lambda: "scan-000000.png" in read, timeout=5_000)
     for row in range(0, 200, 20):  # a screen at a time, down the list
@@ -191,11 +189,7 @@ def test_only_the_pages_on_screen_have_their_thumbnails_rendered(qtbot, tmp_path
 
     monkeypatch.setattr(pageio, "read_page", page)
     refs = _fake_refs(tmp_path, 300)
-    listing = PageList()
-    qtbot.addWidget(listing)
-    listing.resize(200, 600)
-    listing.show()
-    qtbot.waitExposed(listing)
+    listing = shown_list(qtbot)
     listing.set_pages(refs)
     qtbot.waitUntil(lambda: "scan-000000.png" in read, timeout=5_000)
     qtbot.wait(300)  # time for any other thumbnail to be rendered
@@ -214,11 +208,7 @@ def test_a_click_that_selects_a_page_is_not_a_click_on_the_current_page(qtbot, t
     # the click that selected a page whose preview failed at once, before the button was let go,
     # counted as one too: one click, two previews.
     refs = _fake_refs(tmp_path, 3)
-    listing = PageList()
-    qtbot.addWidget(listing)
-    listing.resize(200, 600)
-    listing.show()
-    qtbot.waitExposed(listing)
+    listing = shown_list(qtbot)
     listing.set_pages(refs)
     listing.setCurrentRow(0)
     clicked: list = []
@@ -248,11 +238,7 @@ def test_the_pages_of_a_long_file_at_the_end_of_the_list_get_their_own_thumbnail
     real = pageio.read_page
     monkeypatch.setattr(pageio, "read_page", lambda path, index, **k: read.append(index) or real(path, index, **k))
     refs, _ = page_refs([tmp_path / "long.tif"])
-    listing = PageList()
-    qtbot.addWidget(listing)
-    listing.resize(200, 400)
-    listing.show()
-    qtbot.waitExposed(listing)
+    listing = shown_list(qtbot, 400)
     listing.set_pages(refs)
     listing.setCurrentRow(39)  # the end, at once
     QApplication.processEvents()
