@@ -55,11 +55,18 @@ def release_cut_short_tries(targets: Iterable[Path]) -> None:
     a try under way: this process's (:data:`TRYING`), or another's while a watcher runs on a folder
     that holds it."""
     watched: dict[Path, bool] = {}
+    set_aside: dict[Path, set[str]] = {}  # per folder, one listing: not two stats for each of a million targets
     for target in targets:
-        folder = earlier_folder(target)
-        if folder in TRYING or folder.is_symlink() or not folder.is_dir():
+        parent, folder = target.parent, earlier_folder(target)
+        if parent not in set_aside:
+            try:
+                with os.scandir(parent) as entries:
+                    set_aside[parent] = {e.name for e in entries
+                                         if e.name.endswith(EARLIER_SUFFIX) and e.is_dir(follow_symlinks=False)}
+            except OSError:
+                set_aside[parent] = set()
+        if folder.name not in set_aside[parent] or folder in TRYING:
             continue
-        parent = target.parent
         if parent not in watched:
             watched[parent] = any(_holder(p / WATCH_LOCK_NAME) is not None for p in (parent, *parent.parents))
         if not watched[parent]:
