@@ -126,6 +126,21 @@ def settle_folder(folder: Path, output: Path, ledger: Ledger, inbox: Path | None
     return f"{what} was cut short when the watcher last ran (killed, or the power went): " + "; ".join(said)
 
 
+def _settle_locked(folders: list[Path], output: Path, ledger: Ledger, inbox: Path | None = None) -> list[str]:
+    """:func:`settle_folder` for each of ``folders`` (a committed one: its stale copies deleted),
+    which lie in one folder, under the batch's lock of it: a `docclean clean` writing there must
+    not have its pages taken for a killed try's. Returns what was said. OutputBusy while another
+    run holds the folder; OutputError when it cannot be made."""
+    said = []
+    with output_lock(folders[0].parent, within=[folders[0].parent]):
+        for folder in folders:
+            if folder.name.endswith(EARLIER_COMMITTED_SUFFIX):
+                shutil.rmtree(folder, ignore_errors=True)
+            elif (line := settle_folder(folder, output, ledger, inbox)) is not None:
+                said.append(line)
+    return said
+
+
 def _earlier_folders(output: Path) -> Iterator[Path]:
     """The set-aside folders (committed or not) anywhere in ``output``, which mirrors the input
     folder's tree: its hidden folders are the watcher's and the batch's own, so not entered."""
@@ -152,18 +167,12 @@ def settle_interrupted(output: Path, ledger: Ledger, inbox: Path | None = None,
     said = []
     for folder in sorted(_earlier_folders(output)):
         try:
-            # Under the batch's lock of the folder: a `docclean clean` writing there now must not
-            # have its pages taken for the killed try's; settled at the next try of that name then.
-            with output_lock(folder.parent, within=[folder.parent]):
-                if folder.name.endswith(EARLIER_COMMITTED_SUFFIX):
-                    shutil.rmtree(folder, ignore_errors=True)
-                    continue
-                line = settle_folder(folder, output, ledger, inbox)
-        except OutputBusy:
-            line = f"{folder}: another docclean run is writing there; settled when that name is cleaned next"
+            lines = _settle_locked([folder], output, ledger, inbox)
+        except OutputBusy:  # settled at the next try of that name
+            lines = [f"{folder}: another docclean run is writing there; settled when that name is cleaned next"]
         except OutputError as exc:
-            line = f"{folder}: cannot be settled now ({exc})"
-        if line is not None:
+            lines = [f"{folder}: cannot be settled now ({exc})"]
+        for line in lines:
             said.append(line)
             if say is not None:
                 say(line)
@@ -182,12 +191,8 @@ class Attempt:
         self.key, self.target, self.output, self.ledger = key, target, output, ledger
         self.folder, self.committed = earlier_folder(target), earlier_folder(target, committed=True)
         self.busy: OutputBusy | None = None  # another run held the folder: nothing settled, this try waits
-        try:
-            # Settled at start; one missed then is settled now. Under the batch's lock of the folder:
-            # a `docclean clean` writing there must not have its pages taken for a killed try's.
-            with output_lock(target.parent, within=[target.parent]):
-                settle_folder(self.folder, output, ledger)
-                shutil.rmtree(self.committed, ignore_errors=True)  # one killed after: its copies are stale
+        try:  # settled at start; one missed then (another run held the folder) is settled now
+            _settle_locked([self.folder, self.committed], output, ledger)  # a committed one's copies are stale
         except OutputBusy as exc:
             self.busy = exc
         except OutputError:

@@ -121,7 +121,7 @@ class PageModel(QStandardItemModel):
         """The first row from ``start`` on, wrapping round, whose title starts with ``prefix``
         (case aside), or -1. Titles are read from the list, not through :meth:`data`: Qt's own
         search asked ``data`` for every row and took 4 s a key at 300,000 pages."""
-        if self._titles is None or len(self._titles) != len(self._refs):
+        if self._titles is None:
             self._titles = [ref.title.casefold() for ref in self._refs]
         prefix, n = prefix.casefold(), len(self._titles)
         for row in (*range(start, n), *range(0, min(start, n))):
