@@ -19,22 +19,21 @@ set, so the batch reports them as failed files beside the ones that worked:
 
 When OUTPUT lies strictly inside an input folder, the files under OUTPUT are not inputs (otherwise a
 rerun would clean its own outputs): the walk does not enter it. ``list_sources(inputs,
-output=OUTPUT)`` (the desktop app's page list) follows the same rule.
+output=OUTPUT)`` (the desktop app's page list) follows the same rule, and can be stopped while it
+walks (``stop``). The walk itself, and the matching of ``**``, are ``docclean.walk``'s.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import glob
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from docclean import formats
+from docclean.walk import MAGIC, Covered, Stop, check_stop, glob_base, is_broken_link, matches, path_key, walk_folder
 
-_MAGIC = re.compile(r"[*?[]")
+__all__ = ["Job", "as_inputs", "discover", "input_folder", "input_keys", "is_broken_link", "list_sources", "path_key"]
 
 
 @dataclass
@@ -59,11 +58,6 @@ def as_inputs(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[s
     return [os.fsdecode(i) for i in inputs]
 
 
-def path_key(path: Path) -> Path:
-    """A path's identity for comparisons: absolute with symlinks resolved, without raising."""
-    return Path(os.path.realpath(path))
-
-
 def _is_strictly_inside(path: Path, folder: Path) -> bool:
     return path != folder and path.is_relative_to(folder)
 
@@ -74,43 +68,8 @@ def _skipped(folder: Path, out_key: Path) -> Path | None:
     return out_key if _is_strictly_inside(out_key, path_key(folder)) else None
 
 
-def _is_hidden(relative: Path) -> bool:
-    return any(part.startswith(".") for part in relative.parts)
-
-
 def _supported(path: Path) -> bool:
     return formats.is_supported(path)
-
-
-def _walk(folder: Path, skip_under: Path | None) -> Iterator[Path]:
-    """Supported, non-hidden files below ``folder`` in sorted order, not descending into
-    ``skip_under`` (the output folder when it lies inside this input folder). A link to a folder
-    is followed (skipped, its scans would go missing without a word), each folder once, so a
-    link back up the tree is no loop."""
-    seen = {path_key(folder)}
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        root_path = Path(root)
-        # Sorting and pruning ``dirs`` in place makes os.walk visit folders in a stable order and
-        # never enter hidden folders, the output folder or a folder already walked.
-        keep = []
-        for name in sorted(dirs):
-            key = path_key(root_path / name)
-            if not name.startswith(".") and key != skip_under and key not in seen:
-                seen.add(key)
-                keep.append(name)
-        dirs[:] = keep
-        for name in sorted(files):
-            path = root_path / name
-            # A broken link is yielded, to fail with its reason: skipped, a scan would go missing
-            # without a word. Other non-files (a FIFO would block the reader) are left out.
-            if not name.startswith(".") and _supported(path) and (path.is_file() or is_broken_link(path)):
-                yield path
-
-
-def is_broken_link(path: Path) -> bool:
-    """A symbolic link whose target is gone: listed, so that it fails with its reason instead of
-    a scan going missing without a word (``is_file()`` is False for it)."""
-    return path.is_symlink() and not path.exists()
 
 
 def input_folder(item: str) -> Path | None:
@@ -119,26 +78,17 @@ def input_folder(item: str) -> Path | None:
     path = Path(item).expanduser()
     if path.is_dir():
         return path
-    if path.exists() or not _MAGIC.search(item):
+    if path.exists() or not MAGIC.search(item):
         return None
-    return _glob_base(str(path))
-
-
-def _glob_base(pattern: str) -> Path:
-    """The leading folders of ``pattern`` that contain no glob magic (``.`` if none)."""
-    parts = Path(pattern).parts
-    base: list[str] = []
-    for part in parts[:-1]:
-        if _MAGIC.search(part):
-            break
-        base.append(part)
-    return Path(*base) if base else Path(".")
+    return glob_base(str(path))
 
 
 def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
-            walked: Callable[[Path], object] | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
+            walked: Callable[[Path], object] | None = None, stop: Stop | None = None,
+            covered: Covered | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
     """(source, target) pairs for one INPUT item, or an error message if it yields nothing.
-    ``walked(path)``: a folder's walk found the file ``path`` (told as it goes)."""
+    ``walked(path)``: a folder's walk found the file ``path`` (told as it goes); ``stop`` and
+    ``covered``: as :func:`docclean.walk.walk_folder` takes them."""
     path = Path(item).expanduser()
     out_key = path_key(output)
     suffixes = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
@@ -151,7 +101,7 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
     if path.is_dir():
         skip = _skipped(path, out_key)
         pairs = []
-        for p in _walk(path, skip):
+        for p in walk_folder(path, skip, stop=stop, covered=covered):
             pairs.append((p, target(p, p.relative_to(path))))
             if walked is not None:
                 walked(p)
@@ -160,12 +110,12 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
         if not _supported(path):
             return [], f"unsupported file type {path.suffix or '(no suffix)'!r} (supported: {suffixes})"
         return [(path, target(path, Path(path.name)))], None
-    if not _MAGIC.search(item):
+    if not MAGIC.search(item):
         return [], "no such file or folder"
-    base = _glob_base(item)
+    base = glob_base(item)
     skip = _skipped(base, out_key)
     pairs = []
-    for source in _matches(item, base, skip):
+    for source in matches(item, base, skip, stop):
         if not ((source.is_file() or is_broken_link(source)) and _supported(source)):
             continue
         if skip is not None and path_key(source).is_relative_to(skip):
@@ -174,41 +124,22 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
     return pairs, None if pairs else f"pattern matched no supported files (looked for {suffixes})"
 
 
-def _matches(pattern: str, base: Path, skip_under: Path | None) -> list[Path]:
-    """The paths ``pattern`` matches, sorted. A ``**`` walks ``base`` as a folder input is walked
-    (:func:`_walk`: links to folders followed, each folder once): ``glob``'s own ``**`` follows a
-    link back up the tree again and again (``loop -> .`` gave 41 copies of one scan, two such links
-    a listing that never ended)."""
-    parts = Path(pattern).parts
-    if "**" not in parts:
-        return [Path(match) for match in sorted(glob.glob(pattern))]
-    rest = parts[len(base.parts):] if base != Path(".") else parts
-    return sorted((p for p in _walk(base, skip_under) if _match_parts(p.relative_to(base).parts, rest)),
-                  key=str)
-
-
-def _match_parts(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
-    """Whether path components ``parts`` match pattern components as ``glob`` matches them (``**``:
-    any number of folders, none included; else ``fnmatch`` within one component)."""
-    if not pattern:
-        return not parts
-    if pattern[0] == "**":
-        return any(_match_parts(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _match_parts(parts[1:], pattern[1:])
-
-
-def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_file: bool = False) -> list[Job]:
+def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_file: bool = False,
+             stop: Stop | None = None) -> list[Job]:
     """Expand INPUT items (files, folders, glob patterns) into jobs writing under ``output``.
 
     ``fmt`` is the output format name (``formats.OUTPUT_CHOICES``) or None to keep each input's format.
     Never raises for bad inputs: a missing input, an empty pattern, a target that would overwrite
     an input, or two sources claiming one target become jobs with ``error`` set (see the module
     docstring). The same (source, target) pair named twice is kept once. With ``single_file`` the
-    one input file is written to ``output`` itself (``-o clean.png``)."""
+    one input file is written to ``output`` itself (``-o clean.png``). ``stop()``: asked as the
+    folders are walked; True raises :class:`docclean.errors.Cancelled` (the desktop app's check of
+    an export folder, no longer wanted)."""
     output = Path(output).expanduser()
     jobs: list[Job] = []
     for item in inputs:
-        pairs, error = _expand(item, output, fmt, single_file)
+        check_stop(stop)
+        pairs, error = _expand(item, output, fmt, single_file, stop=stop)
         if error is not None:
             jobs.append(Job(Path(item), output, error))
         jobs.extend(Job(source, target) for source, target in pairs)
@@ -251,20 +182,27 @@ def _clash(job: Job, first: Job) -> str:
 
 
 def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = None,
-                 found: Callable[[int], object] | None = None) -> tuple[list[Path], list[str]]:
+                 found: Callable[[int], object] | None = None, *,
+                 stop: Stop | None = None) -> tuple[list[Path], list[str]]:
     """The supported files INPUT items name (each once, in order) and one line per item that names
     none, planning no output: files of one name from two folders are both listed (what a viewer
     opens, not a batch that would write both to one place). With ``output``, the files ``docclean
     clean INPUTS -o OUTPUT`` cleans: an output folder inside a folder (or a pattern's folder) is
     not walked, by the rule :func:`discover` follows; a file named itself is listed wherever it lies.
     ``found(n)`` is told how many files were found so far, as each is found (an archive takes
-    seconds to walk)."""
+    seconds to walk). ``stop()`` is asked before each folder entry and each file the walk looks
+    at; once it answers True this raises :class:`docclean.errors.Cancelled` (the desktop app's
+    Stop). A folder named twice, or one inside a folder named before it whose walk found files
+    there, is walked once: it could add no file."""
     # No output is planned, so none may be inside an input folder: a path that cannot exist.
     out = Path(os.devnull) / "docclean-no-output" if output is None else Path(output).expanduser()
+    out_key = path_key(out)
     files: list[Path] = []
     problems: list[str] = []
     seen: set[Path] = set()
     folders: dict[Path, Path] = {}
+    covered = Covered()
+    walked_folders: dict[tuple[Path, Path | None], str | None] = {}  # (folder, left out) -> its problem
 
     def take(source: Path) -> None:
         # Told as the walk goes, each file once: a count of files seen twice (a folder and its
@@ -276,7 +214,19 @@ def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = No
             if found is not None:
                 found(len(files))
 
+    def problem(item: str, error: str) -> None:
+        problems.append(f"{item}: {error}{_left_out_note(item, out) if output is not None else ''}")
+
     for item in map(str, inputs):
+        check_stop(stop)
+        path = Path(item).expanduser()
+        walked_as = (path_key(path), _skipped(path, out_key)) if path.is_dir() else None
+        if walked_as is not None and walked_as in walked_folders:  # the same folder again: the same answer
+            if walked_folders[walked_as] is not None:
+                problem(item, walked_folders[walked_as])
+            continue
+        if walked_as is not None and covered.holds(*walked_as):
+            continue
         walked = False
 
         def step(source: Path) -> None:
@@ -284,9 +234,11 @@ def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = No
             walked = True
             take(source)
 
-        pairs, error = _expand(item, out, None, walked=step)
+        pairs, error = _expand(item, out, None, walked=step, stop=stop, covered=covered)
+        if walked_as is not None:
+            walked_folders[walked_as] = error
         if error is not None:
-            problems.append(f"{item}: {error}{_left_out_note(item, out) if output is not None else ''}")
+            problem(item, error)
         if not walked:  # a file or a pattern: its files were not told as it went
             for source, _ in pairs:
                 take(source)

@@ -4,9 +4,10 @@
 ``worker``, the page list's thumbnails, the listings of what is being opened (``listings``), the
 export folder's check (``checking``) and the running ``exports``. Closing saves the window's state,
 cancels every thread and waits for them (a QThread destroyed while it runs aborts the process). A
-cancelled page or export usually ends within ``CLOSE_WAIT_MS``; a step that cannot be cancelled
-(loading a model, decoding one huge page, the walk of a check or of a folder being opened) runs to
-its end, with the window disabled and saying what it waits for, and the window closes once it has
+cancelled page or export usually ends within ``CLOSE_WAIT_MS``, a walk (of a folder being opened,
+of the export folder's check) at its next file; a step that cannot be cancelled (loading a model,
+decoding one huge page, one read of a folder or a file's header on a share that hangs) runs to its
+end, with the window disabled and saying what it waits for, and the window closes once it has
 ended. ``shutdown`` (tests, scripts) stops and waits for everything without closing.
 """
 
@@ -68,9 +69,9 @@ class ClosingMixin:
         for thread, _ in self.exports:
             thread.cancel()
         for check in self._checks():
-            check.dropped = True  # its walk cannot be stopped; its answer starts no export
+            check.stop()  # its walks end at their next file; its answer starts no export
         for listing in self.listings:
-            listing.stop()  # its walk cannot be stopped; its page counts can, and its answer is dropped
+            listing.stop()  # its walk or page count ends at its next file; its answer is dropped
 
     def _checks(self) -> list:
         """The export folder's check, while one runs (``gui.destination.DestinationCheck``)."""

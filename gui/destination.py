@@ -28,6 +28,7 @@ from docclean import formats
 from docclean.discover import discover, input_folder, path_key
 from docclean.outputs import is_bookkeeping
 from docclean.plan import page_owner
+from docclean.walk import Stop, check_stop
 from gui.answering import Answering
 from gui.pages import listed_files
 
@@ -35,11 +36,12 @@ from gui.pages import listed_files
 EXAMPLES = 3
 
 
-def export_concern(inputs: list[Path], output: Path, fmt: str | None) -> str | None:
+def export_concern(inputs: list[Path], output: Path, fmt: str | None, stop: Stop | None = None) -> str | None:
     """Why exporting ``inputs`` into ``output`` (``fmt``: the export format) should be confirmed
     first, in a sentence; None when it can go ahead: ``output`` does not exist, is empty, or holds
     only what an earlier export of these inputs wrote. An output the batch refuses anyway (an
-    input folder, a file) is left to it, with its own message."""
+    input folder, a file) is left to it, with its own message. ``stop()``: asked as the folders
+    are walked; True raises ``docclean.errors.Cancelled``."""
     folder = Path(output).expanduser()
     key = path_key(folder)
     if key == Path(key.anchor):
@@ -48,9 +50,9 @@ def export_concern(inputs: list[Path], output: Path, fmt: str | None) -> str | N
         return f"{folder} is your home folder"
     if not folder.is_dir() or any(_is_input_folder(item, key) for item in inputs):
         return None
-    jobs = discover([str(i) for i in inputs], folder, fmt)
+    jobs = discover([str(i) for i in inputs], folder, fmt, stop=stop)
     planned = {_stem(job.target) for job in jobs if job.error is None}
-    others = _foreign(folder, planned)
+    others = _foreign(folder, planned, stop)
     if not others:
         return None
     names = ", ".join(str(p.relative_to(folder)) for p in others[:EXAMPLES])
@@ -62,7 +64,8 @@ class DestinationCheck(Answering):
     """:func:`export_concern` for exporting ``inputs`` into ``output``, and the page list of the
     ``opened`` items with that export folder (``gui.pages.listed_files``), both off the UI thread.
     When done it sets ``concern``, ``listing`` or ``error`` (why it could not tell) and emits
-    ``answered``. A walk cannot be stopped: a check the window no longer wants is ``dropped``."""
+    ``answered``. :meth:`stop` (closing the window) drops its answer and ends its walks at their
+    next file."""
 
     def __init__(self, inputs: list[Path], output: Path, fmt: str | None, opened: list[Path],
                  parent: Any = None) -> None:
@@ -73,8 +76,8 @@ class DestinationCheck(Answering):
 
     def work(self) -> None:
         """Whether the folder is a risky place, and the page list with it as the export folder."""
-        self.concern = export_concern(self.inputs, self.output, self.fmt)
-        self.listing = listed_files(self.opened, self.output)
+        self.concern = export_concern(self.inputs, self.output, self.fmt, self.stop_asked)
+        self.listing = listed_files(self.opened, self.output, stop=self.stop_asked)
 
     def failure(self, exc: Exception) -> str:
         return f"{self.output}: could not check the export folder: {type(exc).__name__}: {exc}"
@@ -85,12 +88,13 @@ def _is_input_folder(item: Path, key: Path) -> bool:
     return folder is not None and path_key(folder) == key
 
 
-def _foreign(folder: Path, planned: set[Path]) -> list[Path]:
+def _foreign(folder: Path, planned: set[Path], stop: Stop | None = None) -> list[Path]:
     """Up to :data:`EXAMPLES` entries below ``folder`` that an export of the planned outputs would
     not have written (a link or an unreadable folder counts: it is not ours either)."""
     found: list[Path] = []
     pending = [folder]
     while pending and len(found) < EXAMPLES:
+        check_stop(stop)
         current = pending.pop()
         try:
             entries = sorted(os.scandir(current), key=lambda e: e.name)

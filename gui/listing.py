@@ -6,6 +6,11 @@ file's header): on the UI thread the window froze ("not responding") until both 
 :class:`FolderListing` does both on a thread of its own and says how far it got: how many files
 the walk found so far (``found``), then how many of them were counted (``counted``); the window
 fills the page list once it ``answered`` (``gui.opening``).
+
+A listing can be stopped (``FolderListing.stop``: the status bar's Stop, Esc, a newer open, a
+reload, closing the window): the walk and the count ask it before each file and folder entry
+(``list_sources(stop=...)``, ``page_refs(stop=...)``), so the thread ends within milliseconds of
+the stop instead of walking a 300,000-file folder to its end, and it answers with ``stopped`` set.
 """
 
 from __future__ import annotations
@@ -48,6 +53,13 @@ def listing_message(paths: list[Path], done: int | None = None, total: int | Non
     return message if found is None else f"{message} finding files: {found:,} so far"
 
 
+def stopped_message(paths: list[Path], found: int, still_open: bool) -> str:
+    """The status bar once the listing of ``paths`` was stopped after ``found`` files: nothing of
+    it is opened, and what was open (``still_open``) stays."""
+    kept = "what was open stays open" if still_open else "nothing was opened"
+    return f"Stopped listing {listing_label(paths)} ({found:,} files found so far): {kept}"
+
+
 _paused = 0  # listings running with the garbage collector paused (collections_paused)
 _paused_lock = threading.Lock()
 
@@ -75,9 +87,9 @@ class FolderListing(Answering):
     """The page list of ``paths`` (files and folders) with the export folder ``output``, made off
     the UI thread. When done it sets ``files`` and ``problems`` (``listed_files``), ``refs`` and
     ``unreadable`` (``page_refs``) and ``row`` (where ``keep``, the page to keep selected, is in
-    ``refs``), or ``error`` (why it could not list), and emits ``answered``. A walk cannot be
-    stopped: a listing the window no longer wants is ``dropped``, and ``stop`` ends its page
-    counts early."""
+    ``refs``), or ``error`` (why it could not list), and emits ``answered``. :meth:`stop` drops
+    its answer and ends the walk or the page count at the next file: it then answers soon, with
+    ``stopped`` set and nothing listed. ``found_so_far``: the files the walk has found so far."""
 
     #: Files found so far, now and then during the walk.
     found = Signal(int)
@@ -93,12 +105,7 @@ class FolderListing(Answering):
         self.refs: list[PageRef] = []
         self.unreadable: list[str] = []
         self.row = 0
-        self._stop = threading.Event()
-
-    def stop(self) -> None:
-        """Drop this listing: its answer is not wanted, and counting pages stops at the next file."""
-        self.dropped = True
-        self._stop.set()
+        self.found_so_far = 0
 
     def work(self) -> None:
         """Walk, then count the pages of what was found, saying how far it got (``found``, then
@@ -111,25 +118,24 @@ class FolderListing(Answering):
 
         def walked(found: int) -> None:
             nonlocal last
+            self.found_so_far = found
             if time.monotonic() - last >= PROGRESS_EVERY_S:
                 last = time.monotonic()
                 self.found.emit(found)
 
-        self.files, self.problems = listed_files(self.paths, self.output, walked)
+        self.files, self.problems = listed_files(self.paths, self.output, walked, stop=self.stop_asked)
         total = len(self.files)
         self.counted.emit(0, total)
         last = time.monotonic()
 
-        def step(done: int) -> bool:
+        def step(done: int) -> None:
             nonlocal last
             if time.monotonic() - last >= PROGRESS_EVERY_S:
                 last = time.monotonic()
                 self.counted.emit(done, total)
-            return not self._stop.is_set()
 
-        if not self._stop.is_set():
-            self.refs, self.unreadable = page_refs(self.files, step)
-            self.row = row_of(self.refs, self.keep)
+        self.refs, self.unreadable = page_refs(self.files, step, stop=self.stop_asked)
+        self.row = row_of(self.refs, self.keep)
 
     def failure(self, exc: Exception) -> str:
         return f"{listing_label(self.paths)}: could not list the files: {type(exc).__name__}: {exc}"

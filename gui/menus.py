@@ -3,7 +3,8 @@
 Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+R reload, Ctrl+S save the cleaned
 page, Ctrl+E export; Page Down / N next page, Page Up / P previous page; + and - (or Ctrl++ and
 Ctrl+-) zoom, F or Ctrl+0 fit to window, 1 or Ctrl+1 100%; V cycles the views, F2/F3/F4 pick one;
-Esc cancels the page being cleaned, F5 (or Enter on the page list) cleans it again.
+Esc stops the listing of a folder being opened, else cancels the page being cleaned; F5 (or Enter
+on the page list) cleans it again.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def build(window: MainWindow) -> dict[str, QAction]:
     go = bar.addMenu("&Go")
     acts["next"] = _action(window, go, "&Next page", lambda: window.go(1), "PgDown", "N")
     acts["previous"] = _action(window, go, "&Previous page", lambda: window.go(-1), "PgUp", "P")
-    acts["cancel"] = _action(window, go, "&Cancel cleaning", window.cancel, "Esc")
+    acts["cancel"] = _action(window, go, "&Cancel cleaning or listing", window.cancel, "Esc")
     acts["again"] = _action(window, go, "Clean the page &again", window.clean_again, "F5")
 
     help_ = bar.addMenu("&Help")

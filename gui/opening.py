@@ -2,8 +2,8 @@
 
 ``OpeningMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes
 (``inputs``, ``current``, ``result``, ``busy``, ``request_id``, ``ink_figures``, ``pages``,
-``store``, ``worker``, ``actions_``, ``opening``, ``listings``, ``_closing``) and methods
-(``show_errors``, ``_blank``, ``_update_command``).
+``store``, ``worker``, ``actions_``, ``opening``, ``listings``, ``stop_listing_button``,
+``_closing``) and methods (``show_errors``, ``_blank``, ``_update_command``).
 The page list holds what ``docclean clean INPUTS -o OUTPUT`` would clean with the export folder
 the command row shows (``gui.pages.listed_files``): an export folder inside an opened folder is
 left out, as the batch leaves it out, so earlier outputs are never listed as pages.
@@ -11,8 +11,15 @@ left out, as the batch leaves it out, so earlier outputs are never listed as pag
 Walking an archive of tens of thousands of scans (or a slow network share) and counting their
 pages takes seconds: it runs on a thread of its own (``gui.listing.FolderListing``, kept in
 ``opening``), the status bar says how far it got, and what was open stays open until the new list
-fills in. The newest open wins: an older listing's answer is dropped (a walk cannot be stopped,
-so it is kept in ``listings`` until it ends: closing waits for it, ``gui.closing``).
+fills in. The newest open wins: an older listing is stopped (its walk ends at its next file; it is
+kept in ``listings`` until its thread has ended, which closing waits for, ``gui.closing``).
+
+A folder opened by mistake (300,000 files, a slow network share) can be stopped: the status bar's
+"Stop listing" button, shown while a listing runs, or Esc (:meth:`OpeningMixin.stop_listing`).
+The window is then left as it was before the open, and the status bar says the listing was
+stopped and how many files it had found. Not the files found so far: a list of part of a folder
+would look like the whole of it, and "Export whole folder" would clean files the list never
+showed.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-from gui.listing import FolderListing, listing_message
+from gui.listing import FolderListing, listing_message, stopped_message
 from gui.pages import PageRef, page_refs, row_of
 
 #: What the canvases say while no page is open.
@@ -55,6 +62,7 @@ class OpeningMixin:
         thread.answered.connect(lambda: self._listing_answered(thread))
         self.opening = thread
         self.listings.append(thread)
+        self.stop_listing_button.show()
         self.statusBar().showMessage(listing_message(inputs))
         if self.current is None:  # an empty window says what it is doing, not "Open scans…"
             self.preview.set_placeholder(listing_message(inputs))
@@ -77,12 +85,25 @@ class OpeningMixin:
         elif listing[0] != self.listed:  # the folders are walked once, not again to open them
             self.open_paths(list(self.inputs), keep=self.current, listing=listing)
 
+    def stop_listing(self) -> bool:
+        """Stop the listing under way (the status bar's Stop, Esc): its walk ends at its next file,
+        nothing of it is opened, what was open stays, and the status bar says so. False when no
+        listing runs."""
+        thread = self.opening
+        if thread is None:
+            return False
+        self._drop_listing()
+        self.statusBar().showMessage(stopped_message(thread.paths, thread.found_so_far, bool(self.inputs)))
+        return True
+
     def _drop_listing(self) -> None:
-        """Drop the listing under way, if any: its answer is no longer wanted."""
+        """Stop the listing under way, if any: its answer is no longer wanted, and its thread ends
+        at the walk's (or the page count's) next file."""
         if self.opening is not None:
             self.opening.stop()
             self._clear_listing_message(self.opening)
             self.opening = None
+            self.stop_listing_button.hide()
 
     def _clear_listing_message(self, thread: FolderListing) -> None:
         if self.statusBar().currentMessage().startswith(listing_message(thread.paths)):
@@ -104,6 +125,7 @@ class OpeningMixin:
         if thread is not self.opening or thread.dropped or self._closing:
             return
         self.opening = None
+        self.stop_listing_button.hide()
         self._clear_listing_message(thread)
         if thread.error is not None:  # what was open stays open
             self.show_errors([thread.error], opening=True)

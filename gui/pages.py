@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QListView, QWidget
 from docclean import io as pageio
 from docclean.discover import list_sources
 from docclean.errors import DocCleanError
+from docclean.walk import Stop, check_stop
 from gui.pagemodel import THUMB_HEIGHT, PageModel
 
 
@@ -68,31 +69,35 @@ def listed_names(files: list[Path]) -> dict[Path, str]:
     return names
 
 
-def listed_files(inputs: list[Path], output: Path | None,
-                 found: Callable[[int], object] | None = None) -> tuple[list[Path], list[str]]:
+def listed_files(inputs: list[Path], output: Path | None, found: Callable[[int], object] | None = None, *,
+                 stop: Stop | None = None) -> tuple[list[Path], list[str]]:
     """The files ``docclean clean INPUTS -o OUTPUT`` cleans, each once, and one line per input
     that names none: ``list_sources`` told the output, so that the walk never enters an export
     folder inside an opened folder, by the batch's own rule. A file opened by name is listed
-    wherever it lies, as it is cleaned. ``found(n)``: the walk found ``n`` files so far."""
-    return list_sources(inputs, output=output, found=found)
+    wherever it lies, as it is cleaned. ``found(n)``: the walk found ``n`` files so far.
+    ``stop()``: asked as the walk goes; True raises ``docclean.errors.Cancelled``."""
+    return list_sources(inputs, output=output, found=found, stop=stop)
 
 
-def page_refs(files: list[Path], step: Callable[[int], bool] | None = None) -> tuple[list[PageRef], list[str]]:
+def page_refs(files: list[Path], step: Callable[[int], object] | None = None, *,
+              stop: Stop | None = None) -> tuple[list[PageRef], list[str]]:
     """Every page of ``files`` (pages counted from headers) and one line per unreadable file.
-    ``step(done)`` is told after each file how many are done; once it answers False the count
-    stops there (a listing no longer wanted: ``gui.listing``)."""
+    ``step(done)`` is told after each file how many are done. ``stop()`` is asked before each
+    file's header is read; once it answers True this raises ``docclean.errors.Cancelled`` (a
+    listing stopped, or no longer wanted: ``gui.listing``): half a count is no page list."""
     names = listed_names(files)
     refs: list[PageRef] = []
     problems: list[str] = []
     for done, path in enumerate(files, 1):
+        check_stop(stop)
         try:
             count = pageio.count_pages(path)
         except DocCleanError as exc:
             problems.append(str(exc))
         else:
             refs.extend(PageRef(path, i, count, names[path]) for i in range(count))
-        if step is not None and not step(done):
-            break
+        if step is not None:
+            step(done)
     return refs, problems
 
 

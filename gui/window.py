@@ -22,6 +22,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -134,6 +135,12 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([190, 900, panel_width])
         self.setCentralWidget(splitter)
+        # Shown while a folder is listed (gui.opening): a folder opened by mistake is stopped here or by Esc.
+        self.stop_listing_button = QPushButton("Stop listing")
+        self.stop_listing_button.setToolTip("Stop listing the folder being opened; what was open stays open (Esc)")
+        self.stop_listing_button.clicked.connect(self.stop_listing)
+        self.stop_listing_button.hide()
+        self.statusBar().addPermanentWidget(self.stop_listing_button)
         self.statusBar().addPermanentWidget(self.tiles)
         self.zoom_label = QLabel("zoom: fit")
         self.statusBar().addPermanentWidget(self.zoom_label)
@@ -217,7 +224,10 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         return preview_key(request.settings, request.path) == preview_key(settings, request.path)
 
     def cancel(self) -> None:
-        """Stop cleaning the current page (Esc)."""
+        """Esc: stop the listing of a folder being opened, if one runs (``gui.opening``); else stop
+        cleaning the current page."""
+        if self.stop_listing():
+            return
         self.worker.cancel()
         # At once, not when the worker's signal comes: a request still waiting to start is dropped
         # without one, and the canvas would go on saying "cleaning…".

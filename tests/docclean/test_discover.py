@@ -99,3 +99,59 @@ def test_list_sources_tells_how_many_files_it_found_as_the_walk_goes(tmp_path: P
     assert told[:3] == [(1, 1), (2, 2), (3, 3)]  # told as each file is found, not once the walk is done
     assert [n for n, _ in told] == [1, 2, 3, 4]  # each file once: "scans/a.png" named again is not counted again
     assert list_sources(inputs) == (files, problems)  # without ``found``, as before
+
+
+def _looked_at(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the walk looks at (asks whether they are supported), in order."""
+    from docclean import formats
+
+    looked: list[Path] = []
+    supported = formats.is_supported
+    monkeypatch.setattr(formats, "is_supported", lambda path: looked.append(Path(path)) or supported(path))
+    return looked
+
+
+def test_list_sources_stops_at_the_next_file_once_stop_is_asked(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # The desktop app's Stop: a folder of 300,000 scans opened by mistake was walked to its end.
+    from docclean.discover import list_sources
+    from docclean.errors import Cancelled
+
+    _page(tmp_path / "scans" / "a.png")
+    for i in range(60):  # one file, many names: the walk does not read them
+        (tmp_path / "scans" / "sub").mkdir(exist_ok=True)
+        (tmp_path / "scans" / "sub" / f"{i:02d}.png").hardlink_to(tmp_path / "scans" / "a.png")
+    monkeypatch.chdir(tmp_path)
+    looked = _looked_at(monkeypatch)
+    for inputs in (["scans"], ["scans/**/*.png"]):  # a folder, and a pattern's ** walk
+        looked.clear()
+        with pytest.raises(Cancelled):
+            list_sources(inputs, stop=lambda: len(looked) >= 5)  # asked once 5 files were looked at
+        assert len(looked) == 5, inputs  # ended before the next file, not after all 61
+    looked.clear()
+    with pytest.raises(Cancelled):  # asked before the walk began: not one file looked at
+        list_sources(["scans"], stop=lambda: True)
+    assert looked == []
+    assert len(list_sources(["scans"], stop=lambda: False)[0]) == 61  # never asked to stop: the whole folder
+
+
+def test_list_sources_walks_a_folder_named_twice_or_inside_another_once(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # "Open folder" twice on one folder, or a folder dropped with a subfolder of it, walked it twice.
+    from docclean.discover import list_sources
+
+    for name in ("scans/a.png", "scans/sub/b.png", "scans/.hidden/c.png", "scans/sub/deep/d.png"):
+        _page(tmp_path / name)
+    (tmp_path / "scans" / "notes").mkdir()
+    (tmp_path / "scans" / "notes" / "n.txt").write_text("no scan")
+    monkeypatch.chdir(tmp_path)
+    looked = _looked_at(monkeypatch)
+    files, problems = list_sources(["scans", "scans/sub", "scans/", "scans/sub/deep"])
+    assert [str(f) for f in files] == ["scans/a.png", "scans/sub/b.png", "scans/sub/deep/d.png"] and not problems
+    assert sorted(map(str, looked)) == ["scans/a.png", "scans/notes/n.txt", "scans/sub/b.png", "scans/sub/deep/d.png"]
+    # What a second walk could add is still listed, and its problem still said: a hidden folder the
+    # first walk left out, a folder with no scans (once for each time it is named).
+    files, problems = list_sources(["scans", "scans/.hidden", "scans/notes", "scans/notes"])
+    assert [str(f) for f in files] == ["scans/a.png", "scans/sub/b.png", "scans/sub/deep/d.png",
+                                       "scans/.hidden/c.png"]
+    assert [p.split(":")[0] for p in problems] == ["scans/notes", "scans/notes"]

@@ -212,3 +212,37 @@ def test_the_page_list_never_walks_into_the_export_folder(window, folder, monkey
     (clean / "101.png").unlink()
     open_listed(window, [clean])
     assert window.pages.count() == 0 and "output folder" in window.banner.text() and "left out" in window.banner.text()
+
+
+def test_closing_while_the_export_folder_is_checked_stops_its_walk(qtbot, window, tmp_path, monkeypatch) -> None:
+    # The check walks the input folders (a 300,000-file archive, a slow share): closing the window
+    # waited for the whole walk ("Closing: waiting for the check of the export folder").
+    from docclean import formats
+
+    scans = tmp_path / "huge"
+    scans.mkdir()
+    write_page(scans / "0.png", _page(0))
+    for i in range(1, 300):
+        (scans / f"{i}.png").hardlink_to(scans / "0.png")
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")  # not empty: the check walks the inputs
+    window.inputs = [scans]
+    walking, supported = threading.Event(), formats.is_supported
+
+    def slow(path) -> bool:  # noqa: ANN001 - 10 ms a file: 3 s for the folder
+        if Path(path).parent == scans:
+            walking.set()
+            time.sleep(0.01)
+        return supported(path)
+
+    monkeypatch.setattr(formats, "is_supported", slow)
+    check = window.export(out, whole_folder=True)
+    assert check is not None
+    qtbot.waitUntil(walking.is_set, timeout=5_000)
+    began = time.monotonic()
+    window.close()
+    assert check.wait(1_000), "the check walked on after the window was closed"
+    assert time.monotonic() - began < 1.0 and check.stopped and check.concern is None
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from docclean.io import write_page
 from gui import menus
@@ -35,11 +36,11 @@ def held(window, monkeypatch) -> Held:  # noqa: ANN001 - after ``window``: relea
     hold = Held()
     walk = gui.pages.list_sources
 
-    def list_sources(inputs, output=None, found=None):  # noqa: ANN001, ANN202
+    def list_sources(inputs, output=None, found=None, stop=None):  # noqa: ANN001, ANN202
         hold.threads.append(threading.current_thread())
         if any(Path(item) in hold.folders for item in inputs):
-            hold.gate.wait(HOLD_S)
-        return walk(inputs, output=output, found=found)
+            hold.gate.wait(HOLD_S)  # not stopped by ``stop``: a call hung on a dead network share
+        return walk(inputs, output=output, found=found, stop=stop)
 
     monkeypatch.setattr(gui.pages, "list_sources", list_sources)
     yield hold
@@ -131,9 +132,9 @@ def test_a_listing_runs_with_the_garbage_collector_paused_and_restores_it(qtbot,
     during: list[bool] = []
     walk = gui.pages.list_sources
 
-    def list_sources(inputs, output=None, found=None):  # noqa: ANN001, ANN202
+    def list_sources(inputs, output=None, found=None, stop=None):  # noqa: ANN001, ANN202
         during.append(gc.isenabled())
-        return walk(inputs, output=output, found=found)
+        return walk(inputs, output=output, found=found, stop=stop)
 
     monkeypatch.setattr(gui.pages, "list_sources", list_sources)
     assert gc.isenabled()
@@ -196,7 +197,7 @@ def test_an_error_while_listing_is_shown_and_what_was_open_stays(qtbot, window, 
     first, share = _folder(tmp_path, "first", 1), _folder(tmp_path, "share", 1)
     open_listed(window, [first])
 
-    def gone(inputs, output=None, found=None):  # noqa: ANN001, ANN202
+    def gone(inputs, output=None, found=None, stop=None):  # noqa: ANN001, ANN202
         raise PermissionError("the network share went away")
 
     monkeypatch.setattr(gui.pages, "list_sources", gone)
@@ -237,11 +238,11 @@ def test_the_walk_says_how_many_files_it_found_so_far(qtbot, window, tmp_path, m
     gate = threading.Event()
     walk = gui.pages.list_sources
 
-    def list_sources(inputs, output=None, found=None):  # noqa: ANN001, ANN202 - half-way through a big walk
+    def list_sources(inputs, output=None, found=None, stop=None):  # noqa: ANN001, ANN202 - half-way through a walk
         if found is not None:
             found(1234)
         gate.wait(HOLD_S)
-        return walk(inputs, output=output, found=found)
+        return walk(inputs, output=output, found=found, stop=stop)
 
     monkeypatch.setattr(gui.pages, "list_sources", list_sources)
     _open_at_once(window, [folder])
@@ -274,3 +275,115 @@ def test_a_listing_reports_the_files_found_during_the_walk_then_the_files_counte
     assert said.index(("counted", 0, 3)) > max(i for i, entry in enumerate(said) if entry[0] == "found")
     assert listing.listing_message([folder], found=12_345) == f"Listing {folder}… finding files: 12,345 so far"
     assert listing.listing_message([folder], 1_000, 300_000) == f"Listing {folder}… 1,000 of 300,000 files"
+
+
+#: Seconds the walk takes over each file of a :class:`Slow` folder: 300 files take 3 s to walk.
+SLOW_FILE_S = 0.01
+#: Seconds within which a stopped walk must have ended: it ends at its next file (10 ms), and a
+#: loaded machine gets room; a walk that cannot be stopped takes 3 s.
+STOPPED_WITHIN_S = 1.0
+
+
+class Slow:
+    """A folder of 300 scans whose walk takes :data:`SLOW_FILE_S` a file (a slow network share):
+    ``walking`` is set at its first file, ``ended`` once the walk returned or raised."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.walking = threading.Event()
+        self.ended = threading.Event()
+
+    def wait_walking(self, qtbot) -> None:  # noqa: ANN001
+        qtbot.waitUntil(self.walking.is_set, timeout=5_000)
+
+    def assert_stops(self) -> None:
+        """The walk ends soon after the stop asked just now."""
+        assert self.ended.wait(STOPPED_WITHIN_S), "the walk went on after it was stopped"
+
+
+@pytest.fixture
+def slow(tmp_path, monkeypatch) -> Slow:  # noqa: ANN001
+    import gui.pages
+    from docclean import formats
+
+    folder = _folder(tmp_path, "huge", 1)
+    for i in range(1, 300):  # one scan, many names: made in milliseconds
+        (folder / f"huge-{i:03d}.png").hardlink_to(folder / "huge-0.png")
+    hold = Slow(folder)
+    supported, walk = formats.is_supported, gui.pages.list_sources
+
+    def is_supported(path) -> bool:  # noqa: ANN001
+        if Path(path).parent == folder:
+            hold.walking.set()
+            time.sleep(SLOW_FILE_S)
+        return supported(path)
+
+    def list_sources(inputs, output=None, found=None, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        try:
+            return walk(inputs, output=output, found=found, **kwargs)
+        finally:
+            if any(Path(item) == folder for item in inputs):
+                hold.ended.set()
+
+    monkeypatch.setattr(formats, "is_supported", is_supported)
+    monkeypatch.setattr(gui.pages, "list_sources", list_sources)
+    return hold
+
+
+def test_opening_another_folder_stops_the_walk_of_the_first(qtbot, window, slow, tmp_path, listed) -> None:
+    # Dropped but walked on, a folder opened by mistake ate CPU and disk until its walk's end.
+    quick = _folder(tmp_path, "quick", 1)
+    _open_at_once(window, [slow.folder])
+    slow.wait_walking(qtbot)
+    window.open_paths([quick])
+    slow.assert_stops()
+    qtbot.waitUntil(lambda: len(window.listings) <= 1, timeout=int(STOPPED_WITHIN_S * 1000))  # its thread ended
+    listed(window)
+    qtbot.waitUntil(lambda: not window.listings, timeout=10_000)
+    assert _titles(window) == ["quick-0.png"] and window.inputs == [quick]
+
+
+def test_the_stop_button_stops_the_listing_and_what_was_open_stays(qtbot, window, slow, tmp_path,
+                                                                   open_listed) -> None:
+    first = _folder(tmp_path, "first", 1)
+    open_listed(window, [first])
+    button = window.stop_listing_button
+    assert not button.isVisible()  # only while a folder is listed
+    _open_at_once(window, [slow.folder])
+    slow.wait_walking(qtbot)
+    assert button.isVisible() and window.statusBar().isAncestorOf(button)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    slow.assert_stops()
+    assert window.statusBar().currentMessage().startswith(f"Stopped listing {slow.folder} (")
+    assert window.statusBar().currentMessage().endswith("files found so far): what was open stays open")
+    assert not button.isVisible() and window.opening is None
+    qtbot.waitUntil(lambda: not window.listings, timeout=int(STOPPED_WITHIN_S * 1000))
+    qtbot.wait(50)  # its answer, had it filled the list, has come
+    assert _titles(window) == ["first-0.png"] and window.inputs == [first]
+
+
+def test_escape_stops_the_listing_and_a_stopped_listing_fills_no_page_list(qtbot, window, slow) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.opening import OPEN_HINT
+
+    window.activateWindow()  # a shortcut goes to the active window, as when the user presses it
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    _open_at_once(window, [slow.folder])
+    slow.wait_walking(qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    slow.assert_stops()
+    assert window.statusBar().currentMessage().endswith("files found so far): nothing was opened")
+    assert window.preview.canvases[0].placeholder == OPEN_HINT  # not "Listing…" any longer
+    qtbot.waitUntil(lambda: not window.listings, timeout=int(STOPPED_WITHIN_S * 1000))
+    qtbot.wait(50)
+    assert window.pages.count() == 0 and window.inputs == [] and window.current is None
+
+
+def test_closing_while_a_folder_is_walked_stops_the_walk_and_closes_at_once(qtbot, window, slow) -> None:
+    _open_at_once(window, [slow.folder])
+    slow.wait_walking(qtbot)
+    began = time.monotonic()
+    window.close()
+    assert not window.isVisible() and time.monotonic() - began < STOPPED_WITHIN_S  # no "waiting for the listing"
+    assert slow.ended.is_set() and not window.listings[0].isRunning()

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
@@ -248,3 +249,20 @@ def test_the_pages_of_a_long_file_at_the_end_of_the_list_get_their_own_thumbnail
     assert 39 in read and read.index(39) < 2 * on_screen, read  # not after the pages before it
     image = listing.item(39).icon().pixmap(listing.item(39).icon().availableSizes()[0]).toImage()
     assert abs(QColor(image.pixel(image.width() // 2, image.height() // 2)).value() / 255 - greys[39]) < 0.05
+
+
+def test_counting_pages_stops_at_the_next_file_once_stop_is_asked(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    # A stopped listing (gui.listing) read every file's header to the end of an archive.
+    from docclean import io as pageio
+    from docclean.errors import Cancelled
+
+    write_page(tmp_path / "a.png", np.full((20, 30), 0.8, np.float32))
+    files = [tmp_path / "a.png"] * 50
+    read: list[Path] = []
+    count_pages = pageio.count_pages
+    monkeypatch.setattr(pageio, "count_pages", lambda path, *a: read.append(path) or count_pages(path, *a))
+    with pytest.raises(Cancelled):
+        page_refs(files, stop=lambda: len(read) >= 3)
+    assert len(read) == 3  # not one header more
+    refs, problems = page_refs(files[:2], stop=lambda: False)
+    assert len(refs) == 2 and not problems

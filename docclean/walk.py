@@ -1,0 +1,169 @@
+"""The walk of an input folder, and glob patterns' ``**``, as ``docclean.discover`` finds files.
+
+A folder is walked recursively in sorted order, hidden files and folders skipped, links to folders
+followed, each folder once, only ``formats.SUPPORTED_SUFFIXES`` (:func:`walk_folder`). A pattern's
+``**`` walks its base folder the same way (:func:`matches`).
+
+A walk can be stopped (the desktop app's Stop, a newer open, closing the window): ``stop`` is asked
+before each folder entry is read and before each file is looked at, and once it answers True the
+walk raises :class:`docclean.errors.Cancelled`. A folder of 300,000 names on a slow network share
+takes seconds to read, so the check sits inside the reading of one folder too, not only between
+folders.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from docclean import formats
+from docclean.errors import Cancelled
+
+MAGIC = re.compile(r"[*?[]")
+
+#: Asked during a walk whether to stop; True stops it (``threading.Event().is_set`` will do).
+Stop = Callable[[], bool]
+
+
+def path_key(path: Path) -> Path:
+    """A path's identity for comparisons: absolute with symlinks resolved, without raising."""
+    return Path(os.path.realpath(path))
+
+
+def is_broken_link(path: Path) -> bool:
+    """A symbolic link whose target is gone: listed, so that it fails with its reason instead of
+    a scan going missing without a word (``is_file()`` is False for it)."""
+    return path.is_symlink() and not path.exists()
+
+
+def check_stop(stop: Stop | None) -> None:
+    """Raise :class:`Cancelled` when ``stop`` says the walk is no longer wanted."""
+    if stop is not None and stop():
+        raise Cancelled("the walk was stopped")
+
+
+class Covered:
+    """What the walks of one listing entered: each folder (by :func:`path_key`) with the output
+    folder its walk left out, and the folders below which the walk found files. A later input
+    folder that was entered, under the same rule, with files found below it, would add no file:
+    it need not be walked again (``discover.list_sources``)."""
+
+    def __init__(self) -> None:
+        self.entered: dict[Path, Path | None] = {}
+        self.parent: dict[Path, Path | None] = {}
+        self.with_files: set[Path] = set()
+
+    def enter(self, key: Path, parent: Path | None, skip_under: Path | None) -> None:
+        """The walk (leaving ``skip_under`` out) entered the folder ``key`` from ``parent``."""
+        self.entered.setdefault(key, skip_under)
+        self.parent.setdefault(key, parent)
+
+    def found_in(self, key: Path) -> None:
+        """The walk found a file in the folder ``key``: it and the folders above it hold files."""
+        current: Path | None = key
+        while current is not None and current not in self.with_files:
+            self.with_files.add(current)
+            current = self.parent.get(current)
+
+    def holds(self, key: Path, skip_under: Path | None) -> bool:
+        """Whether a walk of the folder ``key`` leaving ``skip_under`` out would find no file an
+        earlier walk did not: one entered it under that rule and found files below it."""
+        return key in self.with_files and key in self.entered and self.entered[key] == skip_under
+
+
+def _entries(folder: Path, stop: Stop | None) -> tuple[list[str], list[str]] | None:
+    """The names of the folders and of the other entries in ``folder``; None when it cannot be
+    read (left out, as ``os.walk`` leaves it out). A link to a folder counts as a folder."""
+    dirs: list[str] = []
+    files: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                check_stop(stop)
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                (dirs if is_dir else files).append(entry.name)
+    except OSError:
+        return None
+    return dirs, files
+
+
+def walk_folder(folder: Path, skip_under: Path | None, *, stop: Stop | None = None,
+                covered: Covered | None = None) -> Iterator[Path]:
+    """Supported, non-hidden files below ``folder`` in sorted order, not descending into
+    ``skip_under`` (the output folder when it lies inside this input folder). A link to a folder
+    is followed (skipped, its scans would go missing without a word), each folder once, so a
+    link back up the tree is no loop. ``stop``: asked before each entry; True raises
+    :class:`Cancelled`. ``covered``: told which folders were entered and held files."""
+    top = path_key(folder)
+    seen = {top}
+    if covered is not None:
+        covered.enter(top, None, skip_under)
+    # Depth first, a folder's files before its subfolders, subfolders in sorted order: the order
+    # os.walk gave, with the stop asked inside the reading of one folder too.
+    pending: list[tuple[Path, Path]] = [(Path(folder), top)]
+    while pending:
+        root, root_key = pending.pop()
+        listed = _entries(root, stop)
+        if listed is None:
+            continue
+        dirs, files = listed
+        keep = []
+        for name in sorted(dirs):
+            check_stop(stop)
+            key = path_key(root / name)
+            if not name.startswith(".") and key != skip_under and key not in seen:
+                seen.add(key)
+                keep.append((root / name, key))
+                if covered is not None:
+                    covered.enter(key, root_key, skip_under)
+        pending.extend(reversed(keep))
+        for name in sorted(files):
+            check_stop(stop)
+            path = root / name
+            # A broken link is yielded, to fail with its reason: skipped, a scan would go missing
+            # without a word. Other non-files (a FIFO would block the reader) are left out.
+            if not name.startswith(".") and formats.is_supported(path) and (path.is_file() or is_broken_link(path)):
+                if covered is not None:
+                    covered.found_in(root_key)
+                yield path
+
+
+def glob_base(pattern: str) -> Path:
+    """The leading folders of ``pattern`` that contain no glob magic (``.`` if none)."""
+    parts = Path(pattern).parts
+    base: list[str] = []
+    for part in parts[:-1]:
+        if MAGIC.search(part):
+            break
+        base.append(part)
+    return Path(*base) if base else Path(".")
+
+
+def matches(pattern: str, base: Path, skip_under: Path | None, stop: Stop | None = None) -> list[Path]:
+    """The paths ``pattern`` matches, sorted. A ``**`` walks ``base`` as a folder input is walked
+    (:func:`walk_folder`: links to folders followed, each folder once, ``stop`` asked as it
+    goes): ``glob``'s own ``**`` follows a link back up the tree again and again (``loop -> .``
+    gave 41 copies of one scan, two such links a listing that never ended)."""
+    parts = Path(pattern).parts
+    if "**" not in parts:
+        return [Path(match) for match in sorted(glob.glob(pattern))]
+    rest = parts[len(base.parts):] if base != Path(".") else parts
+    walked = walk_folder(base, skip_under, stop=stop)
+    return sorted((p for p in walked if _match_parts(p.relative_to(base).parts, rest)), key=str)
+
+
+def _match_parts(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """Whether path components ``parts`` match pattern components as ``glob`` matches them (``**``:
+    any number of folders, none included; else ``fnmatch`` within one component)."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_match_parts(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _match_parts(parts[1:], pattern[1:])
