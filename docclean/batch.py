@@ -38,7 +38,7 @@ from docclean.onepage import PageOutput, clean_page, load_cleaner
 from docclean.outputs import MadeFolder, output_lock, release_cut_short_tries, remove_stale_temps
 from docclean.overlap import PagePipeline
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
-from docclean.progress import CleanProgress, warn_settings
+from docclean.progress import CleanProgress, warn_left_out, warn_settings
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report, check_report_path
 from docclean.settings import CleanSettings, available_cores
 
@@ -85,11 +85,13 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     began = False  # whether the report is written: once the lock is asked for, or at an interrupt
     try:
         single_file = check_output(inputs, output, settings.fmt)
-        jobs = discover(inputs, output, settings.fmt, single_file=single_file)
+        left_out: dict[str, list[Path]] = {}
+        jobs = discover(inputs, output, settings.fmt, single_file=single_file, left_out=left_out.__setitem__)
         if not any(job.error is None for job in jobs):
             raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
         report.settings, report.inputs, report.output = settings.to_dict(), inputs, str(output)
         report.model_name = settings.model
+        warn_left_out(progress, report, left_out)
         # Loading the model (imports, reading the weights, compiling) overlaps planning and reading
         # the first page: the first page is what a user waits for (bench/clean_speed.py, start-up).
         if cleaner is None and not settings.dry_run:

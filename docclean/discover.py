@@ -33,7 +33,8 @@ from pathlib import Path
 from docclean import formats
 from docclean.walk import MAGIC, Covered, Stop, check_stop, glob_base, is_broken_link, matches, path_key, walk_folder
 
-__all__ = ["Job", "as_inputs", "discover", "input_folder", "input_keys", "is_broken_link", "list_sources", "path_key"]
+__all__ = ["Job", "as_inputs", "discover", "input_folder", "input_keys", "is_broken_link", "list_sources",
+           "other_files", "path_key"]
 
 
 @dataclass
@@ -85,10 +86,12 @@ def input_folder(item: str) -> Path | None:
 
 def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
             walked: Callable[[Path], object] | None = None, stop: Stop | None = None,
-            covered: Covered | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
+            covered: Covered | None = None,
+            left_out: Callable[[str, list[Path]], object] | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
     """(source, target) pairs for one INPUT item, or an error message if it yields nothing.
     ``walked(path)``: a folder's walk found the file ``path`` (told as it goes); ``stop`` and
-    ``covered``: as :func:`docclean.walk.walk_folder` takes them."""
+    ``covered``: as :func:`docclean.walk.walk_folder` takes them; ``left_out(item, files)``: the
+    other files (of types docclean does not read) a folder that yielded pairs holds, if any."""
     path = Path(item).expanduser()
     out_key = path_key(output)
     suffixes = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
@@ -100,12 +103,17 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
 
     if path.is_dir():
         skip = _skipped(path, out_key)
-        pairs = []
-        for p in walk_folder(path, skip, stop=stop, covered=covered):
+        pairs, others = [], []
+        for p in walk_folder(path, skip, stop=stop, covered=covered, others=others.append):
             pairs.append((p, target(p, p.relative_to(path))))
             if walked is not None:
                 walked(p)
-        return pairs, None if pairs else f"no supported files in this folder (looked for {suffixes})"
+        if pairs:
+            if others and left_out is not None:
+                left_out(item, others)
+            return pairs, None
+        holds = f"; it holds {other_files(others)}" if others else ""
+        return [], f"no supported files in this folder (looked for {suffixes}{holds})"
     if path.is_file():
         if not _supported(path):
             return [], f"unsupported file type {path.suffix or '(no suffix)'!r} (supported: {suffixes})"
@@ -125,7 +133,7 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
 
 
 def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_file: bool = False,
-             stop: Stop | None = None) -> list[Job]:
+             stop: Stop | None = None, left_out: Callable[[str, list[Path]], object] | None = None) -> list[Job]:
     """Expand INPUT items (files, folders, glob patterns) into jobs writing under ``output``.
 
     ``fmt`` is the output format name (``formats.OUTPUT_CHOICES``) or None to keep each input's format.
@@ -134,12 +142,14 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
     docstring). The same (source, target) pair named twice is kept once. With ``single_file`` the
     one input file is written to ``output`` itself (``-o clean.png``). ``stop()``: asked as the
     folders are walked; True raises :class:`docclean.errors.Cancelled` (the desktop app's check of
-    an export folder, no longer wanted)."""
+    an export folder, no longer wanted). ``left_out(item, files)`` is told the files of other
+    types (a GIF, a JPEG 2000 master, a scan without a suffix) that an input folder holds beside
+    its scans: they are not cleaned, and a run says so (:func:`other_files`)."""
     output = Path(output).expanduser()
     jobs: list[Job] = []
     for item in inputs:
         check_stop(stop)
-        pairs, error = _expand(item, output, fmt, single_file, stop=stop)
+        pairs, error = _expand(item, output, fmt, single_file, stop=stop, left_out=left_out)
         if error is not None:
             jobs.append(Job(Path(item), output, error))
         jobs.extend(Job(source, target) for source, target in pairs)
@@ -168,6 +178,26 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
                 claimed[pair[1]] = job
         unique.append(job)
     return unique
+
+
+#: Kinds of other files named in :func:`other_files`, at most.
+OTHER_KINDS = 4
+
+
+def other_files(files: list[Path]) -> str:
+    """How many ``files`` (of types docclean does not read) there are, by suffix, most first:
+    "3 files of other types (2 .xml, 1 .gif)". An archive's JPEG 2000 masters or its scans saved
+    without a suffix would otherwise vanish from a run without a word."""
+    kinds: dict[str, int] = {}
+    for path in files:
+        suffix = path.suffix.lower() or "without a suffix"
+        kinds[suffix] = kinds.get(suffix, 0) + 1
+    if len(files) == 1:
+        return f"1 file of another type ({next(iter(kinds))})"
+    ranked = sorted(kinds.items(), key=lambda kind: (-kind[1], kind[0]))
+    named = ", ".join(f"{count:,} {suffix}" for suffix, count in ranked[:OTHER_KINDS])
+    more = f", {len(ranked) - OTHER_KINDS} more kinds" if len(ranked) > OTHER_KINDS else ""
+    return f"{len(files):,} files of other types ({named}{more})"
 
 
 def _keeps_name(job: Job) -> bool:

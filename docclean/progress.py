@@ -32,6 +32,9 @@ WARN_INK, WARN_DECODER = "ink", "decoder"
 #: ``on_warning`` kind of a run-wide warning about the settings, said once before any page (its
 #: source is ""): binarized pages going into JPEG (:data:`BINARIZED_JPEG`).
 WARN_SETTINGS = "settings"
+#: ``on_warning`` kind of the files of other types an input folder holds, which are not cleaned
+#: (source: the input folder), said once per folder before any page (:func:`warn_left_out`).
+WARN_LEFT_OUT = "left out"
 #: The run-wide warning when pages are binarized into JPEG, which has no 1-bit pages: Pillow stores
 #: the black and white page as 8-bit grey, with compression fringes around every stroke.
 BINARIZED_JPEG = ("JPEG cannot hold 1-bit pages, so binarized pages written as JPEG are 8-bit grey with "
@@ -47,6 +50,18 @@ def warn_settings(progress: CleanProgress, report: Report, binarize: bool, targe
     if binarize and any(formats.by_suffix(t) is jpeg for t in targets):
         report.warnings.append(BINARIZED_JPEG)
         progress.on_warning("", BINARIZED_JPEG, WARN_SETTINGS)
+
+def warn_left_out(progress: CleanProgress, report: Report, left_out: dict[str, list[Path]]) -> None:
+    """Before any page: for each input folder in ``left_out`` (``docclean.discover``'s, by input
+    item), say that its files of other types are not cleaned (``on_warning`` of kind
+    :data:`WARN_LEFT_OUT`) and keep the line in the report's ``warnings``."""
+    from docclean.discover import other_files
+
+    for item, files in left_out.items():
+        message = f"{other_files(files)} left out: docclean does not read them"
+        report.warnings.append(f"{item}: {message}")
+        progress.on_warning(item, message, WARN_LEFT_OUT)
+
 
 class CleanProgress:
     """Progress callbacks of a batch; override what you need."""
@@ -74,7 +89,8 @@ class CleanProgress:
     def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
         """Something about ``source`` worth telling: ``kind`` :data:`WARN_INK` for a page that lost
         ink (always shown), :data:`WARN_DECODER` for a library's warning while reading it,
-        :data:`WARN_SETTINGS` (source "") for one about the whole run's settings (always shown)."""
+        :data:`WARN_SETTINGS` (source "") for one about the whole run's settings (always shown),
+        :data:`WARN_LEFT_OUT` for an input folder's files that are not cleaned (always shown)."""
 
     def on_finish(self, report: Report) -> None:
         """The batch is over."""

@@ -95,12 +95,13 @@ def _entries(folder: Path, stop: Stop | None) -> tuple[list[str], list[str]] | N
 
 
 def walk_folder(folder: Path, skip_under: Path | None, *, stop: Stop | None = None,
-                covered: Covered | None = None) -> Iterator[Path]:
+                covered: Covered | None = None, others: Callable[[Path], object] | None = None) -> Iterator[Path]:
     """Supported, non-hidden files below ``folder`` in sorted order, not descending into
     ``skip_under`` (the output folder when it lies inside this input folder). A link to a folder
     is followed (skipped, its scans would go missing without a word), each folder once, so a
     link back up the tree is no loop. ``stop``: asked before each entry; True raises
-    :class:`Cancelled`. ``covered``: told which folders were entered and held files."""
+    :class:`Cancelled`. ``covered``: told which folders were entered and held files. ``others``:
+    told each other file (not hidden, of a type docclean does not read) as the walk passes it."""
     top = path_key(folder)
     seen = {top}
     if covered is not None:
@@ -129,7 +130,12 @@ def walk_folder(folder: Path, skip_under: Path | None, *, stop: Stop | None = No
             path = root / name
             # A broken link is yielded, to fail with its reason: skipped, a scan would go missing
             # without a word. Other non-files (a FIFO would block the reader) are left out.
-            if not name.startswith(".") and formats.is_supported(path) and (path.is_file() or is_broken_link(path)):
+            if name.startswith("."):
+                continue
+            if not formats.is_supported(path):
+                if others is not None and path.is_file():
+                    others(path)
+            elif path.is_file() or is_broken_link(path):
                 if covered is not None:
                     covered.found_in(root_key)
                 yield path

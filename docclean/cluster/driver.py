@@ -21,7 +21,7 @@ from typing import Any
 from docclean.cluster import storage
 from docclean.cluster.unit import FileTask
 from docclean.outputs import STAGING_NAME
-from docclean.progress import CleanProgress
+from docclean.progress import CleanProgress, warn_left_out
 from docclean.report import SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
 
@@ -59,12 +59,14 @@ def uses_storage(inputs: list[str], output: str | Path) -> bool:
 class Found:
     """What discovery found, before any file is opened: the jobs in input order (``discover.Job``
     for a local run, ``remote_discover.RemoteJob`` when an input or the output is a URL), the output
-    as the jobs name it, and whether it names one file (``-o out.pdf`` for one input)."""
+    as the jobs name it, and whether it names one file (``-o out.pdf`` for one input); a local
+    run's input folders' files of other types, which are not cleaned (``discover(left_out=)``)."""
 
     jobs: list[Any]
     output: str
     remote: bool = False
     single_file: bool = False
+    left_out: dict[str, list[Path]] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path | None:
@@ -100,8 +102,9 @@ def find_files(inputs: list[str], output: str, settings: CleanSettings,
 
         out = Path(output).expanduser()
         single_file = check_output(inputs, out, settings.fmt)
-        jobs = discover(inputs, out, settings.fmt, single_file=single_file)
-        found = Found(jobs, str(out), single_file=single_file)
+        left_out: dict[str, list[Path]] = {}
+        jobs = discover(inputs, out, settings.fmt, single_file=single_file, left_out=left_out.__setitem__)
+        found = Found(jobs, str(out), single_file=single_file, left_out=left_out)
     if not any(job.error is None for job in found.jobs):
         raise NothingToClean([f"{job.source}: {job.error}" for job in found.jobs])
     return found
@@ -243,9 +246,13 @@ def job_of(task: FileTask) -> Any:
     return Job(storage.location(task.source), storage.location(task.target))
 
 
-def start_report(report: Report, inputs: list[str], output: str, settings: CleanSettings) -> None:
+def start_report(report: Report, found: Found, inputs: list[str], output: str, settings: CleanSettings,
+                 progress: CleanProgress) -> None:
+    """The report's settings, inputs and output, and the warnings before any page that need no
+    plan (an input folder's files of other types: ``warn_left_out``)."""
     report.settings, report.inputs, report.output = settings.to_dict(), list(inputs), str(output)
     report.model_name = settings.model
+    warn_left_out(progress, report, found.left_out)
 
 
 def emit_done(plan: FilePlan, progress: CleanProgress, report: Report) -> None:

@@ -76,7 +76,7 @@ def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: Clea
     inputs = as_inputs(inputs)
     ray_module()
     found = driver.find_files(inputs, str(output), settings, storage_options)
-    driver.start_report(report, inputs, str(output), settings)
+    driver.start_report(report, found, inputs, str(output), settings, progress)
     staging = driver.staging_folder(found)
     with driver.output_guard(found, settings):  # before planning, as clean_batch: one run plans the work
         plan = driver.plan_found(found, settings, storage_options)

@@ -38,7 +38,7 @@ def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings |
         storage_options = storage.storage_options_from_env()
     inputs = as_inputs(inputs)
     found = driver.find_files(inputs, str(output), settings, storage_options)
-    driver.start_report(report, inputs, str(output), settings)
+    driver.start_report(report, found, inputs, str(output), settings, progress)
     staging = driver.staging_folder(found)
     with driver.output_guard(found, settings):
         plan = driver.plan_found(found, settings, storage_options)

@@ -138,3 +138,17 @@ def test_a_terminal_shows_the_files_being_found_then_checked_then_the_pages() ->
         piped.on_start(2, 2)
         assert piped._progress is None  # stderr is no terminal: no live display to clutter a log
 
+
+
+def test_an_input_folder_s_files_of_other_types_are_said_without_verbose(tmp_path: Path, tiny_model_path: Path) -> None:
+    from cli.main import app
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.new("L", (40, 30), 200).save(folder / "a.png")
+    (folder / "b.gif").write_bytes(b"GIF89a")
+    result = CliRunner().invoke(app, ["clean", str(folder), "-o", str(tmp_path / "out"), "--model",
+                                      str(tiny_model_path), "--device", "cpu", "-q"])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {folder}: 1 file of another type (.gif) left out: docclean does not read them" \
+        in result.output.splitlines()

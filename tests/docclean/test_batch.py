@@ -688,3 +688,19 @@ def test_a_link_to_a_folder_is_followed_once_and_a_loop_is_no_loop(tmp_path: Pat
     jobs = discover([str(tmp_path / "scans")], tmp_path / "out")
     assert [(j.source.relative_to(tmp_path).as_posix(), j.target.relative_to(tmp_path).as_posix(), j.error)
             for j in jobs] == [("scans/a.png", "out/a.png", None), ("scans/linked/b.png", "out/linked/b.png", None)]
+
+
+def test_an_input_folder_s_files_of_other_types_are_warned_before_any_page(tmp_path: Path, denoiser: Denoiser) -> None:
+    # A folder of scans and JPEG 2000 masters said "1 cleaned, 0 skipped, 0 failed" and nothing else.
+    from docclean.progress import WARN_LEFT_OUT
+
+    grey(tmp_path / "in" / "a.png")
+    for name in ("b.jp2", "c.jp2", "notes.txt"):
+        (tmp_path / "in" / name).write_bytes(b"not read")
+    events = Recorder()
+    report = run([tmp_path / "in"], tmp_path / "out", denoiser, events)
+    line = "3 files of other types (2 .jp2, 1 .txt) left out: docclean does not read them"
+    assert [w for w in events.warnings if w[1] == WARN_LEFT_OUT] == [(0, WARN_LEFT_OUT, str(tmp_path / "in"), line)]
+    assert report.warnings == [f"{tmp_path / 'in'}: {line}"] and report.to_json()["warnings"] == report.warnings
+    assert [f.status for f in report.files] == ["cleaned"]  # a warning, not a failure
+    assert run([tmp_path / "in" / "a.png"], tmp_path / "one", denoiser).warnings == []  # a file named: no folder

@@ -155,3 +155,31 @@ def test_list_sources_walks_a_folder_named_twice_or_inside_another_once(tmp_path
     assert [str(f) for f in files] == ["scans/a.png", "scans/sub/b.png", "scans/sub/deep/d.png",
                                        "scans/.hidden/c.png"]
     assert [p.split(":")[0] for p in problems] == ["scans/notes", "scans/notes"]
+
+
+def test_files_of_other_types_in_an_input_folder_are_told_not_dropped_without_a_word(tmp_path: Path) -> None:
+    # An archive's JPEG 2000 masters, GIFs and scans saved without a suffix vanished from a run:
+    # "1 cleaned, 0 skipped, 0 failed".
+    _page(tmp_path / "in" / "a.png")
+    for name in ("b.gif", "c.jp2", "scan0001", "sub/d.xml", "sub/e.xml", ".hidden.gif", ".meta/f.xml"):
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / name).write_bytes(b"not read")
+    told: list[tuple[str, list[Path]]] = []
+    jobs = discover([str(tmp_path / "in")], tmp_path / "out", left_out=lambda item, files: told.append((item, files)))
+    assert [j.source.name for j in jobs] == ["a.png"]
+    assert [(item, sorted(f.name for f in files)) for item, files in told] == [
+        (str(tmp_path / "in"), ["b.gif", "c.jp2", "d.xml", "e.xml", "scan0001"])]  # hidden ones are no one's scans
+    from docclean.discover import other_files
+
+    assert other_files(told[0][1]) == "5 files of other types (2 .xml, 1 .gif, 1 .jp2, 1 without a suffix)"
+    assert other_files([Path("x.GIF")]) == "1 file of another type (.gif)"
+
+
+def test_a_folder_of_other_files_only_says_what_it_holds(tmp_path: Path) -> None:
+    for name in ("b.gif", "c.jp2"):
+        (tmp_path / "in").mkdir(exist_ok=True)
+        (tmp_path / "in" / name).write_bytes(b"not read")
+    told: list[str] = []
+    [job] = discover([str(tmp_path / "in")], tmp_path / "out", left_out=lambda item, files: told.append(item))
+    assert job.error is not None and job.error.startswith("no supported files in this folder (looked for ")
+    assert job.error.endswith("; it holds 2 files of other types (1 .gif, 1 .jp2))") and told == []

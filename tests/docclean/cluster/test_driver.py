@@ -93,3 +93,24 @@ def test_a_big_job_s_workers_make_the_checks_its_plan_leaves_out(tmp_path, setti
     assert scan.read_bytes() == before
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and ".staging" not in p.parts
                   ) == ["a-p002.png", "b-p002.png", "notes.png", "sub/b-p002.png", "sub/c-p002.png"]
+
+
+def test_a_cluster_run_warns_of_an_input_folder_s_files_of_other_types(tmp_path, settings) -> None:
+    from docclean.progress import WARN_LEFT_OUT
+    from docclean.report import Report
+
+    src = tmp_path / "scans"
+    write_image(src / "a.png", 1)
+    (src / "b.jp2").write_bytes(b"not read")
+    found = driver.find_files([str(src)], str(tmp_path / "out"), settings)
+    assert found.left_out == {str(src): [src / "b.jp2"]}
+    said: list[tuple[str, str, str]] = []
+
+    class Progress(CleanProgress):
+        def on_warning(self, source: str, message: str, kind: str = "decoder") -> None:
+            said.append((source, message, kind))
+
+    report = Report()
+    driver.start_report(report, found, [str(src)], str(tmp_path / "out"), settings, Progress())
+    line = "1 file of another type (.jp2) left out: docclean does not read them"
+    assert said == [(str(src), line, WARN_LEFT_OUT)] and report.warnings == [f"{src}: {line}"]
