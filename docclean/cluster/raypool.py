@@ -39,6 +39,30 @@ def actor_classes() -> tuple[Any, Any]:
     return ray.remote(num_cpus=0)(ProgressHub), ray.remote(CleanWorker)
 
 
+#: Seconds to wait for the cluster at a HOST:PORT address to take a connection: Ray itself retries
+#: an address where nothing answers for minutes, printing a line every few seconds.
+CONNECT_TIMEOUT_S = 5.0
+
+
+def check_address(address: str) -> None:
+    """UsageError unless ``address`` is ``auto`` or a ``HOST:PORT`` (``ray://`` too) that takes a
+    TCP connection within :data:`CONNECT_TIMEOUT_S` (a cluster's head node listens there)."""
+    import socket
+
+    if address == "auto":
+        return
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not host or not port.isdigit():
+        raise UsageError(f"not a Ray address: {address}; give auto, HOST:PORT or ray://HOST:PORT",
+                         settings=("address",))
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        why = f"no answer within {CONNECT_TIMEOUT_S:g} s" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        raise UsageError(f"cannot reach the Ray cluster at {address} ({why}); is its head node running "
+                         "(ray start --head)?", settings=("address",)) from None
+
+
 def connect(address: str | None) -> bool:
     """Join the cluster at ``address`` (``auto``, ``ray://HOST:PORT``, ``HOST:PORT``), or start a
     Ray on this machine when ``address`` is None or ``local`` (``RAY_ADDRESS`` is honoured).
@@ -55,12 +79,25 @@ def connect(address: str | None) -> bool:
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM) if main else None
     if address == "local" or (address is None and not os.environ.get("RAY_ADDRESS")):
-        ray.init(address="local", num_cpus=available_cores(), **kwargs)  # never a stale cluster file
+        # Ray says on every start that the local Ray it starts uses token authentication: a line
+        # through the progress bar, even with -q, about a Ray that lives as long as this run.
+        auth = logging.getLogger("ray._private.authentication.authentication_token_setup")
+        level = auth.level
+        auth.setLevel(logging.ERROR)
+        try:
+            ray.init(address="local", num_cpus=available_cores(), **kwargs)  # never a stale cluster file
+        finally:
+            auth.setLevel(level)
     else:
+        given = address or os.environ["RAY_ADDRESS"]
+        check_address(given)
         try:
             ray.init(address=address, **kwargs)  # None: RAY_ADDRESS
         except ConnectionError as exc:
-            raise UsageError(f"cannot reach the Ray cluster at {address}: {exc}", settings=("address",)) from None
+            raise UsageError(f"cannot reach the Ray cluster at {given}: {exc}", settings=("address",)) from None
+        except ValueError as exc:  # Ray's "Invalid address format"
+            raise UsageError(f"not a Ray address: {given} ({exc}); give auto, HOST:PORT or ray://HOST:PORT",
+                             settings=("address",)) from None
     if callable(previous):
         signal.signal(signal.SIGTERM, previous)
     return True
