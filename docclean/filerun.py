@@ -21,7 +21,7 @@ from docclean.onepage import clean_page
 from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target
 from docclean.postprocess import layer_warning
-from docclean.progress import WARN_DECODER, WARN_INK, CleanProgress, TileProgress
+from docclean.progress import WARN_DECODER, WARN_INK, WARN_INPUT, CleanProgress, InputWarning, TileProgress
 from docclean.report import (
     CLEANED,
     INTERRUPTED,
@@ -148,13 +148,15 @@ def _warn(progress: CleanProgress, result: FileResult, message: str, kind: str =
 
 
 def _record_warnings(progress: CleanProgress, result: FileResult, caught: list[warnings.WarningMessage]) -> None:
-    """Library warnings (Pillow, libtiff) become part of the file's record instead of output."""
+    """Library warnings (Pillow, libtiff) become part of the file's record instead of output; a
+    reader's own :class:`InputWarning` (a PDF's text layer not kept) is told as it is, kind WARN_INPUT."""
     seen: set[str] = set()
     for w in caught:
-        text = " ".join(f"{w.category.__name__}: {w.message}".split())
+        own = issubclass(w.category, InputWarning)
+        text = " ".join((str(w.message) if own else f"{w.category.__name__}: {w.message}").split())
         if text not in seen and len(result.warnings) < _MAX_WARNINGS:
             seen.add(text)
-            _warn(progress, result, text)
+            _warn(progress, result, text, WARN_INPUT if own else WARN_DECODER)
 
 
 @dataclass

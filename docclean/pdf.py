@@ -1,8 +1,11 @@
 """PDF pages in and out.
 
-Reading renders each page with pypdfium2 at the page's native resolution: for a scanned page (one
-image covering most of the page) that is the embedded image's resolution, otherwise 300 dpi, or
-the caller's ``dpi``. Writing streams one image per page straight into the output file (Flate for
+Reading renders each page with pypdfium2 at the page's native resolution: for a scanned page (an
+image covering half of it or more) that of its sharpest image layer (``docclean.pdfpage.native_dpi``),
+otherwise 300 dpi, or the caller's ``dpi``. A page whose image data does not decode whole is
+refused, not rendered (pdfium would draw the rest flat grey, cleaned into white paper), and a file
+with searchable text says once that its cleaned pages do not keep it (:class:`InputWarning`,
+``docclean.progress``). Writing streams one image per page straight into the output file (Flate for
 grey and colour, CCITT group 4 for bi-level pages) and only keeps object offsets in memory, so a
 thousand-page document costs no more RAM than one page.
 
@@ -17,6 +20,7 @@ import io
 import math
 import os
 import threading
+import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,15 +32,13 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, TiffTags
 
 from docclean.errors import InputError
+from docclean.pdfpage import has_text, image_damage, native_dpi
 from docclean.pixels import MAX_PIXELS, Page, split_rgb
+from docclean.progress import InputWarning
 
 DEFAULT_DPI = 300.0
-# Native resolutions outside this range come from thumbnails or odd producers, not from scans.
-_NATIVE_DPI_RANGE = (72.0, 1200.0)
 # Reentrant: _open holds it around _reset_last_error, and callers hold it around _open.
 _PDFIUM = threading.RLock()
-# An image must cover this share of the page to count as "the scan" of a scanned page.
-_SCAN_COVERAGE = 0.5
 
 
 def _open(path: Path) -> pdfium.PdfDocument:
@@ -122,49 +124,53 @@ def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
             doc.close()
 
 
-def native_dpi(page: pdfium.PdfPage) -> float | None:
-    """Resolution of the image that covers most of a scanned page, or None if there is none (call
-    with ``_PDFIUM`` held)."""
-    page_w, page_h = page.get_size()
-    best, best_area = None, 0.0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-        left, bottom, right, top = obj.get_bounds()
-        area = (right - left) * (top - bottom)
-        if area > best_area:
-            best, best_area = obj, area
-    if best is None or best_area < _SCAN_COVERAGE * page_w * page_h:
-        return None
-    px_w, px_h = best.get_px_size()
-    # Pixels per point from areas, so an image placed with a 90 degree turn is measured right.
-    dpi = math.sqrt(px_w * px_h / best_area) * 72.0
-    low, high = _NATIVE_DPI_RANGE
-    return float(min(max(round(dpi), low), high))
-
-
 def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS, only: int | None = None
              ) -> Iterator[Page]:
     """Render every page of a PDF to a :class:`Page` (RGB rendering; grey pages give color None);
-    with ``only``, just that page (0-based), rendering no other."""
+    with ``only``, just that page (0-based), rendering no other. A page whose image data does not
+    decode whole raises InputError ("page N: truncated or incomplete image data (...)"). Once every
+    page is read, a file with searchable text warns (:func:`text_layer_warning`, an
+    :class:`~docclean.progress.InputWarning`); reading one page (``only``) does not."""
     if dpi is not None and not (dpi > 0 and math.isfinite(dpi)):
         raise ValueError(f"dpi must be a positive number, not {dpi!r}")
     with _PDFIUM:
         doc = _open(path)
         count = len(doc)
+    texts = 0
     try:
         for index in range(count) if only is None else [only] if only < count else []:
             with _PDFIUM:
-                page_dpi, rgb = _render(doc, index, dpi, max_pixels, path)
+                page_dpi, rgb, text = _render(doc, index, dpi, max_pixels, path, only is None)
+            texts += text
             gray, color = split_rgb(rgb)
             del rgb
             yield Page(gray=gray, color=color, dpi=(page_dpi, page_dpi), index=index)
     finally:
         with _PDFIUM:
             doc.close()
+    if texts:
+        warnings.warn(text_layer_warning(texts, count), InputWarning, stacklevel=2)
+
+
+def text_layer_warning(texts: int, pages: int) -> str:
+    """What to say about a PDF of ``pages`` pages, ``texts`` of which have searchable text: the
+    cleaned pages are images, and its text layer is not carried over."""
+    if pages == 1:
+        found = "its page has"
+    elif texts == 1:
+        found = f"1 of {pages} pages has"
+    elif texts == pages:
+        found = f"all {pages} pages have"
+    else:
+        found = f"{texts} of {pages} pages have"
+    kept, them = ("the cleaned page does not keep", "it") if texts == 1 else ("the cleaned pages do not keep", "them")
+    return f"{found} searchable text, which {kept}; OCR {them} again (README: OCRmyPDF)"
 
 
 def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: int,
-            path: Path) -> tuple[float, np.ndarray]:
-    """Page ``index`` rendered in RGB at ``dpi`` (else its native resolution), with that dpi."""
+            path: Path, text: bool = False) -> tuple[float, np.ndarray, bool]:
+    """Page ``index`` rendered in RGB at ``dpi`` (else its native resolution), with that dpi and,
+    when ``text`` asks, whether it has searchable text (else False)."""
     page = doc[index]
     try:
         page_dpi = dpi or native_dpi(page) or DEFAULT_DPI
@@ -172,10 +178,14 @@ def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: 
         if width * height > max_pixels:
             raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x "
                              f"{height} pixels, limit {max_pixels:,})", path)
+        # Before drawing: pdfium draws what it cannot decode flat grey, which cleaning makes paper.
+        damage = image_damage(page)
+        if damage is not None:
+            raise InputError(f"page {index + 1}: {damage}", path)
         bitmap = page.render(scale=scale, rev_byteorder=True)
         try:
             # np.array copies out of pdfium's buffer before it is freed.
-            return page_dpi, np.array(bitmap.to_numpy()[..., :3])
+            return page_dpi, np.array(bitmap.to_numpy()[..., :3]), text and has_text(page)
         finally:
             bitmap.close()
     finally:

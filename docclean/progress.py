@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 #: ``on_warning`` kinds: a page where cleaning removed more dark strokes than ``ink_warning`` allows,
 #: and a warning a decoder (Pillow, libtiff) raised while reading the file.
 WARN_INK, WARN_DECODER = "ink", "decoder"
+#: ``on_warning`` kind of docclean's own word about an input file that is cleaned but loses
+#: something on the way, shown without ``--verbose``: a PDF's searchable text, which the cleaned
+#: pages (images) do not keep. Readers raise it as an :class:`InputWarning`.
+WARN_INPUT = "input"
 #: ``on_warning`` kind of a run-wide warning about the settings, said once before any page (its
 #: source is ""): binarized pages going into JPEG (:data:`BINARIZED_JPEG`).
 WARN_SETTINGS = "settings"
@@ -63,6 +67,13 @@ def warn_left_out(progress: CleanProgress, report: Report, left_out: dict[str, l
         progress.on_warning(item, message, WARN_LEFT_OUT)
 
 
+class InputWarning(UserWarning):
+    """A reader's warning about its input that the user must see (``warnings.warn(message,
+    InputWarning)``; ``docclean.pdf`` says a PDF's text layer is not kept): it travels like a
+    decoder's warning, into the file's record, and is told with kind :data:`WARN_INPUT`, its
+    message as it is."""
+
+
 class CleanProgress:
     """Progress callbacks of a batch; override what you need."""
 
@@ -89,6 +100,7 @@ class CleanProgress:
     def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
         """Something about ``source`` worth telling: ``kind`` :data:`WARN_INK` for a page that lost
         ink (always shown), :data:`WARN_DECODER` for a library's warning while reading it,
+        :data:`WARN_INPUT` for what cleaning it does not keep (:class:`InputWarning`; always shown),
         :data:`WARN_SETTINGS` (source "") for one about the whole run's settings (always shown),
         :data:`WARN_LEFT_OUT` for an input folder's files that are not cleaned (always shown)."""
 

@@ -1,0 +1,188 @@
+"""What a PDF page holds, found without rendering it: the resolution of the scan in it
+(:func:`native_dpi`), whether its images' data decodes whole (:func:`image_damage`) and whether it
+has searchable text (:func:`has_text`). Call them with ``docclean.pdf``'s pdfium lock held.
+
+pdfium draws what it cannot decode as flat grey or black, without a word; cleaned, that becomes
+white paper, and a receipt whose JPEG was cut short comes out as a whole-looking receipt that ends
+after the address. So before a page is rendered, each image's compressed data is checked the cheap
+way: a Flate stream must inflate to its end marker, a JPEG must decode (at 1/8 scale, which reads
+every bit of it but skips most of the inverse DCT). What cannot be checked cheaply (CCITT, JBIG2,
+JPEG 2000, LZW and other chains) is rendered as before, not refused."""
+
+from __future__ import annotations
+
+import io
+import math
+import zlib
+from collections.abc import Iterator
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+# Native resolutions outside this range come from thumbnails or odd producers, not from scans.
+NATIVE_DPI_RANGE = (72.0, 1200.0)
+# An image must cover this share of the page to count as "the scan" of a scanned page.
+SCAN_COVERAGE = 0.5
+# On a scanned page, every image covering this share of the page is a layer of the scan, and the
+# sharpest decides the resolution: an MRC page (a 50-dpi colour background under a 300-dpi text
+# mask, or a mask cropped to the text block) is rendered at the text's 300 dpi, not the
+# background's. A quarter keeps a text layer cropped to a half-page block and leaves out logos,
+# stamps, signatures and thumbnails (a few % of the page), which must not raise a page's pixels.
+LAYER_COVERAGE = 0.25
+# Form XObjects nested deeper than this are not looked into (pdfium draws them all the same).
+_DEPTH = 8
+# Inline images name their filters with these abbreviations.
+_ABBREVIATIONS = {"AHx": "ASCIIHexDecode", "A85": "ASCII85Decode", "LZW": "LZWDecode", "Fl": "FlateDecode",
+                  "RL": "RunLengthDecode", "CCF": "CCITTFaxDecode", "DCT": "DCTDecode"}
+_SIMPLE = {"ASCIIHexDecode", "ASCII85Decode", "LZWDecode", "FlateDecode", "RunLengthDecode"}
+# Bytes of output per inflate step: a page's pixels are inflated and dropped, never held (steps that
+# stay in the CPU's cache: 256 KiB inflated a 300-dpi page a fifth faster than 4 MiB here).
+_INFLATE_STEP = 1 << 18
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _times(inner: Matrix, outer: Matrix) -> Matrix:
+    """The PDF matrix that applies ``inner``, then ``outer`` (row vectors, as PDF writes them)."""
+    a, b, c, d, e, f = inner
+    a2, b2, c2, d2, e2, f2 = outer
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _images(page: pdfium.PdfPage) -> Iterator[tuple[pdfium.PdfImage, Matrix]]:
+    """Every image object of ``page`` (in form XObjects too) with the matrix that places its unit
+    square on the page. pdfium gives an object inside a form its matrix in the form's space (the
+    form's /Matrix applied, its placement on the page not), so the forms around it are applied."""
+    forms: list[Matrix] = []  # forms[level]: the page matrix of the form being walked at that depth
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM], max_depth=_DEPTH):
+        del forms[obj.level:]
+        try:
+            matrix = obj.get_matrix().get()
+        except pdfium.PdfiumError:  # not seen; a form's objects are then taken as placed in it
+            matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        if forms:
+            matrix = _times(matrix, forms[-1])
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_FORM:
+            forms.append(matrix)
+        else:
+            yield obj, matrix
+
+
+def native_dpi(page: pdfium.PdfPage) -> float | None:
+    """Resolution of a scanned page (one image covers half of it or more), or None if it is none.
+
+    The resolution is the highest among the images that cover a quarter of the page or more
+    (:data:`LAYER_COVERAGE`), each taken along its sharper axis: a 204 x 98 dpi fax renders at
+    204 dpi, keeping every pixel of its rows (the page's size in points is the same either way)."""
+    page_w, page_h = page.get_size()
+    page_area = page_w * page_h
+    largest, sharpest = 0.0, 0.0
+    for obj, (a, b, c, d, _, _) in _images(page):
+        area = abs(a * d - b * c)  # a turned image (90 degrees, or a deskewed few) measures right
+        across, up = math.hypot(a, b), math.hypot(c, d)  # its rows' and columns' lengths in points
+        if area < LAYER_COVERAGE * page_area or not across or not up:
+            continue
+        px_w, px_h = obj.get_px_size()
+        largest = max(largest, area)
+        sharpest = max(sharpest, px_w * 72.0 / across, px_h * 72.0 / up)
+    if largest < SCAN_COVERAGE * page_area or not sharpest:
+        return None
+    low, high = NATIVE_DPI_RANGE
+    return float(min(max(round(sharpest), low), high))
+
+
+def image_damage(page: pdfium.PdfPage) -> str | None:
+    """Why an image of ``page`` cannot be decoded whole ("truncated or incomplete image data (...)"
+    or "corrupt image data (...)"), or None when every image that can be checked decodes."""
+    for obj, _ in _images(page):
+        found = _damage(obj)
+        if found is not None:
+            reason, detail = found
+            px_w, px_h = obj.get_px_size()
+            return f"{reason} (a {px_w} x {px_h} image: {detail})"
+    return None
+
+
+def _damage(obj: pdfium.PdfImage) -> tuple[str, str] | None:
+    filters = [_ABBREVIATIONS.get(name, name) for name in obj.get_filters()]
+    px_w, px_h = obj.get_px_size()
+    if Image.MAX_IMAGE_PIXELS is not None and px_w * px_h > Image.MAX_IMAGE_PIXELS:
+        return None  # beyond the pixel limit: Pillow would refuse, and inflating it takes seconds
+    if filters == ["FlateDecode"]:
+        return _flate_damage(bytes(obj.get_data(decode_simple=False)))
+    if filters and filters[-1] == "DCTDecode" and _SIMPLE.issuperset(filters[:-1]):
+        # pdfium undoes the filters before the JPEG (a Flate-packed JPEG) as it would to draw it.
+        return _jpeg_damage(bytes(obj.get_data(decode_simple=len(filters) > 1)))
+    return None  # no filter, CCITT, JBIG2, JPEG 2000, or a chain: not checked
+
+
+def _flate_damage(data: bytes) -> tuple[str, str] | None:
+    """A Flate stream must inflate to its end marker. Its Adler-32 checksum is not asked for: pdfium
+    draws a stream without it whole, so the deflate data after the zlib header is inflated."""
+    if len(data) < 2 or data[0] & 0x0F != 8 or (data[0] << 8 | data[1]) % 31:
+        return "corrupt image data", "its Flate data has no zlib header"
+    inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+    rest = data[2:]
+    try:
+        while rest and not inflate.eof:
+            inflate.decompress(rest, _INFLATE_STEP)
+            rest = inflate.unconsumed_tail
+        if not inflate.eof:
+            inflate.flush()  # what the last step held back for want of room
+    except zlib.error as exc:
+        return "corrupt image data", f"its Flate data does not inflate ({exc})"
+    if not inflate.eof:
+        return "truncated or incomplete image data", "its Flate data ends early"
+    return None
+
+
+def _jpeg_damage(data: bytes) -> tuple[str, str] | None:
+    """A JPEG must decode without running out of data (at 1/8 scale, which reads all of it).
+
+    One that lacks only its end marker holds the whole page (a standalone JPEG like it opens in
+    every viewer; pdfium draws all of it but its last block, at the bottom right corner), but the
+    decoder cannot tell it from a cut one: it is decoded with the marker put back, which fills
+    what a cut one lacks with flat mid-grey (all its DCT coefficients zero), and its last block,
+    the last one decoded, tells them apart. A progressive JPEG decodes its first scans over the
+    whole page, so without its end marker it is taken as cut."""
+    start = data.find(b"\xff\xd8")  # pdfium, too, skips what comes before the start marker
+    if start < 0:
+        return "corrupt image data", "its JPEG data has no start marker"
+    body = data[start:].rstrip(b"\0\t\n\f\r ")
+    ended = body.endswith(b"\xff\xd9")
+    try:
+        im = Image.open(io.BytesIO(body if ended else body + b"\xff\xd9"), formats=["JPEG"])
+    except Exception as exc:
+        if isinstance(exc, OSError) and "truncated" in str(exc).lower():  # cut in its tables
+            return "truncated or incomplete image data", "its JPEG data ends early"
+        return None  # not a JPEG Pillow reads (12-bit, lossless): pdfium's to draw, unchecked
+    with im:
+        if not ended and im.info.get("progressive"):
+            return "truncated or incomplete image data", "its JPEG data ends early"
+        im.draft(None, (max(1, im.width // 8), max(1, im.height // 8)))
+        try:
+            im.load()
+        except OSError as exc:  # what libjpeg gives up on (pdfium's libjpeg too)
+            if "truncated" in str(exc):
+                return "truncated or incomplete image data", "its JPEG data ends early"
+            return "corrupt image data", f"its JPEG data does not decode ({exc})"
+        if not ended:
+            last = im.getpixel((im.width - 1, im.height - 1))
+            if all(abs(value - 128) <= 1 for value in (last if isinstance(last, tuple) else (last,))):
+                return "truncated or incomplete image data", "its JPEG data ends early"
+    return None
+
+
+def has_text(page: pdfium.PdfPage) -> bool:
+    """Whether ``page`` has searchable text (an OCR layer, or born-digital text): any character on
+    pdfium's text page."""
+    try:
+        text = page.get_textpage()
+    except pdfium.PdfiumError:  # a page pdfium cannot read text from has none to lose
+        return False
+    try:
+        return text.count_chars() > 0
+    finally:
+        text.close()
