@@ -2,8 +2,10 @@
 
 Every page is fully decoded at read time (so a truncated file fails here, not halfway through the
 engine), its size is checked against a pixel limit before decoding, EXIF orientation is applied
-exactly once (whether or not Pillow applied it already), and every Pillow mode is brought to grey
-0..1 plus optional RGB colour."""
+exactly once (whether or not Pillow applied it already), a page with an embedded colour profile
+is converted to sRGB (``docclean.icc``), and every Pillow mode is brought to grey 0..1 plus optional
+RGB colour (``docclean.colormodes``). A TIFF's pages are its frames less its thumbnails and pyramid
+levels."""
 
 from __future__ import annotations
 
@@ -16,9 +18,13 @@ from pathlib import Path
 import numpy as np
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from docclean import formats
+from docclean import formats, icc
+from docclean.colormodes import FloatRangeError, float_gray, int_gray, to_gray_color
 from docclean.errors import InputError
-from docclean.pixels import MAX_PIXELS, Page, split_rgb
+from docclean.pixels import MAX_PIXELS, Page
+
+__all__ = ["PLAUSIBLE_DPI", "FloatRangeError", "count_frames", "float_gray", "frame_size", "int_gray",
+           "plausible_dpi", "read_image", "to_gray_color"]
 
 # A truncated scan must be reported, never padded with grey and cleaned as if it were whole.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -32,11 +38,9 @@ if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
 # EXIF orientations that swap width and height (and so the x and y resolution).
 _TRANSPOSING_ORIENTATIONS = {5, 6, 7, 8}
 _TIFF_IMAGE_WIDTH, _TIFF_IMAGE_LENGTH = 256, 257
-# Float pages hold 0..1, or an integer range stored as float: the smallest of these whose double
-# holds the page's largest value is its range (the slack keeps a 0..1 page that overshoots a little
-# from being read as a black 0..255 one); beyond the last one the page is refused.
-_FLOAT_RANGES = (1.0, 255.0, 65535.0)
-_CONVERT_TO_RGB = {"CMYK", "YCbCr", "LAB", "HSV", "RGBX"}
+# TIFF tags: NewSubfileType (bit 0: a reduced-resolution version of another image) and PageNumber.
+_TIFF_SUBFILE_TYPE, _TIFF_PAGE_NUMBER, _REDUCED_IMAGE = 254, 297, 1
+_PER_METRE = {"PNG", "BMP"}  # formats that store their resolution in pixels per metre
 #: Resolutions (dots per inch) a page can plausibly have, both ends included. Below 10 is no scan
 #: (the lowest PDF render resolution docclean offers is 10, and files say 1 or 2 when they mean
 #: "unset"); above 10000 none either (film scanners stop near 9600 dpi). A file's resolution
@@ -95,38 +99,90 @@ def _multi_page(pil_format: str | None) -> bool:
         return False
 
 
-def _page_count(im: Image.Image) -> int:
-    return int(getattr(im, "n_frames", 1)) if _multi_page(im.format) else 1
+def _page_frames(im: Image.Image) -> list[int]:
+    """The frames of ``im`` that are pages, in file order: every TIFF frame but the reduced-resolution
+    versions of another (thumbnails, pyramid levels: :func:`_reduced`); one frame for other formats.
+    A file made only of such frames keeps them all as pages. Reads headers only; ``im`` is left on
+    its first frame."""
+    count = int(getattr(im, "n_frames", 1)) if _multi_page(im.format) else 1
+    if count == 1:
+        return [0]
+    pages: list[int] = []
+    previous = None
+    for frame in range(count):
+        try:
+            im.seek(frame)
+            this = (_stored_size(im) or im.size, im.tag_v2.get(_TIFF_SUBFILE_TYPE),
+                    im.tag_v2.get(_TIFF_PAGE_NUMBER), _dpi(im.info))
+        except Exception:  # noqa: BLE001 - a frame whose header is damaged is a page; reading it says what is wrong
+            pages.append(frame)
+            previous = None
+            continue
+        if not _reduced(this, previous):
+            pages.append(frame)
+        previous = this
+    im.seek(0)
+    return pages or list(range(count))
+
+
+def _reduced(frame: tuple, previous: tuple | None) -> bool:
+    """True when a TIFF frame, described as ((width, height), NewSubfileType, PageNumber, dpi), is a
+    reduced-resolution version of another: its NewSubfileType says so (bit 0: thumbnails, pyramid
+    levels), or it is ImageMagick 6's pyramid (PTIF) level, which says it is a page (NewSubfileType
+    2) but repeats the PageNumber of the frame before it and is that frame shrunk (the same shape
+    to a pixel, and the same paper size where both state a resolution)."""
+    (width, height), subfile, number, dpi = frame
+    if isinstance(subfile, int) and subfile & _REDUCED_IMAGE:
+        return True
+    if previous is None or number is None or number != previous[2]:
+        return False
+    (big_width, big_height), _, _, big_dpi = previous
+    if not (width < big_width and height < big_height and abs(width * big_height - height * big_width)
+            <= max(big_width, big_height)):
+        return False
+    if dpi is None or big_dpi is None:
+        return True
+    inches, big_inches = width / dpi[0], big_width / big_dpi[0]
+    return abs(inches - big_inches) <= 0.02 * big_inches
+
+
+def _frame(im: Image.Image, path: Path, index: int) -> int:
+    """The frame of page ``index`` of ``im``; InputError when there is no such page."""
+    pages = _page_frames(im)
+    if not 0 <= index < len(pages):
+        raise InputError(f"has no page {index + 1}", path)
+    return pages[index]
 
 
 def count_frames(path: Path, max_pixels: int = MAX_PIXELS) -> int:
-    """Number of pages in a raster file: TIFF frames, else 1. Reads headers only; ``max_pixels`` is
-    the caller's page limit, so a page it allows is counted (the size itself is checked on reading)."""
+    """Number of pages in a raster file: TIFF frames (not its thumbnails), else 1. Reads headers only;
+    ``max_pixels`` is the caller's page limit, so a page it allows is counted (the size itself is
+    checked on reading)."""
     with _open(path, max_pixels) as im:
-        return _page_count(im)
+        return len(_page_frames(im))
 
 
 def frame_size(path: Path, index: int = 0) -> tuple[int, int]:
     """(width, height) of page ``index`` as :func:`read_image` yields it (upright: orientation
     applied), from headers only."""
     with _open(path) as im:
-        if index:
-            im.seek(index)
+        im.seek(_frame(im, path, index))
         stored = _stored_size(im) or im.size  # Pillow 11+ reports a turned TIFF's size turned
         return stored[::-1] if _orientation(im) in _TRANSPOSING_ORIENTATIONS else stored
 
 
 def read_image(path: Path, *, max_pixels: int = MAX_PIXELS, only: int | None = None) -> Iterator[Page]:
     """Yield every page of a raster file, fully decoded, in file order; with ``only``, just that
-    page (0-based), decoding no other."""
+    page (0-based), decoding no other. A page's index counts pages, not TIFF frames (a thumbnail
+    frame is no page: :func:`_page_frames`)."""
     with _open(path, max_pixels) as im:
-        count = _page_count(im)
-        for index in range(count) if only is None else [only] if only < count else []:
+        frames = _page_frames(im)
+        count = len(frames)
+        for index in range(count) if only is None else [only] if 0 <= only < count else []:
             # A page of a multi-page file is named in every message about it (page 1 included).
             where = f"page {index + 1} " if count > 1 else ""
             with _bomb_guard(path, max_pixels, where):
-                if index:
-                    im.seek(index)
+                im.seek(frames[index])
                 gray, color, dpi = _decode_frame(im, path, max_pixels, where)
             yield Page(gray=gray, color=color, dpi=dpi, index=index)
 
@@ -138,7 +194,7 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
     if width * height > max_pixels:
         raise InputError(f"{where}image dimensions too large ({width} x {height} pixels, "
                          f"limit {max_pixels:,})", path)
-    dpi = _dpi(im.info) or (_exif_dpi(im) if im.format == "WEBP" else None)
+    dpi = _dpi(im.info, per_metre=im.format in _PER_METRE) or (_exif_dpi(im) if im.format == "WEBP" else None)
     orientation = _orientation(im)
     stored = _stored_size(im)
     im.load()  # full decode now: truncation raises here rather than yielding half a page
@@ -146,6 +202,7 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
     # tag; older ones (and other formats) leave both to us. A tag that survived the load is
     # still to be applied, a tag that vanished was applied: either way it is applied once.
     upright = ImageOps.exif_transpose(im) if _orientation(im) != 1 else im
+    srgb = upright
     try:
         if stored is not None:
             expected = stored[::-1] if orientation in _TRANSPOSING_ORIENTATIONS else stored
@@ -155,11 +212,14 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
                                  f"{expected[0]} x {expected[1]})", path)
         if orientation in _TRANSPOSING_ORIENTATIONS and dpi is not None:
             dpi = (dpi[1], dpi[0])
+        srgb = icc.to_srgb(upright, icc.profile_of(im))  # pixels are taken as sRGB from here on
         try:
-            gray, color = to_gray_color(upright)
+            gray, color = to_gray_color(srgb)
         except FloatRangeError as exc:
             raise InputError(f"{where}{exc}", path) from None
     finally:
+        if srgb is not upright:
+            srgb.close()
         if upright is not im:
             upright.close()
     return gray, color, dpi
@@ -183,38 +243,6 @@ def _stored_size(im: Image.Image) -> tuple[int, int] | None:
     return width, height
 
 
-class FloatRangeError(ValueError):
-    """A float page whose values fit none of the ranges docclean understands."""
-
-
-def float_gray(values: np.ndarray) -> np.ndarray:
-    """Grey float32 0..1 of a float page (Pillow mode F).
-
-    The page's range is the smallest of 0..1, 0..255 and 0..65535 whose double holds its
-    largest finite value (so a 0..255 page is not clipped to white); values outside the range
-    are clipped, NaN and +inf are paper, -inf ink. A page beyond 2 x 65535 raises
-    FloatRangeError rather than guessing."""
-    gray = np.array(values, dtype=np.float32)  # a writable copy, worked on in place
-    with np.errstate(invalid="ignore"):
-        top = float(np.nanmax(gray)) if gray.size else 0.0
-    if top == np.inf:  # rare: the largest finite value needs its own pass
-        finite = np.where(np.isfinite(gray), gray, np.float32(np.nan))
-        with np.errstate(invalid="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN slice
-            top = float(np.nanmax(finite))
-        del finite
-    top = 0.0 if np.isnan(top) else top
-    scale = next((ceiling for ceiling in _FLOAT_RANGES if top <= 2 * ceiling), None)
-    if scale is None:
-        raise FloatRangeError(f"float pixel values out of range (largest {top:g}; expected "
-                              f"0..1, 0..255 or 0..65535)")
-    np.nan_to_num(gray, copy=False, nan=scale, posinf=scale, neginf=0.0)
-    if scale != 1.0:
-        gray /= np.float32(scale)
-    np.clip(gray, 0.0, 1.0, out=gray)
-    return gray
-
-
 def plausible_dpi(dpi: object) -> bool:
     """True when ``dpi`` is an (x, y) pair of resolutions within :data:`PLAUSIBLE_DPI`, each
     rounded to a whole dpi (PNG's dots per metre bring 10000 dpi back as 10000.005)."""
@@ -228,15 +256,27 @@ def plausible_dpi(dpi: object) -> bool:
     return low <= round(x) <= high and low <= round(y) <= high
 
 
-def _dpi(info: dict) -> tuple[float, float] | None:
+def _dpi(info: dict, per_metre: bool = False) -> tuple[float, float] | None:
     """Resolution from Pillow's info dict, or None when absent or implausible (0 or 1 = unset;
-    outside :data:`PLAUSIBLE_DPI`)."""
+    outside :data:`PLAUSIBLE_DPI`). ``per_metre``: the file stores pixels per metre (PNG, BMP)."""
     raw = info.get("dpi")
     if not plausible_dpi(raw):
         return None
     x, y = float(raw[0]), float(raw[1])  # type: ignore[index]
-    # PNG stores dots per metre, so 300 dpi comes back as 299.9994: round to what was meant.
+    if per_metre:
+        return (_metric_dpi(x), _metric_dpi(y))
     return (round(x, 2), round(y, 2))
+
+
+def _metric_dpi(dpi: float) -> float:
+    """The resolution a pixels-per-metre count was most likely written from. PNG and BMP store whole
+    pixels per metre, so 150 dpi comes back as 150.0124 (5906 per metre) and 300 as 299.9994; rounded
+    to 2 decimals, 150 became 150.01, and a page written on from it (a PDF page's size, a TIFF's
+    resolution) drifted. Of the resolutions stored as the same count, the whole one is taken (every
+    whole dpi comes back whole), else the one with the fewest decimals."""
+    count = round(dpi / 0.0254)
+    low, high = (count - 0.5) * 0.0254, (count + 0.5) * 0.0254
+    return float(next((value for value in (round(dpi), round(dpi, 1)) if low <= value < high), round(dpi, 2)))
 
 
 def _exif_dpi(im: Image.Image) -> tuple[float, float] | None:
@@ -251,44 +291,3 @@ def _exif_dpi(im: Image.Image) -> tuple[float, float] | None:
         return None
     per_inch = 2.54 if unit == 3 else 1.0  # unit 3: per centimetre
     return _dpi({"dpi": (float(x) * per_inch, float(y) * per_inch)})
-
-
-def to_gray_color(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-    """(gray float32 0..1, color uint8 RGB or None) of a decoded image in any Pillow mode.
-
-    Alpha is composited onto white (a transparent scan background is paper), 16-bit data is
-    scaled by 65535, float data by its range (see :func:`float_gray`), palette and CMYK images
-    go through RGB, and an RGB image whose channels are all equal counts as grey (``color``
-    None)."""
-    mode = im.mode
-    if mode == "1":
-        return np.asarray(im).astype(np.float32), None
-    if mode == "L":
-        return np.asarray(im).astype(np.float32) / np.float32(255.0), None
-    if mode.startswith("I;16"):
-        return np.asarray(im).astype(np.float32) / np.float32(65535.0), None
-    if mode == "I":
-        # 32-bit integer mode is how Pillow hands over 16-bit grey from some formats.
-        return np.clip(np.asarray(im).astype(np.float32) / np.float32(65535.0), 0.0, 1.0), None
-    if mode == "F":
-        return float_gray(np.asarray(im)), None
-    if mode in ("LA", "La"):
-        la = np.asarray(im.convert("LA") if mode == "La" else im).astype(np.float32)
-        alpha = la[..., 1] / np.float32(255.0)
-        gray = (la[..., 0] * alpha + np.float32(255.0) * (1 - alpha)) / np.float32(255.0)
-        return gray.astype(np.float32), None
-    if mode in ("P", "PA"):
-        has_alpha = mode == "PA" or "transparency" in im.info
-        return to_gray_color(im.convert("RGBA" if has_alpha else "RGB"))
-    if mode in ("RGBA", "RGBa"):
-        rgba = np.asarray(im.convert("RGBA") if mode == "RGBa" else im).astype(np.uint16)
-        alpha = rgba[..., 3:4]
-        # Integer compositing onto white, rounded: c*a + 255*(255-a), / 255.
-        rgb = ((rgba[..., :3] * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
-        return split_rgb(rgb)
-    if mode == "RGB":
-        return split_rgb(np.asarray(im))
-    if mode in _CONVERT_TO_RGB:
-        return split_rgb(np.asarray(im.convert("RGB")))
-    # Anything exotic that Pillow can still convert.
-    return split_rgb(np.asarray(im.convert("RGB")))

@@ -152,6 +152,21 @@ def test_float_page_out_of_every_range_is_refused(tmp_path: Path) -> None:
     assert "huge.tif" in str(info.value) and "\n" not in str(info.value)
 
 
+def test_32_bit_integer_page_is_read_over_its_real_range(tmp_path: Path) -> None:
+    """A mode I TIFF beyond 16 bits keeps its greys (it read as pure black and white); one within
+    0..65535 is 16-bit grey as before, and one with negative values has its smallest value black."""
+    path = tmp_path / "int32.tif"
+    Image.fromarray(STORED.astype(np.int32) * 100_000).save(path)
+    (page,) = read_pages(path)
+    np.testing.assert_allclose(page.gray, STORED / np.float32(STORED.max()), atol=1e-6)
+    assert len(np.unique(page.gray)) == len(np.unique(STORED))  # was 2
+    values = STORED.astype(np.int32)
+    Image.fromarray(values * 200).save(path)
+    np.testing.assert_allclose(next(read_pages(path)).gray, values * 200 / 65535, atol=1e-6)
+    Image.fromarray(values - 100).save(path)
+    np.testing.assert_allclose(next(read_pages(path)).gray, (values - values.min()) / np.ptp(values), atol=1e-6)
+
+
 # ---- page naming ------------------------------------------------------------------------------
 
 def test_multi_page_files_name_every_page_in_size_errors(tmp_path: Path) -> None:
@@ -183,6 +198,19 @@ def test_an_implausible_resolution_is_unknown(tmp_path: Path, suffix: str, dpi: 
     Image.fromarray(STORED).save(path, dpi=(dpi, dpi))
     (page,) = read_pages(path)
     assert page.dpi is None
+
+
+@pytest.mark.parametrize("suffix", [".png", ".bmp"])
+def test_a_resolution_stored_per_metre_comes_back_as_written(tmp_path: Path, suffix: str) -> None:
+    """PNG and BMP store whole pixels per metre: 150 dpi came back 150.01, 72 as 72.01, 96 as 96.01."""
+    written = [150, 72, 96, 300, 600, 299.5, 200.25]
+    found = []
+    for dpi in written:
+        path = tmp_path / f"page-{dpi}{suffix}"
+        Image.fromarray(STORED).save(path, dpi=(dpi, dpi))
+        (page,) = read_pages(path)
+        found.append(page.dpi)
+    assert found == [(dpi, dpi) for dpi in written]
 
 
 @pytest.mark.parametrize("suffix, dpi", [(".tif", 10), (".png", 10), (".png", 10000), (".tif", 9600), (".jpg", 300)])
