@@ -86,6 +86,10 @@ def _open(path: Path, max_pixels: int = MAX_PIXELS) -> Iterator[Image.Image]:
             try:
                 im = Image.open(fh)
             except UnidentifiedImageError:
+                fh.seek(0)
+                if fh.read(1024).lstrip().startswith(b"%PDF-"):  # a PDF saved under an image's name
+                    raise InputError(f"a PDF file named {path.suffix or 'without a suffix'}: rename it to "
+                                     f"{path.stem}.pdf to clean its pages", path) from None
                 raise InputError("not an image (content not recognised)", path) from None
         with im:
             yield im

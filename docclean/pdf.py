@@ -176,8 +176,11 @@ def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: 
         page_dpi = dpi or native_dpi(page) or DEFAULT_DPI
         scale, width, height = _render_scale(*page.get_size(), page_dpi)
         if width * height > max_pixels:
-            raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x "
-                             f"{height} pixels, limit {max_pixels:,})", path)
+            fits = math.floor(page_dpi * math.sqrt(max_pixels / (width * height)))
+            while fits > 1 and math.prod(_render_scale(*page.get_size(), fits)[1:]) > max_pixels:
+                fits -= 1  # pixels are rounded up: the estimate can be a dpi too high
+            raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x {height} pixels, limit "
+                             f"{max_pixels:,}); clean it at {fits} dpi or less, or raise the pixel limit", path)
         # Before drawing: pdfium draws what it cannot decode flat grey, which cleaning makes paper.
         damage = image_damage(page)
         if damage is not None:

@@ -444,3 +444,13 @@ def test_a_limit_above_pillow_s_own_admits_the_page_it_allows(tmp_path: Path) ->
     assert "too large" not in info.value.reason
     with pytest.raises(InputError, match=r"too large \(.*pixels, limit 300,000,000\)"):
         list(read_pages(bomb, max_pixels=300_000_000))
+
+
+def test_a_pdf_saved_under_an_image_s_name_is_told_to_be_renamed(tmp_path: Path) -> None:
+    # A PDF named .png was "not an image (content not recognised)": true, and no help.
+    named = tmp_path / "scan.png"
+    write_page(tmp_path / "real.pdf", np.full((20, 30), 0.8, np.float32))
+    named.write_bytes((tmp_path / "real.pdf").read_bytes())
+    with pytest.raises(InputError) as info:
+        list(read_pages(named))
+    assert str(info.value) == f"{named}: a PDF file named .png: rename it to scan.pdf to clean its pages"

@@ -279,3 +279,16 @@ def test_the_cli_shows_the_text_layer_warning_without_verbose(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert (f"warning: {source}: its page has searchable text, which the cleaned page does not keep; OCR it again "
             "(README: OCRmyPDF)") in result.output.splitlines()
+
+
+def test_a_page_too_large_says_at_which_resolution_it_fits(tmp_path: Path) -> None:
+    # "page 1 too large at 300 dpi (...)" left the user to work out what to do about it.
+    from docclean.io import write_page
+
+    big = tmp_path / "a0.pdf"
+    write_page(big, np.full((200, 100), 0.8, np.float32), dpi=(10.0, 10.0))  # 20 x 10 inches
+    with pytest.raises(InputError) as info:
+        list(read_pages(big, dpi=300, max_pixels=1_000_000))
+    assert info.value.reason == ("page 1 too large at 300 dpi (3000 x 6000 pixels, limit 1,000,000); clean it at "
+                                 "70 dpi or less, or raise the pixel limit")
+    assert len(list(read_pages(big, dpi=70, max_pixels=1_000_000))) == 1  # and it does
