@@ -34,7 +34,7 @@ from docclean import formats
 from docclean.walk import MAGIC, Covered, Stop, check_stop, glob_base, is_broken_link, matches, path_key, walk_folder
 
 __all__ = ["Job", "as_inputs", "discover", "input_folder", "input_keys", "is_broken_link", "list_sources",
-           "other_files", "path_key"]
+           "left_out_message", "other_files", "path_key"]
 
 
 @dataclass
@@ -200,6 +200,11 @@ def other_files(files: list[Path]) -> str:
     return f"{len(files):,} files of other types ({named}{more})"
 
 
+def left_out_message(files: list[Path]) -> str:
+    """What a run, or the desktop app's list, says of an input folder's ``files`` of other types."""
+    return f"{other_files(files)} left out: docclean does not read them"
+
+
 def _keeps_name(job: Job) -> bool:
     return job.source.name == job.target.name
 
@@ -223,7 +228,8 @@ def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = No
     seconds to walk). ``stop()`` is asked before each folder entry and each file the walk looks
     at; once it answers True this raises :class:`docclean.errors.Cancelled` (the desktop app's
     Stop). A folder named twice, or one inside a folder named before it whose walk found files
-    there, is walked once: it could add no file."""
+    there, is walked once: it could add no file. An input folder's files of other types are one
+    line of ``problems`` (:func:`left_out_message`)."""
     # No output is planned, so none may be inside an input folder: a path that cannot exist.
     out = Path(os.devnull) / "docclean-no-output" if output is None else Path(output).expanduser()
     out_key = path_key(out)
@@ -264,7 +270,8 @@ def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = No
             walked = True
             take(source)
 
-        pairs, error = _expand(item, out, None, walked=step, stop=stop, covered=covered)
+        pairs, error = _expand(item, out, None, walked=step, stop=stop, covered=covered,
+                               left_out=lambda item, others: problems.append(f"{item}: {left_out_message(others)}"))
         if walked_as is not None:
             walked_folders[walked_as] = error
         if error is not None:

@@ -59,10 +59,10 @@ def warn_left_out(progress: CleanProgress, report: Report, left_out: dict[str, l
     """Before any page: for each input folder in ``left_out`` (``docclean.discover``'s, by input
     item), say that its files of other types are not cleaned (``on_warning`` of kind
     :data:`WARN_LEFT_OUT`) and keep the line in the report's ``warnings``."""
-    from docclean.discover import other_files
+    from docclean.discover import left_out_message
 
     for item, files in left_out.items():
-        message = f"{other_files(files)} left out: docclean does not read them"
+        message = left_out_message(files)
         report.warnings.append(f"{item}: {message}")
         progress.on_warning(item, message, WARN_LEFT_OUT)
 

@@ -147,14 +147,15 @@ def test_list_sources_walks_a_folder_named_twice_or_inside_another_once(tmp_path
     monkeypatch.chdir(tmp_path)
     looked = _looked_at(monkeypatch)
     files, problems = list_sources(["scans", "scans/sub", "scans/", "scans/sub/deep"])
-    assert [str(f) for f in files] == ["scans/a.png", "scans/sub/b.png", "scans/sub/deep/d.png"] and not problems
+    assert [str(f) for f in files] == ["scans/a.png", "scans/sub/b.png", "scans/sub/deep/d.png"]
+    assert problems == ["scans: 1 file of another type (.txt) left out: docclean does not read them"]
     assert sorted(map(str, looked)) == ["scans/a.png", "scans/notes/n.txt", "scans/sub/b.png", "scans/sub/deep/d.png"]
     # What a second walk could add is still listed, and its problem still said: a hidden folder the
     # first walk left out, a folder with no scans (once for each time it is named).
     files, problems = list_sources(["scans", "scans/.hidden", "scans/notes", "scans/notes"])
     assert [str(f) for f in files] == ["scans/a.png", "scans/sub/b.png", "scans/sub/deep/d.png",
                                        "scans/.hidden/c.png"]
-    assert [p.split(":")[0] for p in problems] == ["scans/notes", "scans/notes"]
+    assert [p.split(":")[0] for p in problems] == ["scans", "scans/notes", "scans/notes"]
 
 
 def test_files_of_other_types_in_an_input_folder_are_told_not_dropped_without_a_word(tmp_path: Path) -> None:
