@@ -31,7 +31,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docclean import formats
-from docclean.walk import MAGIC, Covered, Stop, check_stop, glob_base, is_broken_link, matches, path_key, walk_folder
+from docclean.walk import (
+    MAGIC,
+    Covered,
+    Stop,
+    cannot_read,
+    check_stop,
+    glob_base,
+    is_broken_link,
+    left_out_message,
+    matches,
+    other_files,
+    path_key,
+    walk_folder,
+)
 
 __all__ = ["Job", "as_inputs", "discover", "input_folder", "input_keys", "is_broken_link", "list_sources",
            "left_out_message", "other_files", "path_key"]
@@ -87,11 +100,14 @@ def input_folder(item: str) -> Path | None:
 def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
             walked: Callable[[Path], object] | None = None, stop: Stop | None = None,
             covered: Covered | None = None,
-            left_out: Callable[[str, list[Path]], object] | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
+            left_out: Callable[[str, list[Path]], object] | None = None,
+            unreadable: Callable[[Path, OSError], object] | None = None) -> tuple[list[tuple[Path, Path]], str | None]:
     """(source, target) pairs for one INPUT item, or an error message if it yields nothing.
     ``walked(path)``: a folder's walk found the file ``path`` (told as it goes); ``stop`` and
     ``covered``: as :func:`docclean.walk.walk_folder` takes them; ``left_out(item, files)``: the
-    other files (of types docclean does not read) a folder that yielded pairs holds, if any."""
+    other files (of types docclean does not read) a folder that yielded pairs holds, if any;
+    ``unreadable(folder, error)``: a folder below it that cannot be listed (the item's own folder
+    unreadable is its error)."""
     path = Path(item).expanduser()
     out_key = path_key(output)
     suffixes = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
@@ -103,11 +119,17 @@ def _expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
 
     if path.is_dir():
         skip = _skipped(path, out_key)
-        pairs, others = [], []
-        for p in walk_folder(path, skip, stop=stop, covered=covered, others=others.append):
+        pairs, others, unread = [], [], []
+        for p in walk_folder(path, skip, stop=stop, covered=covered, others=others.append,
+                             unreadable=lambda folder, exc: unread.append((folder, exc))):
             pairs.append((p, target(p, p.relative_to(path))))
             if walked is not None:
                 walked(p)
+        if unread and unread[0][0] == path:  # the folder itself: nothing below it was seen
+            return [], cannot_read(unread[0][1])
+        if unreadable is not None:
+            for folder, exc in unread:
+                unreadable(folder, exc)
         if pairs:
             if others and left_out is not None:
                 left_out(item, others)
@@ -149,10 +171,13 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
     jobs: list[Job] = []
     for item in inputs:
         check_stop(stop)
-        pairs, error = _expand(item, output, fmt, single_file, stop=stop, left_out=left_out)
+        unread: list[tuple[Path, OSError]] = []
+        pairs, error = _expand(item, output, fmt, single_file, stop=stop, left_out=left_out,
+                               unreadable=lambda folder, exc: unread.append((folder, exc)))
         if error is not None:
             jobs.append(Job(Path(item), output, error))
         jobs.extend(Job(source, target) for source, target in pairs)
+        jobs.extend(Job(folder, output, cannot_read(exc)) for folder, exc in unread)
 
     sources = {path_key(job.source) for job in jobs if job.error is None}
     claimed: dict[Path, Job] = {}
@@ -178,31 +203,6 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
                 claimed[pair[1]] = job
         unique.append(job)
     return unique
-
-
-#: Kinds of other files named in :func:`other_files`, at most.
-OTHER_KINDS = 4
-
-
-def other_files(files: list[Path]) -> str:
-    """How many ``files`` (of types docclean does not read) there are, by suffix, most first:
-    "3 files of other types (2 .xml, 1 .gif)". An archive's JPEG 2000 masters or its scans saved
-    without a suffix would otherwise vanish from a run without a word."""
-    kinds: dict[str, int] = {}
-    for path in files:
-        suffix = path.suffix.lower() or "without a suffix"
-        kinds[suffix] = kinds.get(suffix, 0) + 1
-    if len(files) == 1:
-        return f"1 file of another type ({next(iter(kinds))})"
-    ranked = sorted(kinds.items(), key=lambda kind: (-kind[1], kind[0]))
-    named = ", ".join(f"{count:,} {suffix}" for suffix, count in ranked[:OTHER_KINDS])
-    more = f", {len(ranked) - OTHER_KINDS} more kinds" if len(ranked) > OTHER_KINDS else ""
-    return f"{len(files):,} files of other types ({named}{more})"
-
-
-def left_out_message(files: list[Path]) -> str:
-    """What a run, or the desktop app's list, says of an input folder's ``files`` of other types."""
-    return f"{other_files(files)} left out: docclean does not read them"
 
 
 def _keeps_name(job: Job) -> bool:
@@ -271,7 +271,8 @@ def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = No
             take(source)
 
         pairs, error = _expand(item, out, None, walked=step, stop=stop, covered=covered,
-                               left_out=lambda item, others: problems.append(f"{item}: {left_out_message(others)}"))
+                               left_out=lambda item, others: problems.append(f"{item}: {left_out_message(others)}"),
+                               unreadable=lambda folder, exc: problems.append(f"{folder}: {cannot_read(exc)}"))
         if walked_as is not None:
             walked_folders[walked_as] = error
         if error is not None:

@@ -9,6 +9,9 @@ before each folder entry is read and before each file is looked at, and once it 
 walk raises :class:`docclean.errors.Cancelled`. A folder of 300,000 names on a slow network share
 takes seconds to read, so the check sits inside the reading of one folder too, not only between
 folders.
+
+What a walk passes by is told, not dropped: the files of other types (:func:`other_files`,
+:func:`left_out_message`) and the folders it cannot list (:func:`cannot_read`).
 """
 
 from __future__ import annotations
@@ -75,33 +78,33 @@ class Covered:
         return key in self.with_files and key in self.entered and self.entered[key] == skip_under
 
 
-def _entries(folder: Path, stop: Stop | None) -> tuple[list[str], list[str]] | None:
-    """The names of the folders and of the other entries in ``folder``; None when it cannot be
-    read (left out, as ``os.walk`` leaves it out). A link to a folder counts as a folder."""
+def _entries(folder: Path, stop: Stop | None) -> tuple[list[str], list[str]]:
+    """The names of the folders and of the other entries in ``folder`` (OSError when it cannot be
+    read). A link to a folder counts as a folder."""
     dirs: list[str] = []
     files: list[str] = []
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                check_stop(stop)
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                (dirs if is_dir else files).append(entry.name)
-    except OSError:
-        return None
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            check_stop(stop)
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry.name)
     return dirs, files
 
 
 def walk_folder(folder: Path, skip_under: Path | None, *, stop: Stop | None = None,
-                covered: Covered | None = None, others: Callable[[Path], object] | None = None) -> Iterator[Path]:
+                covered: Covered | None = None, others: Callable[[Path], object] | None = None,
+                unreadable: Callable[[Path, OSError], object] | None = None) -> Iterator[Path]:
     """Supported, non-hidden files below ``folder`` in sorted order, not descending into
     ``skip_under`` (the output folder when it lies inside this input folder). A link to a folder
     is followed (skipped, its scans would go missing without a word), each folder once, so a
     link back up the tree is no loop. ``stop``: asked before each entry; True raises
     :class:`Cancelled`. ``covered``: told which folders were entered and held files. ``others``:
-    told each other file (not hidden, of a type docclean does not read) as the walk passes it."""
+    told each other file (not hidden, of a type docclean does not read) as the walk passes it.
+    ``unreadable(folder, error)``: told each folder that cannot be listed (no permission, a share
+    gone), which is left out; without it such a folder is left out without a word."""
     top = path_key(folder)
     seen = {top}
     if covered is not None:
@@ -111,10 +114,12 @@ def walk_folder(folder: Path, skip_under: Path | None, *, stop: Stop | None = No
     pending: list[tuple[Path, Path]] = [(Path(folder), top)]
     while pending:
         root, root_key = pending.pop()
-        listed = _entries(root, stop)
-        if listed is None:
+        try:
+            dirs, files = _entries(root, stop)
+        except OSError as exc:
+            if unreadable is not None:
+                unreadable(root, exc)
             continue
-        dirs, files = listed
         keep = []
         for name in sorted(dirs):
             check_stop(stop)
@@ -173,3 +178,33 @@ def _match_parts(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
     if pattern[0] == "**":
         return any(_match_parts(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
     return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _match_parts(parts[1:], pattern[1:])
+
+
+#: Kinds of other files named in :func:`other_files`, at most.
+OTHER_KINDS = 4
+
+
+def other_files(files: list[Path]) -> str:
+    """How many ``files`` (of types docclean does not read) there are, by suffix, most first:
+    "3 files of other types (2 .xml, 1 .gif)". An archive's JPEG 2000 masters or its scans saved
+    without a suffix would otherwise vanish from a run without a word."""
+    kinds: dict[str, int] = {}
+    for path in files:
+        suffix = path.suffix.lower() or "without a suffix"
+        kinds[suffix] = kinds.get(suffix, 0) + 1
+    if len(files) == 1:
+        return f"1 file of another type ({next(iter(kinds))})"
+    ranked = sorted(kinds.items(), key=lambda kind: (-kind[1], kind[0]))
+    named = ", ".join(f"{count:,} {suffix}" for suffix, count in ranked[:OTHER_KINDS])
+    more = f", {len(ranked) - OTHER_KINDS} more kinds" if len(ranked) > OTHER_KINDS else ""
+    return f"{len(files):,} files of other types ({named}{more})"
+
+
+def cannot_read(exc: OSError) -> str:
+    """Why a folder's scans are not cleaned when it cannot be listed."""
+    return f"cannot read this folder ({exc.strerror or exc}); the scans in it are not cleaned"
+
+
+def left_out_message(files: list[Path]) -> str:
+    """What a run, or the desktop app's list, says of an input folder's ``files`` of other types."""
+    return f"{other_files(files)} left out: docclean does not read them"

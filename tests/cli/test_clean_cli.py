@@ -662,3 +662,17 @@ def test_a_file_name_with_a_newline_or_an_escape_stays_on_one_line(tmp_path: Pat
                                                  if line.startswith(("line.png", "name.png", "x.png"))]
     nothing = clean(model, tmp_path / "gone\nx.png", "-o", tmp_path / "out")
     assert error_lines(nothing)[0] == f"error: {tmp_path}/gone\\nx.png: no such file or folder"
+
+
+def test_a_subfolder_that_cannot_be_read_is_an_error_line_and_exit_code_1(model: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.docclean.test_discover import _unreadable
+
+    grey(tmp_path / "in" / "a.png")
+    grey(tmp_path / "in" / "locked" / "b.png")
+    _unreadable(monkeypatch, tmp_path / "in" / "locked")
+    result = clean(model, tmp_path / "in", "-o", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    assert (f"error: {tmp_path / 'in' / 'locked'}: cannot read this folder (Permission denied); the scans in it "
+            "are not cleaned") in result.output.splitlines()
+    assert (tmp_path / "out" / "a.png").exists()

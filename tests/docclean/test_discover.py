@@ -184,3 +184,40 @@ def test_a_folder_of_other_files_only_says_what_it_holds(tmp_path: Path) -> None
     [job] = discover([str(tmp_path / "in")], tmp_path / "out", left_out=lambda item, files: told.append(item))
     assert job.error is not None and job.error.startswith("no supported files in this folder (looked for ")
     assert job.error.endswith("; it holds 2 files of other types (1 .gif, 1 .jp2))") and told == []
+
+
+def _unreadable(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """``folder`` cannot be listed (no permission: root reads a chmod 000 folder all the same)."""
+    import os
+
+    import docclean.walk
+
+    scandir = os.scandir
+
+    def refusing(path):  # noqa: ANN001, ANN202
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(docclean.walk.os, "scandir", refusing)
+
+
+def test_a_subfolder_that_cannot_be_read_fails_instead_of_vanishing(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # "8 cleaned, 0 skipped, 0 failed", exit 0, with a subfolder's scans never seen.
+    from docclean.discover import list_sources
+
+    _page(tmp_path / "in" / "a.png")
+    _page(tmp_path / "in" / "locked" / "b.png")
+    _unreadable(monkeypatch, tmp_path / "in" / "locked")
+    jobs = discover([str(tmp_path / "in")], tmp_path / "out")
+    assert [(j.source, j.error) for j in jobs] == [
+        (tmp_path / "in" / "a.png", None),
+        (tmp_path / "in" / "locked", "cannot read this folder (Permission denied); the scans in it are not cleaned")]
+    files, problems = list_sources([tmp_path / "in"])
+    assert files == [tmp_path / "in" / "a.png"]
+    assert problems == [f"{tmp_path / 'in' / 'locked'}: cannot read this folder (Permission denied); "
+                        "the scans in it are not cleaned"]
+    _unreadable(monkeypatch, tmp_path / "in")  # the folder named itself
+    [job] = discover([str(tmp_path / "in")], tmp_path / "out")
+    assert job.error == "cannot read this folder (Permission denied); the scans in it are not cleaned"
