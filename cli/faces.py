@@ -53,9 +53,11 @@ def train(
     threads: Annotated[int, typer.Option(min=0, help="Torch CPU threads (0: torch's default).")] = 0,
     data_dir: DataDir = None,
     verify: Annotated[bool, typer.Option(help="Check the file's SHA-256 against the published one.")] = True,
-    resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out.")] = True,
+    resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out. --no-resume starts it "
+                                              "over, removing it and the scores and pictures made from it.")] = True,
 ) -> None:
-    """Train one faces autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out."""
+    """Train one faces autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out
+    (a new or empty folder, or one holding an earlier run of the suite)."""
     import torch
 
     from cli.progress import RichProgressCallback
@@ -82,22 +84,34 @@ def train(
 
 @app.command("eval")
 def evaluate(run: RunArg, data_dir: DataDir = None,
-             device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "cpu") -> None:
+             device: Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")] = "auto",
+             ) -> None:
     """Score a run on its test people (MSE, PSNR; a denoiser also against its noisy input); writes eval.json
-    (eval-NAME.json for a checkpoint other than the run's best, e.g. eval-last.json)."""
-    from training.suite.faces_eval import eval_record, evaluate_faces_run
+    (eval-NAME.json for a checkpoint other than the run's best, e.g. eval-last.json; a run folder that
+    cannot take it is still scored: a warning says so)."""
+    from docclean.errors import OutputError
+    from training.suite.faces_eval import save_faces_scores, score_faces_run
 
     with reported_errors():
-        r = evaluate_faces_run(run, data_dir, device)
+        r = score_faces_run(run, data_dir, device)
     line = (f"{run}: test MSE {r['test_mse']:.5f}, PSNR {r['test_psnr']:.2f} dB on {r['test_faces']} faces of "
             "unseen people")
     if r["noise"]:
         line += (f" ({r['noise']} {r['noise_level']:g}; noisy input: MSE {r['input_mse']:.5f}, "
                  f"PSNR {r['input_psnr']:.2f} dB)")
     typer.echo(line)
-    record = eval_record(run)
+    try:
+        record = save_faces_scores(run, r)
+    except OutputError as exc:  # a read-only run: the scores are the result, and they are printed
+        typer.echo(f"warning: {exc.path}: {exc.reason}; they are printed above only", err=True)
+        return
     if record.name != "eval.json":  # not where the run's own scores are: say where these went
         typer.echo(f"scores of this checkpoint: {record}")
+
+
+def _fewer(n: int):
+    """What the picture commands say when the test people have fewer than ``n`` faces."""
+    return lambda message: typer.echo(f"note: -n {n}: {message}", err=True)
 
 
 @app.command()
@@ -106,7 +120,7 @@ def reconstruct(run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: Dat
     from training.suite.faces_eval import reconstruction_picture
 
     with reported_errors():
-        typer.echo(reconstruction_picture(run, out, n, noise=None, data_dir=data_dir))
+        typer.echo(reconstruction_picture(run, out, n, noise=None, data_dir=data_dir, say=_fewer(n)))
 
 
 @app.command()
@@ -126,9 +140,11 @@ def denoise(
             if kind is None:
                 raise ValueError("this run was trained on clean faces; choose a corruption with --noise gaussian|mask")
             if noise_level is None:
-                path = reconstruction_picture(run, out, n, noise="run", data_dir=data_dir)
+                path = reconstruction_picture(run, out, n, noise="run", data_dir=data_dir, say=_fewer(n))
             else:  # the run's kind of corruption at the level asked for (it was dropped without a word)
-                path = reconstruction_picture(run, out, n, noise=kind, noise_level=noise_level, data_dir=data_dir)
+                path = reconstruction_picture(run, out, n, noise=kind, noise_level=noise_level, data_dir=data_dir,
+                                              say=_fewer(n))
         else:
-            path = reconstruction_picture(run, out, n, noise=noise.value, noise_level=noise_level, data_dir=data_dir)
+            path = reconstruction_picture(run, out, n, noise=noise.value, noise_level=noise_level, data_dir=data_dir,
+                                          say=_fewer(n))
         typer.echo(path)

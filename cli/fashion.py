@@ -44,8 +44,13 @@ class Loss(str, Enum):
 
 DataDir = Annotated[Path | None, typer.Option(help="Folder with the four IDX gz files (default: $DOCCLEAN_DATA/"
                                                        "fashion-mnist, else ~/.cache/docclean/fashion-mnist).")]
+RunDataDir = Annotated[Path | None, typer.Option(
+    help="Folder with the four IDX gz files (default: the one the run was trained on, else $DOCCLEAN_DATA/"
+         "fashion-mnist or ~/.cache/docclean/fashion-mnist).")]
 Device = Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")]
 RunDir = Annotated[Path, typer.Argument(help="A run folder written by `docclean fashion train`.")]
+RESUME_HELP = ("Continue an unfinished run found in --out. --no-resume starts it over, removing it and the scores "
+               "and pictures made from it; a run of another network is kept (choose another --out).")
 
 
 @app.command()
@@ -65,7 +70,8 @@ def train(
     optimizer: Annotated[str, typer.Option(help="adam, adamw, sgd, rmsprop or adadelta.")] = "adam",
     lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate (cosine schedule).")] = 2e-3,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 256,
-    patience: Annotated[int, typer.Option(min=1, help="Stop after this many epochs without a better val loss.")] = 5,
+    patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better val loss "
+                                                      "(0: never stop early).")] = 5,
     limit: Annotated[int | None, typer.Option(
         min=2, help="Train on the first N training images only (quick tries).")] = None,
     seed: Annotated[int, seed_option("Seed for weights, shuffling and noise")] = 0,
@@ -74,9 +80,10 @@ def train(
     download: Annotated[bool, typer.Option(
         "--download", help="Fetch missing data files from the official site.")] = False,
     verify: Annotated[bool, typer.Option(help="Check the files' MD5 against the official release.")] = True,
-    resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out.")] = True,
+    resume: Annotated[bool, typer.Option(help=RESUME_HELP)] = True,
 ) -> None:
-    """Train one autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out."""
+    """Train one autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out
+    (a new or empty folder, or one holding an earlier run of the suite)."""
     from cli.stopping import continue_hint, exit_stopped, stoppable
     from training.loop import FitConfig
     from training.suite.fashion import FashionTaskConfig, train_fashion
@@ -85,7 +92,7 @@ def train(
                              noise_level=noise_level, contractive_weight=contractive_weight,
                              batch_size=batch_size, limit=limit,
                              data_dir=str(data_dir.expanduser().absolute()) if data_dir else None, verify=verify)
-    fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience,
+    fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience or None,
                            seed=seed, device=device, resume=resume)
     with reported_errors(), stoppable() as stop, \
             RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
@@ -94,59 +101,76 @@ def train(
 
 
 @app.command("eval")
-def evaluate(run_dir: RunDir, data_dir: DataDir = None, device: Device = "cpu",
+def evaluate(run_dir: RunDir, data_dir: RunDataDir = None, device: Device = "auto",
              download: Annotated[bool, typer.Option("--download", help="Fetch missing data files.")] = False) -> None:
-    """Score a run's best checkpoint on the 10,000 test images (per-pixel BCE and MSE); writes eval.json."""
-    from training.suite.fashion_eval import evaluate_run
+    """Score a run's best checkpoint on the 10,000 test images (per-pixel BCE and MSE); writes eval.json
+    (a run folder that cannot take it is still scored: a warning says so)."""
+    from docclean.errors import OutputError
+    from training.suite.fashion_eval import save_scores, score_run
 
     with reported_errors():
-        result = evaluate_run(run_dir, data_dir, download, device)
+        result = score_run(run_dir, data_dir, download, device)
     noise = f" (noisy inputs: {result['noise']} {result['noise_level']:g})" if result["noise"] else ""
     console.print(f"{run_dir}: {result['arch']}{noise}: test BCE {result['test_bce']:.4f}, "
                   f"MSE {result['test_mse']:.5f} on {result['test_images']} images", highlight=False)
+    try:
+        save_scores(run_dir, result)
+    except OutputError as exc:  # a read-only run: the scores are the result, and they are printed
+        _not_saved(exc.path, exc.reason)
+
+
+def _not_saved(path: Path | None, reason: str) -> None:
+    typer.echo(f"warning: {path}: {reason}; they are printed above only", err=True)
 
 
 @app.command()
 def compare(
     run_dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
-    plot: Annotated[Path | None, typer.Option(help="Where to draw the validation curves, in the format its ending "
-                                                      "names (.png, .jpg, .jpeg, .svg or .pdf; a folder: "
-                                                      "fashion-compare.png in it; default: beside the first "
-                                                      "run).")] = None,
+    plot: Annotated[str | None, typer.Option(help="Where to draw the validation curves, in the format its ending "
+                                                     "names (.png, .jpg, .jpeg, .svg or .pdf; a folder, or a name "
+                                                     "ending in /: fashion-compare.png in it; default: beside the "
+                                                     "first run).")] = None,
     table: Annotated[Path | None, typer.Option(help="Also write the table as markdown here.")] = None,
-    data_dir: DataDir = None,
-    device: Device = "cpu",
+    data_dir: RunDataDir = None,
+    device: Device = "auto",
 ) -> None:
-    """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot."""
-    from training.suite.fashion_eval import compare_runs, fashion_runs, markdown_table
+    """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot. Runs whose
+    scores are computed afresh keep them in their eval.json; a read-only run is still compared."""
+    from training.run_folder import writing_in
+    from training.suite.fashion_eval import compare_runs, fashion_runs, markdown_table, plot_runs
     from training.suite.plots import PICTURE_SUFFIXES, picture_target
 
     with reported_errors():
-        plot = picture_target(plot, run_dirs[0].parent, "fashion-compare.png")
+        target = picture_target(plot, run_dirs[0].parent, "fashion-compare.png", setting="plot")
     # `compare runs/*` meets its own plot
     run_dirs = [d for d in run_dirs if d.is_dir() or d.suffix.lower() not in PICTURE_SUFFIXES]
     with reported_errors():
         run_dirs, others = fashion_runs(run_dirs)
         for run, reason in others:
             typer.echo(f"warning: {run}: {reason} (left out)", err=True)
-        rows = compare_runs(run_dirs, plot, data_dir, device)
+        rows = compare_runs(run_dirs, None, data_dir, device)
     view = Table("run", "arch", "noise", "epochs", "best epoch", "best val BCE", "test BCE", "s/epoch")
     for r in rows:
         view.add_row(r.name, r.arch, r.noise, str(r.epochs), str(r.best_epoch), f"{r.best_val_bce:.4f}",
                      f"{r.test_bce:.4f}", f"{r.seconds_per_epoch:.1f}")
     console.print(view)
-    if table:
-        with reported_errors():
-            table.write_text(markdown_table(rows))
-    console.print(f"plot: {plot}", highlight=False)
+    for run, row in zip(run_dirs, rows):
+        if row.unsaved:
+            _not_saved(run / "eval.json", row.unsaved)
+    with reported_errors():
+        if table:
+            with writing_in(table, "write the table"):
+                table.write_text(markdown_table(rows))
+        plot_runs(rows, run_dirs, target)
+    console.print(f"plot: {target}", highlight=False)
 
 
 @app.command()
 def anomalies(
     run_dir: RunDir,
     count: Annotated[int, typer.Option(min=1, max=100, help="Images to show in each row (1 to 100).")] = 10,
-    data_dir: DataDir = None,
-    device: Device = "cpu",
+    data_dir: RunDataDir = None,
+    device: Device = "auto",
 ) -> None:
     """Rank test images by reconstruction error; draws the most and least typical to anomalies.png."""
     from training.suite.fashion_eval import rank_anomalies

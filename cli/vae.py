@@ -60,9 +60,12 @@ def train(
                                                       "validation loss (0: never stop early).")] = 10,
     limit: Annotated[int | None, typer.Option(min=2, help="Train on only the first N training images.")] = None,
     threads: Annotated[int, typer.Option(min=0, help="Torch CPU threads (0: torch's default).")] = 0,
-    resume: Annotated[bool, typer.Option(help="Continue the run in --out if it was interrupted.")] = True,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out if it was interrupted. --no-resume "
+                                              "starts it over, removing it and the pictures made from it; a run of "
+                                              "another network is kept (choose another --out).")] = True,
 ) -> None:
-    """Train a VAE on Fashion-MNIST, with progress bars, early stopping and resume."""
+    """Train a VAE on Fashion-MNIST, with progress bars, early stopping and resume; --out is a new or empty
+    folder, or one holding an earlier run of the suite."""
     import torch
 
     from cli.progress import RichProgressCallback

@@ -31,6 +31,15 @@ def fitting_name(name: str, extra: int) -> str:
     return raw[:room - len(digest) - 1].decode("utf-8", "ignore") + "~" + digest
 
 
+def output_mode() -> int:
+    """The permissions of a new output: 0666 less the umask, as ``open`` would give it. A writer
+    that puts a file of its own in :func:`atomic_path`'s place (safetensors' ``save_file`` makes a
+    new, private one) sets them again with this."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path in ``path``'s folder (created if missing); when the block ends
@@ -43,9 +52,7 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     os.close(fd)
     tmp = Path(name)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes private files; outputs get normal permissions
+        os.chmod(tmp, output_mode())  # mkstemp makes private files; outputs get normal permissions
         yield tmp
         os.replace(tmp, path)
     finally:

@@ -9,6 +9,7 @@ safetensors stores only tensors and strings, loading a file from a stranger cann
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from docclean import safefile
-from docclean.atomic import atomic_path
+from docclean.atomic import atomic_path, output_mode
 from docclean.errors import ModelError
 from docclean.model import build_model
 
@@ -59,9 +60,12 @@ def build_architecture(arch: str, config: dict[str, Any] | None = None) -> nn.Mo
 
 
 def atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
-    """Write a safetensors file atomically (see ``docclean.atomic``)."""
+    """Write a safetensors file atomically (see ``docclean.atomic``), with the permissions of any
+    other output: ``save_file`` puts a new, private file (0600) in the temporary one's place, which
+    no one else sharing a run could read."""
     with atomic_path(path) as tmp:
         save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+        os.chmod(tmp, output_mode())
 
 
 def save_model(model: nn.Module, path: str | Path, arch: str, config: dict[str, Any],

@@ -6,7 +6,9 @@ of that device type (``training.device``). It runs epochs of optimisation, valid
 logs one CSV row per epoch, keeps the best checkpoint (by a monitored validation metric) and the
 last one, stops early when validation stops improving, stops between batches when a stop hook
 says so (a GUI's Stop button, SIGTERM), and resumes an interrupted or stopped run from the state
-it saved, after refusing a run folder that holds a different run (``training.run_folder``).
+it saved, after refusing a run folder that holds a different run (``training.run_folder``). For
+a caller that leaves the run folder to it (the teaching suite) it also refuses a folder that holds
+other files, and clears the earlier run out of a folder it starts afresh in.
 
 A task supplies only a model, a loss function, data iterables and, optionally, an ``evaluate``
 function; everything about devices, epochs, checkpoints and logging lives here.
@@ -18,7 +20,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -35,13 +37,17 @@ from training.fit_types import Callback, FitConfig, FitResult, lr_at, make_optim
 from training.run_folder import (
     NO_RESUME,
     check_epochs_left,
+    check_fit_folder,
     check_resumable,
+    clear_run,
     optimizer_tensors,
+    output_error,
     read_history,
     restore_optimizer,
     resume_hint,
     write_csv,
     write_json,
+    writing_in,
 )
 from training.stop import StopFlag, StopHook, stop_on_signals
 
@@ -159,7 +165,8 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         model_config: dict[str, Any], val_data: Iterable | None = None,
         evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
         info: dict[str, Any] | None = None, callbacks: list[Callback] | None = None,
-        should_stop: StopHook | None = None, start_over: str | None = NO_RESUME) -> FitResult:
+        should_stop: StopHook | None = None, start_over: str | None = NO_RESUME,
+        derived_files: Sequence[str] | None = None) -> FitResult:
     """Train ``model`` and return a :class:`FitResult`.
 
     ``train_data`` is iterated once per epoch; each batch is moved to the run's device before
@@ -174,6 +181,15 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     None: only another folder); resuming it with fewer ``config.epochs`` than it has trained raises
     UsageError too (``training.run_folder.check_epochs_left``), before anything is written.
     A loss that is no longer finite raises FloatingPointError, naming the epoch and batch from 1.
+    A run folder that cannot be made or written in raises OutputError (DiskFullError), one line.
+
+    ``derived_files`` hands the run folder's guard to fit: None leaves it to the caller (``docclean
+    train`` checks its folder before it writes there itself). Else, before anything is written, a
+    ``config.out_dir`` that is a file, holds other files but no earlier run, or (the run starting
+    afresh: no resume asked, or nothing to resume) holds a run of another network is refused with a
+    UsageError (``training.run_folder.check_fit_folder``); and a fresh start in a folder that held
+    a run removes that run's files and those matching the ``derived_files`` patterns (the task's
+    scores and pictures made from that run's model: ``training.run_folder.clear_run``).
     """
     callbacks = callbacks or []
     out = Path(config.out_dir)
@@ -181,16 +197,22 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     precision = resolve_precision(device, config.requested_precision())
     model.to(device)
     opt = make_optimizer(config.optimizer, model.parameters(), config.lr, config.weight_decay)
-    out.mkdir(parents=True, exist_ok=True)  # after the options are checked: a bad one leaves no folder
+    state_path, last_path, best_path = out / "state.safetensors", out / "last.safetensors", out / "best.safetensors"
+    resuming = config.resume and state_path.exists() and last_path.exists()
+    if derived_files is not None:
+        check_fit_folder(out, arch, resuming)
+    try:
+        out.mkdir(parents=True, exist_ok=True)  # after the options are checked: a bad one leaves no folder
+    except OSError as exc:
+        raise output_error("make the run folder", exc, out) from None
     scaler = precision.grad_scaler()
     start_epoch, best, best_epoch, bad_epochs = 0, math.inf, -1, 0
     history: list[dict[str, float]] = []
     partial: _Partial | None = None
-    state_path, last_path, best_path = out / "state.safetensors", out / "last.safetensors", out / "best.safetensors"
     run_info = {"command": " ".join(sys.argv), "fit": config.to_json(), "device": str(device),
                 "precision": precision.name, **(info or {})}
     run_config = {"arch": arch, "model_config": model_config, **run_info}
-    if config.resume and state_path.exists() and last_path.exists():
+    if resuming:
         check_resumable(out, run_config, start_over)
         state = read_metadata(state_path)["trainer"]
         check_epochs_left(config.epochs, state["epoch"] + 1, bool(state.get("partial")))
@@ -203,7 +225,10 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         if state.get("partial"):
             partial = _partial_from(state["partial"])
         history = read_history(out)[:start_epoch]
-    write_json(out / "config.json", run_config)
+    elif derived_files is not None:
+        clear_run(out, derived_files)
+    with writing_in(out):
+        write_json(out / "config.json", run_config)
     batches = len(train_data) if isinstance(train_data, Sized) else None
     for cb in callbacks:
         cb.on_train_start(start_epoch, config.epochs, batches)
@@ -226,9 +251,11 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             # Stopped part way: keep the weights, where the epoch stands and the time it took so far;
             # resume finishes it.
             progress.seconds += time.perf_counter() - t0
-            save_model(model, last_path, arch, model_config, {**run_info, "epoch": epoch - 1, "partial_epoch": epoch})
-            _save_state(state_path, opt, scaler, {"epoch": epoch - 1, "best": best, "best_epoch": best_epoch,
-                                                  "bad_epochs": bad_epochs, "partial": asdict(progress)})
+            with writing_in(out):
+                save_model(model, last_path, arch, model_config,
+                           {**run_info, "epoch": epoch - 1, "partial_epoch": epoch})
+                _save_state(state_path, opt, scaler, {"epoch": epoch - 1, "best": best, "best_epoch": best_epoch,
+                                                      "bad_epochs": bad_epochs, "partial": asdict(progress)})
             stopped = True
             break
         metrics = {"epoch": float(epoch), "lr": opt.param_groups[0]["lr"]}
@@ -247,12 +274,13 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             bad_epochs += 1
         history.append(metrics)
         meta_info = {**run_info, "epoch": epoch, "metrics": metrics}
-        save_model(model, last_path, arch, model_config, meta_info)
-        if improved:
-            save_model(model, best_path, arch, model_config, meta_info)
-        _save_state(state_path, opt, scaler, {"epoch": epoch, "best": best, "best_epoch": best_epoch,
-                                              "bad_epochs": bad_epochs})
-        write_csv(out / "metrics.csv", history)
+        with writing_in(out):
+            save_model(model, last_path, arch, model_config, meta_info)
+            if improved:
+                save_model(model, best_path, arch, model_config, meta_info)
+            _save_state(state_path, opt, scaler, {"epoch": epoch, "best": best, "best_epoch": best_epoch,
+                                                  "bad_epochs": bad_epochs})
+            write_csv(out / "metrics.csv", history)
         for cb in callbacks:
             cb.on_epoch_end(epoch, metrics)
     else:

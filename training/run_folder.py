@@ -1,7 +1,8 @@
 """The files of a training run folder, each written whole (``docclean.atomic``): ``config.json``,
 ``metrics.csv``, the trainer state beside the checkpoints, the guard that refuses to resume a
-folder holding a different run (or the same run on other pages), and the one that refuses a run
-folder that would write over the user's own files.
+folder holding a different run (or the same run on other pages), the one that refuses a run
+folder that would write over the user's own files, and what starting a run over in its folder
+removes.
 
 A run folder holds one run. Resuming it with another architecture, network config, optimizer or
 task config would either fail deep inside ``load_state_dict`` or, worse, silently continue a
@@ -13,14 +14,17 @@ run. :func:`check_epochs_left` refuses fewer epochs than the run has already tra
 from __future__ import annotations
 
 import csv
+import errno
 import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from docclean.atomic import atomic_path
-from docclean.errors import DataError, UsageError
+from docclean.errors import DataError, DiskFullError, DocCleanError, OutputError, UsageError
 
 RESUME_FREE_KEYS = frozenset({"data_dir", "data", "download", "verify"})
 """Task-config fields a resumed run may change: where the data lives and how it is fetched or
@@ -28,6 +32,34 @@ checked, which do not change what the run trains on."""
 
 TASK_KEYS = ("task", "task_config")
 """The keys under which tasks store their own config in ``info`` (and so in config.json)."""
+
+RUN_CONFIG = "config.json"
+"""The file ``training.loop.fit`` describes its run in: what marks a folder as a run's."""
+
+RUN_FILES = ("metrics.csv", "best.safetensors", "last.safetensors", "state.safetensors")
+"""What ``training.loop.fit`` writes beside :data:`RUN_CONFIG`: a run started over removes them."""
+
+HISTORY_FROM = 1
+"""``metrics.csv`` counts epochs from 1, as the progress lines, pictures and eval.json do (files
+written before counted from 0, in floats: :func:`read_history` reads both)."""
+
+
+def output_error(what: str, exc: OSError, path: str | Path) -> OutputError:
+    """One line for a failed write (``cannot write the picture (Permission denied)``): DiskFullError
+    when the disk or quota is full, else OutputError, naming ``path``."""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return (DiskFullError if full else OutputError)(f"cannot {what} ({exc.strerror or exc})", path)
+
+
+@contextmanager
+def writing_in(path: str | Path, what: str = "write in the run folder") -> Iterator[None]:
+    """Run a block that writes ``path`` (a run folder's files, a picture): an OSError (no permission,
+    a full disk) becomes one :func:`output_error` (``cannot WHAT (reason)``) naming ``path``, not the
+    temporary file the write was going through."""
+    try:
+        yield
+    except OSError as exc:
+        raise output_error(what, exc, path) from None
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -37,23 +69,33 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def write_csv(path: Path, history: list[dict[str, float]]) -> None:
-    """Write one row per epoch (the union of all rows' keys as columns), atomically."""
+    """Write one row per epoch (the union of all rows' keys as columns), atomically. The rows'
+    ``epoch`` is fit's index, counted from 0; the file counts from :data:`HISTORY_FROM`, in whole
+    numbers (``1``, not ``0.0``), as everything a person reads does."""
     keys: list[str] = []
     for row in history:
         keys += [k for k in row if k not in keys]
+    rows = [{**row, "epoch": int(row["epoch"]) + HISTORY_FROM} if "epoch" in row else row for row in history]
     with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=keys)
         writer.writeheader()
-        writer.writerows(history)
+        writer.writerows(rows)
 
 
 def read_history(out_dir: Path) -> list[dict[str, float]]:
-    """Read a run folder's ``metrics.csv`` back as a list of rows of floats."""
+    """Read a run folder's ``metrics.csv`` back as a list of rows of floats, ``epoch`` as fit counts
+    it (from 0, as in the rows fit returns and the checkpoints' metadata), whichever way the file
+    counts: from 1 (:func:`write_csv`), or from 0 (a file written before, whose first row is 0)."""
     path = Path(out_dir) / "metrics.csv"
     if not path.exists():
         return []
     with path.open() as f:
-        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+        rows = [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+    shift = HISTORY_FROM if rows and rows[0].get("epoch") == HISTORY_FROM else 0
+    for row in rows:
+        if "epoch" in row:
+            row["epoch"] = int(row["epoch"]) - shift
+    return rows
 
 
 def optimizer_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -182,11 +224,12 @@ _DESKTOP_FILES = frozenset({"Thumbs.db", "desktop.ini", "Icon\r"})
 
 
 def check_out_folder(out: Path, inputs: dict[str, str | None], marker: str,
-                     ignore: frozenset[str] = frozenset()) -> None:
+                     ignore: frozenset[str] = frozenset(), is_run: Callable[[Path], bool] | None = None) -> None:
     """UsageError (flag ``--out``) when ``out`` may not become a run folder: it is, lies inside or
     holds one of the ``inputs`` (flag -> folder; the run's files would land among the pages, and
     samples.png over a page of the same name), it is a file, or it is a folder with files in it
-    (other than ``ignore``) but no ``marker`` file, i.e. not an earlier run's folder. Folders are
+    (other than ``ignore``) but no earlier run: no ``marker`` file, or, with ``is_run``, ``is_run(out)``
+    is false (a ``marker`` of the same name that some other program wrote is no run's). Folders are
     compared resolved, so ``..`` and symlinks cannot hide an overlap."""
     out = Path(out).expanduser().resolve()
     for flag, folder in inputs.items():
@@ -200,14 +243,86 @@ def check_out_folder(out: Path, inputs: dict[str, str | None], marker: str,
             raise UsageError(f"the run folder {how} {named}; give a run folder of its own", out, settings=("out",))
     if out.exists() and not out.is_dir():
         raise UsageError("not a folder; give a new or empty folder for the run", out, settings=("out",))
-    if out.is_dir() and not (out / marker).is_file():
+    if out.is_dir() and not (is_run(out) if is_run is not None else (out / marker).is_file()):
         # Hidden files and the desktop's own (Finder's .DS_Store, Explorer's Thumbs.db) come with
         # merely looking at a new folder, and the run writes none of those names.
         others = sorted(entry.name for entry in out.iterdir() if entry.name not in ignore
                         and not entry.name.startswith(".") and entry.name not in _DESKTOP_FILES)
         if others:  # the run would replace config.json, metrics.csv, ... of whatever is there
+            which = f"its {marker} is no run's" if (out / marker).exists() else marker
             raise UsageError(f"the folder already holds other files (e.g. {others[0]}) but no earlier run "
-                             f"({marker}); give a new or empty folder", out, settings=("out",))
+                             f"({which}); give a new or empty folder", out, settings=("out",))
+
+
+def _run_config(out: Path) -> dict[str, Any] | None:
+    """The run folder's config.json when it is one ``training.loop.fit`` wrote (a JSON object naming
+    ``arch``, ``model_config`` and ``fit``), else None (missing, unreadable, some other program's)."""
+    try:
+        saved = json.loads((Path(out) / RUN_CONFIG).read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return saved if isinstance(saved, dict) and {"arch", "model_config", "fit"} <= saved.keys() else None
+
+
+def _checkpoint_arch(path: Path) -> str | None:
+    """The ``arch`` a checkpoint's metadata names, or None when it cannot be read."""
+    from docclean.checkpoint import read_metadata
+
+    try:
+        arch = read_metadata(path).get("arch")
+    except (DocCleanError, OSError):
+        return None
+    return arch if isinstance(arch, str) else None
+
+
+def holds_run(out: Path) -> bool:
+    """Whether ``out`` holds a run of ``training.loop.fit``: its config.json, or (config.json lost or
+    damaged) its trainer state. The ``is_run`` of the suite's :func:`check_out_folder`."""
+    from docclean.models import TRAINER_STATE
+
+    return _run_config(out) is not None or _checkpoint_arch(Path(out) / "state.safetensors") == TRAINER_STATE
+
+
+def saved_arch(out: Path) -> str | None:
+    """The network of the run in ``out``: what its config.json names, else what its checkpoints do;
+    None when nothing there says."""
+    config = _run_config(out)
+    if config is not None:
+        return str(config["arch"])
+    for name in ("last.safetensors", "best.safetensors"):
+        arch = _checkpoint_arch(Path(out) / name)
+        if arch is not None:
+            return arch
+    return None
+
+
+def check_fit_folder(out: Path, arch: str, resuming: bool) -> None:
+    """UsageError, before anything is written, when ``out`` may not hold this run of ``arch``: it is
+    a file, or it holds other files but no earlier run (:func:`check_out_folder`), or, when the run
+    starts afresh (``resuming`` false: ``--no-resume``, or nothing to resume), it holds a run of
+    another network. Starting over replaces the run in place, which is for a run of the same kind
+    (other options, a fresh start); a run of another kind is kept: choose another folder. A resumed
+    run is checked further by :func:`check_resumable`."""
+    check_out_folder(out, {}, RUN_CONFIG, is_run=holds_run)
+    there = None if resuming or not Path(out).is_dir() else saved_arch(out)
+    if there is not None and there != arch:
+        raise UsageError(f"cannot start over: the run folder holds a different model ({there!r}, not {arch!r}); "
+                         "choose another --out", out)
+
+
+def clear_run(out: Path, derived: Iterable[str] = ()) -> list[Path]:
+    """Remove the earlier run from ``out`` before a fresh one starts there: fit's files
+    (:data:`RUN_FILES`; config.json is rewritten at once) and the files matching the ``derived``
+    patterns (what a task's commands made from that run's model: scores, pictures), so none is left
+    to describe a model that is gone. Returns what was removed; OutputError when it cannot be."""
+    removed = []
+    with writing_in(out, "remove the earlier run's files"):
+        for pattern in (*RUN_FILES, *derived):
+            for path in sorted(Path(out).glob(pattern)):
+                if path.is_file() or path.is_symlink():
+                    path.unlink()
+                    removed.append(path)
+    return removed
 
 
 def check_same_pages(out: Path, train_pages: list[str], val_pages: list[str]) -> None:

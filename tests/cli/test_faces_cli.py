@@ -181,3 +181,46 @@ def test_a_seed_outside_32_bits_is_a_usage_error_naming_the_range(faces_dir: Pat
                                  "--data-dir", str(faces_dir), "--no-verify", "--device", "cpu"])
     assert result.exit_code == 2 and "0<=x<=4294967295" in result.output, result.output
     assert "Overflow" not in result.output and not (tmp_path / "r").exists()
+
+
+def test_fewer_test_faces_than_asked_are_said(mask_run: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["faces", "reconstruct", str(mask_run), "-n", "30", "-o", str(tmp_path / "r.png")])
+    assert result.exit_code == 0, result.output  # drew 20 without a word
+    assert "note: -n 30: the 2 test people have only 20 faces; drawing all 20" in result.output
+
+
+def test_a_folder_given_for_the_data_is_not_told_to_be_given(faces_dir: Path, tmp_path: Path) -> None:
+    args = ["faces", "train", "--out", str(tmp_path / "r"), "--epochs", "1", "--no-verify"]
+    missing = runner.invoke(app, [*args, "--data-dir", str(tmp_path)])
+    assert missing.exit_code == 1 and missing.output == (f"error: {tmp_path / FILE_NAME}: Olivetti faces file is "
+                                                         f"missing; put {FILE_NAME} in {tmp_path}\n")
+    a_file = runner.invoke(app, [*args, "--data-dir", str(faces_dir / FILE_NAME)])  # "put it in .../FILE_NAME"
+    assert a_file.exit_code == 1 and a_file.output == (f"error: {faces_dir / FILE_NAME}: a file, not a folder; give "
+                                                       f"the folder that holds {FILE_NAME}\n")
+
+
+def test_a_read_only_run_is_scored_with_a_warning(mask_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import contextmanager
+
+    import training.suite.faces_eval as faces_eval
+
+    @contextmanager
+    def read_only(path, suffix=".tmp"):
+        raise PermissionError(13, "Permission denied", str(path.parent / f".{path.name}.x1y2.tmp"))
+        yield
+
+    monkeypatch.setattr(faces_eval, "atomic_path", read_only)
+    result = runner.invoke(app, ["faces", "eval", str(mask_run)])
+    assert result.exit_code == 0, result.output  # exit 1 on the temporary file, no score printed
+    lines = result.output.splitlines()
+    assert "test MSE" in lines[0] and lines[1] == (f"warning: {mask_run / 'eval.json'}: cannot save the scores "
+                                                   "(Permission denied); they are printed above only")
+
+
+def test_eval_runs_on_a_gpu_when_there_is_one_as_its_help_says(mask_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import training.suite.faces_eval as faces_eval
+
+    asked = []
+    monkeypatch.setattr(faces_eval, "load_faces_run", lambda run, device: asked.append(device) or 1 / 0)
+    runner.invoke(app, ["faces", "eval", str(mask_run)])
+    assert asked == ["auto"]  # was cpu, under a help reading "auto (a GPU if there is one)"

@@ -70,7 +70,7 @@ def test_eval_writes_test_bce(trained_runs: dict[str, Path], tiny_fashion_dir: P
     with (trained_runs["denoise"] / "metrics.csv").open() as fh:
         history = list(csv.DictReader(fh))
     best = min(history, key=lambda row: float(row["val_loss"]))
-    assert scores["best_epoch"] == int(float(best["epoch"])) + 1  # counted from 1, as the progress lines count
+    assert scores["best_epoch"] == int(best["epoch"])  # both counted from 1, as the progress lines count
 
 
 def test_compare_draws_one_plot_and_one_table(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
@@ -257,3 +257,104 @@ def test_a_bad_optimizer_or_device_leaves_no_run_folder(tiny_fashion_dir: Path, 
         result = _train(tmp_path / "run", tiny_fashion_dir, *option)
         assert result.exit_code != 0 and "Traceback" not in result.output
         assert not (tmp_path / "run").exists(), option
+
+
+def test_train_refuses_a_folder_of_other_files_and_leaves_them_alone(tiny_fashion_dir: Path, tmp_path: Path) -> None:
+    # It exited 0 with the user's config.json and metrics.csv replaced and checkpoints among the scans.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "config.json").write_text('{"project": "my archive settings"}')
+    (mine / "101.png").write_bytes(b"scan")
+    result = _train(mine, tiny_fashion_dir, "--epochs", "1")
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"error: --out: {mine}: the folder already holds other files (e.g. 101.png) but no "
+                             "earlier run (its config.json is no run's); give a new or empty folder\n")
+    assert sorted(p.name for p in mine.iterdir()) == ["101.png", "config.json"]
+    assert (mine / "config.json").read_text() == '{"project": "my archive settings"}'
+    (tmp_path / "afile").write_text("hi")
+    a_file = _train(tmp_path / "afile", tiny_fashion_dir, "--epochs", "1")  # was "[Errno 17] File exists"
+    assert a_file.exit_code == 2 and a_file.output == f"error: --out: {tmp_path / 'afile'}: not a folder; give a " \
+        "new or empty folder for the run\n"
+
+
+def test_no_resume_keeps_a_run_of_another_network_and_clears_its_own_outputs(trained_runs: dict[str, Path],
+                                                                            tiny_fashion_dir: Path,
+                                                                            tmp_path: Path) -> None:
+    run = Path(shutil.copytree(trained_runs["conv"], tmp_path / "run"))
+    for name in ("eval.json", "anomalies.png", "anomalies.csv", "notes.txt"):
+        (run / name).write_text("of the conv model")
+    best = (run / "best.safetensors").read_bytes()
+    other = _train(run, tiny_fashion_dir, "--arch", "dense", "--no-resume", "--epochs", "1")
+    assert other.exit_code == 2 and other.output == (f"error: {run}: cannot start over: the run folder holds a "
+                                                     "different model ('fashion-conv', not 'fashion-dense'); choose "
+                                                     "another --out\n")
+    assert (run / "best.safetensors").read_bytes() == best and (run / "eval.json").exists()
+    again = _train(run, tiny_fashion_dir, "--arch", "conv", "--no-resume", "--epochs", "1")
+    assert again.exit_code == 0, again.output
+    assert not {"eval.json", "anomalies.png", "anomalies.csv"} & {p.name for p in run.iterdir()}
+    assert (run / "notes.txt").exists() and len((run / "metrics.csv").read_text().splitlines()) == 2
+
+
+def test_a_read_only_run_is_scored_and_compared_with_a_warning(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
+                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # eval computed everything, printed no score, then failed on .eval.json.XXXX.tmp (exit 1).
+    from contextlib import contextmanager
+
+    import training.suite.fashion_eval as fashion_eval
+
+    @contextmanager
+    def read_only(path, suffix=".tmp"):
+        raise PermissionError(13, "Permission denied", str(path.parent / f".{path.name}.x1y2.tmp"))
+        yield
+
+    monkeypatch.setattr(fashion_eval, "atomic_path", read_only)
+    run = Path(shutil.copytree(trained_runs["dense"], tmp_path / "run"))
+    (run / "eval.json").unlink(missing_ok=True)
+    scored = runner.invoke(app, ["fashion", "eval", str(run), "--data-dir", str(tiny_fashion_dir)])
+    assert scored.exit_code == 0, scored.output
+    printed, warning = scored.output.rstrip("\n").rsplit("\n", 1)
+    assert "test BCE" in " ".join(printed.split())  # the score first (rich may wrap its line)
+    assert warning == f"warning: {run / 'eval.json'}: cannot save the scores (Permission denied); they are printed " \
+        "above only"
+    compared = runner.invoke(app, ["fashion", "compare", str(run), "--plot", str(tmp_path / "c.png"),
+                                   "--data-dir", str(tiny_fashion_dir)])
+    assert compared.exit_code == 0, compared.output
+    assert "cannot save the scores (Permission denied)" in compared.output and "Errno" not in compared.output
+    assert compared.output.index("test BCE") < compared.output.index("warning:") and (tmp_path / "c.png").exists()
+
+
+def test_compare_plot_names_its_own_option_and_takes_a_new_folder(trained_runs: dict[str, Path],
+                                                                  tiny_fashion_dir: Path, tmp_path: Path) -> None:
+    runs = [str(trained_runs["dense"]), str(trained_runs["deep"])]
+    gif = runner.invoke(app, ["fashion", "compare", *runs, "--plot", str(tmp_path / "x.gif")])
+    assert gif.exit_code == 2 and gif.output.startswith(f"error: --plot: {tmp_path / 'x.gif'}: cannot write a "
+                                                        "picture with the ending '.gif'")  # said --out
+    new = runner.invoke(app, ["fashion", "compare", *runs, "--plot", f"{tmp_path / 'new'}/", "--data-dir",
+                              str(tiny_fashion_dir)])
+    assert new.exit_code == 0, new.output  # refused: "cannot write a picture with no ending"
+    assert (tmp_path / "new" / "fashion-compare.png").stat().st_size > 0
+
+
+def test_missing_data_in_a_folder_given_offers_no_other_folder(tmp_path: Path) -> None:
+    (tmp_path / "no-data").mkdir()
+    given = _train(tmp_path / "run", tmp_path / "no-data")
+    assert given.exit_code == 1 and "DOCCLEAN_DATA" not in given.output  # --data-dir overrides it
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(b"")
+    a_file = _train(tmp_path / "run", tmp_path / "t10k-images-idx3-ubyte.gz")
+    assert a_file.exit_code == 1 and a_file.output == (f"error: {tmp_path / 't10k-images-idx3-ubyte.gz'}: a file, "
+                                                       "not a folder; give the folder that holds the four "
+                                                       "Fashion-MNIST files\n")
+
+
+def test_patience_0_never_stops_early_and_scoring_runs_on_auto_device(tiny_fashion_dir: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    trained = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "1", "--patience", "0")  # was refused, min 1
+    assert trained.exit_code == 0, trained.output
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["fit"]["patience"] is None
+    import training.suite.fashion_eval as fashion_eval
+
+    asked = []
+    monkeypatch.setattr(fashion_eval, "load_run", lambda run, device: asked.append(device) or 1 / 0)
+    for command in (["eval"], ["anomalies"], ["compare", "--plot", str(tmp_path / "c.png")]):
+        runner.invoke(app, ["fashion", *command, str(tmp_path / "run")])
+    assert asked == ["auto"] * 3  # the help says auto (a GPU if there is one); it was cpu

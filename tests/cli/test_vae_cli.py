@@ -314,3 +314,24 @@ def test_verify_checks_the_test_file_of_a_run_trained_without_the_check(mlp_run:
     assert runner.invoke(app, ["vae", "eval", str(mlp_run)]).exit_code == 0
     checked = runner.invoke(app, ["vae", "eval", str(mlp_run), "--verify"])
     assert checked.exit_code == 1 and "MD5" in checked.output, checked.output
+
+
+def test_a_file_where_a_folder_should_be_is_one_line(mlp_run: Path, data_dir: Path, tmp_path: Path) -> None:
+    # Both said "error: [Errno 17] File exists: ...".
+    afile = tmp_path / "afile"
+    afile.write_text("hi")
+    picture = runner.invoke(app, ["vae", "sample", str(mlp_run), "-n", "4", "-o", str(afile / "x.png")])
+    assert picture.exit_code == 2 and picture.output == (f"error: --out: {afile}: a file, not a folder: the picture "
+                                                         "cannot go inside it\n")
+    run = _train(afile, data_dir, "--epochs", "1")
+    assert run.exit_code == 2 and run.output == f"error: --out: {afile}: not a folder; give a new or empty folder " \
+        "for the run\n"
+    assert afile.read_text() == "hi"
+
+
+def test_no_resume_does_not_replace_a_run_of_the_other_network(mlp_run: Path, data_dir: Path) -> None:
+    config = (mlp_run / "config.json").read_text()
+    conv = _train(mlp_run, data_dir, "--arch", "conv", "--no-resume", "--epochs", "1")
+    assert conv.exit_code == 2 and "cannot start over: the run folder holds a different model ('vae-mlp', not " \
+        "'vae-conv'); choose another --out" in conv.output
+    assert (mlp_run / "config.json").read_text() == config

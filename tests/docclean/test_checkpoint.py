@@ -140,3 +140,14 @@ def test_a_tensor_whose_shape_does_not_fit_its_bytes_is_named(tmp_path):
     with pytest.raises(ModelError, match=rf"tensor '{name}': shape .* needs {2 * (end - start)} bytes but the file "
                                          rf"gives it {end - start}"):
         load_model(path)
+
+
+def test_a_checkpoint_gets_the_permissions_of_any_other_output(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = save_model(torch.nn.Linear(2, 1), tmp_path / "m.safetensors", "line", {})
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644  # safetensors alone leaves 0600

@@ -335,3 +335,68 @@ def test_fewer_epochs_than_the_run_has_done_are_refused_and_not_stored(tmp_path)
     assert json.loads(saved)["fit"]["epochs"] == 3
     assert run(tmp_path, 3).epochs_run == 3  # as many as done: a finished run, nothing to do
     assert run(tmp_path, 2, resume=False).epochs_run == 2  # starting over may train fewer
+
+
+def guarded(tmp_path, arch="line", epochs=1, **kw):
+    torch.manual_seed(0)
+    cfg = FitConfig(out_dir=tmp_path / "run", epochs=epochs, lr=0.2, lr_schedule="none", **kw)
+    return fit(Line(), mse, data(), cfg, arch=arch, model_config={}, val_data=data()[:1],
+               derived_files=("eval.json", "anomalies.*"))
+
+
+def test_a_fit_that_guards_its_folder_writes_over_no_other_files(tmp_path):
+    from docclean.errors import UsageError
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text('{"project": "mine"}')
+    (out / "101.png").write_bytes(b"scan")
+    with pytest.raises(UsageError, match=r"already holds other files \(e\.g\. 101\.png\) but no earlier run"):
+        guarded(tmp_path)
+    assert sorted(p.name for p in out.iterdir()) == ["101.png", "config.json"]  # untouched
+    assert (out / "config.json").read_text() == '{"project": "mine"}'
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(UsageError, match="not a folder"):  # was [Errno 17] File exists
+        fit(Line(), mse, data(), FitConfig(out_dir=tmp_path / "afile", epochs=1), arch="line", model_config={},
+            derived_files=())
+
+
+def test_starting_over_refuses_another_network_and_clears_what_the_last_run_left(tmp_path):
+    from docclean.errors import UsageError
+
+    out = tmp_path / "run"
+    assert guarded(tmp_path, epochs=2).epochs_run == 2
+    guarded(tmp_path, epochs=2)  # the same run again: resumed (nothing to do), as before
+    before = (out / "best.safetensors").read_bytes()
+    for name in ("eval.json", "anomalies.png", "notes.txt"):
+        (out / name).write_text("of the earlier model")
+    with pytest.raises(UsageError, match=r"cannot start over: .*\('line', not 'other'\); choose another --out$"):
+        guarded(tmp_path, arch="other", resume=False)  # --no-resume overwrote a run of another kind
+    assert (out / "best.safetensors").read_bytes() == before and (out / "eval.json").exists()
+    result = guarded(tmp_path, epochs=1, resume=False)
+    assert result.epochs_run == 1 and len((out / "metrics.csv").read_text().splitlines()) == 2
+    assert not (out / "eval.json").exists() and not (out / "anomalies.png").exists()  # they described the old one
+    assert (out / "notes.txt").exists()
+
+
+def test_a_run_folder_that_cannot_be_made_is_one_output_error(tmp_path):
+    from docclean.errors import OutputError
+
+    (tmp_path / "afile").write_text("")
+    cfg = FitConfig(out_dir=tmp_path / "afile" / "run", epochs=1)
+    with pytest.raises(OutputError) as info:  # was "[Errno 20] Not a directory: ..."
+        fit(Line(), mse, data(), cfg, arch="line", model_config={})
+    assert info.value.reason == "cannot make the run folder (Not a directory)"
+    assert info.value.path == tmp_path / "afile" / "run"
+
+
+def test_a_run_whose_metrics_csv_counts_from_zero_resumes_counting_from_one(tmp_path):
+    run(tmp_path, 2)
+    metrics = tmp_path / "run" / "metrics.csv"
+    rows = list(csv.DictReader(metrics.open()))
+    assert [row["epoch"] for row in rows] == ["1", "2"]  # was 0.0, 1.0 while everything else counts from 1
+    old = metrics.read_text().replace("\n1,", "\n0.0,", 1).replace("\n2,", "\n1.0,", 1)
+    metrics.write_text(old)  # as runs made before wrote it
+    result = run(tmp_path, 3)
+    assert [row["epoch"] for row in result.history] == [0, 1, 2]
+    assert [row["epoch"] for row in csv.DictReader(metrics.open())] == ["1", "2", "3"]

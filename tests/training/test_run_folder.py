@@ -120,3 +120,47 @@ def test_the_start_over_hint_is_the_callers_own(tmp_path: Path) -> None:
     (run / "config.json").write_text("{not json")
     with pytest.raises(DataError, match=r"not valid JSON .*; choose another --out$"):
         check_resumable(run, other, start_over=None)
+
+
+def test_a_config_json_of_another_program_is_no_earlier_run(tmp_path: Path) -> None:
+    # The suite's commands wrote into any folder: a user's config.json and metrics.csv were replaced.
+    from training.run_folder import check_out_folder, holds_run
+
+    mine = tmp_path / "scans"
+    mine.mkdir()
+    (mine / "101.png").write_bytes(b"")
+    (mine / "config.json").write_text('{"project": "my archive settings"}')
+    with pytest.raises(UsageError, match=r"holds other files \(e\.g\. 101\.png\) but no earlier run \(its "
+                                         r"config\.json is no run's\); give a new or empty folder") as info:
+        check_out_folder(mine, {}, "config.json", is_run=holds_run)
+    assert info.value.settings == ("out",) and info.value.path == mine.resolve()
+    (mine / "config.json").write_text(json.dumps({"arch": "a", "model_config": {}, "fit": {}}))
+    check_out_folder(mine, {}, "config.json", is_run=holds_run)  # one fit wrote: an earlier run's folder
+
+
+def test_a_fresh_start_refuses_another_network_and_clears_only_the_run(tmp_path: Path) -> None:
+    from training.run_folder import check_fit_folder, clear_run
+
+    run = saved_run(tmp_path, {})
+    check_fit_folder(run, "b", resuming=True)  # resuming: check_resumable compares it all
+    check_fit_folder(run, "a", resuming=False)
+    with pytest.raises(UsageError) as info:
+        check_fit_folder(run, "b", resuming=False)  # --no-resume replaced a run of another kind in place
+    assert info.value.reason == ("cannot start over: the run folder holds a different model ('a', not 'b'); choose "
+                                 "another --out") and info.value.path == run
+    names = ["best.safetensors", "state.safetensors", "metrics.csv", "eval.json", "anomalies.png", "notes.txt"]
+    for name in names:
+        (run / name).write_text("")
+    removed = clear_run(run, ("eval.json", "anomalies.*"))
+    assert sorted(p.name for p in removed) == sorted(names[:-1])
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "notes.txt"]
+
+
+def test_metrics_csv_counts_epochs_from_one_and_files_counting_from_zero_still_read(tmp_path: Path) -> None:
+    from training.run_folder import read_history, write_csv
+
+    write_csv(tmp_path / "metrics.csv", [{"epoch": 0.0, "loss": 0.5}, {"epoch": 1.0, "loss": 0.25}])
+    assert (tmp_path / "metrics.csv").read_text().split() == ["epoch,loss", "1,0.5", "2,0.25"]
+    assert [row["epoch"] for row in read_history(tmp_path)] == [0, 1]  # as fit and its checkpoints count
+    (tmp_path / "metrics.csv").write_text("epoch,loss\n0.0,0.5\n1.0,0.25\n")  # written before
+    assert read_history(tmp_path) == [{"epoch": 0, "loss": 0.5}, {"epoch": 1, "loss": 0.25}]

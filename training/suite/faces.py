@@ -150,7 +150,7 @@ def train_faces(task: FacesTaskConfig, fit_config: FitConfig, *, callbacks: list
     ``reconstructions.png`` (test faces of unseen people: noisy input, reconstruction, original).
     Raises DataError when the data is missing or corrupt and ValueError for bad options."""
     from training.suite.faces_eval import reconstruction_picture
-    from training.suite.plots import plot_loss_curves
+    from training.suite.plots import RUN_OUTPUTS, plot_loss_curves
 
     task = task.resolved()
     splits = load_splits(task)
@@ -162,7 +162,7 @@ def train_faces(task: FacesTaskConfig, fit_config: FitConfig, *, callbacks: list
                  FaceBatches(splits.train, task.batch_size, task.noise, task.noise_level, flip=task.flip),
                  fit_config, arch=ARCH, model_config=task.model_config(),
                  val_data=FaceBatches(splits.val, 64, task.noise, task.noise_level, fixed=True),
-                 info=info, callbacks=callbacks, should_stop=should_stop)
+                 info=info, callbacks=callbacks, should_stop=should_stop, derived_files=RUN_OUTPUTS)
     if result.stopped:
         return result  # pictures are drawn when the run finishes
     kind = f"denoising ({task.noise} {task.noise_level:g})" if task.noise else "autoencoder"

@@ -135,10 +135,11 @@ def _compressed(payload: bytes) -> bytes:
 def load_faces(data_dir: Path | None = None, *, verify: bool = True) -> Faces:
     """Load the faces from ``resolve_data_dir(data_dir)``; DataError (naming the file) when it is
     missing, fails the SHA-256 check (unless ``verify=False``) or does not hold 64x64 faces."""
-    path = resolve_data_dir(data_dir) / FILE_NAME
+    path = fashion_data.check_data_folder(resolve_data_dir(data_dir), FILE_NAME) / FILE_NAME
     if not path.exists():
-        raise DataError(f"Olivetti faces file is missing; put {FILE_NAME} in {path.parent} "
-                        f"(or pass --data-dir, or set {DATA_ENV})", path)
+        # A folder given (--data-dir, or the run's own) overrides the others: they are offered for the default only.
+        where = "" if data_dir is not None else f" (or pass --data-dir, or set {DATA_ENV})"
+        raise DataError(f"Olivetti faces file is missing; put {FILE_NAME} in {path.parent}{where}", path)
     if verify:
         actual = file_sha256(path)
         if actual != SHA256:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from docclean.atomic import atomic_path
 from docclean.checkpoint import load_model
 from docclean.errors import ModelError
 from training.device import resolve_device
+from training.run_folder import writing_in
 from training.suite.faces import ARCH, FaceBatches, FacesTaskConfig, load_splits
 
 BEST_NAME = "best.safetensors"
@@ -74,11 +76,10 @@ def eval_record(run: Path) -> Path:
     return run.parent / ("eval.json" if run.name == BEST_NAME else f"eval-{run.stem}.json")
 
 
-def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu") -> dict[str, Any]:
-    """Score a run (or one of its checkpoints) on its test people; writes the scores to
-    :func:`eval_record` and returns them, with the checkpoint's file name as ``checkpoint`` and its
-    epoch (counted from 1) as ``epoch``; ``best_epoch``, the same number, only when the checkpoint is
-    the run's best (eval.json)."""
+def score_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu") -> dict[str, Any]:
+    """Score a run (or one of its checkpoints) on its test people: what :func:`save_faces_scores`
+    writes, with the checkpoint's file name as ``checkpoint`` and its epoch (counted from 1) as
+    ``epoch``; ``best_epoch``, the same number, only when the checkpoint is the run's best (eval.json)."""
     model, meta, task = load_faces_run(run, device)
     record = eval_record(run)
     epoch = int(meta.get("epoch", -1)) + 1
@@ -95,19 +96,35 @@ def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "c
     if task.noise:
         baseline = float((noisy - clean).square().mean())
         result.update({"input_mse": baseline, "input_psnr": psnr(baseline)})
-    with atomic_path(record) as tmp:
+    return result
+
+
+def save_faces_scores(run: Path, result: dict[str, Any]) -> Path:
+    """Write scores of ``run`` to :func:`eval_record`; OutputError (one line naming it) when the run
+    folder cannot take them (a read-only run, a full disk)."""
+    record = eval_record(run)
+    with writing_in(record, "save the scores"), atomic_path(record) as tmp:
         tmp.write_text(json.dumps(result, indent=2))
+    return record
+
+
+def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu") -> dict[str, Any]:
+    """Score a run (or one of its checkpoints) on its test people (:func:`score_faces_run`); writes
+    the scores to :func:`eval_record` and returns them."""
+    result = score_faces_run(run, data_dir, device)
+    save_faces_scores(run, result)
     return result
 
 
 def reconstruction_picture(run: Path, out: Path | None = None, count: int = 10, noise: str | None = "run",
                            noise_level: float | None = None, data_dir: Path | None = None,
-                           device: str = "cpu") -> Path:
+                           device: str = "cpu", say: Callable[[str], None] | None = None) -> Path:
     """Draw ``count`` test faces: the corrupted input (when there is a corruption), the output and
     the original. ``noise="run"`` corrupts as the run was trained; ``None`` feeds clean faces; a
     kind (``gaussian``/``mask``) with ``noise_level`` tries another corruption. Returns the picture
     (``out``, in the format its ending names; a folder or nothing: ``reconstructions.png`` in it or
-    in the run folder, ``denoised.png`` for another corruption)."""
+    in the run folder, ``denoised.png`` for another corruption). ``say`` hears when the test people
+    have fewer faces than ``count`` (all of them are drawn)."""
     from training.suite.plots import picture_target, plot_image_rows
 
     run = Path(run)
@@ -122,6 +139,8 @@ def reconstruction_picture(run: Path, out: Path | None = None, count: int = 10, 
     # Spread the faces over the test people rather than showing one person ten times.
     step = max(1, len(splits.test) // max(count, 1))
     chosen = splits.test[::step][:count]
+    if len(chosen) < count and say is not None:
+        say(f"the {len(splits.people['test'])} test people have only {len(chosen)} faces; drawing all {len(chosen)}")
     noisy, clean = next(iter(FaceBatches(chosen, len(chosen), noise, noise_level, fixed=True)))
     rows = [("noisy input", noisy)] if noise else []
     rows += [("reconstruction", outputs(model, noisy)), ("original", clean)]

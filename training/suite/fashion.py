@@ -30,7 +30,7 @@ from training.suite.fashion_models import (
     short_arch,
 )
 from training.suite.noise import resolve_noise_level
-from training.suite.plots import plot_loss_curves, plot_reconstructions
+from training.suite.plots import RUN_OUTPUTS, plot_loss_curves, plot_reconstructions
 
 NOISES = ("gaussian", "salt-pepper")
 DEFAULT_NOISE_LEVEL = {"gaussian": 0.5, "salt-pepper": 0.1}
@@ -193,7 +193,7 @@ def train_fashion(task: FashionTaskConfig, fit_config: FitConfig, *, download: b
                  fit_config, arch=ARCH_PREFIX + task.arch, model_config=task.model_config,
                  val_data=Batches(val, task.batch_size, task.noise, task.noise_level, fixed=True),
                  info={"task": asdict(task), "data": {"train": len(train), "val": len(val)}},
-                 callbacks=callbacks, should_stop=should_stop)
+                 callbacks=callbacks, should_stop=should_stop, derived_files=RUN_OUTPUTS)
     if result.stopped:
         return result  # pictures are drawn when the run finishes
     best = prepare_model(load_model(result.best_path)[0]).eval()

@@ -152,12 +152,24 @@ def write_idx_labels(path: Path, labels: np.ndarray) -> Path:
     return Path(path)
 
 
-def _ensure_file(folder: Path, name: str, md5: str, *, verify: bool, download: bool, base_url: str) -> Path:
+def check_data_folder(folder: Path, holds: str) -> Path:
+    """``folder``, unless a file stands there: then DataError saying to give the folder that holds
+    ``holds`` (``--data-dir x/olivettifaces.mat`` was read as a folder and the file sought inside it)."""
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"a file, not a folder; give the folder that holds {holds}", folder)
+    return folder
+
+
+def _ensure_file(folder: Path, name: str, md5: str, *, verify: bool, download: bool, base_url: str,
+                 named: bool = False) -> Path:
+    """``folder/name``, fetched when missing and ``download``; ``named``: the folder was given (an
+    option, a run's own), so the message does not offer the environment variable it overrides."""
     path = folder / name
     if not path.exists():
         if not download:
+            where = "" if named else f" (or set {DATA_ENV})"
             raise DataError(f"Fashion-MNIST file is missing; rerun with --download to fetch it from "
-                            f"{base_url}, or put the four files in {folder} (or set {DATA_ENV})", path)
+                            f"{base_url}, or put the four files in {folder}{where}", path)
         download_file(name, folder, base_url, md5 if verify else None)
     if verify:
         actual = file_md5(path)
@@ -174,8 +186,9 @@ def load_fashion_mnist(data_dir: Path | None = None, *, verify: bool = True, dow
     Raises DataError (naming the file) for a missing file, a wrong MD5 (unless ``verify=False``), a
     file that is not gzip, a bad IDX header, or images and labels whose counts or sizes disagree.
     """
-    folder = resolve_data_dir(data_dir)
-    paths = {role: _ensure_file(folder, name, md5, verify=verify, download=download, base_url=base_url)
+    folder = check_data_folder(resolve_data_dir(data_dir), "the four Fashion-MNIST files")
+    paths = {role: _ensure_file(folder, name, md5, verify=verify, download=download, base_url=base_url,
+                                named=data_dir is not None)
              for role, (name, md5) in FILES.items()}
     data = FashionMNIST(
         train_images=read_idx_images(paths["train_images"]),

@@ -2,7 +2,8 @@
 
 * :func:`evaluate_run` scores a run's best checkpoint on the 10,000 test images (per-pixel BCE and
   MSE; a denoising run is scored on inputs corrupted with a fixed seed against clean targets) and
-  writes ``eval.json`` into the run folder.
+  writes ``eval.json`` into the run folder (:func:`score_run` and :func:`save_scores` apart: a
+  read-only run is still scored).
 * :func:`compare_runs` gathers runs into one table and one plot of their validation curves.
 * :func:`rank_anomalies` ranks test images by reconstruction error (MSE) and draws the most and least
   typical ones (``anomalies.png``, with the full ranking in ``anomalies.csv``).
@@ -24,8 +25,9 @@ from torch import nn
 
 from docclean.atomic import atomic_path
 from docclean.checkpoint import load_model, read_metadata
-from docclean.errors import DocCleanError, ModelError, UsageError
+from docclean.errors import DocCleanError, ModelError, OutputError, UsageError
 from training.loop import read_history
+from training.run_folder import writing_in
 from training.suite.fashion import (
     Batches,
     FashionTaskConfig,
@@ -90,22 +92,33 @@ def per_image_errors(model: nn.Module, images: torch.Tensor, task: FashionTaskCo
     return torch.cat(bce).numpy(), torch.cat(mse).numpy()
 
 
-def _write_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
+def score_run(run_dir: Path, data_dir: Path | None = None, download: bool = False,
+              device: str = "cpu") -> dict[str, Any]:
+    """Score a run's best checkpoint on the test set: what ``eval.json`` holds (written by
+    :func:`save_scores`). ``data_dir`` None: the folder the run was trained on."""
+    model, meta = load_run(run_dir, device)
+    task = run_task(meta)
+    _, _, test, _ = load_task_data(task, data_dir, download)
+    bce, mse = per_image_errors(model, test, task)
+    return {"arch": task.arch, "noise": task.noise, "noise_level": task.noise_level, "loss": task.loss,
+            "best_epoch": int(meta.get("epoch", -1)) + 1, "epochs_from": 1, "test_images": len(bce),
+            "test_bce": float(bce.mean()), "test_mse": float(mse.mean())}
+
+
+def save_scores(run_dir: Path, result: dict[str, Any]) -> Path:
+    """Write a run's scores to its ``eval.json``; OutputError (one line naming it) when the run
+    folder cannot take it (a read-only run, a full disk)."""
+    path = Path(run_dir) / "eval.json"
+    with writing_in(path, "save the scores"), atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(result, indent=2))
+    return path
 
 
 def evaluate_run(run_dir: Path, data_dir: Path | None = None, download: bool = False,
                  device: str = "cpu") -> dict[str, Any]:
     """Score a run's best checkpoint on the test set; writes and returns ``eval.json``'s contents."""
-    model, meta = load_run(run_dir, device)
-    task = run_task(meta)
-    _, _, test, _ = load_task_data(task, data_dir, download)
-    bce, mse = per_image_errors(model, test, task)
-    result = {"arch": task.arch, "noise": task.noise, "noise_level": task.noise_level, "loss": task.loss,
-              "best_epoch": int(meta.get("epoch", -1)) + 1, "epochs_from": 1, "test_images": len(bce),
-              "test_bce": float(bce.mean()), "test_mse": float(mse.mean())}
-    _write_text(Path(run_dir) / "eval.json", json.dumps(result, indent=2))
+    result = score_run(run_dir, data_dir, download, device)
+    save_scores(run_dir, result)
     return result
 
 
@@ -121,24 +134,33 @@ class RunSummary:
     best_val_bce: float
     test_bce: float
     seconds_per_epoch: float
+    unsaved: str | None = None
+    """Why the scores, computed afresh, could not be kept in the run's eval.json (a read-only run);
+    None when they were, or were read from it."""
 
 
 def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cpu") -> RunSummary:
     """A run's table row; evaluates it first when its ``eval.json`` is missing or older than its
-    best checkpoint (a resumed run, or a new run in the same folder, would show stale figures)."""
+    best checkpoint (a resumed run, or a new run in the same folder, would show stale figures).
+    Scores that cannot be saved (a read-only run) still make the row; ``unsaved`` says why."""
     run_dir = Path(run_dir)
     eval_path, best_path = run_dir / "eval.json", run_dir / "best.safetensors"
     fresh = eval_path.exists() and (not best_path.exists()
                                     or eval_path.stat().st_mtime_ns >= best_path.stat().st_mtime_ns)
     result = json.loads(eval_path.read_text()) if fresh else {}
+    unsaved = None
     if result.get("epochs_from") != 1:  # missing, stale, or written when epochs counted from 0
-        result = evaluate_run(run_dir, data_dir, device=device)
+        result = score_run(run_dir, data_dir, device=device)
+        try:
+            save_scores(run_dir, result)
+        except OutputError as exc:
+            unsaved = exc.reason
     history = read_history(run_dir)
     best = min(history, key=lambda r: r.get("val_loss", np.inf)) if history else {}
     noise = f"{result['noise']} {result['noise_level']:g}" if result.get("noise") else "-"
     seconds = float(np.mean([r["epoch_seconds"] for r in history])) if history else float("nan")
     return RunSummary(run_dir.name, result["arch"], noise, len(history), result["best_epoch"],
-                      best.get("val_bce", float("nan")), result["test_bce"], seconds)
+                      best.get("val_bce", float("nan")), result["test_bce"], seconds, unsaved)
 
 
 def fashion_runs(run_dirs: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -177,15 +199,22 @@ def distinct_names(run_dirs: list[Path]) -> list[str]:
     return names
 
 
-def compare_runs(run_dirs: list[Path], plot_path: Path, data_dir: Path | None = None,
+def compare_runs(run_dirs: list[Path], plot_path: Path | None, data_dir: Path | None = None,
                  device: str = "cpu") -> list[RunSummary]:
-    """Summarize several runs and draw their validation BCE curves in one plot; each row and curve
-    is named by :func:`distinct_names`, so two folders of one name are told apart in both."""
+    """Summarize several runs and draw their validation BCE curves in one plot (none when
+    ``plot_path`` is None: :func:`plot_runs` draws it later); each row and curve is named by
+    :func:`distinct_names`, so two folders of one name are told apart in both."""
     rows = [summarize_run(d, data_dir, device) for d in run_dirs]
     for row, name in zip(rows, distinct_names(run_dirs)):
         row.name = name
-    plot_compare({r.name: read_history(d) for r, d in zip(rows, run_dirs)}, plot_path)
+    if plot_path is not None:
+        plot_runs(rows, run_dirs, plot_path)
     return rows
+
+
+def plot_runs(rows: list[RunSummary], run_dirs: list[Path], plot_path: Path) -> Path:
+    """The validation curves of :func:`compare_runs`'s rows (of ``run_dirs``, in order) in one plot."""
+    return plot_compare({r.name: read_history(d) for r, d in zip(rows, run_dirs)}, plot_path)
 
 
 def markdown_table(rows: list[RunSummary]) -> str:
@@ -226,7 +255,7 @@ def rank_anomalies(run_dir: Path, count: int = 10, data_dir: Path | None = None,
     plot = plot_anomalies(images, labels, errors, typical, atypical, run_dir / "anomalies.png", CLASS_NAMES,
                           title=f"{task.arch}: test images by reconstruction MSE")
     table = run_dir / "anomalies.csv"
-    with atomic_path(table) as tmp, tmp.open("w", newline="") as f:
+    with writing_in(table, "write the ranking"), atomic_path(table) as tmp, tmp.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["rank", "test_index", "label", "class", "mse", "bce"])
         for rank, i in enumerate(order[::-1]):

@@ -10,6 +10,7 @@ renamed (``docclean.atomic``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,33 +25,55 @@ from PIL import Image
 
 from docclean.atomic import atomic_path
 from docclean.errors import UsageError
+from training.run_folder import writing_in
 
 #: The endings a picture given by name may have, and so the formats it is written in.
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")
+
+#: The pictures the suite's commands draw of a run, by their default names (every ending).
+RUN_PICTURES = ("loss", "reconstructions", "reconstructions-clean", "denoised", "anomalies", "latent", "manifold",
+                "samples", "interpolate-*-*", "fashion-compare")
+
+#: What the suite's commands write into a run folder from its model, beside the run itself: scores,
+#: the anomaly ranking and the pictures. A run started over in its folder (``--no-resume``) removes
+#: them with the earlier run (``training.loop.fit``'s ``derived_files``), so that none of them is left
+#: to describe a model that is no longer there.
+RUN_OUTPUTS = ("eval.json", "eval-*.json", "anomalies.csv",
+               *(stem + suffix for stem in RUN_PICTURES for suffix in PICTURE_SUFFIXES))
 
 #: Raster formats whose files Pillow rereads to store one gray channel (vector formats stay as drawn).
 GRAY_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "webp": "WEBP"}
 
 
-def check_picture_path(path: Path) -> Path:
-    """``path`` if its ending names a picture format we write; else UsageError (the ``out`` setting),
-    raised before any work, since a file whose name says JPEG must not hold PNG bytes."""
+def check_picture_path(path: Path, setting: str = "out") -> Path:
+    """``path`` if its ending names a picture format we write and no file stands where its folder
+    would be; else UsageError (naming ``setting``, the option that gave it), raised before any work,
+    since a file whose name says JPEG must not hold PNG bytes."""
     path = Path(path)
     if path.suffix.lower() not in PICTURE_SUFFIXES:
         ending = f"the ending {path.suffix!r}" if path.suffix else "no ending"
         raise UsageError(f"cannot write a picture with {ending}; use one of {', '.join(PICTURE_SUFFIXES)}",
-                         path, settings=("out",))
+                         path, settings=(setting,))
+    for folder in (path.parent, *path.parent.parents):  # the nearest one that is there must be a folder
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise UsageError("a file, not a folder: the picture cannot go inside it", folder,
+                                 settings=(setting,))
+            break
     return path
 
 
-def picture_target(out: Path | None, folder: Path, name: str) -> Path:
+def picture_target(out: str | Path | None, folder: Path, name: str, setting: str = "out") -> Path:
     """The picture a command writes: ``out`` if it names a file, ``name`` inside ``out`` if it is a
-    folder (as ``cp`` does; writing onto the folder itself cannot work), else ``name`` in ``folder``;
-    checked by :func:`check_picture_path`, so call it before any work."""
+    folder (as ``cp`` does; writing onto the folder itself cannot work) or ends with a slash (a
+    folder still to make: ``--plot new/``), else ``name`` in ``folder``; checked by
+    :func:`check_picture_path` (``setting``: the option that gave ``out``), so call it before any work."""
     if out is not None:
+        text = str(out)
         out = Path(out)
-        return check_picture_path(out / name if out.is_dir() else out)
-    return check_picture_path(Path(folder) / name)
+        made = text.endswith(("/", os.sep)) or out.is_dir()  # Path("new/") drops the slash: read it first
+        return check_picture_path(out / name if made else out, setting)
+    return check_picture_path(Path(folder) / name, setting)
 
 
 def figure_format(fig: plt.Figure, path: Path) -> str:
@@ -67,7 +90,7 @@ def save_figure(fig: plt.Figure, path: Path, dpi: int = 100, grayscale: bool = F
     path = Path(path)
     try:
         fmt = figure_format(fig, path)
-        with atomic_path(path, suffix="." + fmt) as tmp:
+        with writing_in(path, "write the picture"), atomic_path(path, suffix="." + fmt) as tmp:
             fig.savefig(tmp, dpi=dpi, format=fmt, bbox_inches="tight")
             if grayscale and fmt in GRAY_FORMATS:
                 with Image.open(tmp) as img:

@@ -119,7 +119,7 @@ def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callba
     """Train a VAE on Fashion-MNIST; writes the run folder (config.json, metrics.csv, best/last
     checkpoints, loss.png, and reconstructions.png once the run finishes) under
     ``fit_config.out_dir`` and returns the FitResult."""
-    from training.suite.plots import plot_reconstructions, plot_vae_losses  # matplotlib: only once trained
+    from training.suite.plots import RUN_OUTPUTS, plot_reconstructions, plot_vae_losses
 
     train_images, val_images, data = load_split_images(task)
     arch = ARCH_NAMES.get(task.arch, task.arch)
@@ -131,7 +131,7 @@ def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callba
             "train_images": len(train_images), "val_images": len(val_images)}
     result = fit(model, VAELoss(task.beta), ImageBatches(train_images, task.batch_size, shuffle=True), fit_config,
                  arch=arch, model_config=model_config, val_data=ImageBatches(val_images, 512),
-                 info=info, callbacks=callbacks, should_stop=should_stop)
+                 info=info, callbacks=callbacks, should_stop=should_stop, derived_files=RUN_OUTPUTS)
     if result.stopped:
         return result  # pictures are drawn when the run finishes, as in the other tasks
     plot_vae_losses(read_history(result.out_dir), result.out_dir / "loss.png")
@@ -209,7 +209,8 @@ def load_test_set(meta: dict[str, Any], data_dir: Path | None = None, limit: int
     """Test images (N, 1, 28, 28) and labels (N,) for a run's metadata (see :func:`run_data_dir`);
     only the two test files are read. Raises DataError naming the test file that is missing or bad."""
     folder, verify = run_data_dir(meta, data_dir, verify)
-    images, labels = read_test_split(fashion_data.resolve_data_dir(folder), verify)
+    folder = fashion_data.check_data_folder(fashion_data.resolve_data_dir(folder), "the Fashion-MNIST test files")
+    images, labels = read_test_split(folder, verify)
     return fashion_data.to_tensor(images[:limit]), labels[:limit]
 
 
