@@ -8,8 +8,10 @@ safetensors stores only tensors and strings, loading a file from a stranger cann
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,8 +66,21 @@ def atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: 
     other output: ``save_file`` puts a new, private file (0600) in the temporary one's place, which
     no one else sharing a run could read."""
     with atomic_path(path) as tmp:
-        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+        try:
+            save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(tmp), metadata=metadata)
+        except SafetensorError as exc:
+            raise _as_os_error(exc) from None
         os.chmod(tmp, output_mode())
+
+
+def _as_os_error(exc: Exception) -> OSError:
+    """safetensors' own I/O error (its Rust writer's: "... No space left on device (os error 28)") as
+    the OSError it stands for, so that a full disk is one line like any other write's, not a traceback."""
+    found = re.search(r"os error (\d+)", str(exc))
+    if found is None:
+        return OSError(errno.EIO, " ".join(str(exc).split()))
+    number = int(found.group(1))
+    return OSError(number, os.strerror(number))
 
 
 def save_model(model: nn.Module, path: str | Path, arch: str, config: dict[str, Any],

@@ -161,6 +161,15 @@ def _load_last(model: nn.Module, path: Path, arch: str, device: torch.device, st
                         path) from None
 
 
+def _cut_save(state: dict[str, Any], last: dict[str, Any]) -> dict[str, float] | None:
+    """The metrics of the ended epoch whose save was cut short after its weights (``last``'s
+    metadata) and before its trainer ``state``, which is then an epoch behind; None when they agree."""
+    if state.get("partial") or "partial_epoch" in last or last.get("epoch") != state["epoch"] + 1:
+        return None
+    metrics = last.get("metrics")
+    return metrics if isinstance(metrics, dict) and "train_loss" in metrics else None
+
+
 def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConfig, *, arch: str,
         model_config: dict[str, Any], val_data: Iterable | None = None,
         evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
@@ -215,8 +224,9 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     if resuming:
         check_resumable(out, run_config, start_over)
         state = read_metadata(state_path)["trainer"]
-        check_epochs_left(config.epochs, state["epoch"] + 1, bool(state.get("partial")))
         _load_last(model, last_path, arch, device, start_over)
+        cut = _cut_save(state, read_metadata(last_path))
+        check_epochs_left(config.epochs, state["epoch"] + 1 + (cut is not None), bool(state.get("partial")))
         restore_optimizer(opt, load_file(str(state_path), device=str(device)), state["optimizer"])
         if state.get("scaler") and scaler.is_enabled():
             scaler.load_state_dict(state["scaler"])
@@ -225,6 +235,19 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         if state.get("partial"):
             partial = _partial_from(state["partial"])
         history = read_history(out)[:start_epoch]
+        if cut is not None:
+            # Cut after the epoch's weights were saved and before its trainer state was (a full disk,
+            # a kill): it is not trained a second time on its own weights; it is taken as done, with
+            # the optimizer's state of the epoch before.
+            history.append(cut)
+            monitored = cut.get(config.monitor, cut["train_loss"])
+            if monitored < best - config.min_delta:
+                best, best_epoch, bad_epochs = monitored, start_epoch, 0
+                with writing_in(out):
+                    save_model(model, best_path, arch, model_config, read_metadata(last_path))
+            else:
+                bad_epochs += 1
+            start_epoch += 1
     elif derived_files is not None:
         clear_run(out, derived_files)
     with writing_in(out):

@@ -400,3 +400,37 @@ def test_a_run_whose_metrics_csv_counts_from_zero_resumes_counting_from_one(tmp_
     result = run(tmp_path, 3)
     assert [row["epoch"] for row in result.history] == [0, 1, 2]
     assert [row["epoch"] for row in csv.DictReader(metrics.open())] == ["1", "2", "3"]
+
+
+def test_a_save_cut_between_the_weights_and_the_trainer_state_does_not_train_that_epoch_twice(tmp_path):
+    # A full disk (or a kill) after last.safetensors of epoch 3 and before its trainer state: the
+    # resume trained epoch 3 again on epoch 3's own weights.
+    full = run(tmp_path / "a", 4)
+    folder = tmp_path / "b" / "run"
+    run(tmp_path / "b", 2)
+    state, csv_rows = (folder / "state.safetensors").read_bytes(), (folder / "metrics.csv").read_bytes()
+    run(tmp_path / "b", 3)
+    (folder / "state.safetensors").write_bytes(state)  # the state and the table of epoch 2, the weights of 3
+    (folder / "metrics.csv").write_bytes(csv_rows)
+    resumed = run(tmp_path / "b", 4)
+    assert [row["epoch"] for row in resumed.history] == [0.0, 1.0, 2.0, 3.0]
+    assert resumed.history[2]["train_loss"] == pytest.approx(full.history[2]["train_loss"], rel=1e-6)
+    assert resumed.history[3]["train_loss"] == pytest.approx(full.history[3]["train_loss"], rel=0.05)
+    assert read_metadata(folder / "best.safetensors")["epoch"] == resumed.best_epoch
+
+
+def test_a_full_disk_while_a_checkpoint_is_saved_is_an_os_error_not_safetensors_own(tmp_path, monkeypatch):
+    import errno
+
+    from safetensors import SafetensorError
+
+    import docclean.checkpoint
+
+    def full(*args, **kwargs):
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(docclean.checkpoint, "save_file", full)
+    with pytest.raises(OSError) as info:
+        docclean.checkpoint.atomic_save_tensors({"w": torch.zeros(2)}, tmp_path / "x.safetensors", {})
+    assert info.value.errno == errno.ENOSPC and info.value.strerror == "No space left on device"
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
