@@ -11,6 +11,24 @@ import typer
 from cli.errors import reported_errors
 
 
+def _warn_trained_on(pairs, model: str) -> None:  # type: ignore[no-untyped-def]
+    """Warn once when pages being scored are among those the model was trained on (its metadata's
+    ``train_pages``): their figures are no held-out ones."""
+    from docclean.backends.convert import read_checkpoint_metadata
+    from docclean.errors import DocCleanError
+    from docclean.evaluate import trained_on
+    from docclean.models import resolve_model_path
+
+    try:
+        meta = read_checkpoint_metadata(resolve_model_path(model))
+    except (DocCleanError, OSError):  # a model without docclean metadata (loaded already): nothing to say
+        return
+    seen = trained_on(pairs, meta)
+    if seen:
+        typer.echo(f"warning: {seen} of the {len(pairs)} pages scored are among the {len(meta['train_pages'])} "
+                   "the model was trained on: their figures are no held-out scores", err=True)
+
+
 def evaluate(
     noisy: Annotated[Path, typer.Option(help="Folder of noisy scans.", show_default=False)],
     clean: Annotated[Path, typer.Option(help="Folder of clean pages, paired with the scans by relative path and "
@@ -38,7 +56,10 @@ def evaluate(
         if problems:
             raise unusable(problems)
         cleaner = load_cleaner(CleanSettings(model=model, device=device))
+        _warn_trained_on(scan.pairs, model)
         result = run_eval(cleaner, scan.pairs, model)
+        for note in result.notes:
+            typer.echo(f"warning: {note}", err=True)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, allow_nan=False))  # strict JSON for any parser
         return

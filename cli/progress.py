@@ -68,7 +68,7 @@ class RichProgressCallback:
         # the bar still never reads "4/2".
         self._total = max(epochs, start_epoch)
         if start_epoch >= epochs:  # a finished run asked again: nothing is trained
-            self.console.print(f"all {start_epoch} epochs already done; give more --epochs to train on")
+            self.console.print(f"all {_epochs(start_epoch)} already done; give more --epochs to train on")
         elif start_epoch:
             self.console.print(f"resuming at epoch {start_epoch + 1} of {epochs}")
         self._epochs = self._progress.add_task(self.description, total=self._total, completed=start_epoch, loss="")
@@ -103,5 +103,12 @@ class RichProgressCallback:
         if result.best_epoch < 0:  # stopped inside the first epoch: there is no best epoch yet
             self.console.print(f"{why} before the first epoch ended; no checkpoint yet")
             return
-        self.console.print(f"{why} after {result.epochs_run} epochs; best epoch {result.best_epoch + 1} "
-                           f"({result.best_metric:.4f}); checkpoint {result.best_path}")
+        # One line whatever the width (80 columns when stderr is no terminal): a path broken in two
+        # cannot be copied; no markup either, so a folder named [red] is printed as it is.
+        self.console.print(f"{why} after {_epochs(result.epochs_run)}; best epoch {result.best_epoch + 1} "
+                           f"({result.best_metric:.4f}); checkpoint {result.best_path}",
+                           soft_wrap=True, markup=False, highlight=False)
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch{'' if n == 1 else 's'}"

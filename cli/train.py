@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +18,8 @@ import typer
 
 from cli.errors import reported_errors
 from cli.options import seed_option
+from cli.stopping import exit_stopped
+from docclean.errors import Terminated
 
 
 def _seconds(text: str | None) -> float | None:
@@ -38,6 +41,22 @@ def _absolute(path: Path | None) -> str | None:
     """A folder as a resolved absolute path, so ``--resume`` works from any working folder and the
     same command rerun through ``..`` or a symlink names the same folder."""
     return None if path is None else str(path.expanduser().resolve())
+
+
+def _resume_hint(out: Path) -> str:
+    return f"continue with: docclean train --resume {out}"
+
+
+def stopped_outside_batches(exc: BaseException, flag, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """A run stopped while it read or scored pages, or at once by a second signal: say how to go
+    on (resume when the run folder holds the run, else the command again), exit 130 or 143."""
+    from training.retrain_config import CONFIG_NAME
+
+    hint = (_resume_hint(out) if (out / CONFIG_NAME).is_file()
+            else "nothing was saved; run the command again to start")
+    if not flag.requested:  # a stop the flag did not see (a Ctrl-C before the handlers were in place)
+        flag.set(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+    exit_stopped(flag, hint)
 
 
 def train(
@@ -101,8 +120,8 @@ def train(
     import dataclasses
 
     from cli.progress import RichProgressCallback
-    from cli.stopping import exit_stopped, stoppable
-    from docclean.errors import UsageError
+    from cli.stopping import stoppable
+    from docclean.errors import Cancelled, UsageError
     from training.retrain import load_split, result_warnings, retrain
     from training.retrain_config import FREE_OPTIONS, RetrainConfig, check_config, model_option
 
@@ -137,6 +156,9 @@ def train(
             if val_noisy is not None and given("val_fraction"):
                 raise UsageError("the validation folders are the validation set; give --val-fraction or "
                                  "--val-noisy/--val-clean, not both", settings=("val_fraction",))
+            if (val_noisy is not None or val_clean is not None) and given("group"):
+                raise UsageError("the validation folders are the validation set, with no split to keep groups "
+                                 "together in; give --group or --val-noisy/--val-clean, not both", settings=("group",))
             cfg = RetrainConfig(
                 noisy=_absolute(noisy), clean=_absolute(clean), out=_absolute(out), val_noisy=_absolute(val_noisy),
                 val_clean=_absolute(val_clean), val_fraction=val_fraction, group=group,
@@ -148,17 +170,21 @@ def train(
         for path, reason in unmatched:
             typer.echo(f"warning: {path}: {reason} (left out)", err=True)
         typer.echo(f"{len(train_pairs)} training and {len(val_pairs)} validation pages", err=True)
-        with stoppable() as flag, \
-                RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
-            result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command,
-                             split=(train_pairs, val_pairs))
+        with stoppable() as flag:
+            try:
+                with RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
+                    result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command,
+                                     split=(train_pairs, val_pairs), interrupt=flag,
+                                     warn=lambda text: typer.echo(f"warning: {text}", err=True))
+            except (KeyboardInterrupt, Cancelled) as exc:  # stopped outside a batch, or a second signal: at once
+                stopped_outside_batches(exc, flag, Path(cfg.out))
     for text in result_warnings(result, Path(cfg.out)):
         typer.echo(f"warning: {text}", err=True)
     if result.best_path.is_file():
         typer.echo(result.best_path)
     else:
         typer.echo("no epoch finished: no model was written", err=True)
-    hint = f"continue with: docclean train --resume {cfg.out}"
+    hint = _resume_hint(Path(cfg.out))
     if result.stopped:  # a signal that came after the last epoch stopped nothing: the run finished, exit 0
         exit_stopped(flag, hint)  # Ctrl-C or SIGTERM: 130 or 143, as docclean clean gives
         typer.echo(f"stopped; {hint}", err=True)  # --max-time: the run is saved and may go on

@@ -8,6 +8,7 @@ stays finite; the JSON form holds only finite numbers (null where a figure is un
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,11 +45,27 @@ class Evaluation:
     model: str
     pages: list[PageScore] = field(default_factory=list)
     overall: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """What the user should know of how pages were scored (a pair of different sizes lined up)."""
 
     def to_json(self) -> dict[str, Any]:
         """A dict for ``json.dumps`` that holds no NaN or infinity (null instead): strict JSON."""
         pages = [_finite(asdict(p)) for p in self.pages]
         return {"model": self.model, "overall": _finite(self.overall), "pages": pages}
+
+
+def trained_on(pairs: list[Pair], meta: dict[str, Any]) -> int:
+    """How many of ``pairs`` are among the training pages a model's metadata lists (``train_pages``
+    as ``PATH#PAGE``, written by ``docclean train``), files compared with links resolved."""
+    listed = meta.get("train_pages")
+    if not isinstance(listed, list):
+        return 0
+    seen = set()
+    for entry in listed:
+        path, _, page = str(entry).rpartition("#")
+        if path and page.isdigit():
+            seen.add((os.path.realpath(path), int(page)))
+    return sum((os.path.realpath(p.noisy), p.page) in seen for p in pairs)
 
 
 def _finite(figures: dict[str, Any]) -> dict[str, Any]:
@@ -57,11 +74,12 @@ def _finite(figures: dict[str, Any]) -> dict[str, Any]:
 
 def evaluate(cleaner: Denoiser, pairs: list[Pair], model: str = "") -> Evaluation:
     """Clean every pair's noisy page with ``cleaner`` and score it and the raw page. DataError for a
-    pair that cannot be scored (see :func:`docclean.pairs.read_pair`)."""
+    pair that cannot be scored (see :func:`docclean.pairs.read_pair`); a blank clean page is scored
+    (a stained blank sheet is a fair test page, and every figure is defined for it)."""
     result = Evaluation(model)
     cleaned_pairs, raw_pairs = [], []
     for pair in pairs:
-        noisy, clean = read_pair(pair)
+        noisy, clean = read_pair(pair, blank_ok=True, notes=result.notes)
         out = cleaner.clean(noisy)
         cleaned_pairs.append((out, clean))
         raw_pairs.append((noisy, clean))

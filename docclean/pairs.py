@@ -19,11 +19,12 @@ import numpy as np
 
 from docclean import formats
 from docclean import io as pageio
-from docclean.discover import is_broken_link
-from docclean.errors import DataError, DocCleanError, UsageError
+from docclean.errors import Cancelled, DataError, DocCleanError, UsageError
+from docclean.pairs_align import align, shift_text
+from docclean.walk import walk_folder
 
-#: Noisy and clean pages may differ in size by this many pixels (scanner cropping); both are then
-#: cropped to the common size.
+#: Noisy and clean pages may differ in size by this many pixels (scanner cropping, a trimmed clean
+#: page); both are then cropped to the common size where they line up best (``docclean.pairs_align``).
 SIZE_TOLERANCE = 4
 
 
@@ -69,6 +70,8 @@ class _Folder:
 
     pages: dict[tuple[str, ...], list[Path]] = field(default_factory=dict)
     unsupported: dict[tuple[str, ...], list[Path]] = field(default_factory=dict)
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+    """Folders that could not be listed, with the reason: their pages are not paired."""
 
     def summary(self) -> str | None:
         """How many files are in an unsupported format and which suffixes, or None when there are none."""
@@ -80,12 +83,19 @@ class _Folder:
 
 
 def _index(root: Path) -> _Folder:
+    """One side's files, walked as ``docclean clean`` walks a folder (``docclean.walk``: links to
+    folders followed, each folder once; hidden files and folders, .DS_Store among them, skipped),
+    so training, scoring and cleaning see the same files."""
     found = _Folder()
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        usable = path.is_file() or is_broken_link(path)  # reported with its reason when read
-        if not usable or any(p.startswith(".") for p in relative.parts) or path.name.lower() in _DESKTOP_FILES:
+    others: list[Path] = []
+    # Sorted whole: the order pairs were always listed in (a run's stored page list depends on it).
+    def unreadable(folder: Path, exc: OSError) -> None:
+        found.unreadable.append((folder, f"cannot read this folder ({exc.strerror or exc}); its pages are not paired"))
+
+    for path in sorted([*walk_folder(root, None, others=others.append, unreadable=unreadable), *others]):
+        if path.name.lower() in _DESKTOP_FILES:
             continue
+        relative = path.relative_to(root)
         key = (*relative.parent.parts, relative.stem)
         (found.pages if formats.is_supported(path) else found.unsupported).setdefault(key, []).append(path)
     return found
@@ -114,7 +124,7 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
         raise UsageError(f"the noisy and the clean folder are one folder ({clean_root}); the clean pages need a "
                          "folder of their own", noisy_root)
     noisy, clean = _index(noisy_root), _index(clean_root)
-    scan = PairScan()
+    scan = PairScan(unmatched=[*noisy.unreadable, *clean.unreadable])
     self_paired: list[Path] = []
     for key, paths in noisy.pages.items():
         partners = clean.pages.get(key, [])
@@ -212,33 +222,43 @@ def unusable(problems: list[str]) -> DataError:
     return DataError(f"{len(problems)} pair(s) cannot be used: {_listing(problems, 10)}")
 
 
-def read_pair(pair: Pair, tolerance: int = SIZE_TOLERANCE) -> tuple[np.ndarray, np.ndarray]:
-    """The noisy and clean grey pages (float32 0..1), cropped to their common size. DataError for
-    pages more than ``tolerance`` pixels apart in size (checked on the decoded pages too, so no
-    pair is ever cropped into a misaligned one, whatever a header said) and for a blank clean page
-    (nothing to learn from, usually a wrong file)."""
+def read_pair(pair: Pair, tolerance: int = SIZE_TOLERANCE, *, blank_ok: bool = False,
+              notes: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The noisy and clean grey pages (float32 0..1) of the common size, lined up where they match
+    best when their sizes differ (``docclean.pairs_align``; one line saying so appended to
+    ``notes``). DataError for pages more than ``tolerance`` pixels apart in size (checked on the
+    decoded pages too, whatever a header said) and, unless ``blank_ok`` (scoring: a blank sheet is
+    a fair test page), for a blank clean page: nothing to learn from, usually a wrong file."""
     noisy = page_of(pair.noisy, pair.page)
     clean = page_of(pair.clean, pair.page)
     a, b = (noisy.shape[1], noisy.shape[0]), (clean.shape[1], clean.shape[0])
     why = _size_problem(a, b, tolerance)
     if why:
         raise DataError(_size_text(pair, a, b, why), pair.noisy)
-    h, w = min(noisy.shape[0], clean.shape[0]), min(noisy.shape[1], clean.shape[1])
-    noisy, clean = noisy[:h, :w], clean[:h, :w]
-    if float(clean.max()) - float(clean.min()) < 0.05:
+    noisy, clean, shift = align(noisy, clean)
+    if shift is not None and notes is not None:
+        notes.append(f"{pair.noisy}: page {pair.page + 1} is {a[0]}x{a[1]} but {pair.clean} is {b[0]}x{b[1]}; "
+                     f"lined up where they match best (the clean page {shift_text(shift)} over the scan), both "
+                     f"cropped to {noisy.shape[1]}x{noisy.shape[0]}")
+    if not blank_ok and float(clean.max()) - float(clean.min()) < 0.05:
         raise DataError(f"the clean page {pair.page + 1} is blank (one grey level)", pair.clean)
     return noisy, clean
 
 
-def read_pairs(pairs: list[Pair], keep: Callable[[np.ndarray], np.ndarray] | None = None
+def read_pairs(pairs: list[Pair], keep: Callable[[np.ndarray], np.ndarray] | None = None, *,
+               notes: list[str] | None = None, stop: Callable[[], bool] | None = None
                ) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`read_pair` of every pair, each page passed through ``keep`` as it is read (a caller
     holding many pages keeps them in a smaller type); one DataError naming every pair that cannot
-    be read (a blank clean page, a file that does not decode), so a user fixes them all at once."""
+    be read (a blank clean page, a file that does not decode), so a user fixes them all at once.
+    ``notes``: see :func:`read_pair`. ``stop``: asked before each pair; True raises
+    :class:`~docclean.errors.Cancelled` (a Ctrl-C while hundreds of big pages are read)."""
     pages, problems = [], []
     for pair in pairs:
+        if stop is not None and stop():
+            raise Cancelled("stopped while the pages were read")
         try:
-            noisy, clean = read_pair(pair)
+            noisy, clean = read_pair(pair, notes=notes)
             pages.append((keep(noisy), keep(clean)) if keep is not None else (noisy, clean))
         except (DataError, pageio.InputError) as exc:
             problems.append(str(exc))

@@ -22,13 +22,17 @@ from types import FrameType
 from docclean.errors import Terminated
 
 
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+def raise_terminated(signum: int, frame: FrameType | None) -> None:
+    """A SIGTERM handler: stop at once with :class:`Terminated`, ignoring any later signal (the
+    cleanup that follows must not be cut short)."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise Terminated("terminated (SIGTERM)")
 
 
-def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+def raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    """A SIGINT handler: stop at once with KeyboardInterrupt; a later SIGTERM is ignored, a later
+    Ctrl-C is Python's own."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     raise KeyboardInterrupt
@@ -40,11 +44,11 @@ def terminate_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_term = signal.signal(signal.SIGTERM, raise_terminated)
     # A Ctrl-C that Python would ignore (a background job of a non-interactive shell) stays ignored.
     previous_int = signal.getsignal(signal.SIGINT)
     if previous_int is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _raise_interrupted)
+        signal.signal(signal.SIGINT, raise_interrupted)
     try:
         yield
     finally:

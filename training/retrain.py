@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 
 from docclean.checkpoint import load_model
-from docclean.errors import DataError
+from docclean.errors import Cancelled, DataError, UsageError
 from docclean.metrics import pooled_rmse
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import resolve_model_path
@@ -114,19 +115,26 @@ def synthetic_pairs(clean_pages: list[np.ndarray], n: int, seed: int) -> list[tu
     return out
 
 
-def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]]):
+def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]], stop: Callable[[], bool] | None = None):
     """Validation: pooled RMSE of whole validation pages, cleaned through the engine's tiling
-    (so pages of any size fit in memory) with the model being trained."""
+    (so pages of any size fit in memory) with the model being trained. ``stop`` is asked before
+    each page; True raises :class:`Cancelled` (a whole pass over big pages takes long: a stop must
+    not wait for it; the epoch in hand is then lost, and resuming redoes it)."""
     from docclean.backends.torch_backend import TorchBackend
     from docclean.engine import Denoiser
 
-    # Generators: one page's floats at a time. The scans' own score never changes: taken once.
-    raw = pooled_rmse((as_float(n), as_float(c)) for n, c in val_pages)
+    def each(what: str):  # one page's floats at a time
+        for n, c in val_pages:
+            if stop is not None and stop():
+                raise Cancelled(f"stopped while {what}")
+            yield as_float(n), as_float(c)
+
+    raw = pooled_rmse(each("the validation pages were read"))  # the scans' own score never changes: taken once
 
     def evaluate(model: torch.nn.Module) -> dict[str, float]:
         device = next(model.parameters()).device.type
         cleaner = Denoiser(TorchBackend(model, device=device, precision="fp32"), tile_size=512, overlap=32)
-        return {"val_rmse": pooled_rmse((cleaner.clean(as_float(n)), as_float(c)) for n, c in val_pages),
+        return {"val_rmse": pooled_rmse((cleaner.clean(n), c) for n, c in each("the validation pages were scored")),
                 "val_raw_rmse": raw}
 
     return evaluate
@@ -153,11 +161,26 @@ def result_warnings(result: FitResult, run: Path) -> list[str]:
                     f"{start['val_rmse']:.4f} for {start.get('model')}); keep using that model, or train longer or "
                     "with more pairs")
     raw = next((h["val_raw_rmse"] for h in result.history if "val_raw_rmse" in h), None)
-    if raw is not None and result.best_metric >= raw:
+    if raw is not None and raw < SAME_PAGES:  # no training advice helps: the targets are the inputs
+        said.append(f"the validation pages' clean pages are the scans themselves (RMSE {raw:.4f} uncleaned); do "
+                    "not use this model: give --clean a folder of clean versions of the scans")
+    elif raw is not None and result.best_metric >= raw:
         said.append(f"the best epoch makes the validation pages worse than the scans themselves (RMSE "
                     f"{result.best_metric:.4f} against {raw:.4f} uncleaned); do not use this model: train longer, "
                     "with a lower --lr or more pairs")
     return said
+
+
+#: Pages whose RMSE to each other is below this are one page (a copy, a lossless re-save).
+SAME_PAGES = 1e-3
+
+
+def check_not_copies(pages: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """UsageError when every pair's clean page is its scan (a clean folder of copies of the scans):
+    the model would learn to change nothing, and score perfectly doing it."""
+    if pages and all(n.shape == c.shape and pooled_rmse([(as_float(n), as_float(c))]) < SAME_PAGES for n, c in pages):
+        raise UsageError(f"every clean page is the same as its scan ({len(pages)} pairs): the clean folder holds "
+                         "copies of the scans; give --clean a folder of clean versions of them", settings=("clean",))
 
 
 def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[str, Any] | None]:
@@ -170,6 +193,21 @@ def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[st
     return model, meta["config"], {"path": str(path), "command": meta.get("command"), "epoch": meta.get("epoch")}
 
 
+def run_command(out: Path, command: str, resuming: bool) -> dict[str, Any]:
+    """The ``command`` (and ``resumed``) entries of a run's metadata: the command that started the
+    run, and each later one that continued it (``docclean train --resume RUN``, with any options
+    given anew), so a model still says which data and options made it."""
+    if resuming:
+        try:
+            saved = json.loads((out / "config.json").read_text())
+        except (OSError, ValueError):
+            saved = {}
+        first, resumed = saved.get("command"), saved.get("resumed")
+        if isinstance(first, str) and first != command:
+            return {"command": first, "resumed": [*(resumed if isinstance(resumed, list) else []), command]}
+    return {"command": command}
+
+
 def _checkpointed_model(out: Path) -> tuple[DocUNet, dict[str, Any], dict[str, Any] | None]:
     """:func:`_initial_model` for a run that goes on from its own last checkpoint: the network as that
     checkpoint describes it (``fit`` loads the weights again) and the starting model it recorded, so
@@ -180,9 +218,14 @@ def _checkpointed_model(out: Path) -> tuple[DocUNet, dict[str, Any], dict[str, A
 
 
 def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_stop=None,
-            command: str | None = None, split: tuple[list[Pair], list[Pair]] | None = None) -> FitResult:
+            command: str | None = None, split: tuple[list[Pair], list[Pair]] | None = None,
+            warn: Callable[[str], None] | None = None, interrupt: Callable[[], bool] | None = None) -> FitResult:
     """Run (or, when the run folder holds one, resume) a retraining; returns the FitResult.
-    ``split`` is ``load_split(cfg)``'s (train, validation) when the caller already has it.
+    ``split`` is ``load_split(cfg)``'s (train, validation) when the caller already has it; ``warn``
+    is told what the user should know as pages are read (a pair of different sizes lined up).
+    ``should_stop`` is asked after every batch (True: the run saves and stops); ``interrupt`` per
+    page while pages are read and whole pages scored (the starting model, validation), where True
+    raises :class:`Cancelled`: nothing of the run's state is half written, the epoch in hand is lost.
     UsageError for a missing device or an unusable run folder, OutputBusy while another run
     holds the folder, DataError when the folder holds another run or its pairs changed."""
     cfg = resolved(cfg)
@@ -191,13 +234,14 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
     made = MadeFolder(out)
     try:
         with output_lock(out, name=LOCK_NAME, holder="docclean train run", advice="wait for it to finish"):
-            return _retrain(cfg, callbacks, should_stop, command, split)
+            return _retrain(cfg, callbacks, should_stop, command, split, warn, interrupt)
     finally:
         made.remove_if_empty()  # a run refused or failed before writing anything leaves no folder
 
 
 def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, command: str | None,
-             split: tuple[list[Pair], list[Pair]] | None) -> FitResult:
+             split: tuple[list[Pair], list[Pair]] | None, warn: Callable[[str], None] | None,
+             interrupt: Callable[[], bool] | None) -> FitResult:
     """:func:`retrain`, holding the run folder's lock."""
     out = Path(cfg.out)
     check_same_run(cfg)
@@ -206,14 +250,19 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
     resuming = has_state(out)
     if resuming:  # the same options over other files would re-split them and go on as if nothing changed
         check_same_pages(out, *page_names)
-    pages = read_pairs(train_pairs + val_pairs, keep=compact)  # every unreadable pair named at once
+    notes: list[str] = []
+    # Every unreadable pair named at once.
+    pages = read_pairs(train_pairs + val_pairs, keep=compact, notes=notes, stop=interrupt)
+    for note in notes if warn is not None else ():
+        warn(note)
+    check_not_copies(pages)
     train_pages, val_pages = pages[:len(train_pairs)], pages[len(train_pairs):]
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
     continuing = has_checkpoint(out)  # as check_config decided: then the --from file is not needed
     model, model_config, init_from = _checkpointed_model(out) if continuing else _initial_model(cfg)
     (out / CONFIG_NAME).write_text(json.dumps(cfg.stored(), indent=2) + "\n")
-    evaluate = page_rmse_evaluator(val_pages)
+    evaluate = page_rmse_evaluator(val_pages, interrupt)
     if not resuming:  # a start.json without training state belongs to an attempt whose options were replaced
         (out / START_NAME).unlink(missing_ok=True)
     if init_from is not None and not continuing and not (out / START_NAME).exists():
@@ -223,7 +272,7 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
     fit_config = FitConfig(out_dir=out, epochs=cfg.epochs, lr=cfg.learning_rate, optimizer="adamw",
                            weight_decay=1e-4, patience=cfg.patience, seed=cfg.seed, device=cfg.device,
                            precision="auto" if cfg.device != "cpu" else "fp32", grad_clip=1.0, monitor="val_rmse")
-    info = {"task": "retrain", "command": command or " ".join(sys.argv), "retrain": cfg.stored(),
+    info = {"task": "retrain", **run_command(out, command or " ".join(sys.argv), resuming), "retrain": cfg.stored(),
             "data": {"noisy": cfg.noisy, "clean": cfg.clean},
             "train_pages": page_names[0], "val_pages": page_names[1]}
     if init_from is not None:

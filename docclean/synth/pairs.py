@@ -9,6 +9,7 @@ caller (:mod:`docclean.synth.workers`), so a stopped set holds whole pairs and a
 
 from __future__ import annotations
 
+import errno
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -129,10 +130,38 @@ def _write(spec: PairSpec, out: Path) -> str:
     # A signal raised inside atomic_path before it guards its temporary file would leave that file
     # behind: the pair is written whole first (a fraction of its rendering time), then the signal acts.
     with stop_signals_deferred():
-        for path, img in ((clean_path, clean), (noisy_path, noisy)):
-            with atomic_path(path, suffix=".png") as tmp:
-                cv2.imwrite(str(tmp), (img * 255).round().astype(np.uint8))
+        written: list[Path] = []
+        path = clean_path
+        try:
+            for path, img in ((clean_path, clean), (noisy_path, noisy)):
+                data = _png(img, path)
+                with atomic_path(path, suffix=".png") as tmp:
+                    tmp.write_bytes(data)  # Python's write: a full disk is an OSError with its errno
+                written.append(path)
+        except OSError as exc:
+            for done in written:  # never half a pair: a rerun renders it again whole
+                done.unlink(missing_ok=True)
+            raise OutputError(f"cannot write the pair ({write_failure(exc)}); the pairs written before it are whole: "
+                              "make room and rerun the same command to complete the set", path) from None
     return spec.name
+
+
+def _png(img: np.ndarray, path: Path) -> bytes:
+    """``img`` (0..1) as 8-bit PNG bytes; encoded in memory, so that writing them reports why it fails
+    (``cv2.imwrite`` only answers False)."""
+    ok, buf = cv2.imencode(".png", (img * 255).round().astype(np.uint8))
+    if not ok:
+        raise OutputError("cannot encode the page as PNG", path)
+    return buf.tobytes()
+
+
+def write_failure(exc: OSError) -> str:
+    """Why a write failed, in words: the disk is full, the quota is used up, or the system's reason."""
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno == errno.EDQUOT:
+        return "the disk quota is used up"
+    return exc.strerror or str(exc)
 
 
 def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = DEFAULT_DPIS, size: int = 768,

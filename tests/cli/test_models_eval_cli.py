@@ -100,3 +100,31 @@ def test_eval_refuses_a_mis_sized_pdf_pair(tmp_path: Path, tiny_model_path: Path
     noisy, clean = tmp_path / "noisy" / "a.pdf", tmp_path / "clean" / "a.png"
     assert result.stderr.strip() == (f"error: 1 pair(s) cannot be used: {noisy}: page 1 is 256x200 but {clean} is "
                                      "120x100 (more than 4 pixels apart)")
+
+
+def test_eval_warns_of_pages_the_model_was_trained_on_and_of_pairs_it_lined_up(tmp_path: Path) -> None:
+    import torch
+
+    from docclean.checkpoint import save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    page = np.random.default_rng(3).integers(0, 256, (40, 48), dtype=np.uint8)
+    for kind in ("noisy", "clean"):
+        (tmp_path / kind).mkdir()
+        for name in ("a", "b", "c"):
+            Image.fromarray(page).save(tmp_path / kind / f"{name}.png")
+    Image.fromarray(page[1:-1, 2:]).save(tmp_path / "clean" / "c.png")  # 2 px smaller both ways
+    torch.manual_seed(0)
+    net = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    trained = [f"{tmp_path / 'noisy' / name}.png#0" for name in ("a", "b")] + ["elsewhere/x.png#0"]
+    model = save_model(net, tmp_path / "m.safetensors", "docunet", net.config.to_dict(), {"train_pages": trained})
+    result = CliRunner().invoke(app, ["eval", "--noisy", str(tmp_path / "noisy"), "--clean", str(tmp_path / "clean"),
+                                      "--model", str(model), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: 2 of the 3 pages scored are among the 3 the model was trained on: their figures are no held-out "
+        "scores",
+        f"warning: {tmp_path / 'noisy' / 'c.png'}: page 1 is 48x40 but {tmp_path / 'clean' / 'c.png'} is 46x38; "
+        "lined up where they match best (the clean page 2 px right and 1 px down over the scan), both cropped to "
+        "46x38"]

@@ -44,3 +44,25 @@ def test_undefined_figures_are_null_in_json() -> None:
     data = strict(json.dumps(result.to_json(), allow_nan=False))
     assert data["overall"] == {"pages": 1, "psnr": None}
     assert data["pages"][0]["psnr"] is None and data["pages"][0]["ssim"] is None and data["pages"][0]["raw_psnr"] == 1.0
+
+
+def test_a_blank_clean_page_is_scored_not_refused(tmp_path: Path) -> None:
+    for kind, value in (("noisy", 200), ("clean", 255)):  # a stained blank sheet and its white target
+        (tmp_path / kind).mkdir()
+        Image.fromarray(np.full((20, 30), value, np.uint8)).save(tmp_path / kind / "blank.png")
+    result = evaluate(Identity(), find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs, "identity")
+    assert abs(result.pages[0].raw_rmse - 55 / 255) < 1e-6 and result.overall["pages"] == 1
+
+
+def test_pages_a_model_was_trained_on_are_counted_through_links(tmp_path: Path) -> None:
+    from docclean.evaluate import trained_on
+
+    page = np.random.default_rng(1).integers(0, 256, (20, 30), dtype=np.uint8)
+    for kind in ("noisy", "clean"):
+        (tmp_path / kind).mkdir()
+        for name in ("a", "b"):
+            Image.fromarray(page).save(tmp_path / kind / f"{name}.png")
+    (tmp_path / "link").symlink_to(tmp_path / "noisy")
+    pairs = find_pairs(tmp_path / "link", tmp_path / "clean").pairs
+    meta = {"train_pages": [f"{tmp_path / 'noisy' / 'a.png'}#0", f"{tmp_path / 'noisy' / 'a.png'}#1", "junk"]}
+    assert trained_on(pairs, meta) == 1 and trained_on(pairs, {}) == 0

@@ -229,3 +229,67 @@ def test_an_empty_folder_is_called_empty(tmp_path: Path) -> None:
     (tmp_path / "clean" / "a.png").unlink()
     with pytest.raises(DataError, match="no noisy/clean pairs found: the folder holds no files"):
         find_pairs(tmp_path / "noisy", tmp_path / "clean")  # both empty: not "0 files could not be paired"
+
+
+def test_a_trimmed_clean_page_is_lined_up_where_it_matches_and_said(tmp_path: Path) -> None:
+    page = RNG.integers(0, 256, (40, 50), dtype=np.uint8)
+    img(tmp_path / "noisy" / "a.png")
+    img(tmp_path / "clean" / "a.png")
+    Image.fromarray(page).save(tmp_path / "noisy" / "a.png")
+    Image.fromarray(page[2:-2, 3:-1]).save(tmp_path / "clean" / "a.png")  # trimmed unevenly: 4 px narrower
+    pair = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs[0]
+    notes: list[str] = []
+    noisy, clean = read_pair(pair, notes=notes)
+    assert noisy.shape == clean.shape == (36, 46) and np.array_equal(noisy, clean)  # not cropped top-left
+    assert notes == [f"{pair.noisy}: page 1 is 50x40 but {pair.clean} is 46x36; lined up where they match best "
+                     "(the clean page 3 px right and 2 px down over the scan), both cropped to 46x36"]
+
+
+def test_pairs_in_a_linked_subfolder_are_found_as_docclean_clean_finds_them(tmp_path: Path) -> None:
+    for side in ("noisy", "clean"):
+        img(tmp_path / side / "top.png")
+        img(tmp_path / "store" / side / "deep.png")
+        (tmp_path / side / "more").symlink_to(tmp_path / "store" / side, target_is_directory=True)
+        img(tmp_path / side / ".hidden" / "h.png")  # hidden folders and files stay out, as before
+        (tmp_path / side / ".DS_Store").write_bytes(b"x")
+    (tmp_path / "noisy" / "notes.txt").write_text("x")
+    scan = find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    assert [p.relative for p in scan.pairs] == ["more/deep.png", "top.png"]
+    assert [(path.name, why) for path, why in scan.unmatched] == [
+        ("noisy", "1 file in an unsupported format (.txt)")]
+
+
+def test_reading_pairs_stops_when_asked(tmp_path: Path) -> None:
+    from docclean.errors import Cancelled
+    from docclean.pairs import read_pairs
+
+    for name in ("a", "b"):
+        img(tmp_path / "noisy" / f"{name}.png")
+        img(tmp_path / "clean" / f"{name}.png")
+    pairs = find_pairs(tmp_path / "noisy", tmp_path / "clean").pairs
+    asked = []
+    with pytest.raises(Cancelled):
+        read_pairs(pairs, stop=lambda: asked.append(1) or len(asked) > 1)
+    assert len(asked) == 2  # asked per pair: the first was read, the second not
+
+
+def test_a_subfolder_that_cannot_be_read_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import docclean.walk
+
+    for side in ("noisy", "clean"):
+        img(tmp_path / side / "a.png")
+        img(tmp_path / side / "sub" / "b.png")
+    real = os.scandir
+
+    def scandir(folder):  # noqa: ANN001, ANN202 - as a folder of another owner, mode 700, reads
+        if Path(folder).name == "sub" and Path(folder).parent.name == "noisy":
+            raise PermissionError(13, "Permission denied")
+        return real(folder)
+
+    monkeypatch.setattr(docclean.walk.os, "scandir", scandir)
+    scan = find_pairs(tmp_path / "noisy", tmp_path / "clean")
+    assert [p.relative for p in scan.pairs] == ["a.png"]
+    assert (tmp_path / "noisy" / "sub", "cannot read this folder (Permission denied); its pages are not paired"
+            ) in scan.unmatched

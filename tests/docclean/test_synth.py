@@ -206,3 +206,29 @@ print("ok")
     repo = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_full_disk_is_named_and_leaves_no_half_pair(tmp_path, monkeypatch):
+    import errno
+    from contextlib import contextmanager
+
+    import pytest
+
+    import docclean.synth.pairs as synth_pairs
+    from docclean.errors import OutputError
+
+    real = synth_pairs.atomic_path
+
+    @contextmanager
+    def full_for_noisy(path, suffix=".tmp"):
+        if path.parent.name == "noisy" and path.name.startswith("s1-00001"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        with real(path, suffix) as tmp:
+            yield tmp
+
+    monkeypatch.setattr(synth_pairs, "atomic_path", full_for_noisy)
+    with pytest.raises(OutputError, match="cannot write the pair \\(the disk is full\\)") as info:
+        write_pairs(tmp_path, 3, seed=1, dpis=(100,), size=64)
+    assert info.value.path == tmp_path / "noisy" / "s1-00001-100dpi.png"
+    held = {side: sorted(p.name for p in (tmp_path / side).iterdir()) for side in ("noisy", "clean")}
+    assert held["noisy"] == held["clean"] == ["s1-00000-100dpi.png"]  # the clean half of pair 1 was removed

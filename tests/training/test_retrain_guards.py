@@ -194,7 +194,9 @@ def test_options_that_would_be_ignored_are_refused(tmp_path: Path, tiny_model_pa
                         (["--val-noisy", str(val / "noisy")], "--val-clean: give both validation folders"),
                         (["--val-clean", str(val / "clean")], "--val-noisy: give both"),
                         (["--val-noisy", str(val / "noisy"), "--val-clean", str(val / "clean"),
-                          "--val-fraction", "0.3"], "--val-fraction: the validation folders are the validation set")):
+                          "--val-fraction", "0.3"], "--val-fraction: the validation folders are the validation set"),
+                        (["--val-noisy", str(val / "noisy"), "--val-clean", str(val / "clean"), "--group", r"(t\d)"],
+                         "--group: the validation folders are the validation set")):
         result = train(data / "noisy", data / "clean", out, *extra, model=tiny_model_path)
         assert result.exit_code == 2 and text in one_error_line(result.output), (extra, result.output)
         assert not out.exists()
@@ -214,7 +216,7 @@ def test_a_stop_signal_after_the_last_epoch_finishes_the_run(tmp_path: Path, tin
     monkeypatch.setattr(training.stop, "StopFlag", LateSignal)
     result = train(data / "noisy", data / "clean", tmp_path / "run", model=tiny_model_path)
     assert result.exit_code == 0, result.output
-    assert "finished after 1 epochs" in result.output and "stopped" not in result.output
+    assert "finished after 1 epoch;" in result.output and "stopped" not in result.output
 
 
 def test_noisy_and_clean_pages_in_one_folder_are_refused(tmp_path: Path, tiny_model_path: Path) -> None:

@@ -1,0 +1,134 @@
+"""``docclean train`` stopping where no batch runs (pages read, whole pages scored), refusing a clean
+folder of copies of the scans, and keeping the command that started a resumed run. Tiny pairs, a
+tiny model, CPU, seconds each."""
+
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from cli.main import app
+from docclean.checkpoint import read_metadata
+from docclean.errors import Cancelled
+
+runner = CliRunner()
+
+
+def make_pairs(root: Path, texts: int = 3) -> Path:
+    rng = np.random.default_rng(0)
+    for t in range(texts):
+        clean = np.full((72, 72), 255, np.uint8)
+        for _ in range(6):
+            y, x = rng.integers(4, 62, 2)
+            clean[y:y + 6, x:x + 2] = 20
+        for v in range(2):
+            noisy = (clean * 0.75 + rng.integers(0, 50, clean.shape)).astype(np.uint8)
+            for folder, img in (("noisy", noisy), ("clean", clean)):
+                (root / folder).mkdir(parents=True, exist_ok=True)
+                Image.fromarray(img).save(root / folder / f"t{t}-{v}.png")
+    return root
+
+
+def train_args(data: Path, out: Path, model: Path) -> list[str]:
+    return ["train", "--noisy", str(data / "noisy"), "--clean", str(data / "clean"), "--out", str(out),
+            "--from", str(model), "--device", "cpu", "--patch-size", "48", "--batch-size", "2",
+            "--batches-per-epoch", "1", "--epochs", "1"]
+
+
+def config(data: Path, out: Path, model: Path, **extra):  # noqa: ANN003, ANN201
+    from training.retrain_config import RetrainConfig
+
+    return RetrainConfig(noisy=str(data / "noisy"), clean=str(data / "clean"), out=str(out), init=str(model),
+                         patch_size=48, batch_size=2, batches_per_epoch=1, device="cpu", **extra)
+
+
+def test_clean_pages_that_are_the_scans_are_refused_and_said_so(tmp_path: Path, tiny_model_path: Path) -> None:
+    from training.fit_types import FitResult
+    from training.retrain import result_warnings
+
+    data = make_pairs(tmp_path / "data")
+    for scan in (data / "noisy").iterdir():  # the clean folder holds copies of the scans
+        (data / "clean" / scan.name).write_bytes(scan.read_bytes())
+    result = runner.invoke(app, train_args(data, tmp_path / "run", tiny_model_path))
+    assert result.exit_code == 2, result.output
+    assert ("error: --clean: every clean page is the same as its scan (6 pairs): the clean folder holds copies of "
+            "the scans") in result.output
+    assert not (tmp_path / "run").exists()
+    # Some copies among real pairs train; if validation drew only copies, the warning says what it is.
+    ended = FitResult(0, 0.05, 1, False, tmp_path, [{"val_rmse": 0.05, "val_raw_rmse": 0.0}])
+    said = result_warnings(ended, tmp_path)
+    assert len(said) == 1 and said[0].startswith("the validation pages' clean pages are the scans themselves")
+    assert "train longer" not in said[0]
+
+
+@pytest.mark.parametrize(("when", "hint"), [("reading", "nothing was saved; run the command again to start"),
+                                            ("scoring", "continue with: docclean train --resume")])
+def test_a_stop_while_pages_are_read_or_scored_takes_effect_at_once(tmp_path: Path, tiny_model_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch, when: str,
+                                                                   hint: str) -> None:
+    import training.stop
+
+    data, out = make_pairs(tmp_path / "data"), tmp_path / "run"
+    asked = []
+
+    class Stopped(training.stop.StopFlag):  # SIGTERM while the pages are read, or the starting model scored
+        def __call__(self) -> bool:
+            asked.append(1)
+            if when == "reading" or (out / "retrain.json").exists():
+                self.set(signal.SIGTERM)
+            return self.requested
+
+    monkeypatch.setattr(training.stop, "StopFlag", Stopped)
+    result = runner.invoke(app, train_args(data, out, tiny_model_path))
+    assert result.exit_code == 143, result.output
+    assert result.output.strip().splitlines()[-1] == f"stopped; {hint}" + (f" {out}" if "resume" in hint else "")
+    assert len(asked) == (1 if when == "reading" else 7)  # 6 pages read, then the first page scored
+    assert not (out / "best.safetensors").exists() and not (out / "state.safetensors").exists()
+
+
+def test_a_stop_during_validation_loses_only_the_epoch_in_hand(tmp_path: Path, tiny_model_path: Path) -> None:
+    from training.retrain import retrain
+    from training.retrain_config import RetrainConfig
+
+    data, out = make_pairs(tmp_path / "data"), tmp_path / "run"
+    with pytest.raises(Cancelled, match="validation"):  # fit has written config.json: validation is scoring
+        retrain(config(data, out, tiny_model_path, epochs=1), interrupt=lambda: (out / "config.json").exists())
+    assert not (out / "last.safetensors").exists() and not (out / "state.safetensors").exists()
+    assert retrain(RetrainConfig.load(out)).epochs_run == 1  # nothing half written: the run goes on
+
+
+def test_a_resumed_run_keeps_the_command_that_started_it(tmp_path: Path, tiny_model_path: Path) -> None:
+    import dataclasses
+
+    from training.retrain import retrain
+    from training.retrain_config import RetrainConfig
+
+    data, out = make_pairs(tmp_path / "data"), tmp_path / "run"
+    retrain(config(data, out, tiny_model_path, epochs=1), command="docclean train --noisy n --clean c --out r")
+    for epochs in (2, 3):
+        retrain(dataclasses.replace(RetrainConfig.load(out), epochs=epochs),
+                command=f"docclean train --resume r --epochs {epochs}")
+    meta = read_metadata(out / "last.safetensors")
+    assert meta["command"] == "docclean train --noisy n --clean c --out r"
+    assert meta["resumed"] == ["docclean train --resume r --epochs 2", "docclean train --resume r --epochs 3"]
+
+
+def test_the_summary_is_one_line_at_any_width_and_counts_one_epoch() -> None:
+    import io
+
+    from rich.console import Console
+
+    from cli.progress import RichProgressCallback
+    from training.fit_types import FitResult
+
+    text = io.StringIO()
+    run = Path("/runs/a_very_long_run_folder_name_for_testing_the_wrapping_of_paths_in_logs_[x]")
+    with RichProgressCallback(console=Console(file=text, width=80)) as bars:
+        bars.on_train_end(FitResult(0, 0.0373, 1, False, run, []))
+        bars.on_train_start(1, 1, 1)
+    lines = text.getvalue().splitlines()
+    assert lines[0] == f"finished after 1 epoch; best epoch 1 (0.0373); checkpoint {run / 'best.safetensors'}"
+    assert "all 1 epoch already done" in text.getvalue()
