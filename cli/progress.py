@@ -72,7 +72,8 @@ class RichProgressCallback:
         elif start_epoch:
             self.console.print(f"resuming at epoch {start_epoch + 1} of {epochs}")
         self._epochs = self._progress.add_task(self.description, total=self._total, completed=start_epoch, loss="")
-        self._batches = self._progress.add_task(f"epoch {start_epoch + 1}", total=batches_per_epoch, loss="")
+        if start_epoch < epochs:  # no bar of an epoch that will not run ("epoch 5 0/8" on a finished run)
+            self._batches = self._progress.add_task(f"epoch {start_epoch + 1}", total=batches_per_epoch, loss="")
 
     def on_batch_end(self, epoch: int, batch: int, loss: float) -> None:
         if self._progress is None or self._batches is None:

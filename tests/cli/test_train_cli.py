@@ -256,6 +256,7 @@ def test_progress_of_a_run_past_its_epochs_counts_what_was_done() -> None:
     with RichProgressCallback(console=Console(file=text, width=100)) as bars:
         bars.on_train_start(4, 2, 3)  # a caller of fit that let a run of 4 epochs go on with --epochs 2
         assert bars._progress is not None and bars._progress.tasks[0].total == 4  # not a bar at "4/2"
+        assert len(bars._progress.tasks) == 1  # and no "epoch 5 0/3" bar of an epoch that will not run
     assert "all 4 epochs already done" in text.getvalue() and "all 2 epochs" not in text.getvalue()
 
 
