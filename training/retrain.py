@@ -12,6 +12,7 @@ supplies data, loss and scoring.
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import time
@@ -133,7 +134,11 @@ def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]], stop: Ca
 
     def evaluate(model: torch.nn.Module) -> dict[str, float]:
         device = next(model.parameters()).device.type
-        cleaner = Denoiser(TorchBackend(model, device=device, precision="fp32"), tile_size=512, overlap=32)
+        # A copy: the engine's backend turns the model it runs to channels_last in place, and the
+        # model being trained would then train in another memory format from its first validation
+        # on, which a resumed run (loaded contiguous) does not: its weights drifted 1e-4 apart.
+        scored = copy.deepcopy(model)
+        cleaner = Denoiser(TorchBackend(scored, device=device, precision="fp32"), tile_size=512, overlap=32)
         return {"val_rmse": pooled_rmse((cleaner.clean(n), c) for n, c in each("the validation pages were scored")),
                 "val_raw_rmse": raw}
 
