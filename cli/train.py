@@ -100,8 +100,9 @@ def train(
     synthetic: Annotated[int, typer.Option(
         min=0, help="Mix in this many extra pairs made by laying synthetic damage over your clean pages.")] = 0,
     seed: Annotated[int, seed_option("Random seed, {range}: a CPU run with the same seed is reproduced.")] = 0,
-    device: Annotated[str, typer.Option(help="auto (CUDA with mixed precision, else MPS, else CPU), cpu, cuda "
-                                             "or mps.")] = "auto",
+    device: Annotated[str, typer.Option(help="auto (CUDA with mixed precision, else MPS, else the CPU, in bf16 "
+                                             "mixed precision where it has native bf16), cpu (fp32), cuda or "
+                                             "mps.")] = "auto",
 ) -> None:
     """Fine-tune the denoiser on your own noisy/clean scan pairs; the result is RUN/best.safetensors,
     ready for `docclean clean --model RUN/best.safetensors`.
