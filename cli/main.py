@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Annotated
 
 import typer
 
@@ -25,6 +26,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",  # paragraphs reflow to the terminal ("rich" keeps each source line break)
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from docclean import __version__
+
+        typer.echo(f"docclean {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="Print docclean's version and exit.")] = False) -> None:
+    # Options of ``docclean`` itself, before any command (the app's help is Typer(help=...)'s).
+    pass
+
+
 app.command("clean")(clean.clean)
 app.command("gui")(__import__("cli.gui", fromlist=["gui"]).gui)
 app.command("watch")(watch.watch)

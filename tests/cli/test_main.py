@@ -49,3 +49,16 @@ def test_a_ctrl_c_before_a_command_began_is_one_line_and_exit_130(monkeypatch, c
     with pytest.raises(SystemExit) as stop:
         main()
     assert stop.value.code == 130 and capsys.readouterr().err == ""
+
+
+def test_version_prints_the_package_version_and_exits() -> None:
+    from pathlib import Path
+
+    import tomllib
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(app, ["--version"])
+    declared = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]["version"]
+    assert result.exit_code == 0 and result.output == f"docclean {declared}\n"
