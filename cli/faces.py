@@ -32,7 +32,7 @@ class Noise(str, Enum):
 
 @app.command()
 def train(
-    out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (resumed if it holds an unfinished run).")],
     noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: gaussian noise or masked 8x8 patches.")] = None,
     noise_level: Annotated[float | None, typer.Option(
         help="Gaussian factor (default 0.2) or masked fraction (0.25).")] = None,

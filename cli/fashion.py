@@ -55,7 +55,7 @@ RESUME_HELP = ("Continue an unfinished run found in --out. --no-resume starts it
 
 @app.command()
 def train(
-    out: Annotated[Path, typer.Option("--out", help="Run folder (resumed if it holds an unfinished run).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (resumed if it holds an unfinished run).")],
     arch: Annotated[Arch, typer.Option(help="Network: dense 784-32-784, sparse (L1 on the code), deep, contractive "
                                             "(sigmoid code, Jacobian penalty), conv.")] = Arch.dense,
     noise: Annotated[Noise | None, typer.Option(
