@@ -41,6 +41,7 @@ from docclean.watchfolders import (
     file_signature,
     list_inbox,
     move_aside,
+    remove_leftovers,
     unlisted_notices,
     writable_folder,
 )
@@ -145,6 +146,7 @@ class Watcher:
         if not self._started:  # before the listing: the record must see the earlier outputs put back
             self._started = True
             settle_interrupted(self.output, self.ledger, self.inbox, self._notice)
+            remove_leftovers(self.output, LEDGER_NAME)
         try:
             found = self._candidates()
         except OSError as exc:

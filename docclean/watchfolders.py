@@ -9,6 +9,7 @@ import errno
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -113,13 +114,44 @@ def check_folders(inbox: Path, output: Path, done: Path | None, failed: Path | N
             raise UsageError(f"the {name} folder cannot contain the input folder", given[name])
 
 
+#: The ending of a write probe (:func:`writable_folder`): ``.docclean-probe-XXXXXXXX``.
+PROBE_PREFIX = ".docclean-probe-"
+#: A probe younger than this may be another watcher's, starting now (it lives microseconds).
+PROBE_AGE_S = 60.0
+
+
+def remove_leftovers(output: Path, record: str) -> list[Path]:
+    """Delete what a watcher killed outright (kill -9, the power) left in ``output`` beside its
+    outputs: temporary copies of its ``record`` (only the watcher holding ``output`` writes it:
+    call holding the watch lock) and write probes older than :data:`PROBE_AGE_S`. Returns what
+    was removed. A user's own files never match these names."""
+    removed: list[Path] = []
+    temp_start, now = f".{record}.", time.time()
+    try:
+        entries = list(os.scandir(output))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        stale_temp = name.startswith(temp_start) and name.endswith(".tmp") and len(name) == len(temp_start) + 12
+        try:
+            stale_probe = (name.startswith(PROBE_PREFIX) and len(name) == len(PROBE_PREFIX) + 8
+                           and now - entry.stat(follow_symlinks=False).st_mtime > PROBE_AGE_S)
+            if (stale_temp or stale_probe) and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove: left
+    return removed
+
+
 def writable_folder(folder: Path) -> None:
     """Make ``folder`` if needed and check that files can be written in it (OutputError if not)."""
     if folder.exists() and not folder.is_dir():
         raise UsageError("the output is not a folder", folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".docclean-probe-"):
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=PROBE_PREFIX):
             pass
     except OSError as exc:
         raise OutputError(f"cannot write in the output folder ({exc.strerror or exc})", folder) from None

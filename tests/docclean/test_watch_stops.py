@@ -308,3 +308,19 @@ def test_a_stop_right_after_a_move_under_another_name_keeps_the_name_it_had_in_t
     [later] = settled(restarted, clock)
     assert later.status == "failed" and "scan-1.png" in later.error
     assert (out / "scan.pdf").read_bytes() == pages
+
+
+def test_a_killed_watcher_s_temporary_record_and_old_write_probes_go_at_the_next_start(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    # kill -9 while the record was rewritten, or while OUT was probed, left these in OUT for good.
+    inbox, out = folders
+    out.mkdir(parents=True, exist_ok=True)
+    temp = out / f".{LEDGER_NAME}.a1b2c3d4.tmp"
+    old_probe, new_probe = out / ".docclean-probe-abcd1234", out / ".docclean-probe-wxyz9876"
+    mine = [out / ".docclean-probe-notes.txt", out / f".{LEDGER_NAME}.mine.tmp", out / "scan.tmp"]
+    for path in (temp, old_probe, new_probe, *mine):
+        path.write_bytes(b"left")
+    os.utime(old_probe, (time.time() - 3600, time.time() - 3600))
+    watcher = make(inbox, out, tiny_model_path, Clock())
+    watcher.poll_once()
+    assert not temp.exists() and not old_probe.exists()
+    assert new_probe.exists() and all(p.exists() for p in mine)  # a starting watcher's probe; a user's files
