@@ -39,6 +39,10 @@ def main() -> int:
         window.show()
         os.chdir(ROOT)  # so that the command row shows the folder as a user would type it
         window.open_paths([Path("samples/scans")])
+        listed = time.monotonic() + 60
+        while window.pages.count() == 0 and time.monotonic() < listed:  # listed off the UI thread
+            app.processEvents()
+            time.sleep(0.05)
         names = [window.pages.item(i).text() for i in range(window.pages.count())]
         window.pages.setCurrentRow(next(i for i, n in enumerate(names) if n.startswith(PAGE)))
         deadline = time.monotonic() + 300
