@@ -8,29 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 from typer.testing import CliRunner
 
 from cli.main import app
 from docclean.checkpoint import read_metadata
 from docclean.errors import Cancelled
+from tests.training.test_retrain_guards import make_pairs
 
 runner = CliRunner()
-
-
-def make_pairs(root: Path, texts: int = 3) -> Path:
-    rng = np.random.default_rng(0)
-    for t in range(texts):
-        clean = np.full((72, 72), 255, np.uint8)
-        for _ in range(6):
-            y, x = rng.integers(4, 62, 2)
-            clean[y:y + 6, x:x + 2] = 20
-        for v in range(2):
-            noisy = (clean * 0.75 + rng.integers(0, 50, clean.shape)).astype(np.uint8)
-            for folder, img in (("noisy", noisy), ("clean", clean)):
-                (root / folder).mkdir(parents=True, exist_ok=True)
-                Image.fromarray(img).save(root / folder / f"t{t}-{v}.png")
-    return root
 
 
 def train_args(data: Path, out: Path, model: Path) -> list[str]:
