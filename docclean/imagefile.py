@@ -122,27 +122,28 @@ def _page_frames(im: Image.Image) -> list[int]:
             pages.append(frame)
             previous = None
             continue
-        if not _reduced(this, previous):
+        if not _reduced(this, previous, count):
             pages.append(frame)
         previous = this
     im.seek(0)
     return pages or list(range(count))
 
 
-def _reduced(frame: tuple, previous: tuple | None) -> bool:
+def _reduced(frame: tuple, previous: tuple | None, frames: int) -> bool:
     """True when a TIFF frame, described as ((width, height), NewSubfileType, PageNumber, dpi), is a
     reduced-resolution version of another: its NewSubfileType says so (bit 0: thumbnails, pyramid
-    levels), or it is ImageMagick 6's pyramid (PTIF) level, which says it is a page (NewSubfileType
-    2) but repeats the PageNumber of the frame before it and is that frame shrunk (the same shape
-    to a pixel, and the same paper size where both state a resolution)."""
+    levels), or it is an ImageMagick 6 pyramid (PTIF) level, which says it is a page
+    (NewSubfileType 2) but repeats the PageNumber of the frame before it, a PageNumber whose total
+    is the file's ``frames`` (every level "page 1 of 5"), and is that frame halved (to a pixel; the
+    same paper size where both state a resolution). Single-page scans joined into one file
+    (``tiffcp``) each say "page 1 of 1" and keep every page, a smaller one included."""
     (width, height), subfile, number, dpi = frame
     if isinstance(subfile, int) and subfile & _REDUCED_IMAGE:
         return True
-    if previous is None or number is None or number != previous[2]:
+    if previous is None or number is None or number != previous[2] or len(number) < 2 or number[1] != frames:
         return False
     (big_width, big_height), _, _, big_dpi = previous
-    if not (width < big_width and height < big_height and abs(width * big_height - height * big_width)
-            <= max(big_width, big_height)):
+    if abs(2 * width - big_width) > 1 or abs(2 * height - big_height) > 1:
         return False
     if dpi is None or big_dpi is None:
         return True

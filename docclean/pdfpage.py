@@ -139,39 +139,57 @@ def _flate_damage(data: bytes) -> tuple[str, str] | None:
 
 
 def _jpeg_damage(data: bytes) -> tuple[str, str] | None:
-    """A JPEG must decode without running out of data (at 1/8 scale, which reads all of it).
+    """A JPEG must decode without running out of data (at 1/8 scale, which reads all of it). Bytes
+    after its end marker (a phone's trailer, padding) are no damage: the decoder stops at the
+    marker, as pdfium's does.
 
     One that lacks only its end marker holds the whole page (a standalone JPEG like it opens in
     every viewer; pdfium draws all of it but its last block, at the bottom right corner), but the
-    decoder cannot tell it from a cut one: it is decoded with the marker put back, which fills
+    decoder cannot tell it from a cut one: it is decoded again with the marker put back, which fills
     what a cut one lacks with flat mid-grey (all its DCT coefficients zero), and its last block,
     the last one decoded, tells them apart. A progressive JPEG decodes its first scans over the
     whole page, so without its end marker it is taken as cut."""
     start = data.find(b"\xff\xd8")  # pdfium, too, skips what comes before the start marker
     if start < 0:
         return "corrupt image data", "its JPEG data has no start marker"
-    body = data[start:].rstrip(b"\0\t\n\f\r ")
-    ended = body.endswith(b"\xff\xd9")
+    body = data[start:]
+    found = _decoded(body)
+    if found != _CUT:
+        return found
+    body = body.rstrip(b"\0\t\n\f\r ")
+    if body.endswith(b"\xff\xd9"):  # its end marker is there: the data before it is cut
+        return _CUT
+    return _decoded(body + b"\xff\xd9", last_block=True)
+
+
+#: What :func:`_jpeg_damage` says of a JPEG whose data ends early.
+_CUT = ("truncated or incomplete image data", "its JPEG data ends early")
+
+
+def _decoded(body: bytes, last_block: bool = False) -> tuple[str, str] | None:
+    """Decode ``body`` at 1/8 scale: None when it decodes whole (or is no JPEG Pillow reads: 12-bit,
+    lossless, pdfium's to draw, unchecked), :data:`_CUT` when the data runs out, else why not.
+    With ``last_block``, a last block of flat mid-grey counts as the data running out."""
     try:
-        im = Image.open(io.BytesIO(body if ended else body + b"\xff\xd9"), formats=["JPEG"])
+        im = Image.open(io.BytesIO(body), formats=["JPEG"])
     except Exception as exc:
         if isinstance(exc, OSError) and "truncated" in str(exc).lower():  # cut in its tables
-            return "truncated or incomplete image data", "its JPEG data ends early"
-        return None  # not a JPEG Pillow reads (12-bit, lossless): pdfium's to draw, unchecked
+            return _CUT
+        return None
     with im:
-        if not ended and im.info.get("progressive"):
-            return "truncated or incomplete image data", "its JPEG data ends early"
+        if last_block and im.info.get("progressive"):
+            return _CUT
         im.draft(None, (max(1, im.width // 8), max(1, im.height // 8)))
         try:
             im.load()
         except OSError as exc:  # what libjpeg gives up on (pdfium's libjpeg too)
             if "truncated" in str(exc):
-                return "truncated or incomplete image data", "its JPEG data ends early"
+                return _CUT
             return "corrupt image data", f"its JPEG data does not decode ({exc})"
-        if not ended:
+        if last_block:
             last = im.getpixel((im.width - 1, im.height - 1))
             if all(abs(value - 128) <= 1 for value in (last if isinstance(last, tuple) else (last,))):
-                return "truncated or incomplete image data", "its JPEG data ends early"
+                return _CUT
     return None
 
 

@@ -292,3 +292,21 @@ def test_a_page_too_large_says_at_which_resolution_it_fits(tmp_path: Path) -> No
     assert info.value.reason == ("page 1 too large at 300 dpi (3000 x 6000 pixels, limit 1,000,000); clean it at "
                                  "70 dpi or less, or raise the pixel limit")
     assert len(list(read_pages(big, dpi=70, max_pixels=1_000_000))) == 1  # and it does
+
+
+def test_bytes_after_a_whole_jpeg_s_end_marker_are_no_damage(tmp_path: Path) -> None:
+    # A phone's trailer after the JPEG (a Samsung "SEFH" block) failed the page as truncated: any
+    # progressive JPEG with one, and a baseline one whose last block happened to be mid-grey.
+    trailer = b"SEFH" + bytes(range(256)) * 4
+    grey_corner = np.full((128, 96), 128, np.uint8)
+    grey_corner[40:44, 5:90] = 20
+    buf = io.BytesIO()
+    Image.fromarray(grey_corner).save(buf, "JPEG", quality=90)
+    baseline = replaced(jpeg(96, 128), buf.getvalue() + trailer)
+    progressive = jpeg(96, 128, progressive=True)
+    images = [baseline, replaced(progressive, progressive.data + trailer)]
+    pages = list(read_pages(pdf(tmp_path / "trailers.pdf", [full_page(image) for image in images])))
+    assert len(pages) == 2
+    with pytest.raises(InputError, match="page 1: truncated or incomplete image data"):  # cut, then a trailer
+        list(read_pages(pdf(tmp_path / "cut.pdf", [full_page(replaced(progressive, cut(progressive, 0.6).data
+                                                                       + trailer))])))

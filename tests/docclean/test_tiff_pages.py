@@ -95,6 +95,14 @@ def test_imagemagick_6_pyramid_is_one_page_and_pages_of_falling_size_stay_pages(
     plain = tiff(tmp_path / "plain.tif", frames([{}] * 4), dpi=halving)
     zeros = tiff(tmp_path / "zeros.tif", frames([{297: (0, 0)}] * 4), dpi=[(300, 300)] * 4)
     assert [count_pages(path) for path in (numbered, plain, zeros)] == [4, 4, 4]
+    # Single-page scans joined into one file (tiffcp) each say "page 1 of 1": a page scanned at a
+    # lower resolution is a page (it was dropped without a word), halved or not.
+    joined = tiff(tmp_path / "joined.tif", frames([{297: (0, 1)}] * 4), dpi=halving)
+    assert count_pages(joined) == 4
+    a4 = [(827, 1169), (620, 877), (827, 1169)]
+    mixed = tiff(tmp_path / "mixed.tif", [(np.full((h, w), 200, np.uint8), {297: (0, 1)}) for w, h in a4],
+                 dpi=[(100, 100), (75, 75), (100, 100)])
+    assert count_pages(mixed) == 3
 
 
 def test_a_batch_writes_the_pages_without_thumbnails_and_resumes(tmp_path: Path) -> None:
