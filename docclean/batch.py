@@ -91,7 +91,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
             raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
         report.settings, report.inputs, report.output = settings.to_dict(), inputs, str(output)
         report.model_name = settings.model
-        warn_left_out(progress, report, left_out)
+        warn_left_out(progress, report, left_out, None if report_path is None else Path(report_path))
         # Loading the model (imports, reading the weights, compiling) overlaps planning and reading
         # the first page: the first page is what a user waits for (bench/clean_speed.py, start-up).
         if cleaner is None and not settings.dry_run:

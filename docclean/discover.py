@@ -169,10 +169,18 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
     its scans: they are not cleaned, and a run says so (:func:`other_files`)."""
     output = Path(output).expanduser()
     jobs: list[Job] = []
+    told: list[Path] = []  # folders whose other files were told: a folder named again, or inside one, is not
+
+    def tell(item: str, files: list[Path]) -> None:
+        key = path_key(Path(item).expanduser())
+        if left_out is not None and not any(key.is_relative_to(folder) for folder in told):
+            told.append(key)
+            left_out(item, files)
+
     for item in inputs:
         check_stop(stop)
         unread: list[tuple[Path, OSError]] = []
-        pairs, error = _expand(item, output, fmt, single_file, stop=stop, left_out=left_out,
+        pairs, error = _expand(item, output, fmt, single_file, stop=stop, left_out=tell,
                                unreadable=lambda folder, exc: unread.append((folder, exc)))
         if error is not None:
             jobs.append(Job(Path(item), output, error))

@@ -55,13 +55,21 @@ def warn_settings(progress: CleanProgress, report: Report, binarize: bool, targe
         report.warnings.append(BINARIZED_JPEG)
         progress.on_warning("", BINARIZED_JPEG, WARN_SETTINGS)
 
-def warn_left_out(progress: CleanProgress, report: Report, left_out: dict[str, list[Path]]) -> None:
+def warn_left_out(progress: CleanProgress, report: Report, left_out: dict[str, list[Path]],
+                  own: Path | None = None) -> None:
     """Before any page: for each input folder in ``left_out`` (``docclean.discover``'s, by input
     item), say that its files of other types are not cleaned (``on_warning`` of kind
-    :data:`WARN_LEFT_OUT`) and keep the line in the report's ``warnings``."""
+    :data:`WARN_LEFT_OUT`) and keep the line in the report's ``warnings``. ``own``: a file of the
+    run's own (its ``--report``) that lies in an input folder, which is no one's left-out scan."""
+    import os
+
     from docclean.discover import left_out_message
 
-    for item, files in left_out.items():
+    mine = os.path.realpath(own) if own is not None else None
+    for item, found in left_out.items():
+        files = [f for f in found if mine is None or os.path.realpath(f) != mine]
+        if not files:
+            continue
         message = left_out_message(files)
         report.warnings.append(f"{item}: {message}")
         progress.on_warning(item, message, WARN_LEFT_OUT)

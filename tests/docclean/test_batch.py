@@ -704,3 +704,27 @@ def test_an_input_folder_s_files_of_other_types_are_warned_before_any_page(tmp_p
     assert report.warnings == [f"{tmp_path / 'in'}: {line}"] and report.to_json()["warnings"] == report.warnings
     assert [f.status for f in report.files] == ["cleaned"]  # a warning, not a failure
     assert run([tmp_path / "in" / "a.png"], tmp_path / "one", denoiser).warnings == []  # a file named: no folder
+
+
+def test_files_of_other_types_are_told_once_per_folder_and_the_run_s_own_report_is_not_one(tmp_path: Path,
+                                                                                           denoiser: Denoiser) -> None:
+    # A folder named three times (a link to it, a trailing slash) said its line three times, and a
+    # --report kept inside the input folder was "1 file of another type (.json)" at the next run.
+    from docclean.progress import WARN_LEFT_OUT
+
+    grey(tmp_path / "in" / "a.png")
+    grey(tmp_path / "in" / "sub" / "b.png")
+    (tmp_path / "in" / "c.jp2").write_bytes(b"not read")
+    (tmp_path / "link").symlink_to(tmp_path / "in", target_is_directory=True)
+    events = Recorder()
+    inputs = [tmp_path / "in", tmp_path / "link", f"{tmp_path / 'in'}/", tmp_path / "in" / "sub"]
+    run(inputs, tmp_path / "out", denoiser, events, dry_run=True)
+    assert [w[2] for w in events.warnings if w[1] == WARN_LEFT_OUT] == [str(tmp_path / "in")]
+    report = tmp_path / "in" / "report.json"
+    clean_batch([str(tmp_path / "in" / "a.png"), str(tmp_path / "in")], tmp_path / "o", CleanSettings(),
+                cleaner=denoiser, report_path=report)
+    again = Recorder()
+    clean_batch([str(tmp_path / "in")], tmp_path / "o", CleanSettings(), again, cleaner=denoiser,
+                report_path=report)
+    assert [w[3] for w in again.warnings if w[1] == WARN_LEFT_OUT] == [
+        "1 file of another type (.jp2) left out: docclean does not read them"]  # not the report.json
