@@ -21,7 +21,7 @@ from docclean import formats
 from docclean import io as pageio
 from docclean.errors import Cancelled, DataError, DocCleanError, UsageError
 from docclean.pairs_align import align, shift_text
-from docclean.walk import walk_folder
+from docclean.walk import other_files, walk_folder
 
 #: Noisy and clean pages may differ in size by this many pixels (scanner cropping, a trimmed clean
 #: page); both are then cropped to the common size where they line up best (``docclean.pairs_align``).
@@ -74,12 +74,10 @@ class _Folder:
     """Folders that could not be listed, with the reason: their pages are not paired."""
 
     def summary(self) -> str | None:
-        """How many files are in an unsupported format and which suffixes, or None when there are none."""
+        """How many files are of types docclean does not read, by suffix (in the words ``docclean
+        clean`` uses, ``docclean.walk.other_files``), or None when there are none."""
         files = [p for paths in self.unsupported.values() for p in paths]
-        if not files:
-            return None
-        suffixes = ", ".join(sorted({p.suffix.lower() or "no suffix" for p in files}))
-        return f"{len(files)} file{'s' if len(files) != 1 else ''} in an unsupported format ({suffixes})"
+        return other_files(files) if files else None
 
 
 def _index(root: Path) -> _Folder:

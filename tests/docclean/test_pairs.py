@@ -204,7 +204,7 @@ def test_files_in_an_unsupported_format_are_counted_not_silently_dropped(tmp_pat
     for side in ("noisy", "clean"):
         img(tmp_path / side / "a.gif")
         img(tmp_path / side / "b.gif")
-    with pytest.raises(DataError, match=r"no noisy/clean pairs found \(2 files in an unsupported format \(\.gif\) "
+    with pytest.raises(DataError, match=r"no noisy/clean pairs found \(2 files of other types \(2 \.gif\) "
                                         r"in .*noisy; 2 files .*clean; docclean reads .*\.png") as info:
         find_pairs(tmp_path / "noisy", tmp_path / "clean")
     assert "0 files could not be paired" not in str(info.value)
@@ -216,7 +216,7 @@ def test_files_in_an_unsupported_format_are_counted_not_silently_dropped(tmp_pat
     assert [p.noisy.name for p in scan.pairs] == ["c.png"]
     assert (tmp_path / "clean" / "a.png", f"clean page without a noisy page ({tmp_path / 'noisy' / 'a.gif'} is in "
             "an unsupported format)") in scan.unmatched
-    assert (tmp_path / "noisy", "1 file in an unsupported format (.gif)") in scan.unmatched
+    assert (tmp_path / "noisy", "1 file of another type (.gif)") in scan.unmatched
 
 
 def test_an_empty_folder_is_called_empty(tmp_path: Path) -> None:
@@ -256,7 +256,7 @@ def test_pairs_in_a_linked_subfolder_are_found_as_docclean_clean_finds_them(tmp_
     scan = find_pairs(tmp_path / "noisy", tmp_path / "clean")
     assert [p.relative for p in scan.pairs] == ["more/deep.png", "top.png"]
     assert [(path.name, why) for path, why in scan.unmatched] == [
-        ("noisy", "1 file in an unsupported format (.txt)")]
+        ("noisy", "1 file of another type (.txt)")]
 
 
 def test_reading_pairs_stops_when_asked(tmp_path: Path) -> None:
