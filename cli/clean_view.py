@@ -29,15 +29,7 @@ from cli.errors import shown
 from docclean import formats
 from docclean.discover import Job
 from docclean.postprocess import layer_warning
-from docclean.progress import (
-    BINARIZED_JPEG,
-    WARN_DECODER,
-    WARN_INK,
-    WARN_INPUT,
-    WARN_LEFT_OUT,
-    WARN_SETTINGS,
-    CleanProgress,
-)
+from docclean.progress import BINARIZED_JPEG, WARN_DECODER, WARN_SETTINGS, CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 
 #: The engine's warning about binarized pages into JPEG (``docclean.progress.BINARIZED_JPEG``) in the
@@ -164,7 +156,7 @@ class RichCleanProgress(CleanProgress):
     def on_warning(self, source: str, message: str, kind: str = WARN_DECODER) -> None:
         if kind == WARN_SETTINGS:
             self._line(settings_line(message))
-        elif kind in (WARN_INK, WARN_LEFT_OUT, WARN_INPUT) or self.verbose:
+        elif kind != WARN_DECODER or self.verbose:  # a library's own warnings only with --verbose
             self._line(f"warning: {shown(source)}: {shown(message)}")
 
     def on_file_done(self, result: FileResult) -> None:

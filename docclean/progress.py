@@ -61,13 +61,12 @@ def warn_left_out(progress: CleanProgress, report: Report, left_out: dict[str, l
     item), say that its files of other types are not cleaned (``on_warning`` of kind
     :data:`WARN_LEFT_OUT`) and keep the line in the report's ``warnings``. ``own``: a file of the
     run's own (its ``--report``) that lies in an input folder, which is no one's left-out scan."""
-    import os
+    from docclean.discover import left_out_message, path_key
 
-    from docclean.discover import left_out_message
-
-    mine = os.path.realpath(own) if own is not None else None
+    mine = path_key(own) if own is not None else None
     for item, found in left_out.items():
-        files = [f for f in found if mine is None or os.path.realpath(f) != mine]
+        # Only a file of the report's name can be it: no real path for each of thousands of others.
+        files = [f for f in found if mine is None or f.name != mine.name or path_key(f) != mine]
         if not files:
             continue
         message = left_out_message(files)
