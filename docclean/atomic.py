@@ -40,6 +40,21 @@ def output_mode() -> int:
     return 0o666 & ~umask
 
 
+#: Characters ``tempfile.mkstemp`` puts between a prefix and a suffix.
+_RANDOM = 8
+
+
+def _temp_prefix(name: str, suffix: str) -> str:
+    return f".{fitting_name(name, 1 + _RANDOM + len(os.fsencode(suffix)))}."
+
+
+def is_temp_of(name: str, target: str | Path, suffix: str = ".tmp") -> bool:
+    """Whether the file ``name`` is one of the temporary files :func:`atomic_path` makes beside
+    ``target`` (left behind only by a process killed outright mid-write)."""
+    prefix = _temp_prefix(Path(target).name, suffix)
+    return name.startswith(prefix) and name.endswith(suffix) and len(name) == len(prefix) + _RANDOM + len(suffix)
+
+
 @contextmanager
 def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path in ``path``'s folder (created if missing); when the block ends
@@ -47,8 +62,7 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     ``suffix`` lets writers that infer a format from the name (matplotlib) see the right one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{fitting_name(path.name, 1 + 8 + len(os.fsencode(suffix)))}."  # mkstemp adds 8 characters
-    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=_temp_prefix(path.name, suffix), suffix=suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -74,13 +74,13 @@ def edge_bands(small: np.ndarray, paper: float, level: float, edge: float,
     deep = SEED // SCALE  # a seed square on the shrunk page: the surround's own search takes wider
     if min(h, w) < 4 * deep:
         return None
-    dark = small < level * paper
     min_run = int(edge * min(h, w))
     mask = np.zeros((h, w), np.uint8)
     # Each side seen as a strip whose row 0 is the page's edge: views, so the band found in a
     # strip is marked in ``mask`` itself.
     for view in (lambda a: a[:deep], lambda a: a[::-1][:deep], lambda a: a.T[:deep], lambda a: a.T[::-1][:deep]):
-        band = _side_band(view(small), view(dark), min_run, is_even)
+        strip = view(small)
+        band = _side_band(strip, strip < level * paper, min_run, is_even)
         if band is not None:
             view(mask)[...] |= band
     return mask if mask.any() else None

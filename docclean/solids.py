@@ -96,8 +96,14 @@ class DarkAreas:
         letter's counter)."""
         if reach:
             keep = cv2.dilate(keep, detach_kernel()) & self.dark
-        keep = cv2.resize(keep, self.shape[::-1], interpolation=cv2.INTER_NEAREST)
-        return cv2.dilate(keep, np.ones((3, 3), np.uint8)).astype(bool)
+        return full_size(keep, self.shape)
+
+
+def full_size(keep: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``keep`` (uint8 on the shrunk page) as a boolean mask of the full page's ``shape``, and a
+    pixel of its grey edge."""
+    keep = cv2.resize(keep, shape[::-1], interpolation=cv2.INTER_NEAREST)
+    return cv2.dilate(keep, np.ones((3, 3), np.uint8)).astype(bool)
 
 
 def filled_outline(region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

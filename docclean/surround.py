@@ -47,7 +47,7 @@ from docclean.areawriting import (
     with_holes,
 )
 from docclean.edgebands import edge_bands
-from docclean.solids import SCALE, SEED, dark_areas, edge_runs, page_paper, shrunk, wide_parts
+from docclean.solids import SCALE, SEED, dark_areas, edge_runs, full_size, page_paper, shrunk, wide_parts
 
 #: The surround is darker than this share of the paper's grey. The network leaves its rim around the
 #: page at every grey a lid has (0.1 to 0.6 of the paper's: bench/surround.py); lighter than this,
@@ -123,9 +123,7 @@ def find_surround(page: np.ndarray, paper: float | None = None, small: np.ndarra
     if areas is None:
         if bands is None:
             return None
-        full = cv2.resize(bands, page.shape[::-1], interpolation=cv2.INTER_NEAREST)
-        return Surround(cv2.dilate(full, np.ones((3, 3), np.uint8)).astype(bool),
-                        np.full(small.shape, -1, np.float32), paper)
+        return Surround(full_size(bands, page.shape), np.full(small.shape, -1, np.float32), paper)
     keep = np.zeros(areas.dark.shape, np.uint8) if bands is None else bands.copy()
     levels = np.full(areas.dark.shape, -1, np.float32)
     for label in areas.seeded:

@@ -191,12 +191,15 @@ class Attempt:
         self.key, self.target, self.output, self.ledger = key, target, output, ledger
         self.folder, self.committed = earlier_folder(target), earlier_folder(target, committed=True)
         self.busy: OutputBusy | None = None  # another run held the folder: nothing settled, this try waits
-        try:  # settled at start; one missed then (another run held the folder) is settled now
-            _settle_locked([self.folder, self.committed], output, ledger)  # a committed one's copies are stale
-        except OutputBusy as exc:
-            self.busy = exc
-        except OutputError:
-            pass  # the folder cannot be made: the try fails on it, saying why
+        # Settled at start; one missed then (another run held the folder) is settled now, under the
+        # batch's lock of the folder; a scan with nothing set aside takes no lock (the usual case).
+        if os.path.lexists(self.folder) or os.path.lexists(self.committed):
+            try:
+                _settle_locked([self.folder, self.committed], output, ledger)  # a committed one's copies are stale
+            except OutputBusy as exc:
+                self.busy = exc
+            except OutputError:
+                pass  # the folder cannot be made: the try fails on it, saying why
         self.before = outputs_on_disk(key, target)
         self.owned = False
         """Whether no other input owns :attr:`before` (:func:`~docclean.watchrecord.output_owner`)."""

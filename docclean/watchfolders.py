@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from docclean import formats
-from docclean.atomic import atomic_path
+from docclean.atomic import atomic_path, is_temp_of
 from docclean.errors import OutputError, UsageError
 
 Listing = dict[str, tuple[Path, tuple[int, int]]]
@@ -126,14 +126,14 @@ def remove_leftovers(output: Path, record: str) -> list[Path]:
     call holding the watch lock) and write probes older than :data:`PROBE_AGE_S`. Returns what
     was removed. A user's own files never match these names."""
     removed: list[Path] = []
-    temp_start, now = f".{record}.", time.time()
+    now = time.time()
     try:
         entries = list(os.scandir(output))
     except OSError:
         return removed
     for entry in entries:
         name = entry.name
-        stale_temp = name.startswith(temp_start) and name.endswith(".tmp") and len(name) == len(temp_start) + 12
+        stale_temp = is_temp_of(name, record)
         try:
             stale_probe = (name.startswith(PROBE_PREFIX) and len(name) == len(PROBE_PREFIX) + 8
                            and now - entry.stat(follow_symlinks=False).st_mtime > PROBE_AGE_S)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,19 @@ from gui.pages import PageRef, listed_files, page_refs, row_of
 #: Seconds between two progress signals (``found``, ``counted``) at most: a signal a file would
 #: flood the event loop.
 PROGRESS_EVERY_S = 0.1
+
+
+def _throttled(emit: Callable[[int], object]) -> Callable[[int], None]:
+    """``emit`` at most once every :data:`PROGRESS_EVERY_S`: a signal a file would flood the event loop."""
+    last = time.monotonic()
+
+    def tell(value: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= PROGRESS_EVERY_S:
+            last = time.monotonic()
+            emit(value)
+
+    return tell
 
 
 def listing_label(paths: list[Path]) -> str:
@@ -114,27 +127,17 @@ class FolderListing(Answering):
             self._list()
 
     def _list(self) -> None:
-        last = time.monotonic()
+        found = _throttled(self.found.emit)
 
-        def walked(found: int) -> None:
-            nonlocal last
-            self.found_so_far = found
-            if time.monotonic() - last >= PROGRESS_EVERY_S:
-                last = time.monotonic()
-                self.found.emit(found)
+        def walked(count: int) -> None:
+            self.found_so_far = count
+            found(count)
 
         self.files, self.problems = listed_files(self.paths, self.output, walked, stop=self.stop_asked)
         total = len(self.files)
         self.counted.emit(0, total)
-        last = time.monotonic()
-
-        def step(done: int) -> None:
-            nonlocal last
-            if time.monotonic() - last >= PROGRESS_EVERY_S:
-                last = time.monotonic()
-                self.counted.emit(done, total)
-
-        self.refs, self.unreadable = page_refs(self.files, step, stop=self.stop_asked)
+        self.refs, self.unreadable = page_refs(self.files, _throttled(lambda done: self.counted.emit(done, total)),
+                                               stop=self.stop_asked)
         self.row = row_of(self.refs, self.keep)
 
     def failure(self, exc: Exception) -> str:

@@ -110,7 +110,7 @@ class PageModel(QStandardItemModel):
         self._stop = threading.Event()
         self.setRowCount(0)  # the view lets go of the old rows (and the current one) while they still answer
         self._refs = list(refs)
-        self._titles: list[str] | None = None  # made at the first search of the page list (find)
+        self._titles = None  # made at the first search of the page list (find)
         self._icons.clear()
         self._rows.clear()
         self._warned.clear()
