@@ -14,13 +14,24 @@ import typer
 
 from cli.errors import reported_errors
 from cli.options import OutOpt, seed_option
+from cli.suite_options import EPOCHS_HELP, VERIFY_AS_TRAINED, Device, Resume, Threads, TrainOut
 
 app = typer.Typer(help="Autoencoders on the Olivetti faces: train, evaluate on unseen people, draw.",
                   no_args_is_help=True)
 
-DataDir = Annotated[Path | None, typer.Option(help="Folder with olivettifaces.mat (default: the run's, else "
-                                                       "$DOCCLEAN_DATA/olivetti or ~/.cache/docclean/olivetti).")]
-RunArg = Annotated[Path, typer.Argument(help="A run folder written by `docclean faces train` (or its checkpoint).")]
+# The faces' data options, worded as Fashion-MNIST's (cli.suite_options). There is no --download: the file
+# has no official home to fetch it from and check it against (its author's page is gone); put
+# olivettifaces.mat in the data folder by hand.
+DataDir = Annotated[Path | None, typer.Option(help="Folder with olivettifaces.mat (default: $DOCCLEAN_DATA/olivetti, "
+                                                       "else ~/.cache/docclean/olivetti).")]
+RunDataDir = Annotated[Path | None, typer.Option(
+    help="Folder with olivettifaces.mat (default: the one the run was trained on, else $DOCCLEAN_DATA/olivetti or "
+         "~/.cache/docclean/olivetti).")]
+VERIFY_HELP = "Check the data file's published SHA-256 (--no-verify for own copies)."
+Verify = Annotated[bool, typer.Option(help=VERIFY_HELP)]
+VerifyRun = Annotated[bool | None, typer.Option(help=VERIFY_HELP, show_default=VERIFY_AS_TRAINED)]
+RunArg = Annotated[Path, typer.Argument(help="A run folder written by `docclean faces train` (or one of its "
+                                             "checkpoints).")]
 CountOpt = Annotated[int, typer.Option("-n", min=1, max=100, help="Test faces to show (1 to 100, one column "
                                                                   "each).")]
 
@@ -32,32 +43,33 @@ class Noise(str, Enum):
 
 @app.command()
 def train(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (resumed if it holds an unfinished run).")],
+    out: TrainOut,
     noise: Annotated[Noise | None, typer.Option(help="Train a denoiser: gaussian noise or masked 8x8 patches.")] = None,
     noise_level: Annotated[float | None, typer.Option(
-        help="Gaussian factor (default 0.2) or masked fraction (0.25).")] = None,
+        help="Gaussian factor (default 0.2) or masked fraction (default 0.25).")] = None,
     code: Annotated[int, typer.Option(min=1, max=4096, help="Length of the code a face is squeezed into (at most "
                                       "4096, the pixels of a 64x64 face).")] = 64,
     widths: Annotated[list[int] | None, typer.Option("--width", help="Encoder width of each stride-2 stage, "
                                                      "repeated (default 32 64 128 128: 64 -> 4 pixels).")] = None,
-    epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 60,
+    epochs: Annotated[int, typer.Option(min=1, help=EPOCHS_HELP)] = 60,
     lr: Annotated[float, typer.Option(min=0.0, help="Peak Adam learning rate (cosine schedule).")] = 2e-3,
     batch_size: Annotated[int, typer.Option(min=1, help="Faces per batch.")] = 32,
     patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better "
-                                                      "validation MSE (0: never stop early).")] = 0,
+                                                      "validation loss (MSE; 0: never stop early).")] = 0,
     test_people: Annotated[int, typer.Option(min=1, help="People held out for the test set.")] = 8,
     val_people: Annotated[int, typer.Option(min=1, help="People held out for validation.")] = 4,
     people: Annotated[int | None, typer.Option(min=3, help="Use only the first N people (quick tries).")] = None,
-    seed: Annotated[int, seed_option("Seed for weights, shuffling and noise, {range} (the split uses seed 0).")] = 0,
-    device: Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")] = "auto",
-    threads: Annotated[int, typer.Option(min=0, help="Torch CPU threads (0: torch's default).")] = 0,
+    seed: Annotated[int, seed_option("Seed for weights, shuffling and noise ({range}; the split of people "
+                                     "always uses seed 0).")] = 0,
+    device: Device = "auto",
+    threads: Threads = 0,
     data_dir: DataDir = None,
-    verify: Annotated[bool, typer.Option(help="Check the file's SHA-256 against the published one.")] = True,
-    resume: Annotated[bool, typer.Option(help="Continue an unfinished run found in --out. --no-resume starts it "
-                                              "over, removing it and the scores and pictures made from it.")] = True,
+    verify: Verify = True,
+    resume: Resume = True,
 ) -> None:
     """Train one faces autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out
-    (a new or empty folder, or one holding an earlier run of the suite)."""
+    (a new or empty folder, or one holding an earlier run of the suite), and prints the reconstructions'
+    path."""
     import torch
 
     from cli.progress import RichProgressCallback
@@ -83,9 +95,7 @@ def train(
 
 
 @app.command("eval")
-def evaluate(run: RunArg, data_dir: DataDir = None,
-             device: Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")] = "auto",
-             ) -> None:
+def evaluate(run: RunArg, data_dir: RunDataDir = None, device: Device = "auto", verify: VerifyRun = None) -> None:
     """Score a run on its test people (MSE, PSNR; a denoiser also against its noisy input); writes eval.json
     (eval-NAME.json for a checkpoint other than the run's best, e.g. eval-last.json; a run folder that
     cannot take it is still scored: a warning says so)."""
@@ -93,7 +103,7 @@ def evaluate(run: RunArg, data_dir: DataDir = None,
     from training.suite.faces_eval import save_faces_scores, score_faces_run
 
     with reported_errors():
-        r = score_faces_run(run, data_dir, device)
+        r = score_faces_run(run, data_dir, device, verify)
     line = (f"{run}: test MSE {r['test_mse']:.5f}, PSNR {r['test_psnr']:.2f} dB on {r['test_faces']} faces of "
             "unseen people")
     if r["noise"]:
@@ -115,21 +125,23 @@ def _fewer(n: int):
 
 
 @app.command()
-def reconstruct(run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: DataDir = None) -> None:
+def reconstruct(run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: RunDataDir = None,
+                verify: VerifyRun = None) -> None:
     """Draw test faces fed in clean, and what the network makes of them (reconstructions-clean.png)."""
     from training.suite.faces_eval import reconstruction_picture
 
     with reported_errors():
-        typer.echo(reconstruction_picture(run, out, n, noise=None, data_dir=data_dir, say=_fewer(n)))
+        typer.echo(reconstruction_picture(run, out, n, noise=None, data_dir=data_dir, say=_fewer(n), verify=verify))
 
 
 @app.command()
 def denoise(
-    run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: DataDir = None,
+    run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: RunDataDir = None,
     noise: Annotated[Noise | None, typer.Option(
         help="Corruption to apply (default: the one the run was trained on).")] = None,
     noise_level: Annotated[float | None, typer.Option(
         help="Its level (default: the run's, or the kind's default).")] = None,
+    verify: VerifyRun = None,
 ) -> None:
     """Draw test faces corrupted, then denoised by the network, then the originals."""
     from training.suite.faces_eval import load_faces_run, reconstruction_picture
@@ -140,11 +152,12 @@ def denoise(
             if kind is None:
                 raise ValueError("this run was trained on clean faces; choose a corruption with --noise gaussian|mask")
             if noise_level is None:
-                path = reconstruction_picture(run, out, n, noise="run", data_dir=data_dir, say=_fewer(n))
+                path = reconstruction_picture(run, out, n, noise="run", data_dir=data_dir, say=_fewer(n),
+                                              verify=verify)
             else:  # the run's kind of corruption at the level asked for (it was dropped without a word)
                 path = reconstruction_picture(run, out, n, noise=kind, noise_level=noise_level, data_dir=data_dir,
-                                              say=_fewer(n))
+                                              say=_fewer(n), verify=verify)
         else:
             path = reconstruction_picture(run, out, n, noise=noise.value, noise_level=noise_level, data_dir=data_dir,
-                                          say=_fewer(n))
+                                          say=_fewer(n), verify=verify)
         typer.echo(path)

@@ -2,6 +2,7 @@
 
 Declarations only: options are parsed here and handed to ``training.suite.fashion`` and
 ``training.suite.fashion_eval``; a DocCleanError prints one line and exits 1, a bad option value exits 2.
+The options the suite's three command groups share come from ``cli.suite_options``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ from rich.table import Table
 from cli.errors import reported_errors
 from cli.options import seed_option
 from cli.progress import RichProgressCallback
+from cli.suite_options import (
+    EPOCHS_HELP,
+    LIMIT_HELP,
+    PATIENCE_HELP,
+    DataDir,
+    Device,
+    Download,
+    Resume,
+    RunDataDir,
+    Threads,
+    TrainOut,
+    Verify,
+    VerifyRun,
+)
 
 app = typer.Typer(help="Autoencoders on Fashion-MNIST: dense, sparse, deep, contractive, convolutional and denoising.",
                   no_args_is_help=True)
@@ -42,20 +57,12 @@ class Loss(str, Enum):
     mse = "mse"
 
 
-DataDir = Annotated[Path | None, typer.Option(help="Folder with the four IDX gz files (default: $DOCCLEAN_DATA/"
-                                                       "fashion-mnist, else ~/.cache/docclean/fashion-mnist).")]
-RunDataDir = Annotated[Path | None, typer.Option(
-    help="Folder with the four IDX gz files (default: the one the run was trained on, else $DOCCLEAN_DATA/"
-         "fashion-mnist or ~/.cache/docclean/fashion-mnist).")]
-Device = Annotated[str, typer.Option(help="auto (a GPU if there is one), cpu, cuda or mps.")]
 RunDir = Annotated[Path, typer.Argument(help="A run folder written by `docclean fashion train`.")]
-RESUME_HELP = ("Continue an unfinished run found in --out. --no-resume starts it over, removing it and the scores "
-               "and pictures made from it; a run of another network is kept (choose another --out).")
 
 
 @app.command()
 def train(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder (resumed if it holds an unfinished run).")],
+    out: TrainOut,
     arch: Annotated[Arch, typer.Option(help="Network: dense 784-32-784, sparse (L1 on the code), deep, contractive "
                                             "(sigmoid code, Jacobian penalty), conv.")] = Arch.dense,
     noise: Annotated[Noise | None, typer.Option(
@@ -65,29 +72,33 @@ def train(
     contractive_weight: Annotated[float | None, typer.Option(
         min=0.0, help="Weight of the squared Frobenius norm of the encoder's Jacobian (--arch contractive; "
                       "default 0.1).")] = None,
-    epochs: Annotated[int, typer.Option(min=1, help="Most epochs to train.")] = 20,
+    epochs: Annotated[int, typer.Option(min=1, help=EPOCHS_HELP)] = 20,
     loss: Annotated[Loss, typer.Option(help="bce (per-pixel binary cross-entropy) or mse.")] = Loss.bce,
     optimizer: Annotated[str, typer.Option(help="adam, adamw, sgd, rmsprop or adadelta.")] = "adam",
     lr: Annotated[float, typer.Option(min=0.0, help="Peak learning rate (cosine schedule).")] = 2e-3,
     batch_size: Annotated[int, typer.Option(min=1, help="Images per batch.")] = 256,
-    patience: Annotated[int, typer.Option(min=0, help="Stop after this many epochs without a better val loss "
-                                                      "(0: never stop early).")] = 5,
-    limit: Annotated[int | None, typer.Option(
-        min=2, help="Train on the first N training images only (quick tries).")] = None,
-    seed: Annotated[int, seed_option("Seed for weights, shuffling and noise")] = 0,
+    patience: Annotated[int, typer.Option(min=0, help=PATIENCE_HELP)] = 5,
+    limit: Annotated[int | None, typer.Option(min=2, help=LIMIT_HELP)] = None,
+    seed: Annotated[int, seed_option("Seed for weights, shuffling and noise ({range}; the validation split "
+                                     "always uses seed 0).")] = 0,
     device: Device = "auto",
+    threads: Threads = 0,
     data_dir: DataDir = None,
-    download: Annotated[bool, typer.Option(
-        "--download", help="Fetch missing data files from the official site.")] = False,
-    verify: Annotated[bool, typer.Option(help="Check the files' MD5 against the official release.")] = True,
-    resume: Annotated[bool, typer.Option(help=RESUME_HELP)] = True,
+    download: Download = False,
+    verify: Verify = True,
+    resume: Resume = True,
 ) -> None:
     """Train one autoencoder; writes checkpoints, metrics.csv, loss.png and reconstructions.png to --out
-    (a new or empty folder, or one holding an earlier run of the suite)."""
+    (a new or empty folder, or one holding an earlier run of the suite), and prints the reconstructions'
+    path."""
+    import torch
+
     from cli.stopping import continue_hint, exit_stopped, stoppable
     from training.loop import FitConfig
     from training.suite.fashion import FashionTaskConfig, train_fashion
 
+    if threads:
+        torch.set_num_threads(threads)
     task = FashionTaskConfig(arch=arch.value, loss=loss.value, noise=noise.value if noise else None,
                              noise_level=noise_level, contractive_weight=contractive_weight,
                              batch_size=batch_size, limit=limit,
@@ -98,21 +109,22 @@ def train(
             RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
         train_fashion(task, fit_config, download=download, callbacks=[bar], should_stop=stop)
     exit_stopped(stop, continue_hint(out, resume))  # Ctrl-C or SIGTERM: the state is saved
+    typer.echo(out / "reconstructions.png")
 
 
 @app.command("eval")
-def evaluate(run_dir: RunDir, data_dir: RunDataDir = None, device: Device = "auto",
-             download: Annotated[bool, typer.Option("--download", help="Fetch missing data files.")] = False) -> None:
+def evaluate(run_dir: RunDir, data_dir: RunDataDir = None, device: Device = "auto", download: Download = False,
+             verify: VerifyRun = None) -> None:
     """Score a run's best checkpoint on the 10,000 test images (per-pixel BCE and MSE); writes eval.json
     (a run folder that cannot take it is still scored: a warning says so)."""
     from docclean.errors import OutputError
     from training.suite.fashion_eval import save_scores, score_run
 
     with reported_errors():
-        result = score_run(run_dir, data_dir, download, device)
+        result = score_run(run_dir, data_dir, download, device, verify)
     noise = f" (noisy inputs: {result['noise']} {result['noise_level']:g})" if result["noise"] else ""
-    console.print(f"{run_dir}: {result['arch']}{noise}: test BCE {result['test_bce']:.4f}, "
-                  f"MSE {result['test_mse']:.5f} on {result['test_images']} images", highlight=False)
+    typer.echo(f"{run_dir}: {result['arch']}{noise}: test BCE {result['test_bce']:.4f}, "
+               f"MSE {result['test_mse']:.5f} on {result['test_images']} images")
     try:
         save_scores(run_dir, result)
     except OutputError as exc:  # a read-only run: the scores are the result, and they are printed
@@ -133,6 +145,8 @@ def compare(
     table: Annotated[Path | None, typer.Option(help="Also write the table as markdown here.")] = None,
     data_dir: RunDataDir = None,
     device: Device = "auto",
+    download: Download = False,
+    verify: VerifyRun = None,
 ) -> None:
     """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot. Runs whose
     scores are computed afresh keep them in their eval.json; a read-only run is still compared."""
@@ -148,7 +162,7 @@ def compare(
         run_dirs, others = fashion_runs(run_dirs)
         for run, reason in others:
             typer.echo(f"warning: {run}: {reason} (left out)", err=True)
-        rows = compare_runs(run_dirs, None, data_dir, device)
+        rows = compare_runs(run_dirs, None, data_dir, device, download=download, verify=verify)
     view = Table("run", "arch", "noise", "epochs", "best epoch", "best val BCE", "test BCE", "s/epoch")
     for r in rows:
         view.add_row(r.name, r.arch, r.noise, str(r.epochs), str(r.best_epoch), f"{r.best_val_bce:.4f}",
@@ -162,21 +176,24 @@ def compare(
             with writing_in(table, "write the table"):
                 table.write_text(markdown_table(rows))
         plot_runs(rows, run_dirs, target)
-    console.print(f"plot: {target}", highlight=False)
+    typer.echo(f"plot: {target}")
 
 
 @app.command()
 def anomalies(
     run_dir: RunDir,
-    count: Annotated[int, typer.Option(min=1, max=100, help="Images to show in each row (1 to 100).")] = 10,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=100,
+                                       help="Images to show in each row (1 to 100).")] = 10,
     data_dir: RunDataDir = None,
     device: Device = "auto",
+    download: Download = False,
+    verify: VerifyRun = None,
 ) -> None:
     """Rank test images by reconstruction error; draws the most and least typical to anomalies.png."""
     from training.suite.fashion_eval import rank_anomalies
 
     with reported_errors():
-        report = rank_anomalies(run_dir, count, data_dir, device)
+        report = rank_anomalies(run_dir, count, data_dir, device, download=download, verify=verify)
     worst = ", ".join(f"#{i} (MSE {report.errors[i]:.4f})" for i in report.atypical[:5])
-    console.print(f"least typical test images: {worst}", highlight=False)
-    console.print(f"grid: {report.plot}; full ranking: {report.table}", highlight=False)
+    typer.echo(f"least typical test images: {worst}")
+    typer.echo(f"grid: {report.plot}; full ranking: {report.table}")

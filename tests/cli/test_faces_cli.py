@@ -221,6 +221,39 @@ def test_eval_runs_on_a_gpu_when_there_is_one_as_its_help_says(mask_run: Path, m
     import training.suite.faces_eval as faces_eval
 
     asked = []
-    monkeypatch.setattr(faces_eval, "load_faces_run", lambda run, device: asked.append(device) or 1 / 0)
+    monkeypatch.setattr(faces_eval, "load_faces_run", lambda run, device, *_: asked.append(device) or 1 / 0)
     runner.invoke(app, ["faces", "eval", str(mask_run)])
     assert asked == ["auto"]  # was cpu, under a help reading "auto (a GPU if there is one)"
+
+
+def _as_trained_with_the_check(run: Path, target: Path) -> Path:
+    """A copy of ``run``'s best checkpoint whose metadata says it was trained with the SHA-256 check on
+    (as a run on the published file is); the self-written faces file then fails that check."""
+    from docclean.checkpoint import load_model, save_model
+
+    model, meta = load_model(run / "best.safetensors")
+    meta["task"] = {**meta["task"], "verify": True}
+    return save_model(model, target, meta["arch"], meta["config"],
+                      {k: v for k, v in meta.items() if k not in ("arch", "config", "format")})
+
+
+@pytest.mark.parametrize("command", [["eval"], ["reconstruct", "-n", "2"], ["denoise", "-n", "2"]])
+def test_the_commands_that_read_a_run_take_verify_as_vae_s_do(mask_run: Path, tmp_path: Path,
+                                                              command: list[str]) -> None:
+    """Without --verify/--no-verify the run's own SHA-256 setting holds; --no-verify reads a copy of one's
+    own for a run trained on the published file, --verify checks a run trained without the check (there
+    was no such option)."""
+    official = _as_trained_with_the_check(mask_run, tmp_path / "official.safetensors")
+    out = [] if command[0] == "eval" else ["-o", str(tmp_path / "p.png")]
+    argv = ["faces", command[0], str(official), *command[1:], *out]
+    refused = runner.invoke(app, argv)
+    assert refused.exit_code == 1 and "SHA-256" in refused.output and "--no-verify" in refused.output, refused.output
+    accepted = runner.invoke(app, [*argv, "--no-verify"])
+    assert accepted.exit_code == 0, accepted.output
+    import shutil
+
+    own_run = Path(shutil.copytree(mask_run, tmp_path / "own"))  # trained with --no-verify
+    own = ["faces", command[0], str(own_run), *command[1:], *out]
+    assert runner.invoke(app, own).exit_code == 0
+    checked = runner.invoke(app, [*own, "--verify"])
+    assert checked.exit_code == 1 and "SHA-256" in checked.output, checked.output

@@ -358,3 +358,123 @@ def test_patience_0_never_stops_early_and_scoring_runs_on_auto_device(tiny_fashi
     for command in (["eval"], ["anomalies"], ["compare", "--plot", str(tmp_path / "c.png")]):
         runner.invoke(app, ["fashion", *command, str(tmp_path / "run")])
     assert asked == ["auto"] * 3  # the help says auto (a GPU if there is one); it was cpu
+
+
+def _copy_run(run: Path, target: Path, *, verify: bool | None = None) -> Path:
+    """A copy of ``run`` without its scores; ``verify`` given: its best checkpoint says it was trained
+    with that MD5 setting (True: as a run on the official files is; the tiny files then fail the check)."""
+    from docclean.checkpoint import load_model, save_model
+
+    target = Path(shutil.copytree(run, target))
+    (target / "eval.json").unlink(missing_ok=True)
+    if verify is not None:
+        model, meta = load_model(target / "best.safetensors")
+        meta["task"] = {**meta["task"], "verify": verify}
+        save_model(model, target / "best.safetensors", meta["arch"], meta["config"],
+                   {k: v for k, v in meta.items() if k not in ("arch", "config", "format")})
+    return target
+
+
+READERS = [["eval"], ["anomalies", "--count", "3"], ["compare", "--plot", "{tmp}/c.png"]]
+
+
+@pytest.mark.parametrize("command", READERS)
+def test_the_commands_that_read_a_run_take_verify_as_vae_s_do(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
+                                                              tmp_path: Path, command: list[str]) -> None:
+    """Without --verify/--no-verify the run's own MD5 setting holds; --no-verify scores a run trained on
+    the official files on a copy of one's own, --verify checks a run trained without the check (there was
+    no such option: a run trained on the official files could not be scored on a private copy)."""
+    rest = [a.replace("{tmp}", str(tmp_path)) for a in command[1:]]
+    official = _copy_run(trained_runs["dense"], tmp_path / "official", verify=True)
+    argv = ["fashion", command[0], str(official), *rest, "--data-dir", str(tiny_fashion_dir)]
+    refused = runner.invoke(app, argv)
+    assert refused.exit_code == 1 and "MD5" in refused.output and "t10k-images" in refused.output, refused.output
+    assert "--no-verify" in refused.output  # what to do with a copy of one's own
+    accepted = runner.invoke(app, [*argv, "--no-verify"])
+    assert accepted.exit_code == 0, accepted.output
+    own = _copy_run(trained_runs["dense"], tmp_path / "own")  # trained with --no-verify: its setting holds
+    argv = ["fashion", command[0], str(own), *rest, "--data-dir", str(tiny_fashion_dir)]
+    assert runner.invoke(app, argv).exit_code == 0
+    (own / "eval.json").unlink(missing_ok=True)  # compare scores afresh only a run without fresh scores
+    checked = runner.invoke(app, [*argv, "--verify"])
+    assert checked.exit_code == 1 and "MD5" in checked.output, checked.output
+
+
+def test_threads_sets_torch_s_cpu_threads_as_on_the_other_train_commands(tiny_fashion_dir: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    asked: list[int] = []
+    monkeypatch.setattr(torch, "set_num_threads", asked.append)
+    result = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "1", "--threads", "3")  # "No such option"
+    assert result.exit_code == 0, result.output
+    assert asked == [3]
+    default = _train(tmp_path / "other", tiny_fashion_dir, "--epochs", "1")
+    assert default.exit_code == 0 and asked == [3]  # 0, the default: torch's own number, untouched
+
+
+def test_train_prints_its_reconstructions_as_the_other_train_commands_do(tiny_fashion_dir: Path,
+                                                                         tmp_path: Path) -> None:
+    result = _train(tmp_path / "run", tiny_fashion_dir, "--epochs", "1")  # printed nothing
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == str(tmp_path / "run" / "reconstructions.png")
+
+
+def test_nothing_is_downloaded_without_download_and_every_reader_takes_it(
+        trained_runs: dict[str, Path], tiny_fashion_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--download/--no-download on train, eval, compare and anomalies alike (train had a bare --download,
+    compare and anomalies none); the readers fetch the two test files only."""
+    import training.suite.fashion_data as fashion_data
+
+    fetched: list[str] = []
+
+    def fake_download(name: str, folder: Path, base_url: str = "", md5: str | None = None) -> Path:
+        fetched.append(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copy(tiny_fashion_dir / name, folder / name))
+
+    monkeypatch.setattr(fashion_data, "download_file", fake_download)
+    run = _copy_run(trained_runs["dense"], tmp_path / "dense")
+    for command in (["eval", str(run)], ["anomalies", str(run)], ["compare", str(run), "--plot", str(tmp_path)]):
+        (run / "eval.json").unlink(missing_ok=True)  # compare scores a run afresh only without it
+        empty = tmp_path / f"empty-{command[0]}"
+        empty.mkdir()
+        not_asked = runner.invoke(app, ["fashion", *command, "--data-dir", str(empty), "--no-download"])
+        assert not_asked.exit_code == 1 and "--download" in not_asked.output and not fetched, not_asked.output
+        asked = runner.invoke(app, ["fashion", *command, "--data-dir", str(empty), "--download"])
+        assert asked.exit_code == 0, asked.output
+        assert sorted(fetched) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"], fetched
+        fetched.clear()
+    trained = _train(tmp_path / "run", tmp_path / "none", "--no-download")  # vae's spelling: "No such option"
+    assert trained.exit_code == 1 and "--download" in trained.output and not fetched
+
+
+def test_eval_needs_only_the_test_files_as_vae_eval_does(trained_runs: dict[str, Path], tiny_fashion_dir: Path,
+                                                         tmp_path: Path) -> None:
+    test_only = tmp_path / "test-only"
+    test_only.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(tiny_fashion_dir / name, test_only / name)
+    run = _copy_run(trained_runs["dense"], tmp_path / "run")
+    for command in (["eval"], ["anomalies"], ["compare", "--plot", str(tmp_path / "c.png")]):
+        result = runner.invoke(app, ["fashion", command[0], str(run), *command[1:], "--data-dir", str(test_only)])
+        assert result.exit_code == 0, result.output  # "train-images-idx3-ubyte.gz: ... is missing"
+
+
+def test_printed_paths_are_one_line_each(trained_runs: dict[str, Path], tiny_fashion_dir: Path) -> None:
+    """eval and anomalies print with typer.echo, as vae and faces do: rich wrapped them at 80 columns,
+    cutting a path in two for a script that reads it."""
+    run = trained_runs["conv"]
+    result = runner.invoke(app, ["fashion", "anomalies", str(run), "--count", "3", "--data-dir",
+                                 str(tiny_fashion_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"grid: {run / 'anomalies.png'}; full ranking: {run / 'anomalies.csv'}" in result.stdout.splitlines()
+    scored = runner.invoke(app, ["fashion", "eval", str(run), "--data-dir", str(tiny_fashion_dir)])
+    assert scored.exit_code == 0 and scored.stdout.count("\n") == 1 and scored.stdout.startswith(f"{run}: conv")
+
+
+def test_anomalies_takes_n_as_every_picture_command_does(trained_runs: dict[str, Path],
+                                                         tiny_fashion_dir: Path) -> None:
+    result = runner.invoke(app, ["fashion", "anomalies", str(trained_runs["conv"]), "-n", "2", "--data-dir",
+                                 str(tiny_fashion_dir)])
+    assert result.exit_code == 0, result.output  # "No such option: -n"

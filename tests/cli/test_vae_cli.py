@@ -182,17 +182,17 @@ def test_eval_needs_only_the_test_files(mlp_run: Path, data_dir: Path, tmp_path:
     assert "on 30 test images" in result.stdout
 
 
-def test_missing_test_file_is_named_without_a_download_hint(mlp_run: Path, data_dir: Path, tmp_path: Path) -> None:
+def test_missing_test_file_is_named_with_what_the_command_can_do(mlp_run: Path, data_dir: Path, tmp_path: Path) -> None:
     """The error names the test file that is missing (not a training file) and suggests what the
-    command can do (--data-dir), not a --download it does not have."""
+    command can do: --download (every command that reads Fashion-MNIST has it) or --data-dir."""
     train_only = _copy_split(data_dir, tmp_path / "train-only", "train")
     for command in (["eval", str(mlp_run)], ["latent", str(mlp_run)], ["interpolate", str(mlp_run), "0", "1"]):
         result = runner.invoke(app, ["vae", *command, "--data-dir", str(train_only)])
         assert result.exit_code == 1, result.output
         assert result.output.count("\n") == 1 and result.output.startswith("error: ")
         assert str(train_only / "t10k-images-idx3-ubyte.gz") in result.output and "missing" in result.output
-        assert "--download" not in result.output and "train-images" not in result.output
-        assert "--data-dir" in result.output
+        assert "train-images" not in result.output
+        assert "--download" in result.output and "--data-dir" in result.output
 
 
 @pytest.mark.parametrize("args,name,fmt", [
@@ -335,3 +335,36 @@ def test_no_resume_does_not_replace_a_run_of_the_other_network(mlp_run: Path, da
     assert conv.exit_code == 2 and "cannot start over: the run folder holds a different model ('vae-mlp', not " \
         "'vae-conv'); choose another --out" in conv.output
     assert (mlp_run / "config.json").read_text() == config
+
+
+def test_train_prints_its_reconstructions_as_the_other_train_commands_do(mlp_run: Path, data_dir: Path) -> None:
+    result = _train(mlp_run, data_dir, "--arch", "mlp", "--epochs", "2")  # done: prints and draws again
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == str(mlp_run / "reconstructions.png")  # was loss.png
+
+
+@pytest.mark.parametrize("command", [["eval"], ["latent"], ["interpolate", "0", "1", "--steps", "2"]])
+def test_the_commands_that_read_a_run_take_download_as_fashion_s_do(mlp_run: Path, data_dir: Path, tmp_path: Path,
+                                                                    command: list[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """--download fetches the missing test files (only those); without it nothing is fetched."""
+    import shutil
+
+    import training.suite.fashion_data as fashion_data
+
+    fetched: list[str] = []
+
+    def fake_download(name: str, folder: Path, base_url: str = "", md5: str | None = None) -> Path:
+        fetched.append(name)
+        return Path(shutil.copy(data_dir / name, folder / name))
+
+    monkeypatch.setattr(fashion_data, "download_file", fake_download)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    argv = ["vae", command[0], str(mlp_run), *command[1:], "--data-dir", str(empty), "-o", str(tmp_path / "p.png")]
+    argv = argv[:-2] if command[0] == "eval" else argv
+    not_asked = runner.invoke(app, [*argv, "--no-download"])
+    assert not_asked.exit_code == 1 and "--download" in not_asked.output and not fetched, not_asked.output
+    asked = runner.invoke(app, [*argv, "--download"])  # "No such option: --download"
+    assert asked.exit_code == 0, asked.output
+    assert sorted(fetched) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]

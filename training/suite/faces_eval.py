@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +41,19 @@ def run_checkpoint(run: Path) -> Path:
     return path
 
 
-def load_faces_run(run: Path, device: str = "cpu") -> tuple[nn.Module, dict[str, Any], FacesTaskConfig]:
-    """The best model of a faces run (eval mode, on ``device``), its metadata and its task config."""
+def load_faces_run(run: Path, device: str = "cpu", verify: bool | None = None
+                   ) -> tuple[nn.Module, dict[str, Any], FacesTaskConfig]:
+    """The best model of a faces run (eval mode, on ``device``), its metadata and its task config;
+    ``verify`` given replaces the run's own SHA-256 setting (``--no-verify`` reads a copy of one's own
+    for a run trained on the published file, ``--verify`` checks a run trained without the check)."""
     path = run_checkpoint(run)
     model, meta = load_model(path)
     if meta["arch"] != ARCH:
         raise ModelError(f"not a faces autoencoder checkpoint (architecture {meta['arch']!r})", path)
     known = {f.name for f in fields(FacesTaskConfig)}
     task = FacesTaskConfig(**{k: v for k, v in meta.get("task", {}).items() if k in known})
+    if verify is not None:
+        task = replace(task, verify=verify)
     return model.to(resolve_device(device)).eval(), meta, task
 
 
@@ -76,11 +81,13 @@ def eval_record(run: Path) -> Path:
     return run.parent / ("eval.json" if run.name == BEST_NAME else f"eval-{run.stem}.json")
 
 
-def score_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu") -> dict[str, Any]:
+def score_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu",
+                    verify: bool | None = None) -> dict[str, Any]:
     """Score a run (or one of its checkpoints) on its test people: what :func:`save_faces_scores`
     writes, with the checkpoint's file name as ``checkpoint`` and its epoch (counted from 1) as
-    ``epoch``; ``best_epoch``, the same number, only when the checkpoint is the run's best (eval.json)."""
-    model, meta, task = load_faces_run(run, device)
+    ``epoch``; ``best_epoch``, the same number, only when the checkpoint is the run's best (eval.json).
+    ``verify`` None: the run's own SHA-256 setting (:func:`load_faces_run`)."""
+    model, meta, task = load_faces_run(run, device, verify)
     record = eval_record(run)
     epoch = int(meta.get("epoch", -1)) + 1
     splits = load_splits(task, data_dir)
@@ -108,29 +115,31 @@ def save_faces_scores(run: Path, result: dict[str, Any]) -> Path:
     return record
 
 
-def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu") -> dict[str, Any]:
+def evaluate_faces_run(run: Path, data_dir: Path | None = None, device: str = "cpu",
+                       verify: bool | None = None) -> dict[str, Any]:
     """Score a run (or one of its checkpoints) on its test people (:func:`score_faces_run`); writes
     the scores to :func:`eval_record` and returns them."""
-    result = score_faces_run(run, data_dir, device)
+    result = score_faces_run(run, data_dir, device, verify)
     save_faces_scores(run, result)
     return result
 
 
 def reconstruction_picture(run: Path, out: Path | None = None, count: int = 10, noise: str | None = "run",
                            noise_level: float | None = None, data_dir: Path | None = None,
-                           device: str = "cpu", say: Callable[[str], None] | None = None) -> Path:
+                           device: str = "cpu", say: Callable[[str], None] | None = None,
+                           verify: bool | None = None) -> Path:
     """Draw ``count`` test faces: the corrupted input (when there is a corruption), the output and
     the original. ``noise="run"`` corrupts as the run was trained; ``None`` feeds clean faces; a
     kind (``gaussian``/``mask``) with ``noise_level`` tries another corruption. Returns the picture
     (``out``, in the format its ending names; a folder or nothing: ``reconstructions.png`` in it or
     in the run folder, ``denoised.png`` for another corruption). ``say`` hears when the test people
-    have fewer faces than ``count`` (all of them are drawn)."""
+    have fewer faces than ``count`` (all of them are drawn); ``verify`` as for :func:`load_faces_run`."""
     from training.suite.plots import picture_target, plot_image_rows
 
     run = Path(run)
     name = "reconstructions.png" if noise == "run" else "denoised.png" if noise else "reconstructions-clean.png"
     target = picture_target(out, run if run.is_dir() else run.parent, name)  # a bad name fails before the model loads
-    model, _, task = load_faces_run(run, device)
+    model, _, task = load_faces_run(run, device, verify)
     if noise == "run":
         noise, noise_level = task.noise, task.noise_level
     else:

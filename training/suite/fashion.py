@@ -22,7 +22,7 @@ from torch import nn
 from docclean.checkpoint import load_model
 from training.device import resolve_device
 from training.loop import Callback, FitConfig, FitResult, StopHook, fit
-from training.suite.fashion_data import load_fashion_mnist, to_tensor, train_val_split
+from training.suite.fashion_data import load_fashion_mnist, load_test_split, to_tensor, train_val_split
 from training.suite.fashion_models import (
     ARCH_PREFIX,
     build_fashion_model,
@@ -177,6 +177,15 @@ def load_task_data(task: FashionTaskConfig, data_dir: Path | None = None, downlo
     images = data.train_images[:task.limit] if task.limit else data.train_images
     train_idx, val_idx = train_val_split(len(images), task.val_fraction, task.split_seed)
     return to_tensor(images[train_idx]), to_tensor(images[val_idx]), to_tensor(data.test_images), data.test_labels
+
+
+def load_test_data(task: FashionTaskConfig, data_dir: Path | None = None, download: bool = False
+                   ) -> tuple[torch.Tensor, np.ndarray]:
+    """The test images as a tensor and their labels, read from the two test files alone (scoring a
+    trained run needs no training file); ``data_dir`` None: the folder the run was trained on."""
+    root = data_dir if data_dir is not None else (Path(task.data_dir) if task.data_dir else None)
+    images, labels = load_test_split(root, verify=task.verify, download=download)
+    return to_tensor(images), labels
 
 
 def train_fashion(task: FashionTaskConfig, fit_config: FitConfig, *, download: bool = False,

@@ -4,11 +4,13 @@ The data folder is, in order of precedence: the ``data_dir`` argument; ``$DOCCLE
 when the ``DOCCLEAN_DATA`` environment variable names a root folder of data sets; otherwise the
 per-user cache ``$XDG_CACHE_HOME/docclean/fashion-mnist`` (``~/.cache/docclean/fashion-mnist``).
 
-Nothing is fetched unless the caller asks (``download=True``); a missing file otherwise raises
-:class:`~docclean.errors.DataError` naming the file and how to get it. Every file is checked against
-the official MD5 (``verify=False`` skips that, for small self-written test files) and its IDX header
-is checked against the shape it must have, so a truncated or foreign file fails with a clear message
-instead of a reshape error deep inside numpy.
+Nothing is fetched unless the caller asks (``download=True``, the commands' ``--download``); a
+missing file otherwise raises :class:`~docclean.errors.DataError` naming the file and how to get it.
+Every file is checked against the official MD5 (``verify=False`` skips that, for copies of one's own
+and small self-written test files) and its IDX header is checked against the shape it must have, so a
+truncated or foreign file fails with a clear message instead of a reshape error deep inside numpy.
+:func:`load_fashion_mnist` reads the four files (training); :func:`load_test_split` the two test
+files alone (scoring or drawing a trained run needs no training file).
 """
 
 from __future__ import annotations
@@ -161,12 +163,17 @@ def check_data_folder(folder: Path, holds: str) -> Path:
 
 
 def _ensure_file(folder: Path, name: str, md5: str, *, verify: bool, download: bool, base_url: str,
-                 named: bool = False) -> Path:
+                 named: bool = False, test_only: bool = False) -> Path:
     """``folder/name``, fetched when missing and ``download``; ``named``: the folder was given (an
-    option, a run's own), so the message does not offer the environment variable it overrides."""
+    option, a run's own), so the message does not offer the environment variable it overrides;
+    ``test_only``: the caller reads the two test files alone, and the message says so."""
     path = folder / name
     if not path.exists():
         if not download:
+            if test_only:
+                raise DataError(f"Fashion-MNIST test file is missing; rerun with --download to fetch it from "
+                                f"{base_url}, or put the two test files in {folder} (or name the folder that "
+                                "holds them with --data-dir)", path)
             where = "" if named else f" (or set {DATA_ENV})"
             raise DataError(f"Fashion-MNIST file is missing; rerun with --download to fetch it from "
                             f"{base_url}, or put the four files in {folder}{where}", path)
@@ -175,7 +182,8 @@ def _ensure_file(folder: Path, name: str, md5: str, *, verify: bool, download: b
         actual = file_md5(path)
         if actual != md5:
             raise DataError(f"MD5 is {actual}, expected {md5}: the file is corrupt or not the official one "
-                            f"(delete it and rerun with --download)", path)
+                            "(delete it and rerun with --download, or use --no-verify for a copy of your own)",
+                            path)
     return path
 
 
@@ -205,6 +213,24 @@ def load_fashion_mnist(data_dir: Path | None = None, *, verify: bool = True, dow
             raise DataError(f"{len(images)} images but {len(labels)} labels in "
                             f"{paths[f'{split}_labels'].name}", paths[f"{split}_images"])
     return data
+
+
+def load_test_split(data_dir: Path | None = None, *, verify: bool = True, download: bool = False,
+                    base_url: str = OFFICIAL_URL) -> tuple[np.ndarray, np.ndarray]:
+    """The test images (N, 28, 28) and labels (N,) of the copy in ``resolve_data_dir(data_dir)``,
+    read alone: scoring or drawing a trained run needs no training file, so a missing or corrupt one
+    must not stop it (nor be the file an error names). Missing test files are fetched when
+    ``download``; DataError as :func:`load_fashion_mnist` raises, naming the test file."""
+    folder = check_data_folder(resolve_data_dir(data_dir), "the Fashion-MNIST test files")
+    images_path, labels_path = (_ensure_file(folder, *FILES[role], verify=verify, download=download,
+                                             base_url=base_url, named=data_dir is not None, test_only=True)
+                                for role in ("test_images", "test_labels"))
+    images, labels = read_idx_images(images_path), read_idx_labels(labels_path)
+    if images.shape[1:] != (28, 28):
+        raise DataError(f"images are {images.shape[1]}x{images.shape[2]}, expected 28x28", images_path)
+    if len(images) != len(labels):
+        raise DataError(f"{len(images)} images but {len(labels)} labels in {labels_path.name}", images_path)
+    return images, labels
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:

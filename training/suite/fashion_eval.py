@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from training.run_folder import writing_in
 from training.suite.fashion import (
     Batches,
     FashionTaskConfig,
-    load_task_data,
+    load_test_data,
     prepare_model,
     to_model_input,
 )
@@ -40,10 +40,13 @@ from training.suite.fashion_models import ARCH_PREFIX
 from training.suite.plots import plot_anomalies, plot_compare
 
 
-def run_task(meta: dict[str, Any]) -> FashionTaskConfig:
-    """The task config stored in a checkpoint's metadata (unknown keys from newer versions ignored)."""
+def run_task(meta: dict[str, Any], verify: bool | None = None) -> FashionTaskConfig:
+    """The task config stored in a checkpoint's metadata (unknown keys from newer versions ignored);
+    ``verify`` given replaces the run's own MD5 setting (``--no-verify`` scores a run trained on the
+    official files on a copy of one's own, ``--verify`` checks a run trained without the check)."""
     known = {f.name for f in fields(FashionTaskConfig)}
-    return FashionTaskConfig(**{k: v for k, v in meta.get("task", {}).items() if k in known})
+    task = FashionTaskConfig(**{k: v for k, v in meta.get("task", {}).items() if k in known})
+    return task if verify is None else replace(task, verify=verify)
 
 
 def not_a_fashion_run(run_dir: Path) -> str | None:
@@ -93,12 +96,13 @@ def per_image_errors(model: nn.Module, images: torch.Tensor, task: FashionTaskCo
 
 
 def score_run(run_dir: Path, data_dir: Path | None = None, download: bool = False,
-              device: str = "cpu") -> dict[str, Any]:
+              device: str = "cpu", verify: bool | None = None) -> dict[str, Any]:
     """Score a run's best checkpoint on the test set: what ``eval.json`` holds (written by
-    :func:`save_scores`). ``data_dir`` None: the folder the run was trained on."""
+    :func:`save_scores`). ``data_dir`` None: the folder the run was trained on; ``verify`` None: the
+    run's own MD5 setting (:func:`run_task`). Only the two test files are read."""
     model, meta = load_run(run_dir, device)
-    task = run_task(meta)
-    _, _, test, _ = load_task_data(task, data_dir, download)
+    task = run_task(meta, verify)
+    test, _ = load_test_data(task, data_dir, download)
     bce, mse = per_image_errors(model, test, task)
     return {"arch": task.arch, "noise": task.noise, "noise_level": task.noise_level, "loss": task.loss,
             "best_epoch": int(meta.get("epoch", -1)) + 1, "epochs_from": 1, "test_images": len(bce),
@@ -115,9 +119,9 @@ def save_scores(run_dir: Path, result: dict[str, Any]) -> Path:
 
 
 def evaluate_run(run_dir: Path, data_dir: Path | None = None, download: bool = False,
-                 device: str = "cpu") -> dict[str, Any]:
+                 device: str = "cpu", verify: bool | None = None) -> dict[str, Any]:
     """Score a run's best checkpoint on the test set; writes and returns ``eval.json``'s contents."""
-    result = score_run(run_dir, data_dir, download, device)
+    result = score_run(run_dir, data_dir, download, device, verify)
     save_scores(run_dir, result)
     return result
 
@@ -139,10 +143,12 @@ class RunSummary:
     None when they were, or were read from it."""
 
 
-def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cpu") -> RunSummary:
+def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cpu", *, download: bool = False,
+                  verify: bool | None = None) -> RunSummary:
     """A run's table row; evaluates it first when its ``eval.json`` is missing or older than its
-    best checkpoint (a resumed run, or a new run in the same folder, would show stale figures).
-    Scores that cannot be saved (a read-only run) still make the row; ``unsaved`` says why."""
+    best checkpoint (a resumed run, or a new run in the same folder, would show stale figures;
+    ``download`` and ``verify`` as for :func:`score_run`). Scores that cannot be saved (a read-only
+    run) still make the row; ``unsaved`` says why."""
     run_dir = Path(run_dir)
     eval_path, best_path = run_dir / "eval.json", run_dir / "best.safetensors"
     fresh = eval_path.exists() and (not best_path.exists()
@@ -150,7 +156,7 @@ def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cp
     result = json.loads(eval_path.read_text()) if fresh else {}
     unsaved = None
     if result.get("epochs_from") != 1:  # missing, stale, or written when epochs counted from 0
-        result = score_run(run_dir, data_dir, device=device)
+        result = score_run(run_dir, data_dir, download, device, verify)
         try:
             save_scores(run_dir, result)
         except OutputError as exc:
@@ -200,11 +206,12 @@ def distinct_names(run_dirs: list[Path]) -> list[str]:
 
 
 def compare_runs(run_dirs: list[Path], plot_path: Path | None, data_dir: Path | None = None,
-                 device: str = "cpu") -> list[RunSummary]:
+                 device: str = "cpu", *, download: bool = False, verify: bool | None = None) -> list[RunSummary]:
     """Summarize several runs and draw their validation BCE curves in one plot (none when
     ``plot_path`` is None: :func:`plot_runs` draws it later); each row and curve is named by
-    :func:`distinct_names`, so two folders of one name are told apart in both."""
-    rows = [summarize_run(d, data_dir, device) for d in run_dirs]
+    :func:`distinct_names`, so two folders of one name are told apart in both. ``download`` and
+    ``verify`` as for :func:`score_run`, for the runs that are scored afresh."""
+    rows = [summarize_run(d, data_dir, device, download=download, verify=verify) for d in run_dirs]
     for row, name in zip(rows, distinct_names(run_dirs)):
         row.name = name
     if plot_path is not None:
@@ -238,13 +245,14 @@ class AnomalyReport:
 
 
 def rank_anomalies(run_dir: Path, count: int = 10, data_dir: Path | None = None,
-                   device: str = "cpu") -> AnomalyReport:
+                   device: str = "cpu", *, download: bool = False, verify: bool | None = None) -> AnomalyReport:
     """Rank test images by per-image reconstruction MSE; write ``anomalies.png`` and ``anomalies.csv``
-    (least typical first). ``errors`` in the report is the per-image MSE, indexed like the test set."""
+    (least typical first). ``errors`` in the report is the per-image MSE, indexed like the test set.
+    ``data_dir``, ``download`` and ``verify`` as for :func:`score_run`."""
     run_dir = Path(run_dir)
     model, meta = load_run(run_dir, device)
-    task = run_task(meta)
-    _, _, test, labels = load_task_data(task, data_dir)
+    task = run_task(meta, verify)
+    test, labels = load_test_data(task, data_dir, download)
     # Rank by MSE, not BCE: BCE has a floor that grows with a target's grey levels (its own entropy),
     # so ranking by BCE mostly sorts bright garments last, however well they are reconstructed.
     bce, errors = per_image_errors(model, test, task)

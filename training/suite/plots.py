@@ -41,6 +41,12 @@ RUN_PICTURES = ("loss", "reconstructions", "reconstructions-clean", "denoised", 
 RUN_OUTPUTS = ("eval.json", "eval-*.json", "anomalies.csv",
                *(stem + suffix for stem in RUN_PICTURES for suffix in PICTURE_SUFFIXES))
 
+#: How every picture of the suite draws an image's pixels: as the data stores them, 0 black and 1 white
+#: (Fashion-MNIST's light garments on black, the faces as photographs). One convention for all three
+#: commands: the VAE's grids once drew the garments inverted, dark on white, beside its own
+#: reconstructions drawn light on black.
+IMAGE_CMAP = "gray"
+
 #: Raster formats whose files Pillow rereads to store one gray channel (vector formats stay as drawn).
 GRAY_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF", "webp": "WEBP"}
 
@@ -142,7 +148,7 @@ def plot_image_rows(rows: Sequence[tuple[str, torch.Tensor | np.ndarray]], path:
     for r, (label, images) in enumerate(arrays):
         for c in range(n):
             ax = axes[r][c]
-            ax.imshow(images[c], cmap="gray", vmin=0, vmax=1)
+            ax.imshow(images[c], cmap=IMAGE_CMAP, vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:
@@ -180,7 +186,7 @@ def plot_anomalies(images: np.ndarray, labels: np.ndarray, errors: np.ndarray, t
                 ax.axis("off")
                 continue
             i = int(idx[c])
-            ax.imshow(images[i], cmap="gray", vmin=0, vmax=255 if images.dtype == np.uint8 else 1)
+            ax.imshow(images[i], cmap=IMAGE_CMAP, vmin=0, vmax=255 if images.dtype == np.uint8 else 1)
             ax.set_title(f"{class_names[int(labels[i])]}\n{errors[i]:.4f}", fontsize=6)
             if c == 0:
                 ax.set_ylabel(label, fontsize=8)
@@ -200,11 +206,12 @@ def image_grid(images: np.ndarray, cols: int, gap: int = 1) -> np.ndarray:
 
 
 def grid_figure(grid: np.ndarray, title: str, inches_per_pixel: float = 1 / 45) -> tuple[plt.Figure, plt.Axes]:
-    """A figure showing one image grid (dark on white), titled, without ticks."""
+    """A figure showing one image grid, titled, without ticks. Pixels are drawn as every picture of
+    the suite draws them (:data:`IMAGE_CMAP`): 0 black, 1 white, so garments are light on black, as
+    Fashion-MNIST stores them and as the reconstructions beside them show them."""
     fig, ax = plt.subplots(figsize=(max(3.0, grid.shape[1] * inches_per_pixel),
                                     max(1.5, grid.shape[0] * inches_per_pixel + 0.4)))
-    # 1 - image: dark garments on white paper read better in print than white on black.
-    ax.imshow(1.0 - grid, cmap="gray", vmin=0.0, vmax=1.0, interpolation="antialiased")
+    ax.imshow(grid, cmap=IMAGE_CMAP, vmin=0.0, vmax=1.0, interpolation="antialiased")
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])

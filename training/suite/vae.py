@@ -174,43 +174,13 @@ def run_data_dir(meta: dict[str, Any], data_dir: Path | None,
     return (Path(saved) if saved else None), verify
 
 
-def checked_test_file(folder: Path, role: str, verify: bool) -> Path:
-    """The path of one Fashion-MNIST test file (``role`` is a key of ``fashion_data.FILES``), checked
-    for presence and, with ``verify``, its official MD5. The commands that read it (eval, latent,
-    interpolate) cannot download, so the messages say what these commands can do: the folder to put
-    the file in, or ``--data-dir``."""
-    name, md5 = fashion_data.FILES[role]
-    path = folder / name
-    if not path.is_file():
-        raise DataError(f"Fashion-MNIST test file is missing; put it in {folder} or name the folder that "
-                        "holds it with --data-dir", path)
-    if verify and (actual := fashion_data.file_md5(path)) != md5:
-        raise DataError(f"MD5 is {actual}, expected {md5}: the file is corrupt or not the official one", path)
-    return path
-
-
-def read_test_split(folder: Path, verify: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The test images (N, 28, 28) and labels (N,) of the Fashion-MNIST copy in ``folder``, read
-    alone: evaluating or drawing a trained run needs no training file, so a missing or corrupt one
-    must not stop it (nor be the file an error names)."""
-    images_path = checked_test_file(folder, "test_images", verify)
-    labels_path = checked_test_file(folder, "test_labels", verify)
-    images = fashion_data.read_idx_images(images_path)
-    labels = fashion_data.read_idx_labels(labels_path)
-    if images.shape[1:] != (28, 28):
-        raise DataError(f"images are {images.shape[1]}x{images.shape[2]}, expected 28x28", images_path)
-    if len(images) != len(labels):
-        raise DataError(f"{len(images)} images but {len(labels)} labels in {labels_path.name}", images_path)
-    return images, labels
-
-
 def load_test_set(meta: dict[str, Any], data_dir: Path | None = None, limit: int | None = None,
-                  verify: bool | None = None) -> tuple[torch.Tensor, np.ndarray]:
+                  verify: bool | None = None, download: bool = False) -> tuple[torch.Tensor, np.ndarray]:
     """Test images (N, 1, 28, 28) and labels (N,) for a run's metadata (see :func:`run_data_dir`);
-    only the two test files are read. Raises DataError naming the test file that is missing or bad."""
+    only the two test files are read (``fashion_data.load_test_split``), fetched when missing and
+    ``download``. Raises DataError naming the test file that is missing or bad."""
     folder, verify = run_data_dir(meta, data_dir, verify)
-    folder = fashion_data.check_data_folder(fashion_data.resolve_data_dir(folder), "the Fashion-MNIST test files")
-    images, labels = read_test_split(folder, verify)
+    images, labels = fashion_data.load_test_split(folder, verify=verify, download=download)
     return fashion_data.to_tensor(images[:limit]), labels[:limit]
 
 

@@ -101,12 +101,13 @@ def default_output(run: Path, name: str, out: Path | None) -> Path:
 
 
 def latent_picture(run: Path, out: Path | None = None, data_dir: Path | None = None,
-                   limit: int | None = None, verify: bool | None = None) -> Path:
+                   limit: int | None = None, verify: bool | None = None, download: bool = False) -> Path:
     """``latent.png``: the run's test-set latent means coloured by class. ``data_dir`` and ``verify``
-    (the MD5 check) default to the run's own (:func:`training.suite.vae.run_data_dir`)."""
+    (the MD5 check) default to the run's own (:func:`training.suite.vae.run_data_dir`); ``download``
+    fetches missing test files."""
     path = default_output(run, "latent.png", out)  # first: a bad name fails before the model loads
     model, meta = load_vae(run)
-    images, labels = load_test_set(meta, data_dir, limit, verify)
+    images, labels = load_test_set(meta, data_dir, limit, verify, download)
     return plot_latent(model, images, labels, CLASS_NAMES, path)
 
 
@@ -128,13 +129,14 @@ def samples_picture(run: Path, out: Path | None = None, n: int = 64, seed: int =
 
 
 def interpolation_picture(run: Path, first: int, second: int, out: Path | None = None, steps: int = 10,
-                          data_dir: Path | None = None, verify: bool | None = None) -> Path:
+                          data_dir: Path | None = None, verify: bool | None = None,
+                          download: bool = False) -> Path:
     """``interpolate-A-B.png``: test images A and B and the decoded line between their latent means.
-    ``data_dir`` and ``verify`` as for :func:`latent_picture`. Raises IndexError when A or B is not
-    a test-set index."""
+    ``data_dir``, ``verify`` and ``download`` as for :func:`latent_picture`. Raises IndexError when A
+    or B is not a test-set index."""
     path = default_output(run, f"interpolate-{first}-{second}.png", out)
     model, meta = load_vae(run)
-    images, labels = load_test_set(meta, data_dir, verify=verify)
+    images, labels = load_test_set(meta, data_dir, verify=verify, download=download)
     for index in (first, second):
         if not 0 <= index < len(images):
             raise IndexError(f"test index {index} is out of range 0..{len(images) - 1}")

@@ -255,7 +255,7 @@ def test_load_test_set_reads_only_the_test_files(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="test file is missing") as caught:
         load_test_set(meta, tmp_path / "train-only")
     assert caught.value.path == tmp_path / "train-only" / "t10k-images-idx3-ubyte.gz"
-    assert "--download" not in str(caught.value)
+    assert "train-images" not in str(caught.value)
     with pytest.raises(DataError, match="MD5"):  # a run trained with the MD5 check keeps it
         load_test_set({"task_config": {"verify": True}}, tmp_path / "test-only")
 
@@ -290,3 +290,21 @@ def test_train_vae_on_real_fashion_mnist_beats_a_coin_flip(tmp_path: Path) -> No
     scores = negative_elbo(model, images)
     assert result.history[0]["val_loss"] < 784 * math.log(2)
     assert scores["nelbo"] < 784 * math.log(2) and scores["kl"] > 0.1
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_grids_draw_pixels_as_every_other_picture_does(tmp_path: Path, value: float) -> None:
+    """One convention for the suite's pictures: 0 black, 1 white (Fashion-MNIST's light garments on
+    black, as stored). The VAE's grids (samples, manifold, interpolation) drew them inverted, dark on
+    white, beside its own reconstructions.png drawn light on black."""
+    from training.suite.plots import grid_figure, plot_image_rows, save_figure
+
+    image = np.full((60, 60), value, dtype=np.float32)
+    fig, _ = grid_figure(image, "grid")
+    pictures = [save_figure(fig, tmp_path / "grid.png", grayscale=True),
+                plot_image_rows([("row", image[None])], tmp_path / "rows.png")]
+    for path in pictures:
+        with Image.open(path) as img:
+            gray = np.asarray(img.convert("L"))
+        centre = int(gray[gray.shape[0] // 2, gray.shape[1] // 2])
+        assert abs(centre - 255 * value) < 30, (path.name, centre)
