@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from docclean import formats, icc
+from docclean import formats, icc, tiffmessages
 from docclean.colormodes import FloatRangeError, float_gray, int_gray, to_gray_color
 from docclean.errors import InputError
 from docclean.pixels import MAX_PIXELS, Page
@@ -202,7 +202,9 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
     dpi = _dpi(im.info, per_metre=im.format in _PER_METRE) or (_exif_dpi(im) if im.format == "WEBP" else None)
     orientation = _orientation(im)
     stored = _stored_size(im)
-    im.load()  # full decode now: truncation raises here rather than yielding half a page
+    # Full decode now: truncation raises here rather than yielding half a page; libtiff's errors
+    # on the way are said with the page, not printed on stderr.
+    tiffmessages.load(im, where)
     # Pillow 11 and later turn a TIFF upright while loading it and then drop its orientation
     # tag; older ones (and other formats) leave both to us. A tag that survived the load is
     # still to be applied, a tag that vanished was applied: either way it is applied once.

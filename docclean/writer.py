@@ -98,8 +98,10 @@ class PageWriter:
 
     ``fmt`` is a format name (png, jpeg, tiff, bmp, webp, pdf; None: from the suffix). ``add``
     takes float32 (H, W) grey 0..1, uint8 (H, W, 3) RGB, or bool (H, W) bi-level (True = white),
-    written as 1-bit where the format has it (PNG mode "1", TIFF group 4, PDF CCITT G4). Only
-    tiff and pdf hold several pages. Missing parent folders are created."""
+    written as 1-bit where the format has it (PNG mode "1", TIFF group 4, BMP 1-bit, PDF CCITT G4);
+    JPEG and WebP have no 1-bit pages and get 8-bit grey (JPEG with compression fringes, WebP
+    lossless, so the same black and white). Only tiff and pdf hold several pages. Missing parent
+    folders are created."""
 
     def __init__(self, path: str | Path, fmt: str | None = None, *, jpeg_quality: int = 92
                  ) -> None:
@@ -132,9 +134,9 @@ class PageWriter:
         return self
 
     def add(self, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
-        """Encode one page into the output (``dpi`` stored where the format keeps it; a resolution
-        outside :data:`~docclean.imagefile.PLAUSIBLE_DPI` is an OutputError, as the reader counts
-        it unknown)."""
+        """Encode one page into the output (``dpi`` stored where the format keeps it; None: the
+        file says no resolution, as the page had none; a resolution outside
+        :data:`~docclean.imagefile.PLAUSIBLE_DPI` is an OutputError, as the reader counts it unknown)."""
         if self._fp is None:
             raise RuntimeError("PageWriter.add() called outside its 'with' block")
         if self.pages and not formats.by_name(self.fmt).multi_page:
@@ -167,7 +169,9 @@ class PageWriter:
                 im = im.convert("L") if im.mode == "1" else im
                 im.save(self._fp, "JPEG", quality=self.jpeg_quality, **dpi_arg)
             elif self.fmt == "bmp":
-                im.save(self._fp, "BMP", **dpi_arg)
+                # Pillow writes 96 dpi (3780 pixels per metre) when given none; a page of unknown
+                # resolution is written as unknown in every format, which in a BMP is 0 per metre.
+                im.save(self._fp, "BMP", dpi=dpi_arg.get("dpi", (0, 0)))
             elif self.fmt == "webp":
                 # Lossless: lossy WebP smears text edges. WebP has no resolution field of its
                 # own; the resolution goes into its EXIF block, where the reader looks for it.
@@ -185,7 +189,8 @@ class PageWriter:
 
     def _which(self) -> str:
         """What could not be written: a page by its number where the file holds several."""
-        return f"cannot write page {self.pages + 1}" if formats.by_name(self.fmt).multi_page else "cannot write the page"
+        multi_page = formats.by_name(self.fmt).multi_page
+        return f"cannot write page {self.pages + 1}" if multi_page else "cannot write the page"
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

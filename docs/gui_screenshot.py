@@ -43,7 +43,7 @@ def main() -> int:
         while window.pages.count() == 0 and time.monotonic() < listed:  # listed off the UI thread
             app.processEvents()
             time.sleep(0.05)
-        names = [window.pages.item(i).text() for i in range(window.pages.count())]
+        names = [ref.title for ref in window.pages.refs()]
         window.pages.setCurrentRow(next(i for i, n in enumerate(names) if n.startswith(PAGE)))
         deadline = time.monotonic() + 300
         while window.result is None and not window.errors and time.monotonic() < deadline:

@@ -5,7 +5,10 @@ An archive folder of tens of thousands of scans, or a slow network share, takes 
 file's header): on the UI thread the window froze ("not responding") until both were done.
 :class:`FolderListing` does both on a thread of its own and says how far it got: how many files
 the walk found so far (``found``), then how many of them were counted (``counted``); the window
-fills the page list once it ``answered`` (``gui.opening``).
+fills the page list once it ``answered`` (``gui.opening``). Listed again for another export folder
+(``gui.saving``), the folders walked by the export's check are not walked again, but their pages
+are counted here too. With the pages it notes who the open files are (``gui.pages.OpenScans``):
+Save looks its target up there instead of a stat of each open file on the UI thread.
 
 A listing can be stopped (``FolderListing.stop``: the status bar's Stop, Esc, a newer open, a
 reload, closing the window): the walk and the count ask it before each file and folder entry
@@ -26,7 +29,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 
 from gui.answering import Answering
-from gui.pages import PageRef, listed_files, page_refs, row_of
+from gui.pages import OpenScans, PageRef, listed_files, open_scans, page_refs, row_of
 
 #: Seconds between two progress signals (``found``, ``counted``) at most: a signal a file would
 #: flood the event loop.
@@ -98,11 +101,13 @@ def collections_paused() -> Iterator[None]:
 
 class FolderListing(Answering):
     """The page list of ``paths`` (files and folders) with the export folder ``output``, made off
-    the UI thread. When done it sets ``files`` and ``problems`` (``listed_files``), ``refs`` and
-    ``unreadable`` (``page_refs``) and ``row`` (where ``keep``, the page to keep selected, is in
-    ``refs``), or ``error`` (why it could not list), and emits ``answered``. :meth:`stop` drops
-    its answer and ends the walk or the page count at the next file: it then answers soon, with
-    ``stopped`` set and nothing listed. ``found_so_far``: the files the walk has found so far."""
+    the UI thread. When done it sets ``files`` and ``problems`` (``listed_files``; given as
+    ``listed`` when the caller has just walked the folders, and not walked again), ``refs`` and
+    ``unreadable`` (``page_refs``), ``row`` (where ``keep``, the page to keep selected, is in
+    ``refs``) and ``scans`` (who the open files are, for Save: ``open_scans``), or ``error`` (why
+    it could not list), and emits ``answered``. :meth:`stop` drops its answer and ends the walk
+    or the page count at the next file: it then answers soon, with ``stopped`` set and nothing
+    listed. ``found_so_far``: the files the walk has found so far."""
 
     #: Files found so far, now and then during the walk.
     found = Signal(int)
@@ -110,19 +115,21 @@ class FolderListing(Answering):
     counted = Signal(int, int)
 
     def __init__(self, paths: list[Path], output: Path | None, keep: PageRef | None = None,
-                 parent: Any = None) -> None:
+                 parent: Any = None, listed: tuple[list[Path], list[str]] | None = None) -> None:
         super().__init__(parent)
         self.paths, self.output, self.keep = [Path(p) for p in paths], output, keep
-        self.files: list[Path] = []
-        self.problems: list[str] = []
+        self.walked = listed is not None
+        self.files: list[Path] = list(listed[0]) if listed is not None else []
+        self.problems: list[str] = list(listed[1]) if listed is not None else []
+        self.scans = OpenScans()
         self.refs: list[PageRef] = []
         self.unreadable: list[str] = []
         self.row = 0
-        self.found_so_far = 0
+        self.found_so_far = len(self.files)  # what a stop says was found: all of a given listing
 
     def work(self) -> None:
-        """Walk, then count the pages of what was found, saying how far it got (``found``, then
-        ``counted``), the garbage collector paused (:func:`collections_paused`)."""
+        """Walk (unless given what to list), then count the pages of what was found, saying how far
+        it got (``found``, then ``counted``), the garbage collector paused (:func:`collections_paused`)."""
         with collections_paused():
             self._list()
 
@@ -133,12 +140,14 @@ class FolderListing(Answering):
             self.found_so_far = count
             found(count)
 
-        self.files, self.problems = listed_files(self.paths, self.output, walked, stop=self.stop_asked)
+        if not self.walked:
+            self.files, self.problems = listed_files(self.paths, self.output, walked, stop=self.stop_asked)
         total = len(self.files)
         self.counted.emit(0, total)
         self.refs, self.unreadable = page_refs(self.files, _throttled(lambda done: self.counted.emit(done, total)),
                                                stop=self.stop_asked)
         self.row = row_of(self.refs, self.keep)
+        self.scans = open_scans(self.paths, self.files, stop=self.stop_asked)
 
     def failure(self, exc: Exception) -> str:
         return f"{listing_label(self.paths)}: could not list the files: {type(exc).__name__}: {exc}"

@@ -29,7 +29,7 @@ from pathlib import Path
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from gui.listing import FolderListing, listing_message, stopped_message
-from gui.pages import PageRef, page_refs, row_of
+from gui.pages import OpenScans, PageRef
 
 #: What the canvases say while no page is open.
 OPEN_HINT = "Open scans (Ctrl+O) or a folder (Ctrl+Shift+O), or drop them here"
@@ -38,25 +38,25 @@ OPEN_HINT = "Open scans (Ctrl+O) or a folder (Ctrl+Shift+O), or drop them here"
 class OpeningMixin:
     """Open, list again and drag and drop of ``MainWindow`` (a ``QMainWindow``)."""
 
+    #: Who the open files are (Save never writes over one), gathered with their listing.
+    open_scans: OpenScans = OpenScans()
+
     def export_folder(self) -> Path | None:
         """The export folder the command row shows (the last one chosen), if any."""
         value = self.store.value("lastExport", "")
         return Path(str(value)) if value else None
 
     def open_paths(self, paths: list[str | Path], keep: PageRef | None = None,
-                   listing: tuple[list[Path], list[str]] | None = None) -> FolderListing | None:
+                   listing: tuple[list[Path], list[str]] | None = None) -> FolderListing:
         """Open files and folders (replacing what was open); problems appear in the banner. The
-        page ``keep`` stays selected if it is still listed, else the first page is. ``listing``:
-        ``listed_files``'s answer for these paths when the caller has just made it; the list is
-        then filled at once. Otherwise the paths are listed on a thread of their own, returned:
-        this returns at once and the list fills in when it answers (:meth:`_listing_answered`)."""
+        page ``keep`` stays selected if it is still listed, else the first page is. The paths are
+        listed on a thread of their own, returned: this returns at once and the list fills in when
+        it answers (:meth:`_listing_answered`). ``listing``: ``listed_files``'s answer for these
+        paths when the caller has just made it: the folders are not walked again, but the pages of
+        its files are counted on that thread too (on the UI thread, 25,000 files froze the window)."""
         self._drop_listing()  # the newest open wins
         inputs = [Path(p) for p in paths]
-        if listing is not None:
-            refs, unreadable = page_refs(listing[0])
-            self._fill(inputs, row_of(refs, keep), listing[0], listing[1], refs, unreadable)
-            return None
-        thread = FolderListing(inputs, self.export_folder(), keep, self)
+        thread = FolderListing(inputs, self.export_folder(), keep, self, listed=listing)
         thread.found.connect(lambda found: self._listing_progress(thread, found=found))
         thread.counted.connect(lambda done, total: self._listing_progress(thread, done, total))
         thread.answered.connect(lambda: self._listing_answered(thread))
@@ -72,8 +72,9 @@ class OpeningMixin:
     def relist(self, listing: tuple[list[Path], list[str]] | None = None) -> None:
         """List the open inputs again if the export folder changed what they name (an export into
         another folder inside an opened one), keeping the page shown. ``listing``: ``listed_files``'s
-        answer for the open inputs and the export folder, made off the UI thread (``gui.saving``);
-        without it they are listed on a thread of their own."""
+        answer for the open inputs and the export folder, made off the UI thread (``gui.saving``):
+        the folders are not walked again, their pages are counted on a thread of their own; without
+        it they are listed there from the start."""
         if self.opening is not None:
             # Listed with the export folder as it was, it would list the new one's outputs as pages.
             self.open_paths(list(self.opening.paths), keep=self.opening.keep)
@@ -130,13 +131,13 @@ class OpeningMixin:
         if thread.error is not None:  # what was open stays open
             self.show_errors([thread.error], opening=True)
             return
-        self._fill(thread.paths, thread.row, thread.files, thread.problems, thread.refs, thread.unreadable)
+        self._fill(thread)
 
-    def _fill(self, inputs: list[Path], row: int, files: list[Path], problems: list[str],
-              refs: list[PageRef], unreadable: list[str]) -> None:
-        """Show ``inputs`` as open: their ``files``, pages ``refs`` (the page of ``row`` selected) and problems."""
-        self.inputs = inputs
-        self.listed = files
+    def _fill(self, listing: FolderListing) -> None:
+        """Show the paths ``listing`` listed as open: their files, pages (the page of its ``row``
+        selected), problems, and who the open files are (for Save)."""
+        self.inputs, self.listed, self.open_scans = listing.paths, listing.files, listing.scans
+        refs, row, problems, unreadable = listing.refs, listing.row, listing.problems, listing.unreadable
         self.ink_figures.clear()  # the list is made anew: a marker would be of a file as it was
         folders = [p for p in self.inputs if p.is_dir()]
         anchor = folders[0] if folders else (self.inputs[0].parent if self.inputs else None)

@@ -122,6 +122,38 @@ def test_reload_keeps_the_page_shown(qtbot, window, tmp_path, open_listed, liste
     assert window.pages.currentRow() == 0 and window.current.path.name == "archive-0.png"
 
 
+def test_listing_again_for_an_export_folder_counts_the_pages_off_the_ui_thread(qtbot, window, tmp_path, open_listed,
+                                                                              listed, monkeypatch) -> None:
+    # The export's check walks the folders with the new export folder (gui.destination); the pages
+    # of what it found were then counted on the UI thread: a header a file, 25,000 of them.
+    from docclean import io as pageio
+    from gui.pages import listed_files
+
+    folder = _folder(tmp_path, "archive", 3)
+    open_listed(window, [folder])
+    window.pages.setCurrentRow(1)
+    write_page(folder / "archive-new.png", np.full((20, 30), 0.5, np.float32))
+    listing = listed_files([folder], None)  # what the check answers: another list than the one shown
+    counting, threads, count_pages = threading.Event(), [], pageio.count_pages
+
+    def held_count(path, *args):  # noqa: ANN001, ANN202 - a slow network share
+        threads.append(threading.current_thread())
+        counting.wait(HOLD_S)
+        return count_pages(path, *args)
+
+    monkeypatch.setattr(pageio, "count_pages", held_count)
+    began = time.monotonic()
+    window.relist(listing)
+    assert time.monotonic() - began < 1  # back at once while the count is held: the UI thread is free
+    assert _titles(window) == ["archive-0.png", "archive-1.png", "archive-2.png"]  # until the count is done
+    assert "Listing" in window.statusBar().currentMessage()
+    counting.set()
+    listed(window)
+    assert _titles(window) == ["archive-0.png", "archive-1.png", "archive-2.png", "archive-new.png"]
+    assert window.current.path.name == "archive-1.png"  # the page shown stays
+    assert threads and threading.main_thread() not in threads
+
+
 def test_a_listing_runs_with_the_garbage_collector_paused_and_restores_it(qtbot, window, tmp_path, listed,
                                                                          monkeypatch) -> None:
     # Listing 300,000 files set off six full collections of 0.2-0.5 s, each stopping the window too.

@@ -31,25 +31,26 @@ def test_thumbnails_are_never_cropped_by_a_short_name(qtbot, tmp_path: Path) -> 
     assert not problems
     listing.set_pages(refs)
     expected = {ref.title: round(pages[ref.title][1] * THUMB_HEIGHT / pages[ref.title][0]) for ref in refs}
-    qtbot.waitUntil(lambda: all(listing.item(i).icon().availableSizes()[0].width() == expected[listing.item(i).text()]
-                                for i in range(listing.count())), timeout=10_000)
+    rows = [listing.model().index(i, 0) for i in range(listing.count())]
+    qtbot.waitUntil(lambda: all(row.data(Qt.ItemDataRole.DecorationRole).availableSizes()[0].width()
+                                == expected[row.data()] for row in rows), timeout=10_000)
     listing.stop_thumbnails(wait_ms=-1)
     icon = listing.iconSize()
     grabbed = listing.viewport().grab().toImage()
-    for i in range(listing.count()):
-        item = listing.item(i)
-        rect = listing.visualItemRect(item)
+    for row in rows:
+        rect, title = listing.visualRect(row), row.data()
         assert rect.width() >= icon.width() and rect.height() >= icon.height() + listing.fontMetrics().height()
         # The thumbnail (scaled into the icon box, centred) lies wholly inside its item ...
-        thumb = item.icon().availableSizes()[0].scaled(icon, Qt.AspectRatioMode.KeepAspectRatio)
+        thumb = row.data(Qt.ItemDataRole.DecorationRole).availableSizes()[0].scaled(
+            icon, Qt.AspectRatioMode.KeepAspectRatio)
         box = QRect(rect.center().x() - thumb.width() // 2, rect.top(), thumb.width(), thumb.height())
-        assert rect.contains(box), (item.text(), rect, box)
+        assert rect.contains(box), (title, rect, box)
         # ... and its black right edge is drawn, not cut off.
         edge = [QColor(grabbed.pixel(x, rect.top() + 2 + thumb.height() // 2)).value()
                 for x in range(box.right() - 8, min(box.right() + 8, grabbed.width()))]
-        assert min(edge) < 60, (item.text(), edge)
+        assert min(edge) < 60, (title, edge)
         # One size for all, whatever the title: the size hint set, not one Qt takes from the text.
-        assert item.sizeHint() == rect.size() == listing.item_size
+        assert row.data(Qt.ItemDataRole.SizeHintRole) == rect.size() == listing.item_size
 
 
 def shown_list(qtbot, height: int = 600) -> PageList:  # noqa: ANN001
@@ -102,7 +103,8 @@ def test_a_list_of_50000_pages_fills_at_once_and_makes_only_the_rows_on_screen(q
     qtbot.keyClick(listing, Qt.Key.Key_End)
     QApplication.processEvents()
     assert listing.current_ref() == refs[-1] and listing.currentRow() == 49_999
-    assert listing.item(49_999).text() == "scan-049999.png" and listing.item(49_999).toolTip() == str(refs[-1].path)
+    last = listing.model().index(49_999, 0)
+    assert last.data() == "scan-049999.png" and last.data(Qt.ItemDataRole.ToolTipRole) == str(refs[-1].path)
     assert len(titled) <= 20 * on_screen, len(titled)
 
 
@@ -247,7 +249,8 @@ def test_the_pages_of_a_long_file_at_the_end_of_the_list_get_their_own_thumbnail
     listing.stop_thumbnails(wait_ms=-1)
     on_screen = listing.viewport().height() // listing.gridSize().height() + 2
     assert 39 in read and read.index(39) < 2 * on_screen, read  # not after the pages before it
-    image = listing.item(39).icon().pixmap(listing.item(39).icon().availableSizes()[0]).toImage()
+    icon = listing.model().index(39, 0).data(Qt.ItemDataRole.DecorationRole)
+    image = icon.pixmap(icon.availableSizes()[0]).toImage()
     assert abs(QColor(image.pixel(image.width() // 2, image.height() // 2)).value() / 255 - greys[39]) < 0.05
 
 

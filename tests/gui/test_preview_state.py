@@ -14,7 +14,7 @@ from docclean.errors import ModelError, UsageError
 
 
 def _marked(window) -> list[bool]:  # noqa: ANN001
-    return [window.pages.item(i).text().startswith("⚠") for i in range(window.pages.count())]
+    return [window.pages.model().index(i, 0).data().startswith("⚠") for i in range(window.pages.count())]
 
 
 def test_changing_the_ink_threshold_re_judges_every_previewed_page(qtbot, window, wait_result, scans, monkeypatch,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPointF, QSettings
+from PySide6.QtCore import QPointF, QSettings, Qt
 
 from docclean.batch import clean_batch
 from docclean.settings import CleanSettings
@@ -25,7 +25,8 @@ def test_open_folder_lists_every_page_of_multi_page_files(qtbot, window, wait_re
     assert window.current.path.name == "a.png" and not window.errors
     assert window.actions_["export_folder"].isEnabled()
     # Thumbnails arrive from the background pool (tif page 2 needs a full pass over the file).
-    qtbot.waitUntil(lambda: window.pages.item(3).icon().pixmap(64, 64).toImage().pixelColor(30, 30).name()
+    row = window.pages.model().index(3, 0)
+    qtbot.waitUntil(lambda: row.data(Qt.ItemDataRole.DecorationRole).pixmap(64, 64).toImage().pixelColor(30, 30).name()
                     != "#d3d3d3", timeout=10_000)
 
 
@@ -361,9 +362,8 @@ def test_escape_before_the_first_result_then_clicking_the_page_cleans_it(qtbot, 
     placeholder = window.preview.cleaned.placeholder
     assert "tiles" not in placeholder and "cancelled" in placeholder
     assert window.statusBar().currentMessage() == "cancelled" and not window.tiles.isVisible()
-    item = window.pages.item(0)
     qtbot.mouseClick(window.pages.viewport(), Qt.MouseButton.LeftButton,
-                     pos=window.pages.visualItemRect(item).center())
+                     pos=window.pages.visualRect(window.pages.model().index(0, 0)).center())
     wait_result(window, timeout=10_000)
     assert not window.errors and window.result.output.pixels.shape == (900, 700)
 
