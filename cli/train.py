@@ -87,8 +87,10 @@ def train(
              "of its own (default: pages with identical clean pages).", show_default=False)] = None,
     epochs: Annotated[int, typer.Option(min=1, help="Maximum number of epochs.")] = 40,
     max_time: Annotated[str | None, typer.Option(
-        help="Stop after this much training time (90s, 10m, 2h); the best checkpoint is kept. Applies to this "
-             "command only: a later --resume runs without it unless given again.",
+        help="Stop after this much training time (90s, 10m, 2h); the best checkpoint is kept. When it ends the "
+             "run before --epochs, the cosine learning rate is fitted into the time (after the first epoch, into the "
+             "epochs that still fit, as measured), so the run ends at a low rate. Applies to this command only: a "
+             "later --resume runs without it unless given again, and then goes back to the --epochs schedule.",
         show_default=False)] = None,
     patch_size: Annotated[int, typer.Option(min=32, help="Edge of the random training crops, in pixels.")] = 192,
     batch_size: Annotated[int, typer.Option(min=1, help="Crops per optimisation step.")] = 12,
@@ -99,6 +101,9 @@ def train(
                                                       "validation RMSE.")] = 12,
     synthetic: Annotated[int, typer.Option(
         min=0, help="Mix in this many extra pairs made by laying synthetic damage over your clean pages.")] = 0,
+    allow_swapped: Annotated[bool, typer.Option(
+        "--allow-swapped", help="Train even when the clean pages look like scans of their noisy pages (nearly every "
+                                "pair: --noisy and --clean look swapped), which is refused otherwise.")] = False,
     seed: Annotated[int, seed_option("Random seed, {range}: a CPU run with the same seed is reproduced.")] = 0,
     device: Annotated[str, typer.Option(help="auto (CUDA with mixed precision, else MPS, else the CPU, in bf16 "
                                              "mixed precision where it has native bf16), cpu (fp32), cuda or "
@@ -107,7 +112,9 @@ def train(
     """Fine-tune the denoiser on your own noisy/clean scan pairs; the result is RUN/best.safetensors,
     ready for `docclean clean --model RUN/best.safetensors`.
 
-    Bad pairs (missing partners, pages of different sizes) are named before training starts.
+    Bad pairs (missing partners, pages of different sizes) are named before training starts, and
+    --noisy and --clean folders that look swapped (nearly every clean page less even and less white
+    than its scan) are refused. Each epoch's line shows its time, validation included.
     Ctrl-C or SIGTERM saves and stops (exit 130 or 143); `--resume RUN` carries on where it stopped.
     A fine-tuning run scores the model it starts from first, and warns when no epoch beats it; any run
     warns when its best epoch leaves the validation pages worse than the uncleaned scans.
@@ -123,7 +130,7 @@ def train(
     from cli.progress import RichProgressCallback
     from cli.stopping import stoppable
     from docclean.errors import Cancelled, UsageError
-    from training.retrain import load_split, result_warnings, retrain
+    from training.retrain import result_warnings, retrain
     from training.retrain_config import FREE_OPTIONS, RetrainConfig, check_config, model_option
 
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
@@ -165,17 +172,19 @@ def train(
                 val_clean=_absolute(val_clean), val_fraction=val_fraction, group=group,
                 init="scratch" if scratch else model_option(from_model), epochs=epochs, max_time=_seconds(max_time),
                 patch_size=patch_size, batch_size=batch_size, batches_per_epoch=batches_per_epoch, lr=lr,
-                patience=patience, synthetic=synthetic, seed=seed, device=device)
+                patience=patience, synthetic=synthetic, allow_swapped=allow_swapped, seed=seed, device=device)
         check_config(cfg)  # the device and the run folder, before any page is read
-        train_pairs, val_pairs, unmatched = load_split(cfg)
-        for path, reason in unmatched:
-            typer.echo(f"warning: {path}: {reason} (left out)", err=True)
-        typer.echo(f"{len(train_pairs)} training and {len(val_pairs)} validation pages", err=True)
+
+        def found(train_pairs: list, val_pairs: list, unmatched: list) -> None:  # told once the run folder is ours
+            for path, reason in unmatched:
+                typer.echo(f"warning: {path}: {reason} (left out)", err=True)
+            typer.echo(f"{len(train_pairs)} training and {len(val_pairs)} validation pages", err=True)
+
         with stoppable() as flag:
             try:
                 with RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
                     result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command,
-                                     split=(train_pairs, val_pairs), interrupt=flag,
+                                     on_split=found, interrupt=flag,
                                      warn=lambda text: typer.echo(f"warning: {text}", err=True))
             except (KeyboardInterrupt, Cancelled) as exc:  # stopped outside a batch, or a second signal: at once
                 stopped_outside_batches(exc, flag, Path(cfg.out))

@@ -1,15 +1,17 @@
 """What a training run is configured with and what it ends with (``FitConfig``, ``FitResult``), the
 progress hooks (``Callback``), and the pieces of an optimisation that are not the loop itself:
-seeding, optimizers by name and the learning-rate schedule. ``training.loop.fit`` uses them and
-re-exports them, so tasks import everything from ``training.loop``.
+seeding, optimizers by name, the learning-rate schedule and its fitting into a time limit
+(``TimeBudget``), an epoch stopped part way (``PartialEpoch``) and the mean loss over validation
+batches (``evaluate_loss``). ``training.loop.fit`` uses them and re-exports them, so tasks import
+everything from ``training.loop``.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,14 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["Callback", "FitConfig", "FitResult", "lr_at", "make_optimizer", "seed_everything"]
+from training.device import Precision, batch_size, move_to, resolve_precision
+
+__all__ = ["Callback", "FitConfig", "FitResult", "LossFn", "PartialEpoch", "TimeBudget", "evaluate_loss", "lr_at",
+           "make_optimizer", "seed_everything"]
+
+LossFn = Callable[[nn.Module, Any], "tuple[torch.Tensor, dict[str, float]]"]
+"""``loss_fn(model, batch) -> (loss, parts)``: a scalar to minimise and named floats to log.
+The batch arrives on the model's device."""
 
 
 @dataclass
@@ -104,8 +113,92 @@ def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float, weight_
     raise ValueError(f"unknown optimizer {name!r}; choose adam, adamw, sgd, rmsprop or adadelta")
 
 
-def lr_at(config: FitConfig, epoch: int) -> float:
-    """The learning rate of ``epoch``: cosine from ``lr`` down to 2% of it, or constant."""
+def lr_at(config: FitConfig, epoch: int, position: float | None = None) -> float:
+    """The learning rate of ``epoch``: cosine from ``lr`` down to 2% of it, or constant. ``position``
+    (0: the peak, 1: the floor) replaces ``epoch / epochs`` where a :class:`TimeBudget` lays the
+    cosine out over the epochs a time limit leaves instead."""
     if config.lr_schedule == "cosine" and config.epochs > 1:
-        return config.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * epoch / config.epochs)))
+        p = epoch / config.epochs if position is None else position
+        return config.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * p)))
     return config.lr
+
+
+@dataclass
+class PartialEpoch:
+    """An epoch stopped part way: how many batches ran and the sums of their logged values."""
+
+    epoch: int
+    batches: int = 0
+    sums: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    """Training time the epoch had taken before it stopped (absent from older checkpoints' state: 0),
+    so a resumed epoch's ``epoch_seconds`` counts all of it, not only the part after the restart."""
+    position: float | None = None
+    """Where in the cosine a :class:`TimeBudget` had put the epoch (None: at ``epoch / epochs``), so
+    a resumed epoch finishes at the learning rate it began with."""
+
+    @classmethod
+    def saved(cls, state: dict[str, Any]) -> PartialEpoch:
+        """The stopped epoch saved in a trainer state; fields it does not know (a newer version's)
+        are left out, and those it lacks (an older version's) take their defaults."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in state.items() if k in known})
+
+
+#: Epoch lengths a :class:`TimeBudget` averages: recent ones, as the first may include warming up.
+_RECENT = 3
+
+
+@dataclass
+class TimeBudget:
+    """A time limit that ends a run before its ``epochs`` would: the cosine schedule is fitted into
+    it, so the run ends annealed instead of being cut near its peak rate.
+
+    The first epoch of a call trains where the plain schedule puts it (``epoch / epochs``); from
+    then on, before each epoch, the whole epochs still fitting before ``deadline`` are estimated
+    from the recent epochs' lengths (training, validation and saving), and the positions left up to
+    the cosine's floor are spread evenly over them, so the last epoch that fits trains near the
+    floor, as the last of ``epochs`` does. Estimated anew before every epoch (epochs speed up or
+    slow down); a limit that leaves room for all of ``epochs`` gives the plain schedule. The clock
+    is the caller's (``now`` in the clock's seconds), so tests can drive it."""
+
+    deadline: float
+    epochs: int
+    lengths: list[float] = field(default_factory=list)
+
+    def spent(self, now: float) -> bool:
+        """Whether the time is up."""
+        return now > self.deadline
+
+    def position(self, epoch: int, now: float, previous: float | None) -> float:
+        """Where in the cosine (0 peak, 1 floor) ``epoch`` trains; ``previous`` is where the epoch
+        before it in this call trained (None for the first one)."""
+        if previous is None or not self.lengths:
+            return epoch / self.epochs
+        recent = self.lengths[-_RECENT:]
+        fitting = max(0, int((self.deadline - now) // (sum(recent) / len(recent))))
+        left = min(fitting, self.epochs - epoch)  # this epoch included
+        # Evenly spaced from ``previous`` to the floor, the last at one step short of it, as the
+        # plain schedule's last epoch is: with every epoch left fitting, exactly ``epoch / epochs``.
+        return min(1.0, previous + (1.0 - previous) / (left + 1))
+
+
+@torch.inference_mode()
+def evaluate_loss(model: nn.Module, loss_fn: LossFn, data: Iterable, prefix: str = "val",
+                  bf16: bool = False, precision: Precision | None = None) -> dict[str, float]:
+    """Mean loss and loss parts over ``data``, weighted by batch size, as ``{prefix}_{name}``.
+    Batches go to the model's device; ``precision`` (default: float32, or bf16 as resolved for the
+    model's device when ``bf16``) sets the autocast."""
+    model.eval()
+    device = next(model.parameters()).device
+    precision = precision or resolve_precision(device, "bf16" if bf16 else "fp32")
+    sums: dict[str, float] = {}
+    total = 0
+    for batch in data:
+        n = batch_size(batch)
+        with precision.autocast():
+            loss, parts = loss_fn(model, move_to(batch, device))
+        for key, part in {"loss": float(loss), **parts}.items():
+            sums[key] = sums.get(key, 0.0) + float(part) * n
+        total += n
+    return {f"{prefix}_{k}": v / max(total, 1) for k, v in sums.items()}

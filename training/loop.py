@@ -21,7 +21,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence, Sized
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,19 @@ from torch import nn
 from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
 from docclean.errors import DataError, DocCleanError, UsageError
 from docclean.models import TRAINER_STATE
-from training.device import Precision, batch_size, move_to, resolve_device, resolve_precision
-from training.fit_types import Callback, FitConfig, FitResult, lr_at, make_optimizer, seed_everything
+from training.device import Precision, move_to, resolve_device, resolve_precision
+from training.fit_types import (
+    Callback,
+    FitConfig,
+    FitResult,
+    LossFn,
+    PartialEpoch,
+    TimeBudget,
+    evaluate_loss,
+    lr_at,
+    make_optimizer,
+    seed_everything,
+)
 from training.run_folder import (
     NO_RESUME,
     check_epochs_left,
@@ -51,36 +62,20 @@ from training.run_folder import (
 )
 from training.stop import StopFlag, StopHook, stop_on_signals
 
-LossFn = Callable[[nn.Module, Any], "tuple[torch.Tensor, dict[str, float]]"]
-"""``loss_fn(model, batch) -> (loss, parts)``: a scalar to minimise and named floats to log.
-The batch arrives on the model's device."""
-
 __all__ = ["Callback", "FitConfig", "FitResult", "StopFlag", "evaluate_loss", "fit", "make_optimizer",
            "read_history", "seed_everything", "stop_on_signals"]
 
 
-@dataclass
-class _Partial:
-    """An epoch stopped part way: how many batches ran and the sums of their logged values."""
-
-    epoch: int
-    batches: int = 0
-    sums: dict[str, float] = field(default_factory=dict)
-    seconds: float = 0.0
-    """Training time the epoch had taken before it stopped (absent from older checkpoints' state: 0),
-    so a resumed epoch's ``epoch_seconds`` counts all of it, not only the part after the restart."""
-
-
-def _partial_from(saved: dict[str, Any]) -> _Partial:
-    """The stopped epoch saved in a trainer state; fields it does not know (a newer version's) are
-    left out, and those it lacks (an older version's) take their defaults."""
-    known = {f.name for f in fields(_Partial)}
-    return _Partial(**{k: v for k, v in saved.items() if k in known})
+def _until(should_stop: StopHook | None, budget: TimeBudget | None) -> StopHook | None:
+    """``should_stop`` that also answers True once ``budget``'s time is up."""
+    if budget is None:
+        return should_stop
+    return lambda: bool(should_stop is not None and should_stop()) or budget.spent(time.perf_counter())
 
 
 def _run_epoch(model: nn.Module, loss_fn: LossFn, data: Iterable, opt: torch.optim.Optimizer,
                scaler: torch.amp.GradScaler, config: FitConfig, device: torch.device, precision: Precision,
-               progress: _Partial, callbacks: list[Callback], should_stop: StopHook | None) -> bool:
+               progress: PartialEpoch, callbacks: list[Callback], should_stop: StopHook | None) -> bool:
     """Train one epoch from batch ``progress.batches`` on (earlier ones are drawn, to keep the data's
     random sequence, but skipped), accumulating into ``progress``. Returns True when stopped early."""
     model.train()
@@ -110,27 +105,6 @@ def _run_epoch(model: nn.Module, loss_fn: LossFn, data: Iterable, opt: torch.opt
         if should_stop is not None and should_stop():
             return True
     return False
-
-
-@torch.inference_mode()
-def evaluate_loss(model: nn.Module, loss_fn: LossFn, data: Iterable, prefix: str = "val",
-                  bf16: bool = False, precision: Precision | None = None) -> dict[str, float]:
-    """Mean loss and loss parts over ``data``, weighted by batch size, as ``{prefix}_{name}``.
-    Batches go to the model's device; ``precision`` (default: float32, or bf16 as resolved for the
-    model's device when ``bf16``) sets the autocast."""
-    model.eval()
-    device = next(model.parameters()).device
-    precision = precision or resolve_precision(device, "bf16" if bf16 else "fp32")
-    sums: dict[str, float] = {}
-    total = 0
-    for batch in data:
-        n = batch_size(batch)
-        with precision.autocast():
-            loss, parts = loss_fn(model, move_to(batch, device))
-        for key, part in {"loss": float(loss), **parts}.items():
-            sums[key] = sums.get(key, 0.0) + float(part) * n
-        total += n
-    return {f"{prefix}_{k}": v / max(total, 1) for k, v in sums.items()}
 
 
 def _save_state(path: Path, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, state: dict[str, Any]) -> None:
@@ -175,7 +149,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
         info: dict[str, Any] | None = None, callbacks: list[Callback] | None = None,
         should_stop: StopHook | None = None, start_over: str | None = NO_RESUME,
-        derived_files: Sequence[str] | None = None) -> FitResult:
+        derived_files: Sequence[str] | None = None, time_limit: float | None = None) -> FitResult:
     """Train ``model`` and return a :class:`FitResult`.
 
     ``train_data`` is iterated once per epoch; each batch is moved to the run's device before
@@ -191,6 +165,12 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     UsageError too (``training.run_folder.check_epochs_left``), before anything is written.
     A loss that is no longer finite raises FloatingPointError, naming the epoch and batch from 1.
     A run folder that cannot be made or written in raises OutputError (DiskFullError), one line.
+    Each epoch's ``epoch_seconds`` is its training and validation time.
+
+    ``time_limit`` (seconds of this call) stops the run as ``should_stop`` does, after the batch
+    that passes it; when it would end the run before ``config.epochs``, the cosine schedule is
+    fitted into the epochs that it leaves (:class:`training.fit_types.TimeBudget`), so the last
+    epoch it finishes trains near the schedule's lowest rate, not near its peak.
 
     ``derived_files`` hands the run folder's guard to fit: None leaves it to the caller (``docclean
     train`` checks its folder before it writes there itself). Else, before anything is written, a
@@ -217,7 +197,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     scaler = precision.grad_scaler()
     start_epoch, best, best_epoch, bad_epochs = 0, math.inf, -1, 0
     history: list[dict[str, float]] = []
-    partial: _Partial | None = None
+    partial: PartialEpoch | None = None
     run_info = {"command": " ".join(sys.argv), "fit": config.to_json(), "device": str(device),
                 "precision": precision.name, **(info or {})}
     run_config = {"arch": arch, "model_config": model_config, **run_info}
@@ -233,7 +213,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         start_epoch, best = state["epoch"] + 1, state["best"]
         best_epoch, bad_epochs = state["best_epoch"], state["bad_epochs"]
         if state.get("partial"):
-            partial = _partial_from(state["partial"])
+            partial = PartialEpoch.saved(state["partial"])
         history = read_history(out)[:start_epoch]
         if cut is not None:
             # Cut after the epoch's weights were saved and before its trainer state was (a full disk,
@@ -256,6 +236,10 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     for cb in callbacks:
         cb.on_train_start(start_epoch, config.epochs, batches)
     stopped_early = stopped = False
+    budget = None if time_limit is None else TimeBudget(time.perf_counter() + time_limit, config.epochs)
+    should_stop = _until(should_stop, budget)
+    started: float | None = None  # when the last whole epoch of this call began
+    previous: float | None = None  # where in the cosine it trained
     for epoch in range(start_epoch, config.epochs):
         if config.patience is not None and bad_epochs >= config.patience:
             stopped_early = True
@@ -263,12 +247,19 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         if should_stop is not None and should_stop():
             stopped = True
             break
+        now = time.perf_counter()
+        if budget is not None and started is not None:
+            budget.lengths.append(now - started)
         seed_everything(config.seed * 100_003 + epoch)
-        for group in opt.param_groups:
-            group["lr"] = lr_at(config, epoch)
-        t0 = time.perf_counter()
-        progress = partial if partial is not None and partial.epoch == epoch else _Partial(epoch)
+        progress = partial if partial is not None and partial.epoch == epoch else PartialEpoch(epoch)
         partial = None
+        if progress.position is None and budget is not None:  # a resumed epoch keeps the rate it began with
+            progress.position = budget.position(epoch, now, previous)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(config, epoch, progress.position)
+        t0 = time.perf_counter()
+        # Only a whole epoch's length tells how many more fit: a resumed one's rest is shorter.
+        started, previous = (t0 if progress.batches == 0 else None), progress.position
         if _run_epoch(model, loss_fn, train_data, opt, scaler, config, device, precision, progress, callbacks,
                       should_stop):
             # Stopped part way: keep the weights, where the epoch stands and the time it took so far;
@@ -283,12 +274,14 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             break
         metrics = {"epoch": float(epoch), "lr": opt.param_groups[0]["lr"]}
         metrics.update({f"train_{k}": v / max(progress.batches, 1) for k, v in progress.sums.items()})
-        metrics["epoch_seconds"] = progress.seconds + time.perf_counter() - t0
+        metrics["epoch_seconds"] = 0.0  # its column stays before validation's, as in runs written before
         if evaluate is not None:
             model.eval()
             metrics.update(evaluate(model))
         elif val_data is not None:
             metrics.update(evaluate_loss(model, loss_fn, val_data, precision=precision))
+        # What an epoch costs, validation included (whole pages scored may take longer than the batches).
+        metrics["epoch_seconds"] = progress.seconds + time.perf_counter() - t0
         monitored = metrics.get(config.monitor, metrics["train_loss"])
         improved = monitored < best - config.min_delta
         if improved:

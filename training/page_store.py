@@ -5,11 +5,19 @@ about 70 MB, so a few hundred pairs would not fit. A page read from an 8-bit fil
 uint8 values it came from (a quarter of the memory, no value changed); any other page (16-bit,
 composited alpha, rendered PDF) as uint16 (half, within 1/131070 of its value). Crops, validation
 and pictures read them back through :func:`as_float`.
+
+The pages once read are also checked as a whole, before any training: clean pages that are copies
+of the scans (:func:`check_not_copies`), or noisy and clean folders given the wrong way round
+(:func:`check_not_swapped`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from docclean.errors import UsageError
+from docclean.metrics import pooled_rmse
+from docclean.pairs import looks_swapped
 
 #: How far from a multiple of 1/255 a page's values may lie and still be kept as uint8 (float32
 #: rounding of k/255, nothing more).
@@ -36,3 +44,34 @@ def as_float(page: np.ndarray) -> np.ndarray:
 def paper(page: np.ndarray) -> float | int:
     """The value of white paper in ``page``'s type (for padding)."""
     return int(np.iinfo(page.dtype).max) if np.issubdtype(page.dtype, np.integer) else 1.0
+
+
+#: Pages whose RMSE to each other is below this are one page (a copy, a lossless re-save).
+SAME_PAGES = 1e-3
+
+
+def check_not_copies(pages: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """UsageError when every pair's clean page is its scan (a clean folder of copies of the scans):
+    the model would learn to change nothing, and score perfectly doing it."""
+    if pages and all(n.shape == c.shape and pooled_rmse([(as_float(n), as_float(c))]) < SAME_PAGES for n, c in pages):
+        raise UsageError(f"every clean page is the same as its scan ({len(pages)} pairs): the clean folder holds "
+                         "copies of the scans; give --clean a folder of clean versions of them", settings=("clean",))
+
+
+#: Share of pairs that must look swapped (``docclean.pairs.looks_swapped``) before a run is refused:
+#: ordinary pairs measured had none, swapped folders 95% and more.
+SWAPPED_SHARE = 0.8
+
+
+def check_not_swapped(pages: list[tuple[np.ndarray, np.ndarray]], noisy: str, clean: str,
+                      flags: tuple[str, str] = ("noisy", "clean")) -> None:
+    """UsageError when nearly every pair's clean page (from ``clean``) looks more like a scan than
+    its scan (from ``noisy``) does: the folders were given the wrong way round, and the run would
+    learn to dirty pages. ``flags`` are the settings that gave the two folders."""
+    swapped = sum(looks_swapped(n, c) for n, c in pages)
+    if pages and swapped >= SWAPPED_SHARE * len(pages):
+        given = [f"--{name.replace('_', '-')}" for name in flags]
+        raise UsageError(f"the folders look swapped: on {swapped} of {len(pages)} pairs the clean page (in {clean}) "
+                         f"is less even and less white than its scan (in {noisy}); give the scans to {given[0]} and "
+                         f"their clean versions to {given[1]}, or add --allow-swapped to train on them as they are",
+                         settings=flags)

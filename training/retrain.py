@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import numpy as np
 import torch
 
 from docclean.checkpoint import load_model
-from docclean.errors import Cancelled, DataError, UsageError
+from docclean.errors import Cancelled, DataError
 from docclean.metrics import pooled_rmse
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import resolve_model_path
@@ -33,7 +32,7 @@ from docclean.pairs import Pair, check_pairs, find_pairs, read_pairs, unusable
 from docclean.pairsplit import check_apart, split_pairs
 from training.denoiser import ink_weighted_loss
 from training.loop import Callback, FitConfig, FitResult, fit
-from training.page_store import as_float, compact, paper
+from training.page_store import SAME_PAGES, as_float, check_not_copies, check_not_swapped, compact, paper
 from training.retrain_config import (
     CONFIG_NAME,
     LOCK_NAME,
@@ -176,18 +175,6 @@ def result_warnings(result: FitResult, run: Path) -> list[str]:
     return said
 
 
-#: Pages whose RMSE to each other is below this are one page (a copy, a lossless re-save).
-SAME_PAGES = 1e-3
-
-
-def check_not_copies(pages: list[tuple[np.ndarray, np.ndarray]]) -> None:
-    """UsageError when every pair's clean page is its scan (a clean folder of copies of the scans):
-    the model would learn to change nothing, and score perfectly doing it."""
-    if pages and all(n.shape == c.shape and pooled_rmse([(as_float(n), as_float(c))]) < SAME_PAGES for n, c in pages):
-        raise UsageError(f"every clean page is the same as its scan ({len(pages)} pairs): the clean folder holds "
-                         "copies of the scans; give --clean a folder of clean versions of them", settings=("clean",))
-
-
 def _initial_model(cfg: RetrainConfig) -> tuple[DocUNet, dict[str, Any], dict[str, Any] | None]:
     """(model, its config, where it came from or None) for a run that starts from ``cfg.init``."""
     if cfg.init == "scratch":
@@ -222,12 +209,17 @@ def _checkpointed_model(out: Path) -> tuple[DocUNet, dict[str, Any], dict[str, A
     return model, meta["config"], init_from if isinstance(init_from, dict) else None
 
 
+#: Told what :func:`load_split` found: (training pairs, validation pairs, unmatched files and why).
+SplitHook = Callable[[list[Pair], list[Pair], list[tuple[Path, str]]], None]
+
+
 def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_stop=None,
-            command: str | None = None, split: tuple[list[Pair], list[Pair]] | None = None,
+            command: str | None = None, on_split: SplitHook | None = None,
             warn: Callable[[str], None] | None = None, interrupt: Callable[[], bool] | None = None) -> FitResult:
     """Run (or, when the run folder holds one, resume) a retraining; returns the FitResult.
-    ``split`` is ``load_split(cfg)``'s (train, validation) when the caller already has it; ``warn``
-    is told what the user should know as pages are read (a pair of different sizes lined up).
+    The pairs are found and split (:func:`load_split`, told to ``on_split``) only once the run
+    folder's lock is held, so a second run on a folder in use is refused before any file is read;
+    ``warn`` is told what the user should know as pages are read (a pair of different sizes lined up).
     ``should_stop`` is asked after every batch (True: the run saves and stops); ``interrupt`` per
     page while pages are read and whole pages scored (the starting model, validation), where True
     raises :class:`Cancelled`: nothing of the run's state is half written, the epoch in hand is lost.
@@ -239,18 +231,20 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
     made = MadeFolder(out)
     try:
         with output_lock(out, name=LOCK_NAME, holder="docclean train run", advice="wait for it to finish"):
-            return _retrain(cfg, callbacks, should_stop, command, split, warn, interrupt)
+            return _retrain(cfg, callbacks, should_stop, command, on_split, warn, interrupt)
     finally:
         made.remove_if_empty()  # a run refused or failed before writing anything leaves no folder
 
 
 def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, command: str | None,
-             split: tuple[list[Pair], list[Pair]] | None, warn: Callable[[str], None] | None,
+             on_split: SplitHook | None, warn: Callable[[str], None] | None,
              interrupt: Callable[[], bool] | None) -> FitResult:
     """:func:`retrain`, holding the run folder's lock."""
     out = Path(cfg.out)
     check_same_run(cfg)
-    train_pairs, val_pairs = split if split is not None else load_split(cfg)[:2]
+    train_pairs, val_pairs, unmatched = load_split(cfg)
+    if on_split is not None:
+        on_split(train_pairs, val_pairs, unmatched)
     page_names = [f"{p.noisy}#{p.page}" for p in train_pairs], [f"{p.noisy}#{p.page}" for p in val_pairs]
     resuming = has_state(out)
     if resuming:  # the same options over other files would re-split them and go on as if nothing changed
@@ -262,6 +256,10 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
         warn(note)
     check_not_copies(pages)
     train_pages, val_pages = pages[:len(train_pairs)], pages[len(train_pairs):]
+    if not cfg.allow_swapped:  # validation folders of their own are checked on their own
+        check_not_swapped(train_pages if cfg.val_noisy else pages, cfg.noisy, cfg.clean)
+        if cfg.val_noisy:
+            check_not_swapped(val_pages, cfg.val_noisy, cfg.val_clean, ("val_noisy", "val_clean"))
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
     continuing = has_checkpoint(out)  # as check_config decided: then the --from file is not needed
@@ -282,14 +280,8 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
             "train_pages": page_names[0], "val_pages": page_names[1]}
     if init_from is not None:
         info["init_from"] = init_from
-    deadline = None if cfg.max_time is None else time.monotonic() + cfg.max_time
-
-    def stop() -> bool:
-        asked = should_stop is not None and should_stop()
-        return bool(asked or (deadline is not None and time.monotonic() > deadline))
-
     pictures = SamplePictures(out, val_pages[:3])
     return fit(model, ink_weighted_loss(cfg.ink_weight), PairCrops(train_pages, cfg), fit_config, arch="docunet",
                model_config=model_config, evaluate=evaluate, info=info,
-               callbacks=[*(callbacks or []), pictures], should_stop=stop,
+               callbacks=[*(callbacks or []), pictures], should_stop=should_stop, time_limit=cfg.max_time,
                start_over=None)  # docclean train has no --no-resume: a new run needs another --out

@@ -61,6 +61,8 @@ class RetrainConfig:
     ink_weight: float = 2.0
     synthetic: int = 0
     """Extra pairs made by laying synthetic damage over the user's clean pages."""
+    allow_swapped: bool = False
+    """Train even when the clean pages look like the scans of the pairs (``training.retrain.check_not_swapped``)."""
     seed: int = 0
     device: str = "auto"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -193,8 +195,8 @@ def has_checkpoint(out: Path) -> bool:
 
 def check_same_run(cfg: RetrainConfig) -> None:
     """UsageError (exit 2, as every refused resume) when ``cfg.out`` holds a run started with other
-    options (the first one that differs named); nothing when it holds none. Checked before anything is written, so a refused rerun
-    leaves the folder as it was and ``--resume`` still works."""
+    options (the first one that differs named); nothing when it holds none. Checked before anything
+    is written, so a refused rerun leaves the folder as it was and ``--resume`` still works."""
     try:
         saved = RetrainConfig.load(Path(cfg.out))
     except DataError:

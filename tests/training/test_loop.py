@@ -300,7 +300,7 @@ def test_a_stopped_epoch_saved_before_its_time_was_recorded_still_resumes(tmp_pa
     from safetensors import safe_open
 
     from docclean.checkpoint import atomic_save_tensors
-    from training.loop import _Partial
+    from training.fit_types import PartialEpoch
 
     calls = {"n": 0}
 
@@ -317,7 +317,7 @@ def test_a_stopped_epoch_saved_before_its_time_was_recorded_still_resumes(tmp_pa
     atomic_save_tensors(tensors, state_path, {"docclean": json.dumps(meta)})
     resumed = fit(Line(), mse, data(), cfg, arch="line", model_config={})
     assert resumed.epochs_run == 2 and resumed.history[1]["epoch_seconds"] >= 0
-    assert _Partial(epoch=1).seconds == 0.0
+    assert PartialEpoch(epoch=1).seconds == 0.0
 
 
 def test_fewer_epochs_than_the_run_has_done_are_refused_and_not_stored(tmp_path):
