@@ -81,13 +81,28 @@ class RichCleanProgress(CleanProgress):
         # (its writes run behind), and the Ray engine interleaves files.
         self._left: dict[str, int] = {}
         self._page_part = 0.0
+        self.startup: float | None = None
+        """Seconds the Ray engine took to start (``on_engine_started``), which the summary names apart."""
 
     def __enter__(self) -> RichCleanProgress:
         # Finding the files of a big tree takes a while before anything can be counted: show life.
+        self._spinner("finding files")
+        return self
+
+    def _spinner(self, what: str) -> None:
         shown = self._display(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         if shown is not None:
-            shown.add_task("finding files", total=None)
-        return self
+            shown.add_task(what, total=None)
+
+    def on_engine_starting(self, what: str) -> None:
+        """The Ray engine's start-up (``docclean.cluster.ray_engine.StartupProgress``): seconds in
+        which the spinner said "finding files"; now it says what it waits for."""
+        self._checking = None
+        self._spinner(what)
+
+    def on_engine_started(self, seconds: float) -> None:
+        """Ray is up after ``seconds``: kept for the summary, whose rate leaves them out."""
+        self.startup = seconds
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
@@ -181,8 +196,9 @@ class RichCleanProgress(CleanProgress):
                        f" ({result.seconds:.2f}s)")
 
 
-def summary(report: Report) -> str:
-    """One line: files per status, pages cleaned, seconds and pages/s."""
+def summary(report: Report, startup: float | None = None) -> str:
+    """One line: files per status, pages cleaned, seconds and pages/s; with ``startup`` (the Ray
+    engine's start, which ``report.seconds`` leaves out) those seconds named beside the rate."""
     counts = report.counts()
     if report.settings.get("dry_run"):
         parts = [f"{counts[WOULD_CLEAN]} would be cleaned", f"{counts[SKIPPED]} skipped", f"{counts[FAILED]} failed"]
@@ -191,8 +207,9 @@ def summary(report: Report) -> str:
     pages = report.pages_cleaned
     warned = sum(1 for f in report.files for p in f.pages
                  if p.ink_loss is not None and p.ink_loss > report.settings.get("ink_warning", 1.0))
+    after = f", after {startup:.1f}s starting Ray" if startup is not None else ""
     text = (", ".join(parts) + f"; {pages} page{'s' * (pages != 1)} in {report.seconds:.1f}s"
-            f" ({report.pages_per_second:.2f} pages/s)")  # the report's figure, of the seconds beside it
+            f" ({report.pages_per_second:.2f} pages/s{after})")  # the report's figure, of the seconds beside it
     if warned:
         text += f"; {warned} page{'s' * (warned != 1)} lost ink (see the warnings)"
     layered = sum(1 for f in report.files for p in f.pages if layer_warning(p.show_through))

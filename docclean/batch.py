@@ -35,7 +35,7 @@ from docclean.errors import Cancelled, UsageError, stop_word
 from docclean.filerun import clean_files
 from docclean.models import resolve_model_path
 from docclean.onepage import PageOutput, clean_page, load_cleaner
-from docclean.outputs import MadeFolder, output_lock, release_cut_short_tries, remove_stale_temps
+from docclean.outputs import Listings, MadeFolder, list_folder, output_lock, release_cut_short_tries, remove_stale_temps
 from docclean.overlap import PagePipeline
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
 from docclean.progress import CleanProgress, warn_left_out, warn_settings
@@ -103,9 +103,11 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
         lock = nullcontext() if settings.dry_run else output_lock(folder, within=within)
         began = True
         with lock:
+            listed: Listings = {}  # each output folder listed once, under the lock, for both questions
             if not settings.dry_run:
-                remove_stale_temps({job.target.parent for job in jobs if job.error is None})
-            _run(jobs, partial(_loaded, cleaner, loading, report), settings, progress, report, pipeline)
+                listed = {folder: list_folder(folder) for folder in {j.target.parent for j in jobs if j.error is None}}
+                remove_stale_temps(listed.keys(), listed)
+            _run(jobs, partial(_loaded, cleaner, loading, report), settings, progress, report, pipeline, listed)
     except (KeyboardInterrupt, Cancelled) as exc:
         began = True  # even while the files were being found: the report says the run was stopped
         report.interrupted = True
@@ -164,9 +166,10 @@ PLAN_EVERY = 0.25
 
 
 def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: CleanSettings,
-         progress: CleanProgress, report: Report, pipeline: bool = True) -> None:
+         progress: CleanProgress, report: Report, pipeline: bool = True, listed: Listings | None = None) -> None:
     """Plan every file, then clean them. ``get_cleaner`` returns the model, waiting for its load
-    (None in a dry run); it is called once the reader has started on the first page."""
+    (None in a dry run); it is called once the reader has started on the first page. ``listed``:
+    the output folders as listed under the lock."""
     start = time.perf_counter()
     cleaner: Denoiser | None = None
 
@@ -192,7 +195,7 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
                     plans.append(Plan(error=describe(job.source, exc)))
         to_clean = [job for job, plan in zip(jobs, plans) if plan.error is None and plan.pending
                     and not settings.dry_run]
-        release_cut_short_tries(job.target for job in to_clean)  # this run's pages replace theirs
+        release_cut_short_tries((job.target for job in to_clean), listed)  # this run's pages replace theirs
         warn_settings(progress, report, settings.binarize,
                       [job.target for job, plan in zip(jobs, plans) if plan.error is None and plan.pending])
         with PagePipeline(to_clean, partial(_read, settings=settings), enabled=pipeline, writers=writers) as pipe:

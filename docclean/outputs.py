@@ -47,24 +47,36 @@ def earlier_folder(target: Path, committed: bool = False) -> Path:
 TRYING: set[Path] = set()
 
 
-def release_cut_short_tries(targets: Iterable[Path]) -> None:
+Listings = dict[Path, list[os.DirEntry]]
+"""Folders' entries, each folder listed once (:func:`list_folder`) and handed on to each question
+about it: a listing of 20,000 outputs takes some 15 ms on a local disk, more on a network share."""
+
+
+def list_folder(folder: Path) -> list[os.DirEntry]:
+    """``folder``'s entries from one listing; none when it cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
+
+
+def release_cut_short_tries(targets: Iterable[Path], listed: Listings | None = None) -> None:
     """A run about to clean ``targets`` replaces what a hot folder's try of one of those names, cut
     short by a kill, set aside: that try's folder of the earlier outputs is renamed to its committed
     name, which the next watcher drops at start, instead of putting the earlier scan's pages back
     over this run's and removing this run's other pages as the killed try's. Left alone when it is
     a try under way: this process's (:data:`TRYING`), or another's while a watcher runs on a folder
-    that holds it."""
+    that holds it. ``listed``: the targets' folders as listed since this run took their lock
+    (a try set aside later is under way, and left alone anyway)."""
     watched: dict[Path, bool] = {}
     set_aside: dict[Path, set[str]] = {}  # per folder, one listing: not two stats for each of a million targets
     for target in targets:
         parent, folder = target.parent, earlier_folder(target)
         if parent not in set_aside:
-            try:
-                with os.scandir(parent) as entries:
-                    set_aside[parent] = {e.name for e in entries
-                                         if e.name.endswith(EARLIER_SUFFIX) and e.is_dir(follow_symlinks=False)}
-            except OSError:
-                set_aside[parent] = set()
+            entries = listed[parent] if listed is not None and parent in listed else list_folder(parent)
+            set_aside[parent] = {e.name for e in entries
+                                 if e.name.endswith(EARLIER_SUFFIX) and e.is_dir(follow_symlinks=False)}
         if folder.name not in set_aside[parent] or folder in TRYING:
             continue
         if parent not in watched:
@@ -216,22 +228,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temps(folders: Iterable[Path]) -> list[Path]:
+def stale_temps(entries: Iterable[os.DirEntry]) -> list[Path]:
+    """The docclean temporary outputs among a folder's ``entries`` whose writer process no longer exists."""
+    return [Path(entry.path) for entry in entries if (match := TEMP_PATTERN.match(entry.name)) is not None
+            and entry.is_file(follow_symlinks=False) and not _alive(int(match["pid"]))]
+
+
+def remove_stale_temps(folders: Iterable[Path], listed: Listings | None = None) -> list[Path]:
     """Delete docclean temporary outputs in ``folders`` whose writer process no longer exists;
-    returns what was removed. Call only while holding :func:`output_lock`."""
+    returns what was removed. Call only while holding :func:`output_lock` (``listed``: the folders
+    as listed since then)."""
     removed: list[Path] = []
     for folder in sorted(set(folders)):
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            match = TEMP_PATTERN.match(entry.name)
-            if match is None or not entry.is_file(follow_symlinks=False) or _alive(int(match["pid"])):
-                continue
+        for path in stale_temps(listed[folder] if listed is not None and folder in listed else list_folder(folder)):
             try:
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
+                os.unlink(path)
+                removed.append(path)
             except OSError:
                 pass
     return removed

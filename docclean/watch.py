@@ -35,18 +35,19 @@ from docclean.errors import DiskFullError, DocCleanError, InputError, OutputErro
 from docclean.models import resolve_model_path
 from docclean.outputs import WATCH_LOCK_NAME, OutputBusy, output_lock
 from docclean.settings import CleanSettings
-from docclean.watchattempt import Attempt, settle_interrupted
+from docclean.watchattempt import Attempt
 from docclean.watchfolders import (
     check_folders,
     file_signature,
     list_inbox,
     move_aside,
-    remove_leftovers,
+    output_owner,
+    settle_output,
     unlisted_notices,
     writable_folder,
 )
 from docclean.watchfs import FolderEvents, idle_wait, polling_reason
-from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, output_owner, remove_outputs
+from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, remove_outputs
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -145,8 +146,7 @@ class Watcher:
                               "(start it again to go on)", self.output)
         if not self._started:  # before the listing: the record must see the earlier outputs put back
             self._started = True
-            settle_interrupted(self.output, self.ledger, self.inbox, self._notice)
-            remove_leftovers(self.output, LEDGER_NAME)
+            settle_output(self.output, self.ledger, self.inbox, LEDGER_NAME, self._notice)
         try:
             found = self._candidates()
         except OSError as exc:

@@ -13,11 +13,11 @@ The try does not begin unless all of them were set aside (:meth:`Attempt.keep`).
 The folder also holds a note of the try (:data:`TRY_NOTE`: its input, its target and what was set
 aside), written once everything is set aside and before anything is cleaned. A watcher killed
 outright (kill -9, a power cut) leaves the folder behind, and the next one settles it when it
-starts (:func:`settle_interrupted`), whether or not the scan is still in IN: what the killed try
-wrote goes, the earlier outputs come back. A try that went through is committed before it is
-recorded (:meth:`Attempt.commit`: the folder renamed, atomically, to a name that says so): a
-watcher killed after that must not put the earlier scan's pages back over the newer ones, and one
-killed before it must.
+starts (:func:`settle_folder`, from :func:`docclean.watchfolders.settle_interrupted`), whether or
+not the scan is still in IN: what the killed try wrote goes, the earlier outputs come back. A
+try that went through is committed before it is recorded (:meth:`Attempt.commit`: the folder
+renamed, atomically, to a name that says so): a watcher killed after that must not put the
+earlier scan's pages back over the newer ones, and one killed before it must.
 """
 
 from __future__ import annotations
@@ -26,36 +26,47 @@ import errno
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from docclean.errors import DiskFullError, OutputError
 from docclean.outputs import (
     EARLIER_COMMITTED_SUFFIX,
-    EARLIER_SUFFIX,
     TRYING,
     OutputBusy,
     earlier_folder,
+    list_folder,
     output_lock,
-    remove_stale_temps,
+    stale_temps,
 )
-from docclean.watchrecord import Ledger, drop_unfinished, outputs_on_disk
+from docclean.watchrecord import Ledger, discard, drop_unfinished, outputs_on_disk, unfinished
 
 TRY_NOTE = ".docclean-try.json"
 """The note of the try in :func:`earlier_folder` (hidden: an output's name never begins with a dot)."""
 
 
-def _put_back(folder: Path) -> tuple[list[Path], list[str]]:
-    """Move the files kept in ``folder`` back to their names beside it, and remove it (the note of
-    the try with it); returns where they went, and a line for each that could not go back (a
-    folder that cannot be written): then the folder stays, holding the only copy of it, and the
-    next start tries again. A link in place of the folder is removed, never followed."""
+def _kept(folder: Path) -> list[str] | None:
+    """The names of the copies kept in the set-aside ``folder`` (its note is hidden); None for a
+    link in its place (never followed) or a folder that cannot be listed."""
+    if folder.is_symlink():
+        return None
+    try:
+        return sorted(n for n in os.listdir(folder) if not n.startswith("."))
+    except OSError:
+        return None
+
+
+def _put_back(folder: Path, names: list[str] | None = None) -> tuple[list[Path], list[str]]:
+    """Move the files kept in ``folder`` (``names``: :func:`_kept`'s, when the caller has them)
+    back to their names beside it, and remove it (the note of the try with it); returns where they
+    went, and a line for each that could not go back (a folder that cannot be written): then the
+    folder stays, holding the only copy of it, and the next start tries again. A link in place of
+    the folder is removed, never followed."""
     if folder.is_symlink():
         folder.unlink(missing_ok=True)
         return [], []
-    try:
-        names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
-    except OSError:
+    names = _kept(folder) if names is None else names
+    if names is None:
         return [], []
     back, failed = [], []
     for name in names:
@@ -74,10 +85,7 @@ def _put_back(folder: Path) -> tuple[list[Path], list[str]]:
 
 def holds_copies(folder: Path) -> bool:
     """Whether the set-aside ``folder`` holds copies of earlier outputs (not only the note of a try)."""
-    try:
-        return not folder.is_symlink() and any(not n.startswith(".") for n in os.listdir(folder))
-    except OSError:
-        return False
+    return bool(_kept(folder))
 
 
 def _listed(paths: list[Path]) -> str:
@@ -98,84 +106,55 @@ def _read_note(folder: Path) -> tuple[str, str, list[str]] | None:
     return key, name, [str(n) for n in kept]
 
 
-def settle_folder(folder: Path, output: Path, ledger: Ledger, inbox: Path | None = None) -> str | None:
+def settle_folder(folder: Path, output: Path, ledger: Ledger, inbox: Path | None = None,
+                  say: Callable[[str], None] | None = None) -> list[str]:
     """Undo the try whose set-aside ``folder`` (:func:`earlier_folder`, not committed) a watcher
     killed outright left behind: what it wrote goes, as :meth:`Attempt.undo` does (files of its
     target that were not set aside and that no other input on record owns, its work folder, and
     the temporary files of writers that are gone), and the earlier outputs come back. Without a
     whole note (killed while it set them aside, before it cleaned anything) the kept files are
-    only put back. Returns one line saying what was restored and removed (the scan named under
-    ``inbox``), or None when there was nothing to settle."""
-    from docclean.resume import work_folder
-
-    note, removed = _read_note(folder), []
+    only put back. Returns the lines said (the scan named under ``inbox``), each passed to ``say``
+    as it comes: what will be restored and removed before anything is (killed meanwhile, the next
+    start says it again; said afterwards, a kill in between left the settle unsaid), then any copy
+    that could not go back. Nothing to settle: nothing said."""
+    note, kept, said = _read_note(folder), _kept(folder), []
+    removing: list[Path] = []
     if note is not None:
-        key, name, kept = note
-        target, before = folder.parent / name, [folder.parent / n for n in kept]
-        written = [p for p in [*outputs_on_disk(key, target), work_folder(target)] if p not in before and p.exists()]
-        drop_unfinished(key, target, before, output, ledger)
+        entries = list_folder(folder.parent)  # one listing of the outputs' folder for both questions
+        target, before = folder.parent / note[1], [folder.parent / n for n in note[2]]
         # and the page it was writing when killed (a writer process that is gone: no other run's)
-        removed = [p for p in written if not p.exists()] + remove_stale_temps([folder.parent])
-    back, failed = _put_back(folder)
-    if not back and not removed and not failed:
-        return None
-    said = ([f"put back the earlier scan's {_listed(back)}"] if back else []) + (
-        [f"removed what it had written ({_listed(removed)})"] if removed else []) + (
-        [f"could not put back {'; '.join(failed)}: kept in {folder} (the only copy)"] if failed else [])
+        removing = unfinished(note[0], target, before, output, ledger, [e.name for e in entries]) + stale_temps(entries)
+    back = [folder.parent / name for name in kept or []]
     what = f"cleaning {inbox / note[0] if inbox else note[0]}" if note is not None else "a try"
-    return f"{what} was cut short when the watcher last ran (killed, or the power went): " + "; ".join(said)
+    if back or removing:
+        said.append(f"{what} was cut short when the watcher last ran (killed, or the power went): " + "; ".join(
+            ([f"putting back the earlier scan's {_listed(back)}"] if back else [])
+            + ([f"removing what it had written ({_listed(removing)})"] if removing else [])))
+        if say is not None:
+            say(said[-1])
+    discard(removing)
+    failed = _put_back(folder, kept)[1]
+    if failed:
+        said.append(f"{what}: could not put back {'; '.join(failed)}: kept in {folder} (the only copy)")
+        if say is not None:
+            say(said[-1])
+    return said
 
 
-def _settle_locked(folders: list[Path], output: Path, ledger: Ledger, inbox: Path | None = None) -> list[str]:
+def settle_locked(folders: list[Path], output: Path, ledger: Ledger, inbox: Path | None = None,
+                  say: Callable[[str], None] | None = None) -> list[str]:
     """:func:`settle_folder` for each of ``folders`` (a committed one: its stale copies deleted),
     which lie in one folder, under the batch's lock of it: a `docclean clean` writing there must
-    not have its pages taken for a killed try's. Returns what was said. OutputBusy while another
-    run holds the folder; OutputError when it cannot be made."""
+    not have its pages taken for a killed try's. Returns what was said (each line passed to
+    ``say`` before the settle it tells of). OutputBusy while another run holds the folder;
+    OutputError when it cannot be made."""
     said = []
     with output_lock(folders[0].parent, within=[folders[0].parent]):
         for folder in folders:
             if folder.name.endswith(EARLIER_COMMITTED_SUFFIX):
                 shutil.rmtree(folder, ignore_errors=True)
-            elif (line := settle_folder(folder, output, ledger, inbox)) is not None:
-                said.append(line)
-    return said
-
-
-def _earlier_folders(output: Path) -> Iterator[Path]:
-    """The set-aside folders (committed or not) anywhere in ``output``, which mirrors the input
-    folder's tree: its hidden folders are the watcher's and the batch's own, so not entered."""
-    stack = [output]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as listing:
-                entries = [e for e in listing if e.is_dir(follow_symlinks=False)]
-        except OSError:
-            continue  # cannot be listed now: settled at the next try of a name there
-        for entry in entries:
-            if not entry.name.startswith("."):
-                stack.append(Path(entry.path))
-            elif entry.name.endswith((EARLIER_SUFFIX, EARLIER_COMMITTED_SUFFIX)):
-                yield Path(entry.path)
-
-
-def settle_interrupted(output: Path, ledger: Ledger, inbox: Path | None = None,
-                       say: Callable[[str], None] | None = None) -> list[str]:
-    """At start, holding the output folder: settle every set-aside folder a watcher killed outright
-    left in ``output``, whether or not its scan is still in ``inbox``. An uncommitted one is undone
-    (:func:`settle_folder`), a committed one's copies are stale and go. Returns a line for each try
-    undone, each passed to ``say`` too."""
-    said = []
-    for folder in sorted(_earlier_folders(output)):
-        try:
-            lines = _settle_locked([folder], output, ledger, inbox)
-        except OutputBusy:  # settled at the next try of that name
-            lines = [f"{folder}: another docclean run is writing there; settled when that name is cleaned next"]
-        except OutputError as exc:
-            lines = [f"{folder}: cannot be settled now ({exc})"]
-        for line in lines:
-            said.append(line)
-            if say is not None:
-                say(line)
+            else:
+                said += settle_folder(folder, output, ledger, inbox, say)
     return said
 
 
@@ -185,7 +164,8 @@ class Attempt:
     :attr:`before` lists its outputs on disk before the try (:func:`outputs_on_disk`); :meth:`keep`
     sets them aside, :meth:`undo` drops what the try wrote and puts them back, :meth:`finish`
     forgets the copies. A watcher killed outright (kill -9, a power cut) mid-try leaves the copies
-    in :func:`earlier_folder`, which the next watcher settles at start (:func:`settle_interrupted`)."""
+    in :func:`earlier_folder`, which the next watcher settles at start
+    (:func:`~docclean.watchfolders.settle_interrupted`)."""
 
     def __init__(self, key: str, target: Path, output: Path, ledger: Ledger) -> None:
         self.key, self.target, self.output, self.ledger = key, target, output, ledger
@@ -195,7 +175,7 @@ class Attempt:
         # batch's lock of the folder; a scan with nothing set aside takes no lock (the usual case).
         if os.path.lexists(self.folder) or os.path.lexists(self.committed):
             try:
-                _settle_locked([self.folder, self.committed], output, ledger)  # a committed one's copies are stale
+                settle_locked([self.folder, self.committed], output, ledger)  # a committed one's copies are stale
             except OutputBusy as exc:
                 self.busy = exc
             except OutputError:

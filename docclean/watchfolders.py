@@ -1,7 +1,9 @@
 """Where the hot folder's files come from and go: the input folder is listed with the subfolders
 that cannot be listed skipped (:func:`list_inbox`), folder layouts that could put one file over
 another are refused before anything runs (:func:`check_folders`), output folders are checked
-writable, and an input moved to done/ or failed/ never replaces a file there (:func:`move_aside`)."""
+writable, what a watcher killed outright left in them is settled at start (:func:`settle_output`),
+an output that another input stands for is found (:func:`output_owner`), and an input moved to
+done/ or failed/ never replaces a file there (:func:`move_aside`)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,15 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from docclean import formats
 from docclean.atomic import atomic_path, is_temp_of
 from docclean.errors import OutputError, UsageError
+from docclean.outputs import EARLIER_COMMITTED_SUFFIX, EARLIER_SUFFIX, OutputBusy
+from docclean.watchattempt import settle_locked
+from docclean.watchrecord import Ledger, outputs_on_disk, writes
 
 Listing = dict[str, tuple[Path, tuple[int, int]]]
 """Files by path relative to the input folder (posix), each with its path and (size, mtime_ns)."""
@@ -143,6 +148,93 @@ def remove_leftovers(output: Path, record: str) -> list[Path]:
         except OSError:
             continue  # gone meanwhile, or not ours to remove: left
     return removed
+
+
+def _earlier_folders(output: Path) -> Iterator[Path]:
+    """The set-aside folders (committed or not) anywhere in ``output``, which mirrors the input
+    folder's tree: its hidden folders are the watcher's and the batch's own, so not entered."""
+    stack = [output]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                entries = [e for e in listing if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue  # cannot be listed now: settled at the next try of a name there
+        for entry in entries:
+            if not entry.name.startswith("."):
+                stack.append(Path(entry.path))
+            elif entry.name.endswith((EARLIER_SUFFIX, EARLIER_COMMITTED_SUFFIX)):
+                yield Path(entry.path)
+
+
+def settle_interrupted(output: Path, ledger: Ledger, inbox: Path | None = None,
+                       say: Callable[[str], None] | None = None) -> list[str]:
+    """At start, holding the output folder: settle every set-aside folder a watcher killed outright
+    left in ``output``, whether or not its scan is still in ``inbox``. An uncommitted one is undone
+    (:func:`~docclean.watchattempt.settle_folder`), a committed one's copies are stale and go.
+    Returns a line for each try undone, each passed to ``say`` too, before the settle it tells of."""
+    said: list[str] = []
+
+    def tell(line: str) -> None:
+        said.append(line)
+        if say is not None:
+            say(line)
+
+    for folder in sorted(_earlier_folders(output)):
+        try:
+            settle_locked([folder], output, ledger, inbox, tell)
+        except OutputBusy:  # settled at the next try of that name
+            tell(f"{folder}: another docclean run is writing there; settled when that name is cleaned next")
+        except OutputError as exc:
+            tell(f"{folder}: cannot be settled now ({exc})")
+    return said
+
+
+def settle_output(output: Path, ledger: Ledger, inbox: Path, record: str,
+                  say: Callable[[str], None] | None = None) -> None:
+    """At start, holding the watch lock, before the first listing (the record must see the earlier
+    outputs put back): settle the tries a watcher killed outright cut short
+    (:func:`settle_interrupted`), then remove its other leftovers (:func:`remove_leftovers`)."""
+    settle_interrupted(output, ledger, inbox, say)
+    remove_leftovers(output, record)
+
+
+def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path | None,
+                 fmt: str | None, on_disk: list[Path] | None = None) -> Path | None:
+    """The other input whose cleaned pages are on disk at ``target`` (or its page files), or None.
+
+    Two inputs map to one output when they differ only in type and the output format is shared
+    (``scan.png`` and ``scan.tif`` with ``--format pdf``). An input of another name whose output
+    exists is found in the ledger (inputs left in place) or, beside the new one's place, in the
+    done folder (inputs moved away once cleaned). Page files count both ways: ``scan-p002.png``'s
+    output is page 2 of a multi-page ``scan.tif``'s, and a ``memo.tif`` of several pages would
+    write ``memo-p001.png``, an earlier ``memo-p001.png``'s output. A re-arrival of ``key`` itself
+    owns nothing else: it replaces its own output. ``on_disk``: ``outputs_on_disk``, when the
+    caller has it already."""
+    on_disk = outputs_on_disk(key, target) if on_disk is None else on_disk
+    if not on_disk:
+        return None
+    for output in on_disk:
+        other = ledger.owner(output, key)
+        if other is not None:
+            return inbox / other
+    if done is None:
+        return None
+    relative = Path(key)
+    place = done / relative.parent
+    try:
+        names = sorted(os.listdir(place))
+    except OSError:
+        return None
+    for found in names:
+        name = ledger.name_in_inbox(place / found)  # its output is named by its name in IN
+        if name == relative.name or not formats.is_supported(name):
+            continue
+        suffix = formats.output_suffix(name, fmt)
+        theirs = target.parent / (Path(name).stem + suffix)  # the moved input's output: its pages are STEM-pNNN
+        if suffix == target.suffix and any(writes(theirs, f) for f in on_disk):
+            return place / found
+    return None
 
 
 def writable_folder(folder: Path) -> None:

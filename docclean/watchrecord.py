@@ -1,7 +1,8 @@
 """What the hot folder (:mod:`docclean.watch`) keeps about each file: the outcome of handling it
 (:class:`WatchOutcome`, one log line), the record of files left in the input folder
-(:class:`Ledger`, ``OUTPUT/.docclean-watch.json``), so a restart does not redo them, and which
-earlier input an output stands for (:func:`output_owner`), so two scans never share one output."""
+(:class:`Ledger`, ``OUTPUT/.docclean-watch.json``), so a restart does not redo them, and an input's
+outputs on disk (:func:`outputs_on_disk`); which earlier input an output stands for, so two scans
+never share one output, is :func:`docclean.watchfolders.output_owner`'s."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 from docclean import formats
 from docclean.atomic import atomic_path
 from docclean.errors import OutputError
+from docclean.outputs import PAGES_SUFFIX
 from docclean.plan import page_owner
 
 LEDGER_NAME = ".docclean-watch.json"
@@ -153,7 +155,7 @@ class Ledger:
     def prune(self, present: set[str], unlisted: Iterable[str] = ()) -> None:
         """Forget files that are no longer in the input folder and whose outputs are gone too: an
         output whose input was deleted stays owned by it, so that a later scan of the same name
-        and another type does not replace it (:func:`output_owner`). Files under a folder that
+        and another type does not replace it (``watchfolders.output_owner``). Files under a folder that
         cannot be listed right now (``unlisted``, relative paths) are kept: they may well be there."""
         hidden = tuple(f"{folder}/" for folder in unlisted)
         gone = sorted(key for key in set(self.entries) - present if not key.startswith(hidden)
@@ -182,7 +184,7 @@ class Ledger:
 
     def owner(self, output: Path, other_than: str) -> str | None:
         """The file other than ``other_than`` whose recorded outputs include ``output`` (a failed
-        file owns none of its own, as for :func:`output_owner`, only the earlier scan's outputs
+        file owns none of its own, as for ``watchfolders.output_owner``, only the earlier scan's outputs
         that it left as they were: ``kept``), or None."""
         name = str(Path(output))
         for key in sorted(self._by_output.get(name, ())):
@@ -230,61 +232,25 @@ def _ctime(path: Path) -> int | None:
         return None
 
 
-def _writes(target: Path, output: str | Path) -> bool:
+def writes(target: Path, output: str | Path) -> bool:
     """True when ``output`` is ``target`` or one of its page files (``docclean.plan.page_owner``)."""
     output = Path(output)
     return output == target or (output.parent == target.parent and page_owner(output.name) == target.name)
 
 
-def outputs_on_disk(key: str, target: Path) -> list[Path]:
+def outputs_on_disk(key: str, target: Path, names: Iterable[str] | None = None) -> list[Path]:
     """The files in ``target``'s folder that the input ``key`` writes there: ``target`` itself and,
     for an input that can hold several pages (TIFF, PDF), its page files. A one-page scan named
-    a.png never writes a-p001.png, so another input's a-p001.png is none of its business."""
+    a.png never writes a-p001.png, so another input's a-p001.png is none of its business.
+    ``names``: the folder's listing, when the caller has one (one listing for several questions)."""
     splits = bool(getattr(formats.by_suffix(key), "multi_page", False))
     folder = target.parent
     try:
-        return [folder / n for n in sorted(os.listdir(folder))
-                if n == target.name or (splits and _writes(target, folder / n))]
+        listed = sorted(os.listdir(folder) if names is None else names)
     except OSError:
         return []
-
-
-def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path | None,
-                 fmt: str | None, on_disk: list[Path] | None = None) -> Path | None:
-    """The other input whose cleaned pages are on disk at ``target`` (or its page files), or None.
-
-    Two inputs map to one output when they differ only in type and the output format is shared
-    (``scan.png`` and ``scan.tif`` with ``--format pdf``). An input of another name whose output
-    exists is found in the ledger (inputs left in place) or, beside the new one's place, in the
-    done folder (inputs moved away once cleaned). Page files count both ways: ``scan-p002.png``'s
-    output is page 2 of a multi-page ``scan.tif``'s, and a ``memo.tif`` of several pages would
-    write ``memo-p001.png``, an earlier ``memo-p001.png``'s output. A re-arrival of ``key`` itself
-    owns nothing else: it replaces its own output. ``on_disk``: :func:`outputs_on_disk`, when the
-    caller has it already."""
-    on_disk = outputs_on_disk(key, target) if on_disk is None else on_disk
-    if not on_disk:
-        return None
-    for output in on_disk:
-        other = ledger.owner(output, key)
-        if other is not None:
-            return inbox / other
-    if done is None:
-        return None
-    relative = Path(key)
-    place = done / relative.parent
-    try:
-        names = sorted(os.listdir(place))
-    except OSError:
-        return None
-    for found in names:
-        name = ledger.name_in_inbox(place / found)  # its output is named by its name in IN
-        if name == relative.name or not formats.is_supported(name):
-            continue
-        suffix = formats.output_suffix(name, fmt)
-        theirs = target.parent / (Path(name).stem + suffix)  # the moved input's output: its pages are STEM-pNNN
-        if suffix == target.suffix and any(_writes(theirs, f) for f in on_disk):
-            return place / found
-    return None
+    # By name (every one is in target's folder): a Path made for each took a quarter second at 20,000 outputs.
+    return [folder / n for n in listed if n == target.name or (splits and page_owner(n) == target.name)]
 
 
 def remove_outputs(targets: Iterable[Path | str], key: str, output: Path, ledger: Ledger) -> None:
@@ -295,14 +261,32 @@ def remove_outputs(targets: Iterable[Path | str], key: str, output: Path, ledger
             target.unlink(missing_ok=True)
 
 
-def drop_unfinished(key: str, target: Path, before: list[Path], output: Path, ledger: Ledger) -> None:
-    """Remove what an attempt to clean ``key`` into ``target`` wrote before it was cut short
-    (Ctrl-C, SIGTERM, a full disk): its page files and the work folder of a multi-page output
-    (``docclean.resume``). Left there, no record accounted for them until the scan was cleaned
-    again (for ever, were it deleted meanwhile). The watcher does not resume from them: it cleans
-    a scan whole, as a re-arrived scan must replace every page. Files there ``before`` the attempt
-    (:func:`outputs_on_disk`) stay: an earlier scan's, which the user was told about."""
+def unfinished(key: str, target: Path, before: list[Path], output: Path, ledger: Ledger,
+               names: Iterable[str] | None = None) -> list[Path]:
+    """What an attempt to clean ``key`` into ``target`` wrote before it was cut short (Ctrl-C,
+    SIGTERM, a full disk): the work folder of a multi-page output (``docclean.resume``) and the
+    page files that were not there ``before`` (:func:`outputs_on_disk`: an earlier scan's, which
+    the user was told about) and that no other input owns. ``names``: the folder's listing."""
     from docclean.resume import work_folder
 
-    shutil.rmtree(work_folder(target), ignore_errors=True)
-    remove_outputs([p for p in outputs_on_disk(key, target) if p not in before], key, output, ledger)
+    names = None if names is None else set(names)
+    pages = work_folder(target)
+    there = os.path.lexists(pages) if names is None else pages.name in names
+    return [pages] * there + [p for p in outputs_on_disk(key, target, names) if p not in before
+                              and p.is_relative_to(output) and ledger.owner(p, key) is None]
+
+
+def drop_unfinished(key: str, target: Path, before: list[Path], output: Path, ledger: Ledger) -> None:
+    """Remove what :func:`unfinished` names. Left there, no record accounted for it until the scan
+    was cleaned again (for ever, were it deleted meanwhile). The watcher does not resume from it:
+    it cleans a scan whole, as a re-arrived scan must replace every page."""
+    discard(unfinished(key, target, before, output, ledger))
+
+
+def discard(paths: Iterable[Path]) -> None:
+    """Remove ``paths``: files, and work folders (``docclean.resume``) with what they hold."""
+    for path in paths:
+        if path.name.endswith(PAGES_SUFFIX):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

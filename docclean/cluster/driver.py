@@ -11,6 +11,7 @@ tasks are ``ray_engine`` (a Ray cluster) and ``storage_engine`` (this process, o
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -110,17 +111,21 @@ def find_files(inputs: list[str], output: str, settings: CleanSettings,
     return found
 
 
-def plan_found(found: Found, settings: CleanSettings, storage_options: dict[str, Any] | None = None) -> FilePlan:
+def plan_found(found: Found, settings: CleanSettings, storage_options: dict[str, Any] | None = None,
+               progress: CleanProgress | None = None) -> FilePlan:
     """The second step, to take while holding the output's lock (:func:`output_guard`), so that two
-    runs cannot both decide to clean the same files: skip whole outputs, count pending pages."""
+    runs cannot both decide to clean the same files: skip whole outputs, count pending pages.
+    ``progress`` is told ``on_plan`` a few times a second while local files are checked."""
     from docclean.cluster.taken import mark_taken_pages
 
-    plan = _plan_remote(found, settings, storage_options) if found.remote else _plan_local(found.jobs, settings)
+    plan = (_plan_remote(found, settings, storage_options) if found.remote
+            else _plan_local(found.jobs, settings, progress or CleanProgress()))
     mark_taken_pages(plan.slots)
     return plan
 
 
-def _plan_local(jobs: list[Any], settings: CleanSettings) -> FilePlan:
+def _plan_local(jobs: list[Any], settings: CleanSettings, progress: CleanProgress) -> FilePlan:
+    from docclean.batch import PLAN_EVERY
     from docclean.discover import input_keys, path_key
     from docclean.plan import Plan, describe, output_complete, plan_job
 
@@ -129,7 +134,11 @@ def _plan_local(jobs: list[Any], settings: CleanSettings) -> FilePlan:
     claimed = {path_key(job.target) for job in jobs if job.error is None}
     result = FilePlan()
     lazy = len(jobs) > LAZY_FILES and not settings.dry_run
+    told = time.perf_counter()
     for n, job in enumerate(jobs):
+        if time.perf_counter() - told >= PLAN_EVERY:  # 10,000 files opened take seconds: show them checked
+            progress.on_plan(n, len(jobs))
+            told = time.perf_counter()
         if lazy and job.error is None:
             if not settings.overwrite and output_complete(job.target):
                 result.slots.append(FileResult(job.source, [job.target], SKIPPED))

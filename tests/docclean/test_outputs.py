@@ -74,3 +74,45 @@ def test_the_runs_own_files_are_told_from_outputs() -> None:
            ".scan.png.docclean-123-0a1b2c3d.part"]
     assert [name for name in own if not is_bookkeeping(name)] == []
     assert not any(map(is_bookkeeping, ["scan.pdf", "scan-p001.png", ".hidden.png", "x.docclean-pages"]))
+
+
+class Listings:
+    """Counts the listings (``os.scandir``, ``os.listdir``) of each folder while installed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.of: dict[Path, int] = {}
+        for name in ("scandir", "listdir"):
+            real = getattr(os, name)
+
+            def counted(path=".", real=real):  # type: ignore[no-untyped-def]
+                if not isinstance(path, int):  # a descriptor: shutil.rmtree's walk of a folder it removes
+                    key = Path(os.fsdecode(path)).absolute()
+                    self.of[key] = self.of.get(key, 0) + 1
+                return real(path)
+
+            monkeypatch.setattr(os, name, counted)
+
+
+def test_a_batch_lists_each_output_folder_once_at_its_start(tmp_path: Path, tiny_model_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each output folder was listed twice as a batch began: for the temporary files of killed
+    runs, then for a hot folder's tries cut short; a folder of 100,000 outputs takes a good part of
+    a second to list. One listing, handed on, still clears both."""
+    import numpy as np
+    from PIL import Image
+
+    from docclean.batch import clean_batch
+    from docclean.outputs import earlier_folder
+    from docclean.settings import CleanSettings
+
+    out = tmp_path / "out"
+    (tmp_path / "in").mkdir()
+    Image.fromarray(np.full((40, 48), 200, np.uint8)).save(tmp_path / "in" / "a.png")
+    earlier_folder(out / "a.png").mkdir(parents=True)  # a killed watcher's try of a.png
+    (out / ".a.png.docclean-4194999-0123abcd.part").write_bytes(b"half")  # its page, from a pid above pid_max
+    listings = Listings(monkeypatch)
+    settings = CleanSettings(model=str(tiny_model_path), device="cpu", threads=1)
+    assert clean_batch([tmp_path / "in"], out, settings).exit_code == 0
+    monkeypatch.undo()
+    assert listings.of.get(out.absolute()) == 1
+    assert sorted(os.listdir(out)) == [".a.png.docclean-earlier-committed", "a.png"]  # both still cleared

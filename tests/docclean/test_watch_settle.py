@@ -50,7 +50,8 @@ def test_a_copy_that_cannot_go_back_is_kept_and_said_and_never_written_over(fold
     watcher = make(inbox, out, tiny_model_path, clock, on_notice=notices.append)
     watcher.poll_once()
     assert (folder / "scan.png").read_bytes() == b"the earlier page"
-    assert len(notices) == 1 and "could not put back" in notices[0] and "Permission denied" in notices[0]
+    assert len(notices) == 2 and "putting back" in notices[0]  # said first, then what could not go back
+    assert "could not put back" in notices[1] and "Permission denied" in notices[1]
     (inbox / "scan.png").write_bytes(png_bytes(1))
     with pytest.raises(OutputError, match="could not put back"):
         settle(watcher, clock)  # the watcher stops, saying why, rather than clean over the only copy
@@ -112,3 +113,47 @@ def test_a_link_in_place_of_a_set_aside_folder_is_never_followed(folders, tiny_m
     assert settle(watcher, clock) == ["cleaned"]
     assert (elsewhere / "scan.png").read_bytes() == b"not OUT's" and sorted(os.listdir(elsewhere)) == ["scan.png"]
     assert not (out / ".scan.png.docclean-earlier").is_symlink()
+
+
+def test_a_settle_is_said_before_it_acts_so_a_kill_meanwhile_leaves_it_told(folders, tiny_model_path,  # type: ignore[no-untyped-def]
+                                                                            monkeypatch):
+    # The line came after the settle: a watcher killed in between had put back and removed files
+    # without a word, and the next start found nothing left to tell.
+    from docclean.errors import Terminated
+
+    inbox, out = folders
+    folder = cut_short(out, "scan.png", "scan.tif", {"scan-p001.png": b"earlier 1"}, {"scan-p002.png": b"the try's"})
+    real = os.replace
+
+    def killed_after(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(src, dst, *args, **kwargs)
+        if Path(src).parent == folder:
+            raise Terminated("killed")  # right after the first page went back
+
+    monkeypatch.setattr(os, "replace", killed_after)
+    notices: list[str] = []
+    with pytest.raises(Terminated):
+        make(inbox, out, tiny_model_path, Clock(), on_notice=notices.append).poll_once()
+    [said] = notices
+    assert f"cleaning {inbox / 'scan.tif'} was cut short" in said
+    assert f"putting back the earlier scan's {out / 'scan-p001.png'}" in said
+    assert f"removing what it had written ({out / 'scan-p002.png'})" in said
+
+
+def test_a_settle_lists_the_outputs_folder_once(folders, monkeypatch):  # type: ignore[no-untyped-def]
+    # It was listed three times: for the try's outputs, again to remove them, and for its page in hand.
+    from docclean.watchattempt import settle_folder
+    from docclean.watchrecord import LEDGER_NAME, Ledger
+    from tests.docclean.test_outputs import Listings
+
+    inbox, out = folders
+    folder = cut_short(out, "scan.png", "scan.tif", {"scan-p001.png": b"earlier 1"}, {"scan-p002.png": b"the try's"})
+    (out / ".scan-p003.png.docclean-4194999-0123abcd.part").write_bytes(b"half")  # no such pid: above pid_max
+    for n in range(50):
+        (out / f"other-{n}.png").write_bytes(b"another scan's")
+    listings = Listings(monkeypatch)
+    said = settle_folder(folder, out, Ledger(out / LEDGER_NAME), inbox)
+    monkeypatch.undo()
+    assert listings.of.get(out.absolute()) == 1 and listings.of.get(folder.absolute()) == 1
+    assert "scan-p003.png.docclean-4194999-0123abcd.part" in str(said)
+    assert sorted(n for n in os.listdir(out) if not n.startswith("other-")) == ["scan-p001.png"]

@@ -204,7 +204,7 @@ def test_a_watcher_killed_mid_try_is_undone_at_the_next_start_though_the_scan_is
     assert restarted.poll_once() == []
     assert out_files(out) == told  # the earlier scan's outputs, nothing of the killed try
     [said] = notices
-    assert f"cleaning {inbox / 'scan.tif'} was cut short" in said and "put back" in said
+    assert f"cleaning {inbox / 'scan.tif'} was cut short" in said and "putting back" in said
     assert all(str(out / name) in said for name in told)
     if not moved:  # its outputs are there: the record keeps the earlier scan
         assert "scan.tif" in Ledger(out / LEDGER_NAME).entries
@@ -233,8 +233,8 @@ def test_set_aside_folders_left_by_a_killed_watcher_are_settled_at_start(folders
     watcher.poll_once()
     assert out_files(out) == {"b.png": b"b's recorded output", "sub/a.png": b"a's earlier output",
                               "sub/b.png": b"b's earlier output"}
-    assert len(notices) == 2 and "removed" in notices[0] and str(out / "c.png") in notices[0]
-    assert "put back" in notices[1] and str(out / "sub" / "b.png") in notices[1]
+    assert len(notices) == 2 and "removing" in notices[0] and str(out / "c.png") in notices[0]
+    assert "putting back" in notices[1] and str(out / "sub" / "b.png") in notices[1]
     watcher.poll_once()
     assert len(notices) == 2  # at start only
 
