@@ -2,8 +2,8 @@
 
 The engine (``docclean.batch``) refuses what cannot work for every face, and warns about
 binarized pages into JPEG; these are the CLI's own words about its flags: a ``--report`` path the
-run would make a folder, an ``-o`` name that looks like a file but is made a folder, and (after the run) a ``--dpi`` that
-had no PDF to apply to. Paths only: nothing is listed beyond the input folders' own names, and
+run would make a folder, an ``-o`` name that looks like a file but is made a folder, and (after the
+run) a ``--dpi`` that had no PDF to apply to. Paths only: nothing is listed beyond the input folders' own names, and
 nothing is opened.
 """
 
@@ -17,6 +17,7 @@ from docclean import formats
 from docclean.cluster import uses_storage
 from docclean.discover import input_folder, path_key
 from docclean.errors import UsageError
+from docclean.places import user_path
 from docclean.report import Report, check_report_path
 
 #: What a file ending looks like: a few letters (``.txt``, ``.json``, ``.docx``). ``scans.v2`` and
@@ -33,7 +34,7 @@ def check_report_target(report: Path | None, output: str | Path, inputs: list[st
     check_report_path(report)
     if report is None or uses_storage(inputs, output):
         return
-    key, out = path_key(Path(report).expanduser()), path_key(Path(output).expanduser())
+    key, out = path_key(user_path(report)), path_key(user_path(output))
     if key == out:
         raise UsageError(f"the report path is the output folder (-o); {_GIVE_A_FILE}", report, settings=("report",))
     if out.is_relative_to(key):
@@ -54,12 +55,12 @@ def folder_note(inputs: list[str], output: str | Path, dry_run: bool = False) ->
     the output in it, where the user may have meant a file. ``.gif`` and other image endings are
     refused (``docclean.plan.check_output``); a name that ends in a version (``scans.v2``) is left
     alone. None when there is nothing to say."""
-    out = Path(output).expanduser()
+    out = user_path(output)
     suffix = out.suffix
     if (uses_storage(inputs, output) or not _FILE_ENDING.fullmatch(suffix) or formats.by_suffix(out) is not None
             or suffix.lower() in formats.OTHER_IMAGE_SUFFIXES or out.exists() or out.is_symlink()):
         return None
-    if len(inputs) != 1 or not Path(inputs[0]).expanduser().is_file():
+    if len(inputs) != 1 or not user_path(inputs[0]).is_file():
         return None
     endings = ", ".join(f.suffix for f in formats.FORMATS if f.writable)
     made = "would be made" if dry_run else "is made"

@@ -29,7 +29,7 @@ SETTING_NAMES = frozenset({f.name for f in fields(CleanSettings)} | {"keep_color
 #: an escape sequence), format characters (a right-to-left override), line and paragraph
 #: separators, and the surrogates that stand for bytes a file name holds that are no UTF-8.
 _UNSAFE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 
 def flag(setting: str) -> str:
@@ -51,12 +51,16 @@ def _escape(char: str) -> str:
 def shown(text: object) -> str:
     """``text`` (a file name, or a whole line) with every character that would break the line or
     hide what is there written as an escape (``a\\nb.png``), so one file gets one line and a
-    terminal shows the name as it is. Backslashes are left alone (Windows paths read as typed),
-    so ``\\n`` in a name that holds those two characters reads the same. Idempotent."""
+    terminal shows the name as it is. In a text that needs escapes its own backslashes are doubled
+    (``a\\\\nb``: a backslash and an n), so two names never read the same there; a text that needs
+    none is left as it is (Windows paths read as typed), where ``\\n`` is the two characters.
+    Idempotent: what it returns needs no escape (the CLI shows a line made of shown names)."""
     text = str(text)
     if text.isprintable():  # the common case, at C speed
         return text
-    return "".join(_escape(c) if unicodedata.category(c) in _UNSAFE else c for c in text)
+    # Once escapes are written, a backslash of the name's own is doubled: "a\\nb" is a backslash
+    # and an n, "a\nb" a line break, in one name. A name with nothing to escape keeps its backslashes.
+    return "".join(_escape(c) if c == "\\" or unicodedata.category(c) in _UNSAFE else c for c in text)
 
 
 def _one_line(text: str) -> str:

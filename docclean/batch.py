@@ -37,8 +37,9 @@ from docclean.models import resolve_model_path
 from docclean.onepage import PageOutput, clean_page, load_cleaner
 from docclean.outputs import Listings, MadeFolder, list_folder, output_lock, release_cut_short_tries, remove_stale_temps
 from docclean.overlap import PagePipeline
+from docclean.places import user_path
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
-from docclean.progress import CleanProgress, warn_left_out, warn_settings
+from docclean.progress import WARN_LEFT_OUT, CleanProgress, warn_left_out, warn_settings
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report, check_report_path
 from docclean.settings import CleanSettings, available_cores
 
@@ -77,7 +78,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     settings = settings or CleanSettings()
     progress = progress or CleanProgress()
     report = report if report is not None else Report()
-    output = Path(output).expanduser()
+    output = user_path(output)
     inputs = as_inputs(inputs)
     check_report_path(report_path)
     loading: Loading | None = None
@@ -86,12 +87,17 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     try:
         single_file = check_output(inputs, output, settings.fmt)
         left_out: dict[str, list[Path]] = {}
-        jobs = discover(inputs, output, settings.fmt, single_file=single_file, left_out=left_out.__setitem__)
+        warned: list[tuple[str, str]] = []  # the output folder inside an input folder holds scans no output explains
+        jobs = discover(inputs, output, settings.fmt, single_file=single_file, left_out=left_out.__setitem__,
+                        warn=lambda item, message: warned.append((item, message)))
         if not any(job.error is None for job in jobs):
             raise NothingToClean([f"{job.source}: {job.error}" for job in jobs])
         report.settings, report.inputs, report.output = settings.to_dict(), inputs, str(output)
         report.model_name = settings.model
         warn_left_out(progress, report, left_out, None if report_path is None else Path(report_path))
+        for item, message in warned:
+            report.warnings.append(f"{item}: {message}")
+            progress.on_warning(item, message, WARN_LEFT_OUT)
         # Loading the model (imports, reading the weights, compiling) overlaps planning and reading
         # the first page: the first page is what a user waits for (bench/clean_speed.py, start-up).
         if cleaner is None and not settings.dry_run:

@@ -5,12 +5,15 @@ a folder is needed, an input folder, a file name with several inputs). ``plan_jo
 file's pages, chooses its page targets and the pages still to do; an existing output counts as
 done only when it is whole (``output_complete``), so a zero-byte or truncated file left by another
 tool or a crash is redone; a file with an output's name that is no file of its format at all (not
-an output of ours) is never replaced.
+an output of ours) is never replaced, and with ``--overwrite`` neither is a file where an original may
+stand (the output folder holds the inputs, or scans no output of the run explains:
+``docclean.originals``). An
+output name longer than its file system takes, a FIFO and a symbolic link loop fail with plain
+reasons before anything opens them (``docclean.places``).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +22,9 @@ from docclean import formats
 from docclean import io as pageio
 from docclean.discover import Job, input_folder, path_key
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
+from docclean.originals import check_beside
+from docclean.originals import page_owner as page_owner  # named here too: a page file's name is the plan's
+from docclean.places import name_too_long, same_folder, source_problem, user_path
 from docclean.settings import CleanSettings
 
 if TYPE_CHECKING:
@@ -84,15 +90,6 @@ def page_target(target: Path, index: int) -> Path:
 AN_INPUT = "refusing to write over an input file; choose another output folder"
 ANOTHERS_OUTPUT = "this page output is already the output of another input"
 
-_PAGE_NAME = re.compile(r"^(?P<stem>.+)-p\d{3,}(?P<suffix>\.[^.]+)$")
-
-
-def page_owner(name: str) -> str | None:
-    """The output name whose page file ``name`` would be (``a-p002.png``: ``a.png``; see
-    :func:`page_target`), or None for a name that is no page file's."""
-    match = _PAGE_NAME.match(name)
-    return match["stem"] + match["suffix"] if match else None
-
 
 def check_output(inputs: list[str], output: Path, fmt: str | None = None) -> bool:
     """UsageError for an output path that cannot work; True when ``output`` names the one output
@@ -100,7 +97,8 @@ def check_output(inputs: list[str], output: Path, fmt: str | None = None) -> boo
     ``--format`` asked for, must then agree with that file's name."""
     for item in inputs:
         folder = input_folder(item)  # a glob's folder too: `'scans/*.png' -o scans --format pdf`
-        if folder is not None and path_key(folder) == path_key(output):
+        # By device and inode too: a bind mount, or Scans and scans on a case-insensitive volume.
+        if folder is not None and same_folder(folder, output):
             raise UsageError("the output folder is an input folder; choose another output folder "
                              "(a rerun would otherwise clean its own outputs)", output, settings=("output",))
     if output.is_dir():
@@ -109,7 +107,7 @@ def check_output(inputs: list[str], output: Path, fmt: str | None = None) -> boo
         endings = ", ".join(f.suffixes[0] for f in formats.FORMATS if f.writable)
         raise UsageError(f"docclean cannot write {output.suffix} files; end the output's name with one of "
                          f"{endings}, or give a folder", output, settings=("output",))
-    single = len(inputs) == 1 and Path(inputs[0]).expanduser().is_file()
+    single = len(inputs) == 1 and user_path(inputs[0]).is_file()
     looks_like_file = formats.by_suffix(output) is not None
     if output.exists() or output.is_symlink():
         if not (single and looks_like_file):
@@ -226,12 +224,18 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
     if job.error is not None:
         plan.error = f"{job.source}: {job.error}"
         return plan
+    _check_name(job, job.target)
     _check_output_folder(job.target)
+    if settings.overwrite:  # replacing is what loses an original; a skip leaves it as it is
+        check_beside(job, [job.target])
     if not settings.overwrite and output_complete(job.target):
         # Done by an earlier run: no need to open the source at all (fast resume of big batches).
         plan.targets = [job.target]
         return plan
     check_not_foreign(job.target)  # only here: a whole output begins like its format
+    problem = source_problem(job.source)  # a FIFO would block the reader; a link loop read as "corrupt"
+    if problem is not None:
+        raise InputError(problem, job.source)
     plan.pages = pageio.count_pages(job.source, pixel_limit(settings.max_pixels))
     if plan.pages < 1:
         raise InputError("contains no pages", job.source)
@@ -239,6 +243,9 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
     plan.per_page = plan.pages > 1 and not (fmt is not None and fmt.multi_page)
     plan.targets = [page_target(job.target, i) for i in range(plan.pages)] if plan.per_page else [job.target]
     for target in plan.targets if plan.per_page else ():
+        _check_name(job, target)
+        if settings.overwrite:
+            check_beside(job, [target])
         if settings.overwrite or not output_complete(target):
             check_not_foreign(target)
         if path_key(target) in inputs:
@@ -257,3 +264,10 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
     else:
         plan.pending = list(range(plan.pages))
     return plan
+
+
+def _check_name(job: Job, target: Path) -> None:
+    """OutputError (naming the source) when ``target``'s name is longer than its file system takes."""
+    reason = name_too_long(target)
+    if reason is not None:
+        raise OutputError(reason, job.source)

@@ -11,6 +11,7 @@ from typing import Any
 from docclean import formats
 from docclean.atomic import atomic_path
 from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, OutputError, UsageError
+from docclean.places import user_path
 
 CLEANED, SKIPPED, FAILED, WOULD_CLEAN, INTERRUPTED = "cleaned", "skipped", "failed", "would clean", "interrupted"
 
@@ -136,7 +137,7 @@ def check_report_path(path: str | Path | None) -> None:
     or a cleaned page is (``--report scans/a.png`` would replace the scan with JSON)."""
     if path is None:
         return
-    path = Path(path).expanduser()
+    path = user_path(path)
     if path.is_dir():
         raise UsageError("the report path is a folder; give a file name such as report.json", path,
                          settings=("report",))

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from docclean import formats
 from docclean.errors import Cancelled
+from docclean.places import folder_id
 
 MAGIC = re.compile(r"[*?[]")
 
@@ -96,9 +97,12 @@ def _entries(folder: Path, stop: Stop | None) -> tuple[list[str], list[str]]:
 
 def walk_folder(folder: Path, skip_under: Path | None, *, stop: Stop | None = None,
                 covered: Covered | None = None, others: Callable[[Path], object] | None = None,
-                unreadable: Callable[[Path, OSError], object] | None = None) -> Iterator[Path]:
-    """Supported, non-hidden files below ``folder`` in sorted order, not descending into
-    ``skip_under`` (the output folder when it lies inside this input folder). A link to a folder
+                unreadable: Callable[[Path, OSError], object] | None = None,
+                skipped: Callable[[Path], object] | None = None) -> Iterator[Path]:
+    """Supported, non-hidden files below ``folder`` in sorted order (and what stands in a file's
+    place under a scan's name: a FIFO, a broken link, a link loop, to fail with its reason), not descending into
+    ``skip_under`` (the output folder, by :func:`path_key`: inside this input folder, or reached
+    through a link in it; ``skipped`` is told where the walk met it). A link to a folder
     is followed (skipped, its scans would go missing without a word), each folder once, so a
     link back up the tree is no loop. ``stop``: asked before each entry; True raises
     :class:`Cancelled`. ``covered``: told which folders were entered and held files. ``others``:
@@ -107,6 +111,9 @@ def walk_folder(folder: Path, skip_under: Path | None, *, stop: Stop | None = No
     gone), which is left out; without it such a folder is left out without a word."""
     top = path_key(folder)
     seen = {top}
+    # The output reached by another path (a bind mount, SCANS for scans on a case-insensitive
+    # volume) is the same folder by device and inode; only folders are asked, not every file.
+    skip_id = folder_id(skip_under) if skip_under is not None else None
     if covered is not None:
         covered.enter(top, None, skip_under)
     # Depth first, a folder's files before its subfolders, subfolders in sorted order: the order
@@ -124,23 +131,29 @@ def walk_folder(folder: Path, skip_under: Path | None, *, stop: Stop | None = No
         for name in sorted(dirs):
             check_stop(stop)
             key = path_key(root / name)
-            if not name.startswith(".") and key != skip_under and key not in seen:
-                seen.add(key)
-                keep.append((root / name, key))
-                if covered is not None:
-                    covered.enter(key, root_key, skip_under)
+            if name.startswith(".") or key in seen:
+                continue
+            if key == skip_under or (skip_id is not None and folder_id(root / name) == skip_id):
+                if skipped is not None:
+                    skipped(root / name)
+                continue
+            seen.add(key)
+            keep.append((root / name, key))
+            if covered is not None:
+                covered.enter(key, root_key, skip_under)
         pending.extend(reversed(keep))
         for name in sorted(files):
             check_stop(stop)
             path = root / name
-            # A broken link is yielded, to fail with its reason: skipped, a scan would go missing
-            # without a word. Other non-files (a FIFO would block the reader) are left out.
+            # Whatever is no folder is yielded, to fail with its reason: a broken link, a link
+            # loop, a FIFO (the reader looks before it opens, so none blocks it). Left out, a scan
+            # would go missing without a word.
             if name.startswith("."):
                 continue
             if not formats.is_supported(path):
                 if others is not None and path.is_file():
                     others(path)
-            elif path.is_file() or is_broken_link(path):
+            else:
                 if covered is not None:
                     covered.found_in(root_key)
                 yield path

@@ -139,7 +139,7 @@ def _plan_local(jobs: list[Any], settings: CleanSettings, progress: CleanProgres
         if time.perf_counter() - told >= PLAN_EVERY:  # 10,000 files opened take seconds: show them checked
             progress.on_plan(n, len(jobs))
             told = time.perf_counter()
-        if lazy and job.error is None:
+        if lazy and job.error is None and job.beside is None:  # beside: an original may be there (plan_job)
             if not settings.overwrite and output_complete(job.target):
                 result.slots.append(FileResult(job.source, [job.target], SKIPPED))
             else:

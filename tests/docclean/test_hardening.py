@@ -259,9 +259,10 @@ def test_the_pixel_limit_follows_available_memory(monkeypatch: pytest.MonkeyPatc
 def test_a_broken_link_in_an_input_folder_fails_with_its_reason(tmp_path: Path, denoiser: Denoiser) -> None:
     page(tmp_path / "in" / "a.png")
     (tmp_path / "in" / "b.png").symlink_to(tmp_path / "gone.png")  # a scan moved away: say so, never skip it
-    os.mkfifo(tmp_path / "in" / "c.png")  # not a file: left out (reading it would block)
+    os.mkfifo(tmp_path / "in" / "c.png")  # not a file: fails with its reason, never opened
     report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser)
-    assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("b.png", "failed")]
+    assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("b.png", "failed"),
+                                                                  ("c.png", "failed")]
     assert report.files[1].error == f"{tmp_path / 'in' / 'b.png'}: broken link: {tmp_path / 'gone.png'} does not exist"
     assert report.exit_code == 1
 

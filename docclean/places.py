@@ -1,0 +1,145 @@
+"""What the file system says about a path beyond its name: which folder it really is, how the
+output volume compares names, how long a name it takes, what kind of file stands there.
+
+* :func:`user_path`: ``~`` and ``~user`` expanded only where they name a home folder; a file
+  really called ``~$budget.png`` (an office program's lock file) is taken as it is.
+* :func:`folder_id` and :func:`same_folder`: a folder's identity, its device and inode, so that a
+  bind mount or another spelling on a case-insensitive volume (``Scans`` and ``scans``) is the
+  same folder; ``os.path.realpath`` sees only symbolic links.
+* :func:`folding` asks the output volume once whether it folds case (macOS, exFAT, SMB) or
+  Unicode normalisation (``café`` in NFC and NFD), and :class:`Folding` keys names the way it
+  compares them: two outputs that differ only so are one file there.
+* :func:`name_too_long` and :func:`source_problem`: plain reasons for a name the file system
+  cannot take and for an input that is no regular file (a FIFO, a symbolic link loop).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import stat
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["Folding", "folder_id", "folding", "name_too_long", "same_folder", "source_problem", "user_path"]
+
+
+def user_path(item: str | os.PathLike) -> Path:
+    """``item`` as a path, with a leading ``~`` or ``~user`` expanded where it names a home folder.
+    A path that exists as given, or whose ``~`` names no home, is taken as given: the shell has
+    expanded what the user meant already, so a ``~`` that reaches us is part of a name
+    (``Path.expanduser`` raised "Could not determine home directory" for ``~$budget.png``)."""
+    text = os.fsdecode(item)
+    if not text.startswith("~") or os.path.lexists(text):
+        return Path(text)
+    return Path(os.path.expanduser(text))  # unchanged when the home cannot be found; never raises
+
+
+def folder_id(path: str | os.PathLike) -> tuple[int, int] | None:
+    """The (device, inode) of what ``path`` names, links followed; None when it cannot be asked."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return info.st_dev, info.st_ino
+
+
+def same_folder(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether ``a`` and ``b`` name one folder: one resolved path, or, where both exist, one
+    device and inode (a bind mount, ``Scans`` against ``scans`` on a case-insensitive volume)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    ids = folder_id(a), folder_id(b)
+    return ids[0] is not None and ids[0] == ids[1]
+
+
+@dataclass(frozen=True)
+class Folding:
+    """How a volume compares names: ``case`` when ``a.png`` and ``A.PNG`` are one file there,
+    ``normalization`` when the NFC and NFD spellings of ``café`` are."""
+
+    case: bool = False
+    normalization: bool = False
+
+    def key(self, text: str) -> str:
+        """``text`` as the volume compares it: names that are one file there get one key."""
+        if self.case or self.normalization:
+            text = unicodedata.normalize("NFC", text)
+        if self.case:
+            text = unicodedata.normalize("NFC", text.casefold())
+        return text
+
+
+#: What :func:`folding` answers where it cannot ask: names compared as they are.
+EXACT = Folding()
+
+#: The probe's name: a capital letter with a diaeresis, whose lower case and NFD spelling are
+#: other names on a volume that compares names exactly.
+_PROBE = ".docclean-names-probe-{}-\u00c4"
+
+
+def folding(folder: Path) -> Folding:
+    """Ask the volume ``folder`` is on (or will be made on: its nearest existing folder above)
+    how it compares names, by making a hidden empty file there and looking for it under its lower
+    case and its NFD spelling; it is removed at once. :data:`EXACT` where nothing can be written."""
+    where = Path(folder)
+    while not where.is_dir() and where != where.parent:
+        where = where.parent
+    name = _PROBE.format(secrets.token_hex(4))
+    probe = where / name
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        return EXACT
+    try:
+        case = os.path.lexists(where / name.lower())
+        normalization = os.path.lexists(where / unicodedata.normalize("NFD", name))
+    finally:
+        try:
+            os.unlink(probe)
+        except OSError:
+            pass
+    return Folding(case=case, normalization=normalization)
+
+
+@lru_cache(maxsize=256)
+def _name_max(folder: str) -> int:
+    where = Path(folder)
+    while not where.is_dir() and where != where.parent:
+        where = where.parent
+    try:
+        return os.pathconf(where, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def name_too_long(target: Path) -> str | None:
+    """Why ``target``'s name cannot be made in its folder (more bytes than the file system takes),
+    or None. Asked before the name is used: the system's own answer was "unexpected error:
+    OSError: [Errno 36] File name too long" from the first look for an earlier output."""
+    size, limit = len(os.fsencode(target.name)), _name_max(str(target.parent))
+    if size <= limit:
+        return None
+    return f"the output name would be {size} bytes, more than this file system's {limit} ({target})"
+
+
+#: Words for the kinds of file that are no regular file.
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"))
+
+
+def source_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a scan before any reader opens it: a symbolic link loop, or
+    no regular file (opening a FIFO would wait for a writer forever). None when it may be read;
+    a missing or unreadable file is left to the reader's own reasons."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return "symbolic link loop" if exc.errno == errno.ELOOP else None
+    if stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode):
+        return None
+    kind = next((word for test, word in _KINDS if test(info.st_mode)), "an unknown kind of file")
+    return f"not a regular file ({kind})"
