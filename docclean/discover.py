@@ -119,8 +119,8 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
             probed.append(places.folding(output.parent if single_file else output))
         return probed[0]
 
-    unique = _once_each(jobs)
-    sources = {path_key(job.source) for job in unique if job.error is None}
+    unique, source_keys = _once_each(jobs)
+    sources = set(source_keys)
     targets = {id(job): path_key(job.target) for job in unique if job.error is None}
     fold = _fold(set(targets.values()), names)
     claimed: dict[str, Job] = {}
@@ -152,9 +152,10 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
     return unique
 
 
-def _once_each(jobs: list[Job]) -> list[Job]:
+def _once_each(jobs: list[Job]) -> tuple[list[Job], set[Path]]:
     """``jobs`` with each source file once: the first input that reached it decides its output
-    (``s2 s2/sub -o out`` cleaned ``s2/sub/b.png`` into ``out/sub/b.png`` and ``out/b.png``)."""
+    (``s2 s2/sub -o out`` cleaned ``s2/sub/b.png`` into ``out/sub/b.png`` and ``out/b.png``); and
+    the sources' resolved paths (a realpath costs a stat per part: computed once)."""
     seen: set[Path] = set()
     unique: list[Job] = []
     for job in jobs:
@@ -164,7 +165,7 @@ def _once_each(jobs: list[Job]) -> list[Job]:
                 continue
             seen.add(key)
         unique.append(job)
-    return unique
+    return unique, seen
 
 
 def _fold(keys: set[Path], names: Callable[[], places.Folding]) -> Callable[[Path], str]:
