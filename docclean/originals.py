@@ -141,6 +141,14 @@ def strays_message(output: Path, strays: list[Path]) -> tuple[str, str]:
     return warning, f"in an output folder that also holds scans no output of this run explains ({names}{more})"
 
 
+def beside_error(job: Job, target: Path | None = None) -> OutputError:
+    """The error of ``job`` when ``target`` (default: its own) is already there and may be an
+    original (``job.beside``)."""
+    return OutputError(f"{target or job.target} is already there, {job.beside}, so it may be an original rather "
+                       "than an earlier output: --overwrite does not replace it; move it away to clean this file "
+                       "again, or choose another output folder", job.source)
+
+
 def check_beside(job: Job, targets: Iterable[Path]) -> None:
     """OutputError (naming ``job.source``) when ``job`` writes where a file already there may be an
     original (``job.beside``, see the module docstring) and one of ``targets`` is there."""
@@ -148,6 +156,4 @@ def check_beside(job: Job, targets: Iterable[Path]) -> None:
         return
     for target in targets:
         if os.path.lexists(target):
-            raise OutputError(f"{target} is already there, {job.beside}, so it may be an original rather than an "
-                              "earlier output: --overwrite does not replace it; move it away to clean this "
-                              "file again, or choose another output folder", job.source)
+            raise beside_error(job, target)

@@ -11,6 +11,7 @@ tasks are ``ray_engine`` (a Ray cluster) and ``storage_engine`` (this process, o
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from collections.abc import Iterator
@@ -127,6 +128,7 @@ def plan_found(found: Found, settings: CleanSettings, storage_options: dict[str,
 def _plan_local(jobs: list[Any], settings: CleanSettings, progress: CleanProgress) -> FilePlan:
     from docclean.batch import PLAN_EVERY
     from docclean.discover import input_keys, path_key
+    from docclean.originals import beside_error
     from docclean.plan import Plan, describe, output_complete, plan_job
 
     # The same steps as clean_batch's planning (docclean.batch._run), kept in step with it.
@@ -139,8 +141,11 @@ def _plan_local(jobs: list[Any], settings: CleanSettings, progress: CleanProgres
         if time.perf_counter() - told >= PLAN_EVERY:  # 10,000 files opened take seconds: show them checked
             progress.on_plan(n, len(jobs))
             told = time.perf_counter()
-        if lazy and job.error is None and job.beside is None:  # beside: an original may be there (plan_job)
-            if not settings.overwrite and output_complete(job.target):
+        if lazy and job.error is None:
+            if settings.overwrite and job.beside is not None and os.path.lexists(job.target):
+                # An original may be there (docclean.originals): refused as plan_job refuses it.
+                result.slots.append(FileResult(job.source, error=describe(job.source, beside_error(job))))
+            elif not settings.overwrite and output_complete(job.target):
                 result.slots.append(FileResult(job.source, [job.target], SKIPPED))
             else:
                 result.slots.append(task_for(n, str(job.source), str(job.target)))
