@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from docclean import io as pageio
 from docclean.discover import Job
 from docclean.errors import Cancelled, DiskFullError
+from docclean.metadata import Metadata, read_metadata
 from docclean.onepage import clean_page
 from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target
@@ -64,18 +65,20 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
     interruption keeps the pages done. Pages come from ``pipe`` (read ahead in a reader thread)
     and their writes go to one of its writer threads, in order. Returns once the pages are
     cleaned, with the file's writes (perhaps still running) and ``complete``, which waits for
-    them and raises a write error as this file's error."""
+    them and raises a write error as this file's error. The source's metadata goes with every
+    output (``docclean.metadata``); what of it cannot be read is told as a decoder warning."""
     pending = set(plan.pending)
     store = plan.store
-    writer = None if plan.per_page or store is not None else pageio.PageWriter(plan.targets[0])
+    metadata = _metadata(job.source, progress, result)
+    writer = None if plan.per_page or store is not None else pageio.PageWriter(plan.targets[0], metadata=metadata)
     writes = pipe.writes(job)
 
     def close_writer(error: BaseException | None) -> None:
         if writer is not None:
             writer.__exit__(type(error) if error is not None else None, error, None)
 
-    def write_page(target: Path, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
-        with pageio.PageWriter(target) as page_writer:
+    def write_page(target: Path, index: int, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
+        with pageio.PageWriter(target, metadata=metadata.only(index)) as page_writer:
             page_writer.add(pixels, dpi)
         result.targets.append(target)
 
@@ -99,7 +102,7 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             elif store is not None:
                 writes.submit(store.put, page.index, out.pixels, page.dpi)
             else:
-                writes.submit(write_page, page_target(job.target, page.index), out.pixels, page.dpi)
+                writes.submit(write_page, page_target(job.target, page.index), page.index, out.pixels, page.dpi)
             now = time.perf_counter()
             dropped = None if out.show_through is None else round(out.show_through, 4)
             done = PageResult(page.index, CLEANED, now - tick, ink_figure(out.ink_loss), dropped, out.inverted)
@@ -119,7 +122,7 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             pass  # the error that stopped this file is the one to report
         raise
     if store is not None:
-        writes.submit(store.assemble, count)
+        writes.submit(store.assemble, count, metadata)
     writes.finish(close_writer)
 
     def complete() -> None:
@@ -140,6 +143,15 @@ def page_warnings(page: PageResult, settings: CleanSettings) -> list[str]:
         said.append(f"page {page.index + 1}: --remove-show-through turned a lighter layer of ink "
                     f"({page.show_through:.1%} of it) to paper; check that it showed through from the other side")
     return said
+
+
+def _metadata(source: Path, progress: CleanProgress, result: FileResult) -> Metadata:
+    """The source's metadata; a block of it that cannot be read is left out and told as a decoder
+    warning (shown with --verbose): metadata never fails a file."""
+    metadata = read_metadata(source)
+    for problem in metadata.problems:
+        _warn(progress, result, problem, WARN_DECODER)
+    return metadata
 
 
 def _warn(progress: CleanProgress, result: FileResult, message: str, kind: str = WARN_DECODER) -> None:
@@ -195,7 +207,7 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
                 if settings.dry_run or cleaner is None:
                     result.status, result.targets = WOULD_CLEAN, list(plan.targets)
                 else:
-                    entry.complete = partial(_assemble, plan, result)
+                    entry.complete = partial(_assemble, plan, result, progress)
             elif not plan.pending:
                 result.status, result.targets = SKIPPED, list(plan.targets)
             elif settings.dry_run or cleaner is None:
@@ -224,10 +236,10 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
             _settle(open_files.popleft(), progress, report)
 
 
-def _assemble(plan: Plan, result: FileResult) -> None:
+def _assemble(plan: Plan, result: FileResult, progress: CleanProgress) -> None:
     """Put a multi-page output together from the pages its work folder holds, all of them."""
     assert plan.store is not None
-    plan.store.assemble(plan.pages)
+    plan.store.assemble(plan.pages, _metadata(plan.store.source, progress, result))
     result.targets.append(plan.targets[0])
     result.pages = [PageResult(i, SKIPPED) for i in range(plan.pages)]
 

@@ -7,7 +7,8 @@ and every problem writing as ``OutputError``, each naming the file, so callers n
 Pillow or pdfium exception.
 
 The work is split over ``pixels`` (Page and array conversions), ``imagefile`` (raster reading),
-``pdf`` (PDF reading and streaming writing) and ``writer`` (PageWriter); this module is the
+``pdf`` (PDF reading and streaming writing), ``writer`` (PageWriter) and ``metadata`` (a file's
+title, author, dates and the like, which PageWriter writes into its outputs); this module is the
 public face and re-exports what callers need."""
 
 from __future__ import annotations

@@ -249,17 +249,22 @@ class PdfStreamWriter:
             % (width_pt, height_pt, img_no, content_no)))
         self._pages.append(page_no)
 
-    def close(self) -> None:
-        """Write the page tree, catalog, cross-reference table and trailer."""
+    def close(self, info: bytes | None = None) -> None:
+        """Write the page tree, catalog, cross-reference table and trailer; ``info``, a document
+        information dictionary (``docclean.metawrite.pdf_info``), as the last object where given."""
         kids = b" ".join(b"%d 0 R" % n for n in self._pages)
         self._object(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self._pages)))
         self._object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+        trailer = b""
+        if info is not None:
+            self._object(self._next, info)
+            trailer, self._next = b" /Info %d 0 R" % self._next, self._next + 1
         xref_at = self._fp.tell()
         self._fp.write(b"xref\n0 %d\n0000000000 65535 f \n" % self._next)
         for number in range(1, self._next):
             self._fp.write(b"%010d 00000 n \n" % self._offsets[number])
-        self._fp.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-                       % (self._next, xref_at))
+        self._fp.write(b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n"
+                       % (self._next, trailer, xref_at))
 
 
 def _encode_image(im: Image.Image) -> tuple[bytes, bytes]:

@@ -18,7 +18,7 @@ import functools
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from docclean.models import model_identity
 from docclean.outputs import PAGES_SUFFIX
 from docclean.plan import output_complete
 from docclean.settings import CleanSettings
+
+if TYPE_CHECKING:
+    from docclean.metadata import Metadata
 
 
 def work_folder(target: Path) -> Path:
@@ -89,8 +92,9 @@ class PageStore:
         except OutputError as exc:  # the work folder's page file is named by its place, not the page's
             raise type(exc)(f"page {index + 1}: {exc.reason}", exc.path) from None
 
-    def assemble(self, pages: int) -> None:
-        """Write the target from the stored pages, in order, atomically; then clear the folder.
+    def assemble(self, pages: int, metadata: Metadata | None = None) -> None:
+        """Write the target from the stored pages, in order, atomically, with the source's ``metadata``
+        (``docclean.metadata``); then clear the folder.
 
         Each page keeps the resolution it was stored with: the PNG holds whole pixels per metre (150
         dpi is 5906, read as 150.0124), and the reader takes such a count back to the resolution it
@@ -99,7 +103,7 @@ class PageStore:
         and a PDF page 0.01% smaller. Only a resolution of finer decimals than these (123.45) can come
         back up to 0.013 dpi off; a sidecar file of exact values would have changed the work folder's
         layout, which resuming runs, the hot folder and the cluster rely on."""
-        with pageio.PageWriter(self.target) as writer:
+        with pageio.PageWriter(self.target, metadata=metadata) as writer:
             for i in range(pages):
                 page = next(pageio.read_pages(self._page(i)))
                 if page.color is not None:
