@@ -240,14 +240,14 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
             progress.close()
             say(console, error_line(exc, flags_in_text=True))
             if report.files:  # the batch ran and only its report failed (a full disk): say how it went
-                _say_after(console, report, progress.multi_page, quiet=quiet, startup=progress.startup)
+                _say_after(console, report, progress.multi_page, quiet=quiet)
             return exit_code(exc)
         except (KeyboardInterrupt, Cancelled) as exc:
             progress.close()
             say(console, stopped_line(report, progress.multi_page) if report.files else
                 f"{report.stopped or stop_word(exc)}; nothing was written")
             return _stop_code(report, exc)
-    _say_after(console, report, progress.multi_page, quiet=quiet, dpi=settings.dpi, startup=progress.startup)
+    _say_after(console, report, progress.multi_page, quiet=quiet, dpi=settings.dpi)
     return report.exit_code
 
 
@@ -264,16 +264,16 @@ def _say_before(console: Console, inputs: list[str], output: str | Path, setting
 
 
 def _say_after(console: Console, report: Report, multi_page: set[str], *, quiet: bool,
-               dpi: float | None = None, startup: float | None = None) -> None:
+               dpi: float | None = None) -> None:
     """The closing lines: why the batch stopped early, then (not with --quiet) the files skipped
     because their outputs were there, a --dpi that had no PDF, and the summary, which stays the
-    last line (``startup``: the Ray engine's, which its rate leaves out)."""
+    last line."""
     from cli.clean_checks import dpi_note
     from cli.clean_view import say, skipped_line, stopped_line, summary
 
     if report.stopped:
         say(console, stopped_line(report, multi_page))
     if not quiet:
-        for line in (skipped_line(report), dpi_note(report, dpi), summary(report, startup)):
+        for line in (skipped_line(report), dpi_note(report, dpi), summary(report)):
             if line:
                 say(console, line)

@@ -81,8 +81,6 @@ class RichCleanProgress(CleanProgress):
         # (its writes run behind), and the Ray engine interleaves files.
         self._left: dict[str, int] = {}
         self._page_part = 0.0
-        self.startup: float | None = None
-        """Seconds the Ray engine took to start (``on_engine_started``), which the summary names apart."""
 
     def __enter__(self) -> RichCleanProgress:
         # Finding the files of a big tree takes a while before anything can be counted: show life.
@@ -101,8 +99,8 @@ class RichCleanProgress(CleanProgress):
         self._spinner(what)
 
     def on_engine_started(self, seconds: float) -> None:
-        """Ray is up after ``seconds``: kept for the summary, whose rate leaves them out."""
-        self.startup = seconds
+        """Ray is up after ``seconds`` (the report keeps them, ``Report.startup_seconds``): the page
+        bar follows."""
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
@@ -196,9 +194,9 @@ class RichCleanProgress(CleanProgress):
                        f" ({result.seconds:.2f}s)")
 
 
-def summary(report: Report, startup: float | None = None) -> str:
-    """One line: files per status, pages cleaned, seconds and pages/s; with ``startup`` (the Ray
-    engine's start, which ``report.seconds`` leaves out) those seconds named beside the rate."""
+def summary(report: Report) -> str:
+    """One line: files per status, pages cleaned, seconds and pages/s; an engine's start-up that
+    ``report.seconds`` leaves out (``report.startup_seconds``: Ray's) named beside the rate."""
     counts = report.counts()
     if report.settings.get("dry_run"):
         parts = [f"{counts[WOULD_CLEAN]} would be cleaned", f"{counts[SKIPPED]} skipped", f"{counts[FAILED]} failed"]
@@ -207,6 +205,7 @@ def summary(report: Report, startup: float | None = None) -> str:
     pages = report.pages_cleaned
     warned = sum(1 for f in report.files for p in f.pages
                  if p.ink_loss is not None and p.ink_loss > report.settings.get("ink_warning", 1.0))
+    startup = report.startup_seconds
     after = f", after {startup:.1f}s starting Ray" if startup is not None else ""
     text = (", ".join(parts) + f"; {pages} page{'s' * (pages != 1)} in {report.seconds:.1f}s"
             f" ({report.pages_per_second:.2f} pages/s{after})")  # the report's figure, of the seconds beside it

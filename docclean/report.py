@@ -64,6 +64,9 @@ class Report:
     files: list[FileResult] = field(default_factory=list)
     started: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     seconds: float = 0.0
+    startup_seconds: float | None = None
+    """An engine's start-up that :attr:`seconds` leaves out (the Ray engine's: ``ray.init`` and the
+    first worker's model load); None for the local engine, whose seconds include its model load."""
     interrupted: bool = False
     stopped: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -109,7 +112,9 @@ class Report:
         metrics = meta.get("metrics") or {}
         counts = self.counts()
         return {
-            "started": self.started, "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+            "started": self.started, "seconds": round(self.seconds, 3),
+            "startup_seconds": None if self.startup_seconds is None else round(self.startup_seconds, 3),
+            "interrupted": self.interrupted,
             "model": {"name": self.model_name, "path": self.model_path, "arch": meta.get("arch"),
                       "config": meta.get("config"), "epoch": meta.get("epoch"),
                       "val_metrics": {k: v for k, v in metrics.items() if k.startswith("val_")},

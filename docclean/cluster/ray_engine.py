@@ -133,6 +133,7 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
             batch._wait_for_first_actor()
             # The rate is the cluster's cleaning: Ray's start (about 7 s on one machine) is told apart.
             up = time.perf_counter()
+            report.startup_seconds = up - start
             if startup is not None:
                 startup.on_engine_started(up - start)
             start = up
