@@ -59,11 +59,23 @@ class Banner(QFrame):
         them. New messages show the banner even if it was dismissed; it hides when none is left."""
         self._kinds[OPENING if opening else kind] = list(messages)
         self.history.extend(messages)
+        self._show(bool(messages))
+
+    def withdraw(self, message: str) -> None:
+        """Take ``message`` back, of whatever kind, once it no longer holds ("nothing to save yet:
+        the page is still being cleaned", when the page is cleaned): the others stay."""
+        if message in self.messages():
+            for kind, messages in self._kinds.items():
+                self._kinds[kind] = [m for m in messages if m != message]
+            self._show(False)
+
+    def _show(self, new: bool) -> None:
+        """Show the messages held; ``new``: some just came, so show the banner even if dismissed."""
         shown = self.messages()
         # A bullet per message where there are several: a wrapped one reads as one message.
         self.view.setPlainText("\n".join(f"• {m}" for m in shown) if len(shown) > 1 else self.text())
         self.count.setText(f"{len(shown)} messages" if len(shown) > 1 else "")
-        if messages:
+        if new:
             self.show()
         elif not shown:
             self.hide()

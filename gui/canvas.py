@@ -14,7 +14,19 @@ sharp at the current zoom (``images.LevelImage``), so painting a 600-dpi page st
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.images import LevelImage
@@ -23,6 +35,9 @@ ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 0.02, 16.0, 1.25
 #: Zoom levels larger than this are drawn from their QImage instead of a pixmap (see Canvas._source).
 PIXMAP_MAX_PIXELS = 4_000_000
 _DIVIDER_GRAB = 8  # pixels either side of the divider that grab it instead of panning
+#: Share of the canvas an arrow key pans by (Shift: a whole screenful less this share).
+PAN_STEP = 0.1
+_ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 class ViewState(QObject):
@@ -60,7 +75,8 @@ class ViewState(QObject):
 
 class Canvas(QWidget):
     """Draws a page (or, with ``split=True``, two pages either side of a divider) at the shared
-    zoom. Wheel zooms around the cursor, dragging pans, dragging the divider moves it."""
+    zoom. Wheel zooms around the cursor, dragging or the arrow keys pan, dragging the divider moves
+    it. It takes focus by click and Tab (the arrow keys need it), and shows it with a frame."""
 
     def __init__(self, state: ViewState, *, split: bool = False, label: str = "",
                  parent: QWidget | None = None) -> None:
@@ -151,6 +167,7 @@ class Canvas(QWidget):
             # Wrapped within a margin: a long message (an error, the hint to open scans) fits a narrow canvas.
             painter.drawText(self.rect().adjusted(12, 0, -12, 0),
                              int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self.placeholder)
+            self._draw_focus(painter)
             return
         # Smoothing only matters when shrinking; at 100% and above, crisp pixels are the point.
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale() < 1.0)
@@ -168,6 +185,22 @@ class Canvas(QWidget):
         self._draw_labels(painter)
         if self.note:
             self._draw_note(painter)
+        self._draw_focus(painter)
+
+    def _draw_focus(self, painter: QPainter) -> None:
+        # Tab reaches the canvas (the arrow keys pan it): without a mark, focus seemed lost.
+        if self.hasFocus():
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 3))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5))
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        self.update()
 
     def _draw_note(self, painter: QPainter) -> None:
         # Amber like the ink warning, along the bottom, over a dimmed page: hard to take for current.
@@ -204,6 +237,27 @@ class Canvas(QWidget):
         new_ox, new_oy = anchor.x() - page_x * new, anchor.y() - page_y * new
         center = QPointF((self.width() / 2 - new_ox) / (w * new), (self.height() / 2 - new_oy) / (h * new))
         self.state.set_zoom(new, center)
+
+    def pan_by(self, dx: float, dy: float) -> bool:
+        """Move the view ``dx``, ``dy`` screen pixels over the page (positive: towards its right
+        and bottom); False (nothing moved) when no page is shown or it fits (zoom "fit")."""
+        size = self.page_size()
+        if size is None or self.state.zoom is None:
+            return False
+        s, c = self.scale(), self.state.center
+        self.state.set_center(QPointF(c.x() + dx / (size[0] * s), c.y() + dy / (size[1] * s)))
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        step = _ARROWS.get(Qt.Key(event.key()))
+        plain = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+        if step is None or event.modifiers() & ~plain:
+            super().keyPressEvent(event)
+            return
+        # Shift: nearly a screenful, keeping a strip of the last view for the eye to follow.
+        share = 1.0 - PAN_STEP if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else PAN_STEP
+        if not self.pan_by(step[0] * share * self.width(), step[1] * share * self.height()):
+            super().keyPressEvent(event)  # at "fit" there is nowhere to go: the key is not ours
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
         steps = event.angleDelta().y() / 120.0

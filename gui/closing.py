@@ -9,12 +9,16 @@ of the export folder's check) at its next file; a step that cannot be cancelled 
 decoding one huge page, one read of a folder or a file's header on a share that hangs) runs to its
 end, with the window disabled and saying what it waits for, and the window closes once it has
 ended. ``shutdown`` (tests, scripts) stops and waits for everything without closing.
+
+Closing while an export runs asks first (Cancel is the default): the export is the one job that
+stopping loses work for; a preview or a listing under way is stopped without a question.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QDeadlineTimer
 from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMessageBox
 
 from gui import persist
 
@@ -31,6 +35,9 @@ class ClosingMixin:
         persist.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self._closing and not self._stop_exports_asked():
+            event.ignore()
+            return
         if not self._closing:
             self._closing = True
             self.save_state()
@@ -48,6 +55,28 @@ class ClosingMixin:
             return
         self._close_poll.stop()
         super().closeEvent(event)
+
+    def _stop_exports_asked(self) -> bool:
+        """Whether closing may go on: no export runs, or the user said to stop it (closing
+        cancelled one without a word, and the user had to find out which pages were written)."""
+        running = [dialog for thread, dialog in self.exports if thread.isRunning()]
+        if not running:
+            return True
+        done, total = sum(d.pages_done for d in running), sum(d.pages_total for d in running)
+        where = f"{done:,} of {total:,} pages" if total else "checking its files"
+        # Exporting again skips the files already written, unless Overwrite makes it write them again.
+        again = ("exporting again writes them again ('Overwrite existing files' is ticked)"
+                 if any(thread.settings.overwrite for thread, _ in self.exports if thread.isRunning())
+                 else "exporting again carries on")
+        box = QMessageBox(QMessageBox.Icon.Question, "Stop the export?",
+                          f"An export is running ({where}). Stop it and quit?\n\nPages written so far are "
+                          f"kept; {again}.", QMessageBox.StandardButton.Cancel, self)
+        stop = box.addButton("Stop and quit", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.button(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        return box.clickedButton() is stop
 
     def _close_when_stopped(self) -> None:
         if not self._waiting():

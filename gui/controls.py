@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
+    QLabel,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -28,37 +29,21 @@ from docclean import formats
 from docclean.models import builtin_models
 from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
 from gui.inapplicable import TickKeeper, UnusedTextSpinBox
+from gui.labels import STEPS, one_bit_note
+from gui.notices import wrapping
 
 _CHOOSE = "Model file…"
-#: The engine's steps that can be turned off, one checkbox each: (CleanSettings field, label, tooltip).
-_STEPS = (
-    ("auto_levels", "Auto levels", "Bring a dark or washed-out scan to ordinary paper and contrast before cleaning "
-     "(the model erases more faint ink on such scans)"),
-    ("keep_solids", "Keep solid black areas", "Keep black bars, boxes, logos and bands with white writing as the "
-     "scan has them (the model hollows wide dark areas as if they were stains, and blurs narrow label bars)"),
-    ("clear_surround", "Clear the dark surround", "Paint the scanner's dark surround white (a page on a black lid "
-     "or a dark table), where the model leaves a dark rim around the page"),
-    ("clear_shading", "Clear shaded boxes", "Clean flat grey boxes and bands behind text (a form's shaded cells) to "
-     "paper with their writing on it, where the model draws a dark frame around them"),
-    ("keep_pictures", "Keep pictures as scanned", "Keep photographs and banners (rectangles of continuous tone with "
-     "sharp sides) as the scan has them; the model turns them into line drawings"),
-)
-#: What the panel calls each setting it shows (its label), for messages that name a setting.
-_LABELS = {"model": "Model", "backend": "Backend", "device": "Device", "precision": "Precision",
-           "threads": "Threads", "tile_size": "Tile size", "overlap": "Tile size", "batch_size": "Batch size",
-           "max_stroke": "Widest stroke", "dpi": "PDF dpi", "color": "Keep colour",
-           "binarize": "Black and white (1-bit)", "threshold": "Fixed threshold",
-           "keep_faint": "Keep faint marks touching strokes", "remove_show_through": "Remove show-through",
-           "ink_warning": "Ink warning", "fmt": "Format", "overwrite": "Overwrite existing files",
-           **{name: label for name, label, _ in _STEPS}}
 _SAME = "same as input"
 #: The fixed threshold box's value while no fixed threshold is set (the middle of 0..1).
 _THRESHOLD = 0.5
 
 
-def setting_label(name: str) -> str:
-    """The panel's label of the setting ``name`` (a CleanSettings field), or the name itself."""
-    return _LABELS.get(name, name)
+def _form(group: QGroupBox) -> QFormLayout:
+    """The form of one group: a field goes under its label where both do not fit side by side, so
+    the panel can be narrow and leave the preview the room (at 800 pixels it took a third)."""
+    form = QFormLayout(group)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
 
 
 class SettingsPanel(QWidget):
@@ -87,7 +72,7 @@ class SettingsPanel(QWidget):
         # From 256: smaller tiles cannot hold the default overlap of 64 (the CLI refuses them too).
         self.tile_size = self._spin(4 * d.overlap, 16384, d.tile_size, step=64)
         self.batch_size = self._spin(1, 256, d.batch_size or None, "auto")  # auto: the backend's choice
-        for name, label, tip in _STEPS:  # each an attribute too: self.keep_solids, ...
+        for name, label, tip in STEPS:  # each an attribute too: self.keep_solids, ...
             check = QCheckBox(label)
             check.setToolTip(tip)
             setattr(self, name, check)
@@ -103,7 +88,8 @@ class SettingsPanel(QWidget):
         self.binarize = QCheckBox("Black and white (1-bit)")
         self.fixed_threshold = QCheckBox("Fixed threshold")
         self.fixed_threshold.setToolTip("Off: adaptive, which keeps faint strokes")
-        self.keep_faint = QCheckBox("Keep faint marks touching strokes")
+        # On two lines: on one it set the panel's width, which a narrow window takes from the preview.
+        self.keep_faint = QCheckBox("Keep faint marks\ntouching strokes")
         self.keep_faint.setToolTip("Adaptive only: the faded part of a stroke stays black (more ink kept, more specks)")
         self.remove_show_through = QCheckBox("Remove show-through")
         self.remove_show_through.setToolTip("Adaptive only: where a page holds two clearly separated layers of ink, "
@@ -113,6 +99,7 @@ class SettingsPanel(QWidget):
         self.threshold.setRange(0.01, 0.99)
         self.threshold.setSingleStep(0.05)
         self.threshold.setValue(_THRESHOLD)
+        self.threshold.fit_texts("adaptive", "—")
         self._ticks = TickKeeper()  # the ticks of the options that do not apply now
         self.ink_warning = QDoubleSpinBox()
         self.ink_warning.setRange(0.0, 100.0)
@@ -126,20 +113,26 @@ class SettingsPanel(QWidget):
         self.overwrite.setToolTip("Off: an export skips every file already in the output folder (so a "
                                   "cancelled export can go on); on: writes them again with these settings")
         self.reset = QPushButton("Reset to defaults")
+        # Beside "Black and white", where it is ticked: the export's format may not keep 1-bit pages.
+        self.one_bit_note = wrapping(QLabel())
+        self.one_bit_note.setStyleSheet("padding:3px; background:#f9a825; color:black;")
+        self.one_bit_note.hide()
+        self._open_formats: frozenset[str] = frozenset()
 
         look = QGroupBox("Page")
-        form = QFormLayout(look)
+        form = _form(look)
         form.addRow(self.keep_color)
         form.addRow(self.binarize)
+        form.addRow(self.one_bit_note)
         form.addRow(self.fixed_threshold, self.threshold)
         form.addRow(self.keep_faint)
         form.addRow(self.remove_show_through)
-        for name, _, _ in _STEPS:
+        for name, _, _ in STEPS:
             form.addRow(getattr(self, name))
         form.addRow("PDF dpi", self.dpi)
         form.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
-        form = QFormLayout(engine)
+        form = _form(engine)
         form.addRow("Model", self.model)
         form.addRow("Backend", self.backend)
         form.addRow("Device", self.device)
@@ -149,7 +142,7 @@ class SettingsPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Widest stroke", self.max_stroke)
         out = QGroupBox("Export")
-        form = QFormLayout(out)
+        form = _form(out)
         form.addRow("Format", self.fmt)
         form.addRow(self.overwrite)
         layout = QVBoxLayout(self)
@@ -164,7 +157,7 @@ class SettingsPanel(QWidget):
                      self.ink_warning):
             spin.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
-                      self.remove_show_through, self.overwrite, *(getattr(self, name) for name, _, _ in _STEPS)):
+                      self.remove_show_through, self.overwrite, *(getattr(self, name) for name, _, _ in STEPS)):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
@@ -188,6 +181,9 @@ class SettingsPanel(QWidget):
         if special:
             spin.setSpecialValueText(special)  # shown at the minimum
         spin.setValue(spin.minimum() if value is None else value)
+        # Never narrower than its widest text: the form (WrapLongRows) puts it under its label
+        # instead, where a narrow panel squeezed "native" to "ative".
+        spin.setMinimumWidth(spin.sizeHint().width())
         return spin
 
     @staticmethod
@@ -244,6 +240,15 @@ class SettingsPanel(QWidget):
         # The two pull opposite ways (the engine refuses the pair): one greys out the other.
         self.keep_faint.setEnabled(adaptive and not self.remove_show_through.isChecked())
         self.remove_show_through.setEnabled(adaptive and not self.keep_faint.isChecked())
+        note = one_bit_note(binarize, self.fmt.currentData(), self._open_formats)
+        self.one_bit_note.setText(note)
+        self.one_bit_note.setVisible(bool(note))
+
+    def set_open_formats(self, names: frozenset[str]) -> None:
+        """The formats of the files open (their names): with Format "same as input" they are the
+        export's, and decide whether it keeps 1-bit pages (``one_bit_note``)."""
+        self._open_formats = names
+        self._sync_enabled()
 
     def settings(self) -> CleanSettings:
         """The settings the controls show (validated by CleanSettings)."""
@@ -256,7 +261,7 @@ class SettingsPanel(QWidget):
             precision=self.precision.currentData(), threads=self._read(self.threads),
             tile_size=self.tile_size.value(), batch_size=self._read(self.batch_size, 0),
             max_stroke=self._read(self.max_stroke, 0),
-            **{name: getattr(self, name).isChecked() for name, _, _ in _STEPS},
+            **{name: getattr(self, name).isChecked() for name, _, _ in STEPS},
             fmt=self.fmt.currentData(), dpi=None if dpi is None else float(dpi),
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
             threshold=round(self.threshold.value(), 2) if binarize and self.fixed_threshold.isChecked() else None,
@@ -277,7 +282,7 @@ class SettingsPanel(QWidget):
             self.tile_size.setValue(settings.tile_size)
             self._show(self.batch_size, settings.batch_size)
             self._show(self.max_stroke, settings.max_stroke)
-            for name, _, _ in _STEPS:
+            for name, _, _ in STEPS:
                 getattr(self, name).setChecked(getattr(settings, name))
             self._show(self.dpi, settings.dpi)
             self.keep_color.setChecked(settings.keep_color)

@@ -99,9 +99,10 @@ class ExportThread(QThread):
             self.done.emit(self.report)
 
 
-def summary(report: Report) -> str:
+def summary(report: Report, same_settings: bool = False) -> str:
     """A few lines about a finished export: counts, the run's own warnings (binarized pages into
-    JPEG), files skipped because they were already there, then every failure with its reason."""
+    JPEG), files skipped because they were already there (``same_settings``: written by an export
+    of this window into this folder with these settings), then every failure with its reason."""
     counts = report.counts()
     lines = [f"{counts[CLEANED]} cleaned, {counts[SKIPPED]} skipped (already there), "
              f"{counts[FAILED]} failed — {report.pages_cleaned} page{'s' * (report.pages_cleaned != 1)} in "
@@ -109,7 +110,7 @@ def summary(report: Report) -> str:
     if report.stopped:
         lines.append(f"stopped: {report.stopped}")
     lines += [f"warning: {w}" for w in report.warnings]
-    skipped = _already_there(report)
+    skipped = _already_there(report, same_settings)
     if skipped:
         lines.append(skipped[1])
     lines += [_error_line(f) for f in report.failed]
@@ -117,10 +118,20 @@ def summary(report: Report) -> str:
     return "\n".join(lines)
 
 
+def stop_reason(stopped: str) -> str:
+    """The reason in ``Report.stopped`` without its details: "the disk is full" of "the disk is
+    full ([Errno 28] …); stopped, outputs written so far are kept"."""
+    return stopped.split(" (", 1)[0].split(";", 1)[0]
+
+
 def headline(report: Report, title: str) -> str:
-    """``title`` ("Export finished"), plus what a reader must not miss: files that failed, and
-    files skipped as already there."""
+    """``title`` ("Export finished"), or "Export stopped: the disk is full" where the batch ended
+    early by itself, plus what a reader must not miss: files that failed, and files skipped as
+    already there."""
     counts = report.counts()
+    if report.stopped and not report.interrupted:
+        # "Finished" over a batch that a full disk ended read as if every page had been written.
+        title = f"Export stopped: {stop_reason(report.stopped)}"
     notes = []
     if counts[FAILED]:
         notes.append(f"{counts[FAILED]} of {len(report.files)} files failed (see below)")
@@ -130,9 +141,11 @@ def headline(report: Report, title: str) -> str:
     return f"{title}: {'; '.join(notes)}" if notes else title
 
 
-def _already_there(report: Report) -> tuple[str, str] | None:
+def _already_there(report: Report, same_settings: bool = False) -> tuple[str, str] | None:
     """What the headline and the summary say about files skipped because the output already held
-    them (None when there were none): the one place that counts and words them."""
+    them (None when there were none): the one place that counts and words them. ``same_settings``:
+    they were written by an export with these settings (a cancelled one carried on), so nothing
+    is to be done; else they may be of other settings, as the CLI says it."""
     counts = report.counts()
     skipped = counts[SKIPPED]
     if not skipped:
@@ -144,9 +157,13 @@ def _already_there(report: Report) -> tuple[str, str] | None:
         note = "nothing written, every file was already there"
     files, was, them = (("1 file was", "it was", "it") if skipped == 1 else
                         (f"{skipped} files were", "they were", "them"))
+    if same_settings:
+        return note, (f"not written: {files} already in {report.output}, written by an earlier export with these "
+                      f"settings, and left as {was}")
     # A re-export with new settings otherwise looks like it worked: say how to write them again.
-    line = (f"not written: {files} already in {report.output} and left as {was}; tick 'Overwrite existing "
-            f"files' (Export, in the settings) to write {them} again with these settings")
+    line = (f"not written: {files} already in {report.output} (from an earlier run, perhaps with other "
+            f"settings) and left as {was}; tick 'Overwrite existing files' (Export, in the settings) to "
+            f"clean {them} again")
     return note, line
 
 
@@ -157,10 +174,14 @@ def _error_line(result: FileResult) -> str:
 
 
 class ExportDialog(QDialog):
-    """Progress of an export (files, pages, tiles of the current page), Cancel, then a summary."""
+    """Progress of an export (files, pages, tiles of the current page), Cancel, then a summary.
+    ``same_settings``: the last export of this window into this folder had these settings (what
+    is already there is theirs: see :func:`summary`)."""
 
-    def __init__(self, thread: ExportThread, command: str, parent: QWidget | None = None) -> None:
+    def __init__(self, thread: ExportThread, command: str, parent: QWidget | None = None,
+                 same_settings: bool = False) -> None:
         super().__init__(parent)
+        self.same_settings = same_settings  # the folder's files were written by this window with these settings
         self.setWindowTitle("Export")
         self.setMinimumWidth(560)
         self.thread = thread
@@ -190,6 +211,7 @@ class ExportDialog(QDialog):
         self.result_text = ""
         self.ended = False  # the export has ended and its summary is shown
         self._logged: set[str] = set()  # what _append added, so that the summary does not repeat it
+        self._counted: dict[str, int] = {}  # pages cleaned of each file not yet settled, by source
 
     def _say(self, text: str) -> None:
         self.label.setText(text)
@@ -217,10 +239,16 @@ class ExportDialog(QDialog):
 
     def _page(self, source: str, index: int) -> None:
         self.pages_done += 1
+        self._counted[source] = self._counted.get(source, 0) + 1
         self.bar.setValue(self.pages_done)
 
     def _file(self, result: FileResult) -> None:
+        # A page counts once its file is written: the pages of a file whose write failed (a full
+        # disk) are taken back, or the bar showed every page done over an export that stopped.
+        counted = self._counted.pop(str(result.source), 0)
         if result.status == FAILED:
+            self.pages_done -= counted
+            self.bar.setValue(self.pages_done)
             self._append([_error_line(result)])
 
     def _append(self, lines: list[str]) -> None:
@@ -241,8 +269,10 @@ class ExportDialog(QDialog):
         super().reject()
 
     def _finished(self, report: Report, title: str) -> None:
-        self.result_text = summary(report)
+        self.result_text = summary(report, self.same_settings)
         self._say(headline(report, title))
+        if report.stopped and not report.interrupted:
+            self.bar.setFormat(f"%v of {self.pages_total} pages written, then stopped")
         self._append(self.result_text.splitlines())
         self._closeable()
 

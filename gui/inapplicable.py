@@ -46,11 +46,24 @@ class UnusedTextSpinBox(QDoubleSpinBox):
         self._unused: str | None = None
 
     def set_unused(self, text: str | None) -> None:
-        """Grey the box out showing ``text`` ("adaptive"), or, with None, enable it with its number."""
-        self._unused = text
+        """Grey the box out showing ``text`` ("adaptive"), or, with None, enable it with its number.
+        The text is left alone when what the box shows does not change: the panel calls this after
+        every keystroke, and rewriting "0.4" as "0.40" mid-typing put the cursor past the end, so
+        "0.45" could not be typed."""
         self.setEnabled(text is None)
+        if text == self._unused:
+            return
+        self._unused = text
         # Qt rewrites the text only when the value changes; the same value now reads differently.
         self.lineEdit().setText(f"{self.prefix()}{self.textFromValue(self.value())}{self.suffix()}")
+
+    def fit_texts(self, *texts: str) -> None:
+        """Never narrower than its numbers or ``texts`` (what :meth:`set_unused` may show): a
+        narrow panel squeezed the box to fit, and "adaptive" was cut."""
+        metrics = self.fontMetrics()
+        number = metrics.horizontalAdvance(super().textFromValue(self.maximum()))
+        wider = max((metrics.horizontalAdvance(text) - number for text in texts), default=0)
+        self.setMinimumWidth(self.sizeHint().width() + max(0, wider))
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt override
         # The window greying everything out (closing) is not "unused": only set_unused says so.

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from docclean import formats
-from docclean.errors import ModelError
+from docclean.errors import InputError, ModelError
 from docclean.settings import CleanSettings
 
-__all__ = ["fault_of", "preview_key", "renders_at_dpi"]
+__all__ = ["FILE", "fault_of", "preview_key", "renders_at_dpi"]
 
 
 def renders_at_dpi(path: str | Path) -> bool:
@@ -34,10 +34,17 @@ def preview_key(settings: CleanSettings, path: str | Path | None = None) -> tupl
     return (*pixels, settings.threads, settings.batch_size)
 
 
+#: What :func:`fault_of` blames for a file that cannot be read: no setting, the file itself.
+FILE = "<file>"
+
+
 def fault_of(exc: BaseException) -> tuple[str, ...]:
     """The settings a failure blames (CleanSettings field names): the model for a model that
-    cannot be loaded, those a UsageError names (a device or backend not there); () when another
-    try with the same settings may work (a file changed on disk, out of memory)."""
+    cannot be loaded, those a UsageError names (a device or backend not there); :data:`FILE` for
+    a file that cannot be read (truncated, not an image), which fails again until it changes; ()
+    when another try with the same settings may work (out of memory)."""
     if isinstance(exc, ModelError):
         return ("model",)
+    if isinstance(exc, InputError):
+        return (FILE,)
     return tuple(getattr(exc, "settings", ()) or ())

@@ -28,6 +28,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 
+from docclean import formats
 from gui.answering import Answering
 from gui.pages import OpenScans, PageRef, listed_files, open_scans, page_refs, row_of
 
@@ -99,12 +100,31 @@ def collections_paused() -> Iterator[None]:
                 gc.enable()
 
 
+def open_formats(listed: set[Path]) -> frozenset[str]:
+    """The names of the formats of the files ``listed`` (their suffixes looked up once each)."""
+    suffixes = {path.suffix.lower() for path in listed}
+    found = (formats.by_suffix(f"page{suffix}") for suffix in suffixes)
+    return frozenset(f.name for f in found if f is not None)
+
+
+def exported_inputs(paths: list[Path], listed: set[Path]) -> list[Path]:
+    """What "Export open pages" passes the batch for the opened ``paths``, ``listed`` being the
+    files with pages in the list: each folder as it is (the batch keeps its tree under the output
+    only when given the folder), and each file opened by name only if the list holds its pages: one
+    that is not there or not an image was left out of the list, and the export failed it (3 of 4
+    failed, 2 pages listed). A file listed whose pages then fail to clean stays: what the list
+    shows is what is exported."""
+    return [path for path in dict.fromkeys(paths) if path in listed or path.is_dir()]
+
+
 class FolderListing(Answering):
     """The page list of ``paths`` (files and folders) with the export folder ``output``, made off
     the UI thread. When done it sets ``files`` and ``problems`` (``listed_files``; given as
     ``listed`` when the caller has just walked the folders, and not walked again), ``refs`` and
     ``unreadable`` (``page_refs``), ``row`` (where ``keep``, the page to keep selected, is in
-    ``refs``) and ``scans`` (who the open files are, for Save: ``open_scans``), or ``error`` (why
+    ``refs``), ``exported`` (what "Export open pages" passes the batch: :func:`exported_inputs`),
+    ``formats`` (of the files listed: :func:`open_formats`)
+    and ``scans`` (who the open files are, for Save: ``open_scans``), or ``error`` (why
     it could not list), and emits ``answered``. :meth:`stop` drops its answer and ends the walk
     or the page count at the next file: it then answers soon, with ``stopped`` set and nothing
     listed. ``found_so_far``: the files the walk has found so far."""
@@ -124,6 +144,8 @@ class FolderListing(Answering):
         self.scans = OpenScans()
         self.refs: list[PageRef] = []
         self.unreadable: list[str] = []
+        self.exported: list[Path] = []
+        self.formats: frozenset[str] = frozenset()  # of the files listed (for the 1-bit note, gui.labels)
         self.row = 0
         self.found_so_far = len(self.files)  # what a stop says was found: all of a given listing
 
@@ -147,6 +169,9 @@ class FolderListing(Answering):
         self.refs, self.unreadable = page_refs(self.files, _throttled(lambda done: self.counted.emit(done, total)),
                                                stop=self.stop_asked)
         self.row = row_of(self.refs, self.keep)
+        listed = {ref.path for ref in self.refs}
+        self.exported = exported_inputs(self.paths, listed)
+        self.formats = open_formats(listed)
         self.scans = open_scans(self.paths, self.files, stop=self.stop_asked)
 
     def failure(self, exc: Exception) -> str:

@@ -4,15 +4,21 @@ Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+R reload, Ctrl+S sa
 page, Ctrl+E export; Page Down / N next page, Page Up / P previous page; + and - (or Ctrl++ and
 Ctrl+-) zoom, F or Ctrl+0 fit to window, 1 or Ctrl+1 100%; V cycles the views, F2/F3/F4 pick one;
 Esc stops the listing of a folder being opened, else cancels the page being cleaned; F5 (or Enter
-on the page list) cleans it again.
+on the page list) cleans it again. The menus list every key of an action, not only the first.
+
+The single keys (N, P, V, F, 1, +, -, =) act everywhere but in a control that takes typed keys
+itself: the page list's type-ahead (typing a page's name reaches it), a drop-down's letter search
+(:class:`TypedKeysFirst`), and text and number fields (Qt lets those keep their keys already).
+Elsewhere (the preview, a checkbox, a button) they are the window's shortcuts.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox, QWidget
 
 from docclean import formats
 from gui.views import VIEWS
@@ -22,11 +28,44 @@ if TYPE_CHECKING:
 
 
 def _action(window: MainWindow, menu: Any, text: str, slot: Any, *keys: str | QKeySequence.StandardKey) -> QAction:
+    sequences = [QKeySequence(k) for k in keys]
+    if len(sequences) > 1:
+        # A menu shows only an action's first shortcut, unless its text names them after a tab:
+        # "N" for the next page was found by no one.
+        shown = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in sequences)
+        text = f"{text}\t{shown}"
     action = QAction(text, window)
-    action.setShortcuts([QKeySequence(k) for k in keys])
+    action.setShortcuts(sequences)
     action.triggered.connect(slot)
     menu.addAction(action)
     return action
+
+
+def _typed(event: QKeyEvent) -> bool:
+    """Whether ``event`` types a character (a letter, a digit, "+"; Shift allowed), not a command key."""
+    held = event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                                | Qt.KeyboardModifier.MetaModifier)
+    return not held and event.text().isprintable() and bool(event.text())
+
+
+class TypedKeysFirst(QObject):
+    """Lets the widgets it watches keep the characters typed into them: a single-key shortcut (N,
+    P, V, F, 1, +, -) would otherwise take them from the page list's type-ahead ("101.png" could not
+    be reached by typing) and from a drop-down's letter search (P in the Format box turned the page)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and _typed(event):
+            event.accept()  # an accepted override: Qt delivers the key to the widget, no shortcut fires
+            return True
+        return False
+
+
+def keep_typed_keys(window: MainWindow, widgets: list[QWidget]) -> TypedKeysFirst:
+    """Watch ``widgets`` with one :class:`TypedKeysFirst` (kept by ``window``)."""
+    keeper = TypedKeysFirst(window)
+    for widget in widgets:
+        widget.installEventFilter(keeper)
+    return keeper
 
 
 def build(window: MainWindow) -> dict[str, QAction]:
@@ -70,6 +109,7 @@ def build(window: MainWindow) -> dict[str, QAction]:
 
     help_ = bar.addMenu("&Help")
     acts["about"] = _action(window, help_, "&About docclean", lambda: about(window))
+    keep_typed_keys(window, [window.pages, *window.panel.findChildren(QComboBox)])
     return acts
 
 

@@ -8,7 +8,18 @@ screen's): a label of variable text wraps (:func:`wrapping`) and its width is th
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QWidget,
+)
 
 from docclean.postprocess import layer_warning
 from docclean.report import ink_loss_text
@@ -80,22 +91,51 @@ class InkLine(QLabel):
 
 
 class CommandRow(QWidget):
-    """The command line equivalent to the window's settings, read-only, with a Copy button."""
+    """The command line equivalent to the window's settings, read-only, with a Copy button. Where
+    it is wider than its field it shows "…" and its end (the options and the output folder), all
+    of it in the tooltip; focused, the field holds all of it, to select and scroll through. Copy
+    copies all of it either way."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.command = ""
         self.line = QLineEdit()
         self.line.setReadOnly(True)
-        copy = QPushButton("Copy")
-        copy.clicked.connect(lambda: (self.line.selectAll(), self.line.copy()))
+        self.line.installEventFilter(self)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.clicked.connect(lambda: QApplication.clipboard().setText(self.command))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Command:"))
         row.addWidget(self.line, 1)
-        row.addWidget(copy)
+        row.addWidget(self.copy_button)
 
     def set_command(self, text: str) -> None:
-        self.line.setText(text)
+        """Show the command ``text``."""
+        self.command = text
+        self.line.setToolTip(text)
+        self._show()
+
+    def text(self) -> str:
+        """The whole command, however much of it the field shows."""
+        return self.command
+
+    def _show(self) -> None:
+        if self.line.hasFocus():
+            text = self.command
+        else:
+            # The field's own margins and frame: what is left for text.
+            room = self.line.contentsRect().width() - 2 * self.line.style().pixelMetric(
+                QStyle.PixelMetric.PM_DefaultFrameWidth) - 6
+            # Its end, not its start, and marked as cut: only the tail, unmarked, read as the whole.
+            text = self.line.fontMetrics().elidedText(self.command, Qt.TextElideMode.ElideLeft, max(room, 20))
+        if self.line.text() != text:
+            self.line.setText(text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.line and event.type() in (QEvent.Type.Resize, QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self._show()
+        return False
 
 
 class TileBar(QProgressBar):

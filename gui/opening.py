@@ -5,8 +5,9 @@
 ``store``, ``worker``, ``actions_``, ``opening``, ``listings``, ``stop_listing_button``,
 ``_closing``) and methods (``show_errors``, ``_blank``, ``_update_command``).
 The page list holds what ``docclean clean INPUTS -o OUTPUT`` would clean with the export folder
-the command row shows (``gui.pages.listed_files``): an export folder inside an opened folder is
-left out, as the batch leaves it out, so earlier outputs are never listed as pages.
+the command row shows (``gui.pages.listed_files``; ``gui.folders.proposed_export``): an export
+folder inside an opened folder is left out, as the batch leaves it out, so earlier outputs are
+never listed as pages.
 
 Walking an archive of tens of thousands of scans (or a slow network share) and counting their
 pages takes seconds: it runs on a thread of its own (``gui.listing.FolderListing``, kept in
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
+from gui.folders import proposed_export
 from gui.listing import FolderListing, listing_message, stopped_message
 from gui.pages import OpenScans, PageRef
 
@@ -41,10 +43,12 @@ class OpeningMixin:
     #: Who the open files are (Save never writes over one), gathered with their listing.
     open_scans: OpenScans = OpenScans()
 
-    def export_folder(self) -> Path | None:
-        """The export folder the command row shows (the last one chosen), if any."""
-        value = self.store.value("lastExport", "")
-        return Path(str(value)) if value else None
+    def export_folder(self, inputs: list[Path] | None = None) -> Path | None:
+        """The export folder of ``inputs`` (default: those open) that the command row shows and
+        Export proposes: the one chosen in this session (``export_choice``), else the last one
+        chosen for them, else ``<folder>-cleaned`` beside them (``gui.folders.proposed_export``);
+        None with nothing open."""
+        return proposed_export(self.store, list(self.inputs if inputs is None else inputs), self.export_choice)
 
     def open_paths(self, paths: list[str | Path], keep: PageRef | None = None,
                    listing: tuple[list[Path], list[str]] | None = None) -> FolderListing:
@@ -56,7 +60,7 @@ class OpeningMixin:
         its files are counted on that thread too (on the UI thread, 25,000 files froze the window)."""
         self._drop_listing()  # the newest open wins
         inputs = [Path(p) for p in paths]
-        thread = FolderListing(inputs, self.export_folder(), keep, self, listed=listing)
+        thread = FolderListing(inputs, self.export_folder(inputs), keep, self, listed=listing)
         thread.found.connect(lambda found: self._listing_progress(thread, found=found))
         thread.counted.connect(lambda done, total: self._listing_progress(thread, done, total))
         thread.answered.connect(lambda: self._listing_answered(thread))
@@ -137,9 +141,12 @@ class OpeningMixin:
         """Show the paths ``listing`` listed as open: their files, pages (the page of its ``row``
         selected), problems, and who the open files are (for Save)."""
         self.inputs, self.listed, self.open_scans = listing.paths, listing.files, listing.scans
+        self.exported = listing.exported
+        self.panel.set_open_formats(listing.formats)  # "same as input" exports into them: 1-bit or not
         refs, row, problems, unreadable = listing.refs, listing.row, listing.problems, listing.unreadable
         self.ink_figures.clear()  # the list is made anew: a marker would be of a file as it was
         folders = [p for p in self.inputs if p.is_dir()]
+        self.folders, self.proposal = folders, self.export_folder()
         anchor = folders[0] if folders else (self.inputs[0].parent if self.inputs else None)
         if anchor is not None:
             self.store.setValue("lastFolder", str(anchor.resolve()))

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSize, Signal
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QListView, QWidget
+from PySide6.QtGui import QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QApplication, QListView, QStyle, QWidget
 
 from docclean import io as pageio
 from docclean.discover import list_sources
@@ -178,9 +178,16 @@ class PageList(QListView):
         self.setIconSize(QSize(THUMB_HEIGHT * 5 // 4, THUMB_HEIGHT))
         # Every item is one size, the thumbnail's box and two lines of title: sized from its title
         # and the grey placeholder, an item was as narrow as "a.png" and cropped the thumbnail.
-        self.item_size = QSize(THUMB_HEIGHT * 3 // 2, THUMB_HEIGHT + 2 * self.fontMetrics().lineSpacing() + 8)
+        # At least as wide as the widest thumbnail (5:4) and a margin, and as wide as the list
+        # (_fit_cells): a fixed wider cell widened the list's minimum, which at 800 pixels left
+        # the preview two canvases of 150, and a list wider than its cells wrapped titles beside
+        # empty room.
+        self.narrowest = THUMB_HEIGHT * 5 // 4 + 8
+        self.item_size = QSize(self.narrowest, THUMB_HEIGHT + 2 * self.fontMetrics().lineSpacing() + 8)
         self.setGridSize(self.item_size + QSize(0, 8))  # a gap between a title and the next page
-        self.setMinimumWidth(self.gridSize().width() + 24)  # one grid cell and a scroll bar
+        # One grid cell and a scroll bar.
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        self.setMinimumWidth(self.narrowest + bar + 2 * self.frameWidth() + 2)
         # One size for all: the view asks the first row for its size, not each of 300,000 rows.
         self.setUniformItemSizes(True)
         self.setWordWrap(True)
@@ -192,6 +199,20 @@ class PageList(QListView):
         self.clicked.connect(self._clicked)
         self._pressed_on_current = False
         self._typed, self._typed_at = "", 0.0  # type-ahead (keyboardSearch)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_cells()
+
+    def _fit_cells(self) -> None:
+        """Make every cell as wide as the list shows (at least :attr:`narrowest`): the titles use
+        the room, and the thumbnails stay centred. Only the width changes, so no scroll bar comes
+        or goes with it."""
+        width = max(self.narrowest, self.viewport().width() - 2)
+        if width != self.item_size.width():
+            self.item_size.setWidth(width)
+            self._model.item_size = QSize(self.item_size)
+            self.setGridSize(self.item_size + QSize(0, 8))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         # Whether the press lands on the page already current, before the press makes it so: a

@@ -3,8 +3,8 @@ status, the finished preview (with its ink-loss figure), a failure and a cancel.
 
 ``PreviewingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes
 (``request_id``, ``current``, ``result``, ``busy``, ``failure``, ``blamed``, ``ink_figures``,
-``preview``, ``tiles``, ``ink``, ``pages``, ``panel``) and ``show_errors``. A signal of any request
-but the newest is ignored: the user has moved on. A preview that did not finish leaves the last one
+``preview``, ``tiles``, ``ink``, ``pages``, ``panel``, ``banner``) and ``show_errors``. A signal
+of any request but the newest is ignored: the user has moved on. A preview that did not finish leaves the last one
 on screen marked out of date, its ink-loss figure too, and says what to do: click the page (or
 press F5) to clean it again, or, after a failure the settings caused (a model file that cannot be
 read, a device that is not there), change that setting.
@@ -15,8 +15,10 @@ against the current warning threshold, so changing the threshold re-judges them 
 
 from __future__ import annotations
 
-from gui.controls import setting_label
+from gui.keys import FILE
+from gui.labels import setting_label
 from gui.notices import ink_warns
+from gui.saving import STILL_CLEANING
 from gui.worker import PageImage, PreviewResult
 
 #: How the user asks for a page's preview again (the window's "Clean the page again" action).
@@ -46,6 +48,7 @@ class PreviewingMixin:
         if request_id != self.request_id:
             return  # a stale preview: the user has moved on
         self.result, self.busy = result, False
+        self.banner.withdraw(STILL_CLEANING)  # Save pressed while it was cleaned: now it can
         self.tiles.hide()
         self.preview.set_cleaned(result.cleaned, result.difference)
         self.preview.set_note("")
@@ -86,7 +89,9 @@ class PreviewingMixin:
             self.busy = False
             self.tiles.hide()
             self.failure, self.blamed = message, tuple(blamed)  # Save says why there is nothing to save
-            self.preview.set_placeholder(f"failed: {self.what_now()}")
+            reason = self._reason(message)
+            self.preview.set_placeholder(f"failed ({reason}): {self.what_now()}" if reason else
+                                         f"failed: {self.what_now()}")
             self._stale_note("failed")
             self.show_errors([message])
             # Else the status bar would go on saying "loading model…" (or "cleaning…").
@@ -94,16 +99,29 @@ class PreviewingMixin:
             self.statusBar().showMessage(f"{title}: failed (see the message above the preview)")
 
     def what_now(self) -> str:
-        """What gets the current page cleaned after it failed or was cancelled: the settings that
-        caused the failure changed (named as the panel labels them), else asking again."""
+        """What gets the current page cleaned after it failed or was cancelled: the file replaced
+        (one that cannot be read fails again as it is), the settings that caused the failure
+        changed (named as the panel labels them), else asking again."""
+        if self.failure is not None and FILE in self.blamed:
+            return ("this file cannot be read, and cleaning it again fails the same way until the file changes: "
+                    "replace it, then press F5")
         if self.failure is not None and self.blamed:
             names = " and ".join(dict.fromkeys(f'"{setting_label(name)}"' for name in self.blamed))
             return f"change the {names} setting{'s' * (' and ' in names)} to clean this page"
         return f"{AGAIN} to clean it"
 
+    def _reason(self, message: str) -> str:
+        """Why a file cannot be read, for the canvas: ``message`` less the file's name (the banner
+        names it), only where the file is at fault ("" otherwise: the banner says it all)."""
+        if FILE not in self.blamed or self.current is None:
+            return ""
+        prefix = f"{self.current.path}: "
+        return message[len(prefix):] if message.startswith(prefix) else message
+
     def _cancelled(self, request_id: int) -> None:
         if request_id == self.request_id and self.busy:
             self.busy = False
+            self.banner.withdraw(STILL_CLEANING)  # no longer being cleaned: the canvas says what now
             self.tiles.hide()
             self.failure, self.blamed = None, ()
             self.preview.set_placeholder(f"cancelled: {self.what_now()}")

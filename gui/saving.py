@@ -1,9 +1,10 @@
 """Saving the cleaned page and exporting: the main window's Save and Export commands.
 
 ``SavingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes (``result``,
-``inputs``, ``pages``, ``store``, ``exports``, ``checking``, ``opening``, ``open_scans``,
-``_closing``) and methods (``result_is_current``, ``settings``, ``show_errors``,
-``_update_command``, ``relist``, ``what_now``). Save writes the batch's exact pixels of the
+``inputs``, ``exported``, ``exported_with``, ``folders``, ``proposal``, ``export_choice``, ``pages``,
+``store``, ``exports``, ``checking``, ``opening``, ``open_scans``, ``_closing``) and methods
+(``result_is_current``, ``settings``, ``show_errors``, ``_update_command``, ``relist``,
+``export_folder``, ``what_now``). Save writes the batch's exact pixels of the
 preview shown, and refuses one made with other settings than the panel's; a name without a suffix
 is saved as PNG. Export runs the batch runner in a thread (``gui.export``) with a progress dialog,
 and the window keeps each (thread, dialog) pair in ``exports`` so that closing can cancel and wait
@@ -26,11 +27,14 @@ from gui.banner import EXPORT
 from gui.command import command_line
 from gui.destination import DestinationCheck
 from gui.export import ExportDialog, ExportThread
+from gui.folders import ask_export_folder, chosen_export, remember_export, save_folder
 from gui.listing import listing_label
 
 #: What the Save dialog offers; a name typed without a suffix gets :data:`DEFAULT_SUFFIX`.
 SAVE_FILTER = "Images (*.png *.tif *.tiff *.jpg *.jpeg *.webp *.bmp *.pdf)"
 DEFAULT_SUFFIX = ".png"
+#: What Save says while the page is being cleaned; withdrawn once it is (``gui.previewing``).
+STILL_CLEANING = "nothing to save yet: the page is still being cleaned"
 #: The status bar while the export folder is checked (``format``: the folder).
 CHECKING = "Checking {} before exporting…"
 
@@ -62,16 +66,15 @@ class SavingMixin:
         Refused while the preview shown is not that of the current page and settings."""
         if not self.result_is_current():
             if self.busy or self.current is None:
-                why = "the page is still being cleaned" if self.busy else "open a page first"
-                self.show_errors([f"nothing to save yet: {why}"])
+                self.show_errors([STILL_CLEANING if self.busy else "nothing to save yet: open a page first"])
             else:  # failed or cancelled: keep the reason in view
                 self.show_errors([*([self.failure] if self.failure else []), "nothing to save: this page's preview "
                                   f"with these settings did not finish; {self.what_now()}"])
             return None
         assert self.result is not None
         if path is None:
-            folder = self.store.value("lastSave", "") or self.store.value("lastFolder", "") or "."
-            path = ask_save_path(self, str(Path(folder) / f"{self.result.request.path.stem}-clean.png"))
+            folder = save_folder(self.store, self.inputs, self.folders, self.proposal)  # never among the scans
+            path = ask_save_path(self, str(folder / f"{self.result.request.path.stem}-clean.png"))
             if path is None:
                 return None
         path = with_default_suffix(path)
@@ -120,9 +123,8 @@ class SavingMixin:
         if settings is None:
             return None
         if output is None:
-            output = QFileDialog.getExistingDirectory(self, "Export cleaned pages to",
-                                                      str(self.store.value("lastExport", "") or ""))
-            if not output:
+            output = ask_export_folder(self, self.proposal)
+            if output is None:
                 return None
         if self.checking is not None:
             self.show_errors([f"{output}: still checking the export folder {self.checking.output}; "
@@ -164,17 +166,42 @@ class SavingMixin:
             return
         output = check.output
         self.show_errors([], kind=EXPORT)  # an earlier export's failure no longer stands
-        self.store.setValue("lastExport", str(output))
-        self._update_command()
+        before = self.export_choice, chosen_export(self.store, check.opened)
+        self.export_choice = output
+        remember_export(self.store, output, check.opened)
+        self._export_folder_changed()
         # The list leaves out the export folder, as the batch does: listed by the check, unless
         # something else was opened meanwhile.
         self.relist(check.listing if self.inputs == check.opened else None)
         thread = ExportThread(check.inputs, output, settings, self)
-        dialog = ExportDialog(thread, command_line(check.inputs, output, settings), self)
+        # What this window last exported there, and with which settings: files already there are
+        # known to be of these settings only if that export had them (a cancelled one carried on).
+        earlier = self.exported_with.get(path_key(output))
+        self.exported_with[path_key(output)] = settings
+        same = earlier is not None and (earlier.pixel_key(), earlier.fmt) == (settings.pixel_key(), settings.fmt)
+        dialog = ExportDialog(thread, command_line(check.inputs, output, settings), self, same_settings=same)
         thread.failed.connect(lambda message: self.show_errors([message], kind=EXPORT))
+        thread.failed.connect(lambda _: self._export_failed(output, before, check.opened))
         self.exports.append((thread, dialog))
         dialog.show()
         thread.start()
+
+    def _export_failed(self, output: Path, before: tuple[Path | None, Path | None], opened: list[Path]) -> None:
+        """An export into ``output`` failed as a whole (the batch refused the folder, or could not
+        start): the export folder is again the one before (``before``: this session's choice and
+        the one kept for ``opened``), not one that fails."""
+        if self.export_choice != output:
+            return  # another was chosen since
+        self.export_choice = before[0]
+        if chosen_export(self.store, opened) == output:
+            remember_export(self.store, before[1], opened)
+        self._export_folder_changed()
+        if any(output.is_relative_to(folder) for folder in self.folders):
+            self.relist()  # it was left out of the list: it is no export folder now
+
+    def _export_folder_changed(self) -> None:
+        self.proposal = self.export_folder()
+        self._update_command()
 
     def confirm_export(self, concern: str) -> bool:
         """Ask whether to export anyway into the folder ``concern`` describes (Cancel is the default)."""
@@ -193,5 +220,6 @@ class SavingMixin:
             return []
         # What was opened, not the files one by one: the page list came from expanding these
         # items, and the batch mirrors an opened folder's tree only when given the folder itself
-        # (a/page.png and b/page.png would both go to OUTPUT/page.png).
-        return list(dict.fromkeys(self.inputs))
+        # (a/page.png and b/page.png would both go to OUTPUT/page.png). Less the files opened by
+        # name that the list does not hold (gui.listing.exported_inputs), as the command row shows.
+        return list(self.exported)

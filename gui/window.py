@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -50,6 +50,8 @@ from gui.worker import PreviewResult, PreviewWorker
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250
+#: How the page list, the preview and the settings share what the window gains or loses in width.
+SPLITTER_STRETCH = (1, 16, 1)
 #: What the canvases say over a preview made with other settings than the panel's.
 OUT_OF_DATE = "out of date: cleaning with the new settings…"
 
@@ -63,7 +65,14 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         self.setWindowTitle("docclean")
         self.setAcceptDrops(True)
         self.store = store or QSettings("docclean", "docclean")
-        self.inputs: list[Path] = []  # what was opened (files and folders), for export and the command
+        self.inputs: list[Path] = []  # what was opened (files and folders)
+        # What "Export open pages" and the command row pass the batch: the folders opened and the
+        # files opened by name that the list holds (gui.listing.exported_inputs).
+        self.exported: list[Path] = []
+        self.folders: list[Path] = []  # the folders opened
+        self.proposal: Path | None = None  # the export folder the command row shows (gui.folders)
+        self.export_choice: Path | None = None  # the export folder chosen in this session
+        self.exported_with: dict[str, CleanSettings] = {}  # the settings of the last export into each folder
         self.current: PageRef | None = None
         self.result: PreviewResult | None = None
         self.request_id = 0
@@ -123,18 +132,24 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
+        # Its controls take focus; the area itself did nothing with it and showed no mark.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # Wide enough for the panel and its scroll bar, so no control is cut off (the widest
         # label and field decide, and they vary with the platform's font).
         panel_width = self.panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() \
             + 2 * scroll.frameWidth()
         scroll.setMinimumWidth(panel_width)
-        splitter = QSplitter()
-        splitter.addWidget(self.pages)
-        splitter.addWidget(center)
-        splitter.addWidget(scroll)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([190, 900, panel_width])
-        self.setCentralWidget(splitter)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.pages)
+        self.splitter.addWidget(center)
+        self.splitter.addWidget(scroll)
+        # The preview takes most of what the window gains, and the side panels give up what they
+        # have beyond their minimum as it shrinks: with only the preview stretching, an 800-pixel
+        # window left it two canvases of 150 pixels beside panels at their full width.
+        for index, stretch in enumerate(SPLITTER_STRETCH):
+            self.splitter.setStretchFactor(index, stretch)
+        self.splitter.setSizes([self.pages.minimumWidth() + 24, 900, panel_width])
+        self.setCentralWidget(self.splitter)
         # Shown while a folder is listed (gui.opening): a folder opened by mistake is stopped here or by Esc.
         self.stop_listing_button = QPushButton("Stop listing")
         self.stop_listing_button.setToolTip("Stop listing the folder being opened; what was open stays open (Esc)")
@@ -252,5 +267,5 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         except DocCleanError as exc:
             self.command.set_command(f"(settings cannot work together: {exc})")
             return
-        inputs = self.inputs or [Path("SCANS")]
-        self.command.set_command(command_line(inputs, self.store.value("lastExport", "") or "OUTPUT", settings))
+        inputs = self.exported or [Path("SCANS")]
+        self.command.set_command(command_line(inputs, self.proposal or "OUTPUT", settings))

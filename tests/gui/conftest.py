@@ -77,7 +77,8 @@ def window(qtbot, store: QSettings, tiny_settings: CleanSettings):  # noqa: ANN0
     from gui.window import MainWindow
 
     win = MainWindow(store)
-    qtbot.addWidget(win)
+    # Stopped before pytest-qt closes it: closing while an export runs asks first (gui.closing).
+    qtbot.addWidget(win, before_close_func=lambda w: w.shutdown())
     win.panel.set_settings(tiny_settings)
     win.show()
     yield win

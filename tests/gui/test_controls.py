@@ -90,3 +90,47 @@ def test_reset_while_an_option_applies_does_not_bring_it_back_later(panel, ticke
     panel.binarize.setChecked(True)
     assert not getattr(panel, ticked).isChecked()
     assert panel.settings() == CleanSettings(binarize=True)
+
+
+def test_the_fixed_threshold_takes_two_decimals_typed(qtbot, panel) -> None:
+    """Typing "0.45" over the selected number gives 0.45: the box was rewritten after each
+    keystroke ("0.4" became "0.40", the cursor at its end) and ended at 0.40."""
+    panel.set_settings(CleanSettings())
+    panel.show()
+    panel.binarize.setChecked(True)
+    panel.fixed_threshold.setChecked(True)
+    panel.threshold.setFocus()
+    panel.threshold.selectAll()
+    qtbot.keyClicks(panel.threshold, "0.45")
+    assert panel.threshold.text() == "0.45"
+    assert panel.settings().threshold == pytest.approx(0.45)
+
+
+def _one_bit_notes(panel: SettingsPanel) -> list[str]:
+    from PySide6.QtWidgets import QLabel
+
+    return [label.text() for label in panel.findChildren(QLabel) if label.isVisible() and "1-bit" in label.text()]
+
+
+def test_black_and_white_into_jpeg_says_before_the_export_that_it_will_be_grey(qtbot, window, tmp_path,
+                                                                               open_listed) -> None:
+    """The preview of a JPEG scan showed crisp 1-bit pages; "same as input" exported 8-bit grey JPEG,
+    and only the export's summary said so."""
+    from docclean.io import write_page
+    from tests.gui.conftest import make_page
+
+    write_page(tmp_path / "scan.jpg", make_page(60, 80, 1), (150.0, 150.0))
+    write_page(tmp_path / "other.png", make_page(60, 80, 2), (150.0, 150.0))
+    panel = window.panel
+    open_listed(window, [tmp_path / "other.png"])
+    panel.binarize.setChecked(True)
+    assert _one_bit_notes(panel) == []  # PNG keeps 1-bit pages
+    open_listed(window, [tmp_path / "scan.jpg", tmp_path / "other.png"])
+    assert len(_one_bit_notes(panel)) == 1 and "JPEG" in _one_bit_notes(panel)[0]
+    assert "same as input" in _one_bit_notes(panel)[0]
+    panel.fmt.setCurrentIndex(panel.fmt.findData("png"))
+    assert _one_bit_notes(panel) == []
+    panel.fmt.setCurrentIndex(panel.fmt.findData("webp"))
+    assert "WEBP has no 1-bit pages" in _one_bit_notes(panel)[0]
+    panel.binarize.setChecked(False)
+    assert _one_bit_notes(panel) == []

@@ -198,7 +198,9 @@ def test_the_page_list_never_walks_into_the_export_folder(window, folder, monkey
     (clean / "deep").mkdir(parents=True)
     write_page(clean / "101.png", _page(1))
     write_page(clean / "deep" / "103.png", _page(3))
-    window.store.setValue("lastExport", str(clean))
+    from gui.folders import remember_export
+
+    remember_export(window.store, clean, [folder])  # chosen for this folder, in an earlier session
     looked_at: list[Path] = []
     supported = formats.is_supported
     monkeypatch.setattr(formats, "is_supported", lambda path: looked_at.append(Path(path)) or supported(path))
@@ -206,7 +208,7 @@ def test_the_page_list_never_walks_into_the_export_folder(window, folder, monkey
     assert _listed(window) == ["101.png", "102.png"]
     assert looked_at and not [p for p in looked_at if p.is_relative_to(clean)]  # not listed, then dropped
     # Only earlier outputs there: said, as the engine says it (not "no files in this folder" alone).
-    window.store.setValue("lastExport", str(clean / "deep"))
+    remember_export(window.store, clean / "deep", [clean])
     (folder / "101.png").unlink()
     (folder / "102.png").unlink()
     (clean / "101.png").unlink()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtWidgets import QApplication
+
 from gui.export import ExportDialog, ExportThread
 
 #: A path with no space in it: word wrap alone cannot break it.
@@ -48,3 +50,27 @@ def test_thirty_broken_files_leave_the_preview_most_of_the_window(qtbot, window,
     assert window.banner.isHidden()
     window.show_errors([])  # the next preview: the problems stand, the banner stays closed
     assert window.banner.isHidden() and window.banner.text().count("not an image") == 30
+
+
+def test_an_800_pixel_window_leaves_the_preview_most_of_its_width(qtbot, window, scans, open_listed) -> None:
+    """At 800x600 the canvases were 150 pixels each beside side panels at their full width."""
+    open_listed(window, [scans])
+    for width, height in ((800, 600), (1600, 1000)):
+        window.resize(width, height)
+        qtbot.waitUntil(lambda w=width: window.width() == w)
+        qtbot.wait(20)
+        pages, center, panel = window.centralWidget().sizes()
+        assert center > pages + panel, (width, pages, center, panel)
+        assert window.preview.original.width() >= 0.24 * width
+    assert window.minimumSizeHint().width() <= 660
+    row = window.command
+    long_input = scans / ("a_folder_with_a_long_name_" * 4)
+    window.exported = [long_input]
+    window._update_command()
+    assert row.line.text().startswith("…") and row.line.text().endswith("--threads 1")  # its end, marked as cut
+    assert row.text().startswith("docclean clean ") and row.line.toolTip() == row.text()
+    row.copy_button.click()
+    assert QApplication.clipboard().text() == row.text()  # all of it, not what shows
+    row.line.setFocus()
+    qtbot.waitUntil(row.line.hasFocus)
+    assert row.line.text() == row.text()  # focused: all of it, to select or scroll through

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -110,3 +111,20 @@ def test_a_failure_names_the_setting_the_engine_blames(qtbot, window) -> None:
     assert window.what_now() == 'change the "Backend" and "Device" settings to clean this page'
     window.blamed = ()
     assert window.what_now() == "click the page or press F5 to clean it"
+
+
+def test_a_file_that_cannot_be_read_says_why_and_that_cleaning_again_needs_it_replaced(qtbot, window, tmp_path,
+                                                                                        open_listed) -> None:
+    """A truncated file's canvas said "failed: click the page or press F5 to clean it", which can
+    only fail again."""
+    from docclean.io import write_page
+
+    whole = tmp_path / "whole.png"
+    write_page(whole, np.random.default_rng(2).random((400, 400), dtype=np.float32))
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(whole.read_bytes()[:3000])  # its header is whole: it is listed
+    open_listed(window, [broken])
+    qtbot.waitUntil(lambda: window.failure is not None, timeout=20_000)
+    placeholder = window.preview.cleaned.placeholder
+    assert "truncated" in placeholder and "until the file changes" in placeholder and "replace it" in placeholder
+    assert "click the page" not in placeholder and str(broken) not in placeholder  # the banner names the file

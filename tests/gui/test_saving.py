@@ -75,3 +75,23 @@ def test_save_refuses_an_open_scan_replaced_on_disk_since_it_was_listed(qtbot, w
     assert window.save_cleaned(scans / "a.png") is None
     assert "refusing to write over a scan that is open" in window.errors[-1]
     assert (scans / "a.png").read_bytes() == before
+
+
+def test_save_s_still_being_cleaned_notice_goes_when_the_page_is_cleaned(qtbot, window, wait_result, big_page,
+                                                                          tmp_path, tiny_settings, tile_gate,
+                                                                          open_listed) -> None:
+    """Ctrl+S at once after a settings change said "nothing to save yet: the page is still being
+    cleaned", and the banner kept saying it after the page was cleaned."""
+    window.panel.set_settings(tiny_settings.replace(tile_size=256))
+    tile_gate.set()
+    open_listed(window, [big_page])
+    wait_result(window)
+    tile_gate.clear()  # the next preview waits after its first tiles
+    window.panel.binarize.setChecked(True)
+    qtbot.waitUntil(lambda: window.busy, timeout=5_000)
+    assert window.save_cleaned(tmp_path / "x.png") is None
+    assert window.banner.isVisible() and "still being cleaned" in window.banner.text()
+    tile_gate.set()
+    qtbot.waitUntil(lambda: not window.busy, timeout=20_000)
+    assert window.result_is_current()
+    assert "still being cleaned" not in window.banner.text() and window.banner.isHidden()
