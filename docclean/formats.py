@@ -14,13 +14,15 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Format:
     """One file format: its canonical ``name``, the suffixes it is recognised by (the first is the
-    one written), whether one file holds several pages, and whether docclean can write it."""
+    one written), whether one file holds several pages, whether docclean can write it, and whether
+    it holds 1-bit pages (``--binarize`` into one that does not writes 8-bit grey: ``docclean.writer``)."""
 
     name: str
     suffixes: tuple[str, ...]
     multi_page: bool = False
     writable: bool = True
     aliases: tuple[str, ...] = ()
+    one_bit: bool = True
 
     @property
     def suffix(self) -> str:
@@ -30,10 +32,10 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format("png", (".png",)),
-    Format("jpeg", (".jpg", ".jpeg"), aliases=("jpg",)),
+    Format("jpeg", (".jpg", ".jpeg"), aliases=("jpg",), one_bit=False),
     Format("tiff", (".tif", ".tiff"), multi_page=True, aliases=("tif",)),
     Format("bmp", (".bmp",)),
-    Format("webp", (".webp",)),
+    Format("webp", (".webp",), one_bit=False),
     Format("pdf", (".pdf",), multi_page=True),
 )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from docclean.errors import DocCleanError, ModelError
+from docclean.places import user_path
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
@@ -27,7 +28,7 @@ def resolve_model_path(model: str | Path | None) -> Path:
     builtins = builtin_models()
     if name in builtins:
         return builtins[name]
-    path = Path(name).expanduser()
+    path = user_path(name)
     if path.is_file():
         return path
     if path.is_dir():  # most often a training run's folder: its model is the file inside

@@ -34,6 +34,7 @@ from docclean.atomic import atomic_path
 from docclean.errors import DiskFullError, DocCleanError, InputError, OutputError, UsageError
 from docclean.models import resolve_model_path
 from docclean.outputs import WATCH_LOCK_NAME, OutputBusy, output_lock
+from docclean.places import user_path
 from docclean.settings import CleanSettings
 from docclean.watchattempt import Attempt
 from docclean.watchfolders import (
@@ -77,10 +78,10 @@ class Watcher:
                  on_outcome: Callable[[WatchOutcome], None] | None = None,
                  on_notice: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.inbox = Path(inbox).expanduser().absolute()
-        self.output = Path(output).expanduser().absolute()
-        self.done = Path(done).expanduser().absolute() if done else None
-        self.failed = Path(failed).expanduser().absolute() if failed else None
+        self.inbox = user_path(inbox).absolute()
+        self.output = user_path(output).absolute()
+        self.done = user_path(done).absolute() if done else None
+        self.failed = user_path(failed).absolute() if failed else None
         if not self.inbox.is_dir():
             raise UsageError("the input folder does not exist or is not a folder", self.inbox)
         check_folders(self.inbox, self.output, self.done, self.failed)

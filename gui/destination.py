@@ -27,6 +27,7 @@ from typing import Any
 from docclean import formats
 from docclean.discover import discover, input_folder, path_key
 from docclean.outputs import is_bookkeeping
+from docclean.places import user_path
 from docclean.plan import page_owner
 from docclean.walk import Stop, check_stop
 from gui.answering import Answering
@@ -42,7 +43,7 @@ def export_concern(inputs: list[Path], output: Path, fmt: str | None, stop: Stop
     only what an earlier export of these inputs wrote. An output the batch refuses anyway (an
     input folder, a file) is left to it, with its own message. ``stop()``: asked as the folders
     are walked; True raises ``docclean.errors.Cancelled``."""
-    folder = Path(output).expanduser()
+    folder = user_path(output)
     key = path_key(folder)
     if key == Path(key.anchor):
         return f"{folder} is the root of the file system"

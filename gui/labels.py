@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from docclean import formats
+
 #: The engine's steps that can be turned off, one checkbox each: (CleanSettings field, label, tooltip).
 STEPS = (
     ("auto_levels", "Auto levels", "Bring a dark or washed-out scan to ordinary paper and contrast before cleaning "
@@ -30,8 +32,8 @@ LABELS = {"model": "Model", "backend": "Backend", "device": "Device", "precision
           "ink_warning": "Ink warning", "fmt": "Format", "overwrite": "Overwrite existing files",
           **{name: label for name, label, _ in STEPS}}
 #: Output formats with no 1-bit pages: binarized pages are written into them as 8-bit grey
-#: (``docclean.writer``; JPEG with compression fringes).
-NO_ONE_BIT = ("jpeg", "webp")
+#: (``docclean.formats``; JPEG with compression fringes).
+NO_ONE_BIT = tuple(f.name for f in formats.FORMATS if f.writable and not f.one_bit)
 
 
 def setting_label(name: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from docclean.cluster.unit import FileTask
+from docclean.places import user_path
 from docclean.progress import WARN_DECODER, CleanProgress
 from docclean.report import FileResult
 from docclean.settings import CleanSettings
@@ -136,7 +137,7 @@ class CleanWorker:
             self.cleaner = load_cleaner(self.settings)
             # The report's model.path: the file the user named, not this actor's temporary copy.
             if copied:
-                self.model_path = str(Path(named).expanduser())
+                self.model_path = str(user_path(named))
             elif self.cleaner.model_path:
                 self.model_path = str(self.cleaner.model_path)
         except Exception as exc:  # reported to the driver by describe(), which raises it there
@@ -163,7 +164,7 @@ class CleanWorker:
 
 def _same_file(path: str, data: bytes) -> bool:
     try:
-        file = Path(path).expanduser()
+        file = user_path(path)
         return file.stat().st_size == len(data) and file.read_bytes() == data
     except OSError:
         return False

@@ -23,6 +23,7 @@ from typing import Any
 from docclean.cluster import storage
 from docclean.cluster.unit import FileTask
 from docclean.outputs import STAGING_NAME
+from docclean.places import user_path
 from docclean.progress import CleanProgress, warn_left_out
 from docclean.report import SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
@@ -76,7 +77,7 @@ class Found:
         for an output in object storage."""
         if storage.is_remote(self.output):
             return None
-        out = Path(self.output).expanduser()
+        out = user_path(self.output)
         return (out.parent if self.single_file else out).absolute()
 
 
@@ -102,7 +103,7 @@ def find_files(inputs: list[str], output: str, settings: CleanSettings,
         from docclean.discover import discover
         from docclean.plan import check_output
 
-        out = Path(output).expanduser()
+        out = user_path(output)
         single_file = check_output(inputs, out, settings.fmt)
         left_out: dict[str, list[Path]] = {}
         jobs = discover(inputs, out, settings.fmt, single_file=single_file, left_out=left_out.__setitem__)
@@ -186,7 +187,7 @@ def _find_remote(inputs: list[str], output: str, settings: CleanSettings,
     from docclean.errors import UsageError
 
     if not storage.is_remote(output):
-        out = Path(output).expanduser()
+        out = user_path(output)
         if out.exists() and not out.is_dir():
             raise UsageError("the output exists and is not a folder", out, settings=("output",))
         output = str(out)

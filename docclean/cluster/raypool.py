@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docclean.errors import ModelError, UsageError
+from docclean.places import user_path
 from docclean.report import Report
 from docclean.settings import CleanSettings, available_cores
 
@@ -155,7 +156,7 @@ class ActorPool:
         self.spares = self.size
         Hub, self._Worker = actor_classes()
         self.hub = Hub.remote()
-        model = Path(settings.model).expanduser()
+        model = user_path(settings.model)
         model_bytes = model.read_bytes() if model.suffix == ".safetensors" and model.is_file() else None
         self.args = (self.settings.to_dict(), None if model_bytes is None else ray.put(model_bytes), self.hub,
                      storage_options, None if staging is None else str(staging))

@@ -27,6 +27,7 @@ from docclean import formats
 from docclean.cluster import storage
 from docclean.discover import path_key
 from docclean.errors import Cancelled, UsageError
+from docclean.places import user_path
 
 _MAGIC = re.compile(r"[*?[]")
 
@@ -46,7 +47,7 @@ def _identity(fs: Any, path: str) -> tuple[str, str]:
 def _identity_of(location: str, storage_options: dict[str, Any] | None) -> tuple[str, str]:
     if storage.is_remote(location):
         return _identity(*storage.filesystem(location, storage_options))
-    return "file", str(path_key(Path(location).expanduser()))
+    return "file", str(path_key(user_path(location)))
 
 
 def _inside(identity: tuple[str, str], folder: tuple[str, str]) -> str | None:
