@@ -284,8 +284,8 @@ def looks_swapped(noisy: np.ndarray, clean: np.ndarray) -> bool:
     """Whether a pair's clean page looks more like a scan than its scan does: less of it is even
     paper and less of it white, each by more than :data:`SWAP_MARGIN` of the page. Clean pages are
     flat white paper and ink; scans carry stains, shading and noise. Of the 144 Dirty Documents
-    pairs and 499 ``docclean synth`` pairs (seeds 3 and 11, 384 and 768 pixels) none looks swapped
-    as given; swapped, all 144 and 478 of the 499 do (the rest: synthetic pages with little damage)."""
+    pairs and 500 ``docclean synth`` pairs none looks swapped as given; swapped, all 144 and 476 of
+    the 500 do (``python bench/swap_check.py --synth 500``)."""
     (even_n, white_n), (even_c, white_c) = _paper(noisy), _paper(clean)
     return even_c < even_n - SWAP_MARGIN and white_c < white_n - SWAP_MARGIN
 
