@@ -59,14 +59,14 @@ class ClosingMixin:
     def _stop_exports_asked(self) -> bool:
         """Whether closing may go on: no export runs, or the user said to stop it (closing
         cancelled one without a word, and the user had to find out which pages were written)."""
-        running = [dialog for thread, dialog in self.exports if thread.isRunning()]
+        running = [(thread, dialog) for thread, dialog in self.exports if thread.isRunning()]
         if not running:
             return True
-        done, total = sum(d.pages_done for d in running), sum(d.pages_total for d in running)
+        done, total = sum(d.pages_done for _, d in running), sum(d.pages_total for _, d in running)
         where = f"{done:,} of {total:,} pages" if total else "checking its files"
         # Exporting again skips the files already written, unless Overwrite makes it write them again.
         again = ("exporting again writes them again ('Overwrite existing files' is ticked)"
-                 if any(thread.settings.overwrite for thread, _ in self.exports if thread.isRunning())
+                 if any(thread.settings.overwrite for thread, _ in running)
                  else "exporting again carries on")
         box = QMessageBox(QMessageBox.Icon.Question, "Stop the export?",
                           f"An export is running ({where}). Stop it and quit?\n\nPages written so far are "
