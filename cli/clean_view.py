@@ -267,14 +267,20 @@ def kept_pages(report: Report, multi_page: Collection[str] = ()) -> list[tuple[P
     return kept
 
 
+def _files(n: int, what: str = "") -> str:
+    return f"{n} {what}file{'s' * (n != 1)}"
+
+
 def stopped_line(report: Report, multi_page: Collection[str] = ()) -> str:
-    """What to say when a batch ended early: the files cleaned and the finished pages kept of the
-    multi-page files in hand (:func:`kept_pages`), all of which a rerun goes on from."""
+    """What to say when a batch ended early: the files cleaned, how many it never reached, and the
+    finished pages kept of the multi-page files in hand (:func:`kept_pages`), all of which a rerun
+    goes on from."""
     done = report.counts()[CLEANED]
+    left = len(report.not_reached)
     if not report.interrupted:
-        return f"error: {report.stopped}"
+        return f"error: {report.stopped}" + (f"; {_files(left)} not reached" if left else "")
     how = "terminated" if report.stopped == "terminated" else "interrupted"
-    files = f"{how} after {done} cleaned file{'s' * (done != 1)}"
+    files = f"{how} after {_files(done, 'cleaned ')}" + (f", {left} not reached" if left else "")
     kept = kept_pages(report, multi_page)
     if not kept:
         return f"{files}; finished outputs are kept and a rerun of the same command resumes (it skips them)"

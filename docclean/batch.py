@@ -188,6 +188,7 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
     claimed = {path_key(job.target) for job in jobs if job.error is None}
     plans: list[Plan] = []
     told = time.perf_counter()
+    recorded = len(report.files)  # a caller's report may hold earlier runs' files
     try:
         for n, job in enumerate(jobs, 1):
             if time.perf_counter() - told >= PLAN_EVERY:
@@ -209,6 +210,8 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
             clean_files(jobs, plans, cleaner, settings, progress, report, pipe)
     finally:
         report.seconds = time.perf_counter() - start
+        # Files are recorded in input order, so those after the last recorded one were never reached.
+        report.not_reached = [job.source for job in jobs[len(report.files) - recorded:]]
     progress.on_finish(report)
 
 

@@ -71,6 +71,10 @@ class Report:
     stopped: str | None = None
     warnings: list[str] = field(default_factory=list)
     """Warnings about the whole run (binarized pages into JPEG); a file's own are in its result."""
+    not_reached: list[Path | str] = field(default_factory=list)
+    """The inputs a stopped run never reached (interrupted, terminated, a full disk), in input
+    order, as the jobs name them (the Ray engine's remote ones are URLs): what a rerun of the same
+    command still has to do. Empty when the run ended."""
 
     def counts(self) -> dict[str, int]:
         """Number of files per status (all statuses present, zero included)."""
@@ -107,7 +111,7 @@ class Report:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: model (name, path, architecture, validation metrics), settings,
-        summary counts and every file with its pages."""
+        summary counts, every file with its pages, and the inputs a stopped run never reached."""
         meta = self.model_metadata
         metrics = meta.get("metrics") or {}
         counts = self.counts()
@@ -122,9 +126,10 @@ class Report:
             "inputs": self.inputs, "output": self.output, "settings": self.settings, "stopped": self.stopped,
             "warnings": self.warnings,
             "summary": {"files": len(self.files), **{k.replace(" ", "_"): v for k, v in counts.items()},
-                        "pages_cleaned": self.pages_cleaned,
+                        "not_reached": len(self.not_reached), "pages_cleaned": self.pages_cleaned,
                         "pages_per_second": round(self.pages_per_second, 3)},
             "files": [f.to_json() for f in self.files],
+            "not_reached": [str(source) for source in self.not_reached],
         }
 
     def write_json(self, path: str | Path) -> None:

@@ -278,6 +278,13 @@ def emit_done(plan: FilePlan, progress: CleanProgress, report: Report) -> None:
             progress.on_file_done(slot)
 
 
+def note_not_reached(plan: FilePlan, report: Report, rank: dict[int, int]) -> None:
+    """A stopped run's inputs whose task never ended with a result, in input order, into
+    ``report.not_reached``; ``rank`` maps ``id(result)`` to its input position (``task.id``)."""
+    reached = {rank[id(f)] for f in report.files if id(f) in rank}
+    report.not_reached = [s.source for s in plan.slots if isinstance(s, FileTask) and s.id not in reached]
+
+
 def order_results(report: Report, rank: dict[int, int]) -> None:
     """Put ``report.files`` back in input order (workers finish in any order); ``rank`` maps
     ``id(result)`` to its input position."""

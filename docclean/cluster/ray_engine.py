@@ -154,6 +154,10 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
         raise
     finally:
         report.seconds = time.perf_counter() - start
+        if report.stopped and batch is not None:
+            driver.note_not_reached(plan, report, batch.rank)
+        elif report.stopped:  # stopped before Ray started: no task ran
+            report.not_reached = [task.source for task in plan.tasks]
         if callable(previous):
             signal.signal(signal.SIGTERM, previous)
         try:

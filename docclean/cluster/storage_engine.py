@@ -60,6 +60,7 @@ def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings |
 def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, progress: CleanProgress, report: Report,
               storage_options: dict[str, Any] | None, staging: Path | None) -> None:
     start = time.perf_counter()
+    recorded = len(report.files)
     try:
         warn_settings(progress, report, settings.binarize, plan.pending_targets)
         progress.on_start(len(plan.slots), plan.pages)
@@ -87,6 +88,8 @@ def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, prog
     except (KeyboardInterrupt, Cancelled) as exc:
         report.interrupted = True
         report.stopped = stop_word(exc)
+        # Files are recorded in input order, so those after the last recorded one were never reached.
+        report.not_reached = [slot.source for slot in plan.slots[len(report.files) - recorded:]]
         raise
     finally:
         report.seconds = time.perf_counter() - start

@@ -315,13 +315,16 @@ def test_ctrl_c_exits_130_leaves_no_partial_file_and_a_rerun_resumes(tmp_path: P
     monkeypatch.setattr(Denoiser, "clean", interrupted)
     result = clean(model, tmp_path / "in", "-o", tmp_path / "out", "--report", tmp_path / "report.json")
     assert result.exit_code == 130
-    assert "interrupted" in result.stderr and "rerun" in result.stderr
+    assert result.stderr.splitlines()[-1] == ("interrupted after 1 cleaned file, 1 not reached; finished outputs and 1 "
+                                              f"finished page of {tmp_path / 'in' / 'b.tif'} are kept and a rerun of "
+                                              "the same command goes on from them")
     # b.tif is not there half-written; its first page waits in a hidden work folder for the rerun.
     assert files_under(tmp_path / "out") == [".b.tif.docclean-pages/p0001.png", ".b.tif.docclean-pages/stamp.json",
                                              "a.png"]
     partial = json.loads((tmp_path / "report.json").read_text())
     assert partial["interrupted"] is True
     assert [f["status"] for f in partial["files"]] == ["cleaned", "interrupted"]
+    assert partial["not_reached"] == [str(tmp_path / "in" / "c.png")] and partial["summary"]["not_reached"] == 1
     monkeypatch.setattr(Denoiser, "clean", real)
     rerun = clean(model, tmp_path / "in", "-o", tmp_path / "out")
     assert rerun.exit_code == 0 and "2 cleaned, 1 skipped, 0 failed" in rerun.stderr

@@ -152,3 +152,17 @@ def test_an_input_folder_s_files_of_other_types_are_said_without_verbose(tmp_pat
     assert result.exit_code == 0, result.output
     assert f"warning: {folder}: 1 file of another type (.gif) left out: docclean does not read them" \
         in result.output.splitlines()
+
+
+def test_a_stopped_run_says_how_many_files_it_never_reached() -> None:
+    from cli.clean_view import stopped_line
+    from docclean.report import Report
+
+    full = "the disk is full ([Errno 28] No space left on device); stopped, outputs written so far are kept"
+    report = Report(files=[FileResult(Path("a.png"), status=CLEANED)], stopped=full,
+                    not_reached=[Path("b.png"), Path("c.png")])
+    assert stopped_line(report) == f"error: {full}; 2 files not reached"
+    report.interrupted, report.stopped = True, "interrupted"
+    assert stopped_line(report).startswith("interrupted after 1 cleaned file, 2 not reached; finished outputs are kept")
+    report.not_reached = []  # the run stopped on its last file: nothing more to say
+    assert stopped_line(report).startswith("interrupted after 1 cleaned file; finished outputs are kept")

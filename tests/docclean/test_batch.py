@@ -357,6 +357,7 @@ def test_an_interrupt_while_the_files_are_being_found_still_writes_the_report(tm
                     report_path=tmp_path / "r.json")
     written = json.loads((tmp_path / "r.json").read_text())
     assert written["interrupted"] is True and written["stopped"] == "interrupted" and written["files"] == []
+    assert written["not_reached"] == [] and written["summary"]["not_reached"] == 0  # no file was found yet
     assert not (tmp_path / "out").exists()
 
 
@@ -387,6 +388,7 @@ def test_interrupt_keeps_the_report_and_leaves_no_partial_output(tmp_path: Path,
     assert report.interrupted and report.exit_code == 130
     assert json.loads((tmp_path / "r.json").read_text())["interrupted"] is True
     assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("b.tif", "interrupted")]
+    assert [p.name for p in report.not_reached] == ["c.png"]  # what a rerun still has to do
     # No half-written b.tif and no temporary file; its finished first page waits in the work folder.
     kept = [".b.tif.docclean-pages/p0001.png", ".b.tif.docclean-pages/stamp.json"] if stop == "interrupt" else []
     assert files_under(out) == [*kept, "a.png"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import signal
 import warnings
@@ -70,7 +71,11 @@ def test_a_full_disk_stops_the_batch_at_the_first_error(tmp_path: Path, denoiser
     assert len(cleaned) == len(done) + 1
     assert "No space left on device" in report.stopped and report.exit_code == 1
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == done
-    assert (tmp_path / "r.json").is_file()
+    # What a rerun still has to do: the files the batch never reached, in the report as in the object.
+    left = ["d.png"] if pipeline else ["c.png", "d.png"]
+    assert [p.name for p in report.not_reached] == left
+    written = json.loads((tmp_path / "r.json").read_text())
+    assert [Path(p).name for p in written["not_reached"]] == left and written["summary"]["not_reached"] == len(left)
 
 
 def test_decoder_warnings_are_kept_per_file_not_printed(tmp_path: Path, denoiser: Denoiser,

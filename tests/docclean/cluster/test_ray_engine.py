@@ -151,6 +151,11 @@ def test_cancel_stops_cleanly_and_a_rerun_resumes(tmp_path, settings, ray_sessio
     # No staging folder, lock or temporary file; only the finished pages of an interrupted long.tif.
     assert {h.split("/")[0] for h in hidden(tmp_path / "ray")} <= {".long.tif.docclean-pages"}
     assert {f.status for f in report.files} <= {CLEANED, INTERRUPTED}
+    # Every input is either in the report's files or among those never reached, once.
+    reached = [Path(str(f.source)).name for f in report.files]
+    left = [Path(str(s)).name for s in report.not_reached]
+    assert left and sorted(reached + left) == sorted(p.name for p in src.iterdir())
+    assert json.loads((tmp_path / "report.json").read_text())["summary"]["not_reached"] == len(left)
     resumed = clean_batch_ray([src], tmp_path / "ray", settings, workers=1)
     assert resumed.exit_code == EXIT_OK
     assert sum(f.status == SKIPPED for f in resumed.files) == len(done)

@@ -70,6 +70,8 @@ def test_sigterm_stops_a_url_run_as_it_stops_the_local_engine(tmp_path, settings
     assert local.exit_code == remote.exit_code == EXIT_TERMINATED
     assert [f.status for f in remote.files] == [f.status for f in local.files] == [CLEANED, INTERRUPTED]
     assert remote.files[1].error == (src / "b.png").as_uri() + ": interrupted"
+    names = [[Path(str(s)).name for s in r.not_reached] for r in (local, remote)]
+    assert names == [["c.png"], ["c.png"]]
     assert tree(tmp_path / "out") == tree(tmp_path / "local")
     assert hidden(tmp_path / "out") == []
 
