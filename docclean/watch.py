@@ -17,6 +17,7 @@ does not see changes made by other NFS/SMB clients; see :func:`docclean.watchfs.
 (``docclean.signals``) propagate out of ``run``; the file in hand stays in the input folder,
 unrecorded, and what it wrote (the page in hand, finished pages) is removed, so a restart redoes it;
 so is what a failed scan wrote, and an earlier scan's outputs stay (:mod:`docclean.watchattempt`).
+This module finds the files and loops; handling one file is :mod:`docclean.watchscan`'s.
 """
 
 from __future__ import annotations
@@ -29,26 +30,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docclean import formats
-from docclean.atomic import atomic_path
-from docclean.errors import DiskFullError, DocCleanError, InputError, OutputError, UsageError
+from docclean.errors import UsageError
 from docclean.models import resolve_model_path
-from docclean.outputs import WATCH_LOCK_NAME, OutputBusy, output_lock
+from docclean.outputs import WATCH_LOCK_NAME, output_lock
 from docclean.places import user_path
 from docclean.settings import CleanSettings
-from docclean.watchattempt import Attempt
-from docclean.watchfolders import (
-    check_folders,
-    file_signature,
-    list_inbox,
-    move_aside,
-    output_owner,
-    settle_output,
-    unlisted_notices,
-    writable_folder,
-)
+from docclean.watchfolders import check_folders, list_inbox, settle_output, unlisted_notices, writable_folder
 from docclean.watchfs import FolderEvents, idle_wait, polling_reason
-from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome, remove_outputs
+from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome
+from docclean.watchscan import ScanHandling
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -62,7 +52,7 @@ HEARTBEAT = 30.0
 """With watchdog events, the folder is still listed at least this often (a missed event is not fatal)."""
 
 
-class Watcher:
+class Watcher(ScanHandling):
     """Cleans files arriving in ``inbox`` into ``output`` (tree mirrored), each once.
 
     ``settings`` are the clean settings (outputs of a re-arrived name are overwritten: the watcher,
@@ -118,10 +108,6 @@ class Watcher:
         self._unlisted = unlisted
         return found
 
-    def _notice(self, text: str) -> None:
-        if self.on_notice is not None:
-            self.on_notice(text)
-
     def pending(self) -> list[str]:
         """Files seen but not yet stable (relative paths), as of the last poll."""
         return sorted(self._seen)
@@ -142,9 +128,7 @@ class Watcher:
         listing would make the record forget files, which would then be cleaned again. A subfolder
         that cannot be listed is skipped, and the record keeps the files under it. OutputError
         when OUT was deleted or replaced while the lock was held: another watcher could start on it."""
-        if self._held is not None and not self._held():
-            raise OutputError("the output folder was deleted or replaced while the watcher ran; stopping "
-                              "(start it again to go on)", self.output)
+        self._check_held()
         if not self._started:  # before the listing: the record must see the earlier outputs put back
             self._started = True
             settle_output(self.output, self.ledger, self.inbox, LEDGER_NAME, self._notice)
@@ -179,109 +163,6 @@ class Watcher:
                 if self.on_outcome is not None:
                     self.on_outcome(outcome)
         return outcomes
-
-    # -- handling one file ---------------------------------------------------------------------
-    def _handle(self, key: str, path: Path, signature: tuple[int, int]) -> WatchOutcome | None:
-        self.in_hand = path
-        target = self.output / Path(key).with_suffix(formats.output_suffix(path, self.settings.fmt))
-        attempt = Attempt(key, target, self.output, self.ledger)  # undone whole if it does not go through
-        try:
-            outcome = self._clean(key, path, target, attempt)
-            outcome = None if outcome is None else self._settle(key, path, signature, outcome, attempt)
-        except BaseException as exc:  # Ctrl-C, SIGTERM, a full disk: the scan stays in IN, unrecorded
-            if not attempt.stopped(path) or isinstance(exc, OutputError):
-                self.in_hand = None  # not dropped (gone to done/), or the watcher stops saying why
-            raise
-        finally:
-            attempt.finish()
-        self.in_hand = None
-        return outcome
-
-    def _clean(self, key: str, path: Path, target: Path, attempt: Attempt) -> WatchOutcome | None:
-        """Clean ``path`` into ``target``'s folder; None when another run holds OUT (it waits)."""
-        from docclean.batch import NothingToClean, clean_batch, load_cleaner
-        from docclean.filerun import page_warnings
-
-        if self.cleaner is None:
-            self.cleaner = load_cleaner(self.settings)
-        start = time.perf_counter()
-        try:
-            owner = output_owner(key, target, self.ledger, self.inbox, self.done, self.settings.fmt, attempt.before)
-            if owner is not None:
-                raise InputError(f"its output would replace the cleaned {owner} (same name, another type); "
-                                 "rename one of them", path)
-            attempt.owned = True
-            target.parent.mkdir(parents=True, exist_ok=True)
-            attempt.keep()  # page files are written over the earlier scan's one by one
-            report = clean_batch([path], target.parent, self.settings, self.progress, cleaner=self.cleaner)
-            if report.stopped:  # a full disk while writing: the output's fault, handled below
-                raise DiskFullError(report.files[0].error or report.stopped)
-            for text in report.warnings:  # about the settings (binarized into JPEG): once a watch
-                if text not in self._said:
-                    self._said.add(text)
-                    self._notice(text)
-            result = report.files[0]
-            outcome = WatchOutcome(path, "failed" if result.error else result.status, list(result.targets),
-                                   result.error, pages=sum(p.status == "cleaned" for p in result.pages),
-                                   warnings=[w for p in result.pages for w in page_warnings(p, self.settings)])
-        except NothingToClean as exc:
-            outcome = WatchOutcome(path, "failed", error="; ".join(exc.problems) or str(exc))
-        except OutputBusy as exc:
-            # Another run writes to a folder that holds or lies in this one (docclean clean -o OUT):
-            # not this scan's fault nor the output's for good. The scan waits in IN and is taken
-            # again once it has settled anew; said once while the other run lasts.
-            self._seen.pop(key, None)
-            if not self._busy:
-                self._notice(f"{exc}; {path} waits until it is done")
-            self._busy = True
-            return None
-        except (DocCleanError, OSError) as exc:
-            if isinstance(exc, OutputError):
-                raise  # the output's fault (a full disk, a folder that cannot be made), not the scan's
-            outcome = WatchOutcome(path, "failed", error=f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
-        outcome.seconds = time.perf_counter() - start
-        return outcome
-
-    def _settle(self, key: str, path: Path, signature: tuple[int, int], outcome: WatchOutcome,
-                attempt: Attempt) -> WatchOutcome | None:
-        """Record ``outcome`` or move the input aside; a failed scan leaves OUT as it was."""
-        self._busy = False
-        self._seen.pop(key, None)
-        earlier = attempt.earlier(moved=self.done is not None or self.failed is not None)
-        if file_signature(path) != signature:
-            # Deleted while we cleaned it (what we wrote has no input any more), or changed: not
-            # finished after all, taken again once it settles. Either way this attempt's pages go:
-            # a shorter retake would leave the pages it no longer has in OUT, unrecorded.
-            attempt.undo()
-            return None
-        if outcome.status == "failed":  # to be fixed and dropped again: its pages go, earlier ones stay
-            outcome.kept, outcome.targets = [p for p in attempt.undo() if p in earlier], []
-        else:  # a re-arrived scan with fewer pages must not leave the others
-            remove_outputs([t for t in earlier if t not in outcome.targets], key, self.output, self.ledger)
-            attempt.commit()
-        relative = Path(key)
-        destination = self.failed if outcome.status == "failed" else self.done
-        if destination is None:
-            self._record(key, signature, outcome, path, attempt)
-            return outcome
-        try:  # a name taken there: the record notes the name it had in IN first (a stop may follow the move)
-            attempt.moving = True
-            outcome.moved_to = move_aside(path, destination / relative, lambda to: self.ledger.moved(to, relative.name))
-        except OSError as exc:  # cannot move it (permissions, a vanished share): record it instead
-            outcome.error = f"{outcome.error + '; ' if outcome.error else ''}could not move it to {destination}: {exc}"
-            self._record(key, signature, outcome, path, attempt)
-            return outcome
-        attempt.settled, self.in_hand = True, None  # gone to done/ or failed/: a stop now drops nothing
-        if outcome.status == "failed":
-            with atomic_path(outcome.moved_to.with_name(outcome.moved_to.name + ".error.txt")) as tmp:
-                tmp.write_text((outcome.error or "failed") + "\n")
-        return outcome
-
-    def _record(self, key: str, signature: tuple[int, int], outcome: WatchOutcome, path: Path,
-                attempt: Attempt) -> None:
-        """Record ``outcome``; from then on a stop undoes nothing and drops no scan."""
-        self.ledger.record(key, signature, outcome, path)
-        attempt.settled, self.in_hand = True, None
 
     # -- the loop ------------------------------------------------------------------------------
     @contextmanager

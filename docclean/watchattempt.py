@@ -159,7 +159,8 @@ def settle_locked(folders: list[Path], output: Path, ledger: Ledger, inbox: Path
 
 
 class Attempt:
-    """One try at cleaning the input ``key`` into ``target`` (in ``output``, recorded in ``ledger``).
+    """One try at cleaning the input ``key`` into ``target`` (in ``output``, recorded in ``ledger``;
+    ``inbox`` and ``say``: for the lines of a settle it does first, as :func:`settle_folder`'s).
 
     :attr:`before` lists its outputs on disk before the try (:func:`outputs_on_disk`); :meth:`keep`
     sets them aside, :meth:`undo` drops what the try wrote and puts them back, :meth:`finish`
@@ -167,15 +168,18 @@ class Attempt:
     in :func:`earlier_folder`, which the next watcher settles at start
     (:func:`~docclean.watchfolders.settle_interrupted`)."""
 
-    def __init__(self, key: str, target: Path, output: Path, ledger: Ledger) -> None:
+    def __init__(self, key: str, target: Path, output: Path, ledger: Ledger, inbox: Path | None = None,
+                 say: Callable[[str], None] | None = None) -> None:
         self.key, self.target, self.output, self.ledger = key, target, output, ledger
         self.folder, self.committed = earlier_folder(target), earlier_folder(target, committed=True)
         self.busy: OutputBusy | None = None  # another run held the folder: nothing settled, this try waits
         # Settled at start; one missed then (another run held the folder) is settled now, under the
         # batch's lock of the folder; a scan with nothing set aside takes no lock (the usual case).
+        # It is said through ``say`` in the start's words (the scan named under ``inbox``): the
+        # start promised "settled when that name is cleaned next", and files move meanwhile.
         if os.path.lexists(self.folder) or os.path.lexists(self.committed):
             try:
-                settle_locked([self.folder, self.committed], output, ledger)  # a committed one's copies are stale
+                settle_locked([self.folder, self.committed], output, ledger, inbox, say)  # committed: stale copies
             except OutputBusy as exc:
                 self.busy = exc
             except OutputError:

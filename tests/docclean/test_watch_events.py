@@ -201,3 +201,53 @@ def test_an_idle_watcher_stats_its_folders_less_and_less_often(folders, tiny_mod
         thread.join(10)
     assert not thread.is_alive() and time.monotonic() - asked < 1.0
     assert 1 <= len(calls) <= 5  # 0.2, 0.6, 1.4 and 3.0 s into the wait; it was 15 (every 0.2 s)
+
+
+def test_an_output_folder_deleted_midway_through_a_batch_stops_before_the_next_scan(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    # OUT was checked once a listing: the scans ready with it were cleaned into an OUT made anew,
+    # which no lock guarded, and recorded there (a nightly `mv clean clean.old` during a batch).
+    import os
+    import shutil
+
+    from docclean.errors import OutputError
+
+    inbox, out = folders
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, on_outcome=lambda outcome: shutil.rmtree(out))
+    for n in range(2):
+        (inbox / f"scan{n}.png").write_bytes(png_bytes(n))
+    with watcher.holding():
+        watcher.poll_once()
+        clock.now += 3
+        with pytest.raises(OutputError, match="deleted or replaced"):
+            watcher.poll_once()
+    assert not out.exists() and sorted(os.listdir(inbox)) == ["scan0.png", "scan1.png"]
+
+
+def test_an_output_folder_deleted_while_a_scan_is_cleaned_undoes_it(folders, tiny_model_path, monkeypatch):  # type: ignore[no-untyped-def]
+    # The clean made OUT anew and wrote the scan there; the scan was then moved to done/ as if it
+    # had gone through, its only output in a folder no lock guarded.
+    import shutil
+
+    import docclean.batch
+    from docclean.errors import OutputError
+    from tests.docclean.watchkit import moved_aside, out_files
+
+    inbox, out = folders
+    real = docclean.batch.clean_batch
+
+    def out_gone_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+        shutil.rmtree(out)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(docclean.batch, "clean_batch", out_gone_first)
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, **moved_aside(inbox, True))
+    (inbox / "scan.png").write_bytes(png_bytes(3))
+    with watcher.holding():
+        watcher.poll_once()
+        clock.now += 3
+        with pytest.raises(OutputError, match="deleted or replaced"):
+            watcher.poll_once()
+    assert (inbox / "scan.png").exists() and not (inbox.parent / "done").exists()
+    assert out_files(out) == {} and watcher.in_hand is None

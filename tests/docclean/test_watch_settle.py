@@ -157,3 +157,22 @@ def test_a_settle_lists_the_outputs_folder_once(folders, monkeypatch):  # type: 
     assert listings.of.get(out.absolute()) == 1 and listings.of.get(folder.absolute()) == 1
     assert "scan-p003.png.docclean-4194999-0123abcd.part" in str(said)
     assert sorted(n for n in os.listdir(out) if not n.startswith("other-")) == ["scan-p001.png"]
+
+
+def test_a_settle_left_at_start_for_another_run_is_said_when_its_name_is_tried(folders, tiny_model_path):  # type: ignore[no-untyped-def]
+    # The start said "settled when that name is cleaned next", and then that settle (pages put
+    # back, the killed try's removed) happened without a word.
+    inbox, out = folders
+    folder = cut_short(out, "scan.png", "scan.tif", {"scan-p001.png": png_bytes(10)}, {"scan-p002.png": png_bytes(11)})
+    notices: list[str] = []
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, fmt="png", on_notice=notices.append)
+    with output_lock(out, within=[out]):
+        watcher.poll_once()
+    assert len(notices) == 1 and "settled when that name is cleaned next" in notices[0]
+    (inbox / "scan.tif").write_bytes(tiff_bytes(2, seed=70))
+    assert settle(watcher, clock) == ["cleaned"]
+    assert notices[1:] == [f"cleaning {inbox / 'scan.tif'} was cut short when the watcher last ran (killed, or the "
+                           f"power went): putting back the earlier scan's {out / 'scan-p001.png'}; removing what "
+                           f"it had written ({out / 'scan-p002.png'})"]  # the start's words, before it acts
+    assert not folder.exists()

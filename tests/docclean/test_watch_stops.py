@@ -79,7 +79,7 @@ def test_a_stop_after_the_clean_but_before_the_record_or_the_move_undoes_it(fold
     """SIGTERM once the scan was cleaned but before it was recorded (inputs left in IN) or moved to
     done/: its pages stayed in OUT, unrecorded (scan-p003.png, pages 1-2 over the earlier scan's),
     till the next start cleaned it again. The scan stays in IN and OUT is as the record says."""
-    import docclean.watch
+    import docclean.watchscan
 
     inbox, out = folders
     clock = Clock()
@@ -88,7 +88,7 @@ def test_a_stop_after_the_clean_but_before_the_record_or_the_move_undoes_it(fold
     assert settle(watcher, clock) == ["cleaned"]
     told = out_files(out)
     if moved:
-        monkeypatch.setattr(docclean.watch, "move_aside", sigterm)
+        monkeypatch.setattr(docclean.watchscan, "move_aside", sigterm)
     else:
         monkeypatch.setattr(Ledger, "record", sigterm)
     time.sleep(0.01)
@@ -151,12 +151,12 @@ def test_a_stop_after_the_scan_was_moved_does_not_call_it_dropped(folders, tiny_
                                                                   monkeypatch):
     """SIGTERM just after the move to done/: `docclean watch` said the scan "was dropped and will
     be taken again", and it stays in done/ with its outputs (a tester's B3)."""
-    import docclean.watch
+    import docclean.watchscan
 
     inbox, out = folders
     clock = Clock()
     watcher = make(inbox, out, tiny_model_path, clock, **moved_aside(inbox, True))
-    monkeypatch.setattr(docclean.watch, "move_aside", moved_then_stopped)
+    monkeypatch.setattr(docclean.watchscan, "move_aside", moved_then_stopped)
     (inbox / "scan.png").write_bytes(png_bytes(1))
     stopped_when_settled(watcher, clock)
     assert watcher.in_hand is None and not (inbox / "scan.png").exists()
@@ -288,7 +288,7 @@ def test_a_stop_right_after_a_move_under_another_name_keeps_the_name_it_had_in_t
     record noted its name in IN: after a restart it was judged as scan-1.png, and once done/scan.png
     was tidied away a scan.tif replaced OUT/scan.pdf, the cleaned pages of done/scan-1.png. The
     name is noted before the move now."""
-    import docclean.watch
+    import docclean.watchscan
 
     inbox, out = folders
     clock = Clock()
@@ -297,7 +297,7 @@ def test_a_stop_right_after_a_move_under_another_name_keeps_the_name_it_had_in_t
     (inbox / "scan.png").write_bytes(png_bytes(1))
     assert settle(watcher, clock) == ["cleaned"]
     (inbox / "scan.png").write_bytes(png_bytes(2))  # a new scan of that name
-    monkeypatch.setattr(docclean.watch, "move_aside", moved_then_stopped)
+    monkeypatch.setattr(docclean.watchscan, "move_aside", moved_then_stopped)
     stopped_when_settled(watcher, clock)
     assert sorted(p.name for p in done.iterdir()) == ["scan-1.png", "scan.png"]
     monkeypatch.undo()
