@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,17 +56,30 @@ class Evaluation:
 
 
 def trained_on(pairs: list[Pair], meta: dict[str, Any]) -> int:
-    """How many of ``pairs`` are among the training pages a model's metadata lists (``train_pages``
-    as ``PATH#PAGE``, written by ``docclean train``), files compared with links resolved."""
+    """How many of ``pairs`` are among the training pages a model's metadata lists (``train_pages``),
+    files compared with links resolved. ``docclean train`` lists ``PATH#PAGE``; the built-in models
+    (``training/denoiser.py``) list bare names of Dirty Documents pages (``11.png``), which match a
+    page of that name in a ``train`` folder beside a ``train_cleaned`` one: the data set's own
+    layout, wherever a user keeps it."""
     listed = meta.get("train_pages")
     if not isinstance(listed, list):
         return 0
-    seen = set()
+    seen, names = set(), set()
     for entry in listed:
         path, _, page = str(entry).rpartition("#")
         if path and page.isdigit():
             seen.add((os.path.realpath(path), int(page)))
-    return sum((os.path.realpath(p.noisy), p.page) in seen for p in pairs)
+        elif not path and "/" not in page and "\\" not in page:
+            names.add(page)
+
+    def listed_page(pair: Pair) -> bool:
+        noisy = Path(os.path.realpath(pair.noisy))
+        if (str(noisy), pair.page) in seen:
+            return True
+        return (noisy.name in names and pair.page == 0 and noisy.parent.name == "train"
+                and (noisy.parent.parent / "train_cleaned").is_dir())
+
+    return sum(listed_page(p) for p in pairs)
 
 
 def _finite(figures: dict[str, Any]) -> dict[str, Any]:

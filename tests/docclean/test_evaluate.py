@@ -66,3 +66,21 @@ def test_pages_a_model_was_trained_on_are_counted_through_links(tmp_path: Path) 
     pairs = find_pairs(tmp_path / "link", tmp_path / "clean").pairs
     meta = {"train_pages": [f"{tmp_path / 'noisy' / 'a.png'}#0", f"{tmp_path / 'noisy' / 'a.png'}#1", "junk"]}
     assert trained_on(pairs, meta) == 1 and trained_on(pairs, {}) == 0
+
+
+def test_a_built_in_model_s_bare_page_names_count_in_the_data_set_s_own_layout(tmp_path: Path) -> None:
+    """The shipped models list Dirty Documents pages by name (``11.png``); ``docclean eval`` of the
+    default on its own training pages gave no warning."""
+    from docclean.evaluate import trained_on
+
+    page = np.random.default_rng(2).integers(0, 256, (20, 30), dtype=np.uint8)
+    for root in ("kaggle", "mine"):
+        for kind in ("train", "train_cleaned" if root == "kaggle" else "clean"):
+            (tmp_path / root / kind).mkdir(parents=True)
+            for name in ("11.png", "12.png"):
+                Image.fromarray(page).save(tmp_path / root / kind / name)
+    meta = {"train_pages": ["11.png", "51.png"]}
+    kaggle = find_pairs(tmp_path / "kaggle" / "train", tmp_path / "kaggle" / "train_cleaned").pairs
+    assert trained_on(kaggle, meta) == 1
+    # A page of the same name elsewhere is another page: no false warning.
+    assert trained_on(find_pairs(tmp_path / "mine" / "train", tmp_path / "mine" / "clean").pairs, meta) == 0
