@@ -39,7 +39,9 @@ def clean(
              "file, a file name such as clean.png works too. Inputs and output may be URLs such as "
              "s3://bucket/prefix (docs/cluster.md).")],
     model: Annotated[str, typer.Option(help="Model: a built-in name (default; fast: a 5x cheaper network that cleans office paper less well, see `docclean models`) or a .safetensors file.")] = _DEFAULT.model,
-    backend: Annotated[BackendChoice, typer.Option(help="Inference backend (auto: the fastest installed).")]
+    backend: Annotated[BackendChoice, typer.Option(
+        help="Inference backend (auto: on a CPU, OpenVINO, then ONNX Runtime, then torch, the first installed; "
+             "on a GPU or with --precision bf16/fp16, torch).")]
     = _DEFAULT.backend,
     device: Annotated[DeviceChoice, typer.Option(help="Where the network runs (auto: CUDA, MPS, then CPU).")]
     = _DEFAULT.device,
@@ -47,7 +49,8 @@ def clean(
         help="Arithmetic (auto: bf16 on CPUs with AVX-512 BF16/AMX and on GPUs, else fp32).")] = _DEFAULT.precision,
     threads: Annotated[int | None, typer.Option(
         min=1, show_default="the cores this process may use",
-        help="CPU threads for the network; give each of several parallel runs its share.")] = None,
+        help="CPU threads for the network and the steps around it (OpenCV); give each of several parallel "
+             "runs its share.")] = None,
     tile_size: Annotated[int, typer.Option(
         min=4 * _DEFAULT.overlap, help="Tile edge in pixels; smaller uses less memory.")]
     = _DEFAULT.tile_size,
