@@ -126,12 +126,13 @@ def _fewer(n: int):
 
 @app.command()
 def reconstruct(run: RunArg, out: OutOpt = None, n: CountOpt = 10, data_dir: RunDataDir = None,
-                verify: VerifyRun = None) -> None:
+                device: Device = "auto", verify: VerifyRun = None) -> None:
     """Draw test faces fed in clean, and what the network makes of them (reconstructions-clean.png)."""
     from training.suite.faces_eval import reconstruction_picture
 
     with reported_errors():
-        typer.echo(reconstruction_picture(run, out, n, noise=None, data_dir=data_dir, say=_fewer(n), verify=verify))
+        typer.echo(reconstruction_picture(run, out, n, noise=None, data_dir=data_dir, device=device, say=_fewer(n),
+                                          verify=verify))
 
 
 @app.command()
@@ -141,23 +142,22 @@ def denoise(
         help="Corruption to apply (default: the one the run was trained on).")] = None,
     noise_level: Annotated[float | None, typer.Option(
         help="Its level (default: the run's, or the kind's default).")] = None,
+    device: Device = "auto",
     verify: VerifyRun = None,
 ) -> None:
     """Draw test faces corrupted, then denoised by the network, then the originals."""
+    from training.device import resolve_device
     from training.suite.faces_eval import load_faces_run, reconstruction_picture
 
     with reported_errors():
+        resolve_device(device)  # as the other commands do: a device that is not there before the run is read
         if noise is None:
-            kind = load_faces_run(run)[2].noise
+            kind = load_faces_run(run)[2].noise  # on the CPU: only its task is looked at
             if kind is None:
                 raise ValueError("this run was trained on clean faces; choose a corruption with --noise gaussian|mask")
-            if noise_level is None:
-                path = reconstruction_picture(run, out, n, noise="run", data_dir=data_dir, say=_fewer(n),
-                                              verify=verify)
-            else:  # the run's kind of corruption at the level asked for (it was dropped without a word)
-                path = reconstruction_picture(run, out, n, noise=kind, noise_level=noise_level, data_dir=data_dir,
-                                              say=_fewer(n), verify=verify)
+            # The run's own corruption, or its kind at the level asked for (the level was dropped without a word).
+            kind, noise_level = ("run", None) if noise_level is None else (kind, noise_level)
         else:
-            path = reconstruction_picture(run, out, n, noise=noise.value, noise_level=noise_level, data_dir=data_dir,
-                                          say=_fewer(n), verify=verify)
-        typer.echo(path)
+            kind = noise.value
+        typer.echo(reconstruction_picture(run, out, n, noise=kind, noise_level=noise_level, data_dir=data_dir,
+                                          device=device, say=_fewer(n), verify=verify))

@@ -90,7 +90,8 @@ def train(
         help="Stop after this much training time (90s, 10m, 2h); the best checkpoint is kept. When it ends the "
              "run before --epochs, the cosine learning rate is fitted into the time (after the first epoch, into the "
              "epochs that still fit, as measured), so the run ends at a low rate. Applies to this command only: a "
-             "later --resume runs without it unless given again, and then goes back to the --epochs schedule.",
+             "later --resume runs without it unless given again, and then finishes the schedule as fitted; given "
+             "again, the rest of the schedule is fitted into the new time.",
         show_default=False)] = None,
     patch_size: Annotated[int, typer.Option(min=32, help="Edge of the random training crops, in pixels.")] = 192,
     batch_size: Annotated[int, typer.Option(min=1, help="Crops per optimisation step.")] = 12,

@@ -95,6 +95,7 @@ def evaluate(
     data_dir: RunDataDir = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Use only the first N test images.")] = None,
     seed: Annotated[int, seed_option("Seed of the one latent sample per image")] = 0,
+    device: Device = "auto",
     download: Download = False,
     verify: VerifyRun = None,
 ) -> None:
@@ -102,7 +103,7 @@ def evaluate(
     from training.suite.vae import load_test_set, load_vae, negative_elbo
 
     with reported_errors():
-        model, meta = load_vae(run)
+        model, meta = load_vae(run, device)
         images, _ = load_test_set(meta, data_dir, limit, verify, download)
         result = negative_elbo(model, images, seed=seed)
     typer.echo(f"test negative ELBO {result['nelbo']:.2f} nats per image "
@@ -113,6 +114,7 @@ def evaluate(
 def latent(
     run: RunArg, out: OutOpt = None, data_dir: RunDataDir = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Plot only the first N test images.")] = None,
+    device: Device = "auto",
     download: Download = False,
     verify: VerifyRun = None,
 ) -> None:
@@ -120,7 +122,7 @@ def latent(
     from training.suite.vae_pictures import latent_picture
 
     with reported_errors():
-        typer.echo(latent_picture(run, out, data_dir, limit, verify, download))
+        typer.echo(latent_picture(run, out, data_dir, limit, verify, download, device))
 
 
 @app.command()
@@ -128,12 +130,13 @@ def manifold(
     run: RunArg, out: OutOpt = None,
     n: Annotated[int, typer.Option("-n", min=2, max=40, help="Images per side of the grid (2 to 40: the grid "
                                                               "is one picture).")] = 15,
+    device: Device = "auto",
 ) -> None:
     """Decode an n x n grid over a 2-D latent plane, spaced by prior quantiles (needs D = 2)."""
     from training.suite.vae_pictures import manifold_picture
 
     with reported_errors():
-        typer.echo(manifold_picture(run, out, n))
+        typer.echo(manifold_picture(run, out, n, device))
 
 
 @app.command()
@@ -142,12 +145,13 @@ def sample(
     n: Annotated[int, typer.Option("-n", min=1, max=1024, help="Number of samples (1 to 1024: they are drawn "
                                                                "as one picture, 32 x 32 at most).")] = 64,
     seed: Annotated[int, seed_option("Seed of the prior draws")] = 0,
+    device: Device = "auto",
 ) -> None:
     """Decode N codes drawn from the prior N(0, I)."""
     from training.suite.vae_pictures import samples_picture
 
     with reported_errors():
-        typer.echo(samples_picture(run, out, n, seed))
+        typer.echo(samples_picture(run, out, n, seed, device))
 
 
 @app.command()
@@ -158,6 +162,7 @@ def interpolate(
     out: OutOpt = None, data_dir: RunDataDir = None,
     steps: Annotated[int, typer.Option(min=2, max=50, help="Decoded points along the line (2 to 50: they are "
                                                            "drawn as one row).")] = 10,
+    device: Device = "auto",
     download: Download = False,
     verify: VerifyRun = None,
 ) -> None:
@@ -165,4 +170,4 @@ def interpolate(
     from training.suite.vae_pictures import interpolation_picture
 
     with reported_errors():
-        typer.echo(interpolation_picture(run, first, second, out, steps, data_dir, verify, download))
+        typer.echo(interpolation_picture(run, first, second, out, steps, data_dir, verify, download, device))

@@ -1,9 +1,9 @@
 """What a training run is configured with and what it ends with (``FitConfig``, ``FitResult``), the
 progress hooks (``Callback``), and the pieces of an optimisation that are not the loop itself:
 seeding, optimizers by name, the learning-rate schedule and its fitting into a time limit
-(``TimeBudget``), an epoch stopped part way (``PartialEpoch``) and the mean loss over validation
-batches (``evaluate_loss``). ``training.loop.fit`` uses them and re-exports them, so tasks import
-everything from ``training.loop``.
+(``TimeBudget``, ``FittedSchedule``, ``plan_epoch``), an epoch stopped part way (``PartialEpoch``)
+and the mean loss over validation batches (``evaluate_loss``). ``training.loop.fit`` uses them and
+re-exports them, so tasks import everything from ``training.loop``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from torch import nn
 
 from training.device import Precision, batch_size, move_to, resolve_precision
 
-__all__ = ["Callback", "FitConfig", "FitResult", "LossFn", "PartialEpoch", "TimeBudget", "evaluate_loss", "lr_at",
-           "make_optimizer", "seed_everything"]
+__all__ = ["Callback", "FitConfig", "FitResult", "FittedSchedule", "LossFn", "PartialEpoch", "TimeBudget",
+           "evaluate_loss", "lr_at", "make_optimizer", "plan_epoch", "seed_everything"]
 
 LossFn = Callable[[nn.Module, Any], "tuple[torch.Tensor, dict[str, float]]"]
 """``loss_fn(model, batch) -> (loss, parts)``: a scalar to minimise and named floats to log.
@@ -150,13 +150,43 @@ _RECENT = 3
 
 
 @dataclass
+class FittedSchedule:
+    """The cosine as a :class:`TimeBudget` fitted it, kept in the run's trainer state so that a resume
+    goes on along it instead of going back to ``epoch / epochs`` (a jump back up towards the peak):
+    epoch ``epoch`` trained at ``position``, and the positions rise evenly from there to the floor
+    (1) at epoch ``end``, the fitted total epoch count; None: at the run's ``epochs``, where the time
+    last left room for them all. Epochs past ``end`` train at the floor."""
+
+    epoch: int
+    position: float
+    end: int | None = None
+
+    def position_of(self, epoch: int, epochs: int) -> float:
+        """Where in the cosine ``epoch`` trains on this schedule, for a run of ``epochs``."""
+        end = epochs if self.end is None else self.end
+        if end <= self.epoch:
+            return 1.0
+        return min(1.0, self.position + (1.0 - self.position) * (epoch - self.epoch) / (end - self.epoch))
+
+    @classmethod
+    def saved(cls, state: dict[str, Any] | None) -> FittedSchedule | None:
+        """The schedule a trainer state holds; None for a run that followed the plain one (and for
+        states written before schedules were kept)."""
+        if not state:
+            return None
+        end = state.get("end")
+        return cls(int(state["epoch"]), float(state["position"]), None if end is None else int(end))
+
+
+@dataclass
 class TimeBudget:
     """A time limit that ends a run before its ``epochs`` would: the cosine schedule is fitted into
     it, so the run ends annealed instead of being cut near its peak rate.
 
-    The first epoch of a call trains where the plain schedule puts it (``epoch / epochs``); from
-    then on, before each epoch, the whole epochs still fitting before ``deadline`` are estimated
-    from the recent epochs' lengths (training, validation and saving), and the positions left up to
+    The first epoch of a call trains where the schedule the run follows puts it (``epoch / epochs``,
+    or a :class:`FittedSchedule` an earlier call left: :func:`plan_epoch`); from then on, before
+    each epoch, the whole epochs still fitting before ``deadline`` are estimated from the recent
+    epochs' lengths (training, validation and saving), and the positions left up to
     the cosine's floor are spread evenly over them, so the last epoch that fits trains near the
     floor, as the last of ``epochs`` does. Estimated anew before every epoch (epochs speed up or
     slow down); a limit that leaves room for all of ``epochs`` gives the plain schedule. The clock
@@ -173,14 +203,41 @@ class TimeBudget:
     def position(self, epoch: int, now: float, previous: float | None) -> float:
         """Where in the cosine (0 peak, 1 floor) ``epoch`` trains; ``previous`` is where the epoch
         before it in this call trained (None for the first one)."""
+        return self.fit(epoch, now, previous)[0]
+
+    def fit(self, epoch: int, now: float, previous: float | None) -> tuple[float, int | None]:
+        """:meth:`position`, and the epoch at which the cosine so fitted reaches its floor (the fitted
+        total epoch count); None when nothing was fitted: the time leaves room for all of ``epochs``,
+        or no epoch of this call has been timed yet."""
         if previous is None or not self.lengths:
-            return epoch / self.epochs
+            return epoch / self.epochs, None
         recent = self.lengths[-_RECENT:]
         fitting = max(0, int((self.deadline - now) // (sum(recent) / len(recent))))
         left = min(fitting, self.epochs - epoch)  # this epoch included
         # Evenly spaced from ``previous`` to the floor, the last at one step short of it, as the
         # plain schedule's last epoch is: with every epoch left fitting, exactly ``epoch / epochs``.
-        return min(1.0, previous + (1.0 - previous) / (left + 1))
+        position = min(1.0, previous + (1.0 - previous) / (left + 1))
+        return position, (epoch + left if left < self.epochs - epoch else None)
+
+
+def plan_epoch(epoch: int, epochs: int, schedule: FittedSchedule | None, budget: TimeBudget | None, now: float,
+               previous: float | None) -> tuple[float | None, FittedSchedule | None]:
+    """Where in the cosine ``epoch`` trains (None: ``epoch / epochs``, the plain schedule), and the
+    schedule the run follows from it on (None: the plain one), to keep in its trainer state.
+
+    Until ``budget`` (this call's time limit, if any) has timed an epoch of this call, the epoch
+    trains where ``schedule``, the one the run was following when it stopped, puts it: a resume
+    without a time limit finishes the cosine an earlier limit fitted. Then the budget fits what is
+    left of the cosine from ``previous`` (where the epoch before trained) into the time it leaves."""
+    follow = None if schedule is None else schedule.position_of(epoch, epochs)
+    if budget is None:
+        return follow, schedule
+    if previous is None or not budget.lengths:  # a number: the next epoch's fitting starts from it
+        return (epoch / epochs if follow is None else follow), schedule
+    position, end = budget.fit(epoch, now, previous)
+    if end is None and schedule is None:  # the time has never bound: the plain schedule, nothing to keep
+        return position, None
+    return position, FittedSchedule(epoch, position, end)
 
 
 @torch.inference_mode()

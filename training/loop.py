@@ -16,7 +16,6 @@ function; everything about devices, epochs, checkpoints and logging lives here.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -29,20 +28,20 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from docclean.checkpoint import atomic_save_tensors, read_metadata, save_model
-from docclean.errors import DataError, DocCleanError, UsageError
-from docclean.models import TRAINER_STATE
+from docclean.checkpoint import read_metadata, save_model
 from training.device import Precision, move_to, resolve_device, resolve_precision
 from training.fit_types import (
     Callback,
     FitConfig,
     FitResult,
+    FittedSchedule,
     LossFn,
     PartialEpoch,
     TimeBudget,
     evaluate_loss,
     lr_at,
     make_optimizer,
+    plan_epoch,
     seed_everything,
 )
 from training.run_folder import (
@@ -51,16 +50,15 @@ from training.run_folder import (
     check_fit_folder,
     check_resumable,
     clear_run,
-    optimizer_tensors,
     output_error,
     read_history,
     restore_optimizer,
-    resume_hint,
     write_csv,
     write_json,
     writing_in,
 )
 from training.stop import StopFlag, StopHook, stop_on_signals
+from training.trainer_state import cut_save, load_last, save_state
 
 __all__ = ["Callback", "FitConfig", "FitResult", "StopFlag", "evaluate_loss", "fit", "make_optimizer",
            "read_history", "seed_everything", "stop_on_signals"]
@@ -107,43 +105,6 @@ def _run_epoch(model: nn.Module, loss_fn: LossFn, data: Iterable, opt: torch.opt
     return False
 
 
-def _save_state(path: Path, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, state: dict[str, Any]) -> None:
-    opt_tensors, opt_info = optimizer_tensors(opt)
-    state = {**state, "optimizer": opt_info, "scaler": scaler.state_dict() if scaler.is_enabled() else None}
-    atomic_save_tensors(opt_tensors or {"empty": torch.zeros(1)}, path,
-                        {"docclean": json.dumps({"arch": TRAINER_STATE, "trainer": state})})
-
-
-def _load_last(model: nn.Module, path: Path, arch: str, device: torch.device, start_over: str | None) -> None:
-    """Load a run's last weights to resume from them: UsageError when they are of another network
-    (a run folder whose config.json is gone: the options ask for another run, exit 2 as every refused
-    resume), DataError when the file cannot be read (cut short), one line each, not the loader's
-    traceback."""
-    hint = resume_hint(start_over)
-    try:
-        there = read_metadata(path).get("arch")
-    except DocCleanError as exc:  # cut short, garbled: safefile's reason
-        raise DataError(f"cannot resume from this checkpoint ({exc.reason}); {hint}", path) from None
-    if there is not None and there != arch:  # overwriting it would lose a run of another kind
-        raise UsageError(f"cannot resume: the run folder holds a different model ({there!r}, not {arch!r}); "
-                         "choose another --out", path)
-    try:
-        model.load_state_dict(load_file(str(path), device=str(device)))
-    except Exception as exc:  # noqa: BLE001 - safetensors' and torch's own errors, in their words
-        text = " ".join(str(exc).split())
-        raise DataError(f"cannot resume from this checkpoint ({type(exc).__name__}: {text[:160]}); {hint}",
-                        path) from None
-
-
-def _cut_save(state: dict[str, Any], last: dict[str, Any]) -> dict[str, float] | None:
-    """The metrics of the ended epoch whose save was cut short after its weights (``last``'s
-    metadata) and before its trainer ``state``, which is then an epoch behind; None when they agree."""
-    if state.get("partial") or "partial_epoch" in last or last.get("epoch") != state["epoch"] + 1:
-        return None
-    metrics = last.get("metrics")
-    return metrics if isinstance(metrics, dict) and "train_loss" in metrics else None
-
-
 def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConfig, *, arch: str,
         model_config: dict[str, Any], val_data: Iterable | None = None,
         evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
@@ -170,7 +131,9 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     ``time_limit`` (seconds of this call) stops the run as ``should_stop`` does, after the batch
     that passes it; when it would end the run before ``config.epochs``, the cosine schedule is
     fitted into the epochs that it leaves (:class:`training.fit_types.TimeBudget`), so the last
-    epoch it finishes trains near the schedule's lowest rate, not near its peak.
+    epoch it finishes trains near the schedule's lowest rate, not near its peak. The fitted
+    schedule is kept in the trainer state: a resume without a limit goes on along it, one with a
+    new limit fits the rest of it, from where the run stands, into that (``plan_epoch``).
 
     ``derived_files`` hands the run folder's guard to fit: None leaves it to the caller (``docclean
     train`` checks its folder before it writes there itself). Else, before anything is written, a
@@ -198,14 +161,15 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     start_epoch, best, best_epoch, bad_epochs = 0, math.inf, -1, 0
     history: list[dict[str, float]] = []
     partial: PartialEpoch | None = None
+    schedule: FittedSchedule | None = None  # the cosine as a time limit fitted it (None: the plain one)
     run_info = {"command": " ".join(sys.argv), "fit": config.to_json(), "device": str(device),
                 "precision": precision.name, **(info or {})}
     run_config = {"arch": arch, "model_config": model_config, **run_info}
     if resuming:
         check_resumable(out, run_config, start_over)
         state = read_metadata(state_path)["trainer"]
-        _load_last(model, last_path, arch, device, start_over)
-        cut = _cut_save(state, read_metadata(last_path))
+        load_last(model, last_path, arch, device, start_over)
+        cut = cut_save(state, read_metadata(last_path))
         check_epochs_left(config.epochs, state["epoch"] + 1 + (cut is not None), bool(state.get("partial")))
         restore_optimizer(opt, load_file(str(state_path), device=str(device)), state["optimizer"])
         if state.get("scaler") and scaler.is_enabled():
@@ -214,6 +178,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         best_epoch, bad_epochs = state["best_epoch"], state["bad_epochs"]
         if state.get("partial"):
             partial = PartialEpoch.saved(state["partial"])
+        schedule = FittedSchedule.saved(state.get("schedule"))
         history = read_history(out)[:start_epoch]
         if cut is not None:
             # Cut after the epoch's weights were saved and before its trainer state was (a full disk,
@@ -253,8 +218,9 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         seed_everything(config.seed * 100_003 + epoch)
         progress = partial if partial is not None and partial.epoch == epoch else PartialEpoch(epoch)
         partial = None
-        if progress.position is None and budget is not None:  # a resumed epoch keeps the rate it began with
-            progress.position = budget.position(epoch, now, previous)
+        if progress.position is None:  # a resumed epoch keeps the rate it began with
+            progress.position, schedule = plan_epoch(epoch, config.epochs, schedule, budget, now, previous)
+        kept = {"schedule": asdict(schedule)} if schedule is not None else {}  # for a resume to go on along it
         for group in opt.param_groups:
             group["lr"] = lr_at(config, epoch, progress.position)
         t0 = time.perf_counter()
@@ -268,8 +234,8 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             with writing_in(out):
                 save_model(model, last_path, arch, model_config,
                            {**run_info, "epoch": epoch - 1, "partial_epoch": epoch})
-                _save_state(state_path, opt, scaler, {"epoch": epoch - 1, "best": best, "best_epoch": best_epoch,
-                                                      "bad_epochs": bad_epochs, "partial": asdict(progress)})
+                save_state(state_path, opt, scaler, {"epoch": epoch - 1, "best": best, "best_epoch": best_epoch,
+                                                      "bad_epochs": bad_epochs, "partial": asdict(progress), **kept})
             stopped = True
             break
         metrics = {"epoch": float(epoch), "lr": opt.param_groups[0]["lr"]}
@@ -294,8 +260,8 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             save_model(model, last_path, arch, model_config, meta_info)
             if improved:
                 save_model(model, best_path, arch, model_config, meta_info)
-            _save_state(state_path, opt, scaler, {"epoch": epoch, "best": best, "best_epoch": best_epoch,
-                                                  "bad_epochs": bad_epochs})
+            save_state(state_path, opt, scaler, {"epoch": epoch, "best": best, "best_epoch": best_epoch,
+                                                  "bad_epochs": bad_epochs, **kept})
             write_csv(out / "metrics.csv", history)
         for cb in callbacks:
             cb.on_epoch_end(epoch, metrics)

@@ -257,3 +257,30 @@ def test_the_commands_that_read_a_run_take_verify_as_vae_s_do(mask_run: Path, tm
     assert runner.invoke(app, own).exit_code == 0
     checked = runner.invoke(app, [*own, "--verify"])
     assert checked.exit_code == 1 and "SHA-256" in checked.output, checked.output
+
+
+
+@pytest.mark.parametrize("command", [["reconstruct", "-n", "2"], ["denoise", "-n", "2"]])
+def test_the_picture_commands_take_device_as_train_and_eval_do(mask_run: Path, faces_dir: Path, tmp_path: Path,
+                                                               command: list[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """--device was on `faces train` and `faces eval` only: the pictures ran on the CPU whatever the
+    machine had, and `--device cpu` was "No such option"."""
+    helped = runner.invoke(app, ["faces", command[0], "--help"], env={"COLUMNS": "200"})
+    assert "--device" in helped.output and "auto (a GPU if there is one), cpu, cuda or mps." in helped.output
+
+    def invoke(device: str, picture: Path):
+        return runner.invoke(app, ["faces", command[0], str(mask_run), *command[1:], "-o", str(picture),
+                                   "--device", device])
+
+    on_cpu = invoke("cpu", tmp_path / "cpu.png")
+    assert on_cpu.exit_code == 0 and (tmp_path / "cpu.png").is_file(), on_cpu.output
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # this machine's answer, on any machine
+    no_cuda = "error: device 'cuda' was asked for but torch sees no CUDA GPU; use cpu or auto\n"
+    trained = runner.invoke(app, ["faces", "train", "--out", str(tmp_path / "run"), "--data-dir", str(faces_dir),
+                                  "--no-verify", "--epochs", "1", "--test-people", "2", "--val-people", "1",
+                                  "--device", "cuda"])
+    evaluated = runner.invoke(app, ["faces", "eval", str(mask_run), "--device", "cuda"])
+    refused = invoke("cuda", tmp_path / "cuda.png")
+    assert [(r.exit_code, r.output) for r in (trained, evaluated, refused)] == [(2, no_cuda)] * 3
+    assert not (tmp_path / "cuda.png").exists()

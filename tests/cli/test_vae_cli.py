@@ -368,3 +368,34 @@ def test_the_commands_that_read_a_run_take_download_as_fashion_s_do(mlp_run: Pat
     asked = runner.invoke(app, [*argv, "--download"])  # "No such option: --download"
     assert asked.exit_code == 0, asked.output
     assert sorted(fetched) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+
+
+NO_CUDA = "error: device 'cuda' was asked for but torch sees no CUDA GPU; use cpu or auto\n"
+"""What `vae train --device cuda` says on a machine without a CUDA GPU (one line, exit 2)."""
+
+
+@pytest.mark.parametrize("command", [["eval"], ["latent"], ["manifold", "-n", "3"], ["sample", "-n", "4"],
+                                     ["interpolate", "0", "1", "--steps", "2"]])
+def test_the_commands_that_read_a_run_take_device_as_train_does(mlp_run: Path, data_dir: Path, tmp_path: Path,
+                                                                command: list[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """--device was on `vae train` only: eval and the pictures ran on the CPU whatever the machine had,
+    and `--device cpu` was "No such option"."""
+    import torch
+
+    helped = runner.invoke(app, ["vae", command[0], "--help"], env={"COLUMNS": "200"})
+    assert "--device" in helped.output and "auto (a GPU if there is one), cpu, cuda or mps." in helped.output
+
+    def invoke(device: str, pictures: Path):
+        out = [] if command[0] == "eval" else ["-o", str(pictures)]
+        return runner.invoke(app, ["vae", command[0], str(mlp_run), *command[1:], *out, "--device", device])
+
+    on_cpu = invoke("cpu", tmp_path / "cpu.png")
+    assert on_cpu.exit_code == 0 and (command[0] == "eval" or (tmp_path / "cpu.png").is_file()), on_cpu.output
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # this machine's answer, on any machine
+    trained = _train(tmp_path / "run", data_dir, "--epochs", "1", "--device", "cuda")
+    assert (trained.exit_code, trained.output) == (2, NO_CUDA)
+    refused = invoke("cuda", tmp_path / "cuda.png")
+    assert (refused.exit_code, refused.output) == (2, NO_CUDA)
+    assert not (tmp_path / "cuda.png").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli.main import app
 from tests.training.test_retrain_guards import make_pairs, no_pictures, one_error_line, runner, train  # noqa: F401 (a fixture)
 
 DIRTY_DOCUMENTS = Path("/work/shared/data/dirty-documents")
@@ -124,3 +125,9 @@ def test_max_time_anneals_the_learning_rate_into_the_time(tmp_path: Path, tiny_m
     assert all(a > b for a, b in zip(rates, rates[1:])), rates
     # The last epoch that fits trains where the last of 8 epochs would, near the floor (2% of --lr).
     assert rates[-1] == pytest.approx(0.001 * (0.02 + 0.49 * (1 + math.cos(math.pi * 7 / 8))))
+    # A resume without --max-time goes on along the cosine the limit fitted, whose floor the 9th epoch
+    # (cut by the limit) reached: it went back up to the --epochs schedule (9/12 of the way: 8 times the floor).
+    resumed = runner.invoke(app, ["train", "--resume", str(out), "--epochs", "12"])
+    assert resumed.exit_code == 0, resumed.output
+    rates = [float(row["lr"]) for row in csv.DictReader((out / "metrics.csv").open())]
+    assert len(rates) == 12 and rates[8:] == pytest.approx([0.001 * 0.02] * 4)

@@ -46,6 +46,7 @@ def load_faces_run(run: Path, device: str = "cpu", verify: bool | None = None
     """The best model of a faces run (eval mode, on ``device``), its metadata and its task config;
     ``verify`` given replaces the run's own SHA-256 setting (``--no-verify`` reads a copy of one's own
     for a run trained on the published file, ``--verify`` checks a run trained without the check)."""
+    target = resolve_device(device)  # a device that is not there is named before the file is read
     path = run_checkpoint(run)
     model, meta = load_model(path)
     if meta["arch"] != ARCH:
@@ -54,7 +55,7 @@ def load_faces_run(run: Path, device: str = "cpu", verify: bool | None = None
     task = FacesTaskConfig(**{k: v for k, v in meta.get("task", {}).items() if k in known})
     if verify is not None:
         task = replace(task, verify=verify)
-    return model.to(resolve_device(device)).eval(), meta, task
+    return model.to(target).eval(), meta, task
 
 
 def psnr(mse: float) -> float:

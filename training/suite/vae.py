@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from docclean.checkpoint import load_model, read_metadata
 from docclean.errors import DataError, ModelError
+from training.device import resolve_device
 from training.loop import Callback, FitConfig, FitResult, StopHook, fit, read_history
 from training.suite import fashion_data
 from training.suite.vae_models import ARCH_NAMES, VAE_PREFIX, VAEBase, build_vae
@@ -150,14 +152,22 @@ def checkpoint_path(run: Path) -> Path:
     return run / "best.safetensors" if run.is_dir() else run
 
 
-def load_vae(run: Path) -> tuple[VAEBase, dict[str, Any]]:
-    """Rebuild a trained VAE from a run folder or checkpoint file; returns (model in eval mode,
-    metadata). Raises ModelError naming the file when it is missing or not a VAE."""
+def load_vae(run: Path, device: str = "cpu") -> tuple[VAEBase, dict[str, Any]]:
+    """Rebuild a trained VAE from a run folder or checkpoint file; returns (model in eval mode on
+    ``device``: auto, cpu, cuda, cuda:N or mps, metadata). Raises ValueError naming a device that is not
+    there (before the file is read, as ``fit`` refuses one before training), ModelError naming the file
+    when it is missing or not a VAE."""
+    target = resolve_device(device)
     path = checkpoint_path(run)
     arch = read_metadata(path)["arch"]
     if not arch.startswith(VAE_PREFIX):  # before loading: another network's weights would not fit
         raise ModelError(f"not a VAE checkpoint (architecture {arch!r})", path)
-    return load_model(path)
+    model, meta = load_model(path)
+    return model.to(target).eval(), meta
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
 
 
 def run_data_dir(meta: dict[str, Any], data_dir: Path | None,
@@ -186,32 +196,39 @@ def load_test_set(meta: dict[str, Any], data_dir: Path | None = None, limit: int
 
 @torch.inference_mode()
 def negative_elbo(model: VAEBase, images: torch.Tensor, batch_size: int = 500, seed: int = 0) -> dict[str, float]:
-    """Per-image negative ELBO (beta = 1), reconstruction and KL in nats, averaged over ``images``.
-    One latent sample per image, drawn from a generator forked off ``seed`` so the figure repeats
-    and the caller's random state is left alone."""
+    """Per-image negative ELBO (beta = 1), reconstruction and KL in nats, averaged over ``images``
+    (on the CPU; scored on the model's device). One latent sample per image, drawn from a CPU
+    generator seeded with ``seed``: the figure repeats on every device, and the caller's random
+    state (a GPU's too) is left alone."""
     model.eval()
+    device = _device_of(model)
+    generator = torch.Generator().manual_seed(seed)
     totals = {"nelbo": 0.0, "recon": 0.0, "kl": 0.0}
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        for batch in ImageBatches(images, batch_size):
-            logits, mean, logvar = model(batch)
-            recon = reconstruction_nll(logits, batch)
-            kl = kl_to_standard_normal(mean, logvar)
-            totals["recon"] += float(recon.sum())
-            totals["kl"] += float(kl.sum())
-            totals["nelbo"] += float((recon + kl).sum())
+    for batch in ImageBatches(images, batch_size):
+        batch = batch.to(device)
+        mean, logvar = model.encode(batch)
+        # The draws model.reparameterize would make, but from the CPU generator (see above).
+        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype).to(device)
+        logits = model.decode(mean + torch.exp(0.5 * logvar) * noise)
+        recon = reconstruction_nll(logits, batch)
+        kl = kl_to_standard_normal(mean, logvar)
+        totals["recon"] += float(recon.sum())
+        totals["kl"] += float(kl.sum())
+        totals["nelbo"] += float((recon + kl).sum())
     return {k: v / max(len(images), 1) for k, v in totals.items()}
 
 
 @torch.inference_mode()
 def latent_means(model: VAEBase, images: torch.Tensor, batch_size: int = 1000) -> np.ndarray:
-    """Encoder means of ``images`` as an (N, latent_dim) float array."""
+    """Encoder means of ``images`` (on the CPU; encoded on the model's device) as an (N, latent_dim)
+    float array."""
     model.eval()
-    return torch.cat([model.encode(b)[0] for b in ImageBatches(images, batch_size)]).numpy()
+    device = _device_of(model)
+    return torch.cat([model.encode(b.to(device))[0].float().cpu() for b in ImageBatches(images, batch_size)]).numpy()
 
 
 @torch.inference_mode()
 def decode_images(model: VAEBase, z: torch.Tensor) -> np.ndarray:
-    """Decode latent codes (N, latent_dim) to images (N, 28, 28) in 0..1."""
+    """Decode latent codes (N, latent_dim) to images (N, 28, 28) in 0..1, on the model's device."""
     model.eval()
-    return torch.sigmoid(model.decode(z.float()))[:, 0].numpy()
+    return torch.sigmoid(model.decode(z.float().to(_device_of(model))).float())[:, 0].cpu().numpy()

@@ -101,41 +101,43 @@ def default_output(run: Path, name: str, out: Path | None) -> Path:
 
 
 def latent_picture(run: Path, out: Path | None = None, data_dir: Path | None = None,
-                   limit: int | None = None, verify: bool | None = None, download: bool = False) -> Path:
+                   limit: int | None = None, verify: bool | None = None, download: bool = False,
+                   device: str = "cpu") -> Path:
     """``latent.png``: the run's test-set latent means coloured by class. ``data_dir`` and ``verify``
     (the MD5 check) default to the run's own (:func:`training.suite.vae.run_data_dir`); ``download``
-    fetches missing test files."""
+    fetches missing test files; the model runs on ``device`` (:func:`training.suite.vae.load_vae`)."""
     path = default_output(run, "latent.png", out)  # first: a bad name fails before the model loads
-    model, meta = load_vae(run)
+    model, meta = load_vae(run, device)
     images, labels = load_test_set(meta, data_dir, limit, verify, download)
     return plot_latent(model, images, labels, CLASS_NAMES, path)
 
 
-def manifold_picture(run: Path, out: Path | None = None, n: int = 15) -> Path:
-    """``manifold.png``: the decoded n x n grid over a 2-D latent plane."""
+def manifold_picture(run: Path, out: Path | None = None, n: int = 15, device: str = "cpu") -> Path:
+    """``manifold.png``: the decoded n x n grid over a 2-D latent plane, decoded on ``device``."""
     path = default_output(run, "manifold.png", out)
-    model, _ = load_vae(run)
+    model, _ = load_vae(run, device)
     try:
         return plot_manifold(model, path, n)
     except ModelError as exc:  # name the checkpoint, which plot_manifold does not know
         raise ModelError(exc.reason, checkpoint_path(run)) from None
 
 
-def samples_picture(run: Path, out: Path | None = None, n: int = 64, seed: int = 0) -> Path:
-    """``samples.png``: n images decoded from prior samples."""
+def samples_picture(run: Path, out: Path | None = None, n: int = 64, seed: int = 0, device: str = "cpu") -> Path:
+    """``samples.png``: n images decoded (on ``device``) from prior samples, which are drawn on the CPU,
+    so a seed gives the same codes on every device."""
     path = default_output(run, "samples.png", out)
-    model, _ = load_vae(run)
+    model, _ = load_vae(run, device)
     return plot_samples(model, path, n, seed)
 
 
 def interpolation_picture(run: Path, first: int, second: int, out: Path | None = None, steps: int = 10,
                           data_dir: Path | None = None, verify: bool | None = None,
-                          download: bool = False) -> Path:
+                          download: bool = False, device: str = "cpu") -> Path:
     """``interpolate-A-B.png``: test images A and B and the decoded line between their latent means.
-    ``data_dir``, ``verify`` and ``download`` as for :func:`latent_picture`. Raises IndexError when A
-    or B is not a test-set index."""
+    ``data_dir``, ``verify``, ``download`` and ``device`` as for :func:`latent_picture`. Raises
+    IndexError when A or B is not a test-set index."""
     path = default_output(run, f"interpolate-{first}-{second}.png", out)
-    model, meta = load_vae(run)
+    model, meta = load_vae(run, device)
     images, labels = load_test_set(meta, data_dir, verify=verify, download=download)
     for index in (first, second):
         if not 0 <= index < len(images):
