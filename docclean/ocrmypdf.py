@@ -17,8 +17,9 @@ process (that hung ``--jobs 2`` now and then). The network runs with ``--docclea
 threads (default: every core of the process with OCRmyPDF's threads, which share the one model;
 the cores divided by the jobs with ``--no-use-threads``). No model is loaded in OCRmyPDF's main process
 before its workers start, so forked workers start clean and load their own.
-Both hooks are pluggy wrappers: OCRmyPDF's own filters (Tesseract's downsampling of huge pages)
-run first and docclean cleans their result.
+Both image hooks are pluggy wrappers: OCRmyPDF's own filters (Tesseract's downsampling of huge
+pages) run first and docclean cleans their result. ``validate`` refuses a PDF of no pages in one
+line naming it, where OCRmyPDF on its own ends in a traceback.
 
 This module is named like the package it plugs into; it uses only absolute imports, so the
 ``import ocrmypdf`` below is OCRmyPDF itself.
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ocrmypdf
-from ocrmypdf.exceptions import BadArgsError
+from ocrmypdf.exceptions import BadArgsError, InputFileError
 
 from docclean.errors import DocCleanError
 from docclean.settings import BACKENDS, CleanSettings, available_cores
@@ -80,7 +81,8 @@ def add_options(parser: ArgumentParser) -> None:
     group.add_argument("--docclean-model", metavar="MODEL", default="default",
                        help="Built-in model name or .safetensors file (default: the shipped model).")
     group.add_argument("--docclean-backend", choices=BACKENDS, default="auto",
-                       help="What runs the network (docclean clean --backend; auto: the fastest installed).")
+                       help="What runs the network (docclean clean --backend; auto: on a CPU, OpenVINO, then "
+                            "ONNX Runtime, then torch, the first installed).")
     # cpu, not docclean clean's auto: the model goes to a GPU only when asked. With OCRmyPDF's threads
     # (its default) one copy serves all --jobs; with --no-use-threads each worker process loads its own.
     group.add_argument("--docclean-device", choices=("auto", "cpu", "cuda", "mps"), default="cpu",
@@ -167,6 +169,23 @@ def check_options(options: Any) -> None:
         raise BadArgsError("docclean: --docclean-keep-color and --docclean-binarize cannot be combined")
     if hasattr(options, "extra_attrs"):
         options.extra_attrs["docclean_model"] = str(model.absolute())  # workers need not share our cwd
+
+
+@ocrmypdf.hookimpl(tryfirst=True)
+def validate(pdfinfo: Any, options: Any) -> None:
+    """Refuse a PDF of no pages in one line that names it. Runs before OCRmyPDF's Tesseract plugin,
+    which divides by the page count (OCRmyPDF 17.13: a ZeroDivisionError traceback; with
+    OMP_THREAD_LIMIT set, a ValueError from its thread pool, after which it never exits)."""
+    if len(pdfinfo) == 0:
+        raise InputFileError(f"docclean: {_input_name(options)}: the PDF has no pages, so there is nothing to OCR")
+
+
+def _input_name(options: Any) -> str:
+    """The input file as the user named it (a file object given to the API has no name to show)."""
+    source = _get(options, "input_file")
+    if str(source) == "-":
+        return "standard input"
+    return str(source) if isinstance(source, (str, Path)) else "the input PDF"
 
 
 def _worker_settings(options: Any) -> CleanSettings:

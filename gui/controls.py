@@ -16,11 +16,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 from docclean import formats
 from docclean.models import builtin_models
 from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
+from gui.fields import combo, form, read_spin, show_spin, spin
 from gui.inapplicable import TickKeeper, UnusedTextSpinBox
 from gui.labels import STEPS, one_bit_note
 from gui.notices import wrapping
@@ -36,14 +35,6 @@ _CHOOSE = "Model file…"
 _SAME = "same as input"
 #: The fixed threshold box's value while no fixed threshold is set (the middle of 0..1).
 _THRESHOLD = 0.5
-
-
-def _form(group: QGroupBox) -> QFormLayout:
-    """The form of one group: a field goes under its label where both do not fit side by side, so
-    the panel can be narrow and leave the preview the room (at 800 pixels it took a third)."""
-    form = QFormLayout(group)
-    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-    return form
 
 
 class SettingsPanel(QWidget):
@@ -66,22 +57,21 @@ class SettingsPanel(QWidget):
         for name in builtin_models():
             self.model.addItem(name, name)
         self.model.addItem(_CHOOSE, None)
-        self.backend, self.device, self.precision = (self._combo(BACKENDS), self._combo(DEVICES),
-                                                     self._combo(PRECISIONS))
-        self.threads = self._spin(1, 1024, None, "auto")
+        self.backend, self.device, self.precision = combo(BACKENDS), combo(DEVICES), combo(PRECISIONS)
+        self.threads = spin(1, 1024, None, "auto")
         # From 256: smaller tiles cannot hold the default overlap of 64 (the CLI refuses them too).
-        self.tile_size = self._spin(4 * d.overlap, 16384, d.tile_size, step=64)
-        self.batch_size = self._spin(1, 256, d.batch_size or None, "auto")  # auto: the backend's choice
+        self.tile_size = spin(4 * d.overlap, 16384, d.tile_size, step=64)
+        self.batch_size = spin(1, 256, d.batch_size or None, "auto")  # auto: the backend's choice
         for name, label, tip in STEPS:  # each an attribute too: self.keep_solids, ...
             check = QCheckBox(label)
             check.setToolTip(tip)
             setattr(self, name, check)
         # 0 (off) or 2..1000: "never" sits just below 2, so one step down from 2 is "never".
-        self.max_stroke = self._spin(2, 1000, d.max_stroke, "never")
+        self.max_stroke = spin(2, 1000, d.max_stroke, "never")
         self.max_stroke.setSuffix(" px")
         self.max_stroke.setToolTip("Pages whose strokes are wider than this are also cleaned shrunk, keeping the "
                                    "darker result: the model fades strokes far wider than those it learned")
-        self.dpi = self._spin(10, 2400, None, "native")  # one step up from "native" is 10 dpi
+        self.dpi = spin(10, 2400, None, "native")  # one step up from "native" is 10 dpi
         self.dpi.setToolTip("Resolution at which PDF pages are rendered")
         self.keep_color = QCheckBox("Keep colour")
         self.keep_color.setToolTip("Put the original colours (stamps, highlighter, coloured ink) back on the page")
@@ -120,31 +110,31 @@ class SettingsPanel(QWidget):
         self._open_formats: frozenset[str] = frozenset()
 
         look = QGroupBox("Page")
-        form = _form(look)
-        form.addRow(self.keep_color)
-        form.addRow(self.binarize)
-        form.addRow(self.one_bit_note)
-        form.addRow(self.fixed_threshold, self.threshold)
-        form.addRow(self.keep_faint)
-        form.addRow(self.remove_show_through)
+        rows = form(look)
+        rows.addRow(self.keep_color)
+        rows.addRow(self.binarize)
+        rows.addRow(self.one_bit_note)
+        rows.addRow(self.fixed_threshold, self.threshold)
+        rows.addRow(self.keep_faint)
+        rows.addRow(self.remove_show_through)
         for name, _, _ in STEPS:
-            form.addRow(getattr(self, name))
-        form.addRow("PDF dpi", self.dpi)
-        form.addRow("Ink warning", self.ink_warning)
+            rows.addRow(getattr(self, name))
+        rows.addRow("PDF dpi", self.dpi)
+        rows.addRow("Ink warning", self.ink_warning)
         engine = QGroupBox("Model and engine")
-        form = _form(engine)
-        form.addRow("Model", self.model)
-        form.addRow("Backend", self.backend)
-        form.addRow("Device", self.device)
-        form.addRow("Precision", self.precision)
-        form.addRow("Threads", self.threads)
-        form.addRow("Tile size", self.tile_size)
-        form.addRow("Batch size", self.batch_size)
-        form.addRow("Widest stroke", self.max_stroke)
+        rows = form(engine)
+        rows.addRow("Model", self.model)
+        rows.addRow("Backend", self.backend)
+        rows.addRow("Device", self.device)
+        rows.addRow("Precision", self.precision)
+        rows.addRow("Threads", self.threads)
+        rows.addRow("Tile size", self.tile_size)
+        rows.addRow("Batch size", self.batch_size)
+        rows.addRow("Widest stroke", self.max_stroke)
         out = QGroupBox("Export")
-        form = _form(out)
-        form.addRow("Format", self.fmt)
-        form.addRow(self.overwrite)
+        rows = form(out)
+        rows.addRow("Format", self.fmt)
+        rows.addRow(self.overwrite)
         layout = QVBoxLayout(self)
         for widget in (look, engine, out, self.reset):
             layout.addWidget(widget)
@@ -153,48 +143,14 @@ class SettingsPanel(QWidget):
         for box in (self.backend, self.device, self.precision, self.fmt):
             box.currentIndexChanged.connect(self._changed)
         self.model.activated.connect(self._model_activated)
-        for spin in (self.threads, self.tile_size, self.batch_size, self.max_stroke, self.dpi, self.threshold,
-                     self.ink_warning):
-            spin.valueChanged.connect(self._changed)
+        for number in (self.threads, self.tile_size, self.batch_size, self.max_stroke, self.dpi, self.threshold,
+                       self.ink_warning):
+            number.valueChanged.connect(self._changed)
         for check in (self.keep_color, self.binarize, self.fixed_threshold, self.keep_faint,
                       self.remove_show_through, self.overwrite, *(getattr(self, name) for name, _, _ in STEPS)):
             check.toggled.connect(self._changed)
         self.reset.clicked.connect(lambda: self.set_settings(CleanSettings(), notify=True))
         self.set_settings(d)
-
-    @staticmethod
-    def _combo(choices: tuple[str, ...]) -> QComboBox:
-        box = QComboBox()
-        for choice in choices:
-            box.addItem(choice, choice)
-        return box
-
-    @staticmethod
-    def _spin(low: int, high: int, value: int | None, special: str = "", step: int = 1) -> QSpinBox:
-        """A spin box over ``low..high``; with ``special``, one more value just below ``low`` shows
-        that text and stands for "none" (read with :meth:`_read`). Every value the arrows or the
-        keyboard reach is then one the settings accept: a special value at 0 would let one step
-        reach 1, which "PDF dpi" (10..2400) and "Widest stroke" (0 or 2..1000) refuse."""
-        spin = QSpinBox()
-        spin.setRange(low - 1 if special else low, high)
-        spin.setSingleStep(step)
-        if special:
-            spin.setSpecialValueText(special)  # shown at the minimum
-        spin.setValue(spin.minimum() if value is None else value)
-        # Never narrower than its widest text: the form (WrapLongRows) puts it under its label
-        # instead, where a narrow panel squeezed "native" to "ative".
-        spin.setMinimumWidth(spin.sizeHint().width())
-        return spin
-
-    @staticmethod
-    def _read(spin: QSpinBox, none: int | None = None) -> int | None:
-        """A spin box's value, or ``none`` at its special value (its minimum)."""
-        return none if spin.specialValueText() and spin.value() == spin.minimum() else spin.value()
-
-    @staticmethod
-    def _show(spin: QSpinBox, value: float | None) -> None:
-        """Show ``value`` in a spin box; None or 0 is the special value."""
-        spin.setValue(round(value) if value else spin.minimum())
 
     def _model_activated(self, index: int) -> None:
         if self.model.itemData(index) is None:
@@ -254,13 +210,13 @@ class SettingsPanel(QWidget):
         """The settings the controls show (validated by CleanSettings)."""
         binarize = self.binarize.isChecked()
         adaptive = binarize and not self.fixed_threshold.isChecked()
-        dpi = self._read(self.dpi)
+        dpi = read_spin(self.dpi)
         return CleanSettings(
             model=self.model.currentData() or self._last_model,
             backend=self.backend.currentData(), device=self.device.currentData(),
-            precision=self.precision.currentData(), threads=self._read(self.threads),
-            tile_size=self.tile_size.value(), batch_size=self._read(self.batch_size, 0),
-            max_stroke=self._read(self.max_stroke, 0),
+            precision=self.precision.currentData(), threads=read_spin(self.threads),
+            tile_size=self.tile_size.value(), batch_size=read_spin(self.batch_size, 0),
+            max_stroke=read_spin(self.max_stroke, 0),
             **{name: getattr(self, name).isChecked() for name, _, _ in STEPS},
             fmt=self.fmt.currentData(), dpi=None if dpi is None else float(dpi),
             color="keep" if self.keep_color.isChecked() and not binarize else "gray", binarize=binarize,
@@ -278,13 +234,13 @@ class SettingsPanel(QWidget):
             for box, value in ((self.backend, settings.backend), (self.device, settings.device),
                                (self.precision, settings.precision), (self.fmt, settings.fmt)):
                 box.setCurrentIndex(max(0, box.findData(value)))
-            self._show(self.threads, settings.threads)
+            show_spin(self.threads, settings.threads)
             self.tile_size.setValue(settings.tile_size)
-            self._show(self.batch_size, settings.batch_size)
-            self._show(self.max_stroke, settings.max_stroke)
+            show_spin(self.batch_size, settings.batch_size)
+            show_spin(self.max_stroke, settings.max_stroke)
             for name, _, _ in STEPS:
                 getattr(self, name).setChecked(getattr(settings, name))
-            self._show(self.dpi, settings.dpi)
+            show_spin(self.dpi, settings.dpi)
             self.keep_color.setChecked(settings.keep_color)
             self.binarize.setChecked(settings.binarize)
             self.fixed_threshold.setChecked(settings.threshold is not None)

@@ -1,6 +1,7 @@
 """The OCRmyPDF plugin: options become CleanSettings, bad options are refused before any worker
 starts, the OCR image is cleaned (same size and DPI), and end to end a sample PDF gets a text layer
-while its visible page stays as scanned (or is cleaned with ``--docclean-visible``).
+while its visible page stays as scanned (or is cleaned with ``--docclean-visible``); a PDF of no
+pages is refused in one line naming it, where OCRmyPDF alone ends in a ZeroDivisionError.
 
 Skipped where OCRmyPDF is not installed; the end-to-end tests also need Tesseract and Ghostscript
 (``apt-get install tesseract-ocr ghostscript``)."""
@@ -254,3 +255,30 @@ def test_a_missing_backend_ends_ocrmypdf_with_its_bad_args_code(tmp_path: Path) 
     assert result.returncode == ExitCode.bad_args, result.stderr[-2000:]
     assert f"docclean: --docclean-backend: backend '{missing}' is not installed here" in result.stderr
     assert "Traceback" not in result.stderr and "exception occurred" not in result.stderr
+
+
+def test_a_pdf_of_no_pages_is_refused_in_one_line_naming_it() -> None:
+    from ocrmypdf.exceptions import InputFileError
+
+    with pytest.raises(InputFileError, match=r"^docclean: scans/empty\.pdf: the PDF has no pages"):
+        plugin.validate([], SimpleNamespace(input_file=Path("scans/empty.pdf")))
+    with pytest.raises(InputFileError, match="standard input: the PDF has no pages"):
+        plugin.validate([], SimpleNamespace(input_file="-"))
+    plugin.validate([object()], SimpleNamespace(input_file="one.pdf"))  # a page: nothing to say
+
+
+@needs_tools
+def test_a_pdf_of_no_pages_ends_ocrmypdf_with_its_input_file_code_not_a_traceback(tmp_path: Path) -> None:
+    # OCRmyPDF 17.13 alone divides by the page count in its Tesseract plugin's validate hook
+    # (ZeroDivisionError); the plugin's validate runs first.
+    import pikepdf
+    from ocrmypdf.exceptions import ExitCode
+
+    empty = tmp_path / "empty.pdf"
+    pikepdf.new().save(empty)
+    cmd = [sys.executable, "-m", "ocrmypdf", "--plugin", "docclean.ocrmypdf", str(empty), str(tmp_path / "out.pdf")]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == ExitCode.input_file, result.stderr[-2000:]
+    assert f"docclean: {empty}: the PDF has no pages, so there is nothing to OCR" in result.stderr
+    assert "Traceback" not in result.stderr and "ZeroDivisionError" not in result.stderr
