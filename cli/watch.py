@@ -86,9 +86,11 @@ def watch(
     seconds, then cleaned with the model loaded once at start, and moved to --done or --failed
     (or left and recorded). One line per file. File-system events are used where they work;
     network shares (NFS, SMB/CIFS) and --poll are polled. Ctrl-C or SIGTERM stop it: the file in
-    hand is dropped (no partial output) and taken again at the next start.
+    hand is dropped (no partial output) and taken again at the next start. A full output disk
+    does not stop it: the file in hand stays in IN and the watcher waits for space, trying again
+    after 30 s, then less and less often (every 5 min at most).
     Exit codes: 1 the output folder cannot be used (another watcher writes to it, it cannot be
-    written, a disk fills), 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+    written), 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 
     Example:
 

@@ -11,12 +11,16 @@ place and recorded in ``OUTPUT/.docclean-watch.json`` with its size and mtime, s
 redo it (a file replaced by a new scan of the same name is cleaned again).
 
 :meth:`Watcher.poll_once` is one deterministic step (tests drive it with a fake clock);
-:meth:`Watcher.run` loops until a stop event, woken by ``watchdog`` events where they work and
-polling where they do not (``poll`` given, watchdog missing, or a network file system: inotify
-does not see changes made by other NFS/SMB clients; see :func:`docclean.watchfs.filesystem_type`). Ctrl-C and SIGTERM
-(``docclean.signals``) propagate out of ``run``; the file in hand stays in the input folder,
-unrecorded, and what it wrote (the page in hand, finished pages) is removed, so a restart redoes it;
-so is what a failed scan wrote, and an earlier scan's outputs stay (:mod:`docclean.watchattempt`).
+:meth:`Watcher.run` loops until a stop event (looked at between scans too), woken by ``watchdog``
+events where they work and polling where they do not (``poll`` given, watchdog missing, or a network
+file system: inotify does not see changes made by other NFS/SMB clients; see
+:func:`docclean.watchfs.filesystem_type`). Ctrl-C and SIGTERM (``docclean.signals``) propagate out
+of ``run``; the file in hand stays in the input folder, unrecorded, and what it wrote (the page in
+hand, finished pages) is removed, so a restart redoes it; so is what a failed scan wrote, and an
+earlier scan's outputs stay (:mod:`docclean.watchattempt`). A full output disk undoes the scan in
+hand the same way, and ``run`` waits for space, trying again ever less often
+(:data:`FULL_DISK_WAIT`), rather than stop: under systemd's ``Restart=on-failure`` a stop was a
+restart every few seconds, each loading the model to fail on the same scan again.
 This module finds the files and loops; handling one file is :mod:`docclean.watchscan`'s.
 """
 
@@ -30,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docclean.errors import UsageError
+from docclean.errors import DiskFullError, UsageError
 from docclean.models import resolve_model_path
 from docclean.outputs import WATCH_LOCK_NAME, output_lock
 from docclean.places import user_path
@@ -50,6 +54,8 @@ DEFAULT_POLL = 2.0
 """Seconds between listings when polling and no interval was given (network file systems)."""
 HEARTBEAT = 30.0
 """With watchdog events, the folder is still listed at least this often (a missed event is not fatal)."""
+FULL_DISK_WAIT = (30.0, 300.0)
+"""A full output disk: seconds to the first try again, doubled after each that finds it still full, up to the second."""
 
 
 class Watcher(ScanHandling):
@@ -60,14 +66,17 @@ class Watcher(ScanHandling):
     afterwards (None: left in place and recorded); folders that could put one file over another
     are a UsageError (:func:`docclean.watchfolders.check_folders`). ``settle``: seconds a file's
     size and mtime must stay unchanged. ``cleaner``: a loaded model (loaded on first use otherwise).
-    ``on_outcome`` is called with each :class:`WatchOutcome`; ``clock`` is for tests."""
+    ``on_outcome`` is called with each :class:`WatchOutcome`, ``on_notice`` with each warning line.
+    ``clock`` and ``pause`` are for tests: ``pause(stop, seconds)`` waits out a full disk's backoff
+    in :meth:`run` until ``stop`` is set (``stop.wait`` by default, which a signal interrupts)."""
 
     def __init__(self, inbox: str | Path, output: str | Path, settings: CleanSettings | None = None, *,
                  done: str | Path | None = None, failed: str | Path | None = None, settle: float = 5.0,
                  cleaner: Denoiser | None = None, progress: CleanProgress | None = None,
                  on_outcome: Callable[[WatchOutcome], None] | None = None,
                  on_notice: Callable[[str], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 pause: Callable[[threading.Event, float], object] = threading.Event.wait) -> None:
         self.inbox = user_path(inbox).absolute()
         self.output = user_path(output).absolute()
         self.done = user_path(done).absolute() if done else None
@@ -78,7 +87,7 @@ class Watcher(ScanHandling):
         self.settings = (settings or CleanSettings()).replace(overwrite=True, dry_run=False)
         self.settle = max(0.0, settle)
         self.cleaner, self.progress, self.on_outcome, self.clock = cleaner, progress, on_outcome, clock
-        self.on_notice = on_notice
+        self.on_notice, self.pause = on_notice, pause
         if cleaner is None:
             resolve_model_path(self.settings.model)  # a missing model is a usage error, before OUT is made
         writable_folder(self.output)  # at once: else every scan that arrives would fail as if it were bad
@@ -88,6 +97,9 @@ class Watcher(ScanHandling):
         """Subfolders of the inbox that could not be listed at the last poll (relative paths)."""
         self._busy = False  # another run holds the output: said once, until a file goes through
         self._said: set[str] = set()  # the settings' warnings (binarized into JPEG), said once a watch
+        self.held_back: Path | None = None
+        """The scan a full output disk held back last (undone, left in the inbox)."""
+        self._full_wait: float | None = None  # waiting for space: the last wait's seconds
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
         self.in_hand: Path | None = None
         """The file being cleaned right now (None between files)."""
@@ -121,13 +133,16 @@ class Watcher(ScanHandling):
             return None
         return max(0.0, min(since + self.settle - self.clock() for since in waiting))
 
-    def poll_once(self) -> list[WatchOutcome]:
-        """List the inbox once and clean every file that has been stable for ``settle`` seconds;
-        returns what happened to each file handled in this step. While the inbox cannot be listed
+    def poll_once(self, stop: threading.Event | None = None) -> list[WatchOutcome]:
+        """List the inbox once and clean every file that has been stable for ``settle`` seconds, or
+        until ``stop`` is set (looked at between scans: after a restart a batch of thousands took
+        hours): the files not yet tried stay in the inbox untouched, for the next step or start.
+        Returns what happened to each file handled in this step. While the inbox cannot be listed
         (a share unmounted, the folder renamed) nothing is taken and nothing forgotten: a partial
         listing would make the record forget files, which would then be cleaned again. A subfolder
         that cannot be listed is skipped, and the record keeps the files under it. OutputError
-        when OUT was deleted or replaced while the lock was held: another watcher could start on it."""
+        when OUT was deleted or replaced while the lock was held: another watcher could start on it;
+        DiskFullError for a full output disk or quota, the scan in hand undone (:attr:`held_back`)."""
         self._check_held()
         if not self._started:  # before the listing: the record must see the earlier outputs put back
             self._started = True
@@ -157,6 +172,8 @@ class Watcher(ScanHandling):
         self._seen = {key: seen for key, seen in self._seen.items() if key in found}
         outcomes = []
         for key, path, signature in ready:
+            if stop is not None and stop.is_set():
+                break  # still settled: taken first at the next step
             outcome = self._handle(key, path, signature)
             if outcome is not None:
                 outcomes.append(outcome)
@@ -183,8 +200,9 @@ class Watcher(ScanHandling):
     def run(self, stop: threading.Event, *, poll: float | None = None) -> None:
         """Poll until ``stop`` is set: every ``poll`` seconds when polling (see
         :func:`polling_reason`), else whenever watchdog reports a change, a waiting file may have
-        settled, or ``HEARTBEAT`` seconds passed, holding :meth:`holding`'s lock. Exceptions
-        (Ctrl-C, SIGTERM) propagate."""
+        settled, or ``HEARTBEAT`` seconds passed, holding :meth:`holding`'s lock. ``stop`` is looked
+        at between scans too. A full output disk makes it wait for space (:meth:`_poll_or_wait`).
+        Exceptions (Ctrl-C, SIGTERM, an output folder that cannot be used) propagate."""
         with self.holding():
             self._run(stop, poll)
 
@@ -197,7 +215,8 @@ class Watcher(ScanHandling):
         try:
             while not stop.is_set():
                 wake.clear()
-                self.poll_once()
+                if not self._poll_or_wait(stop):
+                    continue  # waited for space (or stopped meanwhile): try again at once
                 if observer is None:
                     timeout = interval
                 elif observer.follow([self.inbox, *self.linked]):
@@ -209,3 +228,24 @@ class Watcher(ScanHandling):
         finally:
             if observer is not None:
                 observer.stop()
+
+    def _poll_or_wait(self, stop: threading.Event) -> bool:
+        """:meth:`poll_once`; False when the output disk was full: the scan in hand was undone and
+        stays in the inbox, the watcher says once that it waits for space, then waits
+        (:data:`FULL_DISK_WAIT`) till ``stop`` or the next try; it says when it goes on again."""
+        self.held_back = None
+        try:
+            self.poll_once(stop)
+        except DiskFullError as exc:
+            first, longest = FULL_DISK_WAIT
+            if self._full_wait is None:
+                scan = f"{self.held_back} stays in the input folder, unrecorded; " if self.held_back else ""
+                self._notice(f"{self.output}: the output disk is full ({exc}); {scan}waiting for space, trying "
+                             f"again in {first:g} s, then less and less often (every {longest / 60:g} min at most)")
+            self._full_wait = first if self._full_wait is None else min(2 * self._full_wait, longest)
+            self.pause(stop, self._full_wait)
+            return False
+        if self._full_wait is not None:
+            self._full_wait = None
+            self._notice(f"{self.output}: there is space on the output disk again; going on")
+        return True

@@ -39,7 +39,8 @@ from docclean.outputs import (
     output_lock,
     stale_temps,
 )
-from docclean.watchrecord import Ledger, discard, drop_unfinished, outputs_on_disk, unfinished
+from docclean.watchoutputs import discard, drop_unfinished, outputs_on_disk, unfinished
+from docclean.watchrecord import Ledger
 
 TRY_NOTE = ".docclean-try.json"
 """The note of the try in :func:`earlier_folder` (hidden: an output's name never begins with a dot)."""
@@ -186,7 +187,7 @@ class Attempt:
                 pass  # the folder cannot be made: the try fails on it, saying why
         self.before = outputs_on_disk(key, target)
         self.owned = False
-        """Whether no other input owns :attr:`before` (:func:`~docclean.watchrecord.output_owner`)."""
+        """Whether no other input owns :attr:`before` (:func:`~docclean.watchfolders.output_owner`)."""
         self.cleaning = False  # set by keep(): what is in OUT before it is none of this try's doing
         self.moving = False
         """Set once the input is being moved aside: when it is gone from IN then, it went."""

@@ -20,7 +20,8 @@ from docclean.atomic import atomic_path, is_temp_of
 from docclean.errors import OutputError, UsageError
 from docclean.outputs import EARLIER_COMMITTED_SUFFIX, EARLIER_SUFFIX, OutputBusy
 from docclean.watchattempt import settle_locked
-from docclean.watchrecord import Ledger, outputs_on_disk, writes
+from docclean.watchoutputs import outputs_on_disk, writes
+from docclean.watchrecord import Ledger
 
 Listing = dict[str, tuple[Path, tuple[int, int]]]
 """Files by path relative to the input folder (posix), each with its path and (size, mtime_ns)."""

@@ -1,25 +1,22 @@
 """What the hot folder (:mod:`docclean.watch`) keeps about each file: the outcome of handling it
-(:class:`WatchOutcome`, one log line), the record of files left in the input folder
-(:class:`Ledger`, ``OUTPUT/.docclean-watch.json``), so a restart does not redo them, and an input's
-outputs on disk (:func:`outputs_on_disk`); which earlier input an output stands for, so two scans
-never share one output, is :func:`docclean.watchfolders.output_owner`'s."""
+(:class:`WatchOutcome`, one log line) and the record of files left in the input folder
+(:class:`Ledger`, ``OUTPUT/.docclean-watch.json``), so a restart does not redo them. An input's
+outputs on disk are :mod:`docclean.watchoutputs`'; which earlier input an output stands for, so
+two scans never share one output, is :func:`docclean.watchfolders.output_owner`'s."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from docclean import formats
 from docclean.atomic import atomic_path
-from docclean.errors import OutputError
-from docclean.outputs import PAGES_SUFFIX
-from docclean.plan import page_owner
+from docclean.errors import DiskFullError, OutputError
 
 LEDGER_NAME = ".docclean-watch.json"
 
@@ -139,7 +136,9 @@ class Ledger:
 
     def record(self, key: str, signature: tuple[int, int], outcome: WatchOutcome, path: Path | None = None) -> None:
         """Remember ``outcome`` for the file ``key`` as it is now (``path``: the file, whose change
-        time a failure keeps), and save."""
+        time a failure keeps), and save. When it cannot be saved (DiskFullError for a full disk or
+        quota, else OutputError), the record in memory stays as it was too: it said the scan was
+        handled, so a watcher that waited for space never cleaned again the scan whose try was undone."""
         entry: dict[str, Any] = {"size": signature[0], "mtime_ns": signature[1], "status": outcome.status,
                                  "targets": [str(t) for t in outcome.targets], "error": outcome.error,
                                  "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -147,10 +146,20 @@ class Ledger:
             entry["kept"] = [str(t) for t in outcome.kept]
         if outcome.status == "failed" and path is not None:
             entry["ctime_ns"] = _ctime(path)
+        earlier = self.entries.get(key)
         self._unindex(key)
         self.entries[key] = entry
         self._index(key, entry)
-        self._save({"set": key, "entry": entry})
+        try:
+            self._save({"set": key, "entry": entry})
+        except BaseException:  # Ctrl-C or SIGTERM mid-write too: the try is undone, so it is not handled
+            self._unindex(key)
+            if earlier is None:
+                del self.entries[key]
+            else:
+                self.entries[key] = earlier
+                self._index(key, earlier)
+            raise
 
     def prune(self, present: set[str], unlisted: Iterable[str] = ()) -> None:
         """Forget files that are no longer in the input folder and whose outputs are gone too: an
@@ -202,7 +211,10 @@ class Ledger:
         try:
             self._write(change)
         except OSError as exc:
-            raise OutputError(f"cannot write the hot folder's record ({exc.strerror or exc})", self.path) from None
+            self._rewrite = True  # an append may have left part of a line, which the next one would join
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            raise (DiskFullError if full else OutputError)(
+                f"cannot write the hot folder's record ({exc.strerror or exc})", self.path) from None
 
     def _write(self, change: dict[str, Any]) -> None:
         if self._rewrite or self._changes >= max(100, len(self.entries)) or not self.path.exists():
@@ -230,63 +242,3 @@ def _ctime(path: Path) -> int | None:
         return path.stat().st_ctime_ns
     except OSError:
         return None
-
-
-def writes(target: Path, output: str | Path) -> bool:
-    """True when ``output`` is ``target`` or one of its page files (``docclean.plan.page_owner``)."""
-    output = Path(output)
-    return output == target or (output.parent == target.parent and page_owner(output.name) == target.name)
-
-
-def outputs_on_disk(key: str, target: Path, names: Iterable[str] | None = None) -> list[Path]:
-    """The files in ``target``'s folder that the input ``key`` writes there: ``target`` itself and,
-    for an input that can hold several pages (TIFF, PDF), its page files. A one-page scan named
-    a.png never writes a-p001.png, so another input's a-p001.png is none of its business.
-    ``names``: the folder's listing, when the caller has one (one listing for several questions)."""
-    splits = bool(getattr(formats.by_suffix(key), "multi_page", False))
-    folder = target.parent
-    try:
-        listed = sorted(os.listdir(folder) if names is None else names)
-    except OSError:
-        return []
-    # By name (every one is in target's folder): a Path made for each took a quarter second at 20,000 outputs.
-    return [folder / n for n in listed if n == target.name or (splits and page_owner(n) == target.name)]
-
-
-def remove_outputs(targets: Iterable[Path | str], key: str, output: Path, ledger: Ledger) -> None:
-    """Delete the outputs ``targets`` written for the input ``key`` that no input stands for any
-    more: only inside ``output``, and never one that the record gives to another input."""
-    for target in map(Path, targets):
-        if target.is_relative_to(output) and ledger.owner(target, key) is None:
-            target.unlink(missing_ok=True)
-
-
-def unfinished(key: str, target: Path, before: list[Path], output: Path, ledger: Ledger,
-               names: Iterable[str] | None = None) -> list[Path]:
-    """What an attempt to clean ``key`` into ``target`` wrote before it was cut short (Ctrl-C,
-    SIGTERM, a full disk): the work folder of a multi-page output (``docclean.resume``) and the
-    page files that were not there ``before`` (:func:`outputs_on_disk`: an earlier scan's, which
-    the user was told about) and that no other input owns. ``names``: the folder's listing."""
-    from docclean.resume import work_folder
-
-    names = None if names is None else set(names)
-    pages = work_folder(target)
-    there = os.path.lexists(pages) if names is None else pages.name in names
-    return [pages] * there + [p for p in outputs_on_disk(key, target, names) if p not in before
-                              and p.is_relative_to(output) and ledger.owner(p, key) is None]
-
-
-def drop_unfinished(key: str, target: Path, before: list[Path], output: Path, ledger: Ledger) -> None:
-    """Remove what :func:`unfinished` names. Left there, no record accounted for it until the scan
-    was cleaned again (for ever, were it deleted meanwhile). The watcher does not resume from it:
-    it cleans a scan whole, as a re-arrived scan must replace every page."""
-    discard(unfinished(key, target, before, output, ledger))
-
-
-def discard(paths: Iterable[Path]) -> None:
-    """Remove ``paths``: files, and work folders (``docclean.resume``) with what they hold."""
-    for path in paths:
-        if path.name.endswith(PAGES_SUFFIX):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)

@@ -5,12 +5,14 @@ its outcome settled: recorded in the ledger, or the input moved to done/ or fail
 listing found ready; the watcher finds the files and loops. Each file is one
 :class:`~docclean.watchattempt.Attempt`, undone whole when it does not go through: a failed scan
 leaves OUT as it was, a scan that changed while it was cleaned is taken again once it settles, and
-Ctrl-C, SIGTERM or a full disk leave the scan in IN, unrecorded. Faults of the output (a full disk,
-OUT deleted or replaced under the watcher) stop the watcher; faults of the scan fail that scan only.
+Ctrl-C, SIGTERM or a full disk leave the scan in IN, unrecorded. Faults of the output stop the
+watcher (OUT deleted or replaced under it) or make it wait for space (a full disk or quota, raised
+as DiskFullError, however it showed: :func:`disk_full`); faults of the scan fail that scan only.
 """
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +25,8 @@ from docclean.outputs import OutputBusy
 from docclean.settings import CleanSettings
 from docclean.watchattempt import Attempt
 from docclean.watchfolders import file_signature, move_aside, output_owner
-from docclean.watchrecord import Ledger, WatchOutcome, remove_outputs
+from docclean.watchoutputs import remove_outputs
+from docclean.watchrecord import Ledger, WatchOutcome
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -48,6 +51,7 @@ class ScanHandling:
     _busy: bool  # another run holds the output: said once, until a file goes through
     _said: set[str]  # the settings' warnings (binarized into JPEG), said once a watch
     _held: Callable[[], bool] | None  # whether the watch lock still guards OUT (None: not held)
+    held_back: Path | None  # the scan a full disk held back last (Watcher.run waits for space to clean it)
 
     def _notice(self, text: str) -> None:
         if self.on_notice is not None:
@@ -64,7 +68,7 @@ class ScanHandling:
         """Clean the settled file ``path`` (``key``: relative to the inbox) and settle its outcome;
         None when it was not handled after all (it changed, or another run holds OUT)."""
         self._check_held()  # a batch of ready files takes long: OUT may have gone since the listing
-        self.in_hand = path
+        self.in_hand, seen = path, self._seen.get(key)
         target = self.output / Path(key).with_suffix(formats.output_suffix(path, self.settings.fmt))
         # undone whole if it does not go through; a settle it does of a try cut short is said as at start
         attempt = Attempt(key, target, self.output, self.ledger, self.inbox, self._notice)
@@ -73,7 +77,11 @@ class ScanHandling:
             outcome = None if outcome is None else self._settle(key, path, signature, outcome, attempt)
         except BaseException as exc:  # Ctrl-C, SIGTERM, a full disk: the scan stays in IN, unrecorded
             if not attempt.stopped(path) or isinstance(exc, OutputError):
-                self.in_hand = None  # not dropped (gone to done/), or the watcher stops saying why
+                self.in_hand = None  # not dropped (gone to done/), or the watcher stops or waits saying why
+            if isinstance(exc, DiskFullError):
+                self.held_back = path
+                if seen is not None:  # still settled: the first one tried once there is space
+                    self._seen[key] = seen
             raise
         finally:
             attempt.finish()
@@ -119,8 +127,11 @@ class ScanHandling:
             self._busy = True
             return None
         except (DocCleanError, OSError) as exc:
+            full = disk_full(exc)  # the output's fault, whatever words it came in: the watcher waits for space
+            if full is not None and full is not exc:
+                raise full from exc
             if isinstance(exc, OutputError):
-                raise  # the output's fault (a full disk, a folder that cannot be made), not the scan's
+                raise  # the output's fault (a folder that cannot be made), not the scan's
             outcome = WatchOutcome(path, "failed", error=f"{path}: {exc}" if isinstance(exc, OSError) else str(exc))
         outcome.seconds = time.perf_counter() - start
         return outcome
@@ -168,3 +179,17 @@ class ScanHandling:
         """Record ``outcome``; from then on a stop undoes nothing and drops no scan."""
         self.ledger.record(key, signature, outcome, path)
         attempt.settled, self.in_hand = True, None
+
+
+def disk_full(exc: BaseException) -> DiskFullError | None:
+    """The DiskFullError that ``exc`` is or stands for: ENOSPC or EDQUOT raised as it is (making OUT's
+    subfolder) or under an OutputError's words (``output_lock``'s, raised ``from None``); else None.
+    Taken for the scan's fault, it sent a good scan to failed/; as another fault of OUT, it stopped the watcher."""
+    if isinstance(exc, DiskFullError):
+        return exc
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(exc.strerror or str(exc), exc.filename)
+    cause = exc.__context__ if isinstance(exc, OutputError) else None
+    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(exc.reason, exc.path)
+    return None

@@ -112,3 +112,48 @@ def test_watch_shares_clean_options() -> None:
     settings = settings_from_options({"model": "m.safetensors", "binarize": True, "threshold": 0.4, "fmt": None})
     assert (settings.model, settings.binarize, settings.threshold, settings.color) == ("m.safetensors", True, 0.4,
                                                                                         "gray")
+
+
+FULL_DISK = """
+import errno, os, sys
+from docclean import io as pageio
+from docclean.writer import _output_error
+
+def add(self, pixels, dpi):  # every page written to OUT finds the disk full
+    raise _output_error("cannot write page 1", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), self.path)
+
+pageio.PageWriter.add = add
+from cli.main import app
+sys.argv = ["docclean", *sys.argv[1:]]
+app()
+"""
+
+
+def test_a_full_disk_waits_for_space_and_sigterm_still_stops_it(tmp_path: Path, tiny_model_path: Path) -> None:
+    """A full output disk exited 1, which systemd's Restart=on-failure turned into a restart every
+    10 s; now the watcher says once that it waits for space, and SIGTERM while it waits is the
+    usual clean stop (exit 143), the scan left in IN."""
+    inbox, out, err = tmp_path / "in", tmp_path / "out", tmp_path / "stderr.txt"
+    inbox.mkdir()
+    (inbox / "scan.png").write_bytes(png_bytes())
+    cmd = [sys.executable, "-c", FULL_DISK, "watch", str(inbox), str(out), "--poll", "0.1", "--settle", "0.2",
+           "--model", str(tiny_model_path), "--device", "cpu", "--threads", "1"]
+    with err.open("w") as stderr:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+        try:
+            assert wait_for(lambda: "disk is full" in err.read_text() or proc.poll() is not None, 60)
+            time.sleep(0.3)
+            assert proc.poll() is None, err.read_text()  # still running: waiting for space
+            began = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=30)
+            took = time.monotonic() - began
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    said = err.read_text()
+    assert proc.returncode == 143, said
+    assert took < 5 and said.count("disk is full") == 1 and "Traceback" not in said and "error:" not in said
+    assert f"warning: {out}: the output disk is full" in said and "terminated; stopped watching" in said
+    assert (inbox / "scan.png").exists() and not (out / "scan.png").exists()
