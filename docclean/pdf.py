@@ -32,6 +32,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image, TiffTags
 
 from docclean.errors import InputError
+from docclean.pdfdraw import draw, render_size
 from docclean.pdfpage import has_text, image_damage, native_dpi
 from docclean.pixels import MAX_PIXELS, Page, split_rgb
 from docclean.progress import InputWarning
@@ -116,8 +117,8 @@ def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
         try:
             page = doc[index]
             try:
-                _, width, height = _render_scale(*page.get_size(), native_dpi(page) or DEFAULT_DPI)
-                return width, height
+                page_dpi = native_dpi(page)
+                return render_size(page, page_dpi or DEFAULT_DPI, native=page_dpi is not None)[:2]
             finally:
                 page.close()
         finally:
@@ -173,11 +174,12 @@ def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: 
     when ``text`` asks, whether it has searchable text (else False)."""
     page = doc[index]
     try:
-        page_dpi = dpi or native_dpi(page) or DEFAULT_DPI
-        scale, width, height = _render_scale(*page.get_size(), page_dpi)
+        native = None if dpi else native_dpi(page)
+        page_dpi = dpi or native or DEFAULT_DPI
+        width, height, placement = render_size(page, page_dpi, native is not None)
         if width * height > max_pixels:
             fits = math.floor(page_dpi * math.sqrt(max_pixels / (width * height)))
-            while fits > 1 and math.prod(_render_scale(*page.get_size(), fits)[1:]) > max_pixels:
+            while fits > 1 and math.prod(render_size(page, fits, False)[:2]) > max_pixels:
                 fits -= 1  # pixels are rounded up: the estimate can be a dpi too high
             raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x {height} pixels, limit "
                              f"{max_pixels:,}); clean it at {fits} dpi or less, or raise the pixel limit", path)
@@ -185,30 +187,9 @@ def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: 
         damage = image_damage(page)
         if damage is not None:
             raise InputError(f"page {index + 1}: {damage}", path)
-        bitmap = page.render(scale=scale, rev_byteorder=True)
-        try:
-            # np.array copies out of pdfium's buffer before it is freed.
-            return page_dpi, np.array(bitmap.to_numpy()[..., :3]), text and has_text(page)
-        finally:
-            bitmap.close()
+        return page_dpi, draw(page, width, height, placement), text and has_text(page)
     finally:
         page.close()
-
-
-def _render_scale(width_pt: float, height_pt: float, dpi: float) -> tuple[float, int, int]:
-    """Render scale and resulting bitmap size for a page at ``dpi``.
-
-    pdfium stretches the page over ceil(size * scale) pixels. A page that is a whole number of
-    pixels at this dpi (every page we wrote, every scan at its native dpi) comes out a hair over
-    that number through float rounding, so ceil would add a pixel and resample the whole page
-    by 1/N; nudging the scale down a thousandth of a pixel lands ceil on the intended size."""
-    scale = dpi / 72.0
-    for size_pt in (width_pt, height_pt):
-        exact = size_pt * dpi / 72.0
-        target = max(1, round(exact))
-        if abs(exact - target) < 0.01:
-            scale = min(scale, (target - 1e-3) / size_pt)
-    return scale, math.ceil(width_pt * scale), math.ceil(height_pt * scale)
 
 
 class PdfStreamWriter:

@@ -51,7 +51,7 @@ def _times(inner: Matrix, outer: Matrix) -> Matrix:
             e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
 
-def _images(page: pdfium.PdfPage) -> Iterator[tuple[pdfium.PdfImage, Matrix]]:
+def images(page: pdfium.PdfPage) -> Iterator[tuple[pdfium.PdfImage, Matrix]]:
     """Every image object of ``page`` (in form XObjects too) with the matrix that places its unit
     square on the page. pdfium gives an object inside a form its matrix in the form's space (the
     form's /Matrix applied, its placement on the page not), so the forms around it are applied."""
@@ -79,7 +79,7 @@ def native_dpi(page: pdfium.PdfPage) -> float | None:
     page_w, page_h = page.get_size()
     page_area = page_w * page_h
     largest, sharpest = 0.0, 0.0
-    for obj, (a, b, c, d, _, _) in _images(page):
+    for obj, (a, b, c, d, _, _) in images(page):
         area = abs(a * d - b * c)  # a turned image (90 degrees, or a deskewed few) measures right
         across, up = math.hypot(a, b), math.hypot(c, d)  # its rows' and columns' lengths in points
         if area < LAYER_COVERAGE * page_area or not across or not up:
@@ -96,7 +96,7 @@ def native_dpi(page: pdfium.PdfPage) -> float | None:
 def image_damage(page: pdfium.PdfPage) -> str | None:
     """Why an image of ``page`` cannot be decoded whole ("truncated or incomplete image data (...)"
     or "corrupt image data (...)"), or None when every image that can be checked decodes."""
-    for obj, _ in _images(page):
+    for obj, _ in images(page):
         found = _damage(obj)
         if found is not None:
             reason, detail = found

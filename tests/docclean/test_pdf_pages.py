@@ -310,3 +310,23 @@ def test_bytes_after_a_whole_jpeg_s_end_marker_are_no_damage(tmp_path: Path) -> 
     with pytest.raises(InputError, match="page 1: truncated or incomplete image data"):  # cut, then a trailer
         list(read_pages(pdf(tmp_path / "cut.pdf", [full_page(replaced(progressive, cut(progressive, 0.6).data
                                                                        + trailer))])))
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+@pytest.mark.parametrize("origin", [(0.0, 0.0), (30.3, 40.7)])
+def test_a_scan_under_a_box_a_fraction_of_a_pixel_off_keeps_its_pixels_one_to_one(
+        tmp_path: Path, rotate: int, origin: tuple[float, float]) -> None:
+    """A4 at 300 dpi is 2480.3 x 3507.9 pixels: a scanner's 2480 x 3508 image was drawn over 2481
+    columns, so every column was resampled and a 1-bit page got grey edges (no longer 1-bit, it
+    missed the engine's 1-bit step; a dithered page came out covered in dots)."""
+    bits = RNG.integers(0, 2, (90, 64), dtype=np.uint8) * 255  # a 1-bit page's pixels, as grey
+    width, height = 64 * 72 / 300 + 0.0251, 90 * 72 / 300 - 0.0251  # 64.1 x 89.9 px at 300 dpi
+    x, y = origin  # a page box that does not start at 0 0
+    path = pdf(tmp_path / "a4.pdf", [((width, height), [(flate(64, 90, bits.tobytes()), b"%g 0 0 %g %g %g" % (
+        width, height, x, y))], b"")])
+    box = b"/Rotate %d /MediaBox [%g %g %g %g]" % (rotate, x, y, x + width, y + height)
+    path.write_bytes(path.read_bytes().replace(b"/MediaBox [0 0 %g %g]" % (width, height), box))
+    page = read_page(path, 0)
+    shown = np.rot90(bits, -rotate // 90)  # /Rotate turns the page clockwise
+    assert page.gray.shape == shown.shape and page_size(path) == shown.shape[::-1]
+    assert np.array_equal(np.rint(page.gray * 255).astype(np.uint8), shown)  # every pixel as scanned
