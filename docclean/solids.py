@@ -16,8 +16,9 @@ coffee rings (no solid square), the scanner's dark surround (which touches the e
 shading are not, so the network still cleans them. A wide part of an edge-touching area that does
 not touch the edge itself once lines narrower than the seed are cut (:func:`inner_parts`: a
 microfilm frame's black band joined to the surround by a dark line) is judged as an area of its
-own, and put back with its letters (:func:`small_holes`): there the network made the band a grey
-blotch, and, with the band put back, drew its white number outlined and joined by a grey line.
+own, and put back with its letters (:func:`small_holes`), the thin strips of it beside a label
+and the dark between its letters: there the network made the band a grey blotch, and, with the
+band put back, drew its white number outlined and joined by a grey line.
 A first version also asked for a rectangle; on the shared scans that only left out a form's black
 header banner and a round sticker, which come back as the scan has them now
 (bench/results/solids.md).
@@ -188,11 +189,13 @@ def solid_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray 
         bh, bw = region.shape
         if areas.touches_edge(label):  # the scanner's surround, a shadow or a border is not one ...
             holes = small_holes(region)
-            for part in inner_parts(region, (x, y), areas.dark.shape):  # ... a band hanging off it may be
+            for part, band in inner_parts(region, (x, y), areas.dark.shape):  # ... a band hanging off it may be
                 _, filled = filled_outline(part)
                 if sharp_edged(areas.small, filled, (x, y), SEED // SCALE, areas.paper):
-                    keep[y:y + bh, x:x + bw] |= region & part
-                    letters[y:y + bh, x:x + bw] |= holes & part
+                    # Its dark pixels, those between its white letters too (cut off it with strokes: there
+                    # the network drew grey smudges between a microfilm frame's white digits).
+                    keep[y:y + bh, x:x + bw] |= areas.dark[y:y + bh, x:x + bw] & band
+                    letters[y:y + bh, x:x + bw] |= holes & band
             continue
         _, filled = filled_outline(region)
         if sharp_edged(areas.small, filled, (x, y), SEED // SCALE, areas.paper):
@@ -205,14 +208,31 @@ def solid_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray 
     return mask
 
 
-def inner_parts(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]) -> list[np.ndarray]:
+def inner_parts(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int]
+                ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The wide parts (a :data:`SEED` square fits in) of a dark area touching the page's edge
     (``region``, uint8 over its bounding box at ``at`` on a shrunk page of ``shape``) that do not
-    touch it themselves: a black band with a microfilm frame's number in it, joined to the
-    scanner's surround by a thin dark line."""
+    touch it themselves (a black band with a microfilm frame's number in it, joined to the
+    scanner's surround by a thin dark line), each with its band (uint8 masks of the box): the part
+    and the area's thin pixels (in no wide part) joined to it within its rows or columns. A white
+    label at the page's edge, as high as most of the band, leaves the band beside it too thin for
+    the square; left out, that was neither solid nor surround, and the network drew a grey smear.
+    Thin pixels beyond its rows and columns are not the band (a thin lid strip down the side)."""
     # Closed first, so the writing in a band does not cut it into strips too thin for the square.
     labels, runs = wide_parts(region, at, shape, close=True)
-    return [(labels == label).astype(np.uint8) for label in range(1, len(runs)) if runs[label] == 0]
+    thin = region.astype(bool) & (labels == 0)
+    found = []
+    for label in range(1, len(runs)):
+        if runs[label]:
+            continue
+        part = (labels == label).astype(np.uint8)
+        ys, xs = np.nonzero(part)
+        across = np.zeros(region.shape, bool)
+        across[ys.min():ys.max() + 1] = True
+        across[:, xs.min():xs.max() + 1] = True
+        _, pieces = cv2.connectedComponents((part.astype(bool) | (thin & across)).astype(np.uint8), connectivity=8)
+        found.append((part, (pieces == pieces[ys[0], xs[0]]).astype(np.uint8)))
+    return found
 
 
 def wide_parts(region: np.ndarray, at: tuple[int, int], shape: tuple[int, int], close: bool = False

@@ -163,3 +163,48 @@ def test_the_engine_keeps_a_solid_band_and_the_white_writing_it_promises_whateve
     lost = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=False).clean(page)
     assert kept[fill].mean() < 0.15 and kept[strokes].mean() > 0.9 and kept[strokes].min() > 0.8
     assert abs(lost[strokes].mean() - 0.5) < 0.01  # the model alone greys the letters
+
+
+def film_strip_page() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A microfilm frame's foot: the scanner's surround down the left edge runs into a black strip
+    near the page's bottom; in the strip, a white notice label at the page's edge, as high as most
+    of the strip, and bold white digits close together beside it. The page, the strip's black
+    beside the label (above and below it, clear of the surround's corner) and the strip's black
+    between and around the digits."""
+    page = letter_rows((420, 500), 0.85, range(30, 260, 30), range(40, 480, 14))
+    page[:300, :20] = 0.05  # the surround
+    strip = np.zeros(page.shape, bool)
+    strip[290:390, :460] = True
+    page[strip] = 0.05
+    page[320:375, :200] = 0.95  # the label: 30 pixels of black above it, 15 below
+    page[330:365:12, 10:190] = 0.2  # its notice
+    digits = np.zeros(page.shape, np.uint8)
+    cv2.putText(digits, "77905", (212, 370), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 1, 6)  # bold, close together
+    page[digits.astype(bool)] = 0.95
+    beside = np.zeros(page.shape, bool)
+    beside[290:317, 24:200] = beside[378:390, :200] = True
+    between = np.zeros(page.shape, bool)
+    between[300:380, 205:455] = True
+    between &= ~cv2.dilate(digits, np.ones((7, 7), np.uint8)).astype(bool)
+    return page, beside, between
+
+
+def test_a_strip_cut_thin_by_a_label_at_the_page_edge_is_solid_beside_the_label():
+    # Beside the label the strip is too thin for the seed square and runs to the page's edge: it
+    # was neither solid nor surround, and the network drew it as a grey smear.
+    page, beside, _ = film_strip_page()
+    mask = solid_areas(page)
+    assert mask is not None and mask[beside].all()
+    assert not mask[:280, :30].any() and not mask[325:370, 5:195].any()  # not the surround, nor the label
+    out = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=True, clear_surround=True).clean(page)
+    assert out[beside].max() < 0.15
+
+
+def test_the_black_between_the_white_digits_of_a_strip_hanging_off_the_surround_is_kept():
+    # Cut off the strip with strokes (narrower than DETACH), it was left to the network, which drew
+    # grey smudges between the digits.
+    page, _, between = film_strip_page()
+    mask = solid_areas(page)
+    assert mask is not None and mask[between].all()
+    out = Denoiser(Greyer(), tile_size=256, overlap=16, keep_solids=True, clear_surround=True).clean(page)
+    assert out[between].max() < 0.15
