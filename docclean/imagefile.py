@@ -199,7 +199,11 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
     if width * height > max_pixels:
         raise InputError(f"{where}image dimensions too large ({width} x {height} pixels, "
                          f"limit {max_pixels:,})", path)
-    dpi = _dpi(im.info, per_metre=im.format in _PER_METRE) or (_exif_dpi(im) if im.format == "WEBP" else None)
+    # A JPEG whose JFIF header states no unit gets its resolution from EXIF, where Pillow reads only
+    # XResolution for both axes (200 x 100 dpi became 200 x 200: a PDF page of half its height).
+    exif_first = im.format == "JPEG" and im.info.get("jfif_unit") not in (1, 2)
+    dpi = ((_exif_dpi(im) if exif_first else None) or _dpi(im.info, per_metre=im.format in _PER_METRE)
+           or (_exif_dpi(im) if im.format == "WEBP" else None))
     orientation = _orientation(im)
     stored = _stored_size(im)
     # Full decode now: truncation raises here rather than yielding half a page; libtiff's errors
@@ -287,7 +291,8 @@ def _metric_dpi(dpi: float) -> float:
 
 
 def _exif_dpi(im: Image.Image) -> tuple[float, float] | None:
-    """Resolution from the EXIF block (WebP keeps it nowhere else), or None."""
+    """Resolution from the EXIF block, both axes (WebP keeps it nowhere else; a JPEG without JFIF
+    units keeps it there), or None."""
     try:
         exif = im.getexif()
         x, y = exif.get(ExifTags.Base.XResolution), exif.get(ExifTags.Base.YResolution)

@@ -213,6 +213,17 @@ def test_a_resolution_stored_per_metre_comes_back_as_written(tmp_path: Path, suf
     assert found == [(dpi, dpi) for dpi in written]
 
 
+def test_a_jpeg_s_resolution_in_exif_only_keeps_both_axes(tmp_path: Path) -> None:
+    """Without JFIF units Pillow reads a JPEG's EXIF XResolution for both axes: 200 x 100 dpi came
+    back 200 x 200, and the PDF page made from it had half its height. JFIF units still come first."""
+    exif = Image.Exif()
+    exif[282], exif[283], exif[296] = 200.0, 100.0, 2  # XResolution, YResolution, per inch
+    Image.fromarray(STORED).save(tmp_path / "exif.jpg", exif=exif)
+    assert read_page(tmp_path / "exif.jpg", 0).dpi == (200.0, 100.0)
+    Image.fromarray(STORED).save(tmp_path / "jfif.jpg", exif=exif, dpi=(150, 150))
+    assert read_page(tmp_path / "jfif.jpg", 0).dpi == (150.0, 150.0)
+
+
 @pytest.mark.parametrize("suffix, dpi", [(".tif", 10), (".png", 10), (".png", 10000), (".tif", 9600), (".jpg", 300)])
 def test_plausible_resolutions_are_kept(tmp_path: Path, suffix: str, dpi: float) -> None:
     path = tmp_path / f"ok{suffix}"
