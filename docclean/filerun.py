@@ -120,6 +120,10 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             writes.wait()
         except BaseException:
             pass  # the error that stopped this file is the one to report
+        if store is not None and isinstance(exc, pageio.InputError):
+            # The scan itself is damaged: a rerun fails on the same page and a repaired scan starts
+            # over (its digest is stamped), so its finished pages could never be taken up again.
+            store.clear()
         raise
     if store is not None:
         writes.submit(store.assemble, count, metadata)

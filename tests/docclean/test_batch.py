@@ -730,3 +730,27 @@ def test_files_of_other_types_are_told_once_per_folder_and_the_run_s_own_report_
                 report_path=report)
     assert [w[3] for w in again.warnings if w[1] == WARN_LEFT_OUT] == [
         "1 file of another type (.jp2) left out: docclean does not read them"]  # not the report.json
+
+
+@pytest.mark.parametrize("fmt", ["tif", "pdf"])
+def test_a_multi_page_file_failed_by_its_own_damage_leaves_no_work_folder(
+        tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """A TIFF whose page 2 is damaged failed, as it should, but left ``.b.tif.docclean-pages/`` with
+    page 1 in the output folder for good: every rerun fails on the same page, and a repaired scan
+    starts over (its digest is stamped), so nothing could ever resume from it."""
+    import docclean.io
+    from docclean.errors import InputError
+
+    source = grey(tmp_path / "in" / "b.tif", pages=3)
+    real = docclean.io.read_pages
+
+    def damaged(path, **kwargs):  # type: ignore[no-untyped-def]
+        for page in real(path, **kwargs):
+            if page.index == 1:
+                raise InputError("page 2: corrupt image data (LZW)", path)
+            yield page
+
+    monkeypatch.setattr(docclean.io, "read_pages", damaged)
+    report = run([source], tmp_path / "out", denoiser, fmt=fmt)
+    assert report.files[0].status == "failed" and "page 2: corrupt image data" in report.files[0].error
+    assert files_under(tmp_path / "out") == []
