@@ -117,6 +117,7 @@ def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
         try:
             page = doc[index]
             try:
+                _check_box(page, index, path)
                 page_dpi = native_dpi(page)
                 return render_size(page, page_dpi or DEFAULT_DPI, native=page_dpi is not None)[:2]
             finally:
@@ -168,12 +169,21 @@ def text_layer_warning(texts: int, pages: int) -> str:
     return f"{found} searchable text, which {kept}; OCR {them} again (README: OCRmyPDF)"
 
 
+def _check_box(page: pdfium.PdfPage, index: int, path: Path) -> None:
+    """InputError for a page whose visible box is empty (a CropBox outside its MediaBox): there is
+    nothing to draw ("float division by zero" said so before)."""
+    if min(page.get_size()) <= 0:
+        raise InputError(f"page {index + 1} shows nothing: its page box is empty (a CropBox outside the MediaBox?)",
+                         path)
+
+
 def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: int,
             path: Path, text: bool = False) -> tuple[float, np.ndarray, bool]:
     """Page ``index`` rendered in RGB at ``dpi`` (else its native resolution), with that dpi and,
     when ``text`` asks, whether it has searchable text (else False)."""
     page = doc[index]
     try:
+        _check_box(page, index, path)
         native = None if dpi else native_dpi(page)
         page_dpi = dpi or native or DEFAULT_DPI
         width, height, placement = render_size(page, page_dpi, native is not None)

@@ -330,3 +330,13 @@ def test_a_scan_under_a_box_a_fraction_of_a_pixel_off_keeps_its_pixels_one_to_on
     shown = np.rot90(bits, -rotate // 90)  # /Rotate turns the page clockwise
     assert page.gray.shape == shown.shape and page_size(path) == shown.shape[::-1]
     assert np.array_equal(np.rint(page.gray * 255).astype(np.uint8), shown)  # every pixel as scanned
+
+
+def test_a_page_whose_box_shows_nothing_says_so(tmp_path: Path) -> None:
+    # A CropBox outside the MediaBox leaves nothing to draw: "corrupt or unreadable file (Crop
+    # exceeds page dimensions)" said so before, then "float division by zero".
+    path = pdf(tmp_path / "off.pdf", [full_page(flate(30, 30))])
+    path.write_bytes(path.read_bytes().replace(b"/MediaBox", b"/CropBox [1000 1000 1200 1200] /MediaBox"))
+    for read in (lambda: page_size(path), lambda: list(read_pages(path))):
+        with pytest.raises(InputError, match="page 1 shows nothing: its page box is empty"):
+            read()
