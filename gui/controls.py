@@ -37,6 +37,13 @@ _SAME = "same as input"
 _THRESHOLD = 0.5
 
 
+def model_label(model: str) -> str:
+    """A model file's name in the list, with its folder: every run of ``docclean train`` writes a
+    ``best.safetensors``, and two runs read the same by name alone."""
+    path = Path(model)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
 class SettingsPanel(QWidget):
     """Controls for a :class:`CleanSettings`; :meth:`settings` reads them, :meth:`set_settings`
     shows one, ``settingsChanged`` says the user changed something."""
@@ -166,7 +173,7 @@ class SettingsPanel(QWidget):
         index = self.model.findData(model)
         if index < 0:
             index = self.model.count() - 1  # files go just above "Model file…"
-            self.model.insertItem(index, Path(model).name, model)
+            self.model.insertItem(index, model_label(model), model)
             self.model.setItemData(index, model, role=3)  # tooltip: the full path
         self.model.setCurrentIndex(index)
         self._last_model = model

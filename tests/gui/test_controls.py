@@ -134,3 +134,12 @@ def test_black_and_white_into_jpeg_says_before_the_export_that_it_will_be_grey(q
     assert "WEBP has no 1-bit pages" in _one_bit_notes(panel)[0]
     panel.binarize.setChecked(False)
     assert _one_bit_notes(panel) == []
+
+
+def test_two_retrained_models_read_apart_in_the_model_list(panel, tmp_path) -> None:  # noqa: ANN001
+    """Every `docclean train` run writes best.safetensors: two of them were both listed so."""
+    first, second = str(tmp_path / "office" / "best.safetensors"), str(tmp_path / "receipts" / "best.safetensors")
+    for model in (first, second):
+        panel.set_settings(CleanSettings(model=model))
+    names = [panel.model.itemText(i) for i in range(panel.model.count())]
+    assert "office/best.safetensors" in names and "receipts/best.safetensors" in names
