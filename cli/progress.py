@@ -75,6 +75,14 @@ class RichProgressCallback:
         if start_epoch < epochs:  # no bar of an epoch that will not run ("epoch 5 0/8" on a finished run)
             self._batches = self._progress.add_task(f"epoch {start_epoch + 1}", total=batches_per_epoch, loss="")
 
+    def phase(self, text: str) -> None:
+        """Name a step that draws no batches (scoring the starting model, validation): a line
+        before the bars start, else on the epoch's bar until its next batch names it anew."""
+        if self._progress is None or self._batches is None:
+            self.console.print(f"{text}...")
+        else:
+            self._progress.update(self._batches, description=text)
+
     def on_batch_end(self, epoch: int, batch: int, loss: float) -> None:
         if self._progress is None or self._batches is None:
             return

@@ -176,16 +176,15 @@ def train(
                 patience=patience, synthetic=synthetic, allow_swapped=allow_swapped, seed=seed, device=device)
         check_config(cfg)  # the device and the run folder, before any page is read
 
-        def found(train_pairs: list, val_pairs: list, unmatched: list) -> None:  # told once the run folder is ours
-            for path, reason in unmatched:
-                typer.echo(f"warning: {path}: {reason} (left out)", err=True)
+        def found(train_pairs: list, val_pairs: list, unmatched: list) -> None:  # files left out: told by warn
             typer.echo(f"{len(train_pairs)} training and {len(val_pairs)} validation pages", err=True)
 
         with stoppable() as flag:
             try:
-                with RichProgressCallback(show=("train_loss", "val_rmse", "val_raw_rmse"), description="train") as bars:
+                shown = ("train_loss", "val_rmse", "val_raw_rmse")
+                with RichProgressCallback(show=shown, description="epochs") as bars:
                     result = retrain(cfg, callbacks=[bars], should_stop=flag, command=command,
-                                     on_split=found, interrupt=flag,
+                                     on_split=found, interrupt=flag, phase=bars.phase,
                                      warn=lambda text: typer.echo(f"warning: {text}", err=True))
             except (KeyboardInterrupt, Cancelled) as exc:  # stopped outside a batch, or a second signal: at once
                 stopped_outside_batches(exc, flag, Path(cfg.out))

@@ -92,14 +92,20 @@ class Denoiser:
     def from_settings(cls, settings: CleanSettings) -> Denoiser:
         """Load ``settings.model`` into ``settings.backend`` with its tiling."""
         path = resolve_model_path(settings.model)
-        backend = open_backend(path, settings)
+        return cls.with_backend(open_backend(path, settings), settings, model_path=path)
+
+    @classmethod
+    def with_backend(cls, backend: Backend, settings: CleanSettings, model_path: Path | None = None) -> Denoiser:
+        """A cleaner that runs ``backend`` with the page steps and tiling ``settings`` name: what
+        :meth:`from_settings` gives for a model file, for a network already open (training scores
+        its validation pages through it, so that it scores what ``docclean eval`` reports)."""
         # 0, the default: the backend's choice (a GPU backend asks for more tiles per call), else one.
         batch = settings.batch_size or getattr(backend, "default_batch_size", None) or 1
         return cls(backend, tile_size=settings.tile_size, overlap=settings.overlap, batch_size=batch,
                    max_stroke=settings.max_stroke, auto_levels=settings.auto_levels,
                    keep_solids=settings.keep_solids, clear_surround=settings.clear_surround,
                    clear_shading=settings.clear_shading, keep_pictures=settings.keep_pictures,
-                   model_name=settings.model, model_path=path, threads=settings.threads)
+                   model_name=settings.model, model_path=model_path, threads=settings.threads)
 
     @classmethod
     def load(cls, model: str | Path | None = None, **settings: Any) -> Denoiser:

@@ -53,10 +53,12 @@ class Pair:
 
 @dataclass
 class PairScan:
-    """The pairs found, and what could not be paired (path and reason)."""
+    """The pairs found, what could not be paired (path and reason) and, of those, ``broken``: pairs
+    whose files do not open (noisy file, the problem naming the file at fault), refused by training."""
 
     pairs: list[Pair] = field(default_factory=list)
     unmatched: list[tuple[Path, str]] = field(default_factory=list)
+    broken: list[tuple[Path, str]] = field(default_factory=list)
 
 
 #: Files a desktop puts in any folder it shows (Explorer's, Finder's own is hidden): not the user's pages.
@@ -145,6 +147,8 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
         try:
             n_pages, c_pages = pageio.count_pages(paths[0]), pageio.count_pages(partners[0])
         except DocCleanError as exc:
+            scan.broken.append((paths[0], str(exc) if exc.path in (paths[0], partners[0]) else
+                                f"{paths[0]}: unreadable pair ({exc})"))
             scan.unmatched.append((paths[0], exc.reason if exc.path == paths[0] else
                                    f"unreadable clean page ({exc})" if exc.path == partners[0] else
                                    f"unreadable pair ({exc})"))
@@ -244,21 +248,21 @@ def read_pair(pair: Pair, tolerance: int = SIZE_TOLERANCE, *, blank_ok: bool = F
 
 
 def read_pairs(pairs: list[Pair], keep: Callable[[np.ndarray], np.ndarray] | None = None, *,
-               notes: list[str] | None = None, stop: Callable[[], bool] | None = None
-               ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`read_pair` of every pair, each page passed through ``keep`` as it is read (a caller
-    holding many pages keeps them in a smaller type); one DataError naming every pair that cannot
-    be read (a blank clean page, a file that does not decode), so a user fixes them all at once.
-    ``notes``: see :func:`read_pair`. ``stop``: asked before each pair; True raises
-    :class:`~docclean.errors.Cancelled` (a Ctrl-C while hundreds of big pages are read)."""
-    pages, problems = [], []
+               notes: list[str] | None = None, stop: Callable[[], bool] | None = None,
+               known: list[str] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`read_pair` of every pair, each page passed through ``keep`` as read (many pages kept in
+    a smaller type); one DataError (:func:`unusable`) naming, after the ``known`` problems (files that
+    would not open), every pair that cannot be read (a blank clean page, sizes apart, a file that does
+    not decode), so a user fixes them all at once. ``notes``: see :func:`read_pair`. ``stop``: asked
+    before each pair; True raises :class:`~docclean.errors.Cancelled` (a Ctrl-C amid big pages)."""
+    pages, problems = [], list(known or ())
     for pair in pairs:
         if stop is not None and stop():
             raise Cancelled("stopped while the pages were read")
         try:
             noisy, clean = read_pair(pair, notes=notes)
             pages.append((keep(noisy), keep(clean)) if keep is not None else (noisy, clean))
-        except (DataError, pageio.InputError) as exc:
+        except DocCleanError as exc:  # InputError (a truncated file) and DataError alike
             problems.append(str(exc))
     if problems:
         raise unusable(problems)

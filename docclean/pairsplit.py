@@ -13,7 +13,7 @@ import hashlib
 import random
 import re
 
-from docclean.errors import DataError
+from docclean.errors import DataError, UsageError
 from docclean.pairs import Pair, page_of
 
 
@@ -50,13 +50,14 @@ def group_pairs(pairs: list[Pair], pattern: str | None = None) -> dict[str, list
     """Groups that must stay together in a split: by the regex ``pattern``'s first group (or whole
     match), searched in the noisy file's path relative to its folder with "/" between folders
     (:attr:`Pair.relative`, ``a/p1_2.png``), else by the clean page's pixels (identical originals).
-    A file the pattern does not match is a group of its own; DataError when it matches no file."""
+    A file the pattern does not match is a group of its own; UsageError (``--group``) when it matches
+    no file."""
     groups: dict[str, list[Pair]] = {}
     regex = group_pattern(pattern)
     if regex is not None and pairs and not any(regex.search(p.relative) for p in pairs):
         # A silent miss would split scans of one original across training and validation.
-        raise DataError(f"the group pattern {pattern!r} matches no noisy file (it is searched in each file's path "
-                        f"relative to the noisy folder, such as {pairs[0].relative!r})")
+        raise UsageError(f"the group pattern {pattern!r} matches no noisy file (it is searched in each file's path "
+                         f"relative to the noisy folder, such as {pairs[0].relative!r})", settings=("group",))
     for pair in pairs:
         if regex is not None:
             match = regex.search(pair.relative)

@@ -75,3 +75,23 @@ def check_not_swapped(pages: list[tuple[np.ndarray, np.ndarray]], noisy: str, cl
                          f"is less even and less white than its scan (in {noisy}); give the scans to {given[0]} and "
                          f"their clean versions to {given[1]}, or add --allow-swapped to train on them as they are",
                          settings=flags)
+
+
+def pad(page: np.ndarray, size: int) -> np.ndarray:
+    """``page`` padded with white paper to at least ``size`` x ``size`` (a page smaller than a crop)."""
+    h, w = page.shape
+    if h >= size and w >= size:
+        return page
+    return np.pad(page, ((0, max(0, size - h)), (0, max(0, size - w))), constant_values=paper(page))
+
+
+def synthetic_pairs(clean_pages: list[np.ndarray], n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``n`` extra pairs: synthetic damage (``docclean.synth.degrade``) over the user's clean pages."""
+    from docclean.synth import degrade
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        clean = clean_pages[i % len(clean_pages)]
+        out.append((compact(degrade(as_float(clean), rng).astype(np.float32)), clean))
+    return out

@@ -12,7 +12,6 @@ supplies data, loss and scoring.
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 from collections.abc import Callable
@@ -23,16 +22,23 @@ import numpy as np
 import torch
 
 from docclean.checkpoint import load_model
-from docclean.errors import Cancelled, DataError
-from docclean.metrics import pooled_rmse
+from docclean.errors import DataError
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import resolve_model_path
 from docclean.outputs import MadeFolder, output_lock
-from docclean.pairs import Pair, check_pairs, find_pairs, read_pairs, unusable
+from docclean.pairs import Pair, find_pairs, read_pairs
 from docclean.pairsplit import check_apart, split_pairs
 from training.denoiser import ink_weighted_loss
 from training.loop import Callback, FitConfig, FitResult, fit
-from training.page_store import SAME_PAGES, as_float, check_not_copies, check_not_swapped, compact, paper
+from training.page_store import (
+    SAME_PAGES,
+    as_float,
+    check_not_copies,
+    check_not_swapped,
+    compact,
+    pad,
+    synthetic_pairs,
+)
 from training.retrain_config import (
     CONFIG_NAME,
     LOCK_NAME,
@@ -44,29 +50,38 @@ from training.retrain_config import (
     has_state,
     resolved,
 )
-from training.retrain_pictures import SamplePictures
+from training.retrain_pictures import SamplePictures, page_rmse_evaluator
 from training.run_folder import check_same_pages
 
+Pages = list[tuple[np.ndarray, np.ndarray]]
 
-def load_split(cfg: RetrainConfig) -> tuple[list[Pair], list[Pair], list[tuple[Path, str]]]:
-    """(train, validation, unmatched files): pairs found, checked and split. DataError naming
-    every bad pair before any training."""
-    scan = find_pairs(cfg.noisy, cfg.clean)
-    unmatched = list(scan.unmatched)
+
+def load_split(cfg: RetrainConfig, warn: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None,
+               notes: list[str] | None = None) -> tuple[list[Pair], list[Pair], list[tuple[Path, str]], Pages, Pages]:
+    """(training pairs, validation pairs, files left out, training pages, validation pages): every
+    pair found, read (pages kept compact) and checked before it is split, so one DataError names
+    every bad pair at once: files that do not open or decode (empty, truncated, not an image), sizes
+    apart, blank clean pages. Files without a partner are told to ``warn`` first (they are left out,
+    and the user must hear of them even when the run then stops). ``notes``/``stop``: see
+    :func:`docclean.pairs.read_pairs`."""
+    scans = [find_pairs(cfg.noisy, cfg.clean)]
     if cfg.val_noisy or cfg.val_clean:
         if not (cfg.val_noisy and cfg.val_clean):
             raise DataError("give both --val-noisy and --val-clean, or neither")
-        val_scan = find_pairs(cfg.val_noisy, cfg.val_clean)
-        unmatched += val_scan.unmatched
-        train, val = scan.pairs, val_scan.pairs
+        scans.append(find_pairs(cfg.val_noisy, cfg.val_clean))
+    broken = dict(bad for scan in scans for bad in scan.broken)
+    unmatched = [u for scan in scans for u in scan.unmatched if u[0] not in broken]
+    for path, reason in unmatched if warn is not None else ():
+        warn(f"{path}: {reason} (left out)")
+    pairs = [pair for scan in scans for pair in scan.pairs]
+    read = read_pairs(pairs, keep=compact, notes=notes, stop=stop, known=list(broken.values()))
+    by_pair = dict(zip(pairs, read))
+    if len(scans) == 2:
+        train, val = scans[0].pairs, scans[1].pairs
+        check_apart(train, val)  # after the reads: a page that does not decode is named as such
     else:
-        train, val = split_pairs(scan.pairs, cfg.val_fraction, cfg.seed, cfg.group)
-    problems = check_pairs(train + val)
-    if problems:
-        raise unusable(problems)
-    if cfg.val_noisy:
-        check_apart(train, val)  # after the checks: a page that does not decode is named as such
-    return train, val, unmatched
+        train, val = split_pairs(scans[0].pairs, cfg.val_fraction, cfg.seed, cfg.group)
+    return train, val, unmatched, [by_pair[p] for p in train], [by_pair[p] for p in val]
 
 
 class PairCrops:
@@ -75,7 +90,7 @@ class PairCrops:
 
     def __init__(self, pages: list[tuple[np.ndarray, np.ndarray]], cfg: RetrainConfig) -> None:
         self.cfg = cfg  # pages as training.page_store keeps them (or float 0..1)
-        self.pages = [(_pad(n, cfg.patch_size), _pad(c, cfg.patch_size)) for n, c in pages]
+        self.pages = [(pad(n, cfg.patch_size), pad(c, cfg.patch_size)) for n, c in pages]
 
     def __len__(self) -> int:
         return self.cfg.batches_per_epoch
@@ -95,55 +110,6 @@ class PairCrops:
             yield torch.from_numpy(np.stack(noisy))[:, None], torch.from_numpy(np.stack(clean))[:, None]
 
 
-def _pad(page: np.ndarray, size: int) -> np.ndarray:
-    """Pages smaller than a patch are padded with white paper."""
-    h, w = page.shape
-    if h >= size and w >= size:
-        return page
-    return np.pad(page, ((0, max(0, size - h)), (0, max(0, size - w))), constant_values=paper(page))
-
-
-def synthetic_pairs(clean_pages: list[np.ndarray], n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``n`` extra pairs: synthetic damage (``docclean.synth.degrade``) over the user's clean pages."""
-    from docclean.synth import degrade
-
-    rng = np.random.default_rng(seed)
-    out = []
-    for i in range(n):
-        clean = clean_pages[i % len(clean_pages)]
-        out.append((compact(degrade(as_float(clean), rng).astype(np.float32)), clean))
-    return out
-
-
-def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]], stop: Callable[[], bool] | None = None):
-    """Validation: pooled RMSE of whole validation pages, cleaned through the engine's tiling
-    (so pages of any size fit in memory) with the model being trained. ``stop`` is asked before
-    each page; True raises :class:`Cancelled` (a whole pass over big pages takes long: a stop must
-    not wait for it; the epoch in hand is then lost, and resuming redoes it)."""
-    from docclean.backends.torch_backend import TorchBackend
-    from docclean.engine import Denoiser
-
-    def each(what: str):  # one page's floats at a time
-        for n, c in val_pages:
-            if stop is not None and stop():
-                raise Cancelled(f"stopped while {what}")
-            yield as_float(n), as_float(c)
-
-    raw = pooled_rmse(each("the validation pages were read"))  # the scans' own score never changes: taken once
-
-    def evaluate(model: torch.nn.Module) -> dict[str, float]:
-        device = next(model.parameters()).device.type
-        # A copy: the engine's backend turns the model it runs to channels_last in place, and the
-        # model being trained would then train in another memory format from its first validation
-        # on, which a resumed run (loaded contiguous) does not: its weights drifted 1e-4 apart.
-        scored = copy.deepcopy(model)
-        cleaner = Denoiser(TorchBackend(scored, device=device, precision="fp32"), tile_size=512, overlap=32)
-        return {"val_rmse": pooled_rmse((cleaner.clean(n), c) for n, c in each("the validation pages were scored")),
-                "val_raw_rmse": raw}
-
-    return evaluate
-
-
 def start_score(run: Path) -> dict[str, Any] | None:
     """The starting model's validation score of a fine-tuning run (``val_rmse``, ``model``), or None."""
     try:
@@ -160,7 +126,12 @@ def result_warnings(result: FitResult, run: Path) -> list[str]:
     if not result.epochs_run:
         return said
     start = start_score(run)
-    if start is not None and result.best_metric >= start.get("val_rmse", float("inf")):
+    beaten = start is None or result.best_metric < start.get("val_rmse", float("inf"))
+    if not beaten and result.stopped:  # the user means to go on: the verdict waits for the end of the run
+        said.append(f"the run was interrupted before its end, and no epoch so far beats the model it started "
+                    f"from ({result.best_metric:.4f} against {start['val_rmse']:.4f}); continue with: docclean "
+                    f"train --resume {run}")
+    elif not beaten:
         said.append(f"no epoch beat the model it started from (validation RMSE {result.best_metric:.4f} against "
                     f"{start['val_rmse']:.4f} for {start.get('model')}); keep using that model, or train longer or "
                     "with more pairs")
@@ -215,7 +186,8 @@ SplitHook = Callable[[list[Pair], list[Pair], list[tuple[Path, str]]], None]
 
 def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_stop=None,
             command: str | None = None, on_split: SplitHook | None = None,
-            warn: Callable[[str], None] | None = None, interrupt: Callable[[], bool] | None = None) -> FitResult:
+            warn: Callable[[str], None] | None = None, interrupt: Callable[[], bool] | None = None,
+            phase: Callable[[str], None] | None = None) -> FitResult:
     """Run (or, when the run folder holds one, resume) a retraining; returns the FitResult.
     The pairs are found and split (:func:`load_split`, told to ``on_split``) only once the run
     folder's lock is held, so a second run on a folder in use is refused before any file is read;
@@ -223,6 +195,7 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
     ``should_stop`` is asked after every batch (True: the run saves and stops); ``interrupt`` per
     page while pages are read and whole pages scored (the starting model, validation), where True
     raises :class:`Cancelled`: nothing of the run's state is half written, the epoch in hand is lost.
+    ``phase`` is told each scoring step as it begins ("scoring the starting model", "validation").
     UsageError for a missing device or an unusable run folder, OutputBusy while another run
     holds the folder, DataError when the folder holds another run or its pairs changed."""
     cfg = resolved(cfg)
@@ -231,47 +204,55 @@ def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_
     made = MadeFolder(out)
     try:
         with output_lock(out, name=LOCK_NAME, holder="docclean train run", advice="wait for it to finish"):
-            return _retrain(cfg, callbacks, should_stop, command, on_split, warn, interrupt)
+            return _retrain(cfg, callbacks, should_stop, command, on_split, warn, interrupt, phase or (lambda _: None))
     finally:
         made.remove_if_empty()  # a run refused or failed before writing anything leaves no folder
 
 
 def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, command: str | None,
              on_split: SplitHook | None, warn: Callable[[str], None] | None,
-             interrupt: Callable[[], bool] | None) -> FitResult:
+             interrupt: Callable[[], bool] | None, phase: Callable[[str], None]) -> FitResult:
     """:func:`retrain`, holding the run folder's lock."""
     out = Path(cfg.out)
     check_same_run(cfg)
-    train_pairs, val_pairs, unmatched = load_split(cfg)
+    notes: list[str] = []
+    train_pairs, val_pairs, unmatched, train_pages, val_pages = load_split(cfg, warn, interrupt, notes)
+    for note in notes if warn is not None else ():
+        warn(note)
     if on_split is not None:
         on_split(train_pairs, val_pairs, unmatched)
     page_names = [f"{p.noisy}#{p.page}" for p in train_pairs], [f"{p.noisy}#{p.page}" for p in val_pairs]
     resuming = has_state(out)
     if resuming:  # the same options over other files would re-split them and go on as if nothing changed
         check_same_pages(out, *page_names)
-    notes: list[str] = []
-    # Every unreadable pair named at once.
-    pages = read_pairs(train_pairs + val_pairs, keep=compact, notes=notes, stop=interrupt)
-    for note in notes if warn is not None else ():
-        warn(note)
+    pages = train_pages + val_pages
     check_not_copies(pages)
-    train_pages, val_pages = pages[:len(train_pairs)], pages[len(train_pairs):]
     if not cfg.allow_swapped:  # validation folders of their own are checked on their own
         check_not_swapped(train_pages if cfg.val_noisy else pages, cfg.noisy, cfg.clean)
         if cfg.val_noisy:
             check_not_swapped(val_pages, cfg.val_noisy, cfg.val_clean, ("val_noisy", "val_clean"))
+    small = sum(min(n.shape) < cfg.patch_size for n, _ in train_pages)
+    if small and warn is not None:  # padded crops are mostly paper: the user may want a smaller --patch-size
+        warn(f"{small} training page(s) are smaller than --patch-size {cfg.patch_size} and are padded with white "
+             "paper to it")
     if cfg.synthetic:
         train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
     continuing = has_checkpoint(out)  # as check_config decided: then the --from file is not needed
     model, model_config, init_from = _checkpointed_model(out) if continuing else _initial_model(cfg)
     (out / CONFIG_NAME).write_text(json.dumps(cfg.stored(), indent=2) + "\n")
-    evaluate = page_rmse_evaluator(val_pages, interrupt)
+    scorer = page_rmse_evaluator(val_pages, interrupt)
+
+    def evaluate(model: torch.nn.Module) -> dict[str, float]:
+        phase("validation")
+        return scorer(model)
+
     if not resuming:  # a start.json without training state belongs to an attempt whose options were replaced
         (out / START_NAME).unlink(missing_ok=True)
     if init_from is not None and not continuing and not (out / START_NAME).exists():
         # Scored before any training: fine-tuning may end worse than where it started, and the user
         # must hear of it instead of trusting best.safetensors (the loop keeps the best epoch only).
-        (out / START_NAME).write_text(json.dumps({"model": init_from["path"], **evaluate(model)}) + "\n")
+        phase("scoring the starting model")
+        (out / START_NAME).write_text(json.dumps({"model": init_from["path"], **scorer(model)}) + "\n")
     fit_config = FitConfig(out_dir=out, epochs=cfg.epochs, lr=cfg.learning_rate, optimizer="adamw",
                            weight_decay=1e-4, patience=cfg.patience, seed=cfg.seed, device=cfg.device,
                            precision="auto" if cfg.device != "cpu" else "fp32", grad_clip=1.0, monitor="val_rmse")

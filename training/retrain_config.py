@@ -76,8 +76,8 @@ class RetrainConfig:
         """The config of an earlier run, for ``--resume``."""
         try:
             data = json.loads((Path(run) / CONFIG_NAME).read_text())
-        except (OSError, ValueError) as exc:
-            raise DataError(f"not a docclean train run folder ({exc})", run) from None
+        except (OSError, ValueError) as exc:  # exit 2, as every refused resume
+            raise UsageError(f"not a docclean train run folder ({exc})", run, settings=("resume",)) from None
         # Runs stored before INVOCATION_OPTIONS existed hold a --max-time too: it applied to their invocation.
         known = {f.name for f in fields(cls)} - INVOCATION_OPTIONS
         return cls(**{k: v for k, v in data.items() if k in known})
@@ -199,7 +199,7 @@ def check_same_run(cfg: RetrainConfig) -> None:
     is written, so a refused rerun leaves the folder as it was and ``--resume`` still works."""
     try:
         saved = RetrainConfig.load(Path(cfg.out))
-    except DataError:
+    except UsageError:
         return  # no run there yet
     if not has_state(Path(cfg.out)):
         return  # nothing trained yet: the new options simply replace the old
@@ -209,5 +209,11 @@ def check_same_run(cfg: RetrainConfig) -> None:
             continue
         was, now = getattr(saved, f.name), getattr(cfg, f.name)
         if was != now:
-            raise UsageError(f"the run folder holds a run started with other options ({f.name}: {was!r} there, "
-                             f"{now!r} now); choose another --out, or continue that run with --resume", cfg.out)
+            raise UsageError(f"the run folder holds a run started with other options ({option_flag(f.name)}: "
+                             f"{was!r} there, {now!r} now); choose another --out, or continue that run with --resume",
+                             cfg.out)
+
+
+def option_flag(name: str) -> str:
+    """The command-line flag of a :class:`RetrainConfig` field, as errors name it (``init``: ``--from``)."""
+    return "--from" if name == "init" else "--" + name.replace("_", "-")

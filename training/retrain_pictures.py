@@ -1,19 +1,69 @@
-"""The pictures of a ``docclean train`` run, redrawn after every epoch: ``loss.png`` (training loss
-and validation RMSE against the raw pages' RMSE) and ``samples.png`` (noisy / cleaned / target for
-a few validation pages). Written atomically, so a viewer never sees half a picture."""
+"""What a ``docclean train`` run shows of its validation pages after every epoch: their score
+(:func:`page_rmse_evaluator`, the pages cleaned as ``docclean eval`` cleans them) and the pictures
+``loss.png`` (training loss and validation RMSE against the raw pages' RMSE) and ``samples.png``
+(noisy / cleaned / target for a few validation pages), written atomically, so a viewer never sees
+half a picture."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from docclean.atomic import atomic_path
+from docclean.errors import Cancelled
+from docclean.metrics import pooled_rmse
+from docclean.settings import CleanSettings
 from training.loop import Callback, read_history
 from training.page_store import as_float
 
+if TYPE_CHECKING:
+    from docclean.engine import Denoiser
+
 CROP = 320
+
+
+def eval_cleaner(model: torch.nn.Module, device: str) -> Denoiser:
+    """A cleaner that runs ``model`` as ``docclean eval`` and ``docclean clean`` run a model file
+    (``Denoiser.with_backend``, which ``Denoiser.from_settings`` uses too, of default
+    :class:`CleanSettings`: auto levels, the steps around the network, their tiling), on the torch
+    backend in fp32. Validation must score
+    what the user gets: the bare network ranked epochs the other way round on dark scans."""
+    from docclean.backends.torch_backend import TorchBackend
+    from docclean.engine import Denoiser
+
+    settings = CleanSettings(device=device, backend="torch", precision="fp32")
+    return Denoiser.with_backend(TorchBackend(model, device=device, precision="fp32"), settings)
+
+
+def page_rmse_evaluator(val_pages: list[tuple[np.ndarray, np.ndarray]], stop: Callable[[], bool] | None = None):
+    """Validation: pooled RMSE of whole validation pages cleaned as ``docclean eval`` cleans them
+    (:func:`eval_cleaner`: its figure for the same pages), with the model being trained. ``stop``
+    is asked before each page; True raises :class:`Cancelled` (a whole pass over big pages takes
+    long: a stop must not wait for it; the epoch in hand is then lost, and resuming redoes it)."""
+
+    def each(what: str):  # one page's floats at a time
+        for n, c in val_pages:
+            if stop is not None and stop():
+                raise Cancelled(f"stopped while {what}")
+            yield as_float(n), as_float(c)
+
+    raw = pooled_rmse(each("the validation pages were read"))  # the scans' own score never changes: taken once
+
+    def evaluate(model: torch.nn.Module) -> dict[str, float]:
+        device = next(model.parameters()).device.type
+        # A copy: the engine's backend turns the model it runs to channels_last in place, and the
+        # model being trained would then train in another memory format from its first validation
+        # on, which a resumed run (loaded contiguous) does not: its weights drifted 1e-4 apart.
+        cleaner = eval_cleaner(copy.deepcopy(model), device)
+        return {"val_rmse": pooled_rmse((cleaner.clean(n), c) for n, c in each("the validation pages were scored")),
+                "val_raw_rmse": raw}
+
+    return evaluate
 
 
 class SamplePictures(Callback):

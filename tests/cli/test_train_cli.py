@@ -115,7 +115,7 @@ def test_a_rerun_with_other_options_is_refused_and_leaves_the_run_resumable(tmp_
     assert first.exit_code == 0, first.output
     saved = (out / "retrain.json").read_text()
     other = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "2", "--seed", "7"))
-    assert other.exit_code == 2 and "seed: 0 there, 7 now" in other.output
+    assert other.exit_code == 2 and "--seed: 0 there, 7 now" in other.output
     assert (out / "retrain.json").read_text() == saved  # refused before anything was written
     again = runner.invoke(app, ["train", "--resume", str(out), "--epochs", "2"])  # may train longer
     assert again.exit_code == 0, again.output
@@ -232,7 +232,7 @@ def test_a_resumed_run_takes_the_free_options_given_anew_and_keeps_the_rest(tmp_
                                                   "patience": 4, "lr": 0.01, "device": "cpu", "seed": 9}))
     seen = []
 
-    def stop_at_the_split(cfg):  # the config as the command resolved it; nothing is trained
+    def stop_at_the_split(cfg, *_):  # the config as the command resolved it; nothing is trained
         seen.append(cfg)
         raise DataError("stopped by the test")
 
@@ -268,3 +268,51 @@ def test_a_seed_outside_32_bits_is_a_usage_error_naming_the_range(tmp_path: Path
                                      "--seed", seed))
     assert result.exit_code == 2 and "0<=x<=4294967295" in result.output, result.output
     assert "Overflow" not in result.output and not (tmp_path / "run").exists()
+
+
+def test_every_bad_pair_is_named_in_one_run_with_the_files_left_out(tmp_path: Path, tiny_model_path: Path) -> None:
+    # Each of these stopped a run of its own (a truncated clean page at the split), or was only left
+    # out while training went on with exit 0 (a noisy file that is text, an empty clean page).
+    data = tmp_path / "data"
+    make_pairs(data, texts=4)
+    (data / "noisy" / "t0-0.png").write_text("junk\n")
+    (data / "clean" / "t0-1.png").write_bytes(b"")
+    whole = (data / "clean" / "t1-0.png").read_bytes()
+    (data / "clean" / "t1-0.png").write_bytes(whole[:len(whole) // 2])
+    Image.fromarray(np.full((72, 72), 255, np.uint8)).save(data / "clean" / "t2-0.png")  # blank
+    Image.fromarray(np.zeros((72, 62), np.uint8) + 128).save(data / "clean" / "t2-1.png")  # 10 px narrower
+    Image.fromarray(np.zeros((72, 72), np.uint8)).save(data / "noisy" / "orphan.png")
+    result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(tmp_path / "run")))
+    assert result.exit_code == 1, result.output
+    said = result.output.replace("\n", "")
+    assert "5 pair(s) cannot be used" in said
+    for name in ("t0-0.png", "t0-1.png", "t1-0.png", "t2-0.png", "t2-1.png"):
+        assert name in said, name
+    assert "orphan.png: no clean page named orphan" in said and "(left out)" in said
+    assert not (tmp_path / "run").exists()
+
+
+def test_refusals_name_flags_and_exit_2(tmp_path: Path, tiny_model_path: Path) -> None:
+    make_pairs(tmp_path / "data")
+    notarun = runner.invoke(app, ["train", "--resume", str(tmp_path)])
+    assert notarun.exit_code == 2 and "not a docclean train run folder" in notarun.output
+    group = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(tmp_path / "run"), "--group", "zzz"))
+    assert group.exit_code == 2 and "--group" in group.output and "'zzz'" in group.output
+
+
+def test_small_pages_scoring_steps_and_an_interrupted_run_are_told(tmp_path: Path, tiny_model_path: Path) -> None:
+    from training.loop import FitResult
+    from training.retrain import result_warnings
+
+    make_pairs(tmp_path / "data", size=40)
+    out = tmp_path / "run"
+    result = runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "1"))
+    assert result.exit_code == 0, result.output
+    said = result.output.replace("\n", " ")
+    assert "4 training page(s) are smaller than --patch-size 48" in said
+    assert "scoring the starting model" in said
+    (out / "start.json").write_text('{"model": "m", "val_rmse": 0.0}\n')  # nothing can beat it
+    stopped = FitResult(best_epoch=0, best_metric=0.1, epochs_run=1, stopped_early=False, out_dir=out, history=[],
+                        stopped=True)
+    told = " ".join(result_warnings(stopped, out))
+    assert "interrupted" in told and f"docclean train --resume {out}" in told and "keep using" not in told

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from docclean.errors import DataError
+from docclean.errors import DataError, UsageError
 from docclean.pairs import find_pairs
 from docclean.pairsplit import check_apart, group_pairs, split_pairs
 from tests.docclean.test_pairs import img
@@ -66,9 +66,9 @@ def test_the_group_pattern_sees_paths_relative_to_the_noisy_folder(tmp_path: Pat
     assert {key: len(group) for key, group in by_name.items()} == {"a": 2, "b": 1, "\0sub/c_4.png": 1}
     assert sorted(group_pairs(pairs, r"^([a-z]+)[_/]")) == ["a", "b", "sub"]  # "/" between folders
     assert sorted(group_pairs(pairs, r"(\d+)")) == ["1", "2", "3", "4"]
-    with pytest.raises(DataError, match=r"'\^x' matches no noisy file .*relative to the noisy folder"):
+    with pytest.raises(UsageError, match=r"'\^x' matches no noisy file .*relative to the noisy folder"):
         group_pairs(pairs, "^x")
-    with pytest.raises(DataError, match="matches no noisy file"):
+    with pytest.raises(UsageError, match="matches no noisy file"):
         split_pairs(pairs, 0.5, pattern="hunt")
 
 

@@ -134,3 +134,23 @@ def test_scoring_the_model_being_trained_leaves_it_as_it_was() -> None:
     scores = page_rmse_evaluator([(page, page)])(model)
     assert set(scores) == {"val_rmse", "val_raw_rmse"}
     assert {name: p.stride() for name, p in model.named_parameters()} == strides and model.training
+
+
+def test_validation_scores_a_page_as_docclean_eval_cleans_it(tiny_model_path) -> None:
+    # The bare network ranked epochs the other way round from docclean eval on dark scans (auto
+    # levels first): validation must give eval's figure for the same pages.
+    from docclean.checkpoint import load_model
+    from docclean.engine import Denoiser
+    from docclean.metrics import pooled_rmse
+    from docclean.settings import CleanSettings
+    from training.retrain import page_rmse_evaluator
+
+    rng = np.random.default_rng(0)
+    clean = np.ones((96, 96), np.float32)
+    clean[20:70:8, 10:80] = 0.05
+    dark = np.clip(clean * 0.45 + rng.normal(0, 0.03, clean.shape), 0, 1).astype(np.float32)  # a dark scan
+    eval_cleaner = Denoiser.from_settings(CleanSettings(model=str(tiny_model_path), device="cpu", backend="torch",
+                                                        precision="fp32"))
+    expected = pooled_rmse([(eval_cleaner.clean(dark), clean)])
+    got = page_rmse_evaluator([(dark, clean)])(load_model(tiny_model_path)[0])["val_rmse"]
+    assert abs(got - expected) < 1e-5, (got, expected)
