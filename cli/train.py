@@ -59,6 +59,25 @@ def stopped_outside_batches(exc: BaseException, flag, out: Path) -> None:  # typ
     exit_stopped(flag, hint)
 
 
+def disk_full(exc: BaseException, out: Path) -> BaseException:
+    """``exc`` as it is reported, but a full disk (or quota) also says how to go on once there is
+    space, as a stop does: what was saved stays whole, so the run resumes from its last checkpoint."""
+    import errno
+
+    from docclean.errors import DiskFullError
+    from training.retrain_config import CONFIG_NAME
+    from training.run_folder import output_error
+
+    if isinstance(exc, OSError) and not isinstance(exc, DiskFullError):
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return exc
+        exc = output_error("write in the run folder", exc, out)  # a write not made through writing_in
+    if not isinstance(exc, DiskFullError):
+        return exc
+    hint = (_resume_hint(out) if (out / CONFIG_NAME).is_file() else "run the command again")
+    return DiskFullError(f"{exc.reason}; once there is space, {hint}", exc.path)
+
+
 def train(
     ctx: typer.Context,
     noisy: Annotated[Path | None, typer.Option(help="Folder of noisy scans.", show_default=False)] = None,
@@ -73,7 +92,8 @@ def train(
         help="Continue the run in this folder with its own data and options; only --epochs, --max-time, --patience, "
              "--lr and --device may be given anew.", show_default=False)] = None,
     from_model: Annotated[str, typer.Option(
-        "--from", help="Fine-tune this model: 'default' (the shipped one) or a .safetensors file.")] = "default",
+        "--from", help="Fine-tune this model: 'default' (the shipped one), 'fast' (the built-in half-width one) or "
+                       "a .safetensors file (such as an earlier run's best.safetensors).")] = "default",
     scratch: Annotated[bool, typer.Option("--scratch", help="Train a new model from scratch instead.")] = False,
     val_fraction: Annotated[float, typer.Option(
         min=0.01, max=0.9, help="Share of pairs held out for validation (scans of one original stay together).")]
@@ -130,7 +150,7 @@ def train(
 
     from cli.progress import RichProgressCallback
     from cli.stopping import stoppable
-    from docclean.errors import Cancelled, UsageError
+    from docclean.errors import Cancelled, DiskFullError, UsageError
     from training.retrain import result_warnings, retrain
     from training.retrain_config import FREE_OPTIONS, RetrainConfig, check_config, model_option
 
@@ -177,7 +197,10 @@ def train(
         check_config(cfg)  # the device and the run folder, before any page is read
 
         def found(train_pairs: list, val_pairs: list, unmatched: list) -> None:  # files left out: told by warn
-            typer.echo(f"{len(train_pairs)} training and {len(val_pairs)} validation pages", err=True)
+            # --synthetic pairs are made after the split, over the training pages: counted here, as trained on.
+            made = f" pages ({cfg.synthetic} of them synthetic)" if cfg.synthetic else ""
+            typer.echo(f"{len(train_pairs) + cfg.synthetic} training{made} and {len(val_pairs)} validation pages",
+                       err=True)
 
         with stoppable() as flag:
             try:
@@ -188,6 +211,8 @@ def train(
                                      warn=lambda text: typer.echo(f"warning: {text}", err=True))
             except (KeyboardInterrupt, Cancelled) as exc:  # stopped outside a batch, or a second signal: at once
                 stopped_outside_batches(exc, flag, Path(cfg.out))
+            except (DiskFullError, OSError) as exc:
+                raise disk_full(exc, Path(cfg.out)) from None
     for text in result_warnings(result, Path(cfg.out)):
         typer.echo(f"warning: {text}", err=True)
     if result.best_path.is_file():

@@ -21,6 +21,7 @@ from docclean import formats
 from docclean import io as pageio
 from docclean.errors import Cancelled, DataError, DocCleanError, UsageError
 from docclean.pairs_align import align, shift_text
+from docclean.pairs_names import NearMisses, unsupported_note
 from docclean.walk import other_files, walk_folder
 
 #: Noisy and clean pages may differ in size by this many pixels (scanner cropping, a trimmed clean
@@ -101,14 +102,6 @@ def _index(root: Path) -> _Folder:
     return found
 
 
-def _unsupported_note(folder: _Folder, key: tuple[str, ...]) -> str:
-    """Why a page has no partner when its partner is there in a format docclean cannot read ("" if not)."""
-    paths = folder.unsupported.get(key)
-    if not paths:
-        return ""
-    return f" ({', '.join(map(str, paths))} {'is' if len(paths) == 1 else 'are'} in an unsupported format)"
-
-
 def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
     """Pair the pages of two folders by relative path and stem (any supported format, every page of
     multi-page files). Files in an unsupported format are left out, with one ``unmatched`` line per
@@ -125,6 +118,7 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
                          "folder of their own", noisy_root)
     noisy, clean = _index(noisy_root), _index(clean_root)
     scan = PairScan(unmatched=[*noisy.unreadable, *clean.unreadable])
+    near = {"noisy": NearMisses(noisy.pages, "noisy"), "clean": NearMisses(clean.pages, "clean")}
     self_paired: list[Path] = []
     for key, paths in noisy.pages.items():
         partners = clean.pages.get(key, [])
@@ -137,8 +131,8 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
             scan.unmatched.append((paths[0], f"several clean pages match it: {', '.join(map(str, partners))}"))
             continue
         if not partners:
-            scan.unmatched.append((paths[0], f"no clean page named {Path(*key)}.* in {clean_root}"
-                                   + _unsupported_note(clean, key)))
+            why = unsupported_note(clean.unsupported, key) + near["clean"].note(paths[0], key, "noisy")
+            scan.unmatched.append((paths[0], f"no clean page named {Path(*key)}.* in {clean_root}{why}"))
             continue
         if paths[0].resolve() == partners[0].resolve():  # a link to the scan is no clean version of it
             self_paired.append(paths[0])
@@ -159,8 +153,8 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
         scan.pairs.extend(Pair(paths[0], partners[0], i, noisy_root) for i in range(n_pages))
     for key, paths in clean.pages.items():
         if key not in noisy.pages:
-            scan.unmatched.extend((p, "clean page without a noisy page" + _unsupported_note(noisy, key))
-                                  for p in paths)
+            scan.unmatched.extend((p, "clean page without a noisy page" + unsupported_note(noisy.unsupported, key)
+                                   + near["noisy"].note(p, key, "clean")) for p in paths)
     if scan.pairs:
         scan.unmatched.extend((root, why) for root, why in
                               ((noisy_root, noisy.summary()), (clean_root, clean.summary())) if why)

@@ -81,7 +81,11 @@ def split_pairs(pairs: list[Pair], val_fraction: float, seed: int = 0, pattern: 
                         "validation set of their own (--val-noisy, --val-clean)", pairs[0].noisy)
     groups = group_pairs(pairs, pattern)
     if len(groups) < 2:
-        raise DataError("all pairs share one clean page (or group); cannot hold any out for validation",
+        way = (f"another --group than {pattern!r}" if pattern else "--group PATTERN") + (
+            " to say which scans may go apart (its first group names the scans that stay together: --group "
+            "'^([^_]+)_' keeps a_1.png and a_2.png together, apart from b_1.png)")
+        raise DataError("all pairs share one clean page (or group); cannot hold any out for validation: give "
+                        f"{way}, or a validation set of their own (--val-noisy, --val-clean)",
                         pairs[0].noisy.parent if pairs else None)
     keys = sorted(groups, key=lambda k: min(str(p.noisy) for p in groups[k]))
     random.Random(seed).shuffle(keys)

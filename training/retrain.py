@@ -48,6 +48,7 @@ from training.retrain_config import (
     check_same_run,
     has_checkpoint,
     has_state,
+    remove_stale_temps,
     resolved,
 )
 from training.retrain_pictures import SamplePictures, page_rmse_evaluator
@@ -215,6 +216,7 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
     """:func:`retrain`, holding the run folder's lock."""
     out = Path(cfg.out)
     check_same_run(cfg)
+    remove_stale_temps(out)  # kill -9 mid-write leaves a temporary that no later write replaces
     notes: list[str] = []
     train_pairs, val_pairs, unmatched, train_pages, val_pages = load_split(cfg, warn, interrupt, notes)
     for note in notes if warn is not None else ():

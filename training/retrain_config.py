@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from docclean import safefile
+from docclean.atomic import is_temp_of
 from docclean.errors import DataError, DocCleanError, ModelError, UsageError
 from docclean.models import builtin_models, resolve_model_path
 from docclean.pairsplit import group_pattern
 from training.device import resolve_device
-from training.run_folder import check_epochs_left, check_out_folder
+from training.run_folder import RUN_CONFIG, RUN_FILES, check_epochs_left, check_out_folder
 
 CONFIG_NAME = "retrain.json"
 START_NAME = "start.json"
@@ -217,3 +218,30 @@ def check_same_run(cfg: RetrainConfig) -> None:
 def option_flag(name: str) -> str:
     """The command-line flag of a :class:`RetrainConfig` field, as errors name it (``init``: ``--from``)."""
     return "--from" if name == "init" else "--" + name.replace("_", "-")
+
+
+#: The run folder's files written whole through a temporary beside them (``docclean.atomic``):
+#: fit's files and the pictures ``training.retrain_pictures`` draws.
+ATOMIC_FILES = (RUN_CONFIG, *RUN_FILES, "loss.png", "samples.png")
+
+
+def remove_stale_temps(out: Path) -> list[Path]:
+    """Delete the temporaries of :data:`ATOMIC_FILES` in ``out`` and return them: kill -9 (or a
+    power cut) mid-write leaves one behind, which nothing else would ever remove. Call only while
+    holding the run folder's lock (:data:`LOCK_NAME`): then no writer of those files is alive.
+    Names only the run's own files, so no temporary of another program is touched; one that cannot
+    be removed is left (the run's own writes then say what is wrong with the folder)."""
+    removed = []
+    try:
+        names = [entry.name for entry in Path(out).iterdir()]
+    except OSError:
+        return removed
+    for name in names:
+        path = Path(out) / name
+        if any(is_temp_of(name, target) for target in ATOMIC_FILES) and path.is_file() and not path.is_symlink():
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed

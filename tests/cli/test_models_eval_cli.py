@@ -128,3 +128,18 @@ def test_eval_warns_of_pages_the_model_was_trained_on_and_of_pairs_it_lined_up(t
         f"warning: {tmp_path / 'noisy' / 'c.png'}: page 1 is 48x40 but {tmp_path / 'clean' / 'c.png'} is 46x38; "
         "lined up where they match best (the clean page 2 px right and 1 px down over the scan), both cropped to "
         "46x38"]
+
+
+def test_models_shows_each_resume_after_the_command_that_started_the_run(tmp_path: Path) -> None:
+    from docclean.checkpoint import save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    path = save_model(model, tmp_path / "best.safetensors", "docunet", model.config.to_dict(),
+                      {"command": "docclean train --out r", "resumed": ["docclean train --resume r --lr 1e-4"]})
+    result = CliRunner().invoke(app, ["models", str(path)])
+    assert result.exit_code == 0, result.output
+    assert ("  command       docclean train --out r\n  resumed       docclean train --resume r --lr 1e-4\n"
+            in result.stdout)
+    described = json.loads(CliRunner().invoke(app, ["models", str(path), "--json"]).stdout)
+    assert described[-1]["resumed"] == ["docclean train --resume r --lr 1e-4"]
