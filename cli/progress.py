@@ -64,7 +64,7 @@ class RichProgressCallback:
             console=self.console, transient=False,
         )
         self._progress.start()
-        # Fewer --epochs than a run has done are refused before training (run_folder.check_epochs_left);
+        # Fewer --epochs than a run has done are refused before training (resume_guard.check_epochs_left);
         # the bar still never reads "4/2".
         self._total = max(epochs, start_epoch)
         if start_epoch >= epochs:  # a finished run asked again: nothing is trained

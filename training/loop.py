@@ -44,11 +44,9 @@ from training.fit_types import (
     plan_epoch,
     seed_everything,
 )
+from training.resume_guard import NO_RESUME, check_epochs_left, check_resumable
 from training.run_folder import (
-    NO_RESUME,
-    check_epochs_left,
     check_fit_folder,
-    check_resumable,
     clear_run,
     output_error,
     read_history,
@@ -123,7 +121,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     from there. Resuming a folder that holds a different run raises UsageError (DataError when its
     files cannot be read), whose hint offers ``start_over`` (how the caller's command starts afresh;
     None: only another folder); resuming it with fewer ``config.epochs`` than it has trained raises
-    UsageError too (``training.run_folder.check_epochs_left``), before anything is written.
+    UsageError too (``training.resume_guard.check_epochs_left``), before anything is written.
     A loss that is no longer finite raises FloatingPointError, naming the epoch and batch from 1.
     A run folder that cannot be made or written in raises OutputError (DiskFullError), one line.
     Each epoch's ``epoch_seconds`` is its training and validation time.

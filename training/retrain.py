@@ -39,6 +39,7 @@ from training.page_store import (
     pad,
     synthetic_pairs,
 )
+from training.resume_guard import check_same_pages
 from training.retrain_config import (
     CONFIG_NAME,
     LOCK_NAME,
@@ -52,7 +53,6 @@ from training.retrain_config import (
     resolved,
 )
 from training.retrain_pictures import SamplePictures, page_rmse_evaluator
-from training.run_folder import check_same_pages
 
 Pages = list[tuple[np.ndarray, np.ndarray]]
 

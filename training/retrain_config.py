@@ -16,7 +16,8 @@ from docclean.errors import DataError, DocCleanError, ModelError, UsageError
 from docclean.models import builtin_models, resolve_model_path
 from docclean.pairsplit import group_pattern
 from training.device import resolve_device
-from training.run_folder import RUN_CONFIG, RUN_FILES, check_epochs_left, check_out_folder
+from training.resume_guard import check_epochs_left
+from training.run_folder import RUN_CONFIG, RUN_FILES, check_out_folder
 
 CONFIG_NAME = "retrain.json"
 START_NAME = "start.json"

@@ -17,7 +17,8 @@ from torch import nn
 from docclean.checkpoint import atomic_save_tensors, read_metadata
 from docclean.errors import DataError, DocCleanError, UsageError
 from docclean.models import TRAINER_STATE
-from training.run_folder import optimizer_tensors, resume_hint
+from training.resume_guard import resume_hint
+from training.run_folder import optimizer_tensors
 
 
 def save_state(path: Path, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler, state: dict[str, Any]) -> None:

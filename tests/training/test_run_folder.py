@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from docclean.errors import DataError, DocCleanError, UsageError, exit_code
-from training.run_folder import check_resumable
+from training.resume_guard import check_resumable
 
 
 def saved_run(tmp_path: Path, fit: dict) -> Path:
@@ -44,7 +44,7 @@ def test_every_refused_resume_is_a_usage_error_naming_the_field(tmp_path: Path) 
 
 
 def test_fewer_epochs_than_done_are_refused_saying_what_to_give() -> None:
-    from training.run_folder import check_epochs_left
+    from training.resume_guard import check_epochs_left
 
     check_epochs_left(5, 3, False)
     check_epochs_left(3, 3, False)  # a finished run asked again: nothing to do, no error
@@ -91,7 +91,7 @@ def test_an_out_folder_overlapping_an_input_or_holding_other_files_is_refused(tm
 
 
 def test_pages_added_removed_or_moved_across_the_split_are_named(tmp_path: Path) -> None:
-    from training.run_folder import check_same_pages
+    from training.resume_guard import check_same_pages
 
     (tmp_path / "data").mkdir()
     a, b, c = (str(tmp_path / "data" / f"{n}.png#0") for n in "abc")
