@@ -98,7 +98,7 @@ class PageStore:
 
         Each page keeps the resolution it was stored with: the PNG holds whole pixels per metre (150
         dpi is 5906, read as 150.0124), and the reader takes such a count back to the resolution it
-        was written from (``docclean.imagefile._metric_dpi``: every whole dpi, every tenth, every
+        was written from (``docclean.resolution._metric_dpi``: every whole dpi, every tenth, every
         whole number of pixels per centimetre) rather than 150.01, which made a TIFF say 150.01 dpi
         and a PDF page 0.01% smaller. Only a resolution of finer decimals than these (123.45) can come
         back up to 0.013 dpi off; a sidecar file of exact values would have changed the work folder's

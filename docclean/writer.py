@@ -26,10 +26,10 @@ from PIL import ExifTags, Image, TiffImagePlugin
 from docclean import formats, metawrite
 from docclean.atomic import fitting_name
 from docclean.errors import DiskFullError, OutputError
-from docclean.imagefile import PLAUSIBLE_DPI, plausible_dpi
 from docclean.metadata import NONE, Metadata
 from docclean.pdf import PdfStreamWriter
 from docclean.pixels import to_pil
+from docclean.resolution import PLAUSIBLE_DPI, plausible_dpi
 
 #: The naming pattern of temporary outputs: ``.NAME.docclean-PID-HEX.part`` beside the target.
 #: The PID lets a later run prove a leftover is stale (its writer is gone) before removing it.
@@ -140,7 +140,7 @@ class PageWriter:
     def add(self, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
         """Encode one page into the output (``dpi`` stored where the format keeps it; None: the
         file says no resolution, as the page had none; a resolution outside
-        :data:`~docclean.imagefile.PLAUSIBLE_DPI` is an OutputError, as the reader counts it unknown)."""
+        :data:`~docclean.resolution.PLAUSIBLE_DPI` is an OutputError, as the reader counts it unknown)."""
         if self._fp is None:
             raise RuntimeError("PageWriter.add() called outside its 'with' block")
         if self.pages and not formats.by_name(self.fmt).multi_page:
