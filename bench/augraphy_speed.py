@@ -74,11 +74,12 @@ def main() -> None:
     print()
     print("| generator | seconds per page, mean | median (min-max) |")
     print("|---|---|---|")
-    print(f"| Augraphy `default_augraphy_pipeline()` (degradation only) | {statistics.mean(theirs):.2f} | {statistics.median(theirs):.2f} "
-          f"({min(theirs):.2f}-{max(theirs):.2f}) |")
-    print(f"| `docclean.synth.make_pair` (render + ink + degradation) | {statistics.mean(ours):.3f} | {statistics.median(ours):.3f} "
-          f"({min(ours):.3f}-{max(ours):.3f}) |")
-    print(f"per page, Augraphy: {' '.join(f'{t:.2f}' for t in theirs)}; make_pair: {' '.join(f'{t:.3f}' for t in ours)}")
+    for name, times, places in (("Augraphy `default_augraphy_pipeline()` (degradation only)", theirs, 2),
+                                ("`docclean.synth.make_pair` (render + ink + degradation)", ours, 3)):
+        print(f"| {name} | {statistics.mean(times):.{places}f} | {statistics.median(times):.{places}f} "
+              f"({min(times):.{places}f}-{max(times):.{places}f}) |")
+    each = " ".join(f"{t:.2f}" for t in theirs), " ".join(f"{t:.3f}" for t in ours)
+    print(f"per page, Augraphy: {each[0]}; make_pair: {each[1]}")
     print(f"Augraphy's output shapes (its geometric effects can change the page size): {sorted(set(shapes))}")
     print(f"ratio of means: {statistics.mean(theirs) / statistics.mean(ours):.0f}x, "
           f"of medians: {statistics.median(theirs) / statistics.median(ours):.0f}x")
