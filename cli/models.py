@@ -30,33 +30,15 @@ def models(
     described, failed = [], []
     for name in [*builtins, *(p for p in paths or [] if str(p) not in builtins)]:
         try:  # each file on its own: one bad file does not hide what the others say
-            info = describe_model(name)
-            described.append({**info, "resumed": resumed_commands(Path(str(info["path"])))})
+            described.append(describe_model(name))
         except (DocCleanError, OSError, ValueError) as exc:
             failed.append(exc)
     if as_json:
         typer.echo(json.dumps(described, indent=2))
     else:
         for info in described:
-            typer.echo("\n".join(with_resumed(describe_lines(info), info["resumed"])))
+            typer.echo("\n".join(describe_lines(info)))
     for exc in failed:
         typer.echo(error_line(exc), err=True)
     if failed:
         raise typer.Exit(max(exit_code(exc) for exc in failed))
-
-
-def resumed_commands(path: Path) -> list[str]:
-    """The commands that continued the run that made the model at ``path`` (``docclean train
-    --resume RUN``, from its metadata's ``resumed``), in order; none for a run never resumed."""
-    from docclean import safefile
-
-    resumed = safefile.read_metadata(path).get("resumed")
-    return [str(command) for command in resumed] if isinstance(resumed, list) else []
-
-
-def with_resumed(lines: list[str], resumed: list[str]) -> list[str]:
-    """``describe_lines``' lines with one ``resumed`` line per command that continued the run, right
-    after the command that started it: the command alone would not say that later options (another
-    --lr, more --epochs) made the model too."""
-    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("  command ")), len(lines))
-    return [*lines[:at], *(f"  resumed       {command}" for command in resumed), *lines[at:]]

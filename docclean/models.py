@@ -143,6 +143,9 @@ def describe_model(model: str | Path) -> dict[str, object]:
         "epoch": meta.get("epoch"),
         "data": training_data(meta),
         "command": meta.get("command"),
+        # Each `docclean train --resume` that continued the run: later options (another --lr, more
+        # --epochs) made the model too, which the first command alone does not say.
+        "resumed": [str(c) for c in meta["resumed"]] if isinstance(meta.get("resumed"), list) else [],
         "val_metrics": {k: v for k, v in metrics.items() if k.startswith(("val", "test"))},
         "init_from": (meta.get("init_from") or {}).get("path") if isinstance(meta.get("init_from"), dict)
         else meta.get("init_from"),
@@ -162,6 +165,7 @@ def describe_lines(info: dict[str, object]) -> list[str]:
     lines.append(f"  validation    {metrics}" + (f" (epoch {int(epoch) + 1})" if epoch is not None else ""))  # type: ignore[call-overload]
     lines.append(f"  data          {_data_line(info['data'])}")
     lines.append(f"  command       {info['command'] or 'not recorded'}")
+    lines += [f"  resumed       {command}" for command in info.get("resumed") or []]  # type: ignore[union-attr]
     if info["init_from"]:
         lines.append(f"  fine-tuned from {info['init_from']}")
     return lines

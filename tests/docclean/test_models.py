@@ -87,3 +87,17 @@ def test_a_teaching_suite_model_says_what_it_was_trained_on(tmp_path: Path, tiny
     folders = {"fashion": re.escape(str(tiny_fashion_dir.resolve())), "faces": re.escape(str(faces.resolve()))}
     assert re.fullmatch(r"  data +" + expected.format(**folders), data_line), data_line
     assert describe_model(best)["data"]["train"] > 0  # type: ignore[index]
+
+
+def test_the_description_the_cli_and_the_desktop_app_show_names_each_resume() -> None:
+    """The desktop app's About box shows describe_lines too: it left out the resumes `docclean
+    models` had come to show."""
+    from docclean.models import describe_lines
+
+    info = {"name": "best", "builtin": False, "path": "run/best.safetensors", "arch": "docunet", "config": {},
+            "parameters": 10, "bytes": 1000, "val_metrics": {}, "epoch": None, "data": None,
+            "command": "docclean train --out run", "resumed": ["docclean train --resume run --lr 0.0001"],
+            "init_from": None}
+    lines = describe_lines(info)
+    at = lines.index("  command       docclean train --out run")
+    assert lines[at + 1] == "  resumed       docclean train --resume run --lr 0.0001"
