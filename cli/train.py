@@ -60,22 +60,19 @@ def stopped_outside_batches(exc: BaseException, flag, out: Path) -> None:  # typ
 
 
 def disk_full(exc: BaseException, out: Path) -> BaseException:
-    """``exc`` as it is reported, but a full disk (or quota) also says how to go on once there is
-    space, as a stop does: what was saved stays whole, so the run resumes from its last checkpoint."""
-    import errno
-
+    """``exc`` as it is reported, but a full disk (or quota: :class:`DiskFullError`, as the run's
+    writers raise it through ``training.run_folder.writing_in``) also says how to go on once there is
+    space, as a stop does: what was saved stays whole, so the run resumes from its last checkpoint.
+    A bare OSError is classified as those writers classify it (``run_folder.output_error``)."""
     from docclean.errors import DiskFullError
     from training.retrain_config import CONFIG_NAME
     from training.run_folder import output_error
 
-    if isinstance(exc, OSError) and not isinstance(exc, DiskFullError):
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            return exc
-        exc = output_error("write in the run folder", exc, out)  # a write not made through writing_in
-    if not isinstance(exc, DiskFullError):
+    full = output_error("write in the run folder", exc, out) if isinstance(exc, OSError) else exc
+    if not isinstance(full, DiskFullError):
         return exc
     hint = (_resume_hint(out) if (out / CONFIG_NAME).is_file() else "run the command again")
-    return DiskFullError(f"{exc.reason}; once there is space, {hint}", exc.path)
+    return DiskFullError(f"{full.reason}; once there is space, {hint}", full.path)
 
 
 def train(
@@ -152,7 +149,7 @@ def train(
     from cli.stopping import stoppable
     from docclean.errors import Cancelled, DiskFullError, UsageError
     from training.retrain import result_warnings, retrain
-    from training.retrain_config import FREE_OPTIONS, RetrainConfig, check_config, model_option
+    from training.retrain_config import FREE_OPTIONS, RetrainConfig, model_option
 
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
@@ -194,13 +191,12 @@ def train(
                 init="scratch" if scratch else model_option(from_model), epochs=epochs, max_time=_seconds(max_time),
                 patch_size=patch_size, batch_size=batch_size, batches_per_epoch=batches_per_epoch, lr=lr,
                 patience=patience, synthetic=synthetic, allow_swapped=allow_swapped, seed=seed, device=device)
-        check_config(cfg)  # the device and the run folder, before any page is read
+        # The device, the starting model and the run folder are checked by retrain, before any page is
+        # read or file written.
 
-        def found(train_pairs: list, val_pairs: list, unmatched: list) -> None:  # files left out: told by warn
-            # --synthetic pairs are made after the split, over the training pages: counted here, as trained on.
-            made = f" pages ({cfg.synthetic} of them synthetic)" if cfg.synthetic else ""
-            typer.echo(f"{len(train_pairs) + cfg.synthetic} training{made} and {len(val_pairs)} validation pages",
-                       err=True)
+        def found(train_pages: int, synthetic: int, val_pages: int) -> None:  # files left out: told by warn
+            made = f" pages ({synthetic} of them synthetic)" if synthetic else ""
+            typer.echo(f"{train_pages + synthetic} training{made} and {val_pages} validation pages", err=True)
 
         with stoppable() as flag:
             try:
@@ -211,7 +207,7 @@ def train(
                                      warn=lambda text: typer.echo(f"warning: {text}", err=True))
             except (KeyboardInterrupt, Cancelled) as exc:  # stopped outside a batch, or a second signal: at once
                 stopped_outside_batches(exc, flag, Path(cfg.out))
-            except (DiskFullError, OSError) as exc:
+            except DiskFullError as exc:  # the run's writers raise it (training.run_folder.writing_in)
                 raise disk_full(exc, Path(cfg.out)) from None
     for text in result_warnings(result, Path(cfg.out)):
         typer.echo(f"warning: {text}", err=True)

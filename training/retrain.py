@@ -22,7 +22,6 @@ import numpy as np
 import torch
 
 from docclean.checkpoint import load_model
-from docclean.errors import DataError
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import resolve_model_path
 from docclean.outputs import MadeFolder, output_lock
@@ -53,28 +52,29 @@ from training.retrain_config import (
     resolved,
 )
 from training.retrain_pictures import SamplePictures, page_rmse_evaluator
+from training.run_folder import write_json, writing_in
 
 Pages = list[tuple[np.ndarray, np.ndarray]]
 
 
-def load_split(cfg: RetrainConfig, warn: Callable[[str], None] | None = None, stop: Callable[[], bool] | None = None,
-               notes: list[str] | None = None) -> tuple[list[Pair], list[Pair], list[tuple[Path, str]], Pages, Pages]:
-    """(training pairs, validation pairs, files left out, training pages, validation pages): every
-    pair found, read (pages kept compact) and checked before it is split, so one DataError names
-    every bad pair at once: files that do not open or decode (empty, truncated, not an image), sizes
-    apart, blank clean pages. Files without a partner are told to ``warn`` first (they are left out,
-    and the user must hear of them even when the run then stops). ``notes``/``stop``: see
-    :func:`docclean.pairs.read_pairs`."""
+def load_split(cfg: RetrainConfig, warn: Callable[[str], None] | None = None,
+               stop: Callable[[], bool] | None = None) -> tuple[list[Pair], list[Pair], Pages, Pages]:
+    """(training pairs, validation pairs, training pages, validation pages): every pair found, read
+    (pages kept compact) and checked before it is split, so one DataError names every bad pair at
+    once: files that do not open or decode (empty, truncated, not an image), sizes apart, blank clean
+    pages. Files without a partner are told to ``warn`` first (they are left out, and the user must
+    hear of them even when the run then stops); what reading lined up (a pair of different sizes,
+    :func:`docclean.pairs.read_pairs`' notes) once the pairs are split. ``stop``: see
+    :func:`docclean.pairs.read_pairs`. Half a validation pair is refused before (``check_config``)."""
     scans = [find_pairs(cfg.noisy, cfg.clean)]
-    if cfg.val_noisy or cfg.val_clean:
-        if not (cfg.val_noisy and cfg.val_clean):
-            raise DataError("give both --val-noisy and --val-clean, or neither")
+    if cfg.val_noisy and cfg.val_clean:
         scans.append(find_pairs(cfg.val_noisy, cfg.val_clean))
     broken = dict(bad for scan in scans for bad in scan.broken)
     unmatched = [u for scan in scans for u in scan.unmatched if u[0] not in broken]
     for path, reason in unmatched if warn is not None else ():
         warn(f"{path}: {reason} (left out)")
     pairs = [pair for scan in scans for pair in scan.pairs]
+    notes: list[str] = []
     read = read_pairs(pairs, keep=compact, notes=notes, stop=stop, known=list(broken.values()))
     by_pair = dict(zip(pairs, read))
     if len(scans) == 2:
@@ -82,7 +82,9 @@ def load_split(cfg: RetrainConfig, warn: Callable[[str], None] | None = None, st
         check_apart(train, val)  # after the reads: a page that does not decode is named as such
     else:
         train, val = split_pairs(scans[0].pairs, cfg.val_fraction, cfg.seed, cfg.group)
-    return train, val, unmatched, [by_pair[p] for p in train], [by_pair[p] for p in val]
+    for note in notes if warn is not None else ():
+        warn(note)
+    return train, val, [by_pair[p] for p in train], [by_pair[p] for p in val]
 
 
 class PairCrops:
@@ -181,8 +183,9 @@ def _checkpointed_model(out: Path) -> tuple[DocUNet, dict[str, Any], dict[str, A
     return model, meta["config"], init_from if isinstance(init_from, dict) else None
 
 
-#: Told what :func:`load_split` found: (training pairs, validation pairs, unmatched files and why).
-SplitHook = Callable[[list[Pair], list[Pair], list[tuple[Path, str]]], None]
+#: Told the pages a run trains and validates on, once its pairs are split and any synthetic pairs
+#: made: (training pages read, synthetic pages made over them, validation pages).
+SplitHook = Callable[[int, int, int], None]
 
 
 def retrain(cfg: RetrainConfig, callbacks: list[Callback] | None = None, should_stop=None,
@@ -217,12 +220,7 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
     out = Path(cfg.out)
     check_same_run(cfg)
     remove_stale_temps(out)  # kill -9 mid-write leaves a temporary that no later write replaces
-    notes: list[str] = []
-    train_pairs, val_pairs, unmatched, train_pages, val_pages = load_split(cfg, warn, interrupt, notes)
-    for note in notes if warn is not None else ():
-        warn(note)
-    if on_split is not None:
-        on_split(train_pairs, val_pairs, unmatched)
+    train_pairs, val_pairs, train_pages, val_pages = load_split(cfg, warn, interrupt)
     page_names = [f"{p.noisy}#{p.page}" for p in train_pairs], [f"{p.noisy}#{p.page}" for p in val_pairs]
     resuming = has_state(out)
     if resuming:  # the same options over other files would re-split them and go on as if nothing changed
@@ -233,15 +231,19 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
         check_not_swapped(train_pages if cfg.val_noisy else pages, cfg.noisy, cfg.clean)
         if cfg.val_noisy:
             check_not_swapped(val_pages, cfg.val_noisy, cfg.val_clean, ("val_noisy", "val_clean"))
-    small = sum(min(n.shape) < cfg.patch_size for n, _ in train_pages)
+    read = len(train_pages)
+    if cfg.synthetic:
+        train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
+    if on_split is not None:
+        on_split(read, len(train_pages) - read, len(val_pages))
+    small = sum(min(n.shape) < cfg.patch_size for n, _ in train_pages[:read])
     if small and warn is not None:  # padded crops are mostly paper: the user may want a smaller --patch-size
         warn(f"{small} training page(s) are smaller than --patch-size {cfg.patch_size} and are padded with white "
              "paper to it")
-    if cfg.synthetic:
-        train_pages += synthetic_pairs([c for _, c in train_pages], cfg.synthetic, cfg.seed)
     continuing = has_checkpoint(out)  # as check_config decided: then the --from file is not needed
     model, model_config, init_from = _checkpointed_model(out) if continuing else _initial_model(cfg)
-    (out / CONFIG_NAME).write_text(json.dumps(cfg.stored(), indent=2) + "\n")
+    with writing_in(out):
+        write_json(out / CONFIG_NAME, cfg.stored())
     scorer = page_rmse_evaluator(val_pages, interrupt)
 
     def evaluate(model: torch.nn.Module) -> dict[str, float]:
@@ -249,12 +251,15 @@ def _retrain(cfg: RetrainConfig, callbacks: list[Callback] | None, should_stop, 
         return scorer(model)
 
     if not resuming:  # a start.json without training state belongs to an attempt whose options were replaced
-        (out / START_NAME).unlink(missing_ok=True)
+        with writing_in(out, "remove the earlier attempt's start.json"):
+            (out / START_NAME).unlink(missing_ok=True)
     if init_from is not None and not continuing and not (out / START_NAME).exists():
         # Scored before any training: fine-tuning may end worse than where it started, and the user
         # must hear of it instead of trusting best.safetensors (the loop keeps the best epoch only).
         phase("scoring the starting model")
-        (out / START_NAME).write_text(json.dumps({"model": init_from["path"], **scorer(model)}) + "\n")
+        score = {"model": init_from["path"], **scorer(model)}
+        with writing_in(out):
+            write_json(out / START_NAME, score)
     fit_config = FitConfig(out_dir=out, epochs=cfg.epochs, lr=cfg.learning_rate, optimizer="adamw",
                            weight_decay=1e-4, patience=cfg.patience, seed=cfg.seed, device=cfg.device,
                            precision="auto" if cfg.device != "cpu" else "fp32", grad_clip=1.0, monitor="val_rmse")

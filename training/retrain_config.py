@@ -222,8 +222,9 @@ def option_flag(name: str) -> str:
 
 
 #: The run folder's files written whole through a temporary beside them (``docclean.atomic``):
-#: fit's files and the pictures ``training.retrain_pictures`` draws.
-ATOMIC_FILES = (RUN_CONFIG, *RUN_FILES, "loss.png", "samples.png")
+#: fit's files, the run's own (``retrain.json``, ``start.json``) and the pictures
+#: ``training.retrain_pictures`` draws.
+ATOMIC_FILES = (RUN_CONFIG, *RUN_FILES, CONFIG_NAME, START_NAME, "loss.png", "samples.png")
 
 
 def remove_stale_temps(out: Path) -> list[Path]:

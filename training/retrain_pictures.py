@@ -20,6 +20,7 @@ from docclean.metrics import pooled_rmse
 from docclean.settings import CleanSettings
 from training.loop import Callback, read_history
 from training.page_store import as_float
+from training.run_folder import writing_in
 
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
@@ -77,10 +78,11 @@ class SamplePictures(Callback):
     def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
         from docclean.checkpoint import load_model
 
-        draw_loss(self.out, read_history(self.out))
-        last = self.out / "last.safetensors"  # saved by the loop before it calls back
-        if self.crops and last.exists():
-            draw_samples(self.out, load_model(last)[0], self.crops)
+        with writing_in(self.out, "draw the run's pictures"):  # a full disk: DiskFullError naming the run folder
+            draw_loss(self.out, read_history(self.out))
+            last = self.out / "last.safetensors"  # saved by the loop before it calls back
+            if self.crops and last.exists():
+                draw_samples(self.out, load_model(last)[0], self.crops)
 
 
 def _centre(page: np.ndarray) -> np.ndarray:
