@@ -12,6 +12,7 @@ Exit codes: 0 done; 1 some input, output, model or data problem (the rest of a b
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -38,6 +39,17 @@ class OutputError(DocCleanError):
 
 class DiskFullError(OutputError):
     """The disk (or quota) is full: the batch stops, since every further page would fail too."""
+
+    #: The scan a hot folder's watcher undid for it, left in the inbox (set by the watcher), else None.
+    held_back: Path | None = None
+
+
+def output_error(message: str, exc: OSError, path: str | Path | None) -> OutputError:
+    """The error for a failed write, ``message (reason)`` naming ``path``: DiskFullError when the
+    disk or quota is full (ENOSPC, EDQUOT), else OutputError. The one place that tells them apart."""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return (DiskFullError if full else OutputError)(f"{message} ({reason})", path)
 
 
 class ModelError(DocCleanError):

@@ -25,6 +25,7 @@ from docclean.postprocess import layer_warning
 from docclean.progress import WARN_DECODER, WARN_INK, WARN_INPUT, CleanProgress, InputWarning, TileProgress
 from docclean.report import (
     CLEANED,
+    DISK_FULL,
     INTERRUPTED,
     SKIPPED,
     WOULD_CLEAN,
@@ -262,7 +263,8 @@ def _settle(entry: _Open, progress: CleanProgress, report: Report) -> None:
             raise
         except DiskFullError as exc:
             result.error = describe(result.source, exc)
-            report.stopped = f"the disk is full ({exc}); stopped, outputs written so far are kept"
+            report.stop_reason = DISK_FULL
+            report.stopped = f"{DISK_FULL} ({exc}); stopped, outputs written so far are kept"
         except Exception as exc:
             result.error = describe(result.source, exc)
         finally:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from docclean.atomic import fitting_name
-from docclean.errors import OutputError
+from docclean.errors import OutputError, output_error
 from docclean.writer import TEMP_PATTERN
 
 LOCK_NAME = ".docclean.lock"
@@ -157,7 +157,7 @@ def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holde
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
-        raise OutputError(f"cannot create the output folder or its lock ({exc.strerror or exc})", folder) from None
+        raise output_error("cannot create the output folder or its lock", exc, folder) from None
     try:
         deadline = time.monotonic() + wait
         while True:

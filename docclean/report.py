@@ -14,6 +14,7 @@ from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINA
 from docclean.places import user_path
 
 CLEANED, SKIPPED, FAILED, WOULD_CLEAN, INTERRUPTED = "cleaned", "skipped", "failed", "would clean", "interrupted"
+DISK_FULL = "the disk is full"  # Report.stop_reason of a batch a full disk (or quota) stopped
 
 
 @dataclass
@@ -69,6 +70,9 @@ class Report:
     first worker's model load); None for the local engine, whose seconds include its model load."""
     interrupted: bool = False
     stopped: str | None = None
+    stop_reason: str | None = None
+    """Why the batch stopped by itself, in short, for a front end's headline (:data:`DISK_FULL`);
+    :attr:`stopped` says it in full. None when it did not (or was interrupted, terminated)."""
     warnings: list[str] = field(default_factory=list)
     """Warnings about the whole run (binarized pages into JPEG); a file's own are in its result."""
     not_reached: list[Path | str] = field(default_factory=list)

@@ -72,7 +72,7 @@ class PageStore:
 
     def _start(self) -> None:
         """Create the folder and its stamp (before the first page is stored)."""
-        from docclean.writer import _output_error
+        from docclean.errors import output_error
 
         stamp_file = self.folder / "stamp.json"
         try:
@@ -82,7 +82,7 @@ class PageStore:
                 tmp.write_text(json.dumps(self.stamp))
                 tmp.replace(stamp_file)
         except OSError as exc:  # an output folder that cannot be written: said as for any output
-            raise _output_error("cannot create the work folder for the finished pages", exc, self.folder) from None
+            raise output_error("cannot create the work folder for the finished pages", exc, self.folder) from None
 
     def put(self, index: int, pixels: np.ndarray, dpi: tuple[float, float] | None) -> None:
         """Store one finished page (atomically)."""

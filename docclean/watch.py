@@ -97,8 +97,6 @@ class Watcher(ScanHandling):
         """Subfolders of the inbox that could not be listed at the last poll (relative paths)."""
         self._busy = False  # another run holds the output: said once, until a file goes through
         self._said: set[str] = set()  # the settings' warnings (binarized into JPEG), said once a watch
-        self.held_back: Path | None = None
-        """The scan a full output disk held back last (undone, left in the inbox)."""
         self._full_wait: float | None = None  # waiting for space: the last wait's seconds
         self._seen: dict[str, tuple[tuple[int, int], float]] = {}
         self.in_hand: Path | None = None
@@ -142,11 +140,11 @@ class Watcher(ScanHandling):
         listing would make the record forget files, which would then be cleaned again. A subfolder
         that cannot be listed is skipped, and the record keeps the files under it. OutputError
         when OUT was deleted or replaced while the lock was held: another watcher could start on it;
-        DiskFullError for a full output disk or quota, the scan in hand undone (:attr:`held_back`)."""
+        DiskFullError for a full output disk or quota, the scan in hand undone (its ``held_back``)."""
         self._check_held()
         if not self._started:  # before the listing: the record must see the earlier outputs put back
             self._started = True
-            settle_output(self.output, self.ledger, self.inbox, LEDGER_NAME, self._notice)
+            settle_output(self.output, self.ledger, self.inbox, self._notice)
         try:
             found = self._candidates()
         except OSError as exc:
@@ -233,13 +231,12 @@ class Watcher(ScanHandling):
         """:meth:`poll_once`; False when the output disk was full: the scan in hand was undone and
         stays in the inbox, the watcher says once that it waits for space, then waits
         (:data:`FULL_DISK_WAIT`) till ``stop`` or the next try; it says when it goes on again."""
-        self.held_back = None
         try:
             self.poll_once(stop)
         except DiskFullError as exc:
             first, longest = FULL_DISK_WAIT
             if self._full_wait is None:
-                scan = f"{self.held_back} stays in the input folder, unrecorded; " if self.held_back else ""
+                scan = f"{exc.held_back} stays in the input folder, unrecorded; " if exc.held_back else ""
                 self._notice(f"{self.output}: the output disk is full ({exc}); {scan}waiting for space, trying "
                              f"again in {first:g} s, then less and less often (every {longest / 60:g} min at most)")
             self._full_wait = first if self._full_wait is None else min(2 * self._full_wait, longest)

@@ -22,14 +22,13 @@ earlier scan's pages back over the newer ones, and one killed before it must.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from docclean.errors import DiskFullError, OutputError
+from docclean.errors import OutputError, output_error
 from docclean.outputs import (
     EARLIER_COMMITTED_SUFFIX,
     TRYING,
@@ -108,17 +107,17 @@ def _read_note(folder: Path) -> tuple[str, str, list[str]] | None:
 
 
 def settle_folder(folder: Path, output: Path, ledger: Ledger, inbox: Path | None = None,
-                  say: Callable[[str], None] | None = None) -> list[str]:
+                  say: Callable[[str], None] | None = None) -> None:
     """Undo the try whose set-aside ``folder`` (:func:`earlier_folder`, not committed) a watcher
     killed outright left behind: what it wrote goes, as :meth:`Attempt.undo` does (files of its
     target that were not set aside and that no other input on record owns, its work folder, and
     the temporary files of writers that are gone), and the earlier outputs come back. Without a
     whole note (killed while it set them aside, before it cleaned anything) the kept files are
-    only put back. Returns the lines said (the scan named under ``inbox``), each passed to ``say``
-    as it comes: what will be restored and removed before anything is (killed meanwhile, the next
-    start says it again; said afterwards, a kill in between left the settle unsaid), then any copy
-    that could not go back. Nothing to settle: nothing said."""
-    note, kept, said = _read_note(folder), _kept(folder), []
+    only put back. Says through ``say`` (the scan named under ``inbox``) what will be restored and
+    removed before anything is (killed meanwhile, the next start says it again; said afterwards, a
+    kill in between left the settle unsaid), then any copy that could not go back. Nothing to settle: nothing said."""
+    note, kept = _read_note(folder), _kept(folder)
+    tell = say if say is not None else (lambda line: None)
     removing: list[Path] = []
     if note is not None:
         entries = list_folder(folder.parent)  # one listing of the outputs' folder for both questions
@@ -128,35 +127,28 @@ def settle_folder(folder: Path, output: Path, ledger: Ledger, inbox: Path | None
     back = [folder.parent / name for name in kept or []]
     what = f"cleaning {inbox / note[0] if inbox else note[0]}" if note is not None else "a try"
     if back or removing:
-        said.append(f"{what} was cut short when the watcher last ran (killed, or the power went): " + "; ".join(
+        tell(f"{what} was cut short when the watcher last ran (killed, or the power went): " + "; ".join(
             ([f"putting back the earlier scan's {_listed(back)}"] if back else [])
             + ([f"removing what it had written ({_listed(removing)})"] if removing else [])))
-        if say is not None:
-            say(said[-1])
     discard(removing)
     failed = _put_back(folder, kept)[1]
     if failed:
-        said.append(f"{what}: could not put back {'; '.join(failed)}: kept in {folder} (the only copy)")
-        if say is not None:
-            say(said[-1])
-    return said
+        tell(f"{what}: could not put back {'; '.join(failed)}: kept in {folder} (the only copy)")
 
 
 def settle_locked(folders: list[Path], output: Path, ledger: Ledger, inbox: Path | None = None,
-                  say: Callable[[str], None] | None = None) -> list[str]:
+                  say: Callable[[str], None] | None = None) -> None:
     """:func:`settle_folder` for each of ``folders`` (a committed one: its stale copies deleted),
     which lie in one folder, under the batch's lock of it: a `docclean clean` writing there must
-    not have its pages taken for a killed try's. Returns what was said (each line passed to
-    ``say`` before the settle it tells of). OutputBusy while another run holds the folder;
+    not have its pages taken for a killed try's. Each line goes to ``say`` before the settle it
+    tells of. OutputBusy while another run holds the folder;
     OutputError when it cannot be made."""
-    said = []
     with output_lock(folders[0].parent, within=[folders[0].parent]):
         for folder in folders:
             if folder.name.endswith(EARLIER_COMMITTED_SUFFIX):
                 shutil.rmtree(folder, ignore_errors=True)
             else:
-                said += settle_folder(folder, output, ledger, inbox, say)
-    return said
+                settle_folder(folder, output, ledger, inbox, say)
 
 
 class Attempt:
@@ -221,10 +213,8 @@ class Attempt:
                                          "kept": [p.name for p in self.before]}) + "\n")
         except OSError as exc:
             shutil.rmtree(self.folder, ignore_errors=True)  # links and copies only: the outputs stay
-            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
             what = "write the note of the try" if where.name == TRY_NOTE else "set this output aside"
-            raise (DiskFullError if full else OutputError)(
-                f"cannot {what} before its scan is cleaned again ({exc.strerror or exc})", where) from None
+            raise output_error(f"cannot {what} before its scan is cleaned again", exc, where) from None
         self.cleaning = True
 
     def earlier(self, moved: bool) -> list[Path]:

@@ -21,7 +21,7 @@ from docclean.errors import OutputError, UsageError
 from docclean.outputs import EARLIER_COMMITTED_SUFFIX, EARLIER_SUFFIX, OutputBusy
 from docclean.watchattempt import settle_locked
 from docclean.watchoutputs import outputs_on_disk, writes
-from docclean.watchrecord import Ledger
+from docclean.watchrecord import LEDGER_NAME, Ledger
 
 Listing = dict[str, tuple[Path, tuple[int, int]]]
 """Files by path relative to the input folder (posix), each with its path and (size, mtime_ns)."""
@@ -126,11 +126,11 @@ PROBE_PREFIX = ".docclean-probe-"
 PROBE_AGE_S = 60.0
 
 
-def remove_leftovers(output: Path, record: str) -> list[Path]:
+def remove_leftovers(output: Path) -> list[Path]:
     """Delete what a watcher killed outright (kill -9, the power) left in ``output`` beside its
-    outputs: temporary copies of its ``record`` (only the watcher holding ``output`` writes it:
-    call holding the watch lock) and write probes older than :data:`PROBE_AGE_S`. Returns what
-    was removed. A user's own files never match these names."""
+    outputs: temporary copies of its record (:data:`~docclean.watchrecord.LEDGER_NAME`; only the
+    watcher holding ``output`` writes it: call holding the watch lock) and write probes older than
+    :data:`PROBE_AGE_S`. Returns what was removed. A user's own files never match these names."""
     removed: list[Path] = []
     now = time.time()
     try:
@@ -139,7 +139,7 @@ def remove_leftovers(output: Path, record: str) -> list[Path]:
         return removed
     for entry in entries:
         name = entry.name
-        stale_temp = is_temp_of(name, record)
+        stale_temp = is_temp_of(name, LEDGER_NAME)
         try:
             stale_probe = (name.startswith(PROBE_PREFIX) and len(name) == len(PROBE_PREFIX) + 8
                            and now - entry.stat(follow_symlinks=False).st_mtime > PROBE_AGE_S)
@@ -168,36 +168,26 @@ def _earlier_folders(output: Path) -> Iterator[Path]:
                 yield Path(entry.path)
 
 
-def settle_interrupted(output: Path, ledger: Ledger, inbox: Path | None = None,
-                       say: Callable[[str], None] | None = None) -> list[str]:
+def settle_interrupted(output: Path, ledger: Ledger, inbox: Path | None, say: Callable[[str], None]) -> None:
     """At start, holding the output folder: settle every set-aside folder a watcher killed outright
     left in ``output``, whether or not its scan is still in ``inbox``. An uncommitted one is undone
     (:func:`~docclean.watchattempt.settle_folder`), a committed one's copies are stale and go.
-    Returns a line for each try undone, each passed to ``say`` too, before the settle it tells of."""
-    said: list[str] = []
-
-    def tell(line: str) -> None:
-        said.append(line)
-        if say is not None:
-            say(line)
-
+    A line for each try undone goes to ``say``, before the settle it tells of."""
     for folder in sorted(_earlier_folders(output)):
         try:
-            settle_locked([folder], output, ledger, inbox, tell)
+            settle_locked([folder], output, ledger, inbox, say)
         except OutputBusy:  # settled at the next try of that name
-            tell(f"{folder}: another docclean run is writing there; settled when that name is cleaned next")
+            say(f"{folder}: another docclean run is writing there; settled when that name is cleaned next")
         except OutputError as exc:
-            tell(f"{folder}: cannot be settled now ({exc})")
-    return said
+            say(f"{folder}: cannot be settled now ({exc})")
 
 
-def settle_output(output: Path, ledger: Ledger, inbox: Path, record: str,
-                  say: Callable[[str], None] | None = None) -> None:
+def settle_output(output: Path, ledger: Ledger, inbox: Path, say: Callable[[str], None]) -> None:
     """At start, holding the watch lock, before the first listing (the record must see the earlier
     outputs put back): settle the tries a watcher killed outright cut short
     (:func:`settle_interrupted`), then remove its other leftovers (:func:`remove_leftovers`)."""
     settle_interrupted(output, ledger, inbox, say)
-    remove_leftovers(output, record)
+    remove_leftovers(output)
 
 
 def output_owner(key: str, target: Path, ledger: Ledger, inbox: Path, done: Path | None,

@@ -6,7 +6,6 @@ two scans never share one output, is :func:`docclean.watchfolders.output_owner`'
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 from collections.abc import Iterable
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from docclean.atomic import atomic_path
-from docclean.errors import DiskFullError, OutputError
+from docclean.errors import output_error
 
 LEDGER_NAME = ".docclean-watch.json"
 
@@ -212,9 +211,7 @@ class Ledger:
             self._write(change)
         except OSError as exc:
             self._rewrite = True  # an append may have left part of a line, which the next one would join
-            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-            raise (DiskFullError if full else OutputError)(
-                f"cannot write the hot folder's record ({exc.strerror or exc})", self.path) from None
+            raise output_error("cannot write the hot folder's record", exc, self.path) from None
 
     def _write(self, change: dict[str, Any]) -> None:
         if self._rewrite or self._changes >= max(100, len(self.entries)) or not self.path.exists():

@@ -51,7 +51,6 @@ class ScanHandling:
     _busy: bool  # another run holds the output: said once, until a file goes through
     _said: set[str]  # the settings' warnings (binarized into JPEG), said once a watch
     _held: Callable[[], bool] | None  # whether the watch lock still guards OUT (None: not held)
-    held_back: Path | None  # the scan a full disk held back last (Watcher.run waits for space to clean it)
 
     def _notice(self, text: str) -> None:
         if self.on_notice is not None:
@@ -79,7 +78,7 @@ class ScanHandling:
             if not attempt.stopped(path) or isinstance(exc, OutputError):
                 self.in_hand = None  # not dropped (gone to done/), or the watcher stops or waits saying why
             if isinstance(exc, DiskFullError):
-                self.held_back = path
+                exc.held_back = path  # said by Watcher.run, which waits for space to clean it
                 if seen is not None:  # still settled: the first one tried once there is space
                     self._seen[key] = seen
             raise
@@ -183,13 +182,10 @@ class ScanHandling:
 
 def disk_full(exc: BaseException) -> DiskFullError | None:
     """The DiskFullError that ``exc`` is or stands for: ENOSPC or EDQUOT raised as it is (making OUT's
-    subfolder) or under an OutputError's words (``output_lock``'s, raised ``from None``); else None.
+    subfolder); else None (the engine's own words come as DiskFullError: :func:`~docclean.errors.output_error`).
     Taken for the scan's fault, it sent a good scan to failed/; as another fault of OUT, it stopped the watcher."""
     if isinstance(exc, DiskFullError):
         return exc
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return DiskFullError(exc.strerror or str(exc), exc.filename)
-    cause = exc.__context__ if isinstance(exc, OutputError) else None
-    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(exc.reason, exc.path)
     return None

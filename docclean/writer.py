@@ -7,7 +7,6 @@ Ctrl-C included, the temporary file is removed and the target is left as it was.
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 import re
@@ -25,7 +24,7 @@ from PIL import ExifTags, Image, TiffImagePlugin
 
 from docclean import formats, metawrite
 from docclean.atomic import fitting_name
-from docclean.errors import DiskFullError, OutputError
+from docclean.errors import OutputError, output_error
 from docclean.metadata import NONE, Metadata
 from docclean.pdf import PdfStreamWriter
 from docclean.pixels import to_pil
@@ -61,14 +60,7 @@ def resolve_format(path: Path, fmt: str | None) -> str:
     return formats.by_name(fmt).name
 
 
-def _output_error(message: str, exc: OSError, path: Path) -> OutputError:
-    """OutputError for a failed write; DiskFullError when the disk or quota is full."""
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return (DiskFullError if full else OutputError)(f"{message} ({_reason(exc)})", path)
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc) or type(exc).__name__
+_output_error = output_error  # the old name, still imported by docclean.resume and some tests
 
 
 def encode_png(pixels: np.ndarray, dpi: tuple[float, float] | None, chunks: bytes = b"") -> bytes:
@@ -128,7 +120,7 @@ class PageWriter:
             tmp = temp_name(self.path)
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
-            raise _output_error("cannot create output file", exc, self.path) from None
+            raise output_error("cannot create output file", exc, self.path) from None
         self._tmp = tmp
         self._fp = os.fdopen(fd, "w+b")
         if self.fmt == "pdf":
@@ -190,12 +182,12 @@ class PageWriter:
                 exif = metawrite.add_exif(resolution_exif(dpi) if dpi is not None else None, fields)
                 im.save(self._fp, "WEBP", lossless=True, **({"exif": exif.tobytes()} if exif is not None else {}))
         except OSError as exc:
-            raise _output_error(self._which(), exc, self.path) from None
+            raise output_error(self._which(), exc, self.path) from None
         try:
             # Hand each finished page to the OS: a disk-full error surfaces at this page.
             self._fp.flush()
         except OSError as exc:
-            raise _output_error(self._which(), exc, self.path) from None
+            raise output_error(self._which(), exc, self.path) from None
         self.pages += 1
 
     def _which(self) -> str:
@@ -226,7 +218,7 @@ class PageWriter:
             self._fp.close()
             os.replace(self._tmp, self.path)
         except OSError as exc:
-            raise _output_error("cannot write output file", exc, self.path) from None
+            raise output_error("cannot write output file", exc, self.path) from None
         self._tmp = None
         _fsync_dir(self.path.parent)
 

@@ -118,12 +118,6 @@ def summary(report: Report, same_settings: bool = False) -> str:
     return "\n".join(lines)
 
 
-def stop_reason(stopped: str) -> str:
-    """The reason in ``Report.stopped`` without its details: "the disk is full" of "the disk is
-    full ([Errno 28] …); stopped, outputs written so far are kept"."""
-    return stopped.split(" (", 1)[0].split(";", 1)[0]
-
-
 def headline(report: Report, title: str) -> str:
     """``title`` ("Export finished"), or "Export stopped: the disk is full" where the batch ended
     early by itself, plus what a reader must not miss: files that failed, and files skipped as
@@ -131,7 +125,7 @@ def headline(report: Report, title: str) -> str:
     counts = report.counts()
     if report.stopped and not report.interrupted:
         # "Finished" over a batch that a full disk ended read as if every page had been written.
-        title = f"Export stopped: {stop_reason(report.stopped)}"
+        title = f"Export stopped: {report.stop_reason or report.stopped}"  # "the disk is full"
     notes = []
     if counts[FAILED]:
         notes.append(f"{counts[FAILED]} of {len(report.files)} files failed (see below)")

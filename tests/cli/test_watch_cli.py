@@ -117,10 +117,10 @@ def test_watch_shares_clean_options() -> None:
 FULL_DISK = """
 import errno, os, sys
 from docclean import io as pageio
-from docclean.writer import _output_error
+from docclean.errors import output_error
 
 def add(self, pixels, dpi):  # every page written to OUT finds the disk full
-    raise _output_error("cannot write page 1", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), self.path)
+    raise output_error("cannot write page 1", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), self.path)
 
 pageio.PageWriter.add = add
 from cli.main import app

@@ -291,8 +291,7 @@ def test_an_output_error_leaves_the_scan_in_place_and_stops(folders, tiny_model_
 
     import docclean.batch
     from docclean import io as pageio
-    from docclean.errors import DiskFullError
-    from docclean.writer import _output_error
+    from docclean.errors import DiskFullError, output_error
 
     inbox, out = folders
     (inbox / "a.png").write_bytes(png_bytes(1))
@@ -303,7 +302,7 @@ def test_an_output_error_leaves_the_scan_in_place_and_stops(folders, tiny_model_
         raise DiskFullError("No space left on device", out)
 
     def page_full(self, pixels, dpi):  # type: ignore[no-untyped-def] - while its page is written
-        raise _output_error("cannot write page 1", OSError(errno.ENOSPC, "No space left on device"), self.path)
+        raise output_error("cannot write page 1", OSError(errno.ENOSPC, "No space left on device"), self.path)
 
     if where == "lock":
         monkeypatch.setattr(docclean.batch, "clean_batch", full)

@@ -66,7 +66,7 @@ def _fill_disk(where: str, inbox: Path, out: Path, monkeypatch: pytest.MonkeyPat
     """Make the output disk full at ``where`` while the returned flag's one item is True: while
     a page is written, while the record is written, or while OUT's subfolder for the scan is made."""
     from docclean import io as pageio
-    from docclean.writer import _output_error
+    from docclean.errors import output_error
 
     full = [True]
     enospc = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -75,7 +75,7 @@ def _fill_disk(where: str, inbox: Path, out: Path, monkeypatch: pytest.MonkeyPat
 
         def add(self, pixels, dpi):  # type: ignore[no-untyped-def]
             if full[0]:
-                raise _output_error("cannot write page 1", enospc, self.path)
+                raise output_error("cannot write page 1", enospc, self.path)
             return real_add(self, pixels, dpi)
 
         monkeypatch.setattr(pageio.PageWriter, "add", add)

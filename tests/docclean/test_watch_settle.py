@@ -152,7 +152,8 @@ def test_a_settle_lists_the_outputs_folder_once(folders, monkeypatch):  # type: 
     for n in range(50):
         (out / f"other-{n}.png").write_bytes(b"another scan's")
     listings = Listings(monkeypatch)
-    said = settle_folder(folder, out, Ledger(out / LEDGER_NAME), inbox)
+    said: list[str] = []
+    settle_folder(folder, out, Ledger(out / LEDGER_NAME), inbox, said.append)
     monkeypatch.undo()
     assert listings.of.get(out.absolute()) == 1 and listings.of.get(folder.absolute()) == 1
     assert "scan-p003.png.docclean-4194999-0123abcd.part" in str(said)

@@ -165,6 +165,25 @@ def tile_gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 
 @pytest.fixture
+def export_gate(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Holds an export after each of its tiles: ``(held, gate)``, ``held`` set once it holds, and it
+    goes on once the test sets ``gate`` (so Esc and close come while it runs)."""
+    from gui import export
+
+    held, gate = threading.Event(), threading.Event()
+    original = export._SignalProgress.on_tile_done
+
+    def on_tile_done(self, *args) -> None:  # noqa: ANN001, ANN002
+        original(self, *args)
+        held.set()
+        gate.wait(10)
+
+    monkeypatch.setattr(export._SignalProgress, "on_tile_done", on_tile_done)
+    yield held, gate
+    gate.set()
+
+
+@pytest.fixture
 def wait_result(qtbot):  # noqa: ANN001 - pytest-qt fixture
     """``wait_result(window)`` waits until the window shows a finished preview of its current page
     (or an error)."""

@@ -3,7 +3,6 @@ close, failures listed once, and a message when nothing is open."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -72,22 +71,11 @@ def test_re_export_says_files_were_skipped_and_overwrite_writes_them(qtbot, star
 
 def test_escape_or_closing_the_export_dialog_cancels_and_shows_the_summary(qtbot, start_export, window, wait_result,
                                                                            big_page, tmp_path, tiny_settings,
-                                                                           monkeypatch, open_listed) -> None:
+                                                                           export_gate, open_listed) -> None:
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
     open_listed(window, [big_page])
     wait_result(window)
-    from gui import export
-
-    # Hold the batch after its first tiles, so Esc and close come while it runs.
-    held, gate = threading.Event(), threading.Event()
-    original = export._SignalProgress.on_tile_done
-
-    def on_tile_done(self, *args) -> None:  # noqa: ANN001, ANN002
-        original(self, *args)
-        held.set()
-        gate.wait(10)
-
-    monkeypatch.setattr(export._SignalProgress, "on_tile_done", on_tile_done)
+    held, gate = export_gate  # the batch holds after its first tiles, so Esc and close come while it runs
     thread = start_export(window, tmp_path / "out", until_done=False)
     dialog = window.exports[-1][1]
     assert held.wait(10)
@@ -155,22 +143,12 @@ def test_the_dialog_shows_the_files_being_checked_before_the_pages(qtbot, tmp_pa
     assert dialog.bar.text() == "0 of 31 pages (20 files)"
 
 
-def _held_export(qtbot, start_export, window, big_page, tmp_path, tiny_settings, monkeypatch,  # noqa: ANN001, ANN202
+def _held_export(qtbot, start_export, window, big_page, tmp_path, tiny_settings, export_gate,  # noqa: ANN001, ANN202
                  open_listed):
     """An export of ``big_page`` held after its first tiles: (its thread, the gate that lets it go on)."""
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
     open_listed(window, [big_page])
-    from gui import export
-
-    held, gate = threading.Event(), threading.Event()
-    original = export._SignalProgress.on_tile_done
-
-    def on_tile_done(self, *args) -> None:  # noqa: ANN001, ANN002
-        original(self, *args)
-        held.set()
-        gate.wait(10)
-
-    monkeypatch.setattr(export._SignalProgress, "on_tile_done", on_tile_done)
+    held, gate = export_gate
     thread = start_export(window, tmp_path / "out", until_done=False)
     assert held.wait(10)
     qtbot.waitUntil(lambda: window.exports[-1][1].pages_total == 1)  # the thread's signals have come
@@ -178,11 +156,11 @@ def _held_export(qtbot, start_export, window, big_page, tmp_path, tiny_settings,
 
 
 def test_closing_the_window_during_an_export_asks_first(qtbot, start_export, window, big_page, tmp_path,
-                                                         tiny_settings, monkeypatch, open_listed) -> None:
+                                                         tiny_settings, export_gate, open_listed) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 
-    thread, gate = _held_export(qtbot, start_export, window, big_page, tmp_path, tiny_settings, monkeypatch,
+    thread, gate = _held_export(qtbot, start_export, window, big_page, tmp_path, tiny_settings, export_gate,
                                 open_listed)
     asked = []
 
@@ -208,7 +186,7 @@ def test_closing_the_window_during_an_export_asks_first(qtbot, start_export, win
 
 def test_an_export_a_full_disk_stopped_says_so_and_counts_only_pages_written(qtbot, window, tmp_path,
                                                                              tiny_settings) -> None:
-    from docclean.report import CLEANED, FAILED, FileResult, PageResult, Report
+    from docclean.report import CLEANED, DISK_FULL, FAILED, FileResult, PageResult, Report
     from gui.export import ExportDialog, ExportThread
 
     thread = ExportThread([tmp_path / "in"], tmp_path / "out", tiny_settings)
@@ -227,6 +205,7 @@ def test_an_export_a_full_disk_stopped_says_so_and_counts_only_pages_written(qtb
         report.files.append(result)
         thread.file_done.emit(result)
     report.stopped = "the disk is full ([Errno 28] No space left on device); stopped, outputs written so far are kept"
+    report.stop_reason = DISK_FULL  # as filerun sets them both
     thread.done.emit(report)  # the batch returns: the runner does not raise on a full disk
     assert dialog.label.text().startswith("Export stopped: the disk is full")
     assert "Export finished" not in dialog.label.text()
