@@ -93,14 +93,10 @@ class RichCleanProgress(CleanProgress):
             shown.add_task(what, total=None)
 
     def on_engine_starting(self, what: str) -> None:
-        """The Ray engine's start-up (``docclean.cluster.ray_engine.StartupProgress``): seconds in
-        which the spinner said "finding files"; now it says what it waits for."""
+        """The Ray engine's start-up (``CleanProgress.on_engine_starting``): seconds in which the
+        spinner said "finding files"; now it says what it waits for."""
         self._checking = None
         self._spinner(what)
-
-    def on_engine_started(self, seconds: float) -> None:
-        """Ray is up after ``seconds`` (the report keeps them, ``Report.startup_seconds``): the page
-        bar follows."""
 
     def __exit__(self, *exc: Any) -> None:
         self.close()

@@ -39,7 +39,7 @@ from docclean.outputs import Listings, MadeFolder, list_folder, output_lock, rel
 from docclean.overlap import PagePipeline
 from docclean.places import user_path
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
-from docclean.progress import WARN_LEFT_OUT, CleanProgress, warn_left_out, warn_settings
+from docclean.progress import CleanProgress, warn_inputs, warn_left_out, warn_settings
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report, check_report_path
 from docclean.settings import CleanSettings, available_cores
 
@@ -95,9 +95,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
         report.settings, report.inputs, report.output = settings.to_dict(), inputs, str(output)
         report.model_name = settings.model
         warn_left_out(progress, report, left_out, None if report_path is None else Path(report_path))
-        for item, message in warned:
-            report.warnings.append(f"{item}: {message}")
-            progress.on_warning(item, message, WARN_LEFT_OUT)
+        warn_inputs(progress, report, warned)
         # Loading the model (imports, reading the weights, compiling) overlaps planning and reading
         # the first page: the first page is what a user waits for (bench/clean_speed.py, start-up).
         if cleaner is None and not settings.dry_run:

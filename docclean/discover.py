@@ -40,10 +40,10 @@ from docclean import places
 from docclean.expand import expand, input_folder
 from docclean.originals import AN_INPUT, LOOSEST, guard_inputs, strays_message, unexplained
 from docclean.sources import list_sources
-from docclean.walk import Stop, cannot_read, check_stop, is_broken_link, left_out_message, other_files, path_key
+from docclean.walk import Stop, cannot_read, check_stop, left_out_message, other_files, path_key
 
-__all__ = ["Job", "as_inputs", "discover", "input_folder", "input_keys", "is_broken_link", "list_sources",
-           "left_out_message", "other_files", "path_key"]
+__all__ = ["Job", "as_inputs", "discover", "input_folder", "input_keys", "list_sources", "left_out_message",
+           "other_files", "path_key"]
 
 
 @dataclass

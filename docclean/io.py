@@ -13,6 +13,7 @@ public face and re-exports what callers need."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -33,8 +34,14 @@ __all__ = [
 ]
 
 
+#: Words for the kinds of file that are no regular file.
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"))
+
+
 def _preflight(path: Path) -> None:
-    """Cheap checks that give the clearest reasons, before any decoder sees the file."""
+    """Cheap checks that give the clearest reasons, before any decoder sees the file; one that is
+    no regular file (a FIFO, whose opening would wait for a writer) is refused before it is opened."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -43,13 +50,18 @@ def _preflight(path: Path) -> None:
         raise InputError("file not found", path) from None
     except PermissionError:
         raise InputError("permission denied", path) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError("symbolic link loop", path) from None
+        raise
     if stat.S_ISDIR(info.st_mode):
         raise InputError("is a directory, not a file", path)
     if not formats.is_supported(path):
         raise InputError(f"unsupported file type '{path.suffix or '(no suffix)'}' (supported: "
                          f"{', '.join(sorted(formats.SUPPORTED_SUFFIXES))})", path)
     if not stat.S_ISREG(info.st_mode):
-        raise InputError("not a regular file", path)
+        kind = next((word for test, word in _KINDS if test(info.st_mode)), "an unknown kind of file")
+        raise InputError(f"not a regular file ({kind})", path)
     if info.st_size == 0:
         raise InputError("empty file (0 bytes)", path)
     # Decoders report an unreadable file in their own words (pdfium: "file access error");

@@ -49,16 +49,25 @@ EXAMPLES = 3
 #: Names compared as loosely as any volume compares them: a first sieve before the probe is asked.
 LOOSEST = Folding(case=True, normalization=True)
 
-_PAGE_NAME = re.compile(r"^(?P<stem>.+)-p\d{3,}(?P<suffix>\.[^.]+)$")
+_PAGE_STEM = re.compile(r"(?P<base>.+)-p\d{3,}")
 
 Ids = tuple[int, int]
+
+
+def page_base(stem: str) -> str | None:
+    """The stem whose page file's stem ``stem`` is (``book-p001``: ``book``; see
+    ``docclean.plan.page_target``), or None for a stem that is no page file's. The one rule for a
+    page file's name: ``docclean.pairs_names`` pairs by it too."""
+    match = _PAGE_STEM.fullmatch(stem)
+    return match["base"] if match else None
 
 
 def page_owner(name: str) -> str | None:
     """The output name whose page file ``name`` would be (``a-p002.png``: ``a.png``; see
     ``docclean.plan.page_target``), or None for a name that is no page file's."""
-    match = _PAGE_NAME.match(name)
-    return match["stem"] + match["suffix"] if match else None
+    stem, dot, suffix = name.rpartition(".")
+    base = page_base(stem) if dot and suffix else None
+    return f"{base}.{suffix}" if base is not None else None
 
 
 def guard_inputs(jobs: list[Job], names: Callable[[], Folding], single_file: bool = False) -> None:

@@ -131,7 +131,7 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
             scan.unmatched.append((paths[0], f"several clean pages match it: {', '.join(map(str, partners))}"))
             continue
         if not partners:
-            why = unsupported_note(clean.unsupported, key) + near["clean"].note(paths[0], key, "noisy")
+            why = unsupported_note(clean.unsupported, key) + near["clean"].note(paths[0], key)
             scan.unmatched.append((paths[0], f"no clean page named {Path(*key)}.* in {clean_root}{why}"))
             continue
         if paths[0].resolve() == partners[0].resolve():  # a link to the scan is no clean version of it
@@ -154,7 +154,7 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
     for key, paths in clean.pages.items():
         if key not in noisy.pages:
             scan.unmatched.extend((p, "clean page without a noisy page" + unsupported_note(noisy.unsupported, key)
-                                   + near["noisy"].note(p, key, "clean")) for p in paths)
+                                   + near["noisy"].note(p, key)) for p in paths)
     if scan.pairs:
         scan.unmatched.extend((root, why) for root, why in
                               ((noisy_root, noisy.summary()), (clean_root, clean.summary())) if why)

@@ -9,11 +9,9 @@ differs and how to make the files pair.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-#: A page file's stem as ``docclean clean`` names it (``docclean.plan.page_target``): ``book-p001``.
-_PAGE_FILE = re.compile(r"(?P<base>.*)-p(?P<number>\d{3,})")
+from docclean.originals import page_base
 
 Key = tuple[str, ...]
 """A file's relative folder parts and stem, as ``docclean.pairs`` pairs them."""
@@ -29,8 +27,8 @@ def unsupported_note(unsupported: dict[Key, list[Path]], key: Key) -> str:
 
 def _page_base(key: Key) -> Key | None:
     """The key of the multi-page file a page file's key names (``book-p001`` -> ``book``), or None."""
-    match = _PAGE_FILE.fullmatch(key[-1])
-    return (*key[:-1], match["base"]) if match else None
+    base = page_base(key[-1])
+    return (*key[:-1], base) if base is not None else None
 
 
 class NearMisses:
@@ -48,9 +46,10 @@ class NearMisses:
             if base is not None:
                 self.page_files.setdefault(base, []).extend(paths)
 
-    def note(self, path: Path, key: Key, own_side: str) -> str:
-        """Why ``path`` (of the ``own_side`` folder, with ``key``) has no partner among these pages,
-        starting "; ", or "" when no near miss explains it."""
+    def note(self, path: Path, key: Key) -> str:
+        """Why ``path`` (of the other folder than these pages', with ``key``) has no partner among
+        these pages, starting "; ", or "" when no near miss explains it."""
+        own_side = "clean" if self.side == "noisy" else "noisy"
         other = self.by_case.get(tuple(part.casefold() for part in key), [])
         if other:
             return (f"; {other[0]} differs from its name only in case (names must match exactly, capitals "

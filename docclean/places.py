@@ -1,5 +1,5 @@
 """What the file system says about a path beyond its name: which folder it really is, how the
-output volume compares names, how long a name it takes, what kind of file stands there.
+output volume compares names, how long a name it takes.
 
 * :func:`user_path`: ``~`` and ``~user`` expanded only where they name a home folder; a file
   really called ``~$budget.png`` (an office program's lock file) is taken as it is.
@@ -9,22 +9,19 @@ output volume compares names, how long a name it takes, what kind of file stands
 * :func:`folding` asks the output volume once whether it folds case (macOS, exFAT, SMB) or
   Unicode normalisation (``café`` in NFC and NFD), and :class:`Folding` keys names the way it
   compares them: two outputs that differ only so are one file there.
-* :func:`name_too_long` and :func:`source_problem`: plain reasons for a name the file system
-  cannot take and for an input that is no regular file (a FIFO, a symbolic link loop).
+* :func:`name_too_long`: a plain reason for a name the file system cannot take.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import secrets
-import stat
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Folding", "folder_id", "folding", "name_too_long", "same_folder", "source_problem", "user_path"]
+__all__ = ["Folding", "folder_id", "folding", "name_too_long", "same_folder", "user_path"]
 
 
 def user_path(item: str | os.PathLike) -> Path:
@@ -124,22 +121,3 @@ def name_too_long(target: Path) -> str | None:
     if size <= limit:
         return None
     return f"the output name would be {size} bytes, more than this file system's {limit} ({target})"
-
-
-#: Words for the kinds of file that are no regular file.
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"))
-
-
-def source_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be read as a scan before any reader opens it: a symbolic link loop, or
-    no regular file (opening a FIFO would wait for a writer forever). None when it may be read;
-    a missing or unreadable file is left to the reader's own reasons."""
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        return "symbolic link loop" if exc.errno == errno.ELOOP else None
-    if stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode):
-        return None
-    kind = next((word for test, word in _KINDS if test(info.st_mode)), "an unknown kind of file")
-    return f"not a regular file ({kind})"

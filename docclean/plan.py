@@ -24,7 +24,7 @@ from docclean.discover import Job, input_folder, path_key
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.originals import check_beside
 from docclean.originals import page_owner as page_owner  # named here too: a page file's name is the plan's
-from docclean.places import name_too_long, same_folder, source_problem, user_path
+from docclean.places import name_too_long, same_folder, user_path
 from docclean.settings import CleanSettings
 
 if TYPE_CHECKING:
@@ -233,9 +233,6 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
         plan.targets = [job.target]
         return plan
     check_not_foreign(job.target)  # only here: a whole output begins like its format
-    problem = source_problem(job.source)  # a FIFO would block the reader; a link loop read as "corrupt"
-    if problem is not None:
-        raise InputError(problem, job.source)
     plan.pages = pageio.count_pages(job.source, pixel_limit(settings.max_pixels))
     if plan.pages < 1:
         raise InputError("contains no pages", job.source)

@@ -5,7 +5,8 @@ front end overrides only what it shows: the CLI draws a rich progress bar, the G
 signals, a cluster runner counts pages across workers. ``cancelled`` is polled between tiles, so a
 Stop button takes effect within one batch of tiles even on a 600-dpi page.
 
-Order: ``on_plan`` now and then while the files are checked, ``on_start`` once; per file that
+Order: ``on_plan`` now and then while the files are checked, ``on_engine_starting`` and
+``on_engine_started`` while an engine starts (Ray only), ``on_start`` once; per file that
 gets cleaned ``on_file_start``, then per page ``on_tile_done`` after each batch of tiles and
 ``on_page_done`` (when the cleaned page is handed to the writer thread; its file is written, or
 failed, by the time ``on_file_done`` comes); ``on_file_done`` for every file, whatever its status;
@@ -74,6 +75,15 @@ def warn_left_out(progress: CleanProgress, report: Report, left_out: dict[str, l
         progress.on_warning(item, message, WARN_LEFT_OUT)
 
 
+def warn_inputs(progress: CleanProgress, report: Report, warned: Iterable[tuple[str, str]]) -> None:
+    """Before any page: say each of discovery's warnings (``docclean.discover``'s ``warn(item,
+    message)``: the output folder inside an input folder holds scans no output explains) with kind
+    :data:`WARN_LEFT_OUT` and keep the line in the report's ``warnings``. Every engine calls it."""
+    for item, message in warned:
+        report.warnings.append(f"{item}: {message}")
+        progress.on_warning(item, message, WARN_LEFT_OUT)
+
+
 class InputWarning(UserWarning):
     """A reader's warning about its input that the user must see (``warnings.warn(message,
     InputWarning)``; ``docclean.pdf`` says a PDF's text layer is not kept): it travels like a
@@ -88,6 +98,14 @@ class CleanProgress:
         """Before ``on_start``: ``done`` of the ``total`` files found have been checked (pages
         counted, outputs already there looked for). Told a few times a second while a big batch is
         planned (20,000 files take seconds, a million minutes), so a front end can show life."""
+
+    def on_engine_starting(self, what: str) -> None:
+        """Before ``on_start``: an engine that takes seconds to start (the Ray engine) is at
+        ``what`` ("starting Ray", "starting Ray workers"), so a front end can say what it waits for."""
+
+    def on_engine_started(self, seconds: float) -> None:
+        """Before ``on_start``: the engine is up after ``seconds``, which ``report.seconds`` leaves
+        out (``Report.startup_seconds`` keeps them)."""
 
     def on_start(self, files: int, pages: int) -> None:
         """``files`` jobs in all; ``pages`` pages will actually be cleaned (skips excluded)."""

@@ -38,12 +38,6 @@ def path_key(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def is_broken_link(path: Path) -> bool:
-    """A symbolic link whose target is gone: listed, so that it fails with its reason instead of
-    a scan going missing without a word (``is_file()`` is False for it)."""
-    return path.is_symlink() and not path.exists()
-
-
 def check_stop(stop: Stop | None) -> None:
     """Raise :class:`Cancelled` when ``stop`` says the walk is no longer wanted."""
     if stop is not None and stop():

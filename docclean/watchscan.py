@@ -12,7 +12,6 @@ as DiskFullError, however it showed: :func:`disk_full`); faults of the scan fail
 
 from __future__ import annotations
 
-import errno
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from docclean import formats
 from docclean.atomic import atomic_path
-from docclean.errors import DiskFullError, DocCleanError, InputError, OutputError
+from docclean.errors import DiskFullError, DocCleanError, InputError, OutputError, output_error
 from docclean.outputs import OutputBusy
 from docclean.settings import CleanSettings
 from docclean.watchattempt import Attempt
@@ -186,6 +185,7 @@ def disk_full(exc: BaseException) -> DiskFullError | None:
     Taken for the scan's fault, it sent a good scan to failed/; as another fault of OUT, it stopped the watcher."""
     if isinstance(exc, DiskFullError):
         return exc
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(exc.strerror or str(exc), exc.filename)
+    if isinstance(exc, OSError):
+        found = output_error("cannot make the output folder", exc, exc.filename)
+        return found if isinstance(found, DiskFullError) else None
     return None

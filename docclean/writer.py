@@ -60,7 +60,6 @@ def resolve_format(path: Path, fmt: str | None) -> str:
     return formats.by_name(fmt).name
 
 
-_output_error = output_error  # the old name, still imported by docclean.resume and some tests
 
 
 def encode_png(pixels: np.ndarray, dpi: tuple[float, float] | None, chunks: bytes = b"") -> bytes:

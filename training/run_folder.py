@@ -7,7 +7,6 @@ Resuming a folder that holds another run is refused by ``training.resume_guard``
 from __future__ import annotations
 
 import csv
-import errno
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -16,8 +15,9 @@ from typing import Any
 
 import torch
 
+from docclean import errors
 from docclean.atomic import atomic_path
-from docclean.errors import DiskFullError, DocCleanError, OutputError, UsageError
+from docclean.errors import DocCleanError, OutputError, UsageError
 
 RESUME_FREE_KEYS = frozenset({"data_dir", "data", "download", "verify"})
 """Task-config fields a resumed run may change: where the data lives and how it is fetched or
@@ -39,9 +39,8 @@ written before counted from 0, in floats: :func:`read_history` reads both)."""
 
 def output_error(what: str, exc: OSError, path: str | Path) -> OutputError:
     """One line for a failed write (``cannot write the picture (Permission denied)``): DiskFullError
-    when the disk or quota is full, else OutputError, naming ``path``."""
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return (DiskFullError if full else OutputError)(f"cannot {what} ({exc.strerror or exc})", path)
+    when the disk or quota is full, else OutputError, naming ``path`` (``docclean.errors.output_error``)."""
+    return errors.output_error(f"cannot {what}", exc, path)
 
 
 @contextmanager

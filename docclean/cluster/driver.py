@@ -24,7 +24,7 @@ from docclean.cluster import storage
 from docclean.cluster.unit import FileTask
 from docclean.outputs import STAGING_NAME
 from docclean.places import user_path
-from docclean.progress import CleanProgress, warn_left_out
+from docclean.progress import CleanProgress, warn_inputs, warn_left_out
 from docclean.report import SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 from docclean.settings import CleanSettings
 
@@ -63,13 +63,16 @@ class Found:
     """What discovery found, before any file is opened: the jobs in input order (``discover.Job``
     for a local run, ``remote_discover.RemoteJob`` when an input or the output is a URL), the output
     as the jobs name it, and whether it names one file (``-o out.pdf`` for one input); a local
-    run's input folders' files of other types, which are not cleaned (``discover(left_out=)``)."""
+    run's input folders' files of other types, which are not cleaned (``discover(left_out=)``), and
+    its warnings as (item, message): an output folder in an input folder that holds scans no output
+    explains (``discover(warn=)``)."""
 
     jobs: list[Any]
     output: str
     remote: bool = False
     single_file: bool = False
     left_out: dict[str, list[Path]] = field(default_factory=dict)
+    warned: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def folder(self) -> Path | None:
@@ -106,8 +109,10 @@ def find_files(inputs: list[str], output: str, settings: CleanSettings,
         out = user_path(output)
         single_file = check_output(inputs, out, settings.fmt)
         left_out: dict[str, list[Path]] = {}
-        jobs = discover(inputs, out, settings.fmt, single_file=single_file, left_out=left_out.__setitem__)
-        found = Found(jobs, str(out), single_file=single_file, left_out=left_out)
+        warned: list[tuple[str, str]] = []
+        jobs = discover(inputs, out, settings.fmt, single_file=single_file, left_out=left_out.__setitem__,
+                        warn=lambda item, message: warned.append((item, message)))
+        found = Found(jobs, str(out), single_file=single_file, left_out=left_out, warned=warned)
     if not any(job.error is None for job in found.jobs):
         raise NothingToClean([f"{job.source}: {job.error}" for job in found.jobs])
     return found
@@ -264,10 +269,12 @@ def job_of(task: FileTask) -> Any:
 def start_report(report: Report, found: Found, inputs: list[str], output: str, settings: CleanSettings,
                  progress: CleanProgress) -> None:
     """The report's settings, inputs and output, and the warnings before any page that need no
-    plan (an input folder's files of other types: ``warn_left_out``)."""
+    plan (an input folder's files of other types: ``warn_left_out``; discovery's warnings:
+    ``warn_inputs``), in the order ``clean_batch`` says them."""
     report.settings, report.inputs, report.output = settings.to_dict(), list(inputs), str(output)
     report.model_name = settings.model
     warn_left_out(progress, report, found.left_out)
+    warn_inputs(progress, report, found.warned)
 
 
 def emit_done(plan: FilePlan, progress: CleanProgress, report: Report) -> None:

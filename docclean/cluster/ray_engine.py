@@ -13,8 +13,8 @@ one for long and a dead actor takes little work with it.
 - **Progress**: actors send their ``on_file_start``/``on_page_done``/``on_warning`` events to a
   small hub actor; the driver drains it five times a second and replays the events on the caller's
   ``CleanProgress`` (so ``cli/clean_view.py`` shows pages/s across the cluster). Ray's start-up
-  (``ray.init``, then the actors until one has loaded the model: seconds) is told to a progress
-  that has :class:`StartupProgress`'s methods, and ``report.seconds`` begins after it, so the
+  (``ray.init``, then the actors until one has loaded the model: seconds) is told to the progress
+  (``CleanProgress.on_engine_starting``/``on_engine_started``), and ``report.seconds`` begins after it, so the
   rate is the cluster's cleaning, not its start.
 - **Failures**: a bad file fails alone, as locally. When an actor dies (killed, out of memory, node
   lost) the file it was cleaning is retried once on another actor (its result then carries a
@@ -42,7 +42,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from docclean.cluster import driver
 from docclean.cluster.raybatch import RayBatch
@@ -53,20 +53,7 @@ from docclean.progress import CleanProgress, warn_settings
 from docclean.report import Report
 from docclean.settings import CleanSettings
 
-__all__ = ["RayBatch", "StartupProgress", "clean_batch_ray"]
-
-
-@runtime_checkable
-class StartupProgress(Protocol):
-    """What a ``CleanProgress`` may add to be told of the Ray engine's start-up, which takes seconds
-    before any page is counted (the CLI's spinner said "finding files" all along): the engine calls
-    these only on a progress that has them, so any ``CleanProgress`` still works."""
-
-    def on_engine_starting(self, what: str) -> None:
-        """The engine is at ``what`` ("starting Ray", "starting Ray workers"), before ``on_start``."""
-
-    def on_engine_started(self, seconds: float) -> None:
-        """Ray and one worker are up, after ``seconds``, which ``report.seconds`` leaves out."""
+__all__ = ["RayBatch", "clean_batch_ray"]
 
 
 def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: CleanSettings | None = None,
@@ -115,11 +102,9 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
     joined = False
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM) if main else None
-    startup = progress if isinstance(progress, StartupProgress) else None
     try:
         if plan.tasks:
-            if startup is not None:
-                startup.on_engine_starting("starting Ray")
+            progress.on_engine_starting("starting Ray")
             joined = connect(address)
             batch = RayBatch(plan, settings, progress, report, workers=workers, storage_options=storage_options,
                              staging=staging)
@@ -128,14 +113,12 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
             report.settings = batch.settings.to_dict() | {"model": settings.model}
             if on_batch is not None:
                 on_batch(batch)
-            if startup is not None:
-                startup.on_engine_starting("starting Ray workers")
+            progress.on_engine_starting("starting Ray workers")
             batch._wait_for_first_actor()
             # The rate is the cluster's cleaning: Ray's start (about 7 s on one machine) is told apart.
             up = time.perf_counter()
             report.startup_seconds = up - start
-            if startup is not None:
-                startup.on_engine_started(up - start)
+            progress.on_engine_started(up - start)
             start = up
         warn_settings(progress, report, settings.binarize, plan.pending_targets)
         progress.on_start(len(plan.slots), plan.pages)
@@ -154,10 +137,8 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
         raise
     finally:
         report.seconds = time.perf_counter() - start
-        if report.stopped and batch is not None:
-            driver.note_not_reached(plan, report, batch.rank)
-        elif report.stopped:  # stopped before Ray started: no task ran
-            report.not_reached = [task.source for task in plan.tasks]
+        if report.stopped:  # before Ray started (no rank) no task ran: every task is not reached
+            driver.note_not_reached(plan, report, batch.rank if batch else {})
         if callable(previous):
             signal.signal(signal.SIGTERM, previous)
         try:

@@ -57,8 +57,8 @@ def test_a_full_disk_stops_the_batch_at_the_first_error(tmp_path: Path, denoiser
     def add(self, pixels, dpi):  # type: ignore[no-untyped-def]
         if self.path.name == "b.png":
             raise_full = OSError(errno.ENOSPC, "No space left on device")
-            from docclean.writer import _output_error
-            raise _output_error("cannot write page 1", raise_full, self.path)
+            from docclean.errors import output_error
+            raise output_error("cannot write page 1", raise_full, self.path)
         return real_encode(self, pixels, dpi)
 
     monkeypatch.setattr(pageio.PageWriter, "add", add)

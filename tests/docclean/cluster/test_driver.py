@@ -118,3 +118,25 @@ def test_a_cluster_run_warns_of_an_input_folder_s_files_of_other_types(tmp_path,
     driver.start_report(report, found, [str(src)], str(tmp_path / "out"), settings, Progress())
     line = "1 file of another type (.jp2) left out: docclean does not read them"
     assert said == [(str(src), line, WARN_LEFT_OUT)] and report.warnings == [f"{src}: {line}"]
+
+
+def test_a_cluster_run_warns_of_an_output_folder_in_the_input_that_holds_other_scans(tmp_path, settings) -> None:
+    from docclean.progress import WARN_LEFT_OUT
+    from docclean.report import Report
+
+    src = tmp_path / "scans"
+    write_image(src / "a.png", 1)
+    write_image(src / "old" / "only-here.png", 2)
+    found = driver.find_files([str(src)], str(src / "old"), settings)
+    said: list[tuple[str, str, str]] = []
+
+    class Progress(CleanProgress):
+        def on_warning(self, source: str, message: str, kind: str = "decoder") -> None:
+            said.append((source, message, kind))
+
+    report = Report()
+    driver.start_report(report, found, [str(src)], str(src / "old"), settings, Progress())
+    line = (f"the output folder {src / 'old'} inside it is left out, and it holds 1 scan that no output of this run "
+            "explains (only-here.png): not cleaned, and a file there with an output's name is taken as done, and "
+            "not replaced with --overwrite; if these are originals, choose another output folder")
+    assert said == [(str(src), line, WARN_LEFT_OUT)] and report.warnings == [f"{src}: {line}"]
