@@ -1,9 +1,9 @@
 """What a large batch costs before its first page: N small PNG files in F folders (made in a temp
 folder, so the walk reads a warm page cache), timed through the two steps ``docclean clean`` runs
 before it reads a page: finding them (``docclean.discover.discover``, called as
-``docclean.batch.clean_batch`` calls it) and checking them (``docclean.plan.plan_job`` on every
-job, as ``docclean.batch._run`` calls it). The input is one folder holding the F folders; the
-output folder does not exist yet (a first run). Then, as a cross-check, the whole
+``docclean.batch.clean_batch`` calls it) and checking them (``docclean.batch.plan_jobs``, the
+batch's own planning: ``docclean.plan.plan_job`` on every job). The input is one folder holding
+the F folders; the output folder does not exist yet (a first run). Then, as a cross-check, the whole
 ``clean_batch`` in a dry run (no model, no lock), which does both.
 
     python bench/listing_scale.py [--files 20000] [--folders 20] [--size 64] [--repeat 1]
@@ -15,7 +15,6 @@ import argparse
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +22,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from docclean.batch import clean_batch
-from docclean.discover import discover, input_keys, path_key
-from docclean.plan import Plan, describe, plan_job
+from docclean.batch import clean_batch, plan_jobs
+from docclean.discover import discover
 from docclean.settings import CleanSettings
 
 
@@ -43,21 +41,6 @@ def make_files(root: Path, files: int, folders: int, size: int) -> None:
             (folder / f"scan-{i:06d}.png").write_bytes(data)
 
 
-def plan_all(jobs: list, settings: CleanSettings) -> list[Plan]:
-    """``plan_job`` on every job, as ``docclean.batch._run`` does (progress calls left out)."""
-    inputs = input_keys(jobs)
-    claimed = {path_key(job.target) for job in jobs if job.error is None}
-    plans = []
-    for job in jobs:
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("ignore")
-            try:
-                plans.append(plan_job(job, settings, inputs, claimed))
-            except Exception as exc:  # noqa: BLE001 - as _run: a broken file fails that file only
-                plans.append(Plan(error=describe(job.source, exc)))
-    return plans
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--files", type=int, default=20_000)
@@ -73,7 +56,7 @@ def main() -> None:
         print(f"{a.files:,} PNG files of {a.size}x{a.size} px in {a.folders} folders under one input folder "
               f"(made in {time.perf_counter() - began:.1f} s, not counted)")
         print()
-        print("| run | discover s | plan_job (all files) s | both s | clean_batch dry run s |")
+        print("| run | discover s | plan_jobs (all files) s | both s | clean_batch dry run s |")
         print("|---|---|---|---|---|")
         for r in range(1, a.repeat + 1):
             out = root / f"out-{r}"
@@ -83,7 +66,7 @@ def main() -> None:
                             left_out=left_out.__setitem__, warn=lambda item, message: None)
             found = time.perf_counter() - began
             began = time.perf_counter()
-            plans = plan_all(jobs, settings)
+            plans = plan_jobs(jobs, settings)
             planned = time.perf_counter() - began
             bad = sum(job.error is not None for job in jobs) + sum(plan.error is not None for plan in plans)
             assert len(jobs) == a.files and not bad, (len(jobs), bad)

@@ -15,6 +15,7 @@ import typer
 from cli.errors import reported_errors
 from cli.options import OutOpt, seed_option
 from cli.suite_options import EPOCHS_HELP, VERIFY_AS_TRAINED, Device, Resume, Threads, TrainOut
+from docclean.places import user_path
 
 app = typer.Typer(help="Autoencoders on the Olivetti faces: train, evaluate on unseen people, draw.",
                   no_args_is_help=True)
@@ -84,7 +85,7 @@ def train(
     task = FacesTaskConfig(noise=noise.value if noise else None, noise_level=noise_level, code=code,
                            **({"widths": widths} if widths else {}),
                            batch_size=batch_size, test_people=test_people, val_people=val_people, people=people,
-                           data_dir=str(data_dir.expanduser().resolve()) if data_dir else None, verify=verify)
+                           data_dir=str(user_path(data_dir).resolve()) if data_dir else None, verify=verify)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, patience=patience or None, seed=seed, device=device,
                            resume=resume)
     with reported_errors(), stoppable() as stop, \

@@ -32,6 +32,7 @@ from cli.suite_options import (
     Verify,
     VerifyRun,
 )
+from docclean.places import user_path
 
 app = typer.Typer(help="Autoencoders on Fashion-MNIST: dense, sparse, deep, contractive, convolutional and denoising.",
                   no_args_is_help=True)
@@ -102,7 +103,7 @@ def train(
     task = FashionTaskConfig(arch=arch.value, loss=loss.value, noise=noise.value if noise else None,
                              noise_level=noise_level, contractive_weight=contractive_weight,
                              batch_size=batch_size, limit=limit,
-                             data_dir=str(data_dir.expanduser().absolute()) if data_dir else None, verify=verify)
+                             data_dir=str(user_path(data_dir).absolute()) if data_dir else None, verify=verify)
     fit_config = FitConfig(out_dir=out, epochs=epochs, lr=lr, optimizer=optimizer, patience=patience or None,
                            seed=seed, device=device, resume=resume)
     with reported_errors(), stoppable() as stop, \

@@ -20,6 +20,7 @@ from cli.errors import reported_errors
 from cli.options import seed_option
 from cli.stopping import exit_stopped
 from docclean.errors import Terminated
+from docclean.places import user_path
 
 
 def _seconds(text: str | None) -> float | None:
@@ -40,7 +41,7 @@ def _seconds(text: str | None) -> float | None:
 def _absolute(path: Path | None) -> str | None:
     """A folder as a resolved absolute path, so ``--resume`` works from any working folder and the
     same command rerun through ``..`` or a symlink names the same folder."""
-    return None if path is None else str(path.expanduser().resolve())
+    return None if path is None else str(user_path(path).resolve())
 
 
 def _resume_hint(out: Path) -> str:

@@ -46,7 +46,7 @@ from docclean.settings import CleanSettings, available_cores
 if TYPE_CHECKING:
     from docclean.engine import Denoiser
 
-__all__ = ["NothingToClean", "PageOutput", "clean_batch", "clean_page", "load_cleaner"]
+__all__ = ["NothingToClean", "PageOutput", "clean_batch", "clean_page", "load_cleaner", "plan_jobs"]
 
 #: At most this many writer threads (files encoded at once) when the network runs on a GPU.
 GPU_WRITERS = 6
@@ -182,22 +182,9 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
         cleaner = get_cleaner()
         return min(_writer_threads(cleaner), max(1, len(to_clean)))
 
-    inputs = input_keys(jobs)
-    claimed = {path_key(job.target) for job in jobs if job.error is None}
-    plans: list[Plan] = []
-    told = time.perf_counter()
     recorded = len(report.files)  # a caller's report may hold earlier runs' files
     try:
-        for n, job in enumerate(jobs, 1):
-            if time.perf_counter() - told >= PLAN_EVERY:
-                progress.on_plan(n - 1, len(jobs))
-                told = time.perf_counter()
-            with warnings.catch_warnings(record=True):
-                warnings.simplefilter("ignore")
-                try:
-                    plans.append(plan_job(job, settings, inputs, claimed))
-                except Exception as exc:  # counting a broken file fails that file only
-                    plans.append(Plan(error=describe(job.source, exc)))
+        plans = plan_jobs(jobs, settings, progress)
         to_clean = [job for job, plan in zip(jobs, plans) if plan.error is None and plan.pending
                     and not settings.dry_run]
         release_cut_short_tries((job.target for job in to_clean), listed)  # this run's pages replace theirs
@@ -211,6 +198,27 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
         # Files are recorded in input order, so those after the last recorded one were never reached.
         report.not_reached = [job.source for job in jobs[len(report.files) - recorded:]]
     progress.on_finish(report)
+
+
+def plan_jobs(jobs: list[Job], settings: CleanSettings, progress: CleanProgress | None = None) -> list[Plan]:
+    """:func:`docclean.plan.plan_job` on every job, in order, as the batch plans before it cleans: a
+    file that cannot be counted fails alone (its plan holds the reason), library warnings while
+    counting are dropped, and ``progress.on_plan`` is told every :data:`PLAN_EVERY` seconds."""
+    inputs = input_keys(jobs)
+    claimed = {path_key(job.target) for job in jobs if job.error is None}
+    plans: list[Plan] = []
+    told = time.perf_counter()
+    for n, job in enumerate(jobs, 1):
+        if progress is not None and time.perf_counter() - told >= PLAN_EVERY:
+            progress.on_plan(n - 1, len(jobs))
+            told = time.perf_counter()
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("ignore")
+            try:
+                plans.append(plan_job(job, settings, inputs, claimed))
+            except Exception as exc:  # counting a broken file fails that file only
+                plans.append(Plan(error=describe(job.source, exc)))
+    return plans
 
 
 def _writer_threads(cleaner: Denoiser | None) -> int:

@@ -46,6 +46,24 @@ __all__ = ["Fields", "Metadata", "read_metadata"]
 #: is no description but a payload, and a PNG's compressed text could inflate without end.
 MAX_TEXT, MAX_BLOCK = 65_536, 4 << 20
 
+# Where each field lives (the list above): the one table that ``docclean.metaraster`` reads with and
+# ``docclean.metawrite`` writes with. Each mapping is in the order its fields are written.
+#: TIFF tags, the same in EXIF's IFD0: tag -> field. Software (305) is read as ``creator``; an
+#: output's Software names docclean. PageName (285) is a TIFF page's only: EXIF has no such tag.
+TIFF_TAGS = {269: "title", 270: "description", 271: "make", 272: "model", 285: "page_name", 305: "creator",
+             315: "author", 33432: "copyright"}
+SOFTWARE_TAG, PAGE_NAME_TAG = 305, 285
+#: The dates (DateTime in IFD0; DateTimeOriginal and the OffsetTime tags in the EXIF sub-IFD) and
+#: the blocks passed through to TIFF (XMP, IPTC).
+DATE_TIME_TAG, EXIF_IFD_TAG, DATE_ORIGINAL_TAG, OFFSET_TAG, OFFSET_ORIGINAL_TAG = 306, 0x8769, 36867, 36880, 36881
+XMP_TAG, IPTC_TAG = 700, 33723
+#: PNG text keywords: keyword -> field (Software as for TIFF; Creation Time, a date, apart).
+PNG_KEYWORDS = {"Title": "title", "Author": "author", "Description": "description", "Copyright": "copyright",
+                "Software": "creator"}
+#: PDF document information keys: key -> field (CreationDate, a date, apart; Producer not carried).
+PDF_KEYS = {"Title": "title", "Author": "author", "Subject": "description", "Keywords": "keywords",
+            "Creator": "creator", "Copyright": "copyright"}
+
 
 @dataclass(frozen=True)
 class Fields:
@@ -139,8 +157,7 @@ def _read_pdf(path: Path) -> Metadata:
     with _PDFIUM:
         doc = _open(path)
         try:
-            info = {key: doc.get_metadata_value(key) for key in
-                    ("Title", "Author", "Subject", "Keywords", "Creator", "CreationDate", "Copyright")}
+            info = {key: doc.get_metadata_value(key) for key in (*PDF_KEYS, "CreationDate")}
         finally:
             doc.close()
     problems: list[str] = []
@@ -150,8 +167,7 @@ def _read_pdf(path: Path) -> Metadata:
             found[key] = clean_text(value)
         except ValueError as exc:
             problems.append(f"metadata: PDF {key} left out ({exc})")
-    document = Fields(title=found["Title"], author=found["Author"], description=found["Subject"],
-                      keywords=found["Keywords"], creator=found["Creator"], copyright=found["Copyright"],
+    document = Fields(**{name: found[key] for key, name in PDF_KEYS.items()},
                       created=parse_pdf_date(found["CreationDate"]))
     return Metadata(document, problems=tuple(problems))
 

@@ -14,24 +14,34 @@ from pathlib import Path
 from PIL import Image, TiffTags
 
 from docclean.imagefile import _open, _page_frames  # the reader's own pages: thumbnails are none
-from docclean.metadata import MAX_BLOCK, MAX_TEXT, Fields, Metadata, clean_text, short_reason, with_fallbacks
+from docclean.metadata import (
+    DATE_ORIGINAL_TAG,
+    DATE_TIME_TAG,
+    EXIF_IFD_TAG,
+    IPTC_TAG,
+    MAX_BLOCK,
+    MAX_TEXT,
+    OFFSET_ORIGINAL_TAG,
+    OFFSET_TAG,
+    PNG_KEYWORDS,
+    TIFF_TAGS,
+    XMP_TAG,
+    Fields,
+    Metadata,
+    clean_text,
+    short_reason,
+    with_fallbacks,
+)
 from docclean.metadates import parse_exif_date, parse_text_date
 
 __all__ = ["read_raster_metadata"]
 
-# TIFF and EXIF share these tags (EXIF's IFD0 is a TIFF directory).
-_TAGS = {269: "title", 270: "description", 271: "make", 272: "model", 285: "page_name", 305: "creator",
-         315: "author", 33432: "copyright"}
 # Windows Explorer's own tags (UTF-16): read where the standard ones say nothing.
 _XP_TAGS = {0x9C9B: "title", 0x9C9D: "author", 0x9C9F: "description", 0x9C9E: "keywords"}
-_EXIF_IFD, _DATE_TIME, _DATE_ORIGINAL, _OFFSET, _OFFSET_ORIGINAL = 0x8769, 306, 36867, 36880, 36881
-_XMP, _IPTC = 700, 33723
 # An XMP packet that turns the page (tiff:Orientation 2-8) is not carried: the page is upright now.
 _XMP_TURNS = re.compile(rb"tiff:Orientation\s*(?:=\s*[\"']|>)\s*[2-8]")
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_FIELDS = {"Title": "title", "Author": "author", "Description": "description", "Copyright": "copyright",
-               "Software": "creator"}
 
 
 def read_raster_metadata(path: Path) -> Metadata:
@@ -57,12 +67,12 @@ def _frame_fields(im: Image.Image, problems: list[str]) -> Fields:
         return Fields()  # an eXIf chunk after the image data: Pillow would decode every pixel to find it
     try:
         exif = im.getexif()
-        sub = exif.get_ifd(_EXIF_IFD) if _EXIF_IFD in exif else {}
+        sub = exif.get_ifd(EXIF_IFD_TAG) if EXIF_IFD_TAG in exif else {}
     except Exception as exc:  # noqa: BLE001 - a damaged block costs its metadata, never the page
         problems.append(f"metadata: EXIF block left out ({short_reason(exc)})")
         return Fields()
     found: dict[str, object] = {}
-    for tags, text in ((_TAGS, _exif_text), (_XP_TAGS, _xp_text)):
+    for tags, text in ((TIFF_TAGS, _exif_text), (_XP_TAGS, _xp_text)):
         for tag, name in tags.items():
             if found.get(name) or tag not in exif:
                 continue
@@ -70,11 +80,11 @@ def _frame_fields(im: Image.Image, problems: list[str]) -> Fields:
                 found[name] = clean_text(text(exif[tag]))
             except ValueError as exc:
                 problems.append(f"metadata: {TiffTags.lookup(tag).name} left out ({exc})")
-    found["created"] = (parse_exif_date(sub.get(_DATE_ORIGINAL), sub.get(_OFFSET_ORIGINAL))
-                        or parse_exif_date(exif.get(_DATE_TIME), sub.get(_OFFSET)))
+    found["created"] = (parse_exif_date(sub.get(DATE_ORIGINAL_TAG), sub.get(OFFSET_ORIGINAL_TAG))
+                        or parse_exif_date(exif.get(DATE_TIME_TAG), sub.get(OFFSET_TAG)))
     if im.format == "TIFF":
-        found["xmp"] = _block(im, _XMP, problems)
-        found["iptc"] = _block(im, _IPTC, problems)
+        found["xmp"] = _block(im, XMP_TAG, problems)
+        found["iptc"] = _block(im, IPTC_TAG, problems)
         if found["xmp"] is not None and _XMP_TURNS.search(found["xmp"]):  # type: ignore[arg-type]
             found["xmp"] = None
     return Fields(**found)  # type: ignore[arg-type]
@@ -110,7 +120,7 @@ def _block(im: Image.Image, tag: int, problems: list[str]) -> bytes | None:
         value = tags[tag]
     if isinstance(value, tuple) and all(isinstance(v, int) and 0 <= v < 256 for v in value):
         value = bytes(value)
-    name = "XMP" if tag == _XMP else "IPTC"
+    name = "XMP" if tag == XMP_TAG else "IPTC"
     if not isinstance(value, bytes):
         problems.append(f"metadata: {name} block left out (not a block of bytes)")
         return None
@@ -126,7 +136,7 @@ def _png_fields(path: Path, problems: list[str]) -> Fields:
     text = _png_text(path, problems)
     found: dict[str, object] = {}
     for keyword, value in text:
-        name = _PNG_FIELDS.get(keyword)
+        name = PNG_KEYWORDS.get(keyword)
         if name is not None and name not in found:
             found[name] = value
         elif keyword == "Creation Time" and "created" not in found:

@@ -16,22 +16,33 @@ from datetime import datetime
 from PIL import Image, TiffImagePlugin, TiffTags
 
 from docclean import __version__
-from docclean.metadata import Fields
+from docclean.metadata import (
+    DATE_ORIGINAL_TAG,
+    DATE_TIME_TAG,
+    EXIF_IFD_TAG,
+    IPTC_TAG,
+    OFFSET_ORIGINAL_TAG,
+    OFFSET_TAG,
+    PAGE_NAME_TAG,
+    PDF_KEYS,
+    PNG_KEYWORDS,
+    SOFTWARE_TAG,
+    TIFF_TAGS,
+    XMP_TAG,
+    Fields,
+)
 from docclean.metadates import exif_date, exif_offset, pdf_date, png_date
 
 __all__ = ["SOFTWARE", "add_exif", "pdf_info", "png_chunks", "tiff_info"]
 
 #: How docclean names itself in the outputs that carry metadata (Software, Producer).
 SOFTWARE = f"docclean {__version__}"
-_SOFTWARE_TAG, _XMP, _IPTC, _EXIF_IFD = 305, 700, 33723, 0x8769
-_DATE_TIME, _DATE_ORIGINAL, _OFFSET, _OFFSET_ORIGINAL = 306, 36867, 36880, 36881
 
 
 def _tags(fields: Fields) -> dict[int, str]:
-    """The TIFF and EXIF IFD0 tags of ``fields`` (those present)."""
-    tags = {269: fields.title, 270: fields.description, 271: fields.make, 272: fields.model,
-            285: fields.page_name, 315: fields.author, 33432: fields.copyright,
-            _DATE_TIME: exif_date(fields.created) if fields.created else None}
+    """The TIFF and EXIF IFD0 tags of ``fields`` (those present; Software, docclean's, is added apart)."""
+    tags = {tag: getattr(fields, name) for tag, name in TIFF_TAGS.items() if tag != SOFTWARE_TAG}
+    tags[DATE_TIME_TAG] = exif_date(fields.created) if fields.created else None
     return {tag: text for tag, text in tags.items() if text}
 
 
@@ -41,10 +52,10 @@ def tiff_info(fields: Fields) -> TiffImagePlugin.ImageFileDirectory_v2 | None:
     if not tags and fields.xmp is None and fields.iptc is None:
         return None
     ifd = TiffImagePlugin.ImageFileDirectory_v2()
-    for tag, text in {**tags, _SOFTWARE_TAG: SOFTWARE}.items():
+    for tag, text in {**tags, SOFTWARE_TAG: SOFTWARE}.items():
         ifd[tag] = text.encode("utf-8")  # bytes: Pillow would turn a str's other letters into "?"
         ifd.tagtype[tag] = TiffTags.ASCII
-    for tag, block, kind in ((_XMP, fields.xmp, TiffTags.BYTE), (_IPTC, fields.iptc, TiffTags.UNDEFINED)):
+    for tag, block, kind in ((XMP_TAG, fields.xmp, TiffTags.BYTE), (IPTC_TAG, fields.iptc, TiffTags.UNDEFINED)):
         if block is not None:
             ifd[tag] = block
             ifd.tagtype[tag] = kind
@@ -56,18 +67,18 @@ def add_exif(exif: Image.Exif | None, fields: Fields) -> Image.Exif | None:
     and DateTimeOriginal (with the OffsetTime tags where the date has a zone). ``exif`` itself when
     there is nothing to add."""
     tags = _tags(fields)
-    tags.pop(285, None)  # PageName is a TIFF page's, not an EXIF tag
+    tags.pop(PAGE_NAME_TAG, None)  # PageName is a TIFF page's, not an EXIF tag
     if not tags:
         return exif
     exif = exif if exif is not None else Image.Exif()
-    for tag, text in {**tags, _SOFTWARE_TAG: SOFTWARE}.items():
+    for tag, text in {**tags, SOFTWARE_TAG: SOFTWARE}.items():
         exif[tag] = text.encode("utf-8")  # Pillow types each by its tag: ASCII
     if fields.created is not None:
-        sub = exif.get_ifd(_EXIF_IFD)
-        sub[_DATE_ORIGINAL] = exif_date(fields.created)
+        sub = exif.get_ifd(EXIF_IFD_TAG)
+        sub[DATE_ORIGINAL_TAG] = exif_date(fields.created)
         offset = exif_offset(fields.created)
         if offset is not None:
-            sub[_OFFSET] = sub[_OFFSET_ORIGINAL] = offset
+            sub[OFFSET_TAG] = sub[OFFSET_ORIGINAL_TAG] = offset
     return exif
 
 
@@ -75,9 +86,8 @@ def png_chunks(fields: Fields) -> bytes:
     """The text chunks of ``fields`` for a PNG (``b""`` when none): the common fields, then the
     source PNG's own chunks (which replace a common field of the same keyword), then Software."""
     source = " ".join(part for part in (fields.make, fields.model) if part) or None
-    texts = {"Title": fields.title, "Author": fields.author, "Description": fields.description,
-             "Copyright": fields.copyright, "Creation Time": png_date(fields.created) if fields.created else None,
-             "Source": source}
+    texts = {keyword: getattr(fields, name) for keyword, name in PNG_KEYWORDS.items() if keyword != "Software"}
+    texts |= {"Creation Time": png_date(fields.created) if fields.created else None, "Source": source}
     chunks = {keyword: text for keyword, text in texts.items() if text}
     chunks.update(fields.png_text)
     if not chunks:
@@ -108,9 +118,8 @@ def pdf_info(fields: Fields, now: datetime) -> bytes | None:
     """A PDF document information dictionary for ``fields``, or None when they hold nothing a PDF
     keeps. Producer is docclean (it produced every byte of the PDF; the input's Producer described
     a file that is not this one) and ModDate ``now``; Creator and CreationDate are the input's."""
-    texts = {"Title": fields.title, "Author": fields.author, "Subject": fields.description,
-             "Keywords": fields.keywords, "Creator": fields.creator, "Copyright": fields.copyright,
-             "CreationDate": pdf_date(fields.created) if fields.created else None}
+    texts = {key: getattr(fields, name) for key, name in PDF_KEYS.items()}
+    texts["CreationDate"] = pdf_date(fields.created) if fields.created else None
     entries = {key: text for key, text in texts.items() if text}
     if not entries:
         return None

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import ocrmypdf
 from ocrmypdf.exceptions import BadArgsError, InputFileError
 
+from docclean.backends import AUTO_CPU_ORDER
 from docclean.errors import DocCleanError
 from docclean.settings import BACKENDS, CleanSettings, available_cores
 
@@ -81,8 +82,8 @@ def add_options(parser: ArgumentParser) -> None:
     group.add_argument("--docclean-model", metavar="MODEL", default="default",
                        help="Built-in model name or .safetensors file (default: the shipped model).")
     group.add_argument("--docclean-backend", choices=BACKENDS, default="auto",
-                       help="What runs the network (docclean clean --backend; auto: on a CPU, OpenVINO, then "
-                            "ONNX Runtime, then torch, the first installed).")
+                       help="What runs the network (docclean clean --backend; auto: on a CPU, "
+                            f"{AUTO_CPU_ORDER}, the first installed).")
     # cpu, not docclean clean's auto: the model goes to a GPU only when asked. With OCRmyPDF's threads
     # (its default) one copy serves all --jobs; with --no-use-threads each worker process loads its own.
     group.add_argument("--docclean-device", choices=("auto", "cpu", "cuda", "mps"), default="cpu",

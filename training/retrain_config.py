@@ -15,6 +15,7 @@ from docclean.atomic import is_temp_of
 from docclean.errors import DataError, DocCleanError, ModelError, UsageError
 from docclean.models import builtin_models, resolve_model_path
 from docclean.pairsplit import group_pattern
+from docclean.places import user_path
 from training.device import resolve_device
 from training.resume_guard import check_epochs_left
 from training.run_folder import RUN_CONFIG, RUN_FILES, check_out_folder
@@ -94,14 +95,14 @@ def model_option(init: str) -> str:
     resolved path, so ``--resume`` from another working folder loads the same file."""
     if init == "scratch" or init in builtin_models():
         return init
-    return str(Path(init).expanduser().resolve())
+    return str(user_path(init).resolve())
 
 
 def resolved(cfg: RetrainConfig) -> RetrainConfig:
     """``cfg`` with its folders and model file as resolved absolute paths (``..`` and symlinks gone):
     the run reads the same files from any working folder, and the same command rerun through
     another spelling of a path is the same run."""
-    paths = {name: None if getattr(cfg, name) is None else str(Path(getattr(cfg, name)).expanduser().resolve())
+    paths = {name: None if getattr(cfg, name) is None else str(user_path(getattr(cfg, name)).resolve())
              for name in (*PATH_OPTIONS, "out")}
     return replace(cfg, init=model_option(cfg.init), **paths)
 
@@ -147,7 +148,7 @@ def _check_two_folders(noisy: str | None, clean: str | None, noisy_name: str, cl
     and the run would learn nothing while scoring perfectly."""
     if noisy is None or clean is None:
         return
-    if Path(noisy).expanduser().resolve() == Path(clean).expanduser().resolve():
+    if user_path(noisy).resolve() == user_path(clean).resolve():
         flags = f"--{noisy_name.replace('_', '-')}", f"--{clean_name.replace('_', '-')}"
         raise UsageError(f"the same folder as {flags[0]} ({clean}); the clean pages need a folder of their own",
                          settings=(clean_name,))

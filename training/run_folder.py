@@ -18,6 +18,7 @@ import torch
 from docclean import errors
 from docclean.atomic import atomic_path
 from docclean.errors import DocCleanError, OutputError, UsageError
+from docclean.places import user_path
 
 RESUME_FREE_KEYS = frozenset({"data_dir", "data", "download", "verify"})
 """Task-config fields a resumed run may change: where the data lives and how it is fetched or
@@ -127,11 +128,11 @@ def check_out_folder(out: Path, inputs: dict[str, str | None], marker: str,
     (other than ``ignore``) but no earlier run: no ``marker`` file, or, with ``is_run``, ``is_run(out)``
     is false (a ``marker`` of the same name that some other program wrote is no run's). Folders are
     compared resolved, so ``..`` and symlinks cannot hide an overlap."""
-    out = Path(out).expanduser().resolve()
+    out = user_path(out).resolve()
     for flag, folder in inputs.items():
         if folder is None:
             continue
-        where = Path(folder).expanduser().resolve()
+        where = user_path(folder).resolve()
         how = ("is" if out == where else "lies inside" if where in out.parents
                else "holds" if out in where.parents else None)
         if how is not None:

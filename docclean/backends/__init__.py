@@ -18,17 +18,23 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from docclean.errors import DocCleanError, UsageError
 from docclean.settings import CleanSettings
+
+if TYPE_CHECKING:  # the CLI's help reads AUTO_CPU_ORDER: importing this package loads no numpy
+    import numpy as np
 
 #: CPU backends, fastest first on the machines we measured (docs/backends.md); torch is always last.
 CPU_ORDER = ("openvino", "onnx", "torch")
 #: The Python module each backend needs.
 RUNTIME_MODULES = {"openvino": "openvino", "onnx": "onnxruntime", "torch": "torch"}
+#: How help texts name each backend's runtime.
+RUNTIME_NAMES = {"openvino": "OpenVINO", "onnx": "ONNX Runtime", "torch": "torch"}
+#: The order ``auto`` tries the backends on a CPU, for help texts: "OpenVINO, then ONNX Runtime, then
+#: torch" (the first installed that loads the model is used).
+AUTO_CPU_ORDER = ", then ".join(RUNTIME_NAMES[name] for name in CPU_ORDER)
 #: How to install a runtime that is missing: what a refusal to use it says.
 INSTALL_HINTS = {"openvino": "pip install 'docclean[fast]'", "onnx": "pip install onnxruntime onnx"}
 #: The architectures a backend can clean pages with (``docclean.model.ARCHITECTURES``, named here

@@ -90,6 +90,23 @@ def test_an_out_folder_overlapping_an_input_or_holding_other_files_is_refused(tm
         check_out_folder(mine / "config.json", inputs, "retrain.json")
 
 
+def test_folders_given_with_a_home_are_that_home_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.retrain_config import RetrainConfig, resolved
+    from training.run_folder import check_out_folder
+
+    home = tmp_path / "home"
+    (home / "clean").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match="is the --clean"):
+        check_out_folder(Path("~/clean"), {"--clean": str(home / "clean")}, "retrain.json")
+    with pytest.raises(UsageError, match="lies inside the --clean"):
+        check_out_folder(home / "clean" / "run", {"--clean": "~/clean"}, "retrain.json")
+    cfg = resolved(RetrainConfig(noisy="~/noisy", clean="~/clean", out="~/run", init="~/m.safetensors"))
+    assert (cfg.noisy, cfg.clean, cfg.out, cfg.init) == tuple(
+        str(home.resolve() / name) for name in ("noisy", "clean", "run", "m.safetensors"))
+
+
 def test_pages_added_removed_or_moved_across_the_split_are_named(tmp_path: Path) -> None:
     from training.resume_guard import check_same_pages
 

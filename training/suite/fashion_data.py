@@ -31,6 +31,7 @@ import torch
 from docclean.atomic import atomic_path
 from docclean.digest import file_digest
 from docclean.errors import DataError
+from docclean.places import user_path
 
 OFFICIAL_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 """Where Zalando Research publishes the four files."""
@@ -65,12 +66,12 @@ def resolve_data_dir(data_dir: Path | None, subdir: str = SUBDIR) -> Path:
     """The folder that holds (or will hold) a data set's files: ``data_dir``, else
     ``$DOCCLEAN_DATA/<subdir>``, else ``~/.cache/docclean/<subdir>`` (see the module docstring)."""
     if data_dir is not None:
-        return Path(data_dir).expanduser()
+        return user_path(data_dir)
     root = os.environ.get(DATA_ENV)
     if root:
-        return Path(root).expanduser() / subdir
+        return user_path(root) / subdir
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "docclean" / subdir
+    return user_path(cache) / "docclean" / subdir
 
 
 def file_md5(path: Path) -> str:

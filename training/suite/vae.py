@@ -23,6 +23,7 @@ from torch import nn
 
 from docclean.checkpoint import load_model, read_metadata
 from docclean.errors import DataError, ModelError
+from docclean.places import user_path
 from training.device import resolve_device
 from training.loop import Callback, FitConfig, FitResult, StopHook, fit, read_history
 from training.suite import fashion_data
@@ -47,7 +48,7 @@ class VAETaskConfig:
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         # Absolute, so the pictures and eval commands find the data from any working folder.
-        d["data_dir"] = str(Path(self.data_dir).expanduser().resolve()) if self.data_dir is not None else None
+        d["data_dir"] = str(user_path(self.data_dir).resolve()) if self.data_dir is not None else None
         return d
 
 
@@ -207,9 +208,7 @@ def negative_elbo(model: VAEBase, images: torch.Tensor, batch_size: int = 500, s
     for batch in ImageBatches(images, batch_size):
         batch = batch.to(device)
         mean, logvar = model.encode(batch)
-        # The draws model.reparameterize would make, but from the CPU generator (see above).
-        noise = torch.randn(mean.shape, generator=generator, dtype=mean.dtype).to(device)
-        logits = model.decode(mean + torch.exp(0.5 * logvar) * noise)
+        logits = model.decode(model.reparameterize(mean, logvar, generator))
         recon = reconstruction_nll(logits, batch)
         kl = kl_to_standard_normal(mean, logvar)
         totals["recon"] += float(recon.sum())

@@ -3,8 +3,9 @@
 Both networks share one shape of interface:
 
 * ``encode(x) -> (mean, logvar)``: the parameters of the diagonal Gaussian q(z|x);
-* ``reparameterize(mean, logvar) -> z``: ``mean + exp(logvar / 2) * eps`` with ``eps ~ N(0, I)``,
-  so the sample is a differentiable function of the encoder's outputs;
+* ``reparameterize(mean, logvar, generator=None) -> z``: ``mean + exp(logvar / 2) * eps`` with
+  ``eps ~ N(0, I)`` (from ``generator`` when given), so the sample is a differentiable function of
+  the encoder's outputs;
 * ``decode(z) -> logits``: Bernoulli logits per pixel, shape (N, 1, 28, 28); ``sigmoid(logits)`` is
   the image. Returning logits lets the loss use ``binary_cross_entropy_with_logits``, which stays
   finite where a sigmoid followed by a logarithm would underflow;
@@ -59,9 +60,17 @@ class VAEBase(nn.Module):
         raise NotImplementedError
 
     @staticmethod
-    def reparameterize(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        """Draw z ~ N(mean, exp(logvar)) as a differentiable function of mean and logvar."""
-        return mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
+    def reparameterize(mean: torch.Tensor, logvar: torch.Tensor,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
+        """Draw z ~ N(mean, exp(logvar)) as a differentiable function of mean and logvar. ``eps`` comes
+        from torch's global random state on ``mean``'s device, or, given a ``generator``, from that
+        generator on its own device (a CPU one: the same draws on every device), then moved to
+        ``mean``'s."""
+        if generator is None:
+            eps = torch.randn_like(mean)
+        else:
+            eps = torch.randn(mean.shape, generator=generator, dtype=mean.dtype).to(mean.device)
+        return mean + torch.exp(0.5 * logvar) * eps
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(N, 1, 28, 28) images in 0..1 -> (logits of the reconstruction, mean, logvar)."""

@@ -118,6 +118,17 @@ def test_resolve_data_dir_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert resolve_data_dir(tmp_path / "mine") == tmp_path / "mine"
 
 
+def test_data_folders_expand_a_home_and_keep_a_name_that_begins_with_a_tilde(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert resolve_data_dir(Path("~/fashion")) == tmp_path / "home" / "fashion"
+    monkeypatch.setenv("DOCCLEAN_DATA", "~/data")
+    assert resolve_data_dir(None) == tmp_path / "home" / "data" / "fashion-mnist"
+    (tmp_path / "~copy").mkdir()  # a folder really named so: no home is meant (docclean.places.user_path)
+    assert resolve_data_dir(Path("~copy")) == Path("~copy")
+
+
 def test_to_tensor_scales_and_adds_a_channel() -> None:
     images = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
     tensor = to_tensor(images)

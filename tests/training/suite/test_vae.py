@@ -87,6 +87,17 @@ def test_reparameterization_is_differentiable_and_random() -> None:
     assert not torch.equal(MLPVAE.reparameterize(mean, logvar), MLPVAE.reparameterize(mean, logvar))
 
 
+def test_reparameterization_draws_from_a_given_generator_only() -> None:
+    mean, logvar = torch.tensor([[0.3, -0.2, 1.0]]), torch.tensor([[0.1, -0.4, 0.0]])
+    torch.manual_seed(3)
+    before = torch.get_rng_state()
+    z = MLPVAE.reparameterize(mean, logvar, torch.Generator().manual_seed(4))
+    assert torch.equal(torch.get_rng_state(), before)  # the global random state is left alone
+    eps = torch.randn(1, 3, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(z, mean + torch.exp(0.5 * logvar) * eps)
+    assert torch.equal(z, MLPVAE.reparameterize(mean, logvar, torch.Generator().manual_seed(4)))
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_gradients_reach_the_encoder(arch: str) -> None:
     torch.manual_seed(0)
