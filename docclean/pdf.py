@@ -2,12 +2,12 @@
 
 Reading renders each page with pypdfium2 at the page's native resolution: for a scanned page (an
 image covering half of it or more) that of its sharpest image layer (``docclean.pdfpage.native_dpi``),
-otherwise 300 dpi, or the caller's ``dpi``. A page whose image data does not decode whole is
-refused, not rendered (pdfium would draw the rest flat grey, cleaned into white paper), and a file
-with searchable text says once that its cleaned pages do not keep it (:class:`InputWarning`,
-``docclean.progress``). Writing streams one image per page straight into the output file (Flate for
-grey and colour, CCITT group 4 for bi-level pages) and only keeps object offsets in memory, so a
-thousand-page document costs no more RAM than one page.
+otherwise 300 dpi, or the caller's ``dpi``, per inch of the page's real size (its /UserUnit counted).
+A page whose image data does not decode whole is refused, not rendered (pdfium would draw the rest
+flat grey, cleaned into white paper), and a file with searchable text says once that its cleaned
+pages do not keep it (:class:`InputWarning`, ``docclean.progress``). Writing streams one image per
+page straight into the output file (Flate for grey and colour, CCITT group 4 for bi-level pages) and
+only keeps object offsets in memory, so a thousand-page document costs no more RAM than one page.
 
 pdfium is not thread-safe, not even for two documents, and its last-error code is one value for
 the process: every call into it here holds one lock (``_PDFIUM``), taken per call and never across
@@ -33,7 +33,7 @@ from PIL import Image, TiffTags
 
 from docclean.errors import InputError
 from docclean.pdfdraw import draw, render_size
-from docclean.pdfpage import has_text, image_damage, native_dpi
+from docclean.pdfpage import has_text, image_damage, native_dpi, user_units
 from docclean.pixels import MAX_PIXELS, Page, split_rgb
 from docclean.progress import InputWarning
 
@@ -114,15 +114,19 @@ def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
     native resolution), from the page tree: nothing is rendered."""
     with _PDFIUM:
         doc = _open(path)
-        try:
+    try:
+        units = user_units(path)  # pypdf's reading, outside pdfium's lock
+        with _PDFIUM:
             page = doc[index]
             try:
                 _check_box(page, index, path)
-                page_dpi = native_dpi(page)
-                return render_size(page, page_dpi or DEFAULT_DPI, native=page_dpi is not None)[:2]
+                unit = units[index] if len(units) == len(doc) else 1.0
+                page_dpi = native_dpi(page, unit)
+                return render_size(page, page_dpi or DEFAULT_DPI, page_dpi is not None, unit)[:2]
             finally:
                 page.close()
-        finally:
+    finally:
+        with _PDFIUM:
             doc.close()
 
 
@@ -140,9 +144,11 @@ def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXE
         count = len(doc)
     texts = 0
     try:
+        units = user_units(path)  # pypdf's reading, outside pdfium's lock; empty where it cannot tell
+        units = units if len(units) == count else (1.0,) * count  # a damaged page tree read otherwise
         for index in range(count) if only is None else [only] if only < count else []:
             with _PDFIUM:
-                page_dpi, rgb, text = _render(doc, index, dpi, max_pixels, path, only is None)
+                page_dpi, rgb, text = _render(doc, index, dpi, max_pixels, path, only is None, units[index])
             texts += text
             gray, color = split_rgb(rgb)
             del rgb
@@ -178,18 +184,19 @@ def _check_box(page: pdfium.PdfPage, index: int, path: Path) -> None:
 
 
 def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: int,
-            path: Path, text: bool = False) -> tuple[float, np.ndarray, bool]:
+            path: Path, text: bool = False, unit: float = 1.0) -> tuple[float, np.ndarray, bool]:
     """Page ``index`` rendered in RGB at ``dpi`` (else its native resolution), with that dpi and,
-    when ``text`` asks, whether it has searchable text (else False)."""
+    when ``text`` asks, whether it has searchable text (else False). ``unit``: its /UserUnit, which
+    pdfium ignores: drawn over ``unit`` times the pixels, a page is ``dpi`` per inch of its real size."""
     page = doc[index]
     try:
         _check_box(page, index, path)
-        native = None if dpi else native_dpi(page)
+        native = None if dpi else native_dpi(page, unit)
         page_dpi = dpi or native or DEFAULT_DPI
-        width, height, placement = render_size(page, page_dpi, native is not None)
+        width, height, placement = render_size(page, page_dpi, native is not None, unit)
         if width * height > max_pixels:
             fits = math.floor(page_dpi * math.sqrt(max_pixels / (width * height)))
-            while fits > 1 and math.prod(render_size(page, fits, False)[:2]) > max_pixels:
+            while fits > 1 and math.prod(render_size(page, fits, False, unit)[:2]) > max_pixels:
                 fits -= 1  # pixels are rounded up: the estimate can be a dpi too high
             raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x {height} pixels, limit "
                              f"{max_pixels:,}); clean it at {fits} dpi or less, or raise the pixel limit", path)

@@ -21,14 +21,16 @@ Placement = tuple[float, float, float, float, float, float]
 """A matrix (a, b, c, d, e, f) from the page as shown, in points from its top left corner, to pixels."""
 
 
-def render_size(page: pdfium.PdfPage, dpi: float, native: bool) -> tuple[int, int, Placement | None]:
+def render_size(page: pdfium.PdfPage, dpi: float, native: bool, unit: float = 1.0
+                ) -> tuple[int, int, Placement | None]:
     """(width, height) in pixels of ``page`` as shown, drawn at ``dpi``, and the placement that
     draws its scan one to one at that size (for :func:`draw`; None: drawn at that size as it is).
     ``native``: ``dpi`` is the page's own (:func:`native_dpi`); a scan lying square to the page
     then keeps its pixels where that is a pixel or two from the size ``dpi`` gives
-    (:func:`_one_to_one`)."""
+    (:func:`_one_to_one`). ``unit``: the page's /UserUnit (``docclean.pdfpage.user_units``): its
+    box times ``unit`` is its size in points of 1/72 inch, which ``dpi`` counts pixels per inch of."""
     width_pt, height_pt = page.get_size()
-    size = _whole_pixels(width_pt, dpi), _whole_pixels(height_pt, dpi)
+    size = _whole_pixels(width_pt * unit, dpi), _whole_pixels(height_pt * unit, dpi)
     found = _one_to_one(page) if native else None
     if found is not None and all(abs(a - b) <= 2 for a, b in zip(found[:2], size)):
         return found

@@ -230,3 +230,18 @@ def test_plausible_resolutions_are_kept(tmp_path: Path, suffix: str, dpi: float)
     Image.fromarray(STORED).save(path, dpi=(dpi, dpi))
     (page,) = read_pages(path)
     assert page.dpi is not None and page.dpi == pytest.approx((dpi, dpi), abs=0.02)
+
+
+@pytest.mark.parametrize("compression", ["raw", "packbits", "group4"])
+@pytest.mark.parametrize("photometric", [0, 1], ids=["min-is-white", "min-is-black"])
+def test_a_bilevel_tiff_reads_with_dark_ink_in_either_photometric(tmp_path: Path, photometric: int,
+                                                                 compression: str) -> None:
+    """Fax and scanner TIFFs are min-is-white (tag 262 = 0), Pillow's own min-is-black: both are
+    black ink on white paper once read (Pillow writes 262 = 0 with its bits inverted)."""
+    ink = STORED % 5 == 0  # True where the page has ink
+    path = tmp_path / "bits.tif"
+    Image.fromarray(~ink).save(path, compression=compression, tiffinfo={262: photometric})
+    with Image.open(path) as im:
+        assert im.tag_v2[262] == photometric
+    (page,) = read_pages(path)
+    np.testing.assert_array_equal(page.gray, np.where(ink, 0.0, 1.0).astype(np.float32))
