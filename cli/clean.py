@@ -13,6 +13,7 @@ import typer
 
 from cli.errors import error_line
 from docclean import formats
+from docclean.backends import AUTO_CPU_ORDER
 from docclean.errors import EXIT_USAGE, Cancelled, DocCleanError, exit_code, stop_word
 from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
 
@@ -40,7 +41,7 @@ def clean(
              "s3://bucket/prefix (docs/cluster.md).")],
     model: Annotated[str, typer.Option(help="Model: a built-in name (default; fast: a 5x cheaper network that cleans office paper less well, see `docclean models`) or a .safetensors file.")] = _DEFAULT.model,
     backend: Annotated[BackendChoice, typer.Option(
-        help="Inference backend (auto: on a CPU, OpenVINO, then ONNX Runtime, then torch, the first installed; "
+        help=f"Inference backend (auto: on a CPU, {AUTO_CPU_ORDER}, the first installed; "
              "on a GPU or with --precision bf16/fp16, torch).")]
     = _DEFAULT.backend,
     device: Annotated[DeviceChoice, typer.Option(help="Where the network runs (auto: CUDA, MPS, then CPU).")]
@@ -107,8 +108,8 @@ def clean(
                              "greyscale).")] = False,
     binarize: Annotated[bool, typer.Option(
         "--binarize", help="Write 1-bit black and white pages (for archives; Tesseract reads the grey page "
-                            "better); keeps faint strokes. PNG, TIFF, BMP and PDF hold 1-bit pages; JPEG "
-                            "and WebP get 8-bit grey.")]
+                            f"better); keeps faint strokes. {formats.named(formats.ONE_BIT)} hold 1-bit pages; "
+                            f"{formats.named(formats.NO_ONE_BIT)} get 8-bit grey.")]
     = False,
     threshold: Annotated[float | None, typer.Option(
         min=0.01, max=0.99, show_default="adaptive",
@@ -135,7 +136,8 @@ def clean(
         show_default=False, help="Write a JSON report of every file, page, timing, ink loss and the model used.")]
     = None,
     quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="Only print errors and warnings (pages that lost ink, --binarize into JPEG).")] = False,
+        "--quiet", "-q", help="Only print errors and warnings (pages that lost ink, --binarize into "
+                             f"{formats.named(formats.NO_ONE_BIT, 'or')}).")] = False,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Print a line for every file, and decoders' warnings.")] = False,
     engine: Annotated[EngineChoice, typer.Option(
@@ -257,7 +259,7 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
 def _say_before(console: Console, inputs: list[str], output: str | Path, settings: CleanSettings, *,
                 quiet: bool) -> None:
     """What the command line alone tells before any work: an -o that looks like a file name but
-    is made a folder (a note; the engine warns about binarized pages into JPEG, with --quiet too)."""
+    is made a folder (a note; the engine warns about binarized pages into a format without 1-bit pages, with --quiet too)."""
     from cli.clean_checks import folder_note
     from cli.clean_view import say
 

@@ -6,7 +6,7 @@ All human output goes to stderr except the dry-run listing, which is the command
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +29,25 @@ from cli.errors import shown
 from docclean import formats
 from docclean.discover import Job
 from docclean.postprocess import layer_warning
-from docclean.progress import BINARIZED_JPEG, WARN_DECODER, WARN_SETTINGS, CleanProgress
+from docclean.progress import WARN_DECODER, WARN_SETTINGS, CleanProgress, binarized_formats, grey_pages
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 
-#: The engine's warning about binarized pages into JPEG (``docclean.progress.BINARIZED_JPEG``) in the
-#: CLI's words, with the flag that asked for 1-bit pages and the ones that give them.
-BINARIZE_JPEG = ("warning: --binarize: JPEG cannot hold 1-bit pages, so pages written as JPEG are 8-bit grey "
-                 "with compression fringes; add --format png or --format tiff for 1-bit pages")
+
+def binarize_line(fmts: Sequence[formats.Format]) -> str:
+    """The engine's warning about binarized pages going into ``fmts``, formats without 1-bit pages
+    (``docclean.progress.binarized_warning``), in the CLI's words: with the flag that asked for
+    1-bit pages and the ``--format`` values that give them (``docclean.formats.ONE_BIT``)."""
+    first, *rest = (f.name for f in formats.ONE_BIT)
+    others = f" (or {', '.join(rest)})" if rest else ""
+    return (f"warning: --binarize: {formats.named(fmts)} cannot hold 1-bit pages, so pages written as "
+            f"{formats.named(fmts, 'or')} are {grey_pages(fmts)}; add --format {first}{others} for 1-bit pages")
 
 
 def settings_line(message: str) -> str:
     """The line for the engine's warning about the run's settings (``WARN_SETTINGS``): in the
-    CLI's words where it has them (:data:`BINARIZE_JPEG`), else as the engine says it."""
-    return BINARIZE_JPEG if message == BINARIZED_JPEG else f"warning: {message}"
+    CLI's words where it has them (:func:`binarize_line`), else as the engine says it."""
+    fmts = binarized_formats(message)
+    return binarize_line(fmts) if fmts else f"warning: {message}"
 
 
 def say(console: Console, text: str) -> None:
@@ -65,8 +71,8 @@ class PagesPerSecondColumn(ProgressColumn):
 class RichCleanProgress(CleanProgress):
     """A page bar on stderr that also moves within a page (tiles), so a 600-dpi page shows life;
     one ``error: <file>: <reason>`` line per failed file as it happens; ``warning:`` lines for
-    pages that lost ink and warnings about the run's settings (always; binarized pages into JPEG,
-    in the CLI's words: :data:`BINARIZE_JPEG`) and decoder warnings (with ``verbose``); with
+    pages that lost ink and warnings about the run's settings (always; binarized pages into a format
+    without 1-bit pages, in the CLI's words: :func:`binarize_line`) and decoder warnings (with ``verbose``); with
     ``verbose`` one line per file. Use as a context manager so the live display is closed even on
     Ctrl-C. ``multi_page`` holds the sources of the files started with more than one page to clean
     (see :func:`stopped_line`)."""

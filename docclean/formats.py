@@ -7,6 +7,7 @@ format is added or changed in one place. Names are canonical (``jpeg``, ``tiff``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Format:
     """One file format: its canonical ``name``, the suffixes it is recognised by (the first is the
-    one written), whether one file holds several pages, whether docclean can write it, and whether
-    it holds 1-bit pages (``--binarize`` into one that does not writes 8-bit grey: ``docclean.writer``)."""
+    one written), whether one file holds several pages, whether docclean can write it, whether
+    it holds 1-bit pages (``--binarize`` into one that does not writes 8-bit grey: ``docclean.writer``)
+    and whether docclean writes it with lossy compression (a black and white page gets grey fringes
+    around its strokes)."""
 
     name: str
     suffixes: tuple[str, ...]
@@ -23,19 +26,26 @@ class Format:
     writable: bool = True
     aliases: tuple[str, ...] = ()
     one_bit: bool = True
+    lossy: bool = False
+    title: str = ""
 
     @property
     def suffix(self) -> str:
         """The suffix docclean gives files it writes in this format."""
         return self.suffixes[0]
 
+    @property
+    def label(self) -> str:
+        """What messages call the format: ``title``, else its name in upper case (``JPEG``, ``WebP``)."""
+        return self.title or self.name.upper()
+
 
 FORMATS: tuple[Format, ...] = (
     Format("png", (".png",)),
-    Format("jpeg", (".jpg", ".jpeg"), aliases=("jpg",), one_bit=False),
+    Format("jpeg", (".jpg", ".jpeg"), aliases=("jpg",), one_bit=False, lossy=True),
     Format("tiff", (".tif", ".tiff"), multi_page=True, aliases=("tif",)),
     Format("bmp", (".bmp",)),
-    Format("webp", (".webp",), one_bit=False),
+    Format("webp", (".webp",), one_bit=False, title="WebP"),
     Format("pdf", (".pdf",), multi_page=True),
 )
 
@@ -48,6 +58,10 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_BY_SUFFIX)
 OUTPUT_NAMES: tuple[str, ...] = tuple(f.name for f in FORMATS if f.writable)
 #: Names a user may give for an output format (canonical names and aliases).
 OUTPUT_CHOICES: tuple[str, ...] = tuple(sorted({*OUTPUT_NAMES, *(a for f in FORMATS for a in f.aliases)}))
+#: The formats docclean writes that hold 1-bit pages, and those that do not (binarized pages go into
+#: them as 8-bit grey): the one rule the engine's warning, the CLI's and the desktop app's words follow.
+ONE_BIT: tuple[Format, ...] = tuple(f for f in FORMATS if f.writable and f.one_bit)
+NO_ONE_BIT: tuple[Format, ...] = tuple(f for f in FORMATS if f.writable and not f.one_bit)
 
 
 #: Endings of image and page files that docclean cannot write: ``-o page.gif`` is a file name
@@ -69,6 +83,13 @@ def by_name(name: str) -> Format:
 def by_suffix(path: str | Path) -> Format | None:
     """The format of a file, from its suffix (case-insensitive); None when unsupported."""
     return _BY_SUFFIX.get(Path(path).suffix.lower())
+
+
+def named(fmts: Iterable[Format], last: str = "and") -> str:
+    """``fmts`` named in a sentence by their labels: "JPEG", "JPEG and WebP", "PNG, TIFF, BMP and
+    PDF" (``last``: the word before the last one, "or" for a choice)."""
+    labels = [f.label for f in fmts]
+    return f" {last} ".join([", ".join(labels[:-1]), labels[-1]]) if len(labels) > 1 else "".join(labels)
 
 
 def is_supported(path: str | Path) -> bool:

@@ -73,12 +73,19 @@ def describe(source: Path, exc: BaseException) -> str:
     """A reason that starts with the source file, on one line: a library's line breaks in the
     reason become spaces; the file's name is kept as it is (the report names the real file; a
     front end shows what is unprintable in it)."""
+    return f"{source}: {describe_reason(source, exc)}"
+
+
+def describe_reason(source: Path, exc: BaseException) -> str:
+    """Why ``source`` failed, on one line, as :func:`describe` gives it after the file's name: a
+    :class:`DocCleanError`'s own ``reason`` when it is about ``source`` (or no file), else its
+    whole message; any other exception as an unexpected error."""
     if isinstance(exc, DocCleanError):
         about_source = exc.path is None or path_key(exc.path) == path_key(source)
         reason = exc.reason if about_source else str(exc)
     else:
         reason = f"unexpected error: {type(exc).__name__}: {exc}"
-    return f"{source}: {' '.join(reason.split())}"
+    return " ".join(reason.split())
 
 
 def page_target(target: Path, index: int) -> Path:

@@ -16,7 +16,8 @@ the run was interrupted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,26 +36,73 @@ WARN_INK, WARN_DECODER = "ink", "decoder"
 #: pages (images) do not keep. Readers raise it as an :class:`InputWarning`.
 WARN_INPUT = "input"
 #: ``on_warning`` kind of a run-wide warning about the settings, said once before any page (its
-#: source is ""): binarized pages going into JPEG (:data:`BINARIZED_JPEG`).
+#: source is ""): binarized pages going into formats without 1-bit pages (:func:`binarized_warning`).
 WARN_SETTINGS = "settings"
 #: ``on_warning`` kind of the files of other types an input folder holds, which are not cleaned
 #: (source: the input folder), said once per folder before any page (:func:`warn_left_out`).
 WARN_LEFT_OUT = "left out"
-#: The run-wide warning when pages are binarized into JPEG, which has no 1-bit pages: Pillow stores
-#: the black and white page as 8-bit grey, with compression fringes around every stroke.
-BINARIZED_JPEG = ("JPEG cannot hold 1-bit pages, so binarized pages written as JPEG are 8-bit grey with "
-                  "compression fringes; write PNG or TIFF for 1-bit pages")
+
+
+def grey_pages(fmts: Sequence[formats.Format]) -> str:
+    """What binarized pages become in ``fmts`` (formats without 1-bit pages): "8-bit grey", with
+    compression fringes where docclean writes a format lossy ("8-bit grey, JPEG with compression
+    fringes" when only some are)."""
+    lossy = [f for f in fmts if f.lossy]
+    if not lossy:
+        return "8-bit grey"
+    if len(lossy) == len(fmts):
+        return "8-bit grey with compression fringes"
+    return f"8-bit grey, {formats.named(lossy)} with compression fringes"
+
+
+def binarized_warning(fmts: Sequence[formats.Format]) -> str:
+    """The run-wide warning when binarized pages are written into ``fmts``, the formats among the
+    run's outputs that hold no 1-bit pages (``formats.NO_ONE_BIT``, in that order): Pillow stores the
+    black and white page in them as 8-bit grey. Names the formats that do hold 1-bit pages."""
+    return (f"{formats.named(fmts)} cannot hold 1-bit pages, so binarized pages written as "
+            f"{formats.named(fmts, 'or')} are {grey_pages(fmts)}; write {formats.named(formats.ONE_BIT, 'or')} "
+            "for 1-bit pages")
+
+
+def binarized_formats(message: str) -> tuple[formats.Format, ...] | None:
+    """The formats a :func:`binarized_warning` names, read back from its ``message`` (so a front end
+    can say it in its own words); None for any other message."""
+    for n in range(1, len(formats.NO_ONE_BIT) + 1):
+        for fmts in combinations(formats.NO_ONE_BIT, n):
+            if binarized_warning(fmts) == message:
+                return fmts
+    return None
+
+
+#: The warning of a run whose binarized pages go into JPEG alone (:func:`binarized_warning`).
+BINARIZED_JPEG = binarized_warning((formats.by_name("jpeg"),))
+
+
+def no_one_bit(targets: Iterable[str | Path]) -> tuple[formats.Format, ...]:
+    """The formats of ``targets`` (output paths, by suffix) that hold no 1-bit pages, in the order
+    of ``formats.NO_ONE_BIT``; the walk ends once every such format is found."""
+    wanted, found = set(formats.NO_ONE_BIT), set()
+    for target in targets:
+        fmt = formats.by_suffix(target)
+        if fmt in wanted:
+            found.add(fmt)
+            if len(found) == len(wanted):
+                break
+    return tuple(f for f in formats.NO_ONE_BIT if f in found)
 
 
 def warn_settings(progress: CleanProgress, report: Report, binarize: bool, targets: Iterable[str | Path]) -> None:
-    """Before any page: when binarized pages will be written as JPEG (``targets``: the outputs of
-    the files that will be cleaned), say :data:`BINARIZED_JPEG` once (``on_warning`` of kind
-    :data:`WARN_SETTINGS`) and keep it in the report's ``warnings``. Every engine calls it, so the
-    command line, the desktop app and a cluster run all say it."""
-    jpeg = formats.by_name("jpeg")
-    if binarize and any(formats.by_suffix(t) is jpeg for t in targets):
-        report.warnings.append(BINARIZED_JPEG)
-        progress.on_warning("", BINARIZED_JPEG, WARN_SETTINGS)
+    """Before any page: when binarized pages will be written into formats without 1-bit pages
+    (``targets``: the outputs of the files that will be cleaned), say :func:`binarized_warning` for
+    those formats once (``on_warning`` of kind :data:`WARN_SETTINGS`) and keep it in the report's
+    ``warnings``. Every engine calls it, so the command line, the desktop app and a cluster run all
+    say it."""
+    grey = no_one_bit(targets) if binarize else ()
+    if grey:
+        message = binarized_warning(grey)
+        report.warnings.append(message)
+        progress.on_warning("", message, WARN_SETTINGS)
+
 
 def warn_left_out(progress: CleanProgress, report: Report, left_out: dict[str, list[Path]],
                   own: Path | None = None) -> None:

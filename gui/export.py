@@ -100,8 +100,8 @@ class ExportThread(QThread):
 
 
 def summary(report: Report, same_settings: bool = False) -> str:
-    """A few lines about a finished export: counts, the run's own warnings (binarized pages into
-    JPEG), files skipped because they were already there (``same_settings``: written by an export
+    """A few lines about a finished export: counts, the run's own warnings (binarized pages into a
+    format without 1-bit pages), files skipped because they were already there (``same_settings``: written by an export
     of this window into this folder with these settings), then every failure with its reason."""
     counts = report.counts()
     lines = [f"{counts[CLEANED]} cleaned, {counts[SKIPPED]} skipped (already there), "

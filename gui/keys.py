@@ -2,7 +2,8 @@
 
 ``preview_key`` is the preview cache's key and the window's test of whether the preview shown is
 still that of the panel's settings; ``fault_of`` names the settings a failure blames, so the
-window can say which to change instead of "click the page" (which would fail again).
+window can say which to change instead of "click the page" (which would fail again), and
+``reason_of`` why a file failed, as the engine gives it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from docclean import formats
-from docclean.errors import InputError, ModelError
+from docclean.errors import DocCleanError, InputError, ModelError
+from docclean.plan import describe_reason
 from docclean.settings import CleanSettings
 
-__all__ = ["FILE", "fault_of", "preview_key", "renders_at_dpi"]
+__all__ = ["FILE", "fault_of", "preview_key", "reason_of", "renders_at_dpi"]
 
 
 def renders_at_dpi(path: str | Path) -> bool:
@@ -48,3 +50,11 @@ def fault_of(exc: BaseException) -> tuple[str, ...]:
     if isinstance(exc, InputError):
         return (FILE,)
     return tuple(getattr(exc, "settings", ()) or ())
+
+
+def reason_of(exc: BaseException, path: str | Path) -> str:
+    """Why a page of ``path`` failed, whole, as the engine gives it and ``docclean clean`` prints it
+    after the file's name (``docclean.plan.describe``): a :class:`DocCleanError`'s own ``reason``
+    when it is about ``path`` (or no file), else its whole message, on one line (a library's line
+    breaks as spaces); "" for any other exception, which has no reason of the engine's."""
+    return describe_reason(Path(path), exc) if isinstance(exc, DocCleanError) else ""

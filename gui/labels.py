@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from docclean import formats
+from docclean.progress import grey_pages
 
 #: The engine's steps that can be turned off, one checkbox each: (CleanSettings field, label, tooltip).
 STEPS = (
@@ -31,9 +32,6 @@ LABELS = {"model": "Model", "backend": "Backend", "device": "Device", "precision
           "keep_faint": "Keep faint marks touching strokes", "remove_show_through": "Remove show-through",
           "ink_warning": "Ink warning", "fmt": "Format", "overwrite": "Overwrite existing files",
           **{name: label for name, label, _ in STEPS}}
-#: Output formats with no 1-bit pages: binarized pages are written into them as 8-bit grey
-#: (``docclean.formats``; JPEG with compression fringes).
-NO_ONE_BIT = tuple(f.name for f in formats.FORMATS if f.writable and not f.one_bit)
 
 
 def setting_label(name: str) -> str:
@@ -44,15 +42,16 @@ def setting_label(name: str) -> str:
 def one_bit_note(binarize: bool, fmt: str | None, open_formats: Iterable[str]) -> str:
     """What to say beside "Black and white" when an export would not keep its 1-bit pages: the
     format chosen (``fmt``), or with "same as input" (None) a format of the open files (the names
-    ``open_formats``), has none; "" when it would. The preview shows 1-bit pages either way, and
-    the export said so only once it had written them."""
+    ``open_formats``), has none (``docclean.formats.NO_ONE_BIT``); "" when it would. The preview
+    shows 1-bit pages either way, and the export said so only once it had written them."""
     if not binarize:
         return ""
-    names = [name for name in NO_ONE_BIT if name == fmt or (fmt is None and name in set(open_formats))]
-    if not names:
+    grey = [f for f in formats.NO_ONE_BIT if f.name == fmt or (fmt is None and f.name in set(open_formats))]
+    if not grey:
         return ""
-    which = " and ".join(name.upper() for name in names)
-    written = ("the export writes 8-bit grey" if fmt is not None else
-               f'"same as input" exports the {which} scans as 8-bit grey')
-    return (f"{which} has no 1-bit pages: {written}, not 1-bit as previewed. For 1-bit pages choose PNG or "
-            "TIFF (Export > Format).")
+    which = formats.named(grey)
+    written = (f"the export writes {grey_pages(grey)}" if fmt is not None else
+               f'"same as input" exports the {which} scans as {grey_pages(grey)}')
+    has = "have" if len(grey) > 1 else "has"
+    return (f"{which} {has} no 1-bit pages: {written}, not 1-bit as previewed. For 1-bit pages choose "
+            f"{formats.named(formats.ONE_BIT, 'or')} (Export > Format).")

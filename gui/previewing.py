@@ -84,12 +84,15 @@ class PreviewingMixin:
         if self.result is not None and self.result_is_current():
             self.ink.set_loss(self.result.output.ink_loss, self.ink_limit(), self.result.output.show_through)
 
-    def _failed(self, request_id: int, message: str, blamed: tuple[str, ...] = ()) -> None:
+    def _failed(self, request_id: int, message: str, blamed: tuple[str, ...] = (), reason: str = "") -> None:
         if request_id == self.request_id:
             self.busy = False
             self.tiles.hide()
             self.failure, self.blamed = message, tuple(blamed)  # Save says why there is nothing to save
-            reason = self._reason(message)
+            # Why the file cannot be read, whole, as the engine gives it (gui.keys.reason_of: what the
+            # CLI prints after the file's name; the banner names the file); where a setting is at
+            # fault, or none, the banner says it all.
+            reason = reason if FILE in self.blamed else ""
             self.preview.set_placeholder(f"failed ({reason}): {self.what_now()}" if reason else
                                          f"failed: {self.what_now()}")
             self._stale_note("failed")
@@ -109,14 +112,6 @@ class PreviewingMixin:
             names = " and ".join(dict.fromkeys(f'"{setting_label(name)}"' for name in self.blamed))
             return f"change the {names} setting{'s' * (' and ' in names)} to clean this page"
         return f"{AGAIN} to clean it"
-
-    def _reason(self, message: str) -> str:
-        """Why a file cannot be read, for the canvas: ``message`` less the file's name (the banner
-        names it), only where the file is at fault ("" otherwise: the banner says it all)."""
-        if FILE not in self.blamed or self.current is None:
-            return ""
-        prefix = f"{self.current.path}: "
-        return message[len(prefix):] if message.startswith(prefix) else message
 
     def _cancelled(self, request_id: int) -> None:
         if request_id == self.request_id and self.busy:

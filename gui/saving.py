@@ -5,14 +5,15 @@
 ``store``, ``exports``, ``checking``, ``opening``, ``open_scans``, ``_closing``) and methods
 (``result_is_current``, ``settings``, ``show_errors``, ``_update_command``, ``relist``,
 ``export_folder``, ``what_now``). Save writes the batch's exact pixels of the preview shown, with
-the source page's metadata as the batch writes it into a one-page output (``docclean.metadata``),
-and refuses one made with other settings than the panel's; a name without a suffix is saved as
-PNG. Export runs the batch runner in a thread (``gui.export``) with a progress dialog, and the
-window keeps each (thread, dialog) pair in ``exports`` so that closing can cancel and wait
-for them. An export into the root, the home folder or a folder holding other files than an earlier
-export of these inputs is confirmed first (``gui.destination``), checked on a thread of its own
-(``checking``) so that walking a big folder never freezes the window; an export's failure stays in
-the banner until the next export.
+the source page's metadata as the batch writes it into a one-page output (``docclean.metadata``,
+read by the preview worker with the page: ``gui.worker.PageImage``), and refuses one made with
+other settings than the panel's; a name without a suffix is saved as PNG. Export runs the batch
+runner in a thread (``gui.export``) with a progress dialog, and the window keeps each (thread,
+dialog) pair in ``exports`` so that closing can cancel and wait for them. An export into the
+root, the home folder or a folder holding other files than an earlier export of these inputs is
+confirmed first (``gui.destination``), checked on a thread of its own (``checking``) so that
+walking a big folder never freezes the window; an export's failure stays in the banner until the
+next export.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from docclean.discover import path_key
 from docclean.errors import DocCleanError, UsageError
-from docclean.metadata import read_metadata
 from docclean.settings import CleanSettings
 from gui.banner import EXPORT
 from gui.command import command_line
@@ -82,15 +82,15 @@ class SavingMixin:
         path = with_default_suffix(path)
         from docclean.io import write_page
 
-        request = self.result.request
         # The dialog's "replace?" does not say the file is a scan that is open (of a multi-page
         # file, Save would keep one page): refused, as `docclean clean` refuses its inputs.
         try:
             if self._is_open_scan(Path(path)):
                 raise UsageError("refusing to write over a scan that is open; choose another name", path)
-            # The page's metadata as the batch writes it into a one-page output (docclean.filerun).
-            metadata = read_metadata(request.path).only(request.index)
-            write_page(path, self.result.output.pixels, self.result.page.page.dpi, metadata=metadata)
+            # The page's metadata as the batch writes it into a one-page output, read by the preview
+            # worker with the page (gui.worker.PageImage): a slow share's headers never freeze the window.
+            page = self.result.page
+            write_page(path, self.result.output.pixels, page.page.dpi, metadata=page.metadata)
         except (DocCleanError, ValueError) as exc:
             self.show_errors([str(exc)])
             self.statusBar().showMessage("not saved")

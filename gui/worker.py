@@ -26,11 +26,12 @@ from PySide6.QtCore import QThread, QTimer, Signal
 from docclean import io as pageio
 from docclean.batch import PageOutput, clean_page, load_cleaner
 from docclean.errors import Cancelled, DocCleanError
+from docclean.metadata import Metadata, read_metadata
 from docclean.models import model_stamp
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from gui.images import LevelImage, display_pixels, gray_of, level_image, removed_overlay
-from gui.keys import fault_of, preview_key, renders_at_dpi
+from gui.keys import fault_of, preview_key, reason_of, renders_at_dpi
 
 #: Byte budget of the preview cache (display images and outputs of finished previews).
 CACHE_BYTES = 768 * 2**20
@@ -50,10 +51,13 @@ class PreviewRequest:
 
 @dataclass
 class PageImage:
-    """A decoded page ready to show: its display picture and what the window says about it."""
+    """A decoded page ready to show: its display picture and what the window says about it, and
+    the metadata Save writes with it (the page's, as the batch writes it into a one-page output:
+    ``docclean.filerun``), read here with the page so that Save reads no file on the UI thread."""
 
     page: pageio.Page
     original: LevelImage
+    metadata: Metadata
 
 
 @dataclass
@@ -102,14 +106,15 @@ class PreviewWorker(QThread):
 
     Signals (all carry the request id, so the window ignores stale ones): ``pageLoaded(id,
     PageImage)`` when the original can be shown, ``progress(id, done, total)`` after each batch of
-    tiles, ``finished(id, PreviewResult)``, ``failed(id, message, settings)`` (``settings``: the
-    tuple of settings to blame, see :func:`fault_of`), ``cancelled(id)``,
+    tiles, ``finished(id, PreviewResult)``, ``failed(id, message, settings, reason)`` (``settings``:
+    the tuple of settings to blame, see :func:`fault_of`; ``reason``: the engine's own reason, on
+    one line as the CLI prints it, see :func:`reason_of`; "" where it has none), ``cancelled(id)``,
     ``status(id, text)`` for what it is doing (reading, loading the model, cleaning)."""
 
     pageLoaded = Signal(int, object)
     progress = Signal(int, int, int)
     finished = Signal(int, object)
-    failed = Signal(int, str, object)
+    failed = Signal(int, str, object, str)
     cancelled = Signal(int)
     status = Signal(int, str)
 
@@ -215,11 +220,11 @@ class PreviewWorker(QThread):
             except Cancelled:
                 self.cancelled.emit(req.id)
             except DocCleanError as exc:
-                self.failed.emit(req.id, str(exc), fault_of(exc))
+                self.failed.emit(req.id, str(exc), fault_of(exc), reason_of(exc, req.path))
             except MemoryError:
-                self.failed.emit(req.id, f"{req.path}: out of memory while cleaning this page", ())
+                self.failed.emit(req.id, f"{req.path}: out of memory while cleaning this page", (), "")
             except Exception as exc:  # noqa: BLE001 - a worker must report, never take the app down
-                self.failed.emit(req.id, f"{req.path}: {type(exc).__name__}: {exc}", ())
+                self.failed.emit(req.id, f"{req.path}: {type(exc).__name__}: {exc}", (), "")
             finally:
                 with self._cond:
                     self._token = None
@@ -267,7 +272,7 @@ class PreviewWorker(QThread):
         if found is None:
             raise pageio.InputError(f"has no page {req.index + 1}", req.path)
         shown = display_pixels(found.color if found.color is not None else found.gray)
-        image = PageImage(found, level_image(shown))
+        image = PageImage(found, level_image(shown), read_metadata(req.path).only(req.index))  # headers only
         with self._cond:
             if generation != self._generation:
                 return image  # read before a reload: the file may have changed since; not kept

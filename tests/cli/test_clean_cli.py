@@ -520,7 +520,7 @@ def test_keep_color_help_says_what_becomes_of_a_strongly_coloured_stain(tmp_path
 
 def test_binarize_into_jpeg_is_said_once_before_any_work(tmp_path: Path, model: Path) -> None:
     warning = ("warning: --binarize: JPEG cannot hold 1-bit pages, so pages written as JPEG are 8-bit grey with "
-               "compression fringes; add --format png or --format tiff for 1-bit pages")
+               "compression fringes; add --format png (or tiff, bmp, pdf) for 1-bit pages")
     grey(tmp_path / "in" / "a.jpg")
     grey(tmp_path / "in" / "b.jpg")
     grey(tmp_path / "in" / "c.png")
@@ -539,6 +539,33 @@ def test_binarize_into_jpeg_is_said_once_before_any_work(tmp_path: Path, model: 
         assert (warning in quiet.stderr) == (args == []), args  # a.jpg's own format is JPEG
     with Image.open(tmp_path / "o4" / "a.tif") as im:
         assert im.mode == "1"  # the way the warning gives
+
+
+def test_binarize_into_webp_is_said_too_naming_the_formats_written(tmp_path: Path, model: Path) -> None:
+    """``--binarize --format webp`` wrote 8-bit grey pages without a word: the warning knew JPEG only."""
+    webp = ("warning: --binarize: WebP cannot hold 1-bit pages, so pages written as WebP are 8-bit grey; "
+            "add --format png (or tiff, bmp, pdf) for 1-bit pages")
+    grey(tmp_path / "in" / "a.png")
+    grey(tmp_path / "in" / "b.png")
+    asked = clean(model, tmp_path / "in", "-o", tmp_path / "o1", "--binarize", "--format", "webp", "-q")
+    assert asked.exit_code == 0 and asked.stderr.splitlines() == [webp]  # once, and with --quiet too
+    with Image.open(tmp_path / "o1" / "a.webp") as im:
+        assert im.mode != "1"
+    grey(tmp_path / "in" / "c.jpg")
+    grey(tmp_path / "in" / "d.webp")
+    both = clean(model, tmp_path / "in", "-o", tmp_path / "o2", "--binarize", "-q")
+    assert both.exit_code == 0 and both.stderr.splitlines() == [
+        "warning: --binarize: JPEG and WebP cannot hold 1-bit pages, so pages written as JPEG or WebP are 8-bit "
+        "grey, JPEG with compression fringes; add --format png (or tiff, bmp, pdf) for 1-bit pages"]
+
+
+def test_the_binarize_and_quiet_help_name_every_format_without_1_bit_pages() -> None:
+    import typer.main
+
+    command = typer.main.get_command(app).get_command(None, "clean")  # type: ignore[attr-defined]
+    helps = {p.name: " ".join(p.help.split()) for p in command.params if p.name in ("binarize", "quiet")}
+    assert "PNG, TIFF, BMP and PDF hold 1-bit pages; JPEG and WebP get 8-bit grey" in helps["binarize"]
+    assert "--binarize into JPEG or WebP" in helps["quiet"]
 
 
 def test_an_output_name_ending_in_no_format_is_made_a_folder_and_says_so(tmp_path: Path, model: Path) -> None:

@@ -166,3 +166,21 @@ def test_a_stopped_run_says_how_many_files_it_never_reached() -> None:
     assert stopped_line(report).startswith("interrupted after 1 cleaned file, 2 not reached; finished outputs are kept")
     report.not_reached = []  # the run stopped on its last file: nothing more to say
     assert stopped_line(report).startswith("interrupted after 1 cleaned file; finished outputs are kept")
+
+
+def test_the_binarize_warning_is_worded_for_whichever_formats_the_engine_names() -> None:
+    """The CLI worded only the engine's JPEG warning its own way (the flag, the --format to add)."""
+    from itertools import combinations
+
+    from cli.clean_view import settings_line
+    from docclean import formats
+    from docclean.progress import binarized_warning
+
+    for n in range(1, len(formats.NO_ONE_BIT) + 1):
+        for fmts in combinations(formats.NO_ONE_BIT, n):
+            line = settings_line(binarized_warning(fmts))
+            assert line.startswith(f"warning: --binarize: {formats.named(fmts)} cannot hold 1-bit pages"), line
+            assert line.endswith("add --format png (or tiff, bmp, pdf) for 1-bit pages"), line
+    webp = settings_line(binarized_warning((formats.by_name("webp"),)))
+    assert "WebP" in webp and "JPEG" not in webp and "fringes" not in webp
+    assert settings_line("some other word") == "warning: some other word"

@@ -131,7 +131,7 @@ def test_black_and_white_into_jpeg_says_before_the_export_that_it_will_be_grey(q
     panel.fmt.setCurrentIndex(panel.fmt.findData("png"))
     assert _one_bit_notes(panel) == []
     panel.fmt.setCurrentIndex(panel.fmt.findData("webp"))
-    assert "WEBP has no 1-bit pages" in _one_bit_notes(panel)[0]
+    assert "WebP has no 1-bit pages" in _one_bit_notes(panel)[0]
     panel.binarize.setChecked(False)
     assert _one_bit_notes(panel) == []
 

@@ -128,3 +128,28 @@ def test_a_file_that_cannot_be_read_says_why_and_that_cleaning_again_needs_it_re
     placeholder = window.preview.cleaned.placeholder
     assert "truncated" in placeholder and "until the file changes" in placeholder and "replace it" in placeholder
     assert "click the page" not in placeholder and str(broken) not in placeholder  # the banner names the file
+
+
+@pytest.mark.parametrize("broken_bytes", [lambda whole: whole[:3000], lambda whole: whole[:-40]],
+                         ids=["cut in its image data", "cut before its end"])
+def test_a_file_that_cannot_be_read_says_the_cli_s_reason_whole(qtbot, window, tmp_path, tiny_model_path,
+                                                                open_listed, broken_bytes) -> None:
+    """The canvas showed the message with the file's name cut off by the window; it shows the
+    engine's reason whole, the words ``docclean clean`` prints after the name of the same file."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from docclean.io import write_page
+
+    whole = tmp_path / "whole.png"
+    write_page(whole, np.random.default_rng(2).random((400, 400), dtype=np.float32))
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(broken_bytes(whole.read_bytes()))
+    cli = CliRunner().invoke(app, ["clean", str(broken), "-o", str(tmp_path / "out"), "--model",
+                                   str(tiny_model_path), "--device", "cpu"])
+    prefix = f"error: {broken}: "
+    said = next(line for line in cli.stderr.splitlines() if line.startswith(prefix))[len(prefix):]
+    open_listed(window, [broken])
+    qtbot.waitUntil(lambda: window.failure is not None, timeout=20_000)
+    assert window.preview.cleaned.placeholder.startswith(f"failed ({said}): this file cannot be read")
+    assert window.failure == f"{broken}: {said}"  # the banner: the CLI's line, less its "error: "

@@ -84,3 +84,32 @@ def test_a_source_without_metadata_saves_the_same_bytes_as_before(qtbot, window,
         write_page(plain, window.result.output.pixels, window.result.page.page.dpi)  # what Save wrote before
         assert target.read_bytes() == plain.read_bytes(), suffix
         assert saved_fields(target) == (None, None)
+
+
+def test_save_reads_no_metadata_on_the_ui_thread(qtbot, window, wait_result, tmp_path, open_listed,
+                                                 monkeypatch) -> None:
+    """Save read the page's metadata (the file's headers) on the UI thread: on a slow network share
+    that froze the window. The preview worker reads it with the page instead."""
+    import sys
+    import threading
+
+    from docclean import metadata
+
+    original, readers = metadata.read_metadata, []
+
+    def recording(path):  # noqa: ANN001, ANN202 - read_metadata's own signature
+        readers.append(threading.current_thread() is threading.main_thread())
+        return original(path)
+
+    for name, module in list(sys.modules.items()):  # wherever the app has it under that name
+        if (name == "docclean.metadata" or name.startswith("gui.")) and \
+                getattr(module, "read_metadata", None) is original:
+            monkeypatch.setattr(module, "read_metadata", recording)
+    source = tmp_path / "scan.tif"
+    grey_scan().save(source, dpi=(150, 150), tiffinfo={269: TITLE, 315: AUTHOR})
+    open_listed(window, [source])
+    wait_result(window)
+    target = tmp_path / "saved.pdf"
+    assert window.save_cleaned(target) == target and not window.errors
+    assert saved_fields(target) == (TITLE, AUTHOR)
+    assert readers and True not in readers  # read, and never on the UI thread

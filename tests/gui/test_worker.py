@@ -153,3 +153,25 @@ def test_a_preview_is_kept_for_another_format_but_not_for_another_split_of_the_w
     assert preview_key(tiny_settings.replace(fmt="tiff", overwrite=True)) == preview_key(tiny_settings)
     assert preview_key(tiny_settings.replace(batch_size=4)) != preview_key(tiny_settings)  # bf16 may round otherwise
     assert preview_key(tiny_settings.replace(binarize=True)) != preview_key(tiny_settings)
+
+
+def test_a_file_that_cannot_be_read_fails_with_the_engine_s_own_reason(qtbot, worker, recorder, tmp_path,
+                                                                        tiny_settings) -> None:
+    """The window recovered the reason by cutting the file's name off the message; the worker now
+    hands it over as the engine gave it (its InputError's reason)."""
+    import pytest
+
+    from docclean.errors import InputError
+    from docclean.io import read_pages, write_page
+    from gui.keys import FILE
+
+    whole = tmp_path / "whole.png"
+    write_page(whole, np.random.default_rng(2).random((400, 400), dtype=np.float32))
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(whole.read_bytes()[:3000])
+    with pytest.raises(InputError) as engine:
+        list(read_pages(broken))
+    with qtbot.waitSignal(worker.failed, timeout=20_000):
+        rid = worker.request(broken, 0, tiny_settings)
+    assert recorder.of("failed") == [(rid, str(engine.value), (FILE,), engine.value.reason)]
+    assert engine.value.reason == "truncated or incomplete image data"
