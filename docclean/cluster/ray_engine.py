@@ -46,7 +46,7 @@ from typing import Any
 
 from docclean.cluster import driver
 from docclean.cluster.raybatch import RayBatch
-from docclean.cluster.raypool import connect, ray_module
+from docclean.cluster.raypool import connect, ray_module, require_ray
 from docclean.discover import as_inputs
 from docclean.errors import Cancelled, stop_word
 from docclean.progress import CleanProgress, warn_settings
@@ -77,7 +77,7 @@ def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: Clea
 
         storage_options = storage_options_from_env()
     inputs = as_inputs(inputs)
-    ray_module()
+    require_ray()
     found = driver.find_files(inputs, str(output), settings, storage_options)
     driver.start_report(report, found, inputs, str(output), settings, progress)
     staging = driver.staging_folder(found)

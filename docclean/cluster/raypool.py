@@ -8,6 +8,7 @@ which actor is the scheduler's (``docclean.cluster.raybatch``)."""
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import signal
 import threading
@@ -21,13 +22,24 @@ from docclean.places import user_path
 from docclean.report import Report
 from docclean.settings import CleanSettings, available_cores
 
+#: Why the Ray engine cannot run here.
+NO_RAY = "the Ray engine needs Ray: pip install 'docclean[ray]'"
+
+
+def require_ray() -> None:
+    """UsageError naming the extra when Ray is not installed, found without importing it: the
+    import takes a second or two, which belongs after the files are found, when the display says
+    "starting Ray" (imported during the search, it read as "finding files")."""
+    if importlib.util.find_spec("ray") is None:
+        raise UsageError(NO_RAY, settings=("engine",))
+
 
 def ray_module() -> Any:
     """The ``ray`` module (UsageError naming the extra when Ray is not installed)."""
     try:
         import ray
     except ImportError:
-        raise UsageError("the Ray engine needs Ray: pip install 'docclean[ray]'", settings=("engine",)) from None
+        raise UsageError(NO_RAY, settings=("engine",)) from None
     return ray
 
 
