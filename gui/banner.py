@@ -61,6 +61,13 @@ class Banner(QFrame):
         self.history.extend(messages)
         self._show(bool(messages))
 
+    def add(self, messages: list[str], *, kind: str = OTHER) -> None:
+        """Add messages to those of ``kind``, the others staying: an answer that comes late (a
+        Save's, written on a thread of its own) must not take away what came meanwhile."""
+        self._kinds[kind] = [*self._kinds[kind], *messages]
+        self.history.extend(messages)
+        self._show(bool(messages))
+
     def withdraw(self, message: str) -> None:
         """Take ``message`` back, of whatever kind, once it no longer holds ("nothing to save yet:
         the page is still being cleaned", when the page is cleaned): the others stay."""

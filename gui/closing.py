@@ -11,7 +11,12 @@ end, with the window disabled and saying what it waits for, and the window close
 ended. ``shutdown`` (tests, scripts) stops and waits for everything without closing.
 
 Closing while an export runs asks first (Cancel is the default): the export is the one job that
-stopping loses work for; a preview or a listing under way is stopped without a question.
+stopping loses work for; a preview or a listing under way is stopped without a question. Closing
+while Save writes the cleaned page (``saving``, ``gui.savepage``) waits for it, the window disabled
+and saying so, nothing else stopped yet: the writer cannot be stopped mid-page, and the page is
+what the user asked for. Once it is written the window closes; if it could not be, the window
+stays open with the reason in the banner (closed, it would have taken the page and the reason
+with it).
 """
 
 from __future__ import annotations
@@ -35,7 +40,10 @@ class ClosingMixin:
         persist.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if not self._closing and not self._stop_exports_asked():
+        if not self._closing and not self._quit_after_save and not self._stop_exports_asked():
+            event.ignore()
+            return
+        if not self._closing and self._wait_for_save():
             event.ignore()
             return
         if not self._closing:
@@ -44,7 +52,8 @@ class ClosingMixin:
             self._stop_all()
             # A cancelled page or export usually ends within a batch of tiles: no message for those.
             deadline = QDeadlineTimer(CLOSE_WAIT_MS)
-            for thread in (self.worker, *self._checks(), *self.listings, *(t for t, _ in self.exports)):
+            for thread in (self.worker, *self._checks(), *self.listings, *(t for t, _ in self.exports),
+                           *self._saves()):
                 thread.wait(deadline)
         if self._waiting():
             # A step that cannot be cancelled (loading a model, decoding one huge page) goes on:
@@ -78,6 +87,28 @@ class ClosingMixin:
         box.exec()
         return box.clickedButton() is stop
 
+    def _wait_for_save(self) -> bool:
+        """Whether closing waits for a Save still writing (and so it does: the window disabled and
+        saying so; the exports the user agreed to stop are stopped now). ``_save_ended`` goes on."""
+        if self.saving is None:  # one that has ended but not answered yet counts: its answer says if it failed
+            return False
+        self._quit_after_save = True
+        for thread, _ in self.exports:
+            thread.cancel()  # asked and answered "Stop and quit": not asked again once saved
+        self.setEnabled(False)
+        self.statusBar().showMessage(f"Closing once the page is saved to {self.saving.path}…")
+        return True
+
+    def _save_ended(self, written: bool) -> None:
+        """A Save has ended (``written``: the page is on disk). If closing waited for it, close now;
+        else, the page not written, stay open so that the banner's reason is seen."""
+        if not self._quit_after_save:
+            return
+        self.setEnabled(True)
+        if written:
+            self.close()  # the flag still set: the question about the exports is not asked again
+        self._quit_after_save = False
+
     def _close_when_stopped(self) -> None:
         if not self._waiting():
             self.close()
@@ -102,6 +133,10 @@ class ClosingMixin:
         for listing in self.listings:
             listing.stop()  # its walk or page count ends at its next file; its answer is dropped
 
+    def _saves(self) -> list:
+        """The Save writing, while one runs (``gui.savepage.SaveThread``)."""
+        return [self.saving] if self.saving is not None else []
+
     def _checks(self) -> list:
         """The export folder's check, while one runs (``gui.destination.DestinationCheck``)."""
         return [self.checking] if self.checking is not None else []
@@ -117,16 +152,18 @@ class ClosingMixin:
             running.append("the check of the export folder")
         if any(listing.isRunning() for listing in self.listings):
             running.append("the listing of the folder being opened")
+        if any(save.isRunning() for save in self._saves()):
+            running.append(f"the page being saved to {self.saving.path}")
         if self.pages.thumbnails_running():
             running.append("a thumbnail")
         return " and ".join(running)
 
     def shutdown(self) -> None:
-        """Stop every worker (the preview thread, thumbnails, listings, running exports) and wait until each
-        has ended, however long a step that cannot be cancelled takes: a QThread destroyed while
-        it runs aborts the process."""
+        """Stop every worker (the preview thread, thumbnails, listings, running exports; a Save writing
+        is let finish) and wait until each has ended, however long a step that cannot be cancelled
+        takes: a QThread destroyed while it runs aborts the process."""
         self._stop_all()
         self.worker.wait()
         self.pages.stop_thumbnails(wait_ms=-1)
-        for thread in (*self._checks(), *self.listings, *(thread for thread, _ in self.exports)):
+        for thread in (*self._checks(), *self.listings, *(thread for thread, _ in self.exports), *self._saves()):
             thread.wait()

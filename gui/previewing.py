@@ -18,7 +18,7 @@ from __future__ import annotations
 from gui.keys import FILE
 from gui.labels import setting_label
 from gui.notices import ink_warns
-from gui.saving import STILL_CLEANING
+from gui.savepage import STILL_CLEANING
 from gui.worker import PageImage, PreviewResult
 
 #: How the user asks for a page's preview again (the window's "Clean the page again" action).

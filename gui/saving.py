@@ -1,13 +1,9 @@
-"""Saving the cleaned page and exporting: the main window's Save and Export commands.
+"""Exporting: the main window's Export commands (Save is ``gui.savepage``).
 
-``SavingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes (``result``,
-``inputs``, ``exported``, ``exported_with``, ``folders``, ``proposal``, ``export_choice``, ``pages``,
-``store``, ``exports``, ``checking``, ``opening``, ``open_scans``, ``_closing``) and methods
-(``result_is_current``, ``settings``, ``show_errors``, ``_update_command``, ``relist``,
-``export_folder``, ``what_now``). Save writes the batch's exact pixels of the preview shown, with
-the source page's metadata as the batch writes it into a one-page output (``docclean.metadata``,
-read by the preview worker with the page: ``gui.worker.PageImage``), and refuses one made with
-other settings than the panel's; a name without a suffix is saved as PNG. Export runs the batch
+``SavingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes (``inputs``,
+``exported``, ``exported_with``, ``folders``, ``proposal``, ``export_choice``, ``pages``, ``store``,
+``exports``, ``checking``, ``opening``, ``_closing``) and methods (``settings``, ``show_errors``,
+``_update_command``, ``relist``, ``export_folder``). Export runs the batch
 runner in a thread (``gui.export``) with a progress dialog, and the window keeps each (thread,
 dialog) pair in ``exports`` so that closing can cancel and wait for them. An export into the
 root, the home folder or a folder holding other files than an earlier export of these inputs is
@@ -20,92 +16,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 
 from docclean.discover import path_key
-from docclean.errors import DocCleanError, UsageError
 from docclean.settings import CleanSettings
 from gui.banner import EXPORT
 from gui.command import command_line
 from gui.destination import DestinationCheck
 from gui.export import ExportDialog, ExportThread
-from gui.folders import ask_export_folder, chosen_export, remember_export, save_folder
+from gui.folders import ask_export_folder, chosen_export, remember_export
 from gui.listing import listing_label
 
-#: What the Save dialog offers; a name typed without a suffix gets :data:`DEFAULT_SUFFIX`.
-SAVE_FILTER = "Images (*.png *.tif *.tiff *.jpg *.jpeg *.webp *.bmp *.pdf)"
-DEFAULT_SUFFIX = ".png"
-#: What Save says while the page is being cleaned; withdrawn once it is (``gui.previewing``).
-STILL_CLEANING = "nothing to save yet: the page is still being cleaned"
 #: The status bar while the export folder is checked (``format``: the folder).
 CHECKING = "Checking {} before exporting…"
 
 
-def with_default_suffix(path: str | Path) -> Path:
-    """``path``, with :data:`DEFAULT_SUFFIX` added when its name has no suffix (the writer takes the
-    format from it, and "scan-clean" would otherwise fail)."""
-    path = Path(path)
-    return path if path.suffix else path.with_name(path.name + DEFAULT_SUFFIX)
-
-
-def ask_save_path(parent: QWidget, start: str) -> Path | None:
-    """The Save dialog: a file name (PNG when typed without a suffix), or None if cancelled. Not
-    the static dialog: only an instance takes a default suffix, and confirms replacing a file
-    under the name with the suffix added."""
-    dialog = QFileDialog(parent, "Save cleaned page", start, SAVE_FILTER)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setDefaultSuffix(DEFAULT_SUFFIX.lstrip("."))
-    if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
-        return None
-    return with_default_suffix(dialog.selectedFiles()[0])
-
-
 class SavingMixin:
-    """Save and Export of ``MainWindow`` (a ``QMainWindow``)."""
-
-    def save_cleaned(self, path: str | Path | None = None) -> Path | None:
-        """Write the cleaned page shown (the batch's exact pixels) to ``path`` (asked if None).
-        Refused while the preview shown is not that of the current page and settings."""
-        if not self.result_is_current():
-            if self.busy or self.current is None:
-                self.show_errors([STILL_CLEANING if self.busy else "nothing to save yet: open a page first"])
-            else:  # failed or cancelled: keep the reason in view
-                self.show_errors([*([self.failure] if self.failure else []), "nothing to save: this page's preview "
-                                  f"with these settings did not finish; {self.what_now()}"])
-            return None
-        assert self.result is not None
-        if path is None:
-            folder = save_folder(self.store, self.inputs, self.folders, self.proposal)  # never among the scans
-            path = ask_save_path(self, str(folder / f"{self.result.request.path.stem}-clean.png"))
-            if path is None:
-                return None
-        path = with_default_suffix(path)
-        from docclean.io import write_page
-
-        # The dialog's "replace?" does not say the file is a scan that is open (of a multi-page
-        # file, Save would keep one page): refused, as `docclean clean` refuses its inputs.
-        try:
-            if self._is_open_scan(Path(path)):
-                raise UsageError("refusing to write over a scan that is open; choose another name", path)
-            # The page's metadata as the batch writes it into a one-page output, read by the preview
-            # worker with the page (gui.worker.PageImage): a slow share's headers never freeze the window.
-            page = self.result.page
-            write_page(path, self.result.output.pixels, page.page.dpi, metadata=page.metadata)
-        except (DocCleanError, ValueError) as exc:
-            self.show_errors([str(exc)])
-            self.statusBar().showMessage("not saved")
-            return None
-        self.show_errors([])  # an earlier Save's failure no longer stands
-        self.store.setValue("lastSave", str(Path(path).resolve().parent))
-        self.statusBar().showMessage(f"saved {path}")
-        return Path(path)
-
-    def _is_open_scan(self, path: Path) -> bool:
-        """Whether ``path`` is (a link to, or another name of) a file that is open: one stat of
-        ``path``, looked up among the open files' identities gathered with their listing
-        (``gui.pages.OpenScans``). A stat of each open file here froze the window: 25,000 of them
-        on a network share (and the real path of each took 1.1 s a Save before that)."""
-        return self.open_scans.holds(path)
+    """Export of ``MainWindow`` (a ``QMainWindow``)."""
 
     def export(self, output: str | Path | None = None, whole_folder: bool = False) -> DestinationCheck | None:
         """Clean the open files (or the opened folder) into ``output`` (asked if None) through the

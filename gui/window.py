@@ -4,8 +4,8 @@ It owns the preview worker and wires the pieces together; it never touches pixel
 error the engine raises (``DocCleanError``: a one-line message naming the file) is shown in the
 red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``; opening
 files (listed off the UI thread, ``gui.listing``) in ``gui.opening``; what the preview worker's
-signals do in ``gui.previewing``; Save and Export in ``gui.saving``; closing and shutting the
-threads down in ``gui.closing``.
+signals do in ``gui.previewing``; Save (written off the UI thread) in ``gui.savepage``; Export in
+``gui.saving``; closing and shutting the threads down in ``gui.closing``.
 
 While a new preview is computed, the previous one stays on screen marked "out of date", and Save
 refuses it. A settings edit that cannot change the page shown (the format, the ink warning, "PDF
@@ -44,6 +44,7 @@ from gui.notices import CommandRow, InkLine, TileBar
 from gui.opening import OPEN_HINT, OpeningMixin
 from gui.pages import PageList, PageRef
 from gui.previewing import PreviewingMixin
+from gui.savepage import SaveIndicator, SavePageMixin, SaveThread
 from gui.saving import SavingMixin
 from gui.views import PreviewArea
 from gui.worker import PreviewResult, PreviewWorker
@@ -56,7 +57,7 @@ SPLITTER_STRETCH = (1, 16, 1)
 OUT_OF_DATE = "out of date: cleaning with the new settings…"
 
 
-class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMainWindow):
+class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, ClosingMixin, QMainWindow):
     """docclean's window. ``store`` is where geometry, last folder and settings persist (default:
     the user's QSettings for docclean)."""
 
@@ -87,6 +88,8 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         self.checking: DestinationCheck | None = None  # the export folder being checked, off the UI thread
         self.opening: FolderListing | None = None  # what is being opened, listed off the UI thread
         self.listings: list[FolderListing] = []  # every listing still running, dropped ones too
+        self.saving: SaveThread | None = None  # the cleaned page being written, off the UI thread
+        self._quit_after_save = False  # closing was asked while a Save wrote: it closes once written
         self._closing = False
 
         self.worker = PreviewWorker(self)
@@ -156,6 +159,8 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavingMixin, ClosingMixin, QMain
         self.stop_listing_button.clicked.connect(self.stop_listing)
         self.stop_listing_button.hide()
         self.statusBar().addPermanentWidget(self.stop_listing_button)
+        self.save_busy = SaveIndicator()  # shown while Save writes (gui.savepage)
+        self.statusBar().addPermanentWidget(self.save_busy)
         self.statusBar().addPermanentWidget(self.tiles)
         self.zoom_label = QLabel("zoom: fit")
         self.statusBar().addPermanentWidget(self.zoom_label)

@@ -112,6 +112,22 @@ def start_export(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture; returns a 
 
 
 @pytest.fixture
+def save_and_wait(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture; returns a function
+    """``save_and_wait(window, path=None)`` saves as Ctrl+S does (``window.save_cleaned``) and waits
+    for the write, on a thread of its own (``window.saving``), to end: returns the path written, or
+    None (refused, or the write failed). A window that writes on the UI thread has no ``saving``:
+    it has written when ``save_cleaned`` returns."""
+
+    def save(win, path=None, timeout: int = 30_000):  # noqa: ANN001, ANN202
+        started = win.save_cleaned(path)
+        thread = getattr(win, "saving", None)
+        qtbot.waitUntil(lambda: getattr(win, "saving", None) is None, timeout=timeout)
+        return None if started is None or (thread is not None and thread.error is not None) else started
+
+    return save
+
+
+@pytest.fixture
 def listed(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture; returns a function
     """``listed(window)`` waits until what the window is opening (listed on a thread of its own:
     ``gui.listing``) has answered and the page list is filled (at once for a window that lists on

@@ -40,7 +40,7 @@ def grey_scan() -> Image.Image:
 
 @pytest.mark.parametrize("kind", ["tif", "png"])
 def test_a_saved_page_keeps_its_source_s_title_and_author(qtbot, window, wait_result, tmp_path, open_listed,
-                                                          kind: str) -> None:
+                                                          save_and_wait, kind: str) -> None:
     source = tmp_path / f"scan.{kind}"
     if kind == "tif":
         grey_scan().save(source, dpi=(150, 150), tiffinfo={269: TITLE, 315: AUTHOR})
@@ -53,12 +53,12 @@ def test_a_saved_page_keeps_its_source_s_title_and_author(qtbot, window, wait_re
     wait_result(window)
     for suffix in (".pdf", ".tif", ".png"):
         target = tmp_path / "out" / f"clean{suffix}"
-        assert window.save_cleaned(target) == target and not window.errors
+        assert save_and_wait(window, target) == target and not window.errors
         assert saved_fields(target) == (TITLE, AUTHOR), suffix
 
 
 def test_a_saved_page_of_a_tiff_gets_that_page_s_own_title(qtbot, window, wait_result, tmp_path,
-                                                           open_listed) -> None:
+                                                           open_listed, save_and_wait) -> None:
     source = tmp_path / "two.tif"
     pages = (Fields(title="first page", author=AUTHOR), Fields(title="second page", author=AUTHOR))
     with PageWriter(source, metadata=Metadata(pages[0], pages)) as writer:
@@ -70,24 +70,24 @@ def test_a_saved_page_of_a_tiff_gets_that_page_s_own_title(qtbot, window, wait_r
     wait_result(window)
     assert window.current.index == 1
     target = tmp_path / "page2.png"
-    assert window.save_cleaned(target) == target
+    assert save_and_wait(window, target) == target
     assert saved_fields(target) == ("second page", AUTHOR)
 
 
 def test_a_source_without_metadata_saves_the_same_bytes_as_before(qtbot, window, wait_result, scans, tmp_path,
-                                                                  open_listed) -> None:
+                                                                  open_listed, save_and_wait) -> None:
     open_listed(window, [scans / "c.tif"])  # written by docclean with no metadata
     wait_result(window)
     for suffix in (".pdf", ".tif", ".png"):
         target, plain = tmp_path / f"saved{suffix}", tmp_path / f"plain{suffix}"
-        assert window.save_cleaned(target) == target
+        assert save_and_wait(window, target) == target
         write_page(plain, window.result.output.pixels, window.result.page.page.dpi)  # what Save wrote before
         assert target.read_bytes() == plain.read_bytes(), suffix
         assert saved_fields(target) == (None, None)
 
 
 def test_save_reads_no_metadata_on_the_ui_thread(qtbot, window, wait_result, tmp_path, open_listed,
-                                                 monkeypatch) -> None:
+                                                 monkeypatch, save_and_wait) -> None:
     """Save read the page's metadata (the file's headers) on the UI thread: on a slow network share
     that froze the window. The preview worker reads it with the page instead."""
     import sys
@@ -110,6 +110,6 @@ def test_save_reads_no_metadata_on_the_ui_thread(qtbot, window, wait_result, tmp
     open_listed(window, [source])
     wait_result(window)
     target = tmp_path / "saved.pdf"
-    assert window.save_cleaned(target) == target and not window.errors
+    assert save_and_wait(window, target) == target and not window.errors
     assert saved_fields(target) == (TITLE, AUTHOR)
     assert readers and True not in readers  # read, and never on the UI thread

@@ -11,15 +11,16 @@ from PIL import Image
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 
-def test_a_name_without_a_suffix_is_saved_as_png(qtbot, window, wait_result, scans, tmp_path, open_listed) -> None:
+def test_a_name_without_a_suffix_is_saved_as_png(qtbot, window, wait_result, scans, tmp_path, open_listed,
+                                                 save_and_wait) -> None:
     open_listed(window, [scans / "a.png"])
     wait_result(window)
-    assert window.save_cleaned(tmp_path / "cleaned") == tmp_path / "cleaned.png"
+    assert save_and_wait(window, tmp_path / "cleaned") == tmp_path / "cleaned.png"
     assert Image.open(tmp_path / "cleaned.png").format == "PNG" and not window.errors
 
 
 def test_the_save_dialog_defaults_to_png_and_offers_jpeg(qtbot, window, wait_result, scans, tmp_path, monkeypatch,
-                                                         open_listed) -> None:
+                                                         open_listed, save_and_wait) -> None:
     open_listed(window, [scans / "a.png"])
     wait_result(window)
     seen = {}
@@ -32,14 +33,14 @@ def test_the_save_dialog_defaults_to_png_and_offers_jpeg(qtbot, window, wait_res
 
     monkeypatch.setattr(QFileDialog, "exec", exec_)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (typed, ""))  # an older dialog
-    assert window.save_cleaned() == tmp_path / "typed.png"
+    assert save_and_wait(window) == tmp_path / "typed.png"
     assert Image.open(tmp_path / "typed.png").format == "PNG"
     assert seen["suffix"] == "png" and seen["mode"] == QFileDialog.AcceptMode.AcceptSave
     assert "*.jpeg" in seen["filters"][0] and "*.jpg" in seen["filters"][0]
 
 
 def test_save_looks_at_no_open_file_to_tell_whether_its_target_is_one(qtbot, window, wait_result, scans, tmp_path,
-                                                                      open_listed, monkeypatch) -> None:
+                                                                      open_listed, monkeypatch, save_and_wait) -> None:
     # Save stat'ed every open file on the UI thread (25,000 on a network share froze the window):
     # who they are is gathered with their listing, off the UI thread (gui.pages.OpenScans).
     for i in range(200):
@@ -57,14 +58,14 @@ def test_save_looks_at_no_open_file_to_tell_whether_its_target_is_one(qtbot, win
         return real_stat(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "stat", stat)
-    assert window.save_cleaned(existing) == existing
+    assert save_and_wait(window, existing) == existing
     monkeypatch.setattr(os, "stat", real_stat)
     assert not [p for p in looked_at if p.parent == scans], looked_at[:5]
     assert Image.open(existing).format == "PNG"
 
 
 def test_save_refuses_an_open_scan_replaced_on_disk_since_it_was_listed(qtbot, window, wait_result, scans,
-                                                                        open_listed) -> None:
+                                                                        open_listed, save_and_wait) -> None:
     # Its identity (device, inode) is that of the file listed; its name is still that of an open scan.
     open_listed(window, [scans / "a.png"])
     wait_result(window)
@@ -72,7 +73,7 @@ def test_save_refuses_an_open_scan_replaced_on_disk_since_it_was_listed(qtbot, w
     replacement.write_bytes((scans / "b.png").read_bytes())
     os.replace(replacement, scans / "a.png")  # a new file under the old name, as a scanner rewrites one
     before = (scans / "a.png").read_bytes()
-    assert window.save_cleaned(scans / "a.png") is None
+    assert save_and_wait(window, scans / "a.png") is None
     assert "refusing to write over a scan that is open" in window.errors[-1]
     assert (scans / "a.png").read_bytes() == before
 

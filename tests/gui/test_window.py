@@ -57,13 +57,13 @@ def test_navigate_pages_of_a_tiff_and_a_pdf(qtbot, window, wait_result, scans, o
 @pytest.mark.parametrize("change", [{}, {"binarize": True}, {"binarize": True, "threshold": 0.6},
                                     {"binarize": True, "keep_faint": True}, {"color": "keep"}])
 def test_preview_pixels_equal_the_batch_output(qtbot, window, wait_result, scans, tmp_path, tiny_settings, change,
-                                               open_listed) -> None:
+                                               open_listed, save_and_wait) -> None:
     settings = tiny_settings.replace(**change)
     window.panel.set_settings(settings)
     open_listed(window, [scans / "b.png"])  # the colour page: keep-colour has something to keep
     wait_result(window)
     assert window.result.request.settings == settings and not window.errors
-    saved = window.save_cleaned(tmp_path / "preview.png")
+    saved = save_and_wait(window, tmp_path / "preview.png")
     report = clean_batch([scans / "b.png"], tmp_path / "batch", settings)
     assert report.exit_code == 0
     batch = np.asarray(Image.open(tmp_path / "batch" / "b.png"))
@@ -295,7 +295,8 @@ def test_the_status_bar_says_a_page_was_cleaned_as_a_negative(qtbot, window, wai
 
 
 def test_save_refuses_an_out_of_date_preview_and_the_canvas_says_so(qtbot, window, wait_result, big_page, tiny_settings,
-                                                                    tile_gate, tmp_path, open_listed) -> None:
+                                                                    tile_gate, tmp_path, open_listed,
+                                                                    save_and_wait) -> None:
     tile_gate.set()
     window.panel.set_settings(tiny_settings.replace(tile_size=256))
     open_listed(window, [big_page])
@@ -315,7 +316,7 @@ def test_save_refuses_an_out_of_date_preview_and_the_canvas_says_so(qtbot, windo
     tile_gate.set()
     qtbot.waitUntil(lambda: window.result.request.settings.binarize, timeout=20_000)
     assert not window.preview.cleaned.note
-    saved = window.save_cleaned(tmp_path / "new.png")
+    saved = save_and_wait(window, tmp_path / "new.png")
     assert saved is not None and Image.open(saved).mode == "1"
 
 
@@ -412,16 +413,16 @@ def test_files_of_one_name_from_two_folders_are_both_opened(qtbot, window, wait_
 
 
 def test_save_never_writes_over_an_open_scan_and_says_what_happened(qtbot, window, wait_result, scans, tmp_path,
-                                                                    open_listed) -> None:
+                                                                    open_listed, save_and_wait) -> None:
     open_listed(window, [scans / "c.tif"])
     window.go(1)
     wait_result(window)
     before = (scans / "c.tif").read_bytes()
-    assert window.save_cleaned(scans / "c.tif") is None  # page 2 alone would have replaced both pages
+    assert save_and_wait(window, scans / "c.tif") is None  # page 2 alone would have replaced both pages
     assert (scans / "c.tif").read_bytes() == before
     assert "refusing to write over a scan that is open" in window.errors[-1]
     assert window.statusBar().currentMessage() == "not saved"
-    assert window.save_cleaned(tmp_path / "page2.png") == tmp_path / "page2.png"
+    assert save_and_wait(window, tmp_path / "page2.png") == tmp_path / "page2.png"
     assert window.statusBar().currentMessage() == f"saved {tmp_path / 'page2.png'}"
     assert not window.banner.isVisible()  # the refusal no longer stands
     assert window.store.value("lastSave") == str(tmp_path.resolve())
@@ -429,6 +430,6 @@ def test_save_never_writes_over_an_open_scan_and_says_what_happened(qtbot, windo
     os.symlink(scans / "c.tif", tmp_path / "link.tif")
     os.link(scans / "c.tif", tmp_path / "hard.tif")
     for name in ("link.tif", "hard.tif"):
-        assert window.save_cleaned(tmp_path / name) is None
+        assert save_and_wait(window, tmp_path / name) is None
         assert "refusing to write over a scan that is open" in window.errors[-1]
     assert (scans / "c.tif").read_bytes() == before

@@ -1,0 +1,186 @@
+"""Save: the cleaned page shown, written on a thread of its own.
+
+``SavePageMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes
+(``result``, ``current``, ``busy``, ``failure``, ``inputs``, ``folders``, ``proposal``, ``store``,
+``open_scans``, ``saving``, ``save_busy``, ``actions_``, ``banner``, ``_closing``, ``_quit_after_save``) and methods
+(``result_is_current``, ``show_errors``, ``what_now``, ``_save_ended``). Save writes the batch's
+exact pixels of the preview shown, with the source page's metadata as the batch writes it into a
+one-page output (``docclean.metadata``, read by the preview worker with the page:
+``gui.worker.PageImage``), through the engine's own writer (``docclean.io.write_page``), and
+refuses one made with other settings than the panel's; a name without a suffix is saved as PNG.
+
+The write runs on a :class:`SaveThread` (``saving``): a 600-dpi TIFF or PDF, a slow network
+share or a disk that hangs froze the window while it wrote on the UI thread. Meanwhile the status
+bar shows a busy bar and the file's name (:class:`SaveIndicator`), and Save is disabled. Nothing
+else needs to be: the thread holds the page's pixels, resolution and metadata as they were when
+Save was pressed (the preview's arrays are never written to once made), so another page, other
+settings or a Reload cannot change what it writes. Its answer says "saved PATH" in the status bar,
+or why not in the banner. Closing the window meanwhile waits for it (``gui.closing``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from docclean import io as pageio
+from docclean.errors import DocCleanError, UsageError
+from docclean.metadata import Metadata
+from gui.answering import Answering
+from gui.folders import save_folder
+from gui.pages import OpenScans
+
+#: What the Save dialog offers; a name typed without a suffix gets :data:`DEFAULT_SUFFIX`.
+SAVE_FILTER = "Images (*.png *.tif *.tiff *.jpg *.jpeg *.webp *.bmp *.pdf)"
+DEFAULT_SUFFIX = ".png"
+#: What Save says while the page is being cleaned; withdrawn once it is (``gui.previewing``).
+STILL_CLEANING = "nothing to save yet: the page is still being cleaned"
+#: What Save says while another Save still writes (``format``: the file it writes); withdrawn when it ends.
+STILL_SAVING = "not saved: still saving the page to {}; save again once it is written"
+#: Widest the status bar's "Saving NAME…" grows, in pixels: a long name is shortened in the middle.
+LABEL_WIDTH = 320
+
+
+def with_default_suffix(path: str | Path) -> Path:
+    """``path``, with :data:`DEFAULT_SUFFIX` added when its name has no suffix (the writer takes the
+    format from it, and "scan-clean" would otherwise fail)."""
+    path = Path(path)
+    return path if path.suffix else path.with_name(path.name + DEFAULT_SUFFIX)
+
+
+def ask_save_path(parent: QWidget, start: str) -> Path | None:
+    """The Save dialog: a file name (PNG when typed without a suffix), or None if cancelled. Not
+    the static dialog: only an instance takes a default suffix, and confirms replacing a file
+    under the name with the suffix added."""
+    dialog = QFileDialog(parent, "Save cleaned page", start, SAVE_FILTER)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setDefaultSuffix(DEFAULT_SUFFIX.lstrip("."))
+    if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        return None
+    return with_default_suffix(dialog.selectedFiles()[0])
+
+
+class SaveThread(Answering):
+    """Writes one cleaned page to ``path`` with ``docclean.io.write_page`` off the UI thread, unless
+    ``path`` is one of the open scans (``scans``). When done it sets ``folder`` (the folder written
+    into, resolved: where the next Save's dialog starts) or ``error`` (why not, as the engine says
+    it) and emits ``answered``. It cannot be stopped: the writer has no place to stop at, and the
+    page is what the user asked for."""
+
+    def __init__(self, path: Path, pixels: np.ndarray, dpi: tuple[float, float] | None, metadata: Metadata,
+                 scans: OpenScans, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.path, self.pixels, self.dpi, self.metadata, self.scans = Path(path), pixels, dpi, metadata, scans
+        self.folder: Path | None = None
+
+    def work(self) -> None:
+        """Refuse an open scan, write the page, then find the folder's real name."""
+        # The dialog's "replace?" does not say the file is a scan that is open (of a multi-page
+        # file, Save would keep one page): refused, as `docclean clean` refuses its inputs. One stat
+        # of the target (gui.pages.OpenScans), here: on a share that hangs it froze the window too.
+        if self.scans.holds(self.path):
+            raise UsageError("refusing to write over a scan that is open; choose another name", self.path)
+        pageio.write_page(self.path, self.pixels, self.dpi, metadata=self.metadata)
+        self.folder = self.path.resolve().parent  # resolve() reads the file system too
+
+    def failure(self, exc: Exception) -> str:
+        """The engine's one line (naming the file) for its own errors, as Save said them on the UI thread."""
+        if isinstance(exc, (DocCleanError, ValueError)):
+            return str(exc)
+        return f"{self.path}: not saved: {type(exc).__name__}: {exc}"
+
+
+class SaveIndicator(QWidget):
+    """The status bar's sign that a Save is writing: a busy bar and "Saving NAME…", the whole path
+    in its tooltip; hidden otherwise."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # busy: a write has no steps to count
+        self.bar.setTextVisible(False)
+        self.bar.setFixedSize(64, 12)
+        self.label = QLabel()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.label)
+        self.hide()
+
+    def saving(self, path: Path) -> None:
+        """Show that ``path`` is being written."""
+        name = self.label.fontMetrics().elidedText(path.name, Qt.TextElideMode.ElideMiddle, LABEL_WIDTH)
+        self.label.setText(f"Saving {name}…")
+        self.setToolTip(f"Saving the cleaned page to {path}")
+        self.show()
+
+
+class SavePageMixin:
+    """Save of ``MainWindow`` (a ``QMainWindow``)."""
+
+    def save_cleaned(self, path: str | Path | None = None) -> Path | None:
+        """Save the cleaned page shown (the batch's exact pixels) to ``path`` (asked if None). Returns
+        at once, with the path it writes on its own thread (``saving``; the status bar says "saved
+        PATH" when it is written, the banner why not), or None when refused: while the preview shown
+        is not that of the current page and settings, or while another Save writes."""
+        if self._closing:
+            return None
+        if self.saving is not None:
+            self._still_saving()
+            return None
+        if not self.result_is_current():
+            if self.busy or self.current is None:
+                self.show_errors([STILL_CLEANING if self.busy else "nothing to save yet: open a page first"])
+            else:  # failed or cancelled: keep the reason in view
+                self.show_errors([*([self.failure] if self.failure else []), "nothing to save: this page's preview "
+                                  f"with these settings did not finish; {self.what_now()}"])
+            return None
+        assert self.result is not None
+        result = self.result  # what the dialog was asked about, whatever arrives while it is open
+        if path is None:
+            folder = save_folder(self.store, self.inputs, self.folders, self.proposal)  # never among the scans
+            path = ask_save_path(self, str(folder / f"{result.request.path.stem}-clean.png"))
+            if path is None or self._closing:
+                return None
+        path = with_default_suffix(path)
+        self.show_errors([])  # an earlier Save's failure no longer stands; this one's answer will say
+        page = result.page
+        thread = SaveThread(path, result.output.pixels, page.page.dpi, page.metadata, self.open_scans, self)
+        thread.answered.connect(lambda: self._save_answered(thread))
+        self.saving = thread
+        self.actions_["save"].setEnabled(False)
+        self.save_busy.saving(path)  # the status bar's permanent side: a preview's messages do not hide it
+        if self.statusBar().currentMessage().startswith(("saved ", "not saved")):
+            self.statusBar().clearMessage()  # an earlier Save's outcome, beside "Saving NAME…", would mislead
+        thread.start()
+        return path
+
+    def _still_saving(self) -> None:
+        """Say that Save waits for the one writing (Ctrl+S is disabled meanwhile; a script may call)."""
+        assert self.saving is not None
+        message = STILL_SAVING.format(self.saving.path)
+        self.banner.withdraw(message)  # said once, however often asked
+        self.banner.add([message])
+
+    def _save_answered(self, thread: SaveThread) -> None:
+        """``thread`` has written the page, or failed: say which, enable Save again, and close the
+        window if that was asked meanwhile and the page is written (``gui.closing``)."""
+        thread.wait()  # it has emitted its last signal; ended, it may be let go
+        thread.deleteLater()  # a child of the window: else every Save would keep one until it closes
+        if self.saving is thread:
+            self.saving = None
+        self.save_busy.hide()
+        self.actions_["save"].setEnabled(True)
+        self.banner.withdraw(STILL_SAVING.format(thread.path))
+        if thread.error is not None:
+            # Added, not replacing: a preview's failure that came while it wrote stays in view.
+            self.banner.add([thread.error])
+            self.statusBar().showMessage("not saved" + (" (so the window stays open)" if self._quit_after_save else ""))
+        else:
+            self.store.setValue("lastSave", str(thread.folder))
+            self.statusBar().showMessage(f"saved {thread.path}")
+        self._save_ended(thread.error is None)
