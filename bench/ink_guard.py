@@ -1,6 +1,6 @@
 """Does the ink-loss guard see the strokes a clean actually lost? Per page, the true share of
 strokes the ``--binarize`` page lost (``docclean.metrics.strokes_lost`` against the ground truth)
-beside the guard's figure (``docclean.postprocess.ink_loss`` of the written 1-bit page) for the
+beside the guard's figure (``docclean.inkloss.ink_loss`` of the written 1-bit page) for the
 shipped stroke test and looser ones.
 
 Synthetic pages (``docclean.synth``, black targets, seed 3000) judge the stroke tests; the historical
@@ -24,9 +24,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from docclean.engine import Denoiser  # noqa: E402
+from docclean.inkloss import STROKE_CONTRAST, STROKE_RATIO, ink_loss  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.metrics import strokes_lost  # noqa: E402
-from docclean.postprocess import STROKE_CONTRAST, STROKE_RATIO, binarize, ink_loss  # noqa: E402
+from docclean.postprocess import binarize  # noqa: E402
 from docclean.synth.pairs import PairKind, write_pairs  # noqa: E402
 
 DIBCO = ROOT.parent / "shared/data/real-scans/dibco-extra"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from docclean import inkloss, postprocess
 from docclean import io as pageio
-from docclean import postprocess
 from docclean.color import recolor
 from docclean.models import model_stamp
 from docclean.polarity import clean_positive
@@ -114,7 +114,7 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     pixels, dropped = finish_page(cleaned, settings, page.color)
     # The guard judges what is written: a binarization can drop a stroke the grey page kept.
     written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
-    return PageOutput(pixels, cleaned, postprocess.ink_loss(positive, written), dropped,
+    return PageOutput(pixels, cleaned, inkloss.ink_loss(positive, written), dropped,
                       positive is not gray)
 
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from docclean.inkloss import ink_loss
 from docclean.levels import NEGATIVE_LIGHT, as_positive, light_marks
-from docclean.postprocess import ink_loss
 from docclean.progress import TileProgress
 
 if TYPE_CHECKING:

@@ -1,14 +1,12 @@
-"""What happens to a cleaned page after the network: binarization, and the ink-loss check.
+"""What happens to a cleaned page after the network: binarization.
 
-Pure numpy/OpenCV, cheap enough to run on every page.
+Pure numpy/OpenCV, cheap enough to run on every page. The ink-loss check that the batch runs on
+every written page is :mod:`docclean.inkloss`.
 
 * :func:`binarize` turns the cleaned grey page into 1-bit. The default is adaptive (Sauvola's
   local threshold on the cleaned page, where paper is already flat white, combined with a bounded
   global Otsu cut): a faint or one-pixel stroke is darker than its own neighbourhood and stays
   black, where a fixed 0.5 cut loses it.
-* :func:`ink_loss` measures how much of the input's dark stroke structure (dark relative to the
-  local paper) the cleaned page turned into paper. The batch records it per page and warns above
-  ``CleanSettings.ink_warning``; no other tool reports this.
 * :func:`binarize_without_show_through` (``--remove-show-through``, opt in) is the adaptive
   binarization with the lighter of two clearly separated ink layers turned to paper
   (:func:`drop_light_layer`): the other side of the sheet showing through, and with it any
@@ -19,8 +17,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-
-from docclean.surround import surround_areas
 
 #: Sauvola's parameters: window edge in pixels, sensitivity k and dynamic range R of the std-dev.
 SAUVOLA_WINDOW, SAUVOLA_K, SAUVOLA_R = 31, 0.2, 0.5
@@ -80,18 +76,6 @@ LAYER_MIN_PIXELS = 100
 #: A dropped layer under this share of the page's ink is specks, not writing: recorded, not warned
 #: about (the sample scans' speck layers are 0.01-0.4% of their ink).
 LAYER_WARNING = 0.01
-#: A pixel belongs to a stroke when it is darker than this share of its local paper level ...
-STROKE_RATIO = 0.8
-#: ... and at least this much darker in absolute terms.
-STROKE_CONTRAST = 0.1
-#: Window edge of the median that estimates the local paper (wider than any stroke).
-PAPER_WINDOW = 31
-#: A stroke counts as kept when the cleaned page is dark anywhere this close to it (pixels), so the
-#: soft halo a clean page rightly drops around letters is not counted as lost ink.
-NEAR = 5
-#: A stroke pixel is lost when the darkest cleaned pixel near it moved this share of the way to white.
-LOST_SHARE = 0.6
-
 
 def _as_float(page: np.ndarray) -> np.ndarray:
     if page.dtype == np.uint8:
@@ -244,71 +228,3 @@ def otsu_cut(levels: np.ndarray) -> float:
     # Otsu puts grey levels <= t on the dark side: the cut between classes is half a level above t.
     otsu = (cv2.threshold(levels.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0] + 0.5) / 255.0
     return float(np.clip(otsu, *GLOBAL_CUT))
-
-
-def local_paper(page: np.ndarray) -> np.ndarray:
-    """The local paper level: a median over a window wider than any stroke (computed at a quarter
-    of the resolution, where it is 16 times cheaper, then interpolated back)."""
-    page = _as_float(page)
-    h, w = page.shape
-    small = cv2.resize(page, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
-    u8 = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    paper = cv2.medianBlur(u8, max(3, (PAPER_WINDOW // 4) | 1)).astype(np.float32) / np.float32(255.0)
-    return cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
-
-
-def stroke_mask(original: np.ndarray, ratio: float = STROKE_RATIO, contrast: float = STROKE_CONTRAST) -> np.ndarray:
-    """Pixels of the input that are dark relative to their local paper (text, lines, ink): darker
-    than ``ratio`` times the paper and by at least ``contrast``; lightly smoothed first so isolated
-    specks of noise do not count."""
-    page = cv2.blur(_as_float(original), (3, 3))
-    paper = local_paper(page)
-    return (page < paper * np.float32(ratio)) & (paper - page > np.float32(contrast))
-
-
-def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RATIO,
-             contrast: float = STROKE_CONTRAST) -> float:
-    """Share (0..1) of the input's dark stroke pixels that cleaning turned into paper: the darkest
-    cleaned pixel within :data:`NEAR` pixels moved at least :data:`LOST_SHARE` of the way from the
-    stroke's grey towards white; the scanner's dark surround (:mod:`docclean.surround`) is not the
-    page and holds none. 0 when there are no strokes. 0.003 on average for a perfect
-    clean of the Dirty Documents pages (their ground truth), 0.5 when half the text is erased
-    (``bench/ink_loss_calibration.py``). ``ratio``/``contrast``: what counts as a stroke
-    (:func:`stroke_mask`); ``bench/ink_guard.py`` compares looser tests."""
-    if original.shape != cleaned.shape:
-        raise ValueError(f"shapes differ: original {original.shape}, cleaned {cleaned.shape}")
-    orig = _as_float(original)
-    clean = _as_float(cleaned)
-    # Large pages are checked at half resolution: strokes survive a 2x min-pooling.
-    if orig.size > 4_000_000:
-        pool = np.ones((2, 2), np.uint8)
-        orig = np.ascontiguousarray(cv2.erode(orig, pool, anchor=(0, 0))[::2, ::2])
-        clean = np.ascontiguousarray(cv2.erode(clean, pool, anchor=(0, 0))[::2, ::2])
-    mask = stroke_mask(orig, ratio, contrast)
-    surround = surround_areas(orig)
-    if surround is not None:  # the lid beside the page's edge is darker than the paper, but not ink
-        mask &= ~surround
-    total = int(mask.sum())
-    if total == 0:
-        return 0.0
-    darkest_near = cv2.erode(clean, np.ones((NEAR, NEAR), np.uint8))
-    lost = darkest_near[mask] >= orig[mask] + LOST_SHARE * (1.0 - orig[mask])
-    return float(lost.sum()) / total
-
-
-#: A pixel counts as removed when this much of its contrast with the local paper is gone (0..1).
-REMOVED_MIN = 0.08
-
-
-def removed_marks(original: np.ndarray, output: np.ndarray) -> np.ndarray:
-    """Per pixel, 0..1, how much of a mark's contrast with its local paper the output took away
-    (float32, same shape): what the GUI's difference view paints. Paper turning from stained grey
-    to white is not a removed mark; text, lines and specks that turned into paper are."""
-    # float32 and in place: a 600-dpi page is 35 million pixels.
-    removed = local_paper(original) - _as_float(original)
-    removed += _as_float(output)
-    removed -= 1.0
-    strength = removed * np.float32(2.5)
-    np.clip(strength, 0.0, 1.0, out=strength)
-    strength[removed < REMOVED_MIN] = 0.0
-    return strength

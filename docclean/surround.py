@@ -17,7 +17,7 @@ white letters on a black band running off the page, text on a grey band printed 
 and of patches lighter than the area (:data:`LIGHTER`: a stain at the page's edge that joins
 the lid, with the text in it). There the network cleans as it did before; a lone fleck of dust or
 a hair on the lid, or the shadow along the page's edge, is not writing. The ink-loss guard does
-not count the surround as strokes (:func:`docclean.postprocess.ink_loss`).
+not count the surround as strokes (:func:`docclean.inkloss.ink_loss`).
 
 Light writing alone on a lid (a microfilm frame's number, or flecks of dust grouped like letters)
 the network drew as a grey blotch with light marks in it: a box of grey some 60 pixels wide in the

@@ -13,8 +13,8 @@ import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
+from docclean.inkloss import removed_marks
 from docclean.pixels import to_pil
-from docclean.postprocess import removed_marks
 
 #: Zoom levels are halved until the longest side is at most this many pixels; the canvas draws
 #: from the smallest level that is still at least as large as the zoom, so a 600-dpi page at
@@ -42,7 +42,7 @@ def removed_overlay(original: np.ndarray, output: np.ndarray) -> np.ndarray:
     removed drawn in red, stronger the more of it went. ``original`` and ``output`` are float grey
     0..1 of the same shape. Returns uint8 RGB.
 
-    A mark's strength is how much darker than its local paper it was (``postprocess.local_paper``,
+    A mark's strength is how much darker than its local paper it was (``inkloss.local_paper``,
     the engine's own estimate), less how dark the output still is there. Paper turning from
     stained grey to white is the point of cleaning and stays uncoloured; text, lines and specks
     that turned into paper light up, which is what a user checking for lost ink needs to see."""

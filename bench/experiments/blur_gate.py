@@ -23,8 +23,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.experiments.scoring import model_and_size, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
+from docclean.inkloss import local_paper  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
-from docclean.postprocess import adaptive_ink, ink_layers, local_paper  # noqa: E402
+from docclean.postprocess import adaptive_ink, ink_layers  # noqa: E402
 
 
 RATIOS = (0.4, 0.55, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0)

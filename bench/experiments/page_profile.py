@@ -32,7 +32,7 @@ PARTS = (("page end to end", [("filerun.py", "_clean_file")]),
          ("  the area searches", [("solids.py", "solid_areas"), ("bars.py", "restore_bars"),
                                   ("shading.py", "shaded_areas"), ("pictures.py", "keep_pictures"),
                                   ("surround.py", "surround_areas"), ("solids.py", "shrunk")]),
-         ("the ink-loss figure", [("postprocess.py", "ink_loss")]),
+         ("the ink-loss figure", [("inkloss.py", "ink_loss")]),
          ("reading the PNG", [("io.py", "read_pages")]),
          ("writing the PNG", [("writer.py", "encode_png")]))
 

@@ -21,7 +21,7 @@ from bench.experiments.paper_level import on_platen
 from docclean.engine import Denoiser
 from docclean.io import read_gray
 from docclean.levels import is_negative, light_marks, NEGATIVE_LIGHT
-from docclean.postprocess import ink_loss
+from docclean.inkloss import ink_loss
 den = Denoiser.load()
 limit = {'dibco-extra': 86, 'funsd-train': 30, 'sroie-train': 30, 'dirty-documents train': 20, 'synthetic (seed 3000)': 56, 'samples/scans': 4}
 def both(page):

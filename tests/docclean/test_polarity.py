@@ -121,8 +121,8 @@ def test_the_report_says_which_pages_were_cleaned_as_negatives(tmp_path):
 
 
 def test_an_inverted_result_that_lost_strokes_is_not_taken():
+    from docclean.inkloss import ink_loss
     from docclean.polarity import LOST, inverted_wins
-    from docclean.postprocess import ink_loss
 
     page = missed_negative(text())
 

@@ -1,11 +1,12 @@
-"""Tests for docclean.postprocess: the ink-loss guard and the adaptive binarization."""
+"""Tests for docclean.postprocess (adaptive binarization) and docclean.inkloss (the ink-loss guard)."""
 
 import numpy as np
 
 import pytest
 
 from docclean.errors import UsageError
-from docclean.postprocess import binarize, binarize_without_show_through, drop_light_layer, ink_loss
+from docclean.inkloss import ink_loss
+from docclean.postprocess import binarize, binarize_without_show_through, drop_light_layer
 from docclean.settings import CleanSettings
 from docclean.synth import render_page
 

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 
 from docclean import Denoiser
-from docclean.postprocess import ink_loss
+from docclean.inkloss import ink_loss
 from docclean.settings import CleanSettings
 from docclean.surround import clear_surround, surround_areas
 from tests.docclean.pages import letter_rows

@@ -1,0 +1,218 @@
+"""The ink-loss guard: how much of a page's dark strokes cleaning turned into paper.
+
+Pure numpy/OpenCV, cheap enough to run on every page.
+
+* :func:`ink_loss` measures how much of the input's dark stroke structure (dark relative to the
+  local paper, :func:`stroke_mask`) the cleaned page turned into paper. The batch records it per
+  page and warns above ``CleanSettings.ink_warning``; no other tool reports this.
+* :func:`removed_marks` is the same comparison per pixel (a dither area's dots counted as marks), for
+  the desktop app's difference view.
+
+A dithered or halftoned area (a photo or a grey tint printed as dots: a faxed photo, a 1-bit scan
+of a grey form or of tinted paper) is all tiny dark dots, each dark against the paper beside it, so
+the stroke test took them for strokes; the network rightly draws such an area as grey, or clears a
+tint as it clears shading, and the guard warned that much of the page's strokes had gone (12-80%
+on the tinted pages of ``tests/docclean/test_inkloss_dither.py``, whose text was whole).
+:func:`dither_areas` finds those areas and :func:`descreened` reads them as the grey they print
+before the stroke test, so a dithered page is judged as its grey scan would be, and the strokes
+drawn in or beside the dots still count.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from docclean.surround import surround_areas
+
+#: A pixel belongs to a stroke when it is darker than this share of its local paper level ...
+STROKE_RATIO = 0.8
+#: ... and at least this much darker in absolute terms.
+STROKE_CONTRAST = 0.1
+#: Window edge of the median that estimates the local paper (wider than any stroke).
+PAPER_WINDOW = 31
+#: A stroke counts as kept when the cleaned page is dark anywhere this close to it (pixels), so the
+#: soft halo a clean page rightly drops around letters is not counted as lost ink.
+NEAR = 5
+#: A stroke pixel is lost when the darkest cleaned pixel near it moved this share of the way to white.
+LOST_SHARE = 0.6
+#: Dither areas (:func:`dither_areas`) are judged on blocks of this many pixels a side: a block's own
+#: spread is the page's fine texture, its mean the tone the dots print.
+DITHER_BLOCK = 4
+#: A dither area: in a window of this many blocks a side (28 px), at least half the blocks are
+#: dither blocks. Half, so that text printed on a tint (under half of each window) does not break
+#: it, while text on paper, whose blocks between the lines are smooth, is not one.
+DITHER_WINDOW = 7
+#: A dither block is textured, its grey levels spread (standard deviation) at least this much (a
+#: 1-bit dither of tones 0.05-0.95: 0.2-0.5; the synthetic pages' paper grain and noise: under 0.05) ...
+DITHER_TEXTURE = 0.15
+#: ... and its tone, its mean smoothed by :data:`DITHER_TONE_SIGMA` blocks (a screen whose period is
+#: near the block's size beats with it), lies within this of the local median tone: the even tone
+#: of a tint or the slow gradients of a photo, where the blocks of text differ.
+DITHER_AGREE = 0.08
+DITHER_TONE_SIGMA = 0.7
+#: The areas found are closed by this many blocks (the letters printed on a tint joined to it) and
+#: opened by this many (a few letters of a line of text that passed the tests, under 36 px, dropped).
+DITHER_CLOSE = 7
+DITHER_OPEN = 9
+#: Gaussian sigma (pixels) of the blur that reads a dither area as grey: with the stroke test's own
+#: 3x3 blur its dots fall under the stroke contrast, while a letter's stroke stays a stroke.
+DESCREEN_SIGMA = 1.5
+
+
+def _as_float(page: np.ndarray) -> np.ndarray:
+    if page.dtype == np.uint8:
+        return page.astype(np.float32) / 255.0
+    return np.ascontiguousarray(page, dtype=np.float32)
+
+
+def _u8(values: np.ndarray) -> np.ndarray:
+    return np.clip(values * np.float32(255.0) + np.float32(0.5), 0, 255).astype(np.uint8)
+
+
+def dither_areas(page: np.ndarray) -> np.ndarray | None:
+    """Where a page (grey 0..1 or uint8) is dithered or halftoned, on blocks of
+    :data:`DITHER_BLOCK` pixels (uint8, 1 = dither), or None when nowhere: the windows of
+    :data:`DITHER_WINDOW` blocks of which at least half are textured blocks of one tone (a fine
+    texture on an even tone: :data:`DITHER_TEXTURE`, :data:`DITHER_AGREE`), which a dither is and
+    text, however small, mostly is not. Chosen on synthetic pages (dithered photos, tints and pages;
+    text from 100 to 600 dpi) and the Dirty Documents pages, as they are and dithered; never on real
+    scans. About 0.02 s for an A4 page at 300 dpi (one thread)."""
+    page = _as_float(page)
+    h, w = page.shape
+    rows, cols = h // DITHER_BLOCK, w // DITHER_BLOCK
+    if min(rows, cols) < DITHER_WINDOW:
+        return None
+    mean = cv2.resize(page, (cols, rows), interpolation=cv2.INTER_AREA)
+    square = cv2.resize(page * page, (cols, rows), interpolation=cv2.INTER_AREA)
+    textured = square - mean * mean > np.float32(DITHER_TEXTURE**2)
+    tone = cv2.GaussianBlur(mean, (0, 0), DITHER_TONE_SIGMA)
+    # The window's median tone, taken over 3 x 3 cells of 2 x 2 blocks (24 px) and interpolated
+    # back: a tone is smooth, and OpenCV's 3 x 3 median is many times cheaper than its 7 x 7 one.
+    cells = cv2.resize(tone, (max(1, cols // 2), max(1, rows // 2)), interpolation=cv2.INTER_AREA)
+    median = cv2.medianBlur(_u8(cells), 3).astype(np.float32) / np.float32(255.0)
+    median = cv2.resize(median, (cols, rows), interpolation=cv2.INTER_LINEAR)
+    dither = (textured & (np.abs(tone - median) < np.float32(DITHER_AGREE))).astype(np.uint8)
+    # "At least half the window" is a box sum of the dither blocks.
+    count = cv2.boxFilter(dither, -1, (DITHER_WINDOW, DITHER_WINDOW), normalize=False,
+                          borderType=cv2.BORDER_REPLICATE)
+    found = (count >= (DITHER_WINDOW * DITHER_WINDOW + 1) // 2).astype(np.uint8)
+    if not found.any():
+        return None
+    found = cv2.morphologyEx(found, cv2.MORPH_CLOSE, np.ones((DITHER_CLOSE, DITHER_CLOSE), np.uint8))
+    found = cv2.morphologyEx(found, cv2.MORPH_OPEN, np.ones((DITHER_OPEN, DITHER_OPEN), np.uint8))
+    return found if found.any() else None
+
+
+#: A page is two-level (a 1-bit scan, or one stored in 8 bits) when under this share of its pixels
+#: lie between its darkest and its lightest level.
+TWO_LEVEL_BETWEEN = 0.01
+
+
+def two_level(page: np.ndarray) -> bool:
+    """Whether ``page`` (float32 0..1) holds two grey levels, give or take :data:`TWO_LEVEL_BETWEEN`
+    of its pixels (judged on every fourth row and column)."""
+    sample = page[::4, ::4]
+    low, high = float(sample.min()), float(sample.max())
+    between = np.count_nonzero((sample > low) & (sample < high))
+    return between <= TWO_LEVEL_BETWEEN * sample.size
+
+
+def descreened(page: np.ndarray) -> np.ndarray:
+    """``page`` (float32 0..1) with its dither areas (:func:`dither_areas`) read as the grey they
+    print (a Gaussian blur of :data:`DESCREEN_SIGMA`); the page itself, not a copy, where it has
+    none. Only a two-level page (:func:`two_level`) is searched: a dither's dots stay dots only
+    there (a grey scan of a halftone blurs them under the stroke test, and its pages never gave
+    the false alarm), while dense small text at about 100 dpi can pass the dither test, and on a
+    grey page it may hold faded strokes the guard must still see."""
+    if not two_level(page):
+        return page
+    areas = dither_areas(page)
+    if areas is None:
+        return page
+    h, w = page.shape
+    rows, cols = areas.shape
+    inside = np.zeros((h, w), bool)  # the blocks' pixels (the last few rows and columns past them stay)
+    inside[: rows * DITHER_BLOCK, : cols * DITHER_BLOCK] = areas.astype(bool).repeat(DITHER_BLOCK, 0).repeat(
+        DITHER_BLOCK, 1)
+    # Blur only the box around the areas, with a margin for the kernel: most pages hold one picture.
+    ys, xs = np.nonzero(areas)
+    margin = int(4 * DESCREEN_SIGMA) + 1
+    top, left = max(0, ys.min() * DITHER_BLOCK - margin), max(0, xs.min() * DITHER_BLOCK - margin)
+    bottom = min(h, (ys.max() + 1) * DITHER_BLOCK + margin)
+    right = min(w, (xs.max() + 1) * DITHER_BLOCK + margin)
+    box = (slice(top, bottom), slice(left, right))
+    blurred = cv2.GaussianBlur(page[box], (0, 0), DESCREEN_SIGMA, borderType=cv2.BORDER_REFLECT)
+    out = page.copy()
+    out[box][inside[box]] = blurred[inside[box]]
+    return out
+
+
+def local_paper(page: np.ndarray) -> np.ndarray:
+    """The local paper level: a median over a window wider than any stroke (computed at a quarter
+    of the resolution, where it is 16 times cheaper, then interpolated back)."""
+    page = _as_float(page)
+    h, w = page.shape
+    small = cv2.resize(page, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    u8 = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    paper = cv2.medianBlur(u8, max(3, (PAPER_WINDOW // 4) | 1)).astype(np.float32) / np.float32(255.0)
+    return cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def stroke_mask(original: np.ndarray, ratio: float = STROKE_RATIO, contrast: float = STROKE_CONTRAST) -> np.ndarray:
+    """Pixels of the input that are dark relative to their local paper (text, lines, ink): darker
+    than ``ratio`` times the paper and by at least ``contrast``; lightly smoothed first so isolated
+    specks of noise do not count."""
+    page = cv2.blur(_as_float(original), (3, 3))
+    paper = local_paper(page)
+    return (page < paper * np.float32(ratio)) & (paper - page > np.float32(contrast))
+
+
+def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RATIO,
+             contrast: float = STROKE_CONTRAST) -> float:
+    """Share (0..1) of the input's dark stroke pixels that cleaning turned into paper: the darkest
+    cleaned pixel within :data:`NEAR` pixels moved at least :data:`LOST_SHARE` of the way from the
+    stroke's grey towards white; the scanner's dark surround (:mod:`docclean.surround`) is not the
+    page and holds none, and a dithered area is read as the grey it prints (:func:`descreened`):
+    its dots are no strokes. 0 when there are no strokes. 0.003 on average for a perfect
+    clean of the Dirty Documents pages (their ground truth), 0.5 when half the text is erased
+    (``bench/ink_loss_calibration.py``). ``ratio``/``contrast``: what counts as a stroke
+    (:func:`stroke_mask`); ``bench/ink_guard.py`` compares looser tests."""
+    if original.shape != cleaned.shape:
+        raise ValueError(f"shapes differ: original {original.shape}, cleaned {cleaned.shape}")
+    # At full resolution: the min-pooling below would merge a dither's dots into dark blots.
+    orig = descreened(_as_float(original))
+    clean = _as_float(cleaned)
+    # Large pages are checked at half resolution: strokes survive a 2x min-pooling.
+    if orig.size > 4_000_000:
+        pool = np.ones((2, 2), np.uint8)
+        orig = np.ascontiguousarray(cv2.erode(orig, pool, anchor=(0, 0))[::2, ::2])
+        clean = np.ascontiguousarray(cv2.erode(clean, pool, anchor=(0, 0))[::2, ::2])
+    mask = stroke_mask(orig, ratio, contrast)
+    surround = surround_areas(orig)
+    if surround is not None:  # the lid beside the page's edge is darker than the paper, but not ink
+        mask &= ~surround
+    total = int(mask.sum())
+    if total == 0:
+        return 0.0
+    darkest_near = cv2.erode(clean, np.ones((NEAR, NEAR), np.uint8))
+    lost = darkest_near[mask] >= orig[mask] + LOST_SHARE * (1.0 - orig[mask])
+    return float(lost.sum()) / total
+
+
+#: A pixel counts as removed when this much of its contrast with the local paper is gone (0..1).
+REMOVED_MIN = 0.08
+
+
+def removed_marks(original: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """Per pixel, 0..1, how much of a mark's contrast with its local paper the output took away
+    (float32, same shape): what the GUI's difference view paints. Paper turning from stained grey
+    to white is not a removed mark; text, lines and specks that turned into paper are."""
+    # float32 and in place: a 600-dpi page is 35 million pixels.
+    removed = local_paper(original) - _as_float(original)
+    removed += _as_float(output)
+    removed -= 1.0
+    strength = removed * np.float32(2.5)
+    np.clip(strength, 0.0, 1.0, out=strength)
+    strength[removed < REMOVED_MIN] = 0.0
+    return strength
