@@ -33,7 +33,8 @@ from PIL import Image, TiffTags
 
 from docclean.errors import InputError
 from docclean.pdfdraw import draw, render_size
-from docclean.pdfpage import has_text, image_damage, native_dpi, user_units
+from docclean.pdfpage import has_text, image_damage, native_dpi
+from docclean.pdfunits import fit_box, page_units
 from docclean.pixels import MAX_PIXELS, Page, split_rgb
 from docclean.progress import InputWarning
 
@@ -114,15 +115,15 @@ def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
     native resolution), from the page tree: nothing is rendered."""
     with _PDFIUM:
         doc = _open(path)
+        count = len(doc)
     try:
-        units = user_units(path)  # pypdf's reading, outside pdfium's lock
+        units = page_units(path, count)  # pypdf's reading, outside pdfium's lock
         with _PDFIUM:
             page = doc[index]
             try:
                 _check_box(page, index, path)
-                unit = units[index] if len(units) == len(doc) else 1.0
-                page_dpi = native_dpi(page, unit)
-                return render_size(page, page_dpi or DEFAULT_DPI, page_dpi is not None, unit)[:2]
+                page_dpi = native_dpi(page, units[index])
+                return render_size(page, page_dpi or DEFAULT_DPI, page_dpi is not None, units[index])[:2]
             finally:
                 page.close()
     finally:
@@ -134,9 +135,9 @@ def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXE
              ) -> Iterator[Page]:
     """Render every page of a PDF to a :class:`Page` (RGB rendering; grey pages give color None);
     with ``only``, just that page (0-based), rendering no other. A page whose image data does not
-    decode whole raises InputError ("page N: truncated or incomplete image data (...)"). Once every
-    page is read, a file with searchable text warns (:func:`text_layer_warning`, an
-    :class:`~docclean.progress.InputWarning`); reading one page (``only``) does not."""
+    decode whole raises InputError ("page N: truncated or incomplete image data (...)"). A file with
+    searchable text warns once every page is read (:func:`text_layer_warning`), one whose /UserUnit
+    cannot be read before the first (``pdfunits.page_units``; InputWarnings); ``only`` does not."""
     if dpi is not None and not (dpi > 0 and math.isfinite(dpi)):
         raise ValueError(f"dpi must be a positive number, not {dpi!r}")
     with _PDFIUM:
@@ -144,8 +145,7 @@ def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXE
         count = len(doc)
     texts = 0
     try:
-        units = user_units(path)  # pypdf's reading, outside pdfium's lock; empty where it cannot tell
-        units = units if len(units) == count else (1.0,) * count  # a damaged page tree read otherwise
+        units = page_units(path, count, warn=only is None)  # pypdf's reading, outside pdfium's lock
         for index in range(count) if only is None else [only] if only < count else []:
             with _PDFIUM:
                 page_dpi, rgb, text = _render(doc, index, dpi, max_pixels, path, only is None, units[index])
@@ -213,13 +213,15 @@ class PdfStreamWriter:
     """Write a PDF page by page: each page is one full-page image, sized from its dpi.
 
     Objects 1 (catalog) and 2 (page tree) are written last, once all pages are known; every page
-    points at object 2 as its parent, so nothing written earlier has to change."""
+    points at object 2 as its parent, so nothing written earlier has to change. A page over 200
+    inches gets a /UserUnit (``docclean.pdfunits.fit_box``)."""
 
     def __init__(self, fp: BinaryIO) -> None:
         self._fp = fp
         self._offsets: dict[int, int] = {}
         self._pages: list[int] = []
         self._next = 3
+        self._version = b""  # the catalog's /Version: the header's 1.4 until a /UserUnit needs 1.6
         # The binary comment line tells transfer tools that the file is binary.
         fp.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
@@ -233,18 +235,18 @@ class PdfStreamWriter:
     def add_page(self, im: Image.Image, dpi: tuple[float, float] | None) -> None:
         """Append one page: ``im`` in mode "1", "L" or "RGB"; ``dpi`` None means 300 dpi."""
         x_dpi, y_dpi = dpi if dpi is not None else (DEFAULT_DPI, DEFAULT_DPI)
-        width, height = im.size
-        width_pt, height_pt = width * 72.0 / x_dpi, height * 72.0 / y_dpi
+        box_w, box_h, unit = fit_box(im.width * 72.0 / x_dpi, im.height * 72.0 / y_dpi)
+        self._version = b" /Version /1.6" if unit else self._version
         image_dict, data = _encode_image(im)
         img_no, content_no, page_no = self._next, self._next + 1, self._next + 2
         self._next += 3
         self._object(img_no, image_dict + b" /Length %d >>" % len(data), data)
-        content = b"q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q" % (width_pt, height_pt)
+        content = b"q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q" % (box_w, box_h)
         self._object(content_no, b"<< /Length %d >>" % len(content), content)
         self._object(page_no, (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] "
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] %s"
             b"/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>"
-            % (width_pt, height_pt, img_no, content_no)))
+            % (box_w, box_h, unit, img_no, content_no)))
         self._pages.append(page_no)
 
     def close(self, info: bytes | None = None) -> None:
@@ -252,7 +254,7 @@ class PdfStreamWriter:
         information dictionary (``docclean.metawrite.pdf_info``), as the last object where given."""
         kids = b" ".join(b"%d 0 R" % n for n in self._pages)
         self._object(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self._pages)))
-        self._object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+        self._object(1, b"<< /Type /Catalog /Pages 2 0 R%s >>" % self._version)
         trailer = b""
         if info is not None:
             self._object(self._next, info)

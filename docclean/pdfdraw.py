@@ -27,7 +27,7 @@ def render_size(page: pdfium.PdfPage, dpi: float, native: bool, unit: float = 1.
     draws its scan one to one at that size (for :func:`draw`; None: drawn at that size as it is).
     ``native``: ``dpi`` is the page's own (:func:`native_dpi`); a scan lying square to the page
     then keeps its pixels where that is a pixel or two from the size ``dpi`` gives
-    (:func:`_one_to_one`). ``unit``: the page's /UserUnit (``docclean.pdfpage.user_units``): its
+    (:func:`_one_to_one`). ``unit``: the page's /UserUnit (``docclean.pdfunits.page_units``): its
     box times ``unit`` is its size in points of 1/72 inch, which ``dpi`` counts pixels per inch of."""
     width_pt, height_pt = page.get_size()
     size = _whole_pixels(width_pt * unit, dpi), _whole_pixels(height_pt * unit, dpi)

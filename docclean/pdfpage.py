@@ -1,7 +1,7 @@
 """What a PDF page holds, found without rendering it: the resolution of the scan in it
 (:func:`native_dpi`), whether its images' data decodes whole (:func:`image_damage`) and whether it
-has searchable text (:func:`has_text`). Call them with ``docclean.pdf``'s pdfium lock held; the
-pages' /UserUnit (:func:`user_units`), which pdfium cannot read, without it.
+has searchable text (:func:`has_text`). Call them with ``docclean.pdf``'s pdfium lock held. The
+pages' /UserUnit, which pdfium cannot read, is ``docclean.pdfunits``'s.
 
 pdfium draws what it cannot decode as flat grey or black, without a word; cleaned, that becomes
 white paper, and a receipt whose JPEG was cut short comes out as a whole-looking receipt that ends
@@ -12,13 +12,10 @@ JPEG 2000, LZW and other chains) is rendered as before, not refused."""
 
 from __future__ import annotations
 
-import functools
 import io
-import logging
 import math
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -74,56 +71,13 @@ def images(page: pdfium.PdfPage) -> Iterator[tuple[pdfium.PdfImage, Matrix]]:
             yield obj, matrix
 
 
-def user_units(path: Path) -> tuple[float, ...]:
-    """Each page's /UserUnit (PDF 1.6): how many 1/72 inch one unit of its space is, 1 where absent;
-    empty when the file cannot tell. A page's physical size is its box times this, so a scan of a
-    page with UserUnit 2 has half the dots per inch its box in points gives. pdfium ignores the key
-    and has no call that reads a page's dictionary, so pypdf reads them (once per file version:
-    the desktop app and docclean eval ask page by page); the key may lie in a compressed object
-    stream, where no search of the file's bytes finds it. A file pypdf does not read as it is (a
-    damaged cross-reference table, which pdfium repairs) keeps its boxes as they are."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return ()
-    return _user_units(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.lru_cache(maxsize=16)
-def _user_units(path: Path, mtime_ns: int, size: int) -> tuple[float, ...]:
-    try:
-        import pypdf
-    except ImportError:  # an install that predates the dependency: the pages' boxes as before
-        return ()
-    quiet = logging.getLogger("pypdf")
-    if not quiet.handlers:  # its notes on a damaged file are not docclean's to print
-        quiet.addHandler(logging.NullHandler())
-    try:
-        # A file object, and strict: given a path, or rebuilding a damaged cross-reference table,
-        # pypdf reads the whole file into memory (200 MB for a 200 MB scan; pdfium reads it in parts).
-        with open(path, "rb") as fh:
-            return tuple(_unit(page) for page in pypdf.PdfReader(fh, strict=True).pages)
-    except Exception:  # noqa: BLE001 - what pypdf cannot read keeps the boxes as pdfium draws them
-        return ()
-
-
-def _unit(page: dict) -> float:
-    """One page dictionary's /UserUnit, 1 when absent or not a positive number."""
-    try:
-        value = page["/UserUnit"] if "/UserUnit" in page else 1.0  # an indirect number is looked up
-        unit = 1.0 if isinstance(value, (str, bytes)) else float(value)  # float() takes (2)'s digits too
-    except Exception:  # noqa: BLE001 - a reference pypdf cannot follow: this page keeps its box
-        return 1.0
-    return unit if math.isfinite(unit) and unit > 0 else 1.0
-
-
 def native_dpi(page: pdfium.PdfPage, unit: float = 1.0) -> float | None:
     """Resolution of a scanned page (one image covers half of it or more), or None if it is none.
 
     The resolution is the highest among the images that cover a quarter of the page or more
     (:data:`LAYER_COVERAGE`), each taken along its sharper axis: a 204 x 98 dpi fax renders at
     204 dpi, keeping every pixel of its rows (the page's size in points is the same either way).
-    ``unit``: the page's /UserUnit (:func:`user_units`); the resolution is per physical inch."""
+    ``unit``: the page's /UserUnit (``docclean.pdfunits``); the resolution is per physical inch."""
     page_w, page_h = page.get_size()
     page_area = page_w * page_h
     largest, sharpest = 0.0, 0.0

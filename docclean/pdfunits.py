@@ -1,0 +1,144 @@
+"""A PDF page's /UserUnit (PDF 1.6): how many 1/72 inch one unit of its space is. A page's physical
+size is its box times this, so a scan on a page of UserUnit 2 has half the dots per inch its box in
+points gives. pdfium ignores the key and has no call that reads a page's dictionary, so pypdf reads
+them (:func:`user_units`, :func:`page_units`), without ``docclean.pdf``'s pdfium lock. Writing, a
+page over PDF's 200 inches gets one (:func:`fit_box`).
+
+pypdf reads a file strictly first: rebuilding a damaged cross-reference table reads the whole file
+into memory, where pdfium reads it in parts. A file that strict reading refuses but pdfium reads (a
+mail header before ``%PDF``, offsets shifted by a few bytes, no ``%%EOF``) is repaired in memory up
+to :data:`REPAIR_LIMIT`. Beyond it, or where pypdf cannot read it at all (AES-256 without the
+``cryptography`` package), the file's bytes are searched for the key: its pages are read at their
+boxes' size, and when the key is there (outside compressed object streams, which hide it) reading
+the whole file warns that they may come out smaller than the paper."""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import math
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from docclean.progress import InputWarning
+
+if TYPE_CHECKING:
+    import pypdf
+
+#: The largest file repaired in memory to read its units (bytes). The repair holds the file once,
+#: twice where ``%%EOF`` is missing (a copy with one added): at this size 64 and 127 MiB more, about
+#: what cleaning one 300-dpi A4 page costs (14 bytes a pixel, 122 MB), for a damaged scan of up to
+#: 1,700 group 4 A4 pages (37 KB each). The rare larger one is searched for the key instead.
+REPAIR_LIMIT = 64 << 20
+#: PDF's largest page side in its units, 200 inches (Acrobat's limit; ISO 32000's implementation note).
+MAX_PAGE_PT = 14_400.0
+_KEY = b"/UserUnit"
+#: Where a PDF's ``%%EOF`` must lie (bytes from its end, Acrobat's rule). Without one, pypdf looks
+#: for it line by line back to the file's start (10 s for a 63 MB file) before it gives up.
+_TAIL = 1024
+_CHUNK = 1 << 20
+
+
+def user_units(path: Path) -> tuple[float, ...]:
+    """Each page's /UserUnit, 1 where absent or not a positive number; empty when the file cannot
+    tell (read once per file version: the desktop app and docclean eval ask page by page)."""
+    return _units(path)[0]
+
+
+def page_units(path: Path, count: int, warn: bool = False) -> tuple[float, ...]:
+    """The /UserUnit of each of the ``count`` pages pdfium finds in ``path``: every one 1 where
+    pypdf cannot tell or finds another number of pages (a damaged page tree read two ways). With
+    ``warn``, an :class:`InputWarning` when the file has a /UserUnit that could not be read."""
+    units, why = _units(path)
+    if warn and why:
+        warnings.warn(f"its pages may come out smaller than the paper: the file sets a /UserUnit (a page's size "
+                      f"is its box times it), which could not be read ({why}); pages are read at their box's size",
+                      InputWarning, stacklevel=3)
+    return units if len(units) == count else (1.0,) * count
+
+
+def fit_box(width_pt: float, height_pt: float) -> tuple[float, float, bytes]:
+    """The page box (width, height) for a page of ``width_pt`` x ``height_pt`` points, and the page
+    dictionary's /UserUnit entry: none within PDF's 200 inches (:data:`MAX_PAGE_PT`), where the box
+    is the page's size; beyond, the smallest whole unit that brings the box within them (readers
+    refuse or clip a larger box, and a box shrunk without the unit would print the page smaller)."""
+    unit = math.ceil(max(width_pt, height_pt) / MAX_PAGE_PT)
+    if unit <= 1:
+        return width_pt, height_pt, b""
+    return width_pt / unit, height_pt / unit, b"/UserUnit %d " % unit
+
+
+def _units(path: Path) -> tuple[tuple[float, ...], str | None]:
+    """(:func:`user_units`, why a /UserUnit the file's bytes hold was not read, else None)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (), None
+    return _read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _read(path: Path, mtime_ns: int, size: int) -> tuple[tuple[float, ...], str | None]:
+    try:
+        import pypdf
+    except ImportError:  # an install that predates the dependency: the pages' boxes as before
+        return (), None
+    quiet = logging.getLogger("pypdf")
+    if not quiet.handlers:  # its notes on a damaged file are not docclean's to print
+        quiet.addHandler(logging.NullHandler())
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, size - _TAIL))
+            ended = b"%%EOF" in fh.read()
+            why, repair = f"a damaged file over {REPAIR_LIMIT >> 20} MB is not repaired for it", size <= REPAIR_LIMIT
+            if ended:
+                try:
+                    return _pages(pypdf.PdfReader(fh, strict=True)), None
+                except pypdf.errors.DependencyError as exc:  # AES-256 without `cryptography`: no repair helps
+                    why, repair = f"pypdf: {exc}", False
+                except Exception:  # noqa: BLE001 - repaired below, as pdfium repairs it
+                    pass
+            if repair:
+                source: BinaryIO = fh
+                if not ended:  # pypdf needs the %%EOF a cut file lacks: a copy with one added
+                    fh.seek(0)
+                    source = io.BytesIO(fh.read() + b"\n%%EOF\n")
+                try:
+                    return _pages(pypdf.PdfReader(source, strict=False)), None
+                except pypdf.errors.DependencyError as exc:
+                    why = f"pypdf: {exc}"
+                except Exception:  # noqa: BLE001 - not a PDF pypdf reads: its key is looked for below
+                    why = "pypdf cannot read the file"
+                del source
+            return (), why if _holds_key(fh) else None
+    except OSError:
+        return (), None
+
+
+def _pages(reader: pypdf.PdfReader) -> tuple[float, ...]:
+    """Every page's unit, as ``reader`` reads them."""
+    return tuple(_unit(page) for page in reader.pages)
+
+
+def _unit(page: dict) -> float:
+    """One page dictionary's /UserUnit, 1 when absent or not a positive number."""
+    try:
+        value = page["/UserUnit"] if "/UserUnit" in page else 1.0  # an indirect number is looked up
+        unit = 1.0 if isinstance(value, (str, bytes)) else float(value)  # float() takes (2)'s digits too
+    except Exception:  # noqa: BLE001 - a reference pypdf cannot follow: this page keeps its box
+        return 1.0
+    return unit if math.isfinite(unit) and unit > 0 else 1.0
+
+
+def _holds_key(fh: BinaryIO) -> bool:
+    """Whether the file's bytes hold ``/UserUnit`` anywhere, read in 1 MiB chunks (a gigabyte in 0.5 s
+    from the page cache, 1 s from disk); a key inside a compressed object stream is not seen."""
+    fh.seek(0)
+    last = b""
+    while chunk := fh.read(_CHUNK):
+        if _KEY in last + chunk[:len(_KEY) - 1] or _KEY in chunk:
+            return True
+        last = chunk[1 - len(_KEY):]
+    return False
