@@ -198,8 +198,9 @@ def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: 
             fits = math.floor(page_dpi * math.sqrt(max_pixels / (width * height)))
             while fits > 1 and math.prod(render_size(page, fits, False, unit)[:2]) > max_pixels:
                 fits -= 1  # pixels are rounded up: the estimate can be a dpi too high
+            advice = f"clean it at {fits} dpi or less" if fits >= 1 else "it is too large at any resolution"
             raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x {height} pixels, limit "
-                             f"{max_pixels:,}); clean it at {fits} dpi or less, or raise the pixel limit", path)
+                             f"{max_pixels:,}); {advice}, or raise the pixel limit", path)
         # Before drawing: pdfium draws what it cannot decode flat grey, which cleaning makes paper.
         damage = image_damage(page)
         if damage is not None:

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 #: what cleaning one 300-dpi A4 page costs (14 bytes a pixel, 122 MB), for a damaged scan of up to
 #: 1,700 group 4 A4 pages (37 KB each). The rare larger one is searched for the key instead.
 REPAIR_LIMIT = 64 << 20
+#: The /UserUnit values taken: up to Acrobat's largest, 75,000; from a tenth (a page of 1e-7 was
+#: drawn as one pixel). Others are read as 1.
+UNIT_RANGE = (0.1, 75_000.0)
 #: PDF's largest page side in its units, 200 inches (Acrobat's limit; ISO 32000's implementation note).
 MAX_PAGE_PT = 14_400.0
 _KEY = b"/UserUnit"
@@ -76,11 +79,13 @@ def _units(path: Path) -> tuple[tuple[float, ...], str | None]:
         stat = path.stat()
     except OSError:
         return (), None
-    return _read(path, stat.st_mtime_ns, stat.st_size)
+    # The inode and ctime too: a file replaced by one of the same size and mtime (`cp -p`, `rsync -t`)
+    # has a new ctime, which no tool can set.
+    return _read(path, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
 
 
 @functools.lru_cache(maxsize=16)
-def _read(path: Path, mtime_ns: int, size: int) -> tuple[tuple[float, ...], str | None]:
+def _read(path: Path, mtime_ns: int, size: int, inode: int, ctime_ns: int) -> tuple[tuple[float, ...], str | None]:
     try:
         import pypdf
     except ImportError:  # an install that predates the dependency: the pages' boxes as before
@@ -123,13 +128,14 @@ def _pages(reader: pypdf.PdfReader) -> tuple[float, ...]:
 
 
 def _unit(page: dict) -> float:
-    """One page dictionary's /UserUnit, 1 when absent or not a positive number."""
+    """One page dictionary's /UserUnit, 1 when absent or not a number in :data:`UNIT_RANGE`."""
     try:
         value = page["/UserUnit"] if "/UserUnit" in page else 1.0  # an indirect number is looked up
         unit = 1.0 if isinstance(value, (str, bytes)) else float(value)  # float() takes (2)'s digits too
     except Exception:  # noqa: BLE001 - a reference pypdf cannot follow: this page keeps its box
         return 1.0
-    return unit if math.isfinite(unit) and unit > 0 else 1.0
+    low, high = UNIT_RANGE
+    return unit if low <= unit <= high else 1.0  # NaN fails both tests
 
 
 def _holds_key(fh: BinaryIO) -> bool:

@@ -5,15 +5,16 @@
 ``open_scans``, ``saving``, ``save_busy``, ``actions_``, ``banner``, ``_closing``, ``_quit_after_save``) and methods
 (``result_is_current``, ``show_errors``, ``what_now``, ``_save_ended``). Save writes the batch's
 exact pixels of the preview shown, with the source page's metadata as the batch writes it into a
-one-page output (``docclean.metadata``, read by the preview worker with the page:
-``gui.worker.PageImage``), through the engine's own writer (``docclean.io.write_page``), and
+one-page output (``docclean.metadata``, read on the save's thread: every frame's tags of a
+1000-page TIFF take 0.4 s, too much to read with every page shown), through the engine's own
+writer (``docclean.io.write_page``), and
 refuses one made with other settings than the panel's; a name without a suffix is saved as PNG.
 
 The write runs on a :class:`SaveThread` (``saving``): a 600-dpi TIFF or PDF, a slow network
 share or a disk that hangs froze the window while it wrote on the UI thread. Meanwhile the status
 bar shows a busy bar and the file's name (:class:`SaveIndicator`), and Save is disabled. Nothing
-else needs to be: the thread holds the page's pixels, resolution and metadata as they were when
-Save was pressed (the preview's arrays are never written to once made), so another page, other
+else needs to be: the thread holds the page's pixels and resolution as they were when Save was
+pressed (the preview's arrays are never written to once made), so another page, other
 settings or a Reload cannot change what it writes. Its answer says "saved PATH" in the status bar,
 or why not in the banner. Closing the window meanwhile waits for it (``gui.closing``).
 """
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QProgre
 
 from docclean import io as pageio
 from docclean.errors import DocCleanError, UsageError
-from docclean.metadata import Metadata
+from docclean.metadata import read_metadata
 from gui.answering import Answering
 from gui.folders import save_folder
 from gui.pages import OpenScans
@@ -71,10 +72,11 @@ class SaveThread(Answering):
     it) and emits ``answered``. It cannot be stopped: the writer has no place to stop at, and the
     page is what the user asked for."""
 
-    def __init__(self, path: Path, pixels: np.ndarray, dpi: tuple[float, float] | None, metadata: Metadata,
+    def __init__(self, path: Path, pixels: np.ndarray, dpi: tuple[float, float] | None, source: Path, index: int,
                  scans: OpenScans, parent: Any = None) -> None:
         super().__init__(parent)
-        self.path, self.pixels, self.dpi, self.metadata, self.scans = Path(path), pixels, dpi, metadata, scans
+        self.path, self.pixels, self.dpi, self.scans = Path(path), pixels, dpi, scans
+        self.source, self.index = source, index  # the scan and page whose metadata goes with it
         self.folder: Path | None = None
 
     def work(self) -> None:
@@ -84,7 +86,8 @@ class SaveThread(Answering):
         # of the target (gui.pages.OpenScans), here: on a share that hangs it froze the window too.
         if self.scans.holds(self.path):
             raise UsageError("refusing to write over a scan that is open; choose another name", self.path)
-        pageio.write_page(self.path, self.pixels, self.dpi, metadata=self.metadata)
+        metadata = read_metadata(self.source).only(self.index)  # headers only; as the batch writes it
+        pageio.write_page(self.path, self.pixels, self.dpi, metadata=metadata)
         self.folder = self.path.resolve().parent  # resolve() reads the file system too
 
     def failure(self, exc: Exception) -> str:
@@ -149,7 +152,8 @@ class SavePageMixin:
         path = with_default_suffix(path)
         self.show_errors([])  # an earlier Save's failure no longer stands; this one's answer will say
         page = result.page
-        thread = SaveThread(path, result.output.pixels, page.page.dpi, page.metadata, self.open_scans, self)
+        thread = SaveThread(path, result.output.pixels, page.page.dpi, result.request.path, result.request.index,
+                            self.open_scans, self)
         thread.answered.connect(lambda: self._save_answered(thread))
         self.saving = thread
         self.actions_["save"].setEnabled(False)

@@ -26,7 +26,6 @@ from PySide6.QtCore import QThread, QTimer, Signal
 from docclean import io as pageio
 from docclean.batch import PageOutput, clean_page, load_cleaner
 from docclean.errors import Cancelled, DocCleanError
-from docclean.metadata import Metadata, read_metadata
 from docclean.models import model_stamp
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
@@ -51,13 +50,10 @@ class PreviewRequest:
 
 @dataclass
 class PageImage:
-    """A decoded page ready to show: its display picture and what the window says about it, and
-    the metadata Save writes with it (the page's, as the batch writes it into a one-page output:
-    ``docclean.filerun``), read here with the page so that Save reads no file on the UI thread."""
+    """A decoded page ready to show: its display picture and what the window says about it."""
 
     page: pageio.Page
     original: LevelImage
-    metadata: Metadata
 
 
 @dataclass
@@ -272,7 +268,7 @@ class PreviewWorker(QThread):
         if found is None:
             raise pageio.InputError(f"has no page {req.index + 1}", req.path)
         shown = display_pixels(found.color if found.color is not None else found.gray)
-        image = PageImage(found, level_image(shown), read_metadata(req.path).only(req.index))  # headers only
+        image = PageImage(found, level_image(shown))
         with self._cond:
             if generation != self._generation:
                 return image  # read before a reload: the file may have changed since; not kept

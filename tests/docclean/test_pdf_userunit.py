@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from docclean.errors import InputError
 from docclean.io import PageWriter, page_size, read_page, read_pages
 from docclean.progress import InputWarning
 from tests.docclean.pdfs import PAGE_OBJECTS, build_pdf
@@ -75,11 +76,26 @@ def test_the_outputs_of_a_user_unit_page_keep_its_real_size(tmp_path: Path) -> N
         assert (tif.size, tif.info["dpi"]) == ((200, 300), (100.0, 100.0))
 
 
-@pytest.mark.parametrize("unit", [b"/Two", b"0", b"-2", b"(2)"])
-def test_a_user_unit_that_is_no_positive_number_is_one(tmp_path: Path, unit: bytes) -> None:
+@pytest.mark.parametrize("unit", [b"/Two", b"0", b"-2", b"(2)", b"0.0000001", b"100000"])
+def test_a_user_unit_that_is_no_plausible_number_is_one(tmp_path: Path, unit: bytes) -> None:
     objects = [*PAGE_OBJECTS[:2], PAGE_OBJECTS[2].replace(b">>", b"/UserUnit %s >>" % unit)]
     page = next(read_pages(build_pdf(tmp_path / "odd.pdf", objects)))
     assert page.gray.shape == (600, 300) and page.dpi == (300.0, 300.0)  # the 1 x 2 inch box, as before
+
+
+def test_a_file_replaced_with_the_same_size_and_time_is_read_again(tmp_path: Path) -> None:
+    """The units are cached per file version: `cp -p` or `rsync -t` of another file of the same size
+    keeps the mtime, but not the inode or ctime."""
+    path = tmp_path / "unit.pdf"
+    build_pdf(path, [*PAGE_OBJECTS[:2], PAGE_OBJECTS[2].replace(b">>", b"/UserUnit 2 >>")])
+    assert next(read_pages(path)).gray.shape == (1200, 600)  # the 1 x 2 inch box at UserUnit 2
+    other = tmp_path / "other.pdf"
+    build_pdf(other, [*PAGE_OBJECTS[:2], PAGE_OBJECTS[2].replace(b">>", b"/UserUnit 1 >>")])
+    assert other.stat().st_size == path.stat().st_size
+    stat = path.stat()
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(other, path)
+    assert next(read_pages(path)).gray.shape == (600, 300)
 
 
 # Damage pdfium reads through but pypdf's strict reading refuses (docclean.pdfunits repairs it).
@@ -183,3 +199,11 @@ def test_a_page_over_200_inches_is_written_with_a_user_unit(tmp_path: Path, bits
     with pikepdf.open(edge) as pdf:
         assert [float(v) for v in pdf.pages[0].MediaBox] == [0, 0, 14400, 72]
         assert "/UserUnit" not in pdf.pages[0].obj and "/Version" not in pdf.Root
+
+
+def test_a_page_too_large_at_any_resolution_says_so(tmp_path: Path) -> None:
+    """A 1 x 2 inch box of UserUnit 75,000 (Acrobat's largest) is over a mile wide: even at 1 dpi it
+    is over the pixel limit, where the advice was to clean it "at 0 dpi or less"."""
+    path = build_pdf(tmp_path / "huge.pdf", [*PAGE_OBJECTS[:2], PAGE_OBJECTS[2].replace(b">>", b"/UserUnit 75000 >>")])
+    with pytest.raises(InputError, match="too large at any resolution, or raise the pixel limit"):
+        next(read_pages(path))

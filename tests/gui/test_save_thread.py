@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from docclean import writer
 from docclean.io import write_page
+from docclean.metadata import read_metadata
 
 
 @dataclass
@@ -53,7 +54,8 @@ def write_gate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> WriteGate:
 
 def _page(window):  # noqa: ANN001, ANN202 - the page shown as Save writes it: (pixels, dpi, metadata)
     result = window.result
-    return result.output.pixels, result.page.page.dpi, result.page.metadata
+    return (result.output.pixels, result.page.page.dpi,
+            read_metadata(result.request.path).only(result.request.index))
 
 
 def _plain(tmp_path: Path, name: str, page) -> bytes:  # noqa: ANN001 - what Save wrote on the UI thread

@@ -63,9 +63,8 @@ class VAEBase(nn.Module):
     def reparameterize(mean: torch.Tensor, logvar: torch.Tensor,
                        generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw z ~ N(mean, exp(logvar)) as a differentiable function of mean and logvar. ``eps`` comes
-        from torch's global random state on ``mean``'s device, or, given a ``generator``, from that
-        generator on its own device (a CPU one: the same draws on every device), then moved to
-        ``mean``'s."""
+        from torch's global random state on ``mean``'s device, or, given a ``generator`` (a CPU one),
+        drawn on the CPU, the same draws on every device, then moved to ``mean``'s."""
         if generator is None:
             eps = torch.randn_like(mean)
         else:
