@@ -16,6 +16,13 @@ on the tinted pages of ``tests/docclean/test_inkloss_dither.py``, whose text was
 :func:`dither_areas` finds those areas and :func:`descreened` reads them as the grey they print
 before the stroke test, so a dithered page is judged as its grey scan would be, and the strokes
 drawn in or beside the dots still count.
+
+A stroke much wider than the paper window (a wide initial or heading, a broad pen, a 600-dpi scan
+of large writing) is its own local paper inside, so the stroke test saw only its edges, and a
+cleaning that hollowed it (kept its edges, turned its inside to paper, as the network does with a
+stain) read 0% lost. ``docclean.inkwide.wide_strokes`` finds such insides against a much wider
+paper, only in dark pieces that are solid, sharp-edged and hold no writing (a stain is mottled and
+fades, a shaded box holds writing or is a grey rectangle), and :func:`ink_loss` counts them too.
 """
 
 from __future__ import annotations
@@ -174,10 +181,13 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RA
     cleaned pixel within :data:`NEAR` pixels moved at least :data:`LOST_SHARE` of the way from the
     stroke's grey towards white; the scanner's dark surround (:mod:`docclean.surround`) is not the
     page and holds none, and a dithered area is read as the grey it prints (:func:`descreened`):
-    its dots are no strokes. 0 when there are no strokes. 0.003 on average for a perfect
+    its dots are no strokes, and a wide stroke's inside counts where its edge was kept
+    (``docclean.inkwide.wide_strokes``). 0 when there are no strokes. 0.003 on average for a perfect
     clean of the Dirty Documents pages (their ground truth), 0.5 when half the text is erased
     (``bench/ink_loss_calibration.py``). ``ratio``/``contrast``: what counts as a stroke
     (:func:`stroke_mask`); ``bench/ink_guard.py`` compares looser tests."""
+    from docclean.inkwide import WIDE_EDGE_LOST, wide_strokes  # below this module: it uses the stroke test's figures
+
     if original.shape != cleaned.shape:
         raise ValueError(f"shapes differ: original {original.shape}, cleaned {cleaned.shape}")
     # At full resolution: the min-pooling below would merge a dither's dots into dark blots.
@@ -189,15 +199,34 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RA
         orig = np.ascontiguousarray(cv2.erode(orig, pool, anchor=(0, 0))[::2, ::2])
         clean = np.ascontiguousarray(cv2.erode(clean, pool, anchor=(0, 0))[::2, ::2])
     mask = stroke_mask(orig, ratio, contrast)
+    wide = wide_strokes(orig)
     surround = surround_areas(orig)
     if surround is not None:  # the lid beside the page's edge is darker than the paper, but not ink
         mask &= ~surround
-    total = int(mask.sum())
-    if total == 0:
-        return 0.0
+        if wide is not None:
+            wide[surround] = 0
     darkest_near = cv2.erode(clean, np.ones((NEAR, NEAR), np.uint8))
-    lost = darkest_near[mask] >= orig[mask] + LOST_SHARE * (1.0 - orig[mask])
-    return float(lost.sum()) / total
+
+    def lost_at(where: np.ndarray) -> np.ndarray:
+        grey = orig[where]
+        return darkest_near[where] >= grey + LOST_SHARE * (1.0 - grey)
+
+    lost, total = int(np.count_nonzero(lost_at(mask))), int(np.count_nonzero(mask))
+    share = lost / total if total else 0.0
+    if wide is not None:
+        # A wide stroke's inside counts where its edge was kept: hollowed (or kept whole). One whose
+        # edge went too was cleared as a whole, as a stain is; its edges count in the stroke test.
+        edge = wide < 0
+        pieces = int(wide.max()) + 1
+        edge_lost = np.bincount(-wide[edge], weights=lost_at(edge), minlength=pieces)
+        hollow = edge_lost <= WIDE_EDGE_LOST * np.bincount(-wide[edge], minlength=pieces)
+        inside = (wide > 0) & ~mask
+        inside[inside] = hollow[wide[inside]]
+        if inside.any():
+            # The larger figure: a hollowed inside counts, and a kept one does not dilute the
+            # loss of the text beside it.
+            share = max(share, (lost + int(np.count_nonzero(lost_at(inside)))) / (total + int(inside.sum())))
+    return float(share)
 
 
 #: A pixel counts as removed when this much of its contrast with the local paper is gone (0..1).
