@@ -25,6 +25,10 @@ from docclean.inkloss import ink_loss  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "dirty-documents"
+#: The resolution the pages are judged at. The Dirty Documents files carry none; the guard searches
+#: a page for dithers only at a known resolution of 150 dpi or more (``docclean.inkloss.DITHER_MIN_DPI``),
+#: as a scanner's 1-bit TIFF has. Grey pages are never searched, so their figures do not depend on it.
+DPI = (300.0, 300.0)
 BAYER = np.array([[0, 8, 2, 10], [12, 4, 14, 6], [3, 11, 1, 9], [15, 7, 13, 5]], np.float32)
 
 
@@ -66,8 +70,8 @@ def main() -> None:
         erased[:, : erased.shape[1] // 2] = 1.0
         for kind, dither in kinds.items():
             page = noisy if dither is None else dither(noisy)
-            perfect[kind].append(ink_loss(page, clean))
-            half[kind].append(ink_loss(page, erased))
+            perfect[kind].append(ink_loss(page, clean, dpi=DPI))
+            half[kind].append(ink_loss(page, erased, dpi=DPI))
     for kind in kinds:
         label = f"{len(paths)} pages" + (f", as 1-bit scans ({kind})" if kind else "")
         print(f"{label}: ground truth mean {np.mean(perfect[kind]):.3f} (max {np.max(perfect[kind]):.3f}); "

@@ -114,7 +114,7 @@ def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | N
     pixels, dropped = finish_page(cleaned, settings, page.color)
     # The guard judges what is written: a binarization can drop a stroke the grey page kept.
     written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
-    return PageOutput(pixels, cleaned, inkloss.ink_loss(positive, written), dropped,
+    return PageOutput(pixels, cleaned, inkloss.ink_loss(positive, written, dpi=page.dpi), dropped,
                       positive is not gray)
 
 
