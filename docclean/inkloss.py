@@ -30,6 +30,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from docclean.pixels import as_float
 from docclean.surround import surround_areas
 
 #: A pixel belongs to a stroke when it is darker than this share of its local paper level ...
@@ -67,12 +68,6 @@ DITHER_OPEN = 9
 DESCREEN_SIGMA = 1.5
 
 
-def _as_float(page: np.ndarray) -> np.ndarray:
-    if page.dtype == np.uint8:
-        return page.astype(np.float32) / 255.0
-    return np.ascontiguousarray(page, dtype=np.float32)
-
-
 def _u8(values: np.ndarray) -> np.ndarray:
     return np.clip(values * np.float32(255.0) + np.float32(0.5), 0, 255).astype(np.uint8)
 
@@ -85,7 +80,7 @@ def dither_areas(page: np.ndarray) -> np.ndarray | None:
     text, however small, mostly is not. Chosen on synthetic pages (dithered photos, tints and pages;
     text from 100 to 600 dpi) and the Dirty Documents pages, as they are and dithered; never on real
     scans. About 0.02 s for an A4 page at 300 dpi (one thread)."""
-    page = _as_float(page)
+    page = as_float(page)
     h, w = page.shape
     rows, cols = h // DITHER_BLOCK, w // DITHER_BLOCK
     if min(rows, cols) < DITHER_WINDOW:
@@ -164,7 +159,7 @@ def descreened(page: np.ndarray, dpi: tuple[float, float] | None = None) -> np.n
 def local_paper(page: np.ndarray) -> np.ndarray:
     """The local paper level: a median over a window wider than any stroke (computed at a quarter
     of the resolution, where it is 16 times cheaper, then interpolated back)."""
-    page = _as_float(page)
+    page = as_float(page)
     h, w = page.shape
     small = cv2.resize(page, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     u8 = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
@@ -176,7 +171,7 @@ def stroke_mask(original: np.ndarray, ratio: float = STROKE_RATIO, contrast: flo
     """Pixels of the input that are dark relative to their local paper (text, lines, ink): darker
     than ``ratio`` times the paper and by at least ``contrast``; lightly smoothed first so isolated
     specks of noise do not count."""
-    page = cv2.blur(_as_float(original), (3, 3))
+    page = cv2.blur(as_float(original), (3, 3))
     paper = local_paper(page)
     return (page < paper * np.float32(ratio)) & (paper - page > np.float32(contrast))
 
@@ -198,8 +193,8 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RA
     if original.shape != cleaned.shape:
         raise ValueError(f"shapes differ: original {original.shape}, cleaned {cleaned.shape}")
     # At full resolution: the min-pooling below would merge a dither's dots into dark blots.
-    orig = descreened(_as_float(original), dpi)
-    clean = _as_float(cleaned)
+    orig = descreened(as_float(original), dpi)
+    clean = as_float(cleaned)
     # Large pages are checked at half resolution: strokes survive a 2x min-pooling.
     if orig.size > 4_000_000:
         pool = np.ones((2, 2), np.uint8)
@@ -245,8 +240,8 @@ def removed_marks(original: np.ndarray, output: np.ndarray) -> np.ndarray:
     (float32, same shape): what the GUI's difference view paints. Paper turning from stained grey
     to white is not a removed mark; text, lines and specks that turned into paper are."""
     # float32 and in place: a 600-dpi page is 35 million pixels.
-    removed = local_paper(original) - _as_float(original)
-    removed += _as_float(output)
+    removed = local_paper(original) - as_float(original)
+    removed += as_float(output)
     removed -= 1.0
     strength = removed * np.float32(2.5)
     np.clip(strength, 0.0, 1.0, out=strength)

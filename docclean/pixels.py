@@ -33,6 +33,14 @@ class Page:
     """0-based page number within the file."""
 
 
+def as_float(page: np.ndarray) -> np.ndarray:
+    """A grey page as float32 0..1: uint8 scaled (a new array), float taken as it is (contiguous;
+    the array itself where it already is)."""
+    if page.dtype == np.uint8:
+        return page.astype(np.float32) / 255.0
+    return np.ascontiguousarray(page, dtype=np.float32)
+
+
 def luma(rgb: np.ndarray) -> np.ndarray:
     """BT.601 luma of a uint8 (H, W, 3) RGB array as float32 (H, W) in 0..1."""
     # Row by row keeps the float temporaries small for large colour pages.

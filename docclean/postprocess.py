@@ -18,6 +18,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from docclean.pixels import as_float
+
 #: Sauvola's parameters: window edge in pixels, sensitivity k and dynamic range R of the std-dev.
 SAUVOLA_WINDOW, SAUVOLA_K, SAUVOLA_R = 31, 0.2, 0.5
 #: The global cut: Otsu's threshold of the cleaned page, kept within these bounds. A cleaned page is
@@ -77,16 +79,10 @@ LAYER_MIN_PIXELS = 100
 #: about (the sample scans' speck layers are 0.01-0.4% of their ink).
 LAYER_WARNING = 0.01
 
-def _as_float(page: np.ndarray) -> np.ndarray:
-    if page.dtype == np.uint8:
-        return page.astype(np.float32) / 255.0
-    return np.ascontiguousarray(page, dtype=np.float32)
-
-
 def sauvola_threshold(page: np.ndarray, window: int = SAUVOLA_WINDOW, k: float = SAUVOLA_K,
                       r: float = SAUVOLA_R) -> np.ndarray:
     """Sauvola's per-pixel threshold ``m * (1 + k * (s / r - 1))`` over a ``window`` square."""
-    page = _as_float(page)
+    page = as_float(page)
     size = (window, window)
     mean = cv2.boxFilter(page, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT)
     sq = cv2.boxFilter(page * page, cv2.CV_32F, size, borderType=cv2.BORDER_REFLECT)
@@ -109,7 +105,7 @@ def binarize(cleaned: np.ndarray, threshold: float | None = None, keep_faint: bo
     relies on the model having whitened the paper: where it left the paper's texture, the
     texture that touches the letters grows into them, which is why it is not the default.
     A number: a fixed cut, pixels below it turn black."""
-    page = _as_float(cleaned)
+    page = as_float(cleaned)
     if threshold is not None:
         return page >= threshold
     ink = adaptive_ink(page)
@@ -124,7 +120,7 @@ def ink_layers(page: np.ndarray, ink: np.ndarray, gap: float = LAYER_GAP) -> tup
     the ink pixels by the darkness of their mark, and there are two layers when the lighter class's
     mean is at least ``gap`` lighter than the darker class's. Returns (labels of the marks, and per
     label whether that mark is in the lighter layer; label 0, the paper, is not)."""
-    page = _as_float(page)
+    page = as_float(page)
     if int(ink.sum()) < LAYER_MIN_PIXELS:
         return None
     count, labels = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
@@ -156,7 +152,7 @@ def binarize_without_show_through(cleaned: np.ndarray) -> tuple[np.ndarray, floa
     layer (:func:`drop_light_layer`), and the share (0..1) of the adaptive ink that went: 0 when the
     page had one layer. The batch records the share per page and warns where :func:`layer_warning`
     says so."""
-    page = _as_float(cleaned)
+    page = as_float(cleaned)
     ink = adaptive_ink(page)
     kept = drop_light_layer(page, ink)
     total = int(ink.sum())
@@ -173,7 +169,7 @@ def marks(page: np.ndarray) -> np.ndarray:
     """Where ink may grow: pixels darker than :data:`PAPER_LEVEL` and at least
     :data:`MARK_CONTRAST` darker than the page's closing over :data:`MARK_WINDOW` (strokes and
     hairlines, not an expanse of grey paper)."""
-    page = _as_float(page)
+    page = as_float(page)
     window = np.ones((MARK_WINDOW, MARK_WINDOW), np.uint8)
     tophat = cv2.morphologyEx(page, cv2.MORPH_BLACKHAT, window, borderType=cv2.BORDER_REPLICATE)
     return (page < PAPER_LEVEL) & (tophat > MARK_CONTRAST)
@@ -185,7 +181,7 @@ def adaptive_ink(page: np.ndarray) -> np.ndarray:
     below the global cut (:func:`global_cut`), which leaves pale residue on paper; or darker than
     :data:`INK_LEVEL` with nothing much darker nearby (the inside of a wide dark area, where
     Sauvola's threshold sinks)."""
-    page = _as_float(page)
+    page = as_float(page)
     ink = page < np.minimum(sauvola_threshold(page), np.float32(global_cut(page)))
     dark = page < np.float32(INK_LEVEL)
     if dark.any():
@@ -198,7 +194,7 @@ def adaptive_ink(page: np.ndarray) -> np.ndarray:
 def mark_body(page: np.ndarray, share: float = FAINT_SHARE, window: int = FAINT_WINDOW) -> np.ndarray:
     """Pixels darker than ``share`` of the way from the darkest pixel within ``window`` to white:
     the body of a mark at any strength, without the soft edge around it."""
-    page = _as_float(page)
+    page = as_float(page)
     darkest = cv2.erode(page, np.ones((window, window), np.uint8))
     return page < darkest + np.float32(share) * (1.0 - darkest)
 
@@ -215,7 +211,7 @@ def grow_ink(ink: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 def global_cut(page: np.ndarray) -> float:
     """Otsu's threshold of a cleaned page (0..1), clipped to :data:`GLOBAL_CUT`, over its pixels
     outside wide dark areas (:data:`THICK`)."""
-    u8 = np.clip(_as_float(page) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    u8 = np.clip(as_float(page) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     dark = cv2.threshold(u8, 127, 1, cv2.THRESH_BINARY_INV)[1]
     thick = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((THICK, THICK), np.uint8))
     if thick.any() and not thick.all():

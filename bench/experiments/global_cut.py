@@ -26,6 +26,7 @@ from bench.experiments.paper_level import on_platen  # noqa: E402
 from bench.experiments.scoring import page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
+from docclean.pixels import as_float  # noqa: E402
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -35,12 +36,12 @@ def _otsu(values: np.ndarray) -> float:
 
 
 def every_pixel(page: np.ndarray) -> float:
-    return _otsu(pp._as_float(page).ravel())
+    return _otsu(as_float(page).ravel())
 
 
 def without_thick(k: int):
     def cut(page: np.ndarray) -> float:
-        page = pp._as_float(page)
+        page = as_float(page)
         thick = cv2.morphologyEx((page < 0.5).astype(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
         return _otsu(page[thick == 0])
     return cut
@@ -48,7 +49,7 @@ def without_thick(k: int):
 
 def near_marks(reach: int):
     def cut(page: np.ndarray) -> float:
-        page = pp._as_float(page)
+        page = as_float(page)
         marks = (page < pp.PAPER_LEVEL).astype(np.uint8)
         near = cv2.dilate(marks, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)).astype(bool)
         return _otsu(page[near])
@@ -57,7 +58,7 @@ def near_marks(reach: int):
 
 def below(level: float):
     def cut(page: np.ndarray) -> float:
-        page = pp._as_float(page)
+        page = as_float(page)
         return _otsu(page[page < level])
     return cut
 
