@@ -62,7 +62,9 @@ def clean(
         min=0, metavar="PIXELS",
         help="A page whose strokes are wider than this (a broad pen, large writing scanned at 600 dpi) is also "
              "cleaned shrunk until they are this wide, keeping the darker result at every pixel: the model fades "
-             "strokes far wider than those it learned. Costs up to one more pass on such pages; 0: never.")]
+             "strokes far wider than those it learned. Where wide strokes in one part of a page (an initial, a "
+             "heading) came out hollow, that part is cleaned again shrunk. Costs up to one more pass on such pages; 0: "
+             "neither.")]
     = _DEFAULT.max_stroke,
     auto_levels: Annotated[bool, typer.Option(
         "--auto-levels/--no-auto-levels",

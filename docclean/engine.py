@@ -14,7 +14,9 @@ and contrast. A page whose strokes are wider than ``max_stroke`` pixels
 and shrunk until its strokes are ``max_stroke`` wide (then enlarged back); the result keeps the
 darker of the two at every pixel. The network fades strokes much wider than those it learned, and
 cleaning a shrunk page alone fades the thin faint strokes beside them; the darker of the two keeps
-what either keeps (bench/results/stroke_scale.md).
+what either keeps (bench/results/stroke_scale.md). On a page of ordinary text, a wide initial or
+heading that the network hollowed is cleaned again alike, its part of the page alone
+(``docclean.widestrokes``).
 
 After the network, with ``keep_solids``, solid black areas (bars, boxes, logos, a band with white
 writing in it), which the network hollows as if they were stains, are put back from the page
@@ -55,6 +57,7 @@ from docclean.strokes import stroke_width
 from docclean.surround import find_surround
 from docclean.tiling import Blender, Tile, plan_tiles
 from docclean.whiten import whiten_paper
+from docclean.widestrokes import fill_hollowed, hollowed_strokes
 
 #: OpenCV's own thread count, before any ``threads`` setting changed it.
 _CV2_THREADS = cv2.getNumThreads()
@@ -173,9 +176,10 @@ class Denoiser:
         surround = find_surround(page, paper if any(steps) else None, small) \
             if self.clear_surround or self.max_stroke > 0 else None
         solids = solid_areas(page, paper, small) if self.keep_solids else None
-        width = 0.0
+        width, ignore = 0.0, None
         if self.max_stroke > 0:
-            width = stroke_width(flat, _either(None if surround is None else surround.mask(), solids))
+            ignore = _either(None if surround is None else surround.mask(), solids)
+            width = stroke_width(flat, ignore)
         if width > self.max_stroke:
             pages.append(shrink(flat, self.max_stroke / width))
         plans = [plan_tiles(*p.shape, self.tile_size, self.overlap, self.backend.multiple) for p in pages]
@@ -189,6 +193,10 @@ class Denoiser:
             h, w = page.shape
             enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
             np.minimum(out, enlarged, out=out)
+        if self.max_stroke > 0:  # a wide initial or heading on a page of text: docclean.widestrokes
+            hollow = hollowed_strokes(flat, out, ignore)
+            if hollow:
+                fill_hollowed(flat, out, hollow, self.max_stroke, lambda part: self._clean_part(part, tracker))
         if self.keep_solids:
             put_back(page, out, solids, paper)
             restore_bars(page, out, paper, small)
@@ -198,6 +206,13 @@ class Denoiser:
             surround.apply(page, out)
         restore_light_writing(page, out, shading)
         return whiten_paper(out)
+
+    def _clean_part(self, part: np.ndarray, tracker: TileProgress) -> np.ndarray:
+        """A part of a page through the network (not counted in the page's tile progress)."""
+        if tracker.cancelled():
+            raise Cancelled("cancelled")
+        tiles = plan_tiles(*part.shape, self.tile_size, self.overlap, self.backend.multiple)
+        return self._clean_tiles(part, tiles, TileProgress(), 0, len(tiles))
 
     def _clean_tiles(self, page: np.ndarray, tiles: list[Tile], tracker: TileProgress, done: int,
                      total: int) -> np.ndarray:

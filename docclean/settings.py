@@ -70,8 +70,9 @@ class CleanSettings:
       sides), which the network turns into line drawings, are kept as the scan has them
       (``docclean.pictures``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
-      until they are this wide, keeping the darker result at every pixel (``docclean.engine``);
-      0 turns that off.
+      until they are this wide, keeping the darker result at every pixel (``docclean.engine``), and
+      a part of a page whose wide strokes the network hollowed is cleaned again shrunk
+      (``docclean.widestrokes``); 0 turns both off.
     - ``fmt``: output format name (None: each input's own); ``dpi``: PDF render resolution (None:
       that of the scan inside).
     - ``color``: ``gray`` writes the cleaned grey page; ``keep`` puts the original colour back

@@ -3,7 +3,9 @@
 The network learned strokes of a certain range of widths (text of 6-16 pt at 100-600 dpi); a page
 whose strokes are far wider (a broad pen, a 600-dpi scan of large handwriting) looks to it like
 stains, and it fades them. The engine uses this estimate to clean such a page at a lower
-resolution (``docclean.engine``).
+resolution (``docclean.engine``). It is the page's typical width: a wide initial or heading on a page
+of ordinary text does not move it, and is found and cleaned shrunk on its own
+(``docclean.widestrokes``).
 
 The estimate: the page divided by its paper (a wide maximum filter, smoothed), lightly blurred so
 that speckle inside a stroke does not cut it up, cut by Otsu; marks smaller than a few pixels are
