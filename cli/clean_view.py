@@ -29,7 +29,7 @@ from cli.errors import shown
 from docclean import formats
 from docclean.discover import Job
 from docclean.postprocess import layer_warning
-from docclean.progress import WARN_DECODER, WARN_SETTINGS, CleanProgress, binarized_formats, grey_pages
+from docclean.progress import WARN_DECODER, WARN_SETTINGS, BinarizedWarning, CleanProgress, grey_pages
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
 
 
@@ -46,8 +46,9 @@ def binarize_line(fmts: Sequence[formats.Format]) -> str:
 def settings_line(message: str) -> str:
     """The line for the engine's warning about the run's settings (``WARN_SETTINGS``): in the
     CLI's words where it has them (:func:`binarize_line`), else as the engine says it."""
-    fmts = binarized_formats(message)
-    return binarize_line(fmts) if fmts else f"warning: {message}"
+    if isinstance(message, BinarizedWarning):
+        return binarize_line(message.formats)
+    return f"warning: {message}"
 
 
 def say(console: Console, text: str) -> None:

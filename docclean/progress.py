@@ -17,7 +17,6 @@ the run was interrupted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,23 +54,31 @@ def grey_pages(fmts: Sequence[formats.Format]) -> str:
     return f"8-bit grey, {formats.named(lossy)} with compression fringes"
 
 
-def binarized_warning(fmts: Sequence[formats.Format]) -> str:
-    """The run-wide warning when binarized pages are written into ``fmts``, the formats among the
+class BinarizedWarning(str):
+    """The run-wide warning when binarized pages are written into ``formats``, the formats among the
     run's outputs that hold no 1-bit pages (``formats.NO_ONE_BIT``, in that order): Pillow stores the
-    black and white page in them as 8-bit grey. Names the formats that do hold 1-bit pages."""
-    return (f"{formats.named(fmts)} cannot hold 1-bit pages, so binarized pages written as "
-            f"{formats.named(fmts, 'or')} are {grey_pages(fmts)}; write {formats.named(formats.ONE_BIT, 'or')} "
-            "for 1-bit pages")
+    black and white page in them as 8-bit grey. The text names the formats that do hold 1-bit pages;
+    it is a ``str`` (the report keeps it as text), and carries ``formats`` so a front end can say it
+    in its own words (the CLI names ``--format``)."""
+
+    formats: tuple[formats.Format, ...]
+
+    def __new__(cls, fmts: Sequence[formats.Format]) -> BinarizedWarning:
+        fmts = tuple(fmts)
+        text = (f"{formats.named(fmts)} cannot hold 1-bit pages, so binarized pages written as "
+                f"{formats.named(fmts, 'or')} are {grey_pages(fmts)}; write "
+                f"{formats.named(formats.ONE_BIT, 'or')} for 1-bit pages")
+        warning = super().__new__(cls, text)
+        warning.formats = fmts
+        return warning
+
+    def __reduce__(self) -> tuple[type, tuple[tuple[formats.Format, ...]]]:
+        return BinarizedWarning, (self.formats,)  # a str subclass pickles by its text alone otherwise
 
 
-def binarized_formats(message: str) -> tuple[formats.Format, ...] | None:
-    """The formats a :func:`binarized_warning` names, read back from its ``message`` (so a front end
-    can say it in its own words); None for any other message."""
-    for n in range(1, len(formats.NO_ONE_BIT) + 1):
-        for fmts in combinations(formats.NO_ONE_BIT, n):
-            if binarized_warning(fmts) == message:
-                return fmts
-    return None
+def binarized_warning(fmts: Sequence[formats.Format]) -> BinarizedWarning:
+    """The :class:`BinarizedWarning` for binarized pages written into ``fmts``."""
+    return BinarizedWarning(fmts)
 
 
 #: The warning of a run whose binarized pages go into JPEG alone (:func:`binarized_warning`).

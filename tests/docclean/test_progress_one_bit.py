@@ -4,6 +4,8 @@ JPEG alone, naming the formats the run writes, once a run and before any page.""
 
 from __future__ import annotations
 
+import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +64,11 @@ def test_every_writable_format_without_1_bit_pages_is_named_and_webp_is_one() ->
     assert both.startswith("JPEG and WebP cannot hold") and "written as JPEG or WebP" in both
     assert "write PNG, TIFF, BMP or PDF for 1-bit pages" in both
     for fmts in ((JPEG,), (WEBP,), (JPEG, WEBP)):
-        assert progress.binarized_formats(binarized_warning(*fmts)) == fmts
-    assert progress.binarized_formats("something else") is None
+        warning = binarized_warning(*fmts)
+        assert warning.formats == fmts and isinstance(warning, str)
+        again = pickle.loads(pickle.dumps(warning))  # a run's report crosses processes
+        assert again == warning and again.formats == fmts
+        assert json.loads(json.dumps([warning])) == [str(warning)]
 
 
 def test_the_formats_warned_of_are_those_the_targets_are_written_in() -> None:
