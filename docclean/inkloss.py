@@ -30,13 +30,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from docclean.inkwide import WIDE_EDGE_LOST, wide_strokes
 from docclean.pixels import as_float
+from docclean.strokes import STROKE_CONTRAST, STROKE_RATIO
 from docclean.surround import surround_areas
 
-#: A pixel belongs to a stroke when it is darker than this share of its local paper level ...
-STROKE_RATIO = 0.8
-#: ... and at least this much darker in absolute terms.
-STROKE_CONTRAST = 0.1
 #: Window edge of the median that estimates the local paper (wider than any stroke).
 PAPER_WINDOW = 31
 #: A stroke counts as kept when the cleaned page is dark anywhere this close to it (pixels), so the
@@ -188,8 +186,6 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RA
     clean of the Dirty Documents pages (their ground truth), 0.5 when half the text is erased
     (``bench/ink_loss_calibration.py``). ``ratio``/``contrast``: what counts as a stroke
     (:func:`stroke_mask`); ``bench/ink_guard.py`` compares looser tests."""
-    from docclean.inkwide import WIDE_EDGE_LOST, wide_strokes  # below this module: it uses the stroke test's figures
-
     if original.shape != cleaned.shape:
         raise ValueError(f"shapes differ: original {original.shape}, cleaned {cleaned.shape}")
     # At full resolution: the min-pooling below would merge a dither's dots into dark blots.

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from docclean.inkloss import STROKE_CONTRAST, STROKE_RATIO
+from docclean.strokes import STROKE_CONTRAST, STROKE_RATIO
 
 #: The wide-stroke test (:func:`wide_pieces`) runs on the page judged shrunk this much; its paper is
 #: a grey closing over this many shrunk pixels (260 px: a 200-pt bold initial's stroke at 400 dpi).

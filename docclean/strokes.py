@@ -1,4 +1,5 @@
-"""How wide a page's strokes are, in pixels, estimated from the raw page.
+"""How wide a page's strokes are, in pixels, estimated from the raw page; and what counts as a
+stroke pixel (:data:`STROKE_RATIO`, :data:`STROKE_CONTRAST`), for the ink-loss guard.
 
 The network learned strokes of a certain range of widths (text of 6-16 pt at 100-600 dpi); a page
 whose strokes are far wider (a broad pen, a 600-dpi scan of large handwriting) looks to it like
@@ -27,6 +28,13 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
+#: The stroke test of the ink-loss guard (``docclean.inkloss.stroke_mask``) and of its reading of
+#: wide strokes (``docclean.inkwide``): a pixel belongs to a stroke when it is darker than this share
+#: of its local paper level ...
+STROKE_RATIO = 0.8
+#: ... and at least this much darker in absolute terms.
+STROKE_CONTRAST = 0.1
 
 #: Side of the maximum filter that finds the paper (pixels); wider than any stroke it must see past.
 PAPER_WINDOW = 51
