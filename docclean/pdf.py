@@ -16,7 +16,6 @@ read PDFs at the same time (they crashed the process, or gave one file's error f
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import threading
@@ -29,9 +28,10 @@ from typing import BinaryIO, NoReturn
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, TiffTags
+from PIL import Image
 
 from docclean.errors import InputError
+from docclean.group4 import group4_strip
 from docclean.pdfdraw import draw, render_size
 from docclean.pdfpage import has_text, image_damage, native_dpi
 from docclean.pdfunits import fit_box, page_units
@@ -273,29 +273,13 @@ def _encode_image(im: Image.Image) -> tuple[bytes, bytes]:
     width, height = im.size
     head = b"<< /Type /XObject /Subtype /Image /Width %d /Height %d " % (width, height)
     if im.mode == "1":
+        # Ink coded as black runs, the fax convention: PDF's default /BlackIs1 false draws them black.
         return head + (b"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /CCITTFaxDecode "
-                       b"/DecodeParms << /K -1 /Columns %d /Rows %d /BlackIs1 true >>"
-                       % (width, height)), _group4(im)
+                       b"/DecodeParms << /K -1 /Columns %d /Rows %d >>"
+                       % (width, height)), group4_strip(im)
     if im.mode not in ("L", "RGB"):
         raise ValueError(f"cannot write mode {im.mode} to PDF")
     space = b"/DeviceGray" if im.mode == "L" else b"/DeviceRGB"
     return (head + b"/ColorSpace %s /BitsPerComponent 8 /Filter /FlateDecode" % space,
             zlib.compress(im.tobytes(), 6))
 
-
-def _group4(im: Image.Image) -> bytes:
-    """CCITT group 4 data of a mode "1" image, taken from a one-strip TIFF made by libtiff.
-
-    Pillow's TIFF writes mode "1" as min-is-black, so the fax coder's "black" bit is white paper:
-    hence /BlackIs1 true in the dictionary (the same pairing Pillow's own PDF writer uses)."""
-    width, height = im.size
-    buf = io.BytesIO()
-    im.save(buf, "TIFF", compression="group4", strip_size=math.ceil(width / 8) * height)
-    with Image.open(buf) as tif:
-        offsets = tif.tag_v2[TiffTags.lookup(273).value]  # StripOffsets
-        counts = tif.tag_v2[TiffTags.lookup(279).value]  # StripByteCounts
-    offsets = offsets if isinstance(offsets, tuple) else (offsets,)
-    counts = counts if isinstance(counts, tuple) else (counts,)
-    if len(offsets) != 1:
-        raise ValueError("group 4 encoder produced several strips")
-    return buf.getvalue()[offsets[0]: offsets[0] + counts[0]]

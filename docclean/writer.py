@@ -25,6 +25,7 @@ from PIL import ExifTags, Image, TiffImagePlugin
 from docclean import formats, metawrite
 from docclean.atomic import fitting_name
 from docclean.errors import OutputError, output_error
+from docclean.group4 import encode_group4
 from docclean.metadata import NONE, Metadata
 from docclean.pdf import PdfStreamWriter
 from docclean.pixels import to_pil
@@ -33,7 +34,6 @@ from docclean.resolution import PLAUSIBLE_DPI, plausible_dpi
 #: The naming pattern of temporary outputs: ``.NAME.docclean-PID-HEX.part`` beside the target.
 #: The PID lets a later run prove a leftover is stale (its writer is gone) before removing it.
 TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.docclean-(?P<pid>\d+)-[0-9a-f]{8}\.part$")
-_PHOTOMETRIC = 262  # TIFF's PhotometricInterpretation tag
 
 
 def resolution_exif(dpi: tuple[float, float]) -> Image.Exif:
@@ -83,30 +83,6 @@ def encode_png(pixels: np.ndarray, dpi: tuple[float, float] | None, chunks: byte
         body = struct.pack(">IIB", round(dpi[0] / 0.0254), round(dpi[1] / 0.0254), 1)  # pixels per metre
         chunks = struct.pack(">I", len(body)) + b"pHYs" + body + struct.pack(">I", zlib.crc32(b"pHYs" + body)) + chunks
     return metawrite.insert_chunks(data, chunks)
-
-
-def encode_group4(im: Image.Image, **params: object) -> bytes:
-    """A one-page TIFF of the mode "1" image ``im`` in CCITT group 4, PhotometricInterpretation
-    min-is-white (``params``: Pillow's TIFF options, ``dpi``, ``tiffinfo``).
-
-    Min-is-white is the convention of bilevel documents (TIFF Class F, fax; what scanners, ScanTailor
-    and unpaper write), and readers that assume it show a min-is-black page, Pillow's default for mode
-    "1", inverted. Pillow writes min-is-white when asked (``tiffinfo={262: 0}``) but then inverts the
-    page pixel by pixel in Python, 1.2 s for an A4 page at 300 dpi; so the page is inverted here with
-    numpy and written as min-is-black (the group 4 coder codes 1 bits as black runs, whatever the tag
-    says: these are the bytes of the min-is-white page), and only the tag is changed."""
-    buf = io.BytesIO()
-    Image.fromarray(~np.asarray(im, dtype=bool)).save(buf, "TIFF", compression="group4", **params)
-    data = bytearray(buf.getvalue())
-    order = "<" if data[:2] == b"II" else ">"
-    (ifd,) = struct.unpack_from(order + "I", data, 4)
-    (entries,) = struct.unpack_from(order + "H", data, ifd)
-    for at in range(ifd + 2, ifd + 2 + 12 * entries, 12):
-        tag, kind, count = struct.unpack_from(order + "HHI", data, at)
-        if tag == _PHOTOMETRIC and kind == 3 and count == 1:  # one SHORT, held in the entry itself
-            struct.pack_into(order + "H", data, at + 8, 0)  # WhiteIsZero
-            return bytes(data)
-    raise ValueError("the group 4 encoder wrote no PhotometricInterpretation tag")
 
 
 class PageWriter:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,10 @@ import pytest
 from PIL import Image
 
 from docclean.errors import InputError
+from docclean.group4 import group4_strip
 from docclean.io import PageWriter, count_pages, read_page, read_pages, write_page
 from tests.docclean.pdfs import PAGE_OBJECTS, build_pdf, encrypted_pdf
+from tests.docclean.test_group4 import read_fax, text_like
 
 H, W = 24, 16
 RNG = np.random.default_rng(11)
@@ -50,6 +53,25 @@ def test_bilevel_page_is_written_as_ccitt_group4_and_reads_back_exactly(tmp_path
     page = next(read_pages(path))
     np.testing.assert_array_equal(page.gray, BITS.astype(np.float32))  # True is white
     assert page.color is None
+
+
+def test_a_bilevel_page_s_ccitt_data_is_a_fax_with_the_ink_black(tmp_path: Path) -> None:
+    """The image is coded as a fax is (ink as black runs, drawn black under PDF's default /BlackIs1
+    false), the very strip docclean.group4 makes, not paper coded black behind /BlackIs1 true: a
+    reader that decodes the strip as a min-is-white fax sees the page, ink black; pdfium too."""
+    page = text_like(23, 37)  # an odd width: rows end mid-byte
+    path = tmp_path / "fax.pdf"
+    write_page(path, page, (300, 300))
+    data = path.read_bytes()
+    found = re.search(rb"<< /Type /XObject /Subtype /Image (.*?) /Length (\d+) >>\nstream\n", data, re.S)
+    assert found is not None
+    image, length = found.group(1), int(found.group(2))
+    assert b"/BlackIs1" not in image and b"/Decode " not in image
+    assert image.endswith(b"/Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 37 /Rows 23 >>")
+    strip = data[found.end(): found.end() + length]
+    assert strip == group4_strip(Image.fromarray(page))
+    np.testing.assert_array_equal(read_fax(strip, 37, 23), page)  # False (black) where the ink is
+    np.testing.assert_array_equal(next(read_pages(path, dpi=300.0)).gray, page.astype(np.float32))
 
 
 def test_missing_dpi_is_written_as_300(tmp_path: Path) -> None:

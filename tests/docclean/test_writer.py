@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from docclean.group4 import group4_strip
 from docclean.io import read_pages
 from docclean.metadata import Fields, Metadata, read_metadata
 from docclean.plan import output_complete
@@ -90,6 +91,7 @@ def test_a_bilevel_tiff_s_group4_data_codes_the_ink_as_black_runs(tmp_path: Path
     with Image.open(target) as im:
         offset, count = (value[0] if isinstance(value, tuple) else value for value in (im.tag_v2[273], im.tag_v2[279]))
     strip = target.read_bytes()[offset: offset + count]
+    assert strip == group4_strip(Image.fromarray(BITS))  # one encoding: the PDF writer's strip
     image = (b"<< /Type /XObject /Subtype /Image /Width 20 /Height 12 /ColorSpace /DeviceGray /BitsPerComponent 1 "
              b"/Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 20 /Rows 12 >> /Length %d >>"
              b"\nstream\n%s\nendstream" % (len(strip), strip))
