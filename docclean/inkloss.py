@@ -5,8 +5,7 @@ Pure numpy/OpenCV, cheap enough to run on every page.
 * :func:`ink_loss` measures how much of the input's dark stroke structure (dark relative to the
   local paper, :func:`stroke_mask`) the cleaned page turned into paper. The batch records it per
   page and warns above ``CleanSettings.ink_warning``; no other tool reports this.
-* :func:`removed_marks` is the same comparison per pixel (a dither area's dots counted as marks), for
-  the desktop app's difference view.
+* :func:`removed_marks` is the same comparison per pixel, for the desktop app's difference view.
 
 A dithered or halftoned area (a photo or a grey tint printed as dots: a faxed photo, a 1-bit scan
 of a grey form or of tinted paper) is all tiny dark dots, each dark against the paper beside it, so
@@ -231,12 +230,15 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RA
 REMOVED_MIN = 0.08
 
 
-def removed_marks(original: np.ndarray, output: np.ndarray) -> np.ndarray:
+def removed_marks(original: np.ndarray, output: np.ndarray, dpi: tuple[float, float] | None = None) -> np.ndarray:
     """Per pixel, 0..1, how much of a mark's contrast with its local paper the output took away
     (float32, same shape): what the GUI's difference view paints. Paper turning from stained grey
-    to white is not a removed mark; text, lines and specks that turned into paper are."""
+    to white is not a removed mark; text, lines and specks that turned into paper are. A dithered
+    area of a page of ``dpi`` is read as the grey it prints (:func:`descreened`, as :func:`ink_loss`
+    reads it): its dots drawn grey, or a dotted tint cleared, are no marks removed."""
+    page = descreened(as_float(original), dpi)
     # float32 and in place: a 600-dpi page is 35 million pixels.
-    removed = local_paper(original) - as_float(original)
+    removed = local_paper(page) - page
     removed += as_float(output)
     removed -= 1.0
     strength = removed * np.float32(2.5)

@@ -37,7 +37,7 @@ def gray_of(display: np.ndarray) -> np.ndarray:
     return display.astype(np.float32) / np.float32(255.0)
 
 
-def removed_overlay(original: np.ndarray, output: np.ndarray) -> np.ndarray:
+def removed_overlay(original: np.ndarray, output: np.ndarray, dpi: tuple[float, float] | None = None) -> np.ndarray:
     """The "difference" view: the original page faded to light grey, with every mark the output
     removed drawn in red, stronger the more of it went. ``original`` and ``output`` are float grey
     0..1 of the same shape. Returns uint8 RGB.
@@ -45,8 +45,9 @@ def removed_overlay(original: np.ndarray, output: np.ndarray) -> np.ndarray:
     A mark's strength is how much darker than its local paper it was (``inkloss.local_paper``,
     the engine's own estimate), less how dark the output still is there. Paper turning from
     stained grey to white is the point of cleaning and stays uncoloured; text, lines and specks
-    that turned into paper light up, which is what a user checking for lost ink needs to see."""
-    strength = removed_marks(original, output)
+    that turned into paper light up, which is what a user checking for lost ink needs to see. A
+    dithered area of a 1-bit page of ``dpi`` counts as the grey it prints (``inkloss.descreened``)."""
+    strength = removed_marks(original, output, dpi)
     # Fading the original keeps the page readable as context without competing with the red.
     faded = original * np.float32(115.0)
     faded += 140.0

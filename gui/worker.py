@@ -238,7 +238,7 @@ class PreviewWorker(QThread):
         output = clean_page(page.page, req.settings, cleaner, token)
         self.cleans += 1
         shown = display_pixels(output.pixels)
-        diff = removed_overlay(page.page.gray, gray_of(shown))
+        diff = removed_overlay(page.page.gray, gray_of(shown), page.page.dpi)
         result = PreviewResult(req, page, output, level_image(shown), level_image(diff),
                                time.perf_counter() - start)
         self._store(req, result, generation)  # finished work is worth keeping even if no longer wanted

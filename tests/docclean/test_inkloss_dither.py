@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docclean.inkloss import descreened, dither_areas, ink_loss, two_level
+from docclean.inkloss import descreened, dither_areas, ink_loss, removed_marks, two_level
 from docclean.onepage import clean_page
 from docclean.pixels import Page
 from docclean.settings import CleanSettings
@@ -111,6 +111,22 @@ def test_text_erased_on_a_dithered_tint_is_reported_and_the_tint_is_not(dither: 
     on_text = ink_loss(text, erased, dpi=DPI)
     assert ink_loss(page, erased, dpi=DPI) == pytest.approx(on_text, abs=0.03)  # 0.49; was 0.72, 0.77, 0.55
     assert ink_loss(page, np.ones_like(page), dpi=DPI) > 0.9  # everything erased
+
+
+@pytest.mark.parametrize("dither", DITHERS)
+def test_the_difference_view_paints_erased_text_not_a_cleared_tint_or_a_photo_drawn_grey(dither: str) -> None:
+    """The desktop app's difference view (removed_marks) reads a dither as the guard does: it painted
+    the dots of a tint the network cleared, or of a photo it drew grey, as removed marks."""
+    page, text = tinted(dither, (900, 700))
+    erased = text.copy()
+    erased[450:] = 1.0  # the lower half's text erased, the tint cleared
+    marks = removed_marks(page, erased, DPI)
+    ink = text < 0.5
+    assert (marks[:450][~ink[:450]] > 0.5).mean() < 0.01  # the tint's dots around kept text: 0.3%
+    assert (marks[450:][ink[450:]] > 0.5).mean() > 0.9  # the erased text: 97%
+    assert (removed_marks(page, erased)[:450][~ink[:450]] > 0.5).mean() > 0.15  # without the resolution: 19-20%
+    photo_page, grey, _ = with_photo(dither, (900, 700))
+    assert (removed_marks(photo_page, grey, DPI) > 0).mean() < 0.005  # 0.02%; 5% before
 
 
 class GreyDots:
