@@ -11,7 +11,8 @@ While a new preview is computed, the previous one stays on screen marked "out of
 refuses it. A settings edit that cannot change the page shown (the format, the ink warning, "PDF
 dpi" on a page that is no PDF's) keeps its preview as it is. Closing waits for the background
 threads to end (a QThread destroyed while it runs aborts the process), with the window disabled
-and saying what it waits for.
+and saying what it waits for, and offers to quit without waiting when that takes long
+(``gui.quitnow``).
 """
 
 from __future__ import annotations
