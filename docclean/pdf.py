@@ -202,7 +202,7 @@ def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: 
             raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x {height} pixels, limit "
                              f"{max_pixels:,}); {advice}, or raise the pixel limit", path)
         # Before drawing: pdfium draws what it cannot decode flat grey, which cleaning makes paper.
-        damage = image_damage(page)
+        damage = image_damage(page, path)
         if damage is not None:
             raise InputError(f"page {index + 1}: {damage}", path)
         return page_dpi, draw(page, width, height, placement), text and has_text(page)

@@ -7,8 +7,11 @@ pdfium draws what it cannot decode as flat grey or black, without a word; cleane
 white paper, and a receipt whose JPEG was cut short comes out as a whole-looking receipt that ends
 after the address. So before a page is rendered, each image's compressed data is checked the cheap
 way: a Flate stream must inflate to its end marker, a JPEG must decode (at 1/8 scale, which reads
-every bit of it but skips most of the inverse DCT). What cannot be checked cheaply (CCITT, JBIG2,
-JPEG 2000, LZW and other chains) is rendered as before, not refused."""
+every bit of it but skips most of the inverse DCT), CCITT fax data must decode to its last row
+(``docclean.pdffax``), and a JBIG2 stream's segments must hold the data their headers declare
+(``docclean.pdfjbig2``) and pdfium must decode it. What cannot be checked cheaply (JPEG 2000,
+LZW and other chains, the CCITT codings libtiff does not share with pdfium, what JBIG2 segments
+code arithmetically) is rendered as before, not refused."""
 
 from __future__ import annotations
 
@@ -16,10 +19,15 @@ import io
 import math
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
+
+from docclean import faxdecode
+from docclean.pdffax import fax_damage, parms_for
+from docclean.pdfjbig2 import jbig2_damage
 
 # Native resolutions outside this range come from thumbnails or odd producers, not from scans.
 NATIVE_DPI_RANGE = (72.0, 1200.0)
@@ -95,11 +103,13 @@ def native_dpi(page: pdfium.PdfPage, unit: float = 1.0) -> float | None:
     return float(min(max(round(sharpest), low), high))
 
 
-def image_damage(page: pdfium.PdfPage) -> str | None:
+def image_damage(page: pdfium.PdfPage, path: Path | None = None) -> str | None:
     """Why an image of ``page`` cannot be decoded whole ("truncated or incomplete image data (...)"
-    or "corrupt image data (...)"), or None when every image that can be checked decodes."""
+    or "corrupt image data (...)"), or None when every image that can be checked decodes.
+    ``path``: the file the page is read from, where CCITT images' parameters are found (None: its
+    CCITT images are not checked)."""
     for obj, _ in images(page):
-        found = _damage(obj)
+        found = _damage(obj, path)
         if found is not None:
             reason, detail = found
             px_w, px_h = obj.get_px_size()
@@ -107,17 +117,38 @@ def image_damage(page: pdfium.PdfPage) -> str | None:
     return None
 
 
-def _damage(obj: pdfium.PdfImage) -> tuple[str, str] | None:
+def _damage(obj: pdfium.PdfImage, path: Path | None) -> tuple[str, str] | None:
     filters = [_ABBREVIATIONS.get(name, name) for name in obj.get_filters()]
     px_w, px_h = obj.get_px_size()
     if Image.MAX_IMAGE_PIXELS is not None and px_w * px_h > Image.MAX_IMAGE_PIXELS:
         return None  # beyond the pixel limit: Pillow would refuse, and inflating it takes seconds
     if filters == ["FlateDecode"]:
         return _flate_damage(bytes(obj.get_data(decode_simple=False)))
-    if filters and filters[-1] == "DCTDecode" and _SIMPLE.issuperset(filters[:-1]):
-        # pdfium undoes the filters before the JPEG (a Flate-packed JPEG) as it would to draw it.
+    if not filters or not _SIMPLE.issuperset(filters[:-1]):
+        return None  # no filter, or a chain of more than the simple filters and one more: not checked
+    # pdfium undoes the filters before the last (a Flate-packed JPEG) as it would to draw it.
+    if filters[-1] == "DCTDecode":
         return _jpeg_damage(bytes(obj.get_data(decode_simple=len(filters) > 1)))
-    return None  # no filter, CCITT, JBIG2, JPEG 2000, or a chain: not checked
+    if filters[-1] == "JBIG2Decode":
+        return jbig2_damage(bytes(obj.get_data(decode_simple=len(filters) > 1))) or _undecodable(obj)
+    if filters[-1] == "CCITTFaxDecode" and path is not None and faxdecode.available():
+        raw = bytes(obj.get_data(decode_simple=False))
+        parms = parms_for(path, px_w, px_h, raw)  # found in the file by the data's first bytes
+        if parms is not None:
+            return fax_damage(bytes(obj.get_data(decode_simple=True)) if len(filters) > 1 else raw, parms, px_w, px_h)
+    return None  # JPEG 2000, LZW alone, CCITT data whose parameters are not known: not checked
+
+
+def _undecodable(obj: pdfium.PdfImage) -> tuple[str, str] | None:
+    """Where pdfium cannot decode a JBIG2 image at all, it draws nothing of it (a blank page) without
+    a word: segments whose lengths are right but whose content is not (zeros where a header or a
+    region's size should be, a flipped byte in the page's width) pass :func:`jbig2_damage`'s walk.
+    Asking pdfium for the image's bitmap decodes it once more (about 10 ms for a fax page)."""
+    try:
+        obj.get_bitmap(render=False)  # left to pypdfium2 to free: closing its foreign bitmap, it warns
+    except pdfium.PdfiumError:
+        return "corrupt image data", "pdfium cannot decode its JBIG2 data"
+    return None
 
 
 def _flate_damage(data: bytes) -> tuple[str, str] | None:

@@ -67,7 +67,7 @@ _ready: bool | None = None  # None: not tried yet
 _keep: list[object] = []  # the installed callback and its helpers, alive for as long as libtiff may call them
 
 
-def _loaded_libtiff() -> str | None:
+def loaded_libtiff() -> str | None:
     """The path of the one libtiff this process has loaded (Pillow's), or None (none, or several)."""
     found = set()
     try:
@@ -88,7 +88,7 @@ def _install() -> bool:
     if not sys.platform.startswith("linux") or platform.machine().lower() not in ("x86_64", "amd64", "aarch64",
                                                                                     "arm64"):
         return False
-    path = _loaded_libtiff()
+    path = loaded_libtiff()
     if path is None:
         return False
     try:

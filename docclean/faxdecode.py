@@ -1,0 +1,207 @@
+"""CCITT fax data (ITU T.4 and T.6, PDF's /CCITTFaxDecode, JBIG2's MMR regions) decoded with libtiff
+to learn whether it is whole: :func:`decode` wraps the data in a one-strip TIFF and gives
+what libtiff says decoding it.
+
+libtiff through Pillow will not do: a group 4 strip that ends early decodes without an error, the
+data's end told only by a warning ("Premature EOF at line 152"), and Pillow sets libtiff's warning
+handlers to none before each decode (``docclean.tiffmessages`` collects errors only). So the strip
+is decoded here, by the libtiff Pillow loaded, with handlers of its own for that one TIFF (libtiff
+4.5's TIFFOpenOptions): no process-wide handler is touched, and threads do not see each other's
+messages. It runs where ``docclean.tiffmessages`` collects messages (Linux on x86-64 or arm64, one
+libtiff loaded: where a ``va_list`` formats with ``vsnprintf``); elsewhere nothing is decoded."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import itertools
+import re
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from docclean import tiffmessages
+
+__all__ = ["Decoded", "Said", "available", "decode"]
+
+#: TIFF Compression values: Modified Huffman with byte-aligned rows (PDF K 0 with EncodedByteAlign
+#: and no EOLs), T.4 (group 3, 1-D or mixed 2-D) and T.6 (group 4).
+MH, T4, T6 = 2, 3, 4
+#: Bits of TIFF's T4Options tag: 2-D coding present; fill bits before each EOL.
+T4_2D, T4_FILL = 1, 4
+#: Messages kept per decode: a damaged page gives one or more per bad row (hundreds).
+_KEPT = 50
+#: What libtiff says of group 3 data without EOLs, which it then decodes all the same.
+_WITHOUT_EOL = "Try to decode (read) fax Group 3 data without EOL"
+_LINE = re.compile(rb" at line (\d+)")
+
+_Handler = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                            ctypes.c_void_p)
+_ReadWrite = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t)
+_Seek = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int)
+_Close = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+_Size = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
+_Map = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+_Unmap = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64)
+
+
+@dataclass(frozen=True)
+class Said:
+    """One message of libtiff's (an error or a warning): its text and the row it names (0-based;
+    None if none)."""
+
+    text: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What libtiff said decoding CCITT data (no message: it is whole), and whether the data ends
+    early (else what it said is of data gone bad)."""
+
+    said: list[Said]
+    ends_early: bool
+
+
+@functools.cache
+def _library() -> tuple[ctypes.CDLL, ctypes.CDLL] | None:
+    """(libtiff, libc) with the prototypes used here, or None where they are not to be had."""
+    if not tiffmessages.installed():  # the platforms and the one libtiff where messages can be formatted
+        return None
+    path = tiffmessages.loaded_libtiff()
+    if path is None:
+        return None
+    try:
+        lib, libc = ctypes.CDLL(path), ctypes.CDLL(None)
+        lib.TIFFOpenOptionsAlloc.restype = ctypes.c_void_p
+        lib.TIFFOpenOptionsAlloc.argtypes = []
+        lib.TIFFOpenOptionsFree.argtypes = [ctypes.c_void_p]
+        for name in ("TIFFOpenOptionsSetErrorHandlerExtR", "TIFFOpenOptionsSetWarningHandlerExtR"):
+            getattr(lib, name).argtypes = [ctypes.c_void_p, _Handler, ctypes.c_void_p]
+        lib.TIFFClientOpenExt.restype = ctypes.c_void_p
+        lib.TIFFClientOpenExt.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, _ReadWrite, _ReadWrite,
+                                          _Seek, _Close, _Size, _Map, _Unmap, ctypes.c_void_p]
+        lib.TIFFReadEncodedStrip.restype = ctypes.c_ssize_t
+        lib.TIFFReadEncodedStrip.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_ssize_t]
+        lib.TIFFClose.argtypes = [ctypes.c_void_p]
+        libc.vsnprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
+        libc.vsnprintf.restype = ctypes.c_int
+    except (OSError, AttributeError):  # a libtiff older than 4.5, without per-TIFF handlers
+        return None
+    return lib, libc
+
+
+def available() -> bool:
+    """Whether CCITT data can be decoded here (see the module's docstring)."""
+    return _library() is not None
+
+
+def _tiff(data: bytes, width: int, height: int, compression: int, options: int) -> bytes:
+    """A little-endian TIFF of one 1-bit strip: ``data``, coded as ``compression`` says (with
+    ``options`` as its T4Options), ``width`` x ``height`` pixels."""
+    entries = [(256, 4, width), (257, 4, height), (258, 3, 1), (259, 3, compression), (262, 3, 0),
+               (273, 4, 0), (277, 3, 1), (278, 4, height), (279, 4, len(data))]
+    if compression == T4:
+        entries.append((292, 4, options))
+    start = 8 + 2 + 12 * len(entries) + 4  # the strip follows the header and the one IFD
+    out = bytearray(b"II*\0" + struct.pack("<IH", 8, len(entries)))
+    for tag, kind, value in entries:
+        value = start if tag == 273 else value
+        out += struct.pack("<HHI", tag, kind, 1) + (struct.pack("<HH", value, 0) if kind == 3 else
+                                                    struct.pack("<I", value))
+    return bytes(out + b"\0\0\0\0") + data
+
+
+def _decode(data: bytes, width: int, height: int, compression: int, options: int) -> tuple[list[Said], bytes] | None:
+    """(libtiff's messages decoding ``data``, the first few dozen and the last; the rows it decoded,
+    packed), or None where it cannot be decoded here."""
+    found = _library()
+    if found is None:
+        return None
+    lib, libc = found
+    tiff = _tiff(data, width, height, compression, options)
+    source = ctypes.create_string_buffer(tiff, len(tiff))
+    at = [0]
+    said: list[Said] = []
+
+    def report(_tif: int | None, _user: int | None, _module: bytes | None, fmt: bytes | None, args: int | None) -> int:
+        try:  # never raises: ctypes could only print it
+            if fmt is not None:
+                buffer = ctypes.create_string_buffer(256)
+                libc.vsnprintf(buffer, len(buffer), fmt, args)
+                line = _LINE.search(buffer.value)
+                text = buffer.value.decode("utf-8", "replace").replace(" of strip 0", "")  # there is one
+                if len(said) >= _KEPT:  # past the first few dozen, the last is kept: where the damage ends
+                    said.pop()
+                said.append(Said(text, int(line[1]) if line else None))
+        except Exception:  # noqa: BLE001, S110
+            pass
+        return 1  # handled: not passed on to the process-wide handlers
+
+    def read(_handle: int | None, buffer: int | None, size: int) -> int:
+        size = max(0, min(size, len(tiff) - at[0]))
+        ctypes.memmove(buffer, ctypes.addressof(source) + at[0], size)
+        at[0] += size
+        return size
+
+    def seek(_handle: int | None, offset: int, whence: int) -> int:
+        at[0] = min(len(tiff), offset + (at[0] if whence == 1 else len(tiff) if whence == 2 else 0))
+        return at[0]
+
+    # libtiff keeps these pointers while the TIFF is open: all of them stay referenced until it is closed.
+    procs = (_ReadWrite(read), _ReadWrite(lambda *_: -1), _Seek(seek), _Close(lambda _: 0),
+             _Size(lambda _: len(tiff)), _Map(lambda *_: 0), _Unmap(lambda *_: None))
+    handler = _Handler(report)  # for errors and warnings alike
+    options_ = lib.TIFFOpenOptionsAlloc()
+    if not options_:
+        return None
+    try:
+        lib.TIFFOpenOptionsSetErrorHandlerExtR(options_, handler, None)
+        lib.TIFFOpenOptionsSetWarningHandlerExtR(options_, handler, None)
+        tif = lib.TIFFClientOpenExt(b"CCITT data", b"rm", None, *procs, options_)  # "m": read, never map
+    finally:
+        lib.TIFFOpenOptionsFree(options_)
+    if not tif:
+        return None
+    size = (width + 7) // 8 * height
+    pixels = ctypes.create_string_buffer(size)
+    try:
+        lib.TIFFReadEncodedStrip(tif, 0, pixels, size)  # -1 where it gave up, having said why
+    finally:
+        lib.TIFFClose(tif)
+    return [message for message in said if not message.text.startswith(_WITHOUT_EOL)], pixels.raw
+
+
+def decode(data: bytes, width: int, height: int, compression: int, options: int = 0) -> Decoded | None:
+    """Decode the CCITT ``data`` of a ``width`` x ``height`` page as a TIFF strip of ``compression``
+    (:data:`MH`, :data:`T4` with T4Options ``options``, :data:`T6`): what libtiff said of it and
+    whether it ends early, or None where it cannot be decoded here. No message: the data holds the
+    whole page ("Try to decode (read) fax Group 3 data without EOL", which libtiff then does, is no
+    damage and left out).
+
+    Whether the data ends early is not in the messages: libtiff reads on past the end as zero bits,
+    which make any word ("Premature EOL", "Bad code word", or nothing at all). So damaged data is
+    decoded again followed by a copy of itself: where libtiff reads past the end, the rows or the
+    messages change there. The data ends early if they change where the damage begins (or a row
+    before: a row the data ends in is told as the next one begins); data gone bad further up
+    ends early only from garbage, and is bad."""
+    plain = _decode(data, width, height, compression, options)
+    if plain is None or not plain[0]:
+        return None if plain is None else Decoded([], False)
+    said, pixels = plain
+    again = _decode(data + data, width, height, compression, options)
+    if again is None:
+        return Decoded(said, False)
+    step = (width + 7) // 8
+    other_said, other_pixels = again
+    changed = np.flatnonzero((np.frombuffer(pixels, np.uint8).reshape(height, step)
+                              != np.frombuffer(other_pixels, np.uint8).reshape(height, step)).any(axis=1))
+    past = int(changed[0]) if len(changed) else None  # the first row decoded otherwise: read past the end
+    for one, other in itertools.zip_longest(said, other_said):  # or the row of the first message that changed
+        if one != other:
+            line = (one or other).line
+            past = past if line is None else line if past is None else min(past, line)
+            break
+    first = min((message.line for message in said if message.line is not None), default=None)
+    return Decoded(said, past is not None and first is not None and first >= past - 1)
