@@ -1,4 +1,4 @@
-"""Ad hoc check (2026-12-05; README "Negatives"): which pages of every set, as they are, are mostly
+"""Ad hoc check (2026-12-05; docs/cleaning.md "Negatives"): which pages of every set, as they are, are mostly
 dark and not found negative (the only pages docclean.polarity's second look can reach), and what
 it does with them.
 

@@ -1,4 +1,4 @@
-"""Ad hoc experiment (2026-12-05, not shipped; README "Speed and memory"): OpenVINO's latency mode
+"""Ad hoc experiment (2026-12-05, not shipped; docs/speed.md): OpenVINO's latency mode
 (one request, two tiles a call) against its throughput mode (two streams of one thread, one or two
 tiles a request), on 12 random tiles the size of a 300-dpi page's, bf16, three rounds.
 

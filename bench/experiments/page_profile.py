@@ -1,4 +1,4 @@
-"""Where a 300-dpi page's time goes (README "Speed and memory"): three copies of the speed bench's
+"""Where a 300-dpi page's time goes (docs/speed.md): three copies of the speed bench's
 synthetic A4 page (bench/clean_speed.py) through ``clean_batch`` with OpenVINO and sequential I/O,
 after one warm-up pass, under cProfile; prints seconds per page in the network, the engine's steps
 around it, the ink-loss figure, reading and writing.

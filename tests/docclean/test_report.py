@@ -32,7 +32,7 @@ def test_the_cli_warning_names_a_figure_above_the_limit() -> None:
 
 
 def test_a_name_that_is_not_utf8_comes_back_byte_for_byte_from_the_json(tmp_path: Path) -> None:
-    """The README's promise: ``os.fsencode`` of the name read back from the report is the name's bytes."""
+    """docs/cleaning.md's promise: ``os.fsencode`` of the name read back from the report is the name's bytes."""
     import json
     import os
 
