@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import functools
 import io
-import logging
-import mmap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from docclean import faxdecode
+from docclean.pdfunits import file_version, quiet_pypdf
 
 __all__ = ["FaxParms", "fax_damage", "fax_parms", "parms_for"]
 
@@ -39,6 +39,8 @@ __all__ = ["FaxParms", "fax_damage", "fax_parms", "parms_for"]
 KEY_BYTES = 64
 #: How far before its filter's name an image's dictionary may begin, and after it its data.
 _REACH = 4096
+#: Bytes the file is read in.
+_CHUNK = 4 << 20
 _FILTER = b"CCITTFaxDecode"
 _CUT = ("truncated or incomplete image data", "its CCITT data ends early")
 _UNKNOWN = object()  # parameters that cannot be told
@@ -77,33 +79,24 @@ def fax_parms(path: Path) -> dict[Key, FaxParms | None]:
     """The /DecodeParms of the CCITT images in ``path`` by (width, height, their data's first
     :data:`KEY_BYTES` bytes); None for those that cannot be told (images of those first bytes with
     different parameters, parameters given by reference). Read once per file version."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return {}
-    return _scan(path, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
+    version = file_version(path)
+    return {} if version is None else _scan(path, *version)
 
 
 @functools.lru_cache(maxsize=16)
-def _scan(path: Path, _mtime_ns: int, size: int, _inode: int, _ctime_ns: int) -> dict[Key, FaxParms | None]:
+def _scan(path: Path, *_version: int) -> dict[Key, FaxParms | None]:
     """Every dictionary that names the filter, found by searching the file for its name: an image's
     dictionary lies in the file as written (PDF keeps no stream inside a compressed object stream),
-    and a search needs no cross-reference table, which a cut file lacks (20 ms for a 14 MB file of 200
-    group 4 pages)."""
+    and a search needs no cross-reference table, which a cut file lacks."""
     found: dict[Key, FaxParms | None] = {}
     try:
         import pypdf  # noqa: F401 - its parser reads the dictionaries
     except ImportError:  # an install that predates the dependency: unchecked, as before
         return found
-    quiet = logging.getLogger("pypdf")
-    if not quiet.handlers:  # its notes on a damaged dictionary are not docclean's to print
-        quiet.addHandler(logging.NullHandler())
-    if size == 0:
-        return found
+    quiet_pypdf()
     try:
-        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            at = data.find(_FILTER)
-            while at >= 0:
+        with open(path, "rb") as fh:
+            for data, at in _names(fh):
                 start = data.rfind(b"obj", max(0, at - _REACH), at)  # "12 0 obj", the image's own header
                 end = data.find(b"stream", at, at + _REACH)
                 entry = _entry(data[start + 3: end], data[end + 6: end + 8]) if start >= 0 and end >= 0 else None
@@ -112,10 +105,30 @@ def _scan(path: Path, _mtime_ns: int, size: int, _inode: int, _ctime_ns: int) ->
                     first = end + 6 + skip
                     key = (width, height, data[first: first + KEY_BYTES])
                     found[key] = parms if found.get(key, parms) == parms else None
-                at = data.find(_FILTER, at + len(_FILTER))
-    except (OSError, ValueError):  # unreadable, or a file mmap refuses: its images go unchecked
+    except OSError:  # unreadable (a share gone): its images go unchecked
         return {}
     return found
+
+
+def _names(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
+    """Each place the filter's name is in the file: (a part of the file, where in it), the part
+    holding :data:`_REACH` bytes before the name and enough after it for the dictionary's end and the
+    data's first bytes, where the file has them. Read in chunks, not mapped: a read releases the GIL
+    and fails with OSError, where a mapped file that shrinks or a share's error kills the process."""
+    after = len(_FILTER) + _REACH + 8 + KEY_BYTES
+    part, searched = b"", 0
+    while True:
+        chunk = fh.read(_CHUNK)
+        part += chunk
+        ready = len(part) if not chunk else len(part) - after  # names before it have all they need
+        at = part.find(_FILTER, searched)
+        while 0 <= at < ready:
+            yield part, at
+            at = part.find(_FILTER, at + len(_FILTER))
+        if not chunk:
+            return
+        keep = max(0, ready - _REACH)
+        part, searched = part[keep:], max(searched, ready) - keep
 
 
 class _NoFile:

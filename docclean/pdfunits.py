@@ -73,26 +73,37 @@ def fit_box(width_pt: float, height_pt: float) -> tuple[float, float, bytes]:
     return width_pt / unit, height_pt / unit, b"/UserUnit %d " % unit
 
 
-def _units(path: Path) -> tuple[tuple[float, ...], str | None]:
-    """(:func:`user_units`, why a /UserUnit the file's bytes hold was not read, else None)."""
+def file_version(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells one version of a file from another, for caches of what was read from it: (size,
+    mtime, inode, ctime), None where it cannot be looked at. The inode and ctime too: a file replaced
+    by one of the same size and mtime (`cp -p`, `rsync -t`) has a new ctime, which no tool can set."""
     try:
         stat = path.stat()
     except OSError:
-        return (), None
-    # The inode and ctime too: a file replaced by one of the same size and mtime (`cp -p`, `rsync -t`)
-    # has a new ctime, which no tool can set.
-    return _read(path, stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns
+
+
+def quiet_pypdf() -> None:
+    """Keep pypdf's notes on a damaged file or dictionary from being printed: they are not docclean's."""
+    quiet = logging.getLogger("pypdf")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+
+
+def _units(path: Path) -> tuple[tuple[float, ...], str | None]:
+    """(:func:`user_units`, why a /UserUnit the file's bytes hold was not read, else None)."""
+    version = file_version(path)
+    return ((), None) if version is None else _read(path, *version)
 
 
 @functools.lru_cache(maxsize=16)
-def _read(path: Path, mtime_ns: int, size: int, inode: int, ctime_ns: int) -> tuple[tuple[float, ...], str | None]:
+def _read(path: Path, size: int, *_version: int) -> tuple[tuple[float, ...], str | None]:
     try:
         import pypdf
     except ImportError:  # an install that predates the dependency: the pages' boxes as before
         return (), None
-    quiet = logging.getLogger("pypdf")
-    if not quiet.handlers:  # its notes on a damaged file are not docclean's to print
-        quiet.addHandler(logging.NullHandler())
+    quiet_pypdf()
     try:
         with open(path, "rb") as fh:
             fh.seek(max(0, size - _TAIL))

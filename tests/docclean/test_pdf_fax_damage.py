@@ -180,6 +180,22 @@ def test_a_filter_chain_and_parameters_in_arrays_are_read(tmp_path: Path) -> Non
         list(read_pages(pdf(tmp_path / "arrays.pdf", [full_page(listed)])))
 
 
+def test_parameters_are_found_whatever_chunks_the_file_is_read_in(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is read in chunks (a mapped file that shrinks, or a share's error, killed the
+    process): a dictionary or data split between two chunks is found all the same."""
+    from docclean import pdffax
+
+    images = [fax(text_page(400, 120, seed), coded(text_page(400, 120, seed), "group4"),
+                  b"/K -1 /Columns 400 /Rows %d" % (120 - seed)) for seed in range(3)]
+    path = pdf(tmp_path / "three.pdf", [full_page(image) for image in images])
+    whole = pdffax._scan.__wrapped__(path)  # noqa: SLF001 - read in one chunk
+    assert sorted(parms.rows for parms in whole.values()) == [118, 119, 120]
+    for chunk in (1, 7, 64, 1000, 5000):
+        monkeypatch.setattr(pdffax, "_CHUNK", chunk)
+        assert pdffax._scan.__wrapped__(path) == whole, chunk  # noqa: SLF001
+
+
 @needs_libtiff
 def test_what_libtiff_cannot_decode_as_pdfium_does_is_not_guessed_at(tmp_path: Path) -> None:
     # Cut data all, so that a guess would fail them: parameters by reference (a default K 0 would be
