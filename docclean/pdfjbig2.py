@@ -76,10 +76,12 @@ def jbig2_damage(data: bytes) -> tuple[str, str] | None:
             rest = data[at:]
             if previous is None:  # not even one segment: a stream cut to a few bytes (or only blanks)
                 return _CUT if rest.strip(b"\0\t\n\f\r ") else None
-            if rest[:4] != struct.pack(">I", previous + 1)[:len(rest[:4])]:
-                return None  # padding, a line end: pdfium reads no further either
-            if len(rest) > 4 and rest[4] & 0x3F in _ENDS:
-                return None  # the end of the page, a stripe or the file: no data was to follow
+            if not rest.strip(b"\0") or rest[:4] != struct.pack(">I", previous + 1)[:len(rest[:4])]:
+                # Padding, a line end: pdfium reads no further either. Zero bytes alone are taken as
+                # padding, though a header cut in its segment number's leading zeros begins so too.
+                return None
+            if len(rest) > 4 and (rest[4] & 0x3F in _ENDS or rest[4] & 0x3F not in SEGMENT_TYPES):
+                return None  # the end of the page, a stripe or the file (no data was to follow), or no header
             return _CUT  # the next segment, cut in its header
         number, kind, size, length = header
         if kind not in SEGMENT_TYPES and previous is None:  # pdfium skips one later, but draws nothing of this

@@ -143,7 +143,8 @@ def _undecodable(obj: pdfium.PdfImage) -> tuple[str, str] | None:
     """Where pdfium cannot decode a JBIG2 image at all, it draws nothing of it (a blank page) without
     a word: segments whose lengths are right but whose content is not (zeros where a header or a
     region's size should be, a flipped byte in the page's width) pass :func:`jbig2_damage`'s walk.
-    Asking pdfium for the image's bitmap decodes it once more (about 10 ms for a fax page)."""
+    Asking pdfium for the image's bitmap decodes it once more: with the walk, about what drawing the
+    page costs (``bench/pdf_check_cost.py``), a few hundredths of cleaning it."""
     try:
         obj.get_bitmap(render=False)  # left to pypdfium2 to free: closing its foreign bitmap, it warns
     except pdfium.PdfiumError:

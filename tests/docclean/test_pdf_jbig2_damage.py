@@ -87,6 +87,10 @@ def test_jbig2_segment_headers_of_every_form_are_walked() -> None:
     stream = info + symbols + long_form + wide + segment(301, 49, b"")
     assert jbig2_damage(stream) is None
     assert jbig2_damage(stream[:-3]) is None  # the end of page's header cut: no data was to follow
+    no_end = info + symbols + long_form + wide
+    for padding in (b"\0", b"\0\0", b"\0\0\0", b"\n", b"\0\0\0\0\0\0"):  # pdfium draws these pages whole
+        assert jbig2_damage(no_end + padding) is None, padding
+    assert jbig2_damage(no_end + segment(301, 38, bytes(30))[:7]) == (CUT, "its JBIG2 data ends early")
     assert jbig2_damage(stream[:-12]) == (CUT, "its JBIG2 data ends early")  # the text region's last byte
     unknown_length = info + segment(1, 38, b"")[:-4] + b"\xff\xff\xff\xff" + bytes(50)
     assert jbig2_damage(unknown_length) is None  # a region ended by a marker: not walked
