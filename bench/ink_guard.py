@@ -24,10 +24,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from docclean.engine import Denoiser  # noqa: E402
-from docclean.inkloss import STROKE_CONTRAST, STROKE_RATIO, ink_loss  # noqa: E402
+from docclean.inkloss import ink_loss  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.metrics import strokes_lost  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
+from docclean.strokes import STROKE_CONTRAST, STROKE_RATIO  # noqa: E402
 from docclean.synth.pairs import PairKind, write_pairs  # noqa: E402
 
 DIBCO = ROOT.parent / "shared/data/real-scans/dibco-extra"

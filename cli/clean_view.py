@@ -35,7 +35,7 @@ from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, 
 
 def binarize_line(fmts: Sequence[formats.Format]) -> str:
     """The engine's warning about binarized pages going into ``fmts``, formats without 1-bit pages
-    (``docclean.progress.binarized_warning``), in the CLI's words: with the flag that asked for
+    (``docclean.progress.BinarizedWarning``), in the CLI's words: with the flag that asked for
     1-bit pages and the ``--format`` values that give them (``docclean.formats.ONE_BIT``)."""
     first, *rest = (f.name for f in formats.ONE_BIT)
     others = f" (or {', '.join(rest)})" if rest else ""

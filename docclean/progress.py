@@ -35,7 +35,7 @@ WARN_INK, WARN_DECODER = "ink", "decoder"
 #: pages (images) do not keep. Readers raise it as an :class:`InputWarning`.
 WARN_INPUT = "input"
 #: ``on_warning`` kind of a run-wide warning about the settings, said once before any page (its
-#: source is ""): binarized pages going into formats without 1-bit pages (:func:`binarized_warning`).
+#: source is ""): binarized pages going into formats without 1-bit pages (:class:`BinarizedWarning`).
 WARN_SETTINGS = "settings"
 #: ``on_warning`` kind of the files of other types an input folder holds, which are not cleaned
 #: (source: the input folder), said once per folder before any page (:func:`warn_left_out`).
@@ -76,13 +76,8 @@ class BinarizedWarning(str):
         return BinarizedWarning, (self.formats,)  # a str subclass pickles by its text alone otherwise
 
 
-def binarized_warning(fmts: Sequence[formats.Format]) -> BinarizedWarning:
-    """The :class:`BinarizedWarning` for binarized pages written into ``fmts``."""
-    return BinarizedWarning(fmts)
-
-
-#: The warning of a run whose binarized pages go into JPEG alone (:func:`binarized_warning`).
-BINARIZED_JPEG = binarized_warning((formats.by_name("jpeg"),))
+#: The warning of a run whose binarized pages go into JPEG alone (:class:`BinarizedWarning`).
+BINARIZED_JPEG = BinarizedWarning((formats.by_name("jpeg"),))
 
 
 def no_one_bit(targets: Iterable[str | Path]) -> tuple[formats.Format, ...]:
@@ -100,13 +95,13 @@ def no_one_bit(targets: Iterable[str | Path]) -> tuple[formats.Format, ...]:
 
 def warn_settings(progress: CleanProgress, report: Report, binarize: bool, targets: Iterable[str | Path]) -> None:
     """Before any page: when binarized pages will be written into formats without 1-bit pages
-    (``targets``: the outputs of the files that will be cleaned), say :func:`binarized_warning` for
+    (``targets``: the outputs of the files that will be cleaned), say the :class:`BinarizedWarning` for
     those formats once (``on_warning`` of kind :data:`WARN_SETTINGS`) and keep it in the report's
     ``warnings``. Every engine calls it, so the command line, the desktop app and a cluster run all
     say it."""
     grey = no_one_bit(targets) if binarize else ()
     if grey:
-        message = binarized_warning(grey)
+        message = BinarizedWarning(grey)
         report.warnings.append(message)
         progress.on_warning("", message, WARN_SETTINGS)
 

@@ -174,13 +174,13 @@ def test_the_binarize_warning_is_worded_for_whichever_formats_the_engine_names()
 
     from cli.clean_view import settings_line
     from docclean import formats
-    from docclean.progress import binarized_warning
+    from docclean.progress import BinarizedWarning
 
     for n in range(1, len(formats.NO_ONE_BIT) + 1):
         for fmts in combinations(formats.NO_ONE_BIT, n):
-            line = settings_line(binarized_warning(fmts))
+            line = settings_line(BinarizedWarning(fmts))
             assert line.startswith(f"warning: --binarize: {formats.named(fmts)} cannot hold 1-bit pages"), line
             assert line.endswith("add --format png (or tiff, bmp, pdf) for 1-bit pages"), line
-    webp = settings_line(binarized_warning((formats.by_name("webp"),)))
+    webp = settings_line(BinarizedWarning((formats.by_name("webp"),)))
     assert "WebP" in webp and "JPEG" not in webp and "fringes" not in webp
     assert settings_line("some other word") == "warning: some other word"

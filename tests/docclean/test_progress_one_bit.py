@@ -21,7 +21,7 @@ JPEG, WEBP = formats.by_name("jpeg"), formats.by_name("webp")
 
 
 def binarized_warning(*fmts: formats.Format) -> str:
-    return progress.binarized_warning(fmts)
+    return progress.BinarizedWarning(fmts)
 
 
 class Warnings(CleanProgress):
