@@ -232,3 +232,16 @@ def test_the_prompt_goes_when_a_failed_save_keeps_the_window_open(qtbot, window,
     qtbot.wait(700)  # past the patience period again
     assert _prompt() is None and window.isVisible() and window.isEnabled() and exits == []
     assert window.statusBar().currentMessage() == "not saved (so the window stays open)"
+
+
+def test_what_quitting_loses_is_said_for_a_save_an_export_and_neither(tmp_path: Path) -> None:
+    from gui.quitnow import costs
+
+    target = tmp_path / "letter-clean.pdf"
+    save = costs(target, False)
+    assert f"{target} is never left half-written" in save and ".letter-clean.pdf.docclean-" in save
+    export = costs(None, True)
+    assert "pages written are kept" in export and "next export into that folder removes" in export
+    assert "Nothing of yours is lost" not in export and "may then not be saved" not in export
+    assert costs(None, False) == "Nothing of yours is lost: what still runs writes none of your files."
+    assert "The page may then not be saved" in costs(target, True) and "The export" in costs(target, True)
