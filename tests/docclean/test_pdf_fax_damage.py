@@ -225,21 +225,15 @@ def test_a_bilevel_page_docclean_wrote_reads_back_and_fails_cut(tmp_path: Path) 
 
 
 @needs_libtiff
-def test_a_cut_fax_page_is_one_error_line_and_the_file_fails(tmp_path: Path) -> None:
-    import torch
+def test_a_cut_fax_page_is_one_error_line_and_the_file_fails(tmp_path: Path, tiny_model_path: Path) -> None:
     from typer.testing import CliRunner
 
     from cli.main import app
-    from docclean.checkpoint import save_model
-    from docclean.model import DocUNet, DocUNetConfig
 
-    torch.manual_seed(0)
-    net = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
-    model = save_model(net, tmp_path / "tiny.safetensors", "docunet", net.config.to_dict(), {"metrics": {}})
     good = fax(PAGE, coded(PAGE, "group4"), b"/K -1 /Columns 400")
     scan = pdf(tmp_path / "in" / "fax.pdf", [full_page(good), full_page(cut(good, 0.3))])
-    result = CliRunner().invoke(app, ["clean", str(scan), "-o", str(tmp_path / "out"), "--model", str(model),
-                                      "--device", "cpu"])
+    result = CliRunner().invoke(app, ["clean", str(scan), "-o", str(tmp_path / "out"), "--model",
+                                      str(tiny_model_path), "--device", "cpu"])
     assert result.exit_code == 1, result.output
     assert (f"error: {scan}: page 2: {CUT} (a 400 x 120 image: its CCITT data ends early)"
             in result.output.splitlines())
