@@ -57,7 +57,7 @@ def main() -> None:
 
         def units() -> None:
             pdfunits._read.cache_clear()  # noqa: SLF001 - the first read of a file, as a batch does
-            assert len(pdfunits.user_units(path)) == args.pages
+            assert len(pdfunits.page_units(path, args.pages)) == args.pages
 
         def count() -> None:
             doc = pdfium.PdfDocument(str(path))

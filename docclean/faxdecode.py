@@ -7,7 +7,7 @@ data's end told only by a warning ("Premature EOF at line 152"), and Pillow sets
 handlers to none before each decode (``docclean.tiffmessages`` collects errors only). So the strip
 is decoded here, by the libtiff Pillow loaded, with handlers of its own for that one TIFF (libtiff
 4.5's TIFFOpenOptions): no process-wide handler is touched, and threads do not see each other's
-messages. It runs where ``docclean.tiffmessages`` collects messages (Linux on x86-64 or arm64, one
+messages. It runs where ``docclean.tiffmessages.libraries`` finds them (Linux on x86-64 or arm64, one
 libtiff loaded: where a ``va_list`` formats with ``vsnprintf``); elsewhere nothing is decoded."""
 
 from __future__ import annotations
@@ -67,13 +67,11 @@ class Decoded:
 @functools.cache
 def _library() -> tuple[ctypes.CDLL, ctypes.CDLL] | None:
     """(libtiff, libc) with the prototypes used here, or None where they are not to be had."""
-    if not tiffmessages.installed():  # the platforms and the one libtiff where messages can be formatted
+    found = tiffmessages.libraries()  # the platforms and the one libtiff where messages can be formatted
+    if found is None:
         return None
-    path = tiffmessages.loaded_libtiff()
-    if path is None:
-        return None
+    lib, libc = found
     try:
-        lib, libc = ctypes.CDLL(path), ctypes.CDLL(None)
         lib.TIFFOpenOptionsAlloc.restype = ctypes.c_void_p
         lib.TIFFOpenOptionsAlloc.argtypes = []
         lib.TIFFOpenOptionsFree.argtypes = [ctypes.c_void_p]
@@ -85,9 +83,7 @@ def _library() -> tuple[ctypes.CDLL, ctypes.CDLL] | None:
         lib.TIFFReadEncodedStrip.restype = ctypes.c_ssize_t
         lib.TIFFReadEncodedStrip.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_ssize_t]
         lib.TIFFClose.argtypes = [ctypes.c_void_p]
-        libc.vsnprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
-        libc.vsnprintf.restype = ctypes.c_int
-    except (OSError, AttributeError):  # a libtiff older than 4.5, without per-TIFF handlers
+    except AttributeError:  # a libtiff older than 4.5, without per-TIFF handlers
         return None
     return lib, libc
 

@@ -1,7 +1,7 @@
 """A PDF page's /UserUnit (PDF 1.6): how many 1/72 inch one unit of its space is. A page's physical
 size is its box times this, so a scan on a page of UserUnit 2 has half the dots per inch its box in
 points gives. pdfium ignores the key and has no call that reads a page's dictionary, so pypdf reads
-them (:func:`user_units`, :func:`page_units`), without ``docclean.pdf``'s pdfium lock. Writing, a
+them (:func:`page_units`), without ``docclean.pdf``'s pdfium lock. Writing, a
 page over PDF's 200 inches gets one (:func:`fit_box`).
 
 pypdf reads a file strictly first: rebuilding a damaged cross-reference table reads the whole file
@@ -42,12 +42,6 @@ _KEY = b"/UserUnit"
 #: for it line by line back to the file's start (10 s for a 63 MB file) before it gives up.
 _TAIL = 1024
 _CHUNK = 1 << 20
-
-
-def user_units(path: Path) -> tuple[float, ...]:
-    """Each page's /UserUnit, 1 where absent or not a positive number; empty when the file cannot
-    tell (read once per file version: the desktop app and docclean eval ask page by page)."""
-    return _units(path)[0]
 
 
 def page_units(path: Path, count: int, warn: bool = False) -> tuple[float, ...]:
@@ -92,7 +86,8 @@ def quiet_pypdf() -> None:
 
 
 def _units(path: Path) -> tuple[tuple[float, ...], str | None]:
-    """(:func:`user_units`, why a /UserUnit the file's bytes hold was not read, else None)."""
+    """(each page's /UserUnit, 1 where absent or not a positive number, empty when the file cannot
+    tell; why a /UserUnit the file's bytes hold was not read, else None), read once per file version."""
     version = file_version(path)
     return ((), None) if version is None else _read(path, *version)
 

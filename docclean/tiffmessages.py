@@ -21,6 +21,7 @@ libtiff loaded (Pillow's). Elsewhere libtiff prints as it always did.
 from __future__ import annotations
 
 import ctypes
+import functools
 import platform
 import sys
 import threading
@@ -83,21 +84,37 @@ def loaded_libtiff() -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _install() -> bool:
-    """Install the collecting error handler; False where that is not known to be sound."""
+@functools.cache
+def libraries() -> tuple[ctypes.CDLL, ctypes.CDLL] | None:
+    """(the libtiff Pillow loaded, libc with ``vsnprintf`` declared) where libtiff's messages can be
+    formatted (see the module's docstring), else None. Installs nothing; ``docclean.faxdecode``
+    uses them too."""
     if not sys.platform.startswith("linux") or platform.machine().lower() not in ("x86_64", "amd64", "aarch64",
                                                                                     "arm64"):
-        return False
+        return None
     path = loaded_libtiff()
     if path is None:
-        return False
+        return None
     try:
         libtiff, libc = ctypes.CDLL(path), ctypes.CDLL(None)  # the loaded library itself: same handler
-        set_handler, vsnprintf = libtiff.TIFFSetErrorHandler, libc.vsnprintf
+        vsnprintf = libc.vsnprintf
     except (OSError, AttributeError):
-        return False
+        return None
     vsnprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
     vsnprintf.restype = ctypes.c_int
+    return libtiff, libc
+
+
+def _install() -> bool:
+    """Install the collecting error handler; False where that is not known to be sound."""
+    found = libraries()
+    if found is None:
+        return False
+    libtiff, libc = found
+    try:
+        set_handler, vsnprintf = libtiff.TIFFSetErrorHandler, libc.vsnprintf
+    except AttributeError:
+        return False
     set_handler.argtypes = [_Handler]
     set_handler.restype = ctypes.c_void_p
     previous: list[_Handler | None] = [None]

@@ -96,13 +96,11 @@ def _disc(d: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d))
 
 
-def hollowed_strokes(page: np.ndarray, cleaned: np.ndarray, ignore: np.ndarray | None = None,
-                     found: list[dict] | None = None) -> list[WideStroke]:
+def hollowed_strokes(page: np.ndarray, cleaned: np.ndarray, ignore: np.ndarray | None = None) -> list[WideStroke]:
     """The wide strokes of ``page`` (the grey page the network was given, float 0..1) that the
     network hollowed in ``cleaned`` (its output, same shape): see the module's docstring.
     ``ignore``: a boolean mask of areas that are not strokes (the scanner's surround, solid black
-    areas, which other steps handle). ``found``: a list that gets one dict per wide area judged,
-    with its figures (for the experiments)."""
+    areas, which other steps handle)."""
     h, w = page.shape
     size = (max(1, w // SCALE), max(1, h // SCALE))
     small = cv2.resize(page, size, interpolation=cv2.INTER_AREA)
@@ -138,17 +136,12 @@ def hollowed_strokes(page: np.ndarray, cleaned: np.ndarray, ignore: np.ndarray |
         dark, wide = dark[sub], wide[sub]
         y, x = y + sub[0].start, x + sub[1].start
         box = (slice(y, y + dark.shape[0]), slice(x, x + dark.shape[1]))
-        figures = {"at": (int(y * SCALE), int(x * SCALE)), "level": round(level, 3),
-                   "solid": round(_solidity(dark), 3),
-                   "hollow": round(float((out_small[box][wide.astype(bool)] > half).mean()), 3)}
-        if figures["solid"] < SOLID and figures["hollow"] >= HOLLOW:
+        hollow = float((out_small[box][wide.astype(bool)] > half).mean())
+        if _solidity(dark) < SOLID and hollow >= HOLLOW:
             full = _full_box(box, (h, w))
-            mask, evidence = _stroke_pixels(page[full], cleaned[full], paper[box], wide, level)
-            figures.update(evidence=round(evidence, 3), width=round(_width(wide) * SCALE, 1))
+            mask = _stroke_pixels(page[full], cleaned[full], paper[box], wide, level)
             if mask.any():
-                strokes.append(WideStroke(full, mask, figures["width"]))
-        if found is not None:
-            found.append(figures)
+                strokes.append(WideStroke(full, mask, round(_width(wide) * SCALE, 1)))
     return strokes
 
 
@@ -186,11 +179,11 @@ def _width(wide: np.ndarray) -> float:
 
 
 def _stroke_pixels(page: np.ndarray, cleaned: np.ndarray, paper: np.ndarray, wide: np.ndarray, level: float
-                   ) -> tuple[np.ndarray, float]:
+                   ) -> np.ndarray:
     """At full resolution over a group's box (``page``, ``cleaned``; ``paper`` and its ``wide``
-    parts on the shrunk page; ``level``, its grey as a share of the paper): the pixels to fill (none
-    when the evidence falls short of :data:`KEPT`) and the evidence that it is a stroke (the share
-    of its edge kept darker than halfway, less the spread of its grey; see the module's docstring)."""
+    parts on the shrunk page; ``level``, its grey as a share of the paper): the pixels to fill, none
+    when the evidence that it is a stroke falls short of :data:`KEPT` (the share of its edge kept
+    darker than halfway, less the spread of its grey; see the module's docstring)."""
     bh, bw = page.shape
     half = (1 + level) / 2
     paper = cv2.resize(paper, (bw, bh), interpolation=cv2.INTER_LINEAR)
@@ -209,19 +202,19 @@ def _stroke_pixels(page: np.ndarray, cleaned: np.ndarray, paper: np.ndarray, wid
     writing = (smooth < paper * (level - WRITING)).astype(np.uint8)
     edge &= ~cv2.dilate(writing, np.ones((7, 7), np.uint8)).astype(bool)
     if not edge.any():
-        return np.zeros_like(strokes), 0.0
+        return np.zeros_like(strokes)
     darkest = cv2.erode(cleaned, np.ones((3, 3), np.uint8))  # the outline is drawn a pixel or two off
     kept = edge & (darkest < half)
     evidence = float(kept.sum() / edge.sum())
     if evidence < KEPT:  # the spread below only lowers it
-        return np.zeros_like(strokes), evidence
+        return np.zeros_like(strokes)
     # A stroke is one ink; a stain is mottled. Its grey's spread, away from its edge and without
     # writing, counts against the outline kept.
     body = cv2.erode(strokes.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & ~writing.astype(bool)
     tones = (smooth / paper)[body] if body.any() else (smooth / paper)[strokes]
     evidence -= float(np.percentile(tones, 90) - np.percentile(tones, 10)) / max(1 - level, 1e-3)
     if evidence < KEPT:
-        return np.zeros_like(strokes), evidence
+        return np.zeros_like(strokes)
     # Judged along the edge, a stroke's width at a time (a stretch of speckle is not a lost outline),
     # and each stroke pixel by the edge nearest to it: a stain's rim joined to a letter, whose edge
     # the network cleared, is left to it while the letter is filled.
@@ -236,7 +229,7 @@ def _stroke_pixels(page: np.ndarray, cleaned: np.ndarray, paper: np.ndarray, wid
     count, pieces, stats, _ = cv2.connectedComponentsWithStats(fill, connectivity=8)
     large = stats[:, cv2.CC_STAT_AREA] >= WIDE * WIDE
     large[0] = False
-    return large[pieces], evidence
+    return large[pieces]
 
 
 def fill_hollowed(page: np.ndarray, cleaned: np.ndarray, strokes: list[WideStroke], max_stroke: int,

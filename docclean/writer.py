@@ -45,9 +45,10 @@ def resolution_exif(dpi: tuple[float, float]) -> Image.Exif:
     return exif
 
 
-def temp_name(target: Path) -> Path:
-    """A fresh temporary path beside ``target`` in :data:`TEMP_PATTERN`."""
-    suffix = f".docclean-{os.getpid()}-{secrets.token_hex(4)}.part"
+def temp_name(target: Path, token: str | None = None) -> Path:
+    """A fresh temporary path beside ``target`` in :data:`TEMP_PATTERN` (``token``: its random part,
+    given only to show a user what such a name looks like)."""
+    suffix = f".docclean-{os.getpid()}-{token or secrets.token_hex(4)}.part"
     return target.parent / f".{fitting_name(target.name, len(suffix))}{suffix}"
 
 

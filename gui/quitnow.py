@@ -13,7 +13,6 @@ it again (:meth:`QuitNowPrompt.offer`) each time it disables the window.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def waited(seconds: float) -> str:
 
 def temp_of(target: Path) -> str:
     """The name of the temporary file the writer makes beside ``target``, its random part as "…"."""
-    return re.sub(r"-[0-9a-f]{8}\.part$", "-….part", temp_name(target).name)
+    return temp_name(target, token="…").name
 
 
 def costs(saving: Path | None, exporting: bool) -> str:
