@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from docclean.errors import DocCleanError, ModelError
+from docclean.fileid import version_of
 from docclean.places import user_path
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -40,9 +41,10 @@ def resolve_model_path(model: str | Path | None) -> Path:
 
 
 def model_stamp(model: str) -> tuple[Any, ...]:
-    """Which file a model is: its path, size and modification time, so a file retrained in place
-    counts as another model (caches of loaded models key on it); the name alone where no file is
-    found (loading it will say why)."""
+    """Which file a model is: its path and version (``docclean.fileid.file_version``: size, mtime,
+    inode, ctime), so a file retrained in place, or replaced by another of the same size with its
+    times kept (``cp -p``), counts as another model (caches of loaded models key on it); the name
+    alone where no file is found (loading it will say why)."""
     try:
         return _file_stamp(resolve_model_path(model))
     except (DocCleanError, OSError):
@@ -55,22 +57,23 @@ def model_identity(model: str) -> str:
     path (a cluster worker's copy) are the same; the name itself where the file cannot be read.
     Resumed work keys on it."""
     stamp = model_stamp(model)
-    return "sha256:" + _digest(*stamp) if len(stamp) == 3 else model
+    return "sha256:" + _digest(*stamp) if len(stamp) > 1 else model
 
 
 def weights_digest(path: Path) -> str:
-    """sha256 (hex) of a model file, read once per path, size and modification time (a batch asks
-    for it once per multi-page file; converted-model caches key on it too)."""
+    """sha256 (hex) of a model file, read once per path and file version (a batch asks for it once
+    per multi-page file; converted-model caches key on it too, so a file replaced by another of the
+    same size and mtime must not keep the old digest: its version's ctime tells them apart)."""
     return _digest(*_file_stamp(Path(path)))
 
 
-def _file_stamp(path: Path) -> tuple[str, int, int]:
-    stat = path.stat()
-    return (str(path), stat.st_size, stat.st_mtime_ns)
+def _file_stamp(path: Path) -> tuple[Any, ...]:
+    """(path, size, mtime, inode, ctime) of a model file; OSError where it cannot be looked at."""
+    return (str(path), *version_of(path.stat()))
 
 
 @functools.lru_cache(maxsize=8)
-def _digest(path: str, size: int, mtime_ns: int) -> str:
+def _digest(path: str, *_version: int) -> str:
     from docclean.digest import file_digest
 
     return file_digest(path, "sha256")

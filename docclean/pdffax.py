@@ -29,7 +29,8 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from docclean import faxdecode
-from docclean.pdfunits import file_version, quiet_pypdf
+from docclean.fileid import file_version, find_all
+from docclean.pdfunits import quiet_pypdf
 
 __all__ = ["FaxParms", "fax_damage", "fax_parms", "parms_for"]
 
@@ -113,22 +114,8 @@ def _scan(path: Path, *_version: int) -> dict[Key, FaxParms | None]:
 def _names(fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
     """Each place the filter's name is in the file: (a part of the file, where in it), the part
     holding :data:`_REACH` bytes before the name and enough after it for the dictionary's end and the
-    data's first bytes, where the file has them. Read in chunks, not mapped: a read releases the GIL
-    and fails with OSError, where a mapped file that shrinks or a share's error kills the process."""
-    after = len(_FILTER) + _REACH + 8 + KEY_BYTES
-    part, searched = b"", 0
-    while True:
-        chunk = fh.read(_CHUNK)
-        part += chunk
-        ready = len(part) if not chunk else len(part) - after  # names before it have all they need
-        at = part.find(_FILTER, searched)
-        while 0 <= at < ready:
-            yield part, at
-            at = part.find(_FILTER, at + len(_FILTER))
-        if not chunk:
-            return
-        keep = max(0, ready - _REACH)
-        part, searched = part[keep:], max(searched, ready) - keep
+    data's first bytes, where the file has them (``docclean.fileid.find_all``: read in chunks)."""
+    return find_all(fh, _FILTER, before=_REACH, after=_REACH + 8 + KEY_BYTES, chunk=_CHUNK)
 
 
 class _NoFile:

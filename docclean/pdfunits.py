@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from docclean.fileid import file_version, find_all
 from docclean.progress import InputWarning
 
 if TYPE_CHECKING:
@@ -65,17 +66,6 @@ def fit_box(width_pt: float, height_pt: float) -> tuple[float, float, bytes]:
     if unit <= 1:
         return width_pt, height_pt, b""
     return width_pt / unit, height_pt / unit, b"/UserUnit %d " % unit
-
-
-def file_version(path: Path) -> tuple[int, int, int, int] | None:
-    """What tells one version of a file from another, for caches of what was read from it: (size,
-    mtime, inode, ctime), None where it cannot be looked at. The inode and ctime too: a file replaced
-    by one of the same size and mtime (`cp -p`, `rsync -t`) has a new ctime, which no tool can set."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns
 
 
 def quiet_pypdf() -> None:
@@ -148,9 +138,4 @@ def _holds_key(fh: BinaryIO) -> bool:
     """Whether the file's bytes hold ``/UserUnit`` anywhere, read in 1 MiB chunks (a gigabyte in 0.5 s
     from the page cache, 1 s from disk); a key inside a compressed object stream is not seen."""
     fh.seek(0)
-    last = b""
-    while chunk := fh.read(_CHUNK):
-        if _KEY in last + chunk[:len(_KEY) - 1] or _KEY in chunk:
-            return True
-        last = chunk[1 - len(_KEY):]
-    return False
+    return any(find_all(fh, _KEY, chunk=_CHUNK))

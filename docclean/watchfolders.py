@@ -18,6 +18,7 @@ from pathlib import Path
 from docclean import formats
 from docclean.atomic import atomic_path, is_temp_of
 from docclean.errors import OutputError, UsageError
+from docclean.fileid import file_version
 from docclean.outputs import EARLIER_COMMITTED_SUFFIX, EARLIER_SUFFIX, OutputBusy
 from docclean.watchattempt import settle_locked
 from docclean.watchoutputs import outputs_on_disk, writes
@@ -82,13 +83,15 @@ def unlisted_notices(inbox: Path, before: dict[str, OSError], now: dict[str, OSE
 
 
 def file_signature(path: Path) -> tuple[int, int] | None:
-    """A file's size and modification time from one stat (two could straddle a write), or None
-    when it is gone: a scan is stable when this stays the same from one poll to the next."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns)
+    """A file's size and modification time from one stat (``docclean.fileid.file_version``; two
+    could straddle a write), or None when it is gone: a scan is stable when this stays the same from
+    one poll to the next. Not the whole version: a scanner writing changes the mtime anyway, while
+    the inode and ctime change on what leaves a scan as it was (a chmod, a link, a rename, a backup
+    tool's attributes; and the inode on a share remounted without stable ones), and the record keeps
+    this pair for every scan handled: a scan would be cleaned again for them, and every scan it holds
+    once on upgrading. The record keeps a failed scan's ctime on its own (``Ledger.handled``)."""
+    version = file_version(path)
+    return None if version is None else (version.size, version.mtime_ns)
 
 
 def check_folders(inbox: Path, output: Path, done: Path | None, failed: Path | None) -> None:

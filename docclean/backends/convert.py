@@ -31,6 +31,7 @@ import numpy as np
 
 from docclean.atomic import atomic_path
 from docclean.errors import DocCleanError, ModelError
+from docclean.fileid import file_version
 from docclean.models import check_not_trainer_state, weights_digest
 
 #: Bump when the export itself changes (names, opset, checks), so old cache entries are not used.
@@ -111,25 +112,16 @@ def open_converted(model_path: Path, start: Callable[[Path, dict[str, Any]], T])
     except Exception as exc:  # runtimes report a file they cannot parse in types of their own
         if exported:
             raise _unloadable(onnx_path, exc, model_path) from None
-        tried = _identity(onnx_path)
+        tried = file_version(onnx_path)
     with _EXPORT_LOCK:
         # Another thread may have converted it again meanwhile: that file is used as it is.
-        onnx_path, info, _ = _cached_or_exported(model_path, rebuild=_identity(onnx_path) == tried)
+        onnx_path, info, _ = _cached_or_exported(model_path, rebuild=file_version(onnx_path) == tried)
     try:
         return start(onnx_path, info)
     except (ImportError, DocCleanError):
         raise
     except Exception as exc:
         raise _unloadable(onnx_path, exc, model_path) from None
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    """(inode, size, mtime) of a file, or None: a file replaced since it was last seen differs."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _unloadable(onnx_path: Path, exc: Exception, model_path: Path) -> ModelError:
