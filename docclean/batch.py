@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docclean import io as pageio
-from docclean.discover import Job, as_inputs, discover, input_keys, path_key
+from docclean.discover import Job, as_inputs, discover, plan_keys
 from docclean.errors import Cancelled, UsageError, stop_word
 from docclean.filerun import clean_files
 from docclean.models import resolve_model_path
@@ -204,8 +204,7 @@ def plan_jobs(jobs: list[Job], settings: CleanSettings, progress: CleanProgress 
     """:func:`docclean.plan.plan_job` on every job, in order, as the batch plans before it cleans: a
     file that cannot be counted fails alone (its plan holds the reason), library warnings while
     counting are dropped, and ``progress.on_plan`` is told every :data:`PLAN_EVERY` seconds."""
-    inputs = input_keys(jobs)
-    claimed = {path_key(job.target) for job in jobs if job.error is None}
+    inputs, claimed = plan_keys(jobs)  # compared as the output volume compares names
     plans: list[Plan] = []
     told = time.perf_counter()
     for n, job in enumerate(jobs, 1):

@@ -17,7 +17,8 @@ set, so the batch reports them as failed files beside the ones that worked:
 * a target that is one of the input files (``-o`` equal to the input folder, same format), by
   resolved path or by device and inode (a bind mount; ``docclean.originals``);
 * a second source that maps to a target already claimed by an earlier one (as the output volume
-  compares names: ``a.png`` and ``A.PNG`` are one file on macOS).
+  compares names: ``a.png`` and ``A.PNG`` are one file on macOS). A multi-page source's page
+  outputs are checked so too, once its pages are counted (:func:`plan_keys`, ``plan.plan_job``).
 
 A file reached by two inputs (``s2 s2/sub``) is cleaned once, where the first one put it. The
 output folder is never walked as an input, inside an input folder or reached through a link
@@ -42,8 +43,8 @@ from docclean.originals import AN_INPUT, LOOSEST, guard_inputs, strays_message, 
 from docclean.sources import list_sources
 from docclean.walk import Stop, cannot_read, check_stop, left_out_message, other_files, path_key
 
-__all__ = ["Job", "as_inputs", "discover", "input_folder", "input_keys", "list_sources", "left_out_message",
-           "other_files", "path_key"]
+__all__ = ["Job", "Keys", "as_inputs", "discover", "input_folder", "input_keys", "list_sources", "left_out_message",
+           "other_files", "path_key", "plan_keys"]
 
 
 @dataclass
@@ -112,13 +113,7 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
         jobs.extend(Job(source, target) for source, target in pairs)
         jobs.extend(Job(folder, output, cannot_read(exc)) for folder, exc in unread)
 
-    probed: list[places.Folding] = []
-
-    def names() -> places.Folding:
-        if not probed:  # once per run, and only where two names could be one file
-            probed.append(places.folding(output.parent if single_file else output))
-        return probed[0]
-
+    names = _asked_once(lambda: places.folding(output.parent if single_file else output))
     unique, source_keys = _once_each(jobs)
     sources = set(source_keys)
     targets = {id(job): path_key(job.target) for job in unique if job.error is None}
@@ -168,6 +163,19 @@ def _once_each(jobs: list[Job]) -> tuple[list[Job], set[Path]]:
     return unique, seen
 
 
+def _asked_once(ask: Callable[[], places.Folding]) -> Callable[[], places.Folding]:
+    """``ask`` (a probe of the output volume), asked the first time it is wanted only: once per
+    run, and only where two names could be one file."""
+    probed: list[places.Folding] = []
+
+    def names() -> places.Folding:
+        if not probed:
+            probed.append(ask())
+        return probed[0]
+
+    return names
+
+
 def _fold(keys: set[Path], names: Callable[[], places.Folding]) -> Callable[[Path], str]:
     """How outputs are told apart: by their resolved paths, or, when two of them differ only in
     case or normalisation, as the output volume compares names (``names()``, a probe)."""
@@ -192,3 +200,38 @@ def input_keys(jobs: list[Job]) -> set[Path]:
     """Resolved paths of all sources, so the runner can refuse page targets that are inputs."""
     return {path_key(job.source) for job in jobs}
 
+
+class Keys:
+    """Resolved paths (:func:`path_key`) compared as the output volume compares names, as
+    :func:`discover` compares the jobs' outputs (:func:`_fold`): a path that differs from one held
+    only in case or Unicode normalisation is that one where the volume says so (``names()``, a
+    probe, asked only then). ``in`` and ``add``, as for a set of paths."""
+
+    def __init__(self, keys: Iterable[Path], names: Callable[[], places.Folding]) -> None:
+        self._names = names
+        self._alike: dict[str, set[Path]] = {}  # the paths held, by their loosest key (LOOSEST)
+        for key in keys:
+            self.add(key)
+
+    def add(self, key: Path) -> None:
+        self._alike.setdefault(LOOSEST.key(str(key)), set()).add(key)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, Path):
+            return False
+        alike = self._alike.get(LOOSEST.key(str(key)), set())
+        if not alike or key in alike:
+            return key in alike
+        fold = _fold(alike | {key}, self._names)
+        return fold(key) in {fold(other) for other in alike}
+
+
+def plan_keys(jobs: list[Job]) -> tuple[Keys, Keys]:
+    """What ``plan.plan_job`` checks a page output against: the sources (:func:`input_keys`) and
+    the outputs of the jobs that run, as the output volume compares names (``Scan-p001.png``, a
+    page of ``Scan.pdf``, is ``scan-p001.png``'s output on macOS). The volume (that of the first
+    job's output) is asked once, and only where a page output differs from one of them in case or
+    normalisation alone."""
+    outputs = [path_key(job.target) for job in jobs if job.error is None]
+    names = _asked_once(lambda: places.folding(outputs[0].parent))
+    return Keys(input_keys(jobs), names), Keys(outputs, names)

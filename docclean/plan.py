@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from docclean import formats
 from docclean import io as pageio
-from docclean.discover import Job, input_folder, path_key
+from docclean.discover import Job, Keys, input_folder, path_key
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.originals import check_beside
 from docclean.originals import page_owner as page_owner  # named here too: a page file's name is the plan's
@@ -225,8 +225,11 @@ def output_complete(path: Path) -> bool:
     return True
 
 
-def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[Path]) -> Plan:
-    """Count pages, choose page targets and the pages still to do; raises DocCleanError."""
+def plan_job(job: Job, settings: CleanSettings, inputs: Keys | set[Path], claimed: Keys | set[Path]) -> Plan:
+    """Count pages, choose page targets and the pages still to do; raises DocCleanError. A page
+    target may not be one of ``inputs`` nor of ``claimed`` (the outputs so far, to which it is
+    added), compared as the output volume compares names where they are
+    :func:`docclean.discover.plan_keys`' (``Scan-p001.png`` is ``scan-p001.png`` on macOS)."""
     plan = Plan()
     if job.error is not None:
         plan.error = f"{job.source}: {job.error}"
@@ -252,11 +255,12 @@ def plan_job(job: Job, settings: CleanSettings, inputs: set[Path], claimed: set[
             check_beside(job, [target])
         if settings.overwrite or not output_complete(target):
             check_not_foreign(target)
-        if path_key(target) in inputs:
+        key = path_key(target)
+        if key in inputs:
             raise OutputError(AN_INPUT, target)
-        if path_key(target) in claimed:
+        if key in claimed:
             raise OutputError(ANOTHERS_OUTPUT, target)
-        claimed.add(path_key(target))
+        claimed.add(key)
     if plan.per_page:
         plan.pending = [i for i, t in enumerate(plan.targets) if settings.overwrite or not output_complete(t)]
     elif plan.pages > 1:

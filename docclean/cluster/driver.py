@@ -133,13 +133,12 @@ def plan_found(found: Found, settings: CleanSettings, storage_options: dict[str,
 
 def _plan_local(jobs: list[Any], settings: CleanSettings, progress: CleanProgress) -> FilePlan:
     from docclean.batch import PLAN_EVERY
-    from docclean.discover import input_keys, path_key
+    from docclean.discover import plan_keys
     from docclean.originals import beside_error
     from docclean.plan import Plan, describe, output_complete, plan_job
 
     # The same steps as clean_batch's planning (docclean.batch._run), kept in step with it.
-    keys = input_keys(jobs)
-    claimed = {path_key(job.target) for job in jobs if job.error is None}
+    keys, claimed = plan_keys(jobs)  # compared as the output volume compares names
     result = FilePlan()
     lazy = len(jobs) > LAZY_FILES and not settings.dry_run
     told = time.perf_counter()

@@ -431,6 +431,71 @@ def test_page_files_may_not_collide_with_another_output(tmp_path: Path, denoiser
     assert files_under(out) == ["doc-p001.png"]
 
 
+def _volume(monkeypatch: pytest.MonkeyPatch, case: bool) -> list[Path]:
+    """The output volume compares names so (this machine's keeps them apart); returns where it was
+    asked (as tests/docclean/test_discover_outputs.py fakes it)."""
+    from docclean import places
+
+    asked: list[Path] = []
+    monkeypatch.setattr(places, "folding", lambda folder: asked.append(folder) or places.Folding(case, case))
+    return asked
+
+
+def test_a_page_file_that_is_another_output_but_for_case_is_refused_where_the_volume_folds_case(
+        tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Scan-p001.png, Scan.tif's first page, is scan-p001.png's output on macOS, Windows or an exFAT share.
+    asked = _volume(monkeypatch, case=True)
+    grey(tmp_path / "in" / "Scan.tif", pages=3)
+    grey(tmp_path / "in" / "scan-p001.png")
+    out = tmp_path / "out"
+    first = b""
+    # A rerun says the same (its page file is there now, as scan-p001.png), and --overwrite too.
+    for rerun, overwrite in ((False, False), (True, False), (True, True)):
+        report = run([tmp_path / "in"], out, denoiser, fmt="png", overwrite=overwrite)
+        results = {f.source.name: (f.status, f.error) for f in report.files}
+        assert results["Scan.tif"] == ("failed", f"{tmp_path / 'in' / 'Scan.tif'}: {out / 'Scan-p001.png'}: "
+                                                 "this page output is already the output of another input")
+        assert results["scan-p001.png"][0] == ("skipped" if rerun and not overwrite else "cleaned")
+        assert report.exit_code == 1
+        assert files_under(out) == ["scan-p001.png"]  # Scan.tif wrote nothing over it
+        first = first or (out / "scan-p001.png").read_bytes()
+        assert (out / "scan-p001.png").read_bytes() == first  # scan-p001.png's own output
+        assert [path.name for path in asked] == ["out"]  # asked once a run, where the pages would go
+        asked.clear()
+
+
+def test_a_page_file_that_is_an_input_but_for_case_is_refused_where_the_volume_folds_case(
+        tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch) -> None:
+    _volume(monkeypatch, case=True)
+    grey(tmp_path / "in" / "Scan.tif", pages=2)
+    original = grey(tmp_path / "out" / "scan-p001.png").read_bytes()  # an input, in the output folder
+    out = tmp_path / "out"
+    report = run([tmp_path / "in" / "Scan.tif", out / "scan-p001.png"], out, denoiser, fmt="png")
+    results = {f.source.name: (f.status, f.error) for f in report.files}
+    assert results["Scan.tif"] == ("failed", f"{tmp_path / 'in' / 'Scan.tif'}: {out / 'Scan-p001.png'}: "
+                                             "refusing to write over an input file; choose another output folder")
+    assert results["scan-p001.png"][0] == "failed" and report.exit_code == 1
+    assert files_under(out) == ["scan-p001.png"] and (out / "scan-p001.png").read_bytes() == original
+
+
+def test_page_files_apart_from_other_outputs_but_for_case_are_written_where_the_volume_keeps_case(
+        tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = _volume(monkeypatch, case=False)
+    grey(tmp_path / "in" / "Scan.tif", pages=2)
+    grey(tmp_path / "in" / "scan-p001.png")
+    out = tmp_path / "out"
+    report = run([tmp_path / "in"], out, denoiser, fmt="png")
+    assert [(f.source.name, f.status, f.error) for f in report.files] == [
+        ("Scan.tif", "cleaned", None), ("scan-p001.png", "cleaned", None)]
+    assert files_under(out) == ["Scan-p001.png", "Scan-p002.png", "scan-p001.png"] and report.exit_code == 0
+    assert len(asked) == 1
+    asked.clear()
+    grey(tmp_path / "other" / "doc.tif", pages=2)
+    grey(tmp_path / "other" / "notes.png")
+    run([tmp_path / "other"], tmp_path / "out2", denoiser, fmt="png")
+    assert asked == []  # no page file differs from a name only in case: nothing written to ask
+
+
 @pytest.mark.parametrize("settings", [{}, {"binarize": True}, {"binarize": True, "threshold": 0.4},
                                       {"color": "keep"}], ids=["grey", "adaptive", "fixed", "colour"])
 def test_clean_page_is_exactly_what_the_batch_writes(tmp_path: Path, denoiser: Denoiser, settings: dict) -> None:

@@ -140,3 +140,20 @@ def test_a_cluster_run_warns_of_an_output_folder_in_the_input_that_holds_other_s
             "explains (only-here.png): not cleaned, and a file there with an output's name is taken as done, and "
             "not replaced with --overwrite; if these are originals, choose another output folder")
     assert said == [(str(src), line, WARN_LEFT_OUT)] and report.warnings == [f"{src}: {line}"]
+
+
+def test_the_driver_refuses_a_page_output_that_is_another_output_but_for_case_as_the_local_planner(
+        tmp_path, settings, monkeypatch) -> None:
+    from docclean import places
+
+    # The output volume folds case (macOS, an exFAT share): Scan-p001.png is scan-p001.png's output there.
+    monkeypatch.setattr(places, "folding", lambda folder: places.Folding(case=True, normalization=True))
+    src = tmp_path / "scans"
+    write_image(src / "Scan.tif", 1, pages=2)
+    write_image(src / "scan-p001.png", 2)
+    out = tmp_path / "out"
+    plan = driver.plan_files([str(src)], str(out), settings.replace(fmt="png"))
+    refused = [r for r in plan.slots if isinstance(r, FileResult)]
+    assert [r.source.name for r in refused] == ["Scan.tif"] and refused[0].error == (
+        f"{src / 'Scan.tif'}: {out / 'Scan-p001.png'}: this page output is already the output of another input")
+    assert [t.target.rsplit("/", 1)[1] for t in plan.tasks] == ["scan-p001.png"]
