@@ -16,6 +16,7 @@ from typing import Any
 
 from docclean.atomic import atomic_path
 from docclean.errors import output_error
+from docclean.fileid import file_version
 
 LEDGER_NAME = ".docclean-watch.json"
 
@@ -235,7 +236,5 @@ def _outputs(entry: dict[str, Any]) -> list[str]:
 
 
 def _ctime(path: Path) -> int | None:
-    try:
-        return path.stat().st_ctime_ns
-    except OSError:
-        return None
+    version = file_version(path)
+    return None if version is None else version.ctime_ns
