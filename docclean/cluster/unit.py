@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ from docclean.report import FAILED, INTERRUPTED, SKIPPED, FileResult, Report
 if TYPE_CHECKING:
     from docclean.discover import Job
     from docclean.engine import Denoiser
+    from docclean.places import Folding
     from docclean.report import PageResult
     from docclean.settings import CleanSettings
 
@@ -56,11 +58,36 @@ class FileTask:
     taken: dict[str, str] = field(default_factory=dict)
     """Names beside the target that this file's page outputs would have, but that are input files
     or other inputs' outputs, each with the reason (``taken.mark_taken_pages``): never carried
-    over as done, never written over."""
+    over as done, never written over. Keyed as ``folding`` compares names where that is set."""
+    folding: Folding | None = None
+    """How the output volume compares names (``places.folding``, asked by the driver), where a
+    taken name differs from this file's page names in case or normalisation alone: ``taken`` is
+    keyed by ``folding.key``. None: names compared exactly (an object store, or no such name)."""
 
     def paths(self) -> tuple[str, str]:
         """(source, target) as the worker opens them."""
         return self.source_path or self.source, self.target_path or self.target
+
+    def taken_for(self, name: str) -> str | None:
+        """Why the page output ``name`` beside the target may not be written, or None."""
+        return self.taken.get(name if self.folding is None else self.folding.key(name))
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """A task's taken names as ``carryover.fetch_done_pages`` asks them (``name in skip``),
+    compared as the output volume compares names (:meth:`FileTask.taken_for`)."""
+
+    task: FileTask
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.task.taken_for(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.task.taken)
+
+    def __len__(self) -> int:
+        return len(self.task.taken)
 
 
 class _Renamed(CleanProgress):
@@ -142,7 +169,7 @@ def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | Non
                 source = Path(source_at)
             _check_taken_pages(task, target_at, source)
             if not settings.overwrite:
-                carryover.fetch_done_pages(target_at, staged.parent, storage_options, skip=task.taken)
+                carryover.fetch_done_pages(target_at, staged.parent, storage_options, skip=_Taken(task))
         except Cancelled:
             raise
         except Exception as exc:  # a source that cannot be fetched fails this file only
@@ -195,8 +222,9 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
 
 def _check_taken_pages(task: FileTask, target_at: str, source: Path) -> None:
     """OutputError when a page output this file would write is an input file or another input's
-    output (``task.taken``, with the reason): the local planner refuses that (``plan.plan_job``),
-    but a remote or lazy plan counts no pages, so the worker checks once it has the source."""
+    output (``task.taken``, with the reason, compared as the output volume compares names): the
+    local planner refuses that (``plan.plan_job``), but a remote or lazy plan counts no pages, so
+    the worker checks once it has the source."""
     from docclean import formats
     from docclean import io as pageio
     from docclean.plan import page_target
@@ -208,9 +236,10 @@ def _check_taken_pages(task: FileTask, target_at: str, source: Path) -> None:
         pages = pageio.count_pages(source)
     except Exception:  # noqa: BLE001 - a broken source: cleaning it says why, in the engine's words
         return
-    hits = sorted({page_target(Path(name), i).name for i in range(pages)} & set(task.taken)) if pages > 1 else []
-    if hits:
-        raise OutputError(task.taken[hits[0]], storage.location(_sibling(task.target, hits[0])))
+    for page in (page_target(Path(name), i).name for i in range(pages if pages > 1 else 0)):
+        reason = task.taken_for(page)  # as the output volume compares names: Scan-p001.png is scan-p001.png's there
+        if reason is not None:  # named as this file would write it, as the local planner names it
+            raise OutputError(reason, storage.location(_sibling(task.target, page)))
 
 
 def _check_final(final: str, storage_options: dict[str, Any] | None, shown: str | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from cluster_helpers import hidden, tree, write_image, write_pdf
 
 from docclean.batch import clean_batch, load_cleaner
@@ -157,3 +158,82 @@ def test_the_driver_refuses_a_page_output_that_is_another_output_but_for_case_as
     assert [r.source.name for r in refused] == ["Scan.tif"] and refused[0].error == (
         f"{src / 'Scan.tif'}: {out / 'Scan-p001.png'}: this page output is already the output of another input")
     assert [t.target.rsplit("/", 1)[1] for t in plan.tasks] == ["scan-p001.png"]
+
+
+def _volume(monkeypatch, case: bool) -> list:  # noqa: ANN001
+    """The output volume compares names so (this machine's keeps them apart); returns where it was
+    asked (as tests/docclean/test_batch.py fakes it)."""
+    from docclean import places
+
+    asked: list = []
+    monkeypatch.setattr(places, "folding", lambda folder: asked.append(folder) or places.Folding(case, case))
+    return asked
+
+
+def _lazy_clean(tmp_path, inputs, settings, monkeypatch):  # noqa: ANN001, ANN202
+    """A big job's plan (pages left to the workers), each task cleaned in input order."""
+    out = tmp_path / "out"
+    png = settings.replace(fmt="png")
+    monkeypatch.setattr(driver, "LAZY_FILES", 0)
+    plan = driver.plan_files([str(i) for i in inputs], str(out), png)
+    cleaner = load_cleaner(png)
+    results = [s if isinstance(s, FileResult) else clean_file(s, png, cleaner, CleanProgress(),
+                                                              staging=out / ".staging") for s in plan.slots]
+    return out, {r.source.name: (r.status, r.error) for r in results}
+
+
+def test_a_big_job_s_worker_refuses_a_page_output_that_is_another_output_but_for_case_where_the_volume_folds_case(
+        tmp_path, settings, monkeypatch) -> None:
+    # Scan-p001.png, Scan.tif's first page, is scan-p001.png's output on macOS, Windows or an exFAT share.
+    asked = _volume(monkeypatch, case=True)
+    src = tmp_path / "scans"
+    write_image(src / "Scan.tif", 1, pages=2)
+    write_image(src / "scan-p001.png", 2)
+    out, results = _lazy_clean(tmp_path, [src], settings, monkeypatch)
+    assert results["Scan.tif"] == ("failed", f"{src / 'Scan.tif'}: {out / 'Scan-p001.png'}: "
+                                             "this page output is already the output of another input")
+    assert results["scan-p001.png"] == (CLEANED, None)
+    assert tree(out).keys() == {"scan-p001.png"}  # Scan.tif wrote nothing over it
+    assert asked == [out]  # asked once, by the driver, where the pages would go
+
+
+def test_a_big_job_s_worker_refuses_a_page_output_that_is_an_input_but_for_case_where_the_volume_folds_case(
+        tmp_path, settings, monkeypatch) -> None:
+    _volume(monkeypatch, case=True)
+    write_image(tmp_path / "scans" / "Scan.tif", 1, pages=2)
+    original = write_image(tmp_path / "out" / "scan-p001.png", 2).read_bytes()  # an input, in the output folder
+    out, results = _lazy_clean(tmp_path, [tmp_path / "scans" / "Scan.tif", tmp_path / "out" / "scan-p001.png"],
+                               settings, monkeypatch)
+    assert results["Scan.tif"] == ("failed", f"{tmp_path / 'scans' / 'Scan.tif'}: {out / 'Scan-p001.png'}: "
+                                             "refusing to write over an input file; choose another output folder")
+    assert tree(out) == {"scan-p001.png": original}
+
+
+def test_a_big_job_writes_page_outputs_apart_from_other_outputs_but_for_case_where_the_volume_keeps_case(
+        tmp_path, settings, monkeypatch) -> None:
+    asked = _volume(monkeypatch, case=False)
+    src = tmp_path / "scans"
+    write_image(src / "Scan.tif", 1, pages=2)
+    write_image(src / "scan-p001.png", 2)
+    out, results = _lazy_clean(tmp_path, [src], settings, monkeypatch)
+    assert results == {"Scan.tif": (CLEANED, None), "scan-p001.png": (CLEANED, None)}
+    assert sorted(tree(out)) == ["Scan-p001.png", "Scan-p002.png", "scan-p001.png"] and asked == [out]
+    asked.clear()
+    write_image(tmp_path / "other" / "doc.tif", 3, pages=2)
+    write_image(tmp_path / "other" / "doc-p003.png", 4)
+    _lazy_clean(tmp_path / "second", [tmp_path / "other"], settings, monkeypatch)
+    assert asked == []  # no page file differs from a target's only in case: nothing to ask
+
+
+def test_object_storage_compares_page_outputs_exactly(monkeypatch) -> None:
+    from docclean import places
+    from docclean.cluster.taken import mark_taken_pages
+
+    monkeypatch.setattr(places, "folding", lambda folder: pytest.fail(f"{folder} asked: object stores keep case"))
+    tasks = [FileTask(0, "s3://b/in/Scan.tif", "s3://b/out/Scan.png"),
+             FileTask(1, "s3://b/in/scan-p001.png", "s3://b/out/scan-p001.png"),
+             FileTask(2, "s3://b/in/doc.tif", "s3://b/out/doc.png"),
+             FileTask(3, "s3://b/in/doc-p002.png", "s3://b/out/doc-p002.png")]
+    mark_taken_pages(tasks)
+    assert [t.taken for t in tasks] == [{}, {}, {"doc-p002.png": "this page output is already the output of "
+                                                                 "another input"}, {}]
