@@ -53,7 +53,7 @@ from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
 from docclean.solids import page_paper, put_back, shrunk, solid_areas
-from docclean.strokes import stroke_width
+from docclean.strokes import keep_darker, shrink, stroke_width
 from docclean.surround import find_surround
 from docclean.tiling import Blender, Tile, plan_tiles
 from docclean.whiten import whiten_paper
@@ -190,9 +190,7 @@ class Denoiser:
             done += len(tiles)
         out = outs[0]
         if len(outs) > 1:
-            h, w = page.shape
-            enlarged = cv2.resize(outs[1], (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
-            np.minimum(out, enlarged, out=out)
+            keep_darker(out, outs[1])
         if self.max_stroke > 0:  # a wide initial or heading on a page of text: docclean.widestrokes
             hollow = hollowed_strokes(flat, out, ignore)
             if hollow:
@@ -288,9 +286,3 @@ def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     """The union of two optional masks."""
     return b if a is None else a if b is None else a | b
 
-
-def shrink(page: np.ndarray, factor: float) -> np.ndarray:
-    """``page`` scaled by ``factor`` (< 1) with area averaging, at least 16 pixels a side."""
-    h, w = page.shape
-    size = (max(16, round(w * factor)), max(16, round(h * factor)))
-    return cv2.resize(page, size, interpolation=cv2.INTER_AREA)

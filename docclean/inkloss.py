@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from docclean.inkwide import WIDE_EDGE_LOST, wide_strokes
+from docclean.levels import is_bilevel
 from docclean.pixels import as_float
 from docclean.strokes import STROKE_CONTRAST, STROKE_RATIO
 from docclean.surround import surround_areas
@@ -107,32 +108,43 @@ def dither_areas(page: np.ndarray) -> np.ndarray | None:
 #: an A4 page at 100 dpi and 50% at 120, of 7-8 pt on 17-45% at 100 dpi; from 150 dpi on none does.
 DITHER_MIN_DPI = 150
 #: A page is two-level (a 1-bit scan, or one stored in 8 bits) when under this share of its pixels
-#: lie between its darkest and its lightest level.
+#: lie between its darkest and its lightest level (``docclean.levels.is_bilevel``).
 TWO_LEVEL_BETWEEN = 0.01
 
-
-def two_level(page: np.ndarray) -> bool:
-    """Whether ``page`` (float32 0..1) holds two grey levels, give or take :data:`TWO_LEVEL_BETWEEN`
-    of its pixels (judged on every fourth row and column)."""
-    sample = page[::4, ::4]
-    low, high = float(sample.min()), float(sample.max())
-    between = np.count_nonzero((sample > low) & (sample < high))
-    return between <= TWO_LEVEL_BETWEEN * sample.size
+Patch = tuple[tuple[slice, slice], np.ndarray]
 
 
 def descreened(page: np.ndarray, dpi: tuple[float, float] | None = None) -> np.ndarray:
     """``page`` (float32 0..1) with its dither areas (:func:`dither_areas`) read as the grey they
     print (a Gaussian blur of :data:`DESCREEN_SIGMA`); the page itself, not a copy, where it has
-    none. Only a two-level page (:func:`two_level`) of a known resolution of at least
-    :data:`DITHER_MIN_DPI` along both axes is searched: a dither's dots stay dots only on two
-    levels (a grey scan of a halftone blurs them under the stroke test, and its pages never gave
-    the false alarm), and small text (6-8 pt) at 100-120 dpi passes the dither test, where text
-    erased would then read as less (a missed warning is worse than a false one)."""
-    if dpi is None or min(dpi) < DITHER_MIN_DPI or not two_level(page):
+    none. Only a two-level page (``docclean.levels.is_bilevel``, give or take
+    :data:`TWO_LEVEL_BETWEEN`) of a known resolution of at least :data:`DITHER_MIN_DPI` along both
+    axes is searched: a dither's dots stay dots only on two levels (a grey scan of a halftone blurs
+    them under the stroke test, and its pages never gave the false alarm), and small text (6-8 pt)
+    at 100-120 dpi passes the dither test, where text erased would then read as less (a missed
+    warning is worse than a false one)."""
+    return _pasted(page, dither_patch(page, dpi))
+
+
+def _pasted(page: np.ndarray, patch: Patch | None) -> np.ndarray:
+    """``page`` with ``patch`` (:func:`dither_patch`) in place of its pixels: a copy, or the page."""
+    if patch is None:
         return page
+    out = page.copy()  # the caller's page stays as it is
+    out[patch[0]] = patch[1]
+    return out
+
+
+def dither_patch(page: np.ndarray, dpi: tuple[float, float] | None = None) -> Patch | None:
+    """What :func:`descreened` changes: a box of ``page`` around its dither areas (starting on an
+    even row and column, and ending on one or at the page's edge, so that it min-pools in 2 x 2
+    blocks alone) and the page's pixels there with those areas read as grey (a new array of the
+    box's size); None where :func:`descreened` leaves the page as it is."""
+    if dpi is None or min(dpi) < DITHER_MIN_DPI or not is_bilevel(page, TWO_LEVEL_BETWEEN):
+        return None
     areas = dither_areas(page)
     if areas is None:
-        return page
+        return None
     h, w = page.shape
     rows, cols = areas.shape
     # Blur only the box around the areas, with a margin for the kernel: most pages hold one picture.
@@ -148,14 +160,29 @@ def descreened(page: np.ndarray, dpi: tuple[float, float] | None = None) -> np.n
     inside = areas[np.minimum(by_row, rows - 1)][:, np.minimum(by_col, cols - 1)].astype(bool)
     inside &= (by_row < rows)[:, None] & (by_col < cols)[None, :]
     blurred = cv2.GaussianBlur(page[box], (0, 0), DESCREEN_SIGMA, borderType=cv2.BORDER_REFLECT)
-    out = page.copy()  # the caller's page stays as it is
-    out[box][inside] = blurred[inside]
-    return out
+    even = (slice(top - top % 2, min(h, bottom + bottom % 2)), slice(left - left % 2, min(w, right + right % 2)))
+    values = page[even].copy()
+    np.copyto(values[top % 2:top % 2 + bottom - top, left % 2:left % 2 + right - left], blurred, where=inside)
+    return even, values
 
 
-def local_paper(page: np.ndarray) -> np.ndarray:
+def _halved(page: np.ndarray, patch: Patch | None = None) -> np.ndarray:
+    """``page``, with ``patch`` (:func:`dither_patch`) in place of its pixels there, min-pooled in
+    2 x 2 blocks: the patch is pooled on its own, so the page is not copied (140 MB at 600 dpi)."""
+    pool = np.ones((2, 2), np.uint8)
+    half = np.ascontiguousarray(cv2.erode(page, pool, anchor=(0, 0))[::2, ::2])
+    if patch is not None:
+        (rows, cols), values = patch
+        half[rows.start // 2:(rows.stop + 1) // 2, cols.start // 2:(cols.stop + 1) // 2] = \
+            cv2.erode(values, pool, anchor=(0, 0))[::2, ::2]
+    return half
+
+
+def median_paper(page: np.ndarray) -> np.ndarray:
     """The local paper level: a median over a window wider than any stroke (computed at a quarter
-    of the resolution, where it is 16 times cheaper, then interpolated back)."""
+    of the resolution, where it is 16 times cheaper, then interpolated back). Not
+    ``docclean.strokes.dilated_paper``, a maximum filter, smoothed: a median sees past marks that
+    cover under half its window and is not lifted by a few bright pixels."""
     page = as_float(page)
     h, w = page.shape
     small = cv2.resize(page, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
@@ -169,7 +196,7 @@ def stroke_mask(original: np.ndarray, ratio: float = STROKE_RATIO, contrast: flo
     than ``ratio`` times the paper and by at least ``contrast``; lightly smoothed first so isolated
     specks of noise do not count."""
     page = cv2.blur(as_float(original), (3, 3))
-    paper = local_paper(page)
+    paper = median_paper(page)
     return (page < paper * np.float32(ratio)) & (paper - page > np.float32(contrast))
 
 
@@ -187,14 +214,14 @@ def ink_loss(original: np.ndarray, cleaned: np.ndarray, ratio: float = STROKE_RA
     (:func:`stroke_mask`); ``bench/ink_guard.py`` compares looser tests."""
     if original.shape != cleaned.shape:
         raise ValueError(f"shapes differ: original {original.shape}, cleaned {cleaned.shape}")
+    orig, clean = as_float(original), as_float(cleaned)
     # At full resolution: the min-pooling below would merge a dither's dots into dark blots.
-    orig = descreened(as_float(original), dpi)
-    clean = as_float(cleaned)
+    patch = dither_patch(orig, dpi)
     # Large pages are checked at half resolution: strokes survive a 2x min-pooling.
     if orig.size > 4_000_000:
-        pool = np.ones((2, 2), np.uint8)
-        orig = np.ascontiguousarray(cv2.erode(orig, pool, anchor=(0, 0))[::2, ::2])
-        clean = np.ascontiguousarray(cv2.erode(clean, pool, anchor=(0, 0))[::2, ::2])
+        orig, clean = _halved(orig, patch), _halved(clean)
+    else:
+        orig = _pasted(orig, patch)
     mask = stroke_mask(orig, ratio, contrast)
     wide = wide_strokes(orig)
     surround = surround_areas(orig)
@@ -238,7 +265,9 @@ def removed_marks(original: np.ndarray, output: np.ndarray, dpi: tuple[float, fl
     reads it): its dots drawn grey, or a dotted tint cleared, are no marks removed."""
     page = descreened(as_float(original), dpi)
     # float32 and in place: a 600-dpi page is 35 million pixels.
-    removed = local_paper(page) - page
+    removed = median_paper(page)
+    removed -= page
+    del page  # the descreened copy, where one was made
     removed += as_float(output)
     removed -= 1.0
     strength = removed * np.float32(2.5)

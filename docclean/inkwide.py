@@ -13,10 +13,12 @@ them where their edge was kept. Figures: ``bench/experiments/guard_wide.py``
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
+from docclean.solids import edge_runs, rectangular
 from docclean.strokes import STROKE_CONTRAST, STROKE_RATIO
 
 #: The wide-stroke test (:func:`wide_pieces`) runs on the page judged shrunk this much; its paper is
@@ -45,7 +47,19 @@ WIDE_EDGE_LOST = 0.5
 Box = tuple[slice, slice]
 
 
-def wide_pieces(page: np.ndarray) -> Iterator[tuple[Box, np.ndarray, dict[str, float]]]:
+class Figures(NamedTuple):
+    """What :func:`wide_stroke` judges a piece of :func:`wide_pieces` by (see :data:`WIDE_DARK`)."""
+
+    grey: float  #: its inside's median grey, as a share of its paper's
+    spread: float  #: that grey's 10th to 90th percentile, as a share of its contrast
+    inside: int  #: how many shrunk pixels its inside has
+    step: float  #: how far its grey steps at its edge, as a share of its contrast
+    writing: float  #: the share of its inside (on the page judged) darker than its grey: writing
+    rectangle: bool  #: whether it fills :data:`WIDE_RECTANGLE` of its rectangle
+    edge: bool  #: whether it reaches the page's edge
+
+
+def wide_pieces(page: np.ndarray) -> Iterator[tuple[Box, np.ndarray, Figures]]:
     """The dark pieces of ``page`` (float32 0..1) that may be a wide stroke (:data:`WIDE_INSIDE` deep
     pixels, :data:`WIDE_DARK`), on the page shrunk by :data:`WIDE_SCALE`: each one's box and mask
     there, and what :func:`wide_stroke` judges it by. A piece is the part of a region dark against
@@ -68,21 +82,19 @@ def wide_pieces(page: np.ndarray) -> Iterator[tuple[Box, np.ndarray, dict[str, f
         parts = (region & (grey < (1 + np.median(grey[region & (depth[box] >= WIDE_DEPTH)])) / 2)).astype(np.uint8)
         parts_count, part_labels = cv2.connectedComponents(parts, connectivity=8)
         part_depth = cv2.distanceTransform(parts, cv2.DIST_L2, 3)
-        top, left = box[0].start, box[1].start
+        on_edge = edge_runs(part_labels, parts_count, (box[1].start, box[0].start), shrunk.shape) > 0
         for part in range(1, parts_count):
             piece = part_labels == part
             inside = piece & (part_depth >= WIDE_DEPTH)
             # The cheap tests first: most pieces of a text page are a few shrunk pixels of a bold word.
             if np.count_nonzero(inside) >= WIDE_INSIDE and np.median(grey[inside]) <= WIDE_DARK:
-                judged = _judged(page, box, piece, inside, grey)
-                judged["edge"] = float(piece[0].any() and top == 0 or piece[:, 0].any() and left == 0
-                                       or piece[-1].any() and top + piece.shape[0] == shrunk.shape[0]
-                                       or piece[:, -1].any() and left + piece.shape[1] == shrunk.shape[1])
-                yield box, piece, judged
+                yield box, piece, _figures(page, box, piece, inside, grey, bool(on_edge[part]))
 
 
-def _judged(page: np.ndarray, box: Box, piece: np.ndarray, inside: np.ndarray, share: np.ndarray) -> dict[str, float]:
-    """What :func:`wide_stroke` judges a piece of :func:`wide_pieces` by."""
+def _figures(page: np.ndarray, box: Box, piece: np.ndarray, inside: np.ndarray, share: np.ndarray,
+             on_edge: bool) -> Figures:
+    """What :func:`wide_stroke` judges a piece of :func:`wide_pieces` by; ``on_edge``: whether it
+    reaches the page's edge."""
     grey = float(np.median(share[inside]))
     contrast = max(1.0 - grey, 1e-3)
     low, high = np.percentile(share[inside], [10, 90])
@@ -97,18 +109,18 @@ def _judged(page: np.ndarray, box: Box, piece: np.ndarray, inside: np.ndarray, s
     own = float(np.median(values)) if values.size else 0.0
     below = own - WIDE_WRITING_STEP * contrast * own / max(grey, 1e-3)  # own / grey: the paper's grey there
     contours, _ = cv2.findContours(as_u8, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    (_, _), (rw, rh), _ = cv2.minAreaRect(max(contours, key=cv2.contourArea))
-    return {"grey": grey, "spread": float(high - low) / contrast, "inside": float(inside.sum()),
-            "step": (outside - float(np.median(share[edge]))) / contrast,
-            "writing": float(np.mean(values < below)) if values.size else 0.0,
-            "rectangle": float(piece.sum()) / max((rw + 1) * (rh + 1), 1.0)}
+    # Its pixels, not its outline's area: a piece is a few shrunk pixels across.
+    rectangle = rectangular(max(contours, key=cv2.contourArea), WIDE_RECTANGLE, pixels=float(piece.sum()))
+    return Figures(grey, float(high - low) / contrast, int(inside.sum()),
+                   (outside - float(np.median(share[edge]))) / contrast,
+                   float(np.mean(values < below)) if values.size else 0.0, rectangle, on_edge)
 
 
-def wide_stroke(judged: dict[str, float]) -> bool:
+def wide_stroke(judged: Figures) -> bool:
     """Whether a piece of :func:`wide_pieces` is a wide stroke (see :data:`WIDE_DARK`)."""
-    return (not judged["edge"] and judged["inside"] >= WIDE_INSIDE and judged["grey"] <= WIDE_DARK
-            and judged["spread"] <= WIDE_SPREAD and judged["step"] >= WIDE_STEP and judged["writing"] < WIDE_WRITING
-            and (judged["rectangle"] < WIDE_RECTANGLE or judged["grey"] <= WIDE_BLACK))
+    return (not judged.edge and judged.inside >= WIDE_INSIDE and judged.grey <= WIDE_DARK
+            and judged.spread <= WIDE_SPREAD and judged.step >= WIDE_STEP and judged.writing < WIDE_WRITING
+            and (not judged.rectangle or judged.grey <= WIDE_BLACK))
 
 
 def wide_strokes(page: np.ndarray) -> np.ndarray | None:

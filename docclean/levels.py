@@ -151,12 +151,14 @@ def as_positive(page: np.ndarray) -> np.ndarray:
     return np.subtract(1, page, dtype=np.float32) if is_negative(page) else page
 
 
-def is_bilevel(page: np.ndarray) -> bool:
-    """Whether a grey page has at most two grey levels (a 1-bit scan, whatever the file's type).
-    Every :data:`STEP`-th pixel first, which rejects a grey scan cheaply; then every pixel."""
-    for sample in (page[::STEP, ::STEP], page):
+def is_bilevel(page: np.ndarray, between: float = 0.0) -> bool:
+    """Whether a grey page has at most two grey levels (a 1-bit scan, whatever the file's type),
+    give or take ``between`` (a share) of its pixels lying between its darkest and its lightest,
+    judged on every :data:`STEP`-th pixel. With none allowed (the default), every pixel is then
+    looked at too: the sample rejects a grey scan cheaply."""
+    for sample in (page[::STEP, ::STEP], page) if between == 0 else (page[::STEP, ::STEP],):
         lo, hi = sample.min(), sample.max()
-        if np.any((sample != lo) & (sample != hi)):
+        if np.count_nonzero((sample != lo) & (sample != hi)) > between * sample.size:
             return False
     return True
 

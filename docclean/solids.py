@@ -81,9 +81,7 @@ class DarkAreas:
 
     def touches_edge(self, label: int) -> bool:
         """Whether region ``label`` reaches the page's edge."""
-        x, y, bw, bh, _ = self.stats[label]
-        sh, sw = self.dark.shape
-        return x == 0 or y == 0 or x + bw >= sw or y + bh >= sh
+        return bool(on_edge(self.stats[label], self.dark.shape))
 
     def region(self, label: int) -> tuple[np.ndarray, tuple[int, int]]:
         """Region ``label`` as a uint8 mask over its bounding box, and the box's (x, y)."""
@@ -98,6 +96,14 @@ class DarkAreas:
         if reach:
             keep = cv2.dilate(keep, detach_kernel()) & self.dark
         return full_size(keep, self.shape)
+
+
+def on_edge(stats: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Whether each region of OpenCV's connected-component ``stats`` (one row, or a row per label)
+    on a page of ``shape`` reaches the page's edge (:func:`edge_runs`: by pixels, over a box)."""
+    x, y, bw, bh = (stats[..., i] for i in range(4))
+    h, w = shape
+    return (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
 
 
 def full_size(keep: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -117,10 +123,14 @@ def filled_outline(region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return outline, filled
 
 
-def rectangular(outline: np.ndarray, share: float) -> bool:
+def rectangular(outline: np.ndarray, share: float, pixels: float | None = None) -> bool:
     """Whether an outline fills at least ``share`` of the smallest rectangle around it, at any tilt
-    (a disc fills 0.79 of its square)."""
+    (a disc fills 0.79 of its square). ``pixels``: the region's pixel count instead of the outline's
+    area, against the rectangle grown by a pixel (the outline runs through its edge pixels' middles):
+    on a small region (``docclean.inkwide``'s) that half pixel all round is much of it."""
     (_, _), (w, h), _ = cv2.minAreaRect(outline)
+    if pixels is not None:
+        return pixels / max((w + 1) * (h + 1), 1.0) >= share
     return cv2.contourArea(outline) >= share * w * h
 
 

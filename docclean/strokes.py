@@ -22,6 +22,11 @@ faint text, which then did not count at all. A receipt of faded print on a dark 
 (its strokes are 2-3) and was cleaned a second time, shrunk; the darker of the two drew every
 letter bold and blurred (bench/hard_pages_picture.py). Figures: bench/experiments/surround_strokes.py
 (bench/results/surround_strokes.md).
+
+The pieces are shared: :func:`dilated_paper` (the paper as a maximum filter, smoothed; also
+``docclean.widestrokes``' wider one), :func:`ridge_width` (the width of a mask's strokes; also a
+wide stroke's, ``docclean.widestrokes``), and the second clean's two ends, :func:`shrink` and
+:func:`keep_darker`, for the engine's page-wide pass and ``docclean.widestrokes``' part of a page.
 """
 
 from __future__ import annotations
@@ -71,8 +76,7 @@ def stroke_width(page: np.ndarray, ignore: np.ndarray | None = None) -> float:
 def _width(p: np.ndarray, scale: float, ignore: np.ndarray | None = None) -> float:
     """The estimate on a page shown at ``scale`` of its size (lengths in the page's own pixels)."""
     p = cv2.GaussianBlur(p, (0, 0), BLUR * scale)
-    window = round(PAPER_WINDOW * scale) | 1
-    paper = cv2.blur(cv2.dilate(p, np.ones((window, window), np.uint8)), (window, window))
+    paper = dilated_paper(p, round(PAPER_WINDOW * scale) | 1)
     relative = (np.clip(p / np.maximum(paper, 1e-3), 0, 1) * 255).astype(np.uint8)
     levels = relative if ignore is None else relative[~ignore]
     if levels.size == 0 or int(levels.max()) - int(levels.min()) < MIN_CONTRAST:  # blank: Otsu would cut grain
@@ -84,10 +88,54 @@ def _width(p: np.ndarray, scale: float, ignore: np.ndarray | None = None) -> flo
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= MIN_MARK * scale * scale
     keep[0] = False
-    marks = keep[labels].astype(np.uint8)
+    return ridge_width(keep[labels].astype(np.uint8))
+
+
+def dilated_paper(page: np.ndarray, window: int, shrink: int = 1, border: int = cv2.BORDER_DEFAULT) -> np.ndarray:
+    """The local paper grey of ``page`` (float32) as its brightest pixel within a ``window``-pixel
+    square (a maximum filter: it sees past any stroke narrower than that), smoothed by a box of the
+    same size. With ``shrink``, on the page shrunk that many times (area averaging) and enlarged
+    back (linearly): a wide window made cheap. ``border``: OpenCV's border for the smoothing (the
+    maximum ignores what lies past the page's edge). ``docclean.inkloss.median_paper`` is another
+    estimate: a median, which sees past marks that cover under half its window and is not lifted by
+    a few bright pixels."""
+    h, w = page.shape
+    small = page if shrink == 1 else cv2.resize(page, (max(1, w // shrink), max(1, h // shrink)),
+                                                interpolation=cv2.INTER_AREA)
+    paper = cv2.blur(cv2.dilate(small, np.ones((window, window), np.uint8)), (window, window), borderType=border)
+    return paper if shrink == 1 else cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def ridge_width(marks: np.ndarray) -> float:
+    """The median width (pixels) of the strokes in a uint8 mask (1: a stroke's pixel), from the
+    distance to their edge along their ridges (the pixels farthest from it in their neighbourhood),
+    so that long thin strokes and big blobs count by their length, not their area; 0.0 for an
+    empty mask."""
     if not marks.any():
         return 0.0
     dist = cv2.distanceTransform(marks, cv2.DIST_L2, 5)
     ridge = (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (dist > 0)
     # A pixel's distance counts itself: the middle of a 3-pixel stroke is 2 from the paper.
     return float(2 * np.median(dist[ridge]) - 1)
+
+
+def shrink(page: np.ndarray, factor: float) -> np.ndarray:
+    """``page`` scaled by ``factor`` (at most 1) with area averaging, at least 16 pixels a side:
+    what a second clean cleans, its strokes narrowed to what the network learned."""
+    h, w = page.shape
+    size = (max(16, round(w * factor)), max(16, round(h * factor)))
+    return cv2.resize(page, size, interpolation=cv2.INTER_AREA)
+
+
+def keep_darker(cleaned: np.ndarray, again: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """``cleaned`` (changed in place, and returned) with ``again`` (the same page cleaned
+    :func:`shrink`-ed) enlarged back to its size (cubic, clipped to 0..1) where that is darker: at
+    every pixel, or only where the boolean mask ``where`` is true. The darker of the two keeps what
+    either clean kept (bench/results/stroke_scale.md)."""
+    h, w = cleaned.shape
+    enlarged = cv2.resize(again, (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+    if where is None:
+        np.minimum(cleaned, enlarged, out=cleaned)
+    else:
+        cleaned[where] = np.minimum(cleaned[where], enlarged[where])
+    return cleaned

@@ -42,6 +42,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from docclean.solids import on_edge
+from docclean.strokes import dilated_paper, keep_darker, ridge_width, shrink
+
 #: The search runs on the page shrunk by this factor (a wide stroke is still 8 pixels wide there).
 SCALE = 4
 #: A wide stroke is darker than its local paper by at least this share of it.
@@ -64,8 +67,9 @@ CLOSE = 0.35
 #: strokes bend round and leave hollows in it: on the synthetic pages letters and headings filled
 #: 0.45-0.79 of theirs, sharp-edged blots 0.84-1.0.
 SOLID = 0.82
-#: The local paper: a maximum over :data:`PAPER_WINDOW` pixels of the page shrunk by :data:`PAPER_SCALE`
-#: (272 pixels of the page: past any stroke it must see beyond), smoothed.
+#: The local paper (``docclean.strokes.dilated_paper``): a maximum over :data:`PAPER_WINDOW` pixels of
+#: the page shrunk by :data:`PAPER_SCALE` (272 pixels of the page: past any stroke it must see beyond),
+#: smoothed.
 PAPER_SCALE = 16
 PAPER_WINDOW = 17
 
@@ -80,18 +84,6 @@ class WideStroke:
     width: float
 
 
-def local_paper(small: np.ndarray) -> np.ndarray:
-    """The local paper grey of ``small`` (the page shrunk by :data:`SCALE`): a wide maximum on the
-    page shrunk further, smoothed and enlarged back."""
-    h, w = small.shape
-    f = PAPER_SCALE // SCALE
-    tiny = cv2.resize(small, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    window = np.ones((PAPER_WINDOW, PAPER_WINDOW), np.uint8)
-    paper = cv2.dilate(tiny, window, borderType=cv2.BORDER_REPLICATE)
-    paper = cv2.blur(paper, (PAPER_WINDOW, PAPER_WINDOW), borderType=cv2.BORDER_REPLICATE)
-    return cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
-
-
 def _disc(d: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d))
 
@@ -104,7 +96,7 @@ def hollowed_strokes(page: np.ndarray, cleaned: np.ndarray, ignore: np.ndarray |
     h, w = page.shape
     size = (max(1, w // SCALE), max(1, h // SCALE))
     small = cv2.resize(page, size, interpolation=cv2.INTER_AREA)
-    paper = local_paper(small)
+    paper = dilated_paper(small, PAPER_WINDOW, PAPER_SCALE // SCALE, cv2.BORDER_REPLICATE)
     rel = small / np.maximum(paper, np.float32(1e-3))
     ink = (rel < 1 - CONTRAST).astype(np.uint8)
     if ignore is not None:
@@ -141,7 +133,7 @@ def hollowed_strokes(page: np.ndarray, cleaned: np.ndarray, ignore: np.ndarray |
             full = _full_box(box, (h, w))
             mask = _stroke_pixels(page[full], cleaned[full], paper[box], wide, level)
             if mask.any():
-                strokes.append(WideStroke(full, mask, round(_width(wide) * SCALE, 1)))
+                strokes.append(WideStroke(full, mask, round(ridge_width(wide) * SCALE, 1)))
     return strokes
 
 
@@ -150,9 +142,7 @@ def _off_the_edge(wide: np.ndarray) -> np.ndarray:
     shadow along the edge, a cut-off border (a stain's rim reaching the edge once took a letter
     with it, joined to it in one group)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(wide, connectivity=8)
-    x, y, bw, bh = (stats[:, i] for i in range(4))
-    h, w = wide.shape
-    edge = (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
+    edge = on_edge(stats, wide.shape)
     edge[0] = True
     return (~edge[labels]).astype(np.uint8)
 
@@ -168,14 +158,6 @@ def _solidity(area: np.ndarray) -> float:
     points = cv2.findNonZero(area)
     hull = cv2.convexHull(points)
     return float(np.count_nonzero(area) / max(cv2.contourArea(hull), 1.0))
-
-
-def _width(wide: np.ndarray) -> float:
-    """The median width of the strokes in a uint8 mask, from the distance to their edge along
-    their ridges (as ``docclean.strokes`` measures a page's)."""
-    dist = cv2.distanceTransform(wide, cv2.DIST_L2, 5)
-    ridge = (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (dist > 0)
-    return float(2 * np.median(dist[ridge]) - 1)
 
 
 def _stroke_pixels(page: np.ndarray, cleaned: np.ndarray, paper: np.ndarray, wide: np.ndarray, level: float
@@ -237,7 +219,8 @@ def fill_hollowed(page: np.ndarray, cleaned: np.ndarray, strokes: list[WideStrok
     """``cleaned`` (changed in place, and returned) with each of ``strokes`` (:func:`hollowed_strokes`)
     cleaned again by ``clean`` (a page in, the network's page out) on its part of ``page``, with a
     margin of its width, shrunk until its strokes are ``max_stroke`` wide; the darker of the two is
-    kept on the strokes' pixels."""
+    kept on the strokes' pixels (``docclean.strokes.shrink`` and ``keep_darker``, as the engine's
+    page-wide pass)."""
     h, w = page.shape
     for stroke in strokes:
         margin = int(round(stroke.width))
@@ -245,12 +228,8 @@ def fill_hollowed(page: np.ndarray, cleaned: np.ndarray, strokes: list[WideStrok
         y0, x0 = max(0, rows.start - margin), max(0, cols.start - margin)
         y1, x1 = min(h, rows.stop + margin), min(w, cols.stop + margin)
         part = page[y0:y1, x0:x1]
+        where = np.zeros(part.shape, bool)
+        where[rows.start - y0:rows.stop - y0, cols.start - x0:cols.stop - x0] = stroke.mask
         factor = min(1.0, max_stroke / max(stroke.width, 1.0))
-        ph, pw = part.shape
-        shrunk = cv2.resize(part, (max(16, round(pw * factor)), max(16, round(ph * factor))),
-                            interpolation=cv2.INTER_AREA)
-        again = cv2.resize(clean(shrunk), (pw, ph), interpolation=cv2.INTER_CUBIC)
-        view = cleaned[rows, cols]
-        inner = again[rows.start - y0:rows.stop - y0, cols.start - x0:cols.stop - x0]
-        view[stroke.mask] = np.minimum(view[stroke.mask], np.clip(inner[stroke.mask], 0, 1))
+        keep_darker(cleaned[y0:y1, x0:x1], clean(shrink(part, factor)), where)
     return cleaned

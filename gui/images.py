@@ -42,7 +42,7 @@ def removed_overlay(original: np.ndarray, output: np.ndarray, dpi: tuple[float, 
     removed drawn in red, stronger the more of it went. ``original`` and ``output`` are float grey
     0..1 of the same shape. Returns uint8 RGB.
 
-    A mark's strength is how much darker than its local paper it was (``inkloss.local_paper``,
+    A mark's strength is how much darker than its local paper it was (``inkloss.median_paper``,
     the engine's own estimate), less how dark the output still is there. Paper turning from
     stained grey to white is the point of cleaning and stays uncoloured; text, lines and specks
     that turned into paper light up, which is what a user checking for lost ink needs to see. A

@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.experiments.scoring import model_and_size, page_scores, page_sets, row, table_head  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
-from docclean.inkloss import local_paper  # noqa: E402
+from docclean.inkloss import median_paper  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.postprocess import adaptive_ink, ink_layers  # noqa: E402
 
@@ -53,7 +53,7 @@ def sharpness(noisy: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
     lo = np.ones(count, np.float32)
     np.minimum.at(lo, labels[m], g[m])
     paper = np.zeros(count, np.float32)
-    np.maximum.at(paper, labels[m], local_paper(noisy)[m])
+    np.maximum.at(paper, labels[m], median_paper(noisy)[m])
     return med / np.maximum(paper - lo, 1e-3)
 
 

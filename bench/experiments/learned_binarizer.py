@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from docclean import postprocess as pp  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
-from docclean.inkloss import local_paper  # noqa: E402
+from docclean.inkloss import median_paper  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 from docclean.metrics import binary_scores, strokes_lost, strokes_lost_share  # noqa: E402
 from docclean.synth.pairs import PairKind, write_pairs  # noqa: E402
@@ -42,7 +42,7 @@ def features(c: np.ndarray, n: np.ndarray) -> np.ndarray:
     for k in (7, 21, 61):
         m = box(c, k)
         f += [c - m, np.sqrt(np.maximum(box(c * c, k) - m * m, 0))]
-    paper = local_paper(n)
+    paper = median_paper(n)
     f += [n / np.maximum(paper, 0.05), paper - n,
           cv2.morphologyEx(n, cv2.MORPH_BLACKHAT, np.ones((15, 15), np.uint8)),
           cv2.morphologyEx(c, cv2.MORPH_BLACKHAT, np.ones((15, 15), np.uint8)),

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from docclean.inkloss import descreened, dither_areas, ink_loss, removed_marks, two_level
+from docclean import inkloss
+from docclean.inkloss import TWO_LEVEL_BETWEEN, descreened, dither_areas, dither_patch, ink_loss, removed_marks
+from docclean.levels import is_bilevel
 from docclean.onepage import clean_page
 from docclean.pixels import Page
 from docclean.settings import CleanSettings
@@ -168,9 +170,9 @@ def test_only_a_two_level_page_is_searched_for_dithers() -> None:
     # Dense small text at about 100 dpi can pass the dither test; on a grey page it may hold faded
     # strokes the guard must see whole, and a grey page's dots are no dither's (blurred by the scan).
     grey = degrade(render_page(400, 500, dpi=100, font_pt=6), np.random.default_rng(7))
-    assert not two_level(grey) and descreened(grey, DPI) is grey
+    assert not is_bilevel(grey, TWO_LEVEL_BETWEEN) and descreened(grey, DPI) is grey
     page, _ = tinted("bayer", (300, 280))
-    assert two_level(page) and descreened(page, DPI) is not page
+    assert is_bilevel(page, TWO_LEVEL_BETWEEN) and descreened(page, DPI) is not page
 
 
 @pytest.mark.parametrize("pt", [6, 7, 8])
@@ -187,3 +189,16 @@ def test_small_one_bit_text_at_100_dpi_is_not_read_as_a_dither(pt: int) -> None:
 def test_a_page_of_unknown_resolution_is_not_searched() -> None:
     page, _ = tinted("bayer", (300, 280))
     assert descreened(page, None) is page and descreened(page, (150.0, 150.0)) is not page
+
+
+@pytest.mark.parametrize("shift", [(0, 0), (1, 0), (0, 3), (1, 1)])
+def test_a_large_page_s_dither_patch_is_pooled_on_its_own_as_with_the_page(shift: tuple[int, int]) -> None:
+    """The guard halves a large page without copying it descreened: the same half page, whatever
+    rows and columns the patch's box starts and ends on."""
+    page, _, _ = with_photo("bayer", (1203, 1001))
+    page = np.ascontiguousarray(page[shift[0]:, shift[1]:])
+    before = page.copy()
+    patch = dither_patch(page, DPI)
+    assert patch is not None
+    np.testing.assert_array_equal(inkloss._halved(page, patch), inkloss._halved(descreened(page, DPI)))
+    np.testing.assert_array_equal(page, before)  # the caller's page is left as it was

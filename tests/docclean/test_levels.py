@@ -109,6 +109,17 @@ def test_a_few_grey_pixels_make_a_page_grey():
     assert not is_bilevel(two)
 
 
+def test_a_tolerance_lets_a_few_sampled_grey_pixels_through():
+    two = np.where(page() < 0.5, np.float32(0.0), np.float32(1.0))
+    two[2, 3] = 0.5  # off the sampled grid: with a tolerance only the sample is judged
+    assert is_bilevel(two, 0.01)
+    sample = two[::4, ::4]
+    two[::4, ::4].flat[: sample.size // 100] = 0.5  # 1% of the sample: still two levels, give or take
+    assert is_bilevel(two, 0.01)
+    two[::4, ::4].flat[: sample.size // 100 + 1] = 0.5
+    assert not is_bilevel(two, 0.01) and not is_bilevel(two)
+
+
 def test_a_receipt_on_a_dark_scanner_lid_keeps_its_faint_print():
     receipt = page(paper=0.87, ink=0.4)  # faded print on ordinary paper
     frame = np.full((200, 900), 0.15, np.float32)  # the lid: two thirds of the scan
