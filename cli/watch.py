@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from cli import clean as clean_command
-from cli.errors import error_line
+from cli.errors import error_line, shown
 from docclean.errors import EXIT_TERMINATED, EXIT_USAGE, Cancelled, DocCleanError, exit_code
 from docclean.settings import CleanSettings
 
@@ -117,9 +117,10 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
 
     def show(outcome: WatchOutcome) -> None:
         if outcome.status == "failed" or not quiet:
-            typer.echo(outcome.summary(), err=outcome.status == "failed")
+            # One line a file, as docclean clean prints it: a newline in a name is shown escaped.
+            typer.echo(shown(outcome.summary()), err=outcome.status == "failed")
         for warning in outcome.warnings:  # as docclean clean prints them, --quiet or not
-            typer.echo(f"warning: {outcome.source}: {warning}", err=True)
+            typer.echo(shown(f"warning: {outcome.source}: {warning}"), err=True)
 
     watcher = None
     with terminate_as_interrupt():
@@ -131,8 +132,8 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
                 reason = polling_reason(watcher.inbox, poll)
                 how = f"polling every {poll or DEFAULT_POLL:g} s ({reason})" if reason else "file-system events"
                 if not quiet:
-                    typer.echo(f"watching {watcher.inbox} -> {watcher.output} ({how}, settle {settle:g} s, "
-                               f"model {cleaner.model_path or settings.model}); Ctrl-C to stop", err=True)
+                    typer.echo(shown(f"watching {watcher.inbox} -> {watcher.output} ({how}, settle {settle:g} s, "
+                                     f"model {cleaner.model_path or settings.model}); Ctrl-C to stop"), err=True)
                 watcher.run(threading.Event(), poll=poll)
         except (DocCleanError, OSError) as exc:  # a bad folder or model; the output disk failing
             typer.echo(error_line(exc, flags_in_text=True), err=True)
@@ -140,8 +141,8 @@ def run_watch(inbox: Path, output: Path, settings: CleanSettings, *, done: Path 
         except (KeyboardInterrupt, Cancelled) as exc:
             code = exit_code(exc)
             dropped = watcher.in_hand if watcher is not None else None
-            typer.echo(f"{'terminated' if code == EXIT_TERMINATED else 'interrupted'}; stopped watching"
-                       + (f" ({dropped} was dropped and will be taken again at the next start)" if dropped else ""),
-                       err=True)
+            left = f" ({dropped} was dropped and will be taken again at the next start)" if dropped else ""
+            stopped = "terminated" if code == EXIT_TERMINATED else "interrupted"
+            typer.echo(shown(f"{stopped}; stopped watching{left}"), err=True)
             return code
     return 0

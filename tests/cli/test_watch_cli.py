@@ -55,7 +55,9 @@ def test_watch_process_cleans_once_moves_files_and_stops_on_sigterm(tmp_path: Pa
                 time.sleep(0.2)
                 assert not (done / "scan.png").exists(), "taken while still being written"
         (inbox / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
-        assert wait_for(lambda: (done / "scan.png").exists() and (failed / "bad.png").exists(), 60)
+        (inbox / "odd\nname.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")  # a newline in its name
+        assert wait_for(lambda: (done / "scan.png").exists() and (failed / "bad.png").exists()
+                        and (failed / "odd\nname.png").exists(), 60)
         time.sleep(0.5)  # a few more polls: nothing may be taken twice
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=30)
@@ -64,7 +66,11 @@ def test_watch_process_cleans_once_moves_files_and_stops_on_sigterm(tmp_path: Pa
             proc.kill()
     assert proc.returncode == 143, stderr
     assert stdout.count("cleaned ") == 1 and "scan.png" in stdout
-    assert stderr.count("failed ") == 1 and "bad.png" in stderr and "terminated" in stderr
+    assert stderr.count("failed ") == 2 and "bad.png" in stderr and "terminated" in stderr
+    # One line a file: the newline in a name is shown escaped, as docclean clean shows it.
+    odd = [line for line in stderr.splitlines() if "odd" in line]
+    assert len(odd) == 1 and odd[0].startswith("failed ") and "odd\\nname.png" in odd[0], odd
+    assert not [line for line in stderr.splitlines() if line.startswith("name.png")]
     assert "Traceback" not in stderr
     assert Image.open(out / "scan.png").size == (48, 64)
     assert "bad.png" in (failed / "bad.png.error.txt").read_text()
