@@ -18,6 +18,7 @@ from docclean.pixels import split_rgb
 _FLOAT_RANGES = (1.0, 255.0, 65535.0)
 _CONVERT_TO_RGB = {"CMYK", "YCbCr", "LAB", "HSV", "RGBX"}
 _UINT16_TOP = 65535
+_UINT32_TOP = 2**32 - 1
 
 
 class FloatRangeError(ValueError):
@@ -53,20 +54,24 @@ def float_gray(values: np.ndarray) -> np.ndarray:
 
 
 def int_gray(values: np.ndarray) -> np.ndarray:
-    """Grey float32 0..1 of a 32-bit integer page (Pillow mode I).
+    """Grey float32 0..1 of a 32-bit integer page (Pillow mode I; a uint32 array for unsigned samples).
 
     Pillow hands over 16-bit grey in this mode from some files (older Pillows' 16-bit PNGs, signed
     16-bit TIFFs), and 32-bit integer TIFFs too. A page whose values all fit 0..65535 is read over
     that 16-bit range, as it always was. Past it there is no white level to go by: no scanner writes
     32-bit grey, and the type's own range (0..2^31-1) would read any such page as black, while
     clipping to 65535 read it as pure black and white. So, as a float page gets its range from its
-    values (:func:`float_gray`), such a page is read over its real range: its largest value is white
-    and 0 black (its smallest value instead when that is negative)."""
+    values (:func:`float_gray`), such a signed page is read over its real range: its largest value is
+    white and 0 black (its smallest value instead when that is negative). Unsigned 32-bit samples
+    (a uint32 ``values``: a TIFF's SampleFormat 1, ImageMagick's ``-depth 32``) past 0..65535 have
+    their white level, the type's: 0..2^32-1, as the TIFF spec reads them."""
     if not values.size:
         return np.zeros(values.shape, np.float32)
     low, top = int(values.min()), int(values.max())
     if low >= 0 and top <= _UINT16_TOP:
         return values.astype(np.float32) / np.float32(_UINT16_TOP)
+    if values.dtype == np.uint32:
+        return values.astype(np.float32) / np.float32(_UINT32_TOP)  # both round alike in float32: never past 1
     bottom = min(low, 0)
     span = max(top - bottom, 1)
     gray = values.astype(np.float32)  # rounds past 2^24 by under a millionth of the range: no grey level
@@ -77,14 +82,16 @@ def int_gray(values: np.ndarray) -> np.ndarray:
     return gray
 
 
-def to_gray_color(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+def to_gray_color(im: Image.Image, *, unsigned: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """(gray float32 0..1, color uint8 RGB or None) of a decoded image in any Pillow mode.
 
     Alpha is composited onto white (a transparent scan background is paper), 16-bit data is
     scaled by 65535, 32-bit integer data as :func:`int_gray` says, float data by its range (see
     :func:`float_gray`), palette and CMYK images go through RGB, and an RGB image whose channels
     are all equal counts as grey (``color`` None). Pixels are taken as sRGB (the file reader
-    converts a page with another colour profile first: ``docclean.icc``)."""
+    converts a page with another colour profile first: ``docclean.icc``). ``unsigned``: a mode I
+    image holds unsigned 32-bit samples in Pillow's signed type (a TIFF's, ``docclean.imagefile``),
+    taken back as unsigned."""
     mode = im.mode
     if mode == "1":
         return np.asarray(im).astype(np.float32), None
@@ -93,7 +100,8 @@ def to_gray_color(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     if mode.startswith("I;16"):
         return np.asarray(im).astype(np.float32) / np.float32(65535.0), None
     if mode == "I":
-        return int_gray(np.asarray(im)), None
+        values = np.asarray(im)
+        return int_gray(values.view(np.uint32) if unsigned else values), None
     if mode == "F":
         return float_gray(np.asarray(im)), None
     if mode in ("LA", "La"):

@@ -4,8 +4,8 @@ Every page is fully decoded at read time (so a truncated file fails here, not ha
 engine), its size is checked against a pixel limit before decoding, EXIF orientation is applied
 exactly once (whether or not Pillow applied it already), a page with an embedded colour profile
 is converted to sRGB (``docclean.icc``), and every Pillow mode is brought to grey 0..1 plus optional
-RGB colour (``docclean.colormodes``). A TIFF's pages are its frames less its thumbnails and pyramid
-levels."""
+RGB colour (``docclean.colormodes``). A TIFF's pages are its frames less its thumbnails, pyramid
+levels and transparency masks."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
 # EXIF orientations that swap width and height (and so the x and y resolution).
 _TRANSPOSING_ORIENTATIONS = {5, 6, 7, 8}
 _TIFF_IMAGE_WIDTH, _TIFF_IMAGE_LENGTH = 256, 257
-# TIFF tags: NewSubfileType (bit 0: a reduced-resolution version of another image) and PageNumber.
-_TIFF_SUBFILE_TYPE, _TIFF_PAGE_NUMBER, _REDUCED_IMAGE = 254, 297, 1
+# TIFF tags: NewSubfileType (bit 0: a reduced-resolution version of another image; bit 2: a
+# transparency mask for another image) and PageNumber.
+_TIFF_SUBFILE_TYPE, _TIFF_PAGE_NUMBER, _REDUCED_IMAGE, _TRANSPARENCY_MASK = 254, 297, 1, 4
+_TIFF_BITS_PER_SAMPLE, _TIFF_SAMPLE_FORMAT, _UNSIGNED_INTEGER = 258, 339, 1
 
 
 @contextmanager
@@ -98,9 +100,9 @@ def _multi_page(pil_format: str | None) -> bool:
 
 def _page_frames(im: Image.Image) -> list[int]:
     """The frames of ``im`` that are pages, in file order: every TIFF frame but the reduced-resolution
-    versions of another (thumbnails, pyramid levels: :func:`_reduced`); one frame for other formats.
-    A file made only of such frames keeps them all as pages. Reads headers only; ``im`` is left on
-    its first frame."""
+    versions of another (thumbnails, pyramid levels: :func:`_reduced`) and the transparency masks
+    of another (NewSubfileType bit 2); one frame for other formats. A file made only of such frames
+    keeps them all as pages. Reads headers only; ``im`` is left on its first frame."""
     count = int(getattr(im, "n_frames", 1)) if _multi_page(im.format) else 1
     if count == 1:
         return [0]
@@ -115,6 +117,8 @@ def _page_frames(im: Image.Image) -> list[int]:
             pages.append(frame)
             previous = None
             continue
+        if isinstance(this[1], int) and this[1] & _TRANSPARENCY_MASK:
+            continue  # another frame's mask: no page, nor a level of a pyramid
         if not _reduced(this, previous, count):
             pages.append(frame)
         previous = this
@@ -194,6 +198,7 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
                          f"limit {max_pixels:,})", path)
     dpi = stated_dpi(im)
     orientation = _orientation(im)
+    unsigned = _unsigned_32(im)
     stored = _stored_size(im)
     # Full decode now: truncation raises here rather than yielding half a page; libtiff's errors
     # on the way are said with the page, not printed on stderr.
@@ -214,7 +219,7 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
             dpi = (dpi[1], dpi[0])
         srgb = icc.to_srgb(upright, icc.profile_of(im))  # pixels are taken as sRGB from here on
         try:
-            gray, color = to_gray_color(srgb)
+            gray, color = to_gray_color(srgb, unsigned=unsigned)
         except FloatRangeError as exc:
             raise InputError(f"{where}{exc}", path) from None
     finally:
@@ -223,6 +228,20 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
         if upright is not im:
             upright.close()
     return gray, color, dpi
+
+
+def _unsigned_32(im: Image.Image) -> bool:
+    """True for a TIFF frame of unsigned 32-bit integer samples (SampleFormat 1, or none: the TIFF
+    default), which Pillow decodes into its signed mode I, a value past 2^31 wrapped to a negative
+    one (ImageMagick's 32-bit grey: paper at 0.89 read as 0.39). A signed frame (SampleFormat 2,
+    as Pillow writes mode I) and a 16-bit one, which Pillow widens to mode I, are read right."""
+    tags = getattr(im, "tag_v2", None)
+    if im.format != "TIFF" or im.mode != "I" or tags is None:
+        return False
+    bits, kind = tags.get(_TIFF_BITS_PER_SAMPLE), tags.get(_TIFF_SAMPLE_FORMAT, _UNSIGNED_INTEGER)
+    bits = bits if isinstance(bits, tuple) else (bits,)
+    kind = kind if isinstance(kind, tuple) else (kind,)
+    return all(b == 32 for b in bits) and all(k == _UNSIGNED_INTEGER for k in kind)
 
 
 def _orientation(im: Image.Image) -> int:

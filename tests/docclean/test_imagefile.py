@@ -167,6 +167,66 @@ def test_32_bit_integer_page_is_read_over_its_real_range(tmp_path: Path) -> None
     np.testing.assert_allclose(next(read_pages(path)).gray, (values - values.min()) / np.ptp(values), atol=1e-6)
 
 
+
+def int32_tiff(path: Path, pages: list[tuple[np.ndarray, int | None]]) -> Path:
+    """An uncompressed little-endian TIFF of 32-bit integer grey pages, each (values, SampleFormat:
+    1 unsigned, 2 signed, None for no tag, which the TIFF spec reads as unsigned), written by hand:
+    Pillow writes its mode I as signed whatever it is told, and ImageMagick's ``-depth 32`` writes no
+    tag. (Pillow 13 opens no big-endian unsigned 32-bit TIFF at all.)"""
+    import struct
+
+    order = "<"
+    data = bytearray(b"II" + struct.pack(order + "HI", 42, 0))
+    link = 4  # where the offset of the next IFD goes
+    for values, sample_format in pages:
+        height, width = values.shape
+        strip = len(data)
+        data += values.astype(order + ("u4" if sample_format != 2 else "i4")).tobytes()
+        tags = [(256, 4, width), (257, 4, height), (258, 3, 32), (259, 3, 1), (262, 3, 1), (273, 4, strip),
+                (277, 3, 1), (278, 4, height), (279, 4, 4 * width * height)]
+        tags += [(339, 3, sample_format)] if sample_format is not None else []
+        struct.pack_into(order + "I", data, link, len(data))
+        data += struct.pack(order + "H", len(tags))
+        for tag, kind, value in tags:
+            data += struct.pack(order + "HHI", tag, kind, 1) + struct.pack(order + ("HH" if kind == 3 else "I"),
+                                                                           *((value, 0) if kind == 3 else (value,)))
+        link = len(data)
+        data += struct.pack(order + "I", 0)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_unsigned_32_bit_page_is_read_over_its_type_range(tmp_path: Path) -> None:
+    """ImageMagick's 32-bit grey (``convert -depth 32``: unsigned, no SampleFormat tag) keeps its
+    greys: Pillow reads it as signed, and paper at 0.89 came out at 0.39, cleaned as a negative.
+    Per page: a signed page beside it is read as before (its real range)."""
+    gray = (0.1 + 0.79 * STORED / np.float32(STORED.max())).astype(np.float32)  # ink 0.1, paper 0.89
+    unsigned = np.round(gray.astype(np.float64) * (2**32 - 1)).astype(np.uint64)
+    signed = STORED.astype(np.int64) * 100_000
+    path = int32_tiff(tmp_path / "u32.tif", [(unsigned, None), (unsigned, 1), (signed, 2)])
+    first, second, third = read_pages(path)
+    np.testing.assert_allclose(first.gray, gray, atol=1e-6)  # was 0.39 at 0.89, 0.4 at 0.1
+    np.testing.assert_allclose(second.gray, gray, atol=1e-6)
+    np.testing.assert_allclose(third.gray, STORED / np.float32(STORED.max()), atol=1e-6)
+    # Within 0..65535 a 32-bit page is still 16-bit grey, unsigned or signed.
+    small = STORED.astype(np.int64) * 200
+    path = int32_tiff(tmp_path / "small.tif", [(small, None), (small, 2)])
+    for page in read_pages(path):
+        np.testing.assert_allclose(page.gray, small / 65535, atol=1e-6)
+
+
+def test_16_bit_pages_signed_or_not_keep_their_reading(tmp_path: Path) -> None:
+    """A 16-bit PNG (always unsigned) is grey over 0..65535; a signed 16-bit TIFF (SampleFormat 2,
+    which Pillow widens to mode I) is read as the 32-bit signed pages are."""
+    values = STORED.astype(np.uint16) * 250
+    Image.fromarray(values).save(tmp_path / "g16.png")
+    np.testing.assert_allclose(next(read_pages(tmp_path / "g16.png")).gray, values / 65535, atol=1e-6)
+    half = STORED.astype(np.uint16) * 100
+    Image.fromarray(half).save(tmp_path / "s16.tif", tiffinfo={339: 2})
+    with Image.open(tmp_path / "s16.tif") as im:
+        assert im.mode == "I"
+    np.testing.assert_allclose(next(read_pages(tmp_path / "s16.tif")).gray, half / 65535, atol=1e-6)
+
 # ---- page naming ------------------------------------------------------------------------------
 
 def test_multi_page_files_name_every_page_in_size_errors(tmp_path: Path) -> None:

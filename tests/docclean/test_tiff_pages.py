@@ -72,6 +72,29 @@ def test_a_thumbnail_before_the_page_is_no_page_either(tmp_path: Path) -> None:
     np.testing.assert_array_equal(page.gray, page_pixels(2) / np.float32(255.0))
 
 
+def test_a_transparency_mask_is_no_page(tmp_path: Path) -> None:
+    """A frame whose NewSubfileType says it is another's transparency mask (bit 2, value 4) is no
+    page (it was cleaned as one), in every reader, and page numbers skip it, as they do thumbnails."""
+    from docclean.metaraster import read_raster_metadata
+
+    mask = (page_pixels(0) > 70).astype(np.uint8) * 255
+    frames = [(page_pixels(0), {285: "one"}), (mask, {254: 4, 285: "mask"}), (page_pixels(1), {285: "two"}),
+              (mask, {254: 4, 285: "mask"})]
+    path = tiff(tmp_path / "masked.tif", frames)
+    assert count_pages(path) == 2  # was 4
+    pages = list(read_pages(path))
+    assert [p.index for p in pages] == [0, 1]
+    for number, page in enumerate(pages):
+        np.testing.assert_array_equal(page.gray, page_pixels(number) / np.float32(255.0))
+    np.testing.assert_array_equal(read_page(path, 1).gray, page_pixels(1) / np.float32(255.0))  # was the mask
+    with pytest.raises(InputError, match="has no page 3"):
+        read_page(path, 2)
+    assert [fields.page_name for fields in read_raster_metadata(path).pages] == ["one", "two"]
+    # A reduced-resolution mask (bits 0 and 2) is no page either, before its page or after.
+    path = tiff(tmp_path / "both.tif", [(thumbnail(mask), {254: 5}), (page_pixels(2), {}), (mask, {254: 4})])
+    (page,) = read_pages(path)
+    np.testing.assert_array_equal(page.gray, page_pixels(2) / np.float32(255.0))
+
 def test_a_file_of_nothing_but_reduced_frames_keeps_them(tmp_path: Path) -> None:
     path = tiff(tmp_path / "thumbs.tif", [(page_pixels(0), {254: 1}), (page_pixels(1), {254: 1})])
     assert count_pages(path) == 2
