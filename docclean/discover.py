@@ -6,8 +6,11 @@
 * a **folder** is walked recursively (sorted, hidden files and folders skipped, links to folders
   followed, each folder once, only ``formats.SUPPORTED_SUFFIXES``) and its tree is mirrored under
   OUTPUT (``scans/a/b.png`` -> ``OUTPUT/a/b.png`` for the input ``scans``);
-* a **glob pattern** (``*``, ``?``, ``[...]``, ``**``) goes to OUTPUT relative to the pattern's
-  non-magic base folder (``scans/**/*.tif`` -> ``OUTPUT/<path below scans>``).
+* a **glob pattern** (``*``, ``?``, ``[...]``, ``**``) is taken as the shell would expand it: a
+  file it matches goes to OUTPUT relative to the pattern's non-magic base folder
+  (``scans/**/*.tif`` -> ``OUTPUT/<path below scans>``), a folder it matches is walked as a folder
+  input is (``'scans/*'`` cleans what ``scans/*`` unquoted does); a ``**`` matches files and folders
+  at any depth (bash's ``globstar``) and walks the base folder, the paths below it kept.
 
 The target keeps the name and takes its suffix from ``formats.output_suffix`` (the input's own format
 unless ``fmt`` names another). Problems found here never raise: they become jobs with ``error``
@@ -87,9 +90,9 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
     itself (``-o clean.png``). ``stop()``: asked as the folders are walked; True raises
     :class:`docclean.errors.Cancelled` (the desktop app's check of an export folder, no longer
     wanted). ``left_out(item, files)`` is told the files of other types (a GIF, a JPEG 2000
-    master, a scan without a suffix) that an input folder holds beside its scans: they are not
-    cleaned, and a run says so (:func:`other_files`). ``warn(item, message)`` is told when the
-    output folder, left out of the walk of the input folder ``item``, holds scans that are no
+    master, a scan without a suffix) that an input folder holds beside its scans, or that a pattern
+    matches: they are not cleaned, and a run says so (:func:`other_files`). ``warn(item, message)``
+    is told when the output folder, left out of the walk of the input folder ``item``, holds scans that are no
     outputs of this run (``docclean.originals``)."""
     output = places.user_path(output)
     jobs: list[Job] = []

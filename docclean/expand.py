@@ -1,12 +1,14 @@
 """One INPUT item of ``docclean clean`` as the files it names and where each goes (``docclean.discover``
 puts the items together; ``docclean.sources`` lists them for the desktop app).
 
-A folder is walked (``docclean.walk``) and mirrored under OUTPUT; a pattern goes to OUTPUT relative
-to its non-magic base folder; a file goes to ``OUTPUT/<name>``. The output folder is never walked
-as an input, wherever the walk meets it: inside the input folder, or through a link in it (a rerun
-would otherwise clean its own outputs, and the tree grew ``out/cleaned/cleaned/...``). Whatever
-exists and is no folder is a file here (a FIFO, a link loop): it fails later with its reason,
-not "no such file or folder".
+A folder is walked (``docclean.walk``) and mirrored under OUTPUT; a file goes to ``OUTPUT/<name>``;
+a pattern's matches are taken as the shell would give them: a file goes to OUTPUT relative to the
+pattern's non-magic base folder, a folder is walked as a folder input is and mirrored under the
+place of its parent there (a ``**`` walks the base folder: what it reaches keeps its path below
+the base). The output folder is never walked as an input, wherever the walk meets it: inside the
+input folder, or through a link in it (a rerun would otherwise clean its own outputs, and the tree
+grew ``out/cleaned/cleaned/...``). Whatever exists and is no folder is a file here (a FIFO, a link
+loop): it fails later with its reason, not "no such file or folder".
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from docclean import formats
-from docclean.places import user_path
+from docclean.places import folder_id, user_path
 from docclean.walk import MAGIC, Covered, Stop, cannot_read, glob_base, matches, other_files, path_key, walk_folder
 
 #: (source, target) pairs of one item, and the error that item is, if it names nothing.
@@ -57,11 +59,12 @@ def expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
            unreadable: Callable[[Path, OSError], object] | None = None,
            skipped: Callable[[Path], object] | None = None) -> Expanded:
     """(source, target) pairs for one INPUT item, or an error message if it yields nothing.
-    ``walked(path)``: a folder's walk found the file ``path`` (told as it goes); ``stop`` and
-    ``covered``: as :func:`docclean.walk.walk_folder` takes them; ``left_out(item, files)``: the
-    other files (of types docclean does not read) a folder that yielded pairs holds, if any;
-    ``unreadable(folder, error)``: a folder below it that cannot be listed (the item's own folder
-    unreadable is its error); ``skipped(path)``: where the walk met the output folder and left it out."""
+    ``walked(path)``: a folder's walk or a pattern found the file ``path`` (told as it goes); ``stop``
+    and ``covered``: as :func:`docclean.walk.walk_folder` takes them; ``left_out(item, files)``: the
+    other files (of types docclean does not read) a folder or pattern that yielded pairs holds or
+    matches, if any; ``unreadable(folder, error)``: a folder below it (or a pattern's folder) that
+    cannot be listed (the item's own folder unreadable is its error); ``skipped(path)``: where the
+    walk met the output folder and left it out."""
     path = user_path(item)
     out_key = path_key(output)
     suffixes = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
@@ -97,14 +100,57 @@ def expand(item: str, output: Path, fmt: str | None, single_file: bool = False,
         return [], "no such file or folder"
     pattern = str(path) if item.startswith("~") else item
     base = glob_base(pattern)
-    pairs = []
+    pairs, others, unread = [], [], []
     folders: dict[Path, Path] = {}
-    for source in matches(pattern, base, out_key, stop):
-        if not (formats.is_supported(source) and os.path.lexists(source)) or os.path.isdir(source):
+    out_id: list[tuple[int, int] | None] = []  # the output's (device, inode), asked once a folder matches
+
+    def take(source: Path, relative: Path) -> None:
+        pairs.append((source, target(source, relative)))
+        if walked is not None:
+            walked(source)
+
+    def cannot_list(folder: Path, exc: OSError) -> None:
+        unread.append(folder)
+        if unreadable is not None:
+            unreadable(folder, exc)
+
+    # As the shell would give them: a folder is walked as a folder input is (mirrored under OUTPUT
+    # where its parent lies below the pattern's base: `'scans/*'` puts scans/2024-01/a.png at
+    # OUTPUT/a.png, as `scans/*` expanded by the shell does), a file goes to OUTPUT/<path below
+    # the base>. Files of other types are told, not dropped (``scans/*`` matched a JPEG 2000 master).
+    for match in matches(pattern, base, out_key, stop, others=others.append, unreadable=cannot_list,
+                         skipped=skipped):
+        if os.path.isdir(match):
+            if not out_id:
+                out_id.append(folder_id(output))
+            if path_key(match).is_relative_to(out_key) or (out_id[0] is not None and folder_id(match) == out_id[0]):
+                if skipped is not None:  # the output folder, or one inside it: never an input
+                    skipped(match)
+                continue
+            place = match.parent.relative_to(base)
+            for p in walk_folder(match, out_key, stop=stop, covered=covered, others=others.append, skipped=skipped,
+                                 unreadable=cannot_list):
+                take(p, place / p.relative_to(match))
             continue
-        if file_key(source, folders).is_relative_to(out_key):  # an output, however the pattern reached it
+        inside_output = file_key(match, folders).is_relative_to(out_key)  # however the pattern reached it
+        if not formats.is_supported(match):
+            if os.path.isfile(match) and not inside_output:
+                others.append(match)
+        elif inside_output:
             if skipped is not None:
-                skipped(source)
-            continue
-        pairs.append((source, target(source, source.relative_to(base))))
-    return pairs, None if pairs else f"pattern matched no supported files (looked for {suffixes})"
+                skipped(match)
+        else:
+            take(match, match.relative_to(base))
+    if len(others) > 1:  # two matched folders may reach one file (a link in one to the other): told once
+        once: dict[Path, Path] = {}
+        for other in others:
+            once.setdefault(file_key(other, folders), other)
+        others = list(once.values())
+    if pairs:
+        if others and left_out is not None:
+            left_out(item, others)
+        return pairs, None
+    if unread:  # that folder's error says why
+        return [], None
+    found = f"; it found {other_files(others)}" if others else ""
+    return [], f"pattern matched no supported files (looked for {suffixes}{found})"

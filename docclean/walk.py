@@ -2,7 +2,8 @@
 
 A folder is walked recursively in sorted order, hidden files and folders skipped, links to folders
 followed, each folder once, only ``formats.SUPPORTED_SUFFIXES`` (:func:`walk_folder`). A pattern's
-``**`` walks its base folder the same way (:func:`matches`).
+``**`` walks its base folder the same way (:func:`matches`), taking what it matches and what lies
+below the folders it matches, as bash's ``globstar`` does.
 
 A walk can be stopped (the desktop app's Stop, a newer open, closing the window): ``stop`` is asked
 before each folder entry is read and before each file is looked at, and once it answers True the
@@ -164,17 +165,42 @@ def glob_base(pattern: str) -> Path:
     return Path(*base) if base else Path(".")
 
 
-def matches(pattern: str, base: Path, skip_under: Path | None, stop: Stop | None = None) -> list[Path]:
-    """The paths ``pattern`` matches, sorted. A ``**`` walks ``base`` as a folder input is walked
-    (:func:`walk_folder`: links to folders followed, each folder once, ``stop`` asked as it
-    goes): ``glob``'s own ``**`` follows a link back up the tree again and again (``loop -> .``
-    gave 41 copies of one scan, two such links a listing that never ended)."""
+def matches(pattern: str, base: Path, skip_under: Path | None, stop: Stop | None = None, *,
+            others: Callable[[Path], object] | None = None,
+            unreadable: Callable[[Path, OSError], object] | None = None,
+            skipped: Callable[[Path], object] | None = None) -> list[Path]:
+    """The paths ``pattern`` matches, sorted: files and folders, as the shell expands it (a folder
+    among them is the caller's to walk, as a folder input is). A ``**`` matches files and folders
+    at any depth, as bash's ``globstar`` does, and walks ``base`` as a folder input is walked
+    (:func:`walk_folder`: links to folders followed, each folder once, ``stop`` asked as it goes,
+    ``skip_under`` left out and ``skipped`` told where it was met, ``unreadable`` told each folder
+    it cannot list): it gives the files it matches and the files below the folders it matches
+    (``scans/**`` matches ``scans`` itself: all of its files), and tells ``others`` each file of
+    another type that it matches so. ``glob``'s own ``**`` follows a link back up the tree again and
+    again (``loop -> .`` gave 41 copies of one scan, two such links a listing that never ended)."""
     parts = Path(pattern).parts
     if "**" not in parts:
         return [Path(match) for match in sorted(glob.glob(pattern))]
+    if not base.is_dir():  # nothing to match in (an error of the walk's would say "cannot read")
+        return []
     rest = parts[len(base.parts):] if base != Path(".") else parts
-    walked = walk_folder(base, skip_under, stop=stop)
-    return sorted((p for p in walked if _match_parts(p.relative_to(base).parts, rest)), key=str)
+    below: dict[tuple[str, ...], bool] = {}  # folder (parts below base) -> whether it or one above it matches
+
+    def in_matched_folder(folder: tuple[str, ...]) -> bool:
+        if folder not in below:
+            below[folder] = _match_parts(folder, rest) or (bool(folder) and in_matched_folder(folder[:-1]))
+        return below[folder]
+
+    def wanted(path: Path) -> bool:
+        relative = path.relative_to(base).parts
+        return in_matched_folder(relative[:-1]) or _match_parts(relative, rest)
+
+    def other(path: Path) -> None:
+        if others is not None and wanted(path):
+            others(path)
+
+    walked = walk_folder(base, skip_under, stop=stop, others=other, unreadable=unreadable, skipped=skipped)
+    return sorted((p for p in walked if wanted(p)), key=str)
 
 
 def _match_parts(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:

@@ -30,6 +30,7 @@ def test_a_double_star_pattern_visits_each_folder_once_through_a_link_back_up(tm
     ("a/**/c/*.png", ["a/b/c/x.png"]),
     ("**/c/x.png", ["a/b/c/x.png"]),
     ("a/**", ["a/b/c/x.png", "a/b/x.png", "a/x.png"]),  # every file below, hidden ones left out
+    ("a/**/b", ["a/b/c/x.png", "a/b/x.png"]),  # a folder it matches: the files below it, as bash's globstar
 ])
 def test_double_star_matches_as_glob_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: str,
                                           expected: list[str]) -> None:
@@ -221,3 +222,79 @@ def test_a_subfolder_that_cannot_be_read_fails_instead_of_vanishing(tmp_path: Pa
     _unreadable(monkeypatch, tmp_path / "in")  # the folder named itself
     [job] = discover([str(tmp_path / "in")], tmp_path / "out")
     assert job.error == "cannot read this folder (Permission denied); the scans in it are not cleaned"
+
+
+def _scans(root: Path) -> None:
+    """scans/ with two dated folders, a loose scan, a JPEG 2000 master, a scan without a suffix, a
+    hidden folder and a link back up the tree."""
+    for name in ("scans/2024-01/a.png", "scans/2024-02/b.png", "scans/2024-02/deep/c.png", "scans/loose.png",
+                 "scans/.hidden/h.png"):
+        _page(root / name)
+    for name in ("scans/master.jp2", "scans/noext", "scans/2024-01/notes.xml"):
+        (root / name).write_bytes(b"not read")
+    (root / "scans" / "2024-02" / "deep" / "up").symlink_to("..", target_is_directory=True)
+
+
+def _cleaned(inputs: list[str], out: str, told: list | None = None) -> list[tuple[str, str]]:
+    left_out = None if told is None else lambda item, files: told.append((item, sorted(map(str, files))))
+    return [(str(j.source), str(j.target)) for j in discover(inputs, Path(out), left_out=left_out) if j.error is None]
+
+
+def test_a_quoted_glob_that_matches_folders_walks_them_as_the_shell_expanded_one_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `docclean clean 'scans/*'` cleaned scans/loose.png alone, exit 0, not a word of the two
+    # folders' scans, of the master nor of the scan without a suffix.
+    import glob
+
+    from docclean.discover import list_sources
+
+    _scans(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    told: list = []
+    quoted = _cleaned(["scans/*"], "out", told)
+    assert quoted == _cleaned(sorted(glob.glob("scans/*")), "out")  # as the shell gives it (Windows' has none)
+    assert quoted == [("scans/2024-01/a.png", "out/a.png"), ("scans/2024-02/b.png", "out/b.png"),
+                      ("scans/2024-02/deep/c.png", "out/deep/c.png"), ("scans/loose.png", "out/loose.png")]
+    assert told == [("scans/*", ["scans/2024-01/notes.xml", "scans/master.jp2", "scans/noext"])]
+    files, problems = list_sources(["scans/*"])  # the desktop app lists what a run cleans
+    assert [str(f) for f in files] == [source for source, _ in quoted]
+    assert problems == ["scans/*: 3 files of other types (1 .jp2, 1 .xml, 1 without a suffix) left out: "
+                        "docclean does not read them"]
+
+
+def test_a_glob_that_matches_only_a_folder_cleans_its_scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `'scan?'` said "pattern matched no supported files", exit 2, of a folder holding 4 scans.
+    _scans(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert _cleaned(["scan?"], "out") == _cleaned(["scans"], "out") == [
+        ("scans/loose.png", "out/loose.png"), ("scans/2024-01/a.png", "out/2024-01/a.png"),
+        ("scans/2024-02/b.png", "out/2024-02/b.png"), ("scans/2024-02/deep/c.png", "out/2024-02/deep/c.png")]
+    # Its output folder inside it is never walked as an input, however the pattern reaches it.
+    _page(tmp_path / "scans" / "clean" / "loose.png")
+    met: list[str] = []
+    jobs = discover(["scan?", "scans/*"], Path("scans/clean"), warn=lambda item, message: met.append(item))
+    assert sorted(str(j.source) for j in jobs if j.error is None) == [
+        "scans/2024-01/a.png", "scans/2024-02/b.png", "scans/2024-02/deep/c.png", "scans/loose.png"]
+
+
+def test_files_of_other_types_under_a_glob_are_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `'scans/**'` found the scans and dropped the master and the scan without a suffix silently.
+    from docclean import formats
+
+    _scans(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    told: list = []
+    assert [source for source, _ in _cleaned(["scans/**"], "out", told)] == [
+        "scans/2024-01/a.png", "scans/2024-02/b.png", "scans/2024-02/deep/c.png", "scans/loose.png"]
+    assert told == [("scans/**", ["scans/2024-01/notes.xml", "scans/master.jp2", "scans/noext"])]
+    told.clear()
+    _cleaned(["scans/**/*.png", "scans/*.png"], "out", told)
+    assert told == []  # what the pattern itself leaves out is no one's scan
+    (tmp_path / "scans" / "2024-02" / "jan").symlink_to("../2024-01", target_is_directory=True)
+    told.clear()
+    _cleaned(["scans/2024-0?"], "out", told)
+    assert told == [("scans/2024-0?", ["scans/2024-01/notes.xml"])]  # reached twice, told once
+    [job] = discover(["scans/*.jp2"], Path("out"))
+    looked_for = ", ".join(sorted(formats.SUPPORTED_SUFFIXES))
+    assert job.error == (f"pattern matched no supported files (looked for {looked_for}; "
+                         "it found 1 file of another type (.jp2))")
