@@ -230,7 +230,8 @@ def skipped_line(report: Report) -> str | None:
     other pages were cleaned (None if neither): a rerun with other settings (``--binarize`` added)
     skips them too, and they stay as the earlier run made them, which the counts alone do not tell.
     Pages resumed from a TIFF's or PDF's work folder are not counted: those are kept only when the
-    settings match (docclean.resume)."""
+    settings match (docclean.resume). Page files are counted: those of an unfinished run are kept only
+    under its matching stamp (docclean.resume), but those of a finished run whatever made them."""
     n = report.counts()[SKIPPED]
     pages = sum(p.status == SKIPPED for f in report.files if f.status != SKIPPED and _page_files(f) for p in f.pages)
     if not n and not pages:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docclean import io as pageio
+from docclean import leftover
 from docclean.discover import Job, as_inputs, discover, plan_keys
 from docclean.errors import Cancelled, UsageError, stop_word
 from docclean.filerun import clean_files
@@ -184,7 +185,7 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
 
     recorded = len(report.files)  # a caller's report may hold earlier runs' files
     try:
-        plans = plan_jobs(jobs, settings, progress)
+        plans = plan_jobs(jobs, settings, progress, listed)
         to_clean = [job for job, plan in zip(jobs, plans) if plan.error is None and plan.pending
                     and not settings.dry_run]
         release_cut_short_tries((job.target for job in to_clean), listed)  # this run's pages replace theirs
@@ -200,10 +201,13 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
     progress.on_finish(report)
 
 
-def plan_jobs(jobs: list[Job], settings: CleanSettings, progress: CleanProgress | None = None) -> list[Plan]:
+def plan_jobs(jobs: list[Job], settings: CleanSettings, progress: CleanProgress | None = None,
+              listed: Listings | None = None) -> list[Plan]:
     """:func:`docclean.plan.plan_job` on every job, in order, as the batch plans before it cleans: a
     file that cannot be counted fails alone (its plan holds the reason), library warnings while
-    counting are dropped, and ``progress.on_plan`` is told every :data:`PLAN_EVERY` seconds."""
+    counting are dropped, and ``progress.on_plan`` is told every :data:`PLAN_EVERY` seconds. Unless
+    it is a dry run, the page files of earlier runs that a file's outputs leave beside them are
+    found (``docclean.leftover``; ``listed``: the output folders as listed under the lock)."""
     inputs, claimed = plan_keys(jobs)  # compared as the output volume compares names
     plans: list[Plan] = []
     told = time.perf_counter()
@@ -217,6 +221,8 @@ def plan_jobs(jobs: list[Job], settings: CleanSettings, progress: CleanProgress 
                 plans.append(plan_job(job, settings, inputs, claimed))
             except Exception as exc:  # counting a broken file fails that file only
                 plans.append(Plan(error=describe(job.source, exc)))
+    if not settings.dry_run:
+        leftover.mark(jobs, plans, (inputs, claimed), listed)
     return plans
 
 

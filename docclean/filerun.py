@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from docclean import formats, leftover
 from docclean import io as pageio
 from docclean.discover import Job
 from docclean.errors import Cancelled, DiskFullError
@@ -22,7 +23,15 @@ from docclean.onepage import clean_page
 from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target
 from docclean.postprocess import layer_warning
-from docclean.progress import WARN_DECODER, WARN_INK, WARN_INPUT, CleanProgress, InputWarning, TileProgress
+from docclean.progress import (
+    WARN_DECODER,
+    WARN_INK,
+    WARN_INPUT,
+    WARN_LEFT_OUT,
+    CleanProgress,
+    InputWarning,
+    TileProgress,
+)
 from docclean.report import (
     CLEANED,
     DISK_FULL,
@@ -67,8 +76,10 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
     and their writes go to one of its writer threads, in order. Returns once the pages are
     cleaned, with the file's writes (perhaps still running) and ``complete``, which waits for
     them and raises a write error as this file's error. The source's metadata goes with every
-    output (``docclean.metadata``); what of it cannot be read is told as a decoder warning."""
+    output (``docclean.metadata``); what of it cannot be read is told as a decoder warning. Page
+    files are stamped while they are written, as a work folder is (``PageStore.begin``)."""
     pending = set(plan.pending)
+    target_format = formats.by_suffix(job.target)
     store = plan.store
     metadata = _metadata(job.source, progress, result)
     writer = None if plan.per_page or store is not None else pageio.PageWriter(plan.targets[0], metadata=metadata)
@@ -86,6 +97,8 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
     try:
         if writer is not None:
             writes.submit(writer.__enter__)
+        elif plan.stamp is not None:  # page files: stamped until the last is written (docclean.resume)
+            writes.submit(plan.stamp.begin)
         tick = time.perf_counter()
         count = 0
         for page in pipe.pages(job):
@@ -96,6 +109,8 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
                 continue
             if progress.cancelled():
                 raise Cancelled("cancelled")
+            # Before the network: a page larger than its output format holds fails now, not once cleaned.
+            formats.check_page_size(target_format, page.gray.shape, page.index, job.source)
             out = clean_page(page, settings, cleaner, _PageTiles(progress, job, page.index))
             writes.check()
             if writer is not None:
@@ -124,10 +139,14 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
         if store is not None and isinstance(exc, pageio.InputError):
             # The scan itself is damaged: a rerun fails on the same page and a repaired scan starts
             # over (its digest is stamped), so its finished pages could never be taken up again.
+            # Page files of the pages that decoded are outputs, and stay; so does their stamp, so
+            # that a repaired scan (another digest) cleans them again instead of keeping them.
             store.clear()
         raise
     if store is not None:
         writes.submit(store.assemble, count, metadata)
+    elif plan.stamp is not None:
+        writes.submit(plan.stamp.clear)  # the file is finished (skipped after a failed write)
     writes.finish(close_writer)
 
     def complete() -> None:
@@ -220,6 +239,9 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
                 result.pages = [PageResult(i, WOULD_CLEAN) for i in plan.pending]
             else:
                 progress.on_file_start(job, len(plan.pending))
+                if plan.left_over:  # never removed: a finished run leaves no proof it wrote them
+                    _warn(progress, result, leftover.message(job.source, plan.pages, plan.left_over, job.target),
+                          WARN_LEFT_OUT)
                 with pipe.warnings_for(job) as entry.caught:
                     try:
                         entry.writes, entry.complete = _clean_file(job, plan, cleaner, settings, progress, result, pipe)

@@ -11,14 +11,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from docclean.errors import OutputError
+
 
 @dataclass(frozen=True)
 class Format:
     """One file format: its canonical ``name``, the suffixes it is recognised by (the first is the
     one written), whether one file holds several pages, whether docclean can write it, whether
-    it holds 1-bit pages (``--binarize`` into one that does not writes 8-bit grey: ``docclean.writer``)
-    and whether docclean writes it with lossy compression (a black and white page gets grey fringes
-    around its strokes)."""
+    it holds 1-bit pages (``--binarize`` into one that does not writes 8-bit grey: ``docclean.writer``),
+    whether docclean writes it with lossy compression (a black and white page gets grey fringes
+    around its strokes) and ``max_side``, the most pixels a page of it may have a side, where a page
+    docclean reads can reach that (None: it cannot; PNG holds 2^31 - 1, TIFF 2^32 - 1, BMP 2^31 - 1,
+    and a PDF page over 200 inches gets a /UserUnit, ``docclean.pdfunits.fit_box``)."""
 
     name: str
     suffixes: tuple[str, ...]
@@ -28,6 +32,7 @@ class Format:
     one_bit: bool = True
     lossy: bool = False
     title: str = ""
+    max_side: int | None = None
 
     @property
     def suffix(self) -> str:
@@ -42,10 +47,12 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format("png", (".png",)),
-    Format("jpeg", (".jpg", ".jpeg"), aliases=("jpg",), one_bit=False, lossy=True),
+    # libjpeg's JPEG_MAX_DIMENSION and libwebp's WEBP_MAX_DIMENSION: their encoders refuse a larger
+    # page only when it is written, in their own words (libjpeg's on stderr).
+    Format("jpeg", (".jpg", ".jpeg"), aliases=("jpg",), one_bit=False, lossy=True, max_side=65_500),
     Format("tiff", (".tif", ".tiff"), multi_page=True, aliases=("tif",)),
     Format("bmp", (".bmp",)),
-    Format("webp", (".webp",), one_bit=False, title="WebP"),
+    Format("webp", (".webp",), one_bit=False, title="WebP", max_side=16_383),
     Format("pdf", (".pdf",), multi_page=True),
 )
 
@@ -90,6 +97,21 @@ def named(fmts: Iterable[Format], last: str = "and") -> str:
     PDF" (``last``: the word before the last one, "or" for a choice)."""
     labels = [f.label for f in fmts]
     return f" {last} ".join([", ".join(labels[:-1]), labels[-1]]) if len(labels) > 1 else "".join(labels)
+
+
+def check_page_size(fmt: Format | None, shape: tuple[int, ...], index: int, path: str | Path | None) -> None:
+    """OutputError naming ``path`` when page ``index`` (0-based) of ``shape`` (its array's: height,
+    width, ...) is larger than ``fmt`` holds (:attr:`Format.max_side`; None: no format, nothing to
+    check), naming the lossless formats that hold it. The batch asks before cleaning the page, and
+    ``docclean.writer.PageWriter`` before encoding it: no encoder refuses it after the work, in its
+    own words."""
+    height, width = int(shape[0]), int(shape[1])
+    side = max(width, height)
+    if fmt is None or fmt.max_side is None or side <= fmt.max_side:
+        return
+    holding = [f for f in FORMATS if f.writable and not f.lossy and (f.max_side is None or side <= f.max_side)]
+    raise OutputError(f"page {index + 1} is {width} x {height} pixels; {fmt.label} holds at most {fmt.max_side} "
+                      f"pixels a side: write it as {named(holding, 'or')}", path)
 
 
 def is_supported(path: str | Path) -> bool:

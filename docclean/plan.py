@@ -42,6 +42,10 @@ class Plan:
     error: str | None = None
     store: PageStore | None = None
     """For a multi-page output: the work folder that keeps finished pages across interruptions."""
+    stamp: PageStore | None = None
+    """For page files: the stamp kept while they are written (``PageStore.begin``)."""
+    left_over: list[Path] = field(default_factory=list)
+    """Page files of an earlier run that this one does not replace (``docclean.leftover``)."""
 
 
 #: Peak memory of cleaning one page, measured with ``docclean clean`` on 9, 36 and 72 MP pages
@@ -249,11 +253,15 @@ def plan_job(job: Job, settings: CleanSettings, inputs: Keys | set[Path], claime
     fmt = formats.by_suffix(job.target)
     plan.per_page = plan.pages > 1 and not (fmt is not None and fmt.multi_page)
     plan.targets = [page_target(job.target, i) for i in range(plan.pages)] if plan.per_page else [job.target]
+    from docclean.resume import PageStore
+
+    stamp = PageStore(job.target, job.source, settings) if plan.per_page else None
+    redo = settings.overwrite or (stamp is not None and stamp.stamped() is False)  # every page file replaced
     for target in plan.targets if plan.per_page else ():
         _check_name(job, target)
-        if settings.overwrite:
+        if redo:
             check_beside(job, [target])
-        if settings.overwrite or not output_complete(target):
+        if redo or not output_complete(target):
             check_not_foreign(target)
         key = path_key(target)
         if key in inputs:
@@ -261,11 +269,10 @@ def plan_job(job: Job, settings: CleanSettings, inputs: Keys | set[Path], claime
         if key in claimed:
             raise OutputError(ANOTHERS_OUTPUT, target)
         claimed.add(key)
-    if plan.per_page:
-        plan.pending = [i for i, t in enumerate(plan.targets) if settings.overwrite or not output_complete(t)]
+    if stamp is not None:
+        plan.stamp = stamp
+        plan.pending = stamp.page_files_to_do(plan.targets, settings.overwrite, clear=not settings.dry_run)
     elif plan.pages > 1:
-        from docclean.resume import PageStore
-
         plan.store = PageStore(job.target, job.source, settings)
         done = plan.store.done(plan.pages, settings.overwrite, clear=not settings.dry_run)
         plan.pending = [i for i in range(plan.pages) if i not in done]

@@ -10,6 +10,11 @@ guards against mixing pages of a different source or different settings: then th
 cleared and the file starts over. The source's content, not its path or modification time, so a
 copy anywhere resumes: a cluster worker's download of a URL into a new temporary folder, a file
 moved or touched. Hashing reads the file once a run (about a second a GB), against seconds a page.
+
+A source split into page files (``NAME-p001.png``...: a format without pages) keeps the same stamp
+in the same work folder while its page files are written (:meth:`PageStore.begin`), and it goes
+when the file is finished: page files under a stamp that is not this run's are an unfinished run's
+of a rescan, a repaired scan or other settings, and are cleaned again (:meth:`PageStore.page_files_to_do`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ def work_folder(target: Path) -> Path:
 
 
 class PageStore:
-    """The work folder of one multi-page target."""
+    """The work folder of one multi-page target; for page files (``target`` the name they are
+    made from, ``NAME.png``), the stamp alone."""
 
     def __init__(self, target: Path, source: Path, settings: CleanSettings) -> None:
         self.target, self.source, self.settings = target, source, settings
@@ -56,28 +62,68 @@ class PageStore:
     def _page(self, index: int) -> Path:
         return self.folder / f"p{index + 1:04d}.png"
 
+    def stamped(self) -> bool | None:
+        """Whether the work folder's stamp is this run's (the same source content, settings that
+        change pixels and model); None when there is no stamp to read."""
+        try:
+            text = (self.folder / "stamp.json").read_text()
+        except OSError:
+            return None
+        try:
+            return json.loads(text) == self.stamp
+        except ValueError:
+            return False
+
     def done(self, pages: int, overwrite: bool = False, clear: bool = True) -> set[int]:
         """Pages already finished by an earlier run (empty, and with ``clear`` the folder removed,
         when its stamp differs or ``overwrite`` is set)."""
-        stamp_file = self.folder / "stamp.json"
-        try:
-            same = json.loads(stamp_file.read_text()) == self.stamp
-        except (OSError, ValueError):
-            same = False
-        if overwrite or not same:
+        if overwrite or self.stamped() is not True:
             if clear:
                 self.clear()
             return set()
         return {i for i in range(pages) if output_complete(self._page(i))}
 
-    def _start(self) -> None:
-        """Create the folder and its stamp (before the first page is stored)."""
+    def page_files_to_do(self, targets: list[Path], overwrite: bool = False, clear: bool = True) -> list[int]:
+        """The pages still to do of a source split into the page files ``targets``. A stamp that is
+        not this run's was left by an unfinished run of another source of this name (a rescan, a
+        repaired scan) or of other settings: every page is redone, and with ``clear`` its page files
+        among ``targets`` go now with the stamp, so that a run cut short again cannot leave one of
+        them under this run's stamp (never a page beyond ``targets``: docclean.leftover names
+        those). No stamp (a finished run, an older version's): whole page files are kept, as
+        before. A stamp of this run with every page whole is a finished run's, killed before it
+        removed the stamp: it goes (with ``clear``)."""
+        from docclean.errors import output_error
+
+        stamped = self.stamped()
+        if stamped is False:
+            if clear:
+                for target in targets:
+                    try:
+                        target.unlink(missing_ok=True)
+                    except OSError as exc:
+                        raise output_error("cannot remove a page file of an unfinished run of another scan "
+                                           "or other settings", exc, target) from None
+                self.clear()
+            return list(range(len(targets)))
+        pending = [i for i, target in enumerate(targets) if overwrite or not output_complete(target)]
+        if stamped and not pending and clear:
+            self.clear()
+        return pending
+
+    def begin(self) -> None:
+        """Stamp the work folder before the first page file of a run is written (``finish`` with
+        :meth:`clear` once the last one is)."""
+        self._start(fresh=True)
+
+    def _start(self, fresh: bool = False) -> None:
+        """Create the folder and its stamp (before the first page is stored); ``fresh``: write
+        the stamp even where there is one."""
         from docclean.errors import output_error
 
         stamp_file = self.folder / "stamp.json"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if not stamp_file.is_file():
+            if fresh or not stamp_file.is_file():
                 tmp = stamp_file.with_suffix(".tmp")
                 tmp.write_text(json.dumps(self.stamp))
                 tmp.replace(stamp_file)

@@ -34,6 +34,9 @@ from docclean.resolution import PLAUSIBLE_DPI, plausible_dpi
 #: The naming pattern of temporary outputs: ``.NAME.docclean-PID-HEX.part`` beside the target.
 #: The PID lets a later run prove a leftover is stale (its writer is gone) before removing it.
 TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.docclean-(?P<pid>\d+)-[0-9a-f]{8}\.part$")
+#: The longest side libpng writes by default (its user limit, PNG_USER_WIDTH_MAX and _HEIGHT_MAX),
+#: which OpenCV's encoder keeps: a longer page (a receipt roll) is encoded by Pillow's, which has none.
+LIBPNG_MAX_SIDE = 1_000_000
 
 
 def resolution_exif(dpi: tuple[float, float]) -> Image.Exif:
@@ -95,7 +98,8 @@ class PageWriter:
     JPEG and WebP have no 1-bit pages and get 8-bit grey (JPEG with compression fringes, WebP
     lossless, so the same black and white). Only tiff and pdf hold several pages. Missing parent
     folders are created. ``metadata`` (``docclean.metadata``; None: none) is written where the
-    format has a place for it, page i's fields with page i."""
+    format has a place for it, page i's fields with page i. A page larger than its format holds (JPEG,
+    WebP: :func:`docclean.formats.check_page_size`) is an OutputError before any encoder sees it."""
 
     def __init__(self, path: str | Path, fmt: str | None = None, *, jpeg_quality: int = 92,
                  metadata: Metadata | None = None) -> None:
@@ -143,6 +147,8 @@ class PageWriter:
             low, high = PLAUSIBLE_DPI
             raise OutputError(f"cannot write page {self.pages + 1} with a resolution of {dpi!r} dpi (expected "
                               f"{low:g} to {high:g} dpi, or None for unknown)", self.path)
+        # Before any encoder sees it: JPEG's and WebP's refuse a larger page in their own words.
+        formats.check_page_size(formats.by_name(self.fmt), pixels.shape, self.pages, self.path)
         im = to_pil(pixels)
         dpi_arg = {"dpi": (float(dpi[0]), float(dpi[1]))} if dpi is not None else {}
         fields = self.metadata.page(self.pages)
@@ -162,7 +168,7 @@ class PageWriter:
                     # Exactly what Pillow's own save_all does per frame, without holding all frames.
                     im.save(self._tiff, "TIFF", compression="tiff_adobe_deflate", **dpi_arg, **extra)
                 self._tiff.newFrame()
-            elif self.fmt == "png" and im.mode in ("L", "RGB"):
+            elif self.fmt == "png" and im.mode in ("L", "RGB") and max(im.size) <= LIBPNG_MAX_SIDE:
                 self._fp.write(encode_png(np.asarray(im), dpi, metawrite.png_chunks(fields)))
             elif self.fmt == "png":
                 buf = io.BytesIO()

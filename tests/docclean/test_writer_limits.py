@@ -1,0 +1,136 @@
+"""A page larger than its output format holds (JPEG 65,500 pixels a side, WebP 16,383): refused with
+one plain reason before it is cleaned (the batch) and before any encoder sees it (PageWriter), leaving
+no output or temporary file; and PNG pages past libpng's 1,000,000-pixel side, which Pillow writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import docclean.filerun
+from docclean import formats
+from docclean.batch import clean_batch
+from docclean.checkpoint import save_model
+from docclean.engine import Denoiser
+from docclean.errors import OutputError
+from docclean.model import DocUNet, DocUNetConfig
+from docclean.settings import CleanSettings
+from docclean.writer import PageWriter, write_page
+from tests.docclean.pdfs import build_pdf
+
+HOLDERS = "write it as PNG, TIFF, BMP or PDF"
+
+
+@pytest.fixture(scope="module")
+def denoiser(tmp_path_factory: pytest.TempPathFactory) -> Denoiser:
+    import torch
+
+    torch.manual_seed(0)
+    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    path = save_model(model, tmp_path_factory.mktemp("model") / "tiny.safetensors", "docunet",
+                      model.config.to_dict(), {"note": "test"})
+    return Denoiser.load(path, device="cpu", precision="fp32")
+
+
+@pytest.fixture
+def cleaned(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The shapes of the pages the batch cleans, in order (the network runs once per entry)."""
+    shapes: list[tuple[int, int]] = []
+    real = docclean.filerun.clean_page
+
+    def counting(page, *args, **kwargs):  # type: ignore[no-untyped-def]
+        shapes.append(page.gray.shape)
+        return real(page, *args, **kwargs)
+
+    monkeypatch.setattr(docclean.filerun, "clean_page", counting)
+    return shapes
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file below ``folder`` (hidden and temporary ones included), relative, sorted."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def grey_png(path: Path, width: int, height: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("L", (width, height), 230).save(path, dpi=(200, 200))
+    return path
+
+
+def test_the_table_holds_each_format_s_largest_side() -> None:
+    assert {f.name: f.max_side for f in formats.FORMATS} == {
+        "png": None, "jpeg": 65_500, "tiff": None, "bmp": None, "webp": 16_383, "pdf": None}
+
+
+@pytest.mark.parametrize(("name", "side"), [("webp", 16_383), ("jpeg", 65_500)])
+def test_a_page_over_a_side_limit_is_refused_by_height_or_width(name: str, side: int) -> None:
+    fmt = formats.by_name(name)
+    formats.check_page_size(fmt, (side, side), 0, "a.png")  # at the limit: fine
+    formats.check_page_size(formats.by_name("png"), (side + 1, 3), 0, "a.png")
+    formats.check_page_size(None, (side + 1, 3), 0, "a.png")
+    with pytest.raises(OutputError) as tall:
+        formats.check_page_size(fmt, (side + 1, 300), 0, "in/roll.png")
+    assert str(tall.value) == (f"in/roll.png: page 1 is 300 x {side + 1} pixels; {fmt.label} holds at most "
+                               f"{side} pixels a side: {HOLDERS}")
+    with pytest.raises(OutputError, match=f"page 3 is {side + 1} x 20 pixels"):
+        formats.check_page_size(fmt, (20, side + 1, 3), 2, None)
+
+
+def test_a_webp_page_over_16383_pixels_is_refused_before_encoding_and_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_page(out / "fits.webp", np.full((16_383, 4), 0.9, np.float32), (200.0, 200.0))
+    with Image.open(out / "fits.webp") as im:
+        assert im.size == (4, 16_383)
+    with pytest.raises(OutputError) as err:
+        write_page(out / "roll.webp", np.full((16_384, 4), 0.9, np.float32), (200.0, 200.0))
+    assert str(err.value) == (f"{out / 'roll.webp'}: page 1 is 4 x 16384 pixels; WebP holds at most 16383 "
+                              f"pixels a side: {HOLDERS}")
+    assert files_under(out) == ["fits.webp"]
+
+
+def test_a_jpeg_page_over_65500_pixels_is_refused_without_libjpeg_s_own_line(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(OutputError, match=r"page 1 is 2 x 65501 pixels; JPEG holds at most 65500 pixels a side"):
+        with PageWriter(tmp_path / "roll.jpg") as writer:
+            writer.add(np.full((65_501, 2), 0.9, np.float32), None)
+    assert files_under(tmp_path) == []
+    assert "Maximum supported image dimension" not in capfd.readouterr().err
+
+
+def test_a_png_page_past_libpng_s_million_pixel_side_is_written_whole(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    pixels = np.full((1_000_001, 2), 200, np.uint8)
+    pixels[::7, 1] = 10
+    write_page(tmp_path / "roll.png", pixels, (200.0, 200.0))
+    with Image.open(tmp_path / "roll.png") as im:
+        assert im.size == (2, 1_000_001) and im.mode == "L" and round(im.info["dpi"][0]) == 200
+        assert np.array_equal(np.asarray(im), pixels)
+    assert "libpng" not in capfd.readouterr().err
+
+
+def test_the_batch_refuses_a_too_tall_webp_page_before_cleaning_it_and_goes_on(
+        tmp_path: Path, denoiser: Denoiser, cleaned: list) -> None:
+    tall = grey_png(tmp_path / "in" / "a_roll.png", 4, 16_384)
+    grey_png(tmp_path / "in" / "b_page.png", 40, 56)
+    report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(fmt="webp"), cleaner=denoiser)
+    assert [f.error for f in report.files] == [
+        f"{tall}: page 1 is 4 x 16384 pixels; WebP holds at most 16383 pixels a side: {HOLDERS}", None]
+    assert cleaned == [(56, 40)]  # the network never ran on the roll
+    assert files_under(tmp_path / "out") == ["b_page.webp"]
+    assert report.exit_code == 1
+
+
+def test_a_pdf_page_at_a_high_dpi_is_refused_as_jpeg_before_cleaning(tmp_path: Path, denoiser: Denoiser,
+                                                                    cleaned: list) -> None:
+    # 0.1 x 200 inches: 33 x 66,000 pixels at 330 dpi. Kept as a PDF it would get a /UserUnit instead.
+    (tmp_path / "in").mkdir()
+    pdf = build_pdf(tmp_path / "in" / "strip.pdf", [
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 7.2 14400] >>"])
+    report = clean_batch([str(pdf)], tmp_path / "out", CleanSettings(fmt="jpeg", dpi=330), cleaner=denoiser)
+    assert report.files[0].error == (f"{pdf}: page 1 is 33 x 66000 pixels; JPEG holds at most 65500 pixels a side: "
+                                     f"{HOLDERS}")
+    assert cleaned == [] and files_under(tmp_path / "out") == []
