@@ -35,7 +35,7 @@ def mark(jobs: list[Job], plans: list[Plan], taken: tuple[Keys, Keys], listed: L
 
     owned: dict[Path, dict[str, list[str]]] = {}
     for job, plan in zip(jobs, plans):
-        if plan.error is not None or not plan.pending or not _splits(job.source, job.target):
+        if plan.error is not None or not plan.pending or not splits(job.source, job.target):
             continue
         folder = job.target.parent
         if folder not in owned:
@@ -45,7 +45,7 @@ def mark(jobs: list[Job], plans: list[Plan], taken: tuple[Keys, Keys], listed: L
                               lambda path: any(path_key(path) in keys for keys in taken))
 
 
-def _splits(source: Path, target: Path) -> bool:
+def splits(source: Path, target: Path) -> bool:
     """Whether ``source`` may have been split into page files made from ``target``: a source that can
     hold pages (a scan named a.png never wrote a-p001.png) and a format without pages."""
     fmt = formats.by_suffix(target)
@@ -65,15 +65,17 @@ def by_owner(names: Iterable[str]) -> dict[str, list[str]]:
 
 
 def find(source: Path, target: Path, pages: int, owned: dict[str, list[str]],
-         taken: Callable[[Path], bool]) -> list[Path]:
+         taken: Callable[[Path], bool], is_file: Callable[[Path], bool] = Path.is_file) -> list[Path]:
     """The files beside ``target`` (the name ``source``'s outputs are made from) that an earlier run
     of a source of that name wrote and this run, of ``pages`` pages, does not replace: page files
     past the last page, all of them where ``target`` itself is written, or ``target`` where the
     pages are split. Only the names docclean gives (``NAME-p003.png``, not ``NAME-p3.png``), only
     for a format without pages and a source that can hold pages (a scan named a.png never wrote
     a-p001.png: another input's is none of its business), and none that ``taken`` says is this
-    run's (another input's output, an input). ``owned``: the folder's names, :func:`by_owner`."""
-    if not _splits(source, target):
+    run's (another input's output, an input). ``owned``: the folder's names, :func:`by_owner`;
+    ``is_file``: whether a path there is a file (``docclean.cluster.carryover`` passes ``target`` as
+    a bare name and answers from the files it listed, in a folder or in object storage)."""
+    if not splits(source, target):
         return []
     from docclean.plan import page_target
 
@@ -87,7 +89,7 @@ def find(source: Path, target: Path, pages: int, owned: dict[str, list[str]],
             stale = number >= 1 and page_target(target, number - 1).name == name and (not split or number > pages)
         path = target.parent / name
         # ``target`` is no other input's output nor an input: discovery gives each its one source.
-        if stale and path.is_file() and (name == target.name or not taken(path)):
+        if stale and is_file(path) and (name == target.name or not taken(path)):
             found.append(path)
     return sorted(found, key=lambda p: (len(p.name), p.name))
 

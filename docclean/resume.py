@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from docclean.metadata import Metadata
 
 
+#: The stamp's file in a work folder (``docclean.cluster.carryover`` carries it to object storage).
+STAMP_FILE = "stamp.json"
+
+
 def work_folder(target: Path) -> Path:
     """Where the finished pages of the multi-page output ``target`` are kept until it is whole."""
     return target.parent / f".{fitting_name(target.name, len(PAGES_SUFFIX))}{PAGES_SUFFIX}"
@@ -66,7 +70,7 @@ class PageStore:
         """Whether the work folder's stamp is this run's (the same source content, settings that
         change pixels and model); None when there is no stamp to read."""
         try:
-            text = (self.folder / "stamp.json").read_text()
+            text = (self.folder / STAMP_FILE).read_text()
         except OSError:
             return None
         try:
@@ -120,7 +124,7 @@ class PageStore:
         the stamp even where there is one."""
         from docclean.errors import output_error
 
-        stamp_file = self.folder / "stamp.json"
+        stamp_file = self.folder / STAMP_FILE
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if fresh or not stamp_file.is_file():

@@ -14,7 +14,10 @@ is then published:
 
 Sources given as URLs are downloaded into the staging folder first. What an interrupted earlier
 run left (finished per-page outputs, the finished pages of a multi-page output) is brought into
-the staging folder so the runner skips it (``docclean.cluster.carryover``).
+the staging folder so the runner skips it (``docclean.cluster.carryover``), once the page files of
+an unfinished run of another scan or other settings are gone from the output (``PageStore``'s stamp,
+as the local planner applies it); the page files an earlier run left past the source's pages are
+named in the local run's warning, by their place in the output.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from docclean.cluster import carryover, storage
 from docclean.errors import Cancelled, OutputError
-from docclean.progress import WARN_DECODER, WARN_SETTINGS, CleanProgress
-from docclean.report import FAILED, INTERRUPTED, SKIPPED, FileResult, Report
+from docclean.progress import WARN_DECODER, WARN_LEFT_OUT, WARN_SETTINGS, CleanProgress
+from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, FileResult, Report
 
 if TYPE_CHECKING:
     from docclean.discover import Job
@@ -94,11 +97,15 @@ class _Renamed(CleanProgress):
     """Passes the batch runner's events on, naming the task's own source and target instead of
     the staged copies, and asks ``outer`` whether to stop."""
 
-    def __init__(self, outer: CleanProgress, job: Job) -> None:
-        self.outer, self.job = outer, job
+    def __init__(self, outer: CleanProgress, job: Job, left_over: str | None = None) -> None:
+        self.outer, self.job, self.left_over = outer, job, left_over
+        self.told: str | None = None
 
     def on_file_start(self, job: Job, pages: int) -> None:
         self.outer.on_file_start(self.job, pages)
+        if self.left_over is not None and self.told is None:  # as the local run, once the file starts
+            self.told = self.left_over
+            self.outer.on_warning(str(self.job.source), self.left_over, WARN_LEFT_OUT)
 
     def on_tile_done(self, job: Job, page: int, done: int, total: int) -> None:
         self.outer.on_tile_done(self.job, page, done, total)
@@ -167,36 +174,84 @@ def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | Non
                 source = storage.download(source_at, local, storage_options)
             else:
                 source = Path(source_at)
-            _check_taken_pages(task, target_at, source)
+            # Counted for the page files (NAME-p001.png...) a format without pages splits a source into.
+            pages = None if carryover.holds_pages(target_at) else _count(source, settings)
+            _check_taken_pages(task, target_at, pages)
+            names = carryover.page_names(target_at, pages)
+            # Page files under another run's stamp go from the real output, as the local planner
+            # removes them, before any is taken for done (a big job's or a URL's plan counts no pages).
+            def check(final: str) -> None:  # a page file that is no output of ours is never removed
+                _check_final(final, storage_options, shown=_sibling(task.target, storage.location(final).name))
+
+            stamped = carryover.settle_stamp(target_at, names, source, settings, staged, storage_options, check)
+            beside = carryover.Beside(target_at, storage_options)  # listed once, if at all
             if not settings.overwrite:
-                carryover.fetch_done_pages(target_at, staged.parent, storage_options, skip=_Taken(task))
+                carryover.fetch_done_pages(target_at, staged.parent, storage_options, names, _Taken(task), beside)
+            left = carryover.left_over(target_at, source, pages, lambda name: task.taken_for(name) is not None,
+                                       beside)
         except Cancelled:
             raise
         except Exception as exc:  # a source that cannot be fetched fails this file only
             return _failed(task.source, exc)
-        return _clean_and_publish(task, source, staged, settings, cleaner, progress, storage_options)
+        return _clean_and_publish(task, source, staged, settings, cleaner, progress, storage_options,
+                                  _left_over_message(task, pages, left), bool(names), stamped)
+
+
+def _count(source: Path, settings: CleanSettings) -> int | None:
+    """The pages of ``source`` as the planner counts them, which its page files are named by; None
+    where they cannot be counted (cleaning it says why, in the engine's words)."""
+    from docclean import io as pageio
+    from docclean.plan import pixel_limit
+
+    try:
+        return pageio.count_pages(source, pixel_limit(settings.max_pixels))
+    except Cancelled:
+        raise
+    except Exception:  # noqa: BLE001 - a broken source
+        return None
+
+
+def _left_over_message(task: FileTask, pages: int | None, left: list[str]) -> str | None:
+    """The local run's warning (``docclean.leftover.message``) about the files ``left`` beside the
+    target, named as the user named the output."""
+    from docclean import leftover
+
+    if not left or pages is None:
+        return None
+    named = [storage.location(_sibling(task.target, name)) for name in left]
+    return leftover.message(storage.location(task.source), pages, named,  # type: ignore[arg-type]
+                            storage.location(task.target))  # type: ignore[arg-type]
 
 
 def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: CleanSettings,
-                       cleaner: Denoiser | None, progress: CleanProgress,
-                       storage_options: dict[str, Any] | None) -> FileResult:
+                       cleaner: Denoiser | None, progress: CleanProgress, storage_options: dict[str, Any] | None,
+                       left_over: str | None = None, page_files: bool = False, stamped: bool = False
+                       ) -> FileResult:
+    """``left_over``: the warning about files an earlier run left beside the target, told as the
+    local run tells it, once the file starts; ``page_files``: the source is split into page files,
+    whose stamp goes beside them while the file is unfinished (``carryover.keep_stamp``), and
+    ``stamped``: this run's stamp lies there already, to remove once the file is finished."""
     from docclean.discover import Job
 
     target_at = task.paths()[1]
     job = Job(storage.location(task.source), storage.location(task.target))  # type: ignore[arg-type]
-    relay = _Renamed(progress, job)
-    moved = carryover.borrow_work_folder(target_at, staged, settings)
+    relay = _Renamed(progress, job, left_over)
+    moved = carryover.borrow_work_folder(target_at, staged)
     try:
         result, stop = _clean_local(source, staged, settings, cleaner, relay)
     finally:
         if moved is not None:  # an unfinished multi-page file keeps its finished pages for the next run
             carryover.move_folder(*moved)
+    if relay.told is not None:  # first, as the local run records it
+        result.warnings.insert(0, relay.told)
     finals = [_sibling(target_at, local.name) for local in result.targets]
     published: list[Path] = []
     if result.status != SKIPPED:  # pages finished before a failure, a cancel or Ctrl-C are kept too
         try:
             for final in finals:  # all before any is published: a file is refused whole, as the planner does
                 _check_final(final, storage_options)
+            if page_files:  # an unfinished file's stamp, before its page files: they are this run's
+                carryover.keep_stamp(target_at, staged, storage_options)
             for local, final in zip(result.targets, finals):
                 _publish(local, final, storage_options)
                 published.append(local)
@@ -207,6 +262,8 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
             if result.status != INTERRUPTED:
                 result.status, result.error = FAILED, _failed(task.source, exc).error
             result.targets = published  # what is in its place; the rest never was
+    if stamped and result.status in (CLEANED, SKIPPED):  # every page file is in its place
+        carryover.drop_stamp(target_at, storage_options)
     if stop is not None:
         raise stop
     result.targets = [storage.location(_sibling(task.target, local.name))  # type: ignore[misc]
@@ -220,21 +277,17 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
     return result
 
 
-def _check_taken_pages(task: FileTask, target_at: str, source: Path) -> None:
-    """OutputError when a page output this file would write is an input file or another input's
-    output (``task.taken``, with the reason, compared as the output volume compares names): the
-    local planner refuses that (``plan.plan_job``), but a remote or lazy plan counts no pages, so
-    the worker checks once it has the source."""
+def _check_taken_pages(task: FileTask, target_at: str, pages: int | None) -> None:
+    """OutputError when a page output this file would write (its source of ``pages`` pages; None:
+    they could not be counted) is an input file or another input's output (``task.taken``, with the
+    reason, compared as the output volume compares names): the local planner refuses that
+    (``plan.plan_job``), but a remote or lazy plan counts no pages, so the worker checks once it
+    has the source."""
     from docclean import formats
-    from docclean import io as pageio
     from docclean.plan import page_target
 
     name = storage.location(target_at).name
-    if not task.taken or getattr(formats.by_suffix(Path(name)), "multi_page", True):
-        return
-    try:
-        pages = pageio.count_pages(source)
-    except Exception:  # noqa: BLE001 - a broken source: cleaning it says why, in the engine's words
+    if not task.taken or getattr(formats.by_suffix(Path(name)), "multi_page", True) or pages is None:
         return
     for page in (page_target(Path(name), i).name for i in range(pages if pages > 1 else 0)):
         reason = task.taken_for(page)  # as the output volume compares names: Scan-p001.png is scan-p001.png's there
