@@ -5,7 +5,7 @@ beside its target (``docclean.plan.page_target``). The local planner counts page
 page output that is an input file or another input's output (``plan.plan_job``); a remote or lazy
 plan counts none, so the driver gives each task the names beside its target that are taken
 (:func:`mark_taken_pages`), and the worker, which counts the pages, refuses them then
-(``docclean.cluster.unit``) and never takes one for a finished page of its own.
+(``docclean.cluster.pagefiles``) and never takes one for a finished page of its own.
 
 Names in a local folder are compared as the output volume compares them, as the local planner
 compares them (``discover.plan_keys``): ``Scan.pdf``'s ``Scan-p001.png`` is ``scan-p001.png``'s

@@ -12,12 +12,11 @@ is then published:
   file beside the target and a rename;
 * to a URL with ``storage.upload_atomic`` (temporary key, then move).
 
-Sources given as URLs are downloaded into the staging folder first. What an interrupted earlier
-run left (finished per-page outputs, the finished pages of a multi-page output) is brought into
-the staging folder so the runner skips it (``docclean.cluster.carryover``), once the page files of
-an unfinished run of another scan or other settings are gone from the output (``PageStore``'s stamp,
-as the local planner applies it); the page files an earlier run left past the source's pages are
-named in the local run's warning, by their place in the output.
+Sources given as URLs are downloaded into the staging folder first. The page files a source is
+split into are then settled as the local planner settles them (``docclean.cluster.pagefiles``:
+taken names refused, another run's page files cleared, finished ones brought into the staging
+folder so the runner skips them, left-over ones named in the warning); the work folder of an
+unfinished multi-page output is borrowed for the run (``docclean.cluster.carryover``).
 """
 
 from __future__ import annotations
@@ -25,12 +24,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docclean.cluster import carryover, storage
+from docclean.cluster import carryover, pagefiles, storage
+from docclean.cluster.pagefiles import sibling
 from docclean.errors import Cancelled, OutputError
 from docclean.progress import WARN_DECODER, WARN_LEFT_OUT, WARN_SETTINGS, CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, FileResult, Report
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
     from docclean.places import Folding
     from docclean.report import PageResult
     from docclean.settings import CleanSettings
-
 
 
 @dataclass
@@ -76,23 +74,6 @@ class FileTask:
         return self.taken.get(name if self.folding is None else self.folding.key(name))
 
 
-@dataclass(frozen=True)
-class _Taken:
-    """A task's taken names as ``carryover.fetch_done_pages`` asks them (``name in skip``),
-    compared as the output volume compares names (:meth:`FileTask.taken_for`)."""
-
-    task: FileTask
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.task.taken_for(name) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.task.taken)
-
-    def __len__(self) -> int:
-        return len(self.task.taken)
-
-
 class _Renamed(CleanProgress):
     """Passes the batch runner's events on, naming the task's own source and target instead of
     the staged copies, and asks ``outer`` whether to stop."""
@@ -119,12 +100,6 @@ class _Renamed(CleanProgress):
 
     def cancelled(self) -> bool:
         return self.outer.cancelled()
-
-
-def _sibling(location: str, name: str) -> str:
-    if storage.is_remote(location):
-        return location.rsplit("/", 1)[0] + "/" + name
-    return str(Path(location).with_name(name))
 
 
 def _failed(source: str, exc: BaseException) -> FileResult:
@@ -174,53 +149,17 @@ def _clean_file(task: FileTask, settings: CleanSettings, cleaner: Denoiser | Non
                 source = storage.download(source_at, local, storage_options)
             else:
                 source = Path(source_at)
-            # Counted for the page files (NAME-p001.png...) a format without pages splits a source into.
-            pages = None if carryover.holds_pages(target_at) else _count(source, settings)
-            _check_taken_pages(task, target_at, pages)
-            names = carryover.page_names(target_at, pages)
-            # Page files under another run's stamp go from the real output, as the local planner
-            # removes them, before any is taken for done (a big job's or a URL's plan counts no pages).
-            def check(final: str) -> None:  # a page file that is no output of ours is never removed
-                _check_final(final, storage_options, shown=_sibling(task.target, storage.location(final).name))
 
-            stamped = carryover.settle_stamp(target_at, names, source, settings, staged, storage_options, check)
-            beside = carryover.Beside(target_at, storage_options)  # listed once, if at all
-            if not settings.overwrite:
-                carryover.fetch_done_pages(target_at, staged.parent, storage_options, names, _Taken(task), beside)
-            left = carryover.left_over(target_at, source, pages, lambda name: task.taken_for(name) is not None,
-                                       beside)
+            def check(final: str) -> None:  # a page file that is no output of ours is never removed
+                _check_final(final, storage_options, shown=sibling(task.target, storage.location(final).name))
+
+            found = pagefiles.settle(task, target_at, source, settings, staged, storage_options, check)
         except Cancelled:
             raise
         except Exception as exc:  # a source that cannot be fetched fails this file only
             return _failed(task.source, exc)
         return _clean_and_publish(task, source, staged, settings, cleaner, progress, storage_options,
-                                  _left_over_message(task, pages, left), bool(names), stamped)
-
-
-def _count(source: Path, settings: CleanSettings) -> int | None:
-    """The pages of ``source`` as the planner counts them, which its page files are named by; None
-    where they cannot be counted (cleaning it says why, in the engine's words)."""
-    from docclean import io as pageio
-    from docclean.plan import pixel_limit
-
-    try:
-        return pageio.count_pages(source, pixel_limit(settings.max_pixels))
-    except Cancelled:
-        raise
-    except Exception:  # noqa: BLE001 - a broken source
-        return None
-
-
-def _left_over_message(task: FileTask, pages: int | None, left: list[str]) -> str | None:
-    """The local run's warning (``docclean.leftover.message``) about the files ``left`` beside the
-    target, named as the user named the output."""
-    from docclean import leftover
-
-    if not left or pages is None:
-        return None
-    named = [storage.location(_sibling(task.target, name)) for name in left]
-    return leftover.message(storage.location(task.source), pages, named,  # type: ignore[arg-type]
-                            storage.location(task.target))  # type: ignore[arg-type]
+                                  found.left_over, found.split, found.stamped)
 
 
 def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: CleanSettings,
@@ -244,7 +183,7 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
             carryover.move_folder(*moved)
     if relay.told is not None:  # first, as the local run records it
         result.warnings.insert(0, relay.told)
-    finals = [_sibling(target_at, local.name) for local in result.targets]
+    finals = [sibling(target_at, local.name) for local in result.targets]
     published: list[Path] = []
     if result.status != SKIPPED:  # pages finished before a failure, a cancel or Ctrl-C are kept too
         try:
@@ -266,7 +205,7 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
         carryover.drop_stamp(target_at, storage_options)
     if stop is not None:
         raise stop
-    result.targets = [storage.location(_sibling(task.target, local.name))  # type: ignore[misc]
+    result.targets = [storage.location(sibling(task.target, local.name))  # type: ignore[misc]
                       for local in result.targets]
     result.source = storage.location(task.source)  # type: ignore[assignment]
     if result.error:  # name the files as the user did, not the staged or absolute copies
@@ -275,24 +214,6 @@ def _clean_and_publish(task: FileTask, source: Path, staged: Path, settings: Cle
             if was:  # "" would be "replaced" between every two characters
                 result.error = result.error.replace(was, now)
     return result
-
-
-def _check_taken_pages(task: FileTask, target_at: str, pages: int | None) -> None:
-    """OutputError when a page output this file would write (its source of ``pages`` pages; None:
-    they could not be counted) is an input file or another input's output (``task.taken``, with the
-    reason, compared as the output volume compares names): the local planner refuses that
-    (``plan.plan_job``), but a remote or lazy plan counts no pages, so the worker checks once it
-    has the source."""
-    from docclean import formats
-    from docclean.plan import page_target
-
-    name = storage.location(target_at).name
-    if not task.taken or getattr(formats.by_suffix(Path(name)), "multi_page", True) or pages is None:
-        return
-    for page in (page_target(Path(name), i).name for i in range(pages if pages > 1 else 0)):
-        reason = task.taken_for(page)  # as the output volume compares names: Scan-p001.png is scan-p001.png's there
-        if reason is not None:  # named as this file would write it, as the local planner names it
-            raise OutputError(reason, storage.location(_sibling(task.target, page)))
 
 
 def _check_final(final: str, storage_options: dict[str, Any] | None, shown: str | None = None) -> None:
