@@ -13,7 +13,8 @@ from cli.errors import reported_errors
 
 def _warn_trained_on(pairs, model: str) -> None:  # type: ignore[no-untyped-def]
     """Warn once when pages being scored are among those the model was trained on (its metadata's
-    ``train_pages``): their figures are no held-out ones."""
+    ``train_pages``): their figures are no held-out ones. Matched by path only (the metadata records
+    no content digests), so a copy of the training pages escapes it; the help says so."""
     from docclean.backends.convert import read_checkpoint_metadata
     from docclean.errors import DocCleanError
     from docclean.evaluate import trained_on
@@ -39,19 +40,22 @@ def evaluate(
 ) -> None:
     """Per-page and overall RMSE, PSNR and SSIM of the cleaned pages against the clean ones, and
     of the raw noisy pages for comparison (lower RMSE, higher PSNR and SSIM are better). Pages are
-    named by their path in the noisy folder; PSNR is capped at 100 dB (identical pages).
+    named by their path in the noisy folder; PSNR is capped at 100 dB (identical pages). A warning
+    counts the pages scored that the model was trained on, found by the paths its metadata lists:
+    a copy of those pages elsewhere, or the same folder moved, is not recognised: no warning is no
+    proof that the pages are held out.
 
     Example: docclean eval --model runs/mine/best.safetensors --noisy held-out/noisy --clean held-out/clean
     """
     from docclean.batch import load_cleaner
     from docclean.evaluate import evaluate as run_eval
-    from docclean.pairs import check_pairs, find_pairs, unusable
+    from docclean.pairs import check_pairs, find_pairs, left_out, unusable
     from docclean.settings import CleanSettings
 
     with reported_errors():
         scan = find_pairs(noisy, clean)
         for path, reason in scan.unmatched:
-            typer.echo(f"warning: {path}: {reason}", err=True)
+            typer.echo(f"warning: {left_out(path, reason)}", err=True)
         problems = check_pairs(scan.pairs)
         if problems:
             raise unusable(problems)

@@ -19,7 +19,8 @@ def models(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """List the built-in models and the given model files: architecture, parameters, size,
-    training data and command, validation metrics and the model each was fine-tuned from.
+    training data and command, validation metrics and the model each was fine-tuned from. A given
+    file that is no model is named, with why, and nothing is listed (exit 2).
 
     Example: docclean models runs/mine/best.safetensors
     """
@@ -29,16 +30,16 @@ def models(
         builtins = builtin_models()  # a built-in named again is not listed twice
     described, failed = [], []
     for name in [*builtins, *(p for p in paths or [] if str(p) not in builtins)]:
-        try:  # each file on its own: one bad file does not hide what the others say
+        try:  # each file on its own: every bad file is named, not only the first
             described.append(describe_model(name))
         except (DocCleanError, OSError, ValueError) as exc:
             failed.append(exc)
+    if failed:  # errors before any output: a script reading stdout never gets a list without a model it asked for
+        for exc in failed:
+            typer.echo(error_line(exc), err=True)
+        raise typer.Exit(max(exit_code(exc) for exc in failed))
     if as_json:
         typer.echo(json.dumps(described, indent=2))
     else:
         for info in described:
             typer.echo("\n".join(describe_lines(info)))
-    for exc in failed:
-        typer.echo(error_line(exc), err=True)
-    if failed:
-        raise typer.Exit(max(exit_code(exc) for exc in failed))

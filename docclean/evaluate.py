@@ -60,7 +60,8 @@ def trained_on(pairs: list[Pair], meta: dict[str, Any]) -> int:
     files compared with links resolved. ``docclean train`` lists ``PATH#PAGE``; the built-in models
     (``training/denoiser.py``) list bare names of Dirty Documents pages (``11.png``), which match a
     page of that name in a ``train`` folder beside a ``train_cleaned`` one: the data set's own
-    layout, wherever a user keeps it."""
+    layout, wherever a user keeps it. By path and name only: the metadata records no digest of a
+    page's content, so a copy of the training pages under another path counts as unseen."""
     listed = meta.get("train_pages")
     if not isinstance(listed, list):
         return 0

@@ -102,6 +102,12 @@ def _index(root: Path) -> _Folder:
     return found
 
 
+def left_out(path: Path, reason: str) -> str:
+    """The warning, without its "warning: ", for a file of :attr:`PairScan.unmatched` (``path`` and
+    ``reason``): ``docclean train`` and ``docclean eval`` both tell them in these words."""
+    return f"{path}: {reason} (left out)"
+
+
 def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
     """Pair the pages of two folders by relative path and stem (any supported format, every page of
     multi-page files). Files in an unsupported format are left out, with one ``unmatched`` line per
@@ -126,6 +132,8 @@ def find_pairs(noisy_dir: str | Path, clean_dir: str | Path) -> PairScan:
             names = ", ".join(p.name for p in paths)
             scan.unmatched.extend((p, f"several noisy files share this name with different suffixes ({names})")
                                   for p in paths)
+            scan.unmatched.extend((p, f"several noisy files share its name with different suffixes ({names}), so it "
+                                      "pairs with none of them") for p in partners)
             continue
         if len(partners) > 1:
             scan.unmatched.append((paths[0], f"several clean pages match it: {', '.join(map(str, partners))}"))

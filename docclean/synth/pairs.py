@@ -228,7 +228,37 @@ def _check_set(out: Path, options: dict) -> None:
     if not isinstance(saved, dict):
         raise DataError(f"is not a set record: a JSON object was expected, not {type(saved).__name__}; "
                         "move it away or choose another folder", stamp)
-    for key in options:
-        if saved.get(key) != options[key]:
-            raise DataError(f"this set folder holds pairs made with another {key} ({saved.get(key)} there, "
-                            f"{options[key]} now); extending it would mix them: choose another folder", out)
+    differs = "; ".join(_differences(saved, options))
+    if differs:
+        raise DataError(f"this set folder holds pairs made with other options ({differs}); extending it would mix "
+                        "them: choose another folder", out)
+
+
+#: The ``docclean synth`` option of each field a set record holds (the others have none: the library's own).
+_FLAGS = {"size": "--size", "dpis": "--dpi", "uneven": "--uneven"}
+
+
+def _differences(saved: dict, options: dict) -> list[str]:
+    """One "OPTION: A there, B now" for each field of a set record that differs from ``options``,
+    the kind's fields one by one, named by the option that sets them."""
+    found = []
+    for key, now in options.items():
+        was = saved.get(key)
+        if isinstance(now, dict) and isinstance(was, dict):
+            found += _differences(was, now)
+        elif was != now:
+            found.append(f"{_FLAGS.get(key, key)}: {_shown(was)} there, {_shown(now)} now")
+    return found
+
+
+def _shown(value: object) -> str:
+    """A record's value as a user typed it: 0.3, not 0.30000000000000004; 0 for 0.0; dpis as 150 300."""
+    if value is None:
+        return "not recorded"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return " ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items())
+    return str(value)

@@ -21,11 +21,25 @@ def test_models_lists_builtin_and_given_files(tiny_model_path: Path) -> None:
     missing, broken = tiny_model_path.parent / "missing.safetensors", tiny_model_path.parent / "broken.safetensors"
     broken.write_bytes(b"not a model")
     bad = CliRunner().invoke(app, ["models", str(missing), str(tiny_model_path), str(broken)])
-    assert bad.exit_code == 2 and str(tiny_model_path) in bad.stdout  # the good file is still described
-    errors = bad.stderr.splitlines()
+    assert bad.exit_code == 2 and bad.stdout == ""  # no list without the models asked for
+    errors = bad.stderr.splitlines()  # every bad file is named, not only the first
     assert len(errors) == 2 and "no such model" in errors[0] and str(broken) in errors[1]
     named = CliRunner().invoke(app, ["models", "default"])  # a built-in named again is listed once
     assert named.exit_code == 0 and named.stdout.count("default (built-in)") == 1
+
+
+def test_models_prints_nothing_but_the_error_for_a_file_that_is_no_model(tmp_path: Path) -> None:
+    from docclean.checkpoint import save_model
+    from docclean.model import DocUNet, DocUNetConfig
+
+    net = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
+    state = save_model(net, tmp_path / "state.safetensors", "trainer-state", {})
+    for bad, why in ((tmp_path / "nope.safetensors", "no such model file"), (tmp_path, "a folder, not a model file"),
+                     (state, "optimizer state")):
+        for json_flag in ([], ["--json"]):
+            result = CliRunner().invoke(app, ["models", str(bad), *json_flag])
+            assert result.exit_code == 2 and result.stdout == "", (bad, json_flag, result.stdout)
+            assert result.stderr.startswith(f"error: {bad}: ") and why in result.stderr, result.stderr
 
 
 def test_eval_scores_pages_beside_the_raw_ones(tmp_path: Path, tiny_model_path: Path) -> None:
@@ -85,6 +99,30 @@ def test_eval_names_pages_by_relative_path_and_stays_finite(tmp_path: Path, tiny
     assert "inf" not in text.stdout and lines[-1].split()[-3] == "100.00"  # the overall raw PSNR
     data = _strict(CliRunner().invoke(app, [*args, "--json"]).stdout)
     assert data["overall"]["raw_psnr"] == 100.0 and {p["name"] for p in data["pages"]} == {"a/p.png", "b/c/p.png"}
+
+
+def test_eval_warns_of_files_left_out_in_the_words_of_docclean_train(tmp_path: Path, tiny_model_path: Path) -> None:
+    page = np.full((40, 48), 255, np.uint8)
+    page[10:14, 5:40] = 0
+    for kind in ("noisy", "clean"):
+        (tmp_path / kind).mkdir()
+        Image.fromarray(page).save(tmp_path / kind / "ok.png")
+        Image.fromarray(page).save(tmp_path / kind / "x.png")
+        pages = 3 if kind == "noisy" else 2
+        Image.fromarray(page).save(tmp_path / kind / "book.tif", save_all=True,
+                                   append_images=[Image.fromarray(page)] * (pages - 1))
+    Image.fromarray(page).save(tmp_path / "noisy" / "x.jpg")  # two scans named x: neither pairs with clean/x.png
+    result = CliRunner().invoke(app, ["eval", "--noisy", str(tmp_path / "noisy"), "--clean", str(tmp_path / "clean"),
+                                      "--model", str(tiny_model_path), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert "overall (1 pages)" in result.stdout
+    noisy, clean = tmp_path / "noisy", tmp_path / "clean"
+    dup = "several noisy files share this name with different suffixes (x.jpg, x.png) (left out)"
+    assert sorted(line for line in result.stderr.splitlines() if line.startswith("warning: ")) == sorted([
+        f"warning: {noisy / 'book.tif'}: 3 pages but its clean file has 2 (left out)",
+        f"warning: {noisy / 'x.jpg'}: {dup}", f"warning: {noisy / 'x.png'}: {dup}",
+        f"warning: {clean / 'x.png'}: several noisy files share its name with different suffixes (x.jpg, x.png), "
+        "so it pairs with none of them (left out)"])
 
 
 def test_eval_refuses_a_mis_sized_pdf_pair(tmp_path: Path, tiny_model_path: Path) -> None:

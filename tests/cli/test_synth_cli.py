@@ -104,6 +104,15 @@ def test_synth_refuses_a_set_record_that_is_not_an_object(tmp_path):
     assert not (tmp_path / "noisy").exists() and (tmp_path / "set.json").read_text() == "[1, 2]\n"
 
 
+def test_synth_names_the_option_a_set_folder_was_made_with_otherwise(tmp_path):
+    assert runner.invoke(app, ["synth", str(tmp_path), "--n", "1", "--size", "64", "--dpi", "100"]).exit_code == 0
+    result = runner.invoke(app, ["synth", str(tmp_path), "--n", "2", "--size", "64", "--dpi", "100", "--uneven", "0.3"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == (f"error: {tmp_path}: this set folder holds pairs made with other options "
+                                     "(--uneven: 0 there, 0.3 now); extending it would mix them: choose another "
+                                     "folder")
+
+
 def _children(pid: int) -> list[int]:
     """The pids whose parent is ``pid`` (from /proc: psutil is not a dependency)."""
     found = []

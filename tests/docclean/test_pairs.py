@@ -162,6 +162,9 @@ def test_ambiguous_names_name_every_file_involved(tmp_path: Path) -> None:
     clean = tmp_path / "clean"
     assert reasons["102.png"] == f"several clean pages match it: {clean / '102.jpg'}, {clean / '102.png'}"
     assert reasons["7.tif"] == "several noisy files share this name with different suffixes (7.png, 7.tif)"
+    # the clean page of those scans is scored and trained on by none of them: it is named too
+    assert (clean / "7.png", "several noisy files share its name with different suffixes (7.png, 7.tif), so it "
+                             "pairs with none of them") in scan.unmatched
 
 
 def test_a_broken_link_is_reported_not_skipped(tmp_path: Path) -> None:

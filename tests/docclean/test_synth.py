@@ -161,10 +161,12 @@ def test_a_set_folder_refuses_pairs_of_another_size_or_kind(tmp_path):
     from docclean.synth.pairs import PairKind
 
     write_pairs(tmp_path, 1, seed=1, dpis=(100,), size=64)
-    with pytest.raises(DataError, match="another size"):
+    with pytest.raises(DataError, match=r"other options \(--size: 64 there, 96 now\)"):
         write_pairs(tmp_path, 2, seed=1, dpis=(100,), size=96)
-    with pytest.raises(DataError, match="another kind"):
+    with pytest.raises(DataError, match=r"other options \(--uneven: 0 there, 0.5 now\)"):
         write_pairs(tmp_path, 2, seed=1, dpis=(100,), size=64, kind=PairKind(uneven=0.5))
+    with pytest.raises(DataError, match=r"\(--dpi: 100 there, 150 300 now; graded: True there, False now\)"):
+        write_pairs(tmp_path, 2, seed=1, dpis=(150, 300), size=64, kind=PairKind(graded=False))
     assert len(write_pairs(tmp_path, 2, seed=2, dpis=(100,), size=64)) == 2  # another seed, same options: fine
 
 
