@@ -44,6 +44,8 @@ class RichProgressCallback:
         self._loss_sum = 0.0
         self._loss_count = 0
         self._total = 0
+        self._per_epoch: int | None = None
+        self._resumed_at: tuple[int, int] | None = None  # (epoch, batches done) a resume goes on from
 
     def __enter__(self) -> RichProgressCallback:  # not typing.Self: Python 3.10 has none
         return self
@@ -57,6 +59,9 @@ class RichProgressCallback:
             self._progress.stop()
             self._progress = None
 
+    def on_resume_in_epoch(self, epoch: int, batches_done: int) -> None:
+        self._resumed_at = (epoch, batches_done)
+
     def on_train_start(self, start_epoch: int, epochs: int, batches_per_epoch: int | None) -> None:
         self._progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -67,13 +72,18 @@ class RichProgressCallback:
         # Fewer --epochs than a run has done are refused before training (resume_guard.check_epochs_left);
         # the bar still never reads "4/2".
         self._total = max(epochs, start_epoch)
+        self._per_epoch = batches_per_epoch
+        done = self._resumed_at[1] if self._resumed_at is not None and self._resumed_at[0] == start_epoch else 0
         if start_epoch >= epochs:  # a finished run asked again: nothing is trained
             self.console.print(f"all {_epochs(start_epoch)} already done; give more --epochs to train on")
+        elif done:  # part way through an epoch: it goes on from the batch after the last one trained
+            self.console.print(f"resuming in epoch {start_epoch + 1} after batch {self._of(done)}")
         elif start_epoch:
             self.console.print(f"resuming at epoch {start_epoch + 1} of {epochs}")
         self._epochs = self._progress.add_task(self.description, total=self._total, completed=start_epoch, loss="")
         if start_epoch < epochs:  # no bar of an epoch that will not run ("epoch 5 0/8" on a finished run)
-            self._batches = self._progress.add_task(f"epoch {start_epoch + 1}", total=batches_per_epoch, loss="")
+            self._batches = self._progress.add_task(f"epoch {start_epoch + 1}", total=batches_per_epoch,
+                                                    completed=done, loss="")
 
     def phase(self, text: str) -> None:
         """Name a step that draws no batches (scoring the starting model, validation): a line
@@ -107,16 +117,29 @@ class RichProgressCallback:
 
     def on_train_end(self, result: FitResult) -> None:
         self.close()
+        at = getattr(result, "stopped_at", None) if getattr(result, "stopped", False) else None
+        if at is not None and result.best_epoch < 0:  # part way through the first epoch: its weights are saved
+            self.console.print(f"stopped in epoch {at[0] + 1} at batch {self._of(at[1])}; rerun the command to "
+                               "resume from there", soft_wrap=True, markup=False, highlight=False)
+            return
         why = ("stopped (rerun to resume)" if getattr(result, "stopped", False)
                else "stopped early" if result.stopped_early else "finished")
-        if result.best_epoch < 0:  # stopped inside the first epoch: there is no best epoch yet
+        if result.best_epoch < 0:  # stopped before the first batch: there is no best epoch yet
             self.console.print(f"{why} before the first epoch ended; no checkpoint yet")
             return
+        done = f"{why} after {_epochs(result.epochs_run)}"
+        if at is not None:
+            done = (f"stopped in epoch {at[0] + 1} at batch {self._of(at[1])}, after {_epochs(result.epochs_run)} "
+                    "(rerun the command to resume from there)")
         # One line whatever the width (80 columns when stderr is no terminal): a path broken in two
         # cannot be copied; no markup either, so a folder named [red] is printed as it is.
-        self.console.print(f"{why} after {_epochs(result.epochs_run)}; best epoch {result.best_epoch + 1} "
+        self.console.print(f"{done}; best epoch {result.best_epoch + 1} "
                            f"({result.best_metric:.4f}); checkpoint {result.best_path}",
                            soft_wrap=True, markup=False, highlight=False)
+
+    def _of(self, batch: int) -> str:
+        """``146 of 200``, or ``146`` where the epoch's length is not known."""
+        return f"{batch} of {self._per_epoch}" if self._per_epoch else str(batch)
 
 
 def _epochs(n: int) -> str:

@@ -150,7 +150,7 @@ def train(
     from cli.stopping import stoppable
     from docclean.errors import Cancelled, DiskFullError, UsageError
     from training.retrain import result_warnings, retrain
-    from training.retrain_config import FREE_OPTIONS, RetrainConfig, model_option
+    from training.retrain_config import FREE_OPTIONS, RetrainConfig, model_option, rerun_config
 
     def given(name: str) -> bool:  # by name: Typer may carry its own copy of click's enum
         return getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
@@ -192,6 +192,9 @@ def train(
                 init="scratch" if scratch else model_option(from_model), epochs=epochs, max_time=_seconds(max_time),
                 patch_size=patch_size, batch_size=batch_size, batches_per_epoch=batches_per_epoch, lr=lr,
                 patience=patience, synthetic=synthetic, allow_swapped=allow_swapped, seed=seed, device=device)
+            # The first command again, into a folder whose run has begun: it goes on as --resume would, with
+            # the run's own --epochs, --lr, --patience and --device unless they are given anew.
+            cfg = rerun_config(cfg, {name for name in FREE_OPTIONS if given(name)})
         # The device, the starting model and the run folder are checked by retrain, before any page is
         # read or file written.
 
@@ -214,6 +217,9 @@ def train(
         typer.echo(f"warning: {text}", err=True)
     if result.best_path.is_file():
         typer.echo(result.best_path)
+    elif result.stopped_at is not None:  # part way through the first epoch: weights kept to resume from, not a model
+        typer.echo(f"no epoch finished: no best model yet; {Path(cfg.out) / 'last.safetensors'} holds the weights "
+                   "as they stopped (not validated), to resume from", err=True)
     else:
         typer.echo("no epoch finished: no model was written", err=True)
     hint = _resume_hint(Path(cfg.out))

@@ -67,6 +67,10 @@ class Callback:
     """Progress hooks; subclasses override what they need (the CLI draws progress bars here)."""
 
     def on_train_start(self, start_epoch: int, epochs: int, batches_per_epoch: int | None) -> None: ...
+    def on_resume_in_epoch(self, epoch: int, batches_done: int) -> None:
+        """Before ``on_train_start``, when the run goes on part way through ``epoch`` (counted from
+        0), ``batches_done`` of its batches trained before it stopped. Optional: ``fit`` calls it only
+        on callbacks that have it."""
     def on_batch_end(self, epoch: int, batch: int, loss: float) -> None: ...
     def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None: ...
     def on_train_end(self, result: FitResult) -> None: ...
@@ -84,6 +88,9 @@ class FitResult:
     history: list[dict[str, float]]
     stopped: bool = False
     """True when the stop hook ended the run; rerunning with resume continues it."""
+    stopped_at: tuple[int, int] | None = None
+    """(epoch counted from 0, batches it had trained) when the stop came part way through an epoch:
+    the run's ``last.safetensors`` then holds those weights, and a resume goes on from that batch."""
 
     @property
     def best_path(self) -> Path:

@@ -196,9 +196,16 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     with writing_in(out):
         write_json(out / "config.json", run_config)
     batches = len(train_data) if isinstance(train_data, Sized) else None
+    # Where a resume goes on part way through an epoch (not when a lower --patience ends the run first),
+    # told before the bars start ("resuming in epoch 1 after batch 146 of 200").
+    goes_on = (partial is not None and partial.epoch == start_epoch
+               and (config.patience is None or bad_epochs < config.patience))
     for cb in callbacks:
+        if goes_on and partial is not None and hasattr(cb, "on_resume_in_epoch"):
+            cb.on_resume_in_epoch(partial.epoch, partial.batches)
         cb.on_train_start(start_epoch, config.epochs, batches)
     stopped_early = stopped = False
+    stopped_at: tuple[int, int] | None = None  # (epoch, batches trained) of a stop part way through an epoch
     budget = None if time_limit is None else TimeBudget(time.perf_counter() + time_limit, config.epochs)
     should_stop = _until(should_stop, budget)
     started: float | None = None  # when the last whole epoch of this call began
@@ -227,14 +234,16 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         if _run_epoch(model, loss_fn, train_data, opt, scaler, config, device, precision, progress, callbacks,
                       should_stop):
             # Stopped part way: keep the weights, where the epoch stands and the time it took so far;
-            # resume finishes it.
+            # resume finishes it. The weights file says where they stand (no "epoch": they are no
+            # finished epoch's, and no metrics: they were not validated).
             progress.seconds += time.perf_counter() - t0
             with writing_in(out):
                 save_model(model, last_path, arch, model_config,
-                           {**run_info, "epoch": epoch - 1, "partial_epoch": epoch})
+                           {**run_info, "partial_epoch": epoch, "partial_batches": progress.batches,
+                            **({"batches_per_epoch": batches} if batches is not None else {})})
                 save_state(state_path, opt, scaler, {"epoch": epoch - 1, "best": best, "best_epoch": best_epoch,
                                                       "bad_epochs": bad_epochs, "partial": asdict(progress), **kept})
-            stopped = True
+            stopped, stopped_at = True, (epoch, progress.batches)
             break
         metrics = {"epoch": float(epoch), "lr": opt.param_groups[0]["lr"]}
         metrics.update({f"train_{k}": v / max(progress.batches, 1) for k, v in progress.sums.items()})
@@ -265,7 +274,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             cb.on_epoch_end(epoch, metrics)
     else:
         stopped_early = config.patience is not None and bad_epochs >= config.patience and len(history) < config.epochs
-    result = FitResult(best_epoch, best, len(history), stopped_early, out, history, stopped)
+    result = FitResult(best_epoch, best, len(history), stopped_early, out, history, stopped, stopped_at)
     for cb in callbacks:
         cb.on_train_end(result)
     return result

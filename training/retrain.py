@@ -25,7 +25,7 @@ from docclean.checkpoint import load_model
 from docclean.model import DocUNet, DocUNetConfig
 from docclean.models import resolve_model_path
 from docclean.outputs import MadeFolder, output_lock
-from docclean.pairs import Pair, find_pairs, read_pairs
+from docclean.pairs import Pair, find_pairs, left_out, read_pairs
 from docclean.pairsplit import check_apart, split_pairs
 from training.denoiser import ink_weighted_loss
 from training.loop import Callback, FitConfig, FitResult, fit
@@ -72,7 +72,7 @@ def load_split(cfg: RetrainConfig, warn: Callable[[str], None] | None = None,
     broken = dict(bad for scan in scans for bad in scan.broken)
     unmatched = [u for scan in scans for u in scan.unmatched if u[0] not in broken]
     for path, reason in unmatched if warn is not None else ():
-        warn(f"{path}: {reason} (left out)")
+        warn(left_out(path, reason))
     pairs = [pair for scan in scans for pair in scan.pairs]
     notes: list[str] = []
     read = read_pairs(pairs, keep=compact, notes=notes, stop=stop, known=list(broken.values()))

@@ -217,6 +217,24 @@ def check_same_run(cfg: RetrainConfig) -> None:
                              cfg.out)
 
 
+def rerun_config(cfg: RetrainConfig, typed: set[str]) -> RetrainConfig:
+    """``cfg`` for a rerun of the first command into a folder whose run has begun training: each option
+    a rerun may change (:data:`FREE_OPTIONS`) that was not ``typed`` on the command line is the run's
+    own, as ``--resume RUN`` keeps it, so leaving out ``--lr`` or ``--patience`` does not put the
+    default in its place; a typed one changes, as with ``--resume``. ``--max-time`` applies to the
+    command that gives it only (:data:`INVOCATION_OPTIONS`). A folder with no run, or none trained
+    yet, takes ``cfg`` as it is (its options simply replace the old, :func:`check_same_run`)."""
+    out = Path(cfg.out)
+    if not has_state(out):
+        return cfg
+    try:
+        saved = RetrainConfig.load(out)
+    except UsageError:
+        return cfg
+    kept = FREE_OPTIONS - INVOCATION_OPTIONS - {"out"} - set(typed)
+    return replace(cfg, **{name: getattr(saved, name) for name in sorted(kept)})
+
+
 def option_flag(name: str) -> str:
     """The command-line flag of a :class:`RetrainConfig` field, as errors name it (``init``: ``--from``)."""
     return "--from" if name == "init" else "--" + name.replace("_", "-")

@@ -316,3 +316,92 @@ def test_small_pages_scoring_steps_and_an_interrupted_run_are_told(tmp_path: Pat
                         stopped=True)
     told = " ".join(result_warnings(stopped, out))
     assert "interrupted" in told and f"docclean train --resume {out}" in told and "keep using" not in told
+
+
+def stop_after_calls(monkeypatch: pytest.MonkeyPatch, out: Path, calls: int, after: str = "config.json") -> list[int]:
+    """SIGINT as the stop flag is asked for the ``calls``-th time once ``out/after`` is there (config.json:
+    training began; metrics.csv: an epoch ended): at an epoch's start, after each batch, per page scored.
+    Returns a switch: clear it and no stop comes."""
+    import signal
+
+    import training.stop
+
+    armed, asked = [1], []
+
+    class Stopped(training.stop.StopFlag):
+        def __call__(self) -> bool:
+            if armed and (out / after).exists():
+                asked.append(1)
+                if len(asked) == calls:
+                    self.set(signal.SIGINT)
+            return self.requested
+
+    monkeypatch.setattr(training.stop, "StopFlag", Stopped)
+    return armed
+
+
+def no_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
+    import training.retrain
+    from training.loop import Callback
+
+    monkeypatch.setattr(training.retrain, "SamplePictures", lambda *args: Callback())
+
+
+def test_a_rerun_of_the_first_command_keeps_the_options_it_leaves_out(tmp_path: Path, tiny_model_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import csv
+    import json
+
+    from training.fit_types import FitConfig, lr_at
+
+    make_pairs(tmp_path / "data")
+    no_pictures(monkeypatch)
+    out = tmp_path / "run"
+    first = [*args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "3")]
+    armed = stop_after_calls(monkeypatch, out, 1, after="metrics.csv")  # as epoch 2 starts
+    stopped = runner.invoke(app, [*first, "--lr", "1e-5", "--patience", "1", "--max-time", "1h"])
+    assert stopped.exit_code == 130, stopped.output
+    armed.clear()
+    # The same command without --lr, --patience and --max-time goes on as --resume does: with the run's own.
+    rerun = runner.invoke(app, first)
+    assert rerun.exit_code == 0, rerun.output
+    assert "resuming at epoch 2 of 3" in rerun.output
+    stored = json.loads((out / "retrain.json").read_text())
+    assert (stored["lr"], stored["patience"], "max_time" in stored) == (1e-5, 1, False)
+    meta = read_metadata(out / "last.safetensors")
+    assert (meta["retrain"]["lr"], meta["retrain"]["patience"], meta["fit"]["lr"]) == (1e-5, 1, 1e-5)
+    rates = [float(row["lr"]) for row in csv.DictReader((out / "metrics.csv").open())]
+    assert rates[1] == pytest.approx(lr_at(FitConfig(out_dir=out, epochs=3, lr=1e-5), 1))  # not 3e-4's cosine
+    # Given anew, a free option changes as with --resume.
+    more = runner.invoke(app, [*first[:-2], "--epochs", "4", "--lr", "2e-5"])
+    assert more.exit_code == 0, more.output
+    stored = json.loads((out / "retrain.json").read_text())
+    assert (stored["epochs"], stored["lr"], stored["patience"]) == (4, 2e-5, 1)
+
+
+def test_a_stop_inside_the_first_epoch_says_where_and_the_rerun_resumes_from_there(
+        tmp_path: Path, tiny_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_pairs(tmp_path / "data")
+    no_pictures(monkeypatch)
+    out = tmp_path / "run"
+    command = args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "2", "--batches-per-epoch", "3")
+    armed = stop_after_calls(monkeypatch, out, 3)  # the epoch's start, then its batches 1 and 2
+    stopped = runner.invoke(app, command)
+    assert stopped.exit_code == 130, stopped.output
+    said = stopped.output
+    assert "stopped in epoch 1 at batch 2 of 3; rerun the command to resume from there" in said
+    assert "no checkpoint yet" not in said and "no model was written" not in said
+    assert f"no epoch finished: no best model yet; {out / 'last.safetensors'} holds the weights as they stopped" \
+        in said.replace("\n", " ")
+    assert not (out / "best.safetensors").exists()
+    # The weights file says where its weights stand: no finished epoch, no validation.
+    meta = read_metadata(out / "last.safetensors")
+    assert (meta["partial_epoch"], meta["partial_batches"], meta["batches_per_epoch"]) == (0, 2, 3)
+    assert "epoch" not in meta and "metrics" not in meta
+    described = runner.invoke(app, ["models", str(out / "last.safetensors")])
+    assert "(epoch 0)" not in described.output
+    armed.clear()
+    resumed = runner.invoke(app, command)
+    assert resumed.exit_code == 0, resumed.output
+    assert "resuming in epoch 1 after batch 2 of 3" in resumed.output
+    assert "finished after 2 epochs" in resumed.output
