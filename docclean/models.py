@@ -144,6 +144,10 @@ def describe_model(model: str | Path) -> dict[str, object]:
         "config": meta.get("config"),
         "parameters": sum(math.prod(t.shape) for t in header.tensors.values()),
         "epoch": meta.get("epoch"),
+        # Weights saved part way through an epoch (a training run stopped there, to resume from):
+        # (epoch, batches trained, batches an epoch or None); never validated.
+        "partial": ([meta["partial_epoch"], meta.get("partial_batches"), meta.get("batches_per_epoch")]
+                    if isinstance(meta.get("partial_epoch"), int) else None),
         "data": training_data(meta),
         "command": meta.get("command"),
         # Each `docclean train --resume` that continued the run: later options (another --lr, more
@@ -164,8 +168,14 @@ def describe_lines(info: dict[str, object]) -> list[str]:
              f"  architecture  {info['arch']} {json.dumps(info['config'])}",
              f"  parameters    {info['parameters']:,}; file {info['bytes'] / 1e6:.1f} MB"]  # type: ignore[operator]
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in dict(info["val_metrics"]).items()) or "none recorded"  # type: ignore[call-overload]
-    epoch = info["epoch"]
-    lines.append(f"  validation    {metrics}" + (f" (epoch {int(epoch) + 1})" if epoch is not None else ""))  # type: ignore[call-overload]
+    epoch, partial = info["epoch"], info.get("partial")
+    if partial:
+        at, batches, per_epoch = partial  # type: ignore[misc]
+        of = f" of {per_epoch}" if per_epoch else ""
+        lines.append(f"  validation    none: weights stopped in epoch {int(at) + 1} at batch {batches}{of}, "
+                     "saved to resume from (not validated)")
+    else:
+        lines.append(f"  validation    {metrics}" + (f" (epoch {int(epoch) + 1})" if epoch is not None else ""))  # type: ignore[call-overload]
     lines.append(f"  data          {_data_line(info['data'])}")
     lines.append(f"  command       {info['command'] or 'not recorded'}")
     lines += [f"  resumed       {command}" for command in info.get("resumed") or []]  # type: ignore[union-attr]

@@ -400,6 +400,8 @@ def test_a_stop_inside_the_first_epoch_says_where_and_the_rerun_resumes_from_the
     assert "epoch" not in meta and "metrics" not in meta
     described = runner.invoke(app, ["models", str(out / "last.safetensors")])
     assert "(epoch 0)" not in described.output
+    assert "validation    none: weights stopped in epoch 1 at batch 2 of 3, saved to resume from (not validated)" \
+        in described.output
     armed.clear()
     resumed = runner.invoke(app, command)
     assert resumed.exit_code == 0, resumed.output
