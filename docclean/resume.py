@@ -116,12 +116,15 @@ class PageStore:
 
     def begin(self) -> None:
         """Stamp the work folder before the first page file of a run is written (``finish`` with
-        :meth:`clear` once the last one is)."""
-        self._start(fresh=True)
+        :meth:`clear` once the last one is). A run replacing page files (``--overwrite``) marks its
+        stamp so: cut short, it leaves new page files beside an earlier run's, which no page file
+        tells apart, and a rerun must not take them all for its own: the mark makes the stamp no
+        rerun's (:meth:`stamped`), so every page is cleaned again."""
+        self._start(fresh=True, replacing=self.settings.overwrite)
 
-    def _start(self, fresh: bool = False) -> None:
+    def _start(self, fresh: bool = False, replacing: bool = False) -> None:
         """Create the folder and its stamp (before the first page is stored); ``fresh``: write
-        the stamp even where there is one."""
+        the stamp even where there is one; ``replacing``: marked as a replacing run's (:meth:`begin`)."""
         from docclean.errors import output_error
 
         stamp_file = self.folder / STAMP_FILE
@@ -129,7 +132,7 @@ class PageStore:
             self.folder.mkdir(parents=True, exist_ok=True)
             if fresh or not stamp_file.is_file():
                 tmp = stamp_file.with_suffix(".tmp")
-                tmp.write_text(json.dumps(self.stamp))
+                tmp.write_text(json.dumps({**self.stamp, "replacing": True} if replacing else self.stamp))
                 tmp.replace(stamp_file)
         except OSError as exc:  # an output folder that cannot be written: said as for any output
             raise output_error("cannot create the work folder for the finished pages", exc, self.folder) from None

@@ -191,3 +191,34 @@ def test_a_page_file_that_is_another_input_s_output_is_not_left_over(tmp_path: P
     told = Warnings()
     report = run([tmp_path / "in"], out, denoiser, told, overwrite=True)
     assert [f.status for f in report.files] == ["cleaned", "cleaned"] and told.said == []
+
+
+def test_page_files_an_interrupted_overwrite_left_unreplaced_are_cleaned_again_on_a_plain_rerun(
+        tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finished run's 4 page files; then --overwrite with other settings, stopped after two: its
+    stamp lay beside two new page files and two of the earlier run. The plain rerun took the stamp
+    for its own, found every page file whole and kept the earlier run's last two: a file of two
+    settings. Now a replacing run's stamp says so, and the rerun cleans every page again."""
+    source = scan(tmp_path / "in" / "doc.tif", 4)
+    out = tmp_path / "out"
+    run([source], out, denoiser)
+    real, calls = denoiser.clean, []
+
+    def stop_at_third_page(page: np.ndarray, progress=None) -> np.ndarray:  # noqa: ANN001
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(page, progress)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(denoiser, "clean", stop_at_third_page)
+        with pytest.raises(KeyboardInterrupt):
+            run([source], out, denoiser, overwrite=True, binarize=True)
+    assert files_under(out) == [STAMP, *(f"doc-p00{i}.png" for i in range(1, 5))]
+    again = run([source], out, denoiser, binarize=True)
+    assert [p.status for p in again.files[0].pages] == ["cleaned"] * 4
+    fresh = run([source], tmp_path / "fresh", denoiser, binarize=True)
+    assert fresh.files[0].status == "cleaned"
+    assert all((out / f"doc-p00{i}.png").read_bytes() == (tmp_path / "fresh" / f"doc-p00{i}.png").read_bytes()
+               for i in range(1, 5))
+    assert files_under(out) == [f"doc-p00{i}.png" for i in range(1, 5)]

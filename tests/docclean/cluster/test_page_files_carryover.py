@@ -172,3 +172,21 @@ def test_page_files_in_s3_carry_their_stamp_and_a_rescan_cleans_them_again(tmp_p
     assert _download_tree(out, tmp_path, s3) == tree(tmp_path / "local")  # no stamp left
     fs, root = storage.filesystem(out, s3)
     assert not fs.exists(f"{root}/{STAMP}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_page_files_an_interrupted_overwrite_left_unreplaced_are_cleaned_again(tmp_path, settings, monkeypatch,
+                                                                               kind) -> None:
+    """As on the local path: a finished run's page files, then --overwrite with other settings cut
+    short after two; the plain rerun must not keep the earlier run's last two beside the new ones."""
+    png = settings.replace(fmt="png")
+    src, out = tmp_path / "scans", tmp_path / "out"
+    write_image(src / "doc.tif", 1, pages=4)
+    cluster(kind, src, out, png, monkeypatch)
+    other = png.replace(binarize=True)
+    cut = cluster(kind, src, out, other.replace(overwrite=True), monkeypatch, Told(limit=2))
+    assert [r.status for r in cut] == [INTERRUPTED]
+    cluster(kind, src, out, other, monkeypatch)
+    clean_batch([str(src)], tmp_path / "local", other)
+    assert tree(out) == tree(tmp_path / "local")
+    assert hidden(out) == []
