@@ -8,7 +8,11 @@ tooltip and thumbnail are made in :meth:`PageModel.data`, which the view calls f
 paints. A row painted without its thumbnail shows the grey placeholder and asks a background pool
 (one thread, idle priority) to render its page (a PDF page at :data:`THUMB_DPI`), newest asked
 first, so the rows on screen fill in before those scrolled past. The last :data:`KEPT_THUMBNAILS` shown are kept; one
-scrolled away longer is rendered again when it comes back into view.
+scrolled away longer is rendered again when it comes back into view. Each thumbnail keeps the
+version of its file it was rendered from (``docclean.fileid.file_version``, looked at by its job):
+when the window learns of another version of a file (:meth:`PageModel.file_seen`: what the preview
+worker found when it looked, off the UI thread), its thumbnails are rendered again, and one being
+rendered from before is dropped.
 
 The rows themselves are ``QStandardItemModel``'s, with no item in them: the view lays out every
 row at each reset, and asks the model for each row's index as it does; a Python ``rowCount`` was
@@ -36,6 +40,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItemModel
 
 from docclean import io as pageio
+from docclean.fileid import FileVersion, file_version
 from gui.images import thumbnail
 
 if TYPE_CHECKING:
@@ -52,30 +57,34 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class _ThumbSignals(QObject):
-    #: (the page list it was asked for, the file as ``str(PageRef.path)``, page index, thumbnail)
-    ready = Signal(int, str, int, QImage)
+    #: (the page list it was asked for, its job's number, the file as ``str(PageRef.path)``, page
+    #: index, thumbnail, the file's version it was read from)
+    ready = Signal(int, int, str, int, QImage, object)
 
 
 class _ThumbJob(QRunnable):
     """Renders the thumbnail of one page: of a multi-page file, only the pages that come into view
     (the page at the end of a 60-page PDF waited 29 s for the 59 before it)."""
 
-    def __init__(self, path: Path, index: int, generation: int, signals: _ThumbSignals, stop: threading.Event
-                 ) -> None:
+    def __init__(self, path: Path, index: int, generation: int, asked: int, signals: _ThumbSignals,
+                 stop: threading.Event) -> None:
         super().__init__()
         self.path, self.index, self.generation, self.signals, self.stop = path, index, generation, signals, stop
+        self.asked = asked  # the job's number: those asked before a file was seen changed are dropped
 
     def run(self) -> None:
         # Idle priority (SCHED_IDLE on Linux): thumbnails only use CPU the preview leaves free.
         QThread.currentThread().setPriority(QThread.Priority.IdlePriority)
         if self.stop.is_set():  # asked for, then the list was replaced (or the window closed)
             return
+        version = file_version(self.path)  # before the read: the page is of this version or a later one
         try:
             page = pageio.read_page(self.path, self.index, dpi=THUMB_DPI)
         except Exception:  # noqa: BLE001 - a file that fails shows its error when opened, not here
             return
         if not self.stop.is_set():
-            self.signals.ready.emit(self.generation, str(self.path), self.index, thumbnail(page.gray, THUMB_HEIGHT))
+            self.signals.ready.emit(self.generation, self.asked, str(self.path), self.index,
+                                    thumbnail(page.gray, THUMB_HEIGHT), version)
 
 
 class PageModel(QStandardItemModel):
@@ -89,7 +98,10 @@ class PageModel(QStandardItemModel):
         self.item_size = item_size
         self._refs: list[PageRef] = []
         self._titles: list[str] | None = None
-        self._icons: OrderedDict[int, QIcon] = OrderedDict()  # by row, least recently shown first
+        # By row, least recently shown first, with the version of the file each was rendered from.
+        self._icons: OrderedDict[int, tuple[QIcon, FileVersion | None]] = OrderedDict()
+        # The version of each file the window last found (file_seen), and the last job asked before.
+        self._seen: dict[str, tuple[FileVersion | None, int]] = {}
         self._rows: dict[tuple[str, int], int] = {}  # the row of each page whose thumbnail was asked for
         self._warned: set[tuple[str, int]] = set()
         self._generation = 0  # which list a thumbnail was rendered for: a late one of the last is dropped
@@ -113,6 +125,7 @@ class PageModel(QStandardItemModel):
         self._titles = None  # made at the first search of the page list (find)
         self._icons.clear()
         self._rows.clear()
+        self._seen.clear()
         self._warned.clear()
         self._generation += 1
         self.setRowCount(len(self._refs))
@@ -168,32 +181,58 @@ class PageModel(QStandardItemModel):
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self._refs) - 1, 0),
                                       [Qt.ItemDataRole.DisplayRole])
 
+    def file_seen(self, path: Path, version: FileVersion | None) -> None:
+        """The preview worker looked at ``path`` (one stat) and found ``version``: thumbnails of
+        it rendered from another version are rendered again (as their rows are painted), and those
+        still being rendered are not kept unless they are of this version."""
+        name = str(path)
+        if name in self._seen and self._seen[name][0] == version:
+            return  # no change since the last look: nothing to go through
+        self._seen[name] = (version, self._asked)
+        stale = [row for row, (_, made) in self._icons.items() if made != version and str(self._refs[row].path) == name]
+        for row in stale:
+            del self._icons[row]
+            self._rows.pop((name, self._refs[row].index), None)
+            changed = self.index(row, 0)
+            self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
+
     def _icon(self, row: int, ref: PageRef) -> QIcon:
-        icon = self._icons.get(row)
-        if icon is not None:
+        kept = self._icons.get(row)
+        if kept is not None:
             self._icons.move_to_end(row)
-            return icon
+            return kept[0]
         key = (str(ref.path), ref.index)
         if key not in self._rows and not self._stop.is_set():
             # The view asks for the rows it paints: each asks for its page's thumbnail, once.
             self._rows[key] = row
             self._asked += 1
-            self._pool.start(_ThumbJob(ref.path, ref.index, self._generation, self._signals, self._stop), self._asked)
+            job = _ThumbJob(ref.path, ref.index, self._generation, self._asked, self._signals, self._stop)
+            self._pool.start(job, self._asked)
         return self._placeholder
 
-    def _thumb_ready(self, generation: int, path: str, index: int, image: QImage) -> None:
+    def _thumb_ready(self, generation: int, asked: int, path: str, index: int, image: QImage,
+                     version: FileVersion | None) -> None:
         if generation != self._generation:
             return
         row = self._rows.get((path, index), -1)
         ref = self.ref(row)
-        if ref is not None and ref.index == index and str(ref.path) == path:
-            self._icons[row] = QIcon(QPixmap.fromImage(image))  # pixmap made here, on the GUI thread
-            while len(self._icons) > KEPT_THUMBNAILS:  # the longest unseen goes; asked again if shown again
-                gone, _ = self._icons.popitem(last=False)
-                gone_ref = self._refs[gone]
-                self._rows.pop((str(gone_ref.path), gone_ref.index), None)
+        if ref is None or ref.index != index or str(ref.path) != path:
+            return
+        seen, before = self._seen.get(path, (version, asked))
+        if asked <= before and version != seen:
+            # Asked for before the window found the file changed, and read from another version:
+            # asked for again when painted (a job asked for since is kept, whatever it read).
+            del self._rows[(path, index)]
             changed = self.index(row, 0)
             self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
+            return
+        self._icons[row] = (QIcon(QPixmap.fromImage(image)), version)  # pixmap made here, on the GUI thread
+        while len(self._icons) > KEPT_THUMBNAILS:  # the longest unseen goes; asked again if shown again
+            gone, _ = self._icons.popitem(last=False)
+            gone_ref = self._refs[gone]
+            self._rows.pop((str(gone_ref.path), gone_ref.index), None)
+        changed = self.index(row, 0)
+        self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
 
     def thumbnails_running(self) -> bool:
         """Whether a thumbnail job is still running (one page's decode cannot be stopped)."""

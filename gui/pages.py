@@ -103,14 +103,21 @@ def page_refs(files: list[Path], step: Callable[[int], object] | None = None, *,
 
 
 def row_of(refs: list[PageRef], keep: PageRef | None) -> int:
-    """The row of ``keep`` in ``refs``, or 0 (the first page) where it is not listed. It looks
-    through the whole list (0.2 s at 300,000 pages): the window asks off the UI thread (``gui.listing``)."""
+    """The row of ``keep`` in ``refs``; where it is not listed (its file has fewer pages now, or
+    another count), the row of the same page of its file, else of its file's last page; else 0 (the
+    first page). It looks through the whole list (0.2 s at 300,000 pages): the window asks off the
+    UI thread (``gui.listing``)."""
     if keep is None:
         return 0
     try:
         return refs.index(keep)
     except ValueError:
-        return 0
+        pass
+    nearest = -1
+    for row, ref in enumerate(refs):
+        if ref.path == keep.path and ref.index <= keep.index:
+            nearest = row  # pages of a file are listed in order: the last one not past keep's
+    return max(nearest, 0)
 
 
 @dataclass(frozen=True)
@@ -272,6 +279,11 @@ class PageList(QListView):
     def set_warnings(self, pages: set[tuple[str, int]]) -> None:
         """Mark ⚠ the pages ``(str(PageRef.path), PageRef.index)`` named, and unmark all others."""
         self._model.set_warnings(pages)
+
+    def file_seen(self, path: Path, version: object) -> None:
+        """``path`` was found at ``version`` (``docclean.fileid.file_version``): its thumbnails of
+        another version are rendered again (``PageModel.file_seen``)."""
+        self._model.file_seen(path, version)
 
     def thumbnails_running(self) -> bool:
         """Whether a thumbnail job is still running (one page's decode cannot be stopped)."""

@@ -3,11 +3,22 @@ status, the finished preview (with its ink-loss figure), a failure and a cancel.
 
 ``PreviewingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes
 (``request_id``, ``current``, ``result``, ``busy``, ``failure``, ``blamed``, ``ink_figures``,
-``preview``, ``tiles``, ``ink``, ``pages``, ``panel``, ``banner``) and ``show_errors``. A signal
+``file_versions``, ``preview``, ``tiles``, ``ink``, ``pages``, ``panel``, ``banner``, ``worker``) and
+``show_errors`` and ``refresh``. A signal
 of any request but the newest is ignored: the user has moved on. A preview that did not finish leaves the last one
 on screen marked out of date, its ink-loss figure too, and says what to do: click the page (or
 press F5) to clean it again, or, after a failure the settings caused (a model file that cannot be
 read, a device that is not there), change that setting.
+
+A settings edit marks the preview shown out of date at once, not when the edit delay is over and
+its request is made, and a preview that finishes after the panel changed again is shown marked out
+of date too: a preview passes for current only while its settings are the panel's, and while it is
+of the version of the scan the worker last found (``file_versions``). The window never looks at a
+scan itself (a stat on a network share that does not answer never returns, and the window would
+freeze for good): the worker does, when it takes a request or is asked to look (a refresh whose
+preview is current, F5), and says what it found (``PreviewWorker.looked``, :meth:`_looked`); a
+preview shown of the file as it was is then cleaned again, and its thumbnail rendered again. Save's
+thread looks for itself.
 
 Every page whose ink-loss figure is known (it was previewed) has its ⚠ in the page list judged
 against the current warning threshold, so changing the threshold re-judges them all.
@@ -15,7 +26,12 @@ against the current warning threshold, so changing the threshold re-judges them 
 
 from __future__ import annotations
 
-from gui.keys import FILE
+from pathlib import Path
+
+from docclean.errors import DocCleanError
+from docclean.fileid import FileVersion
+from docclean.settings import CleanSettings
+from gui.keys import FILE, LISTING, preview_key
 from gui.labels import setting_label
 from gui.notices import ink_warns
 from gui.savepage import STILL_CLEANING
@@ -23,10 +39,88 @@ from gui.worker import PageImage, PreviewResult
 
 #: How the user asks for a page's preview again (the window's "Clean the page again" action).
 AGAIN = "click the page or press F5"
+#: What the canvases say over a preview made with other settings than the panel's.
+OUT_OF_DATE = "out of date: cleaning with the new settings…"
+#: What they say over a preview of the scan as it was before it changed on disk.
+FILE_CHANGED = "out of date: the scan changed on disk; cleaning it again…"
+#: What they say over a preview read from a scan that changed on disk while it was read.
+CHANGED_WHILE_READ = f"out of date: the scan changed on disk while it was read; {AGAIN} to clean it again"
+#: What they say over a preview made with other settings than the panel's, which cannot work together.
+CANNOT_CLEAN = "out of date: these settings cannot work together (see the message above)"
 
 
 class PreviewingMixin:
     """The preview worker's signal handlers of ``MainWindow`` (a ``QMainWindow``)."""
+
+    def shows_panel_settings(self) -> bool:
+        """Whether the preview shown is the newest request's, which finished, of the current page,
+        made with the panel's settings (what the preview depends on: ``gui.keys.preview_key``); the
+        file is not looked at (:meth:`result_is_current` does)."""
+        if self.result is None or self.current is None:
+            return False
+        request = self.result.request
+        if request.id != self.request_id or (request.path, request.index) != (self.current.path, self.current.index):
+            return False
+        return self._panel_made(request.settings, request.path)
+
+    def _out_of_date(self) -> str:
+        """The note over a preview the panel's settings would not make: they are being cleaned with
+        (:data:`OUT_OF_DATE`), or cannot be (:data:`CANNOT_CLEAN`)."""
+        try:
+            self.panel.settings()
+        except DocCleanError:
+            return CANNOT_CLEAN
+        return OUT_OF_DATE
+
+    def _panel_made(self, settings: CleanSettings, path: Path) -> bool:
+        """Whether ``settings`` make the same preview of ``path`` as the panel's settings."""
+        try:
+            panel = self.panel.settings()
+        except DocCleanError:
+            return False
+        return preview_key(settings, path) == preview_key(panel, path)
+
+    def result_is_current(self) -> bool:
+        """Whether the preview shown is that of the current page with the panel's settings (the
+        newest request, which finished: :meth:`shows_panel_settings`) and of the scan's version the
+        worker last found (:meth:`_looked`; the disk is not looked at here), so that Save writes
+        what the settings would export."""
+        if not self.shows_panel_settings():
+            return False
+        assert self.result is not None
+        return self._of_file_now(self.result)
+
+    def _of_file_now(self, result: PreviewResult) -> bool:
+        """Whether ``result`` was made from the version of its scan the worker last found."""
+        version = result.request.version
+        return version is not None and self.file_versions.get(str(result.request.path)) == version
+
+    def _looked(self, path: str, version: FileVersion | None) -> None:
+        """The worker (or Save's thread) looked at ``path`` and found ``version``: kept as what the
+        file is now; its thumbnails of another version are rendered again; and a preview of it shown
+        with the panel's settings, of another version, with nothing being cleaned, is cleaned again."""
+        self.file_versions[path] = version
+        self.pages.file_seen(Path(path), version)
+        if (self.busy or self.current is None or str(self.current.path) != path
+                or not self.shows_panel_settings() or self._of_file_now(self.result)):
+            return
+        self.refresh()  # the preview shown is of the file as it was: marked so (FILE_CHANGED) and cleaned again
+
+    def _settings_edited(self) -> None:
+        """A setting was edited: the preview shown, if no longer of the panel's settings, is marked
+        out of date at once (its request waits for the edit delay, ``DEBOUNCE_MS``); an edit back
+        to its settings unmarks it. While a page is cleaned the mark is there already."""
+        if self.result is None or self.busy:
+            return
+        if self.shows_panel_settings():
+            if self.preview.cleaned.note in (OUT_OF_DATE, CANNOT_CLEAN):  # marked by an edit since undone
+                self.preview.set_note("" if self._of_file_now(self.result) else CHANGED_WHILE_READ)
+                self._show_ink(self.result)
+            return
+        self.preview.set_note(self._out_of_date())
+        self.ink.mark_stale()
+        if self.current is not None:
+            self.statusBar().showMessage(f"{self.current.title}: settings changed (the preview shown is out of date)")
 
     def _page_loaded(self, request_id: int, page: PageImage) -> None:
         if request_id == self.request_id:
@@ -48,16 +142,25 @@ class PreviewingMixin:
         if request_id != self.request_id:
             return  # a stale preview: the user has moved on
         self.result, self.busy = result, False
-        self.banner.withdraw(STILL_CLEANING)  # Save pressed while it was cleaned: now it can
+        # Edited again since it was asked for (the edit delay not over yet): shown, but not as current;
+        # nor one read while the scan changed on disk (the worker looked again after the read).
+        current = self._panel_made(result.request.settings, result.request.path)
+        of_file_now = self._of_file_now(result)
+        if current:
+            self.banner.withdraw(STILL_CLEANING)  # Save pressed while it was cleaned: now it can
         self.tiles.hide()
         self.preview.set_cleaned(result.cleaned, result.difference)
-        self.preview.set_note("")
+        self.preview.set_note(self._out_of_date() if not current else "" if of_file_now else CHANGED_WHILE_READ)
+        stale = (" with the settings before the last edit (out of date)" if not current else
+                 "" if of_file_now else " from the scan as it was before it changed on disk (out of date)")
         how = "from cache" if result.cached else f"in {result.seconds:.2f} s"
         page = result.page.page
         negative = ", as a negative (light writing on dark paper)" if result.output.inverted else ""
         self.statusBar().showMessage(f"{self.current.title if self.current else ''}: "
-                                     f"{page.gray.shape[1]}×{page.gray.shape[0]} px, cleaned {how}{negative}")
+                                     f"{page.gray.shape[1]}×{page.gray.shape[0]} px, cleaned {how}{stale}{negative}")
         self._show_ink(result)
+        if stale:
+            self.ink.mark_stale()
 
     def ink_limit(self) -> float:
         """The warning threshold (0..1) as the settings hold it (rounded like ``panel.settings()``)."""
@@ -81,7 +184,7 @@ class PreviewingMixin:
     def _ink_limit_changed(self) -> None:
         # At once, for every page: the preview itself does not change with the threshold.
         self.judge_pages()
-        if self.result is not None and self.result_is_current():
+        if self.shows_panel_settings():  # no stat at each step of the threshold
             self.ink.set_loss(self.result.output.ink_loss, self.ink_limit(), self.result.output.show_through)
 
     def _failed(self, request_id: int, message: str, blamed: tuple[str, ...] = (), reason: str = "") -> None:
@@ -92,7 +195,7 @@ class PreviewingMixin:
             # Why the file cannot be read, whole, as the engine gives it (gui.keys.reason_of: what the
             # CLI prints after the file's name; the banner names the file); where a setting is at
             # fault, or none, the banner says it all.
-            reason = reason if FILE in self.blamed else ""
+            reason = reason if FILE in self.blamed or LISTING in self.blamed else ""
             self.preview.set_placeholder(f"failed ({reason}): {self.what_now()}" if reason else
                                          f"failed: {self.what_now()}")
             self._stale_note("failed")
@@ -105,6 +208,8 @@ class PreviewingMixin:
         """What gets the current page cleaned after it failed or was cancelled: the file replaced
         (one that cannot be read fails again as it is), the settings that caused the failure
         changed (named as the panel labels them), else asking again."""
+        if self.failure is not None and LISTING in self.blamed:
+            return "the file changed on disk since it was listed: press Ctrl+R (or F5) to list its pages again"
         if self.failure is not None and FILE in self.blamed:
             return ("this file cannot be read, and cleaning it again fails the same way until the file changes: "
                     "replace it, then press F5")

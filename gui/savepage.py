@@ -2,13 +2,15 @@
 
 ``SavePageMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes
 (``result``, ``current``, ``busy``, ``failure``, ``inputs``, ``folders``, ``proposal``, ``store``,
-``open_scans``, ``saving``, ``save_busy``, ``actions_``, ``banner``, ``_closing``, ``_quit_after_save``) and methods
-(``result_is_current``, ``show_errors``, ``what_now``, ``_save_ended``). Save writes the batch's
-exact pixels of the preview shown, with the source page's metadata as the batch writes it into a
-one-page output (``docclean.metadata``, read on the save's thread: every frame's tags of a
-1000-page TIFF take 0.4 s, too much to read with every page shown), through the engine's own
-writer (``docclean.io.write_page``), and
-refuses one made with other settings than the panel's; a name without a suffix is saved as PNG.
+``open_scans``, ``saving``, ``save_busy``, ``actions_``, ``banner``, ``_closing``,
+``_quit_after_save``) and methods (``shows_panel_settings``, ``_looked``, ``show_errors``,
+``what_now``, ``_save_ended``). Save writes the batch's exact pixels of the preview
+shown, with the source page's metadata as the batch writes it into a one-page output
+(``docclean.metadata``, read on the save's thread: every frame's tags of a 1000-page TIFF take
+0.4 s, too much to read with every page shown), through the engine's own writer
+(``docclean.io.write_page``), and refuses one made with other settings than the panel's, or of the
+scan as it was before it changed on disk (the thread looks at the scan, one stat, before it reads
+its metadata; the window then cleans the page again); a name without a suffix is saved as PNG.
 
 The write runs on a :class:`SaveThread` (``saving``): a 600-dpi TIFF or PDF, a slow network
 share or a disk that hangs froze the window while it wrote on the UI thread. Meanwhile the status
@@ -29,7 +31,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from docclean import io as pageio
-from docclean.errors import DocCleanError, UsageError
+from docclean.errors import DocCleanError, InputError, UsageError
+from docclean.fileid import FileVersion, file_version
 from docclean.metadata import read_metadata
 from gui.answering import Answering
 from gui.folders import save_folder
@@ -40,6 +43,12 @@ SAVE_FILTER = "Images (*.png *.tif *.tiff *.jpg *.jpeg *.webp *.bmp *.pdf)"
 DEFAULT_SUFFIX = ".png"
 #: What Save says while the page is being cleaned; withdrawn once it is (``gui.previewing``).
 STILL_CLEANING = "nothing to save yet: the page is still being cleaned"
+#: ``SaveThread``'s ``version`` when the scan is not to be looked at.
+NOT_CHECKED: Any = object()
+#: Why the save thread refuses a preview of a scan that changed on disk since it was made (looked at
+#: there, not on the UI thread); the window then cleans the page again.
+CHANGED_SINCE = ("not saved: the scan changed on disk since its preview was made; the page is cleaned again "
+                 "from the file there now: save again once that is done")
 #: What Save says while another Save still writes (``format``: the file it writes); withdrawn when it ends.
 STILL_SAVING = "not saved: still saving the page to {}; save again once it is written"
 #: Widest the status bar's "Saving NAME…" grows, in pixels: a long name is shortened in the middle.
@@ -73,10 +82,13 @@ class SaveThread(Answering):
     page is what the user asked for."""
 
     def __init__(self, path: Path, pixels: np.ndarray, dpi: tuple[float, float] | None, source: Path, index: int,
-                 scans: OpenScans, parent: Any = None) -> None:
+                 scans: OpenScans, parent: Any = None, version: FileVersion | None = NOT_CHECKED) -> None:
         super().__init__(parent)
         self.path, self.pixels, self.dpi, self.scans = Path(path), pixels, dpi, scans
         self.source, self.index = source, index  # the scan and page whose metadata goes with it
+        self.version = version  # the scan's version the pixels were cleaned from (None: it could not be looked at)
+        self.changed = False  # refused: the scan is another version now (CHANGED_SINCE), ``found``
+        self.found: FileVersion | None = None
         self.folder: Path | None = None
 
     def work(self) -> None:
@@ -86,6 +98,11 @@ class SaveThread(Answering):
         # of the target (gui.pages.OpenScans), here: on a share that hangs it froze the window too.
         if self.scans.holds(self.path):
             raise UsageError("refusing to write over a scan that is open; choose another name", self.path)
+        if self.version is not NOT_CHECKED:
+            self.found = file_version(self.source)
+            if self.found != self.version:
+                self.changed = True  # its pixels are of the file as it was, and its metadata would be the new file's
+                raise InputError(CHANGED_SINCE, self.source)
         metadata = read_metadata(self.source).only(self.index)  # headers only; as the batch writes it
         pageio.write_page(self.path, self.pixels, self.dpi, metadata=metadata)
         self.folder = self.path.resolve().parent  # resolve() reads the file system too
@@ -135,7 +152,9 @@ class SavePageMixin:
         if self.saving is not None:
             self._still_saving()
             return None
-        if not self.result_is_current():
+        # The scan is looked at by the thread, not here (on a share that hangs, a stat on the UI
+        # thread froze the window): it refuses a scan changed since its preview.
+        if not self.shows_panel_settings():
             if self.busy or self.current is None:
                 self.show_errors([STILL_CLEANING if self.busy else "nothing to save yet: open a page first"])
             else:  # failed or cancelled: keep the reason in view
@@ -153,7 +172,7 @@ class SavePageMixin:
         self.show_errors([])  # an earlier Save's failure no longer stands; this one's answer will say
         page = result.page
         thread = SaveThread(path, result.output.pixels, page.page.dpi, result.request.path, result.request.index,
-                            self.open_scans, self)
+                            self.open_scans, self, result.request.version)
         thread.answered.connect(lambda: self._save_answered(thread))
         self.saving = thread
         self.actions_["save"].setEnabled(False)
@@ -180,6 +199,8 @@ class SavePageMixin:
         self.save_busy.hide()
         self.actions_["save"].setEnabled(True)
         self.banner.withdraw(STILL_SAVING.format(thread.path))
+        if thread.changed:  # what the thread found: the page is cleaned again (gui.previewing._looked)
+            self._looked(str(thread.source), thread.found)  # first: it clears the last preview's messages
         if thread.error is not None:
             # Added, not replacing: a preview's failure that came while it wrote stays in view.
             self.banner.add([thread.error])

@@ -7,12 +7,15 @@ files (listed off the UI thread, ``gui.listing``) in ``gui.opening``; what the p
 signals do in ``gui.previewing``; Save (written off the UI thread) in ``gui.savepage``; Export in
 ``gui.saving``; closing and shutting the threads down in ``gui.closing``.
 
-While a new preview is computed, the previous one stays on screen marked "out of date", and Save
-refuses it. A settings edit that cannot change the page shown (the format, the ink warning, "PDF
-dpi" on a page that is no PDF's) keeps its preview as it is. Closing waits for the background
-threads to end (a QThread destroyed while it runs aborts the process), with the window disabled
-and saying what it waits for, and offers to quit without waiting when that takes long
-(``gui.quitnow``).
+While a new preview is computed, the previous one stays on screen marked "out of date" (from the
+settings edit on, not once the edit delay is over), and Save refuses it. The worker looks at the
+scan (one stat) for each request, and for a refresh whose preview is current, off the UI thread: a
+scan replaced on disk is read again, its thumbnail too, and a preview of the file as it was is no
+longer current (``gui.previewing``). A settings edit that cannot change
+the page shown (the format, the ink warning, "PDF dpi" on a page that is no PDF's) keeps its preview
+as it is. Closing waits for the background threads to end (a QThread destroyed while it runs aborts
+the process), with the window disabled and saying what it waits for, and offers to quit without
+waiting when that takes long (``gui.quitnow``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from docclean.errors import DocCleanError
+from docclean.fileid import FileVersion
 from docclean.settings import CleanSettings
 from gui import menus, persist
 from gui.banner import OTHER, Banner
@@ -39,12 +43,12 @@ from gui.command import command_line
 from gui.controls import SettingsPanel
 from gui.destination import DestinationCheck
 from gui.export import ExportDialog, ExportThread
-from gui.keys import preview_key
+from gui.keys import LISTING
 from gui.listing import FolderListing
 from gui.notices import CommandRow, InkLine, TileBar
 from gui.opening import OPEN_HINT, OpeningMixin
 from gui.pages import PageList, PageRef
-from gui.previewing import PreviewingMixin
+from gui.previewing import CANNOT_CLEAN, FILE_CHANGED, OUT_OF_DATE, PreviewingMixin
 from gui.savepage import SaveIndicator, SavePageMixin, SaveThread
 from gui.saving import SavingMixin
 from gui.views import PreviewArea
@@ -54,8 +58,6 @@ from gui.worker import PreviewResult, PreviewWorker
 DEBOUNCE_MS = 250
 #: How the page list, the preview and the settings share what the window gains or loses in width.
 SPLITTER_STRETCH = (1, 16, 1)
-#: What the canvases say over a preview made with other settings than the panel's.
-OUT_OF_DATE = "out of date: cleaning with the new settings…"
 
 
 class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, ClosingMixin, QMainWindow):
@@ -85,6 +87,8 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
         # Each previewed page's last ink-loss figure and show-through share, by (path, page index):
         # the page list's ⚠ are judged from them whenever the threshold changes.
         self.ink_figures: dict[tuple[str, int], tuple[float, float | None]] = {}
+        # What the worker last found of each scan it looked at, by str(path) (gui.previewing._looked).
+        self.file_versions: dict[str, FileVersion | None] = {}
         self.exports: list[tuple[ExportThread, ExportDialog]] = []
         self.checking: DestinationCheck | None = None  # the export folder being checked, off the UI thread
         self.opening: FolderListing | None = None  # what is being opened, listed off the UI thread
@@ -100,6 +104,7 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
         self.worker.failed.connect(self._failed)
         self.worker.cancelled.connect(self._cancelled)
         self.worker.status.connect(self._status)
+        self.worker.looked.connect(self._looked)
 
         self.pages = PageList()
         self.pages.currentPageChanged.connect(self._select)
@@ -118,6 +123,7 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
         self._close_poll = QTimer(self, interval=100)
         self._close_poll.timeout.connect(self._close_when_stopped)
         self.panel.settingsChanged.connect(self._debounce.start)
+        self.panel.settingsChanged.connect(self._settings_edited)  # marked out of date at once (gui.previewing)
         self.panel.settingsChanged.connect(self._update_command)
         self.panel.ink_warning.valueChanged.connect(self._ink_limit_changed)
         self.actions_ = menus.build(self)
@@ -201,8 +207,15 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
 
     def clean_again(self) -> None:
         """Clean the current page again after a cancel or a failure (F5, Enter on the page list,
-        a click on the page); nothing while it is being cleaned or its preview is current."""
-        if self.current is not None and not self.busy and not self.result_is_current():
+        a click on the page); nothing while it is being cleaned, and while its preview is current
+        only a look at the scan by the worker (``refresh``). A page its file no longer has (rewritten
+        with fewer pages) is not cleaned again but the files listed again (Reload), since the list
+        is what is out of date."""
+        if self.current is None or self.busy:
+            return
+        if self.failure is not None and LISTING in self.blamed:
+            menus.reload(self)
+        else:
             self.refresh()
 
     def go(self, step: int) -> None:
@@ -212,37 +225,32 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
             self.pages.setCurrentRow(row)
 
     def refresh(self) -> None:
-        """Ask for the preview of the current page with the current settings; none when the one
-        shown already is (an edit that cannot change this page's pixels)."""
+        """Ask for the preview of the current page with the current settings; when the one shown
+        already is (an edit that cannot change this page's pixels), only ask the worker to look at
+        the scan, which cleans it again if it changed on disk (``gui.previewing``). Never a stat
+        here, on the UI thread: on a share that does not answer it would freeze the window."""
         settings = self.settings()
-        if self.current is None or settings is None:
+        if self.current is None:
+            return
+        if settings is None:
+            if self.result is not None and not self.busy:
+                self.preview.set_note(CANNOT_CLEAN)  # nothing is being cleaned: not "cleaning…"
             return
         if self.result_is_current():
-            return  # the threshold, if that was the edit, is applied at once (_ink_limit_changed)
+            # The threshold, if that was the edit, is applied at once (_ink_limit_changed).
+            self.worker.look(self.current.path)  # still the file on disk? (_looked cleans it again if not)
+            return
+        file_changed = self.shows_panel_settings()  # the same settings: the scan changed on disk
         self.show_errors([])
         self.preview.set_placeholder("cleaning…")
         self.busy, self.failure = True, None
         self.request_id = self.worker.request(self.current.path, self.current.index, settings)
         if self.result is not None:
-            # The preview shown was made with other settings (or before a reload): say so until
-            # the new one arrives; a cached one comes at the next turn of the event loop.
-            self.preview.set_note(OUT_OF_DATE)
+            # The preview shown was made with other settings, of the file as it was (or before a
+            # reload): say so until the new one arrives; a cached one comes as soon as the worker looked.
+            self.preview.set_note(FILE_CHANGED if file_changed else OUT_OF_DATE)
             self.ink.mark_stale()
             self.statusBar().showMessage(f"{self.current.title}: cleaning… (the preview shown is out of date)")
-
-    def result_is_current(self) -> bool:
-        """Whether the preview shown is that of the current page with the panel's settings (the
-        newest request, which finished), so that Save writes what the settings would export."""
-        if self.result is None or self.current is None:
-            return False
-        request = self.result.request
-        if request.id != self.request_id or (request.path, request.index) != (self.current.path, self.current.index):
-            return False
-        try:
-            settings = self.panel.settings()
-        except DocCleanError:
-            return False
-        return preview_key(request.settings, request.path) == preview_key(settings, request.path)
 
     def cancel(self) -> None:
         """Esc: stop the listing of a folder being opened, if one runs (``gui.opening``); else stop

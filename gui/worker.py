@@ -7,9 +7,14 @@ one batch of tiles) and replaces one still waiting. Results travel as signals ca
 arrays and QImages; the window makes the pixmaps on the GUI thread.
 
 Caches: decoded pages, loaded models (per model/backend/device/precision/threads/tiling), and
-finished previews per (page, settings), so going back to a page or a setting is instant.
-:meth:`PreviewWorker.clear_cache` (Reload) bumps a generation number; a page or preview from a
-request that began before it is not stored, since the file may have changed on disk meanwhile.
+finished previews per (page, settings), so going back to a page or a setting is instant. Pages and
+previews are cached per version of the scan (``gui.previews``): the thread looks at the scan (one
+stat, ``docclean.fileid.file_version``) when it takes a request, before its caches, and says what
+it found (``looked``), so a scan replaced on disk is read again. Never the GUI thread: on a network
+share that does not answer, a stat never returns, and the window would freeze for good. A page whose
+file changed while it was read (another version after the read than before it) is not stored, nor is
+its preview; nor are those of a request that began before :meth:`PreviewWorker.clear_cache`
+(Reload), which bumps a generation number.
 """
 
 from __future__ import annotations
@@ -17,67 +22,28 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, QTimer, Signal
+from PySide6.QtCore import QThread, Signal
 
 from docclean import io as pageio
-from docclean.batch import PageOutput, clean_page, load_cleaner
+from docclean.batch import clean_page, load_cleaner
 from docclean.errors import Cancelled, DocCleanError
-from docclean.models import model_stamp
+from docclean.fileid import FileVersion, file_version
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
-from gui.images import LevelImage, display_pixels, gray_of, level_image, removed_overlay
-from gui.keys import fault_of, preview_key, reason_of, renders_at_dpi
+from gui.images import display_pixels, gray_of, level_image, removed_overlay
+from gui.keys import PagesChanged, fault_of, preview_key, reason_of
+from gui.previews import PageImage, PreviewRequest, PreviewResult, page_key, preview_cache_key
+
+__all__ = ["PageImage", "PreviewRequest", "PreviewResult", "PreviewWorker", "preview_key"]
 
 #: Byte budget of the preview cache (display images and outputs of finished previews).
 CACHE_BYTES = 768 * 2**20
 #: Decoded pages kept, so changing a setting does not decode the page again.
 PAGES_KEPT = 3
-
-
-@dataclass(frozen=True)
-class PreviewRequest:
-    """Clean page ``index`` (0-based) of ``path`` with ``settings``; ``id`` grows per request."""
-
-    id: int
-    path: Path
-    index: int
-    settings: CleanSettings
-
-
-@dataclass
-class PageImage:
-    """A decoded page ready to show: its display picture and what the window says about it."""
-
-    page: pageio.Page
-    original: LevelImage
-
-
-@dataclass
-class PreviewResult:
-    """A finished preview: the engine's output and the pictures the views show."""
-
-    request: PreviewRequest
-    page: PageImage
-    output: PageOutput
-    cleaned: LevelImage
-    difference: LevelImage
-    seconds: float
-    cached: bool = False
-
-    @property
-    def nbytes(self) -> int:
-        page = self.page.page
-        arrays = [self.output.pixels, self.output.cleaned, page.gray]
-        if page.color is not None:
-            arrays.append(page.color)
-        # An array shared by two fields (a grey page written as cleaned) counts once.
-        unique = {id(a): a for a in arrays}.values()
-        return (self.cleaned.nbytes + self.difference.nbytes + self.page.original.nbytes
-                + sum(a.nbytes for a in unique))
 
 
 class _Token(TileProgress):
@@ -105,7 +71,11 @@ class PreviewWorker(QThread):
     tiles, ``finished(id, PreviewResult)``, ``failed(id, message, settings, reason)`` (``settings``:
     the tuple of settings to blame, see :func:`fault_of`; ``reason``: the engine's own reason, on
     one line as the CLI prints it, see :func:`reason_of`; "" where it has none), ``cancelled(id)``,
-    ``status(id, text)`` for what it is doing (reading, loading the model, cleaning)."""
+    ``status(id, text)`` for what it is doing (reading, loading the model, cleaning); and, with no
+    id, ``looked(path, version)``: what a stat of a scan found (``str(path)``, its
+    ``docclean.fileid.file_version``, None where it could not be looked at), before a request's
+    other signals (and again after its read where the file changed meanwhile), and for
+    :meth:`look`. It comes for stale requests too: it says what the file is now."""
 
     pageLoaded = Signal(int, object)
     progress = Signal(int, int, int)
@@ -113,17 +83,19 @@ class PreviewWorker(QThread):
     failed = Signal(int, str, object, str)
     cancelled = Signal(int)
     status = Signal(int, str)
+    looked = Signal(str, object)
 
     def __init__(self, parent: Any = None, cache_bytes: int = CACHE_BYTES) -> None:
         super().__init__(parent)
         self._cond = threading.Condition()
         self._pending: PreviewRequest | None = None
+        self._looks: dict[str, Path] = {}  # files to look at (look), in the order asked
         self._token: _Token | None = None
         self._quit = False
         self._next_id = 0
         self.cache_bytes = cache_bytes
         self._cache: OrderedDict[tuple[Any, ...], PreviewResult] = OrderedDict()
-        self._pages: OrderedDict[tuple[str, int, Any], PageImage] = OrderedDict()
+        self._pages: OrderedDict[tuple[Any, ...], PageImage] = OrderedDict()
         # Grows with every clear_cache: a page or preview read before a clear (the file may have
         # changed on disk since) must not go into the caches after it.
         self._generation = 0
@@ -133,31 +105,27 @@ class PreviewWorker(QThread):
 
     def request(self, path: str | Path, index: int, settings: CleanSettings) -> int:
         """Ask for a preview of page ``index`` of ``path``; returns the request id. Cancels the
-        request in progress. A cached preview comes as ``finished`` at the next turn of the event loop,
-        without the thread."""
+        request in progress. The thread looks at the file (``looked``) and a cached preview of that
+        version comes as ``finished`` with no engine run; nothing here touches the disk."""
         with self._cond:
             self._next_id += 1
-            req = PreviewRequest(self._next_id, Path(path), index, settings)
+            req = PreviewRequest(self._next_id, Path(path), index, settings)  # its version: looked at there
             if self._token is not None:
                 self._token.cancel()
-            self._pending = None
-            hit = self._cache.get(self._key(req))
-            if hit is None:
-                self._pending = req
-                self._cond.notify()
-            else:
-                self._cache.move_to_end(self._key(req))
-        if hit is not None:
-            result = PreviewResult(req, hit.page, hit.output, hit.cleaned, hit.difference, hit.seconds, cached=True)
-            # Posted, not emitted here: the caller learns the request id before the result arrives.
-            QTimer.singleShot(0, lambda: self._emit_cached(result))
-        elif not self.isRunning():
+            self._pending = req
+            self._cond.notify()
+        if not self.isRunning():
             self.start()
         return req.id
 
-    def _emit_cached(self, result: PreviewResult) -> None:
-        self.pageLoaded.emit(result.request.id, result.page)
-        self.finished.emit(result.request.id, result)
+    def look(self, path: str | Path) -> None:
+        """Have the thread look at ``path`` (one stat) and say what it found (``looked``), with no
+        preview made and none cancelled: whether a preview shown is still of the file there."""
+        with self._cond:
+            self._looks[str(path)] = Path(path)
+            self._cond.notify()
+        if not self.isRunning():
+            self.start()
 
     def cancel(self) -> None:
         """Stop the request in progress and drop the waiting one."""
@@ -181,10 +149,11 @@ class PreviewWorker(QThread):
             return self.wait()
         return self.wait(timeout_ms)
 
-    def cached(self, path: str | Path, index: int, settings: CleanSettings) -> PreviewResult | None:
-        """The cached preview for this page and settings, or None."""
+    def cached(self, path: str | Path, index: int, settings: CleanSettings,
+               version: FileVersion | None) -> PreviewResult | None:
+        """The cached preview for this page and settings of the file's ``version``, or None."""
         with self._cond:
-            return self._cache.get(self._key(PreviewRequest(0, Path(path), index, settings)))
+            return self._cache.get(preview_cache_key(PreviewRequest(0, Path(path), index, settings, version)))
 
     def clear_cache(self) -> None:
         """Forget every cached preview and decoded page (files changed on disk)."""
@@ -195,22 +164,26 @@ class PreviewWorker(QThread):
 
     # --- worker thread --------------------------------------------------------------------
 
-    @staticmethod
-    def _key(req: PreviewRequest) -> tuple[Any, ...]:
-        # The model file's size and time too: a model retrained in place must not show old previews.
-        return (str(req.path), req.index, preview_key(req.settings, req.path), model_stamp(req.settings.model))
-
     def run(self) -> None:  # noqa: D102 - QThread entry point
         while True:
             with self._cond:
-                while self._pending is None and not self._quit:
+                while self._pending is None and not self._looks and not self._quit:
                     self._cond.wait()
                 if self._quit:
                     self._token = None
                     return
                 req, self._pending = self._pending, None
-                token = self._token = _Token(self, req.id)
-                generation = self._generation
+                looks, self._looks = self._looks, {}
+                if req is None:
+                    token = None
+                else:
+                    token = self._token = _Token(self, req.id)
+                    looks.pop(str(req.path), None)  # the request looks at it
+                    generation = self._generation
+            for name, path in looks.items():
+                self.looked.emit(name, file_version(path))
+            if req is None or token is None:
+                continue
             try:
                 self._process(req, token, generation)
             except Cancelled:
@@ -227,8 +200,23 @@ class PreviewWorker(QThread):
 
     def _process(self, req: PreviewRequest, token: _Token, generation: int) -> None:
         start = time.perf_counter()
+        # The file's version, here and not on the GUI thread; what the caches are looked up with.
+        req = replace(req, version=file_version(req.path))
+        self.looked.emit(str(req.path), req.version)
+        key = preview_cache_key(req)  # the model file's stamp too: one more stat, here as well
+        with self._cond:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+        if hit is not None:
+            if token.cancelled():
+                raise Cancelled("cancelled")
+            self.pageLoaded.emit(req.id, hit.page)
+            self.finished.emit(req.id, PreviewResult(req, hit.page, hit.output, hit.cleaned, hit.difference,
+                                                     hit.seconds, cached=True))
+            return
         self.status.emit(req.id, "reading page")
-        page = self._page(req, token, generation)
+        page, kept = self._page(req, token, generation)
         if token.cancelled():
             raise Cancelled("cancelled")
         self.pageLoaded.emit(req.id, page)
@@ -241,23 +229,27 @@ class PreviewWorker(QThread):
         diff = removed_overlay(page.page.gray, gray_of(shown), page.page.dpi)
         result = PreviewResult(req, page, output, level_image(shown), level_image(diff),
                                time.perf_counter() - start)
-        self._store(req, result, generation)  # finished work is worth keeping even if no longer wanted
+        if kept:  # finished work is worth keeping even if no longer wanted
+            self._store(key, result, generation)
         if token.cancelled():
             raise Cancelled("cancelled")
         self.finished.emit(req.id, result)
 
-    def _page(self, req: PreviewRequest, token: _Token, generation: int) -> PageImage:
-        key = (str(req.path), req.index, req.settings.dpi if renders_at_dpi(req.path) else None)
+    def _page(self, req: PreviewRequest, token: _Token, generation: int) -> tuple[PageImage, bool]:
+        """The page asked for, and whether it (and so its preview) may be cached: not when it was
+        read before a Reload, nor when the file is another version after the read than before it."""
+        key = page_key(req)
         with self._cond:
             if key in self._pages:
                 self._pages.move_to_end(key)
-                return self._pages[key]
-        found = None
+                return self._pages[key], True
+        found, count = None, 0
         pages = pageio.read_pages(req.path, dpi=req.settings.dpi, max_pixels=req.settings.max_pixels)
         try:
             # The readers decode pages in order, so page N costs N decodes; a newer request stops
             # the walk between pages.
             for page in pages:
+                count += 1
                 if page.index == req.index:
                     found = page
                     break
@@ -265,23 +257,28 @@ class PreviewWorker(QThread):
                     raise Cancelled("cancelled")
         finally:
             pages.close()
-        if found is None:
-            raise pageio.InputError(f"has no page {req.index + 1}", req.path)
+        if found is None:  # fewer pages than the list says: the file was rewritten since it was listed
+            raise PagesChanged(req.index, count, req.path)
         shown = display_pixels(found.color if found.color is not None else found.gray)
         image = PageImage(found, level_image(shown))
+        # Read from the version the request looked at, not one written meanwhile (one more stat).
+        after = file_version(req.path)
+        same = req.version is not None and after == req.version
+        if after != req.version:
+            self.looked.emit(str(req.path), after)  # the window then knows this preview is of the file as it was
         with self._cond:
-            if generation != self._generation:
-                return image  # read before a reload: the file may have changed since; not kept
+            if generation != self._generation or not same:
+                return image, False  # the file may have changed since: not kept
             self._pages[key] = image
             while len(self._pages) > PAGES_KEPT:
                 self._pages.popitem(last=False)
-        return image
+        return image, True
 
-    def _store(self, req: PreviewRequest, result: PreviewResult, generation: int) -> None:
+    def _store(self, key: tuple[Any, ...], result: PreviewResult, generation: int) -> None:
         with self._cond:
             if generation != self._generation:
                 return  # cleaned from a page read before a reload: not kept
-            self._cache[self._key(req)] = result
+            self._cache[key] = result
             total = sum(r.nbytes for r in self._cache.values())
             # Keep at least the newest preview even when one page alone is over budget.
             while total > self.cache_bytes and len(self._cache) > 1:
