@@ -12,9 +12,7 @@ import pytest
 from PIL import Image
 
 from docclean.batch import clean_batch
-from docclean.checkpoint import save_model
 from docclean.engine import Denoiser
-from docclean.model import DocUNet, DocUNetConfig
 from docclean.progress import WARN_LEFT_OUT, CleanProgress
 from docclean.report import Report
 from docclean.settings import CleanSettings
@@ -22,17 +20,6 @@ from docclean.settings import CleanSettings
 H, W = 56, 40
 RNG = np.random.default_rng(11)
 STAMP = ".doc.png.docclean-pages/stamp.json"
-
-
-@pytest.fixture(scope="module")
-def denoiser(tmp_path_factory: pytest.TempPathFactory) -> Denoiser:
-    import torch
-
-    torch.manual_seed(0)
-    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
-    path = save_model(model, tmp_path_factory.mktemp("model") / "tiny.safetensors", "docunet",
-                      model.config.to_dict(), {"metrics": {"val_rmse": 0.042}, "epoch": 1})
-    return Denoiser.load(path, device="cpu", precision="fp32")
 
 
 def scan(path: Path, pages: int) -> Path:
@@ -55,6 +42,13 @@ def files_under(folder: Path) -> list[str]:
 
 def interrupted(source: Path, out: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch, **settings) -> None:
     """Clean ``source`` into page files and stop (Ctrl-C) while its third page is cleaned."""
+    cut_short(source, out, denoiser, monkeypatch, **settings)
+    # The two finished page files stay, under the stamp of the run that wrote them.
+    assert files_under(out) == [STAMP, "doc-p001.png", "doc-p002.png"]
+
+
+def cut_short(source: Path, out: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch, **settings) -> None:
+    """Run ``source`` into ``out`` and press Ctrl-C while its third page is cleaned."""
     real, calls = denoiser.clean, []
 
     def stop_at_third_page(page: np.ndarray, progress=None) -> np.ndarray:  # noqa: ANN001
@@ -67,8 +61,6 @@ def interrupted(source: Path, out: Path, denoiser: Denoiser, monkeypatch: pytest
         patch.setattr(denoiser, "clean", stop_at_third_page)
         with pytest.raises(KeyboardInterrupt):
             run([source], out, denoiser, **settings)
-    # The two finished page files stay, under the stamp of the run that wrote them.
-    assert files_under(out) == [STAMP, "doc-p001.png", "doc-p002.png"]
 
 
 @pytest.mark.parametrize("change", ["rescan", "settings"])
@@ -202,18 +194,7 @@ def test_page_files_an_interrupted_overwrite_left_unreplaced_are_cleaned_again_o
     source = scan(tmp_path / "in" / "doc.tif", 4)
     out = tmp_path / "out"
     run([source], out, denoiser)
-    real, calls = denoiser.clean, []
-
-    def stop_at_third_page(page: np.ndarray, progress=None) -> np.ndarray:  # noqa: ANN001
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(page, progress)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(denoiser, "clean", stop_at_third_page)
-        with pytest.raises(KeyboardInterrupt):
-            run([source], out, denoiser, overwrite=True, binarize=True)
+    cut_short(source, out, denoiser, monkeypatch, overwrite=True, binarize=True)
     assert files_under(out) == [STAMP, *(f"doc-p00{i}.png" for i in range(1, 5))]
     again = run([source], out, denoiser, binarize=True)
     assert [p.status for p in again.files[0].pages] == ["cleaned"] * 4

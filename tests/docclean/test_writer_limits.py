@@ -13,26 +13,13 @@ from PIL import Image
 import docclean.filerun
 from docclean import formats
 from docclean.batch import clean_batch
-from docclean.checkpoint import save_model
 from docclean.engine import Denoiser
 from docclean.errors import OutputError
-from docclean.model import DocUNet, DocUNetConfig
 from docclean.settings import CleanSettings
 from docclean.writer import PageWriter, write_page
 from tests.docclean.pdfs import build_pdf
 
 HOLDERS = "write it as PNG, TIFF, BMP or PDF"
-
-
-@pytest.fixture(scope="module")
-def denoiser(tmp_path_factory: pytest.TempPathFactory) -> Denoiser:
-    import torch
-
-    torch.manual_seed(0)
-    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
-    path = save_model(model, tmp_path_factory.mktemp("model") / "tiny.safetensors", "docunet",
-                      model.config.to_dict(), {"note": "test"})
-    return Denoiser.load(path, device="cpu", precision="fp32")
 
 
 @pytest.fixture
