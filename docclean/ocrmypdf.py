@@ -142,7 +142,7 @@ def settings_from_options(options: Any) -> CleanSettings:
 @ocrmypdf.hookimpl
 def check_options(options: Any) -> None:
     """Validate the ``--docclean-*`` options in the main process, before any worker starts."""
-    from docclean.backends import check_installed
+    from docclean.backends import check_installed, check_page_model
     from docclean.backends.convert import read_checkpoint_metadata
     from docclean.errors import UsageError
     from docclean.models import resolve_model_path
@@ -150,7 +150,11 @@ def check_options(options: Any) -> None:
     try:
         settings = settings_from_options(options)
         model = resolve_model_path(settings.model)
-        read_checkpoint_metadata(model)  # a broken file fails here, in one line, not in every worker
+        # A broken file fails here, in one line, not in every worker: the header, then the checks the
+        # loader runs before mapping a tensor (docclean.safefile, pure Python: each tensor's shape, dtype
+        # and byte range inside the file, so a file cut short is refused), and a page-cleaning network.
+        read_checkpoint_metadata(model)
+        check_page_model(model)
         check_installed(settings.backend)
         _check_device(settings.device)
     except DocCleanError as exc:

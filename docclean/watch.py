@@ -39,7 +39,14 @@ from docclean.models import resolve_model_path
 from docclean.outputs import WATCH_LOCK_NAME, output_lock
 from docclean.places import user_path
 from docclean.settings import CleanSettings
-from docclean.watchfolders import check_folders, list_inbox, settle_output, unlisted_notices, writable_folder
+from docclean.watchfolders import (
+    broken_link_notices,
+    check_folders,
+    list_inbox,
+    settle_output,
+    unlisted_notices,
+    writable_folder,
+)
 from docclean.watchfs import FolderEvents, idle_wait, polling_reason
 from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome
 from docclean.watchscan import ScanHandling
@@ -95,6 +102,8 @@ class Watcher(ScanHandling):
         self._inbox_gone, self._started = False, False  # started: OUT settled at the first poll (poll_once)
         self._unlisted: dict[str, OSError] = {}
         """Subfolders of the inbox that could not be listed at the last poll (relative paths)."""
+        self._broken: dict[str, OSError] = {}
+        """Links in the inbox that led nowhere at the last poll (relative paths), said once each."""
         self._busy = False  # another run holds the output: said once, until a file goes through
         self._said: set[str] = set()  # the settings' warnings (binarized into JPEG), said once a watch
         self._full_wait: float | None = None  # waiting for space: the last wait's seconds
@@ -112,10 +121,12 @@ class Watcher(ScanHandling):
         """Supported, visible files under the inbox with their (size, mtime_ns); a subfolder that
         cannot be listed is skipped (warned about once), the inbox itself raises OSError."""
         self.linked = []
-        found, unlisted = list_inbox(self.inbox, self._skip, self.linked)
-        for text in unlisted_notices(self.inbox, self._unlisted, unlisted):
+        broken: dict[str, OSError] = {}
+        found, unlisted = list_inbox(self.inbox, self._skip, self.linked, broken)
+        for text in unlisted_notices(self.inbox, self._unlisted, unlisted) + broken_link_notices(
+                self.inbox, self._broken, broken):
             self._notice(text)
-        self._unlisted = unlisted
+        self._unlisted, self._broken = unlisted, broken
         return found
 
     def pending(self) -> list[str]:

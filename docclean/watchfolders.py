@@ -28,12 +28,14 @@ Listing = dict[str, tuple[Path, tuple[int, int]]]
 """Files by path relative to the input folder (posix), each with its path and (size, mtime_ns)."""
 
 
-def list_inbox(inbox: Path, skip: list[str], linked: list[Path] | None = None
-               ) -> tuple[Listing, dict[str, OSError]]:
+def list_inbox(inbox: Path, skip: list[str], linked: list[Path] | None = None,
+               broken: dict[str, OSError] | None = None) -> tuple[Listing, dict[str, OSError]]:
     """Supported, visible files under ``inbox`` (hidden folders and the real paths in ``skip`` left
     out; links to folders outside it followed), and the subfolders that cannot be listed (relative path ->
     the error): those are skipped and the rest is listed. OSError when ``inbox`` itself cannot be
-    listed: then nothing is known. ``linked`` collects the folders that links led to."""
+    listed: then nothing is known. ``linked`` collects the folders that links led to, ``broken`` the
+    links that lead nowhere (relative path -> the error: gone, or a loop), which are skipped: those
+    named like a scan, and those with no suffix (a link to a folder, perhaps)."""
     found: Listing = {}
     unlisted: dict[str, OSError] = {}
 
@@ -61,13 +63,44 @@ def list_inbox(inbox: Path, skip: list[str], linked: list[Path] | None = None
                     linked.append(Path(real))
         dirs[:] = keep
         for name in sorted(files):
-            if name.startswith(".") or not formats.is_supported(name):
+            if name.startswith("."):
                 continue
             path = Path(folder, name)
+            if not formats.is_supported(name):
+                if broken is not None and not path.suffix:  # a link to a folder that is not there?
+                    _note_broken(path, inbox, broken)
+                continue
             signature = file_signature(path)
-            if signature is not None:  # else it vanished between listing and stat
+            if signature is not None:
                 found[path.relative_to(inbox).as_posix()] = (path, signature)
+            elif broken is not None:  # a link leading nowhere, or a file that vanished between listing and stat
+                _note_broken(path, inbox, broken)
     return found, unlisted
+
+
+def _note_broken(path: Path, inbox: Path, broken: dict[str, OSError]) -> None:
+    """Put ``path`` in ``broken`` when it is a link that leads nowhere (its target gone, or a loop)."""
+    if not os.path.islink(path):
+        return
+    try:
+        os.stat(path)
+    except OSError as exc:
+        broken[path.relative_to(inbox).as_posix()] = exc
+
+
+def broken_link_notices(inbox: Path, before: dict[str, OSError], now: dict[str, OSError]) -> list[str]:
+    """Warnings for the links in IN that lead nowhere now and did not at the last listing: each is
+    said once, not at every poll (again only if it leads somewhere in between)."""
+    said = []
+    for name in sorted(set(now) - set(before)):
+        path, error = inbox / name, now[name]
+        try:
+            where = os.readlink(path)
+        except OSError:  # gone since the listing
+            continue
+        why = "it loops back on itself" if error.errno == errno.ELOOP else f"it leads to {where}, which is not there"
+        said.append(f"{path}: a link that leads nowhere ({why}); skipping it till it does")
+    return said
 
 
 def unlisted_notices(inbox: Path, before: dict[str, OSError], now: dict[str, OSError]) -> list[str]:
@@ -252,7 +285,14 @@ def move_aside(source: Path, target: Path, first: Callable[[Path], None] | None 
     durable and renamed into place, and only then deleted from IN; when the copy fails (a full
     done/) nothing is left at the target, and when the scan cannot be deleted (a read-only inbox)
     the copy is removed again: either the move happened or the scan is only where it was, never a
-    cut-short copy under its name or a second copy that someone may tidy away as "done"."""
+    cut-short copy under its name or a second copy that someone may tidy away as "done".
+
+    A link (a scan dropped into IN as ``ln -s ../ext/scan.pdf``) is not renamed: a relative link
+    would point nowhere from done/ at another depth. A link to the file it leads to, by its absolute
+    real path, is made at the target, and only then is the link in IN removed; the file itself is
+    the user's, where it lies, and is never moved. OSError where the link no longer leads anywhere."""
+    link = source.is_symlink()
+    real = os.path.realpath(source, strict=True) if link else ""  # gone or a loop: OSError, nothing moved
     target.parent.mkdir(parents=True, exist_ok=True)
     candidate, n = target, 0
     while candidate.exists() or candidate.is_symlink():
@@ -260,6 +300,10 @@ def move_aside(source: Path, target: Path, first: Callable[[Path], None] | None 
         candidate = target.with_name(f"{target.stem}-{n}{target.suffix}")
     if first is not None:
         first(candidate)
+    if link:
+        os.symlink(real, candidate)  # FileExistsError if the name was taken meanwhile: nothing moved
+        _drop_source(source, candidate)
+        return candidate
     try:
         os.rename(source, candidate)
         return candidate
@@ -270,9 +314,15 @@ def move_aside(source: Path, target: Path, first: Callable[[Path], None] | None 
         shutil.copy2(source, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+    _drop_source(source, candidate)
+    return candidate
+
+
+def _drop_source(source: Path, candidate: Path) -> None:
+    """Delete ``source`` from IN now that ``candidate`` stands for it; when it cannot be deleted, the
+    candidate goes again (the scan is only where it was) and the OSError passes on."""
     try:
         source.unlink()
     except OSError:
         candidate.unlink(missing_ok=True)
         raise
-    return candidate

@@ -242,6 +242,39 @@ def test_a_broken_model_a_missing_gpu_and_bad_values_are_one_line_usage_errors(t
         plugin.check_options(options(docclean_threshold=0.4))
 
 
+def truncated_copy(model: Path, target: Path) -> Path:
+    """``model`` cut in half, as an interrupted copy leaves it: the header still reads, the tensors do not."""
+    data = model.read_bytes()
+    target.write_bytes(data[: len(data) // 2])
+    return target
+
+
+def test_a_truncated_model_is_refused_before_any_worker(tmp_path: Path, tiny_model_path: Path) -> None:
+    cut = truncated_copy(tiny_model_path, tmp_path / "cut.safetensors")
+    with pytest.raises(BadArgsError, match=r"^docclean: .*cut\.safetensors.*data offsets .* lie outside the file"):
+        plugin.check_options(options(docclean_model=str(cut)))
+    # The check reads the header by hand: OCRmyPDF's main process stays free of torch.
+    code = ("import sys; from types import SimpleNamespace as N; from docclean import ocrmypdf as p\n"
+            f"try: p.check_options(N(docclean_model={str(cut)!r}, extra_attrs={{}}))\n"
+            "except Exception as e: print(type(e).__name__)\n"
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.stdout.split() == ["BadArgsError", "False"], result.stderr[-2000:]
+
+
+@needs_tools
+def test_a_truncated_model_ends_ocrmypdf_in_one_line_with_its_bad_args_code(tmp_path: Path,
+                                                                             tiny_model_path: Path) -> None:
+    from ocrmypdf.exceptions import ExitCode
+
+    cut = truncated_copy(tiny_model_path, tmp_path / "cut.safetensors")
+    result = ocrmypdf("--docclean-model", cut, sample_pdf(tmp_path / "in.pdf"), tmp_path / "out.pdf")
+    assert result.returncode == ExitCode.bad_args, result.stderr[-2000:]
+    assert "lie outside the file" in result.stderr
+    assert "Traceback" not in result.stderr and "exception occurred" not in result.stderr
+
+
 @needs_tools
 def test_a_missing_backend_ends_ocrmypdf_with_its_bad_args_code(tmp_path: Path) -> None:
     from ocrmypdf.exceptions import ExitCode

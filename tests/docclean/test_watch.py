@@ -106,6 +106,55 @@ def test_done_and_failed_folders(folders, tiny_model_path, tmp_path):  # type: i
     assert again.moved_to == done / "good-1.png"
 
 
+def test_a_linked_scan_moved_to_done_or_failed_still_leads_to_it(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    ext = tmp_path / "ext"
+    ext.mkdir()
+    (ext / "good.png").write_bytes(png_bytes(3))
+    (ext / "bad.png").write_bytes(b"this is not an image at all")
+    for name in ("good.png", "bad.png"):  # relative links, as `ln -s ../ext/good.png in/` makes them
+        (inbox / name).symlink_to(os.path.join("..", "ext", name))
+    done, failed = tmp_path / "archive" / "2026" / "done", inbox / "failed"  # at other depths than IN
+    watcher = make(inbox, out, tiny_model_path, Clock(), done=done, failed=failed)
+    outcomes = {o.source.name: o for o in settled(watcher, watcher.clock)}
+    assert (outcomes["good.png"].status, outcomes["bad.png"].status) == ("cleaned", "failed")
+    assert (out / "good.png").exists() and (failed / "bad.png.error.txt").exists()
+    for moved, name in ((done / "good.png", "good.png"), (failed / "bad.png", "bad.png")):
+        assert moved.is_symlink() and moved.exists() and moved.samefile(ext / name), os.readlink(moved)
+        assert os.readlink(moved) == str((ext / name).resolve())
+        assert not os.path.lexists(inbox / name)  # the link left IN; the user's file stayed where it was
+        assert (ext / name).is_file() and not (ext / name).is_symlink()
+    assert (ext / "good.png").read_bytes() == png_bytes(3)
+
+
+def test_a_link_that_leads_nowhere_is_said_once(folders, tiny_model_path, tmp_path):  # type: ignore[no-untyped-def]
+    inbox, out = folders
+    (inbox / "gone.png").symlink_to(os.path.join("..", "ext", "gone.png"))
+    (inbox / "loop.png").symlink_to("loop.png")
+    (inbox / "share").symlink_to(tmp_path / "unmounted")  # a link to a folder that is not there
+    (inbox / "notes.txt").symlink_to("nothing.txt")  # not a scan's name: ignored like any such file
+    notices: list[str] = []
+    clock = Clock()
+    watcher = make(inbox, out, tiny_model_path, clock, on_notice=notices.append)
+    for _ in range(4):
+        assert watcher.poll_once() == []
+        clock.now += 3
+    assert notices == [
+        f"{inbox / 'gone.png'}: a link that leads nowhere (it leads to ../ext/gone.png, which is not there); "
+        "skipping it till it does",
+        f"{inbox / 'loop.png'}: a link that leads nowhere (it loops back on itself); skipping it till it does",
+        f"{inbox / 'share'}: a link that leads nowhere (it leads to {tmp_path / 'unmounted'}, which is not there); "
+        "skipping it till it does"]
+    (tmp_path / "ext").mkdir()
+    (tmp_path / "ext" / "gone.png").write_bytes(png_bytes(3))  # it leads somewhere now: cleaned, nothing said
+    assert settle(watcher, clock) == ["cleaned"] and len(notices) == 3
+    (tmp_path / "ext" / "gone.png").unlink()  # and nowhere again: said again, once
+    for _ in range(3):
+        watcher.poll_once()
+        clock.now += 3
+    assert len(notices) == 4 and notices[3] == notices[0]
+
+
 def test_bad_file_without_failed_folder_is_recorded_not_retried(folders, tiny_model_path):  # type: ignore[no-untyped-def]
     inbox, out = folders
     (inbox / "bad.tif").write_bytes(b"II*\x00garbage")
