@@ -19,6 +19,10 @@ Where each field is read from and written to (PDF Info key; TIFF tag, the same i
 - make, model (the scanner): none; Make (271), Model (272); Source (written only, as "Make Model").
 - page name (per TIFF page): none; PageName (285); none.
 
+A PDF's fields that its Info dictionary lacks (PDF 2.0 deprecates it) are read from its catalog's
+XMP packet: dc:title, dc:creator, dc:description, pdf:Keywords, dc:rights, xmp:CreatorTool and
+xmp:CreateDate (``docclean.metaxmp``).
+
 Passed through to the same format only, as they were: a PNG's other text chunks (Comment,
 Source, Disclaimer, ...) and a TIFF's XMP (700) and IPTC (33723) blocks. Never carried: colour
 profiles (pixels are sRGB once read), orientation (applied on reading), resolution (written from
@@ -151,7 +155,8 @@ def clean_text(value: object) -> str | None:
 
 def _read_pdf(path: Path) -> Metadata:
     """The document information dictionary of a PDF (its Producer is not carried: docclean
-    produces the output PDF, and says so)."""
+    produces the output PDF, and says so), and where it lacks a field, the XMP packet
+    (``docclean.metaxmp``)."""
     from docclean.pdf import _PDFIUM, _open  # the one lock every pdfium call holds
 
     with _PDFIUM:
@@ -169,6 +174,12 @@ def _read_pdf(path: Path) -> Metadata:
             problems.append(f"metadata: PDF {key} left out ({exc})")
     document = Fields(**{name: found[key] for key, name in PDF_KEYS.items()},
                       created=parse_pdf_date(found["CreationDate"]))
+    if None in (getattr(document, name) for name in (*PDF_KEYS.values(), "created")):
+        from docclean.metaxmp import pdf_xmp_fields  # what /Info lacks (a PDF 2.0 writer's): from XMP
+
+        xmp, said = pdf_xmp_fields(path)
+        document = with_fallbacks(document, xmp)
+        problems += said
     return Metadata(document, problems=tuple(problems))
 
 

@@ -1,7 +1,8 @@
 """Dates in the forms metadata keeps them, read to a ``datetime`` and written back: PDF
-(``D:20240131143000+01'00'``), EXIF and TIFF (``2024:01:31 14:30:00``, its zone apart in
-OffsetTime tags) and PNG text (RFC 1123 as its specification suggests; ISO 8601 and the EXIF form
-are read too). A date in no known form reads as None: it is left out, never guessed at.
+(``D:20240131143000+01'00'``), XMP (``2024-01-31T14:30:00+01:00``, read only), EXIF and TIFF
+(``2024:01:31 14:30:00``, its zone apart in OffsetTime tags) and PNG text (RFC 1123 as its
+specification suggests; ISO 8601 and the EXIF form are read too). A date in no known form reads
+as None: it is left out, never guessed at.
 
 A date without a zone (EXIF, TIFF) stays naive and is written without one, so a date is never
 moved to another zone on its way through."""
@@ -18,6 +19,9 @@ __all__ = ["exif_date", "exif_offset", "parse_exif_date", "parse_pdf_date", "par
 # Every part after the year may be missing (PDF 1.7, 7.9.4): D:2024 is 1 January 2024.
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?"
                        r"(?:([Zz+\-])(?:(\d\d)'?(?:(\d\d)'?)?)?)?\s*$")
+# XMP's dates (XMP part 1, 8.2.1.1): ISO 8601 to the day, minute, second or its fraction (dropped).
+_XMP_DATE = re.compile(r"^(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:[.,]\d+)?)?"
+                       r"(?:([Zz]|[+\-](?=\d\d:?\d\d))(?:(\d\d):?(\d\d))?)?)?)?)?\s*$")
 _EXIF_DATE = re.compile(r"^\s*(\d{4}):(\d\d):(\d\d)[ T](\d\d):(\d\d):(\d\d)")
 _OFFSET = re.compile(r"^\s*([+\-])(\d\d):(\d\d)\s*$")
 
@@ -34,14 +38,24 @@ def _zone(sign: str | None, hours: str | None, minutes: str | None) -> timezone 
 def parse_pdf_date(text: str | None) -> datetime | None:
     """A PDF date string as a datetime (aware when it names its zone), None when it is none."""
     found = _PDF_DATE.match((text or "").strip())
-    if found is None:
-        return None
+    return None if found is None else _date(found)
+
+
+def _date(found: re.Match[str]) -> datetime | None:
+    """The date a PDF or XMP date's match gives (year, ..., second, zone sign, hours, minutes)."""
     year, month, day, hour, minute, second, sign, zh, zm = found.groups()
     try:
         return datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
                         int(second or 0), tzinfo=_zone(sign, zh, zm))
     except ValueError:  # month 13, hour 25, an offset of a day or more
         return None
+
+
+def parse_xmp_date(text: str | None) -> datetime | None:
+    """An XMP date (``2024-01-31T14:30:00+01:00``, any part after the year missing) as a datetime,
+    aware when it names its zone; None when it is none."""
+    found = _XMP_DATE.match((text or "").strip())
+    return None if found is None else _date(found)
 
 
 def parse_exif_date(text: object, offset: object = None) -> datetime | None:

@@ -10,7 +10,10 @@ mail header before ``%PDF``, offsets shifted by a few bytes, no ``%%EOF``) is re
 to :data:`REPAIR_LIMIT`. Beyond it, or where pypdf cannot read it at all (AES-256 without the
 ``cryptography`` package), the file's bytes are searched for the key: its pages are read at their
 boxes' size, and when the key is there (outside compressed object streams, which hide it) reading
-the whole file warns that they may come out smaller than the paper."""
+the whole file warns that they may come out smaller than the paper.
+
+The same reading keeps the document catalog's XMP packet (:func:`catalog_xmp`), which
+``docclean.metaxmp`` reads the metadata of a PDF without /Info from: one pypdf reading per file."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from docclean.fileid import file_version, find_all
+from docclean.metadata import MAX_BLOCK
 from docclean.progress import InputWarning
 
 if TYPE_CHECKING:
@@ -79,15 +83,24 @@ def _units(path: Path) -> tuple[tuple[float, ...], str | None]:
     """(each page's /UserUnit, 1 where absent or not a positive number, empty when the file cannot
     tell; why a /UserUnit the file's bytes hold was not read, else None), read once per file version."""
     version = file_version(path)
-    return ((), None) if version is None else _read(path, *version)
+    return ((), None) if version is None else _read(path, *version)[:2]
+
+
+def catalog_xmp(path: Path) -> bytes | str | None:
+    """The XMP packet of the document catalog's /Metadata stream, decoded; None where there is none
+    or pypdf cannot read the file (its units are read at their boxes' size then too); a short reason
+    where it is over ``docclean.metadata.MAX_BLOCK`` bytes or cannot be decoded. Read with the units."""
+    version = file_version(path)
+    return None if version is None else _read(path, *version)[2]
 
 
 @functools.lru_cache(maxsize=16)
-def _read(path: Path, size: int, *_version: int) -> tuple[tuple[float, ...], str | None]:
+def _read(path: Path, size: int, *_version: int) -> tuple[tuple[float, ...], str | None, bytes | str | None]:
+    """(:func:`_units`' pair, :func:`_xmp` of the same reading)."""
     try:
         import pypdf
     except ImportError:  # an install that predates the dependency: the pages' boxes as before
-        return (), None
+        return (), None, None
     quiet_pypdf()
     try:
         with open(path, "rb") as fh:
@@ -96,7 +109,7 @@ def _read(path: Path, size: int, *_version: int) -> tuple[tuple[float, ...], str
             why, repair = f"a damaged file over {REPAIR_LIMIT >> 20} MB is not repaired for it", size <= REPAIR_LIMIT
             if ended:
                 try:
-                    return _pages(pypdf.PdfReader(fh, strict=True)), None
+                    return _contents(pypdf.PdfReader(fh, strict=True))
                 except pypdf.errors.DependencyError as exc:  # AES-256 without `cryptography`: no repair helps
                     why, repair = f"pypdf: {exc}", False
                 except Exception:  # noqa: BLE001 - repaired below, as pdfium repairs it
@@ -107,20 +120,38 @@ def _read(path: Path, size: int, *_version: int) -> tuple[tuple[float, ...], str
                     fh.seek(0)
                     source = io.BytesIO(fh.read() + b"\n%%EOF\n")
                 try:
-                    return _pages(pypdf.PdfReader(source, strict=False)), None
+                    return _contents(pypdf.PdfReader(source, strict=False))
                 except pypdf.errors.DependencyError as exc:
                     why = f"pypdf: {exc}"
                 except Exception:  # noqa: BLE001 - not a PDF pypdf reads: its key is looked for below
                     why = "pypdf cannot read the file"
                 del source
-            return (), why if _holds_key(fh) else None
+            return (), why if _holds_key(fh) else None, None
     except OSError:
-        return (), None
+        return (), None, None
 
 
-def _pages(reader: pypdf.PdfReader) -> tuple[float, ...]:
-    """Every page's unit, as ``reader`` reads them."""
-    return tuple(_unit(page) for page in reader.pages)
+def _contents(reader: pypdf.PdfReader) -> tuple[tuple[float, ...], None, bytes | str | None]:
+    """Every page's unit, as ``reader`` reads them, and the catalog's XMP (:func:`_xmp`)."""
+    return tuple(_unit(page) for page in reader.pages), None, _xmp(reader)
+
+
+def _xmp(reader: pypdf.PdfReader) -> bytes | str | None:
+    """The catalog's /Metadata stream decoded, None where there is none, or why it was not read."""
+    from pypdf.generic import StreamObject
+
+    try:
+        stream = reader.trailer["/Root"].get("/Metadata")
+        stream = stream.get_object() if stream is not None else None
+        if not isinstance(stream, StreamObject):
+            return None
+        length = stream["/Length"] if "/Length" in stream else 0  # an indirect length is looked up
+        if isinstance(length, int) and length > MAX_BLOCK:
+            return f"{length:,} bytes (at most {MAX_BLOCK:,} are read)"
+        data = stream.get_data()  # pypdf bounds what its filters give (75 MB)
+    except Exception as exc:  # noqa: BLE001 - a damaged catalog or stream: only its XMP is left out
+        return f"cannot be decoded ({type(exc).__name__})"
+    return data if len(data) <= MAX_BLOCK else f"{len(data):,} bytes (at most {MAX_BLOCK:,} are read)"
 
 
 def _unit(page: dict) -> float:
