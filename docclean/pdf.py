@@ -5,9 +5,11 @@ image covering half of it or more) that of its sharpest image layer (``docclean.
 otherwise 300 dpi, or the caller's ``dpi``, per inch of the page's real size (its /UserUnit counted).
 A page whose image data does not decode whole is refused, not rendered (pdfium would draw the rest
 flat grey, cleaned into white paper), and a file with searchable text says once that its cleaned
-pages do not keep it (:class:`InputWarning`, ``docclean.progress``). Writing streams one image per
-page straight into the output file (Flate for grey and colour, CCITT group 4 for bi-level pages) and
-only keeps object offsets in memory, so a thousand-page document costs no more RAM than one page.
+pages do not keep it, one with attached files that they are not carried (:class:`InputWarning`,
+``docclean.progress``). Filled-in form fields are drawn into the page (``pdfdraw.init_forms``).
+Writing streams one image per page straight into the output file (Flate for grey and colour, CCITT
+group 4 for bi-level pages) and only keeps object offsets in memory, so a thousand-page document
+costs no more RAM than one page.
 
 pdfium is not thread-safe, not even for two documents, and its last-error code is one value for
 the process: every call into it here holds one lock (``_PDFIUM``), taken per call and never across
@@ -32,8 +34,8 @@ from PIL import Image
 
 from docclean.errors import InputError
 from docclean.group4 import group4_strip
-from docclean.pdfdraw import draw, render_size
-from docclean.pdfpage import has_text, image_damage, native_dpi
+from docclean.pdfdraw import draw, init_forms, render_size
+from docclean.pdfpage import attachment_warning, has_text, image_damage, native_dpi
 from docclean.pdfunits import fit_box, page_units
 from docclean.pixels import MAX_PIXELS, Page, split_rgb
 from docclean.progress import InputWarning
@@ -136,15 +138,21 @@ def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXE
     """Render every page of a PDF to a :class:`Page` (RGB rendering; grey pages give color None);
     with ``only``, just that page (0-based), rendering no other. A page whose image data does not
     decode whole raises InputError ("page N: truncated or incomplete image data (...)"). A file with
-    searchable text warns once every page is read (:func:`text_layer_warning`), one whose /UserUnit
-    cannot be read before the first (``pdfunits.page_units``; InputWarnings); ``only`` does not."""
+    searchable text warns once every page is read (:func:`text_layer_warning`), one with attached
+    files (``pdfpage.attachment_warning``) or whose /UserUnit cannot be read before the first
+    (``pdfunits.page_units``; InputWarnings); ``only`` does not."""
     if dpi is not None and not (dpi > 0 and math.isfinite(dpi)):
         raise ValueError(f"dpi must be a positive number, not {dpi!r}")
     with _PDFIUM:
         doc = _open(path)
-        count = len(doc)
     texts = 0
     try:
+        with _PDFIUM:
+            init_forms(doc)  # before any page is loaded
+            count = len(doc)
+            attached = attachment_warning(doc) if only is None else None
+        if attached:
+            warnings.warn(attached, InputWarning, stacklevel=2)
         units = page_units(path, count, warn=only is None)  # pypdf's reading, outside pdfium's lock
         for index in range(count) if only is None else [only] if only < count else []:
             with _PDFIUM:

@@ -1,10 +1,12 @@
 """How a PDF page is drawn: the pixels it is drawn over (:func:`render_size`) and drawing it there
 (:func:`draw`), a scan's pixels one to one where a page box a fraction of a pixel off its scan's
-size would have them resampled. Call them with ``docclean.pdf``'s pdfium lock held."""
+size would have them resampled, with its filled-in form fields (:func:`init_forms`). Call them with
+``docclean.pdf``'s pdfium lock held."""
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import math
 
 import numpy as np
@@ -94,11 +96,30 @@ def _one_to_one(page: pdfium.PdfPage) -> tuple[int, int, Placement] | None:
     return width, height, (scale_x, 0.0, 0.0, scale_y, left + _INSIDE - x0 * scale_x, top + _INSIDE - y0 * scale_y)
 
 
+def init_forms(doc: pdfium.PdfDocument) -> None:
+    """Open the form environment of ``doc`` where it has form fields, before any of its pages is
+    loaded, so that :func:`draw` draws them. pdfium's page drawing leaves form fields (widget
+    annotations) out (crbug.com/pdfium/993): a filled-in text field came out blank. A document
+    without forms gets none, and its pages are drawn as before, pixel for pixel."""
+    if not logging.getLogger("pypdfium2").handlers:  # its note that this pdfium draws no XFA: not docclean's
+        logging.getLogger("pypdfium2").addHandler(logging.NullHandler())
+    try:
+        doc.init_forms()
+    except pdfium.PdfiumError:  # the pages are drawn without their fields, as before
+        pass
+
+
 def draw(page: pdfium.PdfPage, width: int, height: int, placement: Placement | None = None) -> np.ndarray:
     """``page`` drawn over ``width`` x ``height`` pixels, RGB uint8, on white, annotations included,
     as ``PdfPage.render`` draws it; with ``placement`` (:func:`render_size`), placed by it. pdfium
     stretches the page over the whole size otherwise, which resampled a scan of a fraction of a
-    pixel less (44% of a dithered A4 page's pixels grey at 2480 x 3508)."""
+    pixel less (44% of a dithered A4 page's pixels grey at 2480 x 3508).
+
+    Form fields (:func:`init_forms`) are drawn over the page as a viewer shows them, their hidden
+    and not-on-screen ones (/F 2, 32) left out as the other annotations' are. pdfium draws them
+    (``FPDF_FFLDraw``) over a whole-pixel rectangle, not through a matrix: the page's box under
+    ``placement`` with its corners rounded, half a pixel at most from where the matrix puts them
+    (a thousandth of one under a scan that fills the page)."""
     bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_BGR, rev_byteorder=True)
     try:
         bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, height)
@@ -109,6 +130,22 @@ def draw(page: pdfium.PdfPage, width: int, height: int, placement: Placement | N
             pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap, page, ctypes.byref(matrix), ctypes.byref(clip), flags)
         else:
             pdfium_c.FPDF_RenderPageBitmap(bitmap, page, 0, 0, width, height, 0, flags)
+        forms = getattr(page, "formenv", None)
+        if forms:
+            # Widgets only (the other annotations are drawn above), in the bitmap's byte order.
+            pdfium_c.FPDF_FFLDraw(forms, bitmap, page, *_box(page, width, height, placement), 0,
+                                  pdfium_c.FPDF_REVERSE_BYTE_ORDER)
         return np.array(bitmap.to_numpy()[..., :3])  # a copy: pdfium's buffer is freed on close
     finally:
         bitmap.close()
+
+
+def _box(page: pdfium.PdfPage, width: int, height: int, placement: Placement | None) -> tuple[int, int, int, int]:
+    """(left, top, width, height) in whole pixels of the page as shown under ``placement``: where
+    ``FPDF_FFLDraw`` draws its form fields over :func:`draw`'s drawing."""
+    if placement is None:
+        return 0, 0, width, height
+    scale_x, _, _, scale_y, left, top = placement
+    width_pt, height_pt = page.get_size()
+    x0, y0 = round(left), round(top)
+    return x0, y0, round(left + scale_x * width_pt) - x0, round(top + scale_y * height_pt) - y0

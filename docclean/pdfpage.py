@@ -1,7 +1,8 @@
 """What a PDF page holds, found without rendering it: the resolution of the scan in it
 (:func:`native_dpi`), whether its images' data decodes whole (:func:`image_damage`) and whether it
-has searchable text (:func:`has_text`). Call them with ``docclean.pdf``'s pdfium lock held. The
-pages' /UserUnit, which pdfium cannot read, is ``docclean.pdfunits``'s.
+has searchable text (:func:`has_text`); of the whole document, the files attached to it, which its
+cleaned pages do not carry (:func:`attachment_warning`). Call them with ``docclean.pdf``'s pdfium
+lock held. The pages' /UserUnit, which pdfium cannot read, is ``docclean.pdfunits``'s.
 
 pdfium draws what it cannot decode as flat grey or black, without a word; cleaned, that becomes
 white paper, and a receipt whose JPEG was cut short comes out as a whole-looking receipt that ends
@@ -45,6 +46,8 @@ _DEPTH = 8
 _ABBREVIATIONS = {"AHx": "ASCIIHexDecode", "A85": "ASCII85Decode", "LZW": "LZWDecode", "Fl": "FlateDecode",
                   "RL": "RunLengthDecode", "CCF": "CCITTFaxDecode", "DCT": "DCTDecode"}
 _SIMPLE = {"ASCIIHexDecode", "ASCII85Decode", "LZWDecode", "FlateDecode", "RunLengthDecode"}
+# Attached files named in the warning about them; more are counted.
+_NAMED = 5
 # Bytes of output per inflate step: a page's pixels are inflated and dropped, never held (steps that
 # stay in the CPU's cache: 256 KiB inflated a 300-dpi page a fifth faster than 4 MiB here).
 _INFLATE_STEP = 1 << 18
@@ -238,3 +241,23 @@ def has_text(page: pdfium.PdfPage) -> bool:
         return text.count_chars() > 0
     finally:
         text.close()
+
+
+def attachment_warning(doc: pdfium.PdfDocument) -> str | None:
+    """What to say about the files attached to ``doc`` (its /EmbeddedFiles: a scan's notes, a chain
+    of custody), which the cleaned file does not carry; None where there are none. Their names and
+    count are read, not their data."""
+    count = doc.count_attachments()
+    if count <= 0:
+        return None
+    names = []
+    for index in range(min(count, _NAMED)):
+        try:
+            name = doc.get_attachment(index).get_name()
+        except pdfium.PdfiumError:
+            name = ""
+        names.append("".join(ch if ch.isprintable() else "?" for ch in name) or "unnamed")
+    if count == 1:
+        return f"1 file attached to the PDF ({names[0]}) is not carried into the cleaned file"
+    more = f" and {count - _NAMED} more" if count > _NAMED else ""
+    return f"{count} files attached to the PDF ({', '.join(names)}{more}) are not carried into the cleaned file"
