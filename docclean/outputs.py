@@ -120,12 +120,13 @@ def _holder(lock: Path) -> str | None:
         os.close(fd)
 
 
-def check_nested_runs(folder: Path, subfolders: Iterable[Path] = ()) -> None:
+def check_nested_runs(folder: Path, subfolders: Iterable[Path] = (), shown: Path | None = None) -> None:
     """OutputBusy when another run writes to a folder that holds ``folder`` (``-o out`` beside a
     run with ``-o out/pdf``) or to one of ``subfolders`` (where this run's outputs go): the lock
     is per folder, and two such runs would share work folders. A worker's staging folder inside
-    its own run's output (:data:`STAGING_NAME`) is that run's."""
-    shown, folder = folder, Path(os.path.abspath(folder))
+    its own run's output (:data:`STAGING_NAME`) is that run's. ``shown``: the folder as the user
+    named it (default ``folder``)."""
+    shown, folder = shown or folder, Path(os.path.abspath(folder))
     for above in folder.parents:
         if above.name == STAGING_NAME:
             break
@@ -143,21 +144,23 @@ def check_nested_runs(folder: Path, subfolders: Iterable[Path] = ()) -> None:
 
 @contextmanager
 def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holder: str = "docclean run",
-                advice: str = "wait for it to finish", within: Iterable[Path] | None = None
-                ) -> Iterator[Callable[[], bool]]:
+                advice: str = "wait for it to finish", within: Iterable[Path] | None = None,
+                shown: Path | None = None) -> Iterator[Callable[[], bool]]:
     """Hold the output folder's lock (creating the folder); OutputBusy when another run holds it
     for longer than ``wait`` seconds. ``name``, ``holder`` and ``advice``: another lock of the
     same folder (the hot folder's: one watcher per output, while each of its files takes the
     batch's lock) and how its refusal reads. With ``within`` (the folders this run writes to),
     a run in a folder above or below this one is refused too (:func:`check_nested_runs`).
+    ``shown``: the folder as the user named it, for the errors (default ``folder``).
 
     Yields a function that says whether the lock still guards the folder: False once the folder
     (or its lock file) was deleted or replaced, when another run could take the folder's lock anew."""
+    shown = shown or folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
-        raise output_error("cannot create the output folder or its lock", exc, folder) from None
+        raise output_error("cannot create the output folder or its lock", exc, shown) from None
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -168,7 +171,7 @@ def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holde
                 if time.monotonic() >= deadline:
                     pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
                     raise OutputBusy(f"another {holder} (pid {pid}) is writing to this output folder; "
-                                     f"{advice} or choose another output folder", folder) from None
+                                     f"{advice} or choose another output folder", shown) from None
                 time.sleep(0.2)
         try:
             os.ftruncate(fd, 0)
@@ -184,7 +187,7 @@ def output_lock(folder: Path, wait: float = 0.0, *, name: str = LOCK_NAME, holde
 
         try:
             if within is not None:
-                check_nested_runs(folder, within)
+                check_nested_runs(folder, within, shown)
             yield held
         finally:
             if held():  # removed before the lock is released; another run's lock file is not ours

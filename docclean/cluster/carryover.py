@@ -267,12 +267,14 @@ def borrow_work_folder(target: str, staged: Path) -> tuple[Path, Path] | None:
     the engine's resume) into the staging folder, so the runner carries on from them, or clears
     them as it would (another source or other settings, ``--overwrite``); returns the (staged,
     final) work folders, to move back whatever is left after the run. Page files' stamp stays
-    where it is (:func:`settle_stamp`)."""
+    where it is (:func:`settle_stamp`). A ``file://`` target's work folder lies beside it as beside
+    the plain path it names (``storage.file_url_path``); in object storage there is none."""
     from docclean.resume import work_folder
 
-    if storage.is_remote(target) or not holds_pages(target):
+    local = storage.file_url_path(target) if storage.is_remote(target) else Path(target)
+    if local is None or not holds_pages(target):
         return None
-    final, staged_work = work_folder(Path(target)), work_folder(staged)
+    final, staged_work = work_folder(local), work_folder(staged)
     if final.is_dir():
         move_folder(final, staged_work)
     return staged_work, final

@@ -76,12 +76,20 @@ class Found:
 
     @property
     def folder(self) -> Path | None:
-        """The local output folder (absolute), which the lock and the staging folder go in; None
-        for an output in object storage."""
+        """The local output folder (absolute), which the lock goes in (and, for a plain path, the
+        staging folder): a ``file://`` URL's folder counts as that path, so that a run given the
+        URL and one given the path are one output folder to the lock; None for an output in object
+        storage."""
+        shown = self.shown_folder
+        return None if shown is None else shown.absolute()
+
+    @property
+    def shown_folder(self) -> Path | None:
+        """:attr:`folder` as the user named it (relative if given so), for error lines."""
         if storage.is_remote(self.output):
-            return None
+            return storage.file_url_path(self.output)
         out = user_path(self.output)
-        return (out.parent if self.single_file else out).absolute()
+        return out.parent if self.single_file else out
 
 
 def plan_files(inputs: list[str], output: str, settings: CleanSettings,
@@ -229,16 +237,18 @@ def _plan_remote(found: Found, settings: CleanSettings, storage_options: dict[st
 def staging_folder(found: Found) -> Path | None:
     """Where workers stage outputs before moving them into place: a hidden folder in the output
     folder (the same file system, so the move is an atomic rename); None for a URL output.
-    Absolute, as the tasks' paths are (``task_for``)."""
+    Absolute, as the tasks' paths are (``task_for``). A ``file://`` output is written like object
+    storage (``storage.upload_atomic``), from the system's temporary folder."""
     folder = found.folder
-    return None if folder is None else folder / STAGING_NAME
+    return None if folder is None or storage.is_remote(found.output) else folder / STAGING_NAME
 
 
 @contextmanager
 def output_guard(found: Found, settings: CleanSettings) -> Iterator[None]:
-    """The engine's lock on a local output folder (one run per output folder), held from before
-    planning (:func:`plan_found`) to the end, as ``clean_batch`` holds it; none in a dry run or
-    for an output in object storage, which has no lock. A run that fails before writing anything
+    """The engine's lock on a local output folder (one run per output folder, a ``file://`` URL's
+    folder included: :attr:`Found.folder`), held from before planning (:func:`plan_found`) to the
+    end, as ``clean_batch`` holds it; none in a dry run or for an output in object storage, which
+    has no lock. A refusal names the folder as the user gave it. A run that fails before writing anything
     (a model or backend that cannot be loaded) leaves no output folder that the lock made, as with
     ``clean_batch``."""
     from docclean.outputs import MadeFolder, output_lock
@@ -249,12 +259,17 @@ def output_guard(found: Found, settings: CleanSettings) -> Iterator[None]:
         return
     made = MadeFolder(folder)
     try:
-        within = {Path(str(job.target)).parent for job in found.jobs if job.error is None}
-        with output_lock(folder, within=within):
+        within = {_local(str(job.target)).parent for job in found.jobs if job.error is None}
+        with output_lock(folder, within=within, shown=found.shown_folder):
             yield
     except BaseException:
         made.remove_if_empty()
         raise
+
+
+def _local(location: str) -> Path:
+    """A local target as a path: a ``file://`` URL's (``storage.file_url_path``) or the path itself."""
+    return storage.file_url_path(location) or Path(location)
 
 
 def job_of(task: FileTask) -> Any:

@@ -81,17 +81,23 @@ def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: Clea
     found = driver.find_files(inputs, str(output), settings, storage_options)
     driver.start_report(report, found, inputs, str(output), settings, progress)
     staging = driver.staging_folder(found)
-    with driver.output_guard(found, settings):  # before planning, as clean_batch: one run plans the work
-        plan = driver.plan_found(found, settings, storage_options, progress)
-        try:
-            return _run(plan, settings, progress, report, address=address, workers=workers,
-                        storage_options=storage_options, staging=staging, report_path=report_path,
-                        on_batch=on_batch)
-        finally:
-            if staging is not None and plan.tasks:
-                import shutil
+    running = False  # _run writes the report; a run the lock refuses writes it here, as clean_batch does
+    try:
+        with driver.output_guard(found, settings):  # before planning, as clean_batch: one run plans the work
+            plan = driver.plan_found(found, settings, storage_options, progress)
+            running = True
+            try:
+                return _run(plan, settings, progress, report, address=address, workers=workers,
+                            storage_options=storage_options, staging=staging, report_path=report_path,
+                            on_batch=on_batch)
+            finally:
+                if staging is not None and plan.tasks:
+                    import shutil
 
-                shutil.rmtree(staging, ignore_errors=True)  # every actor is gone: leftovers of killed ones
+                    shutil.rmtree(staging, ignore_errors=True)  # every actor is gone: leftovers of killed ones
+    finally:
+        if not running and report_path is not None:
+            report.write_json(report_path)
 
 
 def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report, *,

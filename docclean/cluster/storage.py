@@ -42,6 +42,21 @@ def is_remote(path: str | Path) -> bool:
     return isinstance(path, str) and _SCHEME.match(path) is not None
 
 
+def file_url_path(location: str | Path) -> Path | None:
+    """The local path a ``file://`` URL names (``file:///srv/out``, ``file://localhost/srv/out``), as
+    a plain path of that place would be: the output lock and a run's work folders go there; None
+    for a plain path and for any other URL (object storage)."""
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    if not isinstance(location, str) or location[:7].lower() != "file://":
+        return None
+    parsed = urlparse(location)
+    if parsed.netloc not in ("", "localhost"):
+        return None
+    return Path(url2pathname(parsed.path))
+
+
 class Url(str):
     """A URL kept whole as a string, with the ``name`` (last part) that progress displays and
     reports ask of a ``Path``; ``Path`` itself would turn ``s3://b/k`` into ``s3:/b/k``."""
