@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from docclean.progress import CleanProgress
+
 
 def import_or_skip(name: str, reason: str) -> ModuleType:
     """Import ``name``, or skip (the whole module when called at its top) when it cannot be
@@ -82,3 +84,16 @@ def second_run_during(real: Callable[..., Any], source: Path, out: Path, setting
         return real(*args, **kw)
 
     return wrapped, other
+
+
+class CancelAfterPages(CleanProgress):
+    """Progress that asks the run to stop once ``pages`` pages are done (a Ctrl-C, in effect)."""
+
+    def __init__(self, pages: int) -> None:
+        self.pages, self.limit = 0, pages
+
+    def on_page_done(self, job, page) -> None:  # noqa: ANN001
+        self.pages += 1
+
+    def cancelled(self) -> bool:
+        return self.pages >= self.limit

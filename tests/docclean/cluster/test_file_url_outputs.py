@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cluster_helpers import import_or_skip, write_image
+from cluster_helpers import CancelAfterPages, import_or_skip, write_image
 
 from cli.clean_view import stopped_line
 from docclean.batch import clean_batch
@@ -73,17 +73,6 @@ def test_a_ray_run_refused_by_the_lock_writes_its_report_and_names_the_folder_as
     assert str(ray.value) == str(local.value)
     assert str(ray.value).startswith("out: another docclean run")
     assert json.loads(Path("ray.json").read_text())["output"] == "out"
-
-
-class CancelAfterPages(CleanProgress):
-    def __init__(self, pages: int) -> None:
-        self.pages, self.limit = 0, pages
-
-    def on_page_done(self, job, page) -> None:  # noqa: ANN001
-        self.pages += 1
-
-    def cancelled(self) -> bool:
-        return self.pages >= self.limit
 
 
 def test_a_stopped_multi_page_output_to_a_file_url_keeps_its_pages_as_the_stop_line_says(tmp_path, settings) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from cluster_helpers import hidden, second_run_during, tree, write_image
+from cluster_helpers import CancelAfterPages, hidden, second_run_during, tree, write_image
 
 from docclean.batch import clean_batch
 from docclean.cluster import clean_with_engine
@@ -108,17 +108,6 @@ def test_sigterm_during_a_download_stops_the_cli_with_exit_code_143(tmp_path, se
                                                                               ("b.png", INTERRUPTED)]
     assert sorted(tree(tmp_path / "out")) == ["a.png"]
     assert hidden(tmp_path / "out") == []
-
-
-class CancelAfterPages(CleanProgress):
-    def __init__(self, pages: int) -> None:
-        self.pages, self.limit = 0, pages
-
-    def on_page_done(self, job, page) -> None:  # noqa: ANN001
-        self.pages += 1
-
-    def cancelled(self) -> bool:
-        return self.pages >= self.limit
 
 
 def test_a_multi_page_output_of_a_url_source_resumes_and_a_changed_source_starts_over(tmp_path, settings) -> None:
