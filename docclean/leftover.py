@@ -33,16 +33,18 @@ def mark(jobs: list[Job], plans: list[Plan], taken: tuple[Keys, Keys], listed: L
     listed under the run's lock, each other folder listed once here."""
     from docclean.discover import path_key
 
-    owned: dict[Path, dict[str, list[str]]] = {}
+    owned: dict[Path, tuple[dict[str, list[str]], set[str]]] = {}
     for job, plan in zip(jobs, plans):
         if plan.error is not None or not plan.pending or not splits(job.source, job.target):
             continue
         folder = job.target.parent
         if folder not in owned:
             entries = listed[folder] if listed is not None and folder in listed else list_folder(folder)
-            owned[folder] = by_owner(entry.name for entry in entries)
-        plan.left_over = find(job.source, job.target, plan.pages, owned[folder],
-                              lambda path: any(path_key(path) in keys for keys in taken))
+            owned[folder] = by_owner(entry.name for entry in entries), {e.name for e in entries if e.is_file()}
+        names, files = owned[folder]
+        plan.left_over = find(job.source, job.target, plan.pages, names,
+                              lambda path: any(path_key(path) in keys for keys in taken),
+                              is_file=lambda path: path.name in files)  # from the listing: no stat a name
 
 
 def splits(source: Path, target: Path) -> bool:

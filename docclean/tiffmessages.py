@@ -68,7 +68,7 @@ _ready: bool | None = None  # None: not tried yet
 _keep: list[object] = []  # the installed callback and its helpers, alive for as long as libtiff may call them
 
 
-def loaded_libtiff() -> str | None:
+def _loaded_libtiff() -> str | None:
     """The path of the one libtiff this process has loaded (Pillow's), or None (none, or several)."""
     found = set()
     try:
@@ -92,7 +92,7 @@ def libraries() -> tuple[ctypes.CDLL, ctypes.CDLL] | None:
     if not sys.platform.startswith("linux") or platform.machine().lower() not in ("x86_64", "amd64", "aarch64",
                                                                                     "arm64"):
         return None
-    path = loaded_libtiff()
+    path = _loaded_libtiff()
     if path is None:
         return None
     try:

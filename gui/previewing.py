@@ -34,8 +34,8 @@ from docclean.settings import CleanSettings
 from gui.keys import FILE, LISTING, preview_key
 from gui.labels import setting_label
 from gui.notices import ink_warns
+from gui.previews import PageImage, PreviewResult
 from gui.savepage import STILL_CLEANING
-from gui.worker import PageImage, PreviewResult
 
 #: How the user asks for a page's preview again (the window's "Clean the page again" action).
 AGAIN = "click the page or press F5"

@@ -49,10 +49,11 @@ from gui.notices import CommandRow, InkLine, TileBar
 from gui.opening import OPEN_HINT, OpeningMixin
 from gui.pages import PageList, PageRef
 from gui.previewing import CANNOT_CLEAN, FILE_CHANGED, OUT_OF_DATE, PreviewingMixin
+from gui.previews import PreviewResult
 from gui.savepage import SaveIndicator, SavePageMixin, SaveThread
 from gui.saving import SavingMixin
 from gui.views import PreviewArea
-from gui.worker import PreviewResult, PreviewWorker
+from gui.worker import PreviewWorker
 
 #: Milliseconds a settings edit waits for the next one before a preview is asked for.
 DEBOUNCE_MS = 250

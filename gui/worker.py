@@ -31,14 +31,14 @@ from PySide6.QtCore import QThread, Signal
 from docclean import io as pageio
 from docclean.batch import clean_page, load_cleaner
 from docclean.errors import Cancelled, DocCleanError
-from docclean.fileid import FileVersion, file_version
+from docclean.fileid import file_version
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from gui.images import display_pixels, gray_of, level_image, removed_overlay
-from gui.keys import PagesChanged, fault_of, preview_key, reason_of
+from gui.keys import PagesChanged, fault_of, reason_of
 from gui.previews import PageImage, PreviewRequest, PreviewResult, page_key, preview_cache_key
 
-__all__ = ["PageImage", "PreviewRequest", "PreviewResult", "PreviewWorker", "preview_key"]
+__all__ = ["PreviewWorker"]
 
 #: Byte budget of the preview cache (display images and outputs of finished previews).
 CACHE_BYTES = 768 * 2**20
@@ -148,12 +148,6 @@ class PreviewWorker(QThread):
         if timeout_ms is None:
             return self.wait()
         return self.wait(timeout_ms)
-
-    def cached(self, path: str | Path, index: int, settings: CleanSettings,
-               version: FileVersion | None) -> PreviewResult | None:
-        """The cached preview for this page and settings of the file's ``version``, or None."""
-        with self._cond:
-            return self._cache.get(preview_cache_key(PreviewRequest(0, Path(path), index, settings, version)))
 
     def clear_cache(self) -> None:
         """Forget every cached preview and decoded page (files changed on disk)."""

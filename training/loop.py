@@ -201,7 +201,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     goes_on = (partial is not None and partial.epoch == start_epoch
                and (config.patience is None or bad_epochs < config.patience))
     for cb in callbacks:
-        if goes_on and partial is not None and hasattr(cb, "on_resume_in_epoch"):
+        if goes_on and hasattr(cb, "on_resume_in_epoch"):  # a callback need not be a Callback
             cb.on_resume_in_epoch(partial.epoch, partial.batches)
         cb.on_train_start(start_epoch, config.epochs, batches)
     stopped_early = stopped = False

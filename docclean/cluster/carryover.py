@@ -36,7 +36,7 @@ from docclean.errors import Cancelled
 if TYPE_CHECKING:
     from docclean.settings import CleanSettings
 
-def _sibling(target: str, name: str) -> str:
+def sibling(target: str, name: str) -> str:
     """The path or URL of ``name`` beside ``target``."""
     if storage.is_remote(target):
         return target.rsplit("/", 1)[0] + "/" + name
@@ -65,7 +65,7 @@ def _stamp_at(target: str) -> str:
     from docclean.resume import STAMP_FILE, work_folder
 
     if storage.is_remote(target):
-        return _sibling(target, f"{work_folder(Path(storage.location(target).name)).name}/{STAMP_FILE}")
+        return sibling(target, f"{work_folder(Path(storage.location(target).name)).name}/{STAMP_FILE}")
     return str(work_folder(Path(target)) / STAMP_FILE)
 
 
@@ -109,7 +109,7 @@ def settle_stamp(target: str, names: list[str], source: Path, settings: CleanSet
         return False
     if not storage.is_remote(target):
         store = PageStore(Path(target), source, settings)
-        pages = [Path(_sibling(target, name)) for name in names]
+        pages = [Path(sibling(target, name)) for name in names]
         if store.stamped() is False:
             for page in pages:
                 check(str(page))
@@ -124,7 +124,7 @@ def settle_stamp(target: str, names: list[str], source: Path, settings: CleanSet
         (store.folder / STAMP_FILE).write_bytes(text)
         if store.stamped() is not False:
             return True
-        there = [_sibling(target, name) for name in _remote_pages(target, storage_options, names)]
+        there = [sibling(target, name) for name in _remote_pages(target, storage_options, names)]
         for url in there:
             check(url)
         for url in there:
@@ -198,10 +198,10 @@ def fetch_done_pages(target: str, folder: Path, storage_options: dict[str, Any] 
         there = (beside or Beside(target, storage_options)).files
         for name in wanted:
             if name in there:
-                storage.download(_sibling(target, name), folder / name, storage_options)
+                storage.download(sibling(target, name), folder / name, storage_options)
         return
     for name in wanted:
-        page = Path(_sibling(target, name))
+        page = Path(sibling(target, name))
         if not page.is_file():
             continue
         try:

@@ -58,13 +58,6 @@ class _Taken:
         return len(self.task.taken)
 
 
-def sibling(location: str, name: str) -> str:
-    """The path or URL of ``name`` beside ``location``."""
-    if storage.is_remote(location):
-        return location.rsplit("/", 1)[0] + "/" + name
-    return str(Path(location).with_name(name))
-
-
 def settle(task: FileTask, target_at: str, source: Path, settings: CleanSettings, staged: Path,
            storage_options: dict[str, Any] | None, check: Callable[[str], None]) -> PageFiles:
     """Apply the page-file rules to ``task`` (its output at ``target_at``, its source at ``source``,
@@ -113,7 +106,7 @@ def _check_taken_pages(task: FileTask, target_at: str, pages: int | None) -> Non
     for page in (page_target(Path(name), i).name for i in range(pages if pages > 1 else 0)):
         reason = task.taken_for(page)  # as the output volume compares names: Scan-p001.png is scan-p001.png's there
         if reason is not None:  # named as this file would write it, as the local planner names it
-            raise OutputError(reason, storage.location(sibling(task.target, page)))
+            raise OutputError(reason, storage.location(carryover.sibling(task.target, page)))
 
 
 def _left_over_message(task: FileTask, pages: int | None, left: list[str]) -> str | None:
@@ -123,6 +116,6 @@ def _left_over_message(task: FileTask, pages: int | None, left: list[str]) -> st
 
     if not left or pages is None:
         return None
-    named = [storage.location(sibling(task.target, name)) for name in left]
+    named = [storage.location(carryover.sibling(task.target, name)) for name in left]
     return leftover.message(storage.location(task.source), pages, named,  # type: ignore[arg-type]
                             storage.location(task.target))  # type: ignore[arg-type]

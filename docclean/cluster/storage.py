@@ -139,20 +139,6 @@ def finished_targets(output: str, targets: list[str], storage_options: dict[str,
     return {t for t in targets if fs._strip_protocol(t) in done}
 
 
-def page_outputs(target: str, storage_options: dict[str, Any] | None = None) -> list[str]:
-    """URLs of existing per-page outputs (``NAME-p001.png``...) of ``target``."""
-    from docclean.plan import page_owner
-
-    fs, path = filesystem(target, storage_options)
-    pure = PurePosixPath(path)
-    fs.invalidate_cache()
-    try:
-        names = fs.ls(str(pure.parent), detail=False)
-    except FileNotFoundError:
-        return []
-    return sorted(_url(fs, n) for n in names if page_owner(PurePosixPath(n).name) == pure.name)
-
-
 def read_head(url: str, size: int, storage_options: dict[str, Any] | None = None) -> bytes | None:
     """The first ``size`` bytes of the file at ``url``, or None when there is none; OutputError
     naming the URL when the store cannot say."""

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from docclean import places
 from docclean.cluster import storage
@@ -43,8 +41,7 @@ class _Places:
 
     def __call__(self, location: str | Path) -> tuple[str, str]:
         text = str(location)
-        if text.startswith("file://"):  # the same folder as a path (a URL input, a local output)
-            text = url2pathname(urlparse(text).path)
+        text = str(storage.file_url_path(text) or text)  # a file:// URL: the same folder as its path
         if storage.is_remote(text):
             folder, _, name = text.rpartition("/")
             return folder, name

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docclean.cluster import carryover, pagefiles, storage
-from docclean.cluster.pagefiles import sibling
+from docclean.cluster.carryover import sibling
 from docclean.errors import Cancelled, OutputError
 from docclean.progress import WARN_DECODER, WARN_LEFT_OUT, WARN_SETTINGS, CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, FileResult, Report

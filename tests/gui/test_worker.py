@@ -148,7 +148,7 @@ def test_a_page_read_before_clear_cache_is_not_kept(qtbot, worker, recorder, sca
 
 
 def test_a_preview_is_kept_for_another_format_but_not_for_another_split_of_the_work(tiny_settings) -> None:
-    from gui.worker import preview_key
+    from gui.keys import preview_key
 
     assert preview_key(tiny_settings.replace(fmt="tiff", overwrite=True)) == preview_key(tiny_settings)
     assert preview_key(tiny_settings.replace(batch_size=4)) != preview_key(tiny_settings)  # bf16 may round otherwise
