@@ -18,7 +18,7 @@ from docclean.cluster.raypool import ActorPool, PoolActor, ray_module
 from docclean.cluster.storage import location
 from docclean.cluster.unit import FileTask
 from docclean.errors import Cancelled, Terminated
-from docclean.progress import CleanProgress
+from docclean.progress import WARN_SETTINGS, CleanProgress
 from docclean.report import INTERRUPTED, FileResult, Report
 from docclean.settings import CleanSettings
 
@@ -63,6 +63,9 @@ class RayBatch:
         self.ray, self.plan, self.progress, self.report = ray_module(), plan, progress, report
         self.pool = ActorPool(settings, report, workers=workers, storage_options=storage_options, staging=staging)
         self.settings, self.hub = self.pool.settings, self.pool.hub
+        if self.pool.crowded:
+            report.warnings.append(self.pool.crowded)
+            progress.on_warning("", self.pool.crowded, WARN_SETTINGS)
         self.rank = {id(s): i for i, s in enumerate(plan.slots) if isinstance(s, FileResult)}
         self.queue: deque[FileTask] = deque(plan.tasks)
         self.refs: dict[Any, tuple[PoolActor, FileTask]] = {}

@@ -140,6 +140,16 @@ def pool_shape(settings: CleanSettings, workers: int | None, resources: dict[str
     return workers or max(1, cpus // threads), threads, 0
 
 
+def crowding(actors: int, threads: int, gpus: float, resources: dict[str, float]) -> int | None:
+    """How many of ``actors`` CPU actors of ``threads`` threads the cluster's ``resources`` run at
+    once, when that is fewer than all of them (Ray leaves the others waiting for room, which on a
+    cluster that does not grow is for good); None when they all fit or they run on GPUs."""
+    if gpus:
+        return None
+    fit = int(resources.get("CPU", 0) // threads)
+    return fit if fit < actors else None
+
+
 @dataclass
 class PoolActor:
     """One actor of the pool; ``inflight`` is the scheduler's: its files, oldest (running) first."""
@@ -165,6 +175,10 @@ class ActorPool:
             raise UsageError(f"the Ray cluster has {resources.get('CPU', 0):g} CPUs: an actor of {threads} threads "
                              "cannot be placed; lower --threads", settings=("threads",))
         self.settings = settings.replace(threads=threads)
+        self.fit = crowding(self.size, threads, gpus, resources)
+        self.crowded = None if self.fit is None else (
+            f"--workers {self.size} of {threads} thread{'s' * (threads != 1)} need {self.size * threads} CPUs and the "
+            f"Ray cluster has {resources.get('CPU', 0):g}: {self.fit} run at once, the others wait for room")
         self.spares = self.size
         Hub, self._Worker = actor_classes()
         self.hub = Hub.remote()
@@ -229,7 +243,8 @@ class ActorPool:
         if report.model_path is None:
             report.model_path = info.get("model_path")
         if report.device is None:
-            report.device = (f"ray: {self.size} worker{'s' * (self.size != 1)} x "
+            running = self.size if self.fit is None else self.fit
+            report.device = (f"ray: {running} worker{'s' * (running != 1)} x "
                              f"{self.settings.threads} thread{'s' * (self.settings.threads != 1)}, "
                              f"{info['device']}")
             report.model_metadata = info["metadata"]

@@ -40,20 +40,22 @@ def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings |
     found = driver.find_files(inputs, str(output), settings, storage_options)
     driver.start_report(report, found, inputs, str(output), settings, progress)
     staging = driver.staging_folder(found)
-    with driver.output_guard(found, settings):
-        plan = driver.plan_found(found, settings, storage_options)
-        cleaner = load_cleaner(settings) if plan.tasks else None
-        if cleaner is not None:
-            report.model_path = str(cleaner.model_path) if cleaner.model_path else None
-            report.model_metadata = dict(cleaner.metadata)
-            report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
-        try:
-            _run_here(plan, settings, cleaner, progress, report, storage_options, staging)
-        finally:
-            if report_path is not None:
-                report.write_json(report_path)
-            if staging is not None and plan.tasks:
-                shutil.rmtree(staging, ignore_errors=True)
+    try:  # the report is written whatever stops the run, a refusal by the output's lock included
+        with driver.output_guard(found, settings):
+            plan = driver.plan_found(found, settings, storage_options)
+            cleaner = load_cleaner(settings) if plan.tasks else None
+            if cleaner is not None:
+                report.model_path = str(cleaner.model_path) if cleaner.model_path else None
+                report.model_metadata = dict(cleaner.metadata)
+                report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
+            try:
+                _run_here(plan, settings, cleaner, progress, report, storage_options, staging)
+            finally:
+                if staging is not None and plan.tasks:
+                    shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        if report_path is not None:
+            report.write_json(report_path)
     return report
 
 

@@ -1,7 +1,8 @@
 """A ``file://`` output is the local folder it names: a run given the URL and one given the plain
 path (or two given the URL) cannot write to it at once, in both engines; an interrupted multi-page
 output there keeps its finished pages for the rerun, as the stop line says; and a Ray run the lock
-refuses writes its report and names the folder as given, as ``clean_batch``."""
+refuses writes its report and names the folder as given, as ``clean_batch``; so does the local
+engine's URL run."""
 
 from __future__ import annotations
 
@@ -73,6 +74,16 @@ def test_a_ray_run_refused_by_the_lock_writes_its_report_and_names_the_folder_as
     assert str(ray.value) == str(local.value)
     assert str(ray.value).startswith("out: another docclean run")
     assert json.loads(Path("ray.json").read_text())["output"] == "out"
+
+
+def test_a_url_run_of_the_local_engine_refused_by_the_lock_writes_its_report(tmp_path, settings) -> None:
+    src, out = scans(tmp_path / "scans"), tmp_path / "out"
+    with output_lock(out):
+        with pytest.raises(OutputBusy):
+            clean_with_engine("local", [str(src)], out.as_uri(), settings, CleanProgress(),
+                              report_path=tmp_path / "report.json")
+    written = json.loads((tmp_path / "report.json").read_text())
+    assert written["output"] == out.as_uri() and written["files"] == []
 
 
 def test_a_stopped_multi_page_output_to_a_file_url_keeps_its_pages_as_the_stop_line_says(tmp_path, settings) -> None:

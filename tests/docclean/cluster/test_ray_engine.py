@@ -21,7 +21,7 @@ import_or_skip("ray", "Ray is not installed: pip install -e '.[ray]' to run the 
 
 from docclean.cluster.ray_engine import clean_batch_ray  # noqa: E402
 from docclean.cluster.raybatch import PREFETCH  # noqa: E402
-from docclean.cluster.raypool import pool_shape  # noqa: E402
+from docclean.cluster.raypool import crowding, pool_shape  # noqa: E402
 
 
 class Recorder(CleanProgress):
@@ -201,6 +201,27 @@ def test_pool_shape_matches_actors_to_cpus_threads_and_gpus(settings) -> None:
     assert pool_shape(settings.replace(threads=None, device="cuda"), 8, {"CPU": 16.0, "GPU": 1.0}) == (8, 1, 0.12)
     assert pool_shape(settings.replace(threads=None, device="cuda"), 3, {"CPU": 16.0, "GPU": 2.0}) == (3, 1, 0.66)
     assert pool_shape(settings.replace(threads=None, device="cuda"), 300, {"CPU": 400.0, "GPU": 1.0})[2] == 0.01
+
+
+def test_more_workers_than_the_cpus_hold_are_told_and_the_report_counts_those_that_run(tmp_path, settings,
+                                                                                     ray_session) -> None:
+    assert crowding(4, 1, 0, {"CPU": 2.0}) == 2 and crowding(2, 1, 0, {"CPU": 2.0}) is None
+    assert crowding(3, 2, 0, {"CPU": 8.0}) is None and crowding(8, 1, 0.12, {"CPU": 2.0}) is None
+    src = tmp_path / "scans"
+    for n in range(3):
+        write_image(src / f"p{n}.png", n, h=96, w=96)
+    warned: list[str] = []
+
+    class Warned(CleanProgress):
+        def on_warning(self, source: str, message: str, kind: str = "") -> None:
+            warned.append(message)
+
+    report = clean_batch_ray([src], tmp_path / "ray", settings, Warned(), workers=4)  # the session has 2 CPUs
+    assert report.exit_code == EXIT_OK and {f.status for f in report.files} == {CLEANED}
+    assert "ray: 2 workers x 1 thread" in report.device
+    told = ("--workers 4 of 1 thread need 4 CPUs and the Ray cluster has 2: 2 run at once, "
+            "the others wait for room")
+    assert warned == [told] and report.warnings == [told]
 
 
 def test_more_workers_than_gpus_share_the_gpu_and_all_run(tmp_path, settings, ray_session) -> None:
