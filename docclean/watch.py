@@ -39,15 +39,9 @@ from docclean.models import resolve_model_path
 from docclean.outputs import WATCH_LOCK_NAME, output_lock
 from docclean.places import user_path
 from docclean.settings import CleanSettings
-from docclean.watchfolders import (
-    broken_link_notices,
-    check_folders,
-    list_inbox,
-    settle_output,
-    unlisted_notices,
-    writable_folder,
-)
+from docclean.watchfolders import check_folders, settle_output, writable_folder
 from docclean.watchfs import FolderEvents, idle_wait, polling_reason
+from docclean.watchlisting import broken_link_notices, list_inbox, unlisted_notices
 from docclean.watchrecord import LEDGER_NAME, Ledger, WatchOutcome
 from docclean.watchscan import ScanHandling
 

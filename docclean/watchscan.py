@@ -23,7 +23,8 @@ from docclean.errors import DiskFullError, DocCleanError, InputError, OutputErro
 from docclean.outputs import OutputBusy
 from docclean.settings import CleanSettings
 from docclean.watchattempt import Attempt
-from docclean.watchfolders import file_signature, move_aside, output_owner
+from docclean.watchfolders import move_aside, output_owner
+from docclean.watchlisting import file_signature
 from docclean.watchoutputs import remove_outputs
 from docclean.watchrecord import Ledger, WatchOutcome
 
