@@ -167,10 +167,21 @@ def count_frames(path: Path, max_pixels: int = MAX_PIXELS) -> int:
 def frame_size(path: Path, index: int = 0) -> tuple[int, int]:
     """(width, height) of page ``index`` as :func:`read_image` yields it (upright: orientation
     applied), from headers only."""
+    return frame_sizes(path, [index])[0]
+
+
+def frame_sizes(path: Path, indices: list[int]) -> list[tuple[int, int]]:
+    """(width, height) of pages ``indices`` as :func:`read_image` yields them, in one opening."""
+    sizes = []
     with _open(path) as im:
-        im.seek(_frame(im, path, index))
-        stored = _stored_size(im) or im.size  # Pillow 11+ reports a turned TIFF's size turned
-        return stored[::-1] if _orientation(im) in _TRANSPOSING_ORIENTATIONS else stored
+        pages = _page_frames(im)  # once: it walks every frame
+        for index in indices:
+            if not 0 <= index < len(pages):
+                raise InputError(f"has no page {index + 1}", path)
+            im.seek(pages[index])
+            stored = _stored_size(im) or im.size  # Pillow 11+ reports a turned TIFF's size turned
+            sizes.append(stored[::-1] if _orientation(im) in _TRANSPOSING_ORIENTATIONS else stored)
+    return sizes
 
 
 def read_image(path: Path, *, max_pixels: int = MAX_PIXELS, only: int | None = None) -> Iterator[Page]:

@@ -23,8 +23,8 @@ import numpy as np
 
 from docclean import formats
 from docclean.errors import InputError
-from docclean.imagefile import count_frames, frame_size, read_image
-from docclean.pdf import count_pdf_pages, pdf_page_size, read_pdf
+from docclean.imagefile import count_frames, frame_size, frame_sizes, read_image
+from docclean.pdf import count_pdf_pages, pdf_page_size, pdf_page_sizes, read_pdf
 from docclean.pixels import MAX_PIXELS, Page
 from docclean.writer import PageWriter, write_page
 
@@ -110,6 +110,21 @@ def page_size(path: str | Path, index: int = 0) -> tuple[int, int]:
         if formats.by_suffix(path) is formats.by_name("pdf"):
             return pdf_page_size(path, index)
         return frame_size(path, index)
+    except InputError:
+        raise
+    except Exception as exc:  # the boundary: no decoder exception leaves io
+        raise InputError(_reason(exc), path) from exc
+
+
+def page_sizes(path: str | Path, indices: list[int], dpi: float | None = None) -> list[tuple[int, int]]:
+    """(width, height) of pages ``indices`` (0-based) as :func:`read_pages` yields them at ``dpi``
+    (which only PDF pages heed), in one opening, from headers only. InputError if unreadable."""
+    path = Path(path)
+    try:
+        _preflight(path)
+        if formats.by_suffix(path) is formats.by_name("pdf"):
+            return pdf_page_sizes(path, indices, dpi)
+        return frame_sizes(path, indices)
     except InputError:
         raise
     except Exception as exc:  # the boundary: no decoder exception leaves io

@@ -115,19 +115,28 @@ def count_pdf_pages(path: Path) -> int:
 def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
     """(width, height) in pixels of page ``index`` as :func:`read_pdf` renders it by default (its
     native resolution), from the page tree: nothing is rendered."""
+    return pdf_page_sizes(path, [index])[0]
+
+
+def pdf_page_sizes(path: Path, indices: list[int], dpi: float | None = None) -> list[tuple[int, int]]:
+    """(width, height) in pixels of pages ``indices`` as :func:`read_pdf` renders them at ``dpi``
+    (None: each page's native resolution), from the page tree in one opening: nothing is rendered."""
     with _PDFIUM:
         doc = _open(path)
         count = len(doc)
     try:
         units = page_units(path, count)  # pypdf's reading, outside pdfium's lock
-        with _PDFIUM:
-            page = doc[index]
-            try:
-                _check_box(page, index, path)
-                page_dpi = native_dpi(page, units[index])
-                return render_size(page, page_dpi or DEFAULT_DPI, page_dpi is not None, units[index])[:2]
-            finally:
-                page.close()
+        sizes = []
+        for index in indices:
+            with _PDFIUM:
+                page = doc[index]
+                try:
+                    _check_box(page, index, path)
+                    native = None if dpi else native_dpi(page, units[index])
+                    sizes.append(render_size(page, dpi or native or DEFAULT_DPI, native is not None, units[index])[:2])
+                finally:
+                    page.close()
+        return sizes
     finally:
         with _PDFIUM:
             doc.close()

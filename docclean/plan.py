@@ -278,6 +278,11 @@ def plan_job(job: Job, settings: CleanSettings, inputs: Keys | set[Path], claime
         plan.pending = [i for i in range(plan.pages) if i not in done]
     else:
         plan.pending = list(range(plan.pages))
+    if settings.dry_run and fmt is not None and fmt.max_side is not None and plan.pending:
+        # What the run would refuse before cleaning a page (docclean.filerun), a dry run foresees.
+        sizes = pageio.page_sizes(job.source, plan.pending, settings.dpi)
+        for index, (width, height) in zip(plan.pending, sizes):
+            formats.check_page_size(fmt, (height, width), index, job.source)
     return plan
 
 

@@ -121,3 +121,23 @@ def test_a_pdf_page_at_a_high_dpi_is_refused_as_jpeg_before_cleaning(tmp_path: P
     assert report.files[0].error == (f"{pdf}: page 1 is 33 x 66000 pixels; JPEG holds at most 65500 pixels a side: "
                                      f"{HOLDERS}")
     assert cleaned == [] and files_under(tmp_path / "out") == []
+
+
+def test_a_dry_run_foresees_the_pages_too_large_for_the_format(tmp_path: Path, denoiser: Denoiser) -> None:
+    tall = grey_png(tmp_path / "in" / "a_roll.png", 4, 16_384)
+    grey_png(tmp_path / "in" / "b_page.png", 40, 56)
+    stack = tmp_path / "in" / "c_stack.tif"
+    Image.new("L", (40, 30), 230).save(stack, save_all=True, append_images=[Image.new("L", (16_400, 3), 230)])
+    pdf = build_pdf(tmp_path / "in" / "d_strip.pdf", [
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 7.2 1000] >>"])
+    settings = CleanSettings(fmt="webp", dpi=1200)  # the PDF page: 120 x 16,667 pixels at 1200 dpi
+    dry = clean_batch([str(tmp_path / "in")], tmp_path / "dry", settings.replace(dry_run=True), cleaner=denoiser)
+    real = clean_batch([str(tmp_path / "in")], tmp_path / "real", settings, cleaner=denoiser)
+    limit = "WebP holds at most 16383 pixels a side"
+    assert [f.error for f in dry.files] == [
+        f"{tall}: page 1 is 4 x 16384 pixels; {limit}: {HOLDERS}", None,
+        f"{stack}: page 2 is 16400 x 3 pixels; {limit}: {HOLDERS}",
+        f"{pdf}: page 1 is 120 x 16667 pixels; {limit}: {HOLDERS}"]
+    assert [f.error for f in real.files] == [f.error for f in dry.files]
+    assert dry.exit_code == real.exit_code == 1 and files_under(tmp_path / "dry") == []
