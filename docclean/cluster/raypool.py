@@ -91,26 +91,27 @@ def connect(address: str | None) -> bool:
     # CLI's, which stops the batch cleanly with exit code 143) is put back afterwards.
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM) if main else None
-    if address == "local" or (address is None and not os.environ.get("RAY_ADDRESS")):
-        # Ray says on every start that the local Ray it starts uses token authentication: a line
-        # through the progress bar, even with -q, about a Ray that lives as long as this run.
-        auth = logging.getLogger("ray._private.authentication.authentication_token_setup")
-        level = auth.level
-        auth.setLevel(logging.ERROR)
-        try:
+    # Ray says on every start, and on joining a cluster once a token is on this machine, that the
+    # Ray uses token authentication: a line through the progress bar, even with -q, about a setting
+    # the user made (or, locally, about a Ray that lives as long as this run).
+    auth = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    level = auth.level
+    auth.setLevel(logging.ERROR)
+    try:
+        if address == "local" or (address is None and not os.environ.get("RAY_ADDRESS")):
             ray.init(address="local", num_cpus=available_cores(), **kwargs)  # never a stale cluster file
-        finally:
-            auth.setLevel(level)
-    else:
-        given = address or os.environ["RAY_ADDRESS"]
-        check_address(given)
-        try:
-            ray.init(address=address, **kwargs)  # None: RAY_ADDRESS
-        except ConnectionError as exc:
-            raise UsageError(f"cannot reach the Ray cluster at {given}: {exc}", settings=("address",)) from None
-        except ValueError as exc:  # Ray's "Invalid address format"
-            raise UsageError(f"not a Ray address: {given} ({exc}); give auto, HOST:PORT or ray://HOST:PORT",
-                             settings=("address",)) from None
+        else:
+            given = address or os.environ["RAY_ADDRESS"]
+            check_address(given)
+            try:
+                ray.init(address=address, **kwargs)  # None: RAY_ADDRESS
+            except ConnectionError as exc:
+                raise UsageError(f"cannot reach the Ray cluster at {given}: {exc}", settings=("address",)) from None
+            except ValueError as exc:  # Ray's "Invalid address format"
+                raise UsageError(f"not a Ray address: {given} ({exc}); give auto, HOST:PORT or ray://HOST:PORT",
+                                 settings=("address",)) from None
+    finally:
+        auth.setLevel(level)
     if callable(previous):
         signal.signal(signal.SIGTERM, previous)
     return True

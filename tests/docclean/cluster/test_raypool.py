@@ -61,3 +61,25 @@ def test_an_address_that_takes_connections_goes_on_to_ray(fake_ray) -> None:
         assert raypool.connect(address) is True
     assert fake_ray == [address]
     assert raypool.connect("auto") is True and fake_ray[-1] == "auto"  # Ray finds the cluster itself
+
+
+@pytest.mark.parametrize("address", ["local", "auto"])
+def test_ray_s_token_authentication_line_is_not_printed_on_starting_or_joining(monkeypatch, capsys,
+                                                                               address: str) -> None:
+    # Ray 2.60 logs "Token authentication is enabled for this Ray cluster" on a local start, and on
+    # joining a cluster once a token is on this machine: a line through the progress bar, even with -q.
+    import logging
+
+    auth = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    handler = logging.StreamHandler()  # where Ray's own handler would print it
+    auth.addHandler(handler)
+    monkeypatch.setattr(raypool, "ray_module", lambda: SimpleNamespace(
+        is_initialized=lambda: False,
+        init=lambda **kwargs: auth.warning("Token authentication is enabled for this Ray cluster.")))
+    try:
+        assert raypool.connect(address) is True
+        auth.warning("after: said")  # the level is put back
+    finally:
+        auth.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert "Token authentication" not in err and "after: said" in err
