@@ -5,13 +5,15 @@ Every function returns nothing (None, ``b""``) when the fields hold nothing the 
 that such an output is written byte for byte as before; docclean names itself (Software,
 Producer) only in an output that carries something. Text goes out as UTF-8 in TIFF and EXIF (their
 ASCII type, as exiftool and most software write it), Latin-1 tEXt or UTF-8 iTXt in PNG, and
-PDFDocEncoding's ASCII part or UTF-16 in PDF."""
+PDFDocEncoding's ASCII part or UTF-16 in PDF. A PDF gets the same fields as an XMP packet too (its
+catalog's /Metadata): PDF 2.0 deprecates the information dictionary, and archives' tools read XMP."""
 
 from __future__ import annotations
 
 import struct
 import zlib
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from PIL import Image, TiffImagePlugin, TiffTags
 
@@ -33,7 +35,7 @@ from docclean.metadata import (
 )
 from docclean.metadates import exif_date, exif_offset, pdf_date, png_date
 
-__all__ = ["SOFTWARE", "add_exif", "pdf_info", "png_chunks", "tiff_info"]
+__all__ = ["SOFTWARE", "add_exif", "pdf_info", "pdf_xmp", "png_chunks", "tiff_info"]
 
 #: How docclean names itself in the outputs that carry metadata (Software, Producer).
 SOFTWARE = f"docclean {__version__}"
@@ -132,3 +134,48 @@ def pdf_string(text: str) -> bytes:
     if text.isascii() and text.isprintable():
         return b"(" + text.encode("ascii").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
     return b"<" + ("\ufeff" + text).encode("utf-16-be").hex().upper().encode("ascii") + b">"
+
+
+_XMP_HEAD = ('<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+             '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<rdf:Description rdf:about="" '
+             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+             'xmlns:pdf="http://ns.adobe.com/pdf/1.3/">\n')
+_XMP_TAIL = '</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>'
+
+
+def pdf_xmp(fields: Fields, now: datetime) -> bytes | None:
+    """The XMP packet (UTF-8) that says what :func:`pdf_info` says for ``fields``, or None when that
+    is nothing: dc:title, dc:description and dc:rights as language alternatives, dc:creator as a
+    list (the author's names, as ``docclean.metaxmp`` joins them with "; "), pdf:Keywords,
+    xmp:CreatorTool and xmp:CreateDate the input's; pdf:Producer docclean, xmp:ModifyDate and
+    xmp:MetadataDate ``now``."""
+    if pdf_info(fields, now) is None:
+        return None
+    lines = ["<dc:format>application/pdf</dc:format>"]
+    for tag, text in (("dc:title", fields.title), ("dc:description", fields.description),
+                      ("dc:rights", fields.copyright)):
+        if text:
+            lines.append(f'<{tag}><rdf:Alt><rdf:li xml:lang="x-default">{_xml(text)}</rdf:li></rdf:Alt></{tag}>')
+    if fields.author:
+        names = "".join(f"<rdf:li>{_xml(name)}</rdf:li>" for name in fields.author.split("; ") if name)
+        lines.append(f"<dc:creator><rdf:Seq>{names}</rdf:Seq></dc:creator>")
+    for tag, text in (("pdf:Keywords", fields.keywords), ("xmp:CreatorTool", fields.creator),
+                      ("xmp:CreateDate", _xmp_date(fields.created) if fields.created else None),
+                      ("pdf:Producer", SOFTWARE), ("xmp:ModifyDate", _xmp_date(now)),
+                      ("xmp:MetadataDate", _xmp_date(now))):
+        if text:
+            lines.append(f"<{tag}>{_xml(text)}</{tag}>")
+    return (_XMP_HEAD + "".join(f" {line}\n" for line in lines) + _XMP_TAIL).encode("utf-8")
+
+
+def _xml(text: str) -> str:
+    """``text`` as XML character data: markup escaped, and the characters XML 1.0 cannot hold
+    (control characters but tab and line breaks, lone surrogates, U+FFFE, U+FFFF) left out."""
+    kept = "".join(c for c in text if c in "\t\n\r" or (" " <= c and not "\ud800" <= c <= "\udfff"
+                                                        and c not in "\ufffe\uffff"))
+    return escape(kept)
+
+
+def _xmp_date(when: datetime) -> str:
+    """``when`` as an XMP date (ISO 8601, to the second, with its zone when it has one)."""
+    return when.replace(microsecond=0).isoformat()

@@ -267,12 +267,17 @@ class PdfStreamWriter:
             % (box_w, box_h, unit, img_no, content_no)))
         self._pages.append(page_no)
 
-    def close(self, info: bytes | None = None) -> None:
+    def close(self, info: bytes | None = None, xmp: bytes | None = None) -> None:
         """Write the page tree, catalog, cross-reference table and trailer; ``info``, a document
-        information dictionary (``docclean.metawrite.pdf_info``), as the last object where given."""
+        information dictionary (``docclean.metawrite.pdf_info``), as the last object where given,
+        and ``xmp``, an XMP packet (``docclean.metawrite.pdf_xmp``), as the catalog's /Metadata."""
         kids = b" ".join(b"%d 0 R" % n for n in self._pages)
         self._object(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self._pages)))
-        self._object(1, b"<< /Type /Catalog /Pages 2 0 R%s >>" % self._version)
+        metadata = b""
+        if xmp is not None:  # uncompressed, as PDF/A asks, so that tools that only scan bytes find it
+            self._object(self._next, b"<< /Type /Metadata /Subtype /XML /Length %d >>" % len(xmp), xmp)
+            metadata, self._next = b" /Metadata %d 0 R" % self._next, self._next + 1
+        self._object(1, b"<< /Type /Catalog /Pages 2 0 R%s%s >>" % (self._version, metadata))
         trailer = b""
         if info is not None:
             self._object(self._next, info)

@@ -221,7 +221,9 @@ class PageWriter:
             raise OutputError("no pages to write", self.path)
         try:
             if self._pdf is not None:
-                self._pdf.close(metawrite.pdf_info(self.metadata.document, datetime.now().astimezone()))
+                now = datetime.now().astimezone()
+                self._pdf.close(metawrite.pdf_info(self.metadata.document, now),
+                                metawrite.pdf_xmp(self.metadata.document, now))
             self._fp.flush()
             os.fsync(self._fp.fileno())
             self._fp.close()

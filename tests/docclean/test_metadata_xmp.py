@@ -115,3 +115,35 @@ def test_an_xmp_packet_over_the_limit_is_left_out(tmp_path: Path, monkeypatch: p
     metadata = read_metadata(xmp_pdf(tmp_path / "a.pdf", PACKET))
     assert metadata.document == Fields() and metadata.problems == (
         f"metadata: PDF XMP left out ({len(PACKET):,} bytes (at most 100 are read))",)
+
+
+def test_a_pdf_output_says_its_fields_in_xmp_too(tmp_path: Path, denoiser) -> None:
+    # PDF 2.0 readers and archives' tools read the catalog's XMP, not /Info: both say the same.
+    packet = PACKET.replace(b"Parish register 1887", b"Ledger &lt;1887&gt; &amp; index")
+    run([xmp_pdf(tmp_path / "in" / "a.pdf", packet)], tmp_path / "out", denoiser, fmt="pdf")
+    output = tmp_path / "out" / "a.pdf"
+    with pikepdf.open(output, allow_overwriting_input=True) as pdf:
+        written = pdf.Root.Metadata.read_bytes()
+        assert pdf.Root.Metadata.Subtype == "/XML" and "/Filter" not in pdf.Root.Metadata
+        with pdf.open_metadata() as meta:  # another XMP reader's view of it
+            assert meta["dc:title"] == "Ledger <1887> & index" and meta["dc:creator"] == ["Zoë Ström", "Ann Lee"]
+            assert meta["pdf:Producer"] == SOFTWARE and meta["xmp:CreateDate"] == "2018-04-05T06:07:08+02:00"
+        del pdf.trailer["/Info"]  # what is left is the XMP alone: docclean reads back what it had
+        pdf.save(output)
+    assert read_metadata(output).document == replace(FIELDS, title="Ledger <1887> & index")
+    assert written.startswith(b'<?xpacket begin="\xef\xbb\xbf"') and written.endswith(b'<?xpacket end="w"?>')
+
+
+def test_a_pdf_output_with_no_fields_has_no_xmp(tmp_path: Path, denoiser) -> None:
+    run([xmp_pdf(tmp_path / "in" / "a.pdf", None)], tmp_path / "out", denoiser, fmt="pdf")
+    with pikepdf.open(tmp_path / "out" / "a.pdf") as pdf:
+        assert "/Metadata" not in pdf.Root and "/Info" not in pdf.trailer
+
+
+def test_characters_xml_cannot_hold_are_left_out_of_the_packet() -> None:
+    from docclean.metawrite import pdf_xmp
+
+    packet = pdf_xmp(Fields(title="bell\x07 tab\t ok\ufffe"), datetime(2026, 1, 2, 3, 4, 5))
+    assert packet is not None and ET.fromstring(packet.decode().split("?>", 1)[1].rsplit("<?", 1)[0]) is not None
+    assert '<rdf:li xml:lang="x-default">bell tab\t ok</rdf:li>' in packet.decode()
+    assert pdf_xmp(Fields(), datetime(2026, 1, 2)) is None
