@@ -19,6 +19,7 @@ ONNX graph is checked against torch on two tile shapes; a graph that disagrees i
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import struct
@@ -132,21 +133,54 @@ def _unloadable(onnx_path: Path, exc: Exception, model_path: Path) -> ModelError
 
 
 def _cached_or_exported(model_path: Path, rebuild: bool = False) -> tuple[Path, dict[str, Any], bool]:
-    """(ONNX file, info, whether it was exported now); ``rebuild`` exports it even when cached."""
-    folder = cache_dir()
+    """(ONNX file, info, whether it was exported now); ``rebuild`` exports it even when cached.
+    A cache that cannot be written (a read-only home in a container) is still read; a model not in
+    it is converted into this process's own temporary folder (:func:`writable_cache_dir`)."""
     key = cache_key(model_path)
+    folders = [cache_dir()] + ([_FALLBACK[0]] if _FALLBACK else [])
+    for folder in folders if not rebuild else ():
+        onnx_path, info_path = folder / f"{key}.onnx", folder / f"{key}.json"
+        if onnx_path.is_file() and info_path.is_file():
+            try:
+                info = json.loads(info_path.read_text())
+                if isinstance(info, dict) and "multiple" in info:
+                    return onnx_path, info, False
+            except (OSError, ValueError):
+                pass  # a damaged entry is rebuilt below
+    folder = writable_cache_dir()
     onnx_path, info_path = folder / f"{key}.onnx", folder / f"{key}.json"
-    if not rebuild and onnx_path.is_file() and info_path.is_file():
-        try:
-            info = json.loads(info_path.read_text())
-            if isinstance(info, dict) and "multiple" in info:
-                return onnx_path, info, False
-        except (OSError, ValueError):
-            pass  # a damaged entry is rebuilt below
     info = export_onnx(model_path, onnx_path)
     with atomic_path(info_path) as tmp:
         tmp.write_text(json.dumps(info))
     return onnx_path, info, True
+
+
+_FALLBACK: list[Path] = []
+"""The temporary folder conversions go to in this process when the cache cannot be written."""
+
+
+def writable_cache_dir() -> Path:
+    """:func:`cache_dir` (made if missing) where it can be written; else, said once with a
+    RuntimeWarning, a temporary folder of this process, removed when it exits: the model is
+    converted at every start then, but runs on the fast runtime all the same."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "not writable")
+    except OSError as exc:
+        if not _FALLBACK:
+            import atexit
+            import shutil
+            import tempfile
+            import warnings
+
+            _FALLBACK.append(Path(tempfile.mkdtemp(prefix="docclean-models-")))
+            atexit.register(shutil.rmtree, _FALLBACK[0], True)
+            warnings.warn(f"cannot write the model cache {folder} ({exc.strerror or exc}): the model is converted "
+                          "for this run only; set DOCCLEAN_CACHE to a writable folder", RuntimeWarning, stacklevel=2)
+        return _FALLBACK[0]
+    return folder
 
 
 def export_onnx(model_path: Path, onnx_path: Path) -> dict[str, Any]:

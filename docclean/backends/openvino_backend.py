@@ -3,13 +3,15 @@
 ``precision`` auto runs float32, or bfloat16 where the CPU computes it natively (AVX-512 BF16,
 AMX: OpenVINO's own default there); ``bf16`` asks for it anyway, ``fp32`` forbids it. The
 compiled network is cached by OpenVINO itself (``CACHE_DIR``, in a folder per OpenVINO version
-inside ``docclean.backends.convert.cache_dir``), so later starts skip compilation.
+inside ``docclean.backends.convert.cache_dir``, where it can be written), so later starts skip
+compilation.
 
 OpenVINO is imported without its usage telemetry (:func:`import_openvino`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,8 +62,12 @@ class OpenVinoBackend:
         core = ov.Core()
         if use_cache:
             folder = cache_dir() / f"openvino-{ov.__version__.split('-')[0]}"
-            folder.mkdir(parents=True, exist_ok=True)
-            core.set_property({"CACHE_DIR": str(folder)})
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                if os.access(folder, os.W_OK | os.X_OK):  # else compiled at every start, said nowhere
+                    core.set_property({"CACHE_DIR": str(folder)})
+            except OSError:  # a cache that cannot be written: convert.writable_cache_dir says it
+                pass
         bf16 = precision == "bf16" or (precision == "auto" and cpu_has_native_bf16(core))
         config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32",
                                   "PERFORMANCE_HINT": "LATENCY"}

@@ -119,6 +119,37 @@ def test_conversion_is_cached_reused_and_rebuilt_when_weights_change(
 
 
 @pytest.mark.skipif(len(installed_backends()) < 2, reason="no ONNX runtime installed")
+def test_a_cache_that_cannot_be_written_is_read_and_else_the_model_is_converted_for_the_run(
+        model_path: Path, private_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A read-only home in a container: the runtime failed on the cache folder and auto fell back
+    # to torch, at half the speed, in a warning about a runtime that "could not load" the model.
+    name = installed_backends()[0]
+    monkeypatch.setattr(convert, "_FALLBACK", [])
+    calls = _only_onnx_export_count(monkeypatch)
+    tiles = np.random.default_rng(1).random((1, 20, 20), dtype=np.float32)
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("DOCCLEAN_CACHE", str(blocked / "cache"))
+    with pytest.warns(RuntimeWarning, match=f"cannot write the model cache {blocked / 'cache'} .*DOCCLEAN_CACHE"):
+        backend = open_backend(model_path, CleanSettings(backend="auto", precision="fp32"))
+    assert backend.name == name and len(calls) == 1
+    np.testing.assert_allclose(backend.run(tiles), _torch_out(model_path, tiles), atol=1e-5, rtol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once; this process's conversion is used again
+        open_backend(model_path, CleanSettings(backend=name, precision="fp32"))
+    assert len(calls) == 1 and blocked.read_text() == "not a folder"
+    # A filled cache that cannot be written is read as it is: no conversion.
+    monkeypatch.setattr(convert, "_FALLBACK", [])  # a new process
+    monkeypatch.setenv("DOCCLEAN_CACHE", str(private_cache))
+    open_backend(model_path, CleanSettings(backend=name, precision="fp32"))
+    assert len(calls) == 2
+    monkeypatch.setattr(convert, "_FALLBACK", [])
+    monkeypatch.setattr(convert.os, "access", lambda *args, **kwargs: False)
+    open_backend(model_path, CleanSettings(backend=name, precision="fp32"))
+    assert len(calls) == 2
+
+
+@pytest.mark.skipif(len(installed_backends()) < 2, reason="no ONNX runtime installed")
 def test_a_cache_hit_loads_no_torch(model_path: Path, private_cache: Path, tmp_path: Path) -> None:
     import subprocess
 
