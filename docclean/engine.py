@@ -141,7 +141,7 @@ class Denoiser:
 
     def clean(self, page: np.ndarray, progress: TileProgress | Callable[[int, int], None] | None = None
               ) -> np.ndarray:
-        """Clean one grey page (H, W) -> float32 (H, W) in 0..1 (0 black, 1 white).
+        """Clean one grey page (H, W) (or (H, W, 1)) -> float32 (H, W) in 0..1 (0 black, 1 white).
 
         The page's values are read by its type (:func:`page_values`): float 0..1; unsigned
         integers over their type's range (uint8 0..255, uint16 0..65535, as the file reader reads
@@ -152,8 +152,14 @@ class Denoiser:
         ``progress`` is a :class:`~docclean.progress.TileProgress` (or a ``callback(done, total)``)
         told after each batch of tiles; when it reports ``cancelled()`` the page stops with
         :class:`~docclean.errors.Cancelled`."""
+        if not isinstance(page, np.ndarray):
+            raise UsageError(f"Denoiser.clean takes a numpy (H, W) grey page, not a {type(page).__name__}: "
+                             "docclean.clean_page takes PIL images and colour arrays too")
+        if page.ndim == 3 and page.shape[2] == 1:
+            page = page[..., 0]
         if page.ndim != 2:
-            raise ValueError(f"expected a 2-D grey page, got shape {page.shape}")
+            raise UsageError(f"Denoiser.clean takes a grey (H, W) page, not one of shape {page.shape}: "
+                             "docclean.clean_page cleans colour (H, W, 3) pages")
         if callable(progress) and not isinstance(progress, TileProgress):
             progress = _CallbackProgress(progress)
         tracker = progress or TileProgress()
@@ -270,6 +276,11 @@ def page_values(page: np.ndarray) -> np.ndarray:
                          f"uint16 (0..65535) or float (0..1) pages")
     if kind != "f":
         raise UsageError(f"pixel type {page.dtype} is not a grey level: give uint8, uint16 or float (0..1) pages")
+    if page.dtype.itemsize > 4:  # checked before float32 makes 1e40 infinity, which is paper
+        finite = page[np.isfinite(page)]
+        if finite.size and (finite.min() < _FLOAT_SLACK[0] or finite.max() > _FLOAT_SLACK[1]):
+            raise UsageError(f"float pixel values must lie in 0..1, found {finite.min():g}..{finite.max():g} "
+                             "(divide a 0..255 page by 255, a 0..65535 page by 65535)")
     page = np.ascontiguousarray(page, dtype=np.float32)
     low, high = float(page.min()), float(page.max())  # NaN or infinity shows in one of them
     if not (np.isfinite(low) and np.isfinite(high)):

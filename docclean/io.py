@@ -18,6 +18,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -129,6 +130,40 @@ def page_sizes(path: str | Path, indices: list[int], dpi: float | None = None) -
         raise
     except Exception as exc:  # the boundary: no decoder exception leaves io
         raise InputError(_reason(exc), path) from exc
+
+
+def as_page(image: Page | np.ndarray | Any, dpi: float | tuple[float, float] | None = None, index: int = 0) -> Page:
+    """A page to clean (``docclean.clean_page``) from what a program holds: a :class:`Page` as it
+    is; a PIL image in any mode (transparency over white paper; its dpi from ``info`` unless
+    ``dpi`` is given), as the file reader reads one; or a numpy array: a grey (H, W) page of any
+    type ``Denoiser.clean`` reads (float 0..1, unsigned integers, bool), (H, W, 1), or uint8
+    RGB (H, W, 3) or RGBA (H, W, 4). UsageError for anything else."""
+    from PIL import Image
+
+    from docclean.colormodes import to_gray_color
+    from docclean.engine import page_values
+    from docclean.errors import UsageError
+
+    if isinstance(image, Page):
+        return image
+    if isinstance(dpi, (int, float)):
+        dpi = (float(dpi), float(dpi))
+    if isinstance(image, Image.Image):
+        found = image.info.get("dpi")
+        gray, color = to_gray_color(image)
+        return Page(gray, color, dpi or (tuple(map(float, found)) if found else None), index)
+    if not isinstance(image, np.ndarray):
+        raise UsageError(f"cannot clean a {type(image).__name__}: give a numpy array, a PIL image or a "
+                         "docclean.io.Page (docclean.io.read_pages reads files)")
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        return Page(page_values(image), None, dpi, index)
+    if image.ndim == 3 and image.shape[2] in (3, 4) and image.dtype == np.uint8:
+        gray, color = to_gray_color(Image.fromarray(np.ascontiguousarray(image)))  # RGB or RGBA by its depth
+        return Page(gray, color, dpi, index)
+    raise UsageError(f"cannot clean an array of shape {image.shape} and type {image.dtype}: give a grey (H, W) "
+                     "page, or a uint8 RGB (H, W, 3) or RGBA (H, W, 4) one")
 
 
 def read_pages(path: str | Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS

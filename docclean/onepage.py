@@ -100,12 +100,15 @@ def cleaner_key(settings: CleanSettings) -> tuple[Any, ...]:
     return (*model_stamp(settings.model), *settings.engine_key())
 
 
-def clean_page(page: pageio.Page, settings: CleanSettings, cleaner: Denoiser | None = None,
+def clean_page(page: pageio.Page | np.ndarray | Any, settings: CleanSettings, cleaner: Denoiser | None = None,
                progress: TileProgress | None = None) -> PageOutput:
     """Clean one page and apply the batch's post-processing: the adaptive or fixed binarization,
-    or the original colour put back. The batch writes exactly ``PageOutput.pixels``."""
+    or the original colour put back. The batch writes exactly ``PageOutput.pixels``. ``page``: a
+    :class:`~docclean.io.Page` (``docclean.io.read_pages``), or a numpy array or PIL image as
+    :func:`docclean.io.as_page` takes them."""
     from docclean.engine import page_values
 
+    page = pageio.as_page(page)
     cleaner = cleaner or load_cleaner(settings)
     gray = page_values(page.gray)  # as the engine reads it (NaN as paper), before polarity looks at it
     # A negative is turned once, here: the engine finds the positive page is not one, and the guard

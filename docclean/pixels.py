@@ -34,10 +34,13 @@ class Page:
 
 
 def as_float(page: np.ndarray) -> np.ndarray:
-    """A grey page as float32 0..1: uint8 scaled (a new array), float taken as it is (contiguous;
-    the array itself where it already is)."""
+    """A grey page as float32 0..1: unsigned integers scaled over their type's range (uint8 / 255,
+    uint16 / 65535, as ``docclean.engine.page_values`` reads them; a new array), bool as 0 and 1,
+    float taken as it is (contiguous; the array itself where it already is)."""
     if page.dtype == np.uint8:
         return page.astype(np.float32) / 255.0
+    if page.dtype.kind == "u":
+        return page.astype(np.float32) / np.float32(np.iinfo(page.dtype).max)
     return np.ascontiguousarray(page, dtype=np.float32)
 
 

@@ -126,8 +126,15 @@ def test_a_bool_page_is_black_and_white():
     np.testing.assert_array_equal(den.clean(page), den.clean(page.astype(np.float32)))
 
 
+def _beyond_float32() -> np.ndarray:
+    page = bar_page().astype(np.float64)
+    page[0, 0] = 1e40  # float32 would make it infinity, which is paper
+    return page
+
+
 @pytest.mark.parametrize("page", [bar_page() * 255, bar_page() * 65535, bar_page() - 2,
-                                  (bar_page() * 255).astype(np.int32), (bar_page() * 255).astype(np.int64)])
+                                  (bar_page() * 255).astype(np.int32), (bar_page() * 255).astype(np.int64),
+                                  _beyond_float32(), -_beyond_float32()])
 def test_pages_outside_0_to_1_or_of_signed_integers_are_refused(page):
     with pytest.raises(UsageError, match="0..1"):
         Denoiser(NumpyBackend(), tile_size=64, overlap=8).clean(page)
@@ -197,9 +204,21 @@ def test_tiled_equals_whole_page_for_a_trained_like_model(tiny_model_path):
     assert np.abs(whole - tiled).mean() < 0.01
 
 
-def test_rejects_colour_arrays():
-    with pytest.raises(ValueError, match="2-D grey page"):
-        identity_denoiser().clean(np.zeros((8, 8, 3), np.float32))
+def test_what_is_no_grey_page_is_a_usage_error_that_says_what_to_give():
+    # It was a ValueError, or an AttributeError for a PIL image: no DocCleanError, as docs promise.
+    from PIL import Image
+
+    from docclean.errors import UsageError
+
+    den = identity_denoiser()
+    for shape in [(8, 8, 3), (8, 8, 4), (8,), (2, 8, 8, 1)]:
+        with pytest.raises(UsageError, match=r"takes a grey \(H, W\) page, not one of shape"):
+            den.clean(np.zeros(shape, np.float32))
+    for page in [Image.new("L", (8, 8)), "scan.png", [[0.5]]]:
+        with pytest.raises(UsageError, match="takes a numpy .* docclean.clean_page takes PIL images"):
+            den.clean(page)
+    column = np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
+    np.testing.assert_array_equal(den.clean(column[..., None]), den.clean(column))  # (H, W, 1): the grey page
 
 
 def test_model_resolution_errors(tmp_path):

@@ -175,3 +175,29 @@ def test_a_forked_child_never_frees_its_parents_models(monkeypatch, tmp_path):  
     proc.start()
     proc.join(timeout=30)
     assert proc.exitcode == 0 and not freed.exists()
+
+
+def test_clean_page_takes_arrays_and_pil_images_as_the_file_reader_reads_them(tmp_path):
+    import pytest
+    from PIL import Image
+
+    from docclean.errors import UsageError
+    from docclean.io import as_page, read_pages
+
+    rgb = np.zeros((30, 40, 3), np.uint8)
+    rgb[:] = (250, 240, 200)
+    rgb[10:20, 5:35] = (20, 30, 120)
+    Image.fromarray(rgb).save(tmp_path / "a.png", dpi=(150, 150))
+    from_file = next(read_pages(tmp_path / "a.png"))
+    settings = CleanSettings(color="keep")
+    expected = clean_page(from_file, settings, Identity()).pixels
+    for given in [rgb, Image.open(tmp_path / "a.png"), np.dstack([rgb, np.full((30, 40), 255, np.uint8)])]:
+        np.testing.assert_array_equal(clean_page(given, settings, Identity()).pixels, expected)
+    assert as_page(Image.open(tmp_path / "a.png")).dpi == pytest.approx((150, 150), abs=0.1)
+    assert as_page(rgb, dpi=300).dpi == (300.0, 300.0)
+    grey = (from_file.gray * 65535).astype(np.uint16)
+    np.testing.assert_allclose(clean_page(grey, CleanSettings(), Identity()).pixels, from_file.gray, atol=1e-4)
+    np.testing.assert_array_equal(as_page(grey[..., None]).gray, as_page(grey).gray)
+    for wrong in ["a.png", np.zeros((4, 4, 3), np.float32), np.zeros((4, 4, 2), np.uint8)]:
+        with pytest.raises(UsageError, match="cannot clean"):
+            clean_page(wrong, CleanSettings(), Identity())

@@ -1,7 +1,6 @@
 """Tests for docclean.postprocess (adaptive binarization) and docclean.inkloss (the ink-loss guard)."""
 
 import numpy as np
-
 import pytest
 
 from docclean.errors import UsageError
@@ -26,6 +25,15 @@ def test_ink_loss_is_zero_for_identity_and_high_when_strokes_are_erased():
     half = page.copy()
     half[:, 150:] = 1.0  # the right half of the text erased
     assert 0.25 < ink_loss(page, half) < 0.75
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
+def test_ink_loss_reads_unsigned_pages_over_their_type_s_range(dtype) -> None:
+    # A uint16 page was taken as raw numbers, every one "paper": 0% lost with every stroke gone.
+    top = np.iinfo(dtype).max
+    page = (scan() * top).round().astype(dtype)
+    assert ink_loss(page, np.full_like(page, top)) > 0.9
+    assert ink_loss(page, page) < 0.02
 
 
 def test_ink_loss_counts_a_faded_stroke_as_lost_and_a_whitened_paper_as_fine():
