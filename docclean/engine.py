@@ -36,7 +36,8 @@ put back from the page (``docclean.pictures``). Last, near-white grey becomes wh
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from docclean.errors import Cancelled, ModelError, UsageError
 from docclean.levels import network_page
 from docclean.models import resolve_model_path
 from docclean.pictures import keep_pictures
+from docclean.pixels import page_values as page_values  # named here too: the engine's reading of a page
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
@@ -113,8 +115,15 @@ class Denoiser:
     @classmethod
     def load(cls, model: str | Path | None = None, **settings: Any) -> Denoiser:
         """Load a built-in model by name (default: the shipped ``default``) or a checkpoint file;
-        keyword arguments are :class:`~docclean.settings.CleanSettings` fields (``device``,
-        ``tile_size``, ``batch_size``, ``precision``, ``backend``, ``threads``, ...)."""
+        keyword arguments are the :class:`~docclean.settings.CleanSettings` fields a cleaner
+        depends on (``CleanSettings.ENGINE_FIELDS``: ``device``, ``tile_size``, ``batch_size``,
+        ``precision``, ``backend``, ``threads``, the page steps, ...); others (``binarize``,
+        ``color``, ...) are ``docclean.clean_page``'s, and a UsageError here. ``threads`` sets
+        torch's thread count for the whole process (torch has one)."""
+        others = sorted(set(settings) - set(CleanSettings.ENGINE_FIELDS))
+        if others:
+            raise UsageError(f"Denoiser.load takes the engine's settings only, not {', '.join(others)}: "
+                             "give those to CleanSettings and clean with docclean.clean_page")
         if model is not None:
             settings["model"] = str(model)
         return cls.from_settings(CleanSettings(**settings))
@@ -166,9 +175,24 @@ class Denoiser:
         page = page_values(page)
         if tracker.cancelled():
             raise Cancelled("cancelled")
-        # --threads bounds the steps around the network too, so parallel runs share the cores; per
-        # page, since one process (the desktop app) may clean with several settings in turn.
+        with self.page_threads():
+            return self._clean(page, tracker)
+
+    @contextmanager
+    def page_threads(self) -> Iterator[None]:
+        """OpenCV's thread count set to the cleaner's ``threads`` (else its default) while a page
+        is worked on, and the caller's put back after: --threads bounds the steps around the network
+        too, so that parallel runs share the cores, and a program embedding docclean keeps its own
+        setting. Per page, since one process (the desktop app) may clean with several settings in
+        turn; ``docclean.clean_page`` holds it over the binarization and the ink check too."""
+        host = cv2.getNumThreads()
         cv2.setNumThreads(self.threads if self.threads is not None else _CV2_THREADS)
+        try:
+            yield
+        finally:
+            cv2.setNumThreads(host)
+
+    def _clean(self, page: np.ndarray, tracker: TileProgress) -> np.ndarray:
         page = network_page(page, self.auto_levels)
         steps = (self.keep_solids, self.clear_surround, self.clear_shading, self.keep_pictures)
         paper = page_paper(page) if any(steps) else 1.0
@@ -240,57 +264,6 @@ class Denoiser:
             if finished < total and tracker.cancelled():
                 raise Cancelled("cancelled")
         return blender.result()
-
-
-#: How far a float page may stray outside 0..1 and still be read as 0..1 (as it is, unclipped):
-#: rounding and resampling overshoot a little. The file reader reads a float page up to 2 as 0..1
-#: too (``docclean.imagefile.float_gray``); further out the page was meant in another range.
-_FLOAT_SLACK = (-1.0, 2.0)
-
-
-def page_values(page: np.ndarray) -> np.ndarray:
-    """A grey (H, W) page of any numeric type as the contiguous float32 page the engine cleans.
-
-    - float: 0..1, passed on as it is (values between -1 and 2 too: overshoot of a 0..1 page);
-      NaN and +inf become paper (1), -inf ink (0), as the file reader reads them. A page further
-      outside is refused rather than guessed: 0..255 and 0..65535 pages stored as float look
-      alike when dark, and a wrong guess cleans to a blank page.
-    - unsigned integers: over their type's whole range (uint8 / 255, uint16 / 65535, ...).
-    - bool: False black, True white.
-    - signed integers: refused. They hold no one range (Pillow's 32-bit mode holds 16-bit grey,
-      numpy's default integer whatever it was given); convert to uint8, uint16 or float 0..1.
-
-    UsageError for an empty page and for the refusals above."""
-    if page.size == 0:
-        raise UsageError(f"the page is empty ({page.shape[0]} x {page.shape[1]} pixels)")
-    kind = page.dtype.kind
-    if kind == "b":
-        return page.astype(np.float32)
-    if kind == "u":
-        if page.dtype == np.uint8:  # the exact arithmetic pages were always given
-            return page.astype(np.float32) / 255.0
-        # As the file reader scales 16-bit scans (docclean.imagefile.to_gray_color).
-        return page.astype(np.float32) / np.float32(np.iinfo(page.dtype).max)
-    if kind == "i":
-        raise UsageError(f"pixel type {page.dtype} has no one range of grey levels: give uint8 (0..255), "
-                         f"uint16 (0..65535) or float (0..1) pages")
-    if kind != "f":
-        raise UsageError(f"pixel type {page.dtype} is not a grey level: give uint8, uint16 or float (0..1) pages")
-    if page.dtype.itemsize > 4:  # checked before float32 makes 1e40 infinity, which is paper
-        finite = page[np.isfinite(page)]
-        if finite.size and (finite.min() < _FLOAT_SLACK[0] or finite.max() > _FLOAT_SLACK[1]):
-            raise UsageError(f"float pixel values must lie in 0..1, found {finite.min():g}..{finite.max():g} "
-                             "(divide a 0..255 page by 255, a 0..65535 page by 65535)")
-    page = np.ascontiguousarray(page, dtype=np.float32)
-    low, high = float(page.min()), float(page.max())  # NaN or infinity shows in one of them
-    if not (np.isfinite(low) and np.isfinite(high)):
-        # A copy: the caller's page is left as it is.
-        page = np.nan_to_num(page, nan=1.0, posinf=1.0, neginf=0.0)
-        low, high = float(page.min()), float(page.max())
-    if low < _FLOAT_SLACK[0] or high > _FLOAT_SLACK[1]:
-        raise UsageError(f"float pixel values must lie in 0..1, found {low:g}..{high:g} (divide a 0..255 page "
-                         f"by 255, a 0..65535 page by 65535)")
-    return page
 
 
 def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:

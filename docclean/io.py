@@ -141,8 +141,8 @@ def as_page(image: Page | np.ndarray | Any, dpi: float | tuple[float, float] | N
     from PIL import Image
 
     from docclean.colormodes import to_gray_color
-    from docclean.engine import page_values
     from docclean.errors import UsageError
+    from docclean.pixels import page_values
 
     if isinstance(image, Page):
         return image

@@ -4,6 +4,7 @@ returns, and the GUI's preview shows it, so what you see is what gets written.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import OrderedDict
@@ -106,19 +107,21 @@ def clean_page(page: pageio.Page | np.ndarray | Any, settings: CleanSettings, cl
     or the original colour put back. The batch writes exactly ``PageOutput.pixels``. ``page``: a
     :class:`~docclean.io.Page` (``docclean.io.read_pages``), or a numpy array or PIL image as
     :func:`docclean.io.as_page` takes them."""
-    from docclean.engine import page_values
+    from docclean.pixels import page_values
 
     page = pageio.as_page(page)
     cleaner = cleaner or load_cleaner(settings)
     gray = page_values(page.gray)  # as the engine reads it (NaN as paper), before polarity looks at it
-    # A negative is turned once, here: the engine finds the positive page is not one, and the guard
-    # judges the written page against what the network cleaned (light writing, as dark writing).
-    positive, cleaned = clean_positive(gray, cleaner, progress)
-    pixels, dropped = finish_page(cleaned, settings, page.color)
-    # The guard judges what is written: a binarization can drop a stroke the grey page kept.
-    written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
-    return PageOutput(pixels, cleaned, inkloss.ink_loss(positive, written, dpi=page.dpi), dropped,
-                      positive is not gray)
+    threads = getattr(cleaner, "page_threads", contextlib.nullcontext)  # a stand-in cleaner has none
+    with threads():
+        # A negative is turned once, here: the engine finds the positive page is not one, and the guard
+        # judges the written page against what the network cleaned (light writing, as dark writing).
+        positive, cleaned = clean_positive(gray, cleaner, progress)
+        pixels, dropped = finish_page(cleaned, settings, page.color)
+        # The guard judges what is written: a binarization can drop a stroke the grey page kept.
+        written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
+        loss = inkloss.ink_loss(positive, written, dpi=page.dpi)
+    return PageOutput(pixels, cleaned, loss, dropped, positive is not gray)
 
 
 def finish_page(cleaned: np.ndarray, settings: CleanSettings, color: np.ndarray | None = None

@@ -1,5 +1,6 @@
 """Page pixels in memory: the :class:`Page` record the readers yield and the conversions between
-the array kinds io accepts (float grey, uint8 RGB, bool bi-level) and 8-bit PIL images.
+the array kinds io accepts (float grey, uint8 RGB, bool bi-level) and 8-bit PIL images, and how
+the engine reads a grey array of any type (:func:`page_values`).
 
 Kept apart from ``io.py`` so that the raster and PDF modules can share it without importing each
 other or the public facade."""
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+
+from docclean.errors import UsageError
 
 #: Largest page, in pixels, that io will decode (a decompression-bomb guard; 300 Mpx is an A0
 #: sheet at 600 dpi). Larger pages raise InputError before any pixel data is decoded.
@@ -35,7 +38,7 @@ class Page:
 
 def as_float(page: np.ndarray) -> np.ndarray:
     """A grey page as float32 0..1: unsigned integers scaled over their type's range (uint8 / 255,
-    uint16 / 65535, as ``docclean.engine.page_values`` reads them; a new array), bool as 0 and 1,
+    uint16 / 65535, as :func:`page_values` reads them; a new array), bool as 0 and 1,
     float taken as it is (contiguous; the array itself where it already is)."""
     if page.dtype == np.uint8:
         return page.astype(np.float32) / 255.0
@@ -100,3 +103,54 @@ def to_pil(pixels: np.ndarray) -> Image.Image:
         f"unsupported page array {pixels.dtype} {pixels.shape}: expected float (H,W) 0..1, "
         "uint8 (H,W,3) RGB or bool (H,W)"
     )
+
+
+#: How far a float page may stray outside 0..1 and still be read as 0..1 (as it is, unclipped):
+#: rounding and resampling overshoot a little. The file reader reads a float page up to 2 as 0..1
+#: too (``docclean.imagefile.float_gray``); further out the page was meant in another range.
+_FLOAT_SLACK = (-1.0, 2.0)
+
+
+def page_values(page: np.ndarray) -> np.ndarray:
+    """A grey (H, W) page of any numeric type as the contiguous float32 page the engine cleans.
+
+    - float: 0..1, passed on as it is (values between -1 and 2 too: overshoot of a 0..1 page);
+      NaN and +inf become paper (1), -inf ink (0), as the file reader reads them. A page further
+      outside is refused rather than guessed: 0..255 and 0..65535 pages stored as float look
+      alike when dark, and a wrong guess cleans to a blank page.
+    - unsigned integers: over their type's whole range (uint8 / 255, uint16 / 65535, ...).
+    - bool: False black, True white.
+    - signed integers: refused. They hold no one range (Pillow's 32-bit mode holds 16-bit grey,
+      numpy's default integer whatever it was given); convert to uint8, uint16 or float 0..1.
+
+    UsageError for an empty page and for the refusals above."""
+    if page.size == 0:
+        raise UsageError(f"the page is empty ({page.shape[0]} x {page.shape[1]} pixels)")
+    kind = page.dtype.kind
+    if kind == "b":
+        return page.astype(np.float32)
+    if kind == "u":
+        if page.dtype == np.uint8:  # the exact arithmetic pages were always given
+            return page.astype(np.float32) / 255.0
+        # As the file reader scales 16-bit scans (docclean.imagefile.to_gray_color).
+        return page.astype(np.float32) / np.float32(np.iinfo(page.dtype).max)
+    if kind == "i":
+        raise UsageError(f"pixel type {page.dtype} has no one range of grey levels: give uint8 (0..255), "
+                         f"uint16 (0..65535) or float (0..1) pages")
+    if kind != "f":
+        raise UsageError(f"pixel type {page.dtype} is not a grey level: give uint8, uint16 or float (0..1) pages")
+    if page.dtype.itemsize > 4:  # checked before float32 makes 1e40 infinity, which is paper
+        finite = page[np.isfinite(page)]
+        if finite.size and (finite.min() < _FLOAT_SLACK[0] or finite.max() > _FLOAT_SLACK[1]):
+            raise UsageError(f"float pixel values must lie in 0..1, found {finite.min():g}..{finite.max():g} "
+                             "(divide a 0..255 page by 255, a 0..65535 page by 65535)")
+    page = np.ascontiguousarray(page, dtype=np.float32)
+    low, high = float(page.min()), float(page.max())  # NaN or infinity shows in one of them
+    if not (np.isfinite(low) and np.isfinite(high)):
+        # A copy: the caller's page is left as it is.
+        page = np.nan_to_num(page, nan=1.0, posinf=1.0, neginf=0.0)
+        low, high = float(page.min()), float(page.max())
+    if low < _FLOAT_SLACK[0] or high > _FLOAT_SLACK[1]:
+        raise UsageError(f"float pixel values must lie in 0..1, found {low:g}..{high:g} (divide a 0..255 page "
+                         f"by 255, a 0..65535 page by 65535)")
+    return page

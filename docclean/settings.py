@@ -207,6 +207,10 @@ class CleanSettings:
         """``threads``, or the cores this process may use."""
         return self.threads or available_cores()
 
+    #: The settings :meth:`engine_key` holds, as ``Denoiser.load`` takes them by name.
+    ENGINE_FIELDS = ("model", "backend", "device", "precision", "threads", "tile_size", "overlap", "batch_size",
+                     "max_stroke", "auto_levels", "keep_solids", "clear_surround", "clear_shading", "keep_pictures")
+
     def engine_key(self) -> tuple[Any, ...]:
         """What a loaded :class:`~docclean.engine.Denoiser` depends on: settings with equal keys can
         share one (the caches of the batch, the desktop app and the OCRmyPDF plugin use it)."""

@@ -330,19 +330,26 @@ def test_the_shipped_settings_turn_it_on_and_zero_turns_it_off():
         CleanSettings(max_stroke=1)
 
 
-def test_threads_also_bound_the_steps_around_the_network(tiny_model_path) -> None:
+def test_threads_also_bound_the_steps_around_the_network_and_the_host_s_count_is_put_back() -> None:
     import cv2
 
     from docclean import engine
 
+    seen: list[int] = []
+
+    class Recording(NumpyBackend):
+        def run(self, tiles: np.ndarray) -> np.ndarray:
+            seen.append(cv2.getNumThreads())
+            return super().run(tiles)
+
     before = cv2.getNumThreads()
-    page = np.full((40, 40), 0.9, np.float32)
     try:
-        cv2.setNumThreads(2)
-        Denoiser.load(tiny_model_path, threads=1, device="cpu", backend="torch").clean(page)
-        assert cv2.getNumThreads() == 1
-        Denoiser.load(tiny_model_path, device="cpu", backend="torch").clean(page)  # threads back to auto
-        assert cv2.getNumThreads() == engine._CV2_THREADS
+        cv2.setNumThreads(3)  # the program embedding docclean has its own
+        Denoiser(Recording(), tile_size=64, overlap=8, threads=1).clean(bar_page())
+        assert set(seen) == {1} and cv2.getNumThreads() == 3
+        seen.clear()
+        Denoiser(Recording(), tile_size=64, overlap=8).clean(bar_page())  # threads auto
+        assert set(seen) == {engine._CV2_THREADS} and cv2.getNumThreads() == 3
     finally:
         cv2.setNumThreads(before)
 
@@ -370,3 +377,10 @@ def test_one_loaded_model_serves_two_threads_one_call_at_a_time():
     results, errors = run_together(lambda n: den.clean(page), 3)
     assert errors == [] and len(results) == 3
     np.testing.assert_allclose(results[0], page * 0.5, atol=1e-6)
+
+
+def test_load_refuses_settings_that_are_clean_page_s_not_the_engine_s(tiny_model_path):
+    # Denoiser.load(binarize=True) returned a grey page without a word.
+    with pytest.raises(UsageError, match="engine's settings only, not binarize, color: .* docclean.clean_page"):
+        Denoiser.load(tiny_model_path, binarize=True, color="keep")
+    assert Denoiser.load(tiny_model_path, device="cpu", backend="torch", keep_solids=False).keep_solids is False
