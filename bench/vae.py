@@ -90,7 +90,8 @@ def markdown(rows: list[tuple[str, int, dict]], args: argparse.Namespace, total:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: see the module docstring."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # The docstring's first paragraph: its first line alone stops mid-sentence.
+    p = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     p.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "docclean-vae-bench")

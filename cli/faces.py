@@ -90,8 +90,10 @@ def train(
                            resume=resume)
     with reported_errors(), stoppable() as stop, \
             RichProgressCallback(show=("train_loss", "val_loss")) as progress:
-        train_faces(task, fit_config, callbacks=[progress], should_stop=stop)
+        result = train_faces(task, fit_config, callbacks=[progress], should_stop=stop)
     exit_stopped(stop, continue_hint(out, resume))  # Ctrl-C or SIGTERM: the state is saved
+    if result.unused:
+        typer.echo(f"note: {result.unused}", err=True)
     typer.echo(out / "reconstructions.png")
 
 

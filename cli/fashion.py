@@ -108,8 +108,10 @@ def train(
                            seed=seed, device=device, resume=resume)
     with reported_errors(), stoppable() as stop, \
             RichProgressCallback(err_console, show=("train_loss", "val_loss", "val_bce")) as bar:
-        train_fashion(task, fit_config, download=download, callbacks=[bar], should_stop=stop)
+        result = train_fashion(task, fit_config, download=download, callbacks=[bar], should_stop=stop)
     exit_stopped(stop, continue_hint(out, resume))  # Ctrl-C or SIGTERM: the state is saved
+    if result.unused:
+        typer.echo(f"note: {result.unused}", err=True)
     typer.echo(out / "reconstructions.png")
 
 
@@ -163,7 +165,11 @@ def compare(
         run_dirs, others = fashion_runs(run_dirs)
         for run, reason in others:
             typer.echo(f"warning: {run}: {reason} (left out)", err=True)
-        rows = compare_runs(run_dirs, None, data_dir, device, download=download, verify=verify)
+        unreadable: list[tuple[Path, str]] = []  # runs whose test data cannot be read: left out as the others are
+        rows = compare_runs(run_dirs, None, data_dir, device, download=download, verify=verify, left_out=unreadable)
+        for run, reason in unreadable:
+            typer.echo(f"warning: {run}: {reason} (left out)", err=True)
+        run_dirs = [row.run_dir for row in rows if row.run_dir is not None]  # those compared
     view = Table("run", "arch", "noise", "epochs", "best epoch", "best val BCE", "test BCE", "s/epoch")
     for r in rows:
         view.add_row(r.name, r.arch, r.noise, str(r.epochs), str(r.best_epoch), f"{r.best_val_bce:.4f}",

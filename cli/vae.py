@@ -84,8 +84,10 @@ def train(
                            resume=resume)
     with reported_errors(), stoppable() as stop, \
             RichProgressCallback(show=("train_loss", "val_loss", "val_recon", "val_kl")) as progress:
-        train_vae(task, fit_config, callbacks=[progress], should_stop=stop)
+        result = train_vae(task, fit_config, callbacks=[progress], should_stop=stop)
     exit_stopped(stop, continue_hint(out, resume))  # Ctrl-C or SIGTERM: the state is saved
+    if result.unused:
+        typer.echo(f"note: {result.unused}", err=True)
     typer.echo(out / "reconstructions.png")
 
 

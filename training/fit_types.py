@@ -91,6 +91,10 @@ class FitResult:
     stopped_at: tuple[int, int] | None = None
     """(epoch counted from 0, batches it had trained) when the stop came part way through an epoch:
     the run's ``last.safetensors`` then holds those weights, and a resume goes on from that batch."""
+    unused: str | None = None
+    """Set when a resumed run trained nothing (all its epochs done, its patience spent, stopped at
+    once): the options given that differ from those config.json keeps, which went unused, in one
+    line for the caller to show; None when there were none, or the run trained."""
 
     @property
     def best_path(self) -> Path:
@@ -143,6 +147,10 @@ class PartialEpoch:
     position: float | None = None
     """Where in the cosine a :class:`TimeBudget` had put the epoch (None: at ``epoch / epochs``), so
     a resumed epoch finishes at the learning rate it began with."""
+    rng: dict[str, Any] | None = None
+    """The random generators' state when it stopped (``training.rng_state``), restored once the
+    batches it had trained are replayed; None in older checkpoints' state: the draws the model made
+    between those batches are then not repeated."""
 
     @classmethod
     def saved(cls, state: dict[str, Any]) -> PartialEpoch:

@@ -44,9 +44,11 @@ from training.fit_types import (
     plan_epoch,
     seed_everything,
 )
-from training.resume_guard import NO_RESUME, check_epochs_left, check_resumable
+from training.resume_guard import NO_RESUME, check_epochs_left, check_resumable, unused_options
+from training.rng_state import capture_rng, restore_rng
 from training.run_folder import (
     check_fit_folder,
+    clear_derived,
     clear_run,
     output_error,
     read_history,
@@ -77,6 +79,10 @@ def _run_epoch(model: nn.Module, loss_fn: LossFn, data: Iterable, opt: torch.opt
     model.train()
     for i, batch in enumerate(data):
         if i < progress.batches:
+            if i == progress.batches - 1 and progress.rng is not None:
+                # Where the stop left the generators: the model's own draws between the skipped batches
+                # (a VAE's noise) are not replayed, and the next batch is drawn from here, as it was.
+                restore_rng(progress.rng, device)
             continue
         batch = move_to(batch, device)
         with precision.autocast():
@@ -117,10 +123,11 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     ``config.monitor`` names the metric that picks the best checkpoint and drives early stopping
     (lower is better). ``info`` is stored in every checkpoint's metadata next to ``arch`` and
     ``model_config``. ``should_stop`` is asked after every batch; when it answers True the run
-    saves its weights and the position in the epoch, and a later ``fit`` with ``resume`` carries on
-    from there. Resuming a folder that holds a different run raises UsageError (DataError when its
-    files cannot be read), whose hint offers ``start_over`` (how the caller's command starts afresh;
-    None: only another folder); resuming it with fewer ``config.epochs`` than it has trained raises
+    saves its weights, the position in the epoch and the random generators' state, and a later ``fit``
+    with ``resume`` carries on from there, drawing what the uninterrupted run would have. Resuming a
+    folder that holds a different run raises UsageError (DataError when its files cannot be read),
+    whose hint offers ``start_over`` (how the caller's command starts afresh; None: only another
+    folder); resuming it with fewer ``config.epochs`` than it has trained raises
     UsageError too (``training.resume_guard.check_epochs_left``), before anything is written.
     A loss that is no longer finite raises FloatingPointError, naming the epoch and batch from 1.
     A run folder that cannot be made or written in raises OutputError (DiskFullError), one line.
@@ -139,7 +146,10 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     afresh: no resume asked, or nothing to resume) holds a run of another network is refused with a
     UsageError (``training.run_folder.check_fit_folder``); and a fresh start in a folder that held
     a run removes that run's files and those matching the ``derived_files`` patterns (the task's
-    scores and pictures made from that run's model: ``training.run_folder.clear_run``).
+    scores and pictures made from that run's model: ``training.run_folder.clear_run``). A resumed run
+    writes config.json (the options given) and removes those derived files only before its first
+    checkpoint: a rerun that trains nothing keeps both, and ``FitResult.unused`` names the options it
+    did not use.
     """
     callbacks = callbacks or []
     out = Path(config.out_dir)
@@ -163,6 +173,19 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
     run_info = {"command": " ".join(sys.argv), "fit": config.to_json(), "device": str(device),
                 "precision": precision.name, **(info or {})}
     run_config = {"arch": arch, "model_config": model_config, **run_info}
+    recorded = False  # whether this call has written its config.json
+
+    def record() -> None:
+        """Before this call's first checkpoint: store its options and, when it trains a resumed run
+        further, remove what the task made from the model it held (``derived_files``)."""
+        nonlocal recorded
+        if not recorded:
+            if resuming and derived_files is not None:
+                clear_derived(out, derived_files)
+            with writing_in(out):
+                write_json(out / "config.json", run_config)
+            recorded = True
+
     if resuming:
         check_resumable(out, run_config, start_over)
         state = read_metadata(state_path)["trainer"]
@@ -186,6 +209,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             monitored = cut.get(config.monitor, cut["train_loss"])
             if monitored < best - config.min_delta:
                 best, best_epoch, bad_epochs = monitored, start_epoch, 0
+                record()
                 with writing_in(out):
                     save_model(model, best_path, arch, model_config, read_metadata(last_path))
             else:
@@ -193,8 +217,8 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             start_epoch += 1
     elif derived_files is not None:
         clear_run(out, derived_files)
-    with writing_in(out):
-        write_json(out / "config.json", run_config)
+    if not resuming:  # a resumed run stores its options once it trains: a rerun that trains nothing keeps them
+        record()
     batches = len(train_data) if isinstance(train_data, Sized) else None
     # Where a resume goes on part way through an epoch (not when a lower --patience ends the run first),
     # told before the bars start ("resuming in epoch 1 after batch 146 of 200").
@@ -237,6 +261,8 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             # resume finishes it. The weights file says where they stand (no "epoch": they are no
             # finished epoch's, and no metrics: they were not validated).
             progress.seconds += time.perf_counter() - t0
+            progress.rng = capture_rng(device)  # before anything else draws: the resume goes on from here
+            record()
             with writing_in(out):
                 save_model(model, last_path, arch, model_config,
                            {**run_info, "partial_epoch": epoch, "partial_batches": progress.batches,
@@ -263,6 +289,7 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             bad_epochs += 1
         history.append(metrics)
         meta_info = {**run_info, "epoch": epoch, "metrics": metrics}
+        record()
         with writing_in(out):
             save_model(model, last_path, arch, model_config, meta_info)
             if improved:
@@ -274,7 +301,8 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             cb.on_epoch_end(epoch, metrics)
     else:
         stopped_early = config.patience is not None and bad_epochs >= config.patience and len(history) < config.epochs
-    result = FitResult(best_epoch, best, len(history), stopped_early, out, history, stopped, stopped_at)
+    result = FitResult(best_epoch, best, len(history), stopped_early, out, history, stopped, stopped_at,
+                       None if recorded else unused_options(out, run_config))
     for cb in callbacks:
         cb.on_train_end(result)
     return result

@@ -108,6 +108,28 @@ def check_epochs_left(epochs: int, done: int, partial: bool) -> None:
                          f"{done} to train it further", settings=("epochs",))
 
 
+#: Fit options that say where the run is or whether to resume it, not how it trains.
+_NOT_TRAINING = frozenset({"out_dir", "resume"})
+
+
+def unused_options(out_dir: Path, run_config: dict[str, Any]) -> str | None:
+    """For a resumed run that trained nothing: one line naming the fit options given that differ
+    from those its ``config.json`` keeps (``fit.lr 0.01 (the run's: 0.002)``), which were not used
+    and are not stored; None when none differ or the file cannot be read. Only options a resume may
+    change are named: the others (seed, optimizer, the task's config) are refused before this."""
+    try:
+        saved = json.loads((Path(out_dir) / "config.json").read_text()).get("fit", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    now = run_config.get("fit", {})
+    changed = [f"fit.{key} {now[key]!r} (the run's: {saved[key]!r})" for key in sorted(now.keys() & saved.keys())
+               if key not in _NOT_TRAINING and _first_difference(saved[key], now[key], key)]
+    if not changed:
+        return None
+    return (f"nothing was trained, so the options that differ from the run's were not used: {', '.join(changed)}; "
+            "its config.json keeps the run's")
+
+
 def _value(config: dict[str, Any], dotted: str) -> Any:
     value: Any = config
     for part in dotted.split("."):

@@ -212,9 +212,21 @@ def clear_run(out: Path, derived: Iterable[str] = ()) -> list[Path]:
     (:data:`RUN_FILES`; config.json is rewritten at once) and the files matching the ``derived``
     patterns (what a task's commands made from that run's model: scores, pictures), so none is left
     to describe a model that is gone. Returns what was removed; OutputError when it cannot be."""
+    return _remove(out, (*RUN_FILES, *derived), "remove the earlier run's files")
+
+
+def clear_derived(out: Path, derived: Iterable[str]) -> list[Path]:
+    """Remove the files matching the ``derived`` patterns from ``out`` when its run trains further
+    (its checkpoints are about to change): scores and pictures of the model it held would otherwise
+    pass for the new one's. Only those names go, never the run itself or other files; returns what
+    was removed, OutputError when it cannot be."""
+    return _remove(out, tuple(derived), "remove the scores and pictures of the earlier model")
+
+
+def _remove(out: Path, patterns: tuple[str, ...], what: str) -> list[Path]:
     removed = []
-    with writing_in(out, "remove the earlier run's files"):
-        for pattern in (*RUN_FILES, *derived):
+    with writing_in(out, what):
+        for pattern in patterns:
             for path in sorted(Path(out).glob(pattern)):
                 if path.is_file() or path.is_symlink():
                     path.unlink()

@@ -15,7 +15,7 @@ network never saw. Evaluation and pictures of trained runs are in ``training.sui
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.loop import Callback, FitConfig, FitResult, StopHook, fit
-from training.suite.faces_data import load_faces, split_people, to_tensor
+from training.suite.faces_data import load_faces, resolve_data_dir, split_people, to_tensor
 from training.suite.faces_models import FacesAEConfig, build_faces_model
 from training.suite.noise import resolve_noise_level
 
@@ -154,6 +154,8 @@ def train_faces(task: FacesTaskConfig, fit_config: FitConfig, *, callbacks: list
 
     task = task.resolved()
     splits = load_splits(task)
+    if task.data_dir is None:  # found through $DOCCLEAN_DATA or the cache: kept, so eval finds it later too
+        task = replace(task, data_dir=str(resolve_data_dir(None).resolve()))
     torch.manual_seed(fit_config.seed)  # the initial weights depend on the seed alone
     model = build_faces_model(ARCH, task.model_config())
     info = {"task": asdict(task), "people": splits.people,

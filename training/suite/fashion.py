@@ -10,7 +10,7 @@ and anomaly ranking live in ``training.suite.fashion_eval``; plots in ``training
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,13 @@ from torch import nn
 from docclean.checkpoint import load_model
 from training.device import resolve_device
 from training.loop import Callback, FitConfig, FitResult, StopHook, fit
-from training.suite.fashion_data import load_fashion_mnist, load_test_split, to_tensor, train_val_split
+from training.suite.fashion_data import (
+    load_fashion_mnist,
+    load_test_split,
+    resolve_data_dir,
+    to_tensor,
+    train_val_split,
+)
 from training.suite.fashion_models import (
     ARCH_PREFIX,
     build_fashion_model,
@@ -196,6 +202,8 @@ def train_fashion(task: FashionTaskConfig, fit_config: FitConfig, *, download: b
     """
     task = task.resolved()
     train, val, test, _ = load_task_data(task, download=download)
+    if task.data_dir is None:  # found through $DOCCLEAN_DATA or the cache: kept, so eval finds it later too
+        task = replace(task, data_dir=str(resolve_data_dir(None).resolve()))
     torch.manual_seed(fit_config.seed)  # the initial weights depend on the seed alone
     model = prepare_model(build_fashion_model(task.arch, task.model_config))  # fit moves it to the device
     result = fit(model, make_loss_fn(task), Batches(train, task.batch_size, task.noise, task.noise_level),
@@ -206,11 +214,12 @@ def train_fashion(task: FashionTaskConfig, fit_config: FitConfig, *, download: b
     if result.stopped:
         return result  # pictures are drawn when the run finishes
     best = prepare_model(load_model(result.best_path)[0]).eval()
-    plot_loss_curves(result.history, result.out_dir / "loss.png", title=f"{task.arch} ({task.loss})")
+    name = f"{task.arch} denoiser, {task.noise} {task.noise_level:g}" if task.noise else task.arch
+    plot_loss_curves(result.history, result.out_dir / "loss.png", title=f"{name} ({task.loss})")
     sample = Batches(test[:10], 10, task.noise, task.noise_level, fixed=True)
     noisy, clean = next(iter(sample))
     with torch.inference_mode():
         recon = best(to_model_input(best, noisy)).float().cpu()
     plot_reconstructions(clean, recon, result.out_dir / "reconstructions.png",
-                         noisy=noisy if task.noise else None, title=f"{task.arch}: test reconstructions")
+                         noisy=noisy if task.noise else None, title=f"{name}: test reconstructions")
     return result

@@ -25,7 +25,7 @@ from torch import nn
 
 from docclean.atomic import atomic_path
 from docclean.checkpoint import load_model, read_metadata
-from docclean.errors import DocCleanError, ModelError, OutputError, UsageError
+from docclean.errors import DataError, DocCleanError, ModelError, OutputError, UsageError
 from training.loop import read_history
 from training.run_folder import writing_in
 from training.suite.fashion import (
@@ -141,6 +141,8 @@ class RunSummary:
     unsaved: str | None = None
     """Why the scores, computed afresh, could not be kept in the run's eval.json (a read-only run);
     None when they were, or were read from it."""
+    run_dir: Path | None = None
+    """The run folder the row describes."""
 
 
 def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cpu", *, download: bool = False,
@@ -166,7 +168,7 @@ def summarize_run(run_dir: Path, data_dir: Path | None = None, device: str = "cp
     noise = f"{result['noise']} {result['noise_level']:g}" if result.get("noise") else "-"
     seconds = float(np.mean([r["epoch_seconds"] for r in history])) if history else float("nan")
     return RunSummary(run_dir.name, result["arch"], noise, len(history), result["best_epoch"],
-                      best.get("val_bce", float("nan")), result["test_bce"], seconds, unsaved)
+                      best.get("val_bce", float("nan")), result["test_bce"], seconds, unsaved, run_dir)
 
 
 def fashion_runs(run_dirs: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -206,16 +208,31 @@ def distinct_names(run_dirs: list[Path]) -> list[str]:
 
 
 def compare_runs(run_dirs: list[Path], plot_path: Path | None, data_dir: Path | None = None,
-                 device: str = "cpu", *, download: bool = False, verify: bool | None = None) -> list[RunSummary]:
+                 device: str = "cpu", *, download: bool = False, verify: bool | None = None,
+                 left_out: list[tuple[Path, str]] | None = None) -> list[RunSummary]:
     """Summarize several runs and draw their validation BCE curves in one plot (none when
     ``plot_path`` is None: :func:`plot_runs` draws it later); each row and curve is named by
     :func:`distinct_names`, so two folders of one name are told apart in both. ``download`` and
-    ``verify`` as for :func:`score_run`, for the runs that are scored afresh."""
-    rows = [summarize_run(d, data_dir, device, download=download, verify=verify) for d in run_dirs]
-    for row, name in zip(rows, distinct_names(run_dirs)):
+    ``verify`` as for :func:`score_run`, for the runs that are scored afresh. With ``left_out``, a run
+    whose test data cannot be read (DataError) is added to it with the reason instead of ending the
+    comparison (``RunSummary.run_dir`` says which runs the rows are); none left: that DataError."""
+    rows: list[RunSummary] = []
+    error: DataError | None = None
+    for run in run_dirs:
+        try:
+            rows.append(summarize_run(run, data_dir, device, download=download, verify=verify))
+        except DataError as exc:
+            if left_out is None:
+                raise
+            error = exc
+            left_out.append((run, f"its test data cannot be read ({exc})"))
+    if not rows and error is not None:
+        raise error
+    kept = [row.run_dir for row in rows if row.run_dir is not None]  # summarize_run names every one
+    for row, name in zip(rows, distinct_names(kept)):
         row.name = name
     if plot_path is not None:
-        plot_runs(rows, run_dirs, plot_path)
+        plot_runs(rows, kept, plot_path)
     return rows
 
 

@@ -12,7 +12,7 @@ training beta, so runs with different betas are compared on the same bound.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +125,8 @@ def train_vae(task: VAETaskConfig, fit_config: FitConfig, callbacks: list[Callba
     from training.suite.plots import RUN_OUTPUTS, plot_reconstructions, plot_vae_losses
 
     train_images, val_images, data = load_split_images(task)
+    if task.data_dir is None:  # found through $DOCCLEAN_DATA or the cache: kept, so eval finds it later too
+        task = replace(task, data_dir=fashion_data.resolve_data_dir(None))
     arch = ARCH_NAMES.get(task.arch, task.arch)
     torch.manual_seed(fit_config.seed)  # the initial weights depend on the seed alone (as fashion's do)
     model = build_vae(arch, {"latent_dim": task.latent_dim})

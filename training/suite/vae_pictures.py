@@ -49,8 +49,9 @@ def plot_manifold(model: VAEBase, path: Path, n: int = 15) -> Path:
     have a 2-D latent space, else ModelError."""
     check_picture_path(path)
     if model.latent_dim != 2:
-        raise ModelError(f"the manifold picture needs a 2-D latent space; this model has {model.latent_dim} "
-                         "dimensions (use `vae sample` or `vae latent` instead)")
+        dims = f"{model.latent_dim} dimension{'s' if model.latent_dim != 1 else ''}"
+        raise ModelError(f"the manifold picture needs a 2-D latent space; this model has {dims} "
+                         "(use `vae sample` or `vae latent` instead)")
     codes = manifold_codes(n)
     grid = image_grid(decode_images(model, codes), n)
     fig, ax = grid_figure(grid, f"Decoded latent plane, {n}x{n} at prior quantiles", inches_per_pixel=1 / 60)
