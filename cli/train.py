@@ -215,6 +215,8 @@ def train(
                 raise disk_full(exc, Path(cfg.out)) from None
     for text in result_warnings(result, Path(cfg.out)):
         typer.echo(f"warning: {text}", err=True)
+    if result.unused:  # a rerun that trained nothing: its new options were not used
+        typer.echo(f"note: {result.unused}", err=True)
     if result.best_path.is_file():
         typer.echo(result.best_path)
     elif result.stopped_at is not None:  # part way through the first epoch: weights kept to resume from, not a model

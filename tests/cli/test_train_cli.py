@@ -124,6 +124,19 @@ def test_a_rerun_with_other_options_is_refused_and_leaves_the_run_resumable(tmp_
     assert ignored.exit_code == 2 and "--seed" in ignored.output
 
 
+def test_a_rerun_that_trains_nothing_names_the_new_options_it_did_not_use(tmp_path: Path,
+                                                                          tiny_model_path: Path) -> None:
+    make_pairs(tmp_path / "data")
+    out = tmp_path / "run"
+    assert runner.invoke(app, args(tmp_path, tiny_model_path, "--out", str(out), "--epochs", "1")).exit_code == 0
+    config = (out / "config.json").read_text()
+    again = runner.invoke(app, ["train", "--resume", str(out), "--lr", "0.05"])
+    assert again.exit_code == 0, again.output
+    assert "note: nothing was trained, so the options that differ from the run's were not used: fit.lr 0.05" \
+        in again.output
+    assert (out / "config.json").read_text() == config
+
+
 def test_resume_works_from_another_folder_and_in_a_moved_run(tmp_path: Path, tiny_model_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import json
