@@ -241,7 +241,7 @@ def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, r
         except NothingToClean as exc:
             for line in exc.problems:
                 say(console, f"error: {line}")
-            say(console, error_line(exc))
+            say(console, f"error: {exc.summary}")  # each problem is said above
             return exit_code(exc)
         except DocCleanError as exc:  # before any work (output path, model), or the report could not be written
             progress.close()

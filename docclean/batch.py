@@ -54,10 +54,16 @@ GPU_WRITERS = 6
 
 
 class NothingToClean(UsageError):
-    """No input named a supported file that can be cleaned; ``problems`` holds one line per input."""
+    """No input named a supported file that can be cleaned; ``problems`` holds one line per input,
+    and the message the first of them (a program that prints only the message says why);
+    ``summary`` is the message without it, for a caller that prints every problem first."""
+
+    summary = "nothing to clean: every input was refused or names no supported file"
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("nothing to clean: every input was refused or names no supported file")
+        why = "" if not problems else f" ({problems[0]})" if len(problems) == 1 else \
+            f" ({len(problems)} inputs; the first: {problems[0]})"
+        super().__init__(self.summary + why)
         self.problems = problems
 
 

@@ -819,3 +819,19 @@ def test_a_multi_page_file_failed_by_its_own_damage_leaves_no_work_folder(
     report = run([source], tmp_path / "out", denoiser, fmt=fmt)
     assert report.files[0].status == "failed" and "page 2: corrupt image data" in report.files[0].error
     assert files_under(tmp_path / "out") == []
+
+
+def test_nothing_to_clean_says_why_in_its_message(tmp_path) -> None:
+    # A program printing str(exc) read only "every input was refused": the reason was in exc.problems.
+    from PIL import Image
+
+    from docclean.batch import NothingToClean
+
+    Image.new("L", (8, 8), 200).save(tmp_path / "scan.png")
+    with pytest.raises(NothingToClean) as one:
+        clean_batch([str(tmp_path / "scan.png")], tmp_path / "scan.png", CleanSettings())
+    assert str(one.value) == f"{NothingToClean.summary} ({one.value.problems[0]})"
+    assert "scan.png" in one.value.problems[0]
+    with pytest.raises(NothingToClean) as two:
+        clean_batch([str(tmp_path / "a.gif"), str(tmp_path / "b.gif")], tmp_path / "out", CleanSettings())
+    assert str(two.value).startswith(f"{NothingToClean.summary} (2 inputs; the first: ")
