@@ -83,6 +83,9 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     while the network runs (``docclean.overlap``); False does it all in this thread, one step
     after the other. Both write the same files and report the same results."""
     settings = settings or CleanSettings()
+    if not isinstance(settings, CleanSettings):
+        raise UsageError(f"settings must be a docclean.CleanSettings, not a {type(settings).__name__} "
+                         "(CleanSettings.from_dict reads a dict)")
     progress = progress or CleanProgress()
     report = report if report is not None else Report()
     output = user_path(output)

@@ -72,7 +72,14 @@ def as_inputs(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[s
     taken a character at a time, ``"/scan.png"`` named the root folder ``/``)."""
     if isinstance(inputs, (str, bytes, os.PathLike)):
         inputs = [inputs]
-    return [os.fsdecode(i) for i in inputs]
+    try:
+        return [os.fsdecode(i) for i in inputs]
+    except TypeError:  # None, a number, a list holding one: said plainly, not as fsdecode's words
+        from docclean.errors import UsageError
+
+        given = repr(inputs)
+        raise UsageError("inputs must be paths or glob patterns (a str, a Path, or a list of them), not "
+                         f"{given if len(given) <= 80 else given[:77] + '...'}") from None
 
 
 def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_file: bool = False,

@@ -835,3 +835,13 @@ def test_nothing_to_clean_says_why_in_its_message(tmp_path) -> None:
     with pytest.raises(NothingToClean) as two:
         clean_batch([str(tmp_path / "a.gif"), str(tmp_path / "b.gif")], tmp_path / "out", CleanSettings())
     assert str(two.value).startswith(f"{NothingToClean.summary} (2 inputs; the first: ")
+
+
+def test_inputs_or_settings_of_the_wrong_type_are_usage_errors(tmp_path) -> None:
+    from docclean.errors import UsageError
+
+    with pytest.raises(UsageError, match="settings must be a docclean.CleanSettings, not a dict"):
+        clean_batch([str(tmp_path)], tmp_path / "out", {"binarize": True})  # type: ignore[arg-type]
+    for inputs in (None, 3, [tmp_path, None]):
+        with pytest.raises(UsageError, match="inputs must be paths or glob patterns"):
+            clean_batch(inputs, tmp_path / "out", CleanSettings())  # type: ignore[arg-type]
