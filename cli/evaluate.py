@@ -72,7 +72,7 @@ def evaluate(
     names = [(p.name or Path(p.noisy).name) + (f"[{p.page + 1}]" if p.noisy in multi_page else "")
              for p in result.pages]
     o = result.overall
-    total = f"overall ({o['pages']} pages)"
+    total = f"overall ({o['pages']} page{'s' * (o['pages'] != 1)})"
     width = max(40, len(total), *(len(n) for n in names))
     typer.echo(f"{'page':{width}s} {'RMSE':>7s} {'raw':>7s} {'PSNR':>6s} {'raw':>6s} {'SSIM':>6s} {'raw':>6s}")
     for name, p in zip(names, result.pages):

@@ -115,7 +115,7 @@ def test_eval_warns_of_files_left_out_in_the_words_of_docclean_train(tmp_path: P
     result = CliRunner().invoke(app, ["eval", "--noisy", str(tmp_path / "noisy"), "--clean", str(tmp_path / "clean"),
                                       "--model", str(tiny_model_path), "--device", "cpu"])
     assert result.exit_code == 0, result.output
-    assert "overall (1 pages)" in result.stdout
+    assert "overall (1 page)" in result.stdout
     noisy, clean = tmp_path / "noisy", tmp_path / "clean"
     dup = "several noisy files share this name with different suffixes (x.jpg, x.png) (left out)"
     assert sorted(line for line in result.stderr.splitlines() if line.startswith("warning: ")) == sorted([
