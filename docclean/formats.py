@@ -22,7 +22,9 @@ class Format:
     whether docclean writes it with lossy compression (a black and white page gets grey fringes
     around its strokes) and ``max_side``, the most pixels a page of it may have a side, where a page
     docclean reads can reach that (None: it cannot; PNG holds 2^31 - 1, TIFF 2^32 - 1, BMP 2^31 - 1,
-    and a PDF page over 200 inches gets a /UserUnit, ``docclean.pdfunits.fit_box``)."""
+    and a PDF page over 200 inches gets a /UserUnit, ``docclean.pdfunits.fit_box``); and ``max_bytes``,
+    the largest file it holds (None: no limit docclean can reach): classic TIFF's 32-bit offsets end
+    at 4 GiB, and Pillow writes BigTIFF only uncompressed."""
 
     name: str
     suffixes: tuple[str, ...]
@@ -33,6 +35,7 @@ class Format:
     lossy: bool = False
     title: str = ""
     max_side: int | None = None
+    max_bytes: int | None = None
 
     @property
     def suffix(self) -> str:
@@ -50,7 +53,7 @@ FORMATS: tuple[Format, ...] = (
     # libjpeg's JPEG_MAX_DIMENSION and libwebp's WEBP_MAX_DIMENSION: their encoders refuse a larger
     # page only when it is written, in their own words (libjpeg's on stderr).
     Format("jpeg", (".jpg", ".jpeg"), aliases=("jpg",), one_bit=False, lossy=True, max_side=65_500),
-    Format("tiff", (".tif", ".tiff"), multi_page=True, aliases=("tif",)),
+    Format("tiff", (".tif", ".tiff"), multi_page=True, aliases=("tif",), max_bytes=2**32 - 1),
     Format("bmp", (".bmp",)),
     Format("webp", (".webp",), one_bit=False, title="WebP", max_side=16_383),
     Format("pdf", (".pdf",), multi_page=True),
@@ -112,6 +115,15 @@ def check_page_size(fmt: Format | None, shape: tuple[int, ...], index: int, path
     holding = [f for f in FORMATS if f.writable and not f.lossy and (f.max_side is None or side <= f.max_side)]
     raise OutputError(f"page {index + 1} is {width} x {height} pixels; {fmt.label} holds at most {fmt.max_side} "
                       f"pixels a side: write it as {named(holding, 'or')}", path)
+
+
+def too_big(fmt: Format, pages: int) -> str:
+    """The reason a file of ``fmt`` cannot hold ``pages`` pages (:attr:`Format.max_bytes`), naming
+    the outputs that can (a PDF, page files)."""
+    limit = fmt.max_bytes or 0
+    size = f"{limit / 2**30:.0f} GB" if limit >= 2**30 else f"{limit:,} bytes"
+    return (f"a {fmt.label} file holds at most {size}, and its {pages} cleaned pages would go past it: "
+            "write it as PDF (--format pdf) or as page files (--format png)")
 
 
 def is_supported(path: str | Path) -> bool:

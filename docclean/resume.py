@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from docclean import formats
 from docclean import io as pageio
 from docclean.atomic import fitting_name
 from docclean.digest import file_digest
@@ -156,6 +157,13 @@ class PageStore:
         and a PDF page 0.01% smaller. Only a resolution of finer decimals than these (123.45) can come
         back up to 0.013 dpi off; a sidecar file of exact values would have changed the work folder's
         layout, which resuming runs, the hot folder and the cluster rely on."""
+        fmt = formats.by_suffix(self.target)
+        if fmt is not None and fmt.max_bytes is not None:
+            # The pages are stored deflated, as a TIFF holds them: their sum foretells a file too big
+            # before gigabytes are written. The pages stay for a rerun.
+            stored = sum(self._page(i).stat().st_size for i in range(pages))
+            if stored > fmt.max_bytes:
+                raise OutputError(formats.too_big(fmt, pages), self.target)
         with pageio.PageWriter(self.target, metadata=metadata) as writer:
             for i in range(pages):
                 page = next(pageio.read_pages(self._page(i)))

@@ -141,3 +141,35 @@ def test_a_dry_run_foresees_the_pages_too_large_for_the_format(tmp_path: Path, d
         f"{pdf}: page 1 is 120 x 16667 pixels; {limit}: {HOLDERS}"]
     assert [f.error for f in real.files] == [f.error for f in dry.files]
     assert dry.exit_code == real.exit_code == 1 and files_under(tmp_path / "dry") == []
+
+
+def test_a_multi_page_tiff_past_4_gb_is_refused_before_it_is_written_and_its_pages_are_kept(
+        tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Classic TIFF's offsets end at 4 GiB; past it Pillow raised struct.error after the whole book
+    # was cleaned: "unexpected error". Here the limit is made small instead of writing 4 GB.
+    import dataclasses
+
+    assert formats.by_name("tiff").max_bytes == 2**32 - 1
+    small = dataclasses.replace(formats.by_name("tiff"), max_bytes=2_000)
+    monkeypatch.setattr(formats, "FORMATS", tuple(small if f.name == "tiff" else f for f in formats.FORMATS))
+    monkeypatch.setitem(formats._BY_NAME, "tiff", small)
+    monkeypatch.setitem(formats._BY_SUFFIX, ".tif", small)
+    book = tmp_path / "in" / "book.tif"
+    book.parent.mkdir()
+    rng = np.random.default_rng(0)
+    frames = [Image.fromarray(rng.integers(0, 256, (60, 80), dtype=np.uint8)) for _ in range(3)]
+    frames[0].save(book, save_all=True, append_images=frames[1:])
+    report = clean_batch([str(book)], tmp_path / "out", CleanSettings(), cleaner=denoiser)
+    target = tmp_path / "out" / "book.tif"
+    assert report.files[0].error == (f"{book}: {target}: a TIFF file holds at most 2,000 bytes, and its 3 cleaned "
+                                     "pages would go past it: write it as PDF (--format pdf) or as page files "
+                                     "(--format png)")
+    kept = ".book.tif.docclean-pages"
+    assert files_under(tmp_path / "out") == [f"{kept}/p0001.png", f"{kept}/p0002.png", f"{kept}/p0003.png",
+                                             f"{kept}/stamp.json"]
+    # The writer says the same when a page ends past the limit (the stored pages foretold less).
+    with pytest.raises(OutputError, match="a TIFF file holds at most"):
+        with PageWriter(tmp_path / "w.tif") as writer:
+            for frame in frames:
+                writer.add(np.asarray(frame), None)
+    assert not (tmp_path / "w.tif").exists()
