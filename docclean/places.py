@@ -82,9 +82,7 @@ def folding(folder: Path) -> Folding:
     """Ask the volume ``folder`` is on (or will be made on: its nearest existing folder above)
     how it compares names, by making a hidden empty file there and looking for it under its lower
     case and its NFD spelling; it is removed at once. :data:`EXACT` where nothing can be written."""
-    where = Path(folder)
-    while not where.is_dir() and where != where.parent:
-        where = where.parent
+    where = _existing(Path(folder))
     name = _PROBE.format(secrets.token_hex(4))
     probe = where / name
     try:
@@ -102,22 +100,48 @@ def folding(folder: Path) -> Folding:
     return Folding(case=case, normalization=normalization)
 
 
-@lru_cache(maxsize=256)
-def _name_max(folder: str) -> int:
-    where = Path(folder)
-    while not where.is_dir() and where != where.parent:
+def _existing(where: Path) -> Path:
+    """The nearest folder at or above ``where`` that exists (a path too long to look at counts as
+    not there: ``is_dir`` raises ENAMETOOLONG for it)."""
+    while where != where.parent:
+        try:
+            if where.is_dir():
+                return where
+        except OSError:
+            pass
         where = where.parent
-    try:
-        return os.pathconf(where, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        return 255
+    return where
+
+
+@lru_cache(maxsize=256)
+def _limits(folder: str) -> tuple[int, int]:
+    """(the longest name, the longest path) in bytes the file system of ``folder`` takes."""
+    where = _existing(Path(folder))
+    found = []
+    for name, default in (("PC_NAME_MAX", 255), ("PC_PATH_MAX", 4096)):
+        try:
+            found.append(os.pathconf(where, name))
+        except (OSError, ValueError):
+            found.append(default)
+    return found[0], found[1]
 
 
 def name_too_long(target: Path) -> str | None:
-    """Why ``target``'s name cannot be made in its folder (more bytes than the file system takes),
-    or None. Asked before the name is used: the system's own answer was "unexpected error:
-    OSError: [Errno 36] File name too long" from the first look for an earlier output."""
-    size, limit = len(os.fsencode(target.name)), _name_max(str(target.parent))
-    if size <= limit:
+    """Why ``target``'s name cannot be made in its folder (more bytes than the file system takes,
+    or a whole path longer than the system takes), or None. Asked before the name is used: the
+    system's own answer was "unexpected error: OSError: [Errno 36] File name too long" from the
+    first look for an earlier output."""
+    name_max, path_max = _limits(str(target.parent))
+    size = len(os.fsencode(target.name))
+    if size > name_max:
+        return f"the output name would be {size} bytes, more than this file system's {name_max} ({target})"
+    return path_too_long(target, "the output path would be")
+
+
+def path_too_long(path: Path, said: str = "the path is") -> str | None:
+    """Why ``path`` is longer than the system takes (its PATH_MAX, which counts the final NUL), or
+    None; ``said`` begins the reason."""
+    whole, limit = len(os.fsencode(str(path))), _limits(str(path.parent))[1]
+    if whole < limit:
         return None
-    return f"the output name would be {size} bytes, more than this file system's {limit} ({target})"
+    return f"{said} {whole} bytes, more than the system takes ({limit - 1}); choose an output folder higher up"

@@ -24,7 +24,7 @@ from docclean.discover import Job, Keys, input_folder, path_key
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.originals import check_beside
 from docclean.originals import page_owner as page_owner  # named here too: a page file's name is the plan's
-from docclean.places import name_too_long, same_folder, user_path
+from docclean.places import name_too_long, path_too_long, same_folder, user_path
 from docclean.settings import CleanSettings
 
 if TYPE_CHECKING:
@@ -106,6 +106,9 @@ def check_output(inputs: list[str], output: Path, fmt: str | None = None) -> boo
     """UsageError for an output path that cannot work; True when ``output`` names the one output
     file of a single input file (``-o clean.png``), False when it is a folder. ``fmt``, the
     ``--format`` asked for, must then agree with that file's name."""
+    too_long = path_too_long(output)
+    if too_long is not None:  # every look at it would fail with ENAMETOOLONG
+        raise UsageError(too_long, settings=("output",))
     for item in inputs:
         folder = input_folder(item)  # a glob's folder too: `'scans/*.png' -o scans --format pdf`
         # By device and inode too: a bind mount, or Scans and scans on a case-insensitive volume.

@@ -50,6 +50,22 @@ def test_an_output_name_too_long_for_the_file_system_is_a_plain_reason(tmp_path:
         (FAILED, f"{source}: the output name would be 256 bytes, more than this file system's 255 ({target})")]
 
 
+def test_an_output_path_longer_than_the_system_takes_is_a_plain_reason(tmp_path: Path) -> None:
+    # The check for the name alone raised ENAMETOOLONG itself: "unexpected error" for every file.
+    from docclean.errors import UsageError
+
+    deep = tmp_path.joinpath("in", *["d" * 200] * 12)  # about 2,500 bytes of input folders
+    source = _page(deep / "a.png")
+    out = tmp_path.joinpath(*["o" * 200] * 9)  # 1,800 more: the output path passes Linux's 4096
+    report = _dry([tmp_path / "in"], out)
+    assert [f.status for f in report.files] == [FAILED]
+    assert report.files[0].error.startswith(f"{source}: the output path would be ")
+    assert report.files[0].error.endswith(" bytes, more than the system takes (4095); choose an output folder higher"
+                                          " up")
+    with pytest.raises(UsageError, match=r"the path is \d+ bytes, more than the system takes \(4095\)"):
+        _dry([source], tmp_path.joinpath(*["o" * 200] * 21))  # -o itself too long
+
+
 def test_a_fifo_with_a_scan_name_fails_with_its_reason_in_a_folder_and_named_alone(tmp_path: Path) -> None:
     _page(tmp_path / "bad" / "x.png")
     os.mkfifo(tmp_path / "bad" / "y.png")
