@@ -202,8 +202,12 @@ def _keeps_name(job: Job) -> bool:
 def _clash(job: Job, first: Job) -> str:
     """Why ``job`` cannot be written: ``first`` is written to the same output."""
     pages = f" (or {job.target.stem}-p001{job.target.suffix}... for a multi-page file)"
+    # Two folders' files named alone (an unquoted shell glob, scans/*/*.png) land side by side; a
+    # quoted pattern, or the folder that holds both, keeps each in its own folder.
+    where = ("; quote a glob ('scans/*/*.png') or give the folder that holds both, so each keeps its folder"
+             if job.source.parent != first.source.parent else "")
     return (f"output {job.target}{pages} is already the output of {first.source}; give the inputs separate "
-            "output folders (-o), or rename one")
+            f"output folders (-o), or rename one{where}")
 
 
 def input_keys(jobs: list[Job]) -> set[Path]:

@@ -146,8 +146,10 @@ def test_problems_become_failed_jobs_not_exceptions(tmp_path: Path) -> None:
     assert errors[2].startswith("no supported files in this folder")
     assert errors[3].startswith("unsupported file type '.txt'")
     assert errors[4] is None
-    assert errors[5].startswith(f"output {tmp_path / 'out' / 'x.png'} (or x-p001.png... for a multi-page file) "
-                                f"is already the output of {tmp_path / 'a' / 'x.png'}; give the inputs separate")
+    assert errors[5] == (f"output {tmp_path / 'out' / 'x.png'} (or x-p001.png... for a multi-page file) is already "
+                         f"the output of {tmp_path / 'a' / 'x.png'}; give the inputs separate output folders (-o), "
+                         "or rename one; quote a glob ('scans/*/*.png') or give the folder that holds both, so "
+                         "each keeps its folder")
 
 
 def test_list_sources_names_each_file_once_and_plans_no_output(tmp_path: Path) -> None:
