@@ -13,7 +13,8 @@ writes it through ``io.PageWriter`` (temporary file, fsync, rename), records eve
 :class:`~docclean.report.Report` and reports progress down to tiles (``docclean.progress``). A bad
 file fails alone with a one-line reason naming it; a full disk stops the batch; Ctrl-C, SIGTERM
 and ``progress.cancelled()`` stop it after removing the half-written output, and the report (also
-written to ``report_path``) keeps what was done.
+written to ``report_path``, as the batch goes too, carrying an earlier run's records of the files
+it skips: ``docclean.reportcarry``) keeps what was done.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from docclean.places import user_path
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
 from docclean.progress import CleanProgress, warn_inputs, warn_left_out, warn_settings
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report, check_report_path
+from docclean.reportcarry import ReportKeeper, load_earlier
 from docclean.settings import CleanSettings, available_cores
 
 if TYPE_CHECKING:
@@ -81,7 +83,11 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
 
     ``pipeline`` (default): read the next page and write the previous one in background threads
     while the network runs (``docclean.overlap``); False does it all in this thread, one step
-    after the other. Both write the same files and report the same results."""
+    after the other. Both write the same files and report the same results.
+
+    ``report_path``: the report is also written there while the batch runs (``in_progress``), and
+    when it names the report of an earlier run into the same output, the files this run skips
+    carry that run's record of them (``earlier``; ``docclean.reportcarry``). Not in a dry run."""
     settings = settings or CleanSettings()
     if not isinstance(settings, CleanSettings):
         raise UsageError(f"settings must be a docclean.CleanSettings, not a {type(settings).__name__} "
@@ -91,6 +97,11 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     output = user_path(output)
     inputs = as_inputs(inputs)
     check_report_path(report_path)
+    if report_path is not None and not settings.dry_run:
+        # Read before anything writes it: a resume's skipped files carry the earlier run's pages
+        # (docclean.reportcarry); and so does the report of a run stopped before it reached them.
+        report.earlier = load_earlier(report_path, output)  # where write_json writes it
+    keeper = ReportKeeper(report, None if settings.dry_run else report_path)
     loading: Loading | None = None
     made: MadeFolder | None = None
     began = False  # whether the report is written: once the lock is asked for, or at an interrupt
@@ -121,7 +132,8 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
             if not settings.dry_run:
                 listed = {folder: list_folder(folder) for folder in {j.target.parent for j in jobs if j.error is None}}
                 remove_stale_temps(listed.keys(), listed)
-            _run(jobs, partial(_loaded, cleaner, loading, report), settings, progress, report, pipeline, listed)
+            _run(jobs, partial(_loaded, cleaner, loading, report), settings, progress, report, pipeline, listed,
+                 keeper)
     except (KeyboardInterrupt, Cancelled) as exc:
         began = True  # even while the files were being found: the report says the run was stopped
         report.interrupted = True
@@ -180,11 +192,15 @@ PLAN_EVERY = 0.25
 
 
 def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: CleanSettings,
-         progress: CleanProgress, report: Report, pipeline: bool = True, listed: Listings | None = None) -> None:
+         progress: CleanProgress, report: Report, pipeline: bool = True, listed: Listings | None = None,
+         keeper: ReportKeeper | None = None) -> None:
     """Plan every file, then clean them. ``get_cleaner`` returns the model, waiting for its load
     (None in a dry run); it is called once the reader has started on the first page. ``listed``:
-    the output folders as listed under the lock."""
+    the output folders as listed under the lock. ``keeper`` carries earlier records into the
+    results and writes the report as they settle."""
     start = time.perf_counter()
+    if keeper is not None:
+        keeper.begin(jobs, start)
     cleaner: Denoiser | None = None
 
     def writers() -> int:
@@ -202,7 +218,8 @@ def _run(jobs: list[Job], get_cleaner: Callable[[], Denoiser | None], settings: 
                       [job.target for job, plan in zip(jobs, plans) if plan.error is None and plan.pending])
         with PagePipeline(to_clean, partial(_read, settings=settings), enabled=pipeline, writers=writers) as pipe:
             progress.on_start(len(jobs), sum(len(p.pending) for p in plans))
-            clean_files(jobs, plans, cleaner, settings, progress, report, pipe)
+            clean_files(jobs, plans, cleaner, settings, progress, report, pipe,
+                        None if keeper is None else keeper.settled)
     finally:
         report.seconds = time.perf_counter() - start
         # Files are recorded in input order, so those after the last recorded one were never reached.

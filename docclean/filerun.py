@@ -209,11 +209,19 @@ class _Open:
 
 
 def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, settings: CleanSettings,
-                progress: CleanProgress, report: Report, pipe: PagePipeline) -> None:
+                progress: CleanProgress, report: Report, pipe: PagePipeline,
+                on_settled: Callable[[FileResult, bool], None] | None = None) -> None:
     """Clean, skip or fail each planned job in order, recording it in ``report``. A cleaned file's
     result is settled once its writes are done, while the next files are cleaned: up to
-    ``pipe.lanes`` files stay open, and results are settled (``on_file_done``) in input order."""
+    ``pipe.lanes`` files stay open, and results are settled (``on_file_done``) in input order.
+    ``on_settled(result, more)`` is called after each (``docclean.reportcarry.ReportKeeper``);
+    ``more`` is False for those settled while the batch ends."""
     open_files: deque[_Open] = deque()
+
+    def settle(entry: _Open, more: bool) -> None:
+        _settle(entry, progress, report)
+        if on_settled is not None:
+            on_settled(entry.result, more)
     try:
         for job, plan in zip(jobs, plans):
             if progress.cancelled():
@@ -257,10 +265,10 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
             # after the ones before it: a full disk then stops the batch before the next file.
             limit = 0 if not pipe.enabled or entry.writes is None else pipe.lanes
             while len(open_files) > limit:
-                _settle(open_files.popleft(), progress, report)
+                settle(open_files.popleft(), True)
     finally:
         while open_files:  # also on Ctrl-C: the files already cleaned are written and recorded
-            _settle(open_files.popleft(), progress, report)
+            settle(open_files.popleft(), False)
 
 
 def _assemble(plan: Plan, result: FileResult, progress: CleanProgress) -> None:

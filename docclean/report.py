@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docclean import formats
 from docclean.atomic import atomic_path
 from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, OutputError, UsageError
 from docclean.places import user_path
+
+if TYPE_CHECKING:
+    from docclean.reportcarry import EarlierRecords
 
 CLEANED, SKIPPED, FAILED, WOULD_CLEAN, INTERRUPTED = "cleaned", "skipped", "failed", "would clean", "interrupted"
 DISK_FULL = "the disk is full"  # Report.stop_reason of a batch a full disk (or quota) stopped
@@ -43,11 +47,17 @@ class FileResult:
     error: str | None = None
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    earlier: dict[str, Any] | None = None
+    """A skipped file's record from the earlier run that cleaned it, as that run's report held it
+    (``started``, ``pages``, ``warnings``; ``docclean.reportcarry``); None for any other file."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": str(self.source), "targets": [str(t) for t in self.targets], "status": self.status,
-                "error": self.error, "seconds": round(self.seconds, 4), "warnings": self.warnings,
-                "pages": [{**asdict(p), "seconds": round(p.seconds, 4)} for p in self.pages]}
+        entry = {"source": str(self.source), "targets": [str(t) for t in self.targets], "status": self.status,
+                 "error": self.error, "seconds": round(self.seconds, 4), "warnings": self.warnings,
+                 "pages": [{**asdict(p), "seconds": round(p.seconds, 4)} for p in self.pages]}
+        if self.earlier is not None:  # only where there is one: a million-file report stays its size
+            entry["earlier"] = self.earlier
+        return entry
 
 
 @dataclass
@@ -79,6 +89,12 @@ class Report:
     """The inputs a stopped run never reached (interrupted, terminated, a full disk), in input
     order, as the jobs name them (the Ray engine's remote ones are URLs): what a rerun of the same
     command still has to do. Empty when the run ended."""
+    in_progress: bool = False
+    """True in the report written while the batch runs (``docclean.reportcarry``): it holds the
+    files settled so far, and :attr:`not_reached` the rest."""
+    earlier: EarlierRecords | None = None
+    """The earlier reports' records of this output that this run has not carried into a file's
+    :attr:`FileResult.earlier` nor replaced by cleaning the file again (``earlier_files``)."""
 
     def counts(self) -> dict[str, int]:
         """Number of files per status (all statuses present, zero included)."""
@@ -122,7 +138,7 @@ class Report:
         return {
             "started": self.started, "seconds": round(self.seconds, 3),
             "startup_seconds": None if self.startup_seconds is None else round(self.startup_seconds, 3),
-            "interrupted": self.interrupted,
+            "interrupted": self.interrupted, "in_progress": self.in_progress,
             "model": {"name": self.model_name, "path": self.model_path, "arch": meta.get("arch"),
                       "config": meta.get("config"), "epoch": meta.get("epoch"),
                       "val_metrics": {k: v for k, v in metrics.items() if k.startswith("val_")},
@@ -134,13 +150,21 @@ class Report:
                         "pages_per_second": round(self.pages_per_second, 3)},
             "files": [f.to_json() for f in self.files],
             "not_reached": [str(source) for source in self.not_reached],
+            "earlier_files": [] if self.earlier is None else self.earlier.to_json(),
         }
 
     def write_json(self, path: str | Path) -> None:
         """Write :meth:`to_json` to ``path`` atomically (temporary file beside it, then rename)."""
         try:
-            with atomic_path(path) as tmp:
-                tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+            # The same text as json.dumps(indent=2), written in pieces of many chunks: a million-file
+            # report (~430 MB, also written while the batch runs) is never held whole as one string
+            # and its ~30 million chunks never in one list; as fast as dumps (json.dump, a write per
+            # chunk, takes half as long again).
+            with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as stream:
+                chunks = json.JSONEncoder(indent=2).iterencode(self.to_json())
+                while piece := list(islice(chunks, 16384)):
+                    stream.write("".join(piece))
+                stream.write("\n")
         except OSError as exc:
             raise OutputError(f"cannot write the report ({exc.strerror or exc})", path) from None
 
