@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from docclean import formats, icc, tiffmessages
+from docclean import formats, icc, tiffcheck
 from docclean.colormodes import FloatRangeError, float_gray, int_gray, to_gray_color
 from docclean.errors import InputError
+from docclean.jpegcheck import CannotCheck, jpeg_damage
 from docclean.pixels import MAX_PIXELS, Page
 from docclean.resolution import stated_dpi
 
@@ -87,6 +88,8 @@ def _open(path: Path, max_pixels: int = MAX_PIXELS) -> Iterator[Image.Image]:
                                      f"{path.stem}.pdf to clean its pages", path) from None
                 raise InputError("not an image (content not recognised)", path) from None
         with im:
+            if im.format == "TIFF":  # a broken chain of pages ends Pillow's list of them early, silently
+                tiffcheck.check_directories(fh, path)
             yield im
 
 
@@ -211,9 +214,12 @@ def _decode_frame(im: Image.Image, path: Path, max_pixels: int, where: str
     orientation = _orientation(im)
     unsigned = _unsigned_32(im)
     stored = _stored_size(im)
+    if im.format in ("JPEG", "MPO"):  # Pillow passes over libjpeg's warnings: damage is looked for first
+        _check_jpeg(im, path, where)
     # Full decode now: truncation raises here rather than yielding half a page; libtiff's errors
-    # on the way are said with the page, not printed on stderr.
-    tiffmessages.load(im, where)
+    # on the way are said with the page, not printed on stderr; damage libtiff does not report
+    # (a deflate checksum, fax damage told in warnings) is looked for.
+    tiffcheck.load(im, path, where)
     # Pillow 11 and later turn a TIFF upright while loading it and then drop its orientation
     # tag; older ones (and other formats) leave both to us. A tag that survived the load is
     # still to be applied, a tag that vanished was applied: either way it is applied once.
@@ -271,3 +277,20 @@ def _stored_size(im: Image.Image) -> tuple[int, int] | None:
     if not isinstance(width, int) or not isinstance(height, int):
         return None
     return width, height
+
+
+def _check_jpeg(im: Image.Image, path: Path, where: str) -> None:
+    """Refuse a JPEG whose data does not decode whole (``docclean.jpegcheck``: cut short, its end
+    marker put back or not, or damaged), before Pillow decodes it: Pillow fills what libjpeg cannot
+    decode with grey and passes over libjpeg's warnings, and a header claiming a huge page is
+    refused without decoding one. What the check cannot judge is left to Pillow's decode."""
+    if im.fp is None:
+        return
+    im.fp.seek(0)  # Pillow seeks to the data itself when it decodes
+    try:
+        found = jpeg_damage(im.fp.read())
+    except CannotCheck:
+        return
+    if found is not None:
+        reason, detail = found
+        raise InputError(f"{where}{reason} ({detail})", path)

@@ -3,8 +3,9 @@
 Reading renders each page with pypdfium2 at the page's native resolution: for a scanned page (an
 image covering half of it or more) that of its sharpest image layer (``docclean.pdfpage.native_dpi``),
 otherwise 300 dpi, or the caller's ``dpi``, per inch of the page's real size (its /UserUnit counted).
-A page whose image data does not decode whole is refused, not rendered (pdfium would draw the rest
-flat grey, cleaned into white paper), and a file with searchable text says once that its cleaned
+A page whose image data does not decode whole, or whose content cannot be drawn (``docclean.pdfcheck``),
+is refused, not rendered (pdfium would draw the rest flat grey or blank, cleaned into white paper); a
+page without a size is warned about, a file with searchable text says once that its cleaned
 pages do not keep it, one with attached files that they are not carried (:class:`InputWarning`,
 ``docclean.progress``). Filled-in form fields are drawn into the page (``pdfdraw.init_forms``).
 Writing streams one image per page straight into the output file (Flate for grey and colour, CCITT
@@ -34,9 +35,10 @@ from PIL import Image
 
 from docclean.errors import InputError
 from docclean.group4 import group4_strip
+from docclean.pdfcheck import PageCheck, box_warning
 from docclean.pdfdraw import draw, init_forms, render_size
 from docclean.pdfpage import attachment_warning, has_text, image_damage, native_dpi
-from docclean.pdfunits import fit_box, page_units
+from docclean.pdfunits import fit_box, page_checks, page_units
 from docclean.pixels import MAX_PIXELS, Page, split_rgb
 from docclean.progress import InputWarning
 
@@ -163,9 +165,14 @@ def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXE
         if attached:
             warnings.warn(attached, InputWarning, stacklevel=2)
         units = page_units(path, count, warn=only is None)  # pypdf's reading, outside pdfium's lock
+        checks = page_checks(path, count)  # the same reading
+        boxless = box_warning(checks) if only is None else None
+        if boxless:
+            warnings.warn(boxless, InputWarning, stacklevel=2)
         for index in range(count) if only is None else [only] if only < count else []:
             with _PDFIUM:
-                page_dpi, rgb, text = _render(doc, index, dpi, max_pixels, path, only is None, units[index])
+                page_dpi, rgb, text = _render(doc, index, dpi, max_pixels, path, only is None, units[index],
+                                              checks[index])
             texts += text
             gray, color = split_rgb(rgb)
             del rgb
@@ -201,10 +208,12 @@ def _check_box(page: pdfium.PdfPage, index: int, path: Path) -> None:
 
 
 def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: int,
-            path: Path, text: bool = False, unit: float = 1.0) -> tuple[float, np.ndarray, bool]:
+            path: Path, text: bool = False, unit: float = 1.0, check: PageCheck | None = None
+            ) -> tuple[float, np.ndarray, bool]:
     """Page ``index`` rendered in RGB at ``dpi`` (else its native resolution), with that dpi and,
     when ``text`` asks, whether it has searchable text (else False). ``unit``: its /UserUnit, which
-    pdfium ignores: drawn over ``unit`` times the pixels, a page is ``dpi`` per inch of its real size."""
+    pdfium ignores: drawn over ``unit`` times the pixels, a page is ``dpi`` per inch of its real size.
+    ``check``: what ``docclean.pdfcheck`` found on it; its damage refuses it."""
     page = doc[index]
     try:
         _check_box(page, index, path)
@@ -219,7 +228,8 @@ def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: 
             raise InputError(f"page {index + 1} too large at {page_dpi:g} dpi ({width} x {height} pixels, limit "
                              f"{max_pixels:,}); {advice}, or raise the pixel limit", path)
         # Before drawing: pdfium draws what it cannot decode flat grey, which cleaning makes paper.
-        damage = image_damage(page, path)
+        damage = check.damage if check is not None else None
+        damage = damage or image_damage(page, path, check)
         if damage is not None:
             raise InputError(f"page {index + 1}: {damage}", path)
         return page_dpi, draw(page, width, height, placement), text and has_text(page)

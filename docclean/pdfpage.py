@@ -7,8 +7,11 @@ lock held. The pages' /UserUnit, which pdfium cannot read, is ``docclean.pdfunit
 pdfium draws what it cannot decode as flat grey or black, without a word; cleaned, that becomes
 white paper, and a receipt whose JPEG was cut short comes out as a whole-looking receipt that ends
 after the address. So before a page is rendered, each image's compressed data is checked the cheap
-way: a Flate stream must inflate to its end marker, a JPEG must decode (at 1/8 scale, which reads
-every bit of it but skips most of the inverse DCT), CCITT fax data must decode to its last row
+way: a Flate stream must inflate to its end marker (a checksum it has matching) and hold the rows
+its image's size needs (unfiltered data too; ``docclean.pdfcheck`` reads the size), an image coded
+with a filter PDF does not have is refused where pdfium cannot decode it, a JPEG must decode
+(at 1/8 scale, which reads every bit of it but skips most of the inverse DCT), CCITT fax data
+must decode to its last row
 (``docclean.pdffax``), and a JBIG2 stream's segments must hold the data their headers declare
 (``docclean.pdfjbig2``) and pdfium must decode it. What cannot be checked cheaply (JPEG 2000,
 LZW and other chains, the CCITT codings libtiff does not share with pdfium, what JBIG2 segments
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import io
 import math
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +29,10 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from docclean import faxdecode
+from docclean.jpegcheck import CannotCheck, jpeg_damage
+from docclean.pdfcheck import PageCheck
 from docclean.pdffax import fax_damage, parms_for
+from docclean.pdfflate import inflate
 from docclean.pdfjbig2 import jbig2_damage
 
 # Native resolutions outside this range come from thumbnails or odd producers, not from scans.
@@ -46,11 +51,13 @@ _DEPTH = 8
 _ABBREVIATIONS = {"AHx": "ASCIIHexDecode", "A85": "ASCII85Decode", "LZW": "LZWDecode", "Fl": "FlateDecode",
                   "RL": "RunLengthDecode", "CCF": "CCITTFaxDecode", "DCT": "DCTDecode"}
 _SIMPLE = {"ASCIIHexDecode", "ASCII85Decode", "LZWDecode", "FlateDecode", "RunLengthDecode"}
+# Every filter PDF has: pdfium draws nothing of an image coded with another (a damaged name).
+_FILTERS = _SIMPLE | {"CCITTFaxDecode", "JBIG2Decode", "DCTDecode", "JPXDecode", "Crypt"}
+_CUT_SHORT = "truncated or incomplete image data"
+# The most deflate data inflates to: 258 bytes for each 2-bit code (zlib's technical details).
+_DEFLATE_RATIO = 1032
 # Attached files named in the warning about them; more are counted.
 _NAMED = 5
-# Bytes of output per inflate step: a page's pixels are inflated and dropped, never held (steps that
-# stay in the CPU's cache: 256 KiB inflated a 300-dpi page a fifth faster than 4 MiB here).
-_INFLATE_STEP = 1 << 18
 
 Matrix = tuple[float, float, float, float, float, float]
 
@@ -106,13 +113,15 @@ def native_dpi(page: pdfium.PdfPage, unit: float = 1.0) -> float | None:
     return float(min(max(round(sharpest), low), high))
 
 
-def image_damage(page: pdfium.PdfPage, path: Path | None = None) -> str | None:
+def image_damage(page: pdfium.PdfPage, path: Path | None = None, check: PageCheck | None = None) -> str | None:
     """Why an image of ``page`` cannot be decoded whole ("truncated or incomplete image data (...)"
     or "corrupt image data (...)"), or None when every image that can be checked decodes.
     ``path``: the file the page is read from, where CCITT images' parameters are found (None: its
-    CCITT images are not checked)."""
+    CCITT images are not checked). ``check``: what ``docclean.pdfcheck`` read of the page, where
+    the bytes its Flate and unfiltered images must hold are found (None: a bound that holds for
+    any image, a byte per 8 pixels)."""
     for obj, _ in images(page):
-        found = _damage(obj, path)
+        found = _damage(obj, path, check)
         if found is not None:
             reason, detail = found
             px_w, px_h = obj.get_px_size()
@@ -120,15 +129,27 @@ def image_damage(page: pdfium.PdfPage, path: Path | None = None) -> str | None:
     return None
 
 
-def _damage(obj: pdfium.PdfImage, path: Path | None) -> tuple[str, str] | None:
+def _damage(obj: pdfium.PdfImage, path: Path | None, check: PageCheck | None) -> tuple[str, str] | None:
     filters = [_ABBREVIATIONS.get(name, name) for name in obj.get_filters()]
     px_w, px_h = obj.get_px_size()
-    if Image.MAX_IMAGE_PIXELS is not None and px_w * px_h > Image.MAX_IMAGE_PIXELS:
-        return None  # beyond the pixel limit: Pillow would refuse, and inflating it takes seconds
-    if filters == ["FlateDecode"]:
-        return _flate_damage(bytes(obj.get_data(decode_simple=False)))
-    if not filters or not _SIMPLE.issuperset(filters[:-1]):
-        return None  # no filter, or a chain of more than the simple filters and one more: not checked
+    unknown = next((name for name in filters if name not in _FILTERS), None)
+    if unknown is not None:  # a damaged filter name: pdfium draws nothing of the image
+        return ("corrupt image data", f"its data is coded with /{unknown}, a filter PDF does not have"
+                ) if _undecodable(obj) else None
+    huge = Image.MAX_IMAGE_PIXELS is not None and px_w * px_h > Image.MAX_IMAGE_PIXELS
+    if filters in (["FlateDecode"], []):
+        raw = bytes(obj.get_data(decode_simple=False))
+        found = check.sizes.get((px_w, px_h, len(raw))) if check is not None else None
+        least = found if found is not None else math.ceil(px_w / 8) * px_h
+        if not filters or huge:  # huge: inflating it takes seconds, but data too short for it is told cheaply
+            most = len(raw) * _DEFLATE_RATIO + 64 if filters else len(raw)
+            data = f"its {'Flate ' if filters else ''}data ({len(raw):,} bytes)"
+            return None if most >= least else (_CUT_SHORT, f"{data} cannot hold the {least:,} bytes its size needs")
+        return _flate_damage(raw, least)
+    if huge:
+        return None  # beyond the pixel limit: Pillow would refuse, and decoding it takes seconds
+    if not _SIMPLE.issuperset(filters[:-1]):
+        return None  # a chain of more than the simple filters and one more: not checked
     # pdfium undoes the filters before the last (a Flate-packed JPEG) as it would to draw it.
     if filters[-1] == "DCTDecode":
         return _jpeg_damage(bytes(obj.get_data(decode_simple=len(filters) > 1)))
@@ -143,9 +164,10 @@ def _damage(obj: pdfium.PdfImage, path: Path | None) -> tuple[str, str] | None:
 
 
 def _undecodable(obj: pdfium.PdfImage) -> tuple[str, str] | None:
-    """Where pdfium cannot decode a JBIG2 image at all, it draws nothing of it (a blank page) without
-    a word: segments whose lengths are right but whose content is not (zeros where a header or a
-    region's size should be, a flipped byte in the page's width) pass :func:`jbig2_damage`'s walk.
+    """Where pdfium cannot decode an image at all, it draws nothing of it (a blank page) without a
+    word: a JBIG2 image whose segments' lengths are right but whose content is not (zeros where a
+    header or a region's size should be, a flipped byte in the page's width) passes
+    :func:`jbig2_damage`'s walk, and one whose filter's name is damaged is not checked at all.
     Asking pdfium for the image's bitmap decodes it once more: with the walk, about what drawing the
     page costs (``bench/pdf_check_cost.py``), a few hundredths of cleaning it."""
     try:
@@ -155,41 +177,40 @@ def _undecodable(obj: pdfium.PdfImage) -> tuple[str, str] | None:
     return None
 
 
-def _flate_damage(data: bytes) -> tuple[str, str] | None:
-    """A Flate stream must inflate to its end marker. Its Adler-32 checksum is not asked for: pdfium
-    draws a stream without it whole, so the deflate data after the zlib header is inflated."""
-    if len(data) < 2 or data[0] & 0x0F != 8 or (data[0] << 8 | data[1]) % 31:
-        return "corrupt image data", "its Flate data has no zlib header"
-    inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-    rest = data[2:]
-    try:
-        while rest and not inflate.eof:
-            inflate.decompress(rest, _INFLATE_STEP)
-            rest = inflate.unconsumed_tail
-        if not inflate.eof:
-            inflate.flush()  # what the last step held back for want of room
-    except zlib.error as exc:
-        return "corrupt image data", f"its Flate data does not inflate ({exc})"
-    if not inflate.eof:
-        return "truncated or incomplete image data", "its Flate data ends early"
+def _flate_damage(data: bytes, least: int) -> tuple[str, str] | None:
+    """A Flate stream must inflate to its end marker, a checksum that is there must match (one that
+    is missing is not asked for: pdfium draws such data whole; ``pdfflate.inflate``), and it must
+    hold the ``least`` bytes its image's size needs: pdfium draws rows it lacks blank."""
+    size, problem, cut = inflate(data)
+    if problem is not None:
+        return _CUT_SHORT if cut else "corrupt image data", f"its Flate data {problem}"
+    if size < least:
+        return _CUT_SHORT, f"its Flate data holds {size:,} of the {least:,} bytes its size needs"
     return None
 
 
 def _jpeg_damage(data: bytes) -> tuple[str, str] | None:
-    """A JPEG must decode without running out of data (at 1/8 scale, which reads all of it). Bytes
-    after its end marker (a phone's trailer, padding) are no damage: the decoder stops at the
-    marker, as pdfium's does.
-
+    """A JPEG must decode whole: ``docclean.jpegcheck`` reads all of its data (at 1/8 scale) with
+    libjpeg's warnings taken as errors, so one cut short with its end marker put back, or with a
+    damaged byte, is told, not only one that runs out of data. Bytes after its end marker (a
+    phone's trailer, padding) are no damage: the decoder stops at the marker, as pdfium's does.
     One that lacks only its end marker holds the whole page (a standalone JPEG like it opens in
-    every viewer; pdfium draws all of it but its last block, at the bottom right corner), but the
-    decoder cannot tell it from a cut one: it is decoded again with the marker put back, which fills
-    what a cut one lacks with flat mid-grey (all its DCT coefficients zero), and its last block,
-    the last one decoded, tells them apart. A progressive JPEG decodes its first scans over the
-    whole page, so without its end marker it is taken as cut."""
+    every viewer; pdfium draws all of it but its last block, at the bottom right corner).
+
+    What jpegcheck cannot judge (without simplejpeg, a 12-bit or lossless JPEG, what libjpeg-turbo
+    gives up on) is decoded with Pillow at 1/8 scale, as before: it must not run out of data. A cut
+    one and one lacking only its end marker are told apart by decoding it again with the marker put
+    back, which fills what a cut one lacks with flat mid-grey (all its DCT coefficients zero): its
+    last block, the last one decoded, tells them apart. A progressive JPEG decodes its first scans
+    over the whole page, so without its end marker it is taken as cut."""
     start = data.find(b"\xff\xd8")  # pdfium, too, skips what comes before the start marker
     if start < 0:
         return "corrupt image data", "its JPEG data has no start marker"
     body = data[start:]
+    try:
+        return jpeg_damage(body)
+    except CannotCheck:
+        pass
     found = _decoded(body)
     if found != _CUT:
         return found

@@ -13,7 +13,8 @@ boxes' size, and when the key is there (outside compressed object streams, which
 the whole file warns that they may come out smaller than the paper.
 
 The same reading keeps the document catalog's XMP packet (:func:`catalog_xmp`), which
-``docclean.metaxmp`` reads the metadata of a PDF without /Info from: one pypdf reading per file."""
+``docclean.metaxmp`` reads the metadata of a PDF without /Info from, and what ``docclean.pdfcheck``
+finds on each page (:func:`page_checks`): one pypdf reading per file."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from docclean.fileid import file_version, find_all
 from docclean.metadata import MAX_BLOCK
+from docclean.pdfcheck import PageCheck, check_pages
 from docclean.progress import InputWarning
 
 if TYPE_CHECKING:
@@ -59,6 +61,15 @@ def page_units(path: Path, count: int, warn: bool = False) -> tuple[float, ...]:
                       f"is its box times it), which could not be read ({why}); pages are read at their box's size",
                       InputWarning, stacklevel=3)
     return units if len(units) == count else (1.0,) * count
+
+
+def page_checks(path: Path, count: int) -> tuple[PageCheck, ...]:
+    """What ``docclean.pdfcheck`` finds on each of the ``count`` pages pdfium finds in ``path``, in
+    the reading of their units: nothing (an empty :class:`PageCheck` each) where pypdf cannot read
+    the file or finds another number of pages."""
+    version = file_version(path)
+    checks = () if version is None else _read(path, *version)[3]
+    return checks if len(checks) == count else (PageCheck(),) * count
 
 
 def fit_box(width_pt: float, height_pt: float) -> tuple[float, float, bytes]:
@@ -95,12 +106,13 @@ def catalog_xmp(path: Path) -> bytes | str | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _read(path: Path, size: int, *_version: int) -> tuple[tuple[float, ...], str | None, bytes | str | None]:
-    """(:func:`_units`' pair, :func:`_xmp` of the same reading)."""
+def _read(path: Path, size: int, *_version: int) -> tuple[tuple[float, ...], str | None, bytes | str | None,
+                                                          tuple[PageCheck, ...]]:
+    """(:func:`_units`' pair, :func:`_xmp` and ``pdfcheck.check_pages`` of the same reading)."""
     try:
         import pypdf
     except ImportError:  # an install that predates the dependency: the pages' boxes as before
-        return (), None, None
+        return (), None, None, ()
     quiet_pypdf()
     try:
         with open(path, "rb") as fh:
@@ -126,14 +138,15 @@ def _read(path: Path, size: int, *_version: int) -> tuple[tuple[float, ...], str
                 except Exception:  # noqa: BLE001 - not a PDF pypdf reads: its key is looked for below
                     why = "pypdf cannot read the file"
                 del source
-            return (), why if _holds_key(fh) else None, None
+            return (), why if _holds_key(fh) else None, None, ()
     except OSError:
-        return (), None, None
+        return (), None, None, ()
 
 
-def _contents(reader: pypdf.PdfReader) -> tuple[tuple[float, ...], None, bytes | str | None]:
-    """Every page's unit, as ``reader`` reads them, and the catalog's XMP (:func:`_xmp`)."""
-    return tuple(_unit(page) for page in reader.pages), None, _xmp(reader)
+def _contents(reader: pypdf.PdfReader) -> tuple[tuple[float, ...], None, bytes | str | None, tuple[PageCheck, ...]]:
+    """Every page's unit, as ``reader`` reads them, the catalog's XMP (:func:`_xmp`) and what
+    ``pdfcheck.check_pages`` finds (while the file is open: it reads object headers from it)."""
+    return tuple(_unit(page) for page in reader.pages), None, _xmp(reader), check_pages(reader)
 
 
 def _xmp(reader: pypdf.PdfReader) -> bytes | str | None:

@@ -5,7 +5,11 @@ default error handler prints from C to file descriptor 2: past ``docclean clean 
 report, nowhere in the desktop app, and without the file's name (with several reader threads, no
 telling which file it was about). A damaged group 4 page even decodes "successfully" with its
 rows garbled, those lines its only trace. (Pillow silences libtiff's warnings itself: every decode
-sets the warning handler to none. It leaves the error handler alone.)
+sets the warning handler to none. It leaves the error handler alone. ``docclean.tiffcheck`` decodes
+the pages whose damage libtiff tells by warnings once more, to hear them.)
+
+Which messages are damage is told here: :func:`damage` (pixel data, an allow-list: libtiff warns of
+much that is harmless) and :func:`directory_damage` (the chain of pages cannot be followed).
 
 :func:`collected` gathers the messages libtiff gives while a block runs on the calling thread: an
 error handler installed once (process-wide, as libtiff has only the one) appends each message to
@@ -23,21 +27,43 @@ from __future__ import annotations
 import ctypes
 import functools
 import platform
+import re
 import sys
 import threading
-import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from PIL import Image  # loads Pillow's libtiff, found among the mapped libraries
+from PIL import Image  # noqa: F401 - loads Pillow's libtiff, found among the mapped libraries
 
-from docclean.progress import InputWarning
-
-__all__ = ["Messages", "collected", "installed", "load"]
+__all__ = ["DAMAGE", "DIRECTORY_DAMAGE", "Messages", "collected", "damage", "directory_damage", "installed"]
 
 #: Messages kept per block: a damaged group 4 page gives one per bad row (hundreds).
 KEPT = 5
+
+#: What libtiff says of pixel data that is damaged: what it decoded is not what was stored. An
+#: allow-list, since libtiff warns of much that real scanners' files hold and that costs no pixel
+#: (an unknown or private tag, an ASCII tag without its NUL, a tag of the wrong type, tags out of
+#: order, ExtraSamples that do not add up, a strip not ended by LZW's EOI code though it holds all
+#: its rows): a scan is not doubted for those. Most of these are warnings, which Pillow silences
+#: (``docclean.tiffcheck`` decodes such pages again to hear them).
+DAMAGE = re.compile("|".join([
+    r"Premature EOF at line",  # CCITT: the data ends before the page does (the rows below are blank)
+    r"Premature EOL at line",  # CCITT: a row ends early; the rows after it are shifted or garbled
+    r"Line length mismatch at line",  # CCITT: a row too long or short: likewise
+    r"Bad code word at line",  # CCITT (an error, decoding goes on)
+    r"has already been reached \d+ times",  # CCITT: libtiff gave up on the strip
+    r"Premature end of JPEG",  # JPEG in TIFF: the data ends early, the rest of the strip is grey
+    r"Corrupt JPEG data: (premature end of data segment|bad Huffman code|bad arithmetic code|found marker)",
+    r"Not enough data",  # any codec (ThunderScan warns): a strip holds fewer rows than it must
+    r"Decoding error", r"Corrupted LZW table", r"Wrong length of decoded string",  # deflate, LZW
+]))
+#: What libtiff says when it cannot follow a file's chain of page directories: the pages after
+#: the break are missing from what Pillow reads.
+DIRECTORY_DAMAGE = re.compile("|".join([
+    r"Error fetching directory (link|count)", r"Sanity check on directory count failed",
+    r"Can not read TIFF directory count", r"[Dd]irectory loop", r"IFD looping",
+]))
 #: The file name Pillow hands libtiff (it decodes from memory): no name of the user's.
 _PILLOW_NAME = "tempfile.tif"
 _Handler = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p)
@@ -171,18 +197,12 @@ def collected() -> Iterator[Messages]:
         _local.sink = outer
 
 
-def load(im: Image.Image, where: str = "") -> None:
-    """``im.load()``, libtiff's errors collected: a page that fails says libtiff's reason (OSError
-    "libtiff: ZIPDecode: Decoding error ...", not Pillow's "decoder error -2"); a page decoded
-    despite them (a damaged group 4 page) is an :class:`~docclean.progress.InputWarning`, told with
-    the file ("``where``" names the page of a multi-page file: "page 3 ")."""
-    with collected() as said:
-        try:
-            im.load()
-        except OSError as exc:
-            if not said:
-                raise
-            raise OSError(f"libtiff: {said.summary()}") from exc
-    if said:
-        warnings.warn(f"{where}damaged image data, libtiff says: {said.summary()}; check this page", InputWarning,
-                      stacklevel=3)
+def damage(text: str) -> bool:
+    """Whether a message of libtiff's says a page's pixel data is damaged (:data:`DAMAGE`)."""
+    return DAMAGE.search(text) is not None
+
+
+def directory_damage(texts: Iterable[str]) -> str | None:
+    """The first of libtiff's messages ``texts`` that says it could not follow the file's chain of
+    page directories (:data:`DIRECTORY_DAMAGE`), or None."""
+    return next((text for text in texts if DIRECTORY_DAMAGE.search(text)), None)
