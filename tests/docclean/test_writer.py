@@ -102,3 +102,24 @@ def test_a_bilevel_tiff_s_group4_data_codes_the_ink_as_black_runs(tmp_path: Path
         b"/Contents 5 0 R >>", image, b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)])
     page = next(read_pages(fax, dpi=72.0))
     np.testing.assert_array_equal(page.gray, BITS.astype(np.float32))
+
+
+def test_a_tiff_of_many_pages_holds_each_page_in_order_grey_and_bilevel_mixed(tmp_path: Path) -> None:
+    # The writer goes on from the last page's directory (Pillow's walked them all at every page).
+    from PIL import Image
+
+    from docclean.writer import PageWriter
+
+    with PageWriter(tmp_path / "book.tif") as writer:
+        for i in range(300):
+            page = np.full((6, 5), i / 299, np.float32) if i % 3 else np.arange(30).reshape(6, 5) % (i % 7 + 2) == 0
+            writer.add(page, (200.0, 200.0))
+    with Image.open(tmp_path / "book.tif") as im:
+        assert im.n_frames == 300
+        for i in (0, 1, 2, 3, 150, 298, 299):
+            im.seek(i)
+            if i % 3:
+                assert im.mode == "L" and abs(int(np.asarray(im)[0, 0]) - round(i / 299 * 255)) <= 1
+            else:
+                assert im.mode == "1"
+                np.testing.assert_array_equal(np.asarray(im), np.arange(30).reshape(6, 5) % (i % 7 + 2) == 0)
