@@ -64,6 +64,12 @@ from docclean.widestrokes import fill_hollowed, hollowed_strokes
 #: OpenCV's own thread count, before any ``threads`` setting changed it.
 _CV2_THREADS = cv2.getNumThreads()
 
+# OpenCV's thread count is one per process: pages worked on at once (the desktop app's preview
+# beside its export) share it, and the count the first of them found is put back when the last ends.
+_CV2_LOCK = threading.Lock()
+_cv2_pages = 0
+_cv2_host = _CV2_THREADS
+
 
 class _CallbackProgress(TileProgress):
     def __init__(self, callback: Callable[[int, int], None]) -> None:
@@ -184,13 +190,22 @@ class Denoiser:
         is worked on, and the caller's put back after: --threads bounds the steps around the network
         too, so that parallel runs share the cores, and a program embedding docclean keeps its own
         setting. Per page, since one process (the desktop app) may clean with several settings in
-        turn; ``docclean.clean_page`` holds it over the binarization and the ink check too."""
-        host = cv2.getNumThreads()
-        cv2.setNumThreads(self.threads if self.threads is not None else _CV2_THREADS)
+        turn; ``docclean.clean_page`` holds it over the binarization and the ink check too. Pages
+        worked on at once in several threads share OpenCV's one count (the last set holds), and the
+        count found before the first of them is put back after the last."""
+        global _cv2_pages, _cv2_host
+        with _CV2_LOCK:
+            if _cv2_pages == 0:
+                _cv2_host = cv2.getNumThreads()
+            _cv2_pages += 1
+            cv2.setNumThreads(self.threads if self.threads is not None else _CV2_THREADS)
         try:
             yield
         finally:
-            cv2.setNumThreads(host)
+            with _CV2_LOCK:
+                _cv2_pages -= 1
+                if _cv2_pages == 0:
+                    cv2.setNumThreads(_cv2_host)
 
     def _clean(self, page: np.ndarray, tracker: TileProgress) -> np.ndarray:
         page = network_page(page, self.auto_levels)

@@ -384,3 +384,41 @@ def test_load_refuses_settings_that_are_clean_page_s_not_the_engine_s(tiny_model
     with pytest.raises(UsageError, match="engine's settings only, not binarize, color: .* docclean.clean_page"):
         Denoiser.load(tiny_model_path, binarize=True, color="keep")
     assert Denoiser.load(tiny_model_path, device="cpu", backend="torch", keep_solids=False).keep_solids is False
+
+
+def test_pages_cleaned_at_once_in_two_threads_put_the_host_s_opencv_count_back() -> None:
+    # Each page put back the count it found: the one that ended last put back the other's.
+    import threading
+    import time
+
+    import cv2
+
+    inside = threading.Barrier(2)
+    first_in = threading.Event()
+
+    class Meeting(NumpyBackend):
+        def __init__(self, linger: float) -> None:
+            super().__init__()
+            self.linger = linger
+
+        def run(self, tiles: np.ndarray) -> np.ndarray:
+            first_in.set()
+            inside.wait(timeout=10)  # both pages are being worked on now
+            time.sleep(self.linger)  # the page that began second ends last
+            return super().run(tiles)
+
+    before = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(3)
+        first = threading.Thread(target=Denoiser(Meeting(0.0), tile_size=64, overlap=8, threads=1).clean,
+                                 args=(bar_page(),))
+        second = threading.Thread(target=Denoiser(Meeting(0.3), tile_size=64, overlap=8, threads=2).clean,
+                                  args=(bar_page(),))
+        first.start()
+        assert first_in.wait(timeout=10)
+        second.start()
+        for worker in (first, second):
+            worker.join(timeout=20)
+        assert cv2.getNumThreads() == 3
+    finally:
+        cv2.setNumThreads(before)
