@@ -87,7 +87,8 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
 
     ``report_path``: the report is also written there while the batch runs (``in_progress``), and
     when it names the report of an earlier run into the same output, the files this run skips
-    carry that run's record of them (``earlier``; ``docclean.reportcarry``). Not in a dry run."""
+    carry that run's record of them (``earlier``; ``docclean.reportcarry``); a dry run writes its
+    report at the end only, carrying the records as well."""
     settings = settings or CleanSettings()
     if not isinstance(settings, CleanSettings):
         raise UsageError(f"settings must be a docclean.CleanSettings, not a {type(settings).__name__} "
@@ -97,9 +98,10 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
     output = user_path(output)
     inputs = as_inputs(inputs)
     check_report_path(report_path)
-    if report_path is not None and not settings.dry_run:
+    if report_path is not None:
         # Read before anything writes it: a resume's skipped files carry the earlier run's pages
-        # (docclean.reportcarry); and so does the report of a run stopped before it reached them.
+        # (docclean.reportcarry); and so does the report of a run stopped before it reached them,
+        # and a dry run's, which replaces the report and must not lose them.
         report.earlier = load_earlier(report_path, output)  # where write_json writes it
     keeper = ReportKeeper(report, None if settings.dry_run else report_path)
     loading: Loading | None = None

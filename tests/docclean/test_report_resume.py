@@ -167,10 +167,13 @@ def test_a_report_that_is_not_this_outputs_is_ignored_and_overwritten(
     assert all("earlier" not in f for f in data["files"]) and data["earlier_files"] == []
 
 
-def test_a_dry_run_carries_nothing_and_writes_only_at_the_end(
+def test_a_dry_run_writes_only_at_the_end_and_keeps_the_earlier_records(
         scans: Path, tmp_path: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A dry run with the same --report replaced the report: the records of the run that cleaned
+    # the files were gone for the next resume.
     out, path = tmp_path / "out", tmp_path / "r.json"
     batch(scans, out, denoiser, path)
+    cleaned = {f["source"]: f["pages"] for f in read(path)["files"]}
     monkeypatch.setattr(reportcarry, "WRITE_EVERY", 0)
     monkeypatch.setattr(reportcarry, "WRITE_SHARE", 0)
     writes: list[bool] = []
@@ -178,7 +181,10 @@ def test_a_dry_run_carries_nothing_and_writes_only_at_the_end(
     monkeypatch.setattr(Report, "write_json", lambda self, where: (writes.append(self.in_progress), real(self, where)))
     batch(scans, out, denoiser, path, dry_run=True)
     assert writes == [False]
-    assert all("earlier" not in f for f in read(path)["files"])
+    assert {f["source"]: f["earlier"]["pages"] for f in read(path)["files"]} == cleaned
+    monkeypatch.undo()
+    batch(scans, out, denoiser, path)  # and the resume after it still has them
+    assert {f["source"]: f["earlier"]["pages"] for f in read(path)["files"]} == cleaned
 
 
 class Snapshots(CleanProgress):
