@@ -43,7 +43,7 @@ from docclean.places import user_path
 from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
 from docclean.progress import CleanProgress, warn_inputs, warn_left_out, warn_settings
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report, check_report_path
-from docclean.reportcarry import ReportKeeper, load_earlier
+from docclean.reportcarry import ReportKeeper, load_earlier, remove_stale_report_temps
 from docclean.settings import CleanSettings, available_cores
 
 if TYPE_CHECKING:
@@ -103,6 +103,7 @@ def clean_batch(inputs: list[str | Path], output: str | Path, settings: CleanSet
         # (docclean.reportcarry); and so does the report of a run stopped before it reached them,
         # and a dry run's, which replaces the report and must not lose them.
         report.earlier = load_earlier(report_path, output)  # where write_json writes it
+        remove_stale_report_temps(report_path)  # a killed run's half-written report beside it
     keeper = ReportKeeper(report, None if settings.dry_run else report_path)
     loading: Loading | None = None
     made: MadeFolder | None = None

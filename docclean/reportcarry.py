@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from docclean.atomic import is_temp_of
 from docclean.discover import Job
 from docclean.errors import OutputError
 from docclean.report import CLEANED, SKIPPED, FileResult, Report
@@ -74,6 +75,32 @@ class EarlierRecords:
         """The records not carried nor replaced, for the report's ``earlier_files``."""
         return [{"source": source, "targets": [_joined(self.output, t) for t in targets], "earlier": record}
                 for source, (targets, record) in self._records.items()]
+
+
+#: A temporary report file older than this was left by a run killed while it wrote its report (a
+#: write takes seconds, even for a million files): the next run with that report removes it.
+STALE_TEMP_S = 600.0
+
+
+def remove_stale_report_temps(path: str | Path) -> list[Path]:
+    """Remove the temporary files :func:`docclean.atomic.atomic_path` made beside the report
+    ``path`` that a run killed mid-write left (older than :data:`STALE_TEMP_S`: a live run's write
+    is left alone); what was removed. Never raises."""
+    path, removed = Path(path), []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        try:
+            if is_temp_of(entry.name, path) and entry.is_file(follow_symlinks=False) \
+                    and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_S:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
 
 
 def load_earlier(path: str | Path, output: str | Path) -> EarlierRecords | None:

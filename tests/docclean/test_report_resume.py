@@ -261,3 +261,26 @@ def test_writes_come_every_30_s_and_at_least_20_times_as_long_as_the_last_took(
     assert written == [30.0, 75.0, 120.0]  # 30 s after the start, then 40 s after each 2 s write ended
     keeper.settled(FileResult(Path("last.png"), status="skipped"), more=False)  # the batch is ending
     assert len(written) == 3
+
+
+def test_a_report_half_written_by_a_killed_run_is_removed_by_the_next(
+        scans: Path, tmp_path: Path, denoiser: Denoiser) -> None:
+    import os
+    import time
+
+    from docclean.atomic import atomic_path
+
+    path = tmp_path / "r.json"
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(path) as tmp:  # a write the run never finished (killed outright: left behind)
+            left = tmp
+            tmp.write_text("{")
+            os.link(tmp, tmp.with_name("kept"))
+            raise KeyboardInterrupt
+    os.rename(left.with_name("kept"), left)
+    fresh = left.with_name(left.name.replace(left.name[-12:-4], "abcdefgh"))
+    fresh.write_text("{")  # another run writing its report right now: left alone
+    hour_ago = time.time() - 3600
+    os.utime(left, (hour_ago, hour_ago))
+    batch(scans, tmp_path / "out", denoiser, path)
+    assert not left.exists() and fresh.exists() and read(path)["summary"]["cleaned"] == 5
