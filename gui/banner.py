@@ -105,10 +105,14 @@ class Banner(QFrame):
         self._fit()
 
     def _fit(self) -> None:
-        """As high as the wrapped messages, at most :data:`LINES` lines (then it scrolls)."""
-        document = self.view.document()
-        document.setTextWidth(self.view.viewport().width())
-        cap = LINES * self.view.fontMetrics().lineSpacing() + 2 * document.documentMargin()
-        height = int(min(document.size().height(), cap)) + 2 * self.view.frameWidth()
-        if self.view.height() != height:
-            self.view.setFixedHeight(height)
+        fit_lines(self.view, LINES)
+
+
+def fit_lines(view: QTextEdit, lines: int) -> None:
+    """Make ``view`` as high as its wrapped text, at most ``lines`` lines (then it scrolls)."""
+    document = view.document()
+    document.setTextWidth(view.viewport().width())
+    cap = lines * view.fontMetrics().lineSpacing() + 2 * document.documentMargin()
+    height = int(min(document.size().height(), cap)) + 2 * view.frameWidth()
+    if view.height() != height:
+        view.setFixedHeight(height)

@@ -1,6 +1,6 @@
-"""The small widgets around the window's preview: the ink-loss line and the equivalent command line
-below it, and the tile progress in the status bar (the error banner above it is ``gui.banner``).
-Widgets only: the window decides what they say.
+"""The small widgets around the window's preview: what the engine warned about the page and the
+ink-loss line under it, the equivalent command line below them, and the tile progress in the status
+bar (the error banner above it is ``gui.banner``). Widgets only: the window decides what they say.
 
 No label's text may widen the window (a long warning once raised its minimum width past the
 screen's): a label of variable text wraps (:func:`wrapping`) and its width is the layout's to give.
@@ -9,8 +9,10 @@ screen's): a label of variable text wraps (:func:`wrapping`) and its width is th
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -18,14 +20,19 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStyle,
+    QTextEdit,
     QWidget,
 )
 
 from docclean.postprocess import layer_warning
 from docclean.report import ink_loss_text
 from docclean.report import ink_warns as report_ink_warns
+from gui.banner import fit_lines
 
 STALE = "(out of date)"
+#: Lines the page's warnings take before they scroll (two long warnings in an 800-pixel window fit):
+#: more must not push the page away.
+WARNING_LINES = 6
 
 
 def wrapping(label: QLabel) -> QLabel:
@@ -88,6 +95,57 @@ class InkLine(QLabel):
         if self.text() and not self.text().startswith(STALE):
             self.setText(f"{STALE} {self.text()}")
             self.setStyleSheet("padding:4px; color:grey;")
+
+
+class PageWarnings(QFrame):
+    """What the engine warned about the page shown while reading and cleaning it (a damaged group 4
+    page, a PDF page without a size: ``gui.caught``), in amber under the page: wrapped, selectable,
+    at most :data:`WARNING_LINES` lines high (then it scrolls); hidden when there is none."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pageWarnings")
+        self.setStyleSheet("#pageWarnings { background: #f9a825; } "
+                           "QTextEdit { color: black; background: transparent; border: none; } "
+                           "QScrollBar:vertical { background: #c17900; width: 10px; } "
+                           "QScrollBar::handle:vertical { background: #fff3c4; min-height: 16px; border-radius: 4px; } "
+                           "QScrollBar::add-line, QScrollBar::sub-line { height: 0; }")
+        self.setToolTip("What docclean warned about this page while reading and cleaning it; "
+                        "docclean clean reports the same for its file")
+        self.view = QTextEdit()
+        self.view.setReadOnly(True)  # selectable and copyable, as the banner's messages
+        self.view.setFrameShape(QFrame.Shape.NoFrame)
+        self.view.viewport().setAutoFillBackground(False)
+        self.view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)  # a path breaks anywhere
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 4, 2)
+        layout.addWidget(self.view)
+        self.warnings: tuple[str, ...] = ()
+        self.hide()
+
+    def set_warnings(self, warnings: tuple[str, ...] | list[str]) -> None:
+        """Show ``warnings`` (the engine's words, each on its own line); none hides the line."""
+        self.warnings = tuple(warnings)
+        self.view.setPlainText(warning_text(self.warnings))
+        self.setVisible(bool(self.warnings))
+        fit_lines(self.view, WARNING_LINES)
+
+    def text(self) -> str:
+        """What the line says ("" when hidden)."""
+        return self.view.toPlainText()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        fit_lines(self.view, WARNING_LINES)
+
+
+def warning_text(warnings: tuple[str, ...] | list[str]) -> str:
+    """How the window words the engine's warnings about a page: "⚠ Warning: …", or a count and a
+    bullet per warning."""
+    if len(warnings) == 1:
+        return f"⚠ Warning: {warnings[0]}"
+    return "\n".join([f"⚠ {len(warnings)} warnings:", *(f"• {w}" for w in warnings)]) if warnings else ""
 
 
 class CommandRow(QWidget):

@@ -12,7 +12,11 @@ scrolled away longer is rendered again when it comes back into view. Each thumbn
 version of its file it was rendered from (``docclean.fileid.file_version``, looked at by its job):
 when the window learns of another version of a file (:meth:`PageModel.file_seen`: what the preview
 worker found when it looked, off the UI thread), its thumbnails are rendered again, and one being
-rendered from before is dropped.
+rendered from before is dropped. A page whose thumbnail job cannot read it is marked where it is
+listed (a ✕ before its title and on its placeholder, and the reason in its tooltip, as the CLI words
+it: ``gui.keys.reason_of``), from what that job found, off the UI thread; a file replaced on disk
+is tried again. What a reader warns while a thumbnail is read is not printed (``gui.caught``): the
+preview shows it.
 
 The rows themselves are ``QStandardItemModel``'s, with no item in them: the view lays out every
 row at each reset, and asks the model for each row's index as it does; a Python ``rowCount`` was
@@ -37,11 +41,13 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
-from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItemModel
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap, QStandardItemModel
 
 from docclean import io as pageio
 from docclean.fileid import FileVersion, file_version
+from gui import caught
 from gui.images import thumbnail
+from gui.keys import reason_of
 
 if TYPE_CHECKING:
     from gui.pages import PageRef
@@ -60,6 +66,8 @@ class _ThumbSignals(QObject):
     #: (the page list it was asked for, its job's number, the file as ``str(PageRef.path)``, page
     #: index, thumbnail, the file's version it was read from)
     ready = Signal(int, int, str, int, QImage, object)
+    #: The same, for a page that could not be read: why, in the CLI's words, instead of a thumbnail.
+    failed = Signal(int, int, str, int, str, object)
 
 
 class _ThumbJob(QRunnable):
@@ -79,8 +87,12 @@ class _ThumbJob(QRunnable):
             return
         version = file_version(self.path)  # before the read: the page is of this version or a later one
         try:
-            page = pageio.read_page(self.path, self.index, dpi=THUMB_DPI)
-        except Exception:  # noqa: BLE001 - a file that fails shows its error when opened, not here
+            with caught.collecting():  # a reader's warnings: the preview shows them, the terminal must not
+                page = pageio.read_page(self.path, self.index, dpi=THUMB_DPI)
+        except Exception as exc:  # noqa: BLE001 - marked in the list; the preview says it whole
+            if not self.stop.is_set():
+                why = reason_of(exc, self.path) or f"{type(exc).__name__}: {exc}"
+                self.signals.failed.emit(self.generation, self.asked, str(self.path), self.index, why, version)
             return
         if not self.stop.is_set():
             self.signals.ready.emit(self.generation, self.asked, str(self.path), self.index,
@@ -88,8 +100,9 @@ class _ThumbJob(QRunnable):
 
 
 class PageModel(QStandardItemModel):
-    """One row a :class:`gui.pages.PageRef`: its title (marked ⚠ when :meth:`set_warnings` says so)
-    as DisplayRole, its thumbnail (or the grey placeholder) as DecorationRole, its path as
+    """One row a :class:`gui.pages.PageRef`: its title (marked ⚠ when :meth:`set_warnings` says so,
+    ✕ when its page cannot be read) as DisplayRole, its thumbnail (or the grey placeholder, with a ✕
+    for a page that cannot be read) as DecorationRole, its path (and why it cannot be read) as
     ToolTipRole, the ref itself as UserRole, and ``item_size`` as SizeHintRole (every row one grid
     cell, whatever its title)."""
 
@@ -104,17 +117,21 @@ class PageModel(QStandardItemModel):
         self._seen: dict[str, tuple[FileVersion | None, int]] = {}
         self._rows: dict[tuple[str, int], int] = {}  # the row of each page whose thumbnail was asked for
         self._warned: set[tuple[str, int]] = set()
+        # The pages that could not be read: why, and the version of the file the job found.
+        self._broken: dict[tuple[str, int], tuple[str, FileVersion | None]] = {}
         self._generation = 0  # which list a thumbnail was rendered for: a late one of the last is dropped
         self._asked = 0  # a priority that grows: the rows asked last are rendered first
         blank = QPixmap(THUMB_HEIGHT * 3 // 4, THUMB_HEIGHT)
         blank.fill(Qt.GlobalColor.lightGray)
         self._placeholder = QIcon(blank)
+        self._unreadable = QIcon(_crossed(blank))
         self._pool = QThreadPool(self)
         # One thread: thumbnails must not compete with the preview for the CPU.
         self._pool.setMaxThreadCount(1)
         self._stop = threading.Event()
         self._signals = _ThumbSignals(self)
         self._signals.ready.connect(self._thumb_ready)
+        self._signals.failed.connect(self._thumb_failed)
 
     def set_refs(self, refs: list[PageRef]) -> None:
         """Replace the rows with ``refs`` (no ⚠, no thumbnails: they are asked for as rows are painted)."""
@@ -127,6 +144,7 @@ class PageModel(QStandardItemModel):
         self._rows.clear()
         self._seen.clear()
         self._warned.clear()
+        self._broken.clear()
         self._generation += 1
         self.setRowCount(len(self._refs))
 
@@ -160,13 +178,14 @@ class PageModel(QStandardItemModel):
         ref = self.ref(index.row()) if index.isValid() else None
         if ref is None:
             return None
+        broken = self._broken.get((str(ref.path), ref.index)) if self._broken else None
         if role == Qt.ItemDataRole.DisplayRole:
             warned = self._warned and (str(ref.path), ref.index) in self._warned
-            return f"⚠ {ref.title}" if warned else ref.title
+            return f"✕ {ref.title}" if broken else f"⚠ {ref.title}" if warned else ref.title
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._icon(index.row(), ref)
+            return self._unreadable if broken else self._icon(index.row(), ref)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(ref.path)
+            return f"{ref.path}\n✕ cannot be read: {broken[0]}" if broken else str(ref.path)
         if role == Qt.ItemDataRole.UserRole:
             return ref
         if role == Qt.ItemDataRole.SizeHintRole:
@@ -189,6 +208,12 @@ class PageModel(QStandardItemModel):
         if name in self._seen and self._seen[name][0] == version:
             return  # no change since the last look: nothing to go through
         self._seen[name] = (version, self._asked)
+        for key, (_, found) in list(self._broken.items()):
+            if key[0] == name and found != version:  # replaced: tried again when painted
+                del self._broken[key]
+                row = self._rows.pop(key, -1)
+                if self.ref(row) is not None:
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
         stale = [row for row, (_, made) in self._icons.items() if made != version and str(self._refs[row].path) == name]
         for row in stale:
             del self._icons[row]
@@ -234,6 +259,22 @@ class PageModel(QStandardItemModel):
         changed = self.index(row, 0)
         self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
 
+    def _thumb_failed(self, generation: int, asked: int, path: str, index: int, why: str,
+                      version: FileVersion | None) -> None:
+        if generation != self._generation:
+            return
+        row = self._rows.get((path, index), -1)
+        ref = self.ref(row)
+        if ref is None or ref.index != index or str(ref.path) != path:
+            return
+        seen, before = self._seen.get(path, (version, asked))
+        if asked <= before and version != seen:  # of the file as it was: asked again when painted
+            del self._rows[(path, index)]
+        else:
+            self._broken[(path, index)] = (why, version)  # kept in _rows: not asked again
+        changed = self.index(row, 0)
+        self.dataChanged.emit(changed, changed)  # title, placeholder and tooltip
+
     def thumbnails_running(self) -> bool:
         """Whether a thumbnail job is still running (one page's decode cannot be stopped)."""
         return self._pool.activeThreadCount() > 0
@@ -245,3 +286,17 @@ class PageModel(QStandardItemModel):
         self._pool.clear()
         if wait_ms:
             self._pool.waitForDone(wait_ms)
+
+
+def _crossed(blank: QPixmap) -> QPixmap:
+    """The placeholder of a page that cannot be read: ``blank`` with a red ✕ over it."""
+    crossed = QPixmap(blank)
+    painter = QPainter(crossed)
+    painter.setPen(QColor("#b3261e"))  # the error banner's red
+    font = QFont(painter.font())
+    font.setPixelSize(crossed.height() // 2)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(crossed.rect(), Qt.AlignmentFlag.AlignCenter, "✕")
+    painter.end()
+    return crossed

@@ -3,7 +3,8 @@ status, the finished preview (with its ink-loss figure), a failure and a cancel.
 
 ``PreviewingMixin`` is one of ``gui.window.MainWindow``'s bases and works on its attributes
 (``request_id``, ``current``, ``result``, ``busy``, ``failure``, ``blamed``, ``ink_figures``,
-``file_versions``, ``preview``, ``tiles``, ``ink``, ``pages``, ``panel``, ``banner``, ``worker``) and
+``file_versions``, ``preview``, ``tiles``, ``ink``, ``page_warnings``, ``pages``, ``panel``, ``banner``,
+``worker``) and
 ``show_errors`` and ``refresh``. A signal
 of any request but the newest is ignored: the user has moved on. A preview that did not finish leaves the last one
 on screen marked out of date, its ink-loss figure too, and says what to do: click the page (or
@@ -19,6 +20,10 @@ freeze for good): the worker does, when it takes a request or is asked to look (
 preview is current, F5), and says what it found (``PreviewWorker.looked``, :meth:`_looked`); a
 preview shown of the file as it was is then cleaned again, and its thumbnail rendered again. Save's
 thread looks for itself.
+
+What the engine warned about the page (``PreviewResult.warnings``, ``PageImage.warnings``: a damaged
+page, a PDF page without a size) shows in the amber line under the preview from the moment the page
+is read, and goes with the next page that has none.
 
 Every page whose ink-loss figure is known (it was previewed) has its ⚠ in the page list judged
 against the current warning threshold, so changing the threshold re-judges them all.
@@ -125,6 +130,7 @@ class PreviewingMixin:
     def _page_loaded(self, request_id: int, page: PageImage) -> None:
         if request_id == self.request_id:
             self.preview.set_original(page.original)
+            self.page_warnings.set_warnings(page.warnings)  # what reading it said, while it is cleaned
 
     def _progress(self, request_id: int, done: int, total: int) -> None:
         # Not busy: cancelled from the window while the worker was still between two tiles.
@@ -150,14 +156,18 @@ class PreviewingMixin:
             self.banner.withdraw(STILL_CLEANING)  # Save pressed while it was cleaned: now it can
         self.tiles.hide()
         self.preview.set_cleaned(result.cleaned, result.difference)
+        self.page_warnings.set_warnings(result.warnings)
         self.preview.set_note(self._out_of_date() if not current else "" if of_file_now else CHANGED_WHILE_READ)
         stale = (" with the settings before the last edit (out of date)" if not current else
                  "" if of_file_now else " from the scan as it was before it changed on disk (out of date)")
         how = "from cache" if result.cached else f"in {result.seconds:.2f} s"
         page = result.page.page
         negative = ", as a negative (light writing on dark paper)" if result.output.inverted else ""
+        count = len(result.warnings)
+        warned = f", with {count} warning{'s' * (count > 1)} (under the preview)" if count else ""
         self.statusBar().showMessage(f"{self.current.title if self.current else ''}: "
-                                     f"{page.gray.shape[1]}×{page.gray.shape[0]} px, cleaned {how}{stale}{negative}")
+                                     f"{page.gray.shape[1]}×{page.gray.shape[0]} px, cleaned {how}{stale}{negative}"
+                                     f"{warned}")
         self._show_ink(result)
         if stale:
             self.ink.mark_stale()

@@ -6,47 +6,61 @@ from one stat, taken by the preview thread when it takes the request, never on t
 scan replaced on disk under the same name, even with the same size, is read and cleaned again, and
 a preview of the file as it was never passes for one of the file there now. The preview cache's
 key also holds the model file's stamp (a model retrained in place must not show old previews).
+
+:func:`read_requested` reads the page asked for, with what the reader warned about it
+(``gui.caught``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from docclean import io as pageio
 from docclean.batch import PageOutput
+from docclean.errors import Cancelled, DocCleanError
 from docclean.fileid import FileVersion
 from docclean.models import model_stamp
 from docclean.settings import CleanSettings
+from gui import caught
 from gui.images import LevelImage
-from gui.keys import preview_key, renders_at_dpi
+from gui.keys import PagesChanged, preview_key, renders_at_dpi
 
 
 @dataclass(frozen=True)
 class PreviewRequest:
     """Clean page ``index`` (0-based) of ``path`` with ``settings``; ``id`` grows per request;
     ``version``: the file's version the preview thread found when it took the request (None: not
-    looked at yet, on the GUI thread, or it could not be looked at)."""
+    looked at yet, on the GUI thread, or it could not be looked at); ``count``: the pages the file
+    was listed with (None: not known)."""
 
     id: int
     path: Path
     index: int
     settings: CleanSettings
     version: FileVersion | None = None
+    count: int | None = None
 
 
 @dataclass
 class PageImage:
-    """A decoded page ready to show: its display picture and what the window says about it."""
+    """A decoded page ready to show: its display picture and what the window says about it;
+    ``warnings``: what the reader warned about it (``gui.caught.input_warnings``: opening the file
+    and reading this page)."""
 
     page: pageio.Page
     original: LevelImage
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
 class PreviewResult:
-    """A finished preview: the engine's output and the pictures the views show."""
+    """A finished preview: the engine's output and the pictures the views show; ``warnings``: what
+    the engine warned about the page while reading and cleaning it (``gui.caught.input_warnings``),
+    which the window shows with it and Save repeats."""
 
     request: PreviewRequest
     page: PageImage
@@ -55,6 +69,7 @@ class PreviewResult:
     difference: LevelImage
     seconds: float
     cached: bool = False
+    warnings: tuple[str, ...] = ()
 
     @property
     def nbytes(self) -> int:
@@ -78,3 +93,40 @@ def preview_cache_key(req: PreviewRequest) -> tuple[Any, ...]:
     (``gui.keys.preview_key``) and the model file's stamp."""
     return (str(req.path), req.version, req.index, preview_key(req.settings, req.path),
             model_stamp(req.settings.model))
+
+
+def read_requested(req: PreviewRequest, cancelled: Callable[[], bool]) -> tuple[pageio.Page, tuple[str, ...]]:
+    """Page ``req.index`` of ``req.path``, and what the reader warned about it while opening the file
+    and reading its first page (the file's), and while reading this page (``gui.caught``; none is
+    printed). The readers decode pages in order, so page N costs N decodes; ``cancelled`` (a newer
+    request) stops the walk between pages (``Cancelled``). ``PagesChanged`` when the file has fewer
+    pages than the list says (rewritten since it was listed)."""
+    found, count = None, 0
+    opened: tuple[str, ...] = ()
+    own: tuple[str, ...] = ()
+    with caught.collecting() as heard:
+        pages = pageio.read_pages(req.path, dpi=req.settings.dpi, max_pixels=req.settings.max_pixels)
+        try:
+            for page in pages:
+                count += 1
+                # What a reader warns while it decodes a page is that page's: one walked past keeps its own.
+                said = caught.input_warnings(heard)
+                heard.clear()
+                opened = opened if count > 1 else said
+                if page.index == req.index:
+                    found, own = page, said
+                    if req.count is not None and page.index + 1 >= req.count:
+                        # The last page: reading on to the end costs nothing, and a reader says some
+                        # things of the file only there (a PDF's text layer not kept). A page beyond
+                        # it (the file grew since it was listed) is not this preview's.
+                        with suppress(DocCleanError):
+                            next(pages, None)
+                    break
+                if cancelled():
+                    raise Cancelled("cancelled")
+        finally:
+            pages.close()
+        own = caught.joined(own, caught.input_warnings(heard))
+    if found is None:
+        raise PagesChanged(req.index, count, req.path)
+    return found, caught.joined(opened, own)

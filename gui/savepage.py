@@ -17,8 +17,9 @@ share or a disk that hangs froze the window while it wrote on the UI thread. Mea
 bar shows a busy bar and the file's name (:class:`SaveIndicator`), and Save is disabled. Nothing
 else needs to be: the thread holds the page's pixels and resolution as they were when Save was
 pressed (the preview's arrays are never written to once made), so another page, other
-settings or a Reload cannot change what it writes. Its answer says "saved PATH" in the status bar,
-or why not in the banner. Closing the window meanwhile waits for it (``gui.closing``).
+settings or a Reload cannot change what it writes. Its answer says "saved PATH" in the status bar
+(with what the engine warned about the page: "saved PATH; warning: …"), or why not in the banner.
+Closing the window meanwhile waits for it (``gui.closing``).
 """
 
 from __future__ import annotations
@@ -82,8 +83,10 @@ class SaveThread(Answering):
     page is what the user asked for."""
 
     def __init__(self, path: Path, pixels: np.ndarray, dpi: tuple[float, float] | None, source: Path, index: int,
-                 scans: OpenScans, parent: Any = None, version: FileVersion | None = NOT_CHECKED) -> None:
+                 scans: OpenScans, parent: Any = None, version: FileVersion | None = NOT_CHECKED,
+                 warnings: tuple[str, ...] = ()) -> None:
         super().__init__(parent)
+        self.warnings = warnings  # what the engine warned about the page: said again once it is saved
         self.path, self.pixels, self.dpi, self.scans = Path(path), pixels, dpi, scans
         self.source, self.index = source, index  # the scan and page whose metadata goes with it
         self.version = version  # the scan's version the pixels were cleaned from (None: it could not be looked at)
@@ -172,7 +175,7 @@ class SavePageMixin:
         self.show_errors([])  # an earlier Save's failure no longer stands; this one's answer will say
         page = result.page
         thread = SaveThread(path, result.output.pixels, page.page.dpi, result.request.path, result.request.index,
-                            self.open_scans, self, result.request.version)
+                            self.open_scans, self, result.request.version, result.warnings)
         thread.answered.connect(lambda: self._save_answered(thread))
         self.saving = thread
         self.actions_["save"].setEnabled(False)
@@ -207,5 +210,8 @@ class SavePageMixin:
             self.statusBar().showMessage("not saved" + (" (so the window stays open)" if self._quit_after_save else ""))
         else:
             self.store.setValue("lastSave", str(thread.folder))
-            self.statusBar().showMessage(f"saved {thread.path}")
+            # The page's warnings with it: the page may be garbled (damaged data), and the one shown
+            # by now may be another.
+            said = [f"saved {thread.path}", *(f"warning: {w}" for w in thread.warnings)]
+            self.statusBar().showMessage("; ".join(said))
         self._save_ended(thread.error is None)

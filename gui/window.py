@@ -2,10 +2,12 @@
 
 It owns the preview worker and wires the pieces together; it never touches pixels itself. Every
 error the engine raises (``DocCleanError``: a one-line message naming the file) is shown in the
-red banner above the preview, never as a crash. Menus and shortcuts live in ``gui.menus``; opening
-files (listed off the UI thread, ``gui.listing``) in ``gui.opening``; what the preview worker's
-signals do in ``gui.previewing``; Save (written off the UI thread) in ``gui.savepage``; Export in
-``gui.saving``; closing and shutting the threads down in ``gui.closing``.
+red banner above the preview, never as a crash; what it warns about a page it cleans (a damaged page,
+a PDF page without a size) in an amber line under the preview (``gui.notices.PageWarnings``). Menus
+and shortcuts live in ``gui.menus``; opening files (listed off the UI thread, ``gui.listing``) in
+``gui.opening``; what the preview worker's signals do in ``gui.previewing``; Save (written off the
+UI thread) in ``gui.savepage``; Export in ``gui.saving``; closing and shutting the threads down in
+``gui.closing``.
 
 While a new preview is computed, the previous one stays on screen marked "out of date" (from the
 settings edit on, not once the edit delay is over), and Save refuses it. The worker looks at the
@@ -45,7 +47,7 @@ from gui.destination import DestinationCheck
 from gui.export import ExportDialog, ExportThread
 from gui.keys import LISTING
 from gui.listing import FolderListing
-from gui.notices import CommandRow, InkLine, TileBar
+from gui.notices import CommandRow, InkLine, PageWarnings, TileBar
 from gui.opening import OPEN_HINT, OpeningMixin
 from gui.pages import PageList, PageRef
 from gui.previewing import CANNOT_CLEAN, FILE_CHANGED, OUT_OF_DATE, PreviewingMixin
@@ -114,6 +116,7 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
         self.preview = PreviewArea()
         self.panel = SettingsPanel()
         self.banner = Banner()
+        self.page_warnings = PageWarnings()  # what the engine warned about the page shown (gui.caught)
         self.ink = InkLine()
         self.command = CommandRow()
         self.tiles = TileBar()
@@ -138,6 +141,7 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.banner)
         column.addWidget(self.preview, 1)
+        column.addWidget(self.page_warnings)
         column.addWidget(self.ink)
         column.addWidget(self.command)
         scroll = QScrollArea()
@@ -198,6 +202,7 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
         self.preview.set_cleaned(None, None)
         self.preview.set_placeholder("")
         self.preview.set_note("")
+        self.page_warnings.set_warnings(())
         self.ink.clear()
 
     def _clicked(self, ref: PageRef | None) -> None:
@@ -245,7 +250,7 @@ class MainWindow(OpeningMixin, PreviewingMixin, SavePageMixin, SavingMixin, Clos
         self.show_errors([])
         self.preview.set_placeholder("cleaning…")
         self.busy, self.failure = True, None
-        self.request_id = self.worker.request(self.current.path, self.current.index, settings)
+        self.request_id = self.worker.request(self.current.path, self.current.index, settings, self.current.count)
         if self.result is not None:
             # The preview shown was made with other settings, of the file as it was (or before a
             # reload): say so until the new one arrives; a cached one comes as soon as the worker looked.

@@ -15,6 +15,10 @@ share that does not answer, a stat never returns, and the window would freeze fo
 file changed while it was read (another version after the read than before it) is not stored, nor is
 its preview; nor are those of a request that began before :meth:`PreviewWorker.clear_cache`
 (Reload), which bumps a generation number.
+
+What the engine warns about a page while reading and cleaning it (a damaged group 4 page, a PDF page
+without a size: ``gui.caught``) is kept with the page and its preview, cached with them, and never
+printed: the window shows it with the preview.
 """
 
 from __future__ import annotations
@@ -28,15 +32,15 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
-from docclean import io as pageio
 from docclean.batch import clean_page, load_cleaner
 from docclean.errors import Cancelled, DocCleanError
 from docclean.fileid import file_version
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
+from gui import caught
 from gui.images import display_pixels, gray_of, level_image, removed_overlay
-from gui.keys import PagesChanged, fault_of, reason_of
-from gui.previews import PageImage, PreviewRequest, PreviewResult, page_key, preview_cache_key
+from gui.keys import fault_of, reason_of
+from gui.previews import PageImage, PreviewRequest, PreviewResult, page_key, preview_cache_key, read_requested
 
 __all__ = ["PreviewWorker"]
 
@@ -87,6 +91,7 @@ class PreviewWorker(QThread):
 
     def __init__(self, parent: Any = None, cache_bytes: int = CACHE_BYTES) -> None:
         super().__init__(parent)
+        caught.install()  # here, on the UI thread, before the thread starts: see gui.caught
         self._cond = threading.Condition()
         self._pending: PreviewRequest | None = None
         self._looks: dict[str, Path] = {}  # files to look at (look), in the order asked
@@ -103,13 +108,16 @@ class PreviewWorker(QThread):
 
     # --- GUI-thread API -------------------------------------------------------------------
 
-    def request(self, path: str | Path, index: int, settings: CleanSettings) -> int:
+    def request(self, path: str | Path, index: int, settings: CleanSettings, count: int | None = None) -> int:
         """Ask for a preview of page ``index`` of ``path``; returns the request id. Cancels the
         request in progress. The thread looks at the file (``looked``) and a cached preview of that
-        version comes as ``finished`` with no engine run; nothing here touches the disk."""
+        version comes as ``finished`` with no engine run; nothing here touches the disk. ``count``:
+        the pages the file was listed with (its last page is read to the file's end, for what a
+        reader says only there: a PDF's text layer not kept)."""
         with self._cond:
             self._next_id += 1
-            req = PreviewRequest(self._next_id, Path(path), index, settings)  # its version: looked at there
+            # Its version: looked at by the thread.
+            req = PreviewRequest(self._next_id, Path(path), index, settings, count=count)
             if self._token is not None:
                 self._token.cancel()
             self._pending = req
@@ -206,8 +214,7 @@ class PreviewWorker(QThread):
             if token.cancelled():
                 raise Cancelled("cancelled")
             self.pageLoaded.emit(req.id, hit.page)
-            self.finished.emit(req.id, PreviewResult(req, hit.page, hit.output, hit.cleaned, hit.difference,
-                                                     hit.seconds, cached=True))
+            self.finished.emit(req.id, replace(hit, request=req, cached=True))  # its warnings too
             return
         self.status.emit(req.id, "reading page")
         page, kept = self._page(req, token, generation)
@@ -217,12 +224,14 @@ class PreviewWorker(QThread):
         self.status.emit(req.id, "loading model")
         cleaner = load_cleaner(req.settings)  # its cache keeps the last two models, shared with exports
         self.status.emit(req.id, "cleaning")
-        output = clean_page(page.page, req.settings, cleaner, token)
+        with caught.collecting() as heard:  # kept with the preview, not printed
+            output = clean_page(page.page, req.settings, cleaner, token)
         self.cleans += 1
         shown = display_pixels(output.pixels)
         diff = removed_overlay(page.page.gray, gray_of(shown), page.page.dpi)
         result = PreviewResult(req, page, output, level_image(shown), level_image(diff),
-                               time.perf_counter() - start)
+                               time.perf_counter() - start,
+                               warnings=caught.joined(page.warnings, caught.input_warnings(heard)))
         if kept:  # finished work is worth keeping even if no longer wanted
             self._store(key, result, generation)
         if token.cancelled():
@@ -237,24 +246,9 @@ class PreviewWorker(QThread):
             if key in self._pages:
                 self._pages.move_to_end(key)
                 return self._pages[key], True
-        found, count = None, 0
-        pages = pageio.read_pages(req.path, dpi=req.settings.dpi, max_pixels=req.settings.max_pixels)
-        try:
-            # The readers decode pages in order, so page N costs N decodes; a newer request stops
-            # the walk between pages.
-            for page in pages:
-                count += 1
-                if page.index == req.index:
-                    found = page
-                    break
-                if token.cancelled():
-                    raise Cancelled("cancelled")
-        finally:
-            pages.close()
-        if found is None:  # fewer pages than the list says: the file was rewritten since it was listed
-            raise PagesChanged(req.index, count, req.path)
+        found, said = read_requested(req, token.cancelled)
         shown = display_pixels(found.color if found.color is not None else found.gray)
-        image = PageImage(found, level_image(shown))
+        image = PageImage(found, level_image(shown), said)
         # Read from the version the request looked at, not one written meanwhile (one more stat).
         after = file_version(req.path)
         same = req.version is not None and after == req.version

@@ -193,10 +193,10 @@ def test_a_scan_that_changed_while_it_was_read_is_shown_out_of_date(
         qtbot, window, scans, open_listed, wait_result, monkeypatch) -> None:
     """The worker looks again after the read: a page read while the file was rewritten is shown
     marked out of date, not kept, and F5 cleans it again from the file there now."""
-    from gui import worker as worker_module
+    from gui import previews as previews_module  # the preview worker reads through it
     from gui.previewing import CHANGED_WHILE_READ
 
-    original, calls = worker_module.pageio.read_pages, []
+    original, calls = previews_module.pageio.read_pages, []
 
     def read_pages(path, **kwargs):  # noqa: ANN001, ANN202 - the file is rewritten as it is read
         calls.append(path)
@@ -207,7 +207,7 @@ def test_a_scan_that_changed_while_it_was_read_is_shown_out_of_date(
             _replace(Path(path), 82)
         return (page for page in decoded)
 
-    monkeypatch.setattr(worker_module.pageio, "read_pages", read_pages)
+    monkeypatch.setattr(previews_module.pageio, "read_pages", read_pages)
     open_listed(window, [scans / "a.png"])
     wait_result(window)
     assert window.preview.cleaned.note == CHANGED_WHILE_READ and not window.result_is_current()

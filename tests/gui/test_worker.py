@@ -117,9 +117,9 @@ def test_a_page_read_before_clear_cache_is_not_kept(qtbot, worker, recorder, sca
     import threading
 
     from docclean.io import write_page
-    from gui import worker as worker_module
+    from gui import previews as previews_module  # the preview worker reads through it
 
-    original = worker_module.pageio.read_pages
+    original = previews_module.pageio.read_pages
     reading, gate = threading.Event(), threading.Event()
     calls: list[Path] = []
 
@@ -133,7 +133,7 @@ def test_a_page_read_before_clear_cache_is_not_kept(qtbot, worker, recorder, sca
             gate.wait(10)
         return (page for page in decoded)
 
-    monkeypatch.setattr(worker_module.pageio, "read_pages", read_pages)
+    monkeypatch.setattr(previews_module.pageio, "read_pages", read_pages)
     old = worker.request(scans / "a.png", 0, tiny_settings)
     assert reading.wait(10)
     write_page(scans / "a.png", np.full((60, 80), 0.2, np.float32))  # the file changes on disk
