@@ -7,13 +7,12 @@ data's end told only by a warning ("Premature EOF at line 152"), and Pillow sets
 handlers to none before each decode (``docclean.tiffmessages`` collects errors only). So the strip
 is decoded here, by the libtiff Pillow loaded, with handlers of its own for that one TIFF (libtiff
 4.5's TIFFOpenOptions): no process-wide handler is touched, and threads do not see each other's
-messages. It runs where ``docclean.tiffmessages.libraries`` finds them (Linux on x86-64 or arm64, one
+messages (``docclean.tiffclient``). It runs where that can be done (Linux on x86-64 or arm64, one
 libtiff loaded: where a ``va_list`` formats with ``vsnprintf``); elsewhere nothing is decoded."""
 
 from __future__ import annotations
 
 import ctypes
-import functools
 import itertools
 import re
 import struct
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from docclean import tiffmessages
+from docclean import tiffclient
 
 __all__ = ["Decoded", "Said", "available", "decode"]
 
@@ -35,16 +34,6 @@ _KEPT = 50
 #: What libtiff says of group 3 data without EOLs, which it then decodes all the same.
 _WITHOUT_EOL = "Try to decode (read) fax Group 3 data without EOL"
 _LINE = re.compile(rb" at line (\d+)")
-
-_Handler = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
-                            ctypes.c_void_p)
-_ReadWrite = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t)
-_Seek = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int)
-_Close = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
-_Size = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
-_Map = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
-_Unmap = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64)
-
 
 @dataclass(frozen=True)
 class Said:
@@ -64,33 +53,9 @@ class Decoded:
     ends_early: bool
 
 
-@functools.cache
-def _library() -> tuple[ctypes.CDLL, ctypes.CDLL] | None:
-    """(libtiff, libc) with the prototypes used here, or None where they are not to be had."""
-    found = tiffmessages.libraries()  # the platforms and the one libtiff where messages can be formatted
-    if found is None:
-        return None
-    lib, libc = found
-    try:
-        lib.TIFFOpenOptionsAlloc.restype = ctypes.c_void_p
-        lib.TIFFOpenOptionsAlloc.argtypes = []
-        lib.TIFFOpenOptionsFree.argtypes = [ctypes.c_void_p]
-        for name in ("TIFFOpenOptionsSetErrorHandlerExtR", "TIFFOpenOptionsSetWarningHandlerExtR"):
-            getattr(lib, name).argtypes = [ctypes.c_void_p, _Handler, ctypes.c_void_p]
-        lib.TIFFClientOpenExt.restype = ctypes.c_void_p
-        lib.TIFFClientOpenExt.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, _ReadWrite, _ReadWrite,
-                                          _Seek, _Close, _Size, _Map, _Unmap, ctypes.c_void_p]
-        lib.TIFFReadEncodedStrip.restype = ctypes.c_ssize_t
-        lib.TIFFReadEncodedStrip.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_ssize_t]
-        lib.TIFFClose.argtypes = [ctypes.c_void_p]
-    except AttributeError:  # a libtiff older than 4.5, without per-TIFF handlers
-        return None
-    return lib, libc
-
-
 def available() -> bool:
     """Whether CCITT data can be decoded here (see the module's docstring)."""
-    return _library() is not None
+    return tiffclient.available()
 
 
 def _tiff(data: bytes, width: int, height: int, compression: int, options: int) -> bytes:
@@ -112,60 +77,32 @@ def _tiff(data: bytes, width: int, height: int, compression: int, options: int) 
 def _decode(data: bytes, width: int, height: int, compression: int, options: int) -> tuple[list[Said], bytes] | None:
     """(libtiff's messages decoding ``data``, the first few dozen and the last; the rows it decoded,
     packed), or None where it cannot be decoded here."""
-    found = _library()
-    if found is None:
-        return None
-    lib, libc = found
     tiff = _tiff(data, width, height, compression, options)
-    source = ctypes.create_string_buffer(tiff, len(tiff))
     at = [0]
     said: list[Said] = []
 
-    def report(_tif: int | None, _user: int | None, _module: bytes | None, fmt: bytes | None, args: int | None) -> int:
-        try:  # never raises: ctypes could only print it
-            if fmt is not None:
-                buffer = ctypes.create_string_buffer(256)
-                libc.vsnprintf(buffer, len(buffer), fmt, args)
-                line = _LINE.search(buffer.value)
-                text = buffer.value.decode("utf-8", "replace").replace(" of strip 0", "")  # there is one
-                if len(said) >= _KEPT:  # past the first few dozen, the last is kept: where the damage ends
-                    said.pop()
-                said.append(Said(text, int(line[1]) if line else None))
-        except Exception:  # noqa: BLE001, S110
-            pass
-        return 1  # handled: not passed on to the process-wide handlers
+    def report(_module: bytes, message: bytes) -> None:
+        line = _LINE.search(message)
+        text = message.decode("utf-8", "replace").replace(" of strip 0", "")  # there is one
+        if len(said) >= _KEPT:  # past the first few dozen, the last is kept: where the damage ends
+            said.pop()
+        said.append(Said(text, int(line[1]) if line else None))
 
-    def read(_handle: int | None, buffer: int | None, size: int) -> int:
-        size = max(0, min(size, len(tiff) - at[0]))
-        ctypes.memmove(buffer, ctypes.addressof(source) + at[0], size)
-        at[0] += size
-        return size
+    def read(wanted: int) -> bytes:
+        chunk = tiff[at[0]:at[0] + wanted]
+        at[0] += len(chunk)
+        return chunk
 
-    def seek(_handle: int | None, offset: int, whence: int) -> int:
+    def seek(offset: int, whence: int) -> int:
         at[0] = min(len(tiff), offset + (at[0] if whence == 1 else len(tiff) if whence == 2 else 0))
         return at[0]
 
-    # libtiff keeps these pointers while the TIFF is open: all of them stay referenced until it is closed.
-    procs = (_ReadWrite(read), _ReadWrite(lambda *_: -1), _Seek(seek), _Close(lambda _: 0),
-             _Size(lambda _: len(tiff)), _Map(lambda *_: 0), _Unmap(lambda *_: None))
-    handler = _Handler(report)  # for errors and warnings alike
-    options_ = lib.TIFFOpenOptionsAlloc()
-    if not options_:
-        return None
-    try:
-        lib.TIFFOpenOptionsSetErrorHandlerExtR(options_, handler, None)
-        lib.TIFFOpenOptionsSetWarningHandlerExtR(options_, handler, None)
-        tif = lib.TIFFClientOpenExt(b"CCITT data", b"rm", None, *procs, options_)  # "m": read, never map
-    finally:
-        lib.TIFFOpenOptionsFree(options_)
-    if not tif:
-        return None
-    size = (width + 7) // 8 * height
-    pixels = ctypes.create_string_buffer(size)
-    try:
-        lib.TIFFReadEncodedStrip(tif, 0, pixels, size)  # -1 where it gave up, having said why
-    finally:
-        lib.TIFFClose(tif)
+    with tiffclient.opened(b"CCITT data", read, seek, len(tiff), report, longest=256) as tif:
+        if tif is None:
+            return None
+        size = (width + 7) // 8 * height
+        pixels = ctypes.create_string_buffer(size)
+        tiffclient.library().TIFFReadEncodedStrip(tif, 0, pixels, size)  # -1 where it gave up, having said why
     return [message for message in said if not message.text.startswith(_WITHOUT_EOL)], pixels.raw
 
 

@@ -20,7 +20,6 @@ formatted (Linux on x86-64 or arm64); the directory walk and the deflate check r
 from __future__ import annotations
 
 import ctypes
-import functools
 import math
 import os
 import struct
@@ -31,7 +30,7 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from docclean import tiffmessages
+from docclean import tiffclient, tiffmessages
 from docclean.errors import InputError
 from docclean.progress import InputWarning
 
@@ -52,16 +51,6 @@ _TAGS = (256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 322, 323, 324, 325, 5
 #: The name the file is opened under for libtiff: some of its messages give it as their module,
 #: and are told without it (the warning names the file and the page already).
 _NAME = "page"
-
-_Handler = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
-                            ctypes.c_void_p)
-_ReadWrite = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t)
-_Seek = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int)
-_Close = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
-_Size = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p)
-_Map = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
-_Unmap = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64)
-
 
 def _directory_damage(fh: BinaryIO) -> str | None:
     """Why the chain of directories of the TIFF open in ``fh`` cannot be followed to its end, or
@@ -175,100 +164,32 @@ def _inflate_damage(path: Path, tags: dict) -> str | None:
     return None
 
 
-@functools.cache
-def _library() -> ctypes.CDLL | None:
-    """The libtiff Pillow loaded, with the prototypes used here, or None where its messages cannot
-    be formatted or it has no per-TIFF handlers (older than 4.5)."""
-    found = tiffmessages.libraries()
-    if found is None:
-        return None
-    lib = found[0]
-    try:
-        lib.TIFFOpenOptionsAlloc.restype = ctypes.c_void_p
-        lib.TIFFOpenOptionsAlloc.argtypes = []
-        lib.TIFFOpenOptionsFree.argtypes = [ctypes.c_void_p]
-        for name in ("TIFFOpenOptionsSetErrorHandlerExtR", "TIFFOpenOptionsSetWarningHandlerExtR"):
-            getattr(lib, name).argtypes = [ctypes.c_void_p, _Handler, ctypes.c_void_p]
-        lib.TIFFClientOpenExt.restype = ctypes.c_void_p
-        lib.TIFFClientOpenExt.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, _ReadWrite, _ReadWrite,
-                                          _Seek, _Close, _Size, _Map, _Unmap, ctypes.c_void_p]
-        lib.TIFFSetDirectory.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
-        for name in ("TIFFIsTiled", "TIFFNumberOfStrips", "TIFFNumberOfTiles"):
-            getattr(lib, name).argtypes = [ctypes.c_void_p]
-        lib.TIFFNumberOfStrips.restype = lib.TIFFNumberOfTiles.restype = ctypes.c_uint32
-        for name in ("TIFFStripSize", "TIFFTileSize"):
-            getattr(lib, name).argtypes = [ctypes.c_void_p]
-            getattr(lib, name).restype = ctypes.c_ssize_t
-        for name in ("TIFFReadEncodedStrip", "TIFFReadEncodedTile"):
-            getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_ssize_t]
-            getattr(lib, name).restype = ctypes.c_ssize_t
-        lib.TIFFClose.argtypes = [ctypes.c_void_p]
-    except AttributeError:
-        return None
-    return lib
-
-
 def available() -> bool:
     """Whether pages whose damage libtiff tells by warnings are decoded again here to hear them."""
-    return _library() is not None
+    return tiffclient.available()
 
 
 def _damage_said(path: Path, frame: int) -> tiffmessages.Messages:
     """What libtiff says of damaged data (``docclean.tiffmessages.damage``) decoding directory
     ``frame`` of the TIFF at ``path`` strip by strip, up to the first strip it says so of; empty
-    where that cannot be done here."""
+    where that cannot be done here (``docclean.tiffclient``)."""
     said = tiffmessages.Messages()
-    lib, found = _library(), tiffmessages.libraries()
-    if lib is None or found is None:
-        return said
-    vsnprintf = found[1].vsnprintf
 
-    def report(_tif: int | None, _user: int | None, module: bytes | None, fmt: bytes | None, args: int | None) -> int:
-        try:  # never raises: ctypes could only print it
-            if fmt is not None:
-                buffer = ctypes.create_string_buffer(512)
-                vsnprintf(buffer, len(buffer), fmt, args)
-                text = buffer.value.decode("utf-8", "replace").strip()
-                name = (module or b"").decode("utf-8", "replace")
-                text = f"{name}: {text}" if name and name != _NAME else text
-                if tiffmessages.damage(text):  # what any scanner's file may say (an unknown tag) is no damage
-                    said.count += 1
-                    if len(said.first) < tiffmessages.KEPT:
-                        said.first.append(text)
-        except Exception:  # noqa: BLE001, S110
-            pass
-        return 1  # handled: not passed on to the process-wide handlers
+    def report(module: bytes, message: bytes) -> None:
+        text = message.decode("utf-8", "replace").strip()
+        name = module.decode("utf-8", "replace")
+        text = f"{name}: {text}" if name and name != _NAME else text
+        if tiffmessages.damage(text):  # what any scanner's file may say (an unknown tag) is no damage
+            said.count += 1
+            if len(said.first) < tiffmessages.KEPT:
+                said.first.append(text)
 
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
-
-        def read(_handle: int | None, buffer: int | None, wanted: int) -> int:
-            data = fh.read(max(0, wanted))
-            ctypes.memmove(buffer, data, len(data))
-            return len(data)
-
-        def seek(_handle: int | None, offset: int, whence: int) -> int:
-            try:
-                return fh.seek(offset, whence)
-            except (OSError, ValueError, OverflowError):
-                return 2**64 - 1  # libtiff's (toff_t)-1: the seek failed
-
-        # libtiff keeps these pointers while the TIFF is open: all of them stay referenced until it is closed.
-        procs = (_ReadWrite(read), _ReadWrite(lambda *_: -1), _Seek(seek), _Close(lambda _: 0),
-                 _Size(lambda _: size), _Map(lambda *_: 0), _Unmap(lambda *_: None))
-        handler = _Handler(report)
-        options = lib.TIFFOpenOptionsAlloc()
-        if not options:
-            return said
-        try:
-            lib.TIFFOpenOptionsSetErrorHandlerExtR(options, handler, None)
-            lib.TIFFOpenOptionsSetWarningHandlerExtR(options, handler, None)
-            tif = lib.TIFFClientOpenExt(_NAME.encode(), b"rm", None, *procs, options)  # "m": read, never map
-        finally:
-            lib.TIFFOpenOptionsFree(options)
-        if not tif:
-            return said
-        try:
+        with tiffclient.opened(_NAME.encode(), fh.read, fh.seek, size, report) as tif:
+            lib = tiffclient.library()
+            if tif is None or lib is None:
+                return said
             if frame == 0 or lib.TIFFSetDirectory(tif, frame):  # opening read the first directory
                 tiled = bool(lib.TIFFIsTiled(tif))
                 pieces = lib.TIFFNumberOfTiles(tif) if tiled else lib.TIFFNumberOfStrips(tif)
@@ -279,8 +200,6 @@ def _damage_said(path: Path, frame: int) -> tiffmessages.Messages:
                     read_piece(tif, number, pixels, piece)  # -1 where it gave up, having said why
                     if said:
                         break
-        finally:
-            lib.TIFFClose(tif)
     return said
 
 
