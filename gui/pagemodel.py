@@ -235,42 +235,46 @@ class PageModel(QStandardItemModel):
             self._pool.start(job, self._asked)
         return self._placeholder
 
-    def _thumb_ready(self, generation: int, asked: int, path: str, index: int, image: QImage,
-                     version: FileVersion | None) -> None:
+    def _answered_row(self, generation: int, asked: int, path: str, index: int,
+                      version: FileVersion | None) -> tuple[int, bool] | None:
+        """The row a thumbnail job's answer is for, and whether it holds (None: the list or the row
+        moved on since). False: asked for before the window found the file changed, and read from
+        another version: the row is asked for again when painted (a job asked for since is kept,
+        whatever it read)."""
         if generation != self._generation:
-            return
+            return None
         row = self._rows.get((path, index), -1)
         ref = self.ref(row)
         if ref is None or ref.index != index or str(ref.path) != path:
-            return
+            return None
         seen, before = self._seen.get(path, (version, asked))
         if asked <= before and version != seen:
-            # Asked for before the window found the file changed, and read from another version:
-            # asked for again when painted (a job asked for since is kept, whatever it read).
             del self._rows[(path, index)]
-            changed = self.index(row, 0)
-            self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
+            return row, False
+        return row, True
+
+    def _thumb_ready(self, generation: int, asked: int, path: str, index: int, image: QImage,
+                     version: FileVersion | None) -> None:
+        answered = self._answered_row(generation, asked, path, index, version)
+        if answered is None:
             return
-        self._icons[row] = (QIcon(QPixmap.fromImage(image)), version)  # pixmap made here, on the GUI thread
-        while len(self._icons) > KEPT_THUMBNAILS:  # the longest unseen goes; asked again if shown again
-            gone, _ = self._icons.popitem(last=False)
-            gone_ref = self._refs[gone]
-            self._rows.pop((str(gone_ref.path), gone_ref.index), None)
+        row, holds = answered
+        if holds:
+            self._icons[row] = (QIcon(QPixmap.fromImage(image)), version)  # pixmap made here, on the GUI thread
+            while len(self._icons) > KEPT_THUMBNAILS:  # the longest unseen goes; asked again if shown again
+                gone, _ = self._icons.popitem(last=False)
+                gone_ref = self._refs[gone]
+                self._rows.pop((str(gone_ref.path), gone_ref.index), None)
         changed = self.index(row, 0)
         self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
 
     def _thumb_failed(self, generation: int, asked: int, path: str, index: int, why: str,
                       version: FileVersion | None) -> None:
-        if generation != self._generation:
+        answered = self._answered_row(generation, asked, path, index, version)
+        if answered is None:
             return
-        row = self._rows.get((path, index), -1)
-        ref = self.ref(row)
-        if ref is None or ref.index != index or str(ref.path) != path:
-            return
-        seen, before = self._seen.get(path, (version, asked))
-        if asked <= before and version != seen:  # of the file as it was: asked again when painted
-            del self._rows[(path, index)]
-        else:
+        row, holds = answered
+        if holds:
             self._broken[(path, index)] = (why, version)  # kept in _rows: not asked again
         changed = self.index(row, 0)
         self.dataChanged.emit(changed, changed)  # title, placeholder and tooltip
