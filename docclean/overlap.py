@@ -27,13 +27,13 @@ docclean.pdf holds one lock around every call into it (writing a PDF does not us
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future
 from contextlib import contextmanager
 from typing import Any
 
+from docclean import warnroute
 from docclean.threads import OrderedWriter, Prefetch
 
 
@@ -125,36 +125,23 @@ class FileWrites:
 class WarningRouter:
     """Collects library warnings (Pillow, libtiff) per file while several threads work on
     different files: each thread names the list its warnings go to (:meth:`attribute`); a warning
-    raised by a thread that named none is shown as usual.
+    raised by a thread that named none is shown as usual (``docclean.warnroute``).
 
-    Python's warning state is global, so one router is installed for the whole batch (a context
-    manager: ``catch_warnings`` with every warning shown, and a ``showwarning`` that routes)."""
+    A context manager: for the batch, a ``catch_warnings`` in which every warning is shown, with
+    the routing ``showwarning`` installed in it."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
         self._context: Any = None
-        self._show: Any = None
 
     def attribute(self, sink: list | None) -> list | None:
         """Send this thread's warnings to ``sink`` (None: show them); returns the previous sink."""
-        previous = getattr(self._local, "sink", None)
-        self._local.sink = sink
-        return previous
-
-    def _route(self, message: Warning | str, category: type[Warning], filename: str, lineno: int,
-               file: Any = None, line: str | None = None) -> None:
-        sink = getattr(self._local, "sink", None)
-        if sink is None:
-            self._show(message, category, filename, lineno, file, line)
-        else:
-            sink.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
+        return warnroute.attribute(sink)
 
     def __enter__(self) -> WarningRouter:
         self._context = warnings.catch_warnings()
         self._context.__enter__()
         warnings.simplefilter("always")
-        self._show = warnings.showwarning
-        warnings.showwarning = self._route
+        warnroute.install()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -9,14 +9,11 @@ record (``docclean.overlap.WarningRouter``, ``docclean.filerun._record_warnings`
 window can show them with the page (:func:`input_warnings`: the batch's words, those the CLI prints
 without ``--verbose``); on the terminal nobody looks.
 
-Python's warning state is global: ``warnings.catch_warnings`` on one thread changes it for every
-thread, and two of them left in another order than entered leave a stale state behind. So no thread
-of the app enters one of its own: :func:`install` puts one routing ``warnings.showwarning`` in place
-(on the UI thread, before the threads start; again whenever a thread starts collecting and finds it
-gone, as after a test's ``catch_warnings``); a thread that collects gets its warnings in its own
-list, any other thread's are shown as before. A ``catch_warnings`` entered later (the batch's router
-in an export, a reader's own) saves it and puts it back, and the batch's router hands it the
-warnings of the threads it does not collect for.
+Python's warning state is one per process, so no thread of the app enters a ``catch_warnings`` of
+its own: :func:`install` puts ``docclean.warnroute``'s routing ``showwarning`` in place (on the UI
+thread, before the threads start; again whenever a thread starts collecting and finds it gone, as
+after a test's ``catch_warnings``), the one the batch's own threads use in an export; a thread that
+collects gets its warnings in its own list, any other thread's are shown as before.
 """
 
 from __future__ import annotations
@@ -25,8 +22,8 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
 
+from docclean import warnroute
 from docclean.progress import InputWarning
 
 __all__ = ["MAX_WARNINGS", "collecting", "input_warnings", "install", "joined"]
@@ -34,34 +31,15 @@ __all__ = ["MAX_WARNINGS", "collecting", "input_warnings", "install", "joined"]
 #: Warnings kept per page at most: the batch keeps 20 a file (``docclean.filerun``).
 MAX_WARNINGS = 20
 
-_local = threading.local()  # ``sink``: the list this thread's warnings go to, if it collects
 _lock = threading.Lock()
 
 
-class _Route:
-    """A ``warnings.showwarning`` that puts a warning into the list of the thread that raised it,
-    where that thread collects, else hands it to the one it replaced (each install its own: a
-    router that ``catch_warnings`` put back still hands on to what it replaced, never to itself)."""
-
-    def __init__(self, previous: Any) -> None:  # noqa: ANN401 - whatever showwarning was
-        self.previous = previous
-
-    def __call__(self, message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                 file: TextIO | None = None, line: str | None = None) -> None:
-        sink = getattr(_local, "sink", None)
-        if sink is None:
-            self.previous(message, category, filename, lineno, file, line)
-        else:
-            sink.append(warnings.WarningMessage(message, category, filename, lineno, file, line))
-
-
 def install() -> None:
-    """Route warnings to the threads that collect them (:func:`collecting`), if that is not done
-    already. An "always" filter for :class:`InputWarning`: by default Python shows a warning once
-    per place in the code, so a page read again (after Reload) would have lost its warning."""
+    """Route warnings to the threads that collect them (``docclean.warnroute``), and an "always"
+    filter for :class:`InputWarning`: by default Python shows a warning once per place in the code,
+    so a page read again (after Reload) would have lost its warning."""
+    warnroute.install()
     with _lock:
-        if not isinstance(warnings.showwarning, _Route):
-            warnings.showwarning = _Route(warnings.showwarning)
         if not any(action == "always" and category is InputWarning
                    for action, _, category, *_ in warnings.filters):
             warnings.filterwarnings("always", category=InputWarning)
@@ -71,13 +49,8 @@ def install() -> None:
 def collecting() -> Iterator[list[warnings.WarningMessage]]:
     """Every warning this thread raises meanwhile goes into the list yielded, none is printed."""
     install()
-    caught: list[warnings.WarningMessage] = []
-    previous = getattr(_local, "sink", None)
-    _local.sink = caught
-    try:
+    with warnroute.collecting() as caught:
         yield caught
-    finally:
-        _local.sink = previous
 
 
 def input_warnings(caught: Iterable[warnings.WarningMessage]) -> tuple[str, ...]:
