@@ -44,7 +44,7 @@ from docclean import places
 from docclean.expand import expand, input_folder
 from docclean.originals import AN_INPUT, LOOSEST, guard_inputs, strays_message, unexplained
 from docclean.sources import list_sources
-from docclean.walk import Stop, cannot_read, check_stop, left_out_message, other_files, path_key
+from docclean.walk import Stop, cannot_read, check_stop, file_key, left_out_message, other_files, path_key
 
 __all__ = ["Job", "Keys", "as_inputs", "discover", "input_folder", "input_keys", "list_sources", "left_out_message",
            "other_files", "path_key", "plan_keys"]
@@ -126,7 +126,8 @@ def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_
     names = _asked_once(lambda: places.folding(output.parent if single_file else output))
     unique, source_keys = _once_each(jobs)
     sources = set(source_keys)
-    targets = {id(job): path_key(job.target) for job in unique if job.error is None}
+    folders: dict[Path, Path] = {}  # each output folder resolved once (walk.file_key)
+    targets = {id(job): file_key(job.target, folders) for job in unique if job.error is None}
     fold = _fold(set(targets.values()), names)
     claimed: dict[str, Job] = {}
     for job in unique:
@@ -163,9 +164,10 @@ def _once_each(jobs: list[Job]) -> tuple[list[Job], set[Path]]:
     the sources' resolved paths (a realpath costs a stat per part: computed once)."""
     seen: set[Path] = set()
     unique: list[Job] = []
+    folders: dict[Path, Path] = {}
     for job in jobs:
         if job.error is None:
-            key = path_key(job.source)
+            key = file_key(job.source, folders)
             if key in seen:
                 continue
             seen.add(key)
@@ -212,7 +214,8 @@ def _clash(job: Job, first: Job) -> str:
 
 def input_keys(jobs: list[Job]) -> set[Path]:
     """Resolved paths of all sources, so the runner can refuse page targets that are inputs."""
-    return {path_key(job.source) for job in jobs}
+    folders: dict[Path, Path] = {}
+    return {file_key(job.source, folders) for job in jobs}
 
 
 class Keys:
@@ -246,6 +249,7 @@ def plan_keys(jobs: list[Job]) -> tuple[Keys, Keys]:
     page of ``Scan.pdf``, is ``scan-p001.png``'s output on macOS). The volume (that of the first
     job's output) is asked once, and only where a page output differs from one of them in case or
     normalisation alone."""
-    outputs = [path_key(job.target) for job in jobs if job.error is None]
+    folders: dict[Path, Path] = {}
+    outputs = [file_key(job.target, folders) for job in jobs if job.error is None]
     names = _asked_once(lambda: places.folding(outputs[0].parent))
     return Keys(input_keys(jobs), names), Keys(outputs, names)

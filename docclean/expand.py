@@ -19,7 +19,18 @@ from pathlib import Path
 
 from docclean import formats
 from docclean.places import folder_id, user_path
-from docclean.walk import MAGIC, Covered, Stop, cannot_read, glob_base, matches, other_files, path_key, walk_folder
+from docclean.walk import (
+    MAGIC,
+    Covered,
+    Stop,
+    cannot_read,
+    file_key,
+    glob_base,
+    matches,
+    other_files,
+    path_key,
+    walk_folder,
+)
 
 #: (source, target) pairs of one item, and the error that item is, if it names nothing.
 Expanded = tuple[list[tuple[Path, Path]], str | None]
@@ -39,17 +50,6 @@ def input_folder(item: str) -> Path | None:
     if os.path.lexists(path) or not MAGIC.search(item):
         return None
     return glob_base(str(path))
-
-
-def file_key(path: Path, folders: dict[Path, Path]) -> Path:
-    """:func:`path_key` of a file, its folder's resolved once for all the files in it: resolving
-    each file's whole path took 2.5 times as long as the walk of a 300,000-file archive."""
-    if path.is_symlink():
-        return path_key(path)
-    folder = folders.get(path.parent)
-    if folder is None:
-        folder = folders[path.parent] = path_key(path.parent)
-    return folder / path.name
 
 
 def expand(item: str, output: Path, fmt: str | None, single_file: bool = False,

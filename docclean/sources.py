@@ -7,9 +7,17 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from docclean.expand import expand, file_key, input_folder, is_strictly_inside
+from docclean.expand import expand, input_folder, is_strictly_inside
 from docclean.places import user_path
-from docclean.walk import Covered, Stop, cannot_read, check_stop, left_out_message, path_key
+from docclean.walk import (
+    Covered,
+    Stop,
+    cannot_read,
+    check_stop,
+    file_key,
+    left_out_message,
+    path_key,
+)
 
 
 def list_sources(inputs: list[str | Path], output: str | os.PathLike | None = None,

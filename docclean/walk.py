@@ -39,6 +39,17 @@ def path_key(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
+def file_key(path: Path, folders: dict[Path, Path]) -> Path:
+    """:func:`path_key` of a file, its folder's resolved once for all the files in it: resolving
+    each file's whole path took 2.5 times as long as the walk of a 300,000-file archive."""
+    if os.path.islink(path):  # False where it cannot be looked at (a path too long), as realpath takes it
+        return path_key(path)
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = path_key(path.parent)
+    return folder / path.name
+
+
 def check_stop(stop: Stop | None) -> None:
     """Raise :class:`Cancelled` when ``stop`` says the walk is no longer wanted."""
     if stop is not None and stop():
