@@ -31,14 +31,14 @@ if TYPE_CHECKING:
 
 
 def clean(
-    inputs: Annotated[list[str], typer.Argument(
-        metavar="INPUT...", show_default=False,
-        help="Files, folders (searched recursively) or glob patterns such as 'scans/**/*.tif'.")],
     output: Annotated[str, typer.Option(
         "--output", "-o", show_default=False,
         help="Output folder (input folders' trees are mirrored inside it, names kept); with one input "
              "file, a file name such as clean.png works too. Inputs and output may be URLs such as "
              "s3://bucket/prefix (docs/cluster.md).")],
+    inputs: Annotated[list[str] | None, typer.Argument(
+        metavar="INPUT...", show_default=False,
+        help="Files, folders (searched recursively) or glob patterns such as 'scans/**/*.tif'.")] = None,
     model: Annotated[str, typer.Option(help="Model: a built-in name (default; fast: a 5x cheaper network that cleans office paper less well, see `docclean models`) or a .safetensors file.")] = _DEFAULT.model,
     backend: Annotated[BackendChoice, typer.Option(
         help=f"Inference backend (auto: on a CPU, {AUTO_CPU_ORDER}, the first installed; "
@@ -148,6 +148,11 @@ def clean(
     address: Annotated[str | None, typer.Option(
         show_default="a Ray started on this machine",
         help="With --engine ray: 'auto' (the cluster this machine is in) or ray://HOST:10001.")] = None,
+    inputs_from: Annotated[str | None, typer.Option(
+        "--inputs-from", metavar="LIST", show_default=False,
+        help="Also clean the INPUTs listed in the file LIST, one per line ('-': standard input): for "
+             "more than a command line holds. Each line is taken as an INPUT argument: a file named "
+             "alone is written straight into -o; list folders or quoted patterns to keep folders.")] = None,
     workers: Annotated[int | None, typer.Option(
         min=1, show_default="cluster CPUs / --threads, or one per GPU",
         help="With --engine ray: the number of actors; each loads the model once. More workers than "
@@ -169,7 +174,21 @@ def clean(
       docclean clean scans/ -o clean/ --format pdf --report clean/report.json
 
       docclean clean 'archive/**/*.tif' -o out/ --binarize --threads 1
+
+      find archive -name '*.tif' -newer last-run | docclean clean --inputs-from - -o out/
     """
+    inputs = list(inputs or [])
+    if inputs_from is not None:
+        from cli.clean_checks import read_input_list
+
+        try:
+            inputs += read_input_list(inputs_from)
+        except DocCleanError as exc:
+            typer.echo(error_line(exc), err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+    if not inputs:
+        typer.echo("error: no INPUT: name files, folders or patterns, or give --inputs-from LIST", err=True)
+        raise typer.Exit(EXIT_USAGE)
     if quiet and verbose:  # else -v won: a line per file, and no summary
         typer.echo("error: --quiet and --verbose cannot be combined; choose one", err=True)
         raise typer.Exit(EXIT_USAGE)

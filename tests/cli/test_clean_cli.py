@@ -706,3 +706,21 @@ def test_a_subfolder_that_cannot_be_read_is_an_error_line_and_exit_code_1(model:
     assert (f"error: {tmp_path / 'in' / 'locked'}: cannot read this folder (Permission denied); the scans in it "
             "are not cleaned") in result.output.splitlines()
     assert (tmp_path / "out" / "a.png").exists()
+
+
+def test_inputs_from_a_list_file_or_standard_input(tmp_path: Path, model: Path) -> None:
+    # For more inputs than a command line holds (ARG_MAX: some 70,000 paths of an archive's length).
+    for name in ("a b.png", "c.png"):
+        grey(tmp_path / name)
+    (tmp_path / "list.txt").write_text(f"{tmp_path / 'a b.png'}\n\n{tmp_path / 'c.png'}\n")
+    listed = clean(model, "--inputs-from", tmp_path / "list.txt", "-o", tmp_path / "o1")
+    assert listed.exit_code == 0, listed.output
+    assert files_under(tmp_path / "o1") == ["a b.png", "c.png"]
+    piped = CliRunner().invoke(app, ["clean", "--inputs-from", "-", "-o", str(tmp_path / "o2"), str(tmp_path / "c.png"),
+                                     "--model", str(model), "--device", "cpu"], input=f"{tmp_path / 'a b.png'}\n")
+    assert piped.exit_code == 0, piped.output
+    assert files_under(tmp_path / "o2") == ["a b.png", "c.png"]
+    missing = clean(model, "--inputs-from", tmp_path / "none.txt", "-o", tmp_path / "o3")
+    assert missing.exit_code == 2 and "cannot read the list of inputs" in missing.output
+    nothing = clean(model, "-o", tmp_path / "o4")
+    assert nothing.exit_code == 2 and "no INPUT" in nothing.output
