@@ -56,7 +56,8 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for name, options in (("JPEG baseline, quality 90", {}), ("JPEG progressive, quality 90", {"progressive": True})):
+        kinds = (("JPEG baseline, quality 90", {}), ("JPEG progressive, quality 90", {"progressive": True}))
+        for name, options in kinds:
             path = folder / "page.jpg"
             Image.fromarray(pixels).save(path, quality=90, **options)
             data = path.read_bytes()
