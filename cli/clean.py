@@ -177,18 +177,6 @@ def clean(
 
       find archive -name '*.tif' -newer last-run | docclean clean --inputs-from - -o out/
     """
-    inputs = list(inputs or [])
-    if inputs_from is not None:
-        from cli.clean_checks import read_input_list
-
-        try:
-            inputs += read_input_list(inputs_from)
-        except DocCleanError as exc:
-            typer.echo(error_line(exc), err=True)
-            raise typer.Exit(EXIT_USAGE) from None
-    if not inputs:
-        typer.echo("error: no INPUT: name files, folders or patterns, or give --inputs-from LIST", err=True)
-        raise typer.Exit(EXIT_USAGE)
     if quiet and verbose:  # else -v won: a line per file, and no summary
         typer.echo("error: --quiet and --verbose cannot be combined; choose one", err=True)
         raise typer.Exit(EXIT_USAGE)
@@ -208,6 +196,18 @@ def clean(
     if engine.value != "ray" and (address is not None or workers is not None):  # else silently ignored
         flag = "--address" if address is not None else "--workers"
         typer.echo(f"error: {flag}: only with --engine ray (this run would clean in this process)", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    inputs = list(inputs or [])
+    if inputs_from is not None:  # after the flags' checks: standard input may wait on a person
+        from docclean.discover import read_input_list
+
+        try:
+            inputs += read_input_list(inputs_from)
+        except DocCleanError as exc:
+            typer.echo(error_line(exc), err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+    if not inputs:
+        typer.echo("error: no INPUT: name files, folders or patterns, or give --inputs-from LIST", err=True)
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(run_clean(inputs, output, settings, report, quiet=quiet, verbose=verbose,
                                engine=engine.value, address=address, workers=workers))

@@ -78,22 +78,3 @@ def dpi_note(report: Report, dpi: float | None) -> str | None:
         return None
     return (f"note: --dpi {dpi:g} changed nothing: it is the resolution PDF pages are rendered at, and no input "
             "was a PDF (images are cleaned at their own resolution)")
-
-
-def read_input_list(where: str) -> list[str]:
-    """The INPUT items of ``--inputs-from``: one per line of the file ``where`` ("-": standard
-    input), as the command line would give them (files, folders, patterns); a line keeps its
-    spaces (a name may begin or end with one), blank lines are skipped, and names that are not
-    UTF-8 come back as the file system spells them. UsageError when it cannot be read."""
-    import os
-    import sys
-
-    try:
-        if where == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            data = user_path(where).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read the list of inputs ({exc.strerror or exc})", where,
-                         settings=("inputs_from",)) from None
-    return [os.fsdecode(line) for line in data.splitlines() if line.strip()]

@@ -36,11 +36,13 @@ can be stopped while it walks (``stop``). The walk itself, and the matching of `
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from docclean import places
+from docclean.errors import UsageError
 from docclean.expand import expand, input_folder
 from docclean.originals import AN_INPUT, LOOSEST, guard_inputs, strays_message, unexplained
 from docclean.sources import list_sources
@@ -75,11 +77,22 @@ def as_inputs(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[s
     try:
         return [os.fsdecode(i) for i in inputs]
     except TypeError:  # None, a number, a list holding one: said plainly, not as fsdecode's words
-        from docclean.errors import UsageError
-
         given = repr(inputs)
         raise UsageError("inputs must be paths or glob patterns (a str, a Path, or a list of them), not "
                          f"{given if len(given) <= 80 else given[:77] + '...'}") from None
+
+
+def read_input_list(where: str | os.PathLike) -> list[str]:
+    """INPUT items listed one per line in the file ``where`` ("-": standard input), as a command
+    line would give them (files, folders, patterns: :func:`as_inputs`): a line keeps its spaces (a
+    name may begin or end with one), blank lines are skipped, and names that are not UTF-8 come back
+    as the file system spells them. UsageError naming the list when it cannot be read."""
+    try:
+        data = sys.stdin.buffer.read() if where == "-" else places.user_path(where).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read the list of inputs ({exc.strerror or exc})", where,
+                         settings=("inputs_from",)) from None
+    return [os.fsdecode(line) for line in data.splitlines() if line.strip()]
 
 
 def discover(inputs: list[str], output: Path, fmt: str | None = None, *, single_file: bool = False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
     from docclean.engine import Denoiser
 
-_MAX_WARNINGS = 20
+MAX_WARNINGS = 20
 
 
 class _PageTiles(TileProgress):
@@ -183,16 +183,27 @@ def _warn(progress: CleanProgress, result: FileResult, message: str, kind: str =
     progress.on_warning(str(result.source), message, kind)
 
 
-def _record_warnings(progress: CleanProgress, result: FileResult, caught: list[warnings.WarningMessage]) -> None:
-    """Library warnings (Pillow, libtiff) become part of the file's record instead of output; a
-    reader's own :class:`InputWarning` (a PDF's text layer not kept) is told as it is, kind WARN_INPUT."""
-    seen: set[str] = set()
+def warning_texts(caught: Iterable[warnings.WarningMessage]) -> list[tuple[str, str]]:
+    """What the record of a file says for the warnings ``caught`` while it was read and cleaned,
+    as (text, kind), each once, in order: a reader's own :class:`InputWarning` (a PDF's text
+    layer not kept, a damaged page) as it is, kind WARN_INPUT; a library's (Pillow, libtiff) named
+    by its category, kind WARN_DECODER (the CLI shows those only with --verbose). The desktop app
+    shows a page's WARN_INPUT ones with its preview."""
+    said: dict[str, str] = {}
     for w in caught:
         own = issubclass(w.category, InputWarning)
         text = " ".join((str(w.message) if own else f"{w.category.__name__}: {w.message}").split())
-        if text not in seen and len(result.warnings) < _MAX_WARNINGS:
-            seen.add(text)
-            _warn(progress, result, text, WARN_INPUT if own else WARN_DECODER)
+        said.setdefault(text, WARN_INPUT if own else WARN_DECODER)
+    return list(said.items())
+
+
+def _record_warnings(progress: CleanProgress, result: FileResult, caught: list[warnings.WarningMessage]) -> None:
+    """Library warnings (Pillow, libtiff) become part of the file's record instead of output
+    (:func:`warning_texts`), at most :data:`MAX_WARNINGS` a file."""
+    for text, kind in warning_texts(caught):
+        if len(result.warnings) >= MAX_WARNINGS:
+            break
+        _warn(progress, result, text, kind)
 
 
 @dataclass

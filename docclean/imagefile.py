@@ -25,7 +25,7 @@ from docclean.jpegcheck import CannotCheck, jpeg_damage
 from docclean.pixels import MAX_PIXELS, Page
 from docclean.resolution import stated_dpi
 
-__all__ = ["FloatRangeError", "count_frames", "float_gray", "frame_size", "int_gray", "read_image", "to_gray_color"]
+__all__ = ["FloatRangeError", "count_frames", "float_gray", "frame_sizes", "int_gray", "read_image", "to_gray_color"]
 
 # A truncated scan must be reported, never padded with grey and cleaned as if it were whole.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -165,12 +165,6 @@ def count_frames(path: Path, max_pixels: int = MAX_PIXELS) -> int:
     checked on reading)."""
     with _open(path, max_pixels) as im:
         return len(_page_frames(im))
-
-
-def frame_size(path: Path, index: int = 0) -> tuple[int, int]:
-    """(width, height) of page ``index`` as :func:`read_image` yields it (upright: orientation
-    applied), from headers only."""
-    return frame_sizes(path, [index])[0]
 
 
 def frame_sizes(path: Path, indices: list[int]) -> list[tuple[int, int]]:

@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from docclean import formats
-from docclean.errors import InputError
-from docclean.imagefile import count_frames, frame_size, frame_sizes, read_image
-from docclean.pdf import count_pdf_pages, pdf_page_size, pdf_page_sizes, read_pdf
-from docclean.pixels import MAX_PIXELS, Page
+from docclean.colormodes import to_gray_color
+from docclean.errors import InputError, UsageError
+from docclean.imagefile import count_frames, frame_sizes, read_image
+from docclean.pdf import count_pdf_pages, pdf_page_sizes, read_pdf
+from docclean.pixels import MAX_PIXELS, Page, page_values
 from docclean.writer import PageWriter, write_page
 
 __all__ = [
@@ -105,16 +107,7 @@ def count_pages(path: str | Path, max_pixels: int = MAX_PIXELS) -> int:
 def page_size(path: str | Path, index: int = 0) -> tuple[int, int]:
     """(width, height) of page ``index`` (0-based) as :func:`read_pages` yields it: upright, a PDF
     page at its native resolution. From headers only. InputError if unreadable."""
-    path = Path(path)
-    try:
-        _preflight(path)
-        if formats.by_suffix(path) is formats.by_name("pdf"):
-            return pdf_page_size(path, index)
-        return frame_size(path, index)
-    except InputError:
-        raise
-    except Exception as exc:  # the boundary: no decoder exception leaves io
-        raise InputError(_reason(exc), path) from exc
+    return page_sizes(path, [index])[0]
 
 
 def page_sizes(path: str | Path, indices: list[int], dpi: float | None = None) -> list[tuple[int, int]]:
@@ -138,12 +131,6 @@ def as_page(image: Page | np.ndarray | Any, dpi: float | tuple[float, float] | N
     ``dpi`` is given), as the file reader reads one; or a numpy array: a grey (H, W) page of any
     type ``Denoiser.clean`` reads (float 0..1, unsigned integers, bool), (H, W, 1), or uint8
     RGB (H, W, 3) or RGBA (H, W, 4). UsageError for anything else."""
-    from PIL import Image
-
-    from docclean.colormodes import to_gray_color
-    from docclean.errors import UsageError
-    from docclean.pixels import page_values
-
     if isinstance(image, Page):
         return image
     if isinstance(dpi, (int, float)):

@@ -149,8 +149,8 @@ def pdf_xmp(fields: Fields, now: datetime) -> bytes | None:
     list (the author's names, as ``docclean.metaxmp`` joins them with "; "), pdf:Keywords,
     xmp:CreatorTool and xmp:CreateDate the input's; pdf:Producer docclean, xmp:ModifyDate and
     xmp:MetadataDate ``now``."""
-    if pdf_info(fields, now) is None:
-        return None
+    if not fields.created and not any(getattr(fields, name) for name in PDF_KEYS.values()):
+        return None  # as pdf_info: nothing a PDF keeps
     lines = ["<dc:format>application/pdf</dc:format>"]
     for tag, text in (("dc:title", fields.title), ("dc:description", fields.description),
                       ("dc:rights", fields.copyright)):

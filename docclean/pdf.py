@@ -114,12 +114,6 @@ def count_pdf_pages(path: Path) -> int:
             doc.close()
 
 
-def pdf_page_size(path: Path, index: int = 0) -> tuple[int, int]:
-    """(width, height) in pixels of page ``index`` as :func:`read_pdf` renders it by default (its
-    native resolution), from the page tree: nothing is rendered."""
-    return pdf_page_sizes(path, [index])[0]
-
-
 def pdf_page_sizes(path: Path, indices: list[int], dpi: float | None = None) -> list[tuple[int, int]]:
     """(width, height) in pixels of pages ``indices`` as :func:`read_pdf` renders them at ``dpi``
     (None: each page's native resolution), from the page tree in one opening: nothing is rendered."""

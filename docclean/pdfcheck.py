@@ -203,6 +203,10 @@ class _Walk:
             if isinstance(data, bytes) and least is not None:
                 key = (int(_value(obj, "/Width")), int(_value(obj, "/Height")), len(data))
                 self.sizes[key] = min(least, self.sizes.get(key, least))
+            if hasattr(entry, "idnum"):
+                # pypdf keeps every object it read, an image's data too: a 176 MB scanned PDF held
+                # 187 MB. What is needed of it is taken; it is read again if ever asked for.
+                getattr(self.reader, "resolved_objects", {}).pop((entry.generation, entry.idnum), None)
             return None
         if subtype not in ("/Form", "/PS"):
             return f"{where}draws {name}, which is neither an image nor a form (its /Subtype is {subtype or 'missing'})"

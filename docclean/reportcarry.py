@@ -113,9 +113,10 @@ def load_earlier(path: str | Path, output: str | Path) -> EarlierRecords | None:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None  # a pipe or a device (--report /dev/stdout) is never read: it could block
         with open(path, "rb") as stream:
-            if not _HEAD.match(stream.read(256)):
+            head = stream.read(256)
+            if not _HEAD.match(head):
                 return None
-        text = Path(path).read_text(encoding="utf-8")
+            text = (head + stream.read()).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     try:

@@ -159,9 +159,10 @@ class PageStore:
         layout, which resuming runs, the hot folder and the cluster rely on."""
         fmt = formats.by_suffix(self.target)
         if fmt is not None and fmt.max_bytes is not None:
-            # The pages are stored deflated, as a TIFF holds them: their sum foretells a file too big
-            # before gigabytes are written. The pages stay for a rerun.
-            stored = sum(self._page(i).stat().st_size for i in range(pages))
+            # Grey and colour pages are stored deflated, as a TIFF holds them: their sum foretells a
+            # file too big before gigabytes are written (1-bit pages go in as group 4, often far
+            # smaller than their PNG: not counted; the writer checks what it writes). The pages stay.
+            stored = sum(self._page(i).stat().st_size for i in range(pages) if not _is_bilevel(self._page(i)))
             if stored > fmt.max_bytes:
                 raise OutputError(formats.too_big(fmt, pages), self.target)
         with pageio.PageWriter(self.target, metadata=metadata) as writer:

@@ -214,9 +214,8 @@ class CleanSettings:
     def engine_key(self) -> tuple[Any, ...]:
         """What a loaded :class:`~docclean.engine.Denoiser` depends on: settings with equal keys can
         share one (the caches of the batch, the desktop app and the OCRmyPDF plugin use it)."""
-        return (self.model, self.backend, self.device, self.precision, self.effective_threads, self.tile_size,
-                self.overlap, self.batch_size, self.max_stroke, self.auto_levels, self.keep_solids,
-                self.clear_surround, self.clear_shading, self.keep_pictures)
+        return tuple(self.effective_threads if name == "threads" else getattr(self, name)
+                     for name in self.ENGINE_FIELDS)
 
     def pixel_key(self) -> tuple[tuple[str, Any], ...]:
         """``(name, value)`` of every setting not in :data:`SAME_PIXELS`: equal keys give equal pages

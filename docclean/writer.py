@@ -167,13 +167,13 @@ class PageWriter:
                 else:
                     # Exactly what Pillow's own save_all does per frame, without holding all frames.
                     im.save(self._tiff, "TIFF", compression="tiff_adobe_deflate", **dpi_arg, **extra)
+                tiff = formats.by_name("tiff")
                 try:
                     self._tiff.newFrame()
                 except struct.error:  # an offset past 4 GiB, which Pillow cannot write in a classic TIFF
-                    raise OutputError(formats.too_big(formats.by_name("tiff"), self.pages + 1), self.path) from None
-                limit = formats.by_name("tiff").max_bytes
-                if limit is not None and self._fp.tell() > limit:
-                    raise OutputError(formats.too_big(formats.by_name("tiff"), self.pages + 1), self.path)
+                    raise OutputError(formats.too_big(tiff, self.pages + 1), self.path) from None
+                if tiff.max_bytes is not None and self._fp.tell() > tiff.max_bytes:
+                    raise OutputError(formats.too_big(tiff, self.pages + 1), self.path)
             elif self.fmt == "png" and im.mode in ("L", "RGB") and max(im.size) <= LIBPNG_MAX_SIDE:
                 self._fp.write(encode_png(np.asarray(im), dpi, metawrite.png_chunks(fields)))
             elif self.fmt == "png":

@@ -23,13 +23,13 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from docclean import warnroute
-from docclean.progress import InputWarning
+from docclean import filerun, warnroute
+from docclean.progress import WARN_INPUT, InputWarning
 
 __all__ = ["MAX_WARNINGS", "collecting", "input_warnings", "install", "joined"]
 
-#: Warnings kept per page at most: the batch keeps 20 a file (``docclean.filerun``).
-MAX_WARNINGS = 20
+#: Warnings kept per page at most, as the batch keeps them per file.
+MAX_WARNINGS = filerun.MAX_WARNINGS
 
 _lock = threading.Lock()
 
@@ -54,12 +54,11 @@ def collecting() -> Iterator[list[warnings.WarningMessage]]:
 
 
 def input_warnings(caught: Iterable[warnings.WarningMessage]) -> tuple[str, ...]:
-    """What of ``caught`` the batch reports about its file and the CLI prints without ``--verbose``
-    (``docclean.filerun._record_warnings``): each :class:`InputWarning`'s message on one line, once,
-    in order, at most :data:`MAX_WARNINGS`. A library's own warnings (Pillow's, libtiff's) stay out,
-    as the CLI shows them only with ``--verbose``."""
-    said = (" ".join(str(w.message).split()) for w in caught if issubclass(w.category, InputWarning))
-    return tuple(dict.fromkeys(said))[:MAX_WARNINGS]
+    """What of ``caught`` the batch reports about its file and the CLI prints without ``--verbose``:
+    the engine's words for it (``docclean.filerun.warning_texts``), its reader's own warnings only
+    (a library's, Pillow's or libtiff's, the CLI shows only with ``--verbose``), at most
+    :data:`MAX_WARNINGS`."""
+    return tuple(text for text, kind in filerun.warning_texts(caught) if kind == WARN_INPUT)[:MAX_WARNINGS]
 
 
 def joined(*groups: Iterable[str]) -> tuple[str, ...]:

@@ -120,7 +120,8 @@ def read_requested(req: PreviewRequest, cancelled: Callable[[], bool]) -> tuple[
                         # things of the file only there (a PDF's text layer not kept). A page beyond
                         # it (the file grew since it was listed) is not this preview's.
                         with suppress(DocCleanError):
-                            next(pages, None)
+                            if next(pages, None) is not None:
+                                heard.clear()  # that page's warnings
                     break
                 if cancelled():
                     raise Cancelled("cancelled")

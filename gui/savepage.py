@@ -83,10 +83,8 @@ class SaveThread(Answering):
     page is what the user asked for."""
 
     def __init__(self, path: Path, pixels: np.ndarray, dpi: tuple[float, float] | None, source: Path, index: int,
-                 scans: OpenScans, parent: Any = None, version: FileVersion | None = NOT_CHECKED,
-                 warnings: tuple[str, ...] = ()) -> None:
+                 scans: OpenScans, parent: Any = None, version: FileVersion | None = NOT_CHECKED) -> None:
         super().__init__(parent)
-        self.warnings = warnings  # what the engine warned about the page: said again once it is saved
         self.path, self.pixels, self.dpi, self.scans = Path(path), pixels, dpi, scans
         self.source, self.index = source, index  # the scan and page whose metadata goes with it
         self.version = version  # the scan's version the pixels were cleaned from (None: it could not be looked at)
@@ -175,8 +173,8 @@ class SavePageMixin:
         self.show_errors([])  # an earlier Save's failure no longer stands; this one's answer will say
         page = result.page
         thread = SaveThread(path, result.output.pixels, page.page.dpi, result.request.path, result.request.index,
-                            self.open_scans, self, result.request.version, result.warnings)
-        thread.answered.connect(lambda: self._save_answered(thread))
+                            self.open_scans, self, result.request.version)
+        thread.answered.connect(lambda: self._save_answered(thread, result.warnings))
         self.saving = thread
         self.actions_["save"].setEnabled(False)
         self.save_busy.saving(path)  # the status bar's permanent side: a preview's messages do not hide it
@@ -192,7 +190,7 @@ class SavePageMixin:
         self.banner.withdraw(message)  # said once, however often asked
         self.banner.add([message])
 
-    def _save_answered(self, thread: SaveThread) -> None:
+    def _save_answered(self, thread: SaveThread, warned: tuple[str, ...] = ()) -> None:
         """``thread`` has written the page, or failed: say which, enable Save again, and close the
         window if that was asked meanwhile and the page is written (``gui.closing``)."""
         thread.wait()  # it has emitted its last signal; ended, it may be let go
@@ -212,6 +210,6 @@ class SavePageMixin:
             self.store.setValue("lastSave", str(thread.folder))
             # The page's warnings with it: the page may be garbled (damaged data), and the one shown
             # by now may be another.
-            said = [f"saved {thread.path}", *(f"warning: {w}" for w in thread.warnings)]
+            said = [f"saved {thread.path}", *(f"warning: {w}" for w in warned)]
             self.statusBar().showMessage("; ".join(said))
         self._save_ended(thread.error is None)
