@@ -169,10 +169,24 @@ def available() -> bool:
     return tiffclient.available()
 
 
-def _damage_said(path: Path, frame: int) -> tiffmessages.Messages:
+def _first_directory(fh: BinaryIO, directory: int) -> bytes | None:
+    """The TIFF header of ``fh`` with its first directory's offset made ``directory``: libtiff
+    opens that page at once, where TIFFSetDirectory walks every earlier one (a 2,000-page group 4
+    TIFF took 10.8 s for that walk, 2.2 s without); None for what is no TIFF header."""
+    head = fh.read(16)
+    fh.seek(0)
+    order = {b"II": "<", b"MM": ">"}.get(head[:2])
+    if order is None or len(head) < 8:
+        return None
+    if struct.unpack(order + "H", head[2:4])[0] == 43:  # BigTIFF: the offset is 8 bytes at 8
+        return head[:8] + struct.pack(order + "Q", directory) if len(head) == 16 else None
+    return head[:4] + struct.pack(order + "I", directory)
+
+
+def _damage_said(path: Path, frame: int, directory: int | None = None) -> tiffmessages.Messages:
     """What libtiff says of damaged data (``docclean.tiffmessages.damage``) decoding directory
-    ``frame`` of the TIFF at ``path`` strip by strip, up to the first strip it says so of; empty
-    where that cannot be done here (``docclean.tiffclient``)."""
+    ``frame`` of the TIFF at ``path`` (at byte ``directory`` where known) strip by strip, up to the
+    first strip it says so of; empty where that cannot be done here (``docclean.tiffclient``)."""
     said = tiffmessages.Messages()
 
     def report(module: bytes, message: bytes) -> None:
@@ -186,11 +200,21 @@ def _damage_said(path: Path, frame: int) -> tiffmessages.Messages:
 
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
-        with tiffclient.opened(_NAME.encode(), fh.read, fh.seek, size, report) as tif:
+        head = _first_directory(fh, directory) if directory is not None and frame > 0 else None
+
+        def read(wanted: int) -> bytes:
+            at = fh.tell()
+            data = fh.read(wanted)
+            if head is not None and at < len(head):  # the header as if this page's directory came first
+                data = head[at:at + len(data)] + data[len(head) - at:]
+            return data
+
+        with tiffclient.opened(_NAME.encode(), read, fh.seek, size, report) as tif:
             lib = tiffclient.library()
             if tif is None or lib is None:
                 return said
-            if frame == 0 or lib.TIFFSetDirectory(tif, frame):  # opening read the first directory
+            # Opening read the first directory: page 0's, or this page's through the header.
+            if frame == 0 or head is not None or lib.TIFFSetDirectory(tif, frame):
                 tiled = bool(lib.TIFFIsTiled(tif))
                 pieces = lib.TIFFNumberOfTiles(tif) if tiled else lib.TIFFNumberOfStrips(tif)
                 piece = lib.TIFFTileSize(tif) if tiled else lib.TIFFStripSize(tif)
@@ -227,7 +251,9 @@ def load(im: Image.Image, path: Path, where: str = "") -> None:
         if why is not None:
             raise InputError(f"{where}damaged image data: {why}", path)
     if not said and compression in _WARNING_CODECS:
-        said = _damage_said(path, im.tell())
+        positions = getattr(im, "_frame_pos", None)  # Pillow's offsets of the directories it has read
+        frame = im.tell()
+        said = _damage_said(path, frame, positions[frame] if positions and frame < len(positions) else None)
     if said:
         warnings.warn(f"{where}damaged image data, libtiff says: {said.summary()}; check this page", InputWarning,
                       stacklevel=3)
