@@ -13,6 +13,7 @@ libtiff loaded: where a ``va_list`` formats with ``vsnprintf``); elsewhere nothi
 from __future__ import annotations
 
 import ctypes
+import io
 import itertools
 import re
 import struct
@@ -77,8 +78,7 @@ def _tiff(data: bytes, width: int, height: int, compression: int, options: int) 
 def _decode(data: bytes, width: int, height: int, compression: int, options: int) -> tuple[list[Said], bytes] | None:
     """(libtiff's messages decoding ``data``, the first few dozen and the last; the rows it decoded,
     packed), or None where it cannot be decoded here."""
-    tiff = _tiff(data, width, height, compression, options)
-    at = [0]
+    tiff = io.BytesIO(_tiff(data, width, height, compression, options))
     said: list[Said] = []
 
     def report(_module: bytes, message: bytes) -> None:
@@ -88,16 +88,7 @@ def _decode(data: bytes, width: int, height: int, compression: int, options: int
             said.pop()
         said.append(Said(text, int(line[1]) if line else None))
 
-    def read(wanted: int) -> bytes:
-        chunk = tiff[at[0]:at[0] + wanted]
-        at[0] += len(chunk)
-        return chunk
-
-    def seek(offset: int, whence: int) -> int:
-        at[0] = min(len(tiff), offset + (at[0] if whence == 1 else len(tiff) if whence == 2 else 0))
-        return at[0]
-
-    with tiffclient.opened(b"CCITT data", read, seek, len(tiff), report, longest=256) as tif:
+    with tiffclient.opened(b"CCITT data", tiff.read, tiff.seek, len(tiff.getbuffer()), report) as tif:
         if tif is None:
             return None
         size = (width + 7) // 8 * height

@@ -29,7 +29,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from docclean import faxdecode
-from docclean.jpegcheck import CannotCheck, jpeg_damage
+from docclean.jpegcheck import CUT, CannotCheck, jpeg_damage
 from docclean.pdfcheck import PageCheck
 from docclean.pdffax import fax_damage, parms_for
 from docclean.pdfflate import inflate
@@ -53,7 +53,7 @@ _ABBREVIATIONS = {"AHx": "ASCIIHexDecode", "A85": "ASCII85Decode", "LZW": "LZWDe
 _SIMPLE = {"ASCIIHexDecode", "ASCII85Decode", "LZWDecode", "FlateDecode", "RunLengthDecode"}
 # Every filter PDF has: pdfium draws nothing of an image coded with another (a damaged name).
 _FILTERS = _SIMPLE | {"CCITTFaxDecode", "JBIG2Decode", "DCTDecode", "JPXDecode", "Crypt"}
-_CUT_SHORT = "truncated or incomplete image data"
+_CUT_SHORT = CUT[0]
 # The most deflate data inflates to: 258 bytes for each 2-bit code (zlib's technical details).
 _DEFLATE_RATIO = 1032
 # Attached files named in the warning about them; more are counted.
@@ -221,7 +221,7 @@ def _jpeg_damage(data: bytes) -> tuple[str, str] | None:
 
 
 #: What :func:`_jpeg_damage` says of a JPEG whose data ends early.
-_CUT = ("truncated or incomplete image data", "its JPEG data ends early")
+_CUT = CUT  # docclean.jpegcheck's words, for the JPEGs it cannot judge too
 
 
 def _decoded(body: bytes, last_block: bool = False) -> tuple[str, str] | None:

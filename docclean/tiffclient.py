@@ -76,10 +76,10 @@ def available() -> bool:
 
 @contextmanager
 def opened(name: bytes, read: Callable[[int], bytes], seek: Callable[[int, int], int], size: int,
-           report: Report, longest: int = 512) -> Iterator[int | None]:
+           report: Report) -> Iterator[int | None]:
     """The TIFF that ``read(wanted)`` (its bytes from where ``seek(offset, whence)`` put it; ``size``
     bytes in all) gives, opened under ``name`` for reading with every error and warning libtiff says
-    of it formatted (at most ``longest`` bytes) and handed to ``report``, closed when the block
+    of it formatted (at most 512 bytes) and handed to ``report``, closed when the block
     ends; None where that cannot be done here. ``report`` and the callbacks must not raise: ctypes
     could only print it."""
     found = _found()
@@ -91,7 +91,7 @@ def opened(name: bytes, read: Callable[[int], bytes], seek: Callable[[int, int],
     def said(_tif: int | None, _user: int | None, module: bytes | None, fmt: bytes | None, args: int | None) -> int:
         try:
             if fmt is not None:
-                buffer = ctypes.create_string_buffer(longest)
+                buffer = ctypes.create_string_buffer(512)
                 libc.vsnprintf(buffer, len(buffer), fmt, args)
                 report(module or b"", buffer.value)
         except Exception:  # noqa: BLE001, S110 - never raises into C
