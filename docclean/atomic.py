@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,27 @@ def is_temp_of(name: str, target: str | Path, suffix: str = ".tmp") -> bool:
     ``target`` (left behind only by a process killed outright mid-write)."""
     prefix = _temp_prefix(Path(target).name, suffix)
     return name.startswith(prefix) and name.endswith(suffix) and len(name) == len(prefix) + _RANDOM + len(suffix)
+
+
+def remove_temps_of(target: str | Path, older_than: float = 0.0) -> list[Path]:
+    """Remove the temporary files :func:`atomic_path` made beside ``target`` that a process killed
+    outright mid-write left, those older than ``older_than`` seconds (a live writer's is younger);
+    what was removed. Never raises."""
+    target, removed = Path(target), []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        try:
+            if is_temp_of(entry.name, target) and entry.is_file(follow_symlinks=False) \
+                    and now - entry.stat(follow_symlinks=False).st_mtime >= older_than:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            pass  # gone meanwhile, or not ours to remove
+    return removed
 
 
 @contextmanager

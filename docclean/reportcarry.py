@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from docclean.atomic import is_temp_of
+from docclean.atomic import remove_temps_of
 from docclean.discover import Job
 from docclean.errors import OutputError
 from docclean.report import CLEANED, SKIPPED, FileResult, Report
@@ -83,24 +83,9 @@ STALE_TEMP_S = 600.0
 
 
 def remove_stale_report_temps(path: str | Path) -> list[Path]:
-    """Remove the temporary files :func:`docclean.atomic.atomic_path` made beside the report
-    ``path`` that a run killed mid-write left (older than :data:`STALE_TEMP_S`: a live run's write
-    is left alone); what was removed. Never raises."""
-    path, removed = Path(path), []
-    try:
-        entries = list(os.scandir(path.parent))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        try:
-            if is_temp_of(entry.name, path) and entry.is_file(follow_symlinks=False) \
-                    and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_S:
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
-        except OSError:
-            pass
-    return removed
+    """Remove the temporary files a run killed mid-write left beside the report ``path`` (older
+    than :data:`STALE_TEMP_S`: a live run's write is left alone); what was removed."""
+    return remove_temps_of(path, STALE_TEMP_S)
 
 
 def load_earlier(path: str | Path, output: str | Path) -> EarlierRecords | None:
