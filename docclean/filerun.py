@@ -6,9 +6,8 @@ result (cleaned, failed, interrupted) once its writes are done, in input order. 
 from __future__ import annotations
 
 import time
-import warnings
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,20 +17,13 @@ from docclean import formats, leftover
 from docclean import io as pageio
 from docclean.discover import Job
 from docclean.errors import Cancelled, DiskFullError
-from docclean.metadata import Metadata, read_metadata
+from docclean.filesaid import MAX_WARNINGS as MAX_WARNINGS  # named here too: the app reads them here
+from docclean.filesaid import file_metadata, page_warnings, record_warnings, warn
+from docclean.filesaid import warning_texts as warning_texts
 from docclean.onepage import clean_page
 from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target
-from docclean.postprocess import layer_warning
-from docclean.progress import (
-    WARN_DECODER,
-    WARN_INK,
-    WARN_INPUT,
-    WARN_LEFT_OUT,
-    CleanProgress,
-    InputWarning,
-    TileProgress,
-)
+from docclean.progress import WARN_INK, WARN_LEFT_OUT, CleanProgress, TileProgress
 from docclean.report import (
     CLEANED,
     DISK_FULL,
@@ -42,8 +34,6 @@ from docclean.report import (
     PageResult,
     Report,
     ink_figure,
-    ink_loss_text,
-    ink_warns,
 )
 from docclean.settings import CleanSettings
 
@@ -51,8 +41,6 @@ if TYPE_CHECKING:
     import numpy as np
 
     from docclean.engine import Denoiser
-
-MAX_WARNINGS = 20
 
 
 class _PageTiles(TileProgress):
@@ -81,7 +69,8 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
     pending = set(plan.pending)
     target_format = formats.by_suffix(job.target)
     store = plan.store
-    metadata = _metadata(job.source, progress, result)
+    keeper = store if store is not None else plan.stamp  # where a resumed run finds the pages' figures
+    metadata = file_metadata(job.source, progress, result)
     writer = None if plan.per_page or store is not None else pageio.PageWriter(plan.targets[0], metadata=metadata)
     writes = pipe.writes(job)
 
@@ -103,8 +92,9 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
         count = 0
         for page in pipe.pages(job):
             count += 1
-            if page.index not in pending:
-                result.pages.append(PageResult(page.index, SKIPPED))
+            if page.index not in pending:  # finished by an earlier run: said as it was then
+                earlier = PageResult(page.index, SKIPPED) if keeper is None else keeper.recall(page.index)
+                _recall(earlier, result, progress, settings)
                 tick = time.perf_counter()
                 continue
             if progress.cancelled():
@@ -113,18 +103,20 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
             formats.check_page_size(target_format, page.gray.shape, page.index, job.source)
             out = clean_page(page, settings, cleaner, _PageTiles(progress, job, page.index))
             writes.check()
+            now = time.perf_counter()
+            dropped = None if out.show_through is None else round(out.show_through, 4)
+            done = PageResult(page.index, CLEANED, now - tick, ink_figure(out.ink_loss), dropped, out.inverted)
+            if keeper is not None:
+                writes.submit(keeper.note, done)
             if writer is not None:
                 writes.submit(writer.add, out.pixels, page.dpi)
             elif store is not None:
                 writes.submit(store.put, page.index, out.pixels, page.dpi)
             else:
                 writes.submit(write_page, page_target(job.target, page.index), page.index, out.pixels, page.dpi)
-            now = time.perf_counter()
-            dropped = None if out.show_through is None else round(out.show_through, 4)
-            done = PageResult(page.index, CLEANED, now - tick, ink_figure(out.ink_loss), dropped, out.inverted)
             result.pages.append(done)
             for message in page_warnings(done, settings):
-                _warn(progress, result, message, WARN_INK)
+                warn(progress, result, message, WARN_INK)
             progress.on_page_done(job, done)
             del out  # the writer holds the pixels now; do not keep a second page alive
             tick = now
@@ -154,56 +146,6 @@ def _clean_file(job: Job, plan: Plan, cleaner: Denoiser, settings: CleanSettings
         if not plan.per_page:
             result.targets.append(plan.targets[0])
     return writes, complete
-
-
-def page_warnings(page: PageResult, settings: CleanSettings) -> list[str]:
-    """What to tell the user about a cleaned page, before anything else: cleaning removed more of
-    its dark strokes than ``settings.ink_warning``, or ``--remove-show-through`` dropped a layer."""
-    said = []
-    if page.ink_loss is not None and ink_warns(page.ink_loss, settings.ink_warning):
-        said.append(f"page {page.index + 1}: cleaning removed {ink_loss_text(page.ink_loss, settings.ink_warning)} of "
-                    "the dark strokes; check this page")
-    if layer_warning(page.show_through):
-        said.append(f"page {page.index + 1}: --remove-show-through turned a lighter layer of ink "
-                    f"({page.show_through:.1%} of it) to paper; check that it showed through from the other side")
-    return said
-
-
-def _metadata(source: Path, progress: CleanProgress, result: FileResult) -> Metadata:
-    """The source's metadata; a block of it that cannot be read is left out and told as a decoder
-    warning (shown with --verbose): metadata never fails a file."""
-    metadata = read_metadata(source)
-    for problem in metadata.problems:
-        _warn(progress, result, problem, WARN_DECODER)
-    return metadata
-
-
-def _warn(progress: CleanProgress, result: FileResult, message: str, kind: str = WARN_DECODER) -> None:
-    result.warnings.append(message)
-    progress.on_warning(str(result.source), message, kind)
-
-
-def warning_texts(caught: Iterable[warnings.WarningMessage]) -> list[tuple[str, str]]:
-    """What the record of a file says for the warnings ``caught`` while it was read and cleaned,
-    as (text, kind), each once, in order: a reader's own :class:`InputWarning` (a PDF's text
-    layer not kept, a damaged page) as it is, kind WARN_INPUT; a library's (Pillow, libtiff) named
-    by its category, kind WARN_DECODER (the CLI shows those only with --verbose). The desktop app
-    shows a page's WARN_INPUT ones with its preview."""
-    said: dict[str, str] = {}
-    for w in caught:
-        own = issubclass(w.category, InputWarning)
-        text = " ".join((str(w.message) if own else f"{w.category.__name__}: {w.message}").split())
-        said.setdefault(text, WARN_INPUT if own else WARN_DECODER)
-    return list(said.items())
-
-
-def _record_warnings(progress: CleanProgress, result: FileResult, caught: list[warnings.WarningMessage]) -> None:
-    """Library warnings (Pillow, libtiff) become part of the file's record instead of output
-    (:func:`warning_texts`), at most :data:`MAX_WARNINGS` a file."""
-    for text, kind in warning_texts(caught):
-        if len(result.warnings) >= MAX_WARNINGS:
-            break
-        _warn(progress, result, text, kind)
 
 
 @dataclass
@@ -250,7 +192,7 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
                 if settings.dry_run or cleaner is None:
                     result.status, result.targets = WOULD_CLEAN, list(plan.targets)
                 else:
-                    entry.complete = partial(_assemble, plan, result, progress)
+                    entry.complete = partial(_assemble, plan, result, progress, settings)
             elif not plan.pending:
                 result.status, result.targets = SKIPPED, list(plan.targets)
             elif settings.dry_run or cleaner is None:
@@ -259,14 +201,14 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
             else:
                 progress.on_file_start(job, len(plan.pending))
                 if plan.left_over:  # never removed: a finished run leaves no proof it wrote them
-                    _warn(progress, result, leftover.message(job.source, plan.pages, plan.left_over, job.target),
+                    warn(progress, result, leftover.message(job.source, plan.pages, plan.left_over, job.target),
                           WARN_LEFT_OUT)
                 with pipe.warnings_for(job) as entry.caught:
                     try:
                         entry.writes, entry.complete = _clean_file(job, plan, cleaner, settings, progress, result, pipe)
                     except (KeyboardInterrupt, Cancelled):
                         result.status, result.error = INTERRUPTED, f"{job.source}: interrupted"
-                        _record_warnings(progress, result, entry.caught)
+                        record_warnings(progress, result, entry.caught)
                         raise
                     except Exception as exc:  # settled below, in order, as this file's error
                         entry.error = exc
@@ -282,12 +224,22 @@ def clean_files(jobs: list[Job], plans: list[Plan], cleaner: Denoiser | None, se
             settle(open_files.popleft(), False)
 
 
-def _assemble(plan: Plan, result: FileResult, progress: CleanProgress) -> None:
+def _assemble(plan: Plan, result: FileResult, progress: CleanProgress, settings: CleanSettings) -> None:
     """Put a multi-page output together from the pages its work folder holds, all of them."""
     assert plan.store is not None
-    plan.store.assemble(plan.pages, _metadata(plan.store.source, progress, result))
+    pages = [plan.store.recall(i) for i in range(plan.pages)]  # before the folder goes with the assembly
+    plan.store.assemble(plan.pages, file_metadata(plan.store.source, progress, result))
     result.targets.append(plan.targets[0])
-    result.pages = [PageResult(i, SKIPPED) for i in range(plan.pages)]
+    for page in pages:
+        _recall(page, result, progress, settings)
+
+
+def _recall(page: PageResult, result: FileResult, progress: CleanProgress, settings: CleanSettings) -> None:
+    """A page an earlier run finished (skipped now) goes in the record with the figures and
+    warnings that run gave it (``PageStore.recall``), as the finished output holds it."""
+    result.pages.append(page)
+    for message in page_warnings(page, settings):
+        warn(progress, result, message, WARN_INK)
 
 
 def _settle(entry: _Open, progress: CleanProgress, report: Report) -> None:
@@ -309,6 +261,6 @@ def _settle(entry: _Open, progress: CleanProgress, report: Report) -> None:
         except Exception as exc:
             result.error = describe(result.source, exc)
         finally:
-            _record_warnings(progress, result, entry.caught or [])
+            record_warnings(progress, result, entry.caught or [])
     result.seconds = time.perf_counter() - entry.started
     progress.on_file_done(result)

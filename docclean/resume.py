@@ -35,6 +35,7 @@ from docclean.errors import OutputError
 from docclean.models import model_identity
 from docclean.outputs import PAGES_SUFFIX
 from docclean.plan import output_complete
+from docclean.report import SKIPPED, PageResult
 from docclean.settings import CleanSettings
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class PageStore:
 
     def _page(self, index: int) -> Path:
         return self.folder / f"p{index + 1:04d}.png"
+
+    def _figures(self, index: int) -> Path:
+        return self.folder / f"p{index + 1:04d}.json"
 
     def stamped(self) -> bool | None:
         """Whether the work folder's stamp is this run's (the same source content, settings that
@@ -145,6 +149,36 @@ class PageStore:
             pageio.write_page(self._page(index), pixels, dpi, fmt="png")
         except OutputError as exc:  # the work folder's page file is named by its place, not the page's
             raise type(exc)(f"page {index + 1}: {exc.reason}", exc.path) from None
+
+    def note(self, page: PageResult) -> None:
+        """Keep a cleaned page's figures (ink loss, show-through, negative) in the work folder, so
+        that a resumed run reports them for the pages it takes from an earlier run (:meth:`recall`);
+        written before the page itself, atomically. They go with the folder."""
+        from docclean.errors import output_error
+
+        self._start()
+        figures = {"ink_loss": page.ink_loss, "show_through": page.show_through, "inverted": page.inverted}
+        path = self._figures(page.index)
+        tmp = path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(figures))
+            tmp.replace(path)
+        except OSError as exc:
+            raise output_error("cannot write to the work folder for the finished pages", exc, path) from None
+
+    def recall(self, index: int) -> PageResult:
+        """Page ``index`` as an earlier run of this stamp finished it: skipped now, with the figures
+        that run kept (:meth:`note`); none where it kept none (an older version's folder, a file
+        damaged by a crash: the figures are only a report's, the page itself is whole)."""
+        try:
+            figures = json.loads(self._figures(index).read_text())
+            loss, through, inverted = figures["ink_loss"], figures["show_through"], figures["inverted"]
+        except (OSError, ValueError, TypeError, KeyError):
+            return PageResult(index, SKIPPED)
+        if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1)
+                   for v in (loss, through)):
+            return PageResult(index, SKIPPED)
+        return PageResult(index, SKIPPED, ink_loss=loss, show_through=through, inverted=inverted is True)
 
     def assemble(self, pages: int, metadata: Metadata | None = None) -> None:
         """Write the target from the stored pages, in order, atomically, with the source's ``metadata``

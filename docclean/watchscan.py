@@ -90,7 +90,7 @@ class ScanHandling:
     def _clean(self, key: str, path: Path, target: Path, attempt: Attempt) -> WatchOutcome | None:
         """Clean ``path`` into ``target``'s folder; None when another run holds OUT (it waits)."""
         from docclean.batch import NothingToClean, clean_batch, load_cleaner
-        from docclean.filerun import page_warnings
+        from docclean.filesaid import page_warnings
 
         if self.cleaner is None:
             self.cleaner = load_cleaner(self.settings)

@@ -319,8 +319,8 @@ def test_ctrl_c_exits_130_leaves_no_partial_file_and_a_rerun_resumes(tmp_path: P
                                               f"finished page of {tmp_path / 'in' / 'b.tif'} are kept and a rerun of "
                                               "the same command goes on from them")
     # b.tif is not there half-written; its first page waits in a hidden work folder for the rerun.
-    assert files_under(tmp_path / "out") == [".b.tif.docclean-pages/p0001.png", ".b.tif.docclean-pages/stamp.json",
-                                             "a.png"]
+    assert files_under(tmp_path / "out") == [".b.tif.docclean-pages/p0001.json", ".b.tif.docclean-pages/p0001.png",
+                                             ".b.tif.docclean-pages/stamp.json", "a.png"]
     partial = json.loads((tmp_path / "report.json").read_text())
     assert partial["interrupted"] is True
     assert [f["status"] for f in partial["files"]] == ["cleaned", "interrupted"]

@@ -392,7 +392,8 @@ def test_interrupt_keeps_the_report_and_leaves_no_partial_output(tmp_path: Path,
     assert [(f.source.name, f.status) for f in report.files] == [("a.png", "cleaned"), ("b.tif", "interrupted")]
     assert [p.name for p in report.not_reached] == ["c.png"]  # what a rerun still has to do
     # No half-written b.tif and no temporary file; its finished first page waits in the work folder.
-    kept = [".b.tif.docclean-pages/p0001.png", ".b.tif.docclean-pages/stamp.json"] if stop == "interrupt" else []
+    kept = [".b.tif.docclean-pages/p0001.json", ".b.tif.docclean-pages/p0001.png",
+            ".b.tif.docclean-pages/stamp.json"] if stop == "interrupt" else []
     assert files_under(out) == [*kept, "a.png"]
     monkeypatch.setattr(denoiser, "clean", real)
     again = run([tmp_path / "in"], out, denoiser)
@@ -683,7 +684,8 @@ def test_an_interrupted_multi_page_pdf_resumes_at_its_next_page(tmp_path: Path, 
     with pytest.raises(KeyboardInterrupt):
         run([source], out, denoiser, fmt="pdf")
     # No b.pdf and no temporary file; the finished first page waits in the work folder.
-    assert files_under(out) == [".b.pdf.docclean-pages/p0001.png", ".b.pdf.docclean-pages/stamp.json"]
+    assert files_under(out) == [".b.pdf.docclean-pages/p0001.json", ".b.pdf.docclean-pages/p0001.png",
+                               ".b.pdf.docclean-pages/stamp.json"]
 
     cleaned.clear()
     monkeypatch.setattr(denoiser, "clean", lambda page, progress=None: cleaned.append(page) or real(page, progress))

@@ -22,6 +22,11 @@ RNG = np.random.default_rng(11)
 STAMP = ".doc.png.docclean-pages/stamp.json"
 
 
+def figures(pages: int) -> list[str]:
+    """The work folder's record of the pages a run cleaned (their ink figures: docclean.resume)."""
+    return [f".doc.png.docclean-pages/p{i:04d}.json" for i in range(1, pages + 1)]
+
+
 def scan(path: Path, pages: int) -> Path:
     """A new random scan of ``pages`` pages at ``path`` (a TIFF), replacing any there."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +49,7 @@ def interrupted(source: Path, out: Path, denoiser: Denoiser, monkeypatch: pytest
     """Clean ``source`` into page files and stop (Ctrl-C) while its third page is cleaned."""
     cut_short(source, out, denoiser, monkeypatch, **settings)
     # The two finished page files stay, under the stamp of the run that wrote them.
-    assert files_under(out) == [STAMP, "doc-p001.png", "doc-p002.png"]
+    assert files_under(out) == [*figures(2), STAMP, "doc-p001.png", "doc-p002.png"]
 
 
 def cut_short(source: Path, out: Path, denoiser: Denoiser, monkeypatch: pytest.MonkeyPatch, **settings) -> None:
@@ -78,7 +83,7 @@ def test_page_files_of_an_interrupted_run_are_cleaned_again_after_a_rescan_or_ot
         scan(source, 4)
     dry = run([source], out, None, dry_run=True, **changed)
     assert len(dry.files[0].pages) == 4  # would clean every page, and writes or removes nothing
-    assert files_under(out) == [STAMP, "doc-p001.png", "doc-p002.png"]
+    assert files_under(out) == [*figures(2), STAMP, "doc-p001.png", "doc-p002.png"]
 
     again = run([source], out, denoiser, **changed)
     assert again.files[0].status == "cleaned"
@@ -123,7 +128,7 @@ def test_page_files_of_a_damaged_scan_stay_and_a_repaired_scan_cleans_them_again
         patch.setattr(docclean.io, "read_pages", damaged)
         first = run([source], out, denoiser)
         assert first.files[0].status == "failed" and "page 3: corrupt image data" in first.files[0].error
-        assert files_under(out) == [STAMP, "doc-p001.png", "doc-p002.png"]
+        assert files_under(out) == [*figures(2), STAMP, "doc-p001.png", "doc-p002.png"]
         times = {name: (out / name).stat().st_mtime_ns for name in ("doc-p001.png", "doc-p002.png")}
         same = run([source], out, denoiser)
         assert same.files[0].status == "failed" and [p.status for p in same.files[0].pages] == ["skipped"] * 2
@@ -195,7 +200,7 @@ def test_page_files_an_interrupted_overwrite_left_unreplaced_are_cleaned_again_o
     out = tmp_path / "out"
     run([source], out, denoiser)
     cut_short(source, out, denoiser, monkeypatch, overwrite=True, binarize=True)
-    assert files_under(out) == [STAMP, *(f"doc-p00{i}.png" for i in range(1, 5))]
+    assert files_under(out) == [*figures(2), STAMP, *(f"doc-p00{i}.png" for i in range(1, 5))]
     again = run([source], out, denoiser, binarize=True)
     assert [p.status for p in again.files[0].pages] == ["cleaned"] * 4
     fresh = run([source], tmp_path / "fresh", denoiser, binarize=True)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from docclean.filerun import page_warnings
+from docclean.filesaid import page_warnings
 from docclean.report import CLEANED, FileResult, PageResult, Report, ink_loss_text, ink_warns
 from docclean.settings import CleanSettings
 
