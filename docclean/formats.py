@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from docclean.errors import OutputError
 
@@ -92,7 +92,8 @@ def by_name(name: str) -> Format:
 
 def by_suffix(path: str | Path) -> Format | None:
     """The format of a file, from its suffix (case-insensitive); None when unsupported."""
-    return _BY_SUFFIX.get(Path(path).suffix.lower())
+    # A Path's own suffix: making a Path again costs more than the rest of planning a file.
+    return _BY_SUFFIX.get((path if isinstance(path, PurePath) else Path(path)).suffix.lower())
 
 
 def named(fmts: Iterable[Format], last: str = "and") -> str:

@@ -24,6 +24,7 @@ from docclean.discover import Job, Keys, input_folder, path_key
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.originals import check_beside
 from docclean.originals import page_owner as page_owner  # named here too: a page file's name is the plan's
+from docclean.pagememory import pixel_limit as pixel_limit  # named here too: planning counts with it
 from docclean.places import name_too_long, path_too_long, same_folder, user_path
 from docclean.settings import CleanSettings
 
@@ -46,31 +47,6 @@ class Plan:
     """For page files: the stamp kept while they are written (``PageStore.begin``)."""
     left_over: list[Path] = field(default_factory=list)
     """Page files of an earlier run that this one does not replace (``docclean.leftover``)."""
-
-
-#: Peak memory of cleaning one page, measured with ``docclean clean`` on 9, 36 and 72 MP pages
-#: (docs/promises.md): about 0.45 GB plus 16 bytes per page pixel in an earlier measurement (0.26 GB
-#: plus 14 since one tile per call), kept as the larger; 20 leaves room for colour.
-BASE_BYTES, BYTES_PER_PIXEL = 450_000_000, 20
-
-
-def memory_pixel_limit() -> int | None:
-    """The largest page (in pixels) that fits in the memory available now, or None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    available = int(line.split()[1]) * 1024
-                    return max(1_000_000, (available - BASE_BYTES) // BYTES_PER_PIXEL)
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def pixel_limit(max_pixels: int) -> int:
-    """``max_pixels``, lowered to what fits in the memory available now."""
-    fits = memory_pixel_limit()
-    return max_pixels if fits is None else min(max_pixels, fits)
 
 
 def describe(source: Path, exc: BaseException) -> str:

@@ -705,12 +705,12 @@ def test_the_batch_reader_refuses_pages_over_the_memory_pixel_limit(tmp_path: Pa
                                                                    monkeypatch: pytest.MonkeyPatch,
                                                                    pipeline: bool) -> None:
     """--max-pixels stays at its default (120 million); the memory available lowers the limit."""
-    from docclean import plan
+    from docclean import pagememory
 
     grey(tmp_path / "in" / "a.png")  # 40 x 56 = 2,240 pixels
     big = tmp_path / "in" / "big.png"
     Image.fromarray(RNG.integers(0, 256, (100, 120), dtype=np.uint8)).save(big)  # 12,000 pixels
-    monkeypatch.setattr(plan, "memory_pixel_limit", lambda: 5_000)
+    monkeypatch.setattr(pagememory, "memory_pixel_limit", lambda: 5_000)
     report = clean_batch([str(tmp_path / "in")], tmp_path / "out", CleanSettings(), cleaner=denoiser,
                          pipeline=pipeline)
     assert CleanSettings().max_pixels > 12_000

@@ -253,12 +253,25 @@ def test_fuzzed_files_give_one_line_errors_and_never_a_traceback_or_hang(tmp_pat
 
 
 def test_the_pixel_limit_follows_available_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    from docclean import plan
+    from docclean import pagememory, plan
 
-    monkeypatch.setattr(plan, "memory_pixel_limit", lambda: 5_000_000)
+    monkeypatch.setattr(pagememory, "memory_pixel_limit", lambda: 5_000_000)
     assert plan.pixel_limit(120_000_000) == 5_000_000 and plan.pixel_limit(1_000_000) == 1_000_000
-    monkeypatch.setattr(plan, "memory_pixel_limit", lambda: None)
+    monkeypatch.setattr(pagememory, "memory_pixel_limit", lambda: None)
     assert plan.pixel_limit(120_000_000) == 120_000_000
+
+
+def test_the_memory_available_is_read_again_after_half_a_second_not_once_a_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from docclean import pagememory
+
+    clock, reads = [100.0], []
+    monkeypatch.setattr(pagememory.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(pagememory, "_read_memory_pixel_limit", lambda: reads.append(1) or 1_000_000 * len(reads))
+    monkeypatch.setattr(pagememory, "_memory_read", (-1.0, None))
+    assert [pagememory.memory_pixel_limit() for _ in range(3)] == [1_000_000] * 3 and len(reads) == 1
+    clock[0] += pagememory.MEMORY_READ_SECONDS
+    assert pagememory.memory_pixel_limit() == 2_000_000  # memory freed or taken since is seen
 
 
 def test_a_broken_link_in_an_input_folder_fails_with_its_reason(tmp_path: Path, denoiser: Denoiser) -> None:
