@@ -13,6 +13,9 @@ stroke" guard) would be gone once a resumed job rewrote the report. So:
 * :class:`ReportKeeper` also writes the report while the batch runs (``in_progress``: true), so a
   run killed outright (SIGKILL, the OOM killer, a reboot) leaves one as of its last write.
 
+The cluster engines (``--engine ray``, object storage) use the same two through
+``docclean.cluster.runreport``; their outputs may be URLs, which :func:`load_earlier` compares as URLs.
+
 A report that cannot be read, or is another output's or another program's, is not used: the run
 then writes its own over it, as before.
 """
@@ -30,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from docclean.atomic import remove_temps_of
-from docclean.discover import Job
 from docclean.errors import OutputError
 from docclean.report import CLEANED, SKIPPED, FileResult, Report
 
@@ -189,19 +191,44 @@ class _Kept:
 
 
 def _same_place(earlier: str, output: str) -> bool:
-    return earlier == output or os.path.realpath(earlier) == os.path.realpath(output)
+    return earlier == output or _place(earlier) == _place(output)
+
+
+def _place(output: str) -> str:
+    """Where an output name points, for :func:`_same_place`: a local path resolved, a ``file://``
+    URL as the path it names (the cluster engines' URL runs: ``docclean.cluster.storage``), any
+    other URL as written but for a trailing slash (``s3://b/out/`` is ``s3://b/out``): realpath
+    would take ``s3://b/out`` for a relative path and ``file:///srv/out`` for another place
+    than ``/srv/out``."""
+    if "://" in output:  # only then: the local engine never imports the cluster package
+        from docclean.cluster.storage import file_url_path, is_remote
+
+        if is_remote(output):
+            local = file_url_path(output)
+            if local is None:
+                scheme, rest = output.split("://", 1)
+                return f"{scheme.lower()}://{rest.rstrip('/')}"
+            output = str(local)
+    return os.path.realpath(output)
+
+
+def _sep(output: str) -> str:
+    # A URL's targets are joined with "/" (docclean.cluster.remote_discover), on Windows too.
+    return "/" if "://" in output else os.sep
 
 
 def _relative(target: str, output: str) -> str:
     """``target`` relative to the output folder (``.`` for a single-file output), or as it is."""
     if target == output:
         return "."
-    prefix = output.rstrip(os.sep) + os.sep
+    prefix = output.rstrip(_sep(output)) + _sep(output)
     return target[len(prefix):] if output and target.startswith(prefix) else target
 
 
 def _joined(output: str, relative: str) -> str:
-    return output if relative == "." else os.path.join(output, relative)
+    if relative == ".":
+        return output
+    return output.rstrip("/") + "/" + relative if _sep(output) == "/" else os.path.join(output, relative)
 
 
 def _expect(text: str, i: int, char: str) -> int:
@@ -221,13 +248,14 @@ class ReportKeeper:
 
     def __init__(self, report: Report, path: str | Path | None) -> None:
         self.report, self.path = report, path
-        self._jobs: Sequence[Job] = ()
+        self._jobs: Sequence[Any] = ()
         self._recorded = self._settled = 0
         self._start = self._last = time.perf_counter()
         self._took = 0.0
 
-    def begin(self, jobs: Sequence[Job], start: float) -> None:
-        """The batch's planned jobs, in input order (results settle in that order), and its start."""
+    def begin(self, jobs: Sequence[Any], start: float) -> None:
+        """The batch's planned jobs, in input order (results settle in that order), and its start.
+        A job is anything with the ``source`` a report names: a ``discover.Job``, a cluster plan's slot."""
         self._jobs, self._recorded, self._settled = jobs, len(self.report.files), 0
         self._start = self._last = start
 
@@ -241,15 +269,22 @@ class ReportKeeper:
                 time.perf_counter() - self._last >= max(WRITE_EVERY, WRITE_SHARE * self._took):
             self.write_now()
 
+    def so_far(self) -> tuple[list[FileResult], list[Any]]:
+        """The files settled so far and the inputs not settled yet (``not_reached``), in input
+        order, for the report written while the batch runs. Here results settle in input order;
+        an engine whose results come in any order says it otherwise (the Ray engine's
+        ``docclean.cluster.runreport.RankedKeeper``)."""
+        return (self.report.files[:self._recorded + self._settled],
+                [job.source for job in self._jobs[self._settled:]])
+
     def write_now(self) -> None:
         """Write the report as of now, marked unfinished. A write that fails is left to the final
         one, which says why (the run is not stopped for its report)."""
         assert self.path is not None
         began = time.perf_counter()
-        report = self.report
-        done = self._recorded + self._settled
-        snapshot = replace(report, files=report.files[:done], seconds=began - self._start, in_progress=True,
-                           not_reached=[job.source for job in self._jobs[self._settled:]])
+        files, not_reached = self.so_far()
+        snapshot = replace(self.report, files=files, seconds=began - self._start, in_progress=True,
+                           not_reached=not_reached)
         try:
             snapshot.write_json(self.path)
         except OutputError:

@@ -3,7 +3,8 @@
 - :func:`clean_with_engine` is what ``docclean clean --engine local|ray`` calls when it is not a
   plain local run: the Ray engine (``ray_engine.clean_batch_ray``), or the local engine on URLs
   (``storage_engine.clean_batch_remote``).
-- ``driver``: planning (discovery, the output's lock, what is pending) and results, for both engines.
+- ``driver``: planning (discovery, the output's lock, what is pending), for both engines;
+  ``runreport``: their report (a resume's earlier records carried, written while the run goes).
 - ``storage``: ``s3://`` and other fsspec URLs (list, download, upload atomically);
   ``remote_discover``: which files a run on URLs has, and where their outputs go.
 - ``unit``: one file, the unit of work a worker runs (the engine's own ``clean_batch``).

@@ -1,4 +1,4 @@
-"""The driver side of a distributed or object-storage clean: plan the files, collect the results.
+"""The driver side of a distributed or object-storage clean: find and plan the files, under the output's lock.
 
 Planning makes the same decisions as ``clean_batch`` before it cleans, in the same two steps
 around the output's lock: :func:`find_files` (the output path check, discovery, which open no
@@ -6,7 +6,8 @@ file), then, holding :func:`output_guard`, :func:`plan_found` (cross-file target
 whole outputs, count pending pages), so two runs on one output cannot both plan the same work.
 It returns the plan as a list of :class:`~docclean.cluster.unit.FileTask` for workers plus the
 results that need no work (failed before reading, skipped, would clean). The engines that run the
-tasks are ``ray_engine`` (a Ray cluster) and ``storage_engine`` (this process, on URLs).
+tasks are ``ray_engine`` (a Ray cluster) and ``storage_engine`` (this process, on URLs); the
+report they fill, from its start to its last write, is ``runreport``'s.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from docclean.cluster import storage
 from docclean.cluster.unit import FileTask
 from docclean.outputs import STAGING_NAME
 from docclean.places import user_path
-from docclean.progress import CleanProgress, warn_inputs, warn_left_out
-from docclean.report import SKIPPED, WOULD_CLEAN, FileResult, PageResult, Report
+from docclean.progress import CleanProgress
+from docclean.report import SKIPPED, WOULD_CLEAN, FileResult, PageResult
 from docclean.settings import CleanSettings
 
 LAZY_FILES = 10_000
@@ -278,35 +279,3 @@ def job_of(task: FileTask) -> Any:
     from docclean.discover import Job
 
     return Job(storage.location(task.source), storage.location(task.target))
-
-
-def start_report(report: Report, found: Found, inputs: list[str], output: str, settings: CleanSettings,
-                 progress: CleanProgress) -> None:
-    """The report's settings, inputs and output, and the warnings before any page that need no
-    plan (an input folder's files of other types: ``warn_left_out``; discovery's warnings:
-    ``warn_inputs``), in the order ``clean_batch`` says them."""
-    report.settings, report.inputs, report.output = settings.to_dict(), list(inputs), str(output)
-    report.model_name = settings.model
-    warn_left_out(progress, report, found.left_out)
-    warn_inputs(progress, report, found.warned)
-
-
-def emit_done(plan: FilePlan, progress: CleanProgress, report: Report) -> None:
-    """Report the results that needed no work (failed, skipped, would clean), in input order."""
-    for slot in plan.slots:
-        if isinstance(slot, FileResult):
-            report.files.append(slot)
-            progress.on_file_done(slot)
-
-
-def note_not_reached(plan: FilePlan, report: Report, rank: dict[int, int]) -> None:
-    """A stopped run's inputs whose task never ended with a result, in input order, into
-    ``report.not_reached``; ``rank`` maps ``id(result)`` to its input position (``task.id``)."""
-    reached = {rank[id(f)] for f in report.files if id(f) in rank}
-    report.not_reached = [s.source for s in plan.slots if isinstance(s, FileTask) and s.id not in reached]
-
-
-def order_results(report: Report, rank: dict[int, int]) -> None:
-    """Put ``report.files`` back in input order (workers finish in any order); ``rank`` maps
-    ``id(result)`` to its input position."""
-    report.files.sort(key=lambda f: rank.get(id(f), len(rank)))

@@ -28,6 +28,9 @@ one for long and a dead actor takes little work with it.
   keeps what was done and every file an actor had in hand (interrupted when no result came back),
   and a rerun skips what was done. A task cancelled through Ray (``ray.cancel``) stops the run the
   same way, its file interrupted.
+- **Report**: ``--report`` is ``clean_batch``'s (``runreport``): written while the batch runs
+  (``in_progress``, the files settled so far in input order), and on a resume with the same
+  report each skipped file carries the record of the run that cleaned it.
 
 We use plain actors rather than Ray Data's ``map_batches``: files are few and big (one multi-page
 PDF can be minutes of work), each needs its own result record, retry policy and page-level
@@ -44,7 +47,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from docclean.cluster import driver
+from docclean.cluster import driver, runreport
 from docclean.cluster.raybatch import RayBatch
 from docclean.cluster.raypool import connect, ray_module, require_ray
 from docclean.discover import as_inputs
@@ -79,15 +82,17 @@ def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: Clea
     inputs = as_inputs(inputs)
     require_ray()
     found = driver.find_files(inputs, str(output), settings, storage_options)
-    driver.start_report(report, found, inputs, str(output), settings, progress)
+    runreport.start_report(report, found, inputs, str(output), settings, progress, report_path)
     staging = driver.staging_folder(found)
     running = False  # _run writes the report; a run the lock refuses writes it here, as clean_batch does
     try:
         with driver.output_guard(found, settings):  # before planning, as clean_batch: one run plans the work
             plan = driver.plan_found(found, settings, storage_options, progress)
             running = True
+            # A dry run's report is written at the end only, as clean_batch's.
+            keeper = runreport.RankedKeeper(report, None if settings.dry_run else report_path, plan)
             try:
-                return _run(plan, settings, progress, report, address=address, workers=workers,
+                return _run(plan, settings, progress, report, keeper, address=address, workers=workers,
                             storage_options=storage_options, staging=staging, report_path=report_path,
                             on_batch=on_batch)
             finally:
@@ -100,9 +105,10 @@ def clean_batch_ray(inputs: list[str | Path], output: str | Path, settings: Clea
             report.write_json(report_path)
 
 
-def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report, *,
-         address: str | None, workers: int | None, storage_options: dict[str, Any] | None,
-         staging: Path | None, report_path: str | Path | None, on_batch: Any) -> Report:
+def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report,
+         keeper: runreport.RankedKeeper, *, address: str | None, workers: int | None,
+         storage_options: dict[str, Any] | None, staging: Path | None, report_path: str | Path | None,
+         on_batch: Any) -> Report:
     start = time.perf_counter()
     batch: RayBatch | None = None
     joined = False
@@ -113,7 +119,7 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
             progress.on_engine_starting("starting Ray")
             joined = connect(address)
             batch = RayBatch(plan, settings, progress, report, workers=workers, storage_options=storage_options,
-                             staging=staging)
+                             staging=staging, keeper=keeper)
             if callable(previous):  # the caller handles SIGTERM (the CLI: like Ctrl-C, exit code 143)
                 signal.signal(signal.SIGTERM, batch.on_sigterm)
             report.settings = batch.settings.to_dict() | {"model": settings.model}
@@ -128,23 +134,24 @@ def _run(plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress
             start = up
         warn_settings(progress, report, settings.binarize, plan.pending_targets)
         progress.on_start(len(plan.slots), plan.pages)
-        driver.emit_done(plan, progress, report)
+        keeper.begin(plan.slots, start)
+        runreport.emit_done(plan, progress, report, keeper)
         if batch is not None:
             batch.run()
-        driver.order_results(report, batch.rank if batch else {id(f): i for i, f in enumerate(report.files)})
+        runreport.order_results(report, keeper.rank)
         report.seconds = time.perf_counter() - start
         progress.on_finish(report)
     except (KeyboardInterrupt, Cancelled) as exc:
         if batch is not None:
             batch.cancel()
-            driver.order_results(report, batch.rank)
+            runreport.order_results(report, keeper.rank)
         report.interrupted = True
         report.stopped = stop_word(exc)
         raise
     finally:
         report.seconds = time.perf_counter() - start
-        if report.stopped:  # before Ray started (no rank) no task ran: every task is not reached
-            driver.note_not_reached(plan, report, batch.rank if batch else {})
+        if report.stopped:  # the tasks without a result (all of them when Ray had not started)
+            runreport.note_not_reached(plan, report, keeper.rank)
         if callable(previous):
             signal.signal(signal.SIGTERM, previous)
         try:

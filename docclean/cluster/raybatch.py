@@ -1,25 +1,25 @@
 """One Ray run of a planned batch (:class:`RayBatch`), for :mod:`docclean.cluster.ray_engine`: which
 file goes to which actor (at most :data:`PREFETCH` in flight per actor, one each when few files
 are left: ``in_flight``), replaying the hub's progress events, what each file's task came to (a
-result, a failure of its own, its actor's death and the retry), and the cancel with its grace
-period, after which every file an actor had in hand is in the report. The engine module's
-docstring describes the behaviour; this is its scheduler. The actors themselves (start, model
-loaded, replaced, killed) are ``raypool.ActorPool``'s."""
+result, a failure of its own, its actor's death and the retry), each result into the report as it
+comes (its ``RankedKeeper`` carries earlier records and writes the report meanwhile). The engine
+module's docstring describes the behaviour; this is its scheduler. The cancel with its grace
+period, after which every file an actor had in hand is in the report, is ``raycancel``'s; the
+actors themselves (start, model loaded, replaced, killed) are ``raypool.ActorPool``'s."""
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from pathlib import Path
 from typing import Any
 
-from docclean.cluster import driver
+from docclean.cluster import driver, runreport
 from docclean.cluster.raypool import ActorPool, PoolActor, ray_module
 from docclean.cluster.storage import location
 from docclean.cluster.unit import FileTask
 from docclean.errors import Cancelled, Terminated
 from docclean.progress import WARN_SETTINGS, CleanProgress
-from docclean.report import INTERRUPTED, FileResult, Report
+from docclean.report import FileResult, Report
 from docclean.settings import CleanSettings
 
 PREFETCH = 3
@@ -27,7 +27,8 @@ PREFETCH = 3
 waits for the driver (``in_flight``)."""
 GRACE_SECONDS = 30.0
 """After a cancel, how long busy actors get to stop between tiles before they are killed."""
-_POLL = 0.2
+POLL = 0.2
+"""Seconds between the driver's looks at its actors and its stop flag."""
 
 
 def in_flight(queued: int, actors: int) -> int:
@@ -40,12 +41,7 @@ def in_flight(queued: int, actors: int) -> int:
     return PREFETCH if queued >= actors * PREFETCH else 1
 
 
-def _interrupted(task: FileTask) -> FileResult:
-    return FileResult(location(task.source),  # type: ignore[arg-type]
-                      status=INTERRUPTED, error=f"{task.source}: interrupted")
-
-
-def _task_failed(task: FileTask, exc: BaseException) -> FileResult:
+def task_failed(task: FileTask, exc: BaseException) -> FileResult:
     """The result of a file whose worker raised instead of returning one (the worker lives on)."""
     cause = getattr(exc, "cause", None) or exc
     text = f"{task.source}: unexpected error in its Ray worker: {type(cause).__name__}: {cause}"
@@ -55,18 +51,23 @@ def _task_failed(task: FileTask, exc: BaseException) -> FileResult:
 class RayBatch:
     """One Ray run of a planned batch; ``clean_batch_ray`` is the usual way in. ``pool`` holds the
     actors (``actors``: the live ones, with their ``pid`` once they answered), for tests and
-    diagnostics."""
+    diagnostics. ``keeper`` takes each result as it is recorded (``runreport.RankedKeeper``)."""
+
+    keeper: runreport.RankedKeeper | None = None
+    stopping = False  # cancelling: the keeper need not write, the run's own write follows
 
     def __init__(self, plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report,
                  *, workers: int | None, storage_options: dict[str, Any] | None,
-                 staging: Path | None = None) -> None:
+                 staging: Path | None = None, keeper: runreport.RankedKeeper | None = None) -> None:
         self.ray, self.plan, self.progress, self.report = ray_module(), plan, progress, report
         self.pool = ActorPool(settings, report, workers=workers, storage_options=storage_options, staging=staging)
         self.settings, self.hub = self.pool.settings, self.pool.hub
         if self.pool.crowded:
             report.warnings.append(self.pool.crowded)
             progress.on_warning("", self.pool.crowded, WARN_SETTINGS)
-        self.rank = {id(s): i for i, s in enumerate(plan.slots) if isinstance(s, FileResult)}
+        self.keeper = keeper
+        # One ranking for the report's order and the keeper's writes meanwhile.
+        self.rank = keeper.rank if keeper is not None else runreport.slot_rank(plan)
         self.queue: deque[FileTask] = deque(plan.tasks)
         self.refs: dict[Any, tuple[PoolActor, FileTask]] = {}
         self.failed_once: dict[int, str] = {}
@@ -90,7 +91,7 @@ class RayBatch:
                 break
             self._dispatch()
             waiting = list(self.refs) + self.pool.starting()
-            done, _ = self.ray.wait(waiting, num_returns=1, timeout=_POLL) if waiting else ([], [])
+            done, _ = self.ray.wait(waiting, num_returns=1, timeout=POLL) if waiting else ([], [])
             if done:  # collect every result that is in, not one per round trip
                 done, _ = self.ray.wait(waiting, num_returns=len(waiting), timeout=0)
             self._drain()
@@ -111,7 +112,7 @@ class RayBatch:
 
     def _wait_for_first_actor(self) -> None:
         """Block until one actor has loaded the model; a model that fails to load is a ModelError."""
-        self.pool.wait_for_first(self._check_stop, _POLL)
+        self.pool.wait_for_first(self._check_stop, POLL)
 
     def _dispatch(self) -> None:
         # One limit for the round: taken after each file, the first actor would fill up and leave
@@ -158,7 +159,7 @@ class RayBatch:
             # The actor raised and is alive (clean_file returns failures, so this is a bug or an
             # environment problem): the file fails, the actor keeps working. Checked before death,
             # since a task error that wraps a RayActorError (the hub's) is both.
-            self._record(_task_failed(task, exc), task)
+            self._record(task_failed(task, exc), task)
             self._forget(ref)
             return
         except errors.RayError as exc:
@@ -183,6 +184,8 @@ class RayBatch:
         self.rank[id(result)] = task.id
         self.report.files.append(result)
         self.progress.on_file_done(result)
+        if self.keeper is not None:
+            self.keeper.settled(result, not self.stopping)
 
     def _actor_died(self, actor: PoolActor, exc: BaseException) -> None:
         """The file the actor was running gets one more try; those queued behind it go back freely."""
@@ -214,7 +217,7 @@ class RayBatch:
                 try:
                     result = self.ray.get(ref)
                 except self.ray.exceptions.RayTaskError as exc:  # failed before the death, alone
-                    result = _task_failed(task, exc)
+                    result = task_failed(task, exc)
                 except self.ray.exceptions.RayError:
                     rest.append((ref, task))  # this is the one that died
                     continue
@@ -235,66 +238,11 @@ class RayBatch:
 
     def cancel(self, grace: float = GRACE_SECONDS) -> None:
         """Ask every actor to stop between tiles, collect what they return within ``grace``
-        seconds, then give up on the rest (``close`` kills them). Every file an actor had in hand
-        is in the report: with its result when one came back, else as interrupted (its actor
-        died on the same Ctrl-C, its task was cancelled, or it is still busy), as the local engine
-        records the file in hand. An actor runs its files in turn, so the file in hand is the
-        first of its files without a result; the ones behind it never started and stay out of the
-        report, as the files after the one in hand do with the local engine."""
-        self.queue.clear()
-        if self.hub_lost:
-            grace = 0.0  # the cancel flag lives in the hub: no actor would hear it, waiting is in vain
-        dead: set[int] = set()  # actors found dead and settled
-        try:
-            self.hub.set_cancelled.remote()
-            deadline = time.monotonic() + grace
-            while self.refs and time.monotonic() < deadline:
-                done, _ = self.ray.wait(list(self.refs), num_returns=1, timeout=_POLL)
-                try:
-                    self._drain()
-                except self.ray.exceptions.RayError:  # the hub went down with the cluster's processes
-                    pass
-                self._settle(done, dead)
-            if self.refs:  # whatever came in at the last moment, or all of it when there was no grace
-                self._settle(self.ray.wait(list(self.refs), num_returns=len(self.refs), timeout=0)[0], dead)
-        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
-            pass
-        in_hand = {id(actor): actor.inflight[0][0] for actor, _ in self.refs.values() if actor.inflight}
-        for ref, (actor, task) in list(self.refs.items()):
-            if in_hand.get(id(actor)) == ref:
-                self._record(_interrupted(task), task)
-            self._forget(ref)
+        seconds, then give up on the rest (``close`` kills them); every file an actor had in hand
+        is in the report (``raycancel.cancel``)."""
+        from docclean.cluster.raycancel import cancel  # it uses this module's helpers
 
-    def _settle(self, done: list, dead: set[int]) -> None:
-        """Record the stopped batch's files whose tasks have ended, each actor's in the order it ran
-        them. A dead actor's queued files all fail at once, in any order: its finished ones are
-        recorded, the one it was cleaning is interrupted, the rest never began and stay out
-        (``dead`` remembers the actors already settled so)."""
-        errors, ended = self.ray.exceptions, set(done)
-        for ref in [r for r in self.refs if r in ended]:
-            if ref not in self.refs:  # settled with its dead actor
-                continue
-            actor, task = self.refs[ref]
-            in_hand = bool(actor.inflight) and actor.inflight[0][0] == ref
-            try:
-                result = self.ray.get(ref)  # None: the actor saw the cancel before the file began
-            except errors.TaskCancelledError:  # also a RayTaskError when the task raised KeyboardInterrupt
-                result = _interrupted(task) if in_hand else None
-            except errors.RayTaskError as exc:
-                result = _task_failed(task, exc)
-            except errors.RayError:  # the actor died: its file in hand did not finish, the rest never began
-                if id(actor) not in dead:
-                    dead.add(id(actor))
-                    rest = self._finished_first(actor)
-                    if rest:
-                        self._record(_interrupted(rest[0][1]), rest[0][1])
-                    for lost, _ in rest:
-                        self.refs.pop(lost, None)
-                    actor.inflight.clear()
-                continue
-            if result is not None:
-                self._record(result, task)
-            self._forget(ref)
+        cancel(self, grace)
 
     def close(self) -> None:
         """Kill the actors and the hub (outputs are atomic, so a killed actor leaves none half-written)."""

@@ -93,10 +93,17 @@ def filesystem(url: str, storage_options: dict[str, Any] | None = None) -> tuple
     import fsspec
 
     try:
-        return fsspec.core.url_to_fs(url, **(storage_options or {}))
+        return fsspec.core.url_to_fs(_no_localhost(url), **(storage_options or {}))
     except (ImportError, ValueError) as exc:
         hint = " (pip install 'docclean[s3]')" if isinstance(exc, ImportError) and "s3fs" in str(exc) else ""
         raise UsageError(f"cannot open {url}: {exc}{hint}") from None
+
+
+def _no_localhost(url: str) -> str:
+    """``file://localhost/srv/out`` as ``file:///srv/out``: fsspec takes the host for a relative
+    folder (``./localhost/srv/out``), elsewhere than the folder the output's lock holds
+    (:func:`file_url_path`)."""
+    return "file://" + url[16:] if url[:17].lower() == "file://localhost/" else url
 
 
 def store_failure(exc: Exception) -> str:
@@ -136,7 +143,7 @@ def finished_targets(output: str, targets: list[str], storage_options: dict[str,
     if not done:
         return set()
     fs, _ = filesystem(output, storage_options)
-    return {t for t in targets if fs._strip_protocol(t) in done}
+    return {t for t in targets if fs._strip_protocol(_no_localhost(t)) in done}
 
 
 def read_head(url: str, size: int, storage_options: dict[str, Any] | None = None) -> bytes | None:

@@ -5,7 +5,9 @@ plans like it (``driver``: discovery, then the output's lock, then planning) and
 one after another in this process with one model, each through ``unit.clean_file`` (download,
 the engine's own batch runner on the local copy, atomic publish). Ctrl-C and SIGTERM stop it as
 they stop ``clean_batch``: the file in hand is reported interrupted, the report says
-``interrupted`` or ``terminated`` (exit code 130 or 143), and the exception propagates.
+``interrupted`` or ``terminated`` (exit code 130 or 143), and the exception propagates. Its
+``--report`` is ``clean_batch``'s too (``runreport``): written while the run goes, and a resume's
+skipped files carry the earlier report's records of them.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from docclean.cluster import driver, storage
+from docclean.cluster import driver, runreport, storage
 from docclean.cluster.unit import clean_file
 from docclean.discover import as_inputs
 from docclean.errors import Cancelled, stop_word
 from docclean.progress import CleanProgress, warn_settings
 from docclean.report import INTERRUPTED, FileResult, Report
+from docclean.reportcarry import ReportKeeper
 from docclean.settings import CleanSettings
 
 
@@ -38,7 +41,8 @@ def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings |
         storage_options = storage.storage_options_from_env()
     inputs = as_inputs(inputs)
     found = driver.find_files(inputs, str(output), settings, storage_options)
-    driver.start_report(report, found, inputs, str(output), settings, progress)
+    runreport.start_report(report, found, inputs, str(output), settings, progress, report_path)
+    keeper = ReportKeeper(report, None if settings.dry_run else report_path)  # a dry run's: at the end only
     staging = driver.staging_folder(found)
     try:  # the report is written whatever stops the run, a refusal by the output's lock included
         with driver.output_guard(found, settings):
@@ -49,7 +53,7 @@ def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings |
                 report.model_metadata = dict(cleaner.metadata)
                 report.device = f"{cleaner.backend.name} {cleaner.device} {cleaner.precision}"
             try:
-                _run_here(plan, settings, cleaner, progress, report, storage_options, staging)
+                _run_here(plan, settings, cleaner, progress, report, storage_options, staging, keeper)
             finally:
                 if staging is not None and plan.tasks:
                     shutil.rmtree(staging, ignore_errors=True)
@@ -60,9 +64,10 @@ def clean_batch_remote(inputs: list[str], output: str, settings: CleanSettings |
 
 
 def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, progress: CleanProgress, report: Report,
-              storage_options: dict[str, Any] | None, staging: Path | None) -> None:
+              storage_options: dict[str, Any] | None, staging: Path | None, keeper: ReportKeeper) -> None:
     start = time.perf_counter()
     recorded = len(report.files)
+    keeper.begin(plan.slots, start)  # results settle in input order, as in clean_batch
     try:
         warn_settings(progress, report, settings.binarize, plan.pending_targets)
         progress.on_start(len(plan.slots), plan.pages)
@@ -70,6 +75,7 @@ def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, prog
             if isinstance(slot, FileResult):
                 report.files.append(slot)
                 progress.on_file_done(slot)
+                keeper.settled(slot)
                 continue
             if progress.cancelled():
                 raise Cancelled("cancelled")
@@ -79,10 +85,12 @@ def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, prog
             except (KeyboardInterrupt, Cancelled):  # Ctrl-C or SIGTERM (Terminated): the file in hand
                 report.files.append(FileResult(storage.location(slot.source),  # type: ignore[arg-type]
                                                status=INTERRUPTED, error=f"{slot.source}: interrupted"))
+                keeper.settled(report.files[-1], more=False)
                 raise
             result.seconds = time.perf_counter() - t0
             report.files.append(result)
             progress.on_file_done(result)
+            keeper.settled(result, more=result.status != INTERRUPTED)
             if result.status == INTERRUPTED:
                 raise Cancelled("cancelled")
         report.seconds = time.perf_counter() - start

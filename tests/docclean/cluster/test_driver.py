@@ -9,7 +9,7 @@ import pytest
 from cluster_helpers import hidden, tree, write_image, write_pdf
 
 from docclean.batch import clean_batch, load_cleaner
-from docclean.cluster import driver
+from docclean.cluster import driver, runreport
 from docclean.cluster.unit import FileTask, clean_file
 from docclean.progress import CleanProgress
 from docclean.report import CLEANED, SKIPPED, FileResult
@@ -116,7 +116,7 @@ def test_a_cluster_run_warns_of_an_input_folder_s_files_of_other_types(tmp_path,
             said.append((source, message, kind))
 
     report = Report()
-    driver.start_report(report, found, [str(src)], str(tmp_path / "out"), settings, Progress())
+    runreport.start_report(report, found, [str(src)], str(tmp_path / "out"), settings, Progress())
     line = "1 file of another type (.jp2) left out: docclean does not read them"
     assert said == [(str(src), line, WARN_LEFT_OUT)] and report.warnings == [f"{src}: {line}"]
 
@@ -136,7 +136,7 @@ def test_a_cluster_run_warns_of_an_output_folder_in_the_input_that_holds_other_s
             said.append((source, message, kind))
 
     report = Report()
-    driver.start_report(report, found, [str(src)], str(src / "old"), settings, Progress())
+    runreport.start_report(report, found, [str(src)], str(src / "old"), settings, Progress())
     line = (f"the output folder {src / 'old'} inside it is left out, and it holds 1 scan that no output of this run "
             "explains (only-here.png): not cleaned, and a file there with an output's name is taken as done, and "
             "not replaced with --overwrite; if these are originals, choose another output folder")
