@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from training.loop import FitConfig  # noqa: E402
 from training.suite.fashion import CONTRACTIVE_WEIGHT, FashionTaskConfig, load_task_data, train_fashion  # noqa: E402
-from training.suite.fashion_eval import code_sensitivity, load_run, per_image_errors  # noqa: E402
+from training.suite.fashion_eval import code_sensitivity, per_image_errors  # noqa: E402
+from training.suite.fashion_runs import load_run  # noqa: E402
 
 
 def jacobian_norm(model: torch.nn.Module, images: torch.Tensor) -> float:

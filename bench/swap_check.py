@@ -1,4 +1,4 @@
-"""How often `docclean train`'s swapped-folders check (``docclean.pairs.looks_swapped``) fires on
+"""How often `docclean train`'s swapped-folders check (``docclean.pairs_swap.looks_swapped``) fires on
 pairs given the right way round and on the same pairs swapped: the Dirty Documents pairs and
 synthetic ``docclean.synth`` pairs made in memory.
 
@@ -16,7 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from docclean.pairs import find_pairs, looks_swapped, read_pairs  # noqa: E402
+from docclean.pairs import find_pairs, read_pairs  # noqa: E402
+from docclean.pairs_swap import looks_swapped  # noqa: E402
 from docclean.synth.pairs import make_pair, pair_specs  # noqa: E402
 
 DIRTY = Path(__file__).resolve().parents[2] / "shared" / "data" / "dirty-documents"

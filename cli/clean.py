@@ -1,4 +1,5 @@
-"""``docclean clean``: parse the flags, build the settings, call the batch runner, render.
+"""``docclean clean``: parse the flags, build the settings, and hand them to ``cli.clean_run``,
+which calls the batch runner and renders.
 
 No pixel, model or file-system decision is made here: that is ``docclean.batch.clean_batch``.
 """
@@ -7,14 +8,15 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from cli.clean_run import run_clean
 from cli.errors import error_line
 from docclean import formats
 from docclean.backends import AUTO_CPU_ORDER
-from docclean.errors import EXIT_USAGE, Cancelled, DocCleanError, exit_code, stop_word
+from docclean.errors import EXIT_USAGE, DocCleanError
 from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
 
 DeviceChoice = Enum("DeviceChoice", {d: d for d in DEVICES}, type=str)
@@ -23,11 +25,6 @@ PrecisionChoice = Enum("PrecisionChoice", {p: p for p in PRECISIONS}, type=str)
 EngineChoice = Enum("EngineChoice", {e: e for e in ("local", "ray")}, type=str)
 FormatChoice = Enum("FormatChoice", {f: f for f in formats.OUTPUT_CHOICES}, type=str)
 _DEFAULT = CleanSettings()
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from docclean.report import Report
 
 
 def clean(
@@ -39,7 +36,9 @@ def clean(
     inputs: Annotated[list[str] | None, typer.Argument(
         metavar="INPUT...", show_default=False,
         help="Files, folders (searched recursively) or glob patterns such as 'scans/**/*.tif'.")] = None,
-    model: Annotated[str, typer.Option(help="Model: a built-in name (default; fast: a 5x cheaper network that cleans office paper less well, see `docclean models`) or a .safetensors file.")] = _DEFAULT.model,
+    model: Annotated[str, typer.Option(
+        help="Model: a built-in name (default; fast: a 5x cheaper network that cleans office paper less well, "
+             "see `docclean models`) or a .safetensors file.")] = _DEFAULT.model,
     backend: Annotated[BackendChoice, typer.Option(
         help=f"Inference backend (auto: on a CPU, {AUTO_CPU_ORDER}, the first installed; "
              "on a GPU or with --precision bf16/fp16, torch).")]
@@ -118,8 +117,8 @@ def clean(
         help="With --binarize: a fixed grey level under which a pixel turns black, instead of the adaptive "
              "method.")] = None,
     keep_faint: Annotated[bool, typer.Option(
-        "--keep-faint", help="With --binarize (adaptive): keep black, at full width, every grey mark that touches a stroke, "
-                             "so the faded part of a letter stays; more ink kept, and more specks.")] = False,
+        "--keep-faint", help="With --binarize (adaptive): keep black, at full width, every grey mark that touches "
+                             "a stroke, so the faded part of a letter stays; more ink kept, and more specks.")] = False,
     remove_show_through: Annotated[bool, typer.Option(
         "--remove-show-through", help="With --binarize (adaptive): where a page holds two clearly separated layers "
                                       "of ink, turn the lighter one to paper (the other side of the sheet showing "
@@ -211,95 +210,3 @@ def clean(
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(run_clean(inputs, output, settings, report, quiet=quiet, verbose=verbose,
                                engine=engine.value, address=address, workers=workers))
-
-
-def run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, report_path: Path | None, *,
-              quiet: bool = False, verbose: bool = False, engine: str = "local", address: str | None = None,
-              workers: int | None = None) -> int:
-    """Run the batch under a rich progress display; returns the exit code."""
-    from docclean.report import Report
-
-    report = Report()
-    try:
-        return _run_clean(inputs, output, settings, report_path, report, quiet=quiet, verbose=verbose,
-                          engine=engine, address=address, workers=workers)
-    except KeyboardInterrupt as exc:  # before the progress display was up (imports), or in its closing
-        typer.echo(f"{report.stopped or stop_word(exc)}{'' if report.files else '; nothing was written'}", err=True)
-        return _stop_code(report, exc)
-
-
-def _stop_code(report: Report, exc: BaseException) -> int:
-    """The exit code of a stopped run: the first stop names it (a Ctrl-C in the cleanup after a
-    SIGTERM is still "terminated", 143), as the report already says."""
-    return report.exit_code if report.stopped else exit_code(exc)
-
-
-def _run_clean(inputs: list[str], output: str | Path, settings: CleanSettings, report_path: Path | None,
-               report: Report, *, quiet: bool, verbose: bool, engine: str, address: str | None,
-               workers: int | None) -> int:
-    from rich.console import Console
-
-    from cli.clean_checks import check_report_target
-    from cli.clean_view import RichCleanProgress, say, stopped_line
-    from docclean.batch import NothingToClean, clean_batch
-    from docclean.cluster import uses_storage
-    from docclean.signals import terminate_as_interrupt
-
-    console, out = Console(stderr=True), Console()
-    with terminate_as_interrupt(), RichCleanProgress(console, out, quiet=quiet, verbose=verbose) as progress:
-        try:
-            check_report_target(report_path, output, inputs)
-            _say_before(console, inputs, output, settings, quiet=quiet)
-            if engine != "local" or uses_storage(inputs, output):  # docclean.cluster: Ray, s3:// URLs
-                from docclean.cluster import clean_with_engine
-
-                clean_with_engine(engine, inputs, output, settings, progress, report_path=report_path, report=report,
-                                  address=address, workers=workers)
-            else:
-                clean_batch(inputs, Path(output), settings, progress, report_path=report_path, report=report)
-        except NothingToClean as exc:
-            for line in exc.problems:
-                say(console, f"error: {line}")
-            say(console, f"error: {exc.summary}")  # each problem is said above
-            return exit_code(exc)
-        except DocCleanError as exc:  # before any work (output path, model), or the report could not be written
-            progress.close()
-            say(console, error_line(exc, flags_in_text=True))
-            if report.files:  # the batch ran and only its report failed (a full disk): say how it went
-                _say_after(console, report, progress.multi_page, quiet=quiet)
-            return exit_code(exc)
-        except (KeyboardInterrupt, Cancelled) as exc:
-            progress.close()
-            say(console, stopped_line(report, progress.multi_page) if report.files else
-                f"{report.stopped or stop_word(exc)}; nothing was written")
-            return _stop_code(report, exc)
-    _say_after(console, report, progress.multi_page, quiet=quiet, dpi=settings.dpi)
-    return report.exit_code
-
-
-def _say_before(console: Console, inputs: list[str], output: str | Path, settings: CleanSettings, *,
-                quiet: bool) -> None:
-    """What the command line alone tells before any work: an -o that looks like a file name but
-    is made a folder (a note; the engine warns about binarized pages into a format without 1-bit pages, with --quiet too)."""
-    from cli.clean_checks import folder_note
-    from cli.clean_view import say
-
-    note = None if quiet else folder_note(inputs, output, settings.dry_run)
-    if note:
-        say(console, note)
-
-
-def _say_after(console: Console, report: Report, multi_page: set[str], *, quiet: bool,
-               dpi: float | None = None) -> None:
-    """The closing lines: why the batch stopped early, then (not with --quiet) the files skipped
-    because their outputs were there, a --dpi that had no PDF, and the summary, which stays the
-    last line."""
-    from cli.clean_checks import dpi_note
-    from cli.clean_view import say, skipped_line, stopped_line, summary
-
-    if report.stopped:
-        say(console, stopped_line(report, multi_page))
-    if not quiet:
-        for line in (skipped_line(report), dpi_note(report, dpi), summary(report)):
-            if line:
-                say(console, line)

@@ -154,7 +154,8 @@ def compare(
     """Compare runs in one table (test BCE, best val BCE, seconds per epoch) and one plot. Runs whose
     scores are computed afresh keep them in their eval.json; a read-only run is still compared."""
     from training.run_folder import writing_in
-    from training.suite.fashion_eval import compare_runs, fashion_runs, markdown_table, plot_runs
+    from training.suite.fashion_eval import compare_runs, markdown_table, plot_runs
+    from training.suite.fashion_runs import fashion_runs
     from training.suite.plots import PICTURE_SUFFIXES, picture_target
 
     with reported_errors():

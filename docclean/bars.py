@@ -32,8 +32,8 @@ import cv2
 import numpy as np
 
 from docclean.areawriting import MARK_MIN, grouped_letters
-from docclean.solids import (DARK, SCALE, detach_kernel, filled_outline, page_paper, put_back, rectangular,
-                             sharp_edged, shrunk)
+from docclean.regions import filled_outline, rectangular
+from docclean.solids import DARK, SCALE, detach_kernel, page_paper, put_back, sharp_edged, shrunk
 
 #: A label bar is at least this many pixels across (a line of 6-pt type at fax resolution) ...
 BAR = 12

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from docclean.solids import edge_runs, rectangular
+from docclean.regions import edge_runs, rectangular
 from docclean.strokes import STROKE_CONTRAST, STROKE_RATIO
 
 #: The wide-stroke test (:func:`wide_pieces`) runs on the page judged shrunk this much; its paper is

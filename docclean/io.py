@@ -9,31 +9,39 @@ Pillow or pdfium exception.
 The work is split over ``pixels`` (Page and array conversions), ``imagefile`` (raster reading),
 ``pdf`` (PDF reading and streaming writing), ``writer`` (PageWriter) and ``metadata`` (a file's
 title, author, dates and the like, which PageWriter writes into its outputs); this module is the
-public face and re-exports what callers need."""
+public face and re-exports what callers need.
+
+:func:`read_page_with_warnings` reads one page and hands back what its reader warned of it apart
+from what it warned of its file (:class:`PageRead`): the desktop app shows the one with the page
+and the other once for the file, in the words the batch records them with
+(``docclean.filesaid.warning_texts``)."""
 
 from __future__ import annotations
 
 import errno
 import os
 import stat
+import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from warnings import WarningMessage
 
 import numpy as np
 from PIL import Image
 
-from docclean import formats
+from docclean import formats, warnroute
 from docclean.colormodes import to_gray_color
 from docclean.errors import InputError, UsageError
 from docclean.imagefile import count_frames, frame_sizes, read_image
-from docclean.pdf import count_pdf_pages, pdf_page_sizes, read_pdf
+from docclean.pdf import count_pdf_pages, pdf_page_sizes, read_pdf, read_pdf_page
 from docclean.pixels import MAX_PIXELS, Page, page_values
 from docclean.writer import PageWriter, write_page
 
 __all__ = [
-    "MAX_PIXELS", "InputError", "Page", "PageWriter", "count_pages", "page_size", "read_gray", "read_page",
-    "read_pages", "write_page",
+    "MAX_PIXELS", "InputError", "Page", "PageRead", "PageWriter", "count_pages", "page_size", "read_gray",
+    "read_page", "read_page_with_warnings", "read_pages", "write_page",
 ]
 
 
@@ -178,20 +186,53 @@ def read_pages(path: str | Path, *, dpi: float | None = None, max_pixels: int = 
         raise InputError(f"page {done + 1}: {_reason(exc)}" if done else _reason(exc), path) from exc
 
 
+@dataclass(frozen=True)
+class PageRead:
+    """A page read alone (:func:`read_page_with_warnings`) and what its reader warned while it read
+    it, as ``warnings.catch_warnings(record=True)`` records it: ``warnings`` of the page itself (a
+    TIFF page's damaged data, a PDF page without a size), ``file_warnings`` of its whole file (a
+    PDF's attached files, its text layer), which are the same whichever page is read."""
+
+    page: Page
+    warnings: tuple[WarningMessage, ...] = ()
+    file_warnings: tuple[WarningMessage, ...] = ()
+
+
 def read_page(path: str | Path, index: int, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS) -> Page:
     """Decode only page ``index`` (0-based) of a file (a preview of page 90 of a PDF renders one
-    page, not 90). InputError if the file has no such page or cannot be read."""
+    page, not 90). InputError if the file has no such page or cannot be read. What its reader warns
+    of the page is warned (:func:`read_page_with_warnings` hands it back instead)."""
+    read = read_page_with_warnings(path, index, dpi=dpi, max_pixels=max_pixels)
+    for said in read.warnings:
+        warnings.warn_explicit(said.message, said.category, said.filename, said.lineno)
+    return read.page
+
+
+def read_page_with_warnings(path: str | Path, index: int, *, dpi: float | None = None,
+                            max_pixels: int = MAX_PIXELS, of_file: bool = False) -> PageRead:
+    """Page ``index`` (0-based) of a file decoded alone, as :func:`read_page` decodes it, with what
+    its reader warned of it and, with ``of_file``, of its file (:class:`PageRead`; nothing of it is
+    warned). Only a PDF says anything of its whole file (``docclean.pdf.read_pdf_page``), and looks
+    at every page's text for it; what an image file's reader says while a page is read (Pillow,
+    libtiff) is that page's. A warning Python's filters hold back is in neither (the desktop app
+    lets every :class:`~docclean.progress.InputWarning` through: ``gui.caught.install``).
+    InputError if the file has no such page or cannot be read."""
     path = Path(path)
     if index < 0:
         raise InputError(f"has no page {index + 1}", path)
     try:
         _preflight(path)
         if formats.by_suffix(path) is formats.by_name("pdf"):
-            pages = read_pdf(path, dpi=dpi, max_pixels=max_pixels, only=index)
-        else:
+            page, own, of_the_file = read_pdf_page(path, index, dpi=dpi, max_pixels=max_pixels, of_file=of_file)
+            return PageRead(page, tuple(own), tuple(of_the_file))
+        with warnroute.collecting() as heard:
             pages = read_image(path, max_pixels=max_pixels, only=index)
-        for page in pages:
-            return page
+            try:
+                found = next(pages, None)
+            finally:
+                pages.close()
+        if found is not None:
+            return PageRead(found, tuple(heard))
     except InputError:
         raise
     except Exception as exc:  # the boundary: no decoder exception leaves io

@@ -6,7 +6,7 @@ every page of a multi-page file pairs with the same page of its partner. What ca
 listed with the reason (files in a format docclean cannot read are counted, never silently
 dropped), and each pair is checked up front (sizes within a few pixels, a clean page that is not
 blank), so a bad pair is named before training, not after an hour. Splitting pairs into training
-and validation is ``docclean.pairsplit``'s.
+and validation is ``docclean.pairsplit``'s; whether a pair looks swapped, ``docclean.pairs_swap``'s.
 """
 
 from __future__ import annotations
@@ -269,31 +269,6 @@ def read_pairs(pairs: list[Pair], keep: Callable[[np.ndarray], np.ndarray] | Non
     if problems:
         raise unusable(problems)
     return pages
-
-
-#: How far a pair's clean page must fall behind its scan, in share of the page, on both evenness
-#: and whiteness, to look like the scan of the two (:func:`looks_swapped`).
-SWAP_MARGIN = 0.05
-
-
-def _paper(page: np.ndarray) -> tuple[float, float]:
-    """(share of pixels within 0.02 of the page's median: even paper; share at 0.9 or lighter: white
-    paper) of a grey page, floats 0..1 or integers up to their type's maximum (pages kept compact)."""
-    top = float(np.iinfo(page.dtype).max) if np.issubdtype(page.dtype, np.integer) else 1.0
-    step = max(1, int((page.size / 1e6) ** 0.5))  # a million pixels tell the shares as well as all
-    sample = page[::step, ::step]
-    median = float(np.median(sample))
-    return (float(np.mean(np.abs(sample - median) <= 0.02 * top)), float(np.mean(sample >= 0.9 * top)))
-
-
-def looks_swapped(noisy: np.ndarray, clean: np.ndarray) -> bool:
-    """Whether a pair's clean page looks more like a scan than its scan does: less of it is even
-    paper and less of it white, each by more than :data:`SWAP_MARGIN` of the page. Clean pages are
-    flat white paper and ink; scans carry stains, shading and noise. Of the 144 Dirty Documents
-    pairs and 500 ``docclean synth`` pairs none looks swapped as given; swapped, all 144 and 476 of
-    the 500 do (``python bench/swap_check.py --synth 500``)."""
-    (even_n, white_n), (even_c, white_c) = _paper(noisy), _paper(clean)
-    return even_c < even_n - SWAP_MARGIN and white_c < white_n - SWAP_MARGIN
 
 
 def page_of(path: Path, index: int) -> np.ndarray:

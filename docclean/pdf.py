@@ -1,4 +1,4 @@
-"""PDF pages in and out.
+"""PDF pages in (writing them out: ``docclean.pdfwrite``).
 
 Reading renders each page with pypdfium2 at the page's native resolution: for a scanned page (an
 image covering half of it or more) that of its sharpest image layer (``docclean.pdfpage.native_dpi``),
@@ -8,9 +8,9 @@ is refused, not rendered (pdfium would draw the rest flat grey or blank, cleaned
 page without a size is warned about, a file with searchable text says once that its cleaned
 pages do not keep it, one with attached files that they are not carried (:class:`InputWarning`,
 ``docclean.progress``). Filled-in form fields are drawn into the page (``pdfdraw.init_forms``).
-Writing streams one image per page straight into the output file (Flate for grey and colour, CCITT
-group 4 for bi-level pages) and only keeps object offsets in memory, so a thousand-page document
-costs no more RAM than one page.
+:func:`read_pdf` reads every page, as the batch does; :func:`read_pdf_page` one page alone (the
+app's preview and thumbnails), handing back what is said of that page apart from what is said of
+the file.
 
 pdfium is not thread-safe, not even for two documents, and its last-error code is one value for
 the process: every call into it here holds one lock (``_PDFIUM``), taken per call and never across
@@ -23,26 +23,24 @@ import math
 import os
 import threading
 import warnings
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import NoReturn
 
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image
 
+from docclean import warnroute
 from docclean.errors import InputError
-from docclean.group4 import group4_strip
 from docclean.pdfcheck import PageCheck, box_warning
 from docclean.pdfdraw import draw, init_forms, render_size
 from docclean.pdfpage import attachment_warning, has_text, image_damage, native_dpi
-from docclean.pdfunits import fit_box, page_checks, page_units
+from docclean.pdfunits import page_checks, page_units
+from docclean.pdfwrite import DEFAULT_DPI
 from docclean.pixels import MAX_PIXELS, Page, split_rgb
 from docclean.progress import InputWarning
 
-DEFAULT_DPI = 300.0
 # Reentrant: _open holds it around _reset_last_error, and callers hold it around _open.
 _PDFIUM = threading.RLock()
 
@@ -138,35 +136,25 @@ def pdf_page_sizes(path: Path, indices: list[int], dpi: float | None = None) -> 
             doc.close()
 
 
-def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS, only: int | None = None
-             ) -> Iterator[Page]:
-    """Render every page of a PDF to a :class:`Page` (RGB rendering; grey pages give color None);
-    with ``only``, just that page (0-based), rendering no other. A page whose image data does not
-    decode whole raises InputError ("page N: truncated or incomplete image data (...)"). A file with
-    searchable text warns once every page is read (:func:`text_layer_warning`), one with attached
-    files (``pdfpage.attachment_warning``) or whose /UserUnit cannot be read before the first
-    (``pdfunits.page_units``; InputWarnings); ``only`` does not."""
-    if dpi is not None and not (dpi > 0 and math.isfinite(dpi)):
-        raise ValueError(f"dpi must be a positive number, not {dpi!r}")
+def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS) -> Iterator[Page]:
+    """Render every page of a PDF to a :class:`Page` (RGB rendering; grey pages give color None). A
+    page whose image data does not decode whole raises InputError ("page N: truncated or incomplete
+    image data (...)"). A file with attached files (``pdfpage.attachment_warning``), whose /UserUnit
+    cannot be read (``pdfunits.page_units``) or with pages without a size (``pdfcheck.box_warning``)
+    warns before the first page, one with searchable text once every page is read
+    (:func:`text_layer_warning`; InputWarnings)."""
+    _check_dpi(dpi)
     with _PDFIUM:
         doc = _open(path)
     texts = 0
     try:
-        with _PDFIUM:
-            init_forms(doc)  # before any page is loaded
-            count = len(doc)
-            attached = attachment_warning(doc) if only is None else None
-        if attached:
-            warnings.warn(attached, InputWarning, stacklevel=2)
-        units = page_units(path, count, warn=only is None)  # pypdf's reading, outside pdfium's lock
-        checks = page_checks(path, count)  # the same reading
-        boxless = box_warning(checks) if only is None else None
+        count, units, checks = _opening(doc, path, of_file=True)
+        boxless = box_warning(checks)
         if boxless:
             warnings.warn(boxless, InputWarning, stacklevel=2)
-        for index in range(count) if only is None else [only] if only < count else []:
+        for index in range(count):
             with _PDFIUM:
-                page_dpi, rgb, text = _render(doc, index, dpi, max_pixels, path, only is None, units[index],
-                                              checks[index])
+                page_dpi, rgb, text = _render(doc, index, dpi, max_pixels, path, True, units[index], checks[index])
             texts += text
             gray, color = split_rgb(rgb)
             del rgb
@@ -176,6 +164,76 @@ def read_pdf(path: Path, *, dpi: float | None = None, max_pixels: int = MAX_PIXE
             doc.close()
     if texts:
         warnings.warn(text_layer_warning(texts, count), InputWarning, stacklevel=2)
+
+
+def read_pdf_page(path: Path, index: int, *, dpi: float | None = None, max_pixels: int = MAX_PIXELS,
+                  of_file: bool = False
+                  ) -> tuple[Page, list[warnings.WarningMessage], list[warnings.WarningMessage]]:
+    """Page ``index`` (0-based) rendered alone, as :func:`read_pdf` renders it (InputError "has no
+    page N" past the last), with what :func:`read_pdf` would warn of it, handed back instead: of the
+    page itself, that it has no page size (``pdfcheck.box_warning`` of it alone); with ``of_file``,
+    what it says of the whole file (its attached files, a /UserUnit that cannot be read, its text
+    layer, which the cleaned pages do not keep: each page's text is looked at, none drawn), of which
+    nothing is looked for without it. Each list as ``warnings.catch_warnings(record=True)`` has it."""
+    _check_dpi(dpi)
+    with warnroute.collecting() as of_the_file:
+        with _PDFIUM:
+            doc = _open(path)
+        try:
+            count, units, checks = _opening(doc, path, of_file)
+            if not 0 <= index < count:
+                raise InputError(f"has no page {index + 1}", path)
+            with warnroute.collecting() as own:
+                boxless = box_warning((PageCheck(),) * index + checks[index:index + 1])
+                if boxless:
+                    warnings.warn(boxless, InputWarning, stacklevel=2)
+                with _PDFIUM:
+                    page_dpi, rgb, _ = _render(doc, index, dpi, max_pixels, path, False, units[index], checks[index])
+            texts = _text_pages(doc, count) if of_file else 0
+        finally:
+            with _PDFIUM:
+                doc.close()
+        if texts:
+            warnings.warn(text_layer_warning(texts, count), InputWarning, stacklevel=2)
+    gray, color = split_rgb(rgb)
+    return Page(gray=gray, color=color, dpi=(page_dpi, page_dpi), index=index), own, of_the_file
+
+
+def _check_dpi(dpi: float | None) -> None:
+    if dpi is not None and not (dpi > 0 and math.isfinite(dpi)):
+        raise ValueError(f"dpi must be a positive number, not {dpi!r}")
+
+
+def _opening(doc: pdfium.PdfDocument, path: Path, of_file: bool
+             ) -> tuple[int, tuple[float, ...], tuple[PageCheck, ...]]:
+    """The page count of the open ``doc``, its pages' /UserUnits and checks (``docclean.pdfunits``);
+    with ``of_file``, what the file says of itself on opening is warned: its attached files, a
+    /UserUnit that cannot be read."""
+    with _PDFIUM:
+        init_forms(doc)  # before any page is loaded
+        count = len(doc)
+        attached = attachment_warning(doc) if of_file else None
+    if attached:
+        warnings.warn(attached, InputWarning, stacklevel=3)
+    units = page_units(path, count, warn=of_file)  # pypdf's reading, outside pdfium's lock
+    return count, units, page_checks(path, count)  # the same reading
+
+
+def _text_pages(doc: pdfium.PdfDocument, count: int) -> int:
+    """How many of the ``count`` pages of ``doc`` have searchable text (each loaded, none drawn; a
+    page pdfium cannot load has none to lose, and fails where it is read)."""
+    texts = 0
+    for index in range(count):
+        with _PDFIUM:
+            try:
+                page = doc[index]
+            except pdfium.PdfiumError:
+                continue
+            try:
+                texts += has_text(page)
+            finally:
+                page.close()
+    return texts
 
 
 def text_layer_warning(texts: int, pages: int) -> str:
@@ -229,83 +287,3 @@ def _render(doc: pdfium.PdfDocument, index: int, dpi: float | None, max_pixels: 
         return page_dpi, draw(page, width, height, placement), text and has_text(page)
     finally:
         page.close()
-
-
-class PdfStreamWriter:
-    """Write a PDF page by page: each page is one full-page image, sized from its dpi.
-
-    Objects 1 (catalog) and 2 (page tree) are written last, once all pages are known; every page
-    points at object 2 as its parent, so nothing written earlier has to change. A page over 200
-    inches gets a /UserUnit (``docclean.pdfunits.fit_box``)."""
-
-    def __init__(self, fp: BinaryIO) -> None:
-        self._fp = fp
-        self._offsets: dict[int, int] = {}
-        self._pages: list[int] = []
-        self._next = 3
-        self._version = b""  # the catalog's /Version: the header's 1.4 until a /UserUnit needs 1.6
-        # The binary comment line tells transfer tools that the file is binary.
-        fp.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-
-    def _object(self, number: int, body: bytes, stream: bytes | None = None) -> None:
-        self._offsets[number] = self._fp.tell()
-        self._fp.write(b"%d 0 obj\n" % number + body)
-        if stream is not None:
-            self._fp.write(b"\nstream\n" + stream + b"\nendstream")
-        self._fp.write(b"\nendobj\n")
-
-    def add_page(self, im: Image.Image, dpi: tuple[float, float] | None) -> None:
-        """Append one page: ``im`` in mode "1", "L" or "RGB"; ``dpi`` None means 300 dpi."""
-        x_dpi, y_dpi = dpi if dpi is not None else (DEFAULT_DPI, DEFAULT_DPI)
-        box_w, box_h, unit = fit_box(im.width * 72.0 / x_dpi, im.height * 72.0 / y_dpi)
-        self._version = b" /Version /1.6" if unit else self._version
-        image_dict, data = _encode_image(im)
-        img_no, content_no, page_no = self._next, self._next + 1, self._next + 2
-        self._next += 3
-        self._object(img_no, image_dict + b" /Length %d >>" % len(data), data)
-        content = b"q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q" % (box_w, box_h)
-        self._object(content_no, b"<< /Length %d >>" % len(content), content)
-        self._object(page_no, (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] %s"
-            b"/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>"
-            % (box_w, box_h, unit, img_no, content_no)))
-        self._pages.append(page_no)
-
-    def close(self, info: bytes | None = None, xmp: bytes | None = None) -> None:
-        """Write the page tree, catalog, cross-reference table and trailer; ``info``, a document
-        information dictionary (``docclean.metawrite.pdf_info``), as the last object where given,
-        and ``xmp``, an XMP packet (``docclean.metawrite.pdf_xmp``), as the catalog's /Metadata."""
-        kids = b" ".join(b"%d 0 R" % n for n in self._pages)
-        self._object(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self._pages)))
-        metadata = b""
-        if xmp is not None:  # uncompressed, as PDF/A asks, so that tools that only scan bytes find it
-            self._object(self._next, b"<< /Type /Metadata /Subtype /XML /Length %d >>" % len(xmp), xmp)
-            metadata, self._next = b" /Metadata %d 0 R" % self._next, self._next + 1
-        self._object(1, b"<< /Type /Catalog /Pages 2 0 R%s%s >>" % (self._version, metadata))
-        trailer = b""
-        if info is not None:
-            self._object(self._next, info)
-            trailer, self._next = b" /Info %d 0 R" % self._next, self._next + 1
-        xref_at = self._fp.tell()
-        self._fp.write(b"xref\n0 %d\n0000000000 65535 f \n" % self._next)
-        for number in range(1, self._next):
-            self._fp.write(b"%010d 00000 n \n" % self._offsets[number])
-        self._fp.write(b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n"
-                       % (self._next, trailer, xref_at))
-
-
-def _encode_image(im: Image.Image) -> tuple[bytes, bytes]:
-    """Image XObject dictionary (open, without /Length) and stream data for one page."""
-    width, height = im.size
-    head = b"<< /Type /XObject /Subtype /Image /Width %d /Height %d " % (width, height)
-    if im.mode == "1":
-        # Ink coded as black runs, the fax convention: PDF's default /BlackIs1 false draws them black.
-        return head + (b"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /CCITTFaxDecode "
-                       b"/DecodeParms << /K -1 /Columns %d /Rows %d >>"
-                       % (width, height)), group4_strip(im)
-    if im.mode not in ("L", "RGB"):
-        raise ValueError(f"cannot write mode {im.mode} to PDF")
-    space = b"/DeviceGray" if im.mode == "L" else b"/DeviceRGB"
-    return (head + b"/ColorSpace %s /BitsPerComponent 8 /Filter /FlateDecode" % space,
-            zlib.compress(im.tobytes(), 6))
-

@@ -1,5 +1,5 @@
 """A PDF page's structure checked before pdfium draws it (:func:`check_pages`), with the bytes
-each image it draws must decode to (:func:`image_bytes`).
+each image it draws must decode to (``docclean.pdfimagebytes.image_bytes``).
 
 pdfium draws a page whose content stream does not decode, or that draws an image the file does not
 hold, as blank paper without a word, and ``docclean.pdfpage`` checks only the images pdfium found.
@@ -16,13 +16,13 @@ holds, and data a writer flushed without ending the stream reads the same way, w
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from docclean.pdfflate import inflate
+from docclean.pdfimagebytes import followed, image_bytes, looked_up, stored
 
 #: Form XObjects nested deeper than this are not looked into (``docclean.pdfpage`` stops there too).
 _DEPTH = 8
@@ -37,8 +37,6 @@ _HEADER = re.compile(rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*)*(\d+)" + _SPACE + rb"+\d
                      + rb"+obj(?!" + _REGULAR + rb")")
 #: PDF's whitespace: a stream of nothing else is empty.
 _WHITE = b"\x00\t\n\x0c\r "
-_COMPONENTS = {"/DeviceGray": 1, "/G": 1, "/CalGray": 1, "/Indexed": 1, "/I": 1, "/Separation": 1,
-               "/DeviceRGB": 3, "/RGB": 3, "/CalRGB": 3, "/Lab": 3, "/DeviceCMYK": 4, "/CMYK": 4}
 
 
 @dataclass(frozen=True)
@@ -61,30 +59,6 @@ def check_pages(reader: Any) -> tuple[PageCheck, ...]:
     except Exception:  # noqa: BLE001 - a page tree pypdf cannot read: no page is judged
         return ()
     return tuple(_check(reader, page) for page in pages)
-
-
-def image_bytes(image: Any) -> int | None:
-    """The fewest bytes the decoded data of pypdf's image dictionary ``image`` holds whole: its rows
-    times the bytes of a row (its width times components times bits per component, rounded up to
-    a byte), with a PNG predictor's tag byte before each of the predictor's rows (of its /Columns,
-    /Colors and /BitsPerComponent, pdfium's defaults where missing); None where its size cannot be
-    read. A colour space that cannot be told (a resource's name) counts one component, and missing
-    bits per component one bit: never more than the image needs."""
-    width, height = _number(_value(image, "/Width")), _number(_value(image, "/Height"))
-    if width is None or height is None or width <= 0 or height <= 0:
-        return None
-    if getattr(_value(image, "/ImageMask"), "value", False) is True:
-        components, bits = 1, 1
-    else:
-        components, bits = _components(_value(image, "/ColorSpace")), _number(_value(image, "/BitsPerComponent")) or 1
-    needed = math.ceil(width * components * bits / 8) * height
-    parms = _value(image, "/DecodeParms")
-    parms = _resolve(parms[0]) if isinstance(parms, list) and parms else parms
-    if not isinstance(parms, dict) or (_number(_value(parms, "/Predictor")) or 1) < 10:
-        return needed  # no predictor, or TIFF's, which keeps the rows' bytes
-    colors, bits = _number(_value(parms, "/Colors")) or 1, _number(_value(parms, "/BitsPerComponent")) or 8
-    row = math.ceil(colors * bits * (_number(_value(parms, "/Columns")) or 1) / 8)
-    return math.ceil(needed / row) * (row + 1) if row > 0 else needed
 
 
 def box_warning(checks: tuple[PageCheck, ...]) -> str | None:
@@ -117,10 +91,10 @@ def _boxless(page: Any) -> bool:
     """Whether pdfium finds no /MediaBox on ``page`` (inherited ones pypdf has put there): none, no
     array of four numbers, or one of no width or height."""
     try:
-        box = _value(page, "/MediaBox")
+        box = looked_up(page, "/MediaBox")
         if not isinstance(box, list) or len(box) < 4:
             return True
-        left, bottom, right, top = (float(_resolve(value)) for value in box[:4])
+        left, bottom, right, top = (float(followed(value)) for value in box[:4])
         return left == right or bottom == top
     except Exception:  # noqa: BLE001 - a box pypdf cannot read: pdfium's own reading stands, unwarned
         return False
@@ -135,12 +109,12 @@ class _Walk:
     def page(self, page: Any) -> str | None:
         from pypdf.generic import ArrayObject, ContentStream
 
-        streams, problem = self._streams(_raw(page, "/Contents"))
+        streams, problem = self._streams(stored(page, "/Contents"))
         if problem is None:
             names, problem = _content_names(streams)
         if problem is not None:
             return f"its content stream cannot be decoded ({problem})"
-        return self._names(names, [_xobjects(_value(page, "/Resources"))], "",
+        return self._names(names, [_xobjects(looked_up(page, "/Resources"))], "",
                            lambda: ContentStream(ArrayObject(streams), self.reader), 0)
 
     def _streams(self, entry: Any) -> tuple[list[Any], str | None]:
@@ -148,13 +122,13 @@ class _Walk:
         from pypdf.generic import ArrayObject, StreamObject
 
         problem = self._header(entry)
-        entry = _resolve(entry)
+        entry = followed(entry)
         found = []
         for item in entry if isinstance(entry, ArrayObject) else [entry]:
             problem = problem or self._header(item)
             if problem is not None:
                 return [], problem
-            item = _resolve(item)
+            item = followed(item)
             if isinstance(item, StreamObject):
                 found.append(item)
             elif isinstance(item, dict):  # a damaged "stream" keyword: pdfium draws nothing of it
@@ -191,17 +165,17 @@ class _Walk:
         if entry is None:
             return f"{where}draws an image {name} that the file does not hold"
         problem = self._header(entry)
-        obj = _resolve(entry)
-        kind = "a form" if isinstance(obj, dict) and _value(obj, "/Subtype") == "/Form" else "an image"
+        obj = followed(entry)
+        kind = "a form" if isinstance(obj, dict) and looked_up(obj, "/Subtype") == "/Form" else "an image"
         if problem is not None or not isinstance(obj, StreamObject):
             why = problem or ("its data is not a stream" if isinstance(obj, dict) else "the file does not hold it")
             return f"{where}draws {kind} {name} that cannot be read ({why})"
-        subtype = _value(obj, "/Subtype")
+        subtype = looked_up(obj, "/Subtype")
         if subtype == "/Image":
             data = getattr(obj, "_data", None)  # as stored: pdfium's image gives the same to find it by
             least = image_bytes(obj)
             if isinstance(data, bytes) and least is not None:
-                key = (int(_value(obj, "/Width")), int(_value(obj, "/Height")), len(data))
+                key = (int(looked_up(obj, "/Width")), int(looked_up(obj, "/Height")), len(data))
                 self.sizes[key] = min(least, self.sizes.get(key, least))
             if hasattr(entry, "idnum"):
                 # pypdf keeps every object it read, an image's data too: a 176 MB scanned PDF held
@@ -218,7 +192,7 @@ class _Walk:
         if problem is not None:
             return f"{where}draws a form {name} whose content stream cannot be decoded ({problem})"
         # pdfium looks a form's names up in its own resources, else in those around it: either counts.
-        return self._names(names, [_xobjects(_value(obj, "/Resources")), *chain], f"its form {name} ",
+        return self._names(names, [_xobjects(looked_up(obj, "/Resources")), *chain], f"its form {name} ",
                            lambda: ContentStream(obj, self.reader), depth + 1)
 
     def _header(self, entry: Any) -> str | None:
@@ -228,7 +202,7 @@ class _Walk:
         number = getattr(entry, "idnum", None)
         if number is None or number in getattr(self.reader, "xref_objStm", {}):
             return None
-        _resolve(entry)  # pypdf looks an object up where the table is wrong: the place it found counts
+        followed(entry)  # pypdf looks an object up where the table is wrong: the place it found counts
         offset = self.reader.xref.get(entry.generation, {}).get(number)
         if not isinstance(offset, int):
             return None
@@ -256,13 +230,13 @@ def _content_names(streams: list[Any]) -> tuple[set[str], str | None]:
 
     for stream in streams:
         data = getattr(stream, "_data", None)
-        named = _value(stream, "/Filter")
-        filters = [str(_resolve(item)) for item in named] if isinstance(named, list) else [named] if named else []
+        named = looked_up(stream, "/Filter")
+        filters = [str(followed(item)) for item in named] if isinstance(named, list) else [named] if named else []
         if not isinstance(data, bytes) or not data.strip(_WHITE):
             continue  # an empty stream (pikepdf's blank page has one, Flate-coded): no content, no damage
         if not filters:
             scan(data)
-        elif filters in (["/FlateDecode"], ["/Fl"]) and not _value(stream, "/DecodeParms"):
+        elif filters in (["/FlateDecode"], ["/Fl"]) and not looked_up(stream, "/DecodeParms"):
             _, problem, cut = inflate(data, scan)
             if problem is not None and not cut:
                 return found, f"its Flate data {problem}"
@@ -283,35 +257,5 @@ def _name(raw: bytes) -> str:
 
 def _xobjects(resources: Any) -> Any:
     """The XObject dictionary of a resource dictionary, or None."""
-    found = _value(resources, "/XObject") if isinstance(resources, dict) else None
+    found = looked_up(resources, "/XObject") if isinstance(resources, dict) else None
     return found if isinstance(found, dict) else None
-
-
-def _components(space: Any) -> int:
-    """Components of a colour space (a name or an array): 1 where it cannot be told."""
-    if isinstance(space, list) and space:
-        family = str(_resolve(space[0]))
-        if family == "/ICCBased" and len(space) > 1:
-            return _number(_value(_resolve(space[1]), "/N")) or 1
-        if family == "/DeviceN" and len(space) > 1 and isinstance(_resolve(space[1]), list):
-            return max(1, len(_resolve(space[1])))
-        return _COMPONENTS.get(family, 1)
-    return _COMPONENTS.get(str(space), 1)
-
-
-def _raw(mapping: Any, key: str) -> Any:
-    """``mapping[key]`` as stored (an indirect reference not followed), or None."""
-    return dict.get(mapping, key) if isinstance(mapping, dict) else None
-
-
-def _value(mapping: Any, key: str) -> Any:
-    """``mapping[key]``, an indirect reference followed, or None."""
-    return _resolve(_raw(mapping, key))
-
-
-def _resolve(value: Any) -> Any:
-    return value.get_object() if hasattr(value, "get_object") else value
-
-
-def _number(value: Any) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

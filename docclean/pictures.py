@@ -31,8 +31,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from docclean.regions import filled_outline, rectangular
 from docclean.shading import without_writing
-from docclean.solids import SCALE, dark_areas, filled_outline, page_paper, put_back, rectangular
+from docclean.solids import SCALE, dark_areas, page_paper, put_back
 
 #: An area darker than this share of the paper's grey may be a picture (most of a photograph is).
 TONED = 0.8

@@ -38,7 +38,8 @@ import cv2
 import numpy as np
 
 from docclean.areawriting import grouped_letters
-from docclean.solids import DARK, dark_areas, filled_outline, page_paper, put_back, rectangular
+from docclean.regions import filled_outline, rectangular
+from docclean.solids import DARK, dark_areas, page_paper, put_back
 
 #: An area darker than this share of the paper's grey may be shaded; lighter, it is paper with a
 #: tint (set by reasoning: the 0.85 boxes of bench/shading.py keep a faint frame of 0.04).

@@ -47,7 +47,8 @@ from docclean.areawriting import (
     with_holes,
 )
 from docclean.edgebands import edge_bands
-from docclean.solids import SCALE, SEED, dark_areas, edge_runs, full_size, page_paper, shrunk, wide_parts
+from docclean.regions import edge_runs, full_size
+from docclean.solids import SCALE, SEED, dark_areas, page_paper, shrunk, wide_parts
 
 #: The surround is darker than this share of the paper's grey. The network leaves its rim around the
 #: page at every grey a lid has (0.1 to 0.6 of the paper's: bench/surround.py); lighter than this,

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from docclean.solids import on_edge
+from docclean.regions import on_edge
 from docclean.strokes import dilated_paper, keep_darker, ridge_width, shrink
 
 #: The search runs on the page shrunk by this factor (a wide stroke is still 8 pixels wide there).

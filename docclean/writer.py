@@ -27,7 +27,7 @@ from docclean.atomic import fitting_name
 from docclean.errors import OutputError, output_error
 from docclean.group4 import encode_group4
 from docclean.metadata import NONE, Metadata
-from docclean.pdf import PdfStreamWriter
+from docclean.pdfwrite import PdfStreamWriter
 from docclean.pixels import to_pil
 from docclean.resolution import PLAUSIBLE_DPI, plausible_dpi
 

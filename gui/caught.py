@@ -4,10 +4,13 @@ printed on the terminal.
 The readers warn (``warnings.warn``) about a page they decode but that the user must check: a group 4
 page whose data libtiff reports damaged, a PDF page without a size drawn on US Letter paper, a PDF's
 text layer not kept (:class:`docclean.progress.InputWarning`). The batch keeps them in the file's
-record (``docclean.overlap.WarningRouter``, ``docclean.filerun._record_warnings``); the preview
-(``gui.worker``) and thumbnail (``gui.pagemodel``) threads keep them too (:func:`collecting`), so the
-window can show them with the page (:func:`input_warnings`: the batch's words, those the CLI prints
-without ``--verbose``); on the terminal nobody looks.
+record (``docclean.overlap.WarningRouter``, ``docclean.filerun._record_warnings``). The app reads a
+page alone (``docclean.io.read_page_with_warnings``), and the engine hands back what was warned of
+that page apart from what was warned of its file; :func:`read_warnings` words them for the preview
+(``gui.previews``) and the page list (``gui.thumbs``) alike: the batch's words, those the CLI prints
+without ``--verbose`` (:func:`input_warnings`), a multi-page file's own marked as the file's and said
+with its first page only. What cleaning a page warns is kept by the preview thread
+(:func:`collecting`, ``gui.worker``); on the terminal nobody looks.
 
 Python's warning state is one per process, so no thread of the app enters a ``catch_warnings`` of
 its own: :func:`install` puts ``docclean.warnroute``'s routing ``showwarning`` in place (on the UI
@@ -24,12 +27,16 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from docclean import filerun, warnroute
+from docclean.io import PageRead
 from docclean.progress import WARN_INPUT, InputWarning
 
-__all__ = ["MAX_WARNINGS", "collecting", "input_warnings", "install", "joined"]
+__all__ = ["MAX_WARNINGS", "OF_FILE", "collecting", "input_warnings", "install", "joined", "read_warnings"]
 
 #: Warnings kept per page at most, as the batch keeps them per file.
 MAX_WARNINGS = filerun.MAX_WARNINGS
+#: Before a warning of a multi-page file's own (said with its first page): it is no more that page's
+#: than any other's.
+OF_FILE = "the whole file: "
 
 _lock = threading.Lock()
 
@@ -64,3 +71,14 @@ def input_warnings(caught: Iterable[warnings.WarningMessage]) -> tuple[str, ...]
 def joined(*groups: Iterable[str]) -> tuple[str, ...]:
     """The warnings of ``groups``, each once, in order (the file's, then the page's)."""
     return tuple(dict.fromkeys(text for group in groups for text in group))[:MAX_WARNINGS]
+
+
+def read_warnings(read: PageRead, pages: int | None) -> tuple[str, ...]:
+    """What the app says of the page ``read`` (``docclean.io.read_page_with_warnings``, which hands
+    back its file's warnings where asked: with page 1): the file's, marked :data:`OF_FILE` unless the
+    file has the one page (``pages``: those it was listed with; None: not known), then the page's own,
+    each in :func:`input_warnings`' words."""
+    of_file = input_warnings(read.file_warnings)
+    if pages != 1:
+        of_file = tuple(OF_FILE + text for text in of_file)
+    return joined(of_file, input_warnings(read.warnings))

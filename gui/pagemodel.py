@@ -6,7 +6,7 @@ and one thumbnail job a file, queued on opening, rendered (and kept) every thumb
 archive. :class:`PageModel` holds only the list of :class:`gui.pages.PageRef`; a row's title,
 tooltip and thumbnail are made in :meth:`PageModel.data`, which the view calls for the rows it
 paints. A row painted without its thumbnail shows the grey placeholder and asks a background pool
-(one thread, idle priority) to render its page (a PDF page at :data:`THUMB_DPI`), newest asked
+(one thread, idle priority) to render its page (``gui.thumbs.ThumbJob``), newest asked
 first, so the rows on screen fill in before those scrolled past. The last :data:`KEPT_THUMBNAILS` shown are kept; one
 scrolled away longer is rendered again when it comes back into view. Each thumbnail keeps the
 version of its file it was rendered from (``docclean.fileid.file_version``, looked at by its job):
@@ -15,8 +15,11 @@ worker found when it looked, off the UI thread), its thumbnails are rendered aga
 rendered from before is dropped. A page whose thumbnail job cannot read it is marked where it is
 listed (a ✕ before its title and on its placeholder, and the reason in its tooltip, as the CLI words
 it: ``gui.keys.reason_of``), from what that job found, off the UI thread; a file replaced on disk
-is tried again. What a reader warns while a thumbnail is read is not printed (``gui.caught``): the
-preview shows it.
+is tried again. A page whose reader warned about it while its thumbnail was read (a damaged TIFF
+page, a PDF page without a size; the first page of a file that warned about the whole file: a PDF's
+attached files or text layer) is marked ⚠ before its title, with the warnings in its tooltip, in
+the words its preview shows them in (``gui.caught.read_warnings``); none is printed. So is a page
+whose ink-loss figure is a warning (:meth:`PageModel.set_warnings`); the tooltip says which.
 
 The rows themselves are ``QStandardItemModel``'s, with no item in them: the view lays out every
 row at each reset, and asks the model for each row's index as it does; a Python ``rowCount`` was
@@ -25,86 +28,37 @@ called twice a row there (0.5 s at 300,000 rows), C++ rows cost 0.03 s.
 
 from __future__ import annotations
 
+import textwrap
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QRunnable,
-    QSize,
-    Qt,
-    QThread,
-    QThreadPool,
-    Signal,
-)
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap, QStandardItemModel
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, QThreadPool
+from PySide6.QtGui import QIcon, QImage, QPixmap, QStandardItemModel
 
-from docclean import io as pageio
-from docclean.fileid import FileVersion, file_version
-from gui import caught
-from gui.images import thumbnail
-from gui.keys import reason_of
+from docclean.fileid import FileVersion
+from gui.thumbs import THUMB_HEIGHT, ThumbJob, ThumbSignals, crossed
 
 if TYPE_CHECKING:
     from gui.pages import PageRef
 
-THUMB_HEIGHT = 96
 #: Thumbnails kept (about 45 KB each): scrolling through 25,000 pages kept every one, 0.7 GB.
 KEPT_THUMBNAILS = 1000
-#: PDF pages are rendered at this resolution for a thumbnail (an A4 page 420 pixels high), not at
-#: their own (3,500 at 300 dpi), of which a thumbnail keeps 96.
-THUMB_DPI = 36
+#: A row's tooltip says this of a page whose ink-loss figure is a warning (:meth:`PageModel.set_warnings`).
+INK_WARNED = "its preview's ink-loss figure is a warning (see under the preview)"
+#: Characters a tooltip's line holds: a Qt tooltip of plain text does not wrap, and a warning runs to 200.
+TIP_WIDTH = 80
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class _ThumbSignals(QObject):
-    #: (the page list it was asked for, its job's number, the file as ``str(PageRef.path)``, page
-    #: index, thumbnail, the file's version it was read from)
-    ready = Signal(int, int, str, int, QImage, object)
-    #: The same, for a page that could not be read: why, in the CLI's words, instead of a thumbnail.
-    failed = Signal(int, int, str, int, str, object)
-
-
-class _ThumbJob(QRunnable):
-    """Renders the thumbnail of one page: of a multi-page file, only the pages that come into view
-    (the page at the end of a 60-page PDF waited 29 s for the 59 before it)."""
-
-    def __init__(self, path: Path, index: int, generation: int, asked: int, signals: _ThumbSignals,
-                 stop: threading.Event) -> None:
-        super().__init__()
-        self.path, self.index, self.generation, self.signals, self.stop = path, index, generation, signals, stop
-        self.asked = asked  # the job's number: those asked before a file was seen changed are dropped
-
-    def run(self) -> None:
-        # Idle priority (SCHED_IDLE on Linux): thumbnails only use CPU the preview leaves free.
-        QThread.currentThread().setPriority(QThread.Priority.IdlePriority)
-        if self.stop.is_set():  # asked for, then the list was replaced (or the window closed)
-            return
-        version = file_version(self.path)  # before the read: the page is of this version or a later one
-        try:
-            with caught.collecting():  # a reader's warnings: the preview shows them, the terminal must not
-                page = pageio.read_page(self.path, self.index, dpi=THUMB_DPI)
-        except Exception as exc:  # noqa: BLE001 - marked in the list; the preview says it whole
-            if not self.stop.is_set():
-                why = reason_of(exc, self.path) or f"{type(exc).__name__}: {exc}"
-                self.signals.failed.emit(self.generation, self.asked, str(self.path), self.index, why, version)
-            return
-        if not self.stop.is_set():
-            self.signals.ready.emit(self.generation, self.asked, str(self.path), self.index,
-                                    thumbnail(page.gray, THUMB_HEIGHT), version)
-
-
 class PageModel(QStandardItemModel):
-    """One row a :class:`gui.pages.PageRef`: its title (marked ⚠ when :meth:`set_warnings` says so,
-    ✕ when its page cannot be read) as DisplayRole, its thumbnail (or the grey placeholder, with a ✕
-    for a page that cannot be read) as DecorationRole, its path (and why it cannot be read) as
-    ToolTipRole, the ref itself as UserRole, and ``item_size`` as SizeHintRole (every row one grid
-    cell, whatever its title)."""
+    """One row a :class:`gui.pages.PageRef`: its title (marked ⚠ when :meth:`set_warnings` says so or
+    its reader warned about it, ✕ when its page cannot be read) as DisplayRole, its thumbnail (or the
+    grey placeholder, with a ✕ for a page that cannot be read) as DecorationRole, its path (and why it
+    cannot be read, or what was warned about it) as ToolTipRole, the ref itself as UserRole, and
+    ``item_size`` as SizeHintRole (every row one grid cell, whatever its title)."""
 
     def __init__(self, item_size: QSize, parent: QObject | None = None) -> None:
         super().__init__(0, 1, parent)
@@ -116,7 +70,9 @@ class PageModel(QStandardItemModel):
         # The version of each file the window last found (file_seen), and the last job asked before.
         self._seen: dict[str, tuple[FileVersion | None, int]] = {}
         self._rows: dict[tuple[str, int], int] = {}  # the row of each page whose thumbnail was asked for
-        self._warned: set[tuple[str, int]] = set()
+        self._warned: set[tuple[str, int]] = set()  # ink-loss figures that are warnings (set_warnings)
+        # What the reader warned about a page as its thumbnail was read, and the version of the file read.
+        self._said: dict[tuple[str, int], tuple[tuple[str, ...], FileVersion | None]] = {}
         # The pages that could not be read: why, and the version of the file the job found.
         self._broken: dict[tuple[str, int], tuple[str, FileVersion | None]] = {}
         self._generation = 0  # which list a thumbnail was rendered for: a late one of the last is dropped
@@ -124,12 +80,12 @@ class PageModel(QStandardItemModel):
         blank = QPixmap(THUMB_HEIGHT * 3 // 4, THUMB_HEIGHT)
         blank.fill(Qt.GlobalColor.lightGray)
         self._placeholder = QIcon(blank)
-        self._unreadable = QIcon(_crossed(blank))
+        self._unreadable = QIcon(crossed(blank))
         self._pool = QThreadPool(self)
         # One thread: thumbnails must not compete with the preview for the CPU.
         self._pool.setMaxThreadCount(1)
         self._stop = threading.Event()
-        self._signals = _ThumbSignals(self)
+        self._signals = ThumbSignals(self)
         self._signals.ready.connect(self._thumb_ready)
         self._signals.failed.connect(self._thumb_failed)
 
@@ -144,6 +100,7 @@ class PageModel(QStandardItemModel):
         self._rows.clear()
         self._seen.clear()
         self._warned.clear()
+        self._said.clear()
         self._broken.clear()
         self._generation += 1
         self.setRowCount(len(self._refs))
@@ -178,27 +135,40 @@ class PageModel(QStandardItemModel):
         ref = self.ref(index.row()) if index.isValid() else None
         if ref is None:
             return None
-        broken = self._broken.get((str(ref.path), ref.index)) if self._broken else None
+        key = (str(ref.path), ref.index)
+        broken = self._broken.get(key) if self._broken else None
         if role == Qt.ItemDataRole.DisplayRole:
-            warned = self._warned and (str(ref.path), ref.index) in self._warned
+            warned = (self._warned and key in self._warned) or (self._said and key in self._said)
             return f"✕ {ref.title}" if broken else f"⚠ {ref.title}" if warned else ref.title
         if role == Qt.ItemDataRole.DecorationRole:
             return self._unreadable if broken else self._icon(index.row(), ref)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{ref.path}\n✕ cannot be read: {broken[0]}" if broken else str(ref.path)
+            return f"{ref.path}\n✕ cannot be read: {broken[0]}" if broken else self._tooltip(ref.path, key)
         if role == Qt.ItemDataRole.UserRole:
             return ref
         if role == Qt.ItemDataRole.SizeHintRole:
             return self.item_size
         return None
 
+    def _tooltip(self, path: Path, key: tuple[str, int]) -> str:
+        """The page's path, then what was warned about it, each warning wrapped to :data:`TIP_WIDTH`."""
+        said = self._said[key][0] if self._said and key in self._said else ()
+        ink = (INK_WARNED,) if self._warned and key in self._warned else ()
+        return "\n".join([str(path), *(textwrap.fill(f"⚠ {text}", TIP_WIDTH, subsequent_indent="   ")
+                                        for text in (*said, *ink))])
+
     def set_warnings(self, pages: set[tuple[str, int]]) -> None:
-        """Mark ⚠ the pages ``(str(path), index)`` named, and only those."""
+        """Mark ⚠ the pages ``(str(path), index)`` named for their ink-loss figure, and only those
+        (what a page's reader warned marks it too, whatever this says)."""
         if pages != self._warned:
             self._warned = set(pages)
-            if self._refs:  # the view repaints the rows on screen only
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self._refs) - 1, 0),
-                                      [Qt.ItemDataRole.DisplayRole])
+            self._all_changed()
+
+    def _all_changed(self) -> None:
+        """Titles and tooltips to be asked again (the view repaints the rows on screen only)."""
+        if self._refs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._refs) - 1, 0),
+                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole])
 
     def file_seen(self, path: Path, version: FileVersion | None) -> None:
         """The preview worker looked at ``path`` (one stat) and found ``version``: thumbnails of
@@ -214,6 +184,11 @@ class PageModel(QStandardItemModel):
                 row = self._rows.pop(key, -1)
                 if self.ref(row) is not None:
                     self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
+        said = [key for key, (_, read) in self._said.items() if key[0] == name and read != version]
+        for key in said:  # told again once its thumbnail is read again
+            del self._said[key]
+        if said:
+            self._all_changed()
         stale = [row for row, (_, made) in self._icons.items() if made != version and str(self._refs[row].path) == name]
         for row in stale:
             del self._icons[row]
@@ -231,7 +206,7 @@ class PageModel(QStandardItemModel):
             # The view asks for the rows it paints: each asks for its page's thumbnail, once.
             self._rows[key] = row
             self._asked += 1
-            job = _ThumbJob(ref.path, ref.index, self._generation, self._asked, self._signals, self._stop)
+            job = ThumbJob(ref.path, ref.index, ref.count, self._generation, self._asked, self._signals, self._stop)
             self._pool.start(job, self._asked)
         return self._placeholder
 
@@ -254,19 +229,23 @@ class PageModel(QStandardItemModel):
         return row, True
 
     def _thumb_ready(self, generation: int, asked: int, path: str, index: int, image: QImage,
-                     version: FileVersion | None) -> None:
+                     version: FileVersion | None, said: tuple[str, ...]) -> None:
         answered = self._answered_row(generation, asked, path, index, version)
         if answered is None:
             return
         row, holds = answered
         if holds:
+            if said:  # kept when its thumbnail goes: the mark stays on the page
+                self._said[(path, index)] = (tuple(said), version)
+            else:
+                self._said.pop((path, index), None)
             self._icons[row] = (QIcon(QPixmap.fromImage(image)), version)  # pixmap made here, on the GUI thread
             while len(self._icons) > KEPT_THUMBNAILS:  # the longest unseen goes; asked again if shown again
                 gone, _ = self._icons.popitem(last=False)
                 gone_ref = self._refs[gone]
                 self._rows.pop((str(gone_ref.path), gone_ref.index), None)
         changed = self.index(row, 0)
-        self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DecorationRole])
+        self.dataChanged.emit(changed, changed)  # thumbnail, title and tooltip
 
     def _thumb_failed(self, generation: int, asked: int, path: str, index: int, why: str,
                       version: FileVersion | None) -> None:
@@ -291,16 +270,3 @@ class PageModel(QStandardItemModel):
         if wait_ms:
             self._pool.waitForDone(wait_ms)
 
-
-def _crossed(blank: QPixmap) -> QPixmap:
-    """The placeholder of a page that cannot be read: ``blank`` with a red ✕ over it."""
-    crossed = QPixmap(blank)
-    painter = QPainter(crossed)
-    painter.setPen(QColor("#b3261e"))  # the error banner's red
-    font = QFont(painter.font())
-    font.setPixelSize(crossed.height() // 2)
-    font.setBold(True)
-    painter.setFont(font)
-    painter.drawText(crossed.rect(), Qt.AlignmentFlag.AlignCenter, "✕")
-    painter.end()
-    return crossed

@@ -277,7 +277,8 @@ class PageList(QListView):
         self.setCurrentIndex(self._model.index(row, 0))
 
     def set_warnings(self, pages: set[tuple[str, int]]) -> None:
-        """Mark ⚠ the pages ``(str(PageRef.path), PageRef.index)`` named, and unmark all others."""
+        """Mark ⚠ the pages ``(str(PageRef.path), PageRef.index)`` named for their ink-loss figure, and
+        unmark all others (a page whose reader warned about it stays marked: ``gui.pagemodel``)."""
         self._model.set_warnings(pages)
 
     def file_seen(self, path: Path, version: object) -> None:

@@ -7,21 +7,19 @@ scan replaced on disk under the same name, even with the same size, is read and 
 a preview of the file as it was never passes for one of the file there now. The preview cache's
 key also holds the model file's stamp (a model retrained in place must not show old previews).
 
-:func:`read_requested` reads the page asked for, with what the reader warned about it
-(``gui.caught``).
+:func:`read_requested` reads the page asked for, alone, with what the reader warned about it
+(``gui.caught.read_warnings``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from docclean import io as pageio
 from docclean.batch import PageOutput
-from docclean.errors import Cancelled, DocCleanError
+from docclean.errors import InputError
 from docclean.fileid import FileVersion
 from docclean.models import model_stamp
 from docclean.settings import CleanSettings
@@ -48,8 +46,8 @@ class PreviewRequest:
 @dataclass
 class PageImage:
     """A decoded page ready to show: its display picture and what the window says about it;
-    ``warnings``: what the reader warned about it (``gui.caught.input_warnings``: opening the file
-    and reading this page)."""
+    ``warnings``: what the reader warned about it (``gui.caught.read_warnings``: the page's own, and
+    with page 1 its file's)."""
 
     page: pageio.Page
     original: LevelImage
@@ -95,39 +93,24 @@ def preview_cache_key(req: PreviewRequest) -> tuple[Any, ...]:
             model_stamp(req.settings.model))
 
 
-def read_requested(req: PreviewRequest, cancelled: Callable[[], bool]) -> tuple[pageio.Page, tuple[str, ...]]:
-    """Page ``req.index`` of ``req.path``, and what the reader warned about it while opening the file
-    and reading its first page (the file's), and while reading this page (``gui.caught``; none is
-    printed). The readers decode pages in order, so page N costs N decodes; ``cancelled`` (a newer
-    request) stops the walk between pages (``Cancelled``). ``PagesChanged`` when the file has fewer
-    pages than the list says (rewritten since it was listed)."""
-    found, count = None, 0
-    opened: tuple[str, ...] = ()
-    own: tuple[str, ...] = ()
-    with caught.collecting() as heard:
-        pages = pageio.read_pages(req.path, dpi=req.settings.dpi, max_pixels=req.settings.max_pixels)
-        try:
-            for page in pages:
-                count += 1
-                # What a reader warns while it decodes a page is that page's: one walked past keeps its own.
-                said = caught.input_warnings(heard)
-                heard.clear()
-                opened = opened if count > 1 else said
-                if page.index == req.index:
-                    found, own = page, said
-                    if req.count is not None and page.index + 1 >= req.count:
-                        # The last page: reading on to the end costs nothing, and a reader says some
-                        # things of the file only there (a PDF's text layer not kept). A page beyond
-                        # it (the file grew since it was listed) is not this preview's.
-                        with suppress(DocCleanError):
-                            if next(pages, None) is not None:
-                                heard.clear()  # that page's warnings
-                    break
-                if cancelled():
-                    raise Cancelled("cancelled")
-        finally:
-            pages.close()
-        own = caught.joined(own, caught.input_warnings(heard))
-    if found is None:
-        raise PagesChanged(req.index, count, req.path)
-    return found, caught.joined(opened, own)
+def read_requested(req: PreviewRequest) -> tuple[pageio.Page, tuple[str, ...]]:
+    """Page ``req.index`` of ``req.path``, read alone, and what the reader warned about it: its own
+    warnings and, with page 1, its file's (``gui.caught.read_warnings``; none is printed).
+    ``PagesChanged`` when the file has fewer pages than the list says (rewritten since it was listed)."""
+    try:
+        read = pageio.read_page_with_warnings(req.path, req.index, dpi=req.settings.dpi,
+                                              max_pixels=req.settings.max_pixels, of_file=req.index == 0)
+    except InputError as exc:
+        count = _pages_now(req.path, req.settings.max_pixels)
+        if count is not None and req.index >= count:
+            raise PagesChanged(req.index, count, req.path) from exc
+        raise
+    return read.page, caught.read_warnings(read, req.count)
+
+
+def _pages_now(path: Path, max_pixels: int) -> int | None:
+    """The pages ``path`` has now (None: it cannot be read), for a page that could not be read."""
+    try:
+        return pageio.count_pages(path, max_pixels)
+    except InputError:
+        return None

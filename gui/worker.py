@@ -17,8 +17,8 @@ its preview; nor are those of a request that began before :meth:`PreviewWorker.c
 (Reload), which bumps a generation number.
 
 What the engine warns about a page while reading and cleaning it (a damaged group 4 page, a PDF page
-without a size: ``gui.caught``) is kept with the page and its preview, cached with them, and never
-printed: the window shows it with the preview.
+without a size; with page 1, what it warns of the file: ``gui.caught``) is kept with the page and its
+preview, cached with them, and never printed: the window shows it with the preview.
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ class PreviewWorker(QThread):
         """Ask for a preview of page ``index`` of ``path``; returns the request id. Cancels the
         request in progress. The thread looks at the file (``looked``) and a cached preview of that
         version comes as ``finished`` with no engine run; nothing here touches the disk. ``count``:
-        the pages the file was listed with (its last page is read to the file's end, for what a
-        reader says only there: a PDF's text layer not kept)."""
+        the pages the file was listed with (what its reader says of a multi-page file is marked as the
+        file's: ``gui.caught.read_warnings``)."""
         with self._cond:
             self._next_id += 1
             # Its version: looked at by the thread.
@@ -246,7 +246,7 @@ class PreviewWorker(QThread):
             if key in self._pages:
                 self._pages.move_to_end(key)
                 return self._pages[key], True
-        found, said = read_requested(req, token.cancelled)
+        found, said = read_requested(req)
         shown = display_pixels(found.color if found.color is not None else found.gray)
         image = PageImage(found, level_image(shown), said)
         # Read from the version the request looked at, not one written meanwhile (one more stat).

@@ -11,7 +11,8 @@ a caller that leaves the run folder to it (the teaching suite) it also refuses a
 other files, and clears the earlier run out of a folder it starts afresh in.
 
 A task supplies only a model, a loss function, data iterables and, optionally, an ``evaluate``
-function; everything about devices, epochs, checkpoints and logging lives here.
+function; everything about devices, epochs, checkpoints and logging lives here (an epoch's batches
+in ``training.epoch``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import torch
 from safetensors.torch import load_file
 from torch import nn
 
 from docclean.checkpoint import read_metadata, save_model
-from training.device import Precision, move_to, resolve_device, resolve_precision
+from training.device import resolve_device, resolve_precision
+from training.epoch import run_epoch
 from training.fit_types import (
     Callback,
     FitConfig,
@@ -45,7 +46,7 @@ from training.fit_types import (
     seed_everything,
 )
 from training.resume_guard import NO_RESUME, check_epochs_left, check_resumable, unused_options
-from training.rng_state import capture_rng, restore_rng
+from training.rng_state import capture_rng
 from training.run_folder import (
     check_fit_folder,
     clear_derived,
@@ -69,44 +70,6 @@ def _until(should_stop: StopHook | None, budget: TimeBudget | None) -> StopHook 
     if budget is None:
         return should_stop
     return lambda: bool(should_stop is not None and should_stop()) or budget.spent(time.perf_counter())
-
-
-def _run_epoch(model: nn.Module, loss_fn: LossFn, data: Iterable, opt: torch.optim.Optimizer,
-               scaler: torch.amp.GradScaler, config: FitConfig, device: torch.device, precision: Precision,
-               progress: PartialEpoch, callbacks: list[Callback], should_stop: StopHook | None) -> bool:
-    """Train one epoch from batch ``progress.batches`` on (earlier ones are drawn, to keep the data's
-    random sequence, but skipped), accumulating into ``progress``. Returns True when stopped early."""
-    model.train()
-    for i, batch in enumerate(data):
-        if i < progress.batches:
-            if i == progress.batches - 1 and progress.rng is not None:
-                # Where the stop left the generators: the model's own draws between the skipped batches
-                # (a VAE's noise) are not replayed, and the next batch is drawn from here, as it was.
-                restore_rng(progress.rng, device)
-            continue
-        batch = move_to(batch, device)
-        with precision.autocast():
-            loss, parts = loss_fn(model, batch)
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        if config.grad_clip:
-            scaler.unscale_(opt)  # clip the true gradients, not the scaled ones
-            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        scaler.step(opt)
-        scaler.update()
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            # Counted from 1, as the progress display counts; the usual cause is too high a rate.
-            raise FloatingPointError(f"training loss became {value} at epoch {progress.epoch + 1}, batch {i + 1}; "
-                                     f"the training diverged: try a lower --lr than {config.lr:g}")
-        for key, part in {"loss": value, **parts}.items():
-            progress.sums[key] = progress.sums.get(key, 0.0) + float(part)
-        progress.batches = i + 1
-        for cb in callbacks:
-            cb.on_batch_end(progress.epoch, i, value)
-        if should_stop is not None and should_stop():
-            return True
-    return False
 
 
 def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConfig, *, arch: str,
@@ -255,8 +218,8 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
         t0 = time.perf_counter()
         # Only a whole epoch's length tells how many more fit: a resumed one's rest is shorter.
         started, previous = (t0 if progress.batches == 0 else None), progress.position
-        if _run_epoch(model, loss_fn, train_data, opt, scaler, config, device, precision, progress, callbacks,
-                      should_stop):
+        if run_epoch(model, loss_fn, train_data, opt, scaler, config, device, precision, progress, callbacks,
+                     should_stop):
             # Stopped part way: keep the weights, where the epoch stands and the time it took so far;
             # resume finishes it. The weights file says where they stand (no "epoch": they are no
             # finished epoch's, and no metrics: they were not validated).

@@ -17,7 +17,7 @@ import numpy as np
 
 from docclean.errors import UsageError
 from docclean.metrics import pooled_rmse
-from docclean.pairs import looks_swapped
+from docclean.pairs_swap import looks_swapped
 
 #: How far from a multiple of 1/255 a page's values may lie and still be kept as uint8 (float32
 #: rounding of k/255, nothing more).
@@ -58,7 +58,7 @@ def check_not_copies(pages: list[tuple[np.ndarray, np.ndarray]]) -> None:
                          "copies of the scans; give --clean a folder of clean versions of them", settings=("clean",))
 
 
-#: Share of pairs that must look swapped (``docclean.pairs.looks_swapped``) before a run is refused:
+#: Share of pairs that must look swapped (``docclean.pairs_swap.looks_swapped``) before a run is refused:
 #: ordinary pairs measured had none, swapped folders 95% and more.
 SWAPPED_SHARE = 0.8
 

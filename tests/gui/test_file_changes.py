@@ -48,7 +48,7 @@ def test_a_scan_replaced_on_disk_is_read_cleaned_thumbnailed_and_saved_again(
     from docclean.batch import clean_batch
     from docclean.io import read_page
     from gui.images import thumbnail
-    from gui.pagemodel import THUMB_DPI, THUMB_HEIGHT
+    from gui.thumbs import THUMB_DPI, THUMB_HEIGHT
 
     open_listed(window, [scans])
     wait_result(window)
@@ -195,19 +195,20 @@ def test_a_scan_that_changed_while_it_was_read_is_shown_out_of_date(
     marked out of date, not kept, and F5 cleans it again from the file there now."""
     from gui import previews as previews_module  # the preview worker reads through it
     from gui.previewing import CHANGED_WHILE_READ
+    from gui.thumbs import THUMB_DPI
 
-    original, calls = previews_module.pageio.read_pages, []
+    original, calls = previews_module.pageio.read_page_with_warnings, []
 
-    def read_pages(path, **kwargs):  # noqa: ANN001, ANN202 - the file is rewritten as it is read
+    def read_page(path, index, **kwargs):  # noqa: ANN001, ANN202 - the file is rewritten as it is read
+        read = original(path, index, **kwargs)
+        if kwargs.get("dpi") == THUMB_DPI:  # the page list's thumbnail, not the preview
+            return read
         calls.append(path)
-        pages = original(path, **kwargs)
-        decoded = list(pages)
-        pages.close()
         if len(calls) == 1:
             _replace(Path(path), 82)
-        return (page for page in decoded)
+        return read
 
-    monkeypatch.setattr(previews_module.pageio, "read_pages", read_pages)
+    monkeypatch.setattr(previews_module.pageio, "read_page_with_warnings", read_page)
     open_listed(window, [scans / "a.png"])
     wait_result(window)
     assert window.preview.cleaned.note == CHANGED_WHILE_READ and not window.result_is_current()

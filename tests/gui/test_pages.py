@@ -157,9 +157,9 @@ def test_thumbnails_long_out_of_view_are_let_go_and_rendered_again_when_shown(qt
 
     def page(path, index, **k):  # noqa: ANN001, ANN202
         read.append(Path(path).name)
-        return pageio.Page(np.full((40, 30), 0.5, np.float32), None, None, index)
+        return pageio.PageRead(pageio.Page(np.full((40, 30), 0.5, np.float32), None, None, index))
 
-    monkeypatch.setattr(pageio, "read_page", page)
+    monkeypatch.setattr(pageio, "read_page_with_warnings", page)
     monkeypatch.setattr(gui.pagemodel, "KEPT_THUMBNAILS", 8)
     listing = shown_list(qtbot)
     listing.set_pages(_fake_refs(tmp_path, 200))
@@ -190,7 +190,7 @@ def test_only_the_pages_on_screen_have_their_thumbnails_rendered(qtbot, tmp_path
         read.append(Path(path).name)
         raise pageio.InputError("not read in this test", path)
 
-    monkeypatch.setattr(pageio, "read_page", page)
+    monkeypatch.setattr(pageio, "read_page_with_warnings", page)
     refs = _fake_refs(tmp_path, 300)
     listing = shown_list(qtbot)
     listing.set_pages(refs)
@@ -238,8 +238,9 @@ def test_the_pages_of_a_long_file_at_the_end_of_the_list_get_their_own_thumbnail
         for grey in greys:
             writer.add(np.full((40, 30), grey, np.float32), None)
     read: list[int] = []
-    real = pageio.read_page
-    monkeypatch.setattr(pageio, "read_page", lambda path, index, **k: read.append(index) or real(path, index, **k))
+    real = pageio.read_page_with_warnings
+    monkeypatch.setattr(pageio, "read_page_with_warnings",
+                        lambda path, index, **k: read.append(index) or real(path, index, **k))
     refs, _ = page_refs([tmp_path / "long.tif"])
     listing = shown_list(qtbot, 400)
     listing.set_pages(refs)

@@ -119,21 +119,19 @@ def test_a_page_read_before_clear_cache_is_not_kept(qtbot, worker, recorder, sca
     from docclean.io import write_page
     from gui import previews as previews_module  # the preview worker reads through it
 
-    original = previews_module.pageio.read_pages
+    original = previews_module.pageio.read_page_with_warnings
     reading, gate = threading.Event(), threading.Event()
     calls: list[Path] = []
 
-    def read_pages(path, **kwargs):  # noqa: ANN001, ANN202 - decodes now, hands the pages over later
-        pages = original(path, **kwargs)
-        decoded = list(pages)
-        pages.close()
+    def read_page(path, index, **kwargs):  # noqa: ANN001, ANN202 - decodes now, hands the page over later
+        read = original(path, index, **kwargs)
         calls.append(path)
         if len(calls) == 1:
             reading.set()
             gate.wait(10)
-        return (page for page in decoded)
+        return read
 
-    monkeypatch.setattr(previews_module.pageio, "read_pages", read_pages)
+    monkeypatch.setattr(previews_module.pageio, "read_page_with_warnings", read_page)
     old = worker.request(scans / "a.png", 0, tiny_settings)
     assert reading.wait(10)
     write_page(scans / "a.png", np.full((60, 80), 0.2, np.float32))  # the file changes on disk

@@ -110,12 +110,13 @@ def test_loop_has_no_cpu_only_autocast():
     import inspect
 
     import training.device as device_module
+    import training.epoch as epoch_module
     import training.loop as loop_module
 
-    for module in (loop_module, device_module):
+    for module in (loop_module, epoch_module, device_module):
         source = inspect.getsource(module).replace(" ", "")
         assert 'autocast("cpu"' not in source and "autocast('cpu'" not in source
-    assert "precision.autocast()" in inspect.getsource(loop_module)
+    assert "precision.autocast()" in inspect.getsource(epoch_module)
     assert "torch.autocast(self.device_type" in inspect.getsource(device_module)
 
 
@@ -130,7 +131,7 @@ def test_batches_reach_the_loss_on_the_device(tmp_path, monkeypatch):
 
     moved = []
     real = device_module.move_to
-    monkeypatch.setattr("training.loop.move_to", lambda b, d: moved.append(d) or real(b, d))
+    monkeypatch.setattr("training.epoch.move_to", lambda b, d: moved.append(d) or real(b, d))
     cfg = FitConfig(out_dir=tmp_path / "run", epochs=1, device="cpu")
     fit(Line(), spy, data(), cfg, arch="line", model_config={})
     assert len(moved) == len(data()) and all(d.type == "cpu" for d in moved)

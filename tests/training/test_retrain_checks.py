@@ -47,7 +47,7 @@ def test_allow_swapped_trains_on_them_as_given(tmp_path: Path, tiny_model_path: 
 
 
 def test_synthetic_pairs_do_not_look_swapped(tmp_path: Path) -> None:
-    from docclean.pairs import looks_swapped
+    from docclean.pairs_swap import looks_swapped
     from docclean.synth import write_pairs
 
     names = write_pairs(tmp_path, 12, seed=5, size=160)
@@ -57,7 +57,7 @@ def test_synthetic_pairs_do_not_look_swapped(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not (DIRTY_DOCUMENTS / "train").is_dir(), reason="the Dirty Documents pairs are not here")
 def test_dirty_documents_pairs_look_right_and_swapped_look_swapped() -> None:
-    from docclean.pairs import looks_swapped
+    from docclean.pairs_swap import looks_swapped
 
     names = sorted(p.name for p in (DIRTY_DOCUMENTS / "train").glob("*.png"))[::12]  # 12 of the 144 pairs
     pages = [(_gray(DIRTY_DOCUMENTS / "train" / n), _gray(DIRTY_DOCUMENTS / "train_cleaned" / n)) for n in names]
