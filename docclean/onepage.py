@@ -117,7 +117,9 @@ def clean_page(page: pageio.Page | np.ndarray | Any, settings: CleanSettings, cl
         # A negative is turned once, here: the engine finds the positive page is not one, and the guard
         # judges the written page against what the network cleaned (light writing, as dark writing).
         positive, cleaned = clean_positive(gray, cleaner, progress)
-        pixels, dropped = finish_page(cleaned, settings, page.color)
+        # A negative's colours are those of its dark paper and light writing: put back on the
+        # positive page they tint the paper dark again and outline the letters. It stays grey.
+        pixels, dropped = finish_page(cleaned, settings, page.color if positive is gray else None)
         # The guard judges what is written: a binarization can drop a stroke the grey page kept.
         written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned
         loss = inkloss.ink_loss(positive, written, dpi=page.dpi)

@@ -72,6 +72,19 @@ def test_the_guard_judges_a_negative_by_its_positive():
     assert clean_page(negative, CleanSettings(), Positive(erase=True)).ink_loss > 0.9
 
 
+def test_a_colour_negative_with_keep_color_is_written_as_its_clean_positive_in_grey():
+    """A slide's light writing on navy: its colours put back on the positive tinted the cleaned
+    white paper navy-grey again and outlined the letters; the page is written grey instead."""
+    text = render_page(600, 400, dpi=150, font_pt=12)
+    gray = (1 - text * 0.8 - 0.1).astype(np.float32)  # light writing on dark paper
+    navy = np.stack([gray * 90, gray * 110, 60 + gray * 190], axis=-1).astype(np.uint8)
+    out = clean_page(Page(gray, navy, None, 0), CleanSettings(color="keep"), Positive())
+    assert out.inverted and out.pixels.ndim == 2
+    assert out.pixels[text > 0.9].mean() > 0.95 and out.pixels[text < 0.5].mean() < 0.1
+    positive = Page(text.astype(np.float32), np.repeat((text[..., None] * 255).astype(np.uint8), 3, -1), None, 0)
+    assert clean_page(positive, CleanSettings(color="keep"), Positive()).pixels.ndim == 3  # colour kept
+
+
 def test_settings_said_to_leave_the_pixels_alone_do(tiny_model_path):  # type: ignore[no-untyped-def]
     """Resumed files and previews take :data:`SAME_PIXELS` on trust: changing all of them at once
     (a different split of the work over threads and tiles a call) writes the same page."""
