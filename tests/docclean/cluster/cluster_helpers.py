@@ -4,6 +4,7 @@ second run started while a first one plans."""
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -97,3 +98,19 @@ class CancelAfterPages(CleanProgress):
 
     def cancelled(self) -> bool:
         return self.pages >= self.limit
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    """A JSON report as written."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A report's file entries by the source's name."""
+    return {Path(entry["source"]).name: entry for entry in data["files"]}
+
+
+def record(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """What a file carries of the run that cleaned it, from that run's report."""
+    entry = by_name(data)[name]
+    return {"started": data["started"], "pages": entry["pages"], "warnings": entry["warnings"]}

@@ -5,12 +5,11 @@ the batch runs, its files in input order whatever order the actors finish them i
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_helpers import import_or_skip, write_image
+from cluster_helpers import by_name, import_or_skip, read_report, record, write_image
 
 from docclean import reportcarry
 from docclean.batch import clean_batch
@@ -31,19 +30,6 @@ def scans(folder: Path) -> Path:
     return folder
 
 
-def read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {Path(entry["source"]).name: entry for entry in data["files"]}
-
-
-def record(data: dict[str, Any], name: str) -> dict[str, Any]:
-    """What a file carries of the run that cleaned it, from that run's report."""
-    entry = by_name(data)[name]
-    return {"started": data["started"], "pages": entry["pages"], "warnings": entry["warnings"]}
-
 
 class StopAfterFiles(CleanProgress):
     """Asks the run to stop once ``files`` files are done (a Ctrl-C, in effect)."""
@@ -63,13 +49,13 @@ def test_a_stopped_ray_run_resumed_with_the_same_report_keeps_each_cleaning_s_re
     src, out, path = scans(tmp_path / "scans"), tmp_path / "out", tmp_path / "r.json"
     with pytest.raises(Cancelled):
         clean_batch_ray([src], out, settings, StopAfterFiles(1), workers=1, report_path=path)
-    first = read(path)
+    first = read_report(path)
     cleaned = [n for n, f in by_name(first).items() if f["status"] == "cleaned"]
     assert cleaned and len(cleaned) < len(NAMES) and first["interrupted"] is True
     assert sorted(cleaned) == sorted(p.name for p in out.glob("*.png"))
 
     clean_batch_ray([src], out, settings, workers=1, report_path=path)
-    second = read(path)
+    second = read_report(path)
     files = by_name(second)
     assert [n for n in NAMES if files[n]["status"] == "skipped"] == cleaned
     for name in NAMES:
@@ -83,7 +69,7 @@ def test_a_stopped_ray_run_resumed_with_the_same_report_keeps_each_cleaning_s_re
 
     (out / "d.png").unlink()  # cleaned again by the next resume: its new pages are its record
     clean_batch_ray([src], out, settings, workers=1, report_path=path)
-    third = by_name(read(path))
+    third = by_name(read_report(path))
     for name in NAMES[:3]:
         assert third[name]["earlier"] == record(first if name in cleaned else second, name)
     assert third["d.png"]["status"] == "cleaned" and "earlier" not in third["d.png"]
@@ -98,7 +84,7 @@ def test_the_report_is_written_while_a_ray_batch_runs(tmp_path, settings, ray_se
 
     class Snapshots(CleanProgress):
         def on_file_done(self, result: FileResult) -> None:  # before this file settles
-            seen.append(read(path) if path.exists() else None)
+            seen.append(read_report(path) if path.exists() else None)
 
     clean_batch_ray([src], out, settings, Snapshots(), workers=2, report_path=path)
     assert seen[0] is None and len(seen) == len(NAMES)
@@ -107,6 +93,6 @@ def test_the_report_is_written_while_a_ray_batch_runs(tmp_path, settings, ray_se
         names = [Path(f["source"]).name for f in written["files"]]
         assert names == sorted(names) and names[0] == "a.png"  # in input order
         assert sorted(names + [Path(f).name for f in written["not_reached"]]) == NAMES
-    final = read(path)
+    final = read_report(path)
     assert final["in_progress"] is False and final["not_reached"] == []
     assert [f["status"] for f in final["files"]] == ["skipped"] + ["cleaned"] * 3

@@ -7,13 +7,12 @@ path as ``s3://``) and fsspec's ``memory://`` for a store that is no local folde
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_helpers import write_image
+from cluster_helpers import by_name, read_report, record, write_image
 
 from docclean import reportcarry
 from docclean.cluster import clean_with_engine, driver, storage
@@ -51,31 +50,18 @@ def run(inputs: list[str], output: str, settings: CleanSettings, report_path: Pa
                              report_path=report_path, **kw)
 
 
-def read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def by_name(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {Path(entry["source"]).name: entry for entry in data["files"]}
-
-
-def record(data: dict[str, Any], name: str) -> dict[str, Any]:
-    """What a file carries of the run that cleaned it, from that run's report."""
-    entry = by_name(data)[name]
-    return {"started": data["started"], "pages": entry["pages"], "warnings": entry["warnings"]}
-
 
 def test_a_url_run_resumed_with_the_same_report_carries_the_earlier_records_through_a_chain(
         tmp_path, settings) -> None:
     src, out, path = scans(tmp_path / "scans"), (tmp_path / "out").as_uri(), tmp_path / "r.json"
     with pytest.raises(Cancelled):  # a was cleaned; b and c never reached
         run([src.as_uri()], out, settings, path, StopAfterFiles(1))
-    first = read(path)
+    first = read_report(path)
     assert [(Path(f["source"]).name, f["status"]) for f in first["files"]] == [("a.png", "cleaned")]
     assert [Path(f).name for f in first["not_reached"]] == ["b.png", "c.png"]
 
     run([src.as_uri()], out, settings, path)
-    second = read(path)
+    second = read_report(path)
     files = by_name(second)
     assert [files[n]["status"] for n in NAMES] == ["skipped", "cleaned", "cleaned"]
     assert files["a.png"]["earlier"] == record(first, "a.png")
@@ -84,7 +70,7 @@ def test_a_url_run_resumed_with_the_same_report_carries_the_earlier_records_thro
     assert second["summary"]["pages_cleaned"] == 2  # the carried page is not this run's
 
     run([src.as_uri()], out, settings, path)  # all skipped: each keeps the record of the run that cleaned it
-    third = by_name(read(path))
+    third = by_name(read_report(path))
     assert [third[n]["status"] for n in NAMES] == ["skipped"] * 3
     assert [third[n]["earlier"] for n in NAMES] == [record(first, "a.png"), record(second, "b.png"),
                                                     record(second, "c.png")]
@@ -93,18 +79,18 @@ def test_a_url_run_resumed_with_the_same_report_carries_the_earlier_records_thro
 def test_records_of_files_a_stopped_resume_did_not_reach_stay_for_the_next(tmp_path, settings) -> None:
     src, out, path = scans(tmp_path / "scans"), tmp_path / "out", tmp_path / "r.json"
     run([src.as_uri()], out.as_uri(), settings, path)
-    first = read(path)
+    first = read_report(path)
     (out / "b.png").unlink()
     with pytest.raises(Cancelled):  # a skipped, then stopped before b (to clean again) and c
         run([src.as_uri()], out.as_uri(), settings, path, StopAfterFiles(1))
-    second = read(path)
+    second = read_report(path)
     assert [Path(f["source"]).name for f in second["files"]] == ["a.png"]
     assert second["files"][0]["earlier"] == record(first, "a.png")
     kept = {Path(f["source"]).name: f for f in second["earlier_files"]}
     assert sorted(kept) == ["b.png", "c.png"]
     assert kept["c.png"]["targets"] == [f"{out.as_uri()}/c.png"] and kept["c.png"]["earlier"] == record(first, "c.png")
     run([src.as_uri()], out.as_uri(), settings, path)
-    third = read(path)
+    third = read_report(path)
     files = by_name(third)
     assert files["b.png"]["status"] == "cleaned" and "earlier" not in files["b.png"]  # its new pages are the record
     assert [files[n]["earlier"] for n in ("a.png", "c.png")] == [record(first, "a.png"), record(first, "c.png")]
@@ -114,26 +100,26 @@ def test_records_of_files_a_stopped_resume_did_not_reach_stay_for_the_next(tmp_p
 def test_a_dry_run_and_a_run_the_lock_refuses_keep_the_earlier_records(tmp_path, settings) -> None:
     src, out, path = scans(tmp_path / "scans"), tmp_path / "out", tmp_path / "r.json"
     run([src.as_uri()], out.as_uri(), settings, path)
-    first = read(path)
+    first = read_report(path)
     run([src.as_uri()], out.as_uri(), settings.replace(dry_run=True), path)
-    assert [f["earlier"] for f in read(path)["files"]] == [record(first, n) for n in NAMES]
+    assert [f["earlier"] for f in read_report(path)["files"]] == [record(first, n) for n in NAMES]
     with output_lock(out), pytest.raises(OutputBusy):  # refused: its report holds no file, the records stay
         run([src.as_uri()], out.as_uri(), settings, path)
-    assert read(path)["files"] == [] and len(read(path)["earlier_files"]) == 3
+    assert read_report(path)["files"] == [] and len(read_report(path)["earlier_files"]) == 3
     run([src.as_uri()], out.as_uri(), settings, path)
-    assert [f["earlier"] for f in read(path)["files"]] == [record(first, n) for n in NAMES]
+    assert [f["earlier"] for f in read_report(path)["files"]] == [record(first, n) for n in NAMES]
 
 
 def test_an_output_url_named_another_way_is_the_same_output(tmp_path, settings, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     src, out, path = scans(tmp_path / "scans"), tmp_path / "out", tmp_path / "r.json"
     run([str(src)], out.as_uri(), settings, path)
-    first = read(path)
+    first = read_report(path)
     run([str(src)], f"file://localhost{out}/", settings, path)  # the same folder, spelled otherwise
-    assert [f["earlier"] for f in read(path)["files"]] == [record(first, n) for n in NAMES]
+    assert [f["earlier"] for f in read_report(path)["files"]] == [record(first, n) for n in NAMES]
     assert not (tmp_path / "localhost").exists()  # fsspec took the host for a folder of the working one
     run([str(src)], str(out), settings, path)  # as a plain path: clean_batch itself reads the URL run's report
-    data = read(path)
+    data = read_report(path)
     assert data["output"] == str(out)
     assert [f["earlier"] for f in data["files"]] == [record(first, n) for n in NAMES]
 
@@ -144,12 +130,12 @@ def test_an_object_store_output_resumes_with_its_records_and_another_prefix_does
     fs, root = storage.filesystem(bucket)
     try:
         run([str(src)], f"{bucket}/out", settings, path)
-        first = read(path)
+        first = read_report(path)
         assert [f["targets"] for f in first["files"]] == [[f"{bucket}/out/{n}"] for n in NAMES]
         run([str(src)], f"{bucket}/out/", settings, path)  # a trailing slash: the same prefix
-        assert [f["earlier"] for f in read(path)["files"]] == [record(first, n) for n in NAMES]
+        assert [f["earlier"] for f in read_report(path)["files"]] == [record(first, n) for n in NAMES]
         run([str(src)], f"{bucket}/other", settings, path)  # another prefix: that report is not used
-        data = read(path)
+        data = read_report(path)
         assert [f["status"] for f in data["files"]] == ["cleaned"] * 3
         assert all("earlier" not in f for f in data["files"]) and data["earlier_files"] == []
     finally:
@@ -174,7 +160,7 @@ def test_the_report_is_written_while_a_url_run_goes(tmp_path, settings, monkeypa
             self.seen: list[Any] = []
 
         def on_file_done(self, result: FileResult) -> None:  # before this file settles
-            self.seen.append(read(path) if path.exists() else None)
+            self.seen.append(read_report(path) if path.exists() else None)
 
     progress = Snapshots()
     run([src.as_uri()], out, settings, path, progress)
@@ -185,7 +171,7 @@ def test_the_report_is_written_while_a_url_run_goes(tmp_path, settings, monkeypa
                                                                               ("b.png", "cleaned")]
     assert [Path(f).name for f in third["not_reached"]] == ["c.png"]
     assert third["summary"]["pages_cleaned"] == 2
-    final = read(path)
+    final = read_report(path)
     assert final["in_progress"] is False and final["summary"]["cleaned"] == 3 and final["not_reached"] == []
 
 
@@ -204,13 +190,13 @@ def test_the_ray_engine_s_keeper_writes_its_results_in_input_order(tmp_path, mon
     keeper = runreport.RankedKeeper(report, path, plan)
     keeper.begin(plan.slots, 0.0)
     runreport.emit_done(plan, CleanProgress(), report, keeper)
-    assert [Path(f).name for f in read(path)["not_reached"]] == ["b.png", "c.png", "d.png"]
+    assert [Path(f).name for f in read_report(path)["not_reached"]] == ["b.png", "c.png", "d.png"]
     for n in (3, 1):  # d, then b: as a batch records them (RayBatch._record)
         result = FileResult(Path(plan.slots[n].source), status="cleaned")
         keeper.rank[id(result)] = n
         report.files.append(result)
         keeper.settled(result)
-    data = read(path)
+    data = read_report(path)
     assert data["in_progress"] is True
     assert [Path(f["source"]).name for f in data["files"]] == ["a.png", "b.png", "d.png"]
     assert [Path(f).name for f in data["not_reached"]] == ["c.png"]
