@@ -1,0 +1,120 @@
+"""Pages with pen marks and a stamp lying over printed text, beside the same marks on blank paper:
+the case a tester found the network erases (docs/quality.md, "What it still gets wrong"), drawn
+again here so that benchmarks and a future training run can reproduce it.
+
+* ``marker_split.png``: a paragraph on the left half of a 300-dpi strip, blank paper on the right;
+  four wavy marker strokes (dark and grey, 10 and 7 px wide) run across both halves.
+* ``stamp_two.png``: a red "APPROVED" ring stamp, once over a paragraph and once on blank paper.
+
+Each is written as a light scan (tinted paper, noise, a little blur), and its clean page beside it
+under ``clean/`` (the marks at full strength on white). Deterministic; needs the DejaVu fonts
+(``apt-get install fonts-dejavu-core``).
+
+    python bench/marks_over_text.py OUT
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
+WORDS = ("the quick brown fox jumps over a lazy dog invoice total amount received payment account number "
+         "date signature approved committee witness").split()
+
+
+def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONTS / name), size)
+
+
+def paragraph(draw: ImageDraw.ImageDraw, x: int, y: int, width: int, size: int, lines: int) -> None:
+    """Lines of serif text, each as long as fits in ``width``."""
+    font, words = _font("DejaVuSerif.ttf", size), random.Random(size * 7 + y)
+    for i in range(lines):
+        line = " ".join(words.choice(WORDS) for _ in range(40))
+        while draw.textlength(line, font=font) > width:
+            line = line.rsplit(" ", 1)[0]
+        draw.text((x, y + i * int(size * 1.45)), line, font=font, fill=0)
+
+
+def wavy_stroke(draw: ImageDraw.ImageDraw, x: int, y: int, width: int, amp: float, color: tuple[int, int, int],
+                pen: int, seed: int, waves: int = 6) -> None:
+    """A marker line that waves like handwriting."""
+    rng = np.random.default_rng(seed)
+    points = []
+    for i in range(waves * 20):
+        t = i / (waves * 20)
+        points.append((x + t * width, y + amp * 0.6 * math.sin(t * waves * 2 * math.pi)
+                       + amp * 0.4 * math.sin(t * waves * 5.3) + rng.normal(0, 0.5)))
+    draw.line(points, fill=color, width=pen, joint="curve")
+
+
+def scanned(page: np.ndarray, seed: int) -> Image.Image:
+    """A light scan of an RGB page (float 0..1): tinted paper, sensor noise, a little blur."""
+    rng = np.random.default_rng(seed)
+    tinted = page * (np.array((236, 232, 222), np.float32) / 255)
+    tinted = tinted + rng.normal(0, 0.02, page.shape[:2])[..., None]
+    image = Image.fromarray((np.clip(tinted, 0, 1) * 255).astype(np.uint8))
+    return image.filter(ImageFilter.GaussianBlur(0.7))
+
+
+def marker_split() -> np.ndarray:
+    w, h = 2480, 900
+    text = Image.new("RGB", (w, h), "white")
+    paragraph(ImageDraw.Draw(text), 60, 60, 1150, 34, 16)
+    marks = Image.new("RGB", (w, h), "white")
+    draw = ImageDraw.Draw(marks)
+    for k, (color, pen) in enumerate([((60,) * 3, 10), ((140,) * 3, 10), ((60,) * 3, 7), ((140,) * 3, 7)]):
+        for x in (100, 1300):
+            wavy_stroke(draw, x, 150 + k * 190, 1050, 35, color, pen, 60 + k)
+    return np.asarray(text, np.float32) * np.asarray(marks, np.float32) / 255 ** 2  # ink multiplies
+
+
+def stamp_two() -> np.ndarray:
+    w, h = 2000, 700
+    text = Image.new("RGB", (w, h), "white")
+    paragraph(ImageDraw.Draw(text), 60, 60, 1300, 34, 11)
+    ring = Image.new("L", (520, 520), 0)
+    draw = ImageDraw.Draw(ring)
+    draw.ellipse((10, 10, 510, 510), outline=255, width=14)
+    draw.ellipse((60, 60, 460, 460), outline=255, width=5)
+    draw.text((110, 210), "APPROVED", font=_font("DejaVuSans-Bold.ttf", 64), fill=255)
+    draw.text((150, 300), "07 JUN 2024", font=_font("DejaVuSans.ttf", 40), fill=255)
+    ring = ring.rotate(-12, resample=Image.BICUBIC)
+    page, red = np.asarray(text, np.float32) / 255, np.array([0.85, 0.15, 0.2], np.float32)
+    for x0 in (450, 1420):  # over the paragraph, and on blank paper
+        cover = np.zeros((h, w), np.float32)
+        cover[90:610, x0:x0 + 520] = np.asarray(ring, np.float32) / 255 * 0.8
+        page = page * (1 - cover[..., None]) + np.minimum(page, red) * cover[..., None]
+    return page
+
+
+PAGES = {"marker_split.png": (marker_split, 6), "stamp_two.png": (stamp_two, 3)}
+
+
+def write_pages(out: Path) -> list[Path]:
+    """Write the pages (and their clean pages under ``out/clean``); returns the scans' paths."""
+    (out / "clean").mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (draw, seed) in PAGES.items():
+        page = draw()
+        Image.fromarray((np.clip(page, 0, 1) * 255).astype(np.uint8)).save(out / "clean" / name, dpi=(300, 300))
+        scanned(page, seed).save(out / name, dpi=(300, 300))
+        written.append(out / name)
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path, help="folder to write the pages into")
+    for path in write_pages(parser.parse_args().out):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
