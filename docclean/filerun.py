@@ -17,9 +17,7 @@ from docclean import formats, leftover
 from docclean import io as pageio
 from docclean.discover import Job
 from docclean.errors import Cancelled, DiskFullError
-from docclean.filesaid import MAX_WARNINGS as MAX_WARNINGS  # named here too: the app reads them here
 from docclean.filesaid import file_metadata, page_warnings, record_warnings, warn
-from docclean.filesaid import warning_texts as warning_texts
 from docclean.onepage import clean_page
 from docclean.overlap import FileWrites, PagePipeline
 from docclean.plan import Plan, describe, page_target

@@ -4,7 +4,7 @@ printed on the terminal.
 The readers warn (``warnings.warn``) about a page they decode but that the user must check: a group 4
 page whose data libtiff reports damaged, a PDF page without a size drawn on US Letter paper, a PDF's
 text layer not kept (:class:`docclean.progress.InputWarning`). The batch keeps them in the file's
-record (``docclean.overlap.WarningRouter``, ``docclean.filerun._record_warnings``). The app reads a
+record (``docclean.overlap.WarningRouter``, ``docclean.filesaid.record_warnings``). The app reads a
 page alone (``docclean.io.read_page_with_warnings``), and the engine hands back what was warned of
 that page apart from what was warned of its file; :func:`read_warnings` words them for the preview
 (``gui.previews``) and the page list (``gui.thumbs``) alike: the batch's words, those the CLI prints
@@ -26,14 +26,14 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from docclean import filerun, warnroute
+from docclean import filesaid, warnroute
 from docclean.io import PageRead
 from docclean.progress import WARN_INPUT, InputWarning
 
 __all__ = ["MAX_WARNINGS", "OF_FILE", "collecting", "input_warnings", "install", "joined", "read_warnings"]
 
 #: Warnings kept per page at most, as the batch keeps them per file.
-MAX_WARNINGS = filerun.MAX_WARNINGS
+MAX_WARNINGS = filesaid.MAX_WARNINGS
 #: Before a warning of a multi-page file's own (said with its first page): it is no more that page's
 #: than any other's.
 OF_FILE = "the whole file: "
@@ -62,10 +62,10 @@ def collecting() -> Iterator[list[warnings.WarningMessage]]:
 
 def input_warnings(caught: Iterable[warnings.WarningMessage]) -> tuple[str, ...]:
     """What of ``caught`` the batch reports about its file and the CLI prints without ``--verbose``:
-    the engine's words for it (``docclean.filerun.warning_texts``), its reader's own warnings only
+    the engine's words for it (``docclean.filesaid.warning_texts``), its reader's own warnings only
     (a library's, Pillow's or libtiff's, the CLI shows only with ``--verbose``), at most
     :data:`MAX_WARNINGS`."""
-    return tuple(text for text, kind in filerun.warning_texts(caught) if kind == WARN_INPUT)[:MAX_WARNINGS]
+    return tuple(text for text, kind in filesaid.warning_texts(caught) if kind == WARN_INPUT)[:MAX_WARNINGS]
 
 
 def joined(*groups: Iterable[str]) -> tuple[str, ...]:
