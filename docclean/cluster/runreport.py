@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docclean.cluster.unit import FileTask
+from docclean.errors import Cancelled
 from docclean.progress import CleanProgress, warn_inputs, warn_left_out
 from docclean.report import FileResult, Report
 from docclean.reportcarry import ReportKeeper, load_earlier, remove_stale_report_temps
@@ -73,9 +73,12 @@ class RankedKeeper(ReportKeeper):
 
 def emit_done(plan: FilePlan, progress: CleanProgress, report: Report, keeper: ReportKeeper | None = None) -> None:
     """Report the results that needed no work (failed, skipped, would clean), in input order; a
-    skipped file gets its earlier record from ``keeper`` (``ReportKeeper.settled``)."""
+    skipped file gets its earlier record from ``keeper`` (``ReportKeeper.settled``). A cancel is
+    asked before each, as ``clean_batch`` asks before every file: a resume may skip them all."""
     for slot in plan.slots:
         if isinstance(slot, FileResult):
+            if progress.cancelled():
+                raise Cancelled("cancelled")
             report.files.append(slot)
             progress.on_file_done(slot)
             if keeper is not None:
@@ -83,10 +86,11 @@ def emit_done(plan: FilePlan, progress: CleanProgress, report: Report, keeper: R
 
 
 def note_not_reached(plan: FilePlan, report: Report, rank: dict[int, int]) -> None:
-    """A stopped run's inputs whose task never ended with a result, in input order, into
-    ``report.not_reached``; ``rank`` maps ``id(result)`` to its input position (``task.id``)."""
+    """A stopped run's inputs without a result in the report, in input order, into
+    ``report.not_reached``: tasks that never ended with one, and results that needed no work the
+    run stopped before reporting; ``rank`` maps ``id(result)`` to its input position."""
     reached = {rank[id(f)] for f in report.files if id(f) in rank}
-    report.not_reached = [s.source for s in plan.slots if isinstance(s, FileTask) and s.id not in reached]
+    report.not_reached = [s.source for n, s in enumerate(plan.slots) if n not in reached]
 
 
 def order_results(report: Report, rank: dict[int, int]) -> None:

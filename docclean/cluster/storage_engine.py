@@ -72,13 +72,13 @@ def _run_here(plan: driver.FilePlan, settings: CleanSettings, cleaner: Any, prog
         warn_settings(progress, report, settings.binarize, plan.pending_targets)
         progress.on_start(len(plan.slots), plan.pages)
         for slot in plan.slots:
+            if progress.cancelled():  # before every file, as clean_batch: a resume may skip them all
+                raise Cancelled("cancelled")
             if isinstance(slot, FileResult):
                 report.files.append(slot)
                 progress.on_file_done(slot)
                 keeper.settled(slot)
                 continue
-            if progress.cancelled():
-                raise Cancelled("cancelled")
             t0 = time.perf_counter()
             try:
                 result = clean_file(slot, settings, cleaner, progress, storage_options, staging)

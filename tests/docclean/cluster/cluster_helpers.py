@@ -114,3 +114,16 @@ def record(data: dict[str, Any], name: str) -> dict[str, Any]:
     """What a file carries of the run that cleaned it, from that run's report."""
     entry = by_name(data)[name]
     return {"started": data["started"], "pages": entry["pages"], "warnings": entry["warnings"]}
+
+
+class StopAfterFiles(CleanProgress):
+    """Asks the run to stop once ``files`` files are done (a Ctrl-C between two files, in effect)."""
+
+    def __init__(self, files: int) -> None:
+        self.files, self.done = files, 0
+
+    def on_file_done(self, result: Any) -> None:
+        self.done += 1
+
+    def cancelled(self) -> bool:
+        return self.done >= self.files

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_helpers import by_name, import_or_skip, read_report, record, write_image
+from cluster_helpers import StopAfterFiles, by_name, import_or_skip, read_report, record, write_image
 
 from docclean import reportcarry
 from docclean.batch import clean_batch
@@ -30,18 +30,6 @@ def scans(folder: Path) -> Path:
     return folder
 
 
-
-class StopAfterFiles(CleanProgress):
-    """Asks the run to stop once ``files`` files are done (a Ctrl-C, in effect)."""
-
-    def __init__(self, files: int) -> None:
-        self.files, self.done = files, 0
-
-    def on_file_done(self, result: FileResult) -> None:
-        self.done += 1
-
-    def cancelled(self) -> bool:
-        return self.done >= self.files
 
 
 def test_a_stopped_ray_run_resumed_with_the_same_report_keeps_each_cleaning_s_record(
@@ -96,3 +84,15 @@ def test_the_report_is_written_while_a_ray_batch_runs(tmp_path, settings, ray_se
     final = read_report(path)
     assert final["in_progress"] is False and final["not_reached"] == []
     assert [f["status"] for f in final["files"]] == ["skipped"] + ["cleaned"] * 3
+
+
+def test_a_ray_resume_that_skips_every_file_stops_when_asked(tmp_path, settings, ray_session) -> None:
+    """As with the local engine: a cancel is asked before each skipped file, and the files not
+    reported yet are named as not reached."""
+    src, out, path = scans(tmp_path / "scans"), tmp_path / "out", tmp_path / "r.json"
+    clean_batch_ray([src], out, settings, workers=1, report_path=path)
+    with pytest.raises(Cancelled):
+        clean_batch_ray([src], out, settings, StopAfterFiles(1), workers=1, report_path=path)
+    stopped = read_report(path)
+    assert [(Path(f["source"]).name, f["status"]) for f in stopped["files"]] == [("a.png", "skipped")]
+    assert stopped["interrupted"] is True and [Path(f).name for f in stopped["not_reached"]] == ["b.png", "c.png", "d.png"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_helpers import by_name, read_report, record, write_image
+from cluster_helpers import StopAfterFiles, by_name, read_report, record, write_image
 
 from docclean import reportcarry
 from docclean.cluster import clean_with_engine, driver, storage
@@ -30,18 +30,6 @@ def scans(folder: Path) -> Path:
         write_image(folder / name, n + 1, h=48, w=64)
     return folder
 
-
-class StopAfterFiles(CleanProgress):
-    """Asks the run to stop once ``files`` files are done (a Ctrl-C between two files, in effect)."""
-
-    def __init__(self, files: int) -> None:
-        self.files, self.done = files, 0
-
-    def on_file_done(self, result: FileResult) -> None:
-        self.done += 1
-
-    def cancelled(self) -> bool:
-        return self.done >= self.files
 
 
 def run(inputs: list[str], output: str, settings: CleanSettings, report_path: Path,
@@ -200,3 +188,15 @@ def test_the_ray_engine_s_keeper_writes_its_results_in_input_order(tmp_path, mon
     assert data["in_progress"] is True
     assert [Path(f["source"]).name for f in data["files"]] == ["a.png", "b.png", "d.png"]
     assert [Path(f).name for f in data["not_reached"]] == ["c.png"]
+
+
+def test_a_url_resume_that_skips_every_file_stops_when_asked(tmp_path, settings) -> None:
+    """A cancel is asked before every file, skipped ones too, as ``clean_batch`` asks: a resume of a
+    large finished run skips for minutes and must stop on Ctrl-C."""
+    src, out, path = scans(tmp_path / "scans"), (tmp_path / "out").as_uri(), tmp_path / "r.json"
+    run([src.as_uri()], out, settings, path)
+    with pytest.raises(Cancelled):
+        run([src.as_uri()], out, settings, path, StopAfterFiles(1))
+    stopped = read_report(path)
+    assert [(Path(f["source"]).name, f["status"]) for f in stopped["files"]] == [("a.png", "skipped")]
+    assert stopped["interrupted"] is True and [Path(f).name for f in stopped["not_reached"]] == ["b.png", "c.png"]
