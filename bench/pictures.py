@@ -7,9 +7,12 @@ has it, instead of turning it into a line drawing, and leave the rest of the pag
    kept as scanned, how far the cleaned photographs are from the printed ones (mean absolute
    difference, the scan's paper taken as white), the share of the rest of the page kept as scanned
    (a stain kept with a photograph would show here), and the text kept (its pixels darker than 0.5).
-2. The pages of each set on which ``picture_areas`` finds anything (real scans counted for
+2. Halftone tints behind text (bench/shading.py's form, its boxes printed as dots): not pictures.
+3. Photographs with a light part (a landscape's sky, a portrait's backdrop, lighter than
+   ``TONED``), on clean and on lightly degraded paper: found by the second, lighter pass?
+4. The pages of each set on which ``picture_areas`` finds anything (real scans counted for
    validation, never tuned on).
-3. A picture: bench/results/pictures.png (a photograph and the text beside it, at half size: the
+5. A picture: bench/results/pictures.png (a photograph and the text beside it, at half size: the
    page, ``--no-keep-pictures``, the default).
 
     python bench/pictures.py [--pages 4]
@@ -78,6 +81,51 @@ def halftone_form(seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarr
         page[box] = np.minimum(page[box], 1 - ink[box])
         masks[f"box {grey}"] = box
     return light_degrade(page, rng), page, masks
+
+
+def light_photo(kind: str, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """A photograph with a light part: a landscape (a sky of 0.82-0.9 over dark green hills) or a
+    portrait (a darker oval face, its eyes and mouth, on a backdrop of 0.84-0.9), with grain."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    if kind == "landscape":
+        horizon = 0.55 * h + 20 * np.sin(xx / 90)
+        photo = np.where(yy < horizon, 0.9 - 0.08 * yy / h, 0.35 + 0.1 * np.sin(xx / 40))
+    else:
+        photo = 0.84 + 0.06 * yy / h
+        face = ((xx - w / 2) / (w * 0.28)) ** 2 + ((yy - h * 0.55) / (h * 0.38)) ** 2 < 1
+        photo = np.where(face, 0.55 + 0.1 * np.cos(xx / 30), photo)
+        for ex in (w * 0.4, w * 0.6):
+            photo = np.where((xx - ex) ** 2 + (yy - h * 0.45) ** 2 < (w * 0.03) ** 2, 0.15, photo)
+        photo = np.where((abs(xx - w / 2) < w * 0.08) & (abs(yy - h * 0.72) < h * 0.015), 0.25, photo)
+    return np.clip(photo + rng.normal(0, 0.025, (h, w)), 0, 1).astype(np.float32)
+
+
+def light_photos(pages: int) -> None:
+    """Part 3: photographs with a light part, on clean and on lightly degraded paper."""
+    print(f"\nphotographs with a light part (lighter than TONED = {pictures_module.TONED} of the paper), "
+          f"one a page, seeds 0..{pages - 1}, 300 dpi; photograph found / rest of the page kept (mean)\n")
+    print("| photograph | clean paper | lightly degraded paper | found on (clean, degraded) |")
+    print("|---|---|---|---|")
+    for kind, (h, w) in (("landscape", (500, 900)), ("portrait", (800, 600))):
+        cells, counts = [], []
+        for degrade in (False, True):
+            found_share, rest, count = [], [], 0
+            for seed in range(pages):
+                rng = np.random.default_rng(seed)
+                page = render_page(1400, 1800, dpi=300, font_pt=10)
+                where = np.zeros(page.shape, bool)
+                page[300:300 + h, 250:250 + w] = light_photo(kind, h, w, rng)
+                where[300:300 + h, 250:250 + w] = True
+                noisy = light_degrade(page, rng) if degrade else page
+                grey = network_page(noisy)
+                found = picture_areas(grey, page_paper(grey))
+                found = np.zeros(page.shape, bool) if found is None else found
+                found_share.append(float(found[where].mean()))
+                rest.append(float(found[~where].mean()))
+                count += found_share[-1] > 0.9
+            cells.append(f"{np.mean(found_share):.3f} / {np.mean(rest):.4f}")
+            counts.append(f"{count}/{pages}")
+        print(f"| {kind} | {cells[0]} | {cells[1]} | {', '.join(counts)} |")
 
 
 def spread(small: np.ndarray, mask: np.ndarray, paper: float, smooth: float) -> float:
@@ -169,6 +217,7 @@ def main() -> None:
     print(f"\nthe photographs' continuous-tone spread (smoothed {SMOOTH} px): {min(spreads):.2f}-{max(spreads):.2f} "
           f"(limit {CONTINUOUS})")
     halftones(cleaners, args.pages)
+    light_photos(args.pages)
     strip = np.hstack([np.pad(p, ((0, 0), (0, 8)), constant_values=1) for p in picture])
     strip = cv2.resize(strip, (strip.shape[1] // 2, strip.shape[0] // 2), interpolation=cv2.INTER_AREA)
     out_path = ROOT / "bench/results/pictures.png"

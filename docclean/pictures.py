@@ -20,6 +20,15 @@ rest, so a face came out as white paper with its eyes and mouth (bench/pictures.
   network's output 11-12%: bench/pictures.py);
 * do not touch the page's edge.
 
+A photograph with a light part (a landscape's sky, a portrait's backdrop, lighter than
+:data:`TONED`) is, at that level, only its dark part: no rectangle, or its ground alone. A second
+pass, which only adds, looks again around each area of the first (its box grown by its longer side)
+at the areas darker than :data:`LIGHTER` of the paper's grey: the one holding it is kept too when it
+adds a wide part (:data:`ADDS`) and passes the same tests, except that only thin dark marks (up to
+``docclean.solids.DETACH``) count as writing, not the photograph's dark ground. Where the lighter
+level joins a photograph to the paper's shading or a stain (degraded paper), it is no rectangle and
+nothing is added (bench/pictures.py's third table).
+
 :func:`keep_pictures` puts the page itself (divided by its paper's grey) back there, as for a
 solid black area: a picture is left as the scan has it, never cleaned and never lost. A picture
 that fails a test (a full-bleed photograph, an oval portrait, one a stain runs into) is cleaned as
@@ -32,11 +41,16 @@ import cv2
 import numpy as np
 
 from docclean.regions import filled_outline, rectangular
-from docclean.shading import without_writing
-from docclean.solids import SCALE, dark_areas, page_paper, put_back
+from docclean.shading import WRITING, without_writing
+from docclean.solids import SCALE, DarkAreas, dark_areas, detach_kernel, page_paper, put_back
 
 #: An area darker than this share of the paper's grey may be a picture (most of a photograph is).
 TONED = 0.8
+#: A second pass looks again at this lighter share of the paper's grey (a photograph's light sky or
+#: backdrop is lighter than :data:`TONED`).
+LIGHTER = 0.93
+#: ... when it adds to what is kept at least this share of a :data:`SIDE` square.
+ADDS = 0.25
 #: A picture is at least this many pixels of the full page across (a third of an inch at 300 dpi).
 SIDE = 96
 #: ... fills at least this share of the smallest rectangle around it (without this, photographs
@@ -67,26 +81,74 @@ def picture_areas(page: np.ndarray, paper: float | None = None, small: np.ndarra
     if areas is None:
         return None
     keep = np.zeros(areas.dark.shape, np.uint8)
-    side = SIDE // SCALE
     for label in areas.seeded:
-        if areas.touches_edge(label):
-            continue
-        x, y, bw, bh, _ = (int(v) for v in areas.stats[label])
-        if min(bw, bh) < side:
-            continue
-        if _sharp_sides(areas.small, (x, y, bw, bh), EDGE * paper) < 3:
-            continue
-        region, _ = areas.region(label)
-        outline, filled = filled_outline(region)  # filled: with a photograph's highlights
-        if not rectangular(outline, RECTANGLE):
-            continue
-        smooth = cv2.GaussianBlur(areas.small[y:y + bh, x:x + bw], (0, 0), SMOOTH)
-        levels = smooth[region.astype(bool)]
-        tones = without_writing(levels, float(np.median(levels)), paper)
-        if float(np.percentile(tones, 90) - np.percentile(tones, 10)) <= CONTINUOUS * paper:
-            continue  # one grey, or a halftone tint: shading, not a picture
-        keep[y:y + bh, x:x + bw] |= filled
+        _picture(areas, label, paper, keep)
+    for label in areas.seeded:  # the second pass: it only adds
+        if not areas.touches_edge(label):  # (lighter, it would reach the edge too)
+            _lighter(page, areas, label, keep)
     return areas.full_mask(keep, reach=False) if keep.any() else None
+
+
+def _picture(areas: DarkAreas, label: int, paper: float, keep: np.ndarray, thin: bool = False) -> bool:
+    """Whether area ``label`` of ``areas`` is a picture (the tests of this module's docstring); if
+    so its filled region is marked in ``keep`` (uint8 on the shrunk page). ``thin``: only thin
+    dark marks are writing (:func:`_tones`)."""
+    if areas.touches_edge(label):
+        return False
+    x, y, bw, bh, _ = (int(v) for v in areas.stats[label])
+    if min(bw, bh) < SIDE // SCALE:
+        return False
+    if _sharp_sides(areas.small, (x, y, bw, bh), EDGE * paper) < 3:
+        return False
+    region, _ = areas.region(label)
+    outline, filled = filled_outline(region)  # filled: with a photograph's highlights
+    if not rectangular(outline, RECTANGLE):
+        return False
+    tones = _tones(areas.small[y:y + bh, x:x + bw], region.astype(bool), paper, thin)
+    if float(np.percentile(tones, 90) - np.percentile(tones, 10)) <= CONTINUOUS * paper:
+        return False  # one grey, or a halftone tint: shading, not a picture
+    keep[y:y + bh, x:x + bw] |= filled
+    return True
+
+
+def _lighter(page: np.ndarray, areas: DarkAreas, label: int, keep: np.ndarray) -> None:
+    """The second pass, for area ``label`` of ``areas``: the area darker than :data:`LIGHTER` of
+    the paper's grey that holds it, looked for around it (its box grown by its longer side: one
+    reaching further is left out, as at the page's edge), is marked in ``keep`` when it adds a
+    wide part (:data:`ADDS`) to it and passes the same tests (a landscape whose dark ground alone
+    the first pass kept, its sky too)."""
+    x, y, bw, bh, _ = (int(v) for v in areas.stats[label])
+    grow = max(bw, bh)
+    x0, y0 = max(0, x - grow), max(0, y - grow)
+    x1, y1 = min(keep.shape[1], x + bw + grow), min(keep.shape[0], y + bh + grow)
+    near = dark_areas(page[y0 * SCALE:y1 * SCALE, x0 * SCALE:x1 * SCALE], areas.paper, LIGHTER,
+                      small=areas.small[y0:y1, x0:x1])
+    if near is None:
+        return
+    inside = areas.labels[y0:y1, x0:x1] == label
+    (light,) = np.unique(near.labels[inside])[-1:]  # the lighter area holding it (openings nest)
+    kept = keep[y0:y1, x0:x1]  # a view: marked in place
+    if light == 0 or light not in near.seeded:
+        return
+    new = (near.labels == light) & ~cv2.dilate(kept, np.ones((5, 5), np.uint8)).astype(bool)
+    if new.sum() < ADDS * (SIDE // SCALE) ** 2:
+        return  # nothing, or the rim of a picture kept
+    _picture(near, int(light), areas.paper, kept, thin=True)
+
+
+def _tones(crop: np.ndarray, inside: np.ndarray, paper: float, thin: bool) -> np.ndarray:
+    """The grey of an area (``inside``, over its bounding box ``crop`` of the shrunk page), lightly
+    smoothed (:data:`SMOOTH`), without its writing: what is darker than its median by
+    ``docclean.shading.WRITING`` of the paper's grey; with ``thin``, only where that is thinner than
+    ``docclean.solids.DETACH`` (a photograph's dark ground under a light sky is no writing)."""
+    smooth = cv2.GaussianBlur(crop, (0, 0), SMOOTH)
+    levels = smooth[inside]
+    median = float(np.median(levels))
+    if not thin:
+        return without_writing(levels, median, paper)
+    dark = ((smooth < median - WRITING * paper) & inside).astype(np.uint8)
+    writing = dark.astype(bool) & ~cv2.morphologyEx(dark, cv2.MORPH_OPEN, detach_kernel()).astype(bool)
+    return smooth[inside & ~writing]
 
 
 def _sharp_sides(small: np.ndarray, box: tuple[int, int, int, int], sharp: float) -> int:

@@ -102,6 +102,53 @@ def test_a_halftone_tint_behind_writing_is_not_a_picture():
     assert picture_areas(np.clip(page, 0, 1).astype(np.float32)) is None
 
 
+def light_photo_page(kind: str):
+    """A text page with a photograph whose light part (a landscape's sky, a portrait's backdrop) is
+    lighter than 0.8 of the paper's grey, and where it lies."""
+    page = text_page()
+    top, left, h, w = 120, 160, 240, 300
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    grain = 0.015 * cv2.GaussianBlur(np.random.default_rng(1).normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.5)
+    if kind == "landscape":  # a light sky over dark hills
+        horizon = 0.55 * h + 15 * np.sin(xx / 40)
+        photo = np.where(yy < horizon, 0.88 - 0.06 * yy / h, 0.35 + 0.1 * np.sin(xx / 20))
+    else:  # a darker face, its eyes and mouth, on a light backdrop
+        photo = 0.84 + 0.05 * yy / h
+        face = ((xx - w / 2) / (w * 0.28)) ** 2 + ((yy - h * 0.55) / (h * 0.38)) ** 2 < 1
+        photo = np.where(face, 0.5 + 0.08 * np.cos(xx / 15), photo)
+        for ex in (w * 0.42, w * 0.58):
+            photo = np.where((xx - ex) ** 2 + (yy - h * 0.45) ** 2 < 36, 0.15, photo)
+        photo = np.where((abs(xx - w / 2) < 25) & (abs(yy - h * 0.72) < 4), 0.25, photo)
+    where = np.zeros(page.shape, bool)
+    where[top:top + h, left:left + w] = True
+    page[top:top + h, left:left + w] = PAPER * np.clip(photo + grain, 0, 1)
+    return page, where
+
+
+def test_a_photograph_with_a_light_sky_or_backdrop_is_a_picture():
+    for kind in ("landscape", "portrait"):
+        page, where = light_photo_page(kind)
+        assert (page[where] > 0.8 * PAPER).mean() > 0.3  # its light part is lighter than TONED
+        mask = picture_areas(page)
+        assert mask is not None, kind
+        assert mask[where].mean() > 0.98 and mask[~where].mean() < 0.01, kind
+
+
+def test_a_ruled_table_with_a_shaded_header_or_a_framed_paragraph_is_not_a_picture():
+    page = text_page()
+    table = page.copy()
+    table[90:130, 100:600][table[90:130, 100:600] > 0.5] = PAPER * 0.6  # the grey header row, its writing dark
+    for y in range(90, 400, 40):
+        table[y:y + 2, 100:600] = 0.1  # the rules
+    for x in (100, 250, 420, 598):
+        table[90:392, x:x + 2] = 0.1
+    assert picture_areas(table) is None
+    framed = page.copy()
+    framed[100:103, 100:600] = framed[380:383, 100:600] = 0.1  # a frame around a paragraph
+    framed[100:383, 100:103] = framed[100:383, 597:600] = 0.1
+    assert picture_areas(framed) is None
+
+
 class Liner:
     """A backend that turns to paper what is lighter than mid-grey, as the network turns a
     photograph into a line drawing."""
