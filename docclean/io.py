@@ -236,7 +236,8 @@ def read_page_with_warnings(path: str | Path, index: int, *, dpi: float | None =
     except InputError:
         raise
     except Exception as exc:  # the boundary: no decoder exception leaves io
-        raise InputError(_reason(exc), path) from exc
+        # Named as read_pages names it: a page after the first says which (the file opened for it).
+        raise InputError(f"page {index + 1}: {_reason(exc)}" if index else _reason(exc), path) from exc
     raise InputError(f"has no page {index + 1}", path)
 
 

@@ -139,7 +139,9 @@ class PageModel(QStandardItemModel):
         broken = self._broken.get(key) if self._broken else None
         if role == Qt.ItemDataRole.DisplayRole:
             warned = (self._warned and key in self._warned) or (self._said and key in self._said)
-            return f"✕ {ref.title}" if broken else f"⚠ {ref.title}" if warned else ref.title
+            # A no-break space: the cell wraps the title, and a mark alone on the first line cut
+            # off its page number.
+            return f"✕\u00a0{ref.title}" if broken else f"⚠\u00a0{ref.title}" if warned else ref.title
         if role == Qt.ItemDataRole.DecorationRole:
             return self._unreadable if broken else self._icon(index.row(), ref)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -97,3 +97,29 @@ def test_a_page_past_the_last_is_an_input_error(tmp_path: Path) -> None:
         read_page_with_warnings(path, 3, of_file=True)
     with pytest.raises(InputError, match="has no page 3"):
         read_page_with_warnings(save(tmp_path / "two.tif", [bits(0), bits(1)]), 2)
+
+
+def test_a_page_that_cannot_be_decoded_is_named_as_the_batch_names_it(tmp_path: Path) -> None:
+    """Page 2 of an LZW TIFF whose strip is junk: the app's banner says "page 2: ...", as
+    ``docclean clean`` does, not a reason that reads as if the whole file could not be read."""
+    from PIL import Image
+
+    path = tmp_path / "lzw.tif"
+    rng = np.random.default_rng(0)
+    frames = [Image.fromarray(rng.integers(0, 256, (60, 80), dtype=np.uint8)) for _ in range(3)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    data = bytearray(path.read_bytes())
+    with Image.open(path) as im:
+        im.seek(1)
+        offsets, sizes = im.tag_v2[273], im.tag_v2[279]
+    for offset, size in zip(offsets, sizes):
+        for at in range(offset + size // 4, offset + size // 2):
+            data[at] = (at * 37) & 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError) as batch:
+        list(read_pages(path))
+    with pytest.raises(InputError) as alone:
+        read_page_with_warnings(path, 1)
+    assert str(batch.value).split(": ", 1)[1].startswith("page 2: ")
+    assert str(alone.value) == str(batch.value)
+    assert read_page_with_warnings(path, 2).page.index == 2  # the pages around it read

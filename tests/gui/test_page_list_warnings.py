@@ -46,20 +46,20 @@ def test_a_page_whose_reader_warned_is_marked_in_the_page_list_with_its_warnings
     shown = rows(listing)
     assert shown["fax.tif — page 1/2"] == ("fax.tif — page 1/2", str(fax))
     title, tip = shown["fax.tif — page 2/2"]
-    assert title == "⚠ fax.tif — page 2/2"
+    assert title == "⚠\u00a0fax.tif — page 2/2"
     assert tip.startswith(f"{fax}\n⚠ page 2 damaged image data") and " ".join(tip.split()[1:]) == f"⚠ {said[0]}"
     # The PDF's attached file is the file's: its first page says so, as the file's, and no other.
     title, tip = shown["attached.pdf — page 1/3"]
-    assert title == "⚠ attached.pdf — page 1/3"
+    assert title == "⚠\u00a0attached.pdf — page 1/3"
     assert " ".join(tip.split()[1:]) == f"⚠ {OF_FILE}{ATTACHED}"
     assert shown["attached.pdf — page 2/3"] == ("attached.pdf — page 2/3", str(pdf))
     assert shown["attached.pdf — page 3/3"] == ("attached.pdf — page 3/3", str(pdf))
     # An ink-loss ⚠ on a page whose reader said nothing: the tooltip says which it is.
     listing.set_warnings({(str(pdf), 1)})
     title, tip = rows(listing)["attached.pdf — page 2/3"]
-    assert title == "⚠ attached.pdf — page 2/3" and "ink-loss figure" in tip
+    assert title == "⚠\u00a0attached.pdf — page 2/3" and "ink-loss figure" in tip
     listing.set_warnings(set())  # the reader's mark stays
-    assert rows(listing)["fax.tif — page 2/2"][0] == "⚠ fax.tif — page 2/2"
+    assert rows(listing)["fax.tif — page 2/2"][0] == "⚠\u00a0fax.tif — page 2/2"
     listing.stop_thumbnails(wait_ms=-1)
 
 
