@@ -25,12 +25,15 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from docclean import filesaid, warnroute
+from docclean import io as pageio
 from docclean.io import PageRead
 from docclean.progress import WARN_INPUT, InputWarning
 
-__all__ = ["MAX_WARNINGS", "OF_FILE", "collecting", "input_warnings", "install", "joined", "read_warnings"]
+__all__ = ["MAX_WARNINGS", "OF_FILE", "collecting", "input_warnings", "install", "joined", "read_page",
+           "read_warnings"]
 
 #: Warnings kept per page at most, as the batch keeps them per file.
 MAX_WARNINGS = filesaid.MAX_WARNINGS
@@ -82,3 +85,13 @@ def read_warnings(read: PageRead, pages: int | None) -> tuple[str, ...]:
     if pages != 1:
         of_file = tuple(OF_FILE + text for text in of_file)
     return joined(of_file, input_warnings(read.warnings))
+
+
+def read_page(path: str | Path, index: int, pages: int | None, *, dpi: float | None = None,
+              max_pixels: int = pageio.MAX_PIXELS) -> tuple[pageio.Page, tuple[str, ...]]:
+    """Page ``index`` of ``path`` read alone, as the preview and the thumbnails read it, and what the
+    app says of it (:func:`read_warnings`: its own warnings and, with page 1, its file's).
+    ``pages``: the pages it was listed with. Every reader warning is heard (:func:`install`)."""
+    install()
+    read = pageio.read_page_with_warnings(path, index, dpi=dpi, max_pixels=max_pixels, of_file=index == 0)
+    return read.page, read_warnings(read, pages)

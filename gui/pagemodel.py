@@ -271,4 +271,3 @@ class PageModel(QStandardItemModel):
         self._pool.clear()
         if wait_ms:
             self._pool.waitForDone(wait_ms)
-

@@ -98,14 +98,13 @@ def read_requested(req: PreviewRequest) -> tuple[pageio.Page, tuple[str, ...]]:
     warnings and, with page 1, its file's (``gui.caught.read_warnings``; none is printed).
     ``PagesChanged`` when the file has fewer pages than the list says (rewritten since it was listed)."""
     try:
-        read = pageio.read_page_with_warnings(req.path, req.index, dpi=req.settings.dpi,
-                                              max_pixels=req.settings.max_pixels, of_file=req.index == 0)
+        return caught.read_page(req.path, req.index, req.count, dpi=req.settings.dpi,
+                                max_pixels=req.settings.max_pixels)
     except InputError as exc:
         count = _pages_now(req.path, req.settings.max_pixels)
         if count is not None and req.index >= count:
             raise PagesChanged(req.index, count, req.path) from exc
         raise
-    return read.page, caught.read_warnings(read, req.count)
 
 
 def _pages_now(path: Path, max_pixels: int) -> int | None:

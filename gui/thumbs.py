@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, Qt, QThread, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 
-from docclean import io as pageio
 from docclean.fileid import file_version
 from gui import caught
 from gui.images import thumbnail
@@ -60,9 +59,8 @@ class ThumbJob(QRunnable):
         if self.stop.is_set():  # asked for, then the list was replaced (or the window closed)
             return
         version = file_version(self.path)  # before the read: the page is of this version or a later one
-        caught.install()  # every InputWarning heard, however often the page is read
         try:
-            read = pageio.read_page_with_warnings(self.path, self.index, dpi=THUMB_DPI, of_file=self.index == 0)
+            page, said = caught.read_page(self.path, self.index, self.count, dpi=THUMB_DPI)
         except Exception as exc:  # noqa: BLE001 - marked in the list; the preview says it whole
             if not self.stop.is_set():
                 why = reason_of(exc, self.path) or f"{type(exc).__name__}: {exc}"
@@ -70,8 +68,7 @@ class ThumbJob(QRunnable):
             return
         if not self.stop.is_set():
             self.signals.ready.emit(self.generation, self.asked, str(self.path), self.index,
-                                    thumbnail(read.page.gray, THUMB_HEIGHT), version,
-                                    caught.read_warnings(read, self.count))
+                                    thumbnail(page.gray, THUMB_HEIGHT), version, said)
 
 
 def crossed(blank: QPixmap) -> QPixmap:

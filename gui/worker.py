@@ -217,7 +217,7 @@ class PreviewWorker(QThread):
             self.finished.emit(req.id, replace(hit, request=req, cached=True))  # its warnings too
             return
         self.status.emit(req.id, "reading page")
-        page, kept = self._page(req, token, generation)
+        page, kept = self._page(req, generation)
         if token.cancelled():
             raise Cancelled("cancelled")
         self.pageLoaded.emit(req.id, page)
@@ -238,7 +238,7 @@ class PreviewWorker(QThread):
             raise Cancelled("cancelled")
         self.finished.emit(req.id, result)
 
-    def _page(self, req: PreviewRequest, token: _Token, generation: int) -> tuple[PageImage, bool]:
+    def _page(self, req: PreviewRequest, generation: int) -> tuple[PageImage, bool]:
         """The page asked for, and whether it (and so its preview) may be cached: not when it was
         read before a Reload, nor when the file is another version after the read than before it."""
         key = page_key(req)

@@ -17,28 +17,15 @@ from PIL import Image
 
 from docclean import tiffcheck, tiffmessages
 from docclean.batch import clean_batch
-from docclean.checkpoint import save_model
 from docclean.engine import Denoiser
 from docclean.errors import InputError
 from docclean.io import count_pages, read_pages
-from docclean.model import DocUNet, DocUNetConfig
 from docclean.progress import InputWarning
 from docclean.report import Report
 from docclean.settings import CleanSettings
 
 H, W = 120, 100
 hears_warnings = pytest.mark.skipif(not tiffcheck.available(), reason="libtiff's warnings are not heard here")
-
-
-@pytest.fixture(scope="module")
-def denoiser(tmp_path_factory: pytest.TempPathFactory) -> Denoiser:
-    import torch
-
-    torch.manual_seed(0)
-    model = DocUNet(DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1]))
-    path = save_model(model, tmp_path_factory.mktemp("model") / "tiny.safetensors", "docunet",
-                      model.config.to_dict(), {"note": "test"})
-    return Denoiser.load(path, device="cpu", precision="fp32")
 
 
 def run(folder: Path, out: Path, denoiser: Denoiser) -> Report:

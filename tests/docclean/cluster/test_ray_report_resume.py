@@ -95,4 +95,5 @@ def test_a_ray_resume_that_skips_every_file_stops_when_asked(tmp_path, settings,
         clean_batch_ray([src], out, settings, StopAfterFiles(1), workers=1, report_path=path)
     stopped = read_report(path)
     assert [(Path(f["source"]).name, f["status"]) for f in stopped["files"]] == [("a.png", "skipped")]
-    assert stopped["interrupted"] is True and [Path(f).name for f in stopped["not_reached"]] == ["b.png", "c.png", "d.png"]
+    assert stopped["interrupted"] is True
+    assert [Path(f).name for f in stopped["not_reached"]] == ["b.png", "c.png", "d.png"]
