@@ -39,8 +39,9 @@ from docclean.models import resolve_model_path
 from docclean.onepage import PageOutput, clean_page, load_cleaner
 from docclean.outputs import Listings, MadeFolder, list_folder, output_lock, release_cut_short_tries, remove_stale_temps
 from docclean.overlap import PagePipeline
+from docclean.pagememory import pixel_limit
 from docclean.places import user_path
-from docclean.plan import Plan, check_output, describe, pixel_limit, plan_job
+from docclean.plan import Plan, check_output, describe, plan_job
 from docclean.progress import CleanProgress, warn_inputs, warn_left_out, warn_settings
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, WOULD_CLEAN, Report, check_report_path
 from docclean.reportcarry import ReportKeeper, load_earlier, remove_stale_report_temps

@@ -50,7 +50,7 @@ from docclean.errors import Cancelled, ModelError, UsageError
 from docclean.levels import network_page
 from docclean.models import resolve_model_path
 from docclean.pictures import keep_pictures
-from docclean.pixels import page_values as page_values  # named here too: the engine's reading of a page
+from docclean.pixels import page_values
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_light_writing, shaded_areas

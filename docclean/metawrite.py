@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 import zlib
 from datetime import datetime
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils: it imports urllib.request, ssl and email
 
 from PIL import Image, TiffImagePlugin, TiffTags
 
@@ -173,7 +173,7 @@ def _xml(text: str) -> str:
     (control characters but tab and line breaks, lone surrogates, U+FFFE, U+FFFF) left out."""
     kept = "".join(c for c in text if c in "\t\n\r" or (" " <= c and not "\ud800" <= c <= "\udfff"
                                                         and c not in "\ufffe\uffff"))
-    return escape(kept)
+    return escape(kept, quote=False)
 
 
 def _xmp_date(when: datetime) -> str:

@@ -53,7 +53,6 @@ _ABBREVIATIONS = {"AHx": "ASCIIHexDecode", "A85": "ASCII85Decode", "LZW": "LZWDe
 _SIMPLE = {"ASCIIHexDecode", "ASCII85Decode", "LZWDecode", "FlateDecode", "RunLengthDecode"}
 # Every filter PDF has: pdfium draws nothing of an image coded with another (a damaged name).
 _FILTERS = _SIMPLE | {"CCITTFaxDecode", "JBIG2Decode", "DCTDecode", "JPXDecode", "Crypt"}
-_CUT_SHORT = CUT[0]
 # The most deflate data inflates to: 258 bytes for each 2-bit code (zlib's technical details).
 _DEFLATE_RATIO = 1032
 # Attached files named in the warning about them; more are counted.
@@ -144,7 +143,7 @@ def _damage(obj: pdfium.PdfImage, path: Path | None, check: PageCheck | None) ->
         if not filters or huge:  # huge: inflating it takes seconds, but data too short for it is told cheaply
             most = len(raw) * _DEFLATE_RATIO + 64 if filters else len(raw)
             data = f"its {'Flate ' if filters else ''}data ({len(raw):,} bytes)"
-            return None if most >= least else (_CUT_SHORT, f"{data} cannot hold the {least:,} bytes its size needs")
+            return None if most >= least else (CUT[0], f"{data} cannot hold the {least:,} bytes its size needs")
         return _flate_damage(raw, least)
     if huge:
         return None  # beyond the pixel limit: Pillow would refuse, and decoding it takes seconds
@@ -183,9 +182,9 @@ def _flate_damage(data: bytes, least: int) -> tuple[str, str] | None:
     hold the ``least`` bytes its image's size needs: pdfium draws rows it lacks blank."""
     size, problem, cut = inflate(data)
     if problem is not None:
-        return _CUT_SHORT if cut else "corrupt image data", f"its Flate data {problem}"
+        return CUT[0] if cut else "corrupt image data", f"its Flate data {problem}"
     if size < least:
-        return _CUT_SHORT, f"its Flate data holds {size:,} of the {least:,} bytes its size needs"
+        return CUT[0], f"its Flate data holds {size:,} of the {least:,} bytes its size needs"
     return None
 
 
@@ -212,42 +211,38 @@ def _jpeg_damage(data: bytes) -> tuple[str, str] | None:
     except CannotCheck:
         pass
     found = _decoded(body)
-    if found != _CUT:
+    if found != CUT:
         return found
     body = body.rstrip(b"\0\t\n\f\r ")
     if body.endswith(b"\xff\xd9"):  # its end marker is there: the data before it is cut
-        return _CUT
+        return CUT
     return _decoded(body + b"\xff\xd9", last_block=True)
-
-
-#: What :func:`_jpeg_damage` says of a JPEG whose data ends early.
-_CUT = CUT  # docclean.jpegcheck's words, for the JPEGs it cannot judge too
 
 
 def _decoded(body: bytes, last_block: bool = False) -> tuple[str, str] | None:
     """Decode ``body`` at 1/8 scale: None when it decodes whole (or is no JPEG Pillow reads: 12-bit,
-    lossless, pdfium's to draw, unchecked), :data:`_CUT` when the data runs out, else why not.
+    lossless, pdfium's to draw, unchecked), :data:`docclean.jpegcheck.CUT` when the data runs out, else why not.
     With ``last_block``, a last block of flat mid-grey counts as the data running out."""
     try:
         im = Image.open(io.BytesIO(body), formats=["JPEG"])
     except Exception as exc:
         if isinstance(exc, OSError) and "truncated" in str(exc).lower():  # cut in its tables
-            return _CUT
+            return CUT
         return None
     with im:
         if last_block and im.info.get("progressive"):
-            return _CUT
+            return CUT
         im.draft(None, (max(1, im.width // 8), max(1, im.height // 8)))
         try:
             im.load()
         except OSError as exc:  # what libjpeg gives up on (pdfium's libjpeg too)
             if "truncated" in str(exc):
-                return _CUT
+                return CUT
             return "corrupt image data", f"its JPEG data does not decode ({exc})"
         if last_block:
             last = im.getpixel((im.width - 1, im.height - 1))
             if all(abs(value - 128) <= 1 for value in (last if isinstance(last, tuple) else (last,))):
-                return _CUT
+                return CUT
     return None
 
 

@@ -24,7 +24,7 @@ from docclean.discover import Job, Keys, input_folder, path_key
 from docclean.errors import DocCleanError, InputError, OutputError, UsageError
 from docclean.originals import check_beside
 from docclean.originals import page_owner as page_owner  # named here too: a page file's name is the plan's
-from docclean.pagememory import pixel_limit as pixel_limit  # named here too: planning counts with it
+from docclean.pagememory import pixel_limit
 from docclean.places import name_too_long, path_too_long, same_folder, user_path
 from docclean.settings import CleanSettings
 

@@ -57,9 +57,6 @@ class EarlierRecords:
         self.output = output
         self._records = records
 
-    def __len__(self) -> int:
-        return len(self._records)
-
     def settle(self, result: FileResult) -> None:
         """Take a file's result of this run: a skipped file with the same targets carries the
         earlier record (it moves: the report holds it once); a file cleaned again replaces it.

@@ -29,7 +29,7 @@ import numpy as np
 
 from docclean import formats
 from docclean import io as pageio
-from docclean.atomic import fitting_name
+from docclean.atomic import atomic_path, fitting_name
 from docclean.digest import file_digest
 from docclean.errors import OutputError
 from docclean.models import model_identity
@@ -159,10 +159,9 @@ class PageStore:
         self._start()
         figures = {"ink_loss": page.ink_loss, "show_through": page.show_through, "inverted": page.inverted}
         path = self._figures(page.index)
-        tmp = path.with_suffix(".tmp")
         try:
-            tmp.write_text(json.dumps(figures))
-            tmp.replace(path)
+            with atomic_path(path) as tmp:
+                tmp.write_text(json.dumps(figures))
         except OSError as exc:
             raise output_error("cannot write to the work folder for the finished pages", exc, path) from None
 
@@ -192,11 +191,12 @@ class PageStore:
         back up to 0.013 dpi off; a sidecar file of exact values would have changed the work folder's
         layout, which resuming runs, the hot folder and the cluster rely on."""
         fmt = formats.by_suffix(self.target)
+        bilevel = [_is_bilevel(self._page(i)) for i in range(pages)]
         if fmt is not None and fmt.max_bytes is not None:
             # Grey and colour pages are stored deflated, as a TIFF holds them: their sum foretells a
             # file too big before gigabytes are written (1-bit pages go in as group 4, often far
             # smaller than their PNG: not counted; the writer checks what it writes). The pages stay.
-            stored = sum(self._page(i).stat().st_size for i in range(pages) if not _is_bilevel(self._page(i)))
+            stored = sum(self._page(i).stat().st_size for i in range(pages) if not bilevel[i])
             if stored > fmt.max_bytes:
                 raise OutputError(formats.too_big(fmt, pages), self.target)
         with pageio.PageWriter(self.target, metadata=metadata) as writer:
@@ -204,7 +204,7 @@ class PageStore:
                 page = next(pageio.read_pages(self._page(i)))
                 if page.color is not None:
                     pixels: np.ndarray = page.color
-                elif _is_bilevel(self._page(i)):
+                elif bilevel[i]:
                     pixels = page.gray >= 0.5
                 else:
                     pixels = page.gray

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from docclean import formats
-from docclean.atomic import atomic_path, is_temp_of
+from docclean.atomic import atomic_path, remove_temps_of
 from docclean.errors import OutputError, UsageError
 from docclean.outputs import EARLIER_COMMITTED_SUFFIX, EARLIER_SUFFIX, OutputBusy
 from docclean.watchattempt import settle_locked
@@ -64,7 +64,7 @@ def remove_leftovers(output: Path) -> list[Path]:
     outputs: temporary copies of its record (:data:`~docclean.watchrecord.LEDGER_NAME`; only the
     watcher holding ``output`` writes it: call holding the watch lock) and write probes older than
     :data:`PROBE_AGE_S`. Returns what was removed. A user's own files never match these names."""
-    removed: list[Path] = []
+    removed = remove_temps_of(output / LEDGER_NAME)
     now = time.time()
     try:
         entries = list(os.scandir(output))
@@ -72,11 +72,10 @@ def remove_leftovers(output: Path) -> list[Path]:
         return removed
     for entry in entries:
         name = entry.name
-        stale_temp = is_temp_of(name, LEDGER_NAME)
         try:
             stale_probe = (name.startswith(PROBE_PREFIX) and len(name) == len(PROBE_PREFIX) + 8
                            and now - entry.stat(follow_symlinks=False).st_mtime > PROBE_AGE_S)
-            if (stale_temp or stale_probe) and entry.is_file(follow_symlinks=False):
+            if stale_probe and entry.is_file(follow_symlinks=False):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:

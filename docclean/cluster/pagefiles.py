@@ -81,7 +81,7 @@ def _count(source: Path, settings: CleanSettings) -> int | None:
     """The pages of ``source`` as the planner counts them, which its page files are named by; None
     where they cannot be counted (cleaning it says why, in the engine's words)."""
     from docclean import io as pageio
-    from docclean.plan import pixel_limit
+    from docclean.pagememory import pixel_limit
 
     try:
         return pageio.count_pages(source, pixel_limit(settings.max_pixels))

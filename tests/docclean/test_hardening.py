@@ -253,12 +253,12 @@ def test_fuzzed_files_give_one_line_errors_and_never_a_traceback_or_hang(tmp_pat
 
 
 def test_the_pixel_limit_follows_available_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    from docclean import pagememory, plan
+    from docclean import pagememory
 
     monkeypatch.setattr(pagememory, "memory_pixel_limit", lambda: 5_000_000)
-    assert plan.pixel_limit(120_000_000) == 5_000_000 and plan.pixel_limit(1_000_000) == 1_000_000
+    assert pagememory.pixel_limit(120_000_000) == 5_000_000 and pagememory.pixel_limit(1_000_000) == 1_000_000
     monkeypatch.setattr(pagememory, "memory_pixel_limit", lambda: None)
-    assert plan.pixel_limit(120_000_000) == 120_000_000
+    assert pagememory.pixel_limit(120_000_000) == 120_000_000
 
 
 def test_the_memory_available_is_read_again_after_half_a_second_not_once_a_file(
