@@ -53,12 +53,11 @@ class RayBatch:
     actors (``actors``: the live ones, with their ``pid`` once they answered), for tests and
     diagnostics. ``keeper`` takes each result as it is recorded (``runreport.RankedKeeper``)."""
 
-    keeper: runreport.RankedKeeper | None = None
     stopping = False  # cancelling: the keeper need not write, the run's own write follows
 
     def __init__(self, plan: driver.FilePlan, settings: CleanSettings, progress: CleanProgress, report: Report,
                  *, workers: int | None, storage_options: dict[str, Any] | None,
-                 staging: Path | None = None, keeper: runreport.RankedKeeper | None = None) -> None:
+                 keeper: runreport.RankedKeeper, staging: Path | None = None) -> None:
         self.ray, self.plan, self.progress, self.report = ray_module(), plan, progress, report
         self.pool = ActorPool(settings, report, workers=workers, storage_options=storage_options, staging=staging)
         self.settings, self.hub = self.pool.settings, self.pool.hub
@@ -67,7 +66,7 @@ class RayBatch:
             progress.on_warning("", self.pool.crowded, WARN_SETTINGS)
         self.keeper = keeper
         # One ranking for the report's order and the keeper's writes meanwhile.
-        self.rank = keeper.rank if keeper is not None else runreport.slot_rank(plan)
+        self.rank = keeper.rank
         self.queue: deque[FileTask] = deque(plan.tasks)
         self.refs: dict[Any, tuple[PoolActor, FileTask]] = {}
         self.failed_once: dict[int, str] = {}
@@ -184,8 +183,7 @@ class RayBatch:
         self.rank[id(result)] = task.id
         self.report.files.append(result)
         self.progress.on_file_done(result)
-        if self.keeper is not None:
-            self.keeper.settled(result, not self.stopping)
+        self.keeper.settled(result, not self.stopping)
 
     def _actor_died(self, actor: PoolActor, exc: BaseException) -> None:
         """The file the actor was running gets one more try; those queued behind it go back freely."""

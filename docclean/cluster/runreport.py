@@ -45,12 +45,6 @@ def start_report(report: Report, found: Found, inputs: list[str], output: str, s
     warn_inputs(progress, report, found.warned)
 
 
-def slot_rank(plan: FilePlan) -> dict[int, int]:
-    """``id(result)`` to input position for the plan's results that needed no work; a run adds
-    its workers' results as they come (``RayBatch._record``)."""
-    return {id(s): i for i, s in enumerate(plan.slots) if isinstance(s, FileResult)}
-
-
 class RankedKeeper(ReportKeeper):
     """The Ray engine's :class:`~docclean.reportcarry.ReportKeeper`: its results settle in any
     order, so each write puts the files settled so far in input order by :attr:`rank`
@@ -61,7 +55,8 @@ class RankedKeeper(ReportKeeper):
     def __init__(self, report: Report, path: str | Path | None, plan: FilePlan) -> None:
         super().__init__(report, path)
         self.plan = plan
-        self.rank = slot_rank(plan)
+        # id(result) to input position: the results that needed no work now, the workers' as they come
+        self.rank = {id(s): i for i, s in enumerate(plan.slots) if isinstance(s, FileResult)}
 
     def so_far(self) -> tuple[list[FileResult], list[Any]]:
         """The files settled so far, in input order, and the inputs without a result yet."""
@@ -71,7 +66,7 @@ class RankedKeeper(ReportKeeper):
         return files, [slot.source for n, slot in enumerate(self.plan.slots) if n not in reached]
 
 
-def emit_done(plan: FilePlan, progress: CleanProgress, report: Report, keeper: ReportKeeper | None = None) -> None:
+def emit_done(plan: FilePlan, progress: CleanProgress, report: Report, keeper: ReportKeeper) -> None:
     """Report the results that needed no work (failed, skipped, would clean), in input order; a
     skipped file gets its earlier record from ``keeper`` (``ReportKeeper.settled``). A cancel is
     asked before each, as ``clean_batch`` asks before every file: a resume may skip them all."""
@@ -81,8 +76,7 @@ def emit_done(plan: FilePlan, progress: CleanProgress, report: Report, keeper: R
                 raise Cancelled("cancelled")
             report.files.append(slot)
             progress.on_file_done(slot)
-            if keeper is not None:
-                keeper.settled(slot)
+            keeper.settled(slot)
 
 
 def note_not_reached(plan: FilePlan, report: Report, rank: dict[int, int]) -> None:

@@ -16,6 +16,7 @@ from docclean.batch import clean_batch
 from docclean.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Cancelled
 from docclean.progress import CleanProgress
 from docclean.report import CLEANED, FAILED, INTERRUPTED, SKIPPED, Report
+from docclean.reportcarry import ReportKeeper
 
 import_or_skip("ray", "Ray is not installed: pip install -e '.[ray]' to run the Ray engine tests")
 
@@ -358,7 +359,7 @@ def test_a_task_error_from_a_worker_fails_that_file_without_a_retry(ray_session)
     batch.pool = ActorPool.__new__(ActorPool)
     batch.pool.actors, batch.pool.spares = [actor], 0
     batch.refs, batch.queue, batch.rank, batch.failed_once = {ref: (actor, task)}, deque(), {}, {}
-    batch.recorded = set()
+    batch.recorded, batch.keeper = set(), ReportKeeper(batch.report, None)
     ray_session.wait([ref])
     batch._collect(ref)
     assert batch.actors == [actor] and not batch.queue and not actor.inflight

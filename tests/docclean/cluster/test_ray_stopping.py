@@ -16,6 +16,7 @@ from docclean.errors import EXIT_INTERRUPTED, Cancelled
 from docclean.outputs import OutputBusy
 from docclean.progress import CleanProgress
 from docclean.report import CLEANED, INTERRUPTED, SKIPPED, FileResult, Report
+from docclean.reportcarry import ReportKeeper
 
 import_or_skip("ray", "Ray is not installed: pip install -e '.[ray]' to run the Ray engine tests")
 
@@ -52,6 +53,7 @@ def _bare_batch(ray, actor: PoolActor) -> RayBatch:
     tasks = [task for _, task in actor.inflight]
     batch.tasks, batch.rank, batch.failed_once, batch.recorded = {t.id: t for t in tasks}, {}, {}, set()
     batch.refs, batch.queue = {ref: (actor, task) for ref, task in actor.inflight}, deque()
+    batch.keeper = ReportKeeper(batch.report, None)  # no report file: results only settle
     return batch
 
 
