@@ -11,6 +11,12 @@ under ``clean/`` (the marks at full strength on white). Deterministic; needs the
 (``apt-get install fonts-dejavu-core``).
 
     python bench/marks_over_text.py OUT
+    python bench/marks_over_text.py OUT --measure [--model M]
+
+``--measure`` also cleans the pages with ``docclean clean`` (the default model, or ``--model``) and
+prints, for each mark, the share of its pixels kept over the text and on blank paper: a pixel of the
+mark (where the page without the marks is paper) is kept when the cleaned page is at least half as
+dark there as the clean page.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,19 +71,22 @@ def scanned(page: np.ndarray, seed: int) -> Image.Image:
     return image.filter(ImageFilter.GaussianBlur(0.7))
 
 
-def marker_split() -> np.ndarray:
+MARKERS = [((60,) * 3, 10), ((140,) * 3, 10), ((60,) * 3, 7), ((140,) * 3, 7)]
+
+
+def marker_split(marks_on: bool = True) -> np.ndarray:
     w, h = 2480, 900
     text = Image.new("RGB", (w, h), "white")
     paragraph(ImageDraw.Draw(text), 60, 60, 1150, 34, 16)
     marks = Image.new("RGB", (w, h), "white")
     draw = ImageDraw.Draw(marks)
-    for k, (color, pen) in enumerate([((60,) * 3, 10), ((140,) * 3, 10), ((60,) * 3, 7), ((140,) * 3, 7)]):
+    for k, (color, pen) in enumerate(MARKERS if marks_on else []):
         for x in (100, 1300):
             wavy_stroke(draw, x, 150 + k * 190, 1050, 35, color, pen, 60 + k)
     return np.asarray(text, np.float32) * np.asarray(marks, np.float32) / 255 ** 2  # ink multiplies
 
 
-def stamp_two() -> np.ndarray:
+def stamp_two(marks_on: bool = True) -> np.ndarray:
     w, h = 2000, 700
     text = Image.new("RGB", (w, h), "white")
     paragraph(ImageDraw.Draw(text), 60, 60, 1300, 34, 11)
@@ -87,7 +98,7 @@ def stamp_two() -> np.ndarray:
     draw.text((150, 300), "07 JUN 2024", font=_font("DejaVuSans.ttf", 40), fill=255)
     ring = ring.rotate(-12, resample=Image.BICUBIC)
     page, red = np.asarray(text, np.float32) / 255, np.array([0.85, 0.15, 0.2], np.float32)
-    for x0 in (450, 1420):  # over the paragraph, and on blank paper
+    for x0 in (450, 1420) if marks_on else ():  # over the paragraph, and on blank paper
         cover = np.zeros((h, w), np.float32)
         cover[90:610, x0:x0 + 520] = np.asarray(ring, np.float32) / 255 * 0.8
         page = page * (1 - cover[..., None]) + np.minimum(page, red) * cover[..., None]
@@ -95,6 +106,51 @@ def stamp_two() -> np.ndarray:
 
 
 PAGES = {"marker_split.png": (marker_split, 6), "stamp_two.png": (stamp_two, 3)}
+#: Where each page's marks are over the text (x below the split) and on blank paper (x above it).
+SPLIT = {"marker_split.png": 1240, "stamp_two.png": 1300}
+
+
+def grey(page: np.ndarray) -> np.ndarray:
+    """An RGB page (0..1) in grey, with Pillow's weights (as the scans are read)."""
+    return page @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def mark_rows(name: str, h: int) -> list[tuple[str, slice]]:
+    """The page's marks, each by name and the rows it lies in."""
+    if name == "marker_split.png":
+        return [(f"grey {c[0]}, {pen} px", slice(150 + k * 190 - 95, 150 + k * 190 + 95))
+                for k, (c, pen) in enumerate(MARKERS)]
+    return [("red ring stamp", slice(0, h))]
+
+
+def kept_shares(name: str, cleaned: np.ndarray) -> list[tuple[str, float, float]]:
+    """For each mark of page ``name``: (mark, share kept over the text, share kept on blank paper)."""
+    draw = PAGES[name][0]
+    full, bare = grey(draw()), grey(draw(marks_on=False))
+    mark = (bare > 0.9) & (full < bare - 0.15)  # the mark's own pixels, not those it shares with text
+    kept = (1 - cleaned) >= 0.5 * (1 - full)
+    left = np.arange(full.shape[1])[None, :] < SPLIT[name]
+    rows = []
+    for label, ys in mark_rows(name, full.shape[0]):
+        m, k = mark[ys], kept[ys]
+        over, blank = m & left, m & ~left
+        rows.append((label, float(k[over].mean()), float(k[blank].mean())))
+    return rows
+
+
+def measure(out: Path, model: str | None) -> None:
+    """Clean the pages in ``out`` with ``docclean clean`` and print the marks' kept shares."""
+    cleaned = out / "cleaned"
+    command = [str(Path(sys.executable).parent / "docclean"), "clean", *[str(out / n) for n in PAGES], "-o",
+               str(cleaned), "--quiet"] + (["--model", model] if model else [])
+    subprocess.run(command, check=True)
+    print(f"model: {model or 'default'}")
+    print("| page | mark | kept over text | kept on blank paper |")
+    print("|---|---|---|---|")
+    for name in PAGES:
+        page = np.asarray(Image.open(cleaned / name).convert("L"), np.float32) / 255
+        for label, over, blank in kept_shares(name, page):
+            print(f"| {name} | {label} | {over:.1%} | {blank:.1%} |")
 
 
 def write_pages(out: Path) -> list[Path]:
@@ -112,8 +168,13 @@ def write_pages(out: Path) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="folder to write the pages into")
-    for path in write_pages(parser.parse_args().out):
+    parser.add_argument("--measure", action="store_true", help="clean the pages and print the marks' kept shares")
+    parser.add_argument("--model", help="the model to measure (docclean clean --model); default: the shipped one")
+    args = parser.parse_args()
+    for path in write_pages(args.out):
         print(path)
+    if args.measure:
+        measure(args.out, args.model)
 
 
 if __name__ == "__main__":

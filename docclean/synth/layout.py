@@ -106,7 +106,8 @@ def _stamp(layer: Image.Image, dpi: int, rng: np.random.Generator) -> None:
         d.rectangle([lw, size // 4, size - lw, 3 * size // 4], outline=255, width=lw)
     d.text((size // 5, size // 2 - size // 12), _words(rng, 1).upper(), fill=255, font=font)
     img = img.rotate(float(rng.uniform(-30, 30)), resample=Image.BILINEAR)
-    x, y = (int(rng.integers(0, max(1, layer.width - size // 2))), int(rng.integers(0, max(1, layer.height - size // 2))))
+    x = int(rng.integers(0, max(1, layer.width - size // 2)))
+    y = int(rng.integers(0, max(1, layer.height - size // 2)))
     layer.paste(img, (x - size // 4, y - size // 4), img)
 
 
@@ -121,6 +122,34 @@ def _signature(draw: ImageDraw.ImageDraw, w: int, h: int, dpi: int, rng: np.rand
     xs = x0 + length * t + amp * 0.7 * np.cos(2 * np.pi * loops * t)
     pen = max(1, int(round(dpi / 100 * rng.uniform(0.5, 2.0))))
     draw.line(list(zip(xs.tolist(), ys.tolist())), fill=255, width=pen, joint="curve")
+
+
+def marker_strokes(h: int, w: int, dpi: int, rng: np.random.Generator) -> np.ndarray:
+    """One to four broad pen or marker strokes (a sixtieth to a twenty-fifth of an inch wide: 5-12 px at
+    300 dpi, wider than a signature's pen) at random places, so mostly across the printed text: a wavy
+    line, an underline or a strike-through, or a loop around a word. Returns their coverage (float32,
+    0 paper .. 1 ink). A model trained without them erased such marks where they cross text
+    (docs/quality.md, "What it still gets wrong")."""
+    layer = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(layer)
+    for _ in range(int(rng.integers(1, 5))):
+        pen = max(2, int(round(dpi * rng.uniform(1 / 60, 1 / 25))))
+        length = min(w, dpi * rng.uniform(0.8, 4.0))
+        x0, y0 = rng.uniform(-0.1 * w, max(1.0, w - 0.6 * length)), rng.uniform(0, h)
+        t = np.linspace(0, 1, 300)
+        shape = rng.random()
+        if shape < 0.4:  # a wavy line, as handwriting or a scribbled-out passage
+            waves, amp = rng.uniform(1, 8), dpi * rng.uniform(0.02, 0.15)
+            xs, ys = x0 + length * t, y0 + amp * np.sin(2 * np.pi * waves * t + rng.uniform(0, 6))
+        elif shape < 0.8:  # an underline or a strike-through, a little slanted and bowed
+            slope, bow = rng.uniform(-0.08, 0.08), dpi * rng.uniform(-0.05, 0.05)
+            xs, ys = x0 + length * t, y0 + slope * length * t + bow * np.sin(np.pi * t)
+        else:  # a loop around a word or a figure
+            rx, ry = length / 4, dpi * rng.uniform(0.1, 0.3)
+            a = 2 * np.pi * 1.1 * t + rng.uniform(0, 6)
+            xs, ys = x0 + rx + rx * np.cos(a), y0 + ry * np.sin(a)
+        draw.line(list(zip(xs.tolist(), ys.tolist())), fill=255, width=pen, joint="curve")
+    return np.asarray(layer, np.float32) / 255
 
 
 def render_layout(h: int, w: int, dpi: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ from docclean.errors import DataError, OutputError, UsageError
 from docclean.synth import damage
 from docclean.synth.fields import crease_field, lowres_field, paper_texture, shadow_field, stain_field
 from docclean.synth.ink import ink_strength, pick_ink, thin_strokes, uneven_ink
-from docclean.synth.layout import render_layout
+from docclean.synth.layout import marker_strokes, render_layout
 from docclean.synth.workers import run_in_workers, stop_signals_deferred
 
 DEFAULT_DPIS = (100, 150, 200, 300, 300, 400, 600)
@@ -40,11 +40,15 @@ class PairKind:
     (:func:`docclean.synth.ink.uneven_ink`), drawn from a stream spawned off the page's generator:
     the rest of the pair is the same for any ``uneven``, and with 0 sets rendered before it existed
     reproduce. ``show_through``: the chance that the other side's text shows through (faint,
-    mirrored, blurred: the mark a model must learn to drop while it keeps faint text)."""
+    mirrored, blurred: the mark a model must learn to drop while it keeps faint text). ``markers``:
+    the chance that broad pen or marker strokes cross the page, mostly over its text
+    (:func:`docclean.synth.layout.marker_strokes`), in an ink of their own; drawn from another
+    spawned stream, so with 0 sets rendered before it existed reproduce."""
 
     graded: bool = True
     uneven: float = 0.0
     show_through: float = SHOW_THROUGH
+    markers: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,12 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
     main = thin_strokes(main, rng, dpi)
     absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng, kind.graded)
     absorb_x, cov_x = ink_strength(extra, pick_ink(rng, pen=True), rng, kind.graded)
+    absorb_k = cov_k = None
+    if kind.markers > 0:  # spawned first, so a page's uneven fading differs with markers on
+        krng = rng.spawn(1)[0]
+        if krng.random() < kind.markers:
+            absorb_k, cov_k = ink_strength(marker_strokes(h, w, dpi, krng), pick_ink(krng, pen=True), krng,
+                                           kind.graded)
     if kind.uneven > 0:  # its own stream: the rest of the page is the same as without it
         urng = rng.spawn(1)[0]
         if urng.random() < kind.uneven:
@@ -80,6 +90,8 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
         if urng.random() < kind.uneven:
             absorb_x = uneven_ink(absorb_x, urng, dpi)
     cov = np.maximum(cov_m, cov_x)
+    if cov_k is not None:
+        absorb_x, cov = 1 - (1 - absorb_x) * (1 - absorb_k), np.maximum(cov, cov_k)
     paper = float(rng.uniform(0.55, 1.0)) if rng.random() < 0.5 else float(rng.uniform(0.8, 1.0))
     page = paper * paper_texture(h, w, rng, float(rng.uniform(0.0, 0.08)))
     page = page * (1 - absorb_m) * (1 - absorb_x)
@@ -177,7 +189,7 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
         if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
             raise UsageError("is not a folder (a file of that name is in the way); choose another OUT", folder)
     try:
-        _check_set(out, {"size": size, "dpis": [int(d) for d in dpis], "kind": asdict(kind)})
+        _check_set(out, {"size": size, "dpis": [int(d) for d in dpis], "kind": _recorded(kind)})
         (out / "noisy").mkdir(parents=True, exist_ok=True)
         (out / "clean").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -186,6 +198,16 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
     if workers <= 1:
         return [_write(s, out) for s in specs]
     return run_in_workers(_write, [(s, out) for s in specs], workers)
+
+
+#: Kind fields added after sets were first recorded, with the value every earlier set had: recorded
+#: only when set otherwise, so that an earlier set's record still matches and the set can be extended.
+_LATER_FIELDS = {"markers": 0.0}
+
+
+def _recorded(kind: PairKind) -> dict:
+    """A kind as its set record holds it (fields added later left out at their old value)."""
+    return {k: v for k, v in asdict(kind).items() if not (k in _LATER_FIELDS and v == _LATER_FIELDS[k])}
 
 
 def pairs_in(out: str | Path) -> int:
@@ -235,15 +257,15 @@ def _check_set(out: Path, options: dict) -> None:
 
 
 #: The ``docclean synth`` option of each field a set record holds (the others have none: the library's own).
-_FLAGS = {"size": "--size", "dpis": "--dpi", "uneven": "--uneven"}
+_FLAGS = {"size": "--size", "dpis": "--dpi", "uneven": "--uneven", "markers": "--markers"}
 
 
 def _differences(saved: dict, options: dict) -> list[str]:
     """One "OPTION: A there, B now" for each field of a set record that differs from ``options``,
     the kind's fields one by one, named by the option that sets them."""
     found = []
-    for key, now in options.items():
-        was = saved.get(key)
+    for key in list(options) + [k for k in saved if k in _LATER_FIELDS and k not in options]:
+        now, was = options.get(key, _LATER_FIELDS.get(key)), saved.get(key, _LATER_FIELDS.get(key))
         if isinstance(now, dict) and isinstance(was, dict):
             found += _differences(was, now)
         elif was != now:

@@ -171,3 +171,13 @@ def test_a_signal_to_the_parent_alone_stops_the_workers(tmp_path, signum, code, 
     last = max(int(name.split("-")[1]) for name in noisy)  # s0-00004-100dpi.png: workers finish out of order
     names = write_pairs(out, last + 2, dpis=(100,), size=128)
     assert set(stamps) < set(names) and all((out / "noisy" / n).stat().st_mtime_ns == t for n, t in stamps.items())
+
+
+def test_synth_markers_change_the_clean_pages_and_are_range_checked(tmp_path):
+    args = ["--n", "1", "--dpi", "300", "--size", "256", "--seed", "5"]
+    assert runner.invoke(app, ["synth", str(tmp_path / "plain"), *args]).exit_code == 0
+    result = runner.invoke(app, ["synth", str(tmp_path / "marked"), *args, "--markers", "1"])
+    assert result.exit_code == 0, result.output
+    (name,) = [p.name for p in (tmp_path / "plain" / "clean").iterdir()]
+    assert (tmp_path / "plain" / "clean" / name).read_bytes() != (tmp_path / "marked" / "clean" / name).read_bytes()
+    assert runner.invoke(app, ["synth", str(tmp_path / "x"), "--markers", "1.5"]).exit_code == 2

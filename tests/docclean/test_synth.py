@@ -234,3 +234,45 @@ def test_a_full_disk_is_named_and_leaves_no_half_pair(tmp_path, monkeypatch):
     assert info.value.path == tmp_path / "noisy" / "s1-00001-100dpi.png"
     held = {side: sorted(p.name for p in (tmp_path / side).iterdir()) for side in ("noisy", "clean")}
     assert held["noisy"] == held["clean"] == ["s1-00000-100dpi.png"]  # the clean half of pair 1 was removed
+
+
+def test_marker_strokes_are_broad_pen_strokes_at_any_dpi():
+    import cv2
+
+    from docclean.synth.layout import marker_strokes
+
+    for dpi in (100, 300, 600):
+        cover = marker_strokes(3 * dpi, 3 * dpi, dpi, np.random.default_rng(dpi))
+        assert cover.shape == (3 * dpi, 3 * dpi) and cover.dtype == np.float32 and cover.max() == 1.0
+        half_width = cv2.distanceTransform((cover > 0.5).astype(np.uint8), cv2.DIST_L2, 5).max()
+        assert dpi / 150 <= half_width <= dpi / 25 + 1  # a sixtieth to a twenty-fifth of an inch wide (crossings wider)
+
+
+def test_markers_cross_the_page_in_the_target_and_at_zero_change_nothing():
+    import cv2
+
+    base = make_pair(np.random.default_rng(5), dpi=300, height=256, width=256)
+    zero = make_pair(np.random.default_rng(5), dpi=300, height=256, width=256, kind=PairKind(markers=0.0))
+    marked = make_pair(np.random.default_rng(5), dpi=300, height=256, width=256, kind=PairKind(markers=1.0))
+    assert all(np.array_equal(x, y) for x, y in zip(base, zero))
+    added = marked[1] < base[1] - 0.1  # the target keeps the marks
+    assert added.mean() > 0.005
+    assert cv2.distanceTransform(added.astype(np.uint8), cv2.DIST_L2, 5).max() >= 2.5  # broad strokes
+    assert marked[0][added].mean() < base[0][added].mean() - 0.02  # and the scan shows them
+
+
+def test_a_set_record_names_markers_only_when_they_are_on(tmp_path):
+    import json
+
+    import pytest
+
+    from docclean.errors import DataError
+
+    write_pairs(tmp_path / "plain", 1, seed=1, dpis=(100,), size=64)
+    assert "markers" not in json.loads((tmp_path / "plain" / "set.json").read_text())["kind"]  # as sets before
+    with pytest.raises(DataError, match=r"other options \(--markers: 0 there, 0.5 now\)"):
+        write_pairs(tmp_path / "plain", 2, seed=1, dpis=(100,), size=64, kind=PairKind(markers=0.5))
+    write_pairs(tmp_path / "marked", 1, seed=1, dpis=(100,), size=64, kind=PairKind(markers=0.5))
+    with pytest.raises(DataError, match=r"other options \(--markers: 0.5 there, 0 now\)"):
+        write_pairs(tmp_path / "marked", 2, seed=1, dpis=(100,), size=64)
+    assert len(write_pairs(tmp_path / "marked", 2, seed=1, dpis=(100,), size=64, kind=PairKind(markers=0.5))) == 2
