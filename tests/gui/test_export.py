@@ -252,3 +252,24 @@ def test_files_already_there_are_worded_by_what_the_window_knows_of_their_settin
     _, dialog = _export(start_export, window, out)
     assert "(from an earlier run, perhaps with other settings)" in dialog.result_text  # as the CLI says it
     assert "tick 'Overwrite existing files'" in dialog.result_text
+
+
+def test_an_export_with_a_failed_file_says_why_the_bar_ends_short(qtbot, window, tmp_path, tiny_settings) -> None:
+    from docclean.report import CLEANED, FAILED, FileResult, PageResult, Report
+    from gui.export import ExportDialog, ExportThread
+
+    thread = ExportThread([tmp_path / "in"], tmp_path / "out", tiny_settings)
+    dialog = ExportDialog(thread, "docclean clean in -o out", window)
+    qtbot.addWidget(dialog)
+    report = Report(output=str(tmp_path / "out"))
+    thread.started_batch.emit(3, 3)
+    for i, status in enumerate((CLEANED, FAILED, CLEANED)):
+        source = tmp_path / "in" / f"{i}.png"
+        thread.file_started.emit(str(source), 1)
+        thread.page_done.emit(str(source), 0)
+        result = FileResult(source, status=status, pages=[PageResult(0, CLEANED)],
+                            error=f"{i}.png: cannot write (Permission denied)" if status == FAILED else None)
+        report.files.append(result)
+        thread.file_done.emit(result)
+    thread.done.emit(report)
+    assert dialog.bar.value() == 2 and dialog.bar.text() == "2 of 3 pages written; 1 file failed"
