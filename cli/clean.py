@@ -37,8 +37,9 @@ def clean(
         metavar="INPUT...", show_default=False,
         help="Files, folders (searched recursively) or glob patterns such as 'scans/**/*.tif'.")] = None,
     model: Annotated[str, typer.Option(
-        help="Model: a built-in name (default; fast: a 5x cheaper network that cleans office paper less well, "
-             "see `docclean models`) or a .safetensors file.")] = _DEFAULT.model,
+        help="Model: a built-in name (default; fast: a 5x cheaper network that cleans office paper less well; "
+             "marks: keeps pen marks and stamps that cross printed text, for office pages, less good on historical "
+             "ones; see `docclean models`) or a .safetensors file.")] = _DEFAULT.model,
     backend: Annotated[BackendChoice, typer.Option(
         help=f"Inference backend (auto: on a CPU, {AUTO_CPU_ORDER}, the first installed; "
              "on a GPU or with --precision bf16/fp16, torch).")]

@@ -90,8 +90,9 @@ def train(
         help="Continue the run in this folder with its own data and options; only --epochs, --max-time, --patience, "
              "--lr and --device may be given anew.", show_default=False)] = None,
     from_model: Annotated[str, typer.Option(
-        "--from", help="Fine-tune this model: 'default' (the shipped one), 'fast' (the built-in half-width one) or "
-                       "a .safetensors file (such as an earlier run's best.safetensors).")] = "default",
+        "--from", help="Fine-tune this model: 'default' (the shipped one), 'fast' (the built-in half-width one), "
+                       "'marks' (the built-in one that keeps marks over text) or a .safetensors file (such as an "
+                       "earlier run's best.safetensors).")] = "default",
     scratch: Annotated[bool, typer.Option("--scratch", help="Train a new model from scratch instead.")] = False,
     val_fraction: Annotated[float, typer.Option(
         min=0.01, max=0.9, help="Share of pairs held out for validation (scans of one original stay together).")]

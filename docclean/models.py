@@ -125,7 +125,7 @@ def _data_line(data: object) -> str:
 def describe_model(model: str | Path) -> dict[str, object]:
     """What a model file says about itself, read from its header (no torch): name, path, size,
     architecture and config, parameter count, training data (:func:`training_data`) and command,
-    validation metrics, and the model it was fine-tuned from."""
+    validation metrics, the model it was fine-tuned from, and what it averages (``training.average``)."""
     import math
 
     from docclean import safefile
@@ -156,6 +156,8 @@ def describe_model(model: str | Path) -> dict[str, object]:
         "val_metrics": {k: v for k, v in metrics.items() if k.startswith(("val", "test"))},
         "init_from": (meta.get("init_from") or {}).get("path") if isinstance(meta.get("init_from"), dict)
         else meta.get("init_from"),
+        # A weight-by-weight average of a start and its fine-tune (training/average.py).
+        "averaged": meta.get("averaged") if isinstance(meta.get("averaged"), dict) else None,
     }
 
 
@@ -181,4 +183,10 @@ def describe_lines(info: dict[str, object]) -> list[str]:
     lines += [f"  resumed       {command}" for command in info.get("resumed") or []]  # type: ignore[union-attr]
     if info["init_from"]:
         lines.append(f"  fine-tuned from {info['init_from']}")
+    averaged = info.get("averaged")
+    if isinstance(averaged, dict):
+        w = averaged.get("weight")
+        lines.append(f"  averaged      {averaged.get('start')} and the fine-tune above"
+                     + (f" ({w:g} of it)" if isinstance(w, (int, float)) else "")
+                     + (f": {averaged['command']}" if averaged.get("command") else ""))
     return lines
