@@ -15,6 +15,14 @@ from docclean.places import user_path
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "default"
+#: What each built-in model is for, in a line (`docclean models`, the app's model list); docs/quality.md
+#: gives the figures behind each.
+BUILTIN_USES = {
+    "default": "every kind of page: office paper, forms, receipts, historical pages",
+    "fast": "a network 5x cheaper that cleans office paper less well: large batches bound for OCR or 1-bit archives",
+    "marks": "office pages, forms and receipts with pen marks, signatures and stamps across the print, which it "
+             "keeps; binarizes historical pages less well than the default",
+}
 
 
 def builtin_models() -> dict[str, Path]:
@@ -135,10 +143,12 @@ def describe_model(model: str | Path) -> dict[str, object]:
     meta = safefile.read_metadata(path)
     check_not_trainer_state(meta, path)
     metrics = meta.get("metrics") or {}
+    builtin = path.parent == WEIGHTS_DIR
     return {
         "name": str(model) if str(model) in builtin_models() else path.stem,
         "path": str(path),
-        "builtin": path.parent == WEIGHTS_DIR,
+        "builtin": builtin,
+        "use": BUILTIN_USES.get(path.stem) if builtin else None,
         "bytes": header.file_size,
         "arch": meta.get("arch"),
         "config": meta.get("config"),
@@ -166,9 +176,11 @@ def describe_lines(info: dict[str, object]) -> list[str]:
     indented line per fact. ``docclean models`` prints it; the desktop app's About box shows it."""
     import json
 
-    lines = [f"{info['name']} (built-in)" if info["builtin"] else str(info["path"]),
-             f"  architecture  {info['arch']} {json.dumps(info['config'])}",
-             f"  parameters    {info['parameters']:,}; file {info['bytes'] / 1e6:.1f} MB"]  # type: ignore[operator]
+    lines = [f"{info['name']} (built-in)" if info["builtin"] else str(info["path"])]
+    if info.get("use"):
+        lines.append(f"  for           {info['use']}")
+    lines += [f"  architecture  {info['arch']} {json.dumps(info['config'])}",
+              f"  parameters    {info['parameters']:,}; file {info['bytes'] / 1e6:.1f} MB"]  # type: ignore[operator]
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in dict(info["val_metrics"]).items()) or "none recorded"  # type: ignore[call-overload]
     epoch, partial = info["epoch"], info.get("partial")
     if partial:

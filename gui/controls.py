@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from docclean import formats
-from docclean.models import builtin_models
+from docclean.models import BUILTIN_USES, builtin_models
 from docclean.settings import BACKENDS, DEVICES, PRECISIONS, CleanSettings
 from gui.fields import combo, form, read_spin, show_spin, spin
 from gui.inapplicable import TickKeeper, UnusedTextSpinBox
@@ -63,6 +63,9 @@ class SettingsPanel(QWidget):
         self.model.setMinimumContentsLength(10)
         for name in builtin_models():
             self.model.addItem(name, name)
+            if name in BUILTIN_USES:
+                self.model.setItemData(self.model.count() - 1, f"{name}: {BUILTIN_USES[name]}",
+                                       Qt.ItemDataRole.ToolTipRole)
         self.model.addItem(_CHOOSE, None)
         self.backend, self.device, self.precision = combo(BACKENDS), combo(DEVICES), combo(PRECISIONS)
         self.threads = spin(1, 1024, None, "auto")

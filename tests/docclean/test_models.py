@@ -101,3 +101,11 @@ def test_the_description_the_cli_and_the_desktop_app_show_names_each_resume() ->
     lines = describe_lines(info)
     at = lines.index("  command       docclean train --out run")
     assert lines[at + 1] == "  resumed       docclean train --resume run --lr 0.0001"
+
+
+def test_every_built_in_model_says_what_it_is_for():
+    from docclean.models import BUILTIN_USES, builtin_models, describe_lines, describe_model
+
+    assert set(BUILTIN_USES) == set(builtin_models())  # a model shipped without a line would say nothing
+    lines = describe_lines(describe_model("marks"))
+    assert lines[0] == "marks (built-in)" and lines[1] == f"  for           {BUILTIN_USES['marks']}"

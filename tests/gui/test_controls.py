@@ -143,3 +143,13 @@ def test_two_retrained_models_read_apart_in_the_model_list(panel, tmp_path) -> N
         panel.set_settings(CleanSettings(model=model))
     names = [panel.model.itemText(i) for i in range(panel.model.count())]
     assert "office/best.safetensors" in names and "receipts/best.safetensors" in names
+
+
+def test_each_built_in_model_in_the_list_says_what_it_is_for(panel) -> None:  # noqa: ANN001
+    from PySide6.QtCore import Qt
+
+    from docclean.models import BUILTIN_USES
+
+    tips = {panel.model.itemData(i): panel.model.itemData(i, Qt.ItemDataRole.ToolTipRole)
+            for i in range(panel.model.count())}
+    assert tips["marks"] == f"marks: {BUILTIN_USES['marks']}" and tips["default"].startswith("default: every kind")
