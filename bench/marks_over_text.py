@@ -140,9 +140,9 @@ def kept_shares(name: str, cleaned: np.ndarray) -> list[tuple[str, float, float]
 
 def measure(out: Path, model: str | None) -> None:
     """Clean the pages in ``out`` with ``docclean clean`` and print the marks' kept shares."""
-    cleaned = out / "cleaned"
+    cleaned = out / "cleaned"  # --overwrite: an earlier --measure may have left another model's pages there
     command = [str(Path(sys.executable).parent / "docclean"), "clean", *[str(out / n) for n in PAGES], "-o",
-               str(cleaned), "--quiet"] + (["--model", model] if model else [])
+               str(cleaned), "--quiet", "--overwrite"] + (["--model", model] if model else [])
     subprocess.run(command, check=True)
     print(f"model: {model or 'default'}")
     print("| page | mark | kept over text | kept on blank paper |")

@@ -21,7 +21,8 @@ BUILTIN_USES = {
     "default": "every kind of page: office paper, forms, receipts, historical pages",
     "fast": "a network 5x cheaper that cleans office paper less well: large batches bound for OCR or 1-bit archives",
     "marks": "office pages, forms and receipts with pen marks, signatures and stamps across the print, which it "
-             "keeps; binarizes historical pages less well than the default",
+             "keeps; keeps more of fold lines, scanner borders and show-through, and binarizes historical pages less "
+             "well than the default",
 }
 
 
