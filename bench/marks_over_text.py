@@ -16,7 +16,9 @@ under ``clean/`` (the marks at full strength on white). Deterministic; needs the
 ``--measure`` also cleans the pages with ``docclean clean`` (the default model, or ``--model``) and
 prints, for each mark, the share of its pixels kept over the text and on blank paper: a pixel of the
 mark (where the page without the marks is paper) is kept when the cleaned page is at least half as
-dark there as the clean page.
+dark there as the clean page. It also cleans ``damage_lines.png`` (written then: a paragraph crossed
+by a fold, with a scanner's border band along the top, damage a model must not keep as marks) and
+prints the darkness left on the fold's core and on the band, away from the text.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -139,10 +142,14 @@ def kept_shares(name: str, cleaned: np.ndarray) -> list[tuple[str, float, float]
 
 
 def measure(out: Path, model: str | None) -> None:
-    """Clean the pages in ``out`` with ``docclean clean`` and print the marks' kept shares."""
+    """Clean the pages in ``out`` and a page of damage lines with ``docclean clean``; print the marks'
+    kept shares and the damage left."""
     cleaned = out / "cleaned"  # --overwrite: an earlier --measure may have left another model's pages there
     command = [str(Path(sys.executable).parent / "docclean"), "clean", *[str(out / n) for n in PAGES], "-o",
                str(cleaned), "--quiet", "--overwrite"] + (["--model", model] if model else [])
+    page, text, fold, band = damage_lines()
+    scanned(page, 9).save(out / "damage_lines.png", dpi=(300, 300))
+    command.insert(2 + len(PAGES), str(out / "damage_lines.png"))
     subprocess.run(command, check=True)
     print(f"model: {model or 'default'}")
     print("| page | mark | kept over text | kept on blank paper |")
@@ -151,6 +158,37 @@ def measure(out: Path, model: str | None) -> None:
         page = np.asarray(Image.open(cleaned / name).convert("L"), np.float32) / 255
         for label, over, blank in kept_shares(name, page):
             print(f"| {name} | {label} | {over:.1%} | {blank:.1%} |")
+    scan = np.asarray(Image.open(out / "damage_lines.png").convert("L"), np.float32) / 255
+    page = np.asarray(Image.open(cleaned / "damage_lines.png").convert("L"), np.float32) / 255
+    print("\n| damage_lines.png: darkness left away from text (0 white, 1 black) | scan | cleaned |")
+    print("|---|---|---|")
+    for label, before, after in zip(("fold across the text", "scanner's border band"),
+                                    damage_left(scan, text, fold, band), damage_left(page, text, fold, band)):
+        print(f"| {label} | {before:.3f} | {after:.3f} |")
+
+
+def damage_lines() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Broad dark lines that are damage, which cleaning should clear: a paragraph crossed by a fold (a
+    thin dark line with a soft shoulder, as ``docclean.synth`` draws one) and a scanner's border band
+    along the top. Returns the RGB page (0..1), the text alone, the fold's core and the band, as masks."""
+    w, h = 2000, 900
+    text = Image.new("RGB", (w, h), "white")
+    paragraph(ImageDraw.Draw(text), 60, 120, 1880, 34, 14)
+    bare = np.asarray(text, np.float32) / 255
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    d = np.abs(0.25 * xx + yy - 650) / math.hypot(0.25, 1)  # from (0, 650) up to (2000, 150)
+    fold = 1 - (0.35 * np.exp(-d / 3) + 0.1 * np.exp(-d / 60))
+    band = np.zeros((h, w), np.float32)
+    band[:40] = (np.linspace(1, 0, 40, dtype=np.float32) ** 0.3)[:, None]
+    page = bare * fold[..., None] * (1 - band[..., None]) + 0.1 * band[..., None]
+    return page, grey(bare), d < 4, band > 0.5
+
+
+def damage_left(cleaned: np.ndarray, text: np.ndarray, fold: np.ndarray, band: np.ndarray) -> tuple[float, float]:
+    """Mean darkness (0 white .. 1 black) a page keeps on the fold's core and on the band, away from text."""
+    near_text = cv2.dilate((text < 0.9).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    dark = 1 - cleaned
+    return float(dark[fold & ~near_text].mean()), float(dark[band & ~near_text].mean())
 
 
 def write_pages(out: Path) -> list[Path]:

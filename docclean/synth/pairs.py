@@ -43,12 +43,16 @@ class PairKind:
     mirrored, blurred: the mark a model must learn to drop while it keeps faint text). ``markers``:
     the chance that broad pen or marker strokes cross the page, mostly over its text
     (:func:`docclean.synth.layout.marker_strokes`), in an ink of their own; drawn from another
-    spawned stream, so with 0 sets rendered before it existed reproduce."""
+    spawned stream, so with 0 sets rendered before it existed reproduce. ``lines``: the chance of one
+    more broad dark line that is damage, a fold or a scanner's border band (the target paper there),
+    from a stream of its own: the counterweight to ``markers``, so that a model learns that not
+    every broad dark line is a mark to keep."""
 
     graded: bool = True
     uneven: float = 0.0
     show_through: float = SHOW_THROUGH
     markers: float = 0.0
+    lines: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,11 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
             absorb_m = uneven_ink(absorb_m, urng, dpi)
         if urng.random() < kind.uneven:
             absorb_x = uneven_ink(absorb_x, urng, dpi)
+    extra_line = extra_fold = False
+    if kind.lines > 0:  # its own stream, spawned after the markers' one
+        lrng = rng.spawn(1)[0]
+        extra_line = lrng.random() < kind.lines
+        extra_fold = extra_line and lrng.random() < 0.5
     cov = np.maximum(cov_m, cov_x)
     if cov_k is not None:
         absorb_x, cov = 1 - (1 - absorb_x) * (1 - absorb_k), np.maximum(cov, cov_k)
@@ -104,6 +113,8 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
         page = page * lowres_field(stain_field, h, w, rng, factor=4)
     if rng.random() < 0.25:
         page = page * crease_field(h, w, rng)
+    if extra_fold:
+        page = page * crease_field(h, w, lrng)
     page = page.astype(np.float32)
     style = rng.random()
     if style < 0.04:
@@ -114,6 +125,9 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
     border = np.zeros((h, w), np.float32)
     if rng.random() < 0.1:
         page, border = damage.scanner_border(page, rng)
+    if extra_line and not extra_fold:
+        page, band = damage.scanner_border(page, lrng)
+        border = np.maximum(border, band)
     page = damage.blur(page, rng, dpi)
     if rng.random() < 0.3:
         page = damage.speckle(page, rng, dpi)
@@ -202,7 +216,7 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
 
 #: Kind fields added after sets were first recorded, with the value every earlier set had: recorded
 #: only when set otherwise, so that an earlier set's record still matches and the set can be extended.
-_LATER_FIELDS = {"markers": 0.0}
+_LATER_FIELDS = {"markers": 0.0, "lines": 0.0}
 
 
 def _recorded(kind: PairKind) -> dict:
@@ -257,7 +271,8 @@ def _check_set(out: Path, options: dict) -> None:
 
 
 #: The ``docclean synth`` option of each field a set record holds (the others have none: the library's own).
-_FLAGS = {"size": "--size", "dpis": "--dpi", "uneven": "--uneven", "markers": "--markers"}
+_FLAGS = {"size": "--size", "dpis": "--dpi", "uneven": "--uneven", "markers": "--markers",
+          "lines": "--lines"}
 
 
 def _differences(saved: dict, options: dict) -> list[str]:

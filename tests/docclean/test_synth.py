@@ -276,3 +276,15 @@ def test_a_set_record_names_markers_only_when_they_are_on(tmp_path):
     with pytest.raises(DataError, match=r"other options \(--markers: 0.5 there, 0 now\)"):
         write_pairs(tmp_path / "marked", 2, seed=1, dpis=(100,), size=64)
     assert len(write_pairs(tmp_path / "marked", 2, seed=1, dpis=(100,), size=64, kind=PairKind(markers=0.5))) == 2
+
+
+def test_damage_lines_darken_the_scan_only_and_at_zero_change_nothing():
+    darkened = 0
+    for seed in range(4):
+        base = make_pair(np.random.default_rng(seed), dpi=300, height=384, width=384)
+        zero = make_pair(np.random.default_rng(seed), dpi=300, height=384, width=384, kind=PairKind(lines=0.0))
+        lined = make_pair(np.random.default_rng(seed), dpi=300, height=384, width=384, kind=PairKind(lines=1.0))
+        assert all(np.array_equal(x, y) for x, y in zip(base, zero))
+        assert np.all(lined[1] >= base[1])  # a fold is not ink, and a border band is paper in the target
+        darkened += (lined[0] < base[0] - 0.05).mean() > 0.01
+    assert darkened >= 3  # a fold or a band darkens the scan (a photocopy's contrast may whiten a faint fold)
