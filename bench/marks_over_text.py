@@ -144,13 +144,12 @@ def kept_shares(name: str, cleaned: np.ndarray) -> list[tuple[str, float, float]
 def measure(out: Path, model: str | None) -> None:
     """Clean the pages in ``out`` and a page of damage lines with ``docclean clean``; print the marks'
     kept shares and the damage left."""
-    cleaned = out / "cleaned"  # --overwrite: an earlier --measure may have left another model's pages there
-    command = [str(Path(sys.executable).parent / "docclean"), "clean", *[str(out / n) for n in PAGES], "-o",
-               str(cleaned), "--quiet", "--overwrite"] + (["--model", model] if model else [])
     page, text, fold, band = damage_lines()
     scanned(page, 9).save(out / "damage_lines.png", dpi=(300, 300))
-    command.insert(2 + len(PAGES), str(out / "damage_lines.png"))
-    subprocess.run(command, check=True)
+    cleaned = out / "cleaned"  # --overwrite: an earlier --measure may have left another model's pages there
+    inputs = [str(out / n) for n in (*PAGES, "damage_lines.png")]
+    subprocess.run([str(Path(sys.executable).parent / "docclean"), "clean", *inputs, "-o", str(cleaned), "--quiet",
+                    "--overwrite"] + (["--model", model] if model else []), check=True)
     print(f"model: {model or 'default'}")
     print("| page | mark | kept over text | kept on blank paper |")
     print("|---|---|---|---|")
@@ -162,8 +161,10 @@ def measure(out: Path, model: str | None) -> None:
     page = np.asarray(Image.open(cleaned / "damage_lines.png").convert("L"), np.float32) / 255
     print("\n| damage_lines.png: darkness left away from text (0 white, 1 black) | scan | cleaned |")
     print("|---|---|---|")
+    away = cv2.dilate((text < 0.9).astype(np.uint8), np.ones((7, 7), np.uint8)) == 0  # away from the text
+    fold, band = fold & away, band & away
     for label, before, after in zip(("fold across the text", "scanner's border band"),
-                                    damage_left(scan, text, fold, band), damage_left(page, text, fold, band)):
+                                    damage_left(scan, fold, band), damage_left(page, fold, band)):
         print(f"| {label} | {before:.3f} | {after:.3f} |")
 
 
@@ -184,11 +185,10 @@ def damage_lines() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return page, grey(bare), d < 4, band > 0.5
 
 
-def damage_left(cleaned: np.ndarray, text: np.ndarray, fold: np.ndarray, band: np.ndarray) -> tuple[float, float]:
-    """Mean darkness (0 white .. 1 black) a page keeps on the fold's core and on the band, away from text."""
-    near_text = cv2.dilate((text < 0.9).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+def damage_left(cleaned: np.ndarray, fold: np.ndarray, band: np.ndarray) -> tuple[float, float]:
+    """Mean darkness (0 white .. 1 black) a page keeps on the pixels of the fold and of the band."""
     dark = 1 - cleaned
-    return float(dark[fold & ~near_text].mean()), float(dark[band & ~near_text].mean())
+    return float(dark[fold].mean()), float(dark[band].mean())
 
 
 def write_pages(out: Path) -> list[Path]:

@@ -265,7 +265,7 @@ class ExportDialog(QDialog):
     def _finished(self, report: Report, title: str) -> None:
         self.result_text = summary(report, self.same_settings)
         self._say(headline(report, title))
-        failed = sum(f.status == FAILED for f in report.files)
+        failed = report.counts()[FAILED]
         if report.stopped and not report.interrupted:
             self.bar.setFormat(f"%v of {self.pages_total} pages written, then stopped")
         elif failed:  # the failed files' pages were taken back: say why the bar ends short of the total
