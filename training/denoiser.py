@@ -31,10 +31,14 @@ from docclean.checkpoint import load_model
 from docclean.io import read_gray
 from docclean.metrics import pooled_rmse, strokes_lost, strokes_lost_share
 from docclean.model import DocUNet, DocUNetConfig
+from docclean.postprocess import binarize
 from docclean.synth import PairKind, write_pairs
 from docclean.synth.fonts import missing_fonts_note
 from training.denoiser_data import CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize, split_by_text
 from training.loop import Callback, FitConfig, FitResult, fit
+
+#: How dark (0..1) a graded target draws a pixel that :func:`binarized_scores` counts as ink.
+TARGET_INK = 0.25
 
 __all__ = ["CropBatches", "DenoiserTaskConfig", "find_pairs", "split_by_text", "mse_loss", "ink_weighted_loss",
            "train", "main"]
@@ -107,12 +111,32 @@ def page_evaluator(val_pairs: list[tuple[Path, Path]], bf16: bool, select_pairs:
                     kept = np.concatenate([(p < 0.5).ravel() for p, _ in preds])
                     out["syn_ink_kept"] = float((ink & kept).sum() / max(int(ink.sum()), 1))
                     out["syn_strokes_lost"] = strokes_lost_share([strokes_lost(p < 0.5, c < 0.5) for p, c in preds])[0]
+                    out.update(binarized_scores(preds))
         chosen = [out[k] for k in ("sel_rmse", "syn_rmse") if k in out]
         if chosen:
             out["select"] = float(np.mean(chosen))
         return out
 
     return evaluate
+
+
+def binarized_scores(preds: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    """What ``--binarize`` makes of the model's synthetic validation pages (``preds``: cleaned page
+    and graded target, 0..1): ``syn_bin_f``, the F-measure (%) pooled over every pixel of the pages,
+    and ``syn_bin_lost``, the share of the target's strokes the 1-bit pages erased. A target pixel
+    is ink when the target draws it at least :data:`TARGET_INK` dark, so a faint stroke (drawn at
+    44% darkness or more, ``docclean.synth.ink.target_darkness``) counts. Reported, not selected on:
+    the real historical pages' ``--binarize`` figures, which RMSE does not see, move with these."""
+    tp = fp = fn = 0
+    lost = []
+    for pred, target in preds:
+        ink, truth = ~binarize(pred), target < 1.0 - TARGET_INK
+        tp += int(np.count_nonzero(ink & truth))
+        fp += int(np.count_nonzero(ink & ~truth))
+        fn += int(np.count_nonzero(~ink & truth))
+        lost.append(strokes_lost(ink, truth))
+    f = 0.0 if tp == 0 else 200.0 * tp / (2 * tp + fp + fn)
+    return {"syn_bin_f": f, "syn_bin_lost": strokes_lost_share(lost)[0]}
 
 
 def warm_start(model: DocUNet, path: Path) -> list[str]:
@@ -204,7 +228,7 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
 
 
 SHOWN = ("train_loss", "val_rmse", "val_rmse_x2", "sel_rmse", "syn_rmse", "syn_ink_kept", "syn_strokes_lost",
-         "select", "lr", "epoch_seconds")
+         "syn_bin_f", "syn_bin_lost", "select", "lr", "epoch_seconds")
 
 
 class PrintProgress(Callback):
@@ -265,6 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--crop", type=int, default=d.crop)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--workers", type=int, default=1, help="processes that render synthetic pages")
+    p.add_argument("--keep-every", type=int, default=0,
+                   help="also keep every N epochs' weights in OUT/epochs/ (for averaging after the run; 0: off)")
     p.add_argument("--init-from", type=Path, help="fine-tune from this checkpoint (its architecture wins)")
     p.add_argument("--warm-from", type=Path, help="start from the matching tensors of this checkpoint")
     a = p.parse_args(argv)
@@ -282,7 +308,7 @@ def main(argv: list[str] | None = None) -> None:
                               batch_size=a.batch_size)
     fit_config = FitConfig(out_dir=a.out, epochs=a.epochs, lr=a.lr, optimizer="adamw", weight_decay=1e-4,
                            patience=a.patience, seed=a.seed, bf16=not a.no_bf16, grad_clip=1.0,
-                           device=a.device)
+                           device=a.device, keep_every=a.keep_every)
     model_config = DocUNetConfig(unshuffle=a.unshuffle, widths=a.widths, blocks=a.blocks, background=a.background)
     command = "python -m training.denoiser " + " ".join(sys.argv[1:] if argv is None else argv)
     result = train(task, fit_config, model_config, callbacks=[PrintProgress()], init_from=a.init_from,

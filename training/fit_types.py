@@ -51,6 +51,10 @@ class FitConfig:
     """auto, bf16, fp16 or fp32, answered per device type (``training.device``); None: see bf16."""
     grad_clip: float | None = None
     resume: bool = True
+    keep_every: int = 0
+    """Also keep every this many epochs' weights as ``epochs/epoch_NNN.safetensors`` (NNN: the
+    epoch counted from 0, as the metadata's ``epoch``), for averaging or choosing after the run
+    (0: only best and last)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from training.fit_types import (
 from training.resume_guard import NO_RESUME, check_epochs_left, check_resumable, unused_options
 from training.rng_state import capture_rng
 from training.run_folder import (
+    EPOCHS_DIR,
     check_fit_folder,
     clear_derived,
     clear_run,
@@ -257,6 +258,9 @@ def fit(model: nn.Module, loss_fn: LossFn, train_data: Iterable, config: FitConf
             save_model(model, last_path, arch, model_config, meta_info)
             if improved:
                 save_model(model, best_path, arch, model_config, meta_info)
+            if config.keep_every and (epoch + 1) % config.keep_every == 0:
+                (out / EPOCHS_DIR).mkdir(exist_ok=True)
+                save_model(model, out / EPOCHS_DIR / f"epoch_{epoch:03d}.safetensors", arch, model_config, meta_info)
             save_state(state_path, opt, scaler, {"epoch": epoch, "best": best, "best_epoch": best_epoch,
                                                   "bad_epochs": bad_epochs, **kept})
             write_csv(out / "metrics.csv", history)

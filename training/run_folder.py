@@ -33,6 +33,9 @@ RUN_CONFIG = "config.json"
 RUN_FILES = ("metrics.csv", "best.safetensors", "last.safetensors", "state.safetensors")
 """What ``training.loop.fit`` writes beside :data:`RUN_CONFIG`: a run started over removes them."""
 
+EPOCHS_DIR = "epochs"
+"""Where ``FitConfig.keep_every`` keeps the weights of every so many epochs (a fresh start clears it)."""
+
 HISTORY_FROM = 1
 """``metrics.csv`` counts epochs from 1, as the progress lines, pictures and eval.json do (files
 written before counted from 0, in floats: :func:`read_history` reads both)."""
@@ -212,7 +215,7 @@ def clear_run(out: Path, derived: Iterable[str] = ()) -> list[Path]:
     (:data:`RUN_FILES`; config.json is rewritten at once) and the files matching the ``derived``
     patterns (what a task's commands made from that run's model: scores, pictures), so none is left
     to describe a model that is gone. Returns what was removed; OutputError when it cannot be."""
-    return _remove(out, (*RUN_FILES, *derived), "remove the earlier run's files")
+    return _remove(out, (*RUN_FILES, f"{EPOCHS_DIR}/epoch_*.safetensors", *derived), "remove the earlier run's files")
 
 
 def clear_derived(out: Path, derived: Iterable[str]) -> list[Path]:

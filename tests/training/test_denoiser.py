@@ -147,7 +147,8 @@ def test_trains_on_tiny_synthetic_pages_with_selection_split(pairs_dir, tmp_path
     result = train(cfg, FitConfig(out_dir=tmp_path / "run", epochs=1, lr=3e-3),
                    DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1], background=True))
     metrics = result.history[-1]
-    assert {"val_rmse", "sel_rmse", "syn_rmse", "syn_ink_kept", "syn_strokes_lost", "select"} <= set(metrics)
+    assert {"val_rmse", "sel_rmse", "syn_rmse", "syn_ink_kept", "syn_strokes_lost", "syn_bin_f", "syn_bin_lost",
+            "select"} <= set(metrics)
     assert 0.0 <= metrics["syn_strokes_lost"] <= 1.0
     meta = Denoiser.load(result.best_path, precision="fp32").metadata
     assert meta["selection"] == "select" and meta["config"]["background"] is True
@@ -233,3 +234,17 @@ def test_warm_start_prunes_a_wider_network_into_a_narrower_one(tmp_path):
     assert warm_start(narrow, tmp_path / "wide.safetensors") == []
     assert torch.equal(narrow.stem[0].weight, wide.stem[0].weight[:4])
     assert torch.equal(narrow.enc[1][0].conv1.weight, wide.enc[1][0].conv1.weight[:8, :8])
+
+
+def test_binarized_scores_see_a_faint_stroke_the_model_erased():
+    from training.denoiser import binarized_scores
+
+    target = np.ones((64, 64), np.float32)
+    target[10:12, 5:60] = 0.0  # a black stroke
+    target[40:42, 5:60] = 0.56  # a faint one, as a graded target draws a 10% stroke
+    perfect = binarized_scores([(target.copy(), target)])
+    assert perfect["syn_bin_f"] == pytest.approx(100.0) and perfect["syn_bin_lost"] == 0.0
+    erased = target.copy()
+    erased[40:42] = 1.0
+    scores = binarized_scores([(erased, target)])
+    assert scores["syn_bin_lost"] == pytest.approx(0.5) and scores["syn_bin_f"] == pytest.approx(200 / 3)

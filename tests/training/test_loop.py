@@ -435,3 +435,20 @@ def test_a_full_disk_while_a_checkpoint_is_saved_is_an_os_error_not_safetensors_
         docclean.checkpoint.atomic_save_tensors({"w": torch.zeros(2)}, tmp_path / "x.safetensors", {})
     assert info.value.errno == errno.ENOSPC and info.value.strerror == "No space left on device"
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
+
+def test_keep_every_keeps_those_epochs_weights_and_a_fresh_start_clears_them(tmp_path):
+    out = tmp_path / "run"
+    result = guarded(tmp_path, epochs=6, keep_every=2)
+    kept = sorted(p.name for p in (out / "epochs").iterdir())
+    assert kept == ["epoch_001.safetensors", "epoch_003.safetensors", "epoch_005.safetensors"]
+    last, _ = load_model(out / "last.safetensors")
+    fifth, meta = load_model(out / "epochs" / "epoch_005.safetensors")
+    assert meta["epoch"] == 5 and meta["metrics"]["train_loss"] == result.history[5]["train_loss"]
+    assert torch.equal(last.lin.weight, fifth.lin.weight)
+    third, _ = load_model(out / "epochs" / "epoch_003.safetensors")
+    assert not torch.equal(third.lin.weight, fifth.lin.weight)
+    guarded(tmp_path, epochs=1, resume=False)  # a fresh run: the kept epochs were the old run's
+    assert not list((out / "epochs").glob("*.safetensors"))
+    assert not (tmp_path / "plain").exists() and run(tmp_path / "plain", 2).epochs_run == 2
+    assert not (tmp_path / "plain" / "run" / "epochs").exists()  # off by default
