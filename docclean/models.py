@@ -197,7 +197,12 @@ def describe_lines(info: dict[str, object]) -> list[str]:
     if info["init_from"]:
         lines.append(f"  fine-tuned from {info['init_from']}")
     averaged = info.get("averaged")
-    if isinstance(averaged, dict):
+    if isinstance(averaged, dict) and isinstance(averaged.get("of"), list):
+        epochs = [e for e in averaged.get("epochs") or [] if isinstance(e, int)]
+        lines.append(f"  averaged      the mean of {len(averaged['of'])} checkpoints"
+                     + (f" (epochs {', '.join(str(e + 1) for e in epochs)})" if epochs else "")
+                     + (f": {averaged['command']}" if averaged.get("command") else ""))
+    elif isinstance(averaged, dict):
         w = averaged.get("weight")
         lines.append(f"  averaged      {averaged.get('start')} and the fine-tune above"
                      + (f" ({w:g} of it)" if isinstance(w, (int, float)) else "")

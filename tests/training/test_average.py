@@ -45,3 +45,25 @@ def test_another_architecture_or_a_weight_outside_0_1_is_refused(tmp_path, capsy
     with pytest.raises(SystemExit, match="weight must be between 0 and 1, not 1.5"):
         main([str(start), str(start), str(tmp_path / "avg.safetensors"), "--weight", "1.5"])
     assert not (tmp_path / "avg.safetensors").exists()
+
+
+def test_the_mean_of_a_runs_epochs_is_their_plain_average_and_says_so(tmp_path, capsys):
+    paths = [_saved(tmp_path / f"e{i}.safetensors", i, {"command": "python -m training.denoiser --out runs/r",
+                                                         "epoch": 9 + 10 * i, "metrics": {"val_rmse": 0.02}})
+             for i in range(3)]
+    out = tmp_path / "mean.safetensors"
+    main(["--mean", str(out), *map(str, paths)])
+    assert capsys.readouterr().out.strip() == f"wrote {out}"
+    states = [load_model(p)[0].state_dict() for p in paths]
+    for k, v in load_model(out)[0].state_dict().items():
+        assert torch.allclose(v, sum(s[k] for s in states) / 3, atol=1e-6), k
+    info = describe_model(out)
+    assert info["epoch"] is None and info["val_metrics"] == {} and info["command"].endswith("--out runs/r")
+    (line,) = [x for x in describe_lines(info) if x.strip().startswith("averaged")]
+    assert "the mean of 3 checkpoints (epochs 10, 20, 30): python -m training.average --mean" in line
+    with pytest.raises(SystemExit, match="two checkpoints or more, not 1"):
+        main(["--mean", str(tmp_path / "one.safetensors"), str(paths[0])])
+    wider = _saved(tmp_path / "wider.safetensors", 1, config=DocUNetConfig(unshuffle=2, widths=[8, 8], blocks=[1, 1]))
+    with pytest.raises(SystemExit, match="another architecture"):
+        main(["--mean", str(tmp_path / "bad.safetensors"), str(paths[0]), str(wider)])
+    assert not (tmp_path / "one.safetensors").exists() and not (tmp_path / "bad.safetensors").exists()
