@@ -35,7 +35,7 @@ from docclean.postprocess import binarize
 from docclean.synth import PairKind, write_pairs
 from docclean.synth.fonts import missing_fonts_note
 from training.denoiser_data import CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize, split_by_text
-from training.loop import Callback, FitConfig, FitResult, fit
+from training.loop import Callback, FitConfig, FitResult, StopFlag, fit, stop_on_signals
 
 #: How dark (0..1) a graded target draws a pixel that :func:`binarized_scores` counts as ink.
 TARGET_INK = 0.25
@@ -169,10 +169,13 @@ def warm_start(model: DocUNet, path: Path) -> list[str]:
 
 def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNetConfig | None = None,
           callbacks: list[Callback] | None = None, init_from: Path | None = None,
-          command: str | None = None, warm_from: Path | None = None, workers: int = 1) -> FitResult:
+          command: str | None = None, warm_from: Path | None = None, workers: int = 1,
+          time_limit: float | None = None, should_stop=None) -> FitResult:
     """Train (or, with ``init_from``, fine-tune; with ``warm_from``, start from matching tensors of
     another checkpoint) a DocUNet; returns the FitResult. The best checkpoint (by ``select`` when
-    selection pages exist, else by ``val_rmse``) is ``fit_config.out_dir / 'best.safetensors'``."""
+    selection pages exist, else by ``val_rmse``) is ``fit_config.out_dir / 'best.safetensors'``.
+    ``time_limit`` (seconds) and ``should_stop`` stop the run part way, saved to resume, as in
+    :func:`training.loop.fit`: a time limit fits the rest of the cosine into the time it leaves."""
     model_config = model_config or DocUNetConfig()
     pairs = find_pairs(task.data, task.noisy_dir, task.clean_dir)
     train_pairs, val_pairs = split_by_text(pairs, task.val_texts, task.split_seed, task.texts_from)
@@ -224,7 +227,8 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
     loss = ink_weighted_loss(task.ink_weight, task.ink_halo, task.ink_level)
     return fit(model, loss, CropBatches(train_pairs, task, synth_train), fit_config,
                arch="docunet", model_config=model_config.to_dict(), evaluate=evaluate, info=info,
-               callbacks=callbacks, start_over=None)  # its command line has no --no-resume
+               callbacks=callbacks, start_over=None,  # its command line has no --no-resume
+               time_limit=time_limit, should_stop=should_stop)
 
 
 SHOWN = ("train_loss", "val_rmse", "val_rmse_x2", "sel_rmse", "syn_rmse", "syn_ink_kept", "syn_strokes_lost",
@@ -291,6 +295,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=1, help="processes that render synthetic pages")
     p.add_argument("--keep-every", type=int, default=0,
                    help="also keep every N epochs' weights in OUT/epochs/ (for averaging after the run; 0: off)")
+    p.add_argument("--max-time", type=float, default=None,
+                   help="seconds this call may train; the rest of the learning-rate schedule is fitted into them, "
+                        "and a rerun resumes (SIGTERM also stops after the batch, saved)")
     p.add_argument("--init-from", type=Path, help="fine-tune from this checkpoint (its architecture wins)")
     p.add_argument("--warm-from", type=Path, help="start from the matching tensors of this checkpoint")
     a = p.parse_args(argv)
@@ -311,8 +318,14 @@ def main(argv: list[str] | None = None) -> None:
                            device=a.device, keep_every=a.keep_every)
     model_config = DocUNetConfig(unshuffle=a.unshuffle, widths=a.widths, blocks=a.blocks, background=a.background)
     command = "python -m training.denoiser " + " ".join(sys.argv[1:] if argv is None else argv)
-    result = train(task, fit_config, model_config, callbacks=[PrintProgress()], init_from=a.init_from,
-                   command=command, warm_from=a.warm_from, workers=a.workers)
+    with stop_on_signals(StopFlag()) as flag:
+        result = train(task, fit_config, model_config, callbacks=[PrintProgress()], init_from=a.init_from,
+                       command=command, warm_from=a.warm_from, workers=a.workers, time_limit=a.max_time,
+                       should_stop=flag)
+    if result.stopped:
+        where = (f" in epoch {result.stopped_at[0]} after batch {result.stopped_at[1]}"
+                 if result.stopped_at else "")
+        print(f"stopped{where}, saved; the same command resumes", flush=True)
     print(f"best {fit_config.monitor} {result.best_metric:.5f} at epoch {result.best_epoch}; "
           f"checkpoint {result.best_path}")
 

@@ -248,3 +248,16 @@ def test_binarized_scores_see_a_faint_stroke_the_model_erased():
     erased[40:42] = 1.0
     scores = binarized_scores([(erased, target)])
     assert scores["syn_bin_lost"] == pytest.approx(0.5) and scores["syn_bin_f"] == pytest.approx(200 / 3)
+
+
+def test_a_time_limit_or_a_stop_flag_saves_the_run_part_way_and_the_rerun_finishes_it(pairs_dir, tmp_path):
+    out = tmp_path / "run"
+    config = DocUNetConfig(unshuffle=2, widths=[4, 8], blocks=[1, 1])
+    answers = iter([False, True])  # asked before the epoch, then after its first batch
+    stopped = train(task(pairs_dir), FitConfig(out_dir=out, epochs=3, lr=3e-3), config,
+                    should_stop=lambda: next(answers, True))
+    assert stopped.stopped and stopped.stopped_at == (0, 1) and (out / "last.safetensors").exists()
+    timed = train(task(pairs_dir), FitConfig(out_dir=out, epochs=3, lr=3e-3), config, time_limit=1e-9)
+    assert timed.stopped and timed.epochs_run == 0  # the time was up before the resumed epoch went on
+    done = train(task(pairs_dir), FitConfig(out_dir=out, epochs=3, lr=3e-3), config)
+    assert not done.stopped and done.epochs_run == 3
