@@ -1,6 +1,7 @@
 """Quality on a synthetic 300-dpi A4 page: render text at 11 pt, degrade it (shadow, stains, a
 crease, noise, blur, JPEG), then score the noisy page, the median-filter baseline and docclean
-against the rendered original. Also writes a before/after crop for people to look at.
+against the rendered original. Also writes a before/after crop for people to look at (into
+bench/results for the shipped default, the README's picture; for another model only with --out).
 
     python bench/quality_300dpi.py [--model default] [--seeds 3] [--out bench/results]
 """
@@ -26,8 +27,12 @@ def main() -> None:
     p.add_argument("--model", default="default")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--font-pt", type=float, default=11.0)
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    p.add_argument("--out", type=Path, default=None,
+                   help="folder for the before/after picture (default: bench/results for the shipped default "
+                        "model, none for another, so that the README's picture stays the shipped model's)")
     a = p.parse_args()
+    if a.out is None and a.model == "default":
+        a.out = Path(__file__).resolve().parent / "results"
     den = Denoiser.load(a.model)
     clean = render_page(font_pt=a.font_pt)
     scores: dict[str, list[tuple[float, float]]] = {"noisy page": [], "median background division": [], "docclean": []}
@@ -37,7 +42,7 @@ def main() -> None:
                    "docclean": den.clean(noisy)}
         for method, out in outputs.items():
             scores[method].append((rmse(out, clean), ssim(out, clean)))
-        if seed == 0:
+        if seed == 0 and a.out is not None:
             a.out.mkdir(parents=True, exist_ok=True)
             ys, xs = slice(700, 1300), slice(200, 1100)
             strip = np.concatenate([noisy[ys, xs], np.ones((600, 12), np.float32), outputs["docclean"][ys, xs]], axis=1)
