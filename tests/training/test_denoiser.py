@@ -20,22 +20,6 @@ def save(path, arr):
     Image.fromarray((np.clip(arr, 0, 1) * 255).astype(np.uint8)).save(path)
 
 
-@pytest.fixture
-def pairs_dir(tmp_path):
-    """4 texts x 2 noise versions of 48x64 pages; clean pages identical within a text."""
-    rng = np.random.default_rng(0)
-    for t in range(4):
-        clean = np.ones((48, 64), np.float32)
-        for _ in range(10):
-            y, x = rng.integers(2, 40), rng.integers(2, 58)
-            clean[y:y + 5, x:x + 2] = 0.0
-        for v in range(2):
-            noisy = clean * 0.8 + 0.1 * rng.random((48, 64))
-            save(tmp_path / "train" / f"{t * 2 + v}.png", noisy)
-            save(tmp_path / "train_cleaned" / f"{t * 2 + v}.png", clean)
-    return tmp_path
-
-
 def task(pairs_dir, **kw):
     return DenoiserTaskConfig(data=pairs_dir, val_texts=1, crop=32, batch_size=4, batches_per_epoch=3,
                               scales=[1.0, 1.5], **kw)

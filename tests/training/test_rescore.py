@@ -1,9 +1,7 @@
 """training.rescore: a checkpoint scored again with its run's own validation pages gets the figures
 its training log recorded; other models score on the same pages; a folder without a run is one error."""
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from docclean.checkpoint import read_metadata
 from docclean.model import DocUNetConfig
@@ -12,22 +10,9 @@ from training.loop import FitConfig
 from training.rescore import main
 
 
-def _pairs(folder):
-    rng = np.random.default_rng(0)
-    for t in range(4):
-        clean = np.ones((48, 64), np.float32)
-        for _ in range(10):
-            y, x = rng.integers(2, 40), rng.integers(2, 58)
-            clean[y:y + 5, x:x + 2] = 0.0
-        for v in range(2):
-            for sub, page in (("train", clean * 0.8 + 0.1 * rng.random((48, 64))), ("train_cleaned", clean)):
-                (folder / sub).mkdir(parents=True, exist_ok=True)
-                Image.fromarray((np.clip(page, 0, 1) * 255).astype(np.uint8)).save(folder / sub / f"{t * 2 + v}.png")
-    return folder
-
-
-def test_a_runs_best_checkpoint_scores_what_its_log_recorded_and_others_score_beside_it(tmp_path, capsys):
-    cfg = DenoiserTaskConfig(data=_pairs(tmp_path / "dd"), val_texts=1, crop=32, batch_size=4, batches_per_epoch=3,
+def test_a_runs_best_checkpoint_scores_what_its_log_recorded_and_others_score_beside_it(pairs_dir, tmp_path,
+                                                                                      capsys):
+    cfg = DenoiserTaskConfig(data=pairs_dir, val_texts=1, crop=32, batch_size=4, batches_per_epoch=3,
                              scales=[1.0], select_texts=1, synth_dir=tmp_path / "synth", synth_n=2, synth_val_n=2,
                              synth_size=64, eval_x2=False)
     run = tmp_path / "run"
