@@ -24,6 +24,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from torch import nn
+
 from docclean.checkpoint import load_model, save_model
 from docclean.errors import ModelError
 from docclean.models import weights_digest
@@ -32,29 +34,49 @@ from docclean.models import weights_digest
 _OWN = ("format", "arch", "config")
 
 
+def _one_architecture(paths: list[Path]) -> list[tuple[nn.Module, dict]]:
+    """Load the checkpoints ``paths``; ModelError naming the first that is not the first's architecture."""
+    loaded = [load_model(p) for p in paths]
+    first = loaded[0][1]
+    for path, (_, meta) in zip(paths[1:], loaded[1:]):
+        if (meta["arch"], meta["config"]) != (first["arch"], first["config"]):
+            raise ModelError(f"is another architecture than {paths[0]} ({meta['arch']} {json.dumps(meta['config'])} "
+                             f"against {first['arch']} {json.dumps(first['config'])}); only one architecture averages",
+                             Path(path))
+    return loaded
+
+
+def _weighted(loaded: list[tuple[nn.Module, dict]], weights: list[float]) -> nn.Module:
+    """The first model holding the weighted sum of every model's floating tensors (summed in float64).
+    Integer buffers (a batch-norm's step count) are counts, not weights: the last model's are kept."""
+    states = [model.state_dict() for model, _ in loaded]
+    model = loaded[0][0]
+    model.load_state_dict({k: sum(w * s[k].double() for w, s in zip(weights, states)).to(v.dtype)
+                           if v.is_floating_point() else states[-1][k] for k, v in states[0].items()})
+    return model
+
+
+def _own_metadata(meta: dict) -> dict:
+    """A checkpoint's metadata without what save_model writes and without its epoch and validation
+    figures, which are its own and not an average's: `docclean models` then shows none for the average
+    rather than another model's."""
+    return {k: v for k, v in meta.items() if k not in _OWN + ("metrics", "epoch")}
+
+
 def average(start: Path, tuned: Path, out: Path, weight: float = 0.5, command: str | None = None) -> Path:
     """Write ``(1 - weight) * start + weight * tuned`` to ``out`` (see the module's docstring);
     ModelError when the two are not one architecture and shape, ValueError for a weight outside 0..1."""
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"weight must be between 0 and 1, not {weight}")
-    a, meta_a = load_model(start)
-    b, meta_b = load_model(tuned)
-    if (meta_a["arch"], meta_a["config"]) != (meta_b["arch"], meta_b["config"]):
-        raise ModelError(f"is another architecture than {start} ({meta_b['arch']} {json.dumps(meta_b['config'])} "
-                         f"against {meta_a['arch']} {json.dumps(meta_a['config'])}); only one architecture averages",
-                         Path(tuned))
-    sa, sb = a.state_dict(), b.state_dict()
-    # Integer buffers (a batch-norm's step count) are counts, not weights: the tuned model's are kept.
-    a.load_state_dict({k: (1 - weight) * v + weight * sb[k] if v.is_floating_point() else sb[k]
-                       for k, v in sa.items()})
-    # The fine-tune's epoch and validation figures are its own, not the average's: kept apart, so that
-    # `docclean models` shows none for the average rather than another model's.
-    info = {k: v for k, v in meta_b.items() if k not in _OWN + ("metrics", "epoch")}
+    loaded = _one_architecture([Path(start), Path(tuned)])
+    model = _weighted(loaded, [1 - weight, weight])
+    meta_a, meta_b = loaded[0][1], loaded[1][1]
+    info = _own_metadata(meta_b)
     info["averaged"] = {"start": str(start), "start_sha256": weights_digest(Path(start)),
                         "tuned": str(tuned), "tuned_sha256": weights_digest(Path(tuned)), "weight": weight,
                         "tuned_epoch": meta_b.get("epoch"), "tuned_metrics": meta_b.get("metrics"),
                         "command": command}
-    return save_model(a, out, meta_a["arch"], meta_a["config"], info)
+    return save_model(model, out, meta_a["arch"], meta_a["config"], info)
 
 
 def mean(paths: list[Path], out: Path, command: str | None = None) -> Path:
@@ -64,23 +86,13 @@ def mean(paths: list[Path], out: Path, command: str | None = None) -> Path:
     one architecture, ValueError for fewer than two."""
     if len(paths) < 2:
         raise ValueError(f"a mean needs two checkpoints or more, not {len(paths)}")
-    first, meta_first = load_model(paths[0])
-    total = {k: v.double() for k, v in first.state_dict().items() if v.is_floating_point()}
-    metas = [meta_first]
-    for path in paths[1:]:
-        model, meta = load_model(path)
-        if (meta["arch"], meta["config"]) != (meta_first["arch"], meta_first["config"]):
-            raise ModelError(f"is another architecture than {paths[0]}; only one architecture averages", Path(path))
-        for k, v in model.state_dict().items():
-            if k in total:
-                total[k] += v.double()
-        metas.append(meta)
-    state = first.state_dict()
-    first.load_state_dict({k: (total[k] / len(paths)).to(v.dtype) if k in total else v for k, v in state.items()})
-    info = {k: v for k, v in metas[-1].items() if k not in _OWN + ("metrics", "epoch")}
+    loaded = _one_architecture([Path(p) for p in paths])
+    model = _weighted(loaded, [1 / len(paths)] * len(paths))
+    metas = [meta for _, meta in loaded]
+    info = _own_metadata(metas[-1])
     info["averaged"] = {"of": [str(p) for p in paths], "sha256": [weights_digest(Path(p)) for p in paths],
                         "epochs": [m.get("epoch") for m in metas], "command": command}
-    return save_model(first, out, meta_first["arch"], meta_first["config"], info)
+    return save_model(model, out, metas[0]["arch"], metas[0]["config"], info)
 
 
 def main(argv: list[str] | None = None) -> None:

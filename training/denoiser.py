@@ -36,6 +36,7 @@ from docclean.synth import PairKind, write_pairs
 from docclean.synth.fonts import missing_fonts_note
 from training.denoiser_data import CropBatches, DenoiserTaskConfig, find_pairs, read_u8, resize, split_by_text
 from training.loop import Callback, FitConfig, FitResult, StopFlag, fit, stop_on_signals
+from training.stop import StopHook
 
 #: How dark (0..1) a graded target draws a pixel that :func:`binarized_scores` counts as ink.
 TARGET_INK = 0.25
@@ -170,7 +171,7 @@ def warm_start(model: DocUNet, path: Path) -> list[str]:
 def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNetConfig | None = None,
           callbacks: list[Callback] | None = None, init_from: Path | None = None,
           command: str | None = None, warm_from: Path | None = None, workers: int = 1,
-          time_limit: float | None = None, should_stop=None) -> FitResult:
+          time_limit: float | None = None, should_stop: StopHook | None = None) -> FitResult:
     """Train (or, with ``init_from``, fine-tune; with ``warm_from``, start from matching tensors of
     another checkpoint) a DocUNet; returns the FitResult. The best checkpoint (by ``select`` when
     selection pages exist, else by ``val_rmse``) is ``fit_config.out_dir / 'best.safetensors'``.
