@@ -13,6 +13,10 @@ drawing a frame around them, keep the writing on them, and leave stains and shad
    validation, never tuned on).
 3. A picture: bench/results/shading.png (three boxes and the band, at half size: the page,
    ``--keep-shading``, the default).
+4. Printed fills (``fills_page``): grey discs, a triangle and the bars of a bar chart (0.35-0.65
+   of the paper's grey) on a lightly degraded 300-dpi page of text. Per shape: the share of its
+   inside (away from its edge) that the cleaned page keeps within 0.1 of its grey, and that
+   ``--binarize`` draws black; per page, the ink-loss guard's figure for both.
 
     python bench/shading.py [--pages 4]
 """
@@ -30,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.experiments.scoring import found_on_sets  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
+from docclean.inkloss import ink_loss  # noqa: E402
 from docclean.postprocess import binarize  # noqa: E402
 from docclean.shading import Shading, shaded_areas  # noqa: E402
 from docclean.synth import render_page  # noqa: E402
@@ -66,6 +71,74 @@ def shaded_form(seed: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray
     masks["band"], masks["band letters"] = band, letters
     masks["text"] = text < 0.5
     return light_degrade(page, rng), page, masks
+
+
+#: The printed fills of ``fills_page``: name -> (grey, shape, points). Discs: centre and radius;
+#: the triangle and the bars: corner points, (x, y), on an 1800 x 1400 page.
+FILLS = {"disc 0.4": (0.4, "disc", (330, 1000, 170)), "disc 0.65": (0.65, "disc", (330, 1420, 110)),
+         "triangle 0.55": (0.55, "poly", ((560, 1560), (760, 1180), (960, 1560))),
+         **{f"bar {g}": (g, "poly", ((1020 + 110 * i, 1560), (1020 + 110 * i, 1560 - h),
+                                     (1100 + 110 * i, 1560 - h), (1100 + 110 * i, 1560)))
+            for i, (g, h) in enumerate(((0.35, 420), (0.5, 300), (0.65, 200)))}}
+
+
+def fills_page(seed: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A lightly degraded 300-dpi page of text with printed fills below it (:data:`FILLS`): the
+    noisy page and each fill's mask."""
+    rng = np.random.default_rng(seed)
+    page = render_page(1400, 1800, dpi=300, font_pt=10)
+    page[780:] = 1.0
+    masks = {}
+    for name, (grey, shape, points) in FILLS.items():
+        mask = np.zeros(page.shape, np.uint8)
+        if shape == "disc":
+            x, y, r = points
+            cv2.circle(mask, (x, y), r, 1, -1)
+        else:
+            cv2.fillPoly(mask, [np.array(points, np.int32)], 1)
+        masks[name] = mask.astype(bool)
+        page[masks[name]] = grey
+    return light_degrade(page, rng), masks
+
+
+def fills_table(cleaners: dict[str, Denoiser], pages: int) -> None:
+    """Part 4: what the cleaned and binarized pages keep of each printed fill, and the guard."""
+    figures: dict[str, dict[str, list[float]]] = {}
+    for seed in range(pages):
+        noisy, masks = fills_page(seed)
+        picture = [noisy]
+        for name, den in cleaners.items():
+            out = den.clean(noisy)
+            black = ~binarize(out)
+            picture += [out, (~black).astype(np.float32)] if name == "default" else [out]
+            for key, mask in masks.items():
+                inside = cv2.erode(mask.astype(np.uint8), np.ones((19, 19), np.uint8)).astype(bool)
+                grey = FILLS[key][0]
+                figures.setdefault(f"{key}: kept grey", {}).setdefault(name, []).append(
+                    float((np.abs(out[inside] - grey) < 0.1).mean()))
+                figures.setdefault(f"{key}: black with --binarize", {}).setdefault(name, []).append(
+                    float(black[inside].mean()))
+            figures.setdefault("page: ink loss (guard)", {}).setdefault(name, []).append(ink_loss(noisy, out))
+            figures.setdefault("page: ink loss with --binarize", {}).setdefault(name, []).append(
+                ink_loss(noisy, (~black).astype(np.float32)))
+        if seed == 0:
+            save_strip([p[800:1620, 120:1400] for p in picture], "shading_fills.png", 3)
+    print(f"\nprinted fills, {pages} pages (seeds 0..{pages - 1}), 300 dpi; mean over the pages\n")
+    print("| figure | --keep-shading | default |")
+    print("|---|---|---|")
+    for label, values in figures.items():
+        print(f"| {label} | {np.mean(values['--keep-shading']):.3f} | {np.mean(values['default']):.3f} |")
+
+
+def save_strip(pages: list[np.ndarray], name: str, shrink: int) -> Path:
+    """``pages`` side by side, shrunk ``shrink`` times, in 32 greys (a small file that still shows
+    the frames), as bench/results/``name``; returns its path."""
+    out_path = ROOT / "bench/results" / name
+    strip = np.hstack([np.pad(p, ((0, 0), (0, 8)), constant_values=1) for p in pages])
+    strip = cv2.resize(strip, (strip.shape[1] // shrink, strip.shape[0] // shrink), interpolation=cv2.INTER_AREA)
+    levels = np.round(strip * 31) * (255 / 31)
+    cv2.imwrite(str(out_path), levels.round().astype(np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    return out_path
 
 
 def ring(box: np.ndarray, reach: int = 10) -> np.ndarray:
@@ -137,19 +210,20 @@ def main() -> None:
         print(f"| {label} | {expected[label.split(': ')[1]]:.2f} | {np.mean(values['--keep-shading']):.3f} "
               f"| {np.mean(values['default']):.3f} |")
     other_resolutions(cleaners, args.pages)
-    out_path = ROOT / "bench/results/shading.png"
-    strip = np.hstack([np.pad(p, ((0, 0), (0, 8)), constant_values=1) for p in picture])
-    strip = cv2.resize(strip, (strip.shape[1] // 2, strip.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    levels = np.round(strip * 31) * (255 / 31)  # 32 greys and half size: a small file that still shows the frames
-    cv2.imwrite(str(out_path), levels.round().astype(np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    print(f"\npicture: {out_path.relative_to(ROOT)} (the page, --keep-shading, the default)\n")
-    found_on_sets("pages with a shaded area (flattened / light writing, share of the page)", shaded_areas, _shares)
+    out_path = save_strip(picture, "shading.png", 2)
+    print(f"\npicture: {out_path.relative_to(ROOT)} (the page, --keep-shading, the default)")
+    fills_table(cleaners, args.pages)
+    print("picture: bench/results/shading_fills.png (the page, --keep-shading, the default, the default's"
+          " --binarize)")
+    print()
+    found_on_sets("pages with a shaded area (flattened / put back as scanned, share of the page)", shaded_areas,
+                  _shares)
 
 
 def _shares(shading: Shading) -> str:
     """The shares of the page a page's shading flattens and puts back."""
     flat = 0.0 if shading.gain is None else float((shading.gain != 1).mean())
-    light = 0.0 if shading.light_writing is None else float(shading.light_writing.mean())
+    light = 0.0 if shading.scanned is None else float(shading.scanned.mean())
     return f"{flat:.1%} / {light:.1%}"
 
 

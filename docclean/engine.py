@@ -53,7 +53,7 @@ from docclean.pictures import keep_pictures
 from docclean.pixels import page_values
 from docclean.progress import TileProgress
 from docclean.settings import CleanSettings
-from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
+from docclean.shading import flatten_shading, restore_as_scanned, shaded_areas
 from docclean.solids import page_paper, put_back, shrunk, solid_areas
 from docclean.strokes import keep_darker, shrink, stroke_width
 from docclean.surround import find_surround
@@ -247,7 +247,7 @@ class Denoiser:
             keep_pictures(flat, out, paper, small if flat is page else None)
         if self.clear_surround and surround is not None:
             surround.apply(page, out)
-        restore_light_writing(page, out, shading)
+        restore_as_scanned(page, out, shading)
         return whiten_paper(out)
 
     def _clean_part(self, part: np.ndarray, tracker: TileProgress) -> np.ndarray:

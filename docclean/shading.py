@@ -22,12 +22,20 @@ fits in them once strokes are cut off: :func:`docclean.solids.dark_areas`) darke
 
 :func:`flatten_shading` then divides each area that holds writing (and its soft edge) by its own
 grey before the network sees the page, so the area is paper to the network, with its writing on
-it: no edge to keep, and the writing keeps its contrast. An area with no writing on it (a bar of
-a bar chart, a grey shape in a diagram, an empty field) is left to the network, whose outline is
-then all that shows where it was. An area with light writing in it (white letters on a
-grey band: groups of letter-sized marks lighter than the area, as ``docclean.surround`` finds
-them) is not flattened, which would turn its letters to paper; the scan is put back there after
-the network instead (:func:`restore_light_writing`), as for a solid black band.
+it: no edge to keep, and the writing keeps its contrast. An area with light writing in it (white
+letters on a grey band: groups of letter-sized marks lighter than the area, as
+``docclean.surround`` finds them) is not flattened, which would turn its letters to paper; the
+scan is put back there after the network instead (:func:`restore_as_scanned`), as for a solid
+black band.
+
+A *printed fill* is put back as scanned too: an area as even and as sharp-edged as the above, of
+any shape, at least as dark as :data:`FILL` of the paper's grey, that is not a shaded box with
+dark writing (a grey logo, a disc or a triangle in a diagram, a bar of a bar chart). Flattened, it
+would vanish; left to the network, it came out as its outline, or hollowed and blotched: a disc
+0.38 of the paper's grey became a dark ring, one of 0.55 a dark mottled disc, and the ink-loss
+guard warned about the page (bench/shading.py, its fills table). A lighter even disc with no
+writing is left to the network: a coffee stain's tinted disc (``docclean.synth.fields``, 0.8-0.95
+of the paper) is one.
 """
 
 from __future__ import annotations
@@ -58,16 +66,24 @@ RECTANGLE = 0.85
 WRITING = 0.1
 #: Light writing on a shaded area: marks this much lighter than the area (share of the paper's grey).
 LIGHT_WRITING = 0.1
+#: A printed fill (put back as scanned) is at least this dark, as a share of the paper's grey: the
+#: grey of printed shapes and chart bars (0.3-0.7), darker than a stain's tint (0.8-0.95 in
+#: ``docclean.synth.fields``, whose tinted discs are even and sharp-edged). Set by reasoning.
+FILL = 0.7
+#: A printed fill is put back with this many pixels (of the shrunk page) around it: its soft edge,
+#: which the network draws as a dark rim, and a pixel of paper.
+FILL_EDGE = 2
 
 
 @dataclass
 class Shading:
     """The shaded areas of a page: a full-size float32 map of the gain that makes each flat area
-    paper (1 elsewhere), a full-size boolean mask of the areas with light writing, which the scan
-    fills after the network (each None when there are none), and the page's paper grey."""
+    paper (1 elsewhere), a full-size boolean mask of the areas the scan fills after the network
+    (those with light writing, and printed fills: each None when there are none), and the page's
+    paper grey."""
 
     gain: np.ndarray | None
-    light_writing: np.ndarray | None
+    scanned: np.ndarray | None
     paper: float
 
 
@@ -82,13 +98,12 @@ def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray
         return None
     gain = np.ones(areas.dark.shape, np.float32)
     light = np.zeros(areas.dark.shape, np.uint8)
+    fills = np.zeros(areas.dark.shape, np.uint8)
     for label in areas.seeded:
         if areas.touches_edge(label):
             continue
         region, (x, y) = areas.region(label)
         outline, filled = filled_outline(region)
-        if not rectangular(outline, RECTANGLE):
-            continue  # round or ragged: a stain's tinted disc, a blot
         bh, bw = region.shape
         small = areas.small[y:y + bh, x:x + bw]
         levels = small[region.astype(bool)]
@@ -98,12 +113,15 @@ def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray
         tint = without_writing(levels, level, paper)
         if float(np.percentile(tint, 98) - np.percentile(tint, 2)) > EVEN * paper:
             continue
-        if _writing(small, filled, level, paper, lighter=True):
+        box = rectangular(outline, RECTANGLE)  # else round or ragged: a logo, or a stain's tinted disc
+        if box and _writing(small, filled, level, paper, lighter=True):
             light[y:y + bh, x:x + bw] |= filled
-        elif _writing(small, filled, level, paper, lighter=False):
+        elif box and _writing(small, filled, level, paper, lighter=False):
             view = gain[y:y + bh, x:x + bw]
             view[filled.astype(bool)] = paper / level
-    if (gain == 1).all() and not light.any():
+        elif level <= FILL * paper:
+            fills[y:y + bh, x:x + bw] |= filled
+    if (gain == 1).all() and not light.any() and not fills.any():
         return None
     h, w = areas.shape
     full_gain = None
@@ -112,8 +130,11 @@ def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray
         grown = cv2.dilate(gain, np.ones((5, 5), np.uint8))
         full_gain = cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST)
         full_gain = cv2.dilate(full_gain, np.ones((5, 5), np.uint8))
-    full_light = areas.full_mask(light, reach=False) if light.any() else None
-    return Shading(full_gain, full_light, paper)
+    if fills.any():
+        edge = 2 * FILL_EDGE + 1
+        light |= cv2.dilate(fills, np.ones((edge, edge), np.uint8))
+    scanned = areas.full_mask(light, reach=False) if light.any() else None
+    return Shading(full_gain, scanned, paper)
 
 
 def without_writing(levels: np.ndarray, level: float, paper: float) -> np.ndarray:
@@ -145,9 +166,9 @@ def flatten_shading(page: np.ndarray, shading: Shading | None) -> np.ndarray:
     return np.minimum(page * shading.gain, np.maximum(page, np.float32(shading.paper)))
 
 
-def restore_light_writing(page: np.ndarray, cleaned: np.ndarray, shading: Shading | None) -> np.ndarray:
+def restore_as_scanned(page: np.ndarray, cleaned: np.ndarray, shading: Shading | None) -> np.ndarray:
     """``cleaned`` (changed in place, and returned) with the shaded areas that hold light writing
-    put back from ``page``, divided by its paper's grey."""
+    and the printed fills put back from ``page``, divided by its paper's grey."""
     if shading is None:
         return cleaned
-    return put_back(page, cleaned, shading.light_writing, shading.paper)
+    return put_back(page, cleaned, shading.scanned, shading.paper)

@@ -1,5 +1,6 @@
 """Tests for docclean.postprocess (adaptive binarization) and docclean.inkloss (the ink-loss guard)."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -72,6 +73,19 @@ def test_binarize_keeps_the_inside_of_a_wide_black_area_black():
     bw = binarize(page)
     assert not bw[40:160, 60:240].any()
     assert bw[:30].all() and bw[170:].all()
+
+
+def test_binarize_draws_a_grey_fill_whole_not_as_a_ring():
+    # A grey logo kept as scanned (docclean.shading): Sauvola alone drew only its rim.
+    page = np.ones((300, 400), np.float32)
+    page[20:30:3, 20:380] = 0.05  # a little text, so the page's cut is a text page's
+    disc = np.zeros(page.shape, np.uint8)
+    cv2.circle(disc, (200, 170), 90, 1, -1)
+    page[disc.astype(bool)] = 0.5
+    inside = cv2.erode(disc, np.ones((25, 25), np.uint8)).astype(bool)
+    bw = binarize(page)
+    assert not bw[inside].any()
+    assert bw[~cv2.dilate(disc, np.ones((5, 5), np.uint8)).astype(bool) & (page > 0.9)].all()
 
 
 def test_binarize_keeps_writing_on_dark_shading_apart_from_it():

@@ -6,7 +6,7 @@ import numpy as np
 
 from docclean import Denoiser
 from docclean.settings import CleanSettings
-from docclean.shading import flatten_shading, restore_light_writing, shaded_areas
+from docclean.shading import flatten_shading, restore_as_scanned, shaded_areas
 from tests.docclean.pages import letter_rows
 
 PAPER = 0.85
@@ -48,7 +48,7 @@ def test_a_shaded_box_becomes_paper_with_its_writing_on_it():
     for grey in (0.4, 0.55, 0.7):
         page, box = shaded_page(grey)
         shading = shaded_areas(page)
-        assert shading is not None and shading.gain is not None and shading.light_writing is None
+        assert shading is not None and shading.gain is not None and shading.scanned is None
         flat = flatten_shading(page, shading)
         inside = cv2.erode(box.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         assert abs(float(np.median(flat[inside])) - PAPER) < 0.02
@@ -67,11 +67,18 @@ def test_a_stain_that_fades_is_not_shading():
     assert shaded_areas(page) is None
 
 
-def test_a_round_grey_area_is_not_shading_and_a_tilted_box_is():
+def disc_page(grey: float) -> tuple[np.ndarray, np.ndarray]:
+    """A text page with an even disc ``grey`` of the paper's grey over its letters; the disc."""
     page = text_page()
     disc = np.zeros(page.shape, np.uint8)
-    cv2.circle(disc, (300, 200), 120, 1, -1)  # a stain's even, tinted disc (its rim apart)
-    page[disc.astype(bool) & (page > 0.5)] = PAPER * 0.6
+    cv2.circle(disc, (300, 200), 120, 1, -1)
+    disc = disc.astype(bool)
+    page[disc & (page > 0.5)] = PAPER * grey
+    return page, disc
+
+
+def test_a_round_grey_area_is_not_shading_and_a_tilted_box_is():
+    page, _ = disc_page(0.85)  # a coffee stain's even, tinted disc (its rim apart)
     assert shaded_areas(page) is None
     page, box = shaded_page(0.55)
     turn = cv2.getRotationMatrix2D((300, 200), 3, 1.0)  # a page scanned 3 degrees askew
@@ -89,9 +96,23 @@ def test_a_mottled_grey_area_is_not_shading():
     assert shaded_areas(page) is None
 
 
-def test_a_grey_box_with_no_writing_is_left_to_the_network():
+def test_a_printed_fill_is_put_back_as_scanned_and_a_light_empty_box_is_left_to_the_network():
+    for grey in (0.35, 0.55, 0.65):
+        page, disc = disc_page(grey)  # a grey logo, with letters over it
+        shading = shaded_areas(page)
+        assert shading is not None and shading.gain is None and shading.scanned is not None
+        edge = cv2.dilate(disc.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        assert shading.scanned[edge].mean() > 0.99  # its soft edge too, which the network draws as a rim
+        assert shading.scanned[~cv2.dilate(edge.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)].sum() == 0
+        cleaned = np.ones_like(page)
+        restore_as_scanned(page, cleaned, shading)
+        assert abs(float(np.median(cleaned[disc])) - grey) < 0.02
     page = text_page()
     page[100:260, 120:480] = PAPER * 0.55  # a bar of a bar chart: flattened, it would vanish
+    shading = shaded_areas(page)
+    assert shading is not None and shading.gain is None and shading.scanned[100:260, 120:480].all()
+    page = text_page()
+    page[100:260, 120:480] = PAPER * 0.8  # an empty light box: the network's
     assert shaded_areas(page) is None
 
 
@@ -120,10 +141,10 @@ def test_a_shaded_box_touching_a_shadow_is_cut_from_it():
 def test_a_band_with_white_writing_is_put_back_not_flattened():
     page, band, letters = band_page()
     shading = shaded_areas(page)
-    assert shading is not None and shading.gain is None and shading.light_writing is not None
-    assert shading.light_writing[band].mean() > 0.95
+    assert shading is not None and shading.gain is None and shading.scanned is not None
+    assert shading.scanned[band].mean() > 0.95
     cleaned = np.ones_like(page)
-    restore_light_writing(page, cleaned, shading)
+    restore_as_scanned(page, cleaned, shading)
     core = cv2.erode(letters.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     assert cleaned[core].mean() - cleaned[band & ~letters].mean() > 0.4  # the letters stay lighter than the band
 
@@ -166,3 +187,12 @@ def test_the_engine_puts_back_a_band_with_white_writing():
     keep = Denoiser(Outliner(), tile_size=256, overlap=16, clear_shading=False).clean(page)
     assert clear[core].mean() - clear[body].mean() > 0.4  # white letters on the band, as scanned
     assert keep[core].mean() - keep[body].mean() < 0.1  # the band turned to paper around them: letters gone
+
+
+def test_the_engine_keeps_a_grey_logo_the_network_would_outline():
+    page, disc = disc_page(0.5)
+    inside = cv2.erode(disc.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool) & (page > 0.3)
+    clear = Denoiser(Outliner(), tile_size=256, overlap=16, clear_shading=True).clean(page)
+    keep = Denoiser(Outliner(), tile_size=256, overlap=16, clear_shading=False).clean(page)
+    assert abs(float(np.median(clear[inside])) - 0.5) < 0.05  # as scanned, divided by the paper's grey
+    assert float(np.median(keep[inside])) > 0.95  # the network alone: its outline only

@@ -48,7 +48,11 @@ def test_a_run_to_a_file_url_holds_the_lock_of_its_folder(tmp_path, settings) ->
                 clean_batch([str(src)], out, settings)
             with pytest.raises(OutputBusy, match="is writing to this output folder"):
                 clean_with_engine("local", [str(src)], spelled, settings, CleanProgress())
-    found = driver.find_files([str(src)], "s3://bucket/out", settings)
+
+
+def test_a_run_to_object_storage_has_no_folder_to_lock(tmp_path, settings) -> None:
+    import_or_skip("s3fs", "s3fs is not installed: pip install -e '.[s3]'")
+    found = driver.find_files([str(scans(tmp_path / "scans"))], "s3://bucket/out", settings)
     assert found.folder is None  # object storage has no lock
 
 
