@@ -215,7 +215,7 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
         "val_pages": [n.name for n, _ in val_pairs],
         "select_pages": [n.name for n, _ in select_pairs],
         "synthetic": {"train": len(synth_train), "val": len(synth_val), "seed": task.synth_seed,
-                      "size": task.synth_size},
+                      "size": task.synth_size, "val_pages": [n.name for n, _ in synth_val]},
         "selection": fit_config.monitor,
     }
     if command:

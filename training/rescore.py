@@ -42,7 +42,9 @@ def run_evaluator(run: Path, bf16: bool | None = None):
     synth_val = []
     if task.get("synth_dir") and config["synthetic"]["val"]:
         val = Path(task["synth_dir"]) / "val"
-        names = sorted(p.name for p in (val / "noisy").glob("*.png"))[:config["synthetic"]["val"]]
+        names = config["synthetic"].get("val_pages")
+        if names is None:  # a run from before config.json named them: the folder's first pages, as written
+            names = sorted(p.name for p in (val / "noisy").glob("*.png"))[:config["synthetic"]["val"]]
         synth_val = [(val / "noisy" / n, val / "clean" / n) for n in names]
         missing += [str(n) for pair in synth_val for n in pair if not n.exists()]
         if len(synth_val) < config["synthetic"]["val"]:

@@ -215,7 +215,13 @@ def clear_run(out: Path, derived: Iterable[str] = ()) -> list[Path]:
     (:data:`RUN_FILES`; config.json is rewritten at once) and the files matching the ``derived``
     patterns (what a task's commands made from that run's model: scores, pictures), so none is left
     to describe a model that is gone. Returns what was removed; OutputError when it cannot be."""
-    return _remove(out, (*RUN_FILES, f"{EPOCHS_DIR}/epoch_*.safetensors", *derived), "remove the earlier run's files")
+    removed = _remove(out, (*RUN_FILES, f"{EPOCHS_DIR}/epoch_*.safetensors", *derived),
+                      "remove the earlier run's files")
+    kept = Path(out) / EPOCHS_DIR
+    if kept.is_dir() and not any(kept.iterdir()):
+        with writing_in(kept, "remove the earlier run's kept epochs"):
+            kept.rmdir()  # a fresh run without --keep-every would leave it standing empty
+    return removed
 
 
 def clear_derived(out: Path, derived: Iterable[str]) -> list[Path]:
