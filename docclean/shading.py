@@ -47,7 +47,7 @@ import numpy as np
 
 from docclean.areawriting import grouped_letters
 from docclean.regions import filled_outline, rectangular
-from docclean.solids import DARK, dark_areas, page_paper, put_back
+from docclean.solids import DARK, SCALE, dark_areas, page_paper, put_back
 
 #: An area darker than this share of the paper's grey may be shaded; lighter, it is paper with a
 #: tint (set by reasoning: the 0.85 boxes of bench/shading.py keep a faint frame of 0.04).
@@ -71,8 +71,12 @@ LIGHT_WRITING = 0.1
 #: ``docclean.synth.fields``, whose tinted discs are even and sharp-edged). Set by reasoning.
 FILL = 0.7
 #: A printed fill is put back with this many pixels (of the shrunk page) around it: its soft edge,
-#: which the network draws as a dark rim, and a pixel of paper.
+#: which the network draws as a dark rim, and a pixel of paper; and, up to :data:`FILL_CORNER`
+#: pixels from it, what is as grey as the fill (darker than halfway to the paper's grey, and not
+#: darker than writing would be, :data:`WRITING`): its sharp corners, which the search, cutting at
+#: steep steps of grey on the half-size page, rounds off (the network drew a dark tip there).
 FILL_EDGE = 2
+FILL_CORNER = 10
 
 
 @dataclass
@@ -99,6 +103,7 @@ def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray
     gain = np.ones(areas.dark.shape, np.float32)
     light = np.zeros(areas.dark.shape, np.uint8)
     fills = np.zeros(areas.dark.shape, np.uint8)
+    corners = []
     for label in areas.seeded:
         if areas.touches_edge(label):
             continue
@@ -121,6 +126,7 @@ def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray
             view[filled.astype(bool)] = paper / level
         elif level <= FILL * paper:
             fills[y:y + bh, x:x + bw] |= filled
+            corners.append(_fill_corners(page, filled, (x, y), (level - WRITING * paper, (level + paper) / 2)))
     if (gain == 1).all() and not light.any() and not fills.any():
         return None
     h, w = areas.shape
@@ -134,7 +140,29 @@ def shaded_areas(page: np.ndarray, paper: float | None = None, small: np.ndarray
         edge = 2 * FILL_EDGE + 1
         light |= cv2.dilate(fills, np.ones((edge, edge), np.uint8))
     scanned = areas.full_mask(light, reach=False) if light.any() else None
+    for box, own in corners:
+        scanned[box] |= own
     return Shading(full_gain, scanned, paper)
+
+
+def _fill_corners(page: np.ndarray, filled: np.ndarray, at: tuple[int, int], greys: tuple[float, float]
+                  ) -> tuple[tuple[slice, slice], np.ndarray]:
+    """The pixels of the full ``page`` within :data:`FILL_CORNER` pixels of the shrunk page of a
+    fill (``filled``, a mask over its box at ``at`` on the shrunk page) whose grey lies between
+    ``greys`` (its own grey, give or take: not the paper nor dark writing beside it). Returns the box
+    (slices of the page) and the mask over it."""
+    r = FILL_CORNER * SCALE
+    x, y = at[0] * SCALE, at[1] * SCALE
+    h, w = filled.shape[0] * SCALE, filled.shape[1] * SCALE
+    y0, x0 = max(0, y - r), max(0, x - r)
+    y1, x1 = min(page.shape[0], y + h + r), min(page.shape[1], x + w + r)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    grown = cv2.resize(filled, (w, h), interpolation=cv2.INTER_NEAREST)
+    inside[y - y0:y - y0 + h, x - x0:x - x0 + w] = grown[:y1 - y, :x1 - x]
+    near = cv2.dilate(inside, np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool)
+    box = (slice(y0, y1), slice(x0, x1))
+    crop = page[box]
+    return box, near & (crop > np.float32(greys[0])) & (crop < np.float32(greys[1]))
 
 
 def without_writing(levels: np.ndarray, level: float, paper: float) -> np.ndarray:
