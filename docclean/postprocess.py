@@ -45,14 +45,14 @@ THICK = 15
 #: without this the inside of a black box or bar, or of a stroke wider than the window, turned
 #: white (bench/solids.py). A cleaned page's paper is near 1 and its ink near 0: a quarter of the
 #: way to white is ink by any reading. Both set by reasoning, not tuned.
-INK_LEVEL = 0.25
-DARKER_NEARBY = 0.1
 #: So is a pixel of a wide area (one a :data:`THICK` square fits in) darker than the global cut: a
 #: grey fill kept as scanned (a logo, a disc in a diagram, a bar of a bar chart:
 #: ``docclean.shading``) is even, Sauvola's threshold sinks below its grey inside it, and it came out
 #: as a ring with ragged holes. A cleaned page's paper and stains are lighter than the cut; on the
 #: historical pages of real-scans/dibco-extra no page changed, on 56 synthetic pages one, by
 #: 0.01 F-measure (bench/experiments/binarize_fills.py, bench/results/shading.md).
+INK_LEVEL = 0.25
+DARKER_NEARBY = 0.1
 #: Above this grey level a pixel is paper whatever its neighbourhood: the global cut is always lower,
 #: and ink grows (hysteresis) only into pixels darker than this.
 PAPER_LEVEL = 0.92
