@@ -5,13 +5,15 @@ again here so that benchmarks and a future training run can reproduce it.
 * ``marker_split.png``: a paragraph on the left half of a 300-dpi strip, blank paper on the right;
   four wavy marker strokes (dark and grey, 10 and 7 px wide) run across both halves.
 * ``stamp_two.png``: a red "APPROVED" ring stamp, once over a paragraph and once on blank paper.
+* ``signature_two.png``: a signature in a blue felt-tip pen (6 px), once over a paragraph and once on
+  blank paper.
 
 Each is written as a light scan (tinted paper, noise, a little blur), and its clean page beside it
 under ``clean/`` (the marks at full strength on white). Deterministic; needs the DejaVu fonts
 (``apt-get install fonts-dejavu-core``).
 
     python bench/marks_over_text.py OUT
-    python bench/marks_over_text.py OUT --measure [--model M]
+    python bench/marks_over_text.py OUT --measure [--model M] [--no-keep-color-marks]
 
 ``--measure`` also cleans the pages with ``docclean clean`` (the default model, or ``--model``) and
 prints, for each mark, the share of its pixels kept over the text and on blank paper: a pixel of the
@@ -108,9 +110,21 @@ def stamp_two(marks_on: bool = True) -> np.ndarray:
     return page
 
 
-PAGES = {"marker_split.png": (marker_split, 6), "stamp_two.png": (stamp_two, 3)}
+def signature_two(marks_on: bool = True) -> np.ndarray:
+    w, h = 2000, 500
+    text = Image.new("RGB", (w, h), "white")
+    paragraph(ImageDraw.Draw(text), 60, 60, 1300, 34, 8)
+    marks = Image.new("RGB", (w, h), "white")
+    draw = ImageDraw.Draw(marks)
+    for x in (200, 1450) if marks_on else ():  # over the paragraph, and on blank paper
+        wavy_stroke(draw, x, 250, 480, 70, (90, 120, 215), 6, 11, waves=5)
+    return np.asarray(text, np.float32) * np.asarray(marks, np.float32) / 255 ** 2  # ink multiplies
+
+
+PAGES = {"marker_split.png": (marker_split, 6), "stamp_two.png": (stamp_two, 3),
+         "signature_two.png": (signature_two, 12)}
 #: Where each page's marks are over the text (x below the split) and on blank paper (x above it).
-SPLIT = {"marker_split.png": 1240, "stamp_two.png": 1300}
+SPLIT = {"marker_split.png": 1240, "stamp_two.png": 1300, "signature_two.png": 1370}
 
 
 def grey(page: np.ndarray) -> np.ndarray:
@@ -123,6 +137,8 @@ def mark_rows(name: str, h: int) -> list[tuple[str, slice]]:
     if name == "marker_split.png":
         return [(f"grey {c[0]}, {pen} px", slice(150 + k * 190 - 95, 150 + k * 190 + 95))
                 for k, (c, pen) in enumerate(MARKERS)]
+    if name == "signature_two.png":
+        return [("blue felt-tip signature, 6 px", slice(0, h))]
     return [("red ring stamp", slice(0, h))]
 
 
@@ -141,7 +157,7 @@ def kept_shares(name: str, cleaned: np.ndarray) -> list[tuple[str, float, float]
     return rows
 
 
-def measure(out: Path, model: str | None) -> None:
+def measure(out: Path, model: str | None, options: tuple[str, ...] = ()) -> None:
     """Clean the pages in ``out`` and a page of damage lines with ``docclean clean``; print the marks'
     kept shares and the damage left."""
     page, text, fold, band = damage_lines()
@@ -149,8 +165,8 @@ def measure(out: Path, model: str | None) -> None:
     cleaned = out / "cleaned"  # --overwrite: an earlier --measure may have left another model's pages there
     inputs = [str(out / n) for n in (*PAGES, "damage_lines.png")]
     subprocess.run([str(Path(sys.executable).parent / "docclean"), "clean", *inputs, "-o", str(cleaned), "--quiet",
-                    "--overwrite"] + (["--model", model] if model else []), check=True)
-    print(f"model: {model or 'default'}")
+                    "--overwrite", *options] + (["--model", model] if model else []), check=True)
+    print(f"model: {model or 'default'}{''.join(' ' + o for o in options)}")
     print("| page | mark | kept over text | kept on blank paper |")
     print("|---|---|---|---|")
     for name in PAGES:
@@ -208,11 +224,13 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="folder to write the pages into")
     parser.add_argument("--measure", action="store_true", help="clean the pages and print the marks' kept shares")
     parser.add_argument("--model", help="the model to measure (docclean clean --model); default: the shipped one")
+    parser.add_argument("--no-keep-color-marks", action="store_true",
+                        help="clean with --no-keep-color-marks (the network alone on the coloured marks)")
     args = parser.parse_args()
     for path in write_pages(args.out):
         print(path)
     if args.measure:
-        measure(args.out, args.model)
+        measure(args.out, args.model, ("--no-keep-color-marks",) if args.no_keep_color_marks else ())
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@ beside raw-page baselines measured in the same run.
   before OCR, the binarized one is binarized after the upscale) and sroie-train (receipts).
 * Dirty Documents: pooled RMSE on the model's recorded held-out texts (``val_pages``).
 
+"Cleaned" is the page as ``docclean clean`` writes it in grey: the model, and on a colour scan its
+coloured marks kept (``docclean.colormarks``; since 2026-12-07, when it changed the set means by
+less than 0.01 F-measure and 0.05 OCR F1: ``bench/experiments/color_marks.py``).
+
     python bench/quality_real.py [--model PATH] [--limit N] [--procs 2] [--no-ocr]
 """
 
@@ -37,10 +41,22 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from docclean.colormarks import keep_colored_marks  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
-from docclean.io import read_gray  # noqa: E402
-from docclean.metrics import binary_scores, pooled_rmse, strokes_lost, strokes_lost_share  # noqa: E402
-from docclean.postprocess import LAYER_GAP, adaptive_ink, binarize, drop_light_layer, sauvola_threshold  # noqa: E402
+from docclean.io import read_gray, read_pages  # noqa: E402
+from docclean.metrics import (  # noqa: E402
+    binary_scores,
+    pooled_rmse,
+    strokes_lost,
+    strokes_lost_share,
+)
+from docclean.postprocess import (  # noqa: E402
+    LAYER_GAP,
+    adaptive_ink,
+    binarize,
+    drop_light_layer,
+    sauvola_threshold,
+)
 
 REAL = ROOT.parent / "shared/data/real-scans"
 DIRTY = ROOT.parent / "shared/data/dirty-documents"
@@ -94,15 +110,21 @@ def _drop_name(gap: float) -> str:
     return "docclean --binarize --remove-show-through" + ("" if gap == LAYER_GAP else f" (layer gap {gap})")
 
 
+def read_and_clean(den: Denoiser, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(the scan's grey page, the page cleaned as ``docclean clean`` cleans it in grey: the network,
+    then on a colour scan its coloured marks kept, ``docclean.colormarks``)."""
+    page = next(iter(read_pages(path)))
+    return page.gray, keep_colored_marks(page.gray, den.clean(page.gray), page.color)
+
+
 def dibco(den: Denoiser, limit: int | None) -> tuple[dict[str, list], list[str]]:
     """Per-page (F-measure, PSNR, ink kept, strokes lost, strokes) per method on dibco-extra."""
     names = sorted(p.name for p in (REAL / "dibco-extra/noisy").iterdir())[:limit]
     rows: dict[str, list] = {"raw Sauvola": [], "raw Otsu": [], "docclean cleaned": [], "docclean --binarize": [],
                              "docclean --binarize --keep-faint": [], **{_drop_name(g): [] for g in GAPS}}
     for name in names:
-        noisy = read_gray(REAL / "dibco-extra/noisy" / name)
+        noisy, cleaned = read_and_clean(den, REAL / "dibco-extra/noisy" / name)
         gt = read_gray(REAL / "dibco-extra/clean" / name) < 0.5
-        cleaned = den.clean(noisy)
         preds = {"raw Sauvola": noisy < sauvola_threshold(noisy), "raw Otsu": otsu_ink(noisy),
                  "docclean cleaned": cleaned < 0.5, "docclean --binarize": ~binarize(cleaned),
                  "docclean --binarize --keep-faint": ~binarize(cleaned, keep_faint=True)}
@@ -119,8 +141,7 @@ def ocr_jobs(den: Denoiser, dataset: str, limit: int | None, upscale: float) -> 
     jobs = []
     for img in sorted((folder / "images").iterdir())[:limit]:
         truth = (folder / "text" / (img.stem + ".txt")).read_text(errors="replace")
-        raw = read_gray(img)
-        cleaned = den.clean(raw)
+        raw, cleaned = read_and_clean(den, img)
         if upscale != 1:
             size = (round(raw.shape[1] * upscale), round(raw.shape[0] * upscale))
             raw = cv2.resize(raw, size, interpolation=cv2.INTER_CUBIC).clip(0, 1)

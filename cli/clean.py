@@ -96,6 +96,12 @@ def clean(
              "has them: the model turns a photograph into a line drawing. A picture that touches the page's edge, "
              "is not a rectangle or that a stain runs into is still cleaned; a halftone tint behind text is cleaned.")
     ] = _DEFAULT.keep_pictures,
+    keep_color_marks: Annotated[bool, typer.Option(
+        "--keep-color-marks/--no-keep-color-marks",
+        help="On a colour scan, keep marks in strongly coloured ink (a red stamp, a blue signature or pen) where "
+             "they cross printed text, in the scan's grey: the model erases them there as if they were stains. "
+             "Brown, orange and yellow (stains, aged paper) and light highlighter are left to the model.")
+    ] = _DEFAULT.keep_color_marks,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp/bmp become NAME-p001.png, NAME-p002.png, ...")]
@@ -185,7 +191,7 @@ def clean(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
             tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke, auto_levels=auto_levels,
             keep_solids=keep_solids, clear_surround=clear_surround, clear_shading=clear_shading,
-            keep_pictures=keep_pictures,
+            keep_pictures=keep_pictures, keep_color_marks=keep_color_marks,
             fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,

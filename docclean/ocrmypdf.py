@@ -55,7 +55,8 @@ OPTION_SETTINGS = {"docclean_model": "model", "docclean_backend": "backend", "do
                    "docclean_keep_faint": "keep_faint", "docclean_remove_show_through": "remove_show_through",
                    "docclean_max_stroke": "max_stroke", "docclean_auto_levels": "auto_levels",
                    "docclean_keep_solids": "keep_solids", "docclean_clear_surround": "clear_surround",
-                   "docclean_clear_shading": "clear_shading", "docclean_keep_pictures": "keep_pictures"}
+                   "docclean_clear_shading": "clear_shading", "docclean_keep_pictures": "keep_pictures",
+                   "docclean_keep_color_marks": "keep_color_marks"}
 #: CleanSettings field -> the plugin option that sets it, for error messages.
 OPTION_FLAGS = {field: "--" + option.replace("_", "-") for option, field in OPTION_SETTINGS.items()}
 #: Scales ``--docclean-scale`` accepts.
@@ -112,7 +113,9 @@ def add_options(parser: ArgumentParser) -> None:
                              ("keep_solids", "--docclean-no-keep-solids", "keep solid black areas as scanned"),
                              ("clear_surround", "--docclean-keep-surround", "paint the scanner's dark surround white"),
                              ("clear_shading", "--docclean-keep-shading", "clean flat grey boxes as paper"),
-                             ("keep_pictures", "--docclean-no-keep-pictures", "keep pictures as scanned")):
+                             ("keep_pictures", "--docclean-no-keep-pictures", "keep pictures as scanned"),
+                             ("keep_color_marks", "--docclean-no-keep-color-marks",
+                              "keep coloured stamps and pen over text")):
         group.add_argument(flag, dest=f"docclean_{name}", action="store_false", default=None,
                            help=f"Do not {what} (docclean clean {flag.replace('docclean-', '')}).")
     group.add_argument("--docclean-scale", metavar="F", type=float, default=1.0,

@@ -16,6 +16,7 @@ import numpy as np
 from docclean import inkloss, postprocess
 from docclean import io as pageio
 from docclean.color import recolor
+from docclean.colormarks import keep_colored_marks
 from docclean.models import model_stamp
 from docclean.polarity import clean_positive
 from docclean.progress import TileProgress
@@ -103,8 +104,9 @@ def cleaner_key(settings: CleanSettings) -> tuple[Any, ...]:
 
 def clean_page(page: pageio.Page | np.ndarray | Any, settings: CleanSettings, cleaner: Denoiser | None = None,
                progress: TileProgress | None = None) -> PageOutput:
-    """Clean one page and apply the batch's post-processing: the adaptive or fixed binarization,
-    or the original colour put back. The batch writes exactly ``PageOutput.pixels``. ``page``: a
+    """Clean one page and apply the batch's post-processing: coloured marks kept
+    (``keep_color_marks``, :mod:`docclean.colormarks`), then the adaptive or fixed binarization, or
+    the original colour put back. The batch writes exactly ``PageOutput.pixels``. ``page``: a
     :class:`~docclean.io.Page` (``docclean.io.read_pages``), or a numpy array or PIL image as
     :func:`docclean.io.as_page` takes them."""
     from docclean.pixels import page_values
@@ -118,7 +120,10 @@ def clean_page(page: pageio.Page | np.ndarray | Any, settings: CleanSettings, cl
         # judges the written page against what the network cleaned (light writing, as dark writing).
         positive, cleaned = clean_positive(gray, cleaner, progress)
         # A negative's colours are those of its dark paper and light writing: put back on the
-        # positive page they tint the paper dark again and outline the letters. It stays grey.
+        # positive page they tint the paper dark again and outline the letters. It stays grey, and
+        # its coloured marks are not looked for.
+        if settings.keep_color_marks and positive is gray:
+            cleaned = keep_colored_marks(gray, cleaned, page.color)
         pixels, dropped = finish_page(cleaned, settings, page.color if positive is gray else None)
         # The guard judges what is written: a binarization can drop a stroke the grey page kept.
         written = pixels.astype(np.float32) if pixels.dtype == np.bool_ else cleaned

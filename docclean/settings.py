@@ -69,6 +69,9 @@ class CleanSettings:
     - ``keep_pictures``: pictures (photographs, banners: rectangles of continuous tone with sharp
       sides), which the network turns into line drawings, are kept as the scan has them
       (``docclean.pictures``).
+    - ``keep_color_marks``: on a colour scan, marks in strongly coloured ink (a red stamp, a blue
+      signature) are kept in the scan's grey where they lie over printed text, which the network
+      erases as if they were stains (``docclean.colormarks``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``), and
       a part of a page whose wide strokes the network hollowed is cleaned again shrunk
@@ -101,6 +104,7 @@ class CleanSettings:
     clear_surround: bool = True
     clear_shading: bool = True
     keep_pictures: bool = True
+    keep_color_marks: bool = True
     fmt: str | None = None
     dpi: float | None = None
     color: str = "gray"

@@ -23,6 +23,8 @@ STEPS = (
      "paper with their writing on it, where the model draws a dark frame around them"),
     ("keep_pictures", "Keep pictures as scanned", "Keep photographs and banners (rectangles of continuous tone with "
      "sharp sides) as the scan has them; the model turns them into line drawings"),
+    ("keep_color_marks", "Keep coloured marks", "On a colour scan, keep stamps, signatures and pen in strongly "
+     "coloured ink where they cross printed text; the model erases them there as if they were stains"),
 )
 #: What the panel calls each setting it shows (its label), for messages that name a setting.
 LABELS = {"model": "Model", "backend": "Backend", "device": "Device", "precision": "Precision",
