@@ -97,17 +97,17 @@ def colored_marks(color: np.ndarray, gray: np.ndarray, paper: float | None = Non
 
 def _colored(color: np.ndarray) -> np.ndarray:
     """Where a uint8 RGB page is strongly coloured (:data:`SPREAD`, :data:`SATURATION`) in a hue
-    outside :data:`STAIN_HUES`; in row blocks, so the temporaries stay small on a 600-dpi page."""
-    out = np.empty(color.shape[:2], bool)
-    step = max(1, 1_000_000 // max(1, color.shape[1]))
-    for y in range(0, color.shape[0], step):
-        rgb = color[y:y + step]
-        high = rgb.max(axis=2)
-        spread = high - rgb.min(axis=2)  # uint8: max >= min, so no wrap-around
-        strong = (spread >= np.uint8(round(SPREAD * 255))) & (spread >= np.float32(SATURATION) * high)
-        hue = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2HSV_FULL)[..., 0] * np.float32(360 / 256)
-        out[y:y + step] = strong & ((hue < STAIN_HUES[0]) | (hue > STAIN_HUES[1]))
-    return out
+    outside :data:`STAIN_HUES`. OpenCV's HSV holds all three: V is the brightest channel, S the
+    spread over it (x255) and so S * V / 255 the spread; one conversion, no float temporaries."""
+    hsv = cv2.cvtColor(np.ascontiguousarray(color), cv2.COLOR_RGB2HSV_FULL)
+    hue, sat, value = cv2.split(hsv)
+    spread = cv2.multiply(sat, value, scale=1 / 255)
+    # Full-circle hue in bytes: degrees * 256 / 360.
+    low, high = int(np.ceil(STAIN_HUES[0] * 256 / 360)), int(np.floor(STAIN_HUES[1] * 256 / 360))
+    stain = cv2.inRange(hue, low, high)
+    strong = cv2.bitwise_and(cv2.compare(spread, round(SPREAD * 255), cv2.CMP_GE),
+                             cv2.compare(sat, round(SATURATION * 255), cv2.CMP_GE))
+    return cv2.bitwise_and(strong, cv2.bitwise_not(stain)) > 0
 
 
 def keep_colored_marks(gray: np.ndarray, cleaned: np.ndarray, color: np.ndarray | None) -> np.ndarray:
