@@ -228,10 +228,14 @@ def _scaled_pixels(image: Image.Image, settings: CleanSettings, index: int, scal
     from docclean.pixels import Page
 
     dpi = image.info.get("dpi")
-    gray, _ = to_gray_color(image)
+    gray, color = to_gray_color(image)
     h, w = gray.shape
-    big = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
-    page = Page(np.clip(big, 0.0, 1.0), None, None, index)
+    size = (round(w * scale), round(h * scale))
+    big = cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC)
+    # The colour goes along only for what the grey page is cleaned with (coloured marks kept):
+    # the written page is grey or 1-bit.
+    color = None if color is None else cv2.resize(color, size, interpolation=cv2.INTER_CUBIC)
+    page = Page(np.clip(big, 0.0, 1.0), color, None, index)
     plain = settings.replace(binarize=False, threshold=None, keep_faint=False, remove_show_through=False,
                              color="gray")
     cleaned = cv2.resize(clean_page_pixels(page, plain), (w, h), interpolation=cv2.INTER_AREA)

@@ -173,6 +173,32 @@ def test_ocr_image_cleaned_at_a_larger_scale_keeps_its_size(tiny_model_path: Pat
     assert binary.size == image.size and binary.mode == "1"
 
 
+class _EraseLight:
+    """A stand-in model that erases all but near-black, as the network erases a stamp over text."""
+
+    def clean(self, gray: np.ndarray, progress: object = None) -> np.ndarray:
+        return np.where(gray < 0.3, 0.0, 1.0).astype(np.float32)
+
+
+def test_ocr_image_cleaned_at_a_larger_scale_keeps_its_coloured_marks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The enlarged page carries its colour, so a red stamp the model erases is kept as at scale 1."""
+    import cv2
+
+    import docclean.batch
+
+    monkeypatch.setattr(docclean.batch, "load_cleaner", lambda settings: _EraseLight())
+    rgb = np.full((120, 160, 3), (236, 232, 222), np.uint8)
+    ring = np.zeros((120, 160), np.uint8)
+    cv2.circle(ring, (80, 60), 40, 1, 6)
+    rgb[ring > 0] = (200, 40, 50)
+    image = Image.fromarray(rgb, "RGB")
+    core = cv2.erode(ring, np.ones((3, 3), np.uint8)) > 0
+    for scale in (1.0, 2.0):
+        kept = np.asarray(plugin.clean_image(image, CleanSettings(), scale=scale), np.float32) / 255
+        off = np.asarray(plugin.clean_image(image, CleanSettings(keep_color_marks=False), scale=scale), np.float32)
+        assert kept[core].mean() < 0.6 and off[core].min() == 255, scale  # the stamp's own grey, or erased
+
+
 def sample_pdf(path: Path) -> Path:
     """A small real scan (a strip of samples/scans/101.png) as a one-page PDF at 150 dpi."""
     with Image.open(REPO / "samples" / "scans" / "101.png") as im:
