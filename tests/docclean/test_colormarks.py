@@ -90,6 +90,21 @@ def test_stains_highlighter_bands_and_colour_fringes_are_not_marks():
     assert colored_marks(rgb, gray) is None
 
 
+def test_a_pen_line_inside_a_highlighted_band_is_part_of_the_band_even_on_a_large_page():
+    """A mark touching a wide coloured area (here light: a highlighter) goes with it. The area is
+    read around the strong pixels only, and as far as a wide area touching them reaches."""
+    ink = np.ones((1200, 1600), np.float32)
+    band = np.zeros(ink.shape, bool)
+    band[500:560, 100:1500] = True
+    pen = np.zeros(ink.shape, bool)
+    pen[528:532, 300:1300] = True
+    gray, rgb = scan(ink, [(band, (255, 150, 210)), (pen, (200, 30, 40))])
+    assert colored_marks(rgb, gray) is None
+    gray, rgb = scan(ink, [(pen, (200, 30, 40))])  # the same line on paper
+    found = colored_marks(rgb, gray)
+    assert found is not None and found[pen].all()
+
+
 def test_a_grey_page_and_a_colour_page_without_marks_are_left_as_they_are():
     ink = text_page()
     cleaned = np.where(ink < 0.5, 0.0, 1.0).astype(np.float32)
