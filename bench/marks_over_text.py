@@ -79,16 +79,22 @@ def scanned(page: np.ndarray, seed: int) -> Image.Image:
 MARKERS = [((60,) * 3, 10), ((140,) * 3, 10), ((60,) * 3, 7), ((140,) * 3, 7)]
 
 
-def marker_split(marks_on: bool = True) -> np.ndarray:
-    w, h = 2480, 900
+def pen_over_text(w: int, h: int, width: int, lines: int, strokes: list[tuple]) -> np.ndarray:
+    """An RGB page (0..1) of a paragraph ``width`` wide and ``lines`` long at (60, 60), with
+    :func:`wavy_stroke` marks (each its arguments after ``draw``) multiplied over it, as ink is."""
     text = Image.new("RGB", (w, h), "white")
-    paragraph(ImageDraw.Draw(text), 60, 60, 1150, 34, 16)
+    paragraph(ImageDraw.Draw(text), 60, 60, width, 34, lines)
     marks = Image.new("RGB", (w, h), "white")
     draw = ImageDraw.Draw(marks)
-    for k, (color, pen) in enumerate(MARKERS if marks_on else []):
-        for x in (100, 1300):
-            wavy_stroke(draw, x, 150 + k * 190, 1050, 35, color, pen, 60 + k)
-    return np.asarray(text, np.float32) * np.asarray(marks, np.float32) / 255 ** 2  # ink multiplies
+    for stroke in strokes:
+        wavy_stroke(draw, *stroke)
+    return np.asarray(text, np.float32) * np.asarray(marks, np.float32) / 255 ** 2
+
+
+def marker_split(marks_on: bool = True) -> np.ndarray:
+    strokes = [(x, 150 + k * 190, 1050, 35, color, pen, 60 + k)
+               for k, (color, pen) in enumerate(MARKERS if marks_on else []) for x in (100, 1300)]
+    return pen_over_text(2480, 900, 1150, 16, strokes)
 
 
 def stamp_two(marks_on: bool = True) -> np.ndarray:
@@ -111,14 +117,9 @@ def stamp_two(marks_on: bool = True) -> np.ndarray:
 
 
 def signature_two(marks_on: bool = True) -> np.ndarray:
-    w, h = 2000, 500
-    text = Image.new("RGB", (w, h), "white")
-    paragraph(ImageDraw.Draw(text), 60, 60, 1300, 34, 8)
-    marks = Image.new("RGB", (w, h), "white")
-    draw = ImageDraw.Draw(marks)
-    for x in (200, 1450) if marks_on else ():  # over the paragraph, and on blank paper
-        wavy_stroke(draw, x, 250, 480, 70, (90, 120, 215), 6, 11, waves=5)
-    return np.asarray(text, np.float32) * np.asarray(marks, np.float32) / 255 ** 2  # ink multiplies
+    # Over the paragraph, and on blank paper.
+    strokes = [(x, 250, 480, 70, (90, 120, 215), 6, 11, 5) for x in ((200, 1450) if marks_on else ())]
+    return pen_over_text(2000, 500, 1300, 8, strokes)
 
 
 PAGES = {"marker_split.png": (marker_split, 6), "stamp_two.png": (stamp_two, 3),
