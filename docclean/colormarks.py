@@ -11,8 +11,8 @@ coloured or brownish-yellow, a stamp's or a pen's ink is strongly coloured in an
 * strongly coloured: a channel spread (max - min) of at least :data:`SPREAD` of full scale and at
   least :data:`SATURATION` of the brightest channel (a dark blue ink has a small spread but a high
   saturation; grey text with a scanner's colour noise has neither);
-* of a hue outside :data:`STAIN_HUES` (orange, brown and yellow: coffee, tea, rust, foxing, aged
-  paper; iron-gall ink, which the network keeps, is brown too);
+* of a hue outside :data:`STAIN_HUES` (red-brown, orange, brown and yellow: coffee, tea, rust,
+  foxing, aged paper; iron-gall ink, which the network keeps, is brown too);
 * darker than :data:`DARK` of the paper's grey: ink, not a highlighter's light band;
 * at least :data:`MIN_PIXELS` of them after an opening by a 2-px square (a colour fringe along
   black letters is a pixel wide), connected with each other or through the black text they cross,
