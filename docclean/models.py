@@ -21,8 +21,8 @@ BUILTIN_USES = {
     "default": "every kind of page: office paper, forms, receipts, historical pages",
     "fast": "a network 5x cheaper that cleans office paper less well: large batches bound for OCR or 1-bit archives",
     "marks": "office pages, forms and receipts with pen marks, signatures and stamps across the print, which it "
-             "keeps; keeps more of fold lines, scanner borders and show-through, and binarizes historical pages less "
-             "well than the default",
+             "keeps; keeps more of a scanner's border band and of show-through, and binarizes historical pages a "
+             "little less well than the default",
 }
 
 
@@ -198,13 +198,21 @@ def describe_lines(info: dict[str, object]) -> list[str]:
         lines.append(f"  fine-tuned from {info['init_from']}")
     averaged = info.get("averaged")
     if isinstance(averaged, dict) and isinstance(averaged.get("of"), list):
-        epochs = [e for e in averaged.get("epochs") or [] if isinstance(e, int)]
-        lines.append(f"  averaged      the mean of {len(averaged['of'])} checkpoints"
-                     + (f" (epochs {', '.join(str(e + 1) for e in epochs)})" if epochs else "")
-                     + (f": {averaged['command']}" if averaged.get("command") else ""))
+        lines.append(_mean_line(averaged))
     elif isinstance(averaged, dict):
+        # The fine-tune may itself be the mean of a run's kept epochs (training.average --mean).
+        if isinstance(averaged.get("tuned_averaged"), dict) and isinstance(averaged["tuned_averaged"].get("of"), list):
+            lines.append(_mean_line(averaged["tuned_averaged"]))
         w = averaged.get("weight")
         lines.append(f"  averaged      {averaged.get('start')} and the fine-tune above"
                      + (f" ({w:g} of it)" if isinstance(w, (int, float)) else "")
                      + (f": {averaged['command']}" if averaged.get("command") else ""))
     return lines
+
+
+def _mean_line(averaged: dict) -> str:
+    """The ``averaged`` line of a plain mean of checkpoints (``training.average --mean``)."""
+    epochs = [e for e in averaged.get("epochs") or [] if isinstance(e, int)]
+    return (f"  averaged      the mean of {len(averaged['of'])} checkpoints"
+            + (f" (epochs {', '.join(str(e + 1) for e in epochs)})" if epochs else "")
+            + (f": {averaged['command']}" if averaged.get("command") else ""))

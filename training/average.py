@@ -8,7 +8,8 @@ averaged with its fine-tune on marks over text (``training/recipes/marks.sh``, d
 
 ``OUT`` gets ``(1 - weight) * START + weight * TUNED`` and TUNED's metadata (its command, data and
 split), plus ``averaged``: both files' paths and digests, the weight, TUNED's epoch and validation
-figures (not the average's) and this command, so that ``docclean models OUT`` says what it is.
+figures (not the average's) and this command, so that ``docclean models OUT`` says what it is; when
+TUNED is itself a mean (``--mean``), its own record goes along as ``tuned_averaged``.
 
 ``--mean`` writes the plain mean of several checkpoints of one run, such as the epochs that
 ``training.denoiser --keep-every`` kept near the end of its schedule (averaging the weights a run
@@ -76,6 +77,8 @@ def average(start: Path, tuned: Path, out: Path, weight: float = 0.5, command: s
                         "tuned": str(tuned), "tuned_sha256": weights_digest(Path(tuned)), "weight": weight,
                         "tuned_epoch": meta_b.get("epoch"), "tuned_metrics": meta_b.get("metrics"),
                         "command": command}
+    if isinstance(meta_b.get("averaged"), dict):  # TUNED is itself an average (a run's kept epochs): keep its record
+        info["averaged"]["tuned_averaged"] = meta_b["averaged"]
     return save_model(model, out, meta_a["arch"], meta_a["config"], info)
 
 

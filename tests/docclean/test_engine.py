@@ -264,8 +264,11 @@ def test_shipped_models_load_and_clean(text_page, name):
     assert name in builtin_models()
     den = Denoiser.load(name, backend="torch")
     meta = den.metadata
-    metrics = meta["averaged"]["tuned_metrics"] if name == "marks" else meta["metrics"]  # an average has none
-    assert meta["arch"] == "docunet" and 0 < metrics["val_rmse"] < 0.1
+    assert meta["arch"] == "docunet"
+    if name == "marks":  # an average has no figures of its own: the mean of a run's epochs, with the default
+        assert meta["averaged"]["weight"] == 0.5 and len(meta["averaged"]["tuned_averaged"]["of"]) == 7
+    else:
+        assert 0 < meta["metrics"]["val_rmse"] < 0.1
     out = den.clean(text_page)
     assert out.shape == text_page.shape
     # Paper gets whiter, ink stays dark.

@@ -67,3 +67,19 @@ def test_the_mean_of_a_runs_epochs_is_their_plain_average_and_says_so(tmp_path, 
     with pytest.raises(SystemExit, match="another architecture"):
         main(["--mean", str(tmp_path / "bad.safetensors"), str(paths[0]), str(wider)])
     assert not (tmp_path / "one.safetensors").exists() and not (tmp_path / "bad.safetensors").exists()
+
+
+def test_an_average_with_the_mean_of_a_runs_epochs_keeps_both_records(tmp_path):
+    """The marks recipe: the mean of a run's kept epochs, then averaged with the start model."""
+    paths = [_saved(tmp_path / f"e{i}.safetensors", i, {"command": "python -m training.denoiser --out runs/r",
+                                                         "epoch": 9 + 10 * i}) for i in range(2)]
+    mean = tmp_path / "mean.safetensors"
+    main(["--mean", str(mean), *map(str, paths)])
+    start = _saved(tmp_path / "start.safetensors", 5)
+    out = average(start, mean, tmp_path / "avg.safetensors", 0.5, command="python -m training.average S T O")
+    info = describe_model(out)
+    assert info["averaged"]["tuned_averaged"]["epochs"] == [9, 19]
+    lines = [x.strip() for x in describe_lines(info) if x.strip().startswith("averaged")]
+    assert lines[0].startswith("averaged      the mean of 2 checkpoints (epochs 10, 20): "
+                               "python -m training.average --mean")
+    assert str(start) in lines[1] and lines[1].endswith("(0.5 of it): python -m training.average S T O")
