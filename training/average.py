@@ -1,7 +1,8 @@
 """Average two checkpoints of one architecture, weight by weight: a fine-tuned model and the model it
 started from ("weight-space ensembling", as in WiSE-FT), which keeps much of what the fine-tune
 learned while it forgets less of what the start knew. The shipped ``marks`` model is the default
-averaged with its fine-tune on marks over text (``training/recipes/marks.sh``, docs/quality.md).
+averaged with the mean of the late epochs of a fine-tune on marks over text
+(``training/recipes/marks.sh``, docs/quality.md).
 
     python -m training.average START TUNED OUT [--weight 0.5]
     python -m training.average --mean OUT CKPT [CKPT ...]
