@@ -58,8 +58,10 @@ def colored_marks(color: np.ndarray, gray: np.ndarray, paper: float | None = Non
     when the caller has it."""
     if color.ndim != 3 or color.shape[2] != 3 or color.shape[:2] != gray.shape:
         raise ValueError(f"shapes differ: grey {gray.shape}, colour {color.shape}")
-    paper = page_paper(gray) if paper is None else paper
     colored = _colored(color)
+    if not colored.any():  # most colour scans of office paper: no paper level needed
+        return None
+    paper = page_paper(gray) if paper is None else paper
     strong = colored & (gray <= np.float32(DARK * paper))
     rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
     if rows.size == 0:
@@ -118,10 +120,10 @@ def keep_colored_marks(gray: np.ndarray, cleaned: np.ndarray, color: np.ndarray 
     a new array when there are marks, else ``cleaned`` itself."""
     if color is None:
         return cleaned
-    paper = page_paper(gray)
-    marks = colored_marks(color, gray, paper)
+    marks = colored_marks(color, gray)
     if marks is None:
         return cleaned
+    paper = page_paper(gray)  # again, only on a page with marks (a hundredth of a second)
     edge = cv2.dilate(marks.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     out = cleaned.copy()
     out[edge] = np.minimum(out[edge], np.clip(gray[edge] / np.float32(paper), 0, 1))
