@@ -17,9 +17,11 @@ beside raw-page baselines measured in the same run.
   before OCR, the binarized one is binarized after the upscale) and sroie-train (receipts).
 * Dirty Documents: pooled RMSE on the model's recorded held-out texts (``val_pages``).
 
-"Cleaned" is the page as ``docclean clean`` writes it in grey: the model, and on a colour scan its
-coloured marks kept (``docclean.colormarks``; since 2026-12-07, when it changed the set means by
-less than 0.01 F-measure and 0.05 OCR F1: ``bench/experiments/color_marks.py``).
+"Cleaned" is the page as ``docclean clean`` writes it in grey, by the same call
+(``docclean.onepage.clean_page`` with the default settings): the model, a negative cleaned as its
+positive, and on a colour scan its coloured marks kept (``docclean.colormarks``; since 2026-12-07,
+when it changed the set means by less than 0.01 F-measure and 0.05 OCR F1:
+``bench/experiments/color_marks.py``).
 
     python bench/quality_real.py [--model PATH] [--limit N] [--procs 2] [--no-ocr]
 """
@@ -41,7 +43,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from docclean.colormarks import keep_colored_marks  # noqa: E402
 from docclean.engine import Denoiser  # noqa: E402
 from docclean.io import read_gray, read_pages  # noqa: E402
 from docclean.metrics import (  # noqa: E402
@@ -50,6 +51,7 @@ from docclean.metrics import (  # noqa: E402
     strokes_lost,
     strokes_lost_share,
 )
+from docclean.onepage import clean_page  # noqa: E402
 from docclean.postprocess import (  # noqa: E402
     LAYER_GAP,
     adaptive_ink,
@@ -57,6 +59,7 @@ from docclean.postprocess import (  # noqa: E402
     drop_light_layer,
     sauvola_threshold,
 )
+from docclean.settings import CleanSettings  # noqa: E402
 
 REAL = ROOT.parent / "shared/data/real-scans"
 DIRTY = ROOT.parent / "shared/data/dirty-documents"
@@ -111,10 +114,9 @@ def _drop_name(gap: float) -> str:
 
 
 def read_and_clean(den: Denoiser, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(the scan's grey page, the page cleaned as ``docclean clean`` cleans it in grey: the network,
-    then on a colour scan its coloured marks kept, ``docclean.colormarks``)."""
+    """(the scan's grey page, the page cleaned as ``docclean clean`` cleans it in grey)."""
     page = next(iter(read_pages(path)))
-    return page.gray, keep_colored_marks(page.gray, den.clean(page.gray), page.color)
+    return page.gray, clean_page(page, CleanSettings(), den).cleaned
 
 
 def dibco(den: Denoiser, limit: int | None) -> tuple[dict[str, list], list[str]]:
