@@ -177,7 +177,8 @@ def main() -> None:
     den = Denoiser.load(a.model)
     lines = [f"model: {a.model or 'default (shipped)'}" + (f"; first {a.limit} pages per set" if a.limit else ""), ""]
     rows, names = dibco(den, a.limit) if not a.no_dibco else ({}, [])
-    lines += [] if a.no_dibco else [f"dibco-extra, {len(names)} pages (ink kept: share of ground-truth ink darker than 0.5 / black)", "",
+    lines += [] if a.no_dibco else [f"dibco-extra, {len(names)} pages (ink kept: share of ground-truth ink darker "
+                                    "than 0.5 / black)", "",
               "| method | F-measure | PSNR dB | ink kept median | ink kept min | pages < 50% | pages < 80% "
               "| strokes lost | strokes lost, worst page |",
               "|---|---|---|---|---|---|---|---|---|"]

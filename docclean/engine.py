@@ -16,7 +16,8 @@ darker of the two at every pixel. The network fades strokes much wider than thos
 cleaning a shrunk page alone fades the thin faint strokes beside them; the darker of the two keeps
 what either keeps (bench/results/stroke_scale.md). On a page of ordinary text, a wide initial or
 heading that the network hollowed is cleaned again alike, its part of the page alone
-(``docclean.widestrokes``).
+(``docclean.widestrokes``); so is faint writing between two rules (a form's box), which the network
+clears, with the rules painted out (``docclean.ruled``).
 
 After the network, with ``keep_solids``, solid black areas (bars, boxes, logos, a band with white
 writing in it), which the network hollows as if they were stains, are put back from the page
@@ -52,6 +53,7 @@ from docclean.models import resolve_model_path
 from docclean.pictures import keep_pictures
 from docclean.pixels import page_values
 from docclean.progress import TileProgress
+from docclean.ruled import refill_between_rules
 from docclean.settings import CleanSettings
 from docclean.shading import flatten_shading, restore_as_scanned, shaded_areas
 from docclean.solids import page_paper, put_back, shrunk, solid_areas
@@ -240,6 +242,9 @@ class Denoiser:
             hollow = hollowed_strokes(flat, out, ignore)
             if hollow:
                 fill_hollowed(flat, out, hollow, self.max_stroke, lambda part: self._clean_part(part, tracker))
+        # Faint writing in a form's boxes, which the network clears: docclean.ruled
+        refill_between_rules(flat, out, paper if any(steps) else page_paper(page),
+                             lambda part: self._clean_part(part, tracker))
         if self.keep_solids:
             put_back(page, out, solids, paper)
             restore_bars(page, out, paper, small)
