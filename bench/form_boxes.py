@@ -9,7 +9,7 @@ page and a mask of each entry are kept beside it. Deterministic; needs the fonts
 synth`` (``docclean.synth.fonts``) and DejaVu.
 
     python bench/form_boxes.py OUT
-    python bench/form_boxes.py OUT --measure [--model M]
+    python bench/form_boxes.py OUT --measure [--model M] [--binarize]
     python bench/form_boxes.py OUT --picture bench/results/form_boxes.png
 
 ``--measure`` cleans the pages with ``docclean clean`` (the default model, or ``--model``) and
@@ -86,12 +86,12 @@ def write(out: Path) -> None:
         print(out / file)
 
 
-def measure(out: Path, model: str | None) -> None:
+def measure(out: Path, model: str | None, binarize: bool = False) -> None:
     cleaned = out / "cleaned"
     files = [str(out / file) for file, *_ in pages()]
     cmd = [str(Path(sys.executable).parent / "docclean"), "clean", *files, "-o", str(cleaned), "--overwrite", "-q"]
-    subprocess.run(cmd + (["--model", model] if model else []), check=True)
-    print(f"model: {model or 'default'}")
+    subprocess.run(cmd + (["--model", model] if model else []) + (["--binarize"] if binarize else []), check=True)
+    print(f"model: {model or 'default'}" + (", --binarize" if binarize else ""))
     print("| dpi | ink | box height | kept in the box | kept on open paper | grey in the box | grey on open paper |")
     print("|---|---|---|---|---|---|---|")
     for k, (file, dpi, name, grey) in enumerate(pages()):
@@ -131,11 +131,12 @@ def main() -> None:
     p.add_argument("out", type=Path)
     p.add_argument("--measure", action="store_true", help="clean the pages and score them")
     p.add_argument("--model", default=None)
+    p.add_argument("--binarize", action="store_true", help="score the 1-bit pages of docclean clean --binarize")
     p.add_argument("--picture", type=Path, default=None, help="write a before/after picture here")
     a = p.parse_args()
     write(a.out)
     if a.measure:
-        measure(a.out, a.model)
+        measure(a.out, a.model, a.binarize)
     if a.picture:
         picture(a.out, a.picture)
 
