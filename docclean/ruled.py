@@ -181,7 +181,6 @@ def refill_between_rules(page: np.ndarray, cleaned: np.ndarray, paper: float,
     lost = lost.astype(np.uint8)
     groups = cv2.dilate(lost, np.ones((2 * MARGIN + 1, 8 * MARGIN + 1), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(groups, connectivity=8)
-    ah, aw = lost.shape
     for x, y, bw, bh, _ in stats[1:]:
         box = (slice(y, y + bh), slice(x, x + bw))
         part = page[area][box].copy()
