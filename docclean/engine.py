@@ -210,7 +210,7 @@ class Denoiser:
                     cv2.setNumThreads(_cv2_host)
 
     def _clean(self, page: np.ndarray, tracker: TileProgress) -> np.ndarray:
-        page = network_page(page, self.auto_levels)
+        scan, page = page, network_page(page, self.auto_levels)
         steps = (self.keep_solids, self.clear_surround, self.clear_shading, self.keep_pictures)
         paper = page_paper(page) if any(steps) else 1.0
         small = shrunk(page) if any(steps) else None  # shrunk once for every wide-area search
@@ -244,7 +244,7 @@ class Denoiser:
                 fill_hollowed(flat, out, hollow, self.max_stroke, lambda part: self._clean_part(part, tracker))
         # Faint writing in a form's boxes, which the network clears: docclean.ruled
         refill_between_rules(flat, out, paper if any(steps) else page_paper(page),
-                             lambda part: self._clean_part(part, tracker))
+                             lambda part: self._clean_part(part, tracker), scan)
         if self.keep_solids:
             put_back(page, out, solids, paper)
             restore_bars(page, out, paper, small)

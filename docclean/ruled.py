@@ -14,7 +14,8 @@ at most :data:`BAND` and at least :data:`MIN_GAP` apart (a double rule is one). 
 for this search; most find no band.
 :func:`cleared_between_rules` finds, inside the bands, the faint marks the network cleared: darker
 than the local paper by :data:`FAINT` of it, their darkest pixel within 2 pixels at most
-:data:`FAINT_MAX` darker (a halftone-shaded cell's dots are dark: the network rightly clears it),
+:data:`FAINT_MAX` darker on the page as scanned, before auto levels (a halftone-shaded cell's dots
+are dark: the network rightly clears it),
 of :data:`MIN_MARK` pixels or more (not the paper's grain), of which it kept less than :data:`LOST`
 of their darkness; the rules, their soft edges (:data:`RIM`) and the pixels near them
 (:data:`CLEAR`) are left out. :func:`refill_between_rules` cleans each group of those again, its
@@ -118,12 +119,13 @@ def ruled_bands(page: np.ndarray, paper: float) -> tuple[np.ndarray, np.ndarray]
             cv2.resize(band, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool))
 
 
-def cleared_between_rules(page: np.ndarray, cleaned: np.ndarray, rules: np.ndarray, band: np.ndarray
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def cleared_between_rules(page: np.ndarray, cleaned: np.ndarray, rules: np.ndarray, band: np.ndarray,
+                          scan: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(the pixels of faint marks in ``band`` that the network cleared in ``cleaned``, bool; every
     faint mark's pixels, bool; the rules with their soft edges, to paint out, bool; the local paper,
     float), over the page given (see the module's docstring; the rules and their edges are left out
-    of the marks)."""
+    of the marks). ``scan``: the page as scanned, before auto levels, where faintness is judged
+    (default: ``page``)."""
     paper = dilated_paper(page, PAPER_WINDOW, PAPER_SCALE, cv2.BORDER_REPLICATE)
     blur = cv2.GaussianBlur(page, (0, 0), 1.0)
 
@@ -135,9 +137,6 @@ def cleared_between_rules(page: np.ndarray, cleaned: np.ndarray, rules: np.ndarr
     # (1 - LOST) * paper + LOST * blur. OpenCV's comparisons: a page holds millions of pixels.
     lost = cv2.bitwise_and(below(blur, paper, 1 - FAINT),
                            cv2.compare(cleaned, cv2.addWeighted(paper, 1 - LOST, blur, LOST, 0), cv2.CMP_GT))
-    # Faint through and through: a halftone-shaded cell, whose dots are dark, is no faint writing
-    # (the network was taught to clear it), nor is the rim of a dark stroke.
-    faint = cv2.bitwise_not(below(cv2.erode(page, np.ones((5, 5), np.uint8)), paper, 1 - FAINT_MAX))
     shade = below(blur, paper, 1 - FAINT / 2)
     # The rules with their soft edges (grown through what is darker than the paper, RIM pixels at
     # most) and two pixels more: painted out in the second clean, and no mark is looked at there.
@@ -145,10 +144,20 @@ def cleared_between_rules(page: np.ndarray, cleaned: np.ndarray, rules: np.ndarr
     for _ in range(RIM):
         erase = cv2.bitwise_or(erase, cv2.bitwise_and(cv2.dilate(erase, np.ones((3, 3), np.uint8)), shade))
     erase = cv2.dilate(erase, np.ones((5, 5), np.uint8))
-    keep = cv2.bitwise_and(faint, cv2.bitwise_not(cv2.dilate(erase, np.ones((2 * CLEAR + 1,) * 2, np.uint8))))
+    keep = cv2.bitwise_not(cv2.dilate(erase, np.ones((2 * CLEAR + 1,) * 2, np.uint8)))
     marks = cv2.bitwise_and(shade, keep)
     lost = cv2.bitwise_and(cv2.bitwise_and(lost, marks), band.view(np.uint8) * np.uint8(255))
     if cv2.countNonZero(lost) < MIN_PIXELS:  # most forms: nothing was cleared
+        return lost.astype(bool), marks.astype(bool), erase.astype(bool), paper
+    # Faint through and through, as scanned (before auto levels darkened it): a halftone-shaded
+    # cell, whose dots are dark, is no faint writing (the network was taught to clear it), nor is
+    # the rim of a dark stroke.
+    raw = page if scan is None else scan
+    raw_paper = paper if scan is None else dilated_paper(raw, PAPER_WINDOW, PAPER_SCALE, cv2.BORDER_REPLICATE)
+    faint = cv2.bitwise_not(below(cv2.erode(raw, np.ones((5, 5), np.uint8)), raw_paper, 1 - FAINT_MAX))
+    marks = cv2.bitwise_and(marks, faint)
+    lost = cv2.bitwise_and(lost, faint)
+    if cv2.countNonZero(lost) < MIN_PIXELS:
         return lost.astype(bool), marks.astype(bool), erase.astype(bool), paper
     # Marks of some size: the paper's grain and specks are cleared as well on open paper, and the
     # darker of two cleans of them is darker than either (a historical page's grain came back).
@@ -161,11 +170,13 @@ def cleared_between_rules(page: np.ndarray, cleaned: np.ndarray, rules: np.ndarr
 
 
 def refill_between_rules(page: np.ndarray, cleaned: np.ndarray, paper: float,
-                         clean: Callable[[np.ndarray], np.ndarray]) -> int:
+                         clean: Callable[[np.ndarray], np.ndarray], scan: np.ndarray | None = None) -> int:
     """Clean again, with the rules painted out, the parts of ``page`` (the grey page the network was
     given) where the network cleared faint marks between rules in ``cleaned`` (its output, changed
     in place): see the module's docstring. ``paper``: the page's paper grey; ``clean``: a part of a
-    page in, the network's part out. Returns how many parts were cleaned again."""
+    page in, the network's part out; ``scan``: the page before auto levels (faintness is judged on
+    it: levels can darken faint writing on a page of little else by up to 3x). Returns how many
+    parts were cleaned again."""
     found = ruled_bands(page, paper)
     if found is None:
         return 0
@@ -175,7 +186,8 @@ def refill_between_rules(page: np.ndarray, cleaned: np.ndarray, paper: float,
     y0, y1 = max(0, ys.min() - MARGIN), min(h, ys.max() + MARGIN + 1)
     x0, x1 = max(0, xs.min() - MARGIN), min(w, xs.max() + MARGIN + 1)
     area = (slice(y0, y1), slice(x0, x1))
-    lost, marks, erase, local = cleared_between_rules(page[area], cleaned[area], rules[area], band[area])
+    lost, marks, erase, local = cleared_between_rules(page[area], cleaned[area], rules[area], band[area],
+                                                      None if scan is None else scan[area])
     if np.count_nonzero(lost) < MIN_PIXELS:
         return 0
     lost = lost.astype(np.uint8)

@@ -36,7 +36,7 @@ def timed_step() -> tuple[list[float], list[int]]:
     """Wraps the step to record its own time (the second clean of parts left out) and its parts."""
     own, parts, step = [], [], ruled.refill_between_rules
 
-    def wrapper(page, cleaned, paper, clean):
+    def wrapper(page, cleaned, paper, clean, scan=None):
         spent = [0.0]
 
         def counted(part):
@@ -46,7 +46,7 @@ def timed_step() -> tuple[list[float], list[int]]:
             return out
 
         t = time.perf_counter()
-        n = step(page, cleaned, paper, counted)
+        n = step(page, cleaned, paper, counted, scan)
         own.append(time.perf_counter() - t - spent[0])
         parts.append(n)
         return n

@@ -46,7 +46,8 @@ def pencil(page: np.ndarray, y: int, x0: int, x1: int, grey: float = 0.7) -> np.
     return mask
 
 
-def form(shading: bool = False, second_rule: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def form(shading: bool = False, second_rule: bool = True, grey: float = 0.7
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A page with a box (rules at rows 100 and 150) holding pencil, or a halftone shading when
     ``shading``, and the same pencil on open paper below; the masks of what is in the box and in
     the open."""
@@ -61,8 +62,8 @@ def form(shading: bool = False, second_rule: bool = True) -> tuple[np.ndarray, n
                 boxed[106 + dy:146:4, 44 + dx:596:4] = True
         page[boxed] = 0.15
     else:
-        boxed = pencil(page, 118, 60, 560)
-    open_paper = pencil(page, 300, 60, 560)
+        boxed = pencil(page, 118, 60, 560, grey)
+    open_paper = pencil(page, 300, 60, 560, grey)
     return cv2.GaussianBlur(page, (0, 0), 0.5), boxed, open_paper
 
 
@@ -89,6 +90,16 @@ def test_faint_writing_in_a_box_comes_out_as_on_open_paper(monkeypatch):
     far[90:160] = False
     np.testing.assert_array_equal(after[far], before[far])
     assert (after[100:102, 60:580] < 0.2).all()
+
+
+def test_faint_writing_that_auto_levels_darkens_is_still_faint(monkeypatch):
+    # A page of little but pencil and two thin rules is low in contrast: auto levels stretches it,
+    # and the pencil would pass for dark ink (a halftone's dots) if judged after that.
+    page, boxed, open_paper = form(grey=0.6)
+    den = Denoiser(BandClearer(), tile_size=512, overlap=16, auto_levels=True)
+    assert without_step(den, page, monkeypatch)[boxed].mean() > 0.95
+    after = den.clean(page)
+    assert (after[boxed] < 0.5).mean() > 0.9
 
 
 def test_a_halftone_shaded_cell_stays_cleared(monkeypatch):

@@ -1,0 +1,51 @@
+"""The form of ``bench/form_boxes.py`` drawn at other resolutions (100 and 200 dpi by default), pencil
+only, cleaned in this process with the engine's step for writing between rules (``docclean.ruled``)
+switched off and on: the share of each entry's pixels darker than 0.5, in the box and on open paper.
+
+    python bench/experiments/form_boxes_dpi.py [--dpis 100 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import docclean.engine as engine  # noqa: E402
+from bench.form_boxes import HEIGHTS, form  # noqa: E402
+from docclean import Denoiser  # noqa: E402
+
+
+def kept(page: np.ndarray, masks: list[np.ndarray]) -> float:
+    return float(np.mean(np.concatenate([page[m] for m in masks]) < 0.5))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dpis", type=int, nargs="+", default=[100, 200])
+    a = p.parse_args()
+    den = Denoiser.load("default")
+    step = engine.refill_between_rules
+    print("| dpi | ink | box height | kept in the box, without the step | with it | kept on open paper |")
+    print("|---|---|---|---|---|---|")
+    for dpi in a.dpis:
+        for ink in (0.78, 0.70):
+            scan, _, entries = form(dpi, ink, 7)
+            engine.refill_between_rules = lambda *args: 0
+            try:
+                before = den.clean(scan)
+            finally:
+                engine.refill_between_rules = step
+            now = den.clean(scan)
+            for height in HEIGHTS:
+                boxed = [m for h, m, b in entries if h == height and b]
+                open_paper = [m for h, m, b in entries if h == height and not b]
+                print(f"| {dpi} | pencil {ink:.2f} | {height} in ({int(height * dpi)} px) | {kept(before, boxed):.1%} "
+                      f"| {kept(now, boxed):.1%} | {kept(now, open_paper):.1%} |")
+
+
+if __name__ == "__main__":
+    main()
