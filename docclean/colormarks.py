@@ -56,16 +56,22 @@ def colored_marks(color: np.ndarray, gray: np.ndarray, paper: float | None = Non
     """A boolean mask of the coloured marks (see the module's docstring) of a colour page (uint8
     RGB) and its grey (float 0..1), or None when it has none. ``paper``: the page's paper grey,
     when the caller has it."""
+    return _marks_and_paper(color, gray, paper)[0]
+
+
+def _marks_and_paper(color: np.ndarray, gray: np.ndarray, paper: float | None = None
+                     ) -> tuple[np.ndarray | None, float | None]:
+    """(:func:`colored_marks`, the paper grey it read: None when the page has no coloured pixel)."""
     if color.ndim != 3 or color.shape[2] != 3 or color.shape[:2] != gray.shape:
         raise ValueError(f"shapes differ: grey {gray.shape}, colour {color.shape}")
     colored = _colored(color)
     if not colored.any():  # most colour scans of office paper: no paper level needed
-        return None
+        return None, paper
     paper = page_paper(gray) if paper is None else paper
     strong = colored & (gray <= np.float32(DARK * paper))
     rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
     if rows.size == 0:
-        return None
+        return None, paper
     # The rest is read within the box of the strong pixels and as much again as a wide area that
     # touches them reaches (a 600-dpi colour page held 110 MB more when it was read whole).
     reach = WIDE + 2
@@ -83,7 +89,7 @@ def colored_marks(color: np.ndarray, gray: np.ndarray, paper: float | None = Non
         marks[cv2.dilate(wide, np.ones((3, 3), np.uint8)) > 0] = 0
     inside = marks.astype(bool)
     if not inside.any():
-        return None
+        return None, paper
     # A mark is measured with the black text it crosses: a pen line over a paragraph is cut by the
     # letters into pieces smaller than any threshold that stops specks.
     joined = inside | (gray <= np.float32(JOIN * paper))
@@ -91,10 +97,10 @@ def colored_marks(color: np.ndarray, gray: np.ndarray, paper: float | None = Non
     big = np.bincount(labels[inside], minlength=count) >= MIN_PIXELS
     big[0] = False  # the background label
     if not big[labels[inside]].any():
-        return None
+        return None, paper
     found = np.zeros(color.shape[:2], bool)
     found[box] = inside & big[labels]
-    return found
+    return found, paper
 
 
 def _colored(color: np.ndarray) -> np.ndarray:
@@ -120,10 +126,9 @@ def keep_colored_marks(gray: np.ndarray, cleaned: np.ndarray, color: np.ndarray 
     a new array when there are marks, else ``cleaned`` itself."""
     if color is None:
         return cleaned
-    marks = colored_marks(color, gray)
+    marks, paper = _marks_and_paper(color, gray)
     if marks is None:
         return cleaned
-    paper = page_paper(gray)  # again, only on a page with marks (a hundredth of a second)
     edge = cv2.dilate(marks.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     out = cleaned.copy()
     out[edge] = np.minimum(out[edge], np.clip(gray[edge] / np.float32(paper), 0, 1))
