@@ -24,6 +24,8 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -106,19 +108,28 @@ def measure(out: Path, model: str | None, binarize: bool = False) -> None:
                   f"| {mean[True]:.2f} | {mean[False]:.2f} |")
 
 
-def picture(out: Path, path: Path) -> None:
+@contextmanager
+def without_ruled_step() -> Iterator[None]:
+    """The engine without its step for writing between rules (``docclean.ruled``), for a before/after
+    in one process: the engine has no setting for it."""
     import docclean.engine as engine
+
+    step, engine.refill_between_rules = engine.refill_between_rules, lambda *args: 0
+    try:
+        yield
+    finally:
+        engine.refill_between_rules = step
+
+
+def picture(out: Path, path: Path) -> None:
     from docclean import Denoiser
 
     file = next(f for f, dpi, name, _ in pages() if dpi == 150 and name == "pencil 0.70")
     scan = np.asarray(Image.open(out / file).convert("L"), np.float32) / 255
     den = Denoiser.load("default")
     now = den.clean(scan)
-    step, engine.refill_between_rules = engine.refill_between_rules, lambda *args: 0
-    try:
+    with without_ruled_step():
         before = den.clean(scan)
-    finally:
-        engine.refill_between_rules = step
     part = (slice(0, int(scan.shape[0] * 0.27)), slice(0, int(scan.shape[1] * 0.75)))  # fields 1-3
     gap = np.ones((12, part[1].stop), np.float32)
     both = np.concatenate([scan[part], gap, before[part], gap, now[part]])

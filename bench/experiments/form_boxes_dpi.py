@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-import docclean.engine as engine  # noqa: E402
-from bench.form_boxes import HEIGHTS, form  # noqa: E402
+from bench.form_boxes import HEIGHTS, form, without_ruled_step  # noqa: E402
 from docclean import Denoiser  # noqa: E402
 
 
@@ -28,17 +27,13 @@ def main() -> None:
     p.add_argument("--dpis", type=int, nargs="+", default=[100, 200])
     a = p.parse_args()
     den = Denoiser.load("default")
-    step = engine.refill_between_rules
     print("| dpi | ink | box height | kept in the box, without the step | with it | kept on open paper |")
     print("|---|---|---|---|---|---|")
     for dpi in a.dpis:
         for ink in (0.78, 0.70):
             scan, _, entries = form(dpi, ink, 7)
-            engine.refill_between_rules = lambda *args: 0
-            try:
+            with without_ruled_step():
                 before = den.clean(scan)
-            finally:
-                engine.refill_between_rules = step
             now = den.clean(scan)
             for height in HEIGHTS:
                 boxed = [m for h, m, b in entries if h == height and b]

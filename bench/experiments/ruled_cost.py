@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 import docclean.engine as engine  # noqa: E402
 import docclean.ruled as ruled  # noqa: E402
 from bench.clean_speed import make_page  # noqa: E402
-from bench.form_boxes import form  # noqa: E402
+from bench.form_boxes import form, without_ruled_step  # noqa: E402
 from docclean import Denoiser  # noqa: E402
 from docclean.io import read_gray  # noqa: E402
 
@@ -68,7 +68,6 @@ def main() -> None:
     den = Denoiser.load("default")
     step = engine.refill_between_rules
     own, parts = timed_step()
-    with_step = engine.refill_between_rules
     print("| page | MP | clean without the step s | with it s | the step's own search ms | parts cleaned again |")
     print("|---|---|---|---|---|---|")
 
@@ -76,11 +75,10 @@ def main() -> None:
         off, on, mine, count = [], [], [], []
         for _ in range(a.repeats):
             for page in group:
-                engine.refill_between_rules = lambda *args: 0
-                t = time.perf_counter()
-                den.clean(page)
-                off.append(time.perf_counter() - t)
-                engine.refill_between_rules = with_step
+                with without_ruled_step():
+                    t = time.perf_counter()
+                    den.clean(page)
+                    off.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 den.clean(page)
                 on.append(time.perf_counter() - t)
