@@ -32,6 +32,10 @@ def synth(
     lines: Annotated[float, typer.Option(
         min=0.0, max=1.0, help="Chance of one more broad dark line that is damage (a fold or a scanner's border "
         "band; the target is paper there), to weigh against --markers. Keep each value in its own OUT.")] = 0.0,
+    boxes: Annotated[float, typer.Option(
+        min=0.0, max=1.0, help="Chance of a block of form boxes with words written in them (pencil half of the "
+        "time), some rows lightly shaded; the target keeps the writing and clears the shading. Keep each value in "
+        "its own OUT.")] = 0.0,
 ) -> None:
     """Render N synthetic page windows (several typefaces, 6-16 pt, inks from black to faint) and
     degrade them (stains, creases, shadows, bleed-through, speckle, blur, JPEG, photocopy/fax,
@@ -56,7 +60,8 @@ def synth(
     with terminate_as_interrupt(), reported_errors():
         try:
             names = write_pairs(out, n, seed=seed, dpis=tuple(dpi) if dpi else DEFAULT_DPIS, size=size,
-                                workers=workers, kind=PairKind(uneven=uneven, markers=markers, lines=lines))
+                                workers=workers, kind=PairKind(uneven=uneven, markers=markers, lines=lines,
+                                                                        boxes=boxes))
         except (KeyboardInterrupt, Cancelled) as exc:  # click would say "Aborted!" and exit 1
             typer.echo(f"{stop_word(exc)}; the pairs written in {out} are whole and a rerun of the same command "
                        "completes the set", err=True)

@@ -193,7 +193,7 @@ def train(task: DenoiserTaskConfig, fit_config: FitConfig, model_config: DocUNet
                                    ("val", task.synth_val_n, task.synth_seed + 1000, synth_val)):
             names = write_pairs(Path(task.synth_dir) / sub, n, seed=seed, size=task.synth_size, workers=workers,
                                 kind=PairKind(task.synth_graded, task.synth_uneven, task.synth_show_through,
-                                             task.synth_markers, task.synth_lines))
+                                             task.synth_markers, task.synth_lines, task.synth_boxes))
             into.extend((Path(task.synth_dir) / sub / "noisy" / m, Path(task.synth_dir) / sub / "clean" / m)
                         for m in names)
     model = DocUNet(model_config)
@@ -282,6 +282,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="chance that broad pen or marker strokes cross a synthetic page, mostly over its text")
     p.add_argument("--synth-lines", type=float, default=0.0,
                    help="chance of one more fold or scanner border band on a synthetic page (damage, cleaned)")
+    p.add_argument("--synth-boxes", type=float, default=0.0,
+                   help="chance of a block of form boxes with writing (pencil half of the time) on a synthetic page")
     p.add_argument("--synth-share", type=float, default=d.synth_share, help="share of crops from synthetic pages")
     p.add_argument("--ink-weight", type=float, default=0.0, help="extra loss weight of ink pixels (0: plain MSE)")
     p.add_argument("--ink-halo", type=int, default=0,
@@ -309,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
                               synth_val_n=a.synth_val_n, synth_size=a.synth_size,
                               synth_graded=not a.synth_black_targets,
                               synth_uneven=a.synth_uneven, synth_show_through=a.synth_show_through,
-                              synth_markers=a.synth_markers, synth_lines=a.synth_lines,
+                              synth_markers=a.synth_markers, synth_lines=a.synth_lines, synth_boxes=a.synth_boxes,
                               synth_share=a.synth_share, exposure=a.exposure,
                               ink_weight=a.ink_weight, ink_halo=a.ink_halo, ink_level=a.ink_level,
                               texts_from=a.texts_from, eval_x2=not a.no_eval_x2, crop=a.crop,

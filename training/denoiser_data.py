@@ -52,6 +52,7 @@ class DenoiserTaskConfig:
     synth_show_through: float = SHOW_THROUGH
     synth_markers: float = 0.0
     synth_lines: float = 0.0
+    synth_boxes: float = 0.0
     synth_share: float = 0.5
     ink_weight: float = 0.0
     ink_halo: int = 0

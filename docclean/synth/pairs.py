@@ -10,19 +10,20 @@ caller (:mod:`docclean.synth.workers`), so a stopped set holds whole pairs and a
 from __future__ import annotations
 
 import errno
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from docclean.atomic import atomic_path
-from docclean.errors import DataError, OutputError, UsageError
+from docclean.errors import OutputError, UsageError
 from docclean.synth import damage
+from docclean.synth.boxes import form_boxes, writing_ink
 from docclean.synth.fields import crease_field, lowres_field, paper_texture, shadow_field, stain_field
 from docclean.synth.ink import ink_strength, pick_ink, thin_strokes, uneven_ink
 from docclean.synth.layout import marker_strokes, render_layout
+from docclean.synth.records import check_set, recorded
 from docclean.synth.workers import run_in_workers, stop_signals_deferred
 
 DEFAULT_DPIS = (100, 150, 200, 300, 300, 400, 600)
@@ -46,13 +47,17 @@ class PairKind:
     spawned stream, so with 0 sets rendered before it existed reproduce. ``lines``: the chance of one
     more broad dark line that is damage, a fold or a scanner's border band (the target paper there),
     from a stream of its own: the counterweight to ``markers``, so that a model learns that not
-    every broad dark line is a mark to keep."""
+    every broad dark line is a mark to keep. ``boxes``: the chance of a block of form boxes with
+    writing in them (pencil half of the time) in place of the page's other content there, some rows
+    lightly shaded (:func:`docclean.synth.boxes.form_boxes`; the target keeps the writing and clears
+    the shading), from a stream spawned before the others."""
 
     graded: bool = True
     uneven: float = 0.0
     show_through: float = SHOW_THROUGH
     markers: float = 0.0
     lines: float = 0.0
+    boxes: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,22 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
     as dark ink on white paper, of the given :class:`PairKind`."""
     h, w = height, width
     main, extra = render_layout(h, w, dpi, rng)
+    boxes = None
+    if kind.boxes > 0:  # spawned first; with 0 nothing is spawned and sets before it reproduce
+        brng = rng.spawn(1)[0]
+        if brng.random() < kind.boxes:
+            boxes = form_boxes(h, w, dpi, brng)
+            y0, y1, x0, x1 = boxes.region
+            main[y0:y1, x0:x1] = 0
+            extra[y0:y1, x0:x1] = 0
     main = thin_strokes(main, rng, dpi)
     absorb_m, cov_m = ink_strength(main, pick_ink(rng), rng, kind.graded)
     absorb_x, cov_x = ink_strength(extra, pick_ink(rng, pen=True), rng, kind.graded)
+    if boxes is not None:
+        absorb_r, cov_r = ink_strength(boxes.rules, pick_ink(brng), brng, kind.graded)
+        absorb_w, cov_w = ink_strength(boxes.writing, writing_ink(brng), brng, kind.graded)
+        absorb_m = 1 - (1 - absorb_m) * (1 - absorb_r) * (1 - absorb_w)
+        cov_m = np.maximum(cov_m, np.maximum(cov_r, cov_w))
     absorb_k = cov_k = None
     if kind.markers > 0:  # spawned first, so a page's uneven fading differs with markers on
         krng = rng.spawn(1)[0]
@@ -104,6 +122,8 @@ def make_pair(rng: np.random.Generator, dpi: int = 300, height: int = 768, width
     paper = float(rng.uniform(0.55, 1.0)) if rng.random() < 0.5 else float(rng.uniform(0.8, 1.0))
     page = paper * paper_texture(h, w, rng, float(rng.uniform(0.0, 0.08)))
     page = page * (1 - absorb_m) * (1 - absorb_x)
+    if boxes is not None:
+        page = page * boxes.tint
     if rng.random() < kind.show_through:  # show-through of the other side (its text upside down and mirrored)
         back = np.roll(main[::-1], int(rng.integers(0, h)), axis=0)
         page = damage.bleed_through(page, back, rng)
@@ -203,7 +223,7 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
         if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
             raise UsageError("is not a folder (a file of that name is in the way); choose another OUT", folder)
     try:
-        _check_set(out, {"size": size, "dpis": [int(d) for d in dpis], "kind": _recorded(kind)})
+        check_set(out, {"size": size, "dpis": [int(d) for d in dpis], "kind": recorded(kind)})
         (out / "noisy").mkdir(parents=True, exist_ok=True)
         (out / "clean").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -212,16 +232,6 @@ def write_pairs(out: str | Path, n: int, seed: int = 0, dpis: tuple[int, ...] = 
     if workers <= 1:
         return [_write(s, out) for s in specs]
     return run_in_workers(_write, [(s, out) for s in specs], workers)
-
-
-#: Kind fields added after sets were first recorded, with the value every earlier set had: recorded
-#: only when set otherwise, so that an earlier set's record still matches and the set can be extended.
-_LATER_FIELDS = {"markers": 0.0, "lines": 0.0}
-
-
-def _recorded(kind: PairKind) -> dict:
-    """A kind as its set record holds it (fields added later left out at their old value)."""
-    return {k: v for k, v in asdict(kind).items() if not (k in _LATER_FIELDS and v == _LATER_FIELDS[k])}
 
 
 def pairs_in(out: str | Path) -> int:
@@ -240,62 +250,3 @@ def _check_options(n: int, seed: int, dpis: tuple[int, ...], size: int) -> None:
         raise ValueError(f"size must be a positive number of pixels, not {size}")
     if not dpis or min(dpis) < 1:
         raise ValueError(f"dpis must be one or more positive resolutions, not {tuple(dpis)}")
-
-
-SET_NAME = "set.json"
-"""What a set folder's pairs were made with (page size, resolutions, kind), beside noisy/ and clean/."""
-
-
-def _check_set(out: Path, options: dict) -> None:
-    """DataError when ``out`` holds pairs made with other options (extending it would mix page
-    sizes or kinds in one set) or a ``set.json`` that is not a record; records the options when it
-    has none yet (also for a set made before the record existed)."""
-    stamp = out / SET_NAME
-    try:
-        saved = json.loads(stamp.read_text())
-    except FileNotFoundError:
-        out.mkdir(parents=True, exist_ok=True)
-        with atomic_path(stamp, suffix=".json") as tmp:
-            tmp.write_text(json.dumps(options, indent=1) + "\n")
-        return
-    except (OSError, ValueError) as exc:  # rewriting it would drop the guard against mixing sets
-        raise DataError(f"cannot be read as a set record ({exc}); move it away or choose another folder",
-                        stamp) from None
-    if not isinstance(saved, dict):
-        raise DataError(f"is not a set record: a JSON object was expected, not {type(saved).__name__}; "
-                        "move it away or choose another folder", stamp)
-    differs = "; ".join(_differences(saved, options))
-    if differs:
-        raise DataError(f"this set folder holds pairs made with other options ({differs}); extending it would mix "
-                        "them: choose another folder", out)
-
-
-#: The ``docclean synth`` option of each field a set record holds (the others have none: the library's own).
-_FLAGS = {"size": "--size", "dpis": "--dpi", "uneven": "--uneven", "markers": "--markers",
-          "lines": "--lines"}
-
-
-def _differences(saved: dict, options: dict) -> list[str]:
-    """One "OPTION: A there, B now" for each field of a set record that differs from ``options``,
-    the kind's fields one by one, named by the option that sets them."""
-    found = []
-    for key in list(options) + [k for k in saved if k in _LATER_FIELDS and k not in options]:
-        now, was = options.get(key, _LATER_FIELDS.get(key)), saved.get(key, _LATER_FIELDS.get(key))
-        if isinstance(now, dict) and isinstance(was, dict):
-            found += _differences(was, now)
-        elif was != now:
-            found.append(f"{_FLAGS.get(key, key)}: {_shown(was)} there, {_shown(now)} now")
-    return found
-
-
-def _shown(value: object) -> str:
-    """A record's value as a user typed it: 0.3, not 0.30000000000000004; 0 for 0.0; dpis as 150 300."""
-    if value is None:
-        return "not recorded"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return " ".join(_shown(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items())
-    return str(value)

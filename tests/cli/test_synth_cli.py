@@ -181,3 +181,18 @@ def test_synth_markers_change_the_clean_pages_and_are_range_checked(tmp_path):
     (name,) = [p.name for p in (tmp_path / "plain" / "clean").iterdir()]
     assert (tmp_path / "plain" / "clean" / name).read_bytes() != (tmp_path / "marked" / "clean" / name).read_bytes()
     assert runner.invoke(app, ["synth", str(tmp_path / "x"), "--markers", "1.5"]).exit_code == 2
+
+
+def test_synth_boxes_are_recorded_in_the_set_and_range_checked(tmp_path):
+    import json
+
+    args = ["--n", "1", "--dpi", "150", "--size", "256", "--seed", "2"]
+    assert runner.invoke(app, ["synth", str(tmp_path / "plain"), *args]).exit_code == 0
+    result = runner.invoke(app, ["synth", str(tmp_path / "boxed"), *args, "--boxes", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "boxed" / "set.json").read_text())["kind"]["boxes"] == 1.0
+    (name,) = [p.name for p in (tmp_path / "plain" / "clean").iterdir()]
+    assert (tmp_path / "plain" / "clean" / name).read_bytes() != (tmp_path / "boxed" / "clean" / name).read_bytes()
+    result = runner.invoke(app, ["synth", str(tmp_path / "plain"), *args, "--boxes", "0.5"])
+    assert result.exit_code == 1 and "--boxes: 0 there, 0.5 now" in result.output
+    assert runner.invoke(app, ["synth", str(tmp_path / "x"), "--boxes", "-0.1"]).exit_code == 2
