@@ -109,16 +109,14 @@ def measure(out: Path, model: str | None, binarize: bool = False) -> None:
 
 
 @contextmanager
-def without_ruled_step() -> Iterator[None]:
-    """The engine without its step for writing between rules (``docclean.ruled``), for a before/after
-    in one process: the engine has no setting for it."""
-    import docclean.engine as engine
-
-    step, engine.refill_between_rules = engine.refill_between_rules, lambda *args: 0
+def without_ruled_step(den) -> Iterator[None]:
+    """``den`` without its step for writing between rules (``docclean.ruled``,
+    ``keep_box_writing``), for a before/after in one process with one loaded model."""
+    was, den.keep_box_writing = den.keep_box_writing, False
     try:
         yield
     finally:
-        engine.refill_between_rules = step
+        den.keep_box_writing = was
 
 
 def picture(out: Path, path: Path) -> None:
@@ -128,7 +126,7 @@ def picture(out: Path, path: Path) -> None:
     scan = np.asarray(Image.open(out / file).convert("L"), np.float32) / 255
     den = Denoiser.load("default")
     now = den.clean(scan)
-    with without_ruled_step():
+    with without_ruled_step(den):
         before = den.clean(scan)
     part = (slice(0, int(scan.shape[0] * 0.27)), slice(0, int(scan.shape[1] * 0.75)))  # fields 1-3
     gap = np.ones((12, part[1].stop), np.float32)

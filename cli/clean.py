@@ -102,6 +102,12 @@ def clean(
              "they cross printed text, in the scan's grey: the model erases them there as if they were stains. "
              "Brown, orange and yellow (stains, aged paper) and light highlighter are left to the model.")
     ] = _DEFAULT.keep_color_marks,
+    keep_box_writing: Annotated[bool, typer.Option(
+        "--keep-box-writing/--no-keep-box-writing",
+        help="Keep faint writing between two rules (pencil in a form's boxes), which the model clears there as if it "
+             "were a shaded row: that part of the page is cleaned again with the rules painted out. Dark ink, and "
+             "a fax's shaded cells, are left to the model.")
+    ] = _DEFAULT.keep_box_writing,
     fmt: Annotated[FormatChoice | None, typer.Option(
         "--format", show_default="same as input",
         help="Output format. Multi-page inputs written as png/jpeg/webp/bmp become NAME-p001.png, NAME-p002.png, ...")]
@@ -191,7 +197,7 @@ def clean(
             model=model, backend=backend.value, device=device.value, precision=precision.value, threads=threads,
             tile_size=tile_size, batch_size=batch_size, max_stroke=max_stroke, auto_levels=auto_levels,
             keep_solids=keep_solids, clear_surround=clear_surround, clear_shading=clear_shading,
-            keep_pictures=keep_pictures, keep_color_marks=keep_color_marks,
+            keep_pictures=keep_pictures, keep_color_marks=keep_color_marks, keep_box_writing=keep_box_writing,
             fmt=fmt.value if fmt else None, dpi=dpi,
             color="keep" if keep_color else "gray", binarize=binarize, threshold=threshold,
             keep_faint=keep_faint, remove_show_through=remove_show_through, ink_warning=ink_warning,

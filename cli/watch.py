@@ -25,6 +25,7 @@ _DEFAULT = CleanSettings()
 #: The ``clean`` options that shape the output, reused by ``watch``.
 SHARED = ("model", "backend", "device", "precision", "threads", "tile_size", "batch_size", "max_stroke",
           "auto_levels", "keep_solids", "clear_surround", "clear_shading", "keep_pictures", "keep_color_marks",
+          "keep_box_writing",
           "fmt", "dpi",
           "keep_color", "binarize", "threshold", "keep_faint", "remove_show_through", "max_pixels")
 
@@ -72,6 +73,7 @@ def watch(
     clear_shading: _same_as_clean("clear_shading") = _DEFAULT.clear_shading,
     keep_pictures: _same_as_clean("keep_pictures") = _DEFAULT.keep_pictures,
     keep_color_marks: _same_as_clean("keep_color_marks") = _DEFAULT.keep_color_marks,
+    keep_box_writing: _same_as_clean("keep_box_writing") = _DEFAULT.keep_box_writing,
     fmt: _same_as_clean("fmt") = None,
     dpi: _same_as_clean("dpi") = None,
     keep_color: _same_as_clean("keep_color") = False,

@@ -87,7 +87,8 @@ class Denoiser:
     def __init__(self, backend: Backend, *, tile_size: int = 1024, overlap: int = 64, batch_size: int = 1,
                  max_stroke: int = 0, auto_levels: bool = False, keep_solids: bool = False,
                  clear_surround: bool = False, clear_shading: bool = False, keep_pictures: bool = False,
-                 model_name: str | None = None, model_path: Path | None = None, threads: int | None = None) -> None:
+                 keep_box_writing: bool = False, model_name: str | None = None, model_path: Path | None = None,
+                 threads: int | None = None) -> None:
         if tile_size < 2 * overlap + backend.multiple:
             raise UsageError(f"tile size {tile_size} is too small for an overlap of {overlap}",
                              settings=("tile_size", "overlap"))
@@ -95,6 +96,7 @@ class Denoiser:
         self.tile_size, self.overlap, self.batch_size = tile_size, overlap, max(1, batch_size)
         self.max_stroke, self.auto_levels, self.keep_solids = max_stroke, auto_levels, keep_solids
         self.clear_surround, self.clear_shading, self.keep_pictures = clear_surround, clear_shading, keep_pictures
+        self.keep_box_writing = keep_box_writing
         self.model_name, self.model_path = model_name, model_path
         self.threads = threads
         # One network call at a time: a loaded model is shared (load_cleaner's cache: the desktop
@@ -118,6 +120,7 @@ class Denoiser:
                    max_stroke=settings.max_stroke, auto_levels=settings.auto_levels,
                    keep_solids=settings.keep_solids, clear_surround=settings.clear_surround,
                    clear_shading=settings.clear_shading, keep_pictures=settings.keep_pictures,
+                   keep_box_writing=settings.keep_box_writing,
                    model_name=settings.model, model_path=model_path, threads=settings.threads)
 
     @classmethod
@@ -242,9 +245,9 @@ class Denoiser:
             hollow = hollowed_strokes(flat, out, ignore)
             if hollow:
                 fill_hollowed(flat, out, hollow, self.max_stroke, lambda part: self._clean_part(part, tracker))
-        # Faint writing in a form's boxes, which the network clears: docclean.ruled
-        refill_between_rules(flat, out, paper if any(steps) else page_paper(page),
-                             lambda part: self._clean_part(part, tracker), scan)
+        if self.keep_box_writing:  # faint writing in a form's boxes, which the network clears: docclean.ruled
+            refill_between_rules(flat, out, paper if any(steps) else page_paper(page),
+                                 lambda part: self._clean_part(part, tracker), scan)
         if self.keep_solids:
             put_back(page, out, solids, paper)
             restore_bars(page, out, paper, small)

@@ -56,7 +56,7 @@ OPTION_SETTINGS = {"docclean_model": "model", "docclean_backend": "backend", "do
                    "docclean_max_stroke": "max_stroke", "docclean_auto_levels": "auto_levels",
                    "docclean_keep_solids": "keep_solids", "docclean_clear_surround": "clear_surround",
                    "docclean_clear_shading": "clear_shading", "docclean_keep_pictures": "keep_pictures",
-                   "docclean_keep_color_marks": "keep_color_marks"}
+                   "docclean_keep_color_marks": "keep_color_marks", "docclean_keep_box_writing": "keep_box_writing"}
 #: CleanSettings field -> the plugin option that sets it, for error messages.
 OPTION_FLAGS = {field: "--" + option.replace("_", "-") for option, field in OPTION_SETTINGS.items()}
 #: Scales ``--docclean-scale`` accepts.
@@ -115,7 +115,9 @@ def add_options(parser: ArgumentParser) -> None:
                              ("clear_shading", "--docclean-keep-shading", "clean flat grey boxes as paper"),
                              ("keep_pictures", "--docclean-no-keep-pictures", "keep pictures as scanned"),
                              ("keep_color_marks", "--docclean-no-keep-color-marks",
-                              "keep coloured stamps and pen over text")):
+                              "keep coloured stamps and pen over text"),
+                             ("keep_box_writing", "--docclean-no-keep-box-writing",
+                              "clean faint writing in form boxes again")):
         group.add_argument(flag, dest=f"docclean_{name}", action="store_false", default=None,
                            help=f"Do not {what} (docclean clean {flag.replace('docclean-', '')}).")
     group.add_argument("--docclean-scale", metavar="F", type=float, default=1.0,

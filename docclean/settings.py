@@ -72,6 +72,9 @@ class CleanSettings:
     - ``keep_color_marks``: on a colour scan, marks in strongly coloured ink (a red stamp, a blue
       signature) are kept in the scan's grey where they lie over printed text, which the network
       erases as if they were stains (``docclean.colormarks``).
+    - ``keep_box_writing``: faint writing between two rules (a form's boxes), which the network
+      clears as if it were a shaded row, is cleaned again with the rules painted out and kept where
+      that draws it darker (``docclean.ruled``).
     - ``max_stroke``: a page whose strokes are wider than this many pixels is also cleaned shrunk
       until they are this wide, keeping the darker result at every pixel (``docclean.engine``), and
       a part of a page whose wide strokes the network hollowed is cleaned again shrunk
@@ -105,6 +108,7 @@ class CleanSettings:
     clear_shading: bool = True
     keep_pictures: bool = True
     keep_color_marks: bool = True
+    keep_box_writing: bool = True
     fmt: str | None = None
     dpi: float | None = None
     color: str = "gray"
@@ -213,7 +217,8 @@ class CleanSettings:
 
     #: The settings :meth:`engine_key` holds, as ``Denoiser.load`` takes them by name.
     ENGINE_FIELDS = ("model", "backend", "device", "precision", "threads", "tile_size", "overlap", "batch_size",
-                     "max_stroke", "auto_levels", "keep_solids", "clear_surround", "clear_shading", "keep_pictures")
+                     "max_stroke", "auto_levels", "keep_solids", "clear_surround", "clear_shading", "keep_pictures",
+                     "keep_box_writing")
 
     def engine_key(self) -> tuple[Any, ...]:
         """What a loaded :class:`~docclean.engine.Denoiser` depends on: settings with equal keys can

@@ -27,7 +27,8 @@ _SWITCHES = {"binarize": "--binarize", "keep_faint": "--keep-faint",
 # Boolean settings on by default: their flag turns them off.
 _OFF_SWITCHES = {"auto_levels": "--no-auto-levels", "keep_solids": "--no-keep-solids",
                  "clear_surround": "--keep-surround", "clear_shading": "--keep-shading",
-                 "keep_pictures": "--no-keep-pictures", "keep_color_marks": "--no-keep-color-marks"}
+                 "keep_pictures": "--no-keep-pictures", "keep_color_marks": "--no-keep-color-marks",
+                 "keep_box_writing": "--no-keep-box-writing"}
 # Settings the CLI has no flag for; the GUI never changes them, so they are left out.
 _NO_FLAG = {"overlap"}
 

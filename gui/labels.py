@@ -25,6 +25,8 @@ STEPS = (
      "sharp sides) as the scan has them; the model turns them into line drawings"),
     ("keep_color_marks", "Keep coloured marks", "On a colour scan, keep stamps, signatures and pen in strongly "
      "coloured ink where they cross printed text; the model erases them there as if they were stains"),
+    ("keep_box_writing", "Keep writing in form boxes", "Clean faint writing between two rules (pencil in a form's "
+     "boxes) again with the rules painted out; the model clears it there as if it were a shaded row"),
 )
 #: What the panel calls each setting it shows (its label), for messages that name a setting.
 LABELS = {"model": "Model", "backend": "Backend", "device": "Device", "precision": "Precision",

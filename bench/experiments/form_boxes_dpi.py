@@ -2,7 +2,10 @@
 only, cleaned in this process with the engine's step for writing between rules (``docclean.ruled``)
 switched off and on: the share of each entry's pixels darker than 0.5, in the box and on open paper.
 
-    python bench/experiments/form_boxes_dpi.py [--dpis 100 200]
+    python bench/experiments/form_boxes_dpi.py [--dpis 100 200] [--inks 0.78 0.70] [--model M]
+
+``--inks``: the writing's grey as a share of the paper's (0.78 and 0.70 are the pencils, 0.25 the
+blue-black ink of ``bench/form_boxes.py``); ``--model``: a model name or weights file.
 """
 
 from __future__ import annotations
@@ -25,20 +28,24 @@ def kept(page: np.ndarray, masks: list[np.ndarray]) -> float:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dpis", type=int, nargs="+", default=[100, 200])
+    p.add_argument("--inks", type=float, nargs="+", default=[0.78, 0.70])
+    p.add_argument("--model", default="default")
     a = p.parse_args()
-    den = Denoiser.load("default")
+    den = Denoiser.load(a.model)
+    print(f"model: {a.model}")
     print("| dpi | ink | box height | kept in the box, without the step | with it | kept on open paper |")
     print("|---|---|---|---|---|---|")
     for dpi in a.dpis:
-        for ink in (0.78, 0.70):
+        for ink in a.inks:
             scan, _, entries = form(dpi, ink, 7)
-            with without_ruled_step():
+            with without_ruled_step(den):
                 before = den.clean(scan)
             now = den.clean(scan)
             for height in HEIGHTS:
                 boxed = [m for h, m, b in entries if h == height and b]
                 open_paper = [m for h, m, b in entries if h == height and not b]
-                print(f"| {dpi} | pencil {ink:.2f} | {height} in ({int(height * dpi)} px) | {kept(before, boxed):.1%} "
+                name = f"pencil {ink:.2f}" if ink >= 0.5 else f"ink {ink:.2f}"
+                print(f"| {dpi} | {name} | {height} in ({int(height * dpi)} px) | {kept(before, boxed):.1%} "
                       f"| {kept(now, boxed):.1%} | {kept(now, open_paper):.1%} |")
 
 

@@ -75,7 +75,7 @@ def main() -> None:
         off, on, mine, count = [], [], [], []
         for _ in range(a.repeats):
             for page in group:
-                with without_ruled_step():
+                with without_ruled_step(den):
                     t = time.perf_counter()
                     den.clean(page)
                     off.append(time.perf_counter() - t)

@@ -4,11 +4,10 @@ halftone-shaded cell stays cleared; a page without two rules near each other is 
 
 import cv2
 import numpy as np
-import pytest
 
-import docclean.engine as engine
 from docclean.engine import Denoiser
 from docclean.ruled import BAND, ruled_bands
+from docclean.settings import CleanSettings
 
 PAPER = 0.9
 
@@ -68,19 +67,22 @@ def form(shading: bool = False, second_rule: bool = True, grey: float = 0.7
 
 
 def cleaner(open_grey: float = 0.3) -> Denoiser:
-    return Denoiser(BandClearer(open_grey), tile_size=512, overlap=16)
+    return Denoiser(BandClearer(open_grey), tile_size=512, overlap=16, keep_box_writing=True)
 
 
-def without_step(den: Denoiser, page: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
-    with monkeypatch.context() as patch:
-        patch.setattr(engine, "refill_between_rules", lambda *args, **kwargs: 0)
+def without_step(den: Denoiser, page: np.ndarray) -> np.ndarray:
+    """The page as the network alone draws it: the same cleaner with ``keep_box_writing`` off."""
+    den.keep_box_writing = False
+    try:
         return den.clean(page)
+    finally:
+        den.keep_box_writing = True
 
 
-def test_faint_writing_in_a_box_comes_out_as_on_open_paper(monkeypatch):
+def test_faint_writing_in_a_box_comes_out_as_on_open_paper():
     page, boxed, open_paper = form()
     den = cleaner()
-    before = without_step(den, page, monkeypatch)
+    before = without_step(den, page)
     assert before[boxed].mean() > 0.95 and before[open_paper].mean() < 0.5  # the stand-in cleared the box
     after = den.clean(page)
     assert after[boxed].mean() < 0.5
@@ -92,48 +94,48 @@ def test_faint_writing_in_a_box_comes_out_as_on_open_paper(monkeypatch):
     assert (after[100:102, 60:580] < 0.2).all()
 
 
-def test_faint_writing_that_auto_levels_darkens_is_still_faint(monkeypatch):
+def test_faint_writing_that_auto_levels_darkens_is_still_faint():
     # A page of little but pencil and two thin rules is low in contrast: auto levels stretches it,
     # and the pencil would pass for dark ink (a halftone's dots) if judged after that.
     page, boxed, open_paper = form(grey=0.6)
-    den = Denoiser(BandClearer(), tile_size=512, overlap=16, auto_levels=True)
-    assert without_step(den, page, monkeypatch)[boxed].mean() > 0.95
+    den = Denoiser(BandClearer(), tile_size=512, overlap=16, auto_levels=True, keep_box_writing=True)
+    assert without_step(den, page)[boxed].mean() > 0.95
     after = den.clean(page)
     assert (after[boxed] < 0.5).mean() > 0.9
 
 
-def test_a_halftone_shaded_cell_stays_cleared(monkeypatch):
+def test_a_halftone_shaded_cell_stays_cleared():
     # Its dots are dark: not faint writing (the real network was taught to clear shaded cells).
     page, boxed, _ = form(shading=True)
     den = cleaner()
-    before = without_step(den, page, monkeypatch)
+    before = without_step(den, page)
     assert before[boxed].mean() > 0.95
     np.testing.assert_array_equal(den.clean(page), before)
 
 
-def test_marks_that_open_paper_would_clear_too_stay_cleared(monkeypatch):
+def test_marks_that_open_paper_would_clear_too_stay_cleared():
     # Grain between rules that the network leaves nearly as light without them (0.95 against 1.0):
     # the darker of two cleans would only darken it.
     page, _, _ = form()
     den = cleaner(open_grey=0.95)
-    np.testing.assert_array_equal(den.clean(page), without_step(den, page, monkeypatch))
+    np.testing.assert_array_equal(den.clean(page), without_step(den, page))
 
 
-def test_specks_between_rules_are_no_writing(monkeypatch):
+def test_specks_between_rules_are_no_writing():
     page = np.full((400, 640), PAPER, np.float32)
     page[100:102, 40:600] = page[150:152, 40:600] = 0.1
     for y in range(110, 140, 12):  # specks of 2 x 2 pixels, faint
         for x in range(60, 560, 12):
             page[y:y + 2, x:x + 2] = 0.55
     den = cleaner()
-    np.testing.assert_array_equal(den.clean(page), without_step(den, page, monkeypatch))
+    np.testing.assert_array_equal(den.clean(page), without_step(den, page))
 
 
-def test_a_page_without_two_rules_near_each_other_is_left_as_it_was(monkeypatch):
+def test_a_page_without_two_rules_near_each_other_is_left_as_it_was():
     page, _, _ = form(second_rule=False)
     assert ruled_bands(page, PAPER) is None
     den = cleaner()
-    np.testing.assert_array_equal(den.clean(page), without_step(den, page, monkeypatch))
+    np.testing.assert_array_equal(den.clean(page), without_step(den, page))
 
 
 def test_bands_lie_between_two_rules_and_a_stain_is_no_rule():
@@ -150,3 +152,13 @@ def test_bands_lie_between_two_rules_and_a_stain_is_no_rule():
     stained = np.full((400, 640), PAPER, np.float32)
     cv2.circle(stained, (320, 200), 120, 0.3, 30)  # a coffee ring: long runs, but thick ones
     assert ruled_bands(stained, PAPER) is None
+
+
+def test_the_step_is_on_by_default_and_the_setting_turns_it_off():
+    page, boxed, _ = form()
+    network = BandClearer()
+    on = Denoiser.with_backend(network, CleanSettings(tile_size=512, overlap=16, auto_levels=False))
+    off = Denoiser.with_backend(network, CleanSettings(tile_size=512, overlap=16, auto_levels=False,
+                                                       keep_box_writing=False))
+    assert (on.clean(page)[boxed] < 0.5).mean() > 0.9
+    assert off.clean(page)[boxed].mean() > 0.95
