@@ -23,6 +23,8 @@ from docclean.synth.layout import WORDS
 
 #: The chance that the writing in a block of boxes is pencil (else another pen's ink).
 PENCIL = 0.5
+#: The chance that a block has lightly shaded rows (each row then shaded with chance 0.5).
+SHADED = 0.4
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def form_boxes(h: int, w: int, dpi: int, rng: np.random.Generator) -> BoxLayer:
                 ty = ys[r] + lw + int(max(0, row_h - 1.3 * size) * rng.uniform(0.1, 0.9))
                 draw_w.text((tx, ty), words, fill=255, font=font)
     tint = np.ones((h, w), np.float32)
-    if rng.random() < 0.4:  # shaded rows: a light, even fill the target does not keep
+    if rng.random() < SHADED:  # shaded rows: a light, even fill the target does not keep
         shade = float(rng.uniform(0.05, 0.25))
         for r in range(rows):
             if rng.random() < 0.5:
