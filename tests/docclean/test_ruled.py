@@ -72,11 +72,11 @@ def cleaner(open_grey: float = 0.3) -> Denoiser:
 
 def without_step(den: Denoiser, page: np.ndarray) -> np.ndarray:
     """The page as the network alone draws it: the same cleaner with ``keep_box_writing`` off."""
-    den.keep_box_writing = False
+    was, den.keep_box_writing = den.keep_box_writing, False
     try:
         return den.clean(page)
     finally:
-        den.keep_box_writing = True
+        den.keep_box_writing = was
 
 
 def test_faint_writing_in_a_box_comes_out_as_on_open_paper():
